@@ -1,0 +1,37 @@
+# gongzhi — the two commands that matter: `make run` and `make test`.
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint venv migrate demo worker clean
+
+$(STAMP): pyproject.toml
+	@PY=$$(scripts/find-python.sh) || exit 1; \
+	  [ -x $(BIN)/python ] || $$PY -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	$(BIN)/gongzhi migrate --noinput
+
+demo: migrate
+	$(BIN)/gongzhi load_demo
+
+run: demo
+	$(BIN)/gongzhi compilemessages -l zh_Hans -l en >/dev/null 2>&1 || true
+	@bash scripts/run.sh $(PORT)
+
+test: venv
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) *.sqlite3 media

@@ -1,0 +1,1 @@
+"""gongzhi (共治): an open platform for community co-governance."""

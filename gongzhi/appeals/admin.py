@@ -1,0 +1,72 @@
+from django.contrib import admin
+
+from .models import (
+    Appeal,
+    AppealEvent,
+    Callback,
+    Category,
+    DispatchRule,
+    ExtensionRequest,
+    KnowledgeArticle,
+    ReturnRequest,
+    Supervision,
+    TimeLimit,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent", "is_active"]
+    list_filter = ["level", "is_active"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(DispatchRule)
+class DispatchRuleAdmin(admin.ModelAdmin):
+    list_display = ["category", "region", "unit"]
+    search_fields = ["category__name", "unit__name", "region__name"]
+    autocomplete_fields = ["category", "region", "unit", "co_units"]
+
+
+@admin.register(TimeLimit)
+class TimeLimitAdmin(admin.ModelAdmin):
+    list_display = ["category", "profile", "step", "amount", "unit"]
+    list_filter = ["profile", "step"]
+    autocomplete_fields = ["category"]
+
+
+@admin.register(KnowledgeArticle)
+class KnowledgeArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "category", "is_active", "updated_at"]
+    search_fields = ["title", "body", "keywords"]
+    autocomplete_fields = ["category"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Appeals change only through the workflow services, so the audit trail stays whole."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    list_display = ["number", "title", "state", "channel", "lead_unit", "received_at", "reply_due"]
+    list_filter = ["state", "channel", "kind", "urgency"]
+    search_fields = ["number", "title"]
+
+
+@admin.register(AppealEvent)
+class AppealEventAdmin(ReadOnlyAdmin):
+    list_display = ["appeal", "created_at", "action", "actor_label", "state_before", "state_after"]
+    list_filter = ["action"]
+
+
+admin.site.register([Callback, ReturnRequest, ExtensionRequest, Supervision], ReadOnlyAdmin)

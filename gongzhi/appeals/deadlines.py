@@ -1,0 +1,147 @@
+"""Time limits (spec §4): due times derived from stored event times and the working-day calendar.
+
+Nothing here is accumulated: `compute_dues(appeal)` recomputes every due time from the receipt,
+dispatch, sign, reopen and reply times, the approved extension days and the limits in force.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from gongzhi.core.calendar import add_working_days
+
+from .choices import AppealKind, AppealState, Light, LimitProfile, LimitUnit, Step, Urgency
+
+
+@dataclass(frozen=True)
+class Limit:
+    amount: int
+    unit: str
+
+    def label(self) -> str:
+        return f"{self.amount}{LimitUnit(self.unit).label}"
+
+
+_M, _H, _D, _W = LimitUnit.MINUTES, LimitUnit.HOURS, LimitUnit.DAYS, LimitUnit.WORKING_DAYS
+# spec §4 defaults: {step: {profile: Limit or None (no such step)}}
+DEFAULT_LIMITS: dict[str, dict[str, Limit | None]] = {
+    Step.SIGN: {
+        LimitProfile.EMERGENCY: Limit(30, _M), LimitProfile.TIMELY: Limit(2, _H), LimitProfile.NORMAL: Limit(1, _W),
+        LimitProfile.COMPLEX: Limit(1, _W), LimitProfile.CONSULTATION: Limit(1, _W),
+    },
+    Step.CONTACT: {
+        LimitProfile.EMERGENCY: Limit(1, _H), LimitProfile.TIMELY: Limit(4, _H), LimitProfile.NORMAL: Limit(1, _W),
+        LimitProfile.COMPLEX: Limit(1, _W), LimitProfile.CONSULTATION: None,
+    },
+    Step.REPLY: {
+        LimitProfile.EMERGENCY: Limit(2, _H), LimitProfile.TIMELY: Limit(24, _H), LimitProfile.NORMAL: Limit(7, _D),
+        LimitProfile.COMPLEX: Limit(15, _D), LimitProfile.CONSULTATION: Limit(1, _W),
+    },
+    Step.CALLBACK: {
+        LimitProfile.EMERGENCY: Limit(1, _W), LimitProfile.TIMELY: Limit(1, _W), LimitProfile.NORMAL: Limit(1, _W),
+        LimitProfile.COMPLEX: Limit(1, _W), LimitProfile.CONSULTATION: None,
+    },
+}
+
+
+def limit_profile(kind: str, urgency: str) -> str:
+    if kind == AppealKind.CONSULTATION and urgency == Urgency.NORMAL:
+        return LimitProfile.CONSULTATION
+    return urgency
+
+
+def add_limit(start: datetime, limit: Limit) -> datetime:
+    if limit.unit == LimitUnit.MINUTES:
+        return start + timedelta(minutes=limit.amount)
+    if limit.unit == LimitUnit.HOURS:
+        return start + timedelta(hours=limit.amount)
+    if limit.unit == LimitUnit.DAYS:
+        return start + timedelta(days=limit.amount)
+    return add_working_days_at(start, limit.amount)
+
+
+def add_working_days_at(start: datetime, n: int) -> datetime:
+    """The same local clock time on the n-th working day after start's local date."""
+    local = timezone.localtime(start)
+    day = add_working_days(local.date(), n)
+    return local.replace(year=day.year, month=day.month, day=day.day)
+
+
+def get_limit(step: str, kind: str, urgency: str, category=None) -> Limit | None:
+    """The admin's override for the most specific category (or all), else the spec's default."""
+    from .models import TimeLimit
+
+    profile = limit_profile(kind, urgency)
+    lineage = category.lineage() if category is not None else []
+    overrides = {
+        row.category_id: row
+        for row in TimeLimit.objects.filter(profile=profile, step=step,
+                                            category_id__in=[c.pk for c in lineage] + [None])
+    } if _has_overrides() else {}
+    for candidate in [c.pk for c in lineage] + [None]:
+        if candidate in overrides:
+            return Limit(overrides[candidate].amount, overrides[candidate].unit)
+    return DEFAULT_LIMITS[step][profile]
+
+
+def _has_overrides() -> bool:
+    from .models import TimeLimit
+
+    return TimeLimit.objects.exists()
+
+
+def compute_dues(appeal) -> dict[str, datetime | None]:
+    def due(step: str, start: datetime | None) -> datetime | None:
+        limit = get_limit(step, appeal.kind, appeal.urgency, appeal.category)
+        return add_limit(start, limit) if start and limit else None
+
+    reply_start = appeal.reopened_at or appeal.received_at
+    reply_due = due(Step.REPLY, reply_start)
+    if reply_due and appeal.extension_working_days:
+        reply_due = add_working_days_at(reply_due, appeal.extension_working_days)
+    return {
+        "sign_due": due(Step.SIGN, appeal.dispatched_at),
+        "contact_due": due(Step.CONTACT, appeal.signed_at),
+        "reply_due": reply_due,
+        "callback_due": due(Step.CALLBACK, appeal.replied_at),
+    }
+
+
+def apply_dues(appeal) -> None:
+    for field, value in compute_dues(appeal).items():
+        setattr(appeal, field, value)
+
+
+def active_steps(appeal) -> list[tuple[str, datetime, datetime]]:
+    """(step, start, due) of the steps the appeal is waiting on now."""
+    steps = []
+    reply_start = appeal.reopened_at or appeal.received_at
+    if appeal.state == AppealState.DISPATCHED and appeal.sign_due:
+        steps.append((Step.SIGN, appeal.dispatched_at, appeal.sign_due))
+    if appeal.state == AppealState.ACCEPTED and appeal.contact_due:
+        steps.append((Step.CONTACT, appeal.signed_at, appeal.contact_due))
+    if appeal.state in (AppealState.DISPATCHED, AppealState.ACCEPTED, AppealState.IN_PROGRESS,
+                        AppealState.RETURN_REQUESTED) and appeal.reply_due:
+        steps.append((Step.REPLY, reply_start, appeal.reply_due))
+    if appeal.state == AppealState.REPLIED and appeal.callback_due and not appeal.anonymous:
+        steps.append((Step.CALLBACK, appeal.replied_at, appeal.callback_due))
+    return steps
+
+
+def step_light(start: datetime, due: datetime, now: datetime) -> str:
+    if now > due:
+        return Light.RED
+    window = (due - start) * float(settings.GONGZHI["WARNING_FRACTION"])
+    return Light.YELLOW if now >= due - window else Light.GREEN
+
+
+def light(appeal, now: datetime | None = None) -> str:
+    """The traffic light of an open appeal: the worst light of the steps it waits on."""
+    now = now or timezone.now()
+    lights = [step_light(start, due, now) for _step, start, due in active_steps(appeal)]
+    for worst in (Light.RED, Light.YELLOW, Light.GREEN):
+        if worst in lights:
+            return worst
+    return Light.NONE

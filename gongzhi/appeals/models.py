@@ -1,0 +1,331 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.audit import ChainedEvent
+from gongzhi.core.models import Region, Unit
+
+from .choices import (
+    AppealKind,
+    AppealState,
+    CallbackMethod,
+    Channel,
+    CloseReason,
+    LimitProfile,
+    LimitUnit,
+    ReferTarget,
+    RequestDecision,
+    Satisfaction,
+    Step,
+    SupervisionKind,
+    Urgency,
+)
+
+
+class Category(models.Model):
+    """The three-level catalogue (taxonomy.csv): 一级 / 二级 / 三级 分类."""
+
+    code = models.CharField(_("编码"), max_length=16, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    level = models.PositiveSmallIntegerField(_("层级"))
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+                               verbose_name=_("上级分类"))
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("诉求分类")
+        verbose_name_plural = _("诉求分类")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.full_name()
+
+    def lineage(self) -> list["Category"]:
+        """Self first, then up to the first level."""
+        chain, node = [], self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+    def full_name(self) -> str:
+        return " / ".join(c.name for c in reversed(self.lineage()))
+
+    @property
+    def top(self) -> "Category":
+        return self.lineage()[-1]
+
+
+class DispatchRule(models.Model):
+    """派单目录: category × region → the responsible unit. The most specific rule wins."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="dispatch_rules",
+                                 verbose_name=_("诉求分类"))
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="dispatch_rules", verbose_name=_("区域"),
+                               help_text=_("留空表示全域适用"))
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="dispatch_rules", verbose_name=_("主办单位"))
+    co_units = models.ManyToManyField(Unit, blank=True, related_name="co_dispatch_rules", verbose_name=_("协办单位"))
+
+    class Meta:
+        verbose_name = _("派单目录")
+        verbose_name_plural = _("派单目录")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "region"], name="dispatch_rule_unique"),
+            models.UniqueConstraint(fields=["category"], condition=Q(region__isnull=True),
+                                    name="dispatch_rule_unique_everywhere"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} @ {self.region or '全域'} → {self.unit}"
+
+
+class TimeLimit(models.Model):
+    """An admin's override of a default time limit (spec §4) for a category (and its subcategories) or all."""
+
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("诉求分类"),
+                                 help_text=_("留空表示所有分类"))
+    profile = models.CharField(_("紧急程度"), max_length=16, choices=LimitProfile.choices)
+    step = models.CharField(_("环节"), max_length=16, choices=Step.choices)
+    amount = models.PositiveIntegerField(_("时限"))
+    unit = models.CharField(_("单位"), max_length=16, choices=LimitUnit.choices)
+
+    class Meta:
+        verbose_name = _("办理时限")
+        verbose_name_plural = _("办理时限")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "profile", "step"], name="time_limit_unique"),
+            models.UniqueConstraint(fields=["profile", "step"], condition=Q(category__isnull=True),
+                                    name="time_limit_unique_default"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category or '全部'} {self.get_profile_display()} {self.get_step_display()}"
+
+
+class KnowledgeArticle(models.Model):
+    """知识库: answers an operator can give at once (直办)."""
+
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"))
+    keywords = models.CharField(_("关键词"), max_length=200, blank=True, help_text=_("以空格分隔"))
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL,
+                                 verbose_name=_("诉求分类"))
+    is_active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("知识库文章")
+        verbose_name_plural = _("知识库文章")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Appeal(models.Model):
+    number = models.CharField(_("编号"), max_length=20, unique=True, null=True, blank=True)
+    client_key = models.CharField(_("客户端幂等键"), max_length=64, unique=True, null=True, blank=True)
+    kind = models.CharField(_("诉求类型"), max_length=16, choices=AppealKind.choices)
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
+    urgency = models.CharField(_("紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    state = models.CharField(_("状态"), max_length=20, choices=AppealState.choices, default=AppealState.RECEIVED,
+                             db_index=True)
+
+    title = models.CharField(_("标题"), max_length=200)
+    content = models.TextField(_("诉求内容"))
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals",
+                                 verbose_name=_("诉求分类"))
+    keywords = models.CharField(_("关键词"), max_length=200, blank=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("区域"))
+    address = models.CharField(_("详细地址"), max_length=200, blank=True)
+    # WGS-84 (GPS) coordinates; map services in China that use GCJ-02 convert on display.
+    longitude = models.DecimalField(_("经度(WGS-84)"), max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(_("纬度(WGS-84)"), max_digits=9, decimal_places=6, null=True, blank=True)
+
+    appellant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="appeals", verbose_name=_("诉求人账号"))
+    appellant_name = models.CharField(_("诉求人姓名"), max_length=50, blank=True)
+    appellant_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    appellant_id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
+    anonymous = models.BooleanField(_("匿名"), default=False)
+    confidential = models.BooleanField(_("保密"), default=False)
+    tracking_code_hash = models.CharField(max_length=128, blank=True, editable=False)
+
+    received_at = models.DateTimeField(_("受理时间"), default=timezone.now, db_index=True)
+    first_receiver = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="first_received_appeals", verbose_name=_("首接负责人"))
+    first_receiver_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT,
+                                            related_name="first_received_appeals", verbose_name=_("首接单位"))
+
+    lead_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="led_appeals",
+                                  verbose_name=_("主办单位"))
+    co_units = models.ManyToManyField(Unit, blank=True, related_name="co_appeals", verbose_name=_("协办单位"))
+    master = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_appeals",
+                               verbose_name=_("主诉求"))
+
+    dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    contacted_at = models.DateTimeField(_("首次联系时间"), null=True, blank=True)
+    reopened_at = models.DateTimeField(_("重办时间"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    # Due times are derived (deadlines.compute) from the stored times above and the calendar, and stored
+    # only so that boards can query them; every write recomputes them, none is ever accumulated.
+    sign_due = models.DateTimeField(_("签收时限"), null=True, blank=True)
+    contact_due = models.DateTimeField(_("联系时限"), null=True, blank=True)
+    reply_due = models.DateTimeField(_("答复时限"), null=True, blank=True, db_index=True)
+    callback_due = models.DateTimeField(_("回访时限"), null=True, blank=True)
+    first_contact_on_time = models.BooleanField(_("按时首次联系"), null=True, blank=True)
+
+    extension_working_days = models.PositiveIntegerField(_("已批准延期(工作日)"), default=0)
+    extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    supervision_level = models.PositiveSmallIntegerField(_("督办级别"), default=0)
+    return_from_state = models.CharField(max_length=20, choices=AppealState.choices, blank=True)
+
+    reply_text = models.TextField(_("答复内容"), blank=True)
+    close_reason = models.CharField(_("办结原因"), max_length=20, choices=CloseReason.choices, blank=True)
+    refer_target = models.CharField(_("转办去向"), max_length=16, choices=ReferTarget.choices, blank=True)
+    close_note = models.TextField(_("办结说明"), blank=True)
+    knowledge_article = models.ForeignKey(KnowledgeArticle, null=True, blank=True, on_delete=models.SET_NULL,
+                                          verbose_name=_("引用知识"))
+
+    class Meta:
+        verbose_name = _("诉求")
+        verbose_name_plural = _("诉求")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["lead_unit", "state"]),
+            models.Index(fields=["state", "reply_due"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(state=AppealState.MERGED) | Q(master__isnull=False),
+                                   name="merged_has_master"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number or '—'} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in (AppealState.CLOSED, AppealState.MERGED)
+
+
+class Attachment(models.Model):
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to="appeals/%Y/%m/")
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小"))
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+
+class AppealEvent(ChainedEvent):
+    """One appeal's timeline and audit trail; the chain is per appeal (its row is locked while writing)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="events")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("单位"))
+    state_before = models.CharField(max_length=20, blank=True)
+    state_after = models.CharField(max_length=20, blank=True)
+
+    class Meta(ChainedEvent.Meta):
+        verbose_name = _("诉求事件")
+        verbose_name_plural = _("诉求事件")
+        indexes = [models.Index(fields=["action", "created_at"])]
+
+    def chain_subject_id(self):
+        return self.appeal_id
+
+    def chain_payload(self) -> dict:
+        return {**super().chain_payload(), "unit": self.unit_id, "state_before": self.state_before,
+                "state_after": self.state_after}
+
+
+class ReturnRequest(models.Model):
+    """退单 and its review (派单异议审核); counted in the unit's return statistics."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="return_requests")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="return_requests")
+    reason = models.TextField(_("退单理由"))
+    from_state = models.CharField(max_length=20, choices=AppealState.choices)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decision = models.CharField(max_length=10, choices=RequestDecision.choices, default=RequestDecision.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("退单申请")
+        verbose_name_plural = _("退单申请")
+
+
+class ExtensionRequest(models.Model):
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="extension_requests")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="extension_requests")
+    reason = models.TextField(_("延期理由"))
+    working_days = models.PositiveSmallIntegerField(_("延期工作日"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decision = models.CharField(max_length=10, choices=RequestDecision.choices, default=RequestDecision.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+
+
+class Callback(models.Model):
+    """回访: the appellant's verdict on one reply, attributed to the lead unit that replied."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="callbacks")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="callbacks")
+    method = models.CharField(max_length=8, choices=CallbackMethod.choices)
+    reached = models.BooleanField(_("回访接通"), default=True)
+    contacted = models.BooleanField(_("承办单位是否联系"), null=True)
+    solved = models.BooleanField(_("是否解决"), null=True)
+    satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
+    first_contact_on_time = models.BooleanField(null=True)
+    comment = models.TextField(_("意见"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    valid = models.BooleanField(_("有效回访"), default=True,
+                                help_text=_("接通且非匿名、非并单、非撤回、非转办的回访计入三率"))
+
+    class Meta:
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
+        indexes = [models.Index(fields=["unit", "created_at"])]
+
+
+class Supervision(models.Model):
+    """催办 (level 0) and 督办 (levels 1–3) on a step that is late; unique so the sweep is idempotent."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="supervisions")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="supervisions")
+    kind = models.CharField(max_length=12, choices=SupervisionKind.choices)
+    level = models.PositiveSmallIntegerField(default=0)
+    step = models.CharField(max_length=10, choices=Step.choices)
+    due = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("催办督办")
+        verbose_name_plural = _("催办督办")
+        constraints = [models.UniqueConstraint(fields=["appeal", "step", "due", "kind", "level"],
+                                               name="supervision_once_per_due")]

@@ -1,0 +1,247 @@
+"""The three rates (三率) and the other unit metrics of spec §5, computed from callbacks and the audit trail.
+
+Every callback that reached the appellant of a non-anonymous appeal is a valid callback and counts
+for the unit that led the reply it judges (a reopened appeal is judged again after each reply).
+Rates are exact fractions (Decimal) with their counts and a 95 % Wilson interval.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+from gongzhi.core.choices import RegionLevel
+from gongzhi.core.models import Region, Unit
+
+from .choices import AppealState, RequestDecision, Satisfaction, SupervisionKind
+from .models import AppealEvent, Callback, ReturnRequest, Supervision
+
+Z95 = 1.959963984540054
+
+
+@dataclass
+class Rate:
+    numerator: Decimal
+    denominator: int
+
+    @property
+    def value(self) -> Decimal | None:
+        return (Decimal(self.numerator) / self.denominator) if self.denominator else None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return wilson_interval(float(self.numerator), self.denominator)
+
+    def as_dict(self) -> dict:
+        value, interval = self.value, self.interval
+        return {
+            "value": float(round(value, 4)) if value is not None else None,
+            "numerator": float(self.numerator), "denominator": self.denominator,
+            "ci95": [round(interval[0], 4), round(interval[1], 4)] if interval else None,
+        }
+
+
+def wilson_interval(successes: float, n: int, z: float = Z95) -> tuple[float, float] | None:
+    if n == 0:
+        return None
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass
+class GroupMetrics:
+    key: int
+    name: str
+    valid_callbacks: int = 0
+    contacted_on_time: int = 0
+    solved: int = 0
+    satisfied: int = 0
+    basically: int = 0
+    reopened: int = 0
+    signs: int = 0
+    signs_on_time: int = 0
+    replies: int = 0
+    replies_on_time: int = 0
+    handling_seconds: list[float] = field(default_factory=list)
+    dispatches: int = 0
+    returns: int = 0
+    unjustified_returns: int = 0
+    overdue: int = 0
+
+    @property
+    def response(self) -> Rate:
+        return Rate(Decimal(self.contacted_on_time), self.valid_callbacks)
+
+    @property
+    def resolution(self) -> Rate:
+        return Rate(Decimal(self.solved), self.valid_callbacks)
+
+    @property
+    def satisfaction(self) -> Rate:
+        w = Decimal(settings.GONGZHI["BASICALLY_SATISFIED_WEIGHT"])
+        return Rate(self.satisfied + w * self.basically, self.valid_callbacks)
+
+    @property
+    def composite(self) -> Decimal | None:
+        if not self.valid_callbacks:
+            return None
+        w = {k: Decimal(v) for k, v in settings.GONGZHI["COMPOSITE_WEIGHTS"].items()}
+        return (w["response"] * self.response.value + w["resolution"] * self.resolution.value
+                + w["satisfaction"] * self.satisfaction.value)
+
+    @property
+    def small_sample(self) -> bool:
+        return self.valid_callbacks < settings.GONGZHI["RANKING_MIN_CALLBACKS"]
+
+    def as_dict(self) -> dict:
+        def ratio(num, den):
+            return Rate(Decimal(num), den).as_dict()
+
+        composite = self.composite
+        mean_hours = (sum(self.handling_seconds) / len(self.handling_seconds) / 3600) if self.handling_seconds else None
+        return {
+            "id": self.key, "name": self.name, "valid_callbacks": self.valid_callbacks,
+            "response_rate": _value(self.response), "resolution_rate": _value(self.resolution),
+            "satisfaction_rate": _value(self.satisfaction),
+            "composite": float(round(composite, 4)) if composite is not None else None,
+            "small_sample": self.small_sample,
+            "response": self.response.as_dict(), "resolution": self.resolution.as_dict(),
+            "satisfaction": self.satisfaction.as_dict(),
+            "on_time_sign_rate": ratio(self.signs_on_time, self.signs),
+            "on_time_reply_rate": ratio(self.replies_on_time, self.replies),
+            "return_rate": ratio(self.returns, self.dispatches),
+            "unjustified_returns": self.unjustified_returns,
+            "overdue_rate": ratio(self.overdue, self.dispatches),
+            "reopen_rate": ratio(self.reopened, self.valid_callbacks),
+            "mean_handling_hours": round(mean_hours, 1) if mean_hours is not None else None,
+        }
+
+
+def _value(rate: Rate) -> float | None:
+    return float(round(rate.value, 4)) if rate.value is not None else None
+
+
+def month_bounds(period: str) -> tuple[datetime, datetime]:
+    """'YYYY-MM' → [start, end) in local time. Raises ValueError on a bad period."""
+    year, month = (int(part) for part in period.split("-"))
+    start = date(year, month, 1)
+    end = date(year + (month == 12), month % 12 + 1, 1)
+    tz = timezone.get_current_timezone()
+    return (datetime(start.year, start.month, 1, tzinfo=tz), datetime(end.year, end.month, 1, tzinfo=tz))
+
+
+def compute_metrics(start: datetime, end: datetime, *, by: str = "unit", unit_id: int | None = None
+                    ) -> list[GroupMetrics]:
+    """Metrics for [start, end) grouped by lead unit (`by="unit"`) or by the appeal's street (`by="street"`)."""
+    if by == "unit":
+        names = dict(Unit.objects.values_list("pk", "name"))
+        key_of = _unit_key
+    else:
+        streets = street_of_region()
+        names = dict(Region.objects.filter(level=RegionLevel.STREET).values_list("pk", "name"))
+
+        def key_of(row):
+            return streets.get(row["region"])
+
+    groups: dict[int, GroupMetrics] = {}
+
+    def group(row) -> GroupMetrics | None:
+        key = key_of(row)
+        if key is None or (unit_id is not None and by == "unit" and key != unit_id):
+            return None
+        if key not in groups:
+            groups[key] = GroupMetrics(key=key, name=names.get(key, "—"))
+        return groups[key]
+
+    period = {"created_at__gte": start, "created_at__lt": end}
+    for row in Callback.objects.filter(valid=True, **period).values(
+            "unit", "contacted", "first_contact_on_time", "solved", "satisfaction", "appeal__state",
+            region=_region_field("appeal")):
+        g = group(row)
+        if g is None:
+            continue
+        g.valid_callbacks += 1
+        g.contacted_on_time += bool(row["contacted"] and row["first_contact_on_time"])
+        g.solved += bool(row["solved"])
+        g.satisfied += row["satisfaction"] == Satisfaction.SATISFIED
+        g.basically += row["satisfaction"] == Satisfaction.BASICALLY
+        g.reopened += not row["solved"] or row["satisfaction"] == Satisfaction.UNSATISFIED
+
+    events = AppealEvent.objects.filter(action__in=["dispatch", "sign", "reply"], **period).values(
+        "unit", "action", "after", region=_region_field("appeal"))
+    for row in events:
+        g = group(row)
+        if g is None:
+            continue
+        on_time = (row["after"] or {}).get("on_time")
+        if row["action"] == "dispatch":
+            g.dispatches += 1
+        elif row["action"] == "sign":
+            g.signs += 1
+            g.signs_on_time += on_time is not False
+        else:
+            g.replies += 1
+            g.replies_on_time += on_time is not False
+            seconds = (row["after"] or {}).get("handling_seconds")
+            if seconds is not None:
+                g.handling_seconds.append(float(seconds))
+
+    for row in ReturnRequest.objects.filter(requested_at__gte=start, requested_at__lt=end).values(
+            "unit", "decision", region=_region_field("appeal")):
+        g = group(row)
+        if g is not None:
+            g.returns += 1
+            g.unjustified_returns += row["decision"] == RequestDecision.REJECTED
+
+    overdue = Supervision.objects.filter(kind=SupervisionKind.SUPERVISION, level=1, **period).values(
+        "unit", "appeal", region=_region_field("appeal")).distinct()
+    for row in overdue:
+        g = group(row)
+        if g is not None:
+            g.overdue += 1
+    return list(groups.values())
+
+
+def _region_field(prefix: str):
+    from django.db.models import F
+
+    return F(f"{prefix}__region")
+
+
+def _unit_key(row):
+    return row["unit"]
+
+
+def street_of_region() -> dict[int, int]:
+    """region id → the id of its street (regions above street level map to nothing)."""
+    rows = list(Region.objects.values_list("pk", "parent_id", "level"))
+    parent = {pk: p for pk, p, _lvl in rows}
+    level = {pk: lvl for pk, _p, lvl in rows}
+    result = {}
+    for pk in parent:
+        node = pk
+        while node is not None and level[node] != RegionLevel.STREET:
+            node = parent[node]
+        if node is not None:
+            result[pk] = node
+    return result
+
+
+def ranking(start: datetime, end: datetime, *, by: str = "unit", unit_id: int | None = None) -> dict:
+    """Ranked by composite; groups under the minimum number of valid callbacks are listed apart."""
+    metrics = compute_metrics(start, end, by=by, unit_id=unit_id)
+    ranked = sorted((m for m in metrics if not m.small_sample),
+                    key=lambda m: (-(m.composite or 0), -m.valid_callbacks, m.name))
+    apart = sorted((m for m in metrics if m.small_sample), key=lambda m: (-m.valid_callbacks, m.name))
+    return {"ranked": ranked, "small_sample": apart, "min_callbacks": settings.GONGZHI["RANKING_MIN_CALLBACKS"]}
+
+
+OPEN_OVERDUE_STATES = [AppealState.DISPATCHED, AppealState.ACCEPTED, AppealState.IN_PROGRESS,
+                       AppealState.RETURN_REQUESTED]

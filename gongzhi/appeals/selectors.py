@@ -1,0 +1,73 @@
+"""Every read of appeals, scoped to the user (spec §7)."""
+
+from django.db.models import Q, QuerySet
+
+from gongzhi.core.choices import Role
+from gongzhi.core.masking import mask_id_number, mask_name, mask_phone
+
+from .models import Appeal
+
+COUNTY_WIDE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
+
+
+def visible_appeals(user) -> QuerySet[Appeal]:
+    """A resident sees their own; a handler their unit's (lead or co-unit); community staff and grid
+    workers their region's; the hotline centre, supervisors and leaders the whole county."""
+    qs = Appeal.objects.select_related("region", "category", "lead_unit")
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if user.has_role(*COUNTY_WIDE_ROLES):
+        return qs
+    scope = Q(pk__in=[])
+    if user.has_role(Role.HANDLER) and user.unit_id:
+        scope |= Q(lead_unit_id=user.unit_id) | Q(co_units=user.unit_id)
+    if user.has_role(Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.PARTY_MEMBER) and user.region_id:
+        scope |= Q(region__path__startswith=user.region.path)
+    if user.has_role(Role.GRID_WORKER, Role.PARTY_MEMBER, Role.COMMUNITY_STAFF):
+        scope |= Q(first_receiver=user)
+    scope |= Q(appellant=user)
+    return qs.filter(scope).distinct()
+
+
+def can_unmask(user, appeal: Appeal) -> bool:
+    """Full numbers only for the first receiver, the lead unit's handler (unless confidential) and supervisors."""
+    if user is None or not user.is_authenticated:
+        return False
+    if appeal.appellant_id == user.pk:
+        return True
+    if user.has_role(Role.SUPERVISOR):
+        return True
+    if appeal.first_receiver_id == user.pk:
+        return True
+    return (user.has_role(Role.HANDLER) and user.unit_id is not None
+            and user.unit_id == appeal.lead_unit_id and not appeal.confidential)
+
+
+def hides_identity(user, appeal: Appeal) -> bool:
+    """Confidential appeals hide the appellant from the handling units; anonymous ones from everyone."""
+    if appeal.appellant_id == getattr(user, "pk", None):
+        return False
+    if appeal.anonymous:
+        return True
+    if not appeal.confidential:
+        return False
+    return not (user.has_role(Role.SUPERVISOR, Role.OPERATOR, Role.DISPATCHER) or appeal.first_receiver_id == user.pk)
+
+
+def appellant_for(user, appeal: Appeal) -> dict:
+    """What this user may read of the appellant: masked numbers, or nothing when hidden."""
+    if hides_identity(user, appeal):
+        label = "匿名" if appeal.anonymous else "保密"
+        return {"name": label, "phone": "", "id_number": "", "hidden": True, "can_reveal": False}
+    own = appeal.appellant_id == getattr(user, "pk", None)
+    return {
+        "name": appeal.appellant_name if own or not appeal.confidential else mask_name(appeal.appellant_name),
+        "phone": appeal.appellant_phone if own else mask_phone(appeal.appellant_phone),
+        "id_number": appeal.appellant_id_number if own else mask_id_number(appeal.appellant_id_number),
+        "hidden": False,
+        "can_reveal": not own and can_unmask(user, appeal) and bool(appeal.appellant_phone or appeal.appellant_id_number),
+    }
+
+
+def timeline(appeal: Appeal):
+    return appeal.events.select_related("actor", "unit").order_by("created_at", "id")

@@ -1,0 +1,748 @@
+"""Every write to an appeal (spec §2–§6). Each service locks the appeal, checks the transition table
+and the actor's right to act on this appeal, writes, appends an event to the appeal's hash chain and
+enqueues notifications on commit. Refusals raise `ServiceError` subclasses with Chinese messages.
+"""
+
+import secrets
+from collections.abc import Iterable
+from contextlib import contextmanager
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.core.choices import NotificationChannel, Role, UnitKind
+from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.masking import mask_phone
+from gongzhi.core.models import Region, Unit, User, append_audit_event
+from gongzhi.core.notifications import notify
+from gongzhi.core.services import normalize_phone
+from gongzhi.core.uploads import check_upload
+
+from . import deadlines
+from .choices import (
+    STAFF_CHANNELS,
+    AppealKind,
+    AppealState,
+    CallbackMethod,
+    Channel,
+    CloseReason,
+    ReferTarget,
+    RequestDecision,
+    Satisfaction,
+    Step,
+    SupervisionKind,
+    Urgency,
+)
+from .models import (
+    Appeal,
+    AppealEvent,
+    Attachment,
+    Callback,
+    Category,
+    DispatchRule,
+    ExtensionRequest,
+    KnowledgeArticle,
+    ReturnRequest,
+    Supervision,
+)
+from .workflow import ACTION_LABELS, get_transition
+
+RESIDENT_CHANNELS = (Channel.WEB, Channel.MOBILE)
+
+
+# ---------------------------------------------------------------- events
+
+
+def record_event(appeal: Appeal, actor, action: str, *, state_before: str = "", note: str = "",
+                 before: dict | None = None, after: dict | None = None, unit: Unit | None = None) -> AppealEvent:
+    """Append to the appeal's chain. The caller holds the appeal's row lock."""
+    prev = AppealEvent.objects.filter(appeal=appeal).order_by("-id").values_list("hash", flat=True).first() or ""
+    event = AppealEvent(
+        appeal=appeal,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_actor_label(actor),
+        action=action, note=note, before=before or {}, after=after or {}, unit=unit,
+        state_before=state_before or appeal.state, state_after=appeal.state,
+    )
+    event.seal(prev)
+    event.save()
+    return event
+
+
+def _actor_label(actor) -> str:
+    if actor is None:
+        return _("系统")
+    if getattr(actor, "pk", None) is None:
+        return str(actor)
+    if actor.has_role(Role.RESIDENT) and not actor.is_staff:
+        return _("诉求人")
+    unit = f"（{actor.unit.name}）" if actor.unit_id else ""
+    return f"{actor.display_name or actor.username}{unit}"
+
+
+# ---------------------------------------------------------------- acting on an appeal
+
+
+@contextmanager
+def _acting(actor: User, appeal_id: int, action: str):
+    """Lock the appeal and check the transition table and the actor's role; yield (appeal, transition)."""
+    with transaction.atomic():
+        appeal = (Appeal.objects.select_for_update(of=("self",)).select_related("lead_unit", "category")
+                  .get(pk=appeal_id))
+        transition = get_transition(appeal.state, action)
+        if transition is None:
+            raise IllegalTransition(
+                _("诉求当前状态为「%(state)s」，不能执行「%(action)s」。") % {
+                    "state": appeal.get_state_display(), "action": ACTION_LABELS.get(action, action)})
+        if actor is None or not (actor.roles & transition.roles):
+            raise PermissionDeniedError(_("您的角色不能执行「%(action)s」。") % {"action": ACTION_LABELS[action]})
+        yield appeal, transition
+
+
+def _require_lead_handler(actor: User, appeal: Appeal) -> None:
+    if not actor.unit_id or actor.unit_id != appeal.lead_unit_id:
+        raise PermissionDeniedError(_("只有主办单位的承办人可以执行此操作。"))
+
+
+def _require_own(actor: User, appeal: Appeal) -> None:
+    if appeal.appellant_id != actor.pk:
+        raise PermissionDeniedError(_("只能操作本人提交的诉求。"))
+
+
+def _require_text(value: str, field: str, label: str, min_length: int = 2) -> str:
+    value = (value or "").strip()
+    if len(value) < min_length:
+        raise ServiceError(_("请填写%(label)s（至少%(n)s个字）。") % {"label": label, "n": min_length}, field=field)
+    return value
+
+
+def _save(appeal: Appeal) -> None:
+    deadlines.apply_dues(appeal)
+    appeal.save()
+
+
+def _now():
+    return timezone.now()
+
+
+# ---------------------------------------------------------------- notifications
+
+
+def _tell_appellant(appeal: Appeal, subject: str, body: str) -> None:
+    """Tell the appellant (and, for a master appeal, everyone merged into it) by site message and SMS."""
+    for target in [appeal, *appeal.merged_appeals.all()]:
+        if target.anonymous and not target.appellant_id:
+            continue
+        link = f"/appeals/{target.pk}/" if target.appellant_id else f"/appeals/track/?number={target.number}"
+        text = _("您的诉求（编号 %(number)s）：%(body)s") % {"number": target.number, "body": body}
+        if target.appellant_id:
+            notify(recipient=target.appellant, subject=subject, body=text, link=link)
+        phone = target.appellant_phone or (target.appellant.phone if target.appellant_id else "")
+        if phone and not target.anonymous:
+            notify(phone=phone, subject=subject, body=text, channel=NotificationChannel.SMS, recipient=None)
+
+
+def _tell_unit(unit: Unit | None, appeal: Appeal, subject: str, body: str) -> None:
+    if unit is not None:
+        notify(unit=unit, subject=subject, body=f"{appeal.number} {appeal.title}：{body}", link=f"/appeals/{appeal.pk}/")
+
+
+# ---------------------------------------------------------------- intake
+
+
+def submit_appeal(
+    actor: User | None,
+    *,
+    kind: str,
+    channel: str,
+    title: str,
+    content: str,
+    region: Region,
+    category: Category | None = None,
+    urgency: str = Urgency.NORMAL,
+    address: str = "",
+    longitude: Decimal | None = None,
+    latitude: Decimal | None = None,
+    appellant_name: str = "",
+    appellant_phone: str = "",
+    appellant_id_number: str = "",
+    anonymous: bool = False,
+    confidential: bool = False,
+    attachments: Iterable = (),
+    client_key: str | None = None,
+    keywords: str = "",
+) -> tuple[Appeal, str]:
+    """Accept an appeal from any channel. Returns (appeal, tracking_code); the code is '' unless the
+    appellant has no account and must follow the appeal by its number and this code.
+
+    A repeated `client_key` returns the appeal already accepted for it (idempotent submission).
+    """
+    if client_key:
+        existing = Appeal.objects.filter(client_key=client_key).first()
+        if existing is not None:
+            return existing, ""
+    is_staff_intake = actor is not None and actor.has_role(
+        Role.OPERATOR, Role.GRID_WORKER, Role.PARTY_MEMBER, Role.COMMUNITY_STAFF)
+    if actor is not None and not (actor.roles & {Role.RESIDENT, Role.OPERATOR, Role.GRID_WORKER,
+                                                 Role.PARTY_MEMBER, Role.COMMUNITY_STAFF}):
+        raise PermissionDeniedError(_("您的角色不能登记诉求。"))
+    if kind not in AppealKind.values:
+        raise ServiceError(_("请选择诉求类型。"), field="kind")
+    if urgency not in Urgency.values:
+        raise ServiceError(_("紧急程度无效。"), field="urgency")
+    if urgency == Urgency.COMPLEX:
+        raise ServiceError(_("「疑难」须经派单审批认定，受理时不能直接选择。"), field="urgency")
+    if is_staff_intake:
+        if channel not in STAFF_CHANNELS:
+            raise ServiceError(_("请选择受理渠道（热线、来访、来信、代办、网格巡查或入户走访）。"), field="channel")
+    elif channel not in RESIDENT_CHANNELS:
+        channel = Channel.WEB
+    title = _require_text(title, "title", _("标题"), 4)
+    content = _require_text(content, "content", _("诉求内容"), 10)
+    if len(title) > 200:
+        raise ServiceError(_("标题不能超过200个字。"), field="title")
+    if not isinstance(region, Region):
+        raise ServiceError(_("请选择诉求发生的区域。"), field="region")
+    if (longitude is None) != (latitude is None):
+        raise ServiceError(_("经纬度须同时填写。"), field="longitude")
+    if longitude is not None and not (Decimal(-180) <= Decimal(longitude) <= Decimal(180)
+                                      and Decimal(-90) <= Decimal(latitude) <= Decimal(90)):
+        raise ServiceError(_("经纬度超出范围。"), field="longitude")
+
+    appellant = None
+    if actor is not None and actor.has_role(Role.RESIDENT) and not is_staff_intake:
+        appellant = actor
+        appellant_phone = appellant_phone or actor.phone or ""
+        appellant_name = appellant_name or actor.display_name
+        appellant_id_number = appellant_id_number or actor.id_number
+    elif channel == Channel.GRID_PATROL and not appellant_phone and actor is not None:
+        # A grid worker's own patrol finding: the worker is the appellant and gets the callback.
+        appellant = actor
+        appellant_phone = actor.phone or ""
+        appellant_name = appellant_name or actor.display_name or actor.username
+    if appellant_phone:
+        appellant_phone = normalize_phone(appellant_phone)
+    elif appellant is None and not anonymous:
+        raise ServiceError(_("请留下联系电话，以便承办单位联系和回访；如不愿留下，请选择匿名。"),
+                           field="appellant_phone")
+    if appellant is None and appellant_phone and is_staff_intake:
+        appellant = User.objects.filter(phone=appellant_phone).first()
+    appellant_id_number = (appellant_id_number or "").strip().upper()
+    if appellant_id_number and not _valid_id_number(appellant_id_number):
+        raise ServiceError(_("身份证号格式不正确。"), field="appellant_id_number")
+    files = list(attachments)
+    checked = [(f, check_upload(f)) for f in files]
+    if len(files) > 9:
+        raise ServiceError(_("附件最多9个。"), field="attachments")
+    if anonymous and appellant is None:
+        appellant_name = appellant_id_number = ""
+
+    tracking_code = ""
+    try:
+        with transaction.atomic():
+            now = _now()
+            appeal = Appeal(
+                kind=kind, channel=channel, urgency=urgency, title=title, content=content, category=category,
+                keywords=keywords[:200], region=region, address=(address or "").strip()[:200],
+                longitude=longitude, latitude=latitude,
+                appellant=appellant, appellant_name=(appellant_name or "").strip()[:50],
+                appellant_phone=appellant_phone, appellant_id_number=appellant_id_number,
+                anonymous=anonymous, confidential=confidential, received_at=now, client_key=client_key or None,
+                first_receiver=actor if is_staff_intake else None,
+                first_receiver_unit=actor.unit if is_staff_intake else None,
+            )
+            if appellant is None:
+                tracking_code = f"{secrets.randbelow(10**8):08d}"
+                appeal.tracking_code_hash = make_password(tracking_code)
+            _save(appeal)
+            appeal.number = f"{timezone.localtime(now):%Y%m%d}{appeal.pk:07d}"
+            appeal.save(update_fields=["number"])
+            for uploaded, ctype in checked:
+                Attachment.objects.create(appeal=appeal, file=uploaded, name=uploaded.name[:200],
+                                          content_type=ctype, size=uploaded.size)
+            record_event(appeal, actor, "submit", state_before="",
+                         note=_("经「%(channel)s」受理") % {"channel": appeal.get_channel_display()},
+                         after={"channel": channel, "kind": kind, "urgency": urgency,
+                                "category": category.code if category else None, "region": region.code})
+            _tell_appellant(appeal, _("诉求已受理"), _("已受理，我们会尽快办理。"))
+    except IntegrityError:
+        if client_key:
+            existing = Appeal.objects.filter(client_key=client_key).first()
+            if existing is not None:
+                return existing, ""
+        raise
+    return appeal, tracking_code
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _valid_id_number(value: str) -> bool:
+    """GB 11643: 17 digits and a check character."""
+    if len(value) != 18 or not value[:17].isdigit():
+        return False
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(value[:17], _ID_WEIGHTS, strict=True)) % 11]
+    return value[17] == check
+
+
+# ---------------------------------------------------------------- dispatch center and operators
+
+
+def suggest_dispatch(category: Category | None, region: Region) -> DispatchRule | None:
+    """The most specific catalogue rule: the deepest category, then the deepest region (None = everywhere)."""
+    if category is None:
+        return None
+    categories = category.lineage()
+    regions = [*region.ancestors(), None]
+    rules = {
+        (r.category_id, r.region_id): r
+        for r in DispatchRule.objects.filter(category__in=categories).select_related("unit")
+    }
+    for cat in categories:
+        for reg in regions:
+            rule = rules.get((cat.pk, reg.pk if reg else None))
+            if rule is not None:
+                return rule
+    return None
+
+
+def dispatch(actor: User, appeal_id: int, *, lead_unit: Unit, co_units: Iterable[Unit] = (),
+             category: Category | None = None, urgency: str | None = None, note: str = "") -> Appeal:
+    with _acting(actor, appeal_id, "dispatch") as (appeal, _t):
+        if not isinstance(lead_unit, Unit) or not lead_unit.is_active:
+            raise ServiceError(_("请选择有效的主办单位。"), field="lead_unit")
+        co_units = [u for u in co_units if u.pk != lead_unit.pk]
+        if category is not None:
+            appeal.category = category
+        if urgency:
+            if urgency not in Urgency.values:
+                raise ServiceError(_("紧急程度无效。"), field="urgency")
+            appeal.urgency = urgency
+        rule = suggest_dispatch(appeal.category, appeal.region)
+        if (rule is not None and rule.unit.kind == UnitKind.DEPARTMENT
+                and lead_unit.kind == UnitKind.COMMUNITY_COMMITTEE):
+            raise ServiceError(_("该类诉求属于职能部门「%(unit)s」的职责，不得下推给社区（国办函〔2025〕66号）。")
+                               % {"unit": rule.unit.name}, code="pushed_down", field="lead_unit")
+        before = appeal.state
+        appeal.state = AppealState.DISPATCHED
+        appeal.lead_unit = lead_unit
+        appeal.dispatched_at = _now()
+        appeal.signed_at = appeal.contacted_at = None
+        appeal.first_contact_on_time = None
+        appeal.return_from_state = ""
+        _save(appeal)
+        appeal.co_units.set(co_units)
+        record_event(appeal, actor, "dispatch", state_before=before, note=note, unit=lead_unit, after={
+            "lead_unit": lead_unit.name, "co_units": [u.name for u in co_units], "urgency": appeal.urgency,
+            "category": appeal.category.code if appeal.category else None,
+            "suggested": rule.unit.name if rule else None})
+        _tell_unit(lead_unit, appeal, _("新派单"), _("请在时限内签收。"))
+        for unit in co_units:
+            _tell_unit(unit, appeal, _("新协办"), _("贵单位为协办单位，请配合主办单位办理。"))
+        _tell_appellant(appeal, _("诉求已派单"), _("已派往「%(unit)s」办理。") % {"unit": lead_unit.name})
+    return appeal
+
+
+def merge_into(actor: User, appeal_id: int, *, master: Appeal, note: str = "") -> Appeal:
+    with _acting(actor, appeal_id, "merge_into") as (appeal, _t):
+        master = Appeal.objects.select_for_update().filter(pk=getattr(master, "pk", master)).first()
+        if master is None or master.pk == appeal.pk:
+            raise ServiceError(_("请选择另一件诉求作为主诉求。"), field="master")
+        if not master.is_open:
+            raise ServiceError(_("主诉求已办结或已被并单，不能并入。"), code="master_closed", field="master")
+        before = appeal.state
+        appeal.state = AppealState.MERGED
+        appeal.master = master
+        _save(appeal)
+        record_event(appeal, actor, "merge_into", state_before=before, note=note,
+                     after={"master": master.number})
+        record_event(master, actor, "merged_from", note=_("并入诉求 %(n)s") % {"n": appeal.number},
+                     after={"merged": appeal.number})
+        _tell_appellant(appeal, _("诉求已并单"), _("与诉求 %(m)s 反映的是同一问题，已并入一并办理，办理结果会同时告知您。")
+                        % {"m": master.number})
+    return appeal
+
+
+def refer_out(actor: User, appeal_id: int, *, target: str, reason: str) -> Appeal:
+    if target not in ReferTarget.values:
+        raise ServiceError(_("请选择转办去向或告知的法定途径。"), field="target")
+    reason = _require_text(reason, "reason", _("转办理由"), 4)
+    with _acting(actor, appeal_id, "refer_out") as (appeal, _t):
+        return _close(appeal, actor, "refer_out", CloseReason.REFERRED_OUT, reason, refer_target=target)
+
+
+def withdraw(actor: User, appeal_id: int, *, reason: str = "") -> Appeal:
+    with _acting(actor, appeal_id, "withdraw") as (appeal, _t):
+        _require_own(actor, appeal)
+        appeal = _close(appeal, actor, "withdraw", CloseReason.WITHDRAWN, (reason or "").strip() or _("诉求人撤回"))
+        _tell_unit(appeal.lead_unit, appeal, _("诉求已撤回"), _("诉求人已撤回，无需继续办理。"))
+    return appeal
+
+
+def _close(appeal: Appeal, actor, action: str, reason: str, note: str, refer_target: str = "") -> Appeal:
+    before = appeal.state
+    appeal.state = AppealState.CLOSED
+    appeal.closed_at = _now()
+    appeal.close_reason = reason
+    appeal.close_note = note
+    appeal.refer_target = refer_target
+    _save(appeal)
+    record_event(appeal, actor, action, state_before=before, note=note,
+                 after={"close_reason": reason, "refer_target": refer_target or None})
+    if action != "withdraw":
+        _tell_appellant(appeal, _("诉求已办结"), f"{CloseReason(reason).label}。{note}")
+    return appeal
+
+
+def answer_directly(actor: User, appeal_id: int, *, text: str, article: KnowledgeArticle | None = None) -> Appeal:
+    text = _require_text(text, "text", _("答复内容"), 10)
+    with _acting(actor, appeal_id, "answer_directly") as (appeal, _t):
+        appeal.knowledge_article = article
+        return _replied(appeal, actor, "answer_directly", text)
+
+
+def _replied(appeal: Appeal, actor, action: str, text: str) -> Appeal:
+    before = appeal.state
+    appeal.state = AppealState.REPLIED
+    appeal.replied_at = _now()
+    appeal.reply_text = text
+    _save(appeal)
+    handling = (appeal.replied_at - appeal.dispatched_at).total_seconds() if appeal.dispatched_at else None
+    record_event(appeal, actor, action, state_before=before, note=text, unit=appeal.lead_unit, after={
+        "on_time": appeal.reply_due is None or appeal.replied_at <= appeal.reply_due,
+        "handling_seconds": handling})
+    _tell_appellant(appeal, _("诉求已答复"), _("已答复，请查看答复内容并对办理结果进行评价。"))
+    if appeal.anonymous or deadlines.get_limit(Step.CALLBACK, appeal.kind, appeal.urgency, appeal.category) is None:
+        # Anonymous appeals get no callback; consultations have no callback step (spec §1, §4).
+        reason = CloseReason.ANONYMOUS if appeal.anonymous else CloseReason.ANSWERED_DIRECTLY
+        _close(appeal, None, "auto_close", reason, CloseReason(reason).label)
+    return appeal
+
+
+# ---------------------------------------------------------------- handling units
+
+
+def sign(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
+    with _acting(actor, appeal_id, "sign") as (appeal, _t):
+        _require_lead_handler(actor, appeal)
+        before = appeal.state
+        appeal.state = AppealState.ACCEPTED
+        appeal.signed_at = _now()
+        _save(appeal)
+        record_event(appeal, actor, "sign", state_before=before, note=note, unit=appeal.lead_unit,
+                     after={"on_time": appeal.signed_at <= appeal.sign_due if appeal.sign_due else None})
+    return appeal
+
+
+def request_return(actor: User, appeal_id: int, *, reason: str) -> Appeal:
+    reason = _require_text(reason, "reason", _("退单理由"), 5)
+    with _acting(actor, appeal_id, "request_return") as (appeal, _t):
+        _require_lead_handler(actor, appeal)
+        before = appeal.state
+        ReturnRequest.objects.create(appeal=appeal, unit=appeal.lead_unit, reason=reason, from_state=before,
+                                     requested_by=actor)
+        appeal.return_from_state = before
+        appeal.state = AppealState.RETURN_REQUESTED
+        _save(appeal)
+        record_event(appeal, actor, "request_return", state_before=before, note=reason, unit=appeal.lead_unit)
+    return appeal
+
+
+def _pending_return(appeal: Appeal) -> ReturnRequest:
+    request = appeal.return_requests.filter(decision=RequestDecision.PENDING).order_by("-id").first()
+    if request is None:  # the state says there is one; a missing row is a data error worth a clear refusal
+        raise IllegalTransition(_("没有待审核的退单申请。"))
+    return request
+
+
+def approve_return(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
+    with _acting(actor, appeal_id, "approve_return") as (appeal, _t):
+        request = _pending_return(appeal)
+        request.decision, request.decided_by, request.decided_at = RequestDecision.APPROVED, actor, _now()
+        request.decision_note = note
+        request.save()
+        unit = appeal.lead_unit
+        before = appeal.state
+        appeal.state = AppealState.RECEIVED
+        appeal.lead_unit = None
+        appeal.dispatched_at = appeal.signed_at = appeal.contacted_at = None
+        appeal.first_contact_on_time = None
+        appeal.return_from_state = ""
+        _save(appeal)
+        appeal.co_units.clear()
+        record_event(appeal, actor, "approve_return", state_before=before, note=note or _("同意退单，待改派"),
+                     unit=unit, after={"returned_by": unit.name if unit else None})
+    return appeal
+
+
+def reject_return(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
+    note = _require_text(note, "note", _("驳回理由"), 4)
+    with _acting(actor, appeal_id, "reject_return") as (appeal, _t):
+        request = _pending_return(appeal)
+        request.decision, request.decided_by, request.decided_at = RequestDecision.REJECTED, actor, _now()
+        request.decision_note = note
+        request.save()
+        before = appeal.state
+        appeal.state = appeal.return_from_state or AppealState.DISPATCHED
+        appeal.return_from_state = ""
+        _save(appeal)
+        record_event(appeal, actor, "reject_return", state_before=before, note=note, unit=appeal.lead_unit,
+                     after={"unjustified_return": True})
+        _tell_unit(appeal.lead_unit, appeal, _("退单被驳回"), note)
+    return appeal
+
+
+def record_contact(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
+    with _acting(actor, appeal_id, "record_contact") as (appeal, _t):
+        _require_lead_handler(actor, appeal)
+        before = appeal.state
+        appeal.state = AppealState.IN_PROGRESS
+        appeal.contacted_at = _now()
+        appeal.first_contact_on_time = appeal.contact_due is None or appeal.contacted_at <= appeal.contact_due
+        _save(appeal)
+        record_event(appeal, actor, "record_contact", state_before=before, note=note, unit=appeal.lead_unit,
+                     after={"on_time": appeal.first_contact_on_time})
+    return appeal
+
+
+def record_progress(actor: User, appeal_id: int, *, note: str) -> Appeal:
+    note = _require_text(note, "note", _("办理进展"), 2)
+    with _acting(actor, appeal_id, "record_progress") as (appeal, _t):
+        co_unit_ids = set(appeal.co_units.values_list("pk", flat=True))
+        if actor.unit_id != appeal.lead_unit_id and actor.unit_id not in co_unit_ids:
+            raise PermissionDeniedError(_("只有主办或协办单位的承办人可以记录办理进展。"))
+        record_event(appeal, actor, "record_progress", note=note, unit=actor.unit)
+    return appeal
+
+
+def request_extension(actor: User, appeal_id: int, *, reason: str, working_days: int) -> Appeal:
+    conf = settings.GONGZHI
+    reason = _require_text(reason, "reason", _("延期理由"), 5)
+    try:
+        working_days = int(working_days)
+    except (TypeError, ValueError):
+        raise ServiceError(_("请填写延期的工作日数。"), field="working_days") from None
+    if not 1 <= working_days <= conf["EXTENSION_MAX_WORKING_DAYS"]:
+        raise ServiceError(_("每次延期为1至%(n)s个工作日。") % {"n": conf["EXTENSION_MAX_WORKING_DAYS"]},
+                           field="working_days")
+    with _acting(actor, appeal_id, "request_extension") as (appeal, _t):
+        _require_lead_handler(actor, appeal)
+        if appeal.reply_due and _now() > appeal.reply_due:
+            raise ServiceError(_("已超过办理时限，不能再申请延期。"), code="too_late")
+        if appeal.extension_count >= conf["EXTENSION_MAX_COUNT"]:
+            raise ServiceError(_("延期次数已达上限（%(n)s次）。") % {"n": conf["EXTENSION_MAX_COUNT"]},
+                               code="extension_limit")
+        if appeal.extension_requests.filter(decision=RequestDecision.PENDING).exists():
+            raise ServiceError(_("已有待审批的延期申请。"), code="extension_pending")
+        ExtensionRequest.objects.create(appeal=appeal, unit=appeal.lead_unit, reason=reason,
+                                        working_days=working_days, requested_by=actor)
+        record_event(appeal, actor, "request_extension", note=reason, unit=appeal.lead_unit,
+                     after={"working_days": working_days})
+    return appeal
+
+
+def _pending_extension(appeal: Appeal) -> ExtensionRequest:
+    request = appeal.extension_requests.filter(decision=RequestDecision.PENDING).order_by("-id").first()
+    if request is None:
+        raise ServiceError(_("没有待审批的延期申请。"), code="no_pending_extension")
+    return request
+
+
+def approve_extension(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
+    with _acting(actor, appeal_id, "approve_extension") as (appeal, _t):
+        request = _pending_extension(appeal)
+        request.decision, request.decided_by, request.decided_at = RequestDecision.APPROVED, actor, _now()
+        request.decision_note = note
+        request.save()
+        old_due = appeal.reply_due
+        appeal.extension_working_days += request.working_days
+        appeal.extension_count += 1
+        _save(appeal)
+        record_event(appeal, actor, "approve_extension", note=note, unit=appeal.lead_unit,
+                     before={"reply_due": old_due}, after={"reply_due": appeal.reply_due,
+                                                           "working_days": request.working_days})
+        _tell_appellant(appeal, _("办理期限已延长"), _("经审批，办理期限延长%(n)s个工作日，至 %(due)s。") % {
+            "n": request.working_days, "due": timezone.localtime(appeal.reply_due).strftime("%Y-%m-%d %H:%M")})
+    return appeal
+
+
+def deny_extension(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
+    note = _require_text(note, "note", _("不予延期的理由"), 2)
+    with _acting(actor, appeal_id, "deny_extension") as (appeal, _t):
+        request = _pending_extension(appeal)
+        request.decision, request.decided_by, request.decided_at = RequestDecision.REJECTED, actor, _now()
+        request.decision_note = note
+        request.save()
+        record_event(appeal, actor, "deny_extension", note=note, unit=appeal.lead_unit)
+        _tell_unit(appeal.lead_unit, appeal, _("延期申请未获批准"), note)
+    return appeal
+
+
+def reply(actor: User, appeal_id: int, *, text: str) -> Appeal:
+    text = _require_text(text, "text", _("答复内容"), 10)
+    with _acting(actor, appeal_id, "reply") as (appeal, _t):
+        _require_lead_handler(actor, appeal)
+        return _replied(appeal, actor, "reply", text)
+
+
+# ---------------------------------------------------------------- callback and closing
+
+
+def callback(actor: User, appeal_id: int, *, contacted: bool | None = None, solved: bool | None = None,
+             satisfaction: str = "", reached: bool = True, comment: str = "") -> Appeal:
+    """Record the appellant's verdict. Solved and not unsatisfied closes; otherwise the unit works again
+    (重办) until the reopen limit, after which the appeal waits for a supervisor's close_unresolvable."""
+    with _acting(actor, appeal_id, "callback") as (appeal, _t):
+        by_resident = actor.has_role(Role.RESIDENT) and not actor.has_role(Role.OPERATOR)
+        if by_resident:
+            _require_own(actor, appeal)
+            reached = True
+        if reached:
+            if contacted is None or solved is None:
+                raise ServiceError(_("请回答承办单位是否联系过您、问题是否解决。"), field="solved")
+            if satisfaction not in Satisfaction.values:
+                raise ServiceError(_("请选择满意程度。"), field="satisfaction")
+        before = appeal.state
+        record = Callback.objects.create(
+            appeal=appeal, unit=appeal.lead_unit, method=CallbackMethod.ONLINE if by_resident else CallbackMethod.PHONE,
+            reached=bool(reached), contacted=contacted if reached else None, solved=solved if reached else None,
+            satisfaction=satisfaction if reached else "", first_contact_on_time=appeal.first_contact_on_time,
+            comment=(comment or "").strip(), recorded_by=actor,
+            valid=bool(reached) and not appeal.anonymous and appeal.lead_unit_id is not None,
+        )
+        summary = {"reached": record.reached, "contacted": record.contacted, "solved": record.solved,
+                   "satisfaction": record.satisfaction}
+        if not reached:
+            record_event(appeal, actor, "callback", state_before=before, note=_("回访未接通"), after=summary)
+            return appeal
+        limit = settings.GONGZHI["REOPEN_LIMIT"]
+        if solved and satisfaction != Satisfaction.UNSATISFIED:
+            appeal.state = AppealState.CLOSED
+            appeal.closed_at = _now()
+            appeal.close_reason = CloseReason.RESOLVED
+            note = _("回访：已解决，%(s)s") % {"s": Satisfaction(satisfaction).label}
+        elif appeal.reopen_count < limit:
+            appeal.state = AppealState.IN_PROGRESS
+            appeal.reopen_count += 1
+            appeal.reopened_at = _now()
+            appeal.replied_at = None
+            appeal.extension_working_days = 0  # the reopened round has its own reply limit
+            note = _("回访不满意或未解决，第%(n)s次重办") % {"n": appeal.reopen_count}
+            _tell_unit(appeal.lead_unit, appeal, _("诉求重办"), note)
+        else:
+            note = _("回访不满意或未解决，已达重办上限，待督办员按规定办结")
+        _save(appeal)
+        if comment:
+            note = f"{note}。{comment.strip()}"
+        record_event(appeal, actor, "callback", state_before=before, note=note, unit=appeal.lead_unit, after=summary)
+        if appeal.state == AppealState.CLOSED:
+            _tell_appellant(appeal, _("诉求已办结"), _("感谢您的评价，诉求已办结。"))
+    return appeal
+
+
+def close_unresolvable(actor: User, appeal_id: int, *, note: str) -> Appeal:
+    note = _require_text(note, "note", _("办结说明"), 4)
+    with _acting(actor, appeal_id, "close_unresolvable") as (appeal, _t):
+        if appeal.reopen_count < settings.GONGZHI["REOPEN_LIMIT"]:
+            raise IllegalTransition(_("重办次数未达上限（%(n)s次），不能按无法解决办结。")
+                                    % {"n": settings.GONGZHI["REOPEN_LIMIT"]})
+        return _close(appeal, actor, "close_unresolvable", CloseReason.UNRESOLVABLE, note)
+
+
+# ---------------------------------------------------------------- supervision
+
+
+def supervise(actor: User, appeal_id: int, *, level: int, note: str) -> Supervision:
+    """A supervisor's 催办 (level 0) or 督办 (levels 1–3) on an open appeal; not a state change."""
+    if not actor.has_role(Role.SUPERVISOR):
+        raise PermissionDeniedError(_("只有督办员可以催办或督办。"))
+    note = _require_text(note, "note", _("督办意见"), 2)
+    if level not in (0, 1, 2, 3):
+        raise ServiceError(_("督办级别为1至3级，0为催办。"), field="level")
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
+        if not appeal.is_open:
+            raise IllegalTransition(_("诉求已办结，无需督办。"))
+        kind = SupervisionKind.REMINDER if level == 0 else SupervisionKind.SUPERVISION
+        return _issue_supervision(appeal, actor, kind, level, Step.REPLY, appeal.reply_due or _now(), note)
+
+
+def _issue_supervision(appeal: Appeal, actor, kind: str, level: int, step: str, due, note: str) -> Supervision:
+    item, created = Supervision.objects.get_or_create(
+        appeal=appeal, step=step, due=due, kind=kind, level=level,
+        defaults={"unit": appeal.lead_unit, "issued_by": actor if getattr(actor, "pk", None) else None, "note": note},
+    )
+    if not created:
+        return item
+    if level > appeal.supervision_level:
+        appeal.supervision_level = level
+        appeal.save(update_fields=["supervision_level"])
+    action = "remind" if kind == SupervisionKind.REMINDER else "supervise"
+    label = SupervisionKind(kind).label + (f"（{level}级）" if level else "")
+    record_event(appeal, actor, action, note=f"{label}：{note}", unit=appeal.lead_unit,
+                 after={"step": step, "level": level, "due": due})
+    _tell_unit(appeal.lead_unit, appeal, label, note)
+    return item
+
+
+def sweep_deadlines(now=None) -> int:
+    """Issue 催办 when a step enters its warning window and 督办 levels 1–3 as it stays overdue
+    (level 1 when overdue, 2 after one more working day, 3 after three). Idempotent: each notice is
+    issued once per step and due time, so a second run changes nothing."""
+    now = now or _now()
+    horizon = now + timezone.timedelta(days=10)
+    from django.db.models import Q
+
+    candidates = Appeal.objects.filter(
+        state__in=[AppealState.DISPATCHED, AppealState.ACCEPTED, AppealState.IN_PROGRESS,
+                   AppealState.RETURN_REQUESTED, AppealState.REPLIED]
+    ).filter(Q(sign_due__lte=horizon) | Q(contact_due__lte=horizon) | Q(reply_due__lte=horizon)
+             | Q(callback_due__lte=horizon)).values_list("pk", flat=True)
+    issued = 0
+    for appeal_id in candidates.iterator():
+        with transaction.atomic():
+            appeal = Appeal.objects.select_for_update(of=("self",)).select_related("lead_unit").get(pk=appeal_id)
+            for step, start, due in deadlines.active_steps(appeal):
+                for kind, level in _due_notices(start, due, now):
+                    existing = Supervision.objects.filter(appeal=appeal, step=step, due=due, kind=kind, level=level)
+                    if existing.exists():
+                        continue
+                    label = Step(step).label
+                    note = (_("%(step)s临近时限（%(due)s）") if level == 0 else _("%(step)s已超时限（%(due)s）")) % {
+                        "step": label, "due": timezone.localtime(due).strftime("%m-%d %H:%M")}
+                    _issue_supervision(appeal, None, kind, level, step, due, note)
+                    issued += 1
+    return issued
+
+
+def _due_notices(start, due, now) -> list[tuple[str, int]]:
+    light = deadlines.step_light(start, due, now)
+    if light == "green":
+        return []
+    notices = [(SupervisionKind.REMINDER, 0)]
+    if light == "red":
+        notices.append((SupervisionKind.SUPERVISION, 1))
+        if now >= deadlines.add_working_days_at(due, 1):
+            notices.append((SupervisionKind.SUPERVISION, 2))
+        if now >= deadlines.add_working_days_at(due, 3):
+            notices.append((SupervisionKind.SUPERVISION, 3))
+    return notices
+
+
+# ---------------------------------------------------------------- privacy
+
+
+def reveal_contact(actor: User, appeal: Appeal) -> dict:
+    """Unmasked phone and ID number for those who need them (spec §7); every reveal is audited."""
+    from .selectors import can_unmask
+
+    if not can_unmask(actor, appeal):
+        raise PermissionDeniedError(_("您无权查看诉求人的完整联系方式。"))
+    append_audit_event(actor, "unmask_contact", target=f"appeal:{appeal.pk}",
+                       note=_("查看诉求 %(n)s 诉求人完整联系方式") % {"n": appeal.number},
+                       after={"phone": mask_phone(appeal.appellant_phone)})
+    return {"name": appeal.appellant_name, "phone": appeal.appellant_phone, "id_number": appeal.appellant_id_number}

@@ -1,0 +1,86 @@
+"""The appeal lifecycle as data (spec §2): {(state, action): Transition}.
+
+A transition names the states it may lead to (some actions branch: a callback closes or reopens,
+a rejected return goes back where it came from) and the roles that may take it. Object-level rules
+(a handler acts only for the lead unit, a resident only on their own appeal) live in services.
+Every pair not in the table is refused.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.choices import Role
+
+from .choices import AppealState as S
+
+
+@dataclass(frozen=True)
+class Transition:
+    targets: tuple[str, ...]
+    roles: frozenset[str]
+
+
+def t(targets, *roles) -> Transition:
+    targets = targets if isinstance(targets, tuple) else (targets,)
+    return Transition(targets, frozenset(roles))
+
+
+SUBMIT_ROLES = frozenset({Role.RESIDENT, Role.OPERATOR, Role.GRID_WORKER, Role.PARTY_MEMBER,
+                          Role.COMMUNITY_STAFF})
+
+ACTION_LABELS = {
+    "submit": _("提交诉求"),
+    "answer_directly": _("直接答复"),
+    "dispatch": _("派单"),
+    "merge_into": _("并单"),
+    "refer_out": _("转办/告知途径"),
+    "withdraw": _("撤回"),
+    "sign": _("签收"),
+    "request_return": _("申请退单"),
+    "approve_return": _("同意退单"),
+    "reject_return": _("驳回退单"),
+    "record_contact": _("记录首次联系"),
+    "record_progress": _("记录办理进展"),
+    "request_extension": _("申请延期"),
+    "approve_extension": _("批准延期"),
+    "deny_extension": _("不予延期"),
+    "reply": _("办结答复"),
+    "callback": _("回访评价"),
+    "close_unresolvable": _("按规定办结"),
+}
+
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    (S.RECEIVED, "answer_directly"): t(S.REPLIED, Role.OPERATOR),
+    (S.RECEIVED, "dispatch"): t(S.DISPATCHED, Role.DISPATCHER),
+    (S.RECEIVED, "merge_into"): t(S.MERGED, Role.DISPATCHER),
+    (S.RECEIVED, "refer_out"): t(S.CLOSED, Role.OPERATOR),
+    (S.RECEIVED, "withdraw"): t(S.CLOSED, Role.RESIDENT),
+    (S.DISPATCHED, "withdraw"): t(S.CLOSED, Role.RESIDENT),
+    (S.DISPATCHED, "sign"): t(S.ACCEPTED, Role.HANDLER),
+    (S.DISPATCHED, "request_return"): t(S.RETURN_REQUESTED, Role.HANDLER),
+    (S.ACCEPTED, "request_return"): t(S.RETURN_REQUESTED, Role.HANDLER),
+    (S.RETURN_REQUESTED, "approve_return"): t(S.RECEIVED, Role.DISPATCHER),
+    (S.RETURN_REQUESTED, "reject_return"): t((S.DISPATCHED, S.ACCEPTED), Role.DISPATCHER),
+    (S.ACCEPTED, "record_contact"): t(S.IN_PROGRESS, Role.HANDLER),
+    (S.IN_PROGRESS, "record_progress"): t(S.IN_PROGRESS, Role.HANDLER),
+    (S.IN_PROGRESS, "request_extension"): t(S.IN_PROGRESS, Role.HANDLER),
+    (S.IN_PROGRESS, "approve_extension"): t(S.IN_PROGRESS, Role.SUPERVISOR),
+    (S.IN_PROGRESS, "deny_extension"): t(S.IN_PROGRESS, Role.SUPERVISOR),
+    (S.IN_PROGRESS, "reply"): t(S.REPLIED, Role.HANDLER),
+    # solved and not unsatisfied → closed; otherwise reopened (重办), or it waits for close_unresolvable
+    # when the reopen limit is reached.
+    (S.REPLIED, "callback"): t((S.CLOSED, S.IN_PROGRESS, S.REPLIED), Role.OPERATOR, Role.RESIDENT),
+    (S.REPLIED, "close_unresolvable"): t(S.CLOSED, Role.SUPERVISOR),
+}
+
+ACTIONS = tuple(ACTION_LABELS)
+WORKFLOW_ACTIONS = tuple(a for a in ACTIONS if a != "submit")
+
+
+def get_transition(state: str, action: str) -> Transition | None:
+    return TRANSITIONS.get((state, action))
+
+
+def available_actions(state: str, roles: set[str]) -> list[str]:
+    return [action for (s, action), tr in TRANSITIONS.items() if s == state and tr.roles & roles]

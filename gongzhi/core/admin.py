@@ -1,0 +1,69 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from . import calendar
+from .models import AuditEvent, CalendarOverride, Notification, Region, Unit, User
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "region", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["region"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "display_name", "phone", "unit", "region", "is_staff"]
+    search_fields = ["username", "display_name", "phone"]
+    autocomplete_fields = ["unit", "region"]
+    fieldsets = [
+        *BaseUserAdmin.fieldsets,
+        (_("共治"), {"fields": ["display_name", "phone", "id_number", "unit", "region", "notify_optional"]}),
+    ]
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_working_day", "note"]
+    list_filter = ["is_working_day"]
+
+    def changelist_view(self, request, extra_context=None):
+        last = calendar.library_last_year()
+        messages.warning(request, _(
+            "工作日历库的数据截至 %(year)s 年；此后的日期除本表调整外按周一至周五计算。"
+            "每年11月国务院办公厅公布次年放假安排后，请在此录入次年的节假日和调休上班日。") % {"year": last})
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor_label", "action", "target", "note"]
+    list_filter = ["action"]
+    search_fields = ["target", "note"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "channel", "recipient", "unit", "phone", "subject", "status"]
+    list_filter = ["channel", "status"]
+    search_fields = ["subject", "phone"]

@@ -1,0 +1,36 @@
+"""API plumbing shared by every app: one error shape, never a stack trace."""
+
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import ServiceError
+
+logger = logging.getLogger("gongzhi.api")
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ServiceError):
+        body = {"code": exc.code, "detail": str(exc.message)}
+        if exc.field:
+            body["fields"] = {exc.field: [str(exc.message)]}
+        return Response(body, status=exc.status)
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        exc = exceptions.NotFound(_("未找到。"))
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(_("您没有权限执行此操作。"))
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("unhandled API error", exc_info=exc)
+        return Response({"code": "server_error", "detail": _("服务器内部错误，请稍后再试。")},
+                        status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"code": "invalid", "detail": _("提交的数据有误。"), "fields": response.data}
+    elif isinstance(response.data, dict) and "detail" in response.data:
+        response.data = {"code": getattr(exc, "default_code", "error"), "detail": str(response.data["detail"])}
+    return response

@@ -1,0 +1,193 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .audit import ChainedEvent
+from .choices import NotificationChannel, NotificationStatus, RegionLevel, UnitKind
+
+
+class Region(models.Model):
+    """区县 → 街道 → 社区 → 网格. `path` holds the ancestors' codes so a subtree is one prefix query."""
+
+    code = models.CharField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("层级"), max_length=16, choices=RegionLevel.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+                               verbose_name=_("上级"))
+    path = models.CharField(max_length=255, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("区域")
+        verbose_name_plural = _("区域")
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.path = f"{self.parent.path}{self.code}/" if self.parent_id else f"/{self.code}/"
+        super().save(*args, **kwargs)
+
+    def ancestors(self) -> list["Region"]:
+        """Self first, then up to the county."""
+        chain, node = [], self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+    def full_name(self) -> str:
+        return " / ".join(r.name for r in reversed(self.ancestors()))
+
+    def ancestor_at(self, level: str) -> "Region | None":
+        return next((r for r in self.ancestors() if r.level == level), None)
+
+
+class Unit(models.Model):
+    """Any organisation that can be asked to act (一核多元)."""
+
+    code = models.CharField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=32, choices=UnitKind.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="units", verbose_name=_("所属区域"))
+    phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """Staff log in with a username; residents with a mobile number and a one-time code."""
+
+    phone = models.CharField(_("手机号"), max_length=11, unique=True, null=True, blank=True)
+    id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
+    display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="members",
+                             verbose_name=_("所属单位"))
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="staff",
+                               verbose_name=_("负责区域"))
+    notify_optional = models.BooleanField(_("接收可选通知"), default=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def roles(self) -> set[str]:
+        if not hasattr(self, "_roles_cache"):
+            self._roles_cache = set(self.groups.values_list("name", flat=True))
+            if self.is_superuser:
+                self._roles_cache.add("admin")
+        return self._roles_cache
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+class CalendarOverride(models.Model):
+    """A date the working-day library does not know yet, or gets wrong (next year's 调休 is published each November)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_working_day = models.BooleanField(_("是否工作日"))
+    note = models.CharField(_("说明"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("工作日历调整")
+        verbose_name_plural = _("工作日历调整")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'工作日' if self.is_working_day else '休息日'}"
+
+
+class AuditChain(models.Model):
+    """The head of a chain without a subject row to lock; services lock it to append."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last_hash = models.CharField(max_length=64, blank=True)
+
+
+class AuditEvent(ChainedEvent):
+    """Platform events that belong to no domain object: sign-ups, unmasking, calendar and role changes."""
+
+    target = models.CharField(_("对象"), max_length=100, blank=True)
+
+    class Meta(ChainedEvent.Meta):
+        verbose_name = _("审计事件")
+        verbose_name_plural = _("审计事件")
+
+    def chain_payload(self) -> dict:
+        return {**super().chain_payload(), "target": self.target}
+
+
+def append_audit_event(actor, action: str, target: str = "", note: str = "", before=None, after=None) -> AuditEvent:
+    with transaction.atomic():
+        head, _created = AuditChain.objects.select_for_update().get_or_create(name="core")
+        event = AuditEvent(
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_label=str(actor) if actor else "",
+            action=action, target=target, note=note, before=before or {}, after=after or {},
+        )
+        event.seal(head.last_hash)
+        event.save()
+        head.last_hash = event.hash
+        head.save(update_fields=["last_hash"])
+    return event
+
+
+class Notification(models.Model):
+    """Every message the platform sends, kept before it is sent so none is lost."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="notifications", verbose_name=_("接收人"))
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications",
+                             verbose_name=_("接收单位"))
+    phone = models.CharField(_("手机号"), max_length=11, blank=True)
+    channel = models.CharField(_("渠道"), max_length=8, choices=NotificationChannel.choices,
+                               default=NotificationChannel.SITE)
+    subject = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"))
+    link = models.CharField(_("链接"), max_length=200, blank=True)
+    status = models.CharField(_("状态"), max_length=8, choices=NotificationStatus.choices,
+                              default=NotificationStatus.PENDING)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class PhoneCode(models.Model):
+    """A one-time login code sent to a mobile number; only its hash is stored."""
+
+    phone = models.CharField(max_length=11, db_index=True)
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("验证码")
+        verbose_name_plural = _("验证码")
+        ordering = ["-created_at"]

@@ -1,0 +1,104 @@
+"""Notifications: stored first, then delivered by a pluggable backend from a background task.
+
+`notify(...)` writes a `Notification` row inside the caller's transaction and enqueues its delivery
+on commit, so a message is never promised for a change that rolled back, nor lost when the sender
+fails (it stays pending and `deliver_pending` retries it).
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from .choices import NotificationChannel, NotificationStatus
+from .models import Notification
+
+logger = logging.getLogger("gongzhi.notifications")
+
+
+class BaseBackend:
+    """Interface of a delivery backend. `send` raises on failure; the row stays pending for a retry."""
+
+    def send(self, notification: Notification) -> None:
+        raise NotImplementedError
+
+
+class DatabaseConsoleBackend(BaseBackend):
+    """Development and demo default: the database row is the in-site message; SMS and e-mail go to the console."""
+
+    def send(self, notification: Notification) -> None:
+        if notification.channel != NotificationChannel.SITE:
+            logger.info("[%s → %s] %s：%s", notification.channel, notification.phone or notification.recipient_id,
+                        notification.subject, notification.body)
+
+
+class SmsGateway:
+    """Production SMS gateways subclass this and implement `send_sms` (e.g. a provider's HTTP API)."""
+
+    def send_sms(self, phone: str, text: str) -> None:
+        raise NotImplementedError
+
+
+class SmsBackend(BaseBackend):
+    gateway_class: type[SmsGateway] = SmsGateway
+
+    def __init__(self, gateway: SmsGateway | None = None):
+        self.gateway = gateway or self.gateway_class()
+
+    def send(self, notification: Notification) -> None:
+        if notification.channel == NotificationChannel.SMS:
+            self.gateway.send_sms(notification.phone, f"【共治】{notification.subject}：{notification.body}")
+
+
+def get_backend() -> BaseBackend:
+    return import_string(settings.GONGZHI["NOTIFICATION_BACKEND"])()
+
+
+def notify(*, subject: str, body: str, recipient=None, unit=None, phone: str = "",
+           channel: str = NotificationChannel.SITE, link: str = "") -> Notification:
+    if channel == NotificationChannel.SMS and not phone and recipient is not None:
+        phone = recipient.phone or ""
+    notification = Notification.objects.create(
+        recipient=recipient, unit=unit, phone=phone, channel=channel, subject=subject, body=body, link=link,
+    )
+    transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
+    return notification
+
+
+def _enqueue_delivery(notification_id: int) -> None:
+    from .tasks import deliver_notification
+
+    try:
+        deliver_notification.enqueue(notification_id)
+    except Exception:  # the row stays pending; the periodic sweep delivers it
+        logger.exception("could not enqueue notification %s", notification_id)
+
+
+def deliver(notification_id: int) -> bool:
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update().filter(pk=notification_id, status=NotificationStatus.PENDING)
+            .first()
+        )
+        if notification is None:
+            return False
+        notification.attempts += 1
+        try:
+            get_backend().send(notification)
+        except Exception as exc:  # keep it pending until attempts run out
+            notification.error = str(exc)[:2000]
+            if notification.attempts >= 5:
+                notification.status = NotificationStatus.FAILED
+            notification.save(update_fields=["attempts", "error", "status"])
+            return False
+        notification.status = NotificationStatus.SENT
+        notification.sent_at = timezone.now()
+        notification.save(update_fields=["attempts", "status", "sent_at", "error"])
+        return True
+
+
+def deliver_pending(limit: int = 500) -> int:
+    ids = list(Notification.objects.filter(status=NotificationStatus.PENDING).values_list("pk", flat=True)[:limit])
+    return sum(deliver(pk) for pk in ids)

@@ -1,0 +1,106 @@
+"""Writes of the core domain: residents' accounts and one-time codes."""
+
+import re
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .choices import NotificationChannel, Role
+from .errors import PermissionDeniedError, RateLimited, ServiceError
+from .models import PhoneCode, User, append_audit_event
+from .notifications import notify
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalize_phone(phone: str) -> str:
+    phone = re.sub(r"[\s-]", "", phone or "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not PHONE_RE.match(phone):
+        raise ServiceError(_("请输入正确的11位手机号码。"), code="invalid_phone", field="phone")
+    return phone
+
+
+def send_login_code(phone: str, client_ip: str | None = None) -> PhoneCode:
+    """Send a one-time code; at most one a minute and a few an hour per number (and per address)."""
+    conf = settings.GONGZHI
+    phone = normalize_phone(phone)
+    now = timezone.now()
+    with transaction.atomic():
+        recent = PhoneCode.objects.filter(phone=phone, created_at__gte=now - timedelta(hours=1))
+        last = recent.order_by("-created_at").first()
+        if last and (now - last.created_at).total_seconds() < conf["OTP_RESEND_SECONDS"]:
+            raise RateLimited(_("验证码发送过于频繁，请一分钟后再试。"))
+        if recent.count() >= conf["OTP_MAX_PER_HOUR"]:
+            raise RateLimited(_("该号码一小时内获取验证码次数过多，请稍后再试。"))
+        if client_ip and PhoneCode.objects.filter(
+            client_ip=client_ip, created_at__gte=now - timedelta(hours=1)
+        ).count() >= conf["OTP_MAX_PER_HOUR"] * 4:
+            raise RateLimited(_("请求过于频繁，请稍后再试。"))
+        code = f"{secrets.randbelow(10**6):06d}"
+        record = PhoneCode.objects.create(
+            phone=phone, code_hash=make_password(code), client_ip=client_ip,
+            expires_at=now + timedelta(seconds=conf["OTP_TTL_SECONDS"]),
+        )
+        notify(subject=_("登录验证码"), body=_("您的验证码是 %(code)s，%(minutes)s分钟内有效。") % {
+            "code": code, "minutes": conf["OTP_TTL_SECONDS"] // 60}, phone=phone, channel=NotificationChannel.SMS)
+    return record
+
+
+def verify_login_code(phone: str, code: str) -> User:
+    """Check the latest code for the number; create the resident's account on first login."""
+    phone = normalize_phone(phone)
+    now = timezone.now()
+    with transaction.atomic():
+        record = (
+            PhoneCode.objects.select_for_update()
+            .filter(phone=phone, used_at__isnull=True).order_by("-created_at").first()
+        )
+        if record is None or record.expires_at < now:
+            raise ServiceError(_("验证码已过期，请重新获取。"), code="code_expired", field="code")
+        if record.attempts >= settings.GONGZHI["OTP_MAX_ATTEMPTS"]:
+            raise RateLimited(_("验证码错误次数过多，请重新获取。"))
+        record.attempts += 1
+        if not check_password((code or "").strip(), record.code_hash):
+            record.save(update_fields=["attempts"])
+            left = settings.GONGZHI["OTP_MAX_ATTEMPTS"] - record.attempts
+            raise ServiceError(_("验证码不正确，还可尝试 %(n)s 次。") % {"n": left}, code="code_wrong", field="code")
+        record.used_at = now
+        record.save(update_fields=["attempts", "used_at"])
+        user = User.objects.filter(phone=phone).first()
+        if user is None:
+            user = _create_resident(phone=phone, display_name="", actor=None, note=_("手机验证码注册"))
+    return user
+
+
+def _create_resident(*, phone: str, display_name: str, actor, note: str, id_number: str = "") -> User:
+    user = User(username=f"m{phone}", phone=phone, display_name=display_name, id_number=id_number)
+    user.set_unusable_password()
+    user.save()
+    user.groups.add(Group.objects.get_or_create(name=Role.RESIDENT)[0])
+    append_audit_event(actor or user, "register_resident", target=f"user:{user.pk}", note=note)
+    return user
+
+
+def register_resident_at_counter(actor: User, *, phone: str, display_name: str, id_number: str = "") -> User:
+    """Staff register a resident who came to the counter or called (代办)."""
+    if not actor.has_role(Role.OPERATOR, Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.ADMIN):
+        raise PermissionDeniedError()
+    phone = normalize_phone(phone)
+    with transaction.atomic():
+        if User.objects.filter(phone=phone).exists():
+            raise ServiceError(_("该手机号已注册。"), code="phone_taken", field="phone")
+        return _create_resident(phone=phone, display_name=display_name.strip(), actor=actor,
+                                note=_("窗口/代办登记"), id_number=id_number.strip())
+
+
+def ensure_role_groups() -> None:
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
