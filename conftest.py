@@ -10,6 +10,12 @@ from gongzhi.core.models import Region, Unit, User
 PASSWORD = "test-pass-123"
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files of a test go to its own temporary folder, not the project's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def county(db):
     county = Region.objects.create(code="430100", name="示范县", level=RegionLevel.COUNTY)

@@ -146,6 +146,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "AppealKindEnum": "gongzhi.appeals.choices.AppealKind",
+        "UnitKindEnum": "gongzhi.core.choices.UnitKind",
+    },
 }
 
 LOGGING = {

@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import api
 
 app_name = "appeals_api"
-urlpatterns: list = []
+urlpatterns = [
+    path("categories/", api.CategoryListView.as_view(), name="categories"),
+    path("knowledge/", api.KnowledgeListView.as_view(), name="knowledge"),
+    path("appeals/", api.AppealListCreateView.as_view(), name="appeals"),
+    path("appeals/<int:pk>/", api.AppealDetailView.as_view(), name="appeal"),
+    # One route per workflow action, all served by the same view and its dispatch table.
+    *[path(f"appeals/<int:pk>/actions/{name}/", api.AppealActionView.as_view(action_name=name),
+           name=f"appeal-{name}") for name in api.ACTIONS],
+    path("appeals/<int:pk>/actions/<str:action>/", api.UnknownActionView.as_view(),
+         name="appeal-unknown-action"),
+    path("appeals/<int:pk>/supervise/", api.SuperviseView.as_view(), name="appeal-supervise"),
+    path("appeals/<int:pk>/reveal_contact/", api.RevealContactView.as_view(), name="appeal-reveal-contact"),
+    path("rates/", api.RatesView.as_view(), name="rates"),
+]

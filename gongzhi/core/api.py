@@ -20,7 +20,9 @@ def exception_handler(exc, context):
         if exc.field:
             body["fields"] = {exc.field: [str(exc.message)]}
         return Response(body, status=exc.status)
-    if isinstance(exc, Http404 | ObjectDoesNotExist):
+    if isinstance(exc, exceptions.ParseError):
+        exc = exceptions.ParseError(_("请求体不是合法的 JSON。"))
+    elif isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = exceptions.NotFound(_("未找到。"))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(_("您没有权限执行此操作。"))

@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import api_views
 
 app_name = "core_api"
-urlpatterns: list = []
+urlpatterns = [
+    path("auth/token/", api_views.ObtainTokenView.as_view(), name="token"),
+    path("auth/phone/code/", api_views.PhoneCodeView.as_view(), name="phone-code"),
+    path("auth/phone/token/", api_views.PhoneTokenView.as_view(), name="phone-token"),
+    path("me/", api_views.MeView.as_view(), name="me"),
+    path("regions/", api_views.RegionListView.as_view(), name="regions"),
+    path("units/", api_views.UnitListView.as_view(), name="units"),
+    path("notifications/", api_views.NotificationListView.as_view(), name="notifications"),
+]

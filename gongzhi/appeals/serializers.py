@@ -1,0 +1,429 @@
+"""Shapes of the appeals API: what goes out (an appeal, its timeline, the rates) and what comes in
+(a submission, one small serializer per workflow action, the query filters).
+
+Input serializers only check types and look up references; the services decide what is allowed.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from gongzhi.core.models import Region, Unit
+
+from . import deadlines, services
+from .choices import AppealKind, AppealState, Channel, Light, ReferTarget, Satisfaction, Urgency
+from .models import Appeal, Attachment, Category, KnowledgeArticle
+from .selectors import appellant_for, timeline, visible_appeals
+from .workflow import ACTION_LABELS, available_actions
+
+OTHER_EVENT_LABELS = {
+    "remind": _("催办"),
+    "supervise": _("督办"),
+    "merged_from": _("并入诉求"),
+    "auto_close": _("自动办结"),
+}
+
+# ---------------------------------------------------------------- reference data
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "code", "name", "level", "parent"]
+
+
+class CategoryFilterSerializer(serializers.Serializer):
+    level = serializers.IntegerField(required=False, min_value=1, max_value=3, label=_("层级"))
+    parent = serializers.IntegerField(required=False, min_value=1, label=_("上级分类 id"))
+
+
+class KnowledgeArticleSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = KnowledgeArticle
+        fields = ["id", "title", "body", "keywords", "category", "updated_at"]
+
+
+class KnowledgeQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100,
+                              label=_("检索词（以空格分隔，须全部出现在标题、正文或关键词中）"))
+
+
+# ---------------------------------------------------------------- an appeal, out
+
+
+class CodeNameSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class IdNameSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class AppellantSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField(help_text=_("按权限打码，如 138****8000"))
+    id_number = serializers.CharField()
+    hidden = serializers.BooleanField(help_text=_("匿名或保密：不显示身份"))
+    can_reveal = serializers.BooleanField(help_text=_("可调用 reveal_contact 查看完整号码（留痕）"))
+
+
+class EventSerializer(serializers.Serializer):
+    created_at = serializers.DateTimeField()
+    action = serializers.CharField()
+    action_label = serializers.SerializerMethodField()
+    actor_label = serializers.CharField()
+    note = serializers.CharField()
+    state_before = serializers.CharField()
+    state_after = serializers.CharField()
+    unit = serializers.CharField(source="unit.name", allow_null=True)
+
+    def get_action_label(self, event) -> str:
+        return str(ACTION_LABELS.get(event.action) or OTHER_EVENT_LABELS.get(event.action) or event.action)
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "uploaded_at"]
+
+
+def _code_name(obj) -> dict | None:
+    return {"code": obj.code, "name": obj.name} if obj is not None else None
+
+
+def _id_name(obj) -> dict | None:
+    return {"id": obj.pk, "name": obj.name} if obj is not None else None
+
+
+class AppealListSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display")
+    kind_label = serializers.CharField(source="get_kind_display")
+    channel_label = serializers.CharField(source="get_channel_display")
+    urgency_label = serializers.CharField(source="get_urgency_display")
+    region = serializers.SerializerMethodField()
+    category = serializers.SerializerMethodField()
+    lead_unit = serializers.SerializerMethodField()
+    light = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appeal
+        fields = ["id", "number", "kind", "kind_label", "channel", "channel_label", "urgency",
+                  "urgency_label", "state", "state_label", "title", "region", "category", "lead_unit",
+                  "received_at", "sign_due", "contact_due", "reply_due", "callback_due", "light",
+                  "reopen_count", "extension_count", "supervision_level"]
+
+    @extend_schema_field(CodeNameSerializer)
+    def get_region(self, appeal):
+        return _code_name(appeal.region)
+
+    @extend_schema_field(CodeNameSerializer(allow_null=True))
+    def get_category(self, appeal):
+        return _code_name(appeal.category)
+
+    @extend_schema_field(IdNameSerializer(allow_null=True))
+    def get_lead_unit(self, appeal):
+        return _id_name(appeal.lead_unit)
+
+    @extend_schema_field(serializers.ChoiceField(choices=Light.choices))
+    def get_light(self, appeal):
+        return deadlines.light(appeal)
+
+
+class AppealDetailSerializer(AppealListSerializer):
+    co_units = serializers.SerializerMethodField()
+    master = serializers.SerializerMethodField()
+    close_reason_label = serializers.CharField(source="get_close_reason_display")
+    appellant = serializers.SerializerMethodField()
+    available_actions = serializers.SerializerMethodField()
+    suggested_dispatch = serializers.SerializerMethodField()
+    events = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    refer_target = serializers.CharField(help_text=_("转办去向（110/119/120/122/litigation/…），未转办为空"))
+
+    class Meta(AppealListSerializer.Meta):
+        fields = [*AppealListSerializer.Meta.fields, "content", "address", "longitude", "latitude",
+                  "co_units", "dispatched_at", "signed_at", "contacted_at", "replied_at", "closed_at",
+                  "reply_text", "close_reason", "close_reason_label", "close_note", "refer_target", "master",
+                  "appellant", "available_actions", "suggested_dispatch", "attachments", "events"]
+
+    def _user(self):
+        return self.context["request"].user
+
+    @extend_schema_field(IdNameSerializer(many=True))
+    def get_co_units(self, appeal):
+        return [_id_name(unit) for unit in appeal.co_units.order_by("code")]
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text=_("主诉求编号")))
+    def get_master(self, appeal):
+        return appeal.master.number if appeal.master_id else None
+
+    @extend_schema_field(AppellantSerializer)
+    def get_appellant(self, appeal):
+        return appellant_for(self._user(), appeal)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_actions(self, appeal):
+        user = self._user()
+        roles = user.roles if user.is_authenticated else set()
+        return available_actions(appeal.state, roles)
+
+    @extend_schema_field(IdNameSerializer(allow_null=True))
+    def get_suggested_dispatch(self, appeal):
+        rule = services.suggest_dispatch(appeal.category, appeal.region)
+        return _id_name(rule.unit) if rule is not None else None
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_events(self, appeal):
+        return EventSerializer(timeline(appeal), many=True).data
+
+
+class SubmittedAppealSerializer(AppealDetailSerializer):
+    tracking_code = serializers.CharField(required=False, help_text=_("无账号提交时的查询码（仅返回一次）"))
+
+    class Meta(AppealDetailSerializer.Meta):
+        fields = [*AppealDetailSerializer.Meta.fields, "tracking_code"]
+
+
+class AppealFilterSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=AppealState.choices, required=False, allow_blank=True,
+                                    label=_("状态"))
+    light = serializers.ChoiceField(choices=Light.choices, required=False, allow_blank=True, label=_("亮灯"))
+    lead_unit = serializers.IntegerField(required=False, min_value=1, label=_("主办单位 id"))
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, label=_("标题包含"))
+
+
+# ---------------------------------------------------------------- a submission, in
+
+
+REGION_MESSAGES = {
+    "does_not_exist": _("区域编码「{value}」不存在。"),
+    "invalid": _("区域编码无效。"),
+    "null": _("请填写区域编码。"),
+    "required": _("请填写区域编码。"),
+}
+CATEGORY_MESSAGES = {
+    "does_not_exist": _("分类编码「{value}」不存在或已停用。"),
+    "invalid": _("分类编码无效。"),
+}
+
+
+class RegionCodeField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", queryset=Region.objects.all(), error_messages=REGION_MESSAGES,
+                         **kwargs)
+
+
+class CategoryCodeField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", queryset=Category.objects.filter(is_active=True),
+                         error_messages=CATEGORY_MESSAGES, required=False, allow_null=True, default=None,
+                         **kwargs)
+
+
+class UnitField(serializers.PrimaryKeyRelatedField):
+    default_error_messages = {
+        "required": _("请选择单位。"),
+        "does_not_exist": _("单位 id {pk_value} 不存在或已停用。"),
+        "incorrect_type": _("单位须以 id（整数）表示。"),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Unit.objects.filter(is_active=True), **kwargs)
+
+
+def _text(max_length=2000, **kwargs):
+    return serializers.CharField(max_length=max_length, **kwargs)
+
+
+def _optional_text(max_length=2000):
+    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, default="")
+
+
+class SubmitAppealSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=AppealKind.choices, label=_("诉求类型"))
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API, label=_("渠道"),
+                                      help_text=_("居民提交时按网站渠道登记；话务员等须选择受理渠道"))
+    title = _text(200, label=_("标题"))
+    content = _text(10000, label=_("诉求内容"))
+    region = RegionCodeField(label=_("区域编码"))
+    category = CategoryCodeField(label=_("分类编码"))
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL, label=_("紧急程度"))
+    address = _optional_text(200)
+    longitude = serializers.DecimalField(max_digits=16, decimal_places=10, required=False, allow_null=True,
+                                         default=None, help_text="WGS-84")
+    latitude = serializers.DecimalField(max_digits=16, decimal_places=10, required=False, allow_null=True,
+                                        default=None, help_text="WGS-84")
+    appellant_name = _optional_text(50)
+    appellant_phone = _optional_text(20)
+    appellant_id_number = _optional_text(18)
+    anonymous = serializers.BooleanField(default=False, label=_("匿名"))
+    confidential = serializers.BooleanField(default=False, label=_("保密"))
+    client_key = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True,
+                                       default=None, help_text=_("幂等键（也可用 Idempotency-Key 请求头）"))
+    attachments = serializers.ListField(child=serializers.FileField(max_length=200), required=False,
+                                        default=list, max_length=9, help_text=_("multipart 上传，可重复"))
+
+    def validate(self, data):
+        for field in ("longitude", "latitude"):
+            if data[field] is not None:
+                data[field] = Decimal(data[field]).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+        data["client_key"] = data.get("client_key") or None
+        return data
+
+
+# ---------------------------------------------------------------- one small serializer per workflow action
+
+
+class NoteInput(serializers.Serializer):
+    note = _optional_text()
+
+
+class RequiredNoteInput(serializers.Serializer):
+    note = _text(label=_("说明"))
+
+
+class DispatchInput(serializers.Serializer):
+    lead_unit = UnitField(label=_("主办单位 id"))
+    co_units = UnitField(many=True, required=False, default=list, label=_("协办单位 id 列表"))
+    category = CategoryCodeField(label=_("分类编码（改分类时填写）"))
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, allow_blank=True, default="")
+    note = _optional_text()
+
+    def validate(self, data):
+        data["urgency"] = data.get("urgency") or None
+        return data
+
+
+class RecordProgressInput(serializers.Serializer):
+    note = _text(label=_("办理进展"))
+
+
+class ReplyInput(serializers.Serializer):
+    text = _text(10000, label=_("答复内容"))
+
+
+class CallbackInput(serializers.Serializer):
+    contacted = serializers.BooleanField(required=False, allow_null=True, default=None,
+                                         label=_("承办单位是否联系过您"))
+    solved = serializers.BooleanField(required=False, allow_null=True, default=None, label=_("是否解决"))
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_blank=True,
+                                           default="", label=_("满意度"))
+    reached = serializers.BooleanField(default=True, label=_("回访是否接通"))
+    comment = _optional_text()
+
+    def validate(self, data):
+        if data["reached"]:
+            missing = {
+                "contacted": _("请回答承办单位是否联系过您。"),
+                "solved": _("请回答问题是否解决。"),
+                "satisfaction": _("请选择满意程度。"),
+            }
+            errors = {field: [message] for field, message in missing.items() if data.get(field) in (None, "")}
+            if errors:
+                raise serializers.ValidationError(errors)
+        return data
+
+
+class ReasonInput(serializers.Serializer):
+    reason = _text(label=_("理由"))
+
+
+class OptionalReasonInput(serializers.Serializer):
+    reason = _optional_text()
+
+
+class RequestExtensionInput(serializers.Serializer):
+    reason = _text(label=_("延期理由"))
+    working_days = serializers.IntegerField(label=_("延期工作日数"))
+
+
+class MergeIntoInput(serializers.Serializer):
+    master = serializers.CharField(max_length=20, label=_("主诉求 id 或编号"))
+    note = _optional_text()
+
+    def validate_master(self, value):
+        value = value.strip()
+        lookup = Q(number=value)
+        if value.isdigit() and len(value) <= 12:
+            lookup |= Q(pk=int(value))
+        master = visible_appeals(self.context["request"].user).filter(lookup).first()
+        if master is None:
+            raise serializers.ValidationError(_("找不到诉求「%(v)s」。") % {"v": value})
+        return master
+
+
+class ReferOutInput(serializers.Serializer):
+    target = serializers.ChoiceField(choices=ReferTarget.choices, label=_("转办去向"))
+    reason = _text(label=_("转办理由"))
+
+
+class AnswerDirectlyInput(serializers.Serializer):
+    text = _text(10000, label=_("答复内容"))
+    article = serializers.PrimaryKeyRelatedField(queryset=KnowledgeArticle.objects.filter(is_active=True),
+                                                 required=False, allow_null=True, default=None,
+                                                 label=_("引用的知识库文章 id"))
+
+
+class SuperviseInput(serializers.Serializer):
+    level = serializers.IntegerField(min_value=0, max_value=3, label=_("级别：0 催办，1–3 督办"))
+    note = _text(label=_("督办意见"))
+
+
+class ContactSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    id_number = serializers.CharField()
+
+
+# ---------------------------------------------------------------- rates
+
+
+class RatesQuerySerializer(serializers.Serializer):
+    period = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False, label=_("月份 YYYY-MM"),
+                                    error_messages={"invalid": _("月份格式应为 YYYY-MM，例如 2026-03。")})
+    unit = serializers.IntegerField(required=False, min_value=1, label=_("单位 id"))
+    by = serializers.ChoiceField(choices=[("unit", _("按单位")), ("street", _("按街道"))], default="unit")
+
+
+class RateSerializer(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True)
+    numerator = serializers.FloatField()
+    denominator = serializers.IntegerField()
+    ci95 = serializers.ListField(child=serializers.FloatField(), allow_null=True,
+                                 help_text=_("95% Wilson 区间"))
+
+
+class GroupMetricsSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    rank = serializers.IntegerField(allow_null=True, help_text=_("样本不足（有效回访少于下限）时为 null"))
+    valid_callbacks = serializers.IntegerField()
+    response_rate = serializers.FloatField(allow_null=True)
+    resolution_rate = serializers.FloatField(allow_null=True)
+    satisfaction_rate = serializers.FloatField(allow_null=True)
+    composite = serializers.FloatField(allow_null=True)
+    small_sample = serializers.BooleanField()
+    response = RateSerializer()
+    resolution = RateSerializer()
+    satisfaction = RateSerializer()
+    on_time_sign_rate = RateSerializer()
+    on_time_reply_rate = RateSerializer()
+    return_rate = RateSerializer()
+    unjustified_returns = serializers.IntegerField()
+    overdue_rate = RateSerializer()
+    reopen_rate = RateSerializer()
+    mean_handling_hours = serializers.FloatField(allow_null=True)
+
+
+class RatesSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    by = serializers.CharField()
+    min_callbacks = serializers.IntegerField()
+    results = GroupMetricsSerializer(many=True)

@@ -1,0 +1,174 @@
+"""Core API: tokens (password or residents' one-time codes), the current user, regions, units, notifications.
+
+Handlers parse input, call one service, render. Errors take the shared shape of `core.api.exception_handler`.
+"""
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.authtoken.models import Token
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import services
+from .errors import ServiceError
+from .models import Region, Unit
+from .serializers import (
+    ErrorSerializer,
+    MeSerializer,
+    NotificationFilterSerializer,
+    NotificationSerializer,
+    PhoneCodeRequestSerializer,
+    PhoneCodeSentSerializer,
+    PhoneTokenRequestSerializer,
+    RegionFilterSerializer,
+    RegionSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+    UnitFilterSerializer,
+    UnitSerializer,
+)
+
+ERRORS_400 = {400: OpenApiResponse(ErrorSerializer, description="输入有误（fields 给出逐项说明）")}
+ERROR_401 = {401: OpenApiResponse(ErrorSerializer, description="未登录")}
+ERROR_403 = {403: OpenApiResponse(ErrorSerializer, description="无权限")}
+ERROR_404 = {404: OpenApiResponse(ErrorSerializer, description="不存在或不在您的可见范围内")}
+ERROR_409 = {409: OpenApiResponse(ErrorSerializer, description="当前状态不允许此操作")}
+ERROR_429 = {429: OpenApiResponse(ErrorSerializer, description="请求过于频繁")}
+
+
+class StandardPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def parse_query(serializer_class, request) -> dict:
+    """Validate query parameters with a serializer; bad values are a 400 with per-field messages."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return {key: value for key, value in serializer.validated_data.items() if value not in (None, "")}
+
+
+def client_ip(request) -> str | None:
+    """The peer address. Behind a reverse proxy, configure it to pass the client's address as REMOTE_ADDR."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def token_for(user) -> str:
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key
+
+
+class ObtainTokenView(APIView):
+    """Staff (and residents with a password) exchange username and password for an API token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=["auth"], summary="用户名密码换取令牌", request=TokenRequestSerializer,
+                   responses={200: TokenSerializer, **ERRORS_400})
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, username=data.validated_data["username"],
+                            password=data.validated_data["password"])
+        if user is None or not user.is_active:
+            raise ServiceError(_("用户名或密码不正确。"), code="invalid_credentials")
+        return Response({"token": token_for(user)})
+
+
+class PhoneCodeView(APIView):
+    """Send a resident a one-time login code by SMS (rate-limited per number and per address)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=["auth"], summary="获取手机验证码", request=PhoneCodeRequestSerializer,
+                   responses={200: PhoneCodeSentSerializer, **ERRORS_400, **ERROR_429})
+    def post(self, request):
+        data = PhoneCodeRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.send_login_code(data.validated_data["phone"], client_ip=client_ip(request))
+        return Response({"detail": _("验证码已发送。"), "expires_in": settings.GONGZHI["OTP_TTL_SECONDS"]})
+
+
+class PhoneTokenView(APIView):
+    """Exchange a mobile number and its one-time code for a token (the account is made at first login)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=["auth"], summary="手机验证码换取令牌", request=PhoneTokenRequestSerializer,
+                   responses={200: TokenSerializer, **ERRORS_400, **ERROR_429})
+    def post(self, request):
+        data = PhoneTokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.verify_login_code(data.validated_data["phone"], data.validated_data["code"])
+        if not user.is_active:
+            raise ServiceError(_("该账号已停用。"), code="inactive")
+        return Response({"token": token_for(user)})
+
+
+class MeView(APIView):
+    @extend_schema(tags=["auth"], summary="当前用户", responses={200: MeSerializer, **ERROR_401})
+    def get(self, request):
+        user = request.user
+        return Response({"username": user.username, "display_name": user.display_name,
+                         "roles": sorted(user.roles), "unit": user.unit_id})
+
+
+class RegionListView(generics.ListAPIView):
+    serializer_class = RegionSerializer
+    pagination_class = StandardPagination
+
+    def get_queryset(self):
+        filters = parse_query(RegionFilterSerializer, self.request)
+        if "parent" in filters:
+            filters["parent_id"] = filters.pop("parent")
+        return Region.objects.filter(**filters).order_by("path")
+
+    @extend_schema(tags=["reference"], summary="区域（区县/街道/社区/网格）",
+                   parameters=[RegionFilterSerializer],
+                   responses={200: RegionSerializer(many=True), **ERRORS_400, **ERROR_401})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class UnitListView(generics.ListAPIView):
+    serializer_class = UnitSerializer
+    pagination_class = StandardPagination
+
+    def get_queryset(self):
+        filters = parse_query(UnitFilterSerializer, self.request)
+        if "region" in filters:
+            filters["region_id"] = filters.pop("region")
+        return Unit.objects.filter(is_active=True, **filters).order_by("code")
+
+    @extend_schema(tags=["reference"], summary="单位（一核多元）", parameters=[UnitFilterSerializer],
+                   responses={200: UnitSerializer(many=True), **ERRORS_400, **ERROR_401})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class NotificationListView(generics.ListAPIView):
+    serializer_class = NotificationSerializer
+    pagination_class = StandardPagination
+
+    def get_queryset(self):
+        from .choices import NotificationChannel
+
+        filters = parse_query(NotificationFilterSerializer, self.request)
+        qs = self.request.user.notifications.filter(channel=NotificationChannel.SITE)
+        if "unread" in filters:
+            qs = qs.filter(read_at__isnull=filters["unread"])
+        return qs.order_by("-created_at", "-id")
+
+    @extend_schema(tags=["notifications"], summary="我的站内通知", parameters=[NotificationFilterSerializer],
+                   responses={200: NotificationSerializer(many=True), **ERRORS_400, **ERROR_401})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+

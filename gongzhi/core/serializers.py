@@ -1,0 +1,82 @@
+"""Shapes of the core API: log-in, the current user, regions, units and notifications."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from .choices import RegionLevel, UnitKind
+from .models import Notification, Region, Unit
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every refusal: a machine code, a Chinese message, and per-field messages for bad input."""
+
+    code = serializers.CharField(help_text="invalid, illegal_transition, permission_denied, not_found, …")
+    detail = serializers.CharField(help_text=_("给人看的中文说明"))
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, label=_("用户名"))
+    password = serializers.CharField(max_length=128, label=_("密码"), trim_whitespace=False,
+                                     style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Authorization: Token <token>")
+
+
+class PhoneCodeRequestSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=20, label=_("手机号"))
+
+
+class PhoneCodeSentSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    expires_in = serializers.IntegerField(help_text=_("验证码有效期（秒）"))
+
+
+class PhoneTokenRequestSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=20, label=_("手机号"))
+    code = serializers.CharField(max_length=10, label=_("验证码"))
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField(), help_text=_("角色（用户组名，已排序）"))
+    unit = serializers.IntegerField(allow_null=True, help_text=_("所属单位 id"))
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["id", "code", "name", "level", "parent"]
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "code", "name", "kind", "region"]
+
+
+class RegionFilterSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=RegionLevel.choices, required=False, label=_("层级"))
+    parent = serializers.IntegerField(required=False, min_value=1, label=_("上级区域 id"))
+
+
+class UnitFilterSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=UnitKind.choices, required=False, label=_("类型"))
+    region = serializers.IntegerField(required=False, min_value=1, label=_("所属区域 id"))
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "subject", "body", "link", "created_at", "read_at"]
+
+
+class NotificationFilterSerializer(serializers.Serializer):
+    unread = serializers.BooleanField(required=False, default=None, allow_null=True, label=_("仅未读"))
