@@ -1,8 +1,18 @@
 """/api/v1/: each app contributes its routes."""
 
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+
+
+def api_not_found(request, *args, **kwargs):
+    # A JSON 404 for any other path under /api/v1/. Resolving here also keeps CommonMiddleware from
+    # redirecting (or, under DEBUG, failing on) a POST that forgot the trailing slash.
+    return JsonResponse({"code": "not_found", "detail": "接口地址不存在。注意：所有接口地址都以 / 结尾。"}, status=404,
+                        json_dumps_params={"ensure_ascii": False})
+
 
 urlpatterns = [
     path("", include("gongzhi.core.api_urls")),
     path("", include("gongzhi.appeals.api_urls")),
+    re_path(r"^.*$", api_not_found),
 ]

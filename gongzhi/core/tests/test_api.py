@@ -197,3 +197,10 @@ def test_notifications_are_the_users_own_site_messages(users):
     assert [(r["id"], r["subject"], r["read_at"]) for r in rows] == [(mine.pk, "诉求已受理", None)]
     assert client.get("/api/v1/notifications/?unread=1").json()["count"] == 1
     assert client.get("/api/v1/notifications/?unread=0").json()["count"] == 0
+
+
+def test_unknown_api_path_and_missing_slash_are_json_404(client, db):
+    for url in ("/api/v1/nothing-here/", "/api/v1/appeals/1/actions/sign"):
+        response = client.post(url, {}, content_type="application/json")
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found" and "以 / 结尾" in response.json()["detail"]
