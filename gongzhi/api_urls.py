@@ -14,5 +14,8 @@ def api_not_found(request, *args, **kwargs):
 urlpatterns = [
     path("", include("gongzhi.core.api_urls")),
     path("", include("gongzhi.appeals.api_urls")),
+    path("insight/", include("gongzhi.insight.api_urls")),
+    path("deliberation/", include("gongzhi.deliberation.api_urls")),
+    path("credit/", include("gongzhi.credit.api_urls")),
     re_path(r"^.*$", api_not_found),
 ]

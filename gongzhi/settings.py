@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "gongzhi.core",
     "gongzhi.appeals",
+    "gongzhi.insight",
+    "gongzhi.deliberation",
+    "gongzhi.credit",
 ]
 
 MIDDLEWARE = [

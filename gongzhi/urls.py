@@ -12,6 +12,9 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("api/v1/", include("gongzhi.api_urls")),
     path("appeals/", include("gongzhi.appeals.urls")),
+    path("insight/", include("gongzhi.insight.urls")),
+    path("deliberation/", include("gongzhi.deliberation.urls")),
+    path("credit/", include("gongzhi.credit.urls")),
     path("", include("gongzhi.core.urls")),
 ]
 if settings.DEBUG:
