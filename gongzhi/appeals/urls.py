@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "appeals"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.appeal_list, name="list"),
+    path("new/", views.new, name="new"),
+    path("new/done/", views.submitted, name="submitted"),
+    path("staff/new/", views.staff_new, name="staff_new"),
+    path("mine/", views.mine, name="mine"),
+    path("track/", views.track, name="track"),
+    path("rates/", views.rates_page, name="rates"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("knowledge/", views.knowledge, name="knowledge"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/reveal/", views.reveal, name="reveal"),
+    path("<int:pk>/act/<slug:action>/", views.act, name="act"),
+]

@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from . import views
 
 app_name = "core"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.StaffLoginView.as_view(), name="login"),
+    path("accounts/phone/", views.phone_login, name="phone_login"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("accounts/register-resident/", views.register_resident, name="register_resident"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+]

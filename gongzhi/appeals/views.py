@@ -1,0 +1,647 @@
+"""Appeal pages: intake (resident and staff), lists, the detail page with one form per action,
+tracking by number and code, the ranking, the overdue board and the knowledge base.
+
+Views parse input, call one service (appeals.services) and render; reads go through selectors.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import check_password
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from gongzhi.core.choices import Role
+from gongzhi.core.errors import ServiceError
+from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, client_ip, role_required
+
+from . import deadlines, forms, rates, selectors, services
+from .choices import OPEN_STATES, AppealState, Channel, Light, RequestDecision
+from .models import Appeal, ExtensionRequest, KnowledgeArticle
+from .workflow import ACTION_LABELS, available_actions
+
+RATES_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN, Role.HANDLER)
+OVERDUE_ROLES = (Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
+KNOWLEDGE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.ADMIN)
+STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
+WAITING_STATES = [
+    AppealState.DISPATCHED,
+    AppealState.ACCEPTED,
+    AppealState.IN_PROGRESS,
+    AppealState.RETURN_REQUESTED,
+    AppealState.REPLIED,
+]
+TRACK_MAX_FAILURES = 10
+TRACK_WINDOW_SECONDS = 15 * 60
+
+EVENT_LABELS = {
+    **ACTION_LABELS,
+    "merged_from": gettext_lazy("并入其他诉求"),
+    "auto_close": gettext_lazy("自动办结"),
+    "remind": gettext_lazy("催办"),
+    "supervise": gettext_lazy("督办"),
+}
+PROGRESS_STEPS = [
+    gettext_lazy("已受理"),
+    gettext_lazy("已派单"),
+    gettext_lazy("已签收"),
+    gettext_lazy("办理中"),
+    gettext_lazy("已答复"),
+    gettext_lazy("已办结"),
+]
+STEP_OF_STATE = {
+    AppealState.RECEIVED: 0,
+    AppealState.DISPATCHED: 1,
+    AppealState.RETURN_REQUESTED: 1,
+    AppealState.ACCEPTED: 2,
+    AppealState.IN_PROGRESS: 3,
+    AppealState.REPLIED: 4,
+    AppealState.CLOSED: 5,
+    AppealState.MERGED: 5,
+}
+
+# action → (form class, service). One generic view serves them all.
+ACTIONS = {
+    "answer_directly": (forms.AnswerDirectlyForm, services.answer_directly),
+    "dispatch": (forms.DispatchForm, services.dispatch),
+    "merge_into": (forms.MergeForm, services.merge_into),
+    "refer_out": (forms.ReferOutForm, services.refer_out),
+    "withdraw": (forms.WithdrawForm, services.withdraw),
+    "sign": (forms.SignForm, services.sign),
+    "request_return": (forms.RequestReturnForm, services.request_return),
+    "approve_return": (forms.ApproveReturnForm, services.approve_return),
+    "reject_return": (forms.RejectReturnForm, services.reject_return),
+    "record_contact": (forms.RecordContactForm, services.record_contact),
+    "record_progress": (forms.RecordProgressForm, services.record_progress),
+    "request_extension": (forms.RequestExtensionForm, services.request_extension),
+    "approve_extension": (forms.ApproveExtensionForm, services.approve_extension),
+    "deny_extension": (forms.DenyExtensionForm, services.deny_extension),
+    "reply": (forms.ReplyForm, services.reply),
+    "callback": (forms.CallbackForm, services.callback),
+    "close_unresolvable": (forms.CloseUnresolvableForm, services.close_unresolvable),
+    "supervise": (forms.SuperviseForm, services.supervise),
+}
+ACTION_TITLES = {
+    **ACTION_LABELS,
+    "supervise": gettext_lazy("催办 / 督办"),
+    "callback": gettext_lazy("评价办理结果"),
+}
+# The usual next step first (its form is shown open), then the exceptions.
+ACTION_ORDER = [
+    "dispatch",
+    "sign",
+    "record_contact",
+    "reply",
+    "callback",
+    "answer_directly",
+    "approve_return",
+    "reject_return",
+    "approve_extension",
+    "deny_extension",
+    "record_progress",
+    "request_extension",
+    "request_return",
+    "merge_into",
+    "refer_out",
+    "close_unresolvable",
+    "withdraw",
+    "supervise",
+]
+LEAD_HANDLER_ACTIONS = {"sign", "request_return", "record_contact", "request_extension", "reply"}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def red_q(now) -> Q:
+    """Open appeals past a due time they are waiting on (the red light of deadlines.light), as a query."""
+    return (
+        Q(state=AppealState.DISPATCHED, sign_due__lt=now)
+        | Q(state=AppealState.ACCEPTED, contact_due__lt=now)
+        | Q(
+            state__in=[
+                AppealState.DISPATCHED,
+                AppealState.ACCEPTED,
+                AppealState.IN_PROGRESS,
+                AppealState.RETURN_REQUESTED,
+            ],
+            reply_due__lt=now,
+        )
+        | Q(state=AppealState.REPLIED, callback_due__lt=now, anonymous=False)
+    )
+
+
+def _with_lights(qs, now) -> list[tuple[Appeal, str]]:
+    """(appeal, light) of the appeals that wait on a step, light computed by deadlines.light."""
+    rows = (
+        qs.filter(state__in=WAITING_STATES)
+        .select_related(None)
+        .only(
+            "pk",
+            "state",
+            "kind",
+            "urgency",
+            "anonymous",
+            "received_at",
+            "dispatched_at",
+            "signed_at",
+            "reopened_at",
+            "replied_at",
+            "sign_due",
+            "contact_due",
+            "reply_due",
+            "callback_due",
+        )
+    )
+    return [(a, deadlines.light(a, now)) for a in rows]
+
+
+def _next_due(appeal) -> object:
+    steps = deadlines.active_steps(appeal)
+    return min((due for _s, _start, due in steps), default=None)
+
+
+def _decorate(appeals, now):
+    for appeal in appeals:
+        appeal.light = deadlines.light(appeal, now) if appeal.is_open else Light.NONE
+        appeal.progress_step = STEP_OF_STATE.get(appeal.state, 0)
+        appeal.progress_pct = int(appeal.progress_step * 100 / (len(PROGRESS_STEPS) - 1))
+    return appeals
+
+
+def _is_resident_only(user) -> bool:
+    return user.has_role(Role.RESIDENT) and not user.has_role(*STAFF_ROLES)
+
+
+def dashboard_for(user) -> dict:
+    """The home page's tiles (counts of the user's work) and links, by role."""
+    from gongzhi.core.views import REGISTER_ROLES
+
+    now = timezone.now()
+    qs = selectors.visible_appeals(user)
+    cards, links = [], []
+    list_url = reverse("appeals:list")
+
+    def card(label, count, url):
+        cards.append({"label": label, "count": count, "url": url})
+
+    def link(label, url):
+        if url not in [item["url"] for item in links]:
+            links.append({"label": label, "url": url})
+
+    if user.has_role(Role.RESIDENT):
+        mine = qs.filter(appellant=user)
+        card(_("我的诉求"), mine.count(), reverse("appeals:mine"))
+        card(
+            _("办理中"),
+            mine.filter(state__in=OPEN_STATES).exclude(state=AppealState.REPLIED).count(),
+            reverse("appeals:mine"),
+        )
+        card(_("待我评价"), mine.filter(state=AppealState.REPLIED).count(), reverse("appeals:mine"))
+        link(_("我要反映"), reverse("appeals:new"))
+        link(_("我的诉求"), reverse("appeals:mine"))
+    if user.has_role(*STAFF_INTAKE_ROLES):
+        card(_("我受理的诉求"), qs.filter(first_receiver=user).count(), list_url)
+        link(_("登记诉求"), reverse("appeals:staff_new"))
+    if user.has_role(Role.OPERATOR):
+        card(
+            _("待处理（已受理）"), qs.filter(state=AppealState.RECEIVED).count(), f"{list_url}?state=received"
+        )
+        card(_("待回访"), qs.filter(state=AppealState.REPLIED).count(), f"{list_url}?state=replied")
+        link(_("知识库"), reverse("appeals:knowledge"))
+    if user.has_role(Role.DISPATCHER):
+        card(_("待派单"), qs.filter(state=AppealState.RECEIVED).count(), f"{list_url}?state=received")
+        card(
+            _("退单待审核"),
+            qs.filter(state=AppealState.RETURN_REQUESTED).count(),
+            f"{list_url}?state=return_requested",
+        )
+        link(_("待派单诉求"), f"{list_url}?state=received")
+    if user.has_role(Role.HANDLER) and user.unit_id:
+        unit_qs = qs.filter(lead_unit_id=user.unit_id)
+        card(
+            _("待签收"), unit_qs.filter(state=AppealState.DISPATCHED).count(), f"{list_url}?state=dispatched"
+        )
+        card(
+            _("待联系诉求人"),
+            unit_qs.filter(state=AppealState.ACCEPTED).count(),
+            f"{list_url}?state=accepted",
+        )
+        card(
+            _("办理中"),
+            unit_qs.filter(state=AppealState.IN_PROGRESS).count(),
+            f"{list_url}?state=in_progress",
+        )
+        card(_("本单位超期"), unit_qs.filter(red_q(now)).count(), f"{list_url}?light=red")
+        link(_("本单位诉求"), list_url)
+    if user.has_role(Role.SUPERVISOR, Role.LEADER, Role.ADMIN):
+        card(_("超期诉求"), qs.filter(red_q(now)).count(), reverse("appeals:overdue"))
+        link(_("超期督办看板"), reverse("appeals:overdue"))
+    if user.has_role(Role.SUPERVISOR):
+        card(
+            _("延期待审批"),
+            ExtensionRequest.objects.filter(decision=RequestDecision.PENDING, appeal__in=qs).count(),
+            f"{list_url}?state=in_progress",
+        )
+    if user.has_role(Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.PARTY_MEMBER, Role.LEADER):
+        card(_("辖区办理中诉求"), qs.filter(state__in=OPEN_STATES).count(), list_url)
+    if user.has_role(*RATES_ROLES):
+        link(_("三率排名"), reverse("appeals:rates"))
+    if user.has_role(*REGISTER_ROLES):
+        link(_("居民窗口登记"), reverse("core:register_resident"))
+    if user.is_staff:
+        link(_("诉求工单"), list_url)
+    if user.has_role(Role.ADMIN):
+        link(_("系统管理"), reverse("admin:index"))
+    labels = [str(settings.ROLE_LABELS.get(r, r)) for r in sorted(user.roles)]
+    return {"cards": cards, "links": links, "role_labels": labels}
+
+
+# ---------------------------------------------------------------- intake
+
+
+def new(request):
+    """The resident's form; people without an account may submit too and get a tracking code."""
+    user = request.user
+    if user.is_authenticated and not user.has_role(Role.RESIDENT):
+        if user.has_role(*STAFF_INTAKE_ROLES):
+            return redirect("appeals:staff_new")
+        raise PermissionDenied
+    form = forms.AppealForm(request.POST or None, request.FILES or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        agent = request.headers.get("User-Agent", "")
+        channel = Channel.MOBILE if "Mobile" in agent or "Android" in agent else Channel.WEB
+        try:
+            appeal, code = services.submit_appeal(
+                user if user.is_authenticated else None, channel=channel, **form.service_kwargs()
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            request.session["submitted"] = {"id": appeal.pk, "number": appeal.number, "code": code}
+            return redirect("appeals:submitted")
+    return render(request, "appeals/new.html", {"form": form})
+
+
+@role_required(*STAFF_INTAKE_ROLES)
+def staff_new(request):
+    form = forms.StaffAppealForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            appeal, code = services.submit_appeal(request.user, **form.service_kwargs())
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            request.session["submitted"] = {"id": appeal.pk, "number": appeal.number, "code": code}
+            return redirect("appeals:submitted")
+    return render(request, "appeals/staff_new.html", {"form": form})
+
+
+def submitted(request):
+    info = request.session.pop("submitted", None)
+    if not info:
+        return redirect("core:home")
+    can_view = (
+        request.user.is_authenticated
+        and selectors.visible_appeals(request.user).filter(pk=info["id"]).exists()
+    )
+    return render(request, "appeals/submitted.html", {"info": info, "can_view": can_view})
+
+
+# ---------------------------------------------------------------- lists
+
+
+@login_required
+def appeal_list(request):
+    if _is_resident_only(request.user):
+        return redirect("appeals:mine")
+    now = timezone.now()
+    form = forms.AppealFilterForm(request.GET or None)
+    qs = selectors.visible_appeals(request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["state"]:
+            qs = qs.filter(state=data["state"])
+        if data["channel"]:
+            qs = qs.filter(channel=data["channel"])
+        for term in (data["q"] or "").split()[:5]:
+            qs = qs.filter(
+                Q(number__icontains=term)
+                | Q(title__icontains=term)
+                | Q(content__icontains=term)
+                | Q(address__icontains=term)
+            )
+        if data["light"]:
+            qs = qs.filter(pk__in=[a.pk for a, light in _with_lights(qs, now) if light == data["light"]])
+    page = Paginator(qs.order_by("-received_at", "-id"), 20).get_page(request.GET.get("page"))
+    _decorate(page.object_list, now)
+    return render(request, "appeals/list.html", {"form": form, "page": page})
+
+
+@login_required
+def mine(request):
+    if not request.user.has_role(Role.RESIDENT):
+        raise PermissionDenied
+    qs = (
+        selectors.visible_appeals(request.user).filter(appellant=request.user).order_by("-received_at", "-id")
+    )
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    _decorate(page.object_list, timezone.now())
+    return render(request, "appeals/mine.html", {"page": page, "steps": PROGRESS_STEPS})
+
+
+@role_required(*OVERDUE_ROLES)
+def overdue(request):
+    now = timezone.now()
+    horizon = now + timezone.timedelta(days=10)
+    qs = selectors.visible_appeals(request.user).filter(
+        Q(sign_due__lte=horizon)
+        | Q(contact_due__lte=horizon)
+        | Q(reply_due__lte=horizon)
+        | Q(callback_due__lte=horizon)
+    )
+    flagged = [(a, light) for a, light in _with_lights(qs, now) if light in (Light.RED, Light.YELLOW)]
+    order = {a.pk: (_next_due(a), light) for a, light in flagged}
+    appeals = list(selectors.visible_appeals(request.user).filter(pk__in=order))
+    for appeal in appeals:
+        appeal.next_due, appeal.light = order[appeal.pk]
+    appeals.sort(key=lambda a: (a.light != Light.RED, a.next_due))
+    page = Paginator(appeals, 50).get_page(request.GET.get("page"))
+    counts = {
+        "red": sum(1 for _a, light in flagged if light == Light.RED),
+        "yellow": sum(1 for _a, light in flagged if light == Light.YELLOW),
+    }
+    return render(request, "appeals/overdue.html", {"page": page, "counts": counts, "now": now})
+
+
+@role_required(*KNOWLEDGE_ROLES)
+def knowledge(request):
+    q = (request.GET.get("q") or "").strip()[:100]
+    articles = KnowledgeArticle.objects.filter(is_active=True).select_related("category")
+    for term in q.split()[:5]:
+        articles = articles.filter(
+            Q(title__icontains=term) | Q(body__icontains=term) | Q(keywords__icontains=term)
+        )
+    page = Paginator(articles, 20).get_page(request.GET.get("page"))
+    return render(request, "appeals/knowledge.html", {"q": q, "page": page})
+
+
+# ---------------------------------------------------------------- one appeal
+
+
+def _visible_or_404(request, pk: int) -> Appeal:
+    return get_object_or_404(selectors.visible_appeals(request.user), pk=pk)
+
+
+def _offered_actions(user, appeal: Appeal) -> list[str]:
+    """The actions of the transition table this user may take on this appeal, as forms to show."""
+    offered = []
+    for action in available_actions(appeal.state, user.roles):
+        if action in LEAD_HANDLER_ACTIONS and (not user.unit_id or user.unit_id != appeal.lead_unit_id):
+            continue
+        if (
+            action == "record_progress"
+            and user.unit_id != appeal.lead_unit_id
+            and not appeal.co_units.filter(pk=user.unit_id).exists()
+        ):
+            continue
+        if action in ("withdraw",) and appeal.appellant_id != user.pk:
+            continue
+        if action == "callback" and appeal.appellant_id != user.pk and not user.has_role(Role.OPERATOR):
+            continue
+        if (
+            action in ("approve_extension", "deny_extension")
+            and not appeal.extension_requests.filter(decision=RequestDecision.PENDING).exists()
+        ):
+            continue
+        if action == "close_unresolvable" and appeal.reopen_count < settings.GONGZHI["REOPEN_LIMIT"]:
+            continue
+        offered.append(action)
+    if user.has_role(Role.SUPERVISOR) and appeal.is_open:
+        offered.append("supervise")
+    return sorted(offered, key=ACTION_ORDER.index)
+
+
+def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = None, revealed=None) -> dict:
+    user = request.user
+    suggestion = None
+    if appeal.state == AppealState.RECEIVED and user.has_role(Role.DISPATCHER):
+        suggestion = services.suggest_dispatch(appeal.category, appeal.region)
+    action_forms = []
+    for action in _offered_actions(user, appeal):
+        if bound and bound[0] == action:
+            form = bound[1]
+        else:
+            form_class = ACTIONS[action][0]
+            initial = {}
+            if action == "dispatch" and suggestion is not None:
+                initial = {"lead_unit": suggestion.unit_id, "co_units": list(suggestion.co_units.all())}
+            form = form_class(initial=initial, user=user, appeal=appeal, prefix=action)
+        action_forms.append(
+            {
+                "action": action,
+                "title": ACTION_TITLES.get(action, action),
+                "form": form,
+                "url": reverse("appeals:act", args=[appeal.pk, action]),
+            }
+        )
+    events = list(selectors.timeline(appeal))
+    for event in events:
+        event.label = EVENT_LABELS.get(event.action, event.action)
+    dues = [
+        (label, due)
+        for label, due in [
+            (_("签收时限"), appeal.sign_due),
+            (_("首次联系时限"), appeal.contact_due),
+            (_("答复时限"), appeal.reply_due),
+            (_("回访时限"), appeal.callback_due),
+        ]
+        if due
+    ]
+    _decorate([appeal], timezone.now())
+    return {
+        "appeal": appeal,
+        "appellant": selectors.appellant_for(user, appeal),
+        "revealed": revealed,
+        "co_units": list(appeal.co_units.all()),
+        "attachments": list(appeal.attachments.all()),
+        "events": events,
+        "dues": dues,
+        "suggestion": suggestion,
+        "action_forms": action_forms,
+        "steps": PROGRESS_STEPS,
+        "is_own": appeal.appellant_id == user.pk,
+        "pending_return": appeal.return_requests.filter(decision=RequestDecision.PENDING).first()
+        if appeal.state == AppealState.RETURN_REQUESTED
+        else None,
+        "pending_extension": appeal.extension_requests.filter(decision=RequestDecision.PENDING).first(),
+        "callbacks": list(appeal.callbacks.order_by("created_at")),
+    }
+
+
+@login_required
+def detail(request, pk: int):
+    appeal = _visible_or_404(request, pk)
+    return render(request, "appeals/detail.html", _detail_context(request, appeal))
+
+
+@login_required
+@require_POST
+def act(request, pk: int, action: str):
+    """Every workflow action: parse its form, call its service, show the outcome on the detail page."""
+    if action not in ACTIONS:
+        raise Http404
+    appeal = _visible_or_404(request, pk)
+    form_class, service = ACTIONS[action]
+    form = form_class(request.POST, user=request.user, appeal=appeal, prefix=action)
+    if not form.is_valid():
+        messages.error(
+            request, _("「%(action)s」未提交：请按提示修改。") % {"action": ACTION_TITLES.get(action, action)}
+        )
+        return render(
+            request, "appeals/detail.html", _detail_context(request, appeal, bound=(action, form)), status=400
+        )
+    try:
+        service(request.user, appeal.pk, **form.service_kwargs())
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已完成「%(action)s」。") % {"action": ACTION_TITLES.get(action, action)})
+    if not selectors.visible_appeals(request.user).filter(pk=appeal.pk).exists():
+        return redirect("appeals:list")
+    return redirect("appeals:detail", pk=appeal.pk)
+
+
+@login_required
+@require_POST
+def reveal(request, pk: int):
+    """The full phone and ID number for those allowed (services.reveal_contact audits every reveal)."""
+    appeal = _visible_or_404(request, pk)
+    try:
+        revealed = services.reveal_contact(request.user, appeal)
+    except ServiceError as exc:
+        if request.htmx:
+            return render(
+                request,
+                "appeals/_contact.html",
+                {
+                    "error": exc.message,
+                    "appeal": appeal,
+                    "appellant": selectors.appellant_for(request.user, appeal),
+                },
+            )
+        messages.error(request, str(exc.message))
+        return redirect("appeals:detail", pk=appeal.pk)
+    if request.htmx:
+        return render(
+            request,
+            "appeals/_contact.html",
+            {
+                "appeal": appeal,
+                "revealed": revealed,
+                "appellant": selectors.appellant_for(request.user, appeal),
+            },
+        )
+    return render(request, "appeals/detail.html", _detail_context(request, appeal, revealed=revealed))
+
+
+# ---------------------------------------------------------------- tracking without an account
+
+
+def track(request):
+    form = forms.TrackForm(request.POST or None, initial={"number": request.GET.get("number", "")})
+    appeal = None
+    key = f"appeals:track-failures:{client_ip(request)}"
+    if request.method == "POST" and form.is_valid():
+        failures = cache.get(key, 0)
+        if failures >= TRACK_MAX_FAILURES:
+            form.add_error(None, _("查询失败次数过多，请15分钟后再试。"))
+        else:
+            candidate = (
+                Appeal.objects.filter(number=form.cleaned_data["number"].strip())
+                .exclude(tracking_code_hash="")
+                .first()
+            )
+            if candidate is not None and check_password(
+                form.cleaned_data["code"].strip(), candidate.tracking_code_hash
+            ):
+                appeal = candidate
+                cache.delete(key)
+            else:
+                cache.set(key, failures + 1, TRACK_WINDOW_SECONDS)
+                form.add_error(None, _("诉求编号或查询码不正确，请核对后重试。"))
+    context = {"form": form, "appeal": appeal, "steps": PROGRESS_STEPS}
+    if appeal is not None:
+        _decorate([appeal], timezone.now())
+        context["events"] = [
+            {"label": EVENT_LABELS.get(e.action, e.action), "created_at": e.created_at}
+            for e in selectors.timeline(appeal)
+        ]
+    return render(request, "appeals/track.html", context)
+
+
+# ---------------------------------------------------------------- the ranking
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{Decimal(value) * 100:.1f}%"
+
+
+def _rate_cell(rate: rates.Rate) -> dict:
+    interval = rate.interval
+    numerator = rate.numerator
+    count = f"{numerator:g}" if isinstance(numerator, float) else f"{Decimal(numerator).normalize():f}"
+    return {
+        "pct": _pct(rate.value),
+        "count": f"{count}/{rate.denominator}",
+        "ci": f"{interval[0] * 100:.1f}%–{interval[1] * 100:.1f}%" if interval else "—",
+    }
+
+
+def _rows(metrics) -> list[dict]:
+    return [
+        {
+            "name": m.name,
+            "valid": m.valid_callbacks,
+            "response": _rate_cell(m.response),
+            "resolution": _rate_cell(m.resolution),
+            "satisfaction": _rate_cell(m.satisfaction),
+            "composite": _pct(m.composite),
+        }
+        for m in metrics
+    ]
+
+
+@role_required(*RATES_ROLES)
+def rates_page(request):
+    period = timezone.localdate().strftime("%Y-%m")
+    form = forms.RatesForm(request.GET or None, initial={"period": period, "by": "unit"})
+    by = "unit"
+    if form.is_valid():
+        period = form.cleaned_data["period"] or period
+        by = form.cleaned_data["by"] or by
+    start, end = rates.month_bounds(period)
+    result = rates.ranking(start, end, by=by)
+    return render(
+        request,
+        "appeals/rates.html",
+        {
+            "form": form,
+            "period": period,
+            "by": by,
+            "ranked": _rows(result["ranked"]),
+            "small_sample": _rows(result["small_sample"]),
+            "min_callbacks": result["min_callbacks"],
+        },
+    )

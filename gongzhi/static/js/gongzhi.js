@@ -1,0 +1,26 @@
+/* gongzhi: the large-type elderly mode (适老化), remembered in localStorage and a cookie the server reads. */
+(function () {
+  "use strict";
+  var KEY = "gz_elder";
+  function apply(on) {
+    document.documentElement.classList.toggle("elder", on);
+    try { localStorage.setItem(KEY, on ? "1" : "0"); } catch (e) { /* private mode */ }
+    document.cookie = KEY + "=" + (on ? "1" : "0") + "; path=/; max-age=31536000; SameSite=Lax";
+    var button = document.getElementById("elder-toggle");
+    if (button) { button.setAttribute("aria-pressed", on ? "true" : "false"); }
+  }
+  var stored = null;
+  try { stored = localStorage.getItem(KEY); } catch (e) { stored = null; }
+  if (stored !== null && (stored === "1") !== document.documentElement.classList.contains("elder")) {
+    apply(stored === "1");
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.getElementById("elder-toggle");
+    if (button) {
+      button.setAttribute("aria-pressed", document.documentElement.classList.contains("elder") ? "true" : "false");
+      button.addEventListener("click", function () {
+        apply(!document.documentElement.classList.contains("elder"));
+      });
+    }
+  });
+})();
