@@ -18,6 +18,7 @@ venv: $(STAMP)
 
 migrate: venv
 	$(BIN)/gongzhi migrate --noinput
+	$(BIN)/gongzhi createcachetable
 
 demo: migrate
 	$(BIN)/gongzhi load_demo
