@@ -10,7 +10,7 @@ import pytest
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "guide" / "img"
+GUIDE_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "guide" / "img"
 MOBILE = {
     "viewport": {"width": 390, "height": 844},
     "device_scale_factor": 2,
@@ -26,7 +26,10 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        pytest.skip("chromium is not installed (apt install chromium)")
+        # CI must run the browser tests; elsewhere a missing browser is a skip with the way to fix it.
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: .ci/run installs it (apt-get install chromium)")
+        pytest.skip("chromium is not installed (apt-get install chromium fonts-wqy-microhei)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -55,12 +58,14 @@ def new_context(browser, live_server):
 
 
 @pytest.fixture
-def shot():
-    """Save a screenshot for the user guides: docs/guide/img/<name>.png."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def shot(tmp_path):
+    """Screenshot a page. With GONGZHI_GUIDE_SCREENSHOTS=1 they refresh the user guides' docs/guide/img/<name>.png;
+    otherwise they go to the test's temporary folder, so a test run leaves the tree clean."""
+    folder = GUIDE_IMAGES if os.environ.get("GONGZHI_GUIDE_SCREENSHOTS") else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
 
     def save(page, name: str, full_page: bool = True):
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=full_page)
 
     return save
 
