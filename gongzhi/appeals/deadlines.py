@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from gongzhi.core.calendar import add_working_days
@@ -75,10 +76,11 @@ def get_limit(step: str, kind: str, urgency: str, category=None) -> Limit | None
 
     profile = limit_profile(kind, urgency)
     lineage = category.lineage() if category is not None else []
+    # `category_id IN (..., NULL)` never matches NULL in SQL: the rows for all categories need their own test.
     overrides = {
         row.category_id: row
-        for row in TimeLimit.objects.filter(profile=profile, step=step,
-                                            category_id__in=[c.pk for c in lineage] + [None])
+        for row in TimeLimit.objects.filter(Q(category_id__in=[c.pk for c in lineage]) | Q(category__isnull=True),
+                                            profile=profile, step=step)
     } if _has_overrides() else {}
     for candidate in [c.pk for c in lineage] + [None]:
         if candidate in overrides:

@@ -30,11 +30,14 @@ def visible_appeals(user) -> QuerySet[Appeal]:
 
 
 def can_unmask(user, appeal: Appeal) -> bool:
-    """Full numbers only for the first receiver, the lead unit's handler (unless confidential) and supervisors."""
+    """Full numbers only for the first receiver, the lead unit's handler (unless confidential) and supervisors;
+    never for an anonymous appeal."""
     if user is None or not user.is_authenticated:
         return False
     if appeal.appellant_id == user.pk:
         return True
+    if appeal.anonymous:  # the appellant chose to stay unknown: nobody else may unmask them
+        return False
     if user.has_role(Role.SUPERVISOR):
         return True
     if appeal.first_receiver_id == user.pk:
@@ -51,6 +54,8 @@ def hides_identity(user, appeal: Appeal) -> bool:
         return True
     if not appeal.confidential:
         return False
+    if user is None or not getattr(user, "is_authenticated", False):
+        return True
     return not (user.has_role(Role.SUPERVISOR, Role.OPERATOR, Role.DISPATCHER) or appeal.first_receiver_id == user.pk)
 
 

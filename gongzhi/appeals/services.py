@@ -58,15 +58,16 @@ RESIDENT_CHANNELS = (Channel.WEB, Channel.MOBILE)
 
 
 def record_event(appeal: Appeal, actor, action: str, *, state_before: str = "", note: str = "",
-                 before: dict | None = None, after: dict | None = None, unit: Unit | None = None) -> AppealEvent:
-    """Append to the appeal's chain. The caller holds the appeal's row lock."""
+                 before: dict | None = None, after: dict | None = None, unit: Unit | None = None,
+                 at=None) -> AppealEvent:
+    """Append to the appeal's chain at `at` (default: now). The caller holds the appeal's row lock."""
     prev = AppealEvent.objects.filter(appeal=appeal).order_by("-id").values_list("hash", flat=True).first() or ""
     event = AppealEvent(
         appeal=appeal,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=_actor_label(actor),
         action=action, note=note, before=before or {}, after=after or {}, unit=unit,
-        state_before=state_before or appeal.state, state_after=appeal.state,
+        state_before=state_before or appeal.state, state_after=appeal.state, created_at=at or _now(),
     )
     event.seal(prev)
     event.save()
@@ -444,7 +445,7 @@ def request_return(actor: User, appeal_id: int, *, reason: str) -> Appeal:
         _require_lead_handler(actor, appeal)
         before = appeal.state
         ReturnRequest.objects.create(appeal=appeal, unit=appeal.lead_unit, reason=reason, from_state=before,
-                                     requested_by=actor)
+                                     requested_by=actor, requested_at=_now())
         appeal.return_from_state = before
         appeal.state = AppealState.RETURN_REQUESTED
         _save(appeal)
@@ -539,7 +540,7 @@ def request_extension(actor: User, appeal_id: int, *, reason: str, working_days:
         if appeal.extension_requests.filter(decision=RequestDecision.PENDING).exists():
             raise ServiceError(_("已有待审批的延期申请。"), code="extension_pending")
         ExtensionRequest.objects.create(appeal=appeal, unit=appeal.lead_unit, reason=reason,
-                                        working_days=working_days, requested_by=actor)
+                                        working_days=working_days, requested_by=actor, requested_at=_now())
         record_event(appeal, actor, "request_extension", note=reason, unit=appeal.lead_unit,
                      after={"working_days": working_days})
     return appeal
@@ -611,7 +612,7 @@ def callback(actor: User, appeal_id: int, *, contacted: bool | None = None, solv
             appeal=appeal, unit=appeal.lead_unit, method=CallbackMethod.ONLINE if by_resident else CallbackMethod.PHONE,
             reached=bool(reached), contacted=contacted if reached else None, solved=solved if reached else None,
             satisfaction=satisfaction if reached else "", first_contact_on_time=appeal.first_contact_on_time,
-            comment=(comment or "").strip(), recorded_by=actor,
+            comment=(comment or "").strip(), recorded_by=actor, created_at=_now(),
             valid=bool(reached) and not appeal.anonymous and appeal.lead_unit_id is not None,
         )
         summary = {"reached": record.reached, "contacted": record.contacted, "solved": record.solved,
@@ -671,10 +672,13 @@ def supervise(actor: User, appeal_id: int, *, level: int, note: str) -> Supervis
         return _issue_supervision(appeal, actor, kind, level, Step.REPLY, appeal.reply_due or _now(), note)
 
 
-def _issue_supervision(appeal: Appeal, actor, kind: str, level: int, step: str, due, note: str) -> Supervision:
+def _issue_supervision(appeal: Appeal, actor, kind: str, level: int, step: str, due, note: str,
+                       at=None) -> Supervision:
+    at = at or _now()
     item, created = Supervision.objects.get_or_create(
         appeal=appeal, step=step, due=due, kind=kind, level=level,
-        defaults={"unit": appeal.lead_unit, "issued_by": actor if getattr(actor, "pk", None) else None, "note": note},
+        defaults={"unit": appeal.lead_unit, "issued_by": actor if getattr(actor, "pk", None) else None, "note": note,
+                  "created_at": at},
     )
     if not created:
         return item
@@ -684,7 +688,7 @@ def _issue_supervision(appeal: Appeal, actor, kind: str, level: int, step: str, 
     action = "remind" if kind == SupervisionKind.REMINDER else "supervise"
     label = SupervisionKind(kind).label + (f"（{level}级）" if level else "")
     record_event(appeal, actor, action, note=f"{label}：{note}", unit=appeal.lead_unit,
-                 after={"step": step, "level": level, "due": due})
+                 after={"step": step, "level": level, "due": due}, at=at)
     _tell_unit(appeal.lead_unit, appeal, label, note)
     return item
 
@@ -714,7 +718,7 @@ def sweep_deadlines(now=None) -> int:
                     label = Step(step).label
                     note = (_("%(step)s临近时限（%(due)s）") if level == 0 else _("%(step)s已超时限（%(due)s）")) % {
                         "step": label, "due": timezone.localtime(due).strftime("%m-%d %H:%M")}
-                    _issue_supervision(appeal, None, kind, level, step, due, note)
+                    _issue_supervision(appeal, None, kind, level, step, due, note, at=now)
                     issued += 1
     return issued
 

@@ -46,7 +46,7 @@ def send_login_code(phone: str, client_ip: str | None = None) -> PhoneCode:
             raise RateLimited(_("请求过于频繁，请稍后再试。"))
         code = f"{secrets.randbelow(10**6):06d}"
         record = PhoneCode.objects.create(
-            phone=phone, code_hash=make_password(code), client_ip=client_ip,
+            phone=phone, code_hash=make_password(code), client_ip=client_ip, created_at=now,
             expires_at=now + timedelta(seconds=conf["OTP_TTL_SECONDS"]),
         )
         notify(subject=_("登录验证码"), body=_("您的验证码是 %(code)s，%(minutes)s分钟内有效。") % {
@@ -58,6 +58,7 @@ def verify_login_code(phone: str, code: str) -> User:
     """Check the latest code for the number; create the resident's account on first login."""
     phone = normalize_phone(phone)
     now = timezone.now()
+    wrong = None
     with transaction.atomic():
         record = (
             PhoneCode.objects.select_for_update()
@@ -69,14 +70,19 @@ def verify_login_code(phone: str, code: str) -> User:
             raise RateLimited(_("验证码错误次数过多，请重新获取。"))
         record.attempts += 1
         if not check_password((code or "").strip(), record.code_hash):
+            # The failed attempt must be committed: raising inside the atomic block would roll it back
+            # and leave the guesses unlimited.
             record.save(update_fields=["attempts"])
             left = settings.GONGZHI["OTP_MAX_ATTEMPTS"] - record.attempts
-            raise ServiceError(_("验证码不正确，还可尝试 %(n)s 次。") % {"n": left}, code="code_wrong", field="code")
-        record.used_at = now
-        record.save(update_fields=["attempts", "used_at"])
-        user = User.objects.filter(phone=phone).first()
-        if user is None:
-            user = _create_resident(phone=phone, display_name="", actor=None, note=_("手机验证码注册"))
+            wrong = ServiceError(_("验证码不正确，还可尝试 %(n)s 次。") % {"n": left}, code="code_wrong", field="code")
+        else:
+            record.used_at = now
+            record.save(update_fields=["attempts", "used_at"])
+            user = User.objects.filter(phone=phone).first()
+            if user is None:
+                user = _create_resident(phone=phone, display_name="", actor=None, note=_("手机验证码注册"))
+    if wrong is not None:
+        raise wrong
     return user
 
 

@@ -16,6 +16,12 @@ SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "audio/x-m4a": (b"\x00\x00\x00",),
     "application/pdf": (b"%PDF-",),
 }
+# RIFF and ISO-BMFF are containers: the brand after the first bytes tells a WebP from a WAV, an M4A from a video.
+CONTAINER_BRANDS: dict[str, tuple[int, tuple[bytes, ...]]] = {
+    "image/webp": (8, (b"WEBP",)),
+    "audio/wav": (8, (b"WAVE",)),
+    "audio/x-m4a": (4, (b"ftypM4A", b"ftypmp42", b"ftypisom", b"ftypM4B")),
+}
 EXTENSIONS = {ext: ctype for ctype, ext in settings.GONGZHI["ATTACHMENT_TYPES"].items()}
 EXTENSIONS.update({".jpeg": "image/jpeg"})
 
@@ -37,7 +43,14 @@ def check_upload(uploaded) -> str:
     uploaded.seek(0)
     head = uploaded.read(16)
     uploaded.seek(0)
-    if not any(head.startswith(sig) for sig in SIGNATURES[ctype]):
+    if not any(head.startswith(sig) for sig in SIGNATURES[ctype]) or not _container_matches(ctype, head):
         raise ServiceError(_("附件 %(name)s 的内容与文件类型不符。") % {"name": name},
                            code="attachment_type_mismatch", field="attachments")
     return ctype
+
+
+def _container_matches(ctype: str, head: bytes) -> bool:
+    if ctype not in CONTAINER_BRANDS:
+        return True
+    offset, brands = CONTAINER_BRANDS[ctype]
+    return any(head[offset:offset + len(brand)] == brand for brand in brands)
