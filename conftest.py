@@ -1,19 +1,18 @@
 """Shared test fixtures: a small county, units, one user per role, and a way to make appeals."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from gongzhi.appeals.models import Category, DispatchRule
 from gongzhi.core.choices import RegionLevel, Role, UnitKind
-from gongzhi.core.models import Region, Unit, User
-
-PASSWORD = "test-pass-123"
+from gongzhi.core.models import Region, Unit
+from gongzhi.core.testing import PASSWORD, make_user  # noqa: F401  (PASSWORD re-exported for tests)
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    """Uploaded files of a test go to its own temporary folder, not the project's media/."""
+def _test_settings(settings, tmp_path):
+    """Uploaded files of a test go to its own temporary folder, not the project's media/; passwords hash fast."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -41,14 +40,6 @@ def units(county):
         "hotline": Unit.objects.create(code="U-12345", name="县12345热线中心", kind=UnitKind.DEPARTMENT,
                                        region=county["county"]),
     }
-
-
-def make_user(username, role, *, unit=None, region=None, phone=None, **extra):
-    user = User.objects.create_user(username=username, password=PASSWORD, unit=unit, region=region, phone=phone,
-                                    display_name=extra.pop("display_name", username), **extra)
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 @pytest.fixture

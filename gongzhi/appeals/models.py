@@ -226,6 +226,9 @@ class Attachment(models.Model):
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class AppealEvent(ChainedEvent):
     """One appeal's timeline and audit trail; the chain is per appeal (its row is locked while writing)."""
@@ -268,6 +271,9 @@ class ReturnRequest(models.Model):
         verbose_name = _("退单申请")
         verbose_name_plural = _("退单申请")
 
+    def __str__(self) -> str:
+        return f"{self.appeal} 退单（{self.get_decision_display()}）"
+
 
 class ExtensionRequest(models.Model):
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="extension_requests")
@@ -285,6 +291,9 @@ class ExtensionRequest(models.Model):
     class Meta:
         verbose_name = _("延期申请")
         verbose_name_plural = _("延期申请")
+
+    def __str__(self) -> str:
+        return f"{self.appeal} 延期{self.working_days}个工作日（{self.get_decision_display()}）"
 
 
 class Callback(models.Model):
@@ -309,6 +318,9 @@ class Callback(models.Model):
         verbose_name_plural = _("回访")
         indexes = [models.Index(fields=["unit", "created_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.appeal} 回访"
+
 
 class Supervision(models.Model):
     """催办 (level 0) and 督办 (levels 1–3) on a step that is late; unique so the sweep is idempotent."""
@@ -329,3 +341,6 @@ class Supervision(models.Model):
         verbose_name_plural = _("催办督办")
         constraints = [models.UniqueConstraint(fields=["appeal", "step", "due", "kind", "level"],
                                                name="supervision_once_per_due")]
+
+    def __str__(self) -> str:
+        return f"{self.appeal} {self.get_kind_display()}{self.level or ''}"

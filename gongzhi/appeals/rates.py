@@ -6,7 +6,6 @@ Rates are exact fractions (Decimal) with their counts and a 95 % Wilson interval
 """
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal

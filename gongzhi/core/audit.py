@@ -40,6 +40,14 @@ class ChainedEvent(models.Model):
         abstract = True
         ordering = ["created_at", "id"]
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("audit events are append-only")
+
     def chain_payload(self) -> dict:
         return {
             "subject": self.chain_subject_id(),
@@ -64,14 +72,6 @@ class ChainedEvent(models.Model):
     def seal(self, prev_hash: str) -> None:
         self.prev_hash = prev_hash
         self.hash = self.compute_hash()
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise RuntimeError("audit events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("audit events are append-only")
 
 
 def verify_chain(events) -> Any | None:

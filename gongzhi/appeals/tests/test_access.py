@@ -9,11 +9,6 @@ from gongzhi.core.models import AuditEvent
 ID_NUMBER = "11010519491231002X"
 
 
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def appeals(users, units, county, make_appeal):
     """a1: resident1 in the grid, led by 住建局.  a2: resident2 in 和平社区 (other street), led by 人社局.

@@ -25,11 +25,6 @@ REPLY_TEXT = "已安排维修人员更换路灯，今晚恢复照明。"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api(users):
     """api(role) → an APIClient authenticated as that fixture user (None → anonymous)."""

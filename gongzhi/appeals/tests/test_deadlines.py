@@ -19,11 +19,6 @@ from gongzhi.core.models import CalendarOverride
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def t(month, day, hour=0, minute=0, second=0):
     return datetime(2026, month, day, hour, minute, second, tzinfo=TZ)
 

@@ -33,11 +33,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 MARCH = rates.month_bounds("2026-03")
 
 
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def t(day, hour, minute=0):
     return datetime(2026, 3, day, hour, minute, tzinfo=TZ)
 

@@ -19,11 +19,6 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def refused(call, *, field=None, code=None, error=ServiceError):
     with pytest.raises(error) as info:
         call()

@@ -21,11 +21,6 @@ from gongzhi.core.models import Notification
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def t(day, hour, minute=0):
     return datetime(2026, 3, day, hour, minute, tzinfo=TZ)
 

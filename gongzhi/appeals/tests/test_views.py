@@ -3,7 +3,6 @@
 import re
 from datetime import timedelta
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -15,11 +14,6 @@ from gongzhi.appeals.models import Appeal, Attachment, Callback, KnowledgeArticl
 from gongzhi.core.models import AuditEvent
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def client_for(user) -> Client:

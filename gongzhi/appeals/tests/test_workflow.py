@@ -23,11 +23,6 @@ from gongzhi.core.errors import IllegalTransition, PermissionDeniedError
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @contextmanager
 def at(moment):
     """Run services as if the clock showed `moment` (services take the time from `services._now`)."""

@@ -6,17 +6,12 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from conftest import PASSWORD
 from gongzhi.core.choices import NotificationChannel
 from gongzhi.core.models import Notification, PhoneCode, User
 from gongzhi.core.notifications import notify
+from gongzhi.core.testing import PASSWORD
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def error(response, status, code=None):
