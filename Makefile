@@ -28,7 +28,7 @@ run: demo
 	@bash scripts/run.sh $(PORT)
 
 test: venv
-	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
