@@ -198,7 +198,11 @@ GONGZHI = {
         "audio/x-m4a": ".m4a",
         "application/pdf": ".pdf",
     },
-    "SWEEP_INTERVAL_SECONDS": 60,
+    # (task path, interval in seconds) for `gongzhi scheduler`; each task is idempotent.
+    "PERIODIC_TASKS": [
+        ("gongzhi.appeals.tasks.sweep_deadlines", 60),
+        ("gongzhi.deliberation.tasks.remind_overdue_tasks", 24 * 3600),
+    ],
     "DEMO_PASSWORD": os.environ.get("GONGZHI_DEMO_PASSWORD", "gongzhi-demo"),
 }
 

@@ -17,14 +17,7 @@ from . import deadlines, services
 from .choices import AppealKind, AppealState, Channel, Light, ReferTarget, Satisfaction, Urgency
 from .models import Appeal, Attachment, Category, KnowledgeArticle
 from .selectors import appellant_for, timeline, visible_appeals
-from .workflow import ACTION_LABELS, available_actions
-
-OTHER_EVENT_LABELS = {
-    "remind": _("催办"),
-    "supervise": _("督办"),
-    "merged_from": _("并入诉求"),
-    "auto_close": _("自动办结"),
-}
+from .workflow import available_actions, event_label
 
 # ---------------------------------------------------------------- reference data
 
@@ -85,7 +78,7 @@ class EventSerializer(serializers.Serializer):
     unit = serializers.CharField(source="unit.name", allow_null=True)
 
     def get_action_label(self, event) -> str:
-        return str(ACTION_LABELS.get(event.action) or OTHER_EVENT_LABELS.get(event.action) or event.action)
+        return event_label(event.action)
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

@@ -29,7 +29,7 @@ from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, client_ip,
 from . import deadlines, forms, rates, selectors, services
 from .choices import OPEN_STATES, AppealState, Channel, Light, RequestDecision
 from .models import Appeal, ExtensionRequest, KnowledgeArticle
-from .workflow import ACTION_LABELS, available_actions
+from .workflow import ACTION_LABELS, available_actions, event_label
 
 RATES_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN, Role.HANDLER)
 OVERDUE_ROLES = (Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
@@ -45,13 +45,6 @@ WAITING_STATES = [
 TRACK_MAX_FAILURES = 10
 TRACK_WINDOW_SECONDS = 15 * 60
 
-EVENT_LABELS = {
-    **ACTION_LABELS,
-    "merged_from": gettext_lazy("并入其他诉求"),
-    "auto_close": gettext_lazy("自动办结"),
-    "remind": gettext_lazy("催办"),
-    "supervise": gettext_lazy("督办"),
-}
 PROGRESS_STEPS = [
     gettext_lazy("已受理"),
     gettext_lazy("已派单"),
@@ -458,7 +451,7 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
         )
     events = list(selectors.timeline(appeal))
     for event in events:
-        event.label = EVENT_LABELS.get(event.action, event.action)
+        event.label = event_label(event.action)
     dues = [
         (label, due)
         for label, due in [
@@ -585,7 +578,7 @@ def track(request):
     if appeal is not None:
         _decorate([appeal], timezone.now())
         context["events"] = [
-            {"label": EVENT_LABELS.get(e.action, e.action), "created_at": e.created_at}
+            {"label": event_label(e.action), "created_at": e.created_at}
             for e in selectors.timeline(appeal)
         ]
     return render(request, "appeals/track.html", context)

@@ -74,6 +74,22 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     (S.REPLIED, "close_unresolvable"): t(S.CLOSED, Role.SUPERVISOR),
 }
 
+# Labels of every event an appeal's timeline can hold: the actions above and what others record on it.
+EVENT_LABELS = {
+    **ACTION_LABELS,
+    "merged_from": _("并入诉求"),
+    "auto_close": _("自动办结"),
+    "remind": _("催办"),
+    "supervise": _("督办"),
+    "deliberation_resolved": _("议事协商形成决议"),
+    "deliberation_completed": _("议事决议已落实"),
+}
+
+
+def event_label(action: str) -> str:
+    return str(EVENT_LABELS.get(action, action))
+
+
 ACTIONS = tuple(ACTION_LABELS)
 WORKFLOW_ACTIONS = tuple(a for a in ACTIONS if a != "submit")
 

@@ -131,3 +131,61 @@ def residents_meeting_decision(base: Number, present: Number, yes: Number) -> De
     else:
         reasons.append("决定通过" if passed else "赞成票未过出席人数半数，决定未通过")
     return Decision(quorum_met=quorum_met, passed=passed, reasons=reasons)
+
+
+def body_rules_decision(present: Number, yes: Number) -> Decision:
+    """A body's own rules of procedure where no law sets a threshold (F-4.4 c): a simple majority of those
+    present. There is no statutory quorum; the result is labelled as the body's own rule."""
+    present_n = _to_fraction(present, "实到人数", integer=True)
+    yes_n = _to_fraction(yes, "赞成人数", integer=True)
+    if yes_n > present_n:
+        raise ValueError("赞成人数不能大于实到人数")
+    quorum_met = present_n > 0
+    majority = 2 * yes_n > present_n
+    reasons = [
+        "按本议事机构议事规则表决（无法定比例要求）：出席人数过半数赞成即通过",
+        f"赞成 {_fmt(yes_n)}/{_fmt(present_n)} = {_pct(yes_n, present_n)}，"
+        f"{'>' if majority else '≤'} 1/2 {_check(majority)}",
+    ]
+    passed = quorum_met and majority
+    if not quorum_met:
+        reasons.append("无人出席表决，不能作出决定")
+    else:
+        reasons.append("决定通过" if passed else "赞成票未过出席人数半数，决定未通过")
+    return Decision(quorum_met=quorum_met, passed=passed, reasons=reasons)
+
+
+@dataclass(frozen=True)
+class ConveningCheck:
+    must_convene: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+def residents_meeting_convening(adult_residents: Number, households: Number, resident_groups: Number,
+                                signers: Number, signer_households: Number, signer_groups: Number) -> ConveningCheck:
+    """城市居民委员会组织法 第10条 (F-1.4): the residents' committee must convene the residents' meeting when
+    ≥ 1/5 of adult residents, or ≥ 1/5 of households, or ≥ 1/3 of resident groups propose it. A base of 0
+    (not known) never triggers its route."""
+    adults = _to_fraction(adult_residents, "18周岁以上居民人数", integer=True)
+    hh = _to_fraction(households, "户数", integer=True)
+    groups = _to_fraction(resident_groups, "居民小组数", integer=True)
+    s = _to_fraction(signers, "提议人数", integer=True)
+    sh = _to_fraction(signer_households, "提议户数", integer=True)
+    sg = _to_fraction(signer_groups, "提议居民小组数", integer=True)
+    for part, whole, label in ((s, adults, "提议人数"), (sh, hh, "提议户数"), (sg, groups, "提议居民小组数")):
+        if whole and part > whole:
+            raise ValueError(f"{label}不能大于总数")
+    checks = []
+    for part, whole, bound, label in ((s, adults, 5, "18周岁以上居民"), (sh, hh, 5, "户"),
+                                      (sg, groups, 3, "居民小组")):
+        if whole == 0:
+            checks.append((False, f"{label}总数未登记，无法按此项计算"))
+            continue
+        ok = bound * part >= whole
+        checks.append((ok, f"提议{label} {_fmt(part)}/{_fmt(whole)} = {_pct(part, whole)}，"
+                           f"{'≥' if ok else '<'} 1/{bound} {_check(ok)}"))
+    must = any(ok for ok, _text in checks)
+    reasons = [text for _ok, text in checks]
+    reasons.append("已达到法定提议人数，居民委员会应当召集居民会议（居民委员会组织法第10条）" if must
+                   else "尚未达到法定提议人数（1/5居民、1/5户或1/3居民小组）")
+    return ConveningCheck(must_convene=must, reasons=reasons)

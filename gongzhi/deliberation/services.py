@@ -1,0 +1,898 @@
+"""Every write of 议事协商, as `verb_noun(actor, …)`. Each service checks the actor's right (managers — community
+staff, a party organisation's staff, admins — run topics, meetings, votes and resolutions in their region;
+residents propose, co-sign, comment, register, sign in and vote), locks the topic it changes, checks the phase
+table in workflow.py, writes, appends a DeliberationEvent to the topic's hash chain, and notifies on commit.
+Refusals are `ServiceError` subclasses with Chinese messages.
+"""
+
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.appeals.models import Appeal
+from gongzhi.appeals.services import record_event as record_appeal_event
+from gongzhi.core.choices import NotificationChannel, Role, UnitKind
+from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.models import AuditChain, Notification, Region, Unit, User
+from gongzhi.core.notifications import notify
+
+from . import rules
+from .choices import (
+    AreaSource,
+    BallotChannel,
+    BallotChoice,
+    MeetingKind,
+    MeetingState,
+    OpinionChannel,
+    ParticipantRole,
+    Phase,
+    SignInMethod,
+    Stance,
+    TaskState,
+    TopicSource,
+    VoteRule,
+    VoteState,
+)
+from .models import (
+    Ballot,
+    CoSigner,
+    DeliberationEvent,
+    Meeting,
+    Opinion,
+    Owner,
+    OwnerRegister,
+    Participant,
+    PropertyUnit,
+    Resolution,
+    ResolutionTask,
+    Topic,
+    Vote,
+)
+from .workflow import ACTION_LABELS, get_transition, settings_for
+
+
+class NotFound(ServiceError):
+    status = 404
+    default_code = "not_found"
+
+
+OWNERS_ASSEMBLY_NOTICE_DAYS = 15  # 物业管理条例 第14条 (E-6.3)
+MAX_TEXT = 5000
+
+# ---------------------------------------------------------------- permissions
+
+
+def is_manager(user) -> bool:
+    """Community staff, staff of a party organisation, and admins run deliberation."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.has_role(Role.COMMUNITY_STAFF, Role.ADMIN):
+        return True
+    return bool(user.is_staff and user.unit_id and user.unit.kind == UnitKind.PARTY_ORG)
+
+
+def in_scope(user, region: Region) -> bool:
+    """A manager acts in the region they answer for (their own, else their unit's) and below it."""
+    if user.has_role(Role.ADMIN):
+        return True
+    home = user.region or (user.unit.region if user.unit_id else None)
+    return home is not None and region.path.startswith(home.path)
+
+
+def can_manage(user, region: Region) -> bool:
+    return is_manager(user) and in_scope(user, region)
+
+
+def _require_manager(actor, region: Region) -> None:
+    if not is_manager(actor):
+        raise PermissionDeniedError(_("只有社区工作者或党组织工作人员可以执行此操作。"))
+    if not in_scope(actor, region):
+        raise PermissionDeniedError(_("该议题不在您负责的区域内。"))
+
+
+def _require_login(actor) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDeniedError(_("请先登录。"), code="login_required")
+
+
+def _text(value, label: str, field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ServiceError(_("请填写%(label)s。") % {"label": label}, field=field)
+    if len(value) > limit:
+        raise ServiceError(_("%(label)s不能超过%(n)s字。") % {"label": label, "n": limit}, field=field)
+    return value
+
+
+def _choice(value, choices, label: str, field: str) -> str:
+    if value not in choices.values:
+        raise ServiceError(_("%(label)s无效。") % {"label": label}, field=field)
+    return value
+
+
+def _actor_label(actor) -> str:
+    if actor is None:
+        return _("系统")
+    unit = f"（{actor.unit.name}）" if actor.unit_id else ""
+    return f"{actor.display_name or actor.username}{unit}"
+
+
+# ---------------------------------------------------------------- events and locks
+
+
+def _event(topic: Topic | None, actor, action: str, *, note: str = "", before=None, after=None,
+           public: bool = True) -> DeliberationEvent:
+    """Append to the topic's chain (the caller holds the topic's row lock), or to the shared chain."""
+    if topic is None:
+        head, _created = AuditChain.objects.select_for_update().get_or_create(name="deliberation")
+        prev = head.last_hash
+    else:
+        prev = (DeliberationEvent.objects.filter(topic=topic).order_by("-id").values_list("hash", flat=True)
+                .first() or "")
+    event = DeliberationEvent(topic=topic, actor=actor if getattr(actor, "pk", None) else None,
+                              actor_label=_actor_label(actor), action=action, note=note, before=before or {},
+                              after=after or {}, public=public)
+    event.seal(prev)
+    event.save()
+    if topic is None:
+        head.last_hash = event.hash
+        head.save(update_fields=["last_hash"])
+    return event
+
+
+@contextmanager
+def _locked_topic(topic_id: int):
+    with transaction.atomic():
+        try:
+            yield Topic.objects.select_for_update(of=("self",)).select_related("region").get(pk=topic_id)
+        except Topic.DoesNotExist:
+            raise NotFound(_("议题不存在。")) from None
+
+
+def _lock_topics(ids: Iterable[int]) -> list[Topic]:
+    return list(Topic.objects.select_for_update(of=("self",)).filter(pk__in=sorted(set(ids))).order_by("pk"))
+
+
+def _require_setting(topic: Topic, setting: str, message: str) -> None:
+    if not getattr(settings_for(topic.phase), setting):
+        raise IllegalTransition(
+            _("议题当前处于「%(phase)s」阶段，%(message)s") % {"phase": topic.get_phase_display(), "message": message},
+            code="phase_closed")
+
+
+# ---------------------------------------------------------------- topics
+
+
+def create_topic(actor: User, *, title: str, description: str, region: Region, source: str,
+                 appeal_ids: Sequence[int] = (), proposer_unit: Unit | None = None, household: str = "",
+                 resident_group: str = "", adult_residents: int = 0, households: int = 0,
+                 resident_groups: int = 0) -> Topic:
+    """Residents propose (and are the first co-signer); managers open topics from appeals, for a party
+    organisation, or of their own."""
+    _require_login(actor)
+    title = _text(title, _("议题名称"), "title", limit=200)
+    description = _text(description, _("议题说明"), "description")
+    source = _choice(source, TopicSource, _("议题来源"), "source")
+    if region is None:
+        raise ServiceError(_("请选择所属社区。"), field="region")
+    if source == TopicSource.RESIDENT_PROPOSAL:
+        if not actor.has_role(Role.RESIDENT):
+            raise PermissionDeniedError(_("只有居民可以提出居民提议。"))
+        household = _text(household, _("户（门牌号）"), "household", limit=50)
+    else:
+        _require_manager(actor, region)
+    appeals: list[Appeal] = []
+    if source == TopicSource.APPEALS:
+        appeals = list(Appeal.objects.filter(pk__in=set(appeal_ids)))
+        if not appeals or len(appeals) != len(set(appeal_ids)):
+            raise ServiceError(_("请选择要汇集的诉求（编号须存在）。"), field="appeal_ids")
+    elif appeal_ids:
+        appeals = list(Appeal.objects.filter(pk__in=set(appeal_ids)))
+    if source == TopicSource.PARTY_ORG:
+        proposer_unit = proposer_unit or (actor.unit if actor.unit_id else None)
+        if proposer_unit is None or proposer_unit.kind != UnitKind.PARTY_ORG:
+            raise ServiceError(_("党组织提出的议题须注明提出的党组织。"), field="proposer_unit")
+    for name, value in (("adult_residents", adult_residents), ("households", households),
+                        ("resident_groups", resident_groups)):
+        if not isinstance(value, int) or value < 0:
+            raise ServiceError(_("人数、户数、小组数须为非负整数。"), field=name)
+    with transaction.atomic():
+        topic = Topic.objects.create(
+            title=title, description=description, region=region, source=source, proposer=actor,
+            proposer_unit=proposer_unit, adult_residents=adult_residents, households=households,
+            resident_groups=resident_groups,
+        )
+        topic.appeals.set(appeals)
+        if source == TopicSource.RESIDENT_PROPOSAL:
+            CoSigner.objects.create(topic=topic, user=actor, household=household,
+                                    resident_group=(resident_group or "").strip()[:50])
+        _event(topic, actor, "create_topic", note=title,
+               after={"source": source, "appeals": [a.pk for a in appeals], "phase": topic.phase})
+    return topic
+
+
+def cosign_topic(actor: User, topic_id: int, *, household: str, resident_group: str = "") -> CoSigner:
+    _require_login(actor)
+    if not actor.has_role(Role.RESIDENT):
+        raise PermissionDeniedError(_("只有居民可以联名提议。"))
+    household = _text(household, _("户（门牌号）"), "household", limit=50)
+    with _locked_topic(topic_id) as topic:
+        if topic.source != TopicSource.RESIDENT_PROPOSAL:
+            raise ServiceError(_("只有居民提议的议题可以联名。"), code="not_a_proposal")
+        _require_setting(topic, "cosign_open", _("不能再联名。"))
+        if CoSigner.objects.filter(topic=topic, user=actor).exists():
+            raise ServiceError(_("您已联名过此议题，每人只能联名一次。"), code="already_signed")
+        signer = CoSigner.objects.create(topic=topic, user=actor, household=household,
+                                         resident_group=(resident_group or "").strip()[:50])
+        check = convening_check(topic)
+        _event(topic, actor, "cosign_topic", after={"signers": topic.cosigners.count(),
+                                                    "must_convene": check.must_convene})
+    return signer
+
+
+def convening_check(topic: Topic) -> rules.ConveningCheck:
+    """F-1.4 on the topic's co-signers: people, distinct households, distinct resident groups."""
+    signers = topic.cosigners.all()
+    households = {s.household.strip() for s in signers if s.household.strip()}
+    groups = {s.resident_group.strip() for s in signers if s.resident_group.strip()}
+    count = signers.count()
+    return rules.residents_meeting_convening(
+        topic.adult_residents, topic.households, topic.resident_groups,
+        min(count, topic.adult_residents) if topic.adult_residents else count,
+        min(len(households), topic.households) if topic.households else len(households),
+        min(len(groups), topic.resident_groups) if topic.resident_groups else len(groups),
+    )
+
+
+def set_topic_bases(actor: User, topic_id: int, *, adult_residents: int, households: int,
+                    resident_groups: int) -> Topic:
+    with _locked_topic(topic_id) as topic:
+        _require_manager(actor, topic.region)
+        values = {"adult_residents": adult_residents, "households": households, "resident_groups": resident_groups}
+        for name, value in values.items():
+            if not isinstance(value, int) or value < 0:
+                raise ServiceError(_("人数、户数、小组数须为非负整数。"), field=name)
+        before = {name: getattr(topic, name) for name in values}
+        for name, value in values.items():
+            setattr(topic, name, value)
+        topic.save(update_fields=[*values, "updated_at"])
+        _event(topic, actor, "set_topic_bases", before=before, after=values)
+    return topic
+
+
+def advance_topic(actor: User, topic_id: int, action: str, *, reason: str = "") -> Topic:
+    """Phase changes by the table; resolving goes through record_resolution."""
+    if action == "resolve":
+        raise ServiceError(_("形成决议请使用「形成决议」功能。"), code="use_record_resolution")
+    with _locked_topic(topic_id) as topic:
+        _require_manager(actor, topic.region)
+        transition = get_transition(topic.phase, action)
+        if transition is None:
+            raise IllegalTransition(_("议题当前处于「%(phase)s」阶段，不能执行「%(action)s」。") % {
+                "phase": topic.get_phase_display(), "action": ACTION_LABELS.get(action, action)})
+        note = ""
+        if action == "close":
+            note = _text(reason, _("关闭原因"), "reason", limit=1000)
+            topic.closed_reason = note
+        if action == "open_voting" and not topic.votes.exists():
+            raise ServiceError(_("请先创建表决事项，再进入表决阶段。"), code="no_vote")
+        if action == "publish":
+            resolution = Resolution.objects.filter(topic=topic).first()
+            if resolution is None or resolution.completed_at is None:
+                raise ServiceError(_("决议的落实任务尚未全部完成，不能公示结果。"), code="not_completed")
+        before = topic.phase
+        topic.phase = transition.target
+        topic.save(update_fields=["phase", "closed_reason", "updated_at"])
+        _event(topic, actor, action, note=note, before={"phase": before}, after={"phase": topic.phase})
+    return topic
+
+
+# ---------------------------------------------------------------- opinions
+
+
+def post_opinion(actor: User, topic_id: int, *, body: str, stance: str = Stance.OTHER,
+                 parent_id: int | None = None) -> Opinion:
+    _require_login(actor)
+    body = _text(body, _("意见内容"), "body", limit=2000)
+    stance = _choice(stance, Stance, _("立场"), "stance")
+    with _locked_topic(topic_id) as topic:
+        _require_setting(topic, "opinions_open", _("不能再发表意见。"))
+        parent = None
+        if parent_id:
+            parent = Opinion.objects.filter(pk=parent_id, topic=topic, hidden=False).first()
+            if parent is None:
+                raise ServiceError(_("要回复的意见不存在。"), field="parent_id")
+        opinion = Opinion.objects.create(topic=topic, parent=parent, author=actor,
+                                         author_name=actor.display_name or actor.username, stance=stance, body=body)
+        _event(topic, actor, "post_opinion", after={"opinion": opinion.pk, "stance": stance,
+                                                    "reply_to": parent.pk if parent else None})
+    return opinion
+
+
+def enter_offline_opinion(actor: User, topic_id: int, *, author_name: str, body: str, source: str,
+                          stance: str = Stance.OTHER) -> Opinion:
+    """Opinions heard at a door, a meeting or in a letter, entered by staff with their source."""
+    author_name = _text(author_name, _("意见人"), "author_name", limit=50)
+    body = _text(body, _("意见内容"), "body", limit=2000)
+    source = _text(source, _("意见来源（如入户走访、座谈会、来信）"), "source", limit=200)
+    stance = _choice(stance, Stance, _("立场"), "stance")
+    with _locked_topic(topic_id) as topic:
+        _require_manager(actor, topic.region)
+        _require_setting(topic, "opinions_open", _("不能再录入意见。"))
+        opinion = Opinion.objects.create(topic=topic, author_name=author_name, stance=stance, body=body,
+                                         channel=OpinionChannel.OFFLINE, offline_source=source, entered_by=actor)
+        _event(topic, actor, "enter_offline_opinion", after={"opinion": opinion.pk, "stance": stance,
+                                                             "source": source})
+    return opinion
+
+
+def hide_opinion(actor: User, opinion_id: int, *, reason: str) -> Opinion:
+    reason = _text(reason, _("隐藏原因"), "reason", limit=200)
+    topic_id = Opinion.objects.filter(pk=opinion_id).values_list("topic_id", flat=True).first()
+    if topic_id is None:
+        raise NotFound(_("意见不存在。"))
+    with _locked_topic(topic_id) as topic:
+        _require_manager(actor, topic.region)
+        opinion = Opinion.objects.select_for_update().get(pk=opinion_id)
+        if opinion.hidden:
+            raise IllegalTransition(_("该意见已被隐藏。"))
+        opinion.hidden, opinion.hidden_reason = True, reason
+        opinion.save(update_fields=["hidden", "hidden_reason"])
+        _event(topic, actor, "hide_opinion", note=reason, after={"opinion": opinion.pk})
+    return opinion
+
+
+# ---------------------------------------------------------------- meetings
+
+
+def _meeting_event(meeting: Meeting, actor, action: str, **kwargs) -> None:
+    for topic in _lock_topics(meeting.topics.values_list("pk", flat=True)):
+        _event(topic, actor, action, **kwargs)
+
+
+@contextmanager
+def _locked_meeting(meeting_id: int):
+    with transaction.atomic():
+        try:
+            meeting = Meeting.objects.select_for_update(of=("self",)).select_related("region").get(pk=meeting_id)
+        except Meeting.DoesNotExist:
+            raise NotFound(_("会议不存在。")) from None
+        yield meeting
+
+
+def schedule_meeting(actor: User, *, kind: str, title: str, topic_ids: Sequence[int], agenda: str, location: str,
+                     starts_at) -> Meeting:
+    kind = _choice(kind, MeetingKind, _("会议类型"), "kind")
+    title = _text(title, _("会议名称"), "title", limit=200)
+    agenda = _text(agenda, _("议程"), "agenda")
+    location = _text(location, _("地点"), "location", limit=200)
+    if starts_at is None:
+        raise ServiceError(_("请填写开始时间。"), field="starts_at")
+    if starts_at <= timezone.now():
+        raise ServiceError(_("开始时间须晚于现在。"), field="starts_at")
+    if not topic_ids:
+        raise ServiceError(_("请选择会议讨论的议题。"), field="topic_ids")
+    with transaction.atomic():
+        topics = _lock_topics(topic_ids)
+        if len(topics) != len(set(topic_ids)):
+            raise ServiceError(_("议题不存在。"), field="topic_ids")
+        for topic in topics:
+            _require_manager(actor, topic.region)
+            _require_setting(topic, "meetings_allowed", _("不能再安排会议。"))
+        meeting = Meeting.objects.create(kind=kind, title=title, region=topics[0].region, agenda=agenda,
+                                         location=location, starts_at=starts_at, created_by=actor)
+        meeting.topics.set(topics)
+        for topic in topics:
+            _event(topic, actor, "schedule_meeting", note=title,
+                   after={"meeting": meeting.pk, "kind": kind, "starts_at": starts_at})
+    return meeting
+
+
+def send_meeting_notice(actor: User, meeting_id: int, *, committee_informed: bool = False) -> Meeting:
+    """Publish the notice. An owners' assembly needs 15 clear days and the residents' committee informed
+    (物业管理条例 第14条, E-6.3): a shorter notice is refused."""
+    with _locked_meeting(meeting_id) as meeting:
+        _require_manager(actor, meeting.region)
+        if meeting.state != MeetingState.DRAFT:
+            raise IllegalTransition(_("会议通知已发出，不能重复发送。"))
+        now = timezone.now()
+        if meeting.starts_at <= now:
+            raise ServiceError(_("会议开始时间已过，不能再发通知。"), field="starts_at")
+        if meeting.kind == MeetingKind.OWNERS_ASSEMBLY:
+            days = (timezone.localdate(meeting.starts_at) - timezone.localdate(now)).days
+            if days < OWNERS_ASSEMBLY_NOTICE_DAYS:
+                raise ServiceError(
+                    _("业主大会会议应当于会议召开15日以前通知全体业主（物业管理条例第14条），距开会只有%(days)s日，"
+                      "请改期。") % {"days": days}, code="notice_too_short", field="starts_at")
+            if not committee_informed:
+                raise ServiceError(_("住宅小区的业主大会会议应当同时告知居民委员会，请先告知后再发通知。"),
+                                   code="committee_not_informed", field="committee_informed")
+        meeting.state, meeting.noticed_at = MeetingState.NOTICED, now
+        if committee_informed:
+            meeting.committee_informed_at = now
+        meeting.save(update_fields=["state", "noticed_at", "committee_informed_at"])
+        _meeting_event(meeting, actor, "send_meeting_notice", note=meeting.title,
+                       after={"meeting": meeting.pk, "starts_at": meeting.starts_at,
+                              "committee_informed": committee_informed})
+        for participant in meeting.participants.filter(user__isnull=False).select_related("user"):
+            notify(recipient=participant.user, subject=_("会议通知：%(t)s") % {"t": meeting.title},
+                   body=_("%(when)s 在 %(where)s 召开。议程：%(agenda)s") % {
+                       "when": timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M"),
+                       "where": meeting.location, "agenda": meeting.agenda[:200]},
+                   link=f"/deliberation/meetings/{meeting.pk}/")
+    return meeting
+
+
+def register_for_meeting(actor: User, meeting_id: int, *, role: str = ParticipantRole.RESIDENT_REP) -> Participant:
+    _require_login(actor)
+    role = _choice(role, ParticipantRole, _("参会身份"), "role")
+    with _locked_meeting(meeting_id) as meeting:
+        if meeting.state not in (MeetingState.DRAFT, MeetingState.NOTICED):
+            raise IllegalTransition(_("会议已结束或已取消，不能报名。"))
+        if meeting.participants.filter(user=actor).exists():
+            raise ServiceError(_("您已报名此会议。"), code="already_registered")
+        participant = Participant.objects.create(meeting=meeting, user=actor, role=role,
+                                                 name=actor.display_name or actor.username,
+                                                 unit=actor.unit if actor.unit_id else None)
+        _meeting_event(meeting, actor, "register_for_meeting", after={"meeting": meeting.pk, "role": role})
+    return participant
+
+
+def add_participant(actor: User, meeting_id: int, *, name: str, role: str, unit: Unit | None = None,
+                    user: User | None = None) -> Participant:
+    name = _text(name, _("姓名"), "name", limit=50)
+    role = _choice(role, ParticipantRole, _("参会身份"), "role")
+    with _locked_meeting(meeting_id) as meeting:
+        _require_manager(actor, meeting.region)
+        if meeting.state not in (MeetingState.DRAFT, MeetingState.NOTICED):
+            raise IllegalTransition(_("会议已结束或已取消，不能再添加参会人。"))
+        if user is not None and meeting.participants.filter(user=user).exists():
+            raise ServiceError(_("此人已在参会名单中。"), code="already_registered")
+        participant = Participant.objects.create(meeting=meeting, user=user, name=name, role=role, unit=unit)
+        _meeting_event(meeting, actor, "add_participant", after={"meeting": meeting.pk, "role": role})
+    return participant
+
+
+def _sign_in(meeting: Meeting, participant: Participant, actor, method: str) -> Participant:
+    if meeting.state != MeetingState.NOTICED:
+        raise IllegalTransition(_("会议未发通知或已结束，不能签到。"))
+    if participant.signed_in_at:
+        raise ServiceError(_("%(name)s 已签到。") % {"name": participant.name}, code="already_signed_in")
+    participant.signed_in_at, participant.sign_in_method, participant.signed_in_by = timezone.now(), method, actor
+    participant.save(update_fields=["signed_in_at", "sign_in_method", "signed_in_by"])
+    _meeting_event(meeting, actor, "sign_in", after={"meeting": meeting.pk, "participant": participant.pk,
+                                                     "method": method}, public=False)
+    return participant
+
+
+def sign_in(actor: User, meeting_id: int) -> Participant:
+    """Online sign-in by a registered participant."""
+    _require_login(actor)
+    with _locked_meeting(meeting_id) as meeting:
+        participant = meeting.participants.select_for_update().filter(user=actor).first()
+        if participant is None:
+            raise ServiceError(_("您未报名此会议，请先报名。"), code="not_registered")
+        return _sign_in(meeting, participant, actor, SignInMethod.ONLINE)
+
+
+def sign_in_participant(actor: User, participant_id: int) -> Participant:
+    """Sign-in entered by staff at the door."""
+    meeting_id = Participant.objects.filter(pk=participant_id).values_list("meeting_id", flat=True).first()
+    if meeting_id is None:
+        raise NotFound(_("参会人不存在。"))
+    with _locked_meeting(meeting_id) as meeting:
+        _require_manager(actor, meeting.region)
+        participant = Participant.objects.select_for_update().get(pk=participant_id)
+        return _sign_in(meeting, participant, actor, SignInMethod.STAFF)
+
+
+def close_meeting(actor: User, meeting_id: int, *, minutes: str) -> Meeting:
+    minutes = _text(minutes, _("会议纪要"), "minutes", limit=20000)
+    with _locked_meeting(meeting_id) as meeting:
+        _require_manager(actor, meeting.region)
+        if meeting.state != MeetingState.NOTICED:
+            raise IllegalTransition(_("只有已发通知的会议才能结束并记录纪要。"))
+        if not meeting.participants.filter(signed_in_at__isnull=False).exists():
+            raise ServiceError(_("尚无人签到，不能结束会议。"), code="no_attendees")
+        meeting.state, meeting.minutes, meeting.closed_at = MeetingState.CLOSED, minutes, timezone.now()
+        meeting.save(update_fields=["state", "minutes", "closed_at"])
+        report = meeting_report(meeting)
+        _meeting_event(meeting, actor, "close_meeting", note=meeting.title,
+                       after={"meeting": meeting.pk, "attendees": report["attendee_count"],
+                              "organisations": report["organisations"]})
+    return meeting
+
+
+def meeting_report(meeting: Meeting) -> dict:
+    """The close report: who came (by role), which organisations, which topics."""
+    attendees = list(meeting.participants.filter(signed_in_at__isnull=False).select_related("unit"))
+    by_role: dict[str, int] = {}
+    for p in attendees:
+        label = str(ParticipantRole(p.role).label)
+        by_role[label] = by_role.get(label, 0) + 1
+    return {
+        "attendee_count": len(attendees),
+        "registered_count": meeting.participants.count(),
+        "by_role": by_role,
+        "organisations": sorted({p.unit.name for p in attendees if p.unit_id}),
+        "topics": [t.title for t in meeting.topics.all()],
+    }
+
+
+# ---------------------------------------------------------------- owners' register
+
+
+def create_owner_register(actor: User, *, name: str, region: Region, rows: Sequence[dict]) -> OwnerRegister:
+    """rows: {"owner": name, "unit": 房号, "area": ㎡, "user": User|None, "developer": bool, "area_source": …}.
+    Rows with the same account (else the same name) make one owner; every developer row belongs to the one
+    developer owner (E-4.2)."""
+    name = _text(name, _("名册名称"), "name", limit=100)
+    _require_manager(actor, region)
+    if not rows:
+        raise ServiceError(_("名册至少要有一套房屋。"), field="rows")
+    with transaction.atomic():
+        register = OwnerRegister.objects.create(name=name, region=region)
+        owners: dict[str, list[Owner]] = {}
+        seen_units: set[str] = set()
+        for index, row in enumerate(rows, start=1):
+            number = str(row.get("unit") or "").strip()
+            owner_name = str(row.get("owner") or "").strip()
+            developer = bool(row.get("developer"))
+            user = row.get("user")
+            if not number or (not owner_name and not developer):
+                raise ServiceError(_("第%(n)s行：房号和业主姓名必填。") % {"n": index}, field="rows")
+            if number in seen_units:
+                raise ServiceError(_("第%(n)s行：房号 %(u)s 重复。") % {"n": index, "u": number}, field="rows")
+            seen_units.add(number)
+            try:
+                area = Decimal(str(row.get("area")).strip())
+            except (InvalidOperation, ValueError):
+                area = Decimal(0)
+            if not area.is_finite() or area <= 0 or area != area.quantize(Decimal("0.01")):
+                raise ServiceError(_("第%(n)s行：面积须为大于零的数，最多两位小数。") % {"n": index}, field="rows")
+            source = row.get("area_source") or AreaSource.REGISTER
+            _choice(source, AreaSource, _("面积依据"), "rows")
+            owner = _same_owner(owners, developer, owner_name, user)
+            if owner is None:
+                owner = Owner.objects.create(register=register, name=owner_name or _("建设单位"),
+                                             user=None if developer else user, is_developer=developer)
+                owners.setdefault("developer" if developer else owner_name, []).append(owner)
+            elif user is not None and owner.user_id is None:
+                owner.user = user
+                owner.save(update_fields=["user"])
+            PropertyUnit.objects.create(register=register, owner=owner, number=number, area=area, area_source=source)
+        _event(None, actor, "create_owner_register", note=name,
+               after={"register": register.pk, "owners": sum(map(len, owners.values())), "units": len(seen_units)})
+    return register
+
+
+def _same_owner(owners: dict, developer: bool, name: str, user) -> Owner | None:
+    """Rows of one person: the developer always; else the same name, unless both rows name different accounts
+    (two people of the same name)."""
+    if developer:
+        return (owners.get("developer") or [None])[0]
+    if user is not None:
+        for owner in (o for group in owners.values() for o in group):
+            if owner.user_id == user.pk:
+                return owner
+    for owner in owners.get(name, []):
+        if user is None or owner.user_id in (None, user.pk):
+            return owner
+    return None
+
+
+# ---------------------------------------------------------------- votes
+
+
+def create_vote(actor: User, topic_id: int, *, question: str, rule: str, major: bool = False, secret: bool = False,
+                register_id: int | None = None, base: int = 0, meeting_id: int | None = None) -> Vote:
+    question = _text(question, _("表决事项"), "question", limit=300)
+    rule = _choice(rule, VoteRule, _("表决规则"), "rule")
+    with _locked_topic(topic_id) as topic:
+        _require_manager(actor, topic.region)
+        if topic.phase not in (Phase.COLLECTING, Phase.DELIBERATING, Phase.VOTING):
+            raise IllegalTransition(_("议题当前处于「%(phase)s」阶段，不能再创建表决。") % {
+                "phase": topic.get_phase_display()})
+        register = None
+        if rule == VoteRule.OWNERS_JOINT:
+            register = OwnerRegister.objects.filter(pk=register_id).first() if register_id else None
+            if register is None:
+                raise ServiceError(_("业主共同决定须选择业主名册（面积和人数以名册为准）。"), field="register_id")
+            base = 0
+        else:
+            major = False
+            if rule == VoteRule.RESIDENTS_MEETING and (not isinstance(base, int) or base <= 0):
+                raise ServiceError(_("居民会议须填写应到人数（18周岁以上居民、户代表或居民小组代表总数）。"),
+                                   field="base")
+        meeting = None
+        if meeting_id:
+            meeting = Meeting.objects.filter(pk=meeting_id, topics=topic).first()
+            if meeting is None:
+                raise ServiceError(_("所选会议未讨论此议题。"), field="meeting_id")
+        vote = Vote.objects.create(topic=topic, meeting=meeting, question=question, rule=rule, major=bool(major),
+                                   secret=bool(secret), register=register, base=base or 0, created_by=actor)
+        _event(topic, actor, "create_vote", note=question,
+               after={"vote": vote.pk, "rule": rule, "major": vote.major, "secret": vote.secret})
+    return vote
+
+
+@contextmanager
+def _locked_vote(vote_id: int):
+    topic_id = Vote.objects.filter(pk=vote_id).values_list("topic_id", flat=True).first()
+    if topic_id is None:
+        raise NotFound(_("表决不存在。"))
+    with _locked_topic(topic_id) as topic:
+        vote = Vote.objects.select_for_update(of=("self",)).select_related("register").get(pk=vote_id)
+        yield topic, vote
+
+
+def open_vote(actor: User, vote_id: int) -> Vote:
+    with _locked_vote(vote_id) as (topic, vote):
+        _require_manager(actor, topic.region)
+        _require_setting(topic, "votes_open", _("不能开始投票（请先进入表决阶段）。"))
+        if vote.state != VoteState.DRAFT:
+            raise IllegalTransition(_("该表决已开始或已结束。"))
+        vote.state, vote.opened_at = VoteState.OPEN, timezone.now()
+        vote.save(update_fields=["state", "opened_at"])
+        _event(topic, actor, "open_vote", note=vote.question, after={"vote": vote.pk})
+    return vote
+
+
+def _check_ballot_open(topic: Topic, vote: Vote) -> None:
+    _require_setting(topic, "votes_open", _("不能投票。"))
+    if vote.state != VoteState.OPEN:
+        raise IllegalTransition(_("该表决未开始或已结束，不能投票。"), code="vote_not_open")
+
+
+def _save_ballot(topic: Topic, vote: Vote, actor, *, key: str, name: str, choice: str, channel: str,
+                 owner: Owner | None = None, user: User | None = None, paper_number: str = "") -> Ballot:
+    existing = Ballot.objects.filter(vote=vote, voter_key=key).first()
+    if existing is not None:
+        raise ServiceError(
+            _("%(name)s 已经投过票（%(channel)s），每人只能投一票，不能重复投票。") % {
+                "name": name, "channel": existing.get_channel_display()}, code="already_voted")
+    try:
+        with transaction.atomic():
+            ballot = Ballot.objects.create(
+                vote=vote, voter_key=key, owner=owner, user=user, voter_name=name, choice=choice, channel=channel,
+                entered_by=actor if channel == BallotChannel.PAPER else None, paper_number=paper_number)
+    except IntegrityError:
+        raise ServiceError(_("%(name)s 已经投过票，每人只能投一票，不能重复投票。") % {"name": name},
+                           code="already_voted") from None
+    after = {"vote": vote.pk, "channel": channel}
+    if not vote.secret:
+        after["voter"], after["choice"] = name, choice
+    _event(topic, actor, "cast_ballot", after=after, public=False)
+    return ballot
+
+
+def _voter_for(vote: Vote, user: User) -> tuple[str, str, Owner | None]:
+    if vote.rule == VoteRule.OWNERS_JOINT:
+        owner = Owner.objects.filter(register=vote.register, user=user).first()
+        if owner is None:
+            raise PermissionDeniedError(_("业主名册中没有您的房屋，不能参加此次业主表决。"), code="not_an_owner")
+        return f"owner:{owner.pk}", owner.name, owner
+    return f"user:{user.pk}", user.display_name or user.username, None
+
+
+def cast_ballot(actor: User, vote_id: int, *, choice: str) -> Ballot:
+    """An online ballot by the voter themselves."""
+    _require_login(actor)
+    choice = _choice(choice, BallotChoice, _("表决意见"), "choice")
+    with _locked_vote(vote_id) as (topic, vote):
+        _check_ballot_open(topic, vote)
+        key, name, owner = _voter_for(vote, actor)
+        return _save_ballot(topic, vote, actor, key=key, name=name, choice=choice, channel=BallotChannel.ONLINE,
+                            owner=owner, user=actor)
+
+
+def enter_paper_ballot(actor: User, vote_id: int, *, choice: str, owner_id: int | None = None,
+                       user: User | None = None, voter_name: str = "", paper_number: str = "") -> Ballot:
+    """A paper ballot entered by staff: for an owner of the register, a user, or a person named on it."""
+    choice = _choice(choice, BallotChoice, _("表决意见"), "choice")
+    paper_number = (paper_number or "").strip()[:50]
+    with _locked_vote(vote_id) as (topic, vote):
+        _require_manager(actor, topic.region)
+        _check_ballot_open(topic, vote)
+        owner = None
+        if vote.rule == VoteRule.OWNERS_JOINT:
+            owner = Owner.objects.filter(register=vote.register, pk=owner_id).first() if owner_id else None
+            if owner is None:
+                raise ServiceError(_("请从业主名册中选择投票的业主。"), field="owner_id")
+            key, name = f"owner:{owner.pk}", owner.name
+        elif user is not None:
+            key, name = f"user:{user.pk}", user.display_name or user.username
+        else:
+            name = _text(voter_name, _("投票人姓名"), "voter_name", limit=100)
+            key = f"name:{name}"[:40]
+        return _save_ballot(topic, vote, actor, key=key, name=name, choice=choice, channel=BallotChannel.PAPER,
+                            owner=owner, user=user, paper_number=paper_number)
+
+
+def tally_vote(vote: Vote) -> tuple[rules.Decision, dict]:
+    """Count the ballots under the vote's rule with rules.py; returns the decision and the figures."""
+    ballots = vote.ballots.all()
+    counts = {c: ballots.filter(choice=c).count() for c in BallotChoice.values}
+    if vote.rule == VoteRule.OWNERS_JOINT:
+        units = PropertyUnit.objects.filter(register=vote.register)
+        total_area = units.aggregate(s=Sum("area"))["s"] or Decimal(0)
+        total_owners = Owner.objects.filter(register=vote.register, units__isnull=False).distinct().count()
+        voted = ballots.values_list("owner_id", flat=True)
+        yes = ballots.filter(choice=BallotChoice.YES).values_list("owner_id", flat=True)
+        part_area = units.filter(owner_id__in=voted).aggregate(s=Sum("area"))["s"] or Decimal(0)
+        yes_area = units.filter(owner_id__in=yes).aggregate(s=Sum("area"))["s"] or Decimal(0)
+        figures = {"total_area": str(total_area), "total_owners": total_owners, "participating_area": str(part_area),
+                   "participating_owners": len(voted), "yes_area": str(yes_area), "yes_owners": len(yes), **counts}
+        decision = rules.owners_joint_decision(total_area, total_owners, part_area, len(voted), yes_area, len(yes),
+                                               vote.major)
+    elif vote.rule == VoteRule.RESIDENTS_MEETING:
+        present = ballots.count()
+        figures = {"base": vote.base, "present": present, "yes": counts[BallotChoice.YES], **counts}
+        decision = rules.residents_meeting_decision(vote.base, present, counts[BallotChoice.YES])
+    else:
+        present = ballots.count()
+        figures = {"present": present, "yes": counts[BallotChoice.YES], **counts}
+        decision = rules.body_rules_decision(present, counts[BallotChoice.YES])
+    return decision, figures
+
+
+def close_vote(actor: User, vote_id: int) -> Vote:
+    """Stop the ballots, count them exactly and publish the arithmetic in words."""
+    with _locked_vote(vote_id) as (topic, vote):
+        _require_manager(actor, topic.region)
+        if vote.state != VoteState.OPEN:
+            raise IllegalTransition(_("只有投票中的表决才能结束计票。"))
+        try:
+            decision, figures = tally_vote(vote)
+        except ValueError as exc:
+            raise ServiceError(_("计票数据有误：%(e)s") % {"e": exc}, code="bad_tally") from None
+        vote.state, vote.closed_at = VoteState.CLOSED, timezone.now()
+        vote.quorum_met, vote.passed, vote.reasons, vote.tally = (decision.quorum_met, decision.passed,
+                                                                  decision.reasons, figures)
+        vote.save(update_fields=["state", "closed_at", "quorum_met", "passed", "reasons", "tally"])
+        _event(topic, actor, "close_vote", note="；".join(decision.reasons),
+               after={"vote": vote.pk, "passed": decision.passed, "quorum_met": decision.quorum_met, **figures})
+    return vote
+
+
+# ---------------------------------------------------------------- resolutions and tasks
+
+
+def _appellants_notice(topic: Topic, actor, action: str, subject: str, body: str) -> int:
+    """Tell every appellant of a linked appeal and record it in each appeal's chain (under its row lock)."""
+    told: set = set()
+    appeal_ids = sorted(topic.appeals.values_list("pk", flat=True))
+    for appeal in Appeal.objects.select_for_update(of=("self",)).filter(pk__in=appeal_ids).order_by("pk"):
+        record_appeal_event(appeal, actor, action, note=f"{subject}：{body}"[:2000],
+                            after={"topic": topic.pk, "topic_title": topic.title})
+        if appeal.appellant_id:
+            key = ("user", appeal.appellant_id)
+            if key not in told:
+                told.add(key)
+                notify(recipient=appeal.appellant, subject=subject, body=body,
+                       link=f"/deliberation/topics/{topic.pk}/")
+        elif appeal.appellant_phone:
+            key = ("phone", appeal.appellant_phone)
+            if key not in told:
+                told.add(key)
+                notify(phone=appeal.appellant_phone, channel=NotificationChannel.SMS, subject=subject, body=body)
+    return len(told)
+
+
+def record_resolution(actor: User, topic_id: int, *, text: str, vote_id: int | None = None) -> Resolution:
+    """决议: from the voting phase it needs a counted vote that passed; from deliberation it records the
+    consensus reached (协商一致). Appellants of linked appeals are told; their appeals record it."""
+    text = _text(text, _("决议内容"), "text")
+    with _locked_topic(topic_id) as topic:
+        _require_manager(actor, topic.region)
+        transition = get_transition(topic.phase, "resolve")
+        if transition is None:
+            raise IllegalTransition(_("议题当前处于「%(phase)s」阶段，不能形成决议。") % {
+                "phase": topic.get_phase_display()})
+        vote = None
+        if topic.phase == Phase.VOTING:
+            vote = Vote.objects.filter(pk=vote_id, topic=topic).first() if vote_id else None
+            if vote is None:
+                raise ServiceError(_("请选择作为决议依据的表决。"), field="vote_id")
+            if vote.state != VoteState.CLOSED:
+                raise ServiceError(_("表决尚未计票，不能形成决议。"), field="vote_id")
+            if not vote.passed:
+                raise ServiceError(_("该表决未通过，不能据此形成决议；可以关闭议题或重新协商。"), field="vote_id")
+        before = topic.phase
+        topic.phase = transition.target
+        topic.save(update_fields=["phase", "updated_at"])
+        resolution = Resolution.objects.create(topic=topic, vote=vote, text=text, created_by=actor)
+        _event(topic, actor, "resolve", note=text, before={"phase": before},
+               after={"phase": topic.phase, "vote": vote.pk if vote else None})
+        _appellants_notice(topic, actor, "deliberation_resolved",
+                           _("您反映的问题已形成决议：%(t)s") % {"t": topic.title}, text[:500])
+    return resolution
+
+
+def add_task(actor: User, topic_id: int, *, title: str, unit: Unit, due_date, owner: User | None = None,
+             weight: int = 1) -> ResolutionTask:
+    title = _text(title, _("任务名称"), "title", limit=200)
+    if unit is None:
+        raise ServiceError(_("请选择责任单位。"), field="unit")
+    if due_date is None:
+        raise ServiceError(_("请填写完成期限。"), field="due_date")
+    if not isinstance(weight, int) or not 1 <= weight <= 100:
+        raise ServiceError(_("权重须为1到100的整数。"), field="weight")
+    with _locked_topic(topic_id) as topic:
+        _require_manager(actor, topic.region)
+        _require_setting(topic, "tasks_open", _("不能添加落实任务。"))
+        resolution = Resolution.objects.select_for_update().get(topic=topic)
+        if resolution.completed_at:
+            raise IllegalTransition(_("决议已全部落实，不能再添加任务。"))
+        task = ResolutionTask.objects.create(resolution=resolution, title=title, unit=unit, owner=owner,
+                                             due_date=due_date, weight=weight)
+        _event(topic, actor, "add_task", note=title,
+               after={"task": task.pk, "unit": unit.name, "due_date": due_date, "weight": weight})
+    return task
+
+
+def update_task_progress(actor: User, task_id: int, *, progress: int, note: str = "") -> ResolutionTask:
+    """The task's owner, its unit's staff or a manager reports progress; when every task is done the
+    resolution is complete and the appellants are told."""
+    _require_login(actor)
+    if not isinstance(progress, int) or not 0 <= progress <= 100:
+        raise ServiceError(_("进度须为0到100的整数。"), field="progress")
+    note = _text(note, _("进展说明"), "note", required=False, limit=2000)
+    topic_id = (ResolutionTask.objects.filter(pk=task_id).values_list("resolution__topic_id", flat=True).first())
+    if topic_id is None:
+        raise NotFound(_("任务不存在。"))
+    with _locked_topic(topic_id) as topic:
+        task = ResolutionTask.objects.select_for_update(of=("self",)).select_related("resolution").get(pk=task_id)
+        responsible = task.owner_id == actor.pk or (actor.is_staff and actor.unit_id == task.unit_id)
+        if not responsible and not can_manage(actor, topic.region):
+            raise PermissionDeniedError(_("只有责任单位、责任人或社区工作者可以更新任务进度。"))
+        _require_setting(topic, "tasks_open", _("不能更新任务进度。"))
+        if task.state == TaskState.DONE:
+            raise IllegalTransition(_("任务已完成。"))
+        before = {"progress": task.progress}
+        task.progress, task.note = progress, note or task.note
+        task.state = TaskState.DONE if progress == 100 else (TaskState.IN_PROGRESS if progress else TaskState.PENDING)
+        task.completed_at = timezone.now() if progress == 100 else None
+        task.save(update_fields=["progress", "note", "state", "completed_at"])
+        resolution = Resolution.objects.select_for_update().get(pk=task.resolution_id)
+        _event(topic, actor, "update_task_progress", note=note, before=before,
+               after={"task": task.pk, "progress": progress, "overall": str(resolution.progress())})
+        if not resolution.tasks.exclude(state=TaskState.DONE).exists():
+            resolution.completed_at = timezone.now()
+            resolution.save(update_fields=["completed_at"])
+            _event(topic, actor, "resolution_completed", note=resolution.text[:500])
+            _appellants_notice(topic, actor, "deliberation_completed",
+                               _("您反映的问题已落实：%(t)s") % {"t": topic.title},
+                               _("决议「%(r)s」的全部任务已完成。") % {"r": resolution.text[:200]})
+    return task
+
+
+def overdue_tasks(today=None):
+    today = today or timezone.localdate()
+    return ResolutionTask.objects.exclude(state=TaskState.DONE).filter(due_date__lt=today)
+
+
+
+def remind_overdue_tasks(today=None) -> int:
+    """Tell each responsible unit (and owner) about its overdue resolution tasks; once a day per task
+    (idempotent, so the periodic sweep may run it as often as it likes)."""
+    today = today or timezone.localdate()
+    sent = 0
+    for task in overdue_tasks(today).select_related("resolution__topic", "unit", "owner"):
+        subject = _("落实任务逾期：%(t)s") % {"t": task.title}
+        if Notification.objects.filter(unit=task.unit, subject=subject, created_at__date=today).exists():
+            continue
+        body = _("议题「%(topic)s」的落实任务已超过完成期限 %(due)s，当前进度 %(p)s%%。") % {
+            "topic": task.resolution.topic.title, "due": task.due_date, "p": task.progress}
+        link = f"/deliberation/topics/{task.resolution.topic_id}/"
+        with transaction.atomic():
+            notify(unit=task.unit, subject=subject, body=body, link=link)
+            if task.owner_id:
+                notify(recipient=task.owner, subject=subject, body=body, link=link)
+        sent += 1
+    return sent

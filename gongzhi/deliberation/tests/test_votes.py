@@ -1,0 +1,260 @@
+"""Votes through the services: every threshold at and around its edge, the counting rules of E-4, one
+ballot per voter across channels, residents' meetings and a body's own rules."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.deliberation import services
+from gongzhi.deliberation.choices import BallotChannel, Phase, VoteRule, VoteState
+from gongzhi.deliberation.models import Ballot, DeliberationEvent
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def refused(call, error=ServiceError, code=None):
+    with pytest.raises(error) as info:
+        call()
+    assert CJK.search(str(info.value.message)), info.value.message
+    if code:
+        assert info.value.code == code, info.value.code
+    return info.value
+
+
+def run(vote, residents, staff, yes: int, no: int = 0, abstain: int = 0, paper_from: int | None = None):
+    """The first `yes` residents vote yes, the next `no` no, the next `abstain` abstain; from index
+    `paper_from` on, staff enter their paper ballots instead."""
+    choices = ["yes"] * yes + ["no"] * no + ["abstain"] * abstain
+    for i, choice in enumerate(choices):
+        resident = residents[i]
+        if paper_from is not None and i >= paper_from:
+            owner = vote.register.owners.get(user=resident)
+            services.enter_paper_ballot(staff, vote.pk, choice=choice, owner_id=owner.pk, paper_number=f"P{i}")
+        else:
+            services.cast_ballot(resident, vote.pk, choice=choice)
+    return services.close_vote(staff, vote.pk)
+
+
+# ---------------------------------------------------------------- owners' joint decisions (E-2, E-3)
+
+
+@pytest.mark.parametrize(("yes", "no", "abstain", "quorum", "passed"), [
+    (3, 1, 0, True, True),  # 4 of 6 = exactly 2/3 take part; 3 of 4 > 1/2
+    (2, 2, 0, True, False),  # exactly half of participants is not 过半数
+    (2, 1, 1, True, False),  # abstentions take part but do not consent
+    (3, 0, 0, False, False),  # 3 of 6 < 2/3: no quorum although all agree
+    (4, 0, 1, True, True),  # 5 of 6 take part
+])
+def test_ordinary_matter_edges(owners_vote, staff, yes, no, abstain, quorum, passed):
+    vote, residents, _register = owners_vote(6)
+    vote = run(vote, residents, staff, yes, no, abstain)
+    assert (vote.quorum_met, vote.passed) == (quorum, passed)
+    assert vote.state == VoteState.CLOSED
+    assert any("2/3" in r for r in vote.reasons)
+
+
+@pytest.mark.parametrize(("yes", "no", "passed"), [
+    (6, 2, True),  # exactly 3/4 of 8 participants (and of their area)
+    (5, 3, False),  # one less
+    (7, 1, True),  # one more
+])
+def test_major_matter_three_quarters_inclusive(owners_vote, staff, yes, no, passed):
+    vote, residents, _register = owners_vote(12, major=True)  # 8 of 12 = exactly 2/3 take part
+    vote = run(vote, residents, staff, yes, no)
+    assert vote.quorum_met
+    assert vote.passed is passed
+    assert any("3/4" in r for r in vote.reasons)
+    assert vote.tally["participating_owners"] == 8 and vote.tally["yes_owners"] == yes
+
+
+def test_quorum_one_less_or_one_more_than_two_thirds(owners_vote, staff):
+    vote, residents, _ = owners_vote(9)  # 2/3 of 9 = 6
+    assert not run(vote, residents, staff, 5).quorum_met
+    vote, residents, _ = owners_vote(9)
+    assert run(vote, residents, staff, 6).quorum_met
+    vote, residents, _ = owners_vote(9)
+    assert run(vote, residents, staff, 7).passed
+
+
+def test_area_and_heads_are_both_required(owners_vote, staff):
+    # 6 owners; the first (voting no) holds 500 of 1000 ㎡. Heads: 4 of 6 take part, 3 of 4 yes.
+    # Area: participating 800, yes 300 — not more than half.
+    vote, residents, _ = owners_vote(6, areas=[500, 100, 100, 100, 100, 100])
+    services.cast_ballot(residents[0], vote.pk, choice="no")
+    for r in residents[1:4]:
+        services.cast_ballot(r, vote.pk, choice="yes")
+    vote = services.close_vote(staff, vote.pk)
+    assert vote.quorum_met and not vote.passed
+    assert Decimal(vote.tally["yes_area"]) == 300 and Decimal(vote.tally["participating_area"]) == 800
+    assert any("同意面积" in r and "✗" in r for r in vote.reasons)
+    assert any("同意人数" in r and "✓" in r for r in vote.reasons)
+
+
+def test_area_quorum_exactly_two_thirds_with_fractional_area(owners_vote, staff):
+    # total 300.03 ㎡; 200.02 is exactly 2/3. Heads: 2 of 3.
+    vote, residents, _ = owners_vote(3, areas=["100.01", "100.01", "100.01"])
+    vote = run(vote, residents, staff, 2)
+    assert vote.quorum_met and vote.passed
+
+
+# ---------------------------------------------------------------- counting rules (E-4)
+
+
+def test_one_head_per_owner_and_developer_unsold_units_one_head(staff, make_topic, make_register, make_residents):
+    a, b, c = make_residents(3)
+    register = make_register([
+        {"owner": "甲", "unit": "1-101", "area": 100, "user": a},
+        {"owner": "甲", "unit": "1-102", "area": 100, "user": a},
+        {"owner": "甲", "unit": "1-103", "area": 100, "user": a},
+        {"owner": "", "unit": "2-101", "area": 50, "developer": True},
+        {"owner": "", "unit": "2-102", "area": 50, "developer": True},
+        {"owner": "", "unit": "2-103", "area": 50, "developer": True},
+        {"owner": "", "unit": "2-104", "area": 50, "developer": True},
+        {"owner": "乙", "unit": "3-101", "area": 100, "user": b},
+        {"owner": "丙", "unit": "3-102", "area": 100, "user": c},
+    ])
+    assert register.owners.count() == 4  # 甲, the developer, 乙, 丙
+    assert register.owners.get(is_developer=True).units.count() == 4
+    topic = make_topic(Phase.DELIBERATING)
+    vote = services.create_vote(staff, topic.pk, question="使用维修资金更换电梯", rule=VoteRule.OWNERS_JOINT,
+                                register_id=register.pk)
+    services.advance_topic(staff, topic.pk, "open_voting")
+    services.open_vote(staff, vote.pk)
+    services.cast_ballot(a, vote.pk, choice="yes")
+    developer = register.owners.get(is_developer=True)
+    services.enter_paper_ballot(staff, vote.pk, choice="yes", owner_id=developer.pk)
+    services.cast_ballot(b, vote.pk, choice="no")
+    # the developer is one head: a second paper ballot for it is refused
+    refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="no", owner_id=developer.pk),
+            code="already_voted")
+    vote = services.close_vote(staff, vote.pk)
+    t = vote.tally
+    assert t["total_owners"] == 4 and Decimal(t["total_area"]) == 700
+    assert t["participating_owners"] == 3 and Decimal(t["participating_area"]) == 600  # 300 + 200 + 100
+    assert t["yes_owners"] == 2 and Decimal(t["yes_area"]) == 500
+    assert vote.quorum_met and vote.passed  # 3/4 heads, 600/700 area; 2/3 heads yes, 500/600 area yes
+
+
+def test_register_rejects_bad_rows(staff, make_register):
+    refused(lambda: make_register([{"owner": "甲", "unit": "1", "area": "-5"}]))
+    refused(lambda: make_register([{"owner": "甲", "unit": "1", "area": "abc"}]))
+    refused(lambda: make_register([{"owner": "甲", "unit": "1", "area": 10}, {"owner": "乙", "unit": "1", "area": 10}]))
+    refused(lambda: make_register([]))
+
+
+# ---------------------------------------------------------------- one ballot per voter, whatever the channel
+
+
+def test_online_then_paper_is_refused(owners_vote, staff):
+    vote, residents, register = owners_vote(3)
+    services.cast_ballot(residents[0], vote.pk, choice="yes")
+    owner = register.owners.get(user=residents[0])
+    error = refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="no", owner_id=owner.pk),
+                    code="already_voted")
+    assert "已经投过票" in str(error.message) and "线上投票" in str(error.message)
+    assert Ballot.objects.filter(vote=vote).count() == 1
+
+
+def test_paper_then_online_is_refused(owners_vote, staff):
+    vote, residents, register = owners_vote(3)
+    owner = register.owners.get(user=residents[1])
+    services.enter_paper_ballot(staff, vote.pk, choice="no", owner_id=owner.pk, paper_number="001")
+    refused(lambda: services.cast_ballot(residents[1], vote.pk, choice="yes"), code="already_voted")
+    refused(lambda: services.cast_ballot(residents[1], vote.pk, choice="no"), code="already_voted")
+    ballot = Ballot.objects.get(vote=vote)
+    assert ballot.channel == BallotChannel.PAPER and ballot.choice == "no" and ballot.entered_by == staff
+
+
+def test_database_refuses_a_second_ballot_for_the_same_voter(owners_vote):
+    vote, residents, register = owners_vote(2)
+    owner = register.owners.get(user=residents[0])
+    Ballot.objects.create(vote=vote, voter_key=f"owner:{owner.pk}", owner=owner, voter_name="x", choice="yes",
+                          channel="online")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Ballot.objects.create(vote=vote, voter_key=f"owner:{owner.pk}", owner=owner, voter_name="x", choice="no",
+                              channel="paper")
+
+
+def test_non_owner_cannot_vote_in_owners_vote(owners_vote, users):
+    vote, _residents, _ = owners_vote(2)
+    refused(lambda: services.cast_ballot(users["resident"], vote.pk, choice="yes"), PermissionDeniedError)
+
+
+def test_ballots_only_while_open_and_in_voting_phase(owners_vote, staff):
+    vote, residents, _ = owners_vote(3)
+    services.close_vote(staff, vote.pk)
+    refused(lambda: services.cast_ballot(residents[0], vote.pk, choice="yes"), IllegalTransition)
+
+
+def test_secret_ballot_keeps_no_choice_in_the_trail(owners_vote, staff):
+    vote, residents, _ = owners_vote(3, secret=True)
+    services.cast_ballot(residents[0], vote.pk, choice="no")
+    event = DeliberationEvent.objects.filter(topic=vote.topic, action="cast_ballot").get()
+    assert "choice" not in event.after and "voter" not in event.after and not event.public
+
+
+def test_residents_cannot_enter_paper_ballots(owners_vote, users):
+    vote, residents, register = owners_vote(2)
+    owner = register.owners.first()
+    refused(lambda: services.enter_paper_ballot(residents[0], vote.pk, choice="yes", owner_id=owner.pk),
+            PermissionDeniedError)
+
+
+# ---------------------------------------------------------------- residents' meetings (F-1.2, F-1.3) and own rules
+
+
+@pytest.fixture
+def residents_vote(staff, make_topic, make_residents):
+    def make(base: int, rule=VoteRule.RESIDENTS_MEETING):
+        topic = make_topic(Phase.DELIBERATING)
+        vote = services.create_vote(staff, topic.pk, question="制定居民公约", rule=rule, base=base)
+        services.advance_topic(staff, topic.pk, "open_voting")
+        services.open_vote(staff, vote.pk)
+        return vote, make_residents(base)
+
+    return make
+
+
+@pytest.mark.parametrize(("yes", "no", "quorum", "passed"), [
+    (3, 2, False, False),  # 5 of 10 present: exactly half is not 过半数
+    (4, 2, True, True),  # 6 present, 4 yes
+    (3, 3, True, False),  # exactly half of those present
+    (4, 3, True, True),
+])
+def test_residents_meeting_edges(residents_vote, staff, yes, no, quorum, passed):
+    vote, residents = residents_vote(10)
+    for i in range(yes + no):
+        services.cast_ballot(residents[i], vote.pk, choice="yes" if i < yes else "no")
+    vote = services.close_vote(staff, vote.pk)
+    assert (vote.quorum_met, vote.passed) == (quorum, passed)
+
+
+def test_residents_meeting_paper_ballot_by_name_then_double(residents_vote, staff):
+    vote, residents = residents_vote(4)
+    services.enter_paper_ballot(staff, vote.pk, choice="yes", voter_name="张大爷")
+    refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="no", voter_name="张大爷"),
+            code="already_voted")
+    services.enter_paper_ballot(staff, vote.pk, choice="yes", user=residents[0])
+    refused(lambda: services.cast_ballot(residents[0], vote.pk, choice="yes"), code="already_voted")
+
+
+def test_residents_meeting_needs_a_base(staff, make_topic):
+    topic = make_topic(Phase.DELIBERATING)
+    refused(lambda: services.create_vote(staff, topic.pk, question="x", rule=VoteRule.RESIDENTS_MEETING, base=0))
+
+
+def test_body_rules_simple_majority_labelled(residents_vote, staff):
+    vote, residents = residents_vote(3, rule=VoteRule.BODY_RULES)
+    services.cast_ballot(residents[0], vote.pk, choice="yes")
+    services.cast_ballot(residents[1], vote.pk, choice="no")
+    vote = services.close_vote(staff, vote.pk)
+    assert not vote.passed  # 1 of 2 is not a majority
+    assert "议事规则" in vote.reasons[0]
+
+
+def test_owners_vote_requires_register(staff, make_topic):
+    topic = make_topic(Phase.DELIBERATING)
+    refused(lambda: services.create_vote(staff, topic.pk, question="x", rule=VoteRule.OWNERS_JOINT))

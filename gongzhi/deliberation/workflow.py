@@ -1,0 +1,87 @@
+"""The topic lifecycle as data: {(phase, action): Transition}, and what each phase allows (as Decidim's
+step settings). Every pair not in the table is refused. All phase changes are the managers' (community
+staff, staff of a party organisation, admins); object-level scope lives in services.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Phase as P
+
+MANAGER = "manager"  # a capability: community_staff, a party organisation's staff, admin (see services.is_manager)
+
+
+@dataclass(frozen=True)
+class Transition:
+    target: str
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class PhaseSettings:
+    opinions_open: bool = False  # residents may comment, staff may enter offline opinions
+    cosign_open: bool = False  # residents may co-sign the proposal
+    meetings_allowed: bool = False  # meetings may be scheduled
+    votes_open: bool = False  # ballots may be cast
+    tasks_open: bool = False  # resolution tasks may be created and progressed
+
+
+PHASE_SETTINGS: dict[str, PhaseSettings] = {
+    P.COLLECTING: PhaseSettings(opinions_open=True, cosign_open=True, meetings_allowed=True),
+    P.DELIBERATING: PhaseSettings(opinions_open=True, cosign_open=True, meetings_allowed=True),
+    P.VOTING: PhaseSettings(meetings_allowed=True, votes_open=True),
+    P.RESOLVED: PhaseSettings(tasks_open=True),
+    P.IMPLEMENTING: PhaseSettings(tasks_open=True),
+    P.PUBLISHED: PhaseSettings(),
+    P.CLOSED: PhaseSettings(),
+}
+
+SETTING_LABELS = {
+    "opinions_open": _("发表意见"),
+    "cosign_open": _("联名提议"),
+    "meetings_allowed": _("召开会议"),
+    "votes_open": _("投票表决"),
+    "tasks_open": _("落实任务"),
+}
+
+ACTION_LABELS = {
+    "start_deliberation": _("进入协商"),
+    "open_voting": _("进入表决"),
+    "resolve": _("形成决议"),
+    "start_implementing": _("开始落实"),
+    "publish": _("结果公示"),
+    "close": _("关闭议题"),
+}
+
+
+def t(target) -> Transition:
+    return Transition(target, frozenset({MANAGER}))
+
+
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    (P.COLLECTING, "start_deliberation"): t(P.DELIBERATING),
+    (P.DELIBERATING, "open_voting"): t(P.VOTING),
+    # a consensus reached in deliberation needs no vote (协商一致)
+    (P.DELIBERATING, "resolve"): t(P.RESOLVED),
+    (P.VOTING, "resolve"): t(P.RESOLVED),
+    (P.RESOLVED, "start_implementing"): t(P.IMPLEMENTING),
+    (P.IMPLEMENTING, "publish"): t(P.PUBLISHED),
+    (P.COLLECTING, "close"): t(P.CLOSED),
+    (P.DELIBERATING, "close"): t(P.CLOSED),
+    (P.VOTING, "close"): t(P.CLOSED),
+}
+
+PHASE_ORDER = [P.COLLECTING, P.DELIBERATING, P.VOTING, P.RESOLVED, P.IMPLEMENTING, P.PUBLISHED]
+
+
+def get_transition(phase: str, action: str) -> Transition | None:
+    return TRANSITIONS.get((phase, action))
+
+
+def available_actions(phase: str) -> list[str]:
+    return [action for (p, action) in TRANSITIONS if p == phase]
+
+
+def settings_for(phase: str) -> PhaseSettings:
+    return PHASE_SETTINGS[phase]
