@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from . import services
 from .errors import ServiceError
 from .models import Region, Unit
+from .selectors import user_notifications
 from .serializers import (
     ErrorSerializer,
     MeSerializer,
@@ -159,10 +160,9 @@ class NotificationListView(generics.ListAPIView):
     pagination_class = StandardPagination
 
     def get_queryset(self):
-        from .choices import NotificationChannel
 
         filters = parse_query(NotificationFilterSerializer, self.request)
-        qs = self.request.user.notifications.filter(channel=NotificationChannel.SITE)
+        qs = user_notifications(self.request.user)
         if "unread" in filters:
             qs = qs.filter(read_at__isnull=filters["unread"])
         return qs.order_by("-created_at", "-id")

@@ -79,7 +79,11 @@ def verify_login_code(phone: str, code: str) -> User:
             record.used_at = now
             record.save(update_fields=["attempts", "used_at"])
             user = User.objects.filter(phone=phone).first()
-            if user is None:
+            if user is not None and (user.is_staff or not user.has_role(Role.RESIDENT)):
+                # Staff accounts log in with their password; a phone code alone must not open them.
+                wrong = ServiceError(_("工作人员请使用用户名和密码登录。"), code="staff_account", field="phone")
+                user = None
+            elif user is None:
                 user = _create_resident(phone=phone, display_name="", actor=None, note=_("手机验证码注册"))
     if wrong is not None:
         raise wrong
@@ -110,3 +114,13 @@ def register_resident_at_counter(actor: User, *, phone: str, display_name: str, 
 def ensure_role_groups() -> None:
     for role in Role:
         Group.objects.get_or_create(name=role.value)
+
+
+def mark_notifications_read(user: User, ids=None) -> int:
+    """Mark the user's unread site messages read: those with the given ids, or all of them."""
+    from .selectors import user_notifications
+
+    unread = user_notifications(user).filter(read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())

@@ -11,19 +11,17 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
-from .choices import NotificationChannel, Role
+from .choices import Role
 from .errors import RateLimited, ServiceError
 from .forms import CodeForm, PhoneForm, RegisterResidentForm, StaffLoginForm
-from .models import Notification
+from .selectors import user_notifications
 
 PHONE_SESSION_KEY = "phone_login_phone"
 STAFF_INTAKE_ROLES = (Role.OPERATOR, Role.GRID_WORKER, Role.PARTY_MEMBER, Role.COMMUNITY_STAFF)
@@ -65,14 +63,6 @@ def safe_next(request, default: str) -> str:
     ):
         return target
     return default
-
-
-def user_notifications(user):
-    """The user's site messages: addressed to them, or to their unit."""
-    scope = Q(recipient=user)
-    if user.unit_id:
-        scope |= Q(unit_id=user.unit_id, recipient__isnull=True)
-    return Notification.objects.filter(scope, channel=NotificationChannel.SITE)
 
 
 # ---------------------------------------------------------------- pages
@@ -169,11 +159,8 @@ def notifications(request):
 @require_POST
 def notifications_read(request):
     """Mark one message (``id``) or all of the user's messages read."""
-    qs = user_notifications(request.user).filter(read_at__isnull=True)
     ident = request.POST.get("id", "")
-    if ident:
-        qs = qs.filter(pk=int(ident)) if ident.isdigit() else qs.none()
-    qs.update(read_at=timezone.now())
+    services.mark_notifications_read(request.user, ids=None if not ident else [int(ident)] if ident.isdigit() else [])
     return redirect(safe_next(request, reverse("core:notifications")))
 
 

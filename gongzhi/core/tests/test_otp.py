@@ -124,3 +124,24 @@ def test_counter_registration(db):
     assert refused.value.code == "phone_taken"
     with pytest.raises(PermissionDeniedError):
         services.register_resident_at_counter(resident, phone="13612345678", display_name="李四")
+
+
+def test_a_phone_code_does_not_open_a_staff_account(users):
+    phone = users["grid_worker"].phone
+    services.send_login_code(phone)
+    code = sent_code(phone)
+    with pytest.raises(ServiceError) as refused:
+        services.verify_login_code(phone, code)
+    assert refused.value.code == "staff_account" and "用户名和密码" in str(refused.value.message)
+
+
+def test_mark_notifications_read(users):
+    from gongzhi.core.notifications import notify
+
+    resident = users["resident"]
+    first = notify(recipient=resident, subject="一", body="甲")
+    notify(recipient=resident, subject="二", body="乙")
+    notify(recipient=users["resident2"], subject="三", body="丙")
+    assert services.mark_notifications_read(resident, ids=[first.pk]) == 1
+    assert services.mark_notifications_read(resident) == 1
+    assert Notification.objects.filter(recipient=users["resident2"], read_at__isnull=True).count() == 1
