@@ -9,12 +9,12 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core.choices import NotificationChannel, Role, UnitKind
+from gongzhi.core.codes import digest_code
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.core.masking import mask_phone
 from gongzhi.core.models import Region, Unit, User, append_audit_event
@@ -258,7 +258,7 @@ def submit_appeal(
             )
             if appellant is None:
                 tracking_code = f"{secrets.randbelow(10**8):08d}"
-                appeal.tracking_code_hash = make_password(tracking_code)
+                appeal.tracking_code_hash = digest_code(tracking_code, "tracking")
             _save(appeal)
             appeal.number = f"{timezone.localtime(now):%Y%m%d}{appeal.pk:07d}"
             appeal.save(update_fields=["number"])

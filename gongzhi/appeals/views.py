@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.hashers import check_password
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -23,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.choices import Role
+from gongzhi.core.codes import code_matches
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, client_ip, role_required
 
@@ -566,8 +566,8 @@ def track(request):
                 .exclude(tracking_code_hash="")
                 .first()
             )
-            if candidate is not None and check_password(
-                form.cleaned_data["code"].strip(), candidate.tracking_code_hash
+            if candidate is not None and code_matches(
+                form.cleaned_data["code"], candidate.tracking_code_hash, "tracking"
             ):
                 appeal = candidate
                 cache.delete(key)

@@ -5,13 +5,13 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .choices import NotificationChannel, Role
+from .codes import code_matches, digest_code
 from .errors import PermissionDeniedError, RateLimited, ServiceError
 from .models import PhoneCode, User, append_audit_event
 from .notifications import notify
@@ -46,7 +46,7 @@ def send_login_code(phone: str, client_ip: str | None = None) -> PhoneCode:
             raise RateLimited(_("请求过于频繁，请稍后再试。"))
         code = f"{secrets.randbelow(10**6):06d}"
         record = PhoneCode.objects.create(
-            phone=phone, code_hash=make_password(code), client_ip=client_ip, created_at=now,
+            phone=phone, code_hash=digest_code(code, "login"), client_ip=client_ip, created_at=now,
             expires_at=now + timedelta(seconds=conf["OTP_TTL_SECONDS"]),
         )
         notify(subject=_("登录验证码"), body=_("您的验证码是 %(code)s，%(minutes)s分钟内有效。") % {
@@ -69,7 +69,7 @@ def verify_login_code(phone: str, code: str) -> User:
         if record.attempts >= settings.GONGZHI["OTP_MAX_ATTEMPTS"]:
             raise RateLimited(_("验证码错误次数过多，请重新获取。"))
         record.attempts += 1
-        if not check_password((code or "").strip(), record.code_hash):
+        if not code_matches(code, record.code_hash, "login"):
             # The failed attempt must be committed: raising inside the atomic block would roll it back
             # and leave the guesses unlimited.
             record.save(update_fields=["attempts"])
