@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from gongzhi.core.calendar import add_working_days
+from gongzhi.core.calendar import add_working_days, load_overrides
 
 from .choices import AppealKind, AppealState, Light, LimitProfile, LimitUnit, Step, Urgency
 
@@ -53,56 +53,56 @@ def limit_profile(kind: str, urgency: str) -> str:
     return urgency
 
 
-def add_limit(start: datetime, limit: Limit) -> datetime:
+def add_limit(start: datetime, limit: Limit, *, overrides: dict | None = None) -> datetime:
     if limit.unit == LimitUnit.MINUTES:
         return start + timedelta(minutes=limit.amount)
     if limit.unit == LimitUnit.HOURS:
         return start + timedelta(hours=limit.amount)
     if limit.unit == LimitUnit.DAYS:
         return start + timedelta(days=limit.amount)
-    return add_working_days_at(start, limit.amount)
+    return add_working_days_at(start, limit.amount, overrides=overrides)
 
 
-def add_working_days_at(start: datetime, n: int) -> datetime:
+def add_working_days_at(start: datetime, n: int, *, overrides: dict | None = None) -> datetime:
     """The same local clock time on the n-th working day after start's local date."""
     local = timezone.localtime(start)
-    day = add_working_days(local.date(), n)
+    day = add_working_days(local.date(), n, overrides=overrides)
     return local.replace(year=day.year, month=day.month, day=day.day)
 
 
 def get_limit(step: str, kind: str, urgency: str, category=None) -> Limit | None:
     """The admin's override for the most specific category (or all), else the spec's default."""
+    return limits_for(kind, urgency, category)[step]
+
+
+def limits_for(kind: str, urgency: str, category=None) -> dict[str, Limit | None]:
+    """Every step's limit for an appeal of this kind, urgency and category, in one query."""
     from .models import TimeLimit
 
     profile = limit_profile(kind, urgency)
-    lineage = category.lineage() if category is not None else []
+    lineage = [c.pk for c in category.lineage()] if category is not None else []
     # `category_id IN (..., NULL)` never matches NULL in SQL: the rows for all categories need their own test.
-    overrides = {
-        row.category_id: row
-        for row in TimeLimit.objects.filter(Q(category_id__in=[c.pk for c in lineage]) | Q(category__isnull=True),
-                                            profile=profile, step=step)
-    } if _has_overrides() else {}
-    for candidate in [c.pk for c in lineage] + [None]:
-        if candidate in overrides:
-            return Limit(overrides[candidate].amount, overrides[candidate].unit)
-    return DEFAULT_LIMITS[step][profile]
-
-
-def _has_overrides() -> bool:
-    from .models import TimeLimit
-
-    return TimeLimit.objects.exists()
+    rows = TimeLimit.objects.filter(Q(category_id__in=lineage) | Q(category__isnull=True), profile=profile)
+    overrides = {(row.step, row.category_id): Limit(row.amount, row.unit) for row in rows}
+    limits = {}
+    for step in Step.values:
+        candidates = [overrides.get((step, pk)) for pk in [*lineage, None]]
+        limits[step] = next((c for c in candidates if c is not None), DEFAULT_LIMITS[step][profile])
+    return limits
 
 
 def compute_dues(appeal) -> dict[str, datetime | None]:
+    limits = limits_for(appeal.kind, appeal.urgency, appeal.category)
+    overrides = load_overrides()
+
     def due(step: str, start: datetime | None) -> datetime | None:
-        limit = get_limit(step, appeal.kind, appeal.urgency, appeal.category)
-        return add_limit(start, limit) if start and limit else None
+        limit = limits[step]
+        return add_limit(start, limit, overrides=overrides) if start and limit else None
 
     reply_start = appeal.reopened_at or appeal.received_at
     reply_due = due(Step.REPLY, reply_start)
     if reply_due and appeal.extension_working_days:
-        reply_due = add_working_days_at(reply_due, appeal.extension_working_days)
+        reply_due = add_working_days_at(reply_due, appeal.extension_working_days, overrides=overrides)
     return {
         "sign_due": due(Step.SIGN, appeal.dispatched_at),
         "contact_due": due(Step.CONTACT, appeal.signed_at),

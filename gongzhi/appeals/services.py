@@ -92,7 +92,8 @@ def _actor_label(actor) -> str:
 def _acting(actor: User, appeal_id: int, action: str):
     """Lock the appeal and check the transition table and the actor's role; yield (appeal, transition)."""
     with transaction.atomic():
-        appeal = (Appeal.objects.select_for_update(of=("self",)).select_related("lead_unit", "category")
+        appeal = (Appeal.objects.select_for_update(of=("self",))
+                  .select_related("lead_unit", "category__parent__parent", "appellant")
                   .get(pk=appeal_id))
         transition = get_transition(appeal.state, action)
         if transition is None:

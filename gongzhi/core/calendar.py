@@ -10,8 +10,7 @@ from functools import lru_cache
 
 import chinese_calendar
 
-# A cache keyed on the override table's state would be wrong across processes; overrides are few,
-# so they are read once per call chain through `_overrides()` and the library's answers are cached.
+# The library's answers are cached; overrides are few and read once per computation (see load_overrides).
 
 
 @lru_cache(maxsize=4096)
@@ -22,10 +21,23 @@ def _library_is_working_day(d: date) -> bool | None:
         return None
 
 
-def _overrides() -> dict[date, bool]:
+def load_overrides() -> dict[date, bool]:
+    """The admin's overrides. Callers that compute many dates load them once and pass them on.
+
+    Outside a configured Django (the pure rules called on their own) there is no table: the library decides.
+    """
+    from django.apps import apps
+    from django.db import DatabaseError
+
+    if not apps.ready:
+        return {}
     from .models import CalendarOverride
 
-    return dict(CalendarOverride.objects.values_list("date", "is_working_day"))
+    try:
+        return dict(CalendarOverride.objects.values_list("date", "is_working_day"))
+    except DatabaseError:
+        return {}
+
 
 
 def is_known(d: date) -> bool:
@@ -48,15 +60,15 @@ def _is_working_day(d: date, overrides: dict[date, bool]) -> bool:
     return d.weekday() < 5
 
 
-def is_working_day(d: date) -> bool:
-    return _is_working_day(d, _overrides())
+def is_working_day(d: date, *, overrides: dict[date, bool] | None = None) -> bool:
+    return _is_working_day(d, load_overrides() if overrides is None else overrides)
 
 
-def add_working_days(start: date, n: int) -> date:
+def add_working_days(start: date, n: int, *, overrides: dict[date, bool] | None = None) -> date:
     """The n-th working day after `start` (`start` itself not counted). n = 0 returns `start`."""
     if n < 0:
         raise ValueError("n must not be negative")
-    overrides = _overrides()
+    overrides = load_overrides() if overrides is None else overrides
     d, counted = start, 0
     while counted < n:
         d += timedelta(days=1)
@@ -65,9 +77,9 @@ def add_working_days(start: date, n: int) -> date:
     return d
 
 
-def next_working_day(d: date) -> date:
+def next_working_day(d: date, *, overrides: dict[date, bool] | None = None) -> date:
     """`d` itself when it is a working day, else the next one."""
-    overrides = _overrides()
+    overrides = load_overrides() if overrides is None else overrides
     while not _is_working_day(d, overrides):
         d += timedelta(days=1)
     return d

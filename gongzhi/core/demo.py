@@ -22,11 +22,9 @@ import random
 import re
 import time
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -1229,22 +1227,6 @@ class DemoResult:
     seconds: float = 0.0
 
 
-@contextmanager
-def _settled_tables():
-    """Memoise, for the replay only, the two lookups every due-time computation repeats: whether any
-    TimeLimit override exists and the CalendarOverride table. The replay writes neither and holds the write
-    transaction, so their answers cannot change while it runs; this takes about a third off its time."""
-    from gongzhi.appeals import deadlines
-    from gongzhi.core import calendar
-
-    has_overrides, overrides = deadlines._has_overrides(), calendar._overrides()
-    with (
-        mock.patch.object(deadlines, "_has_overrides", lambda: has_overrides),
-        mock.patch.object(calendar, "_overrides", lambda: dict(overrides)),
-    ):
-        yield
-
-
 def demo_loaded() -> bool:
     from gongzhi.appeals.models import Appeal
 
@@ -1280,7 +1262,7 @@ def load_demo(*, limit: int | None = None, days: int = 120, log=None) -> DemoRes
         before = Appeal.objects.count()
         # Delivery goes through the real path (deliver_pending) but quietly: no task rows, no console SMS.
         last_notification = Notification.objects.aggregate(m=Max("pk"))["m"] or 0
-        with override_settings(TASKS=quiet_tasks, DEBUG=False), _settled_tables(), transaction.atomic():
+        with override_settings(TASKS=quiet_tasks, DEBUG=False), transaction.atomic():
             replay = Replay(rows, people, units, regions, end=timezone.now(), days=days, log=log)
             replay.run()
             Notification.objects.filter(pk__gt=last_notification, status=NotificationStatus.PENDING).update(
