@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import api
 
 app_name = "insight_api"
-urlpatterns: list = []
+urlpatterns = [
+    path("classify/", api.ClassifyView.as_view(), name="classify"),
+    path("similar/", api.SimilarView.as_view(), name="similar"),
+]

@@ -1,0 +1,116 @@
+import json
+
+import pytest
+from django.core.management import call_command
+
+from gongzhi.insight import classifier
+
+from .conftest import tiny_rows, write_csv
+
+
+def test_predict_top3_is_ranked_and_calibrated(tiny_model):
+    top3 = tiny_model.predict_top3("孩子上小学入学学位问题", "我家孩子今年上小学，学区划分后没有学位，教育局怎么解决？")
+    assert len(top3) == 3
+    assert top3[0][0] == "教育文体"
+    confidences = [c for _, c in top3]
+    assert confidences == sorted(confidences, reverse=True)
+    assert 0 < sum(confidences) <= 1.0001
+
+
+def test_predict_handles_empty_title_and_unknown_text(tiny_model):
+    assert len(classifier.predict_top3("", "社保卡养老保险缴费问题", model=tiny_model)) == 3
+    assert len(tiny_model.predict_top3("", "")) == 3
+
+
+def test_fast_tfidf_rows_are_unit_length(tiny_model):
+    x = tiny_model.features(["A市路灯坏了", ""], ["小区停水三天", ""])
+    norms = (x.multiply(x)).sum(axis=1)
+    assert abs(float(norms[0, 0]) - 2.0) < 1e-4  # title and detail blocks each l2-normalised
+    assert float(norms[1, 0]) == 0.0
+
+
+def test_evaluate_reports_the_contract_keys(tiny_model):
+    held_out = classifier.examples_from_rows(tiny_rows(per_class=5, offset=40))
+    result = classifier.evaluate(tiny_model, held_out)
+    assert set(result) == {"n", "macro_f1", "accuracy", "top3_accuracy", "predict_per_second"}
+    assert result["n"] == 35
+    assert result["top3_accuracy"] >= result["accuracy"] > 0.4
+
+
+def test_dedupe_uses_normalised_text():
+    a = classifier.Example("标题", "路灯 坏了。", "城乡建设")
+    b = classifier.Example("另一个标题", "路灯坏了", "城乡建设")
+    c = classifier.Example("只有标题", "", "城乡建设")
+    assert classifier.dedupe([a, b, c]) == [a, c]
+
+
+def test_train_and_evaluate_commands(tmp_path, capsys):
+    labeled = write_csv(tmp_path / "labeled.csv", tiny_rows(per_class=20),
+                        ["id", "title", "detail", "label"])
+    titles = write_csv(tmp_path / "titles.csv", [{"title": "咨询养老保险缴费年限", "label": "劳动和社会保障"}],
+                       ["title", "label"])
+    test = write_csv(tmp_path / "test.csv",
+                     [{**r, "title": r["title"] if i % 2 else ""} for i, r in
+                      enumerate(tiny_rows(per_class=4, offset=30))], ["title", "detail", "label", "user"])
+    model = tmp_path / "m.joblib"
+    call_command("train_classifier", labeled=str(labeled), titles=str(titles), out=str(model))
+    assert model.exists()
+    capsys.readouterr()
+    call_command("evaluate_classifier", model=str(model), test=str(test))
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    result = json.loads(last)
+    assert result["n"] == 28
+    assert 0 <= result["macro_f1"] <= 1 and result["predict_per_second"] > 0
+
+
+def test_evaluate_command_refuses_a_missing_file(tmp_path, tiny_model_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("evaluate_classifier", model=str(tiny_model_path), test=str(tmp_path / "nope.csv"))
+
+
+@pytest.mark.django_db
+def test_train_from_db_uses_confirmed_top_level_categories(tmp_path, users, units, county, capsys):
+    from gongzhi.appeals import services
+    from gongzhi.appeals.models import Category
+
+    texts = {
+        "城乡建设": ["小区路灯坏了", "道路破损需要修补", "违章建筑占用绿化", "小区停水三天", "楼顶漏水物业不管"],
+        "教育文体": ["孩子入学学位紧张", "学校乱收补课费", "幼儿园收费过高", "教师工资拖欠", "学区划分不合理"],
+    }
+    for name, titles in texts.items():
+        leaf = Category.objects.filter(parent__parent__name=name, level=3).order_by("code").first()
+        for title in titles:
+            appeal, _code = services.submit_appeal(users["resident"], kind="complaint", channel="mobile",
+                                                   title=title, content=title + "，请尽快处理。",
+                                                   region=county["grid"], category=leaf)
+            services.dispatch(users["dispatcher"], appeal.pk, lead_unit=units["housing"])
+    # an undispatched appeal is not a confirmed category
+    services.submit_appeal(users["resident"], kind="complaint", channel="mobile", title="未确认分类的诉求", content="未确认分类的诉求内容",
+                           region=county["grid"], category=leaf)
+    assert len(classifier.db_examples()) == 10
+    out = tmp_path / "db.joblib"
+    call_command("train_classifier", from_db=True, out=str(out))
+    model = classifier.load(out)
+    assert model.classes == ["城乡建设", "教育文体"]
+    assert model.predict_top3("学校补课收费", "")[0][0] == "教育文体"
+
+
+def test_the_shipped_model_loads_and_predicts():
+    model = classifier.load(classifier.DEFAULT_MODEL)
+    assert len(model.classes) == 7 and model.meta["version"] == classifier.VERSION
+    top3 = model.predict_top3("出租车不打表随意喊价", "的士司机拒载，不打表")
+    assert top3[0][0] == "交通运输" and top3[0][1] > 0.5
+
+
+def test_linear_form_matches_the_calibrated_estimator():
+    import numpy as np
+
+    model = classifier.train(classifier.examples_from_rows(tiny_rows(per_class=15)), keep_estimator=True)
+    held_out = classifier.examples_from_rows(tiny_rows(per_class=3, offset=40))
+    titles, details = [e.title for e in held_out], [e.detail for e in held_out]
+    direct = model.predict_proba(titles, details)
+    reference = model.clf.predict_proba(model.features(titles, details))
+    assert np.abs(direct - reference).max() < 1e-5
+    assert np.allclose(direct.sum(axis=1), 1)
