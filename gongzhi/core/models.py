@@ -117,6 +117,9 @@ class AuditChain(models.Model):
     name = models.CharField(max_length=40, primary_key=True)
     last_hash = models.CharField(max_length=64, blank=True)
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class AuditEvent(ChainedEvent):
     """Platform events that belong to no domain object: sign-ups, unmasking, calendar and role changes."""
@@ -191,3 +194,7 @@ class PhoneCode(models.Model):
         verbose_name = _("验证码")
         verbose_name_plural = _("验证码")
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M}"
+from .outbox import OutboxMessage  # noqa: E402,F401

@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import api
 
 app_name = "credit_api"
-urlpatterns: list = []
+urlpatterns = [
+    path("query/", api.public_query, name="query"),
+    path("enterprises/", api.enterprises, name="enterprises"),
+    path("cases/", api.cases, name="cases"),
+    path("cases/<int:pk>/", api.case_detail, name="case"),
+    path("cases/<int:pk>/actions/<slug:action>/", api.case_action, name="case_action"),
+    path("cases/<int:pk>/repairs/", api.repair, name="repair"),
+    path("cases/<int:pk>/objections/", api.objection, name="objection"),
+    path("repairs/<int:pk>/decision/", api.repair_decision, name="repair_decision"),
+    path("deliveries/overdue/", api.overdue_deliveries, name="overdue"),
+    path("penalties/", api.penalties, name="penalties"),
+    path("penalties/check/", api.penalty_check, name="penalty_check"),
+    path("platforms/<int:platform_id>/ack/", api.acknowledge, name="ack"),
+]

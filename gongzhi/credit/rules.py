@@ -90,3 +90,76 @@ def uscc_is_valid(code) -> bool:
     if not code[2:8].isdigit():
         return False
     return code[17] == uscc_check_character(code[:17])
+
+
+# ---------------------------------------------------------------- added for the workflow (issue 6)
+
+REGIME_2026_FROM = date(2026, 4, 1)
+SEVERITIES = ("minor", "general", "serious")
+
+
+def days_after(start: date, days: int) -> date:
+    """A period of `days` calendar days (R-0.2, R-0.3): the start day is not counted, and a period ending on a
+    rest day rolls to the next working day (民事诉讼法 第85条)."""
+    from datetime import timedelta
+
+    if days < 0:
+        raise ValueError("days must not be negative")
+    return next_working_day(start + timedelta(days=days))
+
+
+def grace_warning_dates(notice_on: date, grace_end: date, before_days: int = 7) -> dict[str, date]:
+    """When the credit warnings go out: at the notice, half-way through the grace period, and `before_days`
+    before it ends; a warning falling on or before the notice, or on the day of another, is dropped."""
+    from datetime import timedelta
+
+    halfway = notice_on + timedelta(days=(grace_end - notice_on).days // 2)
+    before_end = grace_end - timedelta(days=before_days)
+    dates = {"notice": notice_on}
+    if notice_on < halfway and halfway != before_end:
+        dates["halfway"] = halfway
+    if before_end > notice_on:
+        dates["before_end"] = before_end
+    return dates
+
+
+def regime_for(decided_on: date) -> str:
+    """The credit-repair rules in force on the decision date: NDRC 令第58号 (2023) or 令第36号 (2026-04-01)."""
+    return "2026" if decided_on >= REGIME_2026_FROM else "2023"
+
+
+def publicity_period(severity: str, decided_on: date) -> tuple[int, int]:
+    """(minimum, maximum) publicity in months of penalty information.
+
+    2026 regime (C-2.2, C-3.3): minor ≤ 3 months (may be unpublished: minimum 0), general 3–12, serious 12–36.
+    2023 regime (C-1.3, C-1.4): minor penalties (warning, 通报批评, small fine) are not published (0, 0);
+    others 3–36 months.
+    """
+    if severity not in SEVERITIES:
+        raise ValueError(f"severity 应为 {', '.join(SEVERITIES)} 之一")
+    if regime_for(decided_on) == "2026":
+        return {"minor": (0, 3), "general": (3, 12), "serious": (12, 36)}[severity]
+    return (0, 0) if severity == "minor" else (3, 36)
+
+
+def repair_eligibility(*, severity: str, decided_on: date, today: date, performed: bool,
+                       commitment: bool) -> tuple[bool, date, list[str]]:
+    """Whether a penalty record may be repaired now (C-1.5, C-3.4), the earliest date, and the reasons in Chinese."""
+    minimum, maximum = publicity_period(severity, decided_on)
+    earliest = add_months(decided_on, minimum)
+    ends = add_months(decided_on, maximum)
+    reasons = []
+    if maximum == 0:
+        return True, decided_on, ["该处罚信息依规不予公示，无需修复。"]
+    if today >= ends:
+        return True, ends, [f"最长公示期已于{ends:%Y年%m月%d日}届满，自动停止公示。"]
+    if today < earliest:
+        reasons.append(f"最短公示期未满，{earliest:%Y年%m月%d日}起可申请。")
+    if not performed:
+        reasons.append("尚未全面履行行政处罚决定、纠正失信行为。")
+    if not commitment:
+        reasons.append("需作出公开信用承诺。")
+    if not reasons:
+        reasons.append("已满足最短公示期、已履行义务并作出信用承诺，可以申请信用修复。")
+        return True, earliest, reasons
+    return False, earliest, reasons

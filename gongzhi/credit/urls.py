@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "credit"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("query/", views.query, name="query"),
+    path("mine/", views.mine, name="mine"),
+    path("enterprises/new/", views.enterprise_new, name="enterprise_new"),
+    path("cases/new/", views.case_new, name="case_new"),
+    path("cases/<int:pk>/", views.case_detail, name="case"),
+    path("cases/<int:pk>/act/<slug:action>/", views.act, name="act"),
+    path("cases/<int:pk>/repair/", views.repair_apply, name="repair_apply"),
+    path("cases/<int:pk>/objection/", views.objection_apply, name="objection_apply"),
+    path("cases/<int:pk>/documents/<slug:kind>.pdf", views.document, name="document"),
+    path("repairs/<int:pk>/decide/", views.decide_repair, name="decide_repair"),
+    path("objections/<int:pk>/decide/", views.decide_objection, name="decide_objection"),
+]
