@@ -253,7 +253,7 @@ def dashboard_for(user) -> dict:
         link(_("三率排名"), reverse("appeals:rates"))
     if user.has_role(*REGISTER_ROLES):
         link(_("居民窗口登记"), reverse("core:register_resident"))
-    if user.is_staff:
+    if user.roles - {Role.RESIDENT}:
         link(_("诉求工单"), list_url)
     if user.has_role(Role.ADMIN):
         link(_("系统管理"), reverse("admin:index"))

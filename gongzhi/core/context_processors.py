@@ -1,3 +1,8 @@
+from .choices import Role
+
+
 def roles(request):
     user = getattr(request, "user", None)
-    return {"user_roles": user.roles if user is not None and user.is_authenticated else set()}
+    user_roles = user.roles if user is not None and user.is_authenticated else set()
+    # Anyone with a role besides "resident" works on appeals (leaders and grid workers need no admin access).
+    return {"user_roles": user_roles, "is_worker": bool(user_roles - {Role.RESIDENT})}

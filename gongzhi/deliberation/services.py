@@ -73,7 +73,7 @@ def is_manager(user) -> bool:
         return False
     if user.has_role(Role.COMMUNITY_STAFF, Role.ADMIN):
         return True
-    return bool(user.is_staff and user.unit_id and user.unit.kind == UnitKind.PARTY_ORG)
+    return bool(user.roles - {Role.RESIDENT} and user.unit_id and user.unit.kind == UnitKind.PARTY_ORG)
 
 
 def in_scope(user, region: Region) -> bool:

@@ -32,7 +32,7 @@ def party_unit(county):
 
 @pytest.fixture
 def party_staff(party_unit):
-    return make_user("party1", None, unit=party_unit, is_staff=True)
+    return make_user("party1", Role.PARTY_MEMBER, unit=party_unit)
 
 
 @pytest.fixture
