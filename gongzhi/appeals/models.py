@@ -252,13 +252,9 @@ class AppealEvent(ChainedEvent):
                 "state_after": self.state_after}
 
 
-class ReturnRequest(models.Model):
-    """退单 and its review (派单异议审核); counted in the unit's return statistics."""
+class ReviewedRequest(models.Model):
+    """A handling unit's request that a dispatcher or supervisor approves or rejects, with the record of both."""
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="return_requests")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="return_requests")
-    reason = models.TextField(_("退单理由"))
-    from_state = models.CharField(max_length=20, choices=AppealState.choices)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
     decision = models.CharField(max_length=10, choices=RequestDecision.choices, default=RequestDecision.PENDING)
@@ -268,6 +264,22 @@ class ReturnRequest(models.Model):
     decision_note = models.TextField(blank=True)
 
     class Meta:
+        abstract = True
+
+    def decide(self, actor, decision: str, note: str, at) -> None:
+        self.decision, self.decided_by, self.decided_at, self.decision_note = decision, actor, at, note
+        self.save(update_fields=["decision", "decided_by", "decided_at", "decision_note"])
+
+
+class ReturnRequest(ReviewedRequest):
+    """退单 and its review (派单异议审核); counted in the unit's return statistics."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="return_requests")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="return_requests")
+    reason = models.TextField(_("退单理由"))
+    from_state = models.CharField(max_length=20, choices=AppealState.choices)
+
+    class Meta:
         verbose_name = _("退单申请")
         verbose_name_plural = _("退单申请")
 
@@ -275,18 +287,11 @@ class ReturnRequest(models.Model):
         return f"{self.appeal} 退单（{self.get_decision_display()}）"
 
 
-class ExtensionRequest(models.Model):
+class ExtensionRequest(ReviewedRequest):
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="extension_requests")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="extension_requests")
     reason = models.TextField(_("延期理由"))
     working_days = models.PositiveSmallIntegerField(_("延期工作日"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(default=timezone.now)
-    decision = models.CharField(max_length=10, choices=RequestDecision.choices, default=RequestDecision.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("延期申请")

@@ -464,9 +464,7 @@ def _pending_return(appeal: Appeal) -> ReturnRequest:
 def approve_return(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
     with _acting(actor, appeal_id, "approve_return") as (appeal, _t):
         request = _pending_return(appeal)
-        request.decision, request.decided_by, request.decided_at = RequestDecision.APPROVED, actor, _now()
-        request.decision_note = note
-        request.save()
+        request.decide(actor, RequestDecision.APPROVED, note, _now())
         unit = appeal.lead_unit
         before = appeal.state
         appeal.state = AppealState.RECEIVED
@@ -485,9 +483,7 @@ def reject_return(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
     note = _require_text(note, "note", _("驳回理由"), 4)
     with _acting(actor, appeal_id, "reject_return") as (appeal, _t):
         request = _pending_return(appeal)
-        request.decision, request.decided_by, request.decided_at = RequestDecision.REJECTED, actor, _now()
-        request.decision_note = note
-        request.save()
+        request.decide(actor, RequestDecision.REJECTED, note, _now())
         before = appeal.state
         appeal.state = appeal.return_from_state or AppealState.DISPATCHED
         appeal.return_from_state = ""
@@ -557,9 +553,7 @@ def _pending_extension(appeal: Appeal) -> ExtensionRequest:
 def approve_extension(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
     with _acting(actor, appeal_id, "approve_extension") as (appeal, _t):
         request = _pending_extension(appeal)
-        request.decision, request.decided_by, request.decided_at = RequestDecision.APPROVED, actor, _now()
-        request.decision_note = note
-        request.save()
+        request.decide(actor, RequestDecision.APPROVED, note, _now())
         old_due = appeal.reply_due
         appeal.extension_working_days += request.working_days
         appeal.extension_count += 1
@@ -576,9 +570,7 @@ def deny_extension(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
     note = _require_text(note, "note", _("不予延期的理由"), 2)
     with _acting(actor, appeal_id, "deny_extension") as (appeal, _t):
         request = _pending_extension(appeal)
-        request.decision, request.decided_by, request.decided_at = RequestDecision.REJECTED, actor, _now()
-        request.decision_note = note
-        request.save()
+        request.decide(actor, RequestDecision.REJECTED, note, _now())
         record_event(appeal, actor, "deny_extension", note=note, unit=appeal.lead_unit)
         _tell_unit(appeal.lead_unit, appeal, _("延期申请未获批准"), note)
     return appeal
