@@ -171,10 +171,9 @@ def compute_metrics(start: datetime, end: datetime, *, by: str = "unit", unit_id
         g.solved += bool(row["solved"])
         g.satisfied += row["satisfaction"] == Satisfaction.SATISFIED
         g.basically += row["satisfaction"] == Satisfaction.BASICALLY
-        g.reopened += not row["solved"] or row["satisfaction"] == Satisfaction.UNSATISFIED
 
-    events = AppealEvent.objects.filter(action__in=["dispatch", "sign", "reply"], **period).values(
-        "unit", "action", "after", region=_region_field("appeal"))
+    events = AppealEvent.objects.filter(action__in=["dispatch", "sign", "reply", "callback"], **period).values(
+        "unit", "action", "after", "state_after", region=_region_field("appeal"))
     for row in events:
         g = group(row)
         if g is None:
@@ -182,6 +181,9 @@ def compute_metrics(start: datetime, end: datetime, *, by: str = "unit", unit_id
         on_time = (row["after"] or {}).get("on_time")
         if row["action"] == "dispatch":
             g.dispatches += 1
+        elif row["action"] == "callback":
+            # Only a callback that sent the work back counts as a reopening (not one past the reopen limit).
+            g.reopened += row["state_after"] == AppealState.IN_PROGRESS
         elif row["action"] == "sign":
             g.signs += 1
             g.signs_on_time += on_time is not False

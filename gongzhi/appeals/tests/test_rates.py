@@ -187,3 +187,18 @@ def test_grouped_by_street(march, other_street, county):
 def test_one_unit_only(march, other_street, units):
     only = rates.compute_metrics(*MARCH, unit_id=units["hrss"].pk)
     assert [m.key for m in only] == [units["hrss"].pk]
+
+
+def test_a_callback_past_the_reopen_limit_is_not_a_reopening(users, units, make_appeal, settings):
+    settings.GONGZHI = {**settings.GONGZHI, "REOPEN_LIMIT": 1}
+    appeal = handled(users, units, make_appeal)
+    with at(t(10, 11)):
+        services.callback(users["operator"], appeal.pk, contacted=True, solved=False, satisfaction="unsatisfied")
+    with at(t(11, 10)):
+        services.reply(users["handler"], appeal.pk, text=REPLY_TEXT)
+    with at(t(11, 11)):
+        appeal = services.callback(users["operator"], appeal.pk, contacted=True, solved=False,
+                                   satisfaction="unsatisfied")
+    assert appeal.state == AppealState.REPLIED  # waits for close_unresolvable
+    metrics = housing(units)
+    assert metrics.valid_callbacks == 2 and metrics.reopened == 1
