@@ -202,6 +202,7 @@ GONGZHI = {
     "PERIODIC_TASKS": [
         ("gongzhi.appeals.tasks.sweep_deadlines", 60),
         ("gongzhi.deliberation.tasks.remind_overdue_tasks", 24 * 3600),
+        ("gongzhi.credit.tasks.credit_sweep", 300),
     ],
     "DEMO_PASSWORD": os.environ.get("GONGZHI_DEMO_PASSWORD", "gongzhi-demo"),
 }
@@ -222,6 +223,7 @@ ROLE_LABELS = {
     "grid_worker": _("网格员"),
     "party_member": _("党员"),
     "community_staff": _("社区工作者"),
+    "credit_officer": _("信用专员"),
     "leader": _("领导"),
     "admin": _("管理员"),
 }

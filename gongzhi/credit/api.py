@@ -1,0 +1,206 @@
+"""/api/v1/credit/: the same services as the pages. Errors follow gongzhi.core.api ({"code", "detail"})."""
+
+import json
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import api_view, parser_classes, permission_classes
+from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.response import Response
+
+from gongzhi.core import outbox
+from gongzhi.core.errors import ServiceError
+
+from . import selectors, services
+from .models import CreditPlatform, Enterprise
+from .serializers import (
+    CaseDetailSerializer,
+    CaseSerializer,
+    DeliverySerializer,
+    EnterpriseSerializer,
+    PublicRecordSerializer,
+)
+
+ERRORS = {code: OpenApiTypes.OBJECT for code in (400, 403, 404, 409)}
+
+
+def doc(summary: str, request=OpenApiTypes.OBJECT, response=OpenApiTypes.OBJECT, status: int = 200):
+    return extend_schema(tags=["credit"], summary=summary, request=request, responses={status: response, **ERRORS})
+
+
+class IsCreditOfficer(BasePermission):
+    def has_permission(self, request, view):
+        return services.is_officer(request.user)
+
+
+ACTIONS = {
+    "issue_notice": services.issue_notice, "settle": services.settle, "decide_listing": services.decide_listing,
+    "publish": services.publish, "correct": services.correct, "revoke": services.revoke,
+    "delete": services.delete_listing, "extend_term": services.extend_term,
+    "report_deletion_ground": services.report_deletion_ground, "report_error": services.report_error,
+}
+
+
+def _body(request) -> dict:
+    data = request.data
+    if not isinstance(data, dict):
+        if hasattr(data, "dict"):
+            return data.dict()
+        raise ParseError()
+    return dict(data)
+
+
+def _case(request, pk):
+    case = selectors.visible_cases(request.user).filter(pk=pk).first()
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def _call(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except TypeError as exc:  # an unknown or missing field in the request body
+        raise ServiceError(f"请求字段有误：{exc}", code="invalid") from None
+
+
+@doc("公开查询：按企业名称或统一社会信用代码，仅返回公布中的失信信息", request=None)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def public_query(request):
+    results = selectors.public_query(request.query_params.get("q", ""))[:100]
+    return Response({"results": PublicRecordSerializer(results, many=True).data})
+
+
+@doc("企业列表 / 登记企业")
+@api_view(["GET", "POST"])
+@permission_classes([IsCreditOfficer])
+def enterprises(request):
+    if request.method == "GET":
+        return Response({"results": EnterpriseSerializer(Enterprise.objects.all()[:500], many=True).data})
+    body = _body(request)
+    enterprise = _call(services.create_enterprise, request.user, **body)
+    return Response(EnterpriseSerializer(enterprise).data, status=201)
+
+
+@doc("执行案件列表 / 新建执行案件")
+@api_view(["GET", "POST"])
+def cases(request):
+    if request.method == "GET":
+        return Response({"results": CaseSerializer(selectors.visible_cases(request.user)[:500], many=True).data})
+    body = _body(request)
+    enterprise = Enterprise.objects.filter(pk=body.pop("enterprise", None)).first()
+    if enterprise is None:
+        raise ServiceError("请选择被执行企业。", field="enterprise")
+    case = _call(services.open_case, request.user, enterprise=enterprise, **body)
+    return Response(CaseDetailSerializer(case).data, status=201)
+
+
+@doc("执行案件详情（时限、各平台同步状态）", request=None)
+@api_view(["GET"])
+def case_detail(request, pk):
+    case = _case(request, pk)
+    data = CaseDetailSerializer(case).data
+    data["deliveries"] = DeliverySerializer(selectors.sync_status(case), many=True).data
+    return Response(data)
+
+
+@doc("执行流程操作：issue_notice、settle、decide_listing、publish、correct、revoke、delete、extend_term 等")
+@api_view(["POST"])
+def case_action(request, pk, action):
+    if action not in ACTIONS:
+        raise NotFound()
+    case = _case(request, pk)
+    result = _call(ACTIONS[action], request.user, case.pk, **_body(request))
+    case.refresh_from_db()
+    return Response({"case": CaseDetailSerializer(case).data, "result_id": getattr(result, "pk", None)})
+
+
+@doc("提交信用修复申请（multipart，evidence 可多个）", status=201)
+@api_view(["POST"])
+@parser_classes([MultiPartParser, FormParser])
+def repair(request, pk):
+    case = _case(request, pk)
+    data = request.data
+    application = services.submit_repair(
+        request.user, case.pk, ground=data.get("ground", ""), statement=data.get("statement", ""),
+        commitment=data.get("commitment", ""), files=request.FILES.getlist("evidence"))
+    return Response({"id": application.pk, "status": application.status}, status=201)
+
+
+@doc("信用修复审查决定")
+@api_view(["POST"])
+def repair_decision(request, pk):
+    body = _body(request)
+    application = services.decide_repair(request.user, pk, approve=bool(body.get("approve")),
+                                         reason=body.get("reason", ""))
+    return Response({"id": application.pk, "status": application.status})
+
+
+@doc("提出纠正申请", status=201)
+@api_view(["POST"])
+def objection(request, pk):
+    case = _case(request, pk)
+    body = _body(request)
+    result = services.file_objection(request.user, case.pk, ground=body.get("ground", ""),
+                                     statement=body.get("statement", ""))
+    return Response({"id": result.pk, "status": result.status}, status=201)
+
+
+@doc("逾期未确认的信用平台消息", request=None)
+@api_view(["GET"])
+@permission_classes([IsCreditOfficer])
+def overdue_deliveries(request):
+    return Response({"results": DeliverySerializer(selectors.overdue_deliveries()[:500], many=True).data})
+
+
+@doc("行政处罚法第33条审查（首违不罚 / 轻微免罚 / 无错不罚）")
+@api_view(["POST"])
+@permission_classes([IsCreditOfficer])
+@parser_classes([JSONParser])
+def penalty_check(request):
+    body = _body(request)
+    return Response(_call(services.check_penalty_exemption, **body))
+
+
+@doc("记录行政处罚（先做第33条审查）", status=201)
+@api_view(["POST"])
+@permission_classes([IsCreditOfficer])
+@parser_classes([JSONParser])
+def penalties(request):
+    """Record a penalty; the Art. 33 check runs first and refuses a penalty that must not be imposed."""
+    body = _body(request)
+    enterprise = Enterprise.objects.filter(pk=body.pop("enterprise", None)).first()
+    if enterprise is None:
+        raise ServiceError("请选择企业。", field="enterprise")
+    penalty = _call(services.record_penalty, request.user, enterprise=enterprise, **body)
+    eligibility = services.penalty_repair_eligibility(penalty)
+    return Response({"id": penalty.pk, "severity": penalty.severity, "regime": penalty.regime,
+                     "exemption": penalty.exemption, "publicity_min_months": penalty.publicity_min_months,
+                     "publicity_max_months": penalty.publicity_max_months, "repair": eligibility}, status=201)
+
+
+@doc("信用平台确认收到（HMAC 签名）")
+@api_view(["POST"])
+@permission_classes([AllowAny])
+def acknowledge(request, platform_id):
+    """A platform confirms a message: body {"idempotency_key": …}, signed with the platform's secret like our
+    webhooks (X-Gongzhi-Timestamp, X-Gongzhi-Signature)."""
+    platform = get_object_or_404(CreditPlatform, pk=platform_id, is_active=True)
+    raw = request.body
+    if not platform.secret or not outbox.verify_signature(
+            platform.secret, request.headers.get(outbox.TIMESTAMP_HEADER, ""), raw,
+            request.headers.get(outbox.SIGNATURE_HEADER, "")):
+        return Response({"code": "bad_signature", "detail": "签名无效或已过期。"}, status=401)
+    try:
+        key = json.loads(raw or b"{}").get("idempotency_key", "")
+    except (ValueError, AttributeError):
+        raise ParseError() from None
+    message = outbox.OutboxMessage.objects.filter(idempotency_key=key, target=platform.target).first()
+    if message is None:
+        raise NotFound()
+    outbox.acknowledge(key)
+    return Response({"status": "confirmed"})

@@ -1,0 +1,924 @@
+"""Every write of the credit workflow. Each service locks the case, checks the transition table (workflow.py) and
+the actor's role, writes, appends a CreditEvent to the case's hash chain, notifies, and — for publication,
+shielding, deletion, correction and revocation — queues one outbox message per active credit platform.
+Refusals raise ServiceError subclasses with Chinese messages. Spec: credit-and-voting-rules.md A–D, G.
+"""
+
+from collections.abc import Iterable
+from contextlib import contextmanager
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.core import outbox
+from gongzhi.core.choices import NotificationChannel, Role
+from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.models import User
+from gongzhi.core.notifications import notify
+from gongzhi.core.uploads import check_upload
+
+from . import rules
+from .choices import (
+    ITEM_GROUNDS,
+    CaseState,
+    DeadlineKind,
+    DeletionGround,
+    Ground,
+    ObjectionGround,
+    ObjectionStatus,
+    PenaltyType,
+    RepairGround,
+    RepairStatus,
+    Settlement,
+    Severity,
+    SyncEvent,
+    WarningKind,
+)
+from .models import (
+    AdministrativePenalty,
+    CaseDeadline,
+    CreditEvent,
+    CreditPlatform,
+    CreditWarning,
+    EnforcementCase,
+    Enterprise,
+    EnterpriseContact,
+    Objection,
+    RepairApplication,
+    RepairEvidence,
+)
+from .workflow import ACTION_LABELS, get_transition
+
+BAR_LABELS = {
+    "minor": _("被执行人为未成年人，不得纳入失信名单（第4条）"),
+    "unit_officer": _("单位的法定代表人、主要负责人、实际控制人等不是被执行人，不得纳入（法发〔2019〕35号第16条）"),
+    "security": _("已提供充分有效担保，不得以有履行能力而拒不履行为由纳入（第3条）"),
+    "seized_assets": _("已查封、扣押、冻结的财产足以清偿债务，不得以G1纳入（第3条）"),
+    "performance_order": _("履行顺序在后，依法不应强制执行，不得以G1纳入（第3条）"),
+}
+
+
+def credit_setting(name: str, default):
+    return settings.GONGZHI.get(name, default)
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+# ---------------------------------------------------------------- events, roles, locking
+
+
+def _actor_label(actor) -> str:
+    if actor is None:
+        return _("系统")
+    return actor.display_name or actor.username
+
+
+def record_event(case: EnforcementCase, actor, action: str, *, state_before: str = "", note: str = "",
+                 before: dict | None = None, after: dict | None = None) -> CreditEvent:
+    """Append to the case's chain. The caller holds the case's row lock."""
+    prev = CreditEvent.objects.filter(case=case).order_by("-id").values_list("hash", flat=True).first() or ""
+    event = CreditEvent(
+        case=case, actor=actor if getattr(actor, "pk", None) else None, actor_label=_actor_label(actor),
+        action=action, note=note, before=before or {}, after=after or {},
+        state_before=state_before or case.state, state_after=case.state,
+    )
+    event.seal(prev)
+    event.save()
+    return event
+
+
+def is_officer(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.has_role(Role.CREDIT_OFFICER)
+
+
+def _require_officer(actor) -> None:
+    if not is_officer(actor):
+        raise PermissionDeniedError(_("只有信用专员可以执行此操作。"))
+
+
+def is_contact(user, enterprise_id: int) -> bool:
+    return (user is not None and getattr(user, "pk", None) is not None
+            and EnterpriseContact.objects.filter(enterprise_id=enterprise_id, user=user).exists())
+
+
+@contextmanager
+def _acting(actor, case_id: int, action: str):
+    """Lock the case, check the transition table and the actor's role; yield (case, state_before)."""
+    with transaction.atomic():
+        case = EnforcementCase.objects.select_for_update(of=("self",)).select_related("enterprise").filter(
+            pk=case_id).first()
+        if case is None:
+            raise ServiceError(_("执行案件不存在。"), code="not_found")
+        transition = get_transition(case.state, action)
+        if transition is None:
+            raise IllegalTransition(_("案件当前状态为「%(state)s」，不能执行「%(action)s」。") % {
+                "state": case.get_state_display(), "action": ACTION_LABELS.get(action, action)})
+        if actor is None or not (actor.roles & transition.roles):
+            raise PermissionDeniedError(_("您的角色不能执行「%(action)s」。") % {"action": ACTION_LABELS[action]})
+        state_before = case.state
+        case.state = transition.target
+        yield case, state_before
+
+
+def _require_text(value, field: str, label: str, min_length: int = 2) -> str:
+    value = (value or "").strip()
+    if len(value) < min_length:
+        raise ServiceError(_("请填写%(label)s（至少%(n)s个字）。") % {"label": label, "n": min_length}, field=field)
+    return value
+
+
+def _date(value, field: str, label: str, default: date | None = None) -> date:
+    if value in (None, ""):
+        if default is not None:
+            return default
+        raise ServiceError(_("请填写%(label)s。") % {"label": label}, field=field)
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ServiceError(_("%(label)s不是有效日期。") % {"label": label}, field=field) from None
+
+
+def _money(value, field: str, label: str) -> Decimal:
+    try:
+        amount = Decimal(str(value if value not in (None, "") else "0"))
+    except InvalidOperation:
+        raise ServiceError(_("%(label)s不是有效金额。") % {"label": label}, field=field) from None
+    if amount < 0 or amount != amount.quantize(Decimal("0.01")) or amount >= Decimal("1e14"):
+        raise ServiceError(_("%(label)s应为不小于0、最多两位小数的金额。") % {"label": label}, field=field)
+    return amount
+
+
+def _choice(value, choices, field: str, label: str) -> str:
+    if value not in choices.values:
+        raise ServiceError(_("请选择有效的%(label)s。") % {"label": label}, field=field)
+    return value
+
+
+# ---------------------------------------------------------------- deadlines (G-2)
+
+
+def _open_deadline(case, kind: str, starts_on: date, due_on: date, note: str = "") -> CaseDeadline:
+    return CaseDeadline.objects.create(case=case, kind=kind, starts_on=starts_on, due_on=due_on, note=note)
+
+
+def _meet_deadlines(case, kinds: Iterable[str], on: date | None = None) -> None:
+    CaseDeadline.objects.filter(case=case, kind__in=list(kinds), met_on__isnull=True).update(met_on=on or _today())
+
+
+# ---------------------------------------------------------------- notifications
+
+
+def _notify_contacts(enterprise: Enterprise, subject: str, body: str, link: str = "") -> int:
+    count = 0
+    for contact in enterprise.contacts.select_related("user"):
+        if contact.user_id:
+            notify(subject=subject, body=body, recipient=contact.user, link=link)
+        if contact.phone:
+            notify(subject=subject, body=body, phone=contact.phone, channel=NotificationChannel.SMS)
+        count += bool(contact.user_id or contact.phone)
+    return count
+
+
+def _officers_for(case) -> list[User]:
+    if case.officer_id:
+        return [case.officer]
+    return list(User.objects.filter(groups__name=Role.CREDIT_OFFICER, is_active=True))
+
+
+def _notify_officers(case, subject: str, body: str) -> None:
+    for officer in _officers_for(case):
+        notify(subject=subject, body=body, recipient=officer, link=f"/credit/cases/{case.pk}/")
+
+
+# ---------------------------------------------------------------- platform sync (C-4, G-5)
+
+
+def public_record(case: EnforcementCase) -> dict:
+    """What is published about a listing (A-6), and what each platform mirrors."""
+    e = case.enterprise
+    return {
+        "case_id": case.pk, "case_number": case.case_number, "court": case.court,
+        "enterprise": e.name, "uscc": e.uscc, "legal_representative": e.legal_representative,
+        "obligation": case.obligation, "amount": str(case.amount), "performed_amount": str(case.performed_amount),
+        "ground": case.ground, "ground_label": Ground(case.ground).label if case.ground else "",
+        "basis_document": case.basis_document, "filed_on": case.filed_on, "decided_on": case.decided_on,
+        "published_on": case.published_on, "term_end": case.term_end, "state": case.state,
+    }
+
+
+def _sync_platforms(case: EnforcementCase, event: CreditEvent, sync_event: str) -> int:
+    """One outbox message per active platform for this event (idempotent on the event)."""
+    count = 0
+    payload = {"action": sync_event, "record": public_record(case)}
+    for platform in CreditPlatform.objects.filter(is_active=True):
+        outbox.enqueue(
+            event_id=f"credit.event:{event.pk}", event_type=f"credit.{sync_event}", target=platform.target,
+            target_label=platform.name, backend=platform.backend, address=platform.address, secret=platform.secret,
+            payload=payload, subject=f"credit.case:{case.pk}",
+            confirm_within=timedelta(hours=platform.confirm_window_hours),
+        )
+        count += 1
+    return count
+
+
+# ---------------------------------------------------------------- enterprises
+
+
+def create_enterprise(actor, *, name: str, uscc: str, legal_representative: str = "", address: str = "",
+                      region=None, contacts: Iterable[dict] = ()) -> Enterprise:
+    _require_officer(actor)
+    name = _require_text(name, "name", _("企业名称"))
+    uscc = (uscc or "").strip().upper()
+    if not rules.uscc_is_valid(uscc):
+        raise ServiceError(_("统一社会信用代码无效（应为18位，且校验码正确）。"), code="invalid_uscc", field="uscc")
+    with transaction.atomic():
+        if Enterprise.objects.filter(uscc=uscc).exists():
+            raise ServiceError(_("该统一社会信用代码的企业已登记。"), code="duplicate", field="uscc")
+        enterprise = Enterprise.objects.create(name=name, uscc=uscc, legal_representative=legal_representative.strip(),
+                                               address=address.strip(), region=region)
+        for contact in contacts:
+            add_contact(actor, enterprise, **contact)
+    return enterprise
+
+
+def add_contact(actor, enterprise: Enterprise, *, name: str, phone: str = "", email: str = "", user=None,
+                is_primary: bool = False) -> EnterpriseContact:
+    _require_officer(actor)
+    name = _require_text(name, "name", _("联系人姓名"))
+    phone = (phone or "").strip()
+    if phone and not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
+        raise ServiceError(_("请输入11位手机号码。"), field="phone")
+    if not (phone or user):
+        raise ServiceError(_("联系人至少需要手机号或平台账号之一。"), field="phone")
+    if user is None and phone:  # a contact who logs in with this mobile number sees the enterprise's page
+        user = User.objects.filter(phone=phone).first()
+    return EnterpriseContact.objects.create(enterprise=enterprise, name=name, phone=phone, email=email or "",
+                                            user=user, is_primary=is_primary)
+
+
+# ---------------------------------------------------------------- cases
+
+
+def open_case(actor, *, enterprise: Enterprise, court: str, case_number: str, basis_document: str, creditor: str,
+              obligation: str, amount, filed_on, warned_on=None, creditor_applied_on=None,
+              performed_amount=0) -> EnforcementCase:
+    """Record an enforcement case whose 执行通知 carried the risk warning about listing (A-5.1)."""
+    _require_officer(actor)
+    fields = {
+        "enterprise": enterprise,
+        "court": _require_text(court, "court", _("执行法院")),
+        "case_number": _require_text(case_number, "case_number", _("执行案号")),
+        "basis_document": _require_text(basis_document, "basis_document", _("执行依据")),
+        "creditor": _require_text(creditor, "creditor", _("申请执行人")),
+        "obligation": _require_text(obligation, "obligation", _("履行义务")),
+        "amount": _money(amount, "amount", _("标的金额")),
+        "performed_amount": _money(performed_amount, "performed_amount", _("已履行金额")),
+        "filed_on": _date(filed_on, "filed_on", _("立案日期")),
+    }
+    fields["warned_on"] = _date(warned_on, "warned_on", _("执行通知日期"), default=_today())
+    if fields["performed_amount"] > fields["amount"]:
+        raise ServiceError(_("已履行金额不能大于标的金额。"), field="performed_amount")
+    applied = _date(creditor_applied_on, "creditor_applied_on", "", default=None) if creditor_applied_on else None
+    try:
+        with transaction.atomic():
+            case = EnforcementCase.objects.create(officer=actor, state=CaseState.WARNED, creditor_applied_on=applied,
+                                                  **fields)
+            record_event(case, actor, "open", state_before="", note=_("执行通知已载明纳入失信名单的风险提示。"),
+                         after={"case_number": case.case_number})
+            if applied:
+                # A-5.2: decide on the creditor's listing application within 15 days of receipt.
+                _open_deadline(case, DeadlineKind.LISTING_APPLICATION, applied, rules.days_after(applied, 15))
+            _notify_contacts(enterprise, _("执行风险提示"), _(
+                "%(court)s（%(case)s）提示：请按生效法律文书履行义务；拒不履行的，可能被纳入失信被执行人名单。") % {
+                "court": case.court, "case": case.case_number}, link="/credit/mine/")
+    except IntegrityError:
+        raise ServiceError(_("该执行案号已存在。"), code="duplicate", field="case_number") from None
+    return case
+
+
+def issue_notice(actor, case_id: int, *, grace_months: int, reason: str, intended_ground: str,
+                 notice_number: str = "", notice_on=None) -> EnforcementCase:
+    """Serve the 预惩戒通知书 (B-4) and start the 1–3 month grace period (B-1); schedule the credit warnings."""
+    intended_ground = _choice(intended_ground, Ground, "intended_ground", _("拟纳入情形"))
+    try:
+        months = int(grace_months)
+    except (TypeError, ValueError):
+        months = 0
+    reason = _require_text(reason, "grace_reason", _("给予宽限期的理由"))
+    notice_on = _date(notice_on, "notice_on", _("通知日期"), default=_today())
+    try:
+        grace_end = rules.grace_period_end(notice_on, months)
+    except ValueError:
+        raise ServiceError(_("宽限期为1至3个月。"), field="grace_months") from None
+    with _acting(actor, case_id, "issue_notice") as (case, before):
+        case.notice_on, case.grace_months, case.grace_end = notice_on, months, grace_end
+        case.grace_granted_by, case.grace_reason, case.intended_ground = actor, reason, intended_ground
+        case.notice_number = notice_number.strip() or f"预惩〔{notice_on.year}〕{case.pk}号"
+        case.save()
+        record_event(case, actor, "issue_notice", state_before=before, note=reason,
+                     after={"grace_months": months, "grace_end": grace_end, "intended_ground": intended_ground})
+        _open_deadline(case, DeadlineKind.GRACE_END, notice_on, grace_end)
+        before_days = int(credit_setting("CREDIT_WARNING_DAYS_BEFORE_END", 7))
+        for kind, on in rules.grace_warning_dates(notice_on, grace_end, before_days).items():
+            CreditWarning.objects.create(case=case, kind=kind, scheduled_on=on)
+        _send_due_warnings(case, notice_on)
+    return case
+
+
+def _warning_text(case, kind: str) -> tuple[str, str]:
+    amount = case.unperformed_amount
+    if kind == WarningKind.NOTICE:
+        subject = _("预惩戒通知书")
+        body = _("您单位在%(case)s中尚有%(amount)s元未履行。本院给予宽限期至%(end)s。宽限期内履行、达成和解或提供有效担保的，"
+                 "不予纳入失信被执行人名单；届满仍未履行的，将公布失信信息并采取限制消费等惩戒措施。") % {
+            "case": case.case_number, "amount": amount, "end": case.grace_end}
+    else:
+        subject = _("信用提醒：宽限期将于%(end)s届满") % {"end": case.grace_end}
+        body = _("%(case)s尚有%(amount)s元未履行，宽限期将于%(end)s届满。请尽快履行、达成和解或提供担保，以免被纳入失信名单。") % {
+            "case": case.case_number, "amount": amount, "end": case.grace_end}
+    return subject, body
+
+
+def _send_due_warnings(case, today: date) -> int:
+    """Send the warnings whose day has come (each once); the caller holds the case lock."""
+    sent = 0
+    for warning in CreditWarning.objects.filter(case=case, sent_at__isnull=True, cancelled=False,
+                                                scheduled_on__lte=today):
+        subject, body = _warning_text(case, warning.kind)
+        warning.recipients = _notify_contacts(case.enterprise, subject, body, link="/credit/mine/")
+        warning.sent_at = timezone.now()
+        warning.save(update_fields=["recipients", "sent_at"])
+        record_event(case, None, "warning", note=subject, after={"kind": warning.kind,
+                                                                 "recipients": warning.recipients})
+        sent += 1
+    return sent
+
+
+def settle(actor, case_id: int, *, settlement: str, settled_on=None, performed_amount=None,
+           note: str = "") -> EnforcementCase:
+    """Performance, settlement or security before listing → no listing (B-1.3)."""
+    settlement = _choice(settlement, Settlement, "settlement", _("履行方式"))
+    settled_on = _date(settled_on, "settled_on", _("履行日期"), default=_today())
+    with _acting(actor, case_id, "settle") as (case, before):
+        if performed_amount not in (None, ""):
+            amount = _money(performed_amount, "performed_amount", _("已履行金额"))
+            if amount > case.amount:
+                raise ServiceError(_("已履行金额不能大于标的金额。"), field="performed_amount")
+            case.performed_amount = amount
+        elif settlement == Settlement.PERFORMED:
+            case.performed_amount = case.amount
+        case.settlement, case.settled_on = settlement, settled_on
+        case.save()
+        _meet_deadlines(case, [DeadlineKind.GRACE_END, DeadlineKind.LISTING_APPLICATION], settled_on)
+        CreditWarning.objects.filter(case=case, sent_at__isnull=True).update(cancelled=True)
+        record_event(case, actor, "settle", state_before=before, note=note,
+                     after={"settlement": settlement, "performed_amount": case.performed_amount})
+        _notify_contacts(case.enterprise, _("不予纳入失信名单"), _(
+            "%(case)s：已确认%(how)s，不纳入失信被执行人名单。") % {
+            "case": case.case_number, "how": Settlement(settlement).label}, link="/credit/mine/")
+    return case
+
+
+def decide_listing(actor, case_id: int, *, ground: str, decision_number: str, reason: str, signed_by: str,
+                   served_on, decided_on=None, term_years=None, extension_years=0, extension_reason: str = "",
+                   debtor_is_minor: bool = False, full_security: bool = False, seized_assets_sufficient: bool = False,
+                   later_in_order: bool = False, is_unit_officer: bool = False) -> EnforcementCase:
+    """The listing decision (A-5.3): bars of A-3/A-4, a term for G2–G6 and none for G1, extension 1–3 years."""
+    ground = _choice(ground, Ground, "ground", _("纳入情形"))
+    bars = rules.listing_bars(ground, debtor_is_minor=bool(debtor_is_minor), full_security=bool(full_security),
+                              seized_assets_sufficient=bool(seized_assets_sufficient),
+                              later_in_order=bool(later_in_order), is_unit_officer=bool(is_unit_officer))
+    if bars:
+        raise ServiceError("；".join(str(BAR_LABELS[b]) for b in bars), code="listing_barred", field="ground")
+    term, extension = _listing_term(ground, term_years, extension_years, extension_reason)
+    decision_number = _require_text(decision_number, "decision_number", _("决定书文号"))
+    reason = _require_text(reason, "decision_reason", _("纳入理由"))
+    signed_by = _require_text(signed_by, "signed_by", _("签发人"))
+    decided_on = _date(decided_on, "decided_on", _("决定日期"), default=_today())
+    # A-5.4: never signed without being served.
+    served_on = _date(served_on, "served_on", _("送达日期"))
+    if served_on < decided_on:
+        raise ServiceError(_("送达日期不能早于决定日期。"), field="served_on")
+    with _acting(actor, case_id, "decide_listing") as (case, before):
+        if before == CaseState.IN_GRACE and decided_on <= case.grace_end:
+            raise ServiceError(_("宽限期至%(end)s届满，届满前不得作出纳入决定。") % {"end": case.grace_end},
+                               code="in_grace", field="decided_on")
+        if case.relist_barred_until and case.creditor_applied_on and decided_on < case.relist_barred_until:
+            raise ServiceError(_("申请执行人书面申请删除后6个月内再次申请纳入的，不予支持。"), code="relist_barred")
+        case.ground, case.decision_number, case.decision_reason = ground, decision_number, reason
+        case.signed_by, case.decided_on, case.served_on = signed_by, decided_on, served_on
+        case.term_years, case.extension_years, case.extension_reason = term, extension, extension_reason.strip()
+        case.save()
+        _meet_deadlines(case, [DeadlineKind.GRACE_END, DeadlineKind.LISTING_APPLICATION], decided_on)
+        CreditWarning.objects.filter(case=case, sent_at__isnull=True).update(cancelled=True)
+        record_event(case, actor, "decide_listing", state_before=before, note=reason,
+                     after={"ground": ground, "term_years": term, "extension_years": extension})
+        _notify_contacts(case.enterprise, _("纳入失信被执行人名单决定书"), _(
+            "%(case)s：本院决定将您单位纳入失信被执行人名单（%(ground)s）。") % {
+            "case": case.case_number, "ground": Ground(ground).label}, link="/credit/mine/")
+    return case
+
+
+def _listing_term(ground: str, term_years, extension_years, extension_reason: str) -> tuple[int | None, int]:
+    try:
+        extension = int(extension_years or 0)
+    except (TypeError, ValueError):
+        raise ServiceError(_("延长期限应为1至3年。"), field="extension_years") from None
+    if ground == Ground.G1:
+        if term_years not in (None, "", 0, "0") or extension:
+            raise ServiceError(_("以G1纳入的不设纳入期限，也不得延长（第2条）。"), code="no_term_for_g1",
+                               field="term_years")
+        return None, 0
+    try:
+        term = int(term_years) if term_years not in (None, "") else None
+    except (TypeError, ValueError):
+        term = -1
+    if term != 2:
+        raise ServiceError(_("以G2–G6纳入的，纳入期限为2年，决定书应写明期限（第2条）。"), code="term_required",
+                           field="term_years")
+    if not 0 <= extension <= 3:
+        raise ServiceError(_("延长期限应为1至3年。"), field="extension_years")
+    if extension and len((extension_reason or "").strip()) < 2:
+        raise ServiceError(_("延长纳入期限须写明理由（情节严重的暴力、威胁抗拒执行，或具有多项失信行为）。"),
+                           field="extension_reason")
+    return term, extension
+
+
+def _term_end(case) -> date | None:
+    if not case.term_years or not case.published_on:
+        return None
+    return rules.add_months(case.published_on, 12 * (case.term_years + case.extension_years))
+
+
+def publish(actor, case_id: int, *, published_on=None) -> EnforcementCase:
+    """Publish the listing (A-7); each platform receives it through the outbox."""
+    published_on = _date(published_on, "published_on", _("公布日期"), default=_today())
+    with _acting(actor, case_id, "publish") as (case, before):
+        if published_on < case.decided_on:
+            raise ServiceError(_("公布日期不能早于决定日期。"), field="published_on")
+        case.published_on = published_on
+        case.term_end = _term_end(case)
+        case.save()
+        if case.term_end:
+            _open_deadline(case, DeadlineKind.EXPIRY_DELETION, case.term_end, rules.deletion_due(case.term_end),
+                           note=_("纳入期限届满后3个工作日内删除"))
+        event = record_event(case, actor, "publish", state_before=before,
+                             after={"published_on": published_on, "term_end": case.term_end})
+        _sync_platforms(case, event, SyncEvent.PUBLISHED)
+    return case
+
+
+def extend_term(actor, case_id: int, *, years, reason: str) -> EnforcementCase:
+    """A-2.2: extend a G2–G6 term by 1 to 3 years in total."""
+    with _acting(actor, case_id, "extend_term") as (case, before):
+        if case.ground == Ground.G1:
+            raise ServiceError(_("以G1纳入的不设期限，无需延长。"), code="no_term_for_g1")
+        try:
+            years = int(years)
+        except (TypeError, ValueError):
+            years = 0
+        total = case.extension_years + years
+        if years < 1 or total > 3:
+            raise ServiceError(_("延长期限合计应为1至3年（已延长%(n)s年）。") % {"n": case.extension_years},
+                               field="years")
+        reason = _require_text(reason, "reason", _("延长理由"))
+        old_end = case.term_end
+        case.extension_years, case.extension_reason = total, reason
+        case.term_end = _term_end(case)
+        case.save()
+        CaseDeadline.objects.filter(case=case, kind=DeadlineKind.EXPIRY_DELETION, met_on__isnull=True).update(
+            starts_on=case.term_end, due_on=rules.deletion_due(case.term_end), warned_at=None, overdue_at=None)
+        event = record_event(case, actor, "extend_term", state_before=before, note=reason,
+                             before={"term_end": old_end}, after={"term_end": case.term_end, "extension_years": total})
+        _sync_platforms(case, event, SyncEvent.CORRECTED)
+    return case
+
+
+CORRECTABLE = {"obligation", "amount", "performed_amount", "basis_document", "creditor", "court", "decision_reason"}
+
+
+def correct(actor, case_id: int, *, changes: dict, reason: str) -> EnforcementCase:
+    """A-9.2 / A-12: correct inaccurate information; platforms receive the corrected record."""
+    reason = _require_text(reason, "reason", _("更正理由"))
+    unknown = set(changes) - CORRECTABLE
+    if not changes or unknown:
+        raise ServiceError(_("请填写要更正的事项。"), field="changes")
+    with _acting(actor, case_id, "correct") as (case, before):
+        old = {}
+        for field, value in changes.items():
+            if field in ("amount", "performed_amount"):
+                value = _money(value, field, case._meta.get_field(field).verbose_name)
+            else:
+                value = _require_text(value, field, str(case._meta.get_field(field).verbose_name))
+            old[field] = getattr(case, field)
+            setattr(case, field, value)
+        if case.performed_amount > case.amount:
+            raise ServiceError(_("已履行金额不能大于标的金额。"), field="performed_amount")
+        case.save()
+        _meet_deadlines(case, [DeadlineKind.REVOKE_CORRECT, DeadlineKind.OBJECTION_CORRECT])
+        event = record_event(case, actor, "correct", state_before=before, note=reason, before=old,
+                             after={k: getattr(case, k) for k in changes})
+        if before == CaseState.PUBLISHED:
+            _sync_platforms(case, event, SyncEvent.CORRECTED)
+    return case
+
+
+def report_error(actor, case_id: int, *, kind: str, note: str, found_on=None) -> CaseDeadline:
+    """A-9: the court finds a wrong or inaccurate listing; revocation or correction is due in 3 working days."""
+    _require_officer(actor)
+    note = _require_text(note, "note", _("说明"))
+    found_on = _date(found_on, "found_on", _("发现日期"), default=_today())
+    with transaction.atomic():
+        case = EnforcementCase.objects.select_for_update().get(pk=case_id)
+        if case.state not in (CaseState.DECIDED, CaseState.PUBLISHED):
+            raise IllegalTransition(_("只有已决定纳入或已公布的案件需要撤销或更正。"))
+        deadline = _open_deadline(case, DeadlineKind.REVOKE_CORRECT, found_on, rules.deletion_due(found_on), note)
+        record_event(case, actor, "report_error", note=note, after={"kind": kind, "due_on": deadline.due_on})
+    return deadline
+
+
+def revoke(actor, case_id: int, *, reason: str) -> EnforcementCase:
+    """A-9.1: the debtor should not have been listed."""
+    reason = _require_text(reason, "reason", _("撤销理由"))
+    with _acting(actor, case_id, "revoke") as (case, before):
+        case.ended_on = _today()
+        case.save()
+        _meet_deadlines(case, [DeadlineKind.REVOKE_CORRECT, DeadlineKind.OBJECTION_CORRECT, DeadlineKind.DELETION,
+                               DeadlineKind.EXPIRY_DELETION])
+        event = record_event(case, actor, "revoke", state_before=before, note=reason)
+        if before == CaseState.PUBLISHED:
+            _sync_platforms(case, event, SyncEvent.REVOKED)
+        _notify_contacts(case.enterprise, _("失信信息已撤销"), _("%(case)s：纳入失信名单的决定已撤销。") % {
+            "case": case.case_number})
+    return case
+
+
+def allowed_deletion_grounds(case: EnforcementCase, on: date | None = None) -> list[str]:
+    """A-10.1 items for G1 listings; expiry (once the term has ended) for G2–G6 (A-10.2); early deletion for all."""
+    on = on or _today()
+    if case.ground == Ground.G1:
+        return [*ITEM_GROUNDS, DeletionGround.EARLY]
+    grounds = [DeletionGround.EARLY]
+    if case.term_end and on >= case.term_end:
+        grounds.insert(0, DeletionGround.EXPIRED)
+    return grounds
+
+
+def report_deletion_ground(actor, case_id: int, *, ground: str, event_on=None, note: str = "") -> CaseDeadline:
+    """A deletion ground occurred: the deletion is due within 3 working days (A-10)."""
+    _require_officer(actor)
+    ground = _choice(ground, DeletionGround, "deletion_ground", _("删除事由"))
+    event_on = _date(event_on, "event_on", _("事由发生日期"), default=_today())
+    with transaction.atomic():
+        case = EnforcementCase.objects.select_for_update().get(pk=case_id)
+        if case.state != CaseState.PUBLISHED:
+            raise IllegalTransition(_("只有已公布的失信信息可以删除。"))
+        _check_deletion_ground(case, ground, event_on)
+        case.deletion_ground, case.deletion_event_on = ground, event_on
+        case.save(update_fields=["deletion_ground", "deletion_event_on", "updated_at"])
+        deadline = _open_deadline(case, DeadlineKind.DELETION, event_on, rules.deletion_due(event_on),
+                                  DeletionGround(ground).label)
+        record_event(case, actor, "report_deletion_ground", note=note,
+                     after={"ground": ground, "event_on": event_on, "due_on": deadline.due_on})
+    return deadline
+
+
+def _check_deletion_ground(case, ground: str, event_on: date) -> None:
+    if ground not in allowed_deletion_grounds(case, event_on):
+        if ground == DeletionGround.EXPIRED:
+            raise ServiceError(_("纳入期限尚未届满（%(end)s）。") % {"end": case.term_end or "—"}, code="not_expired",
+                               field="deletion_ground")
+        raise ServiceError(_("有纳入期限的失信信息不适用该删除事由，只能期限届满删除或提前删除（第10条第2款）。"),
+                           code="ground_not_applicable", field="deletion_ground")
+
+
+def delete_listing(actor, case_id: int, *, ground: str | None = None, event_on=None, note: str = "") -> EnforcementCase:
+    """Delete (stop publishing; the record is kept, A-10.4) and tell every platform."""
+    with _acting(actor, case_id, "delete") as (case, before):
+        ground = ground or case.deletion_ground
+        ground = _choice(ground, DeletionGround, "deletion_ground", _("删除事由"))
+        event_on = _date(event_on, "event_on", "", default=case.deletion_event_on or _today())
+        _check_deletion_ground(case, ground, event_on)
+        if ground == DeletionGround.EARLY:
+            note = _require_text(note, "note", _("提前删除的理由（积极履行或主动纠正失信行为）"))
+        case.deletion_ground, case.deletion_event_on, case.ended_on = ground, event_on, _today()
+        if ground == DeletionGround.CREDITOR_REQUEST:
+            case.relist_barred_until = rules.add_months(event_on, 6)  # A-10.3
+        case.save()
+        if not CaseDeadline.objects.filter(case=case, kind__in=[DeadlineKind.DELETION, DeadlineKind.EXPIRY_DELETION],
+                                           met_on__isnull=True).exists() and ground != DeletionGround.EARLY:
+            _open_deadline(case, DeadlineKind.DELETION, event_on, rules.deletion_due(event_on),
+                           DeletionGround(ground).label)
+        _meet_deadlines(case, [DeadlineKind.DELETION, DeadlineKind.EXPIRY_DELETION, DeadlineKind.OBJECTION_CORRECT])
+        event = record_event(case, actor, "delete", state_before=before, note=note,
+                             after={"ground": ground, "event_on": event_on})
+        _sync_platforms(case, event, SyncEvent.DELETED)
+        _notify_contacts(case.enterprise, _("失信信息已删除"), _(
+            "%(case)s：失信信息已删除（%(ground)s），不再公布，各信用平台将同步删除。") % {
+            "case": case.case_number, "ground": DeletionGround(ground).label}, link="/credit/mine/")
+    return case
+
+
+# ---------------------------------------------------------------- objections and review (A-11, A-12)
+
+
+def _can_apply_for(actor, case) -> bool:
+    return is_officer(actor) or is_contact(actor, case.enterprise_id)
+
+
+def file_objection(actor, case_id: int, *, ground: str, statement: str, received_on=None) -> Objection:
+    ground = _choice(ground, ObjectionGround, "ground", _("申请理由"))
+    statement = _require_text(statement, "statement", _("申请内容"), 5)
+    received_on = _date(received_on, "received_on", _("收到日期"), default=_today())
+    with transaction.atomic():
+        case = EnforcementCase.objects.select_for_update().select_related("enterprise").get(pk=case_id)
+        if not _can_apply_for(actor, case):
+            raise PermissionDeniedError(_("只有被执行企业的联系人可以申请纠正。"))
+        if case.state not in (CaseState.DECIDED, CaseState.PUBLISHED):
+            raise IllegalTransition(_("只有已纳入失信名单的案件可以申请纠正。"))
+        if case.objections.filter(status__in=[ObjectionStatus.PENDING, ObjectionStatus.REVIEW_PENDING]).exists():
+            raise ServiceError(_("已有正在审查的纠正申请。"), code="duplicate")
+        objection = Objection.objects.create(case=case, ground=ground, statement=statement, applicant=actor,
+                                             received_on=received_on)
+        _open_deadline(case, DeadlineKind.OBJECTION_EXAM, received_on, rules.days_after(received_on, 15),
+                       note=f"objection:{objection.pk}")
+        record_event(case, actor, "file_objection", note=statement, after={"ground": ground})
+        _notify_officers(case, _("收到纠正申请"), _("%(case)s收到书面纠正申请，应在15日内审查。") % {
+            "case": case.case_number})
+    return objection
+
+
+def decide_objection(actor, objection_id: int, *, grant: bool, reason: str, decided_on=None) -> Objection:
+    _require_officer(actor)
+    reason = _require_text(reason, "reason", _("决定理由"))
+    decided_on = _date(decided_on, "decided_on", _("决定日期"), default=_today())
+    with transaction.atomic():
+        objection = Objection.objects.select_for_update().select_related("case__enterprise").get(pk=objection_id)
+        case = EnforcementCase.objects.select_for_update().get(pk=objection.case_id)
+        if objection.status != ObjectionStatus.PENDING:
+            raise IllegalTransition(_("该申请已作出决定。"))
+        objection.status = ObjectionStatus.GRANTED if grant else ObjectionStatus.REJECTED
+        objection.decided_on, objection.decision_reason = decided_on, reason
+        objection.save()
+        _meet_objection_deadline(case, objection, DeadlineKind.OBJECTION_EXAM, decided_on)
+        _after_objection_decision(case, objection, grant, decided_on)
+        record_event(case, actor, "decide_objection", note=reason, after={"status": objection.status})
+    return objection
+
+
+def _meet_objection_deadline(case, objection, kind, on):
+    CaseDeadline.objects.filter(case=case, kind=kind, note=f"objection:{objection.pk}", met_on__isnull=True).update(
+        met_on=on)
+
+
+def _after_objection_decision(case, objection, grant: bool, decided_on: date) -> None:
+    if grant:
+        _open_deadline(case, DeadlineKind.OBJECTION_CORRECT, decided_on, rules.deletion_due(decided_on),
+                       note=f"objection:{objection.pk}")
+        body = _("%(case)s：您的纠正申请理由成立，本院将在3个工作日内纠正。")
+    else:
+        _open_deadline(case, DeadlineKind.REVIEW_FILING, decided_on, rules.days_after(decided_on, 10),
+                       note=f"objection:{objection.pk}")
+        body = _("%(case)s：您的纠正申请已被驳回，可自决定书送达之日起10日内向上一级法院申请复议。")
+    _notify_contacts(case.enterprise, _("纠正申请审查结果"), body % {"case": case.case_number}, link="/credit/mine/")
+
+
+def file_review(actor, objection_id: int, *, statement: str, filed_on=None) -> Objection:
+    statement = _require_text(statement, "statement", _("复议理由"), 5)
+    filed_on = _date(filed_on, "filed_on", _("申请日期"), default=_today())
+    with transaction.atomic():
+        objection = Objection.objects.select_for_update().get(pk=objection_id)
+        case = EnforcementCase.objects.select_for_update().select_related("enterprise").get(pk=objection.case_id)
+        if not _can_apply_for(actor, case):
+            raise PermissionDeniedError(_("只有被执行企业的联系人可以申请复议。"))
+        if objection.status != ObjectionStatus.REJECTED:
+            raise IllegalTransition(_("只有被驳回的纠正申请可以申请复议。"))
+        window = CaseDeadline.objects.filter(case=case, kind=DeadlineKind.REVIEW_FILING,
+                                             note=f"objection:{objection.pk}").first()
+        if window and filed_on > window.due_on:
+            raise ServiceError(_("申请复议的期限已于%(due)s届满。") % {"due": window.due_on}, code="too_late")
+        objection.status, objection.review_filed_on, objection.review_statement = (
+            ObjectionStatus.REVIEW_PENDING, filed_on, statement)
+        objection.save()
+        _meet_objection_deadline(case, objection, DeadlineKind.REVIEW_FILING, filed_on)
+        _open_deadline(case, DeadlineKind.REVIEW_DECISION, filed_on, rules.days_after(filed_on, 15),
+                       note=f"objection:{objection.pk}")
+        record_event(case, actor, "file_review", note=statement)
+    return objection
+
+
+def decide_review(actor, objection_id: int, *, grant: bool, reason: str, decided_on=None) -> Objection:
+    """The higher court's decision (recorded by a credit officer); during review the listing stays in force."""
+    _require_officer(actor)
+    reason = _require_text(reason, "reason", _("复议决定理由"))
+    decided_on = _date(decided_on, "decided_on", _("决定日期"), default=_today())
+    with transaction.atomic():
+        objection = Objection.objects.select_for_update().get(pk=objection_id)
+        case = EnforcementCase.objects.select_for_update().select_related("enterprise").get(pk=objection.case_id)
+        if objection.status != ObjectionStatus.REVIEW_PENDING:
+            raise IllegalTransition(_("该申请不在复议中。"))
+        objection.status = ObjectionStatus.REVIEW_GRANTED if grant else ObjectionStatus.REVIEW_REJECTED
+        objection.review_decided_on, objection.review_reason = decided_on, reason
+        objection.save()
+        _meet_objection_deadline(case, objection, DeadlineKind.REVIEW_DECISION, decided_on)
+        if grant:
+            _open_deadline(case, DeadlineKind.OBJECTION_CORRECT, decided_on, rules.deletion_due(decided_on),
+                           note=f"objection:{objection.pk}")
+        record_event(case, actor, "decide_review", note=reason, after={"status": objection.status})
+    return objection
+
+
+# ---------------------------------------------------------------- credit repair
+
+
+def submit_repair(actor, case_id: int, *, ground: str, statement: str, commitment: str,
+                  files: Iterable = ()) -> RepairApplication:
+    """信用修复申请: grounds, evidence files (checked like every upload), and a credit commitment."""
+    ground = _choice(ground, RepairGround, "ground", _("修复理由"))
+    statement = _require_text(statement, "statement", _("情况说明"), 5)
+    commitment = _require_text(commitment, "commitment", _("信用承诺"), 10)
+    files = list(files or [])
+    if not files:
+        raise ServiceError(_("请上传履行、和解、担保或重整的证明材料。"), field="evidence")
+    types = [check_upload(f) for f in files]
+    with transaction.atomic():
+        case = EnforcementCase.objects.select_for_update().select_related("enterprise").get(pk=case_id)
+        if not _can_apply_for(actor, case):
+            raise PermissionDeniedError(_("只有被执行企业的联系人可以申请信用修复。"))
+        if case.state != CaseState.PUBLISHED:
+            raise IllegalTransition(_("只有已公布的失信信息可以申请信用修复。"))
+        if case.repairs.filter(status=RepairStatus.SUBMITTED).exists():
+            raise ServiceError(_("已有待审查的信用修复申请。"), code="duplicate")
+        application = RepairApplication.objects.create(case=case, ground=ground, statement=statement,
+                                                       commitment=commitment, applicant=actor)
+        for upload, ctype in zip(files, types, strict=True):
+            RepairEvidence.objects.create(application=application, file=upload, name=upload.name[:200],
+                                          content_type=ctype)
+        record_event(case, actor, "submit_repair", note=statement, after={"ground": ground, "files": len(files)})
+        _notify_officers(case, _("收到信用修复申请"), _("%(name)s就%(case)s申请信用修复。") % {
+            "name": case.enterprise.name, "case": case.case_number})
+    return application
+
+
+def decide_repair(actor, application_id: int, *, approve: bool, reason: str) -> RepairApplication:
+    """Approve → the listing is shielded: the record stays but is no longer published nor used (A-10.4)."""
+    reason = _require_text(reason, "reason", _("审查意见"))
+    with transaction.atomic():
+        application = RepairApplication.objects.select_for_update().get(pk=application_id)
+        if application.status != RepairStatus.SUBMITTED:
+            raise IllegalTransition(_("该申请已审查。"))
+        action = "shield" if approve else "reject_repair"
+        if approve:
+            with _acting(actor, application.case_id, "shield") as (case, before):
+                case.ended_on = _today()
+                case.save()
+                _meet_deadlines(case, [DeadlineKind.DELETION, DeadlineKind.EXPIRY_DELETION])
+                event = record_event(case, actor, action, state_before=before, note=reason,
+                                     after={"repair": application.pk, "ground": application.ground})
+                _sync_platforms(case, event, SyncEvent.SHIELDED)
+        else:
+            _require_officer(actor)
+            case = EnforcementCase.objects.select_for_update().select_related("enterprise").get(pk=application.case_id)
+            record_event(case, actor, action, note=reason, after={"repair": application.pk})
+        application.status = RepairStatus.APPROVED if approve else RepairStatus.REJECTED
+        application.decided_by, application.decided_at, application.decision_reason = actor, timezone.now(), reason
+        application.save()
+        subject = _("信用修复告知书")
+        body = (_("%(case)s：准予信用修复，失信信息已屏蔽，不再公布，各信用平台将同步删除。") if approve
+                else _("%(case)s：不予信用修复。理由：%(reason)s")) % {"case": case.case_number, "reason": reason}
+        _notify_contacts(case.enterprise, subject, body, link="/credit/mine/")
+    return application
+
+
+# ---------------------------------------------------------------- platforms
+
+
+def create_platform(actor, *, name: str, backend: str, address: str, secret: str = "",
+                    confirm_window_hours: int = 72) -> CreditPlatform:
+    _require_officer(actor)
+    backend = _choice(backend, outbox.OutboxBackend, "backend", _("对接方式"))
+    name = _require_text(name, "name", _("平台名称"))
+    address = _require_text(address, "address", _("地址或目录"))
+    if backend == outbox.OutboxBackend.WEBHOOK and not address.startswith(("http://", "https://")):
+        raise ServiceError(_("回调地址应以 http:// 或 https:// 开头。"), field="address")
+    if backend == outbox.OutboxBackend.WEBHOOK and len(secret or "") < 16:
+        raise ServiceError(_("签名密钥至少16个字符。"), field="secret")
+    try:
+        with transaction.atomic():
+            return CreditPlatform.objects.create(name=name, backend=backend, address=address, secret=secret or "",
+                                                 confirm_window_hours=int(confirm_window_hours))
+    except IntegrityError:
+        raise ServiceError(_("该平台名称已存在。"), code="duplicate", field="name") from None
+
+
+# ---------------------------------------------------------------- administrative penalties (C, D)
+
+
+EXEMPTION_TEXT = {
+    "mandatory": _("依行政处罚法第33条，不予行政处罚（违法行为轻微并及时改正、没有造成危害后果，或有证据足以证明没有主观过错）。"
+                   "应当对当事人进行教育，不产生行政处罚信息。"),
+    "discretionary": _("初次违法且危害后果轻微并及时改正，可以不予行政处罚（首违不罚）。如仍作出处罚，须写明理由。"),
+    "none": _("不符合第33条不予处罚的情形，可以依法作出处罚。"),
+}
+
+
+def check_penalty_exemption(*, first_violation: bool, minor: bool, corrected_promptly: bool, harm: str,
+                            no_fault_proven: bool) -> dict:
+    try:
+        result = rules.penalty_exemption(first_violation=bool(first_violation), minor=bool(minor),
+                                         corrected_promptly=bool(corrected_promptly), harm=harm,
+                                         no_fault_proven=bool(no_fault_proven))
+    except ValueError:
+        raise ServiceError(_("请选择危害后果。"), field="harm") from None
+    return {"result": result, "explanation": str(EXEMPTION_TEXT[result])}
+
+
+def record_penalty(actor, *, enterprise: Enterprise, authority: str, decision_number: str, decided_on, facts: str,
+                   penalty_types: list[str], severity: str, fine_amount=0, first_violation: bool,
+                   minor_violation: bool, corrected_promptly: bool, harm: str, no_fault_proven: bool,
+                   exemption_declined_reason: str = "", performed: bool = False) -> AdministrativePenalty:
+    """Record a penalty only after the Art. 33 check; classify it and its publicity period by the regime in force."""
+    _require_officer(actor)
+    check = check_penalty_exemption(first_violation=first_violation, minor=minor_violation,
+                                    corrected_promptly=corrected_promptly, harm=harm, no_fault_proven=no_fault_proven)
+    if check["result"] == "mandatory":
+        raise ServiceError(check["explanation"], code="penalty_exempt")
+    if check["result"] == "discretionary":
+        exemption_declined_reason = _require_text(exemption_declined_reason, "exemption_declined_reason",
+                                                  _("不适用首违不罚的理由"))
+    severity = _choice(severity, Severity, "severity", _("失信程度"))
+    types = [t for t in (penalty_types or []) if t in PenaltyType.values]
+    if not types or len(types) != len(penalty_types):
+        raise ServiceError(_("请选择有效的处罚种类。"), field="penalty_types")
+    decided_on = _date(decided_on, "decided_on", _("处罚决定日期"))
+    minimum, maximum = rules.publicity_period(severity, decided_on)
+    try:
+        with transaction.atomic():
+            return AdministrativePenalty.objects.create(
+                enterprise=enterprise, authority=_require_text(authority, "authority", _("处罚机关")),
+                decision_number=_require_text(decision_number, "decision_number", _("处罚决定书文号")),
+                decided_on=decided_on, facts=_require_text(facts, "facts", _("违法事实")), penalty_types=types,
+                fine_amount=_money(fine_amount, "fine_amount", _("罚款金额")), severity=severity,
+                regime=rules.regime_for(decided_on), publicity_min_months=minimum, publicity_max_months=maximum,
+                first_violation=bool(first_violation), minor_violation=bool(minor_violation),
+                corrected_promptly=bool(corrected_promptly), harm=harm, no_fault_proven=bool(no_fault_proven),
+                exemption=check["result"], exemption_declined_reason=exemption_declined_reason,
+                performed=bool(performed), recorded_by=actor,
+            )
+    except IntegrityError:
+        raise ServiceError(_("该处罚决定书文号已存在。"), code="duplicate", field="decision_number") from None
+
+
+def penalty_repair_eligibility(penalty: AdministrativePenalty, *, commitment: bool = True, today=None) -> dict:
+    eligible, earliest, reasons = rules.repair_eligibility(
+        severity=penalty.severity, decided_on=penalty.decided_on, today=today or _today(),
+        performed=penalty.performed, commitment=commitment)
+    return {"eligible": eligible, "earliest": earliest, "reasons": reasons}
+
+
+# ---------------------------------------------------------------- the sweep
+
+
+def sweep(today: date | None = None) -> dict:
+    """Idempotent periodic work: due credit warnings, deadline warnings and overdue notices, file-drop
+    acknowledgements and overdue platform confirmations. A second run the same day changes nothing."""
+    today = today or _today()
+    warn_days = int(credit_setting("CREDIT_DEADLINE_WARNING_DAYS", 2))
+    counts = {"warnings": 0, "deadline_warnings": 0, "overdue": 0}
+    due_cases = set(CreditWarning.objects.filter(sent_at__isnull=True, cancelled=False, scheduled_on__lte=today,
+                                                 case__state=CaseState.IN_GRACE).values_list("case_id", flat=True))
+    for case_id in due_cases:
+        with transaction.atomic():
+            case = EnforcementCase.objects.select_for_update(of=("self",)).select_related("enterprise").get(pk=case_id)
+            if case.state == CaseState.IN_GRACE:
+                counts["warnings"] += _send_due_warnings(case, today)
+    open_deadlines = CaseDeadline.objects.filter(met_on__isnull=True).filter(
+        due_on__lte=today + timedelta(days=warn_days)).values_list("pk", flat=True)
+    for deadline_id in open_deadlines:
+        with transaction.atomic():
+            deadline = CaseDeadline.objects.select_for_update().select_related("case__enterprise").get(pk=deadline_id)
+            case = deadline.case
+            if deadline.met_on:
+                continue
+            if deadline.due_on < today and deadline.overdue_at is None:
+                deadline.overdue_at = timezone.now()
+                deadline.save(update_fields=["overdue_at"])
+                _notify_officers(case, _("时限已过"), _("%(case)s：%(kind)s已于%(due)s到期，尚未办结。") % {
+                    "case": case.case_number, "kind": deadline.get_kind_display(), "due": deadline.due_on})
+                counts["overdue"] += 1
+            elif deadline.due_on >= today and deadline.warned_at is None:
+                deadline.warned_at = timezone.now()
+                deadline.save(update_fields=["warned_at"])
+                _notify_officers(case, _("时限临近"), _("%(case)s：%(kind)s将于%(due)s到期。") % {
+                    "case": case.case_number, "kind": deadline.get_kind_display(), "due": deadline.due_on})
+                counts["deadline_warnings"] += 1
+    counts["acks"] = outbox.collect_file_acks()
+    return counts

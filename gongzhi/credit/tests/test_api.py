@@ -1,0 +1,128 @@
+"""The API: the same services, errors as {"code", "detail"}, the public query, and signed acknowledgements."""
+
+import json
+import time
+from datetime import date
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from gongzhi.core import outbox
+from gongzhi.core.outbox import OutboxMessage
+from gongzhi.credit.choices import CaseState
+
+from .conftest import LISTING
+
+D = date.fromisoformat
+
+
+def api(user=None):
+    client = APIClient()
+    if user:
+        client.force_authenticate(user)
+    return client
+
+
+def test_officer_opens_and_acts(officer, enterprise):
+    client = api(officer)
+    r = client.post("/api/v1/credit/cases/", {
+        "enterprise": enterprise.pk, "court": "示范县人民法院", "case_number": "(2026)湘0101执77号",
+        "basis_document": "判决书", "creditor": "张三", "obligation": "支付货款", "amount": "1000.00",
+        "filed_on": "2026-01-05"}, format="json")
+    assert r.status_code == 201, r.json()
+    pk = r.json()["id"]
+    r = client.post(f"/api/v1/credit/cases/{pk}/actions/publish/", {}, format="json")
+    assert r.status_code == 409 and r.json()["code"] == "illegal_transition" and "不能执行" in r.json()["detail"]
+    r = client.post(f"/api/v1/credit/cases/{pk}/actions/decide_listing/", {
+        "ground": "G1", "full_security": True, **{k: str(v) for k, v in LISTING.items()}}, format="json")
+    assert r.status_code == 400 and r.json()["code"] == "listing_barred"
+    r = client.post(f"/api/v1/credit/cases/{pk}/actions/decide_listing/", {
+        "ground": "G1", **{k: str(v) for k, v in LISTING.items()}}, format="json")
+    assert r.status_code == 200 and r.json()["case"]["state"] == CaseState.DECIDED
+    r = client.post(f"/api/v1/credit/cases/{pk}/actions/publish/", {"bogus": 1}, format="json")
+    assert r.status_code == 400 and r.json()["code"] == "invalid"
+    r = client.post(f"/api/v1/credit/cases/{pk}/actions/nope/", {}, format="json")
+    assert r.status_code == 404
+    r = client.post(f"/api/v1/credit/cases/{pk}/actions/publish/", "{not json", content_type="application/json")
+    assert r.status_code == 400
+
+
+def test_public_query_needs_no_login(published_case, enterprise):
+    case = published_case("G1")
+    r = api().get("/api/v1/credit/query/", {"q": enterprise.uscc})
+    assert r.status_code == 200
+    assert [x["case_number"] for x in r.json()["results"]] == [case.case_number]
+    assert "id" not in r.json()["results"][0]
+
+
+def test_outsiders_are_refused(users, published_case):
+    case = published_case("G1")
+    assert api(users["resident"]).get(f"/api/v1/credit/cases/{case.pk}/").status_code == 404
+    assert api(users["resident"]).get("/api/v1/credit/enterprises/").status_code == 403
+    assert api().get("/api/v1/credit/cases/").status_code in (401, 403)
+
+
+def test_enterprise_applies_for_repair(boss, officer, published_case):
+    case = published_case("G1")
+    r = api(boss).post(f"/api/v1/credit/cases/{case.pk}/repairs/", {
+        "ground": "performance", "statement": "已全部履行完毕", "commitment": "本企业承诺所提交材料真实并承担责任",
+        "evidence": [SimpleUploadedFile("a.pdf", b"%PDF-1.4\n", "application/pdf")]}, format="multipart")
+    assert r.status_code == 201, r.json()
+    r = api(officer).post(f"/api/v1/credit/repairs/{r.json()['id']}/decision/", {"approve": True, "reason": "准予"},
+                          format="json")
+    assert r.status_code == 200 and r.json()["status"] == "approved"
+
+
+def test_penalty_check(officer):
+    r = api(officer).post("/api/v1/credit/penalties/check/", {
+        "first_violation": True, "minor": False, "corrected_promptly": True, "harm": "minor",
+        "no_fault_proven": False}, format="json")
+    assert r.json()["result"] == "discretionary"
+    r = api(officer).post("/api/v1/credit/penalties/check/", {"harm": "x"}, format="json")
+    assert r.status_code == 400
+
+
+def test_signed_acknowledgement(officer, published_case, platforms, receiver):
+    receiver.confirm = False
+    case = published_case("G1")
+    outbox.deliver_due()
+    platform = platforms[0]
+    message = OutboxMessage.objects.get(subject=f"credit.case:{case.pk}", target=platform.target)
+    assert message.delivered_at and message.acknowledged_at is None
+    body = json.dumps({"idempotency_key": message.idempotency_key}).encode()
+    ts = str(int(time.time()))
+    url = f"/api/v1/credit/platforms/{platform.pk}/ack/"
+    r = api().post(url, body, content_type="application/json",
+                   headers={outbox.TIMESTAMP_HEADER: ts, outbox.SIGNATURE_HEADER: outbox.sign("wrong", ts, body)})
+    assert r.status_code == 401
+    r = api().post(url, body, content_type="application/json",
+                   headers={outbox.TIMESTAMP_HEADER: ts, outbox.SIGNATURE_HEADER: outbox.sign(platform.secret, ts,
+                                                                                               body)})
+    assert r.status_code == 200
+    message.refresh_from_db()
+    assert message.acknowledged_at is not None
+    r = api(officer).get("/api/v1/credit/deliveries/overdue/")
+    assert r.status_code == 200 and r.json()["results"] == []
+
+
+def test_record_penalty(officer, enterprise):
+    body = {"enterprise": enterprise.pk, "authority": "示范县市场监督管理局", "decision_number": "市监罚〔2026〕9号",
+            "decided_on": "2026-05-10", "facts": "未按规定公示年度报告", "penalty_types": ["fine"],
+            "severity": "general", "fine_amount": "5000", "first_violation": False, "minor_violation": True,
+            "corrected_promptly": True, "harm": "none", "no_fault_proven": False}
+    r = api(officer).post("/api/v1/credit/penalties/", body, format="json")
+    assert r.status_code == 400 and r.json()["code"] == "penalty_exempt"
+    r = api(officer).post("/api/v1/credit/penalties/", {**body, "minor_violation": False, "harm": "other"},
+                          format="json")
+    assert r.status_code == 201, r.json()
+    data = r.json()
+    assert (data["regime"], data["publicity_min_months"], data["publicity_max_months"]) == ("2026", 3, 12)
+    assert data["repair"]["earliest"] == "2026-08-10"
+
+
+def test_schema_lists_the_credit_paths(db):
+    paths = APIClient().get("/api/schema/?format=json").json()["paths"]
+    for path in ("/api/v1/credit/query/", "/api/v1/credit/cases/", "/api/v1/credit/cases/{id}/actions/{action}/",
+                 "/api/v1/credit/cases/{id}/repairs/", "/api/v1/credit/penalties/check/",
+                 "/api/v1/credit/platforms/{platform_id}/ack/"):
+        assert path in paths, path

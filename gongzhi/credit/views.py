@@ -1,0 +1,247 @@
+"""Credit pages: the officer's board and case page, an enterprise's own page, and the public query.
+
+Views parse input, call one service and render; reads go through selectors.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gongzhi.core.choices import Role
+from gongzhi.core.errors import ServiceError
+from gongzhi.core.views import add_service_error, role_required
+
+from . import documents, forms, selectors, services
+from .choices import CaseState, RepairStatus, SyncEvent
+from .models import Objection, RepairApplication
+from .workflow import ACTION_LABELS, EVENT_LABELS, available_actions
+
+OFFICER = Role.CREDIT_OFFICER
+
+
+@role_required(OFFICER)
+def board(request):
+    state = request.GET.get("state", "")
+    if state and state not in CaseState.values:
+        state = ""
+    return render(request, "credit/board.html", {
+        "cases": selectors.board(request.user, state), "counts": selectors.state_counts(request.user),
+        "state": state, "overdue": selectors.overdue_deliveries()[:50],
+        "pending_repairs": RepairApplication.objects.filter(status=RepairStatus.SUBMITTED).select_related(
+            "case__enterprise"),
+    })
+
+
+@role_required(OFFICER)
+def enterprise_new(request):
+    form = forms.EnterpriseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.create_enterprise(request.user, name=data["name"], uscc=data["uscc"],
+                                       legal_representative=data["legal_representative"], address=data["address"],
+                                       contacts=[{"name": data["contact_name"], "phone": data["contact_phone"],
+                                                  "is_primary": True}])
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("企业已登记。"))
+            return redirect("credit:case_new")
+    return render(request, "credit/form.html", {"form": form, "title": _("登记企业")})
+
+
+@role_required(OFFICER)
+def case_new(request):
+    form = forms.CaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.open_case(request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            return redirect("credit:case", pk=case.pk)
+    return render(request, "credit/form.html", {"form": form, "title": _("新建执行案件")})
+
+
+def _case_for(request, pk):
+    case = selectors.visible_cases(request.user).filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+@login_required
+def case_detail(request, pk):
+    case = _case_for(request, pk)
+    if not services.is_officer(request.user):
+        return redirect("credit:mine")
+    actions = [(a, ACTION_LABELS[a], forms.ACTION_FORMS[a](prefix=a))
+               for a in available_actions(case.state, request.user.roles) if a in forms.ACTION_FORMS]
+    return render(request, "credit/case.html", {
+        "case": case, "actions": actions, "deadlines": case.deadlines.all(), "warnings": case.warnings.all(),
+        "timeline": [(e, EVENT_LABELS.get(e.action, e.action)) for e in selectors.timeline(case)],
+        "sync": [(m, _sync_label(m.event_type)) for m in selectors.sync_status(case)],
+        "repairs": case.repairs.prefetch_related("evidence"), "objections": case.objections.all(),
+        "decision_form": forms.DecisionForm(prefix="decision"),
+        "documents": _documents_for(case),
+    })
+
+
+def _sync_label(event_type: str) -> str:
+    value = event_type.removeprefix("credit.")
+    return str(SyncEvent(value).label) if value in SyncEvent.values else event_type
+
+
+def _documents_for(case):
+    docs = []
+    if case.notice_on:
+        docs.append(("notice", documents.DOCUMENTS["notice"][0]))
+    if case.decided_on:
+        docs.append(("decision", documents.DOCUMENTS["decision"][0]))
+    if case.state == CaseState.DELETED:
+        docs.append(("deletion", documents.DOCUMENTS["deletion"][0]))
+    return docs
+
+
+@role_required(OFFICER)
+@require_POST
+def act(request, pk, action):
+    case = _case_for(request, pk)
+    form_class = forms.ACTION_FORMS.get(action)
+    if form_class is None:
+        raise Http404
+    form = form_class(request.POST, prefix=action)
+    if not form.is_valid():
+        messages.error(request, _("提交的数据有误：") + "；".join(
+            f"{form.fields[f].label if f in form.fields else ''}{' '.join(e)}" for f, e in form.errors.items()))
+        return redirect("credit:case", pk=case.pk)
+    kwargs = form.service_kwargs() if hasattr(form, "service_kwargs") else form.cleaned_data
+    call = {"issue_notice": services.issue_notice, "settle": services.settle,
+            "decide_listing": services.decide_listing, "publish": services.publish, "correct": services.correct,
+            "revoke": services.revoke, "delete": services.delete_listing, "extend_term": services.extend_term}[action]
+    try:
+        call(request.user, case.pk, **kwargs)
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已%(action)s。") % {"action": ACTION_LABELS[action]})
+    return redirect("credit:case", pk=case.pk)
+
+
+@role_required(OFFICER)
+@require_POST
+def decide_repair(request, pk):
+    application = get_object_or_404(RepairApplication, pk=pk)
+    form = forms.DecisionForm(request.POST, prefix="decision")
+    if form.is_valid():
+        try:
+            services.decide_repair(request.user, application.pk, approve=form.cleaned_data["approve"],
+                                   reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("已作出修复审查决定。"))
+    else:
+        messages.error(request, _("请选择审查结论并填写理由。"))
+    return redirect("credit:case", pk=application.case_id)
+
+
+@role_required(OFFICER)
+@require_POST
+def decide_objection(request, pk):
+    objection = get_object_or_404(Objection, pk=pk)
+    form = forms.DecisionForm(request.POST, prefix="decision")
+    if form.is_valid():
+        try:
+            services.decide_objection(request.user, objection.pk, grant=form.cleaned_data["approve"],
+                                      reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+    else:
+        messages.error(request, _("请选择审查结论并填写理由。"))
+    return redirect("credit:case", pk=objection.case_id)
+
+
+@login_required
+def document(request, pk, kind):
+    case = _case_for(request, pk)
+    if kind == "repair":
+        application = case.repairs.exclude(status=RepairStatus.SUBMITTED).first()
+        if application is None:
+            raise Http404
+        pdf = documents.repair_notice(application)
+    else:
+        if kind not in dict(_documents_for(case)):
+            raise Http404
+        builder = documents.DOCUMENTS[kind][1]
+        pdf = builder(case)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{case.pk}-{kind}.pdf"
+    return response
+
+
+@login_required
+def mine(request):
+    """An enterprise's own page: its notices, what it must do and by when, and how to apply for repair."""
+    enterprises = selectors.my_enterprises(request.user)
+    if not enterprises.exists() and not services.is_officer(request.user):
+        raise PermissionDenied
+    cases = selectors.visible_cases(request.user).filter(enterprise__in=enterprises).prefetch_related(
+        "warnings", "repairs", "objections")
+    rows = [{"case": c, "deadline": selectors.open_deadlines(c).first(),
+             "can_repair": c.state == CaseState.PUBLISHED and not c.repairs.filter(
+                 status=RepairStatus.SUBMITTED).exists(),
+             "can_object": c.state in (CaseState.DECIDED, CaseState.PUBLISHED),
+             "repair_form": forms.RepairForm(prefix=f"r{c.pk}"), "objection_form": forms.ObjectionForm(
+                 prefix=f"o{c.pk}"), "documents": _documents_for(c),
+             "repair_done": c.repairs.exclude(status=RepairStatus.SUBMITTED).exists()} for c in cases]
+    return render(request, "credit/mine.html", {"enterprises": enterprises, "rows": rows})
+
+
+@login_required
+@require_POST
+def repair_apply(request, pk):
+    case = _case_for(request, pk)
+    form = forms.RepairForm(request.POST, request.FILES, prefix=f"r{case.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.submit_repair(request.user, case.pk, ground=data["ground"], statement=data["statement"],
+                                   commitment=data["commitment"], files=[data["evidence"]])
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("信用修复申请已提交，请等待审查。"))
+    else:
+        messages.error(request, _("请填写修复理由、情况说明、信用承诺并上传证明材料。"))
+    return redirect("credit:mine")
+
+
+@login_required
+@require_POST
+def objection_apply(request, pk):
+    case = _case_for(request, pk)
+    form = forms.ObjectionForm(request.POST, prefix=f"o{case.pk}")
+    if form.is_valid():
+        try:
+            services.file_objection(request.user, case.pk, **form.cleaned_data)
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("纠正申请已提交，法院将在15日内审查。"))
+    else:
+        messages.error(request, _("请选择申请理由并填写申请内容。"))
+    return redirect("credit:mine")
+
+
+def query(request):
+    """The public query: only what is published."""
+    form = forms.QueryForm(request.GET or None)
+    results = None
+    if form.is_valid() and form.cleaned_data["q"]:
+        results = selectors.public_query(form.cleaned_data["q"])[:100]
+    return render(request, "credit/query.html", {"form": form, "results": results})
