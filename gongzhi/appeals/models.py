@@ -233,6 +233,8 @@ class Attachment(models.Model):
 class AppealEvent(ChainedEvent):
     """One appeal's timeline and audit trail; the chain is per appeal (its row is locked while writing)."""
 
+    chain_subject_field = "appeal"
+
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="events")
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("单位"))

@@ -36,6 +36,11 @@ class ChainedEvent(models.Model):
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     hash = models.CharField(max_length=64, editable=False)
 
+    # The foreign key whose value names an event's chain (one chain per subject); None: one chain for the table.
+    chain_subject_field: str | None = None
+    # For events without a subject: the AuditChain row that holds the chain's last hash.
+    chain_head: str | None = None
+
     class Meta:
         abstract = True
         ordering = ["created_at", "id"]
@@ -82,3 +87,29 @@ def verify_chain(events) -> Any | None:
             return event
         prev = event.hash
     return None
+
+
+def broken_links():
+    """Yield (model, subject id, first broken event, reason) for every chain of every event table."""
+    from django.apps import apps
+
+    from .models import AuditChain
+
+    heads = dict(AuditChain.objects.values_list("name", "last_hash"))
+    for model in apps.get_models():
+        if not issubclass(model, ChainedEvent):
+            continue
+        field = model.chain_subject_field
+        order = [f"{field}_id", "id"] if field else ["id"]
+        subject, prev, broken, last = object(), "", False, {}
+        for event in model.objects.order_by(*order).iterator():
+            key = getattr(event, f"{field}_id") if field else None
+            if key != subject:
+                subject, prev, broken = key, "", False
+            if not broken and (event.prev_hash != prev or event.compute_hash() != event.hash):
+                broken = True
+                yield model, key, event, "link" if event.prev_hash != prev else "content"
+            prev = event.hash
+            last[key] = event.hash
+        if model.chain_head and heads.get(model.chain_head, "") != last.get(None, ""):
+            yield model, None, None, "head"

@@ -124,6 +124,8 @@ class AuditChain(models.Model):
 class AuditEvent(ChainedEvent):
     """Platform events that belong to no domain object: sign-ups, unmasking, calendar and role changes."""
 
+    chain_head = "core"
+
     target = models.CharField(_("对象"), max_length=100, blank=True)
 
     class Meta(ChainedEvent.Meta):

@@ -144,6 +144,8 @@ class EnforcementCase(models.Model):
 class CreditEvent(ChainedEvent):
     """One case's timeline and audit trail; the chain is per case (its row is locked while writing)."""
 
+    chain_subject_field = "case"
+
     case = models.ForeignKey(EnforcementCase, on_delete=models.PROTECT, related_name="events")
     state_before = models.CharField(max_length=16, blank=True)
     state_after = models.CharField(max_length=16, blank=True)

@@ -311,6 +311,9 @@ class ResolutionTask(models.Model):
 class DeliberationEvent(ChainedEvent):
     """The topic's public timeline and audit trail (one chain per topic; the topic row is locked to append)."""
 
+    chain_subject_field = "topic"
+    chain_head = "deliberation"
+
     topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     public = models.BooleanField(default=True)
 
