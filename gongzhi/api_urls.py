@@ -17,5 +17,6 @@ urlpatterns = [
     path("insight/", include("gongzhi.insight.api_urls")),
     path("deliberation/", include("gongzhi.deliberation.api_urls")),
     path("credit/", include("gongzhi.credit.api_urls")),
+    path("community/", include("gongzhi.community.api_urls")),
     re_path(r"^.*$", api_not_found),
 ]

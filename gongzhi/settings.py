@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "gongzhi.insight",
     "gongzhi.deliberation",
     "gongzhi.credit",
+    "gongzhi.community",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("insight/", include("gongzhi.insight.urls")),
     path("deliberation/", include("gongzhi.deliberation.urls")),
     path("credit/", include("gongzhi.credit.urls")),
+    path("community/", include("gongzhi.community.urls")),
     path("", include("gongzhi.core.urls")),
 ]
 if settings.DEBUG:

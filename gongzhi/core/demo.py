@@ -1276,6 +1276,9 @@ def load_demo(*, limit: int | None = None, days: int = 120, log=None) -> DemoRes
         result.actions = dict(replay.actions)
         result.failures = dict(replay.failures)
         result.failure_examples = replay.failure_examples
+    from gongzhi.community.demo import load_community_demo
+
+    load_community_demo(log=log)
     result.states = dict(
         Counter(
             Appeal.objects.filter(client_key__startswith=CLIENT_KEY_PREFIX).values_list("state", flat=True)

@@ -20,6 +20,7 @@ from gongzhi.core.choices import NotificationChannel, Role, UnitKind
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.core.models import AuditChain, Notification, Region, Unit, User
 from gongzhi.core.notifications import notify
+from gongzhi.core.permissions import can_manage, in_scope, is_manager
 
 from . import rules
 from .choices import (
@@ -65,27 +66,6 @@ OWNERS_ASSEMBLY_NOTICE_DAYS = 15  # 物业管理条例 第14条 (E-6.3)
 MAX_TEXT = 5000
 
 # ---------------------------------------------------------------- permissions
-
-
-def is_manager(user) -> bool:
-    """Community staff, staff of a party organisation, and admins run deliberation."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if user.has_role(Role.COMMUNITY_STAFF, Role.ADMIN):
-        return True
-    return bool(user.roles - {Role.RESIDENT} and user.unit_id and user.unit.kind == UnitKind.PARTY_ORG)
-
-
-def in_scope(user, region: Region) -> bool:
-    """A manager acts in the region they answer for (their own, else their unit's) and below it."""
-    if user.has_role(Role.ADMIN):
-        return True
-    home = user.region or (user.unit.region if user.unit_id else None)
-    return home is not None and region.path.startswith(home.path)
-
-
-def can_manage(user, region: Region) -> bool:
-    return is_manager(user) and in_scope(user, region)
 
 
 def _require_manager(actor, region: Region) -> None:

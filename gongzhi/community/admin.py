@@ -1,0 +1,57 @@
+from django.contrib import admin
+
+from .models import (
+    Activity,
+    CommunityEvent,
+    LedgerAccount,
+    LedgerEntry,
+    PartyBuildingProject,
+    PartyMemberHousehold,
+    RedResource,
+    SelfOrganization,
+)
+
+
+@admin.register(SelfOrganization)
+class SelfOrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "domain", "region", "stage", "mentor_unit"]
+    list_filter = ["stage", "domain"]
+    search_fields = ["name"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["title", "region", "starts_at", "state", "capacity", "party_masses"]
+    list_filter = ["state", "party_masses"]
+    search_fields = ["title"]
+
+
+admin.site.register([PartyBuildingProject, PartyMemberHousehold, RedResource])
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The ledger and the event trail are append-only: the admin may look, never change."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerAccount)
+class LedgerAccountAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "balance_hours", "balance_points"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "debit", "credit", "hours", "points", "confirmed_by", "created_at"]
+
+
+@admin.register(CommunityEvent)
+class CommunityEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "subject", "action", "actor_label"]

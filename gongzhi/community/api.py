@@ -1,0 +1,175 @@
+"""共建 API (DRF) under /api/v1/community/. Reads go through selectors; each write parses input, calls ONE
+service and renders. Refusals are `ServiceError`s rendered by `gongzhi.core.api.exception_handler`."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gongzhi.core.api_views import ERROR_401, ERROR_403, ERROR_404, ERROR_409, ERRORS_400, StandardPagination
+from gongzhi.core.choices import Role
+from gongzhi.core.models import Region, User
+
+from . import selectors, services
+from .models import RedResource, SelfOrganization
+from .serializers import (
+    ActivitySerializer,
+    CoverageSerializer,
+    EntrySerializer,
+    HoursInput,
+    OrganizationInput,
+    OrganizationSerializer,
+    RecordSerializer,
+    RedResourceSerializer,
+    ReviewInput,
+    SignupSerializer,
+    TokenInput,
+    UserInput,
+    VisitInput,
+    VisitSerializer,
+)
+
+WRITE_ERRORS = {**ERRORS_400, **ERROR_401, **ERROR_403, **ERROR_404, **ERROR_409}
+
+
+def _region(request):
+    code = request.query_params.get("region", "")[:32]
+    return Region.objects.filter(code=code).first() if code else None
+
+
+def service_action(input_class, output_class, call, *, status: int = 200, summary: str = ""):
+    class ActionView(APIView):
+        permission_classes = [IsAuthenticated]
+
+        @extend_schema(request=input_class, responses={status: output_class, **WRITE_ERRORS}, summary=summary)
+        def post(self, request, **kwargs):
+            data = {}
+            if input_class is not None:
+                serializer = input_class(data=request.data)
+                serializer.is_valid(raise_exception=True)
+                data = serializer.validated_data
+            return Response(output_class(call(request, data, **kwargs)).data, status=status)
+
+    ActionView.__name__ = f"{summary.title().replace('_', '')}View"
+    return ActionView
+
+
+class OrganizationListView(generics.ListAPIView):
+    serializer_class = OrganizationSerializer
+    pagination_class = StandardPagination
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    def get_queryset(self):
+        return selectors.organizations(_region(self.request), self.request.query_params.get("stage") or None)
+
+    @extend_schema(request=OrganizationInput, responses={201: OrganizationSerializer, **WRITE_ERRORS})
+    def post(self, request):
+        serializer = OrganizationInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        org = services.register_organization(request.user, **serializer.validated_data)
+        return Response(OrganizationSerializer(org).data, status=201)
+
+
+class OrganizationDetailView(generics.RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = OrganizationSerializer
+    queryset = SelfOrganization.objects.select_related("region", "mentor_unit")
+
+
+OrganizationReviewView = service_action(
+    ReviewInput, OrganizationSerializer,
+    lambda request, data, pk: services.review_organization(request.user, pk, **data).organization,
+    summary="organization_review")
+
+
+class ActivityListView(generics.ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = ActivitySerializer
+    pagination_class = StandardPagination
+
+    def get_queryset(self):
+        return selectors.visible_activities(self.request.user, _region(self.request),
+                                            party_masses=self.request.query_params.get("party") == "1")
+
+
+class ActivityDetailView(generics.RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = ActivitySerializer
+
+    def get_queryset(self):
+        return selectors.visible_activities(self.request.user)
+
+
+def _user(pk):
+    return get_object_or_404(User, pk=pk)
+
+
+SignUpView = service_action(None, SignupSerializer, lambda request, data, pk: services.sign_up(request.user, pk),
+                            status=201, summary="sign_up")
+CancelSignupView = service_action(None, SignupSerializer,
+                                  lambda request, data, pk: services.cancel_signup(request.user, pk),
+                                  summary="cancel_signup")
+CheckInView = service_action(TokenInput, SignupSerializer,
+                             lambda request, data, pk: services.sign_in_by_qr(request.user, pk, data["token"]),
+                             summary="check_in")
+StaffSignInView = service_action(
+    UserInput, SignupSerializer,
+    lambda request, data, pk: services.sign_in_by_staff(request.user, pk, user=_user(data["user_id"])),
+    summary="staff_sign_in")
+RecordHoursView = service_action(
+    HoursInput, RecordSerializer,
+    lambda request, data, pk: services.record_hours(request.user, pk, user=_user(data["user_id"]),
+                                                    hours=data["hours"]),
+    summary="record_hours")
+ConfirmHoursView = service_action(None, EntrySerializer,
+                                  lambda request, data, pk: services.confirm_hours(request.user, pk),
+                                  status=201, summary="confirm_hours")
+
+
+class MyLedgerView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: EntrySerializer(many=True)})
+    def get(self, request):
+        account = selectors.balance(request.user)
+        return Response({
+            "balance_hours": str(account.balance_hours) if account else "0.0",
+            "balance_points": account.balance_points if account else 0,
+            "entries": EntrySerializer(selectors.entries_for(request.user), many=True).data,
+        })
+
+
+RecordVisitView = service_action(
+    VisitInput, VisitSerializer, lambda request, data, pk: services.record_visit(request.user, pk, **data),
+    status=201, summary="record_visit")
+
+
+class CoverageView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: CoverageSerializer(many=True)})
+    def get(self, request):
+        user = request.user
+        if not (services.is_manager(user) or user.has_role(Role.LEADER, Role.PARTY_MEMBER)):
+            raise PermissionDenied
+        try:
+            days = max(1, min(int(request.query_params.get("days", selectors.coverage_days())), 365))
+        except ValueError:
+            days = selectors.coverage_days()
+        level = "community" if request.query_params.get("level") == "community" else "grid"
+        rows = selectors.coverage(_region(request), days, level)
+        return Response({"days": days, "rows": CoverageSerializer(rows, many=True).data})
+
+
+class RedResourceListView(generics.ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = RedResourceSerializer
+    pagination_class = StandardPagination
+
+    def get_queryset(self):
+        return selectors.in_region(RedResource.objects.all(), _region(self.request))

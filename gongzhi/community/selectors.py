@@ -1,0 +1,288 @@
+"""Reads of 共建: lists, the time-bank balances, household coverage, need matching and the overview."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.appeals.models import Appeal
+from gongzhi.core.choices import RegionLevel
+from gongzhi.core.models import Region
+
+from .choices import ActivityState, EntryKind, NeedKind, OrgStage, SignupState
+from .models import (
+    Activity,
+    LedgerAccount,
+    LedgerEntry,
+    LinkedHousehold,
+    PartyMemberHousehold,
+    SelfOrganization,
+    Signup,
+    Visit,
+    VolunteerProfile,
+)
+
+
+def in_region(qs: QuerySet, region: Region | None, field_name: str = "region") -> QuerySet:
+    if region is None:
+        return qs
+    return qs.filter(**{f"{field_name}__path__startswith": region.path})
+
+
+def organizations(region: Region | None = None, stage: str | None = None, domain: str | None = None) -> QuerySet:
+    qs = in_region(SelfOrganization.objects.select_related("region", "mentor_unit"), region)
+    if stage:
+        qs = qs.filter(stage=stage)
+    if domain:
+        qs = qs.filter(domain=domain)
+    return qs.annotate(member_count=Count("members", distinct=True)).order_by("-created_at", "-id")
+
+
+def visible_activities(user, region: Region | None = None, *, party_masses: bool = False) -> QuerySet:
+    """Published, finished and cancelled activities are public; drafts only to their organisers' side."""
+    from .services import is_manager
+
+    qs = in_region(Activity.objects.select_related("region", "organizer_unit", "organizer_org", "red_resource"),
+                   region)
+    shown = ~Q(state=ActivityState.DRAFT)
+    if user is not None and user.is_authenticated:
+        shown |= Q(created_by=user)
+        if is_manager(user):
+            shown |= Q(state=ActivityState.DRAFT)
+    qs = qs.filter(shown)
+    if party_masses:
+        qs = qs.filter(party_masses=True)
+    return qs.annotate(registered=Count("signups", filter=Q(signups__state=SignupState.REGISTERED)),
+                       waiting=Count("signups", filter=Q(signups__state=SignupState.WAITING))
+                       ).order_by("-starts_at", "-id")
+
+
+def signup_of(activity: Activity, user) -> Signup | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Signup.objects.filter(activity=activity, user=user).select_related("record").first()
+
+
+def waiting_position(signup: Signup) -> int:
+    return Signup.objects.filter(activity_id=signup.activity_id, state=SignupState.WAITING).filter(
+        Q(created_at__lt=signup.created_at) | Q(created_at=signup.created_at, id__lt=signup.pk)).count() + 1
+
+
+def balance(user) -> LedgerAccount | None:
+    return LedgerAccount.objects.filter(user=user).first()
+
+
+def entries_for(user) -> QuerySet:
+    account = balance(user)
+    if account is None:
+        return LedgerEntry.objects.none()
+    return (LedgerEntry.objects.filter(Q(debit=account) | Q(credit=account))
+            .select_related("record__signup__activity", "confirmed_by", "debit", "credit").order_by("created_at", "id"))
+
+
+def service_history(user) -> list[dict]:
+    """The confirmed, not reversed service credits of a volunteer: what the certificate lists."""
+    rows = []
+    for entry in entries_for(user).filter(kind=EntryKind.CREDIT, reversed_by__isnull=True):
+        activity = entry.record.signup.activity
+        rows.append({"date": timezone.localtime(activity.starts_at).date(), "activity": activity.title,
+                     "organizer": activity.organizer_name, "hours": entry.hours, "points": entry.points,
+                     "entry": entry.pk})
+    return rows
+
+
+def total_hours(user) -> Decimal:
+    return sum((r["hours"] for r in service_history(user)), Decimal(0))
+
+
+# ---------------------------------------------------------------- households and coverage
+
+
+def coverage_days() -> int:
+    return int(settings.GONGZHI.get("COMMUNITY_VISIT_DAYS", 30))
+
+
+def centers(region: Region | None = None) -> QuerySet:
+    return in_region(PartyMemberHousehold.objects.select_related("party_member", "grid", "grid__parent"),
+                     region, "grid").annotate(household_count=Count("households")).order_by("grid__path", "id")
+
+
+def unvisited(region: Region | None, days: int) -> QuerySet:
+    cutoff = timezone.localdate() - timedelta(days=days)
+    return in_region(LinkedHousehold.objects.select_related("center__party_member", "center__grid"), region,
+                     "center__grid").filter(Q(last_visited_on__isnull=True) | Q(last_visited_on__lt=cutoff))
+
+
+@dataclass
+class CoverageRow:
+    region: Region
+    households: int = 0
+    unvisited: int = 0
+    centers: int = 0
+
+    @property
+    def rate(self) -> int:
+        return round(100 * (self.households - self.unvisited) / self.households) if self.households else 0
+
+
+def coverage(region: Region | None, days: int, level: str = RegionLevel.GRID) -> list[CoverageRow]:
+    """Per grid (or per community): households linked, households not visited within `days`."""
+    cutoff = timezone.localdate() - timedelta(days=days)
+    rows: dict[int, CoverageRow] = {}
+    households = in_region(LinkedHousehold.objects.select_related("center__grid__parent"), region, "center__grid")
+    for house in households:
+        grid = house.center.grid
+        key_region = grid if level == RegionLevel.GRID else (grid.parent or grid)
+        row = rows.setdefault(key_region.pk, CoverageRow(key_region))
+        row.households += 1
+        if house.last_visited_on is None or house.last_visited_on < cutoff:
+            row.unvisited += 1
+    for center in centers(region):
+        key_region = center.grid if level == RegionLevel.GRID else (center.grid.parent or center.grid)
+        rows.setdefault(key_region.pk, CoverageRow(key_region)).centers += 1
+    return sorted(rows.values(), key=lambda r: r.region.path)
+
+
+# ---------------------------------------------------------------- matching needs
+
+# words in an appeal's category path (or title) that name a need
+NEED_WORDS = {
+    NeedKind.ELDERLY: ("养老", "老年", "老人", "高龄", "助老"),
+    NeedKind.DISABLED: ("残疾", "残障", "助残"),
+    NeedKind.CHILDCARE: ("托育", "幼儿", "托儿", "学前", "儿童"),
+    NeedKind.EMPLOYMENT: ("就业", "失业", "招聘", "再就业", "创业"),
+    NeedKind.LEGAL: ("法律", "司法", "纠纷", "调解", "法援"),
+    NeedKind.HEALTH: ("医疗", "医保", "卫生", "健康"),
+    NeedKind.ENVIRONMENT: ("垃圾", "环境", "卫生死角", "绿化"),
+}
+
+
+def needs_of_text(text: str) -> list[str]:
+    return [need for need, words in NEED_WORDS.items() if any(w in text for w in words)]
+
+
+@dataclass
+class Need:
+    kind: str
+    region: Region
+    source: str
+    summary: str
+    link: str = ""
+    suggestions: list[dict] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return NeedKind(self.kind).label
+
+
+def resident_needs(region: Region | None, days: int = 90, limit: int = 60) -> list[Need]:
+    """Needs heard on visits and read from recent appeals' categories, newest first."""
+    since = timezone.localdate() - timedelta(days=days)
+    needs: list[Need] = []
+    visits = in_region(Visit.objects.select_related("center__grid__parent"), region, "center__grid").filter(
+        visited_on__gte=since).exclude(needs="")
+    for visit in visits[:limit]:
+        for kind in visit.need_list():
+            needs.append(Need(kind, visit.center.grid, _("入户走访"), visit.heard[:60],
+                              f"/community/households/{visit.center_id}/"))
+    appeals = in_region(Appeal.objects.select_related("region", "category__parent__parent"), region).filter(
+        received_at__date__gte=since).order_by("-received_at")[:500]
+    for appeal in appeals:
+        path = ""
+        node = appeal.category
+        while node is not None:
+            path = f"{node.name}/{path}"
+            node = node.parent
+        for kind in needs_of_text(f"{path} {appeal.title}"):
+            needs.append(Need(kind, appeal.region, _("诉求 %(n)s") % {"n": appeal.number}, appeal.title,
+                              f"/appeals/{appeal.pk}/"))
+        if len(needs) >= limit:
+            break
+    return needs[:limit]
+
+
+def _community_of(region: Region) -> Region:
+    return region.ancestor_at(RegionLevel.COMMUNITY) or region
+
+
+def match_need(need: Need, limit: int = 5) -> list[dict]:
+    """Self-organisations, volunteers and upcoming activities that serve this kind of need, nearest first,
+    with the reason for each suggestion."""
+    community = _community_of(need.region)
+    street = community.parent or community
+    label = NeedKind(need.kind).label
+    out: list[dict] = []
+
+    def place(region: Region) -> tuple[int, str]:
+        if region.path.startswith(community.path):
+            return 0, _("同一社区")
+        if region.path.startswith(street.path):
+            return 1, _("同一街道")
+        return 2, _("区内")
+
+    orgs = SelfOrganization.objects.filter(stage__in=[OrgStage.INCUBATING, OrgStage.MATURE],
+                                           region__path__startswith=street.path,
+                                           skills__contains=need.kind).select_related("region")
+    for org in orgs:
+        if need.kind in org.skill_list():
+            rank, where = place(org.region)
+            out.append({"rank": rank, "type": _("自组织"), "name": org.name, "link": f"/community/organizations/{org.pk}/",
+                        "reason": _("擅长「%(need)s」，%(where)s（%(region)s）") % {
+                            "need": label, "where": where, "region": org.region.name}})
+    for profile in VolunteerProfile.objects.filter(region__path__startswith=street.path,
+                                                   skills__contains=need.kind).select_related("user", "region"):
+        if need.kind in profile.skill_list():
+            rank, where = place(profile.region)
+            out.append({"rank": rank + 0.5, "type": _("志愿者"), "name": str(profile.user), "link": "",
+                        "reason": _("特长为「%(need)s」，%(where)s") % {"need": label, "where": where}})
+    upcoming = Activity.objects.filter(state=ActivityState.PUBLISHED, starts_at__gte=timezone.now(),
+                                       region__path__startswith=street.path, needs__contains=need.kind)
+    for activity in upcoming.select_related("region"):
+        if need.kind in activity.need_list():
+            rank, where = place(activity.region)
+            out.append({"rank": rank + 0.2, "type": _("活动"), "name": activity.title,
+                        "link": f"/community/activities/{activity.pk}/",
+                        "reason": _("服务「%(need)s」，%(date)s 举行，%(where)s") % {
+                            "need": label, "where": where,
+                            "date": timezone.localtime(activity.starts_at).strftime("%m-%d")}})
+    out.sort(key=lambda s: s["rank"])
+    return out[:limit]
+
+
+def matches(region: Region | None, limit: int = 40) -> list[Need]:
+    needs = resident_needs(region, limit=limit)
+    for need in needs:
+        need.suggestions = match_need(need)
+    return needs
+
+
+# ---------------------------------------------------------------- the overview
+
+
+def overview(region: Region | None) -> dict:
+    orgs = in_region(SelfOrganization.objects.all(), region)
+    activities = in_region(Activity.objects.exclude(state=ActivityState.DRAFT), region)
+    hours = in_region(LedgerEntry.objects.filter(kind=EntryKind.CREDIT, reversed_by__isnull=True),
+                      region, "record__signup__activity__region").aggregate(h=Sum("hours"))["h"] or Decimal(0)
+    reversed_hours = Decimal(0)
+    stages = {s: 0 for s in OrgStage.values}
+    for row in orgs.values("stage").annotate(n=Count("id")):
+        stages[row["stage"]] = row["n"]
+    households = in_region(LinkedHousehold.objects.all(), region, "center__grid").count()
+    days = coverage_days()
+    not_visited = unvisited(region, days).count()
+    return {
+        "org_count": orgs.count(), "stages": [(OrgStage(s).label, n) for s, n in stages.items()],
+        "activity_count": activities.count(),
+        "party_masses_count": activities.filter(party_masses=True).count(),
+        "hours": hours - reversed_hours,
+        "volunteers": in_region(Signup.objects.filter(record__confirmed_at__isnull=False), region,
+                                "activity__region").values("user").distinct().count(),
+        "households": households, "not_visited": not_visited, "days": days,
+        "coverage_rate": round(100 * (households - not_visited) / households) if households else 0,
+        "centers": centers(region).count(),
+    }

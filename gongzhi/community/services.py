@@ -1,0 +1,749 @@
+"""Every write of 共建, as `verb_noun(actor, …)`. Each service checks the actor's right (managers — community
+staff, a party organisation's staff, admins — in their region; an activity's organiser; a self-organisation's
+leader; residents for themselves; a party member for their own households), locks the rows it changes, checks
+the transition tables in workflow.py, writes, appends a CommunityEvent to the hash chain and notifies.
+Refusals are `ServiceError` subclasses with Chinese messages.
+"""
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.appeals.services import submit_appeal
+from gongzhi.core.choices import RegionLevel, Role, UnitKind
+from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.models import AuditChain, Region, Unit, User
+from gongzhi.core.notifications import notify
+from gongzhi.core.permissions import in_scope, is_manager
+
+from .choices import (
+    AccountKind,
+    ActivityState,
+    EntryKind,
+    MemberRole,
+    NeedKind,
+    OrgDomain,
+    OrgStage,
+    ProjectState,
+    RedResourceKind,
+    SignInMethod,
+    SignupState,
+)
+from .models import (
+    Activity,
+    CommunityEvent,
+    LedgerAccount,
+    LedgerEntry,
+    LinkedHousehold,
+    OrgMember,
+    PartyBuildingProject,
+    PartyMemberHousehold,
+    RedResource,
+    SelfOrganization,
+    ServiceRecord,
+    Signup,
+    StageReview,
+    Visit,
+    VolunteerProfile,
+)
+from .workflow import (
+    ACTIVITY_ACTION_LABELS,
+    ACTIVITY_TRANSITIONS,
+    STAGE_ACTION_LABELS,
+    STAGE_TRANSITIONS,
+    get_transition,
+)
+
+QR_SALT = "gongzhi.community.sign-in"
+MAX_TEXT = 5000
+
+
+class NotFound(ServiceError):
+    status = 404
+    default_code = "not_found"
+
+
+def setting(name: str, default):
+    return settings.GONGZHI.get(name, default)
+
+
+def household_limits() -> tuple[int, int]:
+    return int(setting("COMMUNITY_HOUSEHOLDS_MIN", 5)), int(setting("COMMUNITY_HOUSEHOLDS_MAX", 20))
+
+
+def points_per_hour() -> int:
+    return int(setting("COMMUNITY_POINTS_PER_HOUR", 10))
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _require_login(actor) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDeniedError(_("请先登录。"), code="login_required")
+
+
+def can_manage(user, region: Region) -> bool:
+    return is_manager(user) and in_scope(user, region)
+
+
+def _require_manager(actor, region: Region) -> None:
+    _require_login(actor)
+    if not is_manager(actor):
+        raise PermissionDeniedError(_("只有社区工作者或党组织工作人员可以执行此操作。"))
+    if not in_scope(actor, region):
+        raise PermissionDeniedError(_("该事项不在您负责的区域内。"))
+
+
+def _text(value, label: str, field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ServiceError(_("请填写%(label)s。") % {"label": label}, field=field)
+    if len(value) > limit:
+        raise ServiceError(_("%(label)s不能超过%(n)s字。") % {"label": label, "n": limit}, field=field)
+    return value
+
+
+def _choice(value, choices, label: str, field: str) -> str:
+    if value not in choices.values:
+        raise ServiceError(_("%(label)s无效。") % {"label": label}, field=field)
+    return value
+
+
+def _codes(values, choices, field: str) -> str:
+    if isinstance(values, str):
+        values = [v.strip() for v in values.replace("，", ",").split(",") if v.strip()]
+    values = list(dict.fromkeys(values or []))
+    for value in values:
+        if value not in choices.values:
+            raise ServiceError(_("需求类型「%(v)s」无效。") % {"v": value}, field=field)
+    return ",".join(values)
+
+
+def _region(region, level: str, label: str, field: str) -> Region:
+    if not isinstance(region, Region) or region.level != level:
+        raise ServiceError(_("请选择%(label)s。") % {"label": label}, field=field)
+    return region
+
+
+def _hours(value, field: str = "hours") -> Decimal:
+    try:
+        hours = Decimal(str(value)).quantize(Decimal("0.1"))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ServiceError(_("时长须为数字。"), field=field) from None
+    if hours <= 0 or hours > 24:
+        raise ServiceError(_("时长须大于0且不超过24小时。"), field=field)
+    return hours
+
+
+def _actor_label(actor) -> str:
+    if actor is None:
+        return _("系统")
+    unit = f"（{actor.unit.name}）" if actor.unit_id else ""
+    return f"{actor.display_name or actor.username}{unit}"
+
+
+def _event(subject: str, actor, action: str, *, note: str = "", before=None, after=None) -> CommunityEvent:
+    with transaction.atomic():
+        head, _created = AuditChain.objects.select_for_update().get_or_create(name="community")
+        event = CommunityEvent(subject=subject, actor=actor if getattr(actor, "pk", None) else None,
+                               actor_label=_actor_label(actor), action=action, note=note, before=before or {},
+                               after=after or {})
+        event.seal(head.last_hash)
+        event.save()
+        head.last_hash = event.hash
+        head.save(update_fields=["last_hash"])
+    return event
+
+
+def _get_locked(model, pk, message):
+    try:
+        return model.objects.select_for_update(of=("self",)).get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise NotFound(message) from None
+
+
+# ---------------------------------------------------------------- self-organisations
+
+
+def register_organization(actor: User, *, name: str, domain: str, region: Region, description: str = "",
+                          skills=(), mentor_unit: Unit | None = None) -> SelfOrganization:
+    """Residents apply to found a self-organisation (they become its leader); managers register one."""
+    _require_login(actor)
+    name = _text(name, _("名称"), "name", limit=100)
+    domain = _choice(domain, OrgDomain, _("服务领域"), "domain")
+    region = _region(region, RegionLevel.COMMUNITY, _("所属社区"), "region")
+    if mentor_unit is not None and mentor_unit.kind not in (UnitKind.PARTY_ORG, UnitKind.SOCIAL_ORG):
+        raise ServiceError(_("指导单位须为党组织或社会组织。"), field="mentor_unit")
+    if not (actor.has_role(Role.RESIDENT, Role.PARTY_MEMBER) or can_manage(actor, region)):
+        raise PermissionDeniedError(_("只有居民、党员或社区工作者可以申请成立自组织。"))
+    with transaction.atomic():
+        org = SelfOrganization.objects.create(
+            name=name, domain=domain, region=region, description=_text(description, "", "description",
+                                                                       required=False),
+            skills=_codes(skills, NeedKind, "skills"), mentor_unit=mentor_unit, created_by=actor)
+        OrgMember.objects.create(organization=org, user=actor, role=MemberRole.LEADER)
+        _event(f"org:{org.pk}", actor, "register_organization", note=name,
+               after={"domain": domain, "region": region.code, "stage": org.stage})
+    return org
+
+
+def set_mentor_unit(actor: User, org_id: int, *, mentor_unit: Unit) -> SelfOrganization:
+    with transaction.atomic():
+        org = _get_locked(SelfOrganization, org_id, _("自组织不存在。"))
+        _require_manager(actor, org.region)
+        if mentor_unit is None or mentor_unit.kind not in (UnitKind.PARTY_ORG, UnitKind.SOCIAL_ORG):
+            raise ServiceError(_("指导单位须为党组织或社会组织。"), field="mentor_unit")
+        before = org.mentor_unit_id
+        org.mentor_unit = mentor_unit
+        org.save(update_fields=["mentor_unit"])
+        _event(f"org:{org.pk}", actor, "set_mentor_unit", before={"unit": before}, after={"unit": mentor_unit.pk})
+    return org
+
+
+def review_organization(actor: User, org_id: int, action: str, *, opinion: str,
+                        filing_number: str = "") -> StageReview:
+    """One incubation review: moves the stage by the table and keeps the record of the review."""
+    opinion = _text(opinion, _("评审意见"), "opinion", limit=2000)
+    with transaction.atomic():
+        org = _get_locked(SelfOrganization, org_id, _("自组织不存在。"))
+        _require_manager(actor, org.region)
+        transition = get_transition(STAGE_TRANSITIONS, org.stage, action)
+        if transition is None:
+            raise IllegalTransition(_("自组织当前处于「%(stage)s」阶段，不能「%(action)s」。") % {
+                "stage": org.get_stage_display(), "action": STAGE_ACTION_LABELS.get(action, action)})
+        if transition.target == OrgStage.MATURE:
+            org.filing_number = _text(filing_number, _("备案编号"), "filing_number", limit=40)
+            if org.mentor_unit_id is None:
+                raise ServiceError(_("登记备案前须明确指导单位（党组织或社会组织）。"), code="no_mentor")
+        if transition.target == OrgStage.INCUBATING and org.mentor_unit_id is None:
+            raise ServiceError(_("入驻孵化须明确指导单位（党组织或社会组织）。"), code="no_mentor")
+        review = StageReview.objects.create(organization=org, action=action, from_stage=org.stage,
+                                            to_stage=transition.target, opinion=opinion, reviewer=actor)
+        before = org.stage
+        org.stage = transition.target
+        org.save(update_fields=["stage", "filing_number"])
+        _event(f"org:{org.pk}", actor, f"review_{action}", note=opinion, before={"stage": before},
+               after={"stage": org.stage, "review": review.pk})
+        transaction.on_commit(lambda: notify(
+            recipient=org.created_by, subject=_("自组织孵化评审结果"),
+            body=_("「%(org)s」：%(action)s。%(opinion)s") % {
+                "org": org.name, "action": STAGE_ACTION_LABELS[action], "opinion": opinion},
+            link=f"/community/organizations/{org.pk}/"))
+    return review
+
+
+def _require_org_leader(actor, org: SelfOrganization) -> None:
+    _require_login(actor)
+    if can_manage(actor, org.region):
+        return
+    if not OrgMember.objects.filter(organization=org, user=actor, role=MemberRole.LEADER).exists():
+        raise PermissionDeniedError(_("只有自组织负责人或社区工作者可以管理成员。"))
+
+
+def add_member(actor: User, org_id: int, *, user: User, role: str = MemberRole.MEMBER) -> OrgMember:
+    role = _choice(role, MemberRole, _("角色"), "role")
+    with transaction.atomic():
+        org = _get_locked(SelfOrganization, org_id, _("自组织不存在。"))
+        _require_org_leader(actor, org)
+        if org.stage == OrgStage.EXITED:
+            raise IllegalTransition(_("该自组织已退出，不能再加入成员。"))
+        member, created = OrgMember.objects.get_or_create(organization=org, user=user, defaults={"role": role})
+        if not created:
+            if member.role == role:
+                raise ServiceError(_("该成员已在自组织中。"), code="already_member")
+            member.role = role
+            member.save(update_fields=["role"])
+        _event(f"org:{org.pk}", actor, "add_member", after={"user": user.pk, "role": role})
+    return member
+
+
+def join_organization(actor: User, org_id: int) -> OrgMember:
+    _require_login(actor)
+    with transaction.atomic():
+        org = _get_locked(SelfOrganization, org_id, _("自组织不存在。"))
+        if org.stage == OrgStage.EXITED:
+            raise IllegalTransition(_("该自组织已退出，不能再加入。"))
+        if OrgMember.objects.filter(organization=org, user=actor).exists():
+            raise ServiceError(_("您已是该自组织成员。"), code="already_member")
+        member = OrgMember.objects.create(organization=org, user=actor, role=MemberRole.MEMBER)
+        _event(f"org:{org.pk}", actor, "join_organization", after={"user": actor.pk})
+    return member
+
+
+def create_project(actor: User, *, title: str, region: Region, party_unit: Unit, social_orgs: Sequence[Unit],
+                   description: str, self_orgs: Sequence[SelfOrganization] = (), starts_on: date | None = None,
+                   ends_on: date | None = None) -> PartyBuildingProject:
+    title = _text(title, _("项目名称"), "title", limit=200)
+    description = _text(description, _("项目内容"), "description")
+    region = _region(region, RegionLevel.COMMUNITY, _("所属社区"), "region")
+    _require_manager(actor, region)
+    if party_unit is None or party_unit.kind != UnitKind.PARTY_ORG:
+        raise ServiceError(_("请选择牵头的党组织。"), field="party_unit")
+    social_orgs = list(social_orgs)
+    if not social_orgs or any(u.kind != UnitKind.SOCIAL_ORG for u in social_orgs):
+        raise ServiceError(_("党建项目须与至少一家社会组织合作。"), field="social_orgs")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ServiceError(_("结束日期不能早于开始日期。"), field="ends_on")
+    with transaction.atomic():
+        project = PartyBuildingProject.objects.create(
+            title=title, region=region, party_unit=party_unit, description=description, starts_on=starts_on,
+            ends_on=ends_on, created_by=actor,
+            state=ProjectState.RUNNING if starts_on and starts_on <= timezone.localdate() else ProjectState.PLANNED)
+        project.social_orgs.set(social_orgs)
+        project.self_orgs.set(list(self_orgs))
+        _event(f"project:{project.pk}", actor, "create_project", note=title,
+               after={"party_unit": party_unit.pk, "social_orgs": [u.pk for u in social_orgs]})
+    return project
+
+
+# ---------------------------------------------------------------- activities
+
+
+def can_organize(user, activity: Activity) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if activity.created_by_id == user.pk or can_manage(user, activity.region):
+        return True
+    if activity.organizer_org_id and OrgMember.objects.filter(
+            organization_id=activity.organizer_org_id, user=user,
+            role__in=[MemberRole.LEADER, MemberRole.BACKBONE]).exists():
+        return True
+    return bool(activity.organizer_unit_id and user.unit_id == activity.organizer_unit_id
+                and user.roles - {Role.RESIDENT})
+
+
+def _require_organizer(actor, activity: Activity) -> None:
+    _require_login(actor)
+    if not can_organize(actor, activity):
+        raise PermissionDeniedError(_("只有活动组织者可以执行此操作。"))
+
+
+def create_activity(actor: User, *, title: str, description: str, region: Region, location: str, starts_at,
+                    ends_at, capacity: int, hours=0, organizer_unit: Unit | None = None,
+                    organizer_org: SelfOrganization | None = None, party_masses: bool = False, needs=(),
+                    red_resource: RedResource | None = None) -> Activity:
+    """A unit (its staff) or a self-organisation (its leader or backbone) creates an activity as a draft."""
+    _require_login(actor)
+    title = _text(title, _("活动名称"), "title", limit=200)
+    description = _text(description, _("活动内容"), "description")
+    location = _text(location, _("地点"), "location", limit=200)
+    region = _region(region, RegionLevel.COMMUNITY, _("发布社区"), "region")
+    if (organizer_unit is None) == (organizer_org is None):
+        raise ServiceError(_("活动须由一个单位或一个自组织主办。"), field="organizer")
+    if organizer_org is not None:
+        if organizer_org.stage not in (OrgStage.INCUBATING, OrgStage.MATURE):
+            raise ServiceError(_("只有孵化中或已备案的自组织可以发起活动。"), field="organizer_org")
+        if not (can_manage(actor, region) or OrgMember.objects.filter(
+                organization=organizer_org, user=actor, role__in=[MemberRole.LEADER, MemberRole.BACKBONE]).exists()):
+            raise PermissionDeniedError(_("只有自组织负责人或骨干可以以自组织名义发起活动。"))
+    elif not (can_manage(actor, region) or (actor.unit_id == organizer_unit.pk and actor.roles - {Role.RESIDENT})):
+        raise PermissionDeniedError(_("只有主办单位的工作人员可以以单位名义发起活动。"))
+    if starts_at is None or ends_at is None or ends_at <= starts_at:
+        raise ServiceError(_("结束时间须晚于开始时间。"), field="ends_at")
+    if not isinstance(capacity, int) or capacity < 1 or capacity > 10000:
+        raise ServiceError(_("名额须为1至10000的整数。"), field="capacity")
+    hours = Decimal(0) if not hours else _hours(hours)
+    with transaction.atomic():
+        activity = Activity.objects.create(
+            title=title, description=description, region=region, location=location, starts_at=starts_at,
+            ends_at=ends_at, capacity=capacity, hours=hours, organizer_unit=organizer_unit,
+            organizer_org=organizer_org, party_masses=bool(party_masses), needs=_codes(needs, NeedKind, "needs"),
+            red_resource=red_resource, created_by=actor)
+        _event(f"activity:{activity.pk}", actor, "create_activity", note=title,
+               after={"capacity": capacity, "party_masses": activity.party_masses})
+    return activity
+
+
+def advance_activity(actor: User, activity_id: int, action: str) -> Activity:
+    with transaction.atomic():
+        activity = _get_locked(Activity, activity_id, _("活动不存在。"))
+        _require_organizer(actor, activity)
+        transition = get_transition(ACTIVITY_TRANSITIONS, activity.state, action)
+        if transition is None:
+            raise IllegalTransition(_("活动当前「%(state)s」，不能「%(action)s」。") % {
+                "state": activity.get_state_display(), "action": ACTIVITY_ACTION_LABELS.get(action, action)})
+        before = activity.state
+        activity.state = transition.target
+        activity.save(update_fields=["state"])
+        _event(f"activity:{activity.pk}", actor, f"activity_{action}", before={"state": before},
+               after={"state": activity.state})
+        if action == "cancel":
+            for signup in activity.signups.exclude(state=SignupState.CANCELLED).select_related("user"):
+                transaction.on_commit(lambda u=signup.user: notify(
+                    recipient=u, subject=_("活动已取消"), body=_("您报名的活动「%(t)s」已取消。") % {"t": activity.title},
+                    link=f"/community/activities/{activity.pk}/"))
+    return activity
+
+
+def sign_up(actor: User, activity_id: int) -> Signup:
+    """Registers while places are left, else joins the waiting list (first come, first promoted)."""
+    _require_login(actor)
+    with transaction.atomic():
+        activity = _get_locked(Activity, activity_id, _("活动不存在。"))
+        if activity.state != ActivityState.PUBLISHED:
+            raise IllegalTransition(_("活动当前「%(state)s」，不能报名。") % {"state": activity.get_state_display()})
+        if activity.starts_at <= timezone.now():
+            raise IllegalTransition(_("活动已开始，报名已截止。"))
+        taken = activity.signups.filter(state=SignupState.REGISTERED).count()
+        state = SignupState.REGISTERED if taken < activity.capacity else SignupState.WAITING
+        signup = Signup.objects.filter(activity=activity, user=actor).first()
+        if signup is not None and signup.state != SignupState.CANCELLED:
+            raise ServiceError(_("您已报名此活动。"), code="already_signed_up")
+        now = timezone.now()
+        if signup is None:
+            signup = Signup.objects.create(activity=activity, user=actor, state=state, created_at=now)
+        else:  # signing up again after cancelling: back of the queue
+            signup.state, signup.created_at, signup.cancelled_at, signup.promoted_at = state, now, None, None
+            signup.save(update_fields=["state", "created_at", "cancelled_at", "promoted_at"])
+        _event(f"activity:{activity.pk}", actor, "sign_up", after={"signup": signup.pk, "state": state})
+    return signup
+
+
+def cancel_signup(actor: User, activity_id: int) -> Signup:
+    """Cancels the actor's sign-up; a freed place goes to the first on the waiting list."""
+    _require_login(actor)
+    with transaction.atomic():
+        activity = _get_locked(Activity, activity_id, _("活动不存在。"))
+        signup = Signup.objects.select_for_update().filter(activity=activity, user=actor).first()
+        if signup is None or signup.state == SignupState.CANCELLED:
+            raise ServiceError(_("您没有报名此活动。"), code="not_signed_up")
+        if signup.signed_in_at is not None:
+            raise IllegalTransition(_("您已签到，不能取消报名。"))
+        if activity.state != ActivityState.PUBLISHED:
+            raise IllegalTransition(_("活动当前「%(state)s」，不能取消报名。") % {"state": activity.get_state_display()})
+        was = signup.state
+        signup.state, signup.cancelled_at = SignupState.CANCELLED, timezone.now()
+        signup.save(update_fields=["state", "cancelled_at"])
+        _event(f"activity:{activity.pk}", actor, "cancel_signup", before={"state": was},
+               after={"signup": signup.pk})
+        if was == SignupState.REGISTERED:
+            _promote(activity, actor)
+    return signup
+
+
+def _promote(activity: Activity, actor) -> Signup | None:
+    taken = activity.signups.filter(state=SignupState.REGISTERED).count()
+    if taken >= activity.capacity:
+        return None
+    first = (Signup.objects.select_for_update().filter(activity=activity, state=SignupState.WAITING)
+             .order_by("created_at", "id").first())
+    if first is None:
+        return None
+    first.state, first.promoted_at = SignupState.REGISTERED, timezone.now()
+    first.save(update_fields=["state", "promoted_at"])
+    _event(f"activity:{activity.pk}", actor, "promote_waiting", after={"signup": first.pk, "user": first.user_id})
+    transaction.on_commit(lambda: notify(
+        recipient=first.user, subject=_("候补转为正式报名"),
+        body=_("有人取消了报名，您已转为活动「%(t)s」的正式报名人员。") % {"t": activity.title},
+        link=f"/community/activities/{activity.pk}/"))
+    return first
+
+
+def qr_token(activity: Activity) -> str:
+    return signing.dumps({"a": activity.pk}, salt=QR_SALT, compress=True)
+
+
+def qr_max_age() -> int:
+    return int(setting("COMMUNITY_QR_MAX_AGE_SECONDS", 12 * 3600))
+
+
+def sign_in_by_qr(actor: User, activity_id: int, token: str) -> Signup:
+    """A registered participant scans the code shown at the activity (a signed, expiring token)."""
+    _require_login(actor)
+    try:
+        payload = signing.loads(token or "", salt=QR_SALT, max_age=qr_max_age())
+    except signing.SignatureExpired:
+        raise ServiceError(_("签到码已过期，请让组织者刷新签到码。"), code="token_expired") from None
+    except signing.BadSignature:
+        raise ServiceError(_("签到码无效。"), code="bad_token") from None
+    if payload.get("a") != activity_id:
+        raise ServiceError(_("签到码与活动不符。"), code="bad_token")
+    return _sign_in(actor, activity_id, actor, SignInMethod.QR)
+
+
+def sign_in_by_staff(actor: User, activity_id: int, *, user: User) -> Signup:
+    return _sign_in(actor, activity_id, user, SignInMethod.STAFF)
+
+
+def _sign_in(actor, activity_id: int, participant, method: str) -> Signup:
+    with transaction.atomic():
+        activity = _get_locked(Activity, activity_id, _("活动不存在。"))
+        if method == SignInMethod.STAFF:
+            _require_organizer(actor, activity)
+        if activity.state != ActivityState.PUBLISHED:
+            raise IllegalTransition(_("活动当前「%(state)s」，不能签到。") % {"state": activity.get_state_display()})
+        signup = Signup.objects.select_for_update().filter(activity=activity, user=participant).first()
+        if signup is None or signup.state != SignupState.REGISTERED:
+            raise ServiceError(_("未找到有效报名（候补或已取消的报名不能签到）。"), code="not_registered")
+        if signup.signed_in_at is not None:
+            raise ServiceError(_("已签到，无需重复签到。"), code="already_signed_in")
+        signup.signed_in_at, signup.sign_in_method = timezone.now(), method
+        signup.signed_in_by = actor
+        signup.save(update_fields=["signed_in_at", "sign_in_method", "signed_in_by"])
+        _event(f"activity:{activity.pk}", actor, "sign_in", after={"signup": signup.pk, "method": method})
+    return signup
+
+
+def record_hours(actor: User, activity_id: int, *, user: User, hours=None) -> ServiceRecord:
+    """The organiser records the hours a signed-in participant served (default: the activity's hours)."""
+    with transaction.atomic():
+        activity = _get_locked(Activity, activity_id, _("活动不存在。"))
+        _require_organizer(actor, activity)
+        signup = Signup.objects.select_for_update().filter(activity=activity, user=user).first()
+        if signup is None or signup.signed_in_at is None:
+            raise ServiceError(_("只能为已签到的参与者记录服务时长。"), code="not_signed_in")
+        hours = _hours(hours if hours not in (None, "") else activity.hours)
+        record = ServiceRecord.objects.filter(signup=signup).first()
+        if record is not None:
+            if record.confirmed_at is not None:
+                raise IllegalTransition(_("服务时长已确认入账，如有错误请提交更正。"))
+            record.hours = hours
+            record.recorded_by = actor
+            record.save(update_fields=["hours", "recorded_by"])
+        else:
+            record = ServiceRecord.objects.create(signup=signup, hours=hours, recorded_by=actor)
+        _event(f"activity:{activity.pk}", actor, "record_hours", after={"record": record.pk, "hours": hours})
+    return record
+
+
+# ---------------------------------------------------------------- the time bank
+
+
+def issuer_account() -> LedgerAccount:
+    account, _created = LedgerAccount.objects.get_or_create(kind=AccountKind.ISSUER,
+                                                            defaults={"name": _("志愿服务时长发放账户")})
+    return account
+
+
+def account_for(user: User) -> LedgerAccount:
+    account, _created = LedgerAccount.objects.get_or_create(
+        user=user, defaults={"kind": AccountKind.VOLUNTEER, "name": user.display_name or user.username})
+    return account
+
+
+def _post(kind: str, debit: LedgerAccount, credit: LedgerAccount, hours: Decimal, points: int, actor, *,
+          record: ServiceRecord | None = None, reverses: LedgerEntry | None = None, note: str = "") -> LedgerEntry:
+    """Move hours and points from `debit` to `credit`, both locked in id order; a volunteer's balance
+    never goes below zero (checked here, and by the database's check constraint)."""
+    locked = {a.pk: a for a in LedgerAccount.objects.select_for_update().filter(
+        pk__in=sorted({debit.pk, credit.pk})).order_by("pk")}
+    debit, credit = locked[debit.pk], locked[credit.pk]
+    if debit.kind == AccountKind.VOLUNTEER and (debit.balance_hours < hours or debit.balance_points < points):
+        raise ServiceError(_("余额不足：%(name)s 现有 %(h)s 小时、%(p)s 积分。") % {
+            "name": debit.name, "h": debit.balance_hours, "p": debit.balance_points}, code="insufficient_balance")
+    entry = LedgerEntry.objects.create(kind=kind, debit=debit, credit=credit, hours=hours, points=points,
+                                       record=record, reverses=reverses, confirmed_by=actor, note=note[:200])
+    LedgerAccount.objects.filter(pk=debit.pk).update(balance_hours=F("balance_hours") - hours,
+                                                     balance_points=F("balance_points") - points)
+    LedgerAccount.objects.filter(pk=credit.pk).update(balance_hours=F("balance_hours") + hours,
+                                                      balance_points=F("balance_points") + points)
+    _event(f"ledger:{entry.pk}", actor, f"ledger_{kind}", note=note,
+           after={"debit": debit.pk, "credit": credit.pk, "hours": hours, "points": points,
+                  "record": record.pk if record else None, "reverses": reverses.pk if reverses else None})
+    return entry
+
+
+def confirm_hours(actor: User, record_id: int) -> LedgerEntry:
+    """The organiser confirms recorded hours; this credits the volunteer's account exactly once."""
+    with transaction.atomic():
+        record = _get_locked(ServiceRecord, record_id, _("服务记录不存在。"))
+        signup = Signup.objects.select_related("activity", "user").get(pk=record.signup_id)
+        _require_organizer(actor, signup.activity)
+        if record.confirmed_at is not None or LedgerEntry.objects.filter(record=record,
+                                                                          kind=EntryKind.CREDIT).exists():
+            raise IllegalTransition(_("该服务时长已确认入账，不能重复入账。"), code="already_credited")
+        record.confirmed_by, record.confirmed_at = actor, timezone.now()
+        record.save(update_fields=["confirmed_by", "confirmed_at"])
+        points = int(record.hours * points_per_hour())
+        try:
+            with transaction.atomic():
+                entry = _post(EntryKind.CREDIT, issuer_account(), account_for(signup.user), record.hours, points,
+                              actor, record=record,
+                              note=_("参加活动「%(t)s」") % {"t": signup.activity.title})
+        except IntegrityError:
+            raise IllegalTransition(_("该服务时长已确认入账，不能重复入账。"), code="already_credited") from None
+        transaction.on_commit(lambda: notify(
+            recipient=signup.user, subject=_("志愿服务时长已入账"),
+            body=_("活动「%(t)s」的 %(h)s 小时服务时长已确认入账。") % {"t": signup.activity.title, "h": record.hours},
+            link="/community/my-hours/"))
+    return entry
+
+
+def correct_entry(actor: User, entry_id: int, *, reason: str) -> LedgerEntry:
+    """A correction reverses a wrong entry with a new one in the opposite direction (never an edit)."""
+    reason = _text(reason, _("更正原因"), "reason", limit=200)
+    _require_login(actor)
+    if not actor.has_role(Role.COMMUNITY_STAFF, Role.ADMIN):
+        raise PermissionDeniedError(_("只有社区工作者可以更正时间银行分录。"))
+    with transaction.atomic():
+        original = _get_locked(LedgerEntry, entry_id, _("分录不存在。"))
+        if original.kind == EntryKind.CORRECTION:
+            raise IllegalTransition(_("更正分录不能再被更正，请另行登记。"))
+        if LedgerEntry.objects.filter(reverses=original).exists():
+            raise IllegalTransition(_("该分录已被更正过。"), code="already_reversed")
+        return _post(EntryKind.CORRECTION, original.credit, original.debit, original.hours, original.points,
+                     actor, reverses=original, note=_("更正：%(r)s") % {"r": reason})
+
+
+def redeem_points(actor: User, *, user: User, points: int, note: str) -> LedgerEntry:
+    """Community staff redeem a volunteer's points (for a service or a gift); never below zero."""
+    note = _text(note, _("兑换内容"), "note", limit=200)
+    _require_login(actor)
+    if not actor.has_role(Role.COMMUNITY_STAFF, Role.ADMIN):
+        raise PermissionDeniedError(_("只有社区工作者可以办理积分兑换。"))
+    if not isinstance(points, int) or points <= 0:
+        raise ServiceError(_("兑换积分须为正整数。"), field="points")
+    with transaction.atomic():
+        return _post(EntryKind.REDEEM, account_for(user), issuer_account(), Decimal(0), points, actor, note=note)
+
+
+def save_volunteer_profile(actor: User, *, region: Region, skills=()) -> VolunteerProfile:
+    _require_login(actor)
+    region = _region(region, RegionLevel.COMMUNITY, _("所在社区"), "region")
+    profile, _created = VolunteerProfile.objects.update_or_create(
+        user=actor, defaults={"region": region, "skills": _codes(skills, NeedKind, "skills")})
+    return profile
+
+
+# ---------------------------------------------------------------- party-member households
+
+
+def create_central_household(actor: User, *, party_member: User, grid: Region, address: str) -> PartyMemberHousehold:
+    grid = _region(grid, RegionLevel.GRID, _("所在网格"), "grid")
+    _require_manager(actor, grid)
+    if not party_member.has_role(Role.PARTY_MEMBER):
+        raise ServiceError(_("党员中心户须由党员担任。"), field="party_member")
+    address = _text(address, _("中心户地址"), "address", limit=200)
+    if PartyMemberHousehold.objects.filter(party_member=party_member).exists():
+        raise ServiceError(_("该党员已是党员中心户。"), code="already_center")
+    with transaction.atomic():
+        center = PartyMemberHousehold.objects.create(party_member=party_member, grid=grid, address=address)
+        _event(f"center:{center.pk}", actor, "create_central_household", after={"grid": grid.code})
+    return center
+
+
+def _require_center_owner(actor, center: PartyMemberHousehold) -> None:
+    _require_login(actor)
+    if center.party_member_id != actor.pk and not can_manage(actor, center.grid):
+        raise PermissionDeniedError(_("只有该中心户党员或社区工作者可以操作。"))
+
+
+def link_household(actor: User, center_id: int, *, address: str, head_name: str, phone: str = "",
+                   notes: str = "", resident: User | None = None) -> LinkedHousehold:
+    address = _text(address, _("门牌地址"), "address", limit=200)
+    head_name = _text(head_name, _("户主/联系人"), "head_name", limit=50)
+    phone = (phone or "").strip()
+    if phone and not (len(phone) == 11 and phone.isdigit()):
+        raise ServiceError(_("联系电话须为11位手机号。"), field="phone")
+    _min, maximum = household_limits()
+    with transaction.atomic():
+        center = _get_locked(PartyMemberHousehold, center_id, _("党员中心户不存在。"))
+        _require_center_owner(actor, center)
+        if center.households.count() >= maximum:
+            raise ServiceError(_("每个党员中心户最多联系%(n)s户。") % {"n": maximum}, code="too_many_households")
+        if center.households.filter(address=address).exists():
+            raise ServiceError(_("该户已在联系名单中。"), field="address")
+        household = LinkedHousehold.objects.create(center=center, address=address, head_name=head_name,
+                                                   phone=phone, notes=(notes or "")[:200], resident=resident)
+        _event(f"center:{center.pk}", actor, "link_household", after={"household": household.pk})
+    return household
+
+
+def unlink_household(actor: User, household_id: int) -> None:
+    with transaction.atomic():
+        household = _get_locked(LinkedHousehold, household_id, _("联系户不存在。"))
+        center = PartyMemberHousehold.objects.select_for_update().get(pk=household.center_id)
+        _require_center_owner(actor, center)
+        if household.visits.exists():
+            raise IllegalTransition(_("已有走访记录的联系户不能移除。"))
+        pk = household.pk
+        household.delete()
+        _event(f"center:{center.pk}", actor, "unlink_household", before={"household": pk})
+
+
+def record_visit(actor: User, center_id: int, *, visited_on: date, household_ids: Sequence[int], heard: str,
+                 needs=(), raise_appeal: bool = False, consent: bool = False, consent_note: str = "",
+                 appeal_title: str = "", appeal_kind: str = "help", category=None) -> Visit:
+    """A party member records a visit; with the resident's consent what was heard becomes an appeal
+    (channel 入户走访) in the same step."""
+    heard = _text(heard, _("听到的情况"), "heard", limit=2000)
+    needs = _codes(needs, NeedKind, "needs")
+    if not isinstance(visited_on, date) or visited_on > timezone.localdate():
+        raise ServiceError(_("走访日期不能晚于今天。"), field="visited_on")
+    if visited_on < timezone.localdate() - timedelta(days=90):
+        raise ServiceError(_("只能补录90天内的走访。"), field="visited_on")
+    if raise_appeal and not consent:
+        raise ServiceError(_("转为诉求须先征得居民同意并记录。"), field="consent", code="no_consent")
+    with transaction.atomic():
+        center = _get_locked(PartyMemberHousehold, center_id, _("党员中心户不存在。"))
+        _require_center_owner(actor, center)
+        households = list(center.households.filter(pk__in=set(household_ids or [])))
+        if not households or len(households) != len(set(household_ids)):
+            raise ServiceError(_("请选择走访的联系户（须是本中心户联系的住户）。"), field="household_ids")
+        appeal = None
+        if raise_appeal:
+            if len(households) != 1:
+                raise ServiceError(_("转为诉求时请只选择提出诉求的一户。"), field="household_ids")
+            house = households[0]
+            appeal, _code = submit_appeal(
+                actor, kind=appeal_kind, channel="household_visit",
+                title=_text(appeal_title, _("诉求标题"), "appeal_title", limit=200), content=heard,
+                region=center.grid, category=category, address=house.address, appellant_name=house.head_name,
+                appellant_phone=house.phone, anonymous=not house.phone)
+        visit = Visit.objects.create(center=center, visited_on=visited_on, heard=heard, needs=needs, appeal=appeal,
+                                     consent=bool(consent),
+                                     consent_note=(consent_note or "").strip()[:200], recorded_by=actor)
+        visit.households.set(households)
+        LinkedHousehold.objects.filter(pk__in=[h.pk for h in households]).filter(
+            Q(last_visited_on__isnull=True) | Q(last_visited_on__lt=visited_on)).update(last_visited_on=visited_on)
+        _event(f"center:{center.pk}", actor, "record_visit",
+               after={"visit": visit.pk, "households": [h.pk for h in households], "needs": needs,
+                      "appeal": appeal.number if appeal else None, "consent": bool(consent)})
+    return visit
+
+
+# ---------------------------------------------------------------- red resources
+
+
+def save_red_resource(actor: User, *, name: str, kind: str, region: Region, address: str, description: str,
+                      opening_hours: str = "", photo_url: str = "", longitude=None, latitude=None,
+                      resource_id: int | None = None) -> RedResource:
+    _require_login(actor)
+    if not isinstance(region, Region):
+        raise ServiceError(_("请选择所在区域。"), field="region")
+    _require_manager(actor, region)
+    fields = {
+        "name": _text(name, _("名称"), "name", limit=100), "kind": _choice(kind, RedResourceKind, _("类型"), "kind"),
+        "region": region, "address": _text(address, _("地点"), "address", limit=200),
+        "description": _text(description, _("介绍"), "description"),
+        "opening_hours": _text(opening_hours, "", "opening_hours", required=False, limit=200),
+        "photo_url": _text(photo_url, "", "photo_url", required=False, limit=300),
+    }
+    if (longitude is None) != (latitude is None):
+        raise ServiceError(_("经纬度须同时填写。"), field="longitude")
+    if longitude is not None:
+        try:
+            longitude, latitude = Decimal(str(longitude)), Decimal(str(latitude))
+        except InvalidOperation:
+            raise ServiceError(_("经纬度须为数字。"), field="longitude") from None
+        if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
+            raise ServiceError(_("经纬度超出范围。"), field="longitude")
+    fields.update(longitude=longitude, latitude=latitude)
+    with transaction.atomic():
+        if resource_id:
+            resource = _get_locked(RedResource, resource_id, _("红色资源不存在。"))
+            for key, value in fields.items():
+                setattr(resource, key, value)
+            resource.save()
+        else:
+            resource = RedResource.objects.create(**fields)
+        _event(f"red:{resource.pk}", actor, "save_red_resource", note=resource.name)
+    return resource

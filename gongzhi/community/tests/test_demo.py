@@ -1,0 +1,47 @@
+import pytest
+
+from gongzhi.appeals.models import Appeal
+from gongzhi.core.services import ensure_role_groups
+
+from ..demo import load_community_demo
+from ..models import Activity, LedgerAccount, LedgerEntry, SelfOrganization, Visit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_fills_each_part_and_is_idempotent(settings):
+    settings.GONGZHI = {**settings.GONGZHI, "DEMO_PASSWORD": "demo-pass"}
+    ensure_role_groups()
+    counts = load_community_demo()
+    assert counts["organizations"] == 6 and counts["activities"] == 7
+    assert SelfOrganization.objects.filter(stage="mature").count() == 2
+    assert LedgerEntry.objects.filter(kind="credit").exists()
+    assert not LedgerAccount.objects.filter(kind="volunteer", balance_hours__lt=0).exists()
+    assert Activity.objects.filter(state="published").count() == 4
+    assert Appeal.objects.filter(channel="household_visit").count() == 1
+    visits = Visit.objects.count()
+    assert load_community_demo() == {"skipped": True}
+    assert Visit.objects.count() == visits
+
+
+def test_demo_pages_render(settings, client):
+    from gongzhi.core.models import User
+    from gongzhi.core.testing import PASSWORD
+
+    settings.GONGZHI = {**settings.GONGZHI, "DEMO_PASSWORD": PASSWORD}
+    ensure_role_groups()
+    load_community_demo()
+    for username in ("staff1", "partymember1", "resident1"):
+        assert client.login(username=username, password=PASSWORD), username
+        for url in ("/community/", "/community/organizations/", "/community/activities/", "/community/my-hours/",
+                    "/community/red-resources/"):
+            assert client.get(url).status_code == 200, (username, url)
+        if username != "resident1":
+            assert client.get("/community/households/").status_code == 200
+            assert client.get("/community/matches/").status_code == 200
+    center = User.objects.get(username="partymember1").central_household
+    assert client.get(f"/community/households/{center.pk}/").status_code == 403  # resident1
+    org = SelfOrganization.objects.first()
+    assert client.get(f"/community/organizations/{org.pk}/").status_code == 200
+    for activity in Activity.objects.all():
+        assert client.get(f"/community/activities/{activity.pk}/").status_code == 200

@@ -1,0 +1,119 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from gongzhi.core.testing import PASSWORD
+
+from .. import services
+from ..models import LedgerEntry, RedResource, Signup, Visit
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def test_public_pages_render(client, activity, users, county):
+    RedResource.objects.create(name="示范区革命烈士纪念馆", kind="memorial", region=county["community"], address="烈士路1号",
+                               description="纪念", longitude="112.9", latitude="28.2")
+    for name in ("overview", "organizations", "activities", "red_resources"):
+        response = client.get(reverse(f"community:{name}"))
+        assert response.status_code == 200, name
+    response = client.get(reverse("community:activity", args=[activity.pk]))
+    assert "重阳节敬老志愿服务" in response.content.decode()
+    assert "red-points" in client.get(reverse("community:red_resources")).content.decode()
+    assert client.get(reverse("community:households")).status_code == 302  # login first
+    login(client, users["resident"])
+    assert client.get(reverse("community:households")).status_code == 403
+    assert client.get(reverse("community:qr", args=[activity.pk])).status_code == 403
+
+
+def test_resident_signs_up_is_signed_in_by_qr_and_gets_a_certificate(client, activity, users):
+    resident, staff = users["resident"], users["community_staff"]
+    login(client, resident)
+    client.post(reverse("community:sign_up", args=[activity.pk]))
+    assert Signup.objects.get(user=resident).state == "registered"
+    staff_client = login(client.__class__(), staff)
+    page = staff_client.get(reverse("community:activity", args=[activity.pk])).content.decode()
+    assert "签到二维码" in page
+    svg = staff_client.get(reverse("community:qr", args=[activity.pk]))
+    assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+    url = reverse("community:check_in", args=[activity.pk]) + "?t=" + services.qr_token(activity)
+    assert client.get(url).status_code == 200
+    client.post(url.split("?")[0], {"t": services.qr_token(activity)})
+    assert Signup.objects.get(user=resident).sign_in_method == "qr"
+    staff_client.post(reverse("community:record_hours", args=[activity.pk]), {"user_id": resident.pk, "hours": "2.5"})
+    record = Signup.objects.get(user=resident).record
+    staff_client.post(reverse("community:confirm_hours", args=[record.pk]))
+    staff_client.post(reverse("community:confirm_hours", args=[record.pk]))  # a second click credits nothing
+    assert LedgerEntry.objects.filter(record=record).count() == 1
+    page = client.get(reverse("community:my_hours")).content.decode()
+    assert "2.5 h" in page
+    pdf = client.get(reverse("community:certificate"))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_bad_token_is_a_message_not_an_error(client, activity, users):
+    login(client, users["resident"])
+    client.post(reverse("community:sign_up", args=[activity.pk]))
+    response = client.post(reverse("community:check_in", args=[activity.pk]), {"t": "nonsense"}, follow=True)
+    assert response.status_code == 200 and "签到码无效" in response.content.decode()
+
+
+def test_party_member_records_a_visit_that_raises_an_appeal(client, center, party_member, users):
+    login(client, party_member)
+    house = center.households.first()
+    url = reverse("community:household_visit", args=[center.pk])
+    data = {"visited_on": timezone.localdate().isoformat(), "household_ids": [house.pk],
+            "heard": "独居老人反映楼道扶手松动，上下楼有危险。", "needs": ["elderly"], "raise_appeal": "on",
+            "appeal_title": "楼道扶手松动"}
+    response = client.post(url, data, follow=True)
+    assert "同意" in response.content.decode() and not Visit.objects.exists()
+    client.post(url, {**data, "consent": "on", "consent_note": "口头同意"})
+    visit = Visit.objects.get()
+    assert visit.appeal.channel == "household_visit"
+    dispatcher = login(client.__class__(), users["dispatcher"])
+    assert dispatcher.get(reverse("appeals:detail", args=[visit.appeal.pk])).status_code == 200
+    staff = login(client.__class__(), users["community_staff"])
+    page = staff.get(reverse("community:households") + "?days=30").content.decode()
+    assert "幸福一网格" in page and "20%" in page  # 1 of 5 households visited
+    assert staff.get(reverse("community:matches")).status_code == 200
+
+
+def test_api_sign_up_waiting_and_ledger(client, activity, users):
+    from gongzhi.core.testing import make_user
+
+    for u in (users["resident"], users["resident2"]):
+        login(client, u)
+        assert client.post(f"/api/v1/community/activities/{activity.pk}/sign-up/").json()["state"] == "registered"
+    late = make_user("resident9", "resident", phone="13300133000")
+    login(client, late)
+    assert client.post(f"/api/v1/community/activities/{activity.pk}/sign-up/").json()["state"] == "waiting"
+    response = client.post(f"/api/v1/community/activities/{activity.pk}/check-in/", {"token": "x"},
+                           content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "bad_token"
+    assert client.get("/api/v1/community/my-ledger/").json()["balance_points"] == 0
+    assert client.get("/api/v1/community/activities/").status_code == 200
+    assert client.get("/api/v1/community/coverage/").status_code == 403
+
+
+def test_activity_created_from_the_page_is_a_draft_until_published(client, users, county):
+    staff = users["community_staff"]
+    login(client, staff)
+    start = timezone.localtime() + timedelta(days=3)
+    client.post(reverse("community:activity_new"), {
+        "title": "垃圾分类宣传", "description": "入户宣传垃圾分类", "region": county["community"].pk,
+        "location": "幸福小区广场", "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "capacity": 10, "hours": "2",
+        "needs": ["environment"]})
+    from ..models import Activity
+
+    activity = Activity.objects.get(title="垃圾分类宣传")
+    assert activity.state == "draft" and activity.organizer_unit == staff.unit
+    client.post(reverse("community:activity_advance", args=[activity.pk, "publish"]))
+    activity.refresh_from_db()
+    assert activity.state == "published"

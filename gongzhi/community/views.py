@@ -1,0 +1,415 @@
+"""共建 pages: the overview, self-organisations, activities (sign up, QR sign-in, hours), my hours and the
+certificate, party-member households with visits and coverage, need matching, red resources. Every POST parses
+one form, calls ONE service and redirects back with its message; reads go through selectors."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gongzhi.core.choices import RegionLevel, Role
+from gongzhi.core.errors import ServiceError
+from gongzhi.core.models import Region, User
+
+from . import documents, forms, selectors, services
+from .choices import ActivityState, OrgDomain, OrgStage, RedResourceKind, SignupState
+from .models import (
+    Activity,
+    PartyBuildingProject,
+    PartyMemberHousehold,
+    RedResource,
+    SelfOrganization,
+    ServiceRecord,
+    Signup,
+)
+from .workflow import (
+    ACTIVITY_ACTION_LABELS,
+    ACTIVITY_TRANSITIONS,
+    STAGE_ACTION_LABELS,
+    STAGE_TRANSITIONS,
+    actions_from,
+)
+
+
+def _first_error(form) -> str:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        return f"{label}：{errors[0]}" if label else str(errors[0])
+    return _("提交的数据有误。")
+
+
+def _act(request, form_class, call, *, success: str, back: str, form_kwargs=None):
+    data = {}
+    if form_class is not None:
+        form = form_class(request.POST, **(form_kwargs or {}))
+        if not form.is_valid():
+            messages.error(request, _first_error(form))
+            return redirect(back)
+        data = form.cleaned_data
+    try:
+        call(data)
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, success)
+    return redirect(back)
+
+
+def _scope(request) -> Region | None:
+    """The region shown: ?region=<code>, else the user's own region (their grid's community), else all."""
+    code = request.GET.get("region", "").strip()[:32]
+    if code:
+        return Region.objects.filter(code=code).first()
+    user = request.user
+    if user.is_authenticated and user.region_id and user.roles - {Role.RESIDENT}:
+        region = user.region
+        return region.ancestor_at(RegionLevel.COMMUNITY) or region
+    return None
+
+
+def _is_staffish(user) -> bool:
+    return user.is_authenticated and (services.is_manager(user) or user.has_role(Role.LEADER, Role.PARTY_MEMBER))
+
+
+def _render(request, template: str, context: dict):
+    context.setdefault("is_staffish", _is_staffish(request.user))
+    return render(request, template, context)
+
+
+# ---------------------------------------------------------------- overview
+
+
+def overview(request):
+    region = _scope(request)
+    context = {"region": region, "stats": selectors.overview(region),
+               "activities": selectors.visible_activities(request.user, region).filter(
+                   state=ActivityState.PUBLISHED).order_by("starts_at")[:6],
+               "projects": selectors.in_region(PartyBuildingProject.objects.select_related("party_unit"),
+                                               region)[:10],
+               "is_staffish": _is_staffish(request.user)}
+    if context["is_staffish"]:
+        context["coverage"] = selectors.coverage(region, context["stats"]["days"], level=RegionLevel.COMMUNITY)
+    return _render(request, "community/overview.html", context)
+
+
+# ---------------------------------------------------------------- self-organisations
+
+
+def organization_list(request):
+    stage = request.GET.get("stage", "")
+    domain = request.GET.get("domain", "")
+    orgs = selectors.organizations(_scope(request), stage if stage in OrgStage.values else None,
+                                   domain if domain in OrgDomain.values else None)
+    return _render(request, "community/organization_list.html", {
+        "orgs": orgs[:200], "stages": OrgStage.choices, "domains": OrgDomain.choices, "stage": stage,
+        "domain": domain, "form": forms.OrganizationForm() if request.user.is_authenticated else None})
+
+
+@login_required
+@require_POST
+def organization_new(request):
+    form = forms.OrganizationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("community:organizations")
+    try:
+        org = services.register_organization(request.user, **form.cleaned_data)
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("community:organizations")
+    messages.success(request, _("申请已提交，等待社区评审。"))
+    return redirect("community:organization", pk=org.pk)
+
+
+def organization_detail(request, pk: int):
+    org = get_object_or_404(SelfOrganization.objects.select_related("region", "mentor_unit"), pk=pk)
+    manage = services.can_manage(request.user, org.region)
+    return _render(request, "community/organization_detail.html", {
+        "org": org, "manage": manage, "members": org.members.select_related("user"),
+        "reviews": org.reviews.select_related("reviewer"), "projects": org.projects.all(),
+        "activities": selectors.visible_activities(request.user).filter(organizer_org=org)[:20],
+        "actions": [(a, STAGE_ACTION_LABELS[a]) for a in actions_from(STAGE_TRANSITIONS, org.stage)] if manage else [],
+        "mentor_form": forms.MentorForm() if manage else None,
+        "is_member": request.user.is_authenticated and org.members.filter(user=request.user).exists(),
+    })
+
+
+@login_required
+@require_POST
+def organization_review(request, pk: int):
+    return _act(request, forms.ReviewForm, lambda d: services.review_organization(
+        request.user, pk, d["action"], opinion=d["opinion"], filing_number=d["filing_number"]),
+        success=_("评审结果已记录。"), back=reverse("community:organization", args=[pk]))
+
+
+@login_required
+@require_POST
+def organization_mentor(request, pk: int):
+    return _act(request, forms.MentorForm, lambda d: services.set_mentor_unit(request.user, pk, **d),
+                success=_("指导单位已设置。"), back=reverse("community:organization", args=[pk]))
+
+
+@login_required
+@require_POST
+def organization_join(request, pk: int):
+    return _act(request, None, lambda d: services.join_organization(request.user, pk),
+                success=_("已加入自组织。"), back=reverse("community:organization", args=[pk]))
+
+
+# ---------------------------------------------------------------- activities
+
+
+def activity_list(request):
+    party = request.GET.get("party") == "1"
+    activities = selectors.visible_activities(request.user, _scope(request), party_masses=party)
+    return _render(request, "community/activity_list.html", {
+        "activities": activities[:200], "party": party,
+        "form": forms.ActivityForm() if request.user.is_authenticated else None})
+
+
+@login_required
+@require_POST
+def activity_new(request):
+    form = forms.ActivityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("community:activities")
+    data = dict(form.cleaned_data)
+    org_id, red_id = data.pop("organizer_org"), data.pop("red_resource")
+    org = SelfOrganization.objects.filter(pk=org_id).first() if org_id else None
+    if org_id and org is None:
+        messages.error(request, _("主办自组织不存在。"))
+        return redirect("community:activities")
+    data["organizer_org"] = org
+    data["organizer_unit"] = None if org else request.user.unit
+    data["red_resource"] = RedResource.objects.filter(pk=red_id).first() if red_id else None
+    data["hours"] = data["hours"] or 0
+    try:
+        activity = services.create_activity(request.user, **data)
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("community:activities")
+    messages.success(request, _("活动已创建（草稿），确认无误后请发布。"))
+    return redirect("community:activity", pk=activity.pk)
+
+
+def activity_detail(request, pk: int):
+    activity = get_object_or_404(selectors.visible_activities(request.user), pk=pk)
+    organize = services.can_organize(request.user, activity)
+    signup = selectors.signup_of(activity, request.user)
+    context = {
+        "activity": activity, "organize": organize, "signup": signup,
+        "position": selectors.waiting_position(signup) if signup and signup.state == SignupState.WAITING else None,
+        "actions": [(a, ACTIVITY_ACTION_LABELS[a]) for a in actions_from(ACTIVITY_TRANSITIONS, activity.state)]
+        if organize else [],
+    }
+    if organize:
+        context["signups"] = activity.signups.select_related("user", "record").order_by("state", "created_at", "id")
+        context["checkin_url"] = request.build_absolute_uri(
+            reverse("community:check_in", args=[activity.pk]) + "?t=" + services.qr_token(activity))
+    return _render(request, "community/activity_detail.html", context)
+
+
+def _back(pk):
+    return reverse("community:activity", args=[pk])
+
+
+@login_required
+@require_POST
+def activity_advance(request, pk: int, action: str):
+    return _act(request, None, lambda d: services.advance_activity(request.user, pk, action),
+                success=_("活动状态已更新。"), back=_back(pk))
+
+
+@login_required
+@require_POST
+def activity_sign_up(request, pk: int):
+    try:
+        signup = services.sign_up(request.user, pk)
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("报名成功。") if signup.state == SignupState.REGISTERED
+                         else _("名额已满，您已进入候补名单，有人取消时将按顺序递补。"))
+    return redirect(_back(pk))
+
+
+@login_required
+@require_POST
+def activity_cancel(request, pk: int):
+    return _act(request, None, lambda d: services.cancel_signup(request.user, pk), success=_("已取消报名。"),
+                back=_back(pk))
+
+
+def activity_qr(request, pk: int):
+    activity = get_object_or_404(Activity, pk=pk)
+    if not services.can_organize(request.user, activity):
+        raise PermissionDenied
+    url = request.build_absolute_uri(reverse("community:check_in", args=[pk]) + "?t=" + services.qr_token(activity))
+    return HttpResponse(documents.qr_svg(url), content_type="image/svg+xml")
+
+
+@login_required
+def check_in(request, pk: int):
+    """Where the QR code leads: the participant confirms and is signed in with the code's token."""
+    activity = get_object_or_404(Activity, pk=pk)
+    token = (request.POST.get("t") or request.GET.get("t") or "")[:500]
+    if request.method == "POST":
+        try:
+            services.sign_in_by_qr(request.user, pk, token)
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("签到成功。"))
+        return redirect(_back(pk))
+    return _render(request, "community/check_in.html", {"activity": activity, "token": token})
+
+
+@login_required
+@require_POST
+def activity_staff_sign_in(request, pk: int):
+    def call(d):
+        services.sign_in_by_staff(request.user, pk, user=get_object_or_404(User, pk=d["user_id"]))
+    return _act(request, forms.UserIdForm, call, success=_("已代为签到。"), back=_back(pk))
+
+
+@login_required
+@require_POST
+def activity_hours(request, pk: int):
+    def call(d):
+        services.record_hours(request.user, pk, user=get_object_or_404(User, pk=d["user_id"]), hours=d["hours"])
+    return _act(request, forms.HoursForm, call, success=_("服务时长已记录，确认后入账。"), back=_back(pk))
+
+
+@login_required
+@require_POST
+def record_confirm(request, record_id: int):
+    record = get_object_or_404(ServiceRecord.objects.select_related("signup"), pk=record_id)
+    return _act(request, None, lambda d: services.confirm_hours(request.user, record_id),
+                success=_("服务时长已确认入账。"), back=_back(record.signup.activity_id))
+
+
+# ---------------------------------------------------------------- my hours
+
+
+@login_required
+def my_hours(request):
+    return _render(request, "community/my_hours.html", {
+        "account": selectors.balance(request.user), "entries": selectors.entries_for(request.user),
+        "history": selectors.service_history(request.user), "total": selectors.total_hours(request.user),
+        "signups": Signup.objects.filter(user=request.user).select_related("activity").order_by("-created_at")[:50],
+    })
+
+
+@login_required
+def certificate(request):
+    if not selectors.service_history(request.user):
+        messages.error(request, _("您还没有已确认的志愿服务时长，暂不能开具证明。"))
+        return redirect("community:my_hours")
+    response = HttpResponse(documents.certificate_pdf(request.user), content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="certificate.pdf"'
+    return response
+
+
+# ---------------------------------------------------------------- households
+
+
+@login_required
+def household_list(request):
+    user = request.user
+    if not _is_staffish(user):
+        raise PermissionDenied
+    region = _scope(request)
+    try:
+        days = max(1, min(int(request.GET.get("days", selectors.coverage_days())), 365))
+    except ValueError:
+        days = selectors.coverage_days()
+    own = PartyMemberHousehold.objects.filter(party_member=user).first()
+    return _render(request, "community/household_list.html", {
+        "region": region, "days": days, "own": own, "centers": selectors.centers(region),
+        "rows": selectors.coverage(region, days), "community_rows": selectors.coverage(region, days, "community"),
+        "unvisited": selectors.unvisited(region, days)[:200], "limits": services.household_limits()})
+
+
+@login_required
+def household_detail(request, pk: int):
+    center = get_object_or_404(PartyMemberHousehold.objects.select_related("party_member", "grid"), pk=pk)
+    if not (center.party_member_id == request.user.pk or _is_staffish(request.user)):
+        raise PermissionDenied
+    owner = center.party_member_id == request.user.pk or services.can_manage(request.user, center.grid)
+    households = list(center.households.all())
+    return _render(request, "community/household_detail.html", {
+        "center": center, "households": households, "owner": owner, "limits": services.household_limits(),
+        "visits": center.visits.prefetch_related("households").select_related("appeal")[:50],
+        "household_form": forms.HouseholdForm() if owner else None,
+        "visit_form": forms.VisitForm(households=households) if owner else None})
+
+
+@login_required
+@require_POST
+def household_link(request, pk: int):
+    return _act(request, forms.HouseholdForm, lambda d: services.link_household(request.user, pk, **d),
+                success=_("联系户已添加。"), back=reverse("community:household", args=[pk]))
+
+
+@login_required
+@require_POST
+def household_visit(request, pk: int):
+    center = get_object_or_404(PartyMemberHousehold, pk=pk)
+    back = reverse("community:household", args=[pk])
+    form = forms.VisitForm(request.POST, households=center.households.all())
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect(back)
+    try:
+        visit = services.record_visit(request.user, pk, **form.cleaned_data)
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        if visit.appeal_id:
+            messages.success(request, _("走访已记录，并已登记诉求 %(n)s。") % {"n": visit.appeal.number})
+        else:
+            messages.success(request, _("走访已记录。"))
+    return redirect(back)
+
+
+@login_required
+def matches(request):
+    if not _is_staffish(request.user):
+        raise PermissionDenied
+    region = _scope(request)
+    return _render(request, "community/matches.html", {"region": region, "needs": selectors.matches(region)})
+
+
+# ---------------------------------------------------------------- red resources
+
+
+def red_resource_list(request):
+    kind = request.GET.get("kind", "")
+    resources = selectors.in_region(RedResource.objects.select_related("region"), _scope(request))
+    if kind in RedResourceKind.values:
+        resources = resources.filter(kind=kind)
+    resources = list(resources[:300])
+    points = [{"name": r.name, "value": [float(r.longitude), float(r.latitude)], "id": r.pk}
+              for r in resources if r.longitude is not None]
+    return _render(request, "community/red_resource_list.html", {
+        "resources": resources, "kinds": RedResourceKind.choices, "kind": kind, "points": points,
+        "form": forms.RedResourceForm() if _is_staffish(request.user) else None})
+
+
+@login_required
+@require_POST
+def red_resource_new(request):
+    return _act(request, forms.RedResourceForm, lambda d: services.save_red_resource(request.user, **d),
+                success=_("红色资源已登记。"), back=reverse("community:red_resources"))
+
+
+def red_resource_detail(request, pk: int):
+    resource = get_object_or_404(RedResource.objects.select_related("region"), pk=pk)
+    return _render(request, "community/red_resource_detail.html", {
+        "resource": resource,
+        "activities": selectors.visible_activities(request.user).filter(red_resource=resource)[:50]})
