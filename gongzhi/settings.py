@@ -205,6 +205,10 @@ GONGZHI = {
         ("gongzhi.deliberation.tasks.remind_overdue_tasks", 24 * 3600),
         ("gongzhi.credit.tasks.credit_sweep", 300),
     ],
+    # Insight: dispatch by itself when the classifier is at least this confident (None: off, the default), acting
+    # as this user (who must hold the dispatcher role).
+    "AUTO_DISPATCH_CONFIDENCE": None,
+    "AUTO_DISPATCH_USER": "system-dispatcher",
     "DEMO_PASSWORD": os.environ.get("GONGZHI_DEMO_PASSWORD", "gongzhi-demo"),
 }
 

@@ -310,6 +310,13 @@ class DispatchForm(ActionForm):
         widget=forms.SelectMultiple(attrs={"size": 4}),
         help_text=_("选填，可多选（按住 Ctrl 键）。"),
     )
+    category = forms.ModelChoiceField(
+        label=_("诉求分类"),
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("不变"),
+        help_text=_("诉求未分类时预选系统建议的分类。"),
+    )
     note = note_field(_("派单意见"))
 
 

@@ -249,6 +249,11 @@ def dashboard_for(user) -> dict:
         )
     if user.has_role(Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.PARTY_MEMBER, Role.LEADER):
         card(_("辖区办理中诉求"), qs.filter(state__in=OPEN_STATES).count(), list_url)
+    if user.has_role(Role.LEADER, Role.SUPERVISOR, Role.ADMIN):
+        link(_("诉求态势大屏"), reverse("insight:overview"))
+        link(_("异常预警"), reverse("insight:alerts"))
+    if user.has_role(*STAFF_ROLES):
+        link(_("热点问题"), reverse("insight:hotspots"))
     if user.has_role(*RATES_ROLES):
         link(_("三率排名"), reverse("appeals:rates"))
     if user.has_role(*REGISTER_ROLES):
@@ -309,7 +314,17 @@ def submitted(request):
         request.user.is_authenticated
         and selectors.visible_appeals(request.user).filter(pk=info["id"]).exists()
     )
-    return render(request, "appeals/submitted.html", {"info": info, "can_view": can_view})
+    similar = []
+    appeal = Appeal.objects.filter(pk=info["id"]).first()
+    if appeal is not None:
+        from gongzhi.insight.services import similar_appeals
+
+        try:
+            open_qs = Appeal.objects.filter(state__in=OPEN_STATES)
+            similar = [s["appeal"] for s in similar_appeals(appeal, queryset=open_qs, limit=5)]
+        except Exception:
+            similar = []
+    return render(request, "appeals/submitted.html", {"info": info, "can_view": can_view, "similar": similar})
 
 
 # ---------------------------------------------------------------- lists
@@ -426,11 +441,33 @@ def _offered_actions(user, appeal: Appeal) -> list[str]:
     return sorted(offered, key=ACTION_ORDER.index)
 
 
+def _insight_for(user, appeal: Appeal) -> dict:
+    """The classifier's prediction and the similar open appeals, for staff (never breaks the page)."""
+    from gongzhi.insight.models import AppealPrediction
+    from gongzhi.insight.services import similar_appeals
+
+    out = {"prediction": None, "similar": []}
+    if not user.has_role(*STAFF_ROLES):
+        return out
+    out["prediction"] = (
+        AppealPrediction.objects.filter(appeal=appeal).select_related("category", "suggested_unit").first()
+    )
+    if appeal.is_open:
+        try:
+            visible = selectors.visible_appeals(user).filter(state__in=OPEN_STATES)
+            out["similar"] = similar_appeals(appeal, queryset=visible, limit=5)
+        except Exception:
+            out["similar"] = []
+    return out
+
+
 def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = None, revealed=None) -> dict:
     user = request.user
     suggestion = None
+    insight = _insight_for(user, appeal)
+    predicted = insight["prediction"].category if insight["prediction"] else None
     if appeal.state == AppealState.RECEIVED and user.has_role(Role.DISPATCHER):
-        suggestion = services.suggest_dispatch(appeal.category, appeal.region)
+        suggestion = services.suggest_dispatch(appeal.category or predicted, appeal.region)
     action_forms = []
     for action in _offered_actions(user, appeal):
         if bound and bound[0] == action:
@@ -440,6 +477,8 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
             initial = {}
             if action == "dispatch" and suggestion is not None:
                 initial = {"lead_unit": suggestion.unit_id, "co_units": list(suggestion.co_units.all())}
+            if action == "dispatch" and appeal.category_id is None and predicted is not None:
+                initial["category"] = predicted.pk
             form = form_class(initial=initial, user=user, appeal=appeal, prefix=action)
         action_forms.append(
             {
@@ -480,6 +519,9 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
         else None,
         "pending_extension": appeal.extension_requests.filter(decision=RequestDecision.PENDING).first(),
         "callbacks": list(appeal.callbacks.order_by("created_at")),
+        "prediction": insight["prediction"],
+        "similar": insight["similar"],
+        "can_merge": "merge_into" in [item["action"] for item in action_forms],
     }
 
 

@@ -1,8 +1,42 @@
+import logging
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+
+def _enqueue(appeal_id: int) -> None:
+    from . import tasks
+
+    for t in (tasks.predict_appeal, tasks.update_hotspots):
+        try:
+            t.enqueue(appeal_id)
+        except Exception:
+            logger.exception("could not run %s for appeal %s", t.name, appeal_id)
+
+
+def appeal_saved(sender, instance, created, raw=False, **kwargs):
+    """A new appeal: classify it and update the hot spots once its transaction commits."""
+    if not created or raw:
+        return
+    try:
+        from django.db import transaction
+
+        appeal_id = instance.pk
+        transaction.on_commit(lambda: _enqueue(appeal_id))
+    except Exception:
+        logger.exception("could not schedule insight tasks for appeal %s", getattr(instance, "pk", None))
 
 
 class InsightConfig(AppConfig):
     name = "gongzhi.insight"
     label = "insight"
     verbose_name = _("诉求分析")
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from gongzhi.appeals.models import Appeal
+
+        post_save.connect(appeal_saved, sender=Appeal, dispatch_uid="insight.appeal_saved")

@@ -1,0 +1,143 @@
+"""ECharts options built in Python (plain dicts, JSON-serialisable; the templates only call echarts.setOption).
+
+Every function takes already-computed data (querysets are read in `dashboard_data`), so the options are
+tested as JSON without a browser.
+"""
+
+from collections import Counter
+from datetime import date, timedelta
+
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from gongzhi.core.choices import RegionLevel
+
+PALETTE = ["#c0392b", "#2e86de", "#27ae60", "#f39c12", "#8e44ad", "#16a085", "#d35400", "#7f8c8d"]
+
+
+def volume_trend(daily: dict[date, int], start: date, end: date) -> dict:
+    days = [start + timedelta(days=k) for k in range((end - start).days + 1)]
+    return {
+        "color": PALETTE, "title": {"text": "诉求量趋势", "left": "center"},
+        "tooltip": {"trigger": "axis"}, "grid": {"left": 40, "right": 20, "bottom": 30, "top": 40},
+        "xAxis": {"type": "category", "data": [d.strftime("%m-%d") for d in days]},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": [{"name": "诉求量", "type": "line", "smooth": True, "areaStyle": {},
+                    "data": [daily.get(d, 0) for d in days]}],
+    }
+
+
+def category_mix(counts: dict[str, int]) -> dict:
+    data = [{"name": k, "value": v} for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return {
+        "color": PALETTE, "title": {"text": "诉求分类构成", "left": "center"},
+        "tooltip": {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
+        "series": [{"name": "分类", "type": "pie", "radius": ["35%", "65%"], "top": 30, "data": data}],
+    }
+
+
+def region_treemap(tree: dict[str, dict[str, int]]) -> dict:
+    """tree: street name → {community name → count}."""
+    data = [{"name": street, "value": sum(children.values()),
+             "children": [{"name": c, "value": v} for c, v in sorted(children.items())]}
+            for street, children in sorted(tree.items())]
+    return {
+        "color": PALETTE, "title": {"text": "各街道、社区诉求分布", "left": "center"}, "tooltip": {},
+        "series": [{"name": "全县", "type": "treemap", "top": 35, "roam": False, "leafDepth": 2,
+                    "label": {"show": True, "formatter": "{b}\n{c}"}, "data": data}],
+    }
+
+
+def hotspot_bar(spots: list[dict]) -> dict:
+    """spots: [{"label", "heat", "size"}] best first."""
+    spots = list(reversed(spots[:10]))
+    return {
+        "color": PALETTE, "title": {"text": "热点问题热度", "left": "center"}, "tooltip": {"trigger": "axis"},
+        "grid": {"left": 150, "right": 30, "top": 40, "bottom": 20},
+        "xAxis": {"type": "value"},
+        "yAxis": {"type": "category", "data": [s["label"][:14] or "—" for s in spots]},
+        "series": [{"name": "热度", "type": "bar", "data": [round(s["heat"], 2) for s in spots]}],
+    }
+
+
+def sparkline(values: list[int]) -> dict:
+    return {"grid": {"left": 0, "right": 0, "top": 2, "bottom": 2}, "xAxis": {"type": "category", "show": False},
+            "yAxis": {"type": "value", "show": False, "minInterval": 1},
+            "series": [{"type": "bar", "data": values, "barCategoryGap": "10%"}]}
+
+
+def rates_ranking(rows: list[dict]) -> dict:
+    """rows: [{"name", "response", "resolution", "satisfaction"}] with rates in [0, 1] or None."""
+    names = [r["name"] for r in rows][:15]
+
+    def pct(v):
+        return None if v is None else round(float(v) * 100, 1)
+
+    series = [{"name": label, "type": "bar", "data": [pct(r[key]) for r in rows[:15]]}
+              for key, label in (("response", "响应率"), ("resolution", "解决率"), ("satisfaction", "满意率"))]
+    empty = [] if names else [{"type": "text", "left": "center", "top": "middle",
+                               "style": {"text": "本月暂无回访数据", "fill": "#94a3b8", "fontSize": 16}}]
+    return {"color": PALETTE, "title": {"text": "三率排名", "left": "center"}, "tooltip": {"trigger": "axis"},
+            "graphic": empty,
+            "legend": {"top": 25}, "grid": {"left": 40, "right": 20, "top": 60, "bottom": 60},
+            "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 30}},
+            "yAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}}, "series": series}
+
+
+def overdue_gauge(red: int, open_count: int) -> dict:
+    return {"title": {"text": "超期督办", "left": "center"},
+            "series": [{"type": "gauge", "min": 0, "max": max(open_count, 1), "progress": {"show": True},
+                        "detail": {"formatter": f"{red} 件超期", "fontSize": 16, "offsetCenter": [0, "70%"]},
+                        "title": {"offsetCenter": [0, "95%"]},
+                        "data": [{"value": red, "name": f"办理中 {open_count} 件"}]}]}
+
+
+# ------------------------------------------------------------------ data from the database
+
+
+def dashboard_data(queryset, *, days: int = 30, street=None) -> dict:
+    """Every dashboard's options over the appeals of `queryset` (already limited to what the user may see)."""
+    from gongzhi.appeals import rates
+    from gongzhi.appeals.choices import OPEN_STATES
+    from gongzhi.appeals.views import red_q
+
+    from .models import HotSpot
+
+    now = timezone.now()
+    today = timezone.localdate()
+    start = today - timedelta(days=days - 1)
+    if street is not None:
+        queryset = queryset.filter(region__path__startswith=street.path)
+    recent = queryset.filter(received_at__date__gte=start)
+    daily = {row["day"]: row["n"] for row in recent.annotate(day=TruncDate("received_at"))
+             .values("day").annotate(n=Count("pk"))}
+    mix: Counter = Counter()
+    tree: dict[str, Counter] = {}
+    for a in recent.select_related("category__parent__parent", "region__parent__parent__parent"):
+        mix[a.category.top.name if a.category_id else "未分类"] += 1
+        street_r = a.region.ancestor_at(RegionLevel.STREET)
+        community = a.region.ancestor_at(RegionLevel.COMMUNITY)
+        tree.setdefault(street_r.name if street_r else a.region.name, Counter())[
+            community.name if community else "街道本级"] += 1
+    visible_ids = queryset.values("pk")
+    spots = [{"label": h.label, "heat": h.heat, "size": h.size}
+             for h in HotSpot.objects.filter(members__appeal__in=visible_ids).distinct()[:10]]
+    month_start = today.replace(day=1)
+    result = rates.ranking(timezone.make_aware(timezone.datetime.combine(month_start, timezone.datetime.min.time())),
+                           now, by="street")
+    rate_rows = [{"name": m.name, "response": m.response.value, "resolution": m.resolution.value,
+                  "satisfaction": m.satisfaction.value} for m in [*result["ranked"], *result["small_sample"]]]
+    open_count = queryset.filter(state__in=OPEN_STATES).count()
+    red = queryset.filter(red_q(now)).count()
+    return {
+        "totals": {"recent": recent.count(), "open": open_count, "red": red, "hotspots": len(spots)},
+        "charts": {
+            "volume": volume_trend(daily, start, today),
+            "categories": category_mix(dict(mix)),
+            "regions": region_treemap({k: dict(v) for k, v in tree.items()}),
+            "hotspots": hotspot_bar(spots),
+            "rates": rates_ranking(rate_rows),
+            "overdue": overdue_gauge(red, open_count),
+        },
+    }

@@ -1,0 +1,155 @@
+"""The insight side of the appeal loop: what the on-commit tasks do for each new appeal.
+
+* `record_prediction(appeal_id)` stores the classifier's top-3 and the suggested lead unit
+  (AppealPrediction) and, above settings.GONGZHI["AUTO_DISPATCH_CONFIDENCE"] (default None = off),
+  dispatches the appeal through appeals.services.dispatch as the configured system dispatcher.
+* `update_hotspots(appeal_id)` re-clusters the appeals of the appeal's street of the last `hotspots.LINK_DAYS` days with
+  `HotspotIndex` and joins the new appeal to a hot spot or opens one (several hot spots the appeal links
+  are merged into the largest).
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from gongzhi.appeals.choices import AppealState
+from gongzhi.appeals.models import Appeal, Category
+from gongzhi.core.choices import Role
+from gongzhi.core.models import Unit, User
+
+from . import classifier, duplicates, hotspots, services
+from .models import AppealPrediction, HotSpot, HotSpotMember
+
+logger = logging.getLogger(__name__)
+MAX_RECENT = 5000
+
+
+def model_version() -> str:
+    from pathlib import Path
+
+    return f"{Path(services.model_path()).name} v{classifier.VERSION}"
+
+
+def auto_dispatch_user() -> User | None:
+    username = settings.GONGZHI.get("AUTO_DISPATCH_USER", "system-dispatcher")
+    user = User.objects.filter(username=username, is_active=True).first()
+    return user if user is not None and user.has_role(Role.DISPATCHER) else None
+
+
+def record_prediction(appeal_id: int) -> AppealPrediction | None:
+    appeal = Appeal.objects.select_related("region").filter(pk=appeal_id).first()
+    if appeal is None:
+        return None
+    result = services.classify(appeal.title, appeal.content, appeal.region)
+    best = result["categories"][0] if result["categories"] else {"category": None, "confidence": 0.0}
+    suggested = result["suggested_unit"]
+    prediction, _created = AppealPrediction.objects.update_or_create(appeal=appeal, defaults={
+        "top3": result["categories"], "category_id": best["category"], "confidence": best["confidence"],
+        "suggested_unit_id": suggested["unit"] if suggested else None, "model_version": model_version(),
+        "created_at": timezone.now()})
+    threshold = settings.GONGZHI.get("AUTO_DISPATCH_CONFIDENCE")
+    if (threshold is not None and suggested and best["confidence"] >= float(threshold)
+            and appeal.state == AppealState.RECEIVED):
+        actor = auto_dispatch_user()
+        if actor is not None:
+            from gongzhi.appeals.services import dispatch
+            from gongzhi.core.errors import ServiceError
+
+            category = appeal.category or Category.objects.filter(pk=best["category"]).first()
+            try:
+                dispatch(actor, appeal.pk, lead_unit=Unit.objects.get(pk=suggested["unit"]),
+                         co_units=list(Unit.objects.filter(pk__in=suggested["co_units"])), category=category,
+                         note=f"自动派单（分类置信度 {best['confidence']:.2f}）")
+            except ServiceError as exc:
+                logger.info("auto-dispatch of %s refused: %s", appeal.pk, exc.message)
+            else:
+                prediction.auto_dispatched = True
+                prediction.save(update_fields=["auto_dispatched"])
+    return prediction
+
+
+def _item(appeal: Appeal) -> hotspots.Item:
+    return hotspots.make_item(appeal.pk, appeal.title, appeal.content, timezone.localtime(appeal.received_at),
+                              user=appeal.appellant_id or appeal.appellant_phone or f"a{appeal.pk}")
+
+
+# Per worker process, one incremental HotspotIndex per street: a warm update adds only the appeals it has
+# not seen (milliseconds); a cold worker builds it once. An index whose appeals no longer match the
+# database (a deleted appeal, a reused id) is rebuilt.
+_INDEXES: dict = {}
+
+
+def _street_index(scope, since, until) -> hotspots.HotspotIndex:
+    window = dict(Appeal.objects.filter(received_at__gte=since, received_at__lte=until,
+                                        region__path__startswith=scope.path).values_list("pk", "received_at"))
+    key = (scope.pk, scope.path)
+    index, known = _INDEXES.get(key, (None, None))
+    if index is None or any(pk in window and window[pk] != at for pk, at in known.items()) \
+            or len(known) > 4 * MAX_RECENT:
+        index, known = hotspots.HotspotIndex(), {}
+    missing = sorted((at, pk) for pk, at in window.items() if pk not in known)[-MAX_RECENT:]
+    fields = ("pk", "title", "content", "received_at", "appellant_id", "appellant_phone")
+    by_pk = {a.pk: a for a in Appeal.objects.filter(pk__in=[pk for _, pk in missing]).only(*fields)}
+    for _at, pk in missing:
+        if pk in by_pk:
+            index.add(_item(by_pk[pk]))
+            known[pk] = by_pk[pk].received_at
+    _INDEXES[key] = (index, known)
+    return index
+
+
+def update_hotspots(appeal_id: int) -> HotSpot | None:
+    """Joins the appeal to a hot spot (or opens one when it links at least one other appeal)."""
+    appeal = Appeal.objects.select_related("region").filter(pk=appeal_id).first()
+    if appeal is None:
+        return None
+    scope = duplicates._scope(appeal.region)  # a hot spot is one problem in one place: the appeal's street
+    since = appeal.received_at - timedelta(days=hotspots.LINK_DAYS)
+    index = _street_index(scope, since, appeal.received_at)
+    root = index.add(_item(appeal))  # already there unless the window was trimmed
+    linked = [int(i) for i in index.items if index._find(i) == root]
+    member_ids = sorted(Appeal.objects.filter(pk__in=linked).values_list("pk", flat=True))
+    if len(member_ids) < 2:
+        return None
+    with transaction.atomic():
+        spot_ids = set(HotSpotMember.objects.filter(appeal_id__in=member_ids).values_list("hotspot_id", flat=True))
+        existing = list(HotSpot.objects.select_for_update().filter(pk__in=spot_ids).order_by("pk"))
+        if existing:
+            existing.sort(key=lambda h: (-h.members.count(), h.pk))
+            spot = existing[0]
+            for other in existing[1:]:
+                HotSpotMember.objects.filter(hotspot=other).update(hotspot=spot)
+                other.delete()
+        else:
+            spot = HotSpot.objects.create()
+        have = set(HotSpotMember.objects.filter(appeal_id__in=member_ids).values_list("appeal_id", flat=True))
+        HotSpotMember.objects.filter(appeal_id__in=member_ids).exclude(hotspot=spot).update(hotspot=spot)
+        HotSpotMember.objects.bulk_create([HotSpotMember(hotspot=spot, appeal_id=pk)
+                                           for pk in member_ids if pk not in have])
+        refresh(spot)
+    return spot
+
+
+def refresh(spot: HotSpot) -> HotSpot:
+    """Recomputes a hot spot's label, place, heat and time range from its members (heat as in hotspots.py)."""
+    members = list(Appeal.objects.filter(hotspot_membership__hotspot=spot).order_by("received_at", "pk"))
+    if not members:
+        spot.delete()
+        return spot
+    index = hotspots.HotspotIndex()
+    items = [_item(a) for a in members]
+    for item in items:
+        index.items[item.id] = item
+        index.doc_freq.update(item.terms)
+    latest = timezone.localtime(timezone.now()).replace(tzinfo=None)
+    summary = hotspots.Hotspot(items).summary(latest, index.doc_freq, max(len(items), 1))
+    spot.label, spot.place = summary["label"][:200], summary["place"][:200]
+    spot.heat, spot.size, spot.residents, spot.growth = summary["heat"], len(members), summary["residents"], \
+        summary["growth"]
+    spot.start, spot.end = members[0].received_at, members[-1].received_at
+    spot.updated_at = timezone.now()
+    spot.save()
+    return spot
