@@ -21,7 +21,13 @@ class Channel(models.TextChoices):
     HOUSEHOLD_VISIT = "household_visit", _("入户走访")
     PROXY = "proxy", _("代办")
     API = "api", _("接口")
+    # 急企业之所急: an enterprise's contact, or an operator on its behalf, through the credit app's intake.
+    ENTERPRISE = "enterprise", _("企业诉求")
 
+
+# Channels only another app's intake service may use, after checking itself who may speak for the appellant
+# (services.submit_appeal(delegated=True)); never offered by the appeals forms or accepted from the appeals API.
+DELEGATED_CHANNELS = [Channel.ENTERPRISE]
 
 STAFF_CHANNELS = [Channel.HOTLINE, Channel.WALK_IN, Channel.LETTER, Channel.PROXY,
                   Channel.GRID_PATROL, Channel.HOUSEHOLD_VISIT]

@@ -24,6 +24,7 @@ from gongzhi.core.uploads import check_upload
 
 from . import deadlines
 from .choices import (
+    DELEGATED_CHANNELS,
     STAFF_CHANNELS,
     AppealKind,
     AppealState,
@@ -177,11 +178,16 @@ def submit_appeal(
     attachments: Iterable = (),
     client_key: str | None = None,
     keywords: str = "",
+    delegated: bool = False,
 ) -> tuple[Appeal, str]:
     """Accept an appeal from any channel. Returns (appeal, tracking_code); the code is '' unless the
     appellant has no account and must follow the appeal by its number and this code.
 
     A repeated `client_key` returns the appeal already accepted for it (idempotent submission).
+
+    `delegated=True` is for another app's intake service that has itself checked who may speak for the
+    appellant (credit: an enterprise's contact, or an operator on the enterprise's behalf): it may use the
+    DELEGATED_CHANNELS, and an actor who is not staff becomes the appellant without needing the resident role.
     """
     if client_key:
         existing = Appeal.objects.filter(client_key=client_key).first()
@@ -189,8 +195,10 @@ def submit_appeal(
             return existing, ""
     is_staff_intake = actor is not None and actor.has_role(
         Role.OPERATOR, Role.GRID_WORKER, Role.PARTY_MEMBER, Role.COMMUNITY_STAFF)
-    if actor is not None and not (actor.roles & {Role.RESIDENT, Role.OPERATOR, Role.GRID_WORKER,
-                                                 Role.PARTY_MEMBER, Role.COMMUNITY_STAFF}):
+    if channel in DELEGATED_CHANNELS and not delegated:
+        raise ServiceError(_("该渠道的诉求须从相应的受理页面提交。"), field="channel")
+    if not delegated and actor is not None and not (actor.roles & {
+            Role.RESIDENT, Role.OPERATOR, Role.GRID_WORKER, Role.PARTY_MEMBER, Role.COMMUNITY_STAFF}):
         raise PermissionDeniedError(_("您的角色不能登记诉求。"))
     if kind not in AppealKind.values:
         raise ServiceError(_("请选择诉求类型。"), field="kind")
@@ -198,7 +206,10 @@ def submit_appeal(
         raise ServiceError(_("紧急程度无效。"), field="urgency")
     if urgency == Urgency.COMPLEX:
         raise ServiceError(_("「疑难」须经派单审批认定，受理时不能直接选择。"), field="urgency")
-    if is_staff_intake:
+    if delegated:
+        if channel not in DELEGATED_CHANNELS:
+            raise ServiceError(_("请选择受理渠道。"), field="channel")
+    elif is_staff_intake:
         if channel not in STAFF_CHANNELS:
             raise ServiceError(_("请选择受理渠道（热线、来访、来信、代办、网格巡查或入户走访）。"), field="channel")
     elif channel not in RESIDENT_CHANNELS:
@@ -216,7 +227,7 @@ def submit_appeal(
         raise ServiceError(_("经纬度超出范围。"), field="longitude")
 
     appellant = None
-    if actor is not None and actor.has_role(Role.RESIDENT) and not is_staff_intake:
+    if actor is not None and (actor.has_role(Role.RESIDENT) or delegated) and not is_staff_intake:
         appellant = actor
         appellant_phone = appellant_phone or actor.phone or ""
         appellant_name = appellant_name or actor.display_name

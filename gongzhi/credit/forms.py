@@ -3,7 +3,19 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import DeletionGround, Ground, ObjectionGround, RepairGround, Settlement
+from gongzhi.appeals.choices import AppealKind
+from gongzhi.appeals.forms import CategoryField, RegionField
+
+from .choices import (
+    DeletionGround,
+    Ground,
+    Harm,
+    ObjectionGround,
+    PenaltyType,
+    RepairGround,
+    Settlement,
+    Severity,
+)
 from .models import Enterprise
 from .services import CORRECTABLE
 
@@ -128,3 +140,93 @@ ACTION_FORMS = {
     "issue_notice": NoticeForm, "settle": SettleForm, "decide_listing": DecideForm, "publish": PublishForm,
     "correct": CorrectForm, "revoke": ReasonForm, "delete": DeleteForm, "extend_term": ExtendForm,
 }
+
+
+# ---------------------------------------------------------------- enterprise appeals
+
+
+class EnterpriseAppealForm(forms.Form):
+    """An appeal by an enterprise (its contact) or recorded for it by an operator (with the caller's name/phone)."""
+
+    kind = forms.ChoiceField(label=_("诉求类型"), choices=AppealKind.choices, initial=AppealKind.HELP)
+    title = forms.CharField(label=_("标题"), max_length=200, min_length=4,
+                            widget=forms.TextInput(attrs={"placeholder": _("一句话说明企业遇到的问题")}))
+    content = forms.CharField(label=_("诉求内容"), min_length=10, widget=forms.Textarea(
+        attrs={"rows": 5, "placeholder": _("请写明企业遇到的困难、涉及的部门或事项，以及希望如何解决，至少10个字")}))
+    region = RegionField(label=_("企业所在社区/网格"))
+    address = forms.CharField(label=_("详细地址"), max_length=200, required=False)
+    category = CategoryField(label=_("诉求分类"), required=False, help_text=_("选填，不清楚可不选。"))
+    attachment = forms.FileField(label=_("附件（选填，图片或PDF）"), required=False)
+    contact_name = forms.CharField(label=_("来电联系人"), max_length=50, required=False,
+                                   help_text=_("留空则为企业主要联系人"))
+    contact_phone = forms.CharField(label=_("联系人手机号"), max_length=20, required=False,
+                                    help_text=_("留空则为企业主要联系人的手机号"))
+
+    def __init__(self, *args, on_behalf: bool = False, enterprise=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not on_behalf:  # a contact speaks for the enterprise themselves
+            del self.fields["contact_name"], self.fields["contact_phone"]
+        if enterprise is not None and enterprise.region_id and not self.is_bound:
+            self.initial.setdefault("region", str(enterprise.region_id))
+            self.initial.setdefault("address", enterprise.address)
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        attachment = data.pop("attachment", None)
+        data["attachments"] = [attachment] if attachment else []
+        return data
+
+
+# ---------------------------------------------------------------- administrative penalties (C, D)
+
+
+class PenaltyCheckForm(forms.Form):
+    """Step 1: the facts and the Art. 33 questions, answered before any penalty may be recorded."""
+
+    facts = forms.CharField(label=_("违法事实"), widget=forms.Textarea(attrs={"rows": 3}))
+    first_violation = forms.BooleanField(label=_("初次违法"), required=False)
+    minor_violation = forms.BooleanField(label=_("违法行为轻微"), required=False)
+    corrected_promptly = forms.BooleanField(label=_("及时改正"), required=False)
+    harm = forms.ChoiceField(label=_("危害后果"), choices=Harm.choices, initial=Harm.OTHER)
+    no_fault_proven = forms.BooleanField(label=_("当事人有证据足以证明没有主观过错"), required=False)
+
+    def factors(self) -> dict:
+        return {k: self.cleaned_data[k] for k in
+                ("first_violation", "minor_violation", "corrected_promptly", "harm", "no_fault_proven")}
+
+
+class PenaltyRecordForm(forms.Form):
+    """Step 2 when a penalty may be imposed: the decision, its types and the classification."""
+
+    authority = forms.CharField(label=_("处罚机关"), max_length=100)
+    decision_number = forms.CharField(label=_("处罚决定书文号"), max_length=100)
+    decided_on = date_field(_("处罚决定日期"))
+    penalty_types = forms.MultipleChoiceField(label=_("处罚种类"), choices=PenaltyType.choices,
+                                              widget=forms.CheckboxSelectMultiple)
+    fine_amount = forms.DecimalField(label=_("罚款金额（元）"), required=False, min_value=0, max_digits=14,
+                                     decimal_places=2)
+    severity = forms.ChoiceField(label=_("失信程度（按行业主管部门的认定标准）"), choices=Severity.choices,
+                                 help_text=_("轻微：如适用简易程序、警告、通报批评；一般：如较大数额罚款、没收；"
+                                             "严重：如巨额罚款、吊销许可证件、限制从业。"))
+    performed = forms.BooleanField(label=_("已全面履行处罚决定并纠正失信行为"), required=False)
+    exemption_declined_reason = forms.CharField(label=_("不适用首违不罚、仍予处罚的理由"), required=False,
+                                                widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExemptionDecisionForm(forms.Form):
+    """Step 2 when Art. 33 forbids the penalty, or the officer chooses not to impose one: 不予行政处罚决定."""
+
+    authority = forms.CharField(label=_("行政机关"), max_length=100)
+    decision_number = forms.CharField(label=_("不予处罚决定书文号"), max_length=100)
+    decided_on = date_field(_("决定日期"))
+    reason = forms.CharField(label=_("不予处罚的理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    education = forms.CharField(label=_("对当事人进行的教育（第33条第3款）"), widget=forms.Textarea(attrs={"rows": 2}),
+                                initial=_("已当面指出违法行为，讲解相关法律规定，督促当事人依法合规经营。"))
+
+
+class PerformedForm(forms.Form):
+    note = forms.CharField(label=_("履行情况说明"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EnterpriseSearchForm(forms.Form):
+    q = forms.CharField(label=_("企业名称或统一社会信用代码"), max_length=100, required=False)

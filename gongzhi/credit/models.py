@@ -329,3 +329,56 @@ class AdministrativePenalty(models.Model):
 
     def __str__(self) -> str:
         return self.decision_number
+
+
+class EnterpriseAppeal(models.Model):
+    """An appeal made by or for an enterprise (急企业之所急). The link lives here so that the appeals app does not
+    depend on credit: the appeal itself runs the normal appeals workflow with channel 'enterprise'."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="appeal_links",
+                                   verbose_name=_("企业"))
+    appeal = models.OneToOneField("appeals.Appeal", on_delete=models.PROTECT, related_name="enterprise_link",
+                                  verbose_name=_("诉求"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("提交人"))
+    on_behalf = models.BooleanField(_("工作人员代为登记"), default=False)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("企业诉求")
+        verbose_name_plural = _("企业诉求")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.appeal}"
+
+
+class PenaltyExemptionDecision(models.Model):
+    """不予行政处罚决定 under 行政处罚法 第33条 (D-1–D-4): recorded instead of a penalty. It is not a 行政处罚 and
+    creates no penalty information to publish (D-11); the education given to the party is kept (D-4)."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="penalty_exemptions",
+                                   verbose_name=_("企业"))
+    authority = models.CharField(_("行政机关"), max_length=100)
+    decision_number = models.CharField(_("不予处罚决定书文号"), max_length=100, unique=True)
+    decided_on = models.DateField(_("决定日期"))
+    facts = models.TextField(_("违法事实"))
+    first_violation = models.BooleanField(_("初次违法"))
+    minor_violation = models.BooleanField(_("违法行为轻微"))
+    corrected_promptly = models.BooleanField(_("及时改正"))
+    harm = models.CharField(_("危害后果"), max_length=8, choices=Harm.choices)
+    no_fault_proven = models.BooleanField(_("有证据证明没有主观过错"))
+    exemption = models.CharField(_("第33条审查结论"), max_length=16)
+    reason = models.TextField(_("不予处罚的理由"))
+    education = models.TextField(_("对当事人进行的教育"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("记录人"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("不予行政处罚决定")
+        verbose_name_plural = _("不予行政处罚决定")
+        ordering = ["-decided_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.decision_number

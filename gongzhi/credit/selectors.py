@@ -2,12 +2,21 @@
 
 from django.db.models import Min, Q, QuerySet
 
+from gongzhi.core.choices import Role
 from gongzhi.core.outbox import OutboxMessage, overdue
 
 from . import rules
 from .choices import OPEN_STATES, PUBLIC_STATES, CaseState
-from .models import CaseDeadline, EnforcementCase, Enterprise, EnterpriseContact
-from .services import is_officer
+from .models import (
+    AdministrativePenalty,
+    CaseDeadline,
+    EnforcementCase,
+    Enterprise,
+    EnterpriseAppeal,
+    EnterpriseContact,
+    PenaltyExemptionDecision,
+)
+from .services import is_contact, is_officer
 
 
 def visible_cases(user) -> QuerySet[EnforcementCase]:
@@ -70,3 +79,48 @@ def sync_status(case) -> QuerySet[OutboxMessage]:
 def overdue_deliveries() -> QuerySet[OutboxMessage]:
     """Platform messages not confirmed within the platform's window (C-4.2: flag the discrepancy)."""
     return overdue(OutboxMessage.objects.filter(target__startswith="credit-platform:"))
+
+
+# ---------------------------------------------------------------- enterprises, their appeals and penalties
+
+
+def can_see_enterprises(user) -> bool:
+    """Credit officers, and operators who record appeals on an enterprise's behalf, may look enterprises up."""
+    return bool(user is not None and user.is_authenticated and user.has_role(Role.CREDIT_OFFICER, Role.OPERATOR))
+
+
+def enterprises(user, q: str = "") -> QuerySet[Enterprise]:
+    if not can_see_enterprises(user):
+        return Enterprise.objects.none()
+    qs = Enterprise.objects.all()
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(uscc=q.upper()))
+    return qs.order_by("name")
+
+
+def enterprise_appeals(user, enterprise: Enterprise) -> QuerySet[EnterpriseAppeal]:
+    """An enterprise's appeals with their state: for its contacts, credit officers and operators."""
+    if not (can_see_enterprises(user) or is_contact(user, enterprise.pk)):
+        return EnterpriseAppeal.objects.none()
+    return (EnterpriseAppeal.objects.filter(enterprise=enterprise)
+            .select_related("appeal__lead_unit", "appeal__category", "submitted_by"))
+
+
+def penalties(user, enterprise: Enterprise | None = None) -> QuerySet[AdministrativePenalty]:
+    """Credit officers see every penalty record; an enterprise's contacts their enterprise's."""
+    qs = AdministrativePenalty.objects.select_related("enterprise")
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if not is_officer(user):
+        qs = qs.filter(enterprise__contacts__user=user).distinct()
+    return qs.filter(enterprise=enterprise) if enterprise is not None else qs
+
+
+def exemption_decisions(user, enterprise: Enterprise | None = None) -> QuerySet[PenaltyExemptionDecision]:
+    qs = PenaltyExemptionDecision.objects.select_related("enterprise")
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if not is_officer(user):
+        qs = qs.filter(enterprise__contacts__user=user).distinct()
+    return qs.filter(enterprise=enterprise) if enterprise is not None else qs

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import outbox
 from gongzhi.core.choices import NotificationChannel, Role
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
-from gongzhi.core.models import User
+from gongzhi.core.models import User, append_audit_event
 from gongzhi.core.notifications import notify
 from gongzhi.core.uploads import check_upload
 
@@ -46,8 +46,10 @@ from .models import (
     CreditWarning,
     EnforcementCase,
     Enterprise,
+    EnterpriseAppeal,
     EnterpriseContact,
     Objection,
+    PenaltyExemptionDecision,
     RepairApplication,
     RepairEvidence,
 )
@@ -262,6 +264,61 @@ def add_contact(actor, enterprise: Enterprise, *, name: str, phone: str = "", em
         user = User.objects.filter(phone=phone).first()
     return EnterpriseContact.objects.create(enterprise=enterprise, name=name, phone=phone, email=email or "",
                                             user=user, is_primary=is_primary)
+
+
+# ---------------------------------------------------------------- enterprise appeals (急企业之所急)
+
+
+def can_submit_enterprise_appeal(user, enterprise_id: int) -> bool:
+    """An enterprise's own contacts, and operators recording an appeal on its behalf."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return is_contact(user, enterprise_id) or user.has_role(Role.OPERATOR)
+
+
+def submit_enterprise_appeal(actor, enterprise_id: int, *, kind: str, title: str, content: str, region,
+                             category=None, address: str = "", attachments: Iterable = (),
+                             contact_name: str = "", contact_phone: str = "",
+                             client_key: str | None = None) -> EnterpriseAppeal:
+    """An appeal by or for an enterprise. It enters the normal appeals workflow with channel 'enterprise'; the link
+    to the enterprise is kept here so the appeals app stays independent of credit.
+
+    A contact submits as the appellant. An operator records it on the enterprise's behalf with the name and phone
+    of the contact who called (default: the primary contact), and stays its first receiver."""
+    from gongzhi.appeals import services as appeal_services
+    from gongzhi.appeals.choices import Channel
+
+    enterprise = Enterprise.objects.filter(pk=enterprise_id).first()
+    if enterprise is None:
+        raise ServiceError(_("企业不存在。"), code="not_found")
+    own = is_contact(actor, enterprise.pk)
+    if not own and not can_submit_enterprise_appeal(actor, enterprise.pk):
+        raise PermissionDeniedError(_("只有企业联系人或话务员可以提交企业诉求。"))
+    if own:
+        contact = enterprise.contacts.filter(user=actor).first()
+        contact_name, contact_phone = contact.name, contact.phone or actor.phone or ""
+    else:
+        primary = enterprise.contacts.first()  # primary contacts sort first
+        contact_name = (contact_name or "").strip() or (primary.name if primary else "")
+        contact_phone = (contact_phone or "").strip() or (primary.phone if primary else "")
+        if not contact_phone:
+            raise ServiceError(_("请填写企业联系人的手机号，以便承办单位联系和回访。"), field="contact_phone")
+    with transaction.atomic():
+        appeal, _code = appeal_services.submit_appeal(
+            actor, kind=kind, channel=Channel.ENTERPRISE, title=title, content=content, region=region,
+            category=category, address=address, appellant_name=contact_name[:50], appellant_phone=contact_phone,
+            attachments=attachments, client_key=client_key or None, delegated=True)
+        existing = EnterpriseAppeal.objects.filter(appeal=appeal).first()
+        if existing is not None:  # the same client key again: the appeal already accepted
+            if existing.enterprise_id != enterprise.pk:
+                raise ServiceError(_("该幂等键已用于其他企业的诉求。"), code="duplicate", field="client_key")
+            return existing
+        link = EnterpriseAppeal.objects.create(enterprise=enterprise, appeal=appeal, submitted_by=actor,
+                                               on_behalf=not own)
+        append_audit_event(actor, "enterprise_appeal", target=f"appeal:{appeal.pk}",
+                           note=_("%(name)s（%(uscc)s）的企业诉求") % {"name": enterprise.name, "uscc": enterprise.uscc},
+                           after={"enterprise": enterprise.pk, "appeal": appeal.number, "on_behalf": not own})
+    return link
 
 
 # ---------------------------------------------------------------- cases
@@ -841,6 +898,11 @@ def check_penalty_exemption(*, first_violation: bool, minor: bool, corrected_pro
     return {"result": result, "explanation": str(EXEMPTION_TEXT[result])}
 
 
+def _exemption_factors(first_violation, minor_violation, corrected_promptly, harm, no_fault_proven) -> dict:
+    return {"first_violation": bool(first_violation), "minor_violation": bool(minor_violation),
+            "corrected_promptly": bool(corrected_promptly), "harm": harm, "no_fault_proven": bool(no_fault_proven)}
+
+
 def record_penalty(actor, *, enterprise: Enterprise, authority: str, decision_number: str, decided_on, facts: str,
                    penalty_types: list[str], severity: str, fine_amount=0, first_violation: bool,
                    minor_violation: bool, corrected_promptly: bool, harm: str, no_fault_proven: bool,
@@ -854,27 +916,99 @@ def record_penalty(actor, *, enterprise: Enterprise, authority: str, decision_nu
     if check["result"] == "discretionary":
         exemption_declined_reason = _require_text(exemption_declined_reason, "exemption_declined_reason",
                                                   _("不适用首违不罚的理由"))
+    else:
+        exemption_declined_reason = ""
     severity = _choice(severity, Severity, "severity", _("失信程度"))
-    types = [t for t in (penalty_types or []) if t in PenaltyType.values]
+    penalty_types = list(penalty_types or [])
+    types = [t for t in penalty_types if t in PenaltyType.values]
     if not types or len(types) != len(penalty_types):
         raise ServiceError(_("请选择有效的处罚种类。"), field="penalty_types")
     decided_on = _date(decided_on, "decided_on", _("处罚决定日期"))
+    if decided_on > _today():
+        raise ServiceError(_("处罚决定日期不能晚于今天。"), field="decided_on")
     minimum, maximum = rules.publicity_period(severity, decided_on)
+    fields = {
+        "authority": _require_text(authority, "authority", _("处罚机关")),
+        "decision_number": _require_text(decision_number, "decision_number", _("处罚决定书文号")),
+        "facts": _require_text(facts, "facts", _("违法事实")),
+        "fine_amount": _money(fine_amount, "fine_amount", _("罚款金额")),
+    }
+    if PenaltyType.FINE in types and not fields["fine_amount"]:
+        raise ServiceError(_("处罚种类含罚款时，请填写罚款金额。"), field="fine_amount")
     try:
         with transaction.atomic():
-            return AdministrativePenalty.objects.create(
-                enterprise=enterprise, authority=_require_text(authority, "authority", _("处罚机关")),
-                decision_number=_require_text(decision_number, "decision_number", _("处罚决定书文号")),
-                decided_on=decided_on, facts=_require_text(facts, "facts", _("违法事实")), penalty_types=types,
-                fine_amount=_money(fine_amount, "fine_amount", _("罚款金额")), severity=severity,
+            penalty = AdministrativePenalty.objects.create(
+                enterprise=enterprise, decided_on=decided_on, penalty_types=types, severity=severity,
                 regime=rules.regime_for(decided_on), publicity_min_months=minimum, publicity_max_months=maximum,
-                first_violation=bool(first_violation), minor_violation=bool(minor_violation),
-                corrected_promptly=bool(corrected_promptly), harm=harm, no_fault_proven=bool(no_fault_proven),
+                **_exemption_factors(first_violation, minor_violation, corrected_promptly, harm, no_fault_proven),
                 exemption=check["result"], exemption_declined_reason=exemption_declined_reason,
-                performed=bool(performed), recorded_by=actor,
+                performed=bool(performed), recorded_by=actor, **fields,
             )
+            append_audit_event(actor, "record_penalty", target=f"credit.penalty:{penalty.pk}",
+                               note=exemption_declined_reason,
+                               after={"enterprise": enterprise.uscc, "decision_number": penalty.decision_number,
+                                      "severity": severity, "regime": penalty.regime, "exemption": check["result"],
+                                      "publicity_months": [minimum, maximum]})
     except IntegrityError:
         raise ServiceError(_("该处罚决定书文号已存在。"), code="duplicate", field="decision_number") from None
+    return penalty
+
+
+def record_exemption_decision(actor, *, enterprise: Enterprise, authority: str, decision_number: str, decided_on,
+                              facts: str, first_violation: bool, minor_violation: bool, corrected_promptly: bool,
+                              harm: str, no_fault_proven: bool, education: str,
+                              reason: str = "") -> PenaltyExemptionDecision:
+    """Record a 不予行政处罚决定 instead of a penalty: required when Art. 33 forbids the penalty, and the officer's
+    choice (with reasons) when it allows one (首违不罚). It creates no penalty information (D-11); the education
+    the law requires (D-4) is recorded."""
+    _require_officer(actor)
+    check = check_penalty_exemption(first_violation=first_violation, minor=minor_violation,
+                                    corrected_promptly=corrected_promptly, harm=harm, no_fault_proven=no_fault_proven)
+    if check["result"] == "none":
+        raise ServiceError(_("不符合行政处罚法第33条不予处罚的情形，不能作出不予处罚决定。"), code="not_exempt")
+    if check["result"] == "discretionary":
+        reason = _require_text(reason, "reason", _("不予处罚的理由"))
+    else:
+        reason = (reason or "").strip() or check["explanation"]
+    decided_on = _date(decided_on, "decided_on", _("决定日期"))
+    if decided_on > _today():
+        raise ServiceError(_("决定日期不能晚于今天。"), field="decided_on")
+    fields = {
+        "authority": _require_text(authority, "authority", _("行政机关")),
+        "decision_number": _require_text(decision_number, "decision_number", _("不予处罚决定书文号")),
+        "facts": _require_text(facts, "facts", _("违法事实")),
+        "education": _require_text(education, "education", _("对当事人进行的教育")),
+    }
+    try:
+        with transaction.atomic():
+            decision = PenaltyExemptionDecision.objects.create(
+                enterprise=enterprise, decided_on=decided_on, exemption=check["result"], reason=reason,
+                recorded_by=actor,
+                **_exemption_factors(first_violation, minor_violation, corrected_promptly, harm, no_fault_proven),
+                **fields)
+            append_audit_event(actor, "record_penalty_exemption", target=f"credit.exemption:{decision.pk}",
+                               note=reason, after={"enterprise": enterprise.uscc, "exemption": check["result"],
+                                                   "decision_number": decision.decision_number})
+    except IntegrityError:
+        raise ServiceError(_("该决定书文号已存在。"), code="duplicate", field="decision_number") from None
+    return decision
+
+
+def mark_penalty_performed(actor, penalty_id: int, *, note: str = "") -> AdministrativePenalty:
+    """The enterprise has fully performed the penalty decision and corrected the conduct (C-3.4 item 2)."""
+    _require_officer(actor)
+    note = _require_text(note, "note", _("履行情况说明"))
+    with transaction.atomic():
+        penalty = AdministrativePenalty.objects.select_for_update().filter(pk=penalty_id).first()
+        if penalty is None:
+            raise ServiceError(_("行政处罚记录不存在。"), code="not_found")
+        if penalty.performed:
+            raise IllegalTransition(_("该处罚已记录为履行完毕。"))
+        penalty.performed = True
+        penalty.save(update_fields=["performed"])
+        append_audit_event(actor, "penalty_performed", target=f"credit.penalty:{penalty.pk}", note=note,
+                           before={"performed": False}, after={"performed": True})
+    return penalty
 
 
 def penalty_repair_eligibility(penalty: AdministrativePenalty, *, commitment: bool = True, today=None) -> dict:
@@ -882,6 +1016,35 @@ def penalty_repair_eligibility(penalty: AdministrativePenalty, *, commitment: bo
         severity=penalty.severity, decided_on=penalty.decided_on, today=today or _today(),
         performed=penalty.performed, commitment=commitment)
     return {"eligible": eligible, "earliest": earliest, "reasons": reasons}
+
+
+REGIME_LABELS = {
+    "2023": _("《失信行为纠正后的信用信息修复管理办法（试行）》（国家发展改革委令第58号）"),
+    "2026": _("《信用修复管理办法》（国家发展改革委令第36号，2026年4月1日起施行）"),
+}
+
+
+def penalty_publicity(penalty: AdministrativePenalty, today=None) -> dict:
+    """The publicity period of a penalty record in dates and in Chinese: it runs from the decision date (C-3.3)."""
+    today = today or _today()
+    minimum, maximum = penalty.publicity_min_months, penalty.publicity_max_months
+    start = penalty.decided_on
+    if maximum == 0:
+        summary = _("依%(regime)s，轻微失信的行政处罚信息（仅警告、通报批评或较低数额罚款）不予公示。") % {
+            "regime": REGIME_LABELS[penalty.regime]}
+        return {"published": False, "summary": summary, "min_end": start, "max_end": start, "active": False}
+    min_end, max_end = rules.add_months(start, minimum), rules.add_months(start, maximum)
+    if minimum:
+        summary = _("依%(regime)s，%(severity)s失信：自%(start)s起公示，最短%(min)s个月（%(min_end)s届满后可申请修复），"
+                    "最长%(max)s个月（%(max_end)s自动停止公示）。")
+    else:
+        summary = _("依%(regime)s，%(severity)s失信：可以不予公示；确需公示的，自%(start)s起最长%(max)s个月"
+                    "（%(max_end)s自动停止公示），履行义务后即可申请修复。")
+    summary = summary % {"regime": REGIME_LABELS[penalty.regime], "severity": penalty.get_severity_display(),
+                         "start": f"{start:%Y年%m月%d日}", "min": minimum, "max": maximum,
+                         "min_end": f"{min_end:%Y年%m月%d日}", "max_end": f"{max_end:%Y年%m月%d日}"}
+    return {"published": True, "summary": summary, "min_end": min_end, "max_end": max_end,
+            "active": start <= today < max_end}
 
 
 # ---------------------------------------------------------------- the sweep

@@ -16,8 +16,8 @@ from gongzhi.core.errors import ServiceError
 from gongzhi.core.views import add_service_error, role_required
 
 from . import documents, forms, selectors, services
-from .choices import CaseState, RepairStatus, SyncEvent
-from .models import Objection, RepairApplication
+from .choices import CaseState, PenaltyType, RepairStatus, SyncEvent
+from .models import Enterprise, Objection, RepairApplication
 from .workflow import ACTION_LABELS, EVENT_LABELS, available_actions
 
 OFFICER = Role.CREDIT_OFFICER
@@ -199,7 +199,10 @@ def mine(request):
              "repair_form": forms.RepairForm(prefix=f"r{c.pk}"), "objection_form": forms.ObjectionForm(
                  prefix=f"o{c.pk}"), "documents": _documents_for(c),
              "repair_done": c.repairs.exclude(status=RepairStatus.SUBMITTED).exists()} for c in cases]
-    return render(request, "credit/mine.html", {"enterprises": enterprises, "rows": rows})
+    own = [{"enterprise": e, "appeals": selectors.enterprise_appeals(request.user, e),
+            "penalties": _penalty_rows(selectors.penalties(request.user, e)),
+            "exemptions": selectors.exemption_decisions(request.user, e)} for e in enterprises]
+    return render(request, "credit/mine.html", {"enterprises": enterprises, "rows": rows, "own": own})
 
 
 @login_required
@@ -245,3 +248,158 @@ def query(request):
     if form.is_valid() and form.cleaned_data["q"]:
         results = selectors.public_query(form.cleaned_data["q"])[:100]
     return render(request, "credit/query.html", {"form": form, "results": results})
+
+
+# ---------------------------------------------------------------- enterprises and their appeals (急企业之所急)
+
+
+def _require_enterprise_staff(request):
+    if not selectors.can_see_enterprises(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def enterprise_list(request):
+    """Officers and operators look an enterprise up (operators to record an appeal on its behalf)."""
+    _require_enterprise_staff(request)
+    form = forms.EnterpriseSearchForm(request.GET or None)
+    q = form.cleaned_data["q"] if form.is_valid() else ""
+    return render(request, "credit/enterprises.html", {
+        "form": form, "enterprises": selectors.enterprises(request.user, q)[:200],
+        "is_officer": services.is_officer(request.user)})
+
+
+@login_required
+def enterprise_detail(request, pk):
+    """An enterprise's page: its appeals for officers and operators; its cases and penalties for officers."""
+    enterprise = get_object_or_404(Enterprise, pk=pk)
+    if not selectors.can_see_enterprises(request.user):
+        if services.is_contact(request.user, enterprise.pk):
+            return redirect("credit:mine")
+        raise PermissionDenied
+    officer = services.is_officer(request.user)
+    context = {"enterprise": enterprise, "is_officer": officer,
+               "appeals": selectors.enterprise_appeals(request.user, enterprise),
+               "can_submit": services.can_submit_enterprise_appeal(request.user, enterprise.pk)}
+    if officer:
+        context.update({
+            "contacts": enterprise.contacts.select_related("user"),
+            "cases": selectors.visible_cases(request.user).filter(enterprise=enterprise),
+            "penalties": _penalty_rows(selectors.penalties(request.user, enterprise)),
+            "exemptions": selectors.exemption_decisions(request.user, enterprise),
+        })
+    return render(request, "credit/enterprise.html", context)
+
+
+@login_required
+def enterprise_appeal_new(request, pk):
+    enterprise = get_object_or_404(Enterprise, pk=pk)
+    if not services.can_submit_enterprise_appeal(request.user, enterprise.pk):
+        raise PermissionDenied
+    own = services.is_contact(request.user, enterprise.pk)
+    form = forms.EnterpriseAppealForm(request.POST or None, request.FILES or None, on_behalf=not own,
+                                      enterprise=enterprise)
+    if request.method == "POST" and form.is_valid():
+        try:
+            link = services.submit_enterprise_appeal(request.user, enterprise.pk, **form.service_kwargs())
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("企业诉求已受理，编号 %(number)s。") % {"number": link.appeal.number})
+            return redirect("credit:mine" if own else "credit:enterprise", **({} if own else {"pk": enterprise.pk}))
+    return render(request, "credit/enterprise_appeal_form.html", {
+        "form": form, "enterprise": enterprise, "on_behalf": not own})
+
+
+# ---------------------------------------------------------------- administrative penalties (C, D)
+
+
+def _penalty_rows(qs):
+    return [{"penalty": p, "publicity": services.penalty_publicity(p),
+             "repair": services.penalty_repair_eligibility(p)} for p in qs]
+
+
+@role_required(OFFICER)
+def penalty_list(request):
+    enterprise = None
+    if request.GET.get("enterprise", "").isdigit():
+        enterprise = Enterprise.objects.filter(pk=int(request.GET["enterprise"])).first()
+    return render(request, "credit/penalties.html", {
+        "enterprise": enterprise,
+        "rows": _penalty_rows(selectors.penalties(request.user, enterprise)[:500]),
+        "exemptions": selectors.exemption_decisions(request.user, enterprise)[:500],
+    })
+
+
+@role_required(OFFICER)
+def penalty_new(request, pk):
+    """Two steps: the Art. 33 check first (its result and reason shown), then — as that result allows — the
+    penalty with its classification, or the 不予行政处罚决定 instead. The services check the same rule again."""
+    enterprise = get_object_or_404(Enterprise, pk=pk)
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    check_form = forms.PenaltyCheckForm(request.POST if step else None)
+    context = {"enterprise": enterprise, "check_form": check_form, "check": None}
+    if not step or not check_form.is_valid():
+        return render(request, "credit/penalty_form.html", context)
+    factors = check_form.factors()
+    check = services.check_penalty_exemption(
+        first_violation=factors["first_violation"], minor=factors["minor_violation"],
+        corrected_promptly=factors["corrected_promptly"], harm=factors["harm"],
+        no_fault_proven=factors["no_fault_proven"])
+    penalty_form = forms.PenaltyRecordForm(request.POST if step == "penalty" else None, prefix="p")
+    exemption_form = forms.ExemptionDecisionForm(request.POST if step == "exemption" else None, prefix="x")
+    facts = check_form.cleaned_data["facts"]
+    if step == "penalty" and penalty_form.is_valid():
+        data = penalty_form.cleaned_data
+        try:
+            penalty = services.record_penalty(
+                request.user, enterprise=enterprise, facts=facts, authority=data["authority"],
+                decision_number=data["decision_number"], decided_on=data["decided_on"],
+                penalty_types=data["penalty_types"], severity=data["severity"],
+                fine_amount=data["fine_amount"] or 0, performed=data["performed"],
+                exemption_declined_reason=data["exemption_declined_reason"], **factors)
+        except ServiceError as exc:
+            add_service_error(penalty_form, exc)
+        else:
+            messages.success(request, _("行政处罚已记录。"))
+            return redirect("credit:penalty", pk=penalty.pk)
+    if step == "exemption" and exemption_form.is_valid():
+        data = exemption_form.cleaned_data
+        try:
+            services.record_exemption_decision(request.user, enterprise=enterprise, facts=facts, **data, **factors)
+        except ServiceError as exc:
+            add_service_error(exemption_form, exc)
+        else:
+            messages.success(request, _("已记录不予行政处罚决定，不产生行政处罚信息。"))
+            return redirect("credit:enterprise", pk=enterprise.pk)
+    context.update({"check": check, "factors": factors, "penalty_form": penalty_form,
+                    "exemption_form": exemption_form, "step": step})
+    return render(request, "credit/penalty_form.html", context)
+
+
+@login_required
+def penalty_detail(request, pk):
+    """A penalty record: classification, publicity period and repair eligibility, explained in Chinese."""
+    penalty = selectors.penalties(request.user).filter(pk=pk).first()
+    if penalty is None:
+        raise Http404
+    officer = services.is_officer(request.user)
+    form = forms.PerformedForm(request.POST or None)
+    if request.method == "POST":
+        if not officer:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.mark_penalty_performed(request.user, penalty.pk, note=form.cleaned_data["note"])
+            except ServiceError as exc:
+                messages.error(request, str(exc.message))
+            else:
+                messages.success(request, _("已记录履行完毕。"))
+            return redirect("credit:penalty", pk=penalty.pk)
+    labels = dict(PenaltyType.choices)
+    return render(request, "credit/penalty.html", {
+        "penalty": penalty, "is_officer": officer, "form": form,
+        "types": [labels.get(t, t) for t in penalty.penalty_types],
+        "check_text": services.EXEMPTION_TEXT[penalty.exemption],
+        "publicity": services.penalty_publicity(penalty), "repair": services.penalty_repair_eligibility(penalty),
+    })
