@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 
 from gongzhi.core import outbox
-from gongzhi.core.errors import ServiceError
+from gongzhi.core.errors import PermissionDeniedError, ServiceError
 
 from . import selectors, services
 from .models import CreditPlatform, Enterprise
@@ -20,7 +20,11 @@ from .serializers import (
     CaseDetailSerializer,
     CaseSerializer,
     DeliverySerializer,
+    EnterpriseAppealInputSerializer,
+    EnterpriseAppealSerializer,
     EnterpriseSerializer,
+    ExemptionDecisionSerializer,
+    PenaltySerializer,
     PublicRecordSerializer,
 )
 
@@ -166,21 +170,91 @@ def penalty_check(request):
     return Response(_call(services.check_penalty_exemption, **body))
 
 
-@doc("记录行政处罚（先做第33条审查）", status=201)
-@api_view(["POST"])
-@permission_classes([IsCreditOfficer])
-@parser_classes([JSONParser])
-def penalties(request):
-    """Record a penalty; the Art. 33 check runs first and refuses a penalty that must not be imposed."""
-    body = _body(request)
-    enterprise = Enterprise.objects.filter(pk=body.pop("enterprise", None)).first()
+def _penalty_body(penalty) -> dict:
+    return {**PenaltySerializer(penalty).data, "publicity": services.penalty_publicity(penalty),
+            "repair": services.penalty_repair_eligibility(penalty)}
+
+
+def _enterprise_filter(request):
+    value = request.query_params.get("enterprise", "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ServiceError("enterprise 应为企业 id。", field="enterprise")
+    return get_object_or_404(Enterprise, pk=int(value))
+
+
+def _enterprise_from_body(body) -> Enterprise:
+    value = body.pop("enterprise", None)
+    enterprise = Enterprise.objects.filter(pk=value).first() if str(value or "").isdigit() else None
     if enterprise is None:
         raise ServiceError("请选择企业。", field="enterprise")
+    return enterprise
+
+
+@doc("行政处罚列表（?enterprise=id）/ 记录行政处罚（先做第33条审查；应当不予处罚的被拒绝）")
+@api_view(["GET", "POST"])
+@parser_classes([JSONParser])
+def penalties(request):
+    """GET: penalty records the user may see, each with its publicity period and repair eligibility.
+    POST (credit officers): record a penalty; the Art. 33 check runs first and refuses a penalty that must not be
+    imposed (record the exemption decision at penalties/exemptions/ instead)."""
+    if request.method == "GET":
+        rows = selectors.penalties(request.user, _enterprise_filter(request))[:500]
+        return Response({"results": [_penalty_body(p) for p in rows]})
+    body = _body(request)
+    enterprise = _enterprise_from_body(body)
     penalty = _call(services.record_penalty, request.user, enterprise=enterprise, **body)
-    eligibility = services.penalty_repair_eligibility(penalty)
-    return Response({"id": penalty.pk, "severity": penalty.severity, "regime": penalty.regime,
-                     "exemption": penalty.exemption, "publicity_min_months": penalty.publicity_min_months,
-                     "publicity_max_months": penalty.publicity_max_months, "repair": eligibility}, status=201)
+    return Response(_penalty_body(penalty), status=201)
+
+
+@doc("行政处罚详情：失信程度、公示期（按决定日适用的规定）和信用修复条件", request=None)
+@api_view(["GET"])
+def penalty_detail(request, pk):
+    penalty = selectors.penalties(request.user).filter(pk=pk).first()
+    if penalty is None:
+        raise NotFound()
+    return Response(_penalty_body(penalty))
+
+
+@doc("记录处罚已履行完毕")
+@api_view(["POST"])
+@permission_classes([IsCreditOfficer])
+def penalty_performed(request, pk):
+    penalty = services.mark_penalty_performed(request.user, pk, note=_body(request).get("note", ""))
+    return Response(_penalty_body(penalty))
+
+
+@doc("不予行政处罚决定列表 / 记录不予行政处罚决定（第33条应当或可以不予处罚时）")
+@api_view(["GET", "POST"])
+@parser_classes([JSONParser])
+def exemption_decisions(request):
+    if request.method == "GET":
+        rows = selectors.exemption_decisions(request.user, _enterprise_filter(request))[:500]
+        return Response({"results": ExemptionDecisionSerializer(rows, many=True).data})
+    body = _body(request)
+    enterprise = _enterprise_from_body(body)
+    decision = _call(services.record_exemption_decision, request.user, enterprise=enterprise, **body)
+    return Response(ExemptionDecisionSerializer(decision).data, status=201)
+
+
+@doc("企业诉求（急企业之所急）：列表 / 提交（企业联系人本人，或话务员代为登记）")
+@api_view(["GET", "POST"])
+def enterprise_appeals(request, pk):
+    enterprise = get_object_or_404(Enterprise, pk=pk)
+    if request.method == "GET":
+        if not (selectors.can_see_enterprises(request.user) or services.is_contact(request.user, enterprise.pk)):
+            raise NotFound()
+        rows = selectors.enterprise_appeals(request.user, enterprise)[:500]
+        return Response({"results": EnterpriseAppealSerializer(rows, many=True).data})
+    if not services.can_submit_enterprise_appeal(request.user, enterprise.pk):
+        raise PermissionDeniedError("只有企业联系人或话务员可以提交企业诉求。")
+    serializer = EnterpriseAppealInputSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = dict(serializer.validated_data)
+    data["attachments"] = request.FILES.getlist("attachments")
+    link = services.submit_enterprise_appeal(request.user, enterprise.pk, **data)
+    return Response(EnterpriseAppealSerializer(link).data, status=201)
 
 
 @doc("信用平台确认收到（HMAC 签名）")
