@@ -202,6 +202,8 @@ def penalties(request):
     if request.method == "GET":
         rows = selectors.penalties(request.user, _enterprise_filter(request))[:500]
         return Response({"results": [_penalty_body(p) for p in rows]})
+    if not services.is_officer(request.user):
+        raise PermissionDeniedError("只有信用专员可以执行此操作。")
     body = _body(request)
     enterprise = _enterprise_from_body(body)
     penalty = _call(services.record_penalty, request.user, enterprise=enterprise, **body)
@@ -232,6 +234,8 @@ def exemption_decisions(request):
     if request.method == "GET":
         rows = selectors.exemption_decisions(request.user, _enterprise_filter(request))[:500]
         return Response({"results": ExemptionDecisionSerializer(rows, many=True).data})
+    if not services.is_officer(request.user):
+        raise PermissionDeniedError("只有信用专员可以执行此操作。")
     body = _body(request)
     enterprise = _enterprise_from_body(body)
     decision = _call(services.record_exemption_decision, request.user, enterprise=enterprise, **body)
