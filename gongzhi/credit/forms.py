@@ -205,7 +205,8 @@ class PenaltyRecordForm(forms.Form):
                                               widget=forms.CheckboxSelectMultiple)
     fine_amount = forms.DecimalField(label=_("罚款金额（元）"), required=False, min_value=0, max_digits=14,
                                      decimal_places=2)
-    severity = forms.ChoiceField(label=_("失信程度（按行业主管部门的认定标准）"), choices=Severity.choices,
+    severity = forms.ChoiceField(label=_("失信程度（按行业主管部门的认定标准）"),
+                                 choices=[("", _("请选择")), *Severity.choices],
                                  help_text=_("轻微：如适用简易程序、警告、通报批评；一般：如较大数额罚款、没收；"
                                              "严重：如巨额罚款、吊销许可证件、限制从业。"))
     performed = forms.BooleanField(label=_("已全面履行处罚决定并纠正失信行为"), required=False)
