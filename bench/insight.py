@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 from gongzhi.insight import classifier, forecast, hotspots  # noqa: E402
 from gongzhi.insight.text import dedup_key  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data" / "appeals"
+# ../shared of the project's checkout (for a git worktree elsewhere: GONGZHI_SHARED=/path/to/shared)
+SHARED = Path(os.environ.get("GONGZHI_SHARED", ROOT.parent / "shared")) / "data" / "appeals"
 SHARED_HOTSPOTS = SHARED / "hotspot_messages.csv"
 
 
