@@ -252,6 +252,10 @@ def dashboard_for(user) -> dict:
     if user.has_role(Role.LEADER, Role.SUPERVISOR, Role.ADMIN):
         link(_("诉求态势大屏"), reverse("insight:overview"))
         link(_("异常预警"), reverse("insight:alerts"))
+    if user.has_role(Role.LEADER, Role.SUPERVISOR, Role.ADMIN, Role.HANDLER):
+        link(_("主动治理任务"), reverse("insight:tasks"))
+    if user.has_role(Role.RESIDENT):
+        link(_("我附议的诉求"), reverse("insight:cosigned"))
     if user.has_role(*STAFF_ROLES):
         link(_("热点问题"), reverse("insight:hotspots"))
     if user.has_role(*RATES_ROLES):

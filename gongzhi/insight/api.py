@@ -1,4 +1,5 @@
-"""Insight API: classify a draft appeal; near-duplicates of an appeal."""
+"""Insight API: classify a draft appeal; near-duplicates of an appeal; 附议; the 7-day forecast; proactive tasks
+from surge alerts; hot spot → deliberation topic."""
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -6,12 +7,19 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gongzhi.appeals.models import Category
 from gongzhi.appeals.selectors import visible_appeals
-from gongzhi.core.api_views import ERROR_401, ERROR_404, ERRORS_400, parse_query
-from gongzhi.core.errors import ServiceError
-from gongzhi.core.models import Region
+from gongzhi.core.api_views import ERROR_401, ERROR_403, ERROR_404, ERROR_409, ERRORS_400, parse_query
+from gongzhi.core.choices import RegionLevel, Role
+from gongzhi.core.errors import PermissionDeniedError, ServiceError
+from gongzhi.core.models import Region, Unit
 
-from . import services
+from . import cosign as cosign_service
+from . import forecast, proactive, services
+from . import topics as topic_service
+from .models import ProactiveTask
+
+LEADER_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
 
 
 class ClassifyInputSerializer(serializers.Serializer):
@@ -81,3 +89,156 @@ class SimilarView(APIView):
         return Response([{"id": f["appeal"].pk, "number": f["appeal"].number, "title": f["appeal"].title,
                           "state": f["appeal"].state, "received_at": f["appeal"].received_at,
                           "jaccard": f["jaccard"]} for f in found])
+
+
+# ---------------------------------------------------------------- 附议, forecast, proactive tasks, hot spot → topic
+
+
+class AppealCosignInputSerializer(serializers.Serializer):
+    own_appeal = serializers.IntegerField(help_text="本人刚提交、系统提示有相似诉求的诉求 id")
+    withdraw_own = serializers.BooleanField(default=False, help_text="附议的同时撤回本人诉求")
+
+
+class AppealCosignOutputSerializer(serializers.Serializer):
+    appeal = serializers.IntegerField()
+    number = serializers.CharField()
+    cosigners = serializers.IntegerField()
+    own_appeal_state = serializers.CharField()
+
+
+class CosignView(APIView):
+    @extend_schema(tags=["insight"], summary="附议相似诉求（每人一次；可同时撤回本人诉求）",
+                   request=AppealCosignInputSerializer,
+                   responses={201: AppealCosignOutputSerializer, **ERRORS_400, **ERROR_401, **ERROR_403, **ERROR_409})
+    def post(self, request, pk: int):
+        serializer = AppealCosignInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        cosign = cosign_service.cosign_appeal(request.user, pk, own_appeal_id=data["own_appeal"],
+                                              withdraw_own=data["withdraw_own"])
+        cosign.own_appeal.refresh_from_db()
+        return Response({"appeal": cosign.appeal_id, "number": cosign.appeal.number,
+                         "cosigners": cosign.appeal.cosigns.count(),
+                         "own_appeal_state": cosign.own_appeal.state}, status=201)
+
+
+class ForecastQuerySerializer(serializers.Serializer):
+    street = serializers.IntegerField(required=False, help_text="街道 id（缺省为全部可见诉求）")
+
+
+class ForecastCategorySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    last_7_days = serializers.IntegerField()
+    forecast = serializers.ListField(child=serializers.FloatField())
+    total = serializers.FloatField()
+
+
+class ForecastSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    start = serializers.DateField()
+    horizon = serializers.IntegerField()
+    days = serializers.ListField(child=serializers.DateField())
+    categories = ForecastCategorySerializer(many=True)
+
+
+class ForecastView(APIView):
+    @extend_schema(tags=["insight"], summary="各一级分类未来7天诉求量预测（星期效应 × 近28天水平）",
+                   parameters=[ForecastQuerySerializer],
+                   responses={200: ForecastSerializer, **ERRORS_400, **ERROR_401, **ERROR_403})
+    def get(self, request):
+        if not request.user.has_role(*LEADER_ROLES):
+            raise PermissionDeniedError()
+        query = parse_query(ForecastQuerySerializer, request)
+        qs = visible_appeals(request.user)
+        if "street" in query:
+            street = Region.objects.filter(pk=query["street"], level=RegionLevel.STREET).first()
+            if street is None:
+                raise ServiceError(_("街道不存在。"), field="street")
+            qs = qs.filter(region__path__startswith=street.path)
+        return Response(forecast.appeal_forecast(qs))
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    street_name = serializers.CharField(source="region.name", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = ProactiveTask
+        fields = ["id", "title", "category", "category_name", "region", "street_name", "alert_day", "alert_count",
+                  "alert_baseline", "unit", "unit_name", "instructions", "state", "due_date", "created_at",
+                  "done_at", "done_note"]
+        read_only_fields = fields
+
+
+class TaskCreateSerializer(serializers.Serializer):
+    category = serializers.IntegerField(required=False, allow_null=True, help_text="一级分类 id；缺省为未分类")
+    street = serializers.IntegerField()
+    day = serializers.DateField(help_text="预警日期")
+    unit = serializers.IntegerField()
+    working_days = serializers.IntegerField(default=proactive.DEFAULT_WORKING_DAYS)
+    instructions = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class TaskCompleteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=5000)
+
+
+def _lookup(model, pk, message, field, **filters):
+    if pk is None:
+        return None
+    found = model.objects.filter(pk=pk, **filters).first()
+    if found is None:
+        raise ServiceError(message, field=field)
+    return found
+
+
+class TaskListView(APIView):
+    @extend_schema(tags=["insight"], summary="主动治理任务（领导、督办员看全部；承办人看本单位）",
+                   responses={200: TaskSerializer(many=True), **ERROR_401})
+    def get(self, request):
+        return Response(TaskSerializer(proactive.visible_tasks(request.user), many=True).data)
+
+    @extend_schema(tags=["insight"], summary="把异常预警转为主动治理任务（未诉先办）", request=TaskCreateSerializer,
+                   responses={201: TaskSerializer, **ERRORS_400, **ERROR_401, **ERROR_403})
+    def post(self, request):
+        serializer = TaskCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        task = proactive.create_proactive_task(
+            request.user,
+            category=_lookup(Category, data.get("category"), _("诉求分类不存在。"), "category", level=1),
+            street=_lookup(Region, data["street"], _("街道不存在。"), "street", level=RegionLevel.STREET),
+            day=data["day"], unit=_lookup(Unit, data["unit"], _("承办单位不存在。"), "unit"),
+            instructions=data["instructions"], working_days=data["working_days"])
+        return Response(TaskSerializer(task).data, status=201)
+
+
+class TaskDetailView(APIView):
+    @extend_schema(tags=["insight"], summary="主动治理任务详情", responses={200: TaskSerializer, **ERROR_401, **ERROR_404})
+    def get(self, request, pk: int):
+        return Response(TaskSerializer(proactive.visible_tasks(request.user).get(pk=pk)).data)
+
+
+class TaskCompleteView(APIView):
+    @extend_schema(tags=["insight"], summary="承办单位办结主动治理任务", request=TaskCompleteSerializer,
+                   responses={200: TaskSerializer, **ERRORS_400, **ERROR_401, **ERROR_403, **ERROR_404, **ERROR_409})
+    def post(self, request, pk: int):
+        proactive.visible_tasks(request.user).get(pk=pk)  # not visible: 404
+        serializer = TaskCompleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        task = proactive.complete_proactive_task(request.user, pk, note=serializer.validated_data["note"])
+        return Response(TaskSerializer(task).data)
+
+
+class HotspotTopicOutputSerializer(serializers.Serializer):
+    topic = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class HotspotTopicView(APIView):
+    @extend_schema(tags=["insight"], summary="热点问题一键转为协商议题（议题来源：诉求汇集）", request=None,
+                   responses={201: HotspotTopicOutputSerializer, **ERRORS_400, **ERROR_401, **ERROR_403})
+    def post(self, request, pk: int):
+        topic = topic_service.hotspot_to_topic(request.user, pk)
+        return Response({"topic": topic.pk, "title": topic.title}, status=201)

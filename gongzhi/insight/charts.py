@@ -93,6 +93,49 @@ def overdue_gauge(red: int, open_count: int) -> dict:
                         "data": [{"value": red, "name": f"办理中 {open_count} 件"}]}]}
 
 
+def _empty(text: str) -> list[dict]:
+    return [{"type": "text", "left": "center", "top": "middle",
+             "style": {"text": text, "fill": "#94a3b8", "fontSize": 16}}]
+
+
+def forecast_bars(fc: dict) -> dict:
+    """fc: forecast.forecast_by_category(...): last 7 days against the next 7 days' forecast, per category."""
+    cats = fc["categories"]
+    days = fc["days"]
+    span = f"{days[0][5:]}～{days[-1][5:]}" if days else ""
+    return {"color": ["#7f8c8d", "#2e86de"], "title": {"text": "未来7天诉求量预测", "left": "center"},
+            "tooltip": {"trigger": "axis"}, "legend": {"top": 25},
+            "graphic": [] if cats else _empty("数据不足，暂无预测"),
+            "grid": {"left": 40, "right": 20, "top": 60, "bottom": 60},
+            "xAxis": {"type": "category", "data": [c["name"] for c in cats], "axisLabel": {"rotate": 30}},
+            "yAxis": {"type": "value", "minInterval": 1},
+            "series": [{"name": "近7天实际", "type": "bar", "data": [c["last_7_days"] for c in cats]},
+                       {"name": f"未来7天预测 {span}", "type": "bar", "data": [c["total"] for c in cats]}]}
+
+
+def key_terms(texts, top: int = 80) -> list[tuple[str, int]]:
+    """texts: (title, content) pairs. The content words (jieba, stop-words and place prefixes dropped, as the
+    hot-spot labels use) in the most appeals, with that number of appeals, most frequent first."""
+    from .hotspots import content_terms
+
+    counts: Counter = Counter()
+    for title, content in texts:
+        counts.update(content_terms(title or "", content or ""))
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+
+
+def word_cloud(terms: list[tuple[str, int]]) -> dict:
+    """Drawn by the vendored echarts-wordcloud 2.1.0 (series type "wordCloud")."""
+    data = [{"name": w, "value": n, "textStyle": {"color": PALETTE[i % len(PALETTE)]}}
+            for i, (w, n) in enumerate(terms)]
+    return {"title": {"text": "诉求关键词", "left": "center"}, "tooltip": {"show": True},
+            "graphic": [] if data else _empty("暂无诉求"),
+            "series": [{"type": "wordCloud", "shape": "circle", "left": "center", "top": 35, "width": "95%",
+                        "height": "85%", "sizeRange": [12, 44], "rotationRange": [0, 0], "gridSize": 6,
+                        "drawOutOfBound": False, "layoutAnimation": False,
+                        "emphasis": {"focus": "self"}, "data": data}]}
+
+
 # ------------------------------------------------------------------ data from the database
 
 
@@ -128,6 +171,10 @@ def dashboard_data(queryset, *, days: int = 30, street=None) -> dict:
                            now, by="street")
     rate_rows = [{"name": m.name, "response": m.response.value, "resolution": m.resolution.value,
                   "satisfaction": m.satisfaction.value} for m in [*result["ranked"], *result["small_sample"]]]
+    from . import forecast
+
+    fc = forecast.appeal_forecast(queryset, today)
+    terms = key_terms(recent.order_by("-received_at").values_list("title", "content")[:2000])
     open_count = queryset.filter(state__in=OPEN_STATES).count()
     red = queryset.filter(red_q(now)).count()
     return {
@@ -139,5 +186,7 @@ def dashboard_data(queryset, *, days: int = 30, street=None) -> dict:
             "hotspots": hotspot_bar(spots),
             "rates": rates_ranking(rate_rows),
             "overdue": overdue_gauge(red, open_count),
+            "forecast": forecast_bars(fc),
+            "wordcloud": word_cloud(terms),
         },
     }

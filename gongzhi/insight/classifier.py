@@ -190,6 +190,7 @@ class CategoryModel:
 
 
 def train(examples: Sequence[Example], *, max_features: int = 60000, C: float = 0.5,
+          detail_chars: int = DETAIL_CHARS, class_weight: str | None = None,
           keep_estimator: bool = False) -> CategoryModel:
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.svm import LinearSVC
@@ -201,15 +202,16 @@ def train(examples: Sequence[Example], *, max_features: int = 60000, C: float = 
     started = time.perf_counter()
     min_df = 2 if len(examples) > 200 else 1
     title_vec = FastTfidf(title_features, min_df=min_df, max_features=max_features // 2)
-    detail_vec = HashedNgramTfidf(min_df=min_df, max_features=max_features)
+    detail_vec = HashedNgramTfidf(chars=detail_chars, min_df=min_df, max_features=max_features)
     x = sp.hstack([TITLE_WEIGHT * title_vec.fit_transform([e.title for e in examples]),
                    detail_vec.fit_transform([e.detail for e in examples])]).tocsr()
     per_class = min(labels.count(c) for c in classes)
     folds = max(2, min(3, per_class))
     if per_class >= 2:
-        clf = CalibratedClassifierCV(LinearSVC(C=C), method="sigmoid", cv=folds, ensemble=False)
+        clf = CalibratedClassifierCV(LinearSVC(C=C, class_weight=class_weight), method="sigmoid", cv=folds,
+                                     ensemble=False)
     else:  # too few examples to calibrate: still give a ranked output
-        clf = _Softmax(LinearSVC(C=C))
+        clf = _Softmax(LinearSVC(C=C, class_weight=class_weight))
     clf.fit(x, labels)
     model = CategoryModel(title_vec, detail_vec, clf, [str(c) for c in clf.classes_],
                           meta={"version": VERSION, "n_train": len(examples),

@@ -80,11 +80,14 @@ class Item:
 class Hotspot:
     members: list[Item] = field(default_factory=list)
 
-    def summary(self, latest: datetime | None, doc_freq: Counter, n_docs: int) -> dict:
+    def summary(self, latest: datetime | None, doc_freq: Counter, n_docs: int, extra_residents=()) -> dict:
+        """`extra_residents`: people who joined a member without an appeal of their own (附议), by the same
+        identity as `Item.user`, so a co-signer who also wrote an appeal is counted once."""
         times = sorted(m.time for m in self.members if m.time)
         start, end = (times[0], times[-1]) if times else (None, None)
         n = len(self.members)
-        residents = len({m.user for m in self.members if m.user} or {m.id for m in self.members})
+        people = {m.user for m in self.members if m.user} or {m.id for m in self.members}
+        residents = len(people | set(extra_residents))
         net_likes = max(0, sum(m.likes - m.dislikes for m in self.members))
         growth = 0.0
         if latest is not None and times:

@@ -21,7 +21,7 @@ from gongzhi.core.choices import Role
 from gongzhi.core.models import Unit, User
 
 from . import classifier, duplicates, hotspots, services
-from .models import AppealPrediction, HotSpot, HotSpotMember
+from .models import AppealPrediction, CoSign, HotSpot, HotSpotMember
 
 logger = logging.getLogger(__name__)
 MAX_RECENT = 5000
@@ -134,7 +134,8 @@ def update_hotspots(appeal_id: int) -> HotSpot | None:
 
 
 def refresh(spot: HotSpot) -> HotSpot:
-    """Recomputes a hot spot's label, place, heat and time range from its members (heat as in hotspots.py)."""
+    """Recomputes a hot spot's label, place, heat and time range from its members (heat as in hotspots.py;
+    residents who co-signed a member (附议) count as distinct residents)."""
     members = list(Appeal.objects.filter(hotspot_membership__hotspot=spot).order_by("received_at", "pk"))
     if not members:
         spot.delete()
@@ -145,7 +146,9 @@ def refresh(spot: HotSpot) -> HotSpot:
         index.items[item.id] = item
         index.doc_freq.update(item.terms)
     latest = timezone.localtime(timezone.now()).replace(tzinfo=None)
-    summary = hotspots.Hotspot(items).summary(latest, index.doc_freq, max(len(items), 1))
+    cosigners = CoSign.objects.filter(appeal__in=members).values_list("resident_id", flat=True)
+    summary = hotspots.Hotspot(items).summary(latest, index.doc_freq, max(len(items), 1),
+                                              extra_residents={str(pk) for pk in cosigners})
     spot.label, spot.place = summary["label"][:200], summary["place"][:200]
     spot.heat, spot.size, spot.residents, spot.growth = summary["heat"], len(members), summary["residents"], \
         summary["growth"]

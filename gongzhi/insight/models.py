@@ -1,11 +1,14 @@
-"""Insight records: the classifier's prediction for each new appeal, and the hot spots kept current on commit."""
+"""Insight records: the classifier's prediction for each new appeal, the hot spots kept current on commit,
+residents' co-signs (附议) and the proactive tasks made from surge alerts (未诉先办)."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.appeals.models import Appeal, Category
-from gongzhi.core.models import Unit
+from gongzhi.core.audit import ChainedEvent
+from gongzhi.core.models import Region, Unit
 
 
 class AppealPrediction(models.Model):
@@ -44,6 +47,9 @@ class HotSpot(models.Model):
     end = models.DateTimeField(_("最近时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+    # The deliberation topic this hot spot was turned into (one click on the hot-spot page), if any.
+    topic = models.ForeignKey("deliberation.Topic", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="hotspots", verbose_name=_("协商议题"))
 
     class Meta:
         verbose_name = _("热点问题")
@@ -65,3 +71,80 @@ class HotSpotMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hotspot_id}/{self.appeal_id}"
+
+
+class CoSign(models.Model):
+    """附议: a resident joins an existing appeal about the same problem ("me too", appeals spec §6).
+    Once per person and appeal; counted as a distinct resident in the heat of the appeal's hot spot."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="cosigns", verbose_name=_("附议的诉求"))
+    resident = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cosigns",
+                                 verbose_name=_("附议人"))
+    # The resident's own appeal that led here (the submission that found the duplicate), if any.
+    own_appeal = models.ForeignKey(Appeal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("本人诉求"))
+    created_at = models.DateTimeField(_("附议时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("附议")
+        verbose_name_plural = _("附议")
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["appeal", "resident"], name="insight_cosign_once")]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}+{self.resident_id}"
+
+
+class ProactiveTaskState(models.TextChoices):
+    ASSIGNED = "assigned", _("已交办")
+    DONE = "done", _("已完成")
+
+
+class ProactiveTask(models.Model):
+    """未诉先办: a surge alert (category × street × day) turned into a task for a unit before more appeals come."""
+
+    title = models.CharField(_("任务"), max_length=200)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("诉求分类"))
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("街道"))
+    alert_day = models.DateField(_("预警日期"))
+    alert_count = models.PositiveIntegerField(_("当日诉求量"), default=0)
+    alert_baseline = models.FloatField(_("基线（日均）"), default=0.0)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="proactive_tasks",
+                             verbose_name=_("承办单位"))
+    instructions = models.TextField(_("交办要求"), blank=True)
+    state = models.CharField(_("状态"), max_length=20, choices=ProactiveTaskState.choices,
+                             default=ProactiveTaskState.ASSIGNED)
+    due_date = models.DateField(_("办理期限"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("交办人"))
+    created_at = models.DateTimeField(_("交办时间"), default=timezone.now)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("完成人"))
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    done_note = models.TextField(_("办理情况"), blank=True)
+
+    class Meta:
+        verbose_name = _("主动治理任务")
+        verbose_name_plural = _("主动治理任务")
+        ordering = ["state", "due_date", "pk"]
+        constraints = [models.UniqueConstraint(fields=["category", "region", "alert_day", "unit"],
+                                               name="insight_task_once_per_alert_unit")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProactiveTaskEvent(ChainedEvent):
+    """The task's audit trail (one hash chain per task; the task row is locked to append)."""
+
+    chain_subject_field = "task"
+
+    task = models.ForeignKey(ProactiveTask, on_delete=models.PROTECT, related_name="events")
+
+    class Meta(ChainedEvent.Meta):
+        verbose_name = _("主动治理任务事件")
+        verbose_name_plural = _("主动治理任务事件")
+
+    def chain_subject_id(self):
+        return self.task_id

@@ -16,6 +16,7 @@ BASELINE_DAYS = 28
 ALPHA = 0.001
 MIN_LAMBDA = 0.1
 MIN_COUNT = 3
+LIST_DAYS = 7  # the leader's list shows the alerts of the last week
 
 
 def threshold(lam: float, alpha: float = ALPHA) -> int:
@@ -66,8 +67,9 @@ def false_alarm_rate(events, *, alpha: float = ALPHA) -> dict:
             "rate": round(flagged / tested, 5) if tested else 0.0}
 
 
-def appeal_alerts(queryset, today: date | None = None, days: int = 7) -> list[dict]:
-    """Alerts of the last `days` days over appeals (key = (top category name, street name))."""
+def appeal_alerts(queryset, today: date | None = None, days: int = LIST_DAYS) -> list[dict]:
+    """Alerts of the last `days` days over appeals (key = (top category name, street name); each alert also
+    carries `category_id` (None: 未分类) and `street_id`)."""
     from django.utils import timezone
 
     from gongzhi.core.choices import RegionLevel
@@ -76,9 +78,11 @@ def appeal_alerts(queryset, today: date | None = None, days: int = 7) -> list[di
     start = today - timedelta(days=BASELINE_DAYS + days)
     rows = queryset.filter(received_at__date__gte=start).select_related(
         "category__parent__parent", "region__parent__parent__parent")
-    events = []
+    events, ids = [], {}
     for a in rows:
-        top = a.category.top.name if a.category_id else "未分类"
+        top = a.category.top if a.category_id else None
         street = a.region.ancestor_at(RegionLevel.STREET) or a.region
-        events.append(((top, street.name), timezone.localtime(a.received_at).date()))
-    return scan(events, [today - timedelta(days=k) for k in range(days)])
+        key = (top.name if top else "未分类", street.name)
+        ids[key] = {"category_id": top.pk if top else None, "street_id": street.pk}
+        events.append((key, timezone.localtime(a.received_at).date()))
+    return [{**alert, **ids[alert["key"]]} for alert in scan(events, [today - timedelta(days=k) for k in range(days)])]

@@ -8,5 +8,11 @@ urlpatterns = [
     path("street/<int:pk>/", views.street_view, name="street"),
     path("hotspots/", views.hotspot_list, name="hotspots"),
     path("hotspots/export.xlsx", views.hotspot_export, name="hotspot_export"),
+    path("hotspots/<int:pk>/topic/", views.hotspot_topic, name="hotspot_topic"),
     path("alerts/", views.alerts, name="alerts"),
+    path("tasks/", views.task_list, name="tasks"),
+    path("tasks/new/", views.task_create, name="task_create"),
+    path("tasks/<int:pk>/", views.task_detail, name="task"),
+    path("appeals/<int:pk>/cosign/", views.cosign, name="cosign"),
+    path("cosigned/", views.cosigned, name="cosigned"),
 ]

@@ -1,23 +1,30 @@
-"""Insight pages: hot spots (+ Excel export), surge alerts, the leader's overview (大屏) and per-street views.
+"""Insight pages: hot spots (+ Excel export, → deliberation topic), surge alerts (→ proactive tasks), the
+leader's overview (大屏) and per-street views, residents' co-signs (附议).
 
-Read-only pages: they read through appeals.selectors.visible_appeals and render; nothing here writes.
+Reads go through appeals.selectors.visible_appeals / proactive.visible_tasks; each POST calls one service.
 """
 
 from collections import Counter
 from datetime import timedelta
 from io import BytesIO
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from gongzhi.appeals.selectors import visible_appeals
 from gongzhi.core.choices import RegionLevel, Role
+from gongzhi.core.errors import ServiceError
 from gongzhi.core.models import Region
 from gongzhi.core.views import role_required
 
-from . import charts, surges
+from . import charts, proactive, surges
+from . import cosign as cosign_service
+from . import topics as topic_service
+from .forms import CompleteTaskForm, ProactiveTaskForm
 from .models import HotSpot
 
 STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
@@ -43,7 +50,10 @@ def hotspot_rows(user, limit: int = 50) -> list[dict]:
 
 @role_required(*STAFF_ROLES)
 def hotspot_list(request):
-    return render(request, "insight/hotspots.html", {"rows": hotspot_rows(request.user)})
+    from gongzhi.core.permissions import is_manager
+
+    return render(request, "insight/hotspots.html", {"rows": hotspot_rows(request.user),
+                                                     "can_topic": is_manager(request.user)})
 
 
 @role_required(*STAFF_ROLES)
@@ -79,11 +89,29 @@ def hotspot_export(request):
 
 @role_required(*LEADER_ROLES)
 def alerts(request):
-    days = 7
+    """The surge alerts of the last week, each with a one-click form that turns it into a proactive task for
+    the unit the dispatch catalogue names for its category × street (the leader may pick another)."""
+    from gongzhi.appeals.models import Category
+    from gongzhi.appeals.services import suggest_dispatch
+    from gongzhi.core.models import Unit
+
+    from .models import ProactiveTask
+
+    days = surges.LIST_DAYS
     found = surges.appeal_alerts(visible_appeals(request.user), days=days)
+    streets = {r.pk: r for r in Region.objects.filter(pk__in={a["street_id"] for a in found})}
+    cats = {c.pk: c for c in Category.objects.filter(pk__in={a["category_id"] for a in found if a["category_id"]})}
+    units = list(Unit.objects.filter(is_active=True).order_by("code"))
+    for a in found:
+        street, cat = streets.get(a["street_id"]), cats.get(a["category_id"])
+        rule = suggest_dispatch(cat, street) if cat and street else None
+        a["suggested_unit_id"] = rule.unit_id if rule else None
+        a["tasks"] = list(ProactiveTask.objects.filter(category_id=a["category_id"], region_id=a["street_id"],
+                                                       alert_day=a["day"]).select_related("unit"))
     return render(request, "insight/alerts.html", {
         "alerts": found, "days": days, "baseline_days": surges.BASELINE_DAYS, "alpha": surges.ALPHA,
-        "min_count": surges.MIN_COUNT})
+        "min_count": surges.MIN_COUNT, "units": units, "default_working_days": proactive.DEFAULT_WORKING_DAYS,
+        "can_assign": request.user.has_role(*proactive.ASSIGN_ROLES)})
 
 
 def _with_chart_list(data: dict) -> dict:
@@ -111,3 +139,98 @@ def street_view(request, pk: int):
     data = _with_chart_list(charts.dashboard_data(visible_appeals(request.user), street=street))
     return render(request, "insight/overview.html", {**data, "streets": _streets(), "street": street,
                                                      "heading": _("%(s)s 诉求态势") % {"s": street.name}})
+
+
+# ---------------------------------------------------------------- actions (each calls one service)
+
+
+def _first_error(form) -> str:
+    for errors in form.errors.values():
+        return str(errors[0])
+    return _("输入有误。")
+
+
+@require_POST
+@role_required(Role.RESIDENT)
+def cosign(request, pk: int):
+    """附议 from the submission page: join appeal `pk`, optionally withdrawing one's own new appeal."""
+    own = request.POST.get("own_appeal", "")
+    if not own.isdigit():
+        messages.error(request, _("只能从本人提交的诉求发起附议。"))
+        return redirect("insight:cosigned")
+    try:
+        cosign_service.cosign_appeal(request.user, pk, own_appeal_id=int(own),
+                                     withdraw_own=request.POST.get("withdraw") == "1")
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已附议，办理进展可在“我附议的诉求”中查看。"))
+    return redirect("insight:cosigned")
+
+
+@role_required(Role.RESIDENT)
+def cosigned(request):
+    return render(request, "insight/cosigned.html", {"cosigns": cosign_service.cosigned_by(request.user)})
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def hotspot_topic(request, pk: int):
+    try:
+        topic = topic_service.hotspot_to_topic(request.user, pk)
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("insight:hotspots")
+    messages.success(request, _("已转为协商议题。"))
+    return redirect("deliberation:topic", topic.pk)
+
+
+@role_required(*proactive.ASSIGN_ROLES, Role.HANDLER)
+def task_list(request):
+    tasks = list(proactive.visible_tasks(request.user))
+    today = timezone.localdate()
+    for t in tasks:
+        t.overdue = proactive.is_overdue(t, today)
+    return render(request, "insight/tasks.html", {"tasks": tasks})
+
+
+@role_required(*proactive.ASSIGN_ROLES, Role.HANDLER)
+def task_detail(request, pk: int):
+    task = get_object_or_404(proactive.visible_tasks(request.user), pk=pk)
+    form = CompleteTaskForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            messages.error(request, _first_error(form))
+        else:
+            try:
+                proactive.complete_proactive_task(request.user, task.pk, note=form.cleaned_data["note"])
+            except ServiceError as exc:
+                messages.error(request, str(exc.message))
+            else:
+                messages.success(request, _("任务已办结。"))
+                return redirect("insight:task", task.pk)
+    can_complete = (task.state == proactive.S.ASSIGNED and request.user.has_role(Role.HANDLER)
+                    and request.user.unit_id == task.unit_id)
+    return render(request, "insight/task_detail.html", {
+        "task": task, "events": task.events.order_by("created_at", "pk"), "form": form,
+        "can_complete": can_complete, "overdue": proactive.is_overdue(task)})
+
+
+@require_POST
+@role_required(*proactive.ASSIGN_ROLES)
+def task_create(request):
+    form = ProactiveTaskForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("insight:alerts")
+    data = form.cleaned_data
+    try:
+        task = proactive.create_proactive_task(request.user, category=data["category"], street=data["street"],
+                                               day=data["day"], unit=data["unit"],
+                                               instructions=data["instructions"],
+                                               working_days=data["working_days"])
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("insight:alerts")
+    messages.success(request, _("已交办：%(unit)s，期限 %(due)s。") % {"unit": task.unit.name, "due": task.due_date})
+    return redirect("insight:task", task.pk)

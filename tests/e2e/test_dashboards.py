@@ -53,10 +53,13 @@ def test_dashboards(new_context, shot, settings, users, county, dispatch_rule, m
     leader = staff_login(new_context(), "leader1")
     leader.click("text=诉求态势大屏")
     leader.wait_for_url("**/insight/")
-    wait_charts(leader, 6)
+    wait_charts(leader, 8)  # six charts + the 7-day forecast + the word cloud (echarts-wordcloud plugin)
+    assert leader.evaluate(
+        "echarts.getInstanceByDom(document.getElementById('chart-wordcloud')).getOption().series[0].type"
+    ) == "wordCloud"
     shot(leader, "insight-overview")
     leader.click(f"a[href='/insight/street/{county['street'].pk}/']")
-    wait_charts(leader, 6)
+    wait_charts(leader, 8)
     assert "东风街道 诉求态势" in leader.content()
     shot(leader, "insight-street")
     leader.goto("/insight/hotspots/")
@@ -67,6 +70,14 @@ def test_dashboards(new_context, shot, settings, users, county, dispatch_rule, m
     with leader.expect_download() as download:
         leader.click("#export")
     assert download.value.suggested_filename == "hotspots.xlsx"
+    # a surge (three more 城乡建设 appeals in the street today) → one click → a proactive task for the unit
+    for title in ("路灯坏了", "井盖缺失", "道路破损"):
+        make_appeal(title=title, content=f"幸福小区门口{title}，请尽快处理。")
     leader.goto("/insight/alerts/")
-    leader.wait_for_selector("#alerts")
+    leader.wait_for_selector("#alerts .task-form")
     shot(leader, "insight-alerts")
+    assert leader.locator("#alerts .task-form select[name=unit]").first.input_value() == str(dispatch_rule.unit_id)
+    leader.locator("#alerts .task-form button").first.click()
+    leader.wait_for_selector("#task-state")
+    assert leader.inner_text("#task-state") == "已交办"
+    shot(leader, "insight-task")

@@ -96,9 +96,9 @@ def test_overview_and_street_pages(make_appeal, users, county):
     make_appeal()
     leader = login(users["leader"])
     html = leader.get("/insight/").content.decode()
-    for name in ("volume", "categories", "regions", "hotspots", "rates", "overdue"):
+    for name in ("volume", "categories", "regions", "hotspots", "rates", "overdue", "forecast", "wordcloud"):
         assert f'id="chart-{name}"' in html and f'id="opt-{name}"' in html
-    assert "echarts-5.6.0.min.js" in html
+    assert "echarts-5.6.0.min.js" in html and "echarts-wordcloud-2.1.0.min.js" in html
     html = leader.get(f"/insight/street/{county['street'].pk}/").content.decode()
     assert "东风街道 诉求态势" in html
     assert leader.get(f"/insight/street/{county['community'].pk}/").status_code == 404

@@ -1,0 +1,109 @@
+"""附议 (co-sign, appeals spec §6): a resident whose new appeal has near-duplicates can join an existing open
+appeal instead of — or besides — their own.
+
+* `cosign_appeal(actor, appeal_id, own_appeal_id=…, withdraw_own=…)` records the co-sign once per person
+  (unique constraint), appends a "cosign" event to the joined appeal's hash chain, tells its lead unit,
+  optionally withdraws the resident's own appeal (appeals.services.withdraw: its own audit event), and on
+  commit refreshes the hot spot of the joined appeal so the co-signer counts as a distinct resident.
+* Only appeals the classifier's duplicate finder showed for the resident's own appeal can be joined: a
+  resident cannot co-sign arbitrary appeals they have no right to see.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from gongzhi.appeals import services as appeal_services
+from gongzhi.appeals.choices import OPEN_STATES
+from gongzhi.appeals.models import Appeal, AppealEvent
+from gongzhi.core.choices import Role
+from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.masking import mask_name, mask_phone
+from gongzhi.core.notifications import notify
+
+from . import duplicates
+from .models import CoSign
+
+COSIGNER_LABEL = "附议居民"
+
+
+def _require_resident(actor) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDeniedError(_("请先登录后再附议。"), code="login_required")
+    if not actor.has_role(Role.RESIDENT):
+        raise PermissionDeniedError(_("只有居民可以附议。"))
+
+
+def joinable(own: Appeal, limit: int = 5) -> list[Appeal]:
+    """The open appeals a resident may join from their own appeal: the near-duplicates shown at submission."""
+    open_qs = Appeal.objects.filter(state__in=OPEN_STATES).exclude(appellant_id=own.appellant_id)
+    return [f["appeal"] for f in duplicates.find_similar(own, queryset=open_qs, limit=limit)]
+
+
+def _append_event(appeal: Appeal, actor, action: str, note: str, after: dict) -> AppealEvent:
+    """Like appeals.services.record_event, with an actor label that does not call the co-signer the appellant."""
+    prev = AppealEvent.objects.filter(appeal=appeal).order_by("-id").values_list("hash", flat=True).first() or ""
+    event = AppealEvent(appeal=appeal, actor=actor, actor_label=_(COSIGNER_LABEL), action=action, note=note,
+                        after=after, state_before=appeal.state, state_after=appeal.state)
+    event.seal(prev)
+    event.save()
+    return event
+
+
+def cosign_appeal(actor, appeal_id: int, *, own_appeal_id: int, withdraw_own: bool = False) -> CoSign:
+    _require_resident(actor)
+    own = Appeal.objects.filter(pk=own_appeal_id).first()
+    if own is None or own.appellant_id != actor.pk:
+        raise PermissionDeniedError(_("只能从本人提交的诉求发起附议。"), code="not_own")
+    if own.pk == appeal_id:
+        raise ServiceError(_("不能附议自己的诉求。"), code="own_appeal", field="appeal")
+    if appeal_id not in {a.pk for a in joinable(own, limit=10)}:
+        raise ServiceError(_("只能附议与您的诉求反映同一问题、仍在办理中的诉求。"), code="not_similar",
+                           field="appeal")
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update(of=("self",)).select_related("lead_unit").get(pk=appeal_id)
+        if appeal.state not in OPEN_STATES:
+            raise IllegalTransition(_("该诉求已办结或已并单，不能再附议。"), code="closed")
+        if appeal.appellant_id == actor.pk:
+            raise ServiceError(_("不能附议自己的诉求。"), code="own_appeal", field="appeal")
+        try:
+            with transaction.atomic():
+                cosign = CoSign.objects.create(appeal=appeal, resident=actor, own_appeal=own)
+        except IntegrityError:
+            raise ServiceError(_("您已附议过该诉求。"), code="already_cosigned") from None
+        count = CoSign.objects.filter(appeal=appeal).count()
+        _append_event(appeal, actor, "cosign", _("居民附议（累计 %(n)s 人）") % {"n": count},
+                      {"cosigners": count, "from": own.number})
+        if appeal.lead_unit_id:
+            notify(unit=appeal.lead_unit, subject=_("诉求有居民附议"),
+                   body=_("%(number)s %(title)s：又有 1 位居民反映同一问题（累计附议 %(n)s 人）。")
+                   % {"number": appeal.number, "title": appeal.title, "n": count},
+                   link=f"/appeals/{appeal.pk}/")
+        if withdraw_own:
+            appeal_services.withdraw(actor, own.pk, reason=_("已附议诉求 %(n)s") % {"n": appeal.number})
+        transaction.on_commit(lambda: _refresh_hotspot(appeal.pk))
+    return cosign
+
+
+def _refresh_hotspot(appeal_id: int) -> None:
+    from . import live
+    from .models import HotSpot
+
+    spot = HotSpot.objects.filter(members__appeal_id=appeal_id).first()
+    if spot is not None:
+        live.refresh(spot)
+
+
+# ---------------------------------------------------------------- reads
+
+
+def cosigners(appeal: Appeal) -> list[dict]:
+    """For the handling unit and supervisors: who joined (name and phone masked) and when."""
+    rows = CoSign.objects.filter(appeal=appeal).select_related("resident", "own_appeal")
+    return [{"name": mask_name(c.resident.display_name) or _("居民"), "phone": mask_phone(c.resident.phone),
+             "at": c.created_at, "own_number": c.own_appeal.number if c.own_appeal_id else ""} for c in rows]
+
+
+def cosigned_by(user):
+    """The appeals a resident has co-signed, newest first (a resident follows them on 我附议的诉求)."""
+    return (CoSign.objects.filter(resident=user).select_related("appeal", "appeal__lead_unit")
+            .order_by("-created_at", "-pk"))
