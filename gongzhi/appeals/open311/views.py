@@ -216,6 +216,8 @@ def _public_appeals():
 
 
 def _when(value: str, name: str, end: bool = False):
+    # An unencoded "+08:00" arrives as " 08:00" in a query string: read it as the client meant it.
+    value = re.sub(r" (\d{2}:?\d{2})$", r"+\1", value)
     try:
         parsed = parse_datetime(value)
         if parsed is None:
