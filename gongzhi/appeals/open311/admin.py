@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Open311Key
@@ -8,7 +7,7 @@ from .models import Open311Key
 @admin.register(Open311Key)
 class Open311KeyAdmin(admin.ModelAdmin):
     list_display = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]  # revoke via the audited action
     actions = ["revoke"]
 
     def has_add_permission(self, request):
@@ -16,5 +15,5 @@ class Open311KeyAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("吊销所选密钥"))
     def revoke(self, request, queryset):
-        n = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        n = Open311Key.revoke(request.user, queryset)
         self.message_user(request, _("已吊销 %(n)d 个密钥。") % {"n": n})

@@ -4,7 +4,7 @@ only ever submits appeals; only a digest is stored, the key itself is shown once
 import hashlib
 import secrets
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,9 +39,27 @@ class Open311Key(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
-    def issue(cls, name: str) -> tuple["Open311Key", str]:
+    def issue(cls, name: str, actor=None) -> tuple["Open311Key", str]:
+        from gongzhi.core.models import append_audit_event
+
         raw = secrets.token_urlsafe(32)
-        return cls.objects.create(name=name.strip()[:100], digest=digest_key(raw), prefix=raw[:8]), raw
+        with transaction.atomic():
+            key = cls.objects.create(name=name.strip()[:100], digest=digest_key(raw), prefix=raw[:8])
+            append_audit_event(actor, "open311_key_issued", target=f"open311key:{key.pk}", note=key.name)
+        return key, raw
+
+    @classmethod
+    def revoke(cls, actor, keys) -> int:
+        from gongzhi.core.models import append_audit_event
+
+        with transaction.atomic():
+            live = list(cls.objects.select_for_update().filter(pk__in=[k.pk for k in keys], revoked_at__isnull=True))
+            now = timezone.now()
+            for key in live:
+                key.revoked_at = now
+                key.save(update_fields=["revoked_at"])
+                append_audit_event(actor, "open311_key_revoked", target=f"open311key:{key.pk}", note=key.name)
+        return len(live)
 
     @classmethod
     def authenticate(cls, raw: str) -> "Open311Key | None":

@@ -12,6 +12,7 @@ from gongzhi.appeals import services
 from gongzhi.appeals.choices import AppealState, Channel
 from gongzhi.appeals.models import Appeal
 from gongzhi.appeals.open311.models import Open311Key, digest_key
+from gongzhi.core.models import AuditEvent
 
 from .conftest import parse_xml, spec_error, validate
 
@@ -157,7 +158,8 @@ def test_post_errors(client, api_key, services_catalogue, county):
     assert spec_error(post(client, api_key=api_key, **{**ok, "attribute[kind]": "gossip"}), 400)
     assert spec_error(post(client, api_key=api_key, **{**ok, "description": "长" * 4001}), 400)
     assert spec_error(post(client, api_key=api_key, **{**ok, "phone": "12"}), 400)
-    Open311Key.objects.update(revoked_at=timezone.now())
+    assert Open311Key.revoke(None, Open311Key.objects.all()) == 1
+    assert AuditEvent.objects.filter(action="open311_key_revoked").count() == 1
     assert spec_error(post(client, api_key=api_key, **ok), 403)
     assert not Appeal.objects.exists()
 
@@ -202,3 +204,13 @@ def test_create_key_command_prints_the_key_once(db, capsys):
     key = Open311Key.objects.get()
     assert key.name == "市12345平台" and key.digest == digest_key(raw) and raw not in key.digest
     assert Open311Key.authenticate(raw) == key
+    assert AuditEvent.objects.filter(action="open311_key_issued", target=f"open311key:{key.pk}").exists()
+
+
+def test_admin_revokes_a_key(client, users):
+    key, raw = Open311Key.issue("后台测试")
+    client.force_login(users["admin"])
+    response = client.post("/admin/appeals/open311key/", {"action": "revoke", "_selected_action": [key.pk]})
+    assert response.status_code == 302
+    assert Open311Key.authenticate(raw) is None
+    assert AuditEvent.objects.get(action="open311_key_revoked").actor == users["admin"]
