@@ -17,7 +17,7 @@ dates = st.datetimes().map(lambda d: d.isoformat()) | st.sampled_from(["2026-02-
 values = texts | dates | st.integers(-10**20, 10**20).map(str) | st.sampled_from(["T90101", "open,closed", "true"])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     method=st.sampled_from(["get", "post"]),
     path=st.sampled_from(PATHS),
