@@ -16,6 +16,7 @@ urlpatterns = [
     path("deliberation/", include("gongzhi.deliberation.urls")),
     path("credit/", include("gongzhi.credit.urls")),
     path("community/", include("gongzhi.community.urls")),
+    path("open311/v2/", include("gongzhi.appeals.open311.urls")),
     path("", include("gongzhi.core.urls")),
 ]
 if settings.DEBUG:

@@ -70,3 +70,4 @@ class AppealEventAdmin(ReadOnlyAdmin):
 
 
 admin.site.register([Callback, ReturnRequest, ExtensionRequest, Supervision], ReadOnlyAdmin)
+from .open311 import admin as _open311_admin  # noqa: E402,F401

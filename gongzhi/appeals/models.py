@@ -351,3 +351,4 @@ class Supervision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal} {self.get_kind_display()}{self.level or ''}"
+from .open311.models import Open311Key  # noqa: E402,F401  (own module, see open311/models.py)

@@ -52,7 +52,7 @@ from .models import (
 )
 from .workflow import ACTION_LABELS, get_transition
 
-RESIDENT_CHANNELS = (Channel.WEB, Channel.MOBILE)
+RESIDENT_CHANNELS = (Channel.WEB, Channel.MOBILE, Channel.API)
 
 
 # ---------------------------------------------------------------- events
