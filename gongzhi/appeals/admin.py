@@ -70,3 +70,6 @@ class AppealEventAdmin(ReadOnlyAdmin):
 
 
 admin.site.register([Callback, ReturnRequest, ExtensionRequest, Supervision], ReadOnlyAdmin)
+
+# Import profiles (data exchange) keep their admin in their own module.
+from .exchange import admin as _exchange_admin  # noqa: E402, F401
