@@ -28,9 +28,10 @@ from gongzhi.core.errors import ServiceError
 from gongzhi.core.models import Region, Unit
 
 from .. import deadlines
-from ..choices import AppealKind, AppealState, Channel, CloseReason, Urgency
-from ..models import Appeal, AppealEvent, Category
+from ..choices import AppealKind, AppealState, Channel, CloseReason, Step, Urgency
+from ..models import Appeal, AppealEvent, Category, TimeLimit
 from ..services import _valid_id_number
+from .bulk import BulkInserter
 from .fields import DATETIME_FIELDS, FIELDS, STATE_ALIASES, guess_mapping, normalize_header
 from .models import ImportedAppeal, ImportProfile
 
@@ -51,6 +52,9 @@ TRUE_WORDS = {"是", "y", "yes", "true", "1", "匿名", "保密", "√"}
 FALSE_WORDS = {"否", "n", "no", "false", "0", ""}
 FORMULA_STARTS = ("=", "+", "-", "@")
 EARLIEST = datetime(1949, 10, 1, tzinfo=timezone.get_fixed_timezone(480))
+
+
+APPEALS, EVENTS, LINKS = BulkInserter(Appeal), BulkInserter(AppealEvent), BulkInserter(ImportedAppeal)
 
 
 class ImportFileError(ServiceError):
@@ -234,8 +238,33 @@ class Lookups:
         self.state = {**{k.casefold(): v for k, v in STATE_ALIASES.items()}, **_choice_index(AppealState),
                       **{str(k).strip().casefold(): v for k, v in (profile.state_map or {}).items()
                          if v in AppealState.values}}
+        self.time_limits = {(t.profile, t.step, t.category_id): deadlines.Limit(t.amount, t.unit)
+                            for t in TimeLimit.objects.all()}
         self.limits: dict = {}
         self.overrides = deadlines.load_overrides()
+
+    def limits_for(self, kind: str, urgency: str, category) -> dict:
+        """deadlines.limits_for from the time limits loaded once (it reads them per call)."""
+        key = (kind, urgency, category.pk if category else None)
+        if key not in self.limits:
+            profile = deadlines.limit_profile(kind, urgency)
+            lineage = [c.pk for c in category.lineage()] if category is not None else []
+            limits = {}
+            for step in Step.values:
+                found = (self.time_limits.get((profile, step, pk)) for pk in [*lineage, None])
+                limits[step] = next((c for c in found if c is not None), deadlines.DEFAULT_LIMITS[step][profile])
+            self.limits[key] = limits
+        return self.limits[key]
+
+    def dues(self, o: dict) -> dict:
+        """deadlines.compute_dues of an appeal just imported (never reopened, never extended)."""
+        limits = self.limits_for(o["kind"], o["urgency"], o["category"])
+
+        def due(step, start):
+            return deadlines.add_limit(start, limits[step], overrides=self.overrides) if start and limits[step] else None
+
+        return {"sign_due": due(Step.SIGN, o["dispatched_at"]), "contact_due": due(Step.CONTACT, o["signed_at"]),
+                "reply_due": due(Step.REPLY, o["received_at"]), "callback_due": due(Step.CALLBACK, o["replied_at"])}
 
 
 def _unique_names(pairs) -> dict:
@@ -542,61 +571,46 @@ class Writer:
             raise ImportFileError(_("写入时与另一次导入冲突（源编号或编号重复），请稍后重新导入；已导入的行不会重复。")) from None
 
     def _write(self, rows: list[tuple[int, dict]]) -> None:
-        appeals = []
-        for _r, o in rows:
-            appeal = Appeal(
-                number=o["number"] or None, kind=o["kind"], channel=o["channel"], urgency=o["urgency"],
-                state=o["state"], title=o["title"], content=o["content"], category=o["category"],
-                keywords=o["keywords"], region_id=o["region_id"], address=o["address"],
-                longitude=o["longitude"], latitude=o["latitude"], appellant_name=o["appellant_name"],
-                appellant_phone=o["appellant_phone"], appellant_id_number=o["appellant_id_number"],
-                anonymous=o["anonymous"], confidential=o["confidential"], received_at=o["received_at"],
-                dispatched_at=o["dispatched_at"], signed_at=o["signed_at"], contacted_at=o["contacted_at"],
-                replied_at=o["replied_at"], closed_at=o["closed_at"], lead_unit_id=o["lead_unit_id"],
-                reply_text=o["reply_text"], close_reason=o["close_reason"], master_id=o.get("master_id"),
-            )
-            if appeal.state in OPEN_STATES:
-                self._apply_dues(appeal)
-            appeals.append(appeal)
-        Appeal.objects.bulk_create(appeals, batch_size=500)
-        unnumbered = [a for a in appeals if not a.number]
-        for appeal in unnumbered:
-            appeal.number = f"{timezone.localtime(appeal.received_at):%Y%m%d}{appeal.pk:07d}"
-        if unnumbered:
-            Appeal.objects.bulk_update(unnumbered, ["number"], batch_size=500)
+        appeal_ids = APPEALS.allocate_ids(len(rows))
+        event_ids = EVENTS.allocate_ids(len(rows))
+        link_ids = LINKS.allocate_ids(len(rows))
         system = self.profile.source_system
-        ImportedAppeal.objects.bulk_create(
-            [ImportedAppeal(appeal_id=a.pk, source_system=system, source_id=o["source_id"], imported_at=self.now)
-             for a, (_r, o) in zip(appeals, rows, strict=True)], batch_size=1000)
-        actor = self.actor if getattr(self.actor, "pk", None) else None
+        actor_id = getattr(self.actor, "pk", None)
         label = _("数据导入（%(profile)s）") % {"profile": self.profile.name}
         note_prefix = _("从「%(system)s」导入，源编号 ") % {"system": system}
-        events = []
-        for a, (_r, o) in zip(appeals, rows, strict=True):
+        appeals, links, events = [], [], []
+        for pk, (_r, o) in zip(appeal_ids, rows, strict=True):
+            state = o["state"]
+            appeal = {
+                "number": o["number"] or f"{timezone.localtime(o['received_at']):%Y%m%d}{pk:07d}",
+                "kind": o["kind"], "channel": o["channel"], "urgency": o["urgency"], "state": state,
+                "title": o["title"], "content": o["content"], "category_id": o["category"].pk if o["category"] else None,
+                "keywords": o["keywords"], "region_id": o["region_id"], "address": o["address"],
+                "longitude": o["longitude"], "latitude": o["latitude"], "appellant_name": o["appellant_name"],
+                "appellant_phone": o["appellant_phone"], "appellant_id_number": o["appellant_id_number"],
+                "anonymous": o["anonymous"], "confidential": o["confidential"], "received_at": o["received_at"],
+                "dispatched_at": o["dispatched_at"], "signed_at": o["signed_at"], "contacted_at": o["contacted_at"],
+                "replied_at": o["replied_at"], "closed_at": o["closed_at"], "lead_unit_id": o["lead_unit_id"],
+                "reply_text": o["reply_text"], "close_reason": o["close_reason"], "master_id": o.get("master_id"),
+                "client_key": None,
+            }
+            if state in OPEN_STATES:
+                appeal.update(self.lk.dues(o))
+            appeals.append(appeal)
+            links.append({"appeal_id": pk, "source_system": system, "source_id": o["source_id"],
+                          "imported_at": self.now})
+            # The appeal's first event, sealed as the first link of its chain (no previous hash).
             event = AppealEvent(
-                appeal_id=a.pk, actor=actor, actor_label=label, action="import", created_at=self.now,
-                note=note_prefix + o["source_id"], state_before="", state_after=a.state,
-                after={"source_system": system, "source_id": o["source_id"], "state": a.state,
-                       "received_at": a.received_at},
+                appeal_id=pk, actor_id=actor_id, actor_label=label, action="import", created_at=self.now,
+                note=note_prefix + o["source_id"], state_before="", state_after=state, unit_id=None,
+                after={"source_system": system, "source_id": o["source_id"], "state": state,
+                       "received_at": o["received_at"]}, before={},
             )
-            event.seal("")  # the first event of this appeal's chain
-            events.append(event)
-        AppealEvent.objects.bulk_create(events, batch_size=1000)
-
-    def _apply_dues(self, appeal: Appeal) -> None:
-        # deadlines.compute_dues, with the time limits of each (kind, urgency, category) read once per import.
-        key = (appeal.kind, appeal.urgency, appeal.category_id)
-        if key not in self.lk.limits:
-            self.lk.limits[key] = deadlines.limits_for(appeal.kind, appeal.urgency, appeal.category)
-        limits, overrides = self.lk.limits[key], self.lk.overrides
-
-        def due(step, start):
-            return deadlines.add_limit(start, limits[step], overrides=overrides) if start and limits[step] else None
-
-        appeal.sign_due = due("sign", appeal.dispatched_at)
-        appeal.contact_due = due("contact", appeal.signed_at)
-        appeal.reply_due = due("reply", appeal.received_at)
-        appeal.callback_due = due("callback", appeal.replied_at)
+            event.seal("")
+            events.append({f.attname: getattr(event, f.attname) for f in EVENTS.fields})
+        APPEALS.insert(appeal_ids, appeals)
+        LINKS.insert(link_ids, links)
+        EVENTS.insert(event_ids, events)
 
 
 def import_appeals(data: bytes, filename: str, *, profile: ImportProfile | None = None, dry_run: bool = False,

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from gongzhi.appeals import services
+from gongzhi.appeals import deadlines, services
 from gongzhi.appeals.choices import AppealState
 from gongzhi.appeals.exchange import exporting
 from gongzhi.appeals.exchange.importing import ImportFileError, import_appeals
@@ -153,6 +153,9 @@ def test_imported_appeals_show_on_the_boards(history, client, users):
     import_appeals(data, "x.csv")
     dispatched = Appeal.objects.filter(state=AppealState.DISPATCHED).first()
     assert dispatched.sign_due is not None and dispatched.reply_due is not None
+    for appeal in Appeal.objects.exclude(state__in=[AppealState.CLOSED, AppealState.MERGED]):
+        assert deadlines.compute_dues(appeal) == {f: getattr(appeal, f) for f in
+                                                  ("sign_due", "contact_due", "reply_due", "callback_due")}
     client.login(username="supervisor1", password=PASSWORD)
     page = client.get(reverse("appeals:detail", args=[dispatched.pk]))
     assert page.status_code == 200 and "导入" in page.content.decode()
