@@ -361,7 +361,8 @@ class RowChecker:
         self.lk = lookups
         self.columns = columns
         self.titles = {key: headers[i] for i, key in columns.items()}
-        self.defaults = {k: v for k, v in (profile.defaults or {}).items() if k in FIELDS}
+        self.defaults = {k: _text(v) for k, v in (profile.defaults or {}).items() if k in FIELDS and _text(v)}
+        self.items = sorted(columns.items())
         self.tz = timezone.get_current_timezone()
         self.latest = timezone.now() + timedelta(minutes=10)
 
@@ -370,12 +371,28 @@ class RowChecker:
 
     def check(self, values: list) -> tuple[dict | None, list[tuple[str, str]]]:
         """(fields for Appeal plus source_id / master_number, [(column, problem)])."""
+        # Every value becomes clean text here, once (a spreadsheet's typed dates stay dates for date columns).
         raw = dict(self.defaults)
-        for index, key in self.columns.items():
-            if index < len(values):
-                value = values[index]
-                if value is not None and not (isinstance(value, str) and not value.strip()):
-                    raw[key] = value
+        count = len(values)
+        for index, key in self.items:
+            if index >= count:
+                continue
+            value = values[index]
+            if value.__class__ is str:
+                value = value.strip()
+                if "\x00" in value:
+                    value = value.replace("\x00", "").strip()
+                if not value:
+                    continue
+                if value[0] == "'" and value[1:2] in FORMULA_STARTS:
+                    value = value[1:]  # the export's guard against spreadsheet formulas (exporting.safe_text)
+            elif value is None:
+                continue
+            elif not (key in DATETIME_FIELDS and isinstance(value, date)):
+                value = _text(value)
+                if not value:
+                    continue
+            raw[key] = value
         problems: list[tuple[str, str]] = []
 
         def fail(key, message):
@@ -383,13 +400,13 @@ class RowChecker:
 
         out: dict = {}
         for key, limit in TEXT_LIMITS.items():
-            text = _text(raw.get(key))
+            text = raw.get(key, "")
             if len(text) > limit:
                 fail(key, _("超过%(n)s个字。") % {"n": limit})
             out[key] = text
         for key in ("content", "reply_text"):
-            out[key] = _text(raw.get(key))
-        out["master_number"] = _text(raw.get("master_number"))
+            out[key] = raw.get(key, "")
+        out["master_number"] = raw.get("master_number", "")
         if not out["title"]:
             fail("title", _("标题不能为空。"))
         if not out["content"]:
@@ -401,7 +418,7 @@ class RowChecker:
         for key, index, default in (("kind", self.lk.kind, None), ("channel", self.lk.channel, Channel.HOTLINE),
                                     ("urgency", self.lk.urgency, Urgency.NORMAL), ("state", self.lk.state, None),
                                     ("close_reason", self.lk.close_reason, "")):
-            text = _text(raw.get(key))
+            text = raw.get(key, "")
             if not text:
                 if default is None:
                     fail(key, _("不能为空。"))
@@ -413,7 +430,7 @@ class RowChecker:
             out[key] = value or ""
 
         out["category"] = None
-        code, name = _text(raw.get("category_code")), _text(raw.get("category"))
+        code, name = raw.get("category_code", ""), raw.get("category", "")
         if code:
             out["category"] = self.lk.category_by_code.get(code)
             if out["category"] is None:
@@ -424,7 +441,7 @@ class RowChecker:
                 fail("category", _("分类「%(value)s」不存在或不唯一，请用分类编码。") % {"value": name[:40]})
 
         out["region_id"] = None
-        code, name = _text(raw.get("region_code")), _text(raw.get("region"))
+        code, name = raw.get("region_code", ""), raw.get("region", "")
         if code:
             out["region_id"] = self.lk.region_by_code.get(code)
             if out["region_id"] is None:
@@ -437,7 +454,7 @@ class RowChecker:
             fail("region", _("区域不能为空。"))
 
         out["lead_unit_id"] = None
-        code, name = _text(raw.get("lead_unit_code")), _text(raw.get("lead_unit"))
+        code, name = raw.get("lead_unit_code", ""), raw.get("lead_unit", "")
         if code:
             out["lead_unit_id"] = self.lk.unit_by_code.get(code)
             if out["lead_unit_id"] is None:
@@ -459,11 +476,11 @@ class RowChecker:
         elif lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
             fail("longitude", _("经纬度超出范围。"))
 
-        phone = _text(raw.get("appellant_phone"))
+        phone = raw.get("appellant_phone", "")
         if phone and not PHONE_RE.match(phone):
             fail("appellant_phone", _("联系电话只能含数字（脱敏的可含 *）。"))
         out["appellant_phone"] = phone[:20]
-        id_number = _text(raw.get("appellant_id_number")).upper()
+        id_number = raw.get("appellant_id_number", "").upper()
         if id_number and not ID_RE.match(id_number):
             fail("appellant_id_number", _("身份证号只能含数字和X（脱敏的可含 *）。"))
         elif len(id_number) == 18 and "*" not in id_number and not _valid_id_number(id_number):
@@ -599,15 +616,18 @@ class Writer:
             appeals.append(appeal)
             links.append({"appeal_id": pk, "source_system": system, "source_id": o["source_id"],
                           "imported_at": self.now})
-            # The appeal's first event, sealed as the first link of its chain (no previous hash).
-            event = AppealEvent(
-                appeal_id=pk, actor_id=actor_id, actor_label=label, action="import", created_at=self.now,
-                note=note_prefix + o["source_id"], state_before="", state_after=state, unit_id=None,
-                after={"source_system": system, "source_id": o["source_id"], "state": state,
-                       "received_at": o["received_at"]}, before={},
-            )
+            # The appeal's first event, sealed as the first link of its chain (no previous hash). Only its
+            # hash is computed from the model, so the instance is made without Model.__init__'s cost.
+            attrs = {"appeal_id": pk, "actor_id": actor_id, "actor_label": label, "action": "import",
+                     "created_at": self.now, "note": note_prefix + o["source_id"], "state_before": "",
+                     "state_after": state, "unit_id": None, "before": {},
+                     "after": {"source_system": system, "source_id": o["source_id"], "state": state,
+                               "received_at": o["received_at"]}}
+            event = AppealEvent.__new__(AppealEvent)
+            event.__dict__.update(attrs)
             event.seal("")
-            events.append({f.attname: getattr(event, f.attname) for f in EVENTS.fields})
+            attrs["prev_hash"], attrs["hash"] = event.prev_hash, event.hash
+            events.append(attrs)
         APPEALS.insert(appeal_ids, appeals)
         LINKS.insert(link_ids, links)
         EVENTS.insert(event_ids, events)
