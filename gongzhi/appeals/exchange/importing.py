@@ -341,6 +341,8 @@ def _decimal(raw) -> Decimal | None:
         raise ValueError(_("不是数字。")) from None
     if not value.is_finite():
         raise ValueError(_("不是数字。"))
+    if abs(value) > 1000:  # before quantize, which fails on numbers beyond its precision
+        raise ValueError(_("经纬度超出范围。"))
     return value.quantize(Decimal("0.000001"))
 
 
@@ -464,14 +466,17 @@ class RowChecker:
             if out["lead_unit_id"] is None:
                 fail("lead_unit", _("单位「%(value)s」不存在或不唯一。") % {"value": name[:40]})
 
+        unreadable = False
         for key in ("longitude", "latitude"):
             try:
                 out[key] = _decimal(raw.get(key))
             except ValueError as exc:
                 fail(key, str(exc))
-                out[key] = None
+                out[key], unreadable = None, True
         lon, lat = out["longitude"], out["latitude"]
-        if (lon is None) != (lat is None):
+        if unreadable:
+            pass
+        elif (lon is None) != (lat is None):
             fail("longitude", _("经纬度须同时填写。"))
         elif lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
             fail("longitude", _("经纬度超出范围。"))
