@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .exchange import views as exchange_views
 
 app_name = "appeals"
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("rates/", views.rates_page, name="rates"),
     path("overdue/", views.overdue, name="overdue"),
     path("knowledge/", views.knowledge, name="knowledge"),
+    path("export.<str:fmt>", exchange_views.appeal_export, name="export"),
+    path("rates/export.<str:fmt>", exchange_views.rates_export, name="rates_export"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),

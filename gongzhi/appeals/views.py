@@ -340,7 +340,15 @@ def appeal_list(request):
         return redirect("appeals:mine")
     now = timezone.now()
     form = forms.AppealFilterForm(request.GET or None)
-    qs = selectors.visible_appeals(request.user)
+    qs = filtered_appeals(request.user, form, now)
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    _decorate(page.object_list, now)
+    return render(request, "appeals/list.html", {"form": form, "page": page})
+
+
+def filtered_appeals(user, form, now):
+    """The list page's appeals for this filter form (also what its Excel/CSV export writes)."""
+    qs = selectors.visible_appeals(user)
     if form.is_valid():
         data = form.cleaned_data
         if data["state"]:
@@ -356,9 +364,7 @@ def appeal_list(request):
             )
         if data["light"]:
             qs = qs.filter(pk__in=[a.pk for a, light in _with_lights(qs, now) if light == data["light"]])
-    page = Paginator(qs.order_by("-received_at", "-id"), 20).get_page(request.GET.get("page"))
-    _decorate(page.object_list, now)
-    return render(request, "appeals/list.html", {"form": form, "page": page})
+    return qs.order_by("-received_at", "-id")
 
 
 @login_required
