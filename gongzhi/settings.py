@@ -177,6 +177,10 @@ GONGZHI = {
     "NOTIFICATION_BACKEND": os.environ.get(
         "GONGZHI_NOTIFICATION_BACKEND", "gongzhi.core.notifications.DatabaseConsoleBackend"
     ),
+    # The SMS provider (a core.notifications.SmsGateway subclass); the default writes to the console.
+    "SMS_GATEWAY": os.environ.get("GONGZHI_SMS_GATEWAY", "gongzhi.core.notifications.ConsoleSmsGateway"),
+    # The public address, for links in e-mails.
+    "SITE_URL": os.environ.get("GONGZHI_SITE_URL", "http://127.0.0.1:8000"),
     "OTP_TTL_SECONDS": 300,
     "OTP_MAX_ATTEMPTS": 5,
     "OTP_RESEND_SECONDS": 60,
@@ -204,6 +208,7 @@ GONGZHI = {
         ("gongzhi.appeals.tasks.sweep_deadlines", 60),
         ("gongzhi.deliberation.tasks.remind_overdue_tasks", 24 * 3600),
         ("gongzhi.credit.tasks.credit_sweep", 300),
+        ("gongzhi.core.outbox.deliver_outbox", 60),
     ],
     # Insight: dispatch by itself when the classifier is at least this confident (None: off, the default), acting
     # as this user (who must hold the dispatcher role).
@@ -211,6 +216,19 @@ GONGZHI = {
     "AUTO_DISPATCH_USER": "system-dispatcher",
     "DEMO_PASSWORD": os.environ.get("GONGZHI_DEMO_PASSWORD", "gongzhi-demo"),
 }
+
+# Notices by e-mail go through Django's mail framework (Django 6.1 MAILERS): the console in development; SMTP in
+# production with GONGZHI_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and GONGZHI_EMAIL_HOST etc.
+# Tests get the in-memory backend from Django's test runner.
+_EMAIL_BACKEND = os.environ.get("GONGZHI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND, "OPTIONS": {} if not _EMAIL_BACKEND.endswith("smtp.EmailBackend") else {
+    "host": os.environ.get("GONGZHI_EMAIL_HOST", "localhost"),
+    "port": int(os.environ.get("GONGZHI_EMAIL_PORT", "25")),
+    "username": os.environ.get("GONGZHI_EMAIL_USER", ""),
+    "password": os.environ.get("GONGZHI_EMAIL_PASSWORD", ""),
+    "use_tls": os.environ.get("GONGZHI_EMAIL_TLS", "0") == "1",
+}}}
+DEFAULT_FROM_EMAIL = os.environ.get("GONGZHI_EMAIL_FROM", "共治 <noreply@gongzhi.local>")
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

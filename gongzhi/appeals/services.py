@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core.choices import NotificationChannel, Role, UnitKind
+from gongzhi.core.choices import Role, UnitKind
 from gongzhi.core.codes import digest_code
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.core.masking import mask_phone
@@ -22,7 +22,7 @@ from gongzhi.core.notifications import notify
 from gongzhi.core.services import normalize_phone
 from gongzhi.core.uploads import check_upload
 
-from . import deadlines
+from . import deadlines, notices
 from .choices import (
     DELEGATED_CHANNELS,
     STAFF_CHANNELS,
@@ -135,18 +135,7 @@ def _now():
 # ---------------------------------------------------------------- notifications
 
 
-def _tell_appellant(appeal: Appeal, subject: str, body: str) -> None:
-    """Tell the appellant (and, for a master appeal, everyone merged into it) by site message and SMS."""
-    for target in [appeal, *appeal.merged_appeals.all()]:
-        if target.anonymous and not target.appellant_id:
-            continue
-        link = f"/appeals/{target.pk}/" if target.appellant_id else f"/appeals/track/?number={target.number}"
-        text = _("您的诉求（编号 %(number)s）：%(body)s") % {"number": target.number, "body": body}
-        if target.appellant_id:
-            notify(recipient=target.appellant, subject=subject, body=text, link=link)
-        phone = target.appellant_phone or (target.appellant.phone if target.appellant_id else "")
-        if phone and not target.anonymous:
-            notify(phone=phone, subject=subject, body=text, channel=NotificationChannel.SMS, recipient=None)
+# The appellant is told through appeals.notices (templates admins edit, the channels the resident chose).
 
 
 def _tell_unit(unit: Unit | None, appeal: Appeal, subject: str, body: str) -> None:
@@ -281,7 +270,7 @@ def submit_appeal(
                          note=_("经「%(channel)s」受理") % {"channel": appeal.get_channel_display()},
                          after={"channel": channel, "kind": kind, "urgency": urgency,
                                 "category": category.code if category else None, "region": region.code})
-            _tell_appellant(appeal, _("诉求已受理"), _("已受理，我们会尽快办理。"))
+            notices.tell_appellant(appeal, notices.RECEIVED)
     except IntegrityError:
         if client_key:
             existing = Appeal.objects.filter(client_key=client_key).first()
@@ -356,7 +345,8 @@ def dispatch(actor: User, appeal_id: int, *, lead_unit: Unit, co_units: Iterable
         _tell_unit(lead_unit, appeal, _("新派单"), _("请在时限内签收。"))
         for unit in co_units:
             _tell_unit(unit, appeal, _("新协办"), _("贵单位为协办单位，请配合主办单位办理。"))
-        _tell_appellant(appeal, _("诉求已派单"), _("已派往「%(unit)s」办理。") % {"unit": lead_unit.name})
+        notices.tell_appellant(appeal, notices.DISPATCHED, unit=lead_unit.name,
+                               reply_due=notices.when(appeal.reply_due))
     return appeal
 
 
@@ -375,8 +365,7 @@ def merge_into(actor: User, appeal_id: int, *, master: Appeal, note: str = "") -
                      after={"master": master.number})
         record_event(master, actor, "merged_from", note=_("并入诉求 %(n)s") % {"n": appeal.number},
                      after={"merged": appeal.number})
-        _tell_appellant(appeal, _("诉求已并单"), _("与诉求 %(m)s 反映的是同一问题，已并入一并办理，办理结果会同时告知您。")
-                        % {"m": master.number})
+        notices.tell_appellant(appeal, notices.MERGED, master_number=master.number)
     return appeal
 
 
@@ -406,8 +395,11 @@ def _close(appeal: Appeal, actor, action: str, reason: str, note: str, refer_tar
     _save(appeal)
     record_event(appeal, actor, action, state_before=before, note=note,
                  after={"close_reason": reason, "refer_target": refer_target or None})
-    if action != "withdraw":
-        _tell_appellant(appeal, _("诉求已办结"), f"{CloseReason(reason).label}。{note}")
+    if action != "withdraw":  # the appellant withdrew it themselves
+        result = str(CloseReason(reason).label)
+        if refer_target:
+            result = f"{result}（{ReferTarget(refer_target).label}）"
+        notices.tell_appellant(appeal, notices.CLOSED, result=result, note=note)
     return appeal
 
 
@@ -428,7 +420,7 @@ def _replied(appeal: Appeal, actor, action: str, text: str) -> Appeal:
     record_event(appeal, actor, action, state_before=before, note=text, unit=appeal.lead_unit, after={
         "on_time": appeal.reply_due is None or appeal.replied_at <= appeal.reply_due,
         "handling_seconds": handling})
-    _tell_appellant(appeal, _("诉求已答复"), _("已答复，请查看答复内容并对办理结果进行评价。"))
+    notices.told_replied(appeal)
     if appeal.anonymous or deadlines.get_limit(Step.CALLBACK, appeal.kind, appeal.urgency, appeal.category) is None:
         # Anonymous appeals get no callback; consultations have no callback step (spec §1, §4).
         reason = CloseReason.ANONYMOUS if appeal.anonymous else CloseReason.ANSWERED_DIRECTLY
@@ -572,8 +564,8 @@ def approve_extension(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
         record_event(appeal, actor, "approve_extension", note=note, unit=appeal.lead_unit,
                      before={"reply_due": old_due}, after={"reply_due": appeal.reply_due,
                                                            "working_days": request.working_days})
-        _tell_appellant(appeal, _("办理期限已延长"), _("经审批，办理期限延长%(n)s个工作日，至 %(due)s。") % {
-            "n": request.working_days, "due": timezone.localtime(appeal.reply_due).strftime("%Y-%m-%d %H:%M")})
+        notices.tell_appellant(appeal, notices.EXTENDED, days=request.working_days,
+                               reply_due=notices.when(appeal.reply_due))
     return appeal
 
 
@@ -638,6 +630,8 @@ def callback(actor: User, appeal_id: int, *, contacted: bool | None = None, solv
             appeal.extension_working_days = 0  # the reopened round has its own reply limit
             note = _("回访不满意或未解决，第%(n)s次重办") % {"n": appeal.reopen_count}
             _tell_unit(appeal.lead_unit, appeal, _("诉求重办"), note)
+            notices.tell_appellant(appeal, notices.REOPENED, round=appeal.reopen_count,
+                                   unit=appeal.lead_unit.name if appeal.lead_unit_id else "")
         else:
             note = _("回访不满意或未解决，已达重办上限，待督办员按规定办结")
         _save(appeal)
@@ -645,7 +639,8 @@ def callback(actor: User, appeal_id: int, *, contacted: bool | None = None, solv
             note = f"{note}。{comment.strip()}"
         record_event(appeal, actor, "callback", state_before=before, note=note, unit=appeal.lead_unit, after=summary)
         if appeal.state == AppealState.CLOSED:
-            _tell_appellant(appeal, _("诉求已办结"), _("感谢您的评价，诉求已办结。"))
+            notices.tell_appellant(appeal, notices.CLOSED, result=str(CloseReason.RESOLVED.label),
+                                   note=_("感谢您的评价。"))
     return appeal
 
 

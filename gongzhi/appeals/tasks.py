@@ -2,12 +2,13 @@ from django.tasks import task
 
 from gongzhi.core.notifications import deliver_pending
 
-from . import services
+from . import notices, services
 
 
 @task()
 def sweep_deadlines() -> int:
-    """The periodic sweep: 催办/督办 on late steps, then any notification still pending."""
+    """The periodic sweep: 催办/督办 on late steps, reminders to rate an answer, then any notification still pending."""
     issued = services.sweep_deadlines()
+    notices.remind_callbacks()
     deliver_pending()
     return issued

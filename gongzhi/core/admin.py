@@ -67,3 +67,4 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "channel", "recipient", "unit", "phone", "subject", "status"]
     list_filter = ["channel", "status"]
     search_fields = ["subject", "phone"]
+from . import notice_admin  # noqa: E402,F401  (templates, preferences, webhooks, delivery log)

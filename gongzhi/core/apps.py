@@ -10,6 +10,13 @@ def _ensure_role_groups(sender, **kwargs):
     ensure_role_groups()
 
 
+def _ensure_notice_templates(sender, **kwargs):
+    # Notice templates are seeded from the registry's defaults (admins' edits are kept), also after a flush.
+    from .notices import ensure_templates
+
+    ensure_templates()
+
+
 class CoreConfig(AppConfig):
     name = "gongzhi.core"
     label = "core"
@@ -17,3 +24,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_ensure_role_groups, sender=self)
+        post_migrate.connect(_ensure_notice_templates, sender=self)
+        from . import webhooks
+
+        webhooks.connect()

@@ -164,6 +164,11 @@ class Notification(models.Model):
     subject = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"))
     link = models.CharField(_("链接"), max_length=200, blank=True)
+    email = models.EmailField(_("邮箱"), blank=True)
+    # The notice kind (core.notices registry) this message was rendered from; '' for ad-hoc messages.
+    kind = models.CharField(_("通知类型"), max_length=40, blank=True, db_index=True)
+    # Set by senders that may run twice (the periodic sweep) so each message is created once per channel.
+    key = models.CharField(max_length=120, unique=True, null=True, blank=True, editable=False)
     status = models.CharField(_("状态"), max_length=8, choices=NotificationStatus.choices,
                               default=NotificationStatus.PENDING)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
@@ -199,4 +204,6 @@ class PhoneCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M}"
-from .outbox import OutboxMessage  # noqa: E402,F401
+from .notice_models import NotificationPreference, NotificationTemplate  # noqa: E402,F401
+from .outbox import OutboxAttempt, OutboxMessage  # noqa: E402,F401
+from .webhook_models import WebhookSubscription  # noqa: E402,F401

@@ -25,31 +25,60 @@ class BaseBackend:
         raise NotImplementedError
 
 
-class DatabaseConsoleBackend(BaseBackend):
-    """Development and demo default: the database row is the in-site message; SMS and e-mail go to the console."""
-
-    def send(self, notification: Notification) -> None:
-        if notification.channel != NotificationChannel.SITE:
-            logger.info("[%s → %s] %s：%s", notification.channel, notification.phone or notification.recipient_id,
-                        notification.subject, notification.body)
-
-
 class SmsGateway:
-    """Production SMS gateways subclass this and implement `send_sms` (e.g. a provider's HTTP API)."""
+    """Production SMS gateways subclass this and implement `send_sms` (e.g. a provider's HTTP API); name the
+    class in `GONGZHI["SMS_GATEWAY"]` (env `GONGZHI_SMS_GATEWAY`). Raise on failure: the row is retried."""
 
     def send_sms(self, phone: str, text: str) -> None:
         raise NotImplementedError
 
 
-class SmsBackend(BaseBackend):
-    gateway_class: type[SmsGateway] = SmsGateway
+class ConsoleSmsGateway(SmsGateway):
+    """Development gateway: the message is written to the console (the log); the database keeps the row."""
+
+    def send_sms(self, phone: str, text: str) -> None:
+        logger.info("[sms → %s] %s", phone, text)
+
+
+def sms_text(notification: Notification) -> str:
+    return f"【共治】{notification.subject}：{notification.body}"
+
+
+def get_sms_gateway() -> SmsGateway:
+    return import_string(settings.GONGZHI.get("SMS_GATEWAY", "gongzhi.core.notifications.ConsoleSmsGateway"))()
+
+
+def send_email(notification: Notification) -> None:
+    """E-mail through Django's mail framework (EMAIL_BACKEND: console in development, locmem in tests, SMTP
+    in production)."""
+    from django.core.mail import EmailMessage
+
+    link = f"\n\n{settings.GONGZHI.get('SITE_URL', '').rstrip('/')}{notification.link}" if notification.link else ""
+    EmailMessage(subject=f"【共治】{notification.subject}", body=f"{notification.body}{link}",
+                 to=[notification.email]).send(fail_silently=False)
+
+
+class DatabaseConsoleBackend(BaseBackend):
+    """The default: the database row is the in-site message; SMS goes through the configured gateway (the
+    console one in development) and e-mail through Django's mail framework."""
 
     def __init__(self, gateway: SmsGateway | None = None):
-        self.gateway = gateway or self.gateway_class()
+        self.gateway = gateway
 
     def send(self, notification: Notification) -> None:
         if notification.channel == NotificationChannel.SMS:
-            self.gateway.send_sms(notification.phone, f"【共治】{notification.subject}：{notification.body}")
+            (self.gateway or get_sms_gateway()).send_sms(notification.phone, sms_text(notification))
+        elif notification.channel == NotificationChannel.EMAIL:
+            send_email(notification)
+
+
+class SmsBackend(DatabaseConsoleBackend):
+    """Kept for settings that name it: the same as the default with a gateway class fixed in code."""
+
+    gateway_class: type[SmsGateway] = SmsGateway
+
+    def __init__(self, gateway: SmsGateway | None = None):
+        super().__init__(gateway or self.gateway_class())
 
 
 def get_backend() -> BaseBackend:
@@ -57,11 +86,15 @@ def get_backend() -> BaseBackend:
 
 
 def notify(*, subject: str, body: str, recipient=None, unit=None, phone: str = "",
-           channel: str = NotificationChannel.SITE, link: str = "") -> Notification:
+           channel: str = NotificationChannel.SITE, link: str = "", email: str = "", kind: str = "",
+           key: str | None = None) -> Notification:
     if channel == NotificationChannel.SMS and not phone and recipient is not None:
         phone = recipient.phone or ""
+    if channel == NotificationChannel.EMAIL and not email and recipient is not None:
+        email = recipient.email or ""
     notification = Notification.objects.create(
         recipient=recipient, unit=unit, phone=phone, channel=channel, subject=subject, body=body, link=link,
+        email=email, kind=kind, key=key,
     )
     transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
     return notification

@@ -10,7 +10,9 @@ it reports was committed: one row per (event, target), with a stable idempotency
 - the result is written in that same transaction. A worker killed mid-delivery rolls back: the row stays due
   and is sent again with the same idempotency key. Delivery is therefore at-least-once, and a receiver that
   deduplicates on the `Idempotency-Key` header sees each message exactly once;
-- a failure records `last_error` and schedules the next attempt with exponential back-off (capped).
+- a failure records `last_error` and schedules the next attempt with exponential back-off (capped);
+- every attempt, failed or not, is logged as an `OutboxAttempt` (time, duration, HTTP status, error): the
+  delivery log admins read.
 
 Backends: `webhook` (HTTP POST of the JSON payload, signed with HMAC-SHA256 over "<timestamp>.<body>" in the
 `X-Gongzhi-Signature` header) and `file` (the payload written atomically to `<folder>/<idempotency key>.json`).
@@ -108,6 +110,27 @@ class OutboxMessage(models.Model):
         return json.dumps(envelope, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True).encode()
 
 
+class OutboxAttempt(models.Model):
+    """The delivery log: one row per attempt to send a message, written in the attempt's own transaction."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="delivery_attempts",
+                                verbose_name=_("外发消息"))
+    number = models.PositiveIntegerField(_("第几次"))
+    started_at = models.DateTimeField(_("时间"), default=timezone.now)
+    duration_ms = models.PositiveIntegerField(_("耗时（毫秒）"), default=0)
+    ok = models.BooleanField(_("成功"), default=False)
+    status_code = models.PositiveSmallIntegerField(_("HTTP 状态码"), null=True, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("投递记录")
+        verbose_name_plural = _("投递记录")
+        ordering = ["message_id", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}#{self.number}"
+
+
 def enqueue(*, event_id: str, event_type: str, target: str, backend: str, address: str, payload: dict,
             secret: str = "", subject: str = "", target_label: str = "",
             confirm_within: timedelta | None = None) -> OutboxMessage:
@@ -153,7 +176,9 @@ def backoff(attempts: int) -> timedelta:
 
 
 class DeliveryError(Exception):
-    pass
+    def __init__(self, message: str, status_code: int | None = None):
+        super().__init__(message)
+        self.status_code = status_code
 
 
 def _send_webhook(message: OutboxMessage) -> bool:
@@ -170,8 +195,9 @@ def _send_webhook(message: OutboxMessage) -> bool:
     try:
         with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
             answer = response.read(65536)
+            message.status_code = response.status  # for the delivery log
     except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"HTTP {exc.code}") from exc
+        raise DeliveryError(f"HTTP {exc.code}", status_code=exc.code) from exc
     except (urllib.error.URLError, OSError) as exc:
         raise DeliveryError(str(getattr(exc, "reason", exc))) from exc
     try:
@@ -215,12 +241,16 @@ def deliver_one(now=None) -> OutboxMessage | None:
         if message is None:
             return None
         message.attempts += 1
+        attempt = OutboxAttempt(message=message, number=message.attempts, started_at=timezone.now())
+        started = time.monotonic()
         try:
             confirmed = BACKENDS[message.backend](message)
         except Exception as exc:
             message.last_error = str(exc)[:2000]
             message.next_attempt_at = now + backoff(message.attempts)
             message.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+            _log_attempt(attempt, started, ok=False, error=message.last_error,
+                         status_code=getattr(exc, "status_code", None))
             logger.warning("outbox %s to %s failed (attempt %s): %s", message.event_id, message.target,
                            message.attempts, message.last_error)
             return message
@@ -229,7 +259,14 @@ def deliver_one(now=None) -> OutboxMessage | None:
         if confirmed and message.acknowledged_at is None:
             message.acknowledged_at = message.delivered_at
         message.save(update_fields=["attempts", "last_error", "delivered_at", "acknowledged_at"])
+        _log_attempt(attempt, started, ok=True, status_code=getattr(message, "status_code", None))
         return message
+
+
+def _log_attempt(attempt: OutboxAttempt, started: float, *, ok: bool, error: str = "", status_code=None) -> None:
+    attempt.duration_ms = int((time.monotonic() - started) * 1000)
+    attempt.ok, attempt.error, attempt.status_code = ok, error, status_code
+    attempt.save()
 
 
 def deliver_due(limit: int = 200, now=None) -> int:
@@ -276,8 +313,13 @@ def overdue(qs=None):
     return qs.filter(acknowledged_at__isnull=True, confirm_by__lt=timezone.now()).order_by("confirm_by", "id")
 
 
-def retry_now(message_id: int) -> None:
-    OutboxMessage.objects.filter(pk=message_id, delivered_at__isnull=True).update(next_attempt_at=timezone.now())
+def retry_now(message_id: int) -> bool:
+    """Make an undelivered message due at once and nudge the worker; False when it was already delivered."""
+    due = OutboxMessage.objects.filter(pk=message_id, delivered_at__isnull=True).update(
+        next_attempt_at=timezone.now())
+    if due:
+        transaction.on_commit(_nudge_worker)
+    return bool(due)
 
 
 @task()

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from . import views
+from . import account_views, views
 
 app_name = "core"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("accounts/register-resident/", views.register_resident, name="register_resident"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("accounts/me/", account_views.account, name="account"),
 ]

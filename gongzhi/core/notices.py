@@ -1,0 +1,275 @@
+"""Residents' notices: kinds, templates, channel choices and sending.
+
+A *notice kind* (e.g. `appeal_replied`) is declared in code by the app that sends it (its `notices.py`, found by
+autodiscovery): a label, whether it is mandatory (and why), the variables its template may use with sample
+values, and the default Chinese template. Admins edit the text (`NotificationTemplate`, seeded after every
+migrate); residents choose their channels (site messages always, SMS, e-mail) and may turn optional kinds
+off (`NotificationPreference`).
+
+`send_notice(kind, …)` renders the template and writes one `Notification` row per channel through `notify()`,
+so delivery keeps the rows-first guarantees of `core.notifications`.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template import Context, Engine, TemplateSyntaxError
+from django.template.base import VariableNode
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext as _
+
+from .choices import NotificationChannel
+from .errors import ServiceError
+from .masking import mask_phone
+from .models import Notification, User, append_audit_event
+from .notice_models import NotificationPreference, NotificationTemplate
+from .notifications import notify
+
+logger = logging.getLogger("gongzhi.notifications")
+
+# Plain text, not HTML: SMS and e-mail bodies must not be HTML-escaped. No loaders, so {% include %} and
+# {% extends %} cannot reach files; only the built-in tags and filters are available.
+ENGINE = Engine(autoescape=False, loaders=[], libraries={})
+
+
+@dataclass(frozen=True)
+class NoticeKind:
+    key: str
+    label: str
+    subject: str  # the default templates
+    body: str
+    variables: dict = field(default_factory=dict)  # name → (description, sample value)
+    mandatory: bool = False
+    reason: str = ""  # why a mandatory kind cannot be turned off (shown to residents)
+    description: str = ""
+
+
+_REGISTRY: dict[str, NoticeKind] = {}
+_discovered = False
+
+
+def register(kind: NoticeKind) -> NoticeKind:
+    _REGISTRY[kind.key] = kind
+    return kind
+
+
+def kinds() -> list[NoticeKind]:
+    global _discovered
+    if not _discovered:
+        _discovered = True
+        autodiscover_modules("notices")
+    return list(_REGISTRY.values())
+
+
+_MISSING = object()
+
+
+def get_kind(key: str, default=_MISSING) -> NoticeKind | None:
+    kinds()
+    if key in _REGISTRY or default is not _MISSING:
+        return _REGISTRY.get(key, default)
+    raise KeyError(key)
+
+
+# ---------------------------------------------------------------- templates
+
+
+def _variables_used(template) -> set[str]:
+    return {node.filter_expression.var.var.split(".")[0]
+            for node in template.nodelist.get_nodes_by_type(VariableNode)
+            if hasattr(node.filter_expression.var, "var")}
+
+
+def validate_template(kind_key: str, subject: str, body: str) -> dict[str, list[str]]:
+    """Field → Chinese error messages; empty when the template compiles, uses only the kind's variables and
+    renders on the sample values to a non-empty subject of at most 200 characters."""
+    kind = get_kind(kind_key, default=None)
+    if kind is None:
+        return {"kind": [_("未知的通知类型「%(k)s」。") % {"k": kind_key}]}
+    errors: dict[str, list[str]] = {}
+    sample = {name: value for name, (_desc, value) in kind.variables.items()}
+    rendered = {}
+    for name, source in (("subject", subject), ("body", body)):
+        if not (source or "").strip():
+            errors[name] = [_("不能为空。")]
+            continue
+        try:
+            template = ENGINE.from_string(source)
+        except TemplateSyntaxError as exc:
+            errors[name] = [_("模板语法错误：%(e)s") % {"e": exc}]
+            continue
+        unknown = sorted(_variables_used(template) - set(kind.variables))
+        if unknown:
+            errors[name] = [_("模板使用了未知变量：%(v)s。可用变量：%(ok)s。") % {
+                "v": "、".join(unknown), "ok": "、".join(kind.variables) or _("无")}]
+            continue
+        try:
+            rendered[name] = template.render(Context(sample)).strip()
+        except Exception as exc:  # a filter that fails on real data would fail later
+            errors[name] = [_("模板无法渲染：%(e)s") % {"e": exc}]
+    if "subject" in rendered and not rendered["subject"]:
+        errors["subject"] = [_("标题渲染后为空。")]
+    elif len(rendered.get("subject", "")) > 200:
+        errors["subject"] = [_("标题渲染后超过200个字。")]
+    if "body" in rendered and not rendered["body"]:
+        errors["body"] = [_("正文渲染后为空。")]
+    return errors
+
+
+def ensure_templates() -> int:
+    """Create the missing templates from the registry's defaults (admins' edits are kept)."""
+    created = 0
+    for kind in kinds():
+        _row, new = NotificationTemplate.objects.get_or_create(
+            kind=kind.key, defaults={"subject": kind.subject, "body": kind.body})
+        created += new
+    return created
+
+
+def render(kind: NoticeKind, context: dict) -> tuple[str, str]:
+    """(subject, body) from the stored template; the shipped default if the stored one fails anyway."""
+    row = NotificationTemplate.objects.filter(kind=kind.key).values_list("subject", "body").first()
+    for subject, body in ([row] if row else []) + [(kind.subject, kind.body)]:
+        try:
+            ctx = Context(context)
+            text = (ENGINE.from_string(subject).render(ctx).strip()[:200], ENGINE.from_string(body).render(ctx).strip())
+        except Exception:
+            logger.exception("notice template %s failed; using the default", kind.key)
+            continue
+        if text[0] and text[1]:
+            return text
+    raise RuntimeError(f"default template of {kind.key} does not render")
+
+
+# ---------------------------------------------------------------- preferences
+
+
+def preference_for(user) -> NotificationPreference:
+    """The user's stored choices, or unsaved defaults."""
+    pref = NotificationPreference.objects.filter(user=user).first()
+    return pref or NotificationPreference(user=user)
+
+
+def is_enabled(user, kind: NoticeKind, pref: NotificationPreference | None = None) -> bool:
+    if kind.mandatory:
+        return True
+    pref = pref or preference_for(user)
+    return user.notify_optional and kind.key not in (pref.disabled_kinds or [])
+
+
+def preference_summary(user) -> dict:
+    pref = preference_for(user)
+    return {
+        "sms": pref.sms, "email": pref.email, "email_address": user.email,
+        "phone": mask_phone(user.phone or ""),
+        "disabled": sorted(k for k in pref.disabled_kinds or [] if not get_kind(k, None) or
+                           not get_kind(k).mandatory),
+        "kinds": [{"kind": k.key, "label": str(k.label), "description": str(k.description),
+                   "mandatory": k.mandatory, "reason": str(k.reason), "enabled": is_enabled(user, k, pref)}
+                  for k in kinds()],
+    }
+
+
+def _mask_email(address: str) -> str:
+    if "@" not in address:
+        return ""
+    name, domain = address.split("@", 1)
+    return f"{name[:1]}***@{domain}"
+
+
+def update_notification_preferences(actor: User, user: User, *, sms: bool, email: bool, email_address: str = "",
+                                    disabled=()) -> NotificationPreference:
+    """Save a user's channel choices and opted-out kinds; refuses to turn off a mandatory kind. Audited."""
+    if actor.pk != user.pk and not actor.has_role("admin"):
+        from .errors import PermissionDeniedError
+
+        raise PermissionDeniedError()
+    email_address = (email_address or "").strip()
+    if email_address:
+        try:
+            validate_email(email_address)
+        except ValidationError:
+            raise ServiceError(_("请输入正确的电子邮箱地址。"), field="email_address") from None
+    if email and not email_address:
+        raise ServiceError(_("选择邮件通知时请填写电子邮箱地址。"), field="email_address")
+    disabled = sorted(set(disabled or []))
+    for key in disabled:
+        kind = get_kind(key, default=None)
+        if kind is None:
+            raise ServiceError(_("未知的通知类型「%(k)s」。") % {"k": key}, field="disabled")
+        if kind.mandatory:
+            raise ServiceError(_("「%(label)s」不能关闭：%(reason)s") % {"label": kind.label, "reason": kind.reason},
+                               code="mandatory_notice", field="disabled")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        pref, _created = NotificationPreference.objects.select_for_update().get_or_create(user=user)
+        before = {"sms": pref.sms, "email": pref.email, "email_address": _mask_email(user.email),
+                  "disabled": pref.disabled_kinds, "optional": user.notify_optional}
+        pref.sms, pref.email, pref.disabled_kinds, pref.updated_at = bool(sms), bool(email), disabled, timezone.now()
+        pref.save()
+        user.email = email_address
+        user.notify_optional = True  # the per-kind choices now say which optional notices are wanted
+        user.save(update_fields=["email", "notify_optional"])
+        after = {"sms": pref.sms, "email": pref.email, "email_address": _mask_email(user.email),
+                 "disabled": pref.disabled_kinds, "optional": True}
+        if before != after:
+            append_audit_event(actor, "notification_preferences", target=f"user:{user.pk}",
+                               note=_("修改通知偏好"), before=before, after=after)
+    return pref
+
+
+def update_notification_template(actor: User, kind_key: str, *, subject: str, body: str) -> NotificationTemplate:
+    """An admin's edit of a template: validated (a bad edit is refused, never saved) and audited."""
+    if not actor.has_role("admin"):
+        from .errors import PermissionDeniedError
+
+        raise PermissionDeniedError()
+    errors = validate_template(kind_key, subject, body)
+    if errors:
+        field_name, messages = next(iter(errors.items()))
+        raise ServiceError(messages[0], field=field_name)
+    with transaction.atomic():
+        row, _created = NotificationTemplate.objects.select_for_update().get_or_create(
+            kind=kind_key, defaults={"subject": subject, "body": body})
+        before = {"subject": row.subject, "body": row.body}
+        row.subject, row.body, row.updated_at, row.updated_by = subject, body, timezone.now(), actor
+        row.save()
+        append_audit_event(actor, "notification_template", target=f"notice:{kind_key}", note=_("修改通知模板"),
+                           before=before, after={"subject": subject, "body": body})
+    return row
+
+
+# ---------------------------------------------------------------- sending
+
+
+def send_notice(kind_key: str, *, context: dict, user: User | None = None, phone: str = "", link: str = "",
+                key: str | None = None) -> list[Notification]:
+    """Tell one person: a site message if they have an account, SMS to `phone` unless they turned SMS off,
+    e-mail if they chose it. Optional kinds the user turned off are skipped. With `key`, a second call
+    creates nothing (each channel's row carries `<key>:<channel>`). Call inside the change's transaction."""
+    kind = get_kind(kind_key)
+    pref = preference_for(user) if user is not None else None
+    if user is not None and not is_enabled(user, kind, pref):
+        return []
+    targets = []
+    if user is not None:
+        targets.append((NotificationChannel.SITE, {"recipient": user}))
+    if phone and (pref is None or pref.sms):
+        targets.append((NotificationChannel.SMS, {"phone": phone}))
+    if pref is not None and pref.email and user.email:
+        targets.append((NotificationChannel.EMAIL, {"recipient": user, "email": user.email}))
+    if not targets:
+        return []
+    subject, body = render(kind, context)
+    sent = []
+    for channel, address in targets:
+        row_key = f"{key}:{channel}"[:120] if key else None
+        if row_key and Notification.objects.filter(key=row_key).exists():
+            continue
+        sent.append(notify(subject=subject, body=body, channel=channel, link=link, kind=kind.key, key=row_key,
+                           **address))
+    return sent
