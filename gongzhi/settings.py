@@ -108,6 +108,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _pool_max = int(os.environ.get("GONGZHI_DB_POOL_MAX_SIZE", "0"))
     _db_options = {"pool": {"min_size": int(os.environ.get("GONGZHI_DB_POOL_MIN_SIZE", "1")), "max_size": _pool_max,
                             "timeout": float(os.environ.get("GONGZHI_DB_POOL_TIMEOUT", "10"))}} if _pool_max else {}
+    if _db_options:  # a pooled connection is checked before use, so a restarted server costs no request
+        from psycopg_pool import ConnectionPool
+
+        _db_options["pool"]["check"] = ConnectionPool.check_connection
     _replica_url = os.environ.get("DATABASE_REPLICA_URL", "")
     if _replica_url:
         DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
@@ -117,7 +121,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     for _db in DATABASES.values():
         if _db_options:
             _db["CONN_MAX_AGE"] = 0
-            _db["OPTIONS"] = {**_db.get("OPTIONS", {}), **_db_options}
+            _db["OPTIONS"] = {**_db.get("OPTIONS", {}), "pool": dict(_db_options["pool"])}
         # A connection found dead (a restarted server) is replaced before use instead of failing one request.
         _db["CONN_HEALTH_CHECKS"] = True
 GONGZHI_REPLICA_PIN_SECONDS = int(os.environ.get("GONGZHI_REPLICA_PIN_SECONDS", "10"))
@@ -225,7 +229,10 @@ GONGZHI = {
         ("gongzhi.appeals.tasks.sweep_deadlines", 60),
         ("gongzhi.deliberation.tasks.remind_overdue_tasks", 24 * 3600),
         ("gongzhi.credit.tasks.credit_sweep", 300),
+        ("gongzhi.core.task_recovery.requeue_stale_tasks", 60),
     ],
+    # A task RUNNING longer than this is taken for one whose worker died, and is run again (tasks are idempotent).
+    "TASK_STALE_SECONDS": int(os.environ.get("GONGZHI_TASK_STALE_SECONDS", str(30 * 60))),
     # Insight: dispatch by itself when the classifier is at least this confident (None: off, the default), acting
     # as this user (who must hold the dispatcher role).
     "AUTO_DISPATCH_CONFIDENCE": None,

@@ -140,13 +140,14 @@ class Stack:
     def save(self) -> None:
         self.state_file.write_text(json.dumps(self.state, indent=2))
         env = self.state.get("env", {})
-        lines = [f"export {k}={v!r}" for k, v in env.items() if k.startswith(("DATABASE", "GONGZHI_SQLITE"))]
+        lines = [f"export {k}={v!r}" for k, v in env.items() if v and k.startswith(("DATABASE", "GONGZHI_SQLITE"))]
         lines += [f"export GONGZHI_WEB{i + 1}={u!r}" for i, u in enumerate(self.web_urls)]
         (self.root / "cluster.env").write_text("\n".join(lines) + "\n")
 
     @property
     def env(self) -> dict:
-        return {**os.environ, **self.state["env"]}
+        merged = {**os.environ, **self.state["env"]}
+        return {k: v for k, v in merged.items() if v is not None}
 
     @property
     def web_urls(self) -> list[str]:
@@ -179,7 +180,7 @@ class Stack:
         }
         if db == "sqlite":
             env["GONGZHI_SQLITE_PATH"] = str(self.root / "gongzhi.sqlite3")
-            env["DATABASE_URL"] = ""
+            env["DATABASE_URL"] = None  # removed from the processes' environment: the settings' SQLite default
         else:
             env["GONGZHI_DB_POOL_MAX_SIZE"] = str(web_threads)
             if db == "private":
@@ -225,8 +226,10 @@ class Stack:
         self.save()
 
     def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run([str(BIN / "gongzhi"), *args], env=self.env, cwd=REPO, check=check,
-                              capture_output=True, text=True)
+        done = subprocess.run([str(BIN / "gongzhi"), *args], env=self.env, cwd=REPO, capture_output=True, text=True)
+        if check and done.returncode:
+            raise RuntimeError(f"gongzhi {' '.join(args)} failed: {done.stderr[-3000:]}")
+        return done
 
     # ---------------------------------------------------------------- processes
 
