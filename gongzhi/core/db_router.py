@@ -25,7 +25,7 @@ REPLICA = "replica"
 PIN_COOKIE = "gongzhi_primary"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Counters and queues are read to decide a write: never from a copy that may lag.
-PRIMARY_ONLY_APPS = frozenset({"django_cache", "django_tasks_db"})
+PRIMARY_ONLY_APPS = frozenset({"django_cache", "django_tasks_database"})
 
 _replica_allowed: contextvars.ContextVar[bool] = contextvars.ContextVar("gongzhi_replica_allowed", default=False)
 
