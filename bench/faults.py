@@ -105,7 +105,7 @@ def main() -> None:
             time.sleep(3)
 
         failures = sorted(t for r in rows for t, _why in r["failures"])
-        windows = [f for f in faults if not f["fault"].startswith("restart web")]
+        windows = [f for f in faults if f["fault"] not in ("restart web node 1", "restart worker")]
         per_fault = []
         for i, f in enumerate(windows):
             end = windows[i + 1]["wall"] if i + 1 < len(windows) else float("inf")
