@@ -58,12 +58,13 @@ async def submit(i: int, due: float, spec: dict, out: list) -> None:
     body = json.dumps(appeal_body(spec["run"], i, spec["regions"][i % len(spec["regions"])])).encode()
     token = tokens[i % len(tokens)]
     attempts, failures, node = 0, [], i % len(urls)
-    give_up = due + spec.get("give_up_s", 60)
+    give_up = due + spec.get("give_up_s", 90)
     status, appeal_id = 0, None
     while True:
         attempts += 1
         try:
-            status, payload = await post_once(urls[node], "/api/v1/appeals/", body, token, spec.get("timeout_s", 10))
+            # A long timeout: under overload, retrying a request the server still holds only doubles its work.
+            status, payload = await post_once(urls[node], "/api/v1/appeals/", body, token, spec.get("timeout_s", 30))
             if status in (200, 201):
                 appeal_id = json.loads(payload).get("id")
                 break
