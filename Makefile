@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint venv migrate demo worker clean
+.PHONY: run test lint venv migrate demo worker clean bench-load bench-faults
 
 $(STAMP): pyproject.toml
 	@PY=$$(scripts/find-python.sh) || exit 1; \
@@ -33,6 +33,14 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Benchmarks of the production stack (bench/load.py, bench/faults.py): RATE appeals/s for DURATION s;
+# PostgreSQL when DATABASE_URL is set, else SQLite. The last line printed is the JSON result.
+bench-load: venv
+	RATE=$${RATE:-100} DURATION=$${DURATION:-60} $(BIN)/python bench/load.py
+
+bench-faults: venv
+	RATE=$${RATE:-100} DURATION=$${DURATION:-60} $(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) *.sqlite3 media

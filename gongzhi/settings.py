@@ -101,6 +101,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("GONGZHI_TEST_SQLITE") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Production scale-out (docs/deploy.md). GONGZHI_DB_POOL_MAX_SIZE > 0 gives each process a psycopg pool of that size
+# (Django's built-in pool; persistent connections must then be off). DATABASE_REPLICA_URL adds a streaming standby
+# that takes the reads that may lag (gongzhi.core.db_router says which); tests mirror it onto the primary.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _pool_max = int(os.environ.get("GONGZHI_DB_POOL_MAX_SIZE", "0"))
+    _db_options = {"pool": {"min_size": int(os.environ.get("GONGZHI_DB_POOL_MIN_SIZE", "1")), "max_size": _pool_max,
+                            "timeout": float(os.environ.get("GONGZHI_DB_POOL_TIMEOUT", "10"))}} if _pool_max else {}
+    if _db_options:  # a pooled connection is checked before use, so a restarted server costs no request
+        from psycopg_pool import ConnectionPool
+
+        _db_options["pool"]["check"] = ConnectionPool.check_connection
+    _replica_url = os.environ.get("DATABASE_REPLICA_URL", "")
+    if _replica_url:
+        DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+        DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+        DATABASE_ROUTERS = ["gongzhi.core.db_router.PrimaryReplicaRouter"]
+        MIDDLEWARE.insert(1, "gongzhi.core.db_router.ReplicaReadsMiddleware")  # before sessions and auth
+    for _db in DATABASES.values():
+        if _db_options:
+            _db["CONN_MAX_AGE"] = 0
+            _db["OPTIONS"] = {**_db.get("OPTIONS", {}), "pool": dict(_db_options["pool"])}
+        # A connection found dead (a restarted server) is replaced before use instead of failing one request.
+        _db["CONN_HEALTH_CHECKS"] = True
+GONGZHI_REPLICA_PIN_SECONDS = int(os.environ.get("GONGZHI_REPLICA_PIN_SECONDS", "10"))
+
 # The cache holds rate-limit counters, so it must be shared by every web process: the database is the one
 # store all of them already share (`gongzhi createcachetable` creates the table; tests create it by themselves).
 CACHES = {
@@ -209,7 +234,10 @@ GONGZHI = {
         ("gongzhi.deliberation.tasks.remind_overdue_tasks", 24 * 3600),
         ("gongzhi.credit.tasks.credit_sweep", 300),
         ("gongzhi.core.outbox.deliver_outbox", 60),
+        ("gongzhi.core.task_recovery.requeue_stale_tasks", 60),
     ],
+    # A task RUNNING longer than this is taken for one whose worker died, and is run again (tasks are idempotent).
+    "TASK_STALE_SECONDS": int(os.environ.get("GONGZHI_TASK_STALE_SECONDS", str(30 * 60))),
     # Insight: dispatch by itself when the classifier is at least this confident (None: off, the default), acting
     # as this user (who must hold the dispatcher role).
     "AUTO_DISPATCH_CONFIDENCE": None,

@@ -1,7 +1,9 @@
+import logging
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError, connections
 from django.utils.module_loading import import_string
 
 
@@ -18,7 +20,14 @@ class Command(BaseCommand):
             now = time.monotonic()
             for i, (task, seconds) in enumerate(schedule):
                 if once or now >= next_run[i]:
-                    task.enqueue()  # every periodic task is idempotent, so a restart that repeats one is harmless
+                    try:
+                        task.enqueue()  # every periodic task is idempotent, so a restart that repeats one is harmless
+                    except DatabaseError:  # a restarted or unreachable database: try again at the next tick
+                        logging.getLogger("gongzhi.tasks").exception("scheduler could not enqueue %s", task.name)
+                        connections.close_all()
+                        if once:
+                            raise
+                        continue
                     next_run[i] = now + seconds
             if once:
                 return

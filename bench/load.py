@@ -1,0 +1,223 @@
+"""Sustained intake through the production stack: `make bench-load` (RATE=100 DURATION=60 by default).
+
+Starts gunicorn (one node, GONGZHI_WEB_WORKERS processes), the task worker and the scheduler on free loopback
+ports over PostgreSQL when DATABASE_URL is set (a fresh database `<name>_bench` on that server) or else SQLite;
+makes residents with API tokens; submits appeals from a separate process (bench/loadgen.py: open loop, one client
+key each, retried with the same key); then checks that every acknowledged appeal is in the database with its
+`submit` event and an intact hash chain, and that no appeal was entered twice. It also times single-row
+INSERT + COMMIT on the same database, the floor under any durable intake.
+
+Last line, one JSON object: rate, sent, acknowledged, errors, lost, p50_ms, p99_ms, plus raw_commits_per_s and
+commits_per_appeal_capacity (raw commit rate / achieved appeal rate), duplicated, worker_backlog and the load
+average seen.
+"""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from cluster import BIN, REPO, Stack  # noqa: E402
+
+SEED = """
+import json
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token
+from gongzhi.core.models import Region, User
+county = Region.objects.create(code="BENCH", name="压测区", level="county")
+regions = []
+for s in range(5):
+    street = Region.objects.create(code=f"BENCH{s}", name=f"压测街道{s}", level="street", parent=county)
+    for c in range(4):
+        regions.append(Region.objects.create(code=f"BENCH{s}{c}", name=f"压测社区{s}{c}", level="community",
+                                             parent=street).code)
+group = Group.objects.get(name="resident")
+tokens = []
+for n in range(NUSERS):
+    user = User.objects.create_user(username=f"bench-resident-{n}", password=None, phone=f"139{n:08d}",
+                                    display_name=f"压测居民{n}")
+    user.groups.add(group)
+    tokens.append(Token.objects.create(user=user).key)
+print("SEED" + json.dumps({"tokens": tokens, "regions": regions}))
+"""
+
+VERIFY = """
+import json, os
+from collections import Counter
+from django.db.models import Count
+from gongzhi.appeals.models import Appeal, AppealEvent
+from gongzhi.core.audit import verify_chain
+from django_tasks_db.models import DBTaskResult
+run = os.environ["BENCH_RUN"]
+acked = set(json.load(open(os.environ["BENCH_ACKED"])))
+rows = list(Appeal.objects.filter(client_key__startswith=run + "-").values_list("id", "client_key", "title"))
+keys = {key: pk for pk, key, _t in rows}
+titles = Counter(title for _pk, _key, title in rows)
+events = {}
+for event in AppealEvent.objects.filter(appeal_id__in=list(keys.values())).order_by("appeal_id", "id").iterator():
+    events.setdefault(event.appeal_id, []).append(event)
+lost = [k for k in acked if k not in keys or not any(e.action == "submit" for e in events.get(keys[k], []))]
+broken = [pk for pk, chain in events.items() if verify_chain(chain) is not None]
+print("VERIFY" + json.dumps({
+    "stored": len(rows), "lost": len(lost), "lost_keys": sorted(lost)[:10], "broken_chains": len(broken),
+    "duplicated": sum(n - 1 for n in titles.values() if n > 1),
+    "worker_backlog": DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).count(),
+}))
+"""
+
+
+def env_number(name: str, default: float) -> float:
+    return float(os.environ.get(name) or default)
+
+
+def bench_database_url() -> str | None:
+    """A fresh database beside the one DATABASE_URL names (that one is left alone)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return None
+    import psycopg
+
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/') or 'gongzhi'}_bench"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def shell(stack: Stack, code: str, marker: str, env: dict | None = None) -> dict:
+    done = subprocess.run([str(BIN / "gongzhi"), "shell", "-c", code], env={**stack.env, **(env or {})}, cwd=REPO,
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(done.stderr[-3000:])
+    return json.loads(done.stdout.rsplit(marker, 1)[1].splitlines()[0])
+
+
+def seed(stack: Stack, users: int = 50) -> dict:
+    return shell(stack, SEED.replace("NUSERS", str(users)), "SEED")
+
+
+def run_load(stack: Stack, seeded: dict, *, rate: float, duration: float, run: str, urls: list[str]) -> subprocess.Popen:
+    """Start the load generator (a separate process); the caller waits for it and reads `results(...)`."""
+    spec = {"run": run, "rate": rate, "duration": duration, "urls": urls, **seeded}
+    spec_file = stack.root / f"{run}.spec.json"
+    spec_file.write_text(json.dumps(spec))
+    return subprocess.Popen([sys.executable, str(ROOT / "bench" / "loadgen.py"), "--spec", str(spec_file),
+                             "--out", str(stack.root / f"{run}.results.jsonl")])
+
+
+def results(stack: Stack, run: str) -> list[dict]:
+    with open(stack.root / f"{run}.results.jsonl") as f:
+        return [json.loads(line) for line in f]
+
+
+def verify(stack: Stack, run: str, rows: list[dict]) -> dict:
+    acked_file = stack.root / f"{run}.acked.json"
+    acked_file.write_text(json.dumps([r["key"] for r in rows if r["ack"]]))
+    return shell(stack, VERIFY, "VERIFY", {"BENCH_RUN": run, "BENCH_ACKED": str(acked_file)})
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def raw_commit_rate(stack: Stack, seconds: float = 3.0) -> float:
+    """Single-row INSERT + COMMIT, one connection, for `seconds`, on the stack's own database and settings."""
+    env = stack.state["env"]
+    if env.get("DATABASE_URL"):
+        import psycopg
+
+        with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS bench_raw_commit (id bigserial PRIMARY KEY, body text)")
+            n, start = 0, time.perf_counter()
+            while time.perf_counter() - start < seconds:
+                conn.execute("INSERT INTO bench_raw_commit (body) VALUES (%s)", ("压测原始写入",))
+                n += 1
+            elapsed = time.perf_counter() - start
+            conn.execute("DROP TABLE bench_raw_commit")
+        return n / elapsed
+    # The same pragmas as settings.py gives Django's connections: WAL, synchronous=NORMAL, IMMEDIATE transactions.
+    conn = sqlite3.connect(env["GONGZHI_SQLITE_PATH"], isolation_level=None, timeout=20)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("CREATE TABLE IF NOT EXISTS bench_raw_commit (id integer PRIMARY KEY, body text)")
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO bench_raw_commit (body) VALUES (?)", ("压测原始写入",))
+        conn.execute("COMMIT")
+        n += 1
+    elapsed = time.perf_counter() - start
+    conn.execute("DROP TABLE bench_raw_commit")
+    conn.close()
+    return n / elapsed
+
+
+def start_stack(web: int, *, standby: bool = False, db: str | None = None) -> Stack:
+    root = Path(tempfile.mkdtemp(prefix="gongzhi-bench-"))
+    stack = Stack(root)
+    stack.verbose = bool(os.environ.get("BENCH_VERBOSE"))
+    if db is None:
+        db = bench_database_url() or "sqlite"
+    try:
+        stack.create(db=db, standby=standby, web=web, web_workers=int(env_number("GONGZHI_WEB_WORKERS", 2)),
+                     web_threads=int(env_number("GONGZHI_WEB_THREADS", 4)))
+    except BaseException:
+        stack.stop(remove=False)
+        print(f"stack failed to start; logs in {root}", file=sys.stderr)
+        raise
+    return stack
+
+
+def summarize(rows: list[dict], rate: float, duration: float) -> dict:
+    acked = [r for r in rows if r["ack"]]
+    latencies = [r["latency_ms"] for r in acked]
+    return {"rate": rate, "sent": len(rows), "acknowledged": len(acked),
+            "errors": sum(len(r["failures"]) for r in rows) + sum(1 for r in rows if not r["ack"]),
+            "p50_ms": round(percentile(latencies, 0.50), 1), "p99_ms": round(percentile(latencies, 0.99), 1),
+            "max_ms": round(max(latencies, default=0), 1), "achieved_per_s": round(len(acked) / duration, 1)}
+
+
+def main() -> None:
+    rate, duration = env_number("RATE", 100), env_number("DURATION", 60)
+    stack = start_stack(web=1)
+    try:
+        seeded = seed(stack)
+        run = f"L{int(time.time())}"
+        load_before = os.getloadavg()
+        client = run_load(stack, seeded, rate=rate, duration=duration, run=run, urls=stack.web_urls)
+        client.wait()
+        load_during = os.getloadavg()
+        rows = results(stack, run)
+        summary = summarize(rows, rate, duration)
+        checked = verify(stack, run, rows)
+        raw = raw_commit_rate(stack)
+        database = "postgresql" if stack.state["env"].get("DATABASE_URL") else "sqlite"
+        print(f"database={database} stack={stack.root} load average before={load_before[0]:.2f} "
+              f"during (1 min)={load_during[0]:.2f}; raw single-row INSERT+COMMIT {raw:.0f}/s", file=sys.stderr)
+        out = {**summary, "lost": checked["lost"], "duplicated": checked["duplicated"],
+               "broken_chains": checked["broken_chains"], "worker_backlog": checked["worker_backlog"],
+               "raw_commits_per_s": round(raw), "raw_to_appeal_ratio": round(raw / max(summary["achieved_per_s"], 1), 1),
+               "database": database, "loadavg_1m": round(load_during[0], 2)}
+        ok = out["lost"] == 0 and out["duplicated"] == 0 and out["broken_chains"] == 0
+        print(json.dumps(out))
+    finally:
+        if not os.environ.get("BENCH_KEEP"):
+            stack.stop()
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
