@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint venv migrate demo worker clean bench-load bench-faults
+.PHONY: run test lint venv migrate demo worker clean bench-load bench-faults fuzz bench
 
 $(STAMP): pyproject.toml
 	@PY=$$(scripts/find-python.sh) || exit 1; \
@@ -44,3 +44,12 @@ bench-faults: venv
 
 clean:
 	rm -rf $(VENV) *.sqlite3 media
+
+# schemathesis against the OpenAPI schema as every role (>= 1,000 requests; fails on a 5xx or a schema
+# violation). FUZZ_DATABASE_URL=postgres://… fuzzes PostgreSQL instead of a temporary SQLite file.
+fuzz: venv
+	$(BIN)/python scripts/fuzz.py
+
+# The quick benchmarks (bench/README.md lists them all).
+bench: venv
+	$(BIN)/python bench/insight.py

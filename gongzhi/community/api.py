@@ -2,8 +2,8 @@
 service and renders. Refusals are `ServiceError`s rendered by `gongzhi.core.api.exception_handler`."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -134,7 +134,10 @@ ConfirmHoursView = service_action(None, EntrySerializer,
 class MyLedgerView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: EntrySerializer(many=True)})
+    @extend_schema(responses={200: inline_serializer("MyLedger", {
+        "balance_hours": serializers.DecimalField(max_digits=10, decimal_places=1),
+        "balance_points": serializers.IntegerField(),
+        "entries": EntrySerializer(many=True)})})
     def get(self, request):
         account = selectors.balance(request.user)
         return Response({
@@ -152,7 +155,8 @@ RecordVisitView = service_action(
 class CoverageView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: CoverageSerializer(many=True)})
+    @extend_schema(responses={200: inline_serializer("CoverageReport", {
+        "days": serializers.IntegerField(), "rows": CoverageSerializer(many=True)}), **ERROR_401, **ERROR_403})
     def get(self, request):
         user = request.user
         if not (services.is_manager(user) or user.has_role(Role.LEADER, Role.PARTY_MEMBER)):
