@@ -47,7 +47,9 @@ class Rate:
 def wilson_interval(successes: float, n: int, z: float = Z95) -> tuple[float, float] | None:
     if n == 0:
         return None
-    p = successes / n
+    # A ratio of two counts of the same period can pass 1 (overdue this month on last month's dispatches):
+    # the interval is taken on the rate clamped to [0, 1], never a math domain error on the ranking page.
+    p = min(max(successes / n, 0.0), 1.0)
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
