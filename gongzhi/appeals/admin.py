@@ -70,7 +70,6 @@ class AppealEventAdmin(ReadOnlyAdmin):
 
 
 admin.site.register([Callback, ReturnRequest, ExtensionRequest, Supervision], ReadOnlyAdmin)
-from .open311 import admin as _open311_admin  # noqa: E402,F401
-
 # Import profiles (data exchange) keep their admin in their own module.
 from .exchange import admin as _exchange_admin  # noqa: E402, F401
+from .open311 import admin as _open311_admin  # noqa: E402,F401

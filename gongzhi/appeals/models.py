@@ -351,8 +351,6 @@ class Supervision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal} {self.get_kind_display()}{self.level or ''}"
-from .open311.models import Open311Key  # noqa: E402,F401  (own module, see open311/models.py)
-
-
 # Import profiles and import links live in their own module (data exchange, issue 8).
 from .exchange.models import ImportedAppeal, ImportProfile  # noqa: E402, F401
+from .open311.models import Open311Key  # noqa: E402,F401  (own module, see open311/models.py)
