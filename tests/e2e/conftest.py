@@ -74,3 +74,20 @@ def shot(tmp_path):
 def e2e_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def login():
+    """Sign in through the login page (password of gongzhi.core.testing.make_user) and return the page."""
+    from gongzhi.core.testing import PASSWORD
+
+    def sign_in(context, username: str, password: str = PASSWORD):
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/")
+        return page
+
+    return sign_in

@@ -14,23 +14,12 @@ from gongzhi.core.models import Notification
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PASSWORD = "e2e-pass-123456"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def latest_code(phone: str) -> str:
     body = Notification.objects.filter(phone=phone, subject="登录验证码").order_by("-id").first().body
     return re.search(r"\d{6}", body).group(0)
-
-
-def staff_login(context, username: str):
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
-    return page
 
 
 def act(page, action: str, fields: dict | None = None):
@@ -43,10 +32,7 @@ def act(page, action: str, fields: dict | None = None):
     page.wait_for_load_state()
 
 
-def test_appeal_loop(new_context, shot, users, units, category, dispatch_rule, county):
-    for key in ("leader", "dispatcher", "handler"):
-        users[key].set_password(PASSWORD)
-        users[key].save()
+def test_appeal_loop(new_context, shot, users, units, category, dispatch_rule, county, login):
     # ---- the resident logs in with a one-time code on a phone
     resident = new_context("mobile").new_page()
     resident.goto("/accounts/phone/")
@@ -80,12 +66,12 @@ def test_appeal_loop(new_context, shot, users, units, category, dispatch_rule, c
     assert appeal.attachments.count() == 1
 
     # ---- nothing on the ranking yet
-    leader = staff_login(new_context(), "leader1")
+    leader = login(new_context(), "leader1")
     leader.goto("/appeals/rates/")
     assert "县住建局" not in leader.content()
 
     # ---- the dispatcher dispatches the suggested unit in one click
-    dispatcher = staff_login(new_context(), "dispatcher1")
+    dispatcher = login(new_context(), "dispatcher1")
     dispatcher.goto("/appeals/?state=received")
     dispatcher.click(f"text={number}")
     assert "县住建局" in dispatcher.inner_text("#suggestion")
@@ -96,7 +82,7 @@ def test_appeal_loop(new_context, shot, users, units, category, dispatch_rule, c
     assert dispatcher.inner_text("#lead-unit") == "县住建局"
 
     # ---- the handler signs, records the contact and replies
-    handler = staff_login(new_context(), "handler1")
+    handler = login(new_context(), "handler1")
     handler.goto("/appeals/?state=dispatched")
     handler.click(f"text={number}")
     shot(handler, "handler-sign")
@@ -136,7 +122,7 @@ def test_appeal_loop(new_context, shot, users, units, category, dispatch_rule, c
     shot(leader, "leader-rates")
 
 
-def test_visitor_without_account_tracks_and_elderly_mode(new_context, shot, county):
+def test_visitor_without_account_tracks_and_elderly_mode(new_context, shot, county, login):
     context = new_context("mobile")
     page = context.new_page()
     page.goto("/appeals/new/")

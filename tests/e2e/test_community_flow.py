@@ -11,22 +11,12 @@ from gongzhi.community import services
 from gongzhi.community.models import Visit
 from gongzhi.core.choices import Role, UnitKind
 from gongzhi.core.models import Unit
-from gongzhi.core.testing import PASSWORD, make_user
+from gongzhi.core.testing import make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def login(context, username: str):
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
-    return page
-
-
-def test_community_story(new_context, live_server, shot, users, units, county, category):
+def test_community_story(new_context, live_server, shot, users, units, county, category, login):
     staff, resident = users["community_staff"], users["resident"]
     party_unit = Unit.objects.create(code="P-XF", name="中共幸福社区委员会", kind=UnitKind.PARTY_ORG,
                                      region=county["community"])

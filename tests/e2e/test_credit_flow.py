@@ -7,42 +7,20 @@ Screenshots illustrate docs/guide/credit.md.
 """
 
 import pytest
-from django.contrib.auth.models import Group
 
 from gongzhi.core import outbox
 from gongzhi.core.choices import Role
-from gongzhi.core.models import User
 from gongzhi.core.outbox import OutboxMessage
+from gongzhi.core.testing import make_user
 from gongzhi.core.tests.receiver import Receiver
-from gongzhi.credit import rules, services
+from gongzhi.credit import services
 from gongzhi.credit.choices import CaseState
 from gongzhi.credit.models import EnforcementCase
+from gongzhi.credit.testing import uscc
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PASSWORD = "e2e-pass-123456"
 PDF = b"%PDF-1.4\n% evidence of performance\n"
-
-
-def make_user(username, role, **fields):
-    user = User.objects.create_user(username=username, password=PASSWORD, **fields)
-    if role:
-        user.groups.add(Group.objects.get_or_create(name=role)[0])
-    return user
-
-
-def uscc(first17: str) -> str:
-    return first17 + rules.uscc_check_character(first17)
-
-
-def login(context, username: str):
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
-    return page
 
 
 def act(page, action: str, fields: dict | None = None, selects: dict | None = None):
@@ -68,7 +46,7 @@ def open_case(page, enterprise_name: str, number: str):
     return EnforcementCase.objects.get(case_number=number)
 
 
-def test_credit_flow(new_context, shot, tmp_path):
+def test_credit_flow(new_context, shot, tmp_path, login):
     officer = make_user("credit1", Role.CREDIT_OFFICER, is_staff=True, display_name="王法官")
     boss_a = make_user("boss_a", None, phone="13600136001", display_name="刘总")
     boss_b = make_user("boss_b", None, phone="13600136002", display_name="陈总")

@@ -11,40 +11,18 @@ Screenshots illustrate docs/guide/credit.md.
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import resolve
 from django.utils import timezone
 
 from gongzhi.appeals import services as appeal_services
 from gongzhi.core.choices import RegionLevel, Role, UnitKind
-from gongzhi.core.models import Region, Unit, User
-from gongzhi.credit import rules, services
+from gongzhi.core.models import Region, Unit
+from gongzhi.core.testing import make_user
+from gongzhi.credit import services
 from gongzhi.credit.models import AdministrativePenalty, EnterpriseAppeal, PenaltyExemptionDecision
+from gongzhi.credit.testing import uscc
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-PASSWORD = "e2e-pass-123456"
-
-
-def make_user(username, role, **fields):
-    user = User.objects.create_user(username=username, password=PASSWORD, **fields)
-    if role:
-        user.groups.add(Group.objects.get_or_create(name=role)[0])
-    return user
-
-
-def uscc(first17: str) -> str:
-    return first17 + rules.uscc_check_character(first17)
-
-
-def login(context, username: str):
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
-    return page
 
 
 def days_ago(n: int) -> str:
@@ -64,7 +42,7 @@ def world(db):
     return officer, boss, enterprise
 
 
-def test_penalty_with_the_article_33_check_first(new_context, shot, world):
+def test_penalty_with_the_article_33_check_first(new_context, shot, world, login):
     _officer, _boss, enterprise = world
     page = login(new_context("desktop"), "credit1")
     page.goto("/credit/")
@@ -142,7 +120,7 @@ def test_penalty_with_the_article_33_check_first(new_context, shot, world):
     assert b_page.locator("#performed-form").count() == 0
 
 
-def test_enterprise_appeals(new_context, shot, world):
+def test_enterprise_appeals(new_context, shot, world, login):
     _officer, boss, enterprise = world
     county = Region.objects.create(code="430100", name="示范县", level=RegionLevel.COUNTY)
     street = Region.objects.create(code="430101", name="东风街道", level=RegionLevel.STREET, parent=county)

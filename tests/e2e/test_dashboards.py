@@ -9,30 +9,16 @@ from gongzhi.insight.models import AppealPrediction, HotSpot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PASSWORD = "e2e-pass-123456"
 LEAK = ("小区违章建筑没人管", "A3区幸福小区一楼住户违章搭建，占用消防通道，城管不管。")
-
-
-def staff_login(context, username: str):
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
-    return page
 
 
 def wait_charts(page, count: int):
     page.wait_for_function(f"document.querySelectorAll('[data-rendered=\"1\"] canvas').length >= {count}")
 
 
-def test_dashboards(new_context, shot, settings, users, county, dispatch_rule, make_appeal):
+def test_dashboards(new_context, shot, settings, users, county, dispatch_rule, make_appeal, login):
     live._INDEXES.clear()  # the per-process hot-spot index must not remember another test's appeals
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    for key in ("leader", "dispatcher"):
-        users[key].set_password(PASSWORD)
-        users[key].save()
     first = make_appeal(users["resident2"], title=LEAK[0], content=LEAK[1])
     make_appeal(title="违章建筑堵住消防通道", content=LEAK[1] + "希望尽快处理。")
     make_appeal(title="孩子入学咨询", content="请问外地户籍孩子在本区上小学需要准备哪些材料？",
@@ -42,7 +28,7 @@ def test_dashboards(new_context, shot, settings, users, county, dispatch_rule, m
     spot = HotSpot.objects.get()
     assert spot.size == 3
 
-    dispatcher = staff_login(new_context(), "dispatcher1")
+    dispatcher = login(new_context(), "dispatcher1")
     dispatcher.goto(f"/appeals/{newest.pk}/")
     dispatcher.wait_for_selector("#prediction")
     assert "城乡建设" in dispatcher.inner_text("#prediction")
@@ -50,7 +36,7 @@ def test_dashboards(new_context, shot, settings, users, county, dispatch_rule, m
     assert dispatcher.locator("[name='dispatch-lead_unit']").input_value() == str(dispatch_rule.unit_id)
     shot(dispatcher, "insight-dispatch-suggestion")
 
-    leader = staff_login(new_context(), "leader1")
+    leader = login(new_context(), "leader1")
     leader.click("text=诉求态势大屏")
     leader.wait_for_url("**/insight/")
     wait_charts(leader, 8)  # six charts + the 7-day forecast + the word cloud (echarts-wordcloud plugin)

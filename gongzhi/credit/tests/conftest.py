@@ -4,27 +4,16 @@ real local HTTP receiver that can fail on demand."""
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import Group
 
 from gongzhi.core.choices import Role
-from gongzhi.core.models import User
+from gongzhi.core.testing import PASSWORD, make_user
 from gongzhi.core.tests.receiver import Receiver
-from gongzhi.credit import rules, services
+from gongzhi.credit import services
+from gongzhi.credit.testing import uscc
+
+__all__ = ["PASSWORD", "make_user", "uscc"]  # the test modules beside this one import them from here
 
 D = date.fromisoformat
-PASSWORD = "test-pass-123"
-
-
-def make_user(username, role, **fields):
-    """Like the project conftest's make_user (not importable by name when tests/e2e is collected too)."""
-    user = User.objects.create_user(username=username, password=PASSWORD, **fields)
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    return user
-
-
-def uscc(first17: str) -> str:
-    return first17 + rules.uscc_check_character(first17)
 
 
 @pytest.fixture
