@@ -41,7 +41,8 @@ from gongzhi.appeals.models import Category  # noqa: E402
 from gongzhi.core.choices import RegionLevel, UnitKind  # noqa: E402
 from gongzhi.core.models import Region, Unit  # noqa: E402
 
-LABELED = ROOT.parent / "shared" / "data" / "appeals" / "labeled.csv"
+SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared" / "data").is_dir()), ROOT.parent / "shared")
+LABELED = SHARED / "data" / "appeals" / "labeled.csv"
 HEADER = ["工单编号", "工单标题", "诉求描述", "诉求性质", "来源", "紧急程度", "工单状态", "问题分类", "所属社区",
           "事发地址", "来电人", "来电号码", "来电时间", "派发时间", "签收时间", "答复时间", "办结时间",
           "承办单位", "处理结果"]
