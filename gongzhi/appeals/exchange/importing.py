@@ -16,12 +16,13 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -565,6 +566,15 @@ class Writer:
         self.seen_numbers: dict[str, int] = {}
         self.file_numbers: set[str] = set()  # numbers a dry run would have written (masters may be among them)
         self.now = timezone.now()
+        self.label = _("数据导入（%(profile)s）") % {"profile": profile.name}
+        self.note_prefix = _("从「%(system)s」导入，源编号 ") % {"system": profile.source_system}
+        # On PostgreSQL, outside a transaction, a batch is written (COPY and commit, on the thread's own
+        # connection) while the next one is read and checked: the database works while Python does. Each
+        # batch is its own transaction either way, so what is written is the same. One batch in flight at most.
+        self.pool = None
+        self.pending: Future | None = None
+        if not dry_run and connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
 
     def problem(self, row: int, key: str, message: str) -> None:
         self.report.problems.append(Problem(row, self.checker.title(key), message))
@@ -610,11 +620,39 @@ class Writer:
         if self.dry_run:
             self.file_numbers.update(o["number"] for _r, o in rows if o["number"])
             return
+        if self.pool is None:
+            self._commit(rows)
+        else:
+            self.wait()
+            self.pending = self.pool.submit(self._commit, rows)
+
+    def _commit(self, rows: list[tuple[int, dict]]) -> None:
         try:
             with transaction.atomic():
                 self._write(rows)
         except IntegrityError:
             raise ImportFileError(_("写入时与另一次导入冲突（源编号或编号重复），请稍后重新导入；已导入的行不会重复。")) from None
+
+    def wait(self) -> None:
+        """Until the batch in flight is committed (its error, if any, raised here)."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+    def close(self, *, failed: bool = False) -> None:
+        """Wait for the last batch and end the writer thread, closing its connection. After an error of the
+        caller's own (`failed`), the writer's error is not raised over it."""
+        if self.pool is None:
+            return
+        try:
+            self.wait()
+        except Exception:
+            if not failed:
+                raise
+        finally:
+            self.pool.submit(lambda: connection.close()).result()  # in the writer thread: closes its own connection
+            self.pool.shutdown()
+            self.pool = None
 
     def _write(self, rows: list[tuple[int, dict]]) -> None:
         appeal_ids = APPEALS.allocate_ids(len(rows))
@@ -622,14 +660,13 @@ class Writer:
         link_ids = LINKS.allocate_ids(len(rows))
         system = self.profile.source_system
         actor_id = getattr(self.actor, "pk", None)
-        label = _("数据导入（%(profile)s）") % {"profile": self.profile.name}
-        note_prefix = _("从「%(system)s」导入，源编号 ") % {"system": system}
+        label, note_prefix, tz = self.label, self.note_prefix, self.lk.tz
         appeals, links, events = [], [], []
         new_event = partial(AppealEvent.__new__, AppealEvent)
         for pk, (_r, o) in zip(appeal_ids, rows, strict=True):
             state = o["state"]
             appeal = {
-                "number": o["number"] or f"{timezone.localtime(o['received_at']):%Y%m%d}{pk:07d}",
+                "number": o["number"] or f"{timezone.localtime(o['received_at'], tz):%Y%m%d}{pk:07d}",
                 "kind": o["kind"], "channel": o["channel"], "urgency": o["urgency"], "state": state,
                 "title": o["title"], "content": o["content"], "category_id": o["category"].pk if o["category"] else None,
                 "keywords": o["keywords"], "region_id": o["region_id"], "address": o["address"],
@@ -682,22 +719,28 @@ def import_appeals(data: bytes, filename: str, *, profile: ImportProfile | None 
     writer = Writer(report, profile, lookups, checker, actor, dry_run)
     batch: list[tuple[int, dict]] = []
     merged: list[tuple[int, dict]] = []
-    for row_number, values in rows:
-        if progress is not None:
-            progress(1)
-        if not any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in values):
-            continue  # blank line
-        report.rows += 1
-        out, problems = checker.check(values)
-        for column, message in problems:
-            report.problems.append(Problem(row_number, column, message))
-        if out is None or not writer.accept(row_number, out):
-            continue
-        (merged if out["master_number"] else batch).append((row_number, out))
-        if len(batch) >= batch_size:
-            writer.flush(batch)
-            batch = []
-    writer.flush(batch)
-    writer.flush(merged)  # last: their masters may be anywhere in the file
+    try:
+        for row_number, values in rows:
+            if progress is not None:
+                progress(1)
+            if not any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in values):
+                continue  # blank line
+            report.rows += 1
+            out, problems = checker.check(values)
+            for column, message in problems:
+                report.problems.append(Problem(row_number, column, message))
+            if out is None or not writer.accept(row_number, out):
+                continue
+            (merged if out["master_number"] else batch).append((row_number, out))
+            if len(batch) >= batch_size:
+                writer.flush(batch)
+                batch = []
+        writer.flush(batch)
+        writer.wait()
+        writer.flush(merged)  # last, once the others are committed: their masters may be anywhere in the file
+    except BaseException:
+        writer.close(failed=True)
+        raise
+    writer.close()
     report.problems.sort(key=lambda p: p.row)
     return report
