@@ -9,8 +9,6 @@ is written, with its default when the caller gives no value, so a field added to
 as `bulk_create` would fill it.
 """
 
-import json
-from functools import partial
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
@@ -31,13 +29,12 @@ class BulkInserter:
         ops = connection.ops
         kind = field.get_internal_type()
         if kind == "JSONField":
-            encoder = field.encoder or DjangoJSONEncoder
+            dumps = (field.encoder or DjangoJSONEncoder)(ensure_ascii=False).encode  # one encoder for all rows
             if self.vendor == "postgresql":  # binary COPY takes jsonb through psycopg's wrapper, encoded by ours
                 from psycopg.types.json import Jsonb
 
-                dumps = partial(json.dumps, cls=encoder, ensure_ascii=False)
                 return lambda v: None if v is None else Jsonb(v, dumps)
-            return lambda v: None if v is None else json.dumps(v, cls=encoder, ensure_ascii=False)
+            return lambda v: None if v is None else dumps(v)
         if kind == "DecimalField":
             return lambda v: None if v is None else ops.adapt_decimalfield_value(v, field.max_digits,
                                                                                  field.decimal_places)
