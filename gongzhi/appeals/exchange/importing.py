@@ -2,9 +2,12 @@
 
 `import_appeals(file, …)` reads the file through a column mapping (an `ImportProfile`, or the column titles
 gongzhi's own export writes), checks every row and reports each problem as (row, column, Chinese message).
-Valid rows are written in batches with `bulk_create`: the appeals, their (source system, source id) links
-and one sealed "import" event per appeal, each the first link of that appeal's hash chain — so
-`gongzhi verify_audit` passes and a second import of the same file finds every source id and writes nothing.
+Valid rows are written in batches by `bulk.BulkInserter` (binary COPY on PostgreSQL, one executemany
+elsewhere): the appeals, their (source system, source id) links and one sealed "import" event per appeal,
+each the first link of that appeal's hash chain, hashed with one JSON encoding (`ChainedEvent.seal_plain`) —
+so `gongzhi verify_audit` passes and a second import of the same file finds every source id (one query per
+batch) and writes nothing. On PostgreSQL outside a transaction a writer thread commits each batch while the
+next is checked (see bench/README.md for the rates measured).
 A dry run does every check, including those against the database, and writes nothing.
 
 Historical appeals keep their times, state (mapped, see fields.STATE_ALIASES) and numbers; one without
