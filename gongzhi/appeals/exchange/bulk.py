@@ -9,7 +9,6 @@ is written, with its default when the caller gives no value, so a field added to
 as `bulk_create` would fill it.
 """
 
-import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
@@ -24,13 +23,18 @@ class BulkInserter:
         self.columns = [self.pk.column] + [f.column for f in self.fields]
         self.vendor = connection.vendor
         self.adapters = [self._adapter(f) for f in self.fields]
+        self._types: dict[str, int] | None = None
 
     def _adapter(self, field):
         ops = connection.ops
         kind = field.get_internal_type()
         if kind == "JSONField":
-            encoder = field.encoder or DjangoJSONEncoder
-            return lambda v: None if v is None else json.dumps(v, cls=encoder, ensure_ascii=False)
+            dumps = (field.encoder or DjangoJSONEncoder)(ensure_ascii=False).encode  # one encoder for all rows
+            if self.vendor == "postgresql":  # binary COPY takes jsonb through psycopg's wrapper, encoded by ours
+                from psycopg.types.json import Jsonb
+
+                return lambda v: None if v is None else Jsonb(v, dumps)
+            return lambda v: None if v is None else dumps(v)
         if kind == "DecimalField":
             return lambda v: None if v is None else ops.adapt_decimalfield_value(v, field.max_digits,
                                                                                  field.decimal_places)
@@ -63,21 +67,65 @@ class BulkInserter:
         if not rows:
             return
         defaults = self.defaults()
-        names = [f.attname for f in self.fields]
-        adapters = self.adapters
+        # Columns written as given first, then those that need adapting (JSON, decimals, SQLite's datetimes):
+        # each row becomes one list comprehension over the first and a short loop over the second.
+        plain = [(f.attname, defaults[f.attname]) for f, a in zip(self.fields, self.adapters, strict=True) if a is None]
+        adapted = [(f.attname, a, a(defaults[f.attname]))
+                   for f, a in zip(self.fields, self.adapters, strict=True) if a is not None]
+        columns = [self.pk.column] + [self.model._meta.get_field(name).column for name, _d in plain] + [
+            self.model._meta.get_field(name).column for name, _a, _d in adapted]
+        column_list = ", ".join(f'"{c}"' for c in columns)
         values = []
+        append = values.append
         for pk, row in zip(ids, rows, strict=True):
-            out = [pk]
-            for name, adapt in zip(names, adapters, strict=True):
-                value = row[name] if name in row else defaults[name]
-                out.append(adapt(value) if adapt is not None else value)
-            values.append(out)
-        column_list = ", ".join(f'"{c}"' for c in self.columns)
+            get = row.get
+            out = [pk, *[get(name, default) for name, default in plain]]
+            for name, adapt, default in adapted:
+                value = get(name, _MISSING)
+                out.append(default if value is _MISSING else adapt(value))
+            append(out)
         with connection.cursor() as cursor:
             if self.vendor == "postgresql":
-                with cursor.cursor.copy(f'COPY "{self.table}" ({column_list}) FROM STDIN') as copy:
+                # Binary COPY: the server takes each value as is, without parsing its text (timestamps, numbers).
+                types = self._pg_types(cursor, columns)  # before the COPY: the connection is busy during it
+                with cursor.cursor.copy(f'COPY "{self.table}" ({column_list}) FROM STDIN (FORMAT BINARY)') as copy:
+                    copy.set_types(types)
+                    write_row = copy.write_row
                     for out in values:
-                        copy.write_row(out)
+                        write_row(out)
             else:
-                marks = ", ".join(["%s"] * len(self.columns))
+                marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f'INSERT INTO "{self.table}" ({column_list}) VALUES ({marks})', values)
+
+    def _pg_types(self, cursor, columns: list[str]) -> list[int]:
+        """The PostgreSQL type oid of each column, as binary COPY needs them (read from the catalogue once)."""
+        if self._types is None:
+            cursor.execute("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+                           [f'"{self.table}"'])
+            self._types = dict(cursor.fetchall())
+        return [self._types[c] for c in columns]
+
+    def select_in(self, columns: list[str], field: str, values: list, **equal) -> list[tuple]:
+        """SELECT columns FROM the table WHERE field IN values AND every `equal` column = its value, in one
+        query on PostgreSQL (`= ANY(array)`: one parameter however many values) and in chunks elsewhere."""
+        if not values:
+            return []
+        names = ", ".join(f'"{self.model._meta.get_field(c).column}"' for c in columns)
+        where = "".join(f' AND "{self.model._meta.get_field(k).column}" = %s' for k in equal)
+        column = self.model._meta.get_field(field).column
+        found = []
+        with connection.cursor() as cursor:
+            if self.vendor == "postgresql":
+                cursor.execute(f'SELECT {names} FROM "{self.table}" WHERE "{column}" = ANY(%s){where}',
+                               [list(values), *equal.values()])
+                return cursor.fetchall()
+            for start in range(0, len(values), 500):
+                chunk = list(values[start:start + 500])
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(f'SELECT {names} FROM "{self.table}" WHERE "{column}" IN ({marks}){where}',
+                               [*chunk, *equal.values()])
+                found.extend(cursor.fetchall())
+        return found
+
+
+_MISSING = object()

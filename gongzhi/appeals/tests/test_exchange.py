@@ -356,3 +356,35 @@ def test_admin_guided_mapping(client, users, profile):
     assert profile.state_map["已归档"] == "closed"
     twice = client.post(url, {"header": FOREIGN[0][:2], "field": ["title", "title"]}, follow=True)
     assert "同时映射" in twice.content.decode()
+
+
+def test_imported_events_verify_and_a_tampered_one_is_caught(county, units, profile):
+    """The import seals its events with one JSON encoding (seal_plain); verify_audit checks them as any other."""
+    import_appeals(csv_bytes(FOREIGN), "city.csv", profile=profile)
+    events = list(AppealEvent.objects.filter(action="import").order_by("pk"))
+    assert len(events) == 3 and all(e.compute_hash() == e.hash and e.prev_hash == "" for e in events)
+    assert list(broken_links()) == []
+    AppealEvent.objects.filter(pk=events[1].pk).update(after={**events[1].after, "source_id": "A-9"})
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 broken"):
+        call_command("verify_audit", stdout=out)
+    assert f"chain {events[1].appeal_id}: first broken event id={events[1].pk}" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_outside_a_transaction_in_many_batches(county, units, profile):
+    """Outside a transaction (as the command runs), PostgreSQL writes each batch on a writer thread while the
+    next is checked: every batch lands, a merged appeal finds its master in the last batch, a second import
+    skips everything."""
+    header = ["工单ID", "工单编号", "留言主题", "留言详情", "来电时间", "工单状态", "所属街道", "承办单位", "办结时间",
+              "性质", "主诉求编号"]
+    merged = ["T-m", "N900", "并单", "同一问题", "2024-03-05 10:30", "已并单", "东风街道", "", "", "投诉", "N008"]
+    rows = [[f"T-{i}", f"N{i:03d}", f"标题{i}", "内容", "2024-03-05 09:30", "已归档", "东风街道", "县住建局",
+             "2024-03-06 10:00", "投诉", ""] for i in range(9)]
+    data = csv_bytes([header, merged, *rows])
+    first = import_appeals(data, "city.csv", profile=profile, batch_size=2)
+    assert first.problems == [] and first.created == 10
+    assert Appeal.objects.get(number="N900").master == Appeal.objects.get(number="N008")
+    again = import_appeals(data, "city.csv", profile=profile, batch_size=2)
+    assert (again.created, again.skipped) == (0, 10)
+    assert Appeal.objects.count() == 10 and list(broken_links()) == []

@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -132,3 +132,101 @@ def test_importer_survives_arbitrary_bytes(reference, data, name):
 def test_importer_survives_damaged_workbooks(reference, data, cut):
     good = as_xlsx(HEADER, [[VALID.get(h, "") for h in HEADER]])
     run(good[:cut] + data + good[cut + len(data):], "x.xlsx", dry_run=True)
+
+
+# ---------------------------------------------------------------- hostile files: encodings, BOMs, headers, cells
+
+ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "gbk", "big5", "utf-16", "utf-16-le", "latin-1", "shift_jis"]
+FORMULAS = ["=cmd|' /C calc'!A0", "=HYPERLINK(\"http://evil.example\",\"点我\")", "+1+1", "-2+3", "@SUM(A1:A9)",
+            "'=1+1", "=1/0", "\t=cmd", "=" + "A" * 300]
+DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y/%m/%d %H:%M", "%Y年%m月%d日", "%Y%m%d%H%M%S", "%Y%m%d",
+                "%d/%m/%Y", "%m-%d-%Y %I:%M %p", "%Y-%m-%dT%H:%M:%S.%f", "%H:%M", "%Y.%m.%d"]
+DATE_TEXT = st.one_of(
+    st.builds(lambda d, fmt: d.strftime(fmt), st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+              st.sampled_from(DATE_FORMATS)),
+    st.text(alphabet="0123456789-/:. 年月日T+Z", max_size=25),
+)
+HUGE = st.sampled_from(["长" * 201, "x" * 5_000, "诉" * 40_000, "y" * 140_000])  # the last beyond csv's field limit
+HOSTILE = st.one_of(st.sampled_from(FORMULAS), DATE_TEXT, HUGE, TEXT, st.sampled_from(ODD))
+DATE_COLUMNS = ["受理时间", "派单时间", "签收时间", "首次联系时间", "答复时间", "办结时间"]
+
+
+@st.composite
+def hostile_tables(draw):
+    """The export's header with columns blanked, duplicated or dropped; rows from the valid one with dates
+    replaced by random date texts and other cells by formulas, huge texts and odd values."""
+    header = list(HEADER)
+    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2, 3]))):  # half the files keep every column
+        action = draw(st.sampled_from(["blank", "duplicate", "drop"]))
+        if not header:
+            break
+        i = draw(st.integers(min_value=0, max_value=len(header) - 1))
+        if action == "blank":
+            header[i] = draw(st.sampled_from(["", " ", "\ufeff"]))
+        elif action == "duplicate":
+            header.insert(draw(st.integers(min_value=0, max_value=len(header))), header[i])
+        else:
+            del header[i]
+    rows = []
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        row = [VALID.get(h, "") for h in header]
+        for i, h in enumerate(header):
+            if h in DATE_COLUMNS and draw(st.integers(min_value=0, max_value=3)) == 0:
+                row[i] = draw(DATE_TEXT)
+        for _ in range(draw(st.integers(min_value=0, max_value=3))):
+            if row:
+                row[draw(st.integers(min_value=0, max_value=len(row) - 1))] = draw(HOSTILE)
+        rows.append(row)
+    return header, rows
+
+
+def run_twice(data: bytes, name: str) -> None:
+    """Import, and when that worked, import again: the second import changes nothing."""
+    try:
+        first = import_appeals(data, name)
+    except ImportFileError as exc:
+        assert CJK.search(str(exc.message)), exc.message
+        event("file refused")
+        return
+    event("rows imported" if first.created else "rows rejected" if first.problems else "nothing to import")
+    assert all(CJK.search(p.message) for p in first.problems), first.problems
+    again = import_appeals(data, name)
+    assert again.created == 0 and again.skipped == first.created + first.skipped
+
+
+@FUZZ
+@given(table=hostile_tables(), encoding=st.one_of(st.sampled_from(["utf-8", "gb18030"]), st.sampled_from(ENCODINGS)), bom=st.sampled_from([b"", b"\xef\xbb\xbf"]),
+       newline=st.sampled_from(["\r\n", "\n", "\r"]), delimiter=st.sampled_from([",", "\t", ";"]))
+def test_hostile_csv_files_import_or_fail_in_chinese(reference, table, encoding, bom, newline, delimiter):
+    header, rows = table
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator=newline).writerows([header, *rows])
+    run_twice(bom + buffer.getvalue().encode(encoding, errors="replace"), "hostile.csv")
+
+
+@settings(FUZZ, max_examples=15)
+@given(table=hostile_tables(), typed_dates=st.booleans(), formulas=st.booleans(), empty_first_sheet=st.booleans())
+def test_generated_workbooks_import_or_fail_in_chinese(reference, table, typed_dates, formulas, empty_first_sheet):
+    """Workbooks as other systems write them: typed dates, real formulas (no cached value), a blank sheet first."""
+    header, rows = table
+    wb = Workbook()
+    ws = wb.active
+    if empty_first_sheet:
+        ws = wb.create_sheet("工单")
+    for row in [header, *rows]:
+        cells = []
+        for h, value in zip(header + [""] * len(row), row, strict=False):
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)[:32_767]  # Excel's cell limit
+                if value.startswith("=") and not formulas:
+                    value = "'" + value
+            if typed_dates and h in DATE_COLUMNS and isinstance(value, str):
+                try:
+                    value = datetime.fromisoformat(value)
+                except ValueError:
+                    pass
+            cells.append(value)
+        ws.append(cells)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    run_twice(buffer.getvalue(), "hostile.xlsx")
