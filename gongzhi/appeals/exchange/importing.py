@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -618,6 +619,7 @@ class Writer:
             }
             if state in OPEN_STATES:
                 appeal.update(self.lk.dues(o))
+                appeal.update(deadlines.board_fields(SimpleNamespace(reopened_at=None, **appeal)))
             appeals.append(appeal)
             links.append({"appeal_id": pk, "source_system": system, "source_id": o["source_id"],
                           "imported_at": self.now})
