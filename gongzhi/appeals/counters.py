@@ -222,7 +222,7 @@ def rebuild(models=None, *, batch_size: int = 5000) -> int:
         add(r["m"], r["unit_id"], r["appeal__region_id"], deltas)
     replies = events.filter(action="reply").values_list("created_at", "unit_id", "appeal__region_id", "after")
     for created_at, unit_id, region_id, after in replies.iterator(chunk_size=batch_size):
-        add(month_of(created_at), unit_id, region_id, event_deltas("reply", after, ""))
+        add(month_of(created_at), unit_id, region_id, {"entries": 1, **event_deltas("reply", after, "")})
 
     returns = (
         models["ReturnRequest"]
