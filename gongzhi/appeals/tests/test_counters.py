@@ -224,3 +224,29 @@ def test_overdue_board_lists_red_before_yellow(users, units, make_appeal):
         services.sign(users["handler"], appeals["red"].pk)  # signed late: waits on contact and reply now
     appeals["red"].refresh_from_db()
     assert deadlines.stored_light(appeals["red"], now) == deadlines.light(appeals["red"], now)
+
+
+def test_rebuild_command_backfills_counters_and_board_times(users, units, make_appeal, county):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    rng = random.Random(3)
+    others: list = []
+    for i in range(6):
+        _history(rng, users, units, make_appeal, county, datetime(2026, 3, 2 + i, 9, tzinfo=TZ), others)
+    services.dispatch(users["dispatcher"], make_appeal().pk, lead_unit=units["housing"])  # waits on its signing
+    march = rates.month_bounds("2026-03")
+    expected = _as_rows(rates.compute_metrics_raw(*march))
+    waiting = Appeal.objects.exclude(next_due=None)
+    board = set(waiting.values_list("pk", "next_due", "warn_at"))
+    assert board
+    # As a database loaded in bulk would be: no counters, no board times.
+    RateCounter.objects.all().delete()
+    Appeal.objects.update(next_due=None, warn_at=None)
+    assert _as_rows(rates.compute_metrics(*march)) == []
+    out = StringIO()
+    call_command("rebuild_rate_counters", stdout=out)
+    assert "三率计数" in out.getvalue()
+    assert _as_rows(rates.compute_metrics(*march)) == expected != []
+    assert set(Appeal.objects.exclude(next_due=None).values_list("pk", "next_due", "warn_at")) == board
