@@ -114,6 +114,30 @@ def compute_dues(appeal) -> dict[str, datetime | None]:
 def apply_dues(appeal) -> None:
     for field, value in compute_dues(appeal).items():
         setattr(appeal, field, value)
+    for field, value in board_fields(appeal).items():
+        setattr(appeal, field, value)
+
+
+def board_fields(appeal) -> dict[str, datetime | None]:
+    """The overdue board's stored times: `next_due`, the earliest due of the steps the appeal waits on, and
+    `warn_at`, the earliest moment one of them enters its warning window. With them `light` is a comparison
+    (red when now > next_due, else yellow when now >= warn_at), so the board is an indexed query; both are
+    None when the appeal waits on nothing. Computed as step_light computes, so they agree exactly."""
+    steps = active_steps(appeal)
+    if not steps:
+        return {"next_due": None, "warn_at": None}
+    fraction = float(settings.GONGZHI["WARNING_FRACTION"])
+    return {"next_due": min(due for _step, _start, due in steps),
+            "warn_at": min(due - (due - start) * fraction for _step, start, due in steps)}
+
+
+def stored_light(appeal, now: datetime) -> str:
+    """`light` from the stored board times (equal to light(appeal, now) while they are current)."""
+    if appeal.next_due is None:
+        return Light.NONE
+    if now > appeal.next_due:
+        return Light.RED
+    return Light.YELLOW if now >= appeal.warn_at else Light.GREEN
 
 
 def active_steps(appeal) -> list[tuple[str, datetime, datetime]]:

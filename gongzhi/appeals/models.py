@@ -179,6 +179,11 @@ class Appeal(models.Model):
     reply_due = models.DateTimeField(_("答复时限"), null=True, blank=True, db_index=True)
     callback_due = models.DateTimeField(_("回访时限"), null=True, blank=True)
     first_contact_on_time = models.BooleanField(_("按时首次联系"), null=True, blank=True)
+    # The overdue board's two times (deadlines.board_fields), derived with the dues above on every write:
+    # the earliest due of the steps the appeal waits on (red once passed) and the earliest moment one of
+    # them turns yellow; both empty when it waits on nothing, so the board reads only open appeals.
+    next_due = models.DateTimeField(_("最近时限"), null=True, blank=True, editable=False)
+    warn_at = models.DateTimeField(_("预警时间"), null=True, blank=True, editable=False)
 
     extension_working_days = models.PositiveIntegerField(_("已批准延期(工作日)"), default=0)
     extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
@@ -200,6 +205,10 @@ class Appeal(models.Model):
         indexes = [
             models.Index(fields=["lead_unit", "state"]),
             models.Index(fields=["state", "reply_due"]),
+            # Partial: only appeals that wait on a step have these times, so the board's index stays small.
+            models.Index(fields=["warn_at", "next_due", "lead_unit"], condition=Q(warn_at__isnull=False),
+                         name="appeal_board_warn"),
+            models.Index(fields=["next_due"], condition=Q(next_due__isnull=False), name="appeal_board_due"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(state=AppealState.MERGED) | Q(master__isnull=False),
@@ -327,6 +336,45 @@ class Callback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal} 回访"
+
+
+class RateCounter(models.Model):
+    """The three rates' numerators and denominators (rates.compute_metrics) of one local month, per unit
+    and appeal region, kept exact by the services that write the rows they count (appeals/counters.py);
+    `gongzhi rebuild_rate_counters` recomputes them from the raw rows."""
+
+    month = models.DateField(_("月份"))
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    entries = models.PositiveIntegerField(default=0)  # raw rows seen (a group exists once one row is counted)
+    valid_callbacks = models.PositiveIntegerField(default=0)
+    contacted_on_time = models.PositiveIntegerField(default=0)
+    solved = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    basically = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    signs = models.PositiveIntegerField(default=0)
+    signs_on_time = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    replies_on_time = models.PositiveIntegerField(default=0)
+    handling_count = models.PositiveIntegerField(default=0)
+    handling_micros = models.BigIntegerField(default=0)
+    dispatches = models.PositiveIntegerField(default=0)
+    returns = models.PositiveIntegerField(default=0)
+    unjustified_returns = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("三率计数")
+        verbose_name_plural = _("三率计数")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "unit", "region"], name="rate_counter_unique"),
+            models.UniqueConstraint(fields=["month", "region"], condition=Q(unit__isnull=True),
+                                    name="rate_counter_unique_no_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.unit_id} {self.region_id}"
 
 
 class Supervision(models.Model):

@@ -6,7 +6,7 @@ Rates are exact fractions (Decimal) with their counts and a 95 % Wilson interval
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -17,6 +17,7 @@ from gongzhi.core.choices import RegionLevel
 from gongzhi.core.models import Region, Unit
 
 from .choices import AppealState, RequestDecision, Satisfaction, SupervisionKind
+from .counters import handling_micros
 from .models import AppealEvent, Callback, ReturnRequest, Supervision
 
 Z95 = 1.959963984540054
@@ -70,7 +71,8 @@ class GroupMetrics:
     signs_on_time: int = 0
     replies: int = 0
     replies_on_time: int = 0
-    handling_seconds: list[float] = field(default_factory=list)
+    handling_count: int = 0
+    handling_micros: int = 0  # summed in whole microseconds, so any order of summing gives the same mean
     dispatches: int = 0
     returns: int = 0
     unjustified_returns: int = 0
@@ -106,7 +108,7 @@ class GroupMetrics:
             return Rate(Decimal(num), den).as_dict()
 
         composite = self.composite
-        mean_hours = (sum(self.handling_seconds) / len(self.handling_seconds) / 3600) if self.handling_seconds else None
+        mean_hours = (self.handling_micros / 1_000_000 / self.handling_count / 3600) if self.handling_count else None
         return {
             "id": self.key, "name": self.name, "valid_callbacks": self.valid_callbacks,
             "response_rate": _value(self.response), "resolution_rate": _value(self.resolution),
@@ -140,7 +142,50 @@ def month_bounds(period: str) -> tuple[datetime, datetime]:
 
 def compute_metrics(start: datetime, end: datetime, *, by: str = "unit", unit_id: int | None = None
                     ) -> list[GroupMetrics]:
-    """Metrics for [start, end) grouped by lead unit (`by="unit"`) or by the appeal's street (`by="street"`)."""
+    """Metrics for [start, end) grouped by lead unit (`by="unit"`) or by the appeal's street (`by="street"`).
+
+    A period that is one local month is read from the monthly counters (appeals/counters.py), which hold
+    exactly what `compute_metrics_raw` counts; any other period is computed from the raw rows."""
+    month = whole_month(start, end)
+    if month is None:
+        return compute_metrics_raw(start, end, by=by, unit_id=unit_id)
+    return metrics_from_counters(month, by=by, unit_id=unit_id)
+
+
+def whole_month(start: datetime, end: datetime) -> date | None:
+    """The first day of the local month when [start, end) is exactly that month, else None."""
+    local = timezone.localtime(start)
+    if (local.day, local.hour, local.minute, local.second, local.microsecond) != (1, 0, 0, 0, 0):
+        return None
+    _start, month_end = month_bounds(f"{local.year}-{local.month:02d}")
+    return local.date() if end == month_end else None
+
+
+def metrics_from_counters(month: date, *, by: str = "unit", unit_id: int | None = None) -> list[GroupMetrics]:
+    from .counters import FIELDS, month_totals
+
+    if by == "unit":
+        names = dict(Unit.objects.values_list("pk", "name"))
+        rows = [(row["unit_id"], row) for row in month_totals(month, group="unit", unit_id=unit_id)]
+    else:
+        streets = street_of_region()
+        names = dict(Region.objects.filter(level=RegionLevel.STREET).values_list("pk", "name"))
+        rows = [(streets.get(row["region_id"]), row) for row in month_totals(month, group="region")]
+    groups: dict[int, GroupMetrics] = {}
+    for key, row in rows:
+        if key is None or not row["t_entries"]:
+            continue
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = GroupMetrics(key=key, name=names.get(key, "—"))
+        for name in FIELDS[1:]:
+            setattr(g, name, getattr(g, name) + int(row[f"t_{name}"] or 0))
+    return list(groups.values())
+
+
+def compute_metrics_raw(start: datetime, end: datetime, *, by: str = "unit", unit_id: int | None = None
+                        ) -> list[GroupMetrics]:
+    """compute_metrics from the raw callbacks, events, return requests and supervisions of [start, end)."""
     if by == "unit":
         names = dict(Unit.objects.values_list("pk", "name"))
         key_of = _unit_key
@@ -194,7 +239,8 @@ def compute_metrics(start: datetime, end: datetime, *, by: str = "unit", unit_id
             g.replies_on_time += on_time is not False
             seconds = (row["after"] or {}).get("handling_seconds")
             if seconds is not None:
-                g.handling_seconds.append(float(seconds))
+                g.handling_count += 1
+                g.handling_micros += handling_micros(seconds)
 
     for row in ReturnRequest.objects.filter(requested_at__gte=start, requested_at__lt=end).values(
             "unit", "decision", region=_region_field("appeal")):

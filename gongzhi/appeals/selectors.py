@@ -1,6 +1,6 @@
 """Every read of appeals, scoped to the user (spec §7)."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from gongzhi.core.choices import Role
 from gongzhi.core.masking import mask_id_number, mask_name, mask_phone
@@ -76,3 +76,20 @@ def appellant_for(user, appeal: Appeal) -> dict:
 
 def timeline(appeal: Appeal):
     return appeal.events.select_related("actor", "unit").order_by("created_at", "id")
+
+
+def overdue_board(qs: QuerySet[Appeal], now) -> tuple[QuerySet[Appeal], dict]:
+    """The overdue board over `qs`: appeals whose light is red or yellow (from the stored board times,
+    deadlines.board_fields), red first then by the earliest due — one range on a partial index, so it
+    never reads closed appeals — and the red and yellow counts per lead unit and in all."""
+    flagged = qs.filter(warn_at__lte=now)
+    red = Q(next_due__lt=now)
+    # A scoped user's queryset is DISTINCT (joins on co-units): count over its ids, not its joined rows.
+    base = Appeal.objects.filter(pk__in=flagged.values("pk")) if qs.query.distinct else flagged
+    per_unit = list(base.order_by().values("lead_unit", "lead_unit__name")
+                    .annotate(red=Count("pk", filter=red), yellow=Count("pk", filter=~red))
+                    .order_by("-red", "-yellow", "lead_unit__name"))
+    counts = {"red": sum(r["red"] for r in per_unit), "yellow": sum(r["yellow"] for r in per_unit),
+              "units": per_unit}
+    # Red (next_due < now) sorts before yellow (next_due >= now) by next_due alone.
+    return flagged.order_by("next_due", "pk"), counts

@@ -22,7 +22,7 @@ from gongzhi.core.notifications import notify
 from gongzhi.core.services import normalize_phone
 from gongzhi.core.uploads import check_upload
 
-from . import deadlines, notices
+from . import counters, deadlines, notices
 from .choices import (
     DELEGATED_CHANNELS,
     STAFF_CHANNELS,
@@ -72,6 +72,7 @@ def record_event(appeal: Appeal, actor, action: str, *, state_before: str = "", 
     )
     event.seal(prev)
     event.save()
+    counters.count_event(appeal, event)
     return event
 
 
@@ -448,8 +449,9 @@ def request_return(actor: User, appeal_id: int, *, reason: str) -> Appeal:
     with _acting(actor, appeal_id, "request_return") as (appeal, _t):
         _require_lead_handler(actor, appeal)
         before = appeal.state
-        ReturnRequest.objects.create(appeal=appeal, unit=appeal.lead_unit, reason=reason, from_state=before,
-                                     requested_by=actor, requested_at=_now())
+        counters.count_return(appeal, ReturnRequest.objects.create(
+            appeal=appeal, unit=appeal.lead_unit, reason=reason, from_state=before, requested_by=actor,
+            requested_at=_now()))
         appeal.return_from_state = before
         appeal.state = AppealState.RETURN_REQUESTED
         _save(appeal)
@@ -487,6 +489,7 @@ def reject_return(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
     with _acting(actor, appeal_id, "reject_return") as (appeal, _t):
         request = _pending_return(appeal)
         request.decide(actor, RequestDecision.REJECTED, note, _now())
+        counters.count_unjustified(appeal, request)
         before = appeal.state
         appeal.state = appeal.return_from_state or AppealState.DISPATCHED
         appeal.return_from_state = ""
@@ -611,6 +614,7 @@ def callback(actor: User, appeal_id: int, *, contacted: bool | None = None, solv
             comment=(comment or "").strip(), recorded_by=actor, created_at=_now(),
             valid=bool(reached) and not appeal.anonymous and appeal.lead_unit_id is not None,
         )
+        counters.count_callback(appeal, record)
         summary = {"reached": record.reached, "contacted": record.contacted, "solved": record.solved,
                    "satisfaction": record.satisfaction}
         if not reached:
@@ -681,6 +685,7 @@ def _issue_supervision(appeal: Appeal, actor, kind: str, level: int, step: str, 
     )
     if not created:
         return item
+    counters.count_supervision(appeal, item)
     if level > appeal.supervision_level:
         appeal.supervision_level = level
         appeal.save(update_fields=["supervision_level"])

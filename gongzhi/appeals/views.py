@@ -160,11 +160,6 @@ def _with_lights(qs, now) -> list[tuple[Appeal, str]]:
     return [(a, deadlines.light(a, now)) for a in rows]
 
 
-def _next_due(appeal) -> object:
-    steps = deadlines.active_steps(appeal)
-    return min((due for _s, _start, due in steps), default=None)
-
-
 def _decorate(appeals, now):
     for appeal in appeals:
         appeal.light = deadlines.light(appeal, now) if appeal.is_open else Light.NONE
@@ -382,24 +377,10 @@ def mine(request):
 @role_required(*OVERDUE_ROLES)
 def overdue(request):
     now = timezone.now()
-    horizon = now + timezone.timedelta(days=10)
-    qs = selectors.visible_appeals(request.user).filter(
-        Q(sign_due__lte=horizon)
-        | Q(contact_due__lte=horizon)
-        | Q(reply_due__lte=horizon)
-        | Q(callback_due__lte=horizon)
-    )
-    flagged = [(a, light) for a, light in _with_lights(qs, now) if light in (Light.RED, Light.YELLOW)]
-    order = {a.pk: (_next_due(a), light) for a, light in flagged}
-    appeals = list(selectors.visible_appeals(request.user).filter(pk__in=order))
-    for appeal in appeals:
-        appeal.next_due, appeal.light = order[appeal.pk]
-    appeals.sort(key=lambda a: (a.light != Light.RED, a.next_due))
+    appeals, counts = selectors.overdue_board(selectors.visible_appeals(request.user), now)
     page = Paginator(appeals, 50).get_page(request.GET.get("page"))
-    counts = {
-        "red": sum(1 for _a, light in flagged if light == Light.RED),
-        "yellow": sum(1 for _a, light in flagged if light == Light.YELLOW),
-    }
+    for appeal in page.object_list:
+        appeal.light = deadlines.stored_light(appeal, now)
     return render(request, "appeals/overdue.html", {"page": page, "counts": counts, "now": now})
 
 

@@ -166,9 +166,8 @@ def dashboard_data(queryset, *, days: int = 30, street=None) -> dict:
     visible_ids = queryset.values("pk")
     spots = [{"label": h.label, "heat": h.heat, "size": h.size}
              for h in HotSpot.objects.filter(members__appeal__in=visible_ids).distinct()[:10]]
-    month_start = today.replace(day=1)
-    result = rates.ranking(timezone.make_aware(timezone.datetime.combine(month_start, timezone.datetime.min.time())),
-                           now, by="street")
+    # This month so far: the whole month's bounds (nothing is dated after now), so the monthly counters answer.
+    result = rates.ranking(*rates.month_bounds(f"{today:%Y-%m}"), by="street")
     rate_rows = [{"name": m.name, "response": m.response.value, "resolution": m.resolution.value,
                   "satisfaction": m.satisfaction.value} for m in [*result["ranked"], *result["small_sample"]]]
     from . import forecast

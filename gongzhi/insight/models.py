@@ -3,6 +3,7 @@ residents' co-signs (附议) and the proactive tasks made from surge alerts (未
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +56,7 @@ class HotSpot(models.Model):
         verbose_name = _("热点问题")
         verbose_name_plural = _("热点问题")
         ordering = ["-heat", "-size", "pk"]
+        indexes = [models.Index(F("heat").desc(), F("size").desc(), F("id"), name="insight_hotspot_rank")]
 
     def __str__(self) -> str:
         return self.label or str(self.pk)

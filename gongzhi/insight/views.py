@@ -25,7 +25,7 @@ from . import charts, proactive, surges
 from . import cosign as cosign_service
 from . import topics as topic_service
 from .forms import CompleteTaskForm, ProactiveTaskForm
-from .models import HotSpot
+from .models import HotSpot, HotSpotMember
 
 STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
 LEADER_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
@@ -33,13 +33,29 @@ SPARK_DAYS = 30
 
 
 def hotspot_rows(user, limit: int = 50) -> list[dict]:
-    """The hot spots that have appeals this user may see, ranked by heat; members anonymised (no names)."""
+    """The hot spots that have appeals this user may see, ranked by heat; members anonymised (no names).
+
+    The stored hot spots are read in heat order (index insight_hotspot_rank) and kept while one of their
+    members is visible, so the page stops after `limit` rows whatever the number of appeals; the members of
+    all the rows come in one query."""
+    from django.db.models import Exists, F, OuterRef
+
+    from gongzhi.appeals.selectors import COUNTY_WIDE_ROLES
+
     visible = visible_appeals(user)
-    spots = list(HotSpot.objects.filter(members__appeal__in=visible.values("pk")).distinct()[:limit])
+    members_q = HotSpotMember.objects.filter(hotspot=OuterRef("pk"))
+    if not user.has_role(*COUNTY_WIDE_ROLES):  # the county-wide roles see every appeal: no need to ask which
+        members_q = members_q.filter(appeal__in=visible.values("pk"))
+    spots = list(HotSpot.objects.filter(Exists(members_q)).order_by("-heat", "-size", "pk")[:limit])
+    by_spot: dict[int, list] = {spot.pk: [] for spot in spots}
+    members = (visible.filter(hotspot_membership__hotspot__in=spots)
+               .annotate(spot_id=F("hotspot_membership__hotspot")).order_by("received_at", "pk"))
+    for appeal in members:
+        by_spot[appeal.spot_id].append(appeal)
     today = timezone.localdate()
     rows = []
     for rank, spot in enumerate(spots, 1):
-        members = list(visible.filter(hotspot_membership__hotspot=spot).order_by("received_at", "pk"))
+        members = by_spot[spot.pk]
         per_day = Counter(timezone.localtime(a.received_at).date() for a in members)
         end = max(today, max(per_day, default=today))
         spark = [per_day.get(end - timedelta(days=k), 0) for k in range(SPARK_DAYS - 1, -1, -1)]

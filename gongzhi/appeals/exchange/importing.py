@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
+from types import SimpleNamespace
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
@@ -683,6 +684,7 @@ class Writer:
             }
             if state in OPEN_STATES:
                 appeal.update(self.lk.dues(o))
+                appeal.update(deadlines.board_fields(SimpleNamespace(reopened_at=None, **appeal)))
             appeals.append(appeal)
             links.append({"appeal_id": pk, "source_system": system, "source_id": o["source_id"],
                           "imported_at": self.now})

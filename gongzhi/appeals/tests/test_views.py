@@ -377,13 +377,16 @@ def test_rates_page_lists_small_samples_apart(users, units, make_appeal):
 
 
 def test_overdue_board(users, units, make_appeal):
+    from gongzhi.appeals.tests.test_workflow import at
+
     late = make_appeal(title="已经超期的诉求")
-    services.dispatch(users["dispatcher"], late.pk, lead_unit=units["housing"])
-    Appeal.objects.filter(pk=late.pk).update(sign_due=timezone.now() - timedelta(hours=2))
+    with at(timezone.now() - timedelta(days=6)):  # dispatched six days ago, never signed: the sign step is red
+        services.dispatch(users["dispatcher"], late.pk, lead_unit=units["housing"])
     fresh = make_appeal(title="刚刚受理的诉求")
     services.dispatch(users["dispatcher"], fresh.pk, lead_unit=units["housing"])
     page = text(client_for(users["supervisor"]).get(reverse("appeals:overdue")))
     assert late.number in page and fresh.number not in page and 'class="dot red"' in page
+    assert re.search(r"县住建局</td><td class=\"num\">1</td><td class=\"num\">0</td>", page)  # per unit
     assert client_for(users["leader"]).get(reverse("appeals:overdue")).status_code == 200
     assert client_for(users["handler"]).get(reverse("appeals:overdue")).status_code == 403
 
