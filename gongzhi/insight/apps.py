@@ -29,6 +29,13 @@ def appeal_saved(sender, instance, created, raw=False, **kwargs):
         logger.exception("could not schedule insight tasks for appeal %s", getattr(instance, "pk", None))
 
 
+def appeal_event_saved(sender, instance, created, raw=False, **kwargs):
+    """An appeal answered or closed: tell its co-signers (insight.cosign)."""
+    from .cosign import appeal_event_saved as tell
+
+    tell(sender, instance, created, raw=raw, **kwargs)
+
+
 class InsightConfig(AppConfig):
     name = "gongzhi.insight"
     label = "insight"
@@ -37,6 +44,7 @@ class InsightConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_save
 
-        from gongzhi.appeals.models import Appeal
+        from gongzhi.appeals.models import Appeal, AppealEvent
 
         post_save.connect(appeal_saved, sender=Appeal, dispatch_uid="insight.appeal_saved")
+        post_save.connect(appeal_event_saved, sender=AppealEvent, dispatch_uid="insight.cosign_event_saved")

@@ -5,6 +5,8 @@ appeal instead of — or besides — their own.
   (unique constraint), appends a "cosign" event to the joined appeal's hash chain, tells its lead unit,
   optionally withdraws the resident's own appeal (appeals.services.withdraw: its own audit event), and on
   commit refreshes the hot spot of the joined appeal so the co-signer counts as a distinct resident.
+* Co-signers are told when the joined appeal (or an appeal merged into it) is answered or closed
+  (`appeal_event_saved`, notice kinds `cosigned_replied` / `cosigned_closed` in `insight/notices.py`).
 * Only appeals the classifier's duplicate finder showed for the resident's own appeal can be joined: a
   resident cannot co-sign arbitrary appeals they have no right to see.
 """
@@ -13,14 +15,16 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from gongzhi.appeals import services as appeal_services
-from gongzhi.appeals.choices import OPEN_STATES
+from gongzhi.appeals.choices import OPEN_STATES, AppealState, CloseReason, ReferTarget
 from gongzhi.appeals.models import Appeal, AppealEvent
 from gongzhi.core.choices import Role
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.core.masking import mask_name, mask_phone
+from gongzhi.core.notices import send_notice
 from gongzhi.core.notifications import notify
 
 from . import duplicates
+from . import notices as cosign_notices
 from .models import CoSign
 
 COSIGNER_LABEL = "附议居民"
@@ -91,6 +95,60 @@ def _refresh_hotspot(appeal_id: int) -> None:
     spot = HotSpot.objects.filter(members__appeal_id=appeal_id).first()
     if spot is not None:
         live.refresh(spot)
+
+
+# ---------------------------------------------------------------- telling co-signers
+
+
+def appeal_event_saved(sender, instance, created, raw=False, **kwargs):
+    """post_save receiver on AppealEvent (connected in apps.py): a step into "replied" or "closed" tells the
+    co-signers, inside the transaction of the change (every reply and close appends an event)."""
+    if not created or raw or instance.state_after == instance.state_before:
+        return
+    if instance.state_after == AppealState.REPLIED:
+        tell_cosigners(instance, cosign_notices.COSIGNED_REPLIED)
+    elif instance.state_after == AppealState.CLOSED:
+        tell_cosigners(instance, cosign_notices.COSIGNED_CLOSED)
+
+
+def _close_result(appeal: Appeal) -> str:
+    try:
+        result = str(CloseReason(appeal.close_reason).label)
+    except ValueError:
+        return _("已办结")
+    if appeal.refer_target:
+        try:
+            result = f"{result}（{ReferTarget(appeal.refer_target).label}）"
+        except ValueError:
+            pass
+    return result
+
+
+def tell_cosigners(event: AppealEvent, kind) -> int:
+    """Tell everyone who co-signed the event's appeal or an appeal merged into it, once per person and event;
+    appellants of these appeals are left out (appeals.notices.tell_appellant tells them). Returns how many."""
+    appeal = event.appeal
+    family = [appeal.pk, *appeal.merged_appeals.values_list("pk", flat=True)]
+    signs = (CoSign.objects.filter(appeal_id__in=family).select_related("resident", "own_appeal")
+             .order_by("created_at", "pk"))
+    appellants = set(Appeal.objects.filter(pk__in=family, appellant__isnull=False)
+                     .values_list("appellant_id", flat=True))
+    told = set()
+    context = {"number": appeal.number, "title": appeal.title,
+               "unit": appeal.lead_unit.name if appeal.lead_unit_id else ""}
+    if kind is cosign_notices.COSIGNED_REPLIED:
+        context["reply"] = appeal.reply_text
+    else:
+        context.update(result=_close_result(appeal), note=event.note or appeal.close_note or "")
+    for sign in signs:
+        resident = sign.resident
+        if resident.pk in appellants or resident.pk in told or not resident.is_active:
+            continue
+        told.add(resident.pk)
+        send_notice(kind.key, user=resident, phone=resident.phone or "", link="/insight/cosigned/",
+                    key=f"{kind.key}:{event.pk}:{resident.pk}",
+                    context={**context, "own_number": sign.own_appeal.number if sign.own_appeal_id else ""})
+    return len(told)
 
 
 # ---------------------------------------------------------------- reads

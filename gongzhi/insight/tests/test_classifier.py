@@ -25,7 +25,8 @@ def test_predict_handles_empty_title_and_unknown_text(tiny_model):
 def test_fast_tfidf_rows_are_unit_length(tiny_model):
     x = tiny_model.features(["A市路灯坏了", ""], ["小区停水三天", ""])
     norms = (x.multiply(x)).sum(axis=1)
-    assert abs(float(norms[0, 0]) - 2.0) < 1e-4  # title and detail blocks each l2-normalised
+    weight = tiny_model.meta["title_weight"]  # title and text blocks each l2-normalised, the title block weighted
+    assert abs(float(norms[0, 0]) - (weight**2 + 1)) < 1e-4
     assert float(norms[1, 0]) == 0.0
 
 
@@ -114,3 +115,30 @@ def test_linear_form_matches_the_calibrated_estimator():
     reference = model.clf.predict_proba(model.features(titles, details))
     assert np.abs(direct - reference).max() < 1e-5
     assert np.allclose(direct.sum(axis=1), 1)
+
+
+def test_the_text_block_reads_title_and_detail_together(tiny_model):
+    """Version 2: an appeal's title and detail are one text for the character block, so a title-only training
+    example and a title-less appeal meet in the same features."""
+    assert tiny_model.meta["text"] == "joined"
+    n_title = len(tiny_model.title_vec.vocabulary)
+    as_title = tiny_model.features(["小区停水三天"], [""])[:, n_title:]
+    as_detail = tiny_model.features([""], ["小区停水三天"])[:, n_title:]
+    assert as_title.nnz > 0 and abs(as_title - as_detail).max() < 1e-6
+
+
+def test_a_detail_only_model_still_works():
+    model = classifier.train(classifier.examples_from_rows(tiny_rows(per_class=10)), joined=False,
+                             detail_chars=300, bits=18, max_features=60000)
+    assert model.meta["text"] == "detail"
+    n_title = len(model.title_vec.vocabulary)
+    assert model.features(["小区停水三天"], [""])[:, n_title:].nnz == 0
+    assert len(model.predict_top3("", "孩子上学学位")) == 3
+
+
+def test_hashed_ngrams_up_to_four_characters():
+    text = "小区路灯坏了很久"  # 8 characters: 8 + 7 + 6 + 5 n-grams of 1–4
+    assert len(classifier.HashedNgramTfidf(ngrams=(1, 2, 3, 4))._buckets(text)) == 26
+    assert len(classifier.HashedNgramTfidf()._buckets(text)) == 21
+    with pytest.raises(ValueError):
+        classifier.HashedNgramTfidf(ngrams=(5,))

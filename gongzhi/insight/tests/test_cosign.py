@@ -159,3 +159,68 @@ def test_cosign_api(pair, users):
     staff = APIClient()
     staff.force_authenticate(users["dispatcher"])
     assert staff.post(url, {"own_appeal": second.pk}, format="json").status_code == 403
+
+
+def _cosign_rows(user, kind):
+    return Notification.objects.filter(recipient=user, kind=kind, channel="site")
+
+
+def test_cosigners_are_told_when_the_joined_appeal_is_answered_and_closed(pair, users, units, dispatch_rule):
+    from gongzhi.appeals import services
+    from gongzhi.insight import notices as cosign_notices
+
+    first, second = pair
+    services.dispatch(users["dispatcher"], first.pk, lead_unit=units["housing"])
+    cosign.cosign_appeal(users["resident"], first.pk, own_appeal_id=second.pk, withdraw_own=True)
+    third = make_user("resident3", Role.RESIDENT, phone="13600136000")
+    CoSign.objects.create(appeal=first, resident=third)
+    CoSign.objects.create(appeal=first, resident=users["resident2"])  # the appellant: told as the appellant only
+    assert not Notification.objects.filter(kind__startswith="cosigned_").exists()  # nothing before the answer
+
+    services.sign(users["handler"], first.pk)
+    services.record_contact(users["handler"], first.pk)
+    services.reply(users["handler"], first.pk, text="路灯已更换新灯泡，经现场检查已恢复照明。")
+    for person in (users["resident"], third):
+        row = _cosign_rows(person, "cosigned_replied").get()
+        assert row.subject == "附议的诉求已答复" and row.link == "/insight/cosigned/"
+        assert first.number in row.body and "路灯已更换新灯泡" in row.body
+    assert Notification.objects.filter(kind="cosigned_replied", channel="sms", phone="13600136000").count() == 1
+    assert not Notification.objects.filter(recipient=users["resident2"], kind__startswith="cosigned_").exists()
+    assert Notification.objects.filter(recipient=users["resident2"], kind="appeal_replied").exists()
+    assert not _cosign_rows(users["resident"], "cosigned_closed").exists()
+
+    # once per person and event, whatever calls it again
+    event = AppealEvent.objects.filter(appeal=first, action="reply").get()
+    cosign.tell_cosigners(event, cosign_notices.COSIGNED_REPLIED)
+    assert _cosign_rows(third, "cosigned_replied").count() == 1
+
+    services.callback(users["resident2"], first.pk, contacted=True, solved=True, satisfaction="satisfied")
+    for person in (users["resident"], third):
+        row = _cosign_rows(person, "cosigned_closed").get()
+        assert row.subject == "附议的诉求已办结" and "已办结：已解决" in row.body and first.number in row.body
+    assert not Notification.objects.filter(recipient=users["resident2"], kind__startswith="cosigned_").exists()
+
+
+def test_cosigners_of_a_merged_appeal_follow_the_master(pair, users, units, make_appeal,
+                                                        django_capture_on_commit_callbacks):
+    from gongzhi.appeals import services
+
+    first, second = pair
+    cosign.cosign_appeal(users["resident"], first.pk, own_appeal_id=second.pk, withdraw_own=False)
+    master = submit(make_appeal, django_capture_on_commit_callbacks, actor=make_user(
+        "resident4", Role.RESIDENT, phone="13500135000"))
+    services.merge_into(users["dispatcher"], first.pk, master=master)
+    assert not Notification.objects.filter(kind__startswith="cosigned_").exists()  # merging is not an answer
+    services.withdraw(master.appellant, master.pk, reason="问题已自行解决")
+    row = _cosign_rows(users["resident"], "cosigned_closed").get()
+    assert master.number in row.body and "诉求人撤回" in row.body and "问题已自行解决" in row.body
+
+
+def test_cosign_notice_kinds_are_declared_and_editable():
+    from gongzhi.core.notices import get_kind, validate_template
+
+    for key in ("cosigned_replied", "cosigned_closed"):
+        kind = get_kind(key)
+        assert kind.mandatory and kind.reason
+        assert validate_template(key, kind.subject, kind.body) == {}
+    assert "未知变量" in validate_template("cosigned_replied", "x", "{{ secret }}")["body"][0]

@@ -1,0 +1,35 @@
+"""What co-signers (附议人) are told: the answer and the closing of the appeal they joined (appeals spec §6).
+
+A co-signer is not the appellant of the joined appeal, so they get their own notice kinds (admins edit the
+text like every other): `cosigned_replied` when the joined appeal is answered and `cosigned_closed` when it is
+closed. Both are mandatory: a co-signer often withdrew their own appeal to join, so this is the only way they
+learn the result. Sent by `cosign.appeal_event_saved` (a post_save receiver on the appeal's event chain, so
+every path that replies to or closes an appeal is covered).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.notices import NoticeKind, register
+
+NUMBER = (_("附议的诉求编号"), "20260101000100")
+TITLE = (_("附议的诉求标题"), "小区路灯坏了")
+OWN_NUMBER = (_("本人诉求编号（从本人诉求发起附议时）"), "20260101000123")
+
+COSIGNED_REPLIED = register(NoticeKind(
+    key="cosigned_replied", label=_("附议的诉求已答复"), mandatory=True,
+    reason=_("附议后以所附议诉求的办理结果为准，附议人须知道答复。"),
+    description=_("您附议的诉求由承办单位答复或直接答复时发送。"),
+    subject="附议的诉求已答复",
+    body="您附议的诉求（编号 {{ number }}，{{ title }}）已答复：{{ reply|truncatechars:80 }}",
+    variables={"number": NUMBER, "title": TITLE, "own_number": OWN_NUMBER,
+               "unit": (_("主办单位"), "县住建局"), "reply": (_("答复内容"), "路灯已于今日修复。")},
+))
+COSIGNED_CLOSED = register(NoticeKind(
+    key="cosigned_closed", label=_("附议的诉求已办结"), mandatory=True,
+    reason=_("附议后以所附议诉求的办理结果为准，办结须告知附议人。"),
+    description=_("您附议的诉求办结、转办、告知法定途径或被撤回时发送。"),
+    subject="附议的诉求已办结",
+    body="您附议的诉求（编号 {{ number }}，{{ title }}）已办结：{{ result }}。{{ note }}",
+    variables={"number": NUMBER, "title": TITLE, "own_number": OWN_NUMBER,
+               "result": (_("办结方式"), "已解决"), "note": (_("说明"), "路灯已修复。")},
+))
