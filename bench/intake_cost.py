@@ -101,13 +101,17 @@ def seed() -> dict:
     for s in range(5):
         street = Region.objects.create(code=f"BENCH{s}", name=f"压测街道{s}", level="street", parent=county)
         for c in range(4):
-            regions.append(Region.objects.create(code=f"BENCH{s}{c}", name=f"压测社区{s}{c}", level="community",
-                                                 parent=street).code)
+            regions.append(
+                Region.objects.create(
+                    code=f"BENCH{s}{c}", name=f"压测社区{s}{c}", level="community", parent=street
+                ).code
+            )
     group = Group.objects.get(name="resident")
     tokens = []
     for n in range(50):
-        user = User.objects.create_user(username=f"bench-resident-{n}", password=None, phone=f"139{n:08d}",
-                                        display_name=f"压测居民{n}")
+        user = User.objects.create_user(
+            username=f"bench-resident-{n}", password=None, phone=f"139{n:08d}", display_name=f"压测居民{n}"
+        )
         user.groups.add(group)
         tokens.append(Token.objects.create(user=user).key)
     return {"tokens": tokens, "regions": regions}
@@ -118,9 +122,13 @@ def post_appeals(client, seeded: dict, run: str, first: int, n: int) -> None:
 
     for i in range(first, first + n):
         body = json.dumps(appeal_body(run, i, seeded["regions"][i % len(seeded["regions"])]))
-        response = client.post("/api/v1/appeals/", body, content_type="application/json",
-                               HTTP_AUTHORIZATION=f"Token {seeded['tokens'][i % len(seeded['tokens'])]}",
-                               HTTP_ACCEPT="application/json")
+        response = client.post(
+            "/api/v1/appeals/",
+            body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Token {seeded['tokens'][i % len(seeded['tokens'])]}",
+            HTTP_ACCEPT="application/json",
+        )
         if response.status_code != 201:
             raise SystemExit(f"appeal {i}: HTTP {response.status_code} {response.content[:500]!r}")
 
@@ -129,8 +137,16 @@ def drain_worker() -> int:
     """Run every ready task with django-tasks-db's worker loop (batch mode: exit when none is left)."""
     from django_tasks_db.management.commands.db_worker import Worker
 
-    worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
-                    max_tasks=None, worker_id="bench-intake-cost", excluded_queue_names=[])
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="bench-intake-cost",
+        excluded_queue_names=[],
+    )
     worker.run()
     return worker._run_tasks
 
@@ -154,7 +170,9 @@ def measure(fn, profile: bool):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--warm", type=int, default=30)
     parser.add_argument("--profile", choices=["web", "worker"])
@@ -176,22 +194,36 @@ def main() -> None:
     # Warm up: first requests load the classifier, jieba, templates and every lazy import.
     post_appeals(client, seeded, run, 0, args.warm)
     drain_worker()
-    _r, web_cpu, web_wall, web = measure(lambda: post_appeals(client, seeded, run, args.warm, args.n),
-                                         args.profile == "web")
+    _r, web_cpu, web_wall, web = measure(
+        lambda: post_appeals(client, seeded, run, args.warm, args.n), args.profile == "web"
+    )
     tasks, worker_cpu, worker_wall, worker = measure(drain_worker, args.profile == "worker")
     n = args.n
-    print(f"{database}: {n} appeals; web {web_cpu / n * 1000:.1f} ms CPU ({web_wall / n * 1000:.1f} ms wall), "
-          f"{web.queries / n:.1f} queries, {web.commits / n:.1f} commits per appeal; worker {tasks} tasks, "
-          f"{worker_cpu / n * 1000:.1f} ms CPU ({worker_wall / n * 1000:.1f} ms wall), {worker.queries / n:.1f} "
-          f"queries, {worker.commits / n:.1f} commits per appeal", file=sys.stderr)
-    print(json.dumps({
-        "n": n, "database": database.split()[0],
-        "web_cpu_ms": round(web_cpu / n * 1000, 2), "web_wall_ms": round(web_wall / n * 1000, 2),
-        "web_queries": round(web.queries / n, 2), "web_commits": round(web.commits / n, 2),
-        "worker_cpu_ms": round(worker_cpu / n * 1000, 2), "worker_wall_ms": round(worker_wall / n * 1000, 2),
-        "worker_queries": round(worker.queries / n, 2), "worker_commits": round(worker.commits / n, 2),
-        "worker_tasks": round(tasks / n, 2), "loadavg_1m": round(os.getloadavg()[0], 2),
-    }))
+    print(
+        f"{database}: {n} appeals; web {web_cpu / n * 1000:.1f} ms CPU ({web_wall / n * 1000:.1f} ms wall), "
+        f"{web.queries / n:.1f} queries, {web.commits / n:.1f} commits per appeal; worker {tasks} tasks, "
+        f"{worker_cpu / n * 1000:.1f} ms CPU ({worker_wall / n * 1000:.1f} ms wall), {worker.queries / n:.1f} "
+        f"queries, {worker.commits / n:.1f} commits per appeal",
+        file=sys.stderr,
+    )
+    print(
+        json.dumps(
+            {
+                "n": n,
+                "database": database.split()[0],
+                "web_cpu_ms": round(web_cpu / n * 1000, 2),
+                "web_wall_ms": round(web_wall / n * 1000, 2),
+                "web_queries": round(web.queries / n, 2),
+                "web_commits": round(web.commits / n, 2),
+                "worker_cpu_ms": round(worker_cpu / n * 1000, 2),
+                "worker_wall_ms": round(worker_wall / n * 1000, 2),
+                "worker_queries": round(worker.queries / n, 2),
+                "worker_commits": round(worker.commits / n, 2),
+                "worker_tasks": round(tasks / n, 2),
+                "loadavg_1m": round(os.getloadavg()[0], 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
