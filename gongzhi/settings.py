@@ -91,8 +91,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE transactions take the write lock up front
-    # so concurrent writers queue instead of failing with "database is locked".
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # so concurrent writers queue instead of failing with "database is locked". Connections persist like
+    # PostgreSQL's (GONGZHI_CONN_MAX_AGE): opening one per request (or per task) costs the PRAGMAs every time,
+    # and closing the last one checkpoints the WAL.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

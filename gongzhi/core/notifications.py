@@ -1,8 +1,9 @@
 """Notifications: stored first, then delivered by a pluggable backend from a background task.
 
 `notify(...)` writes a `Notification` row inside the caller's transaction and enqueues its delivery
-on commit, so a message is never promised for a change that rolled back, nor lost when the sender
-fails (it stays pending and `deliver_pending` retries it).
+with it (`core.taskqueue.defer`: the notifications of one change are delivered by one task), so a message is
+never promised for a change that rolled back, nor lost when the sender fails (it stays pending and
+`deliver_pending` retries it).
 """
 
 import logging
@@ -96,17 +97,11 @@ def notify(*, subject: str, body: str, recipient=None, unit=None, phone: str = "
         recipient=recipient, unit=unit, phone=phone, channel=channel, subject=subject, body=body, link=link,
         email=email, kind=kind, key=key,
     )
-    transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
+    from .taskqueue import defer
+    from .tasks import deliver_notifications
+
+    defer(deliver_notifications, [notification.pk], merge=True)
     return notification
-
-
-def _enqueue_delivery(notification_id: int) -> None:
-    from .tasks import deliver_notification
-
-    try:
-        deliver_notification.enqueue(notification_id)
-    except Exception:  # the row stays pending; the periodic sweep delivers it
-        logger.exception("could not enqueue notification %s", notification_id)
 
 
 def deliver(notification_id: int) -> bool:

@@ -9,6 +9,7 @@
 """
 
 import logging
+from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
@@ -129,25 +130,29 @@ def update_hotspots(appeal_id: int) -> HotSpot | None:
         HotSpotMember.objects.filter(appeal_id__in=member_ids).exclude(hotspot=spot).update(hotspot=spot)
         HotSpotMember.objects.bulk_create([HotSpotMember(hotspot=spot, appeal_id=pk)
                                            for pk in member_ids if pk not in have])
-        refresh(spot)
+        refresh(spot, known=_INDEXES.get((scope.pk, scope.path)))
     return spot
 
 
-def refresh(spot: HotSpot) -> HotSpot:
+def refresh(spot: HotSpot, known=None) -> HotSpot:
     """Recomputes a hot spot's label, place, heat and time range from its members (heat as in hotspots.py;
-    residents who co-signed a member (附议) count as distinct residents)."""
+    residents who co-signed a member (附议) count as distinct residents).
+
+    `known`: a street's (HotspotIndex, {pk: received_at}) from `_street_index`, whose items (segmented text)
+    are reused for the members it holds unchanged instead of segmenting every member again."""
     members = list(Appeal.objects.filter(hotspot_membership__hotspot=spot).order_by("received_at", "pk"))
     if not members:
         spot.delete()
         return spot
-    index = hotspots.HotspotIndex()
-    items = [_item(a) for a in members]
+    index, seen = known or (None, {})
+    items = [index.items[str(a.pk)] if index is not None and seen.get(a.pk) == a.received_at
+             and str(a.pk) in index.items else _item(a) for a in members]
+    doc_freq = Counter()
     for item in items:
-        index.items[item.id] = item
-        index.doc_freq.update(item.terms)
+        doc_freq.update(item.terms)
     latest = timezone.localtime(timezone.now()).replace(tzinfo=None)
     cosigners = CoSign.objects.filter(appeal__in=members).values_list("resident_id", flat=True)
-    summary = hotspots.Hotspot(items).summary(latest, index.doc_freq, max(len(items), 1),
+    summary = hotspots.Hotspot(items).summary(latest, doc_freq, max(len(items), 1),
                                               extra_residents={str(pk) for pk in cosigners})
     spot.label, spot.place = summary["label"][:200], summary["place"][:200]
     spot.heat, spot.size, spot.residents, spot.growth = summary["heat"], len(members), summary["residents"], \
