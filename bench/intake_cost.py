@@ -163,6 +163,8 @@ def measure(fn, profile: bool):
             profiler.disable()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     if profiler:
+        if os.environ.get("BENCH_PSTATS"):  # for a closer look: python -m pstats FILE
+            profiler.dump_stats(os.environ["BENCH_PSTATS"])
         stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative")
         stats.print_stats(45)
         stats.sort_stats("tottime").print_stats(25)

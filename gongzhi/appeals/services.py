@@ -268,15 +268,18 @@ def submit_appeal(
             _save(appeal)
             appeal.number = f"{timezone.localtime(now):%Y%m%d}{appeal.pk:07d}"
             appeal.save(update_fields=["number"])
-            for uploaded, ctype in checked:
-                Attachment.objects.create(appeal=appeal, file=uploaded, name=uploaded.name[:200],
-                                          content_type=ctype, size=uploaded.size)
-            record_event(appeal, actor, "submit", state_before="",
+            stored = [Attachment.objects.create(appeal=appeal, file=uploaded, name=uploaded.name[:200],
+                                                content_type=ctype, size=uploaded.size)
+                      for uploaded, ctype in checked]
+            event = record_event(appeal, actor, "submit", state_before="",
                          note=_("经「%(channel)s」受理") % {"channel": appeal.get_channel_display()},
                          after={"channel": channel, "kind": kind, "urgency": urgency,
                                 "category": category.code if category else None, "region": region.code},
                          first=True)
             notices.tell_appellant(appeal, notices.RECEIVED, merged=False)
+        # What a new appeal has, in Django's prefetch cache: rendering it right away needs no query.
+        appeal._prefetched_objects_cache = {"events": [event], "attachments": stored, "co_units": [],
+                                            "merged_appeals": []}
     except IntegrityError:
         if client_key:
             existing = Appeal.objects.filter(client_key=client_key).first()
