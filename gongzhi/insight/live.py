@@ -140,13 +140,18 @@ def refresh(spot: HotSpot, known=None) -> HotSpot:
 
     `known`: a street's (HotspotIndex, {pk: received_at}) from `_street_index`, whose items (segmented text)
     are reused for the members it holds unchanged instead of segmenting every member again."""
-    members = list(Appeal.objects.filter(hotspot_membership__hotspot=spot).order_by("received_at", "pk"))
+    members = list(Appeal.objects.filter(hotspot_membership__hotspot=spot).order_by("received_at", "pk")
+                   .only("pk", "received_at"))
     if not members:
         spot.delete()
         return spot
     index, seen = known or (None, {})
-    items = [index.items[str(a.pk)] if index is not None and seen.get(a.pk) == a.received_at
-             and str(a.pk) in index.items else _item(a) for a in members]
+    reuse = {a.pk for a in members if index is not None and seen.get(a.pk) == a.received_at
+             and str(a.pk) in index.items}
+    fields = ("pk", "title", "content", "received_at", "appellant_id", "appellant_phone")
+    rest = {a.pk: a for a in Appeal.objects.filter(pk__in=[a.pk for a in members if a.pk not in reuse])
+            .only(*fields)} if len(reuse) < len(members) else {}
+    items = [index.items[str(a.pk)] if a.pk in reuse else _item(rest[a.pk]) for a in members]
     doc_freq = Counter()
     for item in items:
         doc_freq.update(item.terms)
