@@ -127,6 +127,32 @@ def deliver(notification_id: int) -> bool:
         return True
 
 
+def deliver_many(notification_ids: list[int]) -> int:
+    """Deliver several pending notifications in one transaction (the rows of one change): each is sent and its
+    row updated as `deliver` does; a failing send leaves that row pending (or failed) and the others go on.
+    Returns how many were sent."""
+    sent = 0
+    backend = get_backend()
+    with transaction.atomic():
+        rows = Notification.objects.select_for_update().filter(pk__in=list(notification_ids),
+                                                                status=NotificationStatus.PENDING).order_by("pk")
+        for notification in rows:
+            notification.attempts += 1
+            try:
+                backend.send(notification)
+            except Exception as exc:
+                notification.error = str(exc)[:2000]
+                if notification.attempts >= 5:
+                    notification.status = NotificationStatus.FAILED
+                notification.save(update_fields=["attempts", "error", "status"])
+                continue
+            notification.status = NotificationStatus.SENT
+            notification.sent_at = timezone.now()
+            notification.save(update_fields=["attempts", "status", "sent_at", "error"])
+            sent += 1
+    return sent
+
+
 def deliver_pending(limit: int = 500) -> int:
     ids = list(Notification.objects.filter(status=NotificationStatus.PENDING).values_list("pk", flat=True)[:limit])
     return sum(deliver(pk) for pk in ids)

@@ -10,5 +10,5 @@ def deliver_notification(notification_id: int) -> bool:
 
 @task()
 def deliver_notifications(notification_ids: list[int]) -> int:
-    """The notifications of one change (core.taskqueue merges them into one task); each in its own transaction."""
-    return sum(notifications.deliver(pk) for pk in notification_ids)
+    """The notifications of one change (core.taskqueue merges them into one task), in one transaction."""
+    return notifications.deliver_many(notification_ids)

@@ -91,3 +91,24 @@ def test_a_broken_backend_never_breaks_the_change(settings, make_appeal, django_
         appeal = make_appeal()
     assert Appeal.objects.filter(pk=appeal.pk).exists()
     assert Notification.objects.filter(kind="appeal_received", status=NotificationStatus.PENDING).exists()
+
+
+class FlakySmsBackend:
+    """Sends site messages; every SMS fails (as a provider that is down)."""
+
+    def send(self, notification):
+        if notification.channel == "sms":
+            raise ConnectionError("SMS gateway down")
+
+
+@pytest.mark.django_db
+def test_one_failing_send_leaves_only_its_row_pending(settings, users):
+    settings.GONGZHI = {**settings.GONGZHI, "NOTIFICATION_BACKEND": f"{__name__}.FlakySmsBackend"}
+    site = notify(recipient=users["resident"], subject="s", body="b")
+    sms = notify(phone="13800138000", channel="sms", subject="s", body="b")
+    assert deliver_notifications.call([site.pk, sms.pk, site.pk]) == 1
+    site.refresh_from_db()
+    sms.refresh_from_db()
+    assert (site.status, site.attempts) == (NotificationStatus.SENT, 1)
+    assert (sms.status, sms.attempts, sms.error) == (NotificationStatus.PENDING, 1, "SMS gateway down")
+    assert deliver_notifications.call([site.pk]) == 0  # sent once only
