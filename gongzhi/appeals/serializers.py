@@ -208,7 +208,8 @@ def _when(value):
 
 def submitted_appeal_data(appeal, user, *, events, attachments, tracking_code: str = "") -> dict:
     """What `SubmittedAppealSerializer` renders for an appeal accepted in this request, from the objects the
-    intake already holds (`events`: its first event; `attachments`: the rows it created), without a query for
+    intake already holds (`events`: its first event; `attachments`: the rows it created; services.submit_appeal
+    leaves both in `appeal.submitted_rows`), without a query for
     what a new appeal cannot have yet (co-units, a master, a lead unit) and without building the serializer's
     fields per request (the intake's hot path: half its CPU went there)."""
     roles = user.roles if getattr(user, "is_authenticated", False) else set()

@@ -277,9 +277,8 @@ def submit_appeal(
                                 "category": category.code if category else None, "region": region.code},
                          first=True)
             notices.tell_appellant(appeal, notices.RECEIVED, merged=False)
-        # What a new appeal has, in Django's prefetch cache: rendering it right away needs no query.
-        appeal._prefetched_objects_cache = {"events": [event], "attachments": stored, "co_units": [],
-                                            "merged_appeals": []}
+        # What the new appeal has, for the intake's answer (api.py renders it without a query).
+        appeal.submitted_rows = {"events": [event], "attachments": stored}
     except IntegrityError:
         if client_key:
             existing = Appeal.objects.filter(client_key=client_key).first()
