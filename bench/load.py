@@ -8,12 +8,16 @@ key each, retried with the same key); then checks that every acknowledged appeal
 INSERT + COMMIT on the same database, the floor under any durable intake.
 
 Last line, one JSON object: rate, sent, acknowledged, errors, lost, p50_ms, p99_ms, plus raw_commits_per_s and
-commits_per_appeal_capacity (raw commit rate / achieved appeal rate), duplicated, worker_backlog and the load
-average seen.
+raw_to_appeal_ratio (raw single-row commit rate / achieved appeal rate), duplicated, worker_backlog, the load
+average seen, the CPU milliseconds per acknowledged appeal of the web nodes, the task worker and the load
+generator (from /proc and getrusage: the machine-independent figure; 2 cores give 20 ms at 100/s), how long
+the worker took to drain after the load (drain_s) and how soon after its commit each appeal was classified
+(insight_lag_p50_s / _p99_s).
 """
 
 import json
 import os
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -72,6 +76,45 @@ print("VERIFY" + json.dumps({
     "worker_backlog": DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).count(),
 }))
 """
+
+# After the load: how long the worker took to finish what the load queued, and how soon after its commit each
+# acknowledged appeal had its classification (insight's promise: within a second).
+DRAIN = """
+import json, os, time
+from django.db.models import F
+from django_tasks_db.models import DBTaskResult
+from gongzhi.insight.models import AppealPrediction
+run = os.environ["BENCH_RUN"]
+start = time.monotonic()
+while DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists() and time.monotonic() - start < 120:
+    time.sleep(0.2)
+drained = time.monotonic() - start
+lags = sorted((p.created_at - p.appeal.received_at).total_seconds() for p in AppealPrediction.objects.filter(
+    appeal__client_key__startswith=run + "-").select_related("appeal").only("created_at", "appeal__received_at"))
+pick = lambda q: round(lags[min(len(lags) - 1, int(q * len(lags)))], 3) if lags else None
+print("DRAIN" + json.dumps({"drain_s": round(drained, 1), "predicted": len(lags), "insight_lag_p50_s": pick(0.5),
+                            "insight_lag_p99_s": pick(0.99)}))
+"""
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU of the live processes of one process group (a gunicorn master and its workers)."""
+    total, tick = 0, os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # after ")": state, ppid, pgrp, ..., utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def stack_cpu(stack: Stack) -> dict:
+    return {name: group_cpu_seconds(pid) for name, pid in stack.state.get("pids", {}).items()}
 
 
 def env_number(name: str, default: float) -> float:
@@ -197,12 +240,25 @@ def main() -> None:
         seeded = seed(stack)
         run = f"L{int(time.time())}"
         load_before = os.getloadavg()
+        cpu_before, children_before = stack_cpu(stack), resource.getrusage(resource.RUSAGE_CHILDREN)
         client = run_load(stack, seeded, rate=rate, duration=duration, run=run, urls=stack.web_urls)
         client.wait()
         load_during = os.getloadavg()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        drained = shell(stack, DRAIN, "DRAIN", {"BENCH_RUN": run})
+        cpu_after = stack_cpu(stack)
         rows = results(stack, run)
         summary = summarize(rows, rate, duration)
         checked = verify(stack, run, rows)
+        acked = max(summary["acknowledged"], 1)
+
+        def per_appeal(names) -> float:
+            return round(sum(cpu_after.get(n, 0) - cpu_before.get(n, 0) for n in names) * 1000 / acked, 2)
+
+        cpu = {"web_cpu_ms": per_appeal([n for n in cpu_after if n.startswith("web")]),
+               "worker_cpu_ms": per_appeal(["worker"]),
+               "loadgen_cpu_ms": round((children.ru_utime + children.ru_stime - children_before.ru_utime
+                                        - children_before.ru_stime) * 1000 / acked, 2)}
         raw = raw_commit_rate(stack)
         database = "postgresql" if stack.state["env"].get("DATABASE_URL") else "sqlite"
         print(f"database={database} stack={stack.root} load average before={load_before[0]:.2f} "
@@ -210,7 +266,7 @@ def main() -> None:
         out = {**summary, "lost": checked["lost"], "duplicated": checked["duplicated"],
                "broken_chains": checked["broken_chains"], "worker_backlog": checked["worker_backlog"],
                "raw_commits_per_s": round(raw), "raw_to_appeal_ratio": round(raw / max(summary["achieved_per_s"], 1), 1),
-               "database": database, "loadavg_1m": round(load_during[0], 2)}
+               "database": database, "loadavg_1m": round(load_during[0], 2), **cpu, **drained}
         ok = out["lost"] == 0 and out["duplicated"] == 0 and out["broken_chains"] == 0
         print(json.dumps(out))
     finally:

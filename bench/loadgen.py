@@ -5,7 +5,8 @@ Appeal i is due at t0 + i/rate whether or not earlier ones have been answered, a
 that due time, so a stalled server shows up in the latency instead of slowing the client down (no coordinated
 omission). Each appeal carries its own client key; a failed attempt (refused connection, reset, timeout, 5xx) is
 retried with the same key on the next web node, so the server's idempotency, not luck, keeps it from being
-entered twice. Writes one JSON line per appeal to --out, then exits.
+entered twice. Connections are kept alive and reused (a pool per node). Writes one JSON line per appeal to
+--out, then exits.
 
     python bench/loadgen.py --spec spec.json --out results.jsonl
 """
@@ -35,22 +36,69 @@ def appeal_body(run: str, i: int, region: str) -> dict:
     }
 
 
-async def post_once(url: str, path: str, body: bytes, token: str, timeout: float) -> tuple[int, bytes]:
-    parts = urlsplit(url)
-    reader, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, parts.port), timeout)
-    try:
-        head = (f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
-                f"Accept: application/json\r\nAuthorization: Token {token}\r\nContent-Length: {len(body)}\r\n"
-                "Connection: close\r\n\r\n")
-        writer.write(head.encode() + body)
-        await writer.drain()
-        raw = await asyncio.wait_for(reader.read(), timeout)
-    finally:
-        writer.close()
-    status_line = raw.split(b"\r\n", 1)[0].split()
-    if len(status_line) < 2:
-        raise ConnectionError("empty response")
-    return int(status_line[1]), raw.split(b"\r\n\r\n", 1)[-1]
+class ConnectionPool:
+    """Keep-alive HTTP/1.1 connections per node, reused across requests: the generator shares the cores with the
+    server, and a TCP handshake plus a fresh socket per appeal cost it (and gunicorn) more than the request."""
+
+    def __init__(self):
+        self.idle: dict[str, list] = {}
+
+    async def _open(self, url: str, timeout: float):
+        parts = urlsplit(url)
+        return await asyncio.wait_for(asyncio.open_connection(parts.hostname, parts.port), timeout)
+
+    async def post(self, url: str, path: str, body: bytes, token: str, timeout: float) -> tuple[int, bytes]:
+        idle = self.idle.setdefault(url, [])
+        while idle:  # a connection the server closed meanwhile (its keep-alive timeout) fails before any answer
+            conn = idle.pop()
+            try:
+                return await self._exchange(url, conn, path, body, token, timeout)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                continue
+        return await self._exchange(url, await self._open(url, timeout), path, body, token, timeout)
+
+    async def _exchange(self, url, conn, path, body, token, timeout) -> tuple[int, bytes]:
+        reader, writer = conn
+        keep = False
+        try:
+            head = (f"POST {path} HTTP/1.1\r\nHost: {urlsplit(url).netloc}\r\nContent-Type: application/json\r\n"
+                    f"Accept: application/json\r\nAuthorization: Token {token}\r\nContent-Length: {len(body)}\r\n"
+                    "\r\n")
+            writer.write(head.encode() + body)
+            await writer.drain()
+            status, payload, keep = await asyncio.wait_for(self._response(reader), timeout)
+            return status, payload
+        finally:
+            if keep:
+                self.idle[url].append(conn)
+            else:
+                writer.close()
+
+    @staticmethod
+    async def _response(reader) -> tuple[int, bytes, bool]:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status_line = lines[0].split()
+        if len(status_line) < 2:
+            raise ConnectionError("malformed response")
+        headers = {k.strip().lower(): v.strip() for k, _sep, v in (line.partition(":") for line in lines[1:] if line)}
+        keep = headers.get("connection", "").lower() != "close"
+        if "content-length" in headers:
+            payload = await reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                chunks.append(await reader.readexactly(size + 2))
+                if size == 0:
+                    break
+            payload = b"".join(c[:-2] for c in chunks)
+        else:
+            payload, keep = await reader.read(), False
+        return int(status_line[1]), payload, keep
+
+
+POOL = ConnectionPool()
 
 
 async def submit(i: int, due: float, spec: dict, out: list) -> None:
@@ -64,14 +112,15 @@ async def submit(i: int, due: float, spec: dict, out: list) -> None:
         attempts += 1
         try:
             # A long timeout: under overload, retrying a request the server still holds only doubles its work.
-            status, payload = await post_once(urls[node], "/api/v1/appeals/", body, token, spec.get("timeout_s", 30))
+            status, payload = await POOL.post(urls[node], "/api/v1/appeals/", body, token, spec.get("timeout_s", 30))
             if status in (200, 201):
                 appeal_id = json.loads(payload).get("id")
                 break
             if status < 500 and status != 429:
                 break  # refused on its merits: retrying would not change the answer
             failures.append([time.time(), f"http {status}"])
-        except (OSError, TimeoutError, ConnectionError, ValueError) as exc:
+        except (OSError, TimeoutError, ConnectionError, ValueError, asyncio.IncompleteReadError,
+                asyncio.LimitOverrunError) as exc:
             failures.append([time.time(), type(exc).__name__])
         if time.monotonic() > give_up:
             break

@@ -91,8 +91,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE transactions take the write lock up front
-    # so concurrent writers queue instead of failing with "database is locked".
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # so concurrent writers queue instead of failing with "database is locked". Connections persist like
+    # PostgreSQL's (GONGZHI_CONN_MAX_AGE): opening one per request (or per task) costs the PRAGMAs every time,
+    # and closing the last one checkpoints the WAL.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -124,6 +125,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             _db["OPTIONS"] = {**_db.get("OPTIONS", {}), "pool": dict(_db_options["pool"])}
         # A connection found dead (a restarted server) is replaced before use instead of failing one request.
         _db["CONN_HEALTH_CHECKS"] = True
+    # GONGZHI_DB_SYNCHRONOUS_COMMIT=off for the task worker only (scripts/cluster.py sets it): what it writes is
+    # derived and its tasks are idempotent, so a crash that loses its last ~0.2 s of commits only runs a few tasks
+    # again, while its commits no longer wait for the disk. The web nodes keep the default: an appeal is on disk
+    # before it is acknowledged.
+    if os.environ.get("GONGZHI_DB_SYNCHRONOUS_COMMIT") in {"off", "local", "remote_write", "on", "remote_apply"}:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c synchronous_commit={os.environ['GONGZHI_DB_SYNCHRONOUS_COMMIT']}")
 GONGZHI_REPLICA_PIN_SECONDS = int(os.environ.get("GONGZHI_REPLICA_PIN_SECONDS", "10"))
 
 # The cache holds rate-limit counters, so it must be shared by every web process: the database is the one

@@ -64,6 +64,7 @@ from .serializers import (
     SubmitAppealSerializer,
     SubmittedAppealSerializer,
     SuperviseInput,
+    submitted_appeal_data,
 )
 from .workflow import ACTION_LABELS
 
@@ -230,7 +231,8 @@ class AppealListCreateView(generics.GenericAPIView):
             if actor is None or not visible_appeals(actor).filter(pk=appeal.pk).exists():
                 raise DuplicateSubmission(_("该幂等键对应的诉求已受理，请勿重复提交。"), field="client_key")
             return render_appeal(request, appeal.pk)
-        return render_appeal(request, appeal.pk, status=201, tracking_code=tracking_code)
+        return Response(submitted_appeal_data(appeal, request.user, **appeal.submitted_rows,
+                                              tracking_code=tracking_code), status=201)
 
     @staticmethod
     def _idempotency_key(request) -> str | None:

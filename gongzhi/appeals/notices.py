@@ -93,11 +93,11 @@ def when(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def tell_appellant(appeal, kind: NoticeKind, key: str | None = None, **context) -> None:
+def tell_appellant(appeal, kind: NoticeKind, key: str | None = None, merged: bool = True, **context) -> None:
     """Tell the appellant (and, for a master appeal, everyone merged into it) by the channels each chose:
     a site message with an account, SMS to the number given with the appeal (never for anonymous ones), and
-    e-mail when the account asked for it."""
-    for target in [appeal, *appeal.merged_appeals.select_related("appellant")]:
+    e-mail when the account asked for it. `merged=False`: a new appeal, which nothing is merged into yet."""
+    for target in [appeal, *(appeal.merged_appeals.select_related("appellant") if merged else ())]:
         if target.anonymous and not target.appellant_id:
             continue
         user = target.appellant if target.appellant_id else None

@@ -184,6 +184,64 @@ class SubmittedAppealSerializer(AppealDetailSerializer):
         fields = [*AppealDetailSerializer.Meta.fields, "tracking_code"]
 
 
+# ---------------------------------------------------------------- a just-submitted appeal, out (fast path)
+
+# The fields of AppealDetailSerializer that read the appeal's own attributes (no method, no nesting): built once
+# per process from the serializer itself, so the fast path below cannot drift from it (test_api checks both).
+_PLAIN_FIELDS: list | None = None
+_COMPUTED = {"region", "category", "lead_unit", "light", "co_units", "master", "appellant", "available_actions",
+             "suggested_dispatch", "attachments", "events"}
+_DATETIME = serializers.DateTimeField()
+
+
+def _plain_fields() -> list:
+    global _PLAIN_FIELDS
+    if _PLAIN_FIELDS is None:
+        fields = AppealDetailSerializer(context={}).fields
+        _PLAIN_FIELDS = [(name, None if name in _COMPUTED else field) for name, field in fields.items()]
+    return _PLAIN_FIELDS
+
+
+def _when(value):
+    return _DATETIME.to_representation(value) if value is not None else None
+
+
+def submitted_appeal_data(appeal, user, *, events, attachments, tracking_code: str = "") -> dict:
+    """What `SubmittedAppealSerializer` renders for an appeal accepted in this request, from the objects the
+    intake already holds (`events`: its first event; `attachments`: the rows it created; services.submit_appeal
+    leaves both in `appeal.submitted_rows`), without a query for
+    what a new appeal cannot have yet (co-units, a master, a lead unit) and without building the serializer's
+    fields per request (the intake's hot path: half its CPU went there)."""
+    roles = user.roles if getattr(user, "is_authenticated", False) else set()
+    computed = {
+        "region": _code_name(appeal.region),
+        "category": _code_name(appeal.category),
+        "lead_unit": _id_name(appeal.lead_unit) if appeal.lead_unit_id else None,
+        "light": deadlines.light(appeal),
+        "co_units": [],
+        "master": None,
+        "appellant": appellant_for(user, appeal),
+        "available_actions": available_actions(appeal.state, roles),
+        "suggested_dispatch": _id_name(rule.unit) if (
+            rule := services.suggest_dispatch(appeal.category, appeal.region)) is not None else None,
+        "attachments": [{"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size,
+                         "uploaded_at": _when(a.uploaded_at)} for a in attachments],
+        "events": [{"created_at": _when(e.created_at), "action": e.action, "action_label": event_label(e.action),
+                    "actor_label": e.actor_label, "note": e.note, "state_before": e.state_before,
+                    "state_after": e.state_after, "unit": e.unit.name if e.unit_id else None} for e in events],
+    }
+    data = {}
+    for name, field in _plain_fields():
+        if field is None:
+            data[name] = computed[name]
+            continue
+        value = field.get_attribute(appeal)
+        data[name] = None if value is None else field.to_representation(value)
+    if tracking_code:
+        data["tracking_code"] = tracking_code
+    return data
+
+
 class AppealFilterSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=AppealState.choices, required=False, allow_blank=True,
                                     label=_("状态"))

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.core import taskqueue
 from gongzhi.core.choices import Role, UnitKind
 from gongzhi.core.codes import digest_code
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
@@ -60,9 +61,11 @@ RESIDENT_CHANNELS = (Channel.WEB, Channel.MOBILE, Channel.API)
 
 def record_event(appeal: Appeal, actor, action: str, *, state_before: str = "", note: str = "",
                  before: dict | None = None, after: dict | None = None, unit: Unit | None = None,
-                 at=None) -> AppealEvent:
-    """Append to the appeal's chain at `at` (default: now). The caller holds the appeal's row lock."""
-    prev = AppealEvent.objects.filter(appeal=appeal).order_by("-id").values_list("hash", flat=True).first() or ""
+                 at=None, first: bool = False) -> AppealEvent:
+    """Append to the appeal's chain at `at` (default: now). The caller holds the appeal's row lock.
+    `first`: the appeal was created in this transaction, so its chain is empty (no query for the last hash)."""
+    prev = "" if first else (
+        AppealEvent.objects.filter(appeal=appeal).order_by("-id").values_list("hash", flat=True).first() or "")
     event = AppealEvent(
         appeal=appeal,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -93,7 +96,7 @@ def _actor_label(actor) -> str:
 @contextmanager
 def _acting(actor: User, appeal_id: int, action: str):
     """Lock the appeal and check the transition table and the actor's role; yield (appeal, transition)."""
-    with transaction.atomic():
+    with transaction.atomic(), taskqueue.batched():
         appeal = (Appeal.objects.select_for_update(of=("self",))
                   .select_related("lead_unit", "category__parent__parent", "appellant")
                   .get(pk=appeal_id))
@@ -246,7 +249,9 @@ def submit_appeal(
 
     tracking_code = ""
     try:
-        with transaction.atomic():
+        # One transaction: the appeal, its first event, its notices and the rows of the tasks it causes
+        # (core.taskqueue), so that what is acknowledged is durable with everything that follows from it.
+        with transaction.atomic(), taskqueue.batched():
             now = _now()
             appeal = Appeal(
                 kind=kind, channel=channel, urgency=urgency, title=title, content=content, category=category,
@@ -264,14 +269,17 @@ def submit_appeal(
             _save(appeal)
             appeal.number = f"{timezone.localtime(now):%Y%m%d}{appeal.pk:07d}"
             appeal.save(update_fields=["number"])
-            for uploaded, ctype in checked:
-                Attachment.objects.create(appeal=appeal, file=uploaded, name=uploaded.name[:200],
-                                          content_type=ctype, size=uploaded.size)
-            record_event(appeal, actor, "submit", state_before="",
+            stored = [Attachment.objects.create(appeal=appeal, file=uploaded, name=uploaded.name[:200],
+                                                content_type=ctype, size=uploaded.size)
+                      for uploaded, ctype in checked]
+            event = record_event(appeal, actor, "submit", state_before="",
                          note=_("经「%(channel)s」受理") % {"channel": appeal.get_channel_display()},
                          after={"channel": channel, "kind": kind, "urgency": urgency,
-                                "category": category.code if category else None, "region": region.code})
-            notices.tell_appellant(appeal, notices.RECEIVED)
+                                "category": category.code if category else None, "region": region.code},
+                         first=True)
+            notices.tell_appellant(appeal, notices.RECEIVED, merged=False)
+        # What the new appeal has, for the intake's answer (api.py renders it without a query).
+        appeal.submitted_rows = {"events": [event], "attachments": stored}
     except IntegrityError:
         if client_key:
             existing = Appeal.objects.filter(client_key=client_key).first()

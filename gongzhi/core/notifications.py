@@ -1,8 +1,9 @@
 """Notifications: stored first, then delivered by a pluggable backend from a background task.
 
 `notify(...)` writes a `Notification` row inside the caller's transaction and enqueues its delivery
-on commit, so a message is never promised for a change that rolled back, nor lost when the sender
-fails (it stays pending and `deliver_pending` retries it).
+with it (`core.taskqueue.defer`: the notifications of one change are delivered by one task), so a message is
+never promised for a change that rolled back, nor lost when the sender fails (it stays pending and
+`deliver_pending` retries it).
 """
 
 import logging
@@ -96,17 +97,11 @@ def notify(*, subject: str, body: str, recipient=None, unit=None, phone: str = "
         recipient=recipient, unit=unit, phone=phone, channel=channel, subject=subject, body=body, link=link,
         email=email, kind=kind, key=key,
     )
-    transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
+    from .taskqueue import defer
+    from .tasks import deliver_notifications
+
+    defer(deliver_notifications, [notification.pk], merge=True)
     return notification
-
-
-def _enqueue_delivery(notification_id: int) -> None:
-    from .tasks import deliver_notification
-
-    try:
-        deliver_notification.enqueue(notification_id)
-    except Exception:  # the row stays pending; the periodic sweep delivers it
-        logger.exception("could not enqueue notification %s", notification_id)
 
 
 def deliver(notification_id: int) -> bool:
@@ -130,6 +125,32 @@ def deliver(notification_id: int) -> bool:
         notification.sent_at = timezone.now()
         notification.save(update_fields=["attempts", "status", "sent_at", "error"])
         return True
+
+
+def deliver_many(notification_ids: list[int]) -> int:
+    """Deliver several pending notifications in one transaction (the rows of one change): each is sent and its
+    row updated as `deliver` does; a failing send leaves that row pending (or failed) and the others go on.
+    Returns how many were sent."""
+    sent = 0
+    backend = get_backend()
+    with transaction.atomic():
+        rows = Notification.objects.select_for_update().filter(pk__in=list(notification_ids),
+                                                                status=NotificationStatus.PENDING).order_by("pk")
+        for notification in rows:
+            notification.attempts += 1
+            try:
+                backend.send(notification)
+            except Exception as exc:
+                notification.error = str(exc)[:2000]
+                if notification.attempts >= 5:
+                    notification.status = NotificationStatus.FAILED
+                notification.save(update_fields=["attempts", "error", "status"])
+                continue
+            notification.status = NotificationStatus.SENT
+            notification.sent_at = timezone.now()
+            notification.save(update_fields=["attempts", "status", "sent_at", "error"])
+            sent += 1
+    return sent
 
 
 def deliver_pending(limit: int = 500) -> int:

@@ -145,7 +145,9 @@ def enqueue(*, event_id: str, event_type: str, target: str, backend: str, addres
                   "confirm_by": now + confirm_within if confirm_within else None},
     )
     if created:
-        transaction.on_commit(_nudge_worker)
+        from .taskqueue import defer
+
+        defer(deliver_outbox, merge=True)  # one delivery run per change, whatever it queued
     return message
 
 

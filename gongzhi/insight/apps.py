@@ -6,25 +6,17 @@ from django.utils.translation import gettext_lazy as _
 logger = logging.getLogger(__name__)
 
 
-def _enqueue(appeal_id: int) -> None:
-    from . import tasks
-
-    for t in (tasks.predict_appeal, tasks.update_hotspots):
-        try:
-            t.enqueue(appeal_id)
-        except Exception:
-            logger.exception("could not run %s for appeal %s", t.name, appeal_id)
-
-
 def appeal_saved(sender, instance, created, raw=False, **kwargs):
-    """A new appeal: classify it and update the hot spots once its transaction commits."""
+    """A new appeal: classify it and update the hot spots once its transaction commits (one task, its row
+    written with the appeal: gongzhi.core.taskqueue)."""
     if not created or raw:
         return
     try:
-        from django.db import transaction
+        from gongzhi.core.taskqueue import defer
 
-        appeal_id = instance.pk
-        transaction.on_commit(lambda: _enqueue(appeal_id))
+        from . import tasks
+
+        defer(tasks.analyse_appeal, instance.pk)
     except Exception:
         logger.exception("could not schedule insight tasks for appeal %s", getattr(instance, "pk", None))
 

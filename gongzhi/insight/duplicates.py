@@ -6,6 +6,7 @@ the labelled pairs in tests/data/duplicate_pairs.csv)."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import numpy as np
 
@@ -44,6 +45,16 @@ class Candidate:
     jaccard: float
 
 
+@cache
+def lsh_bands(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
+    """datasketch's optimal (bands, rows) for a threshold: a numerical integration (tens of milliseconds) that
+    MinHashLSH would otherwise repeat for every new index, so it is computed once per process."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
 class DuplicateIndex:
     """An in-memory LSH index of texts with optional attributes (region path, category, time)."""
 
@@ -51,7 +62,7 @@ class DuplicateIndex:
         from datasketch import MinHashLSH
 
         self.threshold = threshold
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, params=lsh_bands(threshold, NUM_PERM))
         self.items: dict = {}
 
     def add(self, key, text: str, *, region_path: str = "", category=None, time: datetime | None = None) -> None:

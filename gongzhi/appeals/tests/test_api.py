@@ -4,16 +4,20 @@ Intake, the whole loop, every workflow action by name, the error shapes (400 / 4
 a 500), scoping and masking, supervision, the three rates, the knowledge base and the OpenAPI schema.
 """
 
+import json
 import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from rest_framework.test import APIClient
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.test import APIClient, APIRequestFactory
 
 from gongzhi.appeals import services
-from gongzhi.appeals.api import ACTIONS
+from gongzhi.appeals.api import ACTIONS, render_appeal
 from gongzhi.appeals.choices import AppealState
 from gongzhi.appeals.models import Appeal, KnowledgeArticle
 from gongzhi.appeals.workflow import WORKFLOW_ACTIONS
@@ -168,6 +172,34 @@ def test_operator_registers_for_a_resident_without_account(api, payload):
     assert_error(wrong, 400, field="channel")
     bad_phone = api("operator").post("/api/v1/appeals/", {**body, "appellant_phone": "12345"}, format="json")
     assert_error(bad_phone, 400, field="appellant_phone")
+
+
+@pytest.mark.parametrize(("role", "change", "files"), [
+    ("resident", {}, 0),
+    ("resident", {"category": None, "longitude": "116.397128", "latitude": "39.916527", "address": "3栋"}, 2),
+    (None, {"anonymous": True}, 0),
+    (None, {"appellant_name": "赵六", "appellant_phone": "13612345678", "confidential": True}, 0),
+    ("operator", {"channel": "hotline", "appellant_name": "王五", "appellant_phone": "136 1234 5678",
+                  "appellant_id_number": "11010519491231002X", "urgency": "timely"}, 1),
+    ("grid_worker", {"channel": "grid_patrol"}, 0),
+])
+def test_the_201_body_is_what_the_detail_serializer_renders(api, payload, users, dispatch_rule, settings,
+                                                            tmp_path, role, change, files):
+    """The intake renders a new appeal from what it holds (serializers.submitted_appeal_data); it must be
+    exactly SubmittedAppealSerializer's output for the stored appeal, as the same user sees it."""
+    settings.MEDIA_ROOT = tmp_path
+    body = {k: v for k, v in {**payload, **change}.items() if v is not None}
+    if files:
+        body["attachments"] = [SimpleUploadedFile(f"{n}.png", PNG, content_type="image/png") for n in range(files)]
+    response = api(role).post("/api/v1/appeals/", body, format="multipart" if files else "json")
+    assert response.status_code == 201, response.content
+    data = response.json()
+    request = Request(APIRequestFactory().get("/"))
+    request.user = users[role] if role else AnonymousUser()
+    expected = render_appeal(request, data["id"], status=201, tracking_code=data.get("tracking_code", ""))
+    expected = json.loads(JSONRenderer().render(expected.data))
+    assert data == expected
+    assert list(data) == list(expected)  # and in the same order
 
 
 @pytest.mark.parametrize(("change", "field"), [
