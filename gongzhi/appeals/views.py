@@ -27,13 +27,13 @@ from gongzhi.core.errors import ServiceError
 from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, client_ip, role_required
 
 from . import deadlines, forms, rates, selectors, services
+from .api import KNOWLEDGE_ROLES  # one list for the page and the API (the page had left out supervisors)
 from .choices import OPEN_STATES, AppealState, Channel, Light, RequestDecision
 from .models import Appeal, ExtensionRequest, KnowledgeArticle
 from .workflow import ACTION_LABELS, available_actions, event_label
 
 RATES_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN, Role.HANDLER)
 OVERDUE_ROLES = (Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
-KNOWLEDGE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.ADMIN)
 STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
 WAITING_STATES = [
     AppealState.DISPATCHED,
