@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -22,5 +20,5 @@ urlpatterns = [
     path("open311/v2/", include("gongzhi.appeals.open311.urls")),
     path("", include("gongzhi.core.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploads are not served under MEDIA_URL, even in DEBUG: their paths are guessable, so views that check who asks
+# serve them (appeals:attachment, credit:evidence).
