@@ -5,6 +5,7 @@ GONGZHI_SECRET_KEY, GONGZHI_DEBUG=0, GONGZHI_ALLOWED_HOSTS.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_tasks_db",
+    "axes",
     "gongzhi.core",
     "gongzhi.appeals",
     "gongzhi.insight",
@@ -57,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gongzhi.urls"
@@ -134,6 +137,17 @@ CACHES = {
         "LOCATION": "gongzhi_cache",
     }
 }
+
+# Login lockout (django-axes, gongzhi/core/lockout.py): 5 failed passwords for one username from one address lock
+# that pair for 15 minutes; attempts are rows in the database, so every web process sees them.
+AUTHENTICATION_BACKENDS = ["gongzhi.core.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("GONGZHI_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("GONGZHI_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "gongzhi.core.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "gongzhi.core.views.client_ip"
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
