@@ -17,6 +17,7 @@ urlpatterns = [
     path("export.<str:fmt>", exchange_views.appeal_export, name="export"),
     path("rates/export.<str:fmt>", exchange_views.rates_export, name="rates_export"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
 ]

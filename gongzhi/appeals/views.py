@@ -24,16 +24,16 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.choices import Role
 from gongzhi.core.codes import code_matches
 from gongzhi.core.errors import ServiceError
-from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, client_ip, role_required
+from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, client_ip, private_file, role_required
 
 from . import deadlines, forms, rates, selectors, services
+from .api import KNOWLEDGE_ROLES  # one list for the page and the API (the page had left out supervisors)
 from .choices import OPEN_STATES, AppealState, Channel, Light, RequestDecision
 from .models import Appeal, ExtensionRequest, KnowledgeArticle
 from .workflow import ACTION_LABELS, available_actions, event_label
 
 RATES_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN, Role.HANDLER)
 OVERDUE_ROLES = (Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
-KNOWLEDGE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.ADMIN)
 STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
 WAITING_STATES = [
     AppealState.DISPATCHED,
@@ -401,6 +401,15 @@ def knowledge(request):
 
 def _visible_or_404(request, pk: int) -> Appeal:
     return get_object_or_404(selectors.visible_appeals(request.user), pk=pk)
+
+
+@login_required
+def attachment(request, pk: int, attachment_id: int):
+    """An appeal's attachment, to those who may see the appeal (media/ is not served to the world: its paths
+    are guessable)."""
+    appeal = _visible_or_404(request, pk)
+    item = get_object_or_404(appeal.attachments, pk=attachment_id)
+    return private_file(item.file, item.name, item.content_type)
 
 
 def _offered_actions(user, appeal: Appeal) -> list[str]:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.choices import RegionLevel, Role
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.models import Region, User
+from gongzhi.core.permissions import in_scope
 
 from . import documents, forms, selectors, services
 from .choices import ActivityState, OrgDomain, OrgStage, RedResourceKind, SignupState
@@ -73,6 +74,23 @@ def _scope(request) -> Region | None:
 
 def _is_staffish(user) -> bool:
     return user.is_authenticated and (services.is_manager(user) or user.has_role(Role.LEADER, Role.PARTY_MEMBER))
+
+
+def _sees_region(user, region: Region | None) -> bool:
+    """Households and needs are personal data: leaders and admins see the county; the others their own area."""
+    if user.has_role(Role.LEADER, Role.ADMIN):
+        return True
+    return region is not None and in_scope(user, region)
+
+
+def _staff_scope(request) -> Region | None:
+    """_scope for the pages of households and needs: a region outside the user's area is refused, not shown."""
+    if not _is_staffish(request.user):
+        raise PermissionDenied
+    region = _scope(request)
+    if not _sees_region(request.user, region):
+        raise PermissionDenied
+    return region
 
 
 def _render(request, template: str, context: dict):
@@ -321,9 +339,7 @@ def certificate(request):
 @login_required
 def household_list(request):
     user = request.user
-    if not _is_staffish(user):
-        raise PermissionDenied
-    region = _scope(request)
+    region = _staff_scope(request)
     try:
         days = max(1, min(int(request.GET.get("days", selectors.coverage_days())), 365))
     except ValueError:
@@ -338,7 +354,8 @@ def household_list(request):
 @login_required
 def household_detail(request, pk: int):
     center = get_object_or_404(PartyMemberHousehold.objects.select_related("party_member", "grid"), pk=pk)
-    if not (center.party_member_id == request.user.pk or _is_staffish(request.user)):
+    if not (center.party_member_id == request.user.pk
+            or (_is_staffish(request.user) and _sees_region(request.user, center.grid))):
         raise PermissionDenied
     owner = center.party_member_id == request.user.pk or services.can_manage(request.user, center.grid)
     households = list(center.households.all())
@@ -379,9 +396,7 @@ def household_visit(request, pk: int):
 
 @login_required
 def matches(request):
-    if not _is_staffish(request.user):
-        raise PermissionDenied
-    region = _scope(request)
+    region = _staff_scope(request)
     return _render(request, "community/matches.html", {"region": region, "needs": selectors.matches(region)})
 
 

@@ -15,7 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import services
-from .errors import ServiceError
+from .errors import RateLimited, ServiceError
+from .lockout import lockout_message
 from .models import Region, Unit
 from .selectors import user_notifications
 from .serializers import (
@@ -77,6 +78,8 @@ class ObtainTokenView(APIView):
         data.is_valid(raise_exception=True)
         user = authenticate(request, username=data.validated_data["username"],
                             password=data.validated_data["password"])
+        if user is None and getattr(request, "axes_locked_out", False):
+            raise RateLimited(lockout_message(request), code="locked_out")
         if user is None or not user.is_active:
             raise ServiceError(_("用户名或密码不正确。"), code="invalid_credentials")
         return Response({"token": token_for(user)})

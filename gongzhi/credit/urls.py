@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/act/<slug:action>/", views.act, name="act"),
+    path("cases/<int:pk>/evidence/<int:evidence_id>/", views.evidence, name="evidence"),
     path("cases/<int:pk>/repair/", views.repair_apply, name="repair_apply"),
     path("cases/<int:pk>/objection/", views.objection_apply, name="objection_apply"),
     path("cases/<int:pk>/documents/<slug:kind>.pdf", views.document, name="document"),

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.choices import Role
 from gongzhi.core.errors import ServiceError
-from gongzhi.core.views import add_service_error, role_required
+from gongzhi.core.views import add_service_error, private_file, role_required
 
 from . import documents, forms, selectors, services
 from .choices import CaseState, PenaltyType, RepairStatus, SyncEvent
-from .models import Enterprise, Objection, RepairApplication
+from .models import Enterprise, Objection, RepairApplication, RepairEvidence
 from .workflow import ACTION_LABELS, EVENT_LABELS, available_actions
 
 OFFICER = Role.CREDIT_OFFICER
@@ -72,6 +72,14 @@ def _case_for(request, pk):
     if case is None:
         raise Http404
     return case
+
+
+@login_required
+def evidence(request, pk, evidence_id):
+    """A repair application's evidence file, to the officers and the enterprise's contacts only."""
+    case = _case_for(request, pk)
+    item = get_object_or_404(RepairEvidence, pk=evidence_id, application__case=case)
+    return private_file(item.file, item.name, item.content_type)
 
 
 @login_required

@@ -1,0 +1,185 @@
+"""The access table: which role may do what, on every page and API endpoint (issue #7 §6).
+
+ONE declarative table: (method, url) -> the roles allowed. `{name}` in a url is the pk of world[name]
+(tests/security/conftest.py: objects in 幸福社区, the home of the community staff, grid worker and party member, and
+of 住建局's handler). "contact" is an enterprise's contact person (an account with no role); "anon" is not logged in.
+
+Allowed means the request is served (any status but 401/403/404 and a redirect to the login page: a form may still
+reject bad input with 400 or a state with 409). Refused means 401/403/404, or the login page for an anonymous visitor.
+test_access_table.py walks it as each role.
+"""
+
+ROLES = (
+    "anon",
+    "resident",
+    "operator",
+    "dispatcher",
+    "handler",
+    "supervisor",
+    "grid_worker",
+    "party_member",
+    "community_staff",
+    "credit_officer",
+    "leader",
+    "admin",
+    "contact",
+)
+
+EVERYONE = frozenset(ROLES)
+LOGGED_IN = EVERYONE - {"anon"}
+STAFF = frozenset(
+    {
+        "operator",
+        "dispatcher",
+        "handler",
+        "supervisor",
+        "grid_worker",
+        "party_member",
+        "community_staff",
+        "leader",
+        "admin",
+    }
+)
+HOTLINE = frozenset({"operator", "dispatcher", "supervisor", "leader", "admin"})  # the whole county's appeals
+ANALYSTS = frozenset({"supervisor", "leader", "admin"})
+RATES = frozenset({"dispatcher", "handler", "supervisor", "leader", "admin"})
+KNOWLEDGE = frozenset({"operator", "dispatcher", "supervisor", "admin"})
+PROACTIVE = frozenset({"handler", "supervisor", "leader", "admin"})
+MANAGERS = frozenset(
+    {"party_member", "community_staff", "admin"}
+)  # community affairs (core/permissions.is_manager)
+ORGANIZERS = MANAGERS | {"grid_worker"}  # the community committee's grid worker organises its activities too
+HOUSEHOLDS = frozenset({"party_member", "community_staff", "leader", "admin"})
+OFFICER = frozenset({"credit_officer"})
+ENTERPRISE = frozenset({"credit_officer", "contact"})
+# Who sees the appeal world["appeal"]: its appellant (resident1), the county-wide roles, 住建局 (lead unit), and
+# 幸福社区's staff, grid worker and party member.
+APPEAL_READERS = HOTLINE | {"resident", "handler", "grid_worker", "party_member", "community_staff"}
+# Who may see the appellant's full phone and ID number (appeals.md §7): the appellant, supervisors, the lead unit.
+UNMASKERS = frozenset({"resident", "supervisor", "handler"})
+# Exports of the appeals one may see (a resident follows their own on the site; an empty file for the others).
+EXPORTERS = STAFF | {"credit_officer"}
+
+GET = {
+    # core
+    "/": EVERYONE,
+    "/notifications/": LOGGED_IN,
+    "/accounts/me/": LOGGED_IN,
+    "/api/v1/me/": LOGGED_IN,
+    "/api/v1/regions/": LOGGED_IN,
+    "/api/v1/units/": LOGGED_IN,
+    "/api/v1/notifications/": LOGGED_IN,
+    "/api/v1/me/notification-preferences/": LOGGED_IN,
+    "/api/v1/webhooks/subscriptions/": {"admin"},
+    "/api/v1/webhooks/deliveries/": {"admin"},
+    # appeals
+    "/appeals/": STAFF | {"resident", "credit_officer", "contact"},  # a resident is sent on to their own
+    "/appeals/new/": {"anon", "resident", "operator", "grid_worker", "party_member", "community_staff"},
+    "/appeals/staff/new/": {"operator", "grid_worker", "party_member", "community_staff"},
+    "/appeals/mine/": {"resident"},
+    "/appeals/track/": EVERYONE,
+    "/appeals/rates/": RATES,
+    "/appeals/overdue/": ANALYSTS,
+    "/appeals/knowledge/": KNOWLEDGE,
+    "/appeals/export.csv": EXPORTERS,
+    "/appeals/rates/export.csv": RATES,
+    "/appeals/{appeal}/": APPEAL_READERS,
+    "/api/v1/categories/": LOGGED_IN,
+    "/api/v1/knowledge/": KNOWLEDGE,
+    "/api/v1/appeals/": LOGGED_IN,  # each sees their own scope
+    "/api/v1/appeals/export.csv": EXPORTERS,
+    "/api/v1/appeals/{appeal}/": APPEAL_READERS,
+    "/api/v1/rates/": RATES,
+    # insight
+    "/insight/": ANALYSTS,
+    "/insight/street/{street}/": ANALYSTS,
+    "/insight/hotspots/": STAFF | {"credit_officer"},
+    "/insight/hotspots/export.xlsx": STAFF | {"credit_officer"},
+    "/insight/alerts/": ANALYSTS,
+    "/insight/tasks/": PROACTIVE,
+    "/insight/tasks/{task}/": PROACTIVE,
+    "/insight/cosigned/": {"resident"},
+    "/api/v1/insight/forecast/": ANALYSTS,
+    "/api/v1/insight/tasks/": LOGGED_IN,  # filtered: nobody outside PROACTIVE gets a row (test_idor)
+    "/api/v1/insight/tasks/{task}/": PROACTIVE,
+    # deliberation: topics, meetings, votes and results are public (居务公开)
+    "/deliberation/": EVERYONE,
+    "/deliberation/results/": EVERYONE,
+    "/deliberation/manage/": MANAGERS,
+    "/deliberation/topics/new/": LOGGED_IN,
+    "/deliberation/topics/{topic}/": EVERYONE,
+    "/deliberation/meetings/{meeting}/": EVERYONE,
+    "/api/v1/deliberation/topics/": EVERYONE,
+    "/api/v1/deliberation/topics/{topic}/": EVERYONE,
+    "/api/v1/deliberation/topics/{topic}/opinions/": EVERYONE,
+    "/api/v1/deliberation/meetings/": EVERYONE,
+    "/api/v1/deliberation/meetings/{meeting}/": EVERYONE,
+    "/api/v1/deliberation/votes/": EVERYONE,
+    "/api/v1/deliberation/votes/{vote}/": EVERYONE,
+    "/api/v1/deliberation/results/": EVERYONE,
+    # credit: the officers' desk; an enterprise's contact sees their own; the public query is open
+    "/credit/": OFFICER,
+    "/credit/query/": EVERYONE,
+    "/api/v1/credit/query/?q=湘江": EVERYONE,
+    "/credit/mine/": ENTERPRISE,
+    "/credit/enterprises/": OFFICER | {"operator"},  # the hotline takes enterprises' appeals
+    "/credit/enterprises/new/": OFFICER,
+    "/credit/enterprises/{enterprise}/": ENTERPRISE | {"operator"},
+    "/credit/enterprises/{enterprise}/appeals/new/": {"operator", "contact"},
+    "/credit/enterprises/{enterprise}/penalties/new/": OFFICER,
+    "/credit/penalties/": OFFICER,
+    "/credit/penalties/{penalty}/": ENTERPRISE,
+    "/credit/cases/new/": OFFICER,
+    "/credit/cases/{case}/": ENTERPRISE,
+    "/credit/cases/{case}/documents/decision.pdf": ENTERPRISE,
+    "/api/v1/credit/enterprises/": OFFICER,
+    "/api/v1/credit/cases/": LOGGED_IN,  # filtered (test_idor)
+    "/api/v1/credit/cases/{case}/": ENTERPRISE,
+    "/api/v1/credit/deliveries/overdue/": OFFICER,
+    "/api/v1/credit/penalties/": LOGGED_IN,  # filtered (test_idor)
+    "/api/v1/credit/penalties/{penalty}/": ENTERPRISE,
+    "/api/v1/credit/penalties/exemptions/": LOGGED_IN,  # filtered (test_idor)
+    "/api/v1/credit/enterprises/{enterprise}/appeals/": ENTERPRISE | {"operator"},
+    # community: organisations, activities and red resources are public; households are the managers'
+    "/community/": EVERYONE,
+    "/community/organizations/": EVERYONE,
+    "/community/organizations/{org}/": EVERYONE,
+    "/community/activities/": EVERYONE,
+    "/community/activities/{activity}/": EVERYONE,
+    "/community/activities/{activity}/qr.svg": ORGANIZERS,
+    "/community/my-hours/": LOGGED_IN,
+    "/community/households/": HOUSEHOLDS,
+    "/community/households/{household}/": HOUSEHOLDS,
+    "/community/matches/": HOUSEHOLDS,
+    "/community/red-resources/": EVERYONE,
+    "/community/red-resources/{red}/": EVERYONE,
+    "/api/v1/community/organizations/": EVERYONE,
+    "/api/v1/community/organizations/{org}/": EVERYONE,
+    "/api/v1/community/activities/": EVERYONE,
+    "/api/v1/community/activities/{activity}/": EVERYONE,
+    "/api/v1/community/my-ledger/": LOGGED_IN,
+    "/api/v1/community/coverage/": HOUSEHOLDS,
+    "/api/v1/community/red-resources/": EVERYONE,
+}
+
+# State-changing actions, each posted in a fresh world (data: the form or JSON body). The HTML forms of deliberation
+# and community answer a refusal with a message on the page they return to, so their API twins are checked here.
+POST = {
+    ("/api/v1/appeals/{appeal}/actions/sign/", "{}"): {"handler"},  # the lead unit signs, nobody for it
+    ("/api/v1/appeals/{appeal}/supervise/", '{"level": 1, "note": "请尽快办理"}'): {"supervisor"},
+    ("/api/v1/appeals/{appeal}/reveal_contact/", "{}"): UNMASKERS,
+    (
+        "/appeals/{appeal}/reveal/",
+        "",
+    ): UNMASKERS,  # refused = redirected back without the numbers, no audit event
+    ("/api/v1/deliberation/topics/{topic}/actions/close/", '{"reason": "重复议题"}'): MANAGERS,
+    ("/api/v1/deliberation/opinions/{opinion}/hide/", '{"reason": "人身攻击"}'): MANAGERS,
+    ("/api/v1/community/organizations/{org}/review/", '{"action": "approve", "opinion": "同意"}'): MANAGERS,
+    ("/api/v1/community/records/{record}/confirm/", "{}"): ORGANIZERS,
+    ("/credit/cases/{case}/act/revoke/", "reason=错误纳入"): OFFICER,
+    ("/api/v1/credit/repairs/{repair}/decision/", '{"approve": true, "reason": "材料齐全"}'): OFFICER,
+    (
+        "/api/v1/webhooks/subscriptions/",
+        '{"url": "https://example.org/hook", "events": ["appeal.replied"]}',
+    ): {"admin"},
+}
