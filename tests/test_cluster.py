@@ -123,3 +123,55 @@ def test_cluster_replicates_and_routes_reads_to_the_standby(cluster):
                             capture_output=True, text=True, cwd=REPO)
     assert status.returncode == 0, status.stdout
     assert "streaming" in json.loads(status.stdout)["replication"]
+
+
+ANONYMOUS_SETUP = """
+from gongzhi.core.models import Region
+print("CREATED", Region.objects.get_or_create(code="990002", defaults={"name": "限流测试社区", "level": "community"})[0].code)
+"""
+
+
+def submit_anonymously(node: str, region: str, n: int) -> int:
+    body = {"kind": "help", "title": f"限流测试 {n}", "content": "楼道灯坏了，老人上下楼不方便，请尽快修理。",
+            "region": region, "appellant_name": "周奶奶", "appellant_phone": "13655556666",
+            "client_key": f"throttle-{node}-{n}"}
+    request = urllib.request.Request(f"{node}/api/v1/appeals/", method="POST", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def assert_one_limit_across_nodes(stack_env: dict, web_urls: list[str]) -> None:
+    """Anonymous submissions from one address alternate between two web nodes (separate processes): the limit
+    (AnonymousSubmitThrottle, 30/hour) is one count in the shared database cache, not one per node."""
+    made = subprocess.run([str(REPO / ".venv" / "bin" / "gongzhi"), "shell", "-c", ANONYMOUS_SETUP],
+                          env=stack_env, cwd=REPO, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    region = made.stdout.split("CREATED")[-1].split()[0]
+    statuses = [submit_anonymously(web_urls[n % 2], region, n) for n in range(32)]
+    assert statuses[:30] == [201] * 30, statuses
+    assert statuses[30:] == [429, 429], statuses  # refused by both nodes
+
+
+def test_anonymous_intake_limit_holds_across_nodes_on_postgresql(cluster):
+    _root, state = cluster
+    assert_one_limit_across_nodes({**os.environ, **state["env"]},
+                                  [f"http://127.0.0.1:{port}" for port in state["web_ports"]])
+
+
+def test_anonymous_intake_limit_holds_across_nodes_on_sqlite():
+    import sys
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    from cluster import Stack
+
+    stack = Stack(Path(tempfile.mkdtemp(prefix="gongzhi-throttle-test-")))
+    stack.verbose = False
+    try:
+        stack.create(db="sqlite", standby=False, web=2, web_workers=1, web_threads=2)
+        assert_one_limit_across_nodes(stack.env, stack.web_urls)
+    finally:
+        stack.stop(remove=True)

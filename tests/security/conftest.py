@@ -15,16 +15,12 @@ from gongzhi.community import services as community
 from gongzhi.core.choices import Role, UnitKind
 from gongzhi.core.models import Unit
 from gongzhi.core.testing import make_user
-from gongzhi.credit import rules
 from gongzhi.credit import services as credit
+from gongzhi.credit.testing import uscc
 from gongzhi.deliberation import services as deliberation
 from gongzhi.deliberation.choices import MeetingKind, Phase, TopicSource, VoteRule
 from gongzhi.deliberation.models import Topic
 from gongzhi.insight.models import HotSpot, ProactiveTask
-
-
-def uscc(first17: str) -> str:
-    return first17 + rules.uscc_check_character(first17)
 
 
 def _enterprise(officer, name, code, contact_user, phone):
