@@ -61,15 +61,16 @@ RESIDENT_CHANNELS = (Channel.WEB, Channel.MOBILE, Channel.API)
 
 def record_event(appeal: Appeal, actor, action: str, *, state_before: str = "", note: str = "",
                  before: dict | None = None, after: dict | None = None, unit: Unit | None = None,
-                 at=None, first: bool = False) -> AppealEvent:
+                 at=None, first: bool = False, actor_label: str = "") -> AppealEvent:
     """Append to the appeal's chain at `at` (default: now). The caller holds the appeal's row lock.
-    `first`: the appeal was created in this transaction, so its chain is empty (no query for the last hash)."""
+    `first`: the appeal was created in this transaction, so its chain is empty (no query for the last hash).
+    `actor_label`: how the actor is named in the trail, when not by their role (e.g. a co-signing resident)."""
     prev = "" if first else (
         AppealEvent.objects.filter(appeal=appeal).order_by("-id").values_list("hash", flat=True).first() or "")
     event = AppealEvent(
         appeal=appeal,
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=_actor_label(actor),
+        actor_label=actor_label or _actor_label(actor),
         action=action, note=note, before=before or {}, after=after or {}, unit=unit,
         state_before=state_before or appeal.state, state_after=appeal.state, created_at=at or _now(),
     )

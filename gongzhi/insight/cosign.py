@@ -43,16 +43,6 @@ def joinable(own: Appeal, limit: int = 5) -> list[Appeal]:
     return [f["appeal"] for f in duplicates.find_similar(own, queryset=open_qs, limit=limit)]
 
 
-def _append_event(appeal: Appeal, actor, action: str, note: str, after: dict) -> AppealEvent:
-    """Like appeals.services.record_event, with an actor label that does not call the co-signer the appellant."""
-    prev = AppealEvent.objects.filter(appeal=appeal).order_by("-id").values_list("hash", flat=True).first() or ""
-    event = AppealEvent(appeal=appeal, actor=actor, actor_label=_(COSIGNER_LABEL), action=action, note=note,
-                        after=after, state_before=appeal.state, state_after=appeal.state)
-    event.seal(prev)
-    event.save()
-    return event
-
-
 def cosign_appeal(actor, appeal_id: int, *, own_appeal_id: int, withdraw_own: bool = False) -> CoSign:
     _require_resident(actor)
     own = Appeal.objects.filter(pk=own_appeal_id).first()
@@ -75,8 +65,10 @@ def cosign_appeal(actor, appeal_id: int, *, own_appeal_id: int, withdraw_own: bo
         except IntegrityError:
             raise ServiceError(_("您已附议过该诉求。"), code="already_cosigned") from None
         count = CoSign.objects.filter(appeal=appeal).count()
-        _append_event(appeal, actor, "cosign", _("居民附议（累计 %(n)s 人）") % {"n": count},
-                      {"cosigners": count, "from": own.number})
+        # labelled 附议居民, not by role: the co-signer is not this appeal's appellant
+        appeal_services.record_event(appeal, actor, "cosign", note=_("居民附议（累计 %(n)s 人）") % {"n": count},
+                                     after={"cosigners": count, "from": own.number},
+                                     actor_label=_(COSIGNER_LABEL))
         if appeal.lead_unit_id:
             notify(unit=appeal.lead_unit, subject=_("诉求有居民附议"),
                    body=_("%(number)s %(title)s：又有 1 位居民反映同一问题（累计附议 %(n)s 人）。")
