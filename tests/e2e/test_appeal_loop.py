@@ -8,6 +8,7 @@ online → the unit's rates change on the ranking page. Screenshots illustrate d
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from gongzhi.appeals.models import Appeal
 from gongzhi.core.models import Notification
@@ -130,7 +131,8 @@ def test_visitor_without_account_tracks_and_elderly_mode(new_context, shot, coun
     page.fill("#id_content", "和平小区5栋楼道的灯坏了，老人上下楼很不方便。")
     page.select_option("#id_region", str(county["community"].pk))
     page.click("button:has-text('提交诉求')")
-    assert "请留下联系电话" in page.content()  # a field error in Chinese, the form is kept
+    # a field error in Chinese, the form is kept (wait: the click starts a navigation)
+    expect(page.locator("main")).to_contain_text("请留下联系电话")
     assert page.input_value("#id_title") == "楼道灯不亮"
     page.fill("#id_appellant_name", "周奶奶")
     page.fill("#id_appellant_phone", "13655556666")
