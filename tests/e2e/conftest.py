@@ -91,3 +91,17 @@ def login():
         return page
 
     return sign_in
+
+
+@pytest.fixture
+def latest_code():
+    """The one-time login code last sent to a phone (the development SMS backend stores it as a Notification)."""
+    import re
+
+    from gongzhi.core.models import Notification
+
+    def read(phone: str) -> str:
+        body = Notification.objects.filter(phone=phone, subject="登录验证码").order_by("-id").first().body
+        return re.search(r"\d{6}", body).group(0)
+
+    return read

@@ -2,7 +2,6 @@
 choice is still there on the next visit, and the next dispatch of the resident's appeal sends no such notice —
 while a mandatory one (诉求已答复) still arrives, in the database and on the resident's 消息 page."""
 
-import re
 
 import pytest
 
@@ -12,12 +11,7 @@ from gongzhi.core.models import Notification, NotificationPreference
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def latest_code(phone: str) -> str:
-    body = Notification.objects.filter(phone=phone, subject="登录验证码").order_by("-id").first().body
-    return re.search(r"\d{6}", body).group(0)
-
-
-def test_resident_opts_out_of_an_optional_notice(new_context, shot, users, units, make_appeal):
+def test_resident_opts_out_of_an_optional_notice(new_context, shot, users, units, make_appeal, latest_code):
     resident = users["resident"]
     page = new_context("mobile").new_page()
     page.goto("/accounts/phone/")

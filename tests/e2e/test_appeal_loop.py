@@ -5,22 +5,15 @@ suggested unit in one click → the handler signs, records the contact and repli
 online → the unit's rates change on the ranking page. Screenshots illustrate docs/guide/*.md.
 """
 
-import re
 
 import pytest
 from playwright.sync_api import expect
 
 from gongzhi.appeals.models import Appeal
-from gongzhi.core.models import Notification
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def latest_code(phone: str) -> str:
-    body = Notification.objects.filter(phone=phone, subject="登录验证码").order_by("-id").first().body
-    return re.search(r"\d{6}", body).group(0)
 
 
 def act(page, action: str, fields: dict | None = None):
@@ -33,7 +26,7 @@ def act(page, action: str, fields: dict | None = None):
     page.wait_for_load_state()
 
 
-def test_appeal_loop(new_context, shot, users, units, category, dispatch_rule, county, login):
+def test_appeal_loop(new_context, shot, users, units, category, dispatch_rule, county, login, latest_code):
     # ---- the resident logs in with a one-time code on a phone
     resident = new_context("mobile").new_page()
     resident.goto("/accounts/phone/")
