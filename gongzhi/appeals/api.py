@@ -34,10 +34,9 @@ from gongzhi.core.choices import Role
 from gongzhi.core.errors import PermissionDeniedError, ServiceError
 from gongzhi.core.serializers import ErrorSerializer
 
-from . import deadlines, rates, services
-from .choices import AppealState, Light
+from . import rates, services
 from .models import Appeal, Category, KnowledgeArticle
-from .selectors import visible_appeals
+from .selectors import light_q, visible_appeals
 from .serializers import (
     AnswerDirectlyInput,
     AppealDetailSerializer,
@@ -160,26 +159,6 @@ class AnonymousSubmitThrottle(AnonRateThrottle):
     rate = "30/hour"
 
 
-def filter_by_light(qs, light: str):
-    """The light is derived from due times and the clock (deadlines.light), so it is computed here in Python
-    over the open appeals the other filters left; closed and merged appeals have no light ("none")."""
-    waiting = [AppealState.DISPATCHED, AppealState.ACCEPTED, AppealState.IN_PROGRESS,
-               AppealState.RETURN_REQUESTED, AppealState.REPLIED]
-    now = timezone.now()
-    fields = ["pk", "state", "anonymous", "received_at", "reopened_at", "dispatched_at", "signed_at",
-              "replied_at", "sign_due", "contact_due", "reply_due", "callback_due"]
-    ids = [row["pk"] for row in qs.filter(state__in=waiting).values(*fields)
-           if deadlines.light(_Row(row), now) == light]
-    if light == Light.NONE:
-        return qs.filter(Q(pk__in=ids) | ~Q(state__in=waiting))
-    return qs.filter(pk__in=ids)
-
-
-class _Row:
-    def __init__(self, values: dict):
-        self.__dict__.update(values)
-
-
 class AppealListCreateView(generics.GenericAPIView):
     pagination_class = StandardPagination
     serializer_class = AppealListSerializer
@@ -200,7 +179,7 @@ class AppealListCreateView(generics.GenericAPIView):
         if "q" in filters:
             qs = qs.filter(title__icontains=filters["q"])
         if "light" in filters:
-            qs = filter_by_light(qs, filters["light"])
+            qs = qs.filter(light_q(filters["light"], timezone.now()))
         page = self.paginate_queryset(qs.order_by("-received_at", "-id"))
         rows = AppealListSerializer(page, many=True, context={"request": request}).data
         return self.get_paginated_response(rows)

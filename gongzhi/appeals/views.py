@@ -35,13 +35,6 @@ from .workflow import ACTION_LABELS, available_actions, event_label
 RATES_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN, Role.HANDLER)
 OVERDUE_ROLES = (Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
 STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
-WAITING_STATES = [
-    AppealState.DISPATCHED,
-    AppealState.ACCEPTED,
-    AppealState.IN_PROGRESS,
-    AppealState.RETURN_REQUESTED,
-    AppealState.REPLIED,
-]
 TRACK_MAX_FAILURES = 10
 TRACK_WINDOW_SECONDS = 15 * 60
 
@@ -117,49 +110,6 @@ LEAD_HANDLER_ACTIONS = {"sign", "request_return", "record_contact", "request_ext
 # ---------------------------------------------------------------- helpers
 
 
-def red_q(now) -> Q:
-    """Open appeals past a due time they are waiting on (the red light of deadlines.light), as a query."""
-    return (
-        Q(state=AppealState.DISPATCHED, sign_due__lt=now)
-        | Q(state=AppealState.ACCEPTED, contact_due__lt=now)
-        | Q(
-            state__in=[
-                AppealState.DISPATCHED,
-                AppealState.ACCEPTED,
-                AppealState.IN_PROGRESS,
-                AppealState.RETURN_REQUESTED,
-            ],
-            reply_due__lt=now,
-        )
-        | Q(state=AppealState.REPLIED, callback_due__lt=now, anonymous=False)
-    )
-
-
-def _with_lights(qs, now) -> list[tuple[Appeal, str]]:
-    """(appeal, light) of the appeals that wait on a step, light computed by deadlines.light."""
-    rows = (
-        qs.filter(state__in=WAITING_STATES)
-        .select_related(None)
-        .only(
-            "pk",
-            "state",
-            "kind",
-            "urgency",
-            "anonymous",
-            "received_at",
-            "dispatched_at",
-            "signed_at",
-            "reopened_at",
-            "replied_at",
-            "sign_due",
-            "contact_due",
-            "reply_due",
-            "callback_due",
-        )
-    )
-    return [(a, deadlines.light(a, now)) for a in rows]
-
-
 def _decorate(appeals, now):
     for appeal in appeals:
         appeal.light = deadlines.light(appeal, now) if appeal.is_open else Light.NONE
@@ -231,10 +181,10 @@ def dashboard_for(user) -> dict:
             unit_qs.filter(state=AppealState.IN_PROGRESS).count(),
             f"{list_url}?state=in_progress",
         )
-        card(_("本单位超期"), unit_qs.filter(red_q(now)).count(), f"{list_url}?light=red")
+        card(_("本单位超期"), unit_qs.filter(selectors.light_q(Light.RED, now)).count(), f"{list_url}?light=red")
         link(_("本单位诉求"), list_url)
     if user.has_role(Role.SUPERVISOR, Role.LEADER, Role.ADMIN):
-        card(_("超期诉求"), qs.filter(red_q(now)).count(), reverse("appeals:overdue"))
+        card(_("超期诉求"), qs.filter(selectors.light_q(Light.RED, now)).count(), reverse("appeals:overdue"))
         link(_("超期督办看板"), reverse("appeals:overdue"))
     if user.has_role(Role.SUPERVISOR):
         card(
@@ -358,7 +308,7 @@ def filtered_appeals(user, form, now):
                 | Q(address__icontains=term)
             )
         if data["light"]:
-            qs = qs.filter(pk__in=[a.pk for a, light in _with_lights(qs, now) if light == data["light"]])
+            qs = qs.filter(selectors.light_q(data["light"], now))
     return qs.order_by("-received_at", "-id")
 
 

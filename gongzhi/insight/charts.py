@@ -142,8 +142,8 @@ def word_cloud(terms: list[tuple[str, int]]) -> dict:
 def dashboard_data(queryset, *, days: int = 30, street=None) -> dict:
     """Every dashboard's options over the appeals of `queryset` (already limited to what the user may see)."""
     from gongzhi.appeals import rates
-    from gongzhi.appeals.choices import OPEN_STATES
-    from gongzhi.appeals.views import red_q
+    from gongzhi.appeals.choices import OPEN_STATES, Light
+    from gongzhi.appeals.selectors import light_q
 
     from .models import HotSpot
 
@@ -175,7 +175,7 @@ def dashboard_data(queryset, *, days: int = 30, street=None) -> dict:
     fc = forecast.appeal_forecast(queryset, today)
     terms = key_terms(recent.order_by("-received_at").values_list("title", "content")[:2000])
     open_count = queryset.filter(state__in=OPEN_STATES).count()
-    red = queryset.filter(red_q(now)).count()
+    red = queryset.filter(light_q(Light.RED, now)).count()
     return {
         "totals": {"recent": recent.count(), "open": open_count, "red": red, "hotspots": len(spots)},
         "charts": {

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gongzhi.appeals import counters, deadlines, rates, services
-from gongzhi.appeals.choices import AppealState
+from gongzhi.appeals import counters, deadlines, rates, selectors, services
+from gongzhi.appeals.choices import AppealState, Light
 from gongzhi.appeals.models import Appeal, RateCounter
 from gongzhi.appeals.tests.test_workflow import REPLY_TEXT, at
 from gongzhi.core.errors import ServiceError
@@ -184,6 +184,12 @@ def test_counters_equal_the_raw_rows_on_random_histories(seed, users, units, mak
     ):
         for appeal in appeals:
             assert deadlines.stored_light(appeal, moment) == deadlines.light(appeal, moment), appeal.pk
+        # ... and the light filter of the list page and the API (selectors.light_q) selects the same appeals.
+        for light in (Light.RED, Light.YELLOW, Light.GREEN, Light.NONE):
+            expected = {a.pk for a in appeals if deadlines.light(a, moment) == light}
+            assert set(Appeal.objects.filter(selectors.light_q(light, moment)).values_list("pk", flat=True)) == (
+                expected
+            ), light
     assert any(a.next_due for a in appeals) and any(a.next_due is None for a in appeals)
     assert counters.rebuild_board() == 0  # nothing stale
 
@@ -199,9 +205,6 @@ def test_a_period_that_is_not_one_month_is_computed_from_the_raw_rows(users, uni
 
 
 def test_overdue_board_lists_red_before_yellow(users, units, make_appeal):
-    from gongzhi.appeals import selectors
-    from gongzhi.appeals.choices import Light
-
     now = datetime(2026, 3, 10, 12, tzinfo=TZ)
     appeals = {}
     for name, dispatched in (
