@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from gongzhi.core.models import Region
+from gongzhi.core.serializers import IdField
 
 from .choices import NeedKind, OrgDomain
 from .models import Activity, LedgerEntry, RedResource, SelfOrganization, ServiceRecord, Signup, Visit
@@ -10,7 +11,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
     stage_label = serializers.CharField(source="get_stage_display", read_only=True)
     domain_label = serializers.CharField(source="get_domain_display", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
-    mentor_unit_name = serializers.CharField(source="mentor_unit.name", read_only=True, default=None)
+    mentor_unit_name = serializers.CharField(source="mentor_unit.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = SelfOrganization
@@ -60,11 +61,11 @@ class TokenInput(serializers.Serializer):
 
 
 class UserInput(serializers.Serializer):
-    user_id = serializers.IntegerField()
+    user_id = IdField()
 
 
 class HoursInput(serializers.Serializer):
-    user_id = serializers.IntegerField()
+    user_id = IdField()
     hours = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, allow_null=True, default=None)
 
 
@@ -85,7 +86,7 @@ class EntrySerializer(serializers.ModelSerializer):
 
 class VisitInput(serializers.Serializer):
     visited_on = serializers.DateField()
-    household_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    household_ids = serializers.ListField(child=IdField(), min_length=1)
     heard = serializers.CharField(max_length=2000)
     needs = serializers.ListField(child=serializers.ChoiceField(choices=NeedKind.choices), required=False,
                                   default=list)

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from gongzhi.core.models import Region, Unit
+from gongzhi.core.serializers import IdField
 
 from .choices import BallotChoice, MeetingKind, ParticipantRole, Stance, TopicSource, VoteRule
 from .models import Ballot, Meeting, Opinion, Participant, Resolution, ResolutionTask, Topic, Vote
@@ -71,7 +72,7 @@ class TopicCreateInput(serializers.Serializer):
     description = serializers.CharField()
     region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all())
     source = serializers.ChoiceField(choices=TopicSource.choices)
-    appeal_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    appeal_ids = serializers.ListField(child=IdField(), required=False, default=list)
     proposer_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False, allow_null=True)
     household = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     resident_group = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
@@ -151,7 +152,7 @@ class MeetingSerializer(serializers.ModelSerializer):
 class MeetingInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=MeetingKind.choices)
     title = serializers.CharField(max_length=200)
-    topic_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    topic_ids = serializers.ListField(child=IdField(), min_length=1)
     agenda = serializers.CharField()
     location = serializers.CharField(max_length=200)
     starts_at = serializers.DateTimeField()
@@ -210,7 +211,7 @@ class VoteSerializer(serializers.ModelSerializer):
 
 
 class VoteInput(serializers.Serializer):
-    topic = serializers.IntegerField()
+    topic = IdField()
     question = serializers.CharField(max_length=300)
     rule = serializers.ChoiceField(choices=VoteRule.choices)
     major = serializers.BooleanField(default=False)

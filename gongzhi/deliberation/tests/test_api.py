@@ -126,3 +126,13 @@ def test_schema_has_the_deliberation_paths(db):
     for path in ("/api/v1/deliberation/topics/", "/api/v1/deliberation/votes/{id}/ballots/",
                  "/api/v1/deliberation/votes/{id}/paper-ballots/", "/api/v1/deliberation/results/"):
         assert path in paths, path
+
+
+def test_an_id_beyond_a_64_bit_key_is_a_clear_400(make_topic, staff):
+    """Found by `make fuzz`: a topic id of 23 digits overflowed the SQLite driver (500)."""
+    topic = make_topic(Phase.DELIBERATING)
+    response = as_user(staff).post(f"{BASE}/meetings/", {
+        "kind": "owners_assembly", "title": "业主大会", "topic_ids": [topic.pk, 22301809217355114348544],
+        "agenda": "选举业委会", "location": "会所", "starts_at": (timezone.now() + timedelta(days=10)).isoformat()},
+        format="json")
+    assert response.status_code == 400 and response.json()["fields"] == {"topic_ids.1": ["请确保该值小于或者等于 9223372036854775807。"]}
