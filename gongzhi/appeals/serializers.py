@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gongzhi.core.models import Region, Unit
+from gongzhi.core.serializers import IdField
 
 from . import deadlines, services
 from .choices import AppealKind, AppealState, Channel, Light, ReferTarget, Satisfaction, Urgency
@@ -30,7 +31,7 @@ class CategorySerializer(serializers.ModelSerializer):
 
 class CategoryFilterSerializer(serializers.Serializer):
     level = serializers.IntegerField(required=False, min_value=1, max_value=3, label=_("层级"))
-    parent = serializers.IntegerField(required=False, min_value=1, label=_("上级分类 id"))
+    parent = IdField(required=False, label=_("上级分类 id"))
 
 
 class KnowledgeArticleSerializer(serializers.ModelSerializer):
@@ -246,7 +247,7 @@ class AppealFilterSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=AppealState.choices, required=False, allow_blank=True,
                                     label=_("状态"))
     light = serializers.ChoiceField(choices=Light.choices, required=False, allow_blank=True, label=_("亮灯"))
-    lead_unit = serializers.IntegerField(required=False, min_value=1, label=_("主办单位 id"))
+    lead_unit = IdField(required=False, label=_("主办单位 id"))
     q = serializers.CharField(required=False, allow_blank=True, max_length=100, label=_("标题包含"))
 
 
@@ -439,7 +440,7 @@ class ContactSerializer(serializers.Serializer):
 class RatesQuerySerializer(serializers.Serializer):
     period = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False, label=_("月份 YYYY-MM"),
                                     error_messages={"invalid": _("月份格式应为 YYYY-MM，例如 2026-03。")})
-    unit = serializers.IntegerField(required=False, min_value=1, label=_("单位 id"))
+    unit = IdField(required=False, label=_("单位 id"))
     by = serializers.ChoiceField(choices=[("unit", _("按单位")), ("street", _("按街道"))], default="unit")
 
 

@@ -74,12 +74,12 @@ class UnitSerializer(serializers.ModelSerializer):
 
 class RegionFilterSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=RegionLevel.choices, required=False, label=_("层级"))
-    parent = serializers.IntegerField(required=False, min_value=1, label=_("上级区域 id"))
+    parent = IdField(required=False, label=_("上级区域 id"))
 
 
 class UnitFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=UnitKind.choices, required=False, label=_("类型"))
-    region = serializers.IntegerField(required=False, min_value=1, label=_("所属区域 id"))
+    region = IdField(required=False, label=_("所属区域 id"))
 
 
 class NotificationSerializer(serializers.ModelSerializer):

@@ -13,6 +13,7 @@ from gongzhi.core.api_views import ERROR_401, ERROR_403, ERROR_404, ERROR_409, E
 from gongzhi.core.choices import RegionLevel, Role
 from gongzhi.core.errors import PermissionDeniedError, ServiceError
 from gongzhi.core.models import Region, Unit
+from gongzhi.core.serializers import IdField
 
 from . import cosign as cosign_service
 from . import forecast, proactive, services
@@ -47,7 +48,7 @@ class ClassifyOutputSerializer(serializers.Serializer):
 
 
 class SimilarQuerySerializer(serializers.Serializer):
-    appeal = serializers.IntegerField()
+    appeal = IdField()
 
 
 class SimilarItemSerializer(serializers.Serializer):
@@ -123,7 +124,7 @@ class CosignView(APIView):
 
 
 class ForecastQuerySerializer(serializers.Serializer):
-    street = serializers.IntegerField(required=False, help_text="街道 id（缺省为全部可见诉求）")
+    street = IdField(required=False, help_text="街道 id（缺省为全部可见诉求）")
 
 
 class ForecastCategorySerializer(serializers.Serializer):

@@ -64,3 +64,4 @@ def test_similar_lists_near_duplicates_in_scope(api, make_appeal, users):
     # an appeal outside the user's scope is a 404; a bad id a 400
     assert api("resident2").get(f"/api/v1/insight/similar/?appeal={master.pk}").status_code == 404
     assert api("dispatcher").get("/api/v1/insight/similar/?appeal=abc").status_code == 400
+    assert api("dispatcher").get(f"/api/v1/insight/similar/?appeal={2**64}").status_code == 400
