@@ -158,6 +158,45 @@ def cnb(alpha=0.3):
     return fit
 
 
+def sgd_elasticnet(alpha=2e-5, l1_ratio=0.15):
+    from sklearn.linear_model import SGDClassifier
+
+    def fit(x, y):
+        m = SGDClassifier(loss="modified_huber", penalty="elasticnet", alpha=alpha, l1_ratio=l1_ratio, max_iter=30,
+                          tol=None, random_state=0).fit(x, y)
+        return m.decision_function, None, m.classes_
+    return fit
+
+
+def nbsvm(C=3.0, alpha=1.0):
+    """The shipped version-3 classifier (`classifier._fit_nbsvm`) on any feature blocks."""
+    def fit(x, y):
+        classes = np.array(sorted(set(y)))
+        yi = np.searchsorted(classes, y)
+        lin = classifier._fit_nbsvm(x, yi, len(classes), C=C, alpha=alpha, folds=3, n_jobs=2)
+        coef = lin["coef"].toarray()
+
+        def decide(xt):
+            return xt @ coef + lin["intercept"]
+
+        def proba(xt):
+            p = 1.0 / (1.0 + np.exp(decide(xt) * lin["a"] + lin["b"]))
+            return p / p.sum(axis=1, keepdims=True)
+        return decide, proba, classes
+    return fit
+
+
+def soft_vote(*fits):
+    """Mean of the calibrated probabilities of several models on the same features."""
+    def fit(x, y):
+        parts = [f(x, y) for f in fits]
+
+        def proba(xt):
+            return sum(p(xt) for _, p, _ in parts) / len(parts)
+        return proba, proba, parts[0][2]
+    return fit
+
+
 def ensemble(*fits, weights=None):
     """Mean of z-scored decisions of several linear models on the same features."""
     def fit(x, y):
@@ -224,7 +263,10 @@ def shipped_cv(labeled, titles, more, kw):
 T, D, J = "title", "detail", "joined"
 
 
-B = {"title_weight": 1.0, "C": 0.5, "max_features": None}
+B = {"title_weight": 1.0, "C": 0.5, "max_features": None, "method": "svm"}
+V2 = {"method": "svm"}  # version 2 as shipped before version 3
+SHIPPED_FEATURES = [(T, classifier.title_features, 0.5, 2),  # v2/v3 blocks (title vocabulary not capped)
+                    (J, {"chars": 3000, "bits": 20, "max_features": 150000}, 1.0, 2)]
 
 
 def variants():
@@ -233,7 +275,8 @@ def variants():
     return {
         # classifier.train itself (what ships), with its keyword arguments
         "v1 (shipped before): title + detail 300 chars, 2^18, 60k": {
-            "joined": False, "detail_chars": 300, "bits": 18, "max_features": 60000, "title_weight": 1.0, "C": 0.5},
+            "joined": False, "detail_chars": 300, "bits": 18, "max_features": 60000, "title_weight": 1.0, "C": 0.5,
+            "method": "svm"},
         # version 2 (title ‖ title + detail joined); B = the first v2 try, from which the rows below vary
         "v2: title + joined title/detail 3000 chars, 2^20": B,
         "v2, title weight 1.5": {**B, "title_weight": 1.5},
@@ -247,7 +290,17 @@ def variants():
         "v2, char 2-4": {**B, "ngrams": (2, 3, 4)},
         "v2, 2^18 buckets": {**B, "bits": 18},
         "v2, balanced": {**B, "class_weight": "balanced"},
+        "v2 as shipped (calibrated LinearSVC C=1)": V2,
+        "v2, class_weight balanced": {**V2, "class_weight": "balanced"},
+        # version 3: NB-SVM on the same features (fourth round)
+        "v3 NB-SVM C=1": {"method": "nbsvm", "C": 1.0},
+        "v3 NB-SVM C=3, alpha 4": {"method": "nbsvm", "C": 3.0, "nb_alpha": 4.0},
+        "v3 NB-SVM C=3, title weight 0.7": {"method": "nbsvm", "title_weight": 0.7},
         "shipped (classifier.train defaults)": {},
+        "v2 features: NB-SVM C=3": (lambda: Blocks(SHIPPED_FEATURES), nbsvm()),
+        "v2 features: SGD elastic-net": (lambda: Blocks(SHIPPED_FEATURES), sgd_elasticnet()),
+        "v2 features: LogisticRegression C=30": (lambda: Blocks(SHIPPED_FEATURES), logreg(30.0)),
+        "v2 features: soft vote SVM + NB-SVM": (lambda: Blocks(SHIPPED_FEATURES), soft_vote(svm(C=1.0), nbsvm())),
         "w12 joined svm": (lambda: Blocks([(J, w12, 1.0, 2)]), svm()),
         "w1 joined svm": (lambda: Blocks([(J, w1, 1.0, 2)]), svm()),
         "c13 joined svm": (lambda: Blocks([(J, c13, 1.0, 2)]), svm()),

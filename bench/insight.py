@@ -81,9 +81,11 @@ def main() -> None:
               for e in classifier.examples_from_rows(classifier.read_csv(classifier.TITLES_CSV))]
     examples = classifier.dedupe(labeled + titles)
     classifier.words("预热")  # jieba dictionary load is start-up, not training
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     model = classifier.train(examples)
-    print(f"training: {time.perf_counter() - started:.1f} s on {len(examples)} examples")
+    print(f"training: {time.perf_counter() - started:.1f} s on {len(examples)} examples "
+          f"({time.process_time() - cpu:.1f} s of CPU time, both threads; model v{model.meta['version']} "
+          f"{model.meta.get('method', 'svm')}); load average {os.getloadavg()[0]:.1f}")
 
     texts = [(e.title, e.detail) for e in labeled] * 2
     started, cpu = time.perf_counter(), time.process_time()
@@ -102,7 +104,8 @@ def main() -> None:
     if args.folds:
         started = time.perf_counter()
         cv = classifier.cross_validate(labeled, titles, folds=args.folds)
-        print(f"{args.folds}-fold CV on {cv['n']} deduplicated labelled texts ({time.perf_counter() - started:.0f} s): "
+        print(f"{args.folds}-fold CV on {cv['n']} deduplicated labelled texts ({time.perf_counter() - started:.0f} s, "
+              f"load average {os.getloadavg()[0]:.1f}): "
               f"macro-F1 {cv['macro_f1']:.4f}, accuracy {cv['accuracy']:.4f}, top-3 {cv['top3_accuracy']:.4f}")
 
     rows = classifier.read_csv(args.hotspots) if args.hotspots else classifier.read_csv(classifier.LABELED_CSV)

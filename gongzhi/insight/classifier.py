@@ -1,4 +1,9 @@
-"""First-level category classifier (model version 2): two TF-IDF blocks — character 1–3-grams and jieba
+"""First-level category classifier (model version 3): the features of version 2 into an NB-SVM — one
+binary linear SVM per class on the features scaled by that class's naive-Bayes log-count ratio, Platt-scaled
+on 3-fold out-of-fold margins (5-fold CV 0.921 → 0.925 macro-F1, docs/insight.md §1, fourth round). It is
+still one linear map at prediction time (the ratios fold into the weights), so it predicts as fast as v2.
+
+Version 2: two TF-IDF blocks — character 1–3-grams and jieba
 words of the title, and hashed character 1–3-grams of title + detail read together (up to 3,000
 characters) — into a linear SVM calibrated with Platt scaling (one model, one sigmoid per class, fitted on
 3-fold out-of-fold scores). Version 1 read the first 300 characters of the detail alone, so the 8,230
@@ -7,7 +12,8 @@ trained on ~2,600 texts: 0.873 → 0.91 macro-F1 in 5-fold CV (docs/insight.md, 
 
 Trained from the project's labelled appeals (`data/labeled.csv` + `data/titles.csv`, from the 2020 Teddy
 Cup problem C, 第八届"泰迪杯"数据挖掘挑战赛 C题) or from confirmed categories in the database; the shipped
-model is `models/classifier-v2.joblib` (`gongzhi train_classifier` with no arguments rebuilds it).
+model is `models/classifier-v3.joblib` (`gongzhi train_classifier` with no arguments rebuilds it; the v2 and
+v1 files still load and predict).
 """
 
 import csv
@@ -26,7 +32,7 @@ import scipy.sparse as sp
 from .text import DATA_DIR, dedup_key, normalize, words
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
-DEFAULT_MODEL = MODEL_DIR / "classifier-v2.joblib"
+DEFAULT_MODEL = MODEL_DIR / "classifier-v3.joblib"
 LABELED_CSV = DATA_DIR / "labeled.csv"
 TITLES_CSV = DATA_DIR / "titles.csv"
 DETAIL_CHARS = 300  # version 1 (detail only)
@@ -35,9 +41,11 @@ TEXT_CHARS = 3000  # version 2: title + detail, read up to this many characters
 TEXT_NGRAMS = (1, 2, 3)
 BITS = 20
 MAX_FEATURES: int | None = 150000  # most frequent text buckets kept (5-fold CV: all ≈ 1.08M → 0.9205, 150k → 0.9210; a smaller file)
-SVM_C = 1.0  # 5-fold CV with title weight 0.5: C 0.3 → 0.920, 0.5 → 0.921, 1.0 → 0.923
+SVM_C = 1.0  # v2's multi-class SVM. 5-fold CV with title weight 0.5: C 0.3 → 0.920, 0.5 → 0.921, 1.0 → 0.923
+NBSVM_C = 3.0  # v3's binary SVMs (5-fold CV: C 1 → 0.9238, 3 → 0.9247)
+NB_ALPHA = 1.0  # smoothing of the log-count ratios (5-fold CV: 0.25 → 0.917 raw, 1 → 0.922 raw, 4 → 0.920 raw)
 TITLE_WEIGHT = 0.5  # the title block against the title + detail block (5-fold CV: 1.5 → 0.897, 1.0 → 0.914, 0.7 → 0.919, 0.5 → 0.921, 0.35 → 0.917)
-VERSION = 2
+VERSION = 3
 
 
 def title_features(title: str) -> list[str]:
@@ -256,17 +264,22 @@ class CategoryModel:
         return [(str(self.classes[i]), round(float(proba[i]), 4)) for i in top]
 
 
-def train(examples: Sequence[Example], *, max_features: int | None = MAX_FEATURES, C: float = SVM_C,
+def train(examples: Sequence[Example], *, max_features: int | None = MAX_FEATURES, C: float | None = None,
           detail_chars: int = TEXT_CHARS, class_weight: str | None = None, joined: bool = True,
           title_weight: float = TITLE_WEIGHT, bits: int = BITS, ngrams: tuple[int, ...] = TEXT_NGRAMS,
-          n_jobs: int = 2, keep_estimator: bool = False) -> CategoryModel:
-    """Fit the two TF-IDF blocks and the calibrated SVM. `joined` (the default, model version 2): the
+          n_jobs: int = 2, keep_estimator: bool = False, method: str = "nbsvm",
+          nb_alpha: float = NB_ALPHA) -> CategoryModel:
+    """Fit the two TF-IDF blocks and the calibrated classifier. `joined` (the default since version 2): the
     character block reads title + detail together, so the title-only examples and the full texts share one
     vocabulary and an appeal without a title is still read with everything learnt from titles (version 1
-    read the first 300 characters of the detail alone)."""
+    read the first 300 characters of the detail alone). `method`: "nbsvm" (version 3, the default) or "svm"
+    (version 2: one multi-class LinearSVC under `CalibratedClassifierCV`). `C` defaults to `NBSVM_C` /
+    `SVM_C` for the method."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.svm import LinearSVC
 
+    if method not in ("nbsvm", "svm"):
+        raise ValueError(f"unknown method {method!r}")
     labels = [e.label for e in examples]
     classes = sorted(set(labels))
     if len(classes) < 2:
@@ -280,6 +293,15 @@ def train(examples: Sequence[Example], *, max_features: int | None = MAX_FEATURE
     x = sp.hstack([title_weight * title_vec.fit_transform([e.title for e in examples]),
                    detail_vec.fit_transform(texts)]).tocsr()
     per_class = min(labels.count(c) for c in classes)
+    meta = {"version": VERSION if method == "nbsvm" else 2, "n_train": len(examples),
+            "title_weight": title_weight, "text": "joined" if joined else "detail", "method": method}
+    if method == "nbsvm" and per_class >= 2:
+        y = np.array([classes.index(label) for label in labels])
+        meta["linear"] = _fit_nbsvm(x, y, len(classes), C=NBSVM_C if C is None else C, alpha=nb_alpha,
+                                    folds=max(2, min(3, per_class)), n_jobs=n_jobs, class_weight=class_weight)
+        meta["train_seconds"] = round(time.perf_counter() - started, 2)
+        return CategoryModel(title_vec, detail_vec, None, [str(c) for c in classes], meta=meta)
+    C = SVM_C if C is None else C
     folds = max(2, min(3, per_class))
     if per_class >= 2:
         clf = CalibratedClassifierCV(LinearSVC(C=C, class_weight=class_weight), method="sigmoid", cv=folds,
@@ -290,14 +312,86 @@ def train(examples: Sequence[Example], *, max_features: int | None = MAX_FEATURE
 
     with joblib.parallel_backend("threading", n_jobs=n_jobs):  # liblinear releases the GIL: the folds in threads
         clf.fit(x, labels)
-    model = CategoryModel(title_vec, detail_vec, clf, [str(c) for c in clf.classes_],
-                          meta={"version": VERSION, "n_train": len(examples), "title_weight": title_weight,
-                                "text": "joined" if joined else "detail",
-                                "train_seconds": round(time.perf_counter() - started, 2)})
+    meta["train_seconds"] = round(time.perf_counter() - started, 2)
+    model = CategoryModel(title_vec, detail_vec, clf, [str(c) for c in clf.classes_], meta=meta)
     model.meta["linear"] = _linear_form(clf)
     if model.meta["linear"] is not None and not keep_estimator:
         model.clf = None  # everything needed is in the linear form: a smaller file
     return model
+
+
+def _nb_ratios(x, y: np.ndarray, k: int, alpha: float) -> np.ndarray:
+    """Naive-Bayes log-count ratios (Wang & Manning 2012), features × classes: for class c,
+    log((p / |p|₁) / (q / |q|₁)) with p, q the smoothed document frequencies of each feature in c and in the
+    other classes."""
+    present = x.copy()
+    present.data[:] = 1.0
+    onehot = sp.csr_matrix((np.ones(len(y), dtype=np.float32), (y, np.arange(len(y)))), shape=(k, len(y)))
+    in_class = np.asarray((onehot @ present).todense(), dtype=np.float64).T  # features × classes
+    p = in_class + alpha
+    q = in_class.sum(axis=1, keepdims=True) - in_class + alpha
+    seen = in_class.sum(axis=1) > 0  # normalise over the features the data has (not the empty hash buckets)
+    return np.log((p / p[seen].sum(axis=0)) / (q / q[seen].sum(axis=0))).astype(np.float32)
+
+
+def _nbsvm_weights(x, y: np.ndarray, k: int, *, C: float, alpha: float, n_jobs: int, class_weight=None):
+    """One binary LinearSVC per class on the features scaled by that class's ratios; the ratios are folded
+    back into the weights, so the scores of all classes are one product `x @ W + b`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sklearn.svm import LinearSVC
+
+    r = _nb_ratios(x, y, k, alpha)
+
+    def fit(c):
+        scaled = x.copy()
+        scaled.data *= r[scaled.indices, c]
+        svm = LinearSVC(C=C, class_weight=class_weight).fit(scaled, (y == c).astype(np.int8))
+        return svm.coef_.ravel().astype(np.float32) * r[:, c], float(svm.intercept_[0])
+
+    with ThreadPoolExecutor(max(1, n_jobs)) as pool:  # liblinear releases the GIL
+        fitted = list(pool.map(fit, range(k)))
+    return np.column_stack([w for w, _ in fitted]), np.array([b for _, b in fitted], dtype=np.float32)
+
+
+def _fit_nbsvm(x, y: np.ndarray, k: int, *, C: float, alpha: float, folds: int, n_jobs: int,
+               class_weight=None) -> dict:
+    """NB-SVM weights on all the data, and one Platt sigmoid per class fitted on out-of-fold margins (the
+    scheme of `CalibratedClassifierCV(method="sigmoid", ensemble=False)`), in the `meta["linear"]` form."""
+    from sklearn.model_selection import StratifiedKFold
+
+    margins = np.zeros((x.shape[0], k), dtype=np.float64)
+    for fit_idx, held_idx in StratifiedKFold(folds).split(np.zeros(len(y)), y):
+        w, b = _nbsvm_weights(x[fit_idx], y[fit_idx], k, C=C, alpha=alpha, n_jobs=n_jobs,
+                              class_weight=class_weight)
+        margins[held_idx] = x[held_idx] @ w + b
+    w, b = _nbsvm_weights(x, y, k, C=C, alpha=alpha, n_jobs=n_jobs, class_weight=class_weight)
+    ab = [_platt(margins[:, c], y == c) for c in range(k)]
+    # A sigmoid falling with the margin means the out-of-fold margins of a tiny training set carried no signal
+    # (seen with 5 examples a class): then the logistic of the margin itself, which keeps the SVM's ranking.
+    ab = [(a, b_) if a < 0 else (-1.0, 0.0) for a, b_ in ab]
+    return {"coef": sp.csr_matrix(w), "intercept": b,
+            "a": np.array([a for a, _ in ab], dtype=np.float32), "b": np.array([b_ for _, b_ in ab], dtype=np.float32)}
+
+
+def _platt(scores: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
+    """Platt's sigmoid P = 1 / (1 + exp(a·s + b)) by maximum likelihood on his smoothed targets
+    (what sklearn's sigmoid calibration fits)."""
+    from scipy.optimize import minimize
+    from scipy.special import expit, xlogy
+
+    n_pos = float(positive.sum())
+    n_neg = len(positive) - n_pos
+    target = np.where(positive, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+
+    def loss(ab):
+        p = expit(-(ab[0] * scores + ab[1]))
+        value = -(xlogy(target, p) + xlogy(1 - target, 1 - p)).sum()
+        g = target - p  # d loss / d (a·s + b)
+        return value, np.array([(g * scores).sum(), g.sum()])
+
+    res = minimize(loss, np.array([0.0, math.log((n_neg + 1) / (n_pos + 1))]), jac=True, method="L-BFGS-B")
+    return float(res.x[0]), float(res.x[1])
 
 
 def _linear_form(clf) -> dict | None:

@@ -101,6 +101,7 @@ def test_train_from_db_uses_confirmed_top_level_categories(tmp_path, users, unit
 def test_the_shipped_model_loads_and_predicts():
     model = classifier.load(classifier.DEFAULT_MODEL)
     assert len(model.classes) == 7 and model.meta["version"] == classifier.VERSION
+    assert model.meta["method"] == "nbsvm"
     top3 = model.predict_top3("出租车不打表随意喊价", "的士司机拒载，不打表")
     assert top3[0][0] == "交通运输" and top3[0][1] > 0.5
 
@@ -108,7 +109,8 @@ def test_the_shipped_model_loads_and_predicts():
 def test_linear_form_matches_the_calibrated_estimator():
     import numpy as np
 
-    model = classifier.train(classifier.examples_from_rows(tiny_rows(per_class=15)), keep_estimator=True)
+    model = classifier.train(classifier.examples_from_rows(tiny_rows(per_class=15)), keep_estimator=True,
+                             method="svm")
     held_out = classifier.examples_from_rows(tiny_rows(per_class=3, offset=40))
     titles, details = [e.title for e in held_out], [e.detail for e in held_out]
     direct = model.predict_proba(titles, details)
@@ -142,3 +144,47 @@ def test_hashed_ngrams_up_to_four_characters():
     assert len(classifier.HashedNgramTfidf()._buckets(text)) == 21
     with pytest.raises(ValueError):
         classifier.HashedNgramTfidf(ngrams=(5,))
+
+
+def test_the_version_2_model_still_loads_and_predicts():
+    model = classifier.load(classifier.MODEL_DIR / "classifier-v2.joblib")
+    assert model.meta["version"] == 2 and len(model.classes) == 7
+    top3 = model.predict_top3("出租车不打表随意喊价", "的士司机拒载，不打表")
+    assert top3[0][0] == "交通运输"
+
+
+def test_nbsvm_weights_are_the_per_class_svms_on_scaled_features():
+    """The log-count ratios folded into the weights give the margins of each class's SVM on the scaled
+    features (so prediction stays one product)."""
+    import numpy as np
+    from sklearn.svm import LinearSVC
+
+    examples = classifier.examples_from_rows(tiny_rows(per_class=10))
+    model = classifier.train(examples)
+    x = model.features([e.title for e in examples], [e.detail for e in examples])
+    y = np.array([model.classes.index(e.label) for e in examples])
+    w, b = classifier._nbsvm_weights(x, y, len(model.classes), C=classifier.NBSVM_C, alpha=1.0, n_jobs=1)
+    r = classifier._nb_ratios(x, y, len(model.classes), 1.0)
+    for c in (0, 3):
+        svm = LinearSVC(C=classifier.NBSVM_C).fit(x.multiply(r[:, c]).tocsr(), y == c)
+        direct = svm.decision_function(x.multiply(r[:, c]).tocsr())
+        assert np.abs((x @ w[:, c] + b[c]) - direct).max() < 1e-3
+    assert np.abs(model.meta["linear"]["coef"].toarray() - w).max() < 1e-4
+
+
+def test_platt_matches_sklearn_sigmoid_calibration():
+    import numpy as np
+    from sklearn.calibration import _SigmoidCalibration  # reference implementation (private, test only)
+
+    rng = np.random.default_rng(0)
+    positive = rng.random(400) < 0.3
+    scores = rng.normal(size=400) + 2.0 * positive
+    a, b = classifier._platt(scores, positive)
+    ref = _SigmoidCalibration().fit(scores, positive.astype(int))
+    assert abs(a - ref.a_) < 1e-3 and abs(b - ref.b_) < 1e-3
+    assert a < 0  # higher margins, higher probability
+
+
+def test_unknown_method_is_refused():
+    with pytest.raises(ValueError):
+        classifier.train(classifier.examples_from_rows(tiny_rows(per_class=3)), method="forest")
