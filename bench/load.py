@@ -18,6 +18,7 @@ the worker took to drain after the load (drain_s) and how soon after its commit 
 import json
 import os
 import resource
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -115,6 +116,18 @@ def group_cpu_seconds(pgid: int) -> float:
 
 def stack_cpu(stack: Stack) -> dict:
     return {name: group_cpu_seconds(pid) for name, pid in stack.state.get("pids", {}).items()}
+
+
+def stop_worker(stack: Stack, timeout: float = 60) -> None:
+    """SIGTERM the task worker and wait until it has exited (it finishes the task in hand first)."""
+    pid = stack.state["pids"]["worker"]
+    stack.kill("worker", signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.waitpid(pid, os.WNOHANG) != (0, 0):
+            return
+        time.sleep(0.1)
+    raise RuntimeError("the task worker did not stop")
 
 
 def env_number(name: str, default: float) -> float:
@@ -241,8 +254,18 @@ def main() -> None:
         run = f"L{int(time.time())}"
         load_before = os.getloadavg()
         cpu_before, children_before = stack_cpu(stack), resource.getrusage(resource.RUSAGE_CHILDREN)
+        # BENCH_PAUSE_WORKER=1: no task worker during the load (stopped with SIGTERM, which lets it finish its
+        # task and transaction: a SIGSTOP could freeze it holding the write lock), started again after it, to
+        # measure the web nodes and the database alone; the drain then shows the worker catching up.
+        paused = bool(os.environ.get("BENCH_PAUSE_WORKER"))
+        if paused:
+            stop_worker(stack)
+            # The new worker process starts from 0; the reaped one's CPU must not count as the load generator's.
+            cpu_before["worker"], children_before = 0.0, resource.getrusage(resource.RUSAGE_CHILDREN)
         client = run_load(stack, seeded, rate=rate, duration=duration, run=run, urls=stack.web_urls)
         client.wait()
+        if paused:
+            stack.start_worker()
         load_during = os.getloadavg()
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         drained = shell(stack, DRAIN, "DRAIN", {"BENCH_RUN": run})
@@ -266,7 +289,7 @@ def main() -> None:
         out = {**summary, "lost": checked["lost"], "duplicated": checked["duplicated"],
                "broken_chains": checked["broken_chains"], "worker_backlog": checked["worker_backlog"],
                "raw_commits_per_s": round(raw), "raw_to_appeal_ratio": round(raw / max(summary["achieved_per_s"], 1), 1),
-               "database": database, "loadavg_1m": round(load_during[0], 2), **cpu, **drained}
+               "database": database, "worker_paused": paused, "loadavg_1m": round(load_during[0], 2), **cpu, **drained}
         ok = out["lost"] == 0 and out["duplicated"] == 0 and out["broken_chains"] == 0
         print(json.dumps(out))
     finally:

@@ -105,7 +105,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("GONGZHI_TEST_SQLITE") or None}
+    # ":memory:" is what Django takes for an empty name; spelled out, because pytest-django recognises an in-memory
+    # test database by the name or by the stock ENGINE, and would give the one below a per-worker *file* name.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("GONGZHI_TEST_SQLITE") or ":memory:"}
+    # Writers of every process queue on a kernel lock beside the file instead of SQLite's sleeping busy handler
+    # (gongzhi/core/sqlite/base.py); GONGZHI_SQLITE_WRITER_LOCK=0 keeps Django's own backend.
+    if os.environ.get("GONGZHI_SQLITE_WRITER_LOCK", "1") != "0":
+        DATABASES["default"]["ENGINE"] = "gongzhi.core.sqlite"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Production scale-out (docs/deploy.md). GONGZHI_DB_POOL_MAX_SIZE > 0 gives each process a psycopg pool of that size
