@@ -371,6 +371,22 @@ def test_imported_events_verify_and_a_tampered_one_is_caught(county, units, prof
     assert f"chain {events[1].appeal_id}: first broken event id={events[1].pk}" in out.getvalue()
 
 
+def test_import_event_hashes_equal_compute_hash_for_awkward_source_ids(county, units, profile, users):
+    """The events' hashes come from a template of the canonical JSON (importing.EventSeal); whatever a source
+    id holds (quotes, backslashes, control characters, CJK, emoji) and whoever imports, they equal the hash
+    `compute_hash` gives after the round trip through the database, in every batch."""
+    awkward = ['A"1', "A\\2", "A\t3", "甲乙丙", "😀-5", "A/6</script>", "A\u00017", "A 8"]
+    rows = [FOREIGN[0]] + [[sid, "标题", "内容", "2024-03-05 09:30", "已归档", "东风街道", "县住建局",
+                             "2024-03-06 10:00", "投诉"] for sid in awkward]
+    report = import_appeals(csv_bytes(rows), "city.csv", profile=profile, actor=users["operator"], batch_size=3)
+    assert report.created == len(awkward) and not report.problems
+    events = list(AppealEvent.objects.filter(action="import").order_by("pk"))
+    assert sorted(e.after["source_id"] for e in events) == sorted(awkward)
+    assert all(e.actor_id == users["operator"].pk for e in events)
+    assert all(e.compute_hash() == e.hash and e.prev_hash == "" for e in events)
+    assert list(broken_links()) == []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_import_outside_a_transaction_in_many_batches(county, units, profile):
     """Outside a transaction (as the command runs), PostgreSQL writes each batch on a writer thread while the
