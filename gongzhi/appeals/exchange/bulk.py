@@ -45,7 +45,7 @@ class BulkInserter:
 
                 return lambda v: None if v is None else Jsonb(v, _same if v.__class__ is EncodedJson else dumps)
             return lambda v: None if v is None else (str(v) if v.__class__ is EncodedJson else dumps(v))
-        if kind == "DecimalField":
+        if kind == "DecimalField" and self.vendor != "postgresql":  # PostgreSQL's adapter returns the value as is
             return lambda v: None if v is None else ops.adapt_decimalfield_value(v, field.max_digits,
                                                                                  field.decimal_places)
         if self.vendor == "sqlite" and kind == "DateTimeField":

@@ -625,16 +625,22 @@ class Writer:
         if self.dry_run:
             self.file_numbers.update(o["number"] for _r, o in rows if o["number"])
             return
+        if not rows:
+            return
+        # The rows are built here, in the caller's thread, while the writer thread still sends the batch before:
+        # that thread then only streams the COPY and commits, and the database is busy while Python checks.
+        tables = self._tables(rows)
         if self.pool is None:
-            self._commit(rows)
+            self._commit(tables)
         else:
             self.wait()
-            self.pending = self.pool.submit(self._commit, rows)
+            self.pending = self.pool.submit(self._commit, tables)
 
-    def _commit(self, rows: list[tuple[int, dict]]) -> None:
+    def _commit(self, tables: list[tuple]) -> None:
         try:
             with transaction.atomic():
-                self._write(rows)
+                for inserter, ids, names, rows, defaults in tables:
+                    inserter.insert_rows(ids, names, rows, defaults=defaults)
         except IntegrityError:
             raise ImportFileError(_("写入时与另一次导入冲突（源编号或编号重复），请稍后重新导入；已导入的行不会重复。")) from None
 
@@ -659,9 +665,8 @@ class Writer:
             self.pool.shutdown()
             self.pool = None
 
-    def _write(self, rows: list[tuple[int, dict]]) -> None:
-        if not rows:
-            return
+    def _tables(self, rows: list[tuple[int, dict]]) -> list[tuple]:
+        """(inserter, ids, attnames, rows, defaults) of the appeals, their links and their events."""
         appeal_ids = APPEALS.allocate_ids(len(rows))
         event_ids = EVENTS.allocate_ids(len(rows))
         link_ids = LINKS.allocate_ids(len(rows))
@@ -697,11 +702,11 @@ class Writer:
                                                 "received_at": received}))
             note = self.note_prefix + source_id
             events.append((pk, note, state, after, seal.hash(pk, note, state, after)))
-        APPEALS.insert_rows(appeal_ids, APPEAL_COLUMNS, appeals)
-        LINKS.insert_rows(link_ids, LINK_COLUMNS, links)
-        EVENTS.insert_rows(event_ids, EVENT_COLUMNS, events, defaults={
-            **EVENTS.defaults(), "actor_id": getattr(self.actor, "pk", None), "actor_label": self.label,
-            "action": "import", "created_at": now, "state_before": "", "unit_id": None, "before": {}, "prev_hash": ""})
+        event_defaults = {**EVENTS.defaults(), "actor_id": getattr(self.actor, "pk", None), "actor_label": self.label,
+                          "action": "import", "created_at": now, "state_before": "", "unit_id": None, "before": {},
+                          "prev_hash": ""}
+        return [(APPEALS, appeal_ids, APPEAL_COLUMNS, appeals, None), (LINKS, link_ids, LINK_COLUMNS, links, None),
+                (EVENTS, event_ids, EVENT_COLUMNS, events, event_defaults)]
 
     def event_template(self, appeal_id: int, o: dict) -> AppealEvent:
         """An import event of this batch as the model holds it (only the hash needs the instance, so it is made
@@ -715,7 +720,7 @@ class Writer:
         return event
 
 
-# Attnames in the order _write gives them; every other field of the model takes its default.
+# Attnames in the order _tables gives them; every other field of the model takes its default.
 APPEAL_COLUMNS = ["number", "kind", "channel", "urgency", "state", "title", "content", "category_id", "keywords",
                   "region_id", "address", "longitude", "latitude", "appellant_name", "appellant_phone",
                   "appellant_id_number", "anonymous", "confidential", "received_at", "dispatched_at", "signed_at",
