@@ -4,8 +4,8 @@
 gongzhi's own export writes), checks every row and reports each problem as (row, column, Chinese message).
 Valid rows are written in batches by `bulk.BulkInserter` (binary COPY on PostgreSQL, one executemany
 elsewhere): the appeals, their (source system, source id) links and one sealed "import" event per appeal,
-each the first link of that appeal's hash chain, hashed with one JSON encoding (`ChainedEvent.seal_plain`) —
-so `gongzhi verify_audit` passes and a second import of the same file finds every source id (one query per
+each the first link of that appeal's hash chain, hashed from a template of its canonical JSON (`EventSeal`,
+checked against `compute_hash` once per batch) — so `gongzhi verify_audit` passes and a second import of the same file finds every source id (one query per
 batch) and writes nothing. On PostgreSQL outside a transaction a writer thread commits each batch while the
 next is checked (see bench/README.md for the rates measured).
 A dry run does every check, including those against the database, and writes nothing.
