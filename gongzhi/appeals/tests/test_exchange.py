@@ -359,7 +359,7 @@ def test_admin_guided_mapping(client, users, profile):
 
 
 def test_imported_events_verify_and_a_tampered_one_is_caught(county, units, profile):
-    """The import seals its events with one JSON encoding (seal_plain); verify_audit checks them as any other."""
+    """The import seals its events from a template (importing.EventSeal); verify_audit checks them as any other."""
     import_appeals(csv_bytes(FOREIGN), "city.csv", profile=profile)
     events = list(AppealEvent.objects.filter(action="import").order_by("pk"))
     assert len(events) == 3 and all(e.compute_hash() == e.hash and e.prev_hash == "" for e in events)
