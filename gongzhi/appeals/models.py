@@ -126,13 +126,15 @@ class KnowledgeArticle(models.Model):
 
 
 class Appeal(models.Model):
-    number = models.CharField(_("编号"), max_length=20, unique=True, null=True, blank=True)
-    client_key = models.CharField(_("客户端幂等键"), max_length=64, unique=True, null=True, blank=True)
+    # Unique through Meta.constraints, not unique=True: that would add a varchar_pattern_ops twin index on
+    # PostgreSQL, which no query uses (numbers and keys are looked up exactly) but every insert pays for.
+    number = models.CharField(_("编号"), max_length=20, null=True, blank=True)
+    client_key = models.CharField(_("客户端幂等键"), max_length=64, null=True, blank=True)
     kind = models.CharField(_("诉求类型"), max_length=16, choices=AppealKind.choices)
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
     urgency = models.CharField(_("紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
-    state = models.CharField(_("状态"), max_length=20, choices=AppealState.choices, default=AppealState.RECEIVED,
-                             db_index=True)
+    # Indexed by the composites (state, reply_due) and (lead_unit, state) in Meta.indexes.
+    state = models.CharField(_("状态"), max_length=20, choices=AppealState.choices, default=AppealState.RECEIVED)
 
     title = models.CharField(_("标题"), max_length=200)
     content = models.TextField(_("诉求内容"))
@@ -146,7 +148,7 @@ class Appeal(models.Model):
     latitude = models.DecimalField(_("纬度(WGS-84)"), max_digits=9, decimal_places=6, null=True, blank=True)
 
     appellant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="appeals", verbose_name=_("诉求人账号"))
+                                  related_name="appeals", verbose_name=_("诉求人账号"), db_index=False)
     appellant_name = models.CharField(_("诉求人姓名"), max_length=50, blank=True)
     appellant_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     appellant_id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
@@ -156,15 +158,17 @@ class Appeal(models.Model):
 
     received_at = models.DateTimeField(_("受理时间"), default=timezone.now, db_index=True)
     first_receiver = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                       related_name="first_received_appeals", verbose_name=_("首接负责人"))
+                                       related_name="first_received_appeals", verbose_name=_("首接负责人"),
+                                       db_index=False)
     first_receiver_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT,
-                                            related_name="first_received_appeals", verbose_name=_("首接单位"))
+                                            related_name="first_received_appeals", verbose_name=_("首接单位"),
+                                            db_index=False)
 
     lead_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="led_appeals",
-                                  verbose_name=_("主办单位"))
+                                  verbose_name=_("主办单位"), db_index=False)  # the index (lead_unit, state) leads with it
     co_units = models.ManyToManyField(Unit, blank=True, related_name="co_appeals", verbose_name=_("协办单位"))
     master = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_appeals",
-                               verbose_name=_("主诉求"))
+                               verbose_name=_("主诉求"), db_index=False)
 
     dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
     signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
@@ -176,7 +180,7 @@ class Appeal(models.Model):
     # only so that boards can query them; every write recomputes them, none is ever accumulated.
     sign_due = models.DateTimeField(_("签收时限"), null=True, blank=True)
     contact_due = models.DateTimeField(_("联系时限"), null=True, blank=True)
-    reply_due = models.DateTimeField(_("答复时限"), null=True, blank=True, db_index=True)
+    reply_due = models.DateTimeField(_("答复时限"), null=True, blank=True)  # indexed after state: (state, reply_due)
     callback_due = models.DateTimeField(_("回访时限"), null=True, blank=True)
     first_contact_on_time = models.BooleanField(_("按时首次联系"), null=True, blank=True)
     # The overdue board's two times (deadlines.board_fields), derived with the dues above on every write:
@@ -196,7 +200,7 @@ class Appeal(models.Model):
     refer_target = models.CharField(_("转办去向"), max_length=16, choices=ReferTarget.choices, blank=True)
     close_note = models.TextField(_("办结说明"), blank=True)
     knowledge_article = models.ForeignKey(KnowledgeArticle, null=True, blank=True, on_delete=models.SET_NULL,
-                                          verbose_name=_("引用知识"))
+                                          verbose_name=_("引用知识"), db_index=False)
 
     class Meta:
         verbose_name = _("诉求")
@@ -209,8 +213,17 @@ class Appeal(models.Model):
             models.Index(fields=["warn_at", "next_due", "lead_unit"], condition=Q(warn_at__isnull=False),
                          name="appeal_board_warn"),
             models.Index(fields=["next_due"], condition=Q(next_due__isnull=False), name="appeal_board_due"),
+            # Foreign keys that most appeals leave empty (every imported one, most taken by phone): indexed only
+            # where set, which is all their lookups (and the PROTECT / SET_NULL checks) ask for; an import
+            # then writes no index entries for them.
+            *[models.Index(fields=[key], condition=Q(**{f"{key}__isnull": False}), name=f"appeal_{key}_set")
+              for key in ("appellant", "first_receiver", "first_receiver_unit", "master", "knowledge_article")],
         ]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="appeal_number_unique"),
+            # Partial: appeals without a key (imported ones) need no entry; a lookup by key implies one.
+            models.UniqueConstraint(fields=["client_key"], condition=Q(client_key__isnull=False),
+                                    name="appeal_client_key_unique"),
             models.CheckConstraint(condition=~Q(state=AppealState.MERGED) | Q(master__isnull=False),
                                    name="merged_has_master"),
         ]
@@ -245,15 +258,20 @@ class AppealEvent(ChainedEvent):
     chain_subject_field = "appeal"
 
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="events")
+    # Both empty on most events (the system's own, every imported one): indexed only where set (Meta.indexes).
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", verbose_name=_("操作人"), db_index=False)
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("单位"))
+                             verbose_name=_("单位"), db_index=False)
     state_before = models.CharField(max_length=20, blank=True)
     state_after = models.CharField(max_length=20, blank=True)
 
     class Meta(ChainedEvent.Meta):
         verbose_name = _("诉求事件")
         verbose_name_plural = _("诉求事件")
-        indexes = [models.Index(fields=["action", "created_at"])]
+        indexes = [models.Index(fields=["action", "created_at"]),
+                   models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="appeal_event_actor_set"),
+                   models.Index(fields=["unit"], condition=Q(unit__isnull=False), name="appeal_event_unit_set")]
 
     def chain_subject_id(self):
         return self.appeal_id

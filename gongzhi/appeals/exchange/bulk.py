@@ -6,12 +6,22 @@ by one function chosen per field type once, ids are taken from the table's seque
 appeals' numbers and their events' hash chains can be computed before anything is written), and the rows
 go to the database in one COPY (PostgreSQL) or one executemany (SQLite). Every concrete field of the model
 is written, with its default when the caller gives no value, so a field added to the model later is filled
-as `bulk_create` would fill it.
+as `bulk_create` would fill it. Rows come as dicts (`insert`) or, cheaper per row, as tuples in the order of
+a list of attnames given once per batch (`insert_rows`): each row is then one list concatenation.
 """
 
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
+
+
+class EncodedJson(str):
+    """JSON text already encoded by the caller (e.g. the importer, which encodes an event's `after` once for its
+    hash and its column): a JSONField adapter passes it through instead of encoding the value again."""
+
+
+def _same(text: str) -> str:
+    return text
 
 
 class BulkInserter:
@@ -33,9 +43,9 @@ class BulkInserter:
             if self.vendor == "postgresql":  # binary COPY takes jsonb through psycopg's wrapper, encoded by ours
                 from psycopg.types.json import Jsonb
 
-                return lambda v: None if v is None else Jsonb(v, dumps)
-            return lambda v: None if v is None else dumps(v)
-        if kind == "DecimalField":
+                return lambda v: None if v is None else Jsonb(v, _same if v.__class__ is EncodedJson else dumps)
+            return lambda v: None if v is None else (str(v) if v.__class__ is EncodedJson else dumps(v))
+        if kind == "DecimalField" and self.vendor != "postgresql":  # PostgreSQL's adapter returns the value as is
             return lambda v: None if v is None else ops.adapt_decimalfield_value(v, field.max_digits,
                                                                                  field.decimal_places)
         if self.vendor == "sqlite" and kind == "DateTimeField":
@@ -50,10 +60,10 @@ class BulkInserter:
         if n == 0:
             return []
         with connection.cursor() as cursor:
-            if self.vendor == "postgresql":
-                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            if self.vendor == "postgresql":  # one array value: decoded in C, not n rows through Python
+                cursor.execute("SELECT array_agg(nextval(pg_get_serial_sequence(%s, %s))) FROM generate_series(1, %s)",
                                [self.table, self.pk.column, n])
-                return [row[0] for row in cursor.fetchall()]
+                return cursor.fetchone()[0]
             cursor.execute(f'SELECT COALESCE(MAX("{self.pk.column}"), 0) FROM "{self.table}"')
             top = cursor.fetchone()[0]
             if self.vendor == "sqlite":
@@ -66,23 +76,32 @@ class BulkInserter:
         """Insert rows (attname → value) with the given ids; missing attnames take the field's default."""
         if not rows:
             return
+        names = [f.attname for f in self.fields]
         defaults = self.defaults()
-        # Columns written as given first, then those that need adapting (JSON, decimals, SQLite's datetimes):
-        # each row becomes one list comprehension over the first and a short loop over the second.
-        plain = [(f.attname, defaults[f.attname]) for f, a in zip(self.fields, self.adapters, strict=True) if a is None]
-        adapted = [(f.attname, a, a(defaults[f.attname]))
-                   for f, a in zip(self.fields, self.adapters, strict=True) if a is not None]
-        columns = [self.pk.column] + [self.model._meta.get_field(name).column for name, _d in plain] + [
-            self.model._meta.get_field(name).column for name, _a, _d in adapted]
+        self.insert_rows(ids, names, [tuple(row.get(name, defaults[name]) for name in names) for row in rows],
+                         defaults=defaults)
+
+    def insert_rows(self, ids: list[int], names: list[str], rows: list[tuple], *, defaults: dict | None = None) -> None:
+        """Insert rows given as tuples of the attnames `names` (in that order), with the given ids; every other
+        field takes its default (evaluated once for the batch)."""
+        if not rows:
+            return
+        defaults = self.defaults() if defaults is None else defaults
+        adapters = dict(zip([f.attname for f in self.fields], self.adapters, strict=True))
+        given = set(names)
+        rest = [f for f in self.fields if f.attname not in given]
+        # The columns the caller leaves out hold the same value in every row: adapted once, appended as a list.
+        tail = [adapters[f.attname](defaults[f.attname]) if adapters[f.attname] else defaults[f.attname]
+                for f in rest]
+        adapted = [(i, adapters[name]) for i, name in enumerate(names, start=1) if adapters[name] is not None]
+        columns = [self.pk.column] + [self.model._meta.get_field(n).column for n in names] + [f.column for f in rest]
         column_list = ", ".join(f'"{c}"' for c in columns)
         values = []
         append = values.append
         for pk, row in zip(ids, rows, strict=True):
-            get = row.get
-            out = [pk, *[get(name, default) for name, default in plain]]
-            for name, adapt, default in adapted:
-                value = get(name, _MISSING)
-                out.append(default if value is _MISSING else adapt(value))
+            out = [pk, *row, *tail]
+            for i, adapt in adapted:
+                out[i] = adapt(out[i])
             append(out)
         with connection.cursor() as cursor:
             if self.vendor == "postgresql":
@@ -127,5 +146,3 @@ class BulkInserter:
                 found.extend(cursor.fetchall())
         return found
 
-
-_MISSING = object()

@@ -4,8 +4,8 @@
 gongzhi's own export writes), checks every row and reports each problem as (row, column, Chinese message).
 Valid rows are written in batches by `bulk.BulkInserter` (binary COPY on PostgreSQL, one executemany
 elsewhere): the appeals, their (source system, source id) links and one sealed "import" event per appeal,
-each the first link of that appeal's hash chain, hashed with one JSON encoding (`ChainedEvent.seal_plain`) —
-so `gongzhi verify_audit` passes and a second import of the same file finds every source id (one query per
+each the first link of that appeal's hash chain, hashed from a template of its canonical JSON (`EventSeal`,
+checked against `compute_hash` once per batch) — so `gongzhi verify_audit` passes and a second import of the same file finds every source id (one query per
 batch) and writes nothing. On PostgreSQL outside a transaction a writer thread commits each batch while the
 next is checked (see bench/README.md for the rates measured).
 A dry run does every check, including those against the database, and writes nothing.
@@ -16,6 +16,7 @@ master can be anywhere in the file.
 """
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -23,7 +24,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import partial
 from types import SimpleNamespace
 
 from django.db import IntegrityError, connection, transaction
@@ -31,6 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from gongzhi.core.audit import canonical_json
 from gongzhi.core.calendar import add_working_days
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.models import Region, Unit
@@ -39,7 +40,7 @@ from .. import deadlines
 from ..choices import AppealKind, AppealState, Channel, CloseReason, LimitUnit, Step, Urgency
 from ..models import Appeal, AppealEvent, Category, TimeLimit
 from ..services import _valid_id_number
-from .bulk import BulkInserter
+from .bulk import BulkInserter, EncodedJson
 from .fields import DATETIME_FIELDS, FIELDS, STATE_ALIASES, guess_mapping, normalize_header
 from .models import ImportedAppeal, ImportProfile
 
@@ -624,16 +625,22 @@ class Writer:
         if self.dry_run:
             self.file_numbers.update(o["number"] for _r, o in rows if o["number"])
             return
+        if not rows:
+            return
+        # The rows are built here, in the caller's thread, while the writer thread still sends the batch before:
+        # that thread then only streams the COPY and commits, and the database is busy while Python checks.
+        tables = self._tables(rows)
         if self.pool is None:
-            self._commit(rows)
+            self._commit(tables)
         else:
             self.wait()
-            self.pending = self.pool.submit(self._commit, rows)
+            self.pending = self.pool.submit(self._commit, tables)
 
-    def _commit(self, rows: list[tuple[int, dict]]) -> None:
+    def _commit(self, tables: list[tuple]) -> None:
         try:
             with transaction.atomic():
-                self._write(rows)
+                for inserter, ids, names, rows, defaults in tables:
+                    inserter.insert_rows(ids, names, rows, defaults=defaults)
         except IntegrityError:
             raise ImportFileError(_("写入时与另一次导入冲突（源编号或编号重复），请稍后重新导入；已导入的行不会重复。")) from None
 
@@ -658,53 +665,110 @@ class Writer:
             self.pool.shutdown()
             self.pool = None
 
-    def _write(self, rows: list[tuple[int, dict]]) -> None:
+    def _tables(self, rows: list[tuple[int, dict]]) -> list[tuple]:
+        """(inserter, ids, attnames, rows, defaults) of the appeals, their links and their events."""
         appeal_ids = APPEALS.allocate_ids(len(rows))
         event_ids = EVENTS.allocate_ids(len(rows))
         link_ids = LINKS.allocate_ids(len(rows))
         system = self.profile.source_system
-        actor_id = getattr(self.actor, "pk", None)
-        label, note_prefix, tz = self.label, self.note_prefix, self.lk.tz
+        tz, now, lk = self.lk.tz, self.now, self.lk
+        seal = EventSeal(self.event_template(appeal_ids[0], rows[0][1]))
         appeals, links, events = [], [], []
-        new_event = partial(AppealEvent.__new__, AppealEvent)
         for pk, (_r, o) in zip(appeal_ids, rows, strict=True):
-            state = o["state"]
-            appeal = {
-                "number": o["number"] or f"{timezone.localtime(o['received_at'], tz):%Y%m%d}{pk:07d}",
-                "kind": o["kind"], "channel": o["channel"], "urgency": o["urgency"], "state": state,
-                "title": o["title"], "content": o["content"], "category_id": o["category"].pk if o["category"] else None,
-                "keywords": o["keywords"], "region_id": o["region_id"], "address": o["address"],
-                "longitude": o["longitude"], "latitude": o["latitude"], "appellant_name": o["appellant_name"],
-                "appellant_phone": o["appellant_phone"], "appellant_id_number": o["appellant_id_number"],
-                "anonymous": o["anonymous"], "confidential": o["confidential"], "received_at": o["received_at"],
-                "dispatched_at": o["dispatched_at"], "signed_at": o["signed_at"], "contacted_at": o["contacted_at"],
-                "replied_at": o["replied_at"], "closed_at": o["closed_at"], "lead_unit_id": o["lead_unit_id"],
-                "reply_text": o["reply_text"], "close_reason": o["close_reason"], "master_id": o.get("master_id"),
-                "client_key": None,
-            }
+            state, received, source_id = o["state"], o["received_at"], o["source_id"]
+            category = o["category"]
+            values = [
+                o["number"] or f"{timezone.localtime(received, tz):%Y%m%d}{pk:07d}",
+                o["kind"], o["channel"], o["urgency"], state, o["title"], o["content"],
+                category.pk if category else None, o["keywords"], o["region_id"], o["address"], o["longitude"],
+                o["latitude"], o["appellant_name"], o["appellant_phone"], o["appellant_id_number"], o["anonymous"],
+                o["confidential"], received, o["dispatched_at"], o["signed_at"], o["contacted_at"], o["replied_at"],
+                o["closed_at"], o["lead_unit_id"], o["reply_text"], o["close_reason"], o.get("master_id"),
+            ]
             if state in OPEN_STATES:
-                appeal.update(self.lk.dues(o))
-                appeal.update(deadlines.board_fields(SimpleNamespace(reopened_at=None, **appeal)))
-            appeals.append(appeal)
-            links.append({"appeal_id": pk, "source_system": system, "source_id": o["source_id"],
-                          "imported_at": self.now})
-            # The appeal's first event, sealed as the first link of its chain (no previous hash): its payload is
-            # plain JSON, so one encoding makes its hash. Only the hash needs the model, so the instance is made
-            # without Model.__init__'s cost.
-            attrs = {"appeal_id": pk, "actor_id": actor_id, "actor_label": label, "action": "import",
-                     "created_at": self.now, "note": note_prefix + o["source_id"], "state_before": "",
-                     "state_after": state, "unit_id": None, "before": {},
-                     "after": {"source_system": system, "source_id": o["source_id"], "state": state,
-                               "received_at": o["received_at"]}}
-            event = new_event()
-            event.__dict__.update(attrs)
-            event.seal_plain("")
-            attrs["prev_hash"], attrs["hash"] = event.prev_hash, event.hash
-            del attrs["before"]  # the field's default, {}, encoded once per batch
-            events.append(attrs)
-        APPEALS.insert(appeal_ids, appeals)
-        LINKS.insert(link_ids, links)
-        EVENTS.insert(event_ids, events)
+                dues = lk.dues(o)
+                board = deadlines.board_fields(SimpleNamespace(
+                    state=state, reopened_at=None, received_at=received, dispatched_at=o["dispatched_at"],
+                    signed_at=o["signed_at"], replied_at=o["replied_at"], anonymous=o["anonymous"], **dues))
+                values += [dues["sign_due"], dues["contact_due"], dues["reply_due"], dues["callback_due"],
+                           board["next_due"], board["warn_at"]]
+            else:
+                values += _NO_DUES
+            appeals.append(values)
+            links.append((pk, system, source_id, now))
+            # The appeal's first event, sealed as the first link of its chain (no previous hash). `after` is
+            # encoded once, for the hash and for its column.
+            after = EncodedJson(canonical_json({"source_system": system, "source_id": source_id, "state": state,
+                                                "received_at": received}))
+            note = self.note_prefix + source_id
+            events.append((pk, note, state, after, seal.hash(pk, note, state, after)))
+        event_defaults = {**EVENTS.defaults(), "actor_id": getattr(self.actor, "pk", None), "actor_label": self.label,
+                          "action": "import", "created_at": now, "state_before": "", "unit_id": None, "before": {},
+                          "prev_hash": ""}
+        return [(APPEALS, appeal_ids, APPEAL_COLUMNS, appeals, None), (LINKS, link_ids, LINK_COLUMNS, links, None),
+                (EVENTS, event_ids, EVENT_COLUMNS, events, event_defaults)]
+
+    def event_template(self, appeal_id: int, o: dict) -> AppealEvent:
+        """An import event of this batch as the model holds it (only the hash needs the instance, so it is made
+        without Model.__init__): `EventSeal` takes its constant parts from it and checks its hash."""
+        event = AppealEvent.__new__(AppealEvent)
+        event.__dict__.update(
+            appeal_id=appeal_id, actor_id=getattr(self.actor, "pk", None), actor_label=self.label, action="import",
+            created_at=self.now, note=self.note_prefix + o["source_id"], state_before="", state_after=o["state"],
+            unit_id=None, before={}, prev_hash="", after={"source_system": self.profile.source_system, "source_id": o["source_id"],
+                                            "state": o["state"], "received_at": o["received_at"]})
+        return event
+
+
+# Attnames in the order _tables gives them; every other field of the model takes its default.
+APPEAL_COLUMNS = ["number", "kind", "channel", "urgency", "state", "title", "content", "category_id", "keywords",
+                  "region_id", "address", "longitude", "latitude", "appellant_name", "appellant_phone",
+                  "appellant_id_number", "anonymous", "confidential", "received_at", "dispatched_at", "signed_at",
+                  "contacted_at", "replied_at", "closed_at", "lead_unit_id", "reply_text", "close_reason",
+                  "master_id", "sign_due", "contact_due", "reply_due", "callback_due", "next_due", "warn_at"]
+_NO_DUES = [None] * 6
+LINK_COLUMNS = ["appeal_id", "source_system", "source_id", "imported_at"]
+EVENT_COLUMNS = ["appeal_id", "note", "state_after", "after", "hash"]
+
+
+class EventSeal:
+    """The hash `ChainedEvent.seal_plain("")` gives an import event, from a template of its canonical JSON.
+
+    Within one batch the import events differ only in their appeal, note, state and `after`; the rest of the
+    payload is the same. The template is the canonical JSON of one real event's payload with placeholders in
+    those four places, so each hash costs the encoding of the four values, not of the whole payload. The first
+    event's hash is also computed by `compute_hash` (the JSON round trip `verify_audit` uses) and must agree,
+    so a change of `chain_payload` the template does not follow stops the import instead of writing bad hashes.
+    """
+
+    PLACES = {"subject": "\x01subject\x01", "note": "\x01note\x01", "state_after": "\x01state\x01",
+              "after": "\x01after\x01"}
+
+    def __init__(self, event: AppealEvent):
+        payload = event.chain_payload()
+        if set(self.PLACES) - set(payload):
+            raise RuntimeError("AppealEvent.chain_payload no longer has the fields EventSeal fills in")
+        text = canonical_json({**payload, **self.PLACES})
+        marks = {canonical_json(mark): key for key, mark in self.PLACES.items()}
+        pattern = re.compile("|".join(re.escape(m) for m in marks))
+        self.parts = pattern.split(text)
+        self.order = [marks[m] for m in pattern.findall(text)]
+        if sorted(self.order) != sorted(self.PLACES):
+            raise RuntimeError("EventSeal: a placeholder is missing from the template")
+        event.seal("")
+        after = EncodedJson(canonical_json(event.after))
+        if self.hash(event.appeal_id, event.note, event.state_after, after) != event.hash:
+            raise RuntimeError("EventSeal: the template's hash differs from compute_hash")
+
+    def hash(self, subject: int, note: str, state: str, after: str) -> str:
+        values = {"subject": str(subject), "note": canonical_json(note), "state_after": canonical_json(state),
+                  "after": after}
+        parts = self.parts
+        pieces = [parts[0]]
+        for i, key in enumerate(self.order, start=1):
+            pieces.append(values[key])
+            pieces.append(parts[i])
+        return hashlib.sha256("".join(pieces).encode()).hexdigest()
 
 
 def import_appeals(data: bytes, filename: str, *, profile: ImportProfile | None = None, dry_run: bool = False,

@@ -359,7 +359,7 @@ def test_admin_guided_mapping(client, users, profile):
 
 
 def test_imported_events_verify_and_a_tampered_one_is_caught(county, units, profile):
-    """The import seals its events with one JSON encoding (seal_plain); verify_audit checks them as any other."""
+    """The import seals its events from a template (importing.EventSeal); verify_audit checks them as any other."""
     import_appeals(csv_bytes(FOREIGN), "city.csv", profile=profile)
     events = list(AppealEvent.objects.filter(action="import").order_by("pk"))
     assert len(events) == 3 and all(e.compute_hash() == e.hash and e.prev_hash == "" for e in events)
@@ -369,6 +369,22 @@ def test_imported_events_verify_and_a_tampered_one_is_caught(county, units, prof
     with pytest.raises(CommandError, match="1 broken"):
         call_command("verify_audit", stdout=out)
     assert f"chain {events[1].appeal_id}: first broken event id={events[1].pk}" in out.getvalue()
+
+
+def test_import_event_hashes_equal_compute_hash_for_awkward_source_ids(county, units, profile, users):
+    """The events' hashes come from a template of the canonical JSON (importing.EventSeal); whatever a source
+    id holds (quotes, backslashes, control characters, CJK, emoji) and whoever imports, they equal the hash
+    `compute_hash` gives after the round trip through the database, in every batch."""
+    awkward = ['A"1', "A\\2", "A\t3", "甲乙丙", "😀-5", "A/6</script>", "A\u00017", "A 8"]
+    rows = [FOREIGN[0]] + [[sid, "标题", "内容", "2024-03-05 09:30", "已归档", "东风街道", "县住建局",
+                             "2024-03-06 10:00", "投诉"] for sid in awkward]
+    report = import_appeals(csv_bytes(rows), "city.csv", profile=profile, actor=users["operator"], batch_size=3)
+    assert report.created == len(awkward) and not report.problems
+    events = list(AppealEvent.objects.filter(action="import").order_by("pk"))
+    assert sorted(e.after["source_id"] for e in events) == sorted(awkward)
+    assert all(e.actor_id == users["operator"].pk for e in events)
+    assert all(e.compute_hash() == e.hash and e.prev_hash == "" for e in events)
+    assert list(broken_links()) == []
 
 
 @pytest.mark.django_db(transaction=True)
