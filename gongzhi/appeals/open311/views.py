@@ -72,6 +72,9 @@ def endpoint(methods=("GET",)):
                 return errors("xml", 400, _("不支持的格式「%(fmt)s」，请用 .xml 或 .json。") % {"fmt": fmt[:20]})
             if request.method not in methods:
                 return errors(fmt, 405, _("不支持 %(method)s 方法。") % {"method": request.method})
+            if _has_nul(kwargs.values(), request.GET, request.POST):
+                # PostgreSQL text cannot hold NUL: refuse it here rather than fail in the database driver.
+                return errors(fmt, 400, _("参数中不能含有空字符（NUL）。"))
             try:
                 return view(request, fmt, *args, **kwargs)
             except Open311Error as exc:
@@ -82,6 +85,11 @@ def endpoint(methods=("GET",)):
         return inner
 
     return wrap
+
+
+def _has_nul(path_values, *queries) -> bool:
+    values = [*path_values, *(v for q in queries for key, items in q.lists() for v in (key, *items))]
+    return any("\x00" in str(v) for v in values)
 
 
 def _param(data, name: str) -> str:

@@ -145,6 +145,14 @@ def test_bad_read_arguments(client, db, query):
     assert spec_error(client.get(f"{BASE}/requests.xml?{query}"), 400, "xml")
 
 
+@pytest.mark.parametrize("path", ["requests/a%00b.json", "services/T%0001.xml", "tokens/%00.json",
+                                  "requests.json?service_code=T90101%00", "requests.json?x%00=1"])
+def test_a_nul_character_is_a_spec_error_not_a_server_error(client, db, path):
+    """Found by the Open311 fuzz test on PostgreSQL, whose text cannot hold NUL: the driver raised (500)."""
+    fmt = "xml" if ".xml" in path else "json"
+    assert spec_error(client.get(f"{BASE}/{path}"), 400, fmt)
+
+
 def test_post_errors(client, api_key, services_catalogue, county):
     ok = {"service_code": "T90101", "address_string": "幸福路1号", "description": "路灯坏了两周，晚上很黑。"}
     assert spec_error(post(client, **ok), 403)
