@@ -713,14 +713,9 @@ def sweep_deadlines(now=None) -> int:
     (level 1 when overdue, 2 after one more working day, 3 after three). Idempotent: each notice is
     issued once per step and due time, so a second run changes nothing."""
     now = now or _now()
-    horizon = now + timezone.timedelta(days=10)
-    from django.db.models import Q
-
-    candidates = Appeal.objects.filter(
-        state__in=[AppealState.DISPATCHED, AppealState.ACCEPTED, AppealState.IN_PROGRESS,
-                   AppealState.RETURN_REQUESTED, AppealState.REPLIED]
-    ).filter(Q(sign_due__lte=horizon) | Q(contact_due__lte=horizon) | Q(reply_due__lte=horizon)
-             | Q(callback_due__lte=horizon)).values_list("pk", flat=True)
+    # Only a step in its warning window or overdue gets a notice, and `warn_at` is the earliest moment any
+    # step of the appeal enters its window (deadlines.board_fields): one range on the board's partial index.
+    candidates = Appeal.objects.filter(warn_at__lte=now).order_by("pk").values_list("pk", flat=True)
     issued = 0
     for appeal_id in candidates.iterator():
         with transaction.atomic():
