@@ -5,11 +5,13 @@
   dispatches the appeal through appeals.services.dispatch as the configured system dispatcher.
 * `update_hotspots(appeal_id)` re-clusters the appeals of the appeal's street of the last `hotspots.LINK_DAYS` days with
   `HotspotIndex` and joins the new appeal to a hot spot or opens one (several hot spots the appeal links
-  are merged into the largest).
+  are merged into the largest); the hot spot's summary is updated incrementally when it can
+  (`_refresh_incremental`), else recomputed from all members (`refresh`, also `rebuild_hotspots`).
+* `analyse(appeal_id)` is both for one appeal; `analyse_many(ids)` does several with one classifier call and
+  one transaction, each appeal getting the result `analyse` gives it (insight.tasks batches pending tasks).
 """
 
 import logging
-from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings

@@ -61,8 +61,8 @@ def test_command_prints_the_contract(tmp_path, capsys):
 def test_the_title_segmented_once_gives_the_same_terms_on_the_shipped_appeals():
     from gongzhi.insight import classifier
 
-    rows = classifier.read_csv(classifier.LABELED_CSV)[:400] + [{"title": "", "detail": "只有正文 没有标题"},
-                                                                 {"title": "标题（带括号） x1-2", "detail": ""}]
+    rows = [*classifier.read_csv(classifier.LABELED_CSV)[:400], {"title": "", "detail": "只有正文 没有标题"},
+            {"title": "标题（带括号） x1-2", "detail": ""}]
     for r in rows:
         title, detail = r["title"], r.get("detail", "")
         assert hotspots.item_terms(title, detail) == (hotspots.content_terms(title, detail),
