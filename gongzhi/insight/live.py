@@ -200,6 +200,7 @@ def _join(key, linked: list[int]) -> HotSpot | None:
         existing.sort(key=lambda h: (-h.members.count(), h.pk))
         for other in existing[1:]:
             HotSpotMember.objects.filter(hotspot=other).update(hotspot=existing[0])
+            _SPOTS.pop(other.pk, None)
             other.delete()
     spot = existing[0] if existing else HotSpot.objects.create()
     moved = [pk for pk, spot_id in spot_of.items() if spot_id != spot.pk and spot_id not in
