@@ -19,6 +19,7 @@ import threading
 from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, router, transaction
+from django.tasks.signals import task_started
 
 logger = logging.getLogger("gongzhi.tasks")
 _local = threading.local()
@@ -120,3 +121,90 @@ def batched():
         _insert(in_db)
     for task, args, _m in others:
         transaction.on_commit(lambda task=task, args=args: _enqueue_now(task, args))
+
+
+# ---------------------------------------------------------------- batches in the worker
+
+
+def _remember_running(sender, task_result, **kwargs) -> None:
+    _local.running = task_result  # the task the worker is about to call (claim_more reads its worker id)
+
+
+task_started.connect(_remember_running, dispatch_uid="gongzhi.taskqueue.running")
+
+
+def claim_more(task, limit: int) -> list:
+    """For a task that can do several of its kind at once: up to `limit` more READY rows of `task` (same backend
+    and queue, in django-tasks-db's order), claimed in one short transaction as the worker claims one (RUNNING,
+    started_at, the worker's id appended: task_recovery requeues them if this worker dies before it records
+    their results with `finish_claimed`). [] under any other backend (the immediate one in tests)."""
+    from django.tasks import TaskResultStatus
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction
+
+    backend = _database_backend(task)
+    if limit <= 0 or backend is None:
+        return []
+    running = getattr(_local, "running", None)
+    if running is not None and running.task.module_path != task.module_path:
+        running = None
+    worker_id = running.worker_ids[-1] if running is not None and running.worker_ids else "batch"
+    ready = DBTaskResult.objects.ready().filter(backend_name=backend.alias, task_path=task.module_path,
+                                                queue_name=task.queue_name)
+    with exclusive_transaction(ready.db):
+        rows = list(ready.select_for_update(skip_locked=True)[:limit])
+        now = timezone.now()
+        for row in rows:
+            row.status, row.started_at, row.worker_ids = TaskResultStatus.RUNNING, now, [*row.worker_ids, worker_id]
+        _save_rows(rows, ["status", "started_at", "worker_ids"])
+    for row in rows:
+        task_started.send(type(backend), task_result=row.task_result)
+    return rows
+
+
+def finish_claimed(rows: list, outcomes: list) -> None:
+    """Records the results of rows from `claim_more` as django-tasks-db's worker records one: an outcome that is
+    an exception fails its row (`set_failed`), any other is the row's return value (the successes in one UPDATE).
+    Inside a transaction, the results commit with it and `task_finished` is sent after the commit."""
+    from django.tasks import TaskResultStatus
+    from django.tasks.signals import task_finished
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    done, now = [], timezone.now()
+    for row, outcome in zip(rows, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            row.set_failed(outcome)
+            continue
+        row.status, row.finished_at, row.return_value = TaskResultStatus.SUCCESSFUL, now, outcome
+        row.exception_class_path = row.traceback = ""
+        done.append(row)
+    _save_rows(done, ["status", "finished_at", "return_value", "exception_class_path", "traceback"])
+
+    def tell():
+        for row in rows:
+            task_finished.send(type(row.task.get_backend()), task_result=row.task_result)
+
+    transaction.on_commit(tell, using=DBTaskResult.objects.db)
+
+
+def _save_rows(rows: list, fields: list[str]) -> None:
+    """`row.save(update_fields=fields)` for every row in one statement run for each (executemany): the CASE
+    expressions of `bulk_update` cost more to build than the rows to write."""
+    if not rows:
+        return
+    from django.db import connections
+
+    model = type(rows[0])
+    db = router.db_for_write(model)
+    connection = connections[db]
+    qn = connection.ops.quote_name
+    columns = [model._meta.get_field(name) for name in fields]
+    pk = model._meta.pk
+    sql = (f"UPDATE {qn(model._meta.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in columns)} "
+           f"WHERE {qn(pk.column)} = %s")
+    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns]
+              + [pk.get_db_prep_value(row.pk, connection)] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)

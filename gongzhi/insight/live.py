@@ -5,11 +5,13 @@
   dispatches the appeal through appeals.services.dispatch as the configured system dispatcher.
 * `update_hotspots(appeal_id)` re-clusters the appeals of the appeal's street of the last `hotspots.LINK_DAYS` days with
   `HotspotIndex` and joins the new appeal to a hot spot or opens one (several hot spots the appeal links
-  are merged into the largest).
+  are merged into the largest); the hot spot's summary is updated incrementally when it can
+  (`_refresh_incremental`), else recomputed from all members (`refresh`, also `rebuild_hotspots`).
+* `analyse(appeal_id)` is both for one appeal; `analyse_many(ids)` does several with one classifier call and
+  one transaction, each appeal getting the result `analyse` gives it (insight.tasks batches pending tasks).
 """
 
 import logging
-from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
@@ -41,36 +43,70 @@ def auto_dispatch_user() -> User | None:
     return user if user is not None and user.has_role(Role.DISPATCHER) else None
 
 
+def _prediction_values(result: dict) -> dict:
+    best = result["categories"][0] if result["categories"] else {"category": None, "confidence": 0.0}
+    suggested = result["suggested_unit"]
+    return {"top3": result["categories"], "category_id": best["category"], "confidence": best["confidence"],
+            "suggested_unit_id": suggested["unit"] if suggested else None, "model_version": model_version(),
+            "created_at": timezone.now()}
+
+
+def _auto_dispatch(appeal: Appeal, result: dict, prediction: AppealPrediction) -> None:
+    """Above settings.GONGZHI["AUTO_DISPATCH_CONFIDENCE"], dispatch as the system dispatcher."""
+    threshold = settings.GONGZHI.get("AUTO_DISPATCH_CONFIDENCE")
+    suggested = result["suggested_unit"]
+    if threshold is None or not suggested or prediction.confidence < float(threshold) \
+            or appeal.state != AppealState.RECEIVED:
+        return
+    actor = auto_dispatch_user()
+    if actor is None:
+        return
+    from gongzhi.appeals.services import dispatch
+    from gongzhi.core.errors import ServiceError
+
+    category = appeal.category or Category.objects.filter(pk=prediction.category_id).first()
+    try:
+        dispatch(actor, appeal.pk, lead_unit=Unit.objects.get(pk=suggested["unit"]),
+                 co_units=list(Unit.objects.filter(pk__in=suggested["co_units"])), category=category,
+                 note=f"自动派单（分类置信度 {prediction.confidence:.2f}）")
+    except ServiceError as exc:
+        logger.info("auto-dispatch of %s refused: %s", appeal.pk, exc.message)
+    else:
+        prediction.auto_dispatched = True
+        prediction.save(update_fields=["auto_dispatched"])
+
+
 def record_prediction(appeal_id: int) -> AppealPrediction | None:
     appeal = Appeal.objects.select_related(REGION_CHAIN).filter(pk=appeal_id).first()
     if appeal is None:
         return None
     result = services.classify(appeal.title, appeal.content, appeal.region)
-    best = result["categories"][0] if result["categories"] else {"category": None, "confidence": 0.0}
-    suggested = result["suggested_unit"]
-    prediction, _created = AppealPrediction.objects.update_or_create(appeal=appeal, defaults={
-        "top3": result["categories"], "category_id": best["category"], "confidence": best["confidence"],
-        "suggested_unit_id": suggested["unit"] if suggested else None, "model_version": model_version(),
-        "created_at": timezone.now()})
-    threshold = settings.GONGZHI.get("AUTO_DISPATCH_CONFIDENCE")
-    if (threshold is not None and suggested and best["confidence"] >= float(threshold)
-            and appeal.state == AppealState.RECEIVED):
-        actor = auto_dispatch_user()
-        if actor is not None:
-            from gongzhi.appeals.services import dispatch
-            from gongzhi.core.errors import ServiceError
-
-            category = appeal.category or Category.objects.filter(pk=best["category"]).first()
-            try:
-                dispatch(actor, appeal.pk, lead_unit=Unit.objects.get(pk=suggested["unit"]),
-                         co_units=list(Unit.objects.filter(pk__in=suggested["co_units"])), category=category,
-                         note=f"自动派单（分类置信度 {best['confidence']:.2f}）")
-            except ServiceError as exc:
-                logger.info("auto-dispatch of %s refused: %s", appeal.pk, exc.message)
-            else:
-                prediction.auto_dispatched = True
-                prediction.save(update_fields=["auto_dispatched"])
+    prediction, _created = AppealPrediction.objects.update_or_create(appeal=appeal,
+                                                                      defaults=_prediction_values(result))
+    _auto_dispatch(appeal, result, prediction)
     return prediction
+
+
+def _save_predictions(pairs: list[tuple[Appeal, dict]]) -> dict[int, AppealPrediction]:
+    """`update_or_create` of several appeals' predictions: one read, one INSERT, one UPDATE for those that exist
+    (a task run again)."""
+    existing = {p.appeal_id: p for p in AppealPrediction.objects.filter(appeal_id__in=[a.pk for a, _r in pairs])}
+    new, changed, out = [], [], {}
+    for appeal, result in pairs:
+        values = _prediction_values(result)
+        prediction = existing.get(appeal.pk)
+        if prediction is None:
+            prediction = AppealPrediction(appeal=appeal, **values)
+            new.append(prediction)
+        else:
+            for name, value in values.items():
+                setattr(prediction, name, value)
+            changed.append(prediction)
+        out[appeal.pk] = prediction
+    AppealPrediction.objects.bulk_create(new)
+    if changed:
+        AppealPrediction.objects.bulk_update(changed, list(_prediction_values(pairs[0][1])))
+    return out
 
 
 def _item(appeal: Appeal) -> hotspots.Item:
@@ -128,51 +164,113 @@ def _street_index(scope, since, until) -> hotspots.HotspotIndex:
     return index
 
 
+def _link(appeal: Appeal) -> tuple:
+    """The CPU side of a hot-spot update (no transaction): the street's index brought up to date, the appeal added.
+    Returns (index key, the appeal ids of its cluster)."""
+    scope = duplicates._scope(appeal.region)  # a hot spot is one problem in one place: the appeal's street
+    since = appeal.received_at - timedelta(days=hotspots.LINK_DAYS)
+    index = _street_index(scope, since, appeal.received_at)
+    key = str(appeal.pk)
+    root = index._find(key) if key in index.items else index.add(_item(appeal))  # segmented once
+    return (scope.pk, scope.path), [int(i) for i in index.items if index._find(i) == root]
+
+
 def update_hotspots(appeal_id: int) -> HotSpot | None:
     """Joins the appeal to a hot spot (or opens one when it links at least one other appeal)."""
     appeal = Appeal.objects.select_related(REGION_CHAIN).filter(pk=appeal_id).first()
     if appeal is None:
         return None
-    scope = duplicates._scope(appeal.region)  # a hot spot is one problem in one place: the appeal's street
-    since = appeal.received_at - timedelta(days=hotspots.LINK_DAYS)
-    index = _street_index(scope, since, appeal.received_at)
-    root = index.add(_item(appeal))  # already there unless the window was trimmed
-    linked = [int(i) for i in index.items if index._find(i) == root]
+    key, linked = _link(appeal)
     if len(linked) < 2:
         return None
     with transaction.atomic():
-        # Members of a hot spot exist (their rows cascade); only the others need checking.
-        spot_of = dict(HotSpotMember.objects.filter(appeal_id__in=linked).values_list("appeal_id", "hotspot_id"))
-        others = [pk for pk in linked if pk not in spot_of]
-        member_ids = sorted([*spot_of, *Appeal.objects.filter(pk__in=others).values_list("pk", flat=True)])
-        if len(member_ids) < 2:
-            return None
-        existing = list(HotSpot.objects.select_for_update().filter(pk__in=set(spot_of.values())).order_by("pk"))
-        if len(existing) > 1:  # the appeal bridged hot spots: the largest absorbs the others
-            existing.sort(key=lambda h: (-h.members.count(), h.pk))
-            for other in existing[1:]:
-                HotSpotMember.objects.filter(hotspot=other).update(hotspot=existing[0])
-                other.delete()
-        spot = existing[0] if existing else HotSpot.objects.create()
-        moved = [pk for pk, spot_id in spot_of.items() if spot_id != spot.pk and spot_id not in
-                 {h.pk for h in existing[1:]}]
-        if moved:
-            HotSpotMember.objects.filter(appeal_id__in=moved).update(hotspot=spot)
-        HotSpotMember.objects.bulk_create([HotSpotMember(hotspot=spot, appeal_id=pk)
-                                           for pk in member_ids if pk not in spot_of])
-        refresh(spot, known=_INDEXES.get((scope.pk, scope.path)))
+        return _join(key, linked)
+
+
+def _join(key, linked: list[int]) -> HotSpot | None:
+    """The database side (inside a transaction): the cluster's appeals become one hot spot's members."""
+    # Members of a hot spot exist (their rows cascade); only the others need checking.
+    spot_of = dict(HotSpotMember.objects.filter(appeal_id__in=linked).values_list("appeal_id", "hotspot_id"))
+    others = [pk for pk in linked if pk not in spot_of]
+    member_ids = sorted([*spot_of, *Appeal.objects.filter(pk__in=others).values_list("pk", flat=True)])
+    if len(member_ids) < 2:
+        return None
+    existing = list(HotSpot.objects.select_for_update().filter(pk__in=set(spot_of.values())).order_by("pk"))
+    if len(existing) > 1:  # the appeal bridged hot spots: the largest absorbs the others
+        existing.sort(key=lambda h: (-h.members.count(), h.pk))
+        for other in existing[1:]:
+            HotSpotMember.objects.filter(hotspot=other).update(hotspot=existing[0])
+            _SPOTS.pop(other.pk, None)
+            other.delete()
+    spot = existing[0] if existing else HotSpot.objects.create()
+    moved = [pk for pk, spot_id in spot_of.items() if spot_id != spot.pk and spot_id not in
+             {h.pk for h in existing[1:]}]
+    if moved:
+        HotSpotMember.objects.filter(appeal_id__in=moved).update(hotspot=spot)
+    added = [pk for pk in member_ids if pk not in spot_of]
+    HotSpotMember.objects.bulk_create([HotSpotMember(hotspot=spot, appeal_id=pk) for pk in added])
+    known = _INDEXES.get(key)
+    if len(existing) != 1 or moved or not _refresh_incremental(spot, added, known):
+        refresh(spot, known=known)
     return spot
 
 
+# Per worker process, each hot spot's SpotAggregate as this process last wrote it: {pk: (updated_at, aggregate,
+# co-signers)}. It is used only while the row's updated_at is the one written with it (nobody else — another
+# worker, a co-sign, a rebuild — refreshed the hot spot since); otherwise `refresh` recomputes from the members.
+_SPOTS: dict = {}
+MAX_SPOTS = 20000
+
+
+def _order(pk: int, received_at) -> tuple:
+    return (received_at, pk)  # the members' order in `refresh`
+
+
+def _refresh_incremental(spot: HotSpot, added: list[int], known) -> bool:
+    """Adds new members to a hot spot's summary in O(their key words), without reading its other members.
+    False when it cannot (no aggregate from this process, or the row changed since): `refresh` then does."""
+    cached = _SPOTS.pop(spot.pk, None)  # put back by _save: an update that fails half-way leaves none
+    if cached is None or known is None or cached[0] != spot.updated_at or cached[1].n != spot.size:
+        return False
+    index, seen = known
+    if any(str(pk) not in index.items or pk not in seen for pk in added):
+        return False
+    _at, aggregate, cosigners = cached
+    cosigners = cosigners | {str(pk) for pk in CoSign.objects.filter(appeal_id__in=added)
+                             .values_list("resident_id", flat=True)}
+    for pk in added:
+        aggregate.add(index.items[str(pk)], _order(pk, seen[pk]))
+    times = [seen[pk] for pk in added]
+    spot.start = min([spot.start, *times]) if spot.start else min(times)
+    spot.end = max([spot.end, *times]) if spot.end else max(times)
+    _save(spot, aggregate, cosigners)
+    return True
+
+
+def _save(spot: HotSpot, aggregate: hotspots.SpotAggregate, cosigners: set) -> None:
+    latest = timezone.localtime(timezone.now()).replace(tzinfo=None)
+    summary = aggregate.summary(latest, extra_residents=cosigners)
+    spot.label, spot.place = summary["label"][:200], summary["place"][:200]
+    spot.heat, spot.size, spot.residents, spot.growth = summary["heat"], aggregate.n, summary["residents"], \
+        summary["growth"]
+    spot.updated_at = timezone.now()
+    spot.save()
+    if len(_SPOTS) >= MAX_SPOTS:
+        _SPOTS.clear()
+    _SPOTS[spot.pk] = (spot.updated_at, aggregate, cosigners)
+
+
 def refresh(spot: HotSpot, known=None) -> HotSpot:
-    """Recomputes a hot spot's label, place, heat and time range from its members (heat as in hotspots.py;
-    residents who co-signed a member (附议) count as distinct residents).
+    """Recomputes a hot spot's label, place, heat and time range from all its members (heat as in hotspots.py;
+    residents who co-signed a member (附议) count as distinct residents): the full rebuild, which the incremental
+    update (`_refresh_incremental`) must always agree with.
 
     `known`: a street's (HotspotIndex, {pk: received_at}) from `_street_index`, whose items (segmented text)
     are reused for the members it holds unchanged instead of segmenting every member again."""
     members = list(Appeal.objects.filter(hotspot_membership__hotspot=spot).order_by("received_at", "pk")
                    .values_list("pk", "received_at"))
     if not members:
+        _SPOTS.pop(spot.pk, None)
         spot.delete()
         return spot
     index, seen = known or (None, {})
@@ -181,17 +279,80 @@ def refresh(spot: HotSpot, known=None) -> HotSpot:
     rest = {a.pk: a for a in Appeal.objects.filter(pk__in=[pk for pk, _at in members if pk not in reuse])
             .only(*fields)} if len(reuse) < len(members) else {}
     items = [index.items[str(pk)] if pk in reuse else _item(rest[pk]) for pk, _at in members]
-    doc_freq = Counter()
-    for item in items:
-        doc_freq.update(item.terms)
-    latest = timezone.localtime(timezone.now()).replace(tzinfo=None)
-    cosigners = CoSign.objects.filter(appeal__hotspot_membership__hotspot=spot).values_list("resident_id", flat=True)
-    summary = hotspots.Hotspot(items).summary(latest, doc_freq, max(len(items), 1),
-                                              extra_residents={str(pk) for pk in cosigners})
-    spot.label, spot.place = summary["label"][:200], summary["place"][:200]
-    spot.heat, spot.size, spot.residents, spot.growth = summary["heat"], len(members), summary["residents"], \
-        summary["growth"]
+    cosigners = {str(pk) for pk in CoSign.objects.filter(appeal__hotspot_membership__hotspot=spot)
+                 .values_list("resident_id", flat=True)}
+    aggregate = hotspots.SpotAggregate()
+    for (pk, at), item in zip(members, items, strict=True):
+        aggregate.add(item, _order(pk, at))
     spot.start, spot.end = members[0][1], members[-1][1]
-    spot.updated_at = timezone.now()
-    spot.save()
+    _save(spot, aggregate, cosigners)
     return spot
+
+
+def rebuild_hotspots() -> int:
+    """Every hot spot recomputed from its members (`refresh`): growth moves with the clock even when no appeal
+    joins, and a member deleted with its appeal leaves the summary only here. Returns how many."""
+    count = 0
+    for spot in HotSpot.objects.order_by("pk").iterator():
+        with transaction.atomic():
+            locked = HotSpot.objects.select_for_update().filter(pk=spot.pk).first()
+            if locked is not None:
+                refresh(locked)
+                count += 1
+    return count
+
+
+def analyse(appeal_id: int) -> dict | Exception:
+    """What the analyse_appeal task does for one appeal: the prediction (and auto-dispatch), then the hot-spot
+    join, each in its own transaction; both run even if one fails. Returns the task's result, or the first
+    error."""
+    out, errors = {"appeal": appeal_id}, []
+    try:
+        prediction = record_prediction(appeal_id)
+        out["confidence"] = prediction.confidence if prediction else None
+    except Exception as exc:
+        errors.append(exc)
+    try:
+        spot = update_hotspots(appeal_id)
+        out["hotspot"] = spot.pk if spot else None
+    except Exception as exc:
+        errors.append(exc)
+    return errors[0] if errors else out
+
+
+def analyse_many(appeal_ids: list[int], record=None) -> dict[int, dict | Exception]:
+    """`analyse` for several appeals (in this order) with one classifier call, one read of the appeals and one
+    transaction for all their writes; `record(outcomes)` runs inside that transaction (the task rows' results
+    commit with the writes). Each appeal's result is the one `analyse` gives it alone, in the same order: the
+    CPU side (classifier, hot-spot index) runs first without a transaction, then the writes in order.
+
+    If anything fails, the transaction rolls back and every appeal is analysed again on its own (`analyse`),
+    so one bad appeal fails only its own task; `record` is then called after, outside any transaction."""
+    try:
+        return _analyse_together(appeal_ids, record)
+    except Exception:
+        logger.warning("analysing appeals %s together failed; one by one instead", appeal_ids, exc_info=True)
+    outcomes = {pk: analyse(pk) for pk in appeal_ids}
+    if record is not None:
+        record(outcomes)
+    return outcomes
+
+
+def _analyse_together(appeal_ids: list[int], record) -> dict[int, dict | Exception]:
+    by_pk = Appeal.objects.select_related(REGION_CHAIN).in_bulk(appeal_ids)
+    appeals = [by_pk[pk] for pk in dict.fromkeys(appeal_ids) if pk in by_pk]
+    results = services.classify_many([(a.title, a.content, a.region) for a in appeals])
+    links = [_link(appeal) for appeal in appeals]
+    outcomes: dict[int, dict | Exception] = {pk: {"appeal": pk, "confidence": None, "hotspot": None}
+                                             for pk in appeal_ids}
+    with transaction.atomic():
+        predictions = _save_predictions(list(zip(appeals, results, strict=True)))
+        for appeal, result in zip(appeals, results, strict=True):
+            _auto_dispatch(appeal, result, predictions[appeal.pk])
+            outcomes[appeal.pk]["confidence"] = predictions[appeal.pk].confidence
+        for appeal, (key, linked) in zip(appeals, links, strict=True):
+            spot = _join(key, linked) if len(linked) >= 2 else None
+            outcomes[appeal.pk]["hotspot"] = spot.pk if spot else None
+        if record is not None:
+            record(outcomes)
+    return outcomes
