@@ -509,7 +509,9 @@ def generate(n: int, *, communities, units, categories, leader: int, now, start,
             log(f"  generated {hi:,} appeals ({(hi - first + 1) / (time.perf_counter() - t0):,.0f}/s)")
         loaded = time.perf_counter() - t0
         t1 = time.perf_counter()
-        cursor.execute(HOTSPOTS)
+        cursor.execute("SELECT NOT EXISTS (SELECT 1 FROM insight_hotspot)")
+        if cursor.fetchone()[0]:  # not yet written by the interrupted run being resumed
+            cursor.execute(HOTSPOTS)
         cursor.execute("SELECT setval(pg_get_serial_sequence('insight_hotspot', 'id'), "
                        "(SELECT COALESCE(max(id), 0) + 1 FROM insight_hotspot), false)")
         cursor.execute("SELECT setval(pg_get_serial_sequence('appeals_appeal', 'id'), %s, false)", [n + 1])
