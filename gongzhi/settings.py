@@ -141,9 +141,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # derived and its tasks are idempotent, so a crash that loses its last ~0.2 s of commits only runs a few tasks
     # again, while its commits no longer wait for the disk. The web nodes keep the default: an appeal is on disk
     # before it is acknowledged.
+    # No JIT: the board's and the lists' queries over millions of rows have plan costs that trigger it, and it
+    # then spends 180–260 ms compiling each one for queries that run in tens of ms (measured at 10 M appeals,
+    # bench/scale.py); JIT pays off only for long analytic queries, which this site does not serve.
+    _server_options = ["-c jit=off"]
     if os.environ.get("GONGZHI_DB_SYNCHRONOUS_COMMIT") in {"off", "local", "remote_write", "on", "remote_apply"}:
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-            f"-c synchronous_commit={os.environ['GONGZHI_DB_SYNCHRONOUS_COMMIT']}")
+        _server_options.append(f"-c synchronous_commit={os.environ['GONGZHI_DB_SYNCHRONOUS_COMMIT']}")
+    for _db in DATABASES.values():
+        _db.setdefault("OPTIONS", {})["options"] = " ".join(_server_options)
 GONGZHI_REPLICA_PIN_SECONDS = int(os.environ.get("GONGZHI_REPLICA_PIN_SECONDS", "10"))
 
 # The cache holds rate-limit counters, so it must be shared by every web process: the database is the one
