@@ -81,15 +81,6 @@ class ChainedEvent(models.Model):
         self.prev_hash = prev_hash
         self.hash = self.compute_hash()
 
-    def seal_plain(self, prev_hash: str) -> None:
-        """`seal` with one JSON encoding instead of three, for an event whose payload survives a JSON round
-        trip unchanged: string keys, and values that are str, int, bool, None, datetime or dicts and lists of
-        these (no float, Decimal or int-keyed dict, which the round trip in `compute_hash` would rewrite).
-        The hash is the one `compute_hash` gives, so `verify_chain` checks it like any other; bulk writers
-        (the importer) use it."""
-        self.prev_hash = prev_hash
-        self.hash = hashlib.sha256(canonical_json(self.chain_payload()).encode()).hexdigest()
-
 
 def verify_chain(events) -> Any | None:
     """Walk events in chain order; return the first event whose link is broken, else None."""

@@ -732,7 +732,7 @@ EVENT_COLUMNS = ["appeal_id", "note", "state_after", "after", "hash"]
 
 
 class EventSeal:
-    """The hash `ChainedEvent.seal_plain("")` gives an import event, from a template of its canonical JSON.
+    """The hash `ChainedEvent.seal("")` gives an import event, from a template of its canonical JSON.
 
     Within one batch the import events differ only in their appeal, note, state and `after`; the rest of the
     payload is the same. The template is the canonical JSON of one real event's payload with placeholders in
