@@ -311,12 +311,18 @@ def suggest_dispatch(category: Category | None, region: Region) -> DispatchRule 
     if category is None:
         return None
     categories = category.lineage()
-    regions = [*region.ancestors(), None]
     rules = {
         (r.category_id, r.region_id): r
         for r in DispatchRule.objects.filter(category__in=categories).select_related("unit")
     }
-    for cat in categories:
+    return pick_dispatch_rule(categories, region, rules)
+
+
+def pick_dispatch_rule(lineage: list[Category], region: Region, rules: dict) -> DispatchRule | None:
+    """The rule suggest_dispatch picks from rules already read ({(category id, region id or None): rule}):
+    the deepest category of `lineage` first, then the deepest region."""
+    regions = [*region.ancestors(), None]
+    for cat in lineage:
         for reg in regions:
             rule = rules.get((cat.pk, reg.pk if reg else None))
             if rule is not None:

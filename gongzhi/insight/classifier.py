@@ -259,7 +259,10 @@ class CategoryModel:
         return [self.classes[i] for i in proba.argmax(axis=1)]
 
     def predict_top3(self, title: str, detail: str) -> list[tuple[str, float]]:
-        proba = self.predict_proba([title or ""], [detail or ""])[0]
+        return self.top3(self.predict_proba([title or ""], [detail or ""])[0])
+
+    def top3(self, proba: np.ndarray) -> list[tuple[str, float]]:
+        """The three best (class, confidence) of one row of `predict_proba`, best first."""
         top = np.argsort(-proba)[:3]
         return [(str(self.classes[i]), round(float(proba[i]), 4)) for i in top]
 

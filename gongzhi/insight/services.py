@@ -2,10 +2,10 @@
 
 from collections.abc import Sequence
 
-import numpy as np
 from django.conf import settings
 
 from gongzhi.appeals.models import Appeal, Category, DispatchRule
+from gongzhi.appeals.services import pick_dispatch_rule
 from gongzhi.core.models import Region
 
 from . import classifier, duplicates
@@ -21,23 +21,6 @@ def classify(title: str, content: str, region: Region | None = None, *, model=No
     return classify_many([(title, content, region)], model=model)[0]
 
 
-def _top3(model, proba) -> list[tuple[str, float]]:
-    # what CategoryModel.predict_top3 does with its one row (test_services checks they agree)
-    top = np.argsort(-proba)[:3]
-    return [(str(model.classes[i]), round(float(proba[i]), 4)) for i in top]
-
-
-def _suggest(categories: list[Category], region: Region, rules: dict) -> DispatchRule | None:
-    """appeals.services.suggest_dispatch over rules already read: the deepest category, then the deepest region
-    (None = everywhere)."""
-    for cat in categories:
-        for reg in [*region.ancestors(), None]:
-            rule = rules.get((cat.pk, reg.pk if reg else None))
-            if rule is not None:
-                return rule
-    return None
-
-
 def classify_many(items: Sequence[tuple[str, str, Region | None]], *, model=None) -> list[dict]:
     """`classify` for several appeals at once: one call of the classifier for all of them (its cost per appeal
     falls about fourfold), one query for their categories, and each (category, region)'s catalogue rule looked
@@ -46,11 +29,11 @@ def classify_many(items: Sequence[tuple[str, str, Region | None]], *, model=None
         return []
     model = model or classifier.default_model(model_path())
     proba = model.predict_proba([title or "" for title, _c, _r in items], [content or "" for _t, content, _r in items])
-    top3s = [_top3(model, row) for row in proba]
+    top3s = [model.top3(row) for row in proba]
     names = sorted({name for top3 in top3s for name, _ in top3})
     by_name = {c.name: c for c in Category.objects.filter(level=1, name__in=names)}
-    # The catalogue rules of every best category's lineage in one query; `_suggest` then picks as
-    # appeals.services.suggest_dispatch does (test_services checks they agree).
+    # The catalogue rules of every best category's lineage in one query; pick_dispatch_rule then picks as
+    # appeals.services.suggest_dispatch does.
     lineages = {by_name[top3[0][0]].pk: by_name[top3[0][0]].lineage() for top3 in top3s
                 if top3 and top3[0][0] in by_name}
     rules = {(r.category_id, r.region_id): r for r in DispatchRule.objects.filter(
@@ -68,7 +51,7 @@ def classify_many(items: Sequence[tuple[str, str, Region | None]], *, model=None
         if best is not None and region is not None:
             key = (best.pk, region.pk)
             if key not in suggestions:
-                rule = _suggest(lineages[best.pk], region, rules)
+                rule = pick_dispatch_rule(lineages[best.pk], region, rules)
                 suggestions[key] = None if rule is None else {
                     "unit": rule.unit_id, "name": rule.unit.name, "rule": rule.pk,
                     "co_units": list(rule.co_units.values_list("pk", flat=True))}
