@@ -77,6 +77,24 @@ class Item:
     title_terms: frozenset = frozenset()
 
 
+def heat_index(n: int, residents: int, net_likes: int, growth: float, start, end) -> float:
+    """The documented heat index (module docstring) of a hot spot of `n` appeals from `start` to `end`."""
+    span_weeks = max(1.0, ((end - start).total_seconds() / 86400 / 7) if start else 1.0)
+    return round(math.log2(1 + n) + math.log2(1 + residents) + 0.5 * math.log2(1 + net_likes) + growth
+                 + math.log2(1 + n / span_weeks), 3)
+
+
+def key_terms(counts: Counter, doc_freq, n_docs: int, place: str) -> list[str]:
+    """The label's three key words: members' term counts weighted by inverse document frequency, the place's
+    own words left out."""
+    scored = sorted(counts.items(), key=lambda kv: (-kv[1] * math.log((1 + n_docs) / (1 + doc_freq[kv[0]])), kv[0]))
+    return [t for t, _ in scored if t not in place][:3]
+
+
+def _times_text(start, end) -> tuple[str, str]:
+    return (start.strftime("%Y-%m-%d %H:%M:%S") if start else "", end.strftime("%Y-%m-%d %H:%M:%S") if end else "")
+
+
 @dataclass
 class Hotspot:
     members: list[Item] = field(default_factory=list)
@@ -96,22 +114,16 @@ class Hotspot:
             previous = sum(1 for t in times if latest - timedelta(days=2 * GROWTH_DAYS) < t
                            <= latest - timedelta(days=GROWTH_DAYS))
             growth = (recent - previous) / n
-        span_weeks = max(1.0, ((end - start).total_seconds() / 86400 / 7) if start else 1.0)
-        heat = (math.log2(1 + n) + math.log2(1 + residents) + 0.5 * math.log2(1 + net_likes) + growth
-                + math.log2(1 + n / span_weeks))
         places = Counter(m.place for m in self.members if m.place)
         place = places.most_common(1)[0][0] if places else ""
-        return {"heat": round(heat, 3), "label": self.label(doc_freq, n_docs, place), "place": place,
-                "start": start.strftime("%Y-%m-%d %H:%M:%S") if start else "",
-                "end": end.strftime("%Y-%m-%d %H:%M:%S") if end else "",
+        first, last = _times_text(start, end)
+        return {"heat": heat_index(n, residents, net_likes, growth, start, end),
+                "label": self.label(doc_freq, n_docs, place), "place": place, "start": first, "end": last,
                 "size": n, "residents": residents, "net_likes": net_likes, "growth": round(growth, 3),
                 "ids": [m.id for m in self.members]}
 
     def label(self, doc_freq: Counter, n_docs: int, place: str) -> str:
-        counts = Counter(t for m in self.members for t in m.terms)
-        scored = sorted(counts.items(),
-                        key=lambda kv: (-kv[1] * math.log((1 + n_docs) / (1 + doc_freq[kv[0]])), kv[0]))
-        terms = [t for t, _ in scored if t not in place][:3]
+        terms = key_terms(Counter(t for m in self.members for t in m.terms), doc_freq, n_docs, place)
         key = self.members[0].place_key
         return " ".join(([key] if key else []) + terms)
 
@@ -162,18 +174,13 @@ class SpotAggregate:
             recent = len(times) - bisect.bisect_right(times, cut)
             previous = bisect.bisect_right(times, cut) - bisect.bisect_right(times, cut2)
             growth = (recent - previous) / n
-        span_weeks = max(1.0, ((end - start).total_seconds() / 86400 / 7) if start else 1.0)
-        heat = (math.log2(1 + n) + math.log2(1 + residents) + 0.5 * math.log2(1 + net_likes) + growth
-                + math.log2(1 + n / span_weeks))
         place = min(self.places.items(), key=lambda kv: (-kv[1][0], kv[1][1]))[0] if self.places else ""
-        n_docs = max(n, 1)
-        scored = sorted(self.doc_freq.items(),
-                        key=lambda kv: (-kv[1] * math.log((1 + n_docs) / (1 + kv[1])), kv[0]))
-        terms = [t for t, _ in scored if t not in place][:3]
+        # The members are the whole corpus here: their own term counts are the document frequencies.
+        terms = key_terms(self.doc_freq, self.doc_freq, max(n, 1), place)
         key = self.first[1] if self.first else ""
-        return {"heat": round(heat, 3), "label": " ".join(([key] if key else []) + terms), "place": place,
-                "start": start.strftime("%Y-%m-%d %H:%M:%S") if start else "",
-                "end": end.strftime("%Y-%m-%d %H:%M:%S") if end else "",
+        first, last = _times_text(start, end)
+        return {"heat": heat_index(n, residents, net_likes, growth, start, end),
+                "label": " ".join(([key] if key else []) + terms), "place": place, "start": first, "end": last,
                 "size": n, "residents": residents, "net_likes": net_likes, "growth": round(growth, 3)}
 
 
