@@ -1,4 +1,5 @@
 import json
+import math
 
 from django.core.management import call_command
 
@@ -119,3 +120,16 @@ def test_the_incremental_summary_equals_the_full_recompute_on_random_sequences()
                                                         extra_residents=extra)
             expected.pop("ids")
             assert step.summary(latest, extra_residents=extra) == expected
+
+
+def test_heat_index_is_the_documented_formula():
+    """heat = log2(1+n) + log2(1+residents) + 0.5·log2(1+net likes) + growth + log2(1 + n/weeks spanned (≥ 1))."""
+    from datetime import datetime, timedelta
+
+    from gongzhi.insight.hotspots import heat_index
+
+    start = datetime(2026, 3, 1, 9)
+    # 4 appeals by 3 residents over two weeks, 6 net likes, growth 0.5: 2.322 + 2 + 1.404 + 0.5 + 1.585
+    assert heat_index(4, 3, 6, 0.5, start, start + timedelta(days=14)) == 7.811
+    # within one week the span counts as one week; no likes, no growth
+    assert heat_index(2, 1, 0, 0.0, start, start + timedelta(hours=5)) == round(2 * math.log2(3) + 1, 3)
