@@ -214,3 +214,12 @@ def test_appeals_api_refuses_the_enterprise_channel(users, county):
     r = api(users["resident"]).post("/api/v1/appeals/", {**APPEAL, "channel": "enterprise",
                                                          "region": county["grid"].code}, format="json")
     assert r.status_code == 400 and r.json()["code"] != "" and "channel" in str(r.json())
+
+
+def test_the_footer_links_the_enterprise_page_only_for_who_may_open_it(client, boss, enterprise, officer):
+    resident = make_user("resident9", "resident")
+    for user, shown in ((boss, True), (officer, True), (resident, False)):
+        client.force_login(user)
+        page = client.get("/").content.decode()
+        assert ('href="/credit/mine/"' in page) is shown, user.username
+        assert client.get("/credit/mine/").status_code == (200 if shown else 403), user.username
