@@ -401,3 +401,15 @@ def test_knowledge_search(users):
     page = text(client.get(reverse("appeals:knowledge"), {"q": "公积金"}))
     assert "住房公积金提取条件" in page and "居住证办理" not in page
     assert client_for(users["resident"]).get(reverse("appeals:knowledge")).status_code == 403
+
+
+def test_back_link_of_an_own_appeal_goes_where_the_user_may_go(make_appeal, users):
+    # A grid worker who reported a problem on patrol is its appellant, but 我的诉求 is residents' (403 for them).
+    patrol = make_appeal(actor=users["grid_worker"], channel="grid_patrol")
+    assert patrol.appellant == users["grid_worker"]
+    page = text(client_for(users["grid_worker"]).get(reverse("appeals:detail", args=[patrol.pk])))
+    assert f'href="{reverse("appeals:list")}">← 返回列表' in page
+    assert client_for(users["grid_worker"]).get(reverse("appeals:list")).status_code == 200
+    own = make_appeal()
+    page = text(client_for(users["resident"]).get(reverse("appeals:detail", args=[own.pk])))
+    assert f'href="{reverse("appeals:mine")}">← 返回列表' in page
