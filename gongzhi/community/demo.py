@@ -80,7 +80,7 @@ def load_community_demo(log=None) -> dict:
     home = communities[0]
     party_of = {u.region_id: u for u in units["party"] if u.kind == UnitKind.PARTY_ORG}
     social = units["social"]
-    now = timezone.now()
+    now = timezone.localtime()  # activities start at local hours (09:00, 15:00), not UTC ones
     counts = {}
 
     with transaction.atomic():

@@ -45,3 +45,14 @@ def test_demo_pages_render(settings, client):
     assert client.get(f"/community/organizations/{org.pk}/").status_code == 200
     for activity in Activity.objects.all():
         assert client.get(f"/community/activities/{activity.pk}/").status_code == 200
+
+
+def test_demo_activities_start_in_the_daytime_local_time(settings):
+    # They were set at 09:00 and 15:00 UTC: 17:00 and 23:00 on the residents' clock (a 四点半课堂 at 23:00).
+    from django.utils import timezone
+
+    settings.GONGZHI = {**settings.GONGZHI, "DEMO_PASSWORD": "demo-pass"}
+    ensure_role_groups()
+    load_community_demo()
+    hours = sorted({timezone.localtime(a.starts_at).hour for a in Activity.objects.all()})
+    assert hours == [9, 15]
