@@ -55,6 +55,7 @@ def hotspot_bar(spots: list[dict]) -> dict:
     return {
         "color": PALETTE, "title": {"text": "热点问题热度", "left": "center"}, "tooltip": {"trigger": "axis"},
         "grid": {"left": 150, "right": 30, "top": 40, "bottom": 20},
+        "graphic": [] if spots else _empty("暂无热点问题"),
         "xAxis": {"type": "value"},
         "yAxis": {"type": "category", "data": [s["label"][:14] or "—" for s in spots]},
         "series": [{"name": "热度", "type": "bar", "data": [round(s["heat"], 2) for s in spots]}],
@@ -113,14 +114,23 @@ def forecast_bars(fc: dict) -> dict:
                        {"name": f"未来7天预测 {span}", "type": "bar", "data": [c["total"] for c in cats]}]}
 
 
+# Words frequent in every kind of appeal that say nothing about what is asked (salutations, pronouns, times,
+# connectives, titles of the addressee): the hot-spot key words need not drop them (they are weighted by how
+# rare they are), but in a word cloud by plain frequency they crowd out the subjects ("尊敬" came first).
+CLOUD_STOP = frozenset("""尊敬 你们 他们 她们 自己 大家 工作 人员 作为 就是 不是 不能 无法 只有 还有 可是 由于 导致 造成 通过 根据
+经过 直接 所有 任何 很多 很大 这么 这种 几个 两个 一名 一家 一事 一年 多年 几年 今年 去年 今天 每天 以来 以前 最近 当时 时候
+时间 月份 左右 开始 发现 发生 看到 知道 存在 影响 原因 事情 地方 位于 部分 普通 正常 经常 重视 请求 回复 告知 不到 厅长 局长
+主任""".split())
+
+
 def key_terms(texts, top: int = 80) -> list[tuple[str, int]]:
     """texts: (title, content) pairs. The content words (jieba, stop-words and place prefixes dropped, as the
-    hot-spot labels use) in the most appeals, with that number of appeals, most frequent first."""
+    hot-spot labels use, and CLOUD_STOP) in the most appeals, with that number of appeals, most frequent first."""
     from .hotspots import content_terms
 
     counts: Counter = Counter()
     for title, content in texts:
-        counts.update(content_terms(title or "", content or ""))
+        counts.update(content_terms(title or "", content or "") - CLOUD_STOP)
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
 
 

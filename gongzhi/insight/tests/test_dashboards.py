@@ -77,6 +77,18 @@ def test_chart_options_are_json():
         assert json.loads(json.dumps(option)) == option
 
 
+
+def test_an_empty_hot_spot_chart_says_so():
+    assert charts.hotspot_bar([])["graphic"][0]["style"]["text"] == "暂无热点问题"
+    assert charts.hotspot_bar([{"label": "甲", "heat": 5.0, "size": 3}])["graphic"] == []
+
+
+def test_the_word_cloud_leaves_out_salutations_and_pronouns():
+    texts = [("尊敬的领导，路灯坏了", "他们说今年修，至今没修。"), ("尊敬的局长，路灯坏了", "自己去问过，还是没修。")]
+    words = dict(charts.key_terms(texts))
+    assert words.get("路灯") == 2
+    assert not {"尊敬", "他们", "今年", "自己", "局长"} & set(words)
+
 def test_dashboard_data_counts(make_appeal, users, county):
     make_appeal()
     make_appeal(region=county["other_community"])
