@@ -1223,8 +1223,24 @@ class DemoResult:
     failures: dict = field(default_factory=dict)
     failure_examples: list = field(default_factory=list)
     supervisions_now: int = 0
+    hotspots: int = 0
     logins: list = field(default_factory=list)
     seconds: float = 0.0
+
+
+def join_hotspots() -> int:
+    """The replay queues no analyse_appeal task (HistoryTaskBackend), so no demo appeal joined a hot spot and the
+    leaders' 热点 pages and charts were empty: join them now in the order they came in, as the worker does for
+    each new appeal (insight.live.update_hotspots). Returns how many hot spots there are."""
+    from gongzhi.appeals.models import Appeal
+    from gongzhi.insight import live
+    from gongzhi.insight.models import HotSpot
+
+    ids = (Appeal.objects.filter(client_key__startswith=CLIENT_KEY_PREFIX).order_by("received_at", "pk")
+           .values_list("pk", flat=True))
+    for pk in ids.iterator():
+        live.update_hotspots(pk)
+    return HotSpot.objects.count()
 
 
 def demo_loaded() -> bool:
@@ -1272,6 +1288,7 @@ def load_demo(*, limit: int | None = None, days: int = 120, log=None) -> DemoRes
         from gongzhi.appeals.services import sweep_deadlines
 
         result.supervisions_now = sweep_deadlines()
+        result.hotspots = join_hotspots()
         result.created_appeals = Appeal.objects.count() - before
         result.actions = dict(replay.actions)
         result.failures = dict(replay.failures)
