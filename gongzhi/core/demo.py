@@ -1236,9 +1236,9 @@ def join_hotspots() -> int:
     from gongzhi.insight import live
     from gongzhi.insight.models import HotSpot
 
-    ids = (Appeal.objects.filter(client_key__startswith=CLIENT_KEY_PREFIX).order_by("received_at", "pk")
-           .values_list("pk", flat=True))
-    for pk in ids.iterator():
+    ids = list(Appeal.objects.filter(client_key__startswith=CLIENT_KEY_PREFIX).order_by("received_at", "pk")
+               .values_list("pk", flat=True))  # read first: no statement stays open across the joins' writes
+    for pk in ids:
         live.update_hotspots(pk)
     return HotSpot.objects.count()
 
