@@ -1296,6 +1296,9 @@ def load_demo(*, limit: int | None = None, days: int = 120, log=None) -> DemoRes
     from gongzhi.community.demo import load_community_demo
 
     load_community_demo(log=log)
+    from gongzhi.credit.demo import load_credit_demo
+
+    load_credit_demo(log=log)
     result.states = dict(
         Counter(
             Appeal.objects.filter(client_key__startswith=CLIENT_KEY_PREFIX).values_list("state", flat=True)
