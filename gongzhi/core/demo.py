@@ -1299,6 +1299,9 @@ def load_demo(*, limit: int | None = None, days: int = 120, log=None) -> DemoRes
     from gongzhi.credit.demo import load_credit_demo
 
     load_credit_demo(log=log)
+    from gongzhi.deliberation.demo import load_deliberation_demo
+
+    load_deliberation_demo(log=log)
     result.states = dict(
         Counter(
             Appeal.objects.filter(client_key__startswith=CLIENT_KEY_PREFIX).values_list("state", flat=True)
