@@ -5,6 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from . import calendar
 from .models import AuditEvent, CalendarOverride, Notification, Region, Unit, User
 
+# The admin's header read "Django 管理" (Django's default) above a Chinese site.
+admin.site.site_header = _("共治 管理后台")
+admin.site.site_title = _("共治 管理后台")
+
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):

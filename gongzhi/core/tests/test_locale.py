@@ -23,3 +23,9 @@ def test_the_task_admin_reads_in_chinese():
 
     with translation.override("zh-hans"):
         assert str(DBTaskResult._meta.verbose_name_plural) == "任务结果"
+
+
+@pytest.mark.django_db
+def test_the_admin_header_names_the_platform(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+    assert "共治 管理后台" in page and "Django 管理" not in page
