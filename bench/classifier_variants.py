@@ -8,6 +8,8 @@ grouped by normalised title; titles.csv examples join training unless their titl
 `--extra` also adds to training the full texts of hotspot/replies/unlabeled messages whose normalised title is
 a labelled title of titles.csv (never one of the test fold's titles). Each row: the 5-fold mean of macro-F1,
 accuracy and top-3 accuracy, with the top-1 taken from the raw decision and from the calibrated probabilities.
+Rows "5: …" (fifth round, docs/insight.md §1) share one feature computation per fold within a run; the ones with
+"pool" also read the unlabelled shared texts (hotspot_messages, replies, unlabeled).
 """
 
 import argparse
