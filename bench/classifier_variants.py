@@ -8,11 +8,14 @@ grouped by normalised title; titles.csv examples join training unless their titl
 `--extra` also adds to training the full texts of hotspot/replies/unlabeled messages whose normalised title is
 a labelled title of titles.csv (never one of the test fold's titles). Each row: the 5-fold mean of macro-F1,
 accuracy and top-3 accuracy, with the top-1 taken from the raw decision and from the calibrated probabilities.
+Rows "5: …" (fifth round, docs/insight.md §1) share one feature computation per fold within a run; the ones with
+"pool" also read the unlabelled shared texts (hotspot_messages, replies, unlabeled).
 """
 
 import argparse
 import itertools
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -214,13 +217,229 @@ def ensemble(*fits, weights=None):
     return fit
 
 
+# ------------------------------------------------------------------------------------------- fifth round
+# Stacking: several linear models on the same features, their out-of-fold margins combined either by one
+# Platt sigmoid per class on the (scaled) sum, or by a multinomial logistic regression. Both fold into ONE
+# features × classes matrix (M·(Wx + b) + c = (W Mᵀ)x + …), so prediction stays one sparse × dense product.
+
+def w_nbsvm(C=3.0, alpha=1.0, title_only_weight=1.0):
+    def fit(x, y, k, info):
+        sw = None
+        if title_only_weight != 1.0:
+            sw = np.where(info["title_only"], title_only_weight, 1.0)
+        return classifier._nbsvm_weights(x, y, k, C=C, alpha=alpha, n_jobs=2, sample_weight=sw)
+    return fit
+
+
+def w_nbsvm_interp(C=3.0, alpha=1.0, beta=0.25):
+    """NB-SVM with Wang & Manning's interpolation: w = (1 − β)·mean|w| + β·w in the scaled space (their
+    β = 0.25), which pulls each class's SVM towards multinomial NB."""
+    from sklearn.svm import LinearSVC
+
+    def fit(x, y, k, info):
+        r = classifier._nb_ratios(x, y, k, alpha)
+        ws, bs = [], []
+        for c in range(k):
+            scaled = x.copy()
+            scaled.data *= r[scaled.indices, c]
+            svm = LinearSVC(C=C).fit(scaled, (y == c).astype(np.int8))
+            w = svm.coef_.ravel()
+            w = (1 - beta) * np.abs(w).mean() + beta * w
+            ws.append(w.astype(np.float32) * r[:, c])
+            bs.append(float(svm.intercept_[0]))
+        return np.column_stack(ws), np.array(bs, dtype=np.float32)
+    return fit
+
+
+def w_nblr(C=30.0, alpha=1.0):
+    """NB-LR: binary logistic regressions on the ratio-scaled features instead of SVMs."""
+    from sklearn.linear_model import LogisticRegression
+
+    def fit(x, y, k, info):
+        r = classifier._nb_ratios(x, y, k, alpha)
+        ws, bs = [], []
+        for c in range(k):
+            scaled = x.copy()
+            scaled.data *= r[scaled.indices, c]
+            m = LogisticRegression(C=C, solver="liblinear").fit(scaled, (y == c).astype(np.int8))
+            ws.append(m.coef_.ravel().astype(np.float32) * r[:, c])
+            bs.append(float(m.intercept_[0]))
+        return np.column_stack(ws), np.array(bs, dtype=np.float32)
+    return fit
+
+
+def w_svm(C=1.0):
+    from sklearn.svm import LinearSVC
+
+    def fit(x, y, k, info):
+        m = LinearSVC(C=C).fit(x, y)
+        return m.coef_.T.astype(np.float32), m.intercept_.astype(np.float32)
+    return fit
+
+
+def w_sgd(alpha=2e-5, l1_ratio=0.15):
+    from sklearn.linear_model import SGDClassifier
+
+    def fit(x, y, k, info):
+        m = SGDClassifier(loss="modified_huber", penalty="elasticnet", alpha=alpha, l1_ratio=l1_ratio, max_iter=30,
+                          tol=None, random_state=0).fit(x, y)
+        return m.coef_.T.astype(np.float32), m.intercept_.astype(np.float32)
+    return fit
+
+
+def w_title(C=3.0, alpha=1.0):
+    """NB-SVM on the title block alone (rows with a title), padded with zeros for the text block."""
+    def fit(x, y, k, info):
+        n = info["n_title"]
+        rows = np.flatnonzero(info["has_title"])
+        xt = x[rows][:, :n].tocsr()
+        w, b = classifier._nbsvm_weights(xt, y[rows], k, C=C, alpha=alpha, n_jobs=2)
+        full = np.zeros((x.shape[1], k), dtype=np.float32)
+        full[:n] = w
+        return full, b
+    return fit
+
+
+def stacked(*fitters, combine="platt", lr_C=1.0, folds=3):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    def fit(x, y, info):
+        classes = np.array(sorted(set(y)))
+        yi = np.searchsorted(classes, y)
+        k = len(classes)
+        oof = [np.zeros((x.shape[0], k)) for _ in fitters]
+        for fit_idx, held_idx in StratifiedKFold(folds).split(np.zeros(len(yi)), yi):
+            sub = {key: (v[fit_idx] if isinstance(v, np.ndarray) else v) for key, v in info.items()}
+            for j, f in enumerate(fitters):
+                w, b = f(x[fit_idx], yi[fit_idx], k, sub)
+                oof[j][held_idx] = x[held_idx] @ w + b
+        full = [f(x, yi, k, info) for f in fitters]
+        scale = [1.0 / (o.std() + 1e-9) for o in oof]  # put the models' margins on one scale
+        if combine == "platt":
+            s = sum(o * c for o, c in zip(oof, scale, strict=True)) / len(oof)
+            W = sum(w * c for (w, _), c in zip(full, scale, strict=True)) / len(full)
+            B = sum(b * c for (_, b), c in zip(full, scale, strict=True)) / len(full)
+            ab = [classifier._platt(s[:, c], yi == c) for c in range(k)]
+            a, bb = np.array([v[0] for v in ab]), np.array([v[1] for v in ab])
+
+            def proba(xt):
+                p = 1.0 / (1.0 + np.exp((xt @ W + B) * a + bb))
+                return p / p.sum(axis=1, keepdims=True)
+        else:
+            z = np.hstack([o * c for o, c in zip(oof, scale, strict=True)])
+            lr = LogisticRegression(C=lr_C, max_iter=3000).fit(z, yi)
+            M = lr.coef_  # k × (k·m)
+            W = sum((w * scale[j]) @ M[:, j * k:(j + 1) * k].T for j, (w, _) in enumerate(full))
+            B = sum((b * scale[j]) @ M[:, j * k:(j + 1) * k].T for j, (_, b) in enumerate(full)) + lr.intercept_
+
+            def proba(xt):
+                s = xt @ W + B
+                e = np.exp(s - s.max(axis=1, keepdims=True))
+                return e / e.sum(axis=1, keepdims=True)
+        return proba, proba, classes
+    fit.wants_info = True
+    return fit
+
+
+# unlabelled texts of the shared folder (hotspot_messages, replies, unlabeled), for the fifth-round variants that
+# fit IDF / naive-Bayes ratios on more text: deduplicated, and every text with a character-3-gram TF-IDF cosine
+# ≥ 0.5 to any labelled full text or a title equal to a labelled title dropped (so no test-fold text leaks in)
+_POOL: list = []
+
+
+def unlabelled_pool(labeled, titles):
+    if _POOL:
+        return _POOL
+    known_titles = {dedup_key(e.title) for e in list(labeled) + list(titles)} - {""}
+    seen = {dedup_key(e.detail) for e in labeled}
+    pool = []
+    for name in ("hotspot_messages.csv", "replies.csv", "unlabeled.csv"):
+        for r in classifier.read_csv(SHARED / name):
+            key = dedup_key(r.get("detail"))
+            if not key or key in seen or dedup_key(r.get("title")) in known_titles:
+                continue
+            seen.add(key)
+            pool.append(classifier.Example(r.get("title") or "", r.get("detail") or "", ""))
+    vec = classifier.HashedNgramTfidf(chars=3000, bits=20)
+    vec.fit_transform([f"{e.title}\n{e.detail}" for e in labeled] + [f"{e.title}\n{e.detail}" for e in pool])
+    a = vec.transform([f"{e.title}\n{e.detail}" for e in labeled])
+    b = vec.transform([f"{e.title}\n{e.detail}" for e in pool])
+    near = np.zeros(len(pool), dtype=bool)
+    for i in range(0, len(pool), 2000):
+        near[i:i + 2000] = (b[i:i + 2000] @ a.T).max(axis=1).toarray().ravel() >= 0.5
+    _POOL.extend(e for e, n in zip(pool, near, strict=True) if not n)
+    return _POOL
+
+
+class PoolBlocks(Blocks):
+    """The v3 blocks with their IDF (and the title vocabulary) fitted on the training fold plus the unlabelled
+    pool (`idf=True`), or on the fold alone; the pool's features are kept for the ratio variants."""
+
+    def __init__(self, blocks, pool, idf=True):
+        super().__init__(blocks)
+        self.pool, self.idf = pool, idf
+
+    def fit_transform(self, exs):
+        if self.idf:
+            x = super().fit_transform(list(exs) + self.pool)
+            n = len(exs)
+            self.pool_x = x[n:]
+            return x[:n]
+        x = super().fit_transform(exs)
+        self.pool_x = self.transform(self.pool)
+        return x
+
+
+def w_nbsvm_pool_ratios(C=3.0, alpha=1.0, min_gap=0.5, pool_weight=1.0):
+    """NB-SVM whose naive-Bayes ratios also count the unlabelled pool texts that the fold's own NB-SVM labels
+    with a margin gap ≥ `min_gap` (the SVMs themselves are fitted on the labelled training rows only)."""
+    from sklearn.svm import LinearSVC
+
+    def fit(x, y, k, info):
+        w, b = classifier._nbsvm_weights(x, y, k, C=C, alpha=alpha, n_jobs=2)
+        px = info["pool_x"]
+        m = px @ w + b
+        part = np.sort(m, axis=1)
+        conf = (part[:, -1] - part[:, -2]) >= min_gap
+        r = classifier._nb_ratios(sp.vstack([x, px[np.flatnonzero(conf)]]).tocsr(),
+                                  np.concatenate([y, m.argmax(axis=1)[conf]]), k, alpha)
+        ws, bs = [], []
+        for c in range(k):
+            scaled = x.copy()
+            scaled.data *= r[scaled.indices, c]
+            svm = LinearSVC(C=C).fit(scaled, (y == c).astype(np.int8))
+            ws.append(svm.coef_.ravel().astype(np.float32) * r[:, c])
+            bs.append(float(svm.intercept_[0]))
+        return np.column_stack(ws), np.array(bs, dtype=np.float32)
+    return fit
+
+
+def w_nbsvm_selftrain(C=3.0, alpha=1.0, min_gap=1.0, pool_weight=0.3):
+    """Self-training: the fold's NB-SVM labels the pool; the texts with a margin gap ≥ `min_gap` join the
+    training rows with weight `pool_weight`, and the NB-SVM is refitted."""
+    def fit(x, y, k, info):
+        w, b = classifier._nbsvm_weights(x, y, k, C=C, alpha=alpha, n_jobs=2)
+        px = info["pool_x"]
+        m = px @ w + b
+        part = np.sort(m, axis=1)
+        conf = np.flatnonzero((part[:, -1] - part[:, -2]) >= min_gap)
+        xx = sp.vstack([x, px[conf]]).tocsr()
+        yy = np.concatenate([y, m.argmax(axis=1)[conf]])
+        sw = np.concatenate([np.ones(x.shape[0]), np.full(len(conf), pool_weight)])
+        return classifier._nbsvm_weights(xx, yy, k, C=C, alpha=alpha, n_jobs=2, sample_weight=sw)
+    return fit
+
+
 # ------------------------------------------------------------------------------------------- CV
+
+_FOLD_CACHE: dict = {}
 
 def cv(labeled, titles, more, feats, model, *, use_titles=True, folds=5):
     groups = [dedup_key(e.title) or "D:" + dedup_key(e.detail) for e in labeled]
     rows = []
     t_train = t_pred = 0.0
-    for train_idx, test_idx in GroupKFold(folds).split(labeled, groups=groups):
+    for fold, (train_idx, test_idx) in enumerate(GroupKFold(folds).split(labeled, groups=groups)):
         test_keys = {groups[i] for i in test_idx}
         train = [labeled[i] for i in train_idx]
         if use_titles:
@@ -228,12 +447,26 @@ def cv(labeled, titles, more, feats, model, *, use_titles=True, folds=5):
         train += [m for m in more if dedup_key(m.title) not in test_keys]
         test = [labeled[i] for i in test_idx]
         started = time.perf_counter()
-        f = feats()
-        x = f.fit_transform(train)
-        decide, proba, classes = model(x, [e.label for e in train])
+        key = (getattr(feats, "cache_key", None), fold, len(train))
+        if key[0] and key in _FOLD_CACHE:  # the same features of the same fold: computed once per run
+            f, x, xt, feat_s = _FOLD_CACHE[key]
+            started -= feat_s
+        else:
+            f = feats()
+            x = f.fit_transform(train)
+            xt = f.transform(test)
+            if key[0]:
+                _FOLD_CACHE[key] = (f, x, xt, time.perf_counter() - started)
+        if getattr(model, "wants_info", False):
+            info = {"title_only": np.array([not (e.detail or "").strip() for e in train]),
+                    "has_title": np.array([bool(dedup_key(e.title)) for e in train]),
+                    "n_title": len(f.vecs[0].vocabulary_) if hasattr(f.vecs[0], "vocabulary_") else 0,
+                    "pool_x": getattr(f, "pool_x", None)}
+            decide, proba, classes = model(x, [e.label for e in train], info)
+        else:
+            decide, proba, classes = model(x, [e.label for e in train])
         t_train += time.perf_counter() - started
         started = time.perf_counter()
-        xt = f.transform(test)
         d = decide(xt)
         t_pred += time.perf_counter() - started
         p = proba(xt) if proba else None
@@ -269,6 +502,41 @@ SHIPPED_FEATURES = [(T, classifier.title_features, 0.5, 2),  # v2/v3 blocks (tit
                     (J, {"chars": 3000, "bits": 20, "max_features": 150000}, 1.0, 2)]
 
 
+def v3_features():
+    return Blocks(SHIPPED_FEATURES)
+
+
+v3_features.cache_key = "v3"
+
+
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+
+
+class FirstSentenceBlocks(Blocks):
+    """The v3 blocks, with the detail's first sentence (≤ 40 characters) read by the title block when an appeal
+    has no title (705 of the 2,631 labelled texts)."""
+
+    @staticmethod
+    def _field(ex, field):
+        if field == "title" and not (ex.title or "").strip():
+            return _SENTENCE_END.split((ex.detail or "").strip(), maxsplit=1)[0][:40]
+        return Blocks._field(ex, field)
+
+
+def first_sentence_features():
+    return FirstSentenceBlocks(SHIPPED_FEATURES)
+
+
+first_sentence_features.cache_key = "first sentence"
+
+
+def pool_features(idf):
+    def make():
+        return PoolBlocks(SHIPPED_FEATURES, _POOL, idf=idf)
+    make.cache_key = f"pool idf={idf}"
+    return make
+
+
 def variants():
     c13, c24 = char_grams(1, 3), char_grams(2, 4)
     w12, w1 = word_grams(1, 2), word_grams(1, 1)
@@ -301,6 +569,29 @@ def variants():
         "v2 features: SGD elastic-net": (lambda: Blocks(SHIPPED_FEATURES), sgd_elasticnet()),
         "v2 features: LogisticRegression C=30": (lambda: Blocks(SHIPPED_FEATURES), logreg(30.0)),
         "v2 features: soft vote SVM + NB-SVM": (lambda: Blocks(SHIPPED_FEATURES), soft_vote(svm(C=1.0), nbsvm())),
+        # fifth round: stacking that folds into one matrix, title-only weights, a title-only model
+        "5: v3 NB-SVM (cached features)": (v3_features, stacked(w_nbsvm())),
+        "5: NB-SVM, title-only examples weight 0.5": (v3_features, stacked(w_nbsvm(title_only_weight=0.5))),
+        "5: NB-SVM, title-only examples weight 0.3": (v3_features, stacked(w_nbsvm(title_only_weight=0.3))),
+        "5: NB-SVM, multinomial LR stacker": (v3_features, stacked(w_nbsvm(), combine="lr")),
+        "5: NB-SVM + SVM, one matrix, Platt": (v3_features, stacked(w_nbsvm(), w_svm())),
+        "5: NB-SVM + SVM, one matrix, LR": (v3_features, stacked(w_nbsvm(), w_svm(), combine="lr")),
+        "5: NB-SVM + SGD, one matrix, Platt": (v3_features, stacked(w_nbsvm(), w_sgd())),
+        "5: NB-SVM + title-only NB-SVM, LR": (v3_features, stacked(w_nbsvm(), w_title(), combine="lr")),
+        "5: NB-SVM + SVM + title-only, LR": (v3_features, stacked(w_nbsvm(), w_svm(), w_title(), combine="lr")),
+        "5: NB-SVM interpolation beta 0.25": (v3_features, stacked(w_nbsvm_interp())),
+        "5: NB-SVM interpolation beta 0.5": (v3_features, stacked(w_nbsvm_interp(beta=0.5))),
+        "5: NB-LR C=30": (v3_features, stacked(w_nblr())),
+        "5: NB-SVM, title-only 0.3, + SVM, LR": (v3_features, stacked(w_nbsvm(title_only_weight=0.3), w_svm(),
+                                                                        combine="lr")),
+        "5: first sentence of the detail as the title when there is none": (first_sentence_features,
+                                                                             stacked(w_nbsvm())),
+        # fifth round, the unlabelled pool (needs `unlabelled_pool`, built in main)
+        "5: IDF fitted on fold + unlabelled pool, NB-SVM": (pool_features(True), stacked(w_nbsvm())),
+        "5: NB ratios + pseudo-labelled pool (gap 0.5)": (pool_features(False), stacked(w_nbsvm_pool_ratios())),
+        "5: NB ratios + pseudo-labelled pool (gap 1.0)": (pool_features(False),
+                                                         stacked(w_nbsvm_pool_ratios(min_gap=1.0))),
+        "5: self-training, pool gap 1.0, weight 0.3": (pool_features(False), stacked(w_nbsvm_selftrain())),
         "w12 joined svm": (lambda: Blocks([(J, w12, 1.0, 2)]), svm()),
         "w1 joined svm": (lambda: Blocks([(J, w1, 1.0, 2)]), svm()),
         "c13 joined svm": (lambda: Blocks([(J, c13, 1.0, 2)]), svm()),
@@ -340,6 +631,8 @@ def main():
     for name, spec in variants().items():
         if only and name not in only:
             continue
+        if "pool" in name and not _POOL:
+            print(f"unlabelled pool: {len(unlabelled_pool(labeled, titles))} texts", flush=True)
         if isinstance(spec, dict):
             r = shipped_cv(labeled, [] if args.no_titles else titles, more, spec)
         else:

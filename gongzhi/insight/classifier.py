@@ -337,7 +337,8 @@ def _nb_ratios(x, y: np.ndarray, k: int, alpha: float) -> np.ndarray:
     return np.log((p / p[seen].sum(axis=0)) / (q / q[seen].sum(axis=0))).astype(np.float32)
 
 
-def _nbsvm_weights(x, y: np.ndarray, k: int, *, C: float, alpha: float, n_jobs: int, class_weight=None):
+def _nbsvm_weights(x, y: np.ndarray, k: int, *, C: float, alpha: float, n_jobs: int, class_weight=None,
+                   sample_weight=None):
     """One binary LinearSVC per class on the features scaled by that class's ratios; the ratios are folded
     back into the weights, so the scores of all classes are one product `x @ W + b`."""
     from concurrent.futures import ThreadPoolExecutor
@@ -349,7 +350,8 @@ def _nbsvm_weights(x, y: np.ndarray, k: int, *, C: float, alpha: float, n_jobs: 
     def fit(c):
         scaled = x.copy()
         scaled.data *= r[scaled.indices, c]
-        svm = LinearSVC(C=C, class_weight=class_weight).fit(scaled, (y == c).astype(np.int8))
+        svm = LinearSVC(C=C, class_weight=class_weight).fit(scaled, (y == c).astype(np.int8),
+                                                            sample_weight=sample_weight)
         return svm.coef_.ravel().astype(np.float32) * r[:, c], float(svm.intercept_[0])
 
     with ThreadPoolExecutor(max(1, n_jobs)) as pool:  # liblinear releases the GIL

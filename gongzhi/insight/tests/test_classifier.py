@@ -188,3 +188,20 @@ def test_platt_matches_sklearn_sigmoid_calibration():
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError):
         classifier.train(classifier.examples_from_rows(tiny_rows(per_class=3)), method="forest")
+
+
+def test_nbsvm_sample_weights_scale_each_rows_cost():
+    """A sample weight multiplies that row's hinge cost, so doubling every row's weight is doubling C (what the
+    fifth-round variants down-weighting title-only examples rely on)."""
+    import numpy as np
+
+    examples = classifier.examples_from_rows(tiny_rows(per_class=10))
+    model = classifier.train(examples)
+    x = model.features([e.title for e in examples], [e.detail for e in examples])
+    y = np.array([model.classes.index(e.label) for e in examples])
+    k = len(model.classes)
+    doubled, b2 = classifier._nbsvm_weights(x, y, k, C=1.0, alpha=1.0, n_jobs=1, sample_weight=np.full(len(y), 2.0))
+    plain, b1 = classifier._nbsvm_weights(x, y, k, C=2.0, alpha=1.0, n_jobs=1)
+    assert np.abs(doubled - plain).max() < 1e-3 and np.abs(b2 - b1).max() < 1e-3
+    halved, _ = classifier._nbsvm_weights(x, y, k, C=1.0, alpha=1.0, n_jobs=1, sample_weight=np.full(len(y), 0.5))
+    assert np.abs(halved - plain).max() > 1e-3
