@@ -157,7 +157,7 @@ def claim_more(task, limit: int) -> list:
         now = timezone.now()
         for row in rows:
             row.status, row.started_at, row.worker_ids = TaskResultStatus.RUNNING, now, [*row.worker_ids, worker_id]
-        _save_rows(rows, ["status", "started_at", "worker_ids"])
+        save_rows(rows, ["status", "started_at", "worker_ids"])
     for row in rows:
         task_started.send(type(backend), task_result=row.task_result)
     return rows
@@ -180,7 +180,7 @@ def finish_claimed(rows: list, outcomes: list) -> None:
         row.status, row.finished_at, row.return_value = TaskResultStatus.SUCCESSFUL, now, outcome
         row.exception_class_path = row.traceback = ""
         done.append(row)
-    _save_rows(done, ["status", "finished_at", "return_value", "exception_class_path", "traceback"])
+    save_rows(done, ["status", "finished_at", "return_value", "exception_class_path", "traceback"])
 
     def tell():
         for row in rows:
@@ -189,7 +189,7 @@ def finish_claimed(rows: list, outcomes: list) -> None:
     transaction.on_commit(tell, using=DBTaskResult.objects.db)
 
 
-def _save_rows(rows: list, fields: list[str]) -> None:
+def save_rows(rows: list, fields: list[str]) -> None:
     """`row.save(update_fields=fields)` for every row in one statement run for each (executemany): the CASE
     expressions of `bulk_update` cost more to build than the rows to write."""
     if not rows:

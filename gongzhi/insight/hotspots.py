@@ -227,6 +227,7 @@ class HotspotIndex:
         self.by_place: dict[str, list[str]] = {}
         self.by_term: dict[str, list[str]] = {}
         self.doc_freq: Counter = Counter()
+        self.groups: dict[str, list[str]] = {}  # root → the ids of its cluster (`cluster` without a scan)
 
     def _find(self, x: str) -> str:
         while self.parent[x] != x:
@@ -238,6 +239,15 @@ class HotspotIndex:
         ra, rb = self._find(a), self._find(b)
         if ra != rb:
             self.parent[rb] = ra
+            big, small = self.groups.pop(ra), self.groups.pop(rb)
+            if len(big) < len(small):
+                big, small = small, big
+            big.extend(small)  # the larger list grows: O(smaller) per union
+            self.groups[ra] = big
+
+    def cluster(self, item_id: str) -> list[str]:
+        """The ids of the item's cluster (in no particular order)."""
+        return list(self.groups[self._find(item_id)])
 
     def _close_in_time(self, a: Item, b: Item) -> bool:
         return a.time is None or b.time is None or abs(a.time - b.time) <= timedelta(days=LINK_DAYS)
@@ -248,6 +258,7 @@ class HotspotIndex:
             return self._find(item.id)
         self.items[item.id] = item
         self.parent[item.id] = item.id
+        self.groups[item.id] = [item.id]
         self.doc_freq.update(item.terms)
         text = appeal_text(item.title, item.detail)
         for cand in self.dup.query(text):

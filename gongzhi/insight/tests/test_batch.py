@@ -76,6 +76,12 @@ def reset(appeals) -> None:
                                                           finished_at=None, return_value=None, worker_ids=[])
 
 
+def one_by_one(monkeypatch) -> None:
+    """Each task analyses its own appeal with live.analyse (the reference the batch must equal), not a batch of one."""
+    monkeypatch.setattr(tasks, "BATCH", 1)
+    monkeypatch.setattr(live, "analyse_many", lambda ids, record=None: {pk: live.analyse(pk) for pk in ids})
+
+
 def submit_all(make_appeal, users):
     people = [users["resident"], users["resident2"]]
     return [make_appeal(people[i % 2], title=t, content=c) for i, (t, c) in enumerate(TEXTS)]
@@ -84,7 +90,8 @@ def submit_all(make_appeal, users):
 def test_appeals_analysed_together_get_what_each_gets_alone(db_tasks, make_appeal, users, dispatch_rule,
                                                             monkeypatch):
     appeals = submit_all(make_appeal, users)
-    monkeypatch.setattr(tasks, "BATCH", 1)
+    together_many = live.analyse_many
+    one_by_one(monkeypatch)
     assert drain() >= len(appeals)
     alone = snapshot(appeals)
     assert len(alone["predictions"]) == len(appeals) and alone["spots"]  # the fixture does make hot spots
@@ -92,11 +99,36 @@ def test_appeals_analysed_together_get_what_each_gets_alone(db_tasks, make_appea
 
     reset(appeals)
     monkeypatch.setattr(tasks, "BATCH", 25)
+    monkeypatch.setattr(live, "analyse_many", together_many)
     calls = drain()
     together = snapshot(appeals)
     assert DBTaskResult.objects.filter(task_path=ANALYSE, worker_ids=["test-worker"]).count() == len(appeals)
     assert calls < len(appeals)  # the first task took the others
     assert together == alone
+
+
+def test_a_batch_on_warm_indexes_gets_what_each_gets_alone(db_tasks, make_appeal, users, dispatch_rule,
+                                                            monkeypatch):
+    """The second batch finds the street's index and hot spots warm: its reads come from one _BatchReads and its
+    joins from _Joins (incremental joins and a new hot spot) — still what each appeal gets alone."""
+    people = [users["resident"], users["resident2"]]
+    later = [*TEXTS[4:], ("幸福小区消防通道被违章建筑占用", "A3区幸福小区一楼住户违章搭建，占用消防通道，请城管处理。")]
+    first = [make_appeal(people[i % 2], title=t, content=c) for i, (t, c) in enumerate(TEXTS[:4])]
+    drain()
+    warm = []
+    read = live._BatchReads.warm
+    monkeypatch.setattr(live._BatchReads, "warm", lambda self, *a: warm.append(read(self, *a)) or warm[-1])
+    second = [make_appeal(people[i % 2], title=t, content=c) for i, (t, c) in enumerate(later)]
+    drain()
+    assert warm and all(w is not None for w in warm)  # every warm call was answered from the batch's reads
+    appeals = first + second
+    together = snapshot(appeals)
+    assert any(len(members) >= 4 for members in together["spots"])  # a member joined a hot spot of the first batch
+
+    reset(appeals)
+    one_by_one(monkeypatch)
+    drain()
+    assert snapshot(appeals) == together
 
 
 def test_a_failing_appeal_fails_only_its_own_task(db_tasks, make_appeal, users, monkeypatch):
