@@ -179,55 +179,66 @@ _batch = threading.local()
 
 
 class _BatchReads:
-    """What `_street_index` reads for a batch's appeals, read in three queries instead of three for each appeal:
-    for each street whose index is warm, the (pk, received_at) of its appeals from shortly before the newest one
-    the index holds to the newest appeal of the batch, the fields of those it does not hold yet, and the check
-    aggregate (count, first, last) of each appeal's window. `warm` answers a call whose reads these cover (the
-    index's newest appeal has not moved back, the appeal's window is one of those aggregated), else None."""
+    """What `_street_index` reads for a batch's appeals, in three queries instead of three for each appeal. For each
+    street whose index is warm, with lo = shortly before the newest appeal the index holds, and the appeals' windows
+    [since, until] (since = until − LINK_DAYS, from `first` to `last`):
+    * the (pk, received_at) of its appeals in [lo, newest until] (the fresh rows) and in [first, last) (the band),
+    * count, first and last of its appeals in [last, lo), so that each window's check aggregate is that plus the
+      band's and the fresh rows' part of the window,
+    * the fields of the fresh appeals the index does not hold yet.
+    `warm` answers a call these cover (the index's newest appeal has not moved back, its window is in the range),
+    else None (the caller then queries as usual)."""
 
     def __init__(self, appeals):
-        windows: dict[tuple, set] = {}
+        windows: dict[tuple, list] = {}
         for appeal in appeals:
             scope = duplicates._scope(appeal.region)
             key = (scope.pk, scope.path) if scope is not None else None
             if _INDEXES.get(key, (None, None))[1]:  # warm
-                windows.setdefault(key, set()).add(
-                    (appeal.received_at - timedelta(days=hotspots.LINK_DAYS), appeal.received_at))
-        self.lo, self.hi, self.fresh, self.checks, self.loaded = {}, {}, {}, {}, {}
-        if not windows:
+                windows.setdefault(key, []).append(appeal.received_at)
+        self.spans, self.fresh, self.band, self.middle, self.loaded = {}, {}, {}, {}, {}
+        rows, aggregates = Q(), {}
+        for key, untils in windows.items():
+            lo, hi = max(_INDEXES[key][1].values()) - COMMIT_SLACK, max(untils)
+            first, last = min(untils) - timedelta(days=hotspots.LINK_DAYS), hi - timedelta(days=hotspots.LINK_DAYS)
+            if last > lo:  # the street's index is far behind: leave it to the usual reads
+                continue
+            n = len(self.spans)
+            self.spans[key] = (lo, hi, first, last, n)
+            self.fresh[key], self.band[key] = {}, []
+            rows |= Q(region__path__startswith=key[1]) & (Q(received_at__gte=lo, received_at__lte=hi)
+                                                          | Q(received_at__gte=first, received_at__lt=last))
+            middle = Q(region__path__startswith=key[1], received_at__gte=last, received_at__lt=lo)
+            aggregates |= {f"n{n}": Count("pk", filter=middle), f"f{n}": Min("received_at", filter=middle),
+                           f"l{n}": Max("received_at", filter=middle)}
+        if not self.spans:
             return
-        recent, streets, aggregates, slots = Q(), Q(), {}, {}
-        for key, spans in windows.items():
-            self.lo[key] = max(_INDEXES[key][1].values()) - COMMIT_SLACK
-            self.hi[key] = max(until for _since, until in spans)
-            self.fresh[key] = {}
-            recent |= Q(region__path__startswith=key[1], received_at__gte=self.lo[key], received_at__lte=self.hi[key])
-            streets |= Q(region__path__startswith=key[1])
-            for since, until in spans:
-                n = len(slots)
-                slots[(key, since, until)] = n
-                span = Q(region__path__startswith=key[1], received_at__gte=since, received_at__lte=until)
-                aggregates |= {f"n{n}": Count("pk", filter=span), f"f{n}": Min("received_at", filter=span),
-                               f"l{n}": Max("received_at", filter=span)}
-        for pk, at, path in Appeal.objects.filter(recent).values_list("pk", "received_at", "region__path"):
-            for key in windows:
-                if path.startswith(key[1]) and self.lo[key] <= at <= self.hi[key]:
-                    self.fresh[key][pk] = at
-        first = min(since for spans in windows.values() for since, _u in spans)
-        last = max(self.hi.values())
-        row = Appeal.objects.filter(streets, received_at__gte=first, received_at__lte=last).aggregate(**aggregates)
-        self.checks = {slot: {"n": row[f"n{n}"], "first": row[f"f{n}"], "last": row[f"l{n}"]}
-                       for slot, n in slots.items()}
+        for pk, at, path in Appeal.objects.filter(rows).values_list("pk", "received_at", "region__path"):
+            for key, (lo, hi, first, last, _n) in self.spans.items():
+                if path.startswith(key[1]):
+                    if lo <= at <= hi:
+                        self.fresh[key][pk] = at
+                    elif first <= at < last:
+                        self.band[key].append(at)
+        row = Appeal.objects.aggregate(**aggregates)
+        self.middle = {key: (row[f"n{n}"], row[f"f{n}"], row[f"l{n}"]) for key, (*_r, n) in self.spans.items()}
         unknown = {pk for key, fresh in self.fresh.items() for pk in fresh if pk not in _INDEXES[key][1]}
         if unknown:
             self.loaded = {a.pk: a for a in Appeal.objects.filter(pk__in=unknown).only(*_ITEM_FIELDS)}
 
     def warm(self, key, lo, since, until):
         """(fresh, check) of a warm `_street_index` call, or None when these reads do not cover it."""
-        check = self.checks.get((key, since, until))
-        if check is None or lo < self.lo[key] or until > self.hi[key]:
+        span = self.spans.get(key)
+        if span is None or lo < span[0] or until > span[1] or not span[2] <= since <= span[3]:
             return None
-        return {pk: at for pk, at in self.fresh[key].items() if at >= lo and since <= at <= until}, check
+        fresh = self.fresh[key]
+        recent = [at for at in fresh.values() if at <= until]
+        band = [at for at in self.band[key] if at >= since]
+        n, first, last = self.middle[key]
+        times = [*band, *([first, last] if n else []), *recent]
+        check = {"n": len(band) + n + len(recent), "first": min(times, default=None),
+                 "last": max(times, default=None)}
+        return {pk: at for pk, at in fresh.items() if at >= lo and since <= at <= until}, check
 
     def appeals(self, pks: list[int]) -> dict:
         return {pk: self.loaded[pk] for pk in pks if pk in self.loaded}
