@@ -56,15 +56,8 @@ def _alone(ids: list[int]) -> int | Exception:
 def _deliver_together(lists: list) -> list:
     """deliver_many over every list at once; each list's count is what deliver_many would have returned for it
     run in this order (a notification in two lists counts for the first)."""
-    from .choices import NotificationStatus
-    from .models import Notification
-
     every = sorted({pk for ids in lists if not isinstance(ids, Exception) for pk in ids})
-    pending = set(Notification.objects.filter(pk__in=every, status=NotificationStatus.PENDING)
-                  .values_list("pk", flat=True))
-    notifications.deliver_many(every)
-    sent = set(Notification.objects.filter(pk__in=pending, status=NotificationStatus.SENT)
-               .values_list("pk", flat=True))
+    sent = notifications.deliver_many_ids(every)
     counts = []
     for ids in lists:
         if isinstance(ids, Exception):
