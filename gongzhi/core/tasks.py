@@ -21,7 +21,7 @@ def deliver_notifications(notification_ids: list[int]) -> int:
     """The notifications of one change (core.taskqueue merges them into one task), in one transaction; returns how
     many it sent. The task also claims up to BATCH − 1 other pending deliver_notifications tasks and delivers
     theirs in the same transaction, each row getting its own count; if that fails, each is delivered alone."""
-    rows = taskqueue.claim_more(deliver_notifications, BATCH - 1)
+    rows = taskqueue.claim_more(deliver_notifications, BATCH - 1, gather=taskqueue.gather_seconds())
     if not rows:
         return notifications.deliver_many(notification_ids)
     lists = [list(notification_ids)]

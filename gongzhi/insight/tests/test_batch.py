@@ -1,8 +1,11 @@
 """The analyse_appeal task in the worker: pending appeals analysed together give each appeal the result it gets
 alone; a failure falls back to one by one and fails only its own task; notification tasks likewise."""
 
+from datetime import timedelta
+
 import pytest
 from django.tasks import TaskResultStatus
+from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -129,6 +132,47 @@ def test_a_batch_on_warm_indexes_gets_what_each_gets_alone(db_tasks, make_appeal
     one_by_one(monkeypatch)
     drain()
     assert snapshot(appeals) == together
+
+
+def test_a_young_task_waits_a_moment_for_the_appeals_that_follow(db_tasks, make_appeal, users, monkeypatch):
+    """taskqueue.claim_more(gather=…): a task enqueued less than TASK_GATHER_SECONDS ago that finds its batch short
+    waits until it is that old and claims again; the appeal that commits meanwhile is analysed in its batch."""
+    from types import SimpleNamespace
+
+    from gongzhi.core import taskqueue
+
+    db_tasks.GONGZHI = {**db_tasks.GONGZHI, "TASK_GATHER_SECONDS": 30}
+    waits, later = [], []
+
+    def sleep(seconds):
+        waits.append(seconds)
+        if not later:  # another appeal commits while the task waits
+            later.append(make_appeal(users["resident2"], title=TEXTS[1][0], content=TEXTS[1][1]))
+
+    monkeypatch.setattr(taskqueue, "time", SimpleNamespace(sleep=sleep))
+    batches, many = [], live.analyse_many
+    monkeypatch.setattr(live, "analyse_many", lambda ids, record=None: batches.append(ids) or many(ids, record))
+    first = make_appeal(users["resident"], title=TEXTS[0][0], content=TEXTS[0][1])
+    drain()
+    assert waits and all(0 < w <= 30 for w in waits)
+    rows = {r.args_kwargs["args"][0]: r for r in DBTaskResult.objects.filter(task_path=ANALYSE)}
+    assert {rows[first.pk].status, rows[later[0].pk].status} == {TaskResultStatus.SUCCESSFUL}
+    assert batches == [[first.pk, later[0].pk]]
+    # as one by one: the first appeal alone (the later one is outside its window), the later one joins it
+    assert rows[first.pk].return_value["hotspot"] is None
+    spot = rows[later[0].pk].return_value["hotspot"]
+    assert sorted(HotSpotMember.objects.filter(hotspot_id=spot).values_list("appeal_id", flat=True)) == \
+        [first.pk, later[0].pk]
+
+    # a task that waited in the queue longer than that does not wait
+    waits.clear()
+    third = make_appeal(users["resident"], title=TEXTS[3][0], content=TEXTS[3][1])
+    DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(
+        enqueued_at=timezone.now() - timedelta(minutes=1))
+    drain()
+    assert waits == [] and batches[-1] == [third.pk]
+    assert DBTaskResult.objects.get(task_path=ANALYSE, args_kwargs__args=[third.pk]).status == \
+        TaskResultStatus.SUCCESSFUL
 
 
 def test_a_failing_appeal_fails_only_its_own_task(db_tasks, make_appeal, users, monkeypatch):
