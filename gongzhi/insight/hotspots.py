@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .duplicates import DuplicateIndex, appeal_text
+from .duplicates import DuplicateIndex, appeal_text, minhash
 from .text import extract_place, words
 
 LINK_DAYS = 90
@@ -261,7 +261,8 @@ class HotspotIndex:
         self.groups[item.id] = [item.id]
         self.doc_freq.update(item.terms)
         text = appeal_text(item.title, item.detail)
-        for cand in self.dup.query(text):
+        signature = minhash(text)  # once for the query and the insert
+        for cand in self.dup.query(text, minhash_=signature):
             if self._close_in_time(item, self.items[cand.key]):
                 self._union(cand.key, item.id)
         if item.place_key:
@@ -288,7 +289,7 @@ class HotspotIndex:
             if k >= 2 and other_id in rare_shared and k / len(item.title_terms | other.title_terms) >= TITLE_JACCARD \
                     and self._close_in_time(item, other):
                 self._union(other_id, item.id)
-        self.dup.add(item.id, text)
+        self.dup.add(item.id, text, minhash_=signature)
         return self._find(item.id)
 
     def clusters(self) -> list[Hotspot]:

@@ -130,6 +130,12 @@ REGION_CHAIN = "region__parent__parent__parent"
 COMMIT_SLACK = timedelta(seconds=5)
 
 
+def _in_street(scope, since, until):
+    """The street's appeals received in [since, until] (built only when queried: from a batch's reads, a warm
+    update costs less than the ORM's filter)."""
+    return Appeal.objects.filter(received_at__gte=since, received_at__lte=until, region__path__startswith=scope.path)
+
+
 def _street_index(scope, since, until) -> hotspots.HotspotIndex:
     """The street's index, brought up to date. Warm, it reads only the appeals received since shortly before the
     newest one it holds, and checks that the window holds exactly the appeals it expects (count and time range,
@@ -138,8 +144,6 @@ def _street_index(scope, since, until) -> hotspots.HotspotIndex:
     key = (scope.pk, scope.path)
     index, known = _INDEXES.get(key, (None, None))
     reads = getattr(_batch, "reads", None)
-    in_street = Appeal.objects.filter(received_at__gte=since, received_at__lte=until,
-                                      region__path__startswith=scope.path)
     window = None
     if index is not None and known:
         newest = max(known.values())
@@ -147,6 +151,7 @@ def _street_index(scope, since, until) -> hotspots.HotspotIndex:
         if read is not None:
             fresh, check = read
         else:
+            in_street = _in_street(scope, since, until)
             fresh = dict(in_street.filter(received_at__gte=newest - COMMIT_SLACK).values_list("pk", "received_at"))
             check = in_street.aggregate(n=Count("pk"), first=Min("received_at"), last=Max("received_at"))
         expected = {pk: at for pk, at in known.items() if since <= at <= until} | fresh
@@ -154,7 +159,7 @@ def _street_index(scope, since, until) -> hotspots.HotspotIndex:
                 len(expected), min(expected.values(), default=None), max(expected.values(), default=None)):
             window = fresh
     if window is None:
-        window = dict(in_street.values_list("pk", "received_at"))
+        window = dict(_in_street(scope, since, until).values_list("pk", "received_at"))
         for pk, at in list((known or {}).items()):  # deleted since: no longer expected in the window
             if since <= at <= until and pk not in window:
                 del known[pk]
