@@ -225,7 +225,9 @@ class _BatchReads:
                         self.fresh[key][pk] = at
                     elif first <= at < last:
                         self.band[key].append(at)
-        row = Appeal.objects.aggregate(**aggregates)
+        row = Appeal.objects.filter(received_at__gte=min(span[3] for span in self.spans.values()),
+                                    received_at__lt=max(span[0] for span in self.spans.values())
+                                    ).aggregate(**aggregates)
         self.middle = {key: (row[f"n{n}"], row[f"f{n}"], row[f"l{n}"]) for key, (*_r, n) in self.spans.items()}
         unknown = {pk for key, fresh in self.fresh.items() for pk in fresh if pk not in _INDEXES[key][1]}
         if unknown:
@@ -408,7 +410,9 @@ class _Joins:
         if len(touched) > 1 or not indexed:
             return self._alone(key, linked)
         if touched:
-            spot = self.spots[touched.pop()]
+            spot = self.spots.get(touched.pop())
+            if spot is None:  # deleted meanwhile (a rebuild): as `_join` finds it
+                return self._alone(key, linked)
             entry = self.dirty.get(spot.pk)
             if entry is None:
                 cached = _SPOTS.pop(spot.pk, None)  # as _refresh_incremental

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from gongzhi.appeals.models import Appeal
 from gongzhi.appeals.services import suggest_dispatch
 from gongzhi.core.choices import NotificationStatus
 from gongzhi.core.models import Notification
@@ -241,3 +242,36 @@ def test_notification_tasks_are_delivered_together_each_with_its_count(db, users
     assert sorted(r.return_value for r in rows) == sorted(len(ids) for ids in told)
     assert {r.status for r in rows} == {TaskResultStatus.SUCCESSFUL}
     assert set(Notification.objects.values_list("status", flat=True)) == {NotificationStatus.SENT}
+
+
+def test_batch_reads_answer_what_each_warm_update_would_query(db_tasks, make_appeal, users):
+    """_BatchReads.warm gives each appeal's fresh rows and window check exactly as the queries of `_street_index`
+    return them, with appeals in the band (the oldest days of the windows), in the middle and fresh."""
+    from django.db.models import Count, Max, Min
+
+    now = timezone.now().replace(microsecond=0)
+    days = timedelta(days=live.hotspots.LINK_DAYS)
+    at = {"old": now - days - timedelta(seconds=2), "older": now - days - timedelta(seconds=5),
+          "middle": now - timedelta(days=30), "seed": now - timedelta(seconds=10),
+          "b1": now - timedelta(seconds=3), "b2": now - timedelta(seconds=1), "b3": now}
+    pks = {}
+    for n, (name, when) in enumerate(at.items()):
+        title, content = TEXTS[n % len(TEXTS)]
+        pks[name] = make_appeal(users["resident"], title=title, content=content).pk
+        Appeal.objects.filter(pk=pks[name]).update(received_at=when)
+    appeals = Appeal.objects.select_related(live.REGION_CHAIN).in_bulk(pks.values())
+    scope = live.duplicates._scope(appeals[pks["seed"]].region)
+    live._street_index(scope, at["seed"] - days, at["seed"])  # warm: it holds the appeals up to the seed
+    key = (scope.pk, scope.path)
+    lo = max(live._INDEXES[key][1].values()) - live.COMMIT_SLACK
+    batch = [appeals[pks[name]] for name in ("b1", "b2", "b3")]
+    reads = live._BatchReads(batch)
+    for appeal in batch:
+        since, until = appeal.received_at - days, appeal.received_at
+        fresh, check = reads.warm(key, lo, since, until)
+        street = live._in_street(scope, since, until)
+        assert fresh == dict(street.filter(received_at__gte=lo).values_list("pk", "received_at"))
+        assert check == street.aggregate(n=Count("pk"), first=Min("received_at"), last=Max("received_at"))
+    assert reads.warm(key, lo, at["b1"] - days, at["b1"])[1]["first"] == at["old"]  # the band counted
+    assert reads.warm(key, lo - timedelta(seconds=1), at["b1"] - days, at["b1"]) is None  # not covered
+    assert set(reads.loaded) == {pks["b1"], pks["b2"], pks["b3"]}  # the fields of those the index lacks
