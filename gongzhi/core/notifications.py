@@ -131,7 +131,15 @@ def deliver_many(notification_ids: list[int]) -> int:
     """Deliver several pending notifications in one transaction (the rows of one change): each is sent and its
     row updated as `deliver` does; a failing send leaves that row pending (or failed) and the others go on.
     Returns how many were sent."""
-    sent = 0
+    return len(deliver_many_ids(notification_ids))
+
+
+def deliver_many_ids(notification_ids: list[int]) -> set[int]:
+    """`deliver_many`, returning the ids of the notifications it sent. The rows' updates are written together at
+    the end (one statement for the sent ones, one for the failures), still inside the transaction that locks them."""
+    from .taskqueue import save_rows
+
+    sent, failed = [], []
     backend = get_backend()
     with transaction.atomic():
         rows = Notification.objects.select_for_update().filter(pk__in=list(notification_ids),
@@ -144,13 +152,14 @@ def deliver_many(notification_ids: list[int]) -> int:
                 notification.error = str(exc)[:2000]
                 if notification.attempts >= 5:
                     notification.status = NotificationStatus.FAILED
-                notification.save(update_fields=["attempts", "error", "status"])
+                failed.append(notification)
                 continue
             notification.status = NotificationStatus.SENT
             notification.sent_at = timezone.now()
-            notification.save(update_fields=["attempts", "status", "sent_at", "error"])
-            sent += 1
-    return sent
+            sent.append(notification)
+        save_rows(failed, ["attempts", "error", "status"])
+        save_rows(sent, ["attempts", "status", "sent_at", "error"])
+    return {notification.pk for notification in sent}
 
 
 def deliver_pending(limit: int = 500) -> int:

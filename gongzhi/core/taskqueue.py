@@ -16,10 +16,13 @@
 
 import logging
 import threading
+import time
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.tasks.signals import task_started
+from django.utils import timezone
 
 logger = logging.getLogger("gongzhi.tasks")
 _local = threading.local()
@@ -133,16 +136,21 @@ def _remember_running(sender, task_result, **kwargs) -> None:
 task_started.connect(_remember_running, dispatch_uid="gongzhi.taskqueue.running")
 
 
-def claim_more(task, limit: int) -> list:
+def gather_seconds() -> float:
+    """settings.GONGZHI["TASK_GATHER_SECONDS"] (default 0.2): how long `claim_more` lets a batch fill up."""
+    return float(settings.GONGZHI.get("TASK_GATHER_SECONDS", 0.2))
+
+
+def claim_more(task, limit: int, gather: float = 0.0) -> list:
     """For a task that can do several of its kind at once: up to `limit` more READY rows of `task` (same backend
     and queue, in django-tasks-db's order), claimed in one short transaction as the worker claims one (RUNNING,
     started_at, the worker's id appended: task_recovery requeues them if this worker dies before it records
-    their results with `finish_claimed`). [] under any other backend (the immediate one in tests)."""
-    from django.tasks import TaskResultStatus
-    from django.utils import timezone
-    from django_tasks_db.models import DBTaskResult
-    from django_tasks_db.utils import exclusive_transaction
+    their results with `finish_claimed`). [] under any other backend (the immediate one in tests).
 
+    `gather`: when fewer than `limit` are ready and the running task was enqueued less than `gather` seconds ago,
+    wait until it is that old and claim again. A worker that keeps up with a steady stream otherwise runs one task
+    per poll, and pays the per-task cost (claims, transactions, the queries of a batch) for each appeal; a worker
+    with a backlog never waits (its tasks are older than that)."""
     backend = _database_backend(task)
     if limit <= 0 or backend is None:
         return []
@@ -150,6 +158,21 @@ def claim_more(task, limit: int) -> list:
     if running is not None and running.task.module_path != task.module_path:
         running = None
     worker_id = running.worker_ids[-1] if running is not None and running.worker_ids else "batch"
+    rows = _claim(task, backend, limit, worker_id)
+    enqueued = getattr(running, "enqueued_at", None)
+    if gather > 0 and len(rows) < limit and enqueued is not None:
+        wait = gather - (timezone.now() - enqueued).total_seconds()
+        if wait > 0:
+            time.sleep(min(wait, gather))
+            rows += _claim(task, backend, limit - len(rows), worker_id)
+    return rows
+
+
+def _claim(task, backend, limit: int, worker_id: str) -> list:
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction
+
     ready = DBTaskResult.objects.ready().filter(backend_name=backend.alias, task_path=task.module_path,
                                                 queue_name=task.queue_name)
     with exclusive_transaction(ready.db):
@@ -157,7 +180,7 @@ def claim_more(task, limit: int) -> list:
         now = timezone.now()
         for row in rows:
             row.status, row.started_at, row.worker_ids = TaskResultStatus.RUNNING, now, [*row.worker_ids, worker_id]
-        _save_rows(rows, ["status", "started_at", "worker_ids"])
+        save_rows(rows, ["status", "started_at", "worker_ids"])
     for row in rows:
         task_started.send(type(backend), task_result=row.task_result)
     return rows
@@ -169,7 +192,6 @@ def finish_claimed(rows: list, outcomes: list) -> None:
     Inside a transaction, the results commit with it and `task_finished` is sent after the commit."""
     from django.tasks import TaskResultStatus
     from django.tasks.signals import task_finished
-    from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
     done, now = [], timezone.now()
@@ -180,7 +202,7 @@ def finish_claimed(rows: list, outcomes: list) -> None:
         row.status, row.finished_at, row.return_value = TaskResultStatus.SUCCESSFUL, now, outcome
         row.exception_class_path = row.traceback = ""
         done.append(row)
-    _save_rows(done, ["status", "finished_at", "return_value", "exception_class_path", "traceback"])
+    save_rows(done, ["status", "finished_at", "return_value", "exception_class_path", "traceback"])
 
     def tell():
         for row in rows:
@@ -189,7 +211,7 @@ def finish_claimed(rows: list, outcomes: list) -> None:
     transaction.on_commit(tell, using=DBTaskResult.objects.db)
 
 
-def _save_rows(rows: list, fields: list[str]) -> None:
+def save_rows(rows: list, fields: list[str]) -> None:
     """`row.save(update_fields=fields)` for every row in one statement run for each (executemany): the CASE
     expressions of `bulk_update` cost more to build than the rows to write."""
     if not rows:

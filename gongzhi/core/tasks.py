@@ -21,7 +21,7 @@ def deliver_notifications(notification_ids: list[int]) -> int:
     """The notifications of one change (core.taskqueue merges them into one task), in one transaction; returns how
     many it sent. The task also claims up to BATCH − 1 other pending deliver_notifications tasks and delivers
     theirs in the same transaction, each row getting its own count; if that fails, each is delivered alone."""
-    rows = taskqueue.claim_more(deliver_notifications, BATCH - 1)
+    rows = taskqueue.claim_more(deliver_notifications, BATCH - 1, gather=taskqueue.gather_seconds())
     if not rows:
         return notifications.deliver_many(notification_ids)
     lists = [list(notification_ids)]
@@ -56,15 +56,8 @@ def _alone(ids: list[int]) -> int | Exception:
 def _deliver_together(lists: list) -> list:
     """deliver_many over every list at once; each list's count is what deliver_many would have returned for it
     run in this order (a notification in two lists counts for the first)."""
-    from .choices import NotificationStatus
-    from .models import Notification
-
     every = sorted({pk for ids in lists if not isinstance(ids, Exception) for pk in ids})
-    pending = set(Notification.objects.filter(pk__in=every, status=NotificationStatus.PENDING)
-                  .values_list("pk", flat=True))
-    notifications.deliver_many(every)
-    sent = set(Notification.objects.filter(pk__in=pending, status=NotificationStatus.SENT)
-               .values_list("pk", flat=True))
+    sent = notifications.deliver_many_ids(every)
     counts = []
     for ids in lists:
         if isinstance(ids, Exception):

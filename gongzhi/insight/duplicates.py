@@ -65,8 +65,9 @@ class DuplicateIndex:
         self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, params=lsh_bands(threshold, NUM_PERM))
         self.items: dict = {}
 
-    def add(self, key, text: str, *, region_path: str = "", category=None, time: datetime | None = None) -> None:
-        m = minhash(text)
+    def add(self, key, text: str, *, region_path: str = "", category=None, time: datetime | None = None,
+            minhash_=None) -> None:
+        m = minhash_ if minhash_ is not None else minhash(text)
         self.items[key] = (m, region_path, category, time)
         self.lsh.insert(key, m)
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .duplicates import DuplicateIndex, appeal_text
+from .duplicates import DuplicateIndex, appeal_text, minhash
 from .text import extract_place, words
 
 LINK_DAYS = 90
@@ -227,6 +227,7 @@ class HotspotIndex:
         self.by_place: dict[str, list[str]] = {}
         self.by_term: dict[str, list[str]] = {}
         self.doc_freq: Counter = Counter()
+        self.groups: dict[str, list[str]] = {}  # root → the ids of its cluster (`cluster` without a scan)
 
     def _find(self, x: str) -> str:
         while self.parent[x] != x:
@@ -238,6 +239,15 @@ class HotspotIndex:
         ra, rb = self._find(a), self._find(b)
         if ra != rb:
             self.parent[rb] = ra
+            big, small = self.groups.pop(ra), self.groups.pop(rb)
+            if len(big) < len(small):
+                big, small = small, big
+            big.extend(small)  # the larger list grows: O(smaller) per union
+            self.groups[ra] = big
+
+    def cluster(self, item_id: str) -> list[str]:
+        """The ids of the item's cluster (in no particular order)."""
+        return list(self.groups[self._find(item_id)])
 
     def _close_in_time(self, a: Item, b: Item) -> bool:
         return a.time is None or b.time is None or abs(a.time - b.time) <= timedelta(days=LINK_DAYS)
@@ -248,9 +258,11 @@ class HotspotIndex:
             return self._find(item.id)
         self.items[item.id] = item
         self.parent[item.id] = item.id
+        self.groups[item.id] = [item.id]
         self.doc_freq.update(item.terms)
         text = appeal_text(item.title, item.detail)
-        for cand in self.dup.query(text):
+        signature = minhash(text)  # once for the query and the insert
+        for cand in self.dup.query(text, minhash_=signature):
             if self._close_in_time(item, self.items[cand.key]):
                 self._union(cand.key, item.id)
         if item.place_key:
@@ -277,7 +289,7 @@ class HotspotIndex:
             if k >= 2 and other_id in rare_shared and k / len(item.title_terms | other.title_terms) >= TITLE_JACCARD \
                     and self._close_in_time(item, other):
                 self._union(other_id, item.id)
-        self.dup.add(item.id, text)
+        self.dup.add(item.id, text, minhash_=signature)
         return self._find(item.id)
 
     def clusters(self) -> list[Hotspot]:

@@ -21,10 +21,11 @@ def analyse_appeal(appeal_id: int) -> dict:
     above its threshold), then the hot-spot join (live.analyse). Both run even if one fails; the task then fails
     with the first error.
 
-    The task also claims up to BATCH − 1 other pending analyse_appeal tasks and analyses their appeals with its
+    The task also claims up to BATCH − 1 other pending analyse_appeal tasks (waiting up to
+    taskqueue.gather_seconds() after its own appeal's commit for them to come) and analyses their appeals with its
     own (live.analyse_many: each appeal's result is the one it gets alone; a failure falls back to one by one, so
     it fails only its own task); their task rows get their results in the same transaction as the writes."""
-    rows = taskqueue.claim_more(analyse_appeal, BATCH - 1)
+    rows = taskqueue.claim_more(analyse_appeal, BATCH - 1, gather=taskqueue.gather_seconds())
     ids, bad = [appeal_id], {}
     for row in rows:
         try:
