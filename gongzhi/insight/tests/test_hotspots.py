@@ -92,7 +92,6 @@ def test_the_incremental_summary_equals_the_full_recompute_on_random_sequences()
     """SpotAggregate (members added one at a time, in any order) against Hotspot.summary over the members in
     order: what live.refresh (full) and live._refresh_incremental write must be the same."""
     import random
-    from collections import Counter
     from datetime import datetime, timedelta
 
     rng = random.Random(20261127)
@@ -107,8 +106,7 @@ def test_the_incremental_summary_equals_the_full_recompute_on_random_sequences()
         for it in shuffled:
             aggregate.add(it, order[it.id])
         members = sorted(items, key=lambda it: order[it.id])
-        full = hotspots.Hotspot(members).summary(latest, Counter(t for m in members for t in m.terms),
-                                                  len(members), extra_residents=extra)
+        full = hotspots.Hotspot(members).summary(latest, *hotspots.background_doc_freq(), extra_residents=extra)
         full.pop("ids")
         assert aggregate.summary(latest, extra_residents=extra) == full
         # and step by step: every prefix of the arrival order agrees with its own full recompute
@@ -116,7 +114,7 @@ def test_the_incremental_summary_equals_the_full_recompute_on_random_sequences()
         for k, it in enumerate(shuffled, 1):
             step.add(it, order[it.id])
             prefix = sorted(shuffled[:k], key=lambda m: order[m.id])
-            expected = hotspots.Hotspot(prefix).summary(latest, Counter(t for m in prefix for t in m.terms), k,
+            expected = hotspots.Hotspot(prefix).summary(latest, *hotspots.background_doc_freq(),
                                                         extra_residents=extra)
             expected.pop("ids")
             assert step.summary(latest, extra_residents=extra) == expected
@@ -133,3 +131,19 @@ def test_heat_index_is_the_documented_formula():
     assert heat_index(4, 3, 6, 0.5, start, start + timedelta(days=14)) == 7.811
     # within one week the span counts as one week; no likes, no growth
     assert heat_index(2, 1, 0, 0.0, start, start + timedelta(hours=5)) == round(2 * math.log2(3) + 1, 3)
+
+
+def test_live_label_names_what_the_members_share():
+    from datetime import datetime
+
+    # The demo's live hot spots were labelled by one-off words ("厅长 一名 一次") because each word was weighed
+    # against the members themselves, where a word every member uses weighs nothing.
+    texts = [("幸福小区电梯故障", "尊敬的厅长，幸福小区3栋电梯故障一个月了，老人上下楼困难"),
+             ("幸福小区电梯又坏了", "今年电梯故障好几次，物业一直不修"),
+             ("投诉幸福小区电梯", "一名住户被困电梯，电梯故障没人管")]
+    aggregate = hotspots.SpotAggregate()
+    for i, (title, detail) in enumerate(texts):
+        aggregate.add(hotspots.make_item(str(i), title, detail, datetime(2026, 3, 1 + i)), i)
+    label = aggregate.summary(datetime(2026, 3, 4))["label"]
+    assert "电梯" in label.split() and "故障" in label.split(), label
+    assert not {"厅长", "一名", "今年"} & set(label.split()), label
