@@ -12,12 +12,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gongzhi.core.models import Region, Unit
+from gongzhi.core.selectors import region_by_code
 from gongzhi.core.serializers import IdField
 
 from . import deadlines, services
 from .choices import AppealKind, AppealState, Channel, Light, ReferTarget, Satisfaction, Urgency
 from .models import Appeal, Attachment, Category, KnowledgeArticle
-from .selectors import appellant_for, timeline, visible_appeals
+from .selectors import active_category_by_code, appellant_for, timeline, visible_appeals
 from .workflow import available_actions, event_label
 
 # ---------------------------------------------------------------- reference data
@@ -266,17 +267,41 @@ CATEGORY_MESSAGES = {
 }
 
 
-class RegionCodeField(serializers.SlugRelatedField):
-    def __init__(self, **kwargs):
-        super().__init__(slug_field="code", queryset=Region.objects.all(), error_messages=REGION_MESSAGES,
-                         **kwargs)
+class CachedSlugField(serializers.SlugRelatedField):
+    """A code → row field that finds the row through a per-process cache (core.refcache) instead of a query.
+
+    The queryset is a class attribute, not an argument: DRF deep-copies every field's arguments for each
+    serializer it builds, and copying a queryset cost more than the rest of the intake's parsing. A value the
+    cache cannot key (not a plain string) takes the queryset's path, so every answer is the one it gives."""
+
+    lookup = None  # code → instance or None
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or "\x00" in data:
+            return super().to_internal_value(data)
+        found = type(self).lookup(data)
+        if found is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return found
 
 
-class CategoryCodeField(serializers.SlugRelatedField):
+class RegionCodeField(CachedSlugField):
+    queryset = Region.objects.all()
+    lookup = staticmethod(region_by_code)
+    default_error_messages = REGION_MESSAGES
+
     def __init__(self, **kwargs):
-        super().__init__(slug_field="code", queryset=Category.objects.filter(is_active=True),
-                         error_messages=CATEGORY_MESSAGES, required=False, allow_null=True, default=None,
-                         **kwargs)
+        super().__init__(slug_field="code", **kwargs)
+
+
+class CategoryCodeField(CachedSlugField):
+    queryset = Category.objects.filter(is_active=True)
+    lookup = staticmethod(active_category_by_code)
+    default_error_messages = CATEGORY_MESSAGES
+
+    def __init__(self, **kwargs):
+        kwargs = {"required": False, "allow_null": True, "default": None, **kwargs}
+        super().__init__(slug_field="code", **kwargs)
 
 
 class UnitField(serializers.PrimaryKeyRelatedField):
