@@ -4,9 +4,14 @@
 Input serializers only check types and look up references; the services decide what is allowed.
 """
 
+import operator
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -197,11 +202,36 @@ _DATETIME = serializers.DateTimeField()
 
 
 def _plain_fields() -> list:
+    """[(name, None for a computed field, else (how to read it from the appeal, the field))]."""
     global _PLAIN_FIELDS
     if _PLAIN_FIELDS is None:
         fields = AppealDetailSerializer(context={}).fields
-        _PLAIN_FIELDS = [(name, None if name in _COMPUTED else field) for name, field in fields.items()]
+        _PLAIN_FIELDS = [(name, None if name in _COMPUTED else (_reader(field), field))
+                         for name, field in fields.items()]
     return _PLAIN_FIELDS
+
+
+def _reader(field):
+    """What `field.get_attribute(appeal)` returns, without DRF's per-call inspection of the attribute: a model
+    field's value, or for `get_<choice field>_display` what Django's method returns (the same label lookup, with
+    the choices turned into a dict once instead of at every call)."""
+    if len(field.source_attrs) != 1:
+        return field.get_attribute
+    source = field.source_attrs[0]
+    display = re.fullmatch(r"get_(\w+)_display", source)
+    if display:
+        model_field = Appeal._meta.get_field(display[1])
+        labels = dict(make_hashable(model_field.flatchoices))
+        attname = model_field.attname
+        return lambda appeal: force_str(labels.get(make_hashable(getattr(appeal, attname)),
+                                                   getattr(appeal, attname)), strings_only=True)
+    try:
+        model_field = Appeal._meta.get_field(source)
+    except FieldDoesNotExist:
+        return field.get_attribute
+    if model_field.is_relation:
+        return field.get_attribute
+    return operator.attrgetter(model_field.attname)
 
 
 def _when(value):
@@ -233,11 +263,12 @@ def submitted_appeal_data(appeal, user, *, events, attachments, tracking_code: s
                     "state_after": e.state_after, "unit": e.unit.name if e.unit_id else None} for e in events],
     }
     data = {}
-    for name, field in _plain_fields():
-        if field is None:
+    for name, plain in _plain_fields():
+        if plain is None:
             data[name] = computed[name]
             continue
-        value = field.get_attribute(appeal)
+        read, field = plain
+        value = read(appeal)
         data[name] = None if value is None else field.to_representation(value)
     if tracking_code:
         data["tracking_code"] = tracking_code

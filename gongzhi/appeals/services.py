@@ -271,7 +271,8 @@ def submit_appeal(
                 appeal.tracking_code_hash = digest_code(tracking_code, "tracking")
             _save(appeal)
             appeal.number = f"{timezone.localtime(now):%Y%m%d}{appeal.pk:07d}"
-            appeal.save(update_fields=["number"])
+            # An UPDATE of the one column: no save() signals for a row whose post_save the insert just sent.
+            Appeal.objects.filter(pk=appeal.pk).update(number=appeal.number)
             stored = [Attachment.objects.create(appeal=appeal, file=uploaded, name=uploaded.name[:200],
                                                 content_type=ctype, size=uploaded.size)
                       for uploaded, ctype in checked]
