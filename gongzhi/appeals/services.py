@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import taskqueue
+from gongzhi.core import refcache, taskqueue
 from gongzhi.core.choices import Role, UnitKind
 from gongzhi.core.codes import digest_code
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
@@ -312,11 +312,15 @@ def suggest_dispatch(category: Category | None, region: Region) -> DispatchRule 
     if category is None:
         return None
     categories = category.lineage()
-    rules = {
+    return pick_dispatch_rule(categories, region, _dispatch_rules(tuple(c.pk for c in categories)))
+
+
+def _dispatch_rules(category_ids: tuple[int, ...]) -> dict:
+    """{(category id, region id or None): rule (its unit loaded)} of these categories; cached per process until a
+    rule, a unit or a category is written (core.refcache). The rules are shared: do not change them."""
+    return refcache.cached(refcache.REFERENCE, ("dispatch_rules", category_ids), lambda: {
         (r.category_id, r.region_id): r
-        for r in DispatchRule.objects.filter(category__in=categories).select_related("unit")
-    }
-    return pick_dispatch_rule(categories, region, rules)
+        for r in DispatchRule.objects.using(refcache.DB).filter(category__in=category_ids).select_related("unit")})
 
 
 def pick_dispatch_rule(lineage: list[Category], region: Region, rules: dict) -> DispatchRule | None:
