@@ -183,12 +183,6 @@ def submit_appeal(
     appellant (credit: an enterprise's contact, or an operator on the enterprise's behalf): it may use the
     DELEGATED_CHANNELS, and an actor who is not staff becomes the appellant without needing the resident role.
     """
-    # A repeated key is rare: probe with exists() (a quarter of the ORM cost of building the 40-column SELECT
-    # that .first() compiles on every fresh submission) and load the appeal only when there is one.
-    if client_key and Appeal.objects.filter(client_key=client_key).exists():
-        existing = Appeal.objects.filter(client_key=client_key).first()
-        if existing is not None:
-            return existing, ""
     is_staff_intake = actor is not None and actor.has_role(
         Role.OPERATOR, Role.GRID_WORKER, Role.PARTY_MEMBER, Role.COMMUNITY_STAFF)
     if channel in DELEGATED_CHANNELS and not delegated:
@@ -285,6 +279,8 @@ def submit_appeal(
         # What the new appeal has, for the intake's answer (api.py renders it without a query).
         appeal.submitted_rows = {"events": [event], "attachments": stored}
     except IntegrityError:
+        # A repeated key is rare, so it is not looked up first (a query on every submission): the unique client_key
+        # refuses the second insert, which rolls back, and the appeal accepted under the key is returned.
         if client_key:
             existing = Appeal.objects.filter(client_key=client_key).first()
             if existing is not None:
