@@ -6,6 +6,7 @@ Input serializers only check types and look up references; the services decide w
 
 import operator
 import re
+import threading
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import FieldDoesNotExist
@@ -15,6 +16,7 @@ from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import BindingDict
 
 from gongzhi.core.models import Region, Unit
 from gongzhi.core.selectors import region_by_code
@@ -354,6 +356,9 @@ def _optional_text(max_length=2000):
     return serializers.CharField(max_length=max_length, required=False, allow_blank=True, default="")
 
 
+_bound_fields = threading.local()  # {serializer class: its bound fields}, per thread
+
+
 class SubmitAppealSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AppealKind.choices, label=_("诉求类型"))
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API, label=_("渠道"),
@@ -377,6 +382,21 @@ class SubmitAppealSerializer(serializers.Serializer):
                                        default=None, help_text=_("幂等键（也可用 Idempotency-Key 请求头）"))
     attachments = serializers.ListField(child=serializers.FileField(max_length=200), required=False,
                                         default=list, max_length=9, help_text=_("multipart 上传，可重复"))
+
+    @property
+    def fields(self):
+        """The bound fields, built once per thread. DRF deep-copies every declared field for each serializer (a
+        quarter of parsing a submission); these fields keep nothing of a request while validating (the serializer
+        is never partial), and they are bound to a prototype that holds no data."""
+        per_thread = _bound_fields.__dict__
+        fields = per_thread.get(type(self))
+        if fields is None:
+            prototype = type(self)()
+            fields = BindingDict(prototype)
+            for key, value in prototype.get_fields().items():
+                fields[key] = value
+            per_thread[type(self)] = fields
+        return fields
 
     def validate(self, data):
         for field in ("longitude", "latitude"):
