@@ -17,10 +17,16 @@ def _ensure_notice_templates(sender, **kwargs):
     ensure_templates()
 
 
-def _ensure_cache_stamps(sender, using=None, **kwargs):
-    # After a flush the stamp table is empty, and without its rows nothing is cached (core.refcache).
+def _ensure_cache_stamps(sender, using=None, apps=None, **kwargs):
+    # After a flush the stamp table is empty, and without its rows nothing is cached (core.refcache). Not when
+    # migrating back past the table.
     from .refcache import DB, ensure_stamps
 
+    try:
+        if apps is not None:
+            apps.get_model("core", "CacheStamp")
+    except LookupError:
+        return
     ensure_stamps(using or DB)
 
 

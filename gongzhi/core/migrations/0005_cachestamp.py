@@ -30,6 +30,8 @@ def forwards(apps, schema_editor):
 def backwards(apps, schema_editor):
     for table in TABLES:
         drop_triggers(schema_editor, table)
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP FUNCTION IF EXISTS core_cachestamp_bump()")
 
 
 class Migration(migrations.Migration):
