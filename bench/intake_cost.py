@@ -1,14 +1,15 @@
 """CPU cost, queries and commits per appeal, in the web process and in the task worker: the machine-independent
 figure behind `make bench-load` (wall-clock latency on a shared machine is noisy; CPU per appeal is not).
 
-    .venv/bin/python bench/intake_cost.py [--n 300] [--profile web|worker] [--keep]
+    .venv/bin/python bench/intake_cost.py [--n 300] [--profile web|worker] [--sql]
 
 A fresh database (a temporary SQLite file, or `<name>_cost` beside the one DATABASE_URL names) is migrated and
 seeded like bench/load.py; appeals are POSTed to /api/v1/appeals/ through Django's full request handler
 (middleware, token authentication, DRF), as a resident with an API token, each with its own client key. Then the
 task worker (django-tasks-db's own `Worker` loop, as `gongzhi db_worker` runs it) drains every task those appeals
 enqueued. CPU is this process's time (time.process_time); commits count every COMMIT (an atomic block's, and
-each write statement run in autocommit mode). `--profile` prints the top of a cProfile of that side.
+each write statement run in autocommit mode). `--profile` prints the top of a cProfile of that side; `--sql`
+prints the statements of one more appeal's request.
 
 Last line, one JSON object: web_cpu_ms, web_queries, web_commits, worker_cpu_ms, worker_queries, worker_commits,
 worker_tasks (all per appeal), and the database.
@@ -55,17 +56,21 @@ def prepare_environment(keep: bool) -> str:
 
 
 class Counter:
-    """Counts queries and commits on the default connection (install with `with counter.installed():`)."""
+    """Counts queries and commits on the default connection (install with `with counter.installed():`);
+    `log` keeps each statement's text when given a list."""
 
     WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
-    def __init__(self):
+    def __init__(self, log: list | None = None):
         self.queries = self.commits = 0
+        self.log = log
 
     def __call__(self, execute, sql, params, many, context):
         from django.db import connection
 
         self.queries += 1
+        if self.log is not None:
+            self.log.append(sql)
         if not connection.in_atomic_block and sql.lstrip()[:7].upper().startswith(self.WRITES):
             self.commits += 1  # autocommit: the statement is its own transaction
         return execute(sql, params, many, context)
@@ -178,6 +183,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--warm", type=int, default=30)
     parser.add_argument("--profile", choices=["web", "worker"])
+    parser.add_argument("--sql", action="store_true", help="print the statements of one more appeal's request")
     args = parser.parse_args()
     database = prepare_environment(keep=False)
     sys.path.insert(0, str(ROOT / "bench"))
@@ -200,6 +206,12 @@ def main() -> None:
         lambda: post_appeals(client, seeded, run, args.warm, args.n), args.profile == "web"
     )
     tasks, worker_cpu, worker_wall, worker = measure(drain_worker, args.profile == "worker")
+    if args.sql:
+        log: list[str] = []
+        with Counter(log).installed():
+            post_appeals(client, seeded, run, args.warm + args.n, 1)
+        for number, sql in enumerate(log, start=1):
+            print(f"{number:3d} {sql[:300]}", file=sys.stderr)
     n = args.n
     print(
         f"{database}: {n} appeals; web {web_cpu / n * 1000:.1f} ms CPU ({web_wall / n * 1000:.1f} ms wall), "

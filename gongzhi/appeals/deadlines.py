@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
+from gongzhi.core import refcache
 from gongzhi.core.calendar import add_working_days, load_overrides
 
 from .choices import AppealKind, AppealState, Light, LimitProfile, LimitUnit, Step, Urgency
@@ -76,19 +76,28 @@ def get_limit(step: str, kind: str, urgency: str, category=None) -> Limit | None
 
 
 def limits_for(kind: str, urgency: str, category=None) -> dict[str, Limit | None]:
-    """Every step's limit for an appeal of this kind, urgency and category, in one query."""
-    from .models import TimeLimit
-
+    """Every step's limit for an appeal of this kind, urgency and category."""
     profile = limit_profile(kind, urgency)
     lineage = [c.pk for c in category.lineage()] if category is not None else []
-    # `category_id IN (..., NULL)` never matches NULL in SQL: the rows for all categories need their own test.
-    rows = TimeLimit.objects.filter(Q(category_id__in=lineage) | Q(category__isnull=True), profile=profile)
-    overrides = {(row.step, row.category_id): Limit(row.amount, row.unit) for row in rows}
+    overrides = _overrides(profile)
     limits = {}
     for step in Step.values:
         candidates = [overrides.get((step, pk)) for pk in [*lineage, None]]
         limits[step] = next((c for c in candidates if c is not None), DEFAULT_LIMITS[step][profile])
     return limits
+
+
+def _overrides(profile: str) -> dict[tuple[str, int | None], Limit]:
+    """{(step, category id or None): Limit} of the admin's overrides for this profile; cached per process until an
+    admin edits a time limit (core.refcache)."""
+    from .models import TimeLimit
+
+    def load():
+        rows = TimeLimit.objects.using(refcache.DB).filter(profile=profile).values_list(
+            "step", "category_id", "amount", "unit")
+        return {(step, category_id): Limit(amount, unit) for step, category_id, amount, unit in rows}
+
+    return refcache.cached(refcache.REFERENCE, ("time_limits", profile), load)
 
 
 def compute_dues(appeal) -> dict[str, datetime | None]:

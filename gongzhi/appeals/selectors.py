@@ -111,3 +111,14 @@ def overdue_board(qs: QuerySet[Appeal], now) -> tuple[QuerySet[Appeal], dict]:
               "units": per_unit}
     # Red (next_due < now) sorts before yellow (next_due >= now) by next_due alone.
     return flagged.order_by("next_due", "pk"), counts
+
+
+def active_category_by_code(code: str):
+    """The active category with this code (its parents loaded, so `lineage()` needs no query), or None. Cached per
+    process (core.refcache): the instance is shared, do not change it."""
+    from gongzhi.core import refcache
+
+    from .models import Category
+
+    return refcache.cached(refcache.REFERENCE, ("active_category", code), lambda: Category.objects.using(
+        refcache.DB).select_related("parent__parent__parent").filter(code=code, is_active=True).first())

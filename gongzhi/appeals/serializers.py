@@ -4,20 +4,28 @@
 Input serializers only check types and look up references; the services decide what is allowed.
 """
 
+import operator
+import re
+import threading
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import BindingDict
 
 from gongzhi.core.models import Region, Unit
+from gongzhi.core.selectors import region_by_code
 from gongzhi.core.serializers import IdField
 
 from . import deadlines, services
 from .choices import AppealKind, AppealState, Channel, Light, ReferTarget, Satisfaction, Urgency
 from .models import Appeal, Attachment, Category, KnowledgeArticle
-from .selectors import appellant_for, timeline, visible_appeals
+from .selectors import active_category_by_code, appellant_for, timeline, visible_appeals
 from .workflow import available_actions, event_label
 
 # ---------------------------------------------------------------- reference data
@@ -196,11 +204,36 @@ _DATETIME = serializers.DateTimeField()
 
 
 def _plain_fields() -> list:
+    """[(name, None for a computed field, else (how to read it from the appeal, the field))]."""
     global _PLAIN_FIELDS
     if _PLAIN_FIELDS is None:
         fields = AppealDetailSerializer(context={}).fields
-        _PLAIN_FIELDS = [(name, None if name in _COMPUTED else field) for name, field in fields.items()]
+        _PLAIN_FIELDS = [(name, None if name in _COMPUTED else (_reader(field), field))
+                         for name, field in fields.items()]
     return _PLAIN_FIELDS
+
+
+def _reader(field):
+    """What `field.get_attribute(appeal)` returns, without DRF's per-call inspection of the attribute: a model
+    field's value, or for `get_<choice field>_display` what Django's method returns (the same label lookup, with
+    the choices turned into a dict once instead of at every call)."""
+    if len(field.source_attrs) != 1:
+        return field.get_attribute
+    source = field.source_attrs[0]
+    display = re.fullmatch(r"get_(\w+)_display", source)
+    if display:
+        model_field = Appeal._meta.get_field(display[1])
+        labels = dict(make_hashable(model_field.flatchoices))
+        attname = model_field.attname
+        return lambda appeal: force_str(labels.get(make_hashable(getattr(appeal, attname)),
+                                                   getattr(appeal, attname)), strings_only=True)
+    try:
+        model_field = Appeal._meta.get_field(source)
+    except FieldDoesNotExist:
+        return field.get_attribute
+    if model_field.is_relation:
+        return field.get_attribute
+    return operator.attrgetter(model_field.attname)
 
 
 def _when(value):
@@ -232,11 +265,12 @@ def submitted_appeal_data(appeal, user, *, events, attachments, tracking_code: s
                     "state_after": e.state_after, "unit": e.unit.name if e.unit_id else None} for e in events],
     }
     data = {}
-    for name, field in _plain_fields():
-        if field is None:
+    for name, plain in _plain_fields():
+        if plain is None:
             data[name] = computed[name]
             continue
-        value = field.get_attribute(appeal)
+        read, field = plain
+        value = read(appeal)
         data[name] = None if value is None else field.to_representation(value)
     if tracking_code:
         data["tracking_code"] = tracking_code
@@ -266,17 +300,41 @@ CATEGORY_MESSAGES = {
 }
 
 
-class RegionCodeField(serializers.SlugRelatedField):
-    def __init__(self, **kwargs):
-        super().__init__(slug_field="code", queryset=Region.objects.all(), error_messages=REGION_MESSAGES,
-                         **kwargs)
+class CachedSlugField(serializers.SlugRelatedField):
+    """A code → row field that finds the row through a per-process cache (core.refcache) instead of a query.
+
+    The queryset is a class attribute, not an argument: DRF deep-copies every field's arguments for each
+    serializer it builds, and copying a queryset cost more than the rest of the intake's parsing. A value the
+    cache cannot key (not a plain string) takes the queryset's path, so every answer is the one it gives."""
+
+    lookup = None  # code → instance or None
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or "\x00" in data:
+            return super().to_internal_value(data)
+        found = type(self).lookup(data)
+        if found is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return found
 
 
-class CategoryCodeField(serializers.SlugRelatedField):
+class RegionCodeField(CachedSlugField):
+    queryset = Region.objects.all()
+    lookup = staticmethod(region_by_code)
+    default_error_messages = REGION_MESSAGES
+
     def __init__(self, **kwargs):
-        super().__init__(slug_field="code", queryset=Category.objects.filter(is_active=True),
-                         error_messages=CATEGORY_MESSAGES, required=False, allow_null=True, default=None,
-                         **kwargs)
+        super().__init__(slug_field="code", **kwargs)
+
+
+class CategoryCodeField(CachedSlugField):
+    queryset = Category.objects.filter(is_active=True)
+    lookup = staticmethod(active_category_by_code)
+    default_error_messages = CATEGORY_MESSAGES
+
+    def __init__(self, **kwargs):
+        kwargs = {"required": False, "allow_null": True, "default": None, **kwargs}
+        super().__init__(slug_field="code", **kwargs)
 
 
 class UnitField(serializers.PrimaryKeyRelatedField):
@@ -296,6 +354,9 @@ def _text(max_length=2000, **kwargs):
 
 def _optional_text(max_length=2000):
     return serializers.CharField(max_length=max_length, required=False, allow_blank=True, default="")
+
+
+_bound_fields = threading.local()  # {serializer class: its bound fields}, per thread
 
 
 class SubmitAppealSerializer(serializers.Serializer):
@@ -321,6 +382,21 @@ class SubmitAppealSerializer(serializers.Serializer):
                                        default=None, help_text=_("幂等键（也可用 Idempotency-Key 请求头）"))
     attachments = serializers.ListField(child=serializers.FileField(max_length=200), required=False,
                                         default=list, max_length=9, help_text=_("multipart 上传，可重复"))
+
+    @property
+    def fields(self):
+        """The bound fields, built once per thread. DRF deep-copies every declared field for each serializer (a
+        quarter of parsing a submission); these fields keep nothing of a request while validating (the serializer
+        is never partial), and they are bound to a prototype that holds no data."""
+        per_thread = _bound_fields.__dict__
+        fields = per_thread.get(type(self))
+        if fields is None:
+            prototype = type(self)()
+            fields = BindingDict(prototype)
+            for key, value in prototype.get_fields().items():
+                fields[key] = value
+            per_thread[type(self)] = fields
+        return fields
 
     def validate(self, data):
         for field in ("longitude", "latitude"):

@@ -17,6 +17,19 @@ def _ensure_notice_templates(sender, **kwargs):
     ensure_templates()
 
 
+def _ensure_cache_stamps(sender, using=None, apps=None, **kwargs):
+    # After a flush the stamp table is empty, and without its rows nothing is cached (core.refcache). Not when
+    # migrating back past the table.
+    from .refcache import DB, ensure_stamps
+
+    try:
+        if apps is not None:
+            apps.get_model("core", "CacheStamp")
+    except LookupError:
+        return
+    ensure_stamps(using or DB)
+
+
 class CoreConfig(AppConfig):
     name = "gongzhi.core"
     label = "core"
@@ -25,6 +38,32 @@ class CoreConfig(AppConfig):
     def ready(self):
         post_migrate.connect(_ensure_role_groups, sender=self)
         post_migrate.connect(_ensure_notice_templates, sender=self)
+        post_migrate.connect(_ensure_cache_stamps, sender=self)
         from . import webhooks
 
         webhooks.connect()
+        self._connect_refcache()
+
+    @staticmethod
+    def _connect_refcache():
+        """The models whose rows core.refcache holds: this process's own edits of them are seen at once."""
+        from django.apps import apps
+        from django.contrib.auth.models import Group
+
+        from . import refcache
+        from .models import (
+            CalendarOverride,
+            NotificationPreference,
+            NotificationTemplate,
+            Region,
+            Unit,
+            User,
+            WebhookSubscription,
+        )
+
+        models = [Region, Unit, CalendarOverride, NotificationTemplate, WebhookSubscription, Group,
+                  User.groups.through, NotificationPreference]
+        for label in ("appeals.Category", "appeals.TimeLimit", "appeals.DispatchRule"):
+            if apps.is_installed("gongzhi.appeals"):
+                models.append(apps.get_model(label))
+        refcache.connect(models)

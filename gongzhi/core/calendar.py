@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import chinese_calendar
 
-# The library's answers are cached; overrides are few and read once per computation (see load_overrides).
+# The library's answers are cached; the overrides are cached per process until an admin edits them (load_overrides).
 
 
 @lru_cache(maxsize=4096)
@@ -22,7 +22,8 @@ def _library_is_working_day(d: date) -> bool | None:
 
 
 def load_overrides() -> dict[date, bool]:
-    """The admin's overrides. Callers that compute many dates load them once and pass them on.
+    """The admin's overrides (cached per process, core.refcache). Callers that compute many dates load them once
+    and pass them on.
 
     Outside a configured Django (the pure rules called on their own) there is no table: the library decides.
     """
@@ -31,10 +32,14 @@ def load_overrides() -> dict[date, bool]:
 
     if not apps.ready:
         return {}
+    from . import refcache
     from .models import CalendarOverride
 
+    def load() -> dict[date, bool]:
+        return dict(CalendarOverride.objects.using(refcache.DB).values_list("date", "is_working_day"))
+
     try:
-        return dict(CalendarOverride.objects.values_list("date", "is_working_day"))
+        return dict(refcache.cached(refcache.REFERENCE, "calendar_overrides", load))  # a copy: callers may add
     except DatabaseError:
         return {}
 

@@ -86,10 +86,19 @@ class User(AbstractUser):
     @property
     def roles(self) -> set[str]:
         if not hasattr(self, "_roles_cache"):
-            self._roles_cache = set(self.groups.values_list("name", flat=True))
+            self._roles_cache = set(self._group_names())
             if self.is_superuser:
                 self._roles_cache.add("admin")
         return self._roles_cache
+
+    def _group_names(self) -> frozenset[str]:
+        """The names of the user's groups, cached per process (core.refcache: the "roles" stamp)."""
+        if self.pk is None:
+            return frozenset(self.groups.values_list("name", flat=True))
+        from . import refcache
+
+        return refcache.cached(refcache.ROLES, self.pk, lambda: frozenset(
+            self.groups.using(refcache.DB).values_list("name", flat=True)))
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -109,6 +118,17 @@ class CalendarOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'工作日' if self.is_working_day else '休息日'}"
+
+
+class CacheStamp(models.Model):
+    """One row per cache scope of `core.refcache`: database triggers give `token` a new random value whenever a
+    table the scope caches is written, so every process can tell whether what it holds is still current."""
+
+    scope = models.CharField(max_length=20, primary_key=True)
+    token = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.token}"
 
 
 class AuditChain(models.Model):

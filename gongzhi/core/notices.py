@@ -6,12 +6,13 @@ values, and the default Chinese template. Admins edit the text (`NotificationTem
 migrate); residents choose their channels (site messages always, SMS, e-mail) and may turn optional kinds
 off (`NotificationPreference`).
 
-`send_notice(kind, …)` renders the template and writes one `Notification` row per channel through `notify()`,
+`send_notice(kind, …)` renders the template and writes one `Notification` row per channel through `notify_many()`,
 so delivery keeps the rows-first guarantees of `core.notifications`.
 """
 
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -22,12 +23,13 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
+from . import refcache
 from .choices import NotificationChannel
 from .errors import ServiceError
 from .masking import mask_phone
 from .models import Notification, User, append_audit_event
 from .notice_models import NotificationPreference, NotificationTemplate
-from .notifications import notify
+from .notifications import notify_many
 
 logger = logging.getLogger("gongzhi.notifications")
 
@@ -130,13 +132,25 @@ def ensure_templates() -> int:
     return created
 
 
+def stored_template(kind_key: str) -> tuple[str, str] | None:
+    """The admin's (subject, body) of a kind; cached per process until a template is edited (core.refcache)."""
+    return refcache.cached(refcache.REFERENCE, ("notice_template", kind_key), lambda: NotificationTemplate.objects.using(
+        refcache.DB).filter(kind=kind_key).values_list("subject", "body").first())
+
+
+@lru_cache(maxsize=256)
+def _compiled(source: str):
+    """A template compiled once per source text (rendering a compiled template is thread-safe)."""
+    return ENGINE.from_string(source)
+
+
 def render(kind: NoticeKind, context: dict) -> tuple[str, str]:
     """(subject, body) from the stored template; the shipped default if the stored one fails anyway."""
-    row = NotificationTemplate.objects.filter(kind=kind.key).values_list("subject", "body").first()
+    row = stored_template(kind.key)
     for subject, body in ([row] if row else []) + [(kind.subject, kind.body)]:
         try:
             ctx = Context(context)
-            text = (ENGINE.from_string(subject).render(ctx).strip()[:200], ENGINE.from_string(body).render(ctx).strip())
+            text = (_compiled(subject).render(ctx).strip()[:200], _compiled(body).render(ctx).strip())
         except Exception:
             logger.exception("notice template %s failed; using the default", kind.key)
             continue
@@ -149,8 +163,10 @@ def render(kind: NoticeKind, context: dict) -> tuple[str, str]:
 
 
 def preference_for(user) -> NotificationPreference:
-    """The user's stored choices, or unsaved defaults."""
-    pref = NotificationPreference.objects.filter(user=user).first()
+    """The user's stored choices, or unsaved defaults. Cached per process until a preference row is written
+    (core.refcache): the stored row is shared, do not change it (update_notification_preferences reads its own)."""
+    pref = refcache.cached(refcache.PREFERENCES, user.pk, lambda: NotificationPreference.objects.using(
+        refcache.DB).filter(user_id=user.pk).first()) if user.pk is not None else None
     return pref or NotificationPreference(user=user)
 
 
@@ -265,11 +281,11 @@ def send_notice(kind_key: str, *, context: dict, user: User | None = None, phone
     if not targets:
         return []
     subject, body = render(kind, context)
-    sent = []
+    messages = []
     for channel, address in targets:
         row_key = f"{key}:{channel}"[:120] if key else None
         if row_key and Notification.objects.filter(key=row_key).exists():
             continue
-        sent.append(notify(subject=subject, body=body, channel=channel, link=link, kind=kind.key, key=row_key,
-                           **address))
-    return sent
+        messages.append(dict(subject=subject, body=body, channel=channel, link=link, kind=kind.key, key=row_key,
+                             **address))
+    return notify_many(messages)

@@ -89,19 +89,32 @@ def get_backend() -> BaseBackend:
 def notify(*, subject: str, body: str, recipient=None, unit=None, phone: str = "",
            channel: str = NotificationChannel.SITE, link: str = "", email: str = "", kind: str = "",
            key: str | None = None) -> Notification:
-    if channel == NotificationChannel.SMS and not phone and recipient is not None:
-        phone = recipient.phone or ""
-    if channel == NotificationChannel.EMAIL and not email and recipient is not None:
-        email = recipient.email or ""
-    notification = Notification.objects.create(
-        recipient=recipient, unit=unit, phone=phone, channel=channel, subject=subject, body=body, link=link,
-        email=email, kind=kind, key=key,
-    )
+    return notify_many([dict(subject=subject, body=body, recipient=recipient, unit=unit, phone=phone,
+                             channel=channel, link=link, email=email, kind=kind, key=key)])[0]
+
+
+def notify_many(messages: list[dict]) -> list[Notification]:
+    """`notify(**m)` for each message, in one INSERT (the rows of one notice: one per channel)."""
+    rows = []
+    for m in messages:
+        m = {"channel": NotificationChannel.SITE, **m}
+        recipient = m.get("recipient")
+        if m["channel"] == NotificationChannel.SMS and not m.get("phone") and recipient is not None:
+            m["phone"] = recipient.phone or ""
+        if m["channel"] == NotificationChannel.EMAIL and not m.get("email") and recipient is not None:
+            m["email"] = recipient.email or ""
+        rows.append(Notification(**m))
+    if not rows:
+        return []
+    if len(rows) == 1:
+        rows[0].save(force_insert=True)
+    else:
+        Notification.objects.bulk_create(rows)
     from .taskqueue import defer
     from .tasks import deliver_notifications
 
-    defer(deliver_notifications, [notification.pk], merge=True)
-    return notification
+    defer(deliver_notifications, [row.pk for row in rows], merge=True)
+    return rows
 
 
 def deliver(notification_id: int) -> bool:

@@ -19,7 +19,7 @@ from django.db.models.signals import post_save
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
-from . import outbox
+from . import outbox, refcache
 from .audit import ChainedEvent
 from .errors import PermissionDeniedError, ServiceError
 from .models import User, append_audit_event
@@ -89,11 +89,17 @@ def generic_payload(event: ChainedEvent) -> dict:
                       "subject_type": event.chain_subject_field or "", "subject_id": event.chain_subject_id()}}
 
 
+def active_subscriptions() -> list[WebhookSubscription]:
+    """Every active subscription, cached per process until one is written (core.refcache); shared, read-only."""
+    return refcache.cached(refcache.REFERENCE, "webhook_subscriptions", lambda: list(
+        WebhookSubscription.objects.using(refcache.DB).filter(is_active=True)))
+
+
 def publish_event(event: ChainedEvent) -> int:
     """Queue one outbox message per active subscription that wants this event; returns how many."""
     domain = event._meta.app_label
     event_type = f"{domain}.{event.action}"
-    wanted = [s for s in WebhookSubscription.objects.filter(is_active=True) if s.wants(event_type)]
+    wanted = [s for s in active_subscriptions() if s.wants(event_type)]
     if not wanted:
         return 0
     _discover()
