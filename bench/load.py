@@ -1,7 +1,8 @@
 """Sustained intake through the production stack: `make bench-load` (RATE=100 DURATION=60 by default).
 
 Starts gunicorn (one node, GONGZHI_WEB_WORKERS processes), the task worker and the scheduler on free loopback
-ports over PostgreSQL when DATABASE_URL is set (a fresh database `<name>_bench` on that server) or else SQLite;
+ports over PostgreSQL when DATABASE_URL is set (a fresh database `<name>_bench` on that server; BENCH_PG=private:
+a server of its own instead) or else SQLite;
 makes residents with API tokens; submits appeals from a separate process (bench/loadgen.py: open loop, one client
 key each, retried with the same key); then checks that every acknowledged appeal is in the database with its
 `submit` event and an intact hash chain, and that no appeal was entered twice. It also times single-row
@@ -322,7 +323,9 @@ def summarize(rows: list[dict], rate: float, duration: float) -> dict:
 
 def main() -> None:
     rate, duration = env_number("RATE", 100), env_number("DURATION", 60)
-    stack = start_stack(web=1)
+    # BENCH_PG=private: a PostgreSQL server of the stack's own (scripts/cluster.py: initdb defaults, autovacuum on)
+    # instead of the one DATABASE_URL names, whose settings (printed after the run) may not be production's.
+    stack = start_stack(web=1, db="private" if os.environ.get("BENCH_PG") == "private" else None)
     try:
         seeded = seed(stack)
         run = f"L{int(time.time())}"
