@@ -150,8 +150,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     for _db in DATABASES.values():
         _db.setdefault("OPTIONS", {})["options"] = " ".join(_server_options)
     # GONGZHI_DB_SERVER_SIDE_BINDING=1: prepared statements. The server then parses and plans a query once per
-    # connection instead of on every execution: its CPU per submission fell from 3.7 to 2.4 ms for the web nodes'
-    # sessions (bench/load.py pg_cpu_ms_by_app, 50/s). They need server-side binding (Django's default client-side
+    # connection instead of on every execution: its CPU per submission fell from 3.3-3.4 to 2.2 ms for the web nodes'
+    # sessions (bench/load.py pg_cpu_ms_by_app, RATE=100, two back-to-back pairs). They need server-side binding (Django's default client-side
     # binding sends literal SQL, which cannot be prepared); psycopg prepares a query the
     # GONGZHI_DB_PREPARE_THRESHOLD-th time (default 5) a connection runs it and keeps its 100 most recent. Off by
     # default until the whole PostgreSQL suite has run with it: server-side binding sends Django's Value(int) in an
