@@ -1,7 +1,8 @@
 """Sustained intake through the production stack: `make bench-load` (RATE=100 DURATION=60 by default).
 
 Starts gunicorn (one node, GONGZHI_WEB_WORKERS processes), the task worker and the scheduler on free loopback
-ports over PostgreSQL when DATABASE_URL is set (a fresh database `<name>_bench` on that server) or else SQLite;
+ports over PostgreSQL when DATABASE_URL is set (a fresh database `<name>_bench` on that server; BENCH_PG=private:
+a server of its own instead) or else SQLite;
 makes residents with API tokens; submits appeals from a separate process (bench/loadgen.py: open loop, one client
 key each, retried with the same key); then checks that every acknowledged appeal is in the database with its
 `submit` event and an intact hash chain, and that no appeal was entered twice. It also times single-row
@@ -10,7 +11,9 @@ INSERT + COMMIT on the same database, the floor under any durable intake.
 Last line, one JSON object: rate, sent, acknowledged, errors, lost, p50_ms, p99_ms, plus raw_commits_per_s and
 raw_to_appeal_ratio (raw single-row commit rate / achieved appeal rate), duplicated, worker_backlog, the load
 average seen, the CPU milliseconds per acknowledged appeal of the web nodes, the task worker and the load
-generator (from /proc and getrusage: the machine-independent figure; 2 cores give 20 ms at 100/s), how long
+generator (from /proc and getrusage: the machine-independent figure; 2 cores give 20 ms at 100/s), on a local
+PostgreSQL also of its server backends for the bench database (pg_cpu_ms, sampled from /proc, with the share of
+each component as pg_cpu_ms_by_app: every process of the stack names itself by PGAPPNAME), how long
 the worker took to drain after the load (drain_s) and how soon after its commit each appeal was classified
 (insight_lag_p50_s / _p99_s).
 """
@@ -23,6 +26,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -112,6 +116,77 @@ def group_cpu_seconds(pgid: int) -> float:
         if int(fields[2]) == pgid:  # after ")": state, ppid, pgrp, ..., utime (12), stime (13)
             total += int(fields[11]) + int(fields[12])
     return total / tick
+
+
+def proc_cpu_seconds(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class PgServerCpu:
+    """CPU seconds of the local PostgreSQL backends serving one database, sampled from /proc every 0.1 s (as
+    bench/import.py does), keyed by application_name (scripts/cluster.py gives each process of the stack its name
+    through PGAPPNAME). A backend present at the start counts from its CPU time then, one started since from zero;
+    what a backend spends between its last sample and its exit is missed (pooled connections rarely exit)."""
+
+    def __init__(self, url: str):
+        import psycopg
+
+        self.conn = psycopg.connect(url, autocommit=True, application_name="bench-sampler")
+        self.seen: dict[int, list] = {}  # pid → [application_name, first, last]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self._sample(baseline=True)
+        self.thread.start()
+
+    def _sample(self, baseline: bool = False) -> None:
+        rows = self.conn.execute("SELECT pid, application_name FROM pg_stat_activity"
+                                 " WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall()
+        for pid, app in rows:
+            cpu = proc_cpu_seconds(pid)
+            if cpu is None:
+                continue
+            if pid in self.seen:
+                self.seen[pid][2] = cpu
+            else:
+                self.seen[pid] = [app or "other", cpu if baseline else 0.0, cpu]
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.1):
+            self._sample()
+
+    def finish(self) -> dict[str, float]:
+        """Stop sampling; CPU seconds per application name."""
+        self.stop.set()
+        self.thread.join()
+        self._sample()
+        self.conn.close()
+        by_app: dict[str, float] = {}
+        for app, first, last in self.seen.values():
+            by_app[app] = by_app.get(app, 0.0) + last - first
+        return by_app
+
+
+# The server settings a figure depends on; printed with it, and a warning for the ones that make it meaningless.
+PG_SETTINGS = ("shared_buffers", "synchronous_commit", "fsync", "full_page_writes", "wal_buffers", "max_wal_size",
+               "checkpoint_timeout", "autovacuum", "max_connections", "jit")
+
+
+def pg_server_settings(url: str) -> dict:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute("SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
+                            (list(PG_SETTINGS),)).fetchall()
+    found = dict(rows)
+    for name, wanted in (("synchronous_commit", "on"), ("fsync", "on"), ("autovacuum", "on")):
+        if found.get(name) != wanted:
+            print(f"warning: the server has {name}={found.get(name)} (production: {wanted})", file=sys.stderr)
+    return found
 
 
 def stack_cpu(stack: Stack) -> dict:
@@ -248,12 +323,16 @@ def summarize(rows: list[dict], rate: float, duration: float) -> dict:
 
 def main() -> None:
     rate, duration = env_number("RATE", 100), env_number("DURATION", 60)
-    stack = start_stack(web=1)
+    # BENCH_PG=private: a PostgreSQL server of the stack's own (scripts/cluster.py: initdb defaults, autovacuum on)
+    # instead of the one DATABASE_URL names, whose settings (printed after the run) may not be production's.
+    stack = start_stack(web=1, db="private" if os.environ.get("BENCH_PG") == "private" else None)
     try:
         seeded = seed(stack)
         run = f"L{int(time.time())}"
         load_before = os.getloadavg()
         cpu_before, children_before = stack_cpu(stack), resource.getrusage(resource.RUSAGE_CHILDREN)
+        pg_url = stack.state["env"].get("DATABASE_URL")
+        pg_cpu = PgServerCpu(pg_url) if pg_url and Path("/proc").is_dir() else None
         # BENCH_PAUSE_WORKER=1: no task worker during the load (stopped with SIGTERM, which lets it finish its
         # task and transaction: a SIGSTOP could freeze it holding the write lock), started again after it, to
         # measure the web nodes and the database alone; the drain then shows the worker catching up.
@@ -270,6 +349,7 @@ def main() -> None:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         drained = shell(stack, DRAIN, "DRAIN", {"BENCH_RUN": run})
         cpu_after = stack_cpu(stack)
+        pg_by_app = pg_cpu.finish() if pg_cpu else {}
         rows = results(stack, run)
         summary = summarize(rows, rate, duration)
         checked = verify(stack, run, rows)
@@ -282,10 +362,15 @@ def main() -> None:
                "worker_cpu_ms": per_appeal(["worker"]),
                "loadgen_cpu_ms": round((children.ru_utime + children.ru_stime - children_before.ru_utime
                                         - children_before.ru_stime) * 1000 / acked, 2)}
+        if pg_cpu:
+            cpu["pg_cpu_ms"] = round(sum(pg_by_app.values()) * 1000 / acked, 2)
+            cpu["pg_cpu_ms_by_app"] = {app: round(s * 1000 / acked, 2) for app, s in sorted(pg_by_app.items())}
         raw = raw_commit_rate(stack)
         database = "postgresql" if stack.state["env"].get("DATABASE_URL") else "sqlite"
         print(f"database={database} stack={stack.root} load average before={load_before[0]:.2f} "
               f"during (1 min)={load_during[0]:.2f}; raw single-row INSERT+COMMIT {raw:.0f}/s", file=sys.stderr)
+        if pg_url:
+            print("server: " + " ".join(f"{k}={v}" for k, v in pg_server_settings(pg_url).items()), file=sys.stderr)
         out = {**summary, "lost": checked["lost"], "duplicated": checked["duplicated"],
                "broken_chains": checked["broken_chains"], "worker_backlog": checked["worker_backlog"],
                "raw_commits_per_s": round(raw), "raw_to_appeal_ratio": round(raw / max(summary["achieved_per_s"], 1), 1),

@@ -122,9 +122,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _db_options = {"pool": {"min_size": int(os.environ.get("GONGZHI_DB_POOL_MIN_SIZE", "1")), "max_size": _pool_max,
                             "timeout": float(os.environ.get("GONGZHI_DB_POOL_TIMEOUT", "10"))}} if _pool_max else {}
     if _db_options:  # a pooled connection is checked before use, so a restarted server costs no request
-        from psycopg_pool import ConnectionPool
+        from gongzhi.core.dbpool import check_pooled_connection
 
-        _db_options["pool"]["check"] = ConnectionPool.check_connection
+        _db_options["pool"]["check"] = check_pooled_connection
     _replica_url = os.environ.get("DATABASE_REPLICA_URL", "")
     if _replica_url:
         DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
@@ -149,6 +149,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         _server_options.append(f"-c synchronous_commit={os.environ['GONGZHI_DB_SYNCHRONOUS_COMMIT']}")
     for _db in DATABASES.values():
         _db.setdefault("OPTIONS", {})["options"] = " ".join(_server_options)
+    # GONGZHI_DB_SERVER_SIDE_BINDING=1: prepared statements. The server then parses and plans a query once per
+    # connection instead of on every execution: its CPU per submission fell from 3.3-3.4 to 2.2 ms for the web nodes'
+    # sessions (bench/load.py pg_cpu_ms_by_app, RATE=100, two back-to-back pairs). They need server-side binding (Django's default client-side
+    # binding sends literal SQL, which cannot be prepared); psycopg prepares a query the
+    # GONGZHI_DB_PREPARE_THRESHOLD-th time (default 5) a connection runs it and keeps its 100 most recent. Off by
+    # default until the whole PostgreSQL suite has run with it: server-side binding sends Django's Value(int) in an
+    # expression as int4, which psycopg's binary dumper silently wraps past 2**31 (it corrupted RateCounter's
+    # handling_micros before counters.py typed it), so an int4 parameter is sent as text instead and the server
+    # refuses an out-of-range one. Behind PgBouncer in transaction mode before 1.21, leave it off.
+    if env_bool("GONGZHI_DB_SERVER_SIDE_BINDING", False):
+        import psycopg
+        from psycopg.types.numeric import Int4, Int4Dumper
+
+        psycopg.adapters.register_dumper(Int4, Int4Dumper)  # text: an overflow is an error, never a wrapped value
+        _prepare = os.environ.get("GONGZHI_DB_PREPARE_THRESHOLD", "5")
+        for _db in DATABASES.values():
+            _db["OPTIONS"]["server_side_binding"] = True
+            _db["OPTIONS"]["prepare_threshold"] = None if _prepare == "off" else int(_prepare)
 GONGZHI_REPLICA_PIN_SECONDS = int(os.environ.get("GONGZHI_REPLICA_PIN_SECONDS", "10"))
 
 # The cache holds rate-limit counters, so it must be shared by every web process: the database is the one

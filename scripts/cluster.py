@@ -234,8 +234,11 @@ class Stack:
     # ---------------------------------------------------------------- processes
 
     def _spawn(self, name: str, cmd: list[str], env: dict | None = None) -> int:
+        # PGAPPNAME (read by libpq) names the process's PostgreSQL sessions, so pg_stat_activity, the server's log
+        # and bench/load.py's per-component database CPU can tell the web nodes, the worker and the scheduler apart.
+        env = {"PGAPPNAME": f"gongzhi-{name}", **(env or {})}
         with open(self.root / f"{name}.log", "ab") as log:
-            proc = subprocess.Popen(cmd, env={**self.env, **(env or {})}, cwd=REPO, stdout=log, stderr=log,
+            proc = subprocess.Popen(cmd, env={**self.env, **env}, cwd=REPO, stdout=log, stderr=log,
                                     stdin=subprocess.DEVNULL, start_new_session=True)
         self.state["pids"][name] = proc.pid
         self.save()

@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import BigIntegerField, Count, F, Q, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -51,18 +51,23 @@ def handling_micros(seconds) -> int:
     return round(float(seconds) * 1_000_000)
 
 
+def _increments(deltas: dict[str, int]) -> dict:
+    # Typed bigint: a bare int is an int4 parameter, which overflows for handling_micros (over 2**31 µs is 36 min).
+    return {k: F(k) + Value(v, output_field=BigIntegerField()) for k, v in deltas.items()}
+
+
 def _bump(moment: datetime, unit_id: int | None, region_id: int, **deltas: int) -> None:
     from .models import RateCounter
 
     key = {"month": month_of(moment), "unit_id": unit_id, "region_id": region_id}
     deltas = {"entries": 1, **deltas}
-    if RateCounter.objects.filter(**key).update(**{k: F(k) + v for k, v in deltas.items()}):
+    if RateCounter.objects.filter(**key).update(**_increments(deltas)):
         return
     try:
         with transaction.atomic():
             RateCounter.objects.create(**key, **deltas)
     except IntegrityError:  # another transaction created the row first
-        RateCounter.objects.filter(**key).update(**{k: F(k) + v for k, v in deltas.items()})
+        RateCounter.objects.filter(**key).update(**_increments(deltas))
 
 
 def event_deltas(action: str, after: dict | None, state_after: str) -> dict[str, int] | None:
