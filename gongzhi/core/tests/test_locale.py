@@ -29,3 +29,10 @@ def test_the_task_admin_reads_in_chinese():
 def test_the_admin_header_names_the_platform(admin_client):
     page = admin_client.get("/admin/").content.decode()
     assert "共治 管理后台" in page and "Django 管理" not in page
+
+
+@pytest.mark.django_db
+def test_the_admin_names_third_party_sections_in_chinese(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+    assert "后台任务" in page and "登录失败与锁定" in page
+    assert "Tasks Database Backend" not in page and ">Axes<" not in page
