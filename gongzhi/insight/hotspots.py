@@ -20,6 +20,7 @@ before that: (recent − previous) / appeals.
 import bisect
 import csv
 import functools
+import json
 import math
 import re
 from collections import Counter
@@ -93,17 +94,34 @@ def key_terms(counts: Counter, doc_freq, n_docs: int, place: str) -> list[str]:
     return [t for t, _ in scored if t not in place][:3]
 
 
-@functools.cache
-def background_doc_freq() -> tuple[Counter, int]:
+BACKGROUND_JSON = DATA_DIR / "term_df.json"
+
+
+def count_background_doc_freq() -> tuple[Counter, int]:
     """(document frequency of every key word, number of documents) over the project's shipped labelled appeals
-    (data/labeled.csv): how common a word is in appeals at large, against which a live hot spot's words are
-    weighed. Read once per process (≈ 1.7 s of CPU for 2,710 texts)."""
+    (data/labeled.csv): how common a word is in appeals at large. ≈ 1.7 s of CPU (jieba on 2,710 texts), so it
+    is stored in data/term_df.json (`write_background_doc_freq`); a test checks the file against this count."""
     doc_freq: Counter = Counter()
     with (DATA_DIR / "labeled.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     for row in rows:
         doc_freq.update(item_terms(row.get("title") or "", row.get("detail") or "")[0])
     return doc_freq, len(rows)
+
+
+def write_background_doc_freq() -> None:
+    """Rebuild data/term_df.json after the labelled data or the key-word rules (`item_terms`) change."""
+    doc_freq, documents = count_background_doc_freq()
+    BACKGROUND_JSON.write_text(json.dumps({"documents": documents, "doc_freq": dict(sorted(doc_freq.items()))},
+                                          ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+@functools.cache
+def background_doc_freq() -> tuple[Counter, int]:
+    """`count_background_doc_freq()` as stored, read once per process: the corpus a live hot spot's words are
+    weighed against (a word every appeal uses says nothing about this hot spot)."""
+    data = json.loads(BACKGROUND_JSON.read_text(encoding="utf-8"))
+    return Counter(data["doc_freq"]), data["documents"]
 
 
 def _times_text(start, end) -> tuple[str, str]:

@@ -147,3 +147,10 @@ def test_live_label_names_what_the_members_share():
     label = aggregate.summary(datetime(2026, 3, 4))["label"]
     assert "电梯" in label.split() and "故障" in label.split(), label
     assert not {"厅长", "一名", "今年"} & set(label.split()), label
+
+
+def test_the_stored_background_frequencies_are_the_shipped_appeals_count():
+    stored = hotspots.background_doc_freq()
+    assert hotspots.count_background_doc_freq() == stored, (
+        "data/term_df.json is stale: rebuild it with hotspots.write_background_doc_freq()")
+    assert stored[1] == 2710 and stored[0]["电梯"] > 0
