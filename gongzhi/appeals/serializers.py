@@ -18,6 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils.serializer_helpers import BindingDict
 
+from gongzhi.core.ids import parse_id
 from gongzhi.core.models import Region, Unit
 from gongzhi.core.selectors import region_by_code
 from gongzhi.core.serializers import IdField
@@ -479,8 +480,8 @@ class MergeIntoInput(serializers.Serializer):
     def validate_master(self, value):
         value = value.strip()
         lookup = Q(number=value)
-        if value.isdigit() and len(value) <= 12:
-            lookup |= Q(pk=int(value))
+        if (pk := parse_id(value)) is not None:
+            lookup |= Q(pk=pk)
         master = visible_appeals(self.context["request"].user).filter(lookup).first()
         if master is None:
             raise serializers.ValidationError(_("找不到诉求「%(v)s」。") % {"v": value})

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from . import notices, webhooks
 from .api_views import ERROR_401, ERROR_403, ERROR_404, ERRORS_400, StandardPagination
+from .ids import parse_id
 from .outbox import OutboxAttempt, OutboxMessage
 from .webhook_models import WebhookSubscription
 
@@ -145,11 +146,11 @@ class DeliveryListView(ListAPIView):
         sub = None
         ident = self.request.query_params.get("subscription", "")
         if ident:
-            if not ident.isdigit():
+            if (pk := parse_id(ident)) is None:
                 from .errors import ServiceError
 
                 raise ServiceError(_("subscription 须为订阅 id。"), field="subscription")
-            sub = get_object_or_404(WebhookSubscription, pk=int(ident))
+            sub = get_object_or_404(WebhookSubscription, pk=pk)
         return webhooks.deliveries(sub).prefetch_related("delivery_attempts")
 
     @extend_schema(tags=["webhooks"], summary="Webhook 投递记录",

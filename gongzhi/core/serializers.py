@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .choices import RegionLevel, UnitKind
+from .ids import MAX_ID
 from .models import Notification, Region, Unit
 
 
@@ -13,7 +14,7 @@ class IdField(serializers.IntegerField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
+        kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
 
 

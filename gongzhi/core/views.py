@@ -22,6 +22,7 @@ from . import services
 from .choices import Role
 from .errors import RateLimited, ServiceError
 from .forms import CodeForm, PhoneForm, RegisterResidentForm, StaffLoginForm
+from .ids import parse_id
 from .selectors import user_notifications
 
 PHONE_SESSION_KEY = "phone_login_phone"
@@ -174,7 +175,8 @@ def notifications(request):
 def notifications_read(request):
     """Mark one message (``id``) or all of the user's messages read."""
     ident = request.POST.get("id", "")
-    services.mark_notifications_read(request.user, ids=None if not ident else [int(ident)] if ident.isdigit() else [])
+    pk = parse_id(ident)
+    services.mark_notifications_read(request.user, ids=None if not ident else [pk] if pk is not None else [])
     return redirect(safe_next(request, reverse("core:notifications")))
 
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from gongzhi.core import outbox
 from gongzhi.core.errors import PermissionDeniedError, ServiceError
+from gongzhi.core.ids import parse_id
 
 from . import selectors, services
 from .models import CreditPlatform, Enterprise
@@ -179,14 +180,15 @@ def _enterprise_filter(request):
     value = request.query_params.get("enterprise", "")
     if not value:
         return None
-    if not value.isdigit():
+    if (pk := parse_id(value)) is None:
         raise ServiceError("enterprise 应为企业 id。", field="enterprise")
-    return get_object_or_404(Enterprise, pk=int(value))
+    return get_object_or_404(Enterprise, pk=pk)
 
 
 def _enterprise_from_body(body) -> Enterprise:
     value = body.pop("enterprise", None)
-    enterprise = Enterprise.objects.filter(pk=value).first() if str(value or "").isdigit() else None
+    pk = parse_id(value)
+    enterprise = Enterprise.objects.filter(pk=pk).first() if pk is not None else None
     if enterprise is None:
         raise ServiceError("请选择企业。", field="enterprise")
     return enterprise

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.choices import Role
 from gongzhi.core.errors import ServiceError
+from gongzhi.core.ids import parse_id
 from gongzhi.core.views import add_service_error, private_file, role_required
 
 from . import documents, forms, selectors, services
@@ -330,8 +331,8 @@ def _penalty_rows(qs):
 @role_required(OFFICER)
 def penalty_list(request):
     enterprise = None
-    if request.GET.get("enterprise", "").isdigit():
-        enterprise = Enterprise.objects.filter(pk=int(request.GET["enterprise"])).first()
+    if (pk := parse_id(request.GET.get("enterprise"))) is not None:
+        enterprise = Enterprise.objects.filter(pk=pk).first()
     return render(request, "credit/penalties.html", {
         "enterprise": enterprise,
         "rows": _penalty_rows(selectors.penalties(request.user, enterprise)[:500]),

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gongzhi.core.api_views import ERROR_401, ERROR_403, ERROR_404, ERROR_409, ERRORS_400, StandardPagination
+from gongzhi.core.ids import parse_id
 from gongzhi.core.models import User
 
 from . import selectors, services
@@ -231,8 +232,8 @@ class VoteListCreateView(generics.ListAPIView):
 
     def get_queryset(self):
         votes = Vote.objects.order_by("-created_at", "-id")
-        topic = self.request.query_params.get("topic", "")
-        return votes.filter(topic_id=int(topic)) if topic.isdigit() else votes
+        topic = parse_id(self.request.query_params.get("topic"))
+        return votes.filter(topic_id=topic) if topic is not None else votes
 
     @extend_schema(request=VoteInput, responses={201: VoteSerializer, **WRITE_ERRORS})
     def post(self, request):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.appeals.selectors import visible_appeals
 from gongzhi.core.choices import RegionLevel, Role
 from gongzhi.core.errors import ServiceError
+from gongzhi.core.ids import parse_id
 from gongzhi.core.models import Region
 from gongzhi.core.views import role_required
 
@@ -170,12 +171,12 @@ def _first_error(form) -> str:
 @role_required(Role.RESIDENT)
 def cosign(request, pk: int):
     """附议 from the submission page: join appeal `pk`, optionally withdrawing one's own new appeal."""
-    own = request.POST.get("own_appeal", "")
-    if not own.isdigit():
+    own = parse_id(request.POST.get("own_appeal"))
+    if own is None:
         messages.error(request, _("只能从本人提交的诉求发起附议。"))
         return redirect("insight:cosigned")
     try:
-        cosign_service.cosign_appeal(request.user, pk, own_appeal_id=int(own),
+        cosign_service.cosign_appeal(request.user, pk, own_appeal_id=own,
                                      withdraw_own=request.POST.get("withdraw") == "1")
     except ServiceError as exc:
         messages.error(request, str(exc.message))

@@ -245,7 +245,7 @@ def _when(value: str, name: str, end: bool = False):
 def _positive_int(value: str, name: str, default: int, maximum: int) -> int:
     if not value:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= maximum:
+    if not value.isdecimal() or not 1 <= int(value) <= maximum:
         raise Open311Error(400, _("%(name)s 须是 1 到 %(max)d 之间的整数。") % {"name": name, "max": maximum})
     return int(value)
 

@@ -404,6 +404,8 @@ def test_unknown_action_is_404(api, make_appeal):
     ("dispatch", {"lead_unit": "UNIT:housing", "category": "nope"}, "category"),
     ("dispatch", {"lead_unit": "UNIT:housing", "urgency": "whenever"}, "urgency"),
     ("merge_into", {"master": "20990101999"}, "master"),
+    ("merge_into", {"master": "³"}, "master"),  # a digit to str.isdigit(), not to int(): was a 500 (make fuzz)
+    ("merge_into", {"master": "9" * 20}, "master"),
     ("merge_into", {}, "master"),
     ("refer_out", {"target": "911", "reason": "不属于本平台"}, "target"),
     ("request_extension", {"reason": "需要协调", "working_days": "abc"}, "working_days"),
