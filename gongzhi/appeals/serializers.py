@@ -311,8 +311,10 @@ class CachedSlugField(serializers.SlugRelatedField):
     lookup = None  # code → instance or None
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) or "\x00" in data:
+        if not isinstance(data, str):
             return super().to_internal_value(data)
+        if "\x00" in data:  # no code holds one, and PostgreSQL refuses it even in a query (a 500 found by make fuzz)
+            self.fail("invalid")
         found = type(self).lookup(data)
         if found is None:
             self.fail("does_not_exist", slug_name=self.slug_field, value=data)

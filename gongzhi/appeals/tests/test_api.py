@@ -216,6 +216,8 @@ def test_the_201_body_is_what_the_detail_serializer_renders(api, payload, users,
     ({"anonymous": "perhaps"}, "anonymous"),
     ({"appellant_id_number": "123456789012345678"}, "appellant_id_number"),
     ({"title": "路灯\x00坏了很久"}, "title"),
+    ({"region": "C1\x00"}, "region"),
+    ({"category": "\x00"}, "category"),
     ({"client_key": "k" * 65}, "client_key"),
 ])
 def test_bad_submissions_are_400_per_field(api, payload, change, field):
