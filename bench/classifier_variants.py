@@ -231,23 +231,29 @@ def w_nbsvm(C=3.0, alpha=1.0, title_only_weight=1.0):
     return fit
 
 
+def _nb_scaled_binary(x, y, k, alpha, fit_binary, adjust=lambda w: w):
+    """One binary model a class on the features scaled by that class's NB log-count ratios (as v3's NB-SVM);
+    `fit_binary(scaled, labels)` → a fitted linear model, `adjust(w)` reshapes its weights in the scaled space.
+    The ratios fold into the weights (w ⊙ r), so prediction stays one product."""
+    r = classifier._nb_ratios(x, y, k, alpha)
+    ws, bs = [], []
+    for c in range(k):
+        scaled = x.copy()
+        scaled.data *= r[scaled.indices, c]
+        model = fit_binary(scaled, (y == c).astype(np.int8))
+        ws.append(adjust(model.coef_.ravel()).astype(np.float32) * r[:, c])
+        bs.append(float(model.intercept_[0]))
+    return np.column_stack(ws), np.array(bs, dtype=np.float32)
+
+
 def w_nbsvm_interp(C=3.0, alpha=1.0, beta=0.25):
     """NB-SVM with Wang & Manning's interpolation: w = (1 − β)·mean|w| + β·w in the scaled space (their
     β = 0.25), which pulls each class's SVM towards multinomial NB."""
     from sklearn.svm import LinearSVC
 
     def fit(x, y, k, info):
-        r = classifier._nb_ratios(x, y, k, alpha)
-        ws, bs = [], []
-        for c in range(k):
-            scaled = x.copy()
-            scaled.data *= r[scaled.indices, c]
-            svm = LinearSVC(C=C).fit(scaled, (y == c).astype(np.int8))
-            w = svm.coef_.ravel()
-            w = (1 - beta) * np.abs(w).mean() + beta * w
-            ws.append(w.astype(np.float32) * r[:, c])
-            bs.append(float(svm.intercept_[0]))
-        return np.column_stack(ws), np.array(bs, dtype=np.float32)
+        return _nb_scaled_binary(x, y, k, alpha, lambda xs, ys: LinearSVC(C=C).fit(xs, ys),
+                                 adjust=lambda w: (1 - beta) * np.abs(w).mean() + beta * w)
     return fit
 
 
@@ -256,15 +262,8 @@ def w_nblr(C=30.0, alpha=1.0):
     from sklearn.linear_model import LogisticRegression
 
     def fit(x, y, k, info):
-        r = classifier._nb_ratios(x, y, k, alpha)
-        ws, bs = [], []
-        for c in range(k):
-            scaled = x.copy()
-            scaled.data *= r[scaled.indices, c]
-            m = LogisticRegression(C=C, solver="liblinear").fit(scaled, (y == c).astype(np.int8))
-            ws.append(m.coef_.ravel().astype(np.float32) * r[:, c])
-            bs.append(float(m.intercept_[0]))
-        return np.column_stack(ws), np.array(bs, dtype=np.float32)
+        return _nb_scaled_binary(x, y, k, alpha,
+                                 lambda xs, ys: LogisticRegression(C=C, solver="liblinear").fit(xs, ys))
     return fit
 
 
