@@ -278,6 +278,8 @@ GONGZHI = {
     "SMS_GATEWAY": os.environ.get("GONGZHI_SMS_GATEWAY", "gongzhi.core.notifications.ConsoleSmsGateway"),
     # The public address, for links in e-mails.
     "SITE_URL": os.environ.get("GONGZHI_SITE_URL", "http://127.0.0.1:8000"),
+    # A SQLite write transaction holding the writer lock this long is logged (gongzhi.core.sqlite).
+    "SQLITE_SLOW_WRITE_MS": int(os.environ.get("GONGZHI_SQLITE_SLOW_WRITE_MS", "250")),
     "OTP_TTL_SECONDS": 300,
     "OTP_MAX_ATTEMPTS": 5,
     "OTP_RESEND_SECONDS": 60,

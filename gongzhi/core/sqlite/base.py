@@ -17,12 +17,22 @@ one is woken the moment the lock is released.
   lone autocommit write still meets SQLite's own lock (and busy timeout) as before.
 * `BEGIN IMMEDIATE` is still issued under the lock, so SQLite's lock stays the rule of correctness; the flock
   only decides who goes next. In-memory databases (the test suite's default) are left alone.
+
+Every writer waits for the one holding the lock, so one slow holder is every writer's latency: a hold longer
+than GONGZHI["SQLITE_SLOW_WRITE_MS"] is logged (logger gongzhi.sqlite) with the CPU time the holding thread spent
+meanwhile. A hold far longer than its CPU time was waiting: for the disk, for the GIL, or for a core (a process
+run at a lower priority, such as a niced task worker, keeps the lock while the scheduler runs others).
 """
 
 import fcntl
+import logging
 import os
+import time
 
+from django.conf import settings
 from django.db.backends.sqlite3 import base
+
+logger = logging.getLogger("gongzhi.sqlite")
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -30,6 +40,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().__init__(*args, **kwargs)
         self._writer_fd: int | None = None
         self._writer_locked = False
+        self._writer_since = (0.0, 0.0)  # (monotonic, thread CPU) when the lock was taken
 
     def _writer_lock_path(self) -> str | None:
         if self.is_in_memory_db():
@@ -45,11 +56,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # Blocks in the kernel (without the GIL) until the writer before us commits or dies.
         fcntl.flock(self._writer_fd, fcntl.LOCK_EX)
         self._writer_locked = True
+        self._writer_since = (time.monotonic(), time.thread_time())
 
     def _unlock_writer(self) -> None:
         if self._writer_locked:
             self._writer_locked = False
             fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
+            held_ms = (time.monotonic() - self._writer_since[0]) * 1000
+            if held_ms >= settings.GONGZHI.get("SQLITE_SLOW_WRITE_MS", 250):
+                logger.warning("SQLite write lock held %.0f ms (this thread's CPU meanwhile: %.0f ms), pid %s",
+                               held_ms, (time.thread_time() - self._writer_since[1]) * 1000, os.getpid())
 
     def _start_transaction_under_autocommit(self):
         self._lock_writer()

@@ -136,3 +136,19 @@ def test_a_writer_killed_inside_its_transaction_frees_the_lock(probe):
     with transaction.atomic(using=ALIAS):
         connections[ALIAS].cursor().execute("INSERT INTO item (label) VALUES ('after the crash')")
     assert labels(probe) == ["after the crash"]
+
+
+def test_a_long_hold_of_the_lock_is_logged_with_the_holders_cpu_time(probe, settings, caplog):
+    settings.GONGZHI = {**settings.GONGZHI, "SQLITE_SLOW_WRITE_MS": 80}
+    conn = connections[ALIAS]
+    with caplog.at_level("WARNING", logger="gongzhi.sqlite"):
+        with transaction.atomic(using=ALIAS):
+            conn.cursor().execute("INSERT INTO item (label) VALUES ('quick')")
+        assert not caplog.records
+        with transaction.atomic(using=ALIAS):
+            conn.cursor().execute("INSERT INTO item (label) VALUES ('slow')")
+            time.sleep(0.12)  # waiting, not computing: the CPU figure stays far below the hold
+    (record,) = caplog.records
+    held, cpu, pid = record.args
+    assert held >= 120 and cpu < 60 and pid == os.getpid()
+    assert labels(probe) == ["quick", "slow"]
