@@ -34,6 +34,24 @@ def test_index_filters_region_category_and_time():
     assert [c.key for c in found] == ["same"]
 
 
+def test_query_scores_every_candidate_as_minhash_jaccard_does():
+    _pairs, texts = _labelled()
+    index = duplicates.DuplicateIndex()
+    for key, text in texts.items():
+        index.add(key, text)
+    scored = 0
+    for key, text in list(texts.items())[:200]:
+        m = index.items[key][0]
+        found = index.query(text, exclude=key, minhash_=m)
+        assert [c.jaccard for c in found] == sorted((c.jaccard for c in found), reverse=True)
+        for c in found:
+            assert c.jaccard == round(float(m.jaccard(index.items[c.key][0])), 3) >= duplicates.THRESHOLD
+        missed = {k for k in index.lsh.query(m) if k != key} - {c.key for c in found}
+        assert all(m.jaccard(index.items[k][0]) < duplicates.THRESHOLD for k in missed)
+        scored += len(found)
+    assert scored > 50
+
+
 def _labelled():
     with open(DATA / "duplicate_pairs.csv", encoding="utf-8") as f:
         pairs = [(r["id_a"], r["id_b"], int(r["duplicate"])) for r in csv.DictReader(f)]
