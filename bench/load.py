@@ -351,6 +351,7 @@ def main() -> None:
         cpu_after = stack_cpu(stack)
         pg_by_app = pg_cpu.finish() if pg_cpu else {}
         rows = results(stack, run)
+        if os.environ.get("BENCH_DUMP"): Path(os.environ["BENCH_DUMP"]).write_text(json.dumps(rows))
         summary = summarize(rows, rate, duration)
         checked = verify(stack, run, rows)
         acked = max(summary["acknowledged"], 1)

@@ -170,7 +170,7 @@ def _street_index(scope, since, until) -> hotspots.HotspotIndex:
     by_pk = reads.appeals([pk for _, pk in missing]) if reads is not None else {}
     rest = [pk for _, pk in missing if pk not in by_pk]
     if rest:
-        by_pk |= {a.pk: a for a in Appeal.objects.filter(pk__in_ids=rest).only(*_ITEM_FIELDS)}
+        by_pk |= {a.pk: a for a in Appeal.objects.filter(pk__in_ids=set(rest)).only(*_ITEM_FIELDS)}
     for _at, pk in missing:
         if pk in by_pk:
             index.add(_item(by_pk[pk]))
@@ -231,7 +231,7 @@ class _BatchReads:
         self.middle = {key: (row[f"n{n}"], row[f"f{n}"], row[f"l{n}"]) for key, (*_r, n) in self.spans.items()}
         unknown = {pk for key, fresh in self.fresh.items() for pk in fresh if pk not in _INDEXES[key][1]}
         if unknown:
-            self.loaded = {a.pk: a for a in Appeal.objects.filter(pk__in_ids=unknown).only(*_ITEM_FIELDS)}
+            self.loaded = {a.pk: a for a in Appeal.objects.filter(pk__in_ids=set(unknown)).only(*_ITEM_FIELDS)}
 
     def warm(self, key, lo, since, until):
         """(fresh, check) of a warm `_street_index` call, or None when these reads do not cover it."""
@@ -287,9 +287,9 @@ def update_hotspots(appeal_id: int) -> HotSpot | None:
 def _join(key, linked: list[int]) -> HotSpot | None:
     """The database side (inside a transaction): the cluster's appeals become one hot spot's members."""
     # Members of a hot spot exist (their rows cascade); only the others need checking.
-    spot_of = dict(HotSpotMember.objects.filter(appeal_id__in_ids=linked).values_list("appeal_id", "hotspot_id"))
+    spot_of = dict(HotSpotMember.objects.filter(appeal_id__in_ids=set(linked)).values_list("appeal_id", "hotspot_id"))
     others = [pk for pk in linked if pk not in spot_of]
-    member_ids = sorted([*spot_of, *Appeal.objects.filter(pk__in_ids=others).values_list("pk", flat=True)])
+    member_ids = sorted([*spot_of, *Appeal.objects.filter(pk__in_ids=set(others)).values_list("pk", flat=True)])
     if len(member_ids) < 2:
         return None
     existing = list(HotSpot.objects.select_for_update().filter(pk__in=set(spot_of.values())).order_by("pk"))
@@ -382,7 +382,7 @@ class _Joins:
     def __init__(self, steps: list[tuple]):
         self.ids = sorted({pk for _key, linked in steps if len(linked) >= 2 for pk in linked})
         self.cosigners: dict[int, set] = {}
-        for appeal_id, resident_id in CoSign.objects.filter(appeal_id__in_ids=self.ids).values_list("appeal_id",
+        for appeal_id, resident_id in CoSign.objects.filter(appeal_id__in_ids=set(self.ids)).values_list("appeal_id",
                                                                                               "resident_id"):
             self.cosigners.setdefault(appeal_id, set()).add(str(resident_id))
         self.members: list[HotSpotMember] = []
@@ -390,9 +390,9 @@ class _Joins:
         self._load()
 
     def _load(self) -> None:
-        self.spot_of = dict(HotSpotMember.objects.filter(appeal_id__in_ids=self.ids).values_list("appeal_id",
+        self.spot_of = dict(HotSpotMember.objects.filter(appeal_id__in_ids=set(self.ids)).values_list("appeal_id",
                                                                                              "hotspot_id"))
-        self.exists = set(Appeal.objects.filter(pk__in_ids=[pk for pk in self.ids if pk not in self.spot_of])
+        self.exists = set(Appeal.objects.filter(pk__in_ids={pk for pk in self.ids if pk not in self.spot_of})
                           .values_list("pk", flat=True))
         self.spots = {spot.pk: spot for spot in HotSpot.objects.select_for_update()
                       .filter(pk__in=set(self.spot_of.values())).order_by("pk")}
@@ -469,7 +469,7 @@ def refresh(spot: HotSpot, known=None) -> HotSpot:
         return spot
     index, seen = known or (None, {})
     reuse = {pk for pk, at in members if index is not None and seen.get(pk) == at and str(pk) in index.items}
-    rest = {a.pk: a for a in Appeal.objects.filter(pk__in_ids=[pk for pk, _at in members if pk not in reuse])
+    rest = {a.pk: a for a in Appeal.objects.filter(pk__in_ids={pk for pk, _at in members if pk not in reuse})
             .only(*_ITEM_FIELDS)} if len(reuse) < len(members) else {}
     items = [index.items[str(pk)] if pk in reuse else _item(rest[pk]) for pk, _at in members]
     cosigners = {str(pk) for pk in CoSign.objects.filter(appeal__hotspot_membership__hotspot=spot)
