@@ -461,12 +461,22 @@ def refresh(spot: HotSpot, known=None) -> HotSpot:
 
     `known`: a street's (HotspotIndex, {pk: received_at}) from `_street_index`, whose items (segmented text)
     are reused for the members it holds unchanged instead of segmenting every member again."""
-    members = list(Appeal.objects.filter(hotspot_membership__hotspot=spot).order_by("received_at", "pk")
-                   .values_list("pk", "received_at"))
-    if not members:
+    computed = _aggregate(spot, known)
+    if computed is None:
         _SPOTS.pop(spot.pk, None)
         spot.delete()
         return spot
+    spot.start, spot.end, aggregate, cosigners = computed
+    _save(spot, aggregate, cosigners)
+    return spot
+
+
+def _aggregate(spot: HotSpot, known=None) -> tuple | None:
+    """(start, end, SpotAggregate, co-signers) of a hot spot from all its members; None when it has none."""
+    members = list(Appeal.objects.filter(hotspot_membership__hotspot=spot).order_by("received_at", "pk")
+                   .values_list("pk", "received_at"))
+    if not members:
+        return None
     index, seen = known or (None, {})
     reuse = {pk for pk, at in members if index is not None and seen.get(pk) == at and str(pk) in index.items}
     rest = {a.pk: a for a in Appeal.objects.filter(pk__in_ids={pk for pk, _at in members if pk not in reuse})
@@ -477,9 +487,28 @@ def refresh(spot: HotSpot, known=None) -> HotSpot:
     aggregate = hotspots.SpotAggregate()
     for (pk, at), item in zip(members, items, strict=True):
         aggregate.add(item, _order(pk, at))
-    spot.start, spot.end = members[0][1], members[-1][1]
-    _save(spot, aggregate, cosigners)
-    return spot
+    return members[0][1], members[-1][1], aggregate, cosigners
+
+
+def _prewarm(links: list[tuple]) -> None:
+    """Before a batch's write transaction: the aggregate of each existing hot spot the batch will join that this
+    process does not hold (after a start, or after another process wrote the hot spot), computed as `refresh`
+    does. Inside the transaction `_Joins` adds to it incrementally if the hot spot's row is still the one read
+    here (its updated_at and size); otherwise it refreshes there, as without this. The row is read before the
+    members, so a write in between shows as a newer updated_at. On SQLite every writer waits while the batch's
+    transaction runs, and a refresh of a hot spot of 800 members in it took ≈ 20 ms."""
+    key_of = {pk: key for key, linked in links if len(linked) >= 2 for pk in linked}
+    spot_key = {}
+    for appeal_id, spot_id in HotSpotMember.objects.filter(appeal_id__in_ids=set(key_of)).values_list(
+            "appeal_id", "hotspot_id"):
+        spot_key.setdefault(spot_id, key_of[appeal_id])
+    for spot in HotSpot.objects.filter(pk__in_ids=set(spot_key)):
+        cached = _SPOTS.get(spot.pk)
+        if cached is not None and cached[0] == spot.updated_at and cached[1].n == spot.size:
+            continue
+        computed = _aggregate(spot, _INDEXES.get(spot_key[spot.pk]))
+        if computed is not None and computed[2].n == spot.size:
+            _remember(spot, computed[2], computed[3])
 
 
 def rebuild_hotspots() -> int:
@@ -537,6 +566,7 @@ def _analyse_together(appeal_ids: list[int], record) -> dict[int, dict | Excepti
     results = services.classify_many([(a.title, a.content, a.region) for a in appeals])
     with _batch_reads(appeals):
         links = [_link(appeal) for appeal in appeals]
+    _prewarm(links)
     outcomes: dict[int, dict | Exception] = {pk: {"appeal": pk, "confidence": None, "hotspot": None}
                                              for pk in appeal_ids}
     with transaction.atomic():

@@ -198,6 +198,35 @@ def test_a_failing_appeal_fails_only_its_own_task(db_tasks, make_appeal, users, 
     assert HotSpotMember.objects.filter(appeal=appeals[0]).exists()
 
 
+def test_a_fresh_worker_joins_existing_hot_spots_without_refreshing_them_in_its_transaction(
+        db_tasks, make_appeal, users, dispatch_rule, monkeypatch):
+    """A worker that starts (no aggregates held) computes the aggregates of the hot spots its batch joins before
+    its write transaction (live._prewarm), so the joins inside are incremental — and still what each appeal gets
+    alone."""
+    people = [users["resident"], users["resident2"]]
+    first = [make_appeal(people[i % 2], title=t, content=c) for i, (t, c) in enumerate(TEXTS[:4])]
+    drain()
+    assert HotSpot.objects.exists()
+    live._INDEXES.clear()
+    live._SPOTS.clear()  # a new process
+    refreshed = []
+    refresh = live.refresh
+    monkeypatch.setattr(live, "refresh", lambda spot, known=None: refreshed.append(spot.pk) or refresh(spot, known))
+    later = [("幸福小区消防通道被违章建筑占用", "A3区幸福小区一楼住户违章搭建，占用消防通道，请城管处理。"),
+             ("幸福小区一楼违章搭建", "A3区幸福小区一楼住户违章搭建，占用消防通道，一直没人处理。")]
+    second = [make_appeal(people[i % 2], title=t, content=c) for i, (t, c) in enumerate(later)]
+    drain()
+    assert refreshed == []
+    appeals = first + second
+    together = snapshot(appeals)
+    assert any(len(members) >= 4 for members in together["spots"])  # the new appeals joined the first hot spot
+
+    reset(appeals)
+    one_by_one(monkeypatch)
+    drain()
+    assert snapshot(appeals) == together
+
+
 def test_the_incremental_hot_spot_equals_its_full_rebuild(db_tasks, make_appeal, users):
     submit_all(make_appeal, users)
     drain()
