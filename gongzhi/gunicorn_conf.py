@@ -39,7 +39,10 @@ if not control_socket_disable:
 def post_worker_init(worker):
     """Load the URLconf, and with it every view's modules (numpy, scikit-learn, jieba…), before this worker takes
     its first request. Django loads it lazily, so the first request after each start and each recycle
-    (max_requests) waited ≈ 1.7 s for it, and every request queued behind that one waited too."""
+    (max_requests) waited ≈ 1.7 s for it, and every request queued behind that one waited too. Also the tasks a
+    submission defers, which insight's signal handler imports on first use (lazily, to keep app loading free of
+    cycles): the first submission of a worker took 40–50 ms, 27–39 ms with them loaded."""
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 (the property imports the modules)
+    import gongzhi.insight.tasks  # noqa: F401
