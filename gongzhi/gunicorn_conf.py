@@ -6,6 +6,7 @@ process keep the cores busy without the memory of more processes; each process s
 (GONGZHI_DB_POOL_MAX_SIZE, set it to the thread count) on PostgreSQL.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -46,3 +47,7 @@ def post_worker_init(worker):
 
     get_resolver().url_patterns  # noqa: B018 (the property imports the modules)
     import gongzhi.insight.tasks  # noqa: F401
+
+    # What is loaded now lives as long as the worker: out of the garbage collector's sight (gc.freeze), a full
+    # collection no longer walks its ≈ 170,000 objects, which took ≈ 100 ms and stalled every thread of the worker.
+    gc.freeze()
