@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import outbox
 from gongzhi.core.choices import NotificationChannel, Role
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.masking import person_label
 from gongzhi.core.models import User, append_audit_event
 from gongzhi.core.notifications import notify
 from gongzhi.core.uploads import check_upload
@@ -78,7 +79,7 @@ def _today() -> date:
 def _actor_label(actor) -> str:
     if actor is None:
         return _("系统")
-    return actor.display_name or actor.username
+    return person_label(actor)
 
 
 def record_event(case: EnforcementCase, actor, action: str, *, state_before: str = "", note: str = "",

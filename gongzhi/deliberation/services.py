@@ -18,6 +18,7 @@ from gongzhi.appeals.models import Appeal
 from gongzhi.appeals.services import record_event as record_appeal_event
 from gongzhi.core.choices import NotificationChannel, Role, UnitKind
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.masking import person_label
 from gongzhi.core.models import AuditChain, Notification, Region, Unit, User
 from gongzhi.core.notifications import notify
 from gongzhi.core.permissions import can_manage, in_scope, is_manager
@@ -99,7 +100,7 @@ def _actor_label(actor) -> str:
     if actor is None:
         return _("系统")
     unit = f"（{actor.unit.name}）" if actor.unit_id else ""
-    return f"{actor.display_name or actor.username}{unit}"
+    return f"{person_label(actor)}{unit}"
 
 
 # ---------------------------------------------------------------- events and locks
@@ -288,7 +289,7 @@ def post_opinion(actor: User, topic_id: int, *, body: str, stance: str = Stance.
             if parent is None:
                 raise ServiceError(_("要回复的意见不存在。"), field="parent_id")
         opinion = Opinion.objects.create(topic=topic, parent=parent, author=actor,
-                                         author_name=actor.display_name or actor.username, stance=stance, body=body)
+                                         author_name=person_label(actor), stance=stance, body=body)
         _event(topic, actor, "post_opinion", after={"opinion": opinion.pk, "stance": stance,
                                                     "reply_to": parent.pk if parent else None})
     return opinion
@@ -417,7 +418,7 @@ def register_for_meeting(actor: User, meeting_id: int, *, role: str = Participan
         if meeting.participants.filter(user=actor).exists():
             raise ServiceError(_("您已报名此会议。"), code="already_registered")
         participant = Participant.objects.create(meeting=meeting, user=actor, role=role,
-                                                 name=actor.display_name or actor.username,
+                                                 name=person_label(actor),
                                                  unit=actor.unit if actor.unit_id else None)
         _meeting_event(meeting, actor, "register_for_meeting", after={"meeting": meeting.pk, "role": role})
     return participant
@@ -657,7 +658,7 @@ def _voter_for(vote: Vote, user: User) -> tuple[str, str, Owner | None]:
         if owner is None:
             raise PermissionDeniedError(_("业主名册中没有您的房屋，不能参加此次业主表决。"), code="not_an_owner")
         return f"owner:{owner.pk}", owner.name, owner
-    return f"user:{user.pk}", user.display_name or user.username, None
+    return f"user:{user.pk}", person_label(user), None
 
 
 def cast_ballot(actor: User, vote_id: int, *, choice: str) -> Ballot:
@@ -686,7 +687,7 @@ def enter_paper_ballot(actor: User, vote_id: int, *, choice: str, owner_id: int 
                 raise ServiceError(_("请从业主名册中选择投票的业主。"), field="owner_id")
             key, name = f"owner:{owner.pk}", owner.name
         elif user is not None:
-            key, name = f"user:{user.pk}", user.display_name or user.username
+            key, name = f"user:{user.pk}", person_label(user)
         else:
             name = _text(voter_name, _("投票人姓名"), "voter_name", limit=100)
             key = f"name:{name}"[:40]
