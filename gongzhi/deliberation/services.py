@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.appeals.models import Appeal
+from gongzhi.appeals.selectors import visible_appeals
 from gongzhi.appeals.services import record_event as record_appeal_event
 from gongzhi.core.choices import NotificationChannel, Role, UnitKind
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
@@ -167,13 +168,12 @@ def create_topic(actor: User, *, title: str, description: str, region: Region, s
         household = _text(household, _("户（门牌号）"), "household", limit=50)
     else:
         _require_manager(actor, region)
-    appeals: list[Appeal] = []
-    if source == TopicSource.APPEALS:
-        appeals = list(Appeal.objects.filter(pk__in=set(appeal_ids)))
-        if not appeals or len(appeals) != len(set(appeal_ids)):
-            raise ServiceError(_("请选择要汇集的诉求（编号须存在）。"), field="appeal_ids")
-    elif appeal_ids:
-        appeals = list(Appeal.objects.filter(pk__in=set(appeal_ids)))
+    # Only appeals the actor may see (a resident their own, staff their scope's): a topic tells every linked
+    # appellant and writes to their appeal's trail, and its managers read the linked appeals' titles.
+    wanted = set(appeal_ids)
+    appeals: list[Appeal] = list(visible_appeals(actor).filter(pk__in=wanted)) if wanted else []
+    if len(appeals) != len(wanted) or (source == TopicSource.APPEALS and not appeals):
+        raise ServiceError(_("请选择要汇集的诉求（编号须存在）。"), field="appeal_ids")
     if source == TopicSource.PARTY_ORG:
         proposer_unit = proposer_unit or (actor.unit if actor.unit_id else None)
         if proposer_unit is None or proposer_unit.kind != UnitKind.PARTY_ORG:
@@ -581,7 +581,10 @@ def create_vote(actor: User, topic_id: int, *, question: str, rule: str, major: 
                 "phase": topic.get_phase_display()})
         register = None
         if rule == VoteRule.OWNERS_JOINT:
-            register = OwnerRegister.objects.filter(pk=register_id).first() if register_id else None
+            # A register of the topic's community (or below it), as the topic page offers: another community's
+            # owners, areas and names are not this vote's.
+            register = (OwnerRegister.objects.filter(pk=register_id, region__path__startswith=topic.region.path)
+                        .first() if register_id else None)
             if register is None:
                 raise ServiceError(_("业主共同决定须选择业主名册（面积和人数以名册为准）。"), field="register_id")
             base = 0

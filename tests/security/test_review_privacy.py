@@ -9,9 +9,10 @@ import pytest
 from django.test import Client
 
 from gongzhi.community import services as community
+from gongzhi.core.errors import ServiceError
 from gongzhi.core.services import register_resident_at_counter
 from gongzhi.deliberation import services as deliberation
-from gongzhi.deliberation.choices import Phase
+from gongzhi.deliberation.choices import Phase, TopicSource, VoteRule
 from gongzhi.deliberation.models import Topic
 
 PHONE = "13712345678"
@@ -62,3 +63,76 @@ def test_organiser_sees_a_signup_registered_by_phone_masked(world, phone_residen
     assert page.status_code == 200
     body = page.content.decode()
     assert "137****5678" in body and PHONE not in body
+
+
+# ---------------------------------------------------------------- deliberation: ids posted for another scope
+
+
+def test_resident_proposal_cannot_link_someone_elses_appeal(world):
+    resident, other_appeal = world["users"]["resident"], world["other_appeal"]
+    with pytest.raises(ServiceError):
+        deliberation.create_topic(resident, title="噪音", description="楼下噪音扰民", region=other_appeal.region,
+                                  source=TopicSource.RESIDENT_PROPOSAL, appeal_ids=[other_appeal.pk],
+                                  household="1栋101")
+    assert not Topic.objects.filter(appeals=other_appeal).exists()
+
+
+def test_staff_cannot_gather_another_communitys_appeals_into_a_topic(world, county):
+    staff, other_appeal = world["users"]["community_staff"], world["other_appeal"]
+    with pytest.raises(ServiceError):
+        deliberation.create_topic(staff, title="噪音治理", description="汇集噪音诉求", region=county["community"],
+                                  source=TopicSource.APPEALS, appeal_ids=[world["appeal"].pk, other_appeal.pk])
+    api = Client()
+    api.force_login(staff)
+    answer = api.post("/api/v1/deliberation/topics/", {
+        "title": "噪音治理", "description": "汇集噪音诉求", "region": county["community"].pk, "source": "appeals",
+        "appeal_ids": [other_appeal.pk]}, content_type="application/json")
+    assert answer.status_code in (400, 403, 404), answer.content
+    assert "detail" in answer.json()
+    assert not Topic.objects.filter(appeals=other_appeal).exists()
+
+
+def test_staff_can_still_gather_appeals_they_see(world, county):
+    topic = deliberation.create_topic(world["users"]["community_staff"], title="路灯维修", description="汇集路灯诉求",
+                                      region=county["community"], source=TopicSource.APPEALS,
+                                      appeal_ids=[world["appeal"].pk])
+    assert list(topic.appeals.all()) == [world["appeal"]]
+
+
+def test_vote_cannot_use_another_communitys_owner_register(world, county):
+    other_staff, staff = world["users"]["other_staff"], world["users"]["community_staff"]
+    theirs = deliberation.create_owner_register(other_staff, name="和平小区业主名册", region=county["other_community"],
+                                                rows=[{"owner": "业主甲", "unit": "1-101", "area": "90"}])
+    topic = world["topic"]
+    Topic.objects.filter(pk=topic.pk).update(phase=Phase.DELIBERATING)
+    with pytest.raises(ServiceError) as refused:
+        deliberation.create_vote(staff, topic.pk, question="是否更换物业", rule=VoteRule.OWNERS_JOINT,
+                                 register_id=theirs.pk)
+    assert refused.value.field == "register_id"
+    assert not topic.votes.filter(register=theirs).exists()
+
+
+def test_topic_form_does_not_tell_which_hidden_appeal_numbers_exist(world):
+    """The page refuses another community's appeal number exactly as it refuses a number that does not exist."""
+    staff = Client()
+    staff.force_login(world["users"]["community_staff"])
+    form = {"title": "噪音治理", "description": "汇集噪音诉求", "region": world["topic"].region.pk,
+            "source": "appeals"}
+    theirs = staff.post("/deliberation/topics/new/", {**form, "appeal_numbers": world["other_appeal"].number})
+    missing = staff.post("/deliberation/topics/new/", {**form, "appeal_numbers": "209912310000001"})
+    assert theirs.status_code == missing.status_code == 200
+    assert theirs.context["form"].errors == missing.context["form"].errors
+    assert not Topic.objects.filter(appeals=world["other_appeal"]).exists()
+
+
+def test_manage_page_lists_only_the_managers_owner_registers(world, county):
+    deliberation.create_owner_register(world["users"]["other_staff"], name="和平小区业主名册",
+                                       region=county["other_community"],
+                                       rows=[{"owner": "业主甲", "unit": "1-101", "area": "90"}])
+    deliberation.create_owner_register(world["users"]["community_staff"], name="幸福小区业主名册",
+                                       region=county["community"],
+                                       rows=[{"owner": "业主乙", "unit": "2-101", "area": "80"}])
+    staff = Client()
+    staff.force_login(world["users"]["community_staff"])
+    page = staff.get("/deliberation/manage/").content.decode()
+    assert "幸福小区业主名册" in page and "和平小区业主名册" not in page
