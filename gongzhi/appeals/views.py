@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.choices import Role
 from gongzhi.core.codes import code_matches
 from gongzhi.core.errors import ServiceError
+from gongzhi.core.masking import mask_numbers_in_text
 from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, client_ip, private_file, role_required
 
 from . import deadlines, forms, rates, selectors, services
@@ -269,10 +270,12 @@ def submitted(request):
         from gongzhi.insight.services import similar_appeals
 
         try:
-            open_qs = Appeal.objects.filter(state__in=OPEN_STATES)
-            similar = [s["appeal"] for s in similar_appeals(appeal, queryset=open_qs, limit=5)]
+            similar = [s["appeal"] for s in similar_appeals(appeal, queryset=selectors.similar_candidates(),
+                                                               limit=5)]
         except Exception:
             similar = []
+        for other in similar:  # other residents' titles: numbers they typed are not for whoever submits next
+            other.public_title = mask_numbers_in_text(other.title)
     return render(request, "appeals/submitted.html", {"info": info, "can_view": can_view, "similar": similar})
 
 
