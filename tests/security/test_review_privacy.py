@@ -8,6 +8,7 @@ the people who need them.
 import pytest
 from django.test import Client
 
+from gongzhi.appeals import services as appeal_services
 from gongzhi.community import services as community
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.services import register_resident_at_counter
@@ -136,3 +137,29 @@ def test_manage_page_lists_only_the_managers_owner_registers(world, county):
     staff.force_login(world["users"]["community_staff"])
     page = staff.get("/deliberation/manage/").content.decode()
     assert "幸福小区业主名册" in page and "和平小区业主名册" not in page
+
+
+# ---------------------------------------------------------------- Django admin: the admin role reads masked numbers
+
+
+def test_admin_pages_show_appellants_and_residents_numbers_masked(world, users, phone_resident):
+    """Admins are not among those who may unmask (appeals.selectors.can_unmask): the admin site shows them the
+    numbers as the appeal page does, and unmasking stays the audited reveal_contact."""
+    appeal = world["appeal"]  # resident1, 13800138000, ID 11010519491231002X
+    appeal_services.submit_appeal(users["operator"], kind="help", channel="hotline", title="楼道灯坏了",
+                                  content="幸福小区2栋楼道灯坏了一周，请尽快维修。", region=appeal.region,
+                                  appellant_name="赵六", appellant_phone="13512345678")
+    admin = Client()
+    admin.force_login(users["admin"])
+    pages = [f"/admin/appeals/appeal/{appeal.pk}/change/", "/admin/core/user/", "/admin/core/notification/"]
+    for path in pages:
+        response = admin.get(path)
+        assert response.status_code == 200, path
+        body = response.content.decode()
+        for raw in ("13800138000", "11010519491231002X", "13512345678", PHONE):
+            assert raw not in body, (path, raw)
+    assert "138****8000" in admin.get(f"/admin/appeals/appeal/{appeal.pk}/change/").content.decode()
+    assert "138****8000" in admin.get("/admin/core/user/").content.decode()
+    # searching by the full number still finds the resident
+    found = admin.get("/admin/core/user/", {"q": "13800138000"}).content.decode()
+    assert "resident1" in found
