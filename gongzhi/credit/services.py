@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import outbox
 from gongzhi.core.choices import NotificationChannel, Role
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
-from gongzhi.core.masking import person_label
+from gongzhi.core.masking import mask_phone, person_label
 from gongzhi.core.models import User, append_audit_event
 from gongzhi.core.notifications import notify
 from gongzhi.core.uploads import check_upload
@@ -247,9 +247,17 @@ def create_enterprise(actor, *, name: str, uscc: str, legal_representative: str 
             raise ServiceError(_("该统一社会信用代码的企业已登记。"), code="duplicate", field="uscc")
         enterprise = Enterprise.objects.create(name=name, uscc=uscc, legal_representative=legal_representative.strip(),
                                                address=address.strip(), region=region)
+        append_audit_event(actor, "create_enterprise", target=f"credit.enterprise:{enterprise.pk}", note=name,
+                           after={"uscc": uscc, "region": region.code if region else None})
         for contact in contacts:
             add_contact(actor, enterprise, **contact)
     return enterprise
+
+
+def contact_snapshot(contact: EnterpriseContact) -> dict:
+    """A contact as the audit trail keeps it: the account it opens the enterprise to, the phone masked."""
+    return {"name": contact.name, "phone": mask_phone(contact.phone), "user": contact.user_id,
+            "is_primary": contact.is_primary}
 
 
 def add_contact(actor, enterprise: Enterprise, *, name: str, phone: str = "", email: str = "", user=None,
@@ -263,8 +271,12 @@ def add_contact(actor, enterprise: Enterprise, *, name: str, phone: str = "", em
         raise ServiceError(_("联系人至少需要手机号或平台账号之一。"), field="phone")
     if user is None and phone:  # a contact who logs in with this mobile number sees the enterprise's page
         user = User.objects.filter(phone=phone).first()
-    return EnterpriseContact.objects.create(enterprise=enterprise, name=name, phone=phone, email=email or "",
-                                            user=user, is_primary=is_primary)
+    contact = EnterpriseContact.objects.create(enterprise=enterprise, name=name, phone=phone, email=email or "",
+                                               user=user, is_primary=is_primary)
+    # A contact's account sees the enterprise's cases and penalties: the grant is on the trail.
+    append_audit_event(actor, "add_contact", target=f"credit.enterprise:{enterprise.pk}", note=enterprise.name,
+                       after=contact_snapshot(contact))
+    return contact
 
 
 # ---------------------------------------------------------------- enterprise appeals (急企业之所急)
@@ -871,8 +883,12 @@ def create_platform(actor, *, name: str, backend: str, address: str, secret: str
         raise ServiceError(_("签名密钥至少16个字符。"), field="secret")
     try:
         with transaction.atomic():
-            return CreditPlatform.objects.create(name=name, backend=backend, address=address, secret=secret or "",
-                                                 confirm_window_hours=int(confirm_window_hours))
+            platform = CreditPlatform.objects.create(name=name, backend=backend, address=address, secret=secret or "",
+                                                     confirm_window_hours=int(confirm_window_hours))
+            append_audit_event(actor, "create_platform", target=f"credit.platform:{platform.pk}", note=name,
+                               after={"backend": backend, "address": address,
+                                      "confirm_window_hours": platform.confirm_window_hours})
+            return platform
     except IntegrityError:
         raise ServiceError(_("该平台名称已存在。"), code="duplicate", field="name") from None
 

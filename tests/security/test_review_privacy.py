@@ -163,3 +163,62 @@ def test_admin_pages_show_appellants_and_residents_numbers_masked(world, users, 
     # searching by the full number still finds the resident
     found = admin.get("/admin/core/user/", {"q": "13800138000"}).content.decode()
     assert "resident1" in found
+
+
+# ---------------------------------------------------------------- audit: registry writes and admin edits
+
+
+def test_credit_registry_writes_are_audited(world, users):
+    """Who may see an enterprise's cases is decided by its contacts: registering one is an access grant."""
+    from gongzhi.core.models import AuditEvent
+    from gongzhi.credit import services as credit
+    from gongzhi.credit.testing import uscc
+
+    officer, resident = world["users"]["credit_officer"], users["resident"]
+    enterprise = credit.create_enterprise(officer, name="星城物流有限公司", uscc=uscc("91430100MA4L0XY3T"),
+                                          contacts=[{"name": "刘经理", "phone": "13800138000"}])
+    trail = AuditEvent.objects.filter(target=f"credit.enterprise:{enterprise.pk}")
+    assert trail.get(action="create_enterprise").actor == officer
+    granted = trail.get(action="add_contact")
+    assert granted.after["user"] == resident.pk and granted.after["phone"] == "138****8000"
+    platform = credit.create_platform(officer, name="信用中国（示范县）", backend="webhook",
+                                      address="https://credit.example.org/hook", secret="s" * 24)
+    event = AuditEvent.objects.get(action="create_platform")
+    assert event.target == f"credit.platform:{platform.pk}" and "s" * 24 not in str(event.after)
+
+
+def test_admin_cannot_move_a_workflow_state_outside_its_trail(world, users):
+    """Appeals, topics and cases are read-only in the admin; an organisation's stage, an activity's state and a
+    penalty's record were not, so an admin could change them with no event in the chain."""
+    admin = Client()
+    admin.force_login(users["admin"])
+    org = admin.get(f"/admin/community/selforganization/{world['org'].pk}/change/").content.decode()
+    assert 'name="stage"' not in org and 'name="name"' in org
+    activity = admin.get(f"/admin/community/activity/{world['activity'].pk}/change/").content.decode()
+    assert 'name="state"' not in activity and 'name="title"' in activity
+    penalty = admin.get(f"/admin/credit/administrativepenalty/{world['penalty'].pk}/change/").content.decode()
+    assert 'name="performed"' not in penalty and 'name="severity"' not in penalty
+
+
+def test_admin_edits_of_enterprise_contacts_are_audited(world, users):
+    from gongzhi.core.models import AuditEvent
+
+    enterprise, contact = world["enterprise"], world["enterprise"].contacts.get()
+    admin = Client()
+    admin.force_login(users["admin"])
+    prefix = "contacts"
+    form = {"name": enterprise.name, "uscc": enterprise.uscc, "legal_representative": enterprise.legal_representative,
+            "address": enterprise.address, "created_at_0": "2026-01-01", "created_at_1": "08:00:00",
+            f"{prefix}-TOTAL_FORMS": "2", f"{prefix}-INITIAL_FORMS": "1", f"{prefix}-MIN_NUM_FORMS": "0",
+            f"{prefix}-MAX_NUM_FORMS": "1000",
+            f"{prefix}-0-id": contact.pk, f"{prefix}-0-enterprise": enterprise.pk, f"{prefix}-0-name": contact.name,
+            f"{prefix}-0-phone": contact.phone, f"{prefix}-0-user": contact.user_id, f"{prefix}-0-is_primary": "on",
+            f"{prefix}-0-DELETE": "on",
+            f"{prefix}-1-enterprise": enterprise.pk, f"{prefix}-1-name": "新联系人", f"{prefix}-1-phone": "13900139000",
+            f"{prefix}-1-user": users["resident2"].pk}
+    answer = admin.post(f"/admin/credit/enterprise/{enterprise.pk}/change/", form)
+    assert answer.status_code == 302, answer.content.decode()[-3000:]
+    assert enterprise.contacts.get().user == users["resident2"]
+    actions = set(AuditEvent.objects.filter(target=f"credit.enterprise:{enterprise.pk}")
+                  .values_list("action", flat=True))
+    assert {"add_contact", "remove_contact"} <= actions
