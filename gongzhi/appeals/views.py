@@ -598,8 +598,11 @@ def _rate_cell(rate: rates.Rate) -> dict:
 
 
 def _rows(metrics) -> list[dict]:
+    """`metrics`: [(place, metrics)] for ranked groups, [metrics] for those listed apart."""
+    metrics = [item if isinstance(item, tuple) else (None, item) for item in metrics]
     return [
         {
+            "rank": place,
             "name": m.name,
             "valid": m.valid_callbacks,
             "response": _rate_cell(m.response),
@@ -607,7 +610,7 @@ def _rows(metrics) -> list[dict]:
             "satisfaction": _rate_cell(m.satisfaction),
             "composite": _pct(m.composite),
         }
-        for m in metrics
+        for place, m in metrics
     ]
 
 
@@ -620,14 +623,14 @@ def rates_page(request):
         period = form.cleaned_data["period"] or period
         by = form.cleaned_data["by"] or by
     start, end = rates.month_bounds(period)
-    result = rates.ranking(start, end, by=by)
+    result = rates.ranking_for(request.user, start, end, by=by)
     return render(
         request,
         "appeals/rates.html",
         {
             "form": form,
             "period": period,
-            "by": by,
+            "by": result["by"],
             "ranked": _rows(result["ranked"]),
             "small_sample": _rows(result["small_sample"]),
             "min_callbacks": result["min_callbacks"],

@@ -222,3 +222,47 @@ def test_admin_edits_of_enterprise_contacts_are_audited(world, users):
     actions = set(AuditEvent.objects.filter(target=f"credit.enterprise:{enterprise.pk}")
                   .values_list("action", flat=True))
     assert {"add_contact", "remove_contact"} <= actions
+
+
+# ---------------------------------------------------------------- three rates: a handler reads their own unit's
+
+
+def _closed_with_callback(make_appeal, users, unit, handler):
+    appeal = make_appeal()
+    appeal_services.dispatch(users["dispatcher"], appeal.pk, lead_unit=unit)
+    appeal_services.sign(handler, appeal.pk)
+    appeal_services.record_contact(handler, appeal.pk)
+    appeal_services.reply(handler, appeal.pk, text="已安排维修人员更换路灯，今晚恢复照明。")
+    appeal_services.callback(users["resident"], appeal.pk, contacted=True, solved=True, satisfaction="satisfied")
+
+
+def test_a_handler_reads_only_their_units_rates_on_the_page_and_in_the_reports(users, units, make_appeal):
+    """The API answers a handler with their unit's row only (承办人只能查看本单位的指标); the page and the Excel/PDF
+    reports gave them every unit's and every street's."""
+    import io
+
+    from openpyxl import load_workbook
+
+    _closed_with_callback(make_appeal, users, units["housing"], users["handler"])
+    _closed_with_callback(make_appeal, users, units["hrss"], users["handler_other"])
+    handler = Client()
+    handler.force_login(users["handler"])
+    for params in ({}, {"by": "street"}):
+        page = handler.get("/appeals/rates/", params).content.decode()
+        assert "县住建局" in page and "县人社局" not in page and "东风街道" not in page, params
+    workbook = load_workbook(io.BytesIO(handler.get("/appeals/rates/export.xlsx").content))
+    names = [row[1] for sheet in workbook.worksheets for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == ["县住建局"]
+    pdf = handler.get("/appeals/rates/export.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    api = Client()
+    api.force_login(users["handler"])
+    assert api.get("/api/v1/rates/export.xlsx").status_code == 200
+    names = [row[1] for sheet in load_workbook(io.BytesIO(api.get("/api/v1/rates/export.xlsx").content)).worksheets
+             for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == ["县住建局"]
+    # the ranking roles still read every unit
+    leader = Client()
+    leader.force_login(users["leader"])
+    page = leader.get("/appeals/rates/").content.decode()
+    assert "县住建局" in page and "县人社局" in page
