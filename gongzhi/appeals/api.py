@@ -336,22 +336,17 @@ class RevealContactView(APIView):
 # ---------------------------------------------------------------- three rates
 
 
-RATES_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN)
-
-
 class RatesView(APIView):
     @extend_schema(tags=["rates"], summary="三率及其他考核指标（按月）", parameters=[RatesQuerySerializer],
                    responses={200: RatesSerializer, **ERRORS_400, **ERROR_401, **ERROR_403})
     def get(self, request):
         query = parse_query(RatesQuerySerializer, request)
-        user = request.user
         by, unit = query["by"], query.get("unit")
-        if not user.has_role(*RATES_ROLES):
-            if not (user.has_role(Role.HANDLER) and user.unit_id):
-                raise PermissionDeniedError(_("您无权查看考核指标。"))
-            if by != "unit" or (unit is not None and unit != user.unit_id):
+        own_unit = rates.own_unit_only(request.user)
+        if own_unit is not None:
+            if by != "unit" or (unit is not None and unit != own_unit):
                 raise PermissionDeniedError(_("承办人只能查看本单位的指标。"))
-            unit = user.unit_id
+            unit = own_unit
         if unit is not None and by != "unit":
             raise ServiceError(_("按街道统计时不能指定单位。"), field="unit")
         period = query.get("period") or timezone.localdate().strftime("%Y-%m")

@@ -12,8 +12,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from gongzhi.core.choices import RegionLevel
+from gongzhi.core.choices import RegionLevel, Role
+from gongzhi.core.errors import PermissionDeniedError
 from gongzhi.core.models import Region, Unit
 
 from .choices import AppealState, RequestDecision, Satisfaction, SupervisionKind
@@ -290,6 +292,34 @@ def ranking(start: datetime, end: datetime, *, by: str = "unit", unit_id: int | 
                     key=lambda m: (-(m.composite or 0), -m.valid_callbacks, m.name))
     apart = sorted((m for m in metrics if m.small_sample), key=lambda m: (-m.valid_callbacks, m.name))
     return {"ranked": ranked, "small_sample": apart, "min_callbacks": settings.GONGZHI["RANKING_MIN_CALLBACKS"]}
+
+
+RANKING_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN)
+
+
+def own_unit_only(user) -> int | None:
+    """None for the roles that read the whole ranking; a handler's unit, whose row alone they read (the page, the
+    reports and the API alike); refused for everyone else."""
+    if user.has_role(*RANKING_ROLES):
+        return None
+    if user.has_role(Role.HANDLER) and user.unit_id:
+        return user.unit_id
+    raise PermissionDeniedError(_("您无权查看考核指标。"))
+
+
+def ranking_for(user, start: datetime, end: datetime, *, by: str = "unit") -> dict:
+    """`ranking` as this user may read it, each ranked group with its place: [(place, metrics)]. A handler reads
+    their unit's row by unit only, with its true place among all units."""
+    unit = own_unit_only(user)
+    if unit is not None:
+        by = "unit"
+    result = ranking(start, end, by=by)
+    ranked = list(enumerate(result["ranked"], start=1))
+    apart = result["small_sample"]
+    if unit is not None:
+        ranked = [(place, m) for place, m in ranked if m.key == unit]
+        apart = [m for m in apart if m.key == unit]
+    return {"by": by, "ranked": ranked, "small_sample": apart, "min_callbacks": result["min_callbacks"]}
 
 
 OPEN_OVERDUE_STATES = [AppealState.DISPATCHED, AppealState.ACCEPTED, AppealState.IN_PROGRESS,

@@ -5,7 +5,7 @@ from django.db.models import Count, Q, QuerySet
 from gongzhi.core.choices import Role
 from gongzhi.core.masking import mask_id_number, mask_name, mask_phone
 
-from .choices import Light
+from .choices import OPEN_STATES, Light
 from .models import Appeal
 
 COUNTY_WIDE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
@@ -28,6 +28,12 @@ def visible_appeals(user) -> QuerySet[Appeal]:
         scope |= Q(first_receiver=user)
     scope |= Q(appellant=user)
     return qs.filter(scope).distinct()
+
+
+def similar_candidates() -> QuerySet[Appeal]:
+    """The open appeals that may be shown to anyone as "the same problem, already reported" (after a submission,
+    and to co-sign): never a confidential one, whose appellant chose that the unit alone hears it."""
+    return Appeal.objects.filter(state__in=OPEN_STATES, confidential=False)
 
 
 def can_unmask(user, appeal: Appeal) -> bool:

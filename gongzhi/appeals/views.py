@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.choices import Role
 from gongzhi.core.codes import code_matches
 from gongzhi.core.errors import ServiceError
+from gongzhi.core.masking import mask_numbers_in_text
 from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, client_ip, private_file, role_required
 
 from . import deadlines, forms, rates, selectors, services
@@ -269,10 +270,12 @@ def submitted(request):
         from gongzhi.insight.services import similar_appeals
 
         try:
-            open_qs = Appeal.objects.filter(state__in=OPEN_STATES)
-            similar = [s["appeal"] for s in similar_appeals(appeal, queryset=open_qs, limit=5)]
+            similar = [s["appeal"] for s in similar_appeals(appeal, queryset=selectors.similar_candidates(),
+                                                               limit=5)]
         except Exception:
             similar = []
+        for other in similar:  # other residents' titles: numbers they typed are not for whoever submits next
+            other.public_title = mask_numbers_in_text(other.title)
     return render(request, "appeals/submitted.html", {"info": info, "can_view": can_view, "similar": similar})
 
 
@@ -595,8 +598,11 @@ def _rate_cell(rate: rates.Rate) -> dict:
 
 
 def _rows(metrics) -> list[dict]:
+    """`metrics`: [(place, metrics)] for ranked groups, [metrics] for those listed apart."""
+    metrics = [item if isinstance(item, tuple) else (None, item) for item in metrics]
     return [
         {
+            "rank": place,
             "name": m.name,
             "valid": m.valid_callbacks,
             "response": _rate_cell(m.response),
@@ -604,7 +610,7 @@ def _rows(metrics) -> list[dict]:
             "satisfaction": _rate_cell(m.satisfaction),
             "composite": _pct(m.composite),
         }
-        for m in metrics
+        for place, m in metrics
     ]
 
 
@@ -617,14 +623,14 @@ def rates_page(request):
         period = form.cleaned_data["period"] or period
         by = form.cleaned_data["by"] or by
     start, end = rates.month_bounds(period)
-    result = rates.ranking(start, end, by=by)
+    result = rates.ranking_for(request.user, start, end, by=by)
     return render(
         request,
         "appeals/rates.html",
         {
             "form": form,
             "period": period,
-            "by": by,
+            "by": result["by"],
             "ranked": _rows(result["ranked"]),
             "small_sample": _rows(result["small_sample"]),
             "min_callbacks": result["min_callbacks"],

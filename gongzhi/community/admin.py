@@ -17,6 +17,9 @@ class SelfOrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "domain", "region", "stage", "mentor_unit"]
     list_filter = ["stage", "domain"]
     search_fields = ["name"]
+    # Set by the incubation workflow's services, which keep the audit trail (services.review_organization,
+    # set_mentor_unit); not edited here.
+    readonly_fields = ["stage", "filing_number", "mentor_unit"]
 
 
 @admin.register(Activity)
@@ -24,6 +27,7 @@ class ActivityAdmin(admin.ModelAdmin):
     list_display = ["title", "region", "starts_at", "state", "capacity", "party_masses"]
     list_filter = ["state", "party_masses"]
     search_fields = ["title"]
+    readonly_fields = ["state"]  # moved by services.advance_activity, which keeps the audit trail
 
 
 admin.site.register([PartyBuildingProject, PartyMemberHousehold, RedResource])

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from gongzhi.appeals.services import submit_appeal
 from gongzhi.core.choices import RegionLevel, Role, UnitKind
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.masking import person_label
 from gongzhi.core.models import AuditChain, Region, Unit, User
 from gongzhi.core.notifications import notify
 from gongzhi.core.permissions import in_scope, is_manager
@@ -147,7 +148,7 @@ def _actor_label(actor) -> str:
     if actor is None:
         return _("系统")
     unit = f"（{actor.unit.name}）" if actor.unit_id else ""
-    return f"{actor.display_name or actor.username}{unit}"
+    return f"{person_label(actor)}{unit}"
 
 
 def _event(subject: str, actor, action: str, *, note: str = "", before=None, after=None) -> CommunityEvent:
@@ -525,7 +526,7 @@ def issuer_account() -> LedgerAccount:
 
 def account_for(user: User) -> LedgerAccount:
     account, _created = LedgerAccount.objects.get_or_create(
-        user=user, defaults={"kind": AccountKind.VOLUNTEER, "name": user.display_name or user.username})
+        user=user, defaults={"kind": AccountKind.VOLUNTEER, "name": person_label(user)})
     return account
 
 

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import calendar
+from .masking import mask_numbers_in_text, mask_phone
 from .models import AuditEvent, CalendarOverride, Notification, Region, Unit, User
 
 # The admin's header read "Django 管理" (Django's default) above a Chinese site.
@@ -28,13 +29,24 @@ class UnitAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "display_name", "phone", "unit", "region", "is_staff"]
+    # The list masks phone numbers (a resident's account name is "m" + their phone); search by the full number
+    # still works, and the account's own page keeps the number an admin corrects.
+    list_display = ["account", "display_name", "masked_phone", "unit", "region", "is_staff"]
+    list_display_links = ["account"]
     search_fields = ["username", "display_name", "phone"]
     autocomplete_fields = ["unit", "region"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,
         (_("共治"), {"fields": ["display_name", "phone", "id_number", "unit", "region", "notify_optional"]}),
     ]
+
+    @admin.display(description=_("用户名"), ordering="username")
+    def account(self, user):
+        return mask_numbers_in_text(user.username)
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, user):
+        return mask_phone(user.phone)
 
 
 @admin.register(CalendarOverride)
@@ -68,7 +80,13 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "channel", "recipient", "unit", "phone", "subject", "status"]
+    list_display = ["created_at", "channel", "recipient", "unit", "masked_phone", "subject", "status"]
     list_filter = ["channel", "status"]
     search_fields = ["subject", "phone"]
+    exclude = ["phone"]
+    readonly_fields = ["masked_phone"]
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, notification):
+        return mask_phone(notification.phone)
 from . import notice_admin  # noqa: E402,F401  (templates, preferences, webhooks, delivery log)

@@ -1,5 +1,13 @@
 """Masking of personal numbers (个人信息保护法): `138****5678`, `110101********1234`."""
 
+import re
+
+_MOBILE_RE = re.compile(r"1\d{10}")
+# Numbers residents type into free text: a mobile number, also with +86/86 before it or spaces or hyphens inside
+# (138 1234 5678, 138-1234-5678, +8613812345678), and an 18-character ID number.
+_TEXT_PHONE_RE = re.compile(r"(?<![\d+])(?:\+?86[ -]?)?(1\d{2})[ -]?\d{4}[ -]?(\d{4})(?!\d)")
+_TEXT_ID_RE = re.compile(r"(?<![\dXx])(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
+
 
 def mask_phone(phone: str | None) -> str:
     if not phone:
@@ -21,3 +29,19 @@ def mask_name(name: str | None) -> str:
     if not name:
         return ""
     return name[0] + "*" * max(1, len(name) - 1)
+
+
+def person_label(user) -> str:
+    """How a person is named to others: their name, else their account name with any mobile number in it masked.
+    A resident who signs up with a phone code has no name and the account name "m" + their phone number."""
+    if user is None:
+        return ""
+    name = (getattr(user, "display_name", "") or "").strip()
+    if name:
+        return name
+    return _MOBILE_RE.sub(lambda m: mask_phone(m.group()), getattr(user, "username", "") or "")
+
+
+def mask_numbers_in_text(text: str | None) -> str:
+    """Free text for readers who may not see the writer's numbers: phone and ID numbers in it masked."""
+    return _TEXT_PHONE_RE.sub(r"\1****\2", _TEXT_ID_RE.sub(r"\1********\2", text or ""))

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .audit import ChainedEvent
 from .choices import NotificationChannel, NotificationStatus, RegionLevel, UnitKind
+from .masking import person_label
 
 
 class Region(models.Model):
@@ -81,7 +82,7 @@ class User(AbstractUser):
         verbose_name_plural = _("用户")
 
     def __str__(self) -> str:
-        return self.display_name or self.username
+        return person_label(self)
 
     @property
     def roles(self) -> set[str]:

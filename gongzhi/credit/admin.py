@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.models import append_audit_event
 
 from .models import (
     AdministrativePenalty,
@@ -10,6 +13,7 @@ from .models import (
     EnterpriseContact,
     RepairApplication,
 )
+from .services import contact_snapshot
 
 
 class ContactInline(admin.TabularInline):
@@ -22,6 +26,23 @@ class EnterpriseAdmin(admin.ModelAdmin):
     list_display = ["name", "uscc", "legal_representative"]
     search_fields = ["name", "uscc"]
     inlines = [ContactInline]
+
+    def save_formset(self, request, form, formset, change):
+        """Contacts are managed here only; a contact's account sees the enterprise's cases, so every grant and
+        withdrawal goes on the audit trail as services.add_contact's does."""
+        super().save_formset(request, form, formset, change)
+        if formset.model is not EnterpriseContact:
+            return
+        target = f"credit.enterprise:{form.instance.pk}"
+        for contact in formset.new_objects:
+            append_audit_event(request.user, "add_contact", target=target, note=_("管理后台"),
+                               after=contact_snapshot(contact))
+        for contact, changed in formset.changed_objects:
+            append_audit_event(request.user, "change_contact", target=target, note=_("管理后台"),
+                               after={**contact_snapshot(contact), "changed": changed})
+        for contact in formset.deleted_objects:
+            append_audit_event(request.user, "remove_contact", target=target, note=_("管理后台"),
+                               before=contact_snapshot(contact))
 
 
 class DeadlineInline(admin.TabularInline):
@@ -75,5 +96,17 @@ class RepairApplicationAdmin(admin.ModelAdmin):
 
 @admin.register(AdministrativePenalty)
 class AdministrativePenaltyAdmin(admin.ModelAdmin):
+    """Read-only: penalties are recorded after the Art. 33 check and marked performed through the services, which
+    keep the audit trail."""
+
     list_display = ["decision_number", "enterprise", "decided_on", "severity", "regime", "exemption"]
     list_filter = ["severity", "regime"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

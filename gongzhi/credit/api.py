@@ -97,7 +97,8 @@ def cases(request):
     if request.method == "GET":
         return Response({"results": CaseSerializer(selectors.visible_cases(request.user)[:500], many=True).data})
     body = _body(request)
-    enterprise = Enterprise.objects.filter(pk=body.pop("enterprise", None)).first()
+    pk = parse_id(body.pop("enterprise", None))  # an id typed as anything: not a 500 in the query
+    enterprise = Enterprise.objects.filter(pk=pk).first() if pk is not None else None
     if enterprise is None:
         raise ServiceError("请选择被执行企业。", field="enterprise")
     case = _call(services.open_case, request.user, enterprise=enterprise, **body)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import outbox
 from gongzhi.core.choices import NotificationChannel, Role
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.masking import mask_phone, person_label
 from gongzhi.core.models import User, append_audit_event
 from gongzhi.core.notifications import notify
 from gongzhi.core.uploads import check_upload
@@ -78,7 +79,7 @@ def _today() -> date:
 def _actor_label(actor) -> str:
     if actor is None:
         return _("系统")
-    return actor.display_name or actor.username
+    return person_label(actor)
 
 
 def record_event(case: EnforcementCase, actor, action: str, *, state_before: str = "", note: str = "",
@@ -128,8 +129,18 @@ def _acting(actor, case_id: int, action: str):
         yield case, state_before
 
 
+def _text(value, field: str, label: str) -> str:
+    """Optional text from a request body, stripped: None is "", anything but a string (a number, a list, an object
+    sent as JSON) is refused with the field's name, not left to fail in `.strip()`."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ServiceError(_("%(label)s应为文字。") % {"label": label}, field=field)
+    return value.strip()
+
+
 def _require_text(value, field: str, label: str, min_length: int = 2) -> str:
-    value = (value or "").strip()
+    value = _text(value, field, label)
     if len(value) < min_length:
         raise ServiceError(_("请填写%(label)s（至少%(n)s个字）。") % {"label": label, "n": min_length}, field=field)
     return value
@@ -238,32 +249,47 @@ def create_enterprise(actor, *, name: str, uscc: str, legal_representative: str 
                       region=None, contacts: Iterable[dict] = ()) -> Enterprise:
     _require_officer(actor)
     name = _require_text(name, "name", _("企业名称"))
-    uscc = (uscc or "").strip().upper()
+    uscc = _text(uscc, "uscc", _("统一社会信用代码")).upper()
+    legal_representative = _text(legal_representative, "legal_representative", _("法定代表人"))
+    address = _text(address, "address", _("地址"))
     if not rules.uscc_is_valid(uscc):
         raise ServiceError(_("统一社会信用代码无效（应为18位，且校验码正确）。"), code="invalid_uscc", field="uscc")
     with transaction.atomic():
         if Enterprise.objects.filter(uscc=uscc).exists():
             raise ServiceError(_("该统一社会信用代码的企业已登记。"), code="duplicate", field="uscc")
-        enterprise = Enterprise.objects.create(name=name, uscc=uscc, legal_representative=legal_representative.strip(),
-                                               address=address.strip(), region=region)
+        enterprise = Enterprise.objects.create(name=name, uscc=uscc, legal_representative=legal_representative,
+                                               address=address, region=region)
+        append_audit_event(actor, "create_enterprise", target=f"credit.enterprise:{enterprise.pk}", note=name,
+                           after={"uscc": uscc, "region": region.code if region else None})
         for contact in contacts:
             add_contact(actor, enterprise, **contact)
     return enterprise
+
+
+def contact_snapshot(contact: EnterpriseContact) -> dict:
+    """A contact as the audit trail keeps it: the account it opens the enterprise to, the phone masked."""
+    return {"name": contact.name, "phone": mask_phone(contact.phone), "user": contact.user_id,
+            "is_primary": contact.is_primary}
 
 
 def add_contact(actor, enterprise: Enterprise, *, name: str, phone: str = "", email: str = "", user=None,
                 is_primary: bool = False) -> EnterpriseContact:
     _require_officer(actor)
     name = _require_text(name, "name", _("联系人姓名"))
-    phone = (phone or "").strip()
+    phone = _text(phone, "phone", _("手机号"))
+    email = _text(email, "email", _("邮箱"))
     if phone and not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
         raise ServiceError(_("请输入11位手机号码。"), field="phone")
     if not (phone or user):
         raise ServiceError(_("联系人至少需要手机号或平台账号之一。"), field="phone")
     if user is None and phone:  # a contact who logs in with this mobile number sees the enterprise's page
         user = User.objects.filter(phone=phone).first()
-    return EnterpriseContact.objects.create(enterprise=enterprise, name=name, phone=phone, email=email or "",
-                                            user=user, is_primary=is_primary)
+    contact = EnterpriseContact.objects.create(enterprise=enterprise, name=name, phone=phone, email=email or "",
+                                               user=user, is_primary=is_primary)
+    # A contact's account sees the enterprise's cases and penalties: the grant is on the trail.
+    append_audit_event(actor, "add_contact", target=f"credit.enterprise:{enterprise.pk}", note=enterprise.name,
+                       after=contact_snapshot(contact))
+    return contact
 
 
 # ---------------------------------------------------------------- enterprise appeals (急企业之所急)
@@ -365,6 +391,7 @@ def issue_notice(actor, case_id: int, *, grace_months: int, reason: str, intende
                  notice_number: str = "", notice_on=None) -> EnforcementCase:
     """Serve the 预惩戒通知书 (B-4) and start the 1–3 month grace period (B-1); schedule the credit warnings."""
     intended_ground = _choice(intended_ground, Ground, "intended_ground", _("拟纳入情形"))
+    notice_number = _text(notice_number, "notice_number", _("通知书文号"))
     try:
         months = int(grace_months)
     except (TypeError, ValueError):
@@ -378,7 +405,7 @@ def issue_notice(actor, case_id: int, *, grace_months: int, reason: str, intende
     with _acting(actor, case_id, "issue_notice") as (case, before):
         case.notice_on, case.grace_months, case.grace_end = notice_on, months, grace_end
         case.grace_granted_by, case.grace_reason, case.intended_ground = actor, reason, intended_ground
-        case.notice_number = notice_number.strip() or f"预惩〔{notice_on.year}〕{case.pk}号"
+        case.notice_number = notice_number or f"预惩〔{notice_on.year}〕{case.pk}号"
         case.save()
         record_event(case, actor, "issue_notice", state_before=before, note=reason,
                      after={"grace_months": months, "grace_end": grace_end, "intended_ground": intended_ground})
@@ -455,6 +482,7 @@ def decide_listing(actor, case_id: int, *, ground: str, decision_number: str, re
                               later_in_order=bool(later_in_order), is_unit_officer=bool(is_unit_officer))
     if bars:
         raise ServiceError("；".join(str(BAR_LABELS[b]) for b in bars), code="listing_barred", field="ground")
+    extension_reason = _text(extension_reason, "extension_reason", _("延长理由"))
     term, extension = _listing_term(ground, term_years, extension_years, extension_reason)
     decision_number = _require_text(decision_number, "decision_number", _("决定书文号"))
     reason = _require_text(reason, "decision_reason", _("纳入理由"))
@@ -472,7 +500,7 @@ def decide_listing(actor, case_id: int, *, ground: str, decision_number: str, re
             raise ServiceError(_("申请执行人书面申请删除后6个月内再次申请纳入的，不予支持。"), code="relist_barred")
         case.ground, case.decision_number, case.decision_reason = ground, decision_number, reason
         case.signed_by, case.decided_on, case.served_on = signed_by, decided_on, served_on
-        case.term_years, case.extension_years, case.extension_reason = term, extension, extension_reason.strip()
+        case.term_years, case.extension_years, case.extension_reason = term, extension, extension_reason
         case.save()
         _meet_deadlines(case, [DeadlineKind.GRACE_END, DeadlineKind.LISTING_APPLICATION], decided_on)
         CreditWarning.objects.filter(case=case, sent_at__isnull=True).update(cancelled=True)
@@ -503,7 +531,7 @@ def _listing_term(ground: str, term_years, extension_years, extension_reason: st
                            field="term_years")
     if not 0 <= extension <= 3:
         raise ServiceError(_("延长期限应为1至3年。"), field="extension_years")
-    if extension and len((extension_reason or "").strip()) < 2:
+    if extension and len(_text(extension_reason, "extension_reason", _("延长理由"))) < 2:
         raise ServiceError(_("延长纳入期限须写明理由（情节严重的暴力、威胁抗拒执行，或具有多项失信行为）。"),
                            field="extension_reason")
     return term, extension
@@ -870,8 +898,12 @@ def create_platform(actor, *, name: str, backend: str, address: str, secret: str
         raise ServiceError(_("签名密钥至少16个字符。"), field="secret")
     try:
         with transaction.atomic():
-            return CreditPlatform.objects.create(name=name, backend=backend, address=address, secret=secret or "",
-                                                 confirm_window_hours=int(confirm_window_hours))
+            platform = CreditPlatform.objects.create(name=name, backend=backend, address=address, secret=secret or "",
+                                                     confirm_window_hours=int(confirm_window_hours))
+            append_audit_event(actor, "create_platform", target=f"credit.platform:{platform.pk}", note=name,
+                               after={"backend": backend, "address": address,
+                                      "confirm_window_hours": platform.confirm_window_hours})
+            return platform
     except IntegrityError:
         raise ServiceError(_("该平台名称已存在。"), code="duplicate", field="name") from None
 
@@ -969,7 +1001,7 @@ def record_exemption_decision(actor, *, enterprise: Enterprise, authority: str, 
     if check["result"] == "discretionary":
         reason = _require_text(reason, "reason", _("不予处罚的理由"))
     else:
-        reason = (reason or "").strip() or check["explanation"]
+        reason = _text(reason, "reason", _("不予处罚的理由")) or check["explanation"]
     decided_on = _date(decided_on, "decided_on", _("决定日期"))
     if decided_on > _today():
         raise ServiceError(_("决定日期不能晚于今天。"), field="decided_on")

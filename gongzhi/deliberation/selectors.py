@@ -4,8 +4,10 @@ opinions (with the reason), the non-public events, and, for open (not secret) vo
 
 from django.db.models import Count, Q
 
+from gongzhi.core.choices import Role
+
 from .choices import Phase, VoteState
-from .models import Ballot, DeliberationEvent, Meeting, Opinion, Topic, Vote
+from .models import Ballot, DeliberationEvent, Meeting, Opinion, OwnerRegister, Topic, Vote
 from .services import can_manage, convening_check, is_manager, meeting_report  # noqa: F401  (re-exported reads)
 from .workflow import PHASE_ORDER, PHASE_SETTINGS, available_actions
 
@@ -25,6 +27,17 @@ def managed_topics(user):
     if not is_manager(user):
         return Topic.objects.none()
     return [t for t in visible_topics(user).select_related("region") if can_manage(user, t.region)]
+
+
+def managed_registers(user):
+    """The owners' registers of the region a manager answers for (and below it), newest first."""
+    if not is_manager(user):
+        return OwnerRegister.objects.none()
+    registers = OwnerRegister.objects.select_related("region").order_by("-created_at", "-id")
+    if user.has_role(Role.ADMIN):
+        return registers
+    home = user.region or (user.unit.region if user.unit_id else None)
+    return registers.filter(region__path__startswith=home.path) if home is not None else registers.none()
 
 
 def opinions_for(topic: Topic, user=None):

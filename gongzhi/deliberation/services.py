@@ -15,9 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.appeals.models import Appeal
+from gongzhi.appeals.selectors import visible_appeals
 from gongzhi.appeals.services import record_event as record_appeal_event
 from gongzhi.core.choices import NotificationChannel, Role, UnitKind
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.masking import person_label
 from gongzhi.core.models import AuditChain, Notification, Region, Unit, User
 from gongzhi.core.notifications import notify
 from gongzhi.core.permissions import can_manage, in_scope, is_manager
@@ -99,7 +101,7 @@ def _actor_label(actor) -> str:
     if actor is None:
         return _("系统")
     unit = f"（{actor.unit.name}）" if actor.unit_id else ""
-    return f"{actor.display_name or actor.username}{unit}"
+    return f"{person_label(actor)}{unit}"
 
 
 # ---------------------------------------------------------------- events and locks
@@ -166,13 +168,12 @@ def create_topic(actor: User, *, title: str, description: str, region: Region, s
         household = _text(household, _("户（门牌号）"), "household", limit=50)
     else:
         _require_manager(actor, region)
-    appeals: list[Appeal] = []
-    if source == TopicSource.APPEALS:
-        appeals = list(Appeal.objects.filter(pk__in=set(appeal_ids)))
-        if not appeals or len(appeals) != len(set(appeal_ids)):
-            raise ServiceError(_("请选择要汇集的诉求（编号须存在）。"), field="appeal_ids")
-    elif appeal_ids:
-        appeals = list(Appeal.objects.filter(pk__in=set(appeal_ids)))
+    # Only appeals the actor may see (a resident their own, staff their scope's): a topic tells every linked
+    # appellant and writes to their appeal's trail, and its managers read the linked appeals' titles.
+    wanted = set(appeal_ids)
+    appeals: list[Appeal] = list(visible_appeals(actor).filter(pk__in=wanted)) if wanted else []
+    if len(appeals) != len(wanted) or (source == TopicSource.APPEALS and not appeals):
+        raise ServiceError(_("请选择要汇集的诉求（编号须存在）。"), field="appeal_ids")
     if source == TopicSource.PARTY_ORG:
         proposer_unit = proposer_unit or (actor.unit if actor.unit_id else None)
         if proposer_unit is None or proposer_unit.kind != UnitKind.PARTY_ORG:
@@ -288,7 +289,7 @@ def post_opinion(actor: User, topic_id: int, *, body: str, stance: str = Stance.
             if parent is None:
                 raise ServiceError(_("要回复的意见不存在。"), field="parent_id")
         opinion = Opinion.objects.create(topic=topic, parent=parent, author=actor,
-                                         author_name=actor.display_name or actor.username, stance=stance, body=body)
+                                         author_name=person_label(actor), stance=stance, body=body)
         _event(topic, actor, "post_opinion", after={"opinion": opinion.pk, "stance": stance,
                                                     "reply_to": parent.pk if parent else None})
     return opinion
@@ -417,7 +418,7 @@ def register_for_meeting(actor: User, meeting_id: int, *, role: str = Participan
         if meeting.participants.filter(user=actor).exists():
             raise ServiceError(_("您已报名此会议。"), code="already_registered")
         participant = Participant.objects.create(meeting=meeting, user=actor, role=role,
-                                                 name=actor.display_name or actor.username,
+                                                 name=person_label(actor),
                                                  unit=actor.unit if actor.unit_id else None)
         _meeting_event(meeting, actor, "register_for_meeting", after={"meeting": meeting.pk, "role": role})
     return participant
@@ -580,7 +581,10 @@ def create_vote(actor: User, topic_id: int, *, question: str, rule: str, major: 
                 "phase": topic.get_phase_display()})
         register = None
         if rule == VoteRule.OWNERS_JOINT:
-            register = OwnerRegister.objects.filter(pk=register_id).first() if register_id else None
+            # A register of the topic's community (or below it), as the topic page offers: another community's
+            # owners, areas and names are not this vote's.
+            register = (OwnerRegister.objects.filter(pk=register_id, region__path__startswith=topic.region.path)
+                        .first() if register_id else None)
             if register is None:
                 raise ServiceError(_("业主共同决定须选择业主名册（面积和人数以名册为准）。"), field="register_id")
             base = 0
@@ -657,7 +661,7 @@ def _voter_for(vote: Vote, user: User) -> tuple[str, str, Owner | None]:
         if owner is None:
             raise PermissionDeniedError(_("业主名册中没有您的房屋，不能参加此次业主表决。"), code="not_an_owner")
         return f"owner:{owner.pk}", owner.name, owner
-    return f"user:{user.pk}", user.display_name or user.username, None
+    return f"user:{user.pk}", person_label(user), None
 
 
 def cast_ballot(actor: User, vote_id: int, *, choice: str) -> Ballot:
@@ -686,7 +690,7 @@ def enter_paper_ballot(actor: User, vote_id: int, *, choice: str, owner_id: int 
                 raise ServiceError(_("请从业主名册中选择投票的业主。"), field="owner_id")
             key, name = f"owner:{owner.pk}", owner.name
         elif user is not None:
-            key, name = f"user:{user.pk}", user.display_name or user.username
+            key, name = f"user:{user.pk}", person_label(user)
         else:
             name = _text(voter_name, _("投票人姓名"), "voter_name", limit=100)
             key = f"name:{name}"[:40]

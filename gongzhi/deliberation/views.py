@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gongzhi.appeals.models import Appeal
+from gongzhi.appeals.selectors import visible_appeals
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.models import User
 
@@ -155,7 +155,7 @@ def topic_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         numbers = [n.strip() for n in data.get("appeal_numbers", "").replace("，", ",").split(",") if n.strip()]
-        appeal_ids = list(Appeal.objects.filter(number__in=numbers).values_list("pk", flat=True))
+        appeal_ids = list(visible_appeals(request.user).filter(number__in=numbers).values_list("pk", flat=True))
         if len(appeal_ids) != len(set(numbers)):
             form.add_error("appeal_numbers", _("有诉求编号不存在，请核对。"))
         else:
@@ -179,7 +179,7 @@ def manage(request):
         raise PermissionDenied
     return render(request, "deliberation/manage.html", {
         "topics": selectors.managed_topics(request.user),
-        "registers": OwnerRegister.objects.order_by("-created_at")[:50],
+        "registers": selectors.managed_registers(request.user)[:50],
         "register_form": forms.OwnerRegisterForm(),
     })
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from gongzhi.appeals import services as appeal_services
 from gongzhi.appeals.choices import OPEN_STATES, AppealState, CloseReason, ReferTarget
 from gongzhi.appeals.models import Appeal, AppealEvent
+from gongzhi.appeals.selectors import similar_candidates
 from gongzhi.core.choices import Role
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.core.masking import mask_name, mask_phone
@@ -39,7 +40,7 @@ def _require_resident(actor) -> None:
 
 def joinable(own: Appeal, limit: int = 5) -> list[Appeal]:
     """The open appeals a resident may join from their own appeal: the near-duplicates shown at submission."""
-    open_qs = Appeal.objects.filter(state__in=OPEN_STATES).exclude(appellant_id=own.appellant_id)
+    open_qs = similar_candidates().exclude(appellant_id=own.appellant_id)
     return [f["appeal"] for f in duplicates.find_similar(own, queryset=open_qs, limit=limit)]
 
 

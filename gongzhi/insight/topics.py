@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from gongzhi.appeals.models import Appeal
 from gongzhi.core.choices import RegionLevel
 from gongzhi.core.errors import ServiceError
+from gongzhi.core.masking import mask_numbers_in_text
 from gongzhi.core.models import Region
 from gongzhi.deliberation.choices import TopicSource
 from gongzhi.deliberation.services import create_topic
@@ -46,7 +47,8 @@ def hotspot_to_topic(actor, hotspot_id: int):
             "start": f"{spot.start:%Y-%m-%d}" if spot.start else "—", "end": f"{spot.end:%Y-%m-%d}" if spot.end else "—"}]
         if spot.place:
             lines.append(_("地点：%(p)s") % {"p": spot.place})
-        lines += [f"{a.number} {a.title}" for a in appeals[:20]]
+        # The topic is public (居务公开): a confidential appeal is linked but not quoted, and numbers are masked.
+        lines += [f"{a.number} {mask_numbers_in_text(a.title)}" for a in appeals if not a.confidential][:20]
         topic = create_topic(actor, title=title, description="\n".join(lines), region=region,
                              source=TopicSource.APPEALS, appeal_ids=[a.pk for a in appeals])
         spot.topic = topic

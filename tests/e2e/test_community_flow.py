@@ -56,10 +56,10 @@ def test_community_story(new_context, live_server, shot, users, units, county, c
 
     # the organiser records and confirms the hours
     desk.reload()
-    row = desk.locator(f"[data-testid=signup-{resident.username}]")
+    row = desk.locator(f"[data-testid=signup-{resident.pk}]")
     row.locator("text=记录时长").click()
     desk.wait_for_selector("text=服务时长已记录")
-    desk.locator(f"[data-testid=signup-{resident.username}]").locator("text=确认入账").click()
+    desk.locator(f"[data-testid=signup-{resident.pk}]").locator("text=确认入账").click()
     desk.wait_for_selector("text=服务时长已确认入账")
 
     # the resident sees the hours and downloads the certificate

@@ -35,7 +35,7 @@ class RatesExportView(APIView):
                    parameters=[OpenApiParameter("period", str, description="YYYY-MM")],
                    responses={200: FILE, **ERRORS_400, **ERROR_401, **ERROR_403})
     def get(self, request, fmt: str):
-        content, period, error = rates_file(request.query_params, fmt)
+        content, period, error = rates_file(request.user, request.query_params, fmt)
         if content is None:
             raise ServiceError(error)
         return download(content, fmt, f"three-rates-{period}")

@@ -150,12 +150,18 @@ RATE_HEADERS = ["排名", "名称", "有效回访", "响应率", "响应率95%�
                 "满意率", "满意率95%区间", "综合得分", "按时签收率", "按时答复率", "退单率", "超期率", "重办率"]
 
 
-def rate_rows(period: str, by: str) -> list[list]:
-    """The ranked groups first (with their place), then those with too few callbacks (no place)."""
+def report_groupings(user) -> list[str]:
+    """The groupings of the monthly report this user reads: by unit and by street; a handler their unit's row."""
+    return ["unit"] if rates.own_unit_only(user) is not None else ["unit", "street"]
+
+
+def rate_rows(period: str, by: str, user) -> list[list]:
+    """The ranked groups first (with their place), then those with too few callbacks (no place); as `user` may
+    read them (rates.ranking_for)."""
     start, end = rates.month_bounds(period)
-    result = rates.ranking(start, end, by=by)
+    result = rates.ranking_for(user, start, end, by=by)
     rows = []
-    for place, metrics in [*enumerate(result["ranked"], start=1), *((None, m) for m in result["small_sample"])]:
+    for place, metrics in [*result["ranked"], *((None, m) for m in result["small_sample"])]:
         d = metrics.as_dict()
 
         def ci(rate):
@@ -174,12 +180,13 @@ def rate_rows(period: str, by: str) -> list[list]:
 RATE_COLUMNS = (3, 5, 7, 9, 10, 11, 12, 13, 14)  # fractions, shown as percentages
 
 
-def rates_xlsx(period: str) -> bytes:
+def rates_xlsx(period: str, user) -> bytes:
     from openpyxl import load_workbook
 
     header = [_(h) for h in RATE_HEADERS]
-    data = to_xlsx([(_("按单位"), header, rate_rows(period, "unit")),
-                    (_("按街道"), header, rate_rows(period, "street"))], widths={2: 28})
+    titles = {"unit": _("按单位"), "street": _("按街道")}
+    data = to_xlsx([(titles[by], header, rate_rows(period, by, user)) for by in report_groupings(user)],
+                   widths={2: 28})
     # Percent format on the rate columns (write-only cells cannot take it per column cheaply).
     wb = load_workbook(io.BytesIO(data))
     for ws in wb.worksheets:
@@ -197,7 +204,7 @@ def _pct(value) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def rates_pdf(period: str) -> bytes:
+def rates_pdf(period: str, user) -> bytes:
     """A4 landscape, STSong-Light (no font file needed, see credit.documents)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
@@ -221,8 +228,10 @@ def rates_pdf(period: str) -> bytes:
         "有效回访；综合 = 0.1 × 响应 + 0.5 × 解决 + 0.4 × 满意（默认权重）。区间为 95%% 置信区间（Wilson）。"
         "生成时间：%(now)s") % {"now": timezone.localtime().strftime("%Y-%m-%d %H:%M")}), small)]
     header = ["排名", "名称", "有效回访", "响应率", "解决率", "满意率", "综合", "按时签收", "按时答复", "退单率", "超期率"]
-    for by, label in (("unit", _("按承办单位")), ("street", _("按街道"))):
-        rows = rate_rows(period, by)
+    labels = {"unit": _("按承办单位"), "street": _("按街道")}
+    for by in report_groupings(user):
+        label = labels[by]
+        rows = rate_rows(period, by, user)
         story.append(Paragraph(escape(label), h2))
         data = [[Paragraph(escape(_(h)), cell) for h in header]]
         for r in rows:

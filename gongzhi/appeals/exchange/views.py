@@ -39,7 +39,7 @@ def appeals_file(user, params, fmt: str) -> tuple[bytes | None, str]:
     return writer(user, qs), ""
 
 
-def rates_file(params, fmt: str) -> tuple[bytes | None, str, str]:
+def rates_file(user, params, fmt: str) -> tuple[bytes | None, str, str]:
     """(file, period, '') or (None, '', the Chinese reason)."""
     if fmt not in ("xlsx", "pdf"):
         return None, "", _("三率报表只能导出为 xlsx 或 pdf。")
@@ -48,7 +48,7 @@ def rates_file(params, fmt: str) -> tuple[bytes | None, str, str]:
         return None, "", _("参数无效：%(errors)s") % {"errors": form_errors(form)}
     period = (form.cleaned_data.get("period") if form.is_bound else "") or timezone.localdate().strftime("%Y-%m")
     writer = exporting.rates_xlsx if fmt == "xlsx" else exporting.rates_pdf
-    return writer(period), period, ""
+    return writer(period, user), period, ""
 
 
 @role_required(*STAFF_ROLES)
@@ -66,7 +66,7 @@ def appeal_export(request, fmt: str):
 def rates_export(request, fmt: str):
     params = request.GET.copy()
     params.pop("by", None)  # the report holds both groupings
-    content, period, error = rates_file(params, fmt)
+    content, period, error = rates_file(request.user, params, fmt)
     if content is None:
         messages.error(request, error)
         return redirect("appeals:rates")

@@ -18,6 +18,7 @@ from gongzhi.appeals import services
 from gongzhi.appeals.choices import AppealKind, AppealState, CloseReason, Urgency
 from gongzhi.appeals.models import Appeal, Category
 from gongzhi.core.errors import ServiceError
+from gongzhi.core.masking import mask_numbers_in_text
 from gongzhi.core.models import Region
 
 from .models import Open311Key
@@ -47,12 +48,7 @@ CLOSED_STATUS = {
 }
 
 # Phone and ID numbers typed into free text by residents are masked before the public sees the text.
-_PHONE_RE = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
-_ID_RE = re.compile(r"(?<![\dXx])(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
-
-
-def _scrub(text: str) -> str:
-    return _PHONE_RE.sub(r"\1****\2", _ID_RE.sub(r"\1********\2", text or ""))
+_scrub = mask_numbers_in_text
 
 
 class Open311Error(Exception):
@@ -341,6 +337,15 @@ def _default_region() -> Region:
     return region
 
 
+def _title(description: str) -> str:
+    """The first 30 characters of the description, never cut inside a number: a phone number cut in two is no
+    longer a number the masking of public reads recognises."""
+    title = description[:30]
+    if len(description) > 30 and re.match(r"[\d+\- ]", description[30]):
+        title = re.sub(r"[\d+\- ]+$", "", title)
+    return title.strip()
+
+
 @endpoint(methods=("GET", "POST"))
 def requests_collection(request, fmt):
     if request.method == "GET":
@@ -380,7 +385,7 @@ def _create(request, fmt):
     token = _token_for(key, idem) if idem else ""
     with transaction.atomic():
         appeal, _code = services.submit_appeal(
-            None, kind=kind, channel="api", title=(description or category.name)[:30].strip() or category.name,
+            None, kind=kind, channel="api", title=_title(description) or category.name,
             content=content, region=_default_region(), category=category, urgency=urgency,
             address=address[:200], longitude=longitude, latitude=latitude, appellant_name=name[:50],
             appellant_phone=phone, anonymous=not phone, client_key=TOKEN_PREFIX + token if token else None,

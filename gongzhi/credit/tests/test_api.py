@@ -126,3 +126,38 @@ def test_schema_lists_the_credit_paths(db):
                  "/api/v1/credit/cases/{id}/repairs/", "/api/v1/credit/penalties/check/",
                  "/api/v1/credit/platforms/{platform_id}/ack/"):
         assert path in paths, path
+
+
+NOT_TEXT = [[1], {"a": 1}, 12345, True]
+
+
+def _bad_bodies(enterprise, case):
+    """(url, body) where one field holds `value` in place of an id or a text: each must be a 400 in Chinese."""
+    return [
+        lambda v: ("/api/v1/credit/cases/", {"enterprise": v, "court": "示范县人民法院", "case_number": "(2026)执9号",
+                                             "basis_document": "判决书", "creditor": "张三", "obligation": "支付货款",
+                                             "amount": "1000.00", "filed_on": "2026-01-05"}),
+        lambda v: ("/api/v1/credit/enterprises/", {"name": v, "uscc": "91430100MA4L0XY3T"}),
+        lambda v: ("/api/v1/credit/enterprises/", {"name": "星城物流有限公司", "uscc": v}),
+        lambda v: ("/api/v1/credit/enterprises/", {"name": "星城物流有限公司", "uscc": "91430100MA4L0XY3T",
+                                                   "legal_representative": v}),
+        lambda v: ("/api/v1/credit/enterprises/", {"name": "星城物流有限公司", "uscc": "91430100MA4L0XY3T",
+                                                   "contacts": [{"name": "刘经理", "phone": v}]}),
+        lambda v: (f"/api/v1/credit/cases/{case.pk}/actions/issue_notice/", {
+            "grace_months": 2, "reason": "被执行人有履行能力", "intended_ground": "G2", "notice_number": v}),
+        lambda v: (f"/api/v1/credit/cases/{case.pk}/actions/issue_notice/", {
+            "grace_months": 2, "reason": v, "intended_ground": "G2"}),
+        lambda v: ("/api/v1/credit/repairs/1/decision/", {"approve": True, "reason": v}),
+    ]
+
+
+def test_ids_and_texts_of_the_wrong_type_are_a_chinese_400(officer, enterprise, make_case):
+    client = api(officer)
+    case = make_case()
+    for build in _bad_bodies(enterprise, case):
+        for value in [*NOT_TEXT, "abc"] if build("abc")[0] == "/api/v1/credit/cases/" else NOT_TEXT:
+            url, body = build(value)
+            response = client.post(url, body, format="json")
+            assert response.status_code == 400, (url, body, response.status_code, response.content[:300])
+            detail = response.json()["detail"]
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in detail), (url, body, detail)

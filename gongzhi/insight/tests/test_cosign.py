@@ -224,3 +224,26 @@ def test_cosign_notice_kinds_are_declared_and_editable():
         assert kind.mandatory and kind.reason
         assert validate_template(key, kind.subject, kind.body) == {}
     assert "未知变量" in validate_template("cosigned_replied", "x", "{{ secret }}")["body"][0]
+
+
+def test_a_confidential_appeal_is_neither_shown_nor_joinable_after_submitting(insight_on, make_appeal, users,  # noqa: F811
+                                                                              django_capture_on_commit_callbacks):
+    """The appellant chose 保密: its title is not shown to whoever submits a similar appeal, nor can it be joined."""
+    secret = submit(make_appeal, django_capture_on_commit_callbacks, actor=users["resident2"],
+                    title="小区违章建筑没人管，举报人住3栋", confidential=True)
+    mine = submit(make_appeal, django_capture_on_commit_callbacks, actor=users["resident"])
+    html = submitted_page(login(users["resident"]), mine)
+    assert secret.number not in html and secret.title not in html
+    assert secret not in cosign.joinable(mine)
+    with pytest.raises(ServiceError):
+        cosign.cosign_appeal(users["resident"], secret.pk, own_appeal_id=mine.pk)
+
+
+def test_numbers_in_a_similar_appeals_title_are_masked_on_the_submission_page(insight_on, make_appeal, users,  # noqa: F811
+                                                                              django_capture_on_commit_callbacks):
+    first = submit(make_appeal, django_capture_on_commit_callbacks, actor=users["resident2"],
+                   title="小区违章建筑没人管 电话13912345678")
+    mine = submit(make_appeal, django_capture_on_commit_callbacks, actor=users["resident"])
+    html = submitted_page(Client(), mine)  # the page after a submission without an account, too
+    assert first.number in html
+    assert "13912345678" not in html and "139****5678" in html

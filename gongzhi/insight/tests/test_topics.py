@@ -82,3 +82,17 @@ def test_hotspot_topic_api(spot, users):
     assert response.status_code == 201, response.content
     assert response.json()["topic"] == Topic.objects.get().pk
     assert api.post(f"/api/v1/insight/hotspots/{spot.pk}/topic/").json()["code"] == "already_topic"
+
+
+def test_a_confidential_appeals_title_stays_out_of_the_public_topic(insight_on, make_appeal, users,  # noqa: F811
+                                                                   django_capture_on_commit_callbacks):
+    submit(make_appeal, django_capture_on_commit_callbacks, actor=users["resident"])
+    secret = submit(make_appeal, django_capture_on_commit_callbacks, actor=users["resident2"],
+                    title="小区违章建筑没人管，举报人住3栋", confidential=True)
+    spot = HotSpot.objects.get()
+    assert spot.members.filter(appeal=secret).exists()
+    topic = topics.hotspot_to_topic(users["community_staff"], spot.pk)
+    assert secret in topic.appeals.all()
+    assert secret.title not in topic.description
+    page = Client().get(f"/deliberation/topics/{topic.pk}/").content.decode()
+    assert secret.title not in page

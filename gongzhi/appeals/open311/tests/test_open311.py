@@ -90,6 +90,18 @@ def test_reads_never_expose_phone_and_validate(client, submitted):
     assert PHONE.encode() not in xml.content
 
 
+@pytest.mark.parametrize("written", ["+8613812345678", "86 138-1234-5678", "138 1234 5678", "138-1234-5678"])
+def test_reads_mask_a_phone_written_with_country_code_or_separators(client, api_key, services_catalogue, county,
+                                                                     written):
+    response = post(client, api_key=api_key, service_code="T90101", address_string=f"幸福路1号 电话{written}",
+                    description=f"幸福小区3栋门口的路灯坏了两周了，请打 {written} 联系我")
+    assert response.status_code == 201, response.content
+    body = client.get(f"{BASE}/requests.json?extensions=true").content.decode()
+    digits = written.replace("+", "").replace("-", "").replace(" ", "")[-11:]
+    assert "1234" not in body and digits not in body, body
+    assert "138****5678" in body
+
+
 def test_extended_status_and_open_closed(client, submitted, users):
     body = json.loads(client.get(f"{BASE}/requests.json?extensions=true").content)
     assert body[0]["extended_attributes"]["status"] == "FOR_TRIAGE"
