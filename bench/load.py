@@ -15,7 +15,9 @@ generator (from /proc and getrusage: the machine-independent figure; 2 cores giv
 PostgreSQL also of its server backends for the bench database (pg_cpu_ms, sampled from /proc, with the share of
 each component as pg_cpu_ms_by_app: every process of the stack names itself by PGAPPNAME), how long
 the worker took to drain after the load (drain_s) and how soon after its commit each appeal was classified
-(insight_lag_p50_s / _p99_s).
+(insight_lag_p50_s / _p99_s). BENCH_DUMP=FILE writes every request's record (its due time and latency) there;
+BENCH_KEEP=1 leaves the stack running with its logs (GONGZHI_SQLITE_SLOW_WRITE_MS=60 logs the write transactions
+that held SQLite's lock longer, with their CPU time).
 """
 
 import json
@@ -351,7 +353,8 @@ def main() -> None:
         cpu_after = stack_cpu(stack)
         pg_by_app = pg_cpu.finish() if pg_cpu else {}
         rows = results(stack, run)
-        if os.environ.get("BENCH_DUMP"): Path(os.environ["BENCH_DUMP"]).write_text(json.dumps(rows))
+        if os.environ.get("BENCH_DUMP"):  # every request (due time, latency, …): when were the slow ones?
+            Path(os.environ["BENCH_DUMP"]).write_text(json.dumps(rows))
         summary = summarize(rows, rate, duration)
         checked = verify(stack, run, rows)
         acked = max(summary["acknowledged"], 1)
