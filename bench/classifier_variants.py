@@ -292,11 +292,11 @@ def w_svm(C=1.0):
     return fit
 
 
-def w_sgd(alpha=2e-5, l1_ratio=0.15):
+def w_sgd(alpha=2e-5, l1_ratio=0.15, epochs=30):
     from sklearn.linear_model import SGDClassifier
 
     def fit(x, y, k, info):
-        m = SGDClassifier(loss="modified_huber", penalty="elasticnet", alpha=alpha, l1_ratio=l1_ratio, max_iter=30,
+        m = SGDClassifier(loss="modified_huber", penalty="elasticnet", alpha=alpha, l1_ratio=l1_ratio, max_iter=epochs,
                           tol=None, random_state=0).fit(x, y)
         return m.coef_.T.astype(np.float32), m.intercept_.astype(np.float32)
     return fit
@@ -341,7 +341,8 @@ def class_offsets(p, y, k, grid=None, passes=4):
     return d - d.mean(), best
 
 
-def stacked(*fitters, combine="platt", lr_C=1.0, folds=3, member_weights=None, offsets=None, inner="stratified"):
+def stacked(*fitters, combine="platt", lr_C=1.0, folds=3, member_weights=None, offsets=None, inner="stratified",
+            calibrate_extra=True):
     """`offsets`: None, "all" (every training row) or "full" (training rows with a detail): per-class offsets on
     the log-probabilities chosen on the out-of-fold probabilities of the training side only (`class_offsets`).
     `inner`: "stratified" (as v3) or "grouped" (GroupKFold by normalised title, so a title-only example and the
@@ -371,7 +372,8 @@ def stacked(*fitters, combine="platt", lr_C=1.0, folds=3, member_weights=None, o
             s = sum(o * c for o, c in zip(oof, scale, strict=True)) / len(oof)
             W = sum(w * c for (w, _), c in zip(full, scale, strict=True)) / len(full)
             B = sum(b * c for (_, b), c in zip(full, scale, strict=True)) / len(full)
-            ab = [classifier._platt(s[:, c], yi == c) for c in range(k)]
+            cal = np.ones(len(yi), dtype=bool) if calibrate_extra else ~info["extra"]
+            ab = [classifier._platt(s[cal, c], yi[cal] == c) for c in range(k)]
             a, bb = np.array([v[0] for v in ab]), np.array([v[1] for v in ab])
             shift = np.zeros(k)
             if offsets:
@@ -564,6 +566,44 @@ def reply_examples(labeled, titles, with_transport=False, report=True):
               + ", ".join(f"{k} {n[k]} (agrees {agree[k]}/{checked[k]})" for k in REPLY_UNITS), flush=True)
     _REPLY_EXTRA[with_transport] = out
     return out
+
+
+class LabelledFitBlocks(Blocks):
+    """The v3 blocks with their IDF and title vocabulary fitted on the labelled training rows only; the
+    replying-unit examples (appended last by `cv`) are only transformed."""
+
+    def fit_transform(self, exs):
+        ids = {id(e) for rows in _REPLY_EXTRA.values() for e in rows}
+        n = sum(id(e) not in ids for e in exs)
+        x = super().fit_transform(exs[:n])
+        return sp.vstack([x, self.transform(exs[n:])]).tocsr() if n < len(exs) else x
+
+
+def labelled_fit_features():
+    return LabelledFitBlocks(SHIPPED_FEATURES)
+
+
+labelled_fit_features.cache_key = "labelled fit"
+
+
+def w_nbsvm_extra(C=3.0, alpha=1.0, extra_weight=0.3):
+    """NB-SVM whose naive-Bayes ratios count the labelled rows only; the extra (replying-unit) rows join the
+    binary SVMs with weight `extra_weight`."""
+    from sklearn.svm import LinearSVC
+
+    def fit(x, y, k, info):
+        lab = np.flatnonzero(~info["extra"])
+        r = classifier._nb_ratios(x[lab], y[lab], k, alpha)
+        sw = np.where(info["extra"], extra_weight, 1.0)
+        ws, bs = [], []
+        for c in range(k):
+            scaled = x.copy()
+            scaled.data *= r[scaled.indices, c]
+            m = LinearSVC(C=C).fit(scaled, (y == c).astype(np.int8), sample_weight=sw)
+            ws.append(m.coef_.ravel().astype(np.float32) * r[:, c])
+            bs.append(float(m.intercept_[0]))
+        return np.column_stack(ws), np.array(bs, dtype=np.float32)
+    return fit
 
 
 class FirstSentenceBlock(Blocks):
@@ -762,6 +802,16 @@ def variants():
         "6: replying-unit labels with transport, weight 0.5": (
             v3_features, stacked(w_nbsvm(extra_weight=0.5)),
             lambda lab, tit: reply_examples(lab, tit, with_transport=True)),
+        "6: replying-unit labels, weight 0.3, IDF and NB ratios from the labelled rows only": (
+            labelled_fit_features, stacked(w_nbsvm_extra(extra_weight=0.3)), reply_examples),
+        "6: replying-unit labels, weight 0.1, IDF and NB ratios from the labelled rows only": (
+            labelled_fit_features, stacked(w_nbsvm_extra(extra_weight=0.1)), reply_examples),
+        "6: replying-unit labels, weight 0.1, IDF, NB ratios and Platt from the labelled rows only": (
+            labelled_fit_features, stacked(w_nbsvm_extra(extra_weight=0.1), calibrate_extra=False), reply_examples),
+        "6: NB-SVM (title-only examples 0.3) + SGD, one matrix, Platt": (
+            v3_features, stacked(w_nbsvm(title_only_weight=0.3), w_sgd())),
+        "6: NB-SVM (title-only examples 0.3) + SGD 15 epochs, one matrix, Platt": (
+            v3_features, stacked(w_nbsvm(title_only_weight=0.3), w_sgd(epochs=15))),
         "6: NB-SVM + complement NB, one matrix, Platt": (v3_features, stacked(w_nbsvm(), w_cnb())),
         "6: NB-SVM + complement NB (member weight 0.5)": (v3_features, stacked(w_nbsvm(), w_cnb(),
                                                                                member_weights=[1.0, 0.5])),
