@@ -1,9 +1,4 @@
-"""First-level category classifier (model version 4): version 3's NB-SVM, with the title-only examples at
-sample weight 0.3, averaged with an elastic-net SGD on the same features (each member's margins scaled by their
-out-of-fold spread) and Platt-scaled per class: still one features × classes matrix, so it predicts as fast as
-v3 (5-fold CV 0.9242 → 0.9279 macro-F1 on the bench's code path, docs/insight.md §1, sixth round).
-
-Version 3: the features of version 2 into an NB-SVM — one
+"""First-level category classifier (model version 3): the features of version 2 into an NB-SVM — one
 binary linear SVM per class on the features scaled by that class's naive-Bayes log-count ratio, Platt-scaled
 on 3-fold out-of-fold margins (5-fold CV 0.921 → 0.925 macro-F1, docs/insight.md §1, fourth round). It is
 still one linear map at prediction time (the ratios fold into the weights), so it predicts as fast as v2.
@@ -17,8 +12,8 @@ trained on ~2,600 texts: 0.873 → 0.91 macro-F1 in 5-fold CV (docs/insight.md, 
 
 Trained from the project's labelled appeals (`data/labeled.csv` + `data/titles.csv`, from the 2020 Teddy
 Cup problem C, 第八届"泰迪杯"数据挖掘挑战赛 C题) or from confirmed categories in the database; the shipped
-model is `models/classifier-v4.joblib` (`gongzhi train_classifier` with no arguments rebuilds it; the v3, v2
-and v1 files still load and predict).
+model is `models/classifier-v3.joblib` (`gongzhi train_classifier` with no arguments rebuilds it; the v2 and
+v1 files still load and predict).
 """
 
 import csv
@@ -37,7 +32,7 @@ import scipy.sparse as sp
 from .text import DATA_DIR, dedup_key, normalize, words
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
-DEFAULT_MODEL = MODEL_DIR / "classifier-v4.joblib"
+DEFAULT_MODEL = MODEL_DIR / "classifier-v3.joblib"
 LABELED_CSV = DATA_DIR / "labeled.csv"
 TITLES_CSV = DATA_DIR / "titles.csv"
 DETAIL_CHARS = 300  # version 1 (detail only)
@@ -49,10 +44,8 @@ MAX_FEATURES: int | None = 150000  # most frequent text buckets kept (5-fold CV:
 SVM_C = 1.0  # v2's multi-class SVM. 5-fold CV with title weight 0.5: C 0.3 → 0.920, 0.5 → 0.921, 1.0 → 0.923
 NBSVM_C = 3.0  # v3's binary SVMs (5-fold CV: C 1 → 0.9238, 3 → 0.9247)
 NB_ALPHA = 1.0  # smoothing of the log-count ratios (5-fold CV: 0.25 → 0.917 raw, 1 → 0.922 raw, 4 → 0.920 raw)
-TITLE_ONLY_WEIGHT = 0.3  # v4: sample weight of the title-only examples in the NB-SVM (5-fold CV, fifth round: 1 → 0.9242, 0.5 → 0.9256, 0.3 → 0.9258)
-SGD_ALPHA, SGD_L1_RATIO, SGD_EPOCHS = 2e-5, 0.15, 30  # v4's second member: SGD, modified Huber, elastic net
 TITLE_WEIGHT = 0.5  # the title block against the title + detail block (5-fold CV: 1.5 → 0.897, 1.0 → 0.914, 0.7 → 0.919, 0.5 → 0.921, 0.35 → 0.917)
-VERSION = 4
+VERSION = 3
 
 
 def title_features(title: str) -> list[str]:
@@ -277,19 +270,18 @@ class CategoryModel:
 def train(examples: Sequence[Example], *, max_features: int | None = MAX_FEATURES, C: float | None = None,
           detail_chars: int = TEXT_CHARS, class_weight: str | None = None, joined: bool = True,
           title_weight: float = TITLE_WEIGHT, bits: int = BITS, ngrams: tuple[int, ...] = TEXT_NGRAMS,
-          n_jobs: int = 2, keep_estimator: bool = False, method: str = "nbsvm_sgd",
-          nb_alpha: float = NB_ALPHA, title_only_weight: float = TITLE_ONLY_WEIGHT) -> CategoryModel:
+          n_jobs: int = 2, keep_estimator: bool = False, method: str = "nbsvm",
+          nb_alpha: float = NB_ALPHA) -> CategoryModel:
     """Fit the two TF-IDF blocks and the calibrated classifier. `joined` (the default since version 2): the
     character block reads title + detail together, so the title-only examples and the full texts share one
     vocabulary and an appeal without a title is still read with everything learnt from titles (version 1
-    read the first 300 characters of the detail alone). `method`: "nbsvm_sgd" (version 4, the default: the
-    NB-SVM with the title-only examples at `title_only_weight` and an elastic-net SGD, their margins averaged
-    into one matrix and Platt-scaled, `_fit_nbsvm_sgd`), "nbsvm" (version 3) or "svm" (version 2: one
-    multi-class LinearSVC under `CalibratedClassifierCV`). `C` defaults to `NBSVM_C` / `SVM_C` for the method."""
+    read the first 300 characters of the detail alone). `method`: "nbsvm" (version 3, the default) or "svm"
+    (version 2: one multi-class LinearSVC under `CalibratedClassifierCV`). `C` defaults to `NBSVM_C` /
+    `SVM_C` for the method."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.svm import LinearSVC
 
-    if method not in ("nbsvm_sgd", "nbsvm", "svm"):
+    if method not in ("nbsvm", "svm"):
         raise ValueError(f"unknown method {method!r}")
     labels = [e.label for e in examples]
     classes = sorted(set(labels))
@@ -304,20 +296,12 @@ def train(examples: Sequence[Example], *, max_features: int | None = MAX_FEATURE
     x = sp.hstack([title_weight * title_vec.fit_transform([e.title for e in examples]),
                    detail_vec.fit_transform(texts)]).tocsr()
     per_class = min(labels.count(c) for c in classes)
-    meta = {"version": {"nbsvm_sgd": VERSION, "nbsvm": 3}.get(method, 2), "n_train": len(examples),
+    meta = {"version": VERSION if method == "nbsvm" else 2, "n_train": len(examples),
             "title_weight": title_weight, "text": "joined" if joined else "detail", "method": method}
-    if method in ("nbsvm", "nbsvm_sgd") and per_class >= 2:
+    if method == "nbsvm" and per_class >= 2:
         y = np.array([classes.index(label) for label in labels])
-        folds = max(2, min(3, per_class))
-        if method == "nbsvm_sgd":
-            title_only = np.array([not (e.detail or "").strip() for e in examples])
-            meta["title_only_weight"] = title_only_weight
-            meta["linear"] = _fit_nbsvm_sgd(x, y, len(classes), C=NBSVM_C if C is None else C, alpha=nb_alpha,
-                                            folds=folds, n_jobs=n_jobs,
-                                            sample_weight=np.where(title_only, title_only_weight, 1.0))
-        else:
-            meta["linear"] = _fit_nbsvm(x, y, len(classes), C=NBSVM_C if C is None else C, alpha=nb_alpha,
-                                        folds=folds, n_jobs=n_jobs, class_weight=class_weight)
+        meta["linear"] = _fit_nbsvm(x, y, len(classes), C=NBSVM_C if C is None else C, alpha=nb_alpha,
+                                    folds=max(2, min(3, per_class)), n_jobs=n_jobs, class_weight=class_weight)
         meta["train_seconds"] = round(time.perf_counter() - started, 2)
         return CategoryModel(title_vec, detail_vec, None, [str(c) for c in classes], meta=meta)
     C = SVM_C if C is None else C
@@ -392,52 +376,6 @@ def _fit_nbsvm(x, y: np.ndarray, k: int, *, C: float, alpha: float, folds: int, 
     # (seen with 5 examples a class): then the logistic of the margin itself, which keeps the SVM's ranking.
     ab = [(a, b_) if a < 0 else (-1.0, 0.0) for a, b_ in ab]
     return {"coef": sp.csr_matrix(w), "intercept": b,
-            "a": np.array([a for a, _ in ab], dtype=np.float32), "b": np.array([b_ for _, b_ in ab], dtype=np.float32)}
-
-
-def _sgd_weights(x, y: np.ndarray, k: int, *, n_jobs: int):
-    """The elastic-net SGD member of version 4 (modified Huber, one-vs-rest), as features × classes weights."""
-    from sklearn.linear_model import SGDClassifier
-
-    m = SGDClassifier(loss="modified_huber", penalty="elasticnet", alpha=SGD_ALPHA, l1_ratio=SGD_L1_RATIO,
-                      max_iter=SGD_EPOCHS, tol=None, random_state=0, n_jobs=n_jobs).fit(x, y)
-    w = np.zeros((x.shape[1], k), dtype=np.float32)
-    b = np.zeros(k, dtype=np.float32)
-    present = m.classes_  # indices of the classes in this fit (all of them, except on tiny inner folds)
-    if len(present) == 2:  # binary: one weight vector for the second class
-        w[:, present[1]], b[present[1]] = m.coef_[0], m.intercept_[0]
-        w[:, present[0]], b[present[0]] = -m.coef_[0], -m.intercept_[0]
-    else:
-        w[:, present] = m.coef_.T
-        b[present] = m.intercept_
-    return w, b
-
-
-def _fit_nbsvm_sgd(x, y: np.ndarray, k: int, *, C: float, alpha: float, folds: int, n_jobs: int,
-                   sample_weight=None) -> dict:
-    """Version 4: the NB-SVM (title-only examples down-weighted by `sample_weight`) and the elastic-net SGD on
-    the same features; each member's margins are divided by the spread of its out-of-fold margins, the two are
-    averaged, and one Platt sigmoid per class is fitted on the averaged out-of-fold margins. The average of two
-    linear maps is one linear map, so the result has the `meta["linear"]` form of version 3 and predicts with
-    the same single product (5-fold CV: 0.9242 → 0.9279 macro-F1, docs/insight.md §1, sixth round)."""
-    from sklearn.model_selection import StratifiedKFold
-
-    oof = [np.zeros((x.shape[0], k), dtype=np.float64) for _ in range(2)]
-    for fit_idx, held_idx in StratifiedKFold(folds).split(np.zeros(len(y)), y):
-        sw = None if sample_weight is None else sample_weight[fit_idx]
-        w, b = _nbsvm_weights(x[fit_idx], y[fit_idx], k, C=C, alpha=alpha, n_jobs=n_jobs, sample_weight=sw)
-        oof[0][held_idx] = x[held_idx] @ w + b
-        w, b = _sgd_weights(x[fit_idx], y[fit_idx], k, n_jobs=n_jobs)
-        oof[1][held_idx] = x[held_idx] @ w + b
-    members = [_nbsvm_weights(x, y, k, C=C, alpha=alpha, n_jobs=n_jobs, sample_weight=sample_weight),
-               _sgd_weights(x, y, k, n_jobs=n_jobs)]
-    scale = [1.0 / (o.std() + 1e-9) for o in oof]
-    margins = sum(o * c for o, c in zip(oof, scale, strict=True)) / 2
-    w = sum(m[0] * c for m, c in zip(members, scale, strict=True)) / 2
-    b = sum(m[1] * c for m, c in zip(members, scale, strict=True)) / 2
-    ab = [_platt(margins[:, c], y == c) for c in range(k)]
-    ab = [(a, b_) if a < 0 else (-1.0, 0.0) for a, b_ in ab]  # as in `_fit_nbsvm`: tiny training sets
-    return {"coef": sp.csr_matrix(w.astype(np.float32)), "intercept": b.astype(np.float32),
             "a": np.array([a for a, _ in ab], dtype=np.float32), "b": np.array([b_ for _, b_ in ab], dtype=np.float32)}
 
 

@@ -101,14 +101,7 @@ def test_train_from_db_uses_confirmed_top_level_categories(tmp_path, users, unit
 def test_the_shipped_model_loads_and_predicts():
     model = classifier.load(classifier.DEFAULT_MODEL)
     assert len(model.classes) == 7 and model.meta["version"] == classifier.VERSION
-    assert model.meta["method"] == "nbsvm_sgd" and model.meta["title_only_weight"] == classifier.TITLE_ONLY_WEIGHT
-    top3 = model.predict_top3("出租车不打表随意喊价", "的士司机拒载，不打表")
-    assert top3[0][0] == "交通运输" and top3[0][1] > 0.5
-
-
-def test_the_version_3_model_still_loads_and_predicts():
-    model = classifier.load(classifier.MODEL_DIR / "classifier-v3.joblib")
-    assert model.meta["version"] == 3 and model.meta["method"] == "nbsvm" and len(model.classes) == 7
+    assert model.meta["method"] == "nbsvm"
     top3 = model.predict_top3("出租车不打表随意喊价", "的士司机拒载，不打表")
     assert top3[0][0] == "交通运输" and top3[0][1] > 0.5
 
@@ -167,8 +160,7 @@ def test_nbsvm_weights_are_the_per_class_svms_on_scaled_features():
     from sklearn.svm import LinearSVC
 
     examples = classifier.examples_from_rows(tiny_rows(per_class=10))
-    model = classifier.train(examples, method="nbsvm")
-    assert model.meta["version"] == 3
+    model = classifier.train(examples)
     x = model.features([e.title for e in examples], [e.detail for e in examples])
     y = np.array([model.classes.index(e.label) for e in examples])
     w, b = classifier._nbsvm_weights(x, y, len(model.classes), C=classifier.NBSVM_C, alpha=1.0, n_jobs=1)
@@ -213,47 +205,3 @@ def test_nbsvm_sample_weights_scale_each_rows_cost():
     assert np.abs(doubled - plain).max() < 1e-3 and np.abs(b2 - b1).max() < 1e-3
     halved, _ = classifier._nbsvm_weights(x, y, k, C=1.0, alpha=1.0, n_jobs=1, sample_weight=np.full(len(y), 0.5))
     assert np.abs(halved - plain).max() > 1e-3
-
-
-def test_sgd_weights_give_the_sgd_decision_function():
-    import numpy as np
-    from sklearn.linear_model import SGDClassifier
-
-    examples = classifier.examples_from_rows(tiny_rows(per_class=10))
-    model = classifier.train(examples, method="nbsvm")
-    x = model.features([e.title for e in examples], [e.detail for e in examples])
-    y = np.array([model.classes.index(e.label) for e in examples])
-    w, b = classifier._sgd_weights(x, y, len(model.classes), n_jobs=1)
-    sgd = SGDClassifier(loss="modified_huber", penalty="elasticnet", alpha=classifier.SGD_ALPHA,
-                        l1_ratio=classifier.SGD_L1_RATIO, max_iter=classifier.SGD_EPOCHS, tol=None,
-                        random_state=0).fit(x, y)
-    assert np.abs((x @ w + b) - sgd.decision_function(x)).max() < 1e-4
-    two = np.isin(y, [1, 4])  # a binary problem: one weight vector, both columns filled
-    w2, _ = classifier._sgd_weights(x[two], y[two], len(model.classes), n_jobs=1)
-    assert np.allclose(w2[:, 1], -w2[:, 4]) and np.abs(w2[:, 4]).max() > 0 and not w2[:, 0].any()
-
-
-def test_version_4_is_one_matrix_mixing_both_members():
-    """Version 4's weights are a positive mix of the NB-SVM's (title-only examples down-weighted) and the SGD's:
-    one linear map, so prediction is still one product."""
-    import numpy as np
-
-    examples = classifier.examples_from_rows(tiny_rows(per_class=10))
-    examples += [classifier.Example(e.title, "", e.label) for e in classifier.examples_from_rows(tiny_rows(10, 40))]
-    model = classifier.train(examples)
-    assert model.meta["version"] == 4 and model.meta["method"] == "nbsvm_sgd"
-    x = model.features([e.title for e in examples], [e.detail for e in examples])
-    y = np.array([model.classes.index(e.label) for e in examples])
-    k = len(model.classes)
-    sw = np.where([not e.detail.strip() for e in examples], classifier.TITLE_ONLY_WEIGHT, 1.0)
-    nb, _ = classifier._nbsvm_weights(x, y, k, C=classifier.NBSVM_C, alpha=1.0, n_jobs=1, sample_weight=sw)
-    unweighted, _ = classifier._nbsvm_weights(x, y, k, C=classifier.NBSVM_C, alpha=1.0, n_jobs=1)
-    sgd, _ = classifier._sgd_weights(x, y, k, n_jobs=1)
-    coef = model.meta["linear"]["coef"].toarray()
-    mix, *_ = np.linalg.lstsq(np.column_stack([nb.ravel(), sgd.ravel()]), coef.ravel(), rcond=None)
-    assert (mix > 0).all()
-    assert np.abs(mix[0] * nb + mix[1] * sgd - coef).max() < 1e-4 * np.abs(coef).max()
-    mix_u, *_ = np.linalg.lstsq(np.column_stack([unweighted.ravel(), sgd.ravel()]), coef.ravel(), rcond=None)
-    assert np.abs(mix_u[0] * unweighted + mix_u[1] * sgd - coef).max() > 1e-3 * np.abs(coef).max()
-    proba = model.predict_proba([e.title for e in examples[:5]], [e.detail for e in examples[:5]])
-    assert np.allclose(proba.sum(axis=1), 1)
