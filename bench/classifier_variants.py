@@ -18,6 +18,7 @@ import os
 import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -222,12 +223,27 @@ def ensemble(*fits, weights=None):
 # Platt sigmoid per class on the (scaled) sum, or by a multinomial logistic regression. Both fold into ONE
 # features × classes matrix (M·(Wx + b) + c = (W Mᵀ)x + …), so prediction stays one sparse × dense product.
 
-def w_nbsvm(C=3.0, alpha=1.0, title_only_weight=1.0):
+def w_nbsvm(C=3.0, alpha=1.0, title_only_weight=1.0, extra_weight=1.0):
     def fit(x, y, k, info):
         sw = None
-        if title_only_weight != 1.0:
+        if title_only_weight != 1.0 or extra_weight != 1.0:
             sw = np.where(info["title_only"], title_only_weight, 1.0)
+            if info.get("extra") is not None:
+                sw = np.where(info["extra"], extra_weight, sw)
         return classifier._nbsvm_weights(x, y, k, C=C, alpha=alpha, n_jobs=2, sample_weight=sw)
+    return fit
+
+
+def w_cnb(alpha=0.3, complement=True):
+    """Complement (or multinomial) naive Bayes: its joint log-likelihoods are linear in the features
+    (x @ log θᵀ + log prior), so they fold into the one matrix like the other members."""
+    from sklearn.naive_bayes import ComplementNB, MultinomialNB
+
+    def fit(x, y, k, info):
+        m = (ComplementNB(alpha=alpha) if complement else MultinomialNB(alpha=alpha)).fit(x, y)
+        w = m.feature_log_prob_.T.astype(np.float32)
+        b = np.zeros(k, dtype=np.float32) if complement else m.class_log_prior_.astype(np.float32)
+        return w - w.mean(axis=1, keepdims=True), b  # per-feature centring: the same argmax, a smaller scale
     return fit
 
 
@@ -276,11 +292,11 @@ def w_svm(C=1.0):
     return fit
 
 
-def w_sgd(alpha=2e-5, l1_ratio=0.15):
+def w_sgd(alpha=2e-5, l1_ratio=0.15, epochs=30):
     from sklearn.linear_model import SGDClassifier
 
     def fit(x, y, k, info):
-        m = SGDClassifier(loss="modified_huber", penalty="elasticnet", alpha=alpha, l1_ratio=l1_ratio, max_iter=30,
+        m = SGDClassifier(loss="modified_huber", penalty="elasticnet", alpha=alpha, l1_ratio=l1_ratio, max_iter=epochs,
                           tol=None, random_state=0).fit(x, y)
         return m.coef_.T.astype(np.float32), m.intercept_.astype(np.float32)
     return fit
@@ -299,31 +315,76 @@ def w_title(C=3.0, alpha=1.0):
     return fit
 
 
-def stacked(*fitters, combine="platt", lr_C=1.0, folds=3):
+def _macro_f1(y, pred, k):
+    tp = np.bincount(y[pred == y], minlength=k)
+    return float(np.mean(2 * tp / np.maximum(np.bincount(y, minlength=k) + np.bincount(pred, minlength=k), 1)))
+
+
+def class_offsets(p, y, k, grid=None, passes=4):
+    """Per-class additive offsets δ on log-probabilities maximising the macro-F1 of argmax(log p + δ) on the
+    given (out-of-fold, training-side) rows: coordinate ascent over a grid, strict improvements only."""
+    grid = np.linspace(-1.5, 1.5, 61) if grid is None else grid
+    lp = np.log(np.clip(p, 1e-12, None))
+    d = np.zeros(k)
+    best = _macro_f1(y, lp.argmax(axis=1), k)
+    for _ in range(passes):
+        improved = False
+        for c in range(k):
+            for v in grid:
+                t = d.copy()
+                t[c] = v
+                f = _macro_f1(y, (lp + t).argmax(axis=1), k)
+                if f > best + 1e-12:
+                    best, d, improved = f, t, True
+        if not improved:
+            break
+    return d - d.mean(), best
+
+
+def stacked(*fitters, combine="platt", lr_C=1.0, folds=3, member_weights=None, offsets=None, inner="stratified",
+            calibrate_extra=True):
+    """`offsets`: None, "all" (every training row) or "full" (training rows with a detail): per-class offsets on
+    the log-probabilities chosen on the out-of-fold probabilities of the training side only (`class_offsets`).
+    `inner`: "stratified" (as v3) or "grouped" (GroupKFold by normalised title, so a title-only example and the
+    full text with that title never sit on both sides of an inner split)."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
 
     def fit(x, y, info):
         classes = np.array(sorted(set(y)))
         yi = np.searchsorted(classes, y)
         k = len(classes)
         oof = [np.zeros((x.shape[0], k)) for _ in fitters]
-        for fit_idx, held_idx in StratifiedKFold(folds).split(np.zeros(len(yi)), yi):
+        if inner == "grouped":
+            splits = GroupKFold(folds).split(np.zeros(len(yi)), yi, groups=info["group"])
+        else:
+            splits = StratifiedKFold(folds).split(np.zeros(len(yi)), yi)
+        for fit_idx, held_idx in splits:
             sub = {key: (v[fit_idx] if isinstance(v, np.ndarray) else v) for key, v in info.items()}
             for j, f in enumerate(fitters):
                 w, b = f(x[fit_idx], yi[fit_idx], k, sub)
                 oof[j][held_idx] = x[held_idx] @ w + b
         full = [f(x, yi, k, info) for f in fitters]
         scale = [1.0 / (o.std() + 1e-9) for o in oof]  # put the models' margins on one scale
+        if member_weights:
+            scale = [c * m * len(fitters) / sum(member_weights) for c, m in zip(scale, member_weights, strict=True)]
         if combine == "platt":
             s = sum(o * c for o, c in zip(oof, scale, strict=True)) / len(oof)
             W = sum(w * c for (w, _), c in zip(full, scale, strict=True)) / len(full)
             B = sum(b * c for (_, b), c in zip(full, scale, strict=True)) / len(full)
-            ab = [classifier._platt(s[:, c], yi == c) for c in range(k)]
+            cal = np.ones(len(yi), dtype=bool) if calibrate_extra else ~info["extra"]
+            ab = [classifier._platt(s[cal, c], yi[cal] == c) for c in range(k)]
             a, bb = np.array([v[0] for v in ab]), np.array([v[1] for v in ab])
+            shift = np.zeros(k)
+            if offsets:
+                po = 1.0 / (1.0 + np.exp(s * a + bb))
+                po /= po.sum(axis=1, keepdims=True)
+                rows = np.ones(len(yi), dtype=bool) if offsets == "all" else ~info["title_only"]
+                shift, _ = class_offsets(po[rows], yi[rows], k)
+                fit.offsets.append(shift)
 
             def proba(xt):
-                p = 1.0 / (1.0 + np.exp((xt @ W + B) * a + bb))
+                p = 1.0 / (1.0 + np.exp((xt @ W + B) * a + bb)) * np.exp(shift)
                 return p / p.sum(axis=1, keepdims=True)
         else:
             z = np.hstack([o * c for o, c in zip(oof, scale, strict=True)])
@@ -338,6 +399,7 @@ def stacked(*fitters, combine="platt", lr_C=1.0, folds=3):
                 return e / e.sum(axis=1, keepdims=True)
         return proba, proba, classes
     fit.wants_info = True
+    fit.offsets = []
     return fit
 
 
@@ -430,11 +492,144 @@ def w_nbsvm_selftrain(C=3.0, alpha=1.0, min_gap=1.0, pool_weight=0.3):
     return fit
 
 
+# ------------------------------------------------------------------------------------------- sixth round
+# Labels that are not the model's own: the unit that replied to (or handled) an appeal in replies.csv. A reply
+# naming units of exactly one row below gives that appeal the row's category; replies naming units of two rows
+# are dropped, and so is every appeal whose text is a near copy (character-3-gram TF-IDF cosine ≥ 0.5) of a
+# labelled full text, so no test-fold text leaks in. 交通运输 is kept apart (`with_transport`): its mapping was
+# wrong on 10 of 12 checkable appeals (驾校 and bus-station fees labelled 商贸旅游, village roads 城乡建设).
+REPLY_UNITS = {
+    "城乡建设": r"住建局|住建委|住房和城乡建设|住房城乡建设|城乡建设局|房产局|住房保障|房屋交易管理中心|不动产登记中心|"
+                r"规划局|规划分局|自然资源和规划局|城管局|城市管理|城管执法|城乡建设行政执法|规建局|市政局|[^交]建设局",
+    "劳动和社会保障": r"人社局|人力资源和社会保障|人力资源社会保障|社保局|社会保险|医保局|医疗保障局|医疗保险管理|劳动保障监察|"
+                      r"劳动监察|人力资源服务中心",
+    "教育文体": r"教育局|教育体育局|教体局|教育阳光服务中心|体育局",
+    "交通运输": r"交通运输局|交通局|轨道交通集团|轨道集团|公交公司|公交集团|公路局|交通行政执法|运管处|运输管理",
+    "环境保护": r"环保局|环境保护局|生态环境局|生态环境分局|环保分局",
+    "卫生计生": r"卫健委|卫生健康委|卫生健康局|卫生局|卫计局|卫计委|卫生和计划生育|卫生计生|疾控中心|疾病预防控制|"
+                r"卫生服务中心|卫生监督",
+    "商贸旅游": r"商务局|工商局|工商分局|质监局|市场监督管理|市场监管局|市场和质量监督|旅游局",
+}
+_REPLY_PATTERNS = {label: re.compile(p) for label, p in REPLY_UNITS.items()}
+
+
+def reply_unit_label(reply: str, with_transport: bool = True) -> str | None:
+    hit = {label for label, p in _REPLY_PATTERNS.items() if p.search(reply or "")}
+    if len(hit) != 1 or (not with_transport and hit == {"交通运输"}):
+        return None
+    return next(iter(hit))
+
+
+_REPLY_EXTRA: dict = {}
+
+
+def reply_examples(labeled, titles, with_transport=False, report=True):
+    """The replies.csv appeals labelled by their replying unit, without near copies of labelled full texts;
+    prints how many the mapping gives and how often it agrees where the true label is known (a near-copy
+    labelled text, or a title of ≥ 6 characters with one label in labeled.csv/titles.csv)."""
+    if with_transport in _REPLY_EXTRA:
+        return _REPLY_EXTRA[with_transport]
+    rows = classifier.read_csv(SHARED / "replies.csv")
+    vec = classifier.HashedNgramTfidf(chars=3000, bits=20)
+    lt = [f"{e.title}\n{e.detail}" for e in labeled]
+    rt = [f"{r.get('title') or ''}\n{r.get('detail') or ''}" for r in rows]
+    vec.fit_transform(lt + rt)
+    sim = (vec.transform(rt) @ vec.transform(lt).T).tocsr()
+    best = np.asarray(sim.max(axis=1).todense()).ravel()
+    nearest = np.asarray(sim.argmax(axis=1)).ravel()
+    by_title: dict = {}
+    for e in list(labeled) + list(titles):
+        if len(dedup_key(e.title)) >= 6:
+            by_title.setdefault(dedup_key(e.title), set()).add(e.label)
+    seen = {dedup_key(e.detail) for e in labeled}
+    out, checked, agree = [], Counter(), Counter()
+    for i, r in enumerate(rows):
+        label = reply_unit_label(r.get("reply"), with_transport)
+        if label is None:
+            continue
+        truth = labeled[nearest[i]].label if best[i] >= 0.5 else None
+        labels = by_title.get(dedup_key(r.get("title")))
+        if truth is None and labels and len(labels) == 1:
+            truth = next(iter(labels))
+        if truth is not None:
+            checked[label] += 1
+            agree[label] += truth == label
+        key = dedup_key(r.get("detail"))
+        if best[i] >= 0.5 or not key or key in seen:
+            continue
+        seen.add(key)
+        out.append(classifier.Example(r.get("title") or "", r.get("detail") or "", label))
+    if report:
+        n = Counter(e.label for e in out)
+        print(f"replies.csv: {len(rows)} appeals, {len(out)} labelled by their replying unit "
+              f"(transport {'kept' if with_transport else 'left out'}): "
+              + ", ".join(f"{k} {n[k]} (agrees {agree[k]}/{checked[k]})" for k in REPLY_UNITS), flush=True)
+    _REPLY_EXTRA[with_transport] = out
+    return out
+
+
+class LabelledFitBlocks(Blocks):
+    """The v3 blocks with their IDF and title vocabulary fitted on the labelled training rows only; the
+    replying-unit examples (appended last by `cv`) are only transformed."""
+
+    def fit_transform(self, exs):
+        ids = {id(e) for rows in _REPLY_EXTRA.values() for e in rows}
+        n = sum(id(e) not in ids for e in exs)
+        x = super().fit_transform(exs[:n])
+        return sp.vstack([x, self.transform(exs[n:])]).tocsr() if n < len(exs) else x
+
+
+def labelled_fit_features():
+    return LabelledFitBlocks(SHIPPED_FEATURES)
+
+
+labelled_fit_features.cache_key = "labelled fit"
+
+
+def w_nbsvm_extra(C=3.0, alpha=1.0, extra_weight=0.3):
+    """NB-SVM whose naive-Bayes ratios count the labelled rows only; the extra (replying-unit) rows join the
+    binary SVMs with weight `extra_weight`."""
+    from sklearn.svm import LinearSVC
+
+    def fit(x, y, k, info):
+        lab = np.flatnonzero(~info["extra"])
+        r = classifier._nb_ratios(x[lab], y[lab], k, alpha)
+        sw = np.where(info["extra"], extra_weight, 1.0)
+        ws, bs = [], []
+        for c in range(k):
+            scaled = x.copy()
+            scaled.data *= r[scaled.indices, c]
+            m = LinearSVC(C=C).fit(scaled, (y == c).astype(np.int8), sample_weight=sw)
+            ws.append(m.coef_.ravel().astype(np.float32) * r[:, c])
+            bs.append(float(m.intercept_[0]))
+        return np.column_stack(ws), np.array(bs, dtype=np.float32)
+    return fit
+
+
+class FirstSentenceBlock(Blocks):
+    """Blocks that may read the detail's first sentence (≤ 40 characters), field "first"."""
+
+    @staticmethod
+    def _field(ex, field):
+        if field == "first":
+            return _SENTENCE_END.split((ex.detail or "").strip(), maxsplit=1)[0][:40]
+        return Blocks._field(ex, field)
+
+
+def third_block_features(weight, jieba=False):
+    analyzer = classifier.title_features if jieba else {"chars": 40, "bits": 18}
+
+    def make():
+        return FirstSentenceBlock([*SHIPPED_FEATURES, ("first", analyzer, weight, 2)])
+    make.cache_key = f"first-sentence block {weight} {jieba}"
+    return make
+
+
 # ------------------------------------------------------------------------------------------- CV
 
 _FOLD_CACHE: dict = {}
 
-def cv(labeled, titles, more, feats, model, *, use_titles=True, folds=5):
+def cv(labeled, titles, more, feats, model, extra=(), *, use_titles=True, folds=5):
     groups = [dedup_key(e.title) or "D:" + dedup_key(e.detail) for e in labeled]
     rows = []
     t_train = t_pred = 0.0
@@ -444,9 +639,11 @@ def cv(labeled, titles, more, feats, model, *, use_titles=True, folds=5):
         if use_titles:
             train += [t for t in titles if dedup_key(t.title) not in test_keys]
         train += [m for m in more if dedup_key(m.title) not in test_keys]
+        extra_from = len(train)
+        train += [m for m in extra if dedup_key(m.title) not in test_keys]
         test = [labeled[i] for i in test_idx]
         started = time.perf_counter()
-        key = (getattr(feats, "cache_key", None), fold, len(train))
+        key = (getattr(feats, "cache_key", None), fold, len(train), id(extra))
         if key[0] and key in _FOLD_CACHE:  # the same features of the same fold: computed once per run
             f, x, xt, feat_s = _FOLD_CACHE[key]
             started -= feat_s
@@ -460,7 +657,9 @@ def cv(labeled, titles, more, feats, model, *, use_titles=True, folds=5):
             info = {"title_only": np.array([not (e.detail or "").strip() for e in train]),
                     "has_title": np.array([bool(dedup_key(e.title)) for e in train]),
                     "n_title": len(f.vecs[0].vocabulary_) if hasattr(f.vecs[0], "vocabulary_") else 0,
-                    "pool_x": getattr(f, "pool_x", None)}
+                    "pool_x": getattr(f, "pool_x", None),
+                    "extra": np.arange(len(train)) >= extra_from,
+                    "group": [dedup_key(e.title) or "D:" + dedup_key(e.detail) for e in train]}
             decide, proba, classes = model(x, [e.label for e in train], info)
         else:
             decide, proba, classes = model(x, [e.label for e in train])
@@ -591,6 +790,34 @@ def variants():
         "5: NB ratios + pseudo-labelled pool (gap 1.0)": (pool_features(False),
                                                          stacked(w_nbsvm_pool_ratios(min_gap=1.0))),
         "5: self-training, pool gap 1.0, weight 0.3": (pool_features(False), stacked(w_nbsvm_selftrain())),
+        # sixth round (issue 3): nested per-class offsets, replying-unit labels, naive Bayes members, a third block
+        "6: per-class offsets, OOF of all training rows": (v3_features, stacked(w_nbsvm(), offsets="all")),
+        "6: per-class offsets, OOF of the training full texts": (v3_features, stacked(w_nbsvm(), offsets="full")),
+        "6: grouped inner split (no offsets)": (v3_features, stacked(w_nbsvm(), inner="grouped")),
+        "6: grouped inner split, offsets on the training full texts": (
+            v3_features, stacked(w_nbsvm(), inner="grouped", offsets="full")),
+        "6: replying-unit labels, weight 1": (v3_features, stacked(w_nbsvm()), reply_examples),
+        "6: replying-unit labels, weight 0.5": (v3_features, stacked(w_nbsvm(extra_weight=0.5)), reply_examples),
+        "6: replying-unit labels, weight 0.3": (v3_features, stacked(w_nbsvm(extra_weight=0.3)), reply_examples),
+        "6: replying-unit labels with transport, weight 0.5": (
+            v3_features, stacked(w_nbsvm(extra_weight=0.5)),
+            lambda lab, tit: reply_examples(lab, tit, with_transport=True)),
+        "6: replying-unit labels, weight 0.3, IDF and NB ratios from the labelled rows only": (
+            labelled_fit_features, stacked(w_nbsvm_extra(extra_weight=0.3)), reply_examples),
+        "6: replying-unit labels, weight 0.1, IDF and NB ratios from the labelled rows only": (
+            labelled_fit_features, stacked(w_nbsvm_extra(extra_weight=0.1)), reply_examples),
+        "6: replying-unit labels, weight 0.1, IDF, NB ratios and Platt from the labelled rows only": (
+            labelled_fit_features, stacked(w_nbsvm_extra(extra_weight=0.1), calibrate_extra=False), reply_examples),
+        "6: NB-SVM (title-only examples 0.3) + SGD, one matrix, Platt": (
+            v3_features, stacked(w_nbsvm(title_only_weight=0.3), w_sgd())),
+        "6: NB-SVM (title-only examples 0.3) + SGD 15 epochs, one matrix, Platt": (
+            v3_features, stacked(w_nbsvm(title_only_weight=0.3), w_sgd(epochs=15))),
+        "6: NB-SVM + complement NB, one matrix, Platt": (v3_features, stacked(w_nbsvm(), w_cnb())),
+        "6: NB-SVM + complement NB (member weight 0.5)": (v3_features, stacked(w_nbsvm(), w_cnb(),
+                                                                               member_weights=[1.0, 0.5])),
+        "6: NB-SVM + multinomial NB, one matrix, Platt": (v3_features, stacked(w_nbsvm(), w_cnb(0.1, False))),
+        "6: first-sentence block (hashed chars) weight 0.3": (third_block_features(0.3), stacked(w_nbsvm())),
+        "6: first-sentence block (hashed chars) weight 0.5": (third_block_features(0.5), stacked(w_nbsvm())),
         "w12 joined svm": (lambda: Blocks([(J, w12, 1.0, 2)]), svm()),
         "w1 joined svm": (lambda: Blocks([(J, w1, 1.0, 2)]), svm()),
         "c13 joined svm": (lambda: Blocks([(J, c13, 1.0, 2)]), svm()),
@@ -635,7 +862,11 @@ def main():
         if isinstance(spec, dict):
             r = shipped_cv(labeled, [] if args.no_titles else titles, more, spec)
         else:
-            r = cv(labeled, titles, more, *spec, use_titles=not args.no_titles)
+            extra = spec[2](labeled, titles) if len(spec) > 2 else ()
+            r = cv(labeled, titles, more, spec[0], spec[1], extra, use_titles=not args.no_titles)
+            if getattr(spec[1], "offsets", None):
+                print("  offsets per fold: " + "; ".join(" ".join(f"{v:+.2f}" for v in o) for o in spec[1].offsets),
+                      flush=True)
         g = r.get
         print(f"| {name} | {g('dec_f1', float('nan')):.4f} | {g('dec_acc', float('nan')):.4f} | "
               f"{g('dec_top3', float('nan')):.4f} | {g('cal_f1', float('nan')):.4f} | "
