@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.admin import ReadOnlyAdmin
 from gongzhi.core.masking import mask_id_number, mask_phone
 
 from .models import (
@@ -46,17 +47,7 @@ class KnowledgeArticleAdmin(admin.ModelAdmin):
     autocomplete_fields = ["category"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Appeals change only through the workflow services, so the audit trail stays whole."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Appeals change only through the workflow services, so the audit trail stays whole: their admin is ReadOnlyAdmin.
 
 
 @admin.register(Appeal)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from gongzhi.core.admin import ReadOnlyAdmin
+
 from .models import (
     Activity,
     CommunityEvent,
@@ -33,17 +35,7 @@ class ActivityAdmin(admin.ModelAdmin):
 admin.site.register([PartyBuildingProject, PartyMemberHousehold, RedResource])
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The ledger and the event trail are append-only: the admin may look, never change."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# The ledger and the event trail are append-only: their admin is ReadOnlyAdmin.
 
 
 @admin.register(LedgerAccount)

@@ -62,11 +62,9 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor_label", "action", "target", "note"]
-    list_filter = ["action"]
-    search_fields = ["target", "note"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through the services (they check the rules and write the audit trail), or never
+    (trails, ledgers): the admin may look, not add, change or delete."""
 
     def has_add_permission(self, request):
         return False
@@ -76,6 +74,13 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor_label", "action", "target", "note"]
+    list_filter = ["action"]
+    search_fields = ["target", "note"]
 
 
 @admin.register(Notification)

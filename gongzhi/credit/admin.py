@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.admin import ReadOnlyAdmin
 from gongzhi.core.models import append_audit_event
 
 from .models import (
@@ -68,17 +69,8 @@ class EnforcementCaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CreditEvent)
-class CreditEventAdmin(admin.ModelAdmin):
+class CreditEventAdmin(ReadOnlyAdmin):
     list_display = ["case", "action", "actor_label", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CreditPlatform)
@@ -95,18 +87,10 @@ class RepairApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(AdministrativePenalty)
-class AdministrativePenaltyAdmin(admin.ModelAdmin):
+class AdministrativePenaltyAdmin(ReadOnlyAdmin):
     """Read-only: penalties are recorded after the Art. 33 check and marked performed through the services, which
     keep the audit trail."""
 
     list_display = ["decision_number", "enterprise", "decided_on", "severity", "regime", "exemption"]
     list_filter = ["severity", "regime"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from gongzhi.core.admin import ReadOnlyAdmin
+
 from .models import (
     Ballot,
     DeliberationEvent,
@@ -14,18 +16,7 @@ from .models import (
     Vote,
 )
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Writes go through the services (they check the rules and write the audit trail)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Writes go through the services (they check the rules and write the audit trail): ReadOnlyAdmin.
 
 
 @admin.register(Topic)
