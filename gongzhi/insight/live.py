@@ -35,9 +35,11 @@ MAX_RECENT = 5000
 
 
 def model_version() -> str:
+    """The model file and the version it was trained as (a v2 file still loads and predicts under v3's code)."""
     from pathlib import Path
 
-    return f"{Path(services.model_path()).name} v{classifier.VERSION}"
+    path = services.model_path()
+    return f"{Path(path).name} v{classifier.default_model(path).meta.get('version', 1)}"
 
 
 def auto_dispatch_user() -> User | None:

@@ -199,3 +199,16 @@ def test_the_warm_index_adds_only_new_appeals_and_rebuilds_when_stale(insight_on
     live.update_hotspots(b.pk)
     (index3, _known3), = live._INDEXES.values()
     assert index3 is not index and HotSpot.objects.get().size == 2
+
+
+def test_the_prediction_names_the_version_its_model_file_was_trained_as(settings, tmp_path):
+    from .conftest import tiny_rows
+
+    path = tmp_path / "tiny-v2.joblib"
+    classifier.save(classifier.train(classifier.examples_from_rows(tiny_rows()), method="svm"), path)
+    settings.INSIGHT_CLASSIFIER_MODEL = str(path)
+    classifier.default_model.cache_clear()
+    try:
+        assert live.model_version() == "tiny-v2.joblib v2"
+    finally:
+        classifier.default_model.cache_clear()
