@@ -321,6 +321,11 @@ _SPOTS: dict = {}
 MAX_SPOTS = 20000
 
 
+def _holds(cached, spot: HotSpot) -> bool:
+    """Whether `_SPOTS`'s entry for the hot spot is its current aggregate: the row is the one written with it."""
+    return cached is not None and cached[0] == spot.updated_at and cached[1].n == spot.size
+
+
 def _order(pk: int, received_at) -> tuple:
     return (received_at, pk)  # the members' order in `refresh`
 
@@ -329,7 +334,7 @@ def _refresh_incremental(spot: HotSpot, added: list[int], known) -> bool:
     """Adds new members to a hot spot's summary in O(their key words), without reading its other members.
     False when it cannot (no aggregate from this process, or the row changed since): `refresh` then does."""
     cached = _SPOTS.pop(spot.pk, None)  # put back by _save: an update that fails half-way leaves none
-    if cached is None or known is None or cached[0] != spot.updated_at or cached[1].n != spot.size:
+    if known is None or not _holds(cached, spot):
         return False
     index, seen = known
     if any(str(pk) not in index.items or pk not in seen for pk in added):
@@ -418,7 +423,7 @@ class _Joins:
             entry = self.dirty.get(spot.pk)
             if entry is None:
                 cached = _SPOTS.pop(spot.pk, None)  # as _refresh_incremental
-                if cached is None or cached[0] != spot.updated_at or cached[1].n != spot.size:
+                if not _holds(cached, spot):
                     return self._alone(key, linked)
                 entry = (spot, cached[1], cached[2])
             _spot, aggregate, cosigners = entry
@@ -505,8 +510,7 @@ def _prewarm(links: list[tuple]) -> None:
             "appeal_id", "hotspot_id"):
         spot_key.setdefault(spot_id, key_of[appeal_id])
     for spot in HotSpot.objects.filter(pk__in_ids=set(spot_key)):
-        cached = _SPOTS.get(spot.pk)
-        if cached is not None and cached[0] == spot.updated_at and cached[1].n == spot.size:
+        if _holds(_SPOTS.get(spot.pk), spot):
             continue
         computed = _aggregate(spot, _INDEXES.get(spot_key[spot.pk]))
         if computed is not None and computed[2].n == spot.size:
