@@ -17,7 +17,7 @@ from gongzhi.core import refcache, taskqueue
 from gongzhi.core.choices import Role, UnitKind
 from gongzhi.core.codes import digest_code
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
-from gongzhi.core.masking import mask_phone, person_label
+from gongzhi.core.masking import mask_phone, staff_label
 from gongzhi.core.models import Region, Unit, User, append_audit_event
 from gongzhi.core.notifications import notify
 from gongzhi.core.services import normalize_phone
@@ -87,8 +87,7 @@ def _actor_label(actor) -> str:
         return str(actor)
     if actor.has_role(Role.RESIDENT) and not actor.is_staff:
         return _("诉求人")
-    unit = f"（{actor.unit.name}）" if actor.unit_id else ""
-    return f"{person_label(actor)}{unit}"
+    return staff_label(actor)
 
 
 # ---------------------------------------------------------------- acting on an appeal

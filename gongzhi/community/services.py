@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from gongzhi.appeals.services import submit_appeal
 from gongzhi.core.choices import RegionLevel, Role, UnitKind
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
-from gongzhi.core.masking import person_label
+from gongzhi.core.masking import person_label, staff_label
 from gongzhi.core.models import AuditChain, Region, Unit, User
 from gongzhi.core.notifications import notify
 from gongzhi.core.permissions import in_scope, is_manager
@@ -147,8 +147,7 @@ def _hours(value, field: str = "hours") -> Decimal:
 def _actor_label(actor) -> str:
     if actor is None:
         return _("系统")
-    unit = f"（{actor.unit.name}）" if actor.unit_id else ""
-    return f"{person_label(actor)}{unit}"
+    return staff_label(actor)
 
 
 def _event(subject: str, actor, action: str, *, note: str = "", before=None, after=None) -> CommunityEvent:

@@ -42,6 +42,12 @@ def person_label(user) -> str:
     return _MOBILE_RE.sub(lambda m: mask_phone(m.group()), getattr(user, "username", "") or "")
 
 
+def staff_label(user) -> str:
+    """A staff member as event trails name them: `person_label` and their unit, e.g. "王芳（城管局）"."""
+    unit = f"（{user.unit.name}）" if user.unit_id else ""
+    return f"{person_label(user)}{unit}"
+
+
 def mask_numbers_in_text(text: str | None) -> str:
     """Free text for readers who may not see the writer's numbers: phone and ID numbers in it masked."""
     return _TEXT_PHONE_RE.sub(r"\1****\2", _TEXT_ID_RE.sub(r"\1********\2", text or ""))

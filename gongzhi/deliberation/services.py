@@ -19,7 +19,7 @@ from gongzhi.appeals.selectors import visible_appeals
 from gongzhi.appeals.services import record_event as record_appeal_event
 from gongzhi.core.choices import NotificationChannel, Role, UnitKind
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
-from gongzhi.core.masking import person_label
+from gongzhi.core.masking import person_label, staff_label
 from gongzhi.core.models import AuditChain, Notification, Region, Unit, User
 from gongzhi.core.notifications import notify
 from gongzhi.core.permissions import can_manage, in_scope, is_manager
@@ -100,8 +100,7 @@ def _choice(value, choices, label: str, field: str) -> str:
 def _actor_label(actor) -> str:
     if actor is None:
         return _("系统")
-    unit = f"（{actor.unit.name}）" if actor.unit_id else ""
-    return f"{person_label(actor)}{unit}"
+    return staff_label(actor)
 
 
 # ---------------------------------------------------------------- events and locks

@@ -17,7 +17,7 @@ from gongzhi.appeals.models import Category
 from gongzhi.core import calendar
 from gongzhi.core.choices import RegionLevel, Role
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
-from gongzhi.core.masking import person_label
+from gongzhi.core.masking import staff_label
 from gongzhi.core.models import Region, Unit
 from gongzhi.core.notifications import notify
 
@@ -36,8 +36,7 @@ ACTION_LABELS = {"create": "交办", "complete": "办结"}
 
 def _event(task: ProactiveTask, actor, action: str, *, note: str = "", before=None, after=None):
     prev = ProactiveTaskEvent.objects.filter(task=task).order_by("-id").values_list("hash", flat=True).first() or ""
-    unit = f"（{actor.unit.name}）" if actor.unit_id else ""
-    event = ProactiveTaskEvent(task=task, actor=actor, actor_label=f"{person_label(actor)}{unit}",
+    event = ProactiveTaskEvent(task=task, actor=actor, actor_label=staff_label(actor),
                                action=action, note=note, before=before or {}, after=after or {})
     event.seal(prev)
     event.save()

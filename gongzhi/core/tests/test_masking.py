@@ -1,6 +1,7 @@
 import pytest
 
-from gongzhi.core.masking import mask_id_number, mask_name, mask_phone
+from gongzhi.core.masking import mask_id_number, mask_name, mask_phone, staff_label
+from gongzhi.core.models import Unit, User
 
 
 @pytest.mark.parametrize(("value", "masked"), [
@@ -22,3 +23,10 @@ def test_mask_id_number(value, masked):
 @pytest.mark.parametrize(("value", "masked"), [("张三", "张*"), ("欧阳娜娜", "欧***"), ("李", "李*"), ("", "")])
 def test_mask_name(value, masked):
     assert mask_name(value) == masked
+
+
+def test_staff_label_names_the_person_masked_and_their_unit():
+    unit = Unit(pk=7, name="城管局")
+    assert staff_label(User(display_name="王芳", unit=unit)) == "王芳（城管局）"
+    assert staff_label(User(username="m13712345678", unit=unit)) == "m137****5678（城管局）"
+    assert staff_label(User(display_name="李明")) == "李明"
