@@ -531,7 +531,7 @@ def _listing_term(ground: str, term_years, extension_years, extension_reason: st
                            field="term_years")
     if not 0 <= extension <= 3:
         raise ServiceError(_("延长期限应为1至3年。"), field="extension_years")
-    if extension and len(_text(extension_reason, "extension_reason", _("延长理由"))) < 2:
+    if extension and len(extension_reason) < 2:  # decide_listing passes it through _text already
         raise ServiceError(_("延长纳入期限须写明理由（情节严重的暴力、威胁抗拒执行，或具有多项失信行为）。"),
                            field="extension_reason")
     return term, extension
