@@ -598,8 +598,7 @@ def _rate_cell(rate: rates.Rate) -> dict:
 
 
 def _rows(metrics) -> list[dict]:
-    """`metrics`: [(place, metrics)] for ranked groups, [metrics] for those listed apart."""
-    metrics = [item if isinstance(item, tuple) else (None, item) for item in metrics]
+    """`metrics`: [(place, metrics)]; the place is None for the groups listed apart."""
     return [
         {
             "rank": place,
@@ -632,7 +631,7 @@ def rates_page(request):
             "period": period,
             "by": result["by"],
             "ranked": _rows(result["ranked"]),
-            "small_sample": _rows(result["small_sample"]),
+            "small_sample": _rows([(None, m) for m in result["small_sample"]]),
             "min_callbacks": result["min_callbacks"],
         },
     )
