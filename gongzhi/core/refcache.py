@@ -85,11 +85,11 @@ def ensure_stamps(using: str = DB) -> None:
     from .models import CacheStamp
 
     for scope in SCOPES:
-        CacheStamp.objects.using(using).get_or_create(scope=scope, defaults={"token": _random_token()})
+        CacheStamp.objects.using(using).get_or_create(scope=scope, defaults={"token": random_token()})
     forget()
 
 
-def _random_token() -> int:
+def random_token() -> int:
     import secrets
 
     return secrets.randbits(62)

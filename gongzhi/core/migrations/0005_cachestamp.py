@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from gongzhi.core.refcache import create_triggers, drop_triggers
+from gongzhi.core.refcache import create_triggers, drop_triggers, random_token
 
 # {table: the cache scope its writes invalidate} (core.refcache)
 TABLES = {
@@ -18,11 +18,9 @@ TABLES = {
 
 
 def forwards(apps, schema_editor):
-    import secrets
-
     CacheStamp = apps.get_model("core", "CacheStamp")
     for scope in sorted(set(TABLES.values())):
-        CacheStamp.objects.using(schema_editor.connection.alias).create(scope=scope, token=secrets.randbits(62))
+        CacheStamp.objects.using(schema_editor.connection.alias).create(scope=scope, token=random_token())
     for table, scope in TABLES.items():
         create_triggers(schema_editor, table, scope)
 
