@@ -106,10 +106,7 @@ def notify_many(messages: list[dict]) -> list[Notification]:
         rows.append(Notification(**m))
     if not rows:
         return []
-    if len(rows) == 1:
-        rows[0].save(force_insert=True)
-    else:
-        Notification.objects.bulk_create(rows)
+    Notification.objects.bulk_create(rows)
     from .taskqueue import defer
     from .tasks import deliver_notifications
 
