@@ -14,7 +14,7 @@ from gongzhi.core.choices import Role
 from gongzhi.core.models import Region, User
 
 from . import selectors, services
-from .models import RedResource, SelfOrganization
+from .models import SelfOrganization
 from .serializers import (
     ActivitySerializer,
     CoverageSerializer,
@@ -176,4 +176,4 @@ class RedResourceListView(generics.ListAPIView):
     pagination_class = StandardPagination
 
     def get_queryset(self):
-        return selectors.in_region(RedResource.objects.all(), _region(self.request))
+        return selectors.red_resources(_region(self.request))

@@ -20,6 +20,7 @@ from .models import (
     LedgerEntry,
     LinkedHousehold,
     PartyMemberHousehold,
+    RedResource,
     SelfOrganization,
     Signup,
     Visit,
@@ -31,6 +32,16 @@ def in_region(qs: QuerySet, region: Region | None, field_name: str = "region") -
     if region is None:
         return qs
     return qs.filter(**{f"{field_name}__path__startswith": region.path})
+
+
+def red_resources(region: Region | None = None) -> QuerySet:
+    """The red resources a place can visit: those in it and those of the street and county it lies in (a memorial
+    registered for the street serves every community of the street; staff of a community saw none of them)."""
+    qs = RedResource.objects.select_related("region")
+    if region is None:
+        return qs
+    above = region.path.strip("/").split("/")[:-1]  # the path holds the codes of the ancestors
+    return qs.filter(Q(region__path__startswith=region.path) | Q(region__code__in=above))
 
 
 def organizations(region: Region | None = None, stage: str | None = None, domain: str | None = None) -> QuerySet:

@@ -405,7 +405,7 @@ def matches(request):
 
 def red_resource_list(request):
     kind = request.GET.get("kind", "")
-    resources = selectors.in_region(RedResource.objects.select_related("region"), _scope(request))
+    resources = selectors.red_resources(_scope(request))
     if kind in RedResourceKind.values:
         resources = resources.filter(kind=kind)
     resources = list(resources[:300])

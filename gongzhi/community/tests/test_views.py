@@ -117,3 +117,21 @@ def test_activity_created_from_the_page_is_a_draft_until_published(client, users
     client.post(reverse("community:activity_advance", args=[activity.pk, "publish"]))
     activity.refresh_from_db()
     assert activity.state == "published"
+
+
+def test_staff_of_a_community_see_the_red_resources_of_its_street_and_county(client, users, county):
+    """The demo registers its memorials for the streets: staff1, gridworker1 and partymember1 (scoped to their
+    community) saw an empty page while residents (not scoped) saw them all."""
+    make = dict(kind="memorial", address="烈士路1号", description="纪念", longitude="112.9", latitude="28.2")
+    RedResource.objects.create(name="东风街道革命烈士纪念馆", region=county["street"], **make)
+    RedResource.objects.create(name="示范县档案馆红色档案展", region=county["county"], **make)
+    RedResource.objects.create(name="幸福社区老党员故居", region=county["community"], **make)
+    RedResource.objects.create(name="西湖街道讲习所旧址", region=county["other_street"], **make)
+    for who in ("community_staff", "grid_worker"):
+        login(client, users[who])
+        page = client.get(reverse("community:red_resources")).content.decode()
+        assert "东风街道革命烈士纪念馆" in page and "示范县档案馆红色档案展" in page and "幸福社区老党员故居" in page, who
+        assert "西湖街道讲习所旧址" not in page, who
+    names = {r["name"] for r in client.get("/api/v1/community/red-resources/", {"region": county["community"].code})
+             .json()["results"]}
+    assert names == {"东风街道革命烈士纪念馆", "示范县档案馆红色档案展", "幸福社区老党员故居"}
