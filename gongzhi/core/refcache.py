@@ -16,6 +16,7 @@ shared: callers must not change them.
 """
 
 import threading
+from contextlib import contextmanager
 
 from django.core.signals import request_finished, request_started
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -78,6 +79,18 @@ def clear() -> None:
     """Drop every cached value of this process (tests that change the database behind the triggers' back)."""
     _caches.clear()
     forget()
+
+
+@contextmanager
+def one_read():
+    """Work outside a request that may read the stamp once, as a request does (a command's batch of steps, e.g.
+    a chunk of the demo's replay); this process's own saves of cached models still forget the read."""
+    before = getattr(_local, "in_request", False)
+    _local.tokens, _local.in_request = None, True
+    try:
+        yield
+    finally:
+        _local.tokens, _local.in_request = None, before
 
 
 def ensure_stamps(using: str = DB) -> None:

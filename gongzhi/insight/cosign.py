@@ -12,6 +12,7 @@ appeal instead of — or besides — their own.
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from gongzhi.appeals import services as appeal_services
@@ -121,6 +122,9 @@ def tell_cosigners(event: AppealEvent, kind) -> int:
     """Tell everyone who co-signed the event's appeal or an appeal merged into it, once per person and event;
     appellants of these appeals are left out (appeals.notices.tell_appellant tells them). Returns how many."""
     appeal = event.appeal
+    # Most appeals have no co-signer: one light query answers that on every reply and close.
+    if not CoSign.objects.filter(Q(appeal_id=appeal.pk) | Q(appeal__master_id=appeal.pk)).exists():
+        return 0
     family = [appeal.pk, *appeal.merged_appeals.values_list("pk", flat=True)]
     signs = (CoSign.objects.filter(appeal_id__in=family).select_related("resident", "own_appeal")
              .order_by("created_at", "pk"))
