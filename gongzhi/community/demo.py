@@ -10,8 +10,6 @@ Idempotent: skipped when the first demo self-organisation already exists. Uses t
 import random
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
@@ -54,10 +52,12 @@ NEEDS_HEARD = [
 
 
 def _user(username: str, role: str, display_name: str, **fields) -> User:
+    from gongzhi.core import demo as core_demo
+
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User(username=username, display_name=display_name,
-                    password=make_password(settings.GONGZHI.get("DEMO_PASSWORD", "demo")), **fields)
+                    password=core_demo.demo_password_hash(), **fields)
         user.save()
         user.groups.add(Group.objects.get(name=role))
     return user
@@ -110,22 +110,26 @@ def load_community_demo(log=None) -> dict:
             orgs.append(org)
         counts["organizations"] = len(orgs)
 
-        services.create_project(staff, title="“红色物业”党建共建项目", region=home, party_unit=party_of[home.pk],
-                                social_orgs=[social[0]], self_orgs=orgs[:2], starts_on=now.date() - timedelta(days=90),
-                                description="社区党委牵头，社工机构和物业公司参与，解决老旧小区加装电梯、停车难等问题。")
-        services.create_project(staff, title="“一老一小”关爱服务项目", region=home, party_unit=party_of[home.pk],
-                                social_orgs=social, self_orgs=orgs[:2], starts_on=now.date() - timedelta(days=30),
-                                description="党员志愿者与社会组织结对，为高龄独居老人和双职工家庭儿童提供关爱服务。")
+        with time_machine.travel(now - timedelta(days=95), tick=False):
+            services.create_project(staff, title="“红色物业”党建共建项目", region=home, party_unit=party_of[home.pk],
+                                    social_orgs=[social[0]], self_orgs=orgs[:2], starts_on=now.date() - timedelta(days=90),
+                                    description="社区党委牵头，社工机构和物业公司参与，解决老旧小区加装电梯、停车难等问题。")
+        with time_machine.travel(now - timedelta(days=34), tick=False):
+            services.create_project(staff, title="“一老一小”关爱服务项目", region=home, party_unit=party_of[home.pk],
+                                    social_orgs=social, self_orgs=orgs[:2], starts_on=now.date() - timedelta(days=30),
+                                    description="党员志愿者与社会组织结对，为高龄独居老人和双职工家庭儿童提供关爱服务。")
 
         # ---- red resources
-        reds = [services.save_red_resource(admin, name=n, kind=k, region=regions["streets"][j % 4], address=a,
-                                           description=d, opening_hours=h, longitude=lo, latitude=la)
-                for j, (n, k, a, d, h, lo, la) in enumerate(RED_RESOURCES)]
+        with time_machine.travel(now - timedelta(days=210), tick=False):
+            reds = [services.save_red_resource(admin, name=n, kind=k, region=regions["streets"][j % 4], address=a,
+                                               description=d, opening_hours=h, longitude=lo, latitude=la)
+                    for j, (n, k, a, d, h, lo, la) in enumerate(RED_RESOURCES)]
 
         # ---- volunteers' skills
         skill_sets = [["elderly"], ["childcare"], ["legal"], ["employment"], ["elderly", "disabled"], ["health"]]
         for k, r in enumerate(residents[:24]):
-            services.save_volunteer_profile(r, region=communities[k % 3], skills=skill_sets[k % len(skill_sets)])
+            with time_machine.travel(now - timedelta(days=rng.randint(20, 180), hours=rng.randint(0, 10)), tick=False):
+                services.save_volunteer_profile(r, region=communities[k % 3], skills=skill_sets[k % len(skill_sets)])
 
         # ---- past activities: sign up, sign in (QR or staff), hours recorded and confirmed
         community_unit = units["communities"][home.pk]
@@ -170,32 +174,38 @@ def load_community_demo(log=None) -> dict:
         for title, days, party, needs, red, org, capacity in upcoming:
             start = (now + timedelta(days=days)).replace(hour=15, minute=0, second=0, microsecond=0)
             founder = org.members.get(role="leader").user if org else staff
-            activity = services.create_activity(
-                founder, title=title, description=f"{title}，名额有限，先到先得；满员后可候补。", region=home,
-                location="幸福社区党群服务中心", starts_at=start, ends_at=start + timedelta(hours=2),
-                capacity=capacity, hours="2", organizer_unit=None if org else community_unit, organizer_org=org,
-                party_masses=party, needs=needs, red_resource=red)
-            services.advance_activity(founder, activity.pk, "publish")
-            for r in rng.sample(residents[5:60], min(capacity - 3, 12)):
-                services.sign_up(r, activity.pk)
+            published = now - timedelta(days=rng.randint(3, 8), hours=rng.randint(1, 6))
+            with time_machine.travel(published, tick=False):
+                activity = services.create_activity(
+                    founder, title=title, description=f"{title}，名额有限，先到先得；满员后可候补。", region=home,
+                    location="幸福社区党群服务中心", starts_at=start, ends_at=start + timedelta(hours=2),
+                    capacity=capacity, hours="2", organizer_unit=None if org else community_unit, organizer_org=org,
+                    party_masses=party, needs=needs, red_resource=red)
+                services.advance_activity(founder, activity.pk, "publish")
+            for n, r in enumerate(rng.sample(residents[5:60], min(capacity - 3, 12))):
+                with time_machine.travel(published + timedelta(hours=2 + 5 * n), tick=False):
+                    services.sign_up(r, activity.pk)
         counts["activities"] = len(past) + len(upcoming)
 
         # ---- party-member households and visits
         pm_group = Group.objects.get(name=Role.PARTY_MEMBER)
         members = [party_member]
         for k in (2, 3):
-            members.append(_user(f"partymember{k}", Role.PARTY_MEMBER, f"党员{rng.choice('王李张刘陈杨')}{k}",
+            members.append(_user(f"partymember{k}", Role.PARTY_MEMBER, f"党员{core_demo._name(rng)}",
                                  region=communities[0], unit=party_of[home.pk]))
         pm_group.user_set.add(*members)
         home_grids = [g for g in grids if g.parent_id == home.pk]
         for n, member in enumerate(members):
             grid = home_grids[n % len(home_grids)]
-            center = services.create_central_household(staff, party_member=member, grid=grid,
-                                                       address=f"幸福小区{n + 1}栋10{n + 1}室")
+            with time_machine.travel(now - timedelta(days=120 - 10 * n), tick=False):
+                center = services.create_central_household(staff, party_member=member, grid=grid,
+                                                           address=f"幸福小区{n + 1}栋10{n + 1}室")
             for h in range(8 + n * 3):
-                services.link_household(member, center.pk, address=f"幸福小区{n + 1}栋{h // 4 + 1}单元{h % 4 + 1}01",
-                                        head_name=core_demo._name(rng), phone=f"139{n:02d}{h:06d}",
-                                        notes="独居老人" if h % 5 == 0 else "")
+                with time_machine.travel(now - timedelta(days=115 - 10 * n - h), tick=False):
+                    services.link_household(member, center.pk,
+                                            address=f"幸福小区{n + 1}栋{h // 4 + 1}单元{h % 4 + 1}01",
+                                            head_name=core_demo._name(rng), phone=f"139{n:02d}{h:06d}",
+                                            notes="独居老人" if h % 5 == 0 else "")
             houses = list(LinkedHousehold.objects.filter(center=center).order_by("pk"))
             for _visit in range(6):
                 day = timezone.localdate() - timedelta(days=rng.randint(1, 80))
@@ -216,5 +226,6 @@ def load_community_demo(log=None) -> dict:
             appeal_title="单元楼道扶手松动、声控灯不亮", category=category)
         counts["centers"] = len(members)
     if log:
-        log(f"共建演示数据：{counts}")
+        log(f"共建演示数据：自组织 {counts['organizations']} 个，活动 {counts['activities']} 场，"
+            f"党员中心户 {counts['centers']} 户")
     return counts
