@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
                 "gongzhi.core.context_processors.roles",
+                "gongzhi.core.context_processors.demo_loading",
             ],
         },
     },
@@ -262,11 +263,36 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Production (GONGZHI_DEBUG=0) logs everything to the console, for the service manager to keep. In development the
+# diagnostics (slow SQLite writes, task retries …) go to the file GONGZHI_LOG_FILE (default gongzhi.log in the project
+# folder) and the console shows only errors, so that `make run` says what a newcomer needs and nothing that reads
+# like a fault; GONGZHI_CONSOLE_LOG_LEVEL=INFO asks for the diagnostics on the console too. The development SMS
+# gateway's messages (logger gongzhi.sms: the login codes) are always shown on the console: there is no phone.
+_LOG_LEVEL = os.environ.get("GONGZHI_LOG_LEVEL", "INFO")
+_LOG_FILE = os.environ.get("GONGZHI_LOG_FILE", str(PROJECT_DIR / "gongzhi.log") if DEBUG else "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"gongzhi": {"handlers": ["console"], "level": os.environ.get("GONGZHI_LOG_LEVEL", "INFO")}},
+    "formatters": {
+        "file": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s"},
+        "sms": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "level": os.environ.get("GONGZHI_CONSOLE_LOG_LEVEL", "ERROR" if _LOG_FILE else "NOTSET"),
+        },
+        "sms_console": {"class": "logging.StreamHandler", "formatter": "sms"},
+        **(
+            {"file": {"class": "logging.handlers.WatchedFileHandler", "filename": _LOG_FILE, "formatter": "file",
+                      "encoding": "utf-8", "delay": True}}
+            if _LOG_FILE else {}
+        ),
+    },
+    "loggers": {
+        "gongzhi": {"handlers": ["console", *(["file"] if _LOG_FILE else [])], "level": _LOG_LEVEL},
+        "gongzhi.sms": {"handlers": ["sms_console"], "level": "INFO", "propagate": bool(_LOG_FILE)},
+    },
 }
 
 # ---- gongzhi's own settings (defaults of ../spec/appeals.md; admins tune per category in the admin) ----
@@ -317,6 +343,8 @@ GONGZHI = {
     "AUTO_DISPATCH_CONFIDENCE": None,
     "AUTO_DISPATCH_USER": "system-dispatcher",
     "DEMO_PASSWORD": os.environ.get("GONGZHI_DEMO_PASSWORD", "gongzhi-demo"),
+    # While `gongzhi load_demo` runs, how far it has come (core.demo_state; every page shows it as a banner).
+    "DEMO_STATE_FILE": os.environ.get("GONGZHI_DEMO_STATE_FILE", str(PROJECT_DIR / ".demo-loading.json")),
 }
 
 # Notices by e-mail go through Django's mail framework (Django 6.1 MAILERS): the console in development; SMTP in

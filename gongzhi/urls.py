@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
@@ -26,6 +28,8 @@ urlpatterns = [
     path("community/", include("gongzhi.community.urls")),
     path("open311/v2/", include("gongzhi.appeals.open311.urls")),
     path("", include("gongzhi.core.urls")),
+    # Browsers and bookmark tools ask for /favicon.ico whatever the page says.
+    path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
 ]
 # Uploads are not served under MEDIA_URL, even in DEBUG: their paths are guessable, so views that check who asks
 # serve them (appeals:attachment, credit:evidence).

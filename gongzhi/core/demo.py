@@ -16,6 +16,8 @@ runs once, in one transaction, and is skipped when demo appeals (client_key "dem
 """
 
 import csv
+import dataclasses
+import functools
 import heapq
 import itertools
 import random
@@ -35,6 +37,7 @@ from django.tasks.backends.dummy import DummyBackend
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from gongzhi.core import refcache
 from gongzhi.core.choices import NotificationStatus, RegionLevel, Role, UnitKind
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.models import Notification, Region, Unit, User
@@ -45,6 +48,15 @@ SEED = 20200101
 COUNTY_CODE = "439001"
 COUNTY_NAME = "A市示范区"
 CLIENT_KEY_PREFIX = "demo-"
+# How many of the copied appeals the demo replays, over how many past days: 25 a day, as the whole file over 120
+# days would be, and small enough that `make run` has every page's data in place within three minutes on two cores
+# (the replay runs every step through the services: ≈ 0.085 s of CPU per appeal). `--limit 0` replays them all.
+DEMO_APPEALS = 1500
+DEMO_DAYS = 60
+# The surge of the demo (Replay.surge): this many appeals of this category from one street on one day.
+SURGE_CATEGORY = "环境保护"
+SURGE_COUNT = 9
+SURGE_DAYS_AGO = 2
 
 # ---------------------------------------------------------------- the place
 
@@ -562,7 +574,40 @@ class DemoPeople:
     party_member: User
     leader: User
     handlers: dict  # unit pk -> User
-    logins: list[tuple[str, str]] = field(default_factory=list)
+
+
+@functools.cache
+def _password_hash(password: str) -> str:
+    return make_password(password)
+
+
+def demo_password_hash() -> str:
+    """The one hash of GONGZHI["DEMO_PASSWORD"] that every demo account of every app shares (hashing costs ≈ 1 s)."""
+    return _password_hash(settings.GONGZHI["DEMO_PASSWORD"])
+
+
+# The demo accounts, one list: `make run` prints it, `gongzhi load_demo` prints it, README.md lists it (a test checks).
+# (what to type to log in, the role, what they do in the demo)
+DEMO_ACCOUNTS = [
+    ("admin", "管理员", "超级用户，可进管理后台 /admin/"),
+    ("resident1", "居民", "也可在「居民登录」用手机号 13800000001 收验证码登录"),
+    ("operator1", "话务员", "12345热线中心：登记来电、直接答复、回访"),
+    ("dispatcher1", "派单员", "12345热线中心：派单、并单、审核退单"),
+    ("handler1", "承办人", "区住建局（handler2 人社局，handler3 教育局，handler4 城管局）"),
+    ("supervisor1", "督办员", "催办、督办、审批延期"),
+    ("gridworker1", "网格员", "幸福社区：巡查上报、入户走访"),
+    ("staff1", "社区工作者", "幸福社区：议事协商、自组织、活动、党员中心户"),
+    ("partymember1", "党员", "幸福社区党员中心户（手机号 13600000001）"),
+    ("leader1", "领导", "数据看板、三率排名、诉求热点"),
+    ("credit1", "信用专员", "企业信用：预惩戒、失信名单、信用修复"),
+    ("13600000011", "企业联系人", "宏达建材：在「居民登录」用此手机号收验证码登录，看「本企业信用」"),
+]
+
+
+def demo_accounts_text() -> list[str]:
+    """The lines that list DEMO_ACCOUNTS for people (the console of `make run` and of `gongzhi load_demo`)."""
+    width = max(len(login) for login, _role, _what in DEMO_ACCOUNTS)
+    return [f"  {login:<{width}}  {role}：{what}" for login, role, what in DEMO_ACCOUNTS]
 
 
 def _name(rng: random.Random) -> str:
@@ -573,7 +618,7 @@ def build_users(units: dict, regions: dict) -> DemoPeople:
     """Every role; passwords share one hash of GONGZHI["DEMO_PASSWORD"] (hashing hundreds is slow)."""
     rng = random.Random(SEED + 1)
     groups = {g.name: g for g in Group.objects.all()}
-    password = make_password(settings.GONGZHI["DEMO_PASSWORD"])
+    password = demo_password_hash()
     existing = {u.username: u for u in User.objects.all()}
 
     def user(username: str, role: str | None, display_name: str, **fields) -> User:
@@ -634,22 +679,6 @@ def build_users(units: dict, regions: dict) -> DemoPeople:
     others = [*units["enterprises"].values(), *units["streets"].values(), *units["property"].values()]
     for unit in others:
         handlers[unit.pk] = user(f"handler-{unit.code.lower()}", Role.HANDLER, _name(rng), unit=unit)
-    logins = [
-        ("admin", "管理员（超级用户，可进后台）"),
-        ("resident1", "居民（手机号 13800000001）"),
-        ("operator1", "话务员（12345热线中心）"),
-        ("dispatcher1", "派单员"),
-        ("handler1", "承办人（区住建局，城乡建设类最多）"),
-        ("handler2", "承办人（区人社局）"),
-        ("handler3", "承办人（区教育局）"),
-        ("handler4", "承办人（区城管局）"),
-        ("supervisor1", "督办员"),
-        ("gridworker1", f"网格员（{communities[0].name}）"),
-        ("staff1", f"社区工作者（{communities[0].name}）"),
-        ("partymember1", "党员"),
-        ("leader1", "领导"),
-        ("credit1", "信用专员"),
-    ]
     return DemoPeople(
         admin,
         residents,
@@ -661,7 +690,6 @@ def build_users(units: dict, regions: dict) -> DemoPeople:
         party_member,
         leader,
         handlers,
-        logins,
     )
 
 
@@ -704,14 +732,19 @@ class Replay:
         *,
         end: datetime,
         days: int,
-        log=None,
+        progress=None,
     ):
         from gongzhi.appeals.models import KnowledgeArticle
 
         self.rows, self.people, self.units, self.regions = rows, people, units, regions
         self.end, self.days = end, days
         self.start = end - timedelta(days=days)
-        self.log = log or (lambda msg: None)
+        # progress(fraction of the replayed time, the time reached), after every chunk
+        self.progress = progress or (lambda fraction, when: None)
+        self.notification_floor = Notification.objects.aggregate(m=Max("pk"))["m"] or 0
+        self.new_appeals: list[
+            int
+        ] = []  # submitted in the running chunk: they join hot spots after it commits
         self.rng = random.Random(SEED + 2)
         self.catalogue = _catalogue()
         self.articles = list(KnowledgeArticle.objects.order_by("pk"))
@@ -916,6 +949,7 @@ class Replay:
             return
         appeal = result[0]
         pk = appeal.pk
+        self.new_appeals.append(pk)
 
         # ---- at the hotline centre
         if p.fate == "refer":
@@ -1181,37 +1215,100 @@ class Replay:
             self.actions["sweep_deadlines"] += 1
             self.actions["supervisions"] += sweep_deadlines()
 
-    def run(self) -> None:
+    def run(self, chunk_seconds: float = 0.5) -> None:
+        """Runs every story in time order, committing every `chunk_seconds` of work: the web server of `make run` is
+        already serving, and SQLite's one writer lock must not be held for minutes (a login would wait for it).
+        After each chunk its notifications are marked delivered (they are history) and the progress is reported."""
         import time_machine
 
         times = self.times(len(self.rows))
+        surge = self.surge()
         heap: list = []
         seq = itertools.count()
-        for row, t0 in zip(self.rows, times, strict=True):
-            heapq.heappush(heap, (t0, next(seq), self.story(self.plan(row, t0))))
+        for i, (row, t0) in enumerate(zip(self.rows, times, strict=True)):
+            plan = surge[i](row) if i in surge else self.plan(row, t0)
+            heapq.heappush(heap, (plan.t0, next(seq), self.story(plan)))
         heapq.heappush(heap, (self.start + timedelta(hours=1), next(seq), self.ticks()))
         steps = 0
-        began = time.perf_counter()
+        span = (self.end - self.start).total_seconds()
         with time_machine.travel(self.start, tick=False) as traveller:
             while heap:
-                when, _n, story = heapq.heappop(heap)
-                if when >= self.end:
-                    continue  # the future: recent appeals stay where they are
-                traveller.move_to(when)
-                try:
-                    nxt = next(story)
-                except StopIteration:
-                    continue
-                heapq.heappush(heap, (max(nxt, when + timedelta(seconds=1)), next(seq), story))
-                steps += 1
-                if steps % 5000 == 0:
-                    self.log(
-                        f"  … {steps} steps, at {timezone.localtime(when):%Y-%m-%d}, "
-                        f"{time.perf_counter() - began:.0f}s"
-                    )
+                chunk_began = time.perf_counter()
+                with transaction.atomic(), refcache.one_read():
+                    while heap and time.perf_counter() - chunk_began < chunk_seconds:
+                        when, _n, story = heapq.heappop(heap)
+                        if when >= self.end:
+                            continue  # the future: recent appeals stay where they are
+                        traveller.move_to(when)
+                        try:
+                            nxt = next(story)
+                        except StopIteration:
+                            continue
+                        heapq.heappush(heap, (max(nxt, when + timedelta(seconds=1)), next(seq), story))
+                        steps += 1
+                    self.mark_history_delivered()
+                self.join_hotspots()
+                if heap:
+                    self.progress(min(1.0, (when - self.start).total_seconds() / span), when)
+        self.steps = steps
+
+    def surge(self) -> dict:
+        """A surge that the leaders' 异常预警 finds (insight.surges): SURGE_COUNT appeals of one category from the
+        grids of one street on one day, SURGE_DAYS_AGO days before the end (other days see about one such appeal a
+        day there). Returns {row index: make the row's plan}; empty when the rows hold too few of the category."""
+        picked = [i for i, row in enumerate(self.rows) if row.label == SURGE_CATEGORY][:SURGE_COUNT]
+        if len(picked) < SURGE_COUNT or self.days < SURGE_DAYS_AGO + 30:
+            return {}
+        street = self.regions["streets"][0]
+        grids = [g for g in self.grid_list if g.path.startswith(street.path)]
+        day = timezone.localtime(self.end - timedelta(days=SURGE_DAYS_AGO)).replace(
+            hour=8, minute=0, second=0, microsecond=0
+        )
+        makers = {}
+        for n, i in enumerate(picked):
+
+            def make(row, n=n):
+                plan = self.plan(row, day)
+                return dataclasses.replace(
+                    plan,
+                    t0=day + timedelta(minutes=40 * n + plan.rng.randint(0, 30)),
+                    region=grids[n % len(grids)],
+                    channel="mobile",
+                    intake="resident",
+                    appellant=self.people.residents[100 + n],
+                    caller_phone="",
+                    caller_name="",
+                    anonymous=False,
+                    fate="normal",
+                )
+
+            makers[i] = make
+        return makers
+
+    def join_hotspots(self) -> None:
+        join_hotspots(self.new_appeals)
+        self.new_appeals.clear()
+
+    def mark_history_delivered(self) -> None:
+        """The replay's notifications are history: recorded as delivered when they were written, never sent now.
+        Only those dated before the replay's end: a login code the web server wrote meanwhile stays pending for
+        the worker."""
+        Notification.objects.filter(
+            pk__gt=self.notification_floor, status=NotificationStatus.PENDING, created_at__lt=self.end
+        ).update(status=NotificationStatus.SENT, sent_at=F("created_at"), attempts=1)
 
 
 # ---------------------------------------------------------------- the entry point
+
+
+def join_hotspots(appeal_ids: list[int]) -> None:
+    """The replay queues no analyse_appeal task (HistoryTaskBackend): after each chunk commits, its new appeals join
+    the hot spots here, in the order they came in, as the worker does for each new appeal a moment after it is
+    committed (insight.live.update_hotspots, each in its own transaction)."""
+    from gongzhi.insight import live
+
+    for pk in appeal_ids:
+        live.update_hotspots(pk)
 
 
 @dataclass
@@ -1224,23 +1321,7 @@ class DemoResult:
     failure_examples: list = field(default_factory=list)
     supervisions_now: int = 0
     hotspots: int = 0
-    logins: list = field(default_factory=list)
     seconds: float = 0.0
-
-
-def join_hotspots() -> int:
-    """The replay queues no analyse_appeal task (HistoryTaskBackend), so no demo appeal joined a hot spot and the
-    leaders' 热点 pages and charts were empty: join them now in the order they came in, as the worker does for
-    each new appeal (insight.live.update_hotspots). Returns how many hot spots there are."""
-    from gongzhi.appeals.models import Appeal
-    from gongzhi.insight import live
-    from gongzhi.insight.models import HotSpot
-
-    ids = list(Appeal.objects.filter(client_key__startswith=CLIENT_KEY_PREFIX).order_by("received_at", "pk")
-               .values_list("pk", flat=True))  # read first: no statement stays open across the joins' writes
-    for pk in ids:
-        live.update_hotspots(pk)
-    return HotSpot.objects.count()
 
 
 def demo_loaded() -> bool:
@@ -1252,16 +1333,39 @@ def demo_loaded() -> bool:
     )
 
 
-def load_demo(*, limit: int | None = None, days: int = 120, log=None) -> DemoResult:
-    from gongzhi.appeals.models import Appeal
+def assign_surge(people: DemoPeople, units: dict) -> int:
+    """The leader turns the demo's surge (Replay.surge), as 异常预警 lists it, into a 主动治理任务 for the unit that
+    answers for its category (the dispatch catalogue's rule), as a leader would on the dashboard. Returns how many."""
+    from gongzhi.appeals.models import Category
+    from gongzhi.appeals.selectors import visible_appeals
+    from gongzhi.appeals.services import suggest_dispatch
+    from gongzhi.insight import proactive, surges
 
-    began = time.perf_counter()
-    log = log or (lambda msg: None)
-    result = DemoResult()
-    # The replay's thousands of notifications are history: no delivery task is queued for them (the dummy
-    # task backend), and they are recorded as delivered when they were written (below). DEBUG=False keeps
-    # Django from logging the replay's half a million queries in memory.
-    quiet_tasks = {"default": {"BACKEND": f"{__name__}.HistoryTaskBackend"}}
+    made = 0
+    for alert in surges.appeal_alerts(visible_appeals(people.leader)):
+        if alert["key"][0] != SURGE_CATEGORY or alert["category_id"] is None:
+            continue
+        category = Category.objects.get(pk=alert["category_id"])
+        street = Region.objects.get(pk=alert["street_id"])
+        rule = suggest_dispatch(category, street)
+        try:
+            proactive.create_proactive_task(
+                people.leader,
+                category=category,
+                street=street,
+                day=alert["day"],
+                unit=rule.unit if rule else units["streets"][street.pk],
+                instructions="近两天该街道环境类诉求明显增多，请排查噪声、油烟等污染源，集中整治并反馈。",
+            )
+        except ServiceError:
+            continue  # already assigned (a second load)
+        made += 1
+    return made
+
+
+def load_structure() -> tuple[dict, dict, DemoPeople]:
+    """The county, its units, the people, the dispatch catalogue and the knowledge base: seconds, and enough for
+    every account to log in (`make run` serves after this and loads the rest in the background)."""
     with transaction.atomic():
         ensure_role_groups()
         regions = build_regions()
@@ -1269,39 +1373,40 @@ def load_demo(*, limit: int | None = None, days: int = 120, log=None) -> DemoRes
         people = build_users(units, regions)
         build_rules(units, regions)
         build_articles()
-    result.logins = people.logins
-    if demo_loaded():
+    return regions, units, people
+
+
+def load_demo(
+    *, limit: int | None = DEMO_APPEALS, days: int = DEMO_DAYS, log=None, structure_only: bool = False
+) -> DemoResult:
+    """Loads the demo; `log` gets a line for people now and then (in Chinese: it is what `make run` shows), and
+    `core.demo_state` tells every page's banner how far it has come."""
+    from gongzhi.appeals.models import Appeal
+
+    from . import demo_state
+
+    began = time.perf_counter()
+    log = log or (lambda msg: None)
+    result = DemoResult()
+    regions, units, people = load_structure()
+    if structure_only:
         result.skipped_replay = True
-    else:
-        rows = read_demo_rows(limit)
-        log(f"replaying {len(rows)} appeals over the last {days} days …")
-        before = Appeal.objects.count()
-        # Delivery goes through the real path (deliver_pending) but quietly: no task rows, no console SMS.
-        last_notification = Notification.objects.aggregate(m=Max("pk"))["m"] or 0
-        with override_settings(TASKS=quiet_tasks, DEBUG=False), transaction.atomic():
-            replay = Replay(rows, people, units, regions, end=timezone.now(), days=days, log=log)
-            replay.run()
-            Notification.objects.filter(pk__gt=last_notification, status=NotificationStatus.PENDING).update(
-                status=NotificationStatus.SENT, sent_at=F("created_at"), attempts=1
-            )
-        # Today's sweep, at the real time: its notices stay pending for the worker to deliver.
-        from gongzhi.appeals.services import sweep_deadlines
+        return result
+    try:
+        if demo_loaded():
+            result.skipped_replay = True
+        else:
+            _replay(result, people, units, regions, limit=limit, days=days, log=log)
+        demo_state.report(phase="共建、议事和信用的演示数据", percent=95)
+        from gongzhi.community.demo import load_community_demo
+        from gongzhi.credit.demo import load_credit_demo
+        from gongzhi.deliberation.demo import load_deliberation_demo
 
-        result.supervisions_now = sweep_deadlines()
-        result.hotspots = join_hotspots()
-        result.created_appeals = Appeal.objects.count() - before
-        result.actions = dict(replay.actions)
-        result.failures = dict(replay.failures)
-        result.failure_examples = replay.failure_examples
-    from gongzhi.community.demo import load_community_demo
-
-    load_community_demo(log=log)
-    from gongzhi.credit.demo import load_credit_demo
-
-    load_credit_demo(log=log)
-    from gongzhi.deliberation.demo import load_deliberation_demo
-
-    load_deliberation_demo(log=log)
+        load_community_demo(log=log)
+        load_credit_demo(log=log)
+        load_deliberation_demo(log=log)
+    finally:
+        demo_state.finished()
     result.states = dict(
         Counter(
             Appeal.objects.filter(client_key__startswith=CLIENT_KEY_PREFIX).values_list("state", flat=True)
@@ -1309,3 +1414,44 @@ def load_demo(*, limit: int | None = None, days: int = 120, log=None) -> DemoRes
     )
     result.seconds = time.perf_counter() - began
     return result
+
+
+def _replay(result: DemoResult, people, units, regions, *, limit, days, log) -> None:
+    from gongzhi.appeals.models import Appeal
+    from gongzhi.appeals.services import sweep_deadlines
+    from gongzhi.insight.models import HotSpot
+
+    from . import demo_state
+
+    rows = read_demo_rows(limit)
+    log(f"正在回放 {len(rows)} 件真实诉求近 {days} 天的办理过程（派单、签收、答复、回访、催办）…")
+    before = Appeal.objects.count()
+    shown = [-1]
+
+    def progress(fraction: float, when: datetime) -> None:
+        percent = int(fraction * 90)  # the replay is 90 % of the work; the other demos the rest
+        demo_state.report(
+            phase="诉求办理过程", percent=percent, detail=f"已回放到 {timezone.localtime(when):%m月%d日}"
+        )
+        if percent // 10 > shown[0]:
+            shown[0] = percent // 10
+            log(
+                f"  演示数据 {percent:>2}%：已回放到 {timezone.localtime(when):%Y年%m月%d日}（{time.perf_counter() - t0:.0f} 秒）"
+            )
+
+    t0 = time.perf_counter()
+    # The replay's thousands of notifications are history: no delivery task is queued for them (the dummy task
+    # backend), and they are recorded as delivered when they were written. DEBUG=False keeps Django from logging
+    # the replay's half a million queries in memory.
+    quiet_tasks = {"default": {"BACKEND": f"{__name__}.HistoryTaskBackend"}}
+    with override_settings(TASKS=quiet_tasks, DEBUG=False):
+        replay = Replay(rows, people, units, regions, end=timezone.now(), days=days, progress=progress)
+        replay.run()
+    # Today's sweep, at the real time: its notices stay pending for the worker to deliver.
+    result.supervisions_now = sweep_deadlines()
+    assign_surge(people, units)
+    result.hotspots = HotSpot.objects.count()
+    result.created_appeals = Appeal.objects.count() - before
+    result.actions = dict(replay.actions)
+    result.failures = dict(replay.failures)
+    result.failure_examples = replay.failure_examples

@@ -35,10 +35,14 @@ class SmsGateway:
 
 
 class ConsoleSmsGateway(SmsGateway):
-    """Development gateway: the message is written to the console (the log); the database keeps the row."""
+    """Development gateway: the message is shown on the console (logger gongzhi.sms, which the settings always print:
+    a newcomer reads their login code there) with the number masked, as no log line may carry it; the database
+    keeps the row."""
 
     def send_sms(self, phone: str, text: str) -> None:
-        logger.info("[sms → %s] %s", phone, text)
+        from .masking import mask_phone
+
+        logging.getLogger("gongzhi.sms").info("【短信 → %s】%s", mask_phone(phone), text)
 
 
 def sms_text(notification: Notification) -> str:

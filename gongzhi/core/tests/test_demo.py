@@ -2,7 +2,9 @@
 what every page needs — users of every role who can log in, appeals in many states with valid,
 past-dated hash chains — and for idempotence (a second run changes no row count)."""
 
+import re
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.apps import apps
@@ -15,7 +17,7 @@ from gongzhi.appeals.choices import AppealState, CloseReason, SupervisionKind
 from gongzhi.appeals.models import Appeal, AppealEvent, Callback, DispatchRule, KnowledgeArticle, Supervision
 from gongzhi.core.audit import verify_chain
 from gongzhi.core.choices import RegionLevel, Role, UnitKind
-from gongzhi.core.demo import COUNTY_CODE, DEMO_CSV, read_demo_rows
+from gongzhi.core.demo import COUNTY_CODE, DEMO_ACCOUNTS, DEMO_CSV, read_demo_rows
 from gongzhi.core.models import Region, Unit, User
 
 LIMIT = 60
@@ -81,17 +83,9 @@ def check_places_units_rules_and_articles():
 
 def check_users_of_every_role_log_in():
     password = settings.GONGZHI["DEMO_PASSWORD"]
-    for username in [
-        "admin",
-        "resident1",
-        "operator1",
-        "dispatcher1",
-        "handler1",
-        "supervisor1",
-        "gridworker1",
-        "leader1",
-    ]:
-        assert authenticate(username=username, password=password) is not None, username
+    for username, _role, _what in DEMO_ACCOUNTS:
+        if not username.isdigit():  # a phone number logs in by code (tests/e2e and core's phone login tests)
+            assert authenticate(username=username, password=password) is not None, username
     assert authenticate(username="handler1", password="wrong-password") is None
     for role in Role:
         assert User.objects.filter(groups__name=role).exists() or role == Role.ADMIN, role
@@ -152,5 +146,12 @@ def test_load_demo_builds_a_county_with_true_histories_and_is_idempotent():
     check_appeals_have_rule_following_past_histories()
     check_overdue_open_appeals_are_supervised()
     before = _row_counts()
-    call_command("load_demo", limit=LIMIT, days=DAYS, verbosity=0)
+    out = StringIO()
+    call_command("load_demo", limit=LIMIT, days=DAYS, stdout=out)
     assert _row_counts() == before
+    # What the console says is for a newcomer: in Chinese, the states by their labels, every demo account.
+    text = out.getvalue()
+    assert "演示诉求已存在" in text and "已办结归档" in text
+    assert not re.search(r"\b(closed|accepted|in_progress|replied|dispatched)\b", text), text
+    for login, role, _what in DEMO_ACCOUNTS:
+        assert login in text and role in text

@@ -1,7 +1,6 @@
-"""The demo joins its replayed appeals to hot spots (the replay queues no analysis task for them)."""
+"""The demo joins its replayed appeals to hot spots after each chunk (the replay queues no analysis task)."""
 
-from gongzhi.appeals.models import Appeal
-from gongzhi.core.demo import CLIENT_KEY_PREFIX, join_hotspots
+from gongzhi.core.demo import join_hotspots
 from gongzhi.insight import live
 from gongzhi.insight.models import HotSpot
 
@@ -13,11 +12,9 @@ def test_demo_appeals_join_hot_spots_in_the_order_they_came(make_appeal, users):
     first = make_appeal(title=LEAK[0], content=LEAK[1])  # on-commit analysis never runs in a test transaction
     second = make_appeal(users["resident2"], title=LEAK[0], content=LEAK[1] + "请尽快处理。")
     other = make_appeal(title="公交站台缺少遮雨棚", content="幸福路公交站台没有遮雨棚，雨天候车的老人淋雨。")
-    for n, appeal in enumerate((first, second, other)):
-        Appeal.objects.filter(pk=appeal.pk).update(client_key=f"{CLIENT_KEY_PREFIX}{n}")
     assert not HotSpot.objects.exists()
     try:
-        assert join_hotspots() == 1
+        join_hotspots([first.pk, second.pk, other.pk])
     finally:
         live._INDEXES.clear()
     spot = HotSpot.objects.get()

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from gongzhi.core.demo import DEMO_APPEALS, DEMO_DAYS
+
 
 class Command(BaseCommand):
     help = (
@@ -9,28 +11,59 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--limit", type=int, default=None, help="load only this many appeals (tests)")
         parser.add_argument(
-            "--days", type=int, default=120, help="spread the appeals over this many past days"
+            "--limit", type=int, default=DEMO_APPEALS, help="replay this many of the copied appeals (0: all)"
+        )
+        parser.add_argument(
+            "--days", type=int, default=DEMO_DAYS, help="spread the appeals over this many past days"
+        )
+        parser.add_argument(
+            "--structure-only",
+            action="store_true",
+            help="only the county, units, users, catalogue and knowledge base (seconds; `make run` serves then)",
+        )
+        parser.add_argument(
+            "--no-accounts",
+            action="store_true",
+            help="do not list the demo accounts at the end (make run has)",
         )
 
-    def handle(self, *args, limit=None, days=120, verbosity=1, **options):
-        from gongzhi.core.demo import load_demo
+    def handle(
+        self,
+        *args,
+        limit=DEMO_APPEALS,
+        days=DEMO_DAYS,
+        structure_only=False,
+        no_accounts=False,
+        verbosity=1,
+        **options,
+    ):
+        from gongzhi.appeals.choices import AppealState
+        from gongzhi.core.demo import demo_accounts_text, load_demo
 
         log = self.stdout.write if verbosity >= 1 else None
-        result = load_demo(limit=limit, days=days, log=log)
-        if verbosity < 1:
+        result = load_demo(limit=limit or None, days=days, log=log, structure_only=structure_only)
+        if verbosity < 1 or structure_only:
             return
         if result.skipped_replay:
-            self.stdout.write("演示数据已存在，未重复加载。")
+            self.stdout.write("演示诉求已存在，未重复加载。")
         else:
-            self.stdout.write(f"已加载 {result.created_appeals} 件演示诉求（{result.seconds:.0f} 秒）。")
+            self.stdout.write(
+                f"已加载 {result.created_appeals} 件演示诉求、{result.hotspots} 个诉求热点（{result.seconds:.0f} 秒）。"
+            )
             if result.failures:
-                self.stdout.write(self.style.WARNING(f"被拒绝的操作：{result.failures}"))
+                # A refusal of a service in the replay is a fault of the demo's stories, for its maintainers.
+                self.stdout.write(self.style.WARNING(f"演示脚本中被业务规则拒绝的操作：{result.failures}"))
                 for example in result.failure_examples:
                     self.stdout.write(f"  {example}")
-        states = "，".join(f"{k} {v}" for k, v in sorted(result.states.items()))
-        self.stdout.write(f"诉求状态：{states}")
-        self.stdout.write(f"演示账号（密码：{settings.GONGZHI['DEMO_PASSWORD']}）：")
-        for username, label in result.logins:
-            self.stdout.write(f"  {username:<14} {label}")
+        labels = dict(AppealState.choices)
+        states = "，".join(
+            f"{labels.get(state, state)} {count}"
+            for state, count in sorted(result.states.items(), key=lambda item: -item[1])
+        )
+        self.stdout.write(f"演示诉求的状态：{states}")
+        if no_accounts:
+            return
+        self.stdout.write(f"演示账号（密码均为 {settings.GONGZHI['DEMO_PASSWORD']}）：")
+        for line in demo_accounts_text():
+            self.stdout.write(line)
