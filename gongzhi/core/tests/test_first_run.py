@@ -87,3 +87,30 @@ def test_development_logging_keeps_diagnostics_off_the_console():
     assert config["handlers"]["console"]["level"] == "ERROR"
     assert config["loggers"]["gongzhi"]["handlers"] == ["console", "file"]
     assert config["loggers"]["gongzhi.sms"]["handlers"] == ["sms_console"]
+
+
+@pytest.mark.django_db
+def test_the_replay_marks_only_its_own_history_delivered(settings):
+    """make run serves while the replay runs: a login code the web server wrote meanwhile must stay pending for
+    the worker, while the replay's past notices are recorded as delivered."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gongzhi.core.choices import NotificationChannel, NotificationStatus
+    from gongzhi.core.demo import Replay, load_structure
+    from gongzhi.core.models import Notification
+
+    regions, units, people = load_structure()
+    end = timezone.now()
+    earlier = Notification.objects.create(subject="旧", body="b", phone="13800000001", channel=NotificationChannel.SMS)
+    replay = Replay([], people, units, regions, end=end, days=30)
+    past = Notification.objects.create(subject="过去", body="b", phone="13800000001", channel=NotificationChannel.SMS,
+                                       created_at=end - timedelta(days=3))
+    code = Notification.objects.create(subject="登录验证码", body="123456", phone="13800000002",
+                                       channel=NotificationChannel.SMS, created_at=end + timedelta(seconds=5))
+    replay.mark_history_delivered()
+    status = dict(Notification.objects.values_list("pk", "status"))
+    assert status[past.pk] == NotificationStatus.SENT
+    assert status[code.pk] == NotificationStatus.PENDING
+    assert status[earlier.pk] == NotificationStatus.PENDING  # not the replay's
