@@ -1431,7 +1431,7 @@ def _replay(result: DemoResult, people, units, regions, *, limit, days, log) -> 
     def progress(fraction: float, when: datetime) -> None:
         percent = int(fraction * 90)  # the replay is 90 % of the work; the other demos the rest
         demo_state.report(
-            phase="诉求办理过程", percent=percent, detail=f"已回放到 {timezone.localtime(when):%m月%d日}"
+            phase="诉求办理过程", percent=percent, detail=f"，已回放到 {timezone.localtime(when):%m月%d日}"
         )
         if percent // 10 > shown[0]:
             shown[0] = percent // 10

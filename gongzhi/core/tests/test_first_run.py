@@ -42,9 +42,9 @@ def state_file(tmp_path, settings):
 @pytest.mark.django_db
 def test_every_page_says_how_far_the_demo_has_loaded(client, state_file):
     assert "演示数据正在后台加载" not in client.get("/").content.decode()
-    demo_state.report(phase="诉求办理过程", percent=42, detail="已回放到 10月14日")
+    demo_state.report(phase="诉求办理过程", percent=42, detail="，已回放到 10月14日")
     page = client.get("/appeals/track/").content.decode()
-    assert "演示数据正在后台加载（已完成 42%）" in page and "已回放到 10月14日" in page
+    assert "演示数据正在后台加载（已完成 42%，已回放到 10月14日），可以先登录看看" in page
     demo_state.finished()
     assert not state_file.exists()
     assert "演示数据正在后台加载" not in client.get("/").content.decode()
