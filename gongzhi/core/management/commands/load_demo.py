@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -52,10 +54,14 @@ class Command(BaseCommand):
                 f"已加载 {result.created_appeals} 件演示诉求、{result.hotspots} 个诉求热点（{result.seconds:.0f} 秒）。"
             )
             if result.failures:
-                # A refusal of a service in the replay is a fault of the demo's stories, for its maintainers.
-                self.stdout.write(self.style.WARNING(f"演示脚本中被业务规则拒绝的操作：{result.failures}"))
+                # A refusal in the replay is a fault of the demo's stories, for its maintainers: counted here, the
+                # examples in the log.
+                refused = sum(result.failures.values())
+                self.stdout.write(
+                    self.style.WARNING(f"演示脚本中有 {refused} 个操作被业务规则拒绝，详见 gongzhi.log。")
+                )
                 for example in result.failure_examples:
-                    self.stdout.write(f"  {example}")
+                    logging.getLogger("gongzhi.demo").warning("demo step refused: %s", example)
         labels = dict(AppealState.choices)
         states = "，".join(
             f"{labels.get(state, state)} {count}"
