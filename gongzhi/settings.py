@@ -240,7 +240,7 @@ TASKS = {"default": {"BACKEND": os.environ.get("GONGZHI_TASK_BACKEND", "django_t
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "gongzhi.core.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -343,6 +343,8 @@ GONGZHI = {
     "AUTO_DISPATCH_CONFIDENCE": None,
     "AUTO_DISPATCH_USER": "system-dispatcher",
     "DEMO_PASSWORD": os.environ.get("GONGZHI_DEMO_PASSWORD", "gongzhi-demo"),
+    # An API token ends this long after it was issued (core.tokens); the next login issues a new one.
+    "API_TOKEN_TTL_HOURS": int(os.environ.get("GONGZHI_API_TOKEN_TTL_HOURS", str(7 * 24))),
     # While `gongzhi load_demo` runs, how far it has come (core.demo_state; every page shows it as a banner).
     "DEMO_STATE_FILE": os.environ.get("GONGZHI_DEMO_STATE_FILE", str(PROJECT_DIR / ".demo-loading.json")),
 }

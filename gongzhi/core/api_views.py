@@ -8,13 +8,12 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
-from rest_framework.authtoken.models import Token
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services
+from . import services, tokens
 from .errors import RateLimited, ServiceError
 from .lockout import lockout_message
 from .models import Region, Unit
@@ -61,15 +60,24 @@ def client_ip(request) -> str | None:
 
 
 def token_for(user) -> str:
-    token, _created = Token.objects.get_or_create(user=user)
-    return token.key
+    return tokens.issue(user)
 
 
 class ObtainTokenView(APIView):
-    """Staff (and residents with a password) exchange username and password for an API token."""
+    """Staff (and residents with a password) exchange username and password for an API token (POST); the caller
+    revokes their own token (DELETE)."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
+    def get_permissions(self):
+        return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
+
+    def perform_authentication(self, request):
+        if request.method == "DELETE":  # obtaining a token ignores whatever stale token the client still sends
+            request.user  # noqa: B018 (authenticates)
+
+    @extend_schema(tags=["auth"], summary="注销当前令牌", request=None, responses={204: None, **ERROR_401})
+    def delete(self, request):
+        tokens.revoke(request.user)
+        return Response(status=204)
 
     @extend_schema(tags=["auth"], summary="用户名密码换取令牌", request=TokenRequestSerializer,
                    responses={200: TokenSerializer, **ERRORS_400})

@@ -43,6 +43,12 @@ class CoreConfig(AppConfig):
 
         webhooks.connect()
         self._connect_refcache()
+        from django.db.models.signals import pre_save
+
+        from .models import User
+        from .tokens import revoke_on_credentials_change
+
+        pre_save.connect(revoke_on_credentials_change, sender=User, dispatch_uid="gongzhi.tokens.revoke")
 
     @staticmethod
     def _connect_refcache():
