@@ -11,6 +11,7 @@ so delivery keeps the rows-first guarantees of `core.notifications`.
 """
 
 import logging
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -18,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template import Context, Engine, TemplateSyntaxError
-from django.template.base import VariableNode
+from django.template.base import Lexer, TokenType, VariableNode
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
@@ -36,6 +37,28 @@ logger = logging.getLogger("gongzhi.notifications")
 # Plain text, not HTML: SMS and e-mail bodies must not be HTML-escaped. No loaders, so {% include %} and
 # {% extends %} cannot reach files; only the built-in tags and filters are available.
 ENGINE = Engine(autoescape=False, loaders=[], libraries={})
+# What an admin's template may use: conditions, loops and formatting of the kind's variables. Not {% debug %} (it
+# dumped the context and the server's module paths into a notice), {% load %}, {% csrf_token %} or the like.
+ALLOWED_TAGS = frozenset({"if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith", "firstof",
+                          "comment", "endcomment", "spaceless", "endspaceless"})
+ALLOWED_FILTERS = frozenset({"default", "default_if_none", "date", "time", "floatformat", "truncatechars",
+                             "truncatewords", "length", "upper", "lower", "title", "join", "first", "last", "yesno",
+                             "add", "cut", "slice", "pluralize", "stringformat", "linebreaksbr"})
+MAX_BODY = 2000  # characters of a rendered body (an SMS is split every 70; an e-mail need not be longer)
+_FILTER_RE = re.compile(r"\|\s*(\w+)")
+
+
+def _disallowed(source: str) -> list[str]:
+    """The tags and filters of `source` outside ALLOWED_TAGS / ALLOWED_FILTERS."""
+    found = []
+    for token in Lexer(source).tokenize():
+        if token.token_type == TokenType.BLOCK:
+            name = token.contents.split()[0] if token.contents.split() else ""
+            if name not in ALLOWED_TAGS:
+                found.append(f"{{% {name} %}}")
+        if token.token_type in (TokenType.BLOCK, TokenType.VAR):
+            found += [f"|{f}" for f in _FILTER_RE.findall(token.contents) if f not in ALLOWED_FILTERS]
+    return found
 
 
 @dataclass(frozen=True)
@@ -99,6 +122,10 @@ def validate_template(kind_key: str, subject: str, body: str) -> dict[str, list[
         if not (source or "").strip():
             errors[name] = [_("不能为空。")]
             continue
+        disallowed = _disallowed(source)
+        if disallowed:
+            errors[name] = [_("模板只能使用条件、循环和格式化，不能使用：%(t)s。") % {"t": "、".join(disallowed)}]
+            continue
         try:
             template = ENGINE.from_string(source)
         except TemplateSyntaxError as exc:
@@ -119,6 +146,8 @@ def validate_template(kind_key: str, subject: str, body: str) -> dict[str, list[
         errors["subject"] = [_("标题渲染后超过200个字。")]
     if "body" in rendered and not rendered["body"]:
         errors["body"] = [_("正文渲染后为空。")]
+    elif len(rendered.get("body", "")) > MAX_BODY:
+        errors["body"] = [_("正文渲染后超过%(n)s个字。") % {"n": MAX_BODY}]
     return errors
 
 
@@ -150,7 +179,7 @@ def render(kind: NoticeKind, context: dict) -> tuple[str, str]:
     for subject, body in ([row] if row else []) + [(kind.subject, kind.body)]:
         try:
             ctx = Context(context)
-            text = (_compiled(subject).render(ctx).strip()[:200], _compiled(body).render(ctx).strip())
+            text = (_compiled(subject).render(ctx).strip()[:200], _compiled(body).render(ctx).strip()[:MAX_BODY])
         except Exception:
             logger.exception("notice template %s failed; using the default", kind.key)
             continue

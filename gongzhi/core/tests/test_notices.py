@@ -46,7 +46,7 @@ def test_every_kind_is_seeded_and_its_default_is_valid(db):
 
 @pytest.mark.parametrize("subject, body, field, words", [
     ("诉求已答复", "{% if number %}没有结束", "body", "语法错误"),
-    ("诉求已答复", "{{ number|nosuchfilter }}", "body", "语法错误"),
+    ("诉求已答复", "{{ number|nosuchfilter }}", "body", "不能使用"),
     ("{{ appellant_phone }}", "正文 {{ number }}", "subject", "未知变量"),
     ("   ", "正文", "subject", "不能为空"),
     ("{% if False %}x{% endif %}", "正文", "subject", "为空"),
@@ -209,3 +209,30 @@ def test_preferences_api(client, users):
     assert bad.status_code == 400 and bad.json()["code"] == "invalid"
     client.logout()
     assert client.get(url).status_code in (401, 403)
+
+
+# ---------------------------------------------------------------- what a template may use (issue N item 14)
+
+
+@pytest.mark.parametrize("body", [
+    "{% debug %}",
+    "{% load static %}{{ number }}",
+    "{% csrf_token %}{{ number }}",
+    "{% now 'Y' %}{{ number }}",
+    "{{ number|safe }}",
+    "{{ number|pprint }}",
+    "{% if number|pprint %}x{% endif %}",
+])
+def test_a_template_may_not_use_other_tags_or_filters(body):
+    errors = notices.validate_template("appeal_closed", "诉求已办结", body)
+    assert "不能使用" in errors["body"][0], errors
+
+
+def test_a_template_may_use_conditions_loops_and_formatting():
+    body = "{% if note %}{{ note|truncatechars:20 }}{% else %}{{ result|default:'已办结' }}{% endif %}（{{ number }}）"
+    assert notices.validate_template("appeal_closed", "诉求已办结", body) == {}
+
+
+def test_the_rendered_body_is_capped():
+    errors = notices.validate_template("appeal_closed", "诉求已办结", "{{ number }}" + "长" * notices.MAX_BODY)
+    assert "超过2000个字" in errors["body"][0]
