@@ -24,3 +24,10 @@
     }
   });
 })();
+
+/* Chart tooltips are HTML: every text that comes from data (a name, a title) goes through this in a formatter. */
+window.gongzhiEscape = function (text) {
+  return String(text === undefined || text === null ? "" : text).replace(/[&<>"']/g, function (c) {
+    return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c];
+  });
+};
