@@ -166,7 +166,10 @@ class CoverageView(APIView):
         except ValueError:
             days = selectors.coverage_days()
         level = "community" if request.query_params.get("level") == "community" else "grid"
-        rows = selectors.coverage(_region(request), days, level)
+        region = selectors.scope_region(user, request.query_params.get("region", ""))
+        if not selectors.sees_personal_data_of(user, region):  # as the households page: the user's own area only
+            raise PermissionDenied
+        rows = selectors.coverage(region, days, level)
         return Response({"days": days, "rows": CoverageSerializer(rows, many=True).data})
 
 

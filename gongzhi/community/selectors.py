@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.appeals.models import Appeal
-from gongzhi.core.choices import RegionLevel
+from gongzhi.core.choices import RegionLevel, Role
 from gongzhi.core.models import Region
+from gongzhi.core.permissions import in_scope
 
 from .choices import ActivityState, EntryKind, NeedKind, OrgStage, SignupState
 from .models import (
@@ -32,6 +33,26 @@ def in_region(qs: QuerySet, region: Region | None, field_name: str = "region") -
     if region is None:
         return qs
     return qs.filter(**{f"{field_name}__path__startswith": region.path})
+
+
+def scope_region(user, code: str = "") -> Region | None:
+    """The region a page or API read shows: the ?region=<code> asked for, else the user's own community (staff and
+    grid workers work in theirs), else the whole county."""
+    code = (code or "").strip()[:32]
+    if code:
+        return Region.objects.filter(code=code).first()
+    if user.is_authenticated and user.region_id and user.roles - {Role.RESIDENT}:
+        region = user.region
+        return region.ancestor_at(RegionLevel.COMMUNITY) or region
+    return None
+
+
+def sees_personal_data_of(user, region: Region | None) -> bool:
+    """Households, visits, needs and coverage are personal data: leaders and admins see the county; the others
+    their own area only."""
+    if user.has_role(Role.LEADER, Role.ADMIN):
+        return True
+    return region is not None and in_scope(user, region)
 
 
 def red_resources(region: Region | None = None) -> QuerySet:

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.choices import RegionLevel, Role
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.models import Region, User
-from gongzhi.core.permissions import in_scope
 
 from . import documents, forms, selectors, services
 from .choices import ActivityState, OrgDomain, OrgStage, RedResourceKind, SignupState
@@ -61,26 +60,11 @@ def _act(request, form_class, call, *, success: str, back: str, form_kwargs=None
 
 
 def _scope(request) -> Region | None:
-    """The region shown: ?region=<code>, else the user's own region (their grid's community), else all."""
-    code = request.GET.get("region", "").strip()[:32]
-    if code:
-        return Region.objects.filter(code=code).first()
-    user = request.user
-    if user.is_authenticated and user.region_id and user.roles - {Role.RESIDENT}:
-        region = user.region
-        return region.ancestor_at(RegionLevel.COMMUNITY) or region
-    return None
+    return selectors.scope_region(request.user, request.GET.get("region", ""))
 
 
 def _is_staffish(user) -> bool:
     return user.is_authenticated and (services.is_manager(user) or user.has_role(Role.LEADER, Role.PARTY_MEMBER))
-
-
-def _sees_region(user, region: Region | None) -> bool:
-    """Households and needs are personal data: leaders and admins see the county; the others their own area."""
-    if user.has_role(Role.LEADER, Role.ADMIN):
-        return True
-    return region is not None and in_scope(user, region)
 
 
 def _staff_scope(request) -> Region | None:
@@ -88,7 +72,7 @@ def _staff_scope(request) -> Region | None:
     if not _is_staffish(request.user):
         raise PermissionDenied
     region = _scope(request)
-    if not _sees_region(request.user, region):
+    if not selectors.sees_personal_data_of(request.user, region):
         raise PermissionDenied
     return region
 
@@ -355,7 +339,7 @@ def household_list(request):
 def household_detail(request, pk: int):
     center = get_object_or_404(PartyMemberHousehold.objects.select_related("party_member", "grid"), pk=pk)
     if not (center.party_member_id == request.user.pk
-            or (_is_staffish(request.user) and _sees_region(request.user, center.grid))):
+            or (_is_staffish(request.user) and selectors.sees_personal_data_of(request.user, center.grid))):
         raise PermissionDenied
     owner = center.party_member_id == request.user.pk or services.can_manage(request.user, center.grid)
     households = list(center.households.all())

@@ -135,3 +135,19 @@ def test_staff_of_a_community_see_the_red_resources_of_its_street_and_county(cli
     names = {r["name"] for r in client.get("/api/v1/community/red-resources/", {"region": county["community"].code})
              .json()["results"]}
     assert names == {"东风街道革命烈士纪念馆", "示范县档案馆红色档案展", "幸福社区老党员故居"}
+
+
+def test_the_coverage_api_keeps_to_the_readers_area(users, county):
+    """GET /api/v1/community/coverage/?region= ignored the households page's scope (issue N item 12): community
+    staff read another community's visit coverage. Now they read their own area, and another is refused."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(users["community_staff"])
+    own = client.get("/api/v1/community/coverage/")
+    assert own.status_code == 200
+    assert client.get("/api/v1/community/coverage/", {"region": county["community"].code}).status_code == 200
+    assert client.get("/api/v1/community/coverage/", {"region": county["other_community"].code}).status_code == 403
+    assert client.get("/api/v1/community/coverage/", {"region": county["county"].code}).status_code == 403
+    client.force_authenticate(users["leader"])
+    assert client.get("/api/v1/community/coverage/", {"region": county["other_community"].code}).status_code == 200
