@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.choices import RegionLevel, Role
 from gongzhi.core.errors import ServiceError
+from gongzhi.core.masking import mask_name, person_label
 from gongzhi.core.models import Region, User
 
 from . import documents, forms, selectors, services
@@ -130,13 +131,17 @@ def organization_new(request):
 def organization_detail(request, pk: int):
     org = get_object_or_404(SelfOrganization.objects.select_related("region", "mentor_unit"), pk=pk)
     manage = services.can_manage(request.user, org.region)
+    is_member = request.user.is_authenticated and org.members.filter(user=request.user).exists()
+    members = list(org.members.select_related("user"))
+    for m in members:  # the public sees masked names (张**); the organisation's managers and members see names
+        m.shown_name = person_label(m.user) if manage or is_member else mask_name(person_label(m.user))
     return _render(request, "community/organization_detail.html", {
-        "org": org, "manage": manage, "members": org.members.select_related("user"),
+        "org": org, "manage": manage, "members": members,
         "reviews": org.reviews.select_related("reviewer"), "projects": org.projects.all(),
         "activities": selectors.visible_activities(request.user).filter(organizer_org=org)[:20],
         "actions": [(a, STAGE_ACTION_LABELS[a]) for a in actions_from(STAGE_TRANSITIONS, org.stage)] if manage else [],
         "mentor_form": forms.MentorForm() if manage else None,
-        "is_member": request.user.is_authenticated and org.members.filter(user=request.user).exists(),
+        "is_member": is_member,
     })
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from gongzhi.core.models import User
 from gongzhi.core.testing import PASSWORD
 
 from .. import services
@@ -151,3 +152,25 @@ def test_the_coverage_api_keeps_to_the_readers_area(users, county):
     assert client.get("/api/v1/community/coverage/", {"region": county["county"].code}).status_code == 403
     client.force_authenticate(users["leader"])
     assert client.get("/api/v1/community/coverage/", {"region": county["other_community"].code}).status_code == 200
+
+
+def test_an_organisations_members_are_masked_to_the_public(client, users, county):
+    """Self-organisation pages showed members' full names to anonymous visitors (issue N item 13)."""
+    from ..services import join_organization, register_organization
+
+    founder, other = users["resident"], users["resident2"]
+    User.objects.filter(pk=founder.pk).update(display_name="张建国")
+    User.objects.filter(pk=other.pk).update(display_name="李秀英")
+    founder.refresh_from_db()
+    other.refresh_from_db()
+    org = register_organization(founder, name="银发互助队", domain="mutual_aid", region=county["community"],
+                                skills=["elderly"])
+    url = reverse("community:organization", args=[org.pk])
+    page = client.get(url).content.decode()
+    assert "张建国" not in page and "张**" in page
+    login(client, other)
+    assert "张建国" not in client.get(url).content.decode()  # a resident who is not a member
+    join_organization(other, org.pk)
+    assert "张建国" in client.get(url).content.decode()  # a member sees the other members
+    login(client, users["community_staff"])
+    assert "张建国" in client.get(url).content.decode()  # the community manages it
