@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from gongzhi.core import outbox
 from gongzhi.core.errors import PermissionDeniedError, ServiceError
 from gongzhi.core.ids import parse_id
+from gongzhi.core.models import Region
 
 from . import selectors, services
 from .models import CreditPlatform, Enterprise
@@ -65,6 +66,34 @@ def _case(request, pk):
     return case
 
 
+def _region(value):
+    """A region given by its code (as everywhere in the API); nothing else is a region."""
+    if value in (None, ""):
+        return None
+    region = Region.objects.filter(code=value).first() if isinstance(value, str) else None
+    if region is None:
+        raise ServiceError("所属区域应为区域编码（如 439001001）。", field="region")
+    return region
+
+
+CONTACT_FIELDS = {"name", "phone", "email", "is_primary"}
+
+
+def _contacts(value) -> list[dict]:
+    """Contacts as a list of objects with a name and a phone or e-mail; an account is linked by its phone (never
+    by an id sent in the body)."""
+    if not isinstance(value, list) or not all(isinstance(c, dict) for c in value):
+        raise ServiceError("联系人应为对象列表，如 [{\"name\": \"张三\", \"phone\": \"13800000000\"}]。",
+                           field="contacts")
+    unknown = sorted({key for c in value for key in c} - CONTACT_FIELDS)
+    if unknown:
+        fields = "、".join(unknown)
+        raise ServiceError(f"联系人不支持字段：{fields}（可用：name、phone、email、is_primary）。", field="contacts")
+    if any(not isinstance(c.get("is_primary", False), bool) for c in value):
+        raise ServiceError("联系人的 is_primary 应为 true 或 false。", field="contacts")
+    return value
+
+
 def _call(function, *args, **kwargs):
     try:
         return function(*args, **kwargs)
@@ -87,6 +116,8 @@ def enterprises(request):
     if request.method == "GET":
         return Response({"results": EnterpriseSerializer(Enterprise.objects.all()[:500], many=True).data})
     body = _body(request)
+    body["region"] = _region(body.get("region"))
+    body["contacts"] = _contacts(body.get("contacts", []))
     enterprise = _call(services.create_enterprise, request.user, **body)
     return Response(EnterpriseSerializer(enterprise).data, status=201)
 

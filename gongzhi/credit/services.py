@@ -164,7 +164,10 @@ def _money(value, field: str, label: str) -> Decimal:
         amount = Decimal(str(value if value not in (None, "") else "0"))
     except InvalidOperation:
         raise ServiceError(_("%(label)s不是有效金额。") % {"label": label}, field=field) from None
-    if amount < 0 or amount != amount.quantize(Decimal("0.01")) or amount >= Decimal("1e14"):
+    if not amount.is_finite():  # NaN, sNaN, Infinity: Decimal takes them, comparisons then raise
+        raise ServiceError(_("%(label)s不是有效金额。") % {"label": label}, field=field)
+    # the bound first: quantizing 1e999999 to cents raises
+    if amount < 0 or amount >= Decimal("1e14") or amount != amount.quantize(Decimal("0.01")):
         raise ServiceError(_("%(label)s应为不小于0、最多两位小数的金额。") % {"label": label}, field=field)
     return amount
 

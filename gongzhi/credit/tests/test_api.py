@@ -1,9 +1,11 @@
 """The API: the same services, errors as {"code", "detail"}, the public query, and signed acknowledgements."""
 
 import json
+import re
 import time
 from datetime import date
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
@@ -161,3 +163,29 @@ def test_ids_and_texts_of_the_wrong_type_are_a_chinese_400(officer, enterprise, 
             assert response.status_code == 400, (url, body, response.status_code, response.content[:300])
             detail = response.json()["detail"]
             assert any("\u4e00" <= ch <= "\u9fff" for ch in detail), (url, body, detail)
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"contacts": [{"name": "刘经理", "phone": "13600136001", "user": 5}]}, "contacts"),  # an account by id
+    ({"contacts": "刘经理"}, "contacts"),
+    ({"contacts": [5]}, "contacts"),
+    ({"contacts": [{"name": "刘经理", "phone": "13600136001", "is_primary": "yes"}]}, "contacts"),
+    ({"region": 3}, "region"),
+    ({"region": "no-such-region"}, "region"),
+])
+def test_enterprise_fields_of_the_wrong_shape_are_a_chinese_400(officer, body, field):
+    """contacts[].user: 5 and region: 3 were 500s, and a contact that is no object quoted Python (issue N item 16)."""
+    response = api(officer).post("/api/v1/credit/enterprises/", {
+        "name": "星城物流有限公司", "uscc": "91430100MA4L0XY3T", **body}, format="json")
+    assert response.status_code == 400, response.content
+    data = response.json()
+    assert field in data["fields"] and "argument" not in data["detail"] and re.search(r"[\u4e00-\u9fff]", data["detail"])
+
+
+@pytest.mark.parametrize("amount", ["1e999999", "NaN", "sNaN", "Infinity", "-Infinity"])
+def test_a_non_finite_amount_is_a_chinese_400(officer, enterprise, amount):
+    response = api(officer).post("/api/v1/credit/cases/", {
+        "enterprise": enterprise.pk, "court": "示范县人民法院", "case_number": "(2026)执9号", "basis_document": "判决书",
+        "creditor": "张三", "obligation": "支付货款", "amount": amount, "filed_on": "2026-01-05"}, format="json")
+    assert response.status_code == 400, response.content
+    assert "amount" in response.json()["fields"]
