@@ -52,7 +52,7 @@ def appeal_rows(user, queryset) -> Iterator[list]:
             "kind": appeal.get_kind_display(),
             "channel": appeal.get_channel_display(),
             "urgency": appeal.get_urgency_display(),
-            "state": appeal.status_label,
+            "state": appeal.get_state_display(),
             "category_code": category.code if category else "",
             "category": category.full_name() if category else "",
             "region_code": region.code if region else "",
