@@ -30,6 +30,11 @@ def is_landline(phone: str) -> bool:
     return bool(phone) and phone.startswith("0")
 
 
+def sms_number(phone: str | None) -> str:
+    """The number itself if it can receive a text message (a mobile), else "" (a landline cannot)."""
+    return phone if phone and MOBILE_RE.match(phone) else ""
+
+
 def clean_contact_phone(value: str | None) -> str:
     """The canonical form of a contact number, or ValidationError (code "invalid_phone") with a Chinese message.
     An empty value stays empty: whether one is required is the form's or the service's rule."""
