@@ -354,6 +354,8 @@ def test_the_evaluation_comes_after_the_answer_it_evaluates(users, units, make_a
     appeal = replied(users, units, make_appeal())
     page = text(client_for(users["resident"]).get(reverse("appeals:detail", args=[appeal.pk])))
     assert page.index('id="reply"') < page.index(REPLY) < page.index('id="act-callback"')
+    # not in the actions' <aside>, which a phone shows first (above the reply)
+    assert page.index('id="act-callback"') < page.index("<aside")
     assert page.index('id="act-callback"') < page.index('name="callback-solved"')
     # the operator's phone callback stays among the staff actions
     page = text(client_for(users["operator"]).get(reverse("appeals:detail", args=[appeal.pk])))
