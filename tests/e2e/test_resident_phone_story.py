@@ -55,7 +55,7 @@ def small_targets(page, selector):
 
 
 @pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
-def test_resident_phone_story(new_context, users, units, county, category, latest_code, elder):
+def test_resident_phone_story(new_context, login, users, units, county, category, latest_code, elder):
     mode = "elder" if elder else "normal"
     users["resident"].region = county["community"]
     users["resident"].save(update_fields=["region"])
@@ -168,3 +168,21 @@ def test_resident_phone_story(new_context, users, units, county, category, lates
     assert "已撤回" in resident.inner_text(".list-items")
     no_sideways(resident)
     snap(resident, f"08-mine-{mode}")
+
+    # ---- staff at 390 px: the withdrawn appeal in the list; the intake form's errors at its top
+    operator = login(new_context("mobile"), "operator1")
+    if elder:
+        operator.click("#elder-toggle")
+    operator.goto("/appeals/")
+    assert "已撤回" in operator.inner_text("main")
+    no_sideways(operator)
+    snap(operator, f"09-staff-list-{mode}")
+    operator.goto("/appeals/staff/new/")
+    operator.fill("#id_appellant_phone", "12ab")
+    operator.fill("#id_title", TITLE)
+    operator.click("main button[type=submit]:has-text('登记')")
+    operator.wait_for_selector("[data-error-summary]")
+    assert operator.locator("[data-error-summary] a[href='#id_appellant_phone']").count() == 1
+    assert operator.input_value("#id_title") == TITLE
+    no_sideways(operator)
+    snap(operator, f"10-staff-new-errors-{mode}")
