@@ -64,6 +64,17 @@ class CloseReason(models.TextChoices):
     ANSWERED_DIRECTLY = "answered_directly", _("直接答复")
 
 
+# What a resident reads as the status of a closed appeal, by why it closed (Appeal.status_label): a withdrawn or
+# referred-out appeal was not solved, and must not read as the solved 已办结归档.
+CLOSED_STATUS_LABELS = {
+    CloseReason.RESOLVED: _("已办结"),
+    CloseReason.WITHDRAWN: _("已撤回"),
+    CloseReason.ANSWERED_DIRECTLY: _("已答复"),
+    CloseReason.ANONYMOUS: _("已答复"),
+    CloseReason.UNRESOLVABLE: _("已按规定办结"),
+}
+
+
 class ReferTarget(models.TextChoices):
     POLICE_110 = "110", _("转110（公安）")
     FIRE_119 = "119", _("转119（消防）")
@@ -73,6 +84,11 @@ class ReferTarget(models.TextChoices):
     ARBITRATION = "arbitration", _("告知仲裁途径")
     PETITION = "petition", _("告知信访途径")
     OTHER = "other", _("其他法定途径")
+
+
+# Referred to another hotline (110, 119, 120, 122) reads 已转办; told the legal route reads 已告知办理途径.
+TRANSFER_TARGETS = frozenset({ReferTarget.POLICE_110, ReferTarget.FIRE_119, ReferTarget.MEDICAL_120,
+                              ReferTarget.TRAFFIC_122})
 
 
 class Satisfaction(models.TextChoices):

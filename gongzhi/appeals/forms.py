@@ -3,13 +3,18 @@
 Forms parse and check input shape; the services decide (and refuse with Chinese messages).
 """
 
+import re
+import secrets
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.choices import RegionLevel
 from gongzhi.core.forms import ChineseForm
 from gongzhi.core.models import Region, Unit
+from gongzhi.core.phones import clean_contact_phone
 
+from . import selectors
 from .choices import (
     STAFF_CHANNELS,
     AppealKind,
@@ -53,7 +58,12 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-def region_choices() -> list:
+def resident_region_choices() -> list:
+    """The communities, grouped by street: what a resident knows of where they live (grids are staff's cells)."""
+    return region_choices(grids=False, empty=_("请选择您所在的社区"))
+
+
+def region_choices(grids: bool = True, empty=None) -> list:
     """Communities and grids, grouped by street (one <optgroup> per street)."""
     groups: dict[int, tuple[str, list]] = {}
     names: dict[int, str] = {}
@@ -70,9 +80,9 @@ def region_choices() -> list:
             groups[pk] = (name, [])
         elif level == RegionLevel.COMMUNITY and parent_id in groups:
             groups[parent_id][1].append((str(pk), name))
-        elif level == RegionLevel.GRID and parent_of.get(parent_id) in groups:
+        elif grids and level == RegionLevel.GRID and parent_of.get(parent_id) in groups:
             groups[parent_of[parent_id]][1].append((str(pk), f"{names.get(parent_id, '')} · {name}"))
-    return [("", _("请选择所在社区或网格"))] + [
+    return [("", empty or _("请选择所在社区或网格"))] + [
         (label, options) for label, options in groups.values() if options
     ]
 
@@ -93,12 +103,24 @@ def category_choices() -> list:
 
 
 class RegionField(forms.TypedChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(choices=region_choices, coerce=self.to_region, **kwargs)
+    def __init__(self, choices=region_choices, **kwargs):
+        super().__init__(choices=choices, coerce=self.to_region, **kwargs)
 
     @staticmethod
     def to_region(value):
         return Region.objects.get(pk=int(value))
+
+
+class ResidentRegionField(RegionField):
+    """The communities to choose from; a grid's id (an older form, a link made by staff) is still taken."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=resident_region_choices, **kwargs)
+
+    def valid_value(self, value):
+        return super().valid_value(value) or (
+            str(value).isdigit() and Region.objects.filter(pk=int(value), level=RegionLevel.GRID).exists()
+        )
 
 
 class CategoryField(forms.TypedChoiceField):
@@ -111,6 +133,13 @@ class CategoryField(forms.TypedChoiceField):
 
 
 # ---------------------------------------------------------------- intake
+
+WEB_TOKEN_PREFIX = "web-"
+WEB_TOKEN_RE = re.compile(r"^web-[A-Za-z0-9_-]{20,59}$")
+
+
+def new_submit_token() -> str:
+    return WEB_TOKEN_PREFIX + secrets.token_urlsafe(24)
 
 
 class AppealForm(ChineseForm):
@@ -130,7 +159,10 @@ class AppealForm(ChineseForm):
             attrs={"rows": 5, "placeholder": _("请写明时间、地点、问题和您的诉求，至少10个字")}
         ),
     )
-    region = RegionField(label=_("所在社区/网格"))
+    region = ResidentRegionField(
+        label=_("所在小区/社区"),
+        help_text=_("按街道分组。问题不在您家附近时，选问题所在的社区。"),
+    )
     address = forms.CharField(
         label=_("详细地址"),
         max_length=200,
@@ -143,14 +175,18 @@ class AppealForm(ChineseForm):
         label=_("联系电话"),
         max_length=20,
         required=False,
-        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric"}),
-        help_text=_("用于承办单位联系您和回访，全程加密显示。"),
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+        help_text=_("手机号或带区号的固定电话（如 0731-84561234），用于承办单位联系您和回访，全程加密显示。"),
     )
     anonymous = forms.BooleanField(label=_("匿名反映（不回访，不计入满意度）"), required=False)
     confidential = forms.BooleanField(label=_("保密（对承办单位隐藏我的身份）"), required=False)
     attachments = MultipleFileField(
         label=_("图片/音频/PDF附件"), required=False, help_text=_("最多9个，每个不超过10MB。")
     )
+
+    # A one-time token per form shown (the API's idempotency key, Appeal.client_key): a double tap's second
+    # request finds the appeal the first made instead of making another.
+    submit_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     field_order = [
         "kind",
@@ -168,15 +204,28 @@ class AppealForm(ChineseForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["submit_token"] = new_submit_token()
         self.fields["title"].error_messages["min_length"] = _("标题至少4个字。")
         self.fields["content"].error_messages["min_length"] = _("诉求内容至少10个字，请写清楚问题。")
         if user is not None and user.is_authenticated:
             del self.fields["appellant_name"]
             del self.fields["appellant_phone"]
+            home = selectors.home_community(user)
+            if home is not None and not self.is_bound:
+                self.initial.setdefault("region", str(home.pk))
+
+    def clean_submit_token(self):
+        token = self.cleaned_data.get("submit_token") or ""
+        return token if WEB_TOKEN_RE.match(token) else None
+
+    def clean_appellant_phone(self):
+        return clean_contact_phone(self.cleaned_data.get("appellant_phone"))
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
         data["attachments"] = data.get("attachments") or []
+        data["client_key"] = data.pop("submit_token", None)
         return data
 
 
@@ -190,6 +239,7 @@ class StaffAppealForm(AppealForm):
         choices=[(u.value, u.label) for u in Urgency if u != Urgency.COMPLEX],
     )
     appellant_id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
+    region = RegionField(label=_("所在社区/网格"))
 
     field_order = [
         "channel",
@@ -212,7 +262,9 @@ class StaffAppealForm(AppealForm):
         super().__init__(*args, user=None, **kwargs)
         self.fields["appellant_name"].label = _("诉求人姓名")
         self.fields["appellant_phone"].label = _("诉求人电话")
-        self.fields["appellant_phone"].help_text = _("网格员上报自己巡查发现的问题时可不填。")
+        self.fields["appellant_phone"].help_text = _(
+            "手机号或带区号的固定电话；网格员上报自己巡查发现的问题时可不填。"
+        )
         self.fields["anonymous"].label = _("匿名")
         self.fields["confidential"].label = _("保密（对承办单位隐藏诉求人身份）")
         self.order_fields(self.field_order)
@@ -284,9 +336,15 @@ class ActionForm(ChineseForm):
         return dict(self.cleaned_data)
 
 
-def note_field(label=None, required=False, rows=2):
+def note_field(label=None, required=False, rows=2, min_length=None):
+    """A text box; `min_length` is the service's minimum, said up front (help text and the minlength attribute)
+    rather than learnt from a refusal."""
     return forms.CharField(
-        label=label or _("备注"), required=required, widget=forms.Textarea(attrs={"rows": rows})
+        label=label or _("备注"),
+        required=required,
+        min_length=min_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=_("至少%(n)s个字。") % {"n": min_length} if min_length else "",
     )
 
 
@@ -328,7 +386,7 @@ class AnswerDirectlyForm(ActionForm):
         required=False,
         empty_label=_("不引用"),
     )
-    text = note_field(_("答复内容"), required=True, rows=4)
+    text = note_field(_("答复内容"), required=True, rows=4, min_length=10)
 
 
 class MergeForm(ActionForm):
@@ -347,12 +405,21 @@ class MergeForm(ActionForm):
 class ReferOutForm(ActionForm):
     submit_label = _("转办/告知")
     target = forms.ChoiceField(label=_("去向或途径"), choices=[("", _("请选择")), *ReferTarget.choices])
-    reason = note_field(_("理由"), required=True)
+    reason = note_field(_("理由"), required=True, min_length=4)
 
 
 class WithdrawForm(ActionForm):
-    submit_label = _("撤回诉求")
-    reason = note_field(_("撤回原因"))
+    """Withdrawing ends the appeal for good: the page asks the appellant to confirm (a box to tick, no script)."""
+
+    submit_label = _("确认撤回")
+    reason = note_field(_("撤回原因（选填）"))
+    confirm = forms.BooleanField(
+        label=_("我确认撤回这件诉求，承办单位将停止办理"),
+        error_messages={"required": _("撤回前请勾选确认。")},
+    )
+
+    def service_kwargs(self) -> dict:
+        return {"reason": self.cleaned_data["reason"]}
 
 
 class SignForm(NoteForm):
@@ -361,7 +428,7 @@ class SignForm(NoteForm):
 
 class RequestReturnForm(ActionForm):
     submit_label = _("申请退单")
-    reason = note_field(_("退单理由"), required=True)
+    reason = note_field(_("退单理由"), required=True, min_length=5)
 
 
 class ApproveReturnForm(NoteForm):
@@ -370,7 +437,7 @@ class ApproveReturnForm(NoteForm):
 
 class RejectReturnForm(ActionForm):
     submit_label = _("驳回退单")
-    note = note_field(_("驳回理由"), required=True)
+    note = note_field(_("驳回理由"), required=True, min_length=4)
 
 
 class RecordContactForm(ActionForm):
@@ -380,13 +447,13 @@ class RecordContactForm(ActionForm):
 
 class RecordProgressForm(ActionForm):
     submit_label = _("记录进展")
-    note = note_field(_("办理进展"), required=True)
+    note = note_field(_("办理进展"), required=True, min_length=2)
 
 
 class RequestExtensionForm(ActionForm):
     submit_label = _("申请延期")
     working_days = forms.IntegerField(label=_("延期工作日"), min_value=1, max_value=15, initial=5)
-    reason = note_field(_("延期理由"), required=True)
+    reason = note_field(_("延期理由"), required=True, min_length=5)
 
 
 class ApproveExtensionForm(NoteForm):
@@ -395,12 +462,12 @@ class ApproveExtensionForm(NoteForm):
 
 class DenyExtensionForm(ActionForm):
     submit_label = _("不予延期")
-    note = note_field(_("理由"), required=True)
+    note = note_field(_("理由"), required=True, min_length=2)
 
 
 class ReplyForm(ActionForm):
     submit_label = _("办结答复")
-    text = note_field(_("答复内容"), required=True, rows=4)
+    text = note_field(_("答复内容"), required=True, rows=4, min_length=10)
 
 
 class CallbackForm(ActionForm):
@@ -453,7 +520,7 @@ class CallbackForm(ActionForm):
 
 class CloseUnresolvableForm(ActionForm):
     submit_label = _("按规定办结")
-    note = note_field(_("办结说明"), required=True)
+    note = note_field(_("办结说明"), required=True, min_length=4)
 
 
 class SuperviseForm(ActionForm):
@@ -464,4 +531,4 @@ class SuperviseForm(ActionForm):
         initial=0,
         choices=[(0, _("催办")), (1, _("一级督办")), (2, _("二级督办")), (3, _("三级督办"))],
     )
-    note = note_field(_("督办意见"), required=True)
+    note = note_field(_("督办意见"), required=True, min_length=2)

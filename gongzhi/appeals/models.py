@@ -8,6 +8,8 @@ from gongzhi.core.audit import ChainedEvent
 from gongzhi.core.models import Region, Unit
 
 from .choices import (
+    CLOSED_STATUS_LABELS,
+    TRANSFER_TARGETS,
     AppealKind,
     AppealState,
     CallbackMethod,
@@ -237,6 +239,40 @@ class Appeal(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state not in (AppealState.CLOSED, AppealState.MERGED)
+
+    @property
+    def outcome(self) -> str:
+        """How the appeal ended, one word for pages and styles: the close reason of a closed appeal ("withdrawn",
+        "referred_out", "resolved", …), "merged", or "" while it is open."""
+        if self.state == AppealState.MERGED:
+            return "merged"
+        if self.state == AppealState.CLOSED:
+            return self.close_reason or "resolved"
+        return ""
+
+    @property
+    def status_label(self) -> str:
+        """What the resident (and everyone) reads as the status: the state while open; once ended, how it ended
+        (已撤回, 已并单, 已转办, 已告知办理途径, 已答复, 已办结 …), never a solved-looking 已办结归档 for a withdrawal."""
+        if self.state == AppealState.CLOSED:
+            if self.close_reason == CloseReason.REFERRED_OUT:
+                return str(_("已转办") if self.refer_target in TRANSFER_TARGETS else _("已告知办理途径"))
+            label = CLOSED_STATUS_LABELS.get(self.close_reason)
+            if label is not None:
+                return str(label)
+        return str(self.get_state_display())
+
+    @property
+    def close_summary(self) -> str:
+        """The close reason and the note given with it, the note left out when it only repeats the reason
+        ("诉求人撤回", not "诉求人撤回：诉求人撤回")."""
+        if not self.close_reason:
+            return ""
+        reason = str(self.get_close_reason_display())
+        note = (self.close_note or "").strip()
+        if not note or note == reason:
+            return reason
+        return f"{reason}：{note}"
 
 
 class Attachment(models.Model):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.notices import NoticeKind, register, send_notice
+from gongzhi.core.phones import sms_number
 
 from . import deadlines
 from .choices import AppealState, Step
@@ -101,7 +102,8 @@ def tell_appellant(appeal, kind: NoticeKind, key: str | None = None, merged: boo
         if target.anonymous and not target.appellant_id:
             continue
         user = target.appellant if target.appellant_id else None
-        phone = "" if target.anonymous else (target.appellant_phone or (user.phone if user else "") or "")
+        # SMS goes to a mobile: a landline given as the contact number cannot take one (the account's may).
+        phone = "" if target.anonymous else (sms_number(target.appellant_phone) or (user.phone if user else "") or "")
         link = f"/appeals/{target.pk}/" if user else f"/appeals/track/?number={target.number}"
         send_notice(kind.key, user=user, phone=phone, link=link,
                     key=f"{key}:{target.pk}" if key else None,

@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Q, QuerySet
 
-from gongzhi.core.choices import Role
+from gongzhi.core.choices import RegionLevel, Role
 from gongzhi.core.masking import mask_id_number, mask_name, mask_phone
 
 from .choices import OPEN_STATES, Light
@@ -128,3 +128,15 @@ def active_category_by_code(code: str):
 
     return refcache.cached(refcache.REFERENCE, ("active_category", code), lambda: Category.objects.using(
         refcache.DB).select_related("parent__parent__parent").filter(code=code, is_active=True).first())
+
+
+def home_community(user):
+    """The community a resident lives in, to preselect on their appeal form: the region of their account, else
+    that of their latest appeal; None when neither says."""
+    if user is None or not user.is_authenticated:
+        return None
+    region = user.region
+    if region is None:
+        latest = Appeal.objects.filter(appellant=user).select_related("region").order_by("-received_at").first()
+        region = latest.region if latest else None
+    return region.ancestor_at(RegionLevel.COMMUNITY) if region is not None else None

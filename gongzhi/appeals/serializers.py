@@ -20,6 +20,7 @@ from rest_framework.utils.serializer_helpers import BindingDict
 
 from gongzhi.core.ids import parse_id
 from gongzhi.core.models import Region, Unit
+from gongzhi.core.phones import clean_contact_phone
 from gongzhi.core.selectors import region_by_code
 from gongzhi.core.serializers import IdField
 
@@ -106,7 +107,7 @@ def _id_name(obj) -> dict | None:
 
 
 class AppealListSerializer(serializers.ModelSerializer):
-    state_label = serializers.CharField(source="get_state_display")
+    state_label = serializers.CharField(source="status_label", help_text=_("诉求人看到的状态：办结的诉求按办结原因写，如 已撤回、已转办"))
     kind_label = serializers.CharField(source="get_kind_display")
     channel_label = serializers.CharField(source="get_channel_display")
     urgency_label = serializers.CharField(source="get_urgency_display")
@@ -400,6 +401,9 @@ class SubmitAppealSerializer(serializers.Serializer):
                 fields[key] = value
             per_thread[type(self)] = fields
         return fields
+
+    def validate_appellant_phone(self, value):
+        return clean_contact_phone(value)  # a mobile or a landline; DRF answers a ValidationError with 400
 
     def validate(self, data):
         for field in ("longitude", "latitude"):

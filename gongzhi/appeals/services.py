@@ -9,8 +9,10 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from gongzhi.core import refcache, taskqueue
@@ -20,7 +22,7 @@ from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, Servic
 from gongzhi.core.masking import mask_phone, staff_label
 from gongzhi.core.models import Region, Unit, User, append_audit_event
 from gongzhi.core.notifications import notify
-from gongzhi.core.services import normalize_phone
+from gongzhi.core.phones import clean_contact_phone
 from gongzhi.core.uploads import check_upload
 
 from . import counters, deadlines, notices
@@ -227,7 +229,10 @@ def submit_appeal(
         appellant_phone = actor.phone or ""
         appellant_name = appellant_name or actor.display_name or actor.username
     if appellant_phone:
-        appellant_phone = normalize_phone(appellant_phone)
+        try:  # a mobile or a landline (core.phones, the rule every form and serializer uses too)
+            appellant_phone = clean_contact_phone(appellant_phone)
+        except ValidationError as exc:
+            raise ServiceError(exc.messages[0], code="invalid_phone", field="appellant_phone") from exc
     elif appellant is None and not anonymous:
         raise ServiceError(_("请留下联系电话，以便承办单位联系和回访；如不愿留下，请选择匿名。"),
                            field="appellant_phone")
@@ -260,7 +265,7 @@ def submit_appeal(
                 first_receiver_unit=actor.unit if is_staff_intake else None,
             )
             if appellant is None:
-                tracking_code = f"{secrets.randbelow(10**8):08d}"
+                tracking_code = _tracking_code(client_key)
                 appeal.tracking_code_hash = digest_code(tracking_code, "tracking")
             _save(appeal)
             appeal.number = f"{timezone.localtime(now):%Y%m%d}{appeal.pk:07d}"
@@ -283,9 +288,20 @@ def submit_appeal(
         if client_key:
             existing = Appeal.objects.filter(client_key=client_key).first()
             if existing is not None:
-                return existing, ""
+                # The same key gives the same code: a double tap's second request, the one whose answer the browser
+                # shows, can show the visitor the code of the appeal the first one made.
+                return existing, _tracking_code(client_key) if existing.tracking_code_hash else ""
         raise
     return appeal, tracking_code
+
+
+def _tracking_code(client_key: str | None) -> str:
+    """A new tracking code: random, or, for a submission under an idempotency key, derived from the key with the
+    secret key (whoever repeats the submission with its key may read the code again; nobody can derive it)."""
+    if not client_key:
+        return f"{secrets.randbelow(10**8):08d}"
+    digest = salted_hmac("gongzhi.appeals.tracking-from-key", client_key, algorithm="sha256").hexdigest()
+    return f"{int(digest, 16) % 10**8:08d}"
 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -398,7 +414,8 @@ def refer_out(actor: User, appeal_id: int, *, target: str, reason: str) -> Appea
 def withdraw(actor: User, appeal_id: int, *, reason: str = "") -> Appeal:
     with _acting(actor, appeal_id, "withdraw") as (appeal, _t):
         _require_own(actor, appeal)
-        appeal = _close(appeal, actor, "withdraw", CloseReason.WITHDRAWN, (reason or "").strip() or _("诉求人撤回"))
+        # The reason the resident gave, or none: the close reason already says 诉求人撤回 (pages showed it twice).
+        appeal = _close(appeal, actor, "withdraw", CloseReason.WITHDRAWN, (reason or "").strip())
         _tell_unit(appeal.lead_unit, appeal, _("诉求已撤回"), _("诉求人已撤回，无需继续办理。"))
     return appeal
 

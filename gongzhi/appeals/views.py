@@ -111,11 +111,28 @@ LEAD_HANDLER_ACTIONS = {"sign", "request_return", "record_contact", "request_ext
 # ---------------------------------------------------------------- helpers
 
 
+def tracker(appeal: Appeal) -> list[dict]:
+    """The progress tracker: all six steps of an open appeal (done, current, to come); for an appeal that has
+    ended, only the steps it went through and how it ended (a withdrawn appeal never ticks 已答复 or 已办结)."""
+    current = STEP_OF_STATE.get(appeal.state, 0)
+    if appeal.is_open:
+        return [{"label": label, "status": "done" if i < current else "current" if i == current else ""}
+                for i, label in enumerate(PROGRESS_STEPS)]
+    reached = [True, appeal.dispatched_at is not None, appeal.signed_at is not None,
+               appeal.contacted_at is not None, appeal.replied_at is not None or bool(appeal.reply_text)]
+    steps = [{"label": label, "status": "done"} for label, hit in zip(PROGRESS_STEPS, reached, strict=False) if hit]
+    last = PROGRESS_STEPS[-1] if appeal.outcome == "resolved" else appeal.status_label
+    if str(steps[-1]["label"]) != str(last):
+        steps.append({"label": last, "status": "done ended" if appeal.outcome != "resolved" else "done"})
+    return steps
+
+
 def _decorate(appeals, now):
     for appeal in appeals:
         appeal.light = deadlines.light(appeal, now) if appeal.is_open else Light.NONE
         appeal.progress_step = STEP_OF_STATE.get(appeal.state, 0)
         appeal.progress_pct = int(appeal.progress_step * 100 / (len(PROGRESS_STEPS) - 1))
+        appeal.tracker = tracker(appeal)
     return appeals
 
 
@@ -144,10 +161,11 @@ def dashboard_for(user) -> dict:
         card(_("我的诉求"), mine.count(), reverse("appeals:mine"))
         card(
             _("办理中"),
-            mine.filter(state__in=OPEN_STATES).exclude(state=AppealState.REPLIED).count(),
-            reverse("appeals:mine"),
+            mine.filter(MINE_FILTERS["handling"][1]).count(),
+            f"{reverse('appeals:mine')}?show=handling",
         )
-        card(_("待我评价"), mine.filter(state=AppealState.REPLIED).count(), reverse("appeals:mine"))
+        card(_("待我评价"), mine.filter(MINE_FILTERS["to_evaluate"][1]).count(),
+             f"{reverse('appeals:mine')}?show=to_evaluate")
         link(_("我要反映"), reverse("appeals:new"))
         link(_("我的诉求"), reverse("appeals:mine"))
     if user.has_role(*STAFF_INTAKE_ROLES):
@@ -230,15 +248,13 @@ def new(request):
     if request.method == "POST" and form.is_valid():
         agent = request.headers.get("User-Agent", "")
         channel = Channel.MOBILE if "Mobile" in agent or "Android" in agent else Channel.WEB
+        actor = user if user.is_authenticated else None
         try:
-            appeal, code = services.submit_appeal(
-                user if user.is_authenticated else None, channel=channel, **form.service_kwargs()
-            )
+            appeal, code = services.submit_appeal(actor, channel=channel, **form.service_kwargs())
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
-            request.session["submitted"] = {"id": appeal.pk, "number": appeal.number, "code": code}
-            return redirect("appeals:submitted")
+            return _submitted(request, actor, appeal, code)
     return render(request, "appeals/new.html", {"form": form})
 
 
@@ -251,9 +267,19 @@ def staff_new(request):
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
-            request.session["submitted"] = {"id": appeal.pk, "number": appeal.number, "code": code}
-            return redirect("appeals:submitted")
+            return _submitted(request, request.user, appeal, code)
     return render(request, "appeals/staff_new.html", {"form": form})
+
+
+def _submitted(request, actor, appeal: Appeal, code: str):
+    """On to the "submitted" page of the appeal made, or, for the form's token used again (a double tap), of the
+    appeal its first use made, if that one was made by the same person (a visitor's has no appellant)."""
+    own = appeal.first_receiver_id == actor.pk if appeal.first_receiver_id else appeal.appellant_id == (
+        actor.pk if actor is not None else None)
+    if not own:
+        raise PermissionDenied
+    request.session["submitted"] = {"id": appeal.pk, "number": appeal.number, "code": code}
+    return redirect("appeals:submitted")
 
 
 def submitted(request):
@@ -315,6 +341,13 @@ def filtered_appeals(user, form, now):
     return qs.order_by("-received_at", "-id")
 
 
+# 我的诉求's filters (the home page's tiles open them): key → (what the resident reads, the condition).
+MINE_FILTERS = {
+    "to_evaluate": (gettext_lazy("待我评价"), Q(state=AppealState.REPLIED)),
+    "handling": (gettext_lazy("办理中"), Q(state__in=OPEN_STATES) & ~Q(state=AppealState.REPLIED)),
+}
+
+
 @login_required
 def mine(request):
     if not request.user.has_role(Role.RESIDENT):
@@ -322,9 +355,15 @@ def mine(request):
     qs = (
         selectors.visible_appeals(request.user).filter(appellant=request.user).order_by("-received_at", "-id")
     )
+    show = request.GET.get("show", "")
+    shown = MINE_FILTERS.get(show)
+    if shown is not None:
+        qs = qs.filter(shown[1])
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     _decorate(page.object_list, timezone.now())
-    return render(request, "appeals/mine.html", {"page": page, "steps": PROGRESS_STEPS})
+    filters = [{"key": key, "label": label, "active": key == show} for key, (label, _q) in MINE_FILTERS.items()]
+    return render(request, "appeals/mine.html", {"page": page, "steps": PROGRESS_STEPS, "filters": filters,
+                                                 "shown": shown[0] if shown else None, "show": show if shown else ""})
 
 
 @role_required(*OVERDUE_ROLES)
@@ -441,6 +480,12 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
                 "url": reverse("appeals:act", args=[appeal.pk, action]),
             }
         )
+    # Withdrawing is rare and deliberate: its form is apart, closed, low on the page, with a confirmation; the
+    # appellant's own evaluation sits under the reply it evaluates, not above it among the actions.
+    withdraw_form = next((item for item in action_forms if item["action"] == "withdraw"), None)
+    evaluate_form = next((item for item in action_forms if item["action"] == "callback"
+                          and appeal.appellant_id == user.pk), None)
+    action_forms = [item for item in action_forms if item is not withdraw_form and item is not evaluate_form]
     events = list(selectors.timeline(appeal))
     for event in events:
         event.label = event_label(event.action)
@@ -465,7 +510,8 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
         "dues": dues,
         "suggestion": suggestion,
         "action_forms": action_forms,
-        "steps": PROGRESS_STEPS,
+        "withdraw_form": withdraw_form,
+        "evaluate_form": evaluate_form,
         "is_own": appeal.appellant_id == user.pk,
         "pending_return": appeal.return_requests.filter(decision=RequestDecision.PENDING).first()
         if appeal.state == AppealState.RETURN_REQUESTED
@@ -503,6 +549,14 @@ def act(request, pk: int, action: str):
     try:
         service(request.user, appeal.pk, **form.service_kwargs())
     except ServiceError as exc:
+        if exc.field:  # a rule about what was typed: said on its field, and the text stays in the box
+            add_service_error(form, exc)
+            messages.error(
+                request, _("「%(action)s」未提交：请按提示修改。") % {"action": ACTION_TITLES.get(action, action)}
+            )
+            return render(
+                request, "appeals/detail.html", _detail_context(request, appeal, bound=(action, form)), status=400
+            )
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("已完成「%(action)s」。") % {"action": ACTION_TITLES.get(action, action)})

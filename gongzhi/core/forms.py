@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 REQUIRED = {"required": _("此项为必填项。")}
@@ -111,3 +112,45 @@ class RegisterResidentForm(ChineseForm):
     id_number = forms.CharField(
         label=_("身份证号"), max_length=18, required=False, help_text=_("选填。居民本人同意后再登记。")
     )
+
+
+# ---------------------------------------------------------------- what was typed, across a redirect
+
+KEPT_INPUT = "kept_input"
+
+
+def _form_key(form_class) -> str:
+    return f"{form_class.__module__}.{form_class.__qualname__}"
+
+
+def keep_input(request, form_class, back: str, error: str = "", field: str | None = None) -> None:
+    """A form posted from a page that answers by going back to it (several forms on one page): keep what was
+    typed, and a refusal of the service, in the session for that page to show again (`restore_input`)."""
+    request.session[KEPT_INPUT] = {
+        "form": _form_key(form_class),
+        "back": back.split("#", 1)[0],
+        "data": {key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"},
+        "error": str(error),
+        "field": field,
+    }
+
+
+def restore_input(request, forms_by_name: dict) -> None:
+    """Rebind, in place, the one form of the page that was refused: its errors listed at its top and on its
+    fields, and the text typed back in its boxes. Forms are rebuilt from their class with their initial and
+    prefix; nothing happens on another page."""
+    kept = request.session.get(KEPT_INPUT)
+    if not kept or kept.get("back") != request.path:
+        return
+    del request.session[KEPT_INPUT]
+    for name, form in forms_by_name.items():
+        if form is None or _form_key(type(form)) != kept["form"]:
+            continue
+        data = QueryDict(mutable=True)
+        for key, values in kept["data"].items():
+            data.setlist(key, values)
+        bound = type(form)(data, initial=form.initial, prefix=form.prefix)
+        if bound.is_valid() and kept["error"]:
+            bound.add_error(kept["field"] if kept["field"] in bound.fields else None, kept["error"])
+        forms_by_name[name] = bound
+        return

@@ -10,8 +10,13 @@ _TEXT_ID_RE = re.compile(r"(?<![\dXx])(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
 
 
 def mask_phone(phone: str | None) -> str:
+    """`138****5678`; a landline keeps its area code and last four digits: `0731-****1234` (`-123` extension kept,
+    it names a desk of the organisation, not the person)."""
     if not phone:
         return ""
+    if phone.startswith("0") and "-" in phone:
+        area, number, *ext = phone.split("-", 2)
+        return f"{area}-{'*' * max(len(number) - 4, 0)}{number[-4:]}" + (f"-{ext[0]}" if ext else "")
     if len(phone) < 7:
         return "*" * len(phone)
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"

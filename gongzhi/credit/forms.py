@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.appeals.choices import AppealKind
 from gongzhi.appeals.forms import CategoryField, RegionField
+from gongzhi.core.phones import validate_contact_phone
 
 from .choices import (
     DeletionGround,
@@ -159,8 +160,9 @@ class EnterpriseAppealForm(forms.Form):
     attachment = forms.FileField(label=_("附件（选填，图片或PDF）"), required=False)
     contact_name = forms.CharField(label=_("来电联系人"), max_length=50, required=False,
                                    help_text=_("留空则为企业主要联系人"))
-    contact_phone = forms.CharField(label=_("联系人手机号"), max_length=20, required=False,
-                                    help_text=_("留空则为企业主要联系人的手机号"))
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False,
+                                    validators=[validate_contact_phone],
+                                    help_text=_("手机号或带区号的固定电话；留空则为企业主要联系人的手机号"))
 
     def __init__(self, *args, on_behalf: bool = False, enterprise=None, **kwargs):
         super().__init__(*args, **kwargs)

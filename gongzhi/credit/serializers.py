@@ -4,6 +4,7 @@ from rest_framework import serializers
 from gongzhi.appeals.choices import AppealKind
 from gongzhi.appeals.serializers import CategoryCodeField, RegionCodeField
 from gongzhi.core.outbox import OutboxMessage
+from gongzhi.core.phones import validate_contact_phone
 
 from .models import (
     AdministrativePenalty,
@@ -82,7 +83,7 @@ class EnterpriseAppealSerializer(serializers.ModelSerializer):
     channel_label = serializers.CharField(source="appeal.get_channel_display")
     title = serializers.CharField(source="appeal.title")
     state = serializers.CharField(source="appeal.state")
-    state_label = serializers.CharField(source="appeal.get_state_display")
+    state_label = serializers.CharField(source="appeal.status_label")
     lead_unit = serializers.CharField(source="appeal.lead_unit.name", default=None)
     received_at = serializers.DateTimeField(source="appeal.received_at")
     reply_due = serializers.DateTimeField(source="appeal.reply_due")
@@ -107,7 +108,8 @@ class EnterpriseAppealInputSerializer(serializers.Serializer):
     contact_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="",
                                          help_text=_("话务员代为登记时：来电联系人（默认主要联系人）"))
     contact_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
-                                          help_text=_("话务员代为登记时：联系人手机号（默认主要联系人的）"))
+                                          validators=[validate_contact_phone],
+                                          help_text=_("话务员代为登记时：联系电话，手机或固定电话（默认主要联系人的）"))
     client_key = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True,
                                        default=None, help_text=_("幂等键"))
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.appeals.selectors import visible_appeals
 from gongzhi.core.errors import ServiceError
+from gongzhi.core.forms import keep_input, restore_input
 from gongzhi.core.models import User
 
 from . import forms, selectors, services
@@ -60,12 +61,15 @@ def _act(request, form_class, call, *, success: str, back: str):
         form = form_class(request.POST)
         if not form.is_valid():
             messages.error(request, _first_error(form))
+            keep_input(request, form_class, back)  # the page shows the form again with what was typed
             return redirect(back)
         data = form.cleaned_data
     try:
         call(data)
     except ServiceError as exc:
         messages.error(request, str(exc.message))
+        if form_class is not None:
+            keep_input(request, form_class, back, exc.message, exc.field)
     else:
         messages.success(request, success)
     return redirect(back)
@@ -108,6 +112,15 @@ def topic_detail(request, pk: int):
     for event in events:
         event.label = EVENT_LABELS.get(event.action, event.action)
     allowed = selectors.allowed(topic)
+    page_forms = {
+        "cosign": forms.CosignForm(), "opinion": forms.OpinionForm(), "offline": forms.OfflineOpinionForm(),
+        "meeting": forms.MeetingForm(), "vote": forms.VoteForm(), "ballot": forms.BallotForm(),
+        "paper": forms.PaperBallotForm(), "resolution": forms.ResolutionForm(), "task": forms.TaskForm(),
+        "progress": forms.ProgressForm(), "bases": forms.BasesForm(initial={
+            "adult_residents": topic.adult_residents, "households": topic.households,
+            "resident_groups": topic.resident_groups}),
+    }
+    restore_input(request, page_forms)  # a refused form comes back with what was typed
     return render(request, "deliberation/topic_detail.html", {
         "topic": topic, "manage": manage, "steps": selectors.phase_steps(topic),
         "allowed": [SETTING_LABELS[k] for k, v in allowed.items() if v], "allow": allowed,
@@ -119,14 +132,7 @@ def topic_detail(request, pk: int):
         "events": events, "actions": [(a, ACTION_LABELS[a]) for a in selectors.topic_actions(topic, user)],
         "appeals": topic.appeals.all() if manage else [],
         "registers": OwnerRegister.objects.filter(region__path__startswith=topic.region.path) if manage else [],
-        "forms": {
-            "cosign": forms.CosignForm(), "opinion": forms.OpinionForm(), "offline": forms.OfflineOpinionForm(),
-            "meeting": forms.MeetingForm(), "vote": forms.VoteForm(), "ballot": forms.BallotForm(),
-            "paper": forms.PaperBallotForm(), "resolution": forms.ResolutionForm(), "task": forms.TaskForm(),
-            "progress": forms.ProgressForm(), "bases": forms.BasesForm(initial={
-                "adult_residents": topic.adult_residents, "households": topic.households,
-                "resident_groups": topic.resident_groups}),
-        },
+        "forms": page_forms,
         "vote_rules": VoteRule, "vote_states": VoteState,
     })
 
@@ -140,11 +146,13 @@ def meeting_detail(request, pk: int):
     user = request.user if request.user.is_authenticated else None
     manage = user is not None and services.can_manage(user, meeting.region)
     me = meeting.participants.filter(user=user).first() if user else None
+    page_forms = {"notice": forms.NoticeForm(), "participant": forms.ParticipantForm(),
+                  "register": forms.RegisterForm(), "minutes": forms.MinutesForm()}
+    restore_input(request, page_forms)
     return render(request, "deliberation/meeting_detail.html", {
         "meeting": meeting, "manage": manage, "me": me, "report": selectors.meeting_report(meeting),
         "participants": meeting.participants.select_related("unit") if manage else [],
-        "forms": {"notice": forms.NoticeForm(), "participant": forms.ParticipantForm(),
-                  "register": forms.RegisterForm(), "minutes": forms.MinutesForm()},
+        "forms": page_forms,
     })
 
 

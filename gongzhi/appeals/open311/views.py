@@ -191,7 +191,7 @@ def _request_row(appeal: Appeal, extensions: bool) -> dict:
     row = {
         "service_request_id": appeal.number,
         "status": "open" if appeal.is_open else "closed",
-        "status_notes": appeal.get_state_display(),
+        "status_notes": appeal.status_label,
         "service_name": category.name if category else None,
         "service_code": category.code if category else "",
         "description": _scrub(appeal.content)[:4000],

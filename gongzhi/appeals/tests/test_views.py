@@ -44,7 +44,7 @@ def form_data(county, category=None, **extra):
 
 def test_new_form_renders_regions_grouped_by_street(db, county):
     page = text(Client().get(reverse("appeals:new")))
-    assert '<optgroup label="东风街道">' in page and "幸福社区 · 幸福一网格" in page
+    assert '<optgroup label="东风街道">' in page and "幸福社区" in page and "网格" not in page  # residents' words
     assert "您的姓名" in page and "联系电话" in page and "multiple" in page
 
 
@@ -255,7 +255,7 @@ def test_invalid_action_form_shows_chinese_errors(users, units, make_appeal):
     short = handler.post(
         reverse("appeals:act", args=[appeal.pk, "reply"]), {"reply-text": "好了"}, follow=True
     )
-    assert "请填写答复内容（至少10个字）" in text(short)
+    assert "至少 10 个字（当前 2 个）" in text(short) and "好了</textarea>" in text(short)
     days = handler.post(
         reverse("appeals:act", args=[appeal.pk, "request_extension"]),
         {"request_extension-working_days": "99", "request_extension-reason": "需要协调多个部门"},

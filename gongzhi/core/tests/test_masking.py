@@ -6,7 +6,7 @@ from gongzhi.core.models import Unit, User
 
 @pytest.mark.parametrize(("value", "masked"), [
     ("13800138000", "138****8000"), ("13612345678", "136****5678"), ("", ""), (None, ""), ("12345", "*****"),
-    ("0731-8888888", "073*****8888"),
+    ("0731-8888888", "0731-***8888"),  # a landline keeps its area code
 ])
 def test_mask_phone(value, masked):
     assert mask_phone(value) == masked

@@ -125,7 +125,7 @@ def test_register_resident_at_counter(users):
     taken = client.post(reverse("core:register_resident"), {"display_name": "李", "phone": "13611112222"})
     assert "该手机号已注册" in text(taken)
     missing = client.post(reverse("core:register_resident"), {"display_name": "", "phone": ""})
-    assert text(missing).count("此项为必填项") == 2
+    assert text(missing).count("此项为必填项") == 4  # on each field, and in the error summary at the top
 
 
 def test_register_resident_is_403_in_chinese_for_others(users):

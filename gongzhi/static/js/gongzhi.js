@@ -31,3 +31,18 @@ window.gongzhiEscape = function (text) {
     return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c];
   });
 };
+
+/* gongzhi: a form that came back with errors lists them at its top (includes/form_errors.html); bring that list
+   into view and give it the focus, opening the <details> it may sit in, so nobody has to find the message. */
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector("[data-error-summary]");
+    if (!summary) { return; }
+    for (var node = summary.parentElement; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS") { node.open = true; }
+    }
+    summary.scrollIntoView({block: "start"});
+    summary.focus({preventScroll: true});
+  });
+})();
