@@ -205,7 +205,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("GONGZHI_LOGIN_COOLOFF_
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "gongzhi.core.lockout.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "gongzhi.core.views.client_ip"
+AXES_CLIENT_IP_CALLABLE = "gongzhi.core.clientaddr.client_ip"
 AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -343,6 +343,10 @@ GONGZHI = {
     "AUTO_DISPATCH_CONFIDENCE": None,
     "AUTO_DISPATCH_USER": "system-dispatcher",
     "DEMO_PASSWORD": os.environ.get("GONGZHI_DEMO_PASSWORD", "gongzhi-demo"),
+    # The reverse proxies whose X-Forwarded-For names the client (core.clientaddr): addresses or networks, e.g. nginx's.
+    "TRUSTED_PROXIES": [p for p in os.environ.get("GONGZHI_TRUSTED_PROXIES", "").split(",") if p.strip()],
+    # Appeals submitted without an account, per client address (the API and the form share the limit).
+    "ANONYMOUS_SUBMIT_RATE": os.environ.get("GONGZHI_ANONYMOUS_SUBMIT_RATE", "30/hour"),
     # An API token ends this long after it was issued (core.tokens); the next login issues a new one.
     "API_TOKEN_TTL_HOURS": int(os.environ.get("GONGZHI_API_TOKEN_TTL_HOURS", str(7 * 24))),
     # While `gongzhi load_demo` runs, how far it has come (core.demo_state; every page shows it as a banner).

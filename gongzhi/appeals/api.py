@@ -18,7 +18,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, serializers
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from gongzhi.core.api_views import (
@@ -65,6 +64,7 @@ from .serializers import (
     SuperviseInput,
     submitted_appeal_data,
 )
+from .throttles import AnonymousSubmitThrottle
 from .workflow import ACTION_LABELS
 
 # ---------------------------------------------------------------- helpers
@@ -151,12 +151,6 @@ class DuplicateSubmission(ServiceError):
 
     status = 409
     default_code = "duplicate_submission"
-
-
-class AnonymousSubmitThrottle(AnonRateThrottle):
-    """Submissions without an account are limited per address; signed-in users are not throttled here."""
-
-    rate = "30/hour"
 
 
 class AppealListCreateView(generics.GenericAPIView):

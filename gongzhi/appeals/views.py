@@ -22,15 +22,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.choices import Role
+from gongzhi.core.clientaddr import client_ip
 from gongzhi.core.codes import code_matches
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.masking import mask_numbers_in_text
-from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, client_ip, private_file, role_required
+from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, private_file, role_required
 
 from . import deadlines, forms, rates, selectors, services
 from .api import KNOWLEDGE_ROLES  # one list for the page and the API (the page had left out supervisors)
 from .choices import OPEN_STATES, AppealState, Channel, Light, RequestDecision
 from .models import Appeal, ExtensionRequest, KnowledgeArticle
+from .throttles import allow_anonymous_submit
 from .workflow import ACTION_LABELS, available_actions, event_label
 
 RATES_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN, Role.HANDLER)
@@ -245,6 +247,10 @@ def new(request):
             return redirect("appeals:staff_new")
         raise PermissionDenied
     form = forms.AppealForm(request.POST or None, request.FILES or None, user=user)
+    if request.method == "POST" and not user.is_authenticated and not allow_anonymous_submit(request):
+        form.is_valid()  # what was typed comes back with the message
+        form.add_error(None, _("提交过于频繁，请稍后再试；登录后提交不受此限制。"))
+        return render(request, "appeals/new.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         agent = request.headers.get("User-Agent", "")
         channel = Channel.MOBILE if "Mobile" in agent or "Android" in agent else Channel.WEB

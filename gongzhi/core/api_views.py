@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import services, tokens
+from .clientaddr import client_ip
 from .errors import RateLimited, ServiceError
 from .lockout import lockout_message
 from .models import Region, Unit
@@ -52,11 +53,6 @@ def parse_query(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
     return {key: value for key, value in serializer.validated_data.items() if value not in (None, "")}
-
-
-def client_ip(request) -> str | None:
-    """The peer address. Behind a reverse proxy, configure it to pass the client's address as REMOTE_ADDR."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def token_for(user) -> str:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from . import services
 from .choices import Role
+from .clientaddr import client_ip
 from .errors import RateLimited, ServiceError
 from .forms import CodeForm, PhoneForm, RegisterResidentForm, StaffLoginForm
 from .ids import parse_id
@@ -65,10 +66,6 @@ def add_service_error(form, exc: ServiceError) -> None:
     """Show a service's refusal next to the field it names, or above the form."""
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, str(exc.message))
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def safe_next(request, default: str) -> str:
