@@ -347,6 +347,11 @@ GONGZHI = {
     "TRUSTED_PROXIES": [p for p in os.environ.get("GONGZHI_TRUSTED_PROXIES", "").split(",") if p.strip()],
     # Appeals submitted without an account, per client address (the API and the form share the limit).
     "ANONYMOUS_SUBMIT_RATE": os.environ.get("GONGZHI_ANONYMOUS_SUBMIT_RATE", "30/hour"),
+    # Outbound hosts (webhooks, credit platforms) that may be private, e.g. an intranet's platform: "host" or
+    # "host:port" (core.netguard); everything else must resolve to public addresses.
+    "OUTBOUND_ALLOWED_HOSTS": [h for h in os.environ.get("GONGZHI_OUTBOUND_ALLOWED_HOSTS", "").split(",") if h.strip()],
+    # File drops of credit platforms are written only inside this folder.
+    "FILE_DROP_ROOT": os.environ.get("GONGZHI_FILE_DROP_ROOT", str(PROJECT_DIR / "drops")),
     # An API token ends this long after it was issued (core.tokens); the next login issues a new one.
     "API_TOKEN_TTL_HOURS": int(os.environ.get("GONGZHI_API_TOKEN_TTL_HOURS", str(7 * 24))),
     # While `gongzhi load_demo` runs, how far it has come (core.demo_state; every page shows it as a banner).

@@ -23,13 +23,15 @@ A target confirms (acknowledges) a message by answering the webhook with `{"stat
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import os
+import socket
+import ssl
 import tempfile
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -39,6 +41,8 @@ from django.db import connection, models, transaction
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .errors import ServiceError
 
 logger = logging.getLogger("gongzhi.outbox")
 
@@ -183,25 +187,62 @@ class DeliveryError(Exception):
         self.status_code = status_code
 
 
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address core.netguard checked, whatever the name resolves to by now (DNS rebinding)."""
+
+    def __init__(self, host, port, address, **kwargs):
+        super().__init__(host, port, **kwargs)
+        self._address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host, port, address, **kwargs):
+        super().__init__(host, port, context=ssl.create_default_context(), **kwargs)
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # the certificate of the name
+
+
 def _send_webhook(message: OutboxMessage) -> bool:
-    """POST the message; True when the receiver also confirmed it in its answer."""
+    """POST the message to the checked, pinned address, following no redirect; True when the receiver also
+    confirmed it in its answer. Failures are recorded without the socket's detail (no port-scan oracle)."""
+    from . import netguard
+
     body = message.body()
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(message.address, data=body, method="POST", headers={
-        "Content-Type": "application/json; charset=utf-8",
-        KEY_HEADER: message.idempotency_key,
-        EVENT_HEADER: message.event_type,
-        TIMESTAMP_HEADER: timestamp,
-        SIGNATURE_HEADER: sign(message.secret, timestamp, body),
-    })
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
-            answer = response.read(65536)
-            message.status_code = response.status  # for the delivery log
-    except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"HTTP {exc.code}", status_code=exc.code) from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise DeliveryError(str(getattr(exc, "reason", exc))) from exc
+        host, port, address = netguard.resolve(message.address)
+    except ServiceError as exc:
+        raise DeliveryError(str(exc.message)) from None
+    parts = urllib.parse.urlsplit(message.address)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    conn = connection_class(host, port, address, timeout=WEBHOOK_TIMEOUT_SECONDS)
+    try:
+        conn.request("POST", path, body=body, headers={
+            "Content-Type": "application/json; charset=utf-8",
+            KEY_HEADER: message.idempotency_key,
+            EVENT_HEADER: message.event_type,
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: sign(message.secret, timestamp, body),
+        })
+        response = conn.getresponse()
+        answer = response.read(65536)
+        message.status_code = response.status  # for the delivery log
+    except (OSError, http.client.HTTPException):
+        raise DeliveryError(str(_("无法连接接收方或未收到应答。"))) from None
+    finally:
+        conn.close()
+    if 300 <= response.status < 400:
+        raise DeliveryError(str(_("接收方要求重定向（HTTP %(code)s），不予跟随。")) % {"code": response.status},
+                            status_code=response.status)
+    if response.status >= 400:
+        raise DeliveryError(f"HTTP {response.status}", status_code=response.status)
     try:
         return json.loads(answer or b"{}").get("status") == "confirmed"
     except (ValueError, AttributeError):

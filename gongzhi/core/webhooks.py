@@ -19,7 +19,7 @@ from django.db.models.signals import post_save
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
-from . import outbox, refcache
+from . import netguard, outbox, refcache
 from .audit import ChainedEvent
 from .errors import PermissionDeniedError, ServiceError
 from .models import User, append_audit_event
@@ -133,9 +133,7 @@ def _clean(name: str, url: str, secret: str) -> tuple[str, str, str]:
     name = (name or "").strip()
     if not name:
         raise ServiceError(_("请填写名称。"), field="name")
-    url = (url or "").strip()
-    if not url.startswith(("http://", "https://")) or len(url) > 500:
-        raise ServiceError(_("回调地址须以 http:// 或 https:// 开头。"), field="url")
+    url = netguard.check_url(url)  # public addresses only (no loopback, intranet, link-local, reserved)
     if len(secret) < MIN_SECRET:
         raise ServiceError(_("签名密钥至少%(n)s个字符。") % {"n": MIN_SECRET}, field="secret")
     return name[:100], url, secret

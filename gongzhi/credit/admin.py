@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.admin import ReadOnlyAdmin
+from gongzhi.core.errors import ServiceError
 from gongzhi.core.models import append_audit_event
 
+from . import services
 from .models import (
     AdministrativePenalty,
     CaseDeadline,
@@ -73,8 +76,28 @@ class CreditEventAdmin(ReadOnlyAdmin):
     list_display = ["case", "action", "actor_label", "created_at"]
 
 
+class CreditPlatformForm(forms.ModelForm):
+    """The admin checks a platform's address as the service does (core.netguard): it skipped that, so a file drop
+    could be written under ../ and a webhook platform took file:// and an empty secret (issue N item 5)."""
+
+    class Meta:
+        model = CreditPlatform
+        fields = ["name", "backend", "address", "secret", "confirm_window_hours", "is_active"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("backend") and data.get("address") is not None:
+            try:
+                data["address"], data["secret"] = services.clean_platform_target(
+                    data["backend"], data["address"], data.get("secret", ""))
+            except ServiceError as exc:
+                self.add_error(exc.field if exc.field in self.fields else None, str(exc.message))
+        return data
+
+
 @admin.register(CreditPlatform)
 class CreditPlatformAdmin(admin.ModelAdmin):
+    form = CreditPlatformForm
     list_display = ["name", "backend", "address", "confirm_window_hours", "is_active"]
 
 

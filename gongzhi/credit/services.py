@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import outbox
+from gongzhi.core import netguard, outbox
 from gongzhi.core.choices import NotificationChannel, Role
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.core.masking import mask_phone, person_label
@@ -889,16 +889,25 @@ def decide_repair(actor, application_id: int, *, approve: bool, reason: str) -> 
 # ---------------------------------------------------------------- platforms
 
 
+def clean_platform_target(backend: str, address: str, secret: str) -> tuple[str, str]:
+    """Where a platform is delivered to, as the API, the pages and the admin all check it (core.netguard): a webhook
+    to a public http(s) address with a secret of at least 16 characters, a file drop inside the drop root."""
+    if backend == outbox.OutboxBackend.WEBHOOK:
+        address = netguard.check_url(address, field="address")
+        if len(secret or "") < 16:
+            raise ServiceError(_("签名密钥至少16个字符。"), field="secret")
+    else:
+        address = netguard.check_drop_folder(address)
+    return address, secret or ""
+
+
 def create_platform(actor, *, name: str, backend: str, address: str, secret: str = "",
                     confirm_window_hours: int = 72) -> CreditPlatform:
     _require_officer(actor)
     backend = _choice(backend, outbox.OutboxBackend, "backend", _("对接方式"))
     name = _require_text(name, "name", _("平台名称"))
     address = _require_text(address, "address", _("地址或目录"))
-    if backend == outbox.OutboxBackend.WEBHOOK and not address.startswith(("http://", "https://")):
-        raise ServiceError(_("回调地址应以 http:// 或 https:// 开头。"), field="address")
-    if backend == outbox.OutboxBackend.WEBHOOK and len(secret or "") < 16:
-        raise ServiceError(_("签名密钥至少16个字符。"), field="secret")
+    address, secret = clean_platform_target(backend, address, secret)
     try:
         with transaction.atomic():
             platform = CreditPlatform.objects.create(name=name, backend=backend, address=address, secret=secret or "",

@@ -46,11 +46,13 @@ def open_case(page, enterprise_name: str, number: str):
     return EnforcementCase.objects.get(case_number=number)
 
 
-def test_credit_flow(new_context, shot, tmp_path, login):
+def test_credit_flow(new_context, shot, tmp_path, login, settings):
     officer = make_user("credit1", Role.CREDIT_OFFICER, is_staff=True, display_name="王法官")
     boss_a = make_user("boss_a", None, phone="13600136001", display_name="刘总")
     boss_b = make_user("boss_b", None, phone="13600136002", display_name="陈总")
     with Receiver() as receiver:
+        settings.GONGZHI = {**settings.GONGZHI, "OUTBOUND_ALLOWED_HOSTS": [receiver.url.removeprefix("http://")],
+                            "FILE_DROP_ROOT": str(tmp_path)}  # loopback and a temporary folder (core.netguard)
         services.create_platform(officer, name="信用中国", backend="webhook", address=receiver.url + "/xyzg",
                                  secret="s" * 32)
         services.create_platform(officer, name="征信系统", backend="webhook", address=receiver.url + "/zx",

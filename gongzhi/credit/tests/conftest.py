@@ -67,13 +67,15 @@ def published_case(officer, make_case):
 
 
 @pytest.fixture
-def receiver():
-    with Receiver() as r:
+def receiver(settings):
+    with Receiver() as r:  # on loopback: allowed by name (core.netguard)
+        settings.GONGZHI = {**settings.GONGZHI, "OUTBOUND_ALLOWED_HOSTS": [r.url.removeprefix("http://")]}
         yield r
 
 
 @pytest.fixture
-def platforms(officer, receiver, tmp_path):
+def platforms(officer, receiver, tmp_path, settings):
+    settings.GONGZHI = {**settings.GONGZHI, "FILE_DROP_ROOT": str(tmp_path)}
     return [
         services.create_platform(officer, name="信用中国", backend="webhook", address=receiver.url + "/xyzg",
                                  secret="s" * 32, confirm_window_hours=24),

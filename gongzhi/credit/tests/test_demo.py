@@ -3,8 +3,8 @@ from django.utils import timezone
 
 from gongzhi.core.choices import Role
 from gongzhi.core.testing import make_user
-from gongzhi.credit.demo import load_credit_demo
 from gongzhi.credit.choices import CaseState
+from gongzhi.credit.demo import load_credit_demo
 from gongzhi.credit.models import AdministrativePenalty, CreditEvent, EnforcementCase, Enterprise
 
 pytestmark = pytest.mark.django_db
