@@ -243,6 +243,11 @@ class AppealFilterForm(ChineseForm):
     channel = forms.ChoiceField(
         label=_("渠道"), required=False, choices=[("", _("全部渠道")), *Channel.choices]
     )
+    receiver = forms.ChoiceField(
+        label=_("首接人"),
+        required=False,
+        choices=[("", _("全部")), ("mine", _("我首接的")), ("none", _("尚无人首接")), ("taken", _("已有首接人"))],
+    )
 
 
 class TrackForm(ChineseForm):

@@ -107,7 +107,52 @@ def _acting(actor: User, appeal_id: int, action: str):
                     "state": appeal.get_state_display(), "action": ACTION_LABELS.get(action, action)})
         if actor is None or not (actor.roles & transition.roles):
             raise PermissionDeniedError(_("您的角色不能执行「%(action)s」。") % {"action": ACTION_LABELS[action]})
+        if action in FIRST_RECEIPT_ACTIONS:
+            _take_first_receipt(appeal, actor)
         yield appeal, transition
+
+
+# ---------------------------------------------------------------- first-inquiry responsibility (spec §3)
+
+# The hotline centre's staff who take an online appeal in hand; the first of them to act on it (or to claim it)
+# becomes its first receiver (首接负责人).
+FIRST_RECEIPT_ROLES = (Role.OPERATOR, Role.DISPATCHER)
+# The staff actions that take an appeal waiting for dispatch in hand: dispatching, answering, referring, merging.
+FIRST_RECEIPT_ACTIONS = {"dispatch", "answer_directly", "refer_out", "merge_into"}
+
+
+def _take_first_receipt(appeal: Appeal, actor: User, note: str = "") -> bool:
+    """Make `actor` the first receiver if nobody is yet: one conditional UPDATE … WHERE first_receiver IS NULL, so of
+    two staff at once exactly one wins, whatever else they hold. The winner's claim is appended to the trail (the
+    caller holds the appeal's row lock). Returns whether `actor` won."""
+    if appeal.first_receiver_id is not None or not actor.has_role(*FIRST_RECEIPT_ROLES):
+        return False
+    won = Appeal.objects.filter(pk=appeal.pk, first_receiver__isnull=True).update(
+        first_receiver=actor, first_receiver_unit=actor.unit)
+    if not won:
+        appeal.refresh_from_db(fields=["first_receiver", "first_receiver_unit"])
+        return False
+    appeal.first_receiver, appeal.first_receiver_unit = actor, actor.unit
+    record_event(appeal, actor, "take_first_receipt", unit=actor.unit,
+                 note=note or _("%(who)s 首接，负责至派单、答复或转办") % {"who": staff_label(actor)},
+                 after={"first_receiver": actor.pk})
+    return True
+
+
+def claim_first_receipt(actor: User, appeal_id: int) -> Appeal:
+    """认领: a hotline operator or dispatcher takes an open appeal in hand as its first receiver (spec §3)."""
+    if actor is None or not actor.has_role(*FIRST_RECEIPT_ROLES):
+        raise PermissionDeniedError(_("只有话务员或派单员可以首接诉求。"))
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update(of=("self",)).select_related("first_receiver").get(pk=appeal_id)
+        if not appeal.is_open:
+            raise IllegalTransition(_("诉求已办结，无需首接。"))
+        if not _take_first_receipt(appeal, actor):
+            if appeal.first_receiver_id == actor.pk:
+                raise ServiceError(_("您已是该诉求的首接负责人。"), code="already_first_receiver")
+            raise ServiceError(_("该诉求已由 %(who)s 首接。") % {"who": staff_label(appeal.first_receiver)},
+                               code="first_receiver_taken")
+    return appeal
 
 
 def _require_lead_handler(actor: User, appeal: Appeal) -> None:
@@ -348,9 +393,12 @@ def dispatch(actor: User, appeal_id: int, *, lead_unit: Unit, co_units: Iterable
             raise ServiceError(_("该类诉求属于职能部门「%(unit)s」的职责，不得下推给社区（国办函〔2025〕66号）。")
                                % {"unit": rule.unit.name}, code="pushed_down", field="lead_unit")
         before = appeal.state
+        dispatched_at = _now()
+        # Judged against the dispatch due in force while it waited (computed before the urgency changes).
+        on_time = appeal.dispatch_due is None or dispatched_at <= appeal.dispatch_due
         appeal.state = AppealState.DISPATCHED
         appeal.lead_unit = lead_unit
-        appeal.dispatched_at = _now()
+        appeal.dispatched_at = dispatched_at
         appeal.signed_at = appeal.contacted_at = None
         appeal.first_contact_on_time = None
         appeal.return_from_state = ""
@@ -359,7 +407,7 @@ def dispatch(actor: User, appeal_id: int, *, lead_unit: Unit, co_units: Iterable
         record_event(appeal, actor, "dispatch", state_before=before, note=note, unit=lead_unit, after={
             "lead_unit": lead_unit.name, "co_units": [u.name for u in co_units], "urgency": appeal.urgency,
             "category": appeal.category.code if appeal.category else None,
-            "suggested": rule.unit.name if rule else None})
+            "suggested": rule.unit.name if rule else None, "on_time": on_time})
         _tell_unit(lead_unit, appeal, _("新派单"), _("请在时限内签收。"))
         for unit in co_units:
             _tell_unit(unit, appeal, _("新协办"), _("贵单位为协办单位，请配合主办单位办理。"))
@@ -492,12 +540,14 @@ def approve_return(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
         appeal.state = AppealState.RECEIVED
         appeal.lead_unit = None
         appeal.dispatched_at = appeal.signed_at = appeal.contacted_at = None
+        # 改派 has its own dispatch limit, run from this approval (docs/decisions.md).
+        appeal.redispatch_from = _now()
         appeal.first_contact_on_time = None
         appeal.return_from_state = ""
         _save(appeal)
         appeal.co_units.clear()
         record_event(appeal, actor, "approve_return", state_before=before, note=note or _("同意退单，待改派"),
-                     unit=unit, after={"returned_by": unit.name if unit else None})
+                     unit=unit, after={"returned_by": unit.name if unit else None, "dispatch_due": appeal.dispatch_due})
     return appeal
 
 
@@ -689,6 +739,8 @@ def supervise(actor: User, appeal_id: int, *, level: int, note: str) -> Supervis
         if not appeal.is_open:
             raise IllegalTransition(_("诉求已办结，无需督办。"))
         kind = SupervisionKind.REMINDER if level == 0 else SupervisionKind.SUPERVISION
+        if appeal.state == AppealState.RECEIVED:  # waiting for dispatch: the hotline centre's step
+            return _issue_supervision(appeal, actor, kind, level, Step.DISPATCH, appeal.dispatch_due or _now(), note)
         return _issue_supervision(appeal, actor, kind, level, Step.REPLY, appeal.reply_due or _now(), note)
 
 
@@ -710,8 +762,19 @@ def _issue_supervision(appeal: Appeal, actor, kind: str, level: int, step: str, 
     label = SupervisionKind(kind).label + (f"（{level}级）" if level else "")
     record_event(appeal, actor, action, note=f"{label}：{note}", unit=appeal.lead_unit,
                  after={"step": step, "level": level, "due": due}, at=at)
-    _tell_unit(appeal.lead_unit, appeal, label, note)
+    if step == Step.DISPATCH:
+        # Waiting for dispatch is the hotline centre's step: its dispatchers' units are told.
+        for unit in dispatcher_units():
+            _tell_unit(unit, appeal, label, note)
+    else:
+        _tell_unit(appeal.lead_unit, appeal, label, note)
     return item
+
+
+def dispatcher_units() -> list[Unit]:
+    """The units of the active dispatchers (the hotline centre)."""
+    return list(Unit.objects.filter(pk__in=User.objects.filter(
+        groups__name=Role.DISPATCHER, is_active=True, unit__isnull=False).values("unit")))
 
 
 def sweep_deadlines(now=None) -> int:

@@ -312,6 +312,12 @@ def filtered_appeals(user, form, now):
             )
         if data["light"]:
             qs = qs.filter(selectors.light_q(data["light"], now))
+        if data["receiver"] == "mine":
+            qs = qs.filter(first_receiver=user)
+        elif data["receiver"] == "none":
+            qs = qs.filter(first_receiver__isnull=True)
+        elif data["receiver"] == "taken":
+            qs = qs.filter(first_receiver__isnull=False)
     return qs.order_by("-received_at", "-id")
 
 
@@ -447,6 +453,7 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
     dues = [
         (label, due)
         for label, due in [
+            (_("派单时限"), appeal.dispatch_due),
             (_("签收时限"), appeal.sign_due),
             (_("首次联系时限"), appeal.contact_due),
             (_("答复时限"), appeal.reply_due),
@@ -457,6 +464,8 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
     _decorate([appeal], timezone.now())
     return {
         "appeal": appeal,
+        "can_claim": appeal.first_receiver_id is None and appeal.is_open
+        and user.has_role(*services.FIRST_RECEIPT_ROLES),
         "appellant": selectors.appellant_for(user, appeal),
         "revealed": revealed,
         "co_units": list(appeal.co_units.all()),
@@ -508,6 +517,20 @@ def act(request, pk: int, action: str):
         messages.success(request, _("已完成「%(action)s」。") % {"action": ACTION_TITLES.get(action, action)})
     if not selectors.visible_appeals(request.user).filter(pk=appeal.pk).exists():
         return redirect("appeals:list")
+    return redirect("appeals:detail", pk=appeal.pk)
+
+
+@login_required
+@require_POST
+def claim(request, pk: int):
+    """认领首接: the hotline operator or dispatcher becomes the appeal's first receiver (services.claim_first_receipt)."""
+    appeal = _visible_or_404(request, pk)
+    try:
+        services.claim_first_receipt(request.user, appeal.pk)
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("您已首接该诉求，请负责至派单、答复或转办。"))
     return redirect("appeals:detail", pk=appeal.pk)
 
 
@@ -633,5 +656,6 @@ def rates_page(request):
             "ranked": _rows(result["ranked"]),
             "small_sample": _rows([(None, m) for m in result["small_sample"]]),
             "min_callbacks": result["min_callbacks"],
+            "dispatch": _rate_cell(result["dispatch"]) if result["dispatch"] is not None else None,
         },
     )

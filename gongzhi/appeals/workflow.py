@@ -78,6 +78,7 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
 EVENT_LABELS = {
     **ACTION_LABELS,
     "merged_from": _("并入诉求"),
+    "take_first_receipt": _("首接"),
     "auto_close": _("自动办结"),
     "remind": _("催办"),
     "supervise": _("督办"),
