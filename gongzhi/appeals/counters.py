@@ -289,8 +289,11 @@ def rebuild_dispatch_dues(appeal_model=None, batch_size: int = 2000) -> int:
 
     if appeal_model is None:
         from .models import Appeal as appeal_model
-    waiting = (appeal_model.objects.filter(state=AppealState.RECEIVED)
-               .select_related("category__parent__parent").order_by("pk"))
+    waiting = (
+        appeal_model.objects.filter(state=AppealState.RECEIVED)
+        .select_related("category__parent__parent")
+        .order_by("pk")
+    )
     written, batch = 0, []
     fields = ["dispatch_due", "next_due", "warn_at"]
     for appeal in waiting.iterator(chunk_size=batch_size):

@@ -11,8 +11,12 @@ def backfill(apps, schema_editor):
     AppealEvent = apps.get_model("appeals", "AppealEvent")
     RateCounter = apps.get_model("appeals", "RateCounter")
     # A received appeal that was returned waits for its re-dispatch from the last approval (docs/decisions.md).
-    returned = (AppealEvent.objects.filter(action="approve_return", appeal__state="received")
-                .values("appeal_id").annotate(at=Max("created_at")).order_by())
+    returned = (
+        AppealEvent.objects.filter(action="approve_return", appeal__state="received")
+        .values("appeal_id")
+        .annotate(at=Max("created_at"))
+        .order_by()
+    )
     for row in returned.iterator():
         Appeal.objects.filter(pk=row["appeal_id"]).update(redispatch_from=row["at"])
     counters.rebuild_dispatch_dues(Appeal)
@@ -21,36 +25,54 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appeals', '0010_cachestamp_triggers'),
+        ("appeals", "0010_cachestamp_triggers"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='appeal',
-            name='dispatch_due',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='派单时限'),
+            model_name="appeal",
+            name="dispatch_due",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="派单时限"),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='redispatch_from',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='改派起算时间'),
+            model_name="appeal",
+            name="redispatch_from",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="改派起算时间"),
         ),
         migrations.AddField(
-            model_name='ratecounter',
-            name='dispatches_on_time',
+            model_name="ratecounter",
+            name="dispatches_on_time",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AlterField(
-            model_name='supervision',
-            name='step',
-            field=models.CharField(choices=[('dispatch', '派单'), ('sign', '签收'), ('contact', '首次联系'), ('reply', '答复'), ('callback', '回访')], max_length=10),
+            model_name="supervision",
+            name="step",
+            field=models.CharField(
+                choices=[
+                    ("dispatch", "派单"),
+                    ("sign", "签收"),
+                    ("contact", "首次联系"),
+                    ("reply", "答复"),
+                    ("callback", "回访"),
+                ],
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='timelimit',
-            name='step',
-            field=models.CharField(choices=[('dispatch', '派单'), ('sign', '签收'), ('contact', '首次联系'), ('reply', '答复'), ('callback', '回访')], max_length=16, verbose_name='环节'),
+            model_name="timelimit",
+            name="step",
+            field=models.CharField(
+                choices=[
+                    ("dispatch", "派单"),
+                    ("sign", "签收"),
+                    ("contact", "首次联系"),
+                    ("reply", "答复"),
+                    ("callback", "回访"),
+                ],
+                max_length=16,
+                verbose_name="环节",
+            ),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

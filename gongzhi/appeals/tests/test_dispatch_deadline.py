@@ -32,12 +32,20 @@ def submit(make_appeal, moment=RECEIVED, **fields) -> Appeal:
         return make_appeal(**fields)
 
 
-def test_api_shows_the_dispatch_due_of_an_emergency_appeal_and_null_once_dispatched(users, units, county, category):
+def test_api_shows_the_dispatch_due_of_an_emergency_appeal_and_null_once_dispatched(
+    users, units, county, category
+):
     api = APIClient()
     api.force_authenticate(users["resident"])
-    payload = {"kind": "complaint", "channel": "mobile", "title": "燃气管道漏气", "urgency": "emergency",
-               "content": "幸福小区3栋楼道里燃气味很重，怀疑管道漏气，请尽快处理。", "region": county["grid"].code,
-               "category": category.code}
+    payload = {
+        "kind": "complaint",
+        "channel": "mobile",
+        "title": "燃气管道漏气",
+        "urgency": "emergency",
+        "content": "幸福小区3栋楼道里燃气味很重，怀疑管道漏气，请尽快处理。",
+        "region": county["grid"].code,
+        "category": category.code,
+    }
     with at(RECEIVED):
         created = api.post("/api/v1/appeals/", payload, format="json")
     assert created.status_code in (200, 201), created.content
@@ -52,12 +60,15 @@ def test_api_shows_the_dispatch_due_of_an_emergency_appeal_and_null_once_dispatc
     assert staff.get(f"/api/v1/appeals/{pk}/").json()["dispatch_due"] is None
 
 
-@pytest.mark.parametrize(("urgency", "kind", "due"), [
-    ("emergency", "complaint", t(9, 29, 10, 15)),
-    ("timely", "complaint", t(9, 29, 11)),
-    ("normal", "complaint", t(9, 30, 10)),  # one working day
-    ("normal", "consultation", t(9, 30, 10)),
-])
+@pytest.mark.parametrize(
+    ("urgency", "kind", "due"),
+    [
+        ("emergency", "complaint", t(9, 29, 10, 15)),
+        ("timely", "complaint", t(9, 29, 11)),
+        ("normal", "complaint", t(9, 30, 10)),  # one working day
+        ("normal", "consultation", t(9, 30, 10)),
+    ],
+)
 def test_default_dispatch_limit_of_each_urgency(urgency, kind, due, make_appeal):
     appeal = submit(make_appeal, urgency=urgency, kind=kind)
     assert appeal.dispatch_due == due
@@ -70,10 +81,13 @@ def test_a_normal_appeal_received_before_the_holiday_is_due_after_it(make_appeal
 
 
 def test_the_admin_configures_the_dispatch_limit_per_urgency(make_appeal):
-    TimeLimit.objects.create(category=None, profile=LimitProfile.EMERGENCY, step=Step.DISPATCH, amount=10,
-                             unit=LimitUnit.MINUTES)
+    TimeLimit.objects.create(
+        category=None, profile=LimitProfile.EMERGENCY, step=Step.DISPATCH, amount=10, unit=LimitUnit.MINUTES
+    )
     assert submit(make_appeal, urgency="emergency").dispatch_due == t(9, 29, 10, 10)
-    assert submit(make_appeal, urgency="timely").dispatch_due == t(9, 29, 11)  # other urgencies keep the default
+    assert submit(make_appeal, urgency="timely").dispatch_due == t(
+        9, 29, 11
+    )  # other urgencies keep the default
 
 
 def test_waiting_for_dispatch_has_a_light_and_is_on_the_overdue_board(users, make_appeal):
@@ -97,9 +111,15 @@ def test_sweep_reminds_and_supervises_an_undispatched_emergency_appeal(users, un
     ten_days = t(10, 9, 11)  # level 3 from three working days after the due: 10-09 10:15
     issued = services.sweep_deadlines(ten_days)
     assert issued == 4
-    rows = list(Supervision.objects.filter(appeal=appeal).order_by("level").values_list("step", "kind", "level"))
-    assert rows == [(Step.DISPATCH, SupervisionKind.REMINDER, 0), (Step.DISPATCH, SupervisionKind.SUPERVISION, 1),
-                    (Step.DISPATCH, SupervisionKind.SUPERVISION, 2), (Step.DISPATCH, SupervisionKind.SUPERVISION, 3)]
+    rows = list(
+        Supervision.objects.filter(appeal=appeal).order_by("level").values_list("step", "kind", "level")
+    )
+    assert rows == [
+        (Step.DISPATCH, SupervisionKind.REMINDER, 0),
+        (Step.DISPATCH, SupervisionKind.SUPERVISION, 1),
+        (Step.DISPATCH, SupervisionKind.SUPERVISION, 2),
+        (Step.DISPATCH, SupervisionKind.SUPERVISION, 3),
+    ]
     appeal.refresh_from_db()
     assert appeal.supervision_level == 3
     # The hotline centre (the dispatchers' unit) is told; nobody else.
@@ -128,8 +148,12 @@ def test_late_dispatch_is_counted_against_the_centre_on_time_rate(users, units, 
     for metrics in (rates.compute_metrics(start, end), rates.compute_metrics_raw(start, end)):
         by_unit = {m.key: m.as_dict()["on_time_dispatch_rate"] for m in metrics}
         assert by_unit[units["housing"].pk]["numerator"] == 1
-        assert by_unit[units["hrss"].pk] == {"value": 0.0, "numerator": 0.0, "denominator": 1,
-                                             "ci95": by_unit[units["hrss"].pk]["ci95"]}
+        assert by_unit[units["hrss"].pk] == {
+            "value": 0.0,
+            "numerator": 0.0,
+            "denominator": 1,
+            "ci95": by_unit[units["hrss"].pk]["ci95"],
+        }
     centre = rates.ranking(start, end)["dispatch"]
     assert (centre.numerator, centre.denominator) == (1, 2)
     kept = sorted(RateCounter.objects.values_list("unit_id", "dispatches", "dispatches_on_time"))
@@ -165,7 +189,9 @@ def test_after_an_approved_return_the_dispatch_limit_runs_from_the_approval(user
         appeal = services.approve_return(users["dispatcher"], appeal.pk, note="同意，改派")
     assert appeal.state == AppealState.RECEIVED
     assert appeal.redispatch_from == t(9, 29, 15)
-    assert appeal.dispatch_due == t(9, 29, 16)  # one hour from the approval, not from the receipt (already past)
+    assert appeal.dispatch_due == t(
+        9, 29, 16
+    )  # one hour from the approval, not from the receipt (already past)
     assert appeal.events.get(action="approve_return").after["dispatch_due"]
     assert deadlines.light(appeal, t(9, 29, 15, 30)) == Light.GREEN
     with at(t(9, 29, 15, 50)):

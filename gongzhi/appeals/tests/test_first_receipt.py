@@ -12,7 +12,9 @@ from gongzhi.core.errors import PermissionDeniedError, ServiceError
 
 
 @pytest.mark.parametrize("channel", ["web", "mobile", "api"])
-def test_an_online_appeal_gets_its_first_receiver_from_the_first_staff_action(channel, users, units, make_appeal):
+def test_an_online_appeal_gets_its_first_receiver_from_the_first_staff_action(
+    channel, users, units, make_appeal
+):
     appeal = make_appeal(channel=channel)
     assert appeal.first_receiver_id is None
     services.dispatch(users["dispatcher"], appeal.pk, lead_unit=units["housing"])
