@@ -487,11 +487,32 @@ def _replied(appeal: Appeal, actor, action: str, text: str) -> Appeal:
         "on_time": appeal.reply_due is None or appeal.replied_at <= appeal.reply_due,
         "handling_seconds": handling})
     notices.told_replied(appeal)
+    _reply_merged(appeal, actor)
     if appeal.anonymous or deadlines.get_limit(Step.CALLBACK, appeal.kind, appeal.urgency, appeal.category) is None:
         # Anonymous appeals get no callback; consultations have no callback step (spec §1, §4).
         reason = CloseReason.ANONYMOUS if appeal.anonymous else CloseReason.ANSWERED_DIRECTLY
         _close(appeal, None, "auto_close", reason, CloseReason(reason).label)
     return appeal
+
+
+def _reply_merged(master: Appeal, actor) -> None:
+    """Spec §6: every appellant is told and called back. Each appeal merged into the replied master follows it to
+    `replied` with the master's answer, lead unit and reply time, and so waits for its own callback (operators see it
+    among the callbacks to make, its appellant answers online). Anonymous ones, and those of a kind without a callback
+    step, are only told."""
+    merged = (Appeal.objects.select_for_update(of=("self",)).select_related("category__parent__parent", "appellant")
+              .filter(master=master, state=AppealState.MERGED).order_by("pk"))
+    for appeal in merged:
+        appeal.reply_text, appeal.replied_at, appeal.lead_unit = master.reply_text, master.replied_at, master.lead_unit
+        called_back = not appeal.anonymous and deadlines.get_limit(
+            Step.CALLBACK, appeal.kind, appeal.urgency, appeal.category) is not None
+        if called_back:
+            appeal.state = AppealState.REPLIED
+        _save(appeal)
+        record_event(appeal, actor, "master_replied", state_before=AppealState.MERGED, unit=master.lead_unit,
+                     note=_("主诉求 %(n)s 已答复：%(text)s") % {"n": master.number, "text": master.reply_text},
+                     after={"master": master.number, "callback": called_back})
+        notices.told_replied(appeal)
 
 
 # ---------------------------------------------------------------- handling units
@@ -679,7 +700,10 @@ def callback(actor: User, appeal_id: int, *, contacted: bool | None = None, solv
             reached=bool(reached), contacted=contacted if reached else None, solved=solved if reached else None,
             satisfaction=satisfaction if reached else "", first_contact_on_time=appeal.first_contact_on_time,
             comment=(comment or "").strip(), recorded_by=actor, created_at=_now(),
-            valid=bool(reached) and not appeal.anonymous and appeal.lead_unit_id is not None,
+            # Spec §5: merged-away appeals are called back but are not valid callbacks (the master's counts the
+            # unit's answer once), like anonymous ones.
+            valid=bool(reached) and not appeal.anonymous and appeal.lead_unit_id is not None
+            and appeal.master_id is None,
         )
         counters.count_callback(appeal, record)
         summary = {"reached": record.reached, "contacted": record.contacted, "solved": record.solved,
@@ -688,6 +712,8 @@ def callback(actor: User, appeal_id: int, *, contacted: bool | None = None, solv
             record_event(appeal, actor, "callback", state_before=before, note=_("回访未接通"), after=summary)
             return appeal
         limit = settings.GONGZHI["REOPEN_LIMIT"]
+        if appeal.master_id is not None and not (solved and satisfaction != Satisfaction.UNSATISFIED):
+            return _merged_dissent(appeal, actor, before, record, summary, comment)
         if solved and satisfaction != Satisfaction.UNSATISFIED:
             appeal.state = AppealState.CLOSED
             appeal.closed_at = _now()
@@ -712,6 +738,25 @@ def callback(actor: User, appeal_id: int, *, contacted: bool | None = None, solv
         if appeal.state == AppealState.CLOSED:
             notices.tell_appellant(appeal, notices.CLOSED, result=str(CloseReason.RESOLVED.label),
                                    note=_("感谢您的评价。"))
+    return appeal
+
+
+def _merged_dissent(appeal: Appeal, actor, before: str, record: Callback, summary: dict, comment: str) -> Appeal:
+    """A merged appellant finds the master's answer unsolved or unsatisfying: the appeal follows its master again
+    (called back after its next reply), and the verdict goes on the master's trail and to its lead unit, whose own
+    appellant's callback decides whether the work is reopened (one reopening per matter, not one per duplicate)."""
+    appeal.state = AppealState.MERGED
+    _save(appeal)
+    label = Satisfaction(record.satisfaction).label
+    note = _("并单诉求人回访：%(solved)s，%(s)s") % {"solved": _("已解决") if record.solved else _("未解决"), "s": label}
+    if comment:
+        note = f"{note}。{comment.strip()}"
+    record_event(appeal, actor, "callback", state_before=before, note=note, unit=appeal.lead_unit, after=summary)
+    master = Appeal.objects.select_for_update(of=("self",)).select_related("lead_unit").get(pk=appeal.master_id)
+    record_event(master, actor, "merged_callback", unit=master.lead_unit,
+                 note=_("并单诉求 %(n)s %(note)s") % {"n": appeal.number, "note": note},
+                 after={"merged": appeal.number, **summary})
+    _tell_unit(master.lead_unit, master, _("并单诉求人不满意"), note)
     return appeal
 
 
