@@ -1,8 +1,12 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import calendar
+from . import calendar, holidays
 from .masking import mask_numbers_in_text, mask_phone
 from .models import AuditEvent, CalendarOverride, Notification, Region, Unit, User
 
@@ -49,10 +53,44 @@ class UserAdmin(BaseUserAdmin):
         return mask_phone(user.phone)
 
 
+class HolidayNoticeForm(forms.Form):
+    text = forms.CharField(label=_("通知全文"), widget=forms.Textarea(attrs={"rows": 16, "cols": 100}),
+                           help_text=_("国务院办公厅关于××××年部分节假日安排的通知，含标题。"))
+    year = forms.IntegerField(label=_("年份"), required=False, min_value=2000, max_value=2100,
+                              help_text=_("通知文本没有标题时填写。"))
+
+
 @admin.register(CalendarOverride)
 class CalendarOverrideAdmin(admin.ModelAdmin):
     list_display = ["date", "is_working_day", "note"]
     list_filter = ["is_working_day"]
+    change_list_template = "admin/core/calendaroverride/change_list.html"
+
+    def get_urls(self):
+        return [path("import/", self.admin_site.admin_view(self.import_notice), name="core_calendaroverride_import"),
+                *super().get_urls()]
+
+    def import_notice(self, request):
+        """The State Council's notice pasted as published: preview, then import (core.holidays)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = HolidayNoticeForm(request.POST or None)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "title": _("粘贴放假通知导入")}
+        if request.method == "POST" and form.is_valid():
+            try:
+                notice = holidays.parse_notice(form.cleaned_data["text"], form.cleaned_data["year"])
+            except holidays.NoticeError as exc:
+                form.add_error("text", exc.message)
+            else:
+                save = "save" in request.POST
+                counts = holidays.import_notice(request.user, notice, dry_run=not save)
+                if save:
+                    messages.success(request, _("已导入%(year)s年节假日安排：新增%(c)s天，更新%(u)s天。") % {
+                        "year": notice.year, "c": counts["created"], "u": counts["updated"]})
+                    return redirect("admin:core_calendaroverride_changelist")
+                context.update(notice=notice, counts=counts)
+        return render(request, "admin/core/calendaroverride/import.html", context)
 
     def changelist_view(self, request, extra_context=None):
         last = calendar.library_last_year()
