@@ -243,6 +243,11 @@ class AppealFilterForm(ChineseForm):
     channel = forms.ChoiceField(
         label=_("渠道"), required=False, choices=[("", _("全部渠道")), *Channel.choices]
     )
+    sort = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=[("urgent", _("最紧急")), ("newest", _("最新")), ("oldest", _("最早"))],
+    )
     receiver = forms.ChoiceField(
         label=_("首接人"),
         required=False,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("track/", views.track, name="track"),
     path("rates/", views.rates_page, name="rates"),
     path("overdue/", views.overdue, name="overdue"),
+    path("next/", views.next_in_queue, name="next"),
     path("knowledge/", views.knowledge, name="knowledge"),
     path("export.<str:fmt>", exchange_views.appeal_export, name="export"),
     path("rates/export.<str:fmt>", exchange_views.rates_export, name="rates_export"),

@@ -5,6 +5,7 @@ Views parse input, call one service (appeals.services) and render; reads go thro
 """
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.choices import Role
 from gongzhi.core.codes import code_matches
 from gongzhi.core.errors import ServiceError
+from gongzhi.core.ids import parse_id
 from gongzhi.core.masking import mask_numbers_in_text
 from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, client_ip, private_file, role_required
 
@@ -288,10 +290,55 @@ def appeal_list(request):
         return redirect("appeals:mine")
     now = timezone.now()
     form = forms.AppealFilterForm(request.GET or None)
-    qs = filtered_appeals(request.user, form, now)
+    qs = filtered_appeals(request.user, form, now).select_related("first_receiver")
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     _decorate(page.object_list, now)
-    return render(request, "appeals/list.html", {"form": form, "page": page})
+    dispatcher = request.user.has_role(Role.DISPATCHER)
+    if dispatcher:
+        _suggest(page.object_list)
+    queue = request.GET.copy()
+    queue.pop("page", None)
+    return render(request, "appeals/list.html", {"form": form, "page": page, "queue": queue.urlencode(),
+                                                 "show_suggestion": dispatcher})
+
+
+def _suggest(appeals) -> None:
+    """What the dispatcher would see on each appeal waiting for dispatch, without opening it: the category (its own,
+    else the classifier's prediction, in words of confidence) and the unit the dispatch catalogue names for it."""
+    from gongzhi.insight.models import AppealPrediction
+
+    waiting = [a for a in appeals if a.state == AppealState.RECEIVED]
+    predictions = {p.appeal_id: p for p in AppealPrediction.objects.filter(appeal__in=waiting).select_related(
+        "category", "suggested_unit")}
+    for appeal in waiting:
+        prediction = predictions.get(appeal.pk)
+        category = appeal.category or (prediction.category if prediction else None)
+        rule = services.suggest_dispatch(category, appeal.region)
+        appeal.suggested = {
+            "category": category,
+            "predicted": appeal.category is None and prediction is not None,
+            "confidence": prediction.confidence_words if prediction else "",
+            "unit": rule.unit if rule else (prediction.suggested_unit if prediction else None),
+        }
+
+
+@login_required
+def next_in_queue(request):
+    """下一件: the appeal after `after` in the queue the list showed (its filters and order, passed as `queue`)."""
+    from django.http import QueryDict
+
+    queue = request.GET.get("queue", "")
+    form = forms.AppealFilterForm(QueryDict(queue) if queue else None)
+    after = parse_id(request.GET.get("after"))
+    nxt = selectors.next_in_queue(filtered_appeals(request.user, form, timezone.now()), after or 0)
+    if nxt is None:
+        messages.info(request, _("队列中没有下一件了。"))
+        return redirect(f"{reverse('appeals:list')}?{queue}")
+    return redirect(_with_queue(reverse("appeals:detail", args=[nxt]), queue))
+
+
+def _with_queue(url: str, queue: str) -> str:
+    return f"{url}?{urlencode({'queue': queue})}" if queue else url
 
 
 def filtered_appeals(user, form, now):
@@ -318,7 +365,8 @@ def filtered_appeals(user, form, now):
             qs = qs.filter(first_receiver__isnull=True)
         elif data["receiver"] == "taken":
             qs = qs.filter(first_receiver__isnull=False)
-    return qs.order_by("-received_at", "-id")
+    sort = form.cleaned_data["sort"] if form.is_valid() else ""
+    return selectors.queue_order(qs, sort or "urgent", now)
 
 
 @login_required
@@ -464,6 +512,7 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
     _decorate([appeal], timezone.now())
     return {
         "appeal": appeal,
+        **_queue_links(request, appeal),
         "can_claim": appeal.first_receiver_id is None and appeal.is_open
         and user.has_role(*services.FIRST_RECEIPT_ROLES),
         "appellant": selectors.appellant_for(user, appeal),
@@ -493,6 +542,15 @@ def detail(request, pk: int):
     return render(request, "appeals/detail.html", _detail_context(request, appeal))
 
 
+def _queue_links(request, appeal: Appeal) -> dict:
+    """The queue the staff member came from (the list's filters and order): kept through the actions, and its
+    下一件 link."""
+    queue = (request.GET.get("queue") or request.POST.get("queue") or "")[:500]
+    if not queue and "queue" not in request.GET:
+        return {"queue": None, "next_url": None}
+    return {"queue": queue, "next_url": f"{reverse('appeals:next')}?{urlencode({'queue': queue, 'after': appeal.pk})}"}
+
+
 @login_required
 @require_POST
 def act(request, pk: int, action: str):
@@ -515,9 +573,13 @@ def act(request, pk: int, action: str):
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("已完成「%(action)s」。") % {"action": ACTION_TITLES.get(action, action)})
+    queue = request.POST.get("queue")
     if not selectors.visible_appeals(request.user).filter(pk=appeal.pk).exists():
+        if queue is not None:  # gone from this user's sight: on to the next of the queue
+            return redirect(f"{reverse('appeals:next')}?{urlencode({'queue': queue, 'after': appeal.pk})}")
         return redirect("appeals:list")
-    return redirect("appeals:detail", pk=appeal.pk)
+    url = reverse("appeals:detail", args=[appeal.pk])
+    return redirect(f"{url}?{urlencode({'queue': queue})}" if queue is not None else url)
 
 
 @login_required
