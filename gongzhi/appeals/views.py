@@ -490,7 +490,8 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
         action_forms.append(
             {
                 "action": action,
-                "title": ACTION_TITLES.get(action, action),
+                "title": _("电话回访") if action == "callback" and user.has_role(Role.OPERATOR)
+                else ACTION_TITLES.get(action, action),
                 "form": form,
                 "url": reverse("appeals:act", args=[appeal.pk, action]),
             }
