@@ -53,6 +53,11 @@ def test_queue_board_and_rates(new_context, users, units, make_appeal, dispatch_
             no_sideways_scroll(page)
         page.click(f"text={red.number}")
         page.wait_for_selector("#next-in-queue")
+        page.fill(".picker-filter", "物业")  # the co-unit picker narrows as one types
+        assert page.locator("label:has-text('安居物业公司')").is_visible()
+        assert not page.locator("label:has-text('县人社局')").is_visible()
+        page.check("label:has-text('安居物业公司') input")
+        assert "已选 1 个" in page.inner_text(".picker-count")
         snap(page, f"detail-next-{kind}")
         if kind == "mobile":
             no_sideways_scroll(page)
@@ -70,6 +75,21 @@ def test_queue_board_and_rates(new_context, users, units, make_appeal, dispatch_
             for url in ("/appeals/overdue/", "/appeals/rates/", "/appeals/"):
                 supervisor.goto(url)
                 no_sideways_scroll(supervisor)
+
+
+def test_operator_phone_callback(new_context, users, units, make_appeal, login):
+    appeal = make_appeal(title="楼下餐馆油烟扰民")
+    services.dispatch(users["dispatcher"], appeal.pk, lead_unit=units["housing"])
+    services.sign(users["handler"], appeal.pk)
+    services.record_contact(users["handler"], appeal.pk)
+    services.reply(users["handler"], appeal.pk, text="已责令餐馆加装油烟净化设备，经复查已达标排放。")
+    for kind in ("desktop", "mobile"):
+        page = login(new_context(kind), "operator1")
+        page.goto(f"/appeals/{appeal.pk}/")
+        assert "请问承办单位是否联系过您？" in page.inner_text("#act-callback")
+        snap(page, f"operator-callback-{kind}")
+        if kind == "mobile":
+            no_sideways_scroll(page)
 
 
 def test_contact_first_sms_login_reaches_their_enterprise(new_context, db, latest_code):
