@@ -119,3 +119,24 @@ def test_lists_are_cards_on_a_phone(users, units, make_appeal):
     client.force_login(users["grid_worker"])
     page = client.get("/appeals/").content.decode()
     assert 'class="cards"' in page and 'data-label="时限"' in page and "css/queue.css" in page
+
+
+def test_the_paged_urgent_queue_equals_the_one_query_order(users, units, make_appeal):
+    """The list reads the urgent order in two indexed parts (waiting on a step, then the rest); any slice of it is
+    the slice of the one-query order."""
+    red, yellow, green, closed = _queue(users, units, make_appeal)
+    for title in ("已答复并办结的旧诉求", "另一件已办结的诉求"):
+        done = make_appeal(title=title)
+        services.answer_directly(
+            users["operator"], done.pk, text="根据政策规定，已向您说明办理途径和所需材料。"
+        )
+    now = timezone.now()
+    qs = Appeal.objects.all()
+    expected = [a.pk for a in selectors.queue_order(qs, "urgent", now)]
+    paged = selectors.UrgentQueue(qs, now)
+    assert paged.count() == len(expected) == 6
+    for start in range(7):
+        for stop in range(start, 8):
+            assert [a.pk for a in paged[start:stop]] == expected[start:stop], (start, stop)
+    assert paged[0].pk == red.pk
+    assert selectors.next_in_queue(paged, red.pk) == expected[1]
