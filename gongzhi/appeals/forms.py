@@ -251,7 +251,12 @@ class AppealFilterForm(ChineseForm):
     receiver = forms.ChoiceField(
         label=_("首接人"),
         required=False,
-        choices=[("", _("全部")), ("mine", _("我首接的")), ("none", _("尚无人首接")), ("taken", _("已有首接人"))],
+        choices=[
+            ("", _("全部")),
+            ("mine", _("我首接的")),
+            ("none", _("尚无人首接")),
+            ("taken", _("已有首接人")),
+        ],
     )
 
 

@@ -15,4 +15,6 @@ class CreditConfig(AppConfig):
         def link_contacts(sender, user, **kwargs):
             services.link_contacts_by_phone(user)
 
-        resident_account_created.connect(link_contacts, dispatch_uid="credit.link_contacts_by_phone", weak=False)
+        resident_account_created.connect(
+            link_contacts, dispatch_uid="credit.link_contacts_by_phone", weak=False
+        )

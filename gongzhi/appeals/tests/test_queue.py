@@ -124,7 +124,7 @@ def test_lists_are_cards_on_a_phone(users, units, make_appeal):
 def test_the_paged_urgent_queue_equals_the_one_query_order(users, units, make_appeal):
     """The list reads the urgent order in two indexed parts (waiting on a step, then the rest); any slice of it is
     the slice of the one-query order."""
-    red, yellow, green, closed = _queue(users, units, make_appeal)
+    red, _yellow, _green, _closed = _queue(users, units, make_appeal)
     for title in ("已答复并办结的旧诉求", "另一件已办结的诉求"):
         done = make_appeal(title=title)
         services.answer_directly(
