@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.admin import ReadOnlyAdmin
+from gongzhi.core.admin import ReadOnlyAdmin, action_filter, action_label_column
 from gongzhi.core.masking import mask_id_number, mask_phone
 
 from .models import (
@@ -16,6 +16,7 @@ from .models import (
     Supervision,
     TimeLimit,
 )
+from .workflow import event_label
 
 
 @admin.register(Category)
@@ -71,8 +72,9 @@ class AppealAdmin(ReadOnlyAdmin):
 
 @admin.register(AppealEvent)
 class AppealEventAdmin(ReadOnlyAdmin):
-    list_display = ["appeal", "created_at", "action", "actor_label", "state_before", "state_after"]
-    list_filter = ["action"]
+    list_display = ["appeal", "created_at", "action_label", "actor_label", "state_before", "state_after"]
+    list_filter = [action_filter(event_label)]
+    action_label = action_label_column(event_label)
 
 
 admin.site.register([Callback, ReturnRequest, ExtensionRequest, Supervision], ReadOnlyAdmin)

@@ -317,6 +317,16 @@ class SuperviseView(APIView):
         return render_appeal(request, pk)
 
 
+class ClaimView(APIView):
+
+    @extend_schema(tags=["appeal actions"], summary="首接（认领为首接负责人）", request=None,
+                   responses={200: AppealDetailSerializer, **APPEAL_RESPONSES})
+    def post(self, request, pk: int):
+        scoped_appeal(request, pk)
+        services.claim_first_receipt(request.user, pk)
+        return render_appeal(request, pk)
+
+
 class RevealContactView(APIView):
 
     @extend_schema(tags=["appeals"], summary="查看诉求人完整联系方式（留痕）", request=None,
@@ -355,5 +365,5 @@ class RatesView(APIView):
         if unit is not None:
             rows = [row for row in rows if row["id"] == unit]
         return Response({"period": period, "by": by, "min_callbacks": result["min_callbacks"],
-                         "results": rows})
+                         "dispatch": result["dispatch"].as_dict() if own_unit is None else None, "results": rows})
 

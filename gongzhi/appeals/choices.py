@@ -105,6 +105,7 @@ class Light(models.TextChoices):
 
 
 class Step(models.TextChoices):
+    DISPATCH = "dispatch", _("派单")
     SIGN = "sign", _("签收")
     CONTACT = "contact", _("首次联系")
     REPLY = "reply", _("答复")

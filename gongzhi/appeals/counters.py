@@ -2,7 +2,7 @@
 the counts `rates.compute_metrics` takes from the raw rows, so a month's ranking reads a few hundred rows.
 
 Kept exact by the services that write the counted rows, in the same transaction:
-- `count_event`: dispatch, sign, reply and callback events (record_event);
+- `count_event`: dispatch (and whether within its limit), sign, reply and callback events (record_event);
 - `count_callback`: a valid callback (services.callback);
 - `count_return` / `count_unjustified`: a return request, and its rejection (counted in the month it was made);
 - `count_supervision`: the first level-1 督办 of an appeal and unit in a month (the raw count is distinct).
@@ -35,6 +35,7 @@ FIELDS = (
     "handling_count",
     "handling_micros",
     "dispatches",
+    "dispatches_on_time",
     "returns",
     "unjustified_returns",
     "overdue",
@@ -74,7 +75,8 @@ def event_deltas(action: str, after: dict | None, state_after: str) -> dict[str,
     after = after or {}
     on_time = after.get("on_time")
     if action == "dispatch":
-        return {"dispatches": 1}
+        # On time unless it says late: dispatches recorded before the dispatch limit existed count as on time.
+        return {"dispatches": 1, "dispatches_on_time": int(on_time is not False)}
     if action == "callback":
         # Only a callback that sent the work back counts as a reopening (not one past the reopen limit).
         return {"reopened": int(state_after == AppealState.IN_PROGRESS)}
@@ -219,7 +221,7 @@ def rebuild(models=None, *, batch_size: int = 5000) -> int:
     for r in grouped:
         deltas = {"entries": r["n"]}
         if r["action"] == "dispatch":
-            deltas["dispatches"] = r["n"]
+            deltas.update(dispatches=r["n"], dispatches_on_time=r["n"] - r["late"])
         elif r["action"] == "sign":
             deltas.update(signs=r["n"], signs_on_time=r["n"] - r["late"])  # on time unless it says late
         else:
@@ -280,13 +282,44 @@ def month_totals(month: date, *, group: str, unit_id: int | None = None) -> list
     return list(qs.values(key).annotate(**{f"t_{f}": Sum(f) for f in FIELDS}).order_by())
 
 
+def rebuild_dispatch_dues(appeal_model=None, batch_size: int = 2000) -> int:
+    """Recompute the dispatch due and the board times of every appeal waiting for dispatch (received); a migration
+    passes its historical Appeal. Returns appeals written."""
+    from . import deadlines
+
+    if appeal_model is None:
+        from .models import Appeal as appeal_model
+    waiting = (
+        appeal_model.objects.filter(state=AppealState.RECEIVED)
+        .select_related("category__parent__parent")
+        .order_by("pk")
+    )
+    written, batch = 0, []
+    fields = ["dispatch_due", "next_due", "warn_at"]
+    for appeal in waiting.iterator(chunk_size=batch_size):
+        stored = (appeal.dispatch_due, appeal.next_due, appeal.warn_at)
+        appeal.dispatch_due = deadlines.compute_dues(appeal)["dispatch_due"]
+        for field, value in deadlines.board_fields(appeal).items():
+            setattr(appeal, field, value)
+        if (appeal.dispatch_due, appeal.next_due, appeal.warn_at) == stored:
+            continue
+        batch.append(appeal)
+        if len(batch) >= batch_size:
+            appeal_model.objects.bulk_update(batch, fields)
+            written += len(batch)
+            batch = []
+    appeal_model.objects.bulk_update(batch, fields)
+    return written + len(batch)
+
+
 def rebuild_board(batch_size: int = 2000) -> int:
     """Recompute every appeal's stored board times (deadlines.board_fields); returns appeals changed."""
     from . import deadlines
     from .models import Appeal
 
-    waiting = ["dispatched", "accepted", "in_progress", "return_requested", "replied"]
-    changed = 0
+    changed = rebuild_dispatch_dues(batch_size=batch_size)
+
+    waiting = ["received", "dispatched", "accepted", "in_progress", "return_requested", "replied"]
     stale = Appeal.objects.exclude(state__in=waiting).filter(
         Q(next_due__isnull=False) | Q(warn_at__isnull=False)
     )
@@ -297,9 +330,11 @@ def rebuild_board(batch_size: int = 2000) -> int:
         "anonymous",
         "received_at",
         "reopened_at",
+        "redispatch_from",
         "dispatched_at",
         "signed_at",
         "replied_at",
+        "dispatch_due",
         "sign_due",
         "contact_due",
         "reply_due",
@@ -308,7 +343,7 @@ def rebuild_board(batch_size: int = 2000) -> int:
         "warn_at",
     ]
     batch = []
-    for appeal in Appeal.objects.filter(state__in=waiting).only(*fields).iterator(chunk_size=batch_size):
+    for appeal in Appeal.objects.filter(state__in=waiting[1:]).only(*fields).iterator(chunk_size=batch_size):
         times = deadlines.board_fields(appeal)
         if (appeal.next_due, appeal.warn_at) != (times["next_due"], times["warn_at"]):
             appeal.next_due, appeal.warn_at = times["next_due"], times["warn_at"]

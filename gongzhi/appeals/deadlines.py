@@ -28,6 +28,10 @@ class Limit:
 _M, _H, _D, _W = LimitUnit.MINUTES, LimitUnit.HOURS, LimitUnit.DAYS, LimitUnit.WORKING_DAYS
 # spec §4 defaults: {step: {profile: Limit or None (no such step)}}
 DEFAULT_LIMITS: dict[str, dict[str, Limit | None]] = {
+    Step.DISPATCH: {
+        LimitProfile.EMERGENCY: Limit(15, _M), LimitProfile.TIMELY: Limit(1, _H), LimitProfile.NORMAL: Limit(1, _W),
+        LimitProfile.COMPLEX: Limit(1, _W), LimitProfile.CONSULTATION: Limit(1, _W),
+    },
     Step.SIGN: {
         LimitProfile.EMERGENCY: Limit(30, _M), LimitProfile.TIMELY: Limit(2, _H), LimitProfile.NORMAL: Limit(1, _W),
         LimitProfile.COMPLEX: Limit(1, _W), LimitProfile.CONSULTATION: Limit(1, _W),
@@ -78,13 +82,28 @@ def get_limit(step: str, kind: str, urgency: str, category=None) -> Limit | None
 def limits_for(kind: str, urgency: str, category=None) -> dict[str, Limit | None]:
     """Every step's limit for an appeal of this kind, urgency and category."""
     profile = limit_profile(kind, urgency)
-    lineage = [c.pk for c in category.lineage()] if category is not None else []
+    lineage = _lineage_ids(category)
     overrides = _overrides(profile)
     limits = {}
     for step in Step.values:
         candidates = [overrides.get((step, pk)) for pk in [*lineage, None]]
         limits[step] = next((c for c in candidates if c is not None), DEFAULT_LIMITS[step][profile])
     return limits
+
+
+def _lineage_ids(category) -> list[int]:
+    """The category's id and its parents' up to the first level (by `parent`, so a migration's historical
+    model serves as well)."""
+    ids, node = [], category
+    while node is not None:
+        ids.append(node.pk)
+        node = node.parent
+    return ids
+
+
+def dispatch_start(appeal) -> datetime:
+    """When the dispatch limit runs from: the receipt, or the approval of the last return (改派)."""
+    return appeal.redispatch_from or appeal.received_at
 
 
 def _overrides(profile: str) -> dict[tuple[str, int | None], Limit]:
@@ -112,7 +131,9 @@ def compute_dues(appeal) -> dict[str, datetime | None]:
     reply_due = due(Step.REPLY, reply_start)
     if reply_due and appeal.extension_working_days:
         reply_due = add_working_days_at(reply_due, appeal.extension_working_days, overrides=overrides)
+    waiting = appeal.state == AppealState.RECEIVED
     return {
+        "dispatch_due": due(Step.DISPATCH, dispatch_start(appeal)) if waiting else None,
         "sign_due": due(Step.SIGN, appeal.dispatched_at),
         "contact_due": due(Step.CONTACT, appeal.signed_at),
         "reply_due": reply_due,
@@ -153,6 +174,8 @@ def active_steps(appeal) -> list[tuple[str, datetime, datetime]]:
     """(step, start, due) of the steps the appeal is waiting on now."""
     steps = []
     reply_start = appeal.reopened_at or appeal.received_at
+    if appeal.state == AppealState.RECEIVED and appeal.dispatch_due:
+        steps.append((Step.DISPATCH, dispatch_start(appeal), appeal.dispatch_due))
     if appeal.state == AppealState.DISPATCHED and appeal.sign_due:
         steps.append((Step.SIGN, appeal.dispatched_at, appeal.sign_due))
     if appeal.state == AppealState.ACCEPTED and appeal.contact_due:

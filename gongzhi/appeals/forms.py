@@ -295,6 +295,21 @@ class AppealFilterForm(ChineseForm):
     channel = forms.ChoiceField(
         label=_("渠道"), required=False, choices=[("", _("全部渠道")), *Channel.choices]
     )
+    sort = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=[("urgent", _("最紧急")), ("newest", _("最新")), ("oldest", _("最早"))],
+    )
+    receiver = forms.ChoiceField(
+        label=_("首接人"),
+        required=False,
+        choices=[
+            ("", _("全部")),
+            ("mine", _("我首接的")),
+            ("none", _("尚无人首接")),
+            ("taken", _("已有首接人")),
+        ],
+    )
 
 
 class TrackForm(ChineseForm):
@@ -365,8 +380,8 @@ class DispatchForm(ActionForm):
         label=_("协办单位"),
         queryset=Unit.objects.filter(is_active=True),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
-        help_text=_("选填，可多选（按住 Ctrl 键）。"),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "picker-option"}),
+        help_text=_("选填，可勾选多个；在上方输入名称可筛选。"),
     )
     category = forms.ModelChoiceField(
         label=_("诉求分类"),
@@ -497,10 +512,24 @@ class CallbackForm(ActionForm):
     )
     comment = note_field(_("意见建议"))
 
+    # The operator reads the questions to the appellant on the phone: the script as said, then records the answers.
+    PHONE_SCRIPT = {
+        "contacted": _("请问承办单位是否联系过您？"),
+        "solved": _("请问您反映的问题解决了吗？"),
+        "satisfaction": _("请问您对办理结果满意吗？满意、基本满意还是不满意？"),
+        "comment": _("诉求人的意见（照实记录）"),
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.user is not None and not self.user.has_role("operator"):
             del self.fields["reached"]
+        elif self.user is not None:
+            self.submit_label = _("记录回访结果")
+            self.fields["reached"].help_text = _("未接通时取消勾选，只记录未接通。")
+            for name, question in self.PHONE_SCRIPT.items():
+                self.fields[name].label = question
+            self.fields["contacted"].help_text = _("照读问题，按诉求人的回答选择。")
 
     def clean(self):
         data = super().clean()

@@ -173,6 +173,9 @@ class Appeal(models.Model):
                                verbose_name=_("主诉求"), db_index=False)
 
     dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
+    # When an approved return put the appeal back to be dispatched again (改派): its dispatch limit runs from
+    # then (docs/decisions.md); empty while it never was returned, when the limit runs from the receipt.
+    redispatch_from = models.DateTimeField(_("改派起算时间"), null=True, blank=True)
     signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     contacted_at = models.DateTimeField(_("首次联系时间"), null=True, blank=True)
     reopened_at = models.DateTimeField(_("重办时间"), null=True, blank=True)
@@ -180,6 +183,7 @@ class Appeal(models.Model):
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     # Due times are derived (deadlines.compute) from the stored times above and the calendar, and stored
     # only so that boards can query them; every write recomputes them, none is ever accumulated.
+    dispatch_due = models.DateTimeField(_("派单时限"), null=True, blank=True)  # only while waiting for dispatch
     sign_due = models.DateTimeField(_("签收时限"), null=True, blank=True)
     contact_due = models.DateTimeField(_("联系时限"), null=True, blank=True)
     reply_due = models.DateTimeField(_("答复时限"), null=True, blank=True)  # indexed after state: (state, reply_due)
@@ -417,6 +421,7 @@ class RateCounter(models.Model):
     handling_count = models.PositiveIntegerField(default=0)
     handling_micros = models.BigIntegerField(default=0)
     dispatches = models.PositiveIntegerField(default=0)
+    dispatches_on_time = models.PositiveIntegerField(default=0)
     returns = models.PositiveIntegerField(default=0)
     unjustified_returns = models.PositiveIntegerField(default=0)
     overdue = models.PositiveIntegerField(default=0)

@@ -76,6 +76,7 @@ class GroupMetrics:
     handling_count: int = 0
     handling_micros: int = 0  # summed in whole microseconds, so any order of summing gives the same mean
     dispatches: int = 0
+    dispatches_on_time: int = 0
     returns: int = 0
     unjustified_returns: int = 0
     overdue: int = 0
@@ -121,6 +122,7 @@ class GroupMetrics:
             "satisfaction": self.satisfaction.as_dict(),
             "on_time_sign_rate": ratio(self.signs_on_time, self.signs),
             "on_time_reply_rate": ratio(self.replies_on_time, self.replies),
+            "on_time_dispatch_rate": ratio(self.dispatches_on_time, self.dispatches),
             "return_rate": ratio(self.returns, self.dispatches),
             "unjustified_returns": self.unjustified_returns,
             "overdue_rate": ratio(self.overdue, self.dispatches),
@@ -230,6 +232,7 @@ def compute_metrics_raw(start: datetime, end: datetime, *, by: str = "unit", uni
         on_time = (row["after"] or {}).get("on_time")
         if row["action"] == "dispatch":
             g.dispatches += 1
+            g.dispatches_on_time += on_time is not False
         elif row["action"] == "callback":
             # Only a callback that sent the work back counts as a reopening (not one past the reopen limit).
             g.reopened += row["state_after"] == AppealState.IN_PROGRESS
@@ -291,7 +294,14 @@ def ranking(start: datetime, end: datetime, *, by: str = "unit", unit_id: int | 
     ranked = sorted((m for m in metrics if not m.small_sample),
                     key=lambda m: (-(m.composite or 0), -m.valid_callbacks, m.name))
     apart = sorted((m for m in metrics if m.small_sample), key=lambda m: (-m.valid_callbacks, m.name))
-    return {"ranked": ranked, "small_sample": apart, "min_callbacks": settings.GONGZHI["RANKING_MIN_CALLBACKS"]}
+    return {"ranked": ranked, "small_sample": apart, "min_callbacks": settings.GONGZHI["RANKING_MIN_CALLBACKS"],
+            "dispatch": dispatch_rate(metrics)}
+
+
+def dispatch_rate(metrics: list[GroupMetrics]) -> Rate:
+    """The hotline centre's on-time dispatch rate (派单及时率): every dispatch of the period, whichever unit it went
+    to, within its dispatch limit (spec §4), over all dispatches."""
+    return Rate(Decimal(sum(m.dispatches_on_time for m in metrics)), sum(m.dispatches for m in metrics))
 
 
 RANKING_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN)
@@ -319,7 +329,9 @@ def ranking_for(user, start: datetime, end: datetime, *, by: str = "unit") -> di
     if unit is not None:
         ranked = [(place, m) for place, m in ranked if m.key == unit]
         apart = [m for m in apart if m.key == unit]
-    return {"by": by, "ranked": ranked, "small_sample": apart, "min_callbacks": result["min_callbacks"]}
+    return {"by": by, "ranked": ranked, "small_sample": apart, "min_callbacks": result["min_callbacks"],
+            # The centre's figure is the county's: not shown to a handler, who reads their own unit only.
+            "dispatch": result["dispatch"] if unit is None else None}
 
 
 OPEN_OVERDUE_STATES = [AppealState.DISPATCHED, AppealState.ACCEPTED, AppealState.IN_PROGRESS,

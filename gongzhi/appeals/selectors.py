@@ -1,6 +1,6 @@
 """Every read of appeals, scoped to the user (spec §7)."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from gongzhi.core.choices import RegionLevel, Role
 from gongzhi.core.masking import mask_id_number, mask_name, mask_phone
@@ -98,6 +98,71 @@ def light_q(light: str, now) -> Q:
     if light == Light.NONE:
         return Q(next_due__isnull=True)
     raise ValueError(f"unknown light {light!r}")
+
+
+QUEUE_SORTS = ("urgent", "newest", "oldest")
+
+
+def queue_order(qs: QuerySet[Appeal], sort: str, now) -> QuerySet[Appeal]:
+    """A work queue in the order chosen: `urgent` (the default) red first, then yellow, then the soonest due of the
+    step each appeal waits on (dispatch, sign, contact, reply or callback: the stored next_due), then those waiting
+    on nothing; `newest` / `oldest` by receipt."""
+    if sort == "newest":
+        return qs.order_by("-received_at", "-id")
+    if sort == "oldest":
+        return qs.order_by("received_at", "id")
+    rank = Case(
+        When(next_due__lt=now, then=Value(0)),
+        When(warn_at__lte=now, then=Value(1)),
+        When(next_due__isnull=False, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return qs.annotate(queue_rank=rank).order_by(
+        "queue_rank", F("next_due").asc(nulls_last=True), "-received_at", "-id"
+    )
+
+
+class UrgentQueue:
+    """`queue_order(qs, "urgent")` a page at a time, for Paginator: the appeals waiting on a step (next_due set, a few
+    per cent of all) in urgency order, then the rest newest first, each part its own query. The one-query form sorts
+    every appeal the user may see by a computed rank, where the list used to read the newest from an index."""
+
+    def __init__(self, qs: QuerySet[Appeal], now):
+        base = qs.select_related("first_receiver")
+        self.waiting = queue_order(base.filter(next_due__isnull=False), "urgent", now)
+        self.rest = base.filter(next_due__isnull=True).order_by("-received_at", "-id")
+        self._waiting_count = self._count = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._waiting_count = self.waiting.count()
+            self._count = self._waiting_count + self.rest.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            return self[key : key + 1][0]
+        self.count()
+        start, stop, split = key.start or 0, key.stop if key.stop is not None else self._count, self._waiting_count
+        items = list(self.waiting[start : min(stop, split)]) if start < split else []
+        if stop > split:
+            items += list(self.rest[max(start - split, 0) : stop - split])
+        return items
+
+
+def next_in_queue(qs, current_id: int, limit: int = 500) -> int | None:
+    """The appeal after `current_id` in the ordered queue `qs` (a queryset or an UrgentQueue); the queue's first when
+    the current one has left it (dispatched, answered …). None when the queue holds nothing else."""
+    ids = [appeal.pk for appeal in qs[:limit]]
+    if current_id in ids:
+        at = ids.index(current_id)
+        rest = ids[at + 1 :] or ids[:at]
+        return rest[0] if rest else None
+    return ids[0] if ids else None
 
 
 def overdue_board(qs: QuerySet[Appeal], now) -> tuple[QuerySet[Appeal], dict]:

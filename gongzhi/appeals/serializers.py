@@ -19,6 +19,7 @@ from rest_framework import serializers
 from rest_framework.utils.serializer_helpers import BindingDict
 
 from gongzhi.core.ids import parse_id
+from gongzhi.core.masking import staff_label
 from gongzhi.core.models import Region, Unit
 from gongzhi.core.phones import clean_contact_phone
 from gongzhi.core.selectors import region_by_code
@@ -120,7 +121,7 @@ class AppealListSerializer(serializers.ModelSerializer):
         model = Appeal
         fields = ["id", "number", "kind", "kind_label", "channel", "channel_label", "urgency",
                   "urgency_label", "state", "state_label", "title", "region", "category", "lead_unit",
-                  "received_at", "sign_due", "contact_due", "reply_due", "callback_due", "light",
+                  "received_at", "dispatch_due", "sign_due", "contact_due", "reply_due", "callback_due", "light",
                   "reopen_count", "extension_count", "supervision_level"]
 
     @extend_schema_field(CodeNameSerializer)
@@ -150,12 +151,13 @@ class AppealDetailSerializer(AppealListSerializer):
     events = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
     refer_target = serializers.CharField(help_text=_("转办去向（110/119/120/122/litigation/…），未转办为空"))
+    first_receiver = serializers.SerializerMethodField()
 
     class Meta(AppealListSerializer.Meta):
         fields = [*AppealListSerializer.Meta.fields, "content", "address", "longitude", "latitude",
                   "co_units", "dispatched_at", "signed_at", "contacted_at", "replied_at", "closed_at",
                   "reply_text", "close_reason", "close_reason_label", "close_note", "refer_target", "master",
-                  "appellant", "available_actions", "suggested_dispatch", "attachments", "events"]
+                  "appellant", "first_receiver", "available_actions", "suggested_dispatch", "attachments", "events"]
 
     def _user(self):
         return self.context["request"].user
@@ -171,6 +173,10 @@ class AppealDetailSerializer(AppealListSerializer):
     @extend_schema_field(AppellantSerializer)
     def get_appellant(self, appeal):
         return appellant_for(self._user(), appeal)
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text=_("首接负责人（姓名与单位），尚无人首接为 null")))
+    def get_first_receiver(self, appeal):
+        return staff_label(appeal.first_receiver) if appeal.first_receiver_id else None
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_available_actions(self, appeal):
@@ -550,6 +556,7 @@ class GroupMetricsSerializer(serializers.Serializer):
     satisfaction = RateSerializer()
     on_time_sign_rate = RateSerializer()
     on_time_reply_rate = RateSerializer()
+    on_time_dispatch_rate = RateSerializer(help_text=_("派往本单位的派单在派单时限内的比例"))
     return_rate = RateSerializer()
     unjustified_returns = serializers.IntegerField()
     overdue_rate = RateSerializer()
@@ -561,4 +568,5 @@ class RatesSerializer(serializers.Serializer):
     period = serializers.CharField()
     by = serializers.CharField()
     min_callbacks = serializers.IntegerField()
+    dispatch = RateSerializer(allow_null=True, help_text=_("热线中心按时派单率（全部派单）；承办人查看时为 null"))
     results = GroupMetricsSerializer(many=True)

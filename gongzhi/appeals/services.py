@@ -109,7 +109,52 @@ def _acting(actor: User, appeal_id: int, action: str):
                     "state": appeal.get_state_display(), "action": ACTION_LABELS.get(action, action)})
         if actor is None or not (actor.roles & transition.roles):
             raise PermissionDeniedError(_("您的角色不能执行「%(action)s」。") % {"action": ACTION_LABELS[action]})
+        if action in FIRST_RECEIPT_ACTIONS:
+            _take_first_receipt(appeal, actor)
         yield appeal, transition
+
+
+# ---------------------------------------------------------------- first-inquiry responsibility (spec §3)
+
+# The hotline centre's staff who take an online appeal in hand; the first of them to act on it (or to claim it)
+# becomes its first receiver (首接负责人).
+FIRST_RECEIPT_ROLES = (Role.OPERATOR, Role.DISPATCHER)
+# The staff actions that take an appeal waiting for dispatch in hand: dispatching, answering, referring, merging.
+FIRST_RECEIPT_ACTIONS = {"dispatch", "answer_directly", "refer_out", "merge_into"}
+
+
+def _take_first_receipt(appeal: Appeal, actor: User, note: str = "") -> bool:
+    """Make `actor` the first receiver if nobody is yet: one conditional UPDATE … WHERE first_receiver IS NULL, so of
+    two staff at once exactly one wins, whatever else they hold. The winner's claim is appended to the trail (the
+    caller holds the appeal's row lock). Returns whether `actor` won."""
+    if appeal.first_receiver_id is not None or not actor.has_role(*FIRST_RECEIPT_ROLES):
+        return False
+    won = Appeal.objects.filter(pk=appeal.pk, first_receiver__isnull=True).update(
+        first_receiver=actor, first_receiver_unit=actor.unit)
+    if not won:
+        appeal.refresh_from_db(fields=["first_receiver", "first_receiver_unit"])
+        return False
+    appeal.first_receiver, appeal.first_receiver_unit = actor, actor.unit
+    record_event(appeal, actor, "take_first_receipt", unit=actor.unit,
+                 note=note or _("%(who)s 首接，负责至派单、答复或转办") % {"who": staff_label(actor)},
+                 after={"first_receiver": actor.pk})
+    return True
+
+
+def claim_first_receipt(actor: User, appeal_id: int) -> Appeal:
+    """认领: a hotline operator or dispatcher takes an open appeal in hand as its first receiver (spec §3)."""
+    if actor is None or not actor.has_role(*FIRST_RECEIPT_ROLES):
+        raise PermissionDeniedError(_("只有话务员或派单员可以首接诉求。"))
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update(of=("self",)).select_related("first_receiver").get(pk=appeal_id)
+        if not appeal.is_open:
+            raise IllegalTransition(_("诉求已办结，无需首接。"))
+        if not _take_first_receipt(appeal, actor):
+            if appeal.first_receiver_id == actor.pk:
+                raise ServiceError(_("您已是该诉求的首接负责人。"), code="already_first_receiver")
+            raise ServiceError(_("该诉求已由 %(who)s 首接。") % {"who": staff_label(appeal.first_receiver)},
+                               code="first_receiver_taken")
+    return appeal
 
 
 def _require_lead_handler(actor: User, appeal: Appeal) -> None:
@@ -364,9 +409,12 @@ def dispatch(actor: User, appeal_id: int, *, lead_unit: Unit, co_units: Iterable
             raise ServiceError(_("该类诉求属于职能部门「%(unit)s」的职责，不得下推给社区（国办函〔2025〕66号）。")
                                % {"unit": rule.unit.name}, code="pushed_down", field="lead_unit")
         before = appeal.state
+        dispatched_at = _now()
+        # Judged against the dispatch due in force while it waited (computed before the urgency changes).
+        on_time = appeal.dispatch_due is None or dispatched_at <= appeal.dispatch_due
         appeal.state = AppealState.DISPATCHED
         appeal.lead_unit = lead_unit
-        appeal.dispatched_at = _now()
+        appeal.dispatched_at = dispatched_at
         appeal.signed_at = appeal.contacted_at = None
         appeal.first_contact_on_time = None
         appeal.return_from_state = ""
@@ -375,7 +423,7 @@ def dispatch(actor: User, appeal_id: int, *, lead_unit: Unit, co_units: Iterable
         record_event(appeal, actor, "dispatch", state_before=before, note=note, unit=lead_unit, after={
             "lead_unit": lead_unit.name, "co_units": [u.name for u in co_units], "urgency": appeal.urgency,
             "category": appeal.category.code if appeal.category else None,
-            "suggested": rule.unit.name if rule else None})
+            "suggested": rule.unit.name if rule else None, "on_time": on_time})
         _tell_unit(lead_unit, appeal, _("新派单"), _("请在时限内签收。"))
         for unit in co_units:
             _tell_unit(unit, appeal, _("新协办"), _("贵单位为协办单位，请配合主办单位办理。"))
@@ -456,11 +504,32 @@ def _replied(appeal: Appeal, actor, action: str, text: str) -> Appeal:
         "on_time": appeal.reply_due is None or appeal.replied_at <= appeal.reply_due,
         "handling_seconds": handling})
     notices.told_replied(appeal)
+    _reply_merged(appeal, actor)
     if appeal.anonymous or deadlines.get_limit(Step.CALLBACK, appeal.kind, appeal.urgency, appeal.category) is None:
         # Anonymous appeals get no callback; consultations have no callback step (spec §1, §4).
         reason = CloseReason.ANONYMOUS if appeal.anonymous else CloseReason.ANSWERED_DIRECTLY
         _close(appeal, None, "auto_close", reason, CloseReason(reason).label)
     return appeal
+
+
+def _reply_merged(master: Appeal, actor) -> None:
+    """Spec §6: every appellant is told and called back. Each appeal merged into the replied master follows it to
+    `replied` with the master's answer, lead unit and reply time, and so waits for its own callback (operators see it
+    among the callbacks to make, its appellant answers online). Anonymous ones, and those of a kind without a callback
+    step, are only told."""
+    merged = (Appeal.objects.select_for_update(of=("self",)).select_related("category__parent__parent", "appellant")
+              .filter(master=master, state=AppealState.MERGED).order_by("pk"))
+    for appeal in merged:
+        appeal.reply_text, appeal.replied_at, appeal.lead_unit = master.reply_text, master.replied_at, master.lead_unit
+        called_back = not appeal.anonymous and deadlines.get_limit(
+            Step.CALLBACK, appeal.kind, appeal.urgency, appeal.category) is not None
+        if called_back:
+            appeal.state = AppealState.REPLIED
+        _save(appeal)
+        record_event(appeal, actor, "master_replied", state_before=AppealState.MERGED, unit=master.lead_unit,
+                     note=_("主诉求 %(n)s 已答复：%(text)s") % {"n": master.number, "text": master.reply_text},
+                     after={"master": master.number, "callback": called_back})
+        notices.told_replied(appeal)
 
 
 # ---------------------------------------------------------------- handling units
@@ -509,12 +578,14 @@ def approve_return(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
         appeal.state = AppealState.RECEIVED
         appeal.lead_unit = None
         appeal.dispatched_at = appeal.signed_at = appeal.contacted_at = None
+        # 改派 has its own dispatch limit, run from this approval (docs/decisions.md).
+        appeal.redispatch_from = _now()
         appeal.first_contact_on_time = None
         appeal.return_from_state = ""
         _save(appeal)
         appeal.co_units.clear()
         record_event(appeal, actor, "approve_return", state_before=before, note=note or _("同意退单，待改派"),
-                     unit=unit, after={"returned_by": unit.name if unit else None})
+                     unit=unit, after={"returned_by": unit.name if unit else None, "dispatch_due": appeal.dispatch_due})
     return appeal
 
 
@@ -646,7 +717,10 @@ def callback(actor: User, appeal_id: int, *, contacted: bool | None = None, solv
             reached=bool(reached), contacted=contacted if reached else None, solved=solved if reached else None,
             satisfaction=satisfaction if reached else "", first_contact_on_time=appeal.first_contact_on_time,
             comment=(comment or "").strip(), recorded_by=actor, created_at=_now(),
-            valid=bool(reached) and not appeal.anonymous and appeal.lead_unit_id is not None,
+            # Spec §5: merged-away appeals are called back but are not valid callbacks (the master's counts the
+            # unit's answer once), like anonymous ones.
+            valid=bool(reached) and not appeal.anonymous and appeal.lead_unit_id is not None
+            and appeal.master_id is None,
         )
         counters.count_callback(appeal, record)
         summary = {"reached": record.reached, "contacted": record.contacted, "solved": record.solved,
@@ -655,6 +729,8 @@ def callback(actor: User, appeal_id: int, *, contacted: bool | None = None, solv
             record_event(appeal, actor, "callback", state_before=before, note=_("回访未接通"), after=summary)
             return appeal
         limit = settings.GONGZHI["REOPEN_LIMIT"]
+        if appeal.master_id is not None and not (solved and satisfaction != Satisfaction.UNSATISFIED):
+            return _merged_dissent(appeal, actor, before, record, summary, comment)
         if solved and satisfaction != Satisfaction.UNSATISFIED:
             appeal.state = AppealState.CLOSED
             appeal.closed_at = _now()
@@ -682,6 +758,25 @@ def callback(actor: User, appeal_id: int, *, contacted: bool | None = None, solv
     return appeal
 
 
+def _merged_dissent(appeal: Appeal, actor, before: str, record: Callback, summary: dict, comment: str) -> Appeal:
+    """A merged appellant finds the master's answer unsolved or unsatisfying: the appeal follows its master again
+    (called back after its next reply), and the verdict goes on the master's trail and to its lead unit, whose own
+    appellant's callback decides whether the work is reopened (one reopening per matter, not one per duplicate)."""
+    appeal.state = AppealState.MERGED
+    _save(appeal)
+    label = Satisfaction(record.satisfaction).label
+    note = _("并单诉求人回访：%(solved)s，%(s)s") % {"solved": _("已解决") if record.solved else _("未解决"), "s": label}
+    if comment:
+        note = f"{note}。{comment.strip()}"
+    record_event(appeal, actor, "callback", state_before=before, note=note, unit=appeal.lead_unit, after=summary)
+    master = Appeal.objects.select_for_update(of=("self",)).select_related("lead_unit").get(pk=appeal.master_id)
+    record_event(master, actor, "merged_callback", unit=master.lead_unit,
+                 note=_("并单诉求 %(n)s %(note)s") % {"n": appeal.number, "note": note},
+                 after={"merged": appeal.number, **summary})
+    _tell_unit(master.lead_unit, master, _("并单诉求人不满意"), note)
+    return appeal
+
+
 def close_unresolvable(actor: User, appeal_id: int, *, note: str) -> Appeal:
     note = _require_text(note, "note", _("办结说明"), 4)
     with _acting(actor, appeal_id, "close_unresolvable") as (appeal, _t):
@@ -706,6 +801,8 @@ def supervise(actor: User, appeal_id: int, *, level: int, note: str) -> Supervis
         if not appeal.is_open:
             raise IllegalTransition(_("诉求已办结，无需督办。"))
         kind = SupervisionKind.REMINDER if level == 0 else SupervisionKind.SUPERVISION
+        if appeal.state == AppealState.RECEIVED:  # waiting for dispatch: the hotline centre's step
+            return _issue_supervision(appeal, actor, kind, level, Step.DISPATCH, appeal.dispatch_due or _now(), note)
         return _issue_supervision(appeal, actor, kind, level, Step.REPLY, appeal.reply_due or _now(), note)
 
 
@@ -727,8 +824,19 @@ def _issue_supervision(appeal: Appeal, actor, kind: str, level: int, step: str, 
     label = SupervisionKind(kind).label + (f"（{level}级）" if level else "")
     record_event(appeal, actor, action, note=f"{label}：{note}", unit=appeal.lead_unit,
                  after={"step": step, "level": level, "due": due}, at=at)
-    _tell_unit(appeal.lead_unit, appeal, label, note)
+    if step == Step.DISPATCH:
+        # Waiting for dispatch is the hotline centre's step: its dispatchers' units are told.
+        for unit in dispatcher_units():
+            _tell_unit(unit, appeal, label, note)
+    else:
+        _tell_unit(appeal.lead_unit, appeal, label, note)
     return item
+
+
+def dispatcher_units() -> list[Unit]:
+    """The units of the active dispatchers (the hotline centre)."""
+    return list(Unit.objects.filter(pk__in=User.objects.filter(
+        groups__name=Role.DISPATCHER, is_active=True, unit__isnull=False).values("unit")))
 
 
 def sweep_deadlines(now=None) -> int:

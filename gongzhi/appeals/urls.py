@@ -13,11 +13,13 @@ urlpatterns = [
     path("track/", views.track, name="track"),
     path("rates/", views.rates_page, name="rates"),
     path("overdue/", views.overdue, name="overdue"),
+    path("next/", views.next_in_queue, name="next"),
     path("knowledge/", views.knowledge, name="knowledge"),
     path("export.<str:fmt>", exchange_views.appeal_export, name="export"),
     path("rates/export.<str:fmt>", exchange_views.rates_export, name="rates_export"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
+    path("<int:pk>/claim/", views.claim, name="claim"),
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
 ]

@@ -5,6 +5,7 @@ Views parse input, call one service (appeals.services) and render; reads go thro
 """
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,6 +26,7 @@ from gongzhi.core.choices import Role
 from gongzhi.core.clientaddr import client_ip
 from gongzhi.core.codes import code_matches
 from gongzhi.core.errors import ServiceError
+from gongzhi.core.ids import parse_id
 from gongzhi.core.masking import mask_numbers_in_text
 from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, private_file, role_required
 
@@ -320,14 +322,60 @@ def appeal_list(request):
         return redirect("appeals:mine")
     now = timezone.now()
     form = forms.AppealFilterForm(request.GET or None)
-    qs = filtered_appeals(request.user, form, now)
+    qs = filtered_appeals(request.user, form, now, paged=True)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     _decorate(page.object_list, now)
-    return render(request, "appeals/list.html", {"form": form, "page": page})
+    dispatcher = request.user.has_role(Role.DISPATCHER)
+    if dispatcher:
+        _suggest(page.object_list)
+    queue = request.GET.copy()
+    queue.pop("page", None)
+    return render(request, "appeals/list.html", {"form": form, "page": page, "queue": queue.urlencode(),
+                                                 "show_suggestion": dispatcher})
 
 
-def filtered_appeals(user, form, now):
-    """The list page's appeals for this filter form (also what its Excel/CSV export writes)."""
+def _suggest(appeals) -> None:
+    """What the dispatcher would see on each appeal waiting for dispatch, without opening it: the category (its own,
+    else the classifier's prediction, in words of confidence) and the unit the dispatch catalogue names for it."""
+    from gongzhi.insight.models import AppealPrediction
+
+    waiting = [a for a in appeals if a.state == AppealState.RECEIVED]
+    predictions = {p.appeal_id: p for p in AppealPrediction.objects.filter(appeal__in=waiting).select_related(
+        "category", "suggested_unit")}
+    for appeal in waiting:
+        prediction = predictions.get(appeal.pk)
+        category = appeal.category or (prediction.category if prediction else None)
+        rule = services.suggest_dispatch(category, appeal.region)
+        appeal.suggested = {
+            "category": category,
+            "predicted": appeal.category is None and prediction is not None,
+            "confidence": prediction.confidence_words if prediction else "",
+            "unit": rule.unit if rule else (prediction.suggested_unit if prediction else None),
+        }
+
+
+@login_required
+def next_in_queue(request):
+    """下一件: the appeal after `after` in the queue the list showed (its filters and order, passed as `queue`)."""
+    from django.http import QueryDict
+
+    queue = request.GET.get("queue", "")
+    form = forms.AppealFilterForm(QueryDict(queue) if queue else None)
+    after = parse_id(request.GET.get("after"))
+    nxt = selectors.next_in_queue(filtered_appeals(request.user, form, timezone.now(), paged=True), after or 0)
+    if nxt is None:
+        messages.info(request, _("队列中没有下一件了。"))
+        return redirect(f"{reverse('appeals:list')}?{queue}")
+    return redirect(_with_queue(reverse("appeals:detail", args=[nxt]), queue))
+
+
+def _with_queue(url: str, queue: str) -> str:
+    return f"{url}?{urlencode({'queue': queue})}" if queue else url
+
+
+def filtered_appeals(user, form, now, *, paged: bool = False):
+    """The list page's appeals for this filter form (also what its Excel/CSV export writes). `paged`: for a page at
+    a time, the urgent order as selectors.UrgentQueue (two indexed queries instead of one sort of every appeal)."""
     qs = selectors.visible_appeals(user)
     if form.is_valid():
         data = form.cleaned_data
@@ -344,7 +392,16 @@ def filtered_appeals(user, form, now):
             )
         if data["light"]:
             qs = qs.filter(selectors.light_q(data["light"], now))
-    return qs.order_by("-received_at", "-id")
+        if data["receiver"] == "mine":
+            qs = qs.filter(first_receiver=user)
+        elif data["receiver"] == "none":
+            qs = qs.filter(first_receiver__isnull=True)
+        elif data["receiver"] == "taken":
+            qs = qs.filter(first_receiver__isnull=False)
+    sort = (form.cleaned_data["sort"] if form.is_valid() else "") or "urgent"
+    if paged and sort == "urgent":
+        return selectors.UrgentQueue(qs, now)
+    return selectors.queue_order(qs, sort, now)
 
 
 # 我的诉求's filters (the home page's tiles open them): key → (what the resident reads, the condition).
@@ -481,7 +538,8 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
         action_forms.append(
             {
                 "action": action,
-                "title": ACTION_TITLES.get(action, action),
+                "title": _("电话回访") if action == "callback" and user.has_role(Role.OPERATOR)
+                else ACTION_TITLES.get(action, action),
                 "form": form,
                 "url": reverse("appeals:act", args=[appeal.pk, action]),
             }
@@ -498,6 +556,7 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
     dues = [
         (label, due)
         for label, due in [
+            (_("派单时限"), appeal.dispatch_due),
             (_("签收时限"), appeal.sign_due),
             (_("首次联系时限"), appeal.contact_due),
             (_("答复时限"), appeal.reply_due),
@@ -508,6 +567,9 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
     _decorate([appeal], timezone.now())
     return {
         "appeal": appeal,
+        **_queue_links(request, appeal),
+        "can_claim": appeal.first_receiver_id is None and appeal.is_open
+        and user.has_role(*services.FIRST_RECEIPT_ROLES),
         "appellant": selectors.appellant_for(user, appeal),
         "revealed": revealed,
         "co_units": list(appeal.co_units.all()),
@@ -534,6 +596,15 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
 def detail(request, pk: int):
     appeal = _visible_or_404(request, pk)
     return render(request, "appeals/detail.html", _detail_context(request, appeal))
+
+
+def _queue_links(request, appeal: Appeal) -> dict:
+    """The queue the staff member came from (the list's filters and order): kept through the actions, and its
+    下一件 link."""
+    queue = (request.GET.get("queue") or request.POST.get("queue") or "")[:500]
+    if not queue and "queue" not in request.GET:
+        return {"queue": None, "next_url": None}
+    return {"queue": queue, "next_url": f"{reverse('appeals:next')}?{urlencode({'queue': queue, 'after': appeal.pk})}"}
 
 
 @login_required
@@ -566,8 +637,26 @@ def act(request, pk: int, action: str):
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("已完成「%(action)s」。") % {"action": ACTION_TITLES.get(action, action)})
+    queue = request.POST.get("queue")
     if not selectors.visible_appeals(request.user).filter(pk=appeal.pk).exists():
+        if queue is not None:  # gone from this user's sight: on to the next of the queue
+            return redirect(f"{reverse('appeals:next')}?{urlencode({'queue': queue, 'after': appeal.pk})}")
         return redirect("appeals:list")
+    url = reverse("appeals:detail", args=[appeal.pk])
+    return redirect(f"{url}?{urlencode({'queue': queue})}" if queue is not None else url)
+
+
+@login_required
+@require_POST
+def claim(request, pk: int):
+    """认领首接: the hotline operator or dispatcher becomes the appeal's first receiver (services.claim_first_receipt)."""
+    appeal = _visible_or_404(request, pk)
+    try:
+        services.claim_first_receipt(request.user, appeal.pk)
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("您已首接该诉求，请负责至派单、答复或转办。"))
     return redirect("appeals:detail", pk=appeal.pk)
 
 
@@ -693,5 +782,6 @@ def rates_page(request):
             "ranked": _rows(result["ranked"]),
             "small_sample": _rows([(None, m) for m in result["small_sample"]]),
             "min_callbacks": result["min_callbacks"],
+            "dispatch": _rate_cell(result["dispatch"]) if result["dispatch"] is not None else None,
         },
     )

@@ -70,7 +70,8 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     (S.IN_PROGRESS, "reply"): t(S.REPLIED, Role.HANDLER),
     # solved and not unsatisfied → closed; otherwise reopened (重办), or it waits for close_unresolvable
     # when the reopen limit is reached.
-    (S.REPLIED, "callback"): t((S.CLOSED, S.IN_PROGRESS, S.REPLIED), Role.OPERATOR, Role.RESIDENT),
+    # A merged appeal (called back after its master's reply) goes back to follow its master when not satisfied.
+    (S.REPLIED, "callback"): t((S.CLOSED, S.IN_PROGRESS, S.REPLIED, S.MERGED), Role.OPERATOR, Role.RESIDENT),
     (S.REPLIED, "close_unresolvable"): t(S.CLOSED, Role.SUPERVISOR),
 }
 
@@ -78,6 +79,9 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
 EVENT_LABELS = {
     **ACTION_LABELS,
     "merged_from": _("并入诉求"),
+    "take_first_receipt": _("首接"),
+    "master_replied": _("主诉求已答复"),
+    "merged_callback": _("并单诉求人回访"),
     "auto_close": _("自动办结"),
     "remind": _("催办"),
     "supervise": _("督办"),

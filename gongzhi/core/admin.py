@@ -1,8 +1,14 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import calendar
+from . import calendar, holidays
 from .masking import mask_numbers_in_text, mask_phone
 from .models import AuditEvent, CalendarOverride, Notification, Region, Unit, User
 
@@ -31,7 +37,7 @@ class UnitAdmin(admin.ModelAdmin):
 class UserAdmin(BaseUserAdmin):
     # The list masks phone numbers (a resident's account name is "m" + their phone); search by the full number
     # still works, and the account's own page keeps the number an admin corrects.
-    list_display = ["account", "display_name", "masked_phone", "unit", "region", "is_staff"]
+    list_display = ["account", "display_name", "masked_phone", "roles_label", "unit", "region", "is_staff"]
     list_display_links = ["account"]
     search_fields = ["username", "display_name", "phone"]
     autocomplete_fields = ["unit", "region"]
@@ -39,6 +45,17 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         (_("共治"), {"fields": ["display_name", "phone", "id_number", "unit", "region", "notify_optional"]}),
     ]
+
+    @admin.display(description=_("角色"))
+    def roles_label(self, user):
+        return "、".join(sorted(role_label(name) for name in user.roles))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups" and field is not None:
+            field.label_from_instance = lambda group: f"{role_label(group.name)}（{group.name}）"
+            field.label = _("角色")
+        return field
 
     @admin.display(description=_("用户名"), ordering="username")
     def account(self, user):
@@ -49,10 +66,44 @@ class UserAdmin(BaseUserAdmin):
         return mask_phone(user.phone)
 
 
+class HolidayNoticeForm(forms.Form):
+    text = forms.CharField(label=_("通知全文"), widget=forms.Textarea(attrs={"rows": 16, "cols": 100}),
+                           help_text=_("国务院办公厅关于××××年部分节假日安排的通知，含标题。"))
+    year = forms.IntegerField(label=_("年份"), required=False, min_value=2000, max_value=2100,
+                              help_text=_("通知文本没有标题时填写。"))
+
+
 @admin.register(CalendarOverride)
 class CalendarOverrideAdmin(admin.ModelAdmin):
     list_display = ["date", "is_working_day", "note"]
     list_filter = ["is_working_day"]
+    change_list_template = "admin/core/calendaroverride/change_list.html"
+
+    def get_urls(self):
+        return [path("import/", self.admin_site.admin_view(self.import_notice), name="core_calendaroverride_import"),
+                *super().get_urls()]
+
+    def import_notice(self, request):
+        """The State Council's notice pasted as published: preview, then import (core.holidays)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = HolidayNoticeForm(request.POST or None)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "title": _("粘贴放假通知导入")}
+        if request.method == "POST" and form.is_valid():
+            try:
+                notice = holidays.parse_notice(form.cleaned_data["text"], form.cleaned_data["year"])
+            except holidays.NoticeError as exc:
+                form.add_error("text", exc.message)
+            else:
+                save = "save" in request.POST
+                counts = holidays.import_notice(request.user, notice, dry_run=not save)
+                if save:
+                    messages.success(request, _("已导入%(year)s年节假日安排：新增%(c)s天，更新%(u)s天。") % {
+                        "year": notice.year, "c": counts["created"], "u": counts["updated"]})
+                    return redirect("admin:core_calendaroverride_changelist")
+                context.update(notice=notice, counts=counts)
+        return render(request, "admin/core/calendaroverride/import.html", context)
 
     def changelist_view(self, request, extra_context=None):
         last = calendar.library_last_year()
@@ -60,6 +111,76 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
             "工作日历库的数据截至 %(year)s 年；此后的日期除本表调整外按周一至周五计算。"
             "每年11月国务院办公厅公布次年放假安排后，请在此录入次年的节假日和调休上班日。") % {"year": last})
         return super().changelist_view(request, extra_context)
+
+
+# ---------------------------------------------------------------- Chinese labels for codes the admin lists
+
+# Labels of the actions on core's audit trail; other apps add theirs (credit: contacts, enterprises, penalties).
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    "register_resident": _("居民账号注册"),
+    "unmask_contact": _("查看完整联系方式"),
+    "notification_preferences": _("修改通知偏好"),
+    "notification_template": _("修改通知模板"),
+    "outbox_retry": _("重发外发消息"),
+    "webhook_create": _("新建事件推送"),
+    "webhook_update": _("修改事件推送"),
+    "open311_key_issued": _("签发 Open311 密钥"),
+    "open311_key_revoked": _("吊销 Open311 密钥"),
+    "import_holidays": _("导入节假日安排"),
+}
+
+
+def register_audit_labels(labels: dict) -> None:
+    AUDIT_ACTION_LABELS.update(labels)
+
+
+def role_label(name: str) -> str:
+    from django.conf import settings
+
+    return str(settings.ROLE_LABELS.get(name, name))
+
+
+def action_label_column(labels):
+    """A list column (and its filter) showing an event's action as its Chinese label; `labels(action) -> str`."""
+
+    @admin.display(description=_("事件"), ordering="action")
+    def action_label(self, event):
+        return labels(event.action)
+
+    return action_label
+
+
+def action_filter(labels):
+    class ActionFilter(admin.SimpleListFilter):
+        title = _("事件")
+        parameter_name = "action"
+
+        def lookups(self, request, model_admin):
+            actions = model_admin.model.objects.order_by().values_list("action", flat=True).distinct()
+            return sorted(((a, labels(a)) for a in actions), key=lambda pair: pair[1])
+
+        def queryset(self, request, queryset):
+            return queryset.filter(action=self.value()) if self.value() else queryset
+
+    return ActionFilter
+
+
+def _audit_label(action: str) -> str:
+    return str(AUDIT_ACTION_LABELS.get(action, action))
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(GroupAdmin):
+    """角色: each group is a role (core.choices.Role), listed by its Chinese name."""
+
+    list_display = ["role", "name"]
+
+    @admin.display(description=_("角色"), ordering="name")
+    def role(self, group):
+        return role_label(group.name)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -78,8 +199,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "actor_label", "action", "target", "note"]
-    list_filter = ["action"]
+    list_display = ["created_at", "actor_label", "action_label", "target", "note"]
+    list_filter = [action_filter(_audit_label)]
+    action_label = action_label_column(_audit_label)
     search_fields = ["target", "note"]
 
 

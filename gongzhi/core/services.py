@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,10 @@ from .codes import code_matches, digest_code
 from .errors import PermissionDeniedError, RateLimited, ServiceError
 from .models import PhoneCode, User, append_audit_event
 from .notifications import notify
+
+# Sent in the transaction that creates a resident's account (first phone-code login, or at the counter): apps that
+# know the phone number from elsewhere link their records to the new account (credit: enterprise contacts).
+resident_account_created = Signal()
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -96,6 +101,7 @@ def _create_resident(*, phone: str, display_name: str, actor, note: str, id_numb
     user.save()
     user.groups.add(Group.objects.get_or_create(name=Role.RESIDENT)[0])
     append_audit_event(actor or user, "register_resident", target=f"user:{user.pk}", note=note)
+    resident_account_created.send(sender=User, user=user)
     return user
 
 

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.admin import ReadOnlyAdmin
+from gongzhi.core.admin import ReadOnlyAdmin, action_filter, action_label_column, register_audit_labels
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.models import append_audit_event
 
@@ -18,6 +18,25 @@ from .models import (
     RepairApplication,
 )
 from .services import contact_snapshot
+from .workflow import EVENT_LABELS
+
+# The credit app's actions on core's audit trail.
+register_audit_labels({
+    "add_contact": _("添加企业联系人"),
+    "change_contact": _("修改企业联系人"),
+    "remove_contact": _("删除企业联系人"),
+    "link_contact": _("企业联系人绑定账号"),
+    "create_enterprise": _("登记企业"),
+    "create_platform": _("登记信用平台"),
+    "enterprise_appeal": _("企业诉求"),
+    "record_penalty": _("记录行政处罚"),
+    "record_penalty_exemption": _("记录不予处罚决定"),
+    "penalty_performed": _("处罚已履行"),
+})
+
+
+def _credit_label(action: str) -> str:
+    return str(EVENT_LABELS.get(action, action))
 
 
 class ContactInline(admin.TabularInline):
@@ -73,7 +92,9 @@ class EnforcementCaseAdmin(admin.ModelAdmin):
 
 @admin.register(CreditEvent)
 class CreditEventAdmin(ReadOnlyAdmin):
-    list_display = ["case", "action", "actor_label", "created_at"]
+    list_display = ["case", "action_label", "actor_label", "created_at"]
+    list_filter = [action_filter(_credit_label)]
+    action_label = action_label_column(_credit_label)
 
 
 class CreditPlatformForm(forms.ModelForm):

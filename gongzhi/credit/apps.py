@@ -6,3 +6,15 @@ class CreditConfig(AppConfig):
     name = "gongzhi.credit"
     label = "credit"
     verbose_name = _("企业信用")
+
+    def ready(self):
+        from gongzhi.core.services import resident_account_created
+
+        from . import services
+
+        def link_contacts(sender, user, **kwargs):
+            services.link_contacts_by_phone(user)
+
+        resident_account_created.connect(
+            link_contacts, dispatch_uid="credit.link_contacts_by_phone", weak=False
+        )

@@ -38,6 +38,13 @@ class EnterpriseForm(forms.Form):
     contact_phone = forms.CharField(label=_("联系人手机号"), max_length=11)
 
 
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_("联系人姓名"), max_length=50)
+    phone = forms.CharField(label=_("手机号"), max_length=11, help_text=_("联系人用此手机号验证码登录后，即可查看本企业信用页面。"))
+    email = forms.EmailField(label=_("邮箱"), required=False)
+    is_primary = forms.BooleanField(label=_("主要联系人"), required=False)
+
+
 class CaseForm(forms.Form):
     enterprise = forms.ModelChoiceField(label=_("被执行人"), queryset=Enterprise.objects.all())
     court = forms.CharField(label=_("执行法院"), max_length=100)

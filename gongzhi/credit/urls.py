@@ -10,6 +10,7 @@ urlpatterns = [
     path("enterprises/", views.enterprise_list, name="enterprises"),
     path("enterprises/new/", views.enterprise_new, name="enterprise_new"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise"),
+    path("enterprises/<int:pk>/contacts/add/", views.contact_add, name="contact_add"),
     path("enterprises/<int:pk>/appeals/new/", views.enterprise_appeal_new, name="enterprise_appeal_new"),
     path("enterprises/<int:pk>/penalties/new/", views.penalty_new, name="penalty_new"),
     path("penalties/", views.penalty_list, name="penalties"),

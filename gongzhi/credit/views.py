@@ -279,7 +279,7 @@ def enterprise_list(request):
 
 
 @login_required
-def enterprise_detail(request, pk):
+def enterprise_detail(request, pk, contact_form=None):
     """An enterprise's page: its appeals for officers and operators; its cases and penalties for officers."""
     enterprise = get_object_or_404(Enterprise, pk=pk)
     if not selectors.can_see_enterprises(request.user):
@@ -293,11 +293,32 @@ def enterprise_detail(request, pk):
     if officer:
         context.update({
             "contacts": enterprise.contacts.select_related("user"),
+            "contact_form": contact_form or forms.ContactForm(prefix="contact"),
             "cases": selectors.visible_cases(request.user).filter(enterprise=enterprise),
             "penalties": _penalty_rows(selectors.penalties(request.user, enterprise)),
             "exemptions": selectors.exemption_decisions(request.user, enterprise),
         })
-    return render(request, "credit/enterprise.html", context)
+    return render(request, "credit/enterprise.html", context, status=400 if contact_form is not None else 200)
+
+
+@login_required
+@require_POST
+def contact_add(request, pk):
+    """A credit officer adds a contact to the enterprise (services.add_contact links an account with that number)."""
+    enterprise = get_object_or_404(Enterprise, pk=pk)
+    if not services.is_officer(request.user):
+        raise PermissionDenied
+    form = forms.ContactForm(request.POST, prefix="contact")
+    if form.is_valid():
+        try:
+            contact = services.add_contact(request.user, enterprise, **form.cleaned_data)
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("已添加联系人%(name)s%(linked)s。") % {
+                "name": contact.name, "linked": _("，并已绑定其平台账号") if contact.user_id else _("，其首次登录后自动绑定")})
+            return redirect("credit:enterprise", pk=enterprise.pk)
+    return enterprise_detail(request, pk, contact_form=form)
 
 
 @login_required

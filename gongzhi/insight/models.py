@@ -34,6 +34,15 @@ class AppealPrediction(models.Model):
     def __str__(self) -> str:
         return f"{self.appeal_id}: {self.category_id} {self.confidence:.2f}"
 
+    @property
+    def confidence_words(self) -> str:
+        """The confidence as a dispatcher reads it (the model's file name and version are for admins)."""
+        if self.confidence >= 0.8:
+            return str(_("把握较大"))
+        if self.confidence >= 0.5:
+            return str(_("仅供参考"))
+        return str(_("把握不大，请人工判断"))
+
 
 class HotSpot(models.Model):
     """A cluster of appeals about one problem in one place (see insight/hotspots.py for the heat index)."""

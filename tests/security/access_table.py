@@ -55,8 +55,9 @@ ENTERPRISE = frozenset({"credit_officer", "contact"})
 # Who sees the appeal world["appeal"]: its appellant (resident1), the county-wide roles, 住建局 (lead unit), and
 # 幸福社区's staff, grid worker and party member.
 APPEAL_READERS = HOTLINE | {"resident", "handler", "grid_worker", "party_member", "community_staff"}
-# Who may see the appellant's full phone and ID number (appeals.md §7): the appellant, supervisors, the lead unit.
-UNMASKERS = frozenset({"resident", "supervisor", "handler"})
+# Who may see the appellant's full phone and ID number (appeals.md §7): the appellant, supervisors, the lead unit and
+# the first receiver (the world's appeal arrived online and the dispatcher who dispatched it took it in hand, §3).
+UNMASKERS = frozenset({"resident", "supervisor", "handler", "dispatcher"})
 # Exports of the appeals one may see (a resident follows their own on the site; an empty file for the others).
 EXPORTERS = STAFF | {"credit_officer"}
 

@@ -273,7 +273,11 @@ class Lookups:
     def dues(self, o: dict) -> dict:
         """deadlines.compute_dues of an appeal just imported (never reopened, never extended)."""
         limits = self.limits_for(o["kind"], o["urgency"], o["category"])
-        return {due: self.add_limit(o[start], limits[step]) for due, step, start in DUE_STARTS}
+        dues = {due: self.add_limit(o[start], limits[step]) for due, step, start in DUE_STARTS}
+        # Waiting for dispatch (spec §4): only a received appeal has a dispatch due, from its receipt.
+        dues["dispatch_due"] = (self.add_limit(o["received_at"], limits[Step.DISPATCH])
+                                if o["state"] == AppealState.RECEIVED else None)
+        return dues
 
     def add_limit(self, start: datetime | None, limit) -> datetime | None:
         """deadlines.add_limit, with the working-day arithmetic done once per (day, n) of the whole file."""
@@ -688,9 +692,11 @@ class Writer:
             if state in OPEN_STATES:
                 dues = lk.dues(o)
                 board = deadlines.board_fields(SimpleNamespace(
-                    state=state, reopened_at=None, received_at=received, dispatched_at=o["dispatched_at"],
+                    state=state, reopened_at=None, redispatch_from=None, received_at=received,
+                    dispatched_at=o["dispatched_at"],
                     signed_at=o["signed_at"], replied_at=o["replied_at"], anonymous=o["anonymous"], **dues))
-                values += [dues["sign_due"], dues["contact_due"], dues["reply_due"], dues["callback_due"],
+                values += [dues["dispatch_due"], dues["sign_due"], dues["contact_due"], dues["reply_due"],
+                           dues["callback_due"],
                            board["next_due"], board["warn_at"]]
             else:
                 values += _NO_DUES
@@ -725,8 +731,8 @@ APPEAL_COLUMNS = ["number", "kind", "channel", "urgency", "state", "title", "con
                   "region_id", "address", "longitude", "latitude", "appellant_name", "appellant_phone",
                   "appellant_id_number", "anonymous", "confidential", "received_at", "dispatched_at", "signed_at",
                   "contacted_at", "replied_at", "closed_at", "lead_unit_id", "reply_text", "close_reason",
-                  "master_id", "sign_due", "contact_due", "reply_due", "callback_due", "next_due", "warn_at"]
-_NO_DUES = [None] * 6
+                  "master_id", "dispatch_due", "sign_due", "contact_due", "reply_due", "callback_due", "next_due", "warn_at"]
+_NO_DUES = [None] * 7
 LINK_COLUMNS = ["appeal_id", "source_system", "source_id", "imported_at"]
 EVENT_COLUMNS = ["appeal_id", "note", "state_after", "after", "hash"]
 

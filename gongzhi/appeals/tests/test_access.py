@@ -58,9 +58,9 @@ def test_anonymous_user_sees_nothing(appeals):
     assert not selectors.visible_appeals(None).exists()
 
 
-# who may read the full numbers of a1 (first received online, so no first receiver)
+# who may read the full numbers of a1 (received online; the dispatcher who dispatched it became its first receiver)
 MASKING = {
-    "resident": "own", "resident2": False, "operator": False, "dispatcher": False, "handler": True,
+    "resident": "own", "resident2": False, "operator": False, "dispatcher": True, "handler": True,
     "handler_other": False, "community_handler": False, "grid_worker": False, "community_staff": False,
     "supervisor": True, "leader": False, "admin": False,
 }

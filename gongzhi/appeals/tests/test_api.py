@@ -116,7 +116,8 @@ def test_resident_submits(api, payload, users):
     assert [e["action"] for e in body["events"]] == ["submit"]
     assert body["events"][0]["action_label"] == "提交诉求"
     assert body["available_actions"] == ["withdraw"]
-    assert body["light"] == "none" and body["lead_unit"] is None
+    assert body["light"] == "green" and body["lead_unit"] is None  # waiting for dispatch, within its limit
+    assert body["dispatch_due"] is not None
 
 
 def test_repeated_client_key_returns_the_same_appeal(api, payload):
@@ -284,12 +285,12 @@ def test_the_whole_loop_through_the_api(api, payload, units, dispatch_rule):
                                                  "satisfaction": "satisfied"}).json()
     assert body["state"] == "closed" and body["close_reason"] == "resolved"
     assert [e["action"] for e in body["events"]] == [
-        "submit", "dispatch", "sign", "record_contact", "record_progress", "reply", "callback"]
+        "submit", "take_first_receipt", "dispatch", "sign", "record_contact", "record_progress", "reply", "callback"]
     states = [(e["state_before"], e["state_after"]) for e in body["events"]]
-    assert states[1:3] == [("received", "dispatched"), ("dispatched", "accepted")]
+    assert states[2:4] == [("received", "dispatched"), ("dispatched", "accepted")]
     assert states[-1] == ("replied", "closed")
     assert body["events"][2]["unit"] == "县住建局"
-    assert body["events"][1]["note"] == "按目录派单"
+    assert body["events"][2]["note"] == "按目录派单"
     # the list, scoped and filtered
     listed = resident.get("/api/v1/appeals/?state=closed").json()
     assert [row["id"] for row in listed["results"]] == [appeal_id] and listed["count"] == 1
@@ -491,8 +492,8 @@ def test_list_filters(api, users, units, make_appeal):
     assert ids("q=井盖") == {waiting.pk}
     assert ids(f"lead_unit={units['hrss'].pk}") == {other.pk}
     assert ids("light=red") == {late.pk}
-    assert ids("light=green") == {other.pk}
-    assert ids("light=none") == {waiting.pk}
+    assert ids("light=green") == {other.pk, waiting.pk}  # waiting for dispatch within its limit
+    assert ids("light=none") == set()
     assert ids("state=dispatched&light=red") == {late.pk}
     row = client.get(url(late)).json()
     assert row["light"] == "red"

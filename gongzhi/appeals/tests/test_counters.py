@@ -163,6 +163,7 @@ def test_counters_equal_the_raw_rows_on_random_histories(seed, users, units, mak
         "signs",
         "replies",
         "dispatches",
+        "dispatches_on_time",
         "returns",
         "unjustified_returns",
         "overdue",

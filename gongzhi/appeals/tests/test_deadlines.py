@@ -82,6 +82,7 @@ def test_the_limits_table_matches_the_spec():
     limits = deadlines.DEFAULT_LIMITS
     m, h, d, w = LimitUnit.MINUTES, LimitUnit.HOURS, LimitUnit.DAYS, LimitUnit.WORKING_DAYS
     expected = {
+        Step.DISPATCH: [(15, m), (1, h), (1, w), (1, w), (1, w)],
         Step.SIGN: [(30, m), (2, h), (1, w), (1, w), (1, w)],
         Step.CONTACT: [(1, h), (4, h), (1, w), (1, w), None],
         Step.REPLY: [(2, h), (24, h), (7, d), (15, d), (1, w)],

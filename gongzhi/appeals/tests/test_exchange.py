@@ -155,7 +155,8 @@ def test_imported_appeals_show_on_the_boards(history, client, users):
     assert dispatched.sign_due is not None and dispatched.reply_due is not None
     for appeal in Appeal.objects.exclude(state__in=[AppealState.CLOSED, AppealState.MERGED]):
         assert deadlines.compute_dues(appeal) == {f: getattr(appeal, f) for f in
-                                                  ("sign_due", "contact_due", "reply_due", "callback_due")}
+                                                  ("dispatch_due", "sign_due", "contact_due", "reply_due",
+                                                   "callback_due")}
     client.login(username="supervisor1", password=PASSWORD)
     page = client.get(reverse("appeals:detail", args=[dispatched.pk]))
     assert page.status_code == 200 and "导入" in page.content.decode()

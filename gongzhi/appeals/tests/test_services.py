@@ -332,7 +332,8 @@ def test_the_timeline_is_a_valid_hash_chain(users, units, make_appeal):
 
     appeal = drive_to(AppealState.CLOSED, users, units, make_appeal)
     events = list(appeal.events.order_by("id"))
-    assert [e.action for e in events] == ["submit", "dispatch", "sign", "record_contact", "reply", "callback"]
+    assert [e.action for e in events] == ["submit", "take_first_receipt", "dispatch", "sign", "record_contact",
+                                          "reply", "callback"]
     assert verify_chain(events) is None
-    AppealEvent.objects.filter(pk=events[2].pk).update(note="篡改")
-    assert verify_chain(appeal.events.order_by("id")).pk == events[2].pk
+    AppealEvent.objects.filter(pk=events[3].pk).update(note="篡改")
+    assert verify_chain(appeal.events.order_by("id")).pk == events[3].pk

@@ -16,4 +16,4 @@ def test_happy_loop(users, units, make_appeal, dispatch_rule):
     assert appeal.state == AppealState.CLOSED
     assert Callback.objects.get(appeal=appeal).valid
     actions = list(appeal.events.values_list("action", flat=True))
-    assert actions == ["submit", "dispatch", "sign", "record_contact", "reply", "callback"]
+    assert actions == ["submit", "take_first_receipt", "dispatch", "sign", "record_contact", "reply", "callback"]

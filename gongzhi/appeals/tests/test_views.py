@@ -318,7 +318,8 @@ def test_reveal_contact_for_the_lead_handler_only(users, units, make_appeal):
     revealed = handler.post(reverse("appeals:reveal", args=[appeal.pk]), HTTP_HX_REQUEST="true")
     assert "13800138000" in text(revealed) and "<html" not in text(revealed)
     assert AuditEvent.objects.filter(action="unmask_contact", actor=users["handler"]).count() == 1
-    dispatcher = client_for(users["dispatcher"])
+    # The dispatcher who dispatched it is its first receiver (spec §3, §7); another hotline operator is not.
+    dispatcher = client_for(users["operator"])
     assert "显示完整号码" not in text(dispatcher.get(reverse("appeals:detail", args=[appeal.pk])))
     refused = dispatcher.post(reverse("appeals:reveal", args=[appeal.pk]), follow=True)
     assert "您无权查看诉求人的完整联系方式" in text(refused) and "13800138000" not in text(refused)

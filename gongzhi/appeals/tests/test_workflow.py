@@ -133,7 +133,7 @@ SPEC_TABLE = {
     (S.IN_PROGRESS, "deny_extension"): ({S.IN_PROGRESS}, {"supervisor"}),
     (S.IN_PROGRESS, "reply"): ({S.REPLIED}, {"handler"}),
     # closed when solved and not unsatisfied, reopened otherwise, left replied at the reopen limit
-    (S.REPLIED, "callback"): ({S.CLOSED, S.IN_PROGRESS, S.REPLIED}, {"operator", "resident"}),
+    (S.REPLIED, "callback"): ({S.CLOSED, S.IN_PROGRESS, S.REPLIED, S.MERGED}, {"operator", "resident"}),
     (S.REPLIED, "close_unresolvable"): ({S.CLOSED}, {"supervisor"}),
 }
 
