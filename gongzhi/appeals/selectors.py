@@ -23,7 +23,12 @@ def visible_appeals(user) -> QuerySet[Appeal]:
     if user.has_role(Role.HANDLER) and user.unit_id:
         scope |= Q(lead_unit_id=user.unit_id) | Q(co_units=user.unit_id)
     if user.has_role(Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.PARTY_MEMBER) and user.region_id:
-        scope |= Q(region__path__startswith=user.region.path)
+        region = user.region
+        scope |= Q(region__path__startswith=region.path)
+        if region.level == RegionLevel.GRID and region.parent_id:
+            # Residents file at their community (their form lists communities, not staff's grids): the community's
+            # grid workers see those too, not the other grids' appeals.
+            scope |= Q(region_id=region.parent_id)
     if user.has_role(Role.GRID_WORKER, Role.PARTY_MEMBER, Role.COMMUNITY_STAFF):
         scope |= Q(first_receiver=user)
     scope |= Q(appellant=user)
