@@ -134,7 +134,8 @@ def organization_detail(request, pk: int):
     is_member = request.user.is_authenticated and org.members.filter(user=request.user).exists()
     members = list(org.members.select_related("user"))
     for m in members:  # the public sees masked names (张**); the organisation's managers and members see names
-        m.shown_name = person_label(m.user) if manage or is_member else mask_name(person_label(m.user))
+        name = m.user.display_name.strip()
+        m.shown_name = person_label(m.user) if manage or is_member or not name else mask_name(name)
     return _render(request, "community/organization_detail.html", {
         "org": org, "manage": manage, "members": members,
         "reviews": org.reviews.select_related("reviewer"), "projects": org.projects.all(),

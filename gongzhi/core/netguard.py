@@ -3,8 +3,8 @@ webhook URLs took loopback, link-local (169.254.169.254), ::1 and 0.0.0.0, the s
 signature headers, the delivery log said "Connection refused" (a port-scan oracle), and file drops could be
 written under `../`.
 
-- `check_url(url)` at save time (the API, the admin and the services all call it): http or https, a host that
-  resolves, and every address it resolves to public, unless the host (or host:port) is listed in
+- `check_url(url)` at save time (the API, the admin and the services all call it): http or https, and every
+  address the host resolves to public (a name that does not resolve yet is left to the send-time check), unless the host (or host:port) is listed in
   GONGZHI["OUTBOUND_ALLOWED_HOSTS"] (an intranet's own platform).
 - `resolve(url)` at send time does the same check again and returns the address to connect to, so that a name that
   resolves elsewhere between the check and the connection (DNS rebinding) is never followed (the outbox pins it).
@@ -34,7 +34,7 @@ def _public(address: str) -> bool:
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local)
 
 
-def resolve(url: str, field: str = "url") -> tuple[str, int, str]:
+def resolve(url: str, field: str = "url", *, unresolvable_ok: bool = False) -> tuple[str, int, str | None]:
     """(host, port, the address to connect to) of an outbound URL, or a ServiceError in Chinese."""
     refused = ServiceError(_("回调地址须为 http:// 或 https:// 开头的公网地址，不能指向本机、内网或保留地址。"),
                            field=field, code="unsafe_url")
@@ -49,6 +49,8 @@ def resolve(url: str, field: str = "url") -> tuple[str, int, str]:
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
+        if unresolvable_ok:  # at save: a platform's name may not resolve yet; the send checks it again
+            return host, port, None
         raise ServiceError(_("回调地址的主机名无法解析。"), field=field, code="unresolvable") from None
     addresses = [info[4][0] for info in infos]
     if not addresses:
@@ -62,7 +64,7 @@ def check_url(url: str, field: str = "url") -> str:
     url = (url or "").strip()
     if len(url) > 500:
         raise ServiceError(_("回调地址过长（最多500个字符）。"), field=field)
-    resolve(url, field)
+    resolve(url, field, unresolvable_ok=True)
     return url
 
 

@@ -36,7 +36,8 @@ VISIBLE = {
     "handler": {"a1", "a3"},  # lead of a1, co-unit of a3
     "handler_other": {"a2"},
     "community_handler": {"a3"},
-    "grid_worker": {"a1", "a5"},  # the grid's subtree only, and what they received
+    # the grid's subtree, what is filed at its community itself (residents choose a community), and what they received
+    "grid_worker": {"a1", "a3", "a5"},
     "community_staff": {"a1", "a3", "a5"},  # 幸福社区 and its grid
     "other_staff": {"a2", "a4"},  # 和平社区
     "operator": ALL, "dispatcher": ALL, "supervisor": ALL, "leader": ALL, "admin": ALL,

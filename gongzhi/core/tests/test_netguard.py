@@ -112,3 +112,13 @@ def test_a_delivery_follows_no_redirect(settings, db):
     finally:
         server.shutdown()
     assert hits == ["/hook"] and message.delivered_at is None and "重定向" in message.last_error
+
+
+def test_a_name_that_does_not_resolve_yet_is_saved_and_refused_at_send(db, no_allowance):
+    url = "https://credit-platform.invalid/hook"
+    assert netguard.check_url(url) == url
+    message = outbox.enqueue(event_id="e:3", event_type="x", target="t", backend="webhook", address=url,
+                             secret="k" * 32, payload={})
+    outbox.deliver_due()
+    message.refresh_from_db()
+    assert message.delivered_at is None and "无法解析" in message.last_error
