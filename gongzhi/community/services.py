@@ -1,7 +1,8 @@
 """Every write of 共建, as `verb_noun(actor, …)`. Each service checks the actor's right (managers — community
-staff, a party organisation's staff, admins — in their region; an activity's organiser; a self-organisation's
-leader; residents for themselves; a party member for their own households), locks the rows it changes, checks
-the transition tables in workflow.py, writes, appends a CommunityEvent to the hash chain and notifies.
+staff and admins, by role, never by the kind of their unit — in their region; an activity's organiser; a
+self-organisation's leader; residents for themselves; a party member for their own households), locks the rows
+it changes, checks the transition tables in workflow.py, writes, appends a CommunityEvent to the hash chain and
+notifies.
 Refusals are `ServiceError` subclasses with Chinese messages.
 """
 
@@ -98,7 +99,7 @@ def can_manage(user, region: Region) -> bool:
 def _require_manager(actor, region: Region) -> None:
     _require_login(actor)
     if not is_manager(actor):
-        raise PermissionDeniedError(_("只有社区工作者或党组织工作人员可以执行此操作。"))
+        raise PermissionDeniedError(_("只有社区工作者或管理员可以执行此操作。"))
     if not in_scope(actor, region):
         raise PermissionDeniedError(_("该事项不在您负责的区域内。"))
 

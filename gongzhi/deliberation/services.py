@@ -1,5 +1,5 @@
 """Every write of 议事协商, as `verb_noun(actor, …)`. Each service checks the actor's right (managers — community
-staff, a party organisation's staff, admins — run topics, meetings, votes and resolutions in their region;
+staff and admins (by role) — run topics, meetings, votes and resolutions in their region;
 residents propose, co-sign, comment, register, sign in and vote), locks the topic it changes, checks the phase
 table in workflow.py, writes, appends a DeliberationEvent to the topic's hash chain, and notifies on commit.
 Refusals are `ServiceError` subclasses with Chinese messages.
@@ -73,7 +73,7 @@ MAX_TEXT = 5000
 
 def _require_manager(actor, region: Region) -> None:
     if not is_manager(actor):
-        raise PermissionDeniedError(_("只有社区工作者或党组织工作人员可以执行此操作。"))
+        raise PermissionDeniedError(_("只有社区工作者或管理员可以执行此操作。"))
     if not in_scope(actor, region):
         raise PermissionDeniedError(_("该议题不在您负责的区域内。"))
 

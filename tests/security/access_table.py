@@ -45,9 +45,10 @@ ANALYSTS = frozenset({"supervisor", "leader", "admin"})
 RATES = frozenset({"dispatcher", "handler", "supervisor", "leader", "admin"})
 KNOWLEDGE = frozenset({"operator", "dispatcher", "supervisor", "admin"})
 PROACTIVE = frozenset({"handler", "supervisor", "leader", "admin"})
-MANAGERS = frozenset(
-    {"party_member", "community_staff", "admin"}
-)  # community affairs (core/permissions.is_manager)
+# community affairs (core/permissions.is_manager): by role only. An ordinary party member of a party organisation
+# is not its staff (issue N item 3: party_member was here and could close topics, hide opinions, review
+# organisations, confirm hours and see the activity's sign-in code).
+MANAGERS = frozenset({"community_staff", "admin"})
 ORGANIZERS = MANAGERS | {"grid_worker"}  # the community committee's grid worker organises its activities too
 HOUSEHOLDS = frozenset({"party_member", "community_staff", "leader", "admin"})
 OFFICER = frozenset({"credit_officer"})

@@ -250,3 +250,24 @@ def test_database_refuses_editing_entries_on_postgresql(users, activity):
     with pytest.raises(DatabaseError), transaction.atomic():
         LedgerEntry.objects.filter(pk=entry.pk).delete()
     assert LedgerEntry.objects.get(pk=entry.pk).hours == Decimal(3)
+
+
+def test_an_ordinary_party_member_acts_on_their_own_center_only(users, county, center, party_member, party_unit):
+    """Issue N item 3: a party member (any non-resident of a party organisation) had manager powers: they
+    recorded visits on other members' centres, reviewed organisations and organised in any community."""
+    other_member = make_user("partymember7", "party_member", region=county["community"], unit=party_unit)
+    other = services.create_central_household(users["community_staff"], party_member=other_member,
+                                              grid=county["grid"], address="幸福小区9栋101")
+    house = services.link_household(other_member, other.pk, address="幸福小区9栋102", head_name="住户9")
+    assert not services.can_manage(party_member, county["community"])
+    with pytest.raises(PermissionDeniedError):
+        services.record_visit(party_member, other.pk, visited_on=timezone.localdate(), household_ids=[house.pk],
+                              heard="一切正常")
+    with pytest.raises(PermissionDeniedError):
+        services.link_household(party_member, other.pk, address="幸福小区9栋103", head_name="住户10")
+    with pytest.raises(PermissionDeniedError):
+        services.create_central_household(party_member, party_member=other_member, grid=county["grid"],
+                                          address="幸福小区9栋104")
+    own = center.households.first()
+    services.record_visit(party_member, center.pk, visited_on=timezone.localdate(), household_ids=[own.pk],
+                          heard="一切正常")
