@@ -176,7 +176,8 @@ POST = {
     ("/api/v1/deliberation/topics/{topic}/actions/close/", '{"reason": "重复议题"}'): MANAGERS,
     ("/api/v1/deliberation/opinions/{opinion}/hide/", '{"reason": "人身攻击"}'): MANAGERS,
     ("/api/v1/community/organizations/{org}/review/", '{"action": "approve", "opinion": "同意"}'): MANAGERS,
-    ("/api/v1/community/records/{record}/confirm/", "{}"): ORGANIZERS,
+    # the world's record was recorded by the grid worker: they may not confirm it themselves (issue N item 2)
+    ("/api/v1/community/records/{record}/confirm/", "{}"): ORGANIZERS - {"grid_worker"},
     ("/credit/cases/{case}/act/revoke/", "reason=错误纳入"): OFFICER,
     ("/api/v1/credit/repairs/{repair}/decision/", '{"approve": true, "reason": "材料齐全"}'): OFFICER,
     (
