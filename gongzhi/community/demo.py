@@ -158,10 +158,12 @@ def load_community_demo(log=None) -> dict:
                     else:
                         services.sign_in_by_qr(r, activity.pk, token)
             with time_machine.travel(start + timedelta(hours=4), tick=False):
+                # Four eyes: whoever recorded the hours does not confirm them (a second organiser does).
+                confirmer = admin if founder == staff else staff
                 for r in came:
                     record = services.record_hours(founder, activity.pk, user=r,
-                                                   hours=rng.choice(["3", "3", "2.5", "3.5"]))
-                    services.confirm_hours(founder, record.pk)
+                                                   hours=rng.choice(["3", "3", "2.5", "2"]))
+                    services.confirm_hours(confirmer, record.pk)
                 services.advance_activity(founder, activity.pk, "finish")
         with time_machine.travel(now - timedelta(days=5), tick=False):
             services.redeem_points(staff, user=residents[0], points=10, note="兑换洗衣液一瓶")

@@ -1,7 +1,8 @@
 """Every write of 共建, as `verb_noun(actor, …)`. Each service checks the actor's right (managers — community
-staff, a party organisation's staff, admins — in their region; an activity's organiser; a self-organisation's
-leader; residents for themselves; a party member for their own households), locks the rows it changes, checks
-the transition tables in workflow.py, writes, appends a CommunityEvent to the hash chain and notifies.
+staff and admins, by role, never by the kind of their unit — in their region; an activity's organiser; a
+self-organisation's leader; residents for themselves; a party member for their own households), locks the rows
+it changes, checks the transition tables in workflow.py, writes, appends a CommunityEvent to the hash chain and
+notifies.
 Refusals are `ServiceError` subclasses with Chinese messages.
 """
 
@@ -83,6 +84,16 @@ def points_per_hour() -> int:
     return int(setting("COMMUNITY_POINTS_PER_HOUR", 10))
 
 
+def sign_in_early() -> timedelta:
+    """How long before an activity starts its participants may sign in."""
+    return timedelta(minutes=int(setting("COMMUNITY_SIGN_IN_EARLY_MINUTES", 30)))
+
+
+def record_grace() -> timedelta:
+    """How long after an activity ends its organisers may still record hours."""
+    return timedelta(days=int(setting("COMMUNITY_RECORD_GRACE_DAYS", 7)))
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -98,7 +109,7 @@ def can_manage(user, region: Region) -> bool:
 def _require_manager(actor, region: Region) -> None:
     _require_login(actor)
     if not is_manager(actor):
-        raise PermissionDeniedError(_("只有社区工作者或党组织工作人员可以执行此操作。"))
+        raise PermissionDeniedError(_("只有社区工作者或管理员可以执行此操作。"))
     if not in_scope(actor, region):
         raise PermissionDeniedError(_("该事项不在您负责的区域内。"))
 
@@ -307,6 +318,23 @@ def create_project(actor: User, *, title: str, region: Region, party_unit: Unit,
 # ---------------------------------------------------------------- activities
 
 
+def _duration_hours(starts_at, ends_at) -> Decimal:
+    """The activity's length in hours, to 0.1 h rounded down: no one serves longer than the activity lasts."""
+    seconds = int((ends_at - starts_at).total_seconds())
+    return (Decimal(seconds) / Decimal(3600)).quantize(Decimal("0.1"), rounding="ROUND_DOWN")
+
+
+def unit_serves(unit: Unit | None, region: Region) -> bool:
+    """A unit serves the communities in its own region (a county department the whole county, a community
+    committee its community)."""
+    return unit is not None and region.path.startswith(unit.region.path)
+
+
+def needs_approval(activity: Activity) -> bool:
+    """A unit's activity outside the communities it serves is published only by a manager of that community."""
+    return bool(activity.organizer_unit_id) and not unit_serves(activity.organizer_unit, activity.region)
+
+
 def can_organize(user, activity: Activity) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
@@ -351,6 +379,9 @@ def create_activity(actor: User, *, title: str, description: str, region: Region
     if not isinstance(capacity, int) or capacity < 1 or capacity > 10000:
         raise ServiceError(_("名额须为1至10000的整数。"), field="capacity")
     hours = Decimal(0) if not hours else _hours(hours)
+    if hours and hours > _duration_hours(starts_at, ends_at):
+        raise ServiceError(_("服务时长不能超过活动时长（%(h)s小时）。") % {
+            "h": _duration_hours(starts_at, ends_at)}, field="hours")
     with transaction.atomic():
         activity = Activity.objects.create(
             title=title, description=description, region=region, location=location, starts_at=starts_at,
@@ -370,6 +401,9 @@ def advance_activity(actor: User, activity_id: int, action: str) -> Activity:
         if transition is None:
             raise IllegalTransition(_("活动当前「%(state)s」，不能「%(action)s」。") % {
                 "state": activity.get_state_display(), "action": ACTIVITY_ACTION_LABELS.get(action, action)})
+        if action == "publish" and needs_approval(activity) and not can_manage(actor, activity.region):
+            raise PermissionDeniedError(_("主办单位不负责该社区，活动须经该社区的社区工作者审核后发布。"),
+                                        code="needs_approval")
         before = activity.state
         activity.state = transition.target
         activity.save(update_fields=["state"])
@@ -485,7 +519,11 @@ def _sign_in(actor, activity_id: int, participant, method: str) -> Signup:
             raise ServiceError(_("未找到有效报名（候补或已取消的报名不能签到）。"), code="not_registered")
         if signup.signed_in_at is not None:
             raise ServiceError(_("已签到，无需重复签到。"), code="already_signed_in")
-        signup.signed_in_at, signup.sign_in_method = timezone.now(), method
+        now = timezone.now()
+        if now < activity.starts_at - sign_in_early() or now > activity.ends_at:
+            raise IllegalTransition(_("只能在活动开始前%(m)s分钟至活动结束之间签到。") % {
+                "m": int(sign_in_early().total_seconds() // 60)}, code="outside_sign_in_window")
+        signup.signed_in_at, signup.sign_in_method = now, method
         signup.signed_in_by = actor
         signup.save(update_fields=["signed_in_at", "sign_in_method", "signed_in_by"])
         _event(f"activity:{activity.pk}", actor, "sign_in", after={"signup": signup.pk, "method": method})
@@ -497,10 +535,17 @@ def record_hours(actor: User, activity_id: int, *, user: User, hours=None) -> Se
     with transaction.atomic():
         activity = _get_locked(Activity, activity_id, _("活动不存在。"))
         _require_organizer(actor, activity)
+        now = timezone.now()
+        if now < activity.starts_at or now > activity.ends_at + record_grace():
+            raise IllegalTransition(_("只能在活动开始后至活动结束%(d)s天内记录服务时长。") % {
+                "d": record_grace().days}, code="outside_record_window")
         signup = Signup.objects.select_for_update().filter(activity=activity, user=user).first()
         if signup is None or signup.signed_in_at is None:
             raise ServiceError(_("只能为已签到的参与者记录服务时长。"), code="not_signed_in")
         hours = _hours(hours if hours not in (None, "") else activity.hours)
+        limit = _duration_hours(activity.starts_at, activity.ends_at)
+        if hours > limit:
+            raise ServiceError(_("服务时长不能超过活动时长（%(h)s小时）。") % {"h": limit}, field="hours")
         record = ServiceRecord.objects.filter(signup=signup).first()
         if record is not None:
             if record.confirmed_at is not None:
@@ -557,6 +602,11 @@ def confirm_hours(actor: User, record_id: int) -> LedgerEntry:
         record = _get_locked(ServiceRecord, record_id, _("服务记录不存在。"))
         signup = Signup.objects.select_related("activity", "user").get(pk=record.signup_id)
         _require_organizer(actor, signup.activity)
+        # Four eyes: the volunteer never confirms their own hours, nor the one who recorded them.
+        if signup.user_id == actor.pk:
+            raise PermissionDeniedError(_("不能确认自己的服务时长。"), code="own_hours")
+        if record.recorded_by_id == actor.pk:
+            raise PermissionDeniedError(_("不能确认自己记录的服务时长，须由另一位组织者确认。"), code="own_record")
         if record.confirmed_at is not None or LedgerEntry.objects.filter(record=record,
                                                                           kind=EntryKind.CREDIT).exists():
             raise IllegalTransition(_("该服务时长已确认入账，不能重复入账。"), code="already_credited")
@@ -577,6 +627,28 @@ def confirm_hours(actor: User, record_id: int) -> LedgerEntry:
     return entry
 
 
+def volunteer_communities(user: User | None) -> list[Region]:
+    """The communities a volunteer belongs to: their own region, their volunteer profile's community and the
+    communities of the activities they served in."""
+    if user is None:
+        return []
+    regions = [user.region] if user.region_id else []
+    profile = VolunteerProfile.objects.filter(user=user).select_related("region").first()
+    if profile is not None:
+        regions.append(profile.region)
+    regions += list(Region.objects.filter(
+        pk__in=Signup.objects.filter(user=user, record__isnull=False).values("activity__region")))
+    return regions
+
+
+def _require_volunteer_manager(actor, volunteer: User | None, extra: Sequence[Region] = ()) -> None:
+    """Ledger entries of a volunteer are corrected or redeemed by the managers of the volunteer's community."""
+    if actor.has_role(Role.ADMIN):
+        return
+    if not any(can_manage(actor, region) for region in [*volunteer_communities(volunteer), *extra]):
+        raise PermissionDeniedError(_("只有该志愿者所在社区的社区工作者可以办理。"), code="not_volunteer_community")
+
+
 def correct_entry(actor: User, entry_id: int, *, reason: str) -> LedgerEntry:
     """A correction reverses a wrong entry with a new one in the opposite direction (never an edit)."""
     reason = _text(reason, _("更正原因"), "reason", limit=200)
@@ -585,6 +657,9 @@ def correct_entry(actor: User, entry_id: int, *, reason: str) -> LedgerEntry:
         raise PermissionDeniedError(_("只有社区工作者可以更正时间银行分录。"))
     with transaction.atomic():
         original = _get_locked(LedgerEntry, entry_id, _("分录不存在。"))
+        volunteer = next((a for a in (original.debit, original.credit) if a.kind == AccountKind.VOLUNTEER), None)
+        extra = [original.record.signup.activity.region] if original.record_id else []
+        _require_volunteer_manager(actor, volunteer.user if volunteer else None, extra)
         if original.kind == EntryKind.CORRECTION:
             raise IllegalTransition(_("更正分录不能再被更正，请另行登记。"))
         if LedgerEntry.objects.filter(reverses=original).exists():
@@ -601,6 +676,7 @@ def redeem_points(actor: User, *, user: User, points: int, note: str) -> LedgerE
         raise PermissionDeniedError(_("只有社区工作者可以办理积分兑换。"))
     if not isinstance(points, int) or points <= 0:
         raise ServiceError(_("兑换积分须为正整数。"), field="points")
+    _require_volunteer_manager(actor, user)
     with transaction.atomic():
         return _post(EntryKind.REDEEM, account_for(user), issuer_account(), Decimal(0), points, actor, note=note)
 

@@ -1,16 +1,20 @@
 """Who manages community affairs (deliberation, self-organisations, activities) and where."""
 
-from .choices import Role, UnitKind
+from .choices import Role
 from .models import Region
+
+# The roles that run community affairs. Manager status is explicit, never inferred from the kind of a user's unit:
+# an ordinary party member of a party organisation is not its staff (issue N item 3). A party organisation's
+# staff who run deliberation or activities hold the community_staff role; a party member acts on their own
+# 党员中心户 only (community.services._require_center_owner).
+MANAGER_ROLES = (Role.COMMUNITY_STAFF, Role.ADMIN)
 
 
 def is_manager(user) -> bool:
-    """Community staff, staff of a party organisation, and admins run community affairs."""
+    """Community staff and admins run community affairs (by role only)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    if user.has_role(Role.COMMUNITY_STAFF, Role.ADMIN):
-        return True
-    return bool(user.roles - {Role.RESIDENT} and user.unit_id and user.unit.kind == UnitKind.PARTY_ORG)
+    return user.has_role(*MANAGER_ROLES)
 
 
 def in_scope(user, region: Region) -> bool:

@@ -239,14 +239,17 @@ class Vote(models.Model):
 
 
 class Ballot(models.Model):
-    """One per voter whatever the channel: `voter_key` is "owner:<id>" for owners' votes, else "user:<id>"."""
+    """One per voter whatever the channel: `voter_key` is "owner:<id>" for owners' votes, else "user:<id>".
+
+    For a secret (不记名) vote this row is only the receipt that the person took part (it refuses a second
+    ballot) and `choice` stays empty: the choice goes, without the voter, into the vote's SecretTally."""
 
     vote = models.ForeignKey(Vote, on_delete=models.PROTECT, related_name="ballots")
     voter_key = models.CharField(max_length=40)
     owner = models.ForeignKey(Owner, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     voter_name = models.CharField(_("投票人"), max_length=100)
-    choice = models.CharField(_("表决意见"), max_length=8, choices=BallotChoice.choices)
+    choice = models.CharField(_("表决意见"), max_length=8, choices=BallotChoice.choices, blank=True)
     channel = models.CharField(_("方式"), max_length=8, choices=BallotChannel.choices)
     entered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("录入人"))
@@ -259,7 +262,28 @@ class Ballot(models.Model):
         constraints = [models.UniqueConstraint(fields=["vote", "voter_key"], name="deliberation_one_ballot_per_voter")]
 
     def __str__(self) -> str:
+        if not self.choice:
+            return f"{self.voter_name}：{_('已投票')}"
         return f"{self.voter_name}：{self.get_choice_display()}"
+
+
+class SecretTally(models.Model):
+    """The choices of a secret vote, counted without the voters (issue N item 4): one row per choice with the
+    number of ballots (heads) and, for owners' votes, the exclusive area behind them (民法典 第278条 counts both).
+    No voter, no per-ballot row, no timestamp: nothing here joins a receipt (Ballot) to a choice."""
+
+    vote = models.ForeignKey(Vote, on_delete=models.PROTECT, related_name="secret_tally")
+    choice = models.CharField(_("表决意见"), max_length=8, choices=BallotChoice.choices)
+    heads = models.PositiveIntegerField(_("票数"), default=0)
+    area = models.DecimalField(_("专有部分面积(㎡)"), max_digits=14, decimal_places=2, default=Decimal(0))
+
+    class Meta:
+        verbose_name = _("不记名计票")
+        verbose_name_plural = _("不记名计票")
+        constraints = [models.UniqueConstraint(fields=["vote", "choice"], name="deliberation_secret_tally_choice")]
+
+    def __str__(self) -> str:
+        return f"{self.vote_id} {self.get_choice_display()}: {self.heads}"
 
 
 class Resolution(models.Model):

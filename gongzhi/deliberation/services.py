@@ -1,5 +1,5 @@
 """Every write of 议事协商, as `verb_noun(actor, …)`. Each service checks the actor's right (managers — community
-staff, a party organisation's staff, admins — run topics, meetings, votes and resolutions in their region;
+staff and admins (by role) — run topics, meetings, votes and resolutions in their region;
 residents propose, co-sign, comment, register, sign in and vote), locks the topic it changes, checks the phase
 table in workflow.py, writes, appends a DeliberationEvent to the topic's hash chain, and notifies on commit.
 Refusals are `ServiceError` subclasses with Chinese messages.
@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,6 +53,7 @@ from .models import (
     PropertyUnit,
     Resolution,
     ResolutionTask,
+    SecretTally,
     Topic,
     Vote,
 )
@@ -72,7 +73,7 @@ MAX_TEXT = 5000
 
 def _require_manager(actor, region: Region) -> None:
     if not is_manager(actor):
-        raise PermissionDeniedError(_("只有社区工作者或党组织工作人员可以执行此操作。"))
+        raise PermissionDeniedError(_("只有社区工作者或管理员可以执行此操作。"))
     if not in_scope(actor, region):
         raise PermissionDeniedError(_("该议题不在您负责的区域内。"))
 
@@ -599,6 +600,10 @@ def create_vote(actor: User, topic_id: int, *, question: str, rule: str, major: 
                 raise ServiceError(_("所选会议未讨论此议题。"), field="meeting_id")
         vote = Vote.objects.create(topic=topic, meeting=meeting, question=question, rule=rule, major=bool(major),
                                    secret=bool(secret), register=register, base=base or 0, created_by=actor)
+        if vote.secret:
+            # Every counter now, in a fixed order, so that which counter exists (or its row id) never tells
+            # which choice the first voter made.
+            SecretTally.objects.bulk_create([SecretTally(vote=vote, choice=c) for c in BallotChoice.values])
         _event(topic, actor, "create_vote", note=question,
                after={"vote": vote.pk, "rule": rule, "major": vote.major, "secret": vote.secret})
     return vote
@@ -641,9 +646,14 @@ def _save_ballot(topic: Topic, vote: Vote, actor, *, key: str, name: str, choice
                 "name": name, "channel": existing.get_channel_display()}, code="already_voted")
     try:
         with transaction.atomic():
+            # A secret vote keeps only the receipt (who took part, to refuse a second ballot) on the Ballot row;
+            # the choice is added to the vote's anonymous counters (issue N item 4).
             ballot = Ballot.objects.create(
-                vote=vote, voter_key=key, owner=owner, user=user, voter_name=name, choice=choice, channel=channel,
+                vote=vote, voter_key=key, owner=owner, user=user, voter_name=name,
+                choice="" if vote.secret else choice, channel=channel,
                 entered_by=actor if channel == BallotChannel.PAPER else None, paper_number=paper_number)
+            if vote.secret:
+                _count_secret_choice(vote, choice, owner)
     except IntegrityError:
         raise ServiceError(_("%(name)s 已经投过票，每人只能投一票，不能重复投票。") % {"name": name},
                            code="already_voted") from None
@@ -652,6 +662,16 @@ def _save_ballot(topic: Topic, vote: Vote, actor, *, key: str, name: str, choice
         after["voter"], after["choice"] = name, choice
     _event(topic, actor, "cast_ballot", after=after, public=False)
     return ballot
+
+
+def _count_secret_choice(vote: Vote, choice: str, owner: Owner | None) -> None:
+    """Add one ballot (and, for an owners' vote, the owner's exclusive area) to the choice's counter. The caller
+    holds the topic's row lock, so the counters are updated one ballot at a time."""
+    area = Decimal(0)
+    if vote.rule == VoteRule.OWNERS_JOINT and owner is not None:
+        area = PropertyUnit.objects.filter(owner=owner).aggregate(s=Sum("area"))["s"] or Decimal(0)
+    row, _created = SecretTally.objects.get_or_create(vote=vote, choice=choice)
+    SecretTally.objects.filter(pk=row.pk).update(heads=F("heads") + 1, area=F("area") + area)
 
 
 def _voter_for(vote: Vote, user: User) -> tuple[str, str, Owner | None]:
@@ -700,25 +720,36 @@ def enter_paper_ballot(actor: User, vote_id: int, *, choice: str, owner_id: int 
 def tally_vote(vote: Vote) -> tuple[rules.Decision, dict]:
     """Count the ballots under the vote's rule with rules.py; returns the decision and the figures."""
     ballots = vote.ballots.all()
-    counts = {c: ballots.filter(choice=c).count() for c in BallotChoice.values}
+    if vote.secret:
+        # Only the anonymous counters: the receipts say who took part, never how.
+        secret = {row["choice"]: row for row in vote.secret_tally.values("choice", "heads", "area")}
+        counts = {c: secret[c]["heads"] if c in secret else 0 for c in BallotChoice.values}
+        present = sum(counts.values())
+    else:
+        counts = {c: ballots.filter(choice=c).count() for c in BallotChoice.values}
+        present = ballots.count()
     if vote.rule == VoteRule.OWNERS_JOINT:
         units = PropertyUnit.objects.filter(register=vote.register)
         total_area = units.aggregate(s=Sum("area"))["s"] or Decimal(0)
         total_owners = Owner.objects.filter(register=vote.register, units__isnull=False).distinct().count()
-        voted = ballots.values_list("owner_id", flat=True)
-        yes = ballots.filter(choice=BallotChoice.YES).values_list("owner_id", flat=True)
-        part_area = units.filter(owner_id__in=voted).aggregate(s=Sum("area"))["s"] or Decimal(0)
-        yes_area = units.filter(owner_id__in=yes).aggregate(s=Sum("area"))["s"] or Decimal(0)
+        if vote.secret:
+            n_voted, n_yes = present, counts[BallotChoice.YES]
+            part_area = sum((row["area"] for row in secret.values()), Decimal(0))
+            yes_area = secret[BallotChoice.YES]["area"] if BallotChoice.YES in secret else Decimal(0)
+        else:
+            voted = ballots.values_list("owner_id", flat=True)
+            yes = ballots.filter(choice=BallotChoice.YES).values_list("owner_id", flat=True)
+            n_voted, n_yes = len(voted), len(yes)
+            part_area = units.filter(owner_id__in=voted).aggregate(s=Sum("area"))["s"] or Decimal(0)
+            yes_area = units.filter(owner_id__in=yes).aggregate(s=Sum("area"))["s"] or Decimal(0)
         figures = {"total_area": str(total_area), "total_owners": total_owners, "participating_area": str(part_area),
-                   "participating_owners": len(voted), "yes_area": str(yes_area), "yes_owners": len(yes), **counts}
-        decision = rules.owners_joint_decision(total_area, total_owners, part_area, len(voted), yes_area, len(yes),
+                   "participating_owners": n_voted, "yes_area": str(yes_area), "yes_owners": n_yes, **counts}
+        decision = rules.owners_joint_decision(total_area, total_owners, part_area, n_voted, yes_area, n_yes,
                                                vote.major)
     elif vote.rule == VoteRule.RESIDENTS_MEETING:
-        present = ballots.count()
         figures = {"base": vote.base, "present": present, "yes": counts[BallotChoice.YES], **counts}
         decision = rules.residents_meeting_decision(vote.base, present, counts[BallotChoice.YES])
     else:
-        present = ballots.count()
         figures = {"present": present, "yes": counts[BallotChoice.YES], **counts}
         decision = rules.body_rules_decision(present, counts[BallotChoice.YES])
     return decision, figures

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import Phase as P
 
-MANAGER = "manager"  # a capability: community_staff, a party organisation's staff, admin (see services.is_manager)
+MANAGER = "manager"  # a capability: community_staff or admin, by role (see core.permissions.is_manager)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ the dispatcher then sees; community staff see the coverage and the need matches.
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from gongzhi.community import services
@@ -43,7 +44,10 @@ def test_community_story(new_context, live_server, shot, users, units, county, c
     page.wait_for_selector("text=报名成功")
     assert "已报名" in page.inner_text("[data-testid=my-signup]")
 
-    # the organiser shows the QR code; the resident opens its link and signs in
+    # the organiser shows the QR code; the resident opens its link and signs in — during the activity, as sign-in
+    # and recording are refused outside it (issue N item 2)
+    during = time_machine.travel(start + timedelta(minutes=5), tick=True)
+    during.start()
     desk = login(new_context("desktop"), staff.username)
     desk.goto(f"/community/activities/{activity.pk}/")
     qr = desk.locator("img[alt=签到二维码]")
@@ -59,8 +63,12 @@ def test_community_story(new_context, live_server, shot, users, units, county, c
     row = desk.locator(f"[data-testid=signup-{resident.pk}]")
     row.locator("text=记录时长").click()
     desk.wait_for_selector("text=服务时长已记录")
-    desk.locator(f"[data-testid=signup-{resident.pk}]").locator("text=确认入账").click()
-    desk.wait_for_selector("text=服务时长已确认入账")
+    # the recorder may not confirm: a second organiser of the unit (the grid worker) does
+    second = login(new_context("desktop"), users["grid_worker"].username)
+    second.goto(f"/community/activities/{activity.pk}/")
+    second.locator(f"[data-testid=signup-{resident.pk}]").locator("text=确认入账").click()
+    second.wait_for_selector("text=服务时长已确认入账")
+    during.stop()
 
     # the resident sees the hours and downloads the certificate
     page.goto("/community/my-hours/")

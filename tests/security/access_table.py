@@ -45,9 +45,10 @@ ANALYSTS = frozenset({"supervisor", "leader", "admin"})
 RATES = frozenset({"dispatcher", "handler", "supervisor", "leader", "admin"})
 KNOWLEDGE = frozenset({"operator", "dispatcher", "supervisor", "admin"})
 PROACTIVE = frozenset({"handler", "supervisor", "leader", "admin"})
-MANAGERS = frozenset(
-    {"party_member", "community_staff", "admin"}
-)  # community affairs (core/permissions.is_manager)
+# community affairs (core/permissions.is_manager): by role only. An ordinary party member of a party organisation
+# is not its staff (issue N item 3: party_member was here and could close topics, hide opinions, review
+# organisations, confirm hours and see the activity's sign-in code).
+MANAGERS = frozenset({"community_staff", "admin"})
 ORGANIZERS = MANAGERS | {"grid_worker"}  # the community committee's grid worker organises its activities too
 HOUSEHOLDS = frozenset({"party_member", "community_staff", "leader", "admin"})
 OFFICER = frozenset({"credit_officer"})
@@ -176,7 +177,8 @@ POST = {
     ("/api/v1/deliberation/topics/{topic}/actions/close/", '{"reason": "重复议题"}'): MANAGERS,
     ("/api/v1/deliberation/opinions/{opinion}/hide/", '{"reason": "人身攻击"}'): MANAGERS,
     ("/api/v1/community/organizations/{org}/review/", '{"action": "approve", "opinion": "同意"}'): MANAGERS,
-    ("/api/v1/community/records/{record}/confirm/", "{}"): ORGANIZERS,
+    # the world's record was recorded by the grid worker: they may not confirm it themselves (issue N item 2)
+    ("/api/v1/community/records/{record}/confirm/", "{}"): ORGANIZERS - {"grid_worker"},
     ("/credit/cases/{case}/act/revoke/", "reason=错误纳入"): OFFICER,
     ("/api/v1/credit/repairs/{repair}/decision/", '{"approve": true, "reason": "材料齐全"}'): OFFICER,
     (

@@ -7,6 +7,7 @@ the project conftest, and one in 和平社区 (西湖街道) that those same use
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -79,7 +80,7 @@ def _penalty(officer, enterprise, number):
     )
 
 
-def _organization_world(staff, resident, region, unit, tag):
+def _organization_world(staff, resident, region, unit, tag, recorder):
     org = community.register_organization(
         resident, name=f"{tag}文艺队", domain="culture", region=region, description="每周排练"
     )
@@ -100,8 +101,11 @@ def _organization_world(staff, resident, region, unit, tag):
     )
     community.advance_activity(staff, activity.pk, "publish")
     community.sign_up(resident, activity.pk)
-    community.sign_in_by_staff(staff, activity.pk, user=resident)
-    record = community.record_hours(staff, activity.pk, user=resident, hours="3")
+    # Sign-in and recording happen during the activity (issue N item 2); the unit's grid worker records, so that
+    # the community staff (not the recorder) may confirm.
+    with time_machine.travel(start + timedelta(minutes=10), tick=False):
+        community.sign_in_by_staff(staff, activity.pk, user=resident)
+        record = community.record_hours(recorder, activity.pk, user=resident, hours="3")
     red = community.save_red_resource(
         staff,
         name=f"{tag}党群服务中心",
@@ -252,10 +256,10 @@ def world(users, units, county, category, make_appeal):
 
     # Community: an organisation, activity, service record and red resource in each community; a central household.
     (w["org"], w["activity"], w["record"], w["red"]) = _organization_world(
-        staff, u["resident"], county["community"], units["community"], "幸福"
+        staff, u["resident"], county["community"], units["community"], "幸福", u["grid_worker"]
     )
     (w["other_org"], w["other_activity"], w["other_record"], w["other_red"]) = _organization_world(
-        other_staff, u["resident2"], county["other_community"], other_committee, "和平"
+        other_staff, u["resident2"], county["other_community"], other_committee, "和平", u["other_grid_worker"]
     )
     w["household"] = community.create_central_household(
         staff, party_member=u["party_member"], grid=county["grid"], address="幸福小区1栋101"

@@ -2,6 +2,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,10 +19,17 @@ from ..models import CommunityEvent, LedgerAccount, LedgerEntry, StageReview
 pytestmark = pytest.mark.django_db
 
 
-def _attend(activity, user, staff):
+def during(activity, minutes: int = 10):
+    """Ten minutes into the activity: sign-in and recording happen only then (issue N item 2)."""
+    return time_machine.travel(activity.starts_at + timedelta(minutes=minutes), tick=False)
+
+
+def _attend(activity, user, recorder):
+    """Signs `user` up and in and has `recorder` (a second organiser, so that staff may confirm) record hours."""
     services.sign_up(user, activity.pk)
-    services.sign_in_by_qr(user, activity.pk, services.qr_token(activity))
-    return services.record_hours(staff, activity.pk, user=user)
+    with during(activity):
+        services.sign_in_by_qr(user, activity.pk, services.qr_token(activity))
+        return services.record_hours(recorder, activity.pk, user=user)
 
 
 # ---------------------------------------------------------------- self-organisations
@@ -83,6 +91,11 @@ def test_capacity_waiting_list_and_promotion(users, activity):
 def test_qr_sign_in_needs_a_valid_token_for_this_activity(users, activity, units):
     resident = users["resident"]
     services.sign_up(resident, activity.pk)
+    with during(activity):
+        _qr_sign_in_checks(users, activity, units, resident)
+
+
+def _qr_sign_in_checks(users, activity, units, resident):
     with pytest.raises(ServiceError, match="无效"):
         services.sign_in_by_qr(resident, activity.pk, "forged-token")
     other = services.create_activity(
@@ -106,9 +119,10 @@ def test_qr_sign_in_needs_a_valid_token_for_this_activity(users, activity, units
 
 def test_staff_sign_in_only_by_organiser(users, activity):
     services.sign_up(users["resident"], activity.pk)
-    with pytest.raises(PermissionDeniedError):
+    with during(activity), pytest.raises(PermissionDeniedError):
         services.sign_in_by_staff(users["resident2"], activity.pk, user=users["resident"])
-    signup = services.sign_in_by_staff(users["community_staff"], activity.pk, user=users["resident"])
+    with during(activity):
+        signup = services.sign_in_by_staff(users["community_staff"], activity.pk, user=users["resident"])
     assert signup.sign_in_method == "staff"
 
 
@@ -117,17 +131,17 @@ def test_staff_sign_in_only_by_organiser(users, activity):
 
 def test_hours_are_credited_once_with_source_and_confirmation(users, activity):
     staff, resident = users["community_staff"], users["resident"]
-    with pytest.raises(ServiceError, match="已签到"):
+    with during(activity), pytest.raises(ServiceError, match="已签到"):
         services.record_hours(staff, activity.pk, user=resident)
-    record = _attend(activity, resident, staff)
+    record = _attend(activity, resident, users["grid_worker"])
     with pytest.raises(PermissionDeniedError):
         services.confirm_hours(resident, record.pk)
     entry = services.confirm_hours(staff, record.pk)
     assert entry.kind == EntryKind.CREDIT and entry.record == record and entry.confirmed_by == staff
     with pytest.raises(IllegalTransition, match="重复"):
         services.confirm_hours(staff, record.pk)
-    with pytest.raises(IllegalTransition):
-        services.record_hours(staff, activity.pk, user=resident, hours="5")
+    with during(activity), pytest.raises(IllegalTransition):
+        services.record_hours(staff, activity.pk, user=resident, hours="2")
     account = LedgerAccount.objects.get(user=resident)
     assert account.balance_hours == Decimal("3.0") and account.balance_points == 30
     assert LedgerEntry.objects.filter(record=record, kind=EntryKind.CREDIT).count() == 1
@@ -142,7 +156,7 @@ def test_hours_are_credited_once_with_source_and_confirmation(users, activity):
 
 def test_ledger_cannot_be_edited_or_deleted_and_corrections_are_new_entries(users, activity):
     staff, resident = users["community_staff"], users["resident"]
-    entry = services.confirm_hours(staff, _attend(activity, resident, staff).pk)
+    entry = services.confirm_hours(staff, _attend(activity, resident, users["grid_worker"]).pk)
     entry.hours = Decimal(100)
     with pytest.raises(RuntimeError):
         entry.save()
@@ -161,7 +175,7 @@ def test_ledger_cannot_be_edited_or_deleted_and_corrections_are_new_entries(user
 
 def test_balance_can_never_go_negative(users, activity):
     staff, resident = users["community_staff"], users["resident"]
-    services.confirm_hours(staff, _attend(activity, resident, staff).pk)
+    services.confirm_hours(staff, _attend(activity, resident, users["grid_worker"]).pk)
     services.redeem_points(staff, user=resident, points=20, note="兑换洗衣液")
     with pytest.raises(ServiceError, match="余额不足"):
         services.redeem_points(staff, user=resident, points=11, note="兑换大米")
@@ -242,7 +256,7 @@ def test_database_refuses_editing_entries_on_postgresql(users, activity):
     from django.db import DatabaseError, connection
 
     staff = users["community_staff"]
-    entry = services.confirm_hours(staff, _attend(activity, users["resident"], staff).pk)
+    entry = services.confirm_hours(staff, _attend(activity, users["resident"], users["grid_worker"]).pk)
     if connection.vendor != "postgresql":
         pytest.skip("the append-only trigger exists on PostgreSQL only")
     with pytest.raises(DatabaseError), transaction.atomic():
@@ -250,3 +264,100 @@ def test_database_refuses_editing_entries_on_postgresql(users, activity):
     with pytest.raises(DatabaseError), transaction.atomic():
         LedgerEntry.objects.filter(pk=entry.pk).delete()
     assert LedgerEntry.objects.get(pk=entry.pk).hours == Decimal(3)
+
+
+def test_an_ordinary_party_member_acts_on_their_own_center_only(users, county, center, party_member, party_unit):
+    """Issue N item 3: a party member (any non-resident of a party organisation) had manager powers: they
+    recorded visits on other members' centres, reviewed organisations and organised in any community."""
+    other_member = make_user("partymember7", "party_member", region=county["community"], unit=party_unit)
+    other = services.create_central_household(users["community_staff"], party_member=other_member,
+                                              grid=county["grid"], address="幸福小区9栋101")
+    house = services.link_household(other_member, other.pk, address="幸福小区9栋102", head_name="住户9")
+    assert not services.can_manage(party_member, county["community"])
+    with pytest.raises(PermissionDeniedError):
+        services.record_visit(party_member, other.pk, visited_on=timezone.localdate(), household_ids=[house.pk],
+                              heard="一切正常")
+    with pytest.raises(PermissionDeniedError):
+        services.link_household(party_member, other.pk, address="幸福小区9栋103", head_name="住户10")
+    with pytest.raises(PermissionDeniedError):
+        services.create_central_household(party_member, party_member=other_member, grid=county["grid"],
+                                          address="幸福小区9栋104")
+    own = center.households.first()
+    services.record_visit(party_member, center.pk, visited_on=timezone.localdate(), household_ids=[own.pk],
+                          heard="一切正常")
+
+
+# ---------------------------------------------------------------- issue N item 2: no self-minted hours
+
+
+def test_staff_cannot_mint_volunteer_hours_for_themselves(users, units, county):
+    """The penetration test: a handler of a county department organised a 30-minute activity, signed up and in
+    before it started, recorded 24 h and confirmed their own record: +24 h / +240 points."""
+    handler = users["handler"]  # 住建局, a county department: it serves every community of the county
+    start = timezone.now() + timedelta(days=1)
+    with pytest.raises(ServiceError, match="活动时长"):
+        services.create_activity(handler, title="t", description="d", region=county["community"], location="x",
+                                 starts_at=start, ends_at=start + timedelta(minutes=30), capacity=5, hours="24",
+                                 organizer_unit=handler.unit)
+    activity = services.create_activity(handler, title="t", description="d", region=county["community"],
+                                        location="x", starts_at=start, ends_at=start + timedelta(minutes=30),
+                                        capacity=5, organizer_unit=handler.unit)
+    services.advance_activity(handler, activity.pk, "publish")
+    services.sign_up(handler, activity.pk)
+    # sign-in only from 30 minutes before the start
+    with pytest.raises(IllegalTransition, match="签到"):
+        services.sign_in_by_staff(handler, activity.pk, user=handler)
+    with during(activity, minutes=-31), pytest.raises(IllegalTransition, match="签到"):
+        services.sign_in_by_qr(handler, activity.pk, services.qr_token(activity))
+    with during(activity, minutes=-30):
+        services.sign_in_by_staff(handler, activity.pk, user=handler)
+    # recording only once the activity has started, and never more than it lasted
+    with pytest.raises(IllegalTransition, match="记录"):
+        services.record_hours(handler, activity.pk, user=handler, hours="0.5")
+    with during(activity), pytest.raises(ServiceError, match="活动时长"):
+        services.record_hours(handler, activity.pk, user=handler, hours="24")
+    with during(activity):
+        record = services.record_hours(handler, activity.pk, user=handler, hours="0.5")
+    # nobody confirms their own hours, nor hours they recorded
+    with pytest.raises(PermissionDeniedError, match="自己"):
+        services.confirm_hours(handler, record.pk)
+    with during(activity, minutes=60 * 24 * 7 + 31), pytest.raises(IllegalTransition, match="记录"):
+        services.record_hours(handler, activity.pk, user=handler, hours="0.5")
+    assert not LedgerEntry.objects.filter(record=record).exists()
+    assert services.confirm_hours(users["community_staff"], record.pk).hours == Decimal("0.5")
+
+
+def test_the_recorder_does_not_confirm(users, activity):
+    staff = users["community_staff"]
+    services.sign_up(users["resident"], activity.pk)
+    with during(activity):
+        services.sign_in_by_staff(staff, activity.pk, user=users["resident"])
+        record = services.record_hours(staff, activity.pk, user=users["resident"])
+    with pytest.raises(PermissionDeniedError, match="自己记录"):
+        services.confirm_hours(staff, record.pk)
+    assert services.confirm_hours(users["grid_worker"], record.pk).confirmed_by == users["grid_worker"]
+
+
+def test_a_unit_publishes_outside_its_communities_only_after_a_managers_approval(users, county):
+    other_staff = users["other_staff"]
+    start = timezone.now() + timedelta(days=1)
+    grid_worker = users["grid_worker"]  # 幸福社区居委会 serves 幸福社区, not 和平社区
+    activity = services.create_activity(grid_worker, title="t", description="d", region=county["other_community"],
+                                        location="x", starts_at=start, ends_at=start + timedelta(hours=2),
+                                        capacity=5, organizer_unit=grid_worker.unit)
+    with pytest.raises(PermissionDeniedError, match="审核"):
+        services.advance_activity(grid_worker, activity.pk, "publish")
+    with pytest.raises(PermissionDeniedError):
+        services.advance_activity(users["community_staff"], activity.pk, "publish")  # not their community
+    assert services.advance_activity(other_staff, activity.pk, "publish").state == "published"
+
+
+def test_ledger_corrections_and_redemptions_by_the_volunteers_community_only(users, activity):
+    staff, resident = users["community_staff"], users["resident"]
+    entry = services.confirm_hours(staff, _attend(activity, resident, users["grid_worker"]).pk)
+    with pytest.raises(PermissionDeniedError, match="所在社区"):
+        services.redeem_points(users["other_staff"], user=resident, points=10, note="兑换洗衣液")
+    with pytest.raises(PermissionDeniedError, match="所在社区"):
+        services.correct_entry(users["other_staff"], entry.pk, reason="误记")
+    services.redeem_points(staff, user=resident, points=10, note="兑换洗衣液")
+    assert LedgerAccount.objects.get(user=resident).balance_points == 20

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,14 +44,19 @@ def test_resident_signs_up_is_signed_in_by_qr_and_gets_a_certificate(client, act
     assert "签到二维码" in page
     svg = staff_client.get(reverse("community:qr", args=[activity.pk]))
     assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
-    url = reverse("community:check_in", args=[activity.pk]) + "?t=" + services.qr_token(activity)
-    assert client.get(url).status_code == 200
-    client.post(url.split("?")[0], {"t": services.qr_token(activity)})
-    assert Signup.objects.get(user=resident).sign_in_method == "qr"
-    staff_client.post(reverse("community:record_hours", args=[activity.pk]), {"user_id": resident.pk, "hours": "2.5"})
+    with time_machine.travel(activity.starts_at + timedelta(minutes=10), tick=False):  # during the activity
+        url = reverse("community:check_in", args=[activity.pk]) + "?t=" + services.qr_token(activity)
+        assert client.get(url).status_code == 200
+        client.post(url.split("?")[0], {"t": services.qr_token(activity)})
+        assert Signup.objects.get(user=resident).sign_in_method == "qr"
+        staff_client.post(reverse("community:record_hours", args=[activity.pk]),
+                          {"user_id": resident.pk, "hours": "2.5"})
     record = Signup.objects.get(user=resident).record
-    staff_client.post(reverse("community:confirm_hours", args=[record.pk]))
-    staff_client.post(reverse("community:confirm_hours", args=[record.pk]))  # a second click credits nothing
+    staff_client.post(reverse("community:confirm_hours", args=[record.pk]))  # the recorder may not confirm
+    assert not LedgerEntry.objects.filter(record=record).exists()
+    second = login(client.__class__(), users["grid_worker"])  # a second organiser of the unit confirms
+    second.post(reverse("community:confirm_hours", args=[record.pk]))
+    second.post(reverse("community:confirm_hours", args=[record.pk]))  # a second click credits nothing
     assert LedgerEntry.objects.filter(record=record).count() == 1
     page = client.get(reverse("community:my_hours")).content.decode()
     assert "2.5 h" in page

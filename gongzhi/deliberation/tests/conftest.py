@@ -32,7 +32,14 @@ def party_unit(county):
 
 @pytest.fixture
 def party_staff(party_unit):
-    return make_user("party1", Role.PARTY_MEMBER, unit=party_unit)
+    """A party organisation's staff: a manager by their explicit role (issue N item 3), not by the unit's kind."""
+    return make_user("party1", Role.COMMUNITY_STAFF, unit=party_unit)
+
+
+@pytest.fixture
+def party_member(party_unit, county):
+    """An ordinary party member of the same party organisation: no manager powers."""
+    return make_user("partymember9", Role.PARTY_MEMBER, region=county["community"], unit=party_unit)
 
 
 @pytest.fixture

@@ -77,10 +77,33 @@ def test_topic_from_appeals_needs_appeals_and_a_manager(users, county, make_appe
 
 
 def test_party_organisation_staff_manage(party_staff, county):
+    """A party organisation's staff manage by their explicit role (community_staff), not by their unit's kind."""
     topic = services.create_topic(party_staff, title="党建引领物业治理", description="d", region=county["community"],
                                   source=TopicSource.PARTY_ORG)
     assert topic.proposer_unit.name == "幸福社区党委"
     services.advance_topic(party_staff, topic.pk, "start_deliberation")
+
+
+def test_an_ordinary_party_member_is_not_a_manager(party_member, staff, county, make_topic, make_residents):
+    """Issue N item 3: any non-resident in a party organisation was treated as its staff, so a party member
+    created owners' registers, entered paper ballots, hid residents' opinions and closed votes."""
+    from gongzhi.core.permissions import can_manage, is_manager
+
+    assert not is_manager(party_member) and not can_manage(party_member, county["community"])
+    [owner] = make_residents(1)
+    refused(lambda: services.create_owner_register(party_member, name="幸福小区业主名册", region=county["community"],
+                                                   rows=[{"owner": "甲", "unit": "1-101", "area": 100}]),
+            PermissionDeniedError)
+    topic = make_topic(Phase.DELIBERATING)
+    opinion = services.post_opinion(owner, topic.pk, body="支持")
+    refused(lambda: services.hide_opinion(party_member, opinion.pk, reason="人身攻击"), PermissionDeniedError)
+    refused(lambda: services.advance_topic(party_member, topic.pk, "open_voting"), PermissionDeniedError)
+    vote = services.create_vote(staff, topic.pk, question="q", rule=VoteRule.BODY_RULES)
+    services.advance_topic(staff, topic.pk, "open_voting")
+    services.open_vote(staff, vote.pk)
+    refused(lambda: services.enter_paper_ballot(party_member, vote.pk, choice="yes", voter_name="张三"),
+            PermissionDeniedError)
+    refused(lambda: services.close_vote(party_member, vote.pk), PermissionDeniedError)
 
 
 # ---------------------------------------------------------------- phases as data

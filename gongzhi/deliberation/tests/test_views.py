@@ -49,7 +49,7 @@ def test_resident_cannot_manage(client, users, make_topic):
     topic = make_topic()
     login(client, users["resident"])
     response = client.post(reverse("deliberation:advance", args=[topic.pk, "start_deliberation"]), follow=True)
-    assert "只有社区工作者或党组织工作人员" in response.text
+    assert "只有社区工作者或管理员" in response.text
     topic.refresh_from_db()
     assert topic.phase == Phase.COLLECTING
     assert client.get(reverse("deliberation:manage")).status_code == 403

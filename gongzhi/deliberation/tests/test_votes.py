@@ -5,12 +5,12 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.deliberation import services
 from gongzhi.deliberation.choices import BallotChannel, Phase, VoteRule, VoteState
-from gongzhi.deliberation.models import Ballot, DeliberationEvent
+from gongzhi.deliberation.models import Ballot, DeliberationEvent, SecretTally
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -194,6 +194,48 @@ def test_secret_ballot_keeps_no_choice_in_the_trail(owners_vote, staff):
     services.cast_ballot(residents[0], vote.pk, choice="no")
     event = DeliberationEvent.objects.filter(topic=vote.topic, action="cast_ballot").get()
     assert "choice" not in event.after and "voter" not in event.after and not event.public
+
+
+def test_secret_ballot_is_not_linked_to_its_voter(owners_vote, staff, users, client):
+    """Issue N item 4: a secret ballot kept the voter, their name and their choice on one row, and the admin
+    showed "投票人: … 表决意见: 同意". Now the receipt has no choice and the counters no voter, no time and no
+    per-ballot row; the 民法典 第278条 tally (heads and areas) still comes out exact."""
+    vote, residents, register = owners_vote(4, areas=[500, 100, 100, 100], secret=True)
+    services.cast_ballot(residents[0], vote.pk, choice="no")
+    services.cast_ballot(residents[1], vote.pk, choice="yes")
+    owner = register.owners.get(user=residents[2])
+    services.enter_paper_ballot(staff, vote.pk, choice="yes", owner_id=owner.pk, paper_number="P1")
+    refused(lambda: services.cast_ballot(residents[2], vote.pk, choice="no"), code="already_voted")
+
+    receipts = Ballot.objects.filter(vote=vote)
+    assert receipts.count() == 3 and set(receipts.values_list("choice", flat=True)) == {""}
+    assert all("同意" not in str(b) and "反对" not in str(b) for b in receipts)
+    fields = {f.name: f for f in SecretTally._meta.get_fields()}
+    assert set(fields) == {"id", "vote", "choice", "heads", "area"}  # no voter, no name, no timestamp
+    assert not any(isinstance(f, models.DateTimeField) for f in fields.values())
+    assert SecretTally.objects.filter(vote=vote).count() == 3  # all counters exist from the start
+
+    client.force_login(users["admin"])
+    for ballot in receipts:
+        page = client.get(f"/admin/deliberation/ballot/{ballot.pk}/change/").content.decode()
+        assert ballot.voter_name in page and "同意" not in page and "反对" not in page
+
+    vote = services.close_vote(staff, vote.pk)
+    t = vote.tally
+    assert t["participating_owners"] == 3 and Decimal(t["participating_area"]) == 700
+    assert t["yes_owners"] == 2 and Decimal(t["yes_area"]) == 200 and t["no"] == 1
+    assert vote.quorum_met and not vote.passed  # 2/3 heads yes, but 200 of 700 ㎡ is not more than half
+
+
+def test_secret_residents_vote_counts_without_voters(residents_vote, staff):
+    vote, residents = residents_vote(5)
+    vote.secret = True  # the counters are created with the vote; a vote made secret later starts them lazily
+    vote.save(update_fields=["secret"])
+    for r, choice in zip(residents[:4], ["yes", "yes", "no", "yes"], strict=True):
+        services.cast_ballot(r, vote.pk, choice=choice)
+    assert not Ballot.objects.filter(vote=vote).exclude(choice="").exists()
+    vote = services.close_vote(staff, vote.pk)
+    assert vote.tally["present"] == 4 and vote.tally["yes"] == 3 and vote.passed
 
 
 def test_residents_cannot_enter_paper_ballots(owners_vote, users):
