@@ -153,6 +153,9 @@ class Appeal(models.Model):
                                   related_name="appeals", verbose_name=_("诉求人账号"), db_index=False)
     appellant_name = models.CharField(_("诉求人姓名"), max_length=50, blank=True)
     appellant_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # A resident filing under their account is reached on the account's verified number (appellant_phone); another
+    # number they give is kept here, for the handler to call, unverified: notices never go to it.
+    contact_phone = models.CharField(_("另留联系电话（未核实）"), max_length=20, blank=True)
     appellant_id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
     anonymous = models.BooleanField(_("匿名"), default=False)
     confidential = models.BooleanField(_("保密"), default=False)

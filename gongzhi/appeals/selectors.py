@@ -75,11 +75,12 @@ def appellant_for(user, appeal: Appeal) -> dict:
     """What this user may read of the appellant: masked numbers, or nothing when hidden."""
     if hides_identity(user, appeal):
         label = "匿名" if appeal.anonymous else "保密"
-        return {"name": label, "phone": "", "id_number": "", "hidden": True, "can_reveal": False}
+        return {"name": label, "phone": "", "contact_phone": "", "id_number": "", "hidden": True, "can_reveal": False}
     own = appeal.appellant_id == getattr(user, "pk", None)
     return {
         "name": appeal.appellant_name if own or not appeal.confidential else mask_name(appeal.appellant_name),
         "phone": appeal.appellant_phone if own else mask_phone(appeal.appellant_phone),
+        "contact_phone": appeal.contact_phone if own else mask_phone(appeal.contact_phone),
         "id_number": appeal.appellant_id_number if own else mask_id_number(appeal.appellant_id_number),
         "hidden": False,
         "can_reveal": not own and can_unmask(user, appeal) and bool(appeal.appellant_phone or appeal.appellant_id_number),

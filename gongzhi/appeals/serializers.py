@@ -74,6 +74,7 @@ class IdNameSerializer(serializers.Serializer):
 class AppellantSerializer(serializers.Serializer):
     name = serializers.CharField()
     phone = serializers.CharField(help_text=_("按权限打码，如 138****8000"))
+    contact_phone = serializers.CharField(help_text=_("居民另留的联系电话（未核实，不用于发送通知），按权限打码"))
     id_number = serializers.CharField()
     hidden = serializers.BooleanField(help_text=_("匿名或保密：不显示身份"))
     can_reveal = serializers.BooleanField(help_text=_("可调用 reveal_contact 查看完整号码（留痕）"))
@@ -520,6 +521,7 @@ class SuperviseInput(serializers.Serializer):
 class ContactSerializer(serializers.Serializer):
     name = serializers.CharField()
     phone = serializers.CharField()
+    contact_phone = serializers.CharField(help_text=_("居民另留的联系电话（未核实），无则为空"))
     id_number = serializers.CharField()
 
 

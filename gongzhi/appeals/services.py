@@ -263,10 +263,21 @@ def submit_appeal(
         raise ServiceError(_("经纬度超出范围。"), field="longitude")
 
     appellant = None
+    contact_phone = ""
     if actor is not None and (actor.has_role(Role.RESIDENT) or delegated) and not is_staff_intake:
+        # Filing under one's own account: the appellant is the account's person and is reached on its verified
+        # number. A resident could name anyone and send the notices to any number (issue N item 11); another number
+        # they give is kept apart, unverified, for the handler to call.
         appellant = actor
-        appellant_phone = appellant_phone or actor.phone or ""
-        appellant_name = appellant_name or actor.display_name
+        given_phone = (appellant_phone or "").strip()
+        appellant_phone = actor.phone or given_phone
+        if given_phone and actor.phone:
+            try:
+                cleaned = clean_contact_phone(given_phone)
+            except ValidationError as exc:
+                raise ServiceError(exc.messages[0], code="invalid_phone", field="appellant_phone") from exc
+            contact_phone = "" if cleaned == actor.phone else cleaned
+        appellant_name = actor.display_name or appellant_name
         appellant_id_number = appellant_id_number or actor.id_number
     elif channel == Channel.GRID_PATROL and not appellant_phone and actor is not None:
         # A grid worker's own patrol finding: the worker is the appellant and gets the callback.
@@ -304,7 +315,7 @@ def submit_appeal(
                 keywords=keywords[:200], region=region, address=(address or "").strip()[:200],
                 longitude=longitude, latitude=latitude,
                 appellant=appellant, appellant_name=(appellant_name or "").strip()[:50],
-                appellant_phone=appellant_phone, appellant_id_number=appellant_id_number,
+                appellant_phone=appellant_phone, contact_phone=contact_phone, appellant_id_number=appellant_id_number,
                 anonymous=anonymous, confidential=confidential, received_at=now, client_key=client_key or None,
                 first_receiver=actor if is_staff_intake else None,
                 first_receiver_unit=actor.unit if is_staff_intake else None,
@@ -890,4 +901,5 @@ def reveal_contact(actor: User, appeal: Appeal) -> dict:
     append_audit_event(actor, "unmask_contact", target=f"appeal:{appeal.pk}",
                        note=_("查看诉求 %(n)s 诉求人完整联系方式") % {"n": appeal.number},
                        after={"phone": mask_phone(appeal.appellant_phone)})
-    return {"name": appeal.appellant_name, "phone": appeal.appellant_phone, "id_number": appeal.appellant_id_number}
+    return {"name": appeal.appellant_name, "phone": appeal.appellant_phone, "contact_phone": appeal.contact_phone,
+            "id_number": appeal.appellant_id_number}

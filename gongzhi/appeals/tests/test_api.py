@@ -461,7 +461,8 @@ def test_masking_and_reveal(api, users, units, make_appeal):
     assert not AuditEvent.objects.filter(action="unmask_contact").exists()
     response = handler.post(f"/api/v1/appeals/{appeal.pk}/reveal_contact/")
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
-    assert response.json() == {"name": "resident1", "phone": "13800138000", "id_number": "11010519491231002X"}
+    assert response.json() == {"name": "resident1", "phone": "13800138000", "contact_phone": "",
+                               "id_number": "11010519491231002X"}
     event = AuditEvent.objects.get(action="unmask_contact")
     assert event.actor == users["handler"] and event.target == f"appeal:{appeal.pk}"
 
@@ -469,7 +470,8 @@ def test_masking_and_reveal(api, users, units, make_appeal):
 def test_confidential_appeal_hides_the_appellant_from_the_unit(api, users, units, make_appeal):
     appeal = dispatched(users, units, make_appeal, confidential=True)
     seen = api("handler").get(url(appeal)).json()["appellant"]
-    assert seen == {"name": "保密", "phone": "", "id_number": "", "hidden": True, "can_reveal": False}
+    assert seen == {"name": "保密", "phone": "", "contact_phone": "", "id_number": "", "hidden": True,
+                    "can_reveal": False}
     assert_error(api("handler").post(f"/api/v1/appeals/{appeal.pk}/reveal_contact/"), 403)
 
 
