@@ -267,7 +267,7 @@ SPECTACULAR_SETTINGS = {
 # diagnostics (slow SQLite writes, task retries …) go to the file GONGZHI_LOG_FILE (default gongzhi.log in the project
 # folder) and the console shows only errors, so that `make run` says what a newcomer needs and nothing that reads
 # like a fault; GONGZHI_CONSOLE_LOG_LEVEL=INFO asks for the diagnostics on the console too. The development SMS
-# gateway's messages (logger gongzhi.sms: the login codes) are always shown on the console: there is no phone.
+# gateway's login codes (logger gongzhi.sms.codes) are always shown on the console: there is no phone.
 _LOG_LEVEL = os.environ.get("GONGZHI_LOG_LEVEL", "INFO")
 _LOG_FILE = os.environ.get("GONGZHI_LOG_FILE", str(PROJECT_DIR / "gongzhi.log") if DEBUG else "")
 LOGGING = {
@@ -291,7 +291,7 @@ LOGGING = {
     },
     "loggers": {
         "gongzhi": {"handlers": ["console", *(["file"] if _LOG_FILE else [])], "level": _LOG_LEVEL},
-        "gongzhi.sms": {"handlers": ["sms_console"], "level": "INFO", "propagate": bool(_LOG_FILE)},
+        "gongzhi.sms.codes": {"handlers": ["sms_console"], "level": "INFO", "propagate": bool(_LOG_FILE)},
     },
 }
 

@@ -23,14 +23,17 @@ trap cleanup EXIT INT TERM
 say() { printf '%s\n' "$*"; }
 
 say "共治：正在准备数据库（首次约半分钟）…"
-$BIN/gongzhi migrate --noinput -v 0 >>"$LOG" 2>&1 || { say "数据库迁移失败，详见 $LOG"; tail -n 20 "$LOG"; exit 1; }
-$BIN/gongzhi createcachetable -v 0 >>"$LOG" 2>&1
-$BIN/gongzhi load_demo --structure-only -v 0
+# Migrations, the cache table and the demo's county, units and accounts, in one Python process.
+$BIN/gongzhi load_demo --migrate --structure-only -v 0 2>>"$LOG" || { say "数据库准备失败，详见 $LOG"; tail -n 20 "$LOG"; exit 1; }
 
 # The task worker delivers notices (and the login codes: the development SMS gateway prints them here).
 $BIN/gongzhi db_worker --interval 1 -v 0 2>&1 | tee -a "$LOG" | grep --line-buffered "【短信" &
 $BIN/gongzhi runserver "127.0.0.1:${PORT}" --noreload >>"$LOG" 2>&1 &
 server=$!
+# The demo's history, in the background of the running site (a second run finds it and skips it); its lines are
+# held back until the banner is out.
+demo_out=$(mktemp)
+( $BIN/gongzhi load_demo --no-accounts >"$demo_out" 2>>"$LOG"; echo "$?" >"$demo_out.rc" ) &
 
 for _ in $(seq 120); do
   if $BIN/python -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" "$URL" 2>/dev/null; then
@@ -54,11 +57,14 @@ cat <<MSG
 
 MSG
 
-# The demo's history, in the background of the running site (a second run finds it and skips it).
-if $BIN/gongzhi load_demo --no-accounts; then
+tail -n +1 -f "$demo_out" --pid=$$ &
+while [ ! -s "$demo_out.rc" ]; do sleep 0.5; done
+sleep 0.5  # the last lines reach the console
+if [ "$(cat "$demo_out.rc")" = 0 ]; then
   say "  演示数据已全部就绪（用时 $((SECONDS - began)) 秒）。"
 else
   say "  演示数据加载出错，详见上方信息和 $LOG；网站照常运行。"
 fi
+rm -f "$demo_out" "$demo_out.rc"
 $BIN/gongzhi scheduler >>"$LOG" 2>&1 &
 wait "$server"

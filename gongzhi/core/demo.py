@@ -48,11 +48,11 @@ SEED = 20200101
 COUNTY_CODE = "439001"
 COUNTY_NAME = "A市示范区"
 CLIENT_KEY_PREFIX = "demo-"
-# How many of the copied appeals the demo replays, over how many past days: 25 a day, as the whole file over 120
+# How many of the copied appeals the demo replays, over how many past days: 24 a day, as the whole file over 120
 # days would be, and small enough that `make run` has every page's data in place within three minutes on two cores
-# (the replay runs every step through the services: ≈ 0.085 s of CPU per appeal). `--limit 0` replays them all.
-DEMO_APPEALS = 1500
-DEMO_DAYS = 60
+# (the replay runs every step through the services: ≈ 0.1 s per appeal). `--limit 0` replays them all.
+DEMO_APPEALS = 1200
+DEMO_DAYS = 50
 # The surge of the demo (Replay.surge): this many appeals of this category from one street on one day.
 SURGE_CATEGORY = "环境保护"
 SURGE_COUNT = 9

@@ -35,14 +35,15 @@ class SmsGateway:
 
 
 class ConsoleSmsGateway(SmsGateway):
-    """Development gateway: the message is shown on the console (logger gongzhi.sms, which the settings always print:
-    a newcomer reads their login code there) with the number masked, as no log line may carry it; the database
-    keeps the row."""
+    """Development gateway: a login code is shown on the console (logger gongzhi.sms.codes, which the settings always
+    print: a newcomer reads it there), every other message goes to the log (gongzhi.sms: the demo's reminders would
+    flood the console); the number is masked, as no log line may carry it. The database keeps the row."""
 
     def send_sms(self, phone: str, text: str) -> None:
         from .masking import mask_phone
 
-        logging.getLogger("gongzhi.sms").info("【短信 → %s】%s", mask_phone(phone), text)
+        name = "gongzhi.sms.codes" if "验证码" in text else "gongzhi.sms"
+        logging.getLogger(name).info("【短信 → %s】%s", mask_phone(phone), text)
 
 
 def sms_text(notification: Notification) -> str:

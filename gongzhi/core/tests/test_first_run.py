@@ -74,8 +74,11 @@ def test_favicon(client):
 def test_console_sms_shows_the_code_with_the_number_masked(caplog):
     with caplog.at_level(logging.INFO, logger="gongzhi.sms"):
         ConsoleSmsGateway().send_sms("13800000001", "【共治】登录验证码：您的验证码是 123456，5分钟内有效。")
-    record = next(r for r in caplog.records if r.name == "gongzhi.sms")
-    assert record.getMessage() == "【短信 → 138****0001】【共治】登录验证码：您的验证码是 123456，5分钟内有效。"
+        ConsoleSmsGateway().send_sms("13800000002", "【共治】请评价办理结果：您的诉求已答复。")
+    code = next(r for r in caplog.records if r.name == "gongzhi.sms.codes")
+    assert code.getMessage() == "【短信 → 138****0001】【共治】登录验证码：您的验证码是 123456，5分钟内有效。"
+    other = next(r for r in caplog.records if r.name == "gongzhi.sms")  # to the log, not the console
+    assert other.getMessage().startswith("【短信 → 138****0002】")
 
 
 def test_development_logging_keeps_diagnostics_off_the_console():
@@ -86,7 +89,8 @@ def test_development_logging_keeps_diagnostics_off_the_console():
         pytest.skip("GONGZHI_LOG_FILE is off in this environment")
     assert config["handlers"]["console"]["level"] == "ERROR"
     assert config["loggers"]["gongzhi"]["handlers"] == ["console", "file"]
-    assert config["loggers"]["gongzhi.sms"]["handlers"] == ["sms_console"]
+    assert config["loggers"]["gongzhi.sms.codes"]["handlers"] == ["sms_console"]
+    assert "gongzhi.sms" not in config["loggers"]  # the other messages: the "gongzhi" handlers (the file)
 
 
 @pytest.mark.django_db

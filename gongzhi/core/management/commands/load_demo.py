@@ -25,6 +25,12 @@ class Command(BaseCommand):
             help="only the county, units, users, catalogue and knowledge base (seconds; `make run` serves then)",
         )
         parser.add_argument(
+            "--migrate",
+            action="store_true",
+            help="migrate the database and create the cache table first, in this process (make run's start: one "
+            "Python start-up instead of three)",
+        )
+        parser.add_argument(
             "--no-accounts",
             action="store_true",
             help="do not list the demo accounts at the end (make run has)",
@@ -43,6 +49,11 @@ class Command(BaseCommand):
         from gongzhi.appeals.choices import AppealState
         from gongzhi.core.demo import demo_accounts_text, load_demo
 
+        if options.get("migrate"):
+            from django.core.management import call_command
+
+            call_command("migrate", interactive=False, verbosity=0)
+            call_command("createcachetable", verbosity=0)
         log = self.stdout.write if verbosity >= 1 else None
         result = load_demo(limit=limit or None, days=days, log=log, structure_only=structure_only)
         if verbosity < 1 or structure_only:
