@@ -13,3 +13,16 @@ def make_user(username, role, *, unit=None, region=None, phone=None, **extra) ->
     if role:
         user.groups.add(Group.objects.get(name=role))
     return user
+
+
+def client_for(user):
+    """A test client logged in as `user` (no password round)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def text(response) -> str:
+    return response.content.decode()

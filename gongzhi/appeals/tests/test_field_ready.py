@@ -16,18 +16,9 @@ from rest_framework.test import APIClient
 from gongzhi.appeals import services
 from gongzhi.appeals.choices import AppealState
 from gongzhi.appeals.models import Appeal
+from gongzhi.core.testing import client_for, text
 
 REPLY = "已安排维修人员更换路灯，今晚恢复照明。"
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def text(response) -> str:
-    return response.content.decode()
 
 
 def steps(page: str) -> list[str]:

@@ -12,18 +12,9 @@ from gongzhi.appeals import counters, services
 from gongzhi.appeals.choices import AppealState
 from gongzhi.appeals.models import Appeal, Attachment, Callback, KnowledgeArticle
 from gongzhi.core.models import AuditEvent
+from gongzhi.core.testing import client_for, text
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def text(response) -> str:
-    return response.content.decode()
 
 
 def form_data(county, category=None, **extra):

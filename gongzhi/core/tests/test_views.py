@@ -7,18 +7,9 @@ from django.urls import reverse
 
 from gongzhi.core.models import Notification, User
 from gongzhi.core.notifications import notify
+from gongzhi.core.testing import client_for, text
 
 PASSWORD = "a-long-test-password"
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def text(response) -> str:
-    return response.content.decode()
 
 
 def last_code(phone: str) -> str:
