@@ -5,6 +5,7 @@ from gongzhi.core.admin import ReadOnlyAdmin
 from .models import (
     Ballot,
     DeliberationEvent,
+    Elector,
     Meeting,
     Opinion,
     Owner,
@@ -65,6 +66,12 @@ class OwnerAdmin(ReadOnlyAdmin):
 class VoteAdmin(ReadOnlyAdmin):
     list_display = ["question", "topic", "rule", "state", "passed"]
     list_filter = ["rule", "state"]
+
+
+@admin.register(Elector)
+class ElectorAdmin(ReadOnlyAdmin):
+    list_display = ["vote", "name", "household", "resident_group", "user"]
+    search_fields = ["name", "household"]
 
 
 @admin.register(Ballot)

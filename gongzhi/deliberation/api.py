@@ -5,6 +5,7 @@ each write parses input, calls ONE service and renders. Refusals are `ServiceErr
 """
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -12,16 +13,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gongzhi.core.api_views import ERROR_401, ERROR_403, ERROR_404, ERROR_409, ERRORS_400, StandardPagination
+from gongzhi.core.errors import PermissionDeniedError
 from gongzhi.core.ids import parse_id
 from gongzhi.core.models import User
 
 from . import selectors, services
 from .choices import Phase
-from .models import Meeting, Topic, Vote
+from .models import Elector, Meeting, Topic, Vote
 from .serializers import (
     BallotInput,
     BallotSerializer,
     CosignInput,
+    ElectorSerializer,
+    ElectorsInput,
     HideInput,
     MeetingInput,
     MeetingSerializer,
@@ -250,6 +254,40 @@ class VoteDetailView(generics.RetrieveAPIView):
     queryset = Vote.objects.all()
 
 
+class ElectorListView(APIView):
+    """GET: a vote's list of electors (its managers only). POST: add rows before voting opens."""
+
+    permission_classes = [IsAuthenticated]
+
+    def _vote(self, request, pk):
+        vote = get_object_or_404(Vote.objects.select_related("topic__region"), pk=pk)
+        if not services.can_manage(request.user, vote.topic.region):
+            raise PermissionDeniedError(_("只有本社区的工作人员可以查看投票人名单。"))
+        return vote
+
+    @extend_schema(responses={200: ElectorSerializer(many=True), **ERROR_401, **ERROR_404})
+    def get(self, request, pk):
+        return Response(ElectorSerializer(self._vote(request, pk).electors.all(), many=True).data)
+
+    @extend_schema(request=ElectorsInput, responses={201: ElectorSerializer(many=True), **WRITE_ERRORS})
+    def post(self, request, pk):
+        serializer = ElectorsInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        added = services.add_electors(request.user, pk, serializer.validated_data["rows"])
+        return Response(ElectorSerializer(added, many=True).data, status=201)
+
+
+class ElectorDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={204: None, **WRITE_ERRORS})
+    def delete(self, request, pk, elector_id):
+        if not Elector.objects.filter(pk=elector_id, vote_id=pk).exists():
+            raise services.NotFound(_("投票人不存在。"))
+        services.remove_elector(request.user, elector_id)
+        return Response(status=204)
+
+
 VoteOpenView = service_action(None, VoteSerializer, lambda request, data, pk: services.open_vote(request.user, pk),
                               summary="vote_open")
 VoteCloseView = service_action(None, ResultSerializer,
@@ -277,8 +315,8 @@ class BallotView(APIView):
 PaperBallotView = service_action(
     PaperBallotInput, BallotSerializer,
     lambda request, data, pk: services.enter_paper_ballot(
-        request.user, pk, choice=data["choice"], owner_id=data.get("owner_id"), user=_user(data.get("user_id")),
-        voter_name=data.get("voter_name", ""), paper_number=data.get("paper_number", "")),
+        request.user, pk, choice=data["choice"], owner_id=data.get("owner_id"), elector_id=data.get("elector_id"),
+        paper_number=data.get("paper_number", "")),
     status=201, summary="paper_ballot")
 
 

@@ -6,3 +6,14 @@ class DeliberationConfig(AppConfig):
     name = "gongzhi.deliberation"
     label = "deliberation"
     verbose_name = _("议事协商")
+
+    def ready(self):
+        from gongzhi.core.services import resident_account_created
+
+        from . import services
+
+        def link_electors(sender, user, **kwargs):
+            services.link_electors_by_phone(user)
+
+        resident_account_created.connect(link_electors, dispatch_uid="deliberation.link_electors_by_phone",
+                                         weak=False)

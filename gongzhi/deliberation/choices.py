@@ -67,6 +67,16 @@ class VoteRule(models.TextChoices):
     BODY_RULES = "body_rules", _("本机构议事规则（出席人数过半数）")
 
 
+class ElectorateBasis(models.TextChoices):
+    """Who may vote in a residents' meeting (居民委员会组织法 第10条) or a body's own vote: the vote's list of electors
+    is drawn up on this basis before voting opens."""
+
+    ADULTS = "adults", _("本居住地区年满十八周岁的居民")
+    HOUSEHOLDS = "households", _("每户派代表")
+    GROUPS = "groups", _("每个居民小组推选的代表（2至3人）")
+    MEMBERS = "members", _("本机构成员")
+
+
 class VoteState(models.TextChoices):
     DRAFT = "draft", _("未开始")
     OPEN = "open", _("投票中")

@@ -69,6 +69,11 @@ def load_deliberation_demo(log=None) -> dict:
             services.advance_topic(staff, done.pk, "start_deliberation")
             vote = services.create_vote(staff, done.pk, question="开展楼道堆物集中清理，并将“楼道不堆物”写入居民公约",
                                         rule=VoteRule.BODY_RULES)
+            # The residents' council: its eleven members are the electors (nine vote online).
+            services.add_electors(staff, vote.pk, [
+                {"name": member.display_name or member.username, "user": member,
+                 "household": f"{1 + k % 6}栋{1 + k % 3}单元{k + 1}02", "resident_group": f"第{'一二三'[k % 3]}居民小组"}
+                for k, member in enumerate(residents[20:31])])
         with at(35):
             services.advance_topic(staff, done.pk, "open_voting")
             services.open_vote(staff, vote.pk)

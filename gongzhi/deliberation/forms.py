@@ -4,7 +4,15 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.choices import RegionLevel
 from gongzhi.core.models import Region, Unit, User
 
-from .choices import BallotChoice, MeetingKind, ParticipantRole, Stance, TopicSource, VoteRule
+from .choices import (
+    BallotChoice,
+    ElectorateBasis,
+    MeetingKind,
+    ParticipantRole,
+    Stance,
+    TopicSource,
+    VoteRule,
+)
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -125,7 +133,32 @@ class VoteForm(forms.Form):
     major = forms.BooleanField(label=_("重大事项（筹集维修资金、改建重建、改变共有部分用途）"), required=False)
     secret = forms.BooleanField(label=_("不记名投票"), required=False)
     register_id = forms.IntegerField(label=_("业主名册编号"), required=False)
-    base = forms.IntegerField(label=_("应到人数（居民会议）"), min_value=0, required=False)
+    basis = forms.ChoiceField(
+        label=_("投票人范围（居民会议）"), required=False,
+        choices=[("", "—"), *[(v, label) for v, label in ElectorateBasis.choices if v != ElectorateBasis.MEMBERS]])
+
+
+class ElectorsForm(forms.Form):
+    """The list of electors, one per line: 姓名,户（门牌号）,居民小组,手机号 — the number links the person's account
+    (now, or when they first log in with it) so that they can vote online."""
+
+    vote_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    rows = forms.CharField(
+        label=_("投票人名单（每行：姓名,户（门牌号）,居民小组,手机号；后三项可空，填手机号的居民可在线投票）"),
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "张三,3栋2单元301,第一居民小组,13800138000"}))
+
+    def clean_rows(self):
+        parsed = []
+        for line in self.cleaned_data["rows"].splitlines():
+            line = line.strip().replace("，", ",").replace("\t", ",")
+            if not line:
+                continue
+            parts = [p.strip() for p in line.split(",")] + ["", "", ""]
+            name, household, group, phone = parts[:4]
+            parsed.append({"name": name, "household": household, "resident_group": group, "phone": phone})
+        if not parsed:
+            raise forms.ValidationError(_("请至少填写一名投票人。"))
+        return parsed
 
 
 class BallotForm(forms.Form):
@@ -135,7 +168,7 @@ class BallotForm(forms.Form):
 class PaperBallotForm(forms.Form):
     choice = forms.ChoiceField(label=_("表决意见"), choices=BallotChoice.choices)
     owner_id = forms.IntegerField(label=_("业主"), required=False)
-    voter_name = forms.CharField(label=_("投票人姓名"), max_length=100, required=False)
+    elector_id = forms.IntegerField(label=_("投票人"), required=False)
     paper_number = forms.CharField(label=_("纸质票编号"), max_length=50, required=False)
 
 

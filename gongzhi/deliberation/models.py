@@ -16,6 +16,7 @@ from .choices import (
     AreaSource,
     BallotChannel,
     BallotChoice,
+    ElectorateBasis,
     MeetingKind,
     MeetingState,
     OpinionChannel,
@@ -218,6 +219,7 @@ class Vote(models.Model):
     secret = models.BooleanField(_("不记名投票"), default=False)
     register = models.ForeignKey(OwnerRegister, null=True, blank=True, on_delete=models.PROTECT, related_name="votes",
                                  verbose_name=_("业主名册"))
+    basis = models.CharField(_("投票人范围"), max_length=12, choices=ElectorateBasis.choices, blank=True)
     base = models.PositiveIntegerField(_("应到人数"), default=0)
     state = models.CharField(_("状态"), max_length=8, choices=VoteState.choices, default=VoteState.DRAFT)
     opened_at = models.DateTimeField(null=True, blank=True)
@@ -238,8 +240,38 @@ class Vote(models.Model):
         return self.question
 
 
+class Elector(models.Model):
+    """One person on the list of those entitled to vote (投票人名单) in a residents'-meeting or body-rules vote,
+    drawn up by the community before voting opens. An online ballot needs the voter's account to be linked
+    here; a paper ballot picks the elector from this list, so one person holds one ballot across channels
+    (issue N item 1). Owners' votes use the owners' register instead."""
+
+    vote = models.ForeignKey(Vote, on_delete=models.PROTECT, related_name="electors")
+    name = models.CharField(_("姓名"), max_length=50)
+    household = models.CharField(_("户（门牌号）"), max_length=50, blank=True)
+    resident_group = models.CharField(_("居民小组"), max_length=50, blank=True)
+    phone = models.CharField(_("手机号"), max_length=11, blank=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("线上账号"))
+    added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人"))
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("投票人")
+        verbose_name_plural = _("投票人名单")
+        ordering = ["resident_group", "household", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "user"], condition=models.Q(user__isnull=False),
+                                    name="deliberation_one_elector_per_account"),
+            models.UniqueConstraint(fields=["vote", "name", "household"], name="deliberation_one_elector_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return " ".join(part for part in (self.name, self.household) if part)
+
+
 class Ballot(models.Model):
-    """One per voter whatever the channel: `voter_key` is "owner:<id>" for owners' votes, else "user:<id>".
+    """One per voter whatever the channel: `voter_key` is "owner:<id>" for owners' votes, else "elector:<id>".
 
     For a secret (不记名) vote this row is only the receipt that the person took part (it refuses a second
     ballot) and `choice` stays empty: the choice goes, without the voter, into the vote's SecretTally."""

@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 
 from gongzhi.core.choices import Role
 
-from .choices import Phase, VoteState
+from .choices import Phase, VoteRule, VoteState
 from .models import Ballot, DeliberationEvent, Meeting, Opinion, OwnerRegister, Topic, Vote
 from .services import can_manage, convening_check, is_manager, meeting_report  # noqa: F401  (re-exported reads)
 from .workflow import PHASE_ORDER, PHASE_SETTINGS, available_actions
@@ -126,6 +126,15 @@ def my_ballot(vote: Vote, user) -> Ballot | None:
     if user is None or not user.is_authenticated:
         return None
     return vote.ballots.filter(Q(user=user) | Q(owner__user=user)).first()
+
+
+def may_vote(vote: Vote, user) -> bool:
+    """Whether the account is on the vote's electorate: an owner in its register, or an elector on its list."""
+    if user is None or not user.is_authenticated:
+        return False
+    if vote.rule == VoteRule.OWNERS_JOINT:
+        return vote.register_id is not None and vote.register.owners.filter(user=user).exists()
+    return vote.electors.filter(user=user).exists()
 
 
 def turnout(vote: Vote) -> dict:

@@ -1,10 +1,19 @@
 from rest_framework import serializers
 
+from gongzhi.core.masking import mask_phone
 from gongzhi.core.models import Region, Unit
 from gongzhi.core.serializers import IdField
 
-from .choices import BallotChoice, MeetingKind, ParticipantRole, Stance, TopicSource, VoteRule
-from .models import Ballot, Meeting, Opinion, Participant, Resolution, ResolutionTask, Topic, Vote
+from .choices import (
+    BallotChoice,
+    ElectorateBasis,
+    MeetingKind,
+    ParticipantRole,
+    Stance,
+    TopicSource,
+    VoteRule,
+)
+from .models import Ballot, Elector, Meeting, Opinion, Participant, Resolution, ResolutionTask, Topic, Vote
 
 
 class TopicListSerializer(serializers.ModelSerializer):
@@ -203,8 +212,8 @@ class VoteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Vote
-        fields = ["id", "topic", "meeting", "question", "rule", "rule_label", "major", "secret", "register", "base",
-                  "state", "opened_at", "closed_at", "quorum_met", "passed", "reasons", "tally", "ballots"]
+        fields = ["id", "topic", "meeting", "question", "rule", "rule_label", "major", "secret", "register", "basis",
+                  "base", "state", "opened_at", "closed_at", "quorum_met", "passed", "reasons", "tally", "ballots"]
 
     def get_ballots(self, vote) -> int:
         return vote.ballots.count()
@@ -217,7 +226,9 @@ class VoteInput(serializers.Serializer):
     major = serializers.BooleanField(default=False)
     secret = serializers.BooleanField(default=False)
     register_id = serializers.IntegerField(required=False, allow_null=True)
-    base = serializers.IntegerField(min_value=0, required=False, default=0)
+    basis = serializers.ChoiceField(choices=[c for c in ElectorateBasis.values if c != ElectorateBasis.MEMBERS],
+                                    required=False, allow_blank=True, default="",
+                                    help_text="居民会议的投票人范围；议事规则表决为本机构成员，业主表决以名册为准")
     meeting_id = serializers.IntegerField(required=False, allow_null=True)
 
 
@@ -225,11 +236,38 @@ class BallotInput(serializers.Serializer):
     choice = serializers.ChoiceField(choices=BallotChoice.choices)
 
 
+class ElectorRowInput(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    household = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    resident_group = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
+                                  help_text="手机号：关联此人的账号（现在或其首次登录时），以便在线投票")
+
+
+class ElectorsInput(serializers.Serializer):
+    rows = ElectorRowInput(many=True, allow_empty=False)
+
+
+class ElectorSerializer(serializers.ModelSerializer):
+    phone = serializers.SerializerMethodField()
+    online = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Elector
+        fields = ["id", "name", "household", "resident_group", "phone", "online"]
+
+    def get_phone(self, elector) -> str:
+        return mask_phone(elector.phone)
+
+    def get_online(self, elector) -> bool:
+        """Linked to an account, so the person can vote online (everyone listed can vote on paper)."""
+        return elector.user_id is not None
+
+
 class PaperBallotInput(serializers.Serializer):
     choice = serializers.ChoiceField(choices=BallotChoice.choices)
-    owner_id = serializers.IntegerField(required=False, allow_null=True)
-    user_id = serializers.IntegerField(required=False, allow_null=True)
-    voter_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    owner_id = serializers.IntegerField(required=False, allow_null=True, help_text="业主表决：名册中的业主")
+    elector_id = serializers.IntegerField(required=False, allow_null=True, help_text="其他表决：投票人名单中的人")
     paper_number = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 

@@ -23,12 +23,14 @@ from gongzhi.core.masking import person_label, staff_label
 from gongzhi.core.models import AuditChain, Notification, Region, Unit, User
 from gongzhi.core.notifications import notify
 from gongzhi.core.permissions import can_manage, in_scope, is_manager
+from gongzhi.core.services import normalize_phone
 
 from . import rules
 from .choices import (
     AreaSource,
     BallotChannel,
     BallotChoice,
+    ElectorateBasis,
     MeetingKind,
     MeetingState,
     OpinionChannel,
@@ -45,6 +47,7 @@ from .models import (
     Ballot,
     CoSigner,
     DeliberationEvent,
+    Elector,
     Meeting,
     Opinion,
     Owner,
@@ -571,7 +574,9 @@ def _same_owner(owners: dict, developer: bool, name: str, user) -> Owner | None:
 
 
 def create_vote(actor: User, topic_id: int, *, question: str, rule: str, major: bool = False, secret: bool = False,
-                register_id: int | None = None, base: int = 0, meeting_id: int | None = None) -> Vote:
+                register_id: int | None = None, basis: str = "", meeting_id: int | None = None) -> Vote:
+    """A vote in draft. An owners' vote counts the owners of a register; the others count the electors listed
+    with `add_electors` on `basis` before the vote opens (the list's size is the residents' meeting's 应到人数)."""
     question = _text(question, _("表决事项"), "question", limit=300)
     rule = _choice(rule, VoteRule, _("表决规则"), "rule")
     with _locked_topic(topic_id) as topic:
@@ -587,26 +592,134 @@ def create_vote(actor: User, topic_id: int, *, question: str, rule: str, major: 
                         .first() if register_id else None)
             if register is None:
                 raise ServiceError(_("业主共同决定须选择业主名册（面积和人数以名册为准）。"), field="register_id")
-            base = 0
+            basis = ""
+        elif rule == VoteRule.BODY_RULES:
+            major, basis = False, ElectorateBasis.MEMBERS
         else:
             major = False
-            if rule == VoteRule.RESIDENTS_MEETING and (not isinstance(base, int) or base <= 0):
-                raise ServiceError(_("居民会议须填写应到人数（18周岁以上居民、户代表或居民小组代表总数）。"),
-                                   field="base")
+            if basis not in (ElectorateBasis.ADULTS, ElectorateBasis.HOUSEHOLDS, ElectorateBasis.GROUPS):
+                raise ServiceError(_("居民会议须选择投票人范围：18周岁以上居民、每户代表或居民小组代表。"),
+                                   field="basis")
         meeting = None
         if meeting_id:
             meeting = Meeting.objects.filter(pk=meeting_id, topics=topic).first()
             if meeting is None:
                 raise ServiceError(_("所选会议未讨论此议题。"), field="meeting_id")
         vote = Vote.objects.create(topic=topic, meeting=meeting, question=question, rule=rule, major=bool(major),
-                                   secret=bool(secret), register=register, base=base or 0, created_by=actor)
+                                   secret=bool(secret), register=register, basis=basis, created_by=actor)
         if vote.secret:
             # Every counter now, in a fixed order, so that which counter exists (or its row id) never tells
             # which choice the first voter made.
             SecretTally.objects.bulk_create([SecretTally(vote=vote, choice=c) for c in BallotChoice.values])
         _event(topic, actor, "create_vote", note=question,
-               after={"vote": vote.pk, "rule": rule, "major": vote.major, "secret": vote.secret})
+               after={"vote": vote.pk, "rule": rule, "basis": basis, "major": vote.major, "secret": vote.secret})
     return vote
+
+
+MAX_GROUP_REPRESENTATIVES = 3  # 居民委员会组织法 第10条: each residents' group elects two or three
+
+
+def add_electors(actor: User, vote_id: int, rows: Sequence[dict]) -> list[Elector]:
+    """List the people entitled to vote, before voting opens. rows: {"name", "household", "resident_group",
+    "phone"} (or "user": an account). A mobile number links the person's account, now or when they first log in
+    with it (`link_electors_by_phone`), so that they can vote online; everyone on the list can vote on paper.
+    By household, one representative per household; by group, at most three per group."""
+    with _locked_vote(vote_id) as (topic, vote):
+        _require_manager(actor, topic.region)
+        if vote.rule == VoteRule.OWNERS_JOINT:
+            raise ServiceError(_("业主共同决定以业主名册为准，无需另列投票人。"), field="rows")
+        if vote.state != VoteState.DRAFT:
+            raise IllegalTransition(_("投票已开始，投票人名单不能再修改。"))
+        if not rows:
+            raise ServiceError(_("请至少填写一名投票人。"), field="rows")
+        existing = list(vote.electors.all())
+        people = {(e.name, e.household) for e in existing}
+        accounts = {e.user_id for e in existing if e.user_id}
+        households = {e.household for e in existing}
+        groups: dict[str, int] = {}
+        for e in existing:
+            groups[e.resident_group] = groups.get(e.resident_group, 0) + 1
+        added = []
+        for n, row in enumerate(rows, start=1):
+            name = str(row.get("name") or "").strip()[:50]
+            household = str(row.get("household") or "").strip()[:50]
+            group = str(row.get("resident_group") or "").strip()[:50]
+            user, phone = row.get("user"), str(row.get("phone") or "").strip()
+            where = _("第%(n)s行") % {"n": n}
+            if phone:
+                try:
+                    phone = normalize_phone(phone)
+                except ServiceError:
+                    raise ServiceError(_("%(where)s：手机号须为11位手机号码。") % {"where": where},
+                                       field="rows") from None
+                user = user or User.objects.filter(phone=phone, is_active=True).first()
+            elif user is not None:
+                phone = user.phone or ""
+            if not name:
+                raise ServiceError(_("%(where)s：姓名必填。") % {"where": where}, field="rows")
+            if vote.basis == ElectorateBasis.HOUSEHOLDS:
+                if not household:
+                    raise ServiceError(_("%(where)s：按户表决须填写户（门牌号）。") % {"where": where}, field="rows")
+                if household in households:
+                    raise ServiceError(_("%(where)s：%(h)s 已有户代表，每户只能一人投票。") % {
+                        "where": where, "h": household}, field="rows")
+            if vote.basis == ElectorateBasis.GROUPS:
+                if not group:
+                    raise ServiceError(_("%(where)s：按居民小组表决须填写居民小组。") % {"where": where}, field="rows")
+                if groups.get(group, 0) >= MAX_GROUP_REPRESENTATIVES:
+                    raise ServiceError(_("%(where)s：%(g)s 已有 %(k)s 名代表，每个居民小组推选2至3人。") % {
+                        "where": where, "g": group, "k": MAX_GROUP_REPRESENTATIVES}, field="rows")
+            if (name, household) in people:
+                raise ServiceError(_("%(where)s：%(name)s %(h)s 已在名单中。") % {
+                    "where": where, "name": name, "h": household}, field="rows")
+            if user is not None and user.pk in accounts:
+                raise ServiceError(_("%(where)s：该手机号对应的账号已在名单中，一人只能列一次。") % {"where": where},
+                                   field="rows")
+            people.add((name, household))
+            households.add(household)
+            groups[group] = groups.get(group, 0) + 1
+            if user is not None:
+                accounts.add(user.pk)
+            added.append(Elector(vote=vote, name=name, household=household, resident_group=group, phone=phone,
+                                 user=user, added_by=actor))
+        Elector.objects.bulk_create(added)
+        _event(topic, actor, "add_electors", note=vote.question,
+               after={"vote": vote.pk, "added": len(added), "linked": sum(1 for e in added if e.user_id),
+                      "electors": len(existing) + len(added)}, public=False)
+    return added
+
+
+def link_electors_by_phone(user) -> int:
+    """A new account whose mobile number is on the list of a vote not yet closed is linked to that entry
+    (core.services.resident_account_created), so the person can vote online. Returns the entries linked."""
+    if not getattr(user, "phone", ""):
+        return 0
+    linked = 0
+    candidates = (Elector.objects.filter(phone=user.phone, user__isnull=True)
+                  .exclude(vote__state=VoteState.CLOSED).values_list("pk", "vote_id"))
+    for elector_id, vote_id in list(candidates):
+        with _locked_vote(vote_id) as (topic, vote):
+            if vote.state == VoteState.CLOSED or vote.electors.filter(user=user).exists():
+                continue
+            if Elector.objects.filter(pk=elector_id, user__isnull=True).update(user=user):
+                _event(topic, None, "link_elector", note=vote.question,
+                       after={"vote": vote.pk, "elector": elector_id}, public=False)
+                linked += 1
+    return linked
+
+
+def remove_elector(actor: User, elector_id: int) -> None:
+    vote_id = Elector.objects.filter(pk=elector_id).values_list("vote_id", flat=True).first()
+    if vote_id is None:
+        raise NotFound(_("投票人不存在。"))
+    with _locked_vote(vote_id) as (topic, vote):
+        _require_manager(actor, topic.region)
+        if vote.state != VoteState.DRAFT:
+            raise IllegalTransition(_("投票已开始，投票人名单不能再修改。"))
+        elector = vote.electors.get(pk=elector_id)
+        elector.delete()
+        _event(topic, actor, "remove_elector", note=vote.question,
+               after={"vote": vote.pk, "electors": vote.electors.count()}, public=False)
 
 
 @contextmanager
@@ -625,9 +738,14 @@ def open_vote(actor: User, vote_id: int) -> Vote:
         _require_setting(topic, "votes_open", _("不能开始投票（请先进入表决阶段）。"))
         if vote.state != VoteState.DRAFT:
             raise IllegalTransition(_("该表决已开始或已结束。"))
+        if vote.rule != VoteRule.OWNERS_JOINT:
+            # The list fixes who may vote and, for a residents' meeting, how many should attend (应到人数).
+            vote.base = vote.electors.count()
+            if not vote.base:
+                raise ServiceError(_("请先登记投票人名单，再开始投票。"), field="rows", code="no_electors")
         vote.state, vote.opened_at = VoteState.OPEN, timezone.now()
-        vote.save(update_fields=["state", "opened_at"])
-        _event(topic, actor, "open_vote", note=vote.question, after={"vote": vote.pk})
+        vote.save(update_fields=["state", "opened_at", "base"])
+        _event(topic, actor, "open_vote", note=vote.question, after={"vote": vote.pk, "base": vote.base})
     return vote
 
 
@@ -675,12 +793,18 @@ def _count_secret_choice(vote: Vote, choice: str, owner: Owner | None) -> None:
 
 
 def _voter_for(vote: Vote, user: User) -> tuple[str, str, Owner | None]:
+    """The voter an account stands for: its owner in the register, or its entry on the list of electors. An
+    account on neither (another community's staff, a new phone-code account) cannot vote."""
     if vote.rule == VoteRule.OWNERS_JOINT:
         owner = Owner.objects.filter(register=vote.register, user=user).first()
         if owner is None:
             raise PermissionDeniedError(_("业主名册中没有您的房屋，不能参加此次业主表决。"), code="not_an_owner")
         return f"owner:{owner.pk}", owner.name, owner
-    return f"user:{user.pk}", person_label(user), None
+    elector = vote.electors.filter(user=user).first()
+    if elector is None:
+        raise PermissionDeniedError(_("您不在本次表决的投票人名单中，不能投票。如有疑问请联系社区居委会。"),
+                                    code="not_an_elector")
+    return f"elector:{elector.pk}", elector.name, None
 
 
 def cast_ballot(actor: User, vote_id: int, *, choice: str) -> Ballot:
@@ -695,24 +819,25 @@ def cast_ballot(actor: User, vote_id: int, *, choice: str) -> Ballot:
 
 
 def enter_paper_ballot(actor: User, vote_id: int, *, choice: str, owner_id: int | None = None,
-                       user: User | None = None, voter_name: str = "", paper_number: str = "") -> Ballot:
-    """A paper ballot entered by staff: for an owner of the register, a user, or a person named on it."""
+                       elector_id: int | None = None, paper_number: str = "") -> Ballot:
+    """A paper ballot entered by staff for an owner of the register or an elector of the list: the same voter
+    key as their online ballot, so a person who voted online cannot be entered on paper too, nor the reverse."""
     choice = _choice(choice, BallotChoice, _("表决意见"), "choice")
     paper_number = (paper_number or "").strip()[:50]
     with _locked_vote(vote_id) as (topic, vote):
         _require_manager(actor, topic.region)
         _check_ballot_open(topic, vote)
-        owner = None
+        owner = user = None
         if vote.rule == VoteRule.OWNERS_JOINT:
             owner = Owner.objects.filter(register=vote.register, pk=owner_id).first() if owner_id else None
             if owner is None:
                 raise ServiceError(_("请从业主名册中选择投票的业主。"), field="owner_id")
             key, name = f"owner:{owner.pk}", owner.name
-        elif user is not None:
-            key, name = f"user:{user.pk}", person_label(user)
         else:
-            name = _text(voter_name, _("投票人姓名"), "voter_name", limit=100)
-            key = f"name:{name}"[:40]
+            elector = vote.electors.filter(pk=elector_id).first() if elector_id else None
+            if elector is None:
+                raise ServiceError(_("请从投票人名单中选择投票人。"), field="elector_id")
+            key, name, user = f"elector:{elector.pk}", elector.name, elector.user
         return _save_ballot(topic, vote, actor, key=key, name=name, choice=choice, channel=BallotChannel.PAPER,
                             owner=owner, user=user, paper_number=paper_number)
 

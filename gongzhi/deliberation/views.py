@@ -37,6 +37,9 @@ EVENT_LABELS = {
     "sign_in": gettext_lazy("会议签到"),
     "close_meeting": gettext_lazy("会议结束，形成纪要"),
     "create_vote": gettext_lazy("创建表决"),
+    "add_electors": gettext_lazy("登记投票人名单"),
+    "remove_elector": gettext_lazy("移除投票人"),
+    "link_elector": gettext_lazy("投票人绑定线上账号"),
     "open_vote": gettext_lazy("开始投票"),
     "cast_ballot": gettext_lazy("投票"),
     "close_vote": gettext_lazy("计票并公布结果"),
@@ -107,6 +110,8 @@ def topic_detail(request, pk: int):
         vote.turnout = selectors.turnout(vote)
         vote.owners = list(vote.register.owners.order_by("name")) if manage and vote.register_id else []
         vote.ballot_list = list(selectors.ballots_visible(vote, user))
+        vote.elector_list = list(vote.electors.all()) if manage and vote.rule != VoteRule.OWNERS_JOINT else []
+        vote.on_list = selectors.may_vote(vote, user)
     resolution = Resolution.objects.filter(topic=topic).first()
     events = list(selectors.timeline(topic, user))
     for event in events:
@@ -115,12 +120,16 @@ def topic_detail(request, pk: int):
     page_forms = {
         "cosign": forms.CosignForm(), "opinion": forms.OpinionForm(), "offline": forms.OfflineOpinionForm(),
         "meeting": forms.MeetingForm(), "vote": forms.VoteForm(), "ballot": forms.BallotForm(),
-        "paper": forms.PaperBallotForm(), "resolution": forms.ResolutionForm(), "task": forms.TaskForm(),
+        "paper": forms.PaperBallotForm(), "electors": forms.ElectorsForm(), "resolution": forms.ResolutionForm(), "task": forms.TaskForm(),
         "progress": forms.ProgressForm(), "bases": forms.BasesForm(initial={
             "adult_residents": topic.adult_residents, "households": topic.households,
             "resident_groups": topic.resident_groups}),
     }
     restore_input(request, page_forms)  # a refused form comes back with what was typed
+    for vote in votes:  # the list typed for one vote comes back under that vote only
+        refused = page_forms["electors"]
+        vote.electors_form = (refused if refused.is_bound and refused.data.get("vote_id") == str(vote.pk)
+                              else forms.ElectorsForm(initial={"vote_id": vote.pk}))
     return render(request, "deliberation/topic_detail.html", {
         "topic": topic, "manage": manage, "steps": selectors.phase_steps(topic),
         "allowed": [SETTING_LABELS[k] for k, v in allowed.items() if v], "allow": allowed,
@@ -272,11 +281,26 @@ def meeting_new(request, pk: int):
 def vote_new(request, pk: int):
     return _act(request, forms.VoteForm, lambda d: services.create_vote(
         request.user, pk, question=d["question"], rule=d["rule"], major=d["major"], secret=d["secret"],
-        register_id=d.get("register_id"), base=d.get("base") or 0), success=_("表决已创建。"), back=_topic_url(pk))
+        register_id=d.get("register_id"), basis=d.get("basis") or ""),
+        success=_("表决已创建。投票开始前请登记投票人名单（业主共同决定以业主名册为准）。"), back=_topic_url(pk))
 
 
 def _vote_topic(vote_id: int) -> int:
     return get_object_or_404(Vote, pk=vote_id).topic_id
+
+
+@login_required
+@require_POST
+def electors_add(request, vote_id: int):
+    return _act(request, forms.ElectorsForm, lambda d: services.add_electors(request.user, vote_id, d["rows"]),
+                success=_("投票人名单已登记。"), back=_topic_url(_vote_topic(vote_id)) + f"#vote-{vote_id}")
+
+
+@login_required
+@require_POST
+def elector_remove(request, vote_id: int, elector_id: int):
+    return _act(request, None, lambda d: services.remove_elector(request.user, elector_id),
+                success=_("已从投票人名单中移除。"), back=_topic_url(_vote_topic(vote_id)) + f"#vote-{vote_id}")
 
 
 @login_required
@@ -304,7 +328,7 @@ def ballot(request, vote_id: int):
 @require_POST
 def paper_ballot(request, vote_id: int):
     return _act(request, forms.PaperBallotForm, lambda d: services.enter_paper_ballot(
-        request.user, vote_id, choice=d["choice"], owner_id=d.get("owner_id"), voter_name=d.get("voter_name", ""),
+        request.user, vote_id, choice=d["choice"], owner_id=d.get("owner_id"), elector_id=d.get("elector_id"),
         paper_number=d.get("paper_number", "")), success=_("纸质表决票已录入。"),
         back=_topic_url(_vote_topic(vote_id)))
 

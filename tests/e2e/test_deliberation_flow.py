@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from gongzhi.appeals.models import AppealEvent
 from gongzhi.core.models import Notification
-from gongzhi.deliberation.models import Ballot, Meeting, OwnerRegister, Topic, Vote
+from gongzhi.deliberation.models import Ballot, Elector, Meeting, OwnerRegister, Topic, Vote
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -208,3 +208,86 @@ def test_deliberation_story(new_context, live_server, shot, users, units, county
     public = new_context().new_page()
     public.goto("/deliberation/results/")
     assert "停车费调整为200元/月" in public.content() and "通过" in public.content()
+
+
+# ---------------------------------------------------------------- a residents' meeting (issue N item 1)
+# The community lists the electors, only they vote, and one person holds one ballot online or on paper: staff
+# create a vote by household and type the list (a wrong line first: the typed list comes back with the error),
+# open it; a resident on the list votes on a phone; a resident not on it sees why, with no ballot form; staff
+# enter a paper ballot for an elector without an account, and the paper ballot of the one who voted online is
+# refused.
+
+
+def test_residents_meeting_electorate(new_context, live_server, shot, users, county):
+    from gongzhi.deliberation import services
+    from gongzhi.deliberation.choices import Phase, TopicSource
+
+    resident, outsider, staff = users["resident"], users["resident2"], users["community_staff"]
+    topic = services.create_topic(staff, title="制定幸福小区居民公约", description="征求全体居民意见后由居民会议表决。",
+                                  region=county["community"], source=TopicSource.COMMUNITY_STAFF)
+    topic.phase = Phase.DELIBERATING
+    topic.save(update_fields=["phase"])
+
+    desk = logged_in(new_context, live_server, staff)
+    desk.goto(f"/deliberation/topics/{topic.pk}/")
+    box = in_details(desk, "创建表决")
+    box.locator("[name=question]").fill("通过《幸福小区居民公约》")
+    box.locator("[name=rule]").select_option("residents_meeting")
+    box.locator("[name=basis]").select_option("households")
+    submit(box, "创建")
+    expect_message(desk, "表决已创建")
+    vote = Vote.objects.get()
+
+    # Two representatives of one household: refused, and the typed list comes back to be corrected.
+    typed = f"王小明,3栋101,第一居民小组,{resident.phone}\n赵国,3栋101,第一居民小组\n钱芳,5栋202,第二居民小组"
+    box = desk.locator(f"#vote-{vote.pk} details.electors")
+    box.locator("[name=rows]").fill(typed)
+    submit(box, "登记")
+    expect_message(desk, "每户只能一人投票")
+    box = desk.locator(f"#vote-{vote.pk} details.electors")
+    assert box.locator("[name=rows]").input_value() == typed
+    box.locator("[name=rows]").fill(typed.replace("赵国,3栋101", "赵国,3栋102"))
+    submit(box, "登记")
+    expect_message(desk, "投票人名单已登记")
+    listed = desk.locator(f"#vote-{vote.pk} details.electors").inner_text()
+    assert "投票人名单（3 人）" in listed and listed.count("仅纸质票") == 2 and "可在线投票" in listed
+    assert Elector.objects.get(name="王小明").user == resident
+    shot(desk, "deliberation-electors")
+
+    submit(desk.locator("#manage"), "进入表决")
+    expect_message(desk, "已进入表决")
+    submit(desk, "开始投票")
+    expect_message(desk, "投票已开始")
+
+    phone = logged_in(new_context, live_server, resident, "mobile")
+    phone.goto(f"/deliberation/topics/{topic.pk}/")
+    phone.locator(f"#vote-{vote.pk} input[value=yes]").check()
+    submit(phone.locator(f"#vote-{vote.pk}"), "投票")
+    expect_message(phone, "投票成功")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    stranger = logged_in(new_context, live_server, outsider, "mobile")
+    stranger.goto(f"/deliberation/topics/{topic.pk}/")
+    block = stranger.locator(f"#vote-{vote.pk}")
+    assert "投票人名单中的居民投票" in block.inner_text()
+    assert block.locator("input[value=yes]").count() == 0
+    shot(stranger, "deliberation-not-on-the-list")
+
+    desk.reload()
+    box = in_details(desk, "录入纸质表决票")
+    box.locator("[name=elector_id]").select_option(label="赵国 · 3栋102")
+    box.locator("[name=choice]").select_option("yes")
+    box.locator("[name=paper_number]").fill("P-001")
+    submit(box, "录入")
+    expect_message(desk, "纸质表决票已录入")
+    box = in_details(desk, "录入纸质表决票")  # 王小明 voted online: his paper ballot is refused
+    box.locator("[name=elector_id]").select_option(label="王小明 · 3栋101")
+    box.locator("[name=choice]").select_option("no")
+    submit(box, "录入")
+    expect_message(desk, "每人只能投一票")
+    assert Ballot.objects.filter(vote=vote).count() == 2
+
+    submit(desk, "结束并计票")
+    expect_message(desk, "已计票")
+    vote.refresh_from_db()
+    assert vote.tally["base"] == 3 and vote.tally["present"] == 2 and vote.passed

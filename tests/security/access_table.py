@@ -118,6 +118,7 @@ GET = {
     "/api/v1/deliberation/meetings/{meeting}/": EVERYONE,
     "/api/v1/deliberation/votes/": EVERYONE,
     "/api/v1/deliberation/votes/{vote}/": EVERYONE,
+    "/api/v1/deliberation/votes/{vote}/electors/": MANAGERS,  # the list of electors is the community's (issue N-1)
     "/api/v1/deliberation/results/": EVERYONE,
     # credit: the officers' desk; an enterprise's contact sees their own; the public query is open
     "/credit/": OFFICER,
@@ -176,6 +177,7 @@ POST = {
     ): UNMASKERS,  # refused = redirected back without the numbers, no audit event
     ("/api/v1/deliberation/topics/{topic}/actions/close/", '{"reason": "重复议题"}'): MANAGERS,
     ("/api/v1/deliberation/opinions/{opinion}/hide/", '{"reason": "人身攻击"}'): MANAGERS,
+    ("/api/v1/deliberation/votes/{vote}/electors/", '{"rows": [{"name": "王五", "household": "9栋101"}]}'): MANAGERS,
     ("/api/v1/community/organizations/{org}/review/", '{"action": "approve", "opinion": "同意"}'): MANAGERS,
     # the world's record was recorded by the grid worker: they may not confirm it themselves (issue N item 2)
     ("/api/v1/community/records/{record}/confirm/", "{}"): ORGANIZERS - {"grid_worker"},

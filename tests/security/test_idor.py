@@ -50,6 +50,8 @@ CASES = [
     ("community_staff", "post", "/api/v1/deliberation/meetings/{meeting}/notice/", {}),
     ("community_staff", "post", "/api/v1/deliberation/participants/{participant}/sign-in/", {}),
     ("community_staff", "post", "/api/v1/deliberation/votes/{vote}/open/", {}),
+    ("community_staff", "get", "/api/v1/deliberation/votes/{vote}/electors/", None),
+    ("community_staff", "post", "/api/v1/deliberation/votes/{vote}/electors/", {"rows": [{"name": "王五"}]}),
     (
         "community_staff",
         "post",

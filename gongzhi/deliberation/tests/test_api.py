@@ -136,3 +136,53 @@ def test_an_id_beyond_a_64_bit_key_is_a_clear_400(make_topic, staff):
         "agenda": "选举业委会", "location": "会所", "starts_at": (timezone.now() + timedelta(days=10)).isoformat()},
         format="json")
     assert response.status_code == 400 and response.json()["fields"] == {"topic_ids.1": ["请确保该值小于或者等于 9223372036854775807。"]}
+
+
+def test_residents_meeting_electors_over_api(users, staff, make_topic, make_residents):
+    """Issue N item 1 over the API: the list is the community's; only listed people vote, once across channels."""
+    voter, other = make_residents(2)
+    topic = make_topic(Phase.DELIBERATING)
+    vote = as_user(staff).post(f"{BASE}/votes/", {"topic": topic.pk, "question": "居民公约", "rule": "residents_meeting",
+                                                  "basis": "households"}, format="json")
+    assert vote.status_code == 201 and vote.json()["basis"] == "households"
+    vote_id = vote.json()["id"]
+    url = f"{BASE}/votes/{vote_id}/electors/"
+    rows = [{"name": "王小明", "household": "3栋101", "phone": voter.phone}, {"name": "赵国", "household": "3栋102"}]
+    added = as_user(staff).post(url, {"rows": rows}, format="json")
+    assert added.status_code == 201 and [e["online"] for e in added.json()] == [True, False]
+    assert added.json()[0]["phone"] != voter.phone and "*" in added.json()[0]["phone"]  # masked
+    twice = as_user(staff).post(url, {"rows": [{"name": "钱芳", "household": "3栋101"}]}, format="json")
+    assert twice.status_code == 400 and "每户只能一人" in twice.json()["detail"]
+    assert as_user(users["resident"]).get(url).status_code == 403
+    assert as_user(users["handler"]).post(url, {"rows": [{"name": "x"}]}, format="json").status_code == 403
+    assert as_user().get(url).status_code in (401, 403)
+    listing = as_user(staff).get(url).json()
+    assert [e["name"] for e in listing] == ["王小明", "赵国"]
+    zhao = listing[1]["id"]
+
+    as_user(staff).post(f"{BASE}/topics/{topic.pk}/actions/open_voting/", {}, format="json")
+    opened = as_user(staff).post(f"{BASE}/votes/{vote_id}/open/", format="json")
+    assert opened.status_code == 200 and opened.json()["base"] == 2
+    assert as_user(staff).delete(f"{url}{zhao}/").status_code == 409  # the list is fixed once voting opens
+    outsider = as_user(other).post(f"{BASE}/votes/{vote_id}/ballots/", {"choice": "yes"}, format="json")
+    assert outsider.status_code == 403 and outsider.json()["code"] == "not_an_elector"
+    assert as_user(voter).post(f"{BASE}/votes/{vote_id}/ballots/", {"choice": "yes"}, format="json").status_code == 201
+    mine = listing[0]["id"]
+    double = as_user(staff).post(f"{BASE}/votes/{vote_id}/paper-ballots/", {"choice": "no", "elector_id": mine},
+                                 format="json")
+    assert double.status_code == 400 and double.json()["code"] == "already_voted"
+    paper = as_user(staff).post(f"{BASE}/votes/{vote_id}/paper-ballots/", {"choice": "yes", "elector_id": zhao},
+                                format="json")
+    assert paper.status_code == 201
+    assert as_user(staff).post(f"{BASE}/votes/{vote_id}/close/", format="json").json()["tally"]["present"] == 2
+
+
+def test_removing_an_elector_before_voting(staff, make_topic):
+    topic = make_topic(Phase.DELIBERATING)
+    vote_id = as_user(staff).post(f"{BASE}/votes/", {"topic": topic.pk, "question": "q", "rule": "body_rules"},
+                                  format="json").json()["id"]
+    url = f"{BASE}/votes/{vote_id}/electors/"
+    added = as_user(staff).post(url, {"rows": [{"name": "甲"}, {"name": "乙"}]}, format="json").json()
+    assert as_user(staff).delete(f"{url}{added[0]['id']}/").status_code == 204
+    assert as_user(staff).delete(f"{url}999999/").status_code == 404
+    assert [e["name"] for e in as_user(staff).get(url).json()] == ["乙"]

@@ -99,9 +99,10 @@ def test_an_ordinary_party_member_is_not_a_manager(party_member, staff, county, 
     refused(lambda: services.hide_opinion(party_member, opinion.pk, reason="人身攻击"), PermissionDeniedError)
     refused(lambda: services.advance_topic(party_member, topic.pk, "open_voting"), PermissionDeniedError)
     vote = services.create_vote(staff, topic.pk, question="q", rule=VoteRule.BODY_RULES)
+    services.add_electors(staff, vote.pk, [{"name": "张三", "household": "1-101"}])
     services.advance_topic(staff, topic.pk, "open_voting")
     services.open_vote(staff, vote.pk)
-    refused(lambda: services.enter_paper_ballot(party_member, vote.pk, choice="yes", voter_name="张三"),
+    refused(lambda: services.enter_paper_ballot(party_member, vote.pk, choice="yes", elector_id=1),
             PermissionDeniedError)
     refused(lambda: services.close_vote(party_member, vote.pk), PermissionDeniedError)
 
@@ -242,10 +243,11 @@ def test_resolution_tasks_rollup_and_appellants_told(make_appeal, users, county,
                                   source=TopicSource.APPEALS, appeal_ids=[a1.pk, a2.pk, a3.pk])
     services.advance_topic(staff, topic.pk, "start_deliberation")
     vote = services.create_vote(staff, topic.pk, question="停车费维持原价", rule=VoteRule.BODY_RULES)
+    voters = make_residents(3)
+    services.add_electors(staff, vote.pk, [{"name": v.display_name, "user": v} for v in voters])
     services.advance_topic(staff, topic.pk, "open_voting")
     services.open_vote(staff, vote.pk)
     refused(lambda: services.record_resolution(staff, topic.pk, text="维持原价", vote_id=vote.pk), field="vote_id")
-    voters = make_residents(3)
     for v in voters:
         services.cast_ballot(v, vote.pk, choice="yes")
     services.close_vote(staff, vote.pk)

@@ -106,9 +106,11 @@ def test_unknown_vote_is_404(client, staff, url):
 def test_body_rules_vote_result_on_results_page(client, staff, make_topic, make_residents):
     topic = make_topic(Phase.DELIBERATING)
     vote = services.create_vote(staff, topic.pk, question="周末开放活动室", rule=VoteRule.BODY_RULES)
+    members = make_residents(3)
+    services.add_electors(staff, vote.pk, [{"name": r.display_name, "user": r} for r in members])
     services.advance_topic(staff, topic.pk, "open_voting")
     services.open_vote(staff, vote.pk)
-    for r in make_residents(3):
+    for r in members:
         services.cast_ballot(r, vote.pk, choice="yes")
     services.close_vote(staff, vote.pk)
     page = client.get(reverse("deliberation:results"))

@@ -248,14 +248,21 @@ def test_residents_cannot_enter_paper_ballots(owners_vote, users):
 # ---------------------------------------------------------------- residents' meetings (F-1.2, F-1.3) and own rules
 
 
+def elector_rows(people):
+    return [{"name": p.display_name, "user": p, "household": f"{i + 1}号"} for i, p in enumerate(people)]
+
+
 @pytest.fixture
 def residents_vote(staff, make_topic, make_residents):
-    def make(base: int, rule=VoteRule.RESIDENTS_MEETING):
+    """A vote whose list of electors is `base` residents with accounts, open for ballots."""
+    def make(base: int, rule=VoteRule.RESIDENTS_MEETING, basis="adults"):
         topic = make_topic(Phase.DELIBERATING)
-        vote = services.create_vote(staff, topic.pk, question="制定居民公约", rule=rule, base=base)
+        vote = services.create_vote(staff, topic.pk, question="制定居民公约", rule=rule, basis=basis)
+        residents = make_residents(base)
+        services.add_electors(staff, vote.pk, elector_rows(residents))
         services.advance_topic(staff, topic.pk, "open_voting")
         services.open_vote(staff, vote.pk)
-        return vote, make_residents(base)
+        return vote, residents
 
     return make
 
@@ -274,18 +281,140 @@ def test_residents_meeting_edges(residents_vote, staff, yes, no, quorum, passed)
     assert (vote.quorum_met, vote.passed) == (quorum, passed)
 
 
-def test_residents_meeting_paper_ballot_by_name_then_double(residents_vote, staff):
-    vote, residents = residents_vote(4)
-    services.enter_paper_ballot(staff, vote.pk, choice="yes", voter_name="张大爷")
-    refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="no", voter_name="张大爷"),
-            code="already_voted")
-    services.enter_paper_ballot(staff, vote.pk, choice="yes", user=residents[0])
-    refused(lambda: services.cast_ballot(residents[0], vote.pk, choice="yes"), code="already_voted")
+def test_residents_meeting_base_is_the_list(residents_vote):
+    vote, _residents = residents_vote(7)
+    vote.refresh_from_db()
+    assert vote.base == 7 and vote.basis == "adults"
 
 
-def test_residents_meeting_needs_a_base(staff, make_topic):
+def test_residents_meeting_needs_a_basis(staff, make_topic):
     topic = make_topic(Phase.DELIBERATING)
-    refused(lambda: services.create_vote(staff, topic.pk, question="x", rule=VoteRule.RESIDENTS_MEETING, base=0))
+    error = refused(lambda: services.create_vote(staff, topic.pk, question="x", rule=VoteRule.RESIDENTS_MEETING))
+    assert error.field == "basis"
+
+
+# ---------------------------------------------------------------- the electorate (issue N item 1)
+
+
+def test_only_the_electorate_votes(residents_vote, users, make_residents, staff):
+    """Issue N item 1: any authenticated account could cast a residents'-meeting ballot — other communities'
+    staff, a department's handler, a credit officer, a leader, an account made a minute ago by phone code."""
+    vote, residents = residents_vote(3)
+    outsiders = [users[k] for k in ("resident", "handler", "dispatcher", "leader", "supervisor", "admin")]
+    outsiders += [staff, *make_residents(1)]
+    for outsider in outsiders:
+        refused(lambda o=outsider: services.cast_ballot(o, vote.pk, choice="yes"), PermissionDeniedError,
+                code="not_an_elector")
+    services.cast_ballot(residents[0], vote.pk, choice="yes")
+    assert Ballot.objects.filter(vote=vote).count() == 1
+
+
+def test_staff_on_the_list_may_vote(staff, make_topic, make_residents):
+    topic = make_topic(Phase.DELIBERATING)
+    vote = services.create_vote(staff, topic.pk, question="q", rule=VoteRule.BODY_RULES)
+    services.add_electors(staff, vote.pk, [{"name": "社区干事", "user": staff}, *elector_rows(make_residents(1))])
+    services.advance_topic(staff, topic.pk, "open_voting")
+    services.open_vote(staff, vote.pk)
+    services.cast_ballot(staff, vote.pk, choice="yes")
+    assert vote.ballots.get().voter_key.startswith("elector:")
+
+
+def test_one_ballot_per_person_across_online_and_paper(residents_vote, staff):
+    """赵国 voted online and again on paper, and the vote closed "实到 9/10 … 决定通过": now the paper ballot
+    picks the person from the list, so online and paper share one key."""
+    vote, residents = residents_vote(10)
+    zhao, other = vote.electors.get(user=residents[0]), vote.electors.get(user=residents[1])
+    services.cast_ballot(residents[0], vote.pk, choice="yes")
+    refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="yes", elector_id=zhao.pk),
+            code="already_voted")
+    services.enter_paper_ballot(staff, vote.pk, choice="no", elector_id=other.pk, paper_number="P-1")
+    refused(lambda: services.cast_ballot(residents[1], vote.pk, choice="yes"), code="already_voted")
+    refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="no", elector_id=other.pk),
+            code="already_voted")
+    vote = services.close_vote(staff, vote.pk)
+    assert vote.tally["present"] == 2 and vote.tally["base"] == 10
+
+
+def test_paper_ballot_picks_a_person_of_this_list(residents_vote, staff):
+    vote, _residents = residents_vote(2)
+    other_vote, _ = residents_vote(2)
+    stranger = other_vote.electors.first()
+    refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="yes", elector_id=stranger.pk),
+            code="invalid")
+    error = refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="yes"))
+    assert error.field == "elector_id"
+
+
+def test_an_elector_without_account_votes_on_paper_only(staff, make_topic, users):
+    topic = make_topic(Phase.DELIBERATING)
+    vote = services.create_vote(staff, topic.pk, question="q", rule=VoteRule.RESIDENTS_MEETING, basis="households")
+    services.add_electors(staff, vote.pk, [{"name": "张大爷", "household": "3栋101"},
+                                           {"name": "张大爷", "household": "5栋202"}])  # two people, one name
+    services.advance_topic(staff, topic.pk, "open_voting")
+    services.open_vote(staff, vote.pk)
+    first, second = vote.electors.order_by("household")
+    services.enter_paper_ballot(staff, vote.pk, choice="yes", elector_id=first.pk)
+    services.enter_paper_ballot(staff, vote.pk, choice="no", elector_id=second.pk)
+    assert vote.ballots.count() == 2
+
+
+def test_household_and_group_rules(staff, make_topic):
+    topic = make_topic(Phase.DELIBERATING)
+    by_household = services.create_vote(staff, topic.pk, question="q", rule=VoteRule.RESIDENTS_MEETING,
+                                         basis="households")
+    refused(lambda: services.add_electors(staff, by_household.pk, [{"name": "甲", "household": "1栋101"},
+                                                                   {"name": "乙", "household": "1栋101"}]))
+    refused(lambda: services.add_electors(staff, by_household.pk, [{"name": "甲"}]))
+    assert not by_household.electors.exists()  # a refused list adds nobody
+    by_group = services.create_vote(staff, topic.pk, question="q", rule=VoteRule.RESIDENTS_MEETING, basis="groups")
+    services.add_electors(staff, by_group.pk, [{"name": n, "resident_group": "第一组"} for n in "甲乙丙"])
+    error = refused(lambda: services.add_electors(staff, by_group.pk, [{"name": "丁", "resident_group": "第一组"}]))
+    assert "2至3人" in error.message
+
+
+def test_the_list_is_fixed_once_voting_opens(residents_vote, staff, make_topic):
+    vote, _residents = residents_vote(2)
+    refused(lambda: services.add_electors(staff, vote.pk, [{"name": "后来者"}]), IllegalTransition)
+    refused(lambda: services.remove_elector(staff, vote.electors.first().pk), IllegalTransition)
+    topic = make_topic(Phase.VOTING)
+    empty = services.create_vote(staff, topic.pk, question="q", rule=VoteRule.BODY_RULES)
+    refused(lambda: services.open_vote(staff, empty.pk), code="no_electors")
+
+
+def test_only_the_topics_managers_list_electors(residents_vote, make_topic, staff, users, party_member):
+    topic = make_topic(Phase.DELIBERATING)
+    vote = services.create_vote(staff, topic.pk, question="q", rule=VoteRule.BODY_RULES)
+    for actor in (users["resident"], users["handler"], party_member):
+        refused(lambda a=actor: services.add_electors(a, vote.pk, [{"name": "甲", "user": a}]),
+                PermissionDeniedError)
+
+
+def test_an_elector_listed_by_phone_is_linked_at_first_login(staff, make_topic):
+    """The list is drawn up from the community's records; the person logs in later with the number on it."""
+    from gongzhi.core import services as core_services
+    from gongzhi.core.tests.test_otp import sent_code
+
+    topic = make_topic(Phase.DELIBERATING)
+    vote = services.create_vote(staff, topic.pk, question="q", rule=VoteRule.BODY_RULES)
+    services.add_electors(staff, vote.pk, [{"name": "李阿姨", "phone": "139 0000 7777"}])
+    services.advance_topic(staff, topic.pk, "open_voting")
+    services.open_vote(staff, vote.pk)
+    elector = vote.electors.get()
+    assert elector.phone == "13900007777" and elector.user_id is None
+
+    core_services.send_login_code("13900007777")
+    user = core_services.verify_login_code("13900007777", sent_code("13900007777"))
+    elector.refresh_from_db()
+    assert elector.user_id == user.pk
+    services.cast_ballot(user, vote.pk, choice="yes")
+    assert DeliberationEvent.objects.filter(topic=topic, action="link_elector").exists()
+
+
+def test_a_bad_phone_on_the_list_is_refused_in_chinese(staff, make_topic):
+    topic = make_topic(Phase.DELIBERATING)
+    vote = services.create_vote(staff, topic.pk, question="q", rule=VoteRule.BODY_RULES)
+    error = refused(lambda: services.add_electors(staff, vote.pk, [{"name": "甲", "phone": "12345"}]))
+    assert "第1行" in error.message
 
 
 def test_body_rules_simple_majority_labelled(residents_vote, staff):
