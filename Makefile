@@ -4,6 +4,9 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Development mode is opted into here (gongzhi/settings.py defaults to production and then needs a secret key);
+# an exported GONGZHI_DEBUG=0 (a deployment) wins.
+export GONGZHI_DEBUG ?= 1
 
 .PHONY: run test lint venv migrate demo worker clean bench-load bench-faults fuzz bench
 

@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
+os.environ.setdefault("GONGZHI_DEBUG", "1")  # the settings' development mode, as these figures were measured
 
 import django  # noqa: E402
 

@@ -45,6 +45,7 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
+os.environ.setdefault("GONGZHI_DEBUG", "1")  # the settings' development mode, as these figures were measured
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("--appeals", type=int, default=None, help="appeals to generate (1 M SQLite, 10 M PostgreSQL)")

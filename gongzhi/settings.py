@@ -20,10 +20,17 @@ def env_bool(name: str, default: bool) -> bool:
     return os.environ.get(name, str(int(default))).lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_bool("GONGZHI_DEBUG", True)
+# Development is opted into (`make run` and `make test` set GONGZHI_DEBUG=1): a deployment that forgets the
+# variable runs in production mode, and refuses to start without its own secret key (issue N item 15), so that it
+# never serves debug pages nor accepts sessions and check-in tokens signed with a key anyone can read here.
+DEBUG = env_bool("GONGZHI_DEBUG", False)
 SECRET_KEY = os.environ.get("GONGZHI_SECRET_KEY", "dev-only-insecure-key-change-me" if DEBUG else "")
 if not SECRET_KEY:
-    raise RuntimeError("GONGZHI_SECRET_KEY must be set when GONGZHI_DEBUG=0")
+    raise RuntimeError(
+        "GONGZHI_SECRET_KEY is not set. In production set it to a long random string (python -c 'import secrets; "
+        "print(secrets.token_urlsafe(50))'); for development on your own machine set GONGZHI_DEBUG=1 "
+        "(make run and make test do)."
+    )
 ALLOWED_HOSTS = os.environ.get("GONGZHI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -359,9 +366,10 @@ GONGZHI = {
 }
 
 # Notices by e-mail go through Django's mail framework (Django 6.1 MAILERS): the console in development; SMTP in
-# production with GONGZHI_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and GONGZHI_EMAIL_HOST etc.
+# production (GONGZHI_EMAIL_HOST etc.; GONGZHI_EMAIL_BACKEND chooses another backend).
 # Tests get the in-memory backend from Django's test runner.
-_EMAIL_BACKEND = os.environ.get("GONGZHI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+_EMAIL_BACKEND = os.environ.get("GONGZHI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend" if DEBUG
+                                else "django.core.mail.backends.smtp.EmailBackend")
 MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND, "OPTIONS": {} if not _EMAIL_BACKEND.endswith("smtp.EmailBackend") else {
     "host": os.environ.get("GONGZHI_EMAIL_HOST", "localhost"),
     "port": int(os.environ.get("GONGZHI_EMAIL_PORT", "25")),
@@ -375,8 +383,21 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:
+    # Production serves over HTTPS behind the reverse proxy of docs/deploy.md, which terminates TLS and sets
+    # X-Forwarded-Proto (it must overwrite, never pass on, the client's). Plain HTTP is redirected, except the
+    # health check the load balancer calls on the node itself; browsers are told to use HTTPS only (HSTS).
     SESSION_COOKIE_SECURE = env_bool("GONGZHI_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    if env_bool("GONGZHI_BEHIND_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("GONGZHI_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("GONGZHI_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GONGZHI_HSTS_SUBDOMAINS", True)
+    # Joining the browsers' preload list binds the whole domain for years: the county's network administrators
+    # decide it (GONGZHI_HSTS_PRELOAD=1), so `check --deploy` does not ask for it.
+    SECURE_HSTS_PRELOAD = env_bool("GONGZHI_HSTS_PRELOAD", False)
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 ROLE_LABELS = {
     "resident": _("居民"),

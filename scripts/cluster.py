@@ -172,6 +172,8 @@ class Stack:
             "GONGZHI_SECRET_KEY": secrets.token_urlsafe(32),
             "GONGZHI_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "GONGZHI_SECURE_COOKIES": "0",  # plain http on loopback
+            "GONGZHI_SSL_REDIRECT": "0",
+            "GONGZHI_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",  # no mail server on loopback
             "GONGZHI_STATIC_ROOT": str(self.root / "static"),
             "GONGZHI_MEDIA_ROOT": str(self.root / "media"),
             "GONGZHI_LOG_LEVEL": "WARNING",

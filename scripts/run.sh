@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${1:-8000}"
 BIN=.venv/bin
+export GONGZHI_DEBUG="${GONGZHI_DEBUG:-1}"  # development mode (the settings default to production)
 LOG=gongzhi.log
 URL="http://127.0.0.1:${PORT}/"
 began=$SECONDS
