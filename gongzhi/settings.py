@@ -342,6 +342,7 @@ GONGZHI = {
         ("gongzhi.credit.tasks.credit_sweep", 300),
         ("gongzhi.core.outbox.deliver_outbox", 60),
         ("gongzhi.core.task_recovery.requeue_stale_tasks", 60),
+        ("gongzhi.core.tasks.audit_checkpoint", 24 * 3600),
     ],
     # A task RUNNING longer than this is taken for one whose worker died, and is run again (tasks are idempotent).
     "TASK_STALE_SECONDS": int(os.environ.get("GONGZHI_TASK_STALE_SECONDS", str(30 * 60))),
@@ -359,6 +360,14 @@ GONGZHI = {
     "OUTBOUND_ALLOWED_HOSTS": [h for h in os.environ.get("GONGZHI_OUTBOUND_ALLOWED_HOSTS", "").split(",") if h.strip()],
     # File drops of credit platforms are written only inside this folder.
     "FILE_DROP_ROOT": os.environ.get("GONGZHI_FILE_DROP_ROOT", str(PROJECT_DIR / "drops")),
+    # The audit trail (core.audit): the chains' HMAC key (outside the database; without it, derived from the secret
+    # key, which `check --deploy` warns about); the Ed25519 key that signs checkpoints (a PEM file or base64) and
+    # the public key that verifies them (default: the signing key's); where the periodic checkpoint is written
+    # (meant for write-once storage; unset: no periodic checkpoint).
+    "AUDIT_KEY": os.environ.get("GONGZHI_AUDIT_KEY", ""),
+    "AUDIT_SIGNING_KEY": os.environ.get("GONGZHI_AUDIT_SIGNING_KEY", ""),
+    "AUDIT_VERIFY_KEY": os.environ.get("GONGZHI_AUDIT_VERIFY_KEY", ""),
+    "AUDIT_CHECKPOINT_DIR": os.environ.get("GONGZHI_AUDIT_CHECKPOINT_DIR", ""),
     # An API token ends this long after it was issued (core.tokens); the next login issues a new one.
     "API_TOKEN_TTL_HOURS": int(os.environ.get("GONGZHI_API_TOKEN_TTL_HOURS", str(7 * 24))),
     # While `gongzhi load_demo` runs, how far it has come (core.demo_state; every page shows it as a banner).

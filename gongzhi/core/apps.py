@@ -39,7 +39,7 @@ class CoreConfig(AppConfig):
         post_migrate.connect(_ensure_role_groups, sender=self)
         post_migrate.connect(_ensure_notice_templates, sender=self)
         post_migrate.connect(_ensure_cache_stamps, sender=self)
-        from . import lookups, webhooks  # noqa: F401 (lookups registers `__in_ids` on every field)
+        from . import checks, lookups, webhooks  # noqa: F401 (lookups registers `__in_ids`; checks, the deploy checks)
 
         webhooks.connect()
         self._connect_refcache()

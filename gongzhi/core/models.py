@@ -142,6 +142,24 @@ class AuditChain(models.Model):
         return self.name
 
 
+class AuditHead(models.Model):
+    """Where every chain of the audit trail ends and how long it is (core.audit): written with each event, so that
+    deleting a chain's last events (which leaves every remaining link intact) is found by `verify_audit`."""
+
+    chain = models.CharField(max_length=60)  # the event model's label, e.g. "appeals.AppealEvent"
+    subject = models.CharField(max_length=40, blank=True)  # the subject's id; "" for a chain without subjects
+    last_hash = models.CharField(max_length=64)
+    length = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+        constraints = [models.UniqueConstraint(fields=["chain", "subject"], name="core_one_head_per_chain")]
+
+    def __str__(self) -> str:
+        return f"{self.chain} {self.subject}: {self.length}"
+
+
 class AuditEvent(ChainedEvent):
     """Platform events that belong to no domain object: sign-ups, unmasking, calendar and role changes."""
 

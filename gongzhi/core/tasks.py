@@ -67,3 +67,23 @@ def _deliver_together(lists: list) -> list:
         sent -= mine
         counts.append(len(mine))
     return counts
+
+
+@task()
+def audit_checkpoint() -> str:
+    """The periodic signed checkpoint of the audit trail's heads (core.audit), when a folder and a signing key are
+    configured; otherwise nothing (development)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from .audit import CheckpointError, write_checkpoint
+
+    folder = settings.GONGZHI.get("AUDIT_CHECKPOINT_DIR")
+    if not folder or not settings.GONGZHI.get("AUDIT_SIGNING_KEY"):
+        return ""
+    try:
+        return str(write_checkpoint(Path(folder)))
+    except CheckpointError:
+        logger.exception("the audit checkpoint could not be written")
+        raise

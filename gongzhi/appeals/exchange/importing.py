@@ -17,6 +17,7 @@ master can be anywhere in the file.
 
 import csv
 import hashlib
+import hmac
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -31,10 +32,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from gongzhi.core.audit import canonical_json
+from gongzhi.core.audit import audit_key, canonical_json
 from gongzhi.core.calendar import add_working_days
 from gongzhi.core.errors import ServiceError
-from gongzhi.core.models import Region, Unit
+from gongzhi.core.models import AuditHead, Region, Unit
 
 from .. import deadlines
 from ..choices import AppealKind, AppealState, Channel, CloseReason, LimitUnit, Step, Urgency
@@ -67,6 +68,7 @@ EARLIEST = datetime(1949, 10, 1, tzinfo=timezone.get_fixed_timezone(480))
 
 
 APPEALS, EVENTS, LINKS = BulkInserter(Appeal), BulkInserter(AppealEvent), BulkInserter(ImportedAppeal)
+HEADS = BulkInserter(AuditHead)  # each imported appeal's chain: its one event (core.audit)
 
 
 class ImportFileError(ServiceError):
@@ -674,10 +676,12 @@ class Writer:
         appeal_ids = APPEALS.allocate_ids(len(rows))
         event_ids = EVENTS.allocate_ids(len(rows))
         link_ids = LINKS.allocate_ids(len(rows))
+        head_ids = HEADS.allocate_ids(len(rows))
         system = self.profile.source_system
         tz, now, lk = self.lk.tz, self.now, self.lk
         seal = EventSeal(self.event_template(appeal_ids[0], rows[0][1]))
-        appeals, links, events = [], [], []
+        appeals, links, events, heads = [], [], [], []
+        chain = AppealEvent._meta.label
         for pk, (_r, o) in zip(appeal_ids, rows, strict=True):
             state, received, source_id = o["state"], o["received_at"], o["source_id"]
             category = o["category"]
@@ -707,12 +711,15 @@ class Writer:
             after = EncodedJson(canonical_json({"source_system": system, "source_id": source_id, "state": state,
                                                 "received_at": received}))
             note = self.note_prefix + source_id
-            events.append((pk, note, state, after, seal.hash(pk, note, state, after)))
+            sealed = seal.hash(pk, note, state, after)
+            events.append((pk, note, state, after, sealed))
+            heads.append((chain, str(pk), sealed, 1))
         event_defaults = {**EVENTS.defaults(), "actor_id": getattr(self.actor, "pk", None), "actor_label": self.label,
                           "action": "import", "created_at": now, "state_before": "", "unit_id": None, "before": {},
                           "prev_hash": ""}
         return [(APPEALS, appeal_ids, APPEAL_COLUMNS, appeals, None), (LINKS, link_ids, LINK_COLUMNS, links, None),
-                (EVENTS, event_ids, EVENT_COLUMNS, events, event_defaults)]
+                (EVENTS, event_ids, EVENT_COLUMNS, events, event_defaults),
+                (HEADS, head_ids, HEAD_COLUMNS, heads, None)]
 
     def event_template(self, appeal_id: int, o: dict) -> AppealEvent:
         """An import event of this batch as the model holds it (only the hash needs the instance, so it is made
@@ -735,6 +742,7 @@ APPEAL_COLUMNS = ["number", "kind", "channel", "urgency", "state", "title", "con
 _NO_DUES = [None] * 7
 LINK_COLUMNS = ["appeal_id", "source_system", "source_id", "imported_at"]
 EVENT_COLUMNS = ["appeal_id", "note", "state_after", "after", "hash"]
+HEAD_COLUMNS = ["chain", "subject", "last_hash", "length"]
 
 
 class EventSeal:
@@ -758,6 +766,7 @@ class EventSeal:
         marks = {canonical_json(mark): key for key, mark in self.PLACES.items()}
         pattern = re.compile("|".join(re.escape(m) for m in marks))
         self.parts = pattern.split(text)
+        self.mac = hmac.new(audit_key(), digestmod=hashlib.sha256)  # copied per event: the key is set up once
         self.order = [marks[m] for m in pattern.findall(text)]
         if sorted(self.order) != sorted(self.PLACES):
             raise RuntimeError("EventSeal: a placeholder is missing from the template")
@@ -774,7 +783,9 @@ class EventSeal:
         for i, key in enumerate(self.order, start=1):
             pieces.append(values[key])
             pieces.append(parts[i])
-        return hashlib.sha256("".join(pieces).encode()).hexdigest()
+        mac = self.mac.copy()
+        mac.update("".join(pieces).encode())
+        return mac.hexdigest()
 
 
 def import_appeals(data: bytes, filename: str, *, profile: ImportProfile | None = None, dry_run: bool = False,

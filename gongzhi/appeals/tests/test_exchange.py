@@ -22,6 +22,7 @@ from gongzhi.appeals.exchange.importing import ImportFileError, import_appeals
 from gongzhi.appeals.exchange.models import ImportedAppeal, ImportProfile
 from gongzhi.appeals.models import Appeal, AppealEvent
 from gongzhi.core.audit import broken_links
+from gongzhi.core.models import AuditHead
 from gongzhi.core.testing import PASSWORD
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -115,6 +116,7 @@ def empty_appeals() -> None:
             model._base_manager.all().delete()
     Appeal.objects.filter(master__isnull=False).delete()
     Appeal.objects.all().delete()
+    AuditHead.objects.filter(chain=AppealEvent._meta.label).delete()  # the appeals' chain heads (core.audit)
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
@@ -369,7 +371,8 @@ def test_imported_events_verify_and_a_tampered_one_is_caught(county, units, prof
     out = io.StringIO()
     with pytest.raises(CommandError, match="1 broken"):
         call_command("verify_audit", stdout=out)
-    assert f"chain {events[1].appeal_id}: first broken event id={events[1].pk}" in out.getvalue()
+    appeal = Appeal.objects.get(pk=events[1].appeal_id)
+    assert f"chain {appeal.pk} ({appeal.number}): first broken event id={events[1].pk}" in out.getvalue()
 
 
 def test_import_event_hashes_equal_compute_hash_for_awkward_source_ids(county, units, profile, users):

@@ -60,3 +60,12 @@ def test_production_redirects_http_and_sends_hsts(tmp_path):
     assert out["secure"] in (401, 403)  # served over HTTPS (behind the proxy): the API answers, not a redirect
     assert out["hsts"].startswith("max-age=31536000") and "includeSubDomains" in out["hsts"]
     assert out["health"] != 301  # the load balancer's health check stays on plain HTTP
+
+
+def test_check_deploy_asks_for_an_audit_key_of_its_own(settings):
+    from gongzhi.core.checks import audit_keys
+
+    settings.GONGZHI = {**settings.GONGZHI, "AUDIT_KEY": ""}
+    assert [w.id for w in audit_keys(None)] == ["gongzhi.W001"]
+    settings.GONGZHI = {**settings.GONGZHI, "AUDIT_KEY": "k" * 40}
+    assert audit_keys(None) == []

@@ -54,6 +54,10 @@ class Command(BaseCommand):
 
             call_command("migrate", interactive=False, verbosity=0)
             call_command("createcachetable", verbosity=0)
+            from gongzhi.core.audit import needs_reseal, reseal_all
+
+            if needs_reseal():  # a demo database from before keyed chains and heads (core.audit)
+                reseal_all()
         log = self.stdout.write if verbosity >= 1 else None
         result = load_demo(limit=limit or None, days=days, log=log, structure_only=structure_only)
         if verbosity < 1 or structure_only:
