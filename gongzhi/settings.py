@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "gongzhi.core.thirdparty_apps.TasksConfig",
     "gongzhi.core.thirdparty_apps.AxesConfig",
+    "django_otp",
+    "gongzhi.core.thirdparty_apps.TOTPConfig",
+    "gongzhi.core.thirdparty_apps.StaticTokensConfig",
     "gongzhi.core",
     "gongzhi.appeals",
     "gongzhi.insight",
@@ -65,6 +68,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "gongzhi.core.twofactor.SessionLifetimeMiddleware",
+    "gongzhi.core.twofactor.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -77,6 +83,7 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"
+OTP_TOTP_ISSUER = "共治"
 
 TEMPLATES = [
     {
@@ -360,6 +367,15 @@ GONGZHI = {
     "OUTBOUND_ALLOWED_HOSTS": [h for h in os.environ.get("GONGZHI_OUTBOUND_ALLOWED_HOSTS", "").split(",") if h.strip()],
     # File drops of credit platforms are written only inside this folder.
     "FILE_DROP_ROOT": os.environ.get("GONGZHI_FILE_DROP_ROOT", str(PROJECT_DIR / "drops")),
+    # Second factor (core.twofactor): the roles that must give one after their password. Production: the roles that
+    # see or change the most; development and the demo leave it off unless GONGZHI_2FA_ROLES is set.
+    "TWO_FACTOR_ROLES": [r.strip() for r in os.environ.get(
+        "GONGZHI_2FA_ROLES", "" if DEBUG else "admin,supervisor,leader,credit_officer").split(",") if r.strip()],
+    # Sessions end after this long without activity, and after the absolute lifetime however active.
+    "STAFF_IDLE_SECONDS": int(os.environ.get("GONGZHI_STAFF_IDLE_MINUTES", "30")) * 60,
+    "STAFF_SESSION_MAX_SECONDS": int(os.environ.get("GONGZHI_STAFF_SESSION_MAX_HOURS", "12")) * 3600,
+    "RESIDENT_IDLE_SECONDS": int(os.environ.get("GONGZHI_RESIDENT_IDLE_DAYS", "7")) * 86400,
+    "RESIDENT_SESSION_MAX_SECONDS": int(os.environ.get("GONGZHI_RESIDENT_SESSION_MAX_DAYS", "30")) * 86400,
     # The audit trail (core.audit): the chains' HMAC key (outside the database; without it, derived from the secret
     # key, which `check --deploy` warns about); the Ed25519 key that signs checkpoints (a PEM file or base64) and
     # the public key that verifies them (default: the signing key's); where the periodic checkpoint is written

@@ -1,16 +1,23 @@
-"""My account (我的账户): the account's masked contact details and the notification preferences.
+"""My account (我的账户): the account's masked contact details, the notification preferences, and the second
+factor (二次验证: binding an authenticator app, the code after the password, backup codes).
 
 The page and `GET/PUT /api/v1/me/notification-preferences/` both call `notices.update_notification_preferences`.
 """
 
+import base64
+
+import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp import login as otp_login
 
-from . import notices
+from . import notices, twofactor
 from .errors import ServiceError
 from .forms import ChineseForm
 from .views import add_service_error
@@ -57,4 +64,82 @@ def account(request):
             messages.success(request, _("通知偏好已保存。"))
             return redirect("core:account")
     return render(request, "core/account.html", {
-        "form": form, "summary": summary, "mandatory": [k for k in kinds if k.mandatory]})
+        "form": form, "summary": summary, "mandatory": [k for k in kinds if k.mandatory],
+        "is_resident": not (user.is_superuser or user.has_role(*twofactor.STAFF_ROLES)),
+        "second_factor_enrolled": twofactor.is_enrolled(user)})
+
+
+# ---------------------------------------------------------------- second factor (core.twofactor)
+
+
+class SecondFactorForm(ChineseForm):
+    code = forms.CharField(label=gettext_lazy("验证码"), max_length=20,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                                         "autofocus": True}),
+                           help_text=gettext_lazy("身份验证器上的6位数字；手机不在身边时可输入一个备用验证码。"))
+
+
+def _next(request) -> str:
+    from .views import safe_next
+
+    return safe_next(request, reverse("core:home"))
+
+
+@login_required
+def second_factor(request):
+    """我的账户 → 二次验证: whether it is on, backup codes left, new backup codes."""
+    user = request.user
+    codes = None
+    if request.method == "POST" and twofactor.is_enrolled(user) and user.is_verified():
+        codes = twofactor.regenerate_backup_codes(user)
+        messages.success(request, _("已生成新的备用验证码，旧的备用验证码全部作废。"))
+    return render(request, "core/second_factor.html", {
+        "enrolled": twofactor.is_enrolled(user), "required": twofactor.required_for(user),
+        "left": twofactor.backup_codes_left(user), "codes": codes})
+
+
+@login_required
+def second_factor_setup(request):
+    """Bind an authenticator app: the QR code of a new device, confirmed by its first code; then the backup codes
+    (shown once)."""
+    user = request.user
+    if twofactor.is_enrolled(user) and not user.is_verified():
+        return redirect(f"{reverse('core:2fa_verify')}?{urlencode({'next': _next(request)})}")
+    device = twofactor.pending_device(user)
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = twofactor.confirm_enrolment(user, form.cleaned_data["code"])
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            device.refresh_from_db()
+            otp_login(request, device)
+            return render(request, "core/second_factor.html", {
+                "enrolled": True, "required": twofactor.required_for(user), "left": len(codes), "codes": codes,
+                "just_enrolled": True, "next": _next(request)})
+    qr = segno.make(device.config_url, error="m")
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(request, "core/second_factor_setup.html", {
+        "form": form, "qr": qr.svg_inline(scale=5, dark="#1f2933", title=_("身份验证器二维码")),
+        "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)), "next": _next(request)})
+
+
+@login_required
+def second_factor_verify(request):
+    """The code after the password, once per session."""
+    user = request.user
+    if not twofactor.is_enrolled(user):
+        return redirect(f"{reverse('core:2fa_setup')}?{urlencode({'next': _next(request)})}")
+    if user.is_verified():
+        return redirect(_next(request))
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = twofactor.check_code(user, form.cleaned_data["code"])
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            otp_login(request, device)
+            return redirect(_next(request))
+    return render(request, "core/second_factor_verify.html", {"form": form, "next": _next(request)})

@@ -7,10 +7,18 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import calendar, holidays
+from . import calendar, holidays, twofactor
 from .masking import mask_numbers_in_text, mask_phone
 from .models import AuditEvent, CalendarOverride, Notification, Region, Unit, User
+
+# A second-factor device is made by its owner (core.twofactor, audited), never in the admin: an admin could
+# otherwise bind their own authenticator to another account. The admin resets them (UserAdmin's action).
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 # The admin's header read "Django 管理" (Django's default) above a Chinese site.
 admin.site.site_header = _("共治 管理后台")
@@ -45,6 +53,15 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         (_("共治"), {"fields": ["display_name", "phone", "id_number", "unit", "region", "notify_optional"]}),
     ]
+
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=_("重置二次验证（手机丢失时：下次登录重新绑定）"), permissions=["change"])
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            twofactor.reset(request.user, user)
+        self.message_user(request, _("已重置 %(n)s 个账号的二次验证，下次登录时须重新绑定身份验证器。") % {
+            "n": queryset.count()}, messages.SUCCESS)
 
     @admin.display(description=_("角色"))
     def roles_label(self, user):
@@ -127,6 +144,10 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "open311_key_issued": _("签发 Open311 密钥"),
     "open311_key_revoked": _("吊销 Open311 密钥"),
     "import_holidays": _("导入节假日安排"),
+    "enrol_2fa": _("绑定身份验证器"),
+    "backup_codes_2fa": _("重新生成备用验证码"),
+    "backup_code_used_2fa": _("使用备用验证码登录"),
+    "reset_2fa": _("重置二次验证"),
 }
 
 

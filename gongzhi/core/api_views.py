@@ -13,7 +13,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services, tokens
+from . import services, tokens, twofactor
 from .clientaddr import client_ip
 from .errors import RateLimited, ServiceError
 from .lockout import lockout_message
@@ -86,6 +86,14 @@ class ObtainTokenView(APIView):
             raise RateLimited(lockout_message(request), code="locked_out")
         if user is None or not user.is_active:
             raise ServiceError(_("用户名或密码不正确。"), code="invalid_credentials")
+        if twofactor.required_for(user):
+            if not twofactor.is_enrolled(user):
+                raise ServiceError(_("您的岗位须先在网页上登录并绑定身份验证器，才能获取接口令牌。"),
+                                   code="second_factor_not_enrolled", field="otp")
+            if not data.validated_data.get("otp"):
+                raise ServiceError(_("请同时提供身份验证器上的验证码（otp）。"), code="second_factor_required",
+                                   field="otp")
+            twofactor.check_code(user, data.validated_data["otp"])
         return Response({"token": token_for(user)})
 
 

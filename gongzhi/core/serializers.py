@@ -34,6 +34,8 @@ class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, label=_("用户名"))
     password = serializers.CharField(max_length=128, label=_("密码"), trim_whitespace=False,
                                      style={"input_type": "password"})
+    otp = serializers.CharField(max_length=20, required=False, allow_blank=True, label=_("二次验证码"),
+                                help_text=_("须二次验证的岗位：身份验证器上的6位数字或一个备用验证码"))
 
 
 class TokenSerializer(serializers.Serializer):

@@ -13,4 +13,7 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("accounts/me/", account_views.account, name="account"),
+    path("accounts/2fa/", account_views.second_factor, name="2fa"),
+    path("accounts/2fa/setup/", account_views.second_factor_setup, name="2fa_setup"),
+    path("accounts/2fa/verify/", account_views.second_factor_verify, name="2fa_verify"),
 ]
