@@ -274,6 +274,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AppealKindEnum": "gongzhi.appeals.choices.AppealKind",
         "UnitKindEnum": "gongzhi.core.choices.UnitKind",
+        "AppealChannelEnum": "gongzhi.appeals.choices.Channel",
+        "AppealStateEnum": "gongzhi.appeals.choices.AppealState",
+        "MeetingKindEnum": "gongzhi.deliberation.choices.MeetingKind",
+        "NeedKindEnum": "gongzhi.community.choices.NeedKind",
     },
 }
 

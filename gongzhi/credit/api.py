@@ -37,6 +37,15 @@ def doc(summary: str, request=OpenApiTypes.OBJECT, response=OpenApiTypes.OBJECT,
     return extend_schema(tags=["credit"], summary=summary, request=request, responses={status: response, **ERRORS})
 
 
+def list_and_create(name: str):
+    """Operation ids of a GET-list/POST-create function view (drf-spectacular names both GETs "retrieve")."""
+    def decorate(view):
+        view = extend_schema(methods=["GET"], operation_id=f"{name}_list")(view)
+        return extend_schema(methods=["POST"], operation_id=f"{name}_create")(view)
+
+    return decorate
+
+
 class IsCreditOfficer(BasePermission):
     def has_permission(self, request, view):
         return services.is_officer(request.user)
@@ -122,6 +131,7 @@ def enterprises(request):
     return Response(EnterpriseSerializer(enterprise).data, status=201)
 
 
+@list_and_create("v1_credit_cases")
 @doc("执行案件列表 / 新建执行案件")
 @api_view(["GET", "POST"])
 def cases(request):
@@ -226,6 +236,7 @@ def _enterprise_from_body(body) -> Enterprise:
     return enterprise
 
 
+@list_and_create("v1_credit_penalties")
 @doc("行政处罚列表（?enterprise=id）/ 记录行政处罚（先做第33条审查；应当不予处罚的被拒绝）")
 @api_view(["GET", "POST"])
 @parser_classes([JSONParser])

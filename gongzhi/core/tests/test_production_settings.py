@@ -69,3 +69,14 @@ def test_check_deploy_asks_for_an_audit_key_of_its_own(settings):
     assert [w.id for w in audit_keys(None)] == ["gongzhi.W001"]
     settings.GONGZHI = {**settings.GONGZHI, "AUDIT_KEY": "k" * 40}
     assert audit_keys(None) == []
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    """Issue K item 1: `gongzhi check --deploy` finds nothing with the settings a deployment sets."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("GONGZHI_") and k != "DATABASE_URL"}
+    base.update(GONGZHI_SECRET_KEY="k" * 50 + "-a-real-deployment-key", GONGZHI_ALLOWED_HOSTS="gongzhi.example.gov.cn",
+                GONGZHI_AUDIT_KEY="a" * 40, GONGZHI_SQLITE_PATH=str(tmp_path / "x.sqlite3"), GONGZHI_LOG_FILE="")
+    done = subprocess.run([sys.executable, "-m", "gongzhi.manage", "check", "--deploy", "--fail-level", "WARNING"],
+                          env=base, cwd=PROJECT, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout
