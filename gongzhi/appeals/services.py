@@ -19,6 +19,7 @@ from gongzhi.core import refcache, taskqueue
 from gongzhi.core.choices import Role, UnitKind
 from gongzhi.core.codes import digest_code
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.idcards import valid_id_number
 from gongzhi.core.masking import mask_phone, staff_label
 from gongzhi.core.models import Region, Unit, User, append_audit_event
 from gongzhi.core.notifications import notify
@@ -295,7 +296,7 @@ def submit_appeal(
     if appellant is None and appellant_phone and is_staff_intake:
         appellant = User.objects.filter(phone=appellant_phone).first()
     appellant_id_number = (appellant_id_number or "").strip().upper()
-    if appellant_id_number and not _valid_id_number(appellant_id_number):
+    if appellant_id_number and not valid_id_number(appellant_id_number):
         raise ServiceError(_("身份证号格式不正确。"), field="appellant_id_number")
     files = list(attachments)
     checked = [(f, check_upload(f)) for f in files]
@@ -358,17 +359,6 @@ def _tracking_code(client_key: str | None) -> str:
         return f"{secrets.randbelow(10**8):08d}"
     digest = salted_hmac("gongzhi.appeals.tracking-from-key", client_key, algorithm="sha256").hexdigest()
     return f"{int(digest, 16) % 10**8:08d}"
-
-
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def _valid_id_number(value: str) -> bool:
-    """GB 11643: 17 digits and a check character."""
-    if len(value) != 18 or not value[:17].isdigit():
-        return False
-    check = "10X98765432"[sum(int(c) * w for c, w in zip(value[:17], _ID_WEIGHTS, strict=True)) % 11]
-    return value[17] == check
 
 
 # ---------------------------------------------------------------- dispatch center and operators

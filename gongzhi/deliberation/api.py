@@ -316,7 +316,9 @@ PaperBallotView = service_action(
     PaperBallotInput, BallotSerializer,
     lambda request, data, pk: services.enter_paper_ballot(
         request.user, pk, choice=data["choice"], owner_id=data.get("owner_id"), elector_id=data.get("elector_id"),
-        paper_number=data.get("paper_number", "")),
+        paper_number=data.get("paper_number", ""),
+        proxy={"name": data.get("proxy_name"), "scope": data.get("proxy_scope"),
+               "document": data.get("proxy_document")}),
     status=201, summary="paper_ballot")
 
 

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.choices import RegionLevel
-from gongzhi.core.models import Region, Unit, User
+from gongzhi.core.models import Region, Unit
 
 from .choices import (
     BallotChoice,
@@ -76,6 +76,7 @@ class MeetingForm(forms.Form):
     agenda = forms.CharField(label=_("议程"), widget=forms.Textarea(attrs={"rows": 3}))
     location = forms.CharField(label=_("地点"), max_length=200)
     starts_at = forms.DateTimeField(label=_("开始时间"), widget=DATETIME)
+    register_id = forms.IntegerField(label=_("业主名册编号（业主大会会议：通知名册中的全体业主）"), required=False)
 
 
 class NoticeForm(forms.Form):
@@ -100,8 +101,9 @@ class OwnerRegisterForm(forms.Form):
     name = forms.CharField(label=_("名册名称"), max_length=100)
     region = forms.ModelChoiceField(label=_("所属社区"), queryset=Region.objects.none())
     rows = forms.CharField(
-        label=_("名册（每行：房号,业主姓名,面积,手机号(可空)；建设单位未售房屋业主姓名写「建设单位」）"),
-        widget=forms.Textarea(attrs={"rows": 8, "placeholder": "1-101,张三,89.50,13800138000"}))
+        label=_("名册（每行：房号,业主姓名,面积,手机号,身份证号；后两项可空。同一人有多套房屋时填同一身份证号，"
+                "才算一位业主；不填则每行算一位业主。建设单位未售房屋业主姓名写「建设单位」）"),
+        widget=forms.Textarea(attrs={"rows": 8, "placeholder": "1-101,张三,89.50,13800138000,430102199001011238"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,13 +117,10 @@ class OwnerRegisterForm(forms.Form):
                 continue
             parts = [p.strip() for p in line.split(",")]
             if len(parts) < 3:
-                raise forms.ValidationError(_("第%(n)s行格式不对，应为：房号,业主姓名,面积[,手机号]") % {"n": n})
-            developer = parts[1] == "建设单位"
-            user = None
-            if len(parts) > 3 and parts[3] and not developer:
-                user = User.objects.filter(phone=parts[3]).first()
-            parsed.append({"unit": parts[0], "owner": parts[1], "area": parts[2], "user": user,
-                           "developer": developer})
+                raise forms.ValidationError(_("第%(n)s行格式不对，应为：房号,业主姓名,面积[,手机号,身份证号]") % {"n": n})
+            parts += ["", ""]
+            parsed.append({"unit": parts[0], "owner": parts[1], "area": parts[2], "phone": parts[3],
+                           "id_number": parts[4], "developer": parts[1] == "建设单位"})
         if not parsed:
             raise forms.ValidationError(_("名册不能为空。"))
         return parsed
@@ -169,6 +168,9 @@ class PaperBallotForm(forms.Form):
     choice = forms.ChoiceField(label=_("表决意见"), choices=BallotChoice.choices)
     owner_id = forms.IntegerField(label=_("业主"), required=False)
     elector_id = forms.IntegerField(label=_("投票人"), required=False)
+    proxy_name = forms.CharField(label=_("受托人姓名（委托投票时填）"), max_length=50, required=False)
+    proxy_scope = forms.CharField(label=_("委托事项"), max_length=200, required=False)
+    proxy_document = forms.FileField(label=_("书面委托书（业主签名，照片或PDF）"), required=False)
     paper_number = forms.CharField(label=_("纸质票编号"), max_length=50, required=False)
 
 

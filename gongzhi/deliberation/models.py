@@ -112,6 +112,9 @@ class Meeting(models.Model):
     agenda = models.TextField(_("议程"))
     location = models.CharField(_("地点"), max_length=200)
     starts_at = models.DateTimeField(_("开始时间"))
+    # An owners' assembly is of the owners of one register: its notice goes to every one of them.
+    register = models.ForeignKey("OwnerRegister", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("业主名册"))
     state = models.CharField(_("状态"), max_length=10, choices=MeetingState.choices, default=MeetingState.DRAFT)
     noticed_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
     committee_informed_at = models.DateTimeField(_("告知居委会时间"), null=True, blank=True)
@@ -169,10 +172,13 @@ class OwnerRegister(models.Model):
 
 class Owner(models.Model):
     """One head (E-4.2): a buyer of several units is one owner; the developer's unsold or undelivered units
-    all belong to the register's single developer owner."""
+    all belong to the register's single developer owner. A person is known by their ID number (or their account);
+    without either, by name and unit, so two owners who share a name are two heads (issue K item 4)."""
 
     register = models.ForeignKey(OwnerRegister, on_delete=models.CASCADE, related_name="owners")
     name = models.CharField(_("业主姓名/名称"), max_length=100)
+    id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
+    phone = models.CharField(_("手机号"), max_length=11, blank=True)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="ownerships",
                              verbose_name=_("平台账号"))
     is_developer = models.BooleanField(_("建设单位（未售出/未交付房屋）"), default=False)
@@ -186,6 +192,8 @@ class Owner(models.Model):
                                     name="deliberation_one_developer_per_register"),
             models.UniqueConstraint(fields=["register", "user"], condition=models.Q(user__isnull=False),
                                     name="deliberation_one_owner_per_user"),
+            models.UniqueConstraint(fields=["register", "id_number"], condition=~models.Q(id_number=""),
+                                    name="deliberation_one_owner_per_id_number"),
         ]
 
     def __str__(self) -> str:
@@ -208,6 +216,25 @@ class PropertyUnit(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class OwnerNotice(models.Model):
+    """How the notice of an owners' assembly reached each owner of its register, and who it could not reach
+    (to be told on paper or in person)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="owner_notices")
+    owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("通知方式"), max_length=8, choices=[("site", _("站内消息")), ("sms", _("短信")),
+                                                                  ("none", _("无法通知"))])
+    notified_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("业主大会通知")
+        verbose_name_plural = _("业主大会通知")
+        constraints = [models.UniqueConstraint(fields=["meeting", "owner"], name="deliberation_one_notice_per_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.owner}: {self.get_channel_display()}"
 
 
 class Vote(models.Model):
@@ -286,6 +313,10 @@ class Ballot(models.Model):
     entered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("录入人"))
     paper_number = models.CharField(_("纸质票编号"), max_length=50, blank=True)
+    # A ballot cast by a proxy (物业管理条例 第12条): who, within what scope, and the written authorisation.
+    proxy_name = models.CharField(_("受托人"), max_length=50, blank=True)
+    proxy_scope = models.CharField(_("委托事项"), max_length=200, blank=True)
+    proxy_document = models.FileField(_("书面委托书"), upload_to="proxies/%Y/%m/", blank=True)
     cast_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -140,3 +140,13 @@ def may_vote(vote: Vote, user) -> bool:
 def turnout(vote: Vote) -> dict:
     return {"ballots": vote.ballots.count(), "paper": vote.ballots.filter(channel="paper").count(),
             "online": vote.ballots.filter(channel="online").count()}
+
+
+def owner_notices(meeting: Meeting) -> dict | None:
+    """How the owners' assembly's notice reached the owners: counts by channel and who could not be reached."""
+    if meeting.kind != "owners_assembly" or not meeting.register_id:
+        return None
+    rows = list(meeting.owner_notices.select_related("owner").order_by("owner__name", "owner_id"))
+    return {"total": len(rows), "site": sum(r.channel == "site" for r in rows),
+            "sms": sum(r.channel == "sms" for r in rows),
+            "unreachable": [r.owner for r in rows if r.channel == "none"]}

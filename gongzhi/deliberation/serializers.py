@@ -165,6 +165,8 @@ class MeetingInput(serializers.Serializer):
     agenda = serializers.CharField()
     location = serializers.CharField(max_length=200)
     starts_at = serializers.DateTimeField()
+    register_id = serializers.IntegerField(required=False, allow_null=True,
+                                           help_text="业主大会会议：业主名册（通知发给名册中的全体业主）")
 
 
 class NoticeInput(serializers.Serializer):
@@ -190,6 +192,9 @@ class RegisterRowInput(serializers.Serializer):
     owner = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     area = serializers.DecimalField(max_digits=10, decimal_places=2)
     user_id = serializers.IntegerField(required=False, allow_null=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    id_number = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
+                                      help_text="同一身份证号的各行算一位业主；不填则每行算一位业主")
     developer = serializers.BooleanField(default=False)
     area_source = serializers.ChoiceField(choices=["register", "survey", "contract"], default="register")
 
@@ -268,13 +273,18 @@ class PaperBallotInput(serializers.Serializer):
     choice = serializers.ChoiceField(choices=BallotChoice.choices)
     owner_id = serializers.IntegerField(required=False, allow_null=True, help_text="业主表决：名册中的业主")
     elector_id = serializers.IntegerField(required=False, allow_null=True, help_text="其他表决：投票人名单中的人")
+    proxy_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="",
+                                       help_text="业主表决的受托人（物业管理条例第12条）")
+    proxy_scope = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    proxy_document = serializers.FileField(required=False, allow_null=True,
+                                           help_text="书面委托书（multipart/form-data 上传）")
     paper_number = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 
 class BallotSerializer(serializers.ModelSerializer):
     class Meta:
         model = Ballot
-        fields = ["id", "vote", "voter_name", "choice", "channel", "paper_number", "cast_at"]
+        fields = ["id", "vote", "voter_name", "choice", "channel", "paper_number", "proxy_name", "proxy_scope", "cast_at"]
 
     def to_representation(self, ballot):
         data = super().to_representation(ballot)

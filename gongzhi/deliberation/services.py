@@ -19,11 +19,13 @@ from gongzhi.appeals.selectors import visible_appeals
 from gongzhi.appeals.services import record_event as record_appeal_event
 from gongzhi.core.choices import NotificationChannel, Role, UnitKind
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.idcards import clean_id_number, valid_id_number
 from gongzhi.core.masking import person_label, staff_label
 from gongzhi.core.models import AuditChain, Notification, Region, Unit, User
 from gongzhi.core.notifications import notify
 from gongzhi.core.permissions import can_manage, in_scope, is_manager
 from gongzhi.core.services import normalize_phone
+from gongzhi.core.uploads import check_upload
 
 from . import rules
 from .choices import (
@@ -51,6 +53,7 @@ from .models import (
     Meeting,
     Opinion,
     Owner,
+    OwnerNotice,
     OwnerRegister,
     Participant,
     PropertyUnit,
@@ -350,7 +353,8 @@ def _locked_meeting(meeting_id: int):
 
 
 def schedule_meeting(actor: User, *, kind: str, title: str, topic_ids: Sequence[int], agenda: str, location: str,
-                     starts_at) -> Meeting:
+                     starts_at, register_id: int | None = None) -> Meeting:
+    """A meeting of the topics. An owners' assembly names its owners' register: its notice goes to every owner."""
     kind = _choice(kind, MeetingKind, _("会议类型"), "kind")
     title = _text(title, _("会议名称"), "title", limit=200)
     agenda = _text(agenda, _("议程"), "agenda")
@@ -368,8 +372,15 @@ def schedule_meeting(actor: User, *, kind: str, title: str, topic_ids: Sequence[
         for topic in topics:
             _require_manager(actor, topic.region)
             _require_setting(topic, "meetings_allowed", _("不能再安排会议。"))
+        register = None
+        if kind == MeetingKind.OWNERS_ASSEMBLY:
+            region = topics[0].region
+            register = (OwnerRegister.objects.filter(pk=register_id, region__path__startswith=region.path).first()
+                        if register_id else None)
+            if register is None:
+                raise ServiceError(_("业主大会会议须选择业主名册：通知发给名册中的全体业主。"), field="register_id")
         meeting = Meeting.objects.create(kind=kind, title=title, region=topics[0].region, agenda=agenda,
-                                         location=location, starts_at=starts_at, created_by=actor)
+                                         location=location, starts_at=starts_at, created_by=actor, register=register)
         meeting.topics.set(topics)
         for topic in topics:
             _event(topic, actor, "schedule_meeting", note=title,
@@ -403,13 +414,41 @@ def send_meeting_notice(actor: User, meeting_id: int, *, committee_informed: boo
         _meeting_event(meeting, actor, "send_meeting_notice", note=meeting.title,
                        after={"meeting": meeting.pk, "starts_at": meeting.starts_at,
                               "committee_informed": committee_informed})
+        subject = _("会议通知：%(t)s") % {"t": meeting.title}
+        body = _("%(when)s 在 %(where)s 召开。议程：%(agenda)s") % {
+            "when": timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M"),
+            "where": meeting.location, "agenda": meeting.agenda[:200]}
+        link = f"/deliberation/meetings/{meeting.pk}/"
+        told: set[int] = set()
+        if meeting.kind == MeetingKind.OWNERS_ASSEMBLY and meeting.register_id:
+            told = _notify_owners(meeting, subject, body, link)
         for participant in meeting.participants.filter(user__isnull=False).select_related("user"):
-            notify(recipient=participant.user, subject=_("会议通知：%(t)s") % {"t": meeting.title},
-                   body=_("%(when)s 在 %(where)s 召开。议程：%(agenda)s") % {
-                       "when": timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M"),
-                       "where": meeting.location, "agenda": meeting.agenda[:200]},
-                   link=f"/deliberation/meetings/{meeting.pk}/")
+            if participant.user_id not in told:
+                notify(recipient=participant.user, subject=subject, body=body, link=link)
     return meeting
+
+
+def _notify_owners(meeting: Meeting, subject: str, body: str, link: str) -> set[int]:
+    """Tell every owner of the assembly's register by the channel on file (account, else the mobile number) and
+    record each, those who could not be reached included (物业管理条例 第14条: 通知全体业主). Returns the accounts
+    told."""
+    told, rows = set(), []
+    for owner in meeting.register.owners.select_related("user").order_by("id"):
+        if owner.user_id and owner.user.is_active:
+            notify(recipient=owner.user, subject=subject, body=body, link=link)
+            told.add(owner.user_id)
+            channel = "site"
+        elif owner.phone:
+            notify(phone=owner.phone, channel=NotificationChannel.SMS, subject=subject, body=body)
+            channel = "sms"
+        else:
+            channel = "none"
+        rows.append(OwnerNotice(meeting=meeting, owner=owner, channel=channel))
+    OwnerNotice.objects.bulk_create(rows)
+    unreachable = sum(1 for r in rows if r.channel == "none")
+    _meeting_event(meeting, None, "notify_owners", note=meeting.title,
+                   after={"meeting": meeting.pk, "owners": len(rows), "unreachable": unreachable})
+    return told
 
 
 def register_for_meeting(actor: User, meeting_id: int, *, role: str = ParticipantRole.RESIDENT_REP) -> Participant:
@@ -512,22 +551,24 @@ def meeting_report(meeting: Meeting) -> dict:
 
 
 def create_owner_register(actor: User, *, name: str, region: Region, rows: Sequence[dict]) -> OwnerRegister:
-    """rows: {"owner": name, "unit": 房号, "area": ㎡, "user": User|None, "developer": bool, "area_source": …}.
-    Rows with the same account (else the same name) make one owner; every developer row belongs to the one
-    developer owner (E-4.2)."""
+    """rows: {"owner": name, "unit": 房号, "area": ㎡, "id_number": 身份证号, "phone": 手机号, "user": User|None,
+    "developer": bool, "area_source": …}. One owner is one person (E-4.2, issue K item 4): rows with the same ID
+    number, or the same account, are one owner however many units they hold; a row with neither is its own owner
+    (name and unit), so two people who share a name are never counted as one. Every developer row belongs to the
+    one developer owner. A mobile number is kept for the assembly's notice and links the owner's account."""
     name = _text(name, _("名册名称"), "name", limit=100)
     _require_manager(actor, region)
     if not rows:
         raise ServiceError(_("名册至少要有一套房屋。"), field="rows")
     with transaction.atomic():
         register = OwnerRegister.objects.create(name=name, region=region)
-        owners: dict[str, list[Owner]] = {}
+        owners = _OwnerIndex()
         seen_units: set[str] = set()
         for index, row in enumerate(rows, start=1):
             number = str(row.get("unit") or "").strip()
             owner_name = str(row.get("owner") or "").strip()
             developer = bool(row.get("developer"))
-            user = row.get("user")
+            where = _("第%(n)s行") % {"n": index}
             if not number or (not owner_name and not developer):
                 raise ServiceError(_("第%(n)s行：房号和业主姓名必填。") % {"n": index}, field="rows")
             if number in seen_units:
@@ -541,33 +582,86 @@ def create_owner_register(actor: User, *, name: str, region: Region, rows: Seque
                 raise ServiceError(_("第%(n)s行：面积须为大于零的数，最多两位小数。") % {"n": index}, field="rows")
             source = row.get("area_source") or AreaSource.REGISTER
             _choice(source, AreaSource, _("面积依据"), "rows")
-            owner = _same_owner(owners, developer, owner_name, user)
+            id_number = clean_id_number(row.get("id_number"))
+            if id_number and not valid_id_number(id_number):
+                raise ServiceError(_("%(where)s：身份证号不正确（18位，最后一位可为X）。") % {"where": where}, field="rows")
+            phone = str(row.get("phone") or "").strip()
+            if phone:
+                try:
+                    phone = normalize_phone(phone)
+                except ServiceError:
+                    raise ServiceError(_("%(where)s：手机号须为11位手机号码。") % {"where": where}, field="rows") from None
+            user = row.get("user")
+            if user is None and phone and not developer:
+                user = User.objects.filter(phone=phone, is_active=True).first()
+            if developer:
+                id_number = phone = ""
+                user = None
+            owner = owners.find(developer, id_number, user)
             if owner is None:
-                owner = Owner.objects.create(register=register, name=owner_name or _("建设单位"),
-                                             user=None if developer else user, is_developer=developer)
-                owners.setdefault("developer" if developer else owner_name, []).append(owner)
-            elif user is not None and owner.user_id is None:
-                owner.user = user
-                owner.save(update_fields=["user"])
+                if user is not None and owners.has_user(user):
+                    user = None  # the account is another owner's (a shared phone): this person is known by ID
+                owner = Owner.objects.create(register=register, name=owner_name or _("建设单位"), user=user,
+                                             is_developer=developer, id_number=id_number, phone=phone)
+                owners.add(owner)
+            else:
+                if id_number and owner.id_number and owner.name != owner_name and not developer:
+                    raise ServiceError(_("%(where)s：身份证号与前面的业主 %(name)s 相同，但姓名不同，请核对。") % {
+                        "where": where, "name": owner.name}, field="rows")
+                changed = []
+                if user is not None and owner.user_id is None and not owners.has_user(user):
+                    owner.user = user
+                    changed.append("user")
+                if id_number and not owner.id_number:
+                    owner.id_number = id_number
+                    changed.append("id_number")
+                if phone and not owner.phone:
+                    owner.phone = phone
+                    changed.append("phone")
+                if changed:
+                    owner.save(update_fields=changed)
+                    owners.add(owner)
             PropertyUnit.objects.create(register=register, owner=owner, number=number, area=area, area_source=source)
         _event(None, actor, "create_owner_register", note=name,
-               after={"register": register.pk, "owners": sum(map(len, owners.values())), "units": len(seen_units)})
+               after={"register": register.pk, "owners": owners.count(), "units": len(seen_units)})
     return register
 
 
-def _same_owner(owners: dict, developer: bool, name: str, user) -> Owner | None:
-    """Rows of one person: the developer always; else the same name, unless both rows name different accounts
-    (two people of the same name)."""
-    if developer:
-        return (owners.get("developer") or [None])[0]
-    if user is not None:
-        for owner in (o for group in owners.values() for o in group):
-            if owner.user_id == user.pk:
-                return owner
-    for owner in owners.get(name, []):
-        if user is None or owner.user_id in (None, user.pk):
-            return owner
-    return None
+class _OwnerIndex:
+    """The owners of a register being built, found by what identifies a person: the developer, an ID number, an
+    account. A name alone identifies nobody."""
+
+    def __init__(self):
+        self.developer: Owner | None = None
+        self.by_id: dict[str, Owner] = {}
+        self.by_user: dict[int, Owner] = {}
+        self.all: dict[int, Owner] = {}
+
+    def find(self, developer: bool, id_number: str, user) -> Owner | None:
+        if developer:
+            return self.developer
+        if id_number and id_number in self.by_id:
+            return self.by_id[id_number]
+        if user is not None and user.pk in self.by_user:
+            found = self.by_user[user.pk]
+            # one account, two different ID numbers: two people (a family's shared phone); keep them apart
+            return None if id_number and found.id_number and found.id_number != id_number else found
+        return None
+
+    def has_user(self, user) -> bool:
+        return user.pk in self.by_user
+
+    def add(self, owner: Owner) -> None:
+        self.all[owner.pk] = owner
+        if owner.is_developer:
+            self.developer = owner
+        if owner.id_number:
+            self.by_id[owner.id_number] = owner
+        if owner.user_id:
+            self.by_user.setdefault(owner.user_id, owner)
+
+    def count(self) -> int:
+        return len(self.all)
 
 
 # ---------------------------------------------------------------- votes
@@ -756,7 +850,8 @@ def _check_ballot_open(topic: Topic, vote: Vote) -> None:
 
 
 def _save_ballot(topic: Topic, vote: Vote, actor, *, key: str, name: str, choice: str, channel: str,
-                 owner: Owner | None = None, user: User | None = None, paper_number: str = "") -> Ballot:
+                 owner: Owner | None = None, user: User | None = None, paper_number: str = "",
+                 proxy: dict | None = None) -> Ballot:
     existing = Ballot.objects.filter(vote=vote, voter_key=key).first()
     if existing is not None:
         raise ServiceError(
@@ -769,13 +864,16 @@ def _save_ballot(topic: Topic, vote: Vote, actor, *, key: str, name: str, choice
             ballot = Ballot.objects.create(
                 vote=vote, voter_key=key, owner=owner, user=user, voter_name=name,
                 choice="" if vote.secret else choice, channel=channel,
-                entered_by=actor if channel == BallotChannel.PAPER else None, paper_number=paper_number)
+                entered_by=actor if channel == BallotChannel.PAPER else None, paper_number=paper_number,
+                **(proxy or {}))
             if vote.secret:
                 _count_secret_choice(vote, choice, owner)
     except IntegrityError:
         raise ServiceError(_("%(name)s 已经投过票，每人只能投一票，不能重复投票。") % {"name": name},
                            code="already_voted") from None
     after = {"vote": vote.pk, "channel": channel}
+    if proxy:
+        after["proxy"] = proxy["proxy_name"]
     if not vote.secret:
         after["voter"], after["choice"] = name, choice
     _event(topic, actor, "cast_ballot", after=after, public=False)
@@ -819,11 +917,16 @@ def cast_ballot(actor: User, vote_id: int, *, choice: str) -> Ballot:
 
 
 def enter_paper_ballot(actor: User, vote_id: int, *, choice: str, owner_id: int | None = None,
-                       elector_id: int | None = None, paper_number: str = "") -> Ballot:
+                       elector_id: int | None = None, paper_number: str = "", proxy: dict | None = None) -> Ballot:
     """A paper ballot entered by staff for an owner of the register or an elector of the list: the same voter
-    key as their online ballot, so a person who voted online cannot be entered on paper too, nor the reverse."""
+    key as their online ballot, so a person who voted online cannot be entered on paper too, nor the reverse.
+
+    proxy (owners' votes, 物业管理条例 第12条): {"name": the proxy, "scope": what they may vote on, "document": the
+    signed written authorisation (an uploaded file)}. The ballot is still the owner's: it counts once, and the
+    owner cannot vote again themselves."""
     choice = _choice(choice, BallotChoice, _("表决意见"), "choice")
     paper_number = (paper_number or "").strip()[:50]
+    proxy = _proxy(proxy)
     with _locked_vote(vote_id) as (topic, vote):
         _require_manager(actor, topic.region)
         _check_ballot_open(topic, vote)
@@ -834,12 +937,30 @@ def enter_paper_ballot(actor: User, vote_id: int, *, choice: str, owner_id: int 
                 raise ServiceError(_("请从业主名册中选择投票的业主。"), field="owner_id")
             key, name = f"owner:{owner.pk}", owner.name
         else:
+            if proxy:
+                raise ServiceError(_("委托投票适用于业主表决（物业管理条例第12条）。"), field="proxy_name")
             elector = vote.electors.filter(pk=elector_id).first() if elector_id else None
             if elector is None:
                 raise ServiceError(_("请从投票人名单中选择投票人。"), field="elector_id")
             key, name, user = f"elector:{elector.pk}", elector.name, elector.user
         return _save_ballot(topic, vote, actor, key=key, name=name, choice=choice, channel=BallotChannel.PAPER,
-                            owner=owner, user=user, paper_number=paper_number)
+                            owner=owner, user=user, paper_number=paper_number, proxy=proxy)
+
+
+def _proxy(proxy: dict | None) -> dict:
+    """A proxy's written authorisation, checked: who, for what, and the signed document (image or PDF)."""
+    if not proxy or not any(proxy.get(k) for k in ("name", "scope", "document")):
+        return {}
+    name = _text(proxy.get("name"), _("受托人姓名"), "proxy_name", limit=50)
+    scope = _text(proxy.get("scope"), _("委托事项"), "proxy_scope", limit=200)
+    document = proxy.get("document")
+    if document is None:
+        raise ServiceError(_("委托投票须上传业主签名的书面委托书（照片或PDF）。"), field="proxy_document")
+    try:
+        check_upload(document)
+    except ServiceError as exc:
+        raise ServiceError(exc.message, code=exc.code, field="proxy_document") from None
+    return {"proxy_name": name, "proxy_scope": scope, "proxy_document": document}
 
 
 def tally_vote(vote: Vote) -> tuple[rules.Decision, dict]:

@@ -27,6 +27,7 @@ urlpatterns = [
     path("votes/<int:vote_id>/close/", views.vote_close, name="vote_close"),
     path("votes/<int:vote_id>/ballot/", views.ballot, name="ballot"),
     path("votes/<int:vote_id>/paper/", views.paper_ballot, name="paper_ballot"),
+    path("ballots/<int:ballot_id>/proxy-document/", views.proxy_document, name="proxy_document"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting"),
     path("meetings/<int:pk>/notice/", views.meeting_notice, name="meeting_notice"),
     path("meetings/<int:pk>/register/", views.meeting_register, name="meeting_register"),

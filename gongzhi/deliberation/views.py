@@ -6,6 +6,7 @@ reads go through selectors.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,10 +17,12 @@ from gongzhi.appeals.selectors import visible_appeals
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.forms import keep_input, restore_input
 from gongzhi.core.models import User
+from gongzhi.core.uploads import check_upload
+from gongzhi.core.views import private_file
 
 from . import forms, selectors, services
 from .choices import Phase, VoteRule, VoteState
-from .models import Meeting, OwnerRegister, Participant, Resolution, ResolutionTask, Vote
+from .models import Ballot, Meeting, OwnerRegister, Participant, Resolution, ResolutionTask, Vote
 from .workflow import ACTION_LABELS, SETTING_LABELS
 
 EVENT_LABELS = {
@@ -37,6 +40,7 @@ EVENT_LABELS = {
     "sign_in": gettext_lazy("会议签到"),
     "close_meeting": gettext_lazy("会议结束，形成纪要"),
     "create_vote": gettext_lazy("创建表决"),
+    "notify_owners": gettext_lazy("通知全体业主"),
     "add_electors": gettext_lazy("登记投票人名单"),
     "remove_elector": gettext_lazy("移除投票人"),
     "link_elector": gettext_lazy("投票人绑定线上账号"),
@@ -61,7 +65,7 @@ def _act(request, form_class, call, *, success: str, back: str):
     """Validate one form, call one service, report its outcome as a message, go back."""
     data = {}
     if form_class is not None:
-        form = form_class(request.POST)
+        form = form_class(request.POST, request.FILES)
         if not form.is_valid():
             messages.error(request, _first_error(form))
             keep_input(request, form_class, back)  # the page shows the form again with what was typed
@@ -161,6 +165,7 @@ def meeting_detail(request, pk: int):
     return render(request, "deliberation/meeting_detail.html", {
         "meeting": meeting, "manage": manage, "me": me, "report": selectors.meeting_report(meeting),
         "participants": meeting.participants.select_related("unit") if manage else [],
+        "owner_notices": selectors.owner_notices(meeting) if manage else None,
         "forms": page_forms,
     })
 
@@ -329,8 +334,20 @@ def ballot(request, vote_id: int):
 def paper_ballot(request, vote_id: int):
     return _act(request, forms.PaperBallotForm, lambda d: services.enter_paper_ballot(
         request.user, vote_id, choice=d["choice"], owner_id=d.get("owner_id"), elector_id=d.get("elector_id"),
-        paper_number=d.get("paper_number", "")), success=_("纸质表决票已录入。"),
+        paper_number=d.get("paper_number", ""),
+        proxy={"name": d.get("proxy_name"), "scope": d.get("proxy_scope"), "document": d.get("proxy_document")}),
+        success=_("纸质表决票已录入。"),
         back=_topic_url(_vote_topic(vote_id)))
+
+
+@login_required
+def proxy_document(request, ballot_id: int):
+    """A proxy's written authorisation, for the vote's managers only."""
+    ballot = get_object_or_404(Ballot.objects.select_related("vote__topic__region"), pk=ballot_id)
+    if not ballot.proxy_document or not services.can_manage(request.user, ballot.vote.topic.region):
+        raise Http404
+    name = ballot.proxy_document.name.rsplit("/", 1)[-1]
+    return private_file(ballot.proxy_document, name, check_upload(ballot.proxy_document))
 
 
 @login_required

@@ -119,7 +119,8 @@ def test_deliberation_story(new_context, live_server, shot, users, units, county
     box.locator("[name=name]").fill("幸福小区业主名册")
     box.locator("[name=region]").select_option(str(county["community"].pk))
     box.locator("[name=rows]").fill(
-        f"1-101,张三,100,{resident.phone}\n1-102,张三,50\n2-101,李四,100,{resident2.phone}\n3-101,赵五,80\n"
+        f"1-101,张三,100,{resident.phone},430102199001011238\n1-102,张三,50,,430102199001011238\n"
+        f"2-101,李四,100,{resident2.phone}\n3-101,赵五,80\n"
         "9-101,建设单位,60\n9-102,建设单位,60")
     submit(box, "建立")
     expect_message(desk, "业主名册已建立")

@@ -35,12 +35,12 @@ from django.utils.translation import gettext_noop
 from gongzhi.core.audit import audit_key, canonical_json
 from gongzhi.core.calendar import add_working_days
 from gongzhi.core.errors import ServiceError
+from gongzhi.core.idcards import valid_id_number
 from gongzhi.core.models import AuditHead, Region, Unit
 
 from .. import deadlines
 from ..choices import AppealKind, AppealState, Channel, CloseReason, LimitUnit, Step, Urgency
 from ..models import Appeal, AppealEvent, Category, TimeLimit
-from ..services import _valid_id_number
 from .bulk import BulkInserter, EncodedJson
 from .fields import DATETIME_FIELDS, FIELDS, STATE_ALIASES, guess_mapping, normalize_header
 from .models import ImportedAppeal, ImportProfile
@@ -523,7 +523,7 @@ class RowChecker:
         id_number = raw.get("appellant_id_number", "").upper()
         if id_number and not ID_RE.match(id_number):
             fail("appellant_id_number", _("身份证号只能含数字和X（脱敏的可含 *）。"))
-        elif len(id_number) == 18 and "*" not in id_number and not _valid_id_number(id_number):
+        elif len(id_number) == 18 and "*" not in id_number and not valid_id_number(id_number):
             fail("appellant_id_number", _("身份证号校验位不正确。"))
         out["appellant_id_number"] = id_number[:18]
         for key in ("anonymous", "confidential"):

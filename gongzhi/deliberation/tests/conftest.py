@@ -85,6 +85,14 @@ def make_register(staff, county):
 
 
 @pytest.fixture
+def small_register(make_register):
+    """A register of three owners: one with an account, one with only a phone, one with neither."""
+    return make_register([{"owner": "张伟", "unit": "1-101", "area": 100, "phone": "13800138000"},
+                          {"owner": "李娜", "unit": "1-102", "area": 90, "phone": "13912345678"},
+                          {"owner": "王芳", "unit": "1-103", "area": 80}])
+
+
+@pytest.fixture
 def owners_vote(staff, make_topic, make_register, make_residents):
     """`owners_vote(n_owners, area_each=100, major=False)`: n owners with one unit each and an account each,
     an open owners' vote on a topic in the voting phase. Returns (vote, residents, register)."""

@@ -104,11 +104,13 @@ def test_owners_vote_over_api_with_double_vote_refused(users, county, staff, mak
     assert as_user().get(f"{BASE}/results/{vote_id}/").json()["passed"] is True
 
 
-def test_meeting_notice_refusal_over_api(make_topic, staff):
+def test_meeting_notice_refusal_over_api(make_topic, staff, small_register):
     topic = make_topic(Phase.DELIBERATING)
-    created = as_user(staff).post(f"{BASE}/meetings/", {
-        "kind": "owners_assembly", "title": "业主大会", "topic_ids": [topic.pk], "agenda": "选举业委会",
-        "location": "会所", "starts_at": (timezone.now() + timedelta(days=10)).isoformat()}, format="json")
+    body = {"kind": "owners_assembly", "title": "业主大会", "topic_ids": [topic.pk], "agenda": "选举业委会",
+            "location": "会所", "starts_at": (timezone.now() + timedelta(days=10)).isoformat()}
+    missing = as_user(staff).post(f"{BASE}/meetings/", body, format="json")
+    assert missing.status_code == 400 and "业主名册" in missing.json()["detail"]
+    created = as_user(staff).post(f"{BASE}/meetings/", {**body, "register_id": small_register.pk}, format="json")
     assert created.status_code == 201
     refused = as_user(staff).post(f"{BASE}/meetings/{created.json()['id']}/notice/", {"committee_informed": True},
                                   format="json")

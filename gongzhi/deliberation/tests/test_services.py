@@ -180,11 +180,11 @@ def hearing(make_topic, staff):
 
 
 @pytest.mark.parametrize(("days", "ok"), [(14, False), (15, True), (16, True)])
-def test_owners_assembly_needs_fifteen_days_notice(make_topic, staff, days, ok):
+def test_owners_assembly_needs_fifteen_days_notice(make_topic, staff, days, ok, small_register):
     topic = make_topic(Phase.DELIBERATING)
     meeting = services.schedule_meeting(staff, kind=MeetingKind.OWNERS_ASSEMBLY, title="业主大会",
                                         topic_ids=[topic.pk], agenda="续聘物业", location="小区广场",
-                                        starts_at=later(days))
+                                        starts_at=later(days), register_id=small_register.pk)
     if ok:
         assert services.send_meeting_notice(staff, meeting.pk, committee_informed=True).state == MeetingState.NOTICED
     else:
@@ -193,11 +193,11 @@ def test_owners_assembly_needs_fifteen_days_notice(make_topic, staff, days, ok):
         assert "15日" in str(error.message)
 
 
-def test_owners_assembly_needs_the_committee_informed(make_topic, staff):
+def test_owners_assembly_needs_the_committee_informed(make_topic, staff, small_register):
     topic = make_topic(Phase.DELIBERATING)
     meeting = services.schedule_meeting(staff, kind=MeetingKind.OWNERS_ASSEMBLY, title="业主大会",
                                         topic_ids=[topic.pk], agenda="续聘物业", location="小区广场",
-                                        starts_at=later(20))
+                                        starts_at=later(20), register_id=small_register.pk)
     refused(lambda: services.send_meeting_notice(staff, meeting.pk), code="committee_not_informed")
 
 

@@ -71,13 +71,13 @@ def test_staff_pages_and_double_vote_message(client, staff, owners_vote):
     assert Ballot.objects.filter(vote=vote).count() == 1
 
 
-def test_short_owners_assembly_notice_refused_on_page(client, staff, make_topic):
+def test_short_owners_assembly_notice_refused_on_page(client, staff, make_topic, small_register):
     topic = make_topic(Phase.DELIBERATING)
     login(client, staff)
     starts = (timezone.localtime() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
     client.post(reverse("deliberation:meeting_new", args=[topic.pk]), {
         "kind": MeetingKind.OWNERS_ASSEMBLY, "title": "业主大会", "agenda": "续聘", "location": "广场",
-        "starts_at": starts})
+        "starts_at": starts, "register_id": small_register.pk})
     meeting = Meeting.objects.get()
     response = client.post(reverse("deliberation:meeting_notice", args=[meeting.pk]), {"committee_informed": "on"},
                            follow=True)
@@ -89,12 +89,15 @@ def test_register_form_parses_rows(client, staff, county, users):
     login(client, staff)
     client.post(reverse("deliberation:register_new"), {
         "name": "幸福小区", "region": county["community"].pk,
-        "rows": "1-101,张三,89.5,13800138000\n1-102,张三,60\n2-101,建设单位,100\n2-102,建设单位,100"})
+        "rows": "1-101,张三,89.5,13800138000,430102199001011238\n1-102,张三,60,,430102199001011238\n"
+                "3-101,张三,70\n2-101,建设单位,100\n2-102,建设单位,100"})
     from gongzhi.deliberation.models import OwnerRegister
 
     register = OwnerRegister.objects.get()
-    assert register.owners.count() == 2
-    assert register.owners.get(name="张三").user == users["resident"]
+    # the 张三 of 1-101 and 1-102 (one ID number), another 张三 in 3-101 (no ID: a head of his own), the developer
+    assert register.owners.count() == 3
+    owner = register.owners.get(id_number="430102199001011238")
+    assert owner.user == users["resident"] and owner.units.count() == 2
 
 
 @pytest.mark.parametrize("url", ["deliberation:vote_open", "deliberation:vote_close"])
@@ -115,3 +118,34 @@ def test_body_rules_vote_result_on_results_page(client, staff, make_topic, make_
     services.close_vote(staff, vote.pk)
     page = client.get(reverse("deliberation:results"))
     assert "周末开放活动室" in page.text and "议事规则" in page.text and "通过" in page.text
+
+
+def test_proxy_ballot_on_the_page_and_its_authorisation_for_managers_only(client, staff, owners_vote):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    vote, residents, register = owners_vote(2)
+    owner = register.owners.get(user=residents[1])
+    login(client, staff)
+    document = SimpleUploadedFile("委托书.pdf", b"%PDF-1.4\n%test\n", content_type="application/pdf")
+    response = client.post(reverse("deliberation:paper_ballot", args=[vote.pk]), {
+        "choice": "yes", "owner_id": owner.pk, "proxy_name": "赵强", "proxy_scope": "代为表决",
+        "proxy_document": document}, follow=True)
+    assert "纸质表决票已录入" in response.text and "受托人：赵强" in response.text
+    ballot = Ballot.objects.get(vote=vote)
+    url = reverse("deliberation:proxy_document", args=[ballot.pk])
+    served = client.get(url)
+    assert served.status_code == 200 and served["Content-Type"] == "application/pdf"
+    client.logout()
+    login(client, residents[0])
+    assert client.get(url).status_code == 404
+
+
+def test_meeting_page_names_the_owners_the_notice_could_not_reach(client, staff, make_topic, small_register):
+    topic = make_topic(Phase.DELIBERATING)
+    meeting = services.schedule_meeting(staff, kind=MeetingKind.OWNERS_ASSEMBLY, title="业主大会",
+                                        topic_ids=[topic.pk], agenda="续聘", location="广场",
+                                        starts_at=timezone.now() + timedelta(days=20), register_id=small_register.pk)
+    services.send_meeting_notice(staff, meeting.pk, committee_informed=True)
+    login(client, staff)
+    page = client.get(reverse("deliberation:meeting", args=[meeting.pk])).text
+    assert "名册中 3 位业主" in page and "王芳（1-103）" in page and "无法通知" in page

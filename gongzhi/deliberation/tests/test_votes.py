@@ -429,3 +429,117 @@ def test_body_rules_simple_majority_labelled(residents_vote, staff):
 def test_owners_vote_requires_register(staff, make_topic):
     topic = make_topic(Phase.DELIBERATING)
     refused(lambda: services.create_vote(staff, topic.pk, question="x", rule=VoteRule.OWNERS_JOINT))
+
+
+# ---------------------------------------------------------------- owners counted right (issue K item 4)
+
+
+def _png():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("委托书.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+
+
+def test_two_owners_who_share_a_name_are_two_heads(staff, make_topic, make_register, make_residents):
+    """Two 张伟 without a phone were one head, and their units counted as voting when either voted."""
+    first, other = make_residents(2)
+    register = make_register([
+        {"owner": "张伟", "unit": "1-101", "area": 100, "user": first},
+        {"owner": "张伟", "unit": "1-102", "area": 100},
+        {"owner": "李娜", "unit": "1-103", "area": 100, "user": other},
+        {"owner": "王芳", "unit": "1-104", "area": 100},
+    ])
+    assert register.owners.count() == 4
+    topic = make_topic(Phase.DELIBERATING)
+    vote = services.create_vote(staff, topic.pk, question="续聘物业", rule=VoteRule.OWNERS_JOINT,
+                                register_id=register.pk)
+    services.advance_topic(staff, topic.pk, "open_voting")
+    services.open_vote(staff, vote.pk)
+    services.cast_ballot(first, vote.pk, choice="yes")
+    services.cast_ballot(other, vote.pk, choice="yes")
+    vote = services.close_vote(staff, vote.pk)
+    # 2 of 4 heads and 200 of 400 ㎡ took part: below 2/3 (merged by name it read 2/3 heads and 300 ㎡)
+    assert vote.tally["participating_owners"] == 2 and vote.tally["total_owners"] == 4
+    assert Decimal(vote.tally["participating_area"]) == 200 and not vote.quorum_met
+
+
+def test_one_id_number_is_one_owner_of_several_units(make_register):
+    register = make_register([
+        {"owner": "张伟", "unit": "1-101", "area": 100, "id_number": "430102199001011238"},
+        {"owner": "张伟", "unit": "2-201", "area": 60, "id_number": "430102199001011238 "},
+        {"owner": "张伟", "unit": "3-301", "area": 80},
+    ])
+    assert register.owners.count() == 2
+    assert register.owners.get(id_number="430102199001011238").units.count() == 2
+
+
+def test_register_refuses_a_bad_or_contradictory_id_number(make_register):
+    error = refused(lambda: make_register([{"owner": "张伟", "unit": "1-101", "area": 100,
+                                            "id_number": "430102199001011234"}]))
+    assert "身份证号" in error.message
+    error = refused(lambda: make_register([
+        {"owner": "张伟", "unit": "1-101", "area": 100, "id_number": "430102199001011238"},
+        {"owner": "李娜", "unit": "1-102", "area": 100, "id_number": "430102199001011238"}]))
+    assert "姓名不同" in error.message
+
+
+def test_a_proxy_votes_once_for_the_owner_with_a_written_authorisation(owners_vote, staff):
+    vote, residents, register = owners_vote(3)
+    owner = register.owners.get(user=residents[0])
+    error = refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="yes", owner_id=owner.pk,
+                                                        proxy={"name": "赵强", "scope": "全部事项"}))
+    assert error.field == "proxy_document"
+    ballot = services.enter_paper_ballot(staff, vote.pk, choice="yes", owner_id=owner.pk, paper_number="W-1",
+                                         proxy={"name": "赵强", "scope": "代为表决续聘物业", "document": _png()})
+    assert ballot.proxy_name == "赵强" and ballot.proxy_document.name.startswith("proxies/")
+    refused(lambda: services.cast_ballot(residents[0], vote.pk, choice="no"), code="already_voted")
+    refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="no", owner_id=owner.pk,
+                                                proxy={"name": "钱多", "scope": "全部", "document": _png()}),
+            code="already_voted")
+    services.cast_ballot(residents[1], vote.pk, choice="yes")
+    vote = services.close_vote(staff, vote.pk)
+    assert vote.tally["participating_owners"] == 2 and vote.tally["yes_owners"] == 2
+    event = DeliberationEvent.objects.filter(topic=vote.topic, action="cast_ballot", after__proxy="赵强")
+    assert event.exists()
+
+
+def test_a_proxy_is_for_owners_votes(residents_vote, staff):
+    vote, _residents = residents_vote(2)
+    elector = vote.electors.first()
+    refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="yes", elector_id=elector.pk,
+                                                proxy={"name": "赵强", "scope": "全部", "document": _png()}))
+
+
+def test_the_assembly_notice_reaches_every_owner_and_names_who_it_could_not(staff, make_topic, make_register,
+                                                                           make_residents):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gongzhi.core.models import Notification
+    from gongzhi.deliberation.choices import MeetingKind
+    from gongzhi.deliberation.models import OwnerNotice
+
+    (with_account,) = make_residents(1)
+    register = make_register([
+        {"owner": "张伟", "unit": "1-101", "area": 100, "user": with_account},
+        {"owner": "李娜", "unit": "1-102", "area": 90, "phone": "13912345678"},
+        {"owner": "王芳", "unit": "1-103", "area": 80},
+        {"owner": "建设单位", "unit": "9-101", "area": 60, "developer": True},
+    ])
+    topic = make_topic(Phase.DELIBERATING)
+    refused(lambda: services.schedule_meeting(staff, kind=MeetingKind.OWNERS_ASSEMBLY, title="业主大会",
+                                              topic_ids=[topic.pk], agenda="续聘物业", location="小区广场",
+                                              starts_at=timezone.now() + timedelta(days=20)))
+    meeting = services.schedule_meeting(staff, kind=MeetingKind.OWNERS_ASSEMBLY, title="业主大会",
+                                        topic_ids=[topic.pk], agenda="续聘物业", location="小区广场",
+                                        starts_at=timezone.now() + timedelta(days=20), register_id=register.pk)
+    services.send_meeting_notice(staff, meeting.pk, committee_informed=True)
+    channels = dict(OwnerNotice.objects.filter(meeting=meeting).values_list("owner__name", "channel"))
+    assert channels == {"张伟": "site", "李娜": "sms", "王芳": "none", "建设单位": "none"}
+    assert Notification.objects.filter(recipient=with_account, subject__contains="业主大会").exists()
+    assert Notification.objects.filter(phone="13912345678", channel="sms").exists()
+    from gongzhi.deliberation import selectors
+
+    summary = selectors.owner_notices(meeting)
+    assert summary["total"] == 4 and [o.name for o in summary["unreachable"]] == ["建设单位", "王芳"]
