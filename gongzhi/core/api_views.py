@@ -13,14 +13,16 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services, tokens
+from . import geo, services, tokens
 from .clientaddr import client_ip
-from .errors import RateLimited, ServiceError
+from .errors import NotFoundError, RateLimited, ServiceError
 from .lockout import lockout_message
 from .models import Region, Unit
 from .selectors import user_notifications
 from .serializers import (
     ErrorSerializer,
+    LocatedRegionSerializer,
+    LocateQuerySerializer,
     MeSerializer,
     NotificationFilterSerializer,
     NotificationSerializer,
@@ -144,6 +146,25 @@ class RegionListView(generics.ListAPIView):
                    responses={200: RegionSerializer(many=True), **ERRORS_400, **ERROR_401})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+class RegionLocateView(APIView):
+    """The deepest region whose boundary holds a point: the appeal form's map and any intake that knows where.
+    Open to visitors (the form works without an account); it tells nothing but public region names."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=["reference"], summary="按经纬度（WGS-84）定位所在区域",
+                   parameters=[LocateQuerySerializer],
+                   responses={200: LocatedRegionSerializer, **ERRORS_400,
+                              404: OpenApiResponse(ErrorSerializer, description="不在任何区域边界内")})
+    def get(self, request):
+        query = parse_query(LocateQuerySerializer, request)
+        region = geo.locate_region(query["lon"], query["lat"])
+        if region is None:
+            raise NotFoundError(_("该位置不在本县范围内，请重新选择。"), code="outside")
+        chain = [{"id": r.pk, "code": r.code, "name": r.name, "level": r.level} for r in region.ancestors()]
+        return Response({**chain[0], "ancestors": chain})
 
 
 class UnitListView(generics.ListAPIView):
