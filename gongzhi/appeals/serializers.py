@@ -376,7 +376,8 @@ class SubmitAppealSerializer(serializers.Serializer):
                                       help_text=_("居民提交时按网站渠道登记；话务员等须选择受理渠道"))
     title = _text(200, label=_("标题"))
     content = _text(10000, label=_("诉求内容"))
-    region = RegionCodeField(label=_("区域编码"))
+    region = RegionCodeField(label=_("区域编码"), required=False, allow_null=True, default=None,
+                             help_text=_("不填时须给出经纬度，按区域边界定位所在区域"))
     category = CategoryCodeField(label=_("分类编码"))
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL, label=_("紧急程度"))
     address = _optional_text(200)

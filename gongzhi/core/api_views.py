@@ -167,6 +167,20 @@ class RegionLocateView(APIView):
         return Response({**chain[0], "ancestors": chain})
 
 
+class RegionBoundariesView(APIView):
+    """The regions' boundaries as GeoJSON for maps (simplified to ≈ 3 m), public like the region names."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=["reference"], summary="区域边界（GeoJSON FeatureCollection，WGS-84）",
+                   parameters=[RegionFilterSerializer], responses={200: dict, **ERRORS_400})
+    def get(self, request):
+        filters = parse_query(RegionFilterSerializer, request)
+        response = Response(geo.boundaries_geojson(filters.get("level")))
+        response["Cache-Control"] = "private, max-age=300"
+        return response
+
+
 class UnitListView(generics.ListAPIView):
     serializer_class = UnitSerializer
     pagination_class = StandardPagination

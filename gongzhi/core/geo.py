@@ -281,3 +281,41 @@ def import_boundaries(actor, data, dry_run: bool = False) -> ImportReport:
         for code, boundary in planned:
             report.changed += set_boundary(actor, regions[code], boundary)
     return report
+
+
+# ---------------------------------------------------------------- what maps draw
+
+SIMPLIFY_DEGREES = 0.00003  # ≈ 3 m: a map at street scale cannot show finer, and the file shrinks many times
+
+
+def boundaries_geojson(level: str | None = None) -> dict:
+    """The regions' boundaries (one level, or all) as a GeoJSON FeatureCollection for maps, simplified, WGS-84;
+    properties {id, code, name, level, parent}. Cached with the reference data."""
+
+    def load():
+        from .models import Region
+
+        rows = Region.with_boundary.using(refcache.DB).filter(boundary__isnull=False)
+        if level:
+            rows = rows.filter(level=level)
+        features = []
+        for pk, code, name, lvl, parent_id, boundary in rows.order_by("path").values_list(
+                "pk", "code", "name", "level", "parent_id", "boundary"):
+            try:
+                geometry = to_shape(boundary).simplify(SIMPLIFY_DEGREES, preserve_topology=True)
+            except BoundaryError:
+                continue
+            features.append({"type": "Feature", "geometry": _as_json(mapping(geometry)),
+                             "properties": {"id": pk, "code": code, "name": name, "level": lvl,
+                                            "parent": parent_id}})
+        return {"type": "FeatureCollection", "features": features}
+
+    return refcache.cached(refcache.REFERENCE, ("boundaries_geojson", level or ""), load)
+
+
+def centroid(points) -> tuple[float, float] | None:
+    """The mean (longitude, latitude) of points — a hot spot's place on the map."""
+    points = [(float(lon), float(lat)) for lon, lat in points if lon is not None and lat is not None]
+    if not points:
+        return None
+    return (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))

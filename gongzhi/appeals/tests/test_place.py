@@ -1,0 +1,90 @@
+"""An appeal's place (issue J): with coordinates and no region the region is the one whose boundary holds them;
+a region the resident chose is kept even when the point lies outside it (docs/decisions.md)."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from gongzhi.appeals.models import Appeal
+from gongzhi.core.testing import client_for, give_boundaries, text
+
+pytestmark = pytest.mark.django_db
+
+CONTENT = "幸福小区3栋门口的路灯坏了两周了，晚上出行不安全。"
+
+
+@pytest.fixture
+def bounded(county):
+    return give_boundaries(county)
+
+
+def submit(client, **fields):
+    body = {"kind": "complaint", "channel": "mobile", "title": "小区路灯坏了", "content": CONTENT, **fields}
+    return client.post("/api/v1/appeals/", body, format="json")
+
+
+def test_api_coordinates_without_region_are_located(bounded, users):
+    client = APIClient()
+    client.force_authenticate(users["resident"])
+    response = submit(client, longitude="112.1", latitude="28.2")
+    assert response.status_code == 201, response.json()
+    appeal = Appeal.objects.get()
+    assert appeal.region == bounded["grid"]
+    assert (appeal.longitude, appeal.latitude) == (Decimal("112.100000"), Decimal("28.200000"))
+
+
+def test_api_coordinates_outside_the_county_are_refused_in_chinese(bounded, users):
+    client = APIClient()
+    client.force_authenticate(users["resident"])
+    response = submit(client, longitude="100.1", latitude="28.2")
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"region": ["该位置不在本县范围内，请重新选择。"]}
+    assert not Appeal.objects.exists()
+
+
+def test_api_neither_region_nor_place_is_refused(bounded, users):
+    client = APIClient()
+    client.force_authenticate(users["resident"])
+    response = submit(client)
+    assert response.status_code == 400 and "region" in response.json()["fields"]
+
+
+def test_a_chosen_region_is_kept_when_the_point_is_elsewhere(bounded, users):
+    client = APIClient()
+    client.force_authenticate(users["resident"])
+    response = submit(client, region=bounded["other_community"].code, longitude="112.1", latitude="28.2")
+    assert response.status_code == 201
+    assert Appeal.objects.get().region == bounded["other_community"]
+
+
+def test_resident_form_with_a_place_and_no_region(bounded, users):
+    client = client_for(users["resident"])
+    page = text(client.get(reverse("appeals:new")))
+    assert 'name="longitude"' in page and 'name="latitude"' in page and 'id="place-picker"' in page
+    response = client.post(reverse("appeals:new"), {
+        "kind": "complaint", "title": "小区路灯坏了", "content": CONTENT, "region": "",
+        "longitude": "112.4", "latitude": "28.2"})
+    assert response.status_code == 302, text(response)
+    assert Appeal.objects.get().region == bounded["community"]
+
+
+def test_resident_form_without_region_or_place_says_what_to_do(bounded, users):
+    client = client_for(users["resident"])
+    response = client.post(reverse("appeals:new"), {"kind": "complaint", "title": "小区路灯坏了", "content": CONTENT,
+                                                    "region": ""})
+    assert response.status_code == 200
+    assert "请选择诉求发生的区域，或在地图上点选位置。" in text(response)
+    outside = client.post(reverse("appeals:new"), {"kind": "complaint", "title": "小区路灯坏了", "content": CONTENT,
+                                                   "region": "", "longitude": "100", "latitude": "28"})
+    assert "该位置不在本县范围内，请重新选择。" in text(outside) and CONTENT in text(outside)
+    assert not Appeal.objects.exists()
+
+
+def test_a_chosen_community_is_made_precise_by_a_point_in_its_grid(bounded, users):
+    client = APIClient()
+    client.force_authenticate(users["resident"])
+    response = submit(client, region=bounded["community"].code, longitude="112.1", latitude="28.2")
+    assert response.status_code == 201
+    assert Appeal.objects.get().region == bounded["grid"]
