@@ -286,6 +286,21 @@ def submitted_appeal_data(appeal, user, *, events, attachments, tracking_code: s
     return data
 
 
+class AppealMapPointSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    longitude = serializers.FloatField(help_text="WGS-84")
+    latitude = serializers.FloatField(help_text="WGS-84")
+    light = serializers.ChoiceField(choices=Light.choices)
+
+
+class AppealMapSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text=_("点位数"))
+    truncated = serializers.BooleanField(help_text=_("符合条件的多于上限，只给出最近的"))
+    points = AppealMapPointSerializer(many=True)
+
+
 class AppealFilterSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=AppealState.choices, required=False, allow_blank=True,
                                     label=_("状态"))

@@ -88,3 +88,59 @@ def test_a_chosen_community_is_made_precise_by_a_point_in_its_grid(bounded, user
     response = submit(client, region=bounded["community"].code, longitude="112.1", latitude="28.2")
     assert response.status_code == 201
     assert Appeal.objects.get().region == bounded["grid"]
+
+
+# ---------------------------------------------------------------- the map of appeals
+
+
+@pytest.fixture
+def placed(bounded, users, units, make_appeal):
+    """Three appeals with a place: two led by the housing bureau (one overdue), one by the HR bureau; one without."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gongzhi.appeals import services
+
+    made = []
+    for lon, unit in ((112.1, units["housing"]), (112.2, units["housing"]), (112.4, units["hrss"])):
+        appeal = make_appeal(longitude=Decimal(str(lon)), latitude=Decimal("28.2"))
+        services.dispatch(users["dispatcher"], appeal.pk, lead_unit=unit)
+        made.append(appeal)
+    make_appeal()  # no place: not on the map
+    Appeal.objects.filter(pk=made[0].pk).update(next_due=timezone.now() - timedelta(hours=1))
+    return made
+
+
+def test_api_map_is_scoped_like_the_list(placed, users):
+    client = APIClient()
+    client.force_authenticate(users["handler"])
+    body = client.get("/api/v1/appeals/map/").json()
+    assert body["count"] == 2 and not body["truncated"]
+    assert {p["id"] for p in body["points"]} == {placed[0].pk, placed[1].pk}
+    assert {p["id"]: p["light"] for p in body["points"]}[placed[0].pk] == "red"
+    point = next(p for p in body["points"] if p["id"] == placed[1].pk)
+    assert (point["longitude"], point["latitude"]) == (112.2, 28.2) and point["number"] == placed[1].number
+    client.force_authenticate(users["supervisor"])
+    assert client.get("/api/v1/appeals/map/").json()["count"] == 3
+    assert client.get("/api/v1/appeals/map/", {"light": "red"}).json()["count"] == 1
+    assert client.get("/api/v1/appeals/map/", {"light": "purple"}).status_code == 400
+    assert APIClient().get("/api/v1/appeals/map/").status_code == 401
+
+
+def test_map_page_shows_the_scope_and_filters(placed, users):
+    page = text(client_for(users["handler"]).get(reverse("appeals:map")))
+    assert "共 2 件有位置的诉求" in page and placed[2].number not in page and placed[0].number in page
+    page = text(client_for(users["supervisor"]).get(reverse("appeals:map"), {"light": "red"}))
+    assert "共 1 件有位置的诉求" in page
+    assert client_for(users["resident"]).get(reverse("appeals:map")).status_code == 302
+
+
+def test_map_points_are_capped(placed, users):
+    from django.utils import timezone
+
+    from gongzhi.appeals.selectors import map_points, visible_appeals
+
+    data = map_points(visible_appeals(users["supervisor"]), timezone.now(), limit=2)
+    assert data["count"] == 2 and data["truncated"]
+    assert [p["id"] for p in data["points"]] == [placed[2].pk, placed[1].pk]  # the newest
