@@ -319,3 +319,23 @@ def centroid(points) -> tuple[float, float] | None:
     if not points:
         return None
     return (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
+
+
+def region_points() -> dict[int, tuple[float, float]]:
+    """{region id: a point inside its boundary (WGS-84)}: where a map puts what belongs to a region and has no place
+    of its own (an activity held "in the community")."""
+
+    def load():
+        from .models import Region
+
+        out = {}
+        for pk, boundary in Region.with_boundary.using(refcache.DB).filter(boundary__isnull=False).values_list(
+                "pk", "boundary"):
+            try:
+                point = to_shape(boundary).representative_point()
+            except BoundaryError:
+                continue
+            out[pk] = (round(point.x, 6), round(point.y, 6))
+        return out
+
+    return refcache.cached(refcache.REFERENCE, "region_points", load)

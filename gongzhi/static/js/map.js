@@ -70,7 +70,7 @@
     options = options || {};
     var cfg = config();
     var conv = Converter(cfg.crs);
-    var map = L.map(element, {attributionControl: !!cfg.tiles, zoomSnap: 0.25, tap: true});
+    var map = L.map(element, {attributionControl: !!cfg.tiles, zoomSnap: 0.25, maxZoom: 18, minZoom: 3});
     element.gongzhiMap = map;
     if (cfg.tiles) {
       L.tileLayer(cfg.tiles, {attribution: cfg.attribution || "", subdomains: cfg.subdomains || "abc",
