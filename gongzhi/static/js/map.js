@@ -136,24 +136,33 @@
 
   window.GongzhiMap = {create: create, config: config, escapeHtml: escapeHtml};
 
-  // <div class="gz-map" data-points="ID of a json_script" data-kind="light|red-resource|…" data-cluster="1">:
-  // a map drawn from the page's data without a script of its own.
+  function popup(p, esc) {
+    var title = esc(p.title || p.name);
+    var head = p.number ? esc(p.number) + "<br>" : "";
+    var sub = p.subtitle ? '<br><span class="small muted">' + esc(p.subtitle) + "</span>" : "";
+    return head + (p.url ? '<a href="' + esc(p.url) + '">' + title + "</a>" : title) + sub;
+  }
+
+  function kind(p) { return p.kind_class || p.light || "none"; }
+
+  function read(id) {
+    var source = id && document.getElementById(id);
+    if (!source) { return []; }
+    var data = JSON.parse(source.textContent);
+    return Array.isArray(data) ? data : data.points;
+  }
+
+  // <div class="gz-map" data-points="ID of a json_script" data-cluster="1" data-overlay="ID">: a map drawn from the
+  // page's data without a script of its own. Points: {longitude, latitude, title|name, number?, subtitle?, url?,
+  // light? (red|yellow|green|none), kind_class? (red-resource|activity|hot)}; the overlay's are never clustered.
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".gz-map[data-points]").forEach(function (el) {
-      var source = document.getElementById(el.dataset.points);
-      var data = source ? JSON.parse(source.textContent) : [];
-      var points = Array.isArray(data) ? data : data.points;
       var handle = create(el, {levels: (el.dataset.levels || "county,street,community").split(",")});
-      handle.pins(points, {
-        cluster: el.dataset.cluster === "1",
-        kind: el.dataset.kind && el.dataset.kind !== "light" ? function (p) { return p.kind_class || el.dataset.kind; } : null,
-        popup: function (p, esc) {
-          var title = esc(p.title || p.name);
-          var head = p.number ? esc(p.number) + "<br>" : "";
-          var sub = p.subtitle ? "<br><span class=\"small muted\">" + esc(p.subtitle) + "</span>" : "";
-          return head + (p.url ? '<a href="' + esc(p.url) + '">' + title + "</a>" : title) + sub;
-        }
-      });
+      handle.pins(read(el.dataset.points), {cluster: el.dataset.cluster === "1", kind: kind, popup: popup});
+      if (el.dataset.overlay) {
+        handle.pins(read(el.dataset.overlay), {kind: kind, popup: popup, fit: false});
+        el.dataset.pins = String(read(el.dataset.points).length);
+      }
     });
   });
 })();
