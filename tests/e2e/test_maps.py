@@ -175,3 +175,26 @@ def test_gcj02_tiles_move_points_for_display_and_taps_back(new_context, users, c
     expect(page.locator("#place-status")).to_contain_text("幸福社区")
     lon, lat = float(page.input_value("[name=longitude]")), float(page.input_value("[name=latitude]"))
     assert abs(lon - 112.1) < 0.0001 and abs(lat - 28.2) < 0.0001  # unconverted it would be ≈ 0.005° off
+
+
+@pytest.mark.parametrize("kind", ["mobile", "desktop"])
+def test_leaders_map_and_hot_spot_map(new_context, shot, users, units, county, make_appeal, login, kind):
+    from gongzhi.insight.models import HotSpot, HotSpotMember
+
+    give_boundaries(county)
+    appeals = _placed_appeals(users, units, make_appeal)
+    spot = HotSpot.objects.create(label="路灯不亮", heat=3.0, size=2)
+    HotSpotMember.objects.bulk_create([HotSpotMember(hotspot=spot, appeal=a) for a in appeals[:2]])
+    page = login(new_context(kind), users["leader"].username)
+    page.goto("/insight/")
+    expect(page.locator("#leaders-map-count")).to_contain_text("3 件有位置的诉求 · 1 个热点")
+    assert pins_on(page, "#leaders-map") == 3 + 1  # the appeals, clustered or not, and the hot spot over them
+    expect(page.locator("#leaders-map .gz-pin.hot")).to_have_count(1)
+    page.locator("#leaders-map-card").scroll_into_view_if_needed()
+    shot(page, f"leaders-map-{kind}")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.goto("/insight/hotspots/")
+    page.wait_for_function("() => document.querySelector('#hotspot-map').dataset.pins > 0")
+    page.locator("#hotspot-map .gz-pin.hot").click()
+    expect(page.locator("#hotspot-map .leaflet-popup-content")).to_contain_text("路灯不亮")
+    shot(page, f"hotspot-map-{kind}")

@@ -207,3 +207,54 @@ def test_admin_change_form_validates_and_audits_the_boundary(county, users):
     assert good.status_code == 302
     assert Region.with_boundary.get(pk=grid.pk).boundary == box(112.0, 28.0, 112.25, 28.5)
     assert AuditEvent.objects.filter(action="set_region_boundary", actor=admin_user).count() == 1
+
+
+# ---------------------------------------------------------------- the maps' configuration
+
+
+@pytest.mark.parametrize(("template", "source"), [
+    ("https://t{s}.tianditu.gov.cn/vec_w/wmts?x={x}&y={y}&l={z}&tk=KEY", "https://*.tianditu.gov.cn"),
+    ("https://webrd0{s}.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}", "https://*.is.autonavi.com"),
+    ("http://tiles.intranet.local:8080/{z}/{x}/{y}.png", "http://tiles.intranet.local:8080"),
+    ("", None), ("javascript:alert(1)", None), ("/tiles/{z}/{x}/{y}.png", None),
+])
+def test_the_csp_allows_the_tile_host_only(template, source):
+    from gongzhi.core.maps import tile_csp_source
+
+    assert tile_csp_source(template) == source
+
+
+def test_configured_tiles_reach_the_csp_and_the_page(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GONGZHI_MAP_TILES": "https://t{s}.tianditu.gov.cn/{z}/{x}/{y}",
+           "GONGZHI_MAP_CRS": "wgs84", "DJANGO_SETTINGS_MODULE": "gongzhi.settings"}
+    out = subprocess.run([sys.executable, "-c", "from django.conf import settings; "
+                          "print(' '.join(settings.SECURE_CSP['img-src']))"], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out[-1] == "https://*.tianditu.gov.cn"
+    env["GONGZHI_MAP_CRS"] = "mercator"
+    bad = subprocess.run([sys.executable, "-c", "from django.conf import settings; settings.SECURE_CSP"], env=env,
+                         capture_output=True, text=True)
+    assert bad.returncode != 0 and "GONGZHI_MAP_CRS" in bad.stderr
+
+
+def test_the_map_config_reaches_the_page(client, county, settings):
+    settings.GONGZHI_MAP_TILES = "https://t{s}.tianditu.gov.cn/{z}/{x}/{y}"
+    settings.GONGZHI_MAP_ATTRIBUTION = "天地图"
+    settings.GONGZHI_MAP_SUBDOMAINS = "01234567"
+    page = client.get("/appeals/new/").content.decode()
+    config = json.loads(page.split('<script id="map-config" type="application/json">')[1].split("</script>")[0])
+    assert config == {"tiles": "https://t{s}.tianditu.gov.cn/{z}/{x}/{y}", "attribution": "天地图",
+                      "subdomains": "01234567", "crs": "wgs84", "boundaries": "/api/v1/regions/boundaries/",
+                      "locate": "/api/v1/regions/locate/"}
+
+
+def test_api_boundaries_are_geojson_for_maps(bounded, client):
+    body = client.get("/api/v1/regions/boundaries/").json()
+    assert body["type"] == "FeatureCollection" and len(body["features"]) == 6
+    streets = client.get("/api/v1/regions/boundaries/", {"level": "street"}).json()["features"]
+    assert {f["properties"]["code"] for f in streets} == {"430101", "430102"}
+    assert client.get("/api/v1/regions/boundaries/", {"level": "planet"}).status_code == 400
