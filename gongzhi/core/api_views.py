@@ -20,6 +20,7 @@ from .lockout import lockout_message
 from .models import Region, Unit
 from .selectors import user_notifications
 from .serializers import (
+    BoundaryFilterSerializer,
     ErrorSerializer,
     LocatedRegionSerializer,
     LocateQuerySerializer,
@@ -173,9 +174,9 @@ class RegionBoundariesView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(tags=["reference"], summary="区域边界（GeoJSON FeatureCollection，WGS-84）",
-                   parameters=[RegionFilterSerializer], responses={200: dict, **ERRORS_400})
+                   parameters=[BoundaryFilterSerializer], responses={200: dict, **ERRORS_400})
     def get(self, request):
-        filters = parse_query(RegionFilterSerializer, request)
+        filters = parse_query(BoundaryFilterSerializer, request)
         response = Response(geo.boundaries_geojson(filters.get("level")))
         response["Cache-Control"] = "private, max-age=300"
         return response

@@ -78,6 +78,10 @@ class RegionFilterSerializer(serializers.Serializer):
     parent = IdField(required=False, label=_("上级区域 id"))
 
 
+class BoundaryFilterSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=RegionLevel.choices, required=False, label=_("层级"))
+
+
 class LocateQuerySerializer(serializers.Serializer):
     lon = serializers.FloatField(min_value=-180, max_value=180, label=_("经度(WGS-84)"), error_messages={
         "required": _("请给出经度 lon。"), "invalid": _("经度须是数字。"),

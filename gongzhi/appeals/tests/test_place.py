@@ -144,3 +144,15 @@ def test_map_points_are_capped(placed, users):
     data = map_points(visible_appeals(users["supervisor"]), timezone.now(), limit=2)
     assert data["count"] == 2 and data["truncated"]
     assert [p["id"] for p in data["points"]] == [placed[2].pk, placed[1].pk]  # the newest
+
+
+def test_open311_places_narrow_the_county_to_the_grid(bounded, category):
+    """Open311 carries no region: its appeals were filed under the county; with lat/long they go to the grid."""
+    from gongzhi.appeals.open311.models import Open311Key
+
+    _key, secret = Open311Key.issue("巡查App")
+    response = APIClient().post("/open311/v2/requests.json", {
+        "api_key": secret, "service_code": category.code, "lat": "28.2", "long": "112.1",
+        "description": "幸福小区3栋门口的路灯坏了两周了，晚上出行不安全。"})
+    assert response.status_code in (200, 201), response.content
+    assert Appeal.objects.get().region == bounded["grid"]

@@ -80,7 +80,7 @@
     var fitted = false, extent = null;
     function fit(bounds) {  // the points' extent when there are points, else the boundaries'
       bounds = bounds || extent;
-      if (bounds && bounds.isValid()) { map.fitBounds(bounds, {padding: [12, 12], maxZoom: 16}); }
+      if (bounds && bounds.isValid()) { map.fitBounds(bounds, {padding: [28, 28], maxZoom: 16}); }
     }
     var levels = options.levels || ["county", "street", "community"];
     var boundaries = fetch(cfg.boundaries, {credentials: "same-origin"}).then(function (r) {
