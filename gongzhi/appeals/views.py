@@ -588,6 +588,9 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
         "revealed": revealed,
         "co_units": list(appeal.co_units.all()),
         "attachments": list(appeal.attachments.all()),
+        "place_points": [{"name": appeal.title, "longitude": float(appeal.longitude),
+                          "latitude": float(appeal.latitude), "light": getattr(appeal, "light", "none")}]
+        if appeal.longitude is not None and appeal.latitude is not None else [],
         "events": events,
         "dues": dues,
         "suggestion": suggestion,

@@ -92,7 +92,7 @@ def pins_on(page, selector: str) -> int:
 @pytest.mark.parametrize("kind", ["desktop", "mobile"])
 def test_staff_see_their_appeals_clustered(new_context, shot, users, units, county, make_appeal, login, kind):
     give_boundaries(county)
-    _placed_appeals(users, units, make_appeal)
+    placed = _placed_appeals(users, units, make_appeal)
     handler = login(new_context(kind), users["handler"].username)
     handler.goto("/appeals/")
     handler.click("a:has-text('地图')")
@@ -101,6 +101,9 @@ def test_staff_see_their_appeals_clustered(new_context, shot, users, units, coun
     assert pins_on(handler, "#appeal-map") == 2  # the housing bureau's two, not the HR bureau's
     expect(handler.locator("#appeal-map .gz-cluster[data-count='2']")).to_have_count(1)  # 20 m apart: one cluster
     shot(handler, f"staff-appeal-map-{kind}")
+    assert handler.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    handler.goto(f"/appeals/{placed[0].pk}/")  # the appeal's own page shows its place
+    expect(handler.locator("#appeal-place-map .gz-pin")).to_have_count(1)
     assert handler.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     supervisor = login(new_context(kind), users["supervisor"].username)

@@ -156,3 +156,11 @@ def test_open311_places_narrow_the_county_to_the_grid(bounded, category):
         "description": "幸福小区3栋门口的路灯坏了两周了，晚上出行不安全。"})
     assert response.status_code in (200, 201), response.content
     assert Appeal.objects.get().region == bounded["grid"]
+
+
+def test_the_detail_page_shows_the_place_on_a_map(placed, users):
+    page = text(client_for(users["handler"]).get(reverse("appeals:detail", args=[placed[0].pk])))
+    assert 'id="appeal-place-map"' in page and "112.100000, 28.200000" in page
+    unplaced = Appeal.objects.filter(longitude__isnull=True).get()
+    assert 'id="appeal-place-map"' not in text(client_for(users["supervisor"]).get(
+        reverse("appeals:detail", args=[unplaced.pk])))
