@@ -208,6 +208,25 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+# Maps (gongzhi/core/maps.py, docs/deploy.md): a tile URL template ({z}/{x}/{y}, {s} for subdomains), its
+# attribution and its coordinate system (wgs84: 天地图 and most; gcj02: 高德, 腾讯). None by default: the maps then
+# draw the regions' boundaries alone. The CSP allows images from the tile host only.
+GONGZHI_MAP_TILES = os.environ.get("GONGZHI_MAP_TILES", "")
+GONGZHI_MAP_ATTRIBUTION = os.environ.get("GONGZHI_MAP_ATTRIBUTION", "")
+GONGZHI_MAP_SUBDOMAINS = os.environ.get("GONGZHI_MAP_SUBDOMAINS", "")
+GONGZHI_MAP_CRS = os.environ.get("GONGZHI_MAP_CRS", "wgs84")
+if GONGZHI_MAP_CRS not in ("wgs84", "gcj02"):
+    raise RuntimeError("GONGZHI_MAP_CRS must be wgs84 or gcj02")
+
+
+def _tile_source():
+    from gongzhi.core.maps import tile_csp_source
+
+    return tile_csp_source(GONGZHI_MAP_TILES)
+
+
+if _tile_source():
+    SECURE_CSP["img-src"].append(_tile_source())
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 

@@ -35,12 +35,13 @@ from gongzhi.core.serializers import ErrorSerializer
 
 from . import rates, services
 from .models import Appeal, Category, KnowledgeArticle
-from .selectors import light_q, visible_appeals
+from .selectors import light_q, map_points, visible_appeals
 from .serializers import (
     AnswerDirectlyInput,
     AppealDetailSerializer,
     AppealFilterSerializer,
     AppealListSerializer,
+    AppealMapSerializer,
     CallbackInput,
     CategoryFilterSerializer,
     CategorySerializer,
@@ -153,6 +154,32 @@ class DuplicateSubmission(ServiceError):
     default_code = "duplicate_submission"
 
 
+def api_filtered_appeals(request):
+    """The appeals the user may see, filtered by the list's query (AppealFilterSerializer)."""
+    filters = parse_query(AppealFilterSerializer, request)
+    qs = visible_appeals(request.user)
+    if "state" in filters:
+        qs = qs.filter(state=filters["state"])
+    if "lead_unit" in filters:
+        qs = qs.filter(lead_unit_id=filters["lead_unit"])
+    if "q" in filters:
+        qs = qs.filter(title__icontains=filters["q"])
+    if "light" in filters:
+        qs = qs.filter(light_q(filters["light"], timezone.now()))
+    return qs
+
+
+class AppealMapView(APIView):
+    """The list's appeals that have a place, as map pins (WGS-84), in the caller's scope and with the list's
+    filters; the most recent MAP_LIMIT of them."""
+
+    @extend_schema(tags=["appeals"], summary="诉求地图点位（按权限范围，筛选同列表）",
+                   parameters=[AppealFilterSerializer], responses={200: AppealMapSerializer, **ERRORS_400,
+                                                                    **ERROR_401})
+    def get(self, request):
+        return Response(map_points(api_filtered_appeals(request), timezone.now()))
+
+
 class AppealListCreateView(generics.GenericAPIView):
     pagination_class = StandardPagination
     serializer_class = AppealListSerializer
@@ -164,16 +191,7 @@ class AppealListCreateView(generics.GenericAPIView):
     @extend_schema(tags=["appeals"], summary="诉求列表（按权限范围）", parameters=[AppealFilterSerializer],
                    responses={200: AppealListSerializer(many=True), **ERRORS_400, **ERROR_401})
     def get(self, request):
-        filters = parse_query(AppealFilterSerializer, request)
-        qs = visible_appeals(request.user)
-        if "state" in filters:
-            qs = qs.filter(state=filters["state"])
-        if "lead_unit" in filters:
-            qs = qs.filter(lead_unit_id=filters["lead_unit"])
-        if "q" in filters:
-            qs = qs.filter(title__icontains=filters["q"])
-        if "light" in filters:
-            qs = qs.filter(light_q(filters["light"], timezone.now()))
+        qs = api_filtered_appeals(request)
         page = self.paginate_queryset(qs.order_by("-received_at", "-id"))
         rows = AppealListSerializer(page, many=True, context={"request": request}).data
         return self.get_paginated_response(rows)

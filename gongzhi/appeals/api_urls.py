@@ -8,6 +8,7 @@ urlpatterns = [
     path("categories/", api.CategoryListView.as_view(), name="categories"),
     path("knowledge/", api.KnowledgeListView.as_view(), name="knowledge"),
     path("appeals/", api.AppealListCreateView.as_view(), name="appeals"),
+    path("appeals/map/", api.AppealMapView.as_view(), name="appeal-map"),
     path("appeals/export.<str:fmt>", exchange_api.AppealExportView.as_view(), name="appeal-export"),
     path("appeals/<int:pk>/", api.AppealDetailView.as_view(), name="appeal"),
     # One route per workflow action, all served by the same view and its dispatch table.

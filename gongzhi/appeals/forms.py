@@ -161,7 +161,9 @@ class AppealForm(ChineseForm):
     )
     region = ResidentRegionField(
         label=_("所在小区/社区"),
-        help_text=_("按街道分组。问题不在您家附近时，选问题所在的社区。"),
+        help_text=_("按街道分组。问题不在您家附近时，选问题所在的社区；在下方地图上点选位置也会自动选好。"),
+        required=False,
+        empty_value=None,
     )
     address = forms.CharField(
         label=_("详细地址"),
@@ -183,6 +185,13 @@ class AppealForm(ChineseForm):
     attachments = MultipleFileField(
         label=_("图片/音频/PDF附件"), required=False, help_text=_("最多9个，每个不超过10MB。")
     )
+
+    # The place picked on the map (appeals/_place_picker.html), WGS-84; optional, and without a region chosen the
+    # region is the one whose boundary holds the place (submit_appeal).
+    longitude = forms.DecimalField(widget=forms.HiddenInput, required=False, max_digits=10, decimal_places=6,
+                                   min_value=-180, max_value=180)
+    latitude = forms.DecimalField(widget=forms.HiddenInput, required=False, max_digits=9, decimal_places=6,
+                                  min_value=-90, max_value=90)
 
     # A one-time token per form shown (the API's idempotency key, Appeal.client_key): a double tap's second
     # request finds the appeal the first made instead of making another.
@@ -222,6 +231,12 @@ class AppealForm(ChineseForm):
     def clean_appellant_phone(self):
         return clean_contact_phone(self.cleaned_data.get("appellant_phone"))
 
+    def clean(self):
+        data = super().clean()
+        if data.get("region") is None and "region" not in self.errors and data.get("longitude") is None:
+            self.add_error("region", _("请选择诉求发生的区域，或在地图上点选位置。"))
+        return data
+
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
         data["attachments"] = data.get("attachments") or []
@@ -239,7 +254,7 @@ class StaffAppealForm(AppealForm):
         choices=[(u.value, u.label) for u in Urgency if u != Urgency.COMPLEX],
     )
     appellant_id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
-    region = RegionField(label=_("所在社区/网格"))
+    region = RegionField(label=_("所在社区/网格"), required=False, empty_value=None)
 
     field_order = [
         "channel",

@@ -211,3 +211,28 @@ def home_community(user):
         latest = Appeal.objects.filter(appellant=user).select_related("region").order_by("-received_at").first()
         region = latest.region if latest else None
     return region.ancestor_at(RegionLevel.COMMUNITY) if region is not None else None
+
+
+MAP_LIMIT = 5000  # pins on one map: the most recent this many of the filter (the page says when more matched)
+
+
+def stored_light(next_due, warn_at, now) -> str:
+    """light_q's rule on one row's stored board times (the map reads them with values(), no model)."""
+    if next_due is None:
+        return Light.NONE
+    if next_due < now:
+        return Light.RED
+    if warn_at is not None and warn_at <= now:
+        return Light.YELLOW
+    return Light.GREEN
+
+
+def map_points(qs: QuerySet[Appeal], now, limit: int = MAP_LIMIT) -> dict:
+    """The appeals of `qs` that have a place, as map pins (WGS-84): {"count", "truncated", "points": [{id, number,
+    title, longitude, latitude, light}]}, newest first. `qs` is already scoped (visible_appeals) and filtered."""
+    rows = list(qs.filter(longitude__isnull=False, latitude__isnull=False).order_by("-received_at", "-id").values_list(
+        "pk", "number", "title", "longitude", "latitude", "next_due", "warn_at")[:limit + 1])
+    points = [{"id": pk, "number": number, "title": title, "longitude": float(lon), "latitude": float(lat),
+               "light": stored_light(next_due, warn_at, now)}
+              for pk, number, title, lon, lat, next_due, warn_at in rows[:limit]]
+    return {"count": len(points), "truncated": len(rows) > limit, "points": points}

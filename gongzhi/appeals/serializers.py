@@ -286,6 +286,21 @@ def submitted_appeal_data(appeal, user, *, events, attachments, tracking_code: s
     return data
 
 
+class AppealMapPointSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    longitude = serializers.FloatField(help_text="WGS-84")
+    latitude = serializers.FloatField(help_text="WGS-84")
+    light = serializers.ChoiceField(choices=Light.choices)
+
+
+class AppealMapSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text=_("点位数"))
+    truncated = serializers.BooleanField(help_text=_("符合条件的多于上限，只给出最近的"))
+    points = AppealMapPointSerializer(many=True)
+
+
 class AppealFilterSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=AppealState.choices, required=False, allow_blank=True,
                                     label=_("状态"))
@@ -376,7 +391,8 @@ class SubmitAppealSerializer(serializers.Serializer):
                                       help_text=_("居民提交时按网站渠道登记；话务员等须选择受理渠道"))
     title = _text(200, label=_("标题"))
     content = _text(10000, label=_("诉求内容"))
-    region = RegionCodeField(label=_("区域编码"))
+    region = RegionCodeField(label=_("区域编码"), required=False, allow_null=True, default=None,
+                             help_text=_("不填时须给出经纬度，按区域边界定位所在区域"))
     category = CategoryCodeField(label=_("分类编码"))
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL, label=_("紧急程度"))
     address = _optional_text(200)

@@ -19,6 +19,7 @@ from gongzhi.core import refcache, taskqueue
 from gongzhi.core.choices import Role, UnitKind
 from gongzhi.core.codes import digest_code
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.geo import locate_region
 from gongzhi.core.idcards import valid_id_number
 from gongzhi.core.masking import mask_phone, staff_label
 from gongzhi.core.models import Region, Unit, User, append_audit_event
@@ -205,7 +206,7 @@ def submit_appeal(
     channel: str,
     title: str,
     content: str,
-    region: Region,
+    region: Region | None,
     category: Category | None = None,
     urgency: str = Urgency.NORMAL,
     address: str = "",
@@ -255,13 +256,25 @@ def submit_appeal(
     content = _require_text(content, "content", _("诉求内容"), 10)
     if len(title) > 200:
         raise ServiceError(_("标题不能超过200个字。"), field="title")
-    if not isinstance(region, Region):
-        raise ServiceError(_("请选择诉求发生的区域。"), field="region")
     if (longitude is None) != (latitude is None):
         raise ServiceError(_("经纬度须同时填写。"), field="longitude")
     if longitude is not None and not (Decimal(-180) <= Decimal(longitude) <= Decimal(180)
                                       and Decimal(-90) <= Decimal(latitude) <= Decimal(90)):
         raise ServiceError(_("经纬度超出范围。"), field="longitude")
+    if longitude is not None and (region is None or isinstance(region, Region)):
+        # A place without a region: the region whose boundary holds it (core.geo). A region that was chosen is
+        # kept even when the point lies outside it (the resident knows where the problem is better than a tap on a
+        # small screen, and the dispatcher sees both), and made precise when the point lies in one of its grids
+        # (the resident chose the community, the place names the grid). docs/decisions.md.
+        located = locate_region(longitude, latitude)
+        if region is None:
+            if located is None:
+                raise ServiceError(_("该位置不在本县范围内，请重新选择。"), code="outside", field="region")
+            region = located
+        elif located is not None and located.pk != region.pk and located.path.startswith(region.path):
+            region = located
+    if not isinstance(region, Region):
+        raise ServiceError(_("请选择诉求发生的区域。"), field="region")
 
     appellant = None
     contact_phone = ""

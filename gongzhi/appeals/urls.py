@@ -6,6 +6,7 @@ from .exchange import views as exchange_views
 app_name = "appeals"
 urlpatterns = [
     path("", views.appeal_list, name="list"),
+    path("map/", views.appeal_map, name="map"),
     path("new/", views.new, name="new"),
     path("new/done/", views.submitted, name="submitted"),
     path("staff/new/", views.staff_new, name="staff_new"),

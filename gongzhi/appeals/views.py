@@ -334,6 +334,20 @@ def appeal_list(request):
                                                  "show_suggestion": dispatcher})
 
 
+@login_required
+def appeal_map(request):
+    """The list's appeals on a map: the same filter form and scope, pins clustered and coloured by light."""
+    if _is_resident_only(request.user):
+        return redirect("appeals:mine")
+    now = timezone.now()
+    form = forms.AppealFilterForm(request.GET or None)
+    data = selectors.map_points(filtered_appeals(request.user, form, now), now)
+    for point in data["points"]:
+        point["url"] = reverse("appeals:detail", args=[point["id"]])
+    return render(request, "appeals/map.html", {"form": form, "map": data, "limit": selectors.MAP_LIMIT,
+                                                "query": request.GET.urlencode()})
+
+
 def _suggest(appeals) -> None:
     """What the dispatcher would see on each appeal waiting for dispatch, without opening it: the category (its own,
     else the classifier's prediction, in words of confidence) and the unit the dispatch catalogue names for it."""
@@ -574,6 +588,9 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
         "revealed": revealed,
         "co_units": list(appeal.co_units.all()),
         "attachments": list(appeal.attachments.all()),
+        "place_points": [{"name": appeal.title, "longitude": float(appeal.longitude),
+                          "latitude": float(appeal.latitude), "light": getattr(appeal, "light", "none")}]
+        if appeal.longitude is not None and appeal.latitude is not None else [],
         "events": events,
         "dues": dues,
         "suggestion": suggestion,

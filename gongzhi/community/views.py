@@ -399,11 +399,38 @@ def red_resource_list(request):
     if kind in RedResourceKind.values:
         resources = resources.filter(kind=kind)
     resources = list(resources[:300])
-    points = [{"name": r.name, "value": [float(r.longitude), float(r.latitude)], "id": r.pk}
+    points = [{"name": r.name, "subtitle": r.get_kind_display(), "longitude": float(r.longitude),
+               "latitude": float(r.latitude), "id": r.pk, "kind_class": "red-resource",
+               "url": reverse("community:red_resource", args=[r.pk])}
               for r in resources if r.longitude is not None]
+    points += _activity_points(request)
     return _render(request, "community/red_resource_list.html", {
         "resources": resources, "kinds": RedResourceKind.choices, "kind": kind, "points": points,
         "form": forms.RedResourceForm() if _is_staffish(request.user) else None})
+
+
+def _activity_points(request) -> list[dict]:
+    """The coming activities on the red resources' map: at their red resource when they are held at one, else at
+    a point inside their community's boundary (core.geo.region_points); those with neither are not drawn."""
+    from django.utils import timezone
+
+    from gongzhi.core.geo import region_points
+
+    inside = region_points()
+    points = []
+    coming = selectors.visible_activities(request.user, _scope(request)).filter(
+        state=ActivityState.PUBLISHED, ends_at__gte=timezone.now()).order_by("starts_at")[:100]
+    for a in coming:
+        if a.red_resource is not None and a.red_resource.longitude is not None:
+            lon, lat = float(a.red_resource.longitude), float(a.red_resource.latitude)
+        elif a.region_id in inside:
+            lon, lat = inside[a.region_id]
+        else:
+            continue
+        points.append({"name": a.title, "subtitle": f"{timezone.localtime(a.starts_at):%m-%d %H:%M} {a.location}",
+                       "longitude": lon, "latitude": lat, "id": a.pk, "kind_class": "activity",
+                       "url": reverse("community:activity", args=[a.pk])})
+    return points
 
 
 @login_required

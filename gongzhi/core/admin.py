@@ -4,13 +4,14 @@ from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import calendar, holidays, twofactor
+from . import calendar, geo, holidays, twofactor
 from .masking import mask_numbers_in_text, mask_phone
 from .models import AuditEvent, CalendarOverride, Notification, Region, Unit, User
 
@@ -25,12 +26,76 @@ admin.site.site_header = _("共治 管理后台")
 admin.site.site_title = _("共治 管理后台")
 
 
+class RegionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Region
+        fields = ["code", "name", "level", "parent", "boundary"]
+        help_texts = {"boundary": _("GeoJSON 的 Polygon 或 MultiPolygon，WGS-84 经纬度；留空表示没有边界。"
+                                    "整县的边界请用“导入边界（GeoJSON）”。")}
+
+    def clean_boundary(self):
+        try:
+            return geo.clean_boundary(self.cleaned_data.get("boundary"))
+        except geo.BoundaryError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
+class BoundaryImportForm(forms.Form):
+    file = forms.FileField(label=_("GeoJSON 文件"), help_text=_("不超过 20MB。"))
+
+
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "parent"]
+    form = RegionAdminForm
+    list_display = ["code", "name", "level", "parent", "has_boundary"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent"]
+    change_list_template = "admin/core/region/change_list.html"
+
+    @admin.display(description=_("边界"), boolean=True)
+    def has_boundary(self, region):
+        return region.has_boundary
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            has_boundary=ExpressionWrapper(Q(boundary__isnull=False), output_field=BooleanField()))
+
+    def save_model(self, request, obj, form, change):
+        """The boundary goes through core.geo.set_boundary: checked and written to the audit trail."""
+        boundary = form.cleaned_data.get("boundary")
+        obj.boundary = Region.with_boundary.filter(pk=obj.pk).values_list(
+            "boundary", flat=True).first() if change else None
+        obj.save()
+        geo.set_boundary(request.user, obj, boundary)
+
+    def get_urls(self):
+        return [path("import-boundaries/", self.admin_site.admin_view(self.import_boundaries),
+                     name="core_region_import_boundaries"), *super().get_urls()]
+
+    def import_boundaries(self, request):
+        """A civil-affairs GeoJSON file: check, then import (core.geo.import_boundaries, as the command does)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = BoundaryImportForm(request.POST or None, request.FILES or None)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "title": _("导入区域边界（GeoJSON）")}
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            save = "save" in request.POST
+            if upload.size > 20 * 1024 * 1024:
+                form.add_error("file", _("文件不能超过20MB。"))
+            else:
+                try:
+                    report = geo.import_boundaries(request.user, upload.read(), dry_run=not save)
+                except geo.BoundaryError as exc:
+                    form.add_error("file", exc.message)
+                else:
+                    if save and report.ok:
+                        messages.success(request, " ".join(report.lines()))
+                        return redirect("admin:core_region_changelist")
+                    context.update(report_lines=report.lines(), saved=False)
+        return render(request, "admin/core/region/import.html", context)
 
 
 @admin.register(Unit)
@@ -148,6 +213,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "backup_codes_2fa": _("重新生成备用验证码"),
     "backup_code_used_2fa": _("使用备用验证码登录"),
     "reset_2fa": _("重置二次验证"),
+    "set_region_boundary": _("修改区域边界"),
 }
 
 

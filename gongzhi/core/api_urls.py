@@ -9,6 +9,8 @@ urlpatterns = [
     path("auth/phone/token/", api_views.PhoneTokenView.as_view(), name="phone-token"),
     path("me/", api_views.MeView.as_view(), name="me"),
     path("regions/", api_views.RegionListView.as_view(), name="regions"),
+    path("regions/boundaries/", api_views.RegionBoundariesView.as_view(), name="region-boundaries"),
+    path("regions/locate/", api_views.RegionLocateView.as_view(), name="region-locate"),
     path("units/", api_views.UnitListView.as_view(), name="units"),
     path("notifications/", api_views.NotificationListView.as_view(), name="notifications"),
     path("me/notification-preferences/", notice_api.NotificationPreferencesView.as_view(),

@@ -13,14 +13,17 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services, tokens, twofactor
+from . import geo, services, tokens, twofactor
 from .clientaddr import client_ip
-from .errors import RateLimited, ServiceError
+from .errors import NotFoundError, RateLimited, ServiceError
 from .lockout import lockout_message
 from .models import Region, Unit
 from .selectors import user_notifications
 from .serializers import (
+    BoundaryFilterSerializer,
     ErrorSerializer,
+    LocatedRegionSerializer,
+    LocateQuerySerializer,
     MeSerializer,
     NotificationFilterSerializer,
     NotificationSerializer,
@@ -152,6 +155,39 @@ class RegionListView(generics.ListAPIView):
                    responses={200: RegionSerializer(many=True), **ERRORS_400, **ERROR_401})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+class RegionLocateView(APIView):
+    """The deepest region whose boundary holds a point: the appeal form's map and any intake that knows where.
+    Open to visitors (the form works without an account); it tells nothing but public region names."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=["reference"], summary="按经纬度（WGS-84）定位所在区域",
+                   parameters=[LocateQuerySerializer],
+                   responses={200: LocatedRegionSerializer, **ERRORS_400,
+                              404: OpenApiResponse(ErrorSerializer, description="不在任何区域边界内")})
+    def get(self, request):
+        query = parse_query(LocateQuerySerializer, request)
+        region = geo.locate_region(query["lon"], query["lat"])
+        if region is None:
+            raise NotFoundError(_("该位置不在本县范围内，请重新选择。"), code="outside")
+        chain = [{"id": r.pk, "code": r.code, "name": r.name, "level": r.level} for r in region.ancestors()]
+        return Response({**chain[0], "ancestors": chain})
+
+
+class RegionBoundariesView(APIView):
+    """The regions' boundaries as GeoJSON for maps (simplified to ≈ 3 m), public like the region names."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=["reference"], summary="区域边界（GeoJSON FeatureCollection，WGS-84）",
+                   parameters=[BoundaryFilterSerializer], responses={200: dict, **ERRORS_400})
+    def get(self, request):
+        filters = parse_query(BoundaryFilterSerializer, request)
+        response = Response(geo.boundaries_geojson(filters.get("level")))
+        response["Cache-Control"] = "private, max-age=300"
+        return response
 
 
 class UnitListView(generics.ListAPIView):

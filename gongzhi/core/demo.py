@@ -26,6 +26,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -453,7 +454,84 @@ def build_regions() -> dict:
                     },
                 )
                 grids.append(grid)
-    return {"county": county, "streets": streets, "communities": communities, "grids": grids}
+    regions = {"county": county, "streets": streets, "communities": communities, "grids": grids}
+    build_boundaries(regions)
+    return regions
+
+
+# The county's place: an irregular outline around 112.98°E 28.19°N (a real-looking county seat; the demo's red
+# resources stand inside it). Streets are its quarters, communities strips of a street, grids halves of a community:
+# every boundary is cut from its parent's, so each region lies inside the one above it.
+COUNTY_OUTLINE = [(112.942, 28.171), (112.958, 28.161), (112.981, 28.163), (113.004, 28.158), (113.019, 28.172),
+                  (113.016, 28.193), (113.021, 28.211), (113.003, 28.222), (112.979, 28.218), (112.957, 28.223),
+                  (112.944, 28.208), (112.947, 28.189), (112.942, 28.171)]
+COUNTY_SPLIT = (112.978, 28.19)  # where the four streets meet
+# street index → (west?, south?): 东风 north-east, 西湖 north-west, 南湖 south-east, 北山 south-west
+STREET_QUARTERS = [(False, False), (True, False), (False, True), (True, True)]
+
+
+def demo_boundaries(regions: dict) -> dict:
+    """{region code: shapely geometry} for the demo's regions (deterministic)."""
+    from shapely.geometry import Polygon, box
+
+    county = Polygon(COUNTY_OUTLINE)
+    west, south, east, north = county.bounds
+    mid_x, mid_y = COUNTY_SPLIT
+    out = {regions["county"].code: county}
+    communities_of: dict[int, list] = {}
+    for community in regions["communities"]:
+        communities_of.setdefault(community.parent_id, []).append(community)
+    grids_of: dict[int, list] = {}
+    for grid in regions["grids"]:
+        grids_of.setdefault(grid.parent_id, []).append(grid)
+    for street, (is_west, is_south) in zip(regions["streets"], STREET_QUARTERS, strict=False):
+        x0, x1 = (west, mid_x) if is_west else (mid_x, east)
+        y0, y1 = (south, mid_y) if is_south else (mid_y, north)
+        street_shape = county.intersection(box(x0, y0, x1, y1))
+        out[street.code] = street_shape
+        members = communities_of.get(street.pk, [])
+        for j, community in enumerate(members):
+            cx0 = x0 + (x1 - x0) * j / len(members)
+            cx1 = x0 + (x1 - x0) * (j + 1) / len(members)
+            community_shape = street_shape.intersection(box(cx0, y0, cx1, y1))
+            out[community.code] = community_shape
+            cells = grids_of.get(community.pk, [])
+            for k, grid in enumerate(cells):
+                gy0 = y0 + (y1 - y0) * k / len(cells)
+                gy1 = y0 + (y1 - y0) * (k + 1) / len(cells)
+                out[grid.code] = community_shape.intersection(box(cx0, gy0, cx1, gy1))
+    return out
+
+
+def build_boundaries(regions: dict) -> int:
+    """Give the demo's regions their boundaries once (core.geo.set_boundary, so the audit trail has them too)."""
+    from shapely.geometry import mapping
+
+    from .geo import set_boundary
+
+    codes = [r.code for key in ("streets", "communities", "grids") for r in regions[key]] + [regions["county"].code]
+    if not Region.objects.filter(code__in=codes, boundary__isnull=True).exists():
+        return 0
+    shapes = demo_boundaries(regions)
+    by_code = {r.code: r for key in ("streets", "communities", "grids") for r in regions[key]}
+    by_code[regions["county"].code] = regions["county"]
+    changed = 0
+    for code, geometry in shapes.items():
+        changed += set_boundary(None, by_code[code], mapping(geometry))
+    return changed
+
+
+def point_in(shape, rng: random.Random) -> tuple[Decimal, Decimal]:
+    """A point inside a region's shape, six decimals (≈ 0.1 m), drawn with `rng`."""
+    from shapely.geometry import Point
+
+    west, south, east, north = shape.bounds
+    for _ in range(200):
+        lon, lat = round(rng.uniform(west, east), 6), round(rng.uniform(south, north), 6)
+        if shape.contains(Point(lon, lat)):
+            return Decimal(f"{lon:.6f}"), Decimal(f"{lat:.6f}")
+    point = shape.representative_point()
+    return Decimal(f"{point.x:.6f}"), Decimal(f"{point.y:.6f}")
 
 
 def _unit(code: str, name: str, kind: str, region: Region, phone: str = "") -> Unit:
@@ -752,6 +830,10 @@ class Replay:
         self.failure_examples: list[str] = []
         self.actions: Counter = Counter()
         self.grid_list = regions["grids"]
+        from .geo import to_shape
+
+        self.grid_shapes = {pk: to_shape(b) for pk, b in Region.with_boundary.filter(
+            pk__in=[g.pk for g in self.grid_list], boundary__isnull=False).values_list("pk", "boundary")}
         # Some places ask more than others: a skewed weight per grid.
         self.grid_weights = [self.rng.uniform(0.4, 2.0) for _ in self.grid_list]
         self.quality: dict = {}
@@ -944,6 +1026,12 @@ class Replay:
             actor = people.grid_workers[p.region.parent_id]
         if staff_intake and p.caller_phone:
             fields.update(appellant_phone=p.caller_phone, appellant_name=p.caller_name)
+        # Where: a phone's position or a tap on the map for most; a letter has none, nor half the calls. Its own
+        # random stream, so the stories of the appeals stay what they were before places came.
+        place_rng = random.Random(f"{SEED}-place-{p.row.client_key}")
+        shape = self.grid_shapes.get(p.region.pk)
+        if shape is not None and p.channel != "letter" and not (p.channel == "hotline" and place_rng.random() < 0.5):
+            fields["longitude"], fields["latitude"] = point_in(shape, place_rng)
         result = self.act(s.submit_appeal, actor, **fields)
         if result is None:
             return

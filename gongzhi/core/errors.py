@@ -33,3 +33,8 @@ class PermissionDeniedError(ServiceError):
 class RateLimited(ServiceError):
     status = 429
     default_code = "rate_limited"
+
+
+class NotFoundError(ServiceError):
+    status = 404
+    default_code = "not_found"

@@ -9,6 +9,14 @@ from .choices import NotificationChannel, NotificationStatus, RegionLevel, UnitK
 from .masking import person_label
 
 
+class RegionManager(models.Manager):
+    """Regions without their boundary: a county's polygons can weigh hundreds of kilobytes and every page that lists
+    regions would read them. `Region.with_boundary` (or `.only(..., "boundary")`) reads them."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("boundary")
+
+
 class Region(models.Model):
     """区县 → 街道 → 社区 → 网格. `path` holds the ancestors' codes so a subtree is one prefix query."""
 
@@ -18,8 +26,16 @@ class Region(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
                                verbose_name=_("上级"))
     path = models.CharField(max_length=255, db_index=True, editable=False)
+    # GeoJSON Polygon or MultiPolygon in WGS-84 (lon, lat), checked by core.geo.clean_boundary; `locate` finds the
+    # deepest region whose boundary covers a point (core.geo).
+    boundary = models.JSONField(_("边界(GeoJSON, WGS-84)"), null=True, blank=True)
+
+    with_boundary = models.Manager()
+    objects = RegionManager()
 
     class Meta:
+        default_manager_name = "objects"
+        base_manager_name = "objects"
         verbose_name = _("区域")
         verbose_name_plural = _("区域")
         ordering = ["path"]

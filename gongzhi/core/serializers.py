@@ -80,6 +80,30 @@ class RegionFilterSerializer(serializers.Serializer):
     parent = IdField(required=False, label=_("上级区域 id"))
 
 
+class BoundaryFilterSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=RegionLevel.choices, required=False, label=_("层级"))
+
+
+class LocateQuerySerializer(serializers.Serializer):
+    lon = serializers.FloatField(min_value=-180, max_value=180, label=_("经度(WGS-84)"), error_messages={
+        "required": _("请给出经度 lon。"), "invalid": _("经度须是数字。"),
+        "min_value": _("经度须在 -180～180 之间。"), "max_value": _("经度须在 -180～180 之间。")})
+    lat = serializers.FloatField(min_value=-90, max_value=90, label=_("纬度(WGS-84)"), error_messages={
+        "required": _("请给出纬度 lat。"), "invalid": _("纬度须是数字。"),
+        "min_value": _("纬度须在 -90～90 之间。"), "max_value": _("纬度须在 -90～90 之间。")})
+
+
+class LocatedAncestorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.ChoiceField(choices=RegionLevel.choices)
+
+
+class LocatedRegionSerializer(LocatedAncestorSerializer):
+    ancestors = LocatedAncestorSerializer(many=True, help_text=_("自身及各级上级，由深到浅（网格 → 区县）"))
+
+
 class UnitFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=UnitKind.choices, required=False, label=_("类型"))
     region = IdField(required=False, label=_("所属区域 id"))

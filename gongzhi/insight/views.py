@@ -64,11 +64,29 @@ def hotspot_rows(user, limit: int = 50) -> list[dict]:
     return rows
 
 
+def hotspot_points(rows: list[dict], link: str = "") -> list[dict]:
+    """The hot spots on a map: each at the centroid of its visible appeals that have a place (core.geo.centroid)."""
+    from gongzhi.core.geo import centroid
+
+    points = []
+    for row in rows:
+        spot = row["spot"]
+        at = centroid((a.longitude, a.latitude) for a in row["members"])
+        if at is None:
+            continue
+        points.append({"name": f"#{row['rank']} {spot.label or '—'}", "kind_class": "hot", "id": spot.pk,
+                       "subtitle": _("热度 %(heat).2f · %(n)s 件") % {"heat": spot.heat, "n": len(row["members"])},
+                       "longitude": round(at[0], 6), "latitude": round(at[1], 6),
+                       "url": f"{link}#hotspot-{spot.pk}"})
+    return points
+
+
 @role_required(*STAFF_ROLES)
 def hotspot_list(request):
     from gongzhi.core.permissions import is_manager
 
-    return render(request, "insight/hotspots.html", {"rows": hotspot_rows(request.user),
+    rows = hotspot_rows(request.user)
+    return render(request, "insight/hotspots.html", {"rows": rows, "points": hotspot_points(rows),
                                                      "can_topic": is_manager(request.user)})
 
 
@@ -139,11 +157,38 @@ def _streets():
     return list(Region.objects.filter(level=RegionLevel.STREET).order_by("path"))
 
 
+def _leaders_map(user, days: int, street: Region | None = None) -> dict:
+    """The dashboard's map: the appeals received in the last `days` days (pins by light, clustered) and the top
+    hot spots, within the street when one is shown."""
+    from django.urls import reverse
+
+    from gongzhi.appeals.selectors import map_points
+
+    now = timezone.now()
+    qs = visible_appeals(user).filter(received_at__gte=now - timedelta(days=days))
+    if street is not None:
+        qs = qs.filter(region__path__startswith=street.path)
+    appeals = map_points(qs, now)
+    for point in appeals["points"]:
+        point["url"] = reverse("appeals:detail", args=[point["id"]])
+    rows = hotspot_rows(user, limit=20)
+    if street is not None:
+        for row in rows:
+            row["members"] = [a for a in row["members"] if a.region.path.startswith(street.path)]
+    return {"appeals": appeals, "hotspots": hotspot_points([r for r in rows if r["members"]],
+                                                           link=reverse("insight:hotspots")), "days": days}
+
+
+def _map_days(request) -> int:
+    return 1 if request.GET.get("map") == "today" else 7
+
+
 @role_required(*LEADER_ROLES)
 def overview(request):
     data = _with_chart_list(charts.dashboard_data(visible_appeals(request.user)))
     return render(request, "insight/overview.html", {**data, "streets": _streets(), "street": None,
-                                                     "heading": _("诉求态势总览")})
+                                                     "heading": _("诉求态势总览"),
+                                                     "leaders_map": _leaders_map(request.user, _map_days(request))})
 
 
 @role_required(*LEADER_ROLES)
@@ -152,8 +197,9 @@ def street_view(request, pk: int):
     if street.level != RegionLevel.STREET:
         raise Http404
     data = _with_chart_list(charts.dashboard_data(visible_appeals(request.user), street=street))
-    return render(request, "insight/overview.html", {**data, "streets": _streets(), "street": street,
-                                                     "heading": _("%(s)s 诉求态势") % {"s": street.name}})
+    return render(request, "insight/overview.html", {
+        **data, "streets": _streets(), "street": street, "heading": _("%(s)s 诉求态势") % {"s": street.name},
+        "leaders_map": _leaders_map(request.user, _map_days(request), street)})
 
 
 # ---------------------------------------------------------------- actions (each calls one service)

@@ -133,7 +133,8 @@ def test_stored_payloads_in_every_text_field_render_as_text(browser, live_server
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_chart_tooltip_shows_a_name_as_text(browser, live_server, county, no_csp):
-    """The red-resource map's tooltip formatter returned the name as HTML; only the CSP stopped <img onerror>."""
+    """The red-resource map's tooltip formatter returned the name as HTML; only the CSP stopped <img onerror>. The map
+    is Leaflet's now (issue J): its popup must show the name as text too."""
     from gongzhi.community.models import RedResource
 
     RedResource.objects.create(name=PAYLOADS[0][:100], kind="memorial", region=county["community"], address="烈士路1号",
@@ -141,11 +142,9 @@ def test_a_chart_tooltip_shows_a_name_as_text(browser, live_server, county, no_c
     page, _ = page_as(browser, live_server, None)
     dialogs = watch(page)
     page.goto("/community/red-resources/")
-    page.wait_for_function("window.echarts && echarts.getInstanceByDom(document.getElementById('red-map'))")
-    page.evaluate("echarts.getInstanceByDom(document.getElementById('red-map'))"
-                  ".dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: 0})")
-    page.wait_for_timeout(500)
-    tooltip = page.evaluate("Array.from(document.querySelectorAll('#red-map div')).map(d => d.innerText).join(' ')")
+    page.wait_for_function("() => document.querySelector('#red-map').dataset.pins > 0")
+    page.click("#red-map .gz-pin")  # the Leaflet map's popup (it was an ECharts tooltip)
+    tooltip = page.inner_text("#red-map .leaflet-popup-content")
     assert "<img" in tooltip  # the name, as its literal text
     assert page.evaluate(CREATED) == 0 and page.evaluate("window.__xss") is None and not dialogs
     page.context.close()

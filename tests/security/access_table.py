@@ -72,6 +72,8 @@ GET = {
     "/accounts/2fa/verify/": LOGGED_IN,
     "/api/v1/me/": LOGGED_IN,
     "/api/v1/regions/": LOGGED_IN,
+    "/api/v1/regions/boundaries/": EVERYONE,  # public like the regions' names: the appeal form's map
+    "/api/v1/regions/locate/": EVERYONE,  # (400 here: no lon/lat given)
     "/api/v1/units/": LOGGED_IN,
     "/api/v1/notifications/": LOGGED_IN,
     "/api/v1/me/notification-preferences/": LOGGED_IN,
@@ -79,6 +81,7 @@ GET = {
     "/api/v1/webhooks/deliveries/": {"admin"},
     # appeals
     "/appeals/": STAFF | {"resident", "credit_officer", "contact"},  # a resident is sent on to their own
+    "/appeals/map/": STAFF | {"resident", "credit_officer", "contact"},  # as the list: a resident is sent on
     "/appeals/new/": {"anon", "resident", "operator", "grid_worker", "party_member", "community_staff"},
     "/appeals/staff/new/": {"operator", "grid_worker", "party_member", "community_staff"},
     "/appeals/mine/": {"resident"},
@@ -92,6 +95,7 @@ GET = {
     "/api/v1/categories/": LOGGED_IN,
     "/api/v1/knowledge/": KNOWLEDGE,
     "/api/v1/appeals/": LOGGED_IN,  # each sees their own scope
+    "/api/v1/appeals/map/": LOGGED_IN,  # each sees their own scope
     "/api/v1/appeals/export.csv": EXPORTERS,
     "/api/v1/appeals/{appeal}/": APPEAL_READERS,
     "/api/v1/rates/": RATES,

@@ -145,6 +145,7 @@ def test_load_demo_builds_a_county_with_true_histories_and_is_idempotent():
     check_users_of_every_role_log_in()
     check_appeals_have_rule_following_past_histories()
     check_overdue_open_appeals_are_supervised()
+    check_boundaries_nest_and_places_lie_inside()
     before = _row_counts()
     out = StringIO()
     call_command("load_demo", limit=LIMIT, days=DAYS, stdout=out)
@@ -155,3 +156,22 @@ def test_load_demo_builds_a_county_with_true_histories_and_is_idempotent():
     assert not re.search(r"\b(closed|accepted|in_progress|replied|dispatched)\b", text), text
     for login, role, _what in DEMO_ACCOUNTS:
         assert login in text and role in text
+
+
+def check_boundaries_nest_and_places_lie_inside():
+    """Issue J: every demo region has a boundary inside its parent's, and every appeal with a place lies inside its
+    region (and `locate` finds that region or, on a shared edge, a neighbour of one level)."""
+    from shapely.geometry import Point
+
+    from gongzhi.core.geo import locate, to_shape
+
+    shapes = {pk: to_shape(b) for pk, b in Region.with_boundary.values_list("pk", "boundary")}
+    assert all(shape is not None for shape in shapes.values()) and len(shapes) == Region.objects.count()
+    for region in Region.objects.filter(parent__isnull=False):
+        assert shapes[region.parent_id].buffer(1e-9).contains(shapes[region.pk]), region.code
+    placed = list(Appeal.objects.filter(longitude__isnull=False).select_related("region"))
+    assert len(placed) >= Appeal.objects.count() * 0.6
+    for appeal in placed:
+        point = Point(float(appeal.longitude), float(appeal.latitude))
+        assert shapes[appeal.region_id].buffer(1e-9).contains(point), appeal.number
+        assert locate(appeal.longitude, appeal.latitude).level == appeal.region.level

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_cachestamp'),
+        ('core', '0006_region_boundary'),
     ]
 
     operations = [
