@@ -230,6 +230,17 @@ def world(users, units, county, category, make_appeal):
         )
         w[key + "topic"] = topic
 
+    # An owners' vote open for ballots in 幸福社区 (paper ballots, proxies' written authorisations).
+    owners_topic = deliberation.create_topic(staff, title="续聘物业", description="物业服务合同到期。",
+                                             region=county["community"], source=TopicSource.COMMUNITY_STAFF)
+    Topic.objects.filter(pk=owners_topic.pk).update(phase=Phase.VOTING)
+    register = deliberation.create_owner_register(staff, name="幸福小区业主名册", region=county["community"], rows=[
+        {"owner": "张伟", "unit": "1-101", "area": 100}, {"owner": "李娜", "unit": "1-102", "area": 90}])
+    w["ovote"] = deliberation.create_vote(staff, owners_topic.pk, question="是否续聘物业",
+                                          rule=VoteRule.OWNERS_JOINT, register_id=register.pk)
+    deliberation.open_vote(staff, w["ovote"].pk)
+    w["owner"] = register.owners.get(name="张伟")
+
     # Credit: two enterprises with their own contact; a published case and a penalty for each.
     officer = u["credit_officer"]
     w["enterprise"] = _enterprise(

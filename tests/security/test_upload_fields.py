@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from gongzhi.appeals.models import Attachment
 from gongzhi.credit.models import RepairEvidence
+from gongzhi.deliberation.models import Ballot
 
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\0" * 200  # a Windows program
 HTML = b"<html><script>alert(1)</script></html>"
@@ -75,6 +76,20 @@ UPLOADS = {
         appeal_form,
         "attachment",
         Attachment,
+    ),
+    ("gongzhi.deliberation.forms.PaperBallotForm", "proxy_document"): (
+        "community_staff",
+        "/deliberation/votes/{ovote}/paper/",
+        lambda w: {"choice": "yes", "owner_id": w["owner"].pk, "proxy_name": "赵强", "proxy_scope": "代为表决"},
+        "proxy_document",
+        Ballot,
+    ),
+    ("gongzhi.deliberation.serializers.PaperBallotInput", "proxy_document"): (
+        "community_staff",
+        "/api/v1/deliberation/votes/{ovote}/paper-ballots/",
+        lambda w: {"choice": "yes", "owner_id": w["owner"].pk, "proxy_name": "赵强", "proxy_scope": "代为表决"},
+        "proxy_document",
+        Ballot,
     ),
 }
 # Checked elsewhere: the admin's import sample is a CSV/Excel file parsed by appeals/exchange (fuzzed there).

@@ -77,6 +77,6 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     base.update(GONGZHI_SECRET_KEY="k" * 50 + "-a-real-deployment-key", GONGZHI_ALLOWED_HOSTS="gongzhi.example.gov.cn",
                 GONGZHI_AUDIT_KEY="a" * 40, GONGZHI_SQLITE_PATH=str(tmp_path / "x.sqlite3"), GONGZHI_LOG_FILE="")
     done = subprocess.run([sys.executable, "-m", "gongzhi.manage", "check", "--deploy", "--fail-level", "WARNING"],
-                          env=base, cwd=PROJECT, capture_output=True, text=True, timeout=180)
+                          env=base, cwd=PROJECT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
