@@ -27,7 +27,7 @@ from gongzhi.core.clientaddr import client_ip
 from gongzhi.core.codes import code_matches
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.ids import parse_id
-from gongzhi.core.masking import mask_numbers_in_text
+from gongzhi.core.redaction import redact_appeal
 from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, private_file, role_required
 
 from . import deadlines, forms, rates, selectors, services
@@ -308,8 +308,8 @@ def submitted(request):
                                                                limit=5)]
         except Exception:
             similar = []
-        for other in similar:  # other residents' titles: numbers they typed are not for whoever submits next
-            other.public_title = mask_numbers_in_text(other.title)
+        for other in similar:  # other residents' titles: their personal data is not for whoever submits next
+            other.public_title = redact_appeal(other)[0]
     return render(request, "appeals/submitted.html", {"info": info, "can_view": can_view, "similar": similar})
 
 

@@ -79,6 +79,9 @@ _NAME_BEFORE_ROLE_RE = re.compile(rf"({_NAME}){_ROLE_AFTER}")
 _SIGNATURE_RE = re.compile(rf"(?:^|(?<=[\s，,。.！!？?、；;]))({_NAME})(?=\s*\d{{4}}\s*[年.\-/])")
 # A letter that starts with the writer's name and a colon (刘瑶琼：…); a salutation (胡书记：) is no name.
 _NAME_FIRST_RE = re.compile(rf"^\s*({_NAME})(?=[:：])")
+# "我是幸福小区3栋201室的王建国", and a name just before its contact numbers ("王建国，电话…").
+_NAME_OF_PLACE_RE = re.compile(rf"(?:我是|我叫|本人是)[^，,。；;！!？?]{{0,24}}?的({_NAME}){_STOP_AFTER}")
+_NAME_BEFORE_CONTACT_RE = re.compile(rf"({_NAME})(?=[，,：:\s]*(?:电话|手机|联系方式|身份证|微信))")
 _NAME_HONORIFIC_RE = re.compile(rf"(?:{_SURNAME_ALT})(?:先生|女士|小姐|阿姨|大爷|大妈)")
 _TITLES = ("书记", "局长", "市长", "县长", "厅长", "主任", "主席", "部长", "省长", "区长", "镇长", "乡长", "村长", "领导",
            "先生", "女士", "老师", "同志", "总", "处长", "科长", "所长", "院长", "校长", "经理", "老板", "师傅", "支书")
@@ -94,7 +97,8 @@ def _spans(text: str, names: Iterable[str]) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     for regex, token in ((_ID_RE, ID), (_PHONE_RE, PHONE), (_PLATE_RE, PLATE), (_HOUSE_RE, HOUSE)):
         found += [(m.start(), m.end(), token) for m in regex.finditer(text) if m.end() > m.start()]
-    for regex in (_NAME_AFTER_INTRO_RE, _NAME_BEFORE_ROLE_RE, _SIGNATURE_RE, _NAME_FIRST_RE):
+    for regex in (_NAME_AFTER_INTRO_RE, _NAME_BEFORE_ROLE_RE, _SIGNATURE_RE, _NAME_FIRST_RE, _NAME_OF_PLACE_RE,
+                  _NAME_BEFORE_CONTACT_RE):
         found += [(m.start(1), m.end(1), NAME) for m in regex.finditer(text) if _is_name(m.group(1))]
     found += [(m.start(), m.end(), NAME) for m in _NAME_HONORIFIC_RE.finditer(text)]
     # A name once found (or the appellant's own) is hidden wherever else it appears in the text.
@@ -138,3 +142,15 @@ def appellant_names(appeal) -> list[str]:
 
 def redact_appeal_text(appeal, text: str | None) -> str:
     return redact(text, appellant_names(appeal))
+
+
+def names_in(text: str | None) -> set[str]:
+    """The names the rules find in a text (to hide them in its other texts, e.g. a title)."""
+    text = text or ""
+    return {text[a:b] for a, b, token in personal_spans(text) if token == NAME and b - a >= 2}
+
+
+def redact_appeal(appeal) -> tuple[str, str]:
+    """An appeal's title and content for the public: a name found in either is hidden in both."""
+    names = set(appellant_names(appeal)) | names_in(appeal.content) | names_in(appeal.title)
+    return redact(appeal.title, names), redact(appeal.content, names)
