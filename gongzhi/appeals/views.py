@@ -172,6 +172,8 @@ def dashboard_for(user) -> dict:
              f"{reverse('appeals:mine')}?show=to_evaluate")
         link(_("我要反映"), reverse("appeals:new"))
         link(_("我的诉求"), reverse("appeals:mine"))
+    if user.has_role(Role.RESIDENT, Role.COMMUNITY_STAFF, Role.GRID_WORKER):
+        link(_("附近提醒"), reverse("insight:nearby_alerts"))
     if user.has_role(*STAFF_INTAKE_ROLES):
         card(_("我受理的诉求"), qs.filter(first_receiver=user).count(), list_url)
         link(_("登记诉求"), reverse("appeals:staff_new"))

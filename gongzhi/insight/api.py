@@ -17,6 +17,7 @@ from gongzhi.core.errors import PermissionDeniedError, ServiceError
 from gongzhi.core.models import Region, Unit
 from gongzhi.core.serializers import IdField
 
+from . import alerts as alert_service
 from . import cosign as cosign_service
 from . import forecast, nearby, proactive, services
 from . import topics as topic_service
@@ -298,3 +299,52 @@ class HotspotTopicView(APIView):
     def post(self, request, pk: int):
         topic = topic_service.hotspot_to_topic(request.user, pk)
         return Response({"topic": topic.pk, "title": topic.title}, status=201)
+
+
+# ---------------------------------------------------------------- 附近提醒
+
+
+class AlertSubscriptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    scope = serializers.ChoiceField(choices=["community", "radius"], help_text="community：我的社区；radius：某地点周边")
+    region = serializers.IntegerField(required=False, allow_null=True, help_text="社区 id（scope=community）")
+    latitude = serializers.DecimalField(max_digits=10, decimal_places=6, required=False, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=10, decimal_places=6, required=False, allow_null=True)
+    radius_m = serializers.IntegerField(required=False, allow_null=True, help_text="半径（米），100–5000")
+    category = serializers.IntegerField(required=False, allow_null=True, help_text="一级分类 id；空表示全部")
+    frequency = serializers.ChoiceField(choices=["instant", "daily"], default="instant",
+                                        help_text="instant：立即提醒；daily：每日汇总")
+    description = serializers.CharField(read_only=True)
+
+
+def _subscription(sub) -> dict:
+    return {"id": sub.pk, "scope": sub.scope, "region": sub.region_id, "latitude": sub.latitude,
+            "longitude": sub.longitude, "radius_m": sub.radius_m, "category": sub.category_id,
+            "frequency": sub.frequency, "description": alert_service.describe(sub)}
+
+
+class AlertSubscriptionListView(APIView):
+    @extend_schema(tags=["insight"], summary="我的附近提醒订阅", responses={200: AlertSubscriptionSerializer(many=True),
+                                                                    **ERROR_401, **ERROR_403})
+    def get(self, request):
+        if not request.user.has_role(*alert_service.SUBSCRIBER_ROLES):
+            raise PermissionDeniedError(_("只有居民和社区工作人员可以订阅附近提醒。"))
+        subs = request.user.alert_subscriptions.select_related("region", "category")
+        return Response([_subscription(s) for s in subs])
+
+    @extend_schema(tags=["insight"], summary="订阅附近提醒（社区或地点半径、分类、立即或每日汇总）",
+                   request=AlertSubscriptionSerializer,
+                   responses={201: AlertSubscriptionSerializer, **ERRORS_400, **ERROR_401, **ERROR_403})
+    def post(self, request):
+        serializer = AlertSubscriptionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        sub = alert_service.subscribe(request.user, **serializer.validated_data)
+        return Response(_subscription(sub), status=201)
+
+
+class AlertSubscriptionDetailView(APIView):
+    @extend_schema(tags=["insight"], summary="取消附近提醒", request=None,
+                   responses={204: None, **ERRORS_400, **ERROR_401, **ERROR_403})
+    def delete(self, request, pk: int):
+        alert_service.unsubscribe(request.user, pk)
+        return Response(status=204)
