@@ -7,10 +7,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from gongzhi.appeals import services
-from gongzhi.core.models import AuditEvent, Notification
-from gongzhi.core.testing import client_for, make_user, text
 from gongzhi.core.choices import Role
 from gongzhi.core.errors import PermissionDeniedError, ServiceError
+from gongzhi.core.models import AuditEvent, Notification
+from gongzhi.core.testing import client_for, make_user, text
 from gongzhi.insight import alerts, tasks
 from gongzhi.insight.models import AlertItem, AlertSubscription, HotSpot, HotSpotMember
 
