@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import geo
+from gongzhi.core import geodesy
 from gongzhi.core.errors import ServiceError
 
 from .choices import AppealState
@@ -39,9 +39,9 @@ def parse_resolution(value) -> int:
         resolution = int(str(value).strip())
     except ValueError:
         resolution = -1
-    if not geo.MIN_RESOLUTION <= resolution <= geo.MAX_RESOLUTION:
+    if not geodesy.MIN_RESOLUTION <= resolution <= geodesy.MAX_RESOLUTION:
         raise ServiceError(_("resolution 须是 %(lo)d 到 %(hi)d 之间的整数。")
-                           % {"lo": geo.MIN_RESOLUTION, "hi": geo.MAX_RESOLUTION}, field="resolution")
+                           % {"lo": geodesy.MIN_RESOLUTION, "hi": geodesy.MAX_RESOLUTION}, field="resolution")
     return resolution
 
 
@@ -59,7 +59,7 @@ def density(resolution: int = 8, *, now=None) -> list[dict]:
                                     confidential=False)
               .exclude(state=AppealState.MERGED).values_list("latitude", "longitude"))
     counts = Counter(h3.latlng_to_cell(float(lat), float(lon), resolution) for lat, lon in points.iterator()
-                     if geo.valid_point(lat, lon))
+                     if geodesy.valid_point(lat, lon))
     out = [{"h3": cell, "count": n} for cell, n in sorted(counts.items(), key=lambda c: (-c[1], c[0])) if n >= k]
     if now is None:
         cache.set(key, out, CACHE_SECONDS)

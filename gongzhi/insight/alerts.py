@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.appeals.models import Appeal, AppealEvent, Category
-from gongzhi.core import geo
+from gongzhi.core import geodesy
 from gongzhi.core.choices import RegionLevel, Role
 from gongzhi.core.errors import PermissionDeniedError, ServiceError
 from gongzhi.core.models import Region, append_audit_event
@@ -60,7 +60,7 @@ def subscribe(user, *, scope: str, region=None, latitude=None, longitude=None, r
     else:
         if latitude in (None, "") or longitude in (None, ""):
             raise ServiceError(_("请填写地点的经纬度（或在地图上选点）。"), field="latitude")
-        if not geo.valid_point(latitude, longitude):
+        if not geodesy.valid_point(latitude, longitude):
             raise ServiceError(_("经纬度无效：纬度须在 -90 到 90 之间，经度须在 -180 到 180 之间。"), field="latitude")
         try:
             radius = int(radius_m)
@@ -69,7 +69,7 @@ def subscribe(user, *, scope: str, region=None, latitude=None, longitude=None, r
         if not MIN_RADIUS <= radius <= MAX_RADIUS:
             raise ServiceError(_("半径须在 %(lo)d 到 %(hi)d 米之间。") % {"lo": MIN_RADIUS, "hi": MAX_RADIUS},
                                field="radius_m")
-        fields.update(latitude=geo.as_decimal(latitude), longitude=geo.as_decimal(longitude), radius_m=radius)
+        fields.update(latitude=geodesy.as_decimal(latitude), longitude=geodesy.as_decimal(longitude), radius_m=radius)
     if category not in (None, ""):
         found = Category.objects.filter(pk=getattr(category, "pk", category), level=1).first()
         if found is None:
@@ -114,7 +114,7 @@ def _covers(sub: AlertSubscription, appeal: Appeal) -> bool:
             return False
     if sub.scope == AlertScope.COMMUNITY:
         return appeal.region.path.startswith(sub.region.path)
-    distance = geo.haversine_m(sub.latitude, sub.longitude, appeal.latitude, appeal.longitude)
+    distance = geodesy.haversine_m(sub.latitude, sub.longitude, appeal.latitude, appeal.longitude)
     return distance is not None and distance <= sub.radius_m
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from gongzhi.appeals.choices import OPEN_STATES
 from gongzhi.appeals.models import Appeal
 from gongzhi.appeals.selectors import COUNTY_WIDE_ROLES, similar_candidates, visible_appeals
-from gongzhi.core import geo
+from gongzhi.core import geodesy
 from gongzhi.core.choices import RegionLevel
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.models import Region
@@ -72,7 +72,7 @@ def parse_place(region, latitude, longitude) -> tuple[Region | None, float | Non
     has_lat, has_lon = latitude not in (None, ""), longitude not in (None, "")
     if has_lat != has_lon:
         raise ServiceError(_("经度和纬度须同时填写。"), field="latitude" if not has_lat else "longitude")
-    if has_lat and not geo.valid_point(latitude, longitude):
+    if has_lat and not geodesy.valid_point(latitude, longitude):
         raise ServiceError(_("经纬度无效：纬度须在 -90 到 90 之间，经度须在 -180 到 180 之间。"), field="latitude")
     lat = float(latitude) if has_lat else None
     lon = float(longitude) if has_lon else None
@@ -95,7 +95,7 @@ def nearby_similar(user, *, title: str = "", content: str = "", region: Region |
     if community is not None:
         place |= Q(region__path__startswith=community.path)
     if latitude is not None:
-        lat_lo, lat_hi, lon_lo, lon_hi = geo.bounding_box(latitude, longitude, radius_m())
+        lat_lo, lat_hi, lon_lo, lon_hi = geodesy.bounding_box(latitude, longitude, radius_m())
         place |= Q(latitude__gte=lat_lo, latitude__lte=lat_hi, longitude__gte=lon_lo, longitude__lte=lon_hi)
     qs = qs.filter(place)
     if exclude is not None:
@@ -103,7 +103,7 @@ def nearby_similar(user, *, title: str = "", content: str = "", region: Region |
     index = duplicates.DuplicateIndex(duplicates.THRESHOLD)
     by_pk: dict[int, tuple[Appeal, float | None]] = {}
     for appeal in qs.select_related("region", "appellant").order_by("-received_at")[:2000]:
-        distance = geo.haversine_m(latitude, longitude, appeal.latitude, appeal.longitude)
+        distance = geodesy.haversine_m(latitude, longitude, appeal.latitude, appeal.longitude)
         in_community = community is not None and appeal.region.path.startswith(community.path)
         if not in_community and (distance is None or distance > radius_m()):
             continue  # the box's corners lie outside the circle

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from gongzhi.appeals import services
 from gongzhi.appeals.choices import AppealKind, AppealState, CloseReason, Urgency
 from gongzhi.appeals.models import Appeal, Category
-from gongzhi.core import geo
+from gongzhi.core import geodesy
 from gongzhi.core.choices import RegionLevel
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.models import Region, append_audit_event
@@ -203,7 +203,7 @@ def _request_row(appeal: Appeal, extensions: bool, private: bool = False) -> dic
     else:
         title, description = redact_appeal(appeal)
         address = community_name(appeal.region)
-        lat, lon = geo.snap(appeal.latitude, appeal.longitude)
+        lat, lon = geodesy.snap(appeal.latitude, appeal.longitude)
     row = {
         "service_request_id": appeal.number,
         "status": "open" if appeal.is_open else "closed",

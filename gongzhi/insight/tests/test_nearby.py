@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from gongzhi.appeals.models import AppealEvent
-from gongzhi.core import geo
+from gongzhi.core import geodesy
 from gongzhi.insight import nearby
 from gongzhi.insight.models import CoSign
 
@@ -107,8 +107,8 @@ def test_defaults_are_settings(settings, scene, county):
 
 
 def test_haversine_in_one_place():
-    assert abs(geo.haversine_m(LAT, LON, at(100), LON) - 100) < 1
-    assert geo.haversine_m(None, LON, LAT, LON) is None
+    assert abs(geodesy.haversine_m(LAT, LON, at(100), LON) - 100) < 1
+    assert geodesy.haversine_m(None, LON, LAT, LON) is None
 
 
 def test_cosign_from_the_form_without_an_own_appeal(scene, county, users, django_capture_on_commit_callbacks):

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from gongzhi.appeals.open311.models import Open311Key
-from gongzhi.core import geo
+from gongzhi.core import geodesy
 from gongzhi.core.models import AuditEvent
 
 from .conftest import parse_xml, spec_error, validate
@@ -47,8 +47,8 @@ def test_public_reads_carry_no_personal_data(client, private_appeal, path):
         lat, lon = float(request.findtext("lat")), float(request.findtext("long"))
         assert request.findtext("address") == "幸福社区"
     assert (lat, lon) != (float(LAT), float(LON))
-    assert (lat, lon) == geo.snap(LAT, LON)
-    assert geo.haversine_m(lat, lon, LAT, LON) < 250  # the cell holds the point: never far, never exact
+    assert (lat, lon) == geodesy.snap(LAT, LON)
+    assert geodesy.haversine_m(lat, lon, LAT, LON) < 250  # the cell holds the point: never far, never exact
 
 
 def test_detail_read_in_both_formats(client, private_appeal):
