@@ -126,3 +126,12 @@ def test_cosign_from_the_form_without_an_own_appeal(scene, county, users, django
     # an appeal the list did not offer for this draft (2 km away) cannot be joined
     response = client.post(f"/api/v1/insight/appeals/{scene['far'].pk}/cosign/", draft, format="json")
     assert response.status_code == 400 and response.json()["code"] == "not_similar"
+
+
+def test_the_dispatchers_detail_and_the_forms_carry_the_list(scene, users):
+    from gongzhi.core.testing import client_for, text
+
+    page = text(client_for(users["dispatcher"]).get(f"/appeals/{scene['near'].pk}/"))
+    assert "data-nearby" in page and f'data-exclude="{scene["near"].pk}"' in page and "附近的相似诉求" in page
+    assert "data-nearby" in text(client_for(users["resident"]).get("/appeals/new/"))
+    assert "data-nearby" in text(client_for(users["operator"]).get("/appeals/staff/new/"))

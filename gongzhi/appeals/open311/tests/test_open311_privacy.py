@@ -82,3 +82,29 @@ def test_create_key_command_takes_a_scope(db, capsys):
     call_command("create_open311_key", "数据中心", "--scope", "private")
     raw = capsys.readouterr().out.strip()
     assert Open311Key.authenticate(raw).reads_private
+
+
+def test_the_annotated_set_through_open311(county, services_catalogue, client):
+    """The 200 annotated real texts (gongzhi/core/tests/data/redaction_set.json) as appeal descriptions: no
+    annotated span of personal data comes out of a public read, in JSON or in XML."""
+    from pathlib import Path
+
+    from gongzhi.appeals.models import Appeal
+
+    rows = json.loads((Path(__file__).parents[3] / "core" / "tests" / "data" / "redaction_set.json")
+                      .read_text(encoding="utf-8"))
+    Appeal.objects.bulk_create([
+        Appeal(number=f"R{row['n']:05d}", kind="complaint", channel="web", title=row["text"][:30], content=row["text"],
+               region=county["grid"], category=services_catalogue[0]) for row in rows])
+    spans = {f"R{row['n']:05d}": [s["text"] for s in row["spans"]] for row in rows}
+    assert sum(map(len, spans.values())) >= 35
+    body = json.loads(client.get(f"{BASE}/requests.json?extensions=true&page_size=1000").content)
+    assert len(body) == 200
+    for request in body:
+        for secret in spans[request["service_request_id"]]:
+            assert secret not in request["description"], (request["service_request_id"], secret)
+            assert secret not in request["extended_attributes"]["title"], (request["service_request_id"], secret)
+    root = parse_xml(client.get(f"{BASE}/requests.xml?page_size=1000"))
+    for request in root.findall("request"):
+        for secret in spans[request.findtext("service_request_id")]:
+            assert secret not in request.findtext("description")
