@@ -57,7 +57,31 @@ ADD: dict[int, list[tuple[str, str]]] = {
 }
 
 
-def texts() -> list[dict]:
+# A second set, read after the rules were written and before they were changed again (a held-out measurement):
+# the next 60 cued texts with a strong cue (HELD_CUE) after the 140 above, each annotated by reading.
+HELD_CUE = re.compile(r"我叫|联系人|姓名|栋|单元|室|门牌|先生|女士|[\u4e00-\u9fa5][A-Z][A-Z0-9]{5}|村民|户主|"
+                      r"业主[\u4e00-\u9fa5]{2,3}[，,]")
+HELD: dict[int, list[tuple[str, str]]] = {
+    1: [("house", "12栋二单元1407")], 2: [("house", "25-26#楼"), ("house", "25#楼")], 3: [("name", "黄新乃")],
+    4: [("house", "10栋1单元")], 6: [("name", "陈红扬"), ("house", "65栋")], 7: [("house", "16栋")],
+    8: [("house", "10栋")], 11: [("house", "R栋")],
+    13: [("name", "刘永光"), ("house", "1栋2单元407"), ("house", "411房")], 15: [("house", "2栋")],
+    16: [("house", "54，55栋")], 17: [("name", "贺山立")], 18: [("house", "7、8栋")], 19: [("name", "王先生")],
+    20: [("house", "B8栋")], 21: [("house", "1栋")], 23: [("house", "4栋")],
+    24: [("house", "14栋"), ("house", "15栋"), ("house", "14、15栋")], 25: [("house", "17栋")],
+    27: [("name", "舒军社"), ("name", "舒勇")], 28: [("house", "41、42、44栋")], 29: [("house", "1栋")],
+    30: [("name", "龚超")], 31: [("house", "27栋"), ("house", "32栋")], 33: [("house", "1栋二单元")],
+    35: [("house", "7栋1单元201室")], 36: [("name", "邓成楚"), ("house", "405号"), ("house", "25栋101号")],
+    37: [("house", "3栋2单元5楼505室")], 38: [("house", "84栋")], 39: [("house", "A栋")], 47: [("house", "七栋")],
+    48: [("house", "23栋101"), ("house", "11栋101"), ("house", "16栋101"), ("house", "17栋102"), ("house", "55栋101"),
+         ("house", "54栋105")],
+    50: [("name", "田强益")], 52: [("name", "陈新华")], 53: [("house", "7栋2单元20层")], 54: [("house", "4栋")],
+    55: [("house", "H栋")], 56: [("house", "9栋1819号房"), ("house", "9栋1412号房")],
+    59: [("name", "屈维新"), ("house", "B1栋（706）")],
+}
+
+
+def texts(held: bool = False) -> list[dict]:
     seen, rows = set(), []
     for name in FILES:
         with open(DATA / name, encoding="utf-8") as f:
@@ -67,9 +91,11 @@ def texts() -> list[dict]:
                     seen.add(text)
                     rows.append({"source": f"{name}:{r.get('id') or ''}", "text": text})
     random.Random(20261207).shuffle(rows)
-    cued = [r for r in rows if CUE.search(r["text"])][:140]
+    cued = [r for r in rows if CUE.search(r["text"])]
     plain = [r for r in rows if not CUE.search(r["text"])][:60]
-    return cued + plain
+    if held:
+        return [r for r in cued[140:] if HELD_CUE.search(r["text"])][:60]
+    return cued[:140] + plain
 
 
 def propose(text: str) -> list[dict]:
@@ -92,7 +118,22 @@ def build() -> list[dict]:
     return out
 
 
+def build_held() -> list[dict]:
+    out = []
+    for i, row in enumerate(texts(held=True)):
+        spans = [{"start": m.start(), "end": m.end(), "kind": kind, "text": sub}
+                 for kind, sub in HELD.get(i, []) for m in re.finditer(re.escape(sub), row["text"])]
+        out.append({"n": i, **row, "spans": sorted(spans, key=lambda s: s["start"])})
+    return out
+
+
 if __name__ == "__main__":
+    if "--held" in sys.argv:
+        rows = build_held()
+        path = OUT.with_name("redaction_heldout.json")
+        path.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"{len(rows)} texts, {sum(len(r['spans']) for r in rows)} spans → {path}")
+        sys.exit()
     rows = build()
     if "--review" in sys.argv:
         for r in rows:
