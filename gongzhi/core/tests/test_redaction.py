@@ -59,11 +59,8 @@ def test_salutations_and_common_words_are_kept():
         assert redact(text) == text
 
 
-def test_recall_on_the_annotated_set():
-    """200 real texts (../shared/data/appeals, TipDM 2020) with their personal data annotated by reading each
-    (scripts/build_redaction_set.py says how). A span counts as found when one redacted span covers it whole."""
-    rows = json.loads(SET.read_text(encoding="utf-8"))
-    assert len(rows) == 200
+def _recall(path: Path) -> tuple[float, int, str]:
+    rows = json.loads(path.read_text(encoding="utf-8"))
     by_kind: dict[str, list[int]] = {}
     for row in rows:
         spans = personal_spans(row["text"])
@@ -73,8 +70,18 @@ def test_recall_on_the_annotated_set():
             by_kind.setdefault(a["kind"], []).append(int(hit))
     found = sum(sum(v) for v in by_kind.values())
     total = sum(len(v) for v in by_kind.values())
-    recall = found / total
-    print(f"redaction recall {found}/{total} = {recall:.3f}; "
-          + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(by_kind.items())))
-    assert total >= 35
-    assert recall >= 0.95
+    detail = ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(by_kind.items()))
+    return found / total, total, f"{path.name}: recall {found}/{total} = {found / total:.3f} ({detail}); {len(rows)} texts"
+
+
+def test_recall_on_the_annotated_sets():
+    """Real texts (../shared/data/appeals, TipDM 2020) with their personal data annotated by reading each
+    (scripts/build_redaction_set.py says how): 200 texts, and 60 more read as a held-out check (recall 0.677 with the
+    rules before it was read; the rules were then widened, so the figure below is no longer held-out). A span counts
+    as found when one redacted span covers it whole."""
+    recall, total, line = _recall(SET)
+    print(line)
+    assert total >= 35 and recall >= 0.95
+    recall, total, line = _recall(SET.with_name("redaction_heldout.json"))
+    print(line)
+    assert total >= 60 and recall >= 0.95
