@@ -3,6 +3,8 @@
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 
+from gongzhi.insight.api import NearbySimilarView
+
 
 def api_not_found(request, *args, **kwargs):
     # A JSON 404 for any other path under /api/v1/. Resolving here also keeps CommonMiddleware from
@@ -12,6 +14,8 @@ def api_not_found(request, *args, **kwargs):
 
 
 urlpatterns = [
+    # the nearby-duplicates contract is an appeals route; insight serves it (it owns the duplicate index)
+    path("appeals/similar/", NearbySimilarView.as_view(), name="appeals-similar"),
     path("", include("gongzhi.core.api_urls")),
     path("", include("gongzhi.appeals.api_urls")),
     path("insight/", include("gongzhi.insight.api_urls")),

@@ -369,6 +369,7 @@ GONGZHI = {
     "PERIODIC_TASKS": [
         ("gongzhi.appeals.tasks.sweep_deadlines", 60),
         ("gongzhi.deliberation.tasks.remind_overdue_tasks", 24 * 3600),
+        ("gongzhi.insight.tasks.send_nearby_digests", 24 * 3600),
         ("gongzhi.credit.tasks.credit_sweep", 300),
         ("gongzhi.core.outbox.deliver_outbox", 60),
         ("gongzhi.core.task_recovery.requeue_stale_tasks", 60),
@@ -411,6 +412,14 @@ GONGZHI = {
     "API_TOKEN_TTL_HOURS": int(os.environ.get("GONGZHI_API_TOKEN_TTL_HOURS", str(7 * 24))),
     # While `gongzhi load_demo` runs, how far it has come (core.demo_state; every page shows it as a banner).
     "DEMO_STATE_FILE": os.environ.get("GONGZHI_DEMO_STATE_FILE", str(PROJECT_DIR / ".demo-loading.json")),
+    # Nearby duplicates offered while an appeal is typed (appeals spec §6): open appeals of the last NEARBY_DAYS in
+    # the same community or within NEARBY_RADIUS_M metres.
+    "NEARBY_RADIUS_M": int(os.environ.get("GONGZHI_NEARBY_RADIUS_M", "250")),
+    "NEARBY_DAYS": int(os.environ.get("GONGZHI_NEARBY_DAYS", "30")),
+    # The public density map shows only cells with at least this many appeals (k-anonymity; never below 5).
+    "DENSITY_MIN_COUNT": int(os.environ.get("GONGZHI_DENSITY_MIN_COUNT", "5")),
+    # Anonymous reads of public data (the density map), per client address.
+    "PUBLIC_READ_RATE": os.environ.get("GONGZHI_PUBLIC_READ_RATE", "60/minute"),
 }
 
 # Notices by e-mail go through Django's mail framework (Django 6.1 MAILERS): the console in development; SMTP in

@@ -33,7 +33,7 @@ from gongzhi.core.choices import Role
 from gongzhi.core.errors import PermissionDeniedError, ServiceError
 from gongzhi.core.serializers import ErrorSerializer
 
-from . import rates, services
+from . import public, rates, services
 from .models import Appeal, Category, KnowledgeArticle
 from .selectors import light_q, map_points, visible_appeals
 from .serializers import (
@@ -65,7 +65,7 @@ from .serializers import (
     SuperviseInput,
     submitted_appeal_data,
 )
-from .throttles import AnonymousSubmitThrottle
+from .throttles import AnonymousSubmitThrottle, PublicReadThrottle
 from .workflow import ACTION_LABELS
 
 # ---------------------------------------------------------------- helpers
@@ -385,3 +385,25 @@ class RatesView(APIView):
         return Response({"period": period, "by": by, "min_callbacks": result["min_callbacks"],
                          "dispatch": result["dispatch"].as_dict() if own_unit is None else None, "results": rows})
 
+
+
+class DensityCellSerializer(serializers.Serializer):
+    h3 = serializers.CharField(help_text="H3 单元编号")
+    count = serializers.IntegerField(help_text="近90天诉求数（不少于5，少于5的单元不公开）")
+
+
+class DensityQuerySerializer(serializers.Serializer):
+    resolution = serializers.IntegerField(required=False, default=8, help_text="H3 分辨率，5–9，缺省 8")
+
+
+class PublicDensityView(APIView):
+    """GET /api/v1/public/density/: counts by H3 cell for a public map; no text, no cell under the k-floor."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicReadThrottle]
+
+    @extend_schema(tags=["public"], summary="公开诉求密度（H3 单元，近90天，每单元不少于5件）",
+                   parameters=[DensityQuerySerializer], responses={200: DensityCellSerializer(many=True), **ERRORS_400})
+    def get(self, request):
+        resolution = public.parse_resolution(request.query_params.get("resolution"))
+        return Response(public.density(resolution))

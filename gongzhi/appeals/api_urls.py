@@ -20,5 +20,6 @@ urlpatterns = [
     path("appeals/<int:pk>/claim/", api.ClaimView.as_view(), name="appeal-claim"),
     path("appeals/<int:pk>/reveal_contact/", api.RevealContactView.as_view(), name="appeal-reveal-contact"),
     path("rates/", api.RatesView.as_view(), name="rates"),
+    path("public/density/", api.PublicDensityView.as_view(), name="public-density"),
     path("rates/export.<str:fmt>", exchange_api.RatesExportView.as_view(), name="rates-export"),
 ]

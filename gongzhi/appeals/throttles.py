@@ -21,3 +21,15 @@ class AnonymousSubmitThrottle(AnonRateThrottle):
 def allow_anonymous_submit(request) -> bool:
     """For the form: True when an anonymous submission from this address is within the limit (and counts it)."""
     return AnonymousSubmitThrottle().allow_request(request, None)
+
+
+class PublicReadThrottle(AnonRateThrottle):
+    """Anonymous reads of public data (the density map), per client address; signed-in users are not limited."""
+
+    scope = "public_read"
+
+    def get_rate(self) -> str:
+        return settings.GONGZHI.get("PUBLIC_READ_RATE", "60/minute")
+
+    def get_ident(self, request) -> str:
+        return client_ip(request) or "unknown"

@@ -27,7 +27,7 @@ from gongzhi.core.clientaddr import client_ip
 from gongzhi.core.codes import code_matches
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.ids import parse_id
-from gongzhi.core.masking import mask_numbers_in_text
+from gongzhi.core.redaction import redact_appeal
 from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, private_file, role_required
 
 from . import deadlines, forms, rates, selectors, services
@@ -172,6 +172,8 @@ def dashboard_for(user) -> dict:
              f"{reverse('appeals:mine')}?show=to_evaluate")
         link(_("我要反映"), reverse("appeals:new"))
         link(_("我的诉求"), reverse("appeals:mine"))
+    if user.has_role(Role.RESIDENT, Role.COMMUNITY_STAFF, Role.GRID_WORKER):
+        link(_("附近提醒"), reverse("insight:nearby_alerts"))
     if user.has_role(*STAFF_INTAKE_ROLES):
         card(_("我受理的诉求"), qs.filter(first_receiver=user).count(), list_url)
         link(_("登记诉求"), reverse("appeals:staff_new"))
@@ -308,8 +310,8 @@ def submitted(request):
                                                                limit=5)]
         except Exception:
             similar = []
-        for other in similar:  # other residents' titles: numbers they typed are not for whoever submits next
-            other.public_title = mask_numbers_in_text(other.title)
+        for other in similar:  # other residents' titles: their personal data is not for whoever submits next
+            other.public_title = redact_appeal(other)[0]
     return render(request, "appeals/submitted.html", {"info": info, "can_view": can_view, "similar": similar})
 
 

@@ -208,6 +208,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "webhook_update": _("修改事件推送"),
     "open311_key_issued": _("签发 Open311 密钥"),
     "open311_key_revoked": _("吊销 Open311 密钥"),
+    "open311_private_read": _("Open311 读取完整诉求记录"),
     "import_holidays": _("导入节假日安排"),
     "enrol_2fa": _("绑定身份验证器"),
     "backup_codes_2fa": _("重新生成备用验证码"),

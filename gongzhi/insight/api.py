@@ -4,19 +4,22 @@ from surge alerts; hot spot → deliberation topic."""
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gongzhi.appeals.models import Category
 from gongzhi.appeals.selectors import visible_appeals
+from gongzhi.appeals.throttles import PublicReadThrottle
 from gongzhi.core.api_views import ERROR_401, ERROR_403, ERROR_404, ERROR_409, ERRORS_400, parse_query
 from gongzhi.core.choices import RegionLevel, Role
 from gongzhi.core.errors import PermissionDeniedError, ServiceError
 from gongzhi.core.models import Region, Unit
 from gongzhi.core.serializers import IdField
 
+from . import alerts as alert_service
 from . import cosign as cosign_service
-from . import forecast, proactive, services
+from . import forecast, nearby, proactive, services
 from . import topics as topic_service
 from .models import ProactiveTask
 
@@ -92,19 +95,68 @@ class SimilarView(APIView):
                           "jaccard": f["jaccard"]} for f in found])
 
 
+class NearbyInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    content = serializers.CharField(max_length=20000, allow_blank=True, required=False, default="")
+    region = serializers.IntegerField(required=False, allow_null=True, help_text="所在社区（或网格）id，可选")
+    longitude = serializers.DecimalField(max_digits=10, decimal_places=6, required=False, allow_null=True,
+                                         help_text="WGS-84 经度，可选（须与纬度同时提供）")
+    latitude = serializers.DecimalField(max_digits=10, decimal_places=6, required=False, allow_null=True,
+                                        help_text="WGS-84 纬度，可选")
+
+
+class NearbyItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField(allow_null=True)
+    title = serializers.CharField(help_text="居民看到的标题已去除个人信息")
+    similarity = serializers.FloatField(help_text="文本相似度（Jaccard 估计，0–1）")
+    distance_m = serializers.IntegerField(allow_null=True, help_text="距离（米）；任一方无坐标时为 null")
+
+
+def nearby_query(data) -> dict:
+    """Validated place and text of a draft appeal (shared by the list and 附议 from the form)."""
+    serializer = NearbyInputSerializer(data=data)
+    serializer.is_valid(raise_exception=True)
+    d = serializer.validated_data
+    region, lat, lon = nearby.parse_place(d.get("region"), d.get("latitude"), d.get("longitude"))
+    return {"title": d["title"], "content": d["content"], "region": region, "latitude": lat, "longitude": lon}
+
+
+class NearbySimilarView(APIView):
+    """POST /api/v1/appeals/similar/: the nearby duplicates of a draft (the form calls it while a resident types)."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicReadThrottle]
+
+    @extend_schema(tags=["appeals"], summary="附近的相似诉求（填写时提示附议：近30天、同社区或250米内、仍在办理）",
+                   request=NearbyInputSerializer, responses={200: NearbyItemSerializer(many=True), **ERRORS_400})
+    def post(self, request):
+        query = nearby_query(request.data)
+        found = nearby.nearby_similar(request.user, **query)
+        return Response([{k: r[k] for k in ("id", "number", "title", "similarity", "distance_m")}
+                         for r in nearby.rows(request.user, found)])
+
+
 # ---------------------------------------------------------------- 附议, forecast, proactive tasks, hot spot → topic
 
 
 class AppealCosignInputSerializer(serializers.Serializer):
-    own_appeal = serializers.IntegerField(help_text="本人刚提交、系统提示有相似诉求的诉求 id")
+    own_appeal = serializers.IntegerField(required=False, allow_null=True,
+                                          help_text="本人刚提交、系统提示有相似诉求的诉求 id；从填写页附议时不填")
     withdraw_own = serializers.BooleanField(default=False, help_text="附议的同时撤回本人诉求")
+    title = serializers.CharField(max_length=200, allow_blank=True, required=False, default="",
+                                  help_text="从填写页附议：正在填写的标题（与 content、region、经纬度一起核对附近相似诉求）")
+    content = serializers.CharField(max_length=20000, allow_blank=True, required=False, default="")
+    region = serializers.IntegerField(required=False, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=10, decimal_places=6, required=False, allow_null=True)
+    latitude = serializers.DecimalField(max_digits=10, decimal_places=6, required=False, allow_null=True)
 
 
 class AppealCosignOutputSerializer(serializers.Serializer):
     appeal = serializers.IntegerField()
     number = serializers.CharField()
     cosigners = serializers.IntegerField()
-    own_appeal_state = serializers.CharField()
+    own_appeal_state = serializers.CharField(allow_null=True)
 
 
 class CosignView(APIView):
@@ -115,12 +167,16 @@ class CosignView(APIView):
         serializer = AppealCosignInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        cosign = cosign_service.cosign_appeal(request.user, pk, own_appeal_id=data["own_appeal"],
-                                              withdraw_own=data["withdraw_own"])
-        cosign.own_appeal.refresh_from_db()
+        if data.get("own_appeal") is not None:
+            cosign = cosign_service.cosign_appeal(request.user, pk, own_appeal_id=data["own_appeal"],
+                                                  withdraw_own=data["withdraw_own"])
+            cosign.own_appeal.refresh_from_db()
+        else:
+            query = nearby_query(request.data)
+            cosign = cosign_service.cosign_nearby(request.user, pk, **query)
         return Response({"appeal": cosign.appeal_id, "number": cosign.appeal.number,
                          "cosigners": cosign.appeal.cosigns.count(),
-                         "own_appeal_state": cosign.own_appeal.state}, status=201)
+                         "own_appeal_state": cosign.own_appeal.state if cosign.own_appeal_id else None}, status=201)
 
 
 class ForecastQuerySerializer(serializers.Serializer):
@@ -243,3 +299,52 @@ class HotspotTopicView(APIView):
     def post(self, request, pk: int):
         topic = topic_service.hotspot_to_topic(request.user, pk)
         return Response({"topic": topic.pk, "title": topic.title}, status=201)
+
+
+# ---------------------------------------------------------------- 附近提醒
+
+
+class AlertSubscriptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    scope = serializers.ChoiceField(choices=["community", "radius"], help_text="community：我的社区；radius：某地点周边")
+    region = serializers.IntegerField(required=False, allow_null=True, help_text="社区 id（scope=community）")
+    latitude = serializers.DecimalField(max_digits=10, decimal_places=6, required=False, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=10, decimal_places=6, required=False, allow_null=True)
+    radius_m = serializers.IntegerField(required=False, allow_null=True, help_text="半径（米），100–5000")
+    category = serializers.IntegerField(required=False, allow_null=True, help_text="一级分类 id；空表示全部")
+    frequency = serializers.ChoiceField(choices=["instant", "daily"], default="instant",
+                                        help_text="instant：立即提醒；daily：每日汇总")
+    description = serializers.CharField(read_only=True)
+
+
+def _subscription(sub) -> dict:
+    return {"id": sub.pk, "scope": sub.scope, "region": sub.region_id, "latitude": sub.latitude,
+            "longitude": sub.longitude, "radius_m": sub.radius_m, "category": sub.category_id,
+            "frequency": sub.frequency, "description": alert_service.describe(sub)}
+
+
+class AlertSubscriptionListView(APIView):
+    @extend_schema(tags=["insight"], summary="我的附近提醒订阅", responses={200: AlertSubscriptionSerializer(many=True),
+                                                                    **ERROR_401, **ERROR_403})
+    def get(self, request):
+        if not request.user.has_role(*alert_service.SUBSCRIBER_ROLES):
+            raise PermissionDeniedError(_("只有居民和社区工作人员可以订阅附近提醒。"))
+        subs = request.user.alert_subscriptions.select_related("region", "category")
+        return Response([_subscription(s) for s in subs])
+
+    @extend_schema(tags=["insight"], summary="订阅附近提醒（社区或地点半径、分类、立即或每日汇总）",
+                   request=AlertSubscriptionSerializer,
+                   responses={201: AlertSubscriptionSerializer, **ERRORS_400, **ERROR_401, **ERROR_403})
+    def post(self, request):
+        serializer = AlertSubscriptionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        sub = alert_service.subscribe(request.user, **serializer.validated_data)
+        return Response(_subscription(sub), status=201)
+
+
+class AlertSubscriptionDetailView(APIView):
+    @extend_schema(tags=["insight"], summary="取消附近提醒", request=None,
+                   responses={204: None, **ERRORS_400, **ERROR_401, **ERROR_403})
+    def delete(self, request, pk: int):
+        alert_service.unsubscribe(request.user, pk)
+        return Response(status=204)

@@ -40,3 +40,12 @@ class InsightConfig(AppConfig):
 
         post_save.connect(appeal_saved, sender=Appeal, dispatch_uid="insight.appeal_saved")
         post_save.connect(appeal_event_saved, sender=AppealEvent, dispatch_uid="insight.cosign_event_saved")
+
+        from . import alerts
+        from .models import HotSpot
+
+        post_save.connect(alerts.hotspot_saved, sender=HotSpot, dispatch_uid="insight.alerts_hotspot")
+        post_save.connect(alerts.appeal_event_saved, sender=AppealEvent, dispatch_uid="insight.alerts_reply")
+        from gongzhi.core.admin import register_audit_labels
+
+        register_audit_labels({"alert_subscribe": _("订阅附近提醒"), "alert_unsubscribe": _("取消附近提醒")})

@@ -55,6 +55,25 @@ def cosign_appeal(actor, appeal_id: int, *, own_appeal_id: int, withdraw_own: bo
     if appeal_id not in {a.pk for a in joinable(own, limit=10)}:
         raise ServiceError(_("只能附议与您的诉求反映同一问题、仍在办理中的诉求。"), code="not_similar",
                            field="appeal")
+    return _record(actor, appeal_id, own=own, withdraw_own=withdraw_own)
+
+
+def cosign_nearby(actor, appeal_id: int, *, title: str, content: str, region=None, latitude=None,
+                  longitude=None) -> CoSign:
+    """附议 from the appeal form, before submitting: the resident joins an appeal the nearby list offered for the
+    text and place they typed (insight.nearby), without an appeal of their own."""
+    from . import nearby
+
+    _require_resident(actor)
+    region, lat, lon = nearby.parse_place(region, latitude, longitude)
+    offered = nearby.nearby_similar(actor, title=title, content=content, region=region, latitude=lat,
+                                    longitude=lon, limit=10)
+    if appeal_id not in {f["appeal"].pk for f in offered}:
+        raise ServiceError(_("只能附议附近正在办理、反映同一问题的诉求。"), code="not_similar", field="appeal")
+    return _record(actor, appeal_id)
+
+
+def _record(actor, appeal_id: int, *, own: Appeal | None = None, withdraw_own: bool = False) -> CoSign:
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update(of=("self",)).select_related("lead_unit").get(pk=appeal_id)
         if appeal.state not in OPEN_STATES:
@@ -69,14 +88,14 @@ def cosign_appeal(actor, appeal_id: int, *, own_appeal_id: int, withdraw_own: bo
         count = CoSign.objects.filter(appeal=appeal).count()
         # labelled 附议居民, not by role: the co-signer is not this appeal's appellant
         appeal_services.record_event(appeal, actor, "cosign", note=_("居民附议（累计 %(n)s 人）") % {"n": count},
-                                     after={"cosigners": count, "from": own.number},
+                                     after={"cosigners": count, "from": own.number if own else "nearby"},
                                      actor_label=_(COSIGNER_LABEL))
         if appeal.lead_unit_id:
             notify(unit=appeal.lead_unit, subject=_("诉求有居民附议"),
                    body=_("%(number)s %(title)s：又有 1 位居民反映同一问题（累计附议 %(n)s 人）。")
                    % {"number": appeal.number, "title": appeal.title, "n": count},
                    link=f"/appeals/{appeal.pk}/")
-        if withdraw_own:
+        if withdraw_own and own is not None:
             appeal_services.withdraw(actor, own.pk, reason=_("已附议诉求 %(n)s") % {"n": appeal.number})
         transaction.on_commit(lambda: _refresh_hotspot(appeal.pk))
     return cosign

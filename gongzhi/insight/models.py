@@ -159,3 +159,70 @@ class ProactiveTaskEvent(ChainedEvent):
 
     def chain_subject_id(self):
         return self.task_id
+
+
+class AlertScope(models.TextChoices):
+    COMMUNITY = "community", _("我的社区")
+    RADIUS = "radius", _("某地点周边")
+
+
+class AlertFrequency(models.TextChoices):
+    INSTANT = "instant", _("立即提醒")
+    DAILY = "daily", _("每日汇总")
+
+
+class AlertSubscription(models.Model):
+    """附近提醒: a resident or community worker follows an area (a community, or a radius around a point) and
+    a category (or all), and is told of new hot spots and replies there, at once or in a daily digest."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_subscriptions",
+                             verbose_name=_("订阅人"))
+    scope = models.CharField(_("范围"), max_length=16, choices=AlertScope.choices, default=AlertScope.COMMUNITY)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("社区"))
+    latitude = models.DecimalField(_("纬度(WGS-84)"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度(WGS-84)"), max_digits=9, decimal_places=6, null=True, blank=True)
+    radius_m = models.PositiveIntegerField(_("半径(米)"), null=True, blank=True)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                                 verbose_name=_("分类"), help_text=_("一级分类；留空表示全部"))
+    frequency = models.CharField(_("提醒方式"), max_length=16, choices=AlertFrequency.choices,
+                                 default=AlertFrequency.INSTANT)
+    created_at = models.DateTimeField(_("订阅时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("附近提醒订阅")
+        verbose_name_plural = _("附近提醒订阅")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(scope="community", region__isnull=False)
+                           | models.Q(scope="radius", latitude__isnull=False, longitude__isnull=False,
+                                      radius_m__isnull=False)),
+                name="insight_alert_area_complete"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.scope}"
+
+
+class AlertItem(models.Model):
+    """One thing a subscription was told of (or will be, in the next daily digest): once per subscription and
+    subject, so a hot spot refreshed ten times or a reply saved twice alerts once."""
+
+    subscription = models.ForeignKey(AlertSubscription, on_delete=models.CASCADE, related_name="items")
+    subject = models.CharField(max_length=64)  # "hotspot:<id>" or "reply:<appeal id>:<event id>"
+    text = models.CharField(_("内容"), max_length=300)  # personal data removed (core.redaction)
+    link = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("附近提醒")
+        verbose_name_plural = _("附近提醒")
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["subscription", "subject"], name="insight_alert_once")]
+        indexes = [models.Index(fields=["sent_at"], condition=models.Q(sent_at__isnull=True),
+                                name="insight_alert_pending")]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -33,3 +33,20 @@ COSIGNED_CLOSED = register(NoticeKind(
     variables={"number": NUMBER, "title": TITLE, "own_number": OWN_NUMBER,
                "result": (_("办结方式"), "已解决"), "note": (_("说明"), "路灯已修复。")},
 ))
+
+# 附近提醒 (issue J item 5): optional, the resident chose to follow an area; they may turn it off like any other.
+NEARBY_ALERT = register(NoticeKind(
+    key="nearby_alert", label=_("附近提醒"),
+    description=_("您订阅的区域出现新的热点问题，或那里的诉求得到答复时，立即发送。"),
+    subject="附近提醒",
+    body="{{ text }}",
+    variables={"text": (_("提醒内容（已去除个人信息）"), "幸福社区：新的热点问题「小区路灯损坏」（3件诉求）")},
+))
+NEARBY_DIGEST = register(NoticeKind(
+    key="nearby_digest", label=_("附近提醒每日汇总"),
+    description=_("选择“每日汇总”时，每天一次汇总您订阅区域的新热点和答复。"),
+    subject="附近提醒：今日{{ count }}条",
+    body="您订阅的区域今日有{{ count }}条新动态：\n{{ lines }}",
+    variables={"count": (_("条数"), "2"),
+               "lines": (_("各条内容（已去除个人信息）"), "· 幸福社区：新的热点问题「小区路灯损坏」\n· 幸福社区：诉求「路灯坏了」已答复")},
+))

@@ -55,3 +55,11 @@ def predict_appeal(appeal_id: int) -> dict:
 def update_hotspots(appeal_id: int) -> dict:
     spot = live.update_hotspots(appeal_id)
     return {"appeal": appeal_id, "hotspot": spot.pk if spot else None}
+
+
+@task()
+def send_nearby_digests() -> int:
+    """Daily: the 附近提醒 digest, one notice per person who chose it (insight.alerts)."""
+    from . import alerts
+
+    return alerts.send_daily_digests()

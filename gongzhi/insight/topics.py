@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from gongzhi.appeals.models import Appeal
 from gongzhi.core.choices import RegionLevel
 from gongzhi.core.errors import ServiceError
-from gongzhi.core.masking import mask_numbers_in_text
 from gongzhi.core.models import Region
+from gongzhi.core.redaction import redact, redact_appeal
 from gongzhi.deliberation.choices import TopicSource
 from gongzhi.deliberation.services import create_topic
 
@@ -41,14 +41,15 @@ def hotspot_to_topic(actor, hotspot_id: int):
         region = topic_region(appeals)
         if region is None:
             raise ServiceError(_("热点诉求分属不同街道，请在议事协商中手工发起议题。"), code="no_region")
-        title = (_("热点问题：%(label)s") % {"label": spot.label or spot.place or spot.pk})[:200]
+        title = (_("热点问题：%(label)s") % {"label": redact(spot.label or spot.place) or spot.pk})[:200]
         lines = [_("由热点问题转入（热度 %(heat).2f，%(n)s 件诉求，%(p)s 位居民，%(start)s 至 %(end)s）。") % {
             "heat": spot.heat, "n": spot.size, "p": spot.residents,
             "start": f"{spot.start:%Y-%m-%d}" if spot.start else "—", "end": f"{spot.end:%Y-%m-%d}" if spot.end else "—"}]
         if spot.place:
             lines.append(_("地点：%(p)s") % {"p": spot.place})
-        # The topic is public (居务公开): a confidential appeal is linked but not quoted, and numbers are masked.
-        lines += [f"{a.number} {mask_numbers_in_text(a.title)}" for a in appeals if not a.confidential][:20]
+        # The topic is public (居务公开): a confidential appeal is linked but not quoted, personal data is removed
+        # (core.redaction).
+        lines += [f"{a.number} {redact_appeal(a)[0]}" for a in appeals if not a.confidential][:20]
         topic = create_topic(actor, title=title, description="\n".join(lines), region=region,
                              source=TopicSource.APPEALS, appeal_ids=[a.pk for a in appeals])
         spot.topic = topic

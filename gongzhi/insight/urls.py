@@ -15,4 +15,6 @@ urlpatterns = [
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("appeals/<int:pk>/cosign/", views.cosign, name="cosign"),
     path("cosigned/", views.cosigned, name="cosigned"),
+    path("nearby-alerts/", views.nearby_alerts, name="nearby_alerts"),
+    path("nearby-alerts/<int:pk>/cancel/", views.nearby_alert_cancel, name="nearby_alert_cancel"),
 ]

@@ -21,10 +21,11 @@ from gongzhi.core.ids import parse_id
 from gongzhi.core.models import Region
 from gongzhi.core.views import role_required
 
+from . import alerts as alert_service
 from . import charts, proactive, surges
 from . import cosign as cosign_service
 from . import topics as topic_service
-from .forms import CompleteTaskForm, ProactiveTaskForm
+from .forms import AlertSubscriptionForm, CompleteTaskForm, ProactiveTaskForm
 from .models import HotSpot, HotSpotMember
 
 STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
@@ -295,3 +296,35 @@ def task_create(request):
         return redirect("insight:alerts")
     messages.success(request, _("已交办：%(unit)s，期限 %(due)s。") % {"unit": task.unit.name, "due": task.due_date})
     return redirect("insight:task", task.pk)
+
+
+@role_required(*alert_service.SUBSCRIBER_ROLES)
+def nearby_alerts(request):
+    """附近提醒: subscribe to an area and a category (at once or a daily digest), see and cancel subscriptions."""
+    form = AlertSubscriptionForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                alert_service.subscribe(request.user, **form.cleaned_data)
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            else:
+                messages.success(request, _("已订阅。有新的热点问题或答复时会提醒您。"))
+                return redirect("insight:nearby_alerts")
+    subs = list(request.user.alert_subscriptions.select_related("region", "category"))
+    for sub in subs:
+        sub.label = alert_service.describe(sub)
+    return render(request, "insight/nearby_alerts.html", {
+        "form": form, "subscriptions": subs, "items": alert_service.recent_items(request.user)})
+
+
+@require_POST
+@role_required(*alert_service.SUBSCRIBER_ROLES)
+def nearby_alert_cancel(request, pk: int):
+    try:
+        alert_service.unsubscribe(request.user, pk)
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已取消该提醒。"))
+    return redirect("insight:nearby_alerts")

@@ -108,6 +108,9 @@ GET = {
     "/insight/tasks/": PROACTIVE,
     "/insight/tasks/{task}/": PROACTIVE,
     "/insight/cosigned/": {"resident"},
+    "/insight/nearby-alerts/": {"resident", "grid_worker", "community_staff"},
+    "/api/v1/insight/alerts/subscriptions/": {"resident", "grid_worker", "community_staff"},
+    "/api/v1/public/density/": EVERYONE,
     "/api/v1/insight/forecast/": ANALYSTS,
     "/api/v1/insight/tasks/": LOGGED_IN,  # filtered: nobody outside PROACTIVE gets a row (test_idor)
     "/api/v1/insight/tasks/{task}/": PROACTIVE,
@@ -175,6 +178,9 @@ GET = {
 # State-changing actions, each posted in a fresh world (data: the form or JSON body). The HTML forms of deliberation
 # and community answer a refusal with a message on the page they return to, so their API twins are checked here.
 POST = {
+    ("/api/v1/appeals/similar/", '{"title": "路灯坏了", "content": "小区路灯坏了两周"}'): EVERYONE,
+    # a subscription without its community is refused with 400 (served) for those who may subscribe
+    ("/api/v1/insight/alerts/subscriptions/", '{"scope": "community"}'): {"resident", "grid_worker", "community_staff"},
     ("/api/v1/appeals/{appeal}/actions/sign/", "{}"): {"handler"},  # the lead unit signs, nobody for it
     ("/api/v1/appeals/{appeal}/supervise/", '{"level": 1, "note": "请尽快办理"}'): {"supervisor"},
     ("/api/v1/appeals/{appeal}/reveal_contact/", "{}"): UNMASKERS,

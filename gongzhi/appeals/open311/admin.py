@@ -6,8 +6,8 @@ from .models import Open311Key
 
 @admin.register(Open311Key)
 class Open311KeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]  # revoke via the audited action
+    list_display = ["name", "prefix", "scope", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "scope", "created_at", "last_used_at", "revoked_at"]  # revoke via the audited action
     actions = ["revoke"]
 
     def has_add_permission(self, request):

@@ -19,8 +19,16 @@ class Open311KeyQuerySet(models.QuerySet):
         return self.filter(revoked_at__isnull=True)
 
 
+SCOPE_SUBMIT = "submit"
+SCOPE_PRIVATE = "private"
+SCOPE_CHOICES = [(SCOPE_SUBMIT, _("提交诉求")), (SCOPE_PRIVATE, _("提交诉求并读取完整记录（含个人信息，每次读取留痕）"))]
+
+
 class Open311Key(models.Model):
     name = models.CharField(_("名称"), max_length=100)
+    # "submit": the key posts appeals and reads what everyone reads (personal data removed); "private": it also
+    # reads the full record (names, numbers, address, exact coordinates), every such read audited.
+    scope = models.CharField(_("权限范围"), max_length=16, choices=SCOPE_CHOICES, default=SCOPE_SUBMIT)
     digest = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("前缀"), max_length=8, editable=False)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
@@ -38,14 +46,21 @@ class Open311Key(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
+    @property
+    def reads_private(self) -> bool:
+        return self.scope == SCOPE_PRIVATE
+
     @classmethod
-    def issue(cls, name: str, actor=None) -> tuple["Open311Key", str]:
+    def issue(cls, name: str, actor=None, scope: str = SCOPE_SUBMIT) -> tuple["Open311Key", str]:
         from gongzhi.core.models import append_audit_event
 
+        if scope not in dict(SCOPE_CHOICES):
+            raise ValueError(f"unknown scope {scope!r}")
         raw = secrets.token_urlsafe(32)
         with transaction.atomic():
-            key = cls.objects.create(name=name.strip()[:100], digest=digest_key(raw), prefix=raw[:8])
-            append_audit_event(actor, "open311_key_issued", target=f"open311key:{key.pk}", note=key.name)
+            key = cls.objects.create(name=name.strip()[:100], digest=digest_key(raw), prefix=raw[:8], scope=scope)
+            append_audit_event(actor, "open311_key_issued", target=f"open311key:{key.pk}", note=key.name,
+                               after={"scope": scope})
         return key, raw
 
     @classmethod

@@ -17,9 +17,11 @@ from django.views.decorators.csrf import csrf_exempt
 from gongzhi.appeals import services
 from gongzhi.appeals.choices import AppealKind, AppealState, CloseReason, Urgency
 from gongzhi.appeals.models import Appeal, Category
+from gongzhi.core import geodesy
+from gongzhi.core.choices import RegionLevel
 from gongzhi.core.errors import ServiceError
-from gongzhi.core.masking import mask_numbers_in_text
-from gongzhi.core.models import Region
+from gongzhi.core.models import Region, append_audit_event
+from gongzhi.core.redaction import redact_appeal
 
 from .models import Open311Key
 from .render import errors, respond
@@ -47,8 +49,12 @@ CLOSED_STATUS = {
     CloseReason.UNRESOLVABLE: "NO_FURTHER_ACTION",
 }
 
-# Phone and ID numbers typed into free text by residents are masked before the public sees the text.
-_scrub = mask_numbers_in_text
+
+def community_name(region: Region) -> str:
+    """The place the public reads instead of the address: the community (a grid's parent), else the region."""
+    if region.level == RegionLevel.GRID and region.parent_id:
+        return region.parent.name
+    return region.name
 
 
 class Open311Error(Exception):
@@ -186,37 +192,72 @@ def _extended_status(appeal: Appeal) -> str:
     return EXTENDED_STATUS.get(appeal.state, "IN_PROGRESS")
 
 
-def _request_row(appeal: Appeal, extensions: bool) -> dict:
+def _request_row(appeal: Appeal, extensions: bool, private: bool = False) -> dict:
+    """One request as the spec shapes it. Without a private-scope key (appeals spec §7): the title and description
+    with personal data removed (core.redaction), the community instead of the address, and the coordinates snapped
+    to the centre of their H3 resolution-9 cell (~150 m). With one: the full record."""
     category = appeal.category
+    if private:
+        description, title, address = appeal.content, appeal.title, appeal.address or None
+        lat, lon = appeal.latitude, appeal.longitude
+    else:
+        title, description = redact_appeal(appeal)
+        address = community_name(appeal.region)
+        lat, lon = geodesy.snap(appeal.latitude, appeal.longitude)
     row = {
         "service_request_id": appeal.number,
         "status": "open" if appeal.is_open else "closed",
         "status_notes": appeal.status_label,
         "service_name": category.name if category else None,
         "service_code": category.code if category else "",
-        "description": _scrub(appeal.content)[:4000],
+        "description": description[:4000],
         "agency_responsible": appeal.lead_unit.name if appeal.lead_unit_id else None,
         "requested_datetime": _iso(appeal.received_at),
         "updated_datetime": _iso(_updated(appeal)),
         "expected_datetime": _iso(appeal.reply_due),
-        "address": _scrub(appeal.address) or None,
-        "lat": float(appeal.latitude) if appeal.latitude is not None else None,
-        "long": float(appeal.longitude) if appeal.longitude is not None else None,
+        "address": address,
+        "lat": float(lat) if lat is not None else None,
+        "long": float(lon) if lon is not None else None,
     }
     if extensions:
         row["extended_attributes"] = {
             "status": _extended_status(appeal),
-            "title": _scrub(appeal.title),
+            "title": title,
             "region": appeal.region.name,
             "closed_datetime": _iso(appeal.closed_at),
         }
     return row
 
 
+def _reader(request) -> Open311Key | None:
+    """The private-scope key a read comes with (api_key in the query), None for everyone else; a key given but
+    unknown or without the scope is refused rather than silently served the public view."""
+    raw = _param(request.GET, "api_key")
+    if not raw:
+        return None
+    key = Open311Key.authenticate(raw)
+    if key is None:
+        raise Open311Error(403, _("api_key 无效。"))
+    if not key.reads_private:
+        raise Open311Error(403, _("该 api_key 没有读取完整记录（private）的权限；不带 api_key 可读取公开信息。"))
+    return key
+
+
+def _rows(request, appeals, extensions: bool) -> list[dict]:
+    key = _reader(request)
+    appeals = list(appeals)
+    if key is not None and appeals:
+        # One audit event per request, with the numbers it read (appeals spec §7: every private read is kept).
+        append_audit_event(None, "open311_private_read", target=f"open311key:{key.pk}", note=key.name,
+                           after={"appeals": [a.number for a in appeals]})
+        Open311Key.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    return [_request_row(a, extensions, private=key is not None) for a in appeals]
+
+
 def _public_appeals():
     # Confidential appeals are never shown to the public; the rest carry no personal data here.
     return (Appeal.objects.filter(confidential=False, number__isnull=False)
-            .select_related("category", "lead_unit", "region"))
+            .select_related("category", "lead_unit", "region__parent", "appellant"))
 
 
 def _when(value: str, name: str, end: bool = False):
@@ -256,7 +297,7 @@ def _list(request, fmt):
     qs = _public_appeals()
     ids = [v.strip() for v in _param(data, "service_request_id").split(",") if v.strip()]
     if ids:  # overrides all other arguments
-        rows = [_request_row(a, extensions) for a in qs.filter(number__in=ids[:MAX_RESULTS])]
+        rows = _rows(request, qs.filter(number__in=ids[:MAX_RESULTS]), extensions)
         return respond(fmt, "service_requests", rows)
 
     codes = [v.strip() for v in _param(data, "service_code").split(",") if v.strip()]
@@ -289,7 +330,7 @@ def _list(request, fmt):
     page_size = _positive_int(_param(data, "page_size"), "page_size", MAX_RESULTS, MAX_RESULTS)
     page = _positive_int(_param(data, "page"), "page", 1, 10**6)
     offset = (page - 1) * page_size
-    rows = [_request_row(a, extensions) for a in qs.order_by("-received_at", "-id")[offset:offset + page_size]]
+    rows = _rows(request, qs.order_by("-received_at", "-id")[offset:offset + page_size], extensions)
     return respond(fmt, "service_requests", rows)
 
 
@@ -298,7 +339,7 @@ def request_detail(request, fmt, service_request_id):
     appeal = _public_appeals().filter(number=service_request_id).first()
     if appeal is None:
         raise Open311Error(404, _("没有编号为「%(id)s」的公开诉求。") % {"id": service_request_id[:40]})
-    return respond(fmt, "service_requests", [_request_row(appeal, _flag(request.GET, "extensions"))])
+    return respond(fmt, "service_requests", _rows(request, [appeal], _flag(request.GET, "extensions")))
 
 
 # ---------------------------------------------------------------- requests (create) and tokens
