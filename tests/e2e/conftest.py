@@ -105,3 +105,20 @@ def latest_code():
         return re.search(r"\d{6}", body).group(0)
 
     return read
+
+
+@pytest.fixture
+def tap_map():
+    """tap_map(page, "#place-map", lon, lat): tap a Leaflet map (gongzhi's map.js) where a WGS-84 point is."""
+
+    def tap(page, map_selector: str, lon: float, lat: float):
+        """Tap the map where the WGS-84 point is (Leaflet's own projection finds the pixel)."""
+        page.wait_for_function(f"() => document.querySelector('{map_selector}').dataset.boundaries > 0")
+        page.locator(map_selector).scroll_into_view_if_needed()
+        x, y = page.evaluate(
+            """([sel, lon, lat]) => { const map = document.querySelector(sel).gongzhiMap;
+                 const p = map.latLngToContainerPoint([lat, lon]); const r = map.getContainer().getBoundingClientRect();
+                 return [r.left + p.x, r.top + p.y]; }""", [map_selector, lon, lat])
+        page.mouse.click(x, y)
+
+    return tap

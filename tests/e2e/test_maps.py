@@ -15,19 +15,8 @@ from gongzhi.core.testing import give_boundaries
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def tap_at(page, map_selector: str, lon: float, lat: float):
-    """Tap the map where the WGS-84 point is (Leaflet's own projection finds the pixel)."""
-    page.wait_for_function(f"() => document.querySelector('{map_selector}').dataset.boundaries > 0")
-    page.locator(map_selector).scroll_into_view_if_needed()
-    x, y = page.evaluate(
-        """([sel, lon, lat]) => { const map = document.querySelector(sel).gongzhiMap;
-             const p = map.latLngToContainerPoint([lat, lon]); const r = map.getContainer().getBoundingClientRect();
-             return [r.left + p.x, r.top + p.y]; }""", [map_selector, lon, lat])
-    page.mouse.click(x, y)
-
-
 @pytest.mark.parametrize("kind", ["mobile", "desktop"])
-def test_resident_picks_the_place_and_the_region_follows(new_context, shot, users, county, kind, login):
+def test_resident_picks_the_place_and_the_region_follows(new_context, shot, users, county, kind, login, tap_map):
     give_boundaries(county)
     context = new_context(kind)
     page = login(context, users["resident"].username)
@@ -40,9 +29,9 @@ def test_resident_picks_the_place_and_the_region_follows(new_context, shot, user
         for (const n of ['longitude', 'latitude', 'region'])
           document.querySelector(`[name=${n}]`).addEventListener('change', () => seen.push(n));
         return seen; }""")
-    tap_at(page, "#place-map", 112.95, 28.85)  # in 西湖街道, outside 和平社区's two squares
+    tap_map(page, "#place-map", 112.95, 28.85)  # in 西湖街道, outside 和平社区's two squares
     expect(page.locator("#place-status")).to_contain_text("西湖街道")
-    tap_at(page, "#place-map", 112.1, 28.2)  # 幸福社区, its grid
+    tap_map(page, "#place-map", 112.1, 28.2)  # 幸福社区, its grid
     expect(page.locator("#place-status")).to_contain_text("幸福社区")
     assert page.input_value("#id_region") == str(county["community"].pk)
     assert {"longitude", "latitude", "region"} <= set(changes.json_value())
@@ -57,14 +46,14 @@ def test_resident_picks_the_place_and_the_region_follows(new_context, shot, user
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_a_place_outside_the_county_is_refused_on_the_form(new_context, users, county, login):
+def test_a_place_outside_the_county_is_refused_on_the_form(new_context, users, county, login, tap_map):
     give_boundaries(county)
     page = login(new_context("mobile"), users["resident"].username)
     page.goto("/appeals/new/")
     page.wait_for_function("() => document.querySelector('#place-map').dataset.boundaries > 0")
     # west of the county: pan there first, the county fills the map
     page.evaluate("() => document.querySelector('#place-map').gongzhiMap.setView([28.5, 111.7], 9, {animate: false})")
-    tap_at(page, "#place-map", 111.8, 28.5)
+    tap_map(page, "#place-map", 111.8, 28.5)
     expect(page.locator("#place-status")).to_have_text("该位置不在本县范围内，请重新选择")
     assert page.input_value("[name=longitude]") == "" and page.input_value("[name=latitude]") == ""
 
