@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.admin import ReadOnlyAdmin, action_filter, action_label_column, register_audit_labels
@@ -28,6 +29,10 @@ register_audit_labels({
     "link_contact": _("企业联系人绑定账号"),
     "create_enterprise": _("登记企业"),
     "create_platform": _("登记信用平台"),
+    "change_platform": _("修改信用平台"),
+    "platform_active": _("恢复向信用平台推送"),
+    "platform_inactive": _("停止向信用平台推送新名单"),
+    "backfill_platform": _("向信用平台补发已公示名单"),
     "enterprise_appeal": _("企业诉求"),
     "record_penalty": _("记录行政处罚"),
     "record_penalty_exemption": _("记录不予处罚决定"),
@@ -120,6 +125,19 @@ class CreditPlatformForm(forms.ModelForm):
 class CreditPlatformAdmin(admin.ModelAdmin):
     form = CreditPlatformForm
     list_display = ["name", "backend", "address", "confirm_window_hours", "is_active"]
+
+    def save_model(self, request, obj, form, change):
+        """As the services do: on the audit trail, and a platform added or made active again receives the records
+        published now (credit.services.backfill_platform)."""
+        was_active = CreditPlatform.objects.filter(pk=obj.pk).values_list("is_active", flat=True).first()
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            append_audit_event(request.user, "change_platform" if change else "create_platform",
+                               target=f"credit.platform:{obj.pk}", note=obj.name,
+                               after={"backend": obj.backend, "address": obj.address, "is_active": obj.is_active,
+                                      "confirm_window_hours": obj.confirm_window_hours})
+            if obj.is_active and not was_active:
+                services.backfill_platform(request.user, obj)
 
 
 @admin.register(RepairApplication)

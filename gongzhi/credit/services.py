@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,11 +21,13 @@ from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, Servic
 from gongzhi.core.masking import mask_phone, person_label
 from gongzhi.core.models import User, append_audit_event
 from gongzhi.core.notifications import notify
+from gongzhi.core.outbox import OutboxMessage
 from gongzhi.core.uploads import check_upload
 
 from . import rules
 from .choices import (
     ITEM_GROUNDS,
+    PUBLIC_STATES,
     CaseState,
     DeadlineKind,
     DeletionGround,
@@ -230,11 +233,20 @@ def public_record(case: EnforcementCase) -> dict:
     }
 
 
+def _platforms_for(case: EnforcementCase) -> list[CreditPlatform]:
+    """The active platforms, and every platform that has received this record, even if deactivated since: a
+    platform that holds a listing must learn of its shielding, deletion or correction (issue K item 5)."""
+    received = {int(target.split(":", 1)[1]) for target in
+                OutboxMessage.objects.filter(subject=f"credit.case:{case.pk}", target__startswith="credit-platform:")
+                .values_list("target", flat=True).distinct()}
+    return list(CreditPlatform.objects.filter(Q(is_active=True) | Q(pk__in=received)).order_by("id"))
+
+
 def _sync_platforms(case: EnforcementCase, event: CreditEvent, sync_event: str) -> int:
-    """One outbox message per active platform for this event (idempotent on the event)."""
+    """One outbox message per platform concerned for this event (idempotent on the event)."""
     count = 0
     payload = {"action": sync_event, "record": public_record(case)}
-    for platform in CreditPlatform.objects.filter(is_active=True):
+    for platform in _platforms_for(case):
         outbox.enqueue(
             event_id=f"credit.event:{event.pk}", event_type=f"credit.{sync_event}", target=platform.target,
             target_label=platform.name, backend=platform.backend, address=platform.address, secret=platform.secret,
@@ -933,9 +945,92 @@ def create_platform(actor, *, name: str, backend: str, address: str, secret: str
             append_audit_event(actor, "create_platform", target=f"credit.platform:{platform.pk}", note=name,
                                after={"backend": backend, "address": address,
                                       "confirm_window_hours": platform.confirm_window_hours})
+            backfill_platform(actor, platform)
             return platform
     except IntegrityError:
         raise ServiceError(_("该平台名称已存在。"), code="duplicate", field="name") from None
+
+
+def set_platform_active(actor, platform_id: int, active: bool) -> CreditPlatform:
+    """Stop or resume sending new listings to a platform. A stopped platform still receives the changes of the
+    records it holds; a resumed one receives what was published meanwhile (backfill)."""
+    _require_officer(actor)
+    with transaction.atomic():
+        platform = CreditPlatform.objects.select_for_update().filter(pk=platform_id).first()
+        if platform is None:
+            raise ServiceError(_("平台不存在。"), code="not_found")
+        if platform.is_active != bool(active):
+            platform.is_active = bool(active)
+            platform.save(update_fields=["is_active"])
+            append_audit_event(actor, "platform_active" if active else "platform_inactive",
+                               target=f"credit.platform:{platform.pk}", note=platform.name,
+                               after={"is_active": platform.is_active})
+            if active:
+                backfill_platform(actor, platform)
+    return platform
+
+
+def backfill_platform(actor, platform: CreditPlatform) -> int:
+    """Send a platform (new, or active again) every record published now, in its current state. Idempotent: a
+    record whose latest change the platform already has (or was backfilled with) is not sent again."""
+    count = 0
+    for case in EnforcementCase.objects.filter(state__in=PUBLIC_STATES).select_related("enterprise").order_by("id"):
+        last = case.events.order_by("-id").values_list("pk", flat=True).first() or 0
+        backfill_id = f"credit.backfill:{case.pk}:{last}"
+        if OutboxMessage.objects.filter(target=platform.target,
+                                        event_id__in=[f"credit.event:{last}", backfill_id]).exists():
+            continue
+        outbox.enqueue(event_id=backfill_id, event_type="credit.publish", target=platform.target,
+                       target_label=platform.name, backend=platform.backend, address=platform.address,
+                       secret=platform.secret, payload={"action": "publish", "backfill": True,
+                                                        "record": public_record(case)},
+                       subject=f"credit.case:{case.pk}", confirm_within=timedelta(hours=platform.confirm_window_hours))
+        count += 1
+    if count:
+        append_audit_event(actor, "backfill_platform", target=f"credit.platform:{platform.pk}", note=platform.name,
+                           after={"records": count})
+    return count
+
+
+def _supervisors_of(officer: User | None) -> list[User]:
+    """Whom an officer answers to: the supervisors and leaders of their unit, else the county's leaders."""
+    people = User.objects.filter(is_active=True, groups__name__in=[Role.SUPERVISOR, Role.LEADER]).distinct()
+    if officer is not None and officer.unit_id:
+        same_unit = list(people.filter(unit_id=officer.unit_id))
+        if same_unit:
+            return same_unit
+    return list(User.objects.filter(is_active=True, groups__name=Role.LEADER).distinct())
+
+
+def escalate_unconfirmed() -> int:
+    """A platform delivery not confirmed within its window is escalated once to the case's officer and to their
+    supervisors (the board lists it too). Returns the notices sent."""
+    from gongzhi.core.models import Notification
+
+    sent = 0
+    overdue = outbox.overdue(OutboxMessage.objects.filter(target__startswith="credit-platform:",
+                                                           subject__startswith="credit.case:"))
+    for message in overdue[:500]:
+        case_id = int(message.subject.split(":", 1)[1])
+        case = EnforcementCase.objects.select_related("officer").filter(pk=case_id).first()
+        if case is None:
+            continue
+        officers = _officers_for(case)
+        people = {u.pk: u for u in [*officers, *_supervisors_of(case.officer)]}
+        keys = {pk: f"credit.unconfirmed:{message.pk}:{pk}" for pk in people}
+        done = set(Notification.objects.filter(key__in=keys.values()).values_list("key", flat=True))
+        subject = _("信用平台逾期未确认")
+        body = _("%(platform)s 未在时限内确认 %(case)s（%(enterprise)s）的同步（%(event)s，应于%(by)s前确认），"
+                 "请核实后重发或联系该平台。") % {
+            "platform": message.target_label, "case": case.case_number, "enterprise": case.enterprise.name,
+            "event": message.event_type, "by": timezone.localtime(message.confirm_by).strftime("%Y-%m-%d %H:%M")}
+        for pk, person in people.items():
+            if keys[pk] in done:
+                continue
+            with transaction.atomic():
+                notify(recipient=person, subject=subject, body=body, link="/credit/#overdue", key=keys[pk])
+            sent += 1
+    return sent
 
 
 # ---------------------------------------------------------------- administrative penalties (C, D)
@@ -1146,4 +1241,5 @@ def sweep(today: date | None = None) -> dict:
                     "case": case.case_number, "kind": deadline.get_kind_display(), "due": deadline.due_on})
                 counts["deadline_warnings"] += 1
     counts["acks"] = outbox.collect_file_acks()
+    counts["escalated"] = escalate_unconfirmed()
     return counts

@@ -234,7 +234,7 @@ def test_expired_term_is_swept_as_a_deadline(officer, published_case):
     assert services.sweep(today=deadline.due_on - timedelta(days=1))["deadline_warnings"] == 1
     assert services.sweep(today=deadline.due_on + timedelta(days=1))["overdue"] == 1
     assert services.sweep(today=deadline.due_on + timedelta(days=2)) == {
-        "warnings": 0, "deadline_warnings": 0, "overdue": 0, "acks": 0}
+        "warnings": 0, "deadline_warnings": 0, "overdue": 0, "acks": 0, "escalated": 0}
     assert Notification.objects.filter(recipient=officer, subject="时限已过").count() == 1
 
 
