@@ -86,6 +86,8 @@ def make_appeal(users, county, category):
             "region": county["grid"], "category": category,
         }
         fields.update(overrides)
+        if fields.get("appellant_id_number"):
+            fields.setdefault("id_number_consent", True)  # the separate consent an ID number needs
         appeal, _code = services.submit_appeal(actor, **fields)
         return appeal
 

@@ -18,4 +18,9 @@ class AppealsConfig(AppConfig):
     verbose_name = _("诉求")
 
     def ready(self):
+        from gongzhi.core import personal_data
+
+        from . import personal_data as mine
+
+        personal_data.register("appeals", _("我的诉求"), export=mine.export, erase=mine.erase)
         post_migrate.connect(_ensure_catalogue, sender=self)

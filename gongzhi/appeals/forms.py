@@ -253,7 +253,10 @@ class StaffAppealForm(AppealForm):
         initial=Urgency.NORMAL,
         choices=[(u.value, u.label) for u in Urgency if u != Urgency.COMPLEX],
     )
-    appellant_id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
+    appellant_id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False,
+                                          help_text=_("涉及本人权益（社保、户籍、不动产等）时才需要。"))
+    id_number_consent = forms.BooleanField(
+        label=_("已向诉求人说明身份证号的用途（核实身份，仅承办单位可见）并取得其单独同意"), required=False)
     region = RegionField(label=_("所在社区/网格"), required=False, empty_value=None)
 
     field_order = [
@@ -262,6 +265,7 @@ class StaffAppealForm(AppealForm):
         "appellant_name",
         "appellant_phone",
         "appellant_id_number",
+        "id_number_consent",
         "kind",
         "title",
         "content",

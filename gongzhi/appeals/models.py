@@ -184,6 +184,8 @@ class Appeal(models.Model):
     reopened_at = models.DateTimeField(_("重办时间"), null=True, blank=True)
     replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    # When the appellant's personal data was removed (account closed, or the retention period passed).
+    anonymised_at = models.DateTimeField(_("个人信息删除时间"), null=True, blank=True, editable=False)
     # Due times are derived (deadlines.compute) from the stored times above and the calendar, and stored
     # only so that boards can query them; every write recomputes them, none is ever accumulated.
     dispatch_due = models.DateTimeField(_("派单时限"), null=True, blank=True)  # only while waiting for dispatch

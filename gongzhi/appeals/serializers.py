@@ -403,6 +403,9 @@ class SubmitAppealSerializer(serializers.Serializer):
     appellant_name = _optional_text(50)
     appellant_phone = _optional_text(20)
     appellant_id_number = _optional_text(18)
+    id_number_consent = serializers.BooleanField(
+        default=False, label=_("身份证号单独同意"),
+        help_text=_("提供身份证号时须为 true：诉求人已知悉用途（核实身份，仅承办单位可见）并单独同意"))
     anonymous = serializers.BooleanField(default=False, label=_("匿名"))
     confidential = serializers.BooleanField(default=False, label=_("保密"))
     client_key = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True,

@@ -22,8 +22,9 @@ from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, Servic
 from gongzhi.core.geo import locate_region
 from gongzhi.core.idcards import valid_id_number
 from gongzhi.core.masking import mask_phone, staff_label
-from gongzhi.core.models import Region, Unit, User, append_audit_event
+from gongzhi.core.models import Consent, Region, Unit, User, append_audit_event
 from gongzhi.core.notifications import notify
+from gongzhi.core.personal_data import ID_NUMBER_PURPOSE, record_consent
 from gongzhi.core.phones import clean_contact_phone
 from gongzhi.core.uploads import check_upload
 
@@ -221,6 +222,7 @@ def submit_appeal(
     client_key: str | None = None,
     keywords: str = "",
     delegated: bool = False,
+    id_number_consent: bool = False,
 ) -> tuple[Appeal, str]:
     """Accept an appeal from any channel. Returns (appeal, tracking_code); the code is '' unless the
     appellant has no account and must follow the appeal by its number and this code.
@@ -311,6 +313,12 @@ def submit_appeal(
     appellant_id_number = (appellant_id_number or "").strip().upper()
     if appellant_id_number and not valid_id_number(appellant_id_number):
         raise ServiceError(_("身份证号格式不正确。"), field="appellant_id_number")
+    # An ID number given with this appeal is sensitive personal data: its own consent, with its purpose
+    # (个人信息保护法 第29条). One taken from the account was consented to when the account was registered.
+    id_number_given = bool(appellant_id_number) and appellant_id_number != getattr(actor, "id_number", "")
+    if id_number_given and not id_number_consent:
+        raise ServiceError(_("提供身份证号须诉求人单独同意（用途：%(purpose)s）。请勾选同意，或不填身份证号。") % {
+            "purpose": ID_NUMBER_PURPOSE}, code="consent_required", field="id_number_consent")
     files = list(attachments)
     checked = [(f, check_upload(f)) for f in files]
     if len(files) > 9:
@@ -341,6 +349,9 @@ def submit_appeal(
             appeal.number = f"{timezone.localtime(now):%Y%m%d}{appeal.pk:07d}"
             # An UPDATE of the one column: no save() signals for a row whose post_save the insert just sent.
             Appeal.objects.filter(pk=appeal.pk).update(number=appeal.number)
+            if id_number_given and appeal.appellant_id_number:
+                record_consent(appellant, Consent.ID_NUMBER, subject=f"appeal:{appeal.pk}",
+                               recorded_by=actor if is_staff_intake else None)
             stored = [Attachment.objects.create(appeal=appeal, file=uploaded, name=uploaded.name[:200],
                                                 content_type=ctype, size=uploaded.size)
                       for uploaded, ctype in checked]

@@ -12,3 +12,11 @@ def sweep_deadlines() -> int:
     notices.remind_callbacks()
     deliver_pending()
     return issued
+
+
+@task()
+def apply_retention() -> dict:
+    """Daily: the retention rule of appeals.personal_data (anonymise old closed appeals, delete old attachments)."""
+    from .personal_data import apply_retention as apply
+
+    return apply()

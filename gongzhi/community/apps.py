@@ -6,3 +6,10 @@ class CommunityConfig(AppConfig):
     name = "gongzhi.community"
     label = "community"
     verbose_name = _("共建")
+
+    def ready(self):
+        from gongzhi.core import personal_data
+
+        from . import personal_data as mine
+
+        personal_data.register("community", _("共建与志愿服务"), export=mine.export, erase=mine.erase)

@@ -9,7 +9,9 @@ import base64
 import segno
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -17,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 
-from . import notices, twofactor
+from . import notices, personal_data, twofactor
 from .errors import ServiceError
 from .forms import ChineseForm
+from .spreadsheets import XLSX_TYPE
 from .views import add_service_error
 
 
@@ -143,3 +146,47 @@ def second_factor_verify(request):
             otp_login(request, device)
             return redirect(_next(request))
     return render(request, "core/second_factor_verify.html", {"form": form, "next": _next(request)})
+
+
+# ---------------------------------------------------------------- my data (个人信息保护法 第44–47条)
+
+
+class CloseAccountForm(ChineseForm):
+    confirm = forms.CharField(label=gettext_lazy("请输入“注销”两字确认"), max_length=10)
+    reason = forms.CharField(label=gettext_lazy("注销原因（选填）"), max_length=200, required=False)
+
+    def clean_confirm(self):
+        if self.cleaned_data["confirm"].strip() != "注销":
+            raise forms.ValidationError(_("请输入“注销”两字确认。"))
+        return "注销"
+
+
+def can_close(user) -> bool:
+    """Residents and enterprise contacts close their own account; staff accounts are the admin's."""
+    return not (user.is_staff or user.is_superuser or user.has_role(*twofactor.STAFF_ROLES))
+
+
+@login_required
+def my_data(request):
+    """我的数据: what the platform holds about me, to download; and closing my account."""
+    user = request.user
+    fmt = request.GET.get("download")
+    if fmt == "json":
+        response = HttpResponse(personal_data.export_json(user, user), content_type="application/json")
+        response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+        return response
+    if fmt == "xlsx":
+        response = HttpResponse(personal_data.export_xlsx(user, user), content_type=XLSX_TYPE)
+        response["Content-Disposition"] = 'attachment; filename="my-data.xlsx"'
+        return response
+    form = CloseAccountForm(request.POST or None)
+    if request.method == "POST":
+        if not can_close(user):
+            messages.error(request, _("工作人员账号由系统管理员停用，不能在此注销。"))
+        elif form.is_valid():
+            personal_data.close_account(user, reason=form.cleaned_data["reason"])
+            logout(request)
+            messages.success(request, _("您的账号已注销，个人信息已删除。已提交的诉求去除个人信息后保留，用于统计。"))
+            return redirect("core:home")
+    sections = {k: {"title": v["title"], "count": len(v["rows"])} for k, v in personal_data.collect(user).items()}
+    return render(request, "core/my_data.html", {"sections": sections, "form": form, "can_close": can_close(user)})

@@ -8,6 +8,7 @@ urlpatterns = [
     path("auth/phone/code/", api_views.PhoneCodeView.as_view(), name="phone-code"),
     path("auth/phone/token/", api_views.PhoneTokenView.as_view(), name="phone-token"),
     path("me/", api_views.MeView.as_view(), name="me"),
+    path("me/data/", api_views.MyDataView.as_view(), name="my-data"),
     path("regions/", api_views.RegionListView.as_view(), name="regions"),
     path("regions/boundaries/", api_views.RegionBoundariesView.as_view(), name="region-boundaries"),
     path("regions/locate/", api_views.RegionLocateView.as_view(), name="region-locate"),

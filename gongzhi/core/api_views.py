@@ -6,6 +6,7 @@ Handlers parse input, call one service, render. Errors take the shared shape of 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.pagination import PageNumberPagination
@@ -15,7 +16,7 @@ from rest_framework.views import APIView
 
 from . import geo, services, tokens, twofactor
 from .clientaddr import client_ip
-from .errors import NotFoundError, RateLimited, ServiceError
+from .errors import NotFoundError, PermissionDeniedError, RateLimited, ServiceError
 from .lockout import lockout_message
 from .models import Region, Unit
 from .selectors import user_notifications
@@ -126,7 +127,8 @@ class PhoneTokenView(APIView):
     def post(self, request):
         data = PhoneTokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.verify_login_code(data.validated_data["phone"], data.validated_data["code"])
+        user = services.verify_login_code(data.validated_data["phone"], data.validated_data["code"],
+                                          privacy_consent=data.validated_data.get("agree_privacy", False))
         if not user.is_active:
             raise ServiceError(_("该账号已停用。"), code="inactive")
         return Response({"token": token_for(user)})
@@ -138,6 +140,35 @@ class MeView(APIView):
         user = request.user
         return Response({"username": user.username, "display_name": user.display_name,
                          "roles": sorted(user.roles), "unit": user.unit_id})
+
+
+class MyDataView(APIView):
+    """A person's own data (个人信息保护法 第45条): GET ?format=json (default) or ?format=xlsx; the download is
+    audited. DELETE closes the account (第47条): personal data removed, appeals kept anonymised."""
+
+    @extend_schema(tags=["auth"], summary="下载我的数据", responses={200: OpenApiTypes.OBJECT, **ERROR_401})
+    def get(self, request):
+        from django.http import HttpResponse
+
+        from . import personal_data
+        from .spreadsheets import XLSX_TYPE
+
+        if request.query_params.get("format") == "xlsx":
+            response = HttpResponse(personal_data.export_xlsx(request.user, request.user), content_type=XLSX_TYPE)
+            response["Content-Disposition"] = 'attachment; filename="my-data.xlsx"'
+            return response
+        return HttpResponse(personal_data.export_json(request.user, request.user), content_type="application/json")
+
+    @extend_schema(tags=["auth"], summary="注销账号", request=None, responses={204: None, **ERROR_401, **ERROR_403})
+    def delete(self, request):
+        from . import personal_data
+        from .account_views import can_close
+
+        if not can_close(request.user):
+            raise PermissionDeniedError(_("工作人员账号由系统管理员停用，不能在此注销。"))
+        personal_data.close_account(request.user, reason="API")
+        tokens.revoke(request.user)
+        return Response(status=204)
 
 
 class RegionListView(generics.ListAPIView):

@@ -94,6 +94,14 @@ class CodeForm(ChineseForm):
         ),
     )
 
+    # On a first login the account is made: the person consents to the processing rules (个人信息保护法 第14条).
+    agree = forms.BooleanField(label=_("我已阅读并同意《个人信息处理规则》"), required=False)
+
+    def __init__(self, *args, first_login: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not first_login:
+            del self.fields["agree"]
+
     def clean_code(self):
         code = self.cleaned_data["code"].strip()
         if not code.isdigit():
@@ -112,6 +120,9 @@ class RegisterResidentForm(ChineseForm):
     id_number = forms.CharField(
         label=_("身份证号"), max_length=18, required=False, help_text=_("选填。居民本人同意后再登记。")
     )
+    privacy_consent = forms.BooleanField(label=_("已向居民说明《个人信息处理规则》，居民同意"), required=False)
+    id_number_consent = forms.BooleanField(
+        label=_("登记身份证号：已说明用途（核实身份，仅承办单位可见），居民单独同意"), required=False)
 
 
 # ---------------------------------------------------------------- what was typed, across a redirect

@@ -158,6 +158,33 @@ class AuditChain(models.Model):
         return self.name
 
 
+class Consent(models.Model):
+    """A person's consent as 个人信息保护法 asks it: to the processing rules (at registration), and separately to a
+    sensitive item with its purpose (第29条: an ID number). `subject` names what it was given for ("appeal:12")
+    when not the account itself; `recorded_by` is the operator who took it on the phone or at a counter."""
+
+    PRIVACY, ID_NUMBER = "privacy", "id_number"
+    KINDS = [(PRIVACY, _("个人信息处理规则")), (ID_NUMBER, _("提供身份证号（敏感个人信息）"))]
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="consents")
+    subject = models.CharField(max_length=60, blank=True)
+    kind = models.CharField(_("同意事项"), max_length=12, choices=KINDS)
+    purpose = models.CharField(_("目的"), max_length=200)
+    version = models.CharField(_("规则版本"), max_length=20)
+    given_at = models.DateTimeField(_("同意时间"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("记录人"))
+
+    class Meta:
+        verbose_name = _("个人信息同意记录")
+        verbose_name_plural = _("个人信息同意记录")
+        ordering = ["-given_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.given_at:%Y-%m-%d}"
+
+
 class AuditHead(models.Model):
     """Where every chain of the audit trail ends and how long it is (core.audit): written with each event, so that
     deleting a chain's last events (which leaves every remaining link intact) is found by `verify_audit`."""

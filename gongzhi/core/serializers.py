@@ -54,6 +54,9 @@ class PhoneCodeSentSerializer(serializers.Serializer):
 class PhoneTokenRequestSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=20, label=_("手机号"))
     code = serializers.CharField(max_length=10, label=_("验证码"))
+    agree_privacy = serializers.BooleanField(
+        default=False, label=_("同意个人信息处理规则"),
+        help_text=_("首次登录（将开通账号）时须为 true：客户端已向用户展示 /privacy/ 并取得同意"))
 
 
 class MeSerializer(serializers.Serializer):

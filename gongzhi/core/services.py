@@ -59,9 +59,15 @@ def send_login_code(phone: str, client_ip: str | None = None) -> PhoneCode:
     return record
 
 
-def verify_login_code(phone: str, code: str) -> User:
-    """Check the latest code for the number; create the resident's account on first login."""
+CONSENT_REQUIRED = _("首次登录将为您开通账号：请先阅读并勾选同意《个人信息处理规则》。")
+
+
+def verify_login_code(phone: str, code: str, *, privacy_consent: bool = False) -> User:
+    """Check the latest code for the number; create the resident's account on first login, which needs their
+    consent to the processing rules (个人信息保护法 第13、14条), recorded with the account."""
     phone = normalize_phone(phone)
+    if not privacy_consent and not User.objects.filter(phone=phone).exists():
+        raise ServiceError(CONSENT_REQUIRED, code="consent_required", field="agree")
     now = timezone.now()
     wrong = None
     with transaction.atomic():
@@ -96,20 +102,34 @@ def verify_login_code(phone: str, code: str) -> User:
 
 
 def _create_resident(*, phone: str, display_name: str, actor, note: str, id_number: str = "") -> User:
+    from .personal_data import record_consent
+
     user = User(username=f"m{phone}", phone=phone, display_name=display_name, id_number=id_number)
     user.set_unusable_password()
     user.save()
     user.groups.add(Group.objects.get_or_create(name=Role.RESIDENT)[0])
     append_audit_event(actor or user, "register_resident", target=f"user:{user.pk}", note=note)
+    staff = actor if actor is not None and actor.pk != user.pk else None
+    record_consent(user, "privacy", recorded_by=staff)
+    if id_number:
+        record_consent(user, "id_number", recorded_by=staff)
     resident_account_created.send(sender=User, user=user)
     return user
 
 
-def register_resident_at_counter(actor: User, *, phone: str, display_name: str, id_number: str = "") -> User:
-    """Staff register a resident who came to the counter or called (代办)."""
+def register_resident_at_counter(actor: User, *, phone: str, display_name: str, id_number: str = "",
+                                 privacy_consent: bool = False, id_number_consent: bool = False) -> User:
+    """Staff register a resident who came to the counter or called (代办), having told them the processing rules
+    and, for an ID number, its purpose, and taken their consent (recorded with the staff member's name)."""
     if not actor.has_role(Role.OPERATOR, Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.ADMIN):
         raise PermissionDeniedError()
     phone = normalize_phone(phone)
+    if not privacy_consent:
+        raise ServiceError(_("请先向居民说明《个人信息处理规则》并取得其同意。"), code="consent_required",
+                           field="privacy_consent")
+    if (id_number or "").strip() and not id_number_consent:
+        raise ServiceError(_("登记身份证号须居民单独同意，请说明用途后勾选，或不填身份证号。"), code="consent_required",
+                           field="id_number_consent")
     with transaction.atomic():
         if User.objects.filter(phone=phone).exists():
             raise ServiceError(_("该手机号已注册。"), code="phone_taken", field="phone")

@@ -24,6 +24,7 @@ from .clientaddr import client_ip
 from .errors import RateLimited, ServiceError
 from .forms import CodeForm, PhoneForm, RegisterResidentForm, StaffLoginForm
 from .ids import parse_id
+from .models import User
 from .selectors import user_notifications
 
 PHONE_SESSION_KEY = "phone_login_phone"
@@ -80,6 +81,18 @@ def safe_next(request, default: str) -> str:
 # ---------------------------------------------------------------- pages
 
 
+def privacy(request):
+    """个人信息处理规则: what is collected, why, for how long, who sees it, and the person's rights."""
+    from django.conf import settings as dj
+
+    from .personal_data import ID_NUMBER_PURPOSE, PRIVACY_PURPOSE, PRIVACY_VERSION
+
+    return render(request, "core/privacy.html", {
+        "version": PRIVACY_VERSION, "purpose": PRIVACY_PURPOSE, "id_purpose": ID_NUMBER_PURPOSE,
+        "retention_years": dj.GONGZHI["RETENTION_YEARS"],
+        "attachment_years": dj.GONGZHI["ATTACHMENT_RETENTION_YEARS"]})
+
+
 def home(request):
     context = {"cards": [], "links": []}
     if request.user.is_authenticated:
@@ -104,17 +117,19 @@ class StaffLoginView(LoginView):
 def phone_login(request):
     """Two steps on one page: send a code to the number, then check it (first login creates the account)."""
     phone = request.session.get(PHONE_SESSION_KEY, "")
-    phone_form, code_form = PhoneForm(initial={"phone": phone}), CodeForm()
+    first_login = bool(phone) and not User.objects.filter(phone=phone).exists()
+    phone_form, code_form = PhoneForm(initial={"phone": phone}), CodeForm(first_login=first_login)
     step = "verify" if phone else "send"
     if request.method == "POST":
         if request.POST.get("step") == "restart":
             request.session.pop(PHONE_SESSION_KEY, None)
             return redirect("core:phone_login")
         if request.POST.get("step") == "verify" and phone:
-            code_form = CodeForm(request.POST)
+            code_form = CodeForm(request.POST, first_login=first_login)
             if code_form.is_valid():
                 try:
-                    user = services.verify_login_code(phone, code_form.cleaned_data["code"])
+                    user = services.verify_login_code(phone, code_form.cleaned_data["code"],
+                                                      privacy_consent=code_form.cleaned_data.get("agree", False))
                 except ServiceError as exc:
                     add_service_error(code_form, exc)
                 else:
@@ -146,6 +161,7 @@ def phone_login(request):
         {
             "step": step,
             "phone": phone,
+            "first_login": first_login,
             "phone_form": phone_form,
             "code_form": code_form,
             "next": safe_next(request, ""),

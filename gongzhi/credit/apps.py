@@ -18,3 +18,8 @@ class CreditConfig(AppConfig):
         resident_account_created.connect(
             link_contacts, dispatch_uid="credit.link_contacts_by_phone", weak=False
         )
+        from gongzhi.core import personal_data
+
+        from . import personal_data as mine
+
+        personal_data.register("credit", _("企业联系人"), export=mine.export, erase=mine.erase)

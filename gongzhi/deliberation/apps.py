@@ -8,6 +8,11 @@ class DeliberationConfig(AppConfig):
     verbose_name = _("议事协商")
 
     def ready(self):
+        from gongzhi.core import personal_data
+
+        from . import personal_data as mine
+
+        personal_data.register("deliberation", _("议事协商"), export=mine.export, erase=mine.erase)
         from gongzhi.core.services import resident_account_created
 
         from . import services

@@ -34,6 +34,11 @@ class InsightConfig(AppConfig):
     verbose_name = _("诉求分析")
 
     def ready(self):
+        from gongzhi.core import personal_data
+
+        from . import personal_data as mine
+
+        personal_data.register("insight", _("附议与附近提醒"), export=mine.export, erase=mine.erase)
         from django.db.models.signals import post_save
 
         from gongzhi.appeals.models import Appeal, AppealEvent

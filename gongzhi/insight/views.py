@@ -95,7 +95,7 @@ def hotspot_list(request):
 def hotspot_export(request):
     """The competition's two tables (热点问题表, 热点问题留言明细表) as one Excel workbook, through the appeals
     export's writer: residents' titles and texts stay text, never a formula (=HYPERLINK(…) in a title)."""
-    from gongzhi.appeals.exchange.exporting import to_xlsx
+    from gongzhi.core.spreadsheets import to_xlsx
 
     rows = hotspot_rows(request.user, limit=200)
     spots = []

@@ -67,6 +67,9 @@ GET = {
     "/": EVERYONE,
     "/notifications/": LOGGED_IN,
     "/accounts/me/": LOGGED_IN,
+    "/accounts/me/data/": LOGGED_IN,  # one's own data (个人信息保护法)
+    "/privacy/": EVERYONE,
+    "/api/v1/me/data/": LOGGED_IN,
     "/accounts/2fa/": LOGGED_IN,
     "/accounts/2fa/setup/": LOGGED_IN,
     "/accounts/2fa/verify/": LOGGED_IN,

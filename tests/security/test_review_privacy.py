@@ -23,7 +23,7 @@ PHONE = "13712345678"
 def phone_resident(users):
     """A resident as the phone-code login (or a counter registration without a name) creates them: no name, and
     the account name is "m" + their phone number."""
-    resident = register_resident_at_counter(users["operator"], phone=PHONE, display_name="")
+    resident = register_resident_at_counter(users["operator"], phone=PHONE, display_name="", privacy_consent=True)
     assert resident.username == f"m{PHONE}" and resident.display_name == ""
     return resident
 

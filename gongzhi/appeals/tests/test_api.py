@@ -181,7 +181,7 @@ def test_operator_registers_for_a_resident_without_account(api, payload):
     (None, {"anonymous": True}, 0),
     (None, {"appellant_name": "赵六", "appellant_phone": "13612345678", "confidential": True}, 0),
     ("operator", {"channel": "hotline", "appellant_name": "王五", "appellant_phone": "136 1234 5678",
-                  "appellant_id_number": "11010519491231002X", "urgency": "timely"}, 1),
+                  "appellant_id_number": "11010519491231002X", "id_number_consent": True, "urgency": "timely"}, 1),
     ("grid_worker", {"channel": "grid_patrol"}, 0),
 ])
 def test_the_201_body_is_what_the_detail_serializer_renders(api, payload, users, dispatch_rule, settings,

@@ -49,6 +49,7 @@ def test_resident_signs_up_is_signed_in_by_qr_and_gets_a_certificate(client, act
         assert client.get(url).status_code == 200
         client.post(url.split("?")[0], {"t": services.qr_token(activity)})
         assert Signup.objects.get(user=resident).sign_in_method == "qr"
+        staff_client.force_login(staff)  # days later: staff sessions end after 30 idle minutes (core.twofactor)
         staff_client.post(reverse("community:record_hours", args=[activity.pk]),
                           {"user_id": resident.pk, "hours": "2.5"})
     record = Signup.objects.get(user=resident).record

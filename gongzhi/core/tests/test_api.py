@@ -103,7 +103,7 @@ def test_phone_code_login_creates_the_resident(db):
     assert response.json()["expires_in"] == 300
     record = PhoneCode.objects.get(phone="15000001111")
     assert record.client_ip == "10.1.2.3"
-    response = client.post(PHONE_TOKEN, {"phone": "15000001111", "code": sent_code("15000001111")},
+    response = client.post(PHONE_TOKEN, {"phone": "15000001111", "code": sent_code("15000001111"), "agree_privacy": True},
                            format="json")
     assert response.status_code == 200, response.content
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
@@ -122,12 +122,12 @@ def test_wrong_code_and_bad_phone_are_400(db):
     client = APIClient()
     client.post("/api/v1/auth/phone/code/", {"phone": "15000003333"}, format="json")
     wrong = "000000" if sent_code("15000003333") != "000000" else "111111"
-    body = error(client.post("/api/v1/auth/phone/token/", {"phone": "15000003333", "code": wrong},
+    body = error(client.post("/api/v1/auth/phone/token/", {"phone": "15000003333", "code": wrong, "agree_privacy": True},
                              format="json"), 400, "code_wrong")
     assert "code" in body["fields"]
     body = error(client.post(CODE, {"phone": "12345"}, format="json"), 400, "invalid_phone")
     assert "phone" in body["fields"]
-    body = error(client.post("/api/v1/auth/phone/token/", {"phone": "15000009999", "code": "123456"},
+    body = error(client.post("/api/v1/auth/phone/token/", {"phone": "15000009999", "code": "123456", "agree_privacy": True},
                              format="json"), 400, "code_expired")
     error(client.post("/api/v1/auth/phone/token/", {"phone": "15000003333"}, format="json"), 400, "invalid")
 
@@ -138,8 +138,9 @@ def test_too_many_wrong_codes_are_429(db, settings):
     right = sent_code("15000004444")
     wrong = "000000" if right != "000000" else "111111"
     for _n in range(settings.GONGZHI["OTP_MAX_ATTEMPTS"]):
-        client.post("/api/v1/auth/phone/token/", {"phone": "15000004444", "code": wrong}, format="json")
-    response = client.post(PHONE_TOKEN, {"phone": "15000004444", "code": right}, format="json")
+        client.post("/api/v1/auth/phone/token/", {"phone": "15000004444", "code": wrong, "agree_privacy": True},
+                    format="json")
+    response = client.post(PHONE_TOKEN, {"phone": "15000004444", "code": right, "agree_privacy": True}, format="json")
     error(response, 429, "rate_limited")
 
 

@@ -38,21 +38,21 @@ def test_send_puts_the_code_in_an_sms_and_stores_only_its_hash(db):
 
 def test_verify_creates_a_resident_once(db):
     services.send_login_code(PHONE)
-    user = services.verify_login_code(PHONE, sent_code())
+    user = services.verify_login_code(PHONE, sent_code(), privacy_consent=True)
     assert user.phone == PHONE and user.has_role(Role.RESIDENT) and not user.has_usable_password()
     assert AuditEvent.objects.filter(action="register_resident", target=f"user:{user.pk}").exists()
     age_codes(120)
     services.send_login_code(PHONE)
-    again = services.verify_login_code(PHONE, " " + sent_code() + " ")
+    again = services.verify_login_code(PHONE, " " + sent_code() + " ", privacy_consent=True)
     assert again.pk == user.pk and User.objects.filter(phone=PHONE).count() == 1
 
 
 def test_a_code_works_once(db):
     services.send_login_code(PHONE)
     code = sent_code()
-    services.verify_login_code(PHONE, code)
+    services.verify_login_code(PHONE, code, privacy_consent=True)
     with pytest.raises(ServiceError) as refused:
-        services.verify_login_code(PHONE, code)
+        services.verify_login_code(PHONE, code, privacy_consent=True)
     assert refused.value.code == "code_expired"
 
 
@@ -61,7 +61,7 @@ def test_expired_code_is_refused(db):
     code = sent_code()
     age_codes(301)
     with pytest.raises(ServiceError) as refused:
-        services.verify_login_code(PHONE, code)
+        services.verify_login_code(PHONE, code, privacy_consent=True)
     assert refused.value.code == "code_expired" and "过期" in refused.value.message
     assert not User.objects.filter(phone=PHONE).exists()
 
@@ -72,10 +72,10 @@ def test_wrong_codes_are_limited(db):
     wrong = "000000" if code != "000000" else "111111"
     for left in (4, 3, 2, 1, 0):
         with pytest.raises(ServiceError) as refused:
-            services.verify_login_code(PHONE, wrong)
+            services.verify_login_code(PHONE, wrong, privacy_consent=True)
         assert refused.value.code == "code_wrong" and f"还可尝试 {left} 次" in refused.value.message
     with pytest.raises(RateLimited):  # even the right code, once the attempts are spent
-        services.verify_login_code(PHONE, code)
+        services.verify_login_code(PHONE, code, privacy_consent=True)
     assert not User.objects.filter(phone=PHONE).exists()
 
 
@@ -116,14 +116,16 @@ def test_counter_registration(db):
     services.ensure_role_groups()
     operator = User.objects.create_user("op", password="x")
     operator.groups.add(Group.objects.get(name=Role.OPERATOR))
-    resident = services.register_resident_at_counter(operator, phone=PHONE, display_name=" 王大爷 ")
+    resident = services.register_resident_at_counter(operator, phone=PHONE, display_name=" 王大爷 ",
+                                                     privacy_consent=True)
     assert resident.display_name == "王大爷" and resident.has_role(Role.RESIDENT)
     assert AuditEvent.objects.get(action="register_resident").actor == operator
     with pytest.raises(ServiceError) as refused:
-        services.register_resident_at_counter(operator, phone=PHONE, display_name="王大爷")
+        services.register_resident_at_counter(operator, phone=PHONE, display_name="王大爷", privacy_consent=True)
     assert refused.value.code == "phone_taken"
     with pytest.raises(PermissionDeniedError):
-        services.register_resident_at_counter(resident, phone="13612345678", display_name="李四")
+        services.register_resident_at_counter(resident, phone="13612345678", display_name="李四",
+                                              privacy_consent=True)
 
 
 def test_a_phone_code_does_not_open_a_staff_account(users):
@@ -131,7 +133,7 @@ def test_a_phone_code_does_not_open_a_staff_account(users):
     services.send_login_code(phone)
     code = sent_code(phone)
     with pytest.raises(ServiceError) as refused:
-        services.verify_login_code(phone, code)
+        services.verify_login_code(phone, code, privacy_consent=True)
     assert refused.value.code == "staff_account" and "用户名和密码" in str(refused.value.message)
 
 

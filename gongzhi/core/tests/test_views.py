@@ -59,12 +59,17 @@ def test_phone_login_two_steps_creates_a_resident(db):
         reverse("core:phone_login"),
         {"step": "verify", "code": "000000" if last_code("13512345678") != "000000" else "111111"},
     )
-    assert "验证码不正确" in text(wrong)
-    response = client.post(reverse("core:phone_login"), {"step": "verify", "code": last_code("13512345678")})
+    assert "验证码不正确" in text(wrong) or "个人信息处理规则" in text(wrong)
+    assert "个人信息处理规则" in page  # a first login: the rules, and a box to agree to them
+    refused = client.post(reverse("core:phone_login"), {"step": "verify", "code": last_code("13512345678")})
+    assert "请先阅读并勾选同意" in text(refused) and not User.objects.filter(phone="13512345678").exists()
+    response = client.post(reverse("core:phone_login"),
+                           {"step": "verify", "code": last_code("13512345678"), "agree": "on"})
     assert response.status_code == 302
     user = User.objects.get(phone="13512345678")
     assert user.has_role("resident")
     assert int(client.session["_auth_user_id"]) == user.pk
+    assert user.consents.get().kind == "privacy"
 
 
 def test_phone_login_refusals_are_shown(db):
@@ -108,12 +113,13 @@ def test_register_resident_at_counter(users):
     assert client.get(reverse("core:register_resident")).status_code == 200
     response = client.post(
         reverse("core:register_resident"),
-        {"display_name": "王大爷", "phone": "13611112222", "id_number": ""},
+        {"display_name": "王大爷", "phone": "13611112222", "id_number": "", "privacy_consent": "on"},
         follow=True,
     )
     assert "已为居民「王大爷」" in text(response)
     assert User.objects.get(phone="13611112222").has_role("resident")
-    taken = client.post(reverse("core:register_resident"), {"display_name": "李", "phone": "13611112222"})
+    taken = client.post(reverse("core:register_resident"), {"display_name": "李", "phone": "13611112222",
+                                                            "privacy_consent": "on"})
     assert "该手机号已注册" in text(taken)
     missing = client.post(reverse("core:register_resident"), {"display_name": "", "phone": ""})
     assert text(missing).count("此项为必填项") == 4  # on each field, and in the error summary at the top

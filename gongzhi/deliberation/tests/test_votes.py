@@ -403,7 +403,7 @@ def test_an_elector_listed_by_phone_is_linked_at_first_login(staff, make_topic):
     assert elector.phone == "13900007777" and elector.user_id is None
 
     core_services.send_login_code("13900007777")
-    user = core_services.verify_login_code("13900007777", sent_code("13900007777"))
+    user = core_services.verify_login_code("13900007777", sent_code("13900007777"), privacy_consent=True)
     elector.refresh_from_db()
     assert elector.user_id == user.pk
     services.cast_ballot(user, vote.pk, choice="yes")
