@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.choices import RegionLevel, Role
 from gongzhi.core.errors import ServiceError
+from gongzhi.core.forms import keep_input, restore_input
 from gongzhi.core.masking import mask_name, person_label
 from gongzhi.core.models import Region, User
 
@@ -44,17 +45,22 @@ def _first_error(form) -> str:
 
 
 def _act(request, form_class, call, *, success: str, back: str, form_kwargs=None):
+    """Validate one form, call one service, report its outcome as a message and go back; a refused form comes
+    back on the page with what was typed (core.forms.keep_input)."""
     data = {}
     if form_class is not None:
         form = form_class(request.POST, **(form_kwargs or {}))
         if not form.is_valid():
             messages.error(request, _first_error(form))
+            keep_input(request, form_class, back)
             return redirect(back)
         data = form.cleaned_data
     try:
         call(data)
     except ServiceError as exc:
         messages.error(request, str(exc.message))
+        if form_class is not None:
+            keep_input(request, form_class, back, exc.message, exc.field)
     else:
         messages.success(request, success)
     return redirect(back)
@@ -107,23 +113,28 @@ def organization_list(request):
     domain = request.GET.get("domain", "")
     orgs = selectors.organizations(_scope(request), stage if stage in OrgStage.values else None,
                                    domain if domain in OrgDomain.values else None)
+    page_forms = {"form": forms.OrganizationForm() if request.user.is_authenticated else None}
+    restore_input(request, page_forms)
     return _render(request, "community/organization_list.html", {
         "orgs": orgs[:200], "stages": OrgStage.choices, "domains": OrgDomain.choices, "stage": stage,
-        "domain": domain, "form": forms.OrganizationForm() if request.user.is_authenticated else None})
+        "domain": domain, **page_forms})
 
 
 @login_required
 @require_POST
 def organization_new(request):
     form = forms.OrganizationForm(request.POST)
+    back = reverse("community:organizations")
     if not form.is_valid():
         messages.error(request, _first_error(form))
-        return redirect("community:organizations")
+        keep_input(request, forms.OrganizationForm, back)
+        return redirect(back)
     try:
         org = services.register_organization(request.user, **form.cleaned_data)
     except ServiceError as exc:
         messages.error(request, str(exc.message))
-        return redirect("community:organizations")
+        keep_input(request, forms.OrganizationForm, back, exc.message, exc.field)
+        return redirect(back)
     messages.success(request, _("申请已提交，等待社区评审。"))
     return redirect("community:organization", pk=org.pk)
 
@@ -136,12 +147,13 @@ def organization_detail(request, pk: int):
     for m in members:  # the public sees masked names (张**); the organisation's managers and members see names
         name = m.user.display_name.strip()
         m.shown_name = person_label(m.user) if manage or is_member or not name else mask_name(name)
+    page_forms = {"mentor_form": forms.MentorForm() if manage else None}
+    restore_input(request, page_forms)
     return _render(request, "community/organization_detail.html", {
-        "org": org, "manage": manage, "members": members,
+        **page_forms, "org": org, "manage": manage, "members": members,
         "reviews": org.reviews.select_related("reviewer"), "projects": org.projects.all(),
         "activities": selectors.visible_activities(request.user).filter(organizer_org=org)[:20],
         "actions": [(a, STAGE_ACTION_LABELS[a]) for a in actions_from(STAGE_TRANSITIONS, org.stage)] if manage else [],
-        "mentor_form": forms.MentorForm() if manage else None,
         "is_member": is_member,
     })
 
@@ -174,24 +186,28 @@ def organization_join(request, pk: int):
 def activity_list(request):
     party = request.GET.get("party") == "1"
     activities = selectors.visible_activities(request.user, _scope(request), party_masses=party)
+    page_forms = {"form": forms.ActivityForm() if request.user.is_authenticated else None}
+    restore_input(request, page_forms)
     return _render(request, "community/activity_list.html", {
-        "activities": activities[:200], "party": party,
-        "form": forms.ActivityForm() if request.user.is_authenticated else None})
+        "activities": activities[:200], "party": party, **page_forms})
 
 
 @login_required
 @require_POST
 def activity_new(request):
     form = forms.ActivityForm(request.POST)
+    back = reverse("community:activities")
     if not form.is_valid():
         messages.error(request, _first_error(form))
-        return redirect("community:activities")
+        keep_input(request, forms.ActivityForm, back)
+        return redirect(back)
     data = dict(form.cleaned_data)
     org_id, red_id = data.pop("organizer_org"), data.pop("red_resource")
     org = SelfOrganization.objects.filter(pk=org_id).first() if org_id else None
     if org_id and org is None:
         messages.error(request, _("主办自组织不存在。"))
-        return redirect("community:activities")
+        keep_input(request, forms.ActivityForm, back, _("主办自组织不存在。"), "organizer_org")
+        return redirect(back)
     data["organizer_org"] = org
     data["organizer_unit"] = None if org else request.user.unit
     data["red_resource"] = RedResource.objects.filter(pk=red_id).first() if red_id else None
@@ -200,7 +216,8 @@ def activity_new(request):
         activity = services.create_activity(request.user, **data)
     except ServiceError as exc:
         messages.error(request, str(exc.message))
-        return redirect("community:activities")
+        keep_input(request, forms.ActivityForm, back, exc.message, exc.field)
+        return redirect(back)
     messages.success(request, _("活动已创建（草稿），确认无误后请发布。"))
     return redirect("community:activity", pk=activity.pk)
 
@@ -342,18 +359,20 @@ def household_list(request):
 
 
 @login_required
-def household_detail(request, pk: int):
+def household_detail(request, pk: int, visit_form=None):
     center = get_object_or_404(PartyMemberHousehold.objects.select_related("party_member", "grid"), pk=pk)
     if not (center.party_member_id == request.user.pk
             or (_is_staffish(request.user) and selectors.sees_personal_data_of(request.user, center.grid))):
         raise PermissionDenied
     owner = center.party_member_id == request.user.pk or services.can_manage(request.user, center.grid)
     households = list(center.households.all())
+    page_forms = {"household_form": forms.HouseholdForm() if owner else None}
+    restore_input(request, page_forms)
     return _render(request, "community/household_detail.html", {
-        "center": center, "households": households, "owner": owner, "limits": services.household_limits(),
+        **page_forms, "center": center, "households": households, "owner": owner,
+        "limits": services.household_limits(),
         "visits": center.visits.prefetch_related("households").select_related("appeal")[:50],
-        "household_form": forms.HouseholdForm() if owner else None,
-        "visit_form": forms.VisitForm(households=households) if owner else None})
+        "visit_form": visit_form or (forms.VisitForm(households=households) if owner else None)})
 
 
 @login_required
@@ -369,13 +388,13 @@ def household_visit(request, pk: int):
     center = get_object_or_404(PartyMemberHousehold, pk=pk)
     back = reverse("community:household", args=[pk])
     form = forms.VisitForm(request.POST, households=center.households.all())
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return redirect(back)
+    if not form.is_valid():  # the page again, with what was typed and the errors on their fields
+        return household_detail(request, pk, visit_form=form)
     try:
         visit = services.record_visit(request.user, pk, **form.cleaned_data)
     except ServiceError as exc:
-        messages.error(request, str(exc.message))
+        form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        return household_detail(request, pk, visit_form=form)
     else:
         if visit.appeal_id:
             messages.success(request, _("走访已记录，并已登记诉求 %(n)s。") % {"n": visit.appeal.number})
@@ -404,9 +423,10 @@ def red_resource_list(request):
                "url": reverse("community:red_resource", args=[r.pk])}
               for r in resources if r.longitude is not None]
     points += _activity_points(request)
+    page_forms = {"form": forms.RedResourceForm() if _is_staffish(request.user) else None}
+    restore_input(request, page_forms)
     return _render(request, "community/red_resource_list.html", {
-        "resources": resources, "kinds": RedResourceKind.choices, "kind": kind, "points": points,
-        "form": forms.RedResourceForm() if _is_staffish(request.user) else None})
+        "resources": resources, "kinds": RedResourceKind.choices, "kind": kind, "points": points, **page_forms})
 
 
 def _activity_points(request) -> list[dict]:

@@ -80,7 +80,9 @@ def test_party_member_records_a_visit_that_raises_an_appeal(client, center, part
             "heard": "独居老人反映楼道扶手松动，上下楼有危险。", "needs": ["elderly"], "raise_appeal": "on",
             "appeal_title": "楼道扶手松动"}
     response = client.post(url, data, follow=True)
-    assert "同意" in response.content.decode() and not Visit.objects.exists()
+    page = response.content.decode()
+    assert "同意" in page and not Visit.objects.exists()
+    assert "独居老人反映楼道扶手松动" in page and "楼道扶手松动" in page  # what was typed is still there
     client.post(url, {**data, "consent": "on", "consent_note": "口头同意"})
     visit = Visit.objects.get()
     assert visit.appeal.channel == "household_visit"
@@ -181,3 +183,16 @@ def test_an_organisations_members_are_masked_to_the_public(client, users, county
     assert "张建国" in client.get(url).content.decode()  # a member sees the other members
     login(client, users["community_staff"])
     assert "张建国" in client.get(url).content.decode()  # the community manages it
+
+
+def test_a_refused_activity_keeps_what_was_typed(client, users, county):
+    """Typed text is never lost: a refused form comes back open, filled, with the reason."""
+    login(client, users["community_staff"])
+    start = timezone.localtime() + timedelta(days=3)
+    response = client.post(reverse("community:activity_new"), {
+        "title": "重阳节敬老义诊", "description": "社区医院医生为60岁以上老人免费体检。", "region": county["community"].pk,
+        "location": "社区活动室", "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "capacity": 30}, follow=True)
+    page = response.content.decode()
+    assert "重阳节敬老义诊" in page and "社区医院医生为60岁以上老人免费体检" in page
+    assert '<details class="card" open>' in page
