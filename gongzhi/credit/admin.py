@@ -8,11 +8,14 @@ from gongzhi.core.errors import ServiceError
 from gongzhi.core.models import append_audit_event
 
 from . import services
+from .choices import PenaltyType
 from .models import (
     AdministrativePenalty,
     CaseDeadline,
     CreditEvent,
     CreditPlatform,
+    DiscretionBand,
+    DiscretionBenchmark,
     EnforcementCase,
     Enterprise,
     EnterpriseContact,
@@ -33,6 +36,9 @@ register_audit_labels({
     "platform_active": _("恢复向信用平台推送"),
     "platform_inactive": _("停止向信用平台推送新名单"),
     "backfill_platform": _("向信用平台补发已公示名单"),
+    "import_discretion": _("导入裁量基准"),
+    "change_discretion": _("修改裁量基准"),
+    "approve_outside_band": _("审批超出裁量基准的处罚"),
     "enterprise_appeal": _("企业诉求"),
     "record_penalty": _("记录行政处罚"),
     "record_penalty_exemption": _("记录不予处罚决定"),
@@ -156,3 +162,85 @@ class AdministrativePenaltyAdmin(ReadOnlyAdmin):
     list_display = ["decision_number", "enterprise", "decided_on", "severity", "regime", "exemption"]
     list_filter = ["severity", "regime"]
 
+
+
+class DiscretionBandForm(forms.ModelForm):
+    measures = forms.MultipleChoiceField(label=_("处罚种类"), choices=PenaltyType.choices,
+                                         widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = DiscretionBand
+        fields = ["grade", "circumstances", "measures", "fine_min", "fine_max"]
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("fine_min"), data.get("fine_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("fine_max", _("罚款上限不能低于下限。"))
+        return data
+
+
+class DiscretionBandInline(admin.TabularInline):
+    model = DiscretionBand
+    form = DiscretionBandForm
+    extra = 0
+
+
+class DiscretionImportForm(forms.Form):
+    file = forms.FileField(label=_("裁量基准表（.xlsx 或 .csv）"),
+                           help_text=_("列：执法领域、编号、违法行为、违法依据、处罚依据、裁量等级、适用情形、处罚种类、"
+                                       "罚款下限、罚款上限、来源；每行一个违法行为的一个等级。"))
+    source = forms.CharField(label=_("来源（发布机关和文件名称）"), max_length=300, required=False)
+
+
+@admin.register(DiscretionBenchmark)
+class DiscretionBenchmarkAdmin(admin.ModelAdmin):
+    """The table an enforcement field publishes (行政处罚裁量基准): edited here or imported from its spreadsheet;
+    every change is on the audit trail."""
+
+    list_display = ["code", "field", "violation", "is_active"]
+    list_filter = ["field", "is_active"]
+    search_fields = ["code", "violation"]
+    inlines = [DiscretionBandInline]
+    change_list_template = "admin/credit/discretionbenchmark/change_list.html"
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [path("import/", self.admin_site.admin_view(self.import_table), name="credit_discretion_import"),
+                *super().get_urls()]
+
+    def import_table(self, request):
+        from django.contrib import messages
+        from django.shortcuts import redirect, render
+
+        from .discretion import import_benchmarks
+
+        if not self.has_add_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        form = DiscretionImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                counts = import_benchmarks(request.user, upload.read(), upload.name,
+                                           source=form.cleaned_data["source"])
+            except ServiceError as exc:
+                form.add_error("file", str(exc.message))
+            else:
+                messages.success(request, _("已导入 %(b)s 项违法行为、%(n)s 个裁量等级。") % {
+                    "b": counts["benchmarks"], "n": counts["bands"]})
+                return redirect("admin:credit_discretionbenchmark_changelist")
+        return render(request, "admin/credit/discretionbenchmark/import.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+            "title": _("导入裁量基准表")})
+
+    def save_related(self, request, form, formsets, change):
+        with transaction.atomic():
+            super().save_related(request, form, formsets, change)
+            obj = form.instance
+            append_audit_event(request.user, "change_discretion", target=f"credit.discretion:{obj.pk}",
+                               note=str(obj), after={"bands": [
+                                   {"grade": b.grade, "measures": b.measures, "fine_min": str(b.fine_min),
+                                    "fine_max": str(b.fine_max)} for b in obj.bands.all()]})

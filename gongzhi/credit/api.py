@@ -16,7 +16,7 @@ from gongzhi.core.errors import PermissionDeniedError, ServiceError
 from gongzhi.core.ids import parse_id
 from gongzhi.core.models import Region
 
-from . import selectors, services
+from . import discretion, selectors, services
 from .models import CreditPlatform, Enterprise
 from .serializers import (
     CaseDetailSerializer,
@@ -214,8 +214,16 @@ def penalty_check(request):
 
 
 def _penalty_body(penalty) -> dict:
+    band = None
+    if penalty.band_id:
+        band = {"id": penalty.band_id, "benchmark": penalty.band.benchmark.code,
+                "violation": penalty.band.benchmark.violation, "grade": penalty.band.grade,
+                "band": discretion.band_text(penalty.band),
+                "departures": discretion.departures(penalty.band, penalty.penalty_types, penalty.fine_amount),
+                "outside_reason": penalty.outside_reason, "awaiting_approval": penalty.awaiting_approval,
+                "approved_at": penalty.band_approved_at}
     return {**PenaltySerializer(penalty).data, "publicity": services.penalty_publicity(penalty),
-            "repair": services.penalty_repair_eligibility(penalty)}
+            "repair": services.penalty_repair_eligibility(penalty), "discretion": band}
 
 
 def _enterprise_filter(request):
@@ -262,6 +270,13 @@ def penalty_detail(request, pk):
     if penalty is None:
         raise NotFound()
     return Response(_penalty_body(penalty))
+
+
+@doc("审批超出裁量基准的处罚决定（须另一名信用专员）")
+@api_view(["POST"])
+@permission_classes([IsCreditOfficer])
+def penalty_approve_band(request, pk):
+    return Response(_penalty_body(discretion.approve_outside_band(request.user, pk)))
 
 
 @doc("记录处罚已履行完毕")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("penalties/check/", api.penalty_check, name="penalty_check"),
     path("penalties/<int:pk>/", api.penalty_detail, name="penalty"),
     path("penalties/<int:pk>/performed/", api.penalty_performed, name="penalty_performed"),
+    path("penalties/<int:pk>/approve-band/", api.penalty_approve_band, name="penalty_approve_band"),
     path("penalties/exemptions/", api.exemption_decisions, name="exemptions"),
     path("enterprises/<int:pk>/appeals/", api.enterprise_appeals, name="enterprise_appeals"),
     path("platforms/<int:platform_id>/ack/", api.acknowledge, name="ack"),

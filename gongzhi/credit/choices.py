@@ -115,6 +115,15 @@ class Severity(models.TextChoices):
     SERIOUS = "serious", _("严重")
 
 
+class DiscretionGrade(models.TextChoices):
+    """The grades of a 行政处罚裁量基准: the circumstances that make a violation lighter or heavier."""
+
+    MINOR = "minor", _("轻微")
+    GENERAL = "general", _("一般")
+    SERIOUS = "serious", _("较重")
+    GRAVE = "grave", _("严重")
+
+
 class Harm(models.TextChoices):
     NONE = "none", _("没有危害后果")
     MINOR = "minor", _("危害后果轻微")

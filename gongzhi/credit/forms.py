@@ -221,6 +221,21 @@ class PenaltyRecordForm(forms.Form):
     performed = forms.BooleanField(label=_("已全面履行处罚决定并纠正失信行为"), required=False)
     exemption_declined_reason = forms.CharField(label=_("不适用首违不罚、仍予处罚的理由"), required=False,
                                                 widget=forms.Textarea(attrs={"rows": 2}))
+    band = forms.TypedChoiceField(label=_("违法行为和裁量等级（裁量基准）"), coerce=int, required=False,
+                                  empty_value=None,
+                                  help_text=_("按本领域的行政处罚裁量基准选择；处罚种类和罚款须在该等级的范围内。"))
+    outside_reason = forms.CharField(label=_("超出裁量基准的理由（超出时必填，并由另一名信用专员审批）"),
+                                     required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        from .discretion import band_text
+        from .models import DiscretionBand
+
+        super().__init__(*args, **kwargs)
+        bands = DiscretionBand.objects.filter(benchmark__is_active=True).select_related("benchmark")
+        self.fields["band"].choices = [("", _("本领域暂无裁量基准"))] + [
+            (b.pk, f"{b.benchmark.code} {b.benchmark.violation} — {b.get_grade_display()}（{band_text(b)}）")
+            for b in bands.order_by("benchmark__field", "benchmark__code", "id")]
 
 
 class ExemptionDecisionForm(forms.Form):

@@ -15,6 +15,7 @@ from .choices import (
     CaseState,
     DeadlineKind,
     DeletionGround,
+    DiscretionGrade,
     Ground,
     Harm,
     ObjectionGround,
@@ -295,6 +296,48 @@ class CreditPlatform(models.Model):
         return f"credit-platform:{self.pk}"
 
 
+class DiscretionBenchmark(models.Model):
+    """行政处罚裁量基准: one violation of one enforcement field, its legal basis, and per grade of circumstances the
+    band of measures and fines (过罚相当). Maintained in the admin or imported from the spreadsheet a department
+    publishes (credit.discretion)."""
+
+    field = models.CharField(_("执法领域"), max_length=50)
+    code = models.CharField(_("编号"), max_length=30, unique=True)
+    violation = models.CharField(_("违法行为"), max_length=300)
+    legal_basis = models.CharField(_("违法依据"), max_length=500)
+    penalty_basis = models.CharField(_("处罚依据"), max_length=500)
+    source = models.CharField(_("来源"), max_length=300, help_text=_("发布机关和文件名称"))
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("裁量基准")
+        verbose_name_plural = _("裁量基准")
+        ordering = ["field", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.violation}"
+
+
+class DiscretionBand(models.Model):
+    """One grade of a benchmark: its circumstances and the band of measures and fine it allows."""
+
+    benchmark = models.ForeignKey(DiscretionBenchmark, on_delete=models.CASCADE, related_name="bands")
+    grade = models.CharField(_("裁量等级"), max_length=8, choices=DiscretionGrade.choices)
+    circumstances = models.TextField(_("适用情形"))
+    measures = models.JSONField(_("处罚种类"), default=list)
+    fine_min = models.DecimalField(_("罚款下限（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    fine_max = models.DecimalField(_("罚款上限（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("裁量等级")
+        verbose_name_plural = _("裁量等级")
+        ordering = ["benchmark", "id"]
+        constraints = [models.UniqueConstraint(fields=["benchmark", "grade"], name="credit_one_band_per_grade")]
+
+    def __str__(self) -> str:
+        return f"{self.benchmark.code} {self.get_grade_display()}"
+
+
 class AdministrativePenalty(models.Model):
     """A recorded administrative penalty (parts C, D), classified with its publicity period by the regime in
     force on its decision date."""
@@ -318,6 +361,15 @@ class AdministrativePenalty(models.Model):
     exemption = models.CharField(_("第33条审查结论"), max_length=16)
     exemption_declined_reason = models.TextField(_("不适用首违不罚的理由"), blank=True)
     performed = models.BooleanField(_("已履行处罚决定"), default=False)
+    # 过罚相当: the benchmark's grade the decision was taken under; outside its band only with a written reason
+    # and a second officer's approval.
+    band = models.ForeignKey(DiscretionBand, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("裁量基准等级"))
+    outside_band = models.BooleanField(_("超出裁量基准"), default=False)
+    outside_reason = models.TextField(_("超出裁量基准的理由"), blank=True)
+    band_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+", verbose_name=_("审批人"))
+    band_approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("记录人"))
     created_at = models.DateTimeField(default=timezone.now)
@@ -329,6 +381,10 @@ class AdministrativePenalty(models.Model):
 
     def __str__(self) -> str:
         return self.decision_number
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.outside_band and self.band_approved_at is None
 
 
 class EnterpriseAppeal(models.Model):

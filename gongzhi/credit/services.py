@@ -1063,8 +1063,11 @@ def _exemption_factors(first_violation, minor_violation, corrected_promptly, har
 def record_penalty(actor, *, enterprise: Enterprise, authority: str, decision_number: str, decided_on, facts: str,
                    penalty_types: list[str], severity: str, fine_amount=0, first_violation: bool,
                    minor_violation: bool, corrected_promptly: bool, harm: str, no_fault_proven: bool,
-                   exemption_declined_reason: str = "", performed: bool = False) -> AdministrativePenalty:
-    """Record a penalty only after the Art. 33 check; classify it and its publicity period by the regime in force."""
+                   exemption_declined_reason: str = "", performed: bool = False, band_id: int | None = None,
+                   outside_reason: str = "") -> AdministrativePenalty:
+    """Record a penalty only after the Art. 33 check; classify it and its publicity period by the regime in force.
+    With a discretion benchmark's grade (band_id), a decision outside its band needs a written reason and waits for
+    a second officer's approval (credit.discretion)."""
     _require_officer(actor)
     check = check_penalty_exemption(first_violation=first_violation, minor=minor_violation,
                                     corrected_promptly=corrected_promptly, harm=harm, no_fault_proven=no_fault_proven)
@@ -1092,6 +1095,11 @@ def record_penalty(actor, *, enterprise: Enterprise, authority: str, decision_nu
     }
     if PenaltyType.FINE in types and not fields["fine_amount"]:
         raise ServiceError(_("处罚种类含罚款时，请填写罚款金额。"), field="fine_amount")
+    banding = {}
+    if band_id:
+        from .discretion import check_band
+
+        banding = check_band(band_id, types, fields["fine_amount"], outside_reason)
     try:
         with transaction.atomic():
             penalty = AdministrativePenalty.objects.create(
@@ -1099,13 +1107,14 @@ def record_penalty(actor, *, enterprise: Enterprise, authority: str, decision_nu
                 regime=rules.regime_for(decided_on), publicity_min_months=minimum, publicity_max_months=maximum,
                 **_exemption_factors(first_violation, minor_violation, corrected_promptly, harm, no_fault_proven),
                 exemption=check["result"], exemption_declined_reason=exemption_declined_reason,
-                performed=bool(performed), recorded_by=actor, **fields,
+                performed=bool(performed), recorded_by=actor, **fields, **banding,
             )
             append_audit_event(actor, "record_penalty", target=f"credit.penalty:{penalty.pk}",
-                               note=exemption_declined_reason,
+                               note=exemption_declined_reason or penalty.outside_reason,
                                after={"enterprise": enterprise.uscc, "decision_number": penalty.decision_number,
                                       "severity": severity, "regime": penalty.regime, "exemption": check["result"],
-                                      "publicity_months": [minimum, maximum]})
+                                      "publicity_months": [minimum, maximum], "band": penalty.band_id,
+                                      "outside_band": penalty.outside_band})
     except IntegrityError:
         raise ServiceError(_("该处罚决定书文号已存在。"), code="duplicate", field="decision_number") from None
     return penalty

@@ -16,7 +16,7 @@ from gongzhi.core.errors import ServiceError
 from gongzhi.core.ids import parse_id
 from gongzhi.core.views import add_service_error, private_file, role_required
 
-from . import documents, forms, selectors, services
+from . import discretion, documents, forms, selectors, services
 from .choices import CaseState, PenaltyType, RepairStatus, SyncEvent
 from .models import Enterprise, Objection, RepairApplication, RepairEvidence
 from .workflow import ACTION_LABELS, EVENT_LABELS, available_actions
@@ -387,7 +387,8 @@ def penalty_new(request, pk):
                 decision_number=data["decision_number"], decided_on=data["decided_on"],
                 penalty_types=data["penalty_types"], severity=data["severity"],
                 fine_amount=data["fine_amount"] or 0, performed=data["performed"],
-                exemption_declined_reason=data["exemption_declined_reason"], **factors)
+                exemption_declined_reason=data["exemption_declined_reason"], band_id=data.get("band"),
+                outside_reason=data.get("outside_reason", ""), **factors)
         except ServiceError as exc:
             add_service_error(penalty_form, exc)
         else:
@@ -415,6 +416,16 @@ def penalty_detail(request, pk):
         raise Http404
     officer = services.is_officer(request.user)
     form = forms.PerformedForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("approve_band"):
+        if not officer:
+            raise PermissionDenied
+        try:
+            discretion.approve_outside_band(request.user, penalty.pk)
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("已审批：同意超出裁量基准的处罚决定。"))
+        return redirect("credit:penalty", pk=penalty.pk)
     if request.method == "POST":
         if not officer:
             raise PermissionDenied
@@ -432,4 +443,8 @@ def penalty_detail(request, pk):
         "types": [labels.get(t, t) for t in penalty.penalty_types],
         "check_text": services.EXEMPTION_TEXT[penalty.exemption],
         "publicity": services.penalty_publicity(penalty), "repair": services.penalty_repair_eligibility(penalty),
+        "band": penalty.band, "band_text": discretion.band_text(penalty.band) if penalty.band_id else "",
+        "departures": discretion.departures(penalty.band, penalty.penalty_types, penalty.fine_amount)
+        if penalty.band_id else [],
+        "may_approve": officer and penalty.awaiting_approval and penalty.recorded_by_id != request.user.pk,
     })

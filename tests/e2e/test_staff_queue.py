@@ -126,6 +126,7 @@ def test_contact_first_sms_login_reaches_their_enterprise(new_context, db, lates
     page.fill("[name='phone']", phone)
     page.click("button:has-text('获取验证码')")
     page.fill("[name='code']", latest_code(phone))
+    page.check("[name='agree']")  # a first login consents to the processing rules
     page.click("button:has-text('登录')")
     page.wait_for_url("**/")
     assert "本企业信用" in page.inner_text("nav")

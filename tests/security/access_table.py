@@ -198,6 +198,7 @@ POST = {
     # the world's record was recorded by the grid worker: they may not confirm it themselves (issue N item 2)
     ("/api/v1/community/records/{record}/confirm/", "{}"): ORGANIZERS - {"grid_worker"},
     ("/credit/cases/{case}/act/revoke/", "reason=错误纳入"): OFFICER,
+    ("/api/v1/credit/penalties/{penalty}/approve-band/", "{}"): OFFICER,  # 409 for an officer: nothing to approve
     ("/api/v1/credit/repairs/{repair}/decision/", '{"approve": true, "reason": "材料齐全"}'): OFFICER,
     (
         "/api/v1/webhooks/subscriptions/",

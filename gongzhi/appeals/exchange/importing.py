@@ -15,12 +15,10 @@ a number gets one in gongzhi's format (受理日期 + id). Merged appeals are wr
 master can be anywhere in the file.
 """
 
-import csv
 import hashlib
 import hmac
-import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -34,9 +32,9 @@ from django.utils.translation import gettext_noop
 
 from gongzhi.core.audit import audit_key, canonical_json
 from gongzhi.core.calendar import add_working_days
-from gongzhi.core.errors import ServiceError
 from gongzhi.core.idcards import valid_id_number
 from gongzhi.core.models import AuditHead, Region, Unit
+from gongzhi.core.spreadsheets import MAX_FILE_BYTES, SpreadsheetError, read_table  # noqa: F401
 
 from .. import deadlines
 from ..choices import AppealKind, AppealState, Channel, CloseReason, LimitUnit, Step, Urgency
@@ -46,7 +44,6 @@ from .fields import DATETIME_FIELDS, FIELDS, STATE_ALIASES, guess_mapping, norma
 from .models import ImportedAppeal, ImportProfile
 
 BATCH_SIZE = 2000
-MAX_FILE_BYTES = 512 * 1024 * 1024
 OWN_SYSTEM = "gongzhi"
 # A reply can come without dispatch (直接答复), so a replied appeal may have no lead unit.
 NEEDS_LEAD_UNIT = {AppealState.DISPATCHED, AppealState.RETURN_REQUESTED, AppealState.ACCEPTED,
@@ -71,10 +68,8 @@ APPEALS, EVENTS, LINKS = BulkInserter(Appeal), BulkInserter(AppealEvent), BulkIn
 HEADS = BulkInserter(AuditHead)  # each imported appeal's chain: its one event (core.audit)
 
 
-class ImportFileError(ServiceError):
-    """The file as a whole cannot be imported (unreadable, no header, a required column missing)."""
-
-    default_code = "import_file"
+# The file as a whole cannot be imported (unreadable, no header, a required column missing): core.spreadsheets'.
+ImportFileError = SpreadsheetError
 
 
 @dataclass
@@ -109,84 +104,6 @@ class ImportReport:
 
 
 # ---------------------------------------------------------------- reading the file
-
-
-def read_table(data: bytes, filename: str) -> tuple[list[str], Iterator[tuple[int, list]], int | None]:
-    """(headers, rows as (spreadsheet row number, cell values), estimated row count) of a .csv or .xlsx."""
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError(_("文件超过512MB，请分批导入。"))
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        return _read_xlsx(data)
-    if name.endswith(".csv") or name.endswith(".txt"):
-        return _read_csv(data)
-    raise ImportFileError(_("只能导入 .xlsx 或 .csv 文件。"))
-
-
-def _read_csv(data: bytes):
-    # Chinese hotline systems export UTF-8 (often with a BOM) or GB18030/GBK, which Excel writes by default.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes every byte sequence but a few; kept for clarity
-        raise ImportFileError(_("无法识别文件编码，请另存为 UTF-8 编码的 CSV。"))
-    text = text.replace("\x00", "")
-    first_line = text[: text.find("\n")] if "\n" in text else text
-    delimiter = max(",\t;", key=first_line.count) if first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        headers = next(reader, None)
-    except csv.Error as exc:
-        raise ImportFileError(_("CSV 文件格式错误：%(error)s") % {"error": exc}) from None
-    if not headers or not any(h.strip() for h in headers):
-        raise ImportFileError(_("文件没有表头（第一行应为列名）。"))
-
-    def rows():
-        row_number = 1
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise ImportFileError(_("CSV 文件第%(row)s行格式错误：%(error)s") % {
-                    "row": row_number + 1, "error": exc}) from None
-            row_number += 1
-            yield row_number, values
-
-    return [h.strip() for h in headers], rows(), text.count("\n")
-
-
-def _read_xlsx(data: bytes):
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-        iterator = ws.iter_rows(values_only=True)
-        headers = next(iterator, None)
-        total = ws.max_row
-    except Exception:  # openpyxl raises many kinds (zip, XML, KeyError) on a damaged file
-        raise ImportFileError(_("无法读取 Excel 文件，请确认是 .xlsx 格式且未损坏。")) from None
-    if not headers or not any(h not in (None, "") for h in headers):
-        raise ImportFileError(_("文件没有表头（第一行应为列名）。"))
-
-    def rows():
-        row_number = 1
-        try:
-            for values in iterator:
-                row_number += 1
-                yield row_number, list(values)
-        except ImportFileError:
-            raise
-        except Exception:
-            raise ImportFileError(_("Excel 文件第%(row)s行之后无法读取，文件可能已损坏。") % {
-                "row": row_number}) from None
-
-    return [("" if h is None else str(h)).strip() for h in headers], rows(), (total - 1 if total else None)
 
 
 # ---------------------------------------------------------------- the mapping

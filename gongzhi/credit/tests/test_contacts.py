@@ -42,7 +42,7 @@ def test_officer_adds_a_contact_who_sees_the_enterprise_at_first_sms_login(offic
 
     resident = Client()
     resident.post(reverse("core:phone_login"), {"step": "send", "phone": PHONE})
-    resident.post(reverse("core:phone_login"), {"step": "verify", "code": last_code(PHONE)})
+    resident.post(reverse("core:phone_login"), {"step": "verify", "code": last_code(PHONE), "agree": "on"})
     contact.refresh_from_db()
     assert contact.user is not None and contact.user.phone == PHONE
     assert AuditEvent.objects.filter(action="link_contact").count() == 1

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_fills_every_credit_page_with_past_dated_records(client):
     officer = make_user("credit1", Role.CREDIT_OFFICER, is_staff=True)
-    assert load_credit_demo() == {"enterprises": 3, "cases": 3, "penalties": 1}
+    assert load_credit_demo() == {"enterprises": 3, "cases": 3, "penalties": 2}
     assert load_credit_demo() == {"skipped": True}
     assert Enterprise.objects.count() == 3 and EnforcementCase.objects.count() == 3
     # one listing published, one case in its grace period, one just filed; nothing dated the moment of the load
