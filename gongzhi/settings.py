@@ -410,6 +410,9 @@ GONGZHI = {
     # the public key that verifies them (default: the signing key's); where the periodic checkpoint is written
     # (meant for write-once storage; unset: no periodic checkpoint).
     "AUDIT_KEY": os.environ.get("GONGZHI_AUDIT_KEY", ""),
+    # Personal data at rest (core.fieldcrypt): the AES-GCM key ring, newest first, and the blind-index key.
+    "FIELD_KEYS": os.environ.get("GONGZHI_FIELD_KEYS", ""),
+    "BLIND_INDEX_KEY": os.environ.get("GONGZHI_BLIND_INDEX_KEY", ""),
     "AUDIT_SIGNING_KEY": os.environ.get("GONGZHI_AUDIT_SIGNING_KEY", ""),
     "AUDIT_VERIFY_KEY": os.environ.get("GONGZHI_AUDIT_VERIFY_KEY", ""),
     "AUDIT_CHECKPOINT_DIR": os.environ.get("GONGZHI_AUDIT_CHECKPOINT_DIR", ""),

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.audit import ChainedEvent
+from gongzhi.core.fieldcrypt import BlindIndexField, EncryptedCharField, EncryptedFieldsMixin
 from gongzhi.core.models import Region, Unit
 
 from .choices import (
@@ -127,7 +128,7 @@ class KnowledgeArticle(models.Model):
         return self.title
 
 
-class Appeal(models.Model):
+class Appeal(EncryptedFieldsMixin, models.Model):
     # Unique through Meta.constraints, not unique=True: that would add a varchar_pattern_ops twin index on
     # PostgreSQL, which no query uses (numbers and keys are looked up exactly) but every insert pays for.
     number = models.CharField(_("编号"), max_length=20, null=True, blank=True)
@@ -152,11 +153,13 @@ class Appeal(models.Model):
     appellant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="appeals", verbose_name=_("诉求人账号"), db_index=False)
     appellant_name = models.CharField(_("诉求人姓名"), max_length=50, blank=True)
-    appellant_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Phone and ID numbers are encrypted at rest (core.fieldcrypt); the verified number has a blind index.
+    appellant_phone = EncryptedCharField(_("联系电话"), max_length=20, blank=True, blind_index="appellant_phone_bidx")
+    appellant_phone_bidx = BlindIndexField(source="appellant_phone", db_index=True)
     # A resident filing under their account is reached on the account's verified number (appellant_phone); another
     # number they give is kept here, for the handler to call, unverified: notices never go to it.
-    contact_phone = models.CharField(_("另留联系电话（未核实）"), max_length=20, blank=True)
-    appellant_id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
+    contact_phone = EncryptedCharField(_("另留联系电话（未核实）"), max_length=20, blank=True)
+    appellant_id_number = EncryptedCharField(_("身份证号"), max_length=18, blank=True)
     anonymous = models.BooleanField(_("匿名"), default=False)
     confidential = models.BooleanField(_("保密"), default=False)
     tracking_code_hash = models.CharField(max_length=128, blank=True, editable=False)

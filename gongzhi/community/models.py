@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.audit import ChainedEvent
+from gongzhi.core.fieldcrypt import BlindIndexField, EncryptedCharField, EncryptedFieldsMixin
 from gongzhi.core.models import Region, Unit
 
 from .choices import (
@@ -331,11 +332,12 @@ class PartyMemberHousehold(models.Model):
         return f"{self.party_member}（{self.grid}）"
 
 
-class LinkedHousehold(models.Model):
+class LinkedHousehold(EncryptedFieldsMixin, models.Model):
     center = models.ForeignKey(PartyMemberHousehold, on_delete=models.CASCADE, related_name="households")
     address = models.CharField(_("门牌地址"), max_length=200)
     head_name = models.CharField(_("户主/联系人"), max_length=50)
-    phone = models.CharField(_("联系电话"), max_length=11, blank=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=11, blank=True, blind_index="phone_bidx")
+    phone_bidx = BlindIndexField(source="phone", db_index=True)
     resident = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     notes = models.CharField(_("情况备注"), max_length=200, blank=True)
     last_visited_on = models.DateField(_("最近走访"), null=True, blank=True)

@@ -14,3 +14,29 @@ def audit_keys(app_configs, **kwargs):
                     "rotating GONGZHI_SECRET_KEY would break every chain.",
                     hint="Set GONGZHI_AUDIT_KEY to a long random string kept outside the database and the backups.",
                     id="gongzhi.W001")]
+
+
+@register(Tags.security, deploy=True)
+def field_keys(app_configs, **kwargs):
+    """Phone and ID numbers are encrypted under GONGZHI_FIELD_KEYS and indexed under GONGZHI_BLIND_INDEX_KEY
+    (core.fieldcrypt). Derived from the secret key (development), rotating that key would make them unreadable."""
+    from django.core.checks import Error
+    from django.core.exceptions import ImproperlyConfigured
+
+    from .fieldcrypt import parse_key_ring
+
+    problems = []
+    try:
+        ring = parse_key_ring(settings.GONGZHI.get("FIELD_KEYS", ""))
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), id="gongzhi.E002")]
+    if not ring:
+        problems.append(Warning(
+            "GONGZHI_FIELD_KEYS is not set: phone and ID numbers are encrypted under a key derived from the secret key.",
+            hint="Set GONGZHI_FIELD_KEYS=id:base64-of-32-random-bytes (newest first), kept outside the database and "
+                 "its backups; docs/deploy.md says how to rotate it.", id="gongzhi.W002"))
+    if not settings.GONGZHI.get("BLIND_INDEX_KEY"):
+        problems.append(Warning(
+            "GONGZHI_BLIND_INDEX_KEY is not set: the lookup index of phone and ID numbers is keyed from the secret key.",
+            hint="Set GONGZHI_BLIND_INDEX_KEY to base64 of 32 random bytes; it is never rotated.", id="gongzhi.W003"))
+    return problems

@@ -37,14 +37,29 @@ def mask_name(name: str | None) -> str:
 
 
 def person_label(user) -> str:
-    """How a person is named to others: their name, else their account name with any mobile number in it masked.
-    A resident who signs up with a phone code has no name and the account name "m" + their phone number."""
+    """How a person is named to others: their name, else their masked mobile number (a resident who signs up with a
+    phone code has no name, and an account name that says nothing: `u` and random hex), else the account name with
+    any mobile number in it masked (accounts named before that rule)."""
     if user is None:
         return ""
     name = (getattr(user, "display_name", "") or "").strip()
     if name:
         return name
-    return _MOBILE_RE.sub(lambda m: mask_phone(m.group()), getattr(user, "username", "") or "")
+    username = getattr(user, "username", "") or ""
+    phone = getattr(user, "phone", "") or ""
+    if phone and (username.startswith(RESIDENT_USERNAME_PREFIX) or _MOBILE_RE.search(username)):
+        return mask_phone(phone)
+    return _MOBILE_RE.sub(lambda m: mask_phone(m.group()), username)
+
+
+RESIDENT_USERNAME_PREFIX = "u-"
+
+
+def resident_username() -> str:
+    """The account name of a resident who signs up by phone code: no phone number in it (issue K item 2)."""
+    import secrets
+
+    return f"{RESIDENT_USERNAME_PREFIX}{secrets.token_hex(6)}"
 
 
 def staff_label(user) -> str:

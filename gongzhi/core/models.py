@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .audit import ChainedEvent
 from .choices import NotificationChannel, NotificationStatus, RegionLevel, UnitKind
+from .fieldcrypt import BlindIndexField, EncryptedCharField, EncryptedFieldsMixin
 from .masking import person_label
 
 
@@ -81,11 +82,14 @@ class Unit(models.Model):
         return self.name
 
 
-class User(AbstractUser):
+class User(EncryptedFieldsMixin, AbstractUser):
     """Staff log in with a username; residents with a mobile number and a one-time code."""
 
-    phone = models.CharField(_("手机号"), max_length=11, unique=True, null=True, blank=True)
-    id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
+    # Encrypted at rest, found by their blind index (core.fieldcrypt; issue K item 2).
+    phone = EncryptedCharField(_("手机号"), max_length=11, null=True, blank=True, blind_index="phone_bidx")
+    phone_bidx = BlindIndexField(source="phone", unique=True, null=True)
+    id_number = EncryptedCharField(_("身份证号"), max_length=18, blank=True, blind_index="id_number_bidx")
+    id_number_bidx = BlindIndexField(source="id_number", db_index=True)
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="members",
                              verbose_name=_("所属单位"))
@@ -233,14 +237,15 @@ def append_audit_event(actor, action: str, target: str = "", note: str = "", bef
     return event
 
 
-class Notification(models.Model):
+class Notification(EncryptedFieldsMixin, models.Model):
     """Every message the platform sends, kept before it is sent so none is lost."""
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
                                   related_name="notifications", verbose_name=_("接收人"))
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications",
                              verbose_name=_("接收单位"))
-    phone = models.CharField(_("手机号"), max_length=11, blank=True)
+    phone = EncryptedCharField(_("手机号"), max_length=11, blank=True, blind_index="phone_bidx")
+    phone_bidx = BlindIndexField(source="phone", db_index=True)
     channel = models.CharField(_("渠道"), max_length=8, choices=NotificationChannel.choices,
                                default=NotificationChannel.SITE)
     subject = models.CharField(_("标题"), max_length=200)
@@ -268,10 +273,11 @@ class Notification(models.Model):
         return self.subject
 
 
-class PhoneCode(models.Model):
+class PhoneCode(EncryptedFieldsMixin, models.Model):
     """A one-time login code sent to a mobile number; only its hash is stored."""
 
-    phone = models.CharField(max_length=11, db_index=True)
+    phone = EncryptedCharField(max_length=11, blind_index="phone_bidx")
+    phone_bidx = BlindIndexField(source="phone", db_index=True)
     code_hash = models.CharField(max_length=128)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     expires_at = models.DateTimeField()

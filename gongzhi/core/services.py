@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from .choices import NotificationChannel, Role
 from .codes import code_matches, digest_code
 from .errors import PermissionDeniedError, RateLimited, ServiceError
+from .masking import resident_username
 from .models import PhoneCode, User, append_audit_event
 from .notifications import notify
 
@@ -104,7 +105,7 @@ def verify_login_code(phone: str, code: str, *, privacy_consent: bool = False) -
 def _create_resident(*, phone: str, display_name: str, actor, note: str, id_number: str = "") -> User:
     from .personal_data import record_consent
 
-    user = User(username=f"m{phone}", phone=phone, display_name=display_name, id_number=id_number)
+    user = User(username=resident_username(), phone=phone, display_name=display_name, id_number=id_number)
     user.set_unusable_password()
     user.save()
     user.groups.add(Group.objects.get_or_create(name=Role.RESIDENT)[0])

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.audit import ChainedEvent
+from gongzhi.core.fieldcrypt import BlindIndexField, EncryptedCharField, EncryptedFieldsMixin
 from gongzhi.core.outbox import OutboxBackend
 
 from . import rules
@@ -51,12 +52,13 @@ class Enterprise(models.Model):
         return self.name
 
 
-class EnterpriseContact(models.Model):
+class EnterpriseContact(EncryptedFieldsMixin, models.Model):
     """Who receives the enterprise's notices; a contact with a user account sees the enterprise's own page."""
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("姓名"), max_length=50)
-    phone = models.CharField(_("手机号"), max_length=11, blank=True)
+    phone = EncryptedCharField(_("手机号"), max_length=11, blank=True, blind_index="phone_bidx")
+    phone_bidx = BlindIndexField(source="phone", db_index=True)
     email = models.EmailField(_("邮箱"), blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="enterprise_contacts", verbose_name=_("平台账号"))

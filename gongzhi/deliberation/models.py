@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.audit import ChainedEvent
+from gongzhi.core.fieldcrypt import BlindIndexField, EncryptedCharField, EncryptedFieldsMixin
 from gongzhi.core.models import Region, Unit
 
 from .choices import (
@@ -170,15 +171,17 @@ class OwnerRegister(models.Model):
         return self.name
 
 
-class Owner(models.Model):
+class Owner(EncryptedFieldsMixin, models.Model):
     """One head (E-4.2): a buyer of several units is one owner; the developer's unsold or undelivered units
     all belong to the register's single developer owner. A person is known by their ID number (or their account);
     without either, by name and unit, so two owners who share a name are two heads (issue K item 4)."""
 
     register = models.ForeignKey(OwnerRegister, on_delete=models.CASCADE, related_name="owners")
     name = models.CharField(_("业主姓名/名称"), max_length=100)
-    id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
-    phone = models.CharField(_("手机号"), max_length=11, blank=True)
+    id_number = EncryptedCharField(_("身份证号"), max_length=18, blank=True, blind_index="id_number_bidx")
+    id_number_bidx = BlindIndexField(source="id_number", db_index=True)
+    phone = EncryptedCharField(_("手机号"), max_length=11, blank=True, blind_index="phone_bidx")
+    phone_bidx = BlindIndexField(source="phone", db_index=True)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="ownerships",
                              verbose_name=_("平台账号"))
     is_developer = models.BooleanField(_("建设单位（未售出/未交付房屋）"), default=False)
@@ -267,7 +270,7 @@ class Vote(models.Model):
         return self.question
 
 
-class Elector(models.Model):
+class Elector(EncryptedFieldsMixin, models.Model):
     """One person on the list of those entitled to vote (投票人名单) in a residents'-meeting or body-rules vote,
     drawn up by the community before voting opens. An online ballot needs the voter's account to be linked
     here; a paper ballot picks the elector from this list, so one person holds one ballot across channels
@@ -277,7 +280,8 @@ class Elector(models.Model):
     name = models.CharField(_("姓名"), max_length=50)
     household = models.CharField(_("户（门牌号）"), max_length=50, blank=True)
     resident_group = models.CharField(_("居民小组"), max_length=50, blank=True)
-    phone = models.CharField(_("手机号"), max_length=11, blank=True)
+    phone = EncryptedCharField(_("手机号"), max_length=11, blank=True, blind_index="phone_bidx")
+    phone_bidx = BlindIndexField(source="phone", db_index=True)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("线上账号"))
     added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人"))

@@ -4,6 +4,7 @@ registers and lists of electors (those stay: they are the community's records of
 
 from django.utils import timezone
 
+from gongzhi.core.fieldcrypt import index_values
 from gongzhi.core.personal_data import ANONYMOUS_NAME
 
 from .models import CoSigner, Elector, Opinion, Owner
@@ -25,6 +26,6 @@ def export(user) -> list[dict]:
 
 def erase(user) -> int:
     count = Opinion.objects.filter(author=user).update(author_name=ANONYMOUS_NAME)
-    count += Owner.objects.filter(user=user).update(user=None, phone="")
-    count += Elector.objects.filter(user=user).update(user=None, phone="")
+    count += Owner.objects.filter(user=user).update(user=None, **index_values(Owner, phone=""))
+    count += Elector.objects.filter(user=user).update(user=None, **index_values(Elector, phone=""))
     return count

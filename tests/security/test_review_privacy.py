@@ -22,9 +22,9 @@ PHONE = "13712345678"
 @pytest.fixture
 def phone_resident(users):
     """A resident as the phone-code login (or a counter registration without a name) creates them: no name, and
-    the account name is "m" + their phone number."""
+    an account name without their phone number (issue K item 2: "u-" and random hex)."""
     resident = register_resident_at_counter(users["operator"], phone=PHONE, display_name="", privacy_consent=True)
-    assert resident.username == f"m{PHONE}" and resident.display_name == ""
+    assert resident.username.startswith("u-") and PHONE not in resident.username and resident.display_name == ""
     return resident
 
 

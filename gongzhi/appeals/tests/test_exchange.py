@@ -138,6 +138,15 @@ def test_round_trip_export_import_into_empty_database(history, users, client, fm
     assert report.created == len(expected) and report.skipped == 0
     got = {a.number: snapshot(a) for a in Appeal.objects.select_related("category", "region", "lead_unit", "master")}
     assert got == expected
+    # The COPY path seals phone numbers as the ORM would (issue K item 2) and fills their blind index.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT appellant_phone FROM appeals_appeal WHERE appellant_phone <> ''")
+        stored = [row[0] for row in cursor.fetchall()]
+    assert stored and all(value.startswith("gz1$") for value in stored)
+    one = Appeal.objects.exclude(appellant_phone="").first()
+    assert one.appellant_phone and one in Appeal.objects.filter(appellant_phone=one.appellant_phone)
     assert AppealEvent.objects.filter(action="import").count() == len(expected)
     assert list(broken_links()) == []
 

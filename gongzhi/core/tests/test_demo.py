@@ -137,6 +137,28 @@ def check_overdue_open_appeals_are_supervised():
                 assert appeal.supervisions.filter(step=step, due=due, level__gte=1).exists(), appeal.number
 
 
+def check_no_table_holds_a_number_in_clear_text():
+    """Issue K item 2: every phone and ID number the demo stores (read back through the encrypted fields) appears in
+    no column of any table, including account names, notices, audit notes, sessions and the cache."""
+    from django.db import connection
+
+    from gongzhi.core.fieldcrypt import models_with_encrypted_fields
+
+    numbers = {"13800000001", "13600000011"}
+    for model, names in models_with_encrypted_fields():
+        for values in model.objects.values_list(*names):
+            numbers.update(v for v in values if v and len(v) >= 11)
+    assert len(numbers) > 10
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            for row in cursor.fetchall():
+                text = " ".join(str(v) for v in row if v is not None)
+                found += [(table, n) for n in numbers if n in text]
+    assert not found, found[:10]
+
+
 @pytest.mark.django_db
 def test_load_demo_builds_a_county_with_true_histories_and_is_idempotent():
     """One load (they take seconds), checked from every side, then loaded again."""
@@ -146,6 +168,7 @@ def test_load_demo_builds_a_county_with_true_histories_and_is_idempotent():
     check_appeals_have_rule_following_past_histories()
     check_overdue_open_appeals_are_supervised()
     check_boundaries_nest_and_places_lie_inside()
+    check_no_table_holds_a_number_in_clear_text()
     before = _row_counts()
     out = StringIO()
     call_command("load_demo", limit=LIMIT, days=DAYS, stdout=out)

@@ -79,7 +79,8 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     """Issue K item 1: `gongzhi check --deploy` finds nothing with the settings a deployment sets."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(TEST_ONLY)}
     base.update(GONGZHI_SECRET_KEY="k" * 50 + "-a-real-deployment-key", GONGZHI_ALLOWED_HOSTS="gongzhi.example.gov.cn",
-                GONGZHI_AUDIT_KEY="a" * 40, GONGZHI_SQLITE_PATH=str(tmp_path / "x.sqlite3"), GONGZHI_LOG_FILE="")
+                GONGZHI_AUDIT_KEY="a" * 40, GONGZHI_SQLITE_PATH=str(tmp_path / "x.sqlite3"), GONGZHI_LOG_FILE="",
+                GONGZHI_FIELD_KEYS="k2026:" + "A" * 43, GONGZHI_BLIND_INDEX_KEY="B" * 43)
     done = subprocess.run([sys.executable, "-m", "gongzhi.manage", "check", "--deploy", "--fail-level", "WARNING"],
                           env=base, cwd=PROJECT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
