@@ -7,10 +7,15 @@ from .models import (
     CommunityEvent,
     LedgerAccount,
     LedgerEntry,
+    LinkedHousehold,
     PartyBuildingProject,
     PartyMemberHousehold,
+    ProjectUpdate,
+    Redemption,
     RedResource,
+    RewardItem,
     SelfOrganization,
+    VolunteerProfile,
 )
 
 
@@ -32,7 +37,51 @@ class ActivityAdmin(admin.ModelAdmin):
     readonly_fields = ["state"]  # moved by services.advance_activity, which keeps the audit trail
 
 
-admin.site.register([PartyBuildingProject, PartyMemberHousehold, RedResource])
+# Records that have their own pages and services (which check and audit every change: issue O) are read-only
+# here, as appeals are: central households and their households, projects and their progress, red resources,
+# volunteer profiles, the catalogue and redemptions.
+
+
+@admin.register(PartyMemberHousehold)
+class PartyMemberHouseholdAdmin(ReadOnlyAdmin):
+    list_display = ["party_member", "grid", "address", "created_at"]
+
+
+@admin.register(LinkedHousehold)
+class LinkedHouseholdAdmin(ReadOnlyAdmin):
+    list_display = ["address", "head_name", "center", "last_visited_on"]
+    exclude = ["phone", "phone_bidx"]
+
+
+@admin.register(PartyBuildingProject)
+class PartyBuildingProjectAdmin(ReadOnlyAdmin):
+    list_display = ["title", "region", "party_unit", "state", "starts_on", "completed_at"]
+    list_filter = ["state"]
+
+
+@admin.register(ProjectUpdate)
+class ProjectUpdateAdmin(ReadOnlyAdmin):
+    list_display = ["project", "created_at", "recorded_by"]
+
+
+@admin.register(RedResource)
+class RedResourceAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "region"]
+
+
+@admin.register(VolunteerProfile)
+class VolunteerProfileAdmin(ReadOnlyAdmin):
+    list_display = ["user", "region", "skills", "availability", "updated_at"]
+
+
+@admin.register(RewardItem)
+class RewardItemAdmin(ReadOnlyAdmin):
+    list_display = ["name", "region", "points", "is_active"]
+
+
+@admin.register(Redemption)
+class RedemptionAdmin(ReadOnlyAdmin):
+    list_display = ["user", "item", "points", "state", "requested_at", "decided_by"]
 
 
 # The ledger and the event trail are append-only: their admin is ReadOnlyAdmin.

@@ -14,22 +14,37 @@ from gongzhi.core.choices import Role
 from gongzhi.core.models import Region, User
 
 from . import selectors, services
-from .models import SelfOrganization
+from .models import PartyBuildingProject, Redemption, RewardItem, SelfOrganization, VolunteerProfile
 from .serializers import (
+    ActivityRefInput,
     ActivitySerializer,
+    CentralHouseholdInput,
+    CentralHouseholdSerializer,
     CoverageSerializer,
+    DecisionInput,
     EntrySerializer,
     HoursInput,
+    HouseholdInput,
+    LinkedHouseholdSerializer,
+    NoteInput,
     OrganizationInput,
     OrganizationSerializer,
+    ProjectInput,
+    ProjectSerializer,
+    ProjectUpdateSerializer,
+    ReasonInput,
     RecordSerializer,
+    RedemptionSerializer,
     RedResourceSerializer,
+    ResultInput,
     ReviewInput,
+    RewardItemSerializer,
     SignupSerializer,
     TokenInput,
     UserInput,
     VisitInput,
     VisitSerializer,
+    VolunteerProfileSerializer,
 )
 
 WRITE_ERRORS = {**ERRORS_400, **ERROR_401, **ERROR_403, **ERROR_404, **ERROR_409}
@@ -180,3 +195,155 @@ class RedResourceListView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.red_resources(_region(self.request))
+
+
+# ---------------------------------------------------------------- central households
+
+
+CentralHouseholdCreateView = service_action(
+    CentralHouseholdInput, CentralHouseholdSerializer,
+    lambda request, data: services.create_central_household(request.user, **data),
+    status=201, summary="create_central_household")
+LinkHouseholdView = service_action(
+    HouseholdInput, LinkedHouseholdSerializer,
+    lambda request, data, pk: services.link_household(request.user, pk, **data),
+    status=201, summary="link_household")
+
+
+# ---------------------------------------------------------------- party-building projects
+
+
+def _projects():
+    return PartyBuildingProject.objects.select_related("region", "party_unit").prefetch_related(
+        "social_orgs", "updates__recorded_by", "activities")
+
+
+class ProjectListView(generics.ListAPIView):
+    """Projects are public (their results are published on the community page); creating one is staff work."""
+
+    serializer_class = ProjectSerializer
+    pagination_class = StandardPagination
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    def get_queryset(self):
+        return selectors.in_region(_projects(), _region(self.request))
+
+    @extend_schema(request=ProjectInput, responses={201: ProjectSerializer, **WRITE_ERRORS})
+    def post(self, request):
+        serializer = ProjectInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        project = services.create_project(request.user, **serializer.validated_data)
+        return Response(ProjectSerializer(_projects().get(pk=project.pk)).data, status=201)
+
+
+class ProjectDetailView(generics.RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = ProjectSerializer
+
+    def get_queryset(self):
+        return _projects()
+
+
+ProjectProgressView = service_action(
+    NoteInput, ProjectUpdateSerializer,
+    lambda request, data, pk: services.record_project_progress(request.user, pk, **data),
+    status=201, summary="record_project_progress")
+ProjectActivityView = service_action(
+    ActivityRefInput, ActivitySerializer,
+    lambda request, data, pk: services.link_project_activity(request.user, pk, **data),
+    summary="link_project_activity")
+ProjectCompleteView = service_action(
+    ResultInput, ProjectSerializer,
+    lambda request, data, pk: _projects().get(pk=services.complete_project(request.user, pk, **data).pk),
+    summary="complete_project")
+
+
+# ---------------------------------------------------------------- volunteer profile
+
+
+class VolunteerProfileView(APIView):
+    """The signed-in resident's volunteer profile: what they can help with, when, and in which community."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: VolunteerProfileSerializer, **ERROR_401, **ERROR_404})
+    def get(self, request):
+        profile = get_object_or_404(VolunteerProfile.objects.select_related("region"), user=request.user)
+        return Response(VolunteerProfileSerializer(profile).data)
+
+    @extend_schema(request=VolunteerProfileSerializer, responses={200: VolunteerProfileSerializer, **WRITE_ERRORS})
+    def put(self, request):
+        serializer = VolunteerProfileSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        profile = services.save_volunteer_profile(request.user, region=data["region"], skills=data["skill_list"],
+                                                  availability=data.get("availability", ""))
+        return Response(VolunteerProfileSerializer(profile).data)
+
+
+# ---------------------------------------------------------------- time bank: catalogue, redemptions, corrections
+
+
+class RewardListView(generics.ListAPIView):
+    """The catalogue: ?region=<code> for one community, else the communities the volunteer belongs to."""
+
+    serializer_class = RewardItemSerializer
+    pagination_class = StandardPagination
+
+    def get_permissions(self):
+        return [IsAuthenticated()]
+
+    def get_queryset(self):
+        region = _region(self.request)
+        items = RewardItem.objects.select_related("region").filter(is_active=True)
+        if region is not None:
+            return selectors.in_region(items, region)
+        return items.filter(region__in=services.volunteer_communities(self.request.user))
+
+    @extend_schema(request=RewardItemSerializer, responses={201: RewardItemSerializer, **WRITE_ERRORS})
+    def post(self, request):
+        serializer = RewardItemSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = services.save_reward_item(request.user, **serializer.validated_data)
+        return Response(RewardItemSerializer(item).data, status=201)
+
+
+RedeemView = service_action(None, RedemptionSerializer,
+                            lambda request, data, pk: services.request_redemption(request.user, pk),
+                            status=201, summary="request_redemption")
+
+
+class RedemptionListView(generics.ListAPIView):
+    """Mine; for community workers (?pending=1) the requests awaiting them in their area."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = RedemptionSerializer
+    pagination_class = StandardPagination
+
+    def get_queryset(self):
+        user = self.request.user
+        qs = Redemption.objects.select_related("item", "user")
+        if self.request.query_params.get("pending") == "1":
+            if not services.is_manager(user):
+                raise PermissionDenied
+            region = selectors.scope_region(user, self.request.query_params.get("region", ""))
+            if not selectors.sees_personal_data_of(user, region):
+                raise PermissionDenied
+            return selectors.in_region(qs.filter(state="requested"), region, "item__region")
+        return qs.filter(user=user)
+
+
+ConfirmRedemptionView = service_action(
+    DecisionInput, RedemptionSerializer,
+    lambda request, data, pk: services.decide_redemption(request.user, pk, approve=True, **data),
+    summary="confirm_redemption")
+RejectRedemptionView = service_action(
+    DecisionInput, RedemptionSerializer,
+    lambda request, data, pk: services.decide_redemption(request.user, pk, approve=False, **data),
+    summary="reject_redemption")
+CorrectEntryView = service_action(
+    ReasonInput, EntrySerializer,
+    lambda request, data, pk: services.correct_entry(request.user, pk, **data),
+    status=201, summary="correct_entry")

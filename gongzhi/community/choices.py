@@ -31,6 +31,12 @@ class ProjectState(models.TextChoices):
     DONE = "done", _("已完成")
 
 
+class RedemptionState(models.TextChoices):
+    REQUESTED = "requested", _("待确认")
+    CONFIRMED = "confirmed", _("已兑换")
+    REJECTED = "rejected", _("未兑换")
+
+
 class ActivityState(models.TextChoices):
     DRAFT = "draft", _("草稿")
     PUBLISHED = "published", _("报名中")

@@ -18,7 +18,7 @@ from gongzhi.core.choices import Role, UnitKind
 from gongzhi.core.models import User
 
 from . import services
-from .models import LinkedHousehold, SelfOrganization
+from .models import LedgerAccount, LinkedHousehold, SelfOrganization
 
 SEED = 20260501
 
@@ -111,13 +111,28 @@ def load_community_demo(log=None) -> dict:
         counts["organizations"] = len(orgs)
 
         with time_machine.travel(now - timedelta(days=95), tick=False):
-            services.create_project(staff, title="“红色物业”党建共建项目", region=home, party_unit=party_of[home.pk],
-                                    social_orgs=[social[0]], self_orgs=orgs[:2], starts_on=now.date() - timedelta(days=90),
-                                    description="社区党委牵头，社工机构和物业公司参与，解决老旧小区加装电梯、停车难等问题。")
+            red_property = services.create_project(
+                staff, title="“红色物业”党建共建项目", region=home, party_unit=party_of[home.pk],
+                social_orgs=[social[0]], self_orgs=orgs[:2], starts_on=now.date() - timedelta(days=90),
+                goals="老旧小区加装电梯 2 部，新增停车位 60 个，物业投诉下降三成。", budget="120000",
+                description="社区党委牵头，社工机构和物业公司参与，解决老旧小区加装电梯、停车难等问题。")
+        for days, note in ((88, "召开社区党委、物业公司、业主代表三方联席会，梳理问题清单 23 条。"),
+                           (60, "3 栋、5 栋加装电梯方案经业主表决通过，完成公示。"),
+                           (25, "利用闲置空地改建停车位 64 个，划线完成并投入使用。")):
+            with time_machine.travel(now - timedelta(days=days), tick=False):
+                services.record_project_progress(staff, red_property.pk, note=note)
+        with time_machine.travel(now - timedelta(days=10), tick=False):
+            services.complete_project(staff, red_property.pk, result=(
+                "加装电梯 2 部投入运行，新增停车位 64 个；物业投诉由每月 40 件降至 12 件，业主满意度由 62% 升至 91%。"))
         with time_machine.travel(now - timedelta(days=34), tick=False):
-            services.create_project(staff, title="“一老一小”关爱服务项目", region=home, party_unit=party_of[home.pk],
-                                    social_orgs=social, self_orgs=orgs[:2], starts_on=now.date() - timedelta(days=30),
-                                    description="党员志愿者与社会组织结对，为高龄独居老人和双职工家庭儿童提供关爱服务。")
+            care = services.create_project(
+                staff, title="“一老一小”关爱服务项目", region=home, party_unit=party_of[home.pk], social_orgs=social,
+                self_orgs=orgs[:2], starts_on=now.date() - timedelta(days=30), budget="30000",
+                goals="高龄独居老人每周探访一次，双职工家庭儿童放学后有人看护。",
+                description="党员志愿者与社会组织结对，为高龄独居老人和双职工家庭儿童提供关爱服务。")
+        with time_machine.travel(now - timedelta(days=20), tick=False):
+            services.record_project_progress(staff, care.pk, note="党员志愿者与 32 户高龄独居老人结对，建立探访台账。")
+        counts["projects"] = 2
 
         # ---- red resources
         with time_machine.travel(now - timedelta(days=210), tick=False):
@@ -129,7 +144,8 @@ def load_community_demo(log=None) -> dict:
         skill_sets = [["elderly"], ["childcare"], ["legal"], ["employment"], ["elderly", "disabled"], ["health"]]
         for k, r in enumerate(residents[:24]):
             with time_machine.travel(now - timedelta(days=rng.randint(20, 180), hours=rng.randint(0, 10)), tick=False):
-                services.save_volunteer_profile(r, region=communities[k % 3], skills=skill_sets[k % len(skill_sets)])
+                services.save_volunteer_profile(r, region=communities[k % 3], skills=skill_sets[k % len(skill_sets)],
+                                                availability=("周末上午", "工作日晚上", "随时可约")[k % 3])
 
         # ---- past activities: sign up, sign in (QR or staff), hours recorded and confirmed
         community_unit = units["communities"][home.pk]
@@ -165,8 +181,20 @@ def load_community_demo(log=None) -> dict:
                                                    hours=rng.choice(["3", "3", "2.5", "2"]))
                     services.confirm_hours(confirmer, record.pk)
                 services.advance_activity(founder, activity.pk, "finish")
-        with time_machine.travel(now - timedelta(days=5), tick=False):
-            services.redeem_points(staff, user=residents[0], points=10, note="兑换洗衣液一瓶")
+        # ---- the time bank's catalogue; one redemption confirmed, one waiting for the community worker
+        with time_machine.travel(now - timedelta(days=30), tick=False):
+            items = [services.save_reward_item(staff, region=home, name=n, points=p, description=d)
+                     for n, p, d in (("洗衣液一瓶", 10, "社区超市兑付"), ("理发一次", 20, "爱心理发室"),
+                                     ("家电清洗一次", 40, "合作家政公司上门"))]
+        savers = [r for r in residents[:40] if LedgerAccount.objects.filter(user=r, balance_points__gte=20).exists()]
+        if savers:
+            with time_machine.travel(now - timedelta(days=5), tick=False):
+                asked = services.request_redemption(savers[0], items[0].pk)
+                services.decide_redemption(staff, asked.pk, approve=True)
+        if len(savers) > 1:
+            with time_machine.travel(now - timedelta(days=1), tick=False):
+                services.request_redemption(savers[1], items[1].pk)
+        counts["rewards"] = len(items)
 
         # ---- upcoming activities to sign up for
         upcoming = [("党群连心·四点半课堂", 3, True, ["childcare"], None, orgs[1], 20),

@@ -103,3 +103,94 @@ class RedResourceForm(forms.Form):
     opening_hours = forms.CharField(label=_("开放时间"), max_length=200, required=False)
     longitude = forms.DecimalField(label=_("经度"), max_digits=9, decimal_places=6, required=False)
     latitude = forms.DecimalField(label=_("纬度"), max_digits=9, decimal_places=6, required=False)
+
+
+class CentralHouseholdForm(forms.Form):
+    """A community worker designates a party member of their community as a 党员中心户 in a grid."""
+
+    party_member = forms.ModelChoiceField(label=_("党员"), queryset=None)
+    grid = forms.ModelChoiceField(label=_("所在网格"), queryset=Region.objects.none())
+    address = forms.CharField(label=_("中心户地址"), max_length=200)
+
+    def __init__(self, *args, region=None, **kwargs):
+        from gongzhi.core.choices import Role
+        from gongzhi.core.models import User
+
+        super().__init__(*args, **kwargs)
+        members = User.objects.filter(groups__name=Role.PARTY_MEMBER, central_household__isnull=True, is_active=True)
+        grids = Region.objects.filter(level=RegionLevel.GRID)
+        if region is not None:
+            members = members.filter(region__path__startswith=region.path)
+            grids = grids.filter(path__startswith=region.path)
+        self.fields["party_member"].queryset = members.order_by("display_name", "pk")
+        self.fields["grid"].queryset = grids.order_by("path")
+        self.fields["grid"].label_from_instance = lambda r: r.full_name()
+
+
+class ProjectForm(forms.Form):
+    title = forms.CharField(label=_("项目名称"), max_length=200)
+    region = forms.ModelChoiceField(label=_("所属社区"), queryset=Region.objects.none())
+    party_unit = forms.ModelChoiceField(label=_("牵头党组织"), queryset=Unit.objects.filter(
+        kind=UnitKind.PARTY_ORG, is_active=True).order_by("code"))
+    social_orgs = forms.ModelMultipleChoiceField(label=_("合作社会组织"), queryset=Unit.objects.filter(
+        kind=UnitKind.SOCIAL_ORG, is_active=True).order_by("code"), widget=forms.CheckboxSelectMultiple)
+    goals = forms.CharField(label=_("项目目标"), widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(label=_("项目内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    budget = forms.DecimalField(label=_("预算（元）"), min_value=0, max_digits=12, decimal_places=2, required=False)
+    starts_on = forms.DateField(label=_("开始日期"), widget=DATE, required=False)
+    ends_on = forms.DateField(label=_("结束日期"), widget=DATE, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = communities()
+
+
+class ProjectProgressForm(forms.Form):
+    note = forms.CharField(label=_("进展"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ProjectActivityForm(forms.Form):
+    activity = forms.IntegerField(label=_("活动编号"), min_value=1)
+
+
+class ProjectResultForm(forms.Form):
+    result = forms.CharField(label=_("项目成效（将在社区页面公开）"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class VolunteerProfileForm(forms.Form):
+    skills = forms.MultipleChoiceField(label=_("我能提供的服务"), choices=NeedKind.choices,
+                                       widget=forms.CheckboxSelectMultiple)
+    availability = forms.CharField(label=_("可服务时间（如：周末上午、工作日晚上）"), max_length=100, required=False)
+    region = forms.ModelChoiceField(label=_("所在社区"), queryset=Region.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = communities()
+        self.fields["region"].label_from_instance = lambda r: r.full_name()
+
+
+class CounterVolunteerForm(VolunteerProfileForm):
+    """A community worker records a resident's volunteer profile at the counter, finding them by phone."""
+
+    phone = forms.CharField(label=_("居民手机号"), max_length=11, min_length=11)
+
+    field_order = ["phone", "skills", "availability", "region"]
+
+
+class RewardItemForm(forms.Form):
+    region = forms.ModelChoiceField(label=_("社区"), queryset=Region.objects.none())
+    name = forms.CharField(label=_("名称"), max_length=100)
+    points = forms.IntegerField(label=_("所需积分"), min_value=1, max_value=100000)
+    description = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = communities()
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label=_("办理说明"), max_length=200, required=False)
+
+
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(label=_("更正原因"), max_length=200)

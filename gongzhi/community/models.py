@@ -22,6 +22,7 @@ from .choices import (
     OrgDomain,
     OrgStage,
     ProjectState,
+    RedemptionState,
     RedResourceKind,
     SignInMethod,
     SignupState,
@@ -111,9 +112,14 @@ class PartyBuildingProject(models.Model):
     self_orgs = models.ManyToManyField(SelfOrganization, blank=True, related_name="projects",
                                        verbose_name=_("参与自组织"))
     description = models.TextField(_("项目内容"))
+    goals = models.TextField(_("项目目标"), blank=True)
+    budget = models.DecimalField(_("预算（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
     state = models.CharField(_("状态"), max_length=10, choices=ProjectState.choices, default=ProjectState.PLANNED)
     starts_on = models.DateField(_("开始日期"), null=True, blank=True)
     ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    # What the project achieved, published on the community page when it is completed.
+    result = models.TextField(_("项目成效"), blank=True)
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -124,6 +130,23 @@ class PartyBuildingProject(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ProjectUpdate(models.Model):
+    """A progress note of a party-building project (what was done, by the party organisation or a partner)."""
+
+    project = models.ForeignKey(PartyBuildingProject, on_delete=models.PROTECT, related_name="updates")
+    note = models.TextField(_("进展"))
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("党建项目进展")
+        verbose_name_plural = _("党建项目进展")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.project}：{self.note[:20]}"
 
 
 class RedResource(models.Model):
@@ -154,6 +177,8 @@ class Activity(models.Model):
                                        verbose_name=_("主办单位"))
     organizer_org = models.ForeignKey(SelfOrganization, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="activities", verbose_name=_("主办自组织"))
+    project = models.ForeignKey(PartyBuildingProject, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="activities", verbose_name=_("所属党建项目"))
     red_resource = models.ForeignKey(RedResource, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="activities", verbose_name=_("红色资源（教育参观）"))
     location = models.CharField(_("地点"), max_length=200)
@@ -232,6 +257,8 @@ class VolunteerProfile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="volunteer_profile")
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("所在社区"))
     skills = models.CharField(_("特长（可对接的需求）"), max_length=200, blank=True)
+    availability = models.CharField(_("可服务时间"), max_length=100, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("志愿者")
@@ -312,6 +339,54 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("ledger entries are append-only; post a correction instead")
+
+
+class RewardItem(models.Model):
+    """What volunteer points buy in a community (the time bank's catalogue), set by its community workers."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("社区"))
+    name = models.CharField(_("名称"), max_length=100)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    points = models.PositiveIntegerField(_("所需积分"))
+    is_active = models.BooleanField(_("可兑换"), default=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("积分兑换项目")
+        verbose_name_plural = _("积分兑换项目")
+        ordering = ["region__path", "points", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(points__gt=0), name="community_reward_points")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.points}分）"
+
+
+class Redemption(models.Model):
+    """A volunteer asks to spend points on an item; a community worker confirms (the ledger entry is posted then)
+    or declines. Points asked for and not yet decided are held: they cannot be asked for twice."""
+
+    item = models.ForeignKey(RewardItem, on_delete=models.PROTECT, related_name="redemptions",
+                             verbose_name=_("兑换项目"))
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("志愿者"))
+    points = models.PositiveIntegerField(_("积分"))
+    state = models.CharField(_("状态"), max_length=10, choices=RedemptionState.choices,
+                             default=RedemptionState.REQUESTED, db_index=True)
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("办理人"))
+    decided_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
+    decision_note = models.CharField(_("办理说明"), max_length=200, blank=True)
+    entry = models.OneToOneField("LedgerEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("兑换分录"))
+
+    class Meta:
+        verbose_name = _("积分兑换")
+        verbose_name_plural = _("积分兑换")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.item}"
 
 
 class PartyMemberHousehold(models.Model):

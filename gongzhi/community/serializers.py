@@ -1,10 +1,26 @@
 from rest_framework import serializers
 
-from gongzhi.core.models import Region
+from gongzhi.core.choices import RegionLevel, UnitKind
+from gongzhi.core.models import Region, Unit, User
 from gongzhi.core.serializers import IdField
 
 from .choices import NeedKind, OrgDomain
-from .models import Activity, LedgerEntry, RedResource, SelfOrganization, ServiceRecord, Signup, Visit
+from .models import (
+    Activity,
+    LedgerEntry,
+    LinkedHousehold,
+    PartyBuildingProject,
+    PartyMemberHousehold,
+    ProjectUpdate,
+    Redemption,
+    RedResource,
+    RewardItem,
+    SelfOrganization,
+    ServiceRecord,
+    Signup,
+    Visit,
+    VolunteerProfile,
+)
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -121,3 +137,128 @@ class CoverageSerializer(serializers.Serializer):
     households = serializers.IntegerField()
     unvisited = serializers.IntegerField()
     rate = serializers.IntegerField()
+
+
+class CentralHouseholdInput(serializers.Serializer):
+    party_member = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    grid = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.filter(level=RegionLevel.GRID))
+    address = serializers.CharField(max_length=200)
+
+
+class CentralHouseholdSerializer(serializers.ModelSerializer):
+    party_member_name = serializers.CharField(source="party_member.__str__", read_only=True)
+    grid = serializers.CharField(source="grid.code", read_only=True)
+    grid_name = serializers.CharField(source="grid.full_name", read_only=True)
+    household_count = serializers.IntegerField(source="households.count", read_only=True)
+
+    class Meta:
+        model = PartyMemberHousehold
+        fields = ["id", "party_member", "party_member_name", "grid", "grid_name", "address", "household_count",
+                  "created_at"]
+
+
+class HouseholdInput(serializers.Serializer):
+    address = serializers.CharField(max_length=200)
+    head_name = serializers.CharField(max_length=50)
+    phone = serializers.CharField(max_length=11, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class LinkedHouseholdSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LinkedHousehold
+        fields = ["id", "center", "address", "head_name", "notes", "last_visited_on"]
+
+
+class ProjectInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    party_unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.filter(kind=UnitKind.PARTY_ORG))
+    social_orgs = serializers.SlugRelatedField(slug_field="code", many=True,
+                                               queryset=Unit.objects.filter(kind=UnitKind.SOCIAL_ORG))
+    goals = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=4000)
+    budget = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True,
+                                      default=None)
+    starts_on = serializers.DateField(required=False, allow_null=True, default=None)
+    ends_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ProjectUpdateSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.__str__", read_only=True)
+
+    class Meta:
+        model = ProjectUpdate
+        fields = ["id", "note", "recorded_by", "created_at"]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    region = serializers.CharField(source="region.code", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    party_unit = serializers.CharField(source="party_unit.code", read_only=True)
+    party_unit_name = serializers.CharField(source="party_unit.name", read_only=True)
+    social_orgs = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    updates = ProjectUpdateSerializer(many=True, read_only=True)
+    activities = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = PartyBuildingProject
+        fields = ["id", "title", "region", "region_name", "party_unit", "party_unit_name", "social_orgs", "goals",
+                  "description", "budget", "state", "state_label", "starts_on", "ends_on", "result", "completed_at",
+                  "updates", "activities", "created_at"]
+
+
+class NoteInput(serializers.Serializer):
+    note = serializers.CharField(max_length=2000)
+
+
+class ActivityRefInput(serializers.Serializer):
+    activity = serializers.PrimaryKeyRelatedField(queryset=Activity.objects.all())
+
+
+class ResultInput(serializers.Serializer):
+    result = serializers.CharField(max_length=4000)
+
+
+class VolunteerProfileSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="code",
+                                          queryset=Region.objects.filter(level=RegionLevel.COMMUNITY))
+    skills = serializers.ListField(child=serializers.ChoiceField(choices=NeedKind.choices), source="skill_list",
+                                   allow_empty=False)
+    skill_labels = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = VolunteerProfile
+        fields = ["region", "skills", "skill_labels", "availability", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+
+class RewardItemSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="code",
+                                          queryset=Region.objects.filter(level=RegionLevel.COMMUNITY))
+    region_name = serializers.CharField(source="region.name", read_only=True)
+
+    class Meta:
+        model = RewardItem
+        fields = ["id", "region", "region_name", "name", "description", "points", "is_active"]
+        extra_kwargs = {"is_active": {"default": True}}
+
+
+class RedemptionSerializer(serializers.ModelSerializer):
+    item_name = serializers.CharField(source="item.name", read_only=True)
+    user_name = serializers.CharField(source="user.__str__", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+
+    class Meta:
+        model = Redemption
+        fields = ["id", "item", "item_name", "user", "user_name", "points", "state", "state_label", "requested_at",
+                  "decided_at", "decision_note", "entry"]
+
+
+class DecisionInput(serializers.Serializer):
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)

@@ -34,6 +34,7 @@ from .choices import (
     OrgDomain,
     OrgStage,
     ProjectState,
+    RedemptionState,
     RedResourceKind,
     SignInMethod,
     SignupState,
@@ -47,7 +48,10 @@ from .models import (
     OrgMember,
     PartyBuildingProject,
     PartyMemberHousehold,
+    ProjectUpdate,
+    Redemption,
     RedResource,
+    RewardItem,
     SelfOrganization,
     ServiceRecord,
     Signup,
@@ -291,9 +295,17 @@ def join_organization(actor: User, org_id: int) -> OrgMember:
 
 def create_project(actor: User, *, title: str, region: Region, party_unit: Unit, social_orgs: Sequence[Unit],
                    description: str, self_orgs: Sequence[SelfOrganization] = (), starts_on: date | None = None,
-                   ends_on: date | None = None) -> PartyBuildingProject:
+                   ends_on: date | None = None, goals: str = "", budget=None) -> PartyBuildingProject:
     title = _text(title, _("项目名称"), "title", limit=200)
     description = _text(description, _("项目内容"), "description")
+    goals = _text(goals, _("项目目标"), "goals", required=False)
+    if budget is not None:
+        try:
+            budget = Decimal(str(budget)).quantize(Decimal("0.01"))
+        except (InvalidOperation, ValueError):
+            raise ServiceError(_("预算须为金额（元）。"), field="budget") from None
+        if budget < 0 or budget >= Decimal("1e10"):
+            raise ServiceError(_("预算须为不小于0的金额（元）。"), field="budget")
     region = _region(region, RegionLevel.COMMUNITY, _("所属社区"), "region")
     _require_manager(actor, region)
     if party_unit is None or party_unit.kind != UnitKind.PARTY_ORG:
@@ -306,12 +318,75 @@ def create_project(actor: User, *, title: str, region: Region, party_unit: Unit,
     with transaction.atomic():
         project = PartyBuildingProject.objects.create(
             title=title, region=region, party_unit=party_unit, description=description, starts_on=starts_on,
-            ends_on=ends_on, created_by=actor,
+            ends_on=ends_on, created_by=actor, goals=goals, budget=budget,
             state=ProjectState.RUNNING if starts_on and starts_on <= timezone.localdate() else ProjectState.PLANNED)
         project.social_orgs.set(social_orgs)
         project.self_orgs.set(list(self_orgs))
         _event(f"project:{project.pk}", actor, "create_project", note=title,
                after={"party_unit": party_unit.pk, "social_orgs": [u.pk for u in social_orgs]})
+    return project
+
+
+def can_run_project(user, project: PartyBuildingProject) -> bool:
+    """The project's community workers, and the staff of its party organisation and partner social organisations."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if can_manage(user, project.region):
+        return True
+    return bool(user.unit_id) and not user.has_role(Role.RESIDENT) and (
+        user.unit_id == project.party_unit_id or project.social_orgs.filter(pk=user.unit_id).exists())
+
+
+def _locked_project(actor, project_id: int) -> PartyBuildingProject:
+    project = _get_locked(PartyBuildingProject, project_id, _("党建项目不存在。"))
+    if not can_run_project(actor, project):
+        raise PermissionDeniedError(_("只有项目所在社区的社区工作者和牵头、合作单位的工作人员可以办理。"))
+    return project
+
+
+def record_project_progress(actor: User, project_id: int, *, note: str) -> ProjectUpdate:
+    """A progress note; the first one starts a planned project."""
+    note = _text(note, _("进展"), "note", limit=2000)
+    with transaction.atomic():
+        project = _locked_project(actor, project_id)
+        if project.state == ProjectState.DONE:
+            raise IllegalTransition(_("项目已完成，不能再记录进展。"), code="project_done")
+        update = ProjectUpdate.objects.create(project=project, note=note, recorded_by=actor)
+        if project.state == ProjectState.PLANNED:
+            project.state = ProjectState.RUNNING
+            project.save(update_fields=["state"])
+        _event(f"project:{project.pk}", actor, "record_project_progress", note=note[:200],
+               after={"update": update.pk, "state": project.state})
+    return update
+
+
+def link_project_activity(actor: User, project_id: int, *, activity: Activity) -> Activity:
+    """An activity run as part of the project (shown on the project's page)."""
+    with transaction.atomic():
+        project = _locked_project(actor, project_id)
+        activity = _get_locked(Activity, getattr(activity, "pk", activity), _("活动不存在。"))
+        if not activity.region.path.startswith(project.region.path):
+            raise ServiceError(_("只能关联本社区的活动。"), field="activity")
+        activity.project = project
+        activity.save(update_fields=["project"])
+        _event(f"project:{project.pk}", actor, "link_project_activity", after={"activity": activity.pk})
+    return activity
+
+
+def complete_project(actor: User, project_id: int, *, result: str) -> PartyBuildingProject:
+    """The project is done; its result is published on the community's page."""
+    result = _text(result, _("项目成效"), "result", limit=4000)
+    if len(result) < 10:
+        raise ServiceError(_("请写明项目成效（至少10个字），将在社区页面公开。"), field="result")
+    with transaction.atomic():
+        project = _locked_project(actor, project_id)
+        if project.state == ProjectState.DONE:
+            raise IllegalTransition(_("项目已完成。"), code="project_done")
+        before = project.state
+        project.state, project.result, project.completed_at = ProjectState.DONE, result, timezone.now()
+        project.save(update_fields=["state", "result", "completed_at"])
+        _event(f"project:{project.pk}", actor, "complete_project", note=result[:200],
+               before={"state": before}, after={"state": project.state})
     return project
 
 
@@ -681,12 +756,112 @@ def redeem_points(actor: User, *, user: User, points: int, note: str) -> LedgerE
         return _post(EntryKind.REDEEM, account_for(user), issuer_account(), Decimal(0), points, actor, note=note)
 
 
-def save_volunteer_profile(actor: User, *, region: Region, skills=()) -> VolunteerProfile:
+def save_volunteer_profile(actor: User, *, region: Region, skills=(), availability: str = "",
+                           user: User | None = None) -> VolunteerProfile:
+    """A resident declares what they can help with, when and where; a community worker may record it for a
+    resident at the counter (`user`), in their own community."""
     _require_login(actor)
     region = _region(region, RegionLevel.COMMUNITY, _("所在社区"), "region")
-    profile, _created = VolunteerProfile.objects.update_or_create(
-        user=actor, defaults={"region": region, "skills": _codes(skills, NeedKind, "skills")})
+    skills = _codes(skills, NeedKind, "skills")
+    if not skills:
+        raise ServiceError(_("请至少选择一项可以提供的服务。"), field="skills")
+    availability = _text(availability, _("可服务时间"), "availability", required=False, limit=100)
+    volunteer = user or actor
+    if volunteer.pk != actor.pk:
+        _require_manager(actor, region)
+    with transaction.atomic():
+        profile, created = VolunteerProfile.objects.update_or_create(
+            user=volunteer, defaults={"region": region, "skills": skills, "availability": availability,
+                                      "updated_at": timezone.now()})
+        _event(f"volunteer:{volunteer.pk}", actor, "save_volunteer_profile",
+               note=_("窗口登记") if volunteer.pk != actor.pk else "",
+               after={"region": region.code, "skills": skills, "availability": availability, "created": created})
     return profile
+
+
+# ---------------------------------------------------------------- the time bank's catalogue and redemptions
+
+
+def save_reward_item(actor: User, *, region: Region, name: str, points: int, description: str = "",
+                     is_active: bool = True, item_id: int | None = None) -> RewardItem:
+    """A community worker sets what points buy in their community (add, change, or withdraw an item)."""
+    region = _region(region, RegionLevel.COMMUNITY, _("社区"), "region")
+    _require_manager(actor, region)
+    name = _text(name, _("名称"), "name", limit=100)
+    description = _text(description, _("说明"), "description", required=False, limit=200)
+    if not isinstance(points, int) or isinstance(points, bool) or not 0 < points <= 100000:
+        raise ServiceError(_("所需积分须为1到100000之间的整数。"), field="points")
+    with transaction.atomic():
+        if item_id:
+            item = _get_locked(RewardItem, item_id, _("兑换项目不存在。"))
+            _require_manager(actor, item.region)
+            before = {"name": item.name, "points": item.points, "is_active": item.is_active}
+            item.region, item.name, item.points = region, name, points
+            item.description, item.is_active = description, bool(is_active)
+            item.save()
+        else:
+            before = {}
+            item = RewardItem.objects.create(region=region, name=name, points=points, description=description,
+                                             is_active=bool(is_active), created_by=actor)
+        _event(f"reward:{item.pk}", actor, "save_reward_item", note=name, before=before,
+               after={"name": name, "points": points, "is_active": item.is_active})
+    return item
+
+
+def held_points(user: User) -> int:
+    """Points asked for in redemptions not yet decided."""
+    from django.db.models import Sum
+
+    return Redemption.objects.filter(user=user, state=RedemptionState.REQUESTED).aggregate(
+        n=Sum("points"))["n"] or 0
+
+
+def request_redemption(actor: User, item_id: int) -> Redemption:
+    """A volunteer asks to spend points on an item of their community's catalogue; the points are held until a
+    community worker confirms."""
+    _require_login(actor)
+    with transaction.atomic():
+        item = RewardItem.objects.select_related("region").filter(pk=item_id, is_active=True).first()
+        if item is None:
+            raise NotFound(_("兑换项目不存在或已下架。"))
+        account = LedgerAccount.objects.select_for_update().filter(user=actor).first()
+        balance = account.balance_points if account else 0
+        available = balance - held_points(actor)
+        if available < item.points:
+            raise ServiceError(_("积分不足：兑换「%(n)s」需要 %(p)s 积分，您可用 %(a)s 积分。") % {
+                "n": item.name, "p": item.points, "a": max(available, 0)}, code="insufficient_balance")
+        redemption = Redemption.objects.create(item=item, user=actor, points=item.points)
+        _event(f"redemption:{redemption.pk}", actor, "request_redemption", note=item.name,
+               after={"item": item.pk, "points": item.points})
+    return redemption
+
+
+def decide_redemption(actor: User, redemption_id: int, *, approve: bool, note: str = "") -> Redemption:
+    """A community worker of the item's community confirms (the ledger entry is posted; never below zero) or
+    declines with a reason. Nobody confirms their own redemption."""
+    note = _text(note, _("办理说明"), "note", required=not approve, limit=200)
+    with transaction.atomic():
+        redemption = _get_locked(Redemption, redemption_id, _("兑换申请不存在。"))
+        item = RewardItem.objects.select_related("region").get(pk=redemption.item_id)
+        _require_manager(actor, item.region)
+        if redemption.user_id == actor.pk:
+            raise PermissionDeniedError(_("不能办理自己的积分兑换。"), code="own_redemption")
+        if redemption.state != RedemptionState.REQUESTED:
+            raise IllegalTransition(_("该兑换申请已办理。"), code="already_decided")
+        volunteer = User.objects.get(pk=redemption.user_id)
+        if approve:
+            redemption.entry = _post(EntryKind.REDEEM, account_for(volunteer), issuer_account(), Decimal(0),
+                                     redemption.points, actor, note=_("兑换：%(n)s") % {"n": item.name})
+        redemption.state = RedemptionState.CONFIRMED if approve else RedemptionState.REJECTED
+        redemption.decided_by, redemption.decided_at, redemption.decision_note = actor, timezone.now(), note
+        redemption.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "entry"])
+        _event(f"redemption:{redemption.pk}", actor, "confirm_redemption" if approve else "reject_redemption",
+               note=note, after={"state": redemption.state})
+        body = (_("您兑换的「%(n)s」已确认，扣除 %(p)s 积分。") if approve
+                else _("您兑换「%(n)s」的申请未获办理：%(r)s")) % {"n": item.name, "p": redemption.points, "r": note}
+        transaction.on_commit(lambda: notify(recipient=volunteer, subject=_("积分兑换"), body=body,
+                                             link="/community/my-hours/"))
+    return redemption
 
 
 # ---------------------------------------------------------------- party-member households

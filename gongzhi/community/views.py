@@ -23,7 +23,9 @@ from .models import (
     Activity,
     PartyBuildingProject,
     PartyMemberHousehold,
+    Redemption,
     RedResource,
+    RewardItem,
     SelfOrganization,
     ServiceRecord,
     Signup,
@@ -86,6 +88,7 @@ def _staff_scope(request) -> Region | None:
 
 def _render(request, template: str, context: dict):
     context.setdefault("is_staffish", _is_staffish(request.user))
+    context.setdefault("is_manager", services.is_manager(request.user))
     return render(request, template, context)
 
 
@@ -327,6 +330,10 @@ def my_hours(request):
         "account": selectors.balance(request.user), "entries": selectors.entries_for(request.user),
         "history": selectors.service_history(request.user), "total": selectors.total_hours(request.user),
         "signups": Signup.objects.filter(user=request.user).select_related("activity").order_by("-created_at")[:50],
+        "rewards": RewardItem.objects.filter(is_active=True, region__in=services.volunteer_communities(
+            request.user)).select_related("region"),
+        "held": services.held_points(request.user),
+        "redemptions": Redemption.objects.filter(user=request.user).select_related("item")[:50],
     })
 
 
@@ -352,10 +359,32 @@ def household_list(request):
     except ValueError:
         days = selectors.coverage_days()
     own = PartyMemberHousehold.objects.filter(party_member=user).first()
+    page_forms = {"center_form": forms.CentralHouseholdForm(region=region) if services.is_manager(user) else None}
+    restore_input(request, page_forms)
     return _render(request, "community/household_list.html", {
-        "region": region, "days": days, "own": own, "centers": selectors.centers(region),
+        **page_forms, "region": region, "days": days, "own": own, "centers": selectors.centers(region),
         "rows": selectors.coverage(region, days), "community_rows": selectors.coverage(region, days, "community"),
         "unvisited": selectors.unvisited(region, days)[:200], "limits": services.household_limits()})
+
+
+@login_required
+@require_POST
+def household_new(request):
+    back = reverse("community:households")
+    form = forms.CentralHouseholdForm(request.POST, region=selectors.scope_region(request.user))
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        keep_input(request, forms.CentralHouseholdForm, back)
+        return redirect(back)
+    try:
+        center = services.create_central_household(request.user, **form.cleaned_data)
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+        keep_input(request, forms.CentralHouseholdForm, back, exc.message, exc.field)
+        return redirect(back)
+    lo, hi = services.household_limits()
+    messages.success(request, _("已设立党员中心户，请添加其联系的 %(a)s–%(b)s 户。") % {"a": lo, "b": hi})
+    return redirect("community:household", pk=center.pk)
 
 
 @login_required
@@ -465,3 +494,182 @@ def red_resource_detail(request, pk: int):
     return _render(request, "community/red_resource_detail.html", {
         "resource": resource,
         "activities": selectors.visible_activities(request.user).filter(red_resource=resource)[:50]})
+
+
+# ---------------------------------------------------------------- party-building projects
+
+
+def project_list(request):
+    region = _scope(request)
+    projects = selectors.in_region(PartyBuildingProject.objects.select_related("party_unit", "region"), region)
+    page_forms = {"project_form": forms.ProjectForm() if services.is_manager(request.user) else None}
+    restore_input(request, page_forms)
+    return _render(request, "community/project_list.html", {**page_forms, "region": region,
+                                                             "projects": projects[:100]})
+
+
+@login_required
+@require_POST
+def project_new(request):
+    back = reverse("community:projects")
+    form = forms.ProjectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        keep_input(request, forms.ProjectForm, back)
+        return redirect(back)
+    try:
+        project = services.create_project(request.user, **form.cleaned_data)
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+        keep_input(request, forms.ProjectForm, back, exc.message, exc.field)
+        return redirect(back)
+    messages.success(request, _("党建项目已创建。"))
+    return redirect("community:project", pk=project.pk)
+
+
+def project_detail(request, pk: int):
+    project = get_object_or_404(PartyBuildingProject.objects.select_related("party_unit", "region"), pk=pk)
+    runs = services.can_run_project(request.user, project) and project.state != "done"
+    page_forms = {"progress_form": forms.ProjectProgressForm() if runs else None,
+                  "activity_form": forms.ProjectActivityForm() if runs else None,
+                  "result_form": forms.ProjectResultForm() if runs else None}
+    restore_input(request, page_forms)
+    return _render(request, "community/project_detail.html", {
+        **page_forms, "project": project, "social_orgs": project.social_orgs.all(),
+        "self_orgs": project.self_orgs.all(), "updates": project.updates.select_related("recorded_by")[:100],
+        "activities": project.activities.order_by("-starts_at")[:50]})
+
+
+@login_required
+@require_POST
+def project_progress(request, pk: int):
+    return _act(request, forms.ProjectProgressForm,
+                lambda d: services.record_project_progress(request.user, pk, **d),
+                success=_("进展已记录。"), back=reverse("community:project", args=[pk]))
+
+
+@login_required
+@require_POST
+def project_activity(request, pk: int):
+    return _act(request, forms.ProjectActivityForm,
+                lambda d: services.link_project_activity(request.user, pk, activity=d["activity"]),
+                success=_("活动已关联到项目。"), back=reverse("community:project", args=[pk]))
+
+
+@login_required
+@require_POST
+def project_complete(request, pk: int):
+    return _act(request, forms.ProjectResultForm, lambda d: services.complete_project(request.user, pk, **d),
+                success=_("项目已完成，成效已在社区页面公开。"), back=reverse("community:project", args=[pk]))
+
+
+# ---------------------------------------------------------------- volunteer profiles
+
+
+@login_required
+def volunteer_profile(request):
+    profile = getattr(request.user, "volunteer_profile", None) if hasattr(request.user, "volunteer_profile") else None
+    back = reverse("community:volunteer")
+    if request.method == "POST":
+        form = forms.VolunteerProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                services.save_volunteer_profile(request.user, **form.cleaned_data)
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            else:
+                messages.success(request, _("已保存。社区有需要时会请您帮忙，您可以接受或婉拒。"))
+                return redirect(back)
+    else:
+        initial = ({"skills": profile.skill_list(), "availability": profile.availability, "region": profile.region}
+                   if profile else {"region": request.user.region if request.user.region_id else None})
+        form = forms.VolunteerProfileForm(initial=initial)
+    counter = forms.CounterVolunteerForm() if services.is_manager(request.user) else None
+    page_forms = {"counter_form": counter}
+    restore_input(request, page_forms)
+    return _render(request, "community/volunteer.html", {**page_forms, "form": form, "profile": profile})
+
+
+@login_required
+@require_POST
+def volunteer_counter(request):
+    def call(data):
+        resident = User.objects.filter(phone=data.pop("phone")).first()
+        if resident is None:
+            raise ServiceError(_("没有用该手机号注册的居民，请先为其登记账号。"), field="phone")
+        services.save_volunteer_profile(request.user, user=resident, **data)
+
+    return _act(request, forms.CounterVolunteerForm, call, success=_("已为居民登记志愿服务信息。"),
+                back=reverse("community:volunteer"))
+
+
+# ---------------------------------------------------------------- the time bank: catalogue, redemptions, corrections
+
+
+@login_required
+def time_bank(request):
+    """Community workers: the catalogue of their community, redemptions to confirm, a volunteer's ledger."""
+    if not services.is_manager(request.user):
+        raise PermissionDenied
+    region = _staff_scope(request)
+    items = selectors.in_region(RewardItem.objects.select_related("region"), region)
+    pending = selectors.in_region(Redemption.objects.filter(state="requested").select_related("item", "user"),
+                                  region, "item__region")
+    volunteer, entries = None, []
+    phone = "".join((request.GET.get("phone") or "").split())[:11]
+    if phone:
+        volunteer = User.objects.filter(phone=phone).first()
+        if volunteer is None:
+            messages.error(request, _("没有用该手机号注册的居民。"))
+        else:
+            entries = selectors.entries_for(volunteer)
+    page_forms = {"item_form": forms.RewardItemForm()}
+    restore_input(request, page_forms)
+    return _render(request, "community/time_bank.html", {
+        **page_forms, "region": region, "items": items[:200], "pending": pending[:200], "phone": phone,
+        "volunteer": volunteer, "account": selectors.balance(volunteer) if volunteer else None, "entries": entries,
+        "decision_form": forms.DecisionForm(), "correction_form": forms.CorrectionForm()})
+
+
+@login_required
+@require_POST
+def reward_new(request):
+    return _act(request, forms.RewardItemForm, lambda d: services.save_reward_item(request.user, **d),
+                success=_("兑换项目已保存。"), back=reverse("community:time_bank"))
+
+
+@login_required
+@require_POST
+def reward_toggle(request, pk: int):
+    item = get_object_or_404(RewardItem, pk=pk)
+    return _act(request, None, lambda d: services.save_reward_item(
+        request.user, item_id=item.pk, region=item.region, name=item.name, points=item.points,
+        description=item.description, is_active=not item.is_active),
+        success=_("已下架。") if item.is_active else _("已重新上架。"), back=reverse("community:time_bank"))
+
+
+@login_required
+@require_POST
+def reward_redeem(request, pk: int):
+    return _act(request, None, lambda d: services.request_redemption(request.user, pk),
+                success=_("兑换申请已提交，积分已预留；社区工作人员确认后扣除。"), back=reverse("community:my_hours"))
+
+
+@login_required
+@require_POST
+def redemption_decide(request, pk: int, decision: str):
+    if decision not in ("confirm", "reject"):
+        raise PermissionDenied
+    return _act(request, forms.DecisionForm, lambda d: services.decide_redemption(
+        request.user, pk, approve=decision == "confirm", **d),
+        success=_("已确认兑换，积分已扣除。") if decision == "confirm" else _("已婉拒该兑换申请。"),
+        back=reverse("community:time_bank"))
+
+
+@login_required
+@require_POST
+def entry_correct(request, pk: int):
+    phone = "".join((request.POST.get("phone") or "").split())[:11]
+    back = reverse("community:time_bank") + (f"?phone={phone}" if phone.isdigit() else "")
+    return _act(request, forms.CorrectionForm, lambda d: services.correct_entry(request.user, pk, **d),
+                success=_("已登记更正分录（原分录保留）。"), back=back)

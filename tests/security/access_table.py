@@ -176,6 +176,15 @@ GET = {
     "/api/v1/community/my-ledger/": LOGGED_IN,
     "/api/v1/community/coverage/": HOUSEHOLDS,
     "/api/v1/community/red-resources/": EVERYONE,
+    # issue O: projects and their results are public; the volunteer profile and the catalogue are every account's;
+    # the time bank's desk (redemptions to confirm, ledgers and corrections) is the community workers'
+    "/community/projects/": EVERYONE,
+    "/community/volunteer/": LOGGED_IN,
+    "/community/time-bank/": MANAGERS,
+    "/api/v1/community/projects/": EVERYONE,
+    "/api/v1/community/rewards/": LOGGED_IN,
+    "/api/v1/community/redemptions/": LOGGED_IN,
+    "/api/v1/community/redemptions/?pending=1": MANAGERS,
 }
 
 # State-changing actions, each posted in a fresh world (data: the form or JSON body). The HTML forms of deliberation

@@ -4,7 +4,16 @@ from gongzhi.appeals.models import Appeal
 from gongzhi.core.services import ensure_role_groups
 
 from ..demo import load_community_demo
-from ..models import Activity, LedgerAccount, LedgerEntry, SelfOrganization, Visit
+from ..models import (
+    Activity,
+    LedgerAccount,
+    LedgerEntry,
+    PartyBuildingProject,
+    Redemption,
+    SelfOrganization,
+    Visit,
+    VolunteerProfile,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +28,13 @@ def test_demo_fills_each_part_and_is_idempotent(settings):
     assert not LedgerAccount.objects.filter(kind="volunteer", balance_hours__lt=0).exists()
     assert Activity.objects.filter(state="published").count() == 4
     assert Appeal.objects.filter(channel="household_visit").count() == 1
+    # issue O: every page has data — a completed project with its published result, one running, a catalogue,
+    # a confirmed and a waiting redemption, volunteers with their times
+    assert counts["projects"] == 2 and counts["rewards"] == 3
+    assert PartyBuildingProject.objects.filter(state="done").exclude(result="").count() == 1
+    assert PartyBuildingProject.objects.filter(state="running").count() == 1
+    assert sorted(Redemption.objects.values_list("state", flat=True)) == ["confirmed", "requested"]
+    assert VolunteerProfile.objects.exclude(availability="").count() == 24
     visits = Visit.objects.count()
     assert load_community_demo() == {"skipped": True}
     assert Visit.objects.count() == visits
@@ -34,10 +50,12 @@ def test_demo_pages_render(settings, client):
     for username in ("staff1", "partymember1", "resident1"):
         assert client.login(username=username, password=PASSWORD), username
         for url in ("/community/", "/community/organizations/", "/community/activities/", "/community/my-hours/",
-                    "/community/red-resources/"):
+                    "/community/red-resources/", "/community/projects/", "/community/volunteer/"):
             assert client.get(url).status_code == 200, (username, url)
         if username != "resident1":
             assert client.get("/community/households/").status_code == 200
+        if username == "staff1":
+            assert client.get("/community/time-bank/").status_code == 200
             assert client.get("/community/matches/").status_code == 200
     center = User.objects.get(username="partymember1").central_household
     assert client.get(f"/community/households/{center.pk}/").status_code == 403  # resident1
