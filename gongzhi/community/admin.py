@@ -5,6 +5,7 @@ from gongzhi.core.admin import ReadOnlyAdmin
 from .models import (
     Activity,
     CommunityEvent,
+    HelpRequest,
     LedgerAccount,
     LedgerEntry,
     LinkedHousehold,
@@ -100,3 +101,9 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 @admin.register(CommunityEvent)
 class CommunityEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "subject", "action", "actor_label"]
+
+
+@admin.register(HelpRequest)
+class HelpRequestAdmin(ReadOnlyAdmin):
+    list_display = ["summary", "kind", "region", "state", "due_on", "asked_at"]
+    list_filter = ["state", "kind"]

@@ -23,6 +23,9 @@ from .serializers import (
     CoverageSerializer,
     DecisionInput,
     EntrySerializer,
+    HelpDoneInput,
+    HelpRequestInput,
+    HelpRequestSerializer,
     HoursInput,
     HouseholdInput,
     LinkedHouseholdSerializer,
@@ -347,3 +350,42 @@ CorrectEntryView = service_action(
     ReasonInput, EntrySerializer,
     lambda request, data, pk: services.correct_entry(request.user, pk, **data),
     status=201, summary="correct_entry")
+
+
+# ---------------------------------------------------------------- matching that acts
+
+
+class HelpRequestListView(generics.ListAPIView):
+    """Requests to me (as a volunteer or an organisation's leader); a community worker's area's as well."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = HelpRequestSerializer
+    pagination_class = StandardPagination
+
+    def get_queryset(self):
+        region = selectors.scope_region(self.request.user, self.request.query_params.get("region", ""))
+        return selectors.help_requests_for(self.request.user, region)
+
+    @extend_schema(request=HelpRequestInput, responses={201: HelpRequestSerializer, **WRITE_ERRORS})
+    def post(self, request):
+        serializer = HelpRequestInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        help_request = services.ask_for_help(request.user, **serializer.validated_data)
+        return Response(HelpRequestSerializer(help_request).data, status=201)
+
+
+AcceptHelpView = service_action(
+    DecisionInput, HelpRequestSerializer,
+    lambda request, data, pk: services.answer_help_request(request.user, pk, accept=True, **data),
+    summary="accept_help")
+DeclineHelpView = service_action(
+    DecisionInput, HelpRequestSerializer,
+    lambda request, data, pk: services.answer_help_request(request.user, pk, accept=False, **data),
+    summary="decline_help")
+CompleteHelpView = service_action(
+    HelpDoneInput, HelpRequestSerializer,
+    lambda request, data, pk: services.complete_help_request(request.user, pk, **data),
+    summary="complete_help")
+ConfirmHelpHoursView = service_action(
+    None, EntrySerializer, lambda request, data, pk: services.confirm_help_hours(request.user, pk),
+    status=201, summary="confirm_help_hours")

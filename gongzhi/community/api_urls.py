@@ -31,6 +31,11 @@ urlpatterns = [
     path("redemptions/<int:pk>/confirm/", api.ConfirmRedemptionView.as_view(), name="redemption-confirm"),
     path("redemptions/<int:pk>/reject/", api.RejectRedemptionView.as_view(), name="redemption-reject"),
     path("ledger/<int:pk>/correct/", api.CorrectEntryView.as_view(), name="ledger-correct"),
+    path("help-requests/", api.HelpRequestListView.as_view(), name="help-requests"),
+    path("help-requests/<int:pk>/accept/", api.AcceptHelpView.as_view(), name="help-accept"),
+    path("help-requests/<int:pk>/decline/", api.DeclineHelpView.as_view(), name="help-decline"),
+    path("help-requests/<int:pk>/complete/", api.CompleteHelpView.as_view(), name="help-complete"),
+    path("help-requests/<int:pk>/confirm/", api.ConfirmHelpHoursView.as_view(), name="help-confirm"),
     path("coverage/", api.CoverageView.as_view(), name="coverage"),
     path("red-resources/", api.RedResourceListView.as_view(), name="red-resources"),
 ]

@@ -31,6 +31,13 @@ class ProjectState(models.TextChoices):
     DONE = "done", _("已完成")
 
 
+class HelpState(models.TextChoices):
+    ASKED = "asked", _("待答复")
+    ACCEPTED = "accepted", _("已接受")
+    DECLINED = "declined", _("已婉拒")
+    DONE = "done", _("已完成")
+
+
 class RedemptionState(models.TextChoices):
     REQUESTED = "requested", _("待确认")
     CONFIRMED = "confirmed", _("已兑换")

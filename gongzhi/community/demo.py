@@ -17,8 +17,8 @@ from django.utils import timezone
 from gongzhi.core.choices import Role, UnitKind
 from gongzhi.core.models import User
 
-from . import services
-from .models import LedgerAccount, LinkedHousehold, SelfOrganization
+from . import selectors, services
+from .models import LedgerAccount, LinkedHousehold, SelfOrganization, Visit
 
 SEED = 20260501
 
@@ -255,6 +255,38 @@ def load_community_demo(log=None) -> dict:
             raise_appeal=True, consent=True, consent_note="居民口头同意，并在走访记录本上签字",
             appeal_title="单元楼道扶手松动、声控灯不亮", category=category)
         counts["centers"] = len(members)
+
+        # ---- matching that acts: the community worker asks volunteers to meet needs heard on visits; most accept and
+        # finish within days (hours confirmed by the worker), one declines, the latest are still open
+        tz = timezone.get_current_timezone()
+        asked = 0
+        for need in selectors.matches(home, limit=80):
+            pick = next((s for s in need.suggestions if s.get("volunteer")), None)
+            if need.visit_id is None or pick is None or need.requests or asked >= 9:
+                continue
+            visit = Visit.objects.get(pk=need.visit_id)
+            start = datetime.combine(visit.visited_on, datetime.min.time()).replace(hour=10, tzinfo=tz) + timedelta(
+                days=1)
+            if start > now - timedelta(days=2):
+                continue
+            helper = User.objects.get(pk=pick["volunteer"])
+            with time_machine.travel(start, tick=False):
+                request = services.ask_for_help(staff, kind=need.kind, region=need.community, summary=need.summary,
+                                                source=need.source, volunteer=helper, visit=visit)
+            with time_machine.travel(start + timedelta(hours=3 + asked), tick=False):
+                if asked == 6:
+                    services.answer_help_request(helper, request.pk, accept=False, note="这两周在外地，请另找他人")
+                elif asked < 8:
+                    services.answer_help_request(helper, request.pk, accept=True)
+            if asked < 6:
+                done = start + timedelta(days=1 + asked % 4, hours=5)
+                with time_machine.travel(done, tick=False):
+                    services.complete_help_request(helper, request.pk, note="已上门服务，居民表示满意。",
+                                                   hours=("2", "1.5", "3")[asked % 3])
+                with time_machine.travel(done + timedelta(hours=20), tick=False):
+                    services.confirm_help_hours(staff, request.pk)
+            asked += 1
+        counts["help_requests"] = asked
     if log:
         log(f"共建演示数据：自组织 {counts['organizations']} 个，活动 {counts['activities']} 场，"
             f"党员中心户 {counts['centers']} 户")

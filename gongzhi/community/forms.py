@@ -194,3 +194,28 @@ class DecisionForm(forms.Form):
 
 class CorrectionForm(forms.Form):
     reason = forms.CharField(label=_("更正原因"), max_length=200)
+
+
+class AskHelpForm(forms.Form):
+    """Posted from a suggestion on the needs page: ask this volunteer or self-organisation to meet this need."""
+
+    kind = forms.ChoiceField(choices=NeedKind.choices, widget=forms.HiddenInput)
+    region = forms.ModelChoiceField(queryset=Region.objects.filter(level=RegionLevel.COMMUNITY),
+                                    widget=forms.HiddenInput)
+    summary = forms.CharField(max_length=200, widget=forms.HiddenInput)
+    source = forms.CharField(max_length=60, required=False, widget=forms.HiddenInput)
+    visit = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    appeal = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    volunteer = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    organization = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    due_on = forms.DateField(label=_("完成期限"), widget=DATE)
+
+
+class HelpAnswerForm(forms.Form):
+    note = forms.CharField(label=_("说明（婉拒时必填）"), max_length=200, required=False)
+
+
+class HelpDoneForm(forms.Form):
+    note = forms.CharField(label=_("服务情况"), widget=forms.Textarea(attrs={"rows": 2}))
+    hours = forms.DecimalField(label=_("服务时长（小时，志愿者填写）"), min_value=0, max_value=24, decimal_places=1,
+                               required=False)

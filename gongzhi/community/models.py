@@ -17,6 +17,7 @@ from .choices import (
     AccountKind,
     ActivityState,
     EntryKind,
+    HelpState,
     MemberRole,
     NeedKind,
     OrgDomain,
@@ -274,6 +275,53 @@ class VolunteerProfile(models.Model):
         return need_labels(self.skills)
 
 
+class HelpRequest(models.Model):
+    """精准对接 that acts: a community worker asks a volunteer or a self-organisation to meet a resident's need
+    (heard on a visit, read from an appeal); they accept or decline; an accepted request is a task with a due date,
+    done with a note (and the hours served, credited once another person confirms); the resident is told."""
+
+    kind = models.CharField(_("需求类型"), max_length=16, choices=NeedKind.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("社区"))
+    summary = models.CharField(_("需求"), max_length=200)
+    source = models.CharField(_("来源"), max_length=60, blank=True)
+    visit = models.ForeignKey("Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    appeal = models.ForeignKey("appeals.Appeal", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    beneficiary = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("服务对象"))
+    volunteer = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="help_requests",
+                                  verbose_name=_("志愿者"))
+    organization = models.ForeignKey(SelfOrganization, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="help_requests", verbose_name=_("自组织"))
+    state = models.CharField(_("状态"), max_length=10, choices=HelpState.choices, default=HelpState.ASKED,
+                             db_index=True)
+    due_on = models.DateField(_("完成期限"))
+    asked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("发起人"))
+    asked_at = models.DateTimeField(_("发起时间"), default=timezone.now)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answer_note = models.CharField(_("答复说明"), max_length=200, blank=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    done_note = models.TextField(_("服务情况"), blank=True)
+    hours = models.DecimalField(_("服务时长"), max_digits=4, decimal_places=1, null=True, blank=True)
+    confirmed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("时长确认人"))
+    confirmed_at = models.DateTimeField(_("时长确认时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("协助请求")
+        verbose_name_plural = _("协助请求")
+        ordering = ["-asked_at", "-id"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(volunteer__isnull=False, organization__isnull=True)
+            | models.Q(volunteer__isnull=True, organization__isnull=False), name="community_help_one_helper")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.summary[:30]}"
+
+    @property
+    def helper_name(self) -> str:
+        return str(self.volunteer or self.organization)
+
+
 class LedgerAccount(models.Model):
     """A volunteer's account (may never go negative), or the issuer account hours are credited from."""
 
@@ -310,6 +358,8 @@ class LedgerEntry(models.Model):
     points = models.IntegerField(_("积分"), default=0)
     record = models.ForeignKey(ServiceRecord, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="entries", verbose_name=_("来源服务记录"))
+    help_request = models.ForeignKey(HelpRequest, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="entries", verbose_name=_("来源协助请求"))
     confirmed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("确认人"))
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="reversed_by", verbose_name=_("冲销的分录"))
@@ -323,10 +373,12 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(hours__gte=0, points__gte=0), name="community_entry_positive"),
             models.CheckConstraint(condition=~models.Q(debit=models.F("credit")), name="community_entry_two_sides"),
-            models.CheckConstraint(condition=~models.Q(kind="credit") | models.Q(record__isnull=False),
-                                   name="community_credit_has_source"),
+            models.CheckConstraint(condition=~models.Q(kind="credit") | models.Q(record__isnull=False)
+                                   | models.Q(help_request__isnull=False), name="community_credit_has_source"),
             models.UniqueConstraint(fields=["record"], condition=models.Q(kind="credit"),
                                     name="community_record_credited_once"),
+            models.UniqueConstraint(fields=["help_request"], condition=models.Q(kind="credit"),
+                                    name="community_help_credited_once"),
         ]
 
     def __str__(self) -> str:

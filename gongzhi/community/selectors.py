@@ -17,6 +17,7 @@ from gongzhi.core.permissions import in_scope
 from .choices import ActivityState, EntryKind, NeedKind, OrgStage, SignupState
 from .models import (
     Activity,
+    HelpRequest,
     LedgerAccount,
     LedgerEntry,
     LinkedHousehold,
@@ -113,13 +114,21 @@ def entries_for(user) -> QuerySet:
     if account is None:
         return LedgerEntry.objects.none()
     return (LedgerEntry.objects.filter(Q(debit=account) | Q(credit=account))
-            .select_related("record__signup__activity", "confirmed_by", "debit", "credit").order_by("created_at", "id"))
+            .select_related("record__signup__activity", "help_request__region", "confirmed_by", "debit", "credit")
+            .order_by("created_at", "id"))
 
 
 def service_history(user) -> list[dict]:
     """The confirmed, not reversed service credits of a volunteer: what the certificate lists."""
     rows = []
     for entry in entries_for(user).filter(kind=EntryKind.CREDIT, reversed_by__isnull=True):
+        if entry.record_id is None:  # help given on a community worker's request (精准对接)
+            request = entry.help_request
+            rows.append({"date": timezone.localtime(request.done_at or entry.created_at).date(),
+                         "activity": _("协助：%(s)s") % {"s": request.summary[:40]},
+                         "organizer": _("%(c)s居委会") % {"c": request.region.name}, "hours": entry.hours,
+                         "points": entry.points, "entry": entry.pk})
+            continue
         activity = entry.record.signup.activity
         rows.append({"date": timezone.localtime(activity.starts_at).date(), "activity": activity.title,
                      "organizer": activity.organizer_name, "hours": entry.hours, "points": entry.points,
@@ -205,10 +214,17 @@ class Need:
     summary: str
     link: str = ""
     suggestions: list[dict] = field(default_factory=list)
+    visit_id: int | None = None
+    appeal_id: int | None = None
+    requests: list = field(default_factory=list)
 
     @property
     def label(self) -> str:
         return NeedKind(self.kind).label
+
+    @property
+    def community(self) -> Region:
+        return _community_of(self.region)
 
 
 def resident_needs(region: Region | None, days: int = 90, limit: int = 60) -> list[Need]:
@@ -220,7 +236,7 @@ def resident_needs(region: Region | None, days: int = 90, limit: int = 60) -> li
     for visit in visits[:limit]:
         for kind in visit.need_list():
             needs.append(Need(kind, visit.center.grid, _("入户走访"), visit.heard[:60],
-                              f"/community/households/{visit.center_id}/"))
+                              f"/community/households/{visit.center_id}/", visit_id=visit.pk))
     appeals = in_region(Appeal.objects.select_related("region", "category__parent__parent"), region).filter(
         received_at__date__gte=since).order_by("-received_at")[:500]
     for appeal in appeals:
@@ -231,7 +247,7 @@ def resident_needs(region: Region | None, days: int = 90, limit: int = 60) -> li
             node = node.parent
         for kind in needs_of_text(f"{path} {appeal.title}"):
             needs.append(Need(kind, appeal.region, _("诉求 %(n)s") % {"n": appeal.number}, appeal.title,
-                              f"/appeals/{appeal.pk}/"))
+                              f"/appeals/{appeal.pk}/", appeal_id=appeal.pk))
         if len(needs) >= limit:
             break
     return needs[:limit]
@@ -263,14 +279,18 @@ def match_need(need: Need, limit: int = 5) -> list[dict]:
         if need.kind in org.skill_list():
             rank, where = place(org.region)
             out.append({"rank": rank, "type": _("自组织"), "name": org.name, "link": f"/community/organizations/{org.pk}/",
+                        "organization": org.pk,
                         "reason": _("擅长「%(need)s」，%(where)s（%(region)s）") % {
                             "need": label, "where": where, "region": org.region.name}})
     for profile in VolunteerProfile.objects.filter(region__path__startswith=street.path,
                                                    skills__contains=need.kind).select_related("user", "region"):
         if need.kind in profile.skill_list():
             rank, where = place(profile.region)
+            when = f"，{profile.availability}" if profile.availability else ""
             out.append({"rank": rank + 0.5, "type": _("志愿者"), "name": str(profile.user), "link": "",
-                        "reason": _("特长为「%(need)s」，%(where)s") % {"need": label, "where": where}})
+                        "volunteer": profile.user_id,
+                        "reason": _("特长为「%(need)s」，%(where)s%(when)s") % {"need": label, "where": where,
+                                                                         "when": when}})
     upcoming = Activity.objects.filter(state=ActivityState.PUBLISHED, starts_at__gte=timezone.now(),
                                        region__path__startswith=street.path, needs__contains=need.kind)
     for activity in upcoming.select_related("region"):
@@ -286,10 +306,44 @@ def match_need(need: Need, limit: int = 5) -> list[dict]:
 
 
 def matches(region: Region | None, limit: int = 40) -> list[Need]:
+    """The needs with their suggestions and the help already asked for each (by its visit or appeal and kind)."""
     needs = resident_needs(region, limit=limit)
+    asked: dict[tuple, list] = {}
+    visit_ids = {n.visit_id for n in needs if n.visit_id}
+    appeal_ids = {n.appeal_id for n in needs if n.appeal_id}
+    for request in HelpRequest.objects.filter(Q(visit_id__in=visit_ids) | Q(appeal_id__in=appeal_ids)).select_related(
+            "volunteer", "organization"):
+        asked.setdefault((request.visit_id, request.appeal_id, request.kind), []).append(request)
     for need in needs:
         need.suggestions = match_need(need)
+        need.requests = asked.get((need.visit_id, need.appeal_id, need.kind), [])
     return needs
+
+
+def unmet_needs(region: Region | None, limit: int = 200) -> list[dict]:
+    """Needs with nobody to meet them, counted by community and kind: where to incubate a new self-organisation."""
+    counts: dict[tuple[int, str], dict] = {}
+    for need in matches(region, limit=limit):
+        if need.suggestions or any(r.state in ("accepted", "done") for r in need.requests):
+            continue
+        community = _community_of(need.region)
+        row = counts.setdefault((community.pk, need.kind), {"community": community, "kind": need.kind,
+                                                            "label": need.label, "count": 0, "examples": []})
+        row["count"] += 1
+        if len(row["examples"]) < 3:
+            row["examples"].append(need.summary)
+    return sorted(counts.values(), key=lambda r: (-r["count"], r["community"].path))
+
+
+def help_requests_for(user, region: Region | None = None):
+    """A helper's requests (as volunteer or as an organisation's leader); for community workers, their area's."""
+    from gongzhi.core.permissions import is_manager
+
+    qs = HelpRequest.objects.select_related("volunteer", "organization", "region", "asked_by")
+    mine = Q(volunteer=user) | Q(organization__members__user=user, organization__members__role="leader")
+    if is_manager(user):
+        return (in_region(qs, region) | qs.filter(mine)).distinct()
+    return qs.filter(mine).distinct()
 
 
 # ---------------------------------------------------------------- the overview
@@ -298,8 +352,10 @@ def matches(region: Region | None, limit: int = 40) -> list[Need]:
 def overview(region: Region | None) -> dict:
     orgs = in_region(SelfOrganization.objects.all(), region)
     activities = in_region(Activity.objects.exclude(state=ActivityState.DRAFT), region)
-    hours = in_region(LedgerEntry.objects.filter(kind=EntryKind.CREDIT, reversed_by__isnull=True),
-                      region, "record__signup__activity__region").aggregate(h=Sum("hours"))["h"] or Decimal(0)
+    credits = LedgerEntry.objects.filter(kind=EntryKind.CREDIT, reversed_by__isnull=True)
+    hours = (in_region(credits.filter(record__isnull=False), region, "record__signup__activity__region").aggregate(h=Sum("hours"))["h"]
+             or Decimal(0)) + (in_region(credits.filter(help_request__isnull=False), region,
+                                         "help_request__region").aggregate(h=Sum("hours"))["h"] or Decimal(0))
     reversed_hours = Decimal(0)
     stages = {s: 0 for s in OrgStage.values}
     for row in orgs.values("stage").annotate(n=Count("id")):

@@ -7,6 +7,7 @@ from gongzhi.core.serializers import IdField
 from .choices import NeedKind, OrgDomain
 from .models import (
     Activity,
+    HelpRequest,
     LedgerEntry,
     LinkedHousehold,
     PartyBuildingProject,
@@ -262,3 +263,36 @@ class DecisionInput(serializers.Serializer):
 
 class ReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
+
+
+class HelpRequestInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=NeedKind.choices)
+    region = serializers.SlugRelatedField(slug_field="code",
+                                          queryset=Region.objects.filter(level=RegionLevel.COMMUNITY))
+    summary = serializers.CharField(max_length=200)
+    source = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    volunteer = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True,
+                                                   default=None)
+    organization = serializers.PrimaryKeyRelatedField(queryset=SelfOrganization.objects.all(), required=False,
+                                                      allow_null=True, default=None)
+    visit = serializers.PrimaryKeyRelatedField(queryset=Visit.objects.all(), required=False, allow_null=True,
+                                               default=None)
+    due_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class HelpRequestSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    region = serializers.CharField(source="region.code", read_only=True)
+    helper = serializers.CharField(source="helper_name", read_only=True)
+
+    class Meta:
+        model = HelpRequest
+        fields = ["id", "kind", "kind_label", "region", "summary", "source", "helper", "volunteer", "organization",
+                  "state", "state_label", "due_on", "asked_at", "answered_at", "answer_note", "done_at", "done_note",
+                  "hours", "confirmed_at"]
+
+
+class HelpDoneInput(serializers.Serializer):
+    note = serializers.CharField(max_length=2000)
+    hours = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, allow_null=True, default=None)

@@ -29,6 +29,7 @@ from .choices import (
     AccountKind,
     ActivityState,
     EntryKind,
+    HelpState,
     MemberRole,
     NeedKind,
     OrgDomain,
@@ -42,6 +43,7 @@ from .choices import (
 from .models import (
     Activity,
     CommunityEvent,
+    HelpRequest,
     LedgerAccount,
     LedgerEntry,
     LinkedHousehold,
@@ -650,7 +652,8 @@ def account_for(user: User) -> LedgerAccount:
 
 
 def _post(kind: str, debit: LedgerAccount, credit: LedgerAccount, hours: Decimal, points: int, actor, *,
-          record: ServiceRecord | None = None, reverses: LedgerEntry | None = None, note: str = "") -> LedgerEntry:
+          record: ServiceRecord | None = None, reverses: LedgerEntry | None = None, note: str = "",
+          help_request: HelpRequest | None = None) -> LedgerEntry:
     """Move hours and points from `debit` to `credit`, both locked in id order; a volunteer's balance
     never goes below zero (checked here, and by the database's check constraint)."""
     locked = {a.pk: a for a in LedgerAccount.objects.select_for_update().filter(
@@ -660,7 +663,8 @@ def _post(kind: str, debit: LedgerAccount, credit: LedgerAccount, hours: Decimal
         raise ServiceError(_("余额不足：%(name)s 现有 %(h)s 小时、%(p)s 积分。") % {
             "name": debit.name, "h": debit.balance_hours, "p": debit.balance_points}, code="insufficient_balance")
     entry = LedgerEntry.objects.create(kind=kind, debit=debit, credit=credit, hours=hours, points=points,
-                                       record=record, reverses=reverses, confirmed_by=actor, note=note[:200])
+                                       record=record, reverses=reverses, confirmed_by=actor, note=note[:200],
+                                       help_request=help_request)
     LedgerAccount.objects.filter(pk=debit.pk).update(balance_hours=F("balance_hours") - hours,
                                                      balance_points=F("balance_points") - points)
     LedgerAccount.objects.filter(pk=credit.pk).update(balance_hours=F("balance_hours") + hours,
@@ -733,7 +737,8 @@ def correct_entry(actor: User, entry_id: int, *, reason: str) -> LedgerEntry:
     with transaction.atomic():
         original = _get_locked(LedgerEntry, entry_id, _("分录不存在。"))
         volunteer = next((a for a in (original.debit, original.credit) if a.kind == AccountKind.VOLUNTEER), None)
-        extra = [original.record.signup.activity.region] if original.record_id else []
+        extra = ([original.record.signup.activity.region] if original.record_id
+                 else [original.help_request.region] if original.help_request_id else [])
         _require_volunteer_manager(actor, volunteer.user if volunteer else None, extra)
         if original.kind == EntryKind.CORRECTION:
             raise IllegalTransition(_("更正分录不能再被更正，请另行登记。"))
@@ -998,3 +1003,136 @@ def save_red_resource(actor: User, *, name: str, kind: str, region: Region, addr
             resource = RedResource.objects.create(**fields)
         _event(f"red:{resource.pk}", actor, "save_red_resource", note=resource.name)
     return resource
+
+
+# ---------------------------------------------------------------- matching that acts (精准对接)
+
+
+def help_due_days() -> int:
+    return int(setting("COMMUNITY_HELP_DUE_DAYS", 7))
+
+
+def _helpers_of(request: HelpRequest) -> list[User]:
+    """Who answers a request: the volunteer, or the self-organisation's leaders."""
+    if request.volunteer_id:
+        return [request.volunteer]
+    return [m.user for m in OrgMember.objects.filter(organization_id=request.organization_id,
+                                                      role=MemberRole.LEADER).select_related("user")]
+
+
+def ask_for_help(actor: User, *, kind: str, region: Region, summary: str, source: str = "",
+                 volunteer: User | None = None, organization: SelfOrganization | None = None, visit=None,
+                 appeal=None, due_on: date | None = None) -> HelpRequest:
+    """A community worker asks a volunteer (who declared this skill) or a self-organisation to meet a need."""
+    kind = _choice(kind, NeedKind, _("需求类型"), "kind")
+    region = _region(region, RegionLevel.COMMUNITY, _("社区"), "region")
+    _require_manager(actor, region)
+    summary = _text(summary, _("需求"), "summary", limit=200)
+    if (volunteer is None) == (organization is None):
+        raise ServiceError(_("请选择一位志愿者或一个自组织。"), field="volunteer")
+    if volunteer is not None:
+        profile = VolunteerProfile.objects.filter(user=volunteer).first()
+        if profile is None or kind not in profile.skill_list():
+            raise ServiceError(_("该居民没有登记这项志愿服务。"), field="volunteer")
+    if organization is not None and organization.stage not in (OrgStage.INCUBATING, OrgStage.MATURE):
+        raise ServiceError(_("只能请孵化中或已备案的自组织协助。"), field="organization")
+    due_on = due_on or timezone.localdate() + timedelta(days=help_due_days())
+    if due_on < timezone.localdate():
+        raise ServiceError(_("完成期限不能早于今天。"), field="due_on")
+    beneficiary = None
+    if appeal is not None:
+        beneficiary = appeal.appellant
+    elif visit is not None:
+        beneficiary = next((h.resident for h in visit.households.all() if h.resident_id), None)
+    with transaction.atomic():
+        request = HelpRequest.objects.create(
+            kind=kind, region=region, summary=summary, source=(source or "")[:60], visit=visit, appeal=appeal,
+            beneficiary=beneficiary, volunteer=volunteer, organization=organization, due_on=due_on, asked_by=actor)
+        _event(f"help:{request.pk}", actor, "ask_for_help", note=summary,
+               after={"kind": kind, "volunteer": getattr(volunteer, "pk", None),
+                      "organization": getattr(organization, "pk", None), "due_on": due_on.isoformat()})
+        for helper in _helpers_of(request):
+            notify(recipient=helper, subject=_("社区请您协助"),
+                   body=_("%(need)s：%(s)s。请在「协助请求」中接受或婉拒，期限 %(d)s。") % {
+                       "need": NeedKind(kind).label, "s": summary, "d": due_on.isoformat()},
+                   link="/community/requests/")
+    return request
+
+
+def _locked_help(actor, request_id: int) -> HelpRequest:
+    return _get_locked(HelpRequest, request_id, _("协助请求不存在。"))
+
+
+def _require_helper(actor, request: HelpRequest) -> None:
+    _require_login(actor)
+    if actor.pk not in {u.pk for u in _helpers_of(request)}:
+        raise PermissionDeniedError(_("只有被请求的志愿者或自组织负责人可以答复。"), code="not_helper")
+
+
+def answer_help_request(actor: User, request_id: int, *, accept: bool, note: str = "") -> HelpRequest:
+    """The volunteer (or the organisation's leader) accepts — it becomes their task — or declines with a reason."""
+    note = _text(note, _("婉拒原因"), "note", required=not accept, limit=200)
+    with transaction.atomic():
+        request = _locked_help(actor, request_id)
+        _require_helper(actor, request)
+        if request.state != HelpState.ASKED:
+            raise IllegalTransition(_("该请求已答复。"), code="already_answered")
+        request.state = HelpState.ACCEPTED if accept else HelpState.DECLINED
+        request.answered_at, request.answer_note = timezone.now(), note
+        request.save(update_fields=["state", "answered_at", "answer_note"])
+        _event(f"help:{request.pk}", actor, "accept_help" if accept else "decline_help", note=note,
+               after={"state": request.state})
+        asked_by = request.asked_by
+        body = (_("%(h)s 已接受「%(s)s」，期限 %(d)s。") if accept else _("%(h)s 婉拒了「%(s)s」：%(r)s。请另行对接。")) % {
+            "h": person_label(actor), "s": request.summary, "d": request.due_on.isoformat(), "r": note}
+        transaction.on_commit(lambda: notify(recipient=asked_by, subject=_("协助请求的答复"), body=body,
+                                             link="/community/requests/"))
+    return request
+
+
+def complete_help_request(actor: User, request_id: int, *, note: str, hours=None) -> HelpRequest:
+    """The helper records what was done (and the hours served); the resident is told. Hours are credited once
+    a community worker confirms them (never the helper themselves)."""
+    note = _text(note, _("服务情况"), "note", limit=2000)
+    hours = _hours(hours) if hours not in (None, "") else None
+    with transaction.atomic():
+        request = _locked_help(actor, request_id)
+        _require_helper(actor, request)
+        if request.state != HelpState.ACCEPTED:
+            raise IllegalTransition(_("只能完成已接受的请求。"), code="not_accepted")
+        request.state, request.done_at, request.done_note, request.hours = (HelpState.DONE, timezone.now(), note,
+                                                                            hours)
+        request.save(update_fields=["state", "done_at", "done_note", "hours"])
+        _event(f"help:{request.pk}", actor, "complete_help", note=note[:200],
+               after={"hours": str(hours) if hours is not None else None})
+        beneficiary, asked_by, summary = request.beneficiary, request.asked_by, request.summary
+
+        def tell():
+            if beneficiary is not None:
+                notify(recipient=beneficiary, subject=_("您的需求已有人帮忙"),
+                       body=_("社区志愿力量已为您提供服务：%(s)s。如有问题请联系社区。") % {"s": summary})
+            notify(recipient=asked_by, subject=_("协助请求已完成"),
+                   body=_("「%(s)s」已完成%(h)s。") % {"s": summary, "h": _("，请确认服务时长") if hours else ""},
+                   link="/community/requests/")
+
+        transaction.on_commit(tell)
+    return request
+
+
+def confirm_help_hours(actor: User, request_id: int) -> LedgerEntry:
+    """A community worker of the request's community confirms the volunteer's hours: credited once."""
+    with transaction.atomic():
+        request = _locked_help(actor, request_id)
+        _require_manager(actor, request.region)
+        if request.volunteer_id is None or request.state != HelpState.DONE or not request.hours:
+            raise IllegalTransition(_("只有志愿者已完成并填报了时长的请求可以确认时长。"), code="no_hours")
+        if request.volunteer_id == actor.pk:
+            raise PermissionDeniedError(_("不能确认自己的服务时长。"), code="own_hours")
+        if request.confirmed_at is not None:
+            raise IllegalTransition(_("该服务时长已确认入账，不能重复入账。"), code="already_credited")
+        request.confirmed_by, request.confirmed_at = actor, timezone.now()
+        request.save(update_fields=["confirmed_by", "confirmed_at"])
+        entry = _post(EntryKind.CREDIT, issuer_account(), account_for(request.volunteer), request.hours,
+                      int(request.hours * points_per_hour()), actor, help_request=request,
+                      note=_("协助：%(s)s") % {"s": request.summary[:60]})
+    return entry

@@ -2,12 +2,15 @@
 certificate, party-member households with visits and coverage, need matching, red resources. Every POST parses
 one form, calls ONE service and redirects back with its message; reads go through selectors."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -435,7 +438,67 @@ def household_visit(request, pk: int):
 @login_required
 def matches(request):
     region = _staff_scope(request)
-    return _render(request, "community/matches.html", {"region": region, "needs": selectors.matches(region)})
+    return _render(request, "community/matches.html", {
+        "region": region, "needs": selectors.matches(region), "unmet": selectors.unmet_needs(region),
+        "can_ask": services.is_manager(request.user), "due_on": timezone.localdate() + timedelta(
+            days=services.help_due_days())})
+
+
+@login_required
+@require_POST
+def help_ask(request):
+    from gongzhi.appeals.models import Appeal
+
+    from .models import Visit
+
+    def call(d):
+        services.ask_for_help(
+            request.user, kind=d["kind"], region=d["region"], summary=d["summary"], source=d["source"],
+            due_on=d["due_on"], visit=Visit.objects.filter(pk=d["visit"]).first() if d["visit"] else None,
+            appeal=Appeal.objects.filter(pk=d["appeal"]).first() if d["appeal"] else None,
+            volunteer=User.objects.filter(pk=d["volunteer"]).first() if d["volunteer"] else None,
+            organization=SelfOrganization.objects.filter(pk=d["organization"]).first() if d["organization"] else None)
+
+    return _act(request, forms.AskHelpForm, call, success=_("已发出协助请求，对方接受或婉拒后会通知您。"),
+                back=reverse("community:matches"))
+
+
+@login_required
+def help_requests(request):
+    region = selectors.scope_region(request.user, request.GET.get("region", ""))
+    if services.is_manager(request.user) and not selectors.sees_personal_data_of(request.user, region):
+        raise PermissionDenied
+    rows = list(selectors.help_requests_for(request.user, region)[:200])
+    helper_of = {r.pk for r in rows if request.user.pk in {u.pk for u in services._helpers_of(r)}}
+    return _render(request, "community/help_requests.html", {
+        "rows": rows, "helper_of": helper_of, "is_manager": services.is_manager(request.user),
+        "answer_form": forms.HelpAnswerForm(), "done_form": forms.HelpDoneForm(),
+        "today": timezone.localdate()})
+
+
+@login_required
+@require_POST
+def help_answer(request, pk: int, decision: str):
+    if decision not in ("accept", "decline"):
+        raise PermissionDenied
+    return _act(request, forms.HelpAnswerForm, lambda d: services.answer_help_request(
+        request.user, pk, accept=decision == "accept", **d),
+        success=_("已接受，这是您的一项任务。") if decision == "accept" else _("已婉拒。"),
+        back=reverse("community:help_requests"))
+
+
+@login_required
+@require_POST
+def help_done(request, pk: int):
+    return _act(request, forms.HelpDoneForm, lambda d: services.complete_help_request(request.user, pk, **d),
+                success=_("已记录完成，居民会收到通知。"), back=reverse("community:help_requests"))
+
+
+@login_required
+@require_POST
+def help_confirm(request, pk: int):
+    return _act(request, None, lambda d: services.confirm_help_hours(request.user, pk),
+                success=_("服务时长已确认入账。"), back=reverse("community:help_requests"))
 
 
 # ---------------------------------------------------------------- red resources

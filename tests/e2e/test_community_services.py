@@ -1,16 +1,19 @@
 """Issue O item 1 in a real browser: a community worker designates a 党员中心户 and links households; a party
 organisation and a social organisation run a project to its published result; a resident (on a phone, in 大字模式)
-declares what they can help with, earns points and redeems them from the community's catalogue, confirmed by a
+declares what they can help with, is matched to a need heard on a visit, accepts, completes it and earns hours,
+then redeems the points from the community's catalogue, confirmed by a
 community worker."""
 
-from datetime import timedelta
-
 import pytest
-import time_machine
 from django.utils import timezone
 
 from gongzhi.community import services
-from gongzhi.community.models import LedgerAccount, PartyBuildingProject, PartyMemberHousehold, VolunteerProfile
+from gongzhi.community.models import (
+    LedgerAccount,
+    PartyBuildingProject,
+    PartyMemberHousehold,
+    VolunteerProfile,
+)
 from gongzhi.core.choices import Role, UnitKind
 from gongzhi.core.models import Unit
 from gongzhi.core.testing import make_user
@@ -85,20 +88,13 @@ def test_central_household_project_and_time_bank(new_context, live_server, shot,
     assert "召开第一次三方联席会" in phone.inner_text("main")
     fits_the_phone(phone)
 
-    # --- a resident in 大字模式 declares what they can help with
-    start = timezone.now() + timedelta(days=1)
-    activity = services.create_activity(
-        staff, title="重阳节敬老志愿服务", description="为高龄老人理发。", region=county["community"],
-        location="党群服务中心", starts_at=start, ends_at=start + timedelta(hours=3), capacity=10, hours="3",
-        organizer_unit=units["community"], needs=["elderly"])
-    services.advance_activity(staff, activity.pk, "publish")
-    services.sign_up(resident, activity.pk)
-    with time_machine.travel(start + timedelta(minutes=10), tick=False):
-        services.sign_in_by_qr(resident, activity.pk, services.qr_token(activity))
-        record = services.record_hours(users["grid_worker"], activity.pk, user=resident)
-    services.confirm_hours(staff, record.pk)
+    # --- a need heard on a visit; the catalogue of the community
+    household = center.households.get()
+    services.record_visit(member, center.pk, visited_on=timezone.localdate(), household_ids=[household.pk],
+                          heard="张大爷独居，腿脚不便，需要有人每周陪同买菜", needs=["elderly"])
     services.save_reward_item(staff, region=county["community"], name="理发一次", points=20)
 
+    # --- a resident in 大字模式 declares what they can help with
     mobile = new_context("mobile")
     mobile.add_init_script("try { localStorage.setItem('gz_elder', '1'); } catch (e) {}")
     mobile.add_cookies([{"name": "gz_elder", "value": "1", "url": live_server.url}])
@@ -114,6 +110,25 @@ def test_central_household_project_and_time_bank(new_context, live_server, shot,
     fits_the_phone(page)
     shot(page, "community-volunteer-elder")
 
+    # --- matched to the need: the community worker asks, the resident accepts, completes, the worker confirms
+    desk.goto("/community/matches/")
+    need = desk.locator("[data-testid=need]", has_text="张大爷独居")
+    need.locator("li", has_text="志愿者").locator("button:has-text('请其协助')").click()
+    desk.wait_for_selector("text=已发出协助请求")
+    page.goto("/community/requests/")
+    page.click("[data-testid=help-request] button:has-text('接受')")
+    page.wait_for_selector("text=已接受")
+    page.fill(".help-done [name=note]", "陪张大爷去菜市场，帮他把米扛上楼")
+    page.fill(".help-done [name=hours]", "2")
+    fits_the_phone(page)
+    shot(page, "community-help-request-elder")
+    page.click(".help-done button[type=submit]")
+    page.wait_for_selector("text=已记录完成")
+    desk.goto("/community/requests/")
+    desk.click("button:has-text('确认服务时长入账')")
+    desk.wait_for_selector("text=服务时长已确认入账")
+    assert LedgerAccount.objects.get(user=resident).balance_points == 20
+
     # --- redeems points; the community worker confirms
     page.goto("/community/my-hours/")
     page.click("#rewards button:has-text('兑换')")
@@ -126,5 +141,6 @@ def test_central_household_project_and_time_bank(new_context, live_server, shot,
     shot(desk, "community-time-bank")
     page.reload()
     assert "已兑换" in page.inner_text("#rewards")
-    assert LedgerAccount.objects.get(user=resident).balance_points == 10
+    assert LedgerAccount.objects.get(user=resident).balance_points == 0
+    assert "协助：张大爷独居" in page.inner_text("main")
     shot(page, "community-my-hours-redeemed")

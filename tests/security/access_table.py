@@ -185,6 +185,8 @@ GET = {
     "/api/v1/community/rewards/": LOGGED_IN,
     "/api/v1/community/redemptions/": LOGGED_IN,
     "/api/v1/community/redemptions/?pending=1": MANAGERS,
+    "/community/requests/": LOGGED_IN,  # a helper's requests; a community worker's area's
+    "/api/v1/community/help-requests/": LOGGED_IN,
 }
 
 # State-changing actions, each posted in a fresh world (data: the form or JSON body). The HTML forms of deliberation

@@ -6,6 +6,7 @@ from gongzhi.core.services import ensure_role_groups
 from ..demo import load_community_demo
 from ..models import (
     Activity,
+    HelpRequest,
     LedgerAccount,
     LedgerEntry,
     PartyBuildingProject,
@@ -35,6 +36,10 @@ def test_demo_fills_each_part_and_is_idempotent(settings):
     assert PartyBuildingProject.objects.filter(state="running").count() == 1
     assert sorted(Redemption.objects.values_list("state", flat=True)) == ["confirmed", "requested"]
     assert VolunteerProfile.objects.exclude(availability="").count() == 24
+    # issue O item 2: needs heard on visits were asked of volunteers; most were done and their hours confirmed
+    states = list(HelpRequest.objects.values_list("state", flat=True))
+    assert counts["help_requests"] == len(states) >= 6 and states.count("done") >= 4 and "declined" in states
+    assert LedgerEntry.objects.filter(kind="credit", help_request__isnull=False).count() == states.count("done")
     visits = Visit.objects.count()
     assert load_community_demo() == {"skipped": True}
     assert Visit.objects.count() == visits
@@ -50,10 +55,12 @@ def test_demo_pages_render(settings, client):
     for username in ("staff1", "partymember1", "resident1"):
         assert client.login(username=username, password=PASSWORD), username
         for url in ("/community/", "/community/organizations/", "/community/activities/", "/community/my-hours/",
-                    "/community/red-resources/", "/community/projects/", "/community/volunteer/"):
+                    "/community/red-resources/", "/community/projects/", "/community/volunteer/",
+                    "/community/requests/"):
             assert client.get(url).status_code == 200, (username, url)
         if username != "resident1":
             assert client.get("/community/households/").status_code == 200
+            assert client.get("/community/matches/").status_code == 200
         if username == "staff1":
             assert client.get("/community/time-bank/").status_code == 200
             assert client.get("/community/matches/").status_code == 200
