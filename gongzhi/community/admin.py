@@ -21,21 +21,21 @@ from .models import (
 
 
 @admin.register(SelfOrganization)
-class SelfOrganizationAdmin(admin.ModelAdmin):
+class SelfOrganizationAdmin(ReadOnlyAdmin):
+    """Registered, reviewed and mentored through the incubation workflow's pages and services (the audit trail)."""
+
     list_display = ["name", "domain", "region", "stage", "mentor_unit"]
     list_filter = ["stage", "domain"]
     search_fields = ["name"]
-    # Set by the incubation workflow's services, which keep the audit trail (services.review_organization,
-    # set_mentor_unit); not edited here.
-    readonly_fields = ["stage", "filing_number", "mentor_unit"]
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(ReadOnlyAdmin):
+    """Created, published, finished and cancelled through the activity pages and services (the audit trail)."""
+
     list_display = ["title", "region", "starts_at", "state", "capacity", "party_masses"]
     list_filter = ["state", "party_masses"]
     search_fields = ["title"]
-    readonly_fields = ["state"]  # moved by services.advance_activity, which keeps the audit trail
 
 
 # Records that have their own pages and services (which check and audit every change: issue O) are read-only

@@ -86,19 +86,13 @@ class DeadlineInline(admin.TabularInline):
 
 
 @admin.register(EnforcementCase)
-class EnforcementCaseAdmin(admin.ModelAdmin):
-    """Read-only: the workflow runs through the services (pages and API), which keep the audit chain."""
+class EnforcementCaseAdmin(ReadOnlyAdmin):
+    """Read-only: cases are registered and moved through the services (pages and API), which keep the audit chain."""
 
     list_display = ["case_number", "enterprise", "state", "ground", "grace_end", "published_on"]
     list_filter = ["state", "ground"]
     search_fields = ["case_number", "enterprise__name", "enterprise__uscc"]
     inlines = [DeadlineInline]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CreditEvent)
@@ -147,7 +141,7 @@ class CreditPlatformAdmin(admin.ModelAdmin):
 
 
 @admin.register(RepairApplication)
-class RepairApplicationAdmin(admin.ModelAdmin):
+class RepairApplicationAdmin(ReadOnlyAdmin):
     list_display = ["case", "ground", "status", "submitted_at"]
     list_filter = ["status"]
     readonly_fields = ["case", "ground", "statement", "commitment", "applicant", "status", "decided_by",

@@ -13,17 +13,21 @@ from rest_framework.test import APIClient
 
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.core.models import Notification
+from gongzhi.credit.models import AdministrativePenalty, EnforcementCase, RepairApplication
 
 from .. import services
 from ..choices import EntryKind, ProjectState, RedemptionState
 from ..models import (
+    Activity,
     CommunityEvent,
+    HelpRequest,
     LedgerAccount,
     LedgerEntry,
     PartyBuildingProject,
     PartyMemberHousehold,
     Redemption,
     RewardItem,
+    SelfOrganization,
     VolunteerProfile,
 )
 
@@ -259,7 +263,8 @@ def test_a_wrong_entry_is_reversed_by_a_new_one_never_edited(users, county, acti
 
 
 @pytest.mark.parametrize("model", [PartyMemberHousehold, PartyBuildingProject, VolunteerProfile, RewardItem,
-                                   Redemption, LedgerEntry])
+                                   Redemption, LedgerEntry, SelfOrganization, Activity, HelpRequest,
+                                   RepairApplication, EnforcementCase, AdministrativePenalty])
 def test_the_admin_is_read_only_for_records_with_their_own_services(users, model):
     request = RequestFactory().get("/admin/")
     request.user = users["admin"]
@@ -270,4 +275,5 @@ def test_the_admin_is_read_only_for_records_with_their_own_services(users, model
     admin = client_for(users["admin"])
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add")
     assert admin.get(url).status_code == 403
+    assert admin.post(url, {}).status_code == 403
     assert admin.get(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")).status_code == 200
