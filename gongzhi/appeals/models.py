@@ -232,6 +232,8 @@ class Appeal(models.Model):
             # then writes no index entries for them.
             *[models.Index(fields=[key], condition=Q(**{f"{key}__isnull": False}), name=f"appeal_{key}_set")
               for key in ("appellant", "first_receiver", "first_receiver_unit", "master", "knowledge_article")],
+            # The call centre's screen-pop finds a caller's appeals by their number (gongzhi.calls), within a second.
+            models.Index(fields=["appellant_phone"], condition=~Q(appellant_phone=""), name="appeal_phone_set"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="appeal_number_unique"),

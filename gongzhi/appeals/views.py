@@ -270,7 +270,9 @@ def new(request):
 
 @role_required(*STAFF_INTAKE_ROLES)
 def staff_new(request):
-    form = forms.StaffAppealForm(request.POST or None, request.FILES or None)
+    # Opened from the call centre's screen-pop (gongzhi.calls): the caller's number, kept in the session.
+    prefill = request.session.pop("appeal_prefill", None) if request.method == "GET" else None
+    form = forms.StaffAppealForm(request.POST or None, request.FILES or None, initial=prefill or None)
     if request.method == "POST" and form.is_valid():
         try:
             appeal, code = services.submit_appeal(request.user, **form.service_kwargs())
