@@ -41,7 +41,7 @@ def server(request):
     conf = wx.conf()
     q = request.GET
     if not conf["TOKEN"]:
-        return HttpResponse(status=503)
+        raise Http404  # this site has no 公众号
     try:
         check_signature(conf["TOKEN"], q.get("signature", ""), q.get("timestamp", ""), q.get("nonce", ""))
     except InvalidSignatureException:
@@ -81,7 +81,7 @@ def oauth(request):
     """The menu's links: on to WeChat's authorize page, which comes back to oauth_callback with a code."""
     if not services.configured():
         return render(request, "wechat/message.html", {"title": _("未启用微信登录"),
-                                                        "text": _("本站尚未配置微信公众号。")}, status=503)
+                                                        "text": _("本站尚未配置微信公众号。")}, status=404)
     state = secrets.token_urlsafe(12)
     request.session[STATE_KEY] = {"state": state, "next": safe_next(request, reverse("core:home"))}
     scope = "snsapi_userinfo" if request.GET.get("scope") == "userinfo" else ""
