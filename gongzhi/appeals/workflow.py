@@ -32,6 +32,7 @@ SUBMIT_ROLES = frozenset({Role.RESIDENT, Role.OPERATOR, Role.GRID_WORKER, Role.P
 ACTION_LABELS = {
     "submit": _("提交诉求"),
     "link_call": _("关联来电录音"),
+    "supplement": _("补充材料"),
     "answer_directly": _("直接答复"),
     "dispatch": _("派单"),
     "merge_into": _("并单"),
