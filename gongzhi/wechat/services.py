@@ -142,7 +142,9 @@ def export_binding(user: User) -> list[dict]:
 
 
 def erase_binding(user: User) -> int:
-    return Binding.objects.filter(user=user).delete()[0]
+    """Closing the account: the binding and the log of the openid's messages go (the appeals stay, anonymised)."""
+    openids = list(Binding.objects.filter(user=user).values_list("openid", flat=True))
+    return InboundMessage.objects.filter(openid__in=openids).delete()[0] + Binding.objects.filter(user=user).delete()[0]
 
 
 # ---------------------------------------------------------------- messages

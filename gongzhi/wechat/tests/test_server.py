@@ -140,3 +140,15 @@ def test_unsubscribe_stops_wechat_notices_and_subscribe_welcomes(client, ready, 
     assert not Binding.objects.get(openid=OPENID).subscribed
     welcome = reply_content(post(client, testing.event_xml(OPENID, "subscribe")))
     assert "个人信息处理规则" in welcome and Binding.objects.get(openid=OPENID).subscribed
+
+
+def test_closing_the_account_forgets_the_openid(client, ready):
+    from gongzhi.core.personal_data import close_account
+
+    post(client, testing.text_xml(OPENID, TEXT, 50))
+    user = Binding.objects.get(openid=OPENID).user
+    close_account(user)
+    assert not Binding.objects.exists() and not InboundMessage.objects.filter(openid=OPENID).exists()
+    # the same openid writing again starts afresh, with a new account
+    post(client, testing.text_xml(OPENID, TEXT, 51))
+    assert Binding.objects.get(openid=OPENID).user != user
