@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -117,7 +118,7 @@ def oauth_callback(request):
         user = request.user
     if user is None:
         request.session[OPENID_KEY] = {"openid": openid, "nickname": nickname}
-        return redirect(f"{reverse('wechat:bind')}?next={target}")
+        return redirect(f"{reverse('wechat:bind')}?{urlencode({'next': target})}")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[OPENID_KEY] = {"openid": openid, "nickname": nickname}
     return redirect(target)
@@ -128,7 +129,7 @@ def bind(request):
     opens an account, with the person's consent to the processing rules)."""
     pending = request.session.get(OPENID_KEY)
     if not pending:
-        return redirect(f"{reverse('wechat:oauth')}?next={reverse('wechat:bind')}")
+        return redirect(f"{reverse('wechat:oauth')}?{urlencode({'next': reverse('wechat:bind')})}")
     phone = request.session.get(PHONE_KEY, "")
     first = bool(phone) and not User.objects.filter(phone=phone).exists()
     phone_form, code_form = PhoneForm(initial={"phone": phone}), CodeForm(first_login=first)
@@ -165,7 +166,7 @@ def bind(request):
                     add_service_error(phone_form, exc)
                 else:
                     request.session[PHONE_KEY] = record.phone
-                    return redirect(f"{reverse('wechat:bind')}?next={target}")
+                    return redirect(f"{reverse('wechat:bind')}?{urlencode({'next': target})}")
     return render(request, "wechat/bind.html", {"step": step, "phone": phone, "first_login": first,
                                                 "phone_form": phone_form, "code_form": code_form, "next": target})
 

@@ -40,7 +40,7 @@ def code_for(phone):
 def test_a_new_openid_confirms_a_phone_to_bind(client, wx, users):
     wx.authorizing = "oOPENID-li"
     response = authorize(client)
-    assert response.status_code == 302 and response["Location"].startswith("/wechat/bind/")
+    assert response.status_code == 302 and response["Location"] == "/wechat/bind/?next=%2Fappeals%2Fmine%2F"
     page = client.get(response["Location"])
     assert "绑定微信" in page.content.decode()
     client.post("/wechat/bind/?next=/appeals/mine/", {"step": "send", "phone": "13800138000"})
