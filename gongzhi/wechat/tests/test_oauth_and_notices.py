@@ -183,3 +183,18 @@ def test_the_supplement_page_adds_place_and_photos(client, wx, county, users):
     assert appeal.address == "幸福小区3栋东侧" and appeal.attachments.count() == 1
     client.force_login(users["resident2"])
     assert client.get(f"/wechat/appeals/{appeal.pk}/supplement/").status_code == 404
+
+
+def test_snsapi_userinfo_reads_the_nickname(client, wx, users):
+    wx.authorizing = "oOPENID-zhao"
+    start = client.get("/wechat/oauth/", {"next": "/appeals/mine/", "scope": "userinfo"})
+    assert parse_qs(urlparse(start["Location"]).query)["scope"] == ["snsapi_userinfo"]
+    back = requests.get(start["Location"].split("#")[0], allow_redirects=False, timeout=5)
+    callback = urlparse(back.headers["Location"])
+    assert client.get(callback.path, {k: v[0] for k, v in parse_qs(callback.query).items()}).status_code == 302
+    assert client.session["wechat_openid"] == {"openid": "oOPENID-zhao", "nickname": "张阿姨"}
+    # the same code a second time (with a fresh state): WeChat answers 40163, the page explains
+    client.get("/wechat/oauth/", {"next": "/appeals/mine/"})
+    code = parse_qs(callback.query)["code"][0]
+    again = client.get("/wechat/oauth/callback/", {"code": code, "state": client.session["wechat_oauth"]["state"]})
+    assert again.status_code == 400 and "微信登录失败" in again.content.decode()
