@@ -66,7 +66,8 @@ def screen(request):
     context = {"call": call, "shown": shown}
     if call is not None:
         context.update(services.caller_profile(call.caller), masked=mask_phone(call.caller))
-    return render(request, "calls/screen.html", context)
+    # htmx swaps the fragment into the intake page; opened by itself (a second window beside the CTI) it is a page.
+    return render(request, "calls/screen.html" if request.htmx else "calls/screen_page.html", context)
 
 
 @role_required(Role.OPERATOR)

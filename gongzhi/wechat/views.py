@@ -129,6 +129,8 @@ def bind(request):
     opens an account, with the person's consent to the processing rules)."""
     pending = request.session.get(OPENID_KEY)
     if not pending:
+        if not services.configured():
+            raise Http404
         return redirect(f"{reverse('wechat:oauth')}?{urlencode({'next': reverse('wechat:bind')})}")
     phone = request.session.get(PHONE_KEY, "")
     first = bool(phone) and not User.objects.filter(phone=phone).exists()

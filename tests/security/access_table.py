@@ -85,7 +85,7 @@ GET = {
     # wechat: the server URL answers only WeChat's signed requests (403 unsigned; 404 where no 公众号 is configured)
     "/wechat/": frozenset(),
     "/wechat/oauth/": frozenset(),  # 404 here: the tests' site has no 公众号
-    "/wechat/bind/": EVERYONE,  # on to 网页授权 first
+    "/wechat/bind/": frozenset(),  # only after 网页授权 (404 here, where no 公众号 is configured)
     "/wechat/appeals/{appeal}/supplement/": {"resident"},  # the appellant's own appeal
     # calls: the operator's screen-pop
     "/calls/screen/": {"operator"},
