@@ -22,5 +22,6 @@ urlpatterns = [
     path("deliberation/", include("gongzhi.deliberation.api_urls")),
     path("credit/", include("gongzhi.credit.api_urls")),
     path("community/", include("gongzhi.community.api_urls")),
+    path("", include("gongzhi.calls.api_urls")),
     re_path(r"^.*$", api_not_found),
 ]

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "gongzhi.deliberation",
     "gongzhi.credit",
     "gongzhi.community",
+    "gongzhi.wechat",
+    "gongzhi.calls",
 ]
 
 MIDDLEWARE = [
@@ -428,6 +430,25 @@ GONGZHI = {
     "DENSITY_MIN_COUNT": int(os.environ.get("GONGZHI_DENSITY_MIN_COUNT", "5")),
     # Anonymous reads of public data (the density map), per client address.
     "PUBLIC_READ_RATE": os.environ.get("GONGZHI_PUBLIC_READ_RATE", "60/minute"),
+    # The county's 公众号 (gongzhi.wechat, docs/deploy.md): the server URL's token, AppID and AppSecret, the
+    # EncodingAESKey (安全模式; empty: plaintext), WeChat's API and 网页授权 hosts (a local server in the tests), the
+    # region new WeChat appeals are filed in until the dispatcher places them (a region code; default: the county),
+    # and how long after a text its images and locations join its appeal.
+    "WECHAT": {
+        "TOKEN": os.environ.get("GONGZHI_WECHAT_TOKEN", ""),
+        "APPID": os.environ.get("GONGZHI_WECHAT_APPID", ""),
+        "SECRET": os.environ.get("GONGZHI_WECHAT_SECRET", ""),
+        "AES_KEY": os.environ.get("GONGZHI_WECHAT_AES_KEY", ""),
+        "API_BASE_URL": os.environ.get("GONGZHI_WECHAT_API_BASE_URL", "https://api.weixin.qq.com/"),
+        "OAUTH_URL": os.environ.get("GONGZHI_WECHAT_OAUTH_URL", "https://open.weixin.qq.com/connect/"),
+        "OAUTH_SCOPE": os.environ.get("GONGZHI_WECHAT_OAUTH_SCOPE", "snsapi_base"),
+        "REGION": os.environ.get("GONGZHI_WECHAT_REGION", ""),
+        "SUPPLEMENT_MINUTES": int(os.environ.get("GONGZHI_WECHAT_SUPPLEMENT_MINUTES", "10")),
+        "TIMEOUT": float(os.environ.get("GONGZHI_WECHAT_TIMEOUT", "5")),
+    },
+    # The call centre (gongzhi.calls): an appeal an operator registers up to this long after their call ended is
+    # linked to the call (话后处理); a ringing call unanswered this long is shown as no longer ringing.
+    "CTI_WRAPUP_MINUTES": int(os.environ.get("GONGZHI_CTI_WRAPUP_MINUTES", "10")),
 }
 
 # Notices by e-mail go through Django's mail framework (Django 6.1 MAILERS): the console in development; SMTP in

@@ -27,6 +27,8 @@ urlpatterns = [
     path("credit/", include("gongzhi.credit.urls")),
     path("community/", include("gongzhi.community.urls")),
     path("open311/v2/", include("gongzhi.appeals.open311.urls")),
+    path("wechat/", include("gongzhi.wechat.urls")),
+    path("calls/", include("gongzhi.calls.urls")),
     path("", include("gongzhi.core.urls")),
     # Browsers and bookmark tools ask for /favicon.ico whatever the page says.
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),

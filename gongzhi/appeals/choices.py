@@ -23,11 +23,13 @@ class Channel(models.TextChoices):
     API = "api", _("接口")
     # 急企业之所急: an enterprise's contact, or an operator on its behalf, through the credit app's intake.
     ENTERPRISE = "enterprise", _("企业诉求")
+    # A message to the county's 公众号 (the wechat app's intake: the sender's openid, checked by WeChat's signature).
+    WECHAT = "wechat", _("微信公众号")
 
 
 # Channels only another app's intake service may use, after checking itself who may speak for the appellant
 # (services.submit_appeal(delegated=True)); never offered by the appeals forms or accepted from the appeals API.
-DELEGATED_CHANNELS = [Channel.ENTERPRISE]
+DELEGATED_CHANNELS = [Channel.ENTERPRISE, Channel.WECHAT]
 
 STAFF_CHANNELS = [Channel.HOTLINE, Channel.WALK_IN, Channel.LETTER, Channel.PROXY,
                   Channel.GRID_PATROL, Channel.HOUSEHOLD_VISIT]

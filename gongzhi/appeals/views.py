@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from gongzhi.core import fieldcrypt
 from gongzhi.core.choices import Role
 from gongzhi.core.clientaddr import client_ip
 from gongzhi.core.codes import code_matches
@@ -268,9 +269,17 @@ def new(request):
     return render(request, "appeals/new.html", {"form": form})
 
 
+PREFILL_CONTEXT = "session.appeal_prefill"
+
+
 @role_required(*STAFF_INTAKE_ROLES)
 def staff_new(request):
-    form = forms.StaffAppealForm(request.POST or None, request.FILES or None)
+    # Opened from the call centre's screen-pop (gongzhi.calls): the caller's number, kept in the session sealed as
+    # the database keeps numbers (core.fieldcrypt: the session table holds no number in clear text).
+    prefill = request.session.pop("appeal_prefill", None) if request.method == "GET" else None
+    if prefill and prefill.get("appellant_phone"):
+        prefill["appellant_phone"] = fieldcrypt.decrypt(prefill["appellant_phone"], PREFILL_CONTEXT)
+    form = forms.StaffAppealForm(request.POST or None, request.FILES or None, initial=prefill or None)
     if request.method == "POST" and form.is_valid():
         try:
             appeal, code = services.submit_appeal(request.user, **form.service_kwargs())

@@ -87,6 +87,8 @@ EVENT_LABELS = {
     "supervise": _("督办"),
     "deliberation_resolved": _("议事协商形成决议"),
     "deliberation_completed": _("议事决议已落实"),
+    "link_call": _("关联来电录音"),  # gongzhi.calls
+    "supplement": _("补充材料"),  # gongzhi.wechat (the appeals supplement action at merge)
 }
 
 

@@ -44,6 +44,7 @@ class NotificationChannel(models.TextChoices):
     SITE = "site", _("站内")
     SMS = "sms", _("短信")
     EMAIL = "email", _("邮件")
+    WECHAT = "wechat", _("微信")
 
 
 class NotificationStatus(models.TextChoices):

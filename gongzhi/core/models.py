@@ -256,6 +256,9 @@ class Notification(EncryptedFieldsMixin, models.Model):
     kind = models.CharField(_("通知类型"), max_length=40, blank=True, db_index=True)
     # Set by senders that may run twice (the periodic sweep) so each message is created once per channel.
     key = models.CharField(max_length=120, unique=True, null=True, blank=True, editable=False)
+    # What a channel other than site/SMS/e-mail needs besides the text, rendered when the notice was sent (WeChat: the
+    # template id and the template's data); {} for the others.
+    channel_data = models.JSONField(_("渠道数据"), default=dict, blank=True)
     status = models.CharField(_("状态"), max_length=8, choices=NotificationStatus.choices,
                               default=NotificationStatus.PENDING)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)

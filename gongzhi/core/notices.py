@@ -291,11 +291,43 @@ def update_notification_template(actor: User, kind_key: str, *, subject: str, bo
 # ---------------------------------------------------------------- sending
 
 
+def channel_for(user: User | None, kind: NoticeKind, pref: NotificationPreference | None = None,
+                phone: str = "") -> tuple[str, dict] | None:
+    """The one place that decides how a notice reaches a person's phone: a registered channel (WeChat) when the
+    person is bound to it and the kind has a template there, else SMS to `phone` unless they turned SMS off, else
+    nothing. Returns (channel, address and channel data for the row)."""
+    from .notifications import CHANNELS
+
+    sms_wanted = bool(phone) and (pref is None or pref.sms)
+    if user is not None and user.pk is not None:
+        for key, channel in CHANNELS.items():
+            data = channel.available(user, kind.key)
+            if data:
+                # The number rides along for the fallback to SMS, only when the person wants SMS.
+                return key, {"recipient": user, "phone": phone if sms_wanted else "", "channel_data": data}
+    if sms_wanted:
+        return NotificationChannel.SMS, {"phone": phone}
+    return None
+
+
+def _render_channel_data(data: dict, context: dict) -> dict:
+    """A channel's data mapping ({"fields": {name: template}}) rendered with the notice's variables."""
+    fields = {}
+    for name, source in (data.get("fields") or {}).items():
+        try:
+            fields[name] = _compiled(source).render(Context(context)).strip()
+        except Exception:
+            logger.exception("channel template %s failed", name)
+            fields[name] = ""
+    return {**data, "fields": fields}
+
+
 def send_notice(kind_key: str, *, context: dict, user: User | None = None, phone: str = "", link: str = "",
                 key: str | None = None) -> list[Notification]:
-    """Tell one person: a site message if they have an account, SMS to `phone` unless they turned SMS off,
-    e-mail if they chose it. Optional kinds the user turned off are skipped. With `key`, a second call
-    creates nothing (each channel's row carries `<key>:<channel>`). Call inside the change's transaction."""
+    """Tell one person: a site message if they have an account; on their phone by WeChat when bound and the kind
+    has a WeChat template, else by SMS to `phone` unless they turned SMS off (`channel_for`); e-mail if they chose
+    it. Optional kinds the user turned off are skipped. With `key`, a second call creates nothing (each channel's
+    row carries `<key>:<channel>`). Call inside the change's transaction."""
     kind = get_kind(kind_key)
     pref = preference_for(user) if user is not None else None
     if user is not None and not is_enabled(user, kind, pref):
@@ -303,8 +335,9 @@ def send_notice(kind_key: str, *, context: dict, user: User | None = None, phone
     targets = []
     if user is not None:
         targets.append((NotificationChannel.SITE, {"recipient": user}))
-    if phone and (pref is None or pref.sms):
-        targets.append((NotificationChannel.SMS, {"phone": phone}))
+    mobile = channel_for(user, kind, pref, phone)
+    if mobile is not None:
+        targets.append(mobile)
     if pref is not None and pref.email and user.email:
         targets.append((NotificationChannel.EMAIL, {"recipient": user, "email": user.email}))
     if not targets:
@@ -315,6 +348,8 @@ def send_notice(kind_key: str, *, context: dict, user: User | None = None, phone
         row_key = f"{key}:{channel}"[:120] if key else None
         if row_key and Notification.objects.filter(key=row_key).exists():
             continue
+        if "channel_data" in address:
+            address = {**address, "channel_data": _render_channel_data(address["channel_data"], context)}
         messages.append(dict(subject=subject, body=body, channel=channel, link=link, kind=kind.key, key=row_key,
                              **address))
     return notify_many(messages)

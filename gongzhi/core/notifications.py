@@ -7,6 +7,8 @@ never promised for a change that rolled back, nor lost when the sender fails (it
 """
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +19,38 @@ from .choices import NotificationChannel, NotificationStatus
 from .models import Notification
 
 logger = logging.getLogger("gongzhi.notifications")
+
+
+# ---------------------------------------------------------------- channels registered by the apps
+#
+# core cannot import the domain apps: an app that delivers on a channel of its own (wechat: the 公众号's template
+# messages) registers it in its AppConfig.ready(): `register_channel(NotificationChannel.WECHAT, sender=…,
+# available=…)`. `available(user, kind_key)` returns the channel data (e.g. the openid, template id and data mapping)
+# when the channel can carry this kind to this user, else None; `sender(notification)` sends one row and raises
+# `ChannelRefused` when the provider refuses it for good (the row then falls back to SMS at once) or any other
+# exception for a failure worth retrying.
+
+
+class ChannelRefused(Exception):
+    """The provider refused the message for good (not followed, bad template …): fall back, do not retry."""
+
+
+@dataclass(frozen=True)
+class Channel:
+    key: str
+    sender: Callable[[Notification], None]
+    available: Callable[..., dict | None]
+
+
+CHANNELS: dict[str, Channel] = {}
+
+
+def register_channel(key: str, *, sender: Callable[[Notification], None], available: Callable[..., dict | None]):
+    CHANNELS[key] = Channel(key, sender, available)
+
+
+class FellBack(Exception):
+    """Raised by the backend after a channel failed for good and its SMS replacement was written."""
 
 
 class BaseBackend:
@@ -76,6 +110,30 @@ class DatabaseConsoleBackend(BaseBackend):
             (self.gateway or get_sms_gateway()).send_sms(notification.phone, sms_text(notification))
         elif notification.channel == NotificationChannel.EMAIL:
             send_email(notification)
+        elif notification.channel in CHANNELS:
+            send_on_channel(notification)
+
+
+# A registered channel's row is retried this many times for a transient failure before it falls back to SMS.
+CHANNEL_ATTEMPTS = 3
+
+
+def send_on_channel(notification: Notification) -> None:
+    """Send through a registered channel; when it refuses for good, or a transient failure outlasts CHANNEL_ATTEMPTS,
+    write the SMS replacement (when the row carries a number: the person wants SMS) and raise FellBack."""
+    try:
+        CHANNELS[notification.channel].sender(notification)
+    except Exception as exc:
+        if not isinstance(exc, ChannelRefused) and notification.attempts < CHANNEL_ATTEMPTS:
+            raise
+        replacement = None
+        if notification.phone:
+            replacement = notify(subject=notification.subject, body=notification.body, phone=notification.phone,
+                                 channel=NotificationChannel.SMS, link=notification.link, kind=notification.kind,
+                                 key=f"{notification.key}:fallback"[:120] if notification.key else None)
+        logger.warning("notification %s on %s failed (%s); %s", notification.pk, notification.channel, exc,
+                       f"sent as SMS {replacement.pk}" if replacement else "no SMS to fall back to")
+        raise FellBack(f"{exc}; {'已改发短信' if replacement else '无手机号，未改发短信'}") from exc
 
 
 class SmsBackend(DatabaseConsoleBackend):
@@ -132,7 +190,7 @@ def deliver(notification_id: int) -> bool:
             get_backend().send(notification)
         except Exception as exc:  # keep it pending until attempts run out
             notification.error = str(exc)[:2000]
-            if notification.attempts >= 5:
+            if notification.attempts >= 5 or isinstance(exc, FellBack):
                 notification.status = NotificationStatus.FAILED
             notification.save(update_fields=["attempts", "error", "status"])
             return False
@@ -165,7 +223,7 @@ def deliver_many_ids(notification_ids: list[int]) -> set[int]:
                 backend.send(notification)
             except Exception as exc:
                 notification.error = str(exc)[:2000]
-                if notification.attempts >= 5:
+                if notification.attempts >= 5 or isinstance(exc, FellBack):
                     notification.status = NotificationStatus.FAILED
                 failed.append(notification)
                 continue

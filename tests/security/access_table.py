@@ -82,6 +82,13 @@ GET = {
     "/api/v1/me/notification-preferences/": LOGGED_IN,
     "/api/v1/webhooks/subscriptions/": {"admin"},
     "/api/v1/webhooks/deliveries/": {"admin"},
+    # wechat: the server URL answers only WeChat's signed requests (403 unsigned; 404 where no 公众号 is configured)
+    "/wechat/": frozenset(),
+    "/wechat/oauth/": frozenset(),  # 404 here: the tests' site has no 公众号
+    "/wechat/bind/": frozenset(),  # only after 网页授权 (404 here, where no 公众号 is configured)
+    "/wechat/appeals/{appeal}/supplement/": {"resident"},  # the appellant's own appeal
+    # calls: the operator's screen-pop
+    "/calls/screen/": {"operator"},
     # appeals
     "/appeals/": STAFF | {"resident", "credit_officer", "contact"},  # a resident is sent on to their own
     "/appeals/map/": STAFF | {"resident", "credit_officer", "contact"},  # as the list: a resident is sent on
@@ -192,6 +199,8 @@ GET = {
 # State-changing actions, each posted in a fresh world (data: the form or JSON body). The HTML forms of deliberation
 # and community answer a refusal with a message on the page they return to, so their API twins are checked here.
 POST = {
+    # the call centre posts with its own key, never with a session
+    ("/api/v1/cti/calls/", '{"event": "ringing", "call_id": "C1", "caller": "13800138000"}'): frozenset(),
     ("/api/v1/appeals/similar/", '{"title": "路灯坏了", "content": "小区路灯坏了两周"}'): EVERYONE,
     # a subscription without its community is refused with 400 (served) for those who may subscribe
     ("/api/v1/insight/alerts/subscriptions/", '{"scope": "community"}'): {"resident", "grid_worker", "community_staff"},

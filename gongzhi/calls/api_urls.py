@@ -1,0 +1,5 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [path("cti/calls/", views.cti_calls, name="cti-calls")]

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CallsConfig(AppConfig):
+    name = "gongzhi.calls"
+    label = "calls"
+    verbose_name = _("热线话务系统")
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from gongzhi.appeals.models import Appeal
+
+        from . import services
+
+        post_save.connect(services.appeal_saved, sender=Appeal, dispatch_uid="calls.link_appeal")

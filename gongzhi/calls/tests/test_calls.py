@@ -1,0 +1,139 @@
+"""The call centre's events (key, idempotency, bad input), the operator's screen-pop, the appeal linked to its call
+and recording, and the hotline metrics on the rates page."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from gongzhi.appeals.models import AppealEvent
+from gongzhi.calls.models import Call, CallEvent, CtiKey, Seat
+from gongzhi.core.models import AuditEvent
+from gongzhi.core.testing import client_for
+
+URL = "/api/v1/cti/calls/"
+
+
+@pytest.fixture
+def key(db):
+    return CtiKey.issue("县12345话务平台")[1]
+
+
+@pytest.fixture
+def seat(users):
+    return Seat.objects.create(agent_id="8001", user=users["operator"])
+
+
+def post(client, key, **data):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
+    return client.post(URL, data=json.dumps(data), content_type="application/json", **headers)
+
+
+def ring(client, key, call_id="C1", caller="13800138000", **extra):
+    return post(client, key, event="ringing", call_id=call_id, caller=caller, operator_id="8001", **extra)
+
+
+def test_the_key_is_needed_and_stored_hashed(client, key, seat):
+    assert post(client, "", event="ringing", call_id="C1", caller="13800138000").status_code == 401
+    wrong = post(client, "not-the-key", event="ringing", call_id="C1", caller="13800138000")
+    assert wrong.status_code == 401 and wrong.json()["detail"] == "接口密钥无效或已吊销。"
+    assert not CtiKey.objects.filter(digest=key).exists() and key[:8] == CtiKey.objects.get().prefix
+    assert AuditEvent.objects.filter(action="cti_key_issued").exists()
+    response = ring(client, key)
+    assert response.status_code == 201 and response.json()["operator_known"]
+    CtiKey.revoke(None, CtiKey.objects.all())
+    assert ring(client, key, call_id="C2").status_code == 401
+
+
+def test_each_event_is_recorded_once(client, key, seat):
+    assert ring(client, key).status_code == 201
+    again = ring(client, key)
+    assert again.status_code == 200 and again.json()["duplicate"]
+    assert post(client, key, event="answered", call_id="C1", caller="13800138000").status_code == 201
+    assert post(client, key, event="ended", call_id="C1", caller="13800138000",
+                recording_url="https://rec.example.cn/C1.mp3").status_code == 201
+    assert post(client, key, event="ended", call_id="C1", caller="13800138000").status_code == 200
+    call = Call.objects.get()
+    assert call.state == "ended" and call.recording_url == "https://rec.example.cn/C1.mp3"
+    assert CallEvent.objects.count() == 3 and "caller" not in CallEvent.objects.first().payload
+
+
+@pytest.mark.parametrize("data,field", [
+    ({"event": "hangup", "call_id": "C", "caller": "13800138000"}, "event"),
+    ({"event": "ringing", "call_id": "", "caller": "13800138000"}, "call_id"),
+    ({"event": "ringing", "call_id": "C", "caller": "abc"}, "caller"),
+    ({"event": "ringing", "call_id": "C", "caller": "13800138000", "time": "yesterday"}, "time"),
+    ({"event": "ended", "call_id": "C", "caller": "13800138000", "recording_url": "ftp://x"}, "recording_url"),
+])
+def test_bad_events_are_refused_in_chinese(client, key, data, field):
+    response = post(client, key, **data)
+    assert response.status_code == 400 and field in response.json()["fields"]
+    assert not Call.objects.exists()
+
+
+def test_the_screen_pops_the_caller_and_their_appeals(client, key, seat, users, make_appeal):
+    mine = make_appeal(users["resident"])
+    screen = client_for(users["operator"])
+    assert "暂无来电" in screen.get("/calls/screen/").content.decode()
+    ring(client, key, caller="+86 138-0013-8000")
+    page = screen.get("/calls/screen/").content.decode()
+    assert "138****8000" in page and "13800138000" not in page and "resident1" in page
+    assert mine.number in page and "来电振铃" in page and 'hx-trigger="every 1s"' in page
+    shown = Call.objects.get().pk
+    assert screen.get("/calls/screen/", {"shown": f"{shown}:ringing"}).status_code == 204  # nothing new
+    # a resident or a dispatcher has no screen
+    assert client_for(users["dispatcher"]).get("/calls/screen/").status_code == 403
+    assert client_for(users["resident"]).get("/calls/screen/").status_code == 403
+    intake = screen.get("/appeals/staff/new/").content.decode()
+    assert 'id="screen-pop"' in intake
+
+
+def test_an_appeal_registered_during_the_call_is_linked(client, key, seat, users, county, category,
+                                                        django_capture_on_commit_callbacks):
+    ring(client, key)
+    post(client, key, event="answered", call_id="C1", caller="13800138000", operator_id="8001")
+    operator = client_for(users["operator"])
+    assert operator.post(f"/calls/{Call.objects.get().pk}/intake/").status_code == 302
+    form = operator.get("/appeals/staff/new/").content.decode()
+    assert 'value="13800138000"' in form  # prefilled, from the session
+    from gongzhi.appeals.services import submit_appeal
+
+    with django_capture_on_commit_callbacks(execute=True):
+        appeal, _ = submit_appeal(users["operator"], kind="help", channel="hotline", title="路灯坏了",
+                                  content="幸福小区路灯坏了两周了。", region=county["grid"], category=category,
+                                  appellant_phone="13800138000")
+    post(client, key, event="ended", call_id="C1", caller="13800138000", recording_url="https://rec.example.cn/C1.mp3")
+    call = Call.objects.get()
+    assert call.appeal == appeal
+    assert AppealEvent.objects.filter(appeal=appeal, action="link_call").exists()
+    page = client_for(users["dispatcher"]).get(f"/appeals/{appeal.pk}/").content.decode()
+    assert "https://rec.example.cn/C1.mp3" in page and "关联来电录音" in page
+    assert "rec.example.cn" not in client_for(users["resident"]).get(f"/appeals/{appeal.pk}/").content.decode()
+
+
+def test_the_rates_page_shows_the_hotline_metrics(client, key, seat, users):
+    now = timezone.now()
+    for n, answered_after in enumerate([5, 10, 40, None]):
+        call_id = f"M{n}"
+        ring(client, key, call_id=call_id, time=(now - timedelta(minutes=10)).isoformat())
+        if answered_after is not None:
+            post(client, key, event="answered", call_id=call_id, caller="13800138000",
+                 time=(now - timedelta(minutes=10) + timedelta(seconds=answered_after)).isoformat())
+        post(client, key, event="ended", call_id=call_id, caller="13800138000", time=now.isoformat())
+    page = client_for(users["supervisor"]).get("/appeals/rates/").content.decode()
+    assert 'id="hotline-metrics"' in page
+    assert '<dd id="answered">3 / 75.0%</dd>' in page
+    assert '<dd id="in-time">50.0%（2）</dd>' in page
+    assert '<dd id="abandoned">1 / 25.0%</dd>' in page
+
+
+def test_create_cti_key_shows_the_key_once(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("create_cti_key", "话务平台", stdout=out)
+    raw = out.getvalue().split("：")[1].split()[0]
+    assert CtiKey.authenticate(raw) is not None

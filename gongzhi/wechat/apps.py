@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WechatConfig(AppConfig):
+    name = "gongzhi.wechat"
+    label = "wechat"
+    verbose_name = _("微信公众号")
+
+    def ready(self):
+        # core cannot import this app: it learns of the WeChat channel here (core.notifications.register_channel),
+        # and of the binding as a part of a person's own data (core.personal_data).
+        from gongzhi.core import personal_data
+        from gongzhi.core.choices import NotificationChannel
+        from gongzhi.core.notifications import register_channel
+
+        from . import services
+
+        register_channel(NotificationChannel.WECHAT, sender=services.send_template_notice,
+                         available=services.wechat_notice_data)
+        personal_data.register("wechat", _("微信绑定"), export=services.export_binding, erase=services.erase_binding)
