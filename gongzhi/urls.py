@@ -27,6 +27,7 @@ urlpatterns = [
     path("credit/", include("gongzhi.credit.urls")),
     path("community/", include("gongzhi.community.urls")),
     path("open311/v2/", include("gongzhi.appeals.open311.urls")),
+    path("sms/", include("gongzhi.core.sms.urls")),  # the SMS providers' receipts and inbound messages
     path("", include("gongzhi.core.urls")),
     # Browsers and bookmark tools ask for /favicon.ico whatever the page says.
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
