@@ -69,12 +69,35 @@ def record_receipt(provider: str, message_id: str, phone: str, delivered: bool, 
     """Update the message the provider reports on; False when we sent no such message to that number."""
     if not message_id:
         return False
-    updated = SmsMessage.objects.filter(provider=provider, message_id=str(message_id)[:64], phone=phone).update(
-        status=SmsStatus.DELIVERED if delivered else SmsStatus.UNDELIVERED, error_code=str(code or "")[:80],
-        error_message=str(message or "")[:300], reported_at=timezone.now())
-    if not updated:
+    with transaction.atomic():
+        rows = list(SmsMessage.objects.select_for_update().filter(provider=provider, message_id=str(message_id)[:64],
+                                                                   phone=phone))
+        for row in rows:
+            row.status = SmsStatus.DELIVERED if delivered else SmsStatus.UNDELIVERED
+            row.error_code, row.error_message = str(code or "")[:80], str(message or "")[:300]
+            row.reported_at = timezone.now()
+            row.save(update_fields=["status", "error_code", "error_message", "reported_at"])
+            if not delivered and row.notification_id:
+                _undelivered(row, code, message)
+    if not rows:
         logger.warning("SMS receipt from %s for an unknown message %s to %s", provider, message_id, mask_phone(phone))
-    return bool(updated)
+    return bool(rows)
+
+
+def _undelivered(row: SmsMessage, code, message) -> None:
+    """The carrier could not deliver what the provider accepted (空号, 停机, 关机 too long…): the notification is
+    failed after all and falls back to the site message, as a refused send does."""
+    from ..choices import NotificationStatus
+    from ..models import Notification
+    from ..notifications import fall_back
+    from . import SmsError
+
+    notification = Notification.objects.select_for_update().filter(pk=row.notification_id).first()
+    if notification is None or notification.status == NotificationStatus.FAILED:
+        return
+    notification.status = NotificationStatus.FAILED
+    fall_back(notification, SmsError(str(code or "UNDELIVERED"), str(message or "未送达")))
+    notification.save(update_fields=["status", "error"])
 
 
 def receive(provider: str, *, phone: str, text: str, sign_name: str = "", extend: str = "", provider_id: str = "",

@@ -151,6 +151,7 @@ def test_login_codes_go_through_the_template_and_skip_the_notice_limit(aliyun):
 
 
 def test_aliyun_receipt_updates_the_message(aliyun):
+    resident = make_user("r-receipt", Role.RESIDENT, phone=PHONE)
     assert deliver(_notice().pk)
     biz_id = aliyun.sent[0]["id"]
     report = [{"phone_number": PHONE, "send_time": "2026-12-07 10:00:00", "report_time": "2026-12-07 10:00:05",
@@ -166,6 +167,10 @@ def test_aliyun_receipt_updates_the_message(aliyun):
     failed = [{**report[0], "success": False, "err_code": "MK:0001", "err_msg": "空号"}]
     client.post("/sms/aliyun/cb-secret/report/", json.dumps(failed), content_type="application/json")
     assert SmsMessage.objects.get().status == SmsStatus.UNDELIVERED
+    # the carrier could not deliver it: failed after all, the resident gets the site message
+    notification = Notification.objects.get(channel=NotificationChannel.SMS)
+    assert notification.status == NotificationStatus.FAILED and "MK:0001" in notification.error
+    assert Notification.objects.filter(recipient=resident, channel=NotificationChannel.SITE).exists()
     other = [{**report[0], "phone_number": "13900000009"}]  # not the number it was sent to: ignored
     client.post("/sms/aliyun/cb-secret/report/", json.dumps(other), content_type="application/json")
     assert SmsMessage.objects.get().error_code == "MK:0001"
