@@ -8,6 +8,12 @@ fails. Before the first migrate (no table yet) it is a warning.
 from django.core.checks import Error, Warning, register
 from django.db import DatabaseError
 
+# What each provider cannot send without: its credentials, and the filed signature (签名) every message carries.
+REQUIRED = {
+    "aliyun": ("SMS_ALIYUN_ACCESS_KEY_ID", "SMS_ALIYUN_ACCESS_KEY_SECRET", "SMS_ALIYUN_SIGN_NAME"),
+    "tencent": ("SMS_TENCENT_SECRET_ID", "SMS_TENCENT_SECRET_KEY", "SMS_TENCENT_APP_ID", "SMS_TENCENT_SIGN_NAME"),
+}
+
 
 @register("gongzhi_sms")
 def sms_templates_filed(app_configs, **kwargs):
@@ -20,6 +26,13 @@ def sms_templates_filed(app_configs, **kwargs):
         return [Error(f"GONGZHI_SMS_GATEWAY cannot be imported: {exc}", id="gongzhi.E102")]
     if not provider:
         return []
+    from . import conf
+
+    needed = REQUIRED.get(provider, ())
+    unset = [f"GONGZHI_{name}" for name in needed if not conf(name, "")]
+    if unset:
+        return [Error(f"SMS provider {provider} is configured without {', '.join(unset)}.",
+                      hint="docs/deploy.md, SMS.", id="gongzhi.E103")]
     try:
         missing = missing_templates(provider)
     except DatabaseError:

@@ -290,5 +290,11 @@ def test_configured_provider_without_templates_is_refused_by_the_check(aliyun):
     assert not [e for e in run_checks() if e.id == "gongzhi.E101"]
 
 
+def test_a_provider_without_its_signature_is_refused_by_the_check(tencent, settings):
+    settings.GONGZHI = {**settings.GONGZHI, "SMS_TENCENT_SIGN_NAME": ""}
+    [error] = [e for e in run_checks() if e.id == "gongzhi.E103"]
+    assert "GONGZHI_SMS_TENCENT_SIGN_NAME" in error.msg
+
+
 def test_console_gateway_needs_no_template(db, settings):
     assert not [e for e in run_checks() if e.id.startswith("gongzhi.E10")]
