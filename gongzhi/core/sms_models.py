@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 class SmsProvider(models.TextChoices):
     ALIYUN = "aliyun", _("阿里云短信")
     TENCENT = "tencent", _("腾讯云短信")
+    CONSOLE = "console", _("开发控制台")  # `gongzhi sms_receive`: a reply typed in development, no provider
 
 
 class SmsTemplate(models.Model):

@@ -157,3 +157,16 @@ def test_a_failed_sms_falls_back_and_is_said_on_the_timeline(users, units, make_
     assert sms.status == NotificationStatus.FAILED and "isv.BLACK_KEY_CONTROL_LIMIT" in sms.error
     event = appeal.events.get(action="sms_failed")
     assert "诉求已受理" in event.note and "黑名单" in event.note
+
+
+def test_the_development_command_takes_an_sms(users, units, make_appeal):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    appeal = drive_to(AppealState.IN_PROGRESS, users, units, make_appeal)
+    services.ask(users["handler"], appeal.pk, question="请问路灯具体在几号楼？")
+    out = StringIO()
+    call_command("sms_receive", "13800138000", "3号楼", stdout=out)
+    assert "答复询问" in out.getvalue() and "138****8000" in out.getvalue()
+    assert appeal.events.filter(action="answer", note="3号楼").exists()
