@@ -341,6 +341,35 @@ GONGZHI = {
     ),
     # The SMS provider (a core.notifications.SmsGateway subclass); the default writes to the console.
     "SMS_GATEWAY": os.environ.get("GONGZHI_SMS_GATEWAY", "gongzhi.core.notifications.ConsoleSmsGateway"),
+    # The providers (core.sms): gongzhi.core.sms.aliyun.AliyunSmsGateway or gongzhi.core.sms.tencent.TencentSmsGateway
+    # as SMS_GATEWAY, their credentials, filed signature and endpoint (docs/deploy.md, SMS).
+    "SMS_ALIYUN_ACCESS_KEY_ID": os.environ.get("GONGZHI_SMS_ALIYUN_ACCESS_KEY_ID", ""),
+    "SMS_ALIYUN_ACCESS_KEY_SECRET": os.environ.get("GONGZHI_SMS_ALIYUN_ACCESS_KEY_SECRET", ""),
+    "SMS_ALIYUN_SIGN_NAME": os.environ.get("GONGZHI_SMS_ALIYUN_SIGN_NAME", ""),
+    "SMS_ALIYUN_ENDPOINT": os.environ.get("GONGZHI_SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com"),
+    "SMS_ALIYUN_PROTOCOL": os.environ.get("GONGZHI_SMS_ALIYUN_PROTOCOL", "https"),
+    "SMS_TENCENT_SECRET_ID": os.environ.get("GONGZHI_SMS_TENCENT_SECRET_ID", ""),
+    "SMS_TENCENT_SECRET_KEY": os.environ.get("GONGZHI_SMS_TENCENT_SECRET_KEY", ""),
+    "SMS_TENCENT_APP_ID": os.environ.get("GONGZHI_SMS_TENCENT_APP_ID", ""),
+    "SMS_TENCENT_SIGN_NAME": os.environ.get("GONGZHI_SMS_TENCENT_SIGN_NAME", ""),
+    "SMS_TENCENT_REGION": os.environ.get("GONGZHI_SMS_TENCENT_REGION", "ap-guangzhou"),
+    "SMS_TENCENT_ENDPOINT": os.environ.get("GONGZHI_SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com"),
+    "SMS_TENCENT_PROTOCOL": os.environ.get("GONGZHI_SMS_TENCENT_PROTOCOL", "https"),
+    # Seconds to wait for the provider before the send counts as failed (and is retried).
+    "SMS_TIMEOUT_SECONDS": float(os.environ.get("GONGZHI_SMS_TIMEOUT_SECONDS", "5")),
+    # The secret path segment of the receipt and inbound URLs (/sms/<provider>/<token>/report/ and …/up/), and the
+    # addresses the pushes may come from (comma-separated; empty: any).
+    "SMS_CALLBACK_TOKEN": os.environ.get("GONGZHI_SMS_CALLBACK_TOKEN", ""),
+    "SMS_CALLBACK_IPS": [a.strip() for a in os.environ.get("GONGZHI_SMS_CALLBACK_IPS", "").split(",") if a.strip()],
+    # Notices to one number: at most this many a minute and a day (login codes have their own OTP limits).
+    "SMS_PER_MINUTE": int(os.environ.get("GONGZHI_SMS_PER_MINUTE", "1")),
+    "SMS_PER_DAY": int(os.environ.get("GONGZHI_SMS_PER_DAY", "10")),
+    # A template variable longer than this is cut (Alibaba's limit for a notice's variable is 35 characters).
+    "SMS_VARIABLE_MAX": int(os.environ.get("GONGZHI_SMS_VARIABLE_MAX", "35")),
+    # A notification that fails is tried again after NOTIFY_RETRY_SECONDS, doubling each time (at most an hour),
+    # NOTIFY_MAX_ATTEMPTS times in all; an SMS then falls back to the site message.
+    "NOTIFY_RETRY_SECONDS": int(os.environ.get("GONGZHI_NOTIFY_RETRY_SECONDS", "60")),
+    "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("GONGZHI_NOTIFY_MAX_ATTEMPTS", "5")),
     # The public address, for links in e-mails.
     "SITE_URL": os.environ.get("GONGZHI_SITE_URL", "http://127.0.0.1:8000"),
     # A SQLite write transaction holding the writer lock this long is logged (gongzhi.core.sqlite).

@@ -29,6 +29,7 @@ urlpatterns = [
     path("open311/v2/", include("gongzhi.appeals.open311.urls")),
     path("wechat/", include("gongzhi.wechat.urls")),
     path("calls/", include("gongzhi.calls.urls")),
+    path("sms/", include("gongzhi.core.sms.urls")),  # the SMS providers' receipts and inbound messages
     path("", include("gongzhi.core.urls")),
     # Browsers and bookmark tools ask for /favicon.ico whatever the page says.
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),

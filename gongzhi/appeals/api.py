@@ -38,10 +38,12 @@ from .models import Appeal, Category, KnowledgeArticle
 from .selectors import light_q, map_points, visible_appeals
 from .serializers import (
     AnswerDirectlyInput,
+    AnswerInput,
     AppealDetailSerializer,
     AppealFilterSerializer,
     AppealListSerializer,
     AppealMapSerializer,
+    AskInput,
     CallbackInput,
     CategoryFilterSerializer,
     CategorySerializer,
@@ -63,6 +65,7 @@ from .serializers import (
     SubmitAppealSerializer,
     SubmittedAppealSerializer,
     SuperviseInput,
+    SupplementInput,
     submitted_appeal_data,
 )
 from .throttles import AnonymousSubmitThrottle, PublicReadThrottle
@@ -271,6 +274,9 @@ ACTIONS: dict[str, ActionSpec] = {
     "reply": ActionSpec(ReplyInput, services.reply),
     "callback": ActionSpec(CallbackInput, services.callback),
     "close_unresolvable": ActionSpec(RequiredNoteInput, services.close_unresolvable),
+    "supplement": ActionSpec(SupplementInput, services.supplement),
+    "ask": ActionSpec(AskInput, services.ask),
+    "answer": ActionSpec(AnswerInput, services.answer),
 }
 
 

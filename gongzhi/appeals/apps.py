@@ -24,3 +24,11 @@ class AppealsConfig(AppConfig):
 
         personal_data.register("appeals", _("我的诉求"), export=mine.export, erase=mine.erase)
         post_migrate.connect(_ensure_catalogue, sender=self)
+        from gongzhi.core.sms import sms_failed, sms_received
+
+        from .services import on_sms_failed, on_sms_received
+
+        # An appellant's SMS joins their appeal (an answer, a 补充材料, a "1/2/3" callback); a failed SMS about an
+        # appeal is said on its timeline.
+        sms_received.connect(on_sms_received, dispatch_uid="gongzhi.appeals.sms_received")
+        sms_failed.connect(on_sms_failed, dispatch_uid="gongzhi.appeals.sms_failed")

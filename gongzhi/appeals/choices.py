@@ -145,3 +145,4 @@ class SupervisionKind(models.TextChoices):
 class CallbackMethod(models.TextChoices):
     PHONE = "phone", _("电话回访")
     ONLINE = "online", _("网上评价")
+    SMS = "sms", _("短信评价")

@@ -504,6 +504,34 @@ class ReplyForm(ActionForm):
     text = note_field(_("答复内容"), required=True, rows=4, min_length=10)
 
 
+class SupplementForm(ActionForm):
+    """补充材料: text and/or photos the appellant adds to their open appeal."""
+
+    submit_label = _("提交补充")
+    text = forms.CharField(label=_("补充内容"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("补充情况说明，或只上传照片。"))
+    attachments = MultipleFileField(label=_("照片或附件"), required=False, help_text=_("最多9个，每个不超过10MB。"))
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("text") or "").strip() and not data.get("attachments"):
+            self.add_error("text", _("请填写补充内容或上传照片。"))
+        return data
+
+
+class AskForm(ActionForm):
+    """询问: the handler asks the appellant a question (they are told by SMS and may reply to it)."""
+
+    submit_label = _("发送询问")
+    question = note_field(_("询问内容"), required=True, rows=3, min_length=4)
+
+
+class AnswerForm(ActionForm):
+    submit_label = _("提交答复")
+    text = note_field(_("您的答复"), required=True, rows=3)
+
+
 class CallbackForm(ActionForm):
     """回访: the resident rates online; an operator records a phone callback (and whether it got through)."""
 

@@ -393,7 +393,9 @@ class Callback(models.Model):
     satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
     first_contact_on_time = models.BooleanField(null=True)
     comment = models.TextField(_("意见"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: the appellant without an account, by an SMS reply to the callback invitation (method sms).
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
+                                    blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     valid = models.BooleanField(_("有效回访"), default=True,
                                 help_text=_("接通且非匿名、非并单、非撤回、非转办的回访计入三率"))

@@ -49,7 +49,8 @@ REPLIED = register(NoticeKind(
     description=_("承办单位答复或直接答复时发送。"),
     subject="诉求已答复",
     body="您的诉求（编号 {{ number }}）已答复：{{ reply|truncatechars:80 }} "
-         "请查看答复内容并对办理结果进行评价{% if callback_due %}（{{ callback_due }}前）{% endif %}。",
+         "请查看答复内容并对办理结果进行评价{% if callback_due %}（{{ callback_due }}前）；"
+         "也可直接回复短信：1 满意，2 基本满意，3 不满意{% endif %}。",
     variables={"number": NUMBER, "title": TITLE, "unit": (_("主办单位"), "县住建局"),
                "reply": (_("答复内容"), "路灯已于今日修复。"),
                "callback_due": (_("回访时限（咨询类为空）"), "2026-01-09 09:00")},
@@ -58,9 +59,19 @@ CALLBACK_DUE = register(NoticeKind(
     key="appeal_callback_due", label=_("请评价办理结果"),
     description=_("答复后回访时限临近而尚未评价时提醒一次。"),
     subject="请评价办理结果",
-    body="您的诉求（编号 {{ number }}）已答复，请在 {{ callback_due }} 前到「我的诉求」评价办理结果；"
-         "逾期工作人员将电话回访。",
+    body="您的诉求（编号 {{ number }}）已答复，请在 {{ callback_due }} 前到「我的诉求」评价办理结果，"
+         "或直接回复短信：1 满意，2 基本满意，3 不满意；逾期工作人员将电话回访。",
     variables={"number": NUMBER, "title": TITLE, "callback_due": (_("回访时限"), "2026-01-09 09:00")},
+))
+ASKED = register(NoticeKind(
+    key="appeal_asked", label=_("承办单位询问"), mandatory=True,
+    reason=_("承办单位须了解情况才能办理，询问须送达诉求人。"),
+    description=_("承办人就诉求向诉求人询问情况时发送；可在诉求页作答，或直接回复短信。"),
+    subject="承办单位询问",
+    body="「{{ unit }}」就您的诉求（编号 {{ number }}）询问：{{ question|truncatechars:60 }} "
+         "请到「我的诉求」作答，或直接回复本短信。",
+    variables={"number": NUMBER, "title": TITLE, "unit": (_("主办单位"), "县住建局"),
+               "question": (_("询问内容"), "请问路灯具体在几号楼附近？")},
 ))
 MERGED = register(NoticeKind(
     key="appeal_merged", label=_("诉求已并单"), mandatory=True,
@@ -105,7 +116,7 @@ def tell_appellant(appeal, kind: NoticeKind, key: str | None = None, merged: boo
         # SMS goes to a mobile: a landline given as the contact number cannot take one (the account's may).
         phone = "" if target.anonymous else (sms_number(target.appellant_phone) or (user.phone if user else "") or "")
         link = f"/appeals/{target.pk}/" if user else f"/appeals/track/?number={target.number}"
-        send_notice(kind.key, user=user, phone=phone, link=link,
+        send_notice(kind.key, user=user, phone=phone, link=link, ref=f"appeal:{target.pk}",
                     key=f"{key}:{target.pk}" if key else None,
                     context={"number": target.number, "title": target.title, "kind": target.get_kind_display(),
                              **context})
@@ -137,3 +148,9 @@ def remind_callbacks(now=None) -> int:
             tell_appellant(appeal, CALLBACK_DUE, key=key, callback_due=when(appeal.callback_due))
             sent += 1
     return sent
+
+
+# The notices whose SMS invites a "1/2/3" reply as the callback (when it carries a callback time: an appeal that has
+# a callback step), and what each digit records.
+SMS_CALLBACK_KINDS = {REPLIED.key, CALLBACK_DUE.key}
+SMS_CALLBACK_DIGITS = {"1": "satisfied", "2": "basically", "3": "unsatisfied"}

@@ -183,7 +183,10 @@ class AppealDetailSerializer(AppealListSerializer):
     def get_available_actions(self, appeal):
         user = self._user()
         roles = user.roles if user.is_authenticated else set()
-        return available_actions(appeal.state, roles)
+        actions = available_actions(appeal.state, roles)
+        if "answer" in actions and services.pending_question(appeal) is None:
+            actions.remove("answer")  # nothing to answer
+        return actions
 
     @extend_schema_field(IdNameSerializer(allow_null=True))
     def get_suggested_dispatch(self, appeal):
@@ -264,7 +267,7 @@ def submitted_appeal_data(appeal, user, *, events, attachments, tracking_code: s
         "co_units": [],
         "master": None,
         "appellant": appellant_for(user, appeal),
-        "available_actions": available_actions(appeal.state, roles),
+        "available_actions": [a for a in available_actions(appeal.state, roles) if a != "answer"],  # no question yet
         "suggested_dispatch": _id_name(rule.unit) if (
             rule := services.suggest_dispatch(appeal.category, appeal.region)) is not None else None,
         "attachments": [{"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size,
@@ -464,6 +467,23 @@ class DispatchInput(serializers.Serializer):
 
 class RecordProgressInput(serializers.Serializer):
     note = _text(label=_("办理进展"))
+
+
+class SupplementInput(serializers.Serializer):
+    """补充材料: text, photos (multipart, repeatable `attachments`) or both."""
+
+    text = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                 label=_("补充内容"))
+    attachments = serializers.ListField(child=serializers.FileField(max_length=200), required=False,
+                                        default=list, max_length=9, help_text=_("multipart 上传，可重复"))
+
+
+class AskInput(serializers.Serializer):
+    question = _text(500, label=_("询问内容"))
+
+
+class AnswerInput(serializers.Serializer):
+    text = _text(2000, label=_("答复内容"))
 
 
 class ReplyInput(serializers.Serializer):

@@ -99,8 +99,10 @@ def _actor_label(actor) -> str:
 
 
 @contextmanager
-def _acting(actor: User, appeal_id: int, action: str):
-    """Lock the appeal and check the transition table and the actor's role; yield (appeal, transition)."""
+def _acting(actor: User, appeal_id: int, action: str, *, by_phone: str = ""):
+    """Lock the appeal and check the transition table and the actor's role; yield (appeal, transition).
+    `by_phone`: the appellant acting by SMS from this number (no account needed): it must be the appeal's number,
+    and the action one the appellant may take."""
     with transaction.atomic(), taskqueue.batched():
         appeal = (Appeal.objects.select_for_update(of=("self",))
                   .select_related("lead_unit", "category__parent__parent", "appellant")
@@ -110,7 +112,10 @@ def _acting(actor: User, appeal_id: int, action: str):
             raise IllegalTransition(
                 _("诉求当前状态为「%(state)s」，不能执行「%(action)s」。") % {
                     "state": appeal.get_state_display(), "action": ACTION_LABELS.get(action, action)})
-        if actor is None or not (actor.roles & transition.roles):
+        if by_phone:
+            if Role.RESIDENT not in transition.roles or by_phone not in _appellant_numbers(appeal):
+                raise PermissionDeniedError(_("只有诉求人本人可以执行此操作。"))
+        elif actor is None or not (actor.roles & transition.roles):
             raise PermissionDeniedError(_("您的角色不能执行「%(action)s」。") % {"action": ACTION_LABELS[action]})
         if action in FIRST_RECEIPT_ACTIONS:
             _take_first_receipt(appeal, actor)
@@ -731,59 +736,85 @@ def callback(actor: User, appeal_id: int, *, contacted: bool | None = None, solv
         if by_resident:
             _require_own(actor, appeal)
             reached = True
-        if reached:
-            if contacted is None or solved is None:
-                raise ServiceError(_("请回答承办单位是否联系过您、问题是否解决。"), field="solved")
-            if satisfaction not in Satisfaction.values:
-                raise ServiceError(_("请选择满意程度。"), field="satisfaction")
-        before = appeal.state
-        record = Callback.objects.create(
-            appeal=appeal, unit=appeal.lead_unit, method=CallbackMethod.ONLINE if by_resident else CallbackMethod.PHONE,
-            reached=bool(reached), contacted=contacted if reached else None, solved=solved if reached else None,
-            satisfaction=satisfaction if reached else "", first_contact_on_time=appeal.first_contact_on_time,
-            comment=(comment or "").strip(), recorded_by=actor, created_at=_now(),
-            # Spec §5: merged-away appeals are called back but are not valid callbacks (the master's counts the
-            # unit's answer once), like anonymous ones.
-            valid=bool(reached) and not appeal.anonymous and appeal.lead_unit_id is not None
-            and appeal.master_id is None,
-        )
-        counters.count_callback(appeal, record)
-        summary = {"reached": record.reached, "contacted": record.contacted, "solved": record.solved,
-                   "satisfaction": record.satisfaction}
-        if not reached:
-            record_event(appeal, actor, "callback", state_before=before, note=_("回访未接通"), after=summary)
-            return appeal
-        limit = settings.GONGZHI["REOPEN_LIMIT"]
-        if appeal.master_id is not None and not (solved and satisfaction != Satisfaction.UNSATISFIED):
-            return _merged_dissent(appeal, actor, before, record, summary, comment)
-        if solved and satisfaction != Satisfaction.UNSATISFIED:
-            appeal.state = AppealState.CLOSED
-            appeal.closed_at = _now()
-            appeal.close_reason = CloseReason.RESOLVED
-            note = _("回访：已解决，%(s)s") % {"s": Satisfaction(satisfaction).label}
-        elif appeal.reopen_count < limit:
-            appeal.state = AppealState.IN_PROGRESS
-            appeal.reopen_count += 1
-            appeal.reopened_at = _now()
-            appeal.replied_at = None
-            appeal.extension_working_days = 0  # the reopened round has its own reply limit
-            note = _("回访不满意或未解决，第%(n)s次重办") % {"n": appeal.reopen_count}
-            _tell_unit(appeal.lead_unit, appeal, _("诉求重办"), note)
-            notices.tell_appellant(appeal, notices.REOPENED, round=appeal.reopen_count,
-                                   unit=appeal.lead_unit.name if appeal.lead_unit_id else "")
-        else:
-            note = _("回访不满意或未解决，已达重办上限，待督办员按规定办结")
-        _save(appeal)
-        if comment:
-            note = f"{note}。{comment.strip()}"
-        record_event(appeal, actor, "callback", state_before=before, note=note, unit=appeal.lead_unit, after=summary)
-        if appeal.state == AppealState.CLOSED:
-            notices.tell_appellant(appeal, notices.CLOSED, result=str(CloseReason.RESOLVED.label),
-                                   note=_("感谢您的评价。"))
+        return _record_callback(appeal, actor, CallbackMethod.ONLINE if by_resident else CallbackMethod.PHONE,
+                                contacted=contacted, solved=solved, satisfaction=satisfaction, reached=reached,
+                                comment=comment)
+
+
+def callback_by_sms(appeal_id: int, phone: str, digit: str) -> Appeal:
+    """The appellant's "1/2/3" reply to a callback invitation (满意/基本满意/不满意), as the spec's callback. The
+    three questions get: contacted = the unit recorded its first contact; solved = not unsatisfied (a reply of 3
+    reopens the appeal as an unsatisfied online callback does). The caller checked that the invitation asked for it."""
+    from .notices import SMS_CALLBACK_DIGITS
+
+    satisfaction = SMS_CALLBACK_DIGITS[digit]
+    with _acting(None, appeal_id, "callback", by_phone=phone) as (appeal, _t):
+        actor = appeal.appellant if appeal.appellant_id else None
+        return _record_callback(appeal, actor, CallbackMethod.SMS, contacted=appeal.contacted_at is not None,
+                                solved=satisfaction != Satisfaction.UNSATISFIED, satisfaction=satisfaction,
+                                reached=True, comment=_("短信回复“%(d)s”") % {"d": digit},
+                                actor_label=_("诉求人（短信）"))
+
+
+def _record_callback(appeal: Appeal, actor, method: str, *, contacted, solved, satisfaction: str, reached: bool,
+                     comment: str, actor_label: str = "") -> Appeal:
+    """The callback's record and its consequences, on the locked appeal (callback and callback_by_sms)."""
+    if reached:
+        if contacted is None or solved is None:
+            raise ServiceError(_("请回答承办单位是否联系过您、问题是否解决。"), field="solved")
+        if satisfaction not in Satisfaction.values:
+            raise ServiceError(_("请选择满意程度。"), field="satisfaction")
+    before = appeal.state
+    record = Callback.objects.create(
+        appeal=appeal, unit=appeal.lead_unit, method=method,
+        reached=bool(reached), contacted=contacted if reached else None, solved=solved if reached else None,
+        satisfaction=satisfaction if reached else "", first_contact_on_time=appeal.first_contact_on_time,
+        comment=(comment or "").strip(), recorded_by=actor, created_at=_now(),
+        # Spec §5: merged-away appeals are called back but are not valid callbacks (the master's counts the
+        # unit's answer once), like anonymous ones.
+        valid=bool(reached) and not appeal.anonymous and appeal.lead_unit_id is not None
+        and appeal.master_id is None,
+    )
+    counters.count_callback(appeal, record)
+    summary = {"reached": record.reached, "contacted": record.contacted, "solved": record.solved,
+               "satisfaction": record.satisfaction}
+    if not reached:
+        record_event(appeal, actor, "callback", state_before=before, note=_("回访未接通"), after=summary,
+                     actor_label=actor_label)
+        return appeal
+    limit = settings.GONGZHI["REOPEN_LIMIT"]
+    if appeal.master_id is not None and not (solved and satisfaction != Satisfaction.UNSATISFIED):
+        return _merged_dissent(appeal, actor, before, record, summary, comment, actor_label)
+    if solved and satisfaction != Satisfaction.UNSATISFIED:
+        appeal.state = AppealState.CLOSED
+        appeal.closed_at = _now()
+        appeal.close_reason = CloseReason.RESOLVED
+        note = _("回访：已解决，%(s)s") % {"s": Satisfaction(satisfaction).label}
+    elif appeal.reopen_count < limit:
+        appeal.state = AppealState.IN_PROGRESS
+        appeal.reopen_count += 1
+        appeal.reopened_at = _now()
+        appeal.replied_at = None
+        appeal.extension_working_days = 0  # the reopened round has its own reply limit
+        note = _("回访不满意或未解决，第%(n)s次重办") % {"n": appeal.reopen_count}
+        _tell_unit(appeal.lead_unit, appeal, _("诉求重办"), note)
+        notices.tell_appellant(appeal, notices.REOPENED, round=appeal.reopen_count,
+                               unit=appeal.lead_unit.name if appeal.lead_unit_id else "")
+    else:
+        note = _("回访不满意或未解决，已达重办上限，待督办员按规定办结")
+    _save(appeal)
+    if comment:
+        note = f"{note}。{comment.strip()}"
+    record_event(appeal, actor, "callback", state_before=before, note=note, unit=appeal.lead_unit, after=summary,
+                 actor_label=actor_label)
+    if appeal.state == AppealState.CLOSED:
+        notices.tell_appellant(appeal, notices.CLOSED, result=str(CloseReason.RESOLVED.label),
+                               note=_("感谢您的评价。"))
     return appeal
 
 
-def _merged_dissent(appeal: Appeal, actor, before: str, record: Callback, summary: dict, comment: str) -> Appeal:
+def _merged_dissent(appeal: Appeal, actor, before: str, record: Callback, summary: dict, comment: str,
+                    actor_label: str = "") -> Appeal:
     """A merged appellant finds the master's answer unsolved or unsatisfying: the appeal follows its master again
     (called back after its next reply), and the verdict goes on the master's trail and to its lead unit, whose own
     appellant's callback decides whether the work is reopened (one reopening per matter, not one per duplicate)."""
@@ -793,9 +824,10 @@ def _merged_dissent(appeal: Appeal, actor, before: str, record: Callback, summar
     note = _("并单诉求人回访：%(solved)s，%(s)s") % {"solved": _("已解决") if record.solved else _("未解决"), "s": label}
     if comment:
         note = f"{note}。{comment.strip()}"
-    record_event(appeal, actor, "callback", state_before=before, note=note, unit=appeal.lead_unit, after=summary)
+    record_event(appeal, actor, "callback", state_before=before, note=note, unit=appeal.lead_unit, after=summary,
+                 actor_label=actor_label)
     master = Appeal.objects.select_for_update(of=("self",)).select_related("lead_unit").get(pk=appeal.master_id)
-    record_event(master, actor, "merged_callback", unit=master.lead_unit,
+    record_event(master, actor, "merged_callback", unit=master.lead_unit, actor_label=actor_label,
                  note=_("并单诉求 %(n)s %(note)s") % {"n": appeal.number, "note": note},
                  after={"merged": appeal.number, **summary})
     _tell_unit(master.lead_unit, master, _("并单诉求人不满意"), note)
@@ -917,3 +949,172 @@ def reveal_contact(actor: User, appeal: Appeal) -> dict:
                        after={"phone": mask_phone(appeal.appellant_phone)})
     return {"name": appeal.appellant_name, "phone": appeal.appellant_phone, "contact_phone": appeal.contact_phone,
             "id_number": appeal.appellant_id_number}
+
+
+# ---------------------------------------------------------------- the conversation on an appeal (补充材料, 询问, 答复)
+
+
+def _appellant_numbers(appeal: Appeal) -> set[str]:
+    """The mobile numbers the appellant is known by on this appeal: the one given with it and the account's."""
+    numbers = {appeal.appellant_phone} if appeal.appellant_phone else set()
+    if appeal.appellant_id and appeal.appellant.phone:
+        numbers.add(appeal.appellant.phone)
+    return numbers
+
+
+def _tell_handlers(appeal: Appeal, subject: str, body: str) -> None:
+    """Tell the side that holds the appeal: its lead unit, or the hotline's dispatchers before it is dispatched."""
+    if appeal.lead_unit_id:
+        _tell_unit(appeal.lead_unit, appeal, subject, body)
+    else:
+        for unit in dispatcher_units():
+            _tell_unit(unit, appeal, subject, body)
+
+
+def pending_question(appeal: Appeal):
+    """The handler's last question if the appellant has not answered it since (an `ask` event), else None."""
+    last = (AppealEvent.objects.filter(appeal=appeal, action__in=("ask", "answer")).order_by("-id")
+            .only("id", "action", "note", "unit", "created_at").first())
+    return last if last is not None and last.action == "ask" else None
+
+
+def supplement(actor: User, appeal_id: int, *, text: str = "", attachments: Iterable = ()) -> Appeal:
+    """补充材料: the appellant adds text and/or photos to their open appeal; the unit holding it is told."""
+    text = (text or "").strip()
+    files = list(attachments or [])
+    if not text and not files:
+        raise ServiceError(_("请填写补充内容或上传照片。"), field="text")
+    if len(text) > 2000:
+        raise ServiceError(_("补充内容不能超过2000个字。"), field="text")
+    if len(files) > 9:
+        raise ServiceError(_("每次最多上传9个附件。"), field="attachments")
+    checked = [(f, check_upload(f)) for f in files]
+    with _acting(actor, appeal_id, "supplement") as (appeal, _t):
+        _require_own(actor, appeal)
+        if appeal.attachments.count() + len(checked) > 30:
+            raise ServiceError(_("一件诉求的附件最多30个。"), field="attachments")
+        stored = [Attachment.objects.create(appeal=appeal, file=f, name=f.name[:200], content_type=ctype, size=f.size)
+                  for f, ctype in checked]
+        record_event(appeal, actor, "supplement", note=text,
+                     after={"attachments": [{"id": a.pk, "name": a.name} for a in stored]} if stored else None)
+        body = text[:200] or _("上传了%(n)s个附件") % {"n": len(stored)}
+        _tell_handlers(appeal, _("诉求人补充了材料"), body)
+    return appeal
+
+
+def ask(actor: User, appeal_id: int, *, question: str) -> Appeal:
+    """询问: the lead unit's handler asks the appellant a question; the appellant is told on their channels (a site
+    message, SMS to the appeal's number: they may answer by replying to it)."""
+    question = _require_text(question, "question", _("询问内容"), 4)
+    if len(question) > 500:
+        raise ServiceError(_("询问内容不能超过500个字。"), field="question")
+    with _acting(actor, appeal_id, "ask") as (appeal, _t):
+        _require_lead_handler(actor, appeal)
+        if appeal.anonymous and not appeal.appellant_id:
+            raise ServiceError(_("匿名诉求没有联系方式，无法询问诉求人。"), code="anonymous")
+        event = record_event(appeal, actor, "ask", note=question, unit=appeal.lead_unit)
+        notices.tell_appellant(appeal, notices.ASKED, key=f"ask:{event.pk}", merged=False, question=question,
+                               unit=appeal.lead_unit.name if appeal.lead_unit_id else "")
+    return appeal
+
+
+def answer(actor: User, appeal_id: int, *, text: str) -> Appeal:
+    """The appellant answers the handler's open question (on the appeal's page or by the API)."""
+    text = _require_text(text, "text", _("答复内容"), 1)
+    with _acting(actor, appeal_id, "answer") as (appeal, _t):
+        _require_own(actor, appeal)
+        return _answered(appeal, actor, text)
+
+
+def _answered(appeal: Appeal, actor, text: str, *, by_sms: bool = False) -> Appeal:
+    question = pending_question(appeal)
+    if question is None:
+        raise ServiceError(_("承办单位没有待您答复的询问；如需补充情况，请使用「补充材料」。"), code="no_question",
+                           field="text")
+    record_event(appeal, actor, "answer", note=text[:2000], unit=appeal.lead_unit,
+                 after={"question": question.pk, "channel": "sms" if by_sms else "web"},
+                 actor_label=_("诉求人（短信）") if by_sms else "")
+    _tell_handlers(appeal, _("诉求人答复了询问"), text[:200])
+    return appeal
+
+
+# ---------------------------------------------------------------- SMS from the appellant (core.sms.sms_received)
+
+
+def _sms_invited_callback(appeal: Appeal, phone: str) -> bool:
+    """Whether an SMS sent to `phone` about this replied appeal asked for a "1/2/3" reply (a callback invitation
+    with a callback time, sent since the reply)."""
+    from gongzhi.core.choices import NotificationChannel
+    from gongzhi.core.models import Notification
+
+    if appeal.state != AppealState.REPLIED or appeal.replied_at is None:
+        return False
+    invitations = Notification.objects.filter(
+        channel=NotificationChannel.SMS, phone=phone, ref=f"appeal:{appeal.pk}", kind__in=notices.SMS_CALLBACK_KINDS,
+        created_at__gte=appeal.replied_at).values_list("context", flat=True)
+    return any((context or {}).get("callback_due") for context in invitations)
+
+
+def appeals_of_number(phone: str):
+    """The open appeals whose appellant is reached at `phone`, the most recent first."""
+    from django.db.models import Q
+
+    from .choices import OPEN_STATES
+
+    return (Appeal.objects.filter(Q(appellant_phone=phone) | Q(appellant__phone=phone), state__in=OPEN_STATES,
+                                  anonymous=False).order_by("-received_at", "-id"))
+
+
+def receive_sms(phone: str, text: str) -> tuple[str, Appeal | None]:
+    """An SMS from an appellant's number: a "1/2/3" reply to the callback invitation it was sent records the
+    callback; otherwise it is attached to their open appeal awaiting an answer to a question (as the answer), else
+    to their most recent open one (as a 补充材料 by SMS). Returns (what was done, the appeal)."""
+    text = (text or "").strip()
+    candidates = list(appeals_of_number(phone)[:20])
+    if not candidates:
+        return _("该号码没有办理中的诉求"), None
+    digit = text.rstrip("。.！! ")
+    if digit in notices.SMS_CALLBACK_DIGITS:
+        for appeal in candidates:
+            if _sms_invited_callback(appeal, phone):
+                callback_by_sms(appeal.pk, phone, digit)
+                return _("回访评价：%(s)s") % {"s": Satisfaction(notices.SMS_CALLBACK_DIGITS[digit]).label}, appeal
+    waiting = next((a for a in candidates if pending_question(a) is not None), None)
+    target = waiting or candidates[0]
+    with _acting(None, target.pk, "answer" if waiting else "supplement", by_phone=phone) as (appeal, _t):
+        actor = appeal.appellant if appeal.appellant_id else None
+        if waiting:
+            _answered(appeal, actor, text, by_sms=True)
+            return _("答复询问"), appeal
+        record_event(appeal, actor, "supplement", note=text[:2000], after={"channel": "sms"},
+                     actor_label=_("诉求人（短信）"))
+        _tell_handlers(appeal, _("诉求人短信补充了情况"), text[:200])
+    return _("补充材料"), appeal
+
+
+def on_sms_received(sender, inbound, **kwargs) -> None:
+    """core.sms.sms_received: attach the message (receive_sms); what was done is kept on the inbound row. A refusal
+    (e.g. a state that takes no answer) leaves it unattached, for staff to see in the admin."""
+    try:
+        with transaction.atomic():
+            done, appeal = receive_sms(inbound.phone, inbound.text)
+    except ServiceError as exc:
+        inbound.handled = str(exc.message)[:200]
+        return
+    inbound.handled = str(done)[:200]
+    inbound.ref = f"appeal:{appeal.pk}" if appeal else ""
+
+
+def on_sms_failed(sender, notification, reason: str, **kwargs) -> None:
+    """core.sms.sms_failed: an SMS about an appeal could not be sent; its timeline says so, for the staff."""
+    if not (notification.ref or "").startswith("appeal:"):
+        return
+    appeal_id = notification.ref.split(":", 1)[1]
+    appeal = Appeal.objects.select_for_update(of=("self",)).filter(pk=appeal_id).first() if appeal_id.isdigit() else None
+    if appeal is None:
+        return
+    from gongzhi.core.notices import get_kind
+
+    kind = get_kind(notification.kind, default=None)
+    record_event(appeal, None, "sms_failed", note=_("「%(k)s」短信未能发送给诉求人：%(r)s") % {
+        "k": kind.label if kind else notification.subject, "r": reason}, after={"notification": notification.pk})

@@ -83,14 +83,20 @@ ACTIONS = {
     "callback": (forms.CallbackForm, services.callback),
     "close_unresolvable": (forms.CloseUnresolvableForm, services.close_unresolvable),
     "supervise": (forms.SuperviseForm, services.supervise),
+    "supplement": (forms.SupplementForm, services.supplement),
+    "ask": (forms.AskForm, services.ask),
+    "answer": (forms.AnswerForm, services.answer),
 }
 ACTION_TITLES = {
     **ACTION_LABELS,
     "supervise": gettext_lazy("催办 / 督办"),
     "callback": gettext_lazy("评价办理结果"),
+    "ask": gettext_lazy("询问居民"),
+    "answer": gettext_lazy("答复承办单位的询问"),
 }
 # The usual next step first (its form is shown open), then the exceptions.
 ACTION_ORDER = [
+    "answer",
     "dispatch",
     "sign",
     "record_contact",
@@ -107,10 +113,12 @@ ACTION_ORDER = [
     "merge_into",
     "refer_out",
     "close_unresolvable",
+    "ask",
+    "supplement",
     "withdraw",
     "supervise",
 ]
-LEAD_HANDLER_ACTIONS = {"sign", "request_return", "record_contact", "request_extension", "reply"}
+LEAD_HANDLER_ACTIONS = {"sign", "request_return", "record_contact", "request_extension", "reply", "ask"}
 
 
 # ---------------------------------------------------------------- helpers
@@ -504,7 +512,9 @@ def _offered_actions(user, appeal: Appeal) -> list[str]:
             and not appeal.co_units.filter(pk=user.unit_id).exists()
         ):
             continue
-        if action in ("withdraw",) and appeal.appellant_id != user.pk:
+        if action in ("withdraw", "supplement", "answer") and appeal.appellant_id != user.pk:
+            continue
+        if action == "answer" and services.pending_question(appeal) is None:
             continue
         if action == "callback" and appeal.appellant_id != user.pk and not user.has_role(Role.OPERATOR):
             continue
@@ -574,7 +584,12 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
     withdraw_form = next((item for item in action_forms if item["action"] == "withdraw"), None)
     evaluate_form = next((item for item in action_forms if item["action"] == "callback"
                           and appeal.appellant_id == user.pk), None)
-    action_forms = [item for item in action_forms if item is not withdraw_form and item is not evaluate_form]
+    # The appellant's side of the conversation (answering a question, adding material) sits in the main column, under
+    # the question it answers, not among the actions at the foot of a phone's page.
+    talk_forms = [item for item in action_forms if item["action"] in ("answer", "supplement")
+                  and appeal.appellant_id == user.pk]
+    action_forms = [item for item in action_forms if item is not withdraw_form and item is not evaluate_form
+                    and item not in talk_forms]
     events = list(selectors.timeline(appeal))
     for event in events:
         event.label = event_label(event.action)
@@ -608,6 +623,8 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
         "action_forms": action_forms,
         "withdraw_form": withdraw_form,
         "evaluate_form": evaluate_form,
+        "talk_forms": talk_forms,
+        "pending_question": services.pending_question(appeal) if appeal.is_open else None,
         "is_own": appeal.appellant_id == user.pk,
         "pending_return": appeal.return_requests.filter(decision=RequestDecision.PENDING).first()
         if appeal.state == AppealState.RETURN_REQUESTED
@@ -643,7 +660,7 @@ def act(request, pk: int, action: str):
         raise Http404
     appeal = _visible_or_404(request, pk)
     form_class, service = ACTIONS[action]
-    form = form_class(request.POST, user=request.user, appeal=appeal, prefix=action)
+    form = form_class(request.POST, request.FILES, user=request.user, appeal=appeal, prefix=action)
     if not form.is_valid():
         messages.error(
             request, _("「%(action)s」未提交：请按提示修改。") % {"action": ACTION_TITLES.get(action, action)}

@@ -26,6 +26,8 @@ def t(targets, *roles) -> Transition:
     return Transition(targets, frozenset(roles))
 
 
+OPEN = (S.RECEIVED, S.DISPATCHED, S.RETURN_REQUESTED, S.ACCEPTED, S.IN_PROGRESS, S.REPLIED)
+
 SUBMIT_ROLES = frozenset({Role.RESIDENT, Role.OPERATOR, Role.GRID_WORKER, Role.PARTY_MEMBER,
                           Role.COMMUNITY_STAFF})
 
@@ -48,6 +50,10 @@ ACTION_LABELS = {
     "reply": _("办结答复"),
     "callback": _("回访评价"),
     "close_unresolvable": _("按规定办结"),
+    # The conversation on an appeal (not state changes): the appellant adds to it, a handler asks, the appellant answers.
+    "supplement": _("补充材料"),
+    "ask": _("询问诉求人"),
+    "answer": _("答复询问"),
 }
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {
@@ -73,6 +79,11 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     # A merged appeal (called back after its master's reply) goes back to follow its master when not satisfied.
     (S.REPLIED, "callback"): t((S.CLOSED, S.IN_PROGRESS, S.REPLIED, S.MERGED), Role.OPERATOR, Role.RESIDENT),
     (S.REPLIED, "close_unresolvable"): t(S.CLOSED, Role.SUPERVISOR),
+    # The conversation leaves the state as it is: the appellant may add text or photos in any open state; the lead
+    # unit's handler asks while it holds the appeal; the appellant answers a question still open (services).
+    **{(state, "supplement"): t(state, Role.RESIDENT) for state in OPEN},
+    **{(state, "ask"): t(state, Role.HANDLER) for state in (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS)},
+    **{(state, "answer"): t(state, Role.RESIDENT) for state in OPEN},
 }
 
 # Labels of every event an appeal's timeline can hold: the actions above and what others record on it.
@@ -88,7 +99,8 @@ EVENT_LABELS = {
     "deliberation_resolved": _("议事协商形成决议"),
     "deliberation_completed": _("议事决议已落实"),
     "link_call": _("关联来电录音"),  # gongzhi.calls
-    "supplement": _("补充材料"),  # gongzhi.wechat (the appeals supplement action at merge)
+    "sms_received": _("收到诉求人短信"),
+    "sms_failed": _("短信未能送达"),
 }
 
 

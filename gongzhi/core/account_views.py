@@ -49,7 +49,7 @@ class NotificationPreferenceForm(ChineseForm):
 @login_required
 def account(request):
     user = request.user
-    kinds = notices.kinds()
+    kinds = [k for k in notices.kinds() if k.listed]
     summary = notices.preference_summary(user)
     enabled = {k["kind"]: k["enabled"] for k in summary["kinds"]}
     initial = {"sms": summary["sms"], "email": summary["email"], "email_address": user.email,

@@ -40,6 +40,7 @@ class CoreConfig(AppConfig):
         post_migrate.connect(_ensure_notice_templates, sender=self)
         post_migrate.connect(_ensure_cache_stamps, sender=self)
         from . import checks, lookups, webhooks  # noqa: F401 (lookups registers `__in_ids`; checks, the deploy checks)
+        from .sms import checks as sms_checks  # noqa: F401 (gongzhi.E101: the SMS templates are filed)
 
         webhooks.connect()
         self._connect_refcache()

@@ -266,6 +266,13 @@ class Notification(EncryptedFieldsMixin, models.Model):
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
+    # A failed send is tried again from this time on (back-off, core.notifications.retry_at); null: at once.
+    next_attempt_at = models.DateTimeField(_("下次重试时间"), null=True, blank=True)
+    # What the message is about, for replies that come back on its channel (e.g. "appeal:123" for an SMS whose
+    # answer "1/2/3" is a callback); '' for none.
+    ref = models.CharField(_("关联"), max_length=40, blank=True, db_index=True)
+    # The notice kind's variables the text was rendered from: an SMS provider sends its filed template with them.
+    context = models.JSONField(_("通知变量"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("通知")
@@ -297,4 +304,5 @@ class PhoneCode(EncryptedFieldsMixin, models.Model):
         return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M}"
 from .notice_models import NotificationPreference, NotificationTemplate  # noqa: E402,F401
 from .outbox import OutboxAttempt, OutboxMessage  # noqa: E402,F401
+from .sms_models import InboundSms, SmsMessage, SmsTemplate  # noqa: E402,F401
 from .webhook_models import WebhookSubscription  # noqa: E402,F401

@@ -172,3 +172,86 @@ class OutboxMessageAdmin(admin.ModelAdmin):
             except ServiceError as exc:
                 messages.error(request, str(exc.message))
         messages.success(request, _("已安排 %(n)s 条消息立即重试。") % {"n": count})
+
+
+# ---------------------------------------------------------------- SMS providers (core.sms)
+
+from .masking import mask_phone  # noqa: E402
+from .sms_models import InboundSms, SmsMessage, SmsTemplate  # noqa: E402
+
+
+@admin.register(SmsTemplate)
+class SmsTemplateAdmin(admin.ModelAdmin):
+    """The templates filed with each provider; a row is validated against the kind's variables when saved, and
+    `gongzhi check` (gongzhi.E101) names the kinds the configured provider still lacks."""
+
+    list_display = ["kind_label", "kind", "provider", "template_code", "updated_at"]
+    list_filter = ["provider"]
+    readonly_fields = ["kind_variables", "updated_at"]
+    fields = ["provider", "kind", "kind_variables", "template_code", "variables", "note", "updated_at"]
+
+    @admin.display(description=_("通知"))
+    def kind_label(self, obj):
+        kind = notices.get_kind(obj.kind, default=None)
+        return str(kind.label) if kind else obj.kind
+
+    @admin.display(description=_("通知类型的变量"))
+    def kind_variables(self, obj):
+        kind = notices.get_kind(obj.kind, default=None) if obj and obj.kind else None
+        if kind is None:
+            return format_html_join(", ", "<code>{}</code>", ((k.key,) for k in notices.kinds() if k.sms))
+        return format_html_join(", ", "<code>{}</code> {}", ((name, desc) for name, (desc, _s) in kind.variables.items()))
+
+    def save_model(self, request, obj, form, change):
+        from django.utils import timezone
+
+        before = None
+        if change:
+            old = SmsTemplate.objects.filter(pk=obj.pk).values("template_code", "variables").first()
+            before = old
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
+        from .models import append_audit_event
+
+        append_audit_event(request.user, "sms_template", target=f"sms_template:{obj.provider}:{obj.kind}",
+                           note=str(_("修改短信备案模板")), before=before,
+                           after={"template_code": obj.template_code, "variables": obj.variables})
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "masked_phone", "provider", "kind", "template_code", "message_id", "status",
+                    "error_code", "reported_at"]
+    list_filter = ["provider", "status", "kind"]
+    search_fields = ["message_id"]
+    fields = ["created_at", "masked_phone", "provider", "kind", "template_code", "message_id", "status", "error_code",
+              "error_message", "reported_at", "notification"]
+    readonly_fields = fields
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InboundSms)
+class InboundSmsAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "masked_phone", "provider", "text", "handled", "ref"]
+    list_filter = ["provider"]
+    fields = ["received_at", "sent_at", "masked_phone", "provider", "text", "sign_name", "extend", "handled", "ref"]
+    readonly_fields = fields
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

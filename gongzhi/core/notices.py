@@ -23,6 +23,7 @@ from django.template.base import Lexer, TokenType, VariableNode
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from . import refcache
 from .choices import NotificationChannel
@@ -71,6 +72,8 @@ class NoticeKind:
     mandatory: bool = False
     reason: str = ""  # why a mandatory kind cannot be turned off (shown to residents)
     description: str = ""
+    sms: bool = True  # may go out by SMS: a provider that sends filed templates must have one for it (core.sms)
+    listed: bool = True  # shown among the resident's notice choices (not the login code)
 
 
 _REGISTRY: dict[str, NoticeKind] = {}
@@ -215,7 +218,7 @@ def preference_summary(user) -> dict:
                            not get_kind(k).mandatory),
         "kinds": [{"kind": k.key, "label": str(k.label), "description": str(k.description),
                    "mandatory": k.mandatory, "reason": str(k.reason), "enabled": is_enabled(user, k, pref)}
-                  for k in kinds()],
+                  for k in kinds() if k.listed],
     }
 
 
@@ -323,7 +326,7 @@ def _render_channel_data(data: dict, context: dict) -> dict:
 
 
 def send_notice(kind_key: str, *, context: dict, user: User | None = None, phone: str = "", link: str = "",
-                key: str | None = None) -> list[Notification]:
+                key: str | None = None, ref: str = "") -> list[Notification]:
     """Tell one person: a site message if they have an account; on their phone by WeChat when bound and the kind
     has a WeChat template, else by SMS to `phone` unless they turned SMS off (`channel_for`); e-mail if they chose
     it. Optional kinds the user turned off are skipped. With `key`, a second call creates nothing (each channel's
@@ -343,6 +346,10 @@ def send_notice(kind_key: str, *, context: dict, user: User | None = None, phone
     if not targets:
         return []
     subject, body = render(kind, context)
+    # Kept with the row for an SMS provider's filed template (its variables), as plain JSON values; a WeChat row keeps
+    # them too, for the SMS it falls back to.
+    variables = {k: v if isinstance(v, str | int | float | bool) or v is None else str(v) for k, v in context.items()
+                 if k in kind.variables}
     messages = []
     for channel, address in targets:
         row_key = f"{key}:{channel}"[:120] if key else None
@@ -351,5 +358,16 @@ def send_notice(kind_key: str, *, context: dict, user: User | None = None, phone
         if "channel_data" in address:
             address = {**address, "channel_data": _render_channel_data(address["channel_data"], context)}
         messages.append(dict(subject=subject, body=body, channel=channel, link=link, kind=kind.key, key=row_key,
+                             ref=ref, context=variables if channel not in (NotificationChannel.SITE,
+                                                                           NotificationChannel.EMAIL) else {},
                              **address))
     return notify_many(messages)
+
+
+# The login code: sent by core.services.send_login_code (its own limits), by SMS only; not a choice of the resident.
+LOGIN_CODE = register(NoticeKind(
+    key="login_code", label=_lazy("登录验证码"), mandatory=True, listed=False,
+    reason=_lazy("验证码用于登录。"), description=_lazy("手机号登录时发送。"),
+    subject="登录验证码", body="您的验证码是 {{ code }}，{{ minutes }}分钟内有效。",
+    variables={"code": (_lazy("验证码"), "123456"), "minutes": (_lazy("有效分钟数"), 5)},
+))

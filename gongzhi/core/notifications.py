@@ -84,8 +84,12 @@ def sms_text(notification: Notification) -> str:
     return f"【共治】{notification.subject}：{notification.body}"
 
 
+def get_sms_gateway_class() -> type[SmsGateway]:
+    return import_string(settings.GONGZHI.get("SMS_GATEWAY", "gongzhi.core.notifications.ConsoleSmsGateway"))
+
+
 def get_sms_gateway() -> SmsGateway:
-    return import_string(settings.GONGZHI.get("SMS_GATEWAY", "gongzhi.core.notifications.ConsoleSmsGateway"))()
+    return get_sms_gateway_class()()
 
 
 def send_email(notification: Notification) -> None:
@@ -107,7 +111,11 @@ class DatabaseConsoleBackend(BaseBackend):
 
     def send(self, notification: Notification) -> None:
         if notification.channel == NotificationChannel.SMS:
-            (self.gateway or get_sms_gateway()).send_sms(notification.phone, sms_text(notification))
+            gateway = self.gateway or get_sms_gateway()
+            if hasattr(gateway, "send_notification"):  # a provider that sends filed templates (core.sms)
+                gateway.send_notification(notification)
+            else:
+                gateway.send_sms(notification.phone, sms_text(notification))
         elif notification.channel == NotificationChannel.EMAIL:
             send_email(notification)
         elif notification.channel in CHANNELS:
@@ -130,7 +138,8 @@ def send_on_channel(notification: Notification) -> None:
         if notification.phone:
             replacement = notify(subject=notification.subject, body=notification.body, phone=notification.phone,
                                  channel=NotificationChannel.SMS, link=notification.link, kind=notification.kind,
-                                 key=f"{notification.key}:fallback"[:120] if notification.key else None)
+                                 key=f"{notification.key}:fallback"[:120] if notification.key else None,
+                                 context=notification.context, ref=notification.ref)
         logger.warning("notification %s on %s failed (%s); %s", notification.pk, notification.channel, exc,
                        f"sent as SMS {replacement.pk}" if replacement else "no SMS to fall back to")
         raise FellBack(f"{exc}; {'已改发短信' if replacement else '无手机号，未改发短信'}") from exc
@@ -151,9 +160,10 @@ def get_backend() -> BaseBackend:
 
 def notify(*, subject: str, body: str, recipient=None, unit=None, phone: str = "",
            channel: str = NotificationChannel.SITE, link: str = "", email: str = "", kind: str = "",
-           key: str | None = None) -> Notification:
+           key: str | None = None, context: dict | None = None, ref: str = "") -> Notification:
     return notify_many([dict(subject=subject, body=body, recipient=recipient, unit=unit, phone=phone,
-                             channel=channel, link=link, email=email, kind=kind, key=key)])[0]
+                             channel=channel, link=link, email=email, kind=kind, key=key, context=context or {},
+                             ref=ref)])[0]
 
 
 def notify_many(messages: list[dict]) -> list[Notification]:
@@ -177,6 +187,74 @@ def notify_many(messages: list[dict]) -> list[Notification]:
     return rows
 
 
+def max_attempts() -> int:
+    return int(settings.GONGZHI.get("NOTIFY_MAX_ATTEMPTS", 5))
+
+
+def retry_at(attempts: int, now=None):
+    """When to try again after `attempts` failed tries: NOTIFY_RETRY_SECONDS doubled each time, at most an hour."""
+    from datetime import timedelta
+
+    base = int(settings.GONGZHI.get("NOTIFY_RETRY_SECONDS", 60))
+    return (now or timezone.now()) + timedelta(seconds=min(3600, base * 2 ** max(0, attempts - 1)))
+
+
+def _attempt(notification: Notification, backend: BaseBackend) -> bool:
+    """One try (the caller holds the row's lock and saves it): sent; or pending again after a back-off; or failed
+    when the error is permanent or the tries have run out, an SMS then falling back to the site message."""
+    notification.attempts += 1
+    try:
+        backend.send(notification)
+    except Exception as exc:  # keep it pending until attempts run out
+        notification.error = str(exc)[:2000]
+        # FellBack: a registered channel (WeChat) gave up and wrote its SMS replacement (send_on_channel).
+        if getattr(exc, "permanent", False) or isinstance(exc, FellBack) or notification.attempts >= max_attempts():
+            notification.status = NotificationStatus.FAILED
+            notification.next_attempt_at = None
+            fall_back(notification, exc)
+        else:
+            notification.next_attempt_at = retry_at(notification.attempts)
+        return False
+    notification.status = NotificationStatus.SENT
+    notification.sent_at = timezone.now()
+    notification.next_attempt_at = None
+    return True
+
+
+FAILED_FIELDS = ["attempts", "error", "status", "next_attempt_at"]
+SENT_FIELDS = ["attempts", "status", "sent_at", "error", "next_attempt_at"]
+
+
+def fall_back(notification: Notification, exc: Exception) -> Notification | None:
+    """An SMS that could not be sent: the reason stays on the row (staff see it in the admin and, through the
+    sms_failed signal, on what it was about), and the resident gets the site message if they have an account and
+    none was sent with it."""
+    if notification.channel != NotificationChannel.SMS:
+        return None
+    from .models import User
+
+    reason = getattr(exc, "message", "") or str(exc)
+    code = getattr(exc, "code", "")
+    notification.error = f"短信未能发送（{code}）：{reason}；已改为站内消息。"[:2000] if code else \
+        f"短信未能发送：{reason}；已改为站内消息。"[:2000]
+    user = notification.recipient or (User.objects.filter(phone=notification.phone, is_active=True).first()
+                                      if notification.phone else None)
+    site = None
+    if user is not None:
+        siblings = Notification.objects.filter(recipient=user, channel=NotificationChannel.SITE, kind=notification.kind,
+                                               subject=notification.subject, body=notification.body)
+        if notification.kind and not siblings.exists():
+            site = Notification.objects.create(
+                recipient=user, channel=NotificationChannel.SITE, subject=notification.subject, body=notification.body,
+                link=notification.link, kind=notification.kind, ref=notification.ref, status=NotificationStatus.SENT,
+                sent_at=timezone.now(), attempts=1)
+    from .sms import sms_failed
+
+    sms_failed.send(sender=Notification, notification=notification, reason=notification.error)
+    logger.warning("SMS notification %s failed for good (%s)", notification.pk, code or type(exc).__name__)
+    return site
+
+
 def deliver(notification_id: int) -> bool:
     with transaction.atomic():
         notification = (
@@ -185,19 +263,9 @@ def deliver(notification_id: int) -> bool:
         )
         if notification is None:
             return False
-        notification.attempts += 1
-        try:
-            get_backend().send(notification)
-        except Exception as exc:  # keep it pending until attempts run out
-            notification.error = str(exc)[:2000]
-            if notification.attempts >= 5 or isinstance(exc, FellBack):
-                notification.status = NotificationStatus.FAILED
-            notification.save(update_fields=["attempts", "error", "status"])
-            return False
-        notification.status = NotificationStatus.SENT
-        notification.sent_at = timezone.now()
-        notification.save(update_fields=["attempts", "status", "sent_at", "error"])
-        return True
+        sent = _attempt(notification, get_backend())
+        notification.save(update_fields=SENT_FIELDS if sent else FAILED_FIELDS)
+        return sent
 
 
 def deliver_many(notification_ids: list[int]) -> int:
@@ -218,23 +286,16 @@ def deliver_many_ids(notification_ids: list[int]) -> set[int]:
         rows = Notification.objects.select_for_update().filter(pk__in=list(notification_ids),
                                                                 status=NotificationStatus.PENDING).order_by("pk")
         for notification in rows:
-            notification.attempts += 1
-            try:
-                backend.send(notification)
-            except Exception as exc:
-                notification.error = str(exc)[:2000]
-                if notification.attempts >= 5 or isinstance(exc, FellBack):
-                    notification.status = NotificationStatus.FAILED
-                failed.append(notification)
-                continue
-            notification.status = NotificationStatus.SENT
-            notification.sent_at = timezone.now()
-            sent.append(notification)
-        save_rows(failed, ["attempts", "error", "status"])
-        save_rows(sent, ["attempts", "status", "sent_at", "error"])
+            (sent if _attempt(notification, backend) else failed).append(notification)
+        save_rows(failed, FAILED_FIELDS)
+        save_rows(sent, SENT_FIELDS)
     return {notification.pk for notification in sent}
 
 
 def deliver_pending(limit: int = 500) -> int:
-    ids = list(Notification.objects.filter(status=NotificationStatus.PENDING).values_list("pk", flat=True)[:limit])
+    """Retry the pending notifications whose back-off has passed (the periodic sweeps call this every minute)."""
+    from django.db.models import Q
+
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now())
+    ids = list(Notification.objects.filter(due, status=NotificationStatus.PENDING).values_list("pk", flat=True)[:limit])
     return sum(deliver(pk) for pk in ids)

@@ -55,8 +55,10 @@ def send_login_code(phone: str, client_ip: str | None = None) -> PhoneCode:
             phone=phone, code_hash=digest_code(code, "login"), client_ip=client_ip, created_at=now,
             expires_at=now + timedelta(seconds=conf["OTP_TTL_SECONDS"]),
         )
+        minutes = conf["OTP_TTL_SECONDS"] // 60
         notify(subject=_("登录验证码"), body=_("您的验证码是 %(code)s，%(minutes)s分钟内有效。") % {
-            "code": code, "minutes": conf["OTP_TTL_SECONDS"] // 60}, phone=phone, channel=NotificationChannel.SMS)
+            "code": code, "minutes": minutes}, phone=phone, channel=NotificationChannel.SMS, kind="login_code",
+            context={"code": code, "minutes": minutes})
     return record
 
 

@@ -205,6 +205,14 @@ POST = {
     # a subscription without its community is refused with 400 (served) for those who may subscribe
     ("/api/v1/insight/alerts/subscriptions/", '{"scope": "community"}'): {"resident", "grid_worker", "community_staff"},
     ("/api/v1/appeals/{appeal}/actions/sign/", "{}"): {"handler"},  # the lead unit signs, nobody for it
+    # the conversation: the appellant adds material and answers (400 without an open question: served), the lead
+    # unit's handler asks
+    ("/api/v1/appeals/{appeal}/actions/supplement/", '{"text": "路灯在3号楼东侧"}'): {"resident"},
+    ("/api/v1/appeals/{appeal}/actions/ask/", '{"question": "请问路灯在几号楼？"}'): {"handler"},
+    ("/api/v1/appeals/{appeal}/actions/answer/", '{"text": "3号楼东侧"}'): {"resident"},
+    # the SMS providers' pushes: only with the secret token of the URL (GONGZHI_SMS_CALLBACK_TOKEN), whoever logs in
+    ("/sms/aliyun/not-the-token/up/", "[]"): frozenset(),
+    ("/sms/tencent/not-the-token/report/", "[]"): frozenset(),
     ("/api/v1/appeals/{appeal}/supervise/", '{"level": 1, "note": "请尽快办理"}'): {"supervisor"},
     ("/api/v1/appeals/{appeal}/reveal_contact/", "{}"): UNMASKERS,
     (

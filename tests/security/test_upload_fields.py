@@ -59,6 +59,21 @@ UPLOADS = {
         "attachments",
         Attachment,
     ),
+    # 补充材料 (issue 16): the appellant's photos added to their appeal, on the page and by the API
+    ("gongzhi.appeals.forms.SupplementForm", "attachments"): (
+        "resident",
+        "/appeals/{appeal}/act/supplement/",
+        lambda w: {"supplement-text": "补充一张照片"},
+        "supplement-attachments",
+        Attachment,
+    ),
+    ("gongzhi.appeals.serializers.SupplementInput", "attachments"): (
+        "resident",
+        "/api/v1/appeals/{appeal}/actions/supplement/",
+        lambda w: {"text": "补充一张照片"},
+        "attachments",
+        Attachment,
+    ),
     ("gongzhi.credit.forms.RepairForm", "evidence"): (
         "contact",
         "/credit/cases/{case}/repair/",

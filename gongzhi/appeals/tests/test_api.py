@@ -115,7 +115,7 @@ def test_resident_submits(api, payload, users):
     assert body["appellant"]["phone"] == "13800138000"  # their own number, unmasked
     assert [e["action"] for e in body["events"]] == ["submit"]
     assert body["events"][0]["action_label"] == "提交诉求"
-    assert body["available_actions"] == ["withdraw"]
+    assert body["available_actions"] == ["withdraw", "supplement"]
     assert body["light"] == "green" and body["lead_unit"] is None  # waiting for dispatch, within its limit
     assert body["dispatch_due"] is not None
 
@@ -272,7 +272,7 @@ def test_the_whole_loop_through_the_api(api, payload, units, dispatch_rule):
     assert body["co_units"] == [{"id": units["property"].pk, "name": "安居物业公司"}]
     assert body["sign_due"] and body["reply_due"] and body["light"] == "green"
 
-    assert handler.get(url(appeal_id)).json()["available_actions"] == ["sign", "request_return"]
+    assert handler.get(url(appeal_id)).json()["available_actions"] == ["sign", "request_return", "ask"]
     assert act(handler, appeal_id, "sign").json()["state"] == "accepted"
     contact = act(handler, appeal_id, "record_contact", {"note": "电话联系了诉求人"})
     assert contact.json()["state"] == "in_progress"

@@ -66,6 +66,7 @@ ACTOR = {
     "reject_return": "dispatcher", "record_contact": "handler", "record_progress": "handler",
     "request_extension": "handler", "approve_extension": "supervisor", "deny_extension": "supervisor",
     "reply": "handler", "callback": "resident", "close_unresolvable": "supervisor",
+    "supplement": "resident", "ask": "handler", "answer": "resident",
 }
 
 
@@ -91,12 +92,21 @@ def act(action: str, actor, appeal_id: int, ctx) -> Appeal:
         "callback": lambda: services.callback(actor, appeal_id, contacted=True, solved=True,
                                               satisfaction="satisfied"),
         "close_unresolvable": lambda: services.close_unresolvable(actor, appeal_id, note="多次重办仍无法解决，按规定办结"),
+        "supplement": lambda: services.supplement(actor, appeal_id, text="路灯在3号楼东侧"),
+        "ask": lambda: services.ask(actor, appeal_id, question="请问路灯具体在几号楼？"),
+        "answer": lambda: services.answer(actor, appeal_id, text="3号楼东侧"),
     }
     return calls[action]()
 
 
 def prepare(action: str, appeal: Appeal, users, units, make_appeal) -> Appeal:
     """What an allowed pair needs besides the state (a pending extension, the reopen limit reached)."""
+    if action == "answer":  # a question to answer (asked while the unit held it: written as its event here)
+        from django.db import transaction
+
+        with transaction.atomic():
+            locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+            services.record_event(locked, users["handler"], "ask", note="请问路灯具体在几号楼？")
     if action in ("approve_extension", "deny_extension"):
         services.request_extension(users["handler"], appeal.pk, reason="需要采购配件，时间较长", working_days=3)
     if action == "close_unresolvable":
@@ -114,6 +124,7 @@ PAIRS = [(state, action) for state in AppealState.values for action in WORKFLOW_
 
 # spec §2, written out independently of workflow.py: a change to the table must be a change to the spec.
 S = AppealState
+OPEN = (S.RECEIVED, S.DISPATCHED, S.RETURN_REQUESTED, S.ACCEPTED, S.IN_PROGRESS, S.REPLIED)
 SPEC_TABLE = {
     (S.RECEIVED, "answer_directly"): ({S.REPLIED}, {"operator"}),
     (S.RECEIVED, "dispatch"): ({S.DISPATCHED}, {"dispatcher"}),
@@ -135,6 +146,11 @@ SPEC_TABLE = {
     # closed when solved and not unsatisfied, reopened otherwise, left replied at the reopen limit
     (S.REPLIED, "callback"): ({S.CLOSED, S.IN_PROGRESS, S.REPLIED, S.MERGED}, {"operator", "resident"}),
     (S.REPLIED, "close_unresolvable"): ({S.CLOSED}, {"supervisor"}),
+    # issue 16: the conversation leaves the state as it is — the appellant adds material and answers in any open
+    # state, the lead unit's handler asks while it holds the appeal
+    **{(state, "supplement"): ({state}, {"resident"}) for state in OPEN},
+    **{(state, "answer"): ({state}, {"resident"}) for state in OPEN},
+    **{(state, "ask"): ({state}, {"handler"}) for state in (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS)},
 }
 
 

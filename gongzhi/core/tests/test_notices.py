@@ -1,6 +1,8 @@
 """Notice templates (seeded, validated, audited), residents' channel choices and opt-outs (page, API, audit), and
 delivery by e-mail (Django's mail, locmem in tests) and SMS (the pluggable gateway)."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -133,7 +135,7 @@ def test_delivery_by_email_and_by_the_pluggable_sms_gateway(users, gateway):
     assert all(n.status == NotificationStatus.SENT for n in Notification.objects.filter(pk__in=[s.pk for s in sent]))
 
 
-def test_a_failing_gateway_keeps_the_sms_pending_for_the_sweep(users, gateway):
+def test_a_failing_gateway_keeps_the_sms_pending_for_the_sweep(users, gateway, time_machine):
     RecordingGateway.fail = True
     (sms,) = notices.send_notice("appeal_received", phone="13700137000",
                                  context={"number": "A5", "title": "t", "kind": "投诉"})
@@ -141,6 +143,8 @@ def test_a_failing_gateway_keeps_the_sms_pending_for_the_sweep(users, gateway):
     sms.refresh_from_db()
     assert sms.status == NotificationStatus.PENDING and "gateway down" in sms.error
     RecordingGateway.fail = False
+    assert deliver_pending() == 0  # retried after its back-off (NOTIFY_RETRY_SECONDS), not at once
+    time_machine.move_to(sms.next_attempt_at + timedelta(seconds=1))
     assert deliver_pending() == 1 and gateway[0][0] == "13700137000"
 
 
