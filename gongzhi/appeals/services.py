@@ -978,11 +978,16 @@ def pending_question(appeal: Appeal):
     return last if last is not None and last.action == "ask" else None
 
 
-def supplement(actor: User, appeal_id: int, *, text: str = "", attachments: Iterable = ()) -> Appeal:
-    """补充材料: the appellant adds text and/or photos to their open appeal; the unit holding it is told."""
+def supplement(actor: User, appeal_id: int, *, text: str = "", attachments: Iterable = (), longitude=None,
+               latitude=None, address: str = "", source: str = "") -> Appeal:
+    """补充材料: the appellant adds text, photos or the place to their open appeal (on the web, by SMS, by WeChat:
+    `source` names the channel when there is no text); the unit holding it is told. A place fills the appeal's
+    only where it had none: a place the dispatcher already has is not moved."""
     text = (text or "").strip()
+    address = (address or "").strip()[:200]
     files = list(attachments or [])
-    if not text and not files:
+    place = longitude is not None and latitude is not None
+    if not text and not files and not place and not address:
         raise ServiceError(_("请填写补充内容或上传照片。"), field="text")
     if len(text) > 2000:
         raise ServiceError(_("补充内容不能超过2000个字。"), field="text")
@@ -995,9 +1000,21 @@ def supplement(actor: User, appeal_id: int, *, text: str = "", attachments: Iter
             raise ServiceError(_("一件诉求的附件最多30个。"), field="attachments")
         stored = [Attachment.objects.create(appeal=appeal, file=f, name=f.name[:200], content_type=ctype, size=f.size)
                   for f, ctype in checked]
-        record_event(appeal, actor, "supplement", note=text,
-                     after={"attachments": [{"id": a.pk, "name": a.name} for a in stored]} if stored else None)
-        body = text[:200] or _("上传了%(n)s个附件") % {"n": len(stored)}
+        changed = []
+        if place and appeal.longitude is None:
+            appeal.longitude, appeal.latitude = longitude, latitude
+            changed += ["longitude", "latitude"]
+        if address and not appeal.address:
+            appeal.address = address
+            changed.append("address")
+        if changed:
+            appeal.save(update_fields=changed)
+        after = {k: v for k, v in {
+            "attachments": [{"id": a.pk, "name": a.name} for a in stored],
+            "location": [str(longitude), str(latitude)] if place else None,
+            "address": address or None, "via": source or None}.items() if v}
+        record_event(appeal, actor, "supplement", note=text or source, after=after or None)
+        body = text[:200] or (_("上传了%(n)s个附件") % {"n": len(stored)} if stored else _("补充了地点"))
         _tell_handlers(appeal, _("诉求人补充了材料"), body)
     return appeal
 

@@ -32,7 +32,6 @@ from gongzhi.core.models import Region, User, append_audit_event
 from gongzhi.core.notifications import ChannelRefused
 from gongzhi.core.personal_data import record_consent
 from gongzhi.core.taskqueue import defer
-from gongzhi.core.uploads import check_upload
 
 from .client import client, conf
 from .models import Binding, InboundMessage, NoticeTemplate
@@ -260,36 +259,12 @@ def fetch_image(record_id: int) -> None:
 def add_supplement(appeal_id: int, actor: User, *, files=(), longitude: Decimal | None = None,
                    latitude: Decimal | None = None, address: str = "", text: str = "",
                    note: str = "微信补充") -> Appeal:
-    """The appellant adds photos, a place or words to their open appeal: attachments and the place recorded on the
-    appeal (the place only where it had none: a place the dispatcher already has is not moved), and an appeal event
-    `supplement` ("微信补充"). At merge this goes through the appeals `supplement` service."""
-    files = list(files)
-    checked = [(f, check_upload(f)) for f in files]
-    with transaction.atomic():
-        appeal = Appeal.objects.select_for_update(of=("self",)).get(pk=appeal_id)
-        if actor is None or appeal.appellant_id != actor.pk:
-            raise ServiceError(_("只能补充本人的诉求。"))
-        if not appeal.is_open:
-            raise ServiceError(_("诉求已办结，不能再补充；如有新问题请重新反映。"))
-        if appeal.attachments.count() + len(files) > 9:
-            raise ServiceError(_("附件最多9个。"), field="photos")
-        stored = [Attachment.objects.create(appeal=appeal, file=f, name=f.name[:200], content_type=ctype,
-                                            size=f.size) for f, ctype in checked]
-        changed = []
-        if longitude is not None and latitude is not None and appeal.longitude is None:
-            appeal.longitude, appeal.latitude = longitude, latitude
-            changed += ["longitude", "latitude"]
-        if address and not appeal.address:
-            appeal.address = address[:200]
-            changed.append("address")
-        if changed:
-            appeal.save(update_fields=changed)
-        after = {k: v for k, v in {
-            "attachments": [a.name for a in stored],
-            "location": [str(longitude), str(latitude)] if longitude is not None else None,
-            "address": address or None, "text": text or None}.items() if v}
-        appeal_services.record_event(appeal, actor, "supplement", note=note, after=after)
-    return appeal
+    """The appellant adds photos, a place or words to their open appeal by WeChat: the appeals `supplement` action
+    (its checks, its event, the unit told), the channel named on the event."""
+    if actor is None:
+        raise ServiceError(_("只能补充本人的诉求。"))
+    return appeal_services.supplement(actor, appeal_id, text=text, attachments=files, longitude=longitude,
+                                      latitude=latitude, address=address, source=note)
 
 
 # GCJ-02 (the coordinates of WeChat's location messages, from Tencent's maps) back to WGS-84, which appeals store:
