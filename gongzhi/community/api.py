@@ -20,6 +20,7 @@ from .serializers import (
     ActivitySerializer,
     CentralHouseholdInput,
     CentralHouseholdSerializer,
+    CorrectionInput,
     CoverageSerializer,
     DecisionInput,
     EntrySerializer,
@@ -29,13 +30,12 @@ from .serializers import (
     HoursInput,
     HouseholdInput,
     LinkedHouseholdSerializer,
-    NoteInput,
     OrganizationInput,
     OrganizationSerializer,
     ProjectInput,
+    ProjectProgressInput,
     ProjectSerializer,
     ProjectUpdateSerializer,
-    ReasonInput,
     RecordSerializer,
     RedemptionSerializer,
     RedResourceSerializer,
@@ -250,7 +250,7 @@ class ProjectDetailView(generics.RetrieveAPIView):
 
 
 ProjectProgressView = service_action(
-    NoteInput, ProjectUpdateSerializer,
+    ProjectProgressInput, ProjectUpdateSerializer,
     lambda request, data, pk: services.record_project_progress(request.user, pk, **data),
     status=201, summary="record_project_progress")
 ProjectActivityView = service_action(
@@ -347,7 +347,7 @@ RejectRedemptionView = service_action(
     lambda request, data, pk: services.decide_redemption(request.user, pk, approve=False, **data),
     summary="reject_redemption")
 CorrectEntryView = service_action(
-    ReasonInput, EntrySerializer,
+    CorrectionInput, EntrySerializer,
     lambda request, data, pk: services.correct_entry(request.user, pk, **data),
     status=201, summary="correct_entry")
 

@@ -210,7 +210,7 @@ class ProjectSerializer(serializers.ModelSerializer):
                   "updates", "activities", "created_at"]
 
 
-class NoteInput(serializers.Serializer):
+class ProjectProgressInput(serializers.Serializer):
     note = serializers.CharField(max_length=2000)
 
 
@@ -261,7 +261,7 @@ class DecisionInput(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class ReasonInput(serializers.Serializer):
+class CorrectionInput(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
