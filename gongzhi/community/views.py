@@ -49,9 +49,10 @@ def _first_error(form) -> str:
     return _("提交的数据有误。")
 
 
-def _act(request, form_class, call, *, success: str, back: str, form_kwargs=None):
-    """Validate one form, call one service, report its outcome as a message and go back; a refused form comes
-    back on the page with what was typed (core.forms.keep_input)."""
+def _act(request, form_class, call, *, success: str, back: str, form_kwargs=None, then=None):
+    """Validate one form, call one service, report its outcome as a message and go back — or, given `then`, go to
+    `then(result)` (the page of what was made); a refused form comes back on the page with what was typed
+    (core.forms.keep_input)."""
     data = {}
     if form_class is not None:
         form = form_class(request.POST, **(form_kwargs or {}))
@@ -61,14 +62,14 @@ def _act(request, form_class, call, *, success: str, back: str, form_kwargs=None
             return redirect(back)
         data = form.cleaned_data
     try:
-        call(data)
+        result = call(data)
     except ServiceError as exc:
         messages.error(request, str(exc.message))
         if form_class is not None:
             keep_input(request, form_class, back, exc.message, exc.field)
-    else:
-        messages.success(request, success)
-    return redirect(back)
+        return redirect(back)
+    messages.success(request, success)
+    return redirect(then(result) if then else back)
 
 
 def _scope(request) -> Region | None:
@@ -129,20 +130,9 @@ def organization_list(request):
 @login_required
 @require_POST
 def organization_new(request):
-    form = forms.OrganizationForm(request.POST)
-    back = reverse("community:organizations")
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-        keep_input(request, forms.OrganizationForm, back)
-        return redirect(back)
-    try:
-        org = services.register_organization(request.user, **form.cleaned_data)
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
-        keep_input(request, forms.OrganizationForm, back, exc.message, exc.field)
-        return redirect(back)
-    messages.success(request, _("申请已提交，等待社区评审。"))
-    return redirect("community:organization", pk=org.pk)
+    return _act(request, forms.OrganizationForm, lambda d: services.register_organization(request.user, **d),
+                success=_("申请已提交，等待社区评审。"), back=reverse("community:organizations"),
+                then=lambda org: reverse("community:organization", args=[org.pk]))
 
 
 def organization_detail(request, pk: int):
@@ -373,21 +363,13 @@ def household_list(request):
 @login_required
 @require_POST
 def household_new(request):
-    back = reverse("community:households")
-    form = forms.CentralHouseholdForm(request.POST, region=selectors.scope_region(request.user))
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-        keep_input(request, forms.CentralHouseholdForm, back)
-        return redirect(back)
-    try:
-        center = services.create_central_household(request.user, **form.cleaned_data)
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
-        keep_input(request, forms.CentralHouseholdForm, back, exc.message, exc.field)
-        return redirect(back)
     lo, hi = services.household_limits()
-    messages.success(request, _("已设立党员中心户，请添加其联系的 %(a)s–%(b)s 户。") % {"a": lo, "b": hi})
-    return redirect("community:household", pk=center.pk)
+    return _act(request, forms.CentralHouseholdForm,
+                lambda d: services.create_central_household(request.user, **d),
+                form_kwargs={"region": selectors.scope_region(request.user)},
+                success=_("已设立党员中心户，请添加其联系的 %(a)s–%(b)s 户。") % {"a": lo, "b": hi},
+                back=reverse("community:households"),
+                then=lambda center: reverse("community:household", args=[center.pk]))
 
 
 @login_required
@@ -574,20 +556,9 @@ def project_list(request):
 @login_required
 @require_POST
 def project_new(request):
-    back = reverse("community:projects")
-    form = forms.ProjectForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-        keep_input(request, forms.ProjectForm, back)
-        return redirect(back)
-    try:
-        project = services.create_project(request.user, **form.cleaned_data)
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
-        keep_input(request, forms.ProjectForm, back, exc.message, exc.field)
-        return redirect(back)
-    messages.success(request, _("党建项目已创建。"))
-    return redirect("community:project", pk=project.pk)
+    return _act(request, forms.ProjectForm, lambda d: services.create_project(request.user, **d),
+                success=_("党建项目已创建。"), back=reverse("community:projects"),
+                then=lambda project: reverse("community:project", args=[project.pk]))
 
 
 def project_detail(request, pk: int):
