@@ -47,7 +47,7 @@ def main() -> None:
     answered = [r for r in requests if r.answered_at]
     days_to_done = [(r.done_at - r.asked_at).total_seconds() / 86400 for r in done]
     hours_to_answer = [(r.answered_at - r.asked_at).total_seconds() / 3600 for r in answered]
-    unmet = selectors.unmet_needs(None, limit=500)
+    unmet = selectors.unmet_needs(needs)
     result = {
         "needs": len(needs), "matched": len(matched),
         "matched_share": round(len(matched) / len(needs), 3) if needs else None,

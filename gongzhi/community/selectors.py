@@ -14,13 +14,14 @@ from gongzhi.core.choices import RegionLevel, Role
 from gongzhi.core.models import Region
 from gongzhi.core.permissions import in_scope
 
-from .choices import ActivityState, EntryKind, NeedKind, OrgStage, SignupState
+from .choices import ActivityState, EntryKind, MemberRole, NeedKind, OrgStage, SignupState
 from .models import (
     Activity,
     HelpRequest,
     LedgerAccount,
     LedgerEntry,
     LinkedHousehold,
+    OrgMember,
     PartyMemberHousehold,
     RedResource,
     SelfOrganization,
@@ -320,10 +321,11 @@ def matches(region: Region | None, limit: int = 40) -> list[Need]:
     return needs
 
 
-def unmet_needs(region: Region | None, limit: int = 200) -> list[dict]:
-    """Needs with nobody to meet them, counted by community and kind: where to incubate a new self-organisation."""
+def unmet_needs(needs: list[Need]) -> list[dict]:
+    """Of `matches(...)`, the needs with nobody to meet them, counted by community and kind: where to incubate a new
+    self-organisation."""
     counts: dict[tuple[int, str], dict] = {}
-    for need in matches(region, limit=limit):
+    for need in needs:
         if need.suggestions or any(r.state in ("accepted", "done") for r in need.requests):
             continue
         community = _community_of(need.region)
@@ -333,6 +335,13 @@ def unmet_needs(region: Region | None, limit: int = 200) -> list[dict]:
         if len(row["examples"]) < 3:
             row["examples"].append(need.summary)
     return sorted(counts.values(), key=lambda r: (-r["count"], r["community"].path))
+
+
+def helped_by(user, requests) -> set[int]:
+    """Of `requests`, the ids of those `user` answers: as the volunteer asked, or as a leader of the organisation
+    asked (one query for them all)."""
+    led = set(OrgMember.objects.filter(user=user, role=MemberRole.LEADER).values_list("organization_id", flat=True))
+    return {r.pk for r in requests if r.volunteer_id == user.pk or r.organization_id in led}
 
 
 def help_requests_for(user, region: Region | None = None):

@@ -1036,6 +1036,11 @@ def ask_for_help(actor: User, *, kind: str, region: Region, summary: str, source
             raise ServiceError(_("该居民没有登记这项志愿服务。"), field="volunteer")
     if organization is not None and organization.stage not in (OrgStage.INCUBATING, OrgStage.MATURE):
         raise ServiceError(_("只能请孵化中或已备案的自组织协助。"), field="organization")
+    # The need's source lies in the community asked for: its appellant or household is who will be told.
+    if visit is not None and not visit.center.grid.path.startswith(region.path):
+        raise ServiceError(_("该走访记录不属于本社区。"), field="visit")
+    if appeal is not None and not appeal.region.path.startswith(region.path):
+        raise ServiceError(_("该诉求不属于本社区。"), field="appeal")
     due_on = due_on or timezone.localdate() + timedelta(days=help_due_days())
     if due_on < timezone.localdate():
         raise ServiceError(_("完成期限不能早于今天。"), field="due_on")

@@ -420,8 +420,9 @@ def household_visit(request, pk: int):
 @login_required
 def matches(request):
     region = _staff_scope(request)
+    needs = selectors.matches(region, limit=200)  # matched once: the page lists the first 40, counts the unmet of all
     return _render(request, "community/matches.html", {
-        "region": region, "needs": selectors.matches(region), "unmet": selectors.unmet_needs(region),
+        "region": region, "needs": needs[:40], "unmet": selectors.unmet_needs(needs),
         "can_ask": services.is_manager(request.user), "due_on": timezone.localdate() + timedelta(
             days=services.help_due_days())})
 
@@ -451,7 +452,7 @@ def help_requests(request):
     if services.is_manager(request.user) and not selectors.sees_personal_data_of(request.user, region):
         raise PermissionDenied
     rows = list(selectors.help_requests_for(request.user, region)[:200])
-    helper_of = {r.pk for r in rows if request.user.pk in {u.pk for u in services._helpers_of(r)}}
+    helper_of = selectors.helped_by(request.user, rows)
     return _render(request, "community/help_requests.html", {
         "rows": rows, "helper_of": helper_of, "is_manager": services.is_manager(request.user),
         "answer_form": forms.HelpAnswerForm(), "done_form": forms.HelpDoneForm(),
@@ -602,7 +603,7 @@ def project_complete(request, pk: int):
 
 @login_required
 def volunteer_profile(request):
-    profile = getattr(request.user, "volunteer_profile", None) if hasattr(request.user, "volunteer_profile") else None
+    profile = getattr(request.user, "volunteer_profile", None)  # RelatedObjectDoesNotExist is an AttributeError
     back = reverse("community:volunteer")
     if request.method == "POST":
         form = forms.VolunteerProfileForm(request.POST)

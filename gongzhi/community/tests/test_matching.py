@@ -93,6 +93,9 @@ def test_asking_checks_the_skill_the_state_and_a_declined_request_says_why(users
     with pytest.raises(PermissionDeniedError):
         services.ask_for_help(users["other_staff"], kind="elderly", region=county["community"], summary="陪同买菜",
                               volunteer=volunteer)
+    with pytest.raises(ServiceError, match="不属于本社区"):  # a visit of another community's household
+        services.ask_for_help(users["other_staff"], kind="elderly", region=county["other_community"],
+                              summary="陪同买菜", volunteer=volunteer, visit=need)
     request = services.ask_for_help(staff, kind="elderly", region=county["community"], summary="陪同买菜",
                                     volunteer=volunteer, visit=need)
     with pytest.raises(ServiceError):  # a decline needs its reason
@@ -104,10 +107,10 @@ def test_asking_checks_the_skill_the_state_and_a_declined_request_says_why(users
 
 
 def test_needs_nobody_can_meet_are_listed_by_community(users, county, need):
-    unmet = selectors.unmet_needs(county["community"])
+    unmet = selectors.unmet_needs(selectors.matches(county["community"]))
     assert [(u["community"], u["kind"], u["count"]) for u in unmet] == [(county["community"], "elderly", 1)]
     services.save_volunteer_profile(users["resident"], region=county["community"], skills=["elderly"])
-    assert selectors.unmet_needs(county["community"]) == []
+    assert selectors.unmet_needs(selectors.matches(county["community"])) == []
 
 
 def test_the_api_asks_answers_and_lists(users, county, need):
