@@ -95,20 +95,3 @@ def words(text: str, hmm: bool = False) -> list[str]:
     """jieba words (precise mode; without HMM by default: fast, and unknown words fall apart into
     characters, which the classifier's character n-grams cover anyway), punctuation dropped."""
     return [w for w in _jieba().lcut(text, HMM=hmm) if w.strip() and not _PUNCT.fullmatch(w)]
-
-
-def extract_place(text: str) -> str:
-    """The most specific place named in a text: "A市A3区xx街道yy小区" patterns first, then an estate name."""
-    text = text or ""
-    best = ""
-    for m in _PLACE.finditer(text):
-        found = _FUNCTION_CHARS.split(m.group(0), maxsplit=1)[0]
-        if len(found) > len(best):
-            best = found
-    estates = [_LEADING_NOISE.sub("", m.group(0)) for m in _ESTATE.finditer(text)]
-    estates = [e for e in estates if len(e) >= 4 and e not in _STOP_PLACE and not _FUNCTION_CHARS.search(e)]
-    if estates and not any(best.endswith(s) for s in ("小区", "社区", "村", "花园", "家园", "公寓", "广场", "大厦")):
-        estate = Counter(estates).most_common(1)[0][0]
-        if estate not in best:
-            best = (best + estate) if best and not re.search(r"[A-Z]\d{0,2}", estate) else estate
-    return best

@@ -1,5 +1,6 @@
 import json
 import math
+import re
 
 from django.core.management import call_command
 
@@ -24,7 +25,9 @@ ROWS = [
 
 
 def test_clusters_and_heat_ranking():
-    result = hotspots.find_hotspots(ROWS)
+    # The list shows what is hot: at least 3 appeals from at least 2 people (星沙一桥: two appeals, one person).
+    assert [r["ids"] for r in hotspots.find_hotspots(ROWS)] == [["1", "2", "3"]]
+    result = hotspots.find_hotspots(ROWS, min_size=2, min_residents=1)
     assert [r["ids"] for r in result] == [["1", "2", "3"], ["4", "5"]]  # singletons are not hot spots
     first = result[0]
     assert first["rank"] == 1 and first["size"] == 3
@@ -121,16 +124,21 @@ def test_the_incremental_summary_equals_the_full_recompute_on_random_sequences()
 
 
 def test_heat_index_is_the_documented_formula():
-    """heat = log2(1+n) + log2(1+residents) + 0.5·log2(1+net likes) + growth + log2(1 + n/weeks spanned (≥ 1))."""
+    """heat = log2(1+n) + log2(1+residents) + 0.25·log2(1+net likes) + growth + 0.5·log2(1 + n/weeks spanned (≥ 1))
+    − log2(1 + days since the last appeal / 90)."""
     from datetime import datetime, timedelta
 
     from gongzhi.insight.hotspots import heat_index
 
     start = datetime(2026, 3, 1, 9)
-    # 4 appeals by 3 residents over two weeks, 6 net likes, growth 0.5: 2.322 + 2 + 1.404 + 0.5 + 1.585
-    assert heat_index(4, 3, 6, 0.5, start, start + timedelta(days=14)) == 7.811
+    # 4 appeals by 3 residents over two weeks, 6 net likes, growth 0.5: 2.322 + 2 + 0.702 + 0.5 + 0.792
+    end = start + timedelta(days=14)
+    assert heat_index(4, 3, 6, 0.5, start, end) == 6.316
+    # a hot spot cools: 90 quiet days after its last appeal take one point off, 270 two
+    assert heat_index(4, 3, 6, 0.5, start, end, latest=end + timedelta(days=90)) == 5.316
+    assert heat_index(4, 3, 6, 0.5, start, end, latest=end + timedelta(days=270)) == 4.316
     # within one week the span counts as one week; no likes, no growth
-    assert heat_index(2, 1, 0, 0.0, start, start + timedelta(hours=5)) == round(2 * math.log2(3) + 1, 3)
+    assert heat_index(2, 1, 0, 0.0, start, start + timedelta(hours=5)) == round(math.log2(3) + 1 + 0.5 * math.log2(3), 3)
 
 
 def test_live_label_names_what_the_members_share():
@@ -145,8 +153,7 @@ def test_live_label_names_what_the_members_share():
     for i, (title, detail) in enumerate(texts):
         aggregate.add(hotspots.make_item(str(i), title, detail, datetime(2026, 3, 1 + i)), i)
     label = aggregate.summary(datetime(2026, 3, 4))["label"]
-    assert "电梯" in label.split() and "故障" in label.split(), label
-    assert not {"厅长", "一名", "今年"} & set(label.split()), label
+    assert label == "幸福小区 电梯故障", label  # the place, then the problem as the members put it
 
 
 def test_the_stored_background_frequencies_are_the_shipped_appeals_count():
@@ -154,3 +161,48 @@ def test_the_stored_background_frequencies_are_the_shipped_appeals_count():
     assert hotspots.count_background_doc_freq() == stored, (
         "data/term_df.json is stale: rebuild it with hotspots.write_background_doc_freq()")
     assert stored[1] == 2710 and stored[0]["电梯"] > 0
+
+
+def _reference():
+    import csv
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data"
+    with (data / "hotspot_reference.csv").open(encoding="utf-8") as f:
+        reference = list(csv.DictReader(f))
+    with (data / "hotspot_messages.csv").open(encoding="utf-8") as f:
+        messages = list(csv.DictReader(f))
+    return reference, messages
+
+
+def test_the_reference_hot_spots_are_found_and_not_mixed():
+    """The labelled reference (bench/hotspot_reference.py says how it was made: 33 problems in 33 places, 320
+    messages, read one by one) among 900 other messages of the same board: pairwise precision and recall, and
+    the reference hot spots one cluster matches with a Jaccard ≥ 0.5. Before the gazetteer and the place rule
+    (issue L) the same figures were 0.70 / 0.76 on the whole file, with a 60-appeal grab-bag in the top five."""
+    reference, messages = _reference()
+    clusters = [r["ids"] for r in hotspots.find_hotspots(messages, min_size=1, min_residents=1)]
+    figures = hotspots.compare_with_reference(clusters, {r["id"]: r["spot"] for r in reference})
+    assert figures["reference_spots"] == 33
+    assert figures["pairwise_precision"] >= 0.9, figures
+    assert figures["pairwise_recall"] >= 0.75, figures
+    assert figures["recovered"] >= 27, figures
+
+
+def test_labels_read_as_a_place_and_a_problem():
+    _, messages = _reference()
+    top = hotspots.find_hotspots(messages, top=10)
+    by_label = {r["label"]: r for r in top}
+    assert "丽发新城小区 附近的搅拌站噪音严重扰民" in by_label, list(by_label)
+    assert "伊景园 捆绑销售车位" in by_label, list(by_label)
+    for row in top:
+        assert len(row["label"]) <= 40 and not re.search(r"如果|政府|[A-Z]\d*[市区县]", row["label"]), row["label"]
+
+
+def test_compare_with_reference_counts_pairs():
+    reference = {"a": 1, "b": 1, "c": 1, "d": 2, "e": 2}
+    # one cluster holds a, b and the unlabelled x; c alone; d and e together with c? no: d, e together
+    figures = hotspots.compare_with_reference([["a", "b", "x"], ["c"], ["d", "e"]], reference)
+    # reference pairs: ab ac bc de = 4; found together: ab, de = 2 → recall 0.5
+    # predicted pairs touching the reference: ab ax bx de = 4, right: ab de → precision 0.5
+    assert figures == {"pairwise_precision": 0.5, "pairwise_recall": 0.5, "recovered": 2, "reference_spots": 2}

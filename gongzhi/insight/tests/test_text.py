@@ -13,12 +13,6 @@ def test_shingles_and_jaccard():
     assert text.jaccard(set(), set()) == 0.0
 
 
-def test_extract_place_prefers_the_most_specific_place():
-    assert text.extract_place("A市A3区中海国际社区三期与四期中间空地夜间施工噪音扰民") == "A市A3区中海国际社区"
-    assert text.extract_place("反映A7县春华镇金鼎村水泥路、自来水到户的问题") == "A7县春华镇金鼎村"
-    assert text.extract_place("今天天气很好") == ""
-
-
 def test_user_dictionary_collects_repeated_place_names(tmp_path):
     entries = dict(text.build_user_dictionary(["A3区麓泉社区停水", "A3区麓泉社区又停水", "B市一次"]))
     assert "A3区" in entries and "麓泉社区" in entries
