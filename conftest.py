@@ -16,6 +16,13 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture
+def list_small_hotspots(settings):
+    """The hot-spot list shows every hot spot, not only those of 3+ appeals from 2+ people (the defaults): for
+    tests of order, scope and maps built on hot spots of one or two appeals."""
+    settings.GONGZHI = {**settings.GONGZHI, "HOTSPOT_MIN_SIZE": 1, "HOTSPOT_MIN_RESIDENTS": 0}
+
+
+@pytest.fixture
 def county(db):
     county = Region.objects.create(code="430100", name="示范县", level=RegionLevel.COUNTY)
     street = Region.objects.create(code="430101", name="东风街道", level=RegionLevel.STREET, parent=county)

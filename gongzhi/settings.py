@@ -401,6 +401,8 @@ GONGZHI = {
         ("gongzhi.appeals.tasks.sweep_deadlines", 60),
         ("gongzhi.deliberation.tasks.remind_overdue_tasks", 24 * 3600),
         ("gongzhi.insight.tasks.send_nearby_digests", 24 * 3600),
+        ("gongzhi.insight.tasks.learn_places", 24 * 3600),
+        ("gongzhi.insight.tasks.cool_hotspots", 24 * 3600),
         ("gongzhi.credit.tasks.credit_sweep", 300),
         ("gongzhi.core.outbox.deliver_outbox", 60),
         ("gongzhi.core.task_recovery.requeue_stale_tasks", 60),

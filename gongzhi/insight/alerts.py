@@ -159,7 +159,7 @@ def hotspot_created(spot_id: int) -> int:
                    .select_related("region__parent", "category__parent__parent", "appellant"))
     if not appeals:
         return 0
-    label = redact(spot.label or spot.place) or redact_appeal(appeals[0])[0]
+    label = redact(spot.title or spot.place) or redact_appeal(appeals[0])[0]
     told = 0
     for sub, appeal in subscriptions_for(appeals):
         text = _("%(place)s：新的热点问题「%(label)s」（%(n)s 件诉求）") % {

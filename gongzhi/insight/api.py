@@ -1,6 +1,7 @@
 """Insight API: classify a draft appeal; near-duplicates of an appeal; 附议; the 7-day forecast; proactive tasks
 from surge alerts; hot spot → deliberation topic."""
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -20,10 +21,12 @@ from gongzhi.core.serializers import IdField
 from . import alerts as alert_service
 from . import cosign as cosign_service
 from . import forecast, nearby, proactive, services
+from . import spots as spot_service
 from . import topics as topic_service
 from .models import ProactiveTask
 
 LEADER_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
+STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
 
 
 class ClassifyInputSerializer(serializers.Serializer):
@@ -348,3 +351,66 @@ class AlertSubscriptionDetailView(APIView):
     def delete(self, request, pk: int):
         alert_service.unsubscribe(request.user, pk)
         return Response(status=204)
+
+
+# ---------------------------------------------------------------- hot spots
+
+
+class HotspotQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
+
+
+class HotspotSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    id = serializers.IntegerField()
+    title = serializers.CharField(help_text="名称：工作人员命名的，否则为自动生成的“地点 问题”标签")
+    label = serializers.CharField(help_text="自动生成的标签（地点 + 问题）")
+    name = serializers.CharField(help_text="工作人员命名；空表示未命名")
+    place = serializers.CharField()
+    heat = serializers.FloatField(help_text="热度指数（算法见 docs/insight.md §3）")
+    heat_words = serializers.CharField(help_text="热度的文字说明：多少人、自何时、是否升温")
+    size = serializers.IntegerField()
+    residents = serializers.IntegerField()
+    growth = serializers.FloatField()
+    start = serializers.DateTimeField(allow_null=True)
+    end = serializers.DateTimeField(allow_null=True)
+    topic = serializers.IntegerField(allow_null=True)
+    appeals = serializers.ListField(child=serializers.IntegerField(), help_text="本人可见的相关诉求 id")
+
+
+class HotspotRenameSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, allow_blank=True, help_text="热点名称；空字符串恢复自动生成的标签")
+
+
+def _hotspot_data(row: dict) -> dict:
+    s = row["spot"]
+    return {"rank": row["rank"], "id": s.pk, "title": s.title, "label": s.label, "name": s.name, "place": s.place,
+            "heat": s.heat, "heat_words": row["heat_words"], "size": s.size, "residents": s.residents,
+            "growth": s.growth, "start": s.start, "end": s.end, "topic": s.topic_id,
+            "appeals": [a.pk for a in row["members"]]}
+
+
+class HotspotListView(APIView):
+    @extend_schema(tags=["insight"], summary="热点问题（按热度排列；只含本人可见的诉求）",
+                   parameters=[HotspotQuerySerializer],
+                   responses={200: HotspotSerializer(many=True), **ERRORS_400, **ERROR_401, **ERROR_403})
+    def get(self, request):
+        if not request.user.has_role(*STAFF_ROLES):
+            raise PermissionDeniedError()
+        query = parse_query(HotspotQuerySerializer, request)
+        return Response([_hotspot_data(r) for r in spot_service.hotspot_rows(request.user, limit=query["limit"])])
+
+
+class HotspotDetailView(APIView):
+    @extend_schema(tags=["insight"], summary="为热点命名（名称固定显示，不再随诉求变化；空字符串恢复自动标签）",
+                   request=HotspotRenameSerializer,
+                   responses={200: HotspotSerializer, **ERRORS_400, **ERROR_401, **ERROR_403, **ERROR_404})
+    def patch(self, request, pk: int):
+        rows = {r["spot"].pk: r for r in spot_service.hotspot_rows(request.user, limit=500)}
+        if pk not in rows:
+            raise Http404
+        serializer = HotspotRenameSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        spot = spot_service.rename_hotspot(request.user, pk, serializer.validated_data["name"])
+        row = rows[pk] | {"spot": spot, "heat_words": spot_service.heat_words(spot)}
+        return Response(_hotspot_data(row))

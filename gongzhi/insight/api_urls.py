@@ -13,5 +13,7 @@ urlpatterns = [
     path("tasks/", api.TaskListView.as_view(), name="tasks"),
     path("tasks/<int:pk>/", api.TaskDetailView.as_view(), name="task"),
     path("tasks/<int:pk>/complete/", api.TaskCompleteView.as_view(), name="task-complete"),
+    path("hotspots/", api.HotspotListView.as_view(), name="hotspots"),
+    path("hotspots/<int:pk>/", api.HotspotDetailView.as_view(), name="hotspot"),
     path("hotspots/<int:pk>/topic/", api.HotspotTopicView.as_view(), name="hotspot-topic"),
 ]

@@ -174,7 +174,7 @@ def dashboard_data(queryset, *, days: int = 30, street=None) -> dict:
         tree.setdefault(street_r.name if street_r else a.region.name, Counter())[
             community.name if community else "街道本级"] += 1
     visible_ids = queryset.values("pk")
-    spots = [{"label": h.label, "heat": h.heat, "size": h.size}
+    spots = [{"label": h.title, "heat": h.heat, "size": h.size}
              for h in HotSpot.objects.filter(members__appeal__in=visible_ids).distinct()[:10]]
     # This month so far: the whole month's bounds (nothing is dated after now), so the monthly counters answer.
     result = rates.ranking(*rates.month_bounds(f"{today:%Y-%m}"), by="street")

@@ -27,7 +27,7 @@ from gongzhi.core import taskqueue
 from gongzhi.core.choices import Role
 from gongzhi.core.models import Unit, User
 
-from . import classifier, duplicates, hotspots, services
+from . import classifier, duplicates, gazetteer, hotspots, services
 from .models import AppealPrediction, CoSign, HotSpot, HotSpotMember
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,8 @@ def _save_predictions(pairs: list[tuple[Appeal, dict]]) -> dict[int, AppealPredi
 
 def _item(appeal: Appeal) -> hotspots.Item:
     return hotspots.make_item(appeal.pk, appeal.title, appeal.content, timezone.localtime(appeal.received_at),
-                              user=appeal.appellant_id or appeal.appellant_phone or f"a{appeal.pk}")
+                              user=appeal.appellant_id or appeal.appellant_phone or f"a{appeal.pk}",
+                              gazetteer=gazetteer.current())
 
 
 # Per worker process, one incremental HotspotIndex per street: a warm update adds only the appeals it has

@@ -44,10 +44,49 @@ class AppealPrediction(models.Model):
         return str(_("把握不大，请人工判断"))
 
 
+class PlaceKind(models.TextChoices):
+    ESTATE = "estate", _("小区/楼盘")
+    ROAD = "road", _("道路/村组")
+    LANDMARK = "landmark", _("学校/医院/场所")
+    REGION = "region", _("街道/社区")
+
+
+class PlaceSource(models.TextChoices):
+    LEARNT = "learnt", _("从诉求中学习")
+    EDITED = "edited", _("人工维护")
+
+
+class Place(models.Model):
+    """A gazetteer entry (地名库, insight/places.py): a place that appeals name, the key its spellings share and the
+    name to show. Learnt from the appeals (`gongzhi learn_places`, daily) and kept editable in the admin: a name
+    can be corrected, other spellings added, and a word that is not a place refused (it is then never one)."""
+
+    key = models.CharField(_("地名键"), max_length=100, unique=True,
+                           help_text=_("同一地点各种写法共有的核心名称，如“魅力之城”"))
+    name = models.CharField(_("显示名称"), max_length=100, help_text=_("热点标签中显示的名称，如“魅力之城小区”"))
+    aliases = models.CharField(_("其他写法"), max_length=500, blank=True, help_text=_("用逗号分隔，如“万科魅力之城，魅力之城小区”"))
+    kind = models.CharField(_("类型"), max_length=16, choices=PlaceKind.choices, default=PlaceKind.ESTATE)
+    refused = models.BooleanField(_("不是地点"), default=False,
+                                  help_text=_("勾选后，这个词不再被当作地点（如“市委市政府”）"))
+    source = models.CharField(_("来源"), max_length=16, choices=PlaceSource.choices, default=PlaceSource.LEARNT)
+    appeals = models.PositiveIntegerField(_("提及诉求数"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("地名")
+        verbose_name_plural = _("地名库")
+        ordering = ["-appeals", "key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class HotSpot(models.Model):
-    """A cluster of appeals about one problem in one place (see insight/hotspots.py for the heat index)."""
+    """A cluster of appeals about one problem in one place (see insight/hotspots.py for the heat index).
+    `label` is computed from the members on every change; `name`, when staff gave one, is what people read."""
 
     label = models.CharField(_("标签"), max_length=200, blank=True)
+    name = models.CharField(_("名称"), max_length=200, blank=True, help_text=_("工作人员命名后，标签不再随诉求变化"))
     place = models.CharField(_("地点"), max_length=200, blank=True)
     heat = models.FloatField(_("热度"), default=0.0, db_index=True)
     size = models.PositiveIntegerField(_("诉求数"), default=0)
@@ -68,7 +107,12 @@ class HotSpot(models.Model):
         indexes = [models.Index(F("heat").desc(), F("size").desc(), F("id"), name="insight_hotspot_rank")]
 
     def __str__(self) -> str:
-        return self.label or str(self.pk)
+        return self.title or str(self.pk)
+
+    @property
+    def title(self) -> str:
+        """What people read: the name staff gave it, else the computed label."""
+        return self.name or self.label
 
 
 class HotSpotMember(models.Model):

@@ -98,6 +98,7 @@ class Gazetteer:
 
     names: dict[str, str] = field(default_factory=dict)
     refused: set[str] = field(default_factory=set)
+    aliases: dict[str, str] = field(default_factory=dict)  # another spelling's key → the entry's key
 
     def add(self, name: str, key: str | None = None) -> None:
         key = key or core(name)
@@ -108,6 +109,8 @@ class Gazetteer:
         """The known key this key is, or contains (the longest such), else the key itself."""
         if key in self.names:
             return key
+        if key in self.aliases:
+            return self.aliases[key]
         inside = [k for k in self.names if len(k) >= MIN_KEY and k in key]
         return max(inside, key=lambda k: (len(k), k)) if inside else key
 
@@ -147,9 +150,9 @@ class Gazetteer:
                 spellings.setdefault(key, Counter())[name] += 1
                 seen.add(key)
             counts.update(seen)
-        gazetteer = Gazetteer(dict(base.names), set(base.refused)) if base else Gazetteer()
+        gazetteer = Gazetteer(dict(base.names), set(base.refused), dict(base.aliases)) if base else Gazetteer()
         for key in sorted((k for k, c in counts.items() if c >= min_count), key=lambda k: (len(k), k)):
-            if key in gazetteer.refused or gazetteer.canonical(key) != key:
+            if key in gazetteer.refused or key in gazetteer.names or gazetteer.canonical(key) != key:
                 continue
             shortest = min(spellings[key].items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
             gazetteer.names[key] = shortest

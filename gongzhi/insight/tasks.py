@@ -63,3 +63,19 @@ def send_nearby_digests() -> int:
     from . import alerts
 
     return alerts.send_daily_digests()
+
+
+@task()
+def learn_places() -> dict:
+    """Daily: the place names appeals use, into the gazetteer (insight.gazetteer.learn_places)."""
+    from . import gazetteer
+
+    return gazetteer.learn_places()
+
+
+@task()
+def cool_hotspots() -> int:
+    """Daily: quiet hot spots summarised again so that their heat cools (insight.spots.cool_hotspots)."""
+    from . import spots
+
+    return spots.cool_hotspots()

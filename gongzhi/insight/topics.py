@@ -41,7 +41,7 @@ def hotspot_to_topic(actor, hotspot_id: int):
         region = topic_region(appeals)
         if region is None:
             raise ServiceError(_("热点诉求分属不同街道，请在议事协商中手工发起议题。"), code="no_region")
-        title = (_("热点问题：%(label)s") % {"label": redact(spot.label or spot.place) or spot.pk})[:200]
+        title = (_("热点问题：%(label)s") % {"label": redact(spot.title or spot.place) or spot.pk})[:200]
         lines = [_("由热点问题转入（热度 %(heat).2f，%(n)s 件诉求，%(p)s 位居民，%(start)s 至 %(end)s）。") % {
             "heat": spot.heat, "n": spot.size, "p": spot.residents,
             "start": f"{spot.start:%Y-%m-%d}" if spot.start else "—", "end": f"{spot.end:%Y-%m-%d}" if spot.end else "—"}]

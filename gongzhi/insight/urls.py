@@ -9,6 +9,7 @@ urlpatterns = [
     path("hotspots/", views.hotspot_list, name="hotspots"),
     path("hotspots/export.xlsx", views.hotspot_export, name="hotspot_export"),
     path("hotspots/<int:pk>/topic/", views.hotspot_topic, name="hotspot_topic"),
+    path("hotspots/<int:pk>/rename/", views.hotspot_rename, name="hotspot_rename"),
     path("alerts/", views.alerts, name="alerts"),
     path("tasks/", views.task_list, name="tasks"),
     path("tasks/new/", views.task_create, name="task_create"),

@@ -4,12 +4,12 @@ leader's overview (大屏) and per-street views, residents' co-signs (附议).
 Reads go through appeals.selectors.visible_appeals / proactive.visible_tasks; each POST calls one service.
 """
 
-from collections import Counter
 from datetime import timedelta
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,45 +24,12 @@ from gongzhi.core.views import role_required
 from . import alerts as alert_service
 from . import charts, proactive, surges
 from . import cosign as cosign_service
+from . import spots as spot_service
 from . import topics as topic_service
 from .forms import AlertSubscriptionForm, CompleteTaskForm, ProactiveTaskForm
-from .models import HotSpot, HotSpotMember
 
 STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
 LEADER_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
-SPARK_DAYS = 30
-
-
-def hotspot_rows(user, limit: int = 50) -> list[dict]:
-    """The hot spots that have appeals this user may see, ranked by heat; members anonymised (no names).
-
-    The stored hot spots are read in heat order (index insight_hotspot_rank) and kept while one of their
-    members is visible, so the page stops after `limit` rows whatever the number of appeals; the members of
-    all the rows come in one query."""
-    from django.db.models import Exists, F, OuterRef
-
-    from gongzhi.appeals.selectors import COUNTY_WIDE_ROLES
-
-    visible = visible_appeals(user)
-    members_q = HotSpotMember.objects.filter(hotspot=OuterRef("pk"))
-    if not user.has_role(*COUNTY_WIDE_ROLES):  # the county-wide roles see every appeal: no need to ask which
-        members_q = members_q.filter(appeal__in=visible.values("pk"))
-    spots = list(HotSpot.objects.filter(Exists(members_q)).order_by("-heat", "-size", "pk")[:limit])
-    by_spot: dict[int, list] = {spot.pk: [] for spot in spots}
-    members = (visible.filter(hotspot_membership__hotspot__in=spots)
-               .annotate(spot_id=F("hotspot_membership__hotspot")).order_by("received_at", "pk"))
-    for appeal in members:
-        by_spot[appeal.spot_id].append(appeal)
-    today = timezone.localdate()
-    rows = []
-    for rank, spot in enumerate(spots, 1):
-        members = by_spot[spot.pk]
-        per_day = Counter(timezone.localtime(a.received_at).date() for a in members)
-        end = max(today, max(per_day, default=today))
-        spark = [per_day.get(end - timedelta(days=k), 0) for k in range(SPARK_DAYS - 1, -1, -1)]
-        rows.append({"rank": rank, "spot": spot, "members": members, "spark": charts.sparkline(spark),
-                     "spark_id": f"spark-{spot.pk}"})
-    return rows
 
 
 def hotspot_points(rows: list[dict], link: str = "") -> list[dict]:
@@ -75,8 +42,8 @@ def hotspot_points(rows: list[dict], link: str = "") -> list[dict]:
         at = centroid((a.longitude, a.latitude) for a in row["members"])
         if at is None:
             continue
-        points.append({"name": f"#{row['rank']} {spot.label or '—'}", "kind_class": "hot", "id": spot.pk,
-                       "subtitle": _("热度 %(heat).2f · %(n)s 件") % {"heat": spot.heat, "n": len(row["members"])},
+        points.append({"name": f"#{row['rank']} {spot.title or '—'}", "kind_class": "hot", "id": spot.pk,
+                       "subtitle": _("%(n)s 件诉求 · %(p)s 位居民") % {"n": len(row["members"]), "p": spot.residents},
                        "longitude": round(at[0], 6), "latitude": round(at[1], 6),
                        "url": f"{link}#hotspot-{spot.pk}"})
     return points
@@ -86,9 +53,26 @@ def hotspot_points(rows: list[dict], link: str = "") -> list[dict]:
 def hotspot_list(request):
     from gongzhi.core.permissions import is_manager
 
-    rows = hotspot_rows(request.user)
-    return render(request, "insight/hotspots.html", {"rows": rows, "points": hotspot_points(rows),
-                                                     "can_topic": is_manager(request.user)})
+    rows = spot_service.hotspot_rows(request.user)
+    min_size, min_residents = spot_service.list_thresholds()
+    return render(request, "insight/hotspots.html", {
+        "rows": rows, "points": hotspot_points(rows), "can_topic": is_manager(request.user),
+        "can_rename": request.user.has_role(*spot_service.RENAME_ROLES), "min_size": min_size,
+        "min_residents": min_residents})
+
+
+@require_POST
+@role_required(*spot_service.RENAME_ROLES)
+def hotspot_rename(request, pk: int):
+    if not any(row["spot"].pk == pk for row in spot_service.hotspot_rows(request.user, limit=500)):
+        raise Http404
+    try:
+        spot = spot_service.rename_hotspot(request.user, pk, request.POST.get("name", ""))
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已命名为“%(n)s”。") % {"n": spot.title} if spot.name else _("已恢复自动生成的名称。"))
+    return redirect(f"{reverse('insight:hotspots')}#hotspot-{pk}")
 
 
 @role_required(*STAFF_ROLES)
@@ -97,12 +81,12 @@ def hotspot_export(request):
     export's writer: residents' titles and texts stay text, never a formula (=HYPERLINK(…) in a title)."""
     from gongzhi.core.spreadsheets import to_xlsx
 
-    rows = hotspot_rows(request.user, limit=200)
+    rows = spot_service.hotspot_rows(request.user, limit=200)
     spots = []
     for row in rows:
         s = row["spot"]
         span = f"{timezone.localtime(s.start):%Y/%m/%d} 至 {timezone.localtime(s.end):%Y/%m/%d}" if s.start else ""
-        spots.append([row["rank"], s.pk, round(s.heat, 3), span, s.place, s.label])
+        spots.append([row["rank"], s.pk, round(s.heat, 3), span, s.place, s.title])
     details = []
     pseudonyms: dict = {}
     for row in rows:
@@ -161,7 +145,6 @@ def _streets():
 def _leaders_map(user, days: int, street: Region | None = None) -> dict:
     """The dashboard's map: the appeals received in the last `days` days (pins by light, clustered) and the top
     hot spots, within the street when one is shown."""
-    from django.urls import reverse
 
     from gongzhi.appeals.selectors import map_points
 
@@ -172,7 +155,7 @@ def _leaders_map(user, days: int, street: Region | None = None) -> dict:
     appeals = map_points(qs, now)
     for point in appeals["points"]:
         point["url"] = reverse("appeals:detail", args=[point["id"]])
-    rows = hotspot_rows(user, limit=20)
+    rows = spot_service.hotspot_rows(user, limit=20)
     if street is not None:
         for row in rows:
             row["members"] = [a for a in row["members"] if a.region.path.startswith(street.path)]

@@ -1,8 +1,12 @@
 """The hot-spot list reads the stored hot spots in heat order and shows each user only what they may see."""
 
+import pytest
+
 from gongzhi.appeals import services
 from gongzhi.insight.models import HotSpot, HotSpotMember
-from gongzhi.insight.views import hotspot_rows
+from gongzhi.insight.spots import hotspot_rows
+
+pytestmark = pytest.mark.usefixtures("list_small_hotspots")
 
 
 def _spot(label, heat, appeals):

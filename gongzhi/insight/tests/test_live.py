@@ -147,7 +147,7 @@ def test_hot_spot_opens_joins_and_merges(insight_on, make_appeal, users, django_
     assert HotSpot.objects.count() == 1 and HotSpotMember.objects.count() == 3
 
 
-def test_hotspot_page_roles_and_export(insight_on, make_appeal, users, django_capture_on_commit_callbacks):
+def test_hotspot_page_roles_and_export(list_small_hotspots, insight_on, make_appeal, users, django_capture_on_commit_callbacks):
     from openpyxl import load_workbook
 
     a = submit(make_appeal, django_capture_on_commit_callbacks)

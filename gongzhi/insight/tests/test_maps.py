@@ -4,11 +4,15 @@ import json
 import re
 from decimal import Decimal
 
+import pytest
 from django.urls import reverse
 
 from gongzhi.core.testing import client_for, give_boundaries, text
 from gongzhi.insight.models import HotSpot, HotSpotMember
-from gongzhi.insight.views import hotspot_points, hotspot_rows
+from gongzhi.insight.spots import hotspot_rows
+from gongzhi.insight.views import hotspot_points
+
+pytestmark = pytest.mark.usefixtures("list_small_hotspots")
 
 
 def _spot(label, heat, appeals):

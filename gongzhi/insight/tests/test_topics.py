@@ -26,7 +26,7 @@ def spot(insight_on, make_appeal, users, django_capture_on_commit_callbacks):  #
     return HotSpot.objects.get()
 
 
-def test_one_click_from_the_hotspot_page(spot, users, county):
+def test_one_click_from_the_hotspot_page(list_small_hotspots, spot, users, county):
     staff = login(users["community_staff"])
     html = staff.get("/insight/hotspots/").content.decode()
     assert f'action="/insight/hotspots/{spot.pk}/topic/"' in html
