@@ -118,6 +118,7 @@ ACTION_ORDER = [
     "withdraw",
     "supervise",
 ]
+REPLY_ACTIONS = ("reply", "answer_directly")
 LEAD_HANDLER_ACTIONS = {"sign", "request_return", "record_contact", "request_extension", "reply", "ask"}
 
 
@@ -634,7 +635,32 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
         "prediction": insight["prediction"],
         "similar": insight["similar"],
         "can_merge": "merge_into" in [item["action"] for item in action_forms],
+        "reply_score": _reply_score(user, appeal),
     }
+
+
+def _reply_score(user, appeal: Appeal):
+    """The latest reply's quality for the staff who read it at callback and review (insight.quality)."""
+    from gongzhi.insight.quality import score_for
+
+    return score_for(user, appeal)
+
+
+@login_required
+@require_POST
+def reply_quality(request, pk: int):
+    """The nudge while a handler types a reply (htmx): its quality and the reasons, never a block. Only for those
+    who may reply to this appeal now; the text is read from the reply form it sits in."""
+    appeal = _visible_or_404(request, pk)
+    offered = [a for a in REPLY_ACTIONS if a in _offered_actions(request.user, appeal)]
+    action = request.POST.get("action") if request.POST.get("action") in offered else None
+    if action is None:
+        raise Http404
+    from gongzhi.insight.quality import assess_reply
+
+    text = (request.POST.get(f"{action}-text") or "").strip()
+    quality = assess_reply(appeal, text) if len(text) >= 2 else None
+    return render(request, "appeals/_reply_quality.html", {"quality": quality, "action": action, "appeal": appeal})
 
 
 @login_required
@@ -828,5 +854,13 @@ def rates_page(request):
             "small_sample": _rows([(None, m) for m in result["small_sample"]]),
             "min_callbacks": result["min_callbacks"],
             "dispatch": _rate_cell(result["dispatch"]) if result["dispatch"] is not None else None,
+            "reply_quality": _reply_quality(request.user, period),
         },
     )
+
+
+def _reply_quality(user, period: str) -> list[dict]:
+    """答复质量 per unit for the month (insight.quality: each reply scored when it was written)."""
+    from gongzhi.insight.quality import month_rows
+
+    return month_rows(user, period)
