@@ -33,9 +33,10 @@ def record_score(event):
     if event.action not in REPLY_ACTIONS:
         return None
     appeal = event.appeal
-    result = assess_reply(appeal, event.note, event.created_at)
+    replied_at = appeal.replied_at or event.created_at  # the services' clock (appeals.services._now)
+    result = assess_reply(appeal, event.note, replied_at)
     row, _created = ReplyScore.objects.update_or_create(event=event, defaults={
-        "appeal": appeal, "unit_id": event.unit_id, "replied_at": event.created_at, "level": result["level"],
+        "appeal": appeal, "unit_id": event.unit_id, "replied_at": replied_at, "level": result["level"],
         "reasons": result["reasons"],
         "template_only": replies.TEMPLATE_ONLY in result["reasons"], **{k: result[k] for k in PARTS}})
     return row
