@@ -42,6 +42,21 @@ def record_score(event):
     return row
 
 
+def backfill(batch: int = 500) -> int:
+    """Score the replies written before scoring existed (reply events without a score), each at the time of its
+    event. Idempotent. Returns how many were scored."""
+    from gongzhi.appeals.models import AppealEvent
+
+    done = 0
+    pending = (AppealEvent.objects.filter(action__in=REPLY_ACTIONS, reply_score__isnull=True)
+               .select_related("appeal").order_by("pk"))
+    for event in pending.iterator(chunk_size=batch):
+        event.appeal.replied_at = event.created_at  # this round's reply time, not the latest round's
+        record_score(event)
+        done += 1
+    return done
+
+
 def appeal_event_saved(sender, instance, created, raw=False, **kwargs):
     """post_save on AppealEvent: a reply was written; score it in the same transaction (a failure is logged and
     never stops the reply)."""

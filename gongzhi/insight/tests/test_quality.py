@@ -139,3 +139,16 @@ def test_per_unit_per_month_on_the_rates_page_and_in_the_monthly_report(users, u
     # A handler of another unit reads only their own unit's row (none this month).
     assert quality.month_rows(users["handler_other"], "2026-03") == []
     assert len(quality.month_rows(users["handler"], "2026-03")) == 1
+
+
+def test_backfill_scores_the_replies_written_before(users, units, make_appeal):
+    from django.core.management import call_command
+
+    appeal = _replied(users, units, make_appeal, GOOD)
+    ReplyScore.objects.all().delete()
+    out = io.StringIO()
+    call_command("backfill_reply_scores", stdout=out)
+    assert "1" in out.getvalue()
+    row = ReplyScore.objects.get(appeal=appeal)
+    assert row.level == "好" and row.replied_at == row.event.created_at
+    assert quality.backfill() == 0  # idempotent
