@@ -71,3 +71,8 @@ def test_template_reply_nudged_sent_anyway_and_scored(new_context, users, units,
     assert "转为议事协商议题" in text
     no_sideways_scroll(resident)
     snap(resident, "resident-appeal-topic")
+    resident.goto("/appeals/mine/")
+    step = resident.inner_text(".topic-step")
+    assert "议事协商：转为议事协商议题" in step and "幸福小区路灯维护" in step
+    no_sideways_scroll(resident)
+    snap(resident, "resident-mine-topic")

@@ -87,6 +87,8 @@ def test_every_person_behind_the_topic_is_told_once_at_each_step(make_appeal, ma
     client.force_login(joiner)
     page = client.get(f"/appeals/{late.pk}/").content.decode()
     assert "议事协商形成决议" in page and "议事决议已落实" in page
+    mine = client.get("/appeals/mine/").content.decode()
+    assert "议事协商：议事决议已落实" in mine and f"/deliberation/topics/{topic.pk}/" in mine
 
 
 def test_a_resident_who_turned_sms_off_gets_the_site_message_only(make_appeal, make_residents, staff, county):

@@ -109,8 +109,11 @@ def test_the_nudge_previews_without_blocking(users, units, make_appeal):
     assert other.post(f"/appeals/{appeal.pk}/reply-quality/", {"action": "reply", "reply-text": GOOD}
                       ).status_code == 404
     # Sending the poor reply anyway works: a nudge, never a block.
-    response = client.post(f"/appeals/{appeal.pk}/act/reply/", {"reply-text": TEMPLATE_ONLY + "已处理。"})
-    assert response.status_code == 302
+    response = client.post(f"/appeals/{appeal.pk}/act/reply/", {"reply-text": TEMPLATE_ONLY + "已处理。"},
+                           follow=True)
+    assert response.redirect_chain[0][1] == 302
+    page = response.content.decode()
+    assert "已完成「办结答复」" in page and "答复质量：较差 — 只有模板语" in page  # said after sending too
     assert ReplyScore.objects.get(appeal=appeal).level == "较差"
 
 
