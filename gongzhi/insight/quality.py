@@ -21,9 +21,13 @@ PARTS = ("relevance", "completeness", "explainability", "timeliness", "overall")
 
 
 def assess_reply(appeal, text: str, replied_at: datetime | None = None) -> dict:
-    """The score of `text` as a reply to `appeal` written at `replied_at` (now by default)."""
-    return replies.assess(appeal.content or "", text or "", appeal.received_at, replied_at or timezone.now(),
-                          appeal.title or "")
+    """The score of `text` as a reply to `appeal` written at `replied_at` (now by default). The appeal is read with
+    personal data removed (core.redaction), so a reason that names the appeal's terms never keeps a name or a
+    number once the appeal is anonymised."""
+    from gongzhi.core.redaction import redact_appeal
+
+    title, content = redact_appeal(appeal)
+    return replies.assess(content or "", text or "", appeal.received_at, replied_at or timezone.now(), title or "")
 
 
 def record_score(event):

@@ -17,8 +17,9 @@ overall score. Rules, not a trained model, so that they can be read and argued w
 import math
 import re
 from datetime import datetime
+from functools import lru_cache
 
-from .text import words
+from .text import _jieba, words
 
 _TEMPLATE = [
     r"(?:尊敬的)?(?:网友|市民|来信人)?[“\"]?[A-Za-z0-9_]*[”\"]?[:：,，]?\s*(?:你|您)好[!！,，。]?",
@@ -140,12 +141,21 @@ def level(overall: float) -> str:
     return next(word for bound, word in LEVELS if overall >= bound)
 
 
-def _key_terms(title: str, detail: str, k: int = 8) -> list[str]:
-    """The appeal's key terms: jieba's TF-IDF keywords (its IDF table keeps words frequent everywhere out)."""
+@lru_cache(maxsize=1)
+def _keywords():
+    """jieba's TF-IDF keyword extractor (its IDF table keeps words frequent everywhere out) on gongzhi's tokenizer
+    (insight.text: the learnt place names stay whole), so no second dictionary is loaded."""
     import jieba.analyse
 
+    extractor = jieba.analyse.TFIDF()
+    extractor.tokenizer = _jieba()
+    return extractor
+
+
+def _key_terms(title: str, detail: str, k: int = 8) -> list[str]:
+    """The appeal's key terms, codes and numbers left out."""
     text = f"{title or ''}。{(detail or '')[:400]}"
-    return [w for w in jieba.analyse.extract_tags(text, topK=k) if len(w) >= 2 and not _CODE.fullmatch(w)]
+    return [w for w in _keywords().extract_tags(text, topK=k) if len(w) >= 2 and not _CODE.fullmatch(w)]
 
 
 def _days(time, reply_time) -> float | None:

@@ -155,3 +155,10 @@ def test_backfill_scores_the_replies_written_before(users, units, make_appeal):
     row = ReplyScore.objects.get(appeal=appeal)
     assert row.level == "好" and row.replied_at == row.event.created_at
     assert quality.backfill() == 0  # idempotent
+
+
+def test_reasons_never_name_the_appellant(users, units, make_appeal):
+    appeal = make_appeal(title="张建国反映路灯坏了", content="我叫张建国，电话13812345678，幸福小区3栋门口的路灯坏了两周了。")
+    result = quality.assess_reply(appeal, TEMPLATE_ONLY)
+    text = "".join(result["reasons"])
+    assert "未回应诉求中的" in text and "张建国" not in text and "13812345678" not in text
