@@ -19,7 +19,7 @@ import re
 from datetime import datetime
 from functools import lru_cache
 
-from .text import _jieba, words
+from .text import words
 
 _TEMPLATE = [
     r"(?:尊敬的)?(?:网友|市民|来信人)?[“\"]?[A-Za-z0-9_]*[”\"]?[:：,，]?\s*(?:你|您)好[!！,，。]?",
@@ -134,6 +134,10 @@ def auc(labels: list[int], scores: list[float]) -> float:
 LEVELS = ((0.69, "好"), (0.51, "一般"), (0.0, "较差"))
 SHORT_SUBSTANCE = 15  # characters of substance below which a reply is (nearly) all template
 TEMPLATE_ONLY = "只有模板语"
+# Relevance below the 1st quartile on the shared reply set (median 0.24): the reply names the appeal's terms too little.
+LOW_RELEVANCE = 0.15
+# Completeness below its 1st quartile (0.65; median 0.82): only then is a missing way to follow up worth saying.
+LOW_COMPLETENESS = 0.65
 MISSED_TERMS = 3  # at most this many unanswered terms of the appeal are named
 
 
@@ -143,13 +147,15 @@ def level(overall: float) -> str:
 
 @lru_cache(maxsize=1)
 def _keywords():
-    """jieba's TF-IDF keyword extractor (its IDF table keeps words frequent everywhere out) on gongzhi's tokenizer
-    (insight.text: the learnt place names stay whole), so no second dictionary is loaded."""
+    """jieba's TF-IDF keyword extractor: its IDF table keeps words frequent everywhere out. On jieba's own dictionary
+    (with HMM), not insight.text's learnt one, whose appeal-specific entries ("小区路") make poor terms to name."""
+    import logging
+
+    import jieba
     import jieba.analyse
 
-    extractor = jieba.analyse.TFIDF()
-    extractor.tokenizer = _jieba()
-    return extractor
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.analyse.TFIDF()
 
 
 def _key_terms(title: str, detail: str, k: int = 8) -> list[str]:
@@ -168,8 +174,9 @@ def _days(time, reply_time) -> float | None:
 def reasons(detail: str, reply: str, time=None, reply_time=None, title: str = "", parts: dict | None = None) -> list[str]:
     """Why a reply scores as it does, in the words a handler reads, from the same rules as `score`:
     "只有模板语" (substance under SHORT_SUBSTANCE characters), "未说明依据" (no grounds), "未回应诉求中的「…」" (the
-    appeal's key terms the reply does not mention, when relevance is below one half), "未说明办理结果或措施"
-    (no action), "未告知咨询或联系方式" (no follow-up) and "答复超过 N 天" (after the five days timeliness allows)."""
+    appeal's key terms the reply does not mention, when relevance is below LOW_RELEVANCE), "未说明办理结果或措施"
+    (no action), "未告知咨询或联系方式" (no follow-up, in a reply below LOW_COMPLETENESS) and "答复超过 N 天" (after
+    the five days timeliness allows)."""
     parts = parts or score(detail, reply, time, reply_time, title)
     body = substance(reply)
     out = []
@@ -177,13 +184,13 @@ def reasons(detail: str, reply: str, time=None, reply_time=None, title: str = ""
         out.append(TEMPLATE_ONLY if (reply or "").strip() else "答复内容为空")
     if not _GROUNDS.search(body):
         out.append("未说明依据")
-    if parts["relevance"] < 0.5:
+    if parts["relevance"] < LOW_RELEVANCE:
         missed = [w for w in _key_terms(title, detail) if w not in body][:MISSED_TERMS]
         if missed:
             out.append("未回应诉求中的" + "、".join(f"「{w}」" for w in missed))
     if not _ACTIONS.search(body):
         out.append("未说明办理结果或措施")
-    if body and not _FOLLOW_UP.search(body):
+    if body and parts["completeness"] < LOW_COMPLETENESS and not _FOLLOW_UP.search(body):
         out.append("未告知咨询或联系方式")
     days = _days(time, reply_time)
     if days is not None and days > 5:
