@@ -43,6 +43,7 @@ from .serializers import (
     AppealFilterSerializer,
     AppealListSerializer,
     AppealMapSerializer,
+    AppealReplyQualitySerializer,
     AskInput,
     CallbackInput,
     CategoryFilterSerializer,
@@ -69,7 +70,7 @@ from .serializers import (
     submitted_appeal_data,
 )
 from .throttles import AnonymousSubmitThrottle, PublicReadThrottle
-from .workflow import ACTION_LABELS
+from .workflow import ACTION_LABELS, available_actions
 
 # ---------------------------------------------------------------- helpers
 
@@ -349,6 +350,29 @@ class ClaimView(APIView):
         scoped_appeal(request, pk)
         services.claim_first_receipt(request.user, pk)
         return render_appeal(request, pk)
+
+
+class ReplyQualityInput(serializers.Serializer):
+    text = serializers.CharField(max_length=5000, help_text=_("拟发送的答复内容"))
+
+
+class ReplyQualityPreviewView(APIView):
+    """The nudge before sending (issue L part 3): how a draft reply would score now. Never blocks the reply."""
+
+    @extend_schema(tags=["appeal actions"], summary="答复质量预览（发送前提示，不阻止答复）",
+                   request=ReplyQualityInput,
+                   responses={200: AppealReplyQualitySerializer, **ERRORS_400, **ERROR_401, **ERROR_403,
+                              **ERROR_404})
+    def post(self, request, pk: int):
+        from gongzhi.insight.quality import assess_reply
+
+        appeal = scoped_appeal(request, pk)
+        roles = request.user.roles
+        if not {"reply", "answer_directly"} & set(available_actions(appeal.state, roles)):
+            raise PermissionDeniedError(_("当前不能答复该诉求。"))
+        data = ReplyQualityInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(AppealReplyQualitySerializer(assess_reply(appeal, data.validated_data["text"])).data)
 
 
 class RevealContactView(APIView):

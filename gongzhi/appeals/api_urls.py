@@ -17,6 +17,7 @@ urlpatterns = [
     path("appeals/<int:pk>/actions/<str:action>/", api.UnknownActionView.as_view(),
          name="appeal-unknown-action"),
     path("appeals/<int:pk>/supervise/", api.SuperviseView.as_view(), name="appeal-supervise"),
+    path("appeals/<int:pk>/reply-quality/", api.ReplyQualityPreviewView.as_view(), name="appeal-reply-quality"),
     path("appeals/<int:pk>/claim/", api.ClaimView.as_view(), name="appeal-claim"),
     path("appeals/<int:pk>/reveal_contact/", api.RevealContactView.as_view(), name="appeal-reveal-contact"),
     path("rates/", api.RatesView.as_view(), name="rates"),

@@ -142,6 +142,18 @@ class AppealListSerializer(serializers.ModelSerializer):
         return deadlines.light(appeal)
 
 
+class AppealReplyQualitySerializer(serializers.Serializer):
+    """答复质量 (insight.replies): each part and the overall score in [0, 1], the level and the reasons in words."""
+
+    relevance = serializers.FloatField(help_text=_("相关性"))
+    completeness = serializers.FloatField(help_text=_("完整性"))
+    explainability = serializers.FloatField(help_text=_("解释性"))
+    timeliness = serializers.FloatField(help_text=_("及时性"))
+    overall = serializers.FloatField(help_text=_("总分"))
+    level = serializers.CharField(help_text=_("评价：好 / 一般 / 较差"))
+    reasons = serializers.ListField(child=serializers.CharField(), help_text=_("扣分原因，如“未说明依据”“只有模板语”"))
+
+
 class AppealDetailSerializer(AppealListSerializer):
     co_units = serializers.SerializerMethodField()
     master = serializers.SerializerMethodField()
@@ -153,12 +165,14 @@ class AppealDetailSerializer(AppealListSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
     refer_target = serializers.CharField(help_text=_("转办去向（110/119/120/122/litigation/…），未转办为空"))
     first_receiver = serializers.SerializerMethodField()
+    reply_quality = serializers.SerializerMethodField()
 
     class Meta(AppealListSerializer.Meta):
         fields = [*AppealListSerializer.Meta.fields, "content", "address", "longitude", "latitude",
                   "co_units", "dispatched_at", "signed_at", "contacted_at", "replied_at", "closed_at",
                   "reply_text", "close_reason", "close_reason_label", "close_note", "refer_target", "master",
-                  "appellant", "first_receiver", "available_actions", "suggested_dispatch", "attachments", "events"]
+                  "appellant", "first_receiver", "available_actions", "suggested_dispatch", "attachments", "events",
+                  "reply_quality"]
 
     def _user(self):
         return self.context["request"].user
@@ -197,6 +211,14 @@ class AppealDetailSerializer(AppealListSerializer):
     def get_events(self, appeal):
         return EventSerializer(timeline(appeal), many=True).data
 
+    @extend_schema_field(AppealReplyQualitySerializer(allow_null=True, help_text=_(
+        "最近一次答复的质量（仅工作人员可见；居民、未答复时为 null）")))
+    def get_reply_quality(self, appeal):
+        from gongzhi.insight.quality import score_for
+
+        row = score_for(self._user(), appeal)
+        return None if row is None else AppealReplyQualitySerializer(row).data
+
 
 class SubmittedAppealSerializer(AppealDetailSerializer):
     tracking_code = serializers.CharField(required=False, help_text=_("无账号提交时的查询码（仅返回一次）"))
@@ -211,7 +233,7 @@ class SubmittedAppealSerializer(AppealDetailSerializer):
 # per process from the serializer itself, so the fast path below cannot drift from it (test_api checks both).
 _PLAIN_FIELDS: list | None = None
 _COMPUTED = {"region", "category", "lead_unit", "light", "co_units", "master", "appellant", "available_actions",
-             "suggested_dispatch", "attachments", "events"}
+             "suggested_dispatch", "attachments", "events", "reply_quality"}
 _DATETIME = serializers.DateTimeField()
 
 
@@ -275,6 +297,7 @@ def submitted_appeal_data(appeal, user, *, events, attachments, tracking_code: s
         "events": [{"created_at": _when(e.created_at), "action": e.action, "action_label": event_label(e.action),
                     "actor_label": e.actor_label, "note": e.note, "state_before": e.state_before,
                     "state_after": e.state_after, "unit": e.unit.name if e.unit_id else None} for e in events],
+        "reply_quality": None,  # not replied yet
     }
     data = {}
     for name, plain in _plain_fields():

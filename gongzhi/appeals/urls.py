@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
+    path("<int:pk>/reply-quality/", views.reply_quality, name="reply_quality"),
     path("<int:pk>/claim/", views.claim, name="claim"),
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
 ]

@@ -34,7 +34,7 @@ from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, private_fi
 from . import deadlines, forms, rates, selectors, services
 from .api import KNOWLEDGE_ROLES  # one list for the page and the API (the page had left out supervisors)
 from .choices import OPEN_STATES, AppealState, Channel, Light, RequestDecision
-from .models import Appeal, ExtensionRequest, KnowledgeArticle
+from .models import Appeal, AppealEvent, ExtensionRequest, KnowledgeArticle
 from .throttles import allow_anonymous_submit
 from .workflow import ACTION_LABELS, available_actions, event_label
 
@@ -118,6 +118,7 @@ ACTION_ORDER = [
     "withdraw",
     "supervise",
 ]
+REPLY_ACTIONS = ("reply", "answer_directly")
 LEAD_HANDLER_ACTIONS = {"sign", "request_return", "record_contact", "request_extension", "reply", "ask"}
 
 
@@ -457,9 +458,25 @@ def mine(request):
         qs = qs.filter(shown[1])
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     _decorate(page.object_list, timezone.now())
+    _topic_steps(page.object_list)
     filters = [{"key": key, "label": label, "active": key == show} for key, (label, _q) in MINE_FILTERS.items()]
     return render(request, "appeals/mine.html", {"page": page, "steps": PROGRESS_STEPS, "filters": filters,
                                                  "shown": shown[0] if shown else None, "show": show if shown else ""})
+
+
+def _topic_steps(appeals) -> None:
+    """The latest step of the deliberation topic each appeal went to (议事协商, issue L part 5), in one query:
+    `appeal.topic_step` = {"label", "title", "topic"} or None."""
+    latest = {}
+    events = (AppealEvent.objects.filter(appeal__in=[a.pk for a in appeals], action__startswith="deliberation_")
+              .order_by("appeal_id", "-id").only("appeal_id", "action", "after"))
+    for event in events:
+        latest.setdefault(event.appeal_id, event)
+    for appeal in appeals:
+        event = latest.get(appeal.pk)
+        after = (event.after or {}) if event else {}
+        appeal.topic_step = {"label": event_label(event.action), "title": after.get("topic_title", ""),
+                             "topic": after.get("topic")} if event else None
 
 
 @role_required(*OVERDUE_ROLES)
@@ -634,7 +651,42 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
         "prediction": insight["prediction"],
         "similar": insight["similar"],
         "can_merge": "merge_into" in [item["action"] for item in action_forms],
+        "reply_score": _reply_score(user, appeal),
     }
+
+
+def _reply_score(user, appeal: Appeal):
+    """The latest reply's quality for the staff who read it at callback and review (insight.quality)."""
+    from gongzhi.insight.quality import score_for
+
+    return score_for(user, appeal)
+
+
+def _tell_reply_quality(request, appeal: Appeal) -> None:
+    """After a reply is sent: its score, for the writer to learn from (also without the preview's script)."""
+    from gongzhi.insight.quality import latest_score
+
+    row = latest_score(appeal)
+    if row is not None and row.reasons:
+        messages.info(request, _("答复质量：%(level)s — %(reasons)s") % {"level": row.level,
+                                                                     "reasons": row.reasons_text})
+
+
+@login_required
+@require_POST
+def reply_quality(request, pk: int):
+    """The nudge while a handler types a reply (htmx): its quality and the reasons, never a block. Only for those
+    who may reply to this appeal now; the text is read from the reply form it sits in."""
+    appeal = _visible_or_404(request, pk)
+    offered = [a for a in REPLY_ACTIONS if a in _offered_actions(request.user, appeal)]
+    action = request.POST.get("action") if request.POST.get("action") in offered else None
+    if action is None:
+        raise Http404
+    from gongzhi.insight.quality import assess_reply
+
+    text = (request.POST.get(f"{action}-text") or "").strip()
+    quality = assess_reply(appeal, text) if len(text) >= 2 else None
+    return render(request, "appeals/_reply_quality.html", {"quality": quality, "action": action, "appeal": appeal})
 
 
 @login_required
@@ -682,6 +734,8 @@ def act(request, pk: int, action: str):
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("已完成「%(action)s」。") % {"action": ACTION_TITLES.get(action, action)})
+        if action in REPLY_ACTIONS:
+            _tell_reply_quality(request, appeal)
     queue = request.POST.get("queue")
     if not selectors.visible_appeals(request.user).filter(pk=appeal.pk).exists():
         if queue is not None:  # gone from this user's sight: on to the next of the queue
@@ -828,5 +882,13 @@ def rates_page(request):
             "small_sample": _rows([(None, m) for m in result["small_sample"]]),
             "min_callbacks": result["min_callbacks"],
             "dispatch": _rate_cell(result["dispatch"]) if result["dispatch"] is not None else None,
+            "reply_quality": _reply_quality(request.user, period),
         },
     )
+
+
+def _reply_quality(user, period: str) -> list[dict]:
+    """答复质量 per unit for the month (insight.quality: each reply scored when it was written)."""
+    from gongzhi.insight.quality import month_rows
+
+    return month_rows(user, period)

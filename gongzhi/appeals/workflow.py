@@ -96,7 +96,9 @@ EVENT_LABELS = {
     "auto_close": _("自动办结"),
     "remind": _("催办"),
     "supervise": _("督办"),
+    "deliberation_opened": _("转为议事协商议题"),
     "deliberation_resolved": _("议事协商形成决议"),
+    "deliberation_task_done": _("议事落实任务完成"),
     "deliberation_completed": _("议事决议已落实"),
     "link_call": _("关联来电录音"),  # gongzhi.calls
     "sms_received": _("收到诉求人短信"),

@@ -9,10 +9,12 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
+from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from gongzhi.appeals.models import Appeal
 from gongzhi.appeals.selectors import visible_appeals
@@ -22,8 +24,10 @@ from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, Servic
 from gongzhi.core.idcards import clean_id_number, valid_id_number
 from gongzhi.core.masking import person_label, staff_label
 from gongzhi.core.models import AuditChain, Notification, Region, Unit, User
+from gongzhi.core.notices import send_notice
 from gongzhi.core.notifications import notify
 from gongzhi.core.permissions import can_manage, in_scope, is_manager
+from gongzhi.core.phones import sms_number
 from gongzhi.core.services import normalize_phone
 from gongzhi.core.uploads import check_upload
 
@@ -200,6 +204,8 @@ def create_topic(actor: User, *, title: str, description: str, region: Region, s
                                     resident_group=(resident_group or "").strip()[:50])
         _event(topic, actor, "create_topic", note=title,
                after={"source": source, "appeals": [a.pk for a in appeals], "phase": topic.phase})
+        if appeals:
+            _appellants_notice(topic, actor, "deliberation_opened", _("社区将组织居民协商解决。"))
     return topic
 
 
@@ -1023,25 +1029,66 @@ def close_vote(actor: User, vote_id: int) -> Vote:
 # ---------------------------------------------------------------- resolutions and tasks
 
 
-def _appellants_notice(topic: Topic, actor, action: str, subject: str, body: str) -> int:
-    """Tell every appellant of a linked appeal and record it in each appeal's chain (under its row lock)."""
-    told: set = set()
-    appeal_ids = sorted(topic.appeals.values_list("pk", flat=True))
-    for appeal in Appeal.objects.select_for_update(of=("self",)).filter(pk__in=appeal_ids).order_by("pk"):
-        record_appeal_event(appeal, actor, action, note=f"{subject}：{body}"[:2000],
-                            after={"topic": topic.pk, "topic_title": topic.title})
-        if appeal.appellant_id:
-            key = ("user", appeal.appellant_id)
-            if key not in told:
-                told.add(key)
-                notify(recipient=appeal.appellant, subject=subject, body=body,
-                       link=f"/deliberation/topics/{topic.pk}/")
-        elif appeal.appellant_phone:
-            key = ("phone", appeal.appellant_phone)
-            if key not in told:
-                told.add(key)
-                notify(phone=appeal.appellant_phone, channel=NotificationChannel.SMS, subject=subject, body=body)
-    return len(told)
+# The steps of a topic that residents behind its appeals are told of: action on the appeals' timelines → the words.
+TOPIC_STEPS = {
+    "deliberation_opened": _lazy("已转为议事协商议题"),
+    "deliberation_resolved": _lazy("已形成决议"),
+    "deliberation_task_done": _lazy("一项落实任务已完成"),
+    "deliberation_completed": _lazy("决议已落实"),
+}
+
+
+def topic_appeals(topic: Topic) -> list[int]:
+    """Every appeal behind a topic: those linked to it, those that joined a hot spot it was opened from (later
+    joiners included: computed at each step), and every appeal merged into any of them (merges chain)."""
+    ids = set(topic.appeals.values_list("pk", flat=True))
+    ids |= set(Appeal.objects.filter(hotspot_membership__hotspot__topic=topic).values_list("pk", flat=True))
+    frontier = set(ids)
+    while frontier:
+        frontier = set(Appeal.objects.filter(master_id__in=frontier).values_list("pk", flat=True)) - ids
+        ids |= frontier
+    return sorted(ids)
+
+
+def _appellants_notice(topic: Topic, actor, action: str, detail: str, *, step_key: str = "") -> int:
+    """Tell every person behind the topic's appeals (topic_appeals: linked, merged, later hot-spot joiners; their
+    appellants and co-signers, insight.CoSign) once per step, by the channels each chose (the `topic_step` notice),
+    and record the step on each of those appeals' timelines (under its row lock). Returns how many people."""
+    from .notices import TOPIC_STEP
+
+    step = str(TOPIC_STEPS[action])
+    key = f"topic:{topic.pk}:{step_key or action}"
+    link = f"/deliberation/topics/{topic.pk}/"
+    people: dict[tuple, dict] = {}  # person key → send_notice arguments; the first appeal found names them
+    appeals = list(Appeal.objects.select_for_update(of=("self",)).select_related("appellant")
+                   .filter(pk__in=topic_appeals(topic)).order_by("pk"))
+    for appeal in appeals:
+        record_appeal_event(appeal, actor, action, note=f"{step}：{topic.title}。{detail}"[:2000],
+                            after={"topic": topic.pk, "topic_title": topic.title, "step": step_key or action})
+        if appeal.anonymous and not appeal.appellant_id:
+            continue
+        user = appeal.appellant if appeal.appellant_id else None
+        phone = "" if appeal.anonymous else (sms_number(appeal.appellant_phone) or (user.phone if user else "") or "")
+        person = ("user", user.pk) if user else ("phone", phone)
+        if person[1] and person not in people:
+            people[person] = {"user": user, "phone": phone, "number": appeal.number}
+    for cosign in (apps.get_model("insight", "CoSign").objects.filter(appeal__in=appeals)
+                   .select_related("resident", "appeal").order_by("pk")):
+        person = ("user", cosign.resident_id)
+        if person not in people:
+            people[person] = {"user": cosign.resident, "phone": cosign.resident.phone or "",
+                              "number": cosign.appeal.number}
+    # A person with an account who also gave their number on an appeal without one is told once.
+    account_phones = {sms_number(p["phone"]) for k, p in people.items() if k[0] == "user" and p["phone"]}
+    told = 0
+    for person, p in people.items():
+        if person[0] == "phone" and person[1] in account_phones:
+            continue
+        send_notice(TOPIC_STEP.key, user=p["user"], phone=p["phone"], link=link, ref=f"topic:{topic.pk}",
+                    key=f"{key}:{person[0]}:{person[1]}",
+                    context={"title": topic.title, "step": step, "detail": detail, "number": p["number"]})
+        told += 1
+    return told
 
 
 def record_resolution(actor: User, topic_id: int, *, text: str, vote_id: int | None = None) -> Resolution:
@@ -1069,8 +1116,7 @@ def record_resolution(actor: User, topic_id: int, *, text: str, vote_id: int | N
         resolution = Resolution.objects.create(topic=topic, vote=vote, text=text, created_by=actor)
         _event(topic, actor, "resolve", note=text, before={"phase": before},
                after={"phase": topic.phase, "vote": vote.pk if vote else None})
-        _appellants_notice(topic, actor, "deliberation_resolved",
-                           _("您反映的问题已形成决议：%(t)s") % {"t": topic.title}, text[:500])
+        _appellants_notice(topic, actor, "deliberation_resolved", text[:500])
     return resolution
 
 
@@ -1122,12 +1168,16 @@ def update_task_progress(actor: User, task_id: int, *, progress: int, note: str 
         resolution = Resolution.objects.select_for_update().get(pk=task.resolution_id)
         _event(topic, actor, "update_task_progress", note=note, before=before,
                after={"task": task.pk, "progress": progress, "overall": str(resolution.progress())})
+        if task.state == TaskState.DONE:
+            _appellants_notice(topic, actor, "deliberation_task_done",
+                               _("「%(t)s」已完成（%(u)s）。%(n)s") % {"t": task.title, "u": task.unit.name,
+                                                                   "n": note[:200]},
+                               step_key=f"task_done:{task.pk}")
         if not resolution.tasks.exclude(state=TaskState.DONE).exists():
             resolution.completed_at = timezone.now()
             resolution.save(update_fields=["completed_at"])
             _event(topic, actor, "resolution_completed", note=resolution.text[:500])
             _appellants_notice(topic, actor, "deliberation_completed",
-                               _("您反映的问题已落实：%(t)s") % {"t": topic.title},
                                _("决议「%(r)s」的全部任务已完成。") % {"r": resolution.text[:200]})
     return task
 

@@ -46,6 +46,9 @@ class InsightConfig(AppConfig):
         post_save.connect(appeal_saved, sender=Appeal, dispatch_uid="insight.appeal_saved")
         post_save.connect(appeal_event_saved, sender=AppealEvent, dispatch_uid="insight.cosign_event_saved")
 
+        from . import quality
+
+        post_save.connect(quality.appeal_event_saved, sender=AppealEvent, dispatch_uid="insight.reply_quality")
         from . import alerts
         from .models import HotSpot
 

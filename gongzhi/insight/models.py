@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.appeals.models import Appeal, Category
+from gongzhi.appeals.models import Appeal, AppealEvent, Category
 from gongzhi.core.audit import ChainedEvent
 from gongzhi.core.models import Region, Unit
 
@@ -270,3 +270,37 @@ class AlertItem(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class ReplyScore(models.Model):
+    """答复质量: the score of one reply when it was written (insight.replies: four parts, overall, level and the
+    reasons in words). Keyed to the reply's event on the appeal's trail, so each round of a reopened appeal keeps
+    its own score and the rates page counts them by the unit that replied and the month it replied in."""
+
+    event = models.OneToOneField(AppealEvent, on_delete=models.CASCADE, related_name="reply_score",
+                                 verbose_name=_("答复事件"))
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="reply_scores", verbose_name=_("诉求"))
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             verbose_name=_("答复单位"))
+    replied_at = models.DateTimeField(_("答复时间"))
+    relevance = models.FloatField(_("相关性"))
+    completeness = models.FloatField(_("完整性"))
+    explainability = models.FloatField(_("解释性"))
+    timeliness = models.FloatField(_("及时性"))
+    overall = models.FloatField(_("总分"))
+    level = models.CharField(_("评价"), max_length=8)
+    reasons = models.JSONField(_("扣分原因"), default=list)
+    template_only = models.BooleanField(_("只有模板语"), default=False)
+
+    class Meta:
+        verbose_name = _("答复质量")
+        verbose_name_plural = _("答复质量")
+        ordering = ["-replied_at", "-pk"]
+        indexes = [models.Index(fields=["unit", "replied_at"], name="insight_replyscore_unit_month")]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}: {self.overall:.2f}"
+
+    @property
+    def reasons_text(self) -> str:
+        return "；".join(self.reasons)

@@ -17,6 +17,7 @@ overall score. Rules, not a trained model, so that they can be read and argued w
 import math
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from .text import words
 
@@ -40,6 +41,7 @@ _GROUNDS = re.compile(r"根据|依据|按照|依照|规定|规范|政策|法律|
 _ACTIONS = re.compile(r"已经|已|将|正在|安排|处理|整改|落实|督促|责令|要求|拆除|修复|完成|解决|协调|查处|罚款|答复|启动|计划")
 _FOLLOW_UP = re.compile(r"电话|咨询|联系|窗口|地址|\d{3,4}-\d{7,8}|0{4,}")
 _PUNCT = re.compile(r"[\s\W_]+")
+_CODE = re.compile(r"[A-Za-z0-9.]+")  # "A5", "2019": codes and numbers, not terms a reply should repeat
 
 
 def substance(reply: str) -> str:
@@ -123,3 +125,81 @@ def auc(labels: list[int], scores: list[float]) -> float:
         return math.nan
     rank_sum = sum(r for r, (_, y) in zip(ranks, pairs, strict=True) if y)
     return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
+
+
+# ---------------------------------------------------------------- in the product: the score with its reasons
+
+# Overall score → the word a handler reads. The bounds are the 1st and 3rd quartiles of the overall score on the first
+# 800 rows of the shared reply set (0.51, 0.69; median 0.61): "较差" is the weakest quarter, "好" the best.
+LEVELS = ((0.69, "好"), (0.51, "一般"), (0.0, "较差"))
+SHORT_SUBSTANCE = 15  # characters of substance below which a reply is (nearly) all template
+TEMPLATE_ONLY = "只有模板语"
+# Relevance below the 1st quartile on the shared reply set (median 0.24): the reply names the appeal's terms too little.
+LOW_RELEVANCE = 0.15
+# Completeness below its 1st quartile (0.65; median 0.82): only then is a missing way to follow up worth saying.
+LOW_COMPLETENESS = 0.65
+MISSED_TERMS = 3  # at most this many unanswered terms of the appeal are named
+
+
+def level(overall: float) -> str:
+    return next(word for bound, word in LEVELS if overall >= bound)
+
+
+@lru_cache(maxsize=1)
+def _keywords():
+    """jieba's TF-IDF keyword extractor: its IDF table keeps words frequent everywhere out. On jieba's own dictionary
+    (with HMM), not insight.text's learnt one, whose appeal-specific entries ("小区路") make poor terms to name."""
+    import logging
+
+    import jieba
+    import jieba.analyse
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.analyse.TFIDF()
+
+
+def _key_terms(title: str, detail: str, k: int = 8) -> list[str]:
+    """The appeal's key terms, codes and numbers left out."""
+    text = f"{title or ''}。{(detail or '')[:400]}"
+    return [w for w in _keywords().extract_tags(text, topK=k) if len(w) >= 2 and not _CODE.fullmatch(w)]
+
+
+def _days(time, reply_time) -> float | None:
+    start, end = _parse(time), _parse(reply_time)
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds() / 86400
+
+
+def reasons(detail: str, reply: str, time=None, reply_time=None, title: str = "", parts: dict | None = None) -> list[str]:
+    """Why a reply scores as it does, in the words a handler reads, from the same rules as `score`:
+    "只有模板语" (substance under SHORT_SUBSTANCE characters), "未说明依据" (no grounds), "未回应诉求中的「…」" (the
+    appeal's key terms the reply does not mention, when relevance is below LOW_RELEVANCE), "未说明办理结果或措施"
+    (no action), "未告知咨询或联系方式" (no follow-up, in a reply below LOW_COMPLETENESS) and "答复超过 N 天" (after
+    the five days timeliness allows)."""
+    parts = parts or score(detail, reply, time, reply_time, title)
+    body = substance(reply)
+    out = []
+    if len(body) < SHORT_SUBSTANCE:
+        out.append(TEMPLATE_ONLY if (reply or "").strip() else "答复内容为空")
+    if not _GROUNDS.search(body):
+        out.append("未说明依据")
+    if parts["relevance"] < LOW_RELEVANCE:
+        missed = [w for w in _key_terms(title, detail) if w not in body][:MISSED_TERMS]
+        if missed:
+            out.append("未回应诉求中的" + "、".join(f"「{w}」" for w in missed))
+    if not _ACTIONS.search(body):
+        out.append("未说明办理结果或措施")
+    if body and parts["completeness"] < LOW_COMPLETENESS and not _FOLLOW_UP.search(body):
+        out.append("未告知咨询或联系方式")
+    days = _days(time, reply_time)
+    if days is not None and days > 5:
+        out.append(f"答复超过 {int(days)} 天")
+    return out
+
+
+def assess(detail: str, reply: str, time=None, reply_time=None, title: str = "") -> dict:
+    """`score` with the level ("好"/"一般"/"较差") and the reasons in words."""
+    parts = score(detail, reply, time, reply_time, title)
+    return {**parts, "level": level(parts["overall"]),
+            "reasons": reasons(detail, reply, time, reply_time, title, parts)}

@@ -125,11 +125,14 @@ def rates_xlsx(period: str, user) -> bytes:
 
     header = [_(h) for h in RATE_HEADERS]
     titles = {"unit": _("按单位"), "street": _("按街道")}
-    data = to_xlsx([(titles[by], header, rate_rows(period, by, user)) for by in report_groupings(user)],
+    from gongzhi.insight.quality import QUALITY_HEADERS, export_rows
+
+    data = to_xlsx([(titles[by], header, rate_rows(period, by, user)) for by in report_groupings(user)]
+                   + [(_("答复质量"), [_(h) for h in QUALITY_HEADERS], export_rows(user, period))],
                    widths={2: 28})
     # Percent format on the rate columns (write-only cells cannot take it per column cheaply).
     wb = load_workbook(io.BytesIO(data))
-    for ws in wb.worksheets:
+    for ws in wb.worksheets[:-1]:  # the rate sheets; the last is 答复质量 (scores in 0–1)
         for row in ws.iter_rows(min_row=2):
             for index in RATE_COLUMNS:
                 if isinstance(row[index].value, float | int):
@@ -188,5 +191,31 @@ def rates_pdf(period: str, user) -> bytes:
             style.append(("SPAN", (0, 1), (-1, 1)))
         table.setStyle(TableStyle(style))
         story += [table, Spacer(1, 4 * mm)]
+    story += _quality_story(period, user, h2, small, cell, FONT, mm, colors, Paragraph, Table, TableStyle)
     doc.build(story)
     return buffer.getvalue()
+
+
+def _quality_story(period, user, h2, small, cell, font, mm, colors, paragraph, table_class, table_style) -> list:
+    """The 答复质量 section of the PDF report: per unit, the month's replies and their mean scores."""
+    from gongzhi.insight.quality import QUALITY_HEADERS, export_rows
+
+    rows = export_rows(user, period)
+    story = [paragraph(escape(_("答复质量")), h2), paragraph(escape(_(
+        "每件答复在写下时按相关性、完整性、解释性和及时性打分（0–1），总分 = 0.3 × 相关 + 0.25 × 完整 + 0.25 × 解释 + "
+        "0.2 × 及时；“较差”为总分低于0.51的答复。")), small)]
+    header = QUALITY_HEADERS[1:]
+    data = [[paragraph(escape(_(h)), cell) for h in header]]
+    for r in rows:
+        data.append([paragraph(escape(r[1]), cell), str(r[2]), f"{r[3]:.2f}", r[4], f"{r[5]:.2f}", f"{r[6]:.2f}",
+                     f"{r[7]:.2f}", f"{r[8]:.2f}", str(r[9]), str(r[10])])
+    if not rows:
+        data.append([_("本月没有答复。")] + [""] * (len(header) - 1))
+    table = table_class(data, repeatRows=1, colWidths=[55 * mm] + [22 * mm] * (len(header) - 1))
+    style = [("FONT", (0, 0), (-1, -1), font, 8.5), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+             ("ALIGN", (1, 1), (-1, -1), "RIGHT")]
+    if not rows:
+        style.append(("SPAN", (0, 1), (-1, 1)))
+    table.setStyle(table_style(style))
+    return [*story, table]

@@ -229,7 +229,7 @@ def test_rates_report_excel_and_pdf(history, client, users):
     assert reverse("appeals:rates_export", args=["pdf"]) in page and reverse("insight:hotspot_export") in page
     xlsx = client.get(reverse("appeals:rates_export", args=["xlsx"]), {"period": period})
     wb = load_workbook(io.BytesIO(xlsx.content))
-    assert wb.sheetnames == ["按单位", "按街道"]
+    assert wb.sheetnames == ["按单位", "按街道", "答复质量"]  # reply quality per unit (insight.quality)
     units = {row[1]: row for row in wb["按单位"].iter_rows(min_row=2, values_only=True)}
     assert units["县住建局"][2] > 0 and 0 <= units["县住建局"][5] <= 1
     streets = [row[1] for row in wb["按街道"].iter_rows(min_row=2, values_only=True)]

@@ -251,9 +251,9 @@ def test_resolution_tasks_rollup_and_appellants_told(make_appeal, users, county,
     for v in voters:
         services.cast_ballot(v, vote.pk, choice="yes")
     services.close_vote(staff, vote.pk)
-    before = Notification.objects.count()
     resolution = services.record_resolution(staff, topic.pk, text="停车费维持原价，物业公开成本", vote_id=vote.pk)
-    assert Notification.objects.count() - before == 2
+    told = Notification.objects.filter(kind="topic_step", key__contains=":deliberation_resolved:", channel="site")
+    assert sorted(told.values_list("recipient__username", flat=True)) == ["resident1", "resident2"]
     for appeal in (a1, a2, a3):
         event = AppealEvent.objects.filter(appeal=appeal, action="deliberation_resolved").get()
         assert "停车费维持原价" in event.note
