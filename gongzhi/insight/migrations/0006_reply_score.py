@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('appeals', '0017_sms_callbacks'),
         ('core', '0013_encrypt_sms_phones'),
-        ('insight', '0004_alert_subscriptions'),
+        ('insight', '0005_gazetteer_hotspot_name'),
     ]
 
     operations = [
