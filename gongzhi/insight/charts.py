@@ -4,6 +4,8 @@ Every function takes already-computed data (querysets are read in `dashboard_dat
 tested as JSON without a browser.
 """
 
+import math
+import re
 from collections import Counter
 from datetime import date, timedelta
 
@@ -50,15 +52,17 @@ def region_treemap(tree: dict[str, dict[str, int]]) -> dict:
 
 
 def hotspot_bar(spots: list[dict]) -> dict:
-    """spots: [{"label", "heat", "size"}] best first."""
+    """spots: [{"label", "heat", "size"}] best first. The bars are the number of appeals (a count people read, on
+    whole-number ticks), the labels whole: wrapped onto a second line, never cut."""
     spots = list(reversed(spots[:10]))
     return {
-        "color": PALETTE, "title": {"text": "热点问题热度", "left": "center"}, "tooltip": {"trigger": "axis"},
-        "grid": {"left": 150, "right": 30, "top": 40, "bottom": 20},
+        "color": PALETTE, "title": {"text": "热点问题（诉求件数）", "left": "center"}, "tooltip": {"trigger": "axis"},
+        "grid": {"left": 10, "right": 30, "top": 40, "bottom": 20, "containLabel": True},
         "graphic": [] if spots else _empty("暂无热点问题"),
-        "xAxis": {"type": "value"},
-        "yAxis": {"type": "category", "data": [s["label"][:14] or "—" for s in spots]},
-        "series": [{"name": "热度", "type": "bar", "data": [round(s["heat"], 2) for s in spots]}],
+        "xAxis": {"type": "value", "minInterval": 1},
+        "yAxis": {"type": "category", "data": [s["label"] or "—" for s in spots],
+                  "axisLabel": {"width": 170, "overflow": "break", "lineHeight": 14}},
+        "series": [{"name": "诉求件数", "type": "bar", "data": [s["size"] for s in spots]}],
     }
 
 
@@ -87,8 +91,11 @@ def rates_ranking(rows: list[dict]) -> dict:
 
 
 def overdue_gauge(red: int, open_count: int) -> dict:
+    """Overdue among the open appeals; the scale is five whole steps (ticks 0, 4, 8… not 17.9, 35.8)."""
+    step = max(1, -(-open_count // 5))
     return {"title": {"text": "超期督办", "left": "center"},
-            "series": [{"type": "gauge", "min": 0, "max": max(open_count, 1), "progress": {"show": True},
+            "series": [{"type": "gauge", "min": 0, "max": step * 5, "splitNumber": 5, "progress": {"show": True},
+                        "axisLabel": {"formatter": "{value}"},
                         "detail": {"formatter": f"{red} 件超期", "fontSize": 16, "offsetCenter": [0, "70%"]},
                         "title": {"offsetCenter": [0, "95%"]},
                         "data": [{"value": red, "name": f"办理中 {open_count} 件"}]}]}
@@ -120,26 +127,50 @@ def forecast_bars(fc: dict) -> dict:
 CLOUD_STOP = frozenset("""尊敬 你们 他们 她们 自己 大家 工作 人员 作为 就是 不是 不能 无法 只有 还有 可是 由于 导致 造成 通过 根据
 经过 直接 所有 任何 很多 很大 这么 这种 几个 两个 一名 一家 一事 一年 多年 几年 今年 去年 今天 每天 以来 以前 最近 当时 时候
 时间 月份 左右 开始 发现 发生 看到 知道 存在 影响 原因 事情 地方 位于 部分 普通 正常 经常 重视 请求 回复 告知 不到 厅长 局长
-主任""".split())
+主任 附近 旁边 周边 对面 门口 楼下 第一 第二 日夜 每次 一次 再次 反复""".split())
 
 
-def key_terms(texts, top: int = 80) -> list[tuple[str, int]]:
-    """texts: (title, content) pairs. The content words (jieba, stop-words and place prefixes dropped, as the
-    hot-spot labels use, and CLOUD_STOP) in the most appeals, with that number of appeals, most frequent first."""
+def emerging_terms(texts, baseline: tuple[Counter, int], top: int = 60, min_ratio: float = 2.0,
+                   max_share: float = 0.1) -> list[tuple[str, int]]:
+    """The words of the period's appeals ((title, content) pairs) that are over-represented against the long-run
+    `baseline` (document frequencies, number of documents): in at least max(2, 0.5 %) of the period's appeals,
+    at least `min_ratio` times as often as in the baseline, and not in more than `max_share` of the baseline's
+    appeals (a word frequent everywhere says nothing about now: 国家, 公司, 单位). Ranked by appeals × log2(ratio);
+    returns (word, appeals in the period)."""
+    counts: Counter = Counter()
+    n = 0
+    for title, content in texts:
+        n += 1
+        counts.update(_cloud_terms(title, content))
+    doc_freq, m = baseline
+    floor = max(2, n // 200)
+    scored = []
+    for term, a in counts.items():
+        b = doc_freq.get(term, 0)
+        if a < floor or (m and b / m > max_share):
+            continue
+        if not m:  # no baseline yet: the period's own most frequent words
+            scored.append((-a, term, a))
+            continue
+        ratio = ((a + 0.5) / (n + 1)) / ((b + 0.5) / (m + 1))
+        if ratio >= min_ratio:
+            scored.append((-a * math.log2(ratio), term, a))
+    return [(term, a) for _, term, a in sorted(scored)[:top]]
+
+
+def _cloud_terms(title, content) -> frozenset:
     from .hotspots import content_terms
 
-    counts: Counter = Counter()
-    for title, content in texts:
-        counts.update(content_terms(title or "", content or "") - CLOUD_STOP)
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    return frozenset(t for t in content_terms(title or "", content or "") - CLOUD_STOP
+                     if not re.search(r"\d|[A-Za-z]", t))  # numbers, house numbers and codes are not subjects
 
 
-def word_cloud(terms: list[tuple[str, int]]) -> dict:
+def word_cloud(terms: list[tuple[str, int]], title: str = "近期突出问题词") -> dict:
     """Drawn by the vendored echarts-wordcloud 2.1.0 (series type "wordCloud")."""
     data = [{"name": w, "value": n, "textStyle": {"color": PALETTE[i % len(PALETTE)]}}
             for i, (w, n) in enumerate(terms)]
-    return {"title": {"text": "诉求关键词", "left": "center"}, "tooltip": {"show": True},
-            "graphic": [] if data else _empty("暂无诉求"),
+    return {"title": {"text": title, "left": "center"}, "tooltip": {"show": True},
+            "graphic": [] if data else _empty("近期没有明显突出的词"),
             "series": [{"type": "wordCloud", "shape": "circle", "left": "center", "top": 35, "width": "95%",
                         "height": "85%", "sizeRange": [12, 44], "rotationRange": [0, 0], "gridSize": 6,
                         "drawOutOfBound": False, "layoutAnimation": False,
@@ -183,7 +214,10 @@ def dashboard_data(queryset, *, days: int = 30, street=None) -> dict:
     from . import forecast
 
     fc = forecast.appeal_forecast(queryset, today)
-    terms = key_terms(recent.order_by("-received_at").values_list("title", "content")[:2000])
+    from . import screen
+
+    terms = emerging_terms(recent.order_by("-received_at").values_list("title", "content")[:2000],
+                           screen.baseline_terms(queryset, before=timezone.now() - timedelta(days=days)))
     open_count = queryset.filter(state__in=OPEN_STATES).count()
     red = queryset.filter(light_q(Light.RED, now)).count()
     return {
@@ -199,3 +233,55 @@ def dashboard_data(queryset, *, days: int = 30, street=None) -> dict:
             "wordcloud": word_cloud(terms),
         },
     }
+
+
+# ------------------------------------------------------------------ the wall screen (大屏): dark, read from afar
+
+SCREEN_TEXT = "#dbe7f5"
+SCREEN_AXIS = {"axisLabel": {"color": SCREEN_TEXT, "fontSize": 18}, "axisLine": {"lineStyle": {"color": "#5b7391"}},
+               "splitLine": {"lineStyle": {"color": "#1f3a5a"}}}
+
+
+def _screen_title(text: str) -> dict:
+    return {"text": text, "left": 8, "top": 4, "textStyle": {"color": SCREEN_TEXT, "fontSize": 24, "fontWeight": 600}}
+
+
+def screen_volume(daily: dict[date, int], start: date, end: date) -> dict:
+    """The last 30 days' appeals per day: whole-number ticks, a date every week."""
+    days = [start + timedelta(days=k) for k in range((end - start).days + 1)]
+    return {
+        "backgroundColor": "transparent", "color": ["#4cc3ff"], "title": _screen_title("近30天诉求量"),
+        "tooltip": {"trigger": "axis"}, "grid": {"left": 16, "right": 24, "top": 56, "bottom": 12, "containLabel": True},
+        "xAxis": {"type": "category", "data": [f"{d.month}月{d.day}日" for d in days], "boundaryGap": False,
+                  **SCREEN_AXIS, "axisLabel": {"color": SCREEN_TEXT, "fontSize": 18, "interval": 6}},
+        "yAxis": {"type": "value", "minInterval": 1, **SCREEN_AXIS},
+        "series": [{"name": "诉求量", "type": "line", "smooth": True, "symbol": "none", "lineStyle": {"width": 4},
+                    "areaStyle": {"opacity": 0.25}, "data": [daily.get(d, 0) for d in days]}],
+    }
+
+
+def overdue_units(rows: list[dict]) -> dict:
+    """rows: [{"unit", "count"}] most first: overdue open appeals by lead unit; names whole (wrapped), ticks whole."""
+    rows = list(reversed(rows))
+    return {
+        "backgroundColor": "transparent", "color": ["#ff6b5b"], "title": _screen_title("各单位超期诉求"),
+        "tooltip": {"trigger": "axis"}, "grid": {"left": 16, "right": 48, "top": 56, "bottom": 8, "containLabel": True},
+        "graphic": [] if rows else [{"type": "text", "left": "center", "top": "middle",
+                                     "style": {"text": "目前没有超期诉求", "fill": "#8fb3d9", "fontSize": 26}}],
+        "xAxis": {"type": "value", "minInterval": 1, **SCREEN_AXIS},
+        "yAxis": {"type": "category", "data": [r["unit"] for r in rows], **SCREEN_AXIS,
+                  "axisLabel": {"color": SCREEN_TEXT, "fontSize": 18, "width": 200, "overflow": "break"}},
+        "series": [{"name": "超期件数", "type": "bar", "barMaxWidth": 26, "data": [r["count"] for r in rows],
+                    "label": {"show": True, "position": "right", "color": SCREEN_TEXT, "fontSize": 18}}],
+    }
+
+
+def screen_cloud(terms: list[tuple[str, int]]) -> dict:
+    colors = ["#4cc3ff", "#ffd166", "#ff8a5b", "#7ee08a", "#c59cff", "#5ee6d0"]
+    data = [{"name": w, "value": n, "textStyle": {"color": colors[i % len(colors)]}} for i, (w, n) in enumerate(terms)]
+    return {"backgroundColor": "transparent", "title": _screen_title("近7天突出问题词（与往常相比）"),
+            "graphic": [] if data else [{"type": "text", "left": "center", "top": "middle",
+                                         "style": {"text": "近7天没有明显突出的词", "fill": "#8fb3d9", "fontSize": 26}}],
+            "series": [{"type": "wordCloud", "shape": "circle", "left": "center", "top": 56, "width": "96%",
+                        "height": "80%", "sizeRange": [20, 56], "rotationRange": [0, 0], "gridSize": 10,
+                        "drawOutOfBound": False, "shrinkToFit": True, "layoutAnimation": False, "data": data}]}

@@ -96,13 +96,6 @@ def heat_index(n: int, residents: int, net_likes: int, growth: float, start, end
                  + 0.5 * math.log2(1 + n / span_weeks) - math.log2(1 + idle_days / COOLING_DAYS), 3)
 
 
-def key_terms(counts: Counter, doc_freq, n_docs: int, place: str) -> list[str]:
-    """The label's three key words: members' term counts weighted by inverse document frequency, the place's
-    own words left out."""
-    scored = sorted(counts.items(), key=lambda kv: (-kv[1] * math.log((1 + n_docs) / (1 + doc_freq[kv[0]])), kv[0]))
-    return [t for t, _ in scored if t not in place][:3]
-
-
 _PHRASE_LEAD = re.compile(r"^(?:[，,、：:；;\s]|关于|有关|对于|针对|投诉|举报|反映|反应|再次|强烈|坚决|请问|咨询|问问|建议|"
                           r"希望|恳请|请求|要求|请|求|给|在|对|的|位于|地处|我们|我|业主|居民|市民)+")
 _PHRASE_TAIL = re.compile(r"(?:的问题|问题|的投诉|的建议|的情况|一事|事宜|[？?！!。.，,、…\s])+$")

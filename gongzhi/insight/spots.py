@@ -91,6 +91,23 @@ def hotspot_rows(user, limit: int = 50) -> list[dict]:
     return rows
 
 
+def hotspot_points(rows: list[dict], link: str = "") -> list[dict]:
+    """The hot spots on a map: each at the centroid of its visible appeals that have a place (core.geo.centroid)."""
+    from gongzhi.core.geo import centroid
+
+    points = []
+    for row in rows:
+        spot = row["spot"]
+        at = centroid((a.longitude, a.latitude) for a in row["members"])
+        if at is None:
+            continue
+        points.append({"name": f"#{row['rank']} {spot.title or '—'}", "kind_class": "hot", "id": spot.pk,
+                       "subtitle": _("%(n)s 件诉求 · %(p)s 位居民") % {"n": len(row["members"]), "p": spot.residents},
+                       "longitude": round(at[0], 6), "latitude": round(at[1], 6),
+                       "url": f"{link}#hotspot-{spot.pk}"})
+    return points
+
+
 def rename_hotspot(actor, hotspot_id: int, name: str) -> HotSpot:
     """Give a hot spot a name people read (blank: back to the computed label)."""
     if not actor.has_role(*RENAME_ROLES):

@@ -32,23 +32,6 @@ STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
 LEADER_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
 
 
-def hotspot_points(rows: list[dict], link: str = "") -> list[dict]:
-    """The hot spots on a map: each at the centroid of its visible appeals that have a place (core.geo.centroid)."""
-    from gongzhi.core.geo import centroid
-
-    points = []
-    for row in rows:
-        spot = row["spot"]
-        at = centroid((a.longitude, a.latitude) for a in row["members"])
-        if at is None:
-            continue
-        points.append({"name": f"#{row['rank']} {spot.title or '—'}", "kind_class": "hot", "id": spot.pk,
-                       "subtitle": _("%(n)s 件诉求 · %(p)s 位居民") % {"n": len(row["members"]), "p": spot.residents},
-                       "longitude": round(at[0], 6), "latitude": round(at[1], 6),
-                       "url": f"{link}#hotspot-{spot.pk}"})
-    return points
-
-
 @role_required(*STAFF_ROLES)
 def hotspot_list(request):
     from gongzhi.core.permissions import is_manager
@@ -56,7 +39,7 @@ def hotspot_list(request):
     rows = spot_service.hotspot_rows(request.user)
     min_size, min_residents = spot_service.list_thresholds()
     return render(request, "insight/hotspots.html", {
-        "rows": rows, "points": hotspot_points(rows), "can_topic": is_manager(request.user),
+        "rows": rows, "points": spot_service.hotspot_points(rows), "can_topic": is_manager(request.user),
         "can_rename": request.user.has_role(*spot_service.RENAME_ROLES), "min_size": min_size,
         "min_residents": min_residents})
 
@@ -159,7 +142,7 @@ def _leaders_map(user, days: int, street: Region | None = None) -> dict:
     if street is not None:
         for row in rows:
             row["members"] = [a for a in row["members"] if a.region.path.startswith(street.path)]
-    return {"appeals": appeals, "hotspots": hotspot_points([r for r in rows if r["members"]],
+    return {"appeals": appeals, "hotspots": spot_service.hotspot_points([r for r in rows if r["members"]],
                                                            link=reverse("insight:hotspots")), "days": days}
 
 
@@ -311,3 +294,20 @@ def nearby_alert_cancel(request, pk: int):
     else:
         messages.success(request, _("已取消该提醒。"))
     return redirect("insight:nearby_alerts")
+
+
+@role_required(*LEADER_ROLES)
+def screen(request):
+    """The wall screen (大屏): 1920×1080, dark, fetching its data again every minute."""
+    from . import screen as screen_service
+
+    return render(request, "insight/screen.html", {"data": screen_service.screen_data(request.user)})
+
+
+@role_required(*LEADER_ROLES)
+def screen_data(request):
+    from django.http import JsonResponse
+
+    from . import screen as screen_service
+
+    return JsonResponse(screen_service.screen_data(request.user), json_dumps_params={"ensure_ascii": False})

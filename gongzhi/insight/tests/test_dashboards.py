@@ -1,6 +1,7 @@
 """Surges, ECharts options (as JSON) and the leader's dashboard pages."""
 
 import json
+from collections import Counter
 from datetime import date, timedelta
 
 from django.test import Client
@@ -68,7 +69,7 @@ def test_chart_options_are_json():
     tree = charts.region_treemap({"东风街道": {"幸福社区": 2, "街道本级": 1}})
     assert tree["series"][0]["data"][0]["value"] == 3 and len(tree["series"][0]["data"][0]["children"]) == 2
     bar = charts.hotspot_bar([{"label": "甲", "heat": 5.0, "size": 3}, {"label": "乙", "heat": 3.0, "size": 2}])
-    assert bar["yAxis"]["data"] == ["乙", "甲"] and bar["series"][0]["data"] == [3.0, 5.0]
+    assert bar["yAxis"]["data"] == ["乙", "甲"] and bar["series"][0]["data"] == [2, 3]  # appeals, not the index
     rates = charts.rates_ranking([{"name": "县住建局", "response": 0.5, "resolution": None, "satisfaction": 1}])
     assert [s["data"] for s in rates["series"]] == [[50.0], [None], [100.0]]
     gauge = charts.overdue_gauge(2, 10)
@@ -85,7 +86,7 @@ def test_an_empty_hot_spot_chart_says_so():
 
 def test_the_word_cloud_leaves_out_salutations_and_pronouns():
     texts = [("尊敬的领导，路灯坏了", "他们说今年修，至今没修。"), ("尊敬的局长，路灯坏了", "自己去问过，还是没修。")]
-    words = dict(charts.key_terms(texts))
+    words = dict(charts.emerging_terms(texts, (Counter(), 0)))
     assert words.get("路灯") == 2
     assert not {"尊敬", "他们", "今年", "自己", "局长"} & set(words)
 

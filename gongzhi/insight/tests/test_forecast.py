@@ -2,6 +2,7 @@
 cloud option from the appeals' key terms."""
 
 import json
+from collections import Counter
 from datetime import date, timedelta
 
 import numpy as np
@@ -68,15 +69,15 @@ def test_forecast_and_word_cloud_options_are_json():
     assert option["series"][0]["data"] == [1] and option["series"][1]["name"].startswith("未来7天预测")
     assert option["graphic"] == []
     assert charts.forecast_bars({"categories": [], "days": []})["graphic"][0]["style"]["text"] == "数据不足，暂无预测"
-    terms = charts.key_terms([("小区违章建筑没人管", "幸福小区一楼住户违章搭建，占用消防通道。"),
-                              ("违章搭建占用消防通道", "3栋违章搭建")])
+    terms = charts.emerging_terms([("小区违章建筑没人管", "幸福小区一楼住户违章搭建，占用消防通道。"),
+                                   ("违章搭建占用消防通道", "3栋违章搭建")], (Counter(), 0))
     words = dict(terms)
     assert words["违章"] == 2 and "的" not in words
     cloud = charts.word_cloud(terms)
     series = cloud["series"][0]
     assert series["type"] == "wordCloud" and series["data"][0]["name"] == terms[0][0]
     assert series["data"][0]["value"] == terms[0][1] and "color" in series["data"][0]["textStyle"]
-    assert charts.word_cloud([])["graphic"][0]["style"]["text"] == "暂无诉求"
+    assert charts.word_cloud([])["graphic"][0]["style"]["text"] == "近期没有明显突出的词"
     for o in (option, cloud):
         assert json.loads(json.dumps(o, ensure_ascii=False)) == o
 

@@ -9,8 +9,7 @@ from django.urls import reverse
 
 from gongzhi.core.testing import client_for, give_boundaries, text
 from gongzhi.insight.models import HotSpot, HotSpotMember
-from gongzhi.insight.spots import hotspot_rows
-from gongzhi.insight.views import hotspot_points
+from gongzhi.insight.spots import hotspot_points, hotspot_rows
 
 pytestmark = pytest.mark.usefixtures("list_small_hotspots")
 

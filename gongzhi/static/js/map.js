@@ -70,7 +70,9 @@
     options = options || {};
     var cfg = config();
     var conv = Converter(cfg.crs);
-    var map = L.map(element, {attributionControl: !!cfg.tiles, zoomSnap: 0.25, maxZoom: 18, minZoom: 3});
+    var map = L.map(element, {attributionControl: !!cfg.tiles, zoomSnap: 0.25, maxZoom: 18, minZoom: 3,
+                              zoomControl: options.zoomControl !== false});
+    var styles = Object.assign({}, STYLES, options.styles || {});
     element.gongzhiMap = map;
     if (cfg.tiles) {
       L.tileLayer(cfg.tiles, {attribution: cfg.attribution || "", subdomains: cfg.subdomains || "abc",
@@ -89,7 +91,7 @@
       data.features = data.features.filter(function (f) { return levels.indexOf(f.properties.level) !== -1; });
       var layer = L.geoJSON(conv.geojson(data), {
         interactive: false,
-        style: function (f) { return STYLES[f.properties.level] || STYLES.community; }
+        style: function (f) { return styles[f.properties.level] || styles.community; }
       }).addTo(map);
       layer.bringToBack();
       if (options.labels !== false) {
