@@ -230,7 +230,8 @@ def dashboard_for(user) -> dict:
     if user.has_role(Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.PARTY_MEMBER, Role.LEADER):
         card(_("辖区办理中诉求"), qs.filter(state__in=OPEN_STATES).count(), list_url)
     if user.has_role(Role.LEADER, Role.SUPERVISOR, Role.ADMIN):
-        link(_("诉求态势大屏"), reverse("insight:overview"))
+        link(_("诉求态势总览"), reverse("insight:overview"))
+        link(_("大屏"), reverse("insight:screen"))
         link(_("异常预警"), reverse("insight:alerts"))
     if user.has_role(Role.LEADER, Role.SUPERVISOR, Role.ADMIN, Role.HANDLER):
         link(_("主动治理任务"), reverse("insight:tasks"))

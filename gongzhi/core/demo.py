@@ -1309,6 +1309,11 @@ class Replay:
         After each chunk its notifications are marked delivered (they are history) and the progress is reported."""
         import time_machine
 
+        from gongzhi.insight.gazetteer import learn_from_texts
+
+        # The places the appeals to come will name, so that the live hot spots know them from the first appeal
+        # (a running county learns them daily from its own appeals: insight.tasks.learn_places).
+        learn_from_texts((row.title, row.detail) for row in self.rows)
         times = self.times(len(self.rows))
         surge = self.surge()
         heap: list = []

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Count, Max
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from gongzhi.core.choices import RegionLevel
@@ -23,6 +24,7 @@ from .places import Gazetteer, candidates, core, specificity
 
 LEARN_DAYS = 365
 CHECK_SECONDS = 30
+LEARN_SAMPLE = 50_000
 _cache: dict = {}
 
 
@@ -69,16 +71,23 @@ def _kind(name: str) -> str:
 
 
 def learn_places(days: int = LEARN_DAYS) -> dict:
-    """Learn the names appeals of the last `days` days use (at least two appeals each) into `Place`; returns
-    {"added", "updated"}."""
+    """Learn the names the appeals of the last `days` days use (at least two appeals each; the newest LEARN_SAMPLE
+    of them) into `Place`; returns {"added", "updated"}."""
     from gongzhi.appeals.models import Appeal
 
     since = timezone.now() - timedelta(days=days)
-    texts = Appeal.objects.filter(received_at__gte=since).values_list("title", "content")
-    base = _build()
-    learnt = Gazetteer.learn(texts.iterator(chunk_size=2000), base=base)
+    return learn_from_texts(Appeal.objects.filter(received_at__gte=since).order_by("-received_at")
+                            .values_list("title", Substr("content", 1, 200))[:LEARN_SAMPLE])
+
+
+def learn_from_texts(texts) -> dict:
+    """Learn the place names of (title, content) pairs seen in at least two of them into `Place` (new entries, and
+    how many of the texts name each known one); entries an editor touched keep their names. The demo learns the
+    names of the appeals it is about to replay this way."""
+    texts = list(texts)
+    learnt = Gazetteer.learn(texts, base=_build())
     counts: dict[str, int] = {}
-    for title, content in texts.iterator(chunk_size=2000):
+    for title, content in texts:
         for key in {learnt.canonical(core(n)) for n in candidates(f"{title} {(content or '')[:200]}")}:
             counts[key] = counts.get(key, 0) + 1
     added = updated = 0

@@ -111,8 +111,13 @@ class Gazetteer:
             return key
         if key in self.aliases:
             return self.aliases[key]
-        inside = [k for k in self.names if len(k) >= MIN_KEY and k in key]
-        return max(inside, key=lambda k: (len(k), k)) if inside else key
+        # the known keys inside it, longest first: its substrings looked up (≤ 190 for a 20-character key), so
+        # the cost does not grow with the gazetteer
+        for length in range(len(key) - 1, MIN_KEY - 1, -1):
+            inside = [key[i:i + length] for i in range(len(key) - length + 1) if key[i:i + length] in self.names]
+            if inside:
+                return max(inside)
+        return key
 
     def locate(self, title: str, detail: str = "") -> tuple[str, str]:
         """(name to show, key) of the place an appeal is about: the title's first known place, else its first

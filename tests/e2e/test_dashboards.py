@@ -37,7 +37,7 @@ def test_dashboards(new_context, shot, settings, users, county, dispatch_rule, m
     shot(dispatcher, "insight-dispatch-suggestion")
 
     leader = login(new_context(), "leader1")
-    leader.click("text=诉求态势大屏")
+    leader.click("text=诉求态势总览")
     leader.wait_for_url("**/insight/")
     wait_charts(leader, 8)  # six charts + the 7-day forecast + the word cloud (echarts-wordcloud plugin)
     assert leader.evaluate(
