@@ -25,6 +25,10 @@ DEED = ["房产证办不下来", "开发商拖延办理房产证", "不动产证
 
 @pytest.fixture
 def catalogue_units(units, county):
+    return make_catalogue_units(units, county)
+
+
+def make_catalogue_units(units, county):
     """城乡建设 → 县住建局 (the first-level rule), 城乡建设/城市建设和市政管理 → 县城管局, 劳动和社会保障 → 县人社局."""
     top = Category.objects.get(level=1, name="城乡建设")
     municipal = Category.objects.get(level=2, parent=top, name="城市建设和市政管理")
