@@ -387,12 +387,15 @@ def suggest_many(queries: Sequence[Query], *, catalogue: Catalogue | None = None
     if use_model and model is None:
         model = load()
     ranked = rank_many(queries, catalogue, model)
-    unit_ids = {u for row in ranked for u, _s, _p in row[:top]}
-    names = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
+    unit_ids = {u for row in ranked for u, _s, _p in row[: 2 * top]}
+    # Units closed since the model learnt them are left out (a dispatch to them would be refused).
+    names = dict(Unit.objects.filter(pk__in=unit_ids, is_active=True).values_list("pk", "name"))
     out = []
     for q, row in zip(queries, ranked, strict=True):
         items = []
-        for unit, score, prior_cats in row[:top]:
+        for unit, score, prior_cats in row:
+            if len(items) == top:
+                break
             if unit not in names:
                 continue
             items.append({"unit": unit, "name": names[unit], "score": round(float(score), 4),

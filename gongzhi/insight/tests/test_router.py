@@ -237,3 +237,13 @@ def test_a_broken_router_file_falls_back_to_the_catalogue(catalogue_units, count
     result = insight_services.classify_many([("房产证", "办不下来", county["grid"])],
                                             model=classifier.default_model())
     assert result[0]["units"][0]["name"] == "县住建局"
+
+
+def test_a_closed_unit_is_not_suggested(catalogue_units, county):
+    catalogue = router.Catalogue.from_db()
+    history = records(LAMP, catalogue_units["urban"]) + records(DEED, catalogue_units["housing"], start=100)
+    router.save(router.train(history, catalogue))
+    Unit.objects.filter(pk=catalogue_units["urban"].pk).update(is_active=False)
+    (units,) = router.suggest_many([router.Query("路灯坏了", "路灯不亮", county["grid"].pk, [("城乡建设", 0.9)])],
+                                   catalogue=catalogue)
+    assert units and catalogue_units["urban"].pk not in [u["unit"] for u in units]
