@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # an exported GONGZHI_DEBUG=0 (a deployment) wins.
 export GONGZHI_DEBUG ?= 1
 
-.PHONY: run test lint venv migrate demo worker clean bench-load bench-faults fuzz bench
+.PHONY: run test test-fast lint check venv migrate demo worker clean bench-load bench-faults fuzz bench
 
 $(STAMP): pyproject.toml
 	@PY=$$(scripts/find-python.sh) || exit 1; \
@@ -33,9 +33,18 @@ run: venv
 test: venv
 	$(BIN)/python -m pytest -p no:cacheprovider -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
+# Everything but the browser, cluster, process and training tests (marked e2e and slow): before each commit.
+test-fast: venv
+	$(BIN)/python -m pytest -p no:cacheprovider -n $${PYTEST_WORKERS:-2} -m "not e2e and not slow" $(PYTEST_ARGS)
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Django's and gongzhi's checks, and no model change without its migration (CI runs both, with `make lint`).
+check: venv
+	$(BIN)/gongzhi check
+	$(BIN)/gongzhi makemigrations --check --dry-run
 
 # Benchmarks of the production stack (bench/load.py, bench/faults.py): RATE appeals/s for DURATION s;
 # PostgreSQL when DATABASE_URL is set, else SQLite. The last line printed is the JSON result.

@@ -6,8 +6,6 @@ user's scope is a 404, never a 403, so that ids cannot be probed. Refusals are `
 by `gongzhi.core.api.exception_handler` as `{"code", "detail"[, "fields"]}`.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
@@ -33,40 +31,25 @@ from gongzhi.core.choices import Role
 from gongzhi.core.errors import PermissionDeniedError, ServiceError
 from gongzhi.core.serializers import ErrorSerializer
 
-from . import public, rates, services
+from . import actions, public, rates, services
 from .models import Appeal, Category, KnowledgeArticle
 from .selectors import light_q, map_points, visible_appeals
 from .serializers import (
-    AnswerDirectlyInput,
-    AnswerInput,
     AppealDetailSerializer,
     AppealFilterSerializer,
     AppealListSerializer,
     AppealMapSerializer,
     AppealReplyQualitySerializer,
-    AskInput,
-    CallbackInput,
     CategoryFilterSerializer,
     CategorySerializer,
     ContactSerializer,
-    DispatchInput,
     KnowledgeArticleSerializer,
     KnowledgeQuerySerializer,
-    MergeIntoInput,
-    NoteInput,
-    OptionalReasonInput,
     RatesQuerySerializer,
     RatesSerializer,
-    ReasonInput,
-    RecordProgressInput,
-    ReferOutInput,
-    ReplyInput,
-    RequestExtensionInput,
-    RequiredNoteInput,
     SubmitAppealSerializer,
     SubmittedAppealSerializer,
     SuperviseInput,
-    SupplementInput,
     submitted_appeal_data,
 )
 from .throttles import AnonymousSubmitThrottle, PublicReadThrottle
@@ -250,35 +233,9 @@ class AppealDetailView(APIView):
 # ---------------------------------------------------------------- workflow actions: a dispatch table
 
 
-@dataclass(frozen=True)
-class ActionSpec:
-    serializer: type[serializers.Serializer]
-    service: Callable
-
-
-# {action: (input serializer, service)}; the service is called as service(user, appeal_id, **validated_data).
-ACTIONS: dict[str, ActionSpec] = {
-    "answer_directly": ActionSpec(AnswerDirectlyInput, services.answer_directly),
-    "dispatch": ActionSpec(DispatchInput, services.dispatch),
-    "merge_into": ActionSpec(MergeIntoInput, services.merge_into),
-    "refer_out": ActionSpec(ReferOutInput, services.refer_out),
-    "withdraw": ActionSpec(OptionalReasonInput, services.withdraw),
-    "sign": ActionSpec(NoteInput, services.sign),
-    "request_return": ActionSpec(ReasonInput, services.request_return),
-    "approve_return": ActionSpec(NoteInput, services.approve_return),
-    "reject_return": ActionSpec(RequiredNoteInput, services.reject_return),
-    "record_contact": ActionSpec(NoteInput, services.record_contact),
-    "record_progress": ActionSpec(RecordProgressInput, services.record_progress),
-    "request_extension": ActionSpec(RequestExtensionInput, services.request_extension),
-    "approve_extension": ActionSpec(NoteInput, services.approve_extension),
-    "deny_extension": ActionSpec(RequiredNoteInput, services.deny_extension),
-    "reply": ActionSpec(ReplyInput, services.reply),
-    "callback": ActionSpec(CallbackInput, services.callback),
-    "close_unresolvable": ActionSpec(RequiredNoteInput, services.close_unresolvable),
-    "supplement": ActionSpec(SupplementInput, services.supplement),
-    "ask": ActionSpec(AskInput, services.ask),
-    "answer": ActionSpec(AnswerInput, services.answer),
-}
+# The actions of POST /appeals/{id}/actions/{action}/: every AppealAction with an API input (appeals.actions); the
+# service is called as service(user, appeal_id, **validated_data).
+ACTIONS = {a.name: a for a in actions.ACTIONS if a.input is not None}
 
 
 class ActionSchema(AutoSchema):
@@ -288,7 +245,7 @@ class ActionSchema(AutoSchema):
         return self.view.action_name
 
     def get_request_serializer(self):
-        return ACTIONS[self._action()].serializer
+        return ACTIONS[self._action()].input
 
     def get_response_serializers(self):
         return {200: AppealDetailSerializer, **APPEAL_RESPONSES}
@@ -316,7 +273,7 @@ class AppealActionView(APIView):
     def post(self, request, pk: int):
         spec = ACTIONS[self.action_name]
         scoped_appeal(request, pk)
-        data = spec.serializer(data=request.data, context={"request": request})
+        data = spec.input(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         spec.service(request.user, pk, **data.validated_data)
         return render_appeal(request, pk)

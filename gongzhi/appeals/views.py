@@ -31,12 +31,12 @@ from gongzhi.core.ids import parse_id
 from gongzhi.core.redaction import redact_appeal
 from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, private_file, role_required
 
-from . import deadlines, forms, rates, selectors, services
+from . import actions, deadlines, forms, rates, selectors, services
 from .api import KNOWLEDGE_ROLES  # one list for the page and the API (the page had left out supervisors)
 from .choices import OPEN_STATES, AppealState, Channel, Light, RequestDecision
 from .models import Appeal, AppealEvent, ExtensionRequest, KnowledgeArticle
 from .throttles import allow_anonymous_submit
-from .workflow import ACTION_LABELS, available_actions, event_label
+from .workflow import event_label
 
 RATES_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN, Role.HANDLER)
 OVERDUE_ROLES = (Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
@@ -63,63 +63,6 @@ STEP_OF_STATE = {
     AppealState.MERGED: 5,
 }
 
-# action → (form class, service). One generic view serves them all.
-ACTIONS = {
-    "answer_directly": (forms.AnswerDirectlyForm, services.answer_directly),
-    "dispatch": (forms.DispatchForm, services.dispatch),
-    "merge_into": (forms.MergeForm, services.merge_into),
-    "refer_out": (forms.ReferOutForm, services.refer_out),
-    "withdraw": (forms.WithdrawForm, services.withdraw),
-    "sign": (forms.SignForm, services.sign),
-    "request_return": (forms.RequestReturnForm, services.request_return),
-    "approve_return": (forms.ApproveReturnForm, services.approve_return),
-    "reject_return": (forms.RejectReturnForm, services.reject_return),
-    "record_contact": (forms.RecordContactForm, services.record_contact),
-    "record_progress": (forms.RecordProgressForm, services.record_progress),
-    "request_extension": (forms.RequestExtensionForm, services.request_extension),
-    "approve_extension": (forms.ApproveExtensionForm, services.approve_extension),
-    "deny_extension": (forms.DenyExtensionForm, services.deny_extension),
-    "reply": (forms.ReplyForm, services.reply),
-    "callback": (forms.CallbackForm, services.callback),
-    "close_unresolvable": (forms.CloseUnresolvableForm, services.close_unresolvable),
-    "supervise": (forms.SuperviseForm, services.supervise),
-    "supplement": (forms.SupplementForm, services.supplement),
-    "ask": (forms.AskForm, services.ask),
-    "answer": (forms.AnswerForm, services.answer),
-}
-ACTION_TITLES = {
-    **ACTION_LABELS,
-    "supervise": gettext_lazy("催办 / 督办"),
-    "callback": gettext_lazy("评价办理结果"),
-    "ask": gettext_lazy("询问居民"),
-    "answer": gettext_lazy("答复承办单位的询问"),
-}
-# The usual next step first (its form is shown open), then the exceptions.
-ACTION_ORDER = [
-    "answer",
-    "dispatch",
-    "sign",
-    "record_contact",
-    "reply",
-    "callback",
-    "answer_directly",
-    "approve_return",
-    "reject_return",
-    "approve_extension",
-    "deny_extension",
-    "record_progress",
-    "request_extension",
-    "request_return",
-    "merge_into",
-    "refer_out",
-    "close_unresolvable",
-    "ask",
-    "supplement",
-    "withdraw",
-    "supervise",
-]
-REPLY_ACTIONS = ("reply", "answer_directly")
-LEAD_HANDLER_ACTIONS = {"sign", "request_return", "record_contact", "request_extension", "reply", "ask"}
 
 
 # ---------------------------------------------------------------- helpers
@@ -518,37 +461,6 @@ def attachment(request, pk: int, attachment_id: int):
     return private_file(item.file, item.name, item.content_type)
 
 
-def _offered_actions(user, appeal: Appeal) -> list[str]:
-    """The actions of the transition table this user may take on this appeal, as forms to show."""
-    offered = []
-    for action in available_actions(appeal.state, user.roles):
-        if action in LEAD_HANDLER_ACTIONS and (not user.unit_id or user.unit_id != appeal.lead_unit_id):
-            continue
-        if (
-            action == "record_progress"
-            and user.unit_id != appeal.lead_unit_id
-            and not appeal.co_units.filter(pk=user.unit_id).exists()
-        ):
-            continue
-        if action in ("withdraw", "supplement", "answer") and appeal.appellant_id != user.pk:
-            continue
-        if action == "answer" and services.pending_question(appeal) is None:
-            continue
-        if action == "callback" and appeal.appellant_id != user.pk and not user.has_role(Role.OPERATOR):
-            continue
-        if (
-            action in ("approve_extension", "deny_extension")
-            and not appeal.extension_requests.filter(decision=RequestDecision.PENDING).exists()
-        ):
-            continue
-        if action == "close_unresolvable" and appeal.reopen_count < settings.GONGZHI["REOPEN_LIMIT"]:
-            continue
-        offered.append(action)
-    if user.has_role(Role.SUPERVISOR) and appeal.is_open:
-        offered.append("supervise")
-    return sorted(offered, key=ACTION_ORDER.index)
-
-
 def _insight_for(user, appeal: Appeal) -> dict:
     """The classifier's prediction and the similar open appeals, for staff (never breaks the page)."""
     from gongzhi.insight.models import AppealPrediction
@@ -580,11 +492,12 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
         routed = list(insight["prediction"].units or []) if insight["prediction"] else []
     dispatch_to = routed[0]["name"] if routed else (suggestion.unit.name if suggestion else None)
     action_forms = []
-    for action in _offered_actions(user, appeal):
+    for spec in actions.offered(user, appeal):
+        action = spec.name
         if bound and bound[0] == action:
             form = bound[1]
         else:
-            form_class = ACTIONS[action][0]
+            form_class = spec.form
             initial = {}
             if action == "dispatch" and suggestion is not None:
                 initial = {"lead_unit": suggestion.unit_id, "co_units": list(suggestion.co_units.all())}
@@ -596,8 +509,7 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
         action_forms.append(
             {
                 "action": action,
-                "title": _("电话回访") if action == "callback" and user.has_role(Role.OPERATOR)
-                else ACTION_TITLES.get(action, action),
+                "title": _("电话回访") if action == "callback" and user.has_role(Role.OPERATOR) else spec.label,
                 "form": form,
                 "url": reverse("appeals:act", args=[appeal.pk, action]),
             }
@@ -686,7 +598,7 @@ def reply_quality(request, pk: int):
     """The nudge while a handler types a reply (htmx): its quality and the reasons, never a block. Only for those
     who may reply to this appeal now; the text is read from the reply form it sits in."""
     appeal = _visible_or_404(request, pk)
-    offered = [a for a in REPLY_ACTIONS if a in _offered_actions(request.user, appeal)]
+    offered = [a.name for a in actions.offered(request.user, appeal) if a.reply]
     action = request.POST.get("action") if request.POST.get("action") in offered else None
     if action is None:
         raise Http404
@@ -716,33 +628,33 @@ def _queue_links(request, appeal: Appeal) -> dict:
 @require_POST
 def act(request, pk: int, action: str):
     """Every workflow action: parse its form, call its service, show the outcome on the detail page."""
-    if action not in ACTIONS:
+    spec = actions.BY_NAME.get(action)
+    if spec is None:
         raise Http404
     appeal = _visible_or_404(request, pk)
-    form_class, service = ACTIONS[action]
-    form = form_class(request.POST, request.FILES, user=request.user, appeal=appeal, prefix=action)
+    form = spec.form(request.POST, request.FILES, user=request.user, appeal=appeal, prefix=action)
     if not form.is_valid():
         messages.error(
-            request, _("「%(action)s」未提交：请按提示修改。") % {"action": ACTION_TITLES.get(action, action)}
+            request, _("「%(action)s」未提交：请按提示修改。") % {"action": spec.label}
         )
         return render(
             request, "appeals/detail.html", _detail_context(request, appeal, bound=(action, form)), status=400
         )
     try:
-        service(request.user, appeal.pk, **form.service_kwargs())
+        spec.service(request.user, appeal.pk, **form.service_kwargs())
     except ServiceError as exc:
         if exc.field:  # a rule about what was typed: said on its field, and the text stays in the box
             add_service_error(form, exc)
             messages.error(
-                request, _("「%(action)s」未提交：请按提示修改。") % {"action": ACTION_TITLES.get(action, action)}
+                request, _("「%(action)s」未提交：请按提示修改。") % {"action": spec.label}
             )
             return render(
                 request, "appeals/detail.html", _detail_context(request, appeal, bound=(action, form)), status=400
             )
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("已完成「%(action)s」。") % {"action": ACTION_TITLES.get(action, action)})
-        if action in REPLY_ACTIONS:
+        messages.success(request, _("已完成「%(action)s」。") % {"action": spec.label})
+        if spec.reply:
             _tell_reply_quality(request, appeal)
     queue = request.POST.get("queue")
     if not selectors.visible_appeals(request.user).filter(pk=appeal.pk).exists():

@@ -127,35 +127,46 @@ def forecast_bars(fc: dict) -> dict:
 CLOUD_STOP = frozenset("""尊敬 你们 他们 她们 自己 大家 工作 人员 作为 就是 不是 不能 无法 只有 还有 可是 由于 导致 造成 通过 根据
 经过 直接 所有 任何 很多 很大 这么 这种 几个 两个 一名 一家 一事 一年 多年 几年 今年 去年 今天 每天 以来 以前 最近 当时 时候
 时间 月份 左右 开始 发现 发生 看到 知道 存在 影响 原因 事情 地方 位于 部分 普通 正常 经常 重视 请求 回复 告知 不到 厅长 局长
-主任 附近 旁边 周边 对面 门口 楼下 第一 第二 日夜 每次 一次 再次 反复""".split())
+主任 附近 旁边 周边 对面 门口 楼下 第一 第二 日夜 每次 一次 再次 反复 不要 那么 整个 只要 是不是 收到 尽快 管管 到位 落实
+一个月 一下 帮忙 谢谢 麻烦 怎么办 为什么 什么 这样 那样 大人 小孩""".split())
 
 
-def emerging_terms(texts, baseline: tuple[Counter, int], top: int = 60, min_ratio: float = 2.0,
-                   max_share: float = 0.1) -> list[tuple[str, int]]:
+def emerging_terms(texts, baseline: tuple[Counter, int], top: int = 40, min_ratio: float = 2.0,
+                   max_share: float = 0.1, min_g2: float = 10.83) -> list[tuple[str, int]]:
     """The words of the period's appeals ((title, content) pairs) that are over-represented against the long-run
-    `baseline` (document frequencies, number of documents): in at least max(2, 0.5 %) of the period's appeals,
-    at least `min_ratio` times as often as in the baseline, and not in more than `max_share` of the baseline's
-    appeals (a word frequent everywhere says nothing about now: 国家, 公司, 单位). Ranked by appeals × log2(ratio);
-    returns (word, appeals in the period)."""
+    `baseline` (document frequencies, number of documents): in at least max(3, 0.5 %) of the period's appeals, at
+    least `min_ratio` times as often as in the baseline, more often than chance allows (Dunning's log-likelihood
+    G² ≥ 10.83, p < 0.001: two appeals of forty using "那么" is chance, not news), and not in more than `max_share`
+    of the baseline's appeals (a word frequent everywhere says nothing about now: 国家, 公司, 单位). Ranked by G²;
+    returns (word, appeals in the period). Without a baseline: the period's most frequent words."""
     counts: Counter = Counter()
     n = 0
     for title, content in texts:
         n += 1
         counts.update(_cloud_terms(title, content))
     doc_freq, m = baseline
-    floor = max(2, n // 200)
+    floor = max(3, n // 200)
     scored = []
     for term, a in counts.items():
-        b = doc_freq.get(term, 0)
-        if a < floor or (m and b / m > max_share):
+        if a < floor:
             continue
-        if not m:  # no baseline yet: the period's own most frequent words
+        if not m:
             scored.append((-a, term, a))
             continue
-        ratio = ((a + 0.5) / (n + 1)) / ((b + 0.5) / (m + 1))
-        if ratio >= min_ratio:
-            scored.append((-a * math.log2(ratio), term, a))
+        b = doc_freq.get(term, 0)
+        if b / m > max_share or ((a + 0.5) / (n + 1)) / ((b + 0.5) / (m + 1)) < min_ratio:
+            continue
+        g2 = _log_likelihood(a, n, b, m)
+        if g2 >= min_g2:
+            scored.append((-g2, term, a))
     return [(term, a) for _, term, a in sorted(scored)[:top]]
+
+
+def _log_likelihood(a: int, n: int, b: int, m: int) -> float:
+    """Dunning's G² of a word in a of n documents against b of m (the 2×2 table of with/without the word)."""
+    total, k = n + m, a + b
+    cells = ((a, n * k / total), (n - a, n * (total - k) / total), (b, m * k / total), (m - b, m * (total - k) / total))
+    return 2 * sum(o * math.log(o / e) for o, e in cells if o > 0 and e > 0)
 
 
 def _cloud_terms(title, content) -> frozenset:
@@ -270,7 +281,8 @@ def overdue_units(rows: list[dict]) -> dict:
                                      "style": {"text": "目前没有超期诉求", "fill": "#8fb3d9", "fontSize": 26}}],
         "xAxis": {"type": "value", "minInterval": 1, **SCREEN_AXIS},
         "yAxis": {"type": "category", "data": [r["unit"] for r in rows], **SCREEN_AXIS,
-                  "axisLabel": {"color": SCREEN_TEXT, "fontSize": 18, "width": 200, "overflow": "break"}},
+                  "axisLabel": {"color": SCREEN_TEXT, "fontSize": 17, "width": 280, "overflow": "break",
+                                "interval": 0}},
         "series": [{"name": "超期件数", "type": "bar", "barMaxWidth": 26, "data": [r["count"] for r in rows],
                     "label": {"show": True, "position": "right", "color": SCREEN_TEXT, "fontSize": 18}}],
     }

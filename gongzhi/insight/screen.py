@@ -32,7 +32,7 @@ TREND_DAYS = 30
 CLOUD_DAYS = 7
 BASELINE_DAYS = 365
 BASELINE_SAMPLE = 3000
-TOP_HOTSPOTS = 8
+TOP_HOTSPOTS = 5
 REFRESH_SECONDS = 60  # settings GONGZHI["SCREEN_REFRESH_SECONDS"] may change it
 
 
@@ -77,7 +77,7 @@ def county_rates(now) -> dict:
             "weight": float(Decimal(settings.GONGZHI["BASICALLY_SATISFIED_WEIGHT"]))}
 
 
-def overdue_by_unit(queryset, now, top: int = 10) -> list[dict]:
+def overdue_by_unit(queryset, now, top: int = 6) -> list[dict]:
     rows = (queryset.filter(light_q(Light.RED, now), state__in=OPEN_STATES)
             .values("lead_unit__name").annotate(n=Count("pk")).order_by("-n", "lead_unit__name")[:top])
     return [{"unit": r["lead_unit__name"] or _("待派单"), "count": r["n"]} for r in rows]
@@ -120,7 +120,8 @@ def screen_data(user, now=None) -> dict:
                    "open": qs.filter(state__in=OPEN_STATES).count(),
                    "overdue": qs.filter(light_q(Light.RED, now), state__in=OPEN_STATES).count()},
         "rates": county_rates(now),
-        "hotspots": [{"rank": r["rank"], "title": redact(r["spot"].title) or "—", "words": r["heat_words"],
+        "hotspots": [{"rank": r["rank"], "title": redact(r["spot"].title) or "—",
+                      "words": spots.heat_words(r["spot"], now, short=True),
                       "size": r["spot"].size} for r in rows],
         "surges": surge_lines(qs, today),
         "charts": {"volume": charts.screen_volume(daily, start, today),

@@ -38,11 +38,12 @@ def list_thresholds() -> tuple[int, int]:
             int(conf.get("HOTSPOT_MIN_RESIDENTS", hotspots.MIN_RESIDENTS)))
 
 
-def heat_words(spot: HotSpot, now=None) -> str:
-    """"12 位居民反映 15 件 · 自 3月2日起 · 近两周新增，仍在升温" — the heat as a leader reads it."""
+def heat_words(spot: HotSpot, now=None, short: bool = False) -> str:
+    """"12 位居民反映 15 件 · 自 3月2日起 · 近两周明显增多，仍在升温" — the heat as a leader reads it (`short`: without
+    the start, for the wall screen)."""
     now = now or timezone.now()
     parts = [_("%(p)s 位居民反映 %(n)s 件") % {"p": spot.residents, "n": spot.size}]
-    if spot.start:
+    if spot.start and not short:
         start = timezone.localtime(spot.start)
         parts.append(_("自 %(d)s起") % {"d": f"{start.year}年{start.month}月{start.day}日"})
     quiet = (now - spot.end).days if spot.end else None

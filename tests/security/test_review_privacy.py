@@ -252,8 +252,10 @@ def test_a_handler_reads_only_their_units_rates_on_the_page_and_in_the_reports(u
         page = handler.get("/appeals/rates/", params).content.decode()
         assert "县住建局" in page and "县人社局" not in page and "东风街道" not in page, params
     workbook = load_workbook(io.BytesIO(handler.get("/appeals/rates/export.xlsx").content))
-    names = [row[1] for sheet in workbook.worksheets for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert names == ["县住建局"]
+    # one row a sheet (the three rates, and the replies' quality since issue L), every one the handler's unit
+    names = {sheet.title: [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+             for sheet in workbook.worksheets}
+    assert names == {title: ["县住建局"] for title in names} and len(names) == 2, names
     pdf = handler.get("/appeals/rates/export.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     api = Client()
@@ -261,7 +263,7 @@ def test_a_handler_reads_only_their_units_rates_on_the_page_and_in_the_reports(u
     assert api.get("/api/v1/rates/export.xlsx").status_code == 200
     names = [row[1] for sheet in load_workbook(io.BytesIO(api.get("/api/v1/rates/export.xlsx").content)).worksheets
              for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert names == ["县住建局"]
+    assert names == ["县住建局", "县住建局"]  # the rates' sheet and the reply quality's
     # the ranking roles still read every unit
     leader = Client()
     leader.force_login(users["leader"])

@@ -32,6 +32,9 @@ def test_the_word_cloud_shows_what_is_new_not_what_is_everywhere():
     assert "搅拌站" in words and words["搅拌站"] == 6
     assert "公司" not in words and "单位" not in words  # frequent everywhere
     assert all(not any(c.isdigit() for c in w) for w in words)
+    # two appeals of forty using a word is chance, not news
+    chance = [("路灯不亮", "那么多天了")] * 2 + [("其他问题", "无关内容描述一下")] * 38
+    assert "那么" not in dict(charts.emerging_terms(chance, (Counter({"那么": 10}), 1000)))
 
 
 def test_the_old_dashboard_scale_is_whole_and_labels_whole():
