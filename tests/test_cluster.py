@@ -17,8 +17,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.skipif(not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")),
-                                reason="needs Debian's PostgreSQL server binaries (apt-get install postgresql)")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")),
+                                 reason="needs Debian's PostgreSQL server binaries (apt-get install postgresql)")]
 
 SETUP = """
 from django.contrib.auth.models import Group

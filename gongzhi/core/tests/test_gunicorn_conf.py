@@ -4,7 +4,10 @@ import os
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.slow  # a gunicorn process
 def test_a_worker_loads_the_views_before_its_first_request():
     # In a fresh process (the worker's state after load_wsgi), the hook must leave the heavy view modules imported,
     # so no request pays for them.

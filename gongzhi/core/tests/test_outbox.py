@@ -228,6 +228,7 @@ def spawn_worker(env, *args):
                             stdout=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow  # worker processes
 def test_three_worker_processes_never_send_the_same_row(receiver, worker_env):
     run_worker(worker_env, "enqueue", receiver.url + "/hook", SECRET, "6", "parallel")
     receiver.delay = 0.3
@@ -241,6 +242,7 @@ def test_three_worker_processes_never_send_the_same_row(receiver, worker_env):
     assert len(rows) == 6 and all(delivered == "True" and attempts == "1" for _k, attempts, delivered in rows)
 
 
+@pytest.mark.slow  # worker processes
 def test_worker_killed_mid_delivery_loses_nothing(receiver, worker_env):
     """kill -9 the worker while the receiver holds its request: the row stays due, the next worker sends it again
     with the same idempotency key, and the receiver processes it once."""

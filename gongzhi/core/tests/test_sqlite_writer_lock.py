@@ -15,6 +15,8 @@ from django.db import connections, transaction
 
 ALIAS = "writer_lock_probe"
 
+pytestmark = pytest.mark.slow  # writer processes
+
 
 @pytest.fixture
 def probe(tmp_path, django_db_blocker):

@@ -45,6 +45,7 @@ def test_dedupe_uses_normalised_text():
     assert classifier.dedupe([a, b, c]) == [a, c]
 
 
+@pytest.mark.slow  # training
 def test_train_and_evaluate_commands(tmp_path, capsys):
     labeled = write_csv(tmp_path / "labeled.csv", tiny_rows(per_class=20),
                         ["id", "title", "detail", "label"])
@@ -129,6 +130,7 @@ def test_the_text_block_reads_title_and_detail_together(tiny_model):
     assert as_title.nnz > 0 and abs(as_title - as_detail).max() < 1e-6
 
 
+@pytest.mark.slow  # training
 def test_a_detail_only_model_still_works():
     model = classifier.train(classifier.examples_from_rows(tiny_rows(per_class=10)), joined=False,
                              detail_chars=300, bits=18, max_features=60000)
@@ -153,6 +155,7 @@ def test_the_version_3_model_still_loads_and_predicts():
     assert top3[0][0] == "交通运输" and len(top3) == 3
 
 
+@pytest.mark.slow  # training
 def test_the_rank_head_orders_the_runners_up_and_keeps_the_first():
     """Version 4: the NB-SVM's best class stays first; the blend with the logistic regression orders the rest."""
     import numpy as np
@@ -181,6 +184,7 @@ def test_the_version_2_model_still_loads_and_predicts():
     assert top3[0][0] == "交通运输"
 
 
+@pytest.mark.slow  # training
 def test_nbsvm_weights_are_the_per_class_svms_on_scaled_features():
     """The log-count ratios folded into the weights give the margins of each class's SVM on the scaled
     features (so prediction stays one product)."""
@@ -218,6 +222,7 @@ def test_unknown_method_is_refused():
         classifier.train(classifier.examples_from_rows(tiny_rows(per_class=3)), method="forest")
 
 
+@pytest.mark.slow  # training
 def test_nbsvm_sample_weights_scale_each_rows_cost():
     """A sample weight multiplies that row's hinge cost, so doubling every row's weight is doubling C (what the
     fifth-round variants down-weighting title-only examples rely on)."""
