@@ -96,9 +96,9 @@ def privacy(request):
 def home(request):
     context = {"cards": [], "links": []}
     if request.user.is_authenticated:
-        from gongzhi.appeals.views import dashboard_for
+        from . import dashboard
 
-        context.update(dashboard_for(request.user))
+        context.update(dashboard.for_user(request.user))
         from .context_processors import is_enterprise_contact
 
         if is_enterprise_contact(request.user, request.user.roles):
