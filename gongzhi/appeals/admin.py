@@ -3,7 +3,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.admin import ReadOnlyAdmin, action_filter, action_label_column
+from gongzhi.core.admin import ReadOnlyAdmin, action_filter, action_label_column, register_audit_labels
 from gongzhi.core.masking import mask_id_number, mask_phone
 
 from .models import (
@@ -19,6 +19,9 @@ from .models import (
     TimeLimit,
 )
 from .workflow import event_label
+
+# The appeals app's own actions on core's audit trail (others are listed in core.admin).
+register_audit_labels({"recompute_dues": _("按现行时限重算未办结诉求")})
 
 
 @admin.register(Category)

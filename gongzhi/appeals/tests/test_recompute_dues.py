@@ -105,6 +105,7 @@ def test_the_admin_warns_after_an_edit_and_recomputes_on_request(users, make_app
     assert "已按现行时限重算 1 件未办结诉求，其中 1 件的时限有变化" in response.content.decode()
     assert stored(appeal)["reply_due"] == appeal.received_at + timedelta(hours=2)
     assert AuditEvent.objects.get(action="recompute_dues").actor == users["admin"]
+    assert "按现行时限重算未办结诉求" in admin.get("/admin/core/auditevent/").content.decode()  # a label, not a code
 
     limit = TimeLimit.objects.get()
     response = admin.post(f"/admin/appeals/timelimit/{limit.pk}/delete/", {"post": "yes"}, follow=True)
