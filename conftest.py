@@ -12,6 +12,7 @@ from gongzhi.core.testing import PASSWORD, make_user  # noqa: F401  (PASSWORD re
 def _test_settings(settings, tmp_path):
     """Uploaded files of a test go to its own temporary folder, not the project's media/; passwords hash fast."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.INSIGHT_ROUTER_MODEL = tmp_path / "router.joblib"  # never the installation's learnt router
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

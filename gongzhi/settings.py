@@ -261,6 +261,9 @@ STATIC_ROOT = Path(os.environ.get("GONGZHI_STATIC_ROOT", PROJECT_DIR / "staticfi
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("GONGZHI_MEDIA_ROOT", PROJECT_DIR / "media"))
+# The unit router (insight.router), learnt from this installation's dispatch history by `gongzhi train_router`
+# (daily, PERIODIC_TASKS): outside git and outside MEDIA_ROOT (which is served).
+INSIGHT_ROUTER_MODEL = Path(os.environ.get("GONGZHI_ROUTER_MODEL", PROJECT_DIR / "var" / "router.joblib"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -404,6 +407,7 @@ GONGZHI = {
         ("gongzhi.insight.tasks.send_nearby_digests", 24 * 3600),
         ("gongzhi.insight.tasks.learn_places", 24 * 3600),
         ("gongzhi.insight.tasks.cool_hotspots", 24 * 3600),
+        ("gongzhi.insight.tasks.train_router", 24 * 3600),
         ("gongzhi.credit.tasks.credit_sweep", 300),
         ("gongzhi.core.outbox.deliver_outbox", 60),
         ("gongzhi.core.task_recovery.requeue_stale_tasks", 60),

@@ -574,8 +574,11 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
     suggestion = None
     insight = _insight_for(user, appeal)
     predicted = insight["prediction"].category if insight["prediction"] else None
+    routed = []  # the router's three lead units with their reasons (insight.router), stored with the prediction
     if appeal.state == AppealState.RECEIVED and user.has_role(Role.DISPATCHER):
         suggestion = services.suggest_dispatch(appeal.category or predicted, appeal.region)
+        routed = list(insight["prediction"].units or []) if insight["prediction"] else []
+    dispatch_to = routed[0]["name"] if routed else (suggestion.unit.name if suggestion else None)
     action_forms = []
     for action in _offered_actions(user, appeal):
         if bound and bound[0] == action:
@@ -585,6 +588,8 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
             initial = {}
             if action == "dispatch" and suggestion is not None:
                 initial = {"lead_unit": suggestion.unit_id, "co_units": list(suggestion.co_units.all())}
+            if action == "dispatch" and routed and (suggestion is None or suggestion.unit_id != routed[0]["unit"]):
+                initial = {"lead_unit": routed[0]["unit"], "co_units": []}
             if action == "dispatch" and appeal.category_id is None and predicted is not None:
                 initial["category"] = predicted.pk
             form = form_class(initial=initial, user=user, appeal=appeal, prefix=action)
@@ -638,6 +643,8 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
         "events": events,
         "dues": dues,
         "suggestion": suggestion,
+        "routed": routed,
+        "dispatch_to": dispatch_to,
         "action_forms": action_forms,
         "withdraw_form": withdraw_form,
         "evaluate_form": evaluate_form,

@@ -341,6 +341,7 @@ class DemoRow:
     title: str
     detail: str
     label: str
+    group: str = ""  # one problem in one place (hotspot_messages.csv): replayed in one grid, always loaded
 
     @property
     def client_key(self) -> str:
@@ -348,21 +349,32 @@ class DemoRow:
 
 
 def read_demo_rows(limit: int | None = None) -> list[DemoRow]:
-    """The copied appeals in a fixed, seeded order (so `--limit N` takes a mix of sources and labels)."""
+    """The copied appeals in a fixed, seeded order (so `--limit N` takes a mix of sources and labels); the rows
+    of a hot-spot group are always among them, so the demo's hot spots are real problems in real places."""
     with DEMO_CSV.open(encoding="utf-8", newline="") as fh:
         rows = [
-            DemoRow(r["source_file"], r["source_id"], r["title"], r["detail"], r["label"])
+            DemoRow(r["source_file"], r["source_id"], r["title"], r["detail"], r["label"], r.get("group") or "")
             for r in csv.DictReader(fh)
         ]
     random.Random(SEED).shuffle(rows)
-    return rows[:limit] if limit else rows
+    if not limit:
+        return rows
+    # whole groups first, at most a third of a small `--limit` (so a short demo still has other appeals)
+    grouped = sorted((r for r in rows if r.group), key=lambda r: r.group)[: limit // 3]
+    rows = grouped + [r for r in rows if not r.group][: limit - len(grouped)]
+    random.Random(SEED).shuffle(rows)
+    return rows
 
 
 def build_demo_csv(
-    source_dir: Path, out: Path = DEMO_CSV, unlabeled: int = 1000, max_detail: int = 600
+    source_dir: Path, out: Path = DEMO_CSV, unlabeled: int = 1000, max_detail: int = 600,
+    hotspot_reference: Path | None = None, per_hotspot: int = 9, hotspots: int = 12,
 ) -> int:
     """Maintainers only: (re)build demo_appeals.csv from the shared data folder (labeled.csv rows with a
-    title, plus a seeded sample of unlabeled.csv), deduplicated by normalised text. Never run at run time."""
+    title, plus a seeded sample of unlabeled.csv, plus — with `hotspot_reference`, the labelled hot spots of
+    insight/tests/data/hotspot_reference.csv — up to `per_hotspot` messages of each of the `hotspots` largest
+    reference hot spots of hotspot_messages.csv, each row carrying its hot spot as `group`), deduplicated by
+    normalised text. Never run at run time."""
 
     def clean(s: str) -> str:
         return re.sub(r"\s+", " ", (s or "").replace("\u3000", " ")).strip()
@@ -370,7 +382,7 @@ def build_demo_csv(
     seen: set = set()
     rows: list[dict] = []
 
-    def add(source_file: str, r: dict, label: str) -> bool:
+    def add(source_file: str, r: dict, label: str, group: str = "") -> bool:
         title, detail, rid = clean(r["title"]), clean(r["detail"]), r["id"].strip()
         key = re.sub(r"[\W_]+", "", detail).lower()[:200]
         if not title or not rid or len(detail) < 10 or key in seen or (source_file, rid) in seen:
@@ -386,9 +398,24 @@ def build_demo_csv(
                 "detail": detail,
                 "label": label,
                 "time": r["time"].strip(),
+                "group": group,
             }
         )
         return True
+
+    if hotspot_reference is not None:
+        with hotspot_reference.open(encoding="utf-8") as fh:
+            members: dict[str, list[str]] = {}
+            for r in csv.DictReader(fh):
+                members.setdefault(r["spot"], []).append(r["id"])
+        with (source_dir / "hotspot_messages.csv").open(encoding="utf-8") as fh:
+            messages = {r["id"]: r for r in csv.DictReader(fh)}
+        largest = sorted(members.items(), key=lambda kv: (-len(kv[1]), int(kv[0])))[:hotspots]
+        for spot, ids in largest:
+            taken = 0
+            for rid in sorted(ids, key=lambda i: (messages[i]["time"] or "9", i)):
+                if taken < per_hotspot and add("hotspot_messages.csv", messages[rid], "", group=f"spot{spot}"):
+                    taken += 1
 
     with (source_dir / "labeled.csv").open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
@@ -403,7 +430,7 @@ def build_demo_csv(
         taken += add("unlabeled.csv", r, "")
     with out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(
-            fh, fieldnames=["source_file", "source_id", "title", "detail", "label", "time"]
+            fh, fieldnames=["source_file", "source_id", "title", "detail", "label", "time", "group"]
         )
         writer.writeheader()
         writer.writerows(rows)
@@ -919,6 +946,7 @@ class Replay:
         rng = random.Random(f"{SEED}-{row.client_key}")
         category = self.category_for(row)
         grid = self.rng.choices(self.grid_list, weights=self.grid_weights)[0]
+        home = random.Random(f"{SEED}-{row.group}").choices(self.grid_list, weights=self.grid_weights)[0]
         kind = self.kind_for(row, rng)
         urgency = "normal"
         if category is not None and category.name in ("自来水供应", "燃气供应", "电力供应", "冬季采暖"):
@@ -951,6 +979,10 @@ class Replay:
             grid = self.rng.choice(
                 [g for g in self.grid_list if g.parent_id == people.party_member.region_id]
             )
+        if row.group:  # one problem in one place: every appeal of the group from residents of one grid
+            grid = home
+            if intake not in ("resident", "operator"):
+                channel, intake, appellant = "mobile", "resident", resident
         if intake in ("operator", "staff", "grid", "party") and appellant is not None:
             caller_phone, caller_name = appellant.phone, appellant.display_name
             if intake == "operator" and rng.random() < 0.01:  # a caller without an account

@@ -44,13 +44,28 @@ class CategoryGuessSerializer(serializers.Serializer):
 class SuggestedUnitSerializer(serializers.Serializer):
     unit = serializers.IntegerField()
     name = serializers.CharField()
-    rule = serializers.IntegerField()
+    rule = serializers.IntegerField(allow_null=True, help_text="派单目录规则 id；推荐单位不是目录所定单位时为 null")
     co_units = serializers.ListField(child=serializers.IntegerField())
+
+
+class RoutedUnitSerializer(serializers.Serializer):
+    unit = serializers.IntegerField()
+    name = serializers.CharField()
+    score = serializers.FloatField(help_text="推荐分（0–1，三者按此排序）")
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="推荐理由（中文短句）")
 
 
 class ClassifyOutputSerializer(serializers.Serializer):
     categories = CategoryGuessSerializer(many=True)
     suggested_unit = SuggestedUnitSerializer(allow_null=True)
+    units = RoutedUnitSerializer(many=True, help_text="推荐主办单位前三（派单历史 + 派单目录），附理由")
+
+
+class AppealUnitsSerializer(serializers.Serializer):
+    appeal = serializers.IntegerField()
+    units = RoutedUnitSerializer(many=True)
+    computed_at = serializers.DateTimeField()
+    stored = serializers.BooleanField(help_text="true：诉求进入时保存的建议；false：此次即时计算（未保存）")
 
 
 class SimilarQuerySerializer(serializers.Serializer):
@@ -82,6 +97,13 @@ class ClassifyView(APIView):
             if region is None:
                 raise ServiceError(_("区域不存在。"), field="region")
         return Response(services.classify(data["title"], data["content"], region))
+
+
+class AppealUnitsView(APIView):
+    @extend_schema(tags=["insight"], summary="诉求的推荐主办单位前三及理由（工作人员）",
+                   responses={200: AppealUnitsSerializer, **ERROR_401, **ERROR_403, **ERROR_404})
+    def get(self, request, pk: int):
+        return Response(AppealUnitsSerializer(services.appeal_units(request.user, pk)).data)
 
 
 class SimilarView(APIView):

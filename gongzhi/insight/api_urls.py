@@ -6,6 +6,7 @@ app_name = "insight_api"
 urlpatterns = [
     path("classify/", api.ClassifyView.as_view(), name="classify"),
     path("similar/", api.SimilarView.as_view(), name="similar"),
+    path("appeals/<int:pk>/units/", api.AppealUnitsView.as_view(), name="appeal-units"),
     path("appeals/<int:pk>/cosign/", api.CosignView.as_view(), name="cosign"),
     path("forecast/", api.ForecastView.as_view(), name="forecast"),
     path("alerts/subscriptions/", api.AlertSubscriptionListView.as_view(), name="alert-subscriptions"),

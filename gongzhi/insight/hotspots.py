@@ -106,6 +106,11 @@ def problem_phrase(title: str, place_names: Iterable[str] = ()) -> str:
     """The problem a title states, without its places and its filler: "投诉A市伊景园滨河苑捆绑车位销售" →
     "捆绑车位销售"; cut at the first comma past six characters, at most PHRASE_CHARS characters."""
     text = _ADMIN_ANYWHERE.sub("", title or "")
+    keys = [k for k in (core(n) for n in place_names) if k]
+    # a longer name holding the place ("诺亚山林小区" for "诺亚山") goes whole, not leaving "林小区" behind
+    for name in sorted(candidates(text), key=len, reverse=True):
+        if any(k in core(name) for k in keys):
+            text = text.replace(name, "")
     for name in sorted(place_names, key=len, reverse=True):
         if name:
             text = text.replace(name, "")

@@ -52,7 +52,8 @@ def _prediction_values(result: dict) -> dict:
     best = result["categories"][0] if result["categories"] else {"category": None, "confidence": 0.0}
     suggested = result["suggested_unit"]
     return {"top3": result["categories"], "category_id": best["category"], "confidence": best["confidence"],
-            "suggested_unit_id": suggested["unit"] if suggested else None, "model_version": model_version(),
+            "suggested_unit_id": suggested["unit"] if suggested else None, "units": result.get("units", []),
+            "model_version": model_version(),
             "created_at": timezone.now()}
 
 
@@ -85,7 +86,7 @@ def record_prediction(appeal_id: int) -> AppealPrediction | None:
     appeal = Appeal.objects.select_related(REGION_CHAIN).filter(pk=appeal_id).first()
     if appeal is None:
         return None
-    result = services.classify(appeal.title, appeal.content, appeal.region)
+    result = services.classify(appeal.title, appeal.content, appeal.region, category=appeal.category)
     prediction, _created = AppealPrediction.objects.update_or_create(appeal=appeal,
                                                                       defaults=_prediction_values(result))
     _auto_dispatch(appeal, result, prediction)
@@ -570,7 +571,7 @@ def analyse_many(appeal_ids: list[int], record=None) -> dict[int, dict | Excepti
 def _analyse_together(appeal_ids: list[int], record) -> dict[int, dict | Exception]:
     by_pk = Appeal.objects.select_related(REGION_CHAIN).in_bulk(appeal_ids)
     appeals = [by_pk[pk] for pk in dict.fromkeys(appeal_ids) if pk in by_pk]
-    results = services.classify_many([(a.title, a.content, a.region) for a in appeals])
+    results = services.classify_many([(a.title, a.content, a.region, a.category_id) for a in appeals])
     with _batch_reads(appeals):
         links = [_link(appeal) for appeal in appeals]
     _prewarm(links)

@@ -13,7 +13,8 @@ from gongzhi.core.models import Region, Unit
 
 
 class AppealPrediction(models.Model):
-    """Top-3 first-level categories with calibrated confidences, and the catalogue's suggested lead unit."""
+    """Top-3 first-level categories with calibrated confidences, and the router's three lead units with their
+    reasons (insight.router); `suggested_unit` is the best of them."""
 
     appeal = models.OneToOneField(Appeal, on_delete=models.CASCADE, related_name="prediction",
                                   verbose_name=_("诉求"))
@@ -23,6 +24,7 @@ class AppealPrediction(models.Model):
     confidence = models.FloatField(_("置信度"), default=0.0)
     suggested_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                        verbose_name=_("建议主办单位"))
+    units = models.JSONField(_("推荐主办单位"), default=list, blank=True)  # [{"unit", "name", "score", "reasons"}]
     model_version = models.CharField(_("模型版本"), max_length=100, blank=True)
     auto_dispatched = models.BooleanField(_("自动派单"), default=False)
     created_at = models.DateTimeField(_("预测时间"), default=timezone.now)

@@ -22,7 +22,7 @@ from .text import _ADMIN, _FUNCTION_CHARS, _LEADING_NOISE
 
 _SUFFIX = (r"小区|社区|花园|家园|公寓|新村|村|组|广场|大厦|中学|小学|学校|幼儿园|学院|大学|医院|公园|市场|苑|府|公馆|"
            r"新城|国际城|城|大道|路|街|巷|桥|站|湾|湖|山|岛|园")
-_NAME = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9·]{2,12}?(?:街道|" + _SUFFIX + r")(?:大道|路|街)?(?![市区县轨])(?:小区|社区|新村)?(?:[一二三四五六七八九十\d]+期)?")
+_NAME = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9·]{2,12}?(?:街道|" + _SUFFIX + r")(?:大道|路|街(?!道))?(?![市区县轨])(?:小区|社区|新村)?(?:[一二三四五六七八九十\d]+期)?")
 # How specific a name is: an estate, school or landmark before a road or village, before a street or town.
 _BROAD = re.compile(r"(?:街道|镇|乡)$")
 _ROAD = re.compile(r"(?:大道|路|街|巷|桥|村|组|湖|山|岛)$")
@@ -39,6 +39,8 @@ _EXTEND = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9]{0,3}?(?:小区|社区|花园|家
 _ROAD_PREFIX = re.compile(r"^.{2,8}?(?:街道|镇|乡|大道|路|街)(?=.{3,})")
 _GENERIC_SUFFIX = re.compile(r"(?:小区|社区|[一二三四五六七八九十\d]+期)+$")
 MIN_KEY = 3
+# A known name followed by one of these is the start of a longer name ("诺亚山" + "林小区"), not that place.
+_CONTINUES = re.compile(r"[\u4e00-\u9fa5]{1,2}(?:小区|社区|花园|家园|公寓)$")
 
 
 def clean(name: str) -> str:
@@ -114,7 +116,8 @@ class Gazetteer:
         # the known keys inside it, longest first: its substrings looked up (≤ 190 for a 20-character key), so
         # the cost does not grow with the gazetteer
         for length in range(len(key) - 1, MIN_KEY - 1, -1):
-            inside = [key[i:i + length] for i in range(len(key) - length + 1) if key[i:i + length] in self.names]
+            inside = [key[i:i + length] for i in range(len(key) - length + 1)
+                      if key[i:i + length] in self.names and not _CONTINUES.match(key, i + length)]
             if inside:
                 return max(inside)
         return key

@@ -79,3 +79,15 @@ def cool_hotspots() -> int:
     from . import spots
 
     return spots.cool_hotspots()
+
+
+@task()
+def train_router() -> dict:
+    """Daily: retrain the unit router on the dispatch history (insight.router; `gongzhi train_router`)."""
+    from . import router
+
+    model = router.train(router.history(), router.Catalogue.from_db())
+    if model is None:
+        return {"trained": False}
+    path = router.save(model)
+    return {"trained": True, "path": str(path), **{k: model.meta[k] for k in ("n_positive", "n_negative", "units")}}

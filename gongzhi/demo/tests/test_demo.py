@@ -40,7 +40,11 @@ def test_demo_csv_is_shipped_and_well_formed():
     assert all(r.title and len(r.detail) >= 10 for r in rows)
     labelled = [r for r in rows if r.label]
     assert 1900 <= len(labelled) <= 2100
-    assert {r.source_file for r in rows} == {"labeled.csv", "unlabeled.csv"}
+    assert {r.source_file for r in rows} == {"labeled.csv", "unlabeled.csv", "hotspot_messages.csv"}
+    # the hot-spot groups: a dozen real problems of one place each, always among the loaded appeals
+    groups = {r.group for r in rows if r.group}
+    assert len(groups) == 12
+    assert {r.group for r in read_demo_rows(1200) if r.group} == groups and len(read_demo_rows(1200)) == 1200
 
 
 def check_places_units_rules_and_articles():

@@ -146,6 +146,34 @@ def test_hashed_ngrams_up_to_four_characters():
         classifier.HashedNgramTfidf(ngrams=(5,))
 
 
+def test_the_version_3_model_still_loads_and_predicts():
+    model = classifier.load(classifier.MODEL_DIR / "classifier-v3.joblib")
+    assert model.meta["version"] == 3 and "rank" not in model.meta
+    top3 = model.predict_top3("出租车不打表随意喊价", "的士司机拒载，不打表")
+    assert top3[0][0] == "交通运输" and len(top3) == 3
+
+
+def test_the_rank_head_orders_the_runners_up_and_keeps_the_first():
+    """Version 4: the NB-SVM's best class stays first; the blend with the logistic regression orders the rest."""
+    import numpy as np
+
+    first = np.array([[0.5, 0.3, 0.1, 0.1], [0.4, 0.35, 0.2, 0.05]])
+    second = np.array([[0.1, 0.1, 0.7, 0.1], [0.05, 0.9, 0.03, 0.02]])
+    blended = classifier.rank_blend(first.copy(), second, 0.5)
+    assert list(blended.argmax(axis=1)) == [0, 0]  # the NB-SVM's first, even where the LR's best differs
+    assert list(np.argsort(-blended[0])[:3]) == [0, 2, 1]  # the runners-up in the blend's order
+    assert np.allclose(blended.sum(axis=1), 1) and (blended >= 0).all()
+    model = classifier.train(classifier.examples_from_rows(tiny_rows(per_class=15)))
+    assert model.meta["version"] == 4 and model.meta["rank"]["coef"].shape == (
+        model.meta["linear"]["coef"].shape[0], len(model.classes))
+    without = classifier.train(classifier.examples_from_rows(tiny_rows(per_class=15)), rank_head=False)
+    held_out = classifier.examples_from_rows(tiny_rows(per_class=3, offset=40))
+    titles, details = [e.title for e in held_out], [e.detail for e in held_out]
+    assert (model.predict_proba(titles, details).argmax(axis=1)
+            == without.predict_proba(titles, details).argmax(axis=1)).all()
+    assert without.meta["version"] == 3 and "rank" not in without.meta
+
+
 def test_the_version_2_model_still_loads_and_predicts():
     model = classifier.load(classifier.MODEL_DIR / "classifier-v2.joblib")
     assert model.meta["version"] == 2 and len(model.classes) == 7
