@@ -34,21 +34,29 @@ def main(appeals: int, days: int) -> None:
     from gongzhi.demo.loader import load_demo
 
     load_demo(limit=appeals, days=days)
-    TimeLimit.objects.create(category=None, profile=LimitProfile.NORMAL, step=Step.REPLY, amount=5,
-                             unit=LimitUnit.WORKING_DAYS)
+    TimeLimit.objects.create(
+        category=None, profile=LimitProfile.NORMAL, step=Step.REPLY, amount=5, unit=LimitUnit.WORKING_DAYS
+    )
     runs = []
     for _ in range(2):
         began = time.perf_counter()
         result = recompute_open_dues()
-        runs.append({"checked": result.checked, "changed": result.changed,
-                     "seconds": round(time.perf_counter() - began, 3)})
+        runs.append(
+            {
+                "checked": result.checked,
+                "changed": result.changed,
+                "seconds": round(time.perf_counter() - began, 3),
+            }
+        )
     first = runs[0]
     per_second = round(first["checked"] / first["seconds"]) if first["seconds"] else None
-    print(f"open appeals {first['checked']}: first run changed {first['changed']} in {first['seconds']} s "
-          f"({per_second} appeals/s); second run changed {runs[1]['changed']} in {runs[1]['seconds']} s")
+    print(
+        f"open appeals {first['checked']}: first run changed {first['changed']} in {first['seconds']} s "
+        f"({per_second} appeals/s); second run changed {runs[1]['changed']} in {runs[1]['seconds']} s"
+    )
     print(json.dumps({"appeals": appeals, "days": days, "runs": runs, "appeals_per_second": per_second}))
 
 
 if __name__ == "__main__":
     args = [int(a) for a in sys.argv[1:3]]
-    main(*(args + [400, 8][len(args):]))
+    main(*(args + [400, 8][len(args) :]))

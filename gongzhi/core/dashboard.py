@@ -26,8 +26,11 @@ def register(fn: Provider, *, order: int = 0) -> Provider:
 
 def for_user(user) -> dict:
     """The home page's context for a signed-in user: every registered app's cards and links, and the role labels."""
-    context: dict = {"cards": [], "links": [],
-                     "role_labels": [str(settings.ROLE_LABELS.get(r, r)) for r in sorted(user.roles)]}
+    context: dict = {
+        "cards": [],
+        "links": [],
+        "role_labels": [str(settings.ROLE_LABELS.get(r, r)) for r in sorted(user.roles)],
+    }
     for _order, provider in PROVIDERS:
         part = dict(provider(user) or {})
         context["cards"].extend(part.pop("cards", []))

@@ -15,7 +15,9 @@ def no_sideways_scroll(page):
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
-def test_admin_edits_a_limit_and_recomputes_the_open_appeals(new_context, shot, login, users, category, make_appeal):
+def test_admin_edits_a_limit_and_recomputes_the_open_appeals(
+    new_context, shot, login, users, category, make_appeal
+):
     appeal = make_appeal()
     week = appeal.received_at + timedelta(days=7)
     assert appeal.reply_due == week
@@ -37,7 +39,9 @@ def test_admin_edits_a_limit_and_recomputes_the_open_appeals(new_context, shot, 
     admin.select_option("select[name=action]", "recompute_open_dues")  # no row ticked
     admin.click("button[name=index]")
     admin.wait_for_selector(".messagelist .success")
-    assert "已按现行时限重算 1 件未办结诉求，其中 1 件的时限有变化" in admin.inner_text(".messagelist .success")
+    assert "已按现行时限重算 1 件未办结诉求，其中 1 件的时限有变化" in admin.inner_text(
+        ".messagelist .success"
+    )
     shot(admin, "admin-time-limit-recomputed")
     assert Appeal.objects.get(pk=appeal.pk).reply_due == appeal.received_at + timedelta(days=3)
 

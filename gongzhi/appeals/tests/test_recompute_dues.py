@@ -23,8 +23,9 @@ def stored(appeal: Appeal) -> dict:
 
 
 def shorten_reply_limit(hours=2):
-    return TimeLimit.objects.create(category=None, profile=LimitProfile.NORMAL, step=Step.REPLY, amount=hours,
-                                    unit=LimitUnit.HOURS)
+    return TimeLimit.objects.create(
+        category=None, profile=LimitProfile.NORMAL, step=Step.REPLY, amount=hours, unit=LimitUnit.HOURS
+    )
 
 
 def test_an_edit_reaches_the_open_appeals_only_through_the_recompute(make_appeal):
@@ -41,7 +42,9 @@ def test_an_edit_reaches_the_open_appeals_only_through_the_recompute(make_appeal
     assert now["reply_due"] == appeal.received_at + timedelta(hours=2)
     fresh = Appeal.objects.get(pk=appeal.pk)
     deadlines.apply_dues(fresh)
-    assert now == {field: getattr(fresh, field) for field in deadlines.DUE_FIELDS}  # as a write would store them
+    assert now == {
+        field: getattr(fresh, field) for field in deadlines.DUE_FIELDS
+    }  # as a write would store them
 
 
 def test_a_second_run_changes_nothing_and_audits_nothing(make_appeal):
@@ -91,21 +94,32 @@ def test_the_admin_warns_after_an_edit_and_recomputes_on_request(users, make_app
     appeal = make_appeal()
     admin = Client()
     admin.force_login(users["admin"])
-    response = admin.post("/admin/appeals/timelimit/add/", {
-        "category": category.top.pk, "profile": "normal", "step": Step.REPLY, "amount": "2", "unit": "hours"},
-        follow=True)
+    response = admin.post(
+        "/admin/appeals/timelimit/add/",
+        {
+            "category": category.top.pk,
+            "profile": "normal",
+            "step": Step.REPLY,
+            "amount": "2",
+            "unit": "hours",
+        },
+        follow=True,
+    )
     page = response.content.decode()
     assert "未办结的诉求仍按原时限计时" in page and "gongzhi recompute_dues" in page
     assert stored(appeal)["reply_due"] == appeal.received_at + timedelta(days=7)
 
     # the action runs with no row ticked: it concerns the open appeals, not the limits listed
-    response = admin.post("/admin/appeals/timelimit/", {"action": "recompute_open_dues", "index": "0"},
-                          follow=True)
+    response = admin.post(
+        "/admin/appeals/timelimit/", {"action": "recompute_open_dues", "index": "0"}, follow=True
+    )
     assert response.status_code == 200
     assert "已按现行时限重算 1 件未办结诉求，其中 1 件的时限有变化" in response.content.decode()
     assert stored(appeal)["reply_due"] == appeal.received_at + timedelta(hours=2)
     assert AuditEvent.objects.get(action="recompute_dues").actor == users["admin"]
-    assert "按现行时限重算未办结诉求" in admin.get("/admin/core/auditevent/").content.decode()  # a label, not a code
+    assert (
+        "按现行时限重算未办结诉求" in admin.get("/admin/core/auditevent/").content.decode()
+    )  # a label, not a code
 
     limit = TimeLimit.objects.get()
     response = admin.post(f"/admin/appeals/timelimit/{limit.pk}/delete/", {"post": "yes"}, follow=True)

@@ -19,12 +19,17 @@ def test_tiles_merge_by_order_and_links_once_per_url(providers):
     user = make_user("leader9", Role.LEADER)
 
     def later(user):
-        return {"cards": [{"label": "B", "count": 2, "url": "/b/"}], "links": [{"label": "B", "url": "/b/"}],
-                "extra": 1}
+        return {
+            "cards": [{"label": "B", "count": 2, "url": "/b/"}],
+            "links": [{"label": "B", "url": "/b/"}],
+            "extra": 1,
+        }
 
     def first(user):
-        return {"cards": [{"label": "A", "count": 1, "url": "/a/"}],
-                "links": [{"label": "A", "url": "/a/"}, {"label": "B again", "url": "/b/"}]}
+        return {
+            "cards": [{"label": "A", "count": 1, "url": "/a/"}],
+            "links": [{"label": "A", "url": "/a/"}, {"label": "B again", "url": "/b/"}],
+        }
 
     dashboard.register(later)
     dashboard.register(first, order=-1)
@@ -33,7 +38,9 @@ def test_tiles_merge_by_order_and_links_once_per_url(providers):
     assert [c["label"] for c in context["cards"]] == ["A", "B"]
     assert [link["label"] for link in context["links"]] == ["A", "B again"]
     assert context["extra"] == 1
-    assert context["role_labels"] == [str(settings.ROLE_LABELS[Role.LEADER])]  # the role's label, not its code
+    assert context["role_labels"] == [
+        str(settings.ROLE_LABELS[Role.LEADER])
+    ]  # the role's label, not its code
 
 
 @pytest.mark.django_db

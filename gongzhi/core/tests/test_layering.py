@@ -32,7 +32,9 @@ def domain_imports(source: str, package: str) -> list[str]:
                 base = ".".join(parts + ([base] if base else []))
             written = "." * node.level + (node.module or "")
             # `from gongzhi import appeals` names the app in the alias
-            targets = [(f"{base}.{alias.name}", f"from {written} import {alias.name}") for alias in node.names]
+            targets = [
+                (f"{base}.{alias.name}", f"from {written} import {alias.name}") for alias in node.names
+            ]
             targets.append((base, f"from {written} import …"))
         else:
             continue
@@ -53,7 +55,9 @@ def test_the_walker_sees_every_form_of_import():
     assert domain_imports("def f():\n    from gongzhi.community import demo\n", module)
     assert domain_imports("from ..deliberation import services", module)
     assert domain_imports("from .. import credit", module)
-    assert not domain_imports("from gongzhi.core import refcache\nfrom . import dashboard\nimport django", module)
+    assert not domain_imports(
+        "from gongzhi.core import refcache\nfrom . import dashboard\nimport django", module
+    )
     assert not domain_imports("from gongzhi import core", module)
 
 
@@ -62,5 +66,6 @@ def test_core_imports_no_domain_app(path):
     package = ".".join(["gongzhi", "core", *path.parent.relative_to(CORE).parts])
     module = ".".join([package, path.stem])
     found = domain_imports(path.read_text(encoding="utf-8"), package)
-    assert not found, f"{module} imports a domain app (core must not; register from the app instead): " + "; ".join(
-        found)
+    assert not found, (
+        f"{module} imports a domain app (core must not; register from the app instead): " + "; ".join(found)
+    )
