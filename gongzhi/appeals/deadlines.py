@@ -208,6 +208,10 @@ def light(appeal, now: datetime | None = None) -> str:
 # ---------------------------------------------------------------- recompute after a rule edit
 
 DUE_FIELDS = ["dispatch_due", "sign_due", "contact_due", "reply_due", "callback_due", "next_due", "warn_at"]
+# What compute_dues and board_fields read (the rest of an appeal, its encrypted contact details too, stays unread).
+_DUE_INPUTS = ["state", "kind", "urgency", "anonymous", "received_at", "redispatch_from", "dispatched_at", "signed_at",
+               "reopened_at", "replied_at", "extension_working_days", "category__name", "category__parent_id",
+               "category__parent__parent_id"]
 
 
 @dataclass(frozen=True)
@@ -242,16 +246,17 @@ def recompute_open_dues(*, batch_size: int = 500, actor=None, log=None) -> Recom
     while True:
         with transaction.atomic():
             batch = list(open_appeals.filter(pk__gt=last_pk).order_by("pk").select_for_update(of=("self",))
-                         .select_related("category__parent__parent")[:batch_size])
+                         .select_related("category__parent__parent").only(*_DUE_INPUTS, *DUE_FIELDS)[:batch_size])
             if not batch:
                 break
             last_pk = batch[-1].pk
             stale = []
-            for appeal in batch:
-                before = [getattr(appeal, field) for field in DUE_FIELDS]
-                apply_dues(appeal)
-                if [getattr(appeal, field) for field in DUE_FIELDS] != before:
-                    stale.append(appeal)
+            with refcache.one_read():  # the limits and the calendar: one stamp read per batch, not per appeal
+                for appeal in batch:
+                    before = [getattr(appeal, field) for field in DUE_FIELDS]
+                    apply_dues(appeal)
+                    if [getattr(appeal, field) for field in DUE_FIELDS] != before:
+                        stale.append(appeal)
             if stale:
                 Appeal.objects.bulk_update(stale, DUE_FIELDS)
         checked += len(batch)

@@ -137,3 +137,21 @@ def test_the_overdue_board_times_follow(users, units, make_appeal):
     after = stored(appeal)
     assert after["next_due"] == after["reply_due"] == appeal.received_at + timedelta(hours=2)
     assert after["warn_at"] < before["warn_at"]
+
+
+def test_the_queries_do_not_grow_with_the_appeals(make_appeal):
+    """Per batch one read and one write: the category lineage, the limits, the calendar and the cache stamp are not
+    read per appeal."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_appeal(), make_appeal(title="另一件诉求")
+    shorten_reply_limit()
+    with CaptureQueriesContext(connection) as few:
+        assert deadlines.recompute_open_dues().changed == 2
+    for n in range(4):
+        make_appeal(title=f"又一件诉求{n}")
+    TimeLimit.objects.update(amount=3)
+    with CaptureQueriesContext(connection) as more:
+        assert deadlines.recompute_open_dues().changed == 6
+    assert len(more) <= len(few), "\n".join(q["sql"][:150] for q in more)
