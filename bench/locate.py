@@ -3,7 +3,7 @@ with as many vertices as real civil-affairs outlines have.
 
     .venv/bin/python bench/locate.py [--points 20000] [--vertices 4000]
 
-No database: the index is built from the demo's boundaries (core.demo.demo_boundaries) as `locate` builds it from
+No database: the index is built from the demo's boundaries (demo.loader.demo_boundaries) as `locate` builds it from
 the regions' rows. Prints one line per case and, last, one JSON object.
 """
 
@@ -26,7 +26,8 @@ django.setup()
 
 from shapely.geometry import mapping  # noqa: E402
 
-from gongzhi.core import demo, geo  # noqa: E402
+from gongzhi.core import geo  # noqa: E402
+from gongzhi.demo import loader as demo  # noqa: E402
 
 
 def demo_rows(vertices: int = 0) -> list:

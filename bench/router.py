@@ -14,8 +14,8 @@ public texts).
 
 --real: the real appeals of ../shared/data/appeals/labeled.csv with a time (2,710 rows, 2020 Teddy Cup problem C)
 have a first-level label but no unit. Their "history" is derived the way the demo derives its dispatches: the
-text's keywords pick a second/third-level category inside the labelled first level (core.demo.KEYWORD_CATEGORIES)
-and the demo's catalogue (core.demo.DEPARTMENTS, ENTERPRISES) names the unit; matters handled where they happen
+text's keywords pick a second/third-level category inside the labelled first level (demo.loader.KEYWORD_CATEGORIES)
+and the demo's catalogue (demo.loader.DEPARTMENTS, ENTERPRISES) names the unit; matters handled where they happen
 (物业服务, 社区建设) go to one "属地" unit, as the real rows have no place. So the router has to learn which unit
 inside a first-level category the text belongs to, from real texts and real times; the figures say how well
 it recovers a rule-derived assignment, not how real dispatchers dispatched. Categories: the label (confidence 1).
@@ -67,7 +67,7 @@ def db_backtest(test_share: float) -> dict:
 def real_catalogue():
     """The shipped taxonomy and the demo's catalogue as an in-memory router.Catalogue (no database)."""
     from gongzhi.appeals.catalogue import taxonomy_rows
-    from gongzhi.core import demo
+    from gongzhi.demo import loader as demo
 
     categories, ids = {}, {}
     for row in taxonomy_rows():
@@ -93,7 +93,7 @@ def real_catalogue():
 
 
 def real_backtest(test_share: float) -> dict:
-    from gongzhi.core import demo
+    from gongzhi.demo import loader as demo
     from gongzhi.insight import classifier
 
     catalogue, by_path, _names = real_catalogue()

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "gongzhi.community",
     "gongzhi.wechat",
     "gongzhi.calls",
+    "gongzhi.demo",
 ]
 
 MIDDLEWARE = [

@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-# One demo user per role (gongzhi.core.demo.build_users); None: no credentials at all.
+# One demo user per role (gongzhi.demo.loader.build_users); None: no credentials at all.
 ROLES = {
     "anonymous": None,
     "resident": "resident1",

@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.admin import ReadOnlyAdmin, action_filter, action_label_column
+from gongzhi.core.admin import ReadOnlyAdmin, action_filter, action_label_column, register_audit_labels
 from gongzhi.core.masking import mask_id_number, mask_phone
 
 from .models import (
@@ -17,6 +19,9 @@ from .models import (
     TimeLimit,
 )
 from .workflow import event_label
+
+# The appeals app's own actions on core's audit trail (others are listed in core.admin).
+register_audit_labels({"recompute_dues": _("按现行时限重算未办结诉求")})
 
 
 @admin.register(Category)
@@ -36,9 +41,49 @@ class DispatchRuleAdmin(admin.ModelAdmin):
 
 @admin.register(TimeLimit)
 class TimeLimitAdmin(admin.ModelAdmin):
+    """An edit applies to appeals at their next write: the open ones keep their stored due times until
+    `gongzhi recompute_dues` runs or the admin runs this list's action (deadlines.recompute_open_dues)."""
+
     list_display = ["category", "profile", "step", "amount", "unit"]
     list_filter = ["profile", "step"]
     autocomplete_fields = ["category"]
+    actions = ["recompute_open_dues"]
+
+    def _warn_stale(self, request):
+        messages.warning(request, gettext(
+            "已办结的诉求不受影响；未办结的诉求仍按原时限计时，直到运行 gongzhi recompute_dues，"
+            "或在「办理时限」列表中执行「按现行时限重算未办结诉求」。"))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._warn_stale(request)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._warn_stale(request)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._warn_stale(request)
+
+    def changelist_view(self, request, extra_context=None):
+        # The recompute concerns every open appeal, not the rows ticked: it runs with none ticked (or no limit
+        # left) as well. Django refuses an action with nothing ticked, so it is run as "all selected" (select_across
+        # ignores the ticked ids).
+        if request.method == "POST" and request.POST.get("action") == "recompute_open_dues" \
+                and not request.POST.getlist(ACTION_CHECKBOX_NAME):
+            request.POST = request.POST.copy()
+            request.POST["select_across"] = "1"
+            request.POST.setlist(ACTION_CHECKBOX_NAME, ["0"])
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description=_("按现行时限重算未办结诉求"), permissions=["change"])
+    def recompute_open_dues(self, request, queryset):
+        from .deadlines import recompute_open_dues
+
+        result = recompute_open_dues(actor=request.user)
+        messages.success(request, gettext("已按现行时限重算 %(checked)s 件未办结诉求，其中 %(changed)s 件的时限有变化。")
+                         % {"checked": result.checked, "changed": result.changed})
 
 
 @admin.register(KnowledgeArticle)

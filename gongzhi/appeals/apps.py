@@ -12,15 +12,26 @@ def _ensure_catalogue(sender, **kwargs):
         load_catalogue(Category)
 
 
+def _dashboard(user) -> dict:
+    # views imported on the first home page, not at start-up
+    from .views import dashboard_for
+
+    return dashboard_for(user)
+
+
 class AppealsConfig(AppConfig):
     name = "gongzhi.appeals"
     label = "appeals"
     verbose_name = _("诉求")
 
     def ready(self):
-        from gongzhi.core import personal_data
+        from gongzhi.core import dashboard, personal_data, refcache
 
         from . import personal_data as mine
+        from .models import Category, DispatchRule, TimeLimit
+
+        dashboard.register(_dashboard)  # the home page's tiles (core.dashboard)
+        refcache.connect([Category, TimeLimit, DispatchRule])  # reference rows cached per process (core.refcache)
 
         personal_data.register("appeals", _("我的诉求"), export=mine.export, erase=mine.erase)
         post_migrate.connect(_ensure_catalogue, sender=self)

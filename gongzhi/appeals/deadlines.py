@@ -203,3 +203,66 @@ def light(appeal, now: datetime | None = None) -> str:
         if worst in lights:
             return worst
     return Light.NONE
+
+
+# ---------------------------------------------------------------- recompute after a rule edit
+
+DUE_FIELDS = ["dispatch_due", "sign_due", "contact_due", "reply_due", "callback_due", "next_due", "warn_at"]
+# What compute_dues and board_fields read (the rest of an appeal, its encrypted contact details too, stays unread).
+_DUE_INPUTS = ["state", "kind", "urgency", "anonymous", "received_at", "redispatch_from", "dispatched_at", "signed_at",
+               "reopened_at", "replied_at", "extension_working_days", "category__name", "category__parent_id",
+               "category__parent__parent_id"]
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    checked: int  # open appeals read
+    changed: int  # of them, how many had a stored due time that the rules in force no longer give
+
+
+def recompute_open_dues(*, batch_size: int = 500, actor=None, log=None) -> RecomputeResult:
+    """Recomputes the stored due times (the per-step dues, `next_due` and `warn_at`) of every open appeal from the
+    time limits and the working-day calendar in force, and saves those that differ.
+
+    The stored times change only at an appeal's next write, so after an admin edits a time limit (or the
+    calendar) the open appeals keep their old deadlines until this runs (`gongzhi recompute_dues`, or the action
+    in the admin's time-limit list). Idempotent: a second run changes nothing. In batches of `batch_size` by
+    primary key, each batch locked and written in its own transaction, so a worker acting on an appeal meanwhile
+    waits for at most one batch, and a run over a large county holds no long transaction. Only the derived
+    fields are written (no save(), no event: no person's act changed the appeal); the run itself is one entry of
+    the audit trail when it changed anything.
+    """
+    from django.db import transaction
+
+    from gongzhi.core.models import append_audit_event
+
+    from .choices import OPEN_STATES
+    from .models import Appeal
+
+    log = log or (lambda msg: None)
+    open_appeals = Appeal.objects.filter(state__in=OPEN_STATES)
+    checked = changed = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(open_appeals.filter(pk__gt=last_pk).order_by("pk").select_for_update(of=("self",))
+                         .select_related("category__parent__parent").only(*_DUE_INPUTS, *DUE_FIELDS)[:batch_size])
+            if not batch:
+                break
+            last_pk = batch[-1].pk
+            stale = []
+            with refcache.one_read():  # the limits and the calendar: one stamp read per batch, not per appeal
+                for appeal in batch:
+                    before = [getattr(appeal, field) for field in DUE_FIELDS]
+                    apply_dues(appeal)
+                    if [getattr(appeal, field) for field in DUE_FIELDS] != before:
+                        stale.append(appeal)
+            if stale:
+                Appeal.objects.bulk_update(stale, DUE_FIELDS)
+        checked += len(batch)
+        changed += len(stale)
+        log(f"checked {checked} open appeals, {changed} changed")
+    if changed:
+        append_audit_event(actor, "recompute_dues", target="appeals.Appeal",
+                           note=f"{changed} of {checked} open appeals", after={"checked": checked, "changed": changed})
+    return RecomputeResult(checked, changed)

@@ -4,7 +4,7 @@ signed in and had their hours confirmed (replayed at their past times through th
 activities to sign up for, party-member households with their visits (one raised an appeal), volunteers' skills.
 
 Idempotent: skipped when the first demo self-organisation already exists. Uses the regions, units and users of
-`gongzhi.core.demo` (county 439001, staff1, partymember1, resident1 …), creating them if they are missing.
+`gongzhi.demo.loader` (county 439001, staff1, partymember1, resident1 …), creating them if they are missing.
 """
 
 import random
@@ -52,7 +52,7 @@ NEEDS_HEARD = [
 
 
 def _user(username: str, role: str, display_name: str, **fields) -> User:
-    from gongzhi.core import demo as core_demo
+    from gongzhi.demo import loader as core_demo
 
     user = User.objects.filter(username=username).first()
     if user is None:
@@ -64,7 +64,7 @@ def _user(username: str, role: str, display_name: str, **fields) -> User:
 
 
 def load_community_demo(log=None) -> dict:
-    from gongzhi.core import demo as core_demo
+    from gongzhi.demo import loader as core_demo
 
     if SelfOrganization.objects.filter(name=ORGS[0][0]).exists():
         return {"skipped": True}

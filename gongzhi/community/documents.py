@@ -14,14 +14,12 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from gongzhi.core.pdf import FONT
 
 from . import selectors
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 TITLE = ParagraphStyle("c-title", fontName=FONT, fontSize=22, leading=32, alignment=TA_CENTER, spaceAfter=4 * mm)
 SUB = ParagraphStyle("c-sub", fontName=FONT, fontSize=10, leading=14, alignment=TA_CENTER, spaceAfter=6 * mm)
 BODY = ParagraphStyle("c-body", fontName=FONT, fontSize=12, leading=21, firstLineIndent=24, wordWrap="CJK")

@@ -54,7 +54,6 @@ class CoreConfig(AppConfig):
     @staticmethod
     def _connect_refcache():
         """The models whose rows core.refcache holds: this process's own edits of them are seen at once."""
-        from django.apps import apps
         from django.contrib.auth.models import Group
 
         from . import refcache
@@ -68,9 +67,6 @@ class CoreConfig(AppConfig):
             WebhookSubscription,
         )
 
-        models = [Region, Unit, CalendarOverride, NotificationTemplate, WebhookSubscription, Group,
-                  User.groups.through, NotificationPreference]
-        for label in ("appeals.Category", "appeals.TimeLimit", "appeals.DispatchRule"):
-            if apps.is_installed("gongzhi.appeals"):
-                models.append(apps.get_model(label))
-        refcache.connect(models)
+        # Apps add their own reference models in their ready() (appeals: Category, TimeLimit, DispatchRule).
+        refcache.connect([Region, Unit, CalendarOverride, NotificationTemplate, WebhookSubscription, Group,
+                          User.groups.through, NotificationPreference])

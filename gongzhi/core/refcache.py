@@ -126,7 +126,7 @@ def _edited(**kwargs) -> None:
 
 
 def connect(models) -> None:
-    """Called once from CoreConfig.ready with the models whose edits the stamp tracks."""
+    """Called from CoreConfig.ready and the apps' ready() with the models whose edits the stamp tracks."""
     request_started.connect(_request_started, dispatch_uid="gongzhi.refcache.started")
     request_finished.connect(_request_finished, dispatch_uid="gongzhi.refcache.finished")
     for model in models:

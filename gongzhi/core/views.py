@@ -96,13 +96,9 @@ def privacy(request):
 def home(request):
     context = {"cards": [], "links": []}
     if request.user.is_authenticated:
-        from gongzhi.appeals.views import dashboard_for
+        from . import dashboard
 
-        context.update(dashboard_for(request.user))
-        from .context_processors import is_enterprise_contact
-
-        if is_enterprise_contact(request.user, request.user.roles):
-            context["links"].insert(0, {"label": _("本企业信用"), "url": reverse("credit:mine")})
+        context.update(dashboard.for_user(request.user))
         context["unread"] = user_notifications(request.user).filter(read_at__isnull=True).count()
         context["latest"] = user_notifications(request.user).filter(read_at__isnull=True)[:5]
     return render(request, "core/home.html", context)

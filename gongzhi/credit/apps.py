@@ -2,6 +2,17 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _dashboard(user) -> dict:
+    """The home page's first button for an enterprise's linked contact: the enterprise's own credit page."""
+    from django.urls import reverse
+
+    from gongzhi.core.context_processors import is_enterprise_contact
+
+    if is_enterprise_contact(user, user.roles):
+        return {"links": [{"label": _("本企业信用"), "url": reverse("credit:mine")}]}
+    return {}
+
+
 class CreditConfig(AppConfig):
     name = "gongzhi.credit"
     label = "credit"
@@ -18,8 +29,10 @@ class CreditConfig(AppConfig):
         resident_account_created.connect(
             link_contacts, dispatch_uid="credit.link_contacts_by_phone", weak=False
         )
-        from gongzhi.core import personal_data
+        from gongzhi.core import dashboard, personal_data
 
         from . import personal_data as mine
+
+        dashboard.register(_dashboard, order=-1)  # before the appeals' links: it is the contact's main button
 
         personal_data.register("credit", _("企业联系人"), export=mine.export, erase=mine.erase)

@@ -39,7 +39,7 @@ PARKING_OPINIONS = [
 def load_deliberation_demo(log=None) -> dict:
     import time_machine
 
-    from gongzhi.core import demo as core_demo
+    from gongzhi.demo import loader as core_demo
 
     if Topic.objects.filter(title=PROPOSAL[0]).exists():
         return {"skipped": True}

@@ -148,14 +148,14 @@ def _pct(value) -> str:
 
 
 def rates_pdf(period: str, user) -> bytes:
-    """A4 landscape, STSong-Light (no font file needed, see credit.documents)."""
+    """A4 landscape, STSong-Light (no font file needed, see core.pdf)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from gongzhi.credit.documents import FONT
+    from gongzhi.core.pdf import FONT
 
     title_style = ParagraphStyle("t", fontName=FONT, fontSize=18, leading=26, alignment=1)
     h2 = ParagraphStyle("h", fontName=FONT, fontSize=13, leading=20, spaceBefore=4 * mm)

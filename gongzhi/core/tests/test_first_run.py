@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.management import call_command
 
 from gongzhi.core import demo_state
-from gongzhi.core.demo import DEMO_ACCOUNTS
 from gongzhi.core.notifications import ConsoleSmsGateway
+from gongzhi.demo.loader import DEMO_ACCOUNTS
 
 README = Path(settings.PROJECT_DIR) / "README.md"
 
@@ -102,8 +102,8 @@ def test_the_replay_marks_only_its_own_history_delivered(settings):
     from django.utils import timezone
 
     from gongzhi.core.choices import NotificationChannel, NotificationStatus
-    from gongzhi.core.demo import Replay, load_structure
     from gongzhi.core.models import Notification
+    from gongzhi.demo.loader import Replay, load_structure
 
     regions, units, people = load_structure()
     end = timezone.now()

@@ -17,8 +17,8 @@ from gongzhi.appeals.choices import AppealState, CloseReason, SupervisionKind
 from gongzhi.appeals.models import Appeal, AppealEvent, Callback, DispatchRule, KnowledgeArticle, Supervision
 from gongzhi.core.audit import verify_chain
 from gongzhi.core.choices import RegionLevel, Role, UnitKind
-from gongzhi.core.demo import COUNTY_CODE, DEMO_ACCOUNTS, DEMO_CSV, read_demo_rows
 from gongzhi.core.models import Region, Unit, User
+from gongzhi.demo.loader import COUNTY_CODE, DEMO_ACCOUNTS, DEMO_CSV, read_demo_rows
 
 LIMIT = 60
 DAYS = 30  # 60 appeals in 30 days: enough recent ones still open

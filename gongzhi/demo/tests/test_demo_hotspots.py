@@ -1,6 +1,6 @@
 """The demo joins its replayed appeals to hot spots after each chunk (the replay queues no analysis task)."""
 
-from gongzhi.core.demo import join_hotspots
+from gongzhi.demo.loader import join_hotspots
 from gongzhi.insight import live
 from gongzhi.insight.models import HotSpot
 

@@ -3,7 +3,7 @@ import logging
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from gongzhi.core.demo import DEMO_APPEALS, DEMO_DAYS
+from gongzhi.demo.loader import DEMO_APPEALS, DEMO_DAYS
 
 
 class Command(BaseCommand):
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         **options,
     ):
         from gongzhi.appeals.choices import AppealState
-        from gongzhi.core.demo import demo_accounts_text, load_demo
+        from gongzhi.demo.loader import demo_accounts_text, load_demo
 
         if options.get("migrate"):
             from django.core.management import call_command

@@ -534,7 +534,7 @@ def build_boundaries(regions: dict) -> int:
     """Give the demo's regions their boundaries once (core.geo.set_boundary, so the audit trail has them too)."""
     from shapely.geometry import mapping
 
-    from .geo import set_boundary
+    from gongzhi.core.geo import set_boundary
 
     codes = [r.code for key in ("streets", "communities", "grids") for r in regions[key]] + [regions["county"].code]
     if not Region.objects.filter(code__in=codes, boundary__isnull=True).exists():
@@ -857,7 +857,7 @@ class Replay:
         self.failure_examples: list[str] = []
         self.actions: Counter = Counter()
         self.grid_list = regions["grids"]
-        from .geo import to_shape
+        from gongzhi.core.geo import to_shape
 
         self.grid_shapes = {pk: to_shape(b) for pk, b in Region.with_boundary.filter(
             pk__in=[g.pk for g in self.grid_list], boundary__isnull=False).values_list("pk", "boundary")}
@@ -1507,8 +1507,7 @@ def load_demo(
     """Loads the demo; `log` gets a line for people now and then (in Chinese: it is what `make run` shows), and
     `core.demo_state` tells every page's banner how far it has come."""
     from gongzhi.appeals.models import Appeal
-
-    from . import demo_state
+    from gongzhi.core import demo_state
 
     began = time.perf_counter()
     log = log or (lambda msg: None)
@@ -1544,9 +1543,8 @@ def load_demo(
 def _replay(result: DemoResult, people, units, regions, *, limit, days, log) -> None:
     from gongzhi.appeals.models import Appeal
     from gongzhi.appeals.services import sweep_deadlines
+    from gongzhi.core import demo_state
     from gongzhi.insight.models import HotSpot
-
-    from . import demo_state
 
     rows = read_demo_rows(limit)
     log(f"正在回放 {len(rows)} 件真实诉求近 {days} 天的办理过程（派单、签收、答复、回访、催办）…")
