@@ -27,26 +27,46 @@ def list_small_hotspots(settings):
 def county(db):
     county = Region.objects.create(code="430100", name="示范县", level=RegionLevel.COUNTY)
     street = Region.objects.create(code="430101", name="东风街道", level=RegionLevel.STREET, parent=county)
-    community = Region.objects.create(code="43010101", name="幸福社区", level=RegionLevel.COMMUNITY, parent=street)
-    grid = Region.objects.create(code="4301010101", name="幸福一网格", level=RegionLevel.GRID, parent=community)
-    other_street = Region.objects.create(code="430102", name="西湖街道", level=RegionLevel.STREET, parent=county)
-    other_community = Region.objects.create(code="43010201", name="和平社区", level=RegionLevel.COMMUNITY,
-                                            parent=other_street)
-    return {"county": county, "street": street, "community": community, "grid": grid,
-            "other_street": other_street, "other_community": other_community}
+    community = Region.objects.create(
+        code="43010101", name="幸福社区", level=RegionLevel.COMMUNITY, parent=street
+    )
+    grid = Region.objects.create(
+        code="4301010101", name="幸福一网格", level=RegionLevel.GRID, parent=community
+    )
+    other_street = Region.objects.create(
+        code="430102", name="西湖街道", level=RegionLevel.STREET, parent=county
+    )
+    other_community = Region.objects.create(
+        code="43010201", name="和平社区", level=RegionLevel.COMMUNITY, parent=other_street
+    )
+    return {
+        "county": county,
+        "street": street,
+        "community": community,
+        "grid": grid,
+        "other_street": other_street,
+        "other_community": other_community,
+    }
 
 
 @pytest.fixture
 def units(county):
     return {
-        "housing": Unit.objects.create(code="U-ZJ", name="县住建局", kind=UnitKind.DEPARTMENT, region=county["county"]),
-        "hrss": Unit.objects.create(code="U-RS", name="县人社局", kind=UnitKind.DEPARTMENT, region=county["county"]),
-        "community": Unit.objects.create(code="U-XF", name="幸福社区居委会", kind=UnitKind.COMMUNITY_COMMITTEE,
-                                         region=county["community"]),
-        "property": Unit.objects.create(code="U-WY", name="安居物业公司", kind=UnitKind.PROPERTY_COMPANY,
-                                        region=county["community"]),
-        "hotline": Unit.objects.create(code="U-12345", name="县12345热线中心", kind=UnitKind.DEPARTMENT,
-                                       region=county["county"]),
+        "housing": Unit.objects.create(
+            code="U-ZJ", name="县住建局", kind=UnitKind.DEPARTMENT, region=county["county"]
+        ),
+        "hrss": Unit.objects.create(
+            code="U-RS", name="县人社局", kind=UnitKind.DEPARTMENT, region=county["county"]
+        ),
+        "community": Unit.objects.create(
+            code="U-XF", name="幸福社区居委会", kind=UnitKind.COMMUNITY_COMMITTEE, region=county["community"]
+        ),
+        "property": Unit.objects.create(
+            code="U-WY", name="安居物业公司", kind=UnitKind.PROPERTY_COMPANY, region=county["community"]
+        ),
+        "hotline": Unit.objects.create(
+            code="U-12345", name="县12345热线中心", kind=UnitKind.DEPARTMENT, region=county["county"]
+        ),
     }
 
 
@@ -61,11 +81,20 @@ def users(units, county):
         "handler_other": make_user("handler2", Role.HANDLER, unit=units["hrss"], is_staff=True),
         "community_handler": make_user("handler3", Role.HANDLER, unit=units["community"], is_staff=True),
         "supervisor": make_user("supervisor1", Role.SUPERVISOR, unit=units["hotline"], is_staff=True),
-        "grid_worker": make_user("gridworker1", Role.GRID_WORKER, region=county["grid"], unit=units["community"],
-                                 phone="13700137000", is_staff=True),
-        "community_staff": make_user("staff1", Role.COMMUNITY_STAFF, region=county["community"],
-                                     unit=units["community"], is_staff=True),
-        "other_staff": make_user("staff2", Role.COMMUNITY_STAFF, region=county["other_community"], is_staff=True),
+        "grid_worker": make_user(
+            "gridworker1",
+            Role.GRID_WORKER,
+            region=county["grid"],
+            unit=units["community"],
+            phone="13700137000",
+            is_staff=True,
+        ),
+        "community_staff": make_user(
+            "staff1", Role.COMMUNITY_STAFF, region=county["community"], unit=units["community"], is_staff=True
+        ),
+        "other_staff": make_user(
+            "staff2", Role.COMMUNITY_STAFF, region=county["other_community"], is_staff=True
+        ),
         "leader": make_user("leader1", Role.LEADER, is_staff=True),
         "admin": make_user("admin", Role.ADMIN, is_staff=True, is_superuser=True),
     }
@@ -90,8 +119,12 @@ def make_appeal(users, county, category):
     def make(actor=None, **overrides):
         actor = actor or users["resident"]
         fields = {
-            "kind": "complaint", "channel": "mobile", "title": "小区路灯坏了", "content": "幸福小区3栋门口的路灯坏了两周了，晚上出行不安全。",
-            "region": county["grid"], "category": category,
+            "kind": "complaint",
+            "channel": "mobile",
+            "title": "小区路灯坏了",
+            "content": "幸福小区3栋门口的路灯坏了两周了，晚上出行不安全。",
+            "region": county["grid"],
+            "category": category,
         }
         fields.update(overrides)
         if fields.get("appellant_id_number"):

@@ -40,8 +40,10 @@ SHARED = Path(os.environ.get("GONGZHI_SHARED", "/work/shared")) / "data" / "appe
 
 def load(extra: bool):
     labeled = classifier.dedupe(classifier.examples_from_rows(classifier.read_csv(SHARED / "labeled.csv")))
-    titles = [classifier.Example(e.title, "", e.label)
-              for e in classifier.examples_from_rows(classifier.read_csv(SHARED / "titles.csv"))]
+    titles = [
+        classifier.Example(e.title, "", e.label)
+        for e in classifier.examples_from_rows(classifier.read_csv(SHARED / "titles.csv"))
+    ]
     more = []
     if extra:
         by_title = {}
@@ -73,7 +75,8 @@ def jieba_words(text: str) -> list[str]:
 def char_grams(lo, hi, chars=None):
     def analyzer(text):
         s = normalize(text)[:chars] if chars else normalize(text)
-        return [s[i:i + n] for n in range(lo, hi + 1) for i in range(len(s) - n + 1)]
+        return [s[i : i + n] for n in range(lo, hi + 1) for i in range(len(s) - n + 1)]
+
     return analyzer
 
 
@@ -84,6 +87,7 @@ def word_grams(lo, hi, chars=None):
         if hi >= 2:
             out += [a + " " + b for a, b in itertools.pairwise(w)]
         return out
+
     return analyzer
 
 
@@ -114,11 +118,16 @@ class Blocks:
         return sp.hstack(mats).tocsr()
 
     def transform(self, exs):
-        return sp.hstack([w * v.transform([self._field(e, f) for e in exs])
-                          for (f, _, w, _), v in zip(self.blocks, self.vecs, strict=True)]).tocsr()
+        return sp.hstack(
+            [
+                w * v.transform([self._field(e, f) for e in exs])
+                for (f, _, w, _), v in zip(self.blocks, self.vecs, strict=True)
+            ]
+        ).tocsr()
 
 
 # ------------------------------------------------------------------------------------------- models
+
 
 def svm(C=0.5, calibrate=True):
     from sklearn.calibration import CalibratedClassifierCV
@@ -132,6 +141,7 @@ def svm(C=0.5, calibrate=True):
         cal = CalibratedClassifierCV(LinearSVC(C=C), method="sigmoid", cv=3, ensemble=False).fit(x, y)
         raw = cal.calibrated_classifiers_[0].estimator
         return raw.decision_function, cal.predict_proba, cal.classes_
+
     return fit
 
 
@@ -141,6 +151,7 @@ def logreg(C=20.0):
     def fit(x, y):
         m = LogisticRegression(C=C, max_iter=2000).fit(x, y)
         return m.decision_function, m.predict_proba, m.classes_
+
     return fit
 
 
@@ -150,6 +161,7 @@ def sgd_huber(alpha=2e-5):
     def fit(x, y):
         m = SGDClassifier(loss="modified_huber", alpha=alpha, max_iter=50, tol=None, random_state=0).fit(x, y)
         return m.decision_function, m.predict_proba, m.classes_
+
     return fit
 
 
@@ -159,6 +171,7 @@ def cnb(alpha=0.3):
     def fit(x, y):
         m = ComplementNB(alpha=alpha).fit(x, y)
         return m.predict_log_proba, m.predict_proba, m.classes_
+
     return fit
 
 
@@ -166,14 +179,23 @@ def sgd_elasticnet(alpha=2e-5, l1_ratio=0.15):
     from sklearn.linear_model import SGDClassifier
 
     def fit(x, y):
-        m = SGDClassifier(loss="modified_huber", penalty="elasticnet", alpha=alpha, l1_ratio=l1_ratio, max_iter=30,
-                          tol=None, random_state=0).fit(x, y)
+        m = SGDClassifier(
+            loss="modified_huber",
+            penalty="elasticnet",
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            max_iter=30,
+            tol=None,
+            random_state=0,
+        ).fit(x, y)
         return m.decision_function, None, m.classes_
+
     return fit
 
 
 def nbsvm(C=3.0, alpha=1.0):
     """The shipped version-3 classifier (`classifier._fit_nbsvm`) on any feature blocks."""
+
     def fit(x, y):
         classes = np.array(sorted(set(y)))
         yi = np.searchsorted(classes, y)
@@ -186,23 +208,29 @@ def nbsvm(C=3.0, alpha=1.0):
         def proba(xt):
             p = 1.0 / (1.0 + np.exp(decide(xt) * lin["a"] + lin["b"]))
             return p / p.sum(axis=1, keepdims=True)
+
         return decide, proba, classes
+
     return fit
 
 
 def soft_vote(*fits):
     """Mean of the calibrated probabilities of several models on the same features."""
+
     def fit(x, y):
         parts = [f(x, y) for f in fits]
 
         def proba(xt):
             return sum(p(xt) for _, p, _ in parts) / len(parts)
+
         return proba, proba, parts[0][2]
+
     return fit
 
 
 def ensemble(*fits, weights=None):
     """Mean of z-scored decisions of several linear models on the same features."""
+
     def fit(x, y):
         parts = [f(x, y) for f in fits]
         w = weights or [1.0] * len(parts)
@@ -214,7 +242,9 @@ def ensemble(*fits, weights=None):
                 d = (d - d.mean(axis=1, keepdims=True)) / (d.std(axis=1, keepdims=True) + 1e-9)
                 total = total + wi * d
             return total
+
         return decide, None, parts[0][2]
+
     return fit
 
 
@@ -222,6 +252,7 @@ def ensemble(*fits, weights=None):
 # Stacking: several linear models on the same features, their out-of-fold margins combined either by one
 # Platt sigmoid per class on the (scaled) sum, or by a multinomial logistic regression. Both fold into ONE
 # features × classes matrix (M·(Wx + b) + c = (W Mᵀ)x + …), so prediction stays one sparse × dense product.
+
 
 def w_nbsvm(C=3.0, alpha=1.0, title_only_weight=1.0, extra_weight=1.0):
     def fit(x, y, k, info):
@@ -231,6 +262,7 @@ def w_nbsvm(C=3.0, alpha=1.0, title_only_weight=1.0, extra_weight=1.0):
             if info.get("extra") is not None:
                 sw = np.where(info["extra"], extra_weight, sw)
         return classifier._nbsvm_weights(x, y, k, C=C, alpha=alpha, n_jobs=2, sample_weight=sw)
+
     return fit
 
 
@@ -244,6 +276,7 @@ def w_cnb(alpha=0.3, complement=True):
         w = m.feature_log_prob_.T.astype(np.float32)
         b = np.zeros(k, dtype=np.float32) if complement else m.class_log_prior_.astype(np.float32)
         return w - w.mean(axis=1, keepdims=True), b  # per-feature centring: the same argmax, a smaller scale
+
     return fit
 
 
@@ -268,8 +301,15 @@ def w_nbsvm_interp(C=3.0, alpha=1.0, beta=0.25):
     from sklearn.svm import LinearSVC
 
     def fit(x, y, k, info):
-        return _nb_scaled_binary(x, y, k, alpha, lambda xs, ys: LinearSVC(C=C).fit(xs, ys),
-                                 adjust=lambda w: (1 - beta) * np.abs(w).mean() + beta * w)
+        return _nb_scaled_binary(
+            x,
+            y,
+            k,
+            alpha,
+            lambda xs, ys: LinearSVC(C=C).fit(xs, ys),
+            adjust=lambda w: (1 - beta) * np.abs(w).mean() + beta * w,
+        )
+
     return fit
 
 
@@ -278,8 +318,10 @@ def w_nblr(C=30.0, alpha=1.0):
     from sklearn.linear_model import LogisticRegression
 
     def fit(x, y, k, info):
-        return _nb_scaled_binary(x, y, k, alpha,
-                                 lambda xs, ys: LogisticRegression(C=C, solver="liblinear").fit(xs, ys))
+        return _nb_scaled_binary(
+            x, y, k, alpha, lambda xs, ys: LogisticRegression(C=C, solver="liblinear").fit(xs, ys)
+        )
+
     return fit
 
 
@@ -289,6 +331,7 @@ def w_svm(C=1.0):
     def fit(x, y, k, info):
         m = LinearSVC(C=C).fit(x, y)
         return m.coef_.T.astype(np.float32), m.intercept_.astype(np.float32)
+
     return fit
 
 
@@ -296,14 +339,23 @@ def w_sgd(alpha=2e-5, l1_ratio=0.15, epochs=30):
     from sklearn.linear_model import SGDClassifier
 
     def fit(x, y, k, info):
-        m = SGDClassifier(loss="modified_huber", penalty="elasticnet", alpha=alpha, l1_ratio=l1_ratio, max_iter=epochs,
-                          tol=None, random_state=0).fit(x, y)
+        m = SGDClassifier(
+            loss="modified_huber",
+            penalty="elasticnet",
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            max_iter=epochs,
+            tol=None,
+            random_state=0,
+        ).fit(x, y)
         return m.coef_.T.astype(np.float32), m.intercept_.astype(np.float32)
+
     return fit
 
 
 def w_title(C=3.0, alpha=1.0):
     """NB-SVM on the title block alone (rows with a title), padded with zeros for the text block."""
+
     def fit(x, y, k, info):
         n = info["n_title"]
         rows = np.flatnonzero(info["has_title"])
@@ -312,12 +364,15 @@ def w_title(C=3.0, alpha=1.0):
         full = np.zeros((x.shape[1], k), dtype=np.float32)
         full[:n] = w
         return full, b
+
     return fit
 
 
 def _macro_f1(y, pred, k):
     tp = np.bincount(y[pred == y], minlength=k)
-    return float(np.mean(2 * tp / np.maximum(np.bincount(y, minlength=k) + np.bincount(pred, minlength=k), 1)))
+    return float(
+        np.mean(2 * tp / np.maximum(np.bincount(y, minlength=k) + np.bincount(pred, minlength=k), 1))
+    )
 
 
 def class_offsets(p, y, k, grid=None, passes=4):
@@ -341,8 +396,16 @@ def class_offsets(p, y, k, grid=None, passes=4):
     return d - d.mean(), best
 
 
-def stacked(*fitters, combine="platt", lr_C=1.0, folds=3, member_weights=None, offsets=None, inner="stratified",
-            calibrate_extra=True):
+def stacked(
+    *fitters,
+    combine="platt",
+    lr_C=1.0,
+    folds=3,
+    member_weights=None,
+    offsets=None,
+    inner="stratified",
+    calibrate_extra=True,
+):
     """`offsets`: None, "all" (every training row) or "full" (training rows with a detail): per-class offsets on
     the log-probabilities chosen on the out-of-fold probabilities of the training side only (`class_offsets`).
     `inner`: "stratified" (as v3) or "grouped" (GroupKFold by normalised title, so a title-only example and the
@@ -367,7 +430,9 @@ def stacked(*fitters, combine="platt", lr_C=1.0, folds=3, member_weights=None, o
         full = [f(x, yi, k, info) for f in fitters]
         scale = [1.0 / (o.std() + 1e-9) for o in oof]  # put the models' margins on one scale
         if member_weights:
-            scale = [c * m * len(fitters) / sum(member_weights) for c, m in zip(scale, member_weights, strict=True)]
+            scale = [
+                c * m * len(fitters) / sum(member_weights) for c, m in zip(scale, member_weights, strict=True)
+            ]
         if combine == "platt":
             s = sum(o * c for o, c in zip(oof, scale, strict=True)) / len(oof)
             W = sum(w * c for (w, _), c in zip(full, scale, strict=True)) / len(full)
@@ -390,14 +455,19 @@ def stacked(*fitters, combine="platt", lr_C=1.0, folds=3, member_weights=None, o
             z = np.hstack([o * c for o, c in zip(oof, scale, strict=True)])
             lr = LogisticRegression(C=lr_C, max_iter=3000).fit(z, yi)
             M = lr.coef_  # k × (k·m)
-            W = sum((w * scale[j]) @ M[:, j * k:(j + 1) * k].T for j, (w, _) in enumerate(full))
-            B = sum((b * scale[j]) @ M[:, j * k:(j + 1) * k].T for j, (_, b) in enumerate(full)) + lr.intercept_
+            W = sum((w * scale[j]) @ M[:, j * k : (j + 1) * k].T for j, (w, _) in enumerate(full))
+            B = (
+                sum((b * scale[j]) @ M[:, j * k : (j + 1) * k].T for j, (_, b) in enumerate(full))
+                + lr.intercept_
+            )
 
             def proba(xt):
                 s = xt @ W + B
                 e = np.exp(s - s.max(axis=1, keepdims=True))
                 return e / e.sum(axis=1, keepdims=True)
+
         return proba, proba, classes
+
     fit.wants_info = True
     fit.offsets = []
     return fit
@@ -428,7 +498,7 @@ def unlabelled_pool(labeled, titles):
     b = vec.transform([f"{e.title}\n{e.detail}" for e in pool])
     near = np.zeros(len(pool), dtype=bool)
     for i in range(0, len(pool), 2000):
-        near[i:i + 2000] = (b[i:i + 2000] @ a.T).max(axis=1).toarray().ravel() >= 0.5
+        near[i : i + 2000] = (b[i : i + 2000] @ a.T).max(axis=1).toarray().ravel() >= 0.5
     _POOL.extend(e for e, n in zip(pool, near, strict=True) if not n)
     return _POOL
 
@@ -463,8 +533,12 @@ def w_nbsvm_pool_ratios(C=3.0, alpha=1.0, min_gap=0.5, pool_weight=1.0):
         m = px @ w + b
         part = np.sort(m, axis=1)
         conf = (part[:, -1] - part[:, -2]) >= min_gap
-        r = classifier._nb_ratios(sp.vstack([x, px[np.flatnonzero(conf)]]).tocsr(),
-                                  np.concatenate([y, m.argmax(axis=1)[conf]]), k, alpha)
+        r = classifier._nb_ratios(
+            sp.vstack([x, px[np.flatnonzero(conf)]]).tocsr(),
+            np.concatenate([y, m.argmax(axis=1)[conf]]),
+            k,
+            alpha,
+        )
         ws, bs = [], []
         for c in range(k):
             scaled = x.copy()
@@ -473,12 +547,14 @@ def w_nbsvm_pool_ratios(C=3.0, alpha=1.0, min_gap=0.5, pool_weight=1.0):
             ws.append(svm.coef_.ravel().astype(np.float32) * r[:, c])
             bs.append(float(svm.intercept_[0]))
         return np.column_stack(ws), np.array(bs, dtype=np.float32)
+
     return fit
 
 
 def w_nbsvm_selftrain(C=3.0, alpha=1.0, min_gap=1.0, pool_weight=0.3):
     """Self-training: the fold's NB-SVM labels the pool; the texts with a margin gap ≥ `min_gap` join the
     training rows with weight `pool_weight`, and the NB-SVM is refitted."""
+
     def fit(x, y, k, info):
         w, b = classifier._nbsvm_weights(x, y, k, C=C, alpha=alpha, n_jobs=2)
         px = info["pool_x"]
@@ -489,6 +565,7 @@ def w_nbsvm_selftrain(C=3.0, alpha=1.0, min_gap=1.0, pool_weight=0.3):
         yy = np.concatenate([y, m.argmax(axis=1)[conf]])
         sw = np.concatenate([np.ones(x.shape[0]), np.full(len(conf), pool_weight)])
         return classifier._nbsvm_weights(xx, yy, k, C=C, alpha=alpha, n_jobs=2, sample_weight=sw)
+
     return fit
 
 
@@ -500,14 +577,14 @@ def w_nbsvm_selftrain(C=3.0, alpha=1.0, min_gap=1.0, pool_weight=0.3):
 # wrong on 10 of 12 checkable appeals (驾校 and bus-station fees labelled 商贸旅游, village roads 城乡建设).
 REPLY_UNITS = {
     "城乡建设": r"住建局|住建委|住房和城乡建设|住房城乡建设|城乡建设局|房产局|住房保障|房屋交易管理中心|不动产登记中心|"
-                r"规划局|规划分局|自然资源和规划局|城管局|城市管理|城管执法|城乡建设行政执法|规建局|市政局|[^交]建设局",
+    r"规划局|规划分局|自然资源和规划局|城管局|城市管理|城管执法|城乡建设行政执法|规建局|市政局|[^交]建设局",
     "劳动和社会保障": r"人社局|人力资源和社会保障|人力资源社会保障|社保局|社会保险|医保局|医疗保障局|医疗保险管理|劳动保障监察|"
-                      r"劳动监察|人力资源服务中心",
+    r"劳动监察|人力资源服务中心",
     "教育文体": r"教育局|教育体育局|教体局|教育阳光服务中心|体育局",
     "交通运输": r"交通运输局|交通局|轨道交通集团|轨道集团|公交公司|公交集团|公路局|交通行政执法|运管处|运输管理",
     "环境保护": r"环保局|环境保护局|生态环境局|生态环境分局|环保分局",
     "卫生计生": r"卫健委|卫生健康委|卫生健康局|卫生局|卫计局|卫计委|卫生和计划生育|卫生计生|疾控中心|疾病预防控制|"
-                r"卫生服务中心|卫生监督",
+    r"卫生服务中心|卫生监督",
     "商贸旅游": r"商务局|工商局|工商分局|质监局|市场监督管理|市场监管局|市场和质量监督|旅游局",
 }
 _REPLY_PATTERNS = {label: re.compile(p) for label, p in REPLY_UNITS.items()}
@@ -561,9 +638,12 @@ def reply_examples(labeled, titles, with_transport=False, report=True):
         out.append(classifier.Example(r.get("title") or "", r.get("detail") or "", label))
     if report:
         n = Counter(e.label for e in out)
-        print(f"replies.csv: {len(rows)} appeals, {len(out)} labelled by their replying unit "
-              f"(transport {'kept' if with_transport else 'left out'}): "
-              + ", ".join(f"{k} {n[k]} (agrees {agree[k]}/{checked[k]})" for k in REPLY_UNITS), flush=True)
+        print(
+            f"replies.csv: {len(rows)} appeals, {len(out)} labelled by their replying unit "
+            f"(transport {'kept' if with_transport else 'left out'}): "
+            + ", ".join(f"{k} {n[k]} (agrees {agree[k]}/{checked[k]})" for k in REPLY_UNITS),
+            flush=True,
+        )
     _REPLY_EXTRA[with_transport] = out
     return out
 
@@ -603,6 +683,7 @@ def w_nbsvm_extra(C=3.0, alpha=1.0, extra_weight=0.3):
             ws.append(m.coef_.ravel().astype(np.float32) * r[:, c])
             bs.append(float(m.intercept_[0]))
         return np.column_stack(ws), np.array(bs, dtype=np.float32)
+
     return fit
 
 
@@ -621,6 +702,7 @@ def third_block_features(weight, jieba=False):
 
     def make():
         return FirstSentenceBlock([*SHIPPED_FEATURES, ("first", analyzer, weight, 2)])
+
     make.cache_key = f"first-sentence block {weight} {jieba}"
     return make
 
@@ -628,6 +710,7 @@ def third_block_features(weight, jieba=False):
 # ------------------------------------------------------------------------------------------- CV
 
 _FOLD_CACHE: dict = {}
+
 
 def cv(labeled, titles, more, feats, model, extra=(), *, use_titles=True, folds=5):
     groups = [dedup_key(e.title) or "D:" + dedup_key(e.detail) for e in labeled]
@@ -654,12 +737,14 @@ def cv(labeled, titles, more, feats, model, extra=(), *, use_titles=True, folds=
             if key[0]:
                 _FOLD_CACHE[key] = (f, x, xt, time.perf_counter() - started)
         if getattr(model, "wants_info", False):
-            info = {"title_only": np.array([not (e.detail or "").strip() for e in train]),
-                    "has_title": np.array([bool(dedup_key(e.title)) for e in train]),
-                    "n_title": len(f.vecs[0].vocabulary_) if hasattr(f.vecs[0], "vocabulary_") else 0,
-                    "pool_x": getattr(f, "pool_x", None),
-                    "extra": np.arange(len(train)) >= extra_from,
-                    "group": [dedup_key(e.title) or "D:" + dedup_key(e.detail) for e in train]}
+            info = {
+                "title_only": np.array([not (e.detail or "").strip() for e in train]),
+                "has_title": np.array([bool(dedup_key(e.title)) for e in train]),
+                "n_title": len(f.vecs[0].vocabulary_) if hasattr(f.vecs[0], "vocabulary_") else 0,
+                "pool_x": getattr(f, "pool_x", None),
+                "extra": np.arange(len(train)) >= extra_from,
+                "group": [dedup_key(e.title) or "D:" + dedup_key(e.detail) for e in train],
+            }
             decide, proba, classes = model(x, [e.label for e in train], info)
         else:
             decide, proba, classes = model(x, [e.label for e in train])
@@ -677,7 +762,9 @@ def cv(labeled, titles, more, feats, model, extra=(), *, use_titles=True, folds=
             pred = [classes[i] for i in order[:, 0]]
             res[name + "_f1"] = f1_score(truth, pred, average="macro")
             res[name + "_acc"] = accuracy_score(truth, pred)
-            res[name + "_top3"] = np.mean([truth[k] in {classes[i] for i in order[k, :3]} for k in range(len(truth))])
+            res[name + "_top3"] = np.mean(
+                [truth[k] in {classes[i] for i in order[k, :3]} for k in range(len(truth))]
+            )
         rows.append(res)
     out = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
     out["train_s"] = t_train / folds
@@ -687,8 +774,13 @@ def cv(labeled, titles, more, feats, model, extra=(), *, use_titles=True, folds=
 
 def shipped_cv(labeled, titles, more, kw):
     r = classifier.cross_validate(labeled, titles + more, folds=5, **kw)
-    return {"cal_f1": r["macro_f1"], "cal_acc": r["accuracy"], "cal_top3": r["top3_accuracy"],
-            "train_s": r["train_seconds"], "pred_per_s": r["predict_per_second"]}
+    return {
+        "cal_f1": r["macro_f1"],
+        "cal_acc": r["accuracy"],
+        "cal_top3": r["top3_accuracy"],
+        "train_s": r["train_seconds"],
+        "pred_per_s": r["predict_per_second"],
+    }
 
 
 T, D, J = "title", "detail", "joined"
@@ -696,8 +788,10 @@ T, D, J = "title", "detail", "joined"
 
 B = {"title_weight": 1.0, "C": 0.5, "max_features": None, "method": "svm"}
 V2 = {"method": "svm"}  # version 2 as shipped before version 3
-SHIPPED_FEATURES = [(T, classifier.title_features, 0.5, 2),  # v2/v3 blocks (title vocabulary not capped)
-                    (J, {"chars": 3000, "bits": 20, "max_features": 150000}, 1.0, 2)]
+SHIPPED_FEATURES = [
+    (T, classifier.title_features, 0.5, 2),  # v2/v3 blocks (title vocabulary not capped)
+    (J, {"chars": 3000, "bits": 20, "max_features": 150000}, 1.0, 2),
+]
 
 
 def v3_features():
@@ -731,6 +825,7 @@ first_sentence_features.cache_key = "first sentence"
 def pool_features(idf):
     def make():
         return PoolBlocks(SHIPPED_FEATURES, _POOL, idf=idf)
+
     make.cache_key = f"pool idf={idf}"
     return make
 
@@ -741,8 +836,14 @@ def variants():
     return {
         # classifier.train itself (what ships), with its keyword arguments
         "v1 (shipped before): title + detail 300 chars, 2^18, 60k": {
-            "joined": False, "detail_chars": 300, "bits": 18, "max_features": 60000, "title_weight": 1.0, "C": 0.5,
-            "method": "svm"},
+            "joined": False,
+            "detail_chars": 300,
+            "bits": 18,
+            "max_features": 60000,
+            "title_weight": 1.0,
+            "C": 0.5,
+            "method": "svm",
+        },
         # version 2 (title ‖ title + detail joined); B = the first v2 try, from which the rows below vary
         "v2: title + joined title/detail 3000 chars, 2^20": B,
         "v2, title weight 1.5": {**B, "title_weight": 1.5},
@@ -751,7 +852,11 @@ def variants():
         "v2, title weight 0.35": {**B, "title_weight": 0.35},
         "v2, title weight 0.5, C=1": {**B, "title_weight": 0.5, "C": 1.0},
         "v2, title weight 0.5, C=0.3": {**B, "title_weight": 0.5, "C": 0.3},
-        "v2, title weight 0.5, 150k most frequent buckets": {**B, "title_weight": 0.5, "max_features": 150000},
+        "v2, title weight 0.5, 150k most frequent buckets": {
+            **B,
+            "title_weight": 0.5,
+            "max_features": 150000,
+        },
         "v2, char 1-4": {**B, "ngrams": (1, 2, 3, 4)},
         "v2, char 2-4": {**B, "ngrams": (2, 3, 4)},
         "v2, 2^18 buckets": {**B, "bits": 18},
@@ -766,7 +871,10 @@ def variants():
         "v2 features: NB-SVM C=3": (lambda: Blocks(SHIPPED_FEATURES), nbsvm()),
         "v2 features: SGD elastic-net": (lambda: Blocks(SHIPPED_FEATURES), sgd_elasticnet()),
         "v2 features: LogisticRegression C=30": (lambda: Blocks(SHIPPED_FEATURES), logreg(30.0)),
-        "v2 features: soft vote SVM + NB-SVM": (lambda: Blocks(SHIPPED_FEATURES), soft_vote(svm(C=1.0), nbsvm())),
+        "v2 features: soft vote SVM + NB-SVM": (
+            lambda: Blocks(SHIPPED_FEATURES),
+            soft_vote(svm(C=1.0), nbsvm()),
+        ),
         # fifth round: stacking that folds into one matrix, title-only weights, a title-only model
         "5: v3 NB-SVM (cached features)": (v3_features, stacked(w_nbsvm())),
         "5: NB-SVM, title-only examples weight 0.5": (v3_features, stacked(w_nbsvm(title_only_weight=0.5))),
@@ -776,45 +884,87 @@ def variants():
         "5: NB-SVM + SVM, one matrix, LR": (v3_features, stacked(w_nbsvm(), w_svm(), combine="lr")),
         "5: NB-SVM + SGD, one matrix, Platt": (v3_features, stacked(w_nbsvm(), w_sgd())),
         "5: NB-SVM + title-only NB-SVM, LR": (v3_features, stacked(w_nbsvm(), w_title(), combine="lr")),
-        "5: NB-SVM + SVM + title-only, LR": (v3_features, stacked(w_nbsvm(), w_svm(), w_title(), combine="lr")),
+        "5: NB-SVM + SVM + title-only, LR": (
+            v3_features,
+            stacked(w_nbsvm(), w_svm(), w_title(), combine="lr"),
+        ),
         "5: NB-SVM interpolation beta 0.25": (v3_features, stacked(w_nbsvm_interp())),
         "5: NB-SVM interpolation beta 0.5": (v3_features, stacked(w_nbsvm_interp(beta=0.5))),
         "5: NB-LR C=30": (v3_features, stacked(w_nblr())),
-        "5: NB-SVM, title-only 0.3, + SVM, LR": (v3_features, stacked(w_nbsvm(title_only_weight=0.3), w_svm(),
-                                                                        combine="lr")),
-        "5: first sentence of the detail as the title when there is none": (first_sentence_features,
-                                                                             stacked(w_nbsvm())),
+        "5: NB-SVM, title-only 0.3, + SVM, LR": (
+            v3_features,
+            stacked(w_nbsvm(title_only_weight=0.3), w_svm(), combine="lr"),
+        ),
+        "5: first sentence of the detail as the title when there is none": (
+            first_sentence_features,
+            stacked(w_nbsvm()),
+        ),
         # fifth round, the unlabelled pool (needs `unlabelled_pool`, built in main)
         "5: IDF fitted on fold + unlabelled pool, NB-SVM": (pool_features(True), stacked(w_nbsvm())),
-        "5: NB ratios + pseudo-labelled pool (gap 0.5)": (pool_features(False), stacked(w_nbsvm_pool_ratios())),
-        "5: NB ratios + pseudo-labelled pool (gap 1.0)": (pool_features(False),
-                                                         stacked(w_nbsvm_pool_ratios(min_gap=1.0))),
+        "5: NB ratios + pseudo-labelled pool (gap 0.5)": (
+            pool_features(False),
+            stacked(w_nbsvm_pool_ratios()),
+        ),
+        "5: NB ratios + pseudo-labelled pool (gap 1.0)": (
+            pool_features(False),
+            stacked(w_nbsvm_pool_ratios(min_gap=1.0)),
+        ),
         "5: self-training, pool gap 1.0, weight 0.3": (pool_features(False), stacked(w_nbsvm_selftrain())),
         # sixth round (issue 3): nested per-class offsets, replying-unit labels, naive Bayes members, a third block
         "6: per-class offsets, OOF of all training rows": (v3_features, stacked(w_nbsvm(), offsets="all")),
-        "6: per-class offsets, OOF of the training full texts": (v3_features, stacked(w_nbsvm(), offsets="full")),
+        "6: per-class offsets, OOF of the training full texts": (
+            v3_features,
+            stacked(w_nbsvm(), offsets="full"),
+        ),
         "6: grouped inner split (no offsets)": (v3_features, stacked(w_nbsvm(), inner="grouped")),
         "6: grouped inner split, offsets on the training full texts": (
-            v3_features, stacked(w_nbsvm(), inner="grouped", offsets="full")),
+            v3_features,
+            stacked(w_nbsvm(), inner="grouped", offsets="full"),
+        ),
         "6: replying-unit labels, weight 1": (v3_features, stacked(w_nbsvm()), reply_examples),
-        "6: replying-unit labels, weight 0.5": (v3_features, stacked(w_nbsvm(extra_weight=0.5)), reply_examples),
-        "6: replying-unit labels, weight 0.3": (v3_features, stacked(w_nbsvm(extra_weight=0.3)), reply_examples),
+        "6: replying-unit labels, weight 0.5": (
+            v3_features,
+            stacked(w_nbsvm(extra_weight=0.5)),
+            reply_examples,
+        ),
+        "6: replying-unit labels, weight 0.3": (
+            v3_features,
+            stacked(w_nbsvm(extra_weight=0.3)),
+            reply_examples,
+        ),
         "6: replying-unit labels with transport, weight 0.5": (
-            v3_features, stacked(w_nbsvm(extra_weight=0.5)),
-            lambda lab, tit: reply_examples(lab, tit, with_transport=True)),
+            v3_features,
+            stacked(w_nbsvm(extra_weight=0.5)),
+            lambda lab, tit: reply_examples(lab, tit, with_transport=True),
+        ),
         "6: replying-unit labels, weight 0.3, IDF and NB ratios from the labelled rows only": (
-            labelled_fit_features, stacked(w_nbsvm_extra(extra_weight=0.3)), reply_examples),
+            labelled_fit_features,
+            stacked(w_nbsvm_extra(extra_weight=0.3)),
+            reply_examples,
+        ),
         "6: replying-unit labels, weight 0.1, IDF and NB ratios from the labelled rows only": (
-            labelled_fit_features, stacked(w_nbsvm_extra(extra_weight=0.1)), reply_examples),
+            labelled_fit_features,
+            stacked(w_nbsvm_extra(extra_weight=0.1)),
+            reply_examples,
+        ),
         "6: replying-unit labels, weight 0.1, IDF, NB ratios and Platt from the labelled rows only": (
-            labelled_fit_features, stacked(w_nbsvm_extra(extra_weight=0.1), calibrate_extra=False), reply_examples),
+            labelled_fit_features,
+            stacked(w_nbsvm_extra(extra_weight=0.1), calibrate_extra=False),
+            reply_examples,
+        ),
         "6: NB-SVM (title-only examples 0.3) + SGD, one matrix, Platt": (
-            v3_features, stacked(w_nbsvm(title_only_weight=0.3), w_sgd())),
+            v3_features,
+            stacked(w_nbsvm(title_only_weight=0.3), w_sgd()),
+        ),
         "6: NB-SVM (title-only examples 0.3) + SGD 15 epochs, one matrix, Platt": (
-            v3_features, stacked(w_nbsvm(title_only_weight=0.3), w_sgd(epochs=15))),
+            v3_features,
+            stacked(w_nbsvm(title_only_weight=0.3), w_sgd(epochs=15)),
+        ),
         "6: NB-SVM + complement NB, one matrix, Platt": (v3_features, stacked(w_nbsvm(), w_cnb())),
-        "6: NB-SVM + complement NB (member weight 0.5)": (v3_features, stacked(w_nbsvm(), w_cnb(),
-                                                                               member_weights=[1.0, 0.5])),
+        "6: NB-SVM + complement NB (member weight 0.5)": (
+            v3_features,
+            stacked(w_nbsvm(), w_cnb(), member_weights=[1.0, 0.5]),
+        ),
         "6: NB-SVM + multinomial NB, one matrix, Platt": (v3_features, stacked(w_nbsvm(), w_cnb(0.1, False))),
         "6: first-sentence block (hashed chars) weight 0.3": (third_block_features(0.3), stacked(w_nbsvm())),
         "6: first-sentence block (hashed chars) weight 0.5": (third_block_features(0.5), stacked(w_nbsvm())),
@@ -825,20 +975,28 @@ def variants():
         "w12+c13 joined svm": (lambda: Blocks([(J, w12, 1.0, 2), (J, c13, 1.0, 2)]), svm()),
         "w12 T + w12 D svm": (lambda: Blocks([(T, w12, 1.0, 2), (D, w12, 1.0, 2)]), svm()),
         "w12 T + w12 J svm": (lambda: Blocks([(T, w12, 1.0, 2), (J, w12, 1.0, 2)]), svm()),
-        "w12+c13 T + w12+c13 D svm": (lambda: Blocks([(T, w12, 1.0, 2), (T, c13, 1.0, 2), (D, w12, 1.0, 2),
-                                                      (D, c13, 1.0, 2)]), svm()),
+        "w12+c13 T + w12+c13 D svm": (
+            lambda: Blocks([(T, w12, 1.0, 2), (T, c13, 1.0, 2), (D, w12, 1.0, 2), (D, c13, 1.0, 2)]),
+            svm(),
+        ),
         "c13 J C=1": (lambda: Blocks([(J, c13, 1.0, 2)]), svm(C=1.0)),
         "c13 J C=0.25": (lambda: Blocks([(J, c13, 1.0, 2)]), svm(C=0.25)),
         "c13 T + c13 J svm": (lambda: Blocks([(T, c13, 1.0, 2), (J, c13, 1.0, 2)]), svm()),
         "hashed c13 J svm": (lambda: Blocks([(J, {"chars": 100000, "bits": 20}, 1.0, 2)]), svm()),
         "hashed c13 J 2^18 svm": (lambda: Blocks([(J, {"chars": 100000, "bits": 18}, 1.0, 2)]), svm()),
-        "shipped title + hashed c13 J": (lambda: Blocks([(T, classifier.title_features, 1.0, 2),
-                                                         (J, {"chars": 100000, "bits": 20}, 1.0, 2)]), svm()),
+        "shipped title + hashed c13 J": (
+            lambda: Blocks(
+                [(T, classifier.title_features, 1.0, 2), (J, {"chars": 100000, "bits": 20}, 1.0, 2)]
+            ),
+            svm(),
+        ),
         "w12 J lr": (lambda: Blocks([(J, w12, 1.0, 2)]), logreg()),
         "w12 J sgd": (lambda: Blocks([(J, w12, 1.0, 2)]), sgd_huber()),
         "w12 J cnb": (lambda: Blocks([(J, w12, 1.0, 1)]), cnb()),
-        "w12+c13 J svm+lr+cnb": (lambda: Blocks([(J, w12, 1.0, 2), (J, c13, 1.0, 2)]),
-                                 ensemble(svm(calibrate=False), logreg(), cnb())),
+        "w12+c13 J svm+lr+cnb": (
+            lambda: Blocks([(J, w12, 1.0, 2), (J, c13, 1.0, 2)]),
+            ensemble(svm(calibrate=False), logreg(), cnb()),
+        ),
     }
 
 
@@ -852,7 +1010,9 @@ def main():
     print(f"{len(labeled)} labelled texts, {len(titles)} titles, {len(more)} extra full texts", flush=True)
     words("预热")
     only = [s.strip() for s in args.only.split(";") if s.strip()]
-    print("| variant | macro-F1 (decision) | acc | top-3 | macro-F1 (calibrated) | acc | top-3 | train s | pred/s |")
+    print(
+        "| variant | macro-F1 (decision) | acc | top-3 | macro-F1 (calibrated) | acc | top-3 | train s | pred/s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|", flush=True)
     for name, spec in variants().items():
         if only and name not in only:
@@ -865,13 +1025,19 @@ def main():
             extra = spec[2](labeled, titles) if len(spec) > 2 else ()
             r = cv(labeled, titles, more, spec[0], spec[1], extra, use_titles=not args.no_titles)
             if getattr(spec[1], "offsets", None):
-                print("  offsets per fold: " + "; ".join(" ".join(f"{v:+.2f}" for v in o) for o in spec[1].offsets),
-                      flush=True)
+                print(
+                    "  offsets per fold: "
+                    + "; ".join(" ".join(f"{v:+.2f}" for v in o) for o in spec[1].offsets),
+                    flush=True,
+                )
         g = r.get
-        print(f"| {name} | {g('dec_f1', float('nan')):.4f} | {g('dec_acc', float('nan')):.4f} | "
-              f"{g('dec_top3', float('nan')):.4f} | {g('cal_f1', float('nan')):.4f} | "
-              f"{g('cal_acc', float('nan')):.4f} | {g('cal_top3', float('nan')):.4f} | {r['train_s']:.1f} | "
-              f"{r['pred_per_s']:.0f} |", flush=True)
+        print(
+            f"| {name} | {g('dec_f1', float('nan')):.4f} | {g('dec_acc', float('nan')):.4f} | "
+            f"{g('dec_top3', float('nan')):.4f} | {g('cal_f1', float('nan')):.4f} | "
+            f"{g('cal_acc', float('nan')):.4f} | {g('cal_top3', float('nan')):.4f} | {r['train_s']:.1f} | "
+            f"{r['pred_per_s']:.0f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -49,20 +49,28 @@ def main() -> None:
     hours_to_answer = [(r.answered_at - r.asked_at).total_seconds() / 3600 for r in answered]
     unmet = selectors.unmet_needs(needs)
     result = {
-        "needs": len(needs), "matched": len(matched),
+        "needs": len(needs),
+        "matched": len(matched),
         "matched_share": round(len(matched) / len(needs), 3) if needs else None,
         "matched_by_type": by_type,
-        "requests": len(requests), "accepted_or_done": sum(r.state in ("accepted", "done") for r in requests),
-        "declined": sum(r.state == "declined" for r in requests), "done": len(done),
+        "requests": len(requests),
+        "accepted_or_done": sum(r.state in ("accepted", "done") for r in requests),
+        "declined": sum(r.state == "declined" for r in requests),
+        "done": len(done),
         "median_hours_to_answer": round(statistics.median(hours_to_answer), 1) if hours_to_answer else None,
         "median_days_to_done": round(statistics.median(days_to_done), 1) if days_to_done else None,
-        "unmet_rows": len(unmet), "unmet_needs": sum(u["count"] for u in unmet),
+        "unmet_rows": len(unmet),
+        "unmet_needs": sum(u["count"] for u in unmet),
     }
-    print(f"needs identified: {result['needs']}; with someone to meet them: {result['matched']} "
-          f"({100 * (result['matched_share'] or 0):.0f}%) — by kind of helper {by_type}")
-    print(f"requests sent: {result['requests']}; accepted or done: {result['accepted_or_done']}; declined: "
-          f"{result['declined']}; done: {result['done']}; median time to answer {result['median_hours_to_answer']} h, "
-          f"to done {result['median_days_to_done']} days")
+    print(
+        f"needs identified: {result['needs']}; with someone to meet them: {result['matched']} "
+        f"({100 * (result['matched_share'] or 0):.0f}%) — by kind of helper {by_type}"
+    )
+    print(
+        f"requests sent: {result['requests']}; accepted or done: {result['accepted_or_done']}; declined: "
+        f"{result['declined']}; done: {result['done']}; median time to answer {result['median_hours_to_answer']} h, "
+        f"to done {result['median_days_to_done']} days"
+    )
     print(f"needs nobody can meet: {result['unmet_needs']} in {result['unmet_rows']} community × kind rows")
     print(json.dumps(result, ensure_ascii=False))
 

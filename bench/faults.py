@@ -99,8 +99,11 @@ def main() -> None:
         deadline, after = time.monotonic() + 180, {}
         while time.monotonic() < deadline:
             after = shell(stack, AFTER, "AFTER", {"BENCH_QUEUED": json.dumps(queued)})
-            if after["outbox_delivered"] and after["sweep_status"] == "SUCCESSFUL" and not (
-                    after["tasks_waiting"] or after["tasks_running"]):
+            if (
+                after["outbox_delivered"]
+                and after["sweep_status"] == "SUCCESSFUL"
+                and not (after["tasks_waiting"] or after["tasks_running"])
+            ):
                 break
             time.sleep(3)
 
@@ -110,22 +113,41 @@ def main() -> None:
         for i, f in enumerate(windows):
             end = windows[i + 1]["wall"] if i + 1 < len(windows) else float("inf")
             caused = [t for t in failures if f["wall"] <= t < end]
-            per_fault.append({**f, "failed_attempts": len(caused),
-                              "recovered_s": round(max(caused) - f["wall"], 2) if caused else 0.0})
+            per_fault.append(
+                {
+                    **f,
+                    "failed_attempts": len(caused),
+                    "recovered_s": round(max(caused) - f["wall"], 2) if caused else 0.0,
+                }
+            )
         out = {
-            "acknowledged": summary["acknowledged"], "lost": checked["lost"], "duplicated": checked["duplicated"],
+            "acknowledged": summary["acknowledged"],
+            "lost": checked["lost"],
+            "duplicated": checked["duplicated"],
             "errors_during_fault": sum(f["failed_attempts"] for f in per_fault),
             "recovered_s": max((f["recovered_s"] for f in per_fault), default=0.0),
-            "sent": summary["sent"], "unacknowledged": summary["sent"] - summary["acknowledged"],
-            "p50_ms": summary["p50_ms"], "p99_ms": summary["p99_ms"], "broken_chains": checked["broken_chains"],
-            "worker_resumed": after, "faults": [{k: v for k, v in f.items() if k != "wall"} for f in per_fault],
+            "sent": summary["sent"],
+            "unacknowledged": summary["sent"] - summary["acknowledged"],
+            "p50_ms": summary["p50_ms"],
+            "p99_ms": summary["p99_ms"],
+            "broken_chains": checked["broken_chains"],
+            "worker_resumed": after,
+            "faults": [{k: v for k, v in f.items() if k != "wall"} for f in per_fault],
             "database": "postgresql (private primary + standby)" if postgres else "sqlite",
             "loadavg_1m": round(load_during[0], 2),
         }
-        print(f"stack={stack.root} load average before={load_before[0]:.2f} after={load_during[0]:.2f}",
-              file=sys.stderr)
-        ok = (out["lost"] == 0 and out["duplicated"] == 0 and out["unacknowledged"] == 0 and after.get("outbox_delivered")
-              and after.get("sweep_status") == "SUCCESSFUL" and not after.get("tasks_running"))
+        print(
+            f"stack={stack.root} load average before={load_before[0]:.2f} after={load_during[0]:.2f}",
+            file=sys.stderr,
+        )
+        ok = (
+            out["lost"] == 0
+            and out["duplicated"] == 0
+            and out["unacknowledged"] == 0
+            and after.get("outbox_delivered")
+            and after.get("sweep_status") == "SUCCESSFUL"
+            and not after.get("tasks_running")
+        )
         print(json.dumps(out, ensure_ascii=False))
     finally:
         if not os.environ.get("BENCH_KEEP"):

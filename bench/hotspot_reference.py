@@ -31,7 +31,13 @@ TEST_DATA = ROOT / "gongzhi" / "insight" / "tests" / "data"
 REFERENCE = [
     ("伊景园滨河苑", "捆绑销售车位", r"滨河苑|伊景园|广铁", r"车位|购房|霸王|捆绑", ""),
     ("丽发新城小区", "搅拌站噪音粉尘扰民", r"丽发", r"搅拌", ""),
-    ("魅力之城小区", "底层商铺油烟噪音扰民", r"魅力之城", r"油烟|烧烤|夜宵|噪音|排烟|门面|商铺|门店", "204697"),
+    (
+        "魅力之城小区",
+        "底层商铺油烟噪音扰民",
+        r"魅力之城",
+        r"油烟|烧烤|夜宵|噪音|排烟|门面|商铺|门店",
+        "204697",
+    ),
     ("魅力之城小区", "楼板墙面开裂", r"魅力之城", r"开裂", ""),
     ("A市经济学院", "强制学生外出实习", r"经济学院", r"实习", ""),
     ("A市58车贷", "立案后案件无进展", r"58车[贷货]", r"", "275171"),
@@ -39,8 +45,13 @@ REFERENCE = [
     ("月亮岛路", "架设110kV高压线", r"月亮岛路", r"高压", "200480 225849"),
     ("泉星公园", "项目规划优化", r"泉星公园", r"规划|效果图", "256263 245801 193337 278099"),
     ("经开区东六线以西", "片区规划", r"东六线以西", r"", ""),
-    ("江山帝景", "新房安全隐患", r"江山帝景", r"安全隐患|脏乱差",
-     "192257 198225 199836 208669 212901 219454 249262 269465 289012"),
+    (
+        "江山帝景",
+        "新房安全隐患",
+        r"江山帝景",
+        r"安全隐患|脏乱差",
+        "192257 198225 199836 208669 212901 219454 249262 269465 289012",
+    ),
     ("新国道107", "距房屋3米不拆迁", r"国道107", r"拆迁|3米|三米", ""),
     ("诺亚山林小区", "门口设置医院", r"诺亚山林", r"医院", ""),
     ("辉煌国际城二期", "居民楼下违法开饭店", r"辉煌国际城", r"", ""),
@@ -59,8 +70,13 @@ REFERENCE = [
     ("星沙派小区", "违法建设", r"星沙派", r"违|不符", "194168 206197 219170 239227 245722 257747"),
     ("南塘", "增设城轨公交站", r"南塘城轨", r"", ""),
     ("聚利网", "涉嫌诈骗", r"聚利|利聚人", r"", ""),
-    ("五矿万境", "交房后房屋质量问题", r"五矿万境", r"质量|开裂|隐患|问题|缩水",
-     "198961 200754 202575 208577 212349 216316 243551 252786 266931 271488 283732"),
+    (
+        "五矿万境",
+        "交房后房屋质量问题",
+        r"五矿万境",
+        r"质量|开裂|隐患|问题|缩水",
+        "198961 200754 202575 208577 212349 216316 243551 252786 266931 271488 283732",
+    ),
     ("绿地海外滩", "高铁线路太近噪音", r"海外滩", r"高铁|噪音", "238400 246974"),
     ("建发泱玺雅苑", "学区划分不合理", r"[泱央]玺", r"学区", ""),
     ("地铁1号线北延线", "何时开工", r"1号线|一号线", r"北延|延长线", ""),
@@ -78,7 +94,11 @@ def build(rows: list[dict]) -> list[dict]:
         struck = set(excluded.split())
         for row in rows:
             text = row["title"] + row["detail"]
-            if row["id"] in struck or not re.search(place_re, text) or (problem_re and not re.search(problem_re, text)):
+            if (
+                row["id"] in struck
+                or not re.search(place_re, text)
+                or (problem_re and not re.search(problem_re, text))
+            ):
                 continue
             out.append({"spot": n, "place": place, "problem": problem, "id": row["id"]})
     return out
@@ -106,6 +126,7 @@ def main() -> None:
     import os
 
     import django
+
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
     os.environ.setdefault("GONGZHI_DEBUG", "1")
     django.setup()
@@ -119,7 +140,9 @@ def main() -> None:
     found = hotspots.find_hotspots(rows)
     seconds = time.perf_counter() - started
     every = hotspots.find_hotspots(rows, min_size=1, min_residents=1)  # the clusters, small ones included
-    figures = hotspots.compare_with_reference([r["ids"] for r in every], {r["id"]: r["spot"] for r in reference})
+    figures = hotspots.compare_with_reference(
+        [r["ids"] for r in every], {r["id"]: r["spot"] for r in reference}
+    )
     by_spot = {}
     for r in reference:
         by_spot.setdefault(r["spot"], []).append(r["id"])
@@ -128,9 +151,20 @@ def main() -> None:
         print(f"  {r['rank']:>2} {r['size']:>3} {r['label']}")
     big = [s for s, ids in by_spot.items() if len(ids) >= 7]
     top_ids = [set(r["ids"]) for r in found[:10]]
-    in_top = [s for s in big if any(len(set(by_spot[s]) & t) / len(set(by_spot[s]) | t) >= 0.5 for t in top_ids)]
-    print(json.dumps({**figures, "reference_7_plus": len(big), "reference_7_plus_in_top10": len(in_top),
-                      "seconds": round(seconds, 2)}, ensure_ascii=False))
+    in_top = [
+        s for s in big if any(len(set(by_spot[s]) & t) / len(set(by_spot[s]) | t) >= 0.5 for t in top_ids)
+    ]
+    print(
+        json.dumps(
+            {
+                **figures,
+                "reference_7_plus": len(big),
+                "reference_7_plus_in_top10": len(in_top),
+                "seconds": round(seconds, 2),
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -46,12 +46,39 @@ from gongzhi.appeals.models import Category  # noqa: E402
 from gongzhi.core.choices import RegionLevel, UnitKind  # noqa: E402
 from gongzhi.core.models import Region, Unit  # noqa: E402
 
-SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared" / "data").is_dir()), ROOT.parent / "shared")
+SHARED = next(
+    (p / "shared" for p in ROOT.parents if (p / "shared" / "data").is_dir()), ROOT.parent / "shared"
+)
 LABELED = SHARED / "data" / "appeals" / "labeled.csv"
-HEADER = ["工单编号", "工单标题", "诉求描述", "诉求性质", "来源", "紧急程度", "工单状态", "问题分类", "所属社区",
-          "事发地址", "来电人", "来电号码", "来电时间", "派发时间", "签收时间", "答复时间", "办结时间",
-          "承办单位", "处理结果"]
-STATES = [("已归档", 0.70), ("已回复", 0.08), ("处理中", 0.08), ("已派发", 0.06), ("已签收", 0.03), ("待受理", 0.05)]
+HEADER = [
+    "工单编号",
+    "工单标题",
+    "诉求描述",
+    "诉求性质",
+    "来源",
+    "紧急程度",
+    "工单状态",
+    "问题分类",
+    "所属社区",
+    "事发地址",
+    "来电人",
+    "来电号码",
+    "来电时间",
+    "派发时间",
+    "签收时间",
+    "答复时间",
+    "办结时间",
+    "承办单位",
+    "处理结果",
+]
+STATES = [
+    ("已归档", 0.70),
+    ("已回复", 0.08),
+    ("处理中", 0.08),
+    ("已派发", 0.06),
+    ("已签收", 0.03),
+    ("待受理", 0.05),
+]
 KINDS = ["投诉", "求助", "咨询", "建议", "举报"]
 CHANNELS = ["热线电话", "网站", "手机", "来信"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -63,23 +90,39 @@ def texts() -> list[tuple[str, str]]:
             rows = [(r["title"], r["detail"]) for r in csv.DictReader(f) if r["title"] and r["detail"]]
         if rows:
             return rows
-    return [(f"小区第{i}号楼路灯不亮", f"第{i}号楼门口路灯坏了两周，晚上出行不安全，请尽快维修。") for i in range(500)]
+    return [
+        (f"小区第{i}号楼路灯不亮", f"第{i}号楼门口路灯坏了两周，晚上出行不安全，请尽快维修。")
+        for i in range(500)
+    ]
 
 
 def bench_county() -> tuple[list[str], list[str]]:
-    county, _ = Region.objects.get_or_create(code="BENCH", defaults={"name": "测速县", "level": RegionLevel.COUNTY})
+    county, _ = Region.objects.get_or_create(
+        code="BENCH", defaults={"name": "测速县", "level": RegionLevel.COUNTY}
+    )
     communities = []
     for s in range(4):
-        street, _ = Region.objects.get_or_create(code=f"BENCH-{s}", defaults={
-            "name": f"测速第{s + 1}街道", "level": RegionLevel.STREET, "parent": county})
+        street, _ = Region.objects.get_or_create(
+            code=f"BENCH-{s}",
+            defaults={"name": f"测速第{s + 1}街道", "level": RegionLevel.STREET, "parent": county},
+        )
         for c in range(3):
-            community, _ = Region.objects.get_or_create(code=f"BENCH-{s}-{c}", defaults={
-                "name": f"测速第{s + 1}街道第{c + 1}社区", "level": RegionLevel.COMMUNITY, "parent": street})
+            community, _ = Region.objects.get_or_create(
+                code=f"BENCH-{s}-{c}",
+                defaults={
+                    "name": f"测速第{s + 1}街道第{c + 1}社区",
+                    "level": RegionLevel.COMMUNITY,
+                    "parent": street,
+                },
+            )
             communities.append(community.code)
     units = []
-    for i, name in enumerate(["测速县住建局", "测速县城管局", "测速县人社局", "测速县交通局", "测速县教育局"]):
-        unit, _ = Unit.objects.get_or_create(code=f"BENCH-U{i}", defaults={
-            "name": name, "kind": UnitKind.DEPARTMENT, "region": county})
+    for i, name in enumerate(
+        ["测速县住建局", "测速县城管局", "测速县人社局", "测速县交通局", "测速县教育局"]
+    ):
+        unit, _ = Unit.objects.get_or_create(
+            code=f"BENCH-U{i}", defaults={"name": name, "kind": UnitKind.DEPARTMENT, "region": county}
+        )
         units.append(unit.code)
     return communities, units
 
@@ -96,20 +139,42 @@ def generate(n: int, run: str, communities: list[str], units: list[str]) -> list
         state = rng.choices(states, weights)[0]
         received = base + timedelta(minutes=rng.randrange(0, 60 * 24 * 300))
         dispatched = received + timedelta(hours=rng.randrange(1, 8)) if state != "待受理" else None
-        signed = dispatched + timedelta(hours=rng.randrange(1, 24)) if dispatched and state != "已派发" else None
-        replied = signed + timedelta(days=rng.randrange(1, 10)) if signed and state in ("已回复", "已归档") else None
+        signed = (
+            dispatched + timedelta(hours=rng.randrange(1, 24)) if dispatched and state != "已派发" else None
+        )
+        replied = (
+            signed + timedelta(days=rng.randrange(1, 10))
+            if signed and state in ("已回复", "已归档")
+            else None
+        )
         closed = replied + timedelta(days=rng.randrange(1, 5)) if state == "已归档" else None
 
         def t(value):
             return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
-        rows.append([
-            f"B{run}{i:07d}", title[:200], detail, rng.choice(KINDS), rng.choice(CHANNELS), "一般", state,
-            rng.choice(categories), rng.choice(communities), f"{rng.randrange(1, 300)}号",
-            rng.choice(SURNAMES) + "先生", f"13{rng.randrange(100000000, 999999999)}", t(received), t(dispatched),
-            t(signed), t(replied), t(closed), rng.choice(units) if dispatched else "",
-            "已处理完毕，诉求人表示认可。" if replied else "",
-        ])
+        rows.append(
+            [
+                f"B{run}{i:07d}",
+                title[:200],
+                detail,
+                rng.choice(KINDS),
+                rng.choice(CHANNELS),
+                "一般",
+                state,
+                rng.choice(categories),
+                rng.choice(communities),
+                f"{rng.randrange(1, 300)}号",
+                rng.choice(SURNAMES) + "先生",
+                f"13{rng.randrange(100000000, 999999999)}",
+                t(received),
+                t(dispatched),
+                t(signed),
+                t(replied),
+                t(closed),
+                rng.choice(units) if dispatched else "",
+                "已处理完毕，诉求人表示认可。" if replied else "",
+            ]
+        )
     return rows
 
 
@@ -140,8 +205,10 @@ class ServerCpu:
     def sample(self, cursor, *, baseline: bool = False) -> None:
         # A backend there before the import counts from its CPU time then; one started since, from zero.
         # The sampler's own backend is left out.
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                       + ("" if baseline else " AND pid <> pg_backend_pid()"))
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            + ("" if baseline else " AND pid <> pg_backend_pid()")
+        )
         for (pid,) in cursor.fetchall():
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -181,20 +248,37 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
-    parser.add_argument("--verify", action="store_true", help="run verify_audit afterwards (slow on big tables)")
+    parser.add_argument(
+        "--verify", action="store_true", help="run verify_audit afterwards (slow on big tables)"
+    )
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
     communities, units = bench_county()
-    profile, _ = ImportProfile.objects.update_or_create(name="bench", defaults={
-        "source_system": "bench", "state_map": {"已派发": "dispatched"},
-        "mapping": {"工单编号": "number", "工单标题": "title", "诉求描述": "content", "诉求性质": "kind",
-                    "问题分类": "category_code", "所属社区": "region_code", "承办单位": "lead_unit_code"}})
+    profile, _ = ImportProfile.objects.update_or_create(
+        name="bench",
+        defaults={
+            "source_system": "bench",
+            "state_map": {"已派发": "dispatched"},
+            "mapping": {
+                "工单编号": "number",
+                "工单标题": "title",
+                "诉求描述": "content",
+                "诉求性质": "kind",
+                "问题分类": "category_code",
+                "所属社区": "region_code",
+                "承办单位": "lead_unit_code",
+            },
+        },
+    )
     run = uuid.uuid4().hex[:8]
     started = time.perf_counter()
     data = to_bytes(generate(args.rows, run, communities, units), args.format)
-    print(f"generated {args.rows:,} rows ({len(data) / 1e6:.1f} MB {args.format}) in "
-          f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+    print(
+        f"generated {args.rows:,} rows ({len(data) / 1e6:.1f} MB {args.format}) in "
+        f"{time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
 
     load_before = os.getloadavg()[0]
     server = ServerCpu() if connection.vendor == "postgresql" and Path("/proc").is_dir() else None
@@ -211,10 +295,16 @@ def main() -> None:
     again = import_appeals(data, f"bench.{args.format}", profile=profile)
     reimport_seconds = time.perf_counter() - started
     result = {
-        "database": connection.vendor, "format": args.format, "rows": args.rows, "created": report.created,
-        "problems": len(report.problems), "seconds": round(seconds, 2),
-        "rows_per_s": round(report.created / seconds), "cpu_seconds": round(cpu_seconds, 2),
-        "rows_per_cpu_s": round(report.created / cpu_seconds), "load_average": round(os.getloadavg()[0], 1),
+        "database": connection.vendor,
+        "format": args.format,
+        "rows": args.rows,
+        "created": report.created,
+        "problems": len(report.problems),
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(report.created / seconds),
+        "cpu_seconds": round(cpu_seconds, 2),
+        "rows_per_cpu_s": round(report.created / cpu_seconds),
+        "load_average": round(os.getloadavg()[0], 1),
         "load_average_before": round(load_before, 1),
         "db_cpu_seconds": round(server.seconds, 2) if server else None,
         "reimport_skipped": again.skipped,

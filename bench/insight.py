@@ -44,8 +44,11 @@ def forecast_backtest(model, year: int = 2019) -> None:
             seen.add(key)
             rows.append(r)
     todo = [r for r in rows if not r.get("label")]
-    for r, label in zip(todo, model.predict([r.get("title") or "" for r in todo],
-                                            [r.get("detail") or "" for r in todo]), strict=True):
+    for r, label in zip(
+        todo,
+        model.predict([r.get("title") or "" for r in todo], [r.get("detail") or "" for r in todo]),
+        strict=True,
+    ):
         r["label"] = label
     days = defaultdict(list)
     for r in rows:
@@ -62,9 +65,11 @@ def forecast_backtest(model, year: int = 2019) -> None:
         for m, r in result.items():
             mean[m] += r["mae"] / len(days)
     n = sum(1 for d in days.values() for x in d if start <= x <= end)
-    print(f"forecast back-test ({year}, {n} messages, {len(days)} categories, horizon 7, rolling origin "
-          f"after {forecast.PROFILE_WEEKS} weeks): mean MAE per day " +
-          ", ".join(f"{m} {v:.3f}" for m, v in sorted(mean.items(), key=lambda kv: kv[1])))
+    print(
+        f"forecast back-test ({year}, {n} messages, {len(days)} categories, horizon 7, rolling origin "
+        f"after {forecast.PROFILE_WEEKS} weeks): mean MAE per day "
+        + ", ".join(f"{m} {v:.3f}" for m, v in sorted(mean.items(), key=lambda kv: kv[1]))
+    )
     for name, maes in per_category.items():
         print(f"  {name}: " + ", ".join(f"{m} {v:.3f}" for m, v in maes.items()))
 
@@ -72,26 +77,33 @@ def forecast_backtest(model, year: int = 2019) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (0 = skip)")
-    parser.add_argument("--hotspots", default=str(SHARED_HOTSPOTS) if SHARED_HOTSPOTS.exists() else "",
-                        help="CSV of messages for the hot-spot latency (default: the shipped labelled appeals)")
+    parser.add_argument(
+        "--hotspots",
+        default=str(SHARED_HOTSPOTS) if SHARED_HOTSPOTS.exists() else "",
+        help="CSV of messages for the hot-spot latency (default: the shipped labelled appeals)",
+    )
     parser.add_argument("--no-forecast", action="store_true", help="skip the forecast back-test")
     args = parser.parse_args()
 
     labeled = classifier.examples_from_rows(classifier.read_csv(classifier.LABELED_CSV))
-    titles = [classifier.Example(e.title, "", e.label)
-              for e in classifier.examples_from_rows(classifier.read_csv(classifier.TITLES_CSV))]
+    titles = [
+        classifier.Example(e.title, "", e.label)
+        for e in classifier.examples_from_rows(classifier.read_csv(classifier.TITLES_CSV))
+    ]
     examples = classifier.dedupe(labeled + titles)
     classifier.words("预热")  # jieba dictionary load is start-up, not training
     started, cpu = time.perf_counter(), time.process_time()
     model = classifier.train(examples)
-    print(f"training: {time.perf_counter() - started:.1f} s on {len(examples)} examples "
-          f"({time.process_time() - cpu:.1f} s of CPU time, both threads; model v{model.meta['version']} "
-          f"{model.meta.get('method', 'svm')}); load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"training: {time.perf_counter() - started:.1f} s on {len(examples)} examples "
+        f"({time.process_time() - cpu:.1f} s of CPU time, both threads; model v{model.meta['version']} "
+        f"{model.meta.get('method', 'svm')}); load average {os.getloadavg()[0]:.1f}"
+    )
 
     texts = [(e.title, e.detail) for e in labeled] * 2
     started, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), 1000):
-        chunk = texts[i:i + 1000]
+        chunk = texts[i : i + 1000]
         model.predict_proba([t for t, _ in chunk], [d for _, d in chunk])
     batch_rate = len(texts) / (time.perf_counter() - started)
     cpu_rate = len(texts) / (time.process_time() - cpu)
@@ -99,17 +111,23 @@ def main() -> None:
     for title, detail in texts[:500]:
         model.predict_top3(title, detail)
     single_ms = (time.perf_counter() - started) / 500 * 1000
-    print(f"prediction: {batch_rate:,.0f} appeals/s in batches (wall clock; {cpu_rate:,.0f}/s of CPU time); "
-          f"{single_ms:.2f} ms per single predict_top3")
+    print(
+        f"prediction: {batch_rate:,.0f} appeals/s in batches (wall clock; {cpu_rate:,.0f}/s of CPU time); "
+        f"{single_ms:.2f} ms per single predict_top3"
+    )
 
     if args.folds:
         started = time.perf_counter()
         cv = classifier.cross_validate(labeled, titles, folds=args.folds)
-        print(f"{args.folds}-fold CV on {cv['n']} deduplicated labelled texts ({time.perf_counter() - started:.0f} s, "
-              f"load average {os.getloadavg()[0]:.1f}): "
-              f"macro-F1 {cv['macro_f1']:.4f}, accuracy {cv['accuracy']:.4f}, top-3 {cv['top3_accuracy']:.4f}")
+        print(
+            f"{args.folds}-fold CV on {cv['n']} deduplicated labelled texts ({time.perf_counter() - started:.0f} s, "
+            f"load average {os.getloadavg()[0]:.1f}): "
+            f"macro-F1 {cv['macro_f1']:.4f}, accuracy {cv['accuracy']:.4f}, top-3 {cv['top3_accuracy']:.4f}"
+        )
 
-    rows = classifier.read_csv(args.hotspots) if args.hotspots else classifier.read_csv(classifier.LABELED_CSV)
+    rows = (
+        classifier.read_csv(args.hotspots) if args.hotspots else classifier.read_csv(classifier.LABELED_CSV)
+    )
     # The gazetteer a running county has (learnt from its appeals), and each add timed with the reading of its
     # appeal (segmentation and places: make_item), as the live worker does both for every new appeal.
     gazetteer = Gazetteer.learn((r.get("title") or "", r.get("detail") or "") for r in rows)
@@ -119,16 +137,28 @@ def main() -> None:
     started = time.perf_counter()
     for i, r in enumerate(rows):
         t0 = time.perf_counter()
-        index.add(hotspots.make_item(r.get("id") or f"row{i}", r.get("title"), r.get("detail"), r.get("time"),
-                                     r.get("likes"), r.get("dislikes"), r.get("user"), gazetteer))
+        index.add(
+            hotspots.make_item(
+                r.get("id") or f"row{i}",
+                r.get("title"),
+                r.get("detail"),
+                r.get("time"),
+                r.get("likes"),
+                r.get("dislikes"),
+                r.get("user"),
+                gazetteer,
+            )
+        )
         latencies.append((time.perf_counter() - t0) * 1000)
     total = time.perf_counter() - started
     items = rows
     tail = latencies[-500:]
-    print(f"hot spots ({len(gazetteer.names)} places known): {len(items)} appeals read and clustered in "
-          f"{total:.1f} s; update latency (reading + joining) of the last 500 adds: "
-          f"median {statistics.median(tail):.1f} ms, p95 {sorted(tail)[int(0.95 * len(tail))]:.1f} ms, "
-          f"max {max(tail):.1f} ms; ranking {len(index.ranking(top=20))} hot spots")
+    print(
+        f"hot spots ({len(gazetteer.names)} places known): {len(items)} appeals read and clustered in "
+        f"{total:.1f} s; update latency (reading + joining) of the last 500 adds: "
+        f"median {statistics.median(tail):.1f} ms, p95 {sorted(tail)[int(0.95 * len(tail))]:.1f} ms, "
+        f"max {max(tail):.1f} ms; ranking {len(index.ranking(top=20))} hot spots"
+    )
 
     if not args.no_forecast and SHARED.exists():
         forecast_backtest(model)

@@ -183,7 +183,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--warm", type=int, default=30)
     parser.add_argument("--profile", choices=["web", "worker"])
-    parser.add_argument("--sql", action="store_true", help="print the statements of one more appeal's request")
+    parser.add_argument(
+        "--sql", action="store_true", help="print the statements of one more appeal's request"
+    )
     args = parser.parse_args()
     database = prepare_environment(keep=False)
     sys.path.insert(0, str(ROOT / "bench"))

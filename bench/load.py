@@ -146,8 +146,10 @@ class PgServerCpu:
         self.thread.start()
 
     def _sample(self, baseline: bool = False) -> None:
-        rows = self.conn.execute("SELECT pid, application_name FROM pg_stat_activity"
-                                 " WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall()
+        rows = self.conn.execute(
+            "SELECT pid, application_name FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
         for pid, app in rows:
             cpu = proc_cpu_seconds(pid)
             if cpu is None:
@@ -174,16 +176,27 @@ class PgServerCpu:
 
 
 # The server settings a figure depends on; printed with it, and a warning for the ones that make it meaningless.
-PG_SETTINGS = ("shared_buffers", "synchronous_commit", "fsync", "full_page_writes", "wal_buffers", "max_wal_size",
-               "checkpoint_timeout", "autovacuum", "max_connections", "jit")
+PG_SETTINGS = (
+    "shared_buffers",
+    "synchronous_commit",
+    "fsync",
+    "full_page_writes",
+    "wal_buffers",
+    "max_wal_size",
+    "checkpoint_timeout",
+    "autovacuum",
+    "max_connections",
+    "jit",
+)
 
 
 def pg_server_settings(url: str) -> dict:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        rows = conn.execute("SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
-                            (list(PG_SETTINGS),)).fetchall()
+        rows = conn.execute(
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)", (list(PG_SETTINGS),)
+        ).fetchall()
     found = dict(rows)
     for name, wanted in (("synchronous_commit", "on"), ("fsync", "on"), ("autovacuum", "on")):
         if found.get(name) != wanted:
@@ -228,8 +241,13 @@ def bench_database_url() -> str | None:
 
 
 def shell(stack: Stack, code: str, marker: str, env: dict | None = None) -> dict:
-    done = subprocess.run([str(BIN / "gongzhi"), "shell", "-c", code], env={**stack.env, **(env or {})}, cwd=REPO,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(BIN / "gongzhi"), "shell", "-c", code],
+        env={**stack.env, **(env or {})},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode:
         raise RuntimeError(done.stderr[-3000:])
     return json.loads(done.stdout.rsplit(marker, 1)[1].splitlines()[0])
@@ -239,13 +257,23 @@ def seed(stack: Stack, users: int = 50) -> dict:
     return shell(stack, SEED.replace("NUSERS", str(users)), "SEED")
 
 
-def run_load(stack: Stack, seeded: dict, *, rate: float, duration: float, run: str, urls: list[str]) -> subprocess.Popen:
+def run_load(
+    stack: Stack, seeded: dict, *, rate: float, duration: float, run: str, urls: list[str]
+) -> subprocess.Popen:
     """Start the load generator (a separate process); the caller waits for it and reads `results(...)`."""
     spec = {"run": run, "rate": rate, "duration": duration, "urls": urls, **seeded}
     spec_file = stack.root / f"{run}.spec.json"
     spec_file.write_text(json.dumps(spec))
-    return subprocess.Popen([sys.executable, str(ROOT / "bench" / "loadgen.py"), "--spec", str(spec_file),
-                             "--out", str(stack.root / f"{run}.results.jsonl")])
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "loadgen.py"),
+            "--spec",
+            str(spec_file),
+            "--out",
+            str(stack.root / f"{run}.results.jsonl"),
+        ]
+    )
 
 
 def results(stack: Stack, run: str) -> list[dict]:
@@ -305,8 +333,13 @@ def start_stack(web: int, *, standby: bool = False, db: str | None = None) -> St
     if db is None:
         db = bench_database_url() or "sqlite"
     try:
-        stack.create(db=db, standby=standby, web=web, web_workers=int(env_number("GONGZHI_WEB_WORKERS", 2)),
-                     web_threads=int(env_number("GONGZHI_WEB_THREADS", 4)))
+        stack.create(
+            db=db,
+            standby=standby,
+            web=web,
+            web_workers=int(env_number("GONGZHI_WEB_WORKERS", 2)),
+            web_threads=int(env_number("GONGZHI_WEB_THREADS", 4)),
+        )
     except BaseException:
         stack.stop(remove=False)
         print(f"stack failed to start; logs in {root}", file=sys.stderr)
@@ -317,10 +350,16 @@ def start_stack(web: int, *, standby: bool = False, db: str | None = None) -> St
 def summarize(rows: list[dict], rate: float, duration: float) -> dict:
     acked = [r for r in rows if r["ack"]]
     latencies = [r["latency_ms"] for r in acked]
-    return {"rate": rate, "sent": len(rows), "acknowledged": len(acked),
-            "errors": sum(len(r["failures"]) for r in rows) + sum(1 for r in rows if not r["ack"]),
-            "p50_ms": round(percentile(latencies, 0.50), 1), "p99_ms": round(percentile(latencies, 0.99), 1),
-            "max_ms": round(max(latencies, default=0), 1), "achieved_per_s": round(len(acked) / duration, 1)}
+    return {
+        "rate": rate,
+        "sent": len(rows),
+        "acknowledged": len(acked),
+        "errors": sum(len(r["failures"]) for r in rows) + sum(1 for r in rows if not r["ack"]),
+        "p50_ms": round(percentile(latencies, 0.50), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
+        "max_ms": round(max(latencies, default=0), 1),
+        "achieved_per_s": round(len(acked) / duration, 1),
+    }
 
 
 def main() -> None:
@@ -362,23 +401,47 @@ def main() -> None:
         def per_appeal(names) -> float:
             return round(sum(cpu_after.get(n, 0) - cpu_before.get(n, 0) for n in names) * 1000 / acked, 2)
 
-        cpu = {"web_cpu_ms": per_appeal([n for n in cpu_after if n.startswith("web")]),
-               "worker_cpu_ms": per_appeal(["worker"]),
-               "loadgen_cpu_ms": round((children.ru_utime + children.ru_stime - children_before.ru_utime
-                                        - children_before.ru_stime) * 1000 / acked, 2)}
+        cpu = {
+            "web_cpu_ms": per_appeal([n for n in cpu_after if n.startswith("web")]),
+            "worker_cpu_ms": per_appeal(["worker"]),
+            "loadgen_cpu_ms": round(
+                (children.ru_utime + children.ru_stime - children_before.ru_utime - children_before.ru_stime)
+                * 1000
+                / acked,
+                2,
+            ),
+        }
         if pg_cpu:
             cpu["pg_cpu_ms"] = round(sum(pg_by_app.values()) * 1000 / acked, 2)
-            cpu["pg_cpu_ms_by_app"] = {app: round(s * 1000 / acked, 2) for app, s in sorted(pg_by_app.items())}
+            cpu["pg_cpu_ms_by_app"] = {
+                app: round(s * 1000 / acked, 2) for app, s in sorted(pg_by_app.items())
+            }
         raw = raw_commit_rate(stack)
         database = "postgresql" if stack.state["env"].get("DATABASE_URL") else "sqlite"
-        print(f"database={database} stack={stack.root} load average before={load_before[0]:.2f} "
-              f"during (1 min)={load_during[0]:.2f}; raw single-row INSERT+COMMIT {raw:.0f}/s", file=sys.stderr)
+        print(
+            f"database={database} stack={stack.root} load average before={load_before[0]:.2f} "
+            f"during (1 min)={load_during[0]:.2f}; raw single-row INSERT+COMMIT {raw:.0f}/s",
+            file=sys.stderr,
+        )
         if pg_url:
-            print("server: " + " ".join(f"{k}={v}" for k, v in pg_server_settings(pg_url).items()), file=sys.stderr)
-        out = {**summary, "lost": checked["lost"], "duplicated": checked["duplicated"],
-               "broken_chains": checked["broken_chains"], "worker_backlog": checked["worker_backlog"],
-               "raw_commits_per_s": round(raw), "raw_to_appeal_ratio": round(raw / max(summary["achieved_per_s"], 1), 1),
-               "database": database, "worker_paused": paused, "loadavg_1m": round(load_during[0], 2), **cpu, **drained}
+            print(
+                "server: " + " ".join(f"{k}={v}" for k, v in pg_server_settings(pg_url).items()),
+                file=sys.stderr,
+            )
+        out = {
+            **summary,
+            "lost": checked["lost"],
+            "duplicated": checked["duplicated"],
+            "broken_chains": checked["broken_chains"],
+            "worker_backlog": checked["worker_backlog"],
+            "raw_commits_per_s": round(raw),
+            "raw_to_appeal_ratio": round(raw / max(summary["achieved_per_s"], 1), 1),
+            "database": database,
+            "worker_paused": paused,
+            "loadavg_1m": round(load_during[0], 2),
+            **cpu,
+            **drained,
+        }
         ok = out["lost"] == 0 and out["duplicated"] == 0 and out["broken_chains"] == 0
         print(json.dumps(out))
     finally:

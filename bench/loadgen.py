@@ -18,9 +18,34 @@ import random
 import time
 from urllib.parse import urlsplit
 
-TITLES = ["小区路灯不亮", "楼道堆放杂物", "噪音扰民", "道路坑洼积水", "垃圾清运不及时", "停车位被占用", "自来水水压低",
-          "电梯经常故障", "绿化带被毁", "油烟扰民", "井盖缺失", "违章搭建", "供暖温度不达标", "公交站牌损坏"]
-PLACES = ["东门", "西门", "3号楼", "7号楼", "菜市场旁", "幼儿园门口", "主干道", "地下车库", "北侧小路", "广场"]
+TITLES = [
+    "小区路灯不亮",
+    "楼道堆放杂物",
+    "噪音扰民",
+    "道路坑洼积水",
+    "垃圾清运不及时",
+    "停车位被占用",
+    "自来水水压低",
+    "电梯经常故障",
+    "绿化带被毁",
+    "油烟扰民",
+    "井盖缺失",
+    "违章搭建",
+    "供暖温度不达标",
+    "公交站牌损坏",
+]
+PLACES = [
+    "东门",
+    "西门",
+    "3号楼",
+    "7号楼",
+    "菜市场旁",
+    "幼儿园门口",
+    "主干道",
+    "地下车库",
+    "北侧小路",
+    "广场",
+]
 
 
 def appeal_body(run: str, i: int, region: str) -> dict:
@@ -49,7 +74,9 @@ class ConnectionPool:
 
     async def post(self, url: str, path: str, body: bytes, token: str, timeout: float) -> tuple[int, bytes]:
         idle = self.idle.setdefault(url, [])
-        while idle:  # a connection the server closed meanwhile (its keep-alive timeout) fails before any answer
+        while (
+            idle
+        ):  # a connection the server closed meanwhile (its keep-alive timeout) fails before any answer
             conn = idle.pop()
             try:
                 return await self._exchange(url, conn, path, body, token, timeout)
@@ -61,9 +88,11 @@ class ConnectionPool:
         reader, writer = conn
         keep = False
         try:
-            head = (f"POST {path} HTTP/1.1\r\nHost: {urlsplit(url).netloc}\r\nContent-Type: application/json\r\n"
-                    f"Accept: application/json\r\nAuthorization: Token {token}\r\nContent-Length: {len(body)}\r\n"
-                    "\r\n")
+            head = (
+                f"POST {path} HTTP/1.1\r\nHost: {urlsplit(url).netloc}\r\nContent-Type: application/json\r\n"
+                f"Accept: application/json\r\nAuthorization: Token {token}\r\nContent-Length: {len(body)}\r\n"
+                "\r\n"
+            )
             writer.write(head.encode() + body)
             await writer.drain()
             status, payload, keep = await asyncio.wait_for(self._response(reader), timeout)
@@ -81,7 +110,9 @@ class ConnectionPool:
         status_line = lines[0].split()
         if len(status_line) < 2:
             raise ConnectionError("malformed response")
-        headers = {k.strip().lower(): v.strip() for k, _sep, v in (line.partition(":") for line in lines[1:] if line)}
+        headers = {
+            k.strip().lower(): v.strip() for k, _sep, v in (line.partition(":") for line in lines[1:] if line)
+        }
         keep = headers.get("connection", "").lower() != "close"
         if "content-length" in headers:
             payload = await reader.readexactly(int(headers["content-length"]))
@@ -112,23 +143,41 @@ async def submit(i: int, due: float, spec: dict, out: list) -> None:
         attempts += 1
         try:
             # A long timeout: under overload, retrying a request the server still holds only doubles its work.
-            status, payload = await POOL.post(urls[node], "/api/v1/appeals/", body, token, spec.get("timeout_s", 30))
+            status, payload = await POOL.post(
+                urls[node], "/api/v1/appeals/", body, token, spec.get("timeout_s", 30)
+            )
             if status in (200, 201):
                 appeal_id = json.loads(payload).get("id")
                 break
             if status < 500 and status != 429:
                 break  # refused on its merits: retrying would not change the answer
             failures.append([time.time(), f"http {status}"])
-        except (OSError, TimeoutError, ConnectionError, ValueError, asyncio.IncompleteReadError,
-                asyncio.LimitOverrunError) as exc:
+        except (
+            OSError,
+            TimeoutError,
+            ConnectionError,
+            ValueError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+        ) as exc:
             failures.append([time.time(), type(exc).__name__])
         if time.monotonic() > give_up:
             break
         node = (node + 1) % len(urls)  # fail over; with one node, wait for it to come back
         await asyncio.sleep(min(0.05 * 2 ** min(attempts, 5), 1.0))
-    out.append({"i": i, "key": f"{spec['run']}-{i}", "status": status, "ack": appeal_id is not None,
-                "id": appeal_id, "attempts": attempts, "failures": failures,
-                "due": spec["t0_wall"] + (due - spec["t0"]), "latency_ms": (time.monotonic() - due) * 1000})
+    out.append(
+        {
+            "i": i,
+            "key": f"{spec['run']}-{i}",
+            "status": status,
+            "ack": appeal_id is not None,
+            "id": appeal_id,
+            "attempts": attempts,
+            "failures": failures,
+            "due": spec["t0_wall"] + (due - spec["t0"]),
+            "latency_ms": (time.monotonic() - due) * 1000,
+        }
+    )
 
 
 async def run(spec: dict) -> list:

@@ -37,14 +37,21 @@ def demo_rows(vertices: int = 0) -> list:
     county = SimpleNamespace(pk=next(pk), code=demo.COUNTY_CODE, parent_id=None, level="county")
     streets, communities, grids = [], [], []
     for i, (_name, names) in enumerate(demo.STREETS, 1):
-        street = SimpleNamespace(pk=next(pk), code=f"{county.code}{i:03d}", parent_id=county.pk, level="street")
+        street = SimpleNamespace(
+            pk=next(pk), code=f"{county.code}{i:03d}", parent_id=county.pk, level="street"
+        )
         streets.append(street)
         for j, _c in enumerate(names, 1):
-            community = SimpleNamespace(pk=next(pk), code=f"{street.code}{j:03d}", parent_id=street.pk,
-                                        level="community")
+            community = SimpleNamespace(
+                pk=next(pk), code=f"{street.code}{j:03d}", parent_id=street.pk, level="community"
+            )
             communities.append(community)
-            grids += [SimpleNamespace(pk=next(pk), code=f"{community.code}{k:02d}", parent_id=community.pk,
-                                      level="grid") for k in range(1, demo.GRIDS_PER_COMMUNITY + 1)]
+            grids += [
+                SimpleNamespace(
+                    pk=next(pk), code=f"{community.code}{k:02d}", parent_id=community.pk, level="grid"
+                )
+                for k in range(1, demo.GRIDS_PER_COMMUNITY + 1)
+            ]
     regions = {"county": county, "streets": streets, "communities": communities, "grids": grids}
     shapes = demo.demo_boundaries(regions)
     rows = []
@@ -67,9 +74,14 @@ def measure(rows, points: int, seed: int = 1) -> dict:
     found = sum(index.locate(lon, lat) is not None for lon, lat in sample)
     elapsed = time.perf_counter() - started
     vertices = sum(len(json.dumps(r[5]["coordinates"])) for r in rows)  # a size proxy, printed as KB of JSON
-    return {"regions": len(rows), "json_kb": round(vertices / 1024), "build_ms": round(build * 1000, 1),
-            "per_second": round(points / elapsed), "us_per_locate": round(elapsed / points * 1e6, 1),
-            "inside": round(found / points, 3)}
+    return {
+        "regions": len(rows),
+        "json_kb": round(vertices / 1024),
+        "build_ms": round(build * 1000, 1),
+        "per_second": round(points / elapsed),
+        "us_per_locate": round(elapsed / points * 1e6, 1),
+        "inside": round(found / points, 3),
+    }
 
 
 def main():
@@ -77,12 +89,16 @@ def main():
     parser.add_argument("--points", type=int, default=20_000)
     parser.add_argument("--vertices", type=int, default=4_000, help="vertices per outline in the dense case")
     args = parser.parse_args()
-    result = {"demo": measure(demo_rows(), args.points),
-              "dense": measure(demo_rows(args.vertices), args.points)}
+    result = {
+        "demo": measure(demo_rows(), args.points),
+        "dense": measure(demo_rows(args.vertices), args.points),
+    }
     for name, figures in result.items():
-        print(f"{name}: {figures['regions']} regions ({figures['json_kb']} KB of coordinates), index built in "
-              f"{figures['build_ms']} ms, {figures['per_second']:,} locates/s ({figures['us_per_locate']} µs each), "
-              f"{figures['inside']:.0%} of the points inside the county")
+        print(
+            f"{name}: {figures['regions']} regions ({figures['json_kb']} KB of coordinates), index built in "
+            f"{figures['build_ms']} ms, {figures['per_second']:,} locates/s ({figures['us_per_locate']} µs each), "
+            f"{figures['inside']:.0%} of the points inside the county"
+        )
     print(json.dumps(result))
 
 

@@ -58,10 +58,18 @@ def db_backtest(test_share: float) -> dict:
     records = router.history(catalogue)
     read_seconds = time.perf_counter() - started
     confirmed = router.backtest(records, catalogue, test_share=test_share)
-    predicted = router.backtest(records, catalogue, test_share=test_share, categories=predicted_categories(records))
-    return {"source": "db", "records": len(records), "appeals": len({r.appeal for r in records}),
-            "negatives": sum(not r.positive for r in records), "read_seconds": round(read_seconds, 2),
-            "confirmed_category": confirmed, "predicted_category": predicted}
+    predicted = router.backtest(
+        records, catalogue, test_share=test_share, categories=predicted_categories(records)
+    )
+    return {
+        "source": "db",
+        "records": len(records),
+        "appeals": len({r.appeal for r in records}),
+        "negatives": sum(not r.positive for r in records),
+        "read_seconds": round(read_seconds, 2),
+        "confirmed_category": confirmed,
+        "predicted_category": predicted,
+    }
 
 
 def real_catalogue():
@@ -87,8 +95,13 @@ def real_catalogue():
     for path, _kind in demo.LOCAL_RULES:
         rules[(by_path[path], None)] = "LOCAL"
     codes = {code: n for n, code in enumerate(units, start=1)}
-    catalogue = router.Catalogue(categories, {}, {}, {k: codes[v] for k, v in rules.items()},
-                                 {name: pk for pk, (name, _p, level) in categories.items() if level == 1})
+    catalogue = router.Catalogue(
+        categories,
+        {},
+        {},
+        {k: codes[v] for k, v in rules.items()},
+        {name: pk for pk, (name, _p, level) in categories.items() if level == 1},
+    )
     return catalogue, by_path, {codes[c]: units[c] for c in units}
 
 
@@ -106,8 +119,10 @@ def real_backtest(test_share: float) -> dict:
             skipped += 1
             continue
         text = f"{r['title']} {r['detail']}"
-        path = next((p for regex, p in demo._KEYWORD_RES if p.startswith(r["label"] + "/") and regex.search(text)),
-                    r["label"])
+        path = next(
+            (p for regex, p in demo._KEYWORD_RES if p.startswith(r["label"] + "/") and regex.search(text)),
+            r["label"],
+        )
         found = catalogue.rule(by_path[path], None)
         if found is None:
             skipped += 1
@@ -115,8 +130,14 @@ def real_backtest(test_share: float) -> dict:
         records.append(router.Record(n, at, r["title"], r["detail"], r["label"], None, found[0], True))
     records.sort(key=lambda x: (x.at, x.appeal))
     result = router.backtest(records, catalogue, test_share=test_share)
-    return {"source": "real", "rows": len(rows), "records": len(records), "skipped": skipped,
-            "units": len({r.unit for r in records}), "confirmed_category": result}
+    return {
+        "source": "real",
+        "rows": len(rows),
+        "records": len(records),
+        "skipped": skipped,
+        "units": len({r.unit for r in records}),
+        "confirmed_category": result,
+    }
 
 
 def main() -> None:
@@ -140,10 +161,12 @@ def main() -> None:
         for kind in ("confirmed_category", "predicted_category"):
             r = out.get(key, {}).get(kind)
             if r:
-                print(f"{key:4} {kind:18} test {r['test_appeals']:5}  router top-1 {r['router']['top1']:.3f} "
-                      f"top-3 {r['router']['top3']:.3f}   catalogue top-1 {r['catalogue']['top1']:.3f} "
-                      f"top-3 {r['catalogue']['top3']:.3f}   first-level rule top-1 {r['first_level_rule']['top1']:.3f} "
-                      f"top-3 {r['first_level_rule']['top3']:.3f}   train {r['train_seconds']} s")
+                print(
+                    f"{key:4} {kind:18} test {r['test_appeals']:5}  router top-1 {r['router']['top1']:.3f} "
+                    f"top-3 {r['router']['top3']:.3f}   catalogue top-1 {r['catalogue']['top1']:.3f} "
+                    f"top-3 {r['catalogue']['top3']:.3f}   first-level rule top-1 {r['first_level_rule']['top1']:.3f} "
+                    f"top-3 {r['first_level_rule']['top3']:.3f}   train {r['train_seconds']} s"
+                )
     print(json.dumps(out, ensure_ascii=False))
 
 

@@ -48,24 +48,41 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
 os.environ.setdefault("GONGZHI_DEBUG", "1")  # the settings' development mode, as these figures were measured
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-parser.add_argument("--appeals", type=int, default=None, help="appeals to generate (1 M SQLite, 10 M PostgreSQL)")
+parser.add_argument(
+    "--appeals", type=int, default=None, help="appeals to generate (1 M SQLite, 10 M PostgreSQL)"
+)
 parser.add_argument("--months", type=int, default=12, help="months of history ending now")
 parser.add_argument("--repeat", type=int, default=5)
 parser.add_argument("--batch", type=int, default=20000, help="appeals generated and written per batch")
 parser.add_argument("--seed", type=int, default=12345)
 parser.add_argument("--sqlite", default="/tmp/gongzhi_scale_bench.sqlite3")
 parser.add_argument("--reuse", action="store_true", help="keep data of an earlier run with as many appeals")
-parser.add_argument("--python-generator", action="store_true",
-                    help="PostgreSQL: generate in Python and COPY (the old way) instead of in SQL")
-parser.add_argument("--resume", action="store_true",
-                    help="SQL generator: continue an interrupted generation from its first missing appeal")
+parser.add_argument(
+    "--python-generator",
+    action="store_true",
+    help="PostgreSQL: generate in Python and COPY (the old way) instead of in SQL",
+)
+parser.add_argument(
+    "--resume",
+    action="store_true",
+    help="SQL generator: continue an interrupted generation from its first missing appeal",
+)
 parser.add_argument("--chunk", type=int, default=500_000, help="SQL generator: appeals per INSERT … SELECT")
-parser.add_argument("--check-generator", action="store_true",
-                    help="SQL generator: also prove the counters equal counters.rebuild() and the stored dues and "
-                         "board times equal deadlines.compute_dues / board_fields (slow: small runs)")
-parser.add_argument("--naive-repeat", type=int, default=3,
-                    help="timed runs of each naive query after the equality check's run (0: report that run)")
-parser.add_argument("--naive-timeout", type=int, default=0, help="statement timeout of a naive query, seconds")
+parser.add_argument(
+    "--check-generator",
+    action="store_true",
+    help="SQL generator: also prove the counters equal counters.rebuild() and the stored dues and "
+    "board times equal deadlines.compute_dues / board_fields (slow: small runs)",
+)
+parser.add_argument(
+    "--naive-repeat",
+    type=int,
+    default=3,
+    help="timed runs of each naive query after the equality check's run (0: report that run)",
+)
+parser.add_argument(
+    "--naive-timeout", type=int, default=0, help="statement timeout of a naive query, seconds"
+)
 parser.add_argument("--nice", type=int, default=0, help="renice this process and its PostgreSQL backend")
 args = parser.parse_args()
 PG = bool(os.environ.get("DATABASE_URL"))
@@ -115,20 +132,31 @@ def log(msg: str) -> None:
 
 
 def county():
-    top, _ = Region.objects.get_or_create(code="BENCHS", defaults={"name": "规模测试县", "level": RegionLevel.COUNTY})
+    top, _ = Region.objects.get_or_create(
+        code="BENCHS", defaults={"name": "规模测试县", "level": RegionLevel.COUNTY}
+    )
     communities = []
     for s in range(20):
         street, _ = Region.objects.get_or_create(
-            code=f"BENCHS{s:02d}", defaults={"name": f"测试街道{s:02d}", "level": RegionLevel.STREET, "parent": top})
+            code=f"BENCHS{s:02d}",
+            defaults={"name": f"测试街道{s:02d}", "level": RegionLevel.STREET, "parent": top},
+        )
         for c in range(10):
             community, _ = Region.objects.get_or_create(
                 code=f"BENCHS{s:02d}{c:02d}",
-                defaults={"name": f"测试社区{s:02d}{c:02d}", "level": RegionLevel.COMMUNITY, "parent": street})
+                defaults={
+                    "name": f"测试社区{s:02d}{c:02d}",
+                    "level": RegionLevel.COMMUNITY,
+                    "parent": street,
+                },
+            )
             communities.append(community.pk)
     units = []
     for u in range(60):
         unit, _ = Unit.objects.get_or_create(
-            code=f"BENCHS-U{u:02d}", defaults={"name": f"测试单位{u:02d}", "kind": UnitKind.DEPARTMENT, "region": top})
+            code=f"BENCHS-U{u:02d}",
+            defaults={"name": f"测试单位{u:02d}", "kind": UnitKind.DEPARTMENT, "region": top},
+        )
         units.append(unit.pk)
     from django.contrib.auth.models import Group
 
@@ -151,8 +179,19 @@ class Generator:
         self.communities, self.units, self.categories = communities, units, categories
         self.now, self.start, self.span = now, start, (now - start).total_seconds()
         self.overrides = load_overrides()
-        self.tables = {m: BulkInserter(m) for m in (Appeal, AppealEvent, Callback, ReturnRequest, ExtensionRequest,
-                                                     Supervision, HotSpot, HotSpotMember)}
+        self.tables = {
+            m: BulkInserter(m)
+            for m in (
+                Appeal,
+                AppealEvent,
+                Callback,
+                ReturnRequest,
+                ExtensionRequest,
+                Supervision,
+                HotSpot,
+                HotSpotMember,
+            )
+        }
         self.next_id = {m: 1 for m in self.tables}
         self.rows = {m: [] for m in self.tables}
         self.spot_open = []  # (spot id, community, members so far) of the hot spots still taking members
@@ -172,22 +211,49 @@ class Generator:
     def appeal(self, pk: int, received: datetime) -> None:
         rng = self.rng
         r = rng.random
-        kind = rng.choices(["complaint", "help", "consultation", "suggestion", "report"], [50, 20, 15, 10, 5])[0]
+        kind = rng.choices(
+            ["complaint", "help", "consultation", "suggestion", "report"], [50, 20, 15, 10, 5]
+        )[0]
         urgency = rng.choices(["normal", "timely", "emergency"], [90, 8, 2])[0]
         anonymous = r() < 0.08
         region = rng.choice(self.communities)
-        a = {"id": pk, "number": f"{timezone.localtime(received):%Y%m%d}{pk:07d}", "kind": kind, "channel": "hotline",
-             "urgency": urgency, "state": "received", "title": f"诉求{pk}", "content": "规模测试生成的诉求内容。",
-             "category_id": rng.choice(self.categories), "region_id": region, "anonymous": anonymous,
-             "appellant_name": "" if anonymous else "张三", "appellant_phone": "" if anonymous else "13800000000",
-             "received_at": received, "client_key": None}
+        a = {
+            "id": pk,
+            "number": f"{timezone.localtime(received):%Y%m%d}{pk:07d}",
+            "kind": kind,
+            "channel": "hotline",
+            "urgency": urgency,
+            "state": "received",
+            "title": f"诉求{pk}",
+            "content": "规模测试生成的诉求内容。",
+            "category_id": rng.choice(self.categories),
+            "region_id": region,
+            "anonymous": anonymous,
+            "appellant_name": "" if anonymous else "张三",
+            "appellant_phone": "" if anonymous else "13800000000",
+            "received_at": received,
+            "client_key": None,
+        }
         events = self.rows[AppealEvent]
         now = self.now
 
         def event(action, at, before, after_state, unit=None, after=None):
-            events.append({"appeal_id": pk, "action": action, "created_at": at, "state_before": before,
-                           "state_after": after_state, "unit_id": unit, "after": after or {}, "before": {},
-                           "actor_label": "规模测试", "note": "", "prev_hash": "", "hash": "bench"})
+            events.append(
+                {
+                    "appeal_id": pk,
+                    "action": action,
+                    "created_at": at,
+                    "state_before": before,
+                    "state_after": after_state,
+                    "unit_id": unit,
+                    "after": after or {},
+                    "before": {},
+                    "actor_label": "规模测试",
+                    "note": "",
+                    "prev_hash": "",
+                    "hash": "bench",
+                }
+            )
             a["state"] = after_state
 
         event("submit", received, "", "received")
@@ -198,7 +264,13 @@ class Generator:
         if r() < 0.04:  # answered at once (直办), closed
             t += timedelta(minutes=rng.randint(3, 30))
             if t < now:
-                event("answer_directly", t, "received", "replied", after={"on_time": True, "handling_seconds": None})
+                event(
+                    "answer_directly",
+                    t,
+                    "received",
+                    "replied",
+                    after={"on_time": True, "handling_seconds": None},
+                )
                 event("auto_close", t, "replied", "closed")
                 a.update(replied_at=t, closed_at=t, close_reason="answered_directly")
             return self.finish(a)
@@ -218,8 +290,15 @@ class Generator:
             t += timedelta(hours=rng.uniform(1, 10))
             if t >= now:
                 return self.finish(a)
-            rr = {"appeal_id": pk, "unit_id": unit, "reason": "不属于本单位职责", "from_state": "dispatched",
-                  "requested_at": t, "requested_by_id": self.recorder, "decision": "pending"}
+            rr = {
+                "appeal_id": pk,
+                "unit_id": unit,
+                "reason": "不属于本单位职责",
+                "from_state": "dispatched",
+                "requested_at": t,
+                "requested_by_id": self.recorder,
+                "decision": "pending",
+            }
             self.rows[ReturnRequest].append(rr)
             event("request_return", t, "dispatched", "return_requested", unit)
             a["return_from_state"] = "dispatched"
@@ -238,7 +317,9 @@ class Generator:
                 a.update(lead_unit_id=unit, dispatched_at=t, return_from_state="")
             else:
                 rr.update(decision="rejected", decided_at=t)
-                event("reject_return", t, "return_requested", "dispatched", unit, {"unjustified_return": True})
+                event(
+                    "reject_return", t, "return_requested", "dispatched", unit, {"unjustified_return": True}
+                )
                 a["return_from_state"] = ""
         sign_due = self.limit_due(Step.SIGN, kind, urgency, a["dispatched_at"])
         t += timedelta(hours=rng.uniform(0.2, 30))
@@ -260,21 +341,44 @@ class Generator:
                 if at >= now:
                     break
                 kind_s = "reminder" if level == 0 else "supervision"
-                self.rows[Supervision].append({"appeal_id": pk, "unit_id": unit, "kind": kind_s, "level": level,
-                                               "step": "reply", "due": due + timedelta(seconds=level * 7 + at.hour),
-                                               "created_at": at, "note": "规模测试"})
-                event("remind" if level == 0 else "supervise", at, "in_progress", "in_progress", unit,
-                      {"level": level})
+                self.rows[Supervision].append(
+                    {
+                        "appeal_id": pk,
+                        "unit_id": unit,
+                        "kind": kind_s,
+                        "level": level,
+                        "step": "reply",
+                        "due": due + timedelta(seconds=level * 7 + at.hour),
+                        "created_at": at,
+                        "note": "规模测试",
+                    }
+                )
+                event(
+                    "remind" if level == 0 else "supervise",
+                    at,
+                    "in_progress",
+                    "in_progress",
+                    unit,
+                    {"level": level},
+                )
                 a["supervision_level"] = level
         if r() < 0.05:  # an extension, approved
             t += timedelta(hours=rng.uniform(2, 48))
             if t >= now:
                 return self.finish(a)
             ext_days = rng.randint(1, 5)
-            self.rows[ExtensionRequest].append({"appeal_id": pk, "unit_id": unit, "reason": "需要采购配件",
-                                                "working_days": ext_days, "requested_at": t,
-                                                "requested_by_id": self.recorder, "decision": "approved",
-                                                "decided_at": t + H})
+            self.rows[ExtensionRequest].append(
+                {
+                    "appeal_id": pk,
+                    "unit_id": unit,
+                    "reason": "需要采购配件",
+                    "working_days": ext_days,
+                    "requested_at": t,
+                    "requested_by_id": self.recorder,
+                    "decision": "approved",
+                    "decided_at": t + H,
+                }
+            )
             event("request_extension", t, "in_progress", "in_progress", unit, {"working_days": ext_days})
             event("approve_extension", t + H, "in_progress", "in_progress", unit, {"working_days": ext_days})
             a.update(extension_working_days=ext_days, extension_count=1)
@@ -284,10 +388,19 @@ class Generator:
             if t >= now:
                 return self.finish(a)
             handling = (t - a["dispatched_at"]).total_seconds()
-            event("reply", t, "in_progress", "replied", unit, {"on_time": reply_due is None or t <= reply_due,
-                                                               "handling_seconds": handling})
+            event(
+                "reply",
+                t,
+                "in_progress",
+                "replied",
+                unit,
+                {"on_time": reply_due is None or t <= reply_due, "handling_seconds": handling},
+            )
             a.update(replied_at=t, reply_text="已办理。")
-            if anonymous or deadlines.DEFAULT_LIMITS[Step.CALLBACK][deadlines.limit_profile(kind, urgency)] is None:
+            if (
+                anonymous
+                or deadlines.DEFAULT_LIMITS[Step.CALLBACK][deadlines.limit_profile(kind, urgency)] is None
+            ):
                 event("auto_close", t, "replied", "closed")
                 a.update(closed_at=t, close_reason="anonymous" if anonymous else "answered_directly")
                 return self.finish(a)
@@ -322,11 +435,21 @@ class Generator:
 
     def callback(self, pk, unit, at, *, reached, a, solved=None, satisfaction=""):
         contacted = self.rng.random() < 0.92 if reached else None
-        self.rows[Callback].append({
-            "appeal_id": pk, "unit_id": unit, "method": "phone", "reached": reached, "contacted": contacted,
-            "solved": solved if reached else None, "satisfaction": satisfaction if reached else "",
-            "first_contact_on_time": a.get("first_contact_on_time"), "recorded_by_id": self.recorder,
-            "created_at": at, "valid": reached and not a["anonymous"]})
+        self.rows[Callback].append(
+            {
+                "appeal_id": pk,
+                "unit_id": unit,
+                "method": "phone",
+                "reached": reached,
+                "contacted": contacted,
+                "solved": solved if reached else None,
+                "satisfaction": satisfaction if reached else "",
+                "first_contact_on_time": a.get("first_contact_on_time"),
+                "recorded_by_id": self.recorder,
+                "created_at": at,
+                "valid": reached and not a["anonymous"],
+            }
+        )
 
     def join_spot(self, pk, region, received):
         rng = self.rng
@@ -336,10 +459,21 @@ class Generator:
         else:
             spot = [self._id(HotSpot), region, 0, received]
             self.spot_open.append(spot)
-            self.rows[HotSpot].append({"id": spot[0], "label": f"测试社区{region}的热点", "place": f"社区{region}",
-                                       "heat": round(rng.uniform(0.5, 12), 4), "size": 0, "residents": 0,
-                                       "growth": 0.0, "start": received, "end": received, "created_at": received,
-                                       "updated_at": received})
+            self.rows[HotSpot].append(
+                {
+                    "id": spot[0],
+                    "label": f"测试社区{region}的热点",
+                    "place": f"社区{region}",
+                    "heat": round(rng.uniform(0.5, 12), 4),
+                    "size": 0,
+                    "residents": 0,
+                    "growth": 0.0,
+                    "start": received,
+                    "end": received,
+                    "created_at": received,
+                    "updated_at": received,
+                }
+            )
         spot[2] += 1
         self.rows[HotSpotMember].append({"hotspot_id": spot[0], "appeal_id": pk, "joined_at": received})
         if spot[2] >= rng.randint(2, 25):
@@ -350,13 +484,19 @@ class Generator:
         dues = {
             "sign_due": self.limit_due(Step.SIGN, kind, urgency, a.get("dispatched_at")),
             "contact_due": self.limit_due(Step.CONTACT, kind, urgency, a.get("signed_at")),
-            "reply_due": self.limit_due(Step.REPLY, kind, urgency, a.get("reopened_at") or a["received_at"],
-                                        a.get("extension_working_days", 0)),
+            "reply_due": self.limit_due(
+                Step.REPLY,
+                kind,
+                urgency,
+                a.get("reopened_at") or a["received_at"],
+                a.get("extension_working_days", 0),
+            ),
             "callback_due": self.limit_due(Step.CALLBACK, kind, urgency, a.get("replied_at")),
         }
         a.update(dues)
-        view = SimpleNamespace(**{"reopened_at": None, "dispatched_at": None, "signed_at": None,
-                                  "replied_at": None, **a})
+        view = SimpleNamespace(
+            **{"reopened_at": None, "dispatched_at": None, "signed_at": None, "replied_at": None, **a}
+        )
         a.update(deadlines.board_fields(view))
         self.rows[Appeal].append(a)
 
@@ -370,8 +510,16 @@ class Generator:
                 spot["residents"] += 1
                 spot["end"] = max(spot["end"], m["joined_at"])
         with transaction.atomic():
-            for model in (Appeal, AppealEvent, Callback, ReturnRequest, ExtensionRequest, Supervision, HotSpot,
-                          HotSpotMember):
+            for model in (
+                Appeal,
+                AppealEvent,
+                Callback,
+                ReturnRequest,
+                ExtensionRequest,
+                Supervision,
+                HotSpot,
+                HotSpotMember,
+            ):
                 rows = self.rows[model]
                 if model in (HotSpot, Appeal):
                     ids = [row.pop("id") for row in rows]
@@ -394,7 +542,9 @@ def generate(n: int) -> dict:
     while pk < n:
         for _i in range(min(args.batch, n - pk)):
             pk += 1
-            gen.appeal(pk, start + step * (pk - 1) + timedelta(seconds=gen.rng.uniform(0, step.total_seconds())))
+            gen.appeal(
+                pk, start + step * (pk - 1) + timedelta(seconds=gen.rng.uniform(0, step.total_seconds()))
+            )
         gen.flush()
         if pk % (args.batch * 10) == 0 or pk == n:
             rate = pk / (time.perf_counter() - t0)
@@ -413,11 +563,25 @@ def generate_sql(n: int) -> dict:
     now = timezone.now().replace(microsecond=0)
     start = now - timedelta(days=30 * args.months)
     t0 = time.perf_counter()
-    out = scale_pg.generate(n, communities=communities, units=units, categories=categories, leader=leader.pk,
-                            now=now, start=start, chunk=args.chunk, log=log,
-                            resume=args.resume)
-    return {"seconds": round(time.perf_counter() - t0, 1), "rows": out["rows"], "leader": leader.pk,
-            "load_s": out["load_s"], "index_s": out["index_s"]}
+    out = scale_pg.generate(
+        n,
+        communities=communities,
+        units=units,
+        categories=categories,
+        leader=leader.pk,
+        now=now,
+        start=start,
+        chunk=args.chunk,
+        log=log,
+        resume=args.resume,
+    )
+    return {
+        "seconds": round(time.perf_counter() - t0, 1),
+        "rows": out["rows"],
+        "leader": leader.pk,
+        "load_s": out["load_s"],
+        "index_s": out["index_s"],
+    }
 
 
 def check_generator() -> dict:
@@ -435,15 +599,31 @@ def check_generator() -> dict:
         got = {f: getattr(appeal, f) for f in [*want, *want_board]}
         dues_differ += got != {**want, **want_board}
     board_changed = counters_mod.rebuild_board()
-    return {"counters_equal_rebuild": sql_rows == py_rows, "counter_rows": len(py_rows),
-            "dues_differ": dues_differ, "rebuild_board_changed": board_changed}
+    return {
+        "counters_equal_rebuild": sql_rows == py_rows,
+        "counter_rows": len(py_rows),
+        "dues_differ": dues_differ,
+        "rebuild_board_changed": board_changed,
+    }
 
 
 def empty_tables() -> None:
     if not PG:
         return
-    tables = [m._meta.db_table for m in (HotSpotMember, HotSpot, RateCounter, Supervision, ExtensionRequest,
-                                         ReturnRequest, Callback, AppealEvent, Appeal)]
+    tables = [
+        m._meta.db_table
+        for m in (
+            HotSpotMember,
+            HotSpot,
+            RateCounter,
+            Supervision,
+            ExtensionRequest,
+            ReturnRequest,
+            Callback,
+            AppealEvent,
+            Appeal,
+        )
+    ]
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 
@@ -465,8 +645,10 @@ def analyze() -> None:
 
 def naive_ranking(start, end, by):
     metrics = rates.compute_metrics_raw(start, end, by=by)
-    ranked = sorted((m for m in metrics if not m.small_sample),
-                    key=lambda m: (-(m.composite or 0), -m.valid_callbacks, m.name))
+    ranked = sorted(
+        (m for m in metrics if not m.small_sample),
+        key=lambda m: (-(m.composite or 0), -m.valid_callbacks, m.name),
+    )
     apart = sorted((m for m in metrics if m.small_sample), key=lambda m: (-m.valid_callbacks, m.name))
     return {"ranked": ranked, "small_sample": apart}
 
@@ -474,11 +656,32 @@ def naive_ranking(start, end, by):
 def naive_board(user, now):
     """The overdue board's view before the stored board times (appeals/views.py at a94d84e)."""
     horizon = now + timedelta(days=10)
-    qs = selectors.visible_appeals(user).filter(Q(sign_due__lte=horizon) | Q(contact_due__lte=horizon)
-                                                | Q(reply_due__lte=horizon) | Q(callback_due__lte=horizon))
-    rows = qs.filter(state__in=WAITING).select_related(None).only(
-        "pk", "state", "kind", "urgency", "anonymous", "received_at", "dispatched_at", "signed_at", "reopened_at",
-        "replied_at", "sign_due", "contact_due", "reply_due", "callback_due")
+    qs = selectors.visible_appeals(user).filter(
+        Q(sign_due__lte=horizon)
+        | Q(contact_due__lte=horizon)
+        | Q(reply_due__lte=horizon)
+        | Q(callback_due__lte=horizon)
+    )
+    rows = (
+        qs.filter(state__in=WAITING)
+        .select_related(None)
+        .only(
+            "pk",
+            "state",
+            "kind",
+            "urgency",
+            "anonymous",
+            "received_at",
+            "dispatched_at",
+            "signed_at",
+            "reopened_at",
+            "replied_at",
+            "sign_due",
+            "contact_due",
+            "reply_due",
+            "callback_due",
+        )
+    )
     flagged = [(a, deadlines.light(a, now)) for a in rows]
     flagged = [(a, light) for a, light in flagged if light in (Light.RED, Light.YELLOW)]
     order = {a.pk: (min(due for _s, _st, due in deadlines.active_steps(a)), light) for a, light in flagged}
@@ -486,8 +689,10 @@ def naive_board(user, now):
     for appeal in appeals:
         appeal.board_due, appeal.light = order[appeal.pk]
     appeals.sort(key=lambda a: (a.light != Light.RED, a.board_due, a.pk))
-    counts = {"red": sum(1 for _a, light in flagged if light == Light.RED),
-              "yellow": sum(1 for _a, light in flagged if light == Light.YELLOW)}
+    counts = {
+        "red": sum(1 for _a, light in flagged if light == Light.RED),
+        "yellow": sum(1 for _a, light in flagged if light == Light.YELLOW),
+    }
     return [a.pk for a in appeals[:50]], counts
 
 
@@ -497,8 +702,12 @@ def fast_board(user, now):
     page = list(appeals[:50])
     for appeal in page:
         appeal.light = deadlines.stored_light(appeal, now)
-    return [a.pk for a in page], {"red": counts["red"], "yellow": counts["yellow"], "total": total,
-                                  "units": len(counts["units"])}
+    return [a.pk for a in page], {
+        "red": counts["red"],
+        "yellow": counts["yellow"],
+        "total": total,
+        "units": len(counts["units"]),
+    }
 
 
 def naive_hotspots(user, limit=50):
@@ -507,8 +716,10 @@ def naive_hotspots(user, limit=50):
 
     visible = visible_appeals(user)
     spots = list(HotSpot.objects.filter(members__appeal__in=visible.values("pk")).distinct()[:limit])
-    return [(s.pk, [a.pk for a in visible.filter(hotspot_membership__hotspot=s).order_by("received_at", "pk")])
-            for s in spots]
+    return [
+        (s.pk, [a.pk for a in visible.filter(hotspot_membership__hotspot=s).order_by("received_at", "pk")])
+        for s in spots
+    ]
 
 
 def fast_hotspots(user):
@@ -574,8 +785,10 @@ def timed(fn, repeat):
 
 
 def main() -> None:
-    log(f"database: {'PostgreSQL ' + connection.settings_dict['NAME'] if PG else 'SQLite ' + args.sqlite}; "
-        f"appeals: {N:,}; load average: {os.getloadavg()[0]:.2f}")
+    log(
+        f"database: {'PostgreSQL ' + connection.settings_dict['NAME'] if PG else 'SQLite ' + args.sqlite}; "
+        f"appeals: {N:,}; load average: {os.getloadavg()[0]:.2f}"
+    )
     call_command("migrate", verbosity=0, interactive=False)
     renice()
     have = Appeal.objects.count()
@@ -605,7 +818,9 @@ def main() -> None:
             t0 = time.perf_counter()
             rows = counters.rebuild()
             result["rebuild_counters_s"] = round(time.perf_counter() - t0, 1)
-            log(f"rebuild_rate_counters (the backfill): {rows:,} counter rows in {result['rebuild_counters_s']} s")
+            log(
+                f"rebuild_rate_counters (the backfill): {rows:,} counter rows in {result['rebuild_counters_s']} s"
+            )
         result["generate_db_cpu_s"] = round(backend_cpu() - cpu0, 1)
         result["generate_py_cpu_s"] = round(time.process_time(), 1)
         t0 = time.perf_counter()
@@ -626,21 +841,35 @@ def main() -> None:
         fast = rates.ranking(start, end, by=by)
         naive, first_naive[f"rates_by_{by}"] = naive_run(lambda by=by: naive_ranking(start, end, by))
         checks[f"rates_{by}"] = naive is not None and all(
-            [m.as_dict() for m in fast[k]] == [m.as_dict() for m in naive[k]] for k in ("ranked", "small_sample"))
+            [m.as_dict() for m in fast[k]] == [m.as_dict() for m in naive[k]]
+            for k in ("ranked", "small_sample")
+        )
     fb = fast_board(user, now)
     nb, first_naive["overdue_board"] = naive_run(lambda: naive_board(user, now))
-    checks["overdue_board"] = nb is not None and fb[0] == nb[0] and (
-        (fb[1]["red"], fb[1]["yellow"]) == (nb[1]["red"], nb[1]["yellow"]))
+    checks["overdue_board"] = (
+        nb is not None
+        and fb[0] == nb[0]
+        and ((fb[1]["red"], fb[1]["yellow"]) == (nb[1]["red"], nb[1]["yellow"]))
+    )
     nh, first_naive["hotspots"] = naive_run(lambda: naive_hotspots(user))
     checks["hotspots"] = nh is not None and fast_hotspots(user) == nh
-    log(f"month {last_month:%Y-%m}: {result['counter_rows_month']} counter rows; overdue board: "
-        f"{fb[1]['red']:,} red, {fb[1]['yellow']:,} yellow over {fb[1]['units']} units; equal: {checks}")
+    log(
+        f"month {last_month:%Y-%m}: {result['counter_rows_month']} counter rows; overdue board: "
+        f"{fb[1]['red']:,} red, {fb[1]['yellow']:,} yellow over {fb[1]['units']} units; equal: {checks}"
+    )
 
     timings = {}
     cases = [
-        ("rates_by_unit", lambda: rates.ranking(start, end, by="unit"), lambda: naive_ranking(start, end, "unit")),
-        ("rates_by_street", lambda: rates.ranking(start, end, by="street"),
-         lambda: naive_ranking(start, end, "street")),
+        (
+            "rates_by_unit",
+            lambda: rates.ranking(start, end, by="unit"),
+            lambda: naive_ranking(start, end, "unit"),
+        ),
+        (
+            "rates_by_street",
+            lambda: rates.ranking(start, end, by="street"),
+            lambda: naive_ranking(start, end, "street"),
+        ),
         ("overdue_board", lambda: fast_board(user, now), lambda: naive_board(user, now)),
         ("hotspots", lambda: fast_hotspots(user), lambda: naive_hotspots(user)),
     ]
@@ -652,15 +881,25 @@ def main() -> None:
         naive_ms = first_naive[name]
         if args.naive_repeat > 0 and naive_ms is not None:
             naive_ms = timed(naive, args.naive_repeat)
-        timings[name] = {"ms": round(fast_ms, 1), "py_cpu_ms": round(fast_cpu, 1), "db_cpu_ms": round(fast_db, 1),
-                         "naive_ms": None if naive_ms is None else round(naive_ms, 1),
-                         "speedup": round(naive_ms / fast_ms, 1) if fast_ms and naive_ms else None}
+        timings[name] = {
+            "ms": round(fast_ms, 1),
+            "py_cpu_ms": round(fast_cpu, 1),
+            "db_cpu_ms": round(fast_db, 1),
+            "naive_ms": None if naive_ms is None else round(naive_ms, 1),
+            "speedup": round(naive_ms / fast_ms, 1) if fast_ms and naive_ms else None,
+        }
         naive_txt = f"{naive_ms:10.1f} ms   ×{naive_ms / fast_ms:,.1f}" if naive_ms else "timed out"
-        log(f"{name:16s} {fast_ms:9.1f} ms (cpu py {fast_cpu:.1f} + db {fast_db:.1f})   naive {naive_txt}"
-            f"   {'OK' if fast_ms < 200 else 'over 200 ms'}")
-    result.update(timings=timings, equal=checks, target_ms=200,
-                  met=all(t["ms"] < 200 for t in timings.values()) and all(checks.values()),
-                  load_avg=round(os.getloadavg()[0], 2))
+        log(
+            f"{name:16s} {fast_ms:9.1f} ms (cpu py {fast_cpu:.1f} + db {fast_db:.1f})   naive {naive_txt}"
+            f"   {'OK' if fast_ms < 200 else 'over 200 ms'}"
+        )
+    result.update(
+        timings=timings,
+        equal=checks,
+        target_ms=200,
+        met=all(t["ms"] < 200 for t in timings.values()) and all(checks.values()),
+        load_avg=round(os.getloadavg()[0], 2),
+    )
     print(json.dumps(result, ensure_ascii=False))
 
 

@@ -32,8 +32,15 @@ from gongzhi.appeals.choices import LimitUnit, Step
 from gongzhi.core.calendar import add_working_days, load_overrides
 
 TZ = "Asia/Shanghai"
-BULK_TABLES = ["appeals_appeal", "appeals_appealevent", "appeals_callback", "appeals_returnrequest",
-               "appeals_extensionrequest", "appeals_supervision", "insight_hotspotmember"]
+BULK_TABLES = [
+    "appeals_appeal",
+    "appeals_appealevent",
+    "appeals_callback",
+    "appeals_returnrequest",
+    "appeals_extensionrequest",
+    "appeals_supervision",
+    "insight_hotspotmember",
+]
 MAX_WD = 6  # working days added: the limits (1) and the extensions (1–5)
 
 
@@ -64,8 +71,12 @@ class Calendar:
         days = (last - first).days + 1
         rows = []
         for n in range(1, MAX_WD + 1):
-            rows.append([(add_working_days(first + timedelta(d), n, overrides=overrides) - first).days - d
-                         for d in range(days)])
+            rows.append(
+                [
+                    (add_working_days(first + timedelta(d), n, overrides=overrides) - first).days - d
+                    for d in range(days)
+                ]
+            )
         self.literal = "'{" + ",".join("{" + ",".join(map(str, r)) + "}" for r in rows) + "}'::int[]"
 
     def create(self, cursor) -> None:
@@ -274,7 +285,7 @@ def event_values() -> str:
     ev = [
         "(1, 'submit', received, '', 'received', NULL::bigint, '{}'::jsonb)",
         "(2, 'answer_directly', t_direct, 'received', 'replied', NULL, "
-        "'{\"on_time\": true, \"handling_seconds\": null}'::jsonb)",
+        '\'{"on_time": true, "handling_seconds": null}\'::jsonb)',
         "(3, 'auto_close', t_direct, 'replied', 'closed', NULL, '{}')",
         "(4, 'merge_into', t_merge, 'received', 'merged', NULL, '{}')",
         "(5, 'dispatch', t_disp1, 'received', 'dispatched', unit1, jsonb_build_object('lead_unit', unit1))",
@@ -313,7 +324,9 @@ def event_values() -> str:
 def child_sql() -> dict[str, str]:
     cb = []
     for r in range(3):
-        cb.append(f"(CASE WHEN miss{r} THEN t_cb{r} END, false, NULL::boolean, NULL::boolean, '', NULL::bigint)")
+        cb.append(
+            f"(CASE WHEN miss{r} THEN t_cb{r} END, false, NULL::boolean, NULL::boolean, '', NULL::bigint)"
+        )
         cb.append(f"(t_cbok{r}, true, contacted{r}, solved{r}, sat{r}, lead)")
     return {
         "events": f"""
@@ -437,7 +450,8 @@ def drop_secondary(cursor) -> int:
     for kind, _table, _name, _t, ddl in order:
         cursor.execute("INSERT INTO bench_saved_ddl (kind, ddl) VALUES (%s, %s)", [kind, ddl])
     for _kind, table, name, _t, _ddl in [c for c in constraints if c[3] == "f"] + [
-            c for c in constraints if c[3] == "u"]:
+        c for c in constraints if c[3] == "u"
+    ]:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for _kind, _table, name, _t, _ddl in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
@@ -462,8 +476,9 @@ def restore_secondary(cursor, log) -> None:
 # ---------------------------------------------------------------- driver
 
 
-def generate(n: int, *, communities, units, categories, leader: int, now, start, chunk: int, log,
-             resume: bool = False) -> dict:
+def generate(
+    n: int, *, communities, units, categories, leader: int, now, start, chunk: int, log, resume: bool = False
+) -> dict:
     """Rows for appeals 1..n (from the first missing one with `resume`, each chunk one transaction; the
     appeals read by the bench are identical either way: every draw depends on the id only). The staging
     table is scanned in id order, so the rows get their ids in the order of each appeal's history (the
@@ -474,8 +489,10 @@ def generate(n: int, *, communities, units, categories, leader: int, now, start,
     raw.autocommit = True  # one statement at a time; the staging table is per chunk
     rows = {}
     with raw.cursor() as cursor:
-        cursor.execute("SET work_mem = '256MB'; SET maintenance_work_mem = '1GB'; "
-                       "SET max_parallel_maintenance_workers = 0; SET synchronous_commit = off")
+        cursor.execute(
+            "SET work_mem = '256MB'; SET maintenance_work_mem = '1GB'; "
+            "SET max_parallel_maintenance_workers = 0; SET synchronous_commit = off"
+        )
         first = 1
         if resume:
             cursor.execute("SELECT COALESCE(max(id), 0) + 1 FROM appeals_appeal")
@@ -486,10 +503,14 @@ def generate(n: int, *, communities, units, categories, leader: int, now, start,
         else:
             restore_secondary(cursor, log)  # an interrupted earlier run
             cursor.execute("DROP TABLE IF EXISTS bench_clock")
-            cursor.execute("CREATE TABLE bench_clock AS SELECT %s::timestamptz AS now_, %s::timestamptz AS start_",
-                           [now, start])
-        cal = Calendar(timezone.localtime(start).date() - timedelta(days=2),
-                       timezone.localtime(now).date() + timedelta(days=120))
+            cursor.execute(
+                "CREATE TABLE bench_clock AS SELECT %s::timestamptz AS now_, %s::timestamptz AS start_",
+                [now, start],
+            )
+        cal = Calendar(
+            timezone.localtime(start).date() - timedelta(days=2),
+            timezone.localtime(now).date() + timedelta(days=120),
+        )
         cal.create(cursor)
         if not resume:
             log(f"  dropped {drop_secondary(cursor)} secondary indexes and constraints")
@@ -514,8 +535,10 @@ def generate(n: int, *, communities, units, categories, leader: int, now, start,
         cursor.execute("SELECT NOT EXISTS (SELECT 1 FROM insight_hotspot)")
         if cursor.fetchone()[0]:  # not yet written by the interrupted run being resumed
             cursor.execute(HOTSPOTS)
-        cursor.execute("SELECT setval(pg_get_serial_sequence('insight_hotspot', 'id'), "
-                       "(SELECT COALESCE(max(id), 0) + 1 FROM insight_hotspot), false)")
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('insight_hotspot', 'id'), "
+            "(SELECT COALESCE(max(id), 0) + 1 FROM insight_hotspot), false)"
+        )
         cursor.execute("SELECT setval(pg_get_serial_sequence('appeals_appeal', 'id'), %s, false)", [n + 1])
         log(f"  hot spots: {time.perf_counter() - t1:.1f} s")
         t1 = time.perf_counter()

@@ -9,8 +9,11 @@ from gongzhi.insight.api import NearbySimilarView
 def api_not_found(request, *args, **kwargs):
     # A JSON 404 for any other path under /api/v1/. Resolving here also keeps CommonMiddleware from
     # redirecting (or, under DEBUG, failing on) a POST that forgot the trailing slash.
-    return JsonResponse({"code": "not_found", "detail": "接口地址不存在。注意：所有接口地址都以 / 结尾。"}, status=404,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"code": "not_found", "detail": "接口地址不存在。注意：所有接口地址都以 / 结尾。"},
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 urlpatterns = [

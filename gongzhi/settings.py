@@ -137,15 +137,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # that takes the reads that may lag (gongzhi.core.db_router says which); tests mirror it onto the primary.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _pool_max = int(os.environ.get("GONGZHI_DB_POOL_MAX_SIZE", "0"))
-    _db_options = {"pool": {"min_size": int(os.environ.get("GONGZHI_DB_POOL_MIN_SIZE", "1")), "max_size": _pool_max,
-                            "timeout": float(os.environ.get("GONGZHI_DB_POOL_TIMEOUT", "10"))}} if _pool_max else {}
+    _db_options = (
+        {
+            "pool": {
+                "min_size": int(os.environ.get("GONGZHI_DB_POOL_MIN_SIZE", "1")),
+                "max_size": _pool_max,
+                "timeout": float(os.environ.get("GONGZHI_DB_POOL_TIMEOUT", "10")),
+            }
+        }
+        if _pool_max
+        else {}
+    )
     if _db_options:  # a pooled connection is checked before use, so a restarted server costs no request
         from gongzhi.core.dbpool import check_pooled_connection
 
         _db_options["pool"]["check"] = check_pooled_connection
     _replica_url = os.environ.get("DATABASE_REPLICA_URL", "")
     if _replica_url:
-        DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+        DATABASES["replica"] = dj_database_url.parse(
+            _replica_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+        )
         DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
         DATABASE_ROUTERS = ["gongzhi.core.db_router.PrimaryReplicaRouter"]
         MIDDLEWARE.insert(1, "gongzhi.core.db_router.ReplicaReadsMiddleware")  # before sessions and auth
@@ -163,7 +174,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # then spends 180–260 ms compiling each one for queries that run in tens of ms (measured at 10 M appeals,
     # bench/scale.py); JIT pays off only for long analytic queries, which this site does not serve.
     _server_options = ["-c jit=off"]
-    if os.environ.get("GONGZHI_DB_SYNCHRONOUS_COMMIT") in {"off", "local", "remote_write", "on", "remote_apply"}:
+    if os.environ.get("GONGZHI_DB_SYNCHRONOUS_COMMIT") in {
+        "off",
+        "local",
+        "remote_write",
+        "on",
+        "remote_apply",
+    }:
         _server_options.append(f"-c synchronous_commit={os.environ['GONGZHI_DB_SYNCHRONOUS_COMMIT']}")
     for _db in DATABASES.values():
         _db.setdefault("OPTIONS", {})["options"] = " ".join(_server_options)
@@ -180,7 +197,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         import psycopg
         from psycopg.types.numeric import Int4, Int4Dumper
 
-        psycopg.adapters.register_dumper(Int4, Int4Dumper)  # text: an overflow is an error, never a wrapped value
+        psycopg.adapters.register_dumper(
+            Int4, Int4Dumper
+        )  # text: an overflow is an error, never a wrapped value
         _prepare = os.environ.get("GONGZHI_DB_PREPARE_THRESHOLD", "5")
         for _db in DATABASES.values():
             _db["OPTIONS"]["server_side_binding"] = True
@@ -327,9 +346,17 @@ LOGGING = {
         },
         "sms_console": {"class": "logging.StreamHandler", "formatter": "sms"},
         **(
-            {"file": {"class": "logging.handlers.WatchedFileHandler", "filename": _LOG_FILE, "formatter": "file",
-                      "encoding": "utf-8", "delay": True}}
-            if _LOG_FILE else {}
+            {
+                "file": {
+                    "class": "logging.handlers.WatchedFileHandler",
+                    "filename": _LOG_FILE,
+                    "formatter": "file",
+                    "encoding": "utf-8",
+                    "delay": True,
+                }
+            }
+            if _LOG_FILE
+            else {}
         ),
     },
     "loggers": {
@@ -364,7 +391,9 @@ GONGZHI = {
     # The secret path segment of the receipt and inbound URLs (/sms/<provider>/<token>/report/ and …/up/), and the
     # addresses the pushes may come from (comma-separated; empty: any).
     "SMS_CALLBACK_TOKEN": os.environ.get("GONGZHI_SMS_CALLBACK_TOKEN", ""),
-    "SMS_CALLBACK_IPS": [a.strip() for a in os.environ.get("GONGZHI_SMS_CALLBACK_IPS", "").split(",") if a.strip()],
+    "SMS_CALLBACK_IPS": [
+        a.strip() for a in os.environ.get("GONGZHI_SMS_CALLBACK_IPS", "").split(",") if a.strip()
+    ],
     # Notices to one number: at most this many a minute and a day (login codes have their own OTP limits).
     "SMS_PER_MINUTE": int(os.environ.get("GONGZHI_SMS_PER_MINUTE", "1")),
     "SMS_PER_DAY": int(os.environ.get("GONGZHI_SMS_PER_DAY", "10")),
@@ -427,7 +456,9 @@ GONGZHI = {
     "ANONYMOUS_SUBMIT_RATE": os.environ.get("GONGZHI_ANONYMOUS_SUBMIT_RATE", "30/hour"),
     # Outbound hosts (webhooks, credit platforms) that may be private, e.g. an intranet's platform: "host" or
     # "host:port" (core.netguard); everything else must resolve to public addresses.
-    "OUTBOUND_ALLOWED_HOSTS": [h for h in os.environ.get("GONGZHI_OUTBOUND_ALLOWED_HOSTS", "").split(",") if h.strip()],
+    "OUTBOUND_ALLOWED_HOSTS": [
+        h for h in os.environ.get("GONGZHI_OUTBOUND_ALLOWED_HOSTS", "").split(",") if h.strip()
+    ],
     # File drops of credit platforms are written only inside this folder.
     "FILE_DROP_ROOT": os.environ.get("GONGZHI_FILE_DROP_ROOT", str(PROJECT_DIR / "drops")),
     # Retention (个人信息保护法 第19条): closed appeals lose the appellant's personal data after this many years, and
@@ -436,8 +467,13 @@ GONGZHI = {
     "ATTACHMENT_RETENTION_YEARS": int(os.environ.get("GONGZHI_ATTACHMENT_RETENTION_YEARS", "3")),
     # Second factor (core.twofactor): the roles that must give one after their password. Production: the roles that
     # see or change the most; development and the demo leave it off unless GONGZHI_2FA_ROLES is set.
-    "TWO_FACTOR_ROLES": [r.strip() for r in os.environ.get(
-        "GONGZHI_2FA_ROLES", "" if DEBUG else "admin,supervisor,leader,credit_officer").split(",") if r.strip()],
+    "TWO_FACTOR_ROLES": [
+        r.strip()
+        for r in os.environ.get(
+            "GONGZHI_2FA_ROLES", "" if DEBUG else "admin,supervisor,leader,credit_officer"
+        ).split(",")
+        if r.strip()
+    ],
     # Sessions end after this long without activity, and after the absolute lifetime however active.
     "STAFF_IDLE_SECONDS": int(os.environ.get("GONGZHI_STAFF_IDLE_MINUTES", "30")) * 60,
     "STAFF_SESSION_MAX_SECONDS": int(os.environ.get("GONGZHI_STAFF_SESSION_MAX_HOURS", "12")) * 3600,
@@ -490,15 +526,26 @@ GONGZHI = {
 # Notices by e-mail go through Django's mail framework (Django 6.1 MAILERS): the console in development; SMTP in
 # production (GONGZHI_EMAIL_HOST etc.; GONGZHI_EMAIL_BACKEND chooses another backend).
 # Tests get the in-memory backend from Django's test runner.
-_EMAIL_BACKEND = os.environ.get("GONGZHI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend" if DEBUG
-                                else "django.core.mail.backends.smtp.EmailBackend")
-MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND, "OPTIONS": {} if not _EMAIL_BACKEND.endswith("smtp.EmailBackend") else {
-    "host": os.environ.get("GONGZHI_EMAIL_HOST", "localhost"),
-    "port": int(os.environ.get("GONGZHI_EMAIL_PORT", "25")),
-    "username": os.environ.get("GONGZHI_EMAIL_USER", ""),
-    "password": os.environ.get("GONGZHI_EMAIL_PASSWORD", ""),
-    "use_tls": os.environ.get("GONGZHI_EMAIL_TLS", "0") == "1",
-}}}
+_EMAIL_BACKEND = os.environ.get(
+    "GONGZHI_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+MAILERS = {
+    "default": {
+        "BACKEND": _EMAIL_BACKEND,
+        "OPTIONS": {}
+        if not _EMAIL_BACKEND.endswith("smtp.EmailBackend")
+        else {
+            "host": os.environ.get("GONGZHI_EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("GONGZHI_EMAIL_PORT", "25")),
+            "username": os.environ.get("GONGZHI_EMAIL_USER", ""),
+            "password": os.environ.get("GONGZHI_EMAIL_PASSWORD", ""),
+            "use_tls": os.environ.get("GONGZHI_EMAIL_TLS", "0") == "1",
+        },
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("GONGZHI_EMAIL_FROM", "共治 <noreply@gongzhi.local>")
 
 SESSION_COOKIE_HTTPONLY = True

@@ -11,15 +11,27 @@ from gongzhi.core.health import healthz
 
 # The API's documentation pages (drf-spectacular's templates) start Swagger UI / ReDoc from an inline script
 # without a nonce, and ReDoc runs a web worker from a blob: URL: only these two pages allow that.
-DOCS_CSP = {**settings.SECURE_CSP, "script-src": [CSP.SELF, CSP.UNSAFE_INLINE], "worker-src": [CSP.SELF, "blob:"]}
+DOCS_CSP = {
+    **settings.SECURE_CSP,
+    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "worker-src": [CSP.SELF, "blob:"],
+}
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", csp_override(DOCS_CSP)(SpectacularSwaggerView.as_view(url_name="schema")), name="api-docs"),
-    path("api/redoc/", csp_override(DOCS_CSP)(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
+    path(
+        "api/docs/",
+        csp_override(DOCS_CSP)(SpectacularSwaggerView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        csp_override(DOCS_CSP)(SpectacularRedocView.as_view(url_name="schema")),
+        name="api-redoc",
+    ),
     path("api/v1/", include("gongzhi.api_urls")),
     path("appeals/", include("gongzhi.appeals.urls")),
     path("insight/", include("gongzhi.insight.urls")),

@@ -31,8 +31,10 @@ CUE = re.compile(r"\d{3,}|我叫|我是|本人|联系人|姓名|栋|单元|室|�
 PROPOSERS = {
     "phone_or_id": re.compile(r"(?<![\dA-Za-z])[\d\-+ ]{7,}[\dXx](?![\dA-Za-z])"),
     "name": re.compile(r"(?:我叫|我是|本人叫|联系人[:：]?|姓名[:：]?|户主[:：]?)([\u4e00-\u9fa5]{2,3})"),
-    "house": re.compile(r"(?:[A-Za-z]?\d{1,4}|[一二三四五六七八九十]{1,3})(?:栋|幢|号楼|单元|室|号房|户)"
-                        r"(?:[\-]?(?:\d{1,4}|[一二三四五六七八九十]{1,3})(?:单元|楼|层|室|号|户)?){0,3}"),
+    "house": re.compile(
+        r"(?:[A-Za-z]?\d{1,4}|[一二三四五六七八九十]{1,3})(?:栋|幢|号楼|单元|室|号房|户)"
+        r"(?:[\-]?(?:\d{1,4}|[一二三四五六七八九十]{1,3})(?:单元|楼|层|室|号|户)?){0,3}"
+    ),
     "plate": re.compile(r"[\u4e00-\u9fa5][A-Z][·•]?[A-Z0-9]{5,6}(?![A-Z0-9])"),
     "honorific": re.compile(r"[\u4e00-\u9fa5](?:先生|女士|小姐)"),
 }
@@ -42,41 +44,109 @@ KIND = {"phone_or_id": "number", "name": "name", "house": "house", "plate": "pla
 # Names: every full name (surname + given name) of a resident, a named worker, owner or local cadre; not the
 # leaders a letter is addressed to by title (胡书记, 张健厅长, 市委书记易炼红), not a surname alone (曾姓, 田老板).
 REMOVE: dict[int, list[str]] = {
-    5: ["榔梨镇"], 12: ["3室2", "5室1", "0000-00000000"], 13: ["来自"], 14: ["一驻"], 18: ["住在楚"], 20: ["3522户"],
-    23: ["西地省"], 24: ["一名货"], 27: ["西地省"], 40: ["在某单"], 50: ["建楚新"], 61: ["怀铁一"],
-    74: ["一栋", "一个打"], 78: ["286户"], 80: ["来自宁"], 81: ["一西地"], 82: ["流沙河"], 85: ["虾先生"],
-    96: ["四户"], 102: ["西地省"], 111: ["一位大"], 112: ["6栋8"], 114: ["1栋"], 119: ["一名已"], 122: ["一名"],
-    123: ["住在"], 128: ["一名货"], 129: ["2012-2014"], 130: ["500户"], 132: ["一户"], 134: ["西地省"],
+    5: ["榔梨镇"],
+    12: ["3室2", "5室1", "0000-00000000"],
+    13: ["来自"],
+    14: ["一驻"],
+    18: ["住在楚"],
+    20: ["3522户"],
+    23: ["西地省"],
+    24: ["一名货"],
+    27: ["西地省"],
+    40: ["在某单"],
+    50: ["建楚新"],
+    61: ["怀铁一"],
+    74: ["一栋", "一个打"],
+    78: ["286户"],
+    80: ["来自宁"],
+    81: ["一西地"],
+    82: ["流沙河"],
+    85: ["虾先生"],
+    96: ["四户"],
+    102: ["西地省"],
+    111: ["一位大"],
+    112: ["6栋8"],
+    114: ["1栋"],
+    119: ["一名已"],
+    122: ["一名"],
+    123: ["住在"],
+    128: ["一名货"],
+    129: ["2012-2014"],
+    130: ["500户"],
+    132: ["一户"],
+    134: ["西地省"],
 }
 ADD: dict[int, list[tuple[str, str]]] = {
-    0: [("name", "高红晓")], 12: [("house", "2-204"), ("house", "304")], 13: [("name", "徐莎")],
-    55: [("name", "何强毅")], 63: [("name", "刘瑶琼")], 78: [("name", "蒋松海"), ("name", "罗辉丘")],
-    82: [("name", "王初阳")], 91: [("name", "蒋情")], 102: [("name", "王芳仁")], 103: [("name", "胡兴德")],
-    107: [("name", "李邦安")], 112: [("house", "6栋"), ("house", "8栋")], 114: [("house", "T9-1栋")],
+    0: [("name", "高红晓")],
+    12: [("house", "2-204"), ("house", "304")],
+    13: [("name", "徐莎")],
+    55: [("name", "何强毅")],
+    63: [("name", "刘瑶琼")],
+    78: [("name", "蒋松海"), ("name", "罗辉丘")],
+    82: [("name", "王初阳")],
+    91: [("name", "蒋情")],
+    102: [("name", "王芳仁")],
+    103: [("name", "胡兴德")],
+    107: [("name", "李邦安")],
+    112: [("house", "6栋"), ("house", "8栋")],
+    114: [("house", "T9-1栋")],
     124: [("name", "涂华昌")],
 }
 
 
 # A second set, read after the rules were written and before they were changed again (a held-out measurement):
 # the next 60 cued texts with a strong cue (HELD_CUE) after the 140 above, each annotated by reading.
-HELD_CUE = re.compile(r"我叫|联系人|姓名|栋|单元|室|门牌|先生|女士|[\u4e00-\u9fa5][A-Z][A-Z0-9]{5}|村民|户主|"
-                      r"业主[\u4e00-\u9fa5]{2,3}[，,]")
+HELD_CUE = re.compile(
+    r"我叫|联系人|姓名|栋|单元|室|门牌|先生|女士|[\u4e00-\u9fa5][A-Z][A-Z0-9]{5}|村民|户主|"
+    r"业主[\u4e00-\u9fa5]{2,3}[，,]"
+)
 HELD: dict[int, list[tuple[str, str]]] = {
-    1: [("house", "12栋二单元1407")], 2: [("house", "25-26#楼"), ("house", "25#楼")], 3: [("name", "黄新乃")],
-    4: [("house", "10栋1单元")], 6: [("name", "陈红扬"), ("house", "65栋")], 7: [("house", "16栋")],
-    8: [("house", "10栋")], 11: [("house", "R栋")],
-    13: [("name", "刘永光"), ("house", "1栋2单元407"), ("house", "411房")], 15: [("house", "2栋")],
-    16: [("house", "54，55栋")], 17: [("name", "贺山立")], 18: [("house", "7、8栋")], 19: [("name", "王先生")],
-    20: [("house", "B8栋")], 21: [("house", "1栋")], 23: [("house", "4栋")],
-    24: [("house", "14栋"), ("house", "15栋"), ("house", "14、15栋")], 25: [("house", "17栋")],
-    27: [("name", "舒军社"), ("name", "舒勇")], 28: [("house", "41、42、44栋")], 29: [("house", "1栋")],
-    30: [("name", "龚超")], 31: [("house", "27栋"), ("house", "32栋")], 33: [("house", "1栋二单元")],
-    35: [("house", "7栋1单元201室")], 36: [("name", "邓成楚"), ("house", "405号"), ("house", "25栋101号")],
-    37: [("house", "3栋2单元5楼505室")], 38: [("house", "84栋")], 39: [("house", "A栋")], 42: [("house", "A6栋")], 47: [("house", "七栋")],
-    48: [("house", "23栋101"), ("house", "11栋101"), ("house", "16栋101"), ("house", "17栋102"), ("house", "55栋101"),
-         ("house", "54栋105")],
-    50: [("name", "田强益")], 52: [("name", "陈新华")], 53: [("house", "7栋2单元20层")], 54: [("house", "4栋")],
-    55: [("house", "H栋")], 56: [("house", "9栋1819号房"), ("house", "9栋1412号房")],
+    1: [("house", "12栋二单元1407")],
+    2: [("house", "25-26#楼"), ("house", "25#楼")],
+    3: [("name", "黄新乃")],
+    4: [("house", "10栋1单元")],
+    6: [("name", "陈红扬"), ("house", "65栋")],
+    7: [("house", "16栋")],
+    8: [("house", "10栋")],
+    11: [("house", "R栋")],
+    13: [("name", "刘永光"), ("house", "1栋2单元407"), ("house", "411房")],
+    15: [("house", "2栋")],
+    16: [("house", "54，55栋")],
+    17: [("name", "贺山立")],
+    18: [("house", "7、8栋")],
+    19: [("name", "王先生")],
+    20: [("house", "B8栋")],
+    21: [("house", "1栋")],
+    23: [("house", "4栋")],
+    24: [("house", "14栋"), ("house", "15栋"), ("house", "14、15栋")],
+    25: [("house", "17栋")],
+    27: [("name", "舒军社"), ("name", "舒勇")],
+    28: [("house", "41、42、44栋")],
+    29: [("house", "1栋")],
+    30: [("name", "龚超")],
+    31: [("house", "27栋"), ("house", "32栋")],
+    33: [("house", "1栋二单元")],
+    35: [("house", "7栋1单元201室")],
+    36: [("name", "邓成楚"), ("house", "405号"), ("house", "25栋101号")],
+    37: [("house", "3栋2单元5楼505室")],
+    38: [("house", "84栋")],
+    39: [("house", "A栋")],
+    42: [("house", "A6栋")],
+    47: [("house", "七栋")],
+    48: [
+        ("house", "23栋101"),
+        ("house", "11栋101"),
+        ("house", "16栋101"),
+        ("house", "17栋102"),
+        ("house", "55栋101"),
+        ("house", "54栋105"),
+    ],
+    50: [("name", "田强益")],
+    52: [("name", "陈新华")],
+    53: [("house", "7栋2单元20层")],
+    54: [("house", "4栋")],
+    55: [("house", "H栋")],
+    56: [("house", "9栋1819号房"), ("house", "9栋1412号房")],
     59: [("name", "屈维新"), ("house", "B1栋（706）")],
 }
 
@@ -112,8 +182,10 @@ def build() -> list[dict]:
     for i, row in enumerate(texts()):
         spans = [s for s in propose(row["text"]) if s["text"] not in REMOVE.get(i, [])]
         for kind, sub in ADD.get(i, []):  # every occurrence
-            spans += [{"start": m.start(), "end": m.end(), "kind": kind, "text": sub}
-                      for m in re.finditer(re.escape(sub), row["text"])]
+            spans += [
+                {"start": m.start(), "end": m.end(), "kind": kind, "text": sub}
+                for m in re.finditer(re.escape(sub), row["text"])
+            ]
         out.append({"n": i, **row, "spans": sorted(spans, key=lambda s: s["start"])})
     return out
 
@@ -121,8 +193,11 @@ def build() -> list[dict]:
 def build_held() -> list[dict]:
     out = []
     for i, row in enumerate(texts(held=True)):
-        spans = [{"start": m.start(), "end": m.end(), "kind": kind, "text": sub}
-                 for kind, sub in HELD.get(i, []) for m in re.finditer(re.escape(sub), row["text"])]
+        spans = [
+            {"start": m.start(), "end": m.end(), "kind": kind, "text": sub}
+            for kind, sub in HELD.get(i, [])
+            for m in re.finditer(re.escape(sub), row["text"])
+        ]
         out.append({"n": i, **row, "spans": sorted(spans, key=lambda s: s["start"])})
     return out
 

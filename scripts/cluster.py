@@ -27,7 +27,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(os.environ.get("GONGZHI_VENV_BIN", REPO / ".venv" / "bin"))
-DEFAULT_DIR = Path(os.environ.get("GONGZHI_CLUSTER_DIR", Path(tempfile.gettempdir()) / f"gongzhi-cluster-{os.getuid()}"))
+DEFAULT_DIR = Path(
+    os.environ.get("GONGZHI_CLUSTER_DIR", Path(tempfile.gettempdir()) / f"gongzhi-cluster-{os.getuid()}")
+)
 
 
 def free_ports(n: int) -> list[int]:
@@ -46,7 +48,9 @@ def free_ports(n: int) -> list[int]:
 def pg_bindir() -> Path:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
     if not found:
-        sys.exit("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (apt-get install postgresql)")
+        sys.exit(
+            "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (apt-get install postgresql)"
+        )
     return found[-1].parent
 
 
@@ -82,15 +86,27 @@ class PgServer:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         done = subprocess.run(cmd, cwd=self.root, capture_output=True, text=True)
         if check and done.returncode:
-            raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}): {done.stderr.strip() or done.stdout}")
+            raise RuntimeError(
+                f"{' '.join(args)} failed ({done.returncode}): {done.stderr.strip() or done.stdout}"
+            )
         return done
 
     def url(self, db: str = "gongzhi") -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{db}"
 
     def init_primary(self) -> None:
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8",
-                  "--no-sync")  # a throwaway cluster: the server itself still fsyncs every commit
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )  # a throwaway cluster: the server itself still fsyncs every commit
         with open(self.data / "postgresql.conf", "a") as conf:
             conf.write(f"""
 listen_addresses = '127.0.0.1'
@@ -105,8 +121,23 @@ hot_standby = on
 """)
 
     def clone_standby_of(self, primary: "PgServer") -> None:
-        self._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "-D", str(self.data),
-                  "-R", "-X", "stream", "-c", "fast", "--no-sync")
+        self._run(
+            "pg_basebackup",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(primary.port),
+            "-U",
+            "postgres",
+            "-D",
+            str(self.data),
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "--no-sync",
+        )
         with open(self.data / "postgresql.conf", "a") as conf:
             conf.write(f"\nport = {self.port}\n")
 
@@ -118,11 +149,30 @@ hot_standby = on
             self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop", check=False)
 
     def restart(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-m", "fast", "-w", "-t", "120", "restart")
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-m", "fast", "-w", "-t", "120", "restart"
+        )
 
     def sql(self, query: str, db: str = "postgres") -> str:
-        out = subprocess.run([str(pg_bindir() / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                              "-d", db, "-tAX", "-c", query], check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [
+                str(pg_bindir() / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                db,
+                "-tAX",
+                "-c",
+                query,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         return out.stdout.strip()
 
 
@@ -140,7 +190,9 @@ class Stack:
     def save(self) -> None:
         self.state_file.write_text(json.dumps(self.state, indent=2))
         env = self.state.get("env", {})
-        lines = [f"export {k}={v!r}" for k, v in env.items() if v and k.startswith(("DATABASE", "GONGZHI_SQLITE"))]
+        lines = [
+            f"export {k}={v!r}" for k, v in env.items() if v and k.startswith(("DATABASE", "GONGZHI_SQLITE"))
+        ]
         lines += [f"export GONGZHI_WEB{i + 1}={u!r}" for i, u in enumerate(self.web_urls)]
         (self.root / "cluster.env").write_text("\n".join(lines) + "\n")
 
@@ -159,8 +211,16 @@ class Stack:
 
     # ---------------------------------------------------------------- setup
 
-    def create(self, *, db: str = "private", standby: bool = True, web: int = 2, web_workers: int = 2,
-               web_threads: int = 4, extra_env: dict | None = None) -> None:
+    def create(
+        self,
+        *,
+        db: str = "private",
+        standby: bool = True,
+        web: int = 2,
+        web_workers: int = 2,
+        web_threads: int = 4,
+        extra_env: dict | None = None,
+    ) -> None:
         if self.state_file.exists():
             sys.exit(f"a stack already runs in {self.root} (stop it first)")
         self.root.mkdir(parents=True, exist_ok=True)
@@ -182,7 +242,9 @@ class Stack:
         }
         if db == "sqlite":
             env["GONGZHI_SQLITE_PATH"] = str(self.root / "gongzhi.sqlite3")
-            env["DATABASE_URL"] = None  # removed from the processes' environment: the settings' SQLite default
+            env["DATABASE_URL"] = (
+                None  # removed from the processes' environment: the settings' SQLite default
+            )
         else:
             env["GONGZHI_DB_POOL_MAX_SIZE"] = str(web_threads)
             if db == "private":
@@ -206,7 +268,11 @@ class Stack:
         env.update(extra_env or {})
         self.save_partial(env)
         self.step("database servers")
-        for command in (["migrate", "--noinput", "-v0"], ["createcachetable"], ["collectstatic", "--noinput", "-v0"]):
+        for command in (
+            ["migrate", "--noinput", "-v0"],
+            ["createcachetable"],
+            ["collectstatic", "--noinput", "-v0"],
+        ):
             self.manage(*command)
             self.step(command[0])
         for i in range(web):
@@ -228,7 +294,9 @@ class Stack:
         self.save()
 
     def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        done = subprocess.run([str(BIN / "gongzhi"), *args], env=self.env, cwd=REPO, capture_output=True, text=True)
+        done = subprocess.run(
+            [str(BIN / "gongzhi"), *args], env=self.env, cwd=REPO, capture_output=True, text=True
+        )
         if check and done.returncode:
             raise RuntimeError(f"gongzhi {' '.join(args)} failed: {done.stderr[-3000:]}")
         return done
@@ -240,25 +308,46 @@ class Stack:
         # and bench/load.py's per-component database CPU can tell the web nodes, the worker and the scheduler apart.
         env = {"PGAPPNAME": f"gongzhi-{name}", **(env or {})}
         with open(self.root / f"{name}.log", "ab") as log:
-            proc = subprocess.Popen(cmd, env={**self.env, **env}, cwd=REPO, stdout=log, stderr=log,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            proc = subprocess.Popen(
+                cmd,
+                env={**self.env, **env},
+                cwd=REPO,
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         self.state["pids"][name] = proc.pid
         self.save()
         return proc.pid
 
     def start_web(self, i: int) -> int:
         port = self.state["web_ports"][i]
-        return self._spawn(f"web{i + 1}", [str(BIN / "gunicorn"), "-c", "python:gongzhi.gunicorn_conf", "gongzhi.wsgi"],
-                           {"GONGZHI_BIND": f"127.0.0.1:{port}"})
+        return self._spawn(
+            f"web{i + 1}",
+            [str(BIN / "gunicorn"), "-c", "python:gongzhi.gunicorn_conf", "gongzhi.wsgi"],
+            {"GONGZHI_BIND": f"127.0.0.1:{port}"},
+        )
 
     def start_worker(self) -> int:
         # Below the web nodes in CPU priority (GONGZHI_WORKER_NICE, default 10): when the cores are short, an
         # appeal is acknowledged first and analysed a little later, never the other way round.
         nice = ["nice", "-n", os.environ.get("GONGZHI_WORKER_NICE", "10")]
-        return self._spawn("worker", [*nice, str(BIN / "gongzhi"), "db_worker", "--queue-name", "*",
-                                      "--interval", "0.5", "--no-startup-delay", "--no-reload"],
-                           {"GONGZHI_DB_SYNCHRONOUS_COMMIT": os.environ.get("GONGZHI_WORKER_SYNCHRONOUS_COMMIT",
-                                                                            "off")})
+        return self._spawn(
+            "worker",
+            [
+                *nice,
+                str(BIN / "gongzhi"),
+                "db_worker",
+                "--queue-name",
+                "*",
+                "--interval",
+                "0.5",
+                "--no-startup-delay",
+                "--no-reload",
+            ],
+            {"GONGZHI_DB_SYNCHRONOUS_COMMIT": os.environ.get("GONGZHI_WORKER_SYNCHRONOUS_COMMIT", "off")},
+        )
 
     def start_scheduler(self) -> int:
         return self._spawn("scheduler", [str(BIN / "gongzhi"), "scheduler"])
@@ -311,7 +400,10 @@ class Stack:
             shutil.rmtree(self.root, ignore_errors=True)
 
     def status(self) -> dict:
-        out = {name: ("running" if pid_alive(pid) else "dead") for name, pid in self.state.get("pids", {}).items()}
+        out = {
+            name: ("running" if pid_alive(pid) else "dead")
+            for name, pid in self.state.get("pids", {}).items()
+        }
         for url in self.web_urls:
             try:
                 with urllib.request.urlopen(f"{url}/healthz", timeout=5) as r:
@@ -323,7 +415,8 @@ class Stack:
             try:
                 out["replication"] = primary.sql(
                     "SELECT coalesce(string_agg(application_name || ' ' || state || ' ' || sync_state, ', '), 'none')"
-                    " FROM pg_stat_replication")
+                    " FROM pg_stat_replication"
+                )
             except subprocess.CalledProcessError as exc:
                 out["replication"] = f"primary unreachable: {exc.stderr.strip()}"
         return out
@@ -338,7 +431,9 @@ def _reap(pid: int, block: bool = True) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["start", "stop", "status"])
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--db", default="private", help="private (default), sqlite, or a postgres:// URL")
@@ -352,8 +447,16 @@ def main(argv: list[str] | None = None) -> None:
         except BaseException:
             stack.stop(remove=False)
             raise
-        print(json.dumps({"dir": str(stack.root), "web": stack.web_urls, **{
-            k: v for k, v in stack.state["env"].items() if k.startswith("DATABASE")}}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "dir": str(stack.root),
+                    "web": stack.web_urls,
+                    **{k: v for k, v in stack.state["env"].items() if k.startswith("DATABASE")},
+                },
+                indent=2,
+            )
+        )
     elif args.command == "stop":
         if not stack.state:
             print(f"no stack in {stack.root}")

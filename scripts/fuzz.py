@@ -75,8 +75,14 @@ def issue_tokens(env) -> dict[str, str]:
         "print(json.dumps({u.username: Token.objects.get_or_create(user=u)[0].key "
         "for u in User.objects.filter(username__in=names)}))"
     )
-    out = subprocess.run([str(BIN / "gongzhi"), "shell", "-c", code], env=env, check=True, cwd=ROOT,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [str(BIN / "gongzhi"), "shell", "-c", code],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -104,20 +110,42 @@ def count_requests(ndjson: Path) -> int:
 
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="gongzhi-fuzz-"))
-    env = {**os.environ, "GONGZHI_SQLITE_PATH": str(work / "fuzz.sqlite3"), "GONGZHI_MEDIA_ROOT": str(work / "media"),
-           "GONGZHI_NOTIFICATION_BACKEND": "gongzhi.core.notifications.DatabaseConsoleBackend",
-           "GONGZHI_LOG_LEVEL": "WARNING", "GONGZHI_DEBUG": "1"}
+    env = {
+        **os.environ,
+        "GONGZHI_SQLITE_PATH": str(work / "fuzz.sqlite3"),
+        "GONGZHI_MEDIA_ROOT": str(work / "media"),
+        "GONGZHI_NOTIFICATION_BACKEND": "gongzhi.core.notifications.DatabaseConsoleBackend",
+        "GONGZHI_LOG_LEVEL": "WARNING",
+        "GONGZHI_DEBUG": "1",
+    }
     env.pop("DATABASE_URL", None)
     if os.environ.get("FUZZ_DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["FUZZ_DATABASE_URL"]
-    print(f"fuzz: preparing {'PostgreSQL' if env.get('DATABASE_URL') else 'SQLite'} database in {work}", flush=True)
+    print(
+        f"fuzz: preparing {'PostgreSQL' if env.get('DATABASE_URL') else 'SQLite'} database in {work}",
+        flush=True,
+    )
     prepare_database(env)
     tokens = issue_tokens(env)
     port = free_port()
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "gongzhi.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--timeout", "60", "--log-level", "warning", "--error-logfile", str(work / "gunicorn.log")],
-        env=env, cwd=ROOT, start_new_session=True,
+        [
+            str(BIN / "gunicorn"),
+            "gongzhi.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+            "--error-logfile",
+            str(work / "gunicorn.log"),
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
     )
     results, failed = {}, []
     try:
@@ -132,11 +160,32 @@ def main() -> int:
         for role in roles:
             username = ROLES[role]
             report = work / f"{role}.ndjson"
-            cmd = [str(BIN / "schemathesis"), "run", str(schema), "--url", base, "--checks", CHECKS,
-                   "--max-examples", os.environ.get("FUZZ_EXAMPLES", "4"), "--workers", "2",
-                   "--phases", "examples,coverage,fuzzing" if role in coverage_roles else "examples,fuzzing", "--generation-database", "none",
-                   "--suppress-health-check", "all", "--request-timeout", "30", "--no-color",
-                   "--report", "ndjson", "--report-ndjson-path", str(report)]
+            cmd = [
+                str(BIN / "schemathesis"),
+                "run",
+                str(schema),
+                "--url",
+                base,
+                "--checks",
+                CHECKS,
+                "--max-examples",
+                os.environ.get("FUZZ_EXAMPLES", "4"),
+                "--workers",
+                "2",
+                "--phases",
+                "examples,coverage,fuzzing" if role in coverage_roles else "examples,fuzzing",
+                "--generation-database",
+                "none",
+                "--suppress-health-check",
+                "all",
+                "--request-timeout",
+                "30",
+                "--no-color",
+                "--report",
+                "ndjson",
+                "--report-ndjson-path",
+                str(report),
+            ]
             if os.environ.get("FUZZ_SEED"):
                 cmd += ["--seed", os.environ["FUZZ_SEED"]]
             if username:
@@ -162,8 +211,18 @@ def main() -> int:
         print(f"fuzz: logs kept in {work}", flush=True)
     if total < minimum:
         print(f"fuzz: only {total} requests sent, fewer than {minimum}", flush=True)
-    print(json.dumps({"requests": total, "roles": len(results), "failed_roles": failed, "ok": ok,
-                      "by_role": {k: v["requests"] for k, v in results.items()}}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "requests": total,
+                "roles": len(results),
+                "failed_roles": failed,
+                "ok": ok,
+                "by_role": {k: v["requests"] for k, v in results.items()},
+            },
+            ensure_ascii=False,
+        )
+    )
     return 0 if ok else 1
 
 

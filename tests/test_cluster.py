@@ -17,9 +17,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")),
-                                 reason="needs Debian's PostgreSQL server binaries (apt-get install postgresql)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")),
+        reason="needs Debian's PostgreSQL server binaries (apt-get install postgresql)",
+    ),
+]
 
 SETUP = """
 from django.contrib.auth.models import Group
@@ -56,14 +60,18 @@ def wait_for(predicate, timeout: float = 30) -> bool:
 
 @pytest.fixture(scope="module")
 def cluster():
-    if os.environ.get("GONGZHI_TEST_CLUSTER_DIR"):  # a cluster already started by hand (while working on this test)
+    if os.environ.get(
+        "GONGZHI_TEST_CLUSTER_DIR"
+    ):  # a cluster already started by hand (while working on this test)
         root = Path(os.environ["GONGZHI_TEST_CLUSTER_DIR"])
         yield root, json.loads((root / "cluster.json").read_text())
         return
     # Not under pytest's tmp_path: that is private to root, and the servers run as the postgres user.
     root = Path(tempfile.mkdtemp(prefix="gongzhi-cluster-test-"))
     script = REPO / "scripts" / "cluster.sh"
-    started = subprocess.run([str(script), "start", "--dir", str(root)], capture_output=True, text=True, cwd=REPO)
+    started = subprocess.run(
+        [str(script), "start", "--dir", str(root)], capture_output=True, text=True, cwd=REPO
+    )
     try:
         assert started.returncode == 0, started.stderr[-3000:]
         state = json.loads((root / "cluster.json").read_text())
@@ -76,11 +84,22 @@ def test_cluster_replicates_and_routes_reads_to_the_standby(cluster):
     root, state = cluster
     env = {**os.environ, **state["env"]}
     web1, web2 = (f"http://127.0.0.1:{port}" for port in state["web_ports"])
-    psql = [next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/psql")))), "-h", "127.0.0.1", "-U", "postgres",
-            "-d", "gongzhi", "-tAX", "-p"]
+    psql = [
+        next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/psql")))),
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "postgres",
+        "-d",
+        "gongzhi",
+        "-tAX",
+        "-p",
+    ]
 
     def standby(sql: str) -> str:
-        out = subprocess.run([*psql, str(state["pg_ports"]["standby"]), "-c", sql], capture_output=True, text=True)
+        out = subprocess.run(
+            [*psql, str(state["pg_ports"]["standby"]), "-c", sql], capture_output=True, text=True
+        )
         assert out.returncode == 0, out.stderr
         return out.stdout.strip()
 
@@ -92,8 +111,13 @@ def test_cluster_replicates_and_routes_reads_to_the_standby(cluster):
         assert health["reads"] == {**health["reads"], "alias": "replica", "in_recovery": True}
     assert standby("SELECT pg_is_in_recovery()") == "t"
 
-    made = subprocess.run([str(REPO / ".venv" / "bin" / "gongzhi"), "shell", "-c", SETUP], env=env, cwd=REPO,
-                          capture_output=True, text=True)
+    made = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "gongzhi"), "shell", "-c", SETUP],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     assert made.returncode == 0, made.stderr
     token, region = made.stdout.split("CREATED")[-1].split()
     # The standby replays what the primary committed.
@@ -102,8 +126,13 @@ def test_cluster_replicates_and_routes_reads_to_the_standby(cluster):
     # Hold the standby's replay: a new appeal then exists only on the primary.
     standby("SELECT pg_wal_replay_pause()")
     try:
-        body = {"kind": "complaint", "title": "集群测试：路灯不亮", "content": "小区东门的路灯已经坏了一周，晚上很黑。",
-                "region": region, "client_key": "cluster-test-1"}
+        body = {
+            "kind": "complaint",
+            "title": "集群测试：路灯不亮",
+            "content": "小区东门的路灯已经坏了一周，晚上很黑。",
+            "region": region,
+            "client_key": "cluster-test-1",
+        }
         status, appeal, headers = call("POST", f"{web1}/api/v1/appeals/", token, body)
         assert status == 201, appeal
         pin = headers["Set-Cookie"].split(";")[0]
@@ -118,10 +147,19 @@ def test_cluster_replicates_and_routes_reads_to_the_standby(cluster):
         standby("SELECT pg_wal_replay_resume()")
     # Once replayed, the standby serves it too, with its audit event.
     assert wait_for(lambda: call("GET", f"{web2}/api/v1/appeals/{appeal['id']}/", token)[0] == 200)
-    assert standby(f"SELECT count(*) FROM appeals_appealevent WHERE appeal_id = {appeal['id']} AND action = 'submit'") == "1"
+    assert (
+        standby(
+            f"SELECT count(*) FROM appeals_appealevent WHERE appeal_id = {appeal['id']} AND action = 'submit'"
+        )
+        == "1"
+    )
     # The task worker, the scheduler and both nodes are still up.
-    status = subprocess.run([str(REPO / "scripts" / "cluster.sh"), "status", "--dir", str(root)],
-                            capture_output=True, text=True, cwd=REPO)
+    status = subprocess.run(
+        [str(REPO / "scripts" / "cluster.sh"), "status", "--dir", str(root)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert status.returncode == 0, status.stdout
     assert "streaming" in json.loads(status.stdout)["replication"]
 
@@ -133,11 +171,21 @@ print("CREATED", Region.objects.get_or_create(code="990002", defaults={"name": "
 
 
 def submit_anonymously(node: str, region: str, n: int) -> int:
-    body = {"kind": "help", "title": f"限流测试 {n}", "content": "楼道灯坏了，老人上下楼不方便，请尽快修理。",
-            "region": region, "appellant_name": "周奶奶", "appellant_phone": "13655556666",
-            "client_key": f"throttle-{node}-{n}"}
-    request = urllib.request.Request(f"{node}/api/v1/appeals/", method="POST", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
+    body = {
+        "kind": "help",
+        "title": f"限流测试 {n}",
+        "content": "楼道灯坏了，老人上下楼不方便，请尽快修理。",
+        "region": region,
+        "appellant_name": "周奶奶",
+        "appellant_phone": "13655556666",
+        "client_key": f"throttle-{node}-{n}",
+    }
+    request = urllib.request.Request(
+        f"{node}/api/v1/appeals/",
+        method="POST",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
@@ -148,8 +196,13 @@ def submit_anonymously(node: str, region: str, n: int) -> int:
 def assert_one_limit_across_nodes(stack_env: dict, web_urls: list[str]) -> None:
     """Anonymous submissions from one address alternate between two web nodes (separate processes): the limit
     (AnonymousSubmitThrottle, 30/hour) is one count in the shared database cache, not one per node."""
-    made = subprocess.run([str(REPO / ".venv" / "bin" / "gongzhi"), "shell", "-c", ANONYMOUS_SETUP],
-                          env=stack_env, cwd=REPO, capture_output=True, text=True)
+    made = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "gongzhi"), "shell", "-c", ANONYMOUS_SETUP],
+        env=stack_env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     assert made.returncode == 0, made.stderr
     region = made.stdout.split("CREATED")[-1].split()[0]
     statuses = [submit_anonymously(web_urls[n % 2], region, n) for n in range(32)]
@@ -159,8 +212,9 @@ def assert_one_limit_across_nodes(stack_env: dict, web_urls: list[str]) -> None:
 
 def test_anonymous_intake_limit_holds_across_nodes_on_postgresql(cluster):
     _root, state = cluster
-    assert_one_limit_across_nodes({**os.environ, **state["env"]},
-                                  [f"http://127.0.0.1:{port}" for port in state["web_ports"]])
+    assert_one_limit_across_nodes(
+        {**os.environ, **state["env"]}, [f"http://127.0.0.1:{port}" for port in state["web_ports"]]
+    )
 
 
 def test_anonymous_intake_limit_holds_across_nodes_on_sqlite():

@@ -30,7 +30,9 @@ def _lead_unit(user, appeal) -> bool:
 
 
 def _lead_or_co_unit(user, appeal) -> bool:
-    return _lead_unit(user, appeal) or (bool(user.unit_id) and appeal.co_units.filter(pk=user.unit_id).exists())
+    return _lead_unit(user, appeal) or (
+        bool(user.unit_id) and appeal.co_units.filter(pk=user.unit_id).exists()
+    )
 
 
 def _appellant(user, appeal) -> bool:
@@ -75,40 +77,101 @@ class AppealAction:
 
 # The page's order: the usual next step first (its form is shown open), then the exceptions.
 ACTIONS: tuple[AppealAction, ...] = (
-    AppealAction("answer", forms.AnswerForm, services.answer, serializers.AnswerInput, _appellant_asked,
-                 title=_("答复承办单位的询问")),
+    AppealAction(
+        "answer",
+        forms.AnswerForm,
+        services.answer,
+        serializers.AnswerInput,
+        _appellant_asked,
+        title=_("答复承办单位的询问"),
+    ),
     AppealAction("dispatch", forms.DispatchForm, services.dispatch, serializers.DispatchInput),
     AppealAction("sign", forms.SignForm, services.sign, serializers.NoteInput, _lead_unit),
-    AppealAction("record_contact", forms.RecordContactForm, services.record_contact, serializers.NoteInput,
-                 _lead_unit),
+    AppealAction(
+        "record_contact", forms.RecordContactForm, services.record_contact, serializers.NoteInput, _lead_unit
+    ),
     AppealAction("reply", forms.ReplyForm, services.reply, serializers.ReplyInput, _lead_unit, reply=True),
-    AppealAction("callback", forms.CallbackForm, services.callback, serializers.CallbackInput,
-                 _appellant_or_operator, title=_("评价办理结果")),
-    AppealAction("answer_directly", forms.AnswerDirectlyForm, services.answer_directly,
-                 serializers.AnswerDirectlyInput, reply=True),
+    AppealAction(
+        "callback",
+        forms.CallbackForm,
+        services.callback,
+        serializers.CallbackInput,
+        _appellant_or_operator,
+        title=_("评价办理结果"),
+    ),
+    AppealAction(
+        "answer_directly",
+        forms.AnswerDirectlyForm,
+        services.answer_directly,
+        serializers.AnswerDirectlyInput,
+        reply=True,
+    ),
     AppealAction("approve_return", forms.ApproveReturnForm, services.approve_return, serializers.NoteInput),
-    AppealAction("reject_return", forms.RejectReturnForm, services.reject_return, serializers.RequiredNoteInput),
-    AppealAction("approve_extension", forms.ApproveExtensionForm, services.approve_extension, serializers.NoteInput,
-                 _extension_pending),
-    AppealAction("deny_extension", forms.DenyExtensionForm, services.deny_extension, serializers.RequiredNoteInput,
-                 _extension_pending),
-    AppealAction("record_progress", forms.RecordProgressForm, services.record_progress,
-                 serializers.RecordProgressInput, _lead_or_co_unit),
-    AppealAction("request_extension", forms.RequestExtensionForm, services.request_extension,
-                 serializers.RequestExtensionInput, _lead_unit),
-    AppealAction("request_return", forms.RequestReturnForm, services.request_return, serializers.ReasonInput,
-                 _lead_unit),
+    AppealAction(
+        "reject_return", forms.RejectReturnForm, services.reject_return, serializers.RequiredNoteInput
+    ),
+    AppealAction(
+        "approve_extension",
+        forms.ApproveExtensionForm,
+        services.approve_extension,
+        serializers.NoteInput,
+        _extension_pending,
+    ),
+    AppealAction(
+        "deny_extension",
+        forms.DenyExtensionForm,
+        services.deny_extension,
+        serializers.RequiredNoteInput,
+        _extension_pending,
+    ),
+    AppealAction(
+        "record_progress",
+        forms.RecordProgressForm,
+        services.record_progress,
+        serializers.RecordProgressInput,
+        _lead_or_co_unit,
+    ),
+    AppealAction(
+        "request_extension",
+        forms.RequestExtensionForm,
+        services.request_extension,
+        serializers.RequestExtensionInput,
+        _lead_unit,
+    ),
+    AppealAction(
+        "request_return",
+        forms.RequestReturnForm,
+        services.request_return,
+        serializers.ReasonInput,
+        _lead_unit,
+    ),
     AppealAction("merge_into", forms.MergeForm, services.merge_into, serializers.MergeIntoInput),
     AppealAction("refer_out", forms.ReferOutForm, services.refer_out, serializers.ReferOutInput),
-    AppealAction("close_unresolvable", forms.CloseUnresolvableForm, services.close_unresolvable,
-                 serializers.RequiredNoteInput, _reopen_limit_reached),
+    AppealAction(
+        "close_unresolvable",
+        forms.CloseUnresolvableForm,
+        services.close_unresolvable,
+        serializers.RequiredNoteInput,
+        _reopen_limit_reached,
+    ),
     AppealAction("ask", forms.AskForm, services.ask, serializers.AskInput, _lead_unit, title=_("询问居民")),
-    AppealAction("supplement", forms.SupplementForm, services.supplement, serializers.SupplementInput, _appellant),
-    AppealAction("withdraw", forms.WithdrawForm, services.withdraw, serializers.OptionalReasonInput, _appellant),
+    AppealAction(
+        "supplement", forms.SupplementForm, services.supplement, serializers.SupplementInput, _appellant
+    ),
+    AppealAction(
+        "withdraw", forms.WithdrawForm, services.withdraw, serializers.OptionalReasonInput, _appellant
+    ),
     # 催办/督办 has its own API endpoint (POST /appeals/{id}/supervise/) and is not a transition: supervisors press
     # any open appeal, whatever its state.
-    AppealAction("supervise", forms.SuperviseForm, services.supervise, None, _supervisor_on_open,
-                 title=_("催办 / 督办"), in_table=False),
+    AppealAction(
+        "supervise",
+        forms.SuperviseForm,
+        services.supervise,
+        None,
+        _supervisor_on_open,
+        title=_("催办 / 督办"),
+        in_table=False,
+    ),
 )
 BY_NAME: dict[str, AppealAction] = {a.name: a for a in ACTIONS}
 
@@ -124,12 +187,16 @@ def disagreements(transitions: dict) -> list[str]:
     found = []
     table = {action for (_state, action) in transitions}
     for name in sorted(table - set(BY_NAME)):
-        found.append(f"transition action {name!r} has no AppealAction in gongzhi/appeals/actions.py "
-                     f"(its form, API input, service, `can` and place on the page)")
+        found.append(
+            f"transition action {name!r} has no AppealAction in gongzhi/appeals/actions.py "
+            f"(its form, API input, service, `can` and place on the page)"
+        )
     for action in ACTIONS:
         if action.in_table and action.name not in table:
-            found.append(f"AppealAction {action.name!r} has no transition in workflow.TRANSITIONS "
-                         f"(or set in_table=False for a right outside the table)")
+            found.append(
+                f"AppealAction {action.name!r} has no transition in workflow.TRANSITIONS "
+                f"(or set in_table=False for a right outside the table)"
+            )
         if action.name not in EVENT_LABELS and not action.title:
             found.append(f"AppealAction {action.name!r} has no label in workflow.ACTION_LABELS/EVENT_LABELS")
         if action.in_table and action.name not in ACTION_LABELS:

@@ -50,9 +50,13 @@ class TimeLimitAdmin(admin.ModelAdmin):
     actions = ["recompute_open_dues"]
 
     def _warn_stale(self, request):
-        messages.warning(request, gettext(
-            "已办结的诉求不受影响；未办结的诉求仍按原时限计时，直到运行 gongzhi recompute_dues，"
-            "或在「办理时限」列表中执行「按现行时限重算未办结诉求」。"))
+        messages.warning(
+            request,
+            gettext(
+                "已办结的诉求不受影响；未办结的诉求仍按原时限计时，直到运行 gongzhi recompute_dues，"
+                "或在「办理时限」列表中执行「按现行时限重算未办结诉求」。"
+            ),
+        )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -70,8 +74,11 @@ class TimeLimitAdmin(admin.ModelAdmin):
         # The recompute concerns every open appeal, not the rows ticked: it runs with none ticked (or no limit
         # left) as well. Django refuses an action with nothing ticked, so it is run as "all selected" (select_across
         # ignores the ticked ids).
-        if request.method == "POST" and request.POST.get("action") == "recompute_open_dues" \
-                and not request.POST.getlist(ACTION_CHECKBOX_NAME):
+        if (
+            request.method == "POST"
+            and request.POST.get("action") == "recompute_open_dues"
+            and not request.POST.getlist(ACTION_CHECKBOX_NAME)
+        ):
             request.POST = request.POST.copy()
             request.POST["select_across"] = "1"
             request.POST.setlist(ACTION_CHECKBOX_NAME, ["0"])
@@ -82,8 +89,11 @@ class TimeLimitAdmin(admin.ModelAdmin):
         from .deadlines import recompute_open_dues
 
         result = recompute_open_dues(actor=request.user)
-        messages.success(request, gettext("已按现行时限重算 %(checked)s 件未办结诉求，其中 %(changed)s 件的时限有变化。")
-                         % {"checked": result.checked, "changed": result.changed})
+        messages.success(
+            request,
+            gettext("已按现行时限重算 %(checked)s 件未办结诉求，其中 %(changed)s 件的时限有变化。")
+            % {"checked": result.checked, "changed": result.changed},
+        )
 
 
 @admin.register(KnowledgeArticle)

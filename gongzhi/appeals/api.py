@@ -6,7 +6,6 @@ user's scope is a 404, never a 403, so that ids cannot be probed. Refusals are `
 by `gongzhi.core.api.exception_handler` as `{"code", "detail"[, "fields"]}`.
 """
 
-
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -77,8 +76,11 @@ def scoped_appeal(request, pk: int) -> Appeal:
 
 
 def render_appeal(request, pk: int, status: int = 200, tracking_code: str = "") -> Response:
-    appeal = (Appeal.objects.select_related("region", "category", "lead_unit", "master")
-              .prefetch_related("attachments").get(pk=pk))
+    appeal = (
+        Appeal.objects.select_related("region", "category", "lead_unit", "master")
+        .prefetch_related("attachments")
+        .get(pk=pk)
+    )
     data = AppealDetailSerializer(appeal, context={"request": request}).data
     if tracking_code:
         data["tracking_code"] = tracking_code
@@ -101,8 +103,12 @@ class CategoryListView(generics.ListAPIView):
             filters["parent_id"] = filters.pop("parent")
         return Category.objects.filter(is_active=True, **filters).order_by("code")
 
-    @extend_schema(tags=["reference"], summary="诉求分类（三级）", parameters=[CategoryFilterSerializer],
-                   responses={200: CategorySerializer(many=True), **ERRORS_400, **ERROR_401})
+    @extend_schema(
+        tags=["reference"],
+        summary="诉求分类（三级）",
+        parameters=[CategoryFilterSerializer],
+        responses={200: CategorySerializer(many=True), **ERRORS_400, **ERROR_401},
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -124,9 +130,12 @@ class KnowledgeListView(generics.ListAPIView):
             qs = qs.filter(Q(title__icontains=term) | Q(body__icontains=term) | Q(keywords__icontains=term))
         return qs.order_by("title", "id")
 
-    @extend_schema(tags=["reference"], summary="知识库检索", parameters=[KnowledgeQuerySerializer],
-                   responses={200: KnowledgeArticleSerializer(many=True),
-                              **ERRORS_400, **ERROR_401, **ERROR_403})
+    @extend_schema(
+        tags=["reference"],
+        summary="知识库检索",
+        parameters=[KnowledgeQuerySerializer],
+        responses={200: KnowledgeArticleSerializer(many=True), **ERRORS_400, **ERROR_401, **ERROR_403},
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -160,9 +169,12 @@ class AppealMapView(APIView):
     """The list's appeals that have a place, as map pins (WGS-84), in the caller's scope and with the list's
     filters; the most recent MAP_LIMIT of them."""
 
-    @extend_schema(tags=["appeals"], summary="诉求地图点位（按权限范围，筛选同列表）",
-                   parameters=[AppealFilterSerializer], responses={200: AppealMapSerializer, **ERRORS_400,
-                                                                    **ERROR_401})
+    @extend_schema(
+        tags=["appeals"],
+        summary="诉求地图点位（按权限范围，筛选同列表）",
+        parameters=[AppealFilterSerializer],
+        responses={200: AppealMapSerializer, **ERRORS_400, **ERROR_401},
+    )
     def get(self, request):
         return Response(map_points(api_filtered_appeals(request), timezone.now()))
 
@@ -175,8 +187,12 @@ class AppealListCreateView(generics.GenericAPIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
 
-    @extend_schema(tags=["appeals"], summary="诉求列表（按权限范围）", parameters=[AppealFilterSerializer],
-                   responses={200: AppealListSerializer(many=True), **ERRORS_400, **ERROR_401})
+    @extend_schema(
+        tags=["appeals"],
+        summary="诉求列表（按权限范围）",
+        parameters=[AppealFilterSerializer],
+        responses={200: AppealListSerializer(many=True), **ERRORS_400, **ERROR_401},
+    )
     def get(self, request):
         qs = api_filtered_appeals(request)
         page = self.paginate_queryset(qs.order_by("-received_at", "-id"))
@@ -184,12 +200,16 @@ class AppealListCreateView(generics.GenericAPIView):
         return self.get_paginated_response(rows)
 
     @extend_schema(
-        tags=["appeals"], summary="提交诉求", request={"application/json": SubmitAppealSerializer,
-                                                    "multipart/form-data": SubmitAppealSerializer},
-        responses={201: SubmittedAppealSerializer,
-                   200: OpenApiResponse(AppealDetailSerializer, description="重复的幂等键：返回已受理的诉求"),
-                   **ERRORS_400, **ERROR_403,
-                   409: OpenApiResponse(ErrorSerializer, description="幂等键已被使用（不是您的诉求）")},
+        tags=["appeals"],
+        summary="提交诉求",
+        request={"application/json": SubmitAppealSerializer, "multipart/form-data": SubmitAppealSerializer},
+        responses={
+            201: SubmittedAppealSerializer,
+            200: OpenApiResponse(AppealDetailSerializer, description="重复的幂等键：返回已受理的诉求"),
+            **ERRORS_400,
+            **ERROR_403,
+            409: OpenApiResponse(ErrorSerializer, description="幂等键已被使用（不是您的诉求）"),
+        },
     )
     def post(self, request):
         data = SubmitAppealSerializer(data=request.data)
@@ -209,8 +229,10 @@ class AppealListCreateView(generics.GenericAPIView):
             if actor is None or not visible_appeals(actor).filter(pk=appeal.pk).exists():
                 raise DuplicateSubmission(_("该幂等键对应的诉求已受理，请勿重复提交。"), field="client_key")
             return render_appeal(request, appeal.pk)
-        return Response(submitted_appeal_data(appeal, request.user, **appeal.submitted_rows,
-                                              tracking_code=tracking_code), status=201)
+        return Response(
+            submitted_appeal_data(appeal, request.user, **appeal.submitted_rows, tracking_code=tracking_code),
+            status=201,
+        )
 
     @staticmethod
     def _idempotency_key(request) -> str | None:
@@ -223,8 +245,11 @@ class AppealListCreateView(generics.GenericAPIView):
 
 
 class AppealDetailView(APIView):
-    @extend_schema(tags=["appeals"], summary="诉求详情（含时间线）",
-                   responses={200: AppealDetailSerializer, **ERROR_401, **ERROR_404})
+    @extend_schema(
+        tags=["appeals"],
+        summary="诉求详情（含时间线）",
+        responses={200: AppealDetailSerializer, **ERROR_401, **ERROR_404},
+    )
     def get(self, request, pk: int):
         scoped_appeal(request, pk)
         return render_appeal(request, pk)
@@ -257,8 +282,10 @@ class ActionSchema(AutoSchema):
         return f"{ACTION_LABELS[self._action()]}（{self._action()}）"
 
     def get_description(self):
-        return _("409：当前状态不允许此操作（code=illegal_transition）；403：角色或单位无权操作；"
-                 "404：诉求不存在或不在可见范围内；400：输入有误。")
+        return _(
+            "409：当前状态不允许此操作（code=illegal_transition）；403：角色或单位无权操作；"
+            "404：诉求不存在或不在可见范围内；400：输入有误。"
+        )
 
     def get_tags(self):
         return ["appeal actions"]
@@ -288,9 +315,12 @@ class UnknownActionView(APIView):
 
 
 class SuperviseView(APIView):
-
-    @extend_schema(tags=["appeal actions"], summary="催办（级别0）/督办（级别1–3）", request=SuperviseInput,
-                   responses={200: AppealDetailSerializer, **APPEAL_RESPONSES})
+    @extend_schema(
+        tags=["appeal actions"],
+        summary="催办（级别0）/督办（级别1–3）",
+        request=SuperviseInput,
+        responses={200: AppealDetailSerializer, **APPEAL_RESPONSES},
+    )
     def post(self, request, pk: int):
         scoped_appeal(request, pk)
         data = SuperviseInput(data=request.data)
@@ -300,9 +330,12 @@ class SuperviseView(APIView):
 
 
 class ClaimView(APIView):
-
-    @extend_schema(tags=["appeal actions"], summary="首接（认领为首接负责人）", request=None,
-                   responses={200: AppealDetailSerializer, **APPEAL_RESPONSES})
+    @extend_schema(
+        tags=["appeal actions"],
+        summary="首接（认领为首接负责人）",
+        request=None,
+        responses={200: AppealDetailSerializer, **APPEAL_RESPONSES},
+    )
     def post(self, request, pk: int):
         scoped_appeal(request, pk)
         services.claim_first_receipt(request.user, pk)
@@ -316,10 +349,12 @@ class ReplyQualityInput(serializers.Serializer):
 class ReplyQualityPreviewView(APIView):
     """The nudge before sending (issue L part 3): how a draft reply would score now. Never blocks the reply."""
 
-    @extend_schema(tags=["appeal actions"], summary="答复质量预览（发送前提示，不阻止答复）",
-                   request=ReplyQualityInput,
-                   responses={200: AppealReplyQualitySerializer, **ERRORS_400, **ERROR_401, **ERROR_403,
-                              **ERROR_404})
+    @extend_schema(
+        tags=["appeal actions"],
+        summary="答复质量预览（发送前提示，不阻止答复）",
+        request=ReplyQualityInput,
+        responses={200: AppealReplyQualitySerializer, **ERRORS_400, **ERROR_401, **ERROR_403, **ERROR_404},
+    )
     def post(self, request, pk: int):
         from gongzhi.insight.quality import assess_reply
 
@@ -333,9 +368,12 @@ class ReplyQualityPreviewView(APIView):
 
 
 class RevealContactView(APIView):
-
-    @extend_schema(tags=["appeals"], summary="查看诉求人完整联系方式（留痕）", request=None,
-                   responses={200: ContactSerializer, **ERROR_401, **ERROR_403, **ERROR_404})
+    @extend_schema(
+        tags=["appeals"],
+        summary="查看诉求人完整联系方式（留痕）",
+        request=None,
+        responses={200: ContactSerializer, **ERROR_401, **ERROR_403, **ERROR_404},
+    )
     def post(self, request, pk: int):
         appeal = scoped_appeal(request, pk)
         contact = services.reveal_contact(request.user, appeal)
@@ -346,8 +384,12 @@ class RevealContactView(APIView):
 
 
 class RatesView(APIView):
-    @extend_schema(tags=["rates"], summary="三率及其他考核指标（按月）", parameters=[RatesQuerySerializer],
-                   responses={200: RatesSerializer, **ERRORS_400, **ERROR_401, **ERROR_403})
+    @extend_schema(
+        tags=["rates"],
+        summary="三率及其他考核指标（按月）",
+        parameters=[RatesQuerySerializer],
+        responses={200: RatesSerializer, **ERRORS_400, **ERROR_401, **ERROR_403},
+    )
     def get(self, request):
         query = parse_query(RatesQuerySerializer, request)
         by, unit = query["by"], query.get("unit")
@@ -369,9 +411,15 @@ class RatesView(APIView):
         rows += [{**m.as_dict(), "rank": None} for m in result["small_sample"]]
         if unit is not None:
             rows = [row for row in rows if row["id"] == unit]
-        return Response({"period": period, "by": by, "min_callbacks": result["min_callbacks"],
-                         "dispatch": result["dispatch"].as_dict() if own_unit is None else None, "results": rows})
-
+        return Response(
+            {
+                "period": period,
+                "by": by,
+                "min_callbacks": result["min_callbacks"],
+                "dispatch": result["dispatch"].as_dict() if own_unit is None else None,
+                "results": rows,
+            }
+        )
 
 
 class DensityCellSerializer(serializers.Serializer):
@@ -389,8 +437,12 @@ class PublicDensityView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [PublicReadThrottle]
 
-    @extend_schema(tags=["public"], summary="公开诉求密度（H3 单元，近90天，每单元不少于5件）",
-                   parameters=[DensityQuerySerializer], responses={200: DensityCellSerializer(many=True), **ERRORS_400})
+    @extend_schema(
+        tags=["public"],
+        summary="公开诉求密度（H3 单元，近90天，每单元不少于5件）",
+        parameters=[DensityQuerySerializer],
+        responses={200: DensityCellSerializer(many=True), **ERRORS_400},
+    )
     def get(self, request):
         resolution = public.parse_resolution(request.query_params.get("resolution"))
         return Response(public.density(resolution))

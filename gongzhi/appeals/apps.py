@@ -31,7 +31,9 @@ class AppealsConfig(AppConfig):
         from .models import Category, DispatchRule, TimeLimit
 
         dashboard.register(_dashboard)  # the home page's tiles (core.dashboard)
-        refcache.connect([Category, TimeLimit, DispatchRule])  # reference rows cached per process (core.refcache)
+        refcache.connect(
+            [Category, TimeLimit, DispatchRule]
+        )  # reference rows cached per process (core.refcache)
 
         personal_data.register("appeals", _("我的诉求"), export=mine.export, erase=mine.erase)
         post_migrate.connect(_ensure_catalogue, sender=self)

@@ -28,7 +28,8 @@ def load_catalogue(Category) -> int:
             code = (codes[parent_key] if parent_key else "") + f"{siblings + 1:02d}"
             codes[key] = code
             node, was_created = Category.objects.get_or_create(
-                code=code, defaults={"name": key[-1], "level": depth, "parent": nodes.get(parent_key)})
+                code=code, defaults={"name": key[-1], "level": depth, "parent": nodes.get(parent_key)}
+            )
             nodes[key] = node
             created += was_created
     return created

@@ -31,8 +31,14 @@ class Channel(models.TextChoices):
 # (services.submit_appeal(delegated=True)); never offered by the appeals forms or accepted from the appeals API.
 DELEGATED_CHANNELS = [Channel.ENTERPRISE, Channel.WECHAT]
 
-STAFF_CHANNELS = [Channel.HOTLINE, Channel.WALK_IN, Channel.LETTER, Channel.PROXY,
-                  Channel.GRID_PATROL, Channel.HOUSEHOLD_VISIT]
+STAFF_CHANNELS = [
+    Channel.HOTLINE,
+    Channel.WALK_IN,
+    Channel.LETTER,
+    Channel.PROXY,
+    Channel.GRID_PATROL,
+    Channel.HOUSEHOLD_VISIT,
+]
 
 
 class Urgency(models.TextChoices):
@@ -53,8 +59,14 @@ class AppealState(models.TextChoices):
     MERGED = "merged", _("已并单")
 
 
-OPEN_STATES = [AppealState.RECEIVED, AppealState.DISPATCHED, AppealState.RETURN_REQUESTED,
-               AppealState.ACCEPTED, AppealState.IN_PROGRESS, AppealState.REPLIED]
+OPEN_STATES = [
+    AppealState.RECEIVED,
+    AppealState.DISPATCHED,
+    AppealState.RETURN_REQUESTED,
+    AppealState.ACCEPTED,
+    AppealState.IN_PROGRESS,
+    AppealState.REPLIED,
+]
 
 
 class CloseReason(models.TextChoices):
@@ -89,8 +101,9 @@ class ReferTarget(models.TextChoices):
 
 
 # Referred to another hotline (110, 119, 120, 122) reads 已转办; told the legal route reads 已告知办理途径.
-TRANSFER_TARGETS = frozenset({ReferTarget.POLICE_110, ReferTarget.FIRE_119, ReferTarget.MEDICAL_120,
-                              ReferTarget.TRAFFIC_122})
+TRANSFER_TARGETS = frozenset(
+    {ReferTarget.POLICE_110, ReferTarget.FIRE_119, ReferTarget.MEDICAL_120, ReferTarget.TRAFFIC_122}
+)
 
 
 class Satisfaction(models.TextChoices):

@@ -29,24 +29,39 @@ _M, _H, _D, _W = LimitUnit.MINUTES, LimitUnit.HOURS, LimitUnit.DAYS, LimitUnit.W
 # spec §4 defaults: {step: {profile: Limit or None (no such step)}}
 DEFAULT_LIMITS: dict[str, dict[str, Limit | None]] = {
     Step.DISPATCH: {
-        LimitProfile.EMERGENCY: Limit(15, _M), LimitProfile.TIMELY: Limit(1, _H), LimitProfile.NORMAL: Limit(1, _W),
-        LimitProfile.COMPLEX: Limit(1, _W), LimitProfile.CONSULTATION: Limit(1, _W),
+        LimitProfile.EMERGENCY: Limit(15, _M),
+        LimitProfile.TIMELY: Limit(1, _H),
+        LimitProfile.NORMAL: Limit(1, _W),
+        LimitProfile.COMPLEX: Limit(1, _W),
+        LimitProfile.CONSULTATION: Limit(1, _W),
     },
     Step.SIGN: {
-        LimitProfile.EMERGENCY: Limit(30, _M), LimitProfile.TIMELY: Limit(2, _H), LimitProfile.NORMAL: Limit(1, _W),
-        LimitProfile.COMPLEX: Limit(1, _W), LimitProfile.CONSULTATION: Limit(1, _W),
+        LimitProfile.EMERGENCY: Limit(30, _M),
+        LimitProfile.TIMELY: Limit(2, _H),
+        LimitProfile.NORMAL: Limit(1, _W),
+        LimitProfile.COMPLEX: Limit(1, _W),
+        LimitProfile.CONSULTATION: Limit(1, _W),
     },
     Step.CONTACT: {
-        LimitProfile.EMERGENCY: Limit(1, _H), LimitProfile.TIMELY: Limit(4, _H), LimitProfile.NORMAL: Limit(1, _W),
-        LimitProfile.COMPLEX: Limit(1, _W), LimitProfile.CONSULTATION: None,
+        LimitProfile.EMERGENCY: Limit(1, _H),
+        LimitProfile.TIMELY: Limit(4, _H),
+        LimitProfile.NORMAL: Limit(1, _W),
+        LimitProfile.COMPLEX: Limit(1, _W),
+        LimitProfile.CONSULTATION: None,
     },
     Step.REPLY: {
-        LimitProfile.EMERGENCY: Limit(2, _H), LimitProfile.TIMELY: Limit(24, _H), LimitProfile.NORMAL: Limit(7, _D),
-        LimitProfile.COMPLEX: Limit(15, _D), LimitProfile.CONSULTATION: Limit(1, _W),
+        LimitProfile.EMERGENCY: Limit(2, _H),
+        LimitProfile.TIMELY: Limit(24, _H),
+        LimitProfile.NORMAL: Limit(7, _D),
+        LimitProfile.COMPLEX: Limit(15, _D),
+        LimitProfile.CONSULTATION: Limit(1, _W),
     },
     Step.CALLBACK: {
-        LimitProfile.EMERGENCY: Limit(1, _W), LimitProfile.TIMELY: Limit(1, _W), LimitProfile.NORMAL: Limit(1, _W),
-        LimitProfile.COMPLEX: Limit(1, _W), LimitProfile.CONSULTATION: None,
+        LimitProfile.EMERGENCY: Limit(1, _W),
+        LimitProfile.TIMELY: Limit(1, _W),
+        LimitProfile.NORMAL: Limit(1, _W),
+        LimitProfile.COMPLEX: Limit(1, _W),
+        LimitProfile.CONSULTATION: None,
     },
 }
 
@@ -112,8 +127,11 @@ def _overrides(profile: str) -> dict[tuple[str, int | None], Limit]:
     from .models import TimeLimit
 
     def load():
-        rows = TimeLimit.objects.using(refcache.DB).filter(profile=profile).values_list(
-            "step", "category_id", "amount", "unit")
+        rows = (
+            TimeLimit.objects.using(refcache.DB)
+            .filter(profile=profile)
+            .values_list("step", "category_id", "amount", "unit")
+        )
         return {(step, category_id): Limit(amount, unit) for step, category_id, amount, unit in rows}
 
     return refcache.cached(refcache.REFERENCE, ("time_limits", profile), load)
@@ -157,8 +175,10 @@ def board_fields(appeal) -> dict[str, datetime | None]:
     if not steps:
         return {"next_due": None, "warn_at": None}
     fraction = float(settings.GONGZHI["WARNING_FRACTION"])
-    return {"next_due": min(due for _step, _start, due in steps),
-            "warn_at": min(due - (due - start) * fraction for _step, start, due in steps)}
+    return {
+        "next_due": min(due for _step, _start, due in steps),
+        "warn_at": min(due - (due - start) * fraction for _step, start, due in steps),
+    }
 
 
 def stored_light(appeal, now: datetime) -> str:
@@ -180,8 +200,16 @@ def active_steps(appeal) -> list[tuple[str, datetime, datetime]]:
         steps.append((Step.SIGN, appeal.dispatched_at, appeal.sign_due))
     if appeal.state == AppealState.ACCEPTED and appeal.contact_due:
         steps.append((Step.CONTACT, appeal.signed_at, appeal.contact_due))
-    if appeal.state in (AppealState.DISPATCHED, AppealState.ACCEPTED, AppealState.IN_PROGRESS,
-                        AppealState.RETURN_REQUESTED) and appeal.reply_due:
+    if (
+        appeal.state
+        in (
+            AppealState.DISPATCHED,
+            AppealState.ACCEPTED,
+            AppealState.IN_PROGRESS,
+            AppealState.RETURN_REQUESTED,
+        )
+        and appeal.reply_due
+    ):
         steps.append((Step.REPLY, reply_start, appeal.reply_due))
     if appeal.state == AppealState.REPLIED and appeal.callback_due and not appeal.anonymous:
         steps.append((Step.CALLBACK, appeal.replied_at, appeal.callback_due))
@@ -209,9 +237,22 @@ def light(appeal, now: datetime | None = None) -> str:
 
 DUE_FIELDS = ["dispatch_due", "sign_due", "contact_due", "reply_due", "callback_due", "next_due", "warn_at"]
 # What compute_dues and board_fields read (the rest of an appeal, its encrypted contact details too, stays unread).
-_DUE_INPUTS = ["state", "kind", "urgency", "anonymous", "received_at", "redispatch_from", "dispatched_at", "signed_at",
-               "reopened_at", "replied_at", "extension_working_days", "category__name", "category__parent_id",
-               "category__parent__parent_id"]
+_DUE_INPUTS = [
+    "state",
+    "kind",
+    "urgency",
+    "anonymous",
+    "received_at",
+    "redispatch_from",
+    "dispatched_at",
+    "signed_at",
+    "reopened_at",
+    "replied_at",
+    "extension_working_days",
+    "category__name",
+    "category__parent_id",
+    "category__parent__parent_id",
+]
 
 
 @dataclass(frozen=True)
@@ -245,8 +286,13 @@ def recompute_open_dues(*, batch_size: int = 500, actor=None, log=None) -> Recom
     last_pk = 0
     while True:
         with transaction.atomic():
-            batch = list(open_appeals.filter(pk__gt=last_pk).order_by("pk").select_for_update(of=("self",))
-                         .select_related("category__parent__parent").only(*_DUE_INPUTS, *DUE_FIELDS)[:batch_size])
+            batch = list(
+                open_appeals.filter(pk__gt=last_pk)
+                .order_by("pk")
+                .select_for_update(of=("self",))
+                .select_related("category__parent__parent")
+                .only(*_DUE_INPUTS, *DUE_FIELDS)[:batch_size]
+            )
             if not batch:
                 break
             last_pk = batch[-1].pk
@@ -263,6 +309,11 @@ def recompute_open_dues(*, batch_size: int = 500, actor=None, log=None) -> Recom
         changed += len(stale)
         log(f"checked {checked} open appeals, {changed} changed")
     if changed:
-        append_audit_event(actor, "recompute_dues", target="appeals.Appeal",
-                           note=f"{changed} of {checked} open appeals", after={"checked": checked, "changed": changed})
+        append_audit_event(
+            actor,
+            "recompute_dues",
+            target="appeals.Appeal",
+            note=f"{changed} of {checked} open appeals",
+            after={"checked": checked, "changed": changed},
+        )
     return RecomputeResult(checked, changed)

@@ -188,10 +188,17 @@ class AppealForm(ChineseForm):
 
     # The place picked on the map (appeals/_place_picker.html), WGS-84; optional, and without a region chosen the
     # region is the one whose boundary holds the place (submit_appeal).
-    longitude = forms.DecimalField(widget=forms.HiddenInput, required=False, max_digits=10, decimal_places=6,
-                                   min_value=-180, max_value=180)
-    latitude = forms.DecimalField(widget=forms.HiddenInput, required=False, max_digits=9, decimal_places=6,
-                                  min_value=-90, max_value=90)
+    longitude = forms.DecimalField(
+        widget=forms.HiddenInput,
+        required=False,
+        max_digits=10,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+    )
+    latitude = forms.DecimalField(
+        widget=forms.HiddenInput, required=False, max_digits=9, decimal_places=6, min_value=-90, max_value=90
+    )
 
     # A one-time token per form shown (the API's idempotency key, Appeal.client_key): a double tap's second
     # request finds the appeal the first made instead of making another.
@@ -253,10 +260,15 @@ class StaffAppealForm(AppealForm):
         initial=Urgency.NORMAL,
         choices=[(u.value, u.label) for u in Urgency if u != Urgency.COMPLEX],
     )
-    appellant_id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False,
-                                          help_text=_("涉及本人权益（社保、户籍、不动产等）时才需要。"))
+    appellant_id_number = forms.CharField(
+        label=_("身份证号"),
+        max_length=18,
+        required=False,
+        help_text=_("涉及本人权益（社保、户籍、不动产等）时才需要。"),
+    )
     id_number_consent = forms.BooleanField(
-        label=_("已向诉求人说明身份证号的用途（核实身份，仅承办单位可见）并取得其单独同意"), required=False)
+        label=_("已向诉求人说明身份证号的用途（核实身份，仅承办单位可见）并取得其单独同意"), required=False
+    )
     region = RegionField(label=_("所在社区/网格"), required=False, empty_value=None)
 
     field_order = [
@@ -508,10 +520,16 @@ class SupplementForm(ActionForm):
     """补充材料: text and/or photos the appellant adds to their open appeal."""
 
     submit_label = _("提交补充")
-    text = forms.CharField(label=_("补充内容"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text=_("补充情况说明，或只上传照片。"))
-    attachments = MultipleFileField(label=_("照片或附件"), required=False, help_text=_("最多9个，每个不超过10MB。"))
+    text = forms.CharField(
+        label=_("补充内容"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("补充情况说明，或只上传照片。"),
+    )
+    attachments = MultipleFileField(
+        label=_("照片或附件"), required=False, help_text=_("最多9个，每个不超过10MB。")
+    )
 
     def clean(self):
         data = super().clean()

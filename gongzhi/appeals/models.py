@@ -33,8 +33,14 @@ class Category(models.Model):
     code = models.CharField(_("编码"), max_length=16, unique=True)
     name = models.CharField(_("名称"), max_length=50)
     level = models.PositiveSmallIntegerField(_("层级"))
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-                               verbose_name=_("上级分类"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级分类"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -64,21 +70,33 @@ class Category(models.Model):
 class DispatchRule(models.Model):
     """派单目录: category × region → the responsible unit. The most specific rule wins."""
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="dispatch_rules",
-                                 verbose_name=_("诉求分类"))
-    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="dispatch_rules", verbose_name=_("区域"),
-                               help_text=_("留空表示全域适用"))
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="dispatch_rules", verbose_name=_("主办单位"))
-    co_units = models.ManyToManyField(Unit, blank=True, related_name="co_dispatch_rules", verbose_name=_("协办单位"))
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="dispatch_rules", verbose_name=_("诉求分类")
+    )
+    region = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="dispatch_rules",
+        verbose_name=_("区域"),
+        help_text=_("留空表示全域适用"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="dispatch_rules", verbose_name=_("主办单位")
+    )
+    co_units = models.ManyToManyField(
+        Unit, blank=True, related_name="co_dispatch_rules", verbose_name=_("协办单位")
+    )
 
     class Meta:
         verbose_name = _("派单目录")
         verbose_name_plural = _("派单目录")
         constraints = [
             models.UniqueConstraint(fields=["category", "region"], name="dispatch_rule_unique"),
-            models.UniqueConstraint(fields=["category"], condition=Q(region__isnull=True),
-                                    name="dispatch_rule_unique_everywhere"),
+            models.UniqueConstraint(
+                fields=["category"], condition=Q(region__isnull=True), name="dispatch_rule_unique_everywhere"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -88,8 +106,14 @@ class DispatchRule(models.Model):
 class TimeLimit(models.Model):
     """An admin's override of a default time limit (spec §4) for a category (and its subcategories) or all."""
 
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("诉求分类"),
-                                 help_text=_("留空表示所有分类"))
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        verbose_name=_("诉求分类"),
+        help_text=_("留空表示所有分类"),
+    )
     profile = models.CharField(_("紧急程度"), max_length=16, choices=LimitProfile.choices)
     step = models.CharField(_("环节"), max_length=16, choices=Step.choices)
     amount = models.PositiveIntegerField(_("时限"))
@@ -100,8 +124,11 @@ class TimeLimit(models.Model):
         verbose_name_plural = _("办理时限")
         constraints = [
             models.UniqueConstraint(fields=["category", "profile", "step"], name="time_limit_unique"),
-            models.UniqueConstraint(fields=["profile", "step"], condition=Q(category__isnull=True),
-                                    name="time_limit_unique_default"),
+            models.UniqueConstraint(
+                fields=["profile", "step"],
+                condition=Q(category__isnull=True),
+                name="time_limit_unique_default",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -114,8 +141,9 @@ class KnowledgeArticle(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"))
     keywords = models.CharField(_("关键词"), max_length=200, blank=True, help_text=_("以空格分隔"))
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL,
-                                 verbose_name=_("诉求分类"))
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("诉求分类")
+    )
     is_active = models.BooleanField(_("启用"), default=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -137,24 +165,43 @@ class Appeal(EncryptedFieldsMixin, models.Model):
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
     urgency = models.CharField(_("紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
     # Indexed by the composites (state, reply_due) and (lead_unit, state) in Meta.indexes.
-    state = models.CharField(_("状态"), max_length=20, choices=AppealState.choices, default=AppealState.RECEIVED)
+    state = models.CharField(
+        _("状态"), max_length=20, choices=AppealState.choices, default=AppealState.RECEIVED
+    )
 
     title = models.CharField(_("标题"), max_length=200)
     content = models.TextField(_("诉求内容"))
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals",
-                                 verbose_name=_("诉求分类"))
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+        verbose_name=_("诉求分类"),
+    )
     keywords = models.CharField(_("关键词"), max_length=200, blank=True)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("区域"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("区域")
+    )
     address = models.CharField(_("详细地址"), max_length=200, blank=True)
     # WGS-84 (GPS) coordinates; map services in China that use GCJ-02 convert on display.
     longitude = models.DecimalField(_("经度(WGS-84)"), max_digits=9, decimal_places=6, null=True, blank=True)
     latitude = models.DecimalField(_("纬度(WGS-84)"), max_digits=9, decimal_places=6, null=True, blank=True)
 
-    appellant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="appeals", verbose_name=_("诉求人账号"), db_index=False)
+    appellant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+        verbose_name=_("诉求人账号"),
+        db_index=False,
+    )
     appellant_name = models.CharField(_("诉求人姓名"), max_length=50, blank=True)
     # Phone and ID numbers are encrypted at rest (core.fieldcrypt); the verified number has a blind index.
-    appellant_phone = EncryptedCharField(_("联系电话"), max_length=20, blank=True, blind_index="appellant_phone_bidx")
+    appellant_phone = EncryptedCharField(
+        _("联系电话"), max_length=20, blank=True, blind_index="appellant_phone_bidx"
+    )
     appellant_phone_bidx = BlindIndexField(source="appellant_phone", db_index=True)
     # A resident filing under their account is reached on the account's verified number (appellant_phone); another
     # number they give is kept here, for the handler to call, unverified: notices never go to it.
@@ -165,18 +212,44 @@ class Appeal(EncryptedFieldsMixin, models.Model):
     tracking_code_hash = models.CharField(max_length=128, blank=True, editable=False)
 
     received_at = models.DateTimeField(_("受理时间"), default=timezone.now, db_index=True)
-    first_receiver = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                       related_name="first_received_appeals", verbose_name=_("首接负责人"),
-                                       db_index=False)
-    first_receiver_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT,
-                                            related_name="first_received_appeals", verbose_name=_("首接单位"),
-                                            db_index=False)
+    first_receiver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="first_received_appeals",
+        verbose_name=_("首接负责人"),
+        db_index=False,
+    )
+    first_receiver_unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="first_received_appeals",
+        verbose_name=_("首接单位"),
+        db_index=False,
+    )
 
-    lead_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="led_appeals",
-                                  verbose_name=_("主办单位"), db_index=False)  # the index (lead_unit, state) leads with it
+    lead_unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_appeals",
+        verbose_name=_("主办单位"),
+        db_index=False,
+    )  # the index (lead_unit, state) leads with it
     co_units = models.ManyToManyField(Unit, blank=True, related_name="co_appeals", verbose_name=_("协办单位"))
-    master = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_appeals",
-                               verbose_name=_("主诉求"), db_index=False)
+    master = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_appeals",
+        verbose_name=_("主诉求"),
+        db_index=False,
+    )
 
     dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
     # When an approved return put the appeal back to be dispatched again (改派): its dispatch limit runs from
@@ -191,10 +264,14 @@ class Appeal(EncryptedFieldsMixin, models.Model):
     anonymised_at = models.DateTimeField(_("个人信息删除时间"), null=True, blank=True, editable=False)
     # Due times are derived (deadlines.compute) from the stored times above and the calendar, and stored
     # only so that boards can query them; every write recomputes them, none is ever accumulated.
-    dispatch_due = models.DateTimeField(_("派单时限"), null=True, blank=True)  # only while waiting for dispatch
+    dispatch_due = models.DateTimeField(
+        _("派单时限"), null=True, blank=True
+    )  # only while waiting for dispatch
     sign_due = models.DateTimeField(_("签收时限"), null=True, blank=True)
     contact_due = models.DateTimeField(_("联系时限"), null=True, blank=True)
-    reply_due = models.DateTimeField(_("答复时限"), null=True, blank=True)  # indexed after state: (state, reply_due)
+    reply_due = models.DateTimeField(
+        _("答复时限"), null=True, blank=True
+    )  # indexed after state: (state, reply_due)
     callback_due = models.DateTimeField(_("回访时限"), null=True, blank=True)
     first_contact_on_time = models.BooleanField(_("按时首次联系"), null=True, blank=True)
     # The overdue board's two times (deadlines.board_fields), derived with the dues above on every write:
@@ -213,8 +290,14 @@ class Appeal(EncryptedFieldsMixin, models.Model):
     close_reason = models.CharField(_("办结原因"), max_length=20, choices=CloseReason.choices, blank=True)
     refer_target = models.CharField(_("转办去向"), max_length=16, choices=ReferTarget.choices, blank=True)
     close_note = models.TextField(_("办结说明"), blank=True)
-    knowledge_article = models.ForeignKey(KnowledgeArticle, null=True, blank=True, on_delete=models.SET_NULL,
-                                          verbose_name=_("引用知识"), db_index=False)
+    knowledge_article = models.ForeignKey(
+        KnowledgeArticle,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("引用知识"),
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("诉求")
@@ -224,25 +307,40 @@ class Appeal(EncryptedFieldsMixin, models.Model):
             models.Index(fields=["lead_unit", "state"]),
             models.Index(fields=["state", "reply_due"]),
             # Partial: only appeals that wait on a step have these times, so the board's index stays small.
-            models.Index(fields=["warn_at", "next_due", "lead_unit"], condition=Q(warn_at__isnull=False),
-                         name="appeal_board_warn"),
+            models.Index(
+                fields=["warn_at", "next_due", "lead_unit"],
+                condition=Q(warn_at__isnull=False),
+                name="appeal_board_warn",
+            ),
             models.Index(fields=["next_due"], condition=Q(next_due__isnull=False), name="appeal_board_due"),
             # The board's page in its order (red first, then by due): the first 50 of ~100 k flagged appeals at
             # 10 M come from this index in 0.5 ms instead of a sort of all of them (150 ms; bench/scale.py).
-            models.Index(fields=["next_due", "id"], condition=Q(warn_at__isnull=False), name="appeal_board_order"),
+            models.Index(
+                fields=["next_due", "id"], condition=Q(warn_at__isnull=False), name="appeal_board_order"
+            ),
             # Foreign keys that most appeals leave empty (every imported one, most taken by phone): indexed only
             # where set, which is all their lookups (and the PROTECT / SET_NULL checks) ask for; an import
             # then writes no index entries for them.
-            *[models.Index(fields=[key], condition=Q(**{f"{key}__isnull": False}), name=f"appeal_{key}_set")
-              for key in ("appellant", "first_receiver", "first_receiver_unit", "master", "knowledge_article")],
+            *[
+                models.Index(fields=[key], condition=Q(**{f"{key}__isnull": False}), name=f"appeal_{key}_set")
+                for key in (
+                    "appellant",
+                    "first_receiver",
+                    "first_receiver_unit",
+                    "master",
+                    "knowledge_article",
+                )
+            ],
         ]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="appeal_number_unique"),
             # Partial: appeals without a key (imported ones) need no entry; a lookup by key implies one.
-            models.UniqueConstraint(fields=["client_key"], condition=Q(client_key__isnull=False),
-                                    name="appeal_client_key_unique"),
-            models.CheckConstraint(condition=~Q(state=AppealState.MERGED) | Q(master__isnull=False),
-                                   name="merged_has_master"),
+            models.UniqueConstraint(
+                fields=["client_key"], condition=Q(client_key__isnull=False), name="appeal_client_key_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=AppealState.MERGED) | Q(master__isnull=False), name="merged_has_master"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -310,26 +408,46 @@ class AppealEvent(ChainedEvent):
 
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="events")
     # Both empty on most events (the system's own, every imported one): indexed only where set (Meta.indexes).
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+", verbose_name=_("操作人"), db_index=False)
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("单位"), db_index=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("操作人"),
+        db_index=False,
+    )
+    unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("单位"),
+        db_index=False,
+    )
     state_before = models.CharField(max_length=20, blank=True)
     state_after = models.CharField(max_length=20, blank=True)
 
     class Meta(ChainedEvent.Meta):
         verbose_name = _("诉求事件")
         verbose_name_plural = _("诉求事件")
-        indexes = [models.Index(fields=["action", "created_at"]),
-                   models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="appeal_event_actor_set"),
-                   models.Index(fields=["unit"], condition=Q(unit__isnull=False), name="appeal_event_unit_set")]
+        indexes = [
+            models.Index(fields=["action", "created_at"]),
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="appeal_event_actor_set"),
+            models.Index(fields=["unit"], condition=Q(unit__isnull=False), name="appeal_event_unit_set"),
+        ]
 
     def chain_subject_id(self):
         return self.appeal_id
 
     def chain_payload(self) -> dict:
-        return {**super().chain_payload(), "unit": self.unit_id, "state_before": self.state_before,
-                "state_after": self.state_after}
+        return {
+            **super().chain_payload(),
+            "unit": self.unit_id,
+            "state_before": self.state_before,
+            "state_after": self.state_after,
+        }
 
 
 class ReviewedRequest(models.Model):
@@ -337,9 +455,12 @@ class ReviewedRequest(models.Model):
 
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
-    decision = models.CharField(max_length=10, choices=RequestDecision.choices, default=RequestDecision.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decision = models.CharField(
+        max_length=10, choices=RequestDecision.choices, default=RequestDecision.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
 
@@ -394,11 +515,13 @@ class Callback(models.Model):
     first_contact_on_time = models.BooleanField(null=True)
     comment = models.TextField(_("意见"), blank=True)
     # None: the appellant without an account, by an SMS reply to the callback invitation (method sms).
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
-                                    blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    valid = models.BooleanField(_("有效回访"), default=True,
-                                help_text=_("接通且非匿名、非并单、非撤回、非转办的回访计入三率"))
+    valid = models.BooleanField(
+        _("有效回访"), default=True, help_text=_("接通且非匿名、非并单、非撤回、非转办的回访计入三率")
+    )
 
     class Meta:
         verbose_name = _("回访")
@@ -441,8 +564,9 @@ class RateCounter(models.Model):
         verbose_name_plural = _("三率计数")
         constraints = [
             models.UniqueConstraint(fields=["month", "unit", "region"], name="rate_counter_unique"),
-            models.UniqueConstraint(fields=["month", "region"], condition=Q(unit__isnull=True),
-                                    name="rate_counter_unique_no_unit"),
+            models.UniqueConstraint(
+                fields=["month", "region"], condition=Q(unit__isnull=True), name="rate_counter_unique_no_unit"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -453,24 +577,32 @@ class Supervision(models.Model):
     """催办 (level 0) and 督办 (levels 1–3) on a step that is late; unique so the sweep is idempotent."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="supervisions")
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="supervisions")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="supervisions"
+    )
     kind = models.CharField(max_length=12, choices=SupervisionKind.choices)
     level = models.PositiveSmallIntegerField(default=0)
     step = models.CharField(max_length=10, choices=Step.choices)
     due = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     note = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("催办督办")
         verbose_name_plural = _("催办督办")
-        constraints = [models.UniqueConstraint(fields=["appeal", "step", "due", "kind", "level"],
-                                               name="supervision_once_per_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appeal", "step", "due", "kind", "level"], name="supervision_once_per_due"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.appeal} {self.get_kind_display()}{self.level or ''}"
+
+
 # Import profiles and import links live in their own module (data exchange, issue 8).
 from .exchange.models import ImportedAppeal, ImportProfile  # noqa: E402, F401
 from .open311.models import Open311Key  # noqa: E402,F401  (own module, see open311/models.py)

@@ -22,34 +22,57 @@ from .services import record_event
 
 def export(user) -> list[dict]:
     rows = []
-    for appeal in Appeal.objects.filter(appellant=user).select_related("category", "region").order_by("received_at"):
-        rows.append({"编号": appeal.number, "标题": appeal.title, "内容": appeal.content, "状态": appeal.get_state_display(),
-                     "分类": str(appeal.category or ""), "区域": appeal.region.full_name() if appeal.region else "",
-                     "地址": appeal.address, "联系电话": appeal.appellant_phone, "另留电话": appeal.contact_phone,
-                     "身份证号": appeal.appellant_id_number,
-                     "提交时间": timezone.localtime(appeal.received_at).strftime("%Y-%m-%d %H:%M"),
-                     "答复": appeal.reply_text,
-                     "附件": "、".join(appeal.attachments.values_list("name", flat=True))})
+    for appeal in (
+        Appeal.objects.filter(appellant=user).select_related("category", "region").order_by("received_at")
+    ):
+        rows.append(
+            {
+                "编号": appeal.number,
+                "标题": appeal.title,
+                "内容": appeal.content,
+                "状态": appeal.get_state_display(),
+                "分类": str(appeal.category or ""),
+                "区域": appeal.region.full_name() if appeal.region else "",
+                "地址": appeal.address,
+                "联系电话": appeal.appellant_phone,
+                "另留电话": appeal.contact_phone,
+                "身份证号": appeal.appellant_id_number,
+                "提交时间": timezone.localtime(appeal.received_at).strftime("%Y-%m-%d %H:%M"),
+                "答复": appeal.reply_text,
+                "附件": "、".join(appeal.attachments.values_list("name", flat=True)),
+            }
+        )
     return rows
 
 
 def _anonymise(appeal: Appeal, actor, action: str, note: str) -> None:
     """Remove the appellant's personal data from one appeal (the caller holds its row lock)."""
     title, content = redact_appeal(appeal)
-    changed = {"appellant_name": ANONYMOUS_NAME if appeal.appellant_name else "", "appellant_phone": "",
-               "contact_phone": "", "appellant_id_number": "", "title": title[:200], "content": content,
-               "anonymised_at": timezone.now()}
+    changed = {
+        "appellant_name": ANONYMOUS_NAME if appeal.appellant_name else "",
+        "appellant_phone": "",
+        "contact_phone": "",
+        "appellant_id_number": "",
+        "title": title[:200],
+        "content": content,
+        "anonymised_at": timezone.now(),
+    }
     for field, value in changed.items():
         setattr(appeal, field, value)
     appeal.save(update_fields=list(changed))
-    record_event(appeal, actor, action, note=note, after={"anonymised": sorted(set(changed) - {"anonymised_at"})})
+    record_event(
+        appeal, actor, action, note=note, after={"anonymised": sorted(set(changed) - {"anonymised_at"})}
+    )
 
 
 def erase(user) -> int:
     """Anonymise the appeals the person filed (they stay, nameless)."""
     count = 0
-    for appeal_id in (Appeal.objects.filter(appellant=user, anonymised_at__isnull=True)
-                      .values_list("pk", flat=True).order_by("pk")):
+    for appeal_id in (
+        Appeal.objects.filter(appellant=user, anonymised_at__isnull=True)
+        .values_list("pk", flat=True)
+        .order_by("pk")
+    ):
         with transaction.atomic():
             appeal = Appeal.objects.select_for_update(of=("self",)).get(pk=appeal_id)
             _anonymise(appeal, None, "anonymise_closed_account", _("诉求人注销账号，个人信息已删除"))
@@ -64,23 +87,38 @@ def apply_retention(now=None, batch: int = 500) -> dict:
     years = int(settings.GONGZHI.get("RETENTION_YEARS", 5))
     attachment_years = int(settings.GONGZHI.get("ATTACHMENT_RETENTION_YEARS", 3))
     counts = {"anonymised": 0, "attachments_deleted": 0}
-    due = (Appeal.objects.filter(closed_at__lt=now - timedelta(days=365 * years), anonymised_at__isnull=True)
-           .values_list("pk", flat=True).order_by("pk")[:batch])
+    due = (
+        Appeal.objects.filter(closed_at__lt=now - timedelta(days=365 * years), anonymised_at__isnull=True)
+        .values_list("pk", flat=True)
+        .order_by("pk")[:batch]
+    )
     for appeal_id in list(due):
         with transaction.atomic():
             appeal = Appeal.objects.select_for_update(of=("self",)).get(pk=appeal_id)
-            _anonymise(appeal, None, "anonymise_retention",
-                       _("办结满%(n)s年，依保存期限删除诉求人个人信息") % {"n": years})
+            _anonymise(
+                appeal,
+                None,
+                "anonymise_retention",
+                _("办结满%(n)s年，依保存期限删除诉求人个人信息") % {"n": years},
+            )
             counts["anonymised"] += 1
-    old = (Attachment.objects.filter(appeal__closed_at__lt=now - timedelta(days=365 * attachment_years))
-           .select_related("appeal").order_by("pk")[:batch])
+    old = (
+        Attachment.objects.filter(appeal__closed_at__lt=now - timedelta(days=365 * attachment_years))
+        .select_related("appeal")
+        .order_by("pk")[:batch]
+    )
     for attachment in list(old):
         with transaction.atomic():
             appeal = Appeal.objects.select_for_update(of=("self",)).get(pk=attachment.appeal_id)
             name = attachment.name
             attachment.file.delete(save=False)
             attachment.delete()
-            record_event(appeal, None, "attachment_retention",
-                         note=_("办结满%(n)s年，附件“%(name)s”已按保存期限删除") % {"n": attachment_years, "name": name})
+            record_event(
+                appeal,
+                None,
+                "attachment_retention",
+                note=_("办结满%(n)s年，附件“%(name)s”已按保存期限删除")
+                % {"n": attachment_years, "name": name},
+            )
             counts["attachments_deleted"] += 1
     return counts

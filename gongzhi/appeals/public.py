@@ -40,8 +40,11 @@ def parse_resolution(value) -> int:
     except ValueError:
         resolution = -1
     if not geodesy.MIN_RESOLUTION <= resolution <= geodesy.MAX_RESOLUTION:
-        raise ServiceError(_("resolution 须是 %(lo)d 到 %(hi)d 之间的整数。")
-                           % {"lo": geodesy.MIN_RESOLUTION, "hi": geodesy.MAX_RESOLUTION}, field="resolution")
+        raise ServiceError(
+            _("resolution 须是 %(lo)d 到 %(hi)d 之间的整数。")
+            % {"lo": geodesy.MIN_RESOLUTION, "hi": geodesy.MAX_RESOLUTION},
+            field="resolution",
+        )
     return resolution
 
 
@@ -55,12 +58,21 @@ def density(resolution: int = 8, *, now=None) -> list[dict]:
     import h3
 
     since = (now or timezone.now()) - WINDOW
-    points = (Appeal.objects.filter(received_at__gte=since, latitude__isnull=False, longitude__isnull=False,
-                                    confidential=False)
-              .exclude(state=AppealState.MERGED).values_list("latitude", "longitude"))
-    counts = Counter(h3.latlng_to_cell(float(lat), float(lon), resolution) for lat, lon in points.iterator()
-                     if geodesy.valid_point(lat, lon))
-    out = [{"h3": cell, "count": n} for cell, n in sorted(counts.items(), key=lambda c: (-c[1], c[0])) if n >= k]
+    points = (
+        Appeal.objects.filter(
+            received_at__gte=since, latitude__isnull=False, longitude__isnull=False, confidential=False
+        )
+        .exclude(state=AppealState.MERGED)
+        .values_list("latitude", "longitude")
+    )
+    counts = Counter(
+        h3.latlng_to_cell(float(lat), float(lon), resolution)
+        for lat, lon in points.iterator()
+        if geodesy.valid_point(lat, lon)
+    )
+    out = [
+        {"h3": cell, "count": n} for cell, n in sorted(counts.items(), key=lambda c: (-c[1], c[0])) if n >= k
+    ]
     if now is None:
         cache.set(key, out, CACHE_SECONDS)
     return out

@@ -42,7 +42,8 @@ class Rate:
         value, interval = self.value, self.interval
         return {
             "value": float(round(value, 4)) if value is not None else None,
-            "numerator": float(self.numerator), "denominator": self.denominator,
+            "numerator": float(self.numerator),
+            "denominator": self.denominator,
             "ci95": [round(interval[0], 4), round(interval[1], 4)] if interval else None,
         }
 
@@ -99,8 +100,11 @@ class GroupMetrics:
         if not self.valid_callbacks:
             return None
         w = {k: Decimal(v) for k, v in settings.GONGZHI["COMPOSITE_WEIGHTS"].items()}
-        return (w["response"] * self.response.value + w["resolution"] * self.resolution.value
-                + w["satisfaction"] * self.satisfaction.value)
+        return (
+            w["response"] * self.response.value
+            + w["resolution"] * self.resolution.value
+            + w["satisfaction"] * self.satisfaction.value
+        )
 
     @property
     def small_sample(self) -> bool:
@@ -111,14 +115,20 @@ class GroupMetrics:
             return Rate(Decimal(num), den).as_dict()
 
         composite = self.composite
-        mean_hours = (self.handling_micros / 1_000_000 / self.handling_count / 3600) if self.handling_count else None
+        mean_hours = (
+            (self.handling_micros / 1_000_000 / self.handling_count / 3600) if self.handling_count else None
+        )
         return {
-            "id": self.key, "name": self.name, "valid_callbacks": self.valid_callbacks,
-            "response_rate": _value(self.response), "resolution_rate": _value(self.resolution),
+            "id": self.key,
+            "name": self.name,
+            "valid_callbacks": self.valid_callbacks,
+            "response_rate": _value(self.response),
+            "resolution_rate": _value(self.resolution),
             "satisfaction_rate": _value(self.satisfaction),
             "composite": float(round(composite, 4)) if composite is not None else None,
             "small_sample": self.small_sample,
-            "response": self.response.as_dict(), "resolution": self.resolution.as_dict(),
+            "response": self.response.as_dict(),
+            "resolution": self.resolution.as_dict(),
             "satisfaction": self.satisfaction.as_dict(),
             "on_time_sign_rate": ratio(self.signs_on_time, self.signs),
             "on_time_reply_rate": ratio(self.replies_on_time, self.replies),
@@ -144,8 +154,9 @@ def month_bounds(period: str) -> tuple[datetime, datetime]:
     return (datetime(start.year, start.month, 1, tzinfo=tz), datetime(end.year, end.month, 1, tzinfo=tz))
 
 
-def compute_metrics(start: datetime, end: datetime, *, by: str = "unit", unit_id: int | None = None
-                    ) -> list[GroupMetrics]:
+def compute_metrics(
+    start: datetime, end: datetime, *, by: str = "unit", unit_id: int | None = None
+) -> list[GroupMetrics]:
     """Metrics for [start, end) grouped by lead unit (`by="unit"`) or by the appeal's street (`by="street"`).
 
     A period that is one local month is read from the monthly counters (appeals/counters.py), which hold
@@ -187,8 +198,9 @@ def metrics_from_counters(month: date, *, by: str = "unit", unit_id: int | None 
     return list(groups.values())
 
 
-def compute_metrics_raw(start: datetime, end: datetime, *, by: str = "unit", unit_id: int | None = None
-                        ) -> list[GroupMetrics]:
+def compute_metrics_raw(
+    start: datetime, end: datetime, *, by: str = "unit", unit_id: int | None = None
+) -> list[GroupMetrics]:
     """compute_metrics from the raw callbacks, events, return requests and supervisions of [start, end)."""
     if by == "unit":
         names = dict(Unit.objects.values_list("pk", "name"))
@@ -212,8 +224,14 @@ def compute_metrics_raw(start: datetime, end: datetime, *, by: str = "unit", uni
 
     period = {"created_at__gte": start, "created_at__lt": end}
     for row in Callback.objects.filter(valid=True, **period).values(
-            "unit", "contacted", "first_contact_on_time", "solved", "satisfaction", "appeal__state",
-            region=_region_field("appeal")):
+        "unit",
+        "contacted",
+        "first_contact_on_time",
+        "solved",
+        "satisfaction",
+        "appeal__state",
+        region=_region_field("appeal"),
+    ):
         g = group(row)
         if g is None:
             continue
@@ -223,8 +241,9 @@ def compute_metrics_raw(start: datetime, end: datetime, *, by: str = "unit", uni
         g.satisfied += row["satisfaction"] == Satisfaction.SATISFIED
         g.basically += row["satisfaction"] == Satisfaction.BASICALLY
 
-    events = AppealEvent.objects.filter(action__in=["dispatch", "sign", "reply", "callback"], **period).values(
-        "unit", "action", "after", "state_after", region=_region_field("appeal"))
+    events = AppealEvent.objects.filter(
+        action__in=["dispatch", "sign", "reply", "callback"], **period
+    ).values("unit", "action", "after", "state_after", region=_region_field("appeal"))
     for row in events:
         g = group(row)
         if g is None:
@@ -248,14 +267,18 @@ def compute_metrics_raw(start: datetime, end: datetime, *, by: str = "unit", uni
                 g.handling_micros += handling_micros(seconds)
 
     for row in ReturnRequest.objects.filter(requested_at__gte=start, requested_at__lt=end).values(
-            "unit", "decision", region=_region_field("appeal")):
+        "unit", "decision", region=_region_field("appeal")
+    ):
         g = group(row)
         if g is not None:
             g.returns += 1
             g.unjustified_returns += row["decision"] == RequestDecision.REJECTED
 
-    overdue = Supervision.objects.filter(kind=SupervisionKind.SUPERVISION, level=1, **period).values(
-        "unit", "appeal", region=_region_field("appeal")).distinct()
+    overdue = (
+        Supervision.objects.filter(kind=SupervisionKind.SUPERVISION, level=1, **period)
+        .values("unit", "appeal", region=_region_field("appeal"))
+        .distinct()
+    )
     for row in overdue:
         g = group(row)
         if g is not None:
@@ -291,11 +314,17 @@ def street_of_region() -> dict[int, int]:
 def ranking(start: datetime, end: datetime, *, by: str = "unit", unit_id: int | None = None) -> dict:
     """Ranked by composite; groups under the minimum number of valid callbacks are listed apart."""
     metrics = compute_metrics(start, end, by=by, unit_id=unit_id)
-    ranked = sorted((m for m in metrics if not m.small_sample),
-                    key=lambda m: (-(m.composite or 0), -m.valid_callbacks, m.name))
+    ranked = sorted(
+        (m for m in metrics if not m.small_sample),
+        key=lambda m: (-(m.composite or 0), -m.valid_callbacks, m.name),
+    )
     apart = sorted((m for m in metrics if m.small_sample), key=lambda m: (-m.valid_callbacks, m.name))
-    return {"ranked": ranked, "small_sample": apart, "min_callbacks": settings.GONGZHI["RANKING_MIN_CALLBACKS"],
-            "dispatch": dispatch_rate(metrics)}
+    return {
+        "ranked": ranked,
+        "small_sample": apart,
+        "min_callbacks": settings.GONGZHI["RANKING_MIN_CALLBACKS"],
+        "dispatch": dispatch_rate(metrics),
+    }
 
 
 def dispatch_rate(metrics: list[GroupMetrics]) -> Rate:
@@ -329,10 +358,19 @@ def ranking_for(user, start: datetime, end: datetime, *, by: str = "unit") -> di
     if unit is not None:
         ranked = [(place, m) for place, m in ranked if m.key == unit]
         apart = [m for m in apart if m.key == unit]
-    return {"by": by, "ranked": ranked, "small_sample": apart, "min_callbacks": result["min_callbacks"],
-            # The centre's figure is the county's: not shown to a handler, who reads their own unit only.
-            "dispatch": result["dispatch"] if unit is None else None}
+    return {
+        "by": by,
+        "ranked": ranked,
+        "small_sample": apart,
+        "min_callbacks": result["min_callbacks"],
+        # The centre's figure is the county's: not shown to a handler, who reads their own unit only.
+        "dispatch": result["dispatch"] if unit is None else None,
+    }
 
 
-OPEN_OVERDUE_STATES = [AppealState.DISPATCHED, AppealState.ACCEPTED, AppealState.IN_PROGRESS,
-                       AppealState.RETURN_REQUESTED]
+OPEN_OVERDUE_STATES = [
+    AppealState.DISPATCHED,
+    AppealState.ACCEPTED,
+    AppealState.IN_PROGRESS,
+    AppealState.RETURN_REQUESTED,
+]

@@ -54,8 +54,12 @@ def can_unmask(user, appeal: Appeal) -> bool:
         return True
     if appeal.first_receiver_id == user.pk:
         return True
-    return (user.has_role(Role.HANDLER) and user.unit_id is not None
-            and user.unit_id == appeal.lead_unit_id and not appeal.confidential)
+    return (
+        user.has_role(Role.HANDLER)
+        and user.unit_id is not None
+        and user.unit_id == appeal.lead_unit_id
+        and not appeal.confidential
+    )
 
 
 def hides_identity(user, appeal: Appeal) -> bool:
@@ -68,14 +72,23 @@ def hides_identity(user, appeal: Appeal) -> bool:
         return False
     if user is None or not getattr(user, "is_authenticated", False):
         return True
-    return not (user.has_role(Role.SUPERVISOR, Role.OPERATOR, Role.DISPATCHER) or appeal.first_receiver_id == user.pk)
+    return not (
+        user.has_role(Role.SUPERVISOR, Role.OPERATOR, Role.DISPATCHER) or appeal.first_receiver_id == user.pk
+    )
 
 
 def appellant_for(user, appeal: Appeal) -> dict:
     """What this user may read of the appellant: masked numbers, or nothing when hidden."""
     if hides_identity(user, appeal):
         label = "匿名" if appeal.anonymous else "保密"
-        return {"name": label, "phone": "", "contact_phone": "", "id_number": "", "hidden": True, "can_reveal": False}
+        return {
+            "name": label,
+            "phone": "",
+            "contact_phone": "",
+            "id_number": "",
+            "hidden": True,
+            "can_reveal": False,
+        }
     own = appeal.appellant_id == getattr(user, "pk", None)
     return {
         "name": appeal.appellant_name if own or not appeal.confidential else mask_name(appeal.appellant_name),
@@ -83,7 +96,9 @@ def appellant_for(user, appeal: Appeal) -> dict:
         "contact_phone": appeal.contact_phone if own else mask_phone(appeal.contact_phone),
         "id_number": appeal.appellant_id_number if own else mask_id_number(appeal.appellant_id_number),
         "hidden": False,
-        "can_reveal": not own and can_unmask(user, appeal) and bool(appeal.appellant_phone or appeal.appellant_id_number),
+        "can_reveal": not own
+        and can_unmask(user, appeal)
+        and bool(appeal.appellant_phone or appeal.appellant_id_number),
     }
 
 
@@ -153,7 +168,11 @@ class UrgentQueue:
         if isinstance(key, int):
             return self[key : key + 1][0]
         self.count()
-        start, stop, split = key.start or 0, key.stop if key.stop is not None else self._count, self._waiting_count
+        start, stop, split = (
+            key.start or 0,
+            key.stop if key.stop is not None else self._count,
+            self._waiting_count,
+        )
         items = list(self.waiting[start : min(stop, split)]) if start < split else []
         if stop > split:
             items += list(self.rest[max(start - split, 0) : stop - split])
@@ -181,11 +200,17 @@ def overdue_board(qs: QuerySet[Appeal], now) -> tuple[QuerySet[Appeal], dict]:
     # COUNT(next_due) (never null on the board), not COUNT(id): every column read is in appeal_board_warn,
     # so the counts are an index-only scan.
     base = Appeal.objects.filter(pk__in=flagged.values("pk")) if qs.query.distinct else flagged
-    per_unit = list(base.order_by().values("lead_unit", "lead_unit__name")
-                    .annotate(red=Count("next_due", filter=red), yellow=Count("next_due", filter=~red))
-                    .order_by("-red", "-yellow", "lead_unit__name"))
-    counts = {"red": sum(r["red"] for r in per_unit), "yellow": sum(r["yellow"] for r in per_unit),
-              "units": per_unit}
+    per_unit = list(
+        base.order_by()
+        .values("lead_unit", "lead_unit__name")
+        .annotate(red=Count("next_due", filter=red), yellow=Count("next_due", filter=~red))
+        .order_by("-red", "-yellow", "lead_unit__name")
+    )
+    counts = {
+        "red": sum(r["red"] for r in per_unit),
+        "yellow": sum(r["yellow"] for r in per_unit),
+        "units": per_unit,
+    }
     # Red (next_due < now) sorts before yellow (next_due >= now) by next_due alone.
     return flagged.order_by("next_due", "pk"), counts
 
@@ -197,8 +222,16 @@ def active_category_by_code(code: str):
 
     from .models import Category
 
-    return refcache.cached(refcache.REFERENCE, ("active_category", code), lambda: Category.objects.using(
-        refcache.DB).select_related("parent__parent__parent").filter(code=code, is_active=True).first())
+    return refcache.cached(
+        refcache.REFERENCE,
+        ("active_category", code),
+        lambda: (
+            Category.objects.using(refcache.DB)
+            .select_related("parent__parent__parent")
+            .filter(code=code, is_active=True)
+            .first()
+        ),
+    )
 
 
 def home_community(user):
@@ -208,7 +241,9 @@ def home_community(user):
         return None
     region = user.region
     if region is None:
-        latest = Appeal.objects.filter(appellant=user).select_related("region").order_by("-received_at").first()
+        latest = (
+            Appeal.objects.filter(appellant=user).select_related("region").order_by("-received_at").first()
+        )
         region = latest.region if latest else None
     return region.ancestor_at(RegionLevel.COMMUNITY) if region is not None else None
 
@@ -230,9 +265,20 @@ def stored_light(next_due, warn_at, now) -> str:
 def map_points(qs: QuerySet[Appeal], now, limit: int = MAP_LIMIT) -> dict:
     """The appeals of `qs` that have a place, as map pins (WGS-84): {"count", "truncated", "points": [{id, number,
     title, longitude, latitude, light}]}, newest first. `qs` is already scoped (visible_appeals) and filtered."""
-    rows = list(qs.filter(longitude__isnull=False, latitude__isnull=False).order_by("-received_at", "-id").values_list(
-        "pk", "number", "title", "longitude", "latitude", "next_due", "warn_at")[:limit + 1])
-    points = [{"id": pk, "number": number, "title": title, "longitude": float(lon), "latitude": float(lat),
-               "light": stored_light(next_due, warn_at, now)}
-              for pk, number, title, lon, lat, next_due, warn_at in rows[:limit]]
+    rows = list(
+        qs.filter(longitude__isnull=False, latitude__isnull=False)
+        .order_by("-received_at", "-id")
+        .values_list("pk", "number", "title", "longitude", "latitude", "next_due", "warn_at")[: limit + 1]
+    )
+    points = [
+        {
+            "id": pk,
+            "number": number,
+            "title": title,
+            "longitude": float(lon),
+            "latitude": float(lat),
+            "light": stored_light(next_due, warn_at, now),
+        }
+        for pk, number, title, lon, lat, next_due, warn_at in rows[:limit]
+    ]
     return {"count": len(points), "truncated": len(rows) > limit, "points": points}

@@ -54,8 +54,12 @@ class KnowledgeArticleSerializer(serializers.ModelSerializer):
 
 
 class KnowledgeQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=100,
-                              label=_("检索词（以空格分隔，须全部出现在标题、正文或关键词中）"))
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        label=_("检索词（以空格分隔，须全部出现在标题、正文或关键词中）"),
+    )
 
 
 # ---------------------------------------------------------------- an appeal, out
@@ -74,7 +78,9 @@ class IdNameSerializer(serializers.Serializer):
 class AppellantSerializer(serializers.Serializer):
     name = serializers.CharField()
     phone = serializers.CharField(help_text=_("按权限打码，如 138****8000"))
-    contact_phone = serializers.CharField(help_text=_("居民另留的联系电话（未核实，不用于发送通知），按权限打码"))
+    contact_phone = serializers.CharField(
+        help_text=_("居民另留的联系电话（未核实，不用于发送通知），按权限打码")
+    )
     id_number = serializers.CharField()
     hidden = serializers.BooleanField(help_text=_("匿名或保密：不显示身份"))
     can_reveal = serializers.BooleanField(help_text=_("可调用 reveal_contact 查看完整号码（留痕）"))
@@ -109,7 +115,9 @@ def _id_name(obj) -> dict | None:
 
 
 class AppealListSerializer(serializers.ModelSerializer):
-    state_label = serializers.CharField(source="status_label", help_text=_("诉求人看到的状态：办结的诉求按办结原因写，如 已撤回、已转办"))
+    state_label = serializers.CharField(
+        source="status_label", help_text=_("诉求人看到的状态：办结的诉求按办结原因写，如 已撤回、已转办")
+    )
     kind_label = serializers.CharField(source="get_kind_display")
     channel_label = serializers.CharField(source="get_channel_display")
     urgency_label = serializers.CharField(source="get_urgency_display")
@@ -120,10 +128,32 @@ class AppealListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Appeal
-        fields = ["id", "number", "kind", "kind_label", "channel", "channel_label", "urgency",
-                  "urgency_label", "state", "state_label", "title", "region", "category", "lead_unit",
-                  "received_at", "dispatch_due", "sign_due", "contact_due", "reply_due", "callback_due", "light",
-                  "reopen_count", "extension_count", "supervision_level"]
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "kind_label",
+            "channel",
+            "channel_label",
+            "urgency",
+            "urgency_label",
+            "state",
+            "state_label",
+            "title",
+            "region",
+            "category",
+            "lead_unit",
+            "received_at",
+            "dispatch_due",
+            "sign_due",
+            "contact_due",
+            "reply_due",
+            "callback_due",
+            "light",
+            "reopen_count",
+            "extension_count",
+            "supervision_level",
+        ]
 
     @extend_schema_field(CodeNameSerializer)
     def get_region(self, appeal):
@@ -151,7 +181,9 @@ class AppealReplyQualitySerializer(serializers.Serializer):
     timeliness = serializers.FloatField(help_text=_("及时性"))
     overall = serializers.FloatField(help_text=_("总分"))
     level = serializers.CharField(help_text=_("评价：好 / 一般 / 较差"))
-    reasons = serializers.ListField(child=serializers.CharField(), help_text=_("扣分原因，如“未说明依据”“只有模板语”"))
+    reasons = serializers.ListField(
+        child=serializers.CharField(), help_text=_("扣分原因，如“未说明依据”“只有模板语”")
+    )
 
 
 class AppealDetailSerializer(AppealListSerializer):
@@ -168,11 +200,32 @@ class AppealDetailSerializer(AppealListSerializer):
     reply_quality = serializers.SerializerMethodField()
 
     class Meta(AppealListSerializer.Meta):
-        fields = [*AppealListSerializer.Meta.fields, "content", "address", "longitude", "latitude",
-                  "co_units", "dispatched_at", "signed_at", "contacted_at", "replied_at", "closed_at",
-                  "reply_text", "close_reason", "close_reason_label", "close_note", "refer_target", "master",
-                  "appellant", "first_receiver", "available_actions", "suggested_dispatch", "attachments", "events",
-                  "reply_quality"]
+        fields = [
+            *AppealListSerializer.Meta.fields,
+            "content",
+            "address",
+            "longitude",
+            "latitude",
+            "co_units",
+            "dispatched_at",
+            "signed_at",
+            "contacted_at",
+            "replied_at",
+            "closed_at",
+            "reply_text",
+            "close_reason",
+            "close_reason_label",
+            "close_note",
+            "refer_target",
+            "master",
+            "appellant",
+            "first_receiver",
+            "available_actions",
+            "suggested_dispatch",
+            "attachments",
+            "events",
+            "reply_quality",
+        ]
 
     def _user(self):
         return self.context["request"].user
@@ -189,7 +242,9 @@ class AppealDetailSerializer(AppealListSerializer):
     def get_appellant(self, appeal):
         return appellant_for(self._user(), appeal)
 
-    @extend_schema_field(serializers.CharField(allow_null=True, help_text=_("首接负责人（姓名与单位），尚无人首接为 null")))
+    @extend_schema_field(
+        serializers.CharField(allow_null=True, help_text=_("首接负责人（姓名与单位），尚无人首接为 null"))
+    )
     def get_first_receiver(self, appeal):
         return staff_label(appeal.first_receiver) if appeal.first_receiver_id else None
 
@@ -211,8 +266,11 @@ class AppealDetailSerializer(AppealListSerializer):
     def get_events(self, appeal):
         return EventSerializer(timeline(appeal), many=True).data
 
-    @extend_schema_field(AppealReplyQualitySerializer(allow_null=True, help_text=_(
-        "最近一次答复的质量（仅工作人员可见；居民、未答复时为 null）")))
+    @extend_schema_field(
+        AppealReplyQualitySerializer(
+            allow_null=True, help_text=_("最近一次答复的质量（仅工作人员可见；居民、未答复时为 null）")
+        )
+    )
     def get_reply_quality(self, appeal):
         from gongzhi.insight.quality import score_for
 
@@ -232,8 +290,20 @@ class SubmittedAppealSerializer(AppealDetailSerializer):
 # The fields of AppealDetailSerializer that read the appeal's own attributes (no method, no nesting): built once
 # per process from the serializer itself, so the fast path below cannot drift from it (test_api checks both).
 _PLAIN_FIELDS: list | None = None
-_COMPUTED = {"region", "category", "lead_unit", "light", "co_units", "master", "appellant", "available_actions",
-             "suggested_dispatch", "attachments", "events", "reply_quality"}
+_COMPUTED = {
+    "region",
+    "category",
+    "lead_unit",
+    "light",
+    "co_units",
+    "master",
+    "appellant",
+    "available_actions",
+    "suggested_dispatch",
+    "attachments",
+    "events",
+    "reply_quality",
+}
 _DATETIME = serializers.DateTimeField()
 
 
@@ -242,8 +312,9 @@ def _plain_fields() -> list:
     global _PLAIN_FIELDS
     if _PLAIN_FIELDS is None:
         fields = AppealDetailSerializer(context={}).fields
-        _PLAIN_FIELDS = [(name, None if name in _COMPUTED else (_reader(field), field))
-                         for name, field in fields.items()]
+        _PLAIN_FIELDS = [
+            (name, None if name in _COMPUTED else (_reader(field), field)) for name, field in fields.items()
+        ]
     return _PLAIN_FIELDS
 
 
@@ -259,8 +330,9 @@ def _reader(field):
         model_field = Appeal._meta.get_field(display[1])
         labels = dict(make_hashable(model_field.flatchoices))
         attname = model_field.attname
-        return lambda appeal: force_str(labels.get(make_hashable(getattr(appeal, attname)),
-                                                   getattr(appeal, attname)), strings_only=True)
+        return lambda appeal: force_str(
+            labels.get(make_hashable(getattr(appeal, attname)), getattr(appeal, attname)), strings_only=True
+        )
     try:
         model_field = Appeal._meta.get_field(source)
     except FieldDoesNotExist:
@@ -289,14 +361,35 @@ def submitted_appeal_data(appeal, user, *, events, attachments, tracking_code: s
         "co_units": [],
         "master": None,
         "appellant": appellant_for(user, appeal),
-        "available_actions": [a for a in available_actions(appeal.state, roles) if a != "answer"],  # no question yet
-        "suggested_dispatch": _id_name(rule.unit) if (
-            rule := services.suggest_dispatch(appeal.category, appeal.region)) is not None else None,
-        "attachments": [{"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size,
-                         "uploaded_at": _when(a.uploaded_at)} for a in attachments],
-        "events": [{"created_at": _when(e.created_at), "action": e.action, "action_label": event_label(e.action),
-                    "actor_label": e.actor_label, "note": e.note, "state_before": e.state_before,
-                    "state_after": e.state_after, "unit": e.unit.name if e.unit_id else None} for e in events],
+        "available_actions": [
+            a for a in available_actions(appeal.state, roles) if a != "answer"
+        ],  # no question yet
+        "suggested_dispatch": _id_name(rule.unit)
+        if (rule := services.suggest_dispatch(appeal.category, appeal.region)) is not None
+        else None,
+        "attachments": [
+            {
+                "id": a.pk,
+                "name": a.name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "uploaded_at": _when(a.uploaded_at),
+            }
+            for a in attachments
+        ],
+        "events": [
+            {
+                "created_at": _when(e.created_at),
+                "action": e.action,
+                "action_label": event_label(e.action),
+                "actor_label": e.actor_label,
+                "note": e.note,
+                "state_before": e.state_before,
+                "state_after": e.state_after,
+                "unit": e.unit.name if e.unit_id else None,
+            }
+            for e in events
+        ],
         "reply_quality": None,  # not replied yet
     }
     data = {}
@@ -328,8 +421,9 @@ class AppealMapSerializer(serializers.Serializer):
 
 
 class AppealFilterSerializer(serializers.Serializer):
-    state = serializers.ChoiceField(choices=AppealState.choices, required=False, allow_blank=True,
-                                    label=_("状态"))
+    state = serializers.ChoiceField(
+        choices=AppealState.choices, required=False, allow_blank=True, label=_("状态")
+    )
     light = serializers.ChoiceField(choices=Light.choices, required=False, allow_blank=True, label=_("亮灯"))
     lead_unit = IdField(required=False, label=_("主办单位 id"))
     q = serializers.CharField(required=False, allow_blank=True, max_length=100, label=_("标题包含"))
@@ -362,7 +456,9 @@ class CachedSlugField(serializers.SlugRelatedField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             return super().to_internal_value(data)
-        if "\x00" in data:  # no code holds one, and PostgreSQL refuses it even in a query (a 500 found by make fuzz)
+        if (
+            "\x00" in data
+        ):  # no code holds one, and PostgreSQL refuses it even in a query (a 500 found by make fuzz)
             self.fail("invalid")
         found = type(self).lookup(data)
         if found is None:
@@ -413,31 +509,55 @@ _bound_fields = threading.local()  # {serializer class: its bound fields}, per t
 
 class SubmitAppealSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AppealKind.choices, label=_("诉求类型"))
-    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API, label=_("渠道"),
-                                      help_text=_("居民提交时按网站渠道登记；话务员等须选择受理渠道"))
+    channel = serializers.ChoiceField(
+        choices=Channel.choices,
+        default=Channel.API,
+        label=_("渠道"),
+        help_text=_("居民提交时按网站渠道登记；话务员等须选择受理渠道"),
+    )
     title = _text(200, label=_("标题"))
     content = _text(10000, label=_("诉求内容"))
-    region = RegionCodeField(label=_("区域编码"), required=False, allow_null=True, default=None,
-                             help_text=_("不填时须给出经纬度，按区域边界定位所在区域"))
+    region = RegionCodeField(
+        label=_("区域编码"),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("不填时须给出经纬度，按区域边界定位所在区域"),
+    )
     category = CategoryCodeField(label=_("分类编码"))
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL, label=_("紧急程度"))
     address = _optional_text(200)
-    longitude = serializers.DecimalField(max_digits=16, decimal_places=10, required=False, allow_null=True,
-                                         default=None, help_text="WGS-84")
-    latitude = serializers.DecimalField(max_digits=16, decimal_places=10, required=False, allow_null=True,
-                                        default=None, help_text="WGS-84")
+    longitude = serializers.DecimalField(
+        max_digits=16, decimal_places=10, required=False, allow_null=True, default=None, help_text="WGS-84"
+    )
+    latitude = serializers.DecimalField(
+        max_digits=16, decimal_places=10, required=False, allow_null=True, default=None, help_text="WGS-84"
+    )
     appellant_name = _optional_text(50)
     appellant_phone = _optional_text(20)
     appellant_id_number = _optional_text(18)
     id_number_consent = serializers.BooleanField(
-        default=False, label=_("身份证号单独同意"),
-        help_text=_("提供身份证号时须为 true：诉求人已知悉用途（核实身份，仅承办单位可见）并单独同意"))
+        default=False,
+        label=_("身份证号单独同意"),
+        help_text=_("提供身份证号时须为 true：诉求人已知悉用途（核实身份，仅承办单位可见）并单独同意"),
+    )
     anonymous = serializers.BooleanField(default=False, label=_("匿名"))
     confidential = serializers.BooleanField(default=False, label=_("保密"))
-    client_key = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True,
-                                       default=None, help_text=_("幂等键（也可用 Idempotency-Key 请求头）"))
-    attachments = serializers.ListField(child=serializers.FileField(max_length=200), required=False,
-                                        default=list, max_length=9, help_text=_("multipart 上传，可重复"))
+    client_key = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default=None,
+        help_text=_("幂等键（也可用 Idempotency-Key 请求头）"),
+    )
+    attachments = serializers.ListField(
+        child=serializers.FileField(max_length=200),
+        required=False,
+        default=list,
+        max_length=9,
+        help_text=_("multipart 上传，可重复"),
+    )
 
     @property
     def fields(self):
@@ -495,10 +615,16 @@ class RecordProgressInput(serializers.Serializer):
 class SupplementInput(serializers.Serializer):
     """补充材料: text, photos (multipart, repeatable `attachments`) or both."""
 
-    text = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
-                                 label=_("补充内容"))
-    attachments = serializers.ListField(child=serializers.FileField(max_length=200), required=False,
-                                        default=list, max_length=9, help_text=_("multipart 上传，可重复"))
+    text = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", label=_("补充内容")
+    )
+    attachments = serializers.ListField(
+        child=serializers.FileField(max_length=200),
+        required=False,
+        default=list,
+        max_length=9,
+        help_text=_("multipart 上传，可重复"),
+    )
 
 
 class AskInput(serializers.Serializer):
@@ -514,11 +640,13 @@ class ReplyInput(serializers.Serializer):
 
 
 class CallbackInput(serializers.Serializer):
-    contacted = serializers.BooleanField(required=False, allow_null=True, default=None,
-                                         label=_("承办单位是否联系过您"))
+    contacted = serializers.BooleanField(
+        required=False, allow_null=True, default=None, label=_("承办单位是否联系过您")
+    )
     solved = serializers.BooleanField(required=False, allow_null=True, default=None, label=_("是否解决"))
-    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_blank=True,
-                                           default="", label=_("满意度"))
+    satisfaction = serializers.ChoiceField(
+        choices=Satisfaction.choices, required=False, allow_blank=True, default="", label=_("满意度")
+    )
     reached = serializers.BooleanField(default=True, label=_("回访是否接通"))
     comment = _optional_text()
 
@@ -570,9 +698,13 @@ class ReferOutInput(serializers.Serializer):
 
 class AnswerDirectlyInput(serializers.Serializer):
     text = _text(10000, label=_("答复内容"))
-    article = serializers.PrimaryKeyRelatedField(queryset=KnowledgeArticle.objects.filter(is_active=True),
-                                                 required=False, allow_null=True, default=None,
-                                                 label=_("引用的知识库文章 id"))
+    article = serializers.PrimaryKeyRelatedField(
+        queryset=KnowledgeArticle.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        label=_("引用的知识库文章 id"),
+    )
 
 
 class SuperviseInput(serializers.Serializer):
@@ -591,8 +723,12 @@ class ContactSerializer(serializers.Serializer):
 
 
 class RatesQuerySerializer(serializers.Serializer):
-    period = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False, label=_("月份 YYYY-MM"),
-                                    error_messages={"invalid": _("月份格式应为 YYYY-MM，例如 2026-03。")})
+    period = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$",
+        required=False,
+        label=_("月份 YYYY-MM"),
+        error_messages={"invalid": _("月份格式应为 YYYY-MM，例如 2026-03。")},
+    )
     unit = IdField(required=False, label=_("单位 id"))
     by = serializers.ChoiceField(choices=[("unit", _("按单位")), ("street", _("按街道"))], default="unit")
 
@@ -601,8 +737,9 @@ class RateSerializer(serializers.Serializer):
     value = serializers.FloatField(allow_null=True)
     numerator = serializers.FloatField()
     denominator = serializers.IntegerField()
-    ci95 = serializers.ListField(child=serializers.FloatField(), allow_null=True,
-                                 help_text=_("95% Wilson 区间"))
+    ci95 = serializers.ListField(
+        child=serializers.FloatField(), allow_null=True, help_text=_("95% Wilson 区间")
+    )
 
 
 class GroupMetricsSerializer(serializers.Serializer):
@@ -632,5 +769,7 @@ class RatesSerializer(serializers.Serializer):
     period = serializers.CharField()
     by = serializers.CharField()
     min_callbacks = serializers.IntegerField()
-    dispatch = RateSerializer(allow_null=True, help_text=_("热线中心按时派单率（全部派单）；承办人查看时为 null"))
+    dispatch = RateSerializer(
+        allow_null=True, help_text=_("热线中心按时派单率（全部派单）；承办人查看时为 null")
+    )
     results = GroupMetricsSerializer(many=True)

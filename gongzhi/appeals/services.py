@@ -64,20 +64,43 @@ RESIDENT_CHANNELS = (Channel.WEB, Channel.MOBILE, Channel.API)
 # ---------------------------------------------------------------- events
 
 
-def record_event(appeal: Appeal, actor, action: str, *, state_before: str = "", note: str = "",
-                 before: dict | None = None, after: dict | None = None, unit: Unit | None = None,
-                 at=None, first: bool = False, actor_label: str = "") -> AppealEvent:
+def record_event(
+    appeal: Appeal,
+    actor,
+    action: str,
+    *,
+    state_before: str = "",
+    note: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    unit: Unit | None = None,
+    at=None,
+    first: bool = False,
+    actor_label: str = "",
+) -> AppealEvent:
     """Append to the appeal's chain at `at` (default: now). The caller holds the appeal's row lock.
     `first`: the appeal was created in this transaction, so its chain is empty (no query for the last hash).
     `actor_label`: how the actor is named in the trail, when not by their role (e.g. a co-signing resident)."""
-    prev = "" if first else (
-        AppealEvent.objects.filter(appeal=appeal).order_by("-id").values_list("hash", flat=True).first() or "")
+    prev = (
+        ""
+        if first
+        else (
+            AppealEvent.objects.filter(appeal=appeal).order_by("-id").values_list("hash", flat=True).first()
+            or ""
+        )
+    )
     event = AppealEvent(
         appeal=appeal,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=actor_label or _actor_label(actor),
-        action=action, note=note, before=before or {}, after=after or {}, unit=unit,
-        state_before=state_before or appeal.state, state_after=appeal.state, created_at=at or _now(),
+        action=action,
+        note=note,
+        before=before or {},
+        after=after or {},
+        unit=unit,
+        state_before=state_before or appeal.state,
+        state_after=appeal.state,
+        created_at=at or _now(),
     )
     event.seal(prev)
     event.save()
@@ -104,19 +127,24 @@ def _acting(actor: User, appeal_id: int, action: str, *, by_phone: str = ""):
     `by_phone`: the appellant acting by SMS from this number (no account needed): it must be the appeal's number,
     and the action one the appellant may take."""
     with transaction.atomic(), taskqueue.batched():
-        appeal = (Appeal.objects.select_for_update(of=("self",))
-                  .select_related("lead_unit", "category__parent__parent", "appellant")
-                  .get(pk=appeal_id))
+        appeal = (
+            Appeal.objects.select_for_update(of=("self",))
+            .select_related("lead_unit", "category__parent__parent", "appellant")
+            .get(pk=appeal_id)
+        )
         transition = get_transition(appeal.state, action)
         if transition is None:
             raise IllegalTransition(
-                _("诉求当前状态为「%(state)s」，不能执行「%(action)s」。") % {
-                    "state": appeal.get_state_display(), "action": ACTION_LABELS.get(action, action)})
+                _("诉求当前状态为「%(state)s」，不能执行「%(action)s」。")
+                % {"state": appeal.get_state_display(), "action": ACTION_LABELS.get(action, action)}
+            )
         if by_phone:
             if Role.RESIDENT not in transition.roles or by_phone not in _appellant_numbers(appeal):
                 raise PermissionDeniedError(_("只有诉求人本人可以执行此操作。"))
         elif actor is None or not (actor.roles & transition.roles):
-            raise PermissionDeniedError(_("您的角色不能执行「%(action)s」。") % {"action": ACTION_LABELS[action]})
+            raise PermissionDeniedError(
+                _("您的角色不能执行「%(action)s」。") % {"action": ACTION_LABELS[action]}
+            )
         if action in FIRST_RECEIPT_ACTIONS:
             _take_first_receipt(appeal, actor)
         yield appeal, transition
@@ -138,14 +166,20 @@ def _take_first_receipt(appeal: Appeal, actor: User, note: str = "") -> bool:
     if appeal.first_receiver_id is not None or not actor.has_role(*FIRST_RECEIPT_ROLES):
         return False
     won = Appeal.objects.filter(pk=appeal.pk, first_receiver__isnull=True).update(
-        first_receiver=actor, first_receiver_unit=actor.unit)
+        first_receiver=actor, first_receiver_unit=actor.unit
+    )
     if not won:
         appeal.refresh_from_db(fields=["first_receiver", "first_receiver_unit"])
         return False
     appeal.first_receiver, appeal.first_receiver_unit = actor, actor.unit
-    record_event(appeal, actor, "take_first_receipt", unit=actor.unit,
-                 note=note or _("%(who)s 首接，负责至派单、答复或转办") % {"who": staff_label(actor)},
-                 after={"first_receiver": actor.pk})
+    record_event(
+        appeal,
+        actor,
+        "take_first_receipt",
+        unit=actor.unit,
+        note=note or _("%(who)s 首接，负责至派单、答复或转办") % {"who": staff_label(actor)},
+        after={"first_receiver": actor.pk},
+    )
     return True
 
 
@@ -154,14 +188,18 @@ def claim_first_receipt(actor: User, appeal_id: int) -> Appeal:
     if actor is None or not actor.has_role(*FIRST_RECEIPT_ROLES):
         raise PermissionDeniedError(_("只有话务员或派单员可以首接诉求。"))
     with transaction.atomic():
-        appeal = Appeal.objects.select_for_update(of=("self",)).select_related("first_receiver").get(pk=appeal_id)
+        appeal = (
+            Appeal.objects.select_for_update(of=("self",)).select_related("first_receiver").get(pk=appeal_id)
+        )
         if not appeal.is_open:
             raise IllegalTransition(_("诉求已办结，无需首接。"))
         if not _take_first_receipt(appeal, actor):
             if appeal.first_receiver_id == actor.pk:
                 raise ServiceError(_("您已是该诉求的首接负责人。"), code="already_first_receiver")
-            raise ServiceError(_("该诉求已由 %(who)s 首接。") % {"who": staff_label(appeal.first_receiver)},
-                               code="first_receiver_taken")
+            raise ServiceError(
+                _("该诉求已由 %(who)s 首接。") % {"who": staff_label(appeal.first_receiver)},
+                code="first_receiver_taken",
+            )
     return appeal
 
 
@@ -178,7 +216,9 @@ def _require_own(actor: User, appeal: Appeal) -> None:
 def _require_text(value: str, field: str, label: str, min_length: int = 2) -> str:
     value = (value or "").strip()
     if len(value) < min_length:
-        raise ServiceError(_("请填写%(label)s（至少%(n)s个字）。") % {"label": label, "n": min_length}, field=field)
+        raise ServiceError(
+            _("请填写%(label)s（至少%(n)s个字）。") % {"label": label, "n": min_length}, field=field
+        )
     return value
 
 
@@ -199,7 +239,12 @@ def _now():
 
 def _tell_unit(unit: Unit | None, appeal: Appeal, subject: str, body: str) -> None:
     if unit is not None:
-        notify(unit=unit, subject=subject, body=f"{appeal.number} {appeal.title}：{body}", link=f"/appeals/{appeal.pk}/")
+        notify(
+            unit=unit,
+            subject=subject,
+            body=f"{appeal.number} {appeal.title}：{body}",
+            link=f"/appeals/{appeal.pk}/",
+        )
 
 
 # ---------------------------------------------------------------- intake
@@ -239,11 +284,18 @@ def submit_appeal(
     DELEGATED_CHANNELS, and an actor who is not staff becomes the appellant without needing the resident role.
     """
     is_staff_intake = actor is not None and actor.has_role(
-        Role.OPERATOR, Role.GRID_WORKER, Role.PARTY_MEMBER, Role.COMMUNITY_STAFF)
+        Role.OPERATOR, Role.GRID_WORKER, Role.PARTY_MEMBER, Role.COMMUNITY_STAFF
+    )
     if channel in DELEGATED_CHANNELS and not delegated:
         raise ServiceError(_("该渠道的诉求须从相应的受理页面提交。"), field="channel")
-    if not delegated and actor is not None and not (actor.roles & {
-            Role.RESIDENT, Role.OPERATOR, Role.GRID_WORKER, Role.PARTY_MEMBER, Role.COMMUNITY_STAFF}):
+    if (
+        not delegated
+        and actor is not None
+        and not (
+            actor.roles
+            & {Role.RESIDENT, Role.OPERATOR, Role.GRID_WORKER, Role.PARTY_MEMBER, Role.COMMUNITY_STAFF}
+        )
+    ):
         raise PermissionDeniedError(_("您的角色不能登记诉求。"))
     if kind not in AppealKind.values:
         raise ServiceError(_("请选择诉求类型。"), field="kind")
@@ -256,7 +308,9 @@ def submit_appeal(
             raise ServiceError(_("请选择受理渠道。"), field="channel")
     elif is_staff_intake:
         if channel not in STAFF_CHANNELS:
-            raise ServiceError(_("请选择受理渠道（热线、来访、来信、代办、网格巡查或入户走访）。"), field="channel")
+            raise ServiceError(
+                _("请选择受理渠道（热线、来访、来信、代办、网格巡查或入户走访）。"), field="channel"
+            )
     elif channel not in RESIDENT_CHANNELS:
         channel = Channel.WEB
     title = _require_text(title, "title", _("标题"), 4)
@@ -265,8 +319,10 @@ def submit_appeal(
         raise ServiceError(_("标题不能超过200个字。"), field="title")
     if (longitude is None) != (latitude is None):
         raise ServiceError(_("经纬度须同时填写。"), field="longitude")
-    if longitude is not None and not (Decimal(-180) <= Decimal(longitude) <= Decimal(180)
-                                      and Decimal(-90) <= Decimal(latitude) <= Decimal(90)):
+    if longitude is not None and not (
+        Decimal(-180) <= Decimal(longitude) <= Decimal(180)
+        and Decimal(-90) <= Decimal(latitude) <= Decimal(90)
+    ):
         raise ServiceError(_("经纬度超出范围。"), field="longitude")
     if longitude is not None and (region is None or isinstance(region, Region)):
         # A place without a region: the region whose boundary holds it (core.geo). A region that was chosen is
@@ -311,8 +367,9 @@ def submit_appeal(
         except ValidationError as exc:
             raise ServiceError(exc.messages[0], code="invalid_phone", field="appellant_phone") from exc
     elif appellant is None and not anonymous:
-        raise ServiceError(_("请留下联系电话，以便承办单位联系和回访；如不愿留下，请选择匿名。"),
-                           field="appellant_phone")
+        raise ServiceError(
+            _("请留下联系电话，以便承办单位联系和回访；如不愿留下，请选择匿名。"), field="appellant_phone"
+        )
     if appellant is None and appellant_phone and is_staff_intake:
         appellant = User.objects.filter(phone=appellant_phone).first()
     appellant_id_number = (appellant_id_number or "").strip().upper()
@@ -322,8 +379,12 @@ def submit_appeal(
     # (个人信息保护法 第29条). One taken from the account was consented to when the account was registered.
     id_number_given = bool(appellant_id_number) and appellant_id_number != getattr(actor, "id_number", "")
     if id_number_given and not id_number_consent:
-        raise ServiceError(_("提供身份证号须诉求人单独同意（用途：%(purpose)s）。请勾选同意，或不填身份证号。") % {
-            "purpose": ID_NUMBER_PURPOSE}, code="consent_required", field="id_number_consent")
+        raise ServiceError(
+            _("提供身份证号须诉求人单独同意（用途：%(purpose)s）。请勾选同意，或不填身份证号。")
+            % {"purpose": ID_NUMBER_PURPOSE},
+            code="consent_required",
+            field="id_number_consent",
+        )
     files = list(attachments)
     checked = [(f, check_upload(f)) for f in files]
     if len(files) > 9:
@@ -338,12 +399,26 @@ def submit_appeal(
         with transaction.atomic(), taskqueue.batched():
             now = _now()
             appeal = Appeal(
-                kind=kind, channel=channel, urgency=urgency, title=title, content=content, category=category,
-                keywords=keywords[:200], region=region, address=(address or "").strip()[:200],
-                longitude=longitude, latitude=latitude,
-                appellant=appellant, appellant_name=(appellant_name or "").strip()[:50],
-                appellant_phone=appellant_phone, contact_phone=contact_phone, appellant_id_number=appellant_id_number,
-                anonymous=anonymous, confidential=confidential, received_at=now, client_key=client_key or None,
+                kind=kind,
+                channel=channel,
+                urgency=urgency,
+                title=title,
+                content=content,
+                category=category,
+                keywords=keywords[:200],
+                region=region,
+                address=(address or "").strip()[:200],
+                longitude=longitude,
+                latitude=latitude,
+                appellant=appellant,
+                appellant_name=(appellant_name or "").strip()[:50],
+                appellant_phone=appellant_phone,
+                contact_phone=contact_phone,
+                appellant_id_number=appellant_id_number,
+                anonymous=anonymous,
+                confidential=confidential,
+                received_at=now,
+                client_key=client_key or None,
                 first_receiver=actor if is_staff_intake else None,
                 first_receiver_unit=actor.unit if is_staff_intake else None,
             )
@@ -355,16 +430,37 @@ def submit_appeal(
             # An UPDATE of the one column: no save() signals for a row whose post_save the insert just sent.
             Appeal.objects.filter(pk=appeal.pk).update(number=appeal.number)
             if id_number_given and appeal.appellant_id_number:
-                record_consent(appellant, Consent.ID_NUMBER, subject=f"appeal:{appeal.pk}",
-                               recorded_by=actor if is_staff_intake else None)
-            stored = [Attachment.objects.create(appeal=appeal, file=uploaded, name=uploaded.name[:200],
-                                                content_type=ctype, size=uploaded.size)
-                      for uploaded, ctype in checked]
-            event = record_event(appeal, actor, "submit", state_before="",
-                         note=_("经「%(channel)s」受理") % {"channel": appeal.get_channel_display()},
-                         after={"channel": channel, "kind": kind, "urgency": urgency,
-                                "category": category.code if category else None, "region": region.code},
-                         first=True)
+                record_consent(
+                    appellant,
+                    Consent.ID_NUMBER,
+                    subject=f"appeal:{appeal.pk}",
+                    recorded_by=actor if is_staff_intake else None,
+                )
+            stored = [
+                Attachment.objects.create(
+                    appeal=appeal,
+                    file=uploaded,
+                    name=uploaded.name[:200],
+                    content_type=ctype,
+                    size=uploaded.size,
+                )
+                for uploaded, ctype in checked
+            ]
+            event = record_event(
+                appeal,
+                actor,
+                "submit",
+                state_before="",
+                note=_("经「%(channel)s」受理") % {"channel": appeal.get_channel_display()},
+                after={
+                    "channel": channel,
+                    "kind": kind,
+                    "urgency": urgency,
+                    "category": category.code if category else None,
+                    "region": region.code,
+                },
+                first=True,
+            )
             notices.tell_appellant(appeal, notices.RECEIVED, merged=False)
         # What the new appeal has, for the intake's answer (api.py renders it without a query).
         appeal.submitted_rows = {"events": [event], "attachments": stored}
@@ -404,9 +500,16 @@ def suggest_dispatch(category: Category | None, region: Region) -> DispatchRule 
 def _dispatch_rules(category_ids: tuple[int, ...]) -> dict:
     """{(category id, region id or None): rule (its unit loaded)} of these categories; cached per process until a
     rule, a unit or a category is written (core.refcache). The rules are shared: do not change them."""
-    return refcache.cached(refcache.REFERENCE, ("dispatch_rules", category_ids), lambda: {
-        (r.category_id, r.region_id): r
-        for r in DispatchRule.objects.using(refcache.DB).filter(category__in=category_ids).select_related("unit")})
+    return refcache.cached(
+        refcache.REFERENCE,
+        ("dispatch_rules", category_ids),
+        lambda: {
+            (r.category_id, r.region_id): r
+            for r in DispatchRule.objects.using(refcache.DB)
+            .filter(category__in=category_ids)
+            .select_related("unit")
+        },
+    )
 
 
 def pick_dispatch_rule(lineage: list[Category], region: Region, rules: dict) -> DispatchRule | None:
@@ -421,8 +524,16 @@ def pick_dispatch_rule(lineage: list[Category], region: Region, rules: dict) -> 
     return None
 
 
-def dispatch(actor: User, appeal_id: int, *, lead_unit: Unit, co_units: Iterable[Unit] = (),
-             category: Category | None = None, urgency: str | None = None, note: str = "") -> Appeal:
+def dispatch(
+    actor: User,
+    appeal_id: int,
+    *,
+    lead_unit: Unit,
+    co_units: Iterable[Unit] = (),
+    category: Category | None = None,
+    urgency: str | None = None,
+    note: str = "",
+) -> Appeal:
     with _acting(actor, appeal_id, "dispatch") as (appeal, _t):
         if not isinstance(lead_unit, Unit) or not lead_unit.is_active:
             raise ServiceError(_("请选择有效的主办单位。"), field="lead_unit")
@@ -434,10 +545,17 @@ def dispatch(actor: User, appeal_id: int, *, lead_unit: Unit, co_units: Iterable
                 raise ServiceError(_("紧急程度无效。"), field="urgency")
             appeal.urgency = urgency
         rule = suggest_dispatch(appeal.category, appeal.region)
-        if (rule is not None and rule.unit.kind == UnitKind.DEPARTMENT
-                and lead_unit.kind == UnitKind.COMMUNITY_COMMITTEE):
-            raise ServiceError(_("该类诉求属于职能部门「%(unit)s」的职责，不得下推给社区（国办函〔2025〕66号）。")
-                               % {"unit": rule.unit.name}, code="pushed_down", field="lead_unit")
+        if (
+            rule is not None
+            and rule.unit.kind == UnitKind.DEPARTMENT
+            and lead_unit.kind == UnitKind.COMMUNITY_COMMITTEE
+        ):
+            raise ServiceError(
+                _("该类诉求属于职能部门「%(unit)s」的职责，不得下推给社区（国办函〔2025〕66号）。")
+                % {"unit": rule.unit.name},
+                code="pushed_down",
+                field="lead_unit",
+            )
         before = appeal.state
         dispatched_at = _now()
         # Judged against the dispatch due in force while it waited (computed before the urgency changes).
@@ -450,15 +568,28 @@ def dispatch(actor: User, appeal_id: int, *, lead_unit: Unit, co_units: Iterable
         appeal.return_from_state = ""
         _save(appeal)
         appeal.co_units.set(co_units)
-        record_event(appeal, actor, "dispatch", state_before=before, note=note, unit=lead_unit, after={
-            "lead_unit": lead_unit.name, "co_units": [u.name for u in co_units], "urgency": appeal.urgency,
-            "category": appeal.category.code if appeal.category else None,
-            "suggested": rule.unit.name if rule else None, "on_time": on_time})
+        record_event(
+            appeal,
+            actor,
+            "dispatch",
+            state_before=before,
+            note=note,
+            unit=lead_unit,
+            after={
+                "lead_unit": lead_unit.name,
+                "co_units": [u.name for u in co_units],
+                "urgency": appeal.urgency,
+                "category": appeal.category.code if appeal.category else None,
+                "suggested": rule.unit.name if rule else None,
+                "on_time": on_time,
+            },
+        )
         _tell_unit(lead_unit, appeal, _("新派单"), _("请在时限内签收。"))
         for unit in co_units:
             _tell_unit(unit, appeal, _("新协办"), _("贵单位为协办单位，请配合主办单位办理。"))
-        notices.tell_appellant(appeal, notices.DISPATCHED, unit=lead_unit.name,
-                               reply_due=notices.when(appeal.reply_due))
+        notices.tell_appellant(
+            appeal, notices.DISPATCHED, unit=lead_unit.name, reply_due=notices.when(appeal.reply_due)
+        )
     return appeal
 
 
@@ -473,10 +604,16 @@ def merge_into(actor: User, appeal_id: int, *, master: Appeal, note: str = "") -
         appeal.state = AppealState.MERGED
         appeal.master = master
         _save(appeal)
-        record_event(appeal, actor, "merge_into", state_before=before, note=note,
-                     after={"master": master.number})
-        record_event(master, actor, "merged_from", note=_("并入诉求 %(n)s") % {"n": appeal.number},
-                     after={"merged": appeal.number})
+        record_event(
+            appeal, actor, "merge_into", state_before=before, note=note, after={"master": master.number}
+        )
+        record_event(
+            master,
+            actor,
+            "merged_from",
+            note=_("并入诉求 %(n)s") % {"n": appeal.number},
+            after={"merged": appeal.number},
+        )
         notices.tell_appellant(appeal, notices.MERGED, master_number=master.number)
     return appeal
 
@@ -506,8 +643,14 @@ def _close(appeal: Appeal, actor, action: str, reason: str, note: str, refer_tar
     appeal.close_note = note
     appeal.refer_target = refer_target
     _save(appeal)
-    record_event(appeal, actor, action, state_before=before, note=note,
-                 after={"close_reason": reason, "refer_target": refer_target or None})
+    record_event(
+        appeal,
+        actor,
+        action,
+        state_before=before,
+        note=note,
+        after={"close_reason": reason, "refer_target": refer_target or None},
+    )
     if action != "withdraw":  # the appellant withdrew it themselves
         result = str(CloseReason(reason).label)
         if refer_target:
@@ -516,7 +659,9 @@ def _close(appeal: Appeal, actor, action: str, reason: str, note: str, refer_tar
     return appeal
 
 
-def answer_directly(actor: User, appeal_id: int, *, text: str, article: KnowledgeArticle | None = None) -> Appeal:
+def answer_directly(
+    actor: User, appeal_id: int, *, text: str, article: KnowledgeArticle | None = None
+) -> Appeal:
     text = _require_text(text, "text", _("答复内容"), 10)
     with _acting(actor, appeal_id, "answer_directly") as (appeal, _t):
         appeal.knowledge_article = article
@@ -530,12 +675,24 @@ def _replied(appeal: Appeal, actor, action: str, text: str) -> Appeal:
     appeal.reply_text = text
     _save(appeal)
     handling = (appeal.replied_at - appeal.dispatched_at).total_seconds() if appeal.dispatched_at else None
-    record_event(appeal, actor, action, state_before=before, note=text, unit=appeal.lead_unit, after={
-        "on_time": appeal.reply_due is None or appeal.replied_at <= appeal.reply_due,
-        "handling_seconds": handling})
+    record_event(
+        appeal,
+        actor,
+        action,
+        state_before=before,
+        note=text,
+        unit=appeal.lead_unit,
+        after={
+            "on_time": appeal.reply_due is None or appeal.replied_at <= appeal.reply_due,
+            "handling_seconds": handling,
+        },
+    )
     notices.told_replied(appeal)
     _reply_merged(appeal, actor)
-    if appeal.anonymous or deadlines.get_limit(Step.CALLBACK, appeal.kind, appeal.urgency, appeal.category) is None:
+    if (
+        appeal.anonymous
+        or deadlines.get_limit(Step.CALLBACK, appeal.kind, appeal.urgency, appeal.category) is None
+    ):
         # Anonymous appeals get no callback; consultations have no callback step (spec §1, §4).
         reason = CloseReason.ANONYMOUS if appeal.anonymous else CloseReason.ANSWERED_DIRECTLY
         _close(appeal, None, "auto_close", reason, CloseReason(reason).label)
@@ -547,18 +704,34 @@ def _reply_merged(master: Appeal, actor) -> None:
     `replied` with the master's answer, lead unit and reply time, and so waits for its own callback (operators see it
     among the callbacks to make, its appellant answers online). Anonymous ones, and those of a kind without a callback
     step, are only told."""
-    merged = (Appeal.objects.select_for_update(of=("self",)).select_related("category__parent__parent", "appellant")
-              .filter(master=master, state=AppealState.MERGED).order_by("pk"))
+    merged = (
+        Appeal.objects.select_for_update(of=("self",))
+        .select_related("category__parent__parent", "appellant")
+        .filter(master=master, state=AppealState.MERGED)
+        .order_by("pk")
+    )
     for appeal in merged:
-        appeal.reply_text, appeal.replied_at, appeal.lead_unit = master.reply_text, master.replied_at, master.lead_unit
-        called_back = not appeal.anonymous and deadlines.get_limit(
-            Step.CALLBACK, appeal.kind, appeal.urgency, appeal.category) is not None
+        appeal.reply_text, appeal.replied_at, appeal.lead_unit = (
+            master.reply_text,
+            master.replied_at,
+            master.lead_unit,
+        )
+        called_back = (
+            not appeal.anonymous
+            and deadlines.get_limit(Step.CALLBACK, appeal.kind, appeal.urgency, appeal.category) is not None
+        )
         if called_back:
             appeal.state = AppealState.REPLIED
         _save(appeal)
-        record_event(appeal, actor, "master_replied", state_before=AppealState.MERGED, unit=master.lead_unit,
-                     note=_("主诉求 %(n)s 已答复：%(text)s") % {"n": master.number, "text": master.reply_text},
-                     after={"master": master.number, "callback": called_back})
+        record_event(
+            appeal,
+            actor,
+            "master_replied",
+            state_before=AppealState.MERGED,
+            unit=master.lead_unit,
+            note=_("主诉求 %(n)s 已答复：%(text)s") % {"n": master.number, "text": master.reply_text},
+            after={"master": master.number, "callback": called_back},
+        )
         notices.told_replied(appeal)
 
 
@@ -572,8 +745,15 @@ def sign(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
         appeal.state = AppealState.ACCEPTED
         appeal.signed_at = _now()
         _save(appeal)
-        record_event(appeal, actor, "sign", state_before=before, note=note, unit=appeal.lead_unit,
-                     after={"on_time": appeal.signed_at <= appeal.sign_due if appeal.sign_due else None})
+        record_event(
+            appeal,
+            actor,
+            "sign",
+            state_before=before,
+            note=note,
+            unit=appeal.lead_unit,
+            after={"on_time": appeal.signed_at <= appeal.sign_due if appeal.sign_due else None},
+        )
     return appeal
 
 
@@ -582,9 +762,17 @@ def request_return(actor: User, appeal_id: int, *, reason: str) -> Appeal:
     with _acting(actor, appeal_id, "request_return") as (appeal, _t):
         _require_lead_handler(actor, appeal)
         before = appeal.state
-        counters.count_return(appeal, ReturnRequest.objects.create(
-            appeal=appeal, unit=appeal.lead_unit, reason=reason, from_state=before, requested_by=actor,
-            requested_at=_now()))
+        counters.count_return(
+            appeal,
+            ReturnRequest.objects.create(
+                appeal=appeal,
+                unit=appeal.lead_unit,
+                reason=reason,
+                from_state=before,
+                requested_by=actor,
+                requested_at=_now(),
+            ),
+        )
         appeal.return_from_state = before
         appeal.state = AppealState.RETURN_REQUESTED
         _save(appeal)
@@ -614,8 +802,15 @@ def approve_return(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
         appeal.return_from_state = ""
         _save(appeal)
         appeal.co_units.clear()
-        record_event(appeal, actor, "approve_return", state_before=before, note=note or _("同意退单，待改派"),
-                     unit=unit, after={"returned_by": unit.name if unit else None, "dispatch_due": appeal.dispatch_due})
+        record_event(
+            appeal,
+            actor,
+            "approve_return",
+            state_before=before,
+            note=note or _("同意退单，待改派"),
+            unit=unit,
+            after={"returned_by": unit.name if unit else None, "dispatch_due": appeal.dispatch_due},
+        )
     return appeal
 
 
@@ -629,8 +824,15 @@ def reject_return(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
         appeal.state = appeal.return_from_state or AppealState.DISPATCHED
         appeal.return_from_state = ""
         _save(appeal)
-        record_event(appeal, actor, "reject_return", state_before=before, note=note, unit=appeal.lead_unit,
-                     after={"unjustified_return": True})
+        record_event(
+            appeal,
+            actor,
+            "reject_return",
+            state_before=before,
+            note=note,
+            unit=appeal.lead_unit,
+            after={"unjustified_return": True},
+        )
         _tell_unit(appeal.lead_unit, appeal, _("退单被驳回"), note)
     return appeal
 
@@ -643,8 +845,15 @@ def record_contact(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
         appeal.contacted_at = _now()
         appeal.first_contact_on_time = appeal.contact_due is None or appeal.contacted_at <= appeal.contact_due
         _save(appeal)
-        record_event(appeal, actor, "record_contact", state_before=before, note=note, unit=appeal.lead_unit,
-                     after={"on_time": appeal.first_contact_on_time})
+        record_event(
+            appeal,
+            actor,
+            "record_contact",
+            state_before=before,
+            note=note,
+            unit=appeal.lead_unit,
+            after={"on_time": appeal.first_contact_on_time},
+        )
     return appeal
 
 
@@ -666,21 +875,37 @@ def request_extension(actor: User, appeal_id: int, *, reason: str, working_days:
     except (TypeError, ValueError):
         raise ServiceError(_("请填写延期的工作日数。"), field="working_days") from None
     if not 1 <= working_days <= conf["EXTENSION_MAX_WORKING_DAYS"]:
-        raise ServiceError(_("每次延期为1至%(n)s个工作日。") % {"n": conf["EXTENSION_MAX_WORKING_DAYS"]},
-                           field="working_days")
+        raise ServiceError(
+            _("每次延期为1至%(n)s个工作日。") % {"n": conf["EXTENSION_MAX_WORKING_DAYS"]},
+            field="working_days",
+        )
     with _acting(actor, appeal_id, "request_extension") as (appeal, _t):
         _require_lead_handler(actor, appeal)
         if appeal.reply_due and _now() > appeal.reply_due:
             raise ServiceError(_("已超过办理时限，不能再申请延期。"), code="too_late")
         if appeal.extension_count >= conf["EXTENSION_MAX_COUNT"]:
-            raise ServiceError(_("延期次数已达上限（%(n)s次）。") % {"n": conf["EXTENSION_MAX_COUNT"]},
-                               code="extension_limit")
+            raise ServiceError(
+                _("延期次数已达上限（%(n)s次）。") % {"n": conf["EXTENSION_MAX_COUNT"]},
+                code="extension_limit",
+            )
         if appeal.extension_requests.filter(decision=RequestDecision.PENDING).exists():
             raise ServiceError(_("已有待审批的延期申请。"), code="extension_pending")
-        ExtensionRequest.objects.create(appeal=appeal, unit=appeal.lead_unit, reason=reason,
-                                        working_days=working_days, requested_by=actor, requested_at=_now())
-        record_event(appeal, actor, "request_extension", note=reason, unit=appeal.lead_unit,
-                     after={"working_days": working_days})
+        ExtensionRequest.objects.create(
+            appeal=appeal,
+            unit=appeal.lead_unit,
+            reason=reason,
+            working_days=working_days,
+            requested_by=actor,
+            requested_at=_now(),
+        )
+        record_event(
+            appeal,
+            actor,
+            "request_extension",
+            note=reason,
+            unit=appeal.lead_unit,
+            after={"working_days": working_days},
+        )
     return appeal
 
 
@@ -699,11 +924,18 @@ def approve_extension(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
         appeal.extension_working_days += request.working_days
         appeal.extension_count += 1
         _save(appeal)
-        record_event(appeal, actor, "approve_extension", note=note, unit=appeal.lead_unit,
-                     before={"reply_due": old_due}, after={"reply_due": appeal.reply_due,
-                                                           "working_days": request.working_days})
-        notices.tell_appellant(appeal, notices.EXTENDED, days=request.working_days,
-                               reply_due=notices.when(appeal.reply_due))
+        record_event(
+            appeal,
+            actor,
+            "approve_extension",
+            note=note,
+            unit=appeal.lead_unit,
+            before={"reply_due": old_due},
+            after={"reply_due": appeal.reply_due, "working_days": request.working_days},
+        )
+        notices.tell_appellant(
+            appeal, notices.EXTENDED, days=request.working_days, reply_due=notices.when(appeal.reply_due)
+        )
     return appeal
 
 
@@ -727,8 +959,16 @@ def reply(actor: User, appeal_id: int, *, text: str) -> Appeal:
 # ---------------------------------------------------------------- callback and closing
 
 
-def callback(actor: User, appeal_id: int, *, contacted: bool | None = None, solved: bool | None = None,
-             satisfaction: str = "", reached: bool = True, comment: str = "") -> Appeal:
+def callback(
+    actor: User,
+    appeal_id: int,
+    *,
+    contacted: bool | None = None,
+    solved: bool | None = None,
+    satisfaction: str = "",
+    reached: bool = True,
+    comment: str = "",
+) -> Appeal:
     """Record the appellant's verdict. Solved and not unsatisfied closes; otherwise the unit works again
     (重办) until the reopen limit, after which the appeal waits for a supervisor's close_unresolvable."""
     with _acting(actor, appeal_id, "callback") as (appeal, _t):
@@ -736,9 +976,16 @@ def callback(actor: User, appeal_id: int, *, contacted: bool | None = None, solv
         if by_resident:
             _require_own(actor, appeal)
             reached = True
-        return _record_callback(appeal, actor, CallbackMethod.ONLINE if by_resident else CallbackMethod.PHONE,
-                                contacted=contacted, solved=solved, satisfaction=satisfaction, reached=reached,
-                                comment=comment)
+        return _record_callback(
+            appeal,
+            actor,
+            CallbackMethod.ONLINE if by_resident else CallbackMethod.PHONE,
+            contacted=contacted,
+            solved=solved,
+            satisfaction=satisfaction,
+            reached=reached,
+            comment=comment,
+        )
 
 
 def callback_by_sms(appeal_id: int, phone: str, digit: str) -> Appeal:
@@ -750,14 +997,31 @@ def callback_by_sms(appeal_id: int, phone: str, digit: str) -> Appeal:
     satisfaction = SMS_CALLBACK_DIGITS[digit]
     with _acting(None, appeal_id, "callback", by_phone=phone) as (appeal, _t):
         actor = appeal.appellant if appeal.appellant_id else None
-        return _record_callback(appeal, actor, CallbackMethod.SMS, contacted=appeal.contacted_at is not None,
-                                solved=satisfaction != Satisfaction.UNSATISFIED, satisfaction=satisfaction,
-                                reached=True, comment=_("短信回复“%(d)s”") % {"d": digit},
-                                actor_label=_("诉求人（短信）"))
+        return _record_callback(
+            appeal,
+            actor,
+            CallbackMethod.SMS,
+            contacted=appeal.contacted_at is not None,
+            solved=satisfaction != Satisfaction.UNSATISFIED,
+            satisfaction=satisfaction,
+            reached=True,
+            comment=_("短信回复“%(d)s”") % {"d": digit},
+            actor_label=_("诉求人（短信）"),
+        )
 
 
-def _record_callback(appeal: Appeal, actor, method: str, *, contacted, solved, satisfaction: str, reached: bool,
-                     comment: str, actor_label: str = "") -> Appeal:
+def _record_callback(
+    appeal: Appeal,
+    actor,
+    method: str,
+    *,
+    contacted,
+    solved,
+    satisfaction: str,
+    reached: bool,
+    comment: str,
+    actor_label: str = "",
+) -> Appeal:
     """The callback's record and its consequences, on the locked appeal (callback and callback_by_sms)."""
     if reached:
         if contacted is None or solved is None:
@@ -766,21 +1030,41 @@ def _record_callback(appeal: Appeal, actor, method: str, *, contacted, solved, s
             raise ServiceError(_("请选择满意程度。"), field="satisfaction")
     before = appeal.state
     record = Callback.objects.create(
-        appeal=appeal, unit=appeal.lead_unit, method=method,
-        reached=bool(reached), contacted=contacted if reached else None, solved=solved if reached else None,
-        satisfaction=satisfaction if reached else "", first_contact_on_time=appeal.first_contact_on_time,
-        comment=(comment or "").strip(), recorded_by=actor, created_at=_now(),
+        appeal=appeal,
+        unit=appeal.lead_unit,
+        method=method,
+        reached=bool(reached),
+        contacted=contacted if reached else None,
+        solved=solved if reached else None,
+        satisfaction=satisfaction if reached else "",
+        first_contact_on_time=appeal.first_contact_on_time,
+        comment=(comment or "").strip(),
+        recorded_by=actor,
+        created_at=_now(),
         # Spec §5: merged-away appeals are called back but are not valid callbacks (the master's counts the
         # unit's answer once), like anonymous ones.
-        valid=bool(reached) and not appeal.anonymous and appeal.lead_unit_id is not None
+        valid=bool(reached)
+        and not appeal.anonymous
+        and appeal.lead_unit_id is not None
         and appeal.master_id is None,
     )
     counters.count_callback(appeal, record)
-    summary = {"reached": record.reached, "contacted": record.contacted, "solved": record.solved,
-               "satisfaction": record.satisfaction}
+    summary = {
+        "reached": record.reached,
+        "contacted": record.contacted,
+        "solved": record.solved,
+        "satisfaction": record.satisfaction,
+    }
     if not reached:
-        record_event(appeal, actor, "callback", state_before=before, note=_("回访未接通"), after=summary,
-                     actor_label=actor_label)
+        record_event(
+            appeal,
+            actor,
+            "callback",
+            state_before=before,
+            note=_("回访未接通"),
+            after=summary,
+            actor_label=actor_label,
+        )
         return appeal
     limit = settings.GONGZHI["REOPEN_LIMIT"]
     if appeal.master_id is not None and not (solved and satisfaction != Satisfaction.UNSATISFIED):
@@ -798,38 +1082,71 @@ def _record_callback(appeal: Appeal, actor, method: str, *, contacted, solved, s
         appeal.extension_working_days = 0  # the reopened round has its own reply limit
         note = _("回访不满意或未解决，第%(n)s次重办") % {"n": appeal.reopen_count}
         _tell_unit(appeal.lead_unit, appeal, _("诉求重办"), note)
-        notices.tell_appellant(appeal, notices.REOPENED, round=appeal.reopen_count,
-                               unit=appeal.lead_unit.name if appeal.lead_unit_id else "")
+        notices.tell_appellant(
+            appeal,
+            notices.REOPENED,
+            round=appeal.reopen_count,
+            unit=appeal.lead_unit.name if appeal.lead_unit_id else "",
+        )
     else:
         note = _("回访不满意或未解决，已达重办上限，待督办员按规定办结")
     _save(appeal)
     if comment:
         note = f"{note}。{comment.strip()}"
-    record_event(appeal, actor, "callback", state_before=before, note=note, unit=appeal.lead_unit, after=summary,
-                 actor_label=actor_label)
+    record_event(
+        appeal,
+        actor,
+        "callback",
+        state_before=before,
+        note=note,
+        unit=appeal.lead_unit,
+        after=summary,
+        actor_label=actor_label,
+    )
     if appeal.state == AppealState.CLOSED:
-        notices.tell_appellant(appeal, notices.CLOSED, result=str(CloseReason.RESOLVED.label),
-                               note=_("感谢您的评价。"))
+        notices.tell_appellant(
+            appeal, notices.CLOSED, result=str(CloseReason.RESOLVED.label), note=_("感谢您的评价。")
+        )
     return appeal
 
 
-def _merged_dissent(appeal: Appeal, actor, before: str, record: Callback, summary: dict, comment: str,
-                    actor_label: str = "") -> Appeal:
+def _merged_dissent(
+    appeal: Appeal, actor, before: str, record: Callback, summary: dict, comment: str, actor_label: str = ""
+) -> Appeal:
     """A merged appellant finds the master's answer unsolved or unsatisfying: the appeal follows its master again
     (called back after its next reply), and the verdict goes on the master's trail and to its lead unit, whose own
     appellant's callback decides whether the work is reopened (one reopening per matter, not one per duplicate)."""
     appeal.state = AppealState.MERGED
     _save(appeal)
     label = Satisfaction(record.satisfaction).label
-    note = _("并单诉求人回访：%(solved)s，%(s)s") % {"solved": _("已解决") if record.solved else _("未解决"), "s": label}
+    note = _("并单诉求人回访：%(solved)s，%(s)s") % {
+        "solved": _("已解决") if record.solved else _("未解决"),
+        "s": label,
+    }
     if comment:
         note = f"{note}。{comment.strip()}"
-    record_event(appeal, actor, "callback", state_before=before, note=note, unit=appeal.lead_unit, after=summary,
-                 actor_label=actor_label)
-    master = Appeal.objects.select_for_update(of=("self",)).select_related("lead_unit").get(pk=appeal.master_id)
-    record_event(master, actor, "merged_callback", unit=master.lead_unit, actor_label=actor_label,
-                 note=_("并单诉求 %(n)s %(note)s") % {"n": appeal.number, "note": note},
-                 after={"merged": appeal.number, **summary})
+    record_event(
+        appeal,
+        actor,
+        "callback",
+        state_before=before,
+        note=note,
+        unit=appeal.lead_unit,
+        after=summary,
+        actor_label=actor_label,
+    )
+    master = (
+        Appeal.objects.select_for_update(of=("self",)).select_related("lead_unit").get(pk=appeal.master_id)
+    )
+    record_event(
+        master,
+        actor,
+        "merged_callback",
+        unit=master.lead_unit,
+        actor_label=actor_label,
+        note=_("并单诉求 %(n)s %(note)s") % {"n": appeal.number, "note": note},
+        after={"merged": appeal.number, **summary},
+    )
     _tell_unit(master.lead_unit, master, _("并单诉求人不满意"), note)
     return appeal
 
@@ -838,8 +1155,10 @@ def close_unresolvable(actor: User, appeal_id: int, *, note: str) -> Appeal:
     note = _require_text(note, "note", _("办结说明"), 4)
     with _acting(actor, appeal_id, "close_unresolvable") as (appeal, _t):
         if appeal.reopen_count < settings.GONGZHI["REOPEN_LIMIT"]:
-            raise IllegalTransition(_("重办次数未达上限（%(n)s次），不能按无法解决办结。")
-                                    % {"n": settings.GONGZHI["REOPEN_LIMIT"]})
+            raise IllegalTransition(
+                _("重办次数未达上限（%(n)s次），不能按无法解决办结。")
+                % {"n": settings.GONGZHI["REOPEN_LIMIT"]}
+            )
         return _close(appeal, actor, "close_unresolvable", CloseReason.UNRESOLVABLE, note)
 
 
@@ -859,17 +1178,28 @@ def supervise(actor: User, appeal_id: int, *, level: int, note: str) -> Supervis
             raise IllegalTransition(_("诉求已办结，无需督办。"))
         kind = SupervisionKind.REMINDER if level == 0 else SupervisionKind.SUPERVISION
         if appeal.state == AppealState.RECEIVED:  # waiting for dispatch: the hotline centre's step
-            return _issue_supervision(appeal, actor, kind, level, Step.DISPATCH, appeal.dispatch_due or _now(), note)
+            return _issue_supervision(
+                appeal, actor, kind, level, Step.DISPATCH, appeal.dispatch_due or _now(), note
+            )
         return _issue_supervision(appeal, actor, kind, level, Step.REPLY, appeal.reply_due or _now(), note)
 
 
-def _issue_supervision(appeal: Appeal, actor, kind: str, level: int, step: str, due, note: str,
-                       at=None) -> Supervision:
+def _issue_supervision(
+    appeal: Appeal, actor, kind: str, level: int, step: str, due, note: str, at=None
+) -> Supervision:
     at = at or _now()
     item, created = Supervision.objects.get_or_create(
-        appeal=appeal, step=step, due=due, kind=kind, level=level,
-        defaults={"unit": appeal.lead_unit, "issued_by": actor if getattr(actor, "pk", None) else None, "note": note,
-                  "created_at": at},
+        appeal=appeal,
+        step=step,
+        due=due,
+        kind=kind,
+        level=level,
+        defaults={
+            "unit": appeal.lead_unit,
+            "issued_by": actor if getattr(actor, "pk", None) else None,
+            "note": note,
+            "created_at": at,
+        },
     )
     if not created:
         return item
@@ -879,8 +1209,15 @@ def _issue_supervision(appeal: Appeal, actor, kind: str, level: int, step: str, 
         appeal.save(update_fields=["supervision_level"])
     action = "remind" if kind == SupervisionKind.REMINDER else "supervise"
     label = SupervisionKind(kind).label + (f"（{level}级）" if level else "")
-    record_event(appeal, actor, action, note=f"{label}：{note}", unit=appeal.lead_unit,
-                 after={"step": step, "level": level, "due": due}, at=at)
+    record_event(
+        appeal,
+        actor,
+        action,
+        note=f"{label}：{note}",
+        unit=appeal.lead_unit,
+        after={"step": step, "level": level, "due": due},
+        at=at,
+    )
     if step == Step.DISPATCH:
         # Waiting for dispatch is the hotline centre's step: its dispatchers' units are told.
         for unit in dispatcher_units():
@@ -892,8 +1229,13 @@ def _issue_supervision(appeal: Appeal, actor, kind: str, level: int, step: str, 
 
 def dispatcher_units() -> list[Unit]:
     """The units of the active dispatchers (the hotline centre)."""
-    return list(Unit.objects.filter(pk__in=User.objects.filter(
-        groups__name=Role.DISPATCHER, is_active=True, unit__isnull=False).values("unit")))
+    return list(
+        Unit.objects.filter(
+            pk__in=User.objects.filter(
+                groups__name=Role.DISPATCHER, is_active=True, unit__isnull=False
+            ).values("unit")
+        )
+    )
 
 
 def sweep_deadlines(now=None) -> int:
@@ -907,15 +1249,20 @@ def sweep_deadlines(now=None) -> int:
     issued = 0
     for appeal_id in candidates.iterator():
         with transaction.atomic():
-            appeal = Appeal.objects.select_for_update(of=("self",)).select_related("lead_unit").get(pk=appeal_id)
+            appeal = (
+                Appeal.objects.select_for_update(of=("self",)).select_related("lead_unit").get(pk=appeal_id)
+            )
             for step, start, due in deadlines.active_steps(appeal):
                 for kind, level in _due_notices(start, due, now):
-                    existing = Supervision.objects.filter(appeal=appeal, step=step, due=due, kind=kind, level=level)
+                    existing = Supervision.objects.filter(
+                        appeal=appeal, step=step, due=due, kind=kind, level=level
+                    )
                     if existing.exists():
                         continue
                     label = Step(step).label
-                    note = (_("%(step)s临近时限（%(due)s）") if level == 0 else _("%(step)s已超时限（%(due)s）")) % {
-                        "step": label, "due": timezone.localtime(due).strftime("%m-%d %H:%M")}
+                    note = (
+                        _("%(step)s临近时限（%(due)s）") if level == 0 else _("%(step)s已超时限（%(due)s）")
+                    ) % {"step": label, "due": timezone.localtime(due).strftime("%m-%d %H:%M")}
                     _issue_supervision(appeal, None, kind, level, step, due, note, at=now)
                     issued += 1
     return issued
@@ -944,11 +1291,19 @@ def reveal_contact(actor: User, appeal: Appeal) -> dict:
 
     if not can_unmask(actor, appeal):
         raise PermissionDeniedError(_("您无权查看诉求人的完整联系方式。"))
-    append_audit_event(actor, "unmask_contact", target=f"appeal:{appeal.pk}",
-                       note=_("查看诉求 %(n)s 诉求人完整联系方式") % {"n": appeal.number},
-                       after={"phone": mask_phone(appeal.appellant_phone)})
-    return {"name": appeal.appellant_name, "phone": appeal.appellant_phone, "contact_phone": appeal.contact_phone,
-            "id_number": appeal.appellant_id_number}
+    append_audit_event(
+        actor,
+        "unmask_contact",
+        target=f"appeal:{appeal.pk}",
+        note=_("查看诉求 %(n)s 诉求人完整联系方式") % {"n": appeal.number},
+        after={"phone": mask_phone(appeal.appellant_phone)},
+    )
+    return {
+        "name": appeal.appellant_name,
+        "phone": appeal.appellant_phone,
+        "contact_phone": appeal.contact_phone,
+        "id_number": appeal.appellant_id_number,
+    }
 
 
 # ---------------------------------------------------------------- the conversation on an appeal (补充材料, 询问, 答复)
@@ -973,13 +1328,26 @@ def _tell_handlers(appeal: Appeal, subject: str, body: str) -> None:
 
 def pending_question(appeal: Appeal):
     """The handler's last question if the appellant has not answered it since (an `ask` event), else None."""
-    last = (AppealEvent.objects.filter(appeal=appeal, action__in=("ask", "answer")).order_by("-id")
-            .only("id", "action", "note", "unit", "created_at").first())
+    last = (
+        AppealEvent.objects.filter(appeal=appeal, action__in=("ask", "answer"))
+        .order_by("-id")
+        .only("id", "action", "note", "unit", "created_at")
+        .first()
+    )
     return last if last is not None and last.action == "ask" else None
 
 
-def supplement(actor: User, appeal_id: int, *, text: str = "", attachments: Iterable = (), longitude=None,
-               latitude=None, address: str = "", source: str = "") -> Appeal:
+def supplement(
+    actor: User,
+    appeal_id: int,
+    *,
+    text: str = "",
+    attachments: Iterable = (),
+    longitude=None,
+    latitude=None,
+    address: str = "",
+    source: str = "",
+) -> Appeal:
     """补充材料: the appellant adds text, photos or the place to their open appeal (on the web, by SMS, by WeChat:
     `source` names the channel when there is no text); the unit holding it is told. A place fills the appeal's
     only where it had none: a place the dispatcher already has is not moved."""
@@ -998,8 +1366,12 @@ def supplement(actor: User, appeal_id: int, *, text: str = "", attachments: Iter
         _require_own(actor, appeal)
         if appeal.attachments.count() + len(checked) > 30:
             raise ServiceError(_("一件诉求的附件最多30个。"), field="attachments")
-        stored = [Attachment.objects.create(appeal=appeal, file=f, name=f.name[:200], content_type=ctype, size=f.size)
-                  for f, ctype in checked]
+        stored = [
+            Attachment.objects.create(
+                appeal=appeal, file=f, name=f.name[:200], content_type=ctype, size=f.size
+            )
+            for f, ctype in checked
+        ]
         changed = []
         if place and appeal.longitude is None:
             appeal.longitude, appeal.latitude = longitude, latitude
@@ -1009,10 +1381,16 @@ def supplement(actor: User, appeal_id: int, *, text: str = "", attachments: Iter
             changed.append("address")
         if changed:
             appeal.save(update_fields=changed)
-        after = {k: v for k, v in {
-            "attachments": [{"id": a.pk, "name": a.name} for a in stored],
-            "location": [str(longitude), str(latitude)] if place else None,
-            "address": address or None, "via": source or None}.items() if v}
+        after = {
+            k: v
+            for k, v in {
+                "attachments": [{"id": a.pk, "name": a.name} for a in stored],
+                "location": [str(longitude), str(latitude)] if place else None,
+                "address": address or None,
+                "via": source or None,
+            }.items()
+            if v
+        }
         record_event(appeal, actor, "supplement", note=text or source, after=after or None)
         body = text[:200] or (_("上传了%(n)s个附件") % {"n": len(stored)} if stored else _("补充了地点"))
         _tell_handlers(appeal, _("诉求人补充了材料"), body)
@@ -1030,8 +1408,14 @@ def ask(actor: User, appeal_id: int, *, question: str) -> Appeal:
         if appeal.anonymous and not appeal.appellant_id:
             raise ServiceError(_("匿名诉求没有联系方式，无法询问诉求人。"), code="anonymous")
         event = record_event(appeal, actor, "ask", note=question, unit=appeal.lead_unit)
-        notices.tell_appellant(appeal, notices.ASKED, key=f"ask:{event.pk}", merged=False, question=question,
-                               unit=appeal.lead_unit.name if appeal.lead_unit_id else "")
+        notices.tell_appellant(
+            appeal,
+            notices.ASKED,
+            key=f"ask:{event.pk}",
+            merged=False,
+            question=question,
+            unit=appeal.lead_unit.name if appeal.lead_unit_id else "",
+        )
     return appeal
 
 
@@ -1046,11 +1430,20 @@ def answer(actor: User, appeal_id: int, *, text: str) -> Appeal:
 def _answered(appeal: Appeal, actor, text: str, *, by_sms: bool = False) -> Appeal:
     question = pending_question(appeal)
     if question is None:
-        raise ServiceError(_("承办单位没有待您答复的询问；如需补充情况，请使用「补充材料」。"), code="no_question",
-                           field="text")
-    record_event(appeal, actor, "answer", note=text[:2000], unit=appeal.lead_unit,
-                 after={"question": question.pk, "channel": "sms" if by_sms else "web"},
-                 actor_label=_("诉求人（短信）") if by_sms else "")
+        raise ServiceError(
+            _("承办单位没有待您答复的询问；如需补充情况，请使用「补充材料」。"),
+            code="no_question",
+            field="text",
+        )
+    record_event(
+        appeal,
+        actor,
+        "answer",
+        note=text[:2000],
+        unit=appeal.lead_unit,
+        after={"question": question.pk, "channel": "sms" if by_sms else "web"},
+        actor_label=_("诉求人（短信）") if by_sms else "",
+    )
     _tell_handlers(appeal, _("诉求人答复了询问"), text[:200])
     return appeal
 
@@ -1067,8 +1460,12 @@ def _sms_invited_callback(appeal: Appeal, phone: str) -> bool:
     if appeal.state != AppealState.REPLIED or appeal.replied_at is None:
         return False
     invitations = Notification.objects.filter(
-        channel=NotificationChannel.SMS, phone=phone, ref=f"appeal:{appeal.pk}", kind__in=notices.SMS_CALLBACK_KINDS,
-        created_at__gte=appeal.replied_at).values_list("context", flat=True)
+        channel=NotificationChannel.SMS,
+        phone=phone,
+        ref=f"appeal:{appeal.pk}",
+        kind__in=notices.SMS_CALLBACK_KINDS,
+        created_at__gte=appeal.replied_at,
+    ).values_list("context", flat=True)
     return any((context or {}).get("callback_due") for context in invitations)
 
 
@@ -1078,8 +1475,9 @@ def appeals_of_number(phone: str):
 
     from .choices import OPEN_STATES
 
-    return (Appeal.objects.filter(Q(appellant_phone=phone) | Q(appellant__phone=phone), state__in=OPEN_STATES,
-                                  anonymous=False).order_by("-received_at", "-id"))
+    return Appeal.objects.filter(
+        Q(appellant_phone=phone) | Q(appellant__phone=phone), state__in=OPEN_STATES, anonymous=False
+    ).order_by("-received_at", "-id")
 
 
 def receive_sms(phone: str, text: str) -> tuple[str, Appeal | None]:
@@ -1095,7 +1493,9 @@ def receive_sms(phone: str, text: str) -> tuple[str, Appeal | None]:
         for appeal in candidates:
             if _sms_invited_callback(appeal, phone):
                 callback_by_sms(appeal.pk, phone, digit)
-                return _("回访评价：%(s)s") % {"s": Satisfaction(notices.SMS_CALLBACK_DIGITS[digit]).label}, appeal
+                return _("回访评价：%(s)s") % {
+                    "s": Satisfaction(notices.SMS_CALLBACK_DIGITS[digit]).label
+                }, appeal
     waiting = next((a for a in candidates if pending_question(a) is not None), None)
     target = waiting or candidates[0]
     with _acting(None, target.pk, "answer" if waiting else "supplement", by_phone=phone) as (appeal, _t):
@@ -1103,8 +1503,14 @@ def receive_sms(phone: str, text: str) -> tuple[str, Appeal | None]:
         if waiting:
             _answered(appeal, actor, text, by_sms=True)
             return _("答复询问"), appeal
-        record_event(appeal, actor, "supplement", note=text[:2000], after={"channel": "sms"},
-                     actor_label=_("诉求人（短信）"))
+        record_event(
+            appeal,
+            actor,
+            "supplement",
+            note=text[:2000],
+            after={"channel": "sms"},
+            actor_label=_("诉求人（短信）"),
+        )
         _tell_handlers(appeal, _("诉求人短信补充了情况"), text[:200])
     return _("补充材料"), appeal
 
@@ -1127,11 +1533,21 @@ def on_sms_failed(sender, notification, reason: str, **kwargs) -> None:
     if not (notification.ref or "").startswith("appeal:"):
         return
     appeal_id = notification.ref.split(":", 1)[1]
-    appeal = Appeal.objects.select_for_update(of=("self",)).filter(pk=appeal_id).first() if appeal_id.isdigit() else None
+    appeal = (
+        Appeal.objects.select_for_update(of=("self",)).filter(pk=appeal_id).first()
+        if appeal_id.isdigit()
+        else None
+    )
     if appeal is None:
         return
     from gongzhi.core.notices import get_kind
 
     kind = get_kind(notification.kind, default=None)
-    record_event(appeal, None, "sms_failed", note=_("「%(k)s」短信未能发送给诉求人：%(r)s") % {
-        "k": kind.label if kind else notification.subject, "r": reason}, after={"notification": notification.pk})
+    record_event(
+        appeal,
+        None,
+        "sms_failed",
+        note=_("「%(k)s」短信未能发送给诉求人：%(r)s")
+        % {"k": kind.label if kind else notification.subject, "r": reason},
+        after={"notification": notification.pk},
+    )

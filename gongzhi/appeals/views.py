@@ -64,7 +64,6 @@ STEP_OF_STATE = {
 }
 
 
-
 # ---------------------------------------------------------------- helpers
 
 
@@ -73,11 +72,20 @@ def tracker(appeal: Appeal) -> list[dict]:
     ended, only the steps it went through and how it ended (a withdrawn appeal never ticks 已答复 or 已办结)."""
     current = STEP_OF_STATE.get(appeal.state, 0)
     if appeal.is_open:
-        return [{"label": label, "status": "done" if i < current else "current" if i == current else ""}
-                for i, label in enumerate(PROGRESS_STEPS)]
-    reached = [True, appeal.dispatched_at is not None, appeal.signed_at is not None,
-               appeal.contacted_at is not None, appeal.replied_at is not None or bool(appeal.reply_text)]
-    steps = [{"label": label, "status": "done"} for label, hit in zip(PROGRESS_STEPS, reached, strict=False) if hit]
+        return [
+            {"label": label, "status": "done" if i < current else "current" if i == current else ""}
+            for i, label in enumerate(PROGRESS_STEPS)
+        ]
+    reached = [
+        True,
+        appeal.dispatched_at is not None,
+        appeal.signed_at is not None,
+        appeal.contacted_at is not None,
+        appeal.replied_at is not None or bool(appeal.reply_text),
+    ]
+    steps = [
+        {"label": label, "status": "done"} for label, hit in zip(PROGRESS_STEPS, reached, strict=False) if hit
+    ]
     last = PROGRESS_STEPS[-1] if appeal.outcome == "resolved" else appeal.status_label
     if str(steps[-1]["label"]) != str(last):
         steps.append({"label": last, "status": "done ended" if appeal.outcome != "resolved" else "done"})
@@ -121,8 +129,11 @@ def dashboard_for(user) -> dict:
             mine.filter(MINE_FILTERS["handling"][1]).count(),
             f"{reverse('appeals:mine')}?show=handling",
         )
-        card(_("待我评价"), mine.filter(MINE_FILTERS["to_evaluate"][1]).count(),
-             f"{reverse('appeals:mine')}?show=to_evaluate")
+        card(
+            _("待我评价"),
+            mine.filter(MINE_FILTERS["to_evaluate"][1]).count(),
+            f"{reverse('appeals:mine')}?show=to_evaluate",
+        )
         link(_("我要反映"), reverse("appeals:new"))
         link(_("我的诉求"), reverse("appeals:mine"))
     if user.has_role(Role.RESIDENT, Role.COMMUNITY_STAFF, Role.GRID_WORKER):
@@ -159,7 +170,11 @@ def dashboard_for(user) -> dict:
             unit_qs.filter(state=AppealState.IN_PROGRESS).count(),
             f"{list_url}?state=in_progress",
         )
-        card(_("本单位超期"), unit_qs.filter(selectors.light_q(Light.RED, now)).count(), f"{list_url}?light=red")
+        card(
+            _("本单位超期"),
+            unit_qs.filter(selectors.light_q(Light.RED, now)).count(),
+            f"{list_url}?light=red",
+        )
         link(_("本单位诉求"), list_url)
     if user.has_role(Role.SUPERVISOR, Role.LEADER, Role.ADMIN):
         card(_("超期诉求"), qs.filter(selectors.light_q(Light.RED, now)).count(), reverse("appeals:overdue"))
@@ -246,8 +261,11 @@ def staff_new(request):
 def _submitted(request, actor, appeal: Appeal, code: str):
     """On to the "submitted" page of the appeal made, or, for the form's token used again (a double tap), of the
     appeal its first use made, if that one was made by the same person (a visitor's has no appellant)."""
-    own = appeal.first_receiver_id == actor.pk if appeal.first_receiver_id else appeal.appellant_id == (
-        actor.pk if actor is not None else None)
+    own = (
+        appeal.first_receiver_id == actor.pk
+        if appeal.first_receiver_id
+        else appeal.appellant_id == (actor.pk if actor is not None else None)
+    )
     if not own:
         raise PermissionDenied
     request.session["submitted"] = {"id": appeal.pk, "number": appeal.number, "code": code}
@@ -268,8 +286,9 @@ def submitted(request):
         from gongzhi.insight.services import similar_appeals
 
         try:
-            similar = [s["appeal"] for s in similar_appeals(appeal, queryset=selectors.similar_candidates(),
-                                                               limit=5)]
+            similar = [
+                s["appeal"] for s in similar_appeals(appeal, queryset=selectors.similar_candidates(), limit=5)
+            ]
         except Exception:
             similar = []
         for other in similar:  # other residents' titles: their personal data is not for whoever submits next
@@ -294,8 +313,11 @@ def appeal_list(request):
         _suggest(page.object_list)
     queue = request.GET.copy()
     queue.pop("page", None)
-    return render(request, "appeals/list.html", {"form": form, "page": page, "queue": queue.urlencode(),
-                                                 "show_suggestion": dispatcher})
+    return render(
+        request,
+        "appeals/list.html",
+        {"form": form, "page": page, "queue": queue.urlencode(), "show_suggestion": dispatcher},
+    )
 
 
 @login_required
@@ -308,8 +330,11 @@ def appeal_map(request):
     data = selectors.map_points(filtered_appeals(request.user, form, now), now)
     for point in data["points"]:
         point["url"] = reverse("appeals:detail", args=[point["id"]])
-    return render(request, "appeals/map.html", {"form": form, "map": data, "limit": selectors.MAP_LIMIT,
-                                                "query": request.GET.urlencode()})
+    return render(
+        request,
+        "appeals/map.html",
+        {"form": form, "map": data, "limit": selectors.MAP_LIMIT, "query": request.GET.urlencode()},
+    )
 
 
 def _suggest(appeals) -> None:
@@ -318,8 +343,12 @@ def _suggest(appeals) -> None:
     from gongzhi.insight.models import AppealPrediction
 
     waiting = [a for a in appeals if a.state == AppealState.RECEIVED]
-    predictions = {p.appeal_id: p for p in AppealPrediction.objects.filter(appeal__in=waiting).select_related(
-        "category", "suggested_unit")}
+    predictions = {
+        p.appeal_id: p
+        for p in AppealPrediction.objects.filter(appeal__in=waiting).select_related(
+            "category", "suggested_unit"
+        )
+    }
     for appeal in waiting:
         prediction = predictions.get(appeal.pk)
         category = appeal.category or (prediction.category if prediction else None)
@@ -340,7 +369,9 @@ def next_in_queue(request):
     queue = request.GET.get("queue", "")
     form = forms.AppealFilterForm(QueryDict(queue) if queue else None)
     after = parse_id(request.GET.get("after"))
-    nxt = selectors.next_in_queue(filtered_appeals(request.user, form, timezone.now(), paged=True), after or 0)
+    nxt = selectors.next_in_queue(
+        filtered_appeals(request.user, form, timezone.now(), paged=True), after or 0
+    )
     if nxt is None:
         messages.info(request, _("队列中没有下一件了。"))
         return redirect(f"{reverse('appeals:list')}?{queue}")
@@ -403,24 +434,45 @@ def mine(request):
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     _decorate(page.object_list, timezone.now())
     _topic_steps(page.object_list)
-    filters = [{"key": key, "label": label, "active": key == show} for key, (label, _q) in MINE_FILTERS.items()]
-    return render(request, "appeals/mine.html", {"page": page, "steps": PROGRESS_STEPS, "filters": filters,
-                                                 "shown": shown[0] if shown else None, "show": show if shown else ""})
+    filters = [
+        {"key": key, "label": label, "active": key == show} for key, (label, _q) in MINE_FILTERS.items()
+    ]
+    return render(
+        request,
+        "appeals/mine.html",
+        {
+            "page": page,
+            "steps": PROGRESS_STEPS,
+            "filters": filters,
+            "shown": shown[0] if shown else None,
+            "show": show if shown else "",
+        },
+    )
 
 
 def _topic_steps(appeals) -> None:
     """The latest step of the deliberation topic each appeal went to (议事协商, issue L part 5), in one query:
     `appeal.topic_step` = {"label", "title", "topic"} or None."""
     latest = {}
-    events = (AppealEvent.objects.filter(appeal__in=[a.pk for a in appeals], action__startswith="deliberation_")
-              .order_by("appeal_id", "-id").only("appeal_id", "action", "after"))
+    events = (
+        AppealEvent.objects.filter(appeal__in=[a.pk for a in appeals], action__startswith="deliberation_")
+        .order_by("appeal_id", "-id")
+        .only("appeal_id", "action", "after")
+    )
     for event in events:
         latest.setdefault(event.appeal_id, event)
     for appeal in appeals:
         event = latest.get(appeal.pk)
         after = (event.after or {}) if event else {}
-        appeal.topic_step = {"label": event_label(event.action), "title": after.get("topic_title", ""),
-                             "topic": after.get("topic")} if event else None
+        appeal.topic_step = (
+            {
+                "label": event_label(event.action),
+                "title": after.get("topic_title", ""),
+                "topic": after.get("topic"),
+            }
+            if event
+            else None
+        )
 
 
 @role_required(*OVERDUE_ROLES)
@@ -501,7 +553,11 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
             initial = {}
             if action == "dispatch" and suggestion is not None:
                 initial = {"lead_unit": suggestion.unit_id, "co_units": list(suggestion.co_units.all())}
-            if action == "dispatch" and routed and (suggestion is None or suggestion.unit_id != routed[0]["unit"]):
+            if (
+                action == "dispatch"
+                and routed
+                and (suggestion is None or suggestion.unit_id != routed[0]["unit"])
+            ):
                 initial = {"lead_unit": routed[0]["unit"], "co_units": []}
             if action == "dispatch" and appeal.category_id is None and predicted is not None:
                 initial["category"] = predicted.pk
@@ -509,7 +565,9 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
         action_forms.append(
             {
                 "action": action,
-                "title": _("电话回访") if action == "callback" and user.has_role(Role.OPERATOR) else spec.label,
+                "title": _("电话回访")
+                if action == "callback" and user.has_role(Role.OPERATOR)
+                else spec.label,
                 "form": form,
                 "url": reverse("appeals:act", args=[appeal.pk, action]),
             }
@@ -517,14 +575,22 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
     # Withdrawing is rare and deliberate: its form is apart, closed, low on the page, with a confirmation; the
     # appellant's own evaluation sits under the reply it evaluates, not above it among the actions.
     withdraw_form = next((item for item in action_forms if item["action"] == "withdraw"), None)
-    evaluate_form = next((item for item in action_forms if item["action"] == "callback"
-                          and appeal.appellant_id == user.pk), None)
+    evaluate_form = next(
+        (item for item in action_forms if item["action"] == "callback" and appeal.appellant_id == user.pk),
+        None,
+    )
     # The appellant's side of the conversation (answering a question, adding material) sits in the main column, under
     # the question it answers, not among the actions at the foot of a phone's page.
-    talk_forms = [item for item in action_forms if item["action"] in ("answer", "supplement")
-                  and appeal.appellant_id == user.pk]
-    action_forms = [item for item in action_forms if item is not withdraw_form and item is not evaluate_form
-                    and item not in talk_forms]
+    talk_forms = [
+        item
+        for item in action_forms
+        if item["action"] in ("answer", "supplement") and appeal.appellant_id == user.pk
+    ]
+    action_forms = [
+        item
+        for item in action_forms
+        if item is not withdraw_form and item is not evaluate_form and item not in talk_forms
+    ]
     events = list(selectors.timeline(appeal))
     for event in events:
         event.label = event_label(event.action)
@@ -543,15 +609,23 @@ def _detail_context(request, appeal: Appeal, bound: tuple[str, object] | None = 
     return {
         "appeal": appeal,
         **_queue_links(request, appeal),
-        "can_claim": appeal.first_receiver_id is None and appeal.is_open
+        "can_claim": appeal.first_receiver_id is None
+        and appeal.is_open
         and user.has_role(*services.FIRST_RECEIPT_ROLES),
         "appellant": selectors.appellant_for(user, appeal),
         "revealed": revealed,
         "co_units": list(appeal.co_units.all()),
         "attachments": list(appeal.attachments.all()),
-        "place_points": [{"name": appeal.title, "longitude": float(appeal.longitude),
-                          "latitude": float(appeal.latitude), "light": getattr(appeal, "light", "none")}]
-        if appeal.longitude is not None and appeal.latitude is not None else [],
+        "place_points": [
+            {
+                "name": appeal.title,
+                "longitude": float(appeal.longitude),
+                "latitude": float(appeal.latitude),
+                "light": getattr(appeal, "light", "none"),
+            }
+        ]
+        if appeal.longitude is not None and appeal.latitude is not None
+        else [],
         "events": events,
         "dues": dues,
         "suggestion": suggestion,
@@ -588,8 +662,10 @@ def _tell_reply_quality(request, appeal: Appeal) -> None:
 
     row = latest_score(appeal)
     if row is not None and row.reasons:
-        messages.info(request, _("答复质量：%(level)s — %(reasons)s") % {"level": row.level,
-                                                                     "reasons": row.reasons_text})
+        messages.info(
+            request,
+            _("答复质量：%(level)s — %(reasons)s") % {"level": row.level, "reasons": row.reasons_text},
+        )
 
 
 @login_required
@@ -606,7 +682,9 @@ def reply_quality(request, pk: int):
 
     text = (request.POST.get(f"{action}-text") or "").strip()
     quality = assess_reply(appeal, text) if len(text) >= 2 else None
-    return render(request, "appeals/_reply_quality.html", {"quality": quality, "action": action, "appeal": appeal})
+    return render(
+        request, "appeals/_reply_quality.html", {"quality": quality, "action": action, "appeal": appeal}
+    )
 
 
 @login_required
@@ -621,7 +699,10 @@ def _queue_links(request, appeal: Appeal) -> dict:
     queue = (request.GET.get("queue") or request.POST.get("queue") or "")[:500]
     if not queue and "queue" not in request.GET:
         return {"queue": None, "next_url": None}
-    return {"queue": queue, "next_url": f"{reverse('appeals:next')}?{urlencode({'queue': queue, 'after': appeal.pk})}"}
+    return {
+        "queue": queue,
+        "next_url": f"{reverse('appeals:next')}?{urlencode({'queue': queue, 'after': appeal.pk})}",
+    }
 
 
 @login_required
@@ -634,9 +715,7 @@ def act(request, pk: int, action: str):
     appeal = _visible_or_404(request, pk)
     form = spec.form(request.POST, request.FILES, user=request.user, appeal=appeal, prefix=action)
     if not form.is_valid():
-        messages.error(
-            request, _("「%(action)s」未提交：请按提示修改。") % {"action": spec.label}
-        )
+        messages.error(request, _("「%(action)s」未提交：请按提示修改。") % {"action": spec.label})
         return render(
             request, "appeals/detail.html", _detail_context(request, appeal, bound=(action, form)), status=400
         )
@@ -645,11 +724,12 @@ def act(request, pk: int, action: str):
     except ServiceError as exc:
         if exc.field:  # a rule about what was typed: said on its field, and the text stays in the box
             add_service_error(form, exc)
-            messages.error(
-                request, _("「%(action)s」未提交：请按提示修改。") % {"action": spec.label}
-            )
+            messages.error(request, _("「%(action)s」未提交：请按提示修改。") % {"action": spec.label})
             return render(
-                request, "appeals/detail.html", _detail_context(request, appeal, bound=(action, form)), status=400
+                request,
+                "appeals/detail.html",
+                _detail_context(request, appeal, bound=(action, form)),
+                status=400,
             )
         messages.error(request, str(exc.message))
     else:
@@ -741,8 +821,7 @@ def track(request):
     if appeal is not None:
         _decorate([appeal], timezone.now())
         context["events"] = [
-            {"label": event_label(e.action), "created_at": e.created_at}
-            for e in selectors.timeline(appeal)
+            {"label": event_label(e.action), "created_at": e.created_at} for e in selectors.timeline(appeal)
         ]
     return render(request, "appeals/track.html", context)
 

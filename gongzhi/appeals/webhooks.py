@@ -14,19 +14,34 @@ def _unit(unit):
 def appeal_payload(event: AppealEvent) -> dict:
     appeal = event.appeal
     return {
-        "event": {"id": event.pk, "action": event.action, "label": str(EVENT_LABELS.get(event.action, event.action)),
-                  "at": event.created_at, "state_before": event.state_before, "state_after": event.state_after,
-                  "unit": _unit(event.unit)},
+        "event": {
+            "id": event.pk,
+            "action": event.action,
+            "label": str(EVENT_LABELS.get(event.action, event.action)),
+            "at": event.created_at,
+            "state_before": event.state_before,
+            "state_after": event.state_after,
+            "unit": _unit(event.unit),
+        },
         "appeal": {
-            "id": appeal.pk, "number": appeal.number, "kind": appeal.kind, "channel": appeal.channel,
-            "urgency": appeal.urgency, "state": appeal.state,
+            "id": appeal.pk,
+            "number": appeal.number,
+            "kind": appeal.kind,
+            "channel": appeal.channel,
+            "urgency": appeal.urgency,
+            "state": appeal.state,
             "title": "" if appeal.confidential else appeal.title,
             "category": appeal.category.code if appeal.category_id else None,
-            "region": appeal.region.code, "lead_unit": _unit(appeal.lead_unit),
-            "received_at": appeal.received_at, "reply_due": appeal.reply_due, "replied_at": appeal.replied_at,
-            "closed_at": appeal.closed_at, "close_reason": appeal.close_reason or None,
+            "region": appeal.region.code,
+            "lead_unit": _unit(appeal.lead_unit),
+            "received_at": appeal.received_at,
+            "reply_due": appeal.reply_due,
+            "replied_at": appeal.replied_at,
+            "closed_at": appeal.closed_at,
+            "close_reason": appeal.close_reason or None,
             "master": appeal.master.number if appeal.master_id else None,
-            "anonymous": appeal.anonymous, "reopen_count": appeal.reopen_count,
+            "anonymous": appeal.anonymous,
+            "reopen_count": appeal.reopen_count,
         },
     }
 

@@ -28,8 +28,9 @@ def t(targets, *roles) -> Transition:
 
 OPEN = (S.RECEIVED, S.DISPATCHED, S.RETURN_REQUESTED, S.ACCEPTED, S.IN_PROGRESS, S.REPLIED)
 
-SUBMIT_ROLES = frozenset({Role.RESIDENT, Role.OPERATOR, Role.GRID_WORKER, Role.PARTY_MEMBER,
-                          Role.COMMUNITY_STAFF})
+SUBMIT_ROLES = frozenset(
+    {Role.RESIDENT, Role.OPERATOR, Role.GRID_WORKER, Role.PARTY_MEMBER, Role.COMMUNITY_STAFF}
+)
 
 ACTION_LABELS = {
     "submit": _("提交诉求"),

@@ -50,7 +50,9 @@ class CtiKey(models.Model):
         from gongzhi.core.models import append_audit_event
 
         with transaction.atomic():
-            live = list(cls.objects.select_for_update().filter(pk__in=[k.pk for k in keys], revoked_at__isnull=True))
+            live = list(
+                cls.objects.select_for_update().filter(pk__in=[k.pk for k in keys], revoked_at__isnull=True)
+            )
             for key in live:
                 key.revoked_at = timezone.now()
                 key.save(update_fields=["revoked_at"])
@@ -68,8 +70,9 @@ class Seat(models.Model):
     """The call centre's operator id (工号 / 坐席号) of a hotline operator's account."""
 
     agent_id = models.CharField(_("坐席工号"), max_length=32, unique=True)
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cti_seat",
-                                verbose_name=_("话务员"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cti_seat", verbose_name=_("话务员")
+    )
 
     class Meta:
         verbose_name = _("话务坐席")
@@ -91,15 +94,27 @@ class Call(EncryptedFieldsMixin, models.Model):
     caller = EncryptedCharField(_("来电号码"), max_length=20, blind_index="caller_bidx")
     caller_bidx = BlindIndexField(source="caller", db_index=True)
     agent_id = models.CharField(_("坐席工号"), max_length=32, blank=True)
-    operator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="calls", verbose_name=_("话务员"))
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+        verbose_name=_("话务员"),
+    )
     state = models.CharField(_("状态"), max_length=10, choices=CallState.choices, default=CallState.RINGING)
     ringing_at = models.DateTimeField(_("振铃时间"), null=True, blank=True, db_index=True)
     answered_at = models.DateTimeField(_("接听时间"), null=True, blank=True)
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     recording_url = models.URLField(_("录音地址"), max_length=500, blank=True)
-    appeal = models.ForeignKey("appeals.Appeal", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="calls", verbose_name=_("登记的诉求"))
+    appeal = models.ForeignKey(
+        "appeals.Appeal",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+        verbose_name=_("登记的诉求"),
+    )
     key = models.ForeignKey(CtiKey, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

@@ -44,7 +44,9 @@ def _when(raw):
         return timezone.now()
     parsed = parse_datetime(str(raw)) if isinstance(raw, str) else None
     if parsed is None:
-        raise ServiceError(_("时间须为 ISO 8601 格式，如 2026-12-07T09:30:00+08:00。"), code="invalid", field="time")
+        raise ServiceError(
+            _("时间须为 ISO 8601 格式，如 2026-12-07T09:30:00+08:00。"), code="invalid", field="time"
+        )
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 
@@ -75,7 +77,8 @@ def record_call_event(key: CtiKey | None, data: dict) -> tuple[Call, bool]:
     try:
         with transaction.atomic():
             call, _new = Call.objects.select_for_update().get_or_create(
-                call_id=call_id, defaults={"caller": caller, "ringing_at": at, "key": key})
+                call_id=call_id, defaults={"caller": caller, "ringing_at": at, "key": key}
+            )
             if CallEvent.objects.filter(call=call, event=event).exists():
                 return call, False
             CallEvent.objects.create(call=call, event=event, occurred_at=at, payload=payload)
@@ -106,11 +109,19 @@ def wrapup() -> timedelta:
 
 def current_call(operator: User) -> Call | None:
     """The operator's call on screen: ringing or answered, else the one that ended within the wrap-up time."""
-    live = Call.objects.filter(operator=operator).exclude(state=CallState.ENDED).order_by("-ringing_at", "-pk").first()
+    live = (
+        Call.objects.filter(operator=operator)
+        .exclude(state=CallState.ENDED)
+        .order_by("-ringing_at", "-pk")
+        .first()
+    )
     if live is not None:
         return live
-    return Call.objects.filter(operator=operator, state=CallState.ENDED,
-                               ended_at__gte=timezone.now() - wrapup()).order_by("-ended_at", "-pk").first()
+    return (
+        Call.objects.filter(operator=operator, state=CallState.ENDED, ended_at__gte=timezone.now() - wrapup())
+        .order_by("-ended_at", "-pk")
+        .first()
+    )
 
 
 def caller_profile(number: str) -> dict:
@@ -123,7 +134,8 @@ def caller_profile(number: str) -> dict:
     open_appeals = list(appeals.filter(state__in=OPEN_STATES)[:5])
     recent = list(appeals.exclude(state__in=OPEN_STATES)[:5])
     name = (resident.display_name if resident else "") or next(
-        (a.appellant_name for a in open_appeals + recent if a.appellant_name and not a.anonymous), "")
+        (a.appellant_name for a in open_appeals + recent if a.appellant_name and not a.anonymous), ""
+    )
     return {"resident": resident, "name": name, "open": open_appeals, "recent": recent}
 
 
@@ -151,8 +163,13 @@ def link_call(appeal_id: int, operator_id: int) -> Call | None:
         appeal = Appeal.objects.select_for_update(of=("self",)).get(pk=appeal_id)
         call.appeal = appeal
         call.save(update_fields=["appeal"])
-        record_event(appeal, operator, "link_call", note=_("关联来电 %(number)s") % {"number": mask_phone(call.caller)},
-                     after={"call_id": call.call_id})
+        record_event(
+            appeal,
+            operator,
+            "link_call",
+            note=_("关联来电 %(number)s") % {"number": mask_phone(call.caller)},
+            after={"call_id": call.call_id},
+        )
     return call
 
 
@@ -187,6 +204,8 @@ def hotline_metrics(start: datetime, end: datetime) -> HotlineMetrics:
     rows = list(calls.values_list("ringing_at", "answered_at", "state"))
     answered = [r for r in rows if r[1] is not None]
     return HotlineMetrics(
-        offered=len(rows), answered=len(answered),
+        offered=len(rows),
+        answered=len(answered),
         answered_in_time=sum(1 for r in answered if (r[1] - r[0]).total_seconds() <= ANSWER_SECONDS),
-        abandoned=sum(1 for r in rows if r[1] is None and r[2] == CallState.ENDED))
+        abandoned=sum(1 for r in rows if r[1] is None and r[2] == CallState.ENDED),
+    )

@@ -53,8 +53,15 @@ def cti_calls(request):
         call, created = services.record_call_event(key, data)
     except ServiceError as exc:
         return _error(exc.code or "invalid", str(exc.message), 400, exc.field or "")
-    return JsonResponse({"call_id": call.call_id, "state": call.state, "duplicate": not created,
-                         "operator_known": call.operator_id is not None}, status=201 if created else 200)
+    return JsonResponse(
+        {
+            "call_id": call.call_id,
+            "state": call.state,
+            "duplicate": not created,
+            "operator_known": call.operator_id is not None,
+        },
+        status=201 if created else 200,
+    )
 
 
 @role_required(Role.OPERATOR)
@@ -77,6 +84,8 @@ def screen(request):
 def start_intake(request, pk: int):
     """登记诉求 from the screen: the intake form opened with the caller's number (kept in the session, not the URL)."""
     call = get_object_or_404(Call, pk=pk, operator=request.user)
-    request.session["appeal_prefill"] = {"channel": "hotline",
-                                         "appellant_phone": fieldcrypt.encrypt(call.caller, PREFILL_CONTEXT)}
+    request.session["appeal_prefill"] = {
+        "channel": "hotline",
+        "appellant_phone": fieldcrypt.encrypt(call.caller, PREFILL_CONTEXT),
+    }
     return redirect(reverse("appeals:staff_new"))

@@ -100,9 +100,11 @@ class OrganizationDetailView(generics.RetrieveAPIView):
 
 
 OrganizationReviewView = service_action(
-    ReviewInput, OrganizationSerializer,
+    ReviewInput,
+    OrganizationSerializer,
     lambda request, data, pk: services.review_organization(request.user, pk, **data).organization,
-    summary="organization_review")
+    summary="organization_review",
+)
 
 
 class ActivityListView(generics.ListAPIView):
@@ -111,8 +113,11 @@ class ActivityListView(generics.ListAPIView):
     pagination_class = StandardPagination
 
     def get_queryset(self):
-        return selectors.visible_activities(self.request.user, _region(self.request),
-                                            party_masses=self.request.query_params.get("party") == "1")
+        return selectors.visible_activities(
+            self.request.user,
+            _region(self.request),
+            party_masses=self.request.query_params.get("party") == "1",
+        )
 
 
 class ActivityDetailView(generics.RetrieveAPIView):
@@ -127,54 +132,95 @@ def _user(pk):
     return get_object_or_404(User, pk=pk)
 
 
-SignUpView = service_action(None, SignupSerializer, lambda request, data, pk: services.sign_up(request.user, pk),
-                            status=201, summary="sign_up")
-CancelSignupView = service_action(None, SignupSerializer,
-                                  lambda request, data, pk: services.cancel_signup(request.user, pk),
-                                  summary="cancel_signup")
-CheckInView = service_action(TokenInput, SignupSerializer,
-                             lambda request, data, pk: services.sign_in_by_qr(request.user, pk, data["token"]),
-                             summary="check_in")
+SignUpView = service_action(
+    None,
+    SignupSerializer,
+    lambda request, data, pk: services.sign_up(request.user, pk),
+    status=201,
+    summary="sign_up",
+)
+CancelSignupView = service_action(
+    None,
+    SignupSerializer,
+    lambda request, data, pk: services.cancel_signup(request.user, pk),
+    summary="cancel_signup",
+)
+CheckInView = service_action(
+    TokenInput,
+    SignupSerializer,
+    lambda request, data, pk: services.sign_in_by_qr(request.user, pk, data["token"]),
+    summary="check_in",
+)
 StaffSignInView = service_action(
-    UserInput, SignupSerializer,
+    UserInput,
+    SignupSerializer,
     lambda request, data, pk: services.sign_in_by_staff(request.user, pk, user=_user(data["user_id"])),
-    summary="staff_sign_in")
+    summary="staff_sign_in",
+)
 RecordHoursView = service_action(
-    HoursInput, RecordSerializer,
-    lambda request, data, pk: services.record_hours(request.user, pk, user=_user(data["user_id"]),
-                                                    hours=data["hours"]),
-    summary="record_hours")
-ConfirmHoursView = service_action(None, EntrySerializer,
-                                  lambda request, data, pk: services.confirm_hours(request.user, pk),
-                                  status=201, summary="confirm_hours")
+    HoursInput,
+    RecordSerializer,
+    lambda request, data, pk: services.record_hours(
+        request.user, pk, user=_user(data["user_id"]), hours=data["hours"]
+    ),
+    summary="record_hours",
+)
+ConfirmHoursView = service_action(
+    None,
+    EntrySerializer,
+    lambda request, data, pk: services.confirm_hours(request.user, pk),
+    status=201,
+    summary="confirm_hours",
+)
 
 
 class MyLedgerView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: inline_serializer("MyLedger", {
-        "balance_hours": serializers.DecimalField(max_digits=10, decimal_places=1),
-        "balance_points": serializers.IntegerField(),
-        "entries": EntrySerializer(many=True)})})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "MyLedger",
+                {
+                    "balance_hours": serializers.DecimalField(max_digits=10, decimal_places=1),
+                    "balance_points": serializers.IntegerField(),
+                    "entries": EntrySerializer(many=True),
+                },
+            )
+        }
+    )
     def get(self, request):
         account = selectors.balance(request.user)
-        return Response({
-            "balance_hours": str(account.balance_hours) if account else "0.0",
-            "balance_points": account.balance_points if account else 0,
-            "entries": EntrySerializer(selectors.entries_for(request.user), many=True).data,
-        })
+        return Response(
+            {
+                "balance_hours": str(account.balance_hours) if account else "0.0",
+                "balance_points": account.balance_points if account else 0,
+                "entries": EntrySerializer(selectors.entries_for(request.user), many=True).data,
+            }
+        )
 
 
 RecordVisitView = service_action(
-    VisitInput, VisitSerializer, lambda request, data, pk: services.record_visit(request.user, pk, **data),
-    status=201, summary="record_visit")
+    VisitInput,
+    VisitSerializer,
+    lambda request, data, pk: services.record_visit(request.user, pk, **data),
+    status=201,
+    summary="record_visit",
+)
 
 
 class CoverageView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: inline_serializer("CoverageReport", {
-        "days": serializers.IntegerField(), "rows": CoverageSerializer(many=True)}), **ERROR_401, **ERROR_403})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "CoverageReport", {"days": serializers.IntegerField(), "rows": CoverageSerializer(many=True)}
+            ),
+            **ERROR_401,
+            **ERROR_403,
+        }
+    )
     def get(self, request):
         user = request.user
         if not (services.is_manager(user) or user.has_role(Role.LEADER, Role.PARTY_MEMBER)):
@@ -185,7 +231,9 @@ class CoverageView(APIView):
             days = selectors.coverage_days()
         level = "community" if request.query_params.get("level") == "community" else "grid"
         region = selectors.scope_region(user, request.query_params.get("region", ""))
-        if not selectors.sees_personal_data_of(user, region):  # as the households page: the user's own area only
+        if not selectors.sees_personal_data_of(
+            user, region
+        ):  # as the households page: the user's own area only
             raise PermissionDenied
         rows = selectors.coverage(region, days, level)
         return Response({"days": days, "rows": CoverageSerializer(rows, many=True).data})
@@ -204,13 +252,19 @@ class RedResourceListView(generics.ListAPIView):
 
 
 CentralHouseholdCreateView = service_action(
-    CentralHouseholdInput, CentralHouseholdSerializer,
+    CentralHouseholdInput,
+    CentralHouseholdSerializer,
     lambda request, data: services.create_central_household(request.user, **data),
-    status=201, summary="create_central_household")
+    status=201,
+    summary="create_central_household",
+)
 LinkHouseholdView = service_action(
-    HouseholdInput, LinkedHouseholdSerializer,
+    HouseholdInput,
+    LinkedHouseholdSerializer,
     lambda request, data, pk: services.link_household(request.user, pk, **data),
-    status=201, summary="link_household")
+    status=201,
+    summary="link_household",
+)
 
 
 # ---------------------------------------------------------------- party-building projects
@@ -218,7 +272,8 @@ LinkHouseholdView = service_action(
 
 def _projects():
     return PartyBuildingProject.objects.select_related("region", "party_unit").prefetch_related(
-        "social_orgs", "updates__recorded_by", "activities")
+        "social_orgs", "updates__recorded_by", "activities"
+    )
 
 
 class ProjectListView(generics.ListAPIView):
@@ -250,17 +305,24 @@ class ProjectDetailView(generics.RetrieveAPIView):
 
 
 ProjectProgressView = service_action(
-    ProjectProgressInput, ProjectUpdateSerializer,
+    ProjectProgressInput,
+    ProjectUpdateSerializer,
     lambda request, data, pk: services.record_project_progress(request.user, pk, **data),
-    status=201, summary="record_project_progress")
+    status=201,
+    summary="record_project_progress",
+)
 ProjectActivityView = service_action(
-    ActivityRefInput, ActivitySerializer,
+    ActivityRefInput,
+    ActivitySerializer,
     lambda request, data, pk: services.link_project_activity(request.user, pk, **data),
-    summary="link_project_activity")
+    summary="link_project_activity",
+)
 ProjectCompleteView = service_action(
-    ResultInput, ProjectSerializer,
+    ResultInput,
+    ProjectSerializer,
     lambda request, data, pk: _projects().get(pk=services.complete_project(request.user, pk, **data).pk),
-    summary="complete_project")
+    summary="complete_project",
+)
 
 
 # ---------------------------------------------------------------- volunteer profile
@@ -276,13 +338,19 @@ class VolunteerProfileView(APIView):
         profile = get_object_or_404(VolunteerProfile.objects.select_related("region"), user=request.user)
         return Response(VolunteerProfileSerializer(profile).data)
 
-    @extend_schema(request=VolunteerProfileSerializer, responses={200: VolunteerProfileSerializer, **WRITE_ERRORS})
+    @extend_schema(
+        request=VolunteerProfileSerializer, responses={200: VolunteerProfileSerializer, **WRITE_ERRORS}
+    )
     def put(self, request):
         serializer = VolunteerProfileSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        profile = services.save_volunteer_profile(request.user, region=data["region"], skills=data["skill_list"],
-                                                  availability=data.get("availability", ""))
+        profile = services.save_volunteer_profile(
+            request.user,
+            region=data["region"],
+            skills=data["skill_list"],
+            availability=data.get("availability", ""),
+        )
         return Response(VolunteerProfileSerializer(profile).data)
 
 
@@ -313,9 +381,13 @@ class RewardListView(generics.ListAPIView):
         return Response(RewardItemSerializer(item).data, status=201)
 
 
-RedeemView = service_action(None, RedemptionSerializer,
-                            lambda request, data, pk: services.request_redemption(request.user, pk),
-                            status=201, summary="request_redemption")
+RedeemView = service_action(
+    None,
+    RedemptionSerializer,
+    lambda request, data, pk: services.request_redemption(request.user, pk),
+    status=201,
+    summary="request_redemption",
+)
 
 
 class RedemptionListView(generics.ListAPIView):
@@ -339,17 +411,24 @@ class RedemptionListView(generics.ListAPIView):
 
 
 ConfirmRedemptionView = service_action(
-    DecisionInput, RedemptionSerializer,
+    DecisionInput,
+    RedemptionSerializer,
     lambda request, data, pk: services.decide_redemption(request.user, pk, approve=True, **data),
-    summary="confirm_redemption")
+    summary="confirm_redemption",
+)
 RejectRedemptionView = service_action(
-    DecisionInput, RedemptionSerializer,
+    DecisionInput,
+    RedemptionSerializer,
     lambda request, data, pk: services.decide_redemption(request.user, pk, approve=False, **data),
-    summary="reject_redemption")
+    summary="reject_redemption",
+)
 CorrectEntryView = service_action(
-    CorrectionInput, EntrySerializer,
+    CorrectionInput,
+    EntrySerializer,
     lambda request, data, pk: services.correct_entry(request.user, pk, **data),
-    status=201, summary="correct_entry")
+    status=201,
+    summary="correct_entry",
+)
 
 
 # ---------------------------------------------------------------- matching that acts
@@ -375,17 +454,27 @@ class HelpRequestListView(generics.ListAPIView):
 
 
 AcceptHelpView = service_action(
-    DecisionInput, HelpRequestSerializer,
+    DecisionInput,
+    HelpRequestSerializer,
     lambda request, data, pk: services.answer_help_request(request.user, pk, accept=True, **data),
-    summary="accept_help")
+    summary="accept_help",
+)
 DeclineHelpView = service_action(
-    DecisionInput, HelpRequestSerializer,
+    DecisionInput,
+    HelpRequestSerializer,
     lambda request, data, pk: services.answer_help_request(request.user, pk, accept=False, **data),
-    summary="decline_help")
+    summary="decline_help",
+)
 CompleteHelpView = service_action(
-    HelpDoneInput, HelpRequestSerializer,
+    HelpDoneInput,
+    HelpRequestSerializer,
     lambda request, data, pk: services.complete_help_request(request.user, pk, **data),
-    summary="complete_help")
+    summary="complete_help",
+)
 ConfirmHelpHoursView = service_action(
-    None, EntrySerializer, lambda request, data, pk: services.confirm_help_hours(request.user, pk),
-    status=201, summary="confirm_help_hours")
+    None,
+    EntrySerializer,
+    lambda request, data, pk: services.confirm_help_hours(request.user, pk),
+    status=201,
+    summary="confirm_help_hours",
+)

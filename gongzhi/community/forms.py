@@ -20,8 +20,12 @@ class OrganizationForm(forms.Form):
     domain = forms.ChoiceField(label=_("服务领域"), choices=OrgDomain.choices)
     region = forms.ModelChoiceField(label=_("所属社区"), queryset=Region.objects.none())
     description = forms.CharField(label=_("简介"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    skills = forms.MultipleChoiceField(label=_("可对接的居民需求"), choices=NeedKind.choices, required=False,
-                                       widget=forms.CheckboxSelectMultiple)
+    skills = forms.MultipleChoiceField(
+        label=_("可对接的居民需求"),
+        choices=NeedKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,8 +39,10 @@ class ReviewForm(forms.Form):
 
 
 class MentorForm(forms.Form):
-    mentor_unit = forms.ModelChoiceField(label=_("指导单位"), queryset=Unit.objects.filter(
-        kind__in=[UnitKind.PARTY_ORG, UnitKind.SOCIAL_ORG]).order_by("code"))
+    mentor_unit = forms.ModelChoiceField(
+        label=_("指导单位"),
+        queryset=Unit.objects.filter(kind__in=[UnitKind.PARTY_ORG, UnitKind.SOCIAL_ORG]).order_by("code"),
+    )
 
 
 class ActivityForm(forms.Form):
@@ -48,11 +54,13 @@ class ActivityForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("开始时间"), widget=DATETIME)
     ends_at = forms.DateTimeField(label=_("结束时间"), widget=DATETIME)
     capacity = forms.IntegerField(label=_("名额"), min_value=1, max_value=10000)
-    hours = forms.DecimalField(label=_("志愿服务时长(小时)"), min_value=0, max_value=24, decimal_places=1,
-                               required=False)
+    hours = forms.DecimalField(
+        label=_("志愿服务时长(小时)"), min_value=0, max_value=24, decimal_places=1, required=False
+    )
     party_masses = forms.BooleanField(label=_("党群连心活动"), required=False)
-    needs = forms.MultipleChoiceField(label=_("服务的需求"), choices=NeedKind.choices, required=False,
-                                      widget=forms.CheckboxSelectMultiple)
+    needs = forms.MultipleChoiceField(
+        label=_("服务的需求"), choices=NeedKind.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
     red_resource = forms.IntegerField(label=_("红色资源编号（教育参观时填写）"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -78,11 +86,13 @@ class HouseholdForm(forms.Form):
 
 class VisitForm(forms.Form):
     visited_on = forms.DateField(label=_("走访日期"), widget=DATE)
-    household_ids = forms.TypedMultipleChoiceField(label=_("走访的住户"), coerce=int, choices=[],
-                                                   widget=forms.CheckboxSelectMultiple)
+    household_ids = forms.TypedMultipleChoiceField(
+        label=_("走访的住户"), coerce=int, choices=[], widget=forms.CheckboxSelectMultiple
+    )
     heard = forms.CharField(label=_("听到的情况"), widget=forms.Textarea(attrs={"rows": 3}))
-    needs = forms.MultipleChoiceField(label=_("需求"), choices=NeedKind.choices, required=False,
-                                      widget=forms.CheckboxSelectMultiple)
+    needs = forms.MultipleChoiceField(
+        label=_("需求"), choices=NeedKind.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
     raise_appeal = forms.BooleanField(label=_("转为诉求（入户走访渠道）"), required=False)
     appeal_title = forms.CharField(label=_("诉求标题"), max_length=200, required=False)
     consent = forms.BooleanField(label=_("居民已同意登记诉求"), required=False)
@@ -117,7 +127,9 @@ class CentralHouseholdForm(forms.Form):
         from gongzhi.core.models import User
 
         super().__init__(*args, **kwargs)
-        members = User.objects.filter(groups__name=Role.PARTY_MEMBER, central_household__isnull=True, is_active=True)
+        members = User.objects.filter(
+            groups__name=Role.PARTY_MEMBER, central_household__isnull=True, is_active=True
+        )
         grids = Region.objects.filter(level=RegionLevel.GRID)
         if region is not None:
             members = members.filter(region__path__startswith=region.path)
@@ -130,13 +142,20 @@ class CentralHouseholdForm(forms.Form):
 class ProjectForm(forms.Form):
     title = forms.CharField(label=_("项目名称"), max_length=200)
     region = forms.ModelChoiceField(label=_("所属社区"), queryset=Region.objects.none())
-    party_unit = forms.ModelChoiceField(label=_("牵头党组织"), queryset=Unit.objects.filter(
-        kind=UnitKind.PARTY_ORG, is_active=True).order_by("code"))
-    social_orgs = forms.ModelMultipleChoiceField(label=_("合作社会组织"), queryset=Unit.objects.filter(
-        kind=UnitKind.SOCIAL_ORG, is_active=True).order_by("code"), widget=forms.CheckboxSelectMultiple)
+    party_unit = forms.ModelChoiceField(
+        label=_("牵头党组织"),
+        queryset=Unit.objects.filter(kind=UnitKind.PARTY_ORG, is_active=True).order_by("code"),
+    )
+    social_orgs = forms.ModelMultipleChoiceField(
+        label=_("合作社会组织"),
+        queryset=Unit.objects.filter(kind=UnitKind.SOCIAL_ORG, is_active=True).order_by("code"),
+        widget=forms.CheckboxSelectMultiple,
+    )
     goals = forms.CharField(label=_("项目目标"), widget=forms.Textarea(attrs={"rows": 2}))
     description = forms.CharField(label=_("项目内容"), widget=forms.Textarea(attrs={"rows": 3}))
-    budget = forms.DecimalField(label=_("预算（元）"), min_value=0, max_digits=12, decimal_places=2, required=False)
+    budget = forms.DecimalField(
+        label=_("预算（元）"), min_value=0, max_digits=12, decimal_places=2, required=False
+    )
     starts_on = forms.DateField(label=_("开始日期"), widget=DATE, required=False)
     ends_on = forms.DateField(label=_("结束日期"), widget=DATE, required=False)
 
@@ -154,13 +173,18 @@ class ProjectActivityForm(forms.Form):
 
 
 class ProjectResultForm(forms.Form):
-    result = forms.CharField(label=_("项目成效（将在社区页面公开）"), widget=forms.Textarea(attrs={"rows": 3}))
+    result = forms.CharField(
+        label=_("项目成效（将在社区页面公开）"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class VolunteerProfileForm(forms.Form):
-    skills = forms.MultipleChoiceField(label=_("我能提供的服务"), choices=NeedKind.choices,
-                                       widget=forms.CheckboxSelectMultiple)
-    availability = forms.CharField(label=_("可服务时间（如：周末上午、工作日晚上）"), max_length=100, required=False)
+    skills = forms.MultipleChoiceField(
+        label=_("我能提供的服务"), choices=NeedKind.choices, widget=forms.CheckboxSelectMultiple
+    )
+    availability = forms.CharField(
+        label=_("可服务时间（如：周末上午、工作日晚上）"), max_length=100, required=False
+    )
     region = forms.ModelChoiceField(label=_("所在社区"), queryset=Region.objects.none())
 
     def __init__(self, *args, **kwargs):
@@ -200,8 +224,9 @@ class AskHelpForm(forms.Form):
     """Posted from a suggestion on the needs page: ask this volunteer or self-organisation to meet this need."""
 
     kind = forms.ChoiceField(choices=NeedKind.choices, widget=forms.HiddenInput)
-    region = forms.ModelChoiceField(queryset=Region.objects.filter(level=RegionLevel.COMMUNITY),
-                                    widget=forms.HiddenInput)
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.filter(level=RegionLevel.COMMUNITY), widget=forms.HiddenInput
+    )
     summary = forms.CharField(max_length=200, widget=forms.HiddenInput)
     source = forms.CharField(max_length=60, required=False, widget=forms.HiddenInput)
     visit = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -217,5 +242,6 @@ class HelpAnswerForm(forms.Form):
 
 class HelpDoneForm(forms.Form):
     note = forms.CharField(label=_("服务情况"), widget=forms.Textarea(attrs={"rows": 2}))
-    hours = forms.DecimalField(label=_("服务时长（小时，志愿者填写）"), min_value=0, max_value=24, decimal_places=1,
-                               required=False)
+    hours = forms.DecimalField(
+        label=_("服务时长（小时，志愿者填写）"), min_value=0, max_value=24, decimal_places=1, required=False
+    )

@@ -45,11 +45,15 @@ class SelfOrganization(models.Model):
     domain = models.CharField(_("服务领域"), max_length=16, choices=OrgDomain.choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("所属社区"))
     description = models.TextField(_("简介"), blank=True)
-    skills = models.CharField(_("可对接的需求"), max_length=200, blank=True, help_text=_("需求类型编码，逗号分隔"))
-    mentor_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("指导单位"))
-    stage = models.CharField(_("孵化阶段"), max_length=12, choices=OrgStage.choices, default=OrgStage.APPLIED,
-                             db_index=True)
+    skills = models.CharField(
+        _("可对接的需求"), max_length=200, blank=True, help_text=_("需求类型编码，逗号分隔")
+    )
+    mentor_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("指导单位")
+    )
+    stage = models.CharField(
+        _("孵化阶段"), max_length=12, choices=OrgStage.choices, default=OrgStage.APPLIED, db_index=True
+    )
     filing_number = models.CharField(_("备案编号"), max_length=40, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
@@ -79,7 +83,9 @@ class OrgMember(models.Model):
         verbose_name = _("自组织成员")
         verbose_name_plural = _("自组织成员")
         ordering = ["role", "id"]
-        constraints = [models.UniqueConstraint(fields=["organization", "user"], name="community_one_membership")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="community_one_membership")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
@@ -108,14 +114,19 @@ class StageReview(models.Model):
 class PartyBuildingProject(models.Model):
     title = models.CharField(_("项目名称"), max_length=200)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("所属社区"))
-    party_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("牵头党组织"))
+    party_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("牵头党组织")
+    )
     social_orgs = models.ManyToManyField(Unit, related_name="+", verbose_name=_("合作社会组织"))
-    self_orgs = models.ManyToManyField(SelfOrganization, blank=True, related_name="projects",
-                                       verbose_name=_("参与自组织"))
+    self_orgs = models.ManyToManyField(
+        SelfOrganization, blank=True, related_name="projects", verbose_name=_("参与自组织")
+    )
     description = models.TextField(_("项目内容"))
     goals = models.TextField(_("项目目标"), blank=True)
     budget = models.DecimalField(_("预算（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
-    state = models.CharField(_("状态"), max_length=10, choices=ProjectState.choices, default=ProjectState.PLANNED)
+    state = models.CharField(
+        _("状态"), max_length=10, choices=ProjectState.choices, default=ProjectState.PLANNED
+    )
     starts_on = models.DateField(_("开始日期"), null=True, blank=True)
     ends_on = models.DateField(_("结束日期"), null=True, blank=True)
     # What the project achieved, published on the community page when it is completed.
@@ -174,23 +185,45 @@ class Activity(models.Model):
     title = models.CharField(_("活动名称"), max_length=200)
     description = models.TextField(_("活动内容"))
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("发布社区"))
-    organizer_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                       verbose_name=_("主办单位"))
-    organizer_org = models.ForeignKey(SelfOrganization, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="activities", verbose_name=_("主办自组织"))
-    project = models.ForeignKey(PartyBuildingProject, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="activities", verbose_name=_("所属党建项目"))
-    red_resource = models.ForeignKey(RedResource, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="activities", verbose_name=_("红色资源（教育参观）"))
+    organizer_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("主办单位")
+    )
+    organizer_org = models.ForeignKey(
+        SelfOrganization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        verbose_name=_("主办自组织"),
+    )
+    project = models.ForeignKey(
+        PartyBuildingProject,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        verbose_name=_("所属党建项目"),
+    )
+    red_resource = models.ForeignKey(
+        RedResource,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        verbose_name=_("红色资源（教育参观）"),
+    )
     location = models.CharField(_("地点"), max_length=200)
     starts_at = models.DateTimeField(_("开始时间"))
     ends_at = models.DateTimeField(_("结束时间"))
     capacity = models.PositiveIntegerField(_("名额"))
     hours = models.DecimalField(_("志愿服务时长(小时)"), max_digits=5, decimal_places=1, default=Decimal("0"))
     party_masses = models.BooleanField(_("党群连心活动"), default=False)
-    needs = models.CharField(_("服务的需求"), max_length=200, blank=True, help_text=_("需求类型编码，逗号分隔"))
-    state = models.CharField(_("状态"), max_length=10, choices=ActivityState.choices, default=ActivityState.DRAFT,
-                             db_index=True)
+    needs = models.CharField(
+        _("服务的需求"), max_length=200, blank=True, help_text=_("需求类型编码，逗号分隔")
+    )
+    state = models.CharField(
+        _("状态"), max_length=10, choices=ActivityState.choices, default=ActivityState.DRAFT, db_index=True
+    )
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("组织者"))
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -241,14 +274,17 @@ class ServiceRecord(models.Model):
     hours = models.DecimalField(_("服务时长(小时)"), max_digits=5, decimal_places=1)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
-    confirmed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("确认人"))
+    confirmed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("确认人")
+    )
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("志愿服务记录")
         verbose_name_plural = _("志愿服务记录")
-        constraints = [models.CheckConstraint(condition=models.Q(hours__gt=0), name="community_record_hours_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(hours__gt=0), name="community_record_hours_positive")
+        ]
 
     def __str__(self) -> str:
         return f"{self.signup}：{self.hours}h"
@@ -285,15 +321,31 @@ class HelpRequest(models.Model):
     summary = models.CharField(_("需求"), max_length=200)
     source = models.CharField(_("来源"), max_length=60, blank=True)
     visit = models.ForeignKey("Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    appeal = models.ForeignKey("appeals.Appeal", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    beneficiary = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                    verbose_name=_("服务对象"))
-    volunteer = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="help_requests",
-                                  verbose_name=_("志愿者"))
-    organization = models.ForeignKey(SelfOrganization, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="help_requests", verbose_name=_("自组织"))
-    state = models.CharField(_("状态"), max_length=10, choices=HelpState.choices, default=HelpState.ASKED,
-                             db_index=True)
+    appeal = models.ForeignKey(
+        "appeals.Appeal", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    beneficiary = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("服务对象")
+    )
+    volunteer = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="help_requests",
+        verbose_name=_("志愿者"),
+    )
+    organization = models.ForeignKey(
+        SelfOrganization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="help_requests",
+        verbose_name=_("自组织"),
+    )
+    state = models.CharField(
+        _("状态"), max_length=10, choices=HelpState.choices, default=HelpState.ASKED, db_index=True
+    )
     due_on = models.DateField(_("完成期限"))
     asked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("发起人"))
     asked_at = models.DateTimeField(_("发起时间"), default=timezone.now)
@@ -302,17 +354,22 @@ class HelpRequest(models.Model):
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     done_note = models.TextField(_("服务情况"), blank=True)
     hours = models.DecimalField(_("服务时长"), max_digits=4, decimal_places=1, null=True, blank=True)
-    confirmed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("时长确认人"))
+    confirmed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("时长确认人")
+    )
     confirmed_at = models.DateTimeField(_("时长确认时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("协助请求")
         verbose_name_plural = _("协助请求")
         ordering = ["-asked_at", "-id"]
-        constraints = [models.CheckConstraint(
-            condition=models.Q(volunteer__isnull=False, organization__isnull=True)
-            | models.Q(volunteer__isnull=True, organization__isnull=False), name="community_help_one_helper")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(volunteer__isnull=False, organization__isnull=True)
+                | models.Q(volunteer__isnull=True, organization__isnull=False),
+                name="community_help_one_helper",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}：{self.summary[:30]}"
@@ -326,7 +383,9 @@ class LedgerAccount(models.Model):
     """A volunteer's account (may never go negative), or the issuer account hours are credited from."""
 
     kind = models.CharField(_("类型"), max_length=10, choices=AccountKind.choices)
-    user = models.OneToOneField(User, null=True, blank=True, on_delete=models.PROTECT, related_name="time_account")
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="time_account"
+    )
     name = models.CharField(_("名称"), max_length=100)
     balance_hours = models.DecimalField(_("时长余额"), max_digits=10, decimal_places=1, default=Decimal("0"))
     balance_points = models.IntegerField(_("积分余额"), default=0)
@@ -337,8 +396,11 @@ class LedgerAccount(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind="issuer") | models.Q(balance_hours__gte=0, balance_points__gte=0),
-                name="community_volunteer_balance_not_negative"),
-            models.UniqueConstraint(fields=["kind"], condition=models.Q(kind="issuer"), name="community_one_issuer"),
+                name="community_volunteer_balance_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"], condition=models.Q(kind="issuer"), name="community_one_issuer"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -350,19 +412,41 @@ class LedgerEntry(models.Model):
     entry that `reverses` the wrong one."""
 
     kind = models.CharField(_("类型"), max_length=12, choices=EntryKind.choices)
-    debit = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="debits",
-                              verbose_name=_("转出账户"))
-    credit = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="credits",
-                               verbose_name=_("转入账户"))
+    debit = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="debits", verbose_name=_("转出账户")
+    )
+    credit = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="credits", verbose_name=_("转入账户")
+    )
     hours = models.DecimalField(_("时长"), max_digits=8, decimal_places=1, default=Decimal("0"))
     points = models.IntegerField(_("积分"), default=0)
-    record = models.ForeignKey(ServiceRecord, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="entries", verbose_name=_("来源服务记录"))
-    help_request = models.ForeignKey(HelpRequest, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="entries", verbose_name=_("来源协助请求"))
-    confirmed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("确认人"))
-    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="reversed_by", verbose_name=_("冲销的分录"))
+    record = models.ForeignKey(
+        ServiceRecord,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("来源服务记录"),
+    )
+    help_request = models.ForeignKey(
+        HelpRequest,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("来源协助请求"),
+    )
+    confirmed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("确认人")
+    )
+    reverses = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+        verbose_name=_("冲销的分录"),
+    )
     note = models.CharField(_("说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
 
@@ -371,14 +455,26 @@ class LedgerEntry(models.Model):
         verbose_name_plural = _("时间银行分录")
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(hours__gte=0, points__gte=0), name="community_entry_positive"),
-            models.CheckConstraint(condition=~models.Q(debit=models.F("credit")), name="community_entry_two_sides"),
-            models.CheckConstraint(condition=~models.Q(kind="credit") | models.Q(record__isnull=False)
-                                   | models.Q(help_request__isnull=False), name="community_credit_has_source"),
-            models.UniqueConstraint(fields=["record"], condition=models.Q(kind="credit"),
-                                    name="community_record_credited_once"),
-            models.UniqueConstraint(fields=["help_request"], condition=models.Q(kind="credit"),
-                                    name="community_help_credited_once"),
+            models.CheckConstraint(
+                condition=models.Q(hours__gte=0, points__gte=0), name="community_entry_positive"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(debit=models.F("credit")), name="community_entry_two_sides"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="credit")
+                | models.Q(record__isnull=False)
+                | models.Q(help_request__isnull=False),
+                name="community_credit_has_source",
+            ),
+            models.UniqueConstraint(
+                fields=["record"], condition=models.Q(kind="credit"), name="community_record_credited_once"
+            ),
+            models.UniqueConstraint(
+                fields=["help_request"],
+                condition=models.Q(kind="credit"),
+                name="community_help_credited_once",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -408,7 +504,9 @@ class RewardItem(models.Model):
         verbose_name = _("积分兑换项目")
         verbose_name_plural = _("积分兑换项目")
         ordering = ["region__path", "points", "id"]
-        constraints = [models.CheckConstraint(condition=models.Q(points__gt=0), name="community_reward_points")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(points__gt=0), name="community_reward_points")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.points}分）"
@@ -418,19 +516,32 @@ class Redemption(models.Model):
     """A volunteer asks to spend points on an item; a community worker confirms (the ledger entry is posted then)
     or declines. Points asked for and not yet decided are held: they cannot be asked for twice."""
 
-    item = models.ForeignKey(RewardItem, on_delete=models.PROTECT, related_name="redemptions",
-                             verbose_name=_("兑换项目"))
+    item = models.ForeignKey(
+        RewardItem, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("兑换项目")
+    )
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("志愿者"))
     points = models.PositiveIntegerField(_("积分"))
-    state = models.CharField(_("状态"), max_length=10, choices=RedemptionState.choices,
-                             default=RedemptionState.REQUESTED, db_index=True)
+    state = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=RedemptionState.choices,
+        default=RedemptionState.REQUESTED,
+        db_index=True,
+    )
     requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
-    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("办理人"))
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("办理人")
+    )
     decided_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
     decision_note = models.CharField(_("办理说明"), max_length=200, blank=True)
-    entry = models.OneToOneField("LedgerEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("兑换分录"))
+    entry = models.OneToOneField(
+        "LedgerEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("兑换分录"),
+    )
 
     class Meta:
         verbose_name = _("积分兑换")
@@ -444,8 +555,9 @@ class Redemption(models.Model):
 class PartyMemberHousehold(models.Model):
     """党员中心户: a party member who looks after 5–20 neighbouring households in their grid."""
 
-    party_member = models.OneToOneField(User, on_delete=models.PROTECT, related_name="central_household",
-                                        verbose_name=_("党员"))
+    party_member = models.OneToOneField(
+        User, on_delete=models.PROTECT, related_name="central_household", verbose_name=_("党员")
+    )
     grid = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("所在网格"))
     address = models.CharField(_("中心户地址"), max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
@@ -485,8 +597,14 @@ class Visit(models.Model):
     households = models.ManyToManyField(LinkedHousehold, related_name="visits", verbose_name=_("走访户"))
     heard = models.TextField(_("听到的情况"))
     needs = models.CharField(_("需求"), max_length=200, blank=True)
-    appeal = models.OneToOneField("appeals.Appeal", null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+", verbose_name=_("转为诉求"))
+    appeal = models.OneToOneField(
+        "appeals.Appeal",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("转为诉求"),
+    )
     consent = models.BooleanField(_("居民同意登记诉求"), default=False)
     consent_note = models.CharField(_("同意方式"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -496,8 +614,12 @@ class Visit(models.Model):
         verbose_name = _("走访记录")
         verbose_name_plural = _("走访记录")
         ordering = ["-visited_on", "-id"]
-        constraints = [models.CheckConstraint(condition=models.Q(appeal__isnull=True) | models.Q(consent=True),
-                                              name="community_appeal_needs_consent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(appeal__isnull=True) | models.Q(consent=True),
+                name="community_appeal_needs_consent",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.center} {self.visited_on}"

@@ -8,11 +8,19 @@ from .models import Signup, VolunteerProfile
 
 
 def export(user) -> list[dict]:
-    rows = [{"类型": "志愿者信息", "内容": p.skills, "社区": str(p.region), "时间": ""}
-            for p in VolunteerProfile.objects.filter(user=user).select_related("region")]
-    rows += [{"类型": "活动报名", "内容": s.activity.title, "社区": s.get_state_display(),
-              "时间": timezone.localtime(s.created_at).strftime("%Y-%m-%d %H:%M")}
-             for s in Signup.objects.filter(user=user).select_related("activity").order_by("created_at")]
+    rows = [
+        {"类型": "志愿者信息", "内容": p.skills, "社区": str(p.region), "时间": ""}
+        for p in VolunteerProfile.objects.filter(user=user).select_related("region")
+    ]
+    rows += [
+        {
+            "类型": "活动报名",
+            "内容": s.activity.title,
+            "社区": s.get_state_display(),
+            "时间": timezone.localtime(s.created_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        for s in Signup.objects.filter(user=user).select_related("activity").order_by("created_at")
+    ]
     return rows
 
 

@@ -67,7 +67,9 @@ def red_resources(region: Region | None = None) -> QuerySet:
     return qs.filter(Q(region__path__startswith=region.path) | Q(region__code__in=above))
 
 
-def organizations(region: Region | None = None, stage: str | None = None, domain: str | None = None) -> QuerySet:
+def organizations(
+    region: Region | None = None, stage: str | None = None, domain: str | None = None
+) -> QuerySet:
     qs = in_region(SelfOrganization.objects.select_related("region", "mentor_unit"), region)
     if stage:
         qs = qs.filter(stage=stage)
@@ -80,8 +82,9 @@ def visible_activities(user, region: Region | None = None, *, party_masses: bool
     """Published, finished and cancelled activities are public; drafts only to their organisers' side."""
     from .services import is_manager
 
-    qs = in_region(Activity.objects.select_related("region", "organizer_unit", "organizer_org", "red_resource"),
-                   region)
+    qs = in_region(
+        Activity.objects.select_related("region", "organizer_unit", "organizer_org", "red_resource"), region
+    )
     shown = ~Q(state=ActivityState.DRAFT)
     if user is not None and user.is_authenticated:
         shown |= Q(created_by=user)
@@ -90,9 +93,10 @@ def visible_activities(user, region: Region | None = None, *, party_masses: bool
     qs = qs.filter(shown)
     if party_masses:
         qs = qs.filter(party_masses=True)
-    return qs.annotate(registered=Count("signups", filter=Q(signups__state=SignupState.REGISTERED)),
-                       waiting=Count("signups", filter=Q(signups__state=SignupState.WAITING))
-                       ).order_by("-starts_at", "-id")
+    return qs.annotate(
+        registered=Count("signups", filter=Q(signups__state=SignupState.REGISTERED)),
+        waiting=Count("signups", filter=Q(signups__state=SignupState.WAITING)),
+    ).order_by("-starts_at", "-id")
 
 
 def signup_of(activity: Activity, user) -> Signup | None:
@@ -102,8 +106,12 @@ def signup_of(activity: Activity, user) -> Signup | None:
 
 
 def waiting_position(signup: Signup) -> int:
-    return Signup.objects.filter(activity_id=signup.activity_id, state=SignupState.WAITING).filter(
-        Q(created_at__lt=signup.created_at) | Q(created_at=signup.created_at, id__lt=signup.pk)).count() + 1
+    return (
+        Signup.objects.filter(activity_id=signup.activity_id, state=SignupState.WAITING)
+        .filter(Q(created_at__lt=signup.created_at) | Q(created_at=signup.created_at, id__lt=signup.pk))
+        .count()
+        + 1
+    )
 
 
 def balance(user) -> LedgerAccount | None:
@@ -114,9 +122,11 @@ def entries_for(user) -> QuerySet:
     account = balance(user)
     if account is None:
         return LedgerEntry.objects.none()
-    return (LedgerEntry.objects.filter(Q(debit=account) | Q(credit=account))
-            .select_related("record__signup__activity", "help_request__region", "confirmed_by", "debit", "credit")
-            .order_by("created_at", "id"))
+    return (
+        LedgerEntry.objects.filter(Q(debit=account) | Q(credit=account))
+        .select_related("record__signup__activity", "help_request__region", "confirmed_by", "debit", "credit")
+        .order_by("created_at", "id")
+    )
 
 
 def service_history(user) -> list[dict]:
@@ -125,15 +135,28 @@ def service_history(user) -> list[dict]:
     for entry in entries_for(user).filter(kind=EntryKind.CREDIT, reversed_by__isnull=True):
         if entry.record_id is None:  # help given on a community worker's request (精准对接)
             request = entry.help_request
-            rows.append({"date": timezone.localtime(request.done_at or entry.created_at).date(),
-                         "activity": _("协助：%(s)s") % {"s": request.summary[:40]},
-                         "organizer": _("%(c)s居委会") % {"c": request.region.name}, "hours": entry.hours,
-                         "points": entry.points, "entry": entry.pk})
+            rows.append(
+                {
+                    "date": timezone.localtime(request.done_at or entry.created_at).date(),
+                    "activity": _("协助：%(s)s") % {"s": request.summary[:40]},
+                    "organizer": _("%(c)s居委会") % {"c": request.region.name},
+                    "hours": entry.hours,
+                    "points": entry.points,
+                    "entry": entry.pk,
+                }
+            )
             continue
         activity = entry.record.signup.activity
-        rows.append({"date": timezone.localtime(activity.starts_at).date(), "activity": activity.title,
-                     "organizer": activity.organizer_name, "hours": entry.hours, "points": entry.points,
-                     "entry": entry.pk})
+        rows.append(
+            {
+                "date": timezone.localtime(activity.starts_at).date(),
+                "activity": activity.title,
+                "organizer": activity.organizer_name,
+                "hours": entry.hours,
+                "points": entry.points,
+                "entry": entry.pk,
+            }
+        )
     return rows
 
 
@@ -149,14 +172,22 @@ def coverage_days() -> int:
 
 
 def centers(region: Region | None = None) -> QuerySet:
-    return in_region(PartyMemberHousehold.objects.select_related("party_member", "grid", "grid__parent"),
-                     region, "grid").annotate(household_count=Count("households")).order_by("grid__path", "id")
+    return (
+        in_region(
+            PartyMemberHousehold.objects.select_related("party_member", "grid", "grid__parent"),
+            region,
+            "grid",
+        )
+        .annotate(household_count=Count("households"))
+        .order_by("grid__path", "id")
+    )
 
 
 def unvisited(region: Region | None, days: int) -> QuerySet:
     cutoff = timezone.localdate() - timedelta(days=days)
-    return in_region(LinkedHousehold.objects.select_related("center__party_member", "center__grid"), region,
-                     "center__grid").filter(Q(last_visited_on__isnull=True) | Q(last_visited_on__lt=cutoff))
+    return in_region(
+        LinkedHousehold.objects.select_related("center__party_member", "center__grid"), region, "center__grid"
+    ).filter(Q(last_visited_on__isnull=True) | Q(last_visited_on__lt=cutoff))
 
 
 @dataclass
@@ -175,7 +206,9 @@ def coverage(region: Region | None, days: int, level: str = RegionLevel.GRID) ->
     """Per grid (or per community): households linked, households not visited within `days`."""
     cutoff = timezone.localdate() - timedelta(days=days)
     rows: dict[int, CoverageRow] = {}
-    households = in_region(LinkedHousehold.objects.select_related("center__grid__parent"), region, "center__grid")
+    households = in_region(
+        LinkedHousehold.objects.select_related("center__grid__parent"), region, "center__grid"
+    )
     for house in households:
         grid = house.center.grid
         key_region = grid if level == RegionLevel.GRID else (grid.parent or grid)
@@ -232,14 +265,28 @@ def resident_needs(region: Region | None, days: int = 90, limit: int = 60) -> li
     """Needs heard on visits and read from recent appeals' categories, newest first."""
     since = timezone.localdate() - timedelta(days=days)
     needs: list[Need] = []
-    visits = in_region(Visit.objects.select_related("center__grid__parent"), region, "center__grid").filter(
-        visited_on__gte=since).exclude(needs="")
+    visits = (
+        in_region(Visit.objects.select_related("center__grid__parent"), region, "center__grid")
+        .filter(visited_on__gte=since)
+        .exclude(needs="")
+    )
     for visit in visits[:limit]:
         for kind in visit.need_list():
-            needs.append(Need(kind, visit.center.grid, _("入户走访"), visit.heard[:60],
-                              f"/community/households/{visit.center_id}/", visit_id=visit.pk))
-    appeals = in_region(Appeal.objects.select_related("region", "category__parent__parent"), region).filter(
-        received_at__date__gte=since).order_by("-received_at")[:500]
+            needs.append(
+                Need(
+                    kind,
+                    visit.center.grid,
+                    _("入户走访"),
+                    visit.heard[:60],
+                    f"/community/households/{visit.center_id}/",
+                    visit_id=visit.pk,
+                )
+            )
+    appeals = (
+        in_region(Appeal.objects.select_related("region", "category__parent__parent"), region)
+        .filter(received_at__date__gte=since)
+        .order_by("-received_at")[:500]
+    )
     for appeal in appeals:
         path = ""
         node = appeal.category
@@ -247,8 +294,16 @@ def resident_needs(region: Region | None, days: int = 90, limit: int = 60) -> li
             path = f"{node.name}/{path}"
             node = node.parent
         for kind in needs_of_text(f"{path} {appeal.title}"):
-            needs.append(Need(kind, appeal.region, _("诉求 %(n)s") % {"n": appeal.number}, appeal.title,
-                              f"/appeals/{appeal.pk}/", appeal_id=appeal.pk))
+            needs.append(
+                Need(
+                    kind,
+                    appeal.region,
+                    _("诉求 %(n)s") % {"n": appeal.number},
+                    appeal.title,
+                    f"/appeals/{appeal.pk}/",
+                    appeal_id=appeal.pk,
+                )
+            )
         if len(needs) >= limit:
             break
     return needs[:limit]
@@ -273,35 +328,65 @@ def match_need(need: Need, limit: int = 5) -> list[dict]:
             return 1, _("同一街道")
         return 2, _("区内")
 
-    orgs = SelfOrganization.objects.filter(stage__in=[OrgStage.INCUBATING, OrgStage.MATURE],
-                                           region__path__startswith=street.path,
-                                           skills__contains=need.kind).select_related("region")
+    orgs = SelfOrganization.objects.filter(
+        stage__in=[OrgStage.INCUBATING, OrgStage.MATURE],
+        region__path__startswith=street.path,
+        skills__contains=need.kind,
+    ).select_related("region")
     for org in orgs:
         if need.kind in org.skill_list():
             rank, where = place(org.region)
-            out.append({"rank": rank, "type": _("自组织"), "name": org.name, "link": f"/community/organizations/{org.pk}/",
-                        "organization": org.pk,
-                        "reason": _("擅长「%(need)s」，%(where)s（%(region)s）") % {
-                            "need": label, "where": where, "region": org.region.name}})
-    for profile in VolunteerProfile.objects.filter(region__path__startswith=street.path,
-                                                   skills__contains=need.kind).select_related("user", "region"):
+            out.append(
+                {
+                    "rank": rank,
+                    "type": _("自组织"),
+                    "name": org.name,
+                    "link": f"/community/organizations/{org.pk}/",
+                    "organization": org.pk,
+                    "reason": _("擅长「%(need)s」，%(where)s（%(region)s）")
+                    % {"need": label, "where": where, "region": org.region.name},
+                }
+            )
+    for profile in VolunteerProfile.objects.filter(
+        region__path__startswith=street.path, skills__contains=need.kind
+    ).select_related("user", "region"):
         if need.kind in profile.skill_list():
             rank, where = place(profile.region)
             when = f"，{profile.availability}" if profile.availability else ""
-            out.append({"rank": rank + 0.5, "type": _("志愿者"), "name": str(profile.user), "link": "",
-                        "volunteer": profile.user_id,
-                        "reason": _("特长为「%(need)s」，%(where)s%(when)s") % {"need": label, "where": where,
-                                                                         "when": when}})
-    upcoming = Activity.objects.filter(state=ActivityState.PUBLISHED, starts_at__gte=timezone.now(),
-                                       region__path__startswith=street.path, needs__contains=need.kind)
+            out.append(
+                {
+                    "rank": rank + 0.5,
+                    "type": _("志愿者"),
+                    "name": str(profile.user),
+                    "link": "",
+                    "volunteer": profile.user_id,
+                    "reason": _("特长为「%(need)s」，%(where)s%(when)s")
+                    % {"need": label, "where": where, "when": when},
+                }
+            )
+    upcoming = Activity.objects.filter(
+        state=ActivityState.PUBLISHED,
+        starts_at__gte=timezone.now(),
+        region__path__startswith=street.path,
+        needs__contains=need.kind,
+    )
     for activity in upcoming.select_related("region"):
         if need.kind in activity.need_list():
             rank, where = place(activity.region)
-            out.append({"rank": rank + 0.2, "type": _("活动"), "name": activity.title,
-                        "link": f"/community/activities/{activity.pk}/",
-                        "reason": _("服务「%(need)s」，%(date)s 举行，%(where)s") % {
-                            "need": label, "where": where,
-                            "date": timezone.localtime(activity.starts_at).strftime("%m-%d")}})
+            out.append(
+                {
+                    "rank": rank + 0.2,
+                    "type": _("活动"),
+                    "name": activity.title,
+                    "link": f"/community/activities/{activity.pk}/",
+                    "reason": _("服务「%(need)s」，%(date)s 举行，%(where)s")
+                    % {
+                        "need": label,
+                        "where": where,
+                        "date": timezone.localtime(activity.starts_at).strftime("%m-%d"),
+                    },
+                }
+            )
     out.sort(key=lambda s: s["rank"])
     return out[:limit]
 
@@ -312,8 +397,9 @@ def matches(region: Region | None, limit: int = 40) -> list[Need]:
     asked: dict[tuple, list] = {}
     visit_ids = {n.visit_id for n in needs if n.visit_id}
     appeal_ids = {n.appeal_id for n in needs if n.appeal_id}
-    for request in HelpRequest.objects.filter(Q(visit_id__in=visit_ids) | Q(appeal_id__in=appeal_ids)).select_related(
-            "volunteer", "organization"):
+    for request in HelpRequest.objects.filter(
+        Q(visit_id__in=visit_ids) | Q(appeal_id__in=appeal_ids)
+    ).select_related("volunteer", "organization"):
         asked.setdefault((request.visit_id, request.appeal_id, request.kind), []).append(request)
     for need in needs:
         need.suggestions = match_need(need)
@@ -329,8 +415,10 @@ def unmet_needs(needs: list[Need]) -> list[dict]:
         if need.suggestions or any(r.state in ("accepted", "done") for r in need.requests):
             continue
         community = _community_of(need.region)
-        row = counts.setdefault((community.pk, need.kind), {"community": community, "kind": need.kind,
-                                                            "label": need.label, "count": 0, "examples": []})
+        row = counts.setdefault(
+            (community.pk, need.kind),
+            {"community": community, "kind": need.kind, "label": need.label, "count": 0, "examples": []},
+        )
         row["count"] += 1
         if len(row["examples"]) < 3:
             row["examples"].append(need.summary)
@@ -340,7 +428,9 @@ def unmet_needs(needs: list[Need]) -> list[dict]:
 def helped_by(user, requests) -> set[int]:
     """Of `requests`, the ids of those `user` answers: as the volunteer asked, or as a leader of the organisation
     asked (one query for them all)."""
-    led = set(OrgMember.objects.filter(user=user, role=MemberRole.LEADER).values_list("organization_id", flat=True))
+    led = set(
+        OrgMember.objects.filter(user=user, role=MemberRole.LEADER).values_list("organization_id", flat=True)
+    )
     return {r.pk for r in requests if r.volunteer_id == user.pk or r.organization_id in led}
 
 
@@ -362,9 +452,17 @@ def overview(region: Region | None) -> dict:
     orgs = in_region(SelfOrganization.objects.all(), region)
     activities = in_region(Activity.objects.exclude(state=ActivityState.DRAFT), region)
     credits = LedgerEntry.objects.filter(kind=EntryKind.CREDIT, reversed_by__isnull=True)
-    hours = (in_region(credits.filter(record__isnull=False), region, "record__signup__activity__region").aggregate(h=Sum("hours"))["h"]
-             or Decimal(0)) + (in_region(credits.filter(help_request__isnull=False), region,
-                                         "help_request__region").aggregate(h=Sum("hours"))["h"] or Decimal(0))
+    hours = (
+        in_region(credits.filter(record__isnull=False), region, "record__signup__activity__region").aggregate(
+            h=Sum("hours")
+        )["h"]
+        or Decimal(0)
+    ) + (
+        in_region(credits.filter(help_request__isnull=False), region, "help_request__region").aggregate(
+            h=Sum("hours")
+        )["h"]
+        or Decimal(0)
+    )
     reversed_hours = Decimal(0)
     stages = {s: 0 for s in OrgStage.values}
     for row in orgs.values("stage").annotate(n=Count("id")):
@@ -373,13 +471,20 @@ def overview(region: Region | None) -> dict:
     days = coverage_days()
     not_visited = unvisited(region, days).count()
     return {
-        "org_count": orgs.count(), "stages": [(OrgStage(s).label, n) for s, n in stages.items()],
+        "org_count": orgs.count(),
+        "stages": [(OrgStage(s).label, n) for s, n in stages.items()],
         "activity_count": activities.count(),
         "party_masses_count": activities.filter(party_masses=True).count(),
         "hours": hours - reversed_hours,
-        "volunteers": in_region(Signup.objects.filter(record__confirmed_at__isnull=False), region,
-                                "activity__region").values("user").distinct().count(),
-        "households": households, "not_visited": not_visited, "days": days,
+        "volunteers": in_region(
+            Signup.objects.filter(record__confirmed_at__isnull=False), region, "activity__region"
+        )
+        .values("user")
+        .distinct()
+        .count(),
+        "households": households,
+        "not_visited": not_visited,
+        "days": days,
         "coverage_rate": round(100 * (households - not_visited) / households) if households else 0,
         "centers": centers(region).count(),
     }

@@ -28,12 +28,28 @@ class OrganizationSerializer(serializers.ModelSerializer):
     stage_label = serializers.CharField(source="get_stage_display", read_only=True)
     domain_label = serializers.CharField(source="get_domain_display", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
-    mentor_unit_name = serializers.CharField(source="mentor_unit.name", read_only=True, default=None, allow_null=True)
+    mentor_unit_name = serializers.CharField(
+        source="mentor_unit.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = SelfOrganization
-        fields = ["id", "name", "domain", "domain_label", "region", "region_name", "stage", "stage_label",
-                  "mentor_unit", "mentor_unit_name", "filing_number", "skills", "description", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "domain",
+            "domain_label",
+            "region",
+            "region_name",
+            "stage",
+            "stage_label",
+            "mentor_unit",
+            "mentor_unit_name",
+            "filing_number",
+            "skills",
+            "description",
+            "created_at",
+        ]
 
 
 class OrganizationInput(serializers.Serializer):
@@ -41,8 +57,9 @@ class OrganizationInput(serializers.Serializer):
     domain = serializers.ChoiceField(choices=OrgDomain.choices)
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    skills = serializers.ListField(child=serializers.ChoiceField(choices=NeedKind.choices), required=False,
-                                   default=list)
+    skills = serializers.ListField(
+        child=serializers.ChoiceField(choices=NeedKind.choices), required=False, default=list
+    )
 
 
 class ReviewInput(serializers.Serializer):
@@ -60,9 +77,26 @@ class ActivitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Activity
-        fields = ["id", "title", "description", "region", "region_name", "organizer", "location", "starts_at",
-                  "ends_at", "capacity", "registered", "waiting", "hours", "party_masses", "needs", "red_resource",
-                  "state", "state_label"]
+        fields = [
+            "id",
+            "title",
+            "description",
+            "region",
+            "region_name",
+            "organizer",
+            "location",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "registered",
+            "waiting",
+            "hours",
+            "party_masses",
+            "needs",
+            "red_resource",
+            "state",
+            "state_label",
+        ]
 
 
 class SignupSerializer(serializers.ModelSerializer):
@@ -70,7 +104,16 @@ class SignupSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Signup
-        fields = ["id", "activity", "user", "state", "state_label", "created_at", "signed_in_at", "sign_in_method"]
+        fields = [
+            "id",
+            "activity",
+            "user",
+            "state",
+            "state_label",
+            "created_at",
+            "signed_in_at",
+            "sign_in_method",
+        ]
 
 
 class TokenInput(serializers.Serializer):
@@ -83,7 +126,9 @@ class UserInput(serializers.Serializer):
 
 class HoursInput(serializers.Serializer):
     user_id = IdField()
-    hours = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, allow_null=True, default=None)
+    hours = serializers.DecimalField(
+        max_digits=4, decimal_places=1, required=False, allow_null=True, default=None
+    )
 
 
 class RecordSerializer(serializers.ModelSerializer):
@@ -97,16 +142,29 @@ class EntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LedgerEntry
-        fields = ["id", "kind", "kind_label", "debit", "credit", "hours", "points", "record", "reverses",
-                  "confirmed_by", "note", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "debit",
+            "credit",
+            "hours",
+            "points",
+            "record",
+            "reverses",
+            "confirmed_by",
+            "note",
+            "created_at",
+        ]
 
 
 class VisitInput(serializers.Serializer):
     visited_on = serializers.DateField()
     household_ids = serializers.ListField(child=IdField(), min_length=1)
     heard = serializers.CharField(max_length=2000)
-    needs = serializers.ListField(child=serializers.ChoiceField(choices=NeedKind.choices), required=False,
-                                  default=list)
+    needs = serializers.ListField(
+        child=serializers.ChoiceField(choices=NeedKind.choices), required=False, default=list
+    )
     raise_appeal = serializers.BooleanField(required=False, default=False)
     consent = serializers.BooleanField(required=False, default=False)
     consent_note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -118,8 +176,19 @@ class VisitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Visit
-        fields = ["id", "center", "visited_on", "households", "heard", "needs", "appeal", "appeal_number", "consent",
-                  "consent_note", "created_at"]
+        fields = [
+            "id",
+            "center",
+            "visited_on",
+            "households",
+            "heard",
+            "needs",
+            "appeal",
+            "appeal_number",
+            "consent",
+            "consent_note",
+            "created_at",
+        ]
 
 
 class RedResourceSerializer(serializers.ModelSerializer):
@@ -127,8 +196,19 @@ class RedResourceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RedResource
-        fields = ["id", "name", "kind", "kind_label", "region", "address", "description", "opening_hours",
-                  "photo_url", "longitude", "latitude"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "kind_label",
+            "region",
+            "address",
+            "description",
+            "opening_hours",
+            "photo_url",
+            "longitude",
+            "latitude",
+        ]
 
 
 class CoverageSerializer(serializers.Serializer):
@@ -142,7 +222,9 @@ class CoverageSerializer(serializers.Serializer):
 
 class CentralHouseholdInput(serializers.Serializer):
     party_member = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
-    grid = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.filter(level=RegionLevel.GRID))
+    grid = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.filter(level=RegionLevel.GRID)
+    )
     address = serializers.CharField(max_length=200)
 
 
@@ -154,8 +236,16 @@ class CentralHouseholdSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PartyMemberHousehold
-        fields = ["id", "party_member", "party_member_name", "grid", "grid_name", "address", "household_count",
-                  "created_at"]
+        fields = [
+            "id",
+            "party_member",
+            "party_member_name",
+            "grid",
+            "grid_name",
+            "address",
+            "household_count",
+            "created_at",
+        ]
 
 
 class HouseholdInput(serializers.Serializer):
@@ -174,13 +264,17 @@ class LinkedHouseholdSerializer(serializers.ModelSerializer):
 class ProjectInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
-    party_unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.filter(kind=UnitKind.PARTY_ORG))
-    social_orgs = serializers.SlugRelatedField(slug_field="code", many=True,
-                                               queryset=Unit.objects.filter(kind=UnitKind.SOCIAL_ORG))
+    party_unit = serializers.SlugRelatedField(
+        slug_field="code", queryset=Unit.objects.filter(kind=UnitKind.PARTY_ORG)
+    )
+    social_orgs = serializers.SlugRelatedField(
+        slug_field="code", many=True, queryset=Unit.objects.filter(kind=UnitKind.SOCIAL_ORG)
+    )
     goals = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=4000)
-    budget = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True,
-                                      default=None)
+    budget = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
+    )
     starts_on = serializers.DateField(required=False, allow_null=True, default=None)
     ends_on = serializers.DateField(required=False, allow_null=True, default=None)
 
@@ -205,9 +299,27 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PartyBuildingProject
-        fields = ["id", "title", "region", "region_name", "party_unit", "party_unit_name", "social_orgs", "goals",
-                  "description", "budget", "state", "state_label", "starts_on", "ends_on", "result", "completed_at",
-                  "updates", "activities", "created_at"]
+        fields = [
+            "id",
+            "title",
+            "region",
+            "region_name",
+            "party_unit",
+            "party_unit_name",
+            "social_orgs",
+            "goals",
+            "description",
+            "budget",
+            "state",
+            "state_label",
+            "starts_on",
+            "ends_on",
+            "result",
+            "completed_at",
+            "updates",
+            "activities",
+            "created_at",
+        ]
 
 
 class ProjectProgressInput(serializers.Serializer):
@@ -223,10 +335,12 @@ class ResultInput(serializers.Serializer):
 
 
 class VolunteerProfileSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code",
-                                          queryset=Region.objects.filter(level=RegionLevel.COMMUNITY))
-    skills = serializers.ListField(child=serializers.ChoiceField(choices=NeedKind.choices), source="skill_list",
-                                   allow_empty=False)
+    region = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.filter(level=RegionLevel.COMMUNITY)
+    )
+    skills = serializers.ListField(
+        child=serializers.ChoiceField(choices=NeedKind.choices), source="skill_list", allow_empty=False
+    )
     skill_labels = serializers.CharField(read_only=True)
 
     class Meta:
@@ -236,8 +350,9 @@ class VolunteerProfileSerializer(serializers.ModelSerializer):
 
 
 class RewardItemSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code",
-                                          queryset=Region.objects.filter(level=RegionLevel.COMMUNITY))
+    region = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.filter(level=RegionLevel.COMMUNITY)
+    )
     region_name = serializers.CharField(source="region.name", read_only=True)
 
     class Meta:
@@ -253,8 +368,20 @@ class RedemptionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Redemption
-        fields = ["id", "item", "item_name", "user", "user_name", "points", "state", "state_label", "requested_at",
-                  "decided_at", "decision_note", "entry"]
+        fields = [
+            "id",
+            "item",
+            "item_name",
+            "user",
+            "user_name",
+            "points",
+            "state",
+            "state_label",
+            "requested_at",
+            "decided_at",
+            "decision_note",
+            "entry",
+        ]
 
 
 class DecisionInput(serializers.Serializer):
@@ -267,16 +394,20 @@ class CorrectionInput(serializers.Serializer):
 
 class HelpRequestInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=NeedKind.choices)
-    region = serializers.SlugRelatedField(slug_field="code",
-                                          queryset=Region.objects.filter(level=RegionLevel.COMMUNITY))
+    region = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.filter(level=RegionLevel.COMMUNITY)
+    )
     summary = serializers.CharField(max_length=200)
     source = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    volunteer = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True,
-                                                   default=None)
-    organization = serializers.PrimaryKeyRelatedField(queryset=SelfOrganization.objects.all(), required=False,
-                                                      allow_null=True, default=None)
-    visit = serializers.PrimaryKeyRelatedField(queryset=Visit.objects.all(), required=False, allow_null=True,
-                                               default=None)
+    volunteer = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), required=False, allow_null=True, default=None
+    )
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=SelfOrganization.objects.all(), required=False, allow_null=True, default=None
+    )
+    visit = serializers.PrimaryKeyRelatedField(
+        queryset=Visit.objects.all(), required=False, allow_null=True, default=None
+    )
     due_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
@@ -288,11 +419,31 @@ class HelpRequestSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = HelpRequest
-        fields = ["id", "kind", "kind_label", "region", "summary", "source", "helper", "volunteer", "organization",
-                  "state", "state_label", "due_on", "asked_at", "answered_at", "answer_note", "done_at", "done_note",
-                  "hours", "confirmed_at"]
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "region",
+            "summary",
+            "source",
+            "helper",
+            "volunteer",
+            "organization",
+            "state",
+            "state_label",
+            "due_on",
+            "asked_at",
+            "answered_at",
+            "answer_note",
+            "done_at",
+            "done_note",
+            "hours",
+            "confirmed_at",
+        ]
 
 
 class HelpDoneInput(serializers.Serializer):
     note = serializers.CharField(max_length=2000)
-    hours = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, allow_null=True, default=None)
+    hours = serializers.DecimalField(
+        max_digits=4, decimal_places=1, required=False, allow_null=True, default=None
+    )

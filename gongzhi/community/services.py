@@ -170,9 +170,15 @@ def _actor_label(actor) -> str:
 def _event(subject: str, actor, action: str, *, note: str = "", before=None, after=None) -> CommunityEvent:
     with transaction.atomic():
         head, _created = AuditChain.objects.select_for_update().get_or_create(name="community")
-        event = CommunityEvent(subject=subject, actor=actor if getattr(actor, "pk", None) else None,
-                               actor_label=_actor_label(actor), action=action, note=note, before=before or {},
-                               after=after or {})
+        event = CommunityEvent(
+            subject=subject,
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_label=_actor_label(actor),
+            action=action,
+            note=note,
+            before=before or {},
+            after=after or {},
+        )
         event.seal(head.last_hash)
         event.save()
         head.last_hash = event.hash
@@ -190,8 +196,16 @@ def _get_locked(model, pk, message):
 # ---------------------------------------------------------------- self-organisations
 
 
-def register_organization(actor: User, *, name: str, domain: str, region: Region, description: str = "",
-                          skills=(), mentor_unit: Unit | None = None) -> SelfOrganization:
+def register_organization(
+    actor: User,
+    *,
+    name: str,
+    domain: str,
+    region: Region,
+    description: str = "",
+    skills=(),
+    mentor_unit: Unit | None = None,
+) -> SelfOrganization:
     """Residents apply to found a self-organisation (they become its leader); managers register one."""
     _require_login(actor)
     name = _text(name, _("名称"), "name", limit=100)
@@ -203,12 +217,22 @@ def register_organization(actor: User, *, name: str, domain: str, region: Region
         raise PermissionDeniedError(_("只有居民、党员或社区工作者可以申请成立自组织。"))
     with transaction.atomic():
         org = SelfOrganization.objects.create(
-            name=name, domain=domain, region=region, description=_text(description, "", "description",
-                                                                       required=False),
-            skills=_codes(skills, NeedKind, "skills"), mentor_unit=mentor_unit, created_by=actor)
+            name=name,
+            domain=domain,
+            region=region,
+            description=_text(description, "", "description", required=False),
+            skills=_codes(skills, NeedKind, "skills"),
+            mentor_unit=mentor_unit,
+            created_by=actor,
+        )
         OrgMember.objects.create(organization=org, user=actor, role=MemberRole.LEADER)
-        _event(f"org:{org.pk}", actor, "register_organization", note=name,
-               after={"domain": domain, "region": region.code, "stage": org.stage})
+        _event(
+            f"org:{org.pk}",
+            actor,
+            "register_organization",
+            note=name,
+            after={"domain": domain, "region": region.code, "stage": org.stage},
+        )
     return org
 
 
@@ -221,12 +245,15 @@ def set_mentor_unit(actor: User, org_id: int, *, mentor_unit: Unit) -> SelfOrgan
         before = org.mentor_unit_id
         org.mentor_unit = mentor_unit
         org.save(update_fields=["mentor_unit"])
-        _event(f"org:{org.pk}", actor, "set_mentor_unit", before={"unit": before}, after={"unit": mentor_unit.pk})
+        _event(
+            f"org:{org.pk}", actor, "set_mentor_unit", before={"unit": before}, after={"unit": mentor_unit.pk}
+        )
     return org
 
 
-def review_organization(actor: User, org_id: int, action: str, *, opinion: str,
-                        filing_number: str = "") -> StageReview:
+def review_organization(
+    actor: User, org_id: int, action: str, *, opinion: str, filing_number: str = ""
+) -> StageReview:
     """One incubation review: moves the stage by the table and keeps the record of the review."""
     opinion = _text(opinion, _("评审意见"), "opinion", limit=2000)
     with transaction.atomic():
@@ -234,26 +261,44 @@ def review_organization(actor: User, org_id: int, action: str, *, opinion: str,
         _require_manager(actor, org.region)
         transition = get_transition(STAGE_TRANSITIONS, org.stage, action)
         if transition is None:
-            raise IllegalTransition(_("自组织当前处于「%(stage)s」阶段，不能「%(action)s」。") % {
-                "stage": org.get_stage_display(), "action": STAGE_ACTION_LABELS.get(action, action)})
+            raise IllegalTransition(
+                _("自组织当前处于「%(stage)s」阶段，不能「%(action)s」。")
+                % {"stage": org.get_stage_display(), "action": STAGE_ACTION_LABELS.get(action, action)}
+            )
         if transition.target == OrgStage.MATURE:
             org.filing_number = _text(filing_number, _("备案编号"), "filing_number", limit=40)
             if org.mentor_unit_id is None:
                 raise ServiceError(_("登记备案前须明确指导单位（党组织或社会组织）。"), code="no_mentor")
         if transition.target == OrgStage.INCUBATING and org.mentor_unit_id is None:
             raise ServiceError(_("入驻孵化须明确指导单位（党组织或社会组织）。"), code="no_mentor")
-        review = StageReview.objects.create(organization=org, action=action, from_stage=org.stage,
-                                            to_stage=transition.target, opinion=opinion, reviewer=actor)
+        review = StageReview.objects.create(
+            organization=org,
+            action=action,
+            from_stage=org.stage,
+            to_stage=transition.target,
+            opinion=opinion,
+            reviewer=actor,
+        )
         before = org.stage
         org.stage = transition.target
         org.save(update_fields=["stage", "filing_number"])
-        _event(f"org:{org.pk}", actor, f"review_{action}", note=opinion, before={"stage": before},
-               after={"stage": org.stage, "review": review.pk})
-        transaction.on_commit(lambda: notify(
-            recipient=org.created_by, subject=_("自组织孵化评审结果"),
-            body=_("「%(org)s」：%(action)s。%(opinion)s") % {
-                "org": org.name, "action": STAGE_ACTION_LABELS[action], "opinion": opinion},
-            link=f"/community/organizations/{org.pk}/"))
+        _event(
+            f"org:{org.pk}",
+            actor,
+            f"review_{action}",
+            note=opinion,
+            before={"stage": before},
+            after={"stage": org.stage, "review": review.pk},
+        )
+        transaction.on_commit(
+            lambda: notify(
+                recipient=org.created_by,
+                subject=_("自组织孵化评审结果"),
+                body=_("「%(org)s」：%(action)s。%(opinion)s")
+                % {"org": org.name, "action": STAGE_ACTION_LABELS[action], "opinion": opinion},
+                link=f"/community/organizations/{org.pk}/",
+            )
+        )
     return review
 
 
@@ -272,7 +317,9 @@ def add_member(actor: User, org_id: int, *, user: User, role: str = MemberRole.M
         _require_org_leader(actor, org)
         if org.stage == OrgStage.EXITED:
             raise IllegalTransition(_("该自组织已退出，不能再加入成员。"))
-        member, created = OrgMember.objects.get_or_create(organization=org, user=user, defaults={"role": role})
+        member, created = OrgMember.objects.get_or_create(
+            organization=org, user=user, defaults={"role": role}
+        )
         if not created:
             if member.role == role:
                 raise ServiceError(_("该成员已在自组织中。"), code="already_member")
@@ -295,9 +342,20 @@ def join_organization(actor: User, org_id: int) -> OrgMember:
     return member
 
 
-def create_project(actor: User, *, title: str, region: Region, party_unit: Unit, social_orgs: Sequence[Unit],
-                   description: str, self_orgs: Sequence[SelfOrganization] = (), starts_on: date | None = None,
-                   ends_on: date | None = None, goals: str = "", budget=None) -> PartyBuildingProject:
+def create_project(
+    actor: User,
+    *,
+    title: str,
+    region: Region,
+    party_unit: Unit,
+    social_orgs: Sequence[Unit],
+    description: str,
+    self_orgs: Sequence[SelfOrganization] = (),
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    goals: str = "",
+    budget=None,
+) -> PartyBuildingProject:
     title = _text(title, _("项目名称"), "title", limit=200)
     description = _text(description, _("项目内容"), "description")
     goals = _text(goals, _("项目目标"), "goals", required=False)
@@ -319,13 +377,28 @@ def create_project(actor: User, *, title: str, region: Region, party_unit: Unit,
         raise ServiceError(_("结束日期不能早于开始日期。"), field="ends_on")
     with transaction.atomic():
         project = PartyBuildingProject.objects.create(
-            title=title, region=region, party_unit=party_unit, description=description, starts_on=starts_on,
-            ends_on=ends_on, created_by=actor, goals=goals, budget=budget,
-            state=ProjectState.RUNNING if starts_on and starts_on <= timezone.localdate() else ProjectState.PLANNED)
+            title=title,
+            region=region,
+            party_unit=party_unit,
+            description=description,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            created_by=actor,
+            goals=goals,
+            budget=budget,
+            state=ProjectState.RUNNING
+            if starts_on and starts_on <= timezone.localdate()
+            else ProjectState.PLANNED,
+        )
         project.social_orgs.set(social_orgs)
         project.self_orgs.set(list(self_orgs))
-        _event(f"project:{project.pk}", actor, "create_project", note=title,
-               after={"party_unit": party_unit.pk, "social_orgs": [u.pk for u in social_orgs]})
+        _event(
+            f"project:{project.pk}",
+            actor,
+            "create_project",
+            note=title,
+            after={"party_unit": party_unit.pk, "social_orgs": [u.pk for u in social_orgs]},
+        )
     return project
 
 
@@ -335,8 +408,11 @@ def can_run_project(user, project: PartyBuildingProject) -> bool:
         return False
     if can_manage(user, project.region):
         return True
-    return bool(user.unit_id) and not user.has_role(Role.RESIDENT) and (
-        user.unit_id == project.party_unit_id or project.social_orgs.filter(pk=user.unit_id).exists())
+    return (
+        bool(user.unit_id)
+        and not user.has_role(Role.RESIDENT)
+        and (user.unit_id == project.party_unit_id or project.social_orgs.filter(pk=user.unit_id).exists())
+    )
 
 
 def _locked_project(actor, project_id: int) -> PartyBuildingProject:
@@ -357,8 +433,13 @@ def record_project_progress(actor: User, project_id: int, *, note: str) -> Proje
         if project.state == ProjectState.PLANNED:
             project.state = ProjectState.RUNNING
             project.save(update_fields=["state"])
-        _event(f"project:{project.pk}", actor, "record_project_progress", note=note[:200],
-               after={"update": update.pk, "state": project.state})
+        _event(
+            f"project:{project.pk}",
+            actor,
+            "record_project_progress",
+            note=note[:200],
+            after={"update": update.pk, "state": project.state},
+        )
     return update
 
 
@@ -387,8 +468,14 @@ def complete_project(actor: User, project_id: int, *, result: str) -> PartyBuild
         before = project.state
         project.state, project.result, project.completed_at = ProjectState.DONE, result, timezone.now()
         project.save(update_fields=["state", "result", "completed_at"])
-        _event(f"project:{project.pk}", actor, "complete_project", note=result[:200],
-               before={"state": before}, after={"state": project.state})
+        _event(
+            f"project:{project.pk}",
+            actor,
+            "complete_project",
+            note=result[:200],
+            before={"state": before},
+            after={"state": project.state},
+        )
     return project
 
 
@@ -417,12 +504,20 @@ def can_organize(user, activity: Activity) -> bool:
         return False
     if activity.created_by_id == user.pk or can_manage(user, activity.region):
         return True
-    if activity.organizer_org_id and OrgMember.objects.filter(
-            organization_id=activity.organizer_org_id, user=user,
-            role__in=[MemberRole.LEADER, MemberRole.BACKBONE]).exists():
+    if (
+        activity.organizer_org_id
+        and OrgMember.objects.filter(
+            organization_id=activity.organizer_org_id,
+            user=user,
+            role__in=[MemberRole.LEADER, MemberRole.BACKBONE],
+        ).exists()
+    ):
         return True
-    return bool(activity.organizer_unit_id and user.unit_id == activity.organizer_unit_id
-                and user.roles - {Role.RESIDENT})
+    return bool(
+        activity.organizer_unit_id
+        and user.unit_id == activity.organizer_unit_id
+        and user.roles - {Role.RESIDENT}
+    )
 
 
 def _require_organizer(actor, activity: Activity) -> None:
@@ -431,10 +526,23 @@ def _require_organizer(actor, activity: Activity) -> None:
         raise PermissionDeniedError(_("只有活动组织者可以执行此操作。"))
 
 
-def create_activity(actor: User, *, title: str, description: str, region: Region, location: str, starts_at,
-                    ends_at, capacity: int, hours=0, organizer_unit: Unit | None = None,
-                    organizer_org: SelfOrganization | None = None, party_masses: bool = False, needs=(),
-                    red_resource: RedResource | None = None) -> Activity:
+def create_activity(
+    actor: User,
+    *,
+    title: str,
+    description: str,
+    region: Region,
+    location: str,
+    starts_at,
+    ends_at,
+    capacity: int,
+    hours=0,
+    organizer_unit: Unit | None = None,
+    organizer_org: SelfOrganization | None = None,
+    party_masses: bool = False,
+    needs=(),
+    red_resource: RedResource | None = None,
+) -> Activity:
     """A unit (its staff) or a self-organisation (its leader or backbone) creates an activity as a draft."""
     _require_login(actor)
     title = _text(title, _("活动名称"), "title", limit=200)
@@ -446,10 +554,16 @@ def create_activity(actor: User, *, title: str, description: str, region: Region
     if organizer_org is not None:
         if organizer_org.stage not in (OrgStage.INCUBATING, OrgStage.MATURE):
             raise ServiceError(_("只有孵化中或已备案的自组织可以发起活动。"), field="organizer_org")
-        if not (can_manage(actor, region) or OrgMember.objects.filter(
-                organization=organizer_org, user=actor, role__in=[MemberRole.LEADER, MemberRole.BACKBONE]).exists()):
+        if not (
+            can_manage(actor, region)
+            or OrgMember.objects.filter(
+                organization=organizer_org, user=actor, role__in=[MemberRole.LEADER, MemberRole.BACKBONE]
+            ).exists()
+        ):
             raise PermissionDeniedError(_("只有自组织负责人或骨干可以以自组织名义发起活动。"))
-    elif not (can_manage(actor, region) or (actor.unit_id == organizer_unit.pk and actor.roles - {Role.RESIDENT})):
+    elif not (
+        can_manage(actor, region) or (actor.unit_id == organizer_unit.pk and actor.roles - {Role.RESIDENT})
+    ):
         raise PermissionDeniedError(_("只有主办单位的工作人员可以以单位名义发起活动。"))
     if starts_at is None or ends_at is None or ends_at <= starts_at:
         raise ServiceError(_("结束时间须晚于开始时间。"), field="ends_at")
@@ -457,16 +571,34 @@ def create_activity(actor: User, *, title: str, description: str, region: Region
         raise ServiceError(_("名额须为1至10000的整数。"), field="capacity")
     hours = Decimal(0) if not hours else _hours(hours)
     if hours and hours > _duration_hours(starts_at, ends_at):
-        raise ServiceError(_("服务时长不能超过活动时长（%(h)s小时）。") % {
-            "h": _duration_hours(starts_at, ends_at)}, field="hours")
+        raise ServiceError(
+            _("服务时长不能超过活动时长（%(h)s小时）。") % {"h": _duration_hours(starts_at, ends_at)},
+            field="hours",
+        )
     with transaction.atomic():
         activity = Activity.objects.create(
-            title=title, description=description, region=region, location=location, starts_at=starts_at,
-            ends_at=ends_at, capacity=capacity, hours=hours, organizer_unit=organizer_unit,
-            organizer_org=organizer_org, party_masses=bool(party_masses), needs=_codes(needs, NeedKind, "needs"),
-            red_resource=red_resource, created_by=actor)
-        _event(f"activity:{activity.pk}", actor, "create_activity", note=title,
-               after={"capacity": capacity, "party_masses": activity.party_masses})
+            title=title,
+            description=description,
+            region=region,
+            location=location,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=capacity,
+            hours=hours,
+            organizer_unit=organizer_unit,
+            organizer_org=organizer_org,
+            party_masses=bool(party_masses),
+            needs=_codes(needs, NeedKind, "needs"),
+            red_resource=red_resource,
+            created_by=actor,
+        )
+        _event(
+            f"activity:{activity.pk}",
+            actor,
+            "create_activity",
+            note=title,
+            after={"capacity": capacity, "party_masses": activity.party_masses},
+        )
     return activity
 
 
@@ -476,21 +608,37 @@ def advance_activity(actor: User, activity_id: int, action: str) -> Activity:
         _require_organizer(actor, activity)
         transition = get_transition(ACTIVITY_TRANSITIONS, activity.state, action)
         if transition is None:
-            raise IllegalTransition(_("活动当前「%(state)s」，不能「%(action)s」。") % {
-                "state": activity.get_state_display(), "action": ACTIVITY_ACTION_LABELS.get(action, action)})
+            raise IllegalTransition(
+                _("活动当前「%(state)s」，不能「%(action)s」。")
+                % {
+                    "state": activity.get_state_display(),
+                    "action": ACTIVITY_ACTION_LABELS.get(action, action),
+                }
+            )
         if action == "publish" and needs_approval(activity) and not can_manage(actor, activity.region):
-            raise PermissionDeniedError(_("主办单位不负责该社区，活动须经该社区的社区工作者审核后发布。"),
-                                        code="needs_approval")
+            raise PermissionDeniedError(
+                _("主办单位不负责该社区，活动须经该社区的社区工作者审核后发布。"), code="needs_approval"
+            )
         before = activity.state
         activity.state = transition.target
         activity.save(update_fields=["state"])
-        _event(f"activity:{activity.pk}", actor, f"activity_{action}", before={"state": before},
-               after={"state": activity.state})
+        _event(
+            f"activity:{activity.pk}",
+            actor,
+            f"activity_{action}",
+            before={"state": before},
+            after={"state": activity.state},
+        )
         if action == "cancel":
             for signup in activity.signups.exclude(state=SignupState.CANCELLED).select_related("user"):
-                transaction.on_commit(lambda u=signup.user: notify(
-                    recipient=u, subject=_("活动已取消"), body=_("您报名的活动「%(t)s」已取消。") % {"t": activity.title},
-                    link=f"/community/activities/{activity.pk}/"))
+                transaction.on_commit(
+                    lambda u=signup.user: notify(
+                        recipient=u,
+                        subject=_("活动已取消"),
+                        body=_("您报名的活动「%(t)s」已取消。") % {"t": activity.title},
+                        link=f"/community/activities/{activity.pk}/",
+                    )
+                )
     return activity
 
 
@@ -500,7 +648,9 @@ def sign_up(actor: User, activity_id: int) -> Signup:
     with transaction.atomic():
         activity = _get_locked(Activity, activity_id, _("活动不存在。"))
         if activity.state != ActivityState.PUBLISHED:
-            raise IllegalTransition(_("活动当前「%(state)s」，不能报名。") % {"state": activity.get_state_display()})
+            raise IllegalTransition(
+                _("活动当前「%(state)s」，不能报名。") % {"state": activity.get_state_display()}
+            )
         if activity.starts_at <= timezone.now():
             raise IllegalTransition(_("活动已开始，报名已截止。"))
         taken = activity.signups.filter(state=SignupState.REGISTERED).count()
@@ -529,12 +679,19 @@ def cancel_signup(actor: User, activity_id: int) -> Signup:
         if signup.signed_in_at is not None:
             raise IllegalTransition(_("您已签到，不能取消报名。"))
         if activity.state != ActivityState.PUBLISHED:
-            raise IllegalTransition(_("活动当前「%(state)s」，不能取消报名。") % {"state": activity.get_state_display()})
+            raise IllegalTransition(
+                _("活动当前「%(state)s」，不能取消报名。") % {"state": activity.get_state_display()}
+            )
         was = signup.state
         signup.state, signup.cancelled_at = SignupState.CANCELLED, timezone.now()
         signup.save(update_fields=["state", "cancelled_at"])
-        _event(f"activity:{activity.pk}", actor, "cancel_signup", before={"state": was},
-               after={"signup": signup.pk})
+        _event(
+            f"activity:{activity.pk}",
+            actor,
+            "cancel_signup",
+            before={"state": was},
+            after={"signup": signup.pk},
+        )
         if was == SignupState.REGISTERED:
             _promote(activity, actor)
     return signup
@@ -544,17 +701,27 @@ def _promote(activity: Activity, actor) -> Signup | None:
     taken = activity.signups.filter(state=SignupState.REGISTERED).count()
     if taken >= activity.capacity:
         return None
-    first = (Signup.objects.select_for_update().filter(activity=activity, state=SignupState.WAITING)
-             .order_by("created_at", "id").first())
+    first = (
+        Signup.objects.select_for_update()
+        .filter(activity=activity, state=SignupState.WAITING)
+        .order_by("created_at", "id")
+        .first()
+    )
     if first is None:
         return None
     first.state, first.promoted_at = SignupState.REGISTERED, timezone.now()
     first.save(update_fields=["state", "promoted_at"])
-    _event(f"activity:{activity.pk}", actor, "promote_waiting", after={"signup": first.pk, "user": first.user_id})
-    transaction.on_commit(lambda: notify(
-        recipient=first.user, subject=_("候补转为正式报名"),
-        body=_("有人取消了报名，您已转为活动「%(t)s」的正式报名人员。") % {"t": activity.title},
-        link=f"/community/activities/{activity.pk}/"))
+    _event(
+        f"activity:{activity.pk}", actor, "promote_waiting", after={"signup": first.pk, "user": first.user_id}
+    )
+    transaction.on_commit(
+        lambda: notify(
+            recipient=first.user,
+            subject=_("候补转为正式报名"),
+            body=_("有人取消了报名，您已转为活动「%(t)s」的正式报名人员。") % {"t": activity.title},
+            link=f"/community/activities/{activity.pk}/",
+        )
+    )
     return first
 
 
@@ -590,7 +757,9 @@ def _sign_in(actor, activity_id: int, participant, method: str) -> Signup:
         if method == SignInMethod.STAFF:
             _require_organizer(actor, activity)
         if activity.state != ActivityState.PUBLISHED:
-            raise IllegalTransition(_("活动当前「%(state)s」，不能签到。") % {"state": activity.get_state_display()})
+            raise IllegalTransition(
+                _("活动当前「%(state)s」，不能签到。") % {"state": activity.get_state_display()}
+            )
         signup = Signup.objects.select_for_update().filter(activity=activity, user=participant).first()
         if signup is None or signup.state != SignupState.REGISTERED:
             raise ServiceError(_("未找到有效报名（候补或已取消的报名不能签到）。"), code="not_registered")
@@ -598,8 +767,11 @@ def _sign_in(actor, activity_id: int, participant, method: str) -> Signup:
             raise ServiceError(_("已签到，无需重复签到。"), code="already_signed_in")
         now = timezone.now()
         if now < activity.starts_at - sign_in_early() or now > activity.ends_at:
-            raise IllegalTransition(_("只能在活动开始前%(m)s分钟至活动结束之间签到。") % {
-                "m": int(sign_in_early().total_seconds() // 60)}, code="outside_sign_in_window")
+            raise IllegalTransition(
+                _("只能在活动开始前%(m)s分钟至活动结束之间签到。")
+                % {"m": int(sign_in_early().total_seconds() // 60)},
+                code="outside_sign_in_window",
+            )
         signup.signed_in_at, signup.sign_in_method = now, method
         signup.signed_in_by = actor
         signup.save(update_fields=["signed_in_at", "sign_in_method", "signed_in_by"])
@@ -614,8 +786,10 @@ def record_hours(actor: User, activity_id: int, *, user: User, hours=None) -> Se
         _require_organizer(actor, activity)
         now = timezone.now()
         if now < activity.starts_at or now > activity.ends_at + record_grace():
-            raise IllegalTransition(_("只能在活动开始后至活动结束%(d)s天内记录服务时长。") % {
-                "d": record_grace().days}, code="outside_record_window")
+            raise IllegalTransition(
+                _("只能在活动开始后至活动结束%(d)s天内记录服务时长。") % {"d": record_grace().days},
+                code="outside_record_window",
+            )
         signup = Signup.objects.select_for_update().filter(activity=activity, user=user).first()
         if signup is None or signup.signed_in_at is None:
             raise ServiceError(_("只能为已签到的参与者记录服务时长。"), code="not_signed_in")
@@ -640,38 +814,79 @@ def record_hours(actor: User, activity_id: int, *, user: User, hours=None) -> Se
 
 
 def issuer_account() -> LedgerAccount:
-    account, _created = LedgerAccount.objects.get_or_create(kind=AccountKind.ISSUER,
-                                                            defaults={"name": _("志愿服务时长发放账户")})
+    account, _created = LedgerAccount.objects.get_or_create(
+        kind=AccountKind.ISSUER, defaults={"name": _("志愿服务时长发放账户")}
+    )
     return account
 
 
 def account_for(user: User) -> LedgerAccount:
     account, _created = LedgerAccount.objects.get_or_create(
-        user=user, defaults={"kind": AccountKind.VOLUNTEER, "name": person_label(user)})
+        user=user, defaults={"kind": AccountKind.VOLUNTEER, "name": person_label(user)}
+    )
     return account
 
 
-def _post(kind: str, debit: LedgerAccount, credit: LedgerAccount, hours: Decimal, points: int, actor, *,
-          record: ServiceRecord | None = None, reverses: LedgerEntry | None = None, note: str = "",
-          help_request: HelpRequest | None = None) -> LedgerEntry:
+def _post(
+    kind: str,
+    debit: LedgerAccount,
+    credit: LedgerAccount,
+    hours: Decimal,
+    points: int,
+    actor,
+    *,
+    record: ServiceRecord | None = None,
+    reverses: LedgerEntry | None = None,
+    note: str = "",
+    help_request: HelpRequest | None = None,
+) -> LedgerEntry:
     """Move hours and points from `debit` to `credit`, both locked in id order; a volunteer's balance
     never goes below zero (checked here, and by the database's check constraint)."""
-    locked = {a.pk: a for a in LedgerAccount.objects.select_for_update().filter(
-        pk__in=sorted({debit.pk, credit.pk})).order_by("pk")}
+    locked = {
+        a.pk: a
+        for a in LedgerAccount.objects.select_for_update()
+        .filter(pk__in=sorted({debit.pk, credit.pk}))
+        .order_by("pk")
+    }
     debit, credit = locked[debit.pk], locked[credit.pk]
     if debit.kind == AccountKind.VOLUNTEER and (debit.balance_hours < hours or debit.balance_points < points):
-        raise ServiceError(_("余额不足：%(name)s 现有 %(h)s 小时、%(p)s 积分。") % {
-            "name": debit.name, "h": debit.balance_hours, "p": debit.balance_points}, code="insufficient_balance")
-    entry = LedgerEntry.objects.create(kind=kind, debit=debit, credit=credit, hours=hours, points=points,
-                                       record=record, reverses=reverses, confirmed_by=actor, note=note[:200],
-                                       help_request=help_request)
-    LedgerAccount.objects.filter(pk=debit.pk).update(balance_hours=F("balance_hours") - hours,
-                                                     balance_points=F("balance_points") - points)
-    LedgerAccount.objects.filter(pk=credit.pk).update(balance_hours=F("balance_hours") + hours,
-                                                      balance_points=F("balance_points") + points)
-    _event(f"ledger:{entry.pk}", actor, f"ledger_{kind}", note=note,
-           after={"debit": debit.pk, "credit": credit.pk, "hours": hours, "points": points,
-                  "record": record.pk if record else None, "reverses": reverses.pk if reverses else None})
+        raise ServiceError(
+            _("余额不足：%(name)s 现有 %(h)s 小时、%(p)s 积分。")
+            % {"name": debit.name, "h": debit.balance_hours, "p": debit.balance_points},
+            code="insufficient_balance",
+        )
+    entry = LedgerEntry.objects.create(
+        kind=kind,
+        debit=debit,
+        credit=credit,
+        hours=hours,
+        points=points,
+        record=record,
+        reverses=reverses,
+        confirmed_by=actor,
+        note=note[:200],
+        help_request=help_request,
+    )
+    LedgerAccount.objects.filter(pk=debit.pk).update(
+        balance_hours=F("balance_hours") - hours, balance_points=F("balance_points") - points
+    )
+    LedgerAccount.objects.filter(pk=credit.pk).update(
+        balance_hours=F("balance_hours") + hours, balance_points=F("balance_points") + points
+    )
+    _event(
+        f"ledger:{entry.pk}",
+        actor,
+        f"ledger_{kind}",
+        note=note,
+        after={
+            "debit": debit.pk,
+            "credit": credit.pk,
+            "hours": hours,
+            "points": points,
+            "record": record.pk if record else None,
+            "reverses": reverses.pk if reverses else None,
+        },
+    )
     return entry
 
 
@@ -685,24 +900,42 @@ def confirm_hours(actor: User, record_id: int) -> LedgerEntry:
         if signup.user_id == actor.pk:
             raise PermissionDeniedError(_("不能确认自己的服务时长。"), code="own_hours")
         if record.recorded_by_id == actor.pk:
-            raise PermissionDeniedError(_("不能确认自己记录的服务时长，须由另一位组织者确认。"), code="own_record")
-        if record.confirmed_at is not None or LedgerEntry.objects.filter(record=record,
-                                                                          kind=EntryKind.CREDIT).exists():
+            raise PermissionDeniedError(
+                _("不能确认自己记录的服务时长，须由另一位组织者确认。"), code="own_record"
+            )
+        if (
+            record.confirmed_at is not None
+            or LedgerEntry.objects.filter(record=record, kind=EntryKind.CREDIT).exists()
+        ):
             raise IllegalTransition(_("该服务时长已确认入账，不能重复入账。"), code="already_credited")
         record.confirmed_by, record.confirmed_at = actor, timezone.now()
         record.save(update_fields=["confirmed_by", "confirmed_at"])
         points = int(record.hours * points_per_hour())
         try:
             with transaction.atomic():
-                entry = _post(EntryKind.CREDIT, issuer_account(), account_for(signup.user), record.hours, points,
-                              actor, record=record,
-                              note=_("参加活动「%(t)s」") % {"t": signup.activity.title})
+                entry = _post(
+                    EntryKind.CREDIT,
+                    issuer_account(),
+                    account_for(signup.user),
+                    record.hours,
+                    points,
+                    actor,
+                    record=record,
+                    note=_("参加活动「%(t)s」") % {"t": signup.activity.title},
+                )
         except IntegrityError:
-            raise IllegalTransition(_("该服务时长已确认入账，不能重复入账。"), code="already_credited") from None
-        transaction.on_commit(lambda: notify(
-            recipient=signup.user, subject=_("志愿服务时长已入账"),
-            body=_("活动「%(t)s」的 %(h)s 小时服务时长已确认入账。") % {"t": signup.activity.title, "h": record.hours},
-            link="/community/my-hours/"))
+            raise IllegalTransition(
+                _("该服务时长已确认入账，不能重复入账。"), code="already_credited"
+            ) from None
+        transaction.on_commit(
+            lambda: notify(
+                recipient=signup.user,
+                subject=_("志愿服务时长已入账"),
+                body=_("活动「%(t)s」的 %(h)s 小时服务时长已确认入账。")
+                % {"t": signup.activity.title, "h": record.hours},
+                link="/community/my-hours/",
+            )
+        )
     return entry
 
 
@@ -715,8 +948,11 @@ def volunteer_communities(user: User | None) -> list[Region]:
     profile = VolunteerProfile.objects.filter(user=user).select_related("region").first()
     if profile is not None:
         regions.append(profile.region)
-    regions += list(Region.objects.filter(
-        pk__in=Signup.objects.filter(user=user, record__isnull=False).values("activity__region")))
+    regions += list(
+        Region.objects.filter(
+            pk__in=Signup.objects.filter(user=user, record__isnull=False).values("activity__region")
+        )
+    )
     return regions
 
 
@@ -725,7 +961,9 @@ def _require_volunteer_manager(actor, volunteer: User | None, extra: Sequence[Re
     if actor.has_role(Role.ADMIN):
         return
     if not any(can_manage(actor, region) for region in [*volunteer_communities(volunteer), *extra]):
-        raise PermissionDeniedError(_("只有该志愿者所在社区的社区工作者可以办理。"), code="not_volunteer_community")
+        raise PermissionDeniedError(
+            _("只有该志愿者所在社区的社区工作者可以办理。"), code="not_volunteer_community"
+        )
 
 
 def correct_entry(actor: User, entry_id: int, *, reason: str) -> LedgerEntry:
@@ -736,16 +974,31 @@ def correct_entry(actor: User, entry_id: int, *, reason: str) -> LedgerEntry:
         raise PermissionDeniedError(_("只有社区工作者可以更正时间银行分录。"))
     with transaction.atomic():
         original = _get_locked(LedgerEntry, entry_id, _("分录不存在。"))
-        volunteer = next((a for a in (original.debit, original.credit) if a.kind == AccountKind.VOLUNTEER), None)
-        extra = ([original.record.signup.activity.region] if original.record_id
-                 else [original.help_request.region] if original.help_request_id else [])
+        volunteer = next(
+            (a for a in (original.debit, original.credit) if a.kind == AccountKind.VOLUNTEER), None
+        )
+        extra = (
+            [original.record.signup.activity.region]
+            if original.record_id
+            else [original.help_request.region]
+            if original.help_request_id
+            else []
+        )
         _require_volunteer_manager(actor, volunteer.user if volunteer else None, extra)
         if original.kind == EntryKind.CORRECTION:
             raise IllegalTransition(_("更正分录不能再被更正，请另行登记。"))
         if LedgerEntry.objects.filter(reverses=original).exists():
             raise IllegalTransition(_("该分录已被更正过。"), code="already_reversed")
-        return _post(EntryKind.CORRECTION, original.credit, original.debit, original.hours, original.points,
-                     actor, reverses=original, note=_("更正：%(r)s") % {"r": reason})
+        return _post(
+            EntryKind.CORRECTION,
+            original.credit,
+            original.debit,
+            original.hours,
+            original.points,
+            actor,
+            reverses=original,
+            note=_("更正：%(r)s") % {"r": reason},
+        )
 
 
 def redeem_points(actor: User, *, user: User, points: int, note: str) -> LedgerEntry:
@@ -758,11 +1011,14 @@ def redeem_points(actor: User, *, user: User, points: int, note: str) -> LedgerE
         raise ServiceError(_("兑换积分须为正整数。"), field="points")
     _require_volunteer_manager(actor, user)
     with transaction.atomic():
-        return _post(EntryKind.REDEEM, account_for(user), issuer_account(), Decimal(0), points, actor, note=note)
+        return _post(
+            EntryKind.REDEEM, account_for(user), issuer_account(), Decimal(0), points, actor, note=note
+        )
 
 
-def save_volunteer_profile(actor: User, *, region: Region, skills=(), availability: str = "",
-                           user: User | None = None) -> VolunteerProfile:
+def save_volunteer_profile(
+    actor: User, *, region: Region, skills=(), availability: str = "", user: User | None = None
+) -> VolunteerProfile:
     """A resident declares what they can help with, when and where; a community worker may record it for a
     resident at the counter (`user`), in their own community."""
     _require_login(actor)
@@ -776,19 +1032,37 @@ def save_volunteer_profile(actor: User, *, region: Region, skills=(), availabili
         _require_manager(actor, region)
     with transaction.atomic():
         profile, created = VolunteerProfile.objects.update_or_create(
-            user=volunteer, defaults={"region": region, "skills": skills, "availability": availability,
-                                      "updated_at": timezone.now()})
-        _event(f"volunteer:{volunteer.pk}", actor, "save_volunteer_profile",
-               note=_("窗口登记") if volunteer.pk != actor.pk else "",
-               after={"region": region.code, "skills": skills, "availability": availability, "created": created})
+            user=volunteer,
+            defaults={
+                "region": region,
+                "skills": skills,
+                "availability": availability,
+                "updated_at": timezone.now(),
+            },
+        )
+        _event(
+            f"volunteer:{volunteer.pk}",
+            actor,
+            "save_volunteer_profile",
+            note=_("窗口登记") if volunteer.pk != actor.pk else "",
+            after={"region": region.code, "skills": skills, "availability": availability, "created": created},
+        )
     return profile
 
 
 # ---------------------------------------------------------------- the time bank's catalogue and redemptions
 
 
-def save_reward_item(actor: User, *, region: Region, name: str, points: int, description: str = "",
-                     is_active: bool = True, item_id: int | None = None) -> RewardItem:
+def save_reward_item(
+    actor: User,
+    *,
+    region: Region,
+    name: str,
+    points: int,
+    description: str = "",
+    is_active: bool = True,
+    item_id: int | None = None,
+) -> RewardItem:
     """A community worker sets what points buy in their community (add, change, or withdraw an item)."""
     region = _region(region, RegionLevel.COMMUNITY, _("社区"), "region")
     _require_manager(actor, region)
@@ -806,10 +1080,22 @@ def save_reward_item(actor: User, *, region: Region, name: str, points: int, des
             item.save()
         else:
             before = {}
-            item = RewardItem.objects.create(region=region, name=name, points=points, description=description,
-                                             is_active=bool(is_active), created_by=actor)
-        _event(f"reward:{item.pk}", actor, "save_reward_item", note=name, before=before,
-               after={"name": name, "points": points, "is_active": item.is_active})
+            item = RewardItem.objects.create(
+                region=region,
+                name=name,
+                points=points,
+                description=description,
+                is_active=bool(is_active),
+                created_by=actor,
+            )
+        _event(
+            f"reward:{item.pk}",
+            actor,
+            "save_reward_item",
+            note=name,
+            before=before,
+            after={"name": name, "points": points, "is_active": item.is_active},
+        )
     return item
 
 
@@ -817,8 +1103,10 @@ def held_points(user: User) -> int:
     """Points asked for in redemptions not yet decided."""
     from django.db.models import Sum
 
-    return Redemption.objects.filter(user=user, state=RedemptionState.REQUESTED).aggregate(
-        n=Sum("points"))["n"] or 0
+    return (
+        Redemption.objects.filter(user=user, state=RedemptionState.REQUESTED).aggregate(n=Sum("points"))["n"]
+        or 0
+    )
 
 
 def request_redemption(actor: User, item_id: int) -> Redemption:
@@ -833,11 +1121,19 @@ def request_redemption(actor: User, item_id: int) -> Redemption:
         balance = account.balance_points if account else 0
         available = balance - held_points(actor)
         if available < item.points:
-            raise ServiceError(_("积分不足：兑换「%(n)s」需要 %(p)s 积分，您可用 %(a)s 积分。") % {
-                "n": item.name, "p": item.points, "a": max(available, 0)}, code="insufficient_balance")
+            raise ServiceError(
+                _("积分不足：兑换「%(n)s」需要 %(p)s 积分，您可用 %(a)s 积分。")
+                % {"n": item.name, "p": item.points, "a": max(available, 0)},
+                code="insufficient_balance",
+            )
         redemption = Redemption.objects.create(item=item, user=actor, points=item.points)
-        _event(f"redemption:{redemption.pk}", actor, "request_redemption", note=item.name,
-               after={"item": item.pk, "points": item.points})
+        _event(
+            f"redemption:{redemption.pk}",
+            actor,
+            "request_redemption",
+            note=item.name,
+            after={"item": item.pk, "points": item.points},
+        )
     return redemption
 
 
@@ -855,24 +1151,42 @@ def decide_redemption(actor: User, redemption_id: int, *, approve: bool, note: s
             raise IllegalTransition(_("该兑换申请已办理。"), code="already_decided")
         volunteer = User.objects.get(pk=redemption.user_id)
         if approve:
-            redemption.entry = _post(EntryKind.REDEEM, account_for(volunteer), issuer_account(), Decimal(0),
-                                     redemption.points, actor, note=_("兑换：%(n)s") % {"n": item.name})
+            redemption.entry = _post(
+                EntryKind.REDEEM,
+                account_for(volunteer),
+                issuer_account(),
+                Decimal(0),
+                redemption.points,
+                actor,
+                note=_("兑换：%(n)s") % {"n": item.name},
+            )
         redemption.state = RedemptionState.CONFIRMED if approve else RedemptionState.REJECTED
         redemption.decided_by, redemption.decided_at, redemption.decision_note = actor, timezone.now(), note
         redemption.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "entry"])
-        _event(f"redemption:{redemption.pk}", actor, "confirm_redemption" if approve else "reject_redemption",
-               note=note, after={"state": redemption.state})
-        body = (_("您兑换的「%(n)s」已确认，扣除 %(p)s 积分。") if approve
-                else _("您兑换「%(n)s」的申请未获办理：%(r)s")) % {"n": item.name, "p": redemption.points, "r": note}
-        transaction.on_commit(lambda: notify(recipient=volunteer, subject=_("积分兑换"), body=body,
-                                             link="/community/my-hours/"))
+        _event(
+            f"redemption:{redemption.pk}",
+            actor,
+            "confirm_redemption" if approve else "reject_redemption",
+            note=note,
+            after={"state": redemption.state},
+        )
+        body = (
+            _("您兑换的「%(n)s」已确认，扣除 %(p)s 积分。")
+            if approve
+            else _("您兑换「%(n)s」的申请未获办理：%(r)s")
+        ) % {"n": item.name, "p": redemption.points, "r": note}
+        transaction.on_commit(
+            lambda: notify(recipient=volunteer, subject=_("积分兑换"), body=body, link="/community/my-hours/")
+        )
     return redemption
 
 
 # ---------------------------------------------------------------- party-member households
 
 
-def create_central_household(actor: User, *, party_member: User, grid: Region, address: str) -> PartyMemberHousehold:
+def create_central_household(
+    actor: User, *, party_member: User, grid: Region, address: str
+) -> PartyMemberHousehold:
     grid = _region(grid, RegionLevel.GRID, _("所在网格"), "grid")
     _require_manager(actor, grid)
     if not party_member.has_role(Role.PARTY_MEMBER):
@@ -892,8 +1206,16 @@ def _require_center_owner(actor, center: PartyMemberHousehold) -> None:
         raise PermissionDeniedError(_("只有该中心户党员或社区工作者可以操作。"))
 
 
-def link_household(actor: User, center_id: int, *, address: str, head_name: str, phone: str = "",
-                   notes: str = "", resident: User | None = None) -> LinkedHousehold:
+def link_household(
+    actor: User,
+    center_id: int,
+    *,
+    address: str,
+    head_name: str,
+    phone: str = "",
+    notes: str = "",
+    resident: User | None = None,
+) -> LinkedHousehold:
     address = _text(address, _("门牌地址"), "address", limit=200)
     head_name = _text(head_name, _("户主/联系人"), "head_name", limit=50)
     phone = (phone or "").strip()
@@ -904,11 +1226,19 @@ def link_household(actor: User, center_id: int, *, address: str, head_name: str,
         center = _get_locked(PartyMemberHousehold, center_id, _("党员中心户不存在。"))
         _require_center_owner(actor, center)
         if center.households.count() >= maximum:
-            raise ServiceError(_("每个党员中心户最多联系%(n)s户。") % {"n": maximum}, code="too_many_households")
+            raise ServiceError(
+                _("每个党员中心户最多联系%(n)s户。") % {"n": maximum}, code="too_many_households"
+            )
         if center.households.filter(address=address).exists():
             raise ServiceError(_("该户已在联系名单中。"), field="address")
-        household = LinkedHousehold.objects.create(center=center, address=address, head_name=head_name,
-                                                   phone=phone, notes=(notes or "")[:200], resident=resident)
+        household = LinkedHousehold.objects.create(
+            center=center,
+            address=address,
+            head_name=head_name,
+            phone=phone,
+            notes=(notes or "")[:200],
+            resident=resident,
+        )
         _event(f"center:{center.pk}", actor, "link_household", after={"household": household.pk})
     return household
 
@@ -925,9 +1255,21 @@ def unlink_household(actor: User, household_id: int) -> None:
         _event(f"center:{center.pk}", actor, "unlink_household", before={"household": pk})
 
 
-def record_visit(actor: User, center_id: int, *, visited_on: date, household_ids: Sequence[int], heard: str,
-                 needs=(), raise_appeal: bool = False, consent: bool = False, consent_note: str = "",
-                 appeal_title: str = "", appeal_kind: str = "help", category=None) -> Visit:
+def record_visit(
+    actor: User,
+    center_id: int,
+    *,
+    visited_on: date,
+    household_ids: Sequence[int],
+    heard: str,
+    needs=(),
+    raise_appeal: bool = False,
+    consent: bool = False,
+    consent_note: str = "",
+    appeal_title: str = "",
+    appeal_kind: str = "help",
+    category=None,
+) -> Visit:
     """A party member records a visit; with the resident's consent what was heard becomes an appeal
     (channel 入户走访) in the same step."""
     heard = _text(heard, _("听到的情况"), "heard", limit=2000)
@@ -950,35 +1292,73 @@ def record_visit(actor: User, center_id: int, *, visited_on: date, household_ids
                 raise ServiceError(_("转为诉求时请只选择提出诉求的一户。"), field="household_ids")
             house = households[0]
             appeal, _code = submit_appeal(
-                actor, kind=appeal_kind, channel="household_visit",
-                title=_text(appeal_title, _("诉求标题"), "appeal_title", limit=200), content=heard,
-                region=center.grid, category=category, address=house.address, appellant_name=house.head_name,
-                appellant_phone=house.phone, anonymous=not house.phone)
-        visit = Visit.objects.create(center=center, visited_on=visited_on, heard=heard, needs=needs, appeal=appeal,
-                                     consent=bool(consent),
-                                     consent_note=(consent_note or "").strip()[:200], recorded_by=actor)
+                actor,
+                kind=appeal_kind,
+                channel="household_visit",
+                title=_text(appeal_title, _("诉求标题"), "appeal_title", limit=200),
+                content=heard,
+                region=center.grid,
+                category=category,
+                address=house.address,
+                appellant_name=house.head_name,
+                appellant_phone=house.phone,
+                anonymous=not house.phone,
+            )
+        visit = Visit.objects.create(
+            center=center,
+            visited_on=visited_on,
+            heard=heard,
+            needs=needs,
+            appeal=appeal,
+            consent=bool(consent),
+            consent_note=(consent_note or "").strip()[:200],
+            recorded_by=actor,
+        )
         visit.households.set(households)
         LinkedHousehold.objects.filter(pk__in=[h.pk for h in households]).filter(
-            Q(last_visited_on__isnull=True) | Q(last_visited_on__lt=visited_on)).update(last_visited_on=visited_on)
-        _event(f"center:{center.pk}", actor, "record_visit",
-               after={"visit": visit.pk, "households": [h.pk for h in households], "needs": needs,
-                      "appeal": appeal.number if appeal else None, "consent": bool(consent)})
+            Q(last_visited_on__isnull=True) | Q(last_visited_on__lt=visited_on)
+        ).update(last_visited_on=visited_on)
+        _event(
+            f"center:{center.pk}",
+            actor,
+            "record_visit",
+            after={
+                "visit": visit.pk,
+                "households": [h.pk for h in households],
+                "needs": needs,
+                "appeal": appeal.number if appeal else None,
+                "consent": bool(consent),
+            },
+        )
     return visit
 
 
 # ---------------------------------------------------------------- red resources
 
 
-def save_red_resource(actor: User, *, name: str, kind: str, region: Region, address: str, description: str,
-                      opening_hours: str = "", photo_url: str = "", longitude=None, latitude=None,
-                      resource_id: int | None = None) -> RedResource:
+def save_red_resource(
+    actor: User,
+    *,
+    name: str,
+    kind: str,
+    region: Region,
+    address: str,
+    description: str,
+    opening_hours: str = "",
+    photo_url: str = "",
+    longitude=None,
+    latitude=None,
+    resource_id: int | None = None,
+) -> RedResource:
     _require_login(actor)
     if not isinstance(region, Region):
         raise ServiceError(_("请选择所在区域。"), field="region")
     _require_manager(actor, region)
     fields = {
-        "name": _text(name, _("名称"), "name", limit=100), "kind": _choice(kind, RedResourceKind, _("类型"), "kind"),
-        "region": region, "address": _text(address, _("地点"), "address", limit=200),
+        "name": _text(name, _("名称"), "name", limit=100),
+        "kind": _choice(kind, RedResourceKind, _("类型"), "kind"),
+        "region": region,
+        "address": _text(address, _("地点"), "address", limit=200),
         "description": _text(description, _("介绍"), "description"),
         "opening_hours": _text(opening_hours, "", "opening_hours", required=False, limit=200),
         "photo_url": _text(photo_url, "", "photo_url", required=False, limit=300),
@@ -1016,13 +1396,27 @@ def _helpers_of(request: HelpRequest) -> list[User]:
     """Who answers a request: the volunteer, or the self-organisation's leaders."""
     if request.volunteer_id:
         return [request.volunteer]
-    return [m.user for m in OrgMember.objects.filter(organization_id=request.organization_id,
-                                                      role=MemberRole.LEADER).select_related("user")]
+    return [
+        m.user
+        for m in OrgMember.objects.filter(
+            organization_id=request.organization_id, role=MemberRole.LEADER
+        ).select_related("user")
+    ]
 
 
-def ask_for_help(actor: User, *, kind: str, region: Region, summary: str, source: str = "",
-                 volunteer: User | None = None, organization: SelfOrganization | None = None, visit=None,
-                 appeal=None, due_on: date | None = None) -> HelpRequest:
+def ask_for_help(
+    actor: User,
+    *,
+    kind: str,
+    region: Region,
+    summary: str,
+    source: str = "",
+    volunteer: User | None = None,
+    organization: SelfOrganization | None = None,
+    visit=None,
+    appeal=None,
+    due_on: date | None = None,
+) -> HelpRequest:
     """A community worker asks a volunteer (who declared this skill) or a self-organisation to meet a need."""
     kind = _choice(kind, NeedKind, _("需求类型"), "kind")
     region = _region(region, RegionLevel.COMMUNITY, _("社区"), "region")
@@ -1051,16 +1445,38 @@ def ask_for_help(actor: User, *, kind: str, region: Region, summary: str, source
         beneficiary = next((h.resident for h in visit.households.all() if h.resident_id), None)
     with transaction.atomic():
         request = HelpRequest.objects.create(
-            kind=kind, region=region, summary=summary, source=(source or "")[:60], visit=visit, appeal=appeal,
-            beneficiary=beneficiary, volunteer=volunteer, organization=organization, due_on=due_on, asked_by=actor)
-        _event(f"help:{request.pk}", actor, "ask_for_help", note=summary,
-               after={"kind": kind, "volunteer": getattr(volunteer, "pk", None),
-                      "organization": getattr(organization, "pk", None), "due_on": due_on.isoformat()})
+            kind=kind,
+            region=region,
+            summary=summary,
+            source=(source or "")[:60],
+            visit=visit,
+            appeal=appeal,
+            beneficiary=beneficiary,
+            volunteer=volunteer,
+            organization=organization,
+            due_on=due_on,
+            asked_by=actor,
+        )
+        _event(
+            f"help:{request.pk}",
+            actor,
+            "ask_for_help",
+            note=summary,
+            after={
+                "kind": kind,
+                "volunteer": getattr(volunteer, "pk", None),
+                "organization": getattr(organization, "pk", None),
+                "due_on": due_on.isoformat(),
+            },
+        )
         for helper in _helpers_of(request):
-            notify(recipient=helper, subject=_("社区请您协助"),
-                   body=_("%(need)s：%(s)s。请在「协助请求」中接受或婉拒，期限 %(d)s。") % {
-                       "need": NeedKind(kind).label, "s": summary, "d": due_on.isoformat()},
-                   link="/community/requests/")
+            notify(
+                recipient=helper,
+                subject=_("社区请您协助"),
+                body=_("%(need)s：%(s)s。请在「协助请求」中接受或婉拒，期限 %(d)s。")
+                % {"need": NeedKind(kind).label, "s": summary, "d": due_on.isoformat()},
+                link="/community/requests/",
+            )
     return request
 
 
@@ -1085,13 +1501,24 @@ def answer_help_request(actor: User, request_id: int, *, accept: bool, note: str
         request.state = HelpState.ACCEPTED if accept else HelpState.DECLINED
         request.answered_at, request.answer_note = timezone.now(), note
         request.save(update_fields=["state", "answered_at", "answer_note"])
-        _event(f"help:{request.pk}", actor, "accept_help" if accept else "decline_help", note=note,
-               after={"state": request.state})
+        _event(
+            f"help:{request.pk}",
+            actor,
+            "accept_help" if accept else "decline_help",
+            note=note,
+            after={"state": request.state},
+        )
         asked_by = request.asked_by
-        body = (_("%(h)s 已接受「%(s)s」，期限 %(d)s。") if accept else _("%(h)s 婉拒了「%(s)s」：%(r)s。请另行对接。")) % {
-            "h": person_label(actor), "s": request.summary, "d": request.due_on.isoformat(), "r": note}
-        transaction.on_commit(lambda: notify(recipient=asked_by, subject=_("协助请求的答复"), body=body,
-                                             link="/community/requests/"))
+        body = (
+            _("%(h)s 已接受「%(s)s」，期限 %(d)s。")
+            if accept
+            else _("%(h)s 婉拒了「%(s)s」：%(r)s。请另行对接。")
+        ) % {"h": person_label(actor), "s": request.summary, "d": request.due_on.isoformat(), "r": note}
+        transaction.on_commit(
+            lambda: notify(
+                recipient=asked_by, subject=_("协助请求的答复"), body=body, link="/community/requests/"
+            )
+        )
     return request
 
 
@@ -1105,20 +1532,36 @@ def complete_help_request(actor: User, request_id: int, *, note: str, hours=None
         _require_helper(actor, request)
         if request.state != HelpState.ACCEPTED:
             raise IllegalTransition(_("只能完成已接受的请求。"), code="not_accepted")
-        request.state, request.done_at, request.done_note, request.hours = (HelpState.DONE, timezone.now(), note,
-                                                                            hours)
+        request.state, request.done_at, request.done_note, request.hours = (
+            HelpState.DONE,
+            timezone.now(),
+            note,
+            hours,
+        )
         request.save(update_fields=["state", "done_at", "done_note", "hours"])
-        _event(f"help:{request.pk}", actor, "complete_help", note=note[:200],
-               after={"hours": str(hours) if hours is not None else None})
+        _event(
+            f"help:{request.pk}",
+            actor,
+            "complete_help",
+            note=note[:200],
+            after={"hours": str(hours) if hours is not None else None},
+        )
         beneficiary, asked_by, summary = request.beneficiary, request.asked_by, request.summary
 
         def tell():
             if beneficiary is not None:
-                notify(recipient=beneficiary, subject=_("您的需求已有人帮忙"),
-                       body=_("社区志愿力量已为您提供服务：%(s)s。如有问题请联系社区。") % {"s": summary})
-            notify(recipient=asked_by, subject=_("协助请求已完成"),
-                   body=_("「%(s)s」已完成%(h)s。") % {"s": summary, "h": _("，请确认服务时长") if hours else ""},
-                   link="/community/requests/")
+                notify(
+                    recipient=beneficiary,
+                    subject=_("您的需求已有人帮忙"),
+                    body=_("社区志愿力量已为您提供服务：%(s)s。如有问题请联系社区。") % {"s": summary},
+                )
+            notify(
+                recipient=asked_by,
+                subject=_("协助请求已完成"),
+                body=_("「%(s)s」已完成%(h)s。")
+                % {"s": summary, "h": _("，请确认服务时长") if hours else ""},
+                link="/community/requests/",
+            )
 
         transaction.on_commit(tell)
     return request
@@ -1137,7 +1580,14 @@ def confirm_help_hours(actor: User, request_id: int) -> LedgerEntry:
             raise IllegalTransition(_("该服务时长已确认入账，不能重复入账。"), code="already_credited")
         request.confirmed_by, request.confirmed_at = actor, timezone.now()
         request.save(update_fields=["confirmed_by", "confirmed_at"])
-        entry = _post(EntryKind.CREDIT, issuer_account(), account_for(request.volunteer), request.hours,
-                      int(request.hours * points_per_hour()), actor, help_request=request,
-                      note=_("协助：%(s)s") % {"s": request.summary[:60]})
+        entry = _post(
+            EntryKind.CREDIT,
+            issuer_account(),
+            account_for(request.volunteer),
+            request.hours,
+            int(request.hours * points_per_hour()),
+            actor,
+            help_request=request,
+            note=_("协助：%(s)s") % {"s": request.summary[:60]},
+        )
     return entry

@@ -29,15 +29,20 @@ from .views import add_service_error
 class NotificationPreferenceForm(ChineseForm):
     sms = forms.BooleanField(label=gettext_lazy("短信通知"), required=False)
     email = forms.BooleanField(label=gettext_lazy("邮件通知"), required=False)
-    email_address = forms.EmailField(label=gettext_lazy("电子邮箱"), required=False, max_length=254,
-                                     error_messages={"invalid": gettext_lazy("请输入正确的电子邮箱地址。")})
+    email_address = forms.EmailField(
+        label=gettext_lazy("电子邮箱"),
+        required=False,
+        max_length=254,
+        error_messages={"invalid": gettext_lazy("请输入正确的电子邮箱地址。")},
+    )
 
     def __init__(self, *args, kinds=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.optional_kinds = [k for k in kinds if not k.mandatory]
         for kind in self.optional_kinds:
-            self.fields[f"kind_{kind.key}"] = forms.BooleanField(label=kind.label, required=False,
-                                                                help_text=kind.description)
+            self.fields[f"kind_{kind.key}"] = forms.BooleanField(
+                label=kind.label, required=False, help_text=kind.description
+            )
 
     def kind_fields(self):
         return [self[f"kind_{k.key}"] for k in self.optional_kinds]
@@ -52,34 +57,54 @@ def account(request):
     kinds = [k for k in notices.kinds() if k.listed]
     summary = notices.preference_summary(user)
     enabled = {k["kind"]: k["enabled"] for k in summary["kinds"]}
-    initial = {"sms": summary["sms"], "email": summary["email"], "email_address": user.email,
-               **{f"kind_{k.key}": enabled[k.key] for k in kinds if not k.mandatory}}
+    initial = {
+        "sms": summary["sms"],
+        "email": summary["email"],
+        "email_address": user.email,
+        **{f"kind_{k.key}": enabled[k.key] for k in kinds if not k.mandatory},
+    }
     form = NotificationPreferenceForm(request.POST or None, initial=initial, kinds=kinds)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            notices.update_notification_preferences(user, user, sms=data["sms"], email=data["email"],
-                                                    email_address=data["email_address"],
-                                                    disabled=form.disabled_kinds())
+            notices.update_notification_preferences(
+                user,
+                user,
+                sms=data["sms"],
+                email=data["email"],
+                email_address=data["email_address"],
+                disabled=form.disabled_kinds(),
+            )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
             messages.success(request, _("通知偏好已保存。"))
             return redirect("core:account")
-    return render(request, "core/account.html", {
-        "form": form, "summary": summary, "mandatory": [k for k in kinds if k.mandatory],
-        "is_resident": not (user.is_superuser or user.has_role(*twofactor.STAFF_ROLES)),
-        "second_factor_enrolled": twofactor.is_enrolled(user)})
+    return render(
+        request,
+        "core/account.html",
+        {
+            "form": form,
+            "summary": summary,
+            "mandatory": [k for k in kinds if k.mandatory],
+            "is_resident": not (user.is_superuser or user.has_role(*twofactor.STAFF_ROLES)),
+            "second_factor_enrolled": twofactor.is_enrolled(user),
+        },
+    )
 
 
 # ---------------------------------------------------------------- second factor (core.twofactor)
 
 
 class SecondFactorForm(ChineseForm):
-    code = forms.CharField(label=gettext_lazy("验证码"), max_length=20,
-                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                                         "autofocus": True}),
-                           help_text=gettext_lazy("身份验证器上的6位数字；手机不在身边时可输入一个备用验证码。"))
+    code = forms.CharField(
+        label=gettext_lazy("验证码"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+        help_text=gettext_lazy("身份验证器上的6位数字；手机不在身边时可输入一个备用验证码。"),
+    )
 
 
 def _next(request) -> str:
@@ -96,9 +121,16 @@ def second_factor(request):
     if request.method == "POST" and twofactor.is_enrolled(user) and user.is_verified():
         codes = twofactor.regenerate_backup_codes(user)
         messages.success(request, _("已生成新的备用验证码，旧的备用验证码全部作废。"))
-    return render(request, "core/second_factor.html", {
-        "enrolled": twofactor.is_enrolled(user), "required": twofactor.required_for(user),
-        "left": twofactor.backup_codes_left(user), "codes": codes})
+    return render(
+        request,
+        "core/second_factor.html",
+        {
+            "enrolled": twofactor.is_enrolled(user),
+            "required": twofactor.required_for(user),
+            "left": twofactor.backup_codes_left(user),
+            "codes": codes,
+        },
+    )
 
 
 @login_required
@@ -118,14 +150,30 @@ def second_factor_setup(request):
         else:
             device.refresh_from_db()
             otp_login(request, device)
-            return render(request, "core/second_factor.html", {
-                "enrolled": True, "required": twofactor.required_for(user), "left": len(codes), "codes": codes,
-                "just_enrolled": True, "next": _next(request)})
+            return render(
+                request,
+                "core/second_factor.html",
+                {
+                    "enrolled": True,
+                    "required": twofactor.required_for(user),
+                    "left": len(codes),
+                    "codes": codes,
+                    "just_enrolled": True,
+                    "next": _next(request),
+                },
+            )
     qr = segno.make(device.config_url, error="m")
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return render(request, "core/second_factor_setup.html", {
-        "form": form, "qr": qr.svg_inline(scale=5, dark="#1f2933", title=_("身份验证器二维码")),
-        "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)), "next": _next(request)})
+    return render(
+        request,
+        "core/second_factor_setup.html",
+        {
+            "form": form,
+            "qr": qr.svg_inline(scale=5, dark="#1f2933", title=_("身份验证器二维码")),
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "next": _next(request),
+        },
+    )
 
 
 @login_required
@@ -186,7 +234,13 @@ def my_data(request):
         elif form.is_valid():
             personal_data.close_account(user, reason=form.cleaned_data["reason"])
             logout(request)
-            messages.success(request, _("您的账号已注销，个人信息已删除。已提交的诉求去除个人信息后保留，用于统计。"))
+            messages.success(
+                request, _("您的账号已注销，个人信息已删除。已提交的诉求去除个人信息后保留，用于统计。")
+            )
             return redirect("core:home")
-    sections = {k: {"title": v["title"], "count": len(v["rows"])} for k, v in personal_data.collect(user).items()}
-    return render(request, "core/my_data.html", {"sections": sections, "form": form, "can_close": can_close(user)})
+    sections = {
+        k: {"title": v["title"], "count": len(v["rows"])} for k, v in personal_data.collect(user).items()
+    }
+    return render(
+        request, "core/my_data.html", {"sections": sections, "form": form, "can_close": can_close(user)}
+    )

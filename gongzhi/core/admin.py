@@ -21,6 +21,7 @@ for _model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
 
+
 class EncryptedSearchMixin:
     """Phone numbers are encrypted at rest (core.fieldcrypt): the admin's search finds a row by a whole number
     through the blind index, not by a fragment."""
@@ -47,8 +48,12 @@ class RegionAdminForm(forms.ModelForm):
     class Meta:
         model = Region
         fields = ["code", "name", "level", "parent", "boundary"]
-        help_texts = {"boundary": _("GeoJSON 的 Polygon 或 MultiPolygon，WGS-84 经纬度；留空表示没有边界。"
-                                    "整县的边界请用“导入边界（GeoJSON）”。")}
+        help_texts = {
+            "boundary": _(
+                "GeoJSON 的 Polygon 或 MultiPolygon，WGS-84 经纬度；留空表示没有边界。"
+                "整县的边界请用“导入边界（GeoJSON）”。"
+            )
+        }
 
     def clean_boundary(self):
         try:
@@ -75,28 +80,44 @@ class RegionAdmin(admin.ModelAdmin):
         return region.has_boundary
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            has_boundary=ExpressionWrapper(Q(boundary__isnull=False), output_field=BooleanField()))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(has_boundary=ExpressionWrapper(Q(boundary__isnull=False), output_field=BooleanField()))
+        )
 
     def save_model(self, request, obj, form, change):
         """The boundary goes through core.geo.set_boundary: checked and written to the audit trail."""
         boundary = form.cleaned_data.get("boundary")
-        obj.boundary = Region.with_boundary.filter(pk=obj.pk).values_list(
-            "boundary", flat=True).first() if change else None
+        obj.boundary = (
+            Region.with_boundary.filter(pk=obj.pk).values_list("boundary", flat=True).first()
+            if change
+            else None
+        )
         obj.save()
         geo.set_boundary(request.user, obj, boundary)
 
     def get_urls(self):
-        return [path("import-boundaries/", self.admin_site.admin_view(self.import_boundaries),
-                     name="core_region_import_boundaries"), *super().get_urls()]
+        return [
+            path(
+                "import-boundaries/",
+                self.admin_site.admin_view(self.import_boundaries),
+                name="core_region_import_boundaries",
+            ),
+            *super().get_urls(),
+        ]
 
     def import_boundaries(self, request):
         """A civil-affairs GeoJSON file: check, then import (core.geo.import_boundaries, as the command does)."""
         if not self.has_change_permission(request):
             raise PermissionDenied
         form = BoundaryImportForm(request.POST or None, request.FILES or None)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "title": _("导入区域边界（GeoJSON）")}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": _("导入区域边界（GeoJSON）"),
+        }
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             save = "save" in request.POST
@@ -142,8 +163,11 @@ class UserAdmin(EncryptedSearchMixin, BaseUserAdmin):
     def reset_second_factor(self, request, queryset):
         for user in queryset:
             twofactor.reset(request.user, user)
-        self.message_user(request, _("已重置 %(n)s 个账号的二次验证，下次登录时须重新绑定身份验证器。") % {
-            "n": queryset.count()}, messages.SUCCESS)
+        self.message_user(
+            request,
+            _("已重置 %(n)s 个账号的二次验证，下次登录时须重新绑定身份验证器。") % {"n": queryset.count()},
+            messages.SUCCESS,
+        )
 
     @admin.display(description=_("角色"))
     def roles_label(self, user):
@@ -166,10 +190,18 @@ class UserAdmin(EncryptedSearchMixin, BaseUserAdmin):
 
 
 class HolidayNoticeForm(forms.Form):
-    text = forms.CharField(label=_("通知全文"), widget=forms.Textarea(attrs={"rows": 16, "cols": 100}),
-                           help_text=_("国务院办公厅关于××××年部分节假日安排的通知，含标题。"))
-    year = forms.IntegerField(label=_("年份"), required=False, min_value=2000, max_value=2100,
-                              help_text=_("通知文本没有标题时填写。"))
+    text = forms.CharField(
+        label=_("通知全文"),
+        widget=forms.Textarea(attrs={"rows": 16, "cols": 100}),
+        help_text=_("国务院办公厅关于××××年部分节假日安排的通知，含标题。"),
+    )
+    year = forms.IntegerField(
+        label=_("年份"),
+        required=False,
+        min_value=2000,
+        max_value=2100,
+        help_text=_("通知文本没有标题时填写。"),
+    )
 
 
 @admin.register(CalendarOverride)
@@ -179,16 +211,24 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     change_list_template = "admin/core/calendaroverride/change_list.html"
 
     def get_urls(self):
-        return [path("import/", self.admin_site.admin_view(self.import_notice), name="core_calendaroverride_import"),
-                *super().get_urls()]
+        return [
+            path(
+                "import/", self.admin_site.admin_view(self.import_notice), name="core_calendaroverride_import"
+            ),
+            *super().get_urls(),
+        ]
 
     def import_notice(self, request):
         """The State Council's notice pasted as published: preview, then import (core.holidays)."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = HolidayNoticeForm(request.POST or None)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "title": _("粘贴放假通知导入")}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": _("粘贴放假通知导入"),
+        }
         if request.method == "POST" and form.is_valid():
             try:
                 notice = holidays.parse_notice(form.cleaned_data["text"], form.cleaned_data["year"])
@@ -198,17 +238,25 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
                 save = "save" in request.POST
                 counts = holidays.import_notice(request.user, notice, dry_run=not save)
                 if save:
-                    messages.success(request, _("已导入%(year)s年节假日安排：新增%(c)s天，更新%(u)s天。") % {
-                        "year": notice.year, "c": counts["created"], "u": counts["updated"]})
+                    messages.success(
+                        request,
+                        _("已导入%(year)s年节假日安排：新增%(c)s天，更新%(u)s天。")
+                        % {"year": notice.year, "c": counts["created"], "u": counts["updated"]},
+                    )
                     return redirect("admin:core_calendaroverride_changelist")
                 context.update(notice=notice, counts=counts)
         return render(request, "admin/core/calendaroverride/import.html", context)
 
     def changelist_view(self, request, extra_context=None):
         last = calendar.library_last_year()
-        messages.warning(request, _(
-            "工作日历库的数据截至 %(year)s 年；此后的日期除本表调整外按周一至周五计算。"
-            "每年11月国务院办公厅公布次年放假安排后，请在此录入次年的节假日和调休上班日。") % {"year": last})
+        messages.warning(
+            request,
+            _(
+                "工作日历库的数据截至 %(year)s 年；此后的日期除本表调整外按周一至周五计算。"
+                "每年11月国务院办公厅公布次年放假安排后，请在此录入次年的节假日和调休上班日。"
+            )
+            % {"year": last},
+        )
         return super().changelist_view(request, extra_context)
 
 
@@ -321,4 +369,6 @@ class NotificationAdmin(EncryptedSearchMixin, admin.ModelAdmin):
     @admin.display(description=_("手机号"))
     def masked_phone(self, notification):
         return mask_phone(notification.phone)
+
+
 from . import notice_admin  # noqa: E402,F401  (templates, preferences, webhooks, delivery log)

@@ -29,12 +29,21 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("unhandled API error", exc_info=exc)
-        return Response({"code": "server_error", "detail": _("服务器内部错误，请稍后再试。")},
-                        status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        return Response(
+            {"code": "server_error", "detail": _("服务器内部错误，请稍后再试。")},
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
     if isinstance(exc, exceptions.ValidationError):
-        response.data = {"code": "invalid", "detail": _("提交的数据有误。"), "fields": flatten_errors(response.data)}
+        response.data = {
+            "code": "invalid",
+            "detail": _("提交的数据有误。"),
+            "fields": flatten_errors(response.data),
+        }
     elif isinstance(response.data, dict) and "detail" in response.data:
-        response.data = {"code": getattr(exc, "default_code", "error"), "detail": str(response.data["detail"])}
+        response.data = {
+            "code": getattr(exc, "default_code", "error"),
+            "detail": str(response.data["detail"]),
+        }
     return response
 
 

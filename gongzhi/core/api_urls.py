@@ -14,10 +14,17 @@ urlpatterns = [
     path("regions/locate/", api_views.RegionLocateView.as_view(), name="region-locate"),
     path("units/", api_views.UnitListView.as_view(), name="units"),
     path("notifications/", api_views.NotificationListView.as_view(), name="notifications"),
-    path("me/notification-preferences/", notice_api.NotificationPreferencesView.as_view(),
-         name="notification-preferences"),
+    path(
+        "me/notification-preferences/",
+        notice_api.NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
     path("webhooks/subscriptions/", notice_api.SubscriptionListView.as_view(), name="webhook-subscriptions"),
-    path("webhooks/subscriptions/<int:pk>/", notice_api.SubscriptionDetailView.as_view(), name="webhook-subscription"),
+    path(
+        "webhooks/subscriptions/<int:pk>/",
+        notice_api.SubscriptionDetailView.as_view(),
+        name="webhook-subscription",
+    ),
     path("webhooks/deliveries/", notice_api.DeliveryListView.as_view(), name="webhook-deliveries"),
     path("webhooks/deliveries/<int:pk>/retry/", notice_api.DeliveryRetryView.as_view(), name="webhook-retry"),
 ]

@@ -71,7 +71,9 @@ class ObtainTokenView(APIView):
         return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
 
     def perform_authentication(self, request):
-        if request.method == "DELETE":  # obtaining a token ignores whatever stale token the client still sends
+        if (
+            request.method == "DELETE"
+        ):  # obtaining a token ignores whatever stale token the client still sends
             request.user  # noqa: B018 (authenticates)
 
     @extend_schema(tags=["auth"], summary="注销当前令牌", request=None, responses={204: None, **ERROR_401})
@@ -79,24 +81,33 @@ class ObtainTokenView(APIView):
         tokens.revoke(request.user)
         return Response(status=204)
 
-    @extend_schema(tags=["auth"], summary="用户名密码换取令牌", request=TokenRequestSerializer,
-                   responses={200: TokenSerializer, **ERRORS_400})
+    @extend_schema(
+        tags=["auth"],
+        summary="用户名密码换取令牌",
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer, **ERRORS_400},
+    )
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, username=data.validated_data["username"],
-                            password=data.validated_data["password"])
+        user = authenticate(
+            request, username=data.validated_data["username"], password=data.validated_data["password"]
+        )
         if user is None and getattr(request, "axes_locked_out", False):
             raise RateLimited(lockout_message(request), code="locked_out")
         if user is None or not user.is_active:
             raise ServiceError(_("用户名或密码不正确。"), code="invalid_credentials")
         if twofactor.required_for(user):
             if not twofactor.is_enrolled(user):
-                raise ServiceError(_("您的岗位须先在网页上登录并绑定身份验证器，才能获取接口令牌。"),
-                                   code="second_factor_not_enrolled", field="otp")
+                raise ServiceError(
+                    _("您的岗位须先在网页上登录并绑定身份验证器，才能获取接口令牌。"),
+                    code="second_factor_not_enrolled",
+                    field="otp",
+                )
             if not data.validated_data.get("otp"):
-                raise ServiceError(_("请同时提供身份验证器上的验证码（otp）。"), code="second_factor_required",
-                                   field="otp")
+                raise ServiceError(
+                    _("请同时提供身份验证器上的验证码（otp）。"), code="second_factor_required", field="otp"
+                )
             twofactor.check_code(user, data.validated_data["otp"])
         return Response({"token": token_for(user)})
 
@@ -107,8 +118,12 @@ class PhoneCodeView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=["auth"], summary="获取手机验证码", request=PhoneCodeRequestSerializer,
-                   responses={200: PhoneCodeSentSerializer, **ERRORS_400, **ERROR_429})
+    @extend_schema(
+        tags=["auth"],
+        summary="获取手机验证码",
+        request=PhoneCodeRequestSerializer,
+        responses={200: PhoneCodeSentSerializer, **ERRORS_400, **ERROR_429},
+    )
     def post(self, request):
         data = PhoneCodeRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -122,13 +137,20 @@ class PhoneTokenView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=["auth"], summary="手机验证码换取令牌", request=PhoneTokenRequestSerializer,
-                   responses={200: TokenSerializer, **ERRORS_400, **ERROR_429})
+    @extend_schema(
+        tags=["auth"],
+        summary="手机验证码换取令牌",
+        request=PhoneTokenRequestSerializer,
+        responses={200: TokenSerializer, **ERRORS_400, **ERROR_429},
+    )
     def post(self, request):
         data = PhoneTokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.verify_login_code(data.validated_data["phone"], data.validated_data["code"],
-                                          privacy_consent=data.validated_data.get("agree_privacy", False))
+        user = services.verify_login_code(
+            data.validated_data["phone"],
+            data.validated_data["code"],
+            privacy_consent=data.validated_data.get("agree_privacy", False),
+        )
         if not user.is_active:
             raise ServiceError(_("该账号已停用。"), code="inactive")
         return Response({"token": token_for(user)})
@@ -138,8 +160,14 @@ class MeView(APIView):
     @extend_schema(tags=["auth"], summary="当前用户", responses={200: MeSerializer, **ERROR_401})
     def get(self, request):
         user = request.user
-        return Response({"username": user.username, "display_name": user.display_name,
-                         "roles": sorted(user.roles), "unit": user.unit_id})
+        return Response(
+            {
+                "username": user.username,
+                "display_name": user.display_name,
+                "roles": sorted(user.roles),
+                "unit": user.unit_id,
+            }
+        )
 
 
 class MyDataView(APIView):
@@ -154,12 +182,18 @@ class MyDataView(APIView):
         from .spreadsheets import XLSX_TYPE
 
         if request.query_params.get("format") == "xlsx":
-            response = HttpResponse(personal_data.export_xlsx(request.user, request.user), content_type=XLSX_TYPE)
+            response = HttpResponse(
+                personal_data.export_xlsx(request.user, request.user), content_type=XLSX_TYPE
+            )
             response["Content-Disposition"] = 'attachment; filename="my-data.xlsx"'
             return response
-        return HttpResponse(personal_data.export_json(request.user, request.user), content_type="application/json")
+        return HttpResponse(
+            personal_data.export_json(request.user, request.user), content_type="application/json"
+        )
 
-    @extend_schema(tags=["auth"], summary="注销账号", request=None, responses={204: None, **ERROR_401, **ERROR_403})
+    @extend_schema(
+        tags=["auth"], summary="注销账号", request=None, responses={204: None, **ERROR_401, **ERROR_403}
+    )
     def delete(self, request):
         from . import personal_data
         from .account_views import can_close
@@ -181,9 +215,12 @@ class RegionListView(generics.ListAPIView):
             filters["parent_id"] = filters.pop("parent")
         return Region.objects.filter(**filters).order_by("path")
 
-    @extend_schema(tags=["reference"], summary="区域（区县/街道/社区/网格）",
-                   parameters=[RegionFilterSerializer],
-                   responses={200: RegionSerializer(many=True), **ERRORS_400, **ERROR_401})
+    @extend_schema(
+        tags=["reference"],
+        summary="区域（区县/街道/社区/网格）",
+        parameters=[RegionFilterSerializer],
+        responses={200: RegionSerializer(many=True), **ERRORS_400, **ERROR_401},
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -194,10 +231,16 @@ class RegionLocateView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=["reference"], summary="按经纬度（WGS-84）定位所在区域",
-                   parameters=[LocateQuerySerializer],
-                   responses={200: LocatedRegionSerializer, **ERRORS_400,
-                              404: OpenApiResponse(ErrorSerializer, description="不在任何区域边界内")})
+    @extend_schema(
+        tags=["reference"],
+        summary="按经纬度（WGS-84）定位所在区域",
+        parameters=[LocateQuerySerializer],
+        responses={
+            200: LocatedRegionSerializer,
+            **ERRORS_400,
+            404: OpenApiResponse(ErrorSerializer, description="不在任何区域边界内"),
+        },
+    )
     def get(self, request):
         query = parse_query(LocateQuerySerializer, request)
         region = geo.locate_region(query["lon"], query["lat"])
@@ -212,8 +255,12 @@ class RegionBoundariesView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=["reference"], summary="区域边界（GeoJSON FeatureCollection，WGS-84）",
-                   parameters=[BoundaryFilterSerializer], responses={200: dict, **ERRORS_400})
+    @extend_schema(
+        tags=["reference"],
+        summary="区域边界（GeoJSON FeatureCollection，WGS-84）",
+        parameters=[BoundaryFilterSerializer],
+        responses={200: dict, **ERRORS_400},
+    )
     def get(self, request):
         filters = parse_query(BoundaryFilterSerializer, request)
         response = Response(geo.boundaries_geojson(filters.get("level")))
@@ -231,8 +278,12 @@ class UnitListView(generics.ListAPIView):
             filters["region_id"] = filters.pop("region")
         return Unit.objects.filter(is_active=True, **filters).order_by("code")
 
-    @extend_schema(tags=["reference"], summary="单位（一核多元）", parameters=[UnitFilterSerializer],
-                   responses={200: UnitSerializer(many=True), **ERRORS_400, **ERROR_401})
+    @extend_schema(
+        tags=["reference"],
+        summary="单位（一核多元）",
+        parameters=[UnitFilterSerializer],
+        responses={200: UnitSerializer(many=True), **ERRORS_400, **ERROR_401},
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -249,8 +300,11 @@ class NotificationListView(generics.ListAPIView):
             qs = qs.filter(read_at__isnull=filters["unread"])
         return qs.order_by("-created_at", "-id")
 
-    @extend_schema(tags=["notifications"], summary="我的站内通知", parameters=[NotificationFilterSerializer],
-                   responses={200: NotificationSerializer(many=True), **ERRORS_400, **ERROR_401})
+    @extend_schema(
+        tags=["notifications"],
+        summary="我的站内通知",
+        parameters=[NotificationFilterSerializer],
+        responses={200: NotificationSerializer(many=True), **ERRORS_400, **ERROR_401},
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
-

@@ -68,5 +68,15 @@ class CoreConfig(AppConfig):
         )
 
         # Apps add their own reference models in their ready() (appeals: Category, TimeLimit, DispatchRule).
-        refcache.connect([Region, Unit, CalendarOverride, NotificationTemplate, WebhookSubscription, Group,
-                          User.groups.through, NotificationPreference])
+        refcache.connect(
+            [
+                Region,
+                Unit,
+                CalendarOverride,
+                NotificationTemplate,
+                WebhookSubscription,
+                Group,
+                User.groups.through,
+                NotificationPreference,
+            ]
+        )

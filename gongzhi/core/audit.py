@@ -57,7 +57,11 @@ def seal_text(text: str) -> str:
 
 class ChainedEvent(models.Model):
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("操作人"),
     )
     actor_label = models.CharField(_("操作人"), max_length=100, blank=True)
@@ -135,8 +139,9 @@ def advance_head(event: ChainedEvent) -> None:
     from .models import AuditHead
 
     chain, subject = chain_key(event)
-    if not AuditHead.objects.filter(chain=chain, subject=subject).update(last_hash=event.hash,
-                                                                          length=F("length") + 1):
+    if not AuditHead.objects.filter(chain=chain, subject=subject).update(
+        last_hash=event.hash, length=F("length") + 1
+    ):
         AuditHead.objects.create(chain=chain, subject=subject, last_hash=event.hash, length=1)
 
 
@@ -175,8 +180,12 @@ def broken_links(checkpoint: dict | None = None):
     signed = (checkpoint or {}).get("chains", {})
     for model in chained_models():
         label = model._meta.label
-        heads = {s: (h, n) for s, h, n in AuditHead.objects.filter(chain=label)
-                 .values_list("subject", "last_hash", "length").iterator()}
+        heads = {
+            s: (h, n)
+            for s, h, n in AuditHead.objects.filter(chain=label)
+            .values_list("subject", "last_hash", "length")
+            .iterator()
+        }
         at_checkpoint = dict(signed.get(label, {}))
         for key, events in _walk(model):
             prev = ""
@@ -256,7 +265,9 @@ def public_key_text(public_key) -> str:
 def signing_key():
     value = settings.GONGZHI.get("AUDIT_SIGNING_KEY", "")
     if not value:
-        raise CheckpointError("GONGZHI_AUDIT_SIGNING_KEY is not set (an Ed25519 private key: a PEM file or base64)")
+        raise CheckpointError(
+            "GONGZHI_AUDIT_SIGNING_KEY is not set (an Ed25519 private key: a PEM file or base64)"
+        )
     return _load_private_key(value)
 
 
@@ -272,8 +283,11 @@ def checkpoint_data() -> dict:
     from .models import AuditHead
 
     chains: dict[str, dict[str, list]] = {}
-    for chain, subject, last_hash, length in (AuditHead.objects.order_by("chain", "subject")
-                                              .values_list("chain", "subject", "last_hash", "length").iterator()):
+    for chain, subject, last_hash, length in (
+        AuditHead.objects.order_by("chain", "subject")
+        .values_list("chain", "subject", "last_hash", "length")
+        .iterator()
+    ):
         chains.setdefault(chain, {})[subject] = [last_hash, length]
     return {"format": CHECKPOINT_FORMAT, "created_at": timezone.now().isoformat(), "chains": chains}
 
@@ -283,8 +297,11 @@ def write_checkpoint(folder: Path, private_key=None) -> Path:
     private_key = private_key or signing_key()
     data = checkpoint_data()
     body = canonical_json(data).encode()
-    signed = {"checkpoint": data, "signature": base64.b64encode(private_key.sign(body)).decode(),
-              "public_key": public_key_text(private_key.public_key())}
+    signed = {
+        "checkpoint": data,
+        "signature": base64.b64encode(private_key.sign(body)).decode(),
+        "public_key": public_key_text(private_key.public_key()),
+    }
     folder.mkdir(parents=True, exist_ok=True)
     stamp = timezone.now().strftime("%Y%m%dT%H%M%S%fZ")
     path = folder / f"audit-checkpoint-{stamp}.json.gz"
@@ -308,7 +325,9 @@ def read_checkpoint(path: Path, public_key=None) -> dict:
     try:
         public_key.verify(signature, canonical_json(data).encode())
     except InvalidSignature:
-        raise CheckpointError(f"checkpoint {path}: the signature does not verify (altered, or another key)") from None
+        raise CheckpointError(
+            f"checkpoint {path}: the signature does not verify (altered, or another key)"
+        ) from None
     if data.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"checkpoint {path}: unknown format {data.get('format')!r}")
     return data
@@ -342,11 +361,15 @@ def reseal_all(log=None) -> dict:
         label = model._meta.label
         for key, events in _walk(model):
             with transaction.atomic():
-                keyed = all(e.compute_hash() == e.hash and e.prev_hash == (events[i - 1].hash if i else "")
-                            for i, e in enumerate(events))
+                keyed = all(
+                    e.compute_hash() == e.hash and e.prev_hash == (events[i - 1].hash if i else "")
+                    for i, e in enumerate(events)
+                )
                 if not keyed:
-                    legacy = all(legacy_hash(e) == e.hash and e.prev_hash == (events[i - 1].hash if i else "")
-                                 for i, e in enumerate(events))
+                    legacy = all(
+                        legacy_hash(e) == e.hash and e.prev_hash == (events[i - 1].hash if i else "")
+                        for i, e in enumerate(events)
+                    )
                     if not legacy:
                         done["broken"].append((label, key))
                         continue
@@ -357,11 +380,13 @@ def reseal_all(log=None) -> dict:
                         model.objects.filter(pk=event.pk).update(prev_hash=event.prev_hash, hash=event.hash)
                         prev = event.hash
                     done["resealed"] += 1
-                AuditHead.objects.update_or_create(chain=label, subject=key,
-                                                   defaults={"last_hash": events[-1].hash, "length": len(events)})
+                AuditHead.objects.update_or_create(
+                    chain=label, subject=key, defaults={"last_hash": events[-1].hash, "length": len(events)}
+                )
                 if model.chain_head and key == "":
-                    AuditChain.objects.update_or_create(name=model.chain_head,
-                                                        defaults={"last_hash": events[-1].hash})
+                    AuditChain.objects.update_or_create(
+                        name=model.chain_head, defaults={"last_hash": events[-1].hash}
+                    )
                 done["headed"] += 1
         if log:
             log(f"{label}: done")

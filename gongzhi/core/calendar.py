@@ -39,10 +39,11 @@ def load_overrides() -> dict[date, bool]:
         return dict(CalendarOverride.objects.using(refcache.DB).values_list("date", "is_working_day"))
 
     try:
-        return dict(refcache.cached(refcache.REFERENCE, "calendar_overrides", load))  # a copy: callers may add
+        return dict(
+            refcache.cached(refcache.REFERENCE, "calendar_overrides", load)
+        )  # a copy: callers may add
     except DatabaseError:
         return {}
-
 
 
 def is_known(d: date) -> bool:

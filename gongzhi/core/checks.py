@@ -10,10 +10,14 @@ def audit_keys(app_configs, **kwargs):
     would make every chain fail verification."""
     if settings.GONGZHI.get("AUDIT_KEY"):
         return []
-    return [Warning("GONGZHI_AUDIT_KEY is not set: the audit trail's HMAC key is derived from the secret key, so "
-                    "rotating GONGZHI_SECRET_KEY would break every chain.",
-                    hint="Set GONGZHI_AUDIT_KEY to a long random string kept outside the database and the backups.",
-                    id="gongzhi.W001")]
+    return [
+        Warning(
+            "GONGZHI_AUDIT_KEY is not set: the audit trail's HMAC key is derived from the secret key, so "
+            "rotating GONGZHI_SECRET_KEY would break every chain.",
+            hint="Set GONGZHI_AUDIT_KEY to a long random string kept outside the database and the backups.",
+            id="gongzhi.W001",
+        )
+    ]
 
 
 @register(Tags.security, deploy=True)
@@ -31,12 +35,20 @@ def field_keys(app_configs, **kwargs):
     except ImproperlyConfigured as exc:
         return [Error(str(exc), id="gongzhi.E002")]
     if not ring:
-        problems.append(Warning(
-            "GONGZHI_FIELD_KEYS is not set: phone and ID numbers are encrypted under a key derived from the secret key.",
-            hint="Set GONGZHI_FIELD_KEYS=id:base64-of-32-random-bytes (newest first), kept outside the database and "
-                 "its backups; docs/deploy.md says how to rotate it.", id="gongzhi.W002"))
+        problems.append(
+            Warning(
+                "GONGZHI_FIELD_KEYS is not set: phone and ID numbers are encrypted under a key derived from the secret key.",
+                hint="Set GONGZHI_FIELD_KEYS=id:base64-of-32-random-bytes (newest first), kept outside the database and "
+                "its backups; docs/deploy.md says how to rotate it.",
+                id="gongzhi.W002",
+            )
+        )
     if not settings.GONGZHI.get("BLIND_INDEX_KEY"):
-        problems.append(Warning(
-            "GONGZHI_BLIND_INDEX_KEY is not set: the lookup index of phone and ID numbers is keyed from the secret key.",
-            hint="Set GONGZHI_BLIND_INDEX_KEY to base64 of 32 random bytes; it is never rotated.", id="gongzhi.W003"))
+        problems.append(
+            Warning(
+                "GONGZHI_BLIND_INDEX_KEY is not set: the lookup index of phone and ID numbers is keyed from the secret key.",
+                hint="Set GONGZHI_BLIND_INDEX_KEY to base64 of 32 random bytes; it is never rotated.",
+                id="gongzhi.W003",
+            )
+        )
     return problems

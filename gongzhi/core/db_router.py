@@ -27,7 +27,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Counters and queues are read to decide a write: never from a copy that may lag.
 PRIMARY_ONLY_APPS = frozenset({"django_cache", "django_tasks_database"})
 
-_replica_allowed: contextvars.ContextVar[bool] = contextvars.ContextVar("gongzhi_replica_allowed", default=False)
+_replica_allowed: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "gongzhi_replica_allowed", default=False
+)
 
 
 def replica_configured() -> bool:
@@ -77,6 +79,12 @@ class ReplicaReadsMiddleware:
         with replica_reads(safe and PIN_COOKIE not in request.COOKIES):
             response = self.get_response(request)
         if not safe:
-            response.set_cookie(PIN_COOKIE, "1", max_age=self.pin_seconds, httponly=True, samesite="Lax",
-                                secure=settings.SESSION_COOKIE_SECURE)
+            response.set_cookie(
+                PIN_COOKIE,
+                "1",
+                max_age=self.pin_seconds,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
         return response

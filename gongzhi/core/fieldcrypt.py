@@ -62,7 +62,8 @@ def parse_key_ring(configured: str) -> list[tuple[str, bytes]]:
         if not key_id or "$" in key_id or len(key) != 32:
             raise ImproperlyConfigured(
                 "GONGZHI_FIELD_KEYS: each entry is id:base64-of-32-random-bytes, newest first, e.g. "
-                "k2026:" + base64.urlsafe_b64encode(os.urandom(32)).decode())
+                "k2026:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
+            )
         ring.append((key_id, key))
     return ring
 
@@ -279,7 +280,9 @@ class EncryptedFieldsMixin:
         return super().save(*args, update_fields=update_fields, **kwargs)
 
 
-def reseal_rows(model, names: list[str], connection, *, batch: int = 1000, clear: bool = False, progress=None) -> int:
+def reseal_rows(
+    model, names: list[str], connection, *, batch: int = 1000, clear: bool = False, progress=None
+) -> int:
     """Rewrite the stored values of `names` on every row of `model`, in primary-key batches, straight through the
     connection (what is stored, not what the ORM makes of it): values in clear text or under an older key are
     sealed under the newest key and their blind indexes written; `clear=True` writes them back in clear text (a
@@ -293,9 +296,11 @@ def reseal_rows(model, names: list[str], connection, *, batch: int = 1000, clear
     while True:
         with connection.cursor() as cursor:
             where = f"WHERE {connection.ops.quote_name(pk.column)} > %s " if last is not None else ""
-            cursor.execute(f"SELECT {connection.ops.quote_name(pk.column)}, {columns} FROM {table} {where}"
-                           f"ORDER BY {connection.ops.quote_name(pk.column)} LIMIT {int(batch)}",
-                           [last] if last is not None else [])
+            cursor.execute(
+                f"SELECT {connection.ops.quote_name(pk.column)}, {columns} FROM {table} {where}"
+                f"ORDER BY {connection.ops.quote_name(pk.column)} LIMIT {int(batch)}",
+                [last] if last is not None else [],
+            )
             rows = cursor.fetchall()
         if not rows:
             return written
@@ -319,8 +324,10 @@ def reseal_rows(model, names: list[str], connection, *, batch: int = 1000, clear
         with connection.cursor() as cursor:
             for row_pk, sets in updates:
                 assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in sets)
-                cursor.execute(f"UPDATE {table} SET {assignments} WHERE {connection.ops.quote_name(pk.column)} = %s",
-                               [*sets.values(), row_pk])
+                cursor.execute(
+                    f"UPDATE {table} SET {assignments} WHERE {connection.ops.quote_name(pk.column)} = %s",
+                    [*sets.values(), row_pk],
+                )
         written += len(updates)
         last = rows[-1][0]
         if progress:
@@ -343,5 +350,8 @@ def sealing(label: str, *names: str):
 def models_with_encrypted_fields():
     from django.apps import apps
 
-    return [(model, [f.name for f in encrypted_fields(model)]) for model in apps.get_models()
-            if encrypted_fields(model)]
+    return [
+        (model, [f.name for f in encrypted_fields(model)])
+        for model in apps.get_models()
+        if encrypted_fields(model)
+    ]

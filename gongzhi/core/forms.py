@@ -120,9 +120,12 @@ class RegisterResidentForm(ChineseForm):
     id_number = forms.CharField(
         label=_("身份证号"), max_length=18, required=False, help_text=_("选填。居民本人同意后再登记。")
     )
-    privacy_consent = forms.BooleanField(label=_("已向居民说明《个人信息处理规则》，居民同意"), required=False)
+    privacy_consent = forms.BooleanField(
+        label=_("已向居民说明《个人信息处理规则》，居民同意"), required=False
+    )
     id_number_consent = forms.BooleanField(
-        label=_("登记身份证号：已说明用途（核实身份，仅承办单位可见），居民单独同意"), required=False)
+        label=_("登记身份证号：已说明用途（核实身份，仅承办单位可见），居民单独同意"), required=False
+    )
 
 
 # ---------------------------------------------------------------- what was typed, across a redirect

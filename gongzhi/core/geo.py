@@ -59,7 +59,9 @@ def to_shape(value):
     value = _geometry_of(value)
     kind = value.get("type")
     if kind not in POLYGON_TYPES:
-        raise BoundaryError(_("边界须是面（Polygon 或 MultiPolygon），不能是「%(kind)s」。") % {"kind": kind or "—"})
+        raise BoundaryError(
+            _("边界须是面（Polygon 或 MultiPolygon），不能是「%(kind)s」。") % {"kind": kind or "—"}
+        )
     try:
         geometry = shape(value)
     except Exception:  # shapely raises several kinds for malformed coordinates
@@ -67,10 +69,18 @@ def to_shape(value):
     if geometry.is_empty:
         raise BoundaryError(_("边界是空的。"))
     min_x, min_y, max_x, max_y = geometry.bounds
-    if not all(math.isfinite(v) for v in geometry.bounds) or min_x < -180 or max_x > 180 or min_y < -90 or max_y > 90:
+    if (
+        not all(math.isfinite(v) for v in geometry.bounds)
+        or min_x < -180
+        or max_x > 180
+        or min_y < -90
+        or max_y > 90
+    ):
         raise BoundaryError(_("边界坐标须是 WGS-84 经纬度（经度 -180～180，纬度 -90～90）。"))
     if not geometry.is_valid:
-        raise BoundaryError(_("边界图形无效（%(why)s），请检查是否自相交或未闭合。") % {"why": explain_validity(geometry)})
+        raise BoundaryError(
+            _("边界图形无效（%(why)s），请检查是否自相交或未闭合。") % {"why": explain_validity(geometry)}
+        )
     return geometry
 
 
@@ -134,8 +144,11 @@ class _Index:
 def _load_index() -> _Index:
     from .models import Region
 
-    rows = Region.with_boundary.using(refcache.DB).filter(boundary__isnull=False).values_list(
-        "pk", "code", "name", "level", "path", "boundary")
+    rows = (
+        Region.with_boundary.using(refcache.DB)
+        .filter(boundary__isnull=False)
+        .values_list("pk", "code", "name", "level", "path", "boundary")
+    )
     return _Index(list(rows))
 
 
@@ -176,8 +189,14 @@ def set_boundary(actor, region, boundary) -> bool:
             return False
         Region.objects.filter(pk=region.pk).update(boundary=cleaned)
         refcache.forget()
-        append_audit_event(actor, "set_region_boundary", target=f"core.region:{region.code}", note=region.name,
-                           before={"boundary": _summary(before)}, after={"boundary": _summary(cleaned)})
+        append_audit_event(
+            actor,
+            "set_region_boundary",
+            target=f"core.region:{region.code}",
+            note=region.name,
+            before={"boundary": _summary(before)},
+            after={"boundary": _summary(cleaned)},
+        )
     return True
 
 
@@ -189,8 +208,12 @@ def _summary(boundary) -> dict | None:
 
     geometry = shape(boundary)
     text = json.dumps(boundary, sort_keys=True, separators=(",", ":"))
-    return {"type": boundary.get("type"), "bounds": [round(v, 6) for v in geometry.bounds],
-            "area_km2": round(_area_km2(geometry), 3), "sha256": hashlib.sha256(text.encode()).hexdigest()}
+    return {
+        "type": boundary.get("type"),
+        "bounds": [round(v, 6) for v in geometry.bounds],
+        "area_km2": round(_area_km2(geometry), 3),
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+    }
 
 
 def _area_km2(geometry) -> float:
@@ -212,12 +235,21 @@ class ImportReport:
         return not self.invalid
 
     def lines(self) -> list[str]:
-        out = [_("匹配 %(n)s 个区域，其中边界有变化 %(c)s 个。") % {"n": len(self.matched), "c": self.changed}]
+        out = [
+            _("匹配 %(n)s 个区域，其中边界有变化 %(c)s 个。") % {"n": len(self.matched), "c": self.changed}
+        ]
         if self.unknown:
-            out.append(_("未找到区域编码 %(n)s 个：%(codes)s") % {
-                "n": len(self.unknown), "codes": "、".join(f"{c}（{n}）" if n else c for c, n in self.unknown[:20])})
+            out.append(
+                _("未找到区域编码 %(n)s 个：%(codes)s")
+                % {
+                    "n": len(self.unknown),
+                    "codes": "、".join(f"{c}（{n}）" if n else c for c, n in self.unknown[:20]),
+                }
+            )
         if self.without_code:
-            out.append(_("%(n)s 个要素没有编码（properties 中的 code/adcode/gb）。") % {"n": self.without_code})
+            out.append(
+                _("%(n)s 个要素没有编码（properties 中的 code/adcode/gb）。") % {"n": self.without_code}
+            )
         for code, message in self.invalid[:20]:
             out.append(_("%(code)s：%(message)s") % {"code": code, "message": message})
         return out
@@ -248,8 +280,11 @@ def import_boundaries(actor, data, dry_run: bool = False) -> ImportReport:
             data = json.loads(data)
         except ValueError:
             raise BoundaryError(_("文件不是有效的 GeoJSON（JSON 格式错误）。")) from None
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(
-            data.get("features"), list):
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
+    ):
         raise BoundaryError(_("文件须是 GeoJSON FeatureCollection（要素集合）。"))
     codes_known = {code: (pk, name) for pk, code, name in Region.objects.values_list("pk", "code", "name")}
     matched, unknown, invalid, planned, without_code = [], [], [], [], 0
@@ -273,7 +308,9 @@ def import_boundaries(actor, data, dry_run: bool = False) -> ImportReport:
             continue
         matched.append((code, codes_known[code][1]))
         planned.append((code, boundary))
-    report = ImportReport(matched=matched, changed=0, unknown=unknown, invalid=invalid, without_code=without_code)
+    report = ImportReport(
+        matched=matched, changed=0, unknown=unknown, invalid=invalid, without_code=without_code
+    )
     if invalid or dry_run:
         return report
     regions = {r.code: r for r in Region.objects.filter(code__in=[c for c, _b in planned])}
@@ -300,14 +337,19 @@ def boundaries_geojson(level: str | None = None) -> dict:
             rows = rows.filter(level=level)
         features = []
         for pk, code, name, lvl, parent_id, boundary in rows.order_by("path").values_list(
-                "pk", "code", "name", "level", "parent_id", "boundary"):
+            "pk", "code", "name", "level", "parent_id", "boundary"
+        ):
             try:
                 geometry = to_shape(boundary).simplify(SIMPLIFY_DEGREES, preserve_topology=True)
             except BoundaryError:
                 continue
-            features.append({"type": "Feature", "geometry": _as_json(mapping(geometry)),
-                             "properties": {"id": pk, "code": code, "name": name, "level": lvl,
-                                            "parent": parent_id}})
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": _as_json(mapping(geometry)),
+                    "properties": {"id": pk, "code": code, "name": name, "level": lvl, "parent": parent_id},
+                }
+            )
         return {"type": "FeatureCollection", "features": features}
 
     return refcache.cached(refcache.REFERENCE, ("boundaries_geojson", level or ""), load)
@@ -329,8 +371,11 @@ def region_points() -> dict[int, tuple[float, float]]:
         from .models import Region
 
         out = {}
-        for pk, boundary in Region.with_boundary.using(refcache.DB).filter(boundary__isnull=False).values_list(
-                "pk", "boundary"):
+        for pk, boundary in (
+            Region.with_boundary.using(refcache.DB)
+            .filter(boundary__isnull=False)
+            .values_list("pk", "boundary")
+        ):
             try:
                 point = to_shape(boundary).representative_point()
             except BoundaryError:

@@ -28,8 +28,12 @@ def _probe(alias: str) -> dict:
             "CASE WHEN pg_is_in_recovery() THEN EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END"
         )
         in_recovery, lag = cursor.fetchone()
-    return {"alias": alias, "vendor": "postgresql", "in_recovery": in_recovery,
-            "last_replay_age_s": None if lag is None else round(float(lag), 3)}
+    return {
+        "alias": alias,
+        "vendor": "postgresql",
+        "in_recovery": in_recovery,
+        "last_replay_age_s": None if lag is None else round(float(lag), 3),
+    }
 
 
 @never_cache
@@ -42,7 +46,9 @@ def healthz(request):
         return JsonResponse({"status": "unavailable", "error": "primary"}, status=503)
     try:
         body["reads"] = _probe(router.db_for_read(User))
-    except DatabaseError as exc:  # the node still takes writes; the router's reads fail until the standby is back
+    except (
+        DatabaseError
+    ) as exc:  # the node still takes writes; the router's reads fail until the standby is back
         logger.warning("health: reads unavailable: %s", exc)
         body.update(status="degraded", reads={"error": str(exc)[:200]})
     return JsonResponse(body)

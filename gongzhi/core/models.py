@@ -24,8 +24,14 @@ class Region(models.Model):
     code = models.CharField(_("编码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     level = models.CharField(_("层级"), max_length=16, choices=RegionLevel.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-                               verbose_name=_("上级"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级"),
+    )
     path = models.CharField(max_length=255, db_index=True, editable=False)
     # GeoJSON Polygon or MultiPolygon in WGS-84 (lon, lat), checked by core.geo.clean_boundary; `locate` finds the
     # deepest region whose boundary covers a point (core.geo).
@@ -69,7 +75,9 @@ class Unit(models.Model):
     code = models.CharField(_("编码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=32, choices=UnitKind.choices)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="units", verbose_name=_("所属区域"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="units", verbose_name=_("所属区域")
+    )
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
 
@@ -91,10 +99,22 @@ class User(EncryptedFieldsMixin, AbstractUser):
     id_number = EncryptedCharField(_("身份证号"), max_length=18, blank=True, blind_index="id_number_bidx")
     id_number_bidx = BlindIndexField(source="id_number", db_index=True)
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="members",
-                             verbose_name=_("所属单位"))
-    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="staff",
-                               verbose_name=_("负责区域"))
+    unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name=_("所属单位"),
+    )
+    region = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name=_("负责区域"),
+    )
     notify_optional = models.BooleanField(_("接收可选通知"), default=True)
 
     class Meta:
@@ -118,8 +138,11 @@ class User(EncryptedFieldsMixin, AbstractUser):
             return frozenset(self.groups.values_list("name", flat=True))
         from . import refcache
 
-        return refcache.cached(refcache.ROLES, self.pk, lambda: frozenset(
-            self.groups.using(refcache.DB).values_list("name", flat=True)))
+        return refcache.cached(
+            refcache.ROLES,
+            self.pk,
+            lambda: frozenset(self.groups.using(refcache.DB).values_list("name", flat=True)),
+        )
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -170,15 +193,22 @@ class Consent(models.Model):
     PRIVACY, ID_NUMBER = "privacy", "id_number"
     KINDS = [(PRIVACY, _("个人信息处理规则")), (ID_NUMBER, _("提供身份证号（敏感个人信息）"))]
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="consents")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="consents"
+    )
     subject = models.CharField(max_length=60, blank=True)
     kind = models.CharField(_("同意事项"), max_length=12, choices=KINDS)
     purpose = models.CharField(_("目的"), max_length=200)
     version = models.CharField(_("规则版本"), max_length=20)
     given_at = models.DateTimeField(_("同意时间"), default=timezone.now)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", verbose_name=_("记录人"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("记录人"),
+    )
 
     class Meta:
         verbose_name = _("个人信息同意记录")
@@ -222,13 +252,19 @@ class AuditEvent(ChainedEvent):
         return {**super().chain_payload(), "target": self.target}
 
 
-def append_audit_event(actor, action: str, target: str = "", note: str = "", before=None, after=None) -> AuditEvent:
+def append_audit_event(
+    actor, action: str, target: str = "", note: str = "", before=None, after=None
+) -> AuditEvent:
     with transaction.atomic():
         head, _created = AuditChain.objects.select_for_update().get_or_create(name="core")
         event = AuditEvent(
             actor=actor if getattr(actor, "pk", None) else None,
             actor_label=str(actor) if actor else "",
-            action=action, target=target, note=note, before=before or {}, after=after or {},
+            action=action,
+            target=target,
+            note=note,
+            before=before or {},
+            after=after or {},
         )
         event.seal(head.last_hash)
         event.save()
@@ -240,14 +276,27 @@ def append_audit_event(actor, action: str, target: str = "", note: str = "", bef
 class Notification(EncryptedFieldsMixin, models.Model):
     """Every message the platform sends, kept before it is sent so none is lost."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                                  related_name="notifications", verbose_name=_("接收人"))
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications",
-                             verbose_name=_("接收单位"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("接收人"),
+    )
+    unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("接收单位"),
+    )
     phone = EncryptedCharField(_("手机号"), max_length=11, blank=True, blind_index="phone_bidx")
     phone_bidx = BlindIndexField(source="phone", db_index=True)
-    channel = models.CharField(_("渠道"), max_length=8, choices=NotificationChannel.choices,
-                               default=NotificationChannel.SITE)
+    channel = models.CharField(
+        _("渠道"), max_length=8, choices=NotificationChannel.choices, default=NotificationChannel.SITE
+    )
     subject = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"))
     link = models.CharField(_("链接"), max_length=200, blank=True)
@@ -259,8 +308,9 @@ class Notification(EncryptedFieldsMixin, models.Model):
     # What a channel other than site/SMS/e-mail needs besides the text, rendered when the notice was sent (WeChat: the
     # template id and the template's data); {} for the others.
     channel_data = models.JSONField(_("渠道数据"), default=dict, blank=True)
-    status = models.CharField(_("状态"), max_length=8, choices=NotificationStatus.choices,
-                              default=NotificationStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
@@ -302,6 +352,8 @@ class PhoneCode(EncryptedFieldsMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 from .notice_models import NotificationPreference, NotificationTemplate  # noqa: E402,F401
 from .outbox import OutboxAttempt, OutboxMessage  # noqa: E402,F401
 from .sms_models import InboundSms, SmsMessage, SmsTemplate  # noqa: E402,F401

@@ -36,8 +36,11 @@ def _public(address: str) -> bool:
 
 def resolve(url: str, field: str = "url", *, unresolvable_ok: bool = False) -> tuple[str, int, str | None]:
     """(host, port, the address to connect to) of an outbound URL, or a ServiceError in Chinese."""
-    refused = ServiceError(_("回调地址须为 http:// 或 https:// 开头的公网地址，不能指向本机、内网或保留地址。"),
-                           field=field, code="unsafe_url")
+    refused = ServiceError(
+        _("回调地址须为 http:// 或 https:// 开头的公网地址，不能指向本机、内网或保留地址。"),
+        field=field,
+        code="unsafe_url",
+    )
     try:
         parts = urlsplit((url or "").strip())
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -72,5 +75,7 @@ def check_drop_folder(path: str, field: str = "address") -> str:
     root = Path(settings.GONGZHI["FILE_DROP_ROOT"]).resolve()
     folder = (root / (path or "").strip()).resolve()
     if folder != root and root not in folder.parents:
-        raise ServiceError(_("投递目录须位于 %(root)s 之内。") % {"root": root}, field=field, code="unsafe_path")
+        raise ServiceError(
+            _("投递目录须位于 %(root)s 之内。") % {"root": root}, field=field, code="unsafe_path"
+        )
     return str(folder)

@@ -20,9 +20,26 @@ from .webhook_models import WebhookSubscription
 @admin.register(NotificationTemplate)
 class NotificationTemplateAdmin(admin.ModelAdmin):
     list_display = ["kind_label", "kind", "mandatory", "subject", "updated_at", "updated_by"]
-    readonly_fields = ["kind", "kind_label", "mandatory", "variables", "default_text", "updated_at", "updated_by"]
-    fields = ["kind", "kind_label", "mandatory", "variables", "subject", "body", "default_text", "updated_at",
-              "updated_by"]
+    readonly_fields = [
+        "kind",
+        "kind_label",
+        "mandatory",
+        "variables",
+        "default_text",
+        "updated_at",
+        "updated_by",
+    ]
+    fields = [
+        "kind",
+        "kind_label",
+        "mandatory",
+        "variables",
+        "subject",
+        "body",
+        "default_text",
+        "updated_at",
+        "updated_by",
+    ]
     actions = ["restore_default"]
 
     @admin.display(description=_("通知"))
@@ -39,9 +56,14 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
         kind = notices.get_kind(obj.kind, default=None)
         if kind is None:
             return "—"
-        return format_html("<ul>{}</ul>", format_html_join(
-            "", "<li><code>{{{{ {} }}}}</code> {}（例：{}）</li>",
-            ((name, desc, sample) for name, (desc, sample) in kind.variables.items())))
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li><code>{{{{ {} }}}}</code> {}（例：{}）</li>",
+                ((name, desc, sample) for name, (desc, sample) in kind.variables.items()),
+            ),
+        )
 
     @admin.display(description=_("默认模板"))
     def default_text(self, obj):
@@ -63,7 +85,9 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
         for row in queryset:
             kind = notices.get_kind(row.kind, default=None)
             if kind is not None:
-                notices.update_notification_template(request.user, row.kind, subject=kind.subject, body=kind.body)
+                notices.update_notification_template(
+                    request.user, row.kind, subject=kind.subject, body=kind.body
+                )
         messages.success(request, _("已恢复默认模板。"))
 
 
@@ -80,9 +104,12 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 
 class SubscriptionForm(forms.ModelForm):
-    event_types = forms.MultipleChoiceField(label=_("事件类型"), choices=(), widget=forms.CheckboxSelectMultiple)
-    secret = forms.CharField(label=_("签名密钥"), required=False, max_length=200,
-                             help_text=_("至少16个字符；新建时留空则自动生成"))
+    event_types = forms.MultipleChoiceField(
+        label=_("事件类型"), choices=(), widget=forms.CheckboxSelectMultiple
+    )
+    secret = forms.CharField(
+        label=_("签名密钥"), required=False, max_length=200, help_text=_("至少16个字符；新建时留空则自动生成")
+    )
 
     class Meta:
         model = WebhookSubscription
@@ -141,8 +168,16 @@ class AttemptInline(admin.TabularInline):
 class OutboxMessageAdmin(admin.ModelAdmin):
     """The delivery log of every outgoing message (webhooks and credit platforms)."""
 
-    list_display = ["created_at", "event_type", "target_label", "status_label", "attempts", "next_attempt_at",
-                    "delivered_at", "last_error"]
+    list_display = [
+        "created_at",
+        "event_type",
+        "target_label",
+        "status_label",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "last_error",
+    ]
     list_filter = ["backend", "event_type", "target"]
     search_fields = ["event_id", "idempotency_key", "subject"]
     inlines = [AttemptInline]
@@ -200,7 +235,9 @@ class SmsTemplateAdmin(admin.ModelAdmin):
         kind = notices.get_kind(obj.kind, default=None) if obj and obj.kind else None
         if kind is None:
             return format_html_join(", ", "<code>{}</code>", ((k.key,) for k in notices.kinds() if k.sms))
-        return format_html_join(", ", "<code>{}</code> {}", ((name, desc) for name, (desc, _s) in kind.variables.items()))
+        return format_html_join(
+            ", ", "<code>{}</code> {}", ((name, desc) for name, (desc, _s) in kind.variables.items())
+        )
 
     def save_model(self, request, obj, form, change):
         from django.utils import timezone
@@ -213,19 +250,44 @@ class SmsTemplateAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         from .models import append_audit_event
 
-        append_audit_event(request.user, "sms_template", target=f"sms_template:{obj.provider}:{obj.kind}",
-                           note=str(_("修改短信备案模板")), before=before,
-                           after={"template_code": obj.template_code, "variables": obj.variables})
+        append_audit_event(
+            request.user,
+            "sms_template",
+            target=f"sms_template:{obj.provider}:{obj.kind}",
+            note=str(_("修改短信备案模板")),
+            before=before,
+            after={"template_code": obj.template_code, "variables": obj.variables},
+        )
 
 
 @admin.register(SmsMessage)
 class SmsMessageAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "masked_phone", "provider", "kind", "template_code", "message_id", "status",
-                    "error_code", "reported_at"]
+    list_display = [
+        "created_at",
+        "masked_phone",
+        "provider",
+        "kind",
+        "template_code",
+        "message_id",
+        "status",
+        "error_code",
+        "reported_at",
+    ]
     list_filter = ["provider", "status", "kind"]
     search_fields = ["message_id"]
-    fields = ["created_at", "masked_phone", "provider", "kind", "template_code", "message_id", "status", "error_code",
-              "error_message", "reported_at", "notification"]
+    fields = [
+        "created_at",
+        "masked_phone",
+        "provider",
+        "kind",
+        "template_code",
+        "message_id",
+        "status",
+        "error_code",
+        "error_message",
+        "reported_at",
+        "notification",
+    ]
     readonly_fields = fields
 
     @admin.display(description=_("手机号"))
@@ -243,7 +305,17 @@ class SmsMessageAdmin(admin.ModelAdmin):
 class InboundSmsAdmin(admin.ModelAdmin):
     list_display = ["received_at", "masked_phone", "provider", "text", "handled", "ref"]
     list_filter = ["provider"]
-    fields = ["received_at", "sent_at", "masked_phone", "provider", "text", "sign_name", "extend", "handled", "ref"]
+    fields = [
+        "received_at",
+        "sent_at",
+        "masked_phone",
+        "provider",
+        "text",
+        "sign_name",
+        "extend",
+        "handled",
+        "ref",
+    ]
     readonly_fields = fields
 
     @admin.display(description=_("手机号"))

@@ -33,9 +33,12 @@ class NoticeKindSerializer(serializers.Serializer):
 class PreferencesSerializer(serializers.Serializer):
     sms = serializers.BooleanField(label=_("短信通知"))
     email = serializers.BooleanField(label=_("邮件通知"))
-    email_address = serializers.CharField(label=_("电子邮箱"), allow_blank=True, required=False, max_length=254)
-    disabled = serializers.ListField(child=serializers.CharField(max_length=40), required=False,
-                                     help_text=_("关闭的可选通知类型"))
+    email_address = serializers.CharField(
+        label=_("电子邮箱"), allow_blank=True, required=False, max_length=254
+    )
+    disabled = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, help_text=_("关闭的可选通知类型")
+    )
     phone = serializers.CharField(read_only=True, help_text=_("已脱敏的手机号"))
     kinds = NoticeKindSerializer(many=True, read_only=True)
 
@@ -43,19 +46,30 @@ class PreferencesSerializer(serializers.Serializer):
 class NotificationPreferencesView(APIView):
     """Which channels I am told on, and which optional notices I turned off. Mandatory ones cannot be."""
 
-    @extend_schema(tags=["notifications"], summary="我的通知偏好", responses={200: PreferencesSerializer, **ERROR_401})
+    @extend_schema(
+        tags=["notifications"], summary="我的通知偏好", responses={200: PreferencesSerializer, **ERROR_401}
+    )
     def get(self, request):
         return Response(notices.preference_summary(request.user))
 
-    @extend_schema(tags=["notifications"], summary="修改通知偏好", request=PreferencesSerializer,
-                   responses={200: PreferencesSerializer, **ERRORS_400, **ERROR_401})
+    @extend_schema(
+        tags=["notifications"],
+        summary="修改通知偏好",
+        request=PreferencesSerializer,
+        responses={200: PreferencesSerializer, **ERRORS_400, **ERROR_401},
+    )
     def put(self, request):
         data = PreferencesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        notices.update_notification_preferences(request.user, request.user, sms=v["sms"], email=v["email"],
-                                                email_address=v.get("email_address", ""),
-                                                disabled=v.get("disabled", []))
+        notices.update_notification_preferences(
+            request.user,
+            request.user,
+            sms=v["sms"],
+            email=v["email"],
+            email_address=v.get("email_address", ""),
+            disabled=v.get("disabled", []),
+        )
         request.user.refresh_from_db()
         return Response(notices.preference_summary(request.user))
 
@@ -69,8 +83,14 @@ class IsAdmin(BasePermission):
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):
-    secret = serializers.CharField(write_only=True, required=False, allow_blank=True, min_length=0, max_length=200,
-                                   help_text=_("至少16个字符；不填则自动生成，仅在创建时返回一次"))
+    secret = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        min_length=0,
+        max_length=200,
+        help_text=_("至少16个字符；不填则自动生成，仅在创建时返回一次"),
+    )
     event_types = serializers.ListField(child=serializers.CharField(max_length=80), allow_empty=False)
 
     class Meta:
@@ -95,21 +115,43 @@ class DeliverySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OutboxMessage
-        fields = ["id", "event_id", "event_type", "target", "target_label", "address", "idempotency_key", "payload",
-                  "created_at", "status", "attempts", "next_attempt_at", "delivered_at", "acknowledged_at",
-                  "last_error", "attempts_log"]
+        fields = [
+            "id",
+            "event_id",
+            "event_type",
+            "target",
+            "target_label",
+            "address",
+            "idempotency_key",
+            "payload",
+            "created_at",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "delivered_at",
+            "acknowledged_at",
+            "last_error",
+            "attempts_log",
+        ]
 
 
 class SubscriptionListView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(tags=["webhooks"], summary="Webhook 订阅列表",
-                   responses={200: SubscriptionSerializer(many=True), **ERROR_401, **ERROR_403})
+    @extend_schema(
+        tags=["webhooks"],
+        summary="Webhook 订阅列表",
+        responses={200: SubscriptionSerializer(many=True), **ERROR_401, **ERROR_403},
+    )
     def get(self, request):
         return Response(SubscriptionSerializer(WebhookSubscription.objects.all(), many=True).data)
 
-    @extend_schema(tags=["webhooks"], summary="新建 Webhook 订阅", request=SubscriptionSerializer,
-                   responses={201: SubscriptionCreatedSerializer, **ERRORS_400, **ERROR_401, **ERROR_403})
+    @extend_schema(
+        tags=["webhooks"],
+        summary="新建 Webhook 订阅",
+        request=SubscriptionSerializer,
+        responses={201: SubscriptionCreatedSerializer, **ERRORS_400, **ERROR_401, **ERROR_403},
+    )
     def post(self, request):
         data = SubscriptionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -120,13 +162,20 @@ class SubscriptionListView(APIView):
 class SubscriptionDetailView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(tags=["webhooks"], summary="Webhook 订阅",
-                   responses={200: SubscriptionSerializer, **ERROR_401, **ERROR_403, **ERROR_404})
+    @extend_schema(
+        tags=["webhooks"],
+        summary="Webhook 订阅",
+        responses={200: SubscriptionSerializer, **ERROR_401, **ERROR_403, **ERROR_404},
+    )
     def get(self, request, pk):
         return Response(SubscriptionSerializer(get_object_or_404(WebhookSubscription, pk=pk)).data)
 
-    @extend_schema(tags=["webhooks"], summary="修改 Webhook 订阅（可部分修改）", request=SubscriptionSerializer,
-                   responses={200: SubscriptionSerializer, **ERRORS_400, **ERROR_401, **ERROR_403, **ERROR_404})
+    @extend_schema(
+        tags=["webhooks"],
+        summary="修改 Webhook 订阅（可部分修改）",
+        request=SubscriptionSerializer,
+        responses={200: SubscriptionSerializer, **ERRORS_400, **ERROR_401, **ERROR_403, **ERROR_404},
+    )
     def patch(self, request, pk):
         sub = get_object_or_404(WebhookSubscription, pk=pk)
         data = SubscriptionSerializer(sub, data=request.data, partial=True)
@@ -153,8 +202,11 @@ class DeliveryListView(ListAPIView):
             sub = get_object_or_404(WebhookSubscription, pk=pk)
         return webhooks.deliveries(sub).prefetch_related("delivery_attempts")
 
-    @extend_schema(tags=["webhooks"], summary="Webhook 投递记录",
-                   responses={200: DeliverySerializer(many=True), **ERRORS_400, **ERROR_401, **ERROR_403})
+    @extend_schema(
+        tags=["webhooks"],
+        summary="Webhook 投递记录",
+        responses={200: DeliverySerializer(many=True), **ERRORS_400, **ERROR_401, **ERROR_403},
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -162,8 +214,12 @@ class DeliveryListView(ListAPIView):
 class DeliveryRetryView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(tags=["webhooks"], summary="立即重试投递", request=None,
-                   responses={200: DeliverySerializer, **ERRORS_400, **ERROR_401, **ERROR_403, **ERROR_404})
+    @extend_schema(
+        tags=["webhooks"],
+        summary="立即重试投递",
+        request=None,
+        responses={200: DeliverySerializer, **ERRORS_400, **ERROR_401, **ERROR_403, **ERROR_404},
+    )
     def post(self, request, pk):
         message = get_object_or_404(webhooks.deliveries(), pk=pk)
         return Response(DeliverySerializer(webhooks.retry_delivery(request.user, message.pk)).data)

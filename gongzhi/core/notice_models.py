@@ -22,8 +22,14 @@ class NotificationTemplate(models.Model):
     subject = models.CharField(_("标题模板"), max_length=200)
     body = models.TextField(_("正文模板"))
     updated_at = models.DateTimeField(_("修改时间"), default=timezone.now)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("修改人"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("修改人"),
+    )
 
     class Meta:
         verbose_name = _("通知模板")
@@ -52,8 +58,12 @@ class NotificationPreference(models.Model):
     """The channels a user chose and the optional notice kinds they turned off. No row: the defaults
     (site messages and SMS on, e-mail off, every kind on)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="notification_preference", verbose_name=_("用户"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+        verbose_name=_("用户"),
+    )
     sms = models.BooleanField(_("短信通知"), default=True)
     email = models.BooleanField(_("邮件通知"), default=False)
     disabled_kinds = models.JSONField(_("已关闭的可选通知"), default=list, blank=True)

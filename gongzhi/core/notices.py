@@ -40,11 +40,49 @@ logger = logging.getLogger("gongzhi.notifications")
 ENGINE = Engine(autoescape=False, loaders=[], libraries={})
 # What an admin's template may use: conditions, loops and formatting of the kind's variables. Not {% debug %} (it
 # dumped the context and the server's module paths into a notice), {% load %}, {% csrf_token %} or the like.
-ALLOWED_TAGS = frozenset({"if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith", "firstof",
-                          "comment", "endcomment", "spaceless", "endspaceless"})
-ALLOWED_FILTERS = frozenset({"default", "default_if_none", "date", "time", "floatformat", "truncatechars",
-                             "truncatewords", "length", "upper", "lower", "title", "join", "first", "last", "yesno",
-                             "add", "cut", "slice", "pluralize", "stringformat", "linebreaksbr"})
+ALLOWED_TAGS = frozenset(
+    {
+        "if",
+        "elif",
+        "else",
+        "endif",
+        "for",
+        "empty",
+        "endfor",
+        "with",
+        "endwith",
+        "firstof",
+        "comment",
+        "endcomment",
+        "spaceless",
+        "endspaceless",
+    }
+)
+ALLOWED_FILTERS = frozenset(
+    {
+        "default",
+        "default_if_none",
+        "date",
+        "time",
+        "floatformat",
+        "truncatechars",
+        "truncatewords",
+        "length",
+        "upper",
+        "lower",
+        "title",
+        "join",
+        "first",
+        "last",
+        "yesno",
+        "add",
+        "cut",
+        "slice",
+        "pluralize",
+        "stringformat",
+        "linebreaksbr",
+    }
+)
 MAX_BODY = 2000  # characters of a rendered body (an SMS is split every 70; an e-mail need not be longer)
 _FILTER_RE = re.compile(r"\|\s*(\w+)")
 
@@ -72,7 +110,9 @@ class NoticeKind:
     mandatory: bool = False
     reason: str = ""  # why a mandatory kind cannot be turned off (shown to residents)
     description: str = ""
-    sms: bool = True  # may go out by SMS: a provider that sends filed templates must have one for it (core.sms)
+    sms: bool = (
+        True  # may go out by SMS: a provider that sends filed templates must have one for it (core.sms)
+    )
     listed: bool = True  # shown among the resident's notice choices (not the login code)
 
 
@@ -107,9 +147,11 @@ def get_kind(key: str, default=_MISSING) -> NoticeKind | None:
 
 
 def _variables_used(template) -> set[str]:
-    return {node.filter_expression.var.var.split(".")[0]
-            for node in template.nodelist.get_nodes_by_type(VariableNode)
-            if hasattr(node.filter_expression.var, "var")}
+    return {
+        node.filter_expression.var.var.split(".")[0]
+        for node in template.nodelist.get_nodes_by_type(VariableNode)
+        if hasattr(node.filter_expression.var, "var")
+    }
 
 
 def validate_template(kind_key: str, subject: str, body: str) -> dict[str, list[str]]:
@@ -127,7 +169,9 @@ def validate_template(kind_key: str, subject: str, body: str) -> dict[str, list[
             continue
         disallowed = _disallowed(source)
         if disallowed:
-            errors[name] = [_("模板只能使用条件、循环和格式化，不能使用：%(t)s。") % {"t": "、".join(disallowed)}]
+            errors[name] = [
+                _("模板只能使用条件、循环和格式化，不能使用：%(t)s。") % {"t": "、".join(disallowed)}
+            ]
             continue
         try:
             template = ENGINE.from_string(source)
@@ -136,8 +180,10 @@ def validate_template(kind_key: str, subject: str, body: str) -> dict[str, list[
             continue
         unknown = sorted(_variables_used(template) - set(kind.variables))
         if unknown:
-            errors[name] = [_("模板使用了未知变量：%(v)s。可用变量：%(ok)s。") % {
-                "v": "、".join(unknown), "ok": "、".join(kind.variables) or _("无")}]
+            errors[name] = [
+                _("模板使用了未知变量：%(v)s。可用变量：%(ok)s。")
+                % {"v": "、".join(unknown), "ok": "、".join(kind.variables) or _("无")}
+            ]
             continue
         try:
             rendered[name] = template.render(Context(sample)).strip()
@@ -159,15 +205,24 @@ def ensure_templates() -> int:
     created = 0
     for kind in kinds():
         _row, new = NotificationTemplate.objects.get_or_create(
-            kind=kind.key, defaults={"subject": kind.subject, "body": kind.body})
+            kind=kind.key, defaults={"subject": kind.subject, "body": kind.body}
+        )
         created += new
     return created
 
 
 def stored_template(kind_key: str) -> tuple[str, str] | None:
     """The admin's (subject, body) of a kind; cached per process until a template is edited (core.refcache)."""
-    return refcache.cached(refcache.REFERENCE, ("notice_template", kind_key), lambda: NotificationTemplate.objects.using(
-        refcache.DB).filter(kind=kind_key).values_list("subject", "body").first())
+    return refcache.cached(
+        refcache.REFERENCE,
+        ("notice_template", kind_key),
+        lambda: (
+            NotificationTemplate.objects.using(refcache.DB)
+            .filter(kind=kind_key)
+            .values_list("subject", "body")
+            .first()
+        ),
+    )
 
 
 @lru_cache(maxsize=256)
@@ -182,7 +237,10 @@ def render(kind: NoticeKind, context: dict) -> tuple[str, str]:
     for subject, body in ([row] if row else []) + [(kind.subject, kind.body)]:
         try:
             ctx = Context(context)
-            text = (_compiled(subject).render(ctx).strip()[:200], _compiled(body).render(ctx).strip()[:MAX_BODY])
+            text = (
+                _compiled(subject).render(ctx).strip()[:200],
+                _compiled(body).render(ctx).strip()[:MAX_BODY],
+            )
         except Exception:
             logger.exception("notice template %s failed; using the default", kind.key)
             continue
@@ -197,8 +255,15 @@ def render(kind: NoticeKind, context: dict) -> tuple[str, str]:
 def preference_for(user) -> NotificationPreference:
     """The user's stored choices, or unsaved defaults. Cached per process until a preference row is written
     (core.refcache): the stored row is shared, do not change it (update_notification_preferences reads its own)."""
-    pref = refcache.cached(refcache.PREFERENCES, user.pk, lambda: NotificationPreference.objects.using(
-        refcache.DB).filter(user_id=user.pk).first()) if user.pk is not None else None
+    pref = (
+        refcache.cached(
+            refcache.PREFERENCES,
+            user.pk,
+            lambda: NotificationPreference.objects.using(refcache.DB).filter(user_id=user.pk).first(),
+        )
+        if user.pk is not None
+        else None
+    )
     return pref or NotificationPreference(user=user)
 
 
@@ -212,13 +277,25 @@ def is_enabled(user, kind: NoticeKind, pref: NotificationPreference | None = Non
 def preference_summary(user) -> dict:
     pref = preference_for(user)
     return {
-        "sms": pref.sms, "email": pref.email, "email_address": user.email,
+        "sms": pref.sms,
+        "email": pref.email,
+        "email_address": user.email,
         "phone": mask_phone(user.phone or ""),
-        "disabled": sorted(k for k in pref.disabled_kinds or [] if not get_kind(k, None) or
-                           not get_kind(k).mandatory),
-        "kinds": [{"kind": k.key, "label": str(k.label), "description": str(k.description),
-                   "mandatory": k.mandatory, "reason": str(k.reason), "enabled": is_enabled(user, k, pref)}
-                  for k in kinds() if k.listed],
+        "disabled": sorted(
+            k for k in pref.disabled_kinds or [] if not get_kind(k, None) or not get_kind(k).mandatory
+        ),
+        "kinds": [
+            {
+                "kind": k.key,
+                "label": str(k.label),
+                "description": str(k.description),
+                "mandatory": k.mandatory,
+                "reason": str(k.reason),
+                "enabled": is_enabled(user, k, pref),
+            }
+            for k in kinds()
+            if k.listed
+        ],
     }
 
 
@@ -229,8 +306,9 @@ def _mask_email(address: str) -> str:
     return f"{name[:1]}***@{domain}"
 
 
-def update_notification_preferences(actor: User, user: User, *, sms: bool, email: bool, email_address: str = "",
-                                    disabled=()) -> NotificationPreference:
+def update_notification_preferences(
+    actor: User, user: User, *, sms: bool, email: bool, email_address: str = "", disabled=()
+) -> NotificationPreference:
     """Save a user's channel choices and opted-out kinds; refuses to turn off a mandatory kind. Audited."""
     if actor.pk != user.pk and not actor.has_role("admin"):
         from .errors import PermissionDeniedError
@@ -250,27 +328,53 @@ def update_notification_preferences(actor: User, user: User, *, sms: bool, email
         if kind is None:
             raise ServiceError(_("未知的通知类型「%(k)s」。") % {"k": key}, field="disabled")
         if kind.mandatory:
-            raise ServiceError(_("「%(label)s」不能关闭：%(reason)s") % {"label": kind.label, "reason": kind.reason},
-                               code="mandatory_notice", field="disabled")
+            raise ServiceError(
+                _("「%(label)s」不能关闭：%(reason)s") % {"label": kind.label, "reason": kind.reason},
+                code="mandatory_notice",
+                field="disabled",
+            )
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         pref, _created = NotificationPreference.objects.select_for_update().get_or_create(user=user)
-        before = {"sms": pref.sms, "email": pref.email, "email_address": _mask_email(user.email),
-                  "disabled": pref.disabled_kinds, "optional": user.notify_optional}
-        pref.sms, pref.email, pref.disabled_kinds, pref.updated_at = bool(sms), bool(email), disabled, timezone.now()
+        before = {
+            "sms": pref.sms,
+            "email": pref.email,
+            "email_address": _mask_email(user.email),
+            "disabled": pref.disabled_kinds,
+            "optional": user.notify_optional,
+        }
+        pref.sms, pref.email, pref.disabled_kinds, pref.updated_at = (
+            bool(sms),
+            bool(email),
+            disabled,
+            timezone.now(),
+        )
         pref.save()
         user.email = email_address
         user.notify_optional = True  # the per-kind choices now say which optional notices are wanted
         user.save(update_fields=["email", "notify_optional"])
-        after = {"sms": pref.sms, "email": pref.email, "email_address": _mask_email(user.email),
-                 "disabled": pref.disabled_kinds, "optional": True}
+        after = {
+            "sms": pref.sms,
+            "email": pref.email,
+            "email_address": _mask_email(user.email),
+            "disabled": pref.disabled_kinds,
+            "optional": True,
+        }
         if before != after:
-            append_audit_event(actor, "notification_preferences", target=f"user:{user.pk}",
-                               note=_("修改通知偏好"), before=before, after=after)
+            append_audit_event(
+                actor,
+                "notification_preferences",
+                target=f"user:{user.pk}",
+                note=_("修改通知偏好"),
+                before=before,
+                after=after,
+            )
     return pref
 
 
-def update_notification_template(actor: User, kind_key: str, *, subject: str, body: str) -> NotificationTemplate:
+def update_notification_template(
+    actor: User, kind_key: str, *, subject: str, body: str
+) -> NotificationTemplate:
     """An admin's edit of a template: validated (a bad edit is refused, never saved) and audited."""
     if not actor.has_role("admin"):
         from .errors import PermissionDeniedError
@@ -282,20 +386,28 @@ def update_notification_template(actor: User, kind_key: str, *, subject: str, bo
         raise ServiceError(messages[0], field=field_name)
     with transaction.atomic():
         row, _created = NotificationTemplate.objects.select_for_update().get_or_create(
-            kind=kind_key, defaults={"subject": subject, "body": body})
+            kind=kind_key, defaults={"subject": subject, "body": body}
+        )
         before = {"subject": row.subject, "body": row.body}
         row.subject, row.body, row.updated_at, row.updated_by = subject, body, timezone.now(), actor
         row.save()
-        append_audit_event(actor, "notification_template", target=f"notice:{kind_key}", note=_("修改通知模板"),
-                           before=before, after={"subject": subject, "body": body})
+        append_audit_event(
+            actor,
+            "notification_template",
+            target=f"notice:{kind_key}",
+            note=_("修改通知模板"),
+            before=before,
+            after={"subject": subject, "body": body},
+        )
     return row
 
 
 # ---------------------------------------------------------------- sending
 
 
-def channel_for(user: User | None, kind: NoticeKind, pref: NotificationPreference | None = None,
-                phone: str = "") -> tuple[str, dict] | None:
+def channel_for(
+    user: User | None, kind: NoticeKind, pref: NotificationPreference | None = None, phone: str = ""
+) -> tuple[str, dict] | None:
     """The one place that decides how a notice reaches a person's phone: a registered channel (WeChat) when the
     person is bound to it and the kind has a template there, else SMS to `phone` unless they turned SMS off, else
     nothing. Returns (channel, address and channel data for the row)."""
@@ -325,8 +437,16 @@ def _render_channel_data(data: dict, context: dict) -> dict:
     return {**data, "fields": fields}
 
 
-def send_notice(kind_key: str, *, context: dict, user: User | None = None, phone: str = "", link: str = "",
-                key: str | None = None, ref: str = "") -> list[Notification]:
+def send_notice(
+    kind_key: str,
+    *,
+    context: dict,
+    user: User | None = None,
+    phone: str = "",
+    link: str = "",
+    key: str | None = None,
+    ref: str = "",
+) -> list[Notification]:
     """Tell one person: a site message if they have an account; on their phone by WeChat when bound and the kind
     has a WeChat template, else by SMS to `phone` unless they turned SMS off (`channel_for`); e-mail if they chose
     it. Optional kinds the user turned off are skipped. With `key`, a second call creates nothing (each channel's
@@ -348,8 +468,11 @@ def send_notice(kind_key: str, *, context: dict, user: User | None = None, phone
     subject, body = render(kind, context)
     # Kept with the row for an SMS provider's filed template (its variables), as plain JSON values; a WeChat row keeps
     # them too, for the SMS it falls back to.
-    variables = {k: v if isinstance(v, str | int | float | bool) or v is None else str(v) for k, v in context.items()
-                 if k in kind.variables}
+    variables = {
+        k: v if isinstance(v, str | int | float | bool) or v is None else str(v)
+        for k, v in context.items()
+        if k in kind.variables
+    }
     messages = []
     for channel, address in targets:
         row_key = f"{key}:{channel}"[:120] if key else None
@@ -357,17 +480,35 @@ def send_notice(kind_key: str, *, context: dict, user: User | None = None, phone
             continue
         if "channel_data" in address:
             address = {**address, "channel_data": _render_channel_data(address["channel_data"], context)}
-        messages.append(dict(subject=subject, body=body, channel=channel, link=link, kind=kind.key, key=row_key,
-                             ref=ref, context=variables if channel not in (NotificationChannel.SITE,
-                                                                           NotificationChannel.EMAIL) else {},
-                             **address))
+        messages.append(
+            dict(
+                subject=subject,
+                body=body,
+                channel=channel,
+                link=link,
+                kind=kind.key,
+                key=row_key,
+                ref=ref,
+                context=variables
+                if channel not in (NotificationChannel.SITE, NotificationChannel.EMAIL)
+                else {},
+                **address,
+            )
+        )
     return notify_many(messages)
 
 
 # The login code: sent by core.services.send_login_code (its own limits), by SMS only; not a choice of the resident.
-LOGIN_CODE = register(NoticeKind(
-    key="login_code", label=_lazy("登录验证码"), mandatory=True, listed=False,
-    reason=_lazy("验证码用于登录。"), description=_lazy("手机号登录时发送。"),
-    subject="登录验证码", body="您的验证码是 {{ code }}，{{ minutes }}分钟内有效。",
-    variables={"code": (_lazy("验证码"), "123456"), "minutes": (_lazy("有效分钟数"), 5)},
-))
+LOGIN_CODE = register(
+    NoticeKind(
+        key="login_code",
+        label=_lazy("登录验证码"),
+        mandatory=True,
+        listed=False,
+        reason=_lazy("验证码用于登录。"),
+        description=_lazy("手机号登录时发送。"),
+        subject="登录验证码",
+        body="您的验证码是 {{ code }}，{{ minutes }}分钟内有效。",
+        variables={"code": (_lazy("验证码"), "123456"), "minutes": (_lazy("有效分钟数"), 5)},
+    )
+)

@@ -45,7 +45,9 @@ class Channel:
 CHANNELS: dict[str, Channel] = {}
 
 
-def register_channel(key: str, *, sender: Callable[[Notification], None], available: Callable[..., dict | None]):
+def register_channel(
+    key: str, *, sender: Callable[[Notification], None], available: Callable[..., dict | None]
+):
     CHANNELS[key] = Channel(key, sender, available)
 
 
@@ -97,9 +99,14 @@ def send_email(notification: Notification) -> None:
     in production)."""
     from django.core.mail import EmailMessage
 
-    link = f"\n\n{settings.GONGZHI.get('SITE_URL', '').rstrip('/')}{notification.link}" if notification.link else ""
-    EmailMessage(subject=f"【共治】{notification.subject}", body=f"{notification.body}{link}",
-                 to=[notification.email]).send(fail_silently=False)
+    link = (
+        f"\n\n{settings.GONGZHI.get('SITE_URL', '').rstrip('/')}{notification.link}"
+        if notification.link
+        else ""
+    )
+    EmailMessage(
+        subject=f"【共治】{notification.subject}", body=f"{notification.body}{link}", to=[notification.email]
+    ).send(fail_silently=False)
 
 
 class DatabaseConsoleBackend(BaseBackend):
@@ -136,12 +143,24 @@ def send_on_channel(notification: Notification) -> None:
             raise
         replacement = None
         if notification.phone:
-            replacement = notify(subject=notification.subject, body=notification.body, phone=notification.phone,
-                                 channel=NotificationChannel.SMS, link=notification.link, kind=notification.kind,
-                                 key=f"{notification.key}:fallback"[:120] if notification.key else None,
-                                 context=notification.context, ref=notification.ref)
-        logger.warning("notification %s on %s failed (%s); %s", notification.pk, notification.channel, exc,
-                       f"sent as SMS {replacement.pk}" if replacement else "no SMS to fall back to")
+            replacement = notify(
+                subject=notification.subject,
+                body=notification.body,
+                phone=notification.phone,
+                channel=NotificationChannel.SMS,
+                link=notification.link,
+                kind=notification.kind,
+                key=f"{notification.key}:fallback"[:120] if notification.key else None,
+                context=notification.context,
+                ref=notification.ref,
+            )
+        logger.warning(
+            "notification %s on %s failed (%s); %s",
+            notification.pk,
+            notification.channel,
+            exc,
+            f"sent as SMS {replacement.pk}" if replacement else "no SMS to fall back to",
+        )
         raise FellBack(f"{exc}; {'已改发短信' if replacement else '无手机号，未改发短信'}") from exc
 
 
@@ -158,12 +177,39 @@ def get_backend() -> BaseBackend:
     return import_string(settings.GONGZHI["NOTIFICATION_BACKEND"])()
 
 
-def notify(*, subject: str, body: str, recipient=None, unit=None, phone: str = "",
-           channel: str = NotificationChannel.SITE, link: str = "", email: str = "", kind: str = "",
-           key: str | None = None, context: dict | None = None, ref: str = "") -> Notification:
-    return notify_many([dict(subject=subject, body=body, recipient=recipient, unit=unit, phone=phone,
-                             channel=channel, link=link, email=email, kind=kind, key=key, context=context or {},
-                             ref=ref)])[0]
+def notify(
+    *,
+    subject: str,
+    body: str,
+    recipient=None,
+    unit=None,
+    phone: str = "",
+    channel: str = NotificationChannel.SITE,
+    link: str = "",
+    email: str = "",
+    kind: str = "",
+    key: str | None = None,
+    context: dict | None = None,
+    ref: str = "",
+) -> Notification:
+    return notify_many(
+        [
+            dict(
+                subject=subject,
+                body=body,
+                recipient=recipient,
+                unit=unit,
+                phone=phone,
+                channel=channel,
+                link=link,
+                email=email,
+                kind=kind,
+                key=key,
+                context=context or {},
+                ref=ref,
+            )
+        ]
+    )[0]
 
 
 def notify_many(messages: list[dict]) -> list[Notification]:
@@ -208,7 +254,11 @@ def _attempt(notification: Notification, backend: BaseBackend) -> bool:
     except Exception as exc:  # keep it pending until attempts run out
         notification.error = str(exc)[:2000]
         # FellBack: a registered channel (WeChat) gave up and wrote its SMS replacement (send_on_channel).
-        if getattr(exc, "permanent", False) or isinstance(exc, FellBack) or notification.attempts >= max_attempts():
+        if (
+            getattr(exc, "permanent", False)
+            or isinstance(exc, FellBack)
+            or notification.attempts >= max_attempts()
+        ):
             notification.status = NotificationStatus.FAILED
             notification.next_attempt_at = None
             fall_back(notification, exc)
@@ -235,19 +285,36 @@ def fall_back(notification: Notification, exc: Exception) -> Notification | None
 
     reason = getattr(exc, "message", "") or str(exc)
     code = getattr(exc, "code", "")
-    notification.error = f"短信未能发送（{code}）：{reason}；已改为站内消息。"[:2000] if code else \
-        f"短信未能发送：{reason}；已改为站内消息。"[:2000]
-    user = notification.recipient or (User.objects.filter(phone=notification.phone, is_active=True).first()
-                                      if notification.phone else None)
+    notification.error = (
+        f"短信未能发送（{code}）：{reason}；已改为站内消息。"[:2000]
+        if code
+        else f"短信未能发送：{reason}；已改为站内消息。"[:2000]
+    )
+    user = notification.recipient or (
+        User.objects.filter(phone=notification.phone, is_active=True).first() if notification.phone else None
+    )
     site = None
     if user is not None:
-        siblings = Notification.objects.filter(recipient=user, channel=NotificationChannel.SITE, kind=notification.kind,
-                                               subject=notification.subject, body=notification.body)
+        siblings = Notification.objects.filter(
+            recipient=user,
+            channel=NotificationChannel.SITE,
+            kind=notification.kind,
+            subject=notification.subject,
+            body=notification.body,
+        )
         if notification.kind and not siblings.exists():
             site = Notification.objects.create(
-                recipient=user, channel=NotificationChannel.SITE, subject=notification.subject, body=notification.body,
-                link=notification.link, kind=notification.kind, ref=notification.ref, status=NotificationStatus.SENT,
-                sent_at=timezone.now(), attempts=1)
+                recipient=user,
+                channel=NotificationChannel.SITE,
+                subject=notification.subject,
+                body=notification.body,
+                link=notification.link,
+                kind=notification.kind,
+                ref=notification.ref,
+                status=NotificationStatus.SENT,
+                sent_at=timezone.now(),
+                attempts=1,
+            )
     from .sms import sms_failed
 
     sms_failed.send(sender=Notification, notification=notification, reason=notification.error)
@@ -258,7 +325,8 @@ def fall_back(notification: Notification, exc: Exception) -> Notification | None
 def deliver(notification_id: int) -> bool:
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update().filter(pk=notification_id, status=NotificationStatus.PENDING)
+            Notification.objects.select_for_update()
+            .filter(pk=notification_id, status=NotificationStatus.PENDING)
             .first()
         )
         if notification is None:
@@ -283,8 +351,11 @@ def deliver_many_ids(notification_ids: list[int]) -> set[int]:
     sent, failed = [], []
     backend = get_backend()
     with transaction.atomic():
-        rows = Notification.objects.select_for_update().filter(pk__in=list(notification_ids),
-                                                                status=NotificationStatus.PENDING).order_by("pk")
+        rows = (
+            Notification.objects.select_for_update()
+            .filter(pk__in=list(notification_ids), status=NotificationStatus.PENDING)
+            .order_by("pk")
+        )
         for notification in rows:
             (sent if _attempt(notification, backend) else failed).append(notification)
         save_rows(failed, FAILED_FIELDS)
@@ -297,5 +368,9 @@ def deliver_pending(limit: int = 500) -> int:
     from django.db.models import Q
 
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now())
-    ids = list(Notification.objects.filter(due, status=NotificationStatus.PENDING).values_list("pk", flat=True)[:limit])
+    ids = list(
+        Notification.objects.filter(due, status=NotificationStatus.PENDING).values_list("pk", flat=True)[
+            :limit
+        ]
+    )
     return sum(deliver(pk) for pk in ids)

@@ -85,7 +85,9 @@ class OutboxMessage(models.Model):
         verbose_name = _("外发消息")
         verbose_name_plural = _("外发消息")
         ordering = ["created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["event_id", "target"], name="outbox_one_per_event_target")]
+        constraints = [
+            models.UniqueConstraint(fields=["event_id", "target"], name="outbox_one_per_event_target")
+        ]
         indexes = [models.Index(fields=["delivered_at", "next_attempt_at"])]
 
     def __str__(self) -> str:
@@ -101,24 +103,36 @@ class OutboxMessage(models.Model):
 
     @property
     def status_label(self) -> str:
-        return {"confirmed": _("已确认"), "delivered": _("已送达，待确认"), "failing": _("投递失败，重试中"),
-                "pending": _("待投递")}[self.status]
+        return {
+            "confirmed": _("已确认"),
+            "delivered": _("已送达，待确认"),
+            "failing": _("投递失败，重试中"),
+            "pending": _("待投递"),
+        }[self.status]
 
     @property
     def is_overdue(self) -> bool:
-        return self.acknowledged_at is None and self.confirm_by is not None and self.confirm_by < timezone.now()
+        return (
+            self.acknowledged_at is None and self.confirm_by is not None and self.confirm_by < timezone.now()
+        )
 
     def body(self) -> bytes:
-        envelope = {"event_id": self.event_id, "event": self.event_type, "idempotency_key": self.idempotency_key,
-                    "created_at": self.created_at, "data": self.payload}
+        envelope = {
+            "event_id": self.event_id,
+            "event": self.event_type,
+            "idempotency_key": self.idempotency_key,
+            "created_at": self.created_at,
+            "data": self.payload,
+        }
         return json.dumps(envelope, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True).encode()
 
 
 class OutboxAttempt(models.Model):
     """The delivery log: one row per attempt to send a message, written in the attempt's own transaction."""
 
-    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="delivery_attempts",
-                                verbose_name=_("外发消息"))
+    message = models.ForeignKey(
+        OutboxMessage, on_delete=models.CASCADE, related_name="delivery_attempts", verbose_name=_("外发消息")
+    )
     number = models.PositiveIntegerField(_("第几次"))
     started_at = models.DateTimeField(_("时间"), default=timezone.now)
     duration_ms = models.PositiveIntegerField(_("耗时（毫秒）"), default=0)
@@ -135,18 +149,38 @@ class OutboxAttempt(models.Model):
         return f"{self.message_id}#{self.number}"
 
 
-def enqueue(*, event_id: str, event_type: str, target: str, backend: str, address: str, payload: dict,
-            secret: str = "", subject: str = "", target_label: str = "",
-            confirm_within: timedelta | None = None) -> OutboxMessage:
+def enqueue(
+    *,
+    event_id: str,
+    event_type: str,
+    target: str,
+    backend: str,
+    address: str,
+    payload: dict,
+    secret: str = "",
+    subject: str = "",
+    target_label: str = "",
+    confirm_within: timedelta | None = None,
+) -> OutboxMessage:
     """Add one message (idempotent on (event_id, target)); call inside the transaction of the change.
     The worker is nudged on commit; the periodic sweep delivers it anyway."""
     now = timezone.now()
     message, created = OutboxMessage.objects.get_or_create(
-        event_id=event_id, target=target,
-        defaults={"event_type": event_type, "backend": backend, "address": address, "payload": payload,
-                  "secret": secret, "subject": subject, "target_label": target_label, "created_at": now,
-                  "next_attempt_at": now, "idempotency_key": uuid.uuid4().hex,
-                  "confirm_by": now + confirm_within if confirm_within else None},
+        event_id=event_id,
+        target=target,
+        defaults={
+            "event_type": event_type,
+            "backend": backend,
+            "address": address,
+            "payload": payload,
+            "secret": secret,
+            "subject": subject,
+            "target_label": target_label,
+            "created_at": now,
+            "next_attempt_at": now,
+            "idempotency_key": uuid.uuid4().hex,
+            "confirm_by": now + confirm_within if confirm_within else None,
+        },
     )
     if created:
         from .taskqueue import defer
@@ -167,7 +201,9 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-def verify_signature(secret: str, timestamp: str, body: bytes, signature: str, max_age_seconds: int = 300) -> bool:
+def verify_signature(
+    secret: str, timestamp: str, body: bytes, signature: str, max_age_seconds: int = 300
+) -> bool:
     """For receivers (and our own acknowledgement endpoint): the signature matches and is fresh."""
     try:
         age = abs(time.time() - int(timestamp))
@@ -224,13 +260,18 @@ def _send_webhook(message: OutboxMessage) -> bool:
     connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
     conn = connection_class(host, port, address, timeout=WEBHOOK_TIMEOUT_SECONDS)
     try:
-        conn.request("POST", path, body=body, headers={
-            "Content-Type": "application/json; charset=utf-8",
-            KEY_HEADER: message.idempotency_key,
-            EVENT_HEADER: message.event_type,
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(message.secret, timestamp, body),
-        })
+        conn.request(
+            "POST",
+            path,
+            body=body,
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                KEY_HEADER: message.idempotency_key,
+                EVENT_HEADER: message.event_type,
+                TIMESTAMP_HEADER: timestamp,
+                SIGNATURE_HEADER: sign(message.secret, timestamp, body),
+            },
+        )
         response = conn.getresponse()
         answer = response.read(65536)
         message.status_code = response.status  # for the delivery log
@@ -239,8 +280,10 @@ def _send_webhook(message: OutboxMessage) -> bool:
     finally:
         conn.close()
     if 300 <= response.status < 400:
-        raise DeliveryError(str(_("接收方要求重定向（HTTP %(code)s），不予跟随。")) % {"code": response.status},
-                            status_code=response.status)
+        raise DeliveryError(
+            str(_("接收方要求重定向（HTTP %(code)s），不予跟随。")) % {"code": response.status},
+            status_code=response.status,
+        )
     if response.status >= 400:
         raise DeliveryError(f"HTTP {response.status}", status_code=response.status)
     try:
@@ -270,7 +313,8 @@ BACKENDS = {OutboxBackend.WEBHOOK: _send_webhook, OutboxBackend.FILE: _send_file
 
 def _claim_due(now):
     qs = OutboxMessage.objects.filter(delivered_at__isnull=True, next_attempt_at__lte=now).order_by(
-        "next_attempt_at", "id")
+        "next_attempt_at", "id"
+    )
     if connection.features.has_select_for_update_skip_locked:
         return qs.select_for_update(skip_locked=True).first()
     return qs.select_for_update().first()
@@ -292,10 +336,20 @@ def deliver_one(now=None) -> OutboxMessage | None:
             message.last_error = str(exc)[:2000]
             message.next_attempt_at = now + backoff(message.attempts)
             message.save(update_fields=["attempts", "last_error", "next_attempt_at"])
-            _log_attempt(attempt, started, ok=False, error=message.last_error,
-                         status_code=getattr(exc, "status_code", None))
-            logger.warning("outbox %s to %s failed (attempt %s): %s", message.event_id, message.target,
-                           message.attempts, message.last_error)
+            _log_attempt(
+                attempt,
+                started,
+                ok=False,
+                error=message.last_error,
+                status_code=getattr(exc, "status_code", None),
+            )
+            logger.warning(
+                "outbox %s to %s failed (attempt %s): %s",
+                message.event_id,
+                message.target,
+                message.attempts,
+                message.last_error,
+            )
             return message
         message.delivered_at = timezone.now()
         message.last_error = ""
@@ -306,7 +360,9 @@ def deliver_one(now=None) -> OutboxMessage | None:
         return message
 
 
-def _log_attempt(attempt: OutboxAttempt, started: float, *, ok: bool, error: str = "", status_code=None) -> None:
+def _log_attempt(
+    attempt: OutboxAttempt, started: float, *, ok: bool, error: str = "", status_code=None
+) -> None:
     attempt.duration_ms = int((time.monotonic() - started) * 1000)
     attempt.ok, attempt.error, attempt.status_code = ok, error, status_code
     attempt.save()
@@ -341,8 +397,9 @@ def acknowledge(idempotency_key: str, at=None) -> OutboxMessage | None:
 def collect_file_acks() -> int:
     """Confirm delivered file-drop rows whose target wrote `<key>.ack` beside the message."""
     count = 0
-    rows = OutboxMessage.objects.filter(backend=OutboxBackend.FILE, acknowledged_at__isnull=True,
-                                        delivered_at__isnull=False).values_list("idempotency_key", "address")
+    rows = OutboxMessage.objects.filter(
+        backend=OutboxBackend.FILE, acknowledged_at__isnull=True, delivered_at__isnull=False
+    ).values_list("idempotency_key", "address")
     for key, address in rows.iterator():
         if (Path(address) / f"{key}.ack").exists():
             acknowledge(key)
@@ -359,7 +416,8 @@ def overdue(qs=None):
 def retry_now(message_id: int) -> bool:
     """Make an undelivered message due at once and nudge the worker; False when it was already delivered."""
     due = OutboxMessage.objects.filter(pk=message_id, delivered_at__isnull=True).update(
-        next_attempt_at=timezone.now())
+        next_attempt_at=timezone.now()
+    )
     if due:
         transaction.on_commit(_nudge_worker)
     return bool(due)

@@ -32,27 +32,47 @@ SECTIONS: dict[str, Section] = {}
 ANONYMOUS_NAME = "已注销用户"
 
 
-def register(key: str, title, *, export: Callable[[User], list[dict]], erase: Callable[[User], int] | None = None):
+def register(
+    key: str, title, *, export: Callable[[User], list[dict]], erase: Callable[[User], int] | None = None
+):
     SECTIONS[key] = Section(key, title, export, erase)
 
 
 def _account(user: User) -> list[dict]:
-    return [{"账号": user.username, "姓名": user.display_name, "手机号": user.phone or "", "身份证号": user.id_number,
-             "邮箱": user.email, "注册时间": timezone.localtime(user.date_joined).strftime("%Y-%m-%d %H:%M"),
-             "最近登录": timezone.localtime(user.last_login).strftime("%Y-%m-%d %H:%M") if user.last_login else ""}]
+    return [
+        {
+            "账号": user.username,
+            "姓名": user.display_name,
+            "手机号": user.phone or "",
+            "身份证号": user.id_number,
+            "邮箱": user.email,
+            "注册时间": timezone.localtime(user.date_joined).strftime("%Y-%m-%d %H:%M"),
+            "最近登录": timezone.localtime(user.last_login).strftime("%Y-%m-%d %H:%M")
+            if user.last_login
+            else "",
+        }
+    ]
 
 
 def _notifications(user: User) -> list[dict]:
-    return [{"时间": timezone.localtime(n.created_at).strftime("%Y-%m-%d %H:%M"), "渠道": n.get_channel_display(),
-             "标题": n.subject, "内容": n.body}
-            for n in Notification.objects.filter(recipient=user).order_by("created_at", "id")]
+    return [
+        {
+            "时间": timezone.localtime(n.created_at).strftime("%Y-%m-%d %H:%M"),
+            "渠道": n.get_channel_display(),
+            "标题": n.subject,
+            "内容": n.body,
+        }
+        for n in Notification.objects.filter(recipient=user).order_by("created_at", "id")
+    ]
 
 
 def collect(user: User) -> dict[str, dict]:
     """Every section's rows for the person: {key: {"title", "rows"}}; the account and notices first."""
-    data = {"account": {"title": _("账号信息"), "rows": _account(user)},
-            "consents": {"title": _("同意记录"), "rows": _consents(user)},
-            "notifications": {"title": _("收到的消息"), "rows": _notifications(user)}}
+    data = {
+        "account": {"title": _("账号信息"), "rows": _account(user)},
+        "consents": {"title": _("同意记录"), "rows": _consents(user)},
+        "notifications": {"title": _("收到的消息"), "rows": _notifications(user)},
+    }
     for section in SECTIONS.values():
         data[section.key] = {"title": str(section.title), "rows": section.export(user)}
     return data
@@ -60,10 +80,16 @@ def collect(user: User) -> dict[str, dict]:
 
 def export_json(actor: User, user: User) -> bytes:
     data = collect(user)
-    append_audit_event(actor, "export_personal_data", target=f"user:{user.pk}", note=_("下载我的数据（JSON）"),
-                       after={"sections": {k: len(v["rows"]) for k, v in data.items()}})
-    return json.dumps({"exported_at": timezone.now().isoformat(), "data": data}, ensure_ascii=False, indent=2,
-                      default=str).encode()
+    append_audit_event(
+        actor,
+        "export_personal_data",
+        target=f"user:{user.pk}",
+        note=_("下载我的数据（JSON）"),
+        after={"sections": {k: len(v["rows"]) for k, v in data.items()}},
+    )
+    return json.dumps(
+        {"exported_at": timezone.now().isoformat(), "data": data}, ensure_ascii=False, indent=2, default=str
+    ).encode()
 
 
 def export_xlsx(actor: User, user: User) -> bytes:
@@ -76,8 +102,13 @@ def export_xlsx(actor: User, user: User) -> bytes:
         body = [[row.get(c) for c in columns] for row in rows] or [[_("（无）")]]
         sheets.append((section["title"][:31], columns, body))
     content = to_xlsx(sheets)
-    append_audit_event(actor, "export_personal_data", target=f"user:{user.pk}", note=_("下载我的数据（Excel）"),
-                       after={"sections": {k: len(v["rows"]) for k, v in data.items()}})
+    append_audit_event(
+        actor,
+        "export_personal_data",
+        target=f"user:{user.pk}",
+        note=_("下载我的数据（Excel）"),
+        after={"sections": {k: len(v["rows"]) for k, v in data.items()}},
+    )
     return content
 
 
@@ -103,8 +134,13 @@ def close_account(user: User, *, reason: str = "") -> dict:
         user.is_active = False
         user.set_unusable_password()
         user.save()
-        append_audit_event(user, "close_account", target=f"user:{user.pk}", note=reason[:200] or _("本人注销账号"),
-                           after=counts)
+        append_audit_event(
+            user,
+            "close_account",
+            target=f"user:{user.pk}",
+            note=reason[:200] or _("本人注销账号"),
+            after=counts,
+        )
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
             session.delete()
@@ -122,14 +158,26 @@ def record_consent(user, kind: str, *, subject: str = "", recorded_by=None):
     from .models import Consent
 
     purpose = ID_NUMBER_PURPOSE if kind == Consent.ID_NUMBER else PRIVACY_PURPOSE
-    return Consent.objects.create(user=user if getattr(user, "pk", None) else None, subject=subject, kind=kind,
-                                  purpose=purpose, version=PRIVACY_VERSION,
-                                  recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None)
+    return Consent.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        subject=subject,
+        kind=kind,
+        purpose=purpose,
+        version=PRIVACY_VERSION,
+        recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
+    )
 
 
 def _consents(user: User) -> list[dict]:
     from .models import Consent
 
-    return [{"事项": c.get_kind_display(), "目的": c.purpose, "版本": c.version, "对象": c.subject,
-             "时间": timezone.localtime(c.given_at).strftime("%Y-%m-%d %H:%M")}
-            for c in Consent.objects.filter(user=user).order_by("given_at")]
+    return [
+        {
+            "事项": c.get_kind_display(),
+            "目的": c.purpose,
+            "版本": c.version,
+            "对象": c.subject,
+            "时间": timezone.localtime(c.given_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        for c in Consent.objects.filter(user=user).order_by("given_at")
+    ]

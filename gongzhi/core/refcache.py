@@ -131,7 +131,9 @@ def connect(models) -> None:
     request_finished.connect(_request_finished, dispatch_uid="gongzhi.refcache.finished")
     for model in models:
         post_save.connect(_edited, sender=model, dispatch_uid=f"gongzhi.refcache.save.{model._meta.label}")
-        post_delete.connect(_edited, sender=model, dispatch_uid=f"gongzhi.refcache.delete.{model._meta.label}")
+        post_delete.connect(
+            _edited, sender=model, dispatch_uid=f"gongzhi.refcache.delete.{model._meta.label}"
+        )
         m2m_changed.connect(_edited, sender=model, dispatch_uid=f"gongzhi.refcache.m2m.{model._meta.label}")
 
 
@@ -146,16 +148,19 @@ def create_triggers(schema_editor, table: str, scope: str) -> None:
         for op in ("INSERT", "UPDATE", "DELETE"):
             schema_editor.execute(
                 f"CREATE TRIGGER {quote(f'cachestamp_{table}_{op.lower()}')} AFTER {op} ON {quote(table)} "
-                f"BEGIN UPDATE core_cachestamp SET token = random() WHERE scope = '{scope}'; END")
+                f"BEGIN UPDATE core_cachestamp SET token = random() WHERE scope = '{scope}'; END"
+            )
     elif vendor == "postgresql":
         schema_editor.execute(
             "CREATE OR REPLACE FUNCTION core_cachestamp_bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
             "UPDATE core_cachestamp SET token = (random() * 4.6e18)::bigint WHERE scope = TG_ARGV[0]; "
-            "RETURN NULL; END $$")
+            "RETURN NULL; END $$"
+        )
         for op, when in (("write", "INSERT OR UPDATE OR DELETE"), ("truncate", "TRUNCATE")):
             schema_editor.execute(
                 f"CREATE TRIGGER {quote(f'cachestamp_{op}')} AFTER {when} ON {quote(table)} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION core_cachestamp_bump('{scope}')")
+                f"FOR EACH STATEMENT EXECUTE FUNCTION core_cachestamp_bump('{scope}')"
+            )
     else:
         raise NotImplementedError(f"refcache has no triggers for {vendor}")
 

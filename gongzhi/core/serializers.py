@@ -32,10 +32,16 @@ class DetailSerializer(serializers.Serializer):
 
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, label=_("用户名"))
-    password = serializers.CharField(max_length=128, label=_("密码"), trim_whitespace=False,
-                                     style={"input_type": "password"})
-    otp = serializers.CharField(max_length=20, required=False, allow_blank=True, label=_("二次验证码"),
-                                help_text=_("须二次验证的岗位：身份验证器上的6位数字或一个备用验证码"))
+    password = serializers.CharField(
+        max_length=128, label=_("密码"), trim_whitespace=False, style={"input_type": "password"}
+    )
+    otp = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        label=_("二次验证码"),
+        help_text=_("须二次验证的岗位：身份验证器上的6位数字或一个备用验证码"),
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -55,8 +61,10 @@ class PhoneTokenRequestSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=20, label=_("手机号"))
     code = serializers.CharField(max_length=10, label=_("验证码"))
     agree_privacy = serializers.BooleanField(
-        default=False, label=_("同意个人信息处理规则"),
-        help_text=_("首次登录（将开通账号）时须为 true：客户端已向用户展示 /privacy/ 并取得同意"))
+        default=False,
+        label=_("同意个人信息处理规则"),
+        help_text=_("首次登录（将开通账号）时须为 true：客户端已向用户展示 /privacy/ 并取得同意"),
+    )
 
 
 class MeSerializer(serializers.Serializer):
@@ -88,12 +96,28 @@ class BoundaryFilterSerializer(serializers.Serializer):
 
 
 class LocateQuerySerializer(serializers.Serializer):
-    lon = serializers.FloatField(min_value=-180, max_value=180, label=_("经度(WGS-84)"), error_messages={
-        "required": _("请给出经度 lon。"), "invalid": _("经度须是数字。"),
-        "min_value": _("经度须在 -180～180 之间。"), "max_value": _("经度须在 -180～180 之间。")})
-    lat = serializers.FloatField(min_value=-90, max_value=90, label=_("纬度(WGS-84)"), error_messages={
-        "required": _("请给出纬度 lat。"), "invalid": _("纬度须是数字。"),
-        "min_value": _("纬度须在 -90～90 之间。"), "max_value": _("纬度须在 -90～90 之间。")})
+    lon = serializers.FloatField(
+        min_value=-180,
+        max_value=180,
+        label=_("经度(WGS-84)"),
+        error_messages={
+            "required": _("请给出经度 lon。"),
+            "invalid": _("经度须是数字。"),
+            "min_value": _("经度须在 -180～180 之间。"),
+            "max_value": _("经度须在 -180～180 之间。"),
+        },
+    )
+    lat = serializers.FloatField(
+        min_value=-90,
+        max_value=90,
+        label=_("纬度(WGS-84)"),
+        error_messages={
+            "required": _("请给出纬度 lat。"),
+            "invalid": _("纬度须是数字。"),
+            "min_value": _("纬度须在 -90～90 之间。"),
+            "max_value": _("纬度须在 -90～90 之间。"),
+        },
+    )
 
 
 class LocatedAncestorSerializer(serializers.Serializer):

@@ -46,19 +46,31 @@ def send_login_code(phone: str, client_ip: str | None = None) -> PhoneCode:
             raise RateLimited(_("验证码发送过于频繁，请一分钟后再试。"))
         if recent.count() >= conf["OTP_MAX_PER_HOUR"]:
             raise RateLimited(_("该号码一小时内获取验证码次数过多，请稍后再试。"))
-        if client_ip and PhoneCode.objects.filter(
-            client_ip=client_ip, created_at__gte=now - timedelta(hours=1)
-        ).count() >= conf["OTP_MAX_PER_HOUR"] * 4:
+        if (
+            client_ip
+            and PhoneCode.objects.filter(
+                client_ip=client_ip, created_at__gte=now - timedelta(hours=1)
+            ).count()
+            >= conf["OTP_MAX_PER_HOUR"] * 4
+        ):
             raise RateLimited(_("请求过于频繁，请稍后再试。"))
         code = f"{secrets.randbelow(10**6):06d}"
         record = PhoneCode.objects.create(
-            phone=phone, code_hash=digest_code(code, "login"), client_ip=client_ip, created_at=now,
+            phone=phone,
+            code_hash=digest_code(code, "login"),
+            client_ip=client_ip,
+            created_at=now,
             expires_at=now + timedelta(seconds=conf["OTP_TTL_SECONDS"]),
         )
         minutes = conf["OTP_TTL_SECONDS"] // 60
-        notify(subject=_("登录验证码"), body=_("您的验证码是 %(code)s，%(minutes)s分钟内有效。") % {
-            "code": code, "minutes": minutes}, phone=phone, channel=NotificationChannel.SMS, kind="login_code",
-            context={"code": code, "minutes": minutes})
+        notify(
+            subject=_("登录验证码"),
+            body=_("您的验证码是 %(code)s，%(minutes)s分钟内有效。") % {"code": code, "minutes": minutes},
+            phone=phone,
+            channel=NotificationChannel.SMS,
+            kind="login_code",
+            context={"code": code, "minutes": minutes},
+        )
     return record
 
 
@@ -76,7 +88,9 @@ def verify_login_code(phone: str, code: str, *, privacy_consent: bool = False) -
     with transaction.atomic():
         record = (
             PhoneCode.objects.select_for_update()
-            .filter(phone=phone, used_at__isnull=True).order_by("-created_at").first()
+            .filter(phone=phone, used_at__isnull=True)
+            .order_by("-created_at")
+            .first()
         )
         if record is None or record.expires_at < now:
             raise ServiceError(_("验证码已过期，请重新获取。"), code="code_expired", field="code")
@@ -88,14 +102,18 @@ def verify_login_code(phone: str, code: str, *, privacy_consent: bool = False) -
             # and leave the guesses unlimited.
             record.save(update_fields=["attempts"])
             left = settings.GONGZHI["OTP_MAX_ATTEMPTS"] - record.attempts
-            wrong = ServiceError(_("验证码不正确，还可尝试 %(n)s 次。") % {"n": left}, code="code_wrong", field="code")
+            wrong = ServiceError(
+                _("验证码不正确，还可尝试 %(n)s 次。") % {"n": left}, code="code_wrong", field="code"
+            )
         else:
             record.used_at = now
             record.save(update_fields=["attempts", "used_at"])
             user = User.objects.filter(phone=phone).first()
             if user is not None and (user.is_staff or not user.has_role(Role.RESIDENT)):
                 # Staff accounts log in with their password; a phone code alone must not open them.
-                wrong = ServiceError(_("工作人员请使用用户名和密码登录。"), code="staff_account", field="phone")
+                wrong = ServiceError(
+                    _("工作人员请使用用户名和密码登录。"), code="staff_account", field="phone"
+                )
                 user = None
             elif user is None:
                 user = _create_resident(phone=phone, display_name="", actor=None, note=_("手机验证码注册"))
@@ -120,24 +138,42 @@ def _create_resident(*, phone: str, display_name: str, actor, note: str, id_numb
     return user
 
 
-def register_resident_at_counter(actor: User, *, phone: str, display_name: str, id_number: str = "",
-                                 privacy_consent: bool = False, id_number_consent: bool = False) -> User:
+def register_resident_at_counter(
+    actor: User,
+    *,
+    phone: str,
+    display_name: str,
+    id_number: str = "",
+    privacy_consent: bool = False,
+    id_number_consent: bool = False,
+) -> User:
     """Staff register a resident who came to the counter or called (代办), having told them the processing rules
     and, for an ID number, its purpose, and taken their consent (recorded with the staff member's name)."""
     if not actor.has_role(Role.OPERATOR, Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.ADMIN):
         raise PermissionDeniedError()
     phone = normalize_phone(phone)
     if not privacy_consent:
-        raise ServiceError(_("请先向居民说明《个人信息处理规则》并取得其同意。"), code="consent_required",
-                           field="privacy_consent")
+        raise ServiceError(
+            _("请先向居民说明《个人信息处理规则》并取得其同意。"),
+            code="consent_required",
+            field="privacy_consent",
+        )
     if (id_number or "").strip() and not id_number_consent:
-        raise ServiceError(_("登记身份证号须居民单独同意，请说明用途后勾选，或不填身份证号。"), code="consent_required",
-                           field="id_number_consent")
+        raise ServiceError(
+            _("登记身份证号须居民单独同意，请说明用途后勾选，或不填身份证号。"),
+            code="consent_required",
+            field="id_number_consent",
+        )
     with transaction.atomic():
         if User.objects.filter(phone=phone).exists():
             raise ServiceError(_("该手机号已注册。"), code="phone_taken", field="phone")
-        return _create_resident(phone=phone, display_name=display_name.strip(), actor=actor,
-                                note=_("窗口/代办登记"), id_number=id_number.strip())
+        return _create_resident(
+            phone=phone,
+            display_name=display_name.strip(),
+            actor=actor,
+            note=_("窗口/代办登记"),
+            id_number=id_number.strip(),
+        )
 
 
 def ensure_role_groups() -> None:

@@ -35,12 +35,22 @@ def to_csv(header: list[str], rows: Iterable[list]) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else v.strftime("%Y-%m-%d %H:%M:%S") if isinstance(v, datetime)
-                         else safe_text(v) for v in row])
+        writer.writerow(
+            [
+                ""
+                if v is None
+                else v.strftime("%Y-%m-%d %H:%M:%S")
+                if isinstance(v, datetime)
+                else safe_text(v)
+                for v in row
+            ]
+        )
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(sheets: list[tuple[str, list[str], Iterable[list]]], widths: dict[int, int] | None = None) -> bytes:
+def to_xlsx(
+    sheets: list[tuple[str, list[str], Iterable[list]]], widths: dict[int, int] | None = None
+) -> bytes:
     """Write-only openpyxl workbook; text is stored as text (never a formula), times with a date format."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -120,8 +130,9 @@ def _read_csv(data: bytes):
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise SpreadsheetError(_("CSV 文件第%(row)s行格式错误：%(error)s") % {
-                    "row": row_number + 1, "error": exc}) from None
+                raise SpreadsheetError(
+                    _("CSV 文件第%(row)s行格式错误：%(error)s") % {"row": row_number + 1, "error": exc}
+                ) from None
             row_number += 1
             yield row_number, values
 
@@ -151,7 +162,8 @@ def _read_xlsx(data: bytes):
         except SpreadsheetError:
             raise
         except Exception:
-            raise SpreadsheetError(_("Excel 文件第%(row)s行之后无法读取，文件可能已损坏。") % {
-                "row": row_number}) from None
+            raise SpreadsheetError(
+                _("Excel 文件第%(row)s行之后无法读取，文件可能已损坏。") % {"row": row_number}
+            ) from None
 
     return [("" if h is None else str(h)).strip() for h in headers], rows(), (total - 1 if total else None)

@@ -40,11 +40,15 @@ def requeue_disconnected(now=None) -> int:
     from django_tasks_db.models import DBTaskResult
 
     now = now or timezone.now()
-    failed = DBTaskResult.objects.filter(status=TaskResultStatus.FAILED, exception_class_path__in=CONNECTION_ERRORS,
-                                         finished_at__gte=now - timedelta(days=1))
+    failed = DBTaskResult.objects.filter(
+        status=TaskResultStatus.FAILED,
+        exception_class_path__in=CONNECTION_ERRORS,
+        finished_at__gte=now - timedelta(days=1),
+    )
     ids = [pk for pk, workers in failed.values_list("pk", "worker_ids") if len(workers or []) < MAX_CLAIMS]
     count = DBTaskResult.objects.filter(pk__in=ids, status=TaskResultStatus.FAILED).update(
-        status=TaskResultStatus.READY, started_at=None, finished_at=None, run_after=now)
+        status=TaskResultStatus.READY, started_at=None, finished_at=None, run_after=now
+    )
     if count:
         logger.warning("requeued %s task(s) failed by a dropped database connection", count)
     return count

@@ -76,10 +76,17 @@ def _insert(calls: list[tuple]) -> None:
     for task, args, _merged in calls:
         backend = task.get_backend()
         backend.validate_task(task)
-        rows.append(DBTaskResult(
-            id=backend._get_id(), args_kwargs=normalize_json({"args": list(args), "kwargs": {}}),
-            priority=task.priority, task_path=task.module_path, queue_name=task.queue_name,
-            run_after=task.run_after or get_date_max(), backend_name=backend.alias))
+        rows.append(
+            DBTaskResult(
+                id=backend._get_id(),
+                args_kwargs=normalize_json({"args": list(args), "kwargs": {}}),
+                priority=task.priority,
+                task_path=task.module_path,
+                queue_name=task.queue_name,
+                run_after=task.run_after or get_date_max(),
+                backend_name=backend.alias,
+            )
+        )
     DBTaskResult.objects.bulk_create(rows)
     for row in rows:
         task_enqueued.send(type(row.task.get_backend()), task_result=row.task_result)
@@ -173,13 +180,18 @@ def _claim(task, backend, limit: int, worker_id: str) -> list:
     from django_tasks_db.models import DBTaskResult
     from django_tasks_db.utils import exclusive_transaction
 
-    ready = DBTaskResult.objects.ready().filter(backend_name=backend.alias, task_path=task.module_path,
-                                                queue_name=task.queue_name)
+    ready = DBTaskResult.objects.ready().filter(
+        backend_name=backend.alias, task_path=task.module_path, queue_name=task.queue_name
+    )
     with exclusive_transaction(ready.db):
         rows = list(ready.select_for_update(skip_locked=True)[:limit])
         now = timezone.now()
         for row in rows:
-            row.status, row.started_at, row.worker_ids = TaskResultStatus.RUNNING, now, [*row.worker_ids, worker_id]
+            row.status, row.started_at, row.worker_ids = (
+                TaskResultStatus.RUNNING,
+                now,
+                [*row.worker_ids, worker_id],
+            )
         save_rows(rows, ["status", "started_at", "worker_ids"])
     for row in rows:
         task_started.send(type(backend), task_result=row.task_result)
@@ -224,9 +236,14 @@ def save_rows(rows: list, fields: list[str]) -> None:
     qn = connection.ops.quote_name
     columns = [model._meta.get_field(name) for name in fields]
     pk = model._meta.pk
-    sql = (f"UPDATE {qn(model._meta.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in columns)} "
-           f"WHERE {qn(pk.column)} = %s")
-    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns]
-              + [pk.get_db_prep_value(row.pk, connection)] for row in rows]
+    sql = (
+        f"UPDATE {qn(model._meta.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in columns)} "
+        f"WHERE {qn(pk.column)} = %s"
+    )
+    params = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns]
+        + [pk.get_db_prep_value(row.pk, connection)]
+        for row in rows
+    ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)

@@ -37,8 +37,9 @@ def deliver_notifications(notification_ids: list[int]) -> int:
             taskqueue.finish_claimed(rows, counts[1:])
         return counts[0]
     except Exception:
-        logger.warning("delivering %s notification tasks together failed; one by one instead", len(lists),
-                       exc_info=True)
+        logger.warning(
+            "delivering %s notification tasks together failed; one by one instead", len(lists), exc_info=True
+        )
     counts = [ids if isinstance(ids, Exception) else _alone(ids) for ids in lists]
     taskqueue.finish_claimed(rows, counts[1:])
     if isinstance(counts[0], Exception):

@@ -8,8 +8,15 @@ PASSWORD = "test-pass-123"
 
 
 def make_user(username, role, *, unit=None, region=None, phone=None, **extra) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, unit=unit, region=region, phone=phone,
-                                    display_name=extra.pop("display_name", username), **extra)
+    user = User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        unit=unit,
+        region=region,
+        phone=phone,
+        display_name=extra.pop("display_name", username),
+        **extra,
+    )
     if role:
         user.groups.add(Group.objects.get(name=role))
     return user
@@ -30,8 +37,10 @@ def text(response) -> str:
 
 def box(west, south, east, north) -> dict:
     """A rectangle as a GeoJSON Polygon (WGS-84, counter-clockwise)."""
-    return {"type": "Polygon", "coordinates": [[[west, south], [east, south], [east, north], [west, north],
-                                                [west, south]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [[[west, south], [east, south], [east, north], [west, north], [west, south]]],
+    }
 
 
 # The boundaries `give_boundaries` draws for the root conftest's `county` fixture: the county is the square
@@ -43,8 +52,13 @@ TEST_BOUNDARIES = {
     "community": box(112.0, 28.0, 112.5, 28.5),
     "grid": box(112.0, 28.0, 112.25, 28.5),
     "other_street": box(112.5, 28.0, 113.0, 29.0),
-    "other_community": {"type": "MultiPolygon", "coordinates": [
-        box(112.6, 28.1, 112.7, 28.2)["coordinates"], box(112.8, 28.6, 112.9, 28.7)["coordinates"]]},
+    "other_community": {
+        "type": "MultiPolygon",
+        "coordinates": [
+            box(112.6, 28.1, 112.7, 28.2)["coordinates"],
+            box(112.8, 28.6, 112.9, 28.7)["coordinates"],
+        ],
+    },
 }
 
 

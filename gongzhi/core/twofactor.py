@@ -61,9 +61,13 @@ def confirm_enrolment(user, code: str) -> list[str]:
         raise ServiceError(_("请先打开绑定页面扫描二维码。"), field="code")
     wait = _wait_seconds([device])
     if wait:
-        raise ServiceError(_("输错次数较多，请 %(n)s 秒后再试。") % {"n": wait}, code="throttled", field="code")
+        raise ServiceError(
+            _("输错次数较多，请 %(n)s 秒后再试。") % {"n": wait}, code="throttled", field="code"
+        )
     if not device.verify_token((code or "").strip()):
-        raise ServiceError(_("验证码不正确，请核对手机上验证器显示的6位数字（每30秒更新一次）。"), field="code")
+        raise ServiceError(
+            _("验证码不正确，请核对手机上验证器显示的6位数字（每30秒更新一次）。"), field="code"
+        )
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user, confirmed=True).delete()
         device.confirmed = True
@@ -81,7 +85,9 @@ def regenerate_backup_codes(user) -> list[str]:
 
 
 def _new_backup_codes(user) -> list[str]:
-    device, _created = StaticDevice.objects.get_or_create(user=user, name=BACKUP_NAME, defaults={"confirmed": True})
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name=BACKUP_NAME, defaults={"confirmed": True}
+    )
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
@@ -96,16 +102,23 @@ def check_code(user, code: str):
     """The device that accepts the code (an authenticator code or a backup code, which is then used up), or
     ServiceError. django-otp throttles repeated failures per device."""
     code = (code or "").strip().replace(" ", "")
-    wait = _wait_seconds([*TOTPDevice.objects.filter(user=user, confirmed=True),
-                          *StaticDevice.objects.filter(user=user)])
+    wait = _wait_seconds(
+        [*TOTPDevice.objects.filter(user=user, confirmed=True), *StaticDevice.objects.filter(user=user)]
+    )
     if wait:
-        raise ServiceError(_("输错次数较多，请 %(n)s 秒后再试。") % {"n": wait}, code="throttled", field="code")
+        raise ServiceError(
+            _("输错次数较多，请 %(n)s 秒后再试。") % {"n": wait}, code="throttled", field="code"
+        )
     device = match_token(user, code) if code else None
     if device is None:
         raise ServiceError(_("验证码不正确或已使用，请重试。连续输错会被暂时锁定。"), field="code")
     if isinstance(device, StaticDevice):
-        append_audit_event(user, "backup_code_used_2fa", target=f"user:{user.pk}",
-                           note=_("使用备用验证码登录（剩余 %(n)s 个）") % {"n": backup_codes_left(user)})
+        append_audit_event(
+            user,
+            "backup_code_used_2fa",
+            target=f"user:{user.pk}",
+            note=_("使用备用验证码登录（剩余 %(n)s 个）") % {"n": backup_codes_left(user)},
+        )
     return device
 
 
@@ -128,8 +141,9 @@ def reset(actor, user) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
-        append_audit_event(actor, "reset_2fa", target=f"user:{user.pk}",
-                           note=_("重置 %(user)s 的二次验证") % {"user": user})
+        append_audit_event(
+            actor, "reset_2fa", target=f"user:{user.pk}", note=_("重置 %(user)s 的二次验证") % {"user": user}
+        )
 
 
 # ---------------------------------------------------------------- middleware
@@ -146,11 +160,18 @@ class RequireSecondFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated and not request.path.startswith(ALWAYS_OPEN)
-                and required_for(user) and not user.is_verified()):
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(ALWAYS_OPEN)
+            and required_for(user)
+            and not user.is_verified()
+        ):
             if request.path.startswith("/api/"):
-                return JsonResponse({"code": "second_factor_required",
-                                     "detail": _("请先完成二次验证（身份验证器）。")}, status=403)
+                return JsonResponse(
+                    {"code": "second_factor_required", "detail": _("请先完成二次验证（身份验证器）。")},
+                    status=403,
+                )
             target = "core:2fa_verify" if is_enrolled(user) else "core:2fa_setup"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
@@ -181,7 +202,9 @@ class SessionLifetimeMiddleware:
             now = int(time.time())
             session = request.session
             idle, lifetime = _limits(user)
-            login_url = settings.LOGIN_URL if user.is_superuser or user.has_role(*STAFF_ROLES) else "core:phone_login"
+            login_url = (
+                settings.LOGIN_URL if user.is_superuser or user.has_role(*STAFF_ROLES) else "core:phone_login"
+            )
             started, seen = session.get("gz_started"), session.get("gz_seen")
             if started is None:
                 session["gz_started"] = session["gz_seen"] = now
@@ -189,8 +212,9 @@ class SessionLifetimeMiddleware:
             elif now - seen > idle or now - started > lifetime:
                 logout(request)
                 if request.path.startswith("/api/"):
-                    return JsonResponse({"code": "session_expired", "detail": _("登录已超时，请重新登录。")},
-                                        status=401)
+                    return JsonResponse(
+                        {"code": "session_expired", "detail": _("登录已超时，请重新登录。")}, status=401
+                    )
                 messages.info(request, _("长时间未操作或登录时间过长，已自动退出，请重新登录。"))
                 return redirect(f"{reverse(login_url)}?{urlencode({'next': request.get_full_path()})}")
             elif now - seen >= self.TOUCH_EVERY:

@@ -32,20 +32,32 @@ def check_upload(uploaded) -> str:
     ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     ctype = EXTENSIONS.get(ext)
     if ctype is None:
-        raise ServiceError(_("不支持的附件类型：%(name)s。仅支持图片（jpg/png/gif/webp）、音频（mp3/wav/m4a）和 PDF。")
-                           % {"name": name}, code="bad_attachment_type", field="attachments")
+        raise ServiceError(
+            _("不支持的附件类型：%(name)s。仅支持图片（jpg/png/gif/webp）、音频（mp3/wav/m4a）和 PDF。")
+            % {"name": name},
+            code="bad_attachment_type",
+            field="attachments",
+        )
     limit = settings.GONGZHI["ATTACHMENT_MAX_BYTES"]
     if uploaded.size > limit:
-        raise ServiceError(_("附件 %(name)s 超过 %(mb)s MB 的大小限制。") % {"name": name, "mb": limit // (1024 * 1024)},
-                           code="attachment_too_large", field="attachments")
+        raise ServiceError(
+            _("附件 %(name)s 超过 %(mb)s MB 的大小限制。") % {"name": name, "mb": limit // (1024 * 1024)},
+            code="attachment_too_large",
+            field="attachments",
+        )
     if uploaded.size == 0:
-        raise ServiceError(_("附件 %(name)s 是空文件。") % {"name": name}, code="empty_attachment", field="attachments")
+        raise ServiceError(
+            _("附件 %(name)s 是空文件。") % {"name": name}, code="empty_attachment", field="attachments"
+        )
     uploaded.seek(0)
     head = uploaded.read(16)
     uploaded.seek(0)
     if not any(head.startswith(sig) for sig in SIGNATURES[ctype]) or not _container_matches(ctype, head):
-        raise ServiceError(_("附件 %(name)s 的内容与文件类型不符。") % {"name": name},
-                           code="attachment_type_mismatch", field="attachments")
+        raise ServiceError(
+            _("附件 %(name)s 的内容与文件类型不符。") % {"name": name},
+            code="attachment_type_mismatch",
+            field="attachments",
+        )
     return ctype
 
 
@@ -53,4 +65,4 @@ def _container_matches(ctype: str, head: bytes) -> bool:
     if ctype not in CONTAINER_BRANDS:
         return True
     offset, brands = CONTAINER_BRANDS[ctype]
-    return any(head[offset:offset + len(brand)] == brand for brand in brands)
+    return any(head[offset : offset + len(brand)] == brand for brand in brands)

@@ -59,7 +59,9 @@ def private_file(field_file, name: str, content_type: str) -> FileResponse:
         raise Http404 from exc
     response = FileResponse(handle, content_type=content_type, filename=name)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    response["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    )
     return response
 
 
@@ -87,10 +89,17 @@ def privacy(request):
 
     from .personal_data import ID_NUMBER_PURPOSE, PRIVACY_PURPOSE, PRIVACY_VERSION
 
-    return render(request, "core/privacy.html", {
-        "version": PRIVACY_VERSION, "purpose": PRIVACY_PURPOSE, "id_purpose": ID_NUMBER_PURPOSE,
-        "retention_years": dj.GONGZHI["RETENTION_YEARS"],
-        "attachment_years": dj.GONGZHI["ATTACHMENT_RETENTION_YEARS"]})
+    return render(
+        request,
+        "core/privacy.html",
+        {
+            "version": PRIVACY_VERSION,
+            "purpose": PRIVACY_PURPOSE,
+            "id_purpose": ID_NUMBER_PURPOSE,
+            "retention_years": dj.GONGZHI["RETENTION_YEARS"],
+            "attachment_years": dj.GONGZHI["ATTACHMENT_RETENTION_YEARS"],
+        },
+    )
 
 
 def home(request):
@@ -124,8 +133,11 @@ def phone_login(request):
             code_form = CodeForm(request.POST, first_login=first_login)
             if code_form.is_valid():
                 try:
-                    user = services.verify_login_code(phone, code_form.cleaned_data["code"],
-                                                      privacy_consent=code_form.cleaned_data.get("agree", False))
+                    user = services.verify_login_code(
+                        phone,
+                        code_form.cleaned_data["code"],
+                        privacy_consent=code_form.cleaned_data.get("agree", False),
+                    )
                 except ServiceError as exc:
                     add_service_error(code_form, exc)
                 else:

@@ -36,7 +36,9 @@ def register(model: type, payload, event_labels: dict | None = None) -> None:
     """An app's payload builder `payload(event) -> dict` for its event model, and the labels of its actions."""
     _PAYLOADS[model] = payload
     if event_labels:
-        _EVENT_LABELS.setdefault(model._meta.app_label, {}).update({k: str(v) for k, v in event_labels.items()})
+        _EVENT_LABELS.setdefault(model._meta.app_label, {}).update(
+            {k: str(v) for k, v in event_labels.items()}
+        )
 
 
 def _discover() -> None:
@@ -48,8 +50,11 @@ def _discover() -> None:
 
 def domains() -> dict[str, str]:
     """App label → its name, for every app with an event table (core's own audit trail is not published)."""
-    return {m._meta.app_label: str(m._meta.app_config.verbose_name) for m in apps.get_models()
-            if issubclass(m, ChainedEvent) and m._meta.app_label != "core"}
+    return {
+        m._meta.app_label: str(m._meta.app_config.verbose_name)
+        for m in apps.get_models()
+        if issubclass(m, ChainedEvent) and m._meta.app_label != "core"
+    }
 
 
 def event_type_choices() -> list[tuple[str, str]]:
@@ -74,8 +79,11 @@ def clean_event_types(values) -> list[str]:
         value = str(value).strip()
         domain, _dot, action = value.partition(".")
         if value != "*" and not (domain in known and (action == "*" or ACTION_RE.match(action))):
-            raise ServiceError(_("事件类型「%(v)s」无效：应为 *、%(d)s 之一加 .* 或 .动作名（如 appeals.dispatch）。") % {
-                "v": value, "d": "、".join(sorted(known))}, field="event_types")
+            raise ServiceError(
+                _("事件类型「%(v)s」无效：应为 *、%(d)s 之一加 .* 或 .动作名（如 appeals.dispatch）。")
+                % {"v": value, "d": "、".join(sorted(known))},
+                field="event_types",
+            )
         if value not in cleaned:
             cleaned.append(value)
     return cleaned
@@ -85,14 +93,24 @@ def clean_event_types(values) -> list[str]:
 
 
 def generic_payload(event: ChainedEvent) -> dict:
-    return {"event": {"id": event.pk, "action": event.action, "at": event.created_at,
-                      "subject_type": event.chain_subject_field or "", "subject_id": event.chain_subject_id()}}
+    return {
+        "event": {
+            "id": event.pk,
+            "action": event.action,
+            "at": event.created_at,
+            "subject_type": event.chain_subject_field or "",
+            "subject_id": event.chain_subject_id(),
+        }
+    }
 
 
 def active_subscriptions() -> list[WebhookSubscription]:
     """Every active subscription, cached per process until one is written (core.refcache); shared, read-only."""
-    return refcache.cached(refcache.REFERENCE, "webhook_subscriptions", lambda: list(
-        WebhookSubscription.objects.using(refcache.DB).filter(is_active=True)))
+    return refcache.cached(
+        refcache.REFERENCE,
+        "webhook_subscriptions",
+        lambda: list(WebhookSubscription.objects.using(refcache.DB).filter(is_active=True)),
+    )
 
 
 def publish_event(event: ChainedEvent) -> int:
@@ -104,11 +122,23 @@ def publish_event(event: ChainedEvent) -> int:
         return 0
     _discover()
     payload = _PAYLOADS.get(type(event), generic_payload)(event)
-    subject = f"{domain}.{event.chain_subject_field}:{event.chain_subject_id()}" if event.chain_subject_field else ""
+    subject = (
+        f"{domain}.{event.chain_subject_field}:{event.chain_subject_id()}"
+        if event.chain_subject_field
+        else ""
+    )
     for subscription in wanted:
-        outbox.enqueue(event_id=f"{domain}.event:{event.pk}", event_type=event_type, target=subscription.target,
-                       target_label=subscription.name, backend=outbox.OutboxBackend.WEBHOOK, address=subscription.url,
-                       secret=subscription.secret, payload=payload, subject=subject[:100])
+        outbox.enqueue(
+            event_id=f"{domain}.event:{event.pk}",
+            event_type=event_type,
+            target=subscription.target,
+            target_label=subscription.name,
+            backend=outbox.OutboxBackend.WEBHOOK,
+            address=subscription.url,
+            secret=subscription.secret,
+            payload=payload,
+            subject=subject[:100],
+        )
     return len(wanted)
 
 
@@ -143,16 +173,25 @@ def _snapshot(sub: WebhookSubscription) -> dict:
     return {"name": sub.name, "url": sub.url, "event_types": sub.event_types, "is_active": sub.is_active}
 
 
-def create_subscription(actor: User, *, name: str, url: str, event_types, secret: str = "",
-                        is_active: bool = True) -> WebhookSubscription:
+def create_subscription(
+    actor: User, *, name: str, url: str, event_types, secret: str = "", is_active: bool = True
+) -> WebhookSubscription:
     """A new subscription; without a secret one is generated (the caller shows it once)."""
     _require_admin(actor)
     name, url, secret = _clean(name, url, secret or secrets.token_urlsafe(32))
     event_types = clean_event_types(event_types)
     with transaction.atomic():
-        sub = WebhookSubscription.objects.create(name=name, url=url, secret=secret, event_types=event_types,
-                                                 is_active=bool(is_active), created_by=actor)
-        append_audit_event(actor, "webhook_create", target=f"webhook:{sub.pk}", note=name, after=_snapshot(sub))
+        sub = WebhookSubscription.objects.create(
+            name=name,
+            url=url,
+            secret=secret,
+            event_types=event_types,
+            is_active=bool(is_active),
+            created_by=actor,
+        )
+        append_audit_event(
+            actor, "webhook_create", target=f"webhook:{sub.pk}", note=name, after=_snapshot(sub)
+        )
     return sub
 
 
@@ -162,8 +201,9 @@ def update_subscription(actor: User, subscription_id: int, **changes) -> Webhook
     with transaction.atomic():
         sub = WebhookSubscription.objects.select_for_update().get(pk=subscription_id)
         before = _snapshot(sub)
-        name, url, secret = _clean(changes.get("name", sub.name), changes.get("url", sub.url),
-                                   changes.get("secret") or sub.secret)
+        name, url, secret = _clean(
+            changes.get("name", sub.name), changes.get("url", sub.url), changes.get("secret") or sub.secret
+        )
         sub.name, sub.url, sub.secret = name, url, secret
         if "event_types" in changes:
             sub.event_types = clean_event_types(changes["event_types"])
@@ -173,8 +213,9 @@ def update_subscription(actor: User, subscription_id: int, **changes) -> Webhook
         after = _snapshot(sub)
         if changes.get("secret"):
             after["secret"] = "changed"
-        append_audit_event(actor, "webhook_update", target=f"webhook:{sub.pk}", note=sub.name, before=before,
-                           after=after)
+        append_audit_event(
+            actor, "webhook_update", target=f"webhook:{sub.pk}", note=sub.name, before=before, after=after
+        )
     return sub
 
 
@@ -188,9 +229,13 @@ def retry_delivery(actor: User, message_id: int) -> outbox.OutboxMessage:
         if message.delivered_at is not None:
             raise ServiceError(_("该消息已送达，无需重试。"), code="already_delivered")
         outbox.retry_now(message.pk)
-        append_audit_event(actor, "outbox_retry", target=f"outbox:{message.pk}",
-                           note=_("立即重试投递 %(e)s → %(t)s") % {"e": message.event_type,
-                                                                 "t": message.target_label or message.target})
+        append_audit_event(
+            actor,
+            "outbox_retry",
+            target=f"outbox:{message.pk}",
+            note=_("立即重试投递 %(e)s → %(t)s")
+            % {"e": message.event_type, "t": message.target_label or message.target},
+        )
     message.refresh_from_db()
     return message
 

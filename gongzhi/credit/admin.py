@@ -25,25 +25,27 @@ from .services import contact_snapshot
 from .workflow import EVENT_LABELS
 
 # The credit app's actions on core's audit trail.
-register_audit_labels({
-    "add_contact": _("添加企业联系人"),
-    "change_contact": _("修改企业联系人"),
-    "remove_contact": _("删除企业联系人"),
-    "link_contact": _("企业联系人绑定账号"),
-    "create_enterprise": _("登记企业"),
-    "create_platform": _("登记信用平台"),
-    "change_platform": _("修改信用平台"),
-    "platform_active": _("恢复向信用平台推送"),
-    "platform_inactive": _("停止向信用平台推送新名单"),
-    "backfill_platform": _("向信用平台补发已公示名单"),
-    "import_discretion": _("导入裁量基准"),
-    "change_discretion": _("修改裁量基准"),
-    "approve_outside_band": _("审批超出裁量基准的处罚"),
-    "enterprise_appeal": _("企业诉求"),
-    "record_penalty": _("记录行政处罚"),
-    "record_penalty_exemption": _("记录不予处罚决定"),
-    "penalty_performed": _("处罚已履行"),
-})
+register_audit_labels(
+    {
+        "add_contact": _("添加企业联系人"),
+        "change_contact": _("修改企业联系人"),
+        "remove_contact": _("删除企业联系人"),
+        "link_contact": _("企业联系人绑定账号"),
+        "create_enterprise": _("登记企业"),
+        "create_platform": _("登记信用平台"),
+        "change_platform": _("修改信用平台"),
+        "platform_active": _("恢复向信用平台推送"),
+        "platform_inactive": _("停止向信用平台推送新名单"),
+        "backfill_platform": _("向信用平台补发已公示名单"),
+        "import_discretion": _("导入裁量基准"),
+        "change_discretion": _("修改裁量基准"),
+        "approve_outside_band": _("审批超出裁量基准的处罚"),
+        "enterprise_appeal": _("企业诉求"),
+        "record_penalty": _("记录行政处罚"),
+        "record_penalty_exemption": _("记录不予处罚决定"),
+        "penalty_performed": _("处罚已履行"),
+    }
+)
 
 
 def _credit_label(action: str) -> str:
@@ -69,14 +71,29 @@ class EnterpriseAdmin(admin.ModelAdmin):
             return
         target = f"credit.enterprise:{form.instance.pk}"
         for contact in formset.new_objects:
-            append_audit_event(request.user, "add_contact", target=target, note=_("管理后台"),
-                               after=contact_snapshot(contact))
+            append_audit_event(
+                request.user,
+                "add_contact",
+                target=target,
+                note=_("管理后台"),
+                after=contact_snapshot(contact),
+            )
         for contact, changed in formset.changed_objects:
-            append_audit_event(request.user, "change_contact", target=target, note=_("管理后台"),
-                               after={**contact_snapshot(contact), "changed": changed})
+            append_audit_event(
+                request.user,
+                "change_contact",
+                target=target,
+                note=_("管理后台"),
+                after={**contact_snapshot(contact), "changed": changed},
+            )
         for contact in formset.deleted_objects:
-            append_audit_event(request.user, "remove_contact", target=target, note=_("管理后台"),
-                               before=contact_snapshot(contact))
+            append_audit_event(
+                request.user,
+                "remove_contact",
+                target=target,
+                note=_("管理后台"),
+                before=contact_snapshot(contact),
+            )
 
 
 class DeadlineInline(admin.TabularInline):
@@ -115,7 +132,8 @@ class CreditPlatformForm(forms.ModelForm):
         if data.get("backend") and data.get("address") is not None:
             try:
                 data["address"], data["secret"] = services.clean_platform_target(
-                    data["backend"], data["address"], data.get("secret", ""))
+                    data["backend"], data["address"], data.get("secret", "")
+                )
             except ServiceError as exc:
                 self.add_error(exc.field if exc.field in self.fields else None, str(exc.message))
         return data
@@ -132,10 +150,18 @@ class CreditPlatformAdmin(admin.ModelAdmin):
         was_active = CreditPlatform.objects.filter(pk=obj.pk).values_list("is_active", flat=True).first()
         with transaction.atomic():
             super().save_model(request, obj, form, change)
-            append_audit_event(request.user, "change_platform" if change else "create_platform",
-                               target=f"credit.platform:{obj.pk}", note=obj.name,
-                               after={"backend": obj.backend, "address": obj.address, "is_active": obj.is_active,
-                                      "confirm_window_hours": obj.confirm_window_hours})
+            append_audit_event(
+                request.user,
+                "change_platform" if change else "create_platform",
+                target=f"credit.platform:{obj.pk}",
+                note=obj.name,
+                after={
+                    "backend": obj.backend,
+                    "address": obj.address,
+                    "is_active": obj.is_active,
+                    "confirm_window_hours": obj.confirm_window_hours,
+                },
+            )
             if obj.is_active and not was_active:
                 services.backfill_platform(request.user, obj)
 
@@ -144,8 +170,17 @@ class CreditPlatformAdmin(admin.ModelAdmin):
 class RepairApplicationAdmin(ReadOnlyAdmin):
     list_display = ["case", "ground", "status", "submitted_at"]
     list_filter = ["status"]
-    readonly_fields = ["case", "ground", "statement", "commitment", "applicant", "status", "decided_by",
-                       "decided_at", "decision_reason"]
+    readonly_fields = [
+        "case",
+        "ground",
+        "statement",
+        "commitment",
+        "applicant",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+    ]
 
 
 @admin.register(AdministrativePenalty)
@@ -157,10 +192,10 @@ class AdministrativePenaltyAdmin(ReadOnlyAdmin):
     list_filter = ["severity", "regime"]
 
 
-
 class DiscretionBandForm(forms.ModelForm):
-    measures = forms.MultipleChoiceField(label=_("处罚种类"), choices=PenaltyType.choices,
-                                         widget=forms.CheckboxSelectMultiple)
+    measures = forms.MultipleChoiceField(
+        label=_("处罚种类"), choices=PenaltyType.choices, widget=forms.CheckboxSelectMultiple
+    )
 
     class Meta:
         model = DiscretionBand
@@ -181,9 +216,13 @@ class DiscretionBandInline(admin.TabularInline):
 
 
 class DiscretionImportForm(forms.Form):
-    file = forms.FileField(label=_("裁量基准表（.xlsx 或 .csv）"),
-                           help_text=_("列：执法领域、编号、违法行为、违法依据、处罚依据、裁量等级、适用情形、处罚种类、"
-                                       "罚款下限、罚款上限、来源；每行一个违法行为的一个等级。"))
+    file = forms.FileField(
+        label=_("裁量基准表（.xlsx 或 .csv）"),
+        help_text=_(
+            "列：执法领域、编号、违法行为、违法依据、处罚依据、裁量等级、适用情形、处罚种类、"
+            "罚款下限、罚款上限、来源；每行一个违法行为的一个等级。"
+        ),
+    )
     source = forms.CharField(label=_("来源（发布机关和文件名称）"), max_length=300, required=False)
 
 
@@ -201,8 +240,10 @@ class DiscretionBenchmarkAdmin(admin.ModelAdmin):
     def get_urls(self):
         from django.urls import path
 
-        return [path("import/", self.admin_site.admin_view(self.import_table), name="credit_discretion_import"),
-                *super().get_urls()]
+        return [
+            path("import/", self.admin_site.admin_view(self.import_table), name="credit_discretion_import"),
+            *super().get_urls(),
+        ]
 
     def import_table(self, request):
         from django.contrib import messages
@@ -218,23 +259,47 @@ class DiscretionBenchmarkAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                counts = import_benchmarks(request.user, upload.read(), upload.name,
-                                           source=form.cleaned_data["source"])
+                counts = import_benchmarks(
+                    request.user, upload.read(), upload.name, source=form.cleaned_data["source"]
+                )
             except ServiceError as exc:
                 form.add_error("file", str(exc.message))
             else:
-                messages.success(request, _("已导入 %(b)s 项违法行为、%(n)s 个裁量等级。") % {
-                    "b": counts["benchmarks"], "n": counts["bands"]})
+                messages.success(
+                    request,
+                    _("已导入 %(b)s 项违法行为、%(n)s 个裁量等级。")
+                    % {"b": counts["benchmarks"], "n": counts["bands"]},
+                )
                 return redirect("admin:credit_discretionbenchmark_changelist")
-        return render(request, "admin/credit/discretionbenchmark/import.html", {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-            "title": _("导入裁量基准表")})
+        return render(
+            request,
+            "admin/credit/discretionbenchmark/import.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "form": form,
+                "title": _("导入裁量基准表"),
+            },
+        )
 
     def save_related(self, request, form, formsets, change):
         with transaction.atomic():
             super().save_related(request, form, formsets, change)
             obj = form.instance
-            append_audit_event(request.user, "change_discretion", target=f"credit.discretion:{obj.pk}",
-                               note=str(obj), after={"bands": [
-                                   {"grade": b.grade, "measures": b.measures, "fine_min": str(b.fine_min),
-                                    "fine_max": str(b.fine_max)} for b in obj.bands.all()]})
+            append_audit_event(
+                request.user,
+                "change_discretion",
+                target=f"credit.discretion:{obj.pk}",
+                note=str(obj),
+                after={
+                    "bands": [
+                        {
+                            "grade": b.grade,
+                            "measures": b.measures,
+                            "fine_min": str(b.fine_min),
+                            "fine_max": str(b.fine_max),
+                        }
+                        for b in obj.bands.all()
+                    ]
+                },
+            )

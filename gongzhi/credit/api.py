@@ -34,11 +34,14 @@ ERRORS = {code: OpenApiTypes.OBJECT for code in (400, 403, 404, 409)}
 
 
 def doc(summary: str, request=OpenApiTypes.OBJECT, response=OpenApiTypes.OBJECT, status: int = 200):
-    return extend_schema(tags=["credit"], summary=summary, request=request, responses={status: response, **ERRORS})
+    return extend_schema(
+        tags=["credit"], summary=summary, request=request, responses={status: response, **ERRORS}
+    )
 
 
 def list_and_create(name: str):
     """Operation ids of a GET-list/POST-create function view (drf-spectacular names both GETs "retrieve")."""
+
     def decorate(view):
         view = extend_schema(methods=["GET"], operation_id=f"{name}_list")(view)
         return extend_schema(methods=["POST"], operation_id=f"{name}_create")(view)
@@ -52,10 +55,16 @@ class IsCreditOfficer(BasePermission):
 
 
 ACTIONS = {
-    "issue_notice": services.issue_notice, "settle": services.settle, "decide_listing": services.decide_listing,
-    "publish": services.publish, "correct": services.correct, "revoke": services.revoke,
-    "delete": services.delete_listing, "extend_term": services.extend_term,
-    "report_deletion_ground": services.report_deletion_ground, "report_error": services.report_error,
+    "issue_notice": services.issue_notice,
+    "settle": services.settle,
+    "decide_listing": services.decide_listing,
+    "publish": services.publish,
+    "correct": services.correct,
+    "revoke": services.revoke,
+    "delete": services.delete_listing,
+    "extend_term": services.extend_term,
+    "report_deletion_ground": services.report_deletion_ground,
+    "report_error": services.report_error,
 }
 
 
@@ -92,12 +101,15 @@ def _contacts(value) -> list[dict]:
     """Contacts as a list of objects with a name and a phone or e-mail; an account is linked by its phone (never
     by an id sent in the body)."""
     if not isinstance(value, list) or not all(isinstance(c, dict) for c in value):
-        raise ServiceError("联系人应为对象列表，如 [{\"name\": \"张三\", \"phone\": \"13800000000\"}]。",
-                           field="contacts")
+        raise ServiceError(
+            '联系人应为对象列表，如 [{"name": "张三", "phone": "13800000000"}]。', field="contacts"
+        )
     unknown = sorted({key for c in value for key in c} - CONTACT_FIELDS)
     if unknown:
         fields = "、".join(unknown)
-        raise ServiceError(f"联系人不支持字段：{fields}（可用：name、phone、email、is_primary）。", field="contacts")
+        raise ServiceError(
+            f"联系人不支持字段：{fields}（可用：name、phone、email、is_primary）。", field="contacts"
+        )
     if any(not isinstance(c.get("is_primary", False), bool) for c in value):
         raise ServiceError("联系人的 is_primary 应为 true 或 false。", field="contacts")
     return value
@@ -136,7 +148,9 @@ def enterprises(request):
 @api_view(["GET", "POST"])
 def cases(request):
     if request.method == "GET":
-        return Response({"results": CaseSerializer(selectors.visible_cases(request.user)[:500], many=True).data})
+        return Response(
+            {"results": CaseSerializer(selectors.visible_cases(request.user)[:500], many=True).data}
+        )
     body = _body(request)
     pk = parse_id(body.pop("enterprise", None))  # an id typed as anything: not a 500 in the query
     enterprise = Enterprise.objects.filter(pk=pk).first() if pk is not None else None
@@ -173,8 +187,13 @@ def repair(request, pk):
     case = _case(request, pk)
     data = request.data
     application = services.submit_repair(
-        request.user, case.pk, ground=data.get("ground", ""), statement=data.get("statement", ""),
-        commitment=data.get("commitment", ""), files=request.FILES.getlist("evidence"))
+        request.user,
+        case.pk,
+        ground=data.get("ground", ""),
+        statement=data.get("statement", ""),
+        commitment=data.get("commitment", ""),
+        files=request.FILES.getlist("evidence"),
+    )
     return Response({"id": application.pk, "status": application.status}, status=201)
 
 
@@ -182,8 +201,9 @@ def repair(request, pk):
 @api_view(["POST"])
 def repair_decision(request, pk):
     body = _body(request)
-    application = services.decide_repair(request.user, pk, approve=bool(body.get("approve")),
-                                         reason=body.get("reason", ""))
+    application = services.decide_repair(
+        request.user, pk, approve=bool(body.get("approve")), reason=body.get("reason", "")
+    )
     return Response({"id": application.pk, "status": application.status})
 
 
@@ -192,8 +212,9 @@ def repair_decision(request, pk):
 def objection(request, pk):
     case = _case(request, pk)
     body = _body(request)
-    result = services.file_objection(request.user, case.pk, ground=body.get("ground", ""),
-                                     statement=body.get("statement", ""))
+    result = services.file_objection(
+        request.user, case.pk, ground=body.get("ground", ""), statement=body.get("statement", "")
+    )
     return Response({"id": result.pk, "status": result.status}, status=201)
 
 
@@ -216,14 +237,23 @@ def penalty_check(request):
 def _penalty_body(penalty) -> dict:
     band = None
     if penalty.band_id:
-        band = {"id": penalty.band_id, "benchmark": penalty.band.benchmark.code,
-                "violation": penalty.band.benchmark.violation, "grade": penalty.band.grade,
-                "band": discretion.band_text(penalty.band),
-                "departures": discretion.departures(penalty.band, penalty.penalty_types, penalty.fine_amount),
-                "outside_reason": penalty.outside_reason, "awaiting_approval": penalty.awaiting_approval,
-                "approved_at": penalty.band_approved_at}
-    return {**PenaltySerializer(penalty).data, "publicity": services.penalty_publicity(penalty),
-            "repair": services.penalty_repair_eligibility(penalty), "discretion": band}
+        band = {
+            "id": penalty.band_id,
+            "benchmark": penalty.band.benchmark.code,
+            "violation": penalty.band.benchmark.violation,
+            "grade": penalty.band.grade,
+            "band": discretion.band_text(penalty.band),
+            "departures": discretion.departures(penalty.band, penalty.penalty_types, penalty.fine_amount),
+            "outside_reason": penalty.outside_reason,
+            "awaiting_approval": penalty.awaiting_approval,
+            "approved_at": penalty.band_approved_at,
+        }
+    return {
+        **PenaltySerializer(penalty).data,
+        "publicity": services.penalty_publicity(penalty),
+        "repair": services.penalty_repair_eligibility(penalty),
+        "discretion": band,
+    }
 
 
 def _enterprise_filter(request):
@@ -307,7 +337,9 @@ def exemption_decisions(request):
 def enterprise_appeals(request, pk):
     enterprise = get_object_or_404(Enterprise, pk=pk)
     if request.method == "GET":
-        if not (selectors.can_see_enterprises(request.user) or services.is_contact(request.user, enterprise.pk)):
+        if not (
+            selectors.can_see_enterprises(request.user) or services.is_contact(request.user, enterprise.pk)
+        ):
             raise NotFound()
         rows = selectors.enterprise_appeals(request.user, enterprise)[:500]
         return Response({"results": EnterpriseAppealSerializer(rows, many=True).data})
@@ -330,8 +362,11 @@ def acknowledge(request, platform_id):
     platform = get_object_or_404(CreditPlatform, pk=platform_id, is_active=True)
     raw = request.body
     if not platform.secret or not outbox.verify_signature(
-            platform.secret, request.headers.get(outbox.TIMESTAMP_HEADER, ""), raw,
-            request.headers.get(outbox.SIGNATURE_HEADER, "")):
+        platform.secret,
+        request.headers.get(outbox.TIMESTAMP_HEADER, ""),
+        raw,
+        request.headers.get(outbox.SIGNATURE_HEADER, ""),
+    ):
         return Response({"code": "bad_signature", "detail": "签名无效或已过期。"}, status=401)
     try:
         key = json.loads(raw or b"{}").get("idempotency_key", "")

@@ -54,8 +54,13 @@ class DeletionGround(models.TextChoices):
 
 # a fixed-term listing is not deleted on the grounds (only on expiry, early deletion or ).
 ITEM_GROUNDS = (
-    DeletionGround.PERFORMED, DeletionGround.SETTLEMENT_PERFORMED, DeletionGround.CREDITOR_REQUEST,
-    DeletionGround.NO_ASSETS, DeletionGround.SUSPENDED, DeletionGround.NOT_ENFORCED, DeletionGround.TERMINATED,
+    DeletionGround.PERFORMED,
+    DeletionGround.SETTLEMENT_PERFORMED,
+    DeletionGround.CREDITOR_REQUEST,
+    DeletionGround.NO_ASSETS,
+    DeletionGround.SUSPENDED,
+    DeletionGround.NOT_ENFORCED,
+    DeletionGround.TERMINATED,
 )
 
 

@@ -18,11 +18,15 @@ from gongzhi.core.pdf import FONT
 
 from .choices import DeletionGround, Ground, RepairStatus
 
-TITLE = ParagraphStyle("title", fontName=FONT, fontSize=20, leading=30, alignment=TA_CENTER, spaceAfter=4 * mm)
-SUBTITLE = ParagraphStyle("subtitle", fontName=FONT, fontSize=11, leading=16, alignment=TA_CENTER,
-                          spaceAfter=6 * mm)
-BODY = ParagraphStyle("body", fontName=FONT, fontSize=12, leading=21, firstLineIndent=24, wordWrap="CJK",
-                      spaceAfter=2 * mm)
+TITLE = ParagraphStyle(
+    "title", fontName=FONT, fontSize=20, leading=30, alignment=TA_CENTER, spaceAfter=4 * mm
+)
+SUBTITLE = ParagraphStyle(
+    "subtitle", fontName=FONT, fontSize=11, leading=16, alignment=TA_CENTER, spaceAfter=6 * mm
+)
+BODY = ParagraphStyle(
+    "body", fontName=FONT, fontSize=12, leading=21, firstLineIndent=24, wordWrap="CJK", spaceAfter=2 * mm
+)
 PLAIN = ParagraphStyle("plain", parent=BODY, firstLineIndent=0)
 RIGHT = ParagraphStyle("right", parent=PLAIN, alignment=2)
 
@@ -33,10 +37,21 @@ def _d(value) -> str:
 
 def _render(title: str, number: str, addressee: str, paragraphs: list[str], signer: str, on) -> bytes:
     buffer = BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm, topMargin=25 * mm,
-                            bottomMargin=25 * mm, title=title, author=signer)
-    story = [Paragraph(escape(title), TITLE), Paragraph(escape(number), SUBTITLE),
-             Paragraph(escape(addressee) + "：", PLAIN)]
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=25 * mm,
+        rightMargin=25 * mm,
+        topMargin=25 * mm,
+        bottomMargin=25 * mm,
+        title=title,
+        author=signer,
+    )
+    story = [
+        Paragraph(escape(title), TITLE),
+        Paragraph(escape(number), SUBTITLE),
+        Paragraph(escape(addressee) + "：", PLAIN),
+    ]
     story += [Paragraph(escape(p), BODY) for p in paragraphs]
     story += [Spacer(1, 12 * mm), Paragraph(escape(signer), RIGHT), Paragraph(_d(on), RIGHT)]
     doc.build(story)
@@ -52,7 +67,9 @@ def _debtor(case) -> str:
 def pre_punishment_notice(case) -> bytes:
     """B-4.4: the minimum contents of a 预惩戒通知书."""
     ground = Ground(case.intended_ground or "G1")
-    term = "不设纳入期限，直至依法删除" if ground == Ground.G1 else "纳入期限为二年，情节严重的可以延长一至三年"
+    term = (
+        "不设纳入期限，直至依法删除" if ground == Ground.G1 else "纳入期限为二年，情节严重的可以延长一至三年"
+    )
     paragraphs = [
         f"被执行人：{_debtor(case)}。",
         f"本院在执行{case.creditor}申请执行的{case.case_number}一案中，执行依据为{case.basis_document}。"
@@ -67,16 +84,20 @@ def pre_punishment_notice(case) -> bytes:
         "你单位认为不应纳入、记载信息不准确或者应予删除的，可以向本院提出书面纠正申请；本院在收到申请之日起十五日内审查。"
         "对驳回决定不服的，可以自决定书送达之日起十日内向上一级人民法院申请复议。",
     ]
-    return _render("预惩戒通知书", case.notice_number or "", case.enterprise.name, paragraphs, case.court,
-                   case.notice_on)
+    return _render(
+        "预惩戒通知书", case.notice_number or "", case.enterprise.name, paragraphs, case.court, case.notice_on
+    )
 
 
 def listing_decision(case) -> bytes:
     """A-5.3: reason, term where there is one, signed by the president, served."""
     ground = Ground(case.ground)
     if case.term_years:
-        term = f"纳入期限为{case.term_years}年" + (f"，延长{case.extension_years}年（{case.extension_reason}）"
-                                              if case.extension_years else "") + "。"
+        term = (
+            f"纳入期限为{case.term_years}年"
+            + (f"，延长{case.extension_years}年（{case.extension_reason}）" if case.extension_years else "")
+            + "。"
+        )
     else:
         term = "本次纳入不设期限，至依法删除之日止。"
     paragraphs = [
@@ -89,8 +110,14 @@ def listing_decision(case) -> bytes:
         "本决定自作出之日起生效。如认为本决定有错误，可以向本院申请纠正。",
         f"签发人：{case.signed_by}　　送达日期：{_d(case.served_on)}",
     ]
-    return _render("纳入失信被执行人名单决定书", case.decision_number, case.enterprise.name, paragraphs, case.court,
-                   case.decided_on)
+    return _render(
+        "纳入失信被执行人名单决定书",
+        case.decision_number,
+        case.enterprise.name,
+        paragraphs,
+        case.court,
+        case.decided_on,
+    )
 
 
 def deletion_notice(case) -> bytes:
@@ -103,9 +130,17 @@ def deletion_notice(case) -> bytes:
         "删除后，该信息不再向社会公布，不再作为对你单位实施信用惩戒的依据。本院已通知信用中国、征信机构及相关信用平台同步删除。",
     ]
     if case.relist_barred_until:
-        paragraphs.append(f"申请执行人于{_d(case.relist_barred_until)}前再次申请将你单位纳入失信名单的，本院不予支持。")
-    return _render("删除失信信息通知书", f"{case.case_number}之删", case.enterprise.name, paragraphs, case.court,
-                   case.ended_on)
+        paragraphs.append(
+            f"申请执行人于{_d(case.relist_barred_until)}前再次申请将你单位纳入失信名单的，本院不予支持。"
+        )
+    return _render(
+        "删除失信信息通知书",
+        f"{case.case_number}之删",
+        case.enterprise.name,
+        paragraphs,
+        case.court,
+        case.ended_on,
+    )
 
 
 def repair_notice(application) -> bytes:
@@ -117,12 +152,16 @@ def repair_notice(application) -> bytes:
         f"经审查，{application.decision_reason}。",
     ]
     if approved:
-        paragraphs.append("本院决定准予信用修复：你单位的失信信息予以屏蔽，不再公布，不再作为惩戒依据；"
-                          "本院已通知各信用平台同步删除。请你单位信守信用承诺，违反承诺的将依法承担相应责任。")
+        paragraphs.append(
+            "本院决定准予信用修复：你单位的失信信息予以屏蔽，不再公布，不再作为惩戒依据；"
+            "本院已通知各信用平台同步删除。请你单位信守信用承诺，违反承诺的将依法承担相应责任。"
+        )
     else:
         paragraphs.append("本院决定不予信用修复。你单位可以在履行义务、补充材料后重新申请。")
     decided = timezone.localdate(application.decided_at) if application.decided_at else None
-    return _render("信用修复告知书", f"{case.case_number}之修", case.enterprise.name, paragraphs, case.court, decided)
+    return _render(
+        "信用修复告知书", f"{case.case_number}之修", case.enterprise.name, paragraphs, case.court, decided
+    )
 
 
 DOCUMENTS = {

@@ -40,7 +40,11 @@ class EnterpriseForm(forms.Form):
 
 class ContactForm(forms.Form):
     name = forms.CharField(label=_("联系人姓名"), max_length=50)
-    phone = forms.CharField(label=_("手机号"), max_length=11, help_text=_("联系人用此手机号验证码登录后，即可查看本企业信用页面。"))
+    phone = forms.CharField(
+        label=_("手机号"),
+        max_length=11,
+        help_text=_("联系人用此手机号验证码登录后，即可查看本企业信用页面。"),
+    )
     email = forms.EmailField(label=_("邮箱"), required=False)
     is_primary = forms.BooleanField(label=_("主要联系人"), required=False)
 
@@ -59,8 +63,9 @@ class CaseForm(forms.Form):
 
 
 class NoticeForm(forms.Form):
-    grace_months = forms.TypedChoiceField(label=_("宽限期"), coerce=int,
-                                          choices=[(1, _("1个月")), (2, _("2个月")), (3, _("3个月"))])
+    grace_months = forms.TypedChoiceField(
+        label=_("宽限期"), coerce=int, choices=[(1, _("1个月")), (2, _("2个月")), (3, _("3个月"))]
+    )
     intended_ground = forms.ChoiceField(label=_("拟纳入情形"), choices=Ground.choices)
     reason = forms.CharField(label=_("给予宽限期的理由"), widget=forms.Textarea(attrs={"rows": 2}))
     notice_number = forms.CharField(label=_("通知书文号"), required=False)
@@ -129,14 +134,17 @@ class RepairForm(forms.Form):
     ground = forms.ChoiceField(label=_("修复理由"), choices=RepairGround.choices)
     statement = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 3}))
     commitment = forms.CharField(
-        label=_("信用承诺"), widget=forms.Textarea(attrs={"rows": 3}),
-        initial=_("本单位承诺所提交材料真实、准确、完整，今后诚信履约；如违反承诺，自愿承担相应法律责任。"))
+        label=_("信用承诺"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        initial=_("本单位承诺所提交材料真实、准确、完整，今后诚信履约；如违反承诺，自愿承担相应法律责任。"),
+    )
     evidence = forms.FileField(label=_("证明材料（PDF或图片）"))
 
 
 class DecisionForm(forms.Form):
-    approve = forms.TypedChoiceField(label=_("审查结论"), coerce=lambda v: v == "yes",
-                                     choices=[("yes", _("准予")), ("no", _("不予"))])
+    approve = forms.TypedChoiceField(
+        label=_("审查结论"), coerce=lambda v: v == "yes", choices=[("yes", _("准予")), ("no", _("不予"))]
+    )
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -145,8 +153,14 @@ class QueryForm(forms.Form):
 
 
 ACTION_FORMS = {
-    "issue_notice": NoticeForm, "settle": SettleForm, "decide_listing": DecideForm, "publish": PublishForm,
-    "correct": CorrectForm, "revoke": ReasonForm, "delete": DeleteForm, "extend_term": ExtendForm,
+    "issue_notice": NoticeForm,
+    "settle": SettleForm,
+    "decide_listing": DecideForm,
+    "publish": PublishForm,
+    "correct": CorrectForm,
+    "revoke": ReasonForm,
+    "delete": DeleteForm,
+    "extend_term": ExtendForm,
 }
 
 
@@ -157,19 +171,36 @@ class EnterpriseAppealForm(forms.Form):
     """An appeal by an enterprise (its contact) or recorded for it by an operator (with the caller's name/phone)."""
 
     kind = forms.ChoiceField(label=_("诉求类型"), choices=AppealKind.choices, initial=AppealKind.HELP)
-    title = forms.CharField(label=_("标题"), max_length=200, min_length=4,
-                            widget=forms.TextInput(attrs={"placeholder": _("一句话说明企业遇到的问题")}))
-    content = forms.CharField(label=_("诉求内容"), min_length=10, widget=forms.Textarea(
-        attrs={"rows": 5, "placeholder": _("请写明企业遇到的困难、涉及的部门或事项，以及希望如何解决，至少10个字")}))
+    title = forms.CharField(
+        label=_("标题"),
+        max_length=200,
+        min_length=4,
+        widget=forms.TextInput(attrs={"placeholder": _("一句话说明企业遇到的问题")}),
+    )
+    content = forms.CharField(
+        label=_("诉求内容"),
+        min_length=10,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 5,
+                "placeholder": _("请写明企业遇到的困难、涉及的部门或事项，以及希望如何解决，至少10个字"),
+            }
+        ),
+    )
     region = RegionField(label=_("企业所在社区/网格"))
     address = forms.CharField(label=_("详细地址"), max_length=200, required=False)
     category = CategoryField(label=_("诉求分类"), required=False, help_text=_("选填，不清楚可不选。"))
     attachment = forms.FileField(label=_("附件（选填，图片或PDF）"), required=False)
-    contact_name = forms.CharField(label=_("来电联系人"), max_length=50, required=False,
-                                   help_text=_("留空则为企业主要联系人"))
-    contact_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False,
-                                    validators=[validate_contact_phone],
-                                    help_text=_("手机号或带区号的固定电话；留空则为企业主要联系人的手机号"))
+    contact_name = forms.CharField(
+        label=_("来电联系人"), max_length=50, required=False, help_text=_("留空则为企业主要联系人")
+    )
+    contact_phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=20,
+        required=False,
+        validators=[validate_contact_phone],
+        help_text=_("手机号或带区号的固定电话；留空则为企业主要联系人的手机号"),
+    )
 
     def __init__(self, *args, on_behalf: bool = False, enterprise=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -200,8 +231,10 @@ class PenaltyCheckForm(forms.Form):
     no_fault_proven = forms.BooleanField(label=_("当事人有证据足以证明没有主观过错"), required=False)
 
     def factors(self) -> dict:
-        return {k: self.cleaned_data[k] for k in
-                ("first_violation", "minor_violation", "corrected_promptly", "harm", "no_fault_proven")}
+        return {
+            k: self.cleaned_data[k]
+            for k in ("first_violation", "minor_violation", "corrected_promptly", "harm", "no_fault_proven")
+        }
 
 
 class PenaltyRecordForm(forms.Form):
@@ -210,22 +243,36 @@ class PenaltyRecordForm(forms.Form):
     authority = forms.CharField(label=_("处罚机关"), max_length=100)
     decision_number = forms.CharField(label=_("处罚决定书文号"), max_length=100)
     decided_on = date_field(_("处罚决定日期"))
-    penalty_types = forms.MultipleChoiceField(label=_("处罚种类"), choices=PenaltyType.choices,
-                                              widget=forms.CheckboxSelectMultiple)
-    fine_amount = forms.DecimalField(label=_("罚款金额（元）"), required=False, min_value=0, max_digits=14,
-                                     decimal_places=2)
-    severity = forms.ChoiceField(label=_("失信程度（按行业主管部门的认定标准）"),
-                                 choices=[("", _("请选择")), *Severity.choices],
-                                 help_text=_("轻微：如适用简易程序、警告、通报批评；一般：如较大数额罚款、没收；"
-                                             "严重：如巨额罚款、吊销许可证件、限制从业。"))
+    penalty_types = forms.MultipleChoiceField(
+        label=_("处罚种类"), choices=PenaltyType.choices, widget=forms.CheckboxSelectMultiple
+    )
+    fine_amount = forms.DecimalField(
+        label=_("罚款金额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    severity = forms.ChoiceField(
+        label=_("失信程度（按行业主管部门的认定标准）"),
+        choices=[("", _("请选择")), *Severity.choices],
+        help_text=_(
+            "轻微：如适用简易程序、警告、通报批评；一般：如较大数额罚款、没收；"
+            "严重：如巨额罚款、吊销许可证件、限制从业。"
+        ),
+    )
     performed = forms.BooleanField(label=_("已全面履行处罚决定并纠正失信行为"), required=False)
-    exemption_declined_reason = forms.CharField(label=_("不适用首违不罚、仍予处罚的理由"), required=False,
-                                                widget=forms.Textarea(attrs={"rows": 2}))
-    band = forms.TypedChoiceField(label=_("违法行为和裁量等级（裁量基准）"), coerce=int, required=False,
-                                  empty_value=None,
-                                  help_text=_("按本领域的行政处罚裁量基准选择；处罚种类和罚款须在该等级的范围内。"))
-    outside_reason = forms.CharField(label=_("超出裁量基准的理由（超出时必填，并由另一名信用专员审批）"),
-                                     required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    exemption_declined_reason = forms.CharField(
+        label=_("不适用首违不罚、仍予处罚的理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    band = forms.TypedChoiceField(
+        label=_("违法行为和裁量等级（裁量基准）"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("按本领域的行政处罚裁量基准选择；处罚种类和罚款须在该等级的范围内。"),
+    )
+    outside_reason = forms.CharField(
+        label=_("超出裁量基准的理由（超出时必填，并由另一名信用专员审批）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, **kwargs):
         from .discretion import band_text
@@ -235,7 +282,8 @@ class PenaltyRecordForm(forms.Form):
         bands = DiscretionBand.objects.filter(benchmark__is_active=True).select_related("benchmark")
         self.fields["band"].choices = [("", _("本领域暂无裁量基准"))] + [
             (b.pk, f"{b.benchmark.code} {b.benchmark.violation} — {b.get_grade_display()}（{band_text(b)}）")
-            for b in bands.order_by("benchmark__field", "benchmark__code", "id")]
+            for b in bands.order_by("benchmark__field", "benchmark__code", "id")
+        ]
 
 
 class ExemptionDecisionForm(forms.Form):
@@ -244,9 +292,14 @@ class ExemptionDecisionForm(forms.Form):
     authority = forms.CharField(label=_("行政机关"), max_length=100)
     decision_number = forms.CharField(label=_("不予处罚决定书文号"), max_length=100)
     decided_on = date_field(_("决定日期"))
-    reason = forms.CharField(label=_("不予处罚的理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    education = forms.CharField(label=_("对当事人进行的教育（第33条第3款）"), widget=forms.Textarea(attrs={"rows": 2}),
-                                initial=_("已当面指出违法行为，讲解相关法律规定，督促当事人依法合规经营。"))
+    reason = forms.CharField(
+        label=_("不予处罚的理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    education = forms.CharField(
+        label=_("对当事人进行的教育（第33条第3款）"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        initial=_("已当面指出违法行为，讲解相关法律规定，督促当事人依法合规经营。"),
+    )
 
 
 class PerformedForm(forms.Form):

@@ -39,8 +39,14 @@ class Enterprise(models.Model):
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc])
     legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
     address = models.CharField(_("住所"), max_length=200, blank=True)
-    region = models.ForeignKey("core.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("所属区域"))
+    region = models.ForeignKey(
+        "core.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所属区域"),
+    )
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
 
     class Meta:
@@ -60,8 +66,14 @@ class EnterpriseContact(EncryptedFieldsMixin, models.Model):
     phone = EncryptedCharField(_("手机号"), max_length=11, blank=True, blind_index="phone_bidx")
     phone_bidx = BlindIndexField(source="phone", db_index=True)
     email = models.EmailField(_("邮箱"), blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="enterprise_contacts", verbose_name=_("平台账号"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="enterprise_contacts",
+        verbose_name=_("平台账号"),
+    )
     is_primary = models.BooleanField(_("主要联系人"), default=False)
 
     class Meta:
@@ -76,8 +88,9 @@ class EnterpriseContact(EncryptedFieldsMixin, models.Model):
 class EnforcementCase(models.Model):
     """An enforcement case against an enterprise and its one listing lifecycle (G-1)."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="cases",
-                                   verbose_name=_("被执行人"))
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="cases", verbose_name=_("被执行人")
+    )
     court = models.CharField(_("执行法院"), max_length=100)
     case_number = models.CharField(_("执行案号"), max_length=100, unique=True)
     basis_document = models.CharField(_("执行依据文书（机关及文号）"), max_length=200)
@@ -86,10 +99,17 @@ class EnforcementCase(models.Model):
     amount = models.DecimalField(_("标的金额（元）"), max_digits=16, decimal_places=2, default=0)
     performed_amount = models.DecimalField(_("已履行金额（元）"), max_digits=16, decimal_places=2, default=0)
     filed_on = models.DateField(_("立案日期"))
-    officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="credit_cases", verbose_name=_("承办人"))
-    state = models.CharField(_("状态"), max_length=16, choices=CaseState.choices, default=CaseState.WARNED,
-                             db_index=True)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_cases",
+        verbose_name=_("承办人"),
+    )
+    state = models.CharField(
+        _("状态"), max_length=16, choices=CaseState.choices, default=CaseState.WARNED, db_index=True
+    )
     warned_on = models.DateField(_("执行通知（风险提示）日期"))
     creditor_applied_on = models.DateField(_("申请执行人申请纳入日期"), null=True, blank=True)
     # pre-punishment notice and grace period (B-1, B-4)
@@ -97,8 +117,14 @@ class EnforcementCase(models.Model):
     notice_on = models.DateField(_("通知日期"), null=True, blank=True)
     grace_months = models.PositiveSmallIntegerField(_("宽限期（月）"), null=True, blank=True)
     grace_end = models.DateField(_("宽限期届满日"), null=True, blank=True)
-    grace_granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                         related_name="+", verbose_name=_("宽限批准人"))
+    grace_granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("宽限批准人"),
+    )
     grace_reason = models.TextField(_("给予宽限期的理由"), blank=True)
     intended_ground = models.CharField(_("拟纳入情形"), max_length=2, choices=Ground.choices, blank=True)
     settlement = models.CharField(_("履行方式"), max_length=12, choices=Settlement.choices, blank=True)
@@ -116,7 +142,9 @@ class EnforcementCase(models.Model):
     published_on = models.DateField(_("公布日期"), null=True, blank=True)
     term_end = models.DateField(_("期限届满日"), null=True, blank=True)
     # end of the listing (A-9, A-10, A-2.4, repair)
-    deletion_ground = models.CharField(_("删除事由"), max_length=24, choices=DeletionGround.choices, blank=True)
+    deletion_ground = models.CharField(
+        _("删除事由"), max_length=24, choices=DeletionGround.choices, blank=True
+    )
     deletion_event_on = models.DateField(_("删除事由发生日"), null=True, blank=True)
     ended_on = models.DateField(_("删除/屏蔽/撤销日期"), null=True, blank=True)
     relist_barred_until = models.DateField(_("申请执行人不得再申请纳入至"), null=True, blank=True)
@@ -215,11 +243,18 @@ class Objection(models.Model):
     case = models.ForeignKey(EnforcementCase, on_delete=models.PROTECT, related_name="objections")
     ground = models.CharField(_("申请理由"), max_length=16, choices=ObjectionGround.choices)
     statement = models.TextField(_("申请内容"))
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+", verbose_name=_("申请人"))
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("申请人"),
+    )
     received_on = models.DateField(_("收到日期"))
-    status = models.CharField(_("状态"), max_length=16, choices=ObjectionStatus.choices,
-                              default=ObjectionStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ObjectionStatus.choices, default=ObjectionStatus.PENDING
+    )
     decided_on = models.DateField(_("决定日期"), null=True, blank=True)
     decision_reason = models.TextField(_("决定理由"), blank=True)
     review_filed_on = models.DateField(_("申请复议日期"), null=True, blank=True)
@@ -243,12 +278,26 @@ class RepairApplication(models.Model):
     ground = models.CharField(_("修复理由"), max_length=16, choices=RepairGround.choices)
     statement = models.TextField(_("情况说明"))
     commitment = models.TextField(_("信用承诺"))
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+", verbose_name=_("申请人"))
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("申请人"),
+    )
     submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
-    status = models.CharField(_("状态"), max_length=10, choices=RepairStatus.choices, default=RepairStatus.SUBMITTED)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("审查人"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=RepairStatus.choices, default=RepairStatus.SUBMITTED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审查人"),
+    )
     decided_at = models.DateTimeField(_("审查时间"), null=True, blank=True)
     decision_reason = models.TextField(_("审查意见"), blank=True)
 
@@ -327,14 +376,20 @@ class DiscretionBand(models.Model):
     grade = models.CharField(_("裁量等级"), max_length=8, choices=DiscretionGrade.choices)
     circumstances = models.TextField(_("适用情形"))
     measures = models.JSONField(_("处罚种类"), default=list)
-    fine_min = models.DecimalField(_("罚款下限（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
-    fine_max = models.DecimalField(_("罚款上限（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    fine_min = models.DecimalField(
+        _("罚款下限（元）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    fine_max = models.DecimalField(
+        _("罚款上限（元）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("裁量等级")
         verbose_name_plural = _("裁量等级")
         ordering = ["benchmark", "id"]
-        constraints = [models.UniqueConstraint(fields=["benchmark", "grade"], name="credit_one_band_per_grade")]
+        constraints = [
+            models.UniqueConstraint(fields=["benchmark", "grade"], name="credit_one_band_per_grade")
+        ]
 
     def __str__(self) -> str:
         return f"{self.benchmark.code} {self.get_grade_display()}"
@@ -365,15 +420,33 @@ class AdministrativePenalty(models.Model):
     performed = models.BooleanField(_("已履行处罚决定"), default=False)
     # 过罚相当: the benchmark's grade the decision was taken under; outside its band only with a written reason
     # and a second officer's approval.
-    band = models.ForeignKey(DiscretionBand, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("裁量基准等级"))
+    band = models.ForeignKey(
+        DiscretionBand,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("裁量基准等级"),
+    )
     outside_band = models.BooleanField(_("超出裁量基准"), default=False)
     outside_reason = models.TextField(_("超出裁量基准的理由"), blank=True)
-    band_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                         related_name="+", verbose_name=_("审批人"))
+    band_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
     band_approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("记录人"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("记录人"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -393,12 +466,15 @@ class EnterpriseAppeal(models.Model):
     """An appeal made by or for an enterprise (急企业之所急). The link lives here so that the appeals app does not
     depend on credit: the appeal itself runs the normal appeals workflow with channel 'enterprise'."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="appeal_links",
-                                   verbose_name=_("企业"))
-    appeal = models.OneToOneField("appeals.Appeal", on_delete=models.PROTECT, related_name="enterprise_link",
-                                  verbose_name=_("诉求"))
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("提交人"))
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="appeal_links", verbose_name=_("企业")
+    )
+    appeal = models.OneToOneField(
+        "appeals.Appeal", on_delete=models.PROTECT, related_name="enterprise_link", verbose_name=_("诉求")
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("提交人")
+    )
     on_behalf = models.BooleanField(_("工作人员代为登记"), default=False)
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
 
@@ -415,8 +491,9 @@ class PenaltyExemptionDecision(models.Model):
     """不予行政处罚决定 under 行政处罚法 第33条 (D-1–D-4): recorded instead of a penalty. It is not a 行政处罚 and
     creates no penalty information to publish (D-11); the education given to the party is kept (D-4)."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="penalty_exemptions",
-                                   verbose_name=_("企业"))
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="penalty_exemptions", verbose_name=_("企业")
+    )
     authority = models.CharField(_("行政机关"), max_length=100)
     decision_number = models.CharField(_("不予处罚决定书文号"), max_length=100, unique=True)
     decided_on = models.DateField(_("决定日期"))
@@ -429,8 +506,14 @@ class PenaltyExemptionDecision(models.Model):
     exemption = models.CharField(_("第33条审查结论"), max_length=16)
     reason = models.TextField(_("不予处罚的理由"))
     education = models.TextField(_("对当事人进行的教育"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("记录人"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("记录人"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

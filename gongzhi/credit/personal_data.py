@@ -5,8 +5,15 @@ from .models import EnterpriseContact
 
 
 def export(user) -> list[dict]:
-    return [{"企业": c.enterprise.name, "姓名": c.name, "手机号": c.phone, "主要联系人": "是" if c.is_primary else "否"}
-            for c in EnterpriseContact.objects.filter(user=user).select_related("enterprise")]
+    return [
+        {
+            "企业": c.enterprise.name,
+            "姓名": c.name,
+            "手机号": c.phone,
+            "主要联系人": "是" if c.is_primary else "否",
+        }
+        for c in EnterpriseContact.objects.filter(user=user).select_related("enterprise")
+    ]
 
 
 def erase(user) -> int:

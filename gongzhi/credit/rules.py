@@ -39,8 +39,15 @@ def deletion_due(event_date: date) -> date:
     return add_working_days(event_date, 3)
 
 
-def listing_bars(ground: str, *, debtor_is_minor: bool, full_security: bool, seized_assets_sufficient: bool,
-                 later_in_order: bool, is_unit_officer: bool) -> list[str]:
+def listing_bars(
+    ground: str,
+    *,
+    debtor_is_minor: bool,
+    full_security: bool,
+    seized_assets_sufficient: bool,
+    later_in_order: bool,
+    is_unit_officer: bool,
+) -> list[str]:
     """The bars that forbid listing (A-3 for ground G1 only; A-4 for every ground), as codes."""
     if ground not in GROUNDS:
         raise ValueError(f"未知的纳入失信名单情形：{ground!r}（应为 G1–G6）")
@@ -59,8 +66,9 @@ def listing_bars(ground: str, *, debtor_is_minor: bool, full_security: bool, sei
     return bars
 
 
-def penalty_exemption(*, first_violation: bool, minor: bool, corrected_promptly: bool, harm: str,
-                      no_fault_proven: bool) -> str:
+def penalty_exemption(
+    *, first_violation: bool, minor: bool, corrected_promptly: bool, harm: str, no_fault_proven: bool
+) -> str:
     """行政处罚法 第33条: "mandatory" (minor, corrected, no harm; or no fault proven), "discretionary" (first
     violation with at most minor harm, corrected promptly: 首违不罚), else "none"."""
     if harm not in HARMS:
@@ -142,8 +150,9 @@ def publicity_period(severity: str, decided_on: date) -> tuple[int, int]:
     return (0, 0) if severity == "minor" else (3, 36)
 
 
-def repair_eligibility(*, severity: str, decided_on: date, today: date, performed: bool,
-                       commitment: bool) -> tuple[bool, date, list[str]]:
+def repair_eligibility(
+    *, severity: str, decided_on: date, today: date, performed: bool, commitment: bool
+) -> tuple[bool, date, list[str]]:
     """Whether a penalty record may be repaired now (C-1.5, C-3.4), the earliest date, and the reasons in Chinese."""
     minimum, maximum = publicity_period(severity, decided_on)
     earliest = add_months(decided_on, minimum)

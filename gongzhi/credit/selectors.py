@@ -36,13 +36,17 @@ def my_enterprises(user) -> QuerySet[Enterprise]:
 
 
 def is_contact_of(user, case: EnforcementCase) -> bool:
-    return bool(getattr(user, "pk", None)) and EnterpriseContact.objects.filter(
-        enterprise_id=case.enterprise_id, user=user).exists()
+    return (
+        bool(getattr(user, "pk", None))
+        and EnterpriseContact.objects.filter(enterprise_id=case.enterprise_id, user=user).exists()
+    )
 
 
 def board(user, state: str = "") -> list[EnforcementCase]:
     """The officer's board: open cases ordered by their next open deadline (cases without one last)."""
-    qs = visible_cases(user).annotate(next_due=Min("deadlines__due_on", filter=Q(deadlines__met_on__isnull=True)))
+    qs = visible_cases(user).annotate(
+        next_due=Min("deadlines__due_on", filter=Q(deadlines__met_on__isnull=True))
+    )
     qs = qs.filter(state=state) if state else qs.filter(state__in=OPEN_STATES)
     return sorted(qs, key=lambda c: (c.next_due is None, c.next_due or c.filed_on, c.pk))
 
@@ -86,7 +90,9 @@ def overdue_deliveries() -> QuerySet[OutboxMessage]:
 
 def can_see_enterprises(user) -> bool:
     """Credit officers, and operators who record appeals on an enterprise's behalf, may look enterprises up."""
-    return bool(user is not None and user.is_authenticated and user.has_role(Role.CREDIT_OFFICER, Role.OPERATOR))
+    return bool(
+        user is not None and user.is_authenticated and user.has_role(Role.CREDIT_OFFICER, Role.OPERATOR)
+    )
 
 
 def enterprises(user, q: str = "") -> QuerySet[Enterprise]:
@@ -103,8 +109,9 @@ def enterprise_appeals(user, enterprise: Enterprise) -> QuerySet[EnterpriseAppea
     """An enterprise's appeals with their state: for its contacts, credit officers and operators."""
     if not (can_see_enterprises(user) or is_contact(user, enterprise.pk)):
         return EnterpriseAppeal.objects.none()
-    return (EnterpriseAppeal.objects.filter(enterprise=enterprise)
-            .select_related("appeal__lead_unit", "appeal__category", "submitted_by"))
+    return EnterpriseAppeal.objects.filter(enterprise=enterprise).select_related(
+        "appeal__lead_unit", "appeal__category", "submitted_by"
+    )
 
 
 def penalties(user, enterprise: Enterprise | None = None) -> QuerySet[AdministrativePenalty]:

@@ -33,8 +33,19 @@ class DeadlineSerializer(serializers.ModelSerializer):
 class DeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = OutboxMessage
-        fields = ["id", "event_type", "subject", "target_label", "status", "attempts", "created_at", "delivered_at",
-                  "acknowledged_at", "confirm_by", "last_error"]
+        fields = [
+            "id",
+            "event_type",
+            "subject",
+            "target_label",
+            "status",
+            "attempts",
+            "created_at",
+            "delivered_at",
+            "acknowledged_at",
+            "confirm_by",
+            "last_error",
+        ]
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -43,10 +54,32 @@ class CaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EnforcementCase
-        fields = ["id", "case_number", "court", "enterprise", "creditor", "basis_document", "obligation", "amount",
-                  "performed_amount", "filed_on", "state", "state_label", "notice_on", "grace_months", "grace_end",
-                  "ground", "decided_on", "served_on", "term_years", "extension_years", "published_on", "term_end",
-                  "deletion_ground", "ended_on"]
+        fields = [
+            "id",
+            "case_number",
+            "court",
+            "enterprise",
+            "creditor",
+            "basis_document",
+            "obligation",
+            "amount",
+            "performed_amount",
+            "filed_on",
+            "state",
+            "state_label",
+            "notice_on",
+            "grace_months",
+            "grace_end",
+            "ground",
+            "decided_on",
+            "served_on",
+            "term_years",
+            "extension_years",
+            "published_on",
+            "term_end",
+            "deletion_ground",
+            "ended_on",
+        ]
 
 
 class CaseDetailSerializer(CaseSerializer):
@@ -66,8 +99,21 @@ class PublicRecordSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EnforcementCase
-        fields = ["enterprise", "uscc", "legal_representative", "court", "case_number", "filed_on", "basis_document",
-                  "obligation", "amount", "performed_amount", "ground", "ground_label", "published_on"]
+        fields = [
+            "enterprise",
+            "uscc",
+            "legal_representative",
+            "court",
+            "case_number",
+            "filed_on",
+            "basis_document",
+            "obligation",
+            "amount",
+            "performed_amount",
+            "ground",
+            "ground_label",
+            "published_on",
+        ]
 
 
 # ---------------------------------------------------------------- enterprise appeals
@@ -93,9 +139,26 @@ class EnterpriseAppealSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EnterpriseAppeal
-        fields = ["id", "enterprise", "appeal_id", "number", "kind", "channel", "channel_label", "title", "state",
-                  "state_label", "lead_unit", "received_at", "reply_due", "replied_at", "reply_text", "closed_at",
-                  "on_behalf", "created_at"]
+        fields = [
+            "id",
+            "enterprise",
+            "appeal_id",
+            "number",
+            "kind",
+            "channel",
+            "channel_label",
+            "title",
+            "state",
+            "state_label",
+            "lead_unit",
+            "received_at",
+            "reply_due",
+            "replied_at",
+            "reply_text",
+            "closed_at",
+            "on_behalf",
+            "created_at",
+        ]
 
 
 class EnterpriseAppealInputSerializer(serializers.Serializer):
@@ -105,13 +168,24 @@ class EnterpriseAppealInputSerializer(serializers.Serializer):
     region = RegionCodeField(label=_("区域编码"))
     category = CategoryCodeField(label=_("分类编码"))
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    contact_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="",
-                                         help_text=_("话务员代为登记时：来电联系人（默认主要联系人）"))
-    contact_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
-                                          validators=[validate_contact_phone],
-                                          help_text=_("话务员代为登记时：联系电话，手机或固定电话（默认主要联系人的）"))
-    client_key = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True,
-                                       default=None, help_text=_("幂等键"))
+    contact_name = serializers.CharField(
+        max_length=50,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("话务员代为登记时：来电联系人（默认主要联系人）"),
+    )
+    contact_phone = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[validate_contact_phone],
+        help_text=_("话务员代为登记时：联系电话，手机或固定电话（默认主要联系人的）"),
+    )
+    client_key = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, allow_null=True, default=None, help_text=_("幂等键")
+    )
 
 
 # ---------------------------------------------------------------- administrative penalties
@@ -123,10 +197,31 @@ class PenaltySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AdministrativePenalty
-        fields = ["id", "enterprise", "enterprise_name", "authority", "decision_number", "decided_on", "facts",
-                  "penalty_types", "fine_amount", "severity", "severity_label", "regime", "publicity_min_months",
-                  "publicity_max_months", "first_violation", "minor_violation", "corrected_promptly", "harm",
-                  "no_fault_proven", "exemption", "exemption_declined_reason", "performed", "created_at"]
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "authority",
+            "decision_number",
+            "decided_on",
+            "facts",
+            "penalty_types",
+            "fine_amount",
+            "severity",
+            "severity_label",
+            "regime",
+            "publicity_min_months",
+            "publicity_max_months",
+            "first_violation",
+            "minor_violation",
+            "corrected_promptly",
+            "harm",
+            "no_fault_proven",
+            "exemption",
+            "exemption_declined_reason",
+            "performed",
+            "created_at",
+        ]
 
 
 class ExemptionDecisionSerializer(serializers.ModelSerializer):
@@ -134,6 +229,21 @@ class ExemptionDecisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PenaltyExemptionDecision
-        fields = ["id", "enterprise", "enterprise_name", "authority", "decision_number", "decided_on", "facts",
-                  "first_violation", "minor_violation", "corrected_promptly", "harm", "no_fault_proven", "exemption",
-                  "reason", "education", "created_at"]
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "authority",
+            "decision_number",
+            "decided_on",
+            "facts",
+            "first_violation",
+            "minor_violation",
+            "corrected_promptly",
+            "harm",
+            "no_fault_proven",
+            "exemption",
+            "reason",
+            "education",
+            "created_at",
+        ]

@@ -29,12 +29,19 @@ def board(request):
     state = request.GET.get("state", "")
     if state and state not in CaseState.values:
         state = ""
-    return render(request, "credit/board.html", {
-        "cases": selectors.board(request.user, state), "counts": selectors.state_counts(request.user),
-        "state": state, "overdue": selectors.overdue_deliveries()[:50],
-        "pending_repairs": RepairApplication.objects.filter(status=RepairStatus.SUBMITTED).select_related(
-            "case__enterprise"),
-    })
+    return render(
+        request,
+        "credit/board.html",
+        {
+            "cases": selectors.board(request.user, state),
+            "counts": selectors.state_counts(request.user),
+            "state": state,
+            "overdue": selectors.overdue_deliveries()[:50],
+            "pending_repairs": RepairApplication.objects.filter(status=RepairStatus.SUBMITTED).select_related(
+                "case__enterprise"
+            ),
+        },
+    )
 
 
 @role_required(OFFICER)
@@ -43,10 +50,14 @@ def enterprise_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.create_enterprise(request.user, name=data["name"], uscc=data["uscc"],
-                                       legal_representative=data["legal_representative"], address=data["address"],
-                                       contacts=[{"name": data["contact_name"], "phone": data["contact_phone"],
-                                                  "is_primary": True}])
+            services.create_enterprise(
+                request.user,
+                name=data["name"],
+                uscc=data["uscc"],
+                legal_representative=data["legal_representative"],
+                address=data["address"],
+                contacts=[{"name": data["contact_name"], "phone": data["contact_phone"], "is_primary": True}],
+            )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -88,16 +99,27 @@ def case_detail(request, pk):
     case = _case_for(request, pk)
     if not services.is_officer(request.user):
         return redirect("credit:mine")
-    actions = [(a, ACTION_LABELS[a], forms.ACTION_FORMS[a](prefix=a))
-               for a in available_actions(case.state, request.user.roles) if a in forms.ACTION_FORMS]
-    return render(request, "credit/case.html", {
-        "case": case, "actions": actions, "deadlines": case.deadlines.all(), "warnings": case.warnings.all(),
-        "timeline": [(e, EVENT_LABELS.get(e.action, e.action)) for e in selectors.timeline(case)],
-        "sync": [(m, _sync_label(m.event_type)) for m in selectors.sync_status(case)],
-        "repairs": case.repairs.prefetch_related("evidence"), "objections": case.objections.all(),
-        "decision_form": forms.DecisionForm(prefix="decision"),
-        "documents": _documents_for(case),
-    })
+    actions = [
+        (a, ACTION_LABELS[a], forms.ACTION_FORMS[a](prefix=a))
+        for a in available_actions(case.state, request.user.roles)
+        if a in forms.ACTION_FORMS
+    ]
+    return render(
+        request,
+        "credit/case.html",
+        {
+            "case": case,
+            "actions": actions,
+            "deadlines": case.deadlines.all(),
+            "warnings": case.warnings.all(),
+            "timeline": [(e, EVENT_LABELS.get(e.action, e.action)) for e in selectors.timeline(case)],
+            "sync": [(m, _sync_label(m.event_type)) for m in selectors.sync_status(case)],
+            "repairs": case.repairs.prefetch_related("evidence"),
+            "objections": case.objections.all(),
+            "decision_form": forms.DecisionForm(prefix="decision"),
+            "documents": _documents_for(case),
+        },
+    )
 
 
 def _sync_label(event_type: str) -> str:
@@ -125,13 +147,26 @@ def act(request, pk, action):
         raise Http404
     form = form_class(request.POST, prefix=action)
     if not form.is_valid():
-        messages.error(request, _("提交的数据有误：") + "；".join(
-            f"{form.fields[f].label if f in form.fields else ''}{' '.join(e)}" for f, e in form.errors.items()))
+        messages.error(
+            request,
+            _("提交的数据有误：")
+            + "；".join(
+                f"{form.fields[f].label if f in form.fields else ''}{' '.join(e)}"
+                for f, e in form.errors.items()
+            ),
+        )
         return redirect("credit:case", pk=case.pk)
     kwargs = form.service_kwargs() if hasattr(form, "service_kwargs") else form.cleaned_data
-    call = {"issue_notice": services.issue_notice, "settle": services.settle,
-            "decide_listing": services.decide_listing, "publish": services.publish, "correct": services.correct,
-            "revoke": services.revoke, "delete": services.delete_listing, "extend_term": services.extend_term}[action]
+    call = {
+        "issue_notice": services.issue_notice,
+        "settle": services.settle,
+        "decide_listing": services.decide_listing,
+        "publish": services.publish,
+        "correct": services.correct,
+        "revoke": services.revoke,
+        "delete": services.delete_listing,
+        "extend_term": services.extend_term,
+    }[action]
     try:
         call(request.user, case.pk, **kwargs)
     except ServiceError as exc:
@@ -148,8 +183,12 @@ def decide_repair(request, pk):
     form = forms.DecisionForm(request.POST, prefix="decision")
     if form.is_valid():
         try:
-            services.decide_repair(request.user, application.pk, approve=form.cleaned_data["approve"],
-                                   reason=form.cleaned_data["reason"])
+            services.decide_repair(
+                request.user,
+                application.pk,
+                approve=form.cleaned_data["approve"],
+                reason=form.cleaned_data["reason"],
+            )
         except ServiceError as exc:
             messages.error(request, str(exc.message))
         else:
@@ -166,8 +205,12 @@ def decide_objection(request, pk):
     form = forms.DecisionForm(request.POST, prefix="decision")
     if form.is_valid():
         try:
-            services.decide_objection(request.user, objection.pk, grant=form.cleaned_data["approve"],
-                                      reason=form.cleaned_data["reason"])
+            services.decide_objection(
+                request.user,
+                objection.pk,
+                grant=form.cleaned_data["approve"],
+                reason=form.cleaned_data["reason"],
+            )
         except ServiceError as exc:
             messages.error(request, str(exc.message))
     else:
@@ -199,18 +242,34 @@ def mine(request):
     enterprises = selectors.my_enterprises(request.user)
     if not enterprises.exists() and not services.is_officer(request.user):
         raise PermissionDenied
-    cases = selectors.visible_cases(request.user).filter(enterprise__in=enterprises).prefetch_related(
-        "warnings", "repairs", "objections")
-    rows = [{"case": c, "deadline": selectors.open_deadlines(c).first(),
-             "can_repair": c.state == CaseState.PUBLISHED and not c.repairs.filter(
-                 status=RepairStatus.SUBMITTED).exists(),
-             "can_object": c.state in (CaseState.DECIDED, CaseState.PUBLISHED),
-             "repair_form": forms.RepairForm(prefix=f"r{c.pk}"), "objection_form": forms.ObjectionForm(
-                 prefix=f"o{c.pk}"), "documents": _documents_for(c),
-             "repair_done": c.repairs.exclude(status=RepairStatus.SUBMITTED).exists()} for c in cases]
-    own = [{"enterprise": e, "appeals": selectors.enterprise_appeals(request.user, e),
+    cases = (
+        selectors.visible_cases(request.user)
+        .filter(enterprise__in=enterprises)
+        .prefetch_related("warnings", "repairs", "objections")
+    )
+    rows = [
+        {
+            "case": c,
+            "deadline": selectors.open_deadlines(c).first(),
+            "can_repair": c.state == CaseState.PUBLISHED
+            and not c.repairs.filter(status=RepairStatus.SUBMITTED).exists(),
+            "can_object": c.state in (CaseState.DECIDED, CaseState.PUBLISHED),
+            "repair_form": forms.RepairForm(prefix=f"r{c.pk}"),
+            "objection_form": forms.ObjectionForm(prefix=f"o{c.pk}"),
+            "documents": _documents_for(c),
+            "repair_done": c.repairs.exclude(status=RepairStatus.SUBMITTED).exists(),
+        }
+        for c in cases
+    ]
+    own = [
+        {
+            "enterprise": e,
+            "appeals": selectors.enterprise_appeals(request.user, e),
             "penalties": _penalty_rows(selectors.penalties(request.user, e)),
-            "exemptions": selectors.exemption_decisions(request.user, e)} for e in enterprises]
+            "exemptions": selectors.exemption_decisions(request.user, e),
+        }
+        for e in enterprises
+    ]
     return render(request, "credit/mine.html", {"enterprises": enterprises, "rows": rows, "own": own})
 
 
@@ -222,8 +281,14 @@ def repair_apply(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.submit_repair(request.user, case.pk, ground=data["ground"], statement=data["statement"],
-                                   commitment=data["commitment"], files=[data["evidence"]])
+            services.submit_repair(
+                request.user,
+                case.pk,
+                ground=data["ground"],
+                statement=data["statement"],
+                commitment=data["commitment"],
+                files=[data["evidence"]],
+            )
         except ServiceError as exc:
             messages.error(request, str(exc.message))
         else:
@@ -273,9 +338,15 @@ def enterprise_list(request):
     _require_enterprise_staff(request)
     form = forms.EnterpriseSearchForm(request.GET or None)
     q = form.cleaned_data["q"] if form.is_valid() else ""
-    return render(request, "credit/enterprises.html", {
-        "form": form, "enterprises": selectors.enterprises(request.user, q)[:200],
-        "is_officer": services.is_officer(request.user)})
+    return render(
+        request,
+        "credit/enterprises.html",
+        {
+            "form": form,
+            "enterprises": selectors.enterprises(request.user, q)[:200],
+            "is_officer": services.is_officer(request.user),
+        },
+    )
 
 
 @login_required
@@ -287,17 +358,22 @@ def enterprise_detail(request, pk, contact_form=None):
             return redirect("credit:mine")
         raise PermissionDenied
     officer = services.is_officer(request.user)
-    context = {"enterprise": enterprise, "is_officer": officer,
-               "appeals": selectors.enterprise_appeals(request.user, enterprise),
-               "can_submit": services.can_submit_enterprise_appeal(request.user, enterprise.pk)}
+    context = {
+        "enterprise": enterprise,
+        "is_officer": officer,
+        "appeals": selectors.enterprise_appeals(request.user, enterprise),
+        "can_submit": services.can_submit_enterprise_appeal(request.user, enterprise.pk),
+    }
     if officer:
-        context.update({
-            "contacts": enterprise.contacts.select_related("user"),
-            "contact_form": contact_form or forms.ContactForm(prefix="contact"),
-            "cases": selectors.visible_cases(request.user).filter(enterprise=enterprise),
-            "penalties": _penalty_rows(selectors.penalties(request.user, enterprise)),
-            "exemptions": selectors.exemption_decisions(request.user, enterprise),
-        })
+        context.update(
+            {
+                "contacts": enterprise.contacts.select_related("user"),
+                "contact_form": contact_form or forms.ContactForm(prefix="contact"),
+                "cases": selectors.visible_cases(request.user).filter(enterprise=enterprise),
+                "penalties": _penalty_rows(selectors.penalties(request.user, enterprise)),
+                "exemptions": selectors.exemption_decisions(request.user, enterprise),
+            }
+        )
     return render(request, "credit/enterprise.html", context, status=400 if contact_form is not None else 200)
 
 
@@ -315,8 +391,14 @@ def contact_add(request, pk):
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, _("已添加联系人%(name)s%(linked)s。") % {
-                "name": contact.name, "linked": _("，并已绑定其平台账号") if contact.user_id else _("，其首次登录后自动绑定")})
+            messages.success(
+                request,
+                _("已添加联系人%(name)s%(linked)s。")
+                % {
+                    "name": contact.name,
+                    "linked": _("，并已绑定其平台账号") if contact.user_id else _("，其首次登录后自动绑定"),
+                },
+            )
             return redirect("credit:enterprise", pk=enterprise.pk)
     return enterprise_detail(request, pk, contact_form=form)
 
@@ -327,8 +409,9 @@ def enterprise_appeal_new(request, pk):
     if not services.can_submit_enterprise_appeal(request.user, enterprise.pk):
         raise PermissionDenied
     own = services.is_contact(request.user, enterprise.pk)
-    form = forms.EnterpriseAppealForm(request.POST or None, request.FILES or None, on_behalf=not own,
-                                      enterprise=enterprise)
+    form = forms.EnterpriseAppealForm(
+        request.POST or None, request.FILES or None, on_behalf=not own, enterprise=enterprise
+    )
     if request.method == "POST" and form.is_valid():
         try:
             link = services.submit_enterprise_appeal(request.user, enterprise.pk, **form.service_kwargs())
@@ -336,17 +419,28 @@ def enterprise_appeal_new(request, pk):
             add_service_error(form, exc)
         else:
             messages.success(request, _("企业诉求已受理，编号 %(number)s。") % {"number": link.appeal.number})
-            return redirect("credit:mine" if own else "credit:enterprise", **({} if own else {"pk": enterprise.pk}))
-    return render(request, "credit/enterprise_appeal_form.html", {
-        "form": form, "enterprise": enterprise, "on_behalf": not own})
+            return redirect(
+                "credit:mine" if own else "credit:enterprise", **({} if own else {"pk": enterprise.pk})
+            )
+    return render(
+        request,
+        "credit/enterprise_appeal_form.html",
+        {"form": form, "enterprise": enterprise, "on_behalf": not own},
+    )
 
 
 # ---------------------------------------------------------------- administrative penalties (C, D)
 
 
 def _penalty_rows(qs):
-    return [{"penalty": p, "publicity": services.penalty_publicity(p),
-             "repair": services.penalty_repair_eligibility(p)} for p in qs]
+    return [
+        {
+            "penalty": p,
+            "publicity": services.penalty_publicity(p),
+            "repair": services.penalty_repair_eligibility(p),
+        }
+        for p in qs
+    ]
 
 
 @role_required(OFFICER)
@@ -354,11 +448,15 @@ def penalty_list(request):
     enterprise = None
     if (pk := parse_id(request.GET.get("enterprise"))) is not None:
         enterprise = Enterprise.objects.filter(pk=pk).first()
-    return render(request, "credit/penalties.html", {
-        "enterprise": enterprise,
-        "rows": _penalty_rows(selectors.penalties(request.user, enterprise)[:500]),
-        "exemptions": selectors.exemption_decisions(request.user, enterprise)[:500],
-    })
+    return render(
+        request,
+        "credit/penalties.html",
+        {
+            "enterprise": enterprise,
+            "rows": _penalty_rows(selectors.penalties(request.user, enterprise)[:500]),
+            "exemptions": selectors.exemption_decisions(request.user, enterprise)[:500],
+        },
+    )
 
 
 @role_required(OFFICER)
@@ -373,9 +471,12 @@ def penalty_new(request, pk):
         return render(request, "credit/penalty_form.html", context)
     factors = check_form.factors()
     check = services.check_penalty_exemption(
-        first_violation=factors["first_violation"], minor=factors["minor_violation"],
-        corrected_promptly=factors["corrected_promptly"], harm=factors["harm"],
-        no_fault_proven=factors["no_fault_proven"])
+        first_violation=factors["first_violation"],
+        minor=factors["minor_violation"],
+        corrected_promptly=factors["corrected_promptly"],
+        harm=factors["harm"],
+        no_fault_proven=factors["no_fault_proven"],
+    )
     penalty_form = forms.PenaltyRecordForm(request.POST if step == "penalty" else None, prefix="p")
     exemption_form = forms.ExemptionDecisionForm(request.POST if step == "exemption" else None, prefix="x")
     facts = check_form.cleaned_data["facts"]
@@ -383,12 +484,21 @@ def penalty_new(request, pk):
         data = penalty_form.cleaned_data
         try:
             penalty = services.record_penalty(
-                request.user, enterprise=enterprise, facts=facts, authority=data["authority"],
-                decision_number=data["decision_number"], decided_on=data["decided_on"],
-                penalty_types=data["penalty_types"], severity=data["severity"],
-                fine_amount=data["fine_amount"] or 0, performed=data["performed"],
-                exemption_declined_reason=data["exemption_declined_reason"], band_id=data.get("band"),
-                outside_reason=data.get("outside_reason", ""), **factors)
+                request.user,
+                enterprise=enterprise,
+                facts=facts,
+                authority=data["authority"],
+                decision_number=data["decision_number"],
+                decided_on=data["decided_on"],
+                penalty_types=data["penalty_types"],
+                severity=data["severity"],
+                fine_amount=data["fine_amount"] or 0,
+                performed=data["performed"],
+                exemption_declined_reason=data["exemption_declined_reason"],
+                band_id=data.get("band"),
+                outside_reason=data.get("outside_reason", ""),
+                **factors,
+            )
         except ServiceError as exc:
             add_service_error(penalty_form, exc)
         else:
@@ -397,14 +507,23 @@ def penalty_new(request, pk):
     if step == "exemption" and exemption_form.is_valid():
         data = exemption_form.cleaned_data
         try:
-            services.record_exemption_decision(request.user, enterprise=enterprise, facts=facts, **data, **factors)
+            services.record_exemption_decision(
+                request.user, enterprise=enterprise, facts=facts, **data, **factors
+            )
         except ServiceError as exc:
             add_service_error(exemption_form, exc)
         else:
             messages.success(request, _("已记录不予行政处罚决定，不产生行政处罚信息。"))
             return redirect("credit:enterprise", pk=enterprise.pk)
-    context.update({"check": check, "factors": factors, "penalty_form": penalty_form,
-                    "exemption_form": exemption_form, "step": step})
+    context.update(
+        {
+            "check": check,
+            "factors": factors,
+            "penalty_form": penalty_form,
+            "exemption_form": exemption_form,
+            "step": step,
+        }
+    )
     return render(request, "credit/penalty_form.html", context)
 
 
@@ -438,13 +557,24 @@ def penalty_detail(request, pk):
                 messages.success(request, _("已记录履行完毕。"))
             return redirect("credit:penalty", pk=penalty.pk)
     labels = dict(PenaltyType.choices)
-    return render(request, "credit/penalty.html", {
-        "penalty": penalty, "is_officer": officer, "form": form,
-        "types": [labels.get(t, t) for t in penalty.penalty_types],
-        "check_text": services.EXEMPTION_TEXT[penalty.exemption],
-        "publicity": services.penalty_publicity(penalty), "repair": services.penalty_repair_eligibility(penalty),
-        "band": penalty.band, "band_text": discretion.band_text(penalty.band) if penalty.band_id else "",
-        "departures": discretion.departures(penalty.band, penalty.penalty_types, penalty.fine_amount)
-        if penalty.band_id else [],
-        "may_approve": officer and penalty.awaiting_approval and penalty.recorded_by_id != request.user.pk,
-    })
+    return render(
+        request,
+        "credit/penalty.html",
+        {
+            "penalty": penalty,
+            "is_officer": officer,
+            "form": form,
+            "types": [labels.get(t, t) for t in penalty.penalty_types],
+            "check_text": services.EXEMPTION_TEXT[penalty.exemption],
+            "publicity": services.penalty_publicity(penalty),
+            "repair": services.penalty_repair_eligibility(penalty),
+            "band": penalty.band,
+            "band_text": discretion.band_text(penalty.band) if penalty.band_id else "",
+            "departures": discretion.departures(penalty.band, penalty.penalty_types, penalty.fine_amount)
+            if penalty.band_id
+            else [],
+            "may_approve": officer
+            and penalty.awaiting_approval
+            and penalty.recorded_by_id != request.user.pk,
+        },
+    )

@@ -94,8 +94,11 @@ class TopicListCreateView(generics.ListAPIView):
 
     def get_queryset(self):
         phase = self.request.query_params.get("phase")
-        return selectors.visible_topics(self.request.user, phase=phase if phase in Phase.values else None,
-                                        q=self.request.query_params.get("q", "")[:50])
+        return selectors.visible_topics(
+            self.request.user,
+            phase=phase if phase in Phase.values else None,
+            q=self.request.query_params.get("q", "")[:50],
+        )
 
     @extend_schema(request=TopicCreateInput, responses={201: TopicDetailSerializer, **WRITE_ERRORS})
     def post(self, request):
@@ -118,17 +121,25 @@ def _topic(pk) -> Topic:
 
 
 TOPIC_ACTIONS = {
-    name: service_action(TopicActionInput, TopicDetailSerializer,
-                         lambda request, data, pk, _name=name: services.advance_topic(request.user, pk, _name,
-                                                                                      reason=data["reason"]),
-                         summary=f"topic_{name}")
-    for name in ACTION_LABELS if name != "resolve"
+    name: service_action(
+        TopicActionInput,
+        TopicDetailSerializer,
+        lambda request, data, pk, _name=name: services.advance_topic(
+            request.user, pk, _name, reason=data["reason"]
+        ),
+        summary=f"topic_{name}",
+    )
+    for name in ACTION_LABELS
+    if name != "resolve"
 }
 
 CosignView = service_action(
-    CosignInput, TopicDetailSerializer,
+    CosignInput,
+    TopicDetailSerializer,
     lambda request, data, pk: (services.cosign_topic(request.user, pk, **data), _topic(pk))[1],
-    status=201, summary="cosign")
+    status=201,
+    summary="cosign",
+)
 
 
 class OpinionListCreateView(generics.ListAPIView):
@@ -146,8 +157,10 @@ class OpinionListCreateView(generics.ListAPIView):
     def get_serializer_context(self):
         user = self.request.user if self.request.user.is_authenticated else None
         topic = _topic(self.kwargs["pk"])
-        return {**super().get_serializer_context(), "manage": user is not None and services.can_manage(user,
-                                                                                                      topic.region)}
+        return {
+            **super().get_serializer_context(),
+            "manage": user is not None and services.can_manage(user, topic.region),
+        }
 
     @extend_schema(request=OpinionInput, responses={201: OpinionSerializer, **WRITE_ERRORS})
     def post(self, request, pk):
@@ -158,12 +171,18 @@ class OpinionListCreateView(generics.ListAPIView):
 
 
 OfflineOpinionView = service_action(
-    OfflineOpinionInput, OpinionSerializer,
-    lambda request, data, pk: services.enter_offline_opinion(request.user, pk, **data), status=201,
-    summary="offline_opinion")
+    OfflineOpinionInput,
+    OpinionSerializer,
+    lambda request, data, pk: services.enter_offline_opinion(request.user, pk, **data),
+    status=201,
+    summary="offline_opinion",
+)
 HideOpinionView = service_action(
-    HideInput, OpinionSerializer, lambda request, data, pk: services.hide_opinion(request.user, pk, **data),
-    summary="hide_opinion")
+    HideInput,
+    OpinionSerializer,
+    lambda request, data, pk: services.hide_opinion(request.user, pk, **data),
+    summary="hide_opinion",
+)
 
 # ---------------------------------------------------------------- meetings
 
@@ -193,25 +212,43 @@ class MeetingDetailView(generics.RetrieveAPIView):
 
 
 MeetingNoticeView = service_action(
-    NoticeInput, MeetingSerializer, lambda request, data, pk: services.send_meeting_notice(request.user, pk, **data),
-    summary="meeting_notice")
+    NoticeInput,
+    MeetingSerializer,
+    lambda request, data, pk: services.send_meeting_notice(request.user, pk, **data),
+    summary="meeting_notice",
+)
 MeetingRegisterView = service_action(
-    RegisterInput, ParticipantSerializer,
-    lambda request, data, pk: services.register_for_meeting(request.user, pk, **data), status=201,
-    summary="meeting_register")
+    RegisterInput,
+    ParticipantSerializer,
+    lambda request, data, pk: services.register_for_meeting(request.user, pk, **data),
+    status=201,
+    summary="meeting_register",
+)
 MeetingSignInView = service_action(
-    None, ParticipantSerializer, lambda request, data, pk: services.sign_in(request.user, pk),
-    summary="meeting_sign_in")
+    None,
+    ParticipantSerializer,
+    lambda request, data, pk: services.sign_in(request.user, pk),
+    summary="meeting_sign_in",
+)
 MeetingParticipantView = service_action(
-    ParticipantInput, ParticipantSerializer,
-    lambda request, data, pk: services.add_participant(request.user, pk, **data), status=201,
-    summary="meeting_participant")
+    ParticipantInput,
+    ParticipantSerializer,
+    lambda request, data, pk: services.add_participant(request.user, pk, **data),
+    status=201,
+    summary="meeting_participant",
+)
 ParticipantSignInView = service_action(
-    None, ParticipantSerializer, lambda request, data, pk: services.sign_in_participant(request.user, pk),
-    summary="participant_sign_in")
+    None,
+    ParticipantSerializer,
+    lambda request, data, pk: services.sign_in_participant(request.user, pk),
+    summary="participant_sign_in",
+)
 MeetingCloseView = service_action(
-    MinutesInput, MeetingSerializer, lambda request, data, pk: services.close_meeting(request.user, pk, **data),
-    summary="meeting_close")
+    MinutesInput,
+    MeetingSerializer,
+    lambda request, data, pk: services.close_meeting(request.user, pk, **data),
+    summary="meeting_close",
+)
 
 
 # ---------------------------------------------------------------- owners' registers, votes, ballots, results
@@ -219,12 +256,15 @@ MeetingCloseView = service_action(
 
 def _create_register(request, data):
     rows = [{**row, "user": _user(row.pop("user_id", None))} for row in data["rows"]]
-    register = services.create_owner_register(request.user, name=data["name"], region=data["region"], rows=rows)
+    register = services.create_owner_register(
+        request.user, name=data["name"], region=data["region"], rows=rows
+    )
     return {"id": register.pk, "owners": register.owners.count(), "units": register.units.count()}
 
 
-OwnerRegisterView = service_action(OwnerRegisterInput, OwnerRegisterCreated, _create_register, status=201,
-                                   summary="owner_register")
+OwnerRegisterView = service_action(
+    OwnerRegisterInput, OwnerRegisterCreated, _create_register, status=201, summary="owner_register"
+)
 
 
 class VoteListCreateView(generics.ListAPIView):
@@ -288,10 +328,15 @@ class ElectorDetailView(APIView):
         return Response(status=204)
 
 
-VoteOpenView = service_action(None, VoteSerializer, lambda request, data, pk: services.open_vote(request.user, pk),
-                              summary="vote_open")
-VoteCloseView = service_action(None, ResultSerializer,
-                               lambda request, data, pk: services.close_vote(request.user, pk), summary="vote_close")
+VoteOpenView = service_action(
+    None, VoteSerializer, lambda request, data, pk: services.open_vote(request.user, pk), summary="vote_open"
+)
+VoteCloseView = service_action(
+    None,
+    ResultSerializer,
+    lambda request, data, pk: services.close_vote(request.user, pk),
+    summary="vote_close",
+)
 
 
 class BallotView(APIView):
@@ -313,13 +358,24 @@ class BallotView(APIView):
 
 
 PaperBallotView = service_action(
-    PaperBallotInput, BallotSerializer,
+    PaperBallotInput,
+    BallotSerializer,
     lambda request, data, pk: services.enter_paper_ballot(
-        request.user, pk, choice=data["choice"], owner_id=data.get("owner_id"), elector_id=data.get("elector_id"),
+        request.user,
+        pk,
+        choice=data["choice"],
+        owner_id=data.get("owner_id"),
+        elector_id=data.get("elector_id"),
         paper_number=data.get("paper_number", ""),
-        proxy={"name": data.get("proxy_name"), "scope": data.get("proxy_scope"),
-               "document": data.get("proxy_document")}),
-    status=201, summary="paper_ballot")
+        proxy={
+            "name": data.get("proxy_name"),
+            "scope": data.get("proxy_scope"),
+            "document": data.get("proxy_document"),
+        },
+    ),
+    status=201,
+    summary="paper_ballot",
+)
 
 
 class ResultListView(generics.ListAPIView):
@@ -345,16 +401,30 @@ class ResultDetailView(generics.RetrieveAPIView):
 
 
 ResolutionView = service_action(
-    ResolutionInput, ResolutionSerializer,
-    lambda request, data, pk: services.record_resolution(request.user, pk, **data), status=201, summary="resolution")
+    ResolutionInput,
+    ResolutionSerializer,
+    lambda request, data, pk: services.record_resolution(request.user, pk, **data),
+    status=201,
+    summary="resolution",
+)
 TaskCreateView = service_action(
-    TaskInput, ResolutionTaskSerializer,
-    lambda request, data, pk: services.add_task(request.user, pk, title=data["title"], unit=data["unit"],
-                                                due_date=data["due_date"], weight=data["weight"],
-                                                owner=_user(data.get("owner_id"))),
-    status=201, summary="task_create")
+    TaskInput,
+    ResolutionTaskSerializer,
+    lambda request, data, pk: services.add_task(
+        request.user,
+        pk,
+        title=data["title"],
+        unit=data["unit"],
+        due_date=data["due_date"],
+        weight=data["weight"],
+        owner=_user(data.get("owner_id")),
+    ),
+    status=201,
+    summary="task_create",
+)
 TaskProgressView = service_action(
-    ProgressInput, ResolutionTaskSerializer,
-    lambda request, data, pk: services.update_task_progress(request.user, pk, **data), summary="task_progress")
-
-
+    ProgressInput,
+    ResolutionTaskSerializer,
+    lambda request, data, pk: services.update_task_progress(request.user, pk, **data),
+    summary="task_progress",
+)

@@ -6,11 +6,15 @@ app_name = "deliberation_api"
 urlpatterns = [
     path("topics/", api.TopicListCreateView.as_view(), name="topics"),
     path("topics/<int:pk>/", api.TopicDetailView.as_view(), name="topic"),
-    *[path(f"topics/<int:pk>/actions/{name}/", view.as_view(), name=f"topic-{name}")
-      for name, view in api.TOPIC_ACTIONS.items()],
+    *[
+        path(f"topics/<int:pk>/actions/{name}/", view.as_view(), name=f"topic-{name}")
+        for name, view in api.TOPIC_ACTIONS.items()
+    ],
     path("topics/<int:pk>/cosign/", api.CosignView.as_view(), name="topic-cosign"),
     path("topics/<int:pk>/opinions/", api.OpinionListCreateView.as_view(), name="topic-opinions"),
-    path("topics/<int:pk>/offline-opinions/", api.OfflineOpinionView.as_view(), name="topic-offline-opinions"),
+    path(
+        "topics/<int:pk>/offline-opinions/", api.OfflineOpinionView.as_view(), name="topic-offline-opinions"
+    ),
     path("topics/<int:pk>/resolution/", api.ResolutionView.as_view(), name="topic-resolution"),
     path("topics/<int:pk>/tasks/", api.TaskCreateView.as_view(), name="topic-tasks"),
     path("opinions/<int:pk>/hide/", api.HideOpinionView.as_view(), name="opinion-hide"),
@@ -19,7 +23,9 @@ urlpatterns = [
     path("meetings/<int:pk>/notice/", api.MeetingNoticeView.as_view(), name="meeting-notice"),
     path("meetings/<int:pk>/register/", api.MeetingRegisterView.as_view(), name="meeting-register"),
     path("meetings/<int:pk>/sign-in/", api.MeetingSignInView.as_view(), name="meeting-sign-in"),
-    path("meetings/<int:pk>/participants/", api.MeetingParticipantView.as_view(), name="meeting-participants"),
+    path(
+        "meetings/<int:pk>/participants/", api.MeetingParticipantView.as_view(), name="meeting-participants"
+    ),
     path("meetings/<int:pk>/close/", api.MeetingCloseView.as_view(), name="meeting-close"),
     path("participants/<int:pk>/sign-in/", api.ParticipantSignInView.as_view(), name="participant-sign-in"),
     path("registers/", api.OwnerRegisterView.as_view(), name="registers"),

@@ -20,5 +20,6 @@ class DeliberationConfig(AppConfig):
         def link_electors(sender, user, **kwargs):
             services.link_electors_by_phone(user)
 
-        resident_account_created.connect(link_electors, dispatch_uid="deliberation.link_electors_by_phone",
-                                         weak=False)
+        resident_account_created.connect(
+            link_electors, dispatch_uid="deliberation.link_electors_by_phone", weak=False
+        )

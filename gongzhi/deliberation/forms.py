@@ -34,10 +34,14 @@ class TopicForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = communities()
         if not staff:
-            self.fields["source"].choices = [(TopicSource.RESIDENT_PROPOSAL, TopicSource.RESIDENT_PROPOSAL.label)]
+            self.fields["source"].choices = [
+                (TopicSource.RESIDENT_PROPOSAL, TopicSource.RESIDENT_PROPOSAL.label)
+            ]
             del self.fields["appeal_numbers"]
         else:
-            self.fields["source"].choices = [c for c in TopicSource.choices if c[0] != TopicSource.RESIDENT_PROPOSAL]
+            self.fields["source"].choices = [
+                c for c in TopicSource.choices if c[0] != TopicSource.RESIDENT_PROPOSAL
+            ]
             del self.fields["household"]
             del self.fields["resident_group"]
 
@@ -76,7 +80,9 @@ class MeetingForm(forms.Form):
     agenda = forms.CharField(label=_("议程"), widget=forms.Textarea(attrs={"rows": 3}))
     location = forms.CharField(label=_("地点"), max_length=200)
     starts_at = forms.DateTimeField(label=_("开始时间"), widget=DATETIME)
-    register_id = forms.IntegerField(label=_("业主名册编号（业主大会会议：通知名册中的全体业主）"), required=False)
+    register_id = forms.IntegerField(
+        label=_("业主名册编号（业主大会会议：通知名册中的全体业主）"), required=False
+    )
 
 
 class NoticeForm(forms.Form):
@@ -86,11 +92,15 @@ class NoticeForm(forms.Form):
 class ParticipantForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50)
     role = forms.ChoiceField(label=_("身份"), choices=ParticipantRole.choices)
-    unit = forms.ModelChoiceField(label=_("所属单位"), queryset=Unit.objects.filter(is_active=True), required=False)
+    unit = forms.ModelChoiceField(
+        label=_("所属单位"), queryset=Unit.objects.filter(is_active=True), required=False
+    )
 
 
 class RegisterForm(forms.Form):
-    role = forms.ChoiceField(label=_("参会身份"), choices=ParticipantRole.choices, initial=ParticipantRole.RESIDENT_REP)
+    role = forms.ChoiceField(
+        label=_("参会身份"), choices=ParticipantRole.choices, initial=ParticipantRole.RESIDENT_REP
+    )
 
 
 class MinutesForm(forms.Form):
@@ -101,9 +111,14 @@ class OwnerRegisterForm(forms.Form):
     name = forms.CharField(label=_("名册名称"), max_length=100)
     region = forms.ModelChoiceField(label=_("所属社区"), queryset=Region.objects.none())
     rows = forms.CharField(
-        label=_("名册（每行：房号,业主姓名,面积,手机号,身份证号；后两项可空。同一人有多套房屋时填同一身份证号，"
-                "才算一位业主；不填则每行算一位业主。建设单位未售房屋业主姓名写「建设单位」）"),
-        widget=forms.Textarea(attrs={"rows": 8, "placeholder": "1-101,张三,89.50,13800138000,430102199001011238"}))
+        label=_(
+            "名册（每行：房号,业主姓名,面积,手机号,身份证号；后两项可空。同一人有多套房屋时填同一身份证号，"
+            "才算一位业主；不填则每行算一位业主。建设单位未售房屋业主姓名写「建设单位」）"
+        ),
+        widget=forms.Textarea(
+            attrs={"rows": 8, "placeholder": "1-101,张三,89.50,13800138000,430102199001011238"}
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,10 +132,20 @@ class OwnerRegisterForm(forms.Form):
                 continue
             parts = [p.strip() for p in line.split(",")]
             if len(parts) < 3:
-                raise forms.ValidationError(_("第%(n)s行格式不对，应为：房号,业主姓名,面积[,手机号,身份证号]") % {"n": n})
+                raise forms.ValidationError(
+                    _("第%(n)s行格式不对，应为：房号,业主姓名,面积[,手机号,身份证号]") % {"n": n}
+                )
             parts += ["", ""]
-            parsed.append({"unit": parts[0], "owner": parts[1], "area": parts[2], "phone": parts[3],
-                           "id_number": parts[4], "developer": parts[1] == "建设单位"})
+            parsed.append(
+                {
+                    "unit": parts[0],
+                    "owner": parts[1],
+                    "area": parts[2],
+                    "phone": parts[3],
+                    "id_number": parts[4],
+                    "developer": parts[1] == "建设单位",
+                }
+            )
         if not parsed:
             raise forms.ValidationError(_("名册不能为空。"))
         return parsed
@@ -129,12 +154,19 @@ class OwnerRegisterForm(forms.Form):
 class VoteForm(forms.Form):
     question = forms.CharField(label=_("表决事项"), max_length=300)
     rule = forms.ChoiceField(label=_("表决规则"), choices=VoteRule.choices)
-    major = forms.BooleanField(label=_("重大事项（筹集维修资金、改建重建、改变共有部分用途）"), required=False)
+    major = forms.BooleanField(
+        label=_("重大事项（筹集维修资金、改建重建、改变共有部分用途）"), required=False
+    )
     secret = forms.BooleanField(label=_("不记名投票"), required=False)
     register_id = forms.IntegerField(label=_("业主名册编号"), required=False)
     basis = forms.ChoiceField(
-        label=_("投票人范围（居民会议）"), required=False,
-        choices=[("", "—"), *[(v, label) for v, label in ElectorateBasis.choices if v != ElectorateBasis.MEMBERS]])
+        label=_("投票人范围（居民会议）"),
+        required=False,
+        choices=[
+            ("", "—"),
+            *[(v, label) for v, label in ElectorateBasis.choices if v != ElectorateBasis.MEMBERS],
+        ],
+    )
 
 
 class ElectorsForm(forms.Form):
@@ -143,8 +175,11 @@ class ElectorsForm(forms.Form):
 
     vote_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     rows = forms.CharField(
-        label=_("投票人名单（每行：姓名,户（门牌号）,居民小组,手机号；后三项可空，填手机号的居民可在线投票）"),
-        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "张三,3栋2单元301,第一居民小组,13800138000"}))
+        label=_(
+            "投票人名单（每行：姓名,户（门牌号）,居民小组,手机号；后三项可空，填手机号的居民可在线投票）"
+        ),
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "张三,3栋2单元301,第一居民小组,13800138000"}),
+    )
 
     def clean_rows(self):
         parsed = []

@@ -37,15 +37,22 @@ User = settings.AUTH_USER_MODEL
 class Topic(models.Model):
     title = models.CharField(_("议题"), max_length=200)
     description = models.TextField(_("议题说明"))
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="topics", verbose_name=_("所属社区"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="topics", verbose_name=_("所属社区")
+    )
     source = models.CharField(_("来源"), max_length=20, choices=TopicSource.choices)
-    phase = models.CharField(_("阶段"), max_length=16, choices=Phase.choices, default=Phase.COLLECTING,
-                             db_index=True)
-    proposer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="proposed_topics",
-                                 verbose_name=_("提出人"))
-    proposer_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                      verbose_name=_("提出单位"))
-    appeals = models.ManyToManyField("appeals.Appeal", blank=True, related_name="topics", verbose_name=_("关联诉求"))
+    phase = models.CharField(
+        _("阶段"), max_length=16, choices=Phase.choices, default=Phase.COLLECTING, db_index=True
+    )
+    proposer = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="proposed_topics", verbose_name=_("提出人")
+    )
+    proposer_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("提出单位")
+    )
+    appeals = models.ManyToManyField(
+        "appeals.Appeal", blank=True, related_name="topics", verbose_name=_("关联诉求")
+    )
     # the bases of F-1.4 (居民委员会组织法第10条), as the community registers them
     adult_residents = models.PositiveIntegerField(_("18周岁以上居民人数"), default=0)
     households = models.PositiveIntegerField(_("户数"), default=0)
@@ -73,7 +80,9 @@ class CoSigner(models.Model):
     class Meta:
         verbose_name = _("联名提议人")
         verbose_name_plural = _("联名提议人")
-        constraints = [models.UniqueConstraint(fields=["topic", "user"], name="deliberation_one_cosign_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "user"], name="deliberation_one_cosign_per_user")
+        ]
 
     def __str__(self) -> str:
         return f"{self.household}"
@@ -81,17 +90,27 @@ class CoSigner(models.Model):
 
 class Opinion(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="opinions")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies",
-                               verbose_name=_("回复"))
-    author = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("发表人"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="replies",
+        verbose_name=_("回复"),
+    )
+    author = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("发表人")
+    )
     author_name = models.CharField(_("署名"), max_length=50, blank=True)
     stance = models.CharField(_("立场"), max_length=8, choices=Stance.choices, default=Stance.OTHER)
     body = models.TextField(_("意见内容"))
-    channel = models.CharField(_("渠道"), max_length=8, choices=OpinionChannel.choices, default=OpinionChannel.ONLINE)
+    channel = models.CharField(
+        _("渠道"), max_length=8, choices=OpinionChannel.choices, default=OpinionChannel.ONLINE
+    )
     offline_source = models.CharField(_("线下来源"), max_length=200, blank=True)
-    entered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("录入人"))
+    entered_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("录入人")
+    )
     hidden = models.BooleanField(_("已隐藏"), default=False)
     hidden_reason = models.CharField(_("隐藏原因"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
@@ -114,9 +133,17 @@ class Meeting(models.Model):
     location = models.CharField(_("地点"), max_length=200)
     starts_at = models.DateTimeField(_("开始时间"))
     # An owners' assembly is of the owners of one register: its notice goes to every one of them.
-    register = models.ForeignKey("OwnerRegister", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("业主名册"))
-    state = models.CharField(_("状态"), max_length=10, choices=MeetingState.choices, default=MeetingState.DRAFT)
+    register = models.ForeignKey(
+        "OwnerRegister",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("业主名册"),
+    )
+    state = models.CharField(
+        _("状态"), max_length=10, choices=MeetingState.choices, default=MeetingState.DRAFT
+    )
     noticed_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
     committee_informed_at = models.DateTimeField(_("告知居委会时间"), null=True, blank=True)
     minutes = models.TextField(_("会议纪要"), blank=True)
@@ -138,8 +165,9 @@ class Participant(models.Model):
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("姓名"), max_length=50)
     role = models.CharField(_("身份"), max_length=20, choices=ParticipantRole.choices)
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("所属单位"))
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("所属单位")
+    )
     registered_at = models.DateTimeField(_("报名时间"), default=timezone.now)
     signed_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     sign_in_method = models.CharField(_("签到方式"), max_length=8, choices=SignInMethod.choices, blank=True)
@@ -149,8 +177,13 @@ class Participant(models.Model):
         verbose_name = _("参会人")
         verbose_name_plural = _("参会人")
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["meeting", "user"], condition=models.Q(user__isnull=False),
-                                               name="deliberation_one_registration_per_user")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "user"],
+                condition=models.Q(user__isnull=False),
+                name="deliberation_one_registration_per_user",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -182,8 +215,14 @@ class Owner(EncryptedFieldsMixin, models.Model):
     id_number_bidx = BlindIndexField(source="id_number", db_index=True)
     phone = EncryptedCharField(_("手机号"), max_length=11, blank=True, blind_index="phone_bidx")
     phone_bidx = BlindIndexField(source="phone", db_index=True)
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="ownerships",
-                             verbose_name=_("平台账号"))
+    user = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ownerships",
+        verbose_name=_("平台账号"),
+    )
     is_developer = models.BooleanField(_("建设单位（未售出/未交付房屋）"), default=False)
 
     class Meta:
@@ -191,12 +230,21 @@ class Owner(EncryptedFieldsMixin, models.Model):
         verbose_name_plural = _("业主")
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["register"], condition=models.Q(is_developer=True),
-                                    name="deliberation_one_developer_per_register"),
-            models.UniqueConstraint(fields=["register", "user"], condition=models.Q(user__isnull=False),
-                                    name="deliberation_one_owner_per_user"),
-            models.UniqueConstraint(fields=["register", "id_number"], condition=~models.Q(id_number=""),
-                                    name="deliberation_one_owner_per_id_number"),
+            models.UniqueConstraint(
+                fields=["register"],
+                condition=models.Q(is_developer=True),
+                name="deliberation_one_developer_per_register",
+            ),
+            models.UniqueConstraint(
+                fields=["register", "user"],
+                condition=models.Q(user__isnull=False),
+                name="deliberation_one_owner_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["register", "id_number"],
+                condition=~models.Q(id_number=""),
+                name="deliberation_one_owner_per_id_number",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -207,15 +255,22 @@ class PropertyUnit(models.Model):
     register = models.ForeignKey(OwnerRegister, on_delete=models.CASCADE, related_name="units")
     owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="units")
     number = models.CharField(_("房号"), max_length=50)
-    area = models.DecimalField(_("专有部分面积(㎡)"), max_digits=10, decimal_places=2,
-                               validators=[MinValueValidator(Decimal("0.01"))])
-    area_source = models.CharField(_("面积依据"), max_length=10, choices=AreaSource.choices,
-                                   default=AreaSource.REGISTER)
+    area = models.DecimalField(
+        _("专有部分面积(㎡)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    area_source = models.CharField(
+        _("面积依据"), max_length=10, choices=AreaSource.choices, default=AreaSource.REGISTER
+    )
 
     class Meta:
         verbose_name = _("专有部分")
         verbose_name_plural = _("专有部分")
-        constraints = [models.UniqueConstraint(fields=["register", "number"], name="deliberation_unit_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["register", "number"], name="deliberation_unit_number")
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -227,14 +282,19 @@ class OwnerNotice(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="owner_notices")
     owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="+")
-    channel = models.CharField(_("通知方式"), max_length=8, choices=[("site", _("站内消息")), ("sms", _("短信")),
-                                                                  ("none", _("无法通知"))])
+    channel = models.CharField(
+        _("通知方式"),
+        max_length=8,
+        choices=[("site", _("站内消息")), ("sms", _("短信")), ("none", _("无法通知"))],
+    )
     notified_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("业主大会通知")
         verbose_name_plural = _("业主大会通知")
-        constraints = [models.UniqueConstraint(fields=["meeting", "owner"], name="deliberation_one_notice_per_owner")]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "owner"], name="deliberation_one_notice_per_owner")
+        ]
 
     def __str__(self) -> str:
         return f"{self.owner}: {self.get_channel_display()}"
@@ -242,13 +302,21 @@ class OwnerNotice(models.Model):
 
 class Vote(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="votes")
-    meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="votes")
+    meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="votes"
+    )
     question = models.CharField(_("表决事项"), max_length=300)
     rule = models.CharField(_("表决规则"), max_length=20, choices=VoteRule.choices)
     major = models.BooleanField(_("重大事项（须四分之三）"), default=False)
     secret = models.BooleanField(_("不记名投票"), default=False)
-    register = models.ForeignKey(OwnerRegister, null=True, blank=True, on_delete=models.PROTECT, related_name="votes",
-                                 verbose_name=_("业主名册"))
+    register = models.ForeignKey(
+        OwnerRegister,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="votes",
+        verbose_name=_("业主名册"),
+    )
     basis = models.CharField(_("投票人范围"), max_length=12, choices=ElectorateBasis.choices, blank=True)
     base = models.PositiveIntegerField(_("应到人数"), default=0)
     state = models.CharField(_("状态"), max_length=8, choices=VoteState.choices, default=VoteState.DRAFT)
@@ -282,8 +350,9 @@ class Elector(EncryptedFieldsMixin, models.Model):
     resident_group = models.CharField(_("居民小组"), max_length=50, blank=True)
     phone = EncryptedCharField(_("手机号"), max_length=11, blank=True, blind_index="phone_bidx")
     phone_bidx = BlindIndexField(source="phone", db_index=True)
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("线上账号"))
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("线上账号")
+    )
     added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人"))
     added_at = models.DateTimeField(default=timezone.now)
 
@@ -292,9 +361,14 @@ class Elector(EncryptedFieldsMixin, models.Model):
         verbose_name_plural = _("投票人名单")
         ordering = ["resident_group", "household", "name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["vote", "user"], condition=models.Q(user__isnull=False),
-                                    name="deliberation_one_elector_per_account"),
-            models.UniqueConstraint(fields=["vote", "name", "household"], name="deliberation_one_elector_per_person"),
+            models.UniqueConstraint(
+                fields=["vote", "user"],
+                condition=models.Q(user__isnull=False),
+                name="deliberation_one_elector_per_account",
+            ),
+            models.UniqueConstraint(
+                fields=["vote", "name", "household"], name="deliberation_one_elector_per_person"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -314,8 +388,9 @@ class Ballot(models.Model):
     voter_name = models.CharField(_("投票人"), max_length=100)
     choice = models.CharField(_("表决意见"), max_length=8, choices=BallotChoice.choices, blank=True)
     channel = models.CharField(_("方式"), max_length=8, choices=BallotChannel.choices)
-    entered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("录入人"))
+    entered_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("录入人")
+    )
     paper_number = models.CharField(_("纸质票编号"), max_length=50, blank=True)
     # A ballot cast by a proxy (物业管理条例 第12条): who, within what scope, and the written authorisation.
     proxy_name = models.CharField(_("受托人"), max_length=50, blank=True)
@@ -326,7 +401,9 @@ class Ballot(models.Model):
     class Meta:
         verbose_name = _("表决票")
         verbose_name_plural = _("表决票")
-        constraints = [models.UniqueConstraint(fields=["vote", "voter_key"], name="deliberation_one_ballot_per_voter")]
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "voter_key"], name="deliberation_one_ballot_per_voter")
+        ]
 
     def __str__(self) -> str:
         if not self.choice:
@@ -347,7 +424,9 @@ class SecretTally(models.Model):
     class Meta:
         verbose_name = _("不记名计票")
         verbose_name_plural = _("不记名计票")
-        constraints = [models.UniqueConstraint(fields=["vote", "choice"], name="deliberation_secret_tally_choice")]
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "choice"], name="deliberation_secret_tally_choice")
+        ]
 
     def __str__(self) -> str:
         return f"{self.vote_id} {self.get_choice_display()}: {self.heads}"
@@ -381,8 +460,9 @@ class ResolutionTask(models.Model):
     resolution = models.ForeignKey(Resolution, on_delete=models.CASCADE, related_name="tasks")
     title = models.CharField(_("任务"), max_length=200)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("责任单位"))
-    owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("责任人"))
+    owner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("责任人")
+    )
     due_date = models.DateField(_("完成期限"))
     weight = models.PositiveSmallIntegerField(_("权重"), default=1, validators=[MinValueValidator(1)])
     progress = models.PositiveSmallIntegerField(_("进度(%)"), default=0, validators=[MaxValueValidator(100)])

@@ -52,9 +52,15 @@ def _check(ok: bool) -> str:
     return "✓" if ok else "✗"
 
 
-def owners_joint_decision(total_area: Number, total_owners: Number, participating_area: Number,
-                          participating_owners: Number, yes_area: Number, yes_owners: Number,
-                          major: bool) -> Decision:
+def owners_joint_decision(
+    total_area: Number,
+    total_owners: Number,
+    participating_area: Number,
+    participating_owners: Number,
+    yes_area: Number,
+    yes_owners: Number,
+    major: bool,
+) -> Decision:
     """民法典 第278条: both ≥ 2/3 of total area and of all owners take part; then more than half (or, for the
     major matters of items 6–8, at least 3/4) of the participating area and of the participating owners agree."""
     area_total = _to_fraction(total_area, "总面积", integer=False)
@@ -94,10 +100,14 @@ def owners_joint_decision(total_area: Number, total_owners: Number, participatin
         bound, relation = "1/2", (">", "≤")
         kind = "一般事项，须经参与表决面积和人数各过半数同意"
     reasons.append(kind)
-    reasons.append(f"同意面积 {_fmt(area_yes)}/{_fmt(area_part)} = {_pct(area_yes, area_part)}，"
-                   f"{relation[0] if area_ok else relation[1]} {bound} {_check(area_ok)}")
-    reasons.append(f"同意人数 {_fmt(heads_yes)}/{_fmt(heads_part)} = {_pct(heads_yes, heads_part)}，"
-                   f"{relation[0] if heads_ok else relation[1]} {bound} {_check(heads_ok)}")
+    reasons.append(
+        f"同意面积 {_fmt(area_yes)}/{_fmt(area_part)} = {_pct(area_yes, area_part)}，"
+        f"{relation[0] if area_ok else relation[1]} {bound} {_check(area_ok)}"
+    )
+    reasons.append(
+        f"同意人数 {_fmt(heads_yes)}/{_fmt(heads_part)} = {_pct(heads_yes, heads_part)}，"
+        f"{relation[0] if heads_ok else relation[1]} {bound} {_check(heads_ok)}"
+    )
     passed = quorum_met and area_ok and heads_ok
     if not quorum_met:
         reasons.append("参与表决未达到法定比例（民法典第278条第2款），表决无效，决定未通过")
@@ -161,8 +171,14 @@ class ConveningCheck:
     reasons: list[str] = field(default_factory=list)
 
 
-def residents_meeting_convening(adult_residents: Number, households: Number, resident_groups: Number,
-                                signers: Number, signer_households: Number, signer_groups: Number) -> ConveningCheck:
+def residents_meeting_convening(
+    adult_residents: Number,
+    households: Number,
+    resident_groups: Number,
+    signers: Number,
+    signer_households: Number,
+    signer_groups: Number,
+) -> ConveningCheck:
     """城市居民委员会组织法 第10条 (F-1.4): the residents' committee must convene the residents' meeting when
     ≥ 1/5 of adult residents, or ≥ 1/5 of households, or ≥ 1/3 of resident groups propose it. A base of 0
     (not known) never triggers its route."""
@@ -176,16 +192,27 @@ def residents_meeting_convening(adult_residents: Number, households: Number, res
         if whole and part > whole:
             raise ValueError(f"{label}不能大于总数")
     checks = []
-    for part, whole, bound, label in ((s, adults, 5, "18周岁以上居民"), (sh, hh, 5, "户"),
-                                      (sg, groups, 3, "居民小组")):
+    for part, whole, bound, label in (
+        (s, adults, 5, "18周岁以上居民"),
+        (sh, hh, 5, "户"),
+        (sg, groups, 3, "居民小组"),
+    ):
         if whole == 0:
             checks.append((False, f"{label}总数未登记，无法按此项计算"))
             continue
         ok = bound * part >= whole
-        checks.append((ok, f"提议{label} {_fmt(part)}/{_fmt(whole)} = {_pct(part, whole)}，"
-                           f"{'≥' if ok else '<'} 1/{bound} {_check(ok)}"))
+        checks.append(
+            (
+                ok,
+                f"提议{label} {_fmt(part)}/{_fmt(whole)} = {_pct(part, whole)}，"
+                f"{'≥' if ok else '<'} 1/{bound} {_check(ok)}",
+            )
+        )
     must = any(ok for ok, _text in checks)
     reasons = [text for _ok, text in checks]
-    reasons.append("已达到法定提议人数，居民委员会应当召集居民会议（居民委员会组织法第10条）" if must
-                   else "尚未达到法定提议人数（1/5居民、1/5户或1/3居民小组）")
+    reasons.append(
+        "已达到法定提议人数，居民委员会应当召集居民会议（居民委员会组织法第10条）"
+        if must
+        else "尚未达到法定提议人数（1/5居民、1/5户或1/3居民小组）"
+    )
     return ConveningCheck(must_convene=must, reasons=reasons)

@@ -13,8 +13,11 @@ from .workflow import PHASE_ORDER, PHASE_SETTINGS, available_actions
 
 
 def visible_topics(user=None, *, phase: str | None = None, q: str = ""):
-    topics = Topic.objects.select_related("region", "proposer_unit").annotate(
-        opinion_count=Count("opinions", filter=Q(opinions__hidden=False), distinct=True)).order_by("-created_at", "-id")
+    topics = (
+        Topic.objects.select_related("region", "proposer_unit")
+        .annotate(opinion_count=Count("opinions", filter=Q(opinions__hidden=False), distinct=True))
+        .order_by("-created_at", "-id")
+    )
     if phase:
         topics = topics.filter(phase=phase)
     if q:
@@ -82,8 +85,10 @@ def timeline(topic: Topic, user=None):
 
 def phase_steps(topic: Topic) -> list[dict]:
     current = PHASE_ORDER.index(topic.phase) if topic.phase in PHASE_ORDER else -1
-    return [{"phase": p, "label": Phase(p).label, "done": i < current, "current": i == current}
-            for i, p in enumerate(PHASE_ORDER)]
+    return [
+        {"phase": p, "label": Phase(p).label, "done": i < current, "current": i == current}
+        for i, p in enumerate(PHASE_ORDER)
+    ]
 
 
 def allowed(topic: Topic) -> dict:
@@ -138,8 +143,11 @@ def may_vote(vote: Vote, user) -> bool:
 
 
 def turnout(vote: Vote) -> dict:
-    return {"ballots": vote.ballots.count(), "paper": vote.ballots.filter(channel="paper").count(),
-            "online": vote.ballots.filter(channel="online").count()}
+    return {
+        "ballots": vote.ballots.count(),
+        "paper": vote.ballots.filter(channel="paper").count(),
+        "online": vote.ballots.filter(channel="online").count(),
+    }
 
 
 def owner_notices(meeting: Meeting) -> dict | None:
@@ -147,6 +155,9 @@ def owner_notices(meeting: Meeting) -> dict | None:
     if meeting.kind != "owners_assembly" or not meeting.register_id:
         return None
     rows = list(meeting.owner_notices.select_related("owner").order_by("owner__name", "owner_id"))
-    return {"total": len(rows), "site": sum(r.channel == "site" for r in rows),
-            "sms": sum(r.channel == "sms" for r in rows),
-            "unreachable": [r.owner for r in rows if r.channel == "none"]}
+    return {
+        "total": len(rows),
+        "site": sum(r.channel == "site" for r in rows),
+        "sms": sum(r.channel == "sms" for r in rows),
+        "unreachable": [r.owner for r in rows if r.channel == "none"],
+    }

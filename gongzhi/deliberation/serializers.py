@@ -23,8 +23,17 @@ class TopicListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Topic
-        fields = ["id", "title", "phase", "phase_label", "source", "source_label", "region", "region_name",
-                  "created_at"]
+        fields = [
+            "id",
+            "title",
+            "phase",
+            "phase_label",
+            "source",
+            "source_label",
+            "region",
+            "region_name",
+            "created_at",
+        ]
 
 
 class ResolutionTaskSerializer(serializers.ModelSerializer):
@@ -32,8 +41,19 @@ class ResolutionTaskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ResolutionTask
-        fields = ["id", "title", "unit", "unit_name", "owner", "due_date", "weight", "progress", "state", "note",
-                  "completed_at"]
+        fields = [
+            "id",
+            "title",
+            "unit",
+            "unit_name",
+            "owner",
+            "due_date",
+            "weight",
+            "progress",
+            "state",
+            "note",
+            "completed_at",
+        ]
 
 
 class ResolutionSerializer(serializers.ModelSerializer):
@@ -52,8 +72,18 @@ class TopicDetailSerializer(TopicListSerializer):
     resolution = serializers.SerializerMethodField()
 
     class Meta(TopicListSerializer.Meta):
-        fields = [*TopicListSerializer.Meta.fields, "description", "closed_reason", "adult_residents", "households",
-                  "resident_groups", "allowed", "convening", "appeal_count", "resolution"]
+        fields = [
+            *TopicListSerializer.Meta.fields,
+            "description",
+            "closed_reason",
+            "adult_residents",
+            "households",
+            "resident_groups",
+            "allowed",
+            "convening",
+            "appeal_count",
+            "resolution",
+        ]
 
     def get_allowed(self, topic) -> dict:
         from .selectors import allowed
@@ -66,7 +96,11 @@ class TopicDetailSerializer(TopicListSerializer):
         if topic.source != TopicSource.RESIDENT_PROPOSAL:
             return None
         check = convening_check(topic)
-        return {"must_convene": check.must_convene, "reasons": check.reasons, "signers": topic.cosigners.count()}
+        return {
+            "must_convene": check.must_convene,
+            "reasons": check.reasons,
+            "signers": topic.cosigners.count(),
+        }
 
     def get_appeal_count(self, topic) -> int:
         return topic.appeals.count()
@@ -82,7 +116,9 @@ class TopicCreateInput(serializers.Serializer):
     region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all())
     source = serializers.ChoiceField(choices=TopicSource.choices)
     appeal_ids = serializers.ListField(child=IdField(), required=False, default=list)
-    proposer_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False, allow_null=True)
+    proposer_unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), required=False, allow_null=True
+    )
     household = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     resident_group = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     adult_residents = serializers.IntegerField(min_value=0, required=False, default=0)
@@ -114,8 +150,19 @@ class OpinionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Opinion
-        fields = ["id", "parent", "author_name", "stance", "stance_label", "body", "channel", "offline_source",
-                  "hidden", "hidden_reason", "created_at"]
+        fields = [
+            "id",
+            "parent",
+            "author_name",
+            "stance",
+            "stance_label",
+            "body",
+            "channel",
+            "offline_source",
+            "hidden",
+            "hidden_reason",
+            "created_at",
+        ]
 
 
 class OpinionInput(serializers.Serializer):
@@ -140,7 +187,16 @@ class ParticipantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Participant
-        fields = ["id", "name", "role", "role_label", "unit", "registered_at", "signed_in_at", "sign_in_method"]
+        fields = [
+            "id",
+            "name",
+            "role",
+            "role_label",
+            "unit",
+            "registered_at",
+            "signed_in_at",
+            "sign_in_method",
+        ]
 
 
 class MeetingSerializer(serializers.ModelSerializer):
@@ -149,8 +205,22 @@ class MeetingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Meeting
-        fields = ["id", "kind", "kind_label", "title", "topics", "agenda", "location", "starts_at", "state",
-                  "noticed_at", "committee_informed_at", "minutes", "closed_at", "report"]
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "title",
+            "topics",
+            "agenda",
+            "location",
+            "starts_at",
+            "state",
+            "noticed_at",
+            "committee_informed_at",
+            "minutes",
+            "closed_at",
+            "report",
+        ]
 
     def get_report(self, meeting) -> dict:
         from .selectors import meeting_report
@@ -165,8 +235,9 @@ class MeetingInput(serializers.Serializer):
     agenda = serializers.CharField()
     location = serializers.CharField(max_length=200)
     starts_at = serializers.DateTimeField()
-    register_id = serializers.IntegerField(required=False, allow_null=True,
-                                           help_text="业主大会会议：业主名册（通知发给名册中的全体业主）")
+    register_id = serializers.IntegerField(
+        required=False, allow_null=True, help_text="业主大会会议：业主名册（通知发给名册中的全体业主）"
+    )
 
 
 class NoticeInput(serializers.Serializer):
@@ -193,8 +264,13 @@ class RegisterRowInput(serializers.Serializer):
     area = serializers.DecimalField(max_digits=10, decimal_places=2)
     user_id = serializers.IntegerField(required=False, allow_null=True)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    id_number = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
-                                      help_text="同一身份证号的各行算一位业主；不填则每行算一位业主")
+    id_number = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="同一身份证号的各行算一位业主；不填则每行算一位业主",
+    )
     developer = serializers.BooleanField(default=False)
     area_source = serializers.ChoiceField(choices=["register", "survey", "contract"], default="register")
 
@@ -217,8 +293,27 @@ class VoteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Vote
-        fields = ["id", "topic", "meeting", "question", "rule", "rule_label", "major", "secret", "register", "basis",
-                  "base", "state", "opened_at", "closed_at", "quorum_met", "passed", "reasons", "tally", "ballots"]
+        fields = [
+            "id",
+            "topic",
+            "meeting",
+            "question",
+            "rule",
+            "rule_label",
+            "major",
+            "secret",
+            "register",
+            "basis",
+            "base",
+            "state",
+            "opened_at",
+            "closed_at",
+            "quorum_met",
+            "passed",
+            "reasons",
+            "tally",
+            "ballots",
+        ]
 
     def get_ballots(self, vote) -> int:
         return vote.ballots.count()
@@ -231,9 +326,13 @@ class VoteInput(serializers.Serializer):
     major = serializers.BooleanField(default=False)
     secret = serializers.BooleanField(default=False)
     register_id = serializers.IntegerField(required=False, allow_null=True)
-    basis = serializers.ChoiceField(choices=[c for c in ElectorateBasis.values if c != ElectorateBasis.MEMBERS],
-                                    required=False, allow_blank=True, default="",
-                                    help_text="居民会议的投票人范围；议事规则表决为本机构成员，业主表决以名册为准")
+    basis = serializers.ChoiceField(
+        choices=[c for c in ElectorateBasis.values if c != ElectorateBasis.MEMBERS],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="居民会议的投票人范围；议事规则表决为本机构成员，业主表决以名册为准",
+    )
     meeting_id = serializers.IntegerField(required=False, allow_null=True)
 
 
@@ -245,8 +344,13 @@ class ElectorRowInput(serializers.Serializer):
     name = serializers.CharField(max_length=50)
     household = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     resident_group = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
-                                  help_text="手机号：关联此人的账号（现在或其首次登录时），以便在线投票")
+    phone = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="手机号：关联此人的账号（现在或其首次登录时），以便在线投票",
+    )
 
 
 class ElectorsInput(serializers.Serializer):
@@ -272,19 +376,37 @@ class ElectorSerializer(serializers.ModelSerializer):
 class PaperBallotInput(serializers.Serializer):
     choice = serializers.ChoiceField(choices=BallotChoice.choices)
     owner_id = serializers.IntegerField(required=False, allow_null=True, help_text="业主表决：名册中的业主")
-    elector_id = serializers.IntegerField(required=False, allow_null=True, help_text="其他表决：投票人名单中的人")
-    proxy_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="",
-                                       help_text="业主表决的受托人（物业管理条例第12条）")
+    elector_id = serializers.IntegerField(
+        required=False, allow_null=True, help_text="其他表决：投票人名单中的人"
+    )
+    proxy_name = serializers.CharField(
+        max_length=50,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="业主表决的受托人（物业管理条例第12条）",
+    )
     proxy_scope = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    proxy_document = serializers.FileField(required=False, allow_null=True,
-                                           help_text="书面委托书（multipart/form-data 上传）")
+    proxy_document = serializers.FileField(
+        required=False, allow_null=True, help_text="书面委托书（multipart/form-data 上传）"
+    )
     paper_number = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 
 class BallotSerializer(serializers.ModelSerializer):
     class Meta:
         model = Ballot
-        fields = ["id", "vote", "voter_name", "choice", "channel", "paper_number", "proxy_name", "proxy_scope", "cast_at"]
+        fields = [
+            "id",
+            "vote",
+            "voter_name",
+            "choice",
+            "channel",
+            "paper_number",
+            "proxy_name",
+            "proxy_scope",
+            "cast_at",
+        ]
 
     def to_representation(self, ballot):
         data = super().to_representation(ballot)
@@ -300,8 +422,21 @@ class ResultSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Vote
-        fields = ["id", "topic", "topic_title", "question", "rule", "rule_label", "major", "quorum_met", "passed",
-                  "reasons", "tally", "closed_at", "text"]
+        fields = [
+            "id",
+            "topic",
+            "topic_title",
+            "question",
+            "rule",
+            "rule_label",
+            "major",
+            "quorum_met",
+            "passed",
+            "reasons",
+            "tally",
+            "closed_at",
+            "text",
+        ]
 
     def get_text(self, vote) -> str:
         return "；".join(vote.reasons)

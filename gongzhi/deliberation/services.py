@@ -117,18 +117,31 @@ def _actor_label(actor) -> str:
 # ---------------------------------------------------------------- events and locks
 
 
-def _event(topic: Topic | None, actor, action: str, *, note: str = "", before=None, after=None,
-           public: bool = True) -> DeliberationEvent:
+def _event(
+    topic: Topic | None, actor, action: str, *, note: str = "", before=None, after=None, public: bool = True
+) -> DeliberationEvent:
     """Append to the topic's chain (the caller holds the topic's row lock), or to the shared chain."""
     if topic is None:
         head, _created = AuditChain.objects.select_for_update().get_or_create(name="deliberation")
         prev = head.last_hash
     else:
-        prev = (DeliberationEvent.objects.filter(topic=topic).order_by("-id").values_list("hash", flat=True)
-                .first() or "")
-    event = DeliberationEvent(topic=topic, actor=actor if getattr(actor, "pk", None) else None,
-                              actor_label=_actor_label(actor), action=action, note=note, before=before or {},
-                              after=after or {}, public=public)
+        prev = (
+            DeliberationEvent.objects.filter(topic=topic)
+            .order_by("-id")
+            .values_list("hash", flat=True)
+            .first()
+            or ""
+        )
+    event = DeliberationEvent(
+        topic=topic,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_actor_label(actor),
+        action=action,
+        note=note,
+        before=before or {},
+        after=after or {},
+        public=public,
+    )
     event.seal(prev)
     event.save()
     if topic is None:
@@ -153,17 +166,30 @@ def _lock_topics(ids: Iterable[int]) -> list[Topic]:
 def _require_setting(topic: Topic, setting: str, message: str) -> None:
     if not getattr(settings_for(topic.phase), setting):
         raise IllegalTransition(
-            _("议题当前处于「%(phase)s」阶段，%(message)s") % {"phase": topic.get_phase_display(), "message": message},
-            code="phase_closed")
+            _("议题当前处于「%(phase)s」阶段，%(message)s")
+            % {"phase": topic.get_phase_display(), "message": message},
+            code="phase_closed",
+        )
 
 
 # ---------------------------------------------------------------- topics
 
 
-def create_topic(actor: User, *, title: str, description: str, region: Region, source: str,
-                 appeal_ids: Sequence[int] = (), proposer_unit: Unit | None = None, household: str = "",
-                 resident_group: str = "", adult_residents: int = 0, households: int = 0,
-                 resident_groups: int = 0) -> Topic:
+def create_topic(
+    actor: User,
+    *,
+    title: str,
+    description: str,
+    region: Region,
+    source: str,
+    appeal_ids: Sequence[int] = (),
+    proposer_unit: Unit | None = None,
+    household: str = "",
+    resident_group: str = "",
+    adult_residents: int = 0,
+    households: int = 0,
+    resident_groups: int = 0,
+) -> Topic:
     """Residents propose (and are the first co-signer); managers open topics from appeals, for a party
     organisation, or of their own."""
     _require_login(actor)
@@ -188,22 +214,40 @@ def create_topic(actor: User, *, title: str, description: str, region: Region, s
         proposer_unit = proposer_unit or (actor.unit if actor.unit_id else None)
         if proposer_unit is None or proposer_unit.kind != UnitKind.PARTY_ORG:
             raise ServiceError(_("党组织提出的议题须注明提出的党组织。"), field="proposer_unit")
-    for name, value in (("adult_residents", adult_residents), ("households", households),
-                        ("resident_groups", resident_groups)):
+    for name, value in (
+        ("adult_residents", adult_residents),
+        ("households", households),
+        ("resident_groups", resident_groups),
+    ):
         if not isinstance(value, int) or value < 0:
             raise ServiceError(_("人数、户数、小组数须为非负整数。"), field=name)
     with transaction.atomic():
         topic = Topic.objects.create(
-            title=title, description=description, region=region, source=source, proposer=actor,
-            proposer_unit=proposer_unit, adult_residents=adult_residents, households=households,
+            title=title,
+            description=description,
+            region=region,
+            source=source,
+            proposer=actor,
+            proposer_unit=proposer_unit,
+            adult_residents=adult_residents,
+            households=households,
             resident_groups=resident_groups,
         )
         topic.appeals.set(appeals)
         if source == TopicSource.RESIDENT_PROPOSAL:
-            CoSigner.objects.create(topic=topic, user=actor, household=household,
-                                    resident_group=(resident_group or "").strip()[:50])
-        _event(topic, actor, "create_topic", note=title,
-               after={"source": source, "appeals": [a.pk for a in appeals], "phase": topic.phase})
+            CoSigner.objects.create(
+                topic=topic,
+                user=actor,
+                household=household,
+                resident_group=(resident_group or "").strip()[:50],
+            )
+        _event(
+            topic,
+            actor,
+            "create_topic",
+            note=title,
+            after={"source": source, "appeals": [a.pk for a in appeals], "phase": topic.phase},
+        )
         if appeals:
             _appellants_notice(topic, actor, "deliberation_opened", _("社区将组织居民协商解决。"))
     return topic
@@ -220,11 +264,16 @@ def cosign_topic(actor: User, topic_id: int, *, household: str, resident_group: 
         _require_setting(topic, "cosign_open", _("不能再联名。"))
         if CoSigner.objects.filter(topic=topic, user=actor).exists():
             raise ServiceError(_("您已联名过此议题，每人只能联名一次。"), code="already_signed")
-        signer = CoSigner.objects.create(topic=topic, user=actor, household=household,
-                                         resident_group=(resident_group or "").strip()[:50])
+        signer = CoSigner.objects.create(
+            topic=topic, user=actor, household=household, resident_group=(resident_group or "").strip()[:50]
+        )
         check = convening_check(topic)
-        _event(topic, actor, "cosign_topic", after={"signers": topic.cosigners.count(),
-                                                    "must_convene": check.must_convene})
+        _event(
+            topic,
+            actor,
+            "cosign_topic",
+            after={"signers": topic.cosigners.count(), "must_convene": check.must_convene},
+        )
     return signer
 
 
@@ -235,18 +284,25 @@ def convening_check(topic: Topic) -> rules.ConveningCheck:
     groups = {s.resident_group.strip() for s in signers if s.resident_group.strip()}
     count = signers.count()
     return rules.residents_meeting_convening(
-        topic.adult_residents, topic.households, topic.resident_groups,
+        topic.adult_residents,
+        topic.households,
+        topic.resident_groups,
         min(count, topic.adult_residents) if topic.adult_residents else count,
         min(len(households), topic.households) if topic.households else len(households),
         min(len(groups), topic.resident_groups) if topic.resident_groups else len(groups),
     )
 
 
-def set_topic_bases(actor: User, topic_id: int, *, adult_residents: int, households: int,
-                    resident_groups: int) -> Topic:
+def set_topic_bases(
+    actor: User, topic_id: int, *, adult_residents: int, households: int, resident_groups: int
+) -> Topic:
     with _locked_topic(topic_id) as topic:
         _require_manager(actor, topic.region)
-        values = {"adult_residents": adult_residents, "households": households, "resident_groups": resident_groups}
+        values = {
+            "adult_residents": adult_residents,
+            "households": households,
+            "resident_groups": resident_groups,
+        }
         for name, value in values.items():
             if not isinstance(value, int) or value < 0:
                 raise ServiceError(_("人数、户数、小组数须为非负整数。"), field=name)
@@ -266,8 +322,10 @@ def advance_topic(actor: User, topic_id: int, action: str, *, reason: str = "") 
         _require_manager(actor, topic.region)
         transition = get_transition(topic.phase, action)
         if transition is None:
-            raise IllegalTransition(_("议题当前处于「%(phase)s」阶段，不能执行「%(action)s」。") % {
-                "phase": topic.get_phase_display(), "action": ACTION_LABELS.get(action, action)})
+            raise IllegalTransition(
+                _("议题当前处于「%(phase)s」阶段，不能执行「%(action)s」。")
+                % {"phase": topic.get_phase_display(), "action": ACTION_LABELS.get(action, action)}
+            )
         note = ""
         if action == "close":
             note = _text(reason, _("关闭原因"), "reason", limit=1000)
@@ -288,8 +346,9 @@ def advance_topic(actor: User, topic_id: int, action: str, *, reason: str = "") 
 # ---------------------------------------------------------------- opinions
 
 
-def post_opinion(actor: User, topic_id: int, *, body: str, stance: str = Stance.OTHER,
-                 parent_id: int | None = None) -> Opinion:
+def post_opinion(
+    actor: User, topic_id: int, *, body: str, stance: str = Stance.OTHER, parent_id: int | None = None
+) -> Opinion:
     _require_login(actor)
     body = _text(body, _("意见内容"), "body", limit=2000)
     stance = _choice(stance, Stance, _("立场"), "stance")
@@ -300,15 +359,26 @@ def post_opinion(actor: User, topic_id: int, *, body: str, stance: str = Stance.
             parent = Opinion.objects.filter(pk=parent_id, topic=topic, hidden=False).first()
             if parent is None:
                 raise ServiceError(_("要回复的意见不存在。"), field="parent_id")
-        opinion = Opinion.objects.create(topic=topic, parent=parent, author=actor,
-                                         author_name=person_label(actor), stance=stance, body=body)
-        _event(topic, actor, "post_opinion", after={"opinion": opinion.pk, "stance": stance,
-                                                    "reply_to": parent.pk if parent else None})
+        opinion = Opinion.objects.create(
+            topic=topic,
+            parent=parent,
+            author=actor,
+            author_name=person_label(actor),
+            stance=stance,
+            body=body,
+        )
+        _event(
+            topic,
+            actor,
+            "post_opinion",
+            after={"opinion": opinion.pk, "stance": stance, "reply_to": parent.pk if parent else None},
+        )
     return opinion
 
 
-def enter_offline_opinion(actor: User, topic_id: int, *, author_name: str, body: str, source: str,
-                          stance: str = Stance.OTHER) -> Opinion:
+def enter_offline_opinion(
+    actor: User, topic_id: int, *, author_name: str, body: str, source: str, stance: str = Stance.OTHER
+) -> Opinion:
     """Opinions heard at a door, a meeting or in a letter, entered by staff with their source."""
     author_name = _text(author_name, _("意见人"), "author_name", limit=50)
     body = _text(body, _("意见内容"), "body", limit=2000)
@@ -317,10 +387,21 @@ def enter_offline_opinion(actor: User, topic_id: int, *, author_name: str, body:
     with _locked_topic(topic_id) as topic:
         _require_manager(actor, topic.region)
         _require_setting(topic, "opinions_open", _("不能再录入意见。"))
-        opinion = Opinion.objects.create(topic=topic, author_name=author_name, stance=stance, body=body,
-                                         channel=OpinionChannel.OFFLINE, offline_source=source, entered_by=actor)
-        _event(topic, actor, "enter_offline_opinion", after={"opinion": opinion.pk, "stance": stance,
-                                                             "source": source})
+        opinion = Opinion.objects.create(
+            topic=topic,
+            author_name=author_name,
+            stance=stance,
+            body=body,
+            channel=OpinionChannel.OFFLINE,
+            offline_source=source,
+            entered_by=actor,
+        )
+        _event(
+            topic,
+            actor,
+            "enter_offline_opinion",
+            after={"opinion": opinion.pk, "stance": stance, "source": source},
+        )
     return opinion
 
 
@@ -352,14 +433,25 @@ def _meeting_event(meeting: Meeting, actor, action: str, **kwargs) -> None:
 def _locked_meeting(meeting_id: int):
     with transaction.atomic():
         try:
-            meeting = Meeting.objects.select_for_update(of=("self",)).select_related("region").get(pk=meeting_id)
+            meeting = (
+                Meeting.objects.select_for_update(of=("self",)).select_related("region").get(pk=meeting_id)
+            )
         except Meeting.DoesNotExist:
             raise NotFound(_("会议不存在。")) from None
         yield meeting
 
 
-def schedule_meeting(actor: User, *, kind: str, title: str, topic_ids: Sequence[int], agenda: str, location: str,
-                     starts_at, register_id: int | None = None) -> Meeting:
+def schedule_meeting(
+    actor: User,
+    *,
+    kind: str,
+    title: str,
+    topic_ids: Sequence[int],
+    agenda: str,
+    location: str,
+    starts_at,
+    register_id: int | None = None,
+) -> Meeting:
     """A meeting of the topics. An owners' assembly names its owners' register: its notice goes to every owner."""
     kind = _choice(kind, MeetingKind, _("会议类型"), "kind")
     title = _text(title, _("会议名称"), "title", limit=200)
@@ -381,16 +473,34 @@ def schedule_meeting(actor: User, *, kind: str, title: str, topic_ids: Sequence[
         register = None
         if kind == MeetingKind.OWNERS_ASSEMBLY:
             region = topics[0].region
-            register = (OwnerRegister.objects.filter(pk=register_id, region__path__startswith=region.path).first()
-                        if register_id else None)
+            register = (
+                OwnerRegister.objects.filter(pk=register_id, region__path__startswith=region.path).first()
+                if register_id
+                else None
+            )
             if register is None:
-                raise ServiceError(_("业主大会会议须选择业主名册：通知发给名册中的全体业主。"), field="register_id")
-        meeting = Meeting.objects.create(kind=kind, title=title, region=topics[0].region, agenda=agenda,
-                                         location=location, starts_at=starts_at, created_by=actor, register=register)
+                raise ServiceError(
+                    _("业主大会会议须选择业主名册：通知发给名册中的全体业主。"), field="register_id"
+                )
+        meeting = Meeting.objects.create(
+            kind=kind,
+            title=title,
+            region=topics[0].region,
+            agenda=agenda,
+            location=location,
+            starts_at=starts_at,
+            created_by=actor,
+            register=register,
+        )
         meeting.topics.set(topics)
         for topic in topics:
-            _event(topic, actor, "schedule_meeting", note=title,
-                   after={"meeting": meeting.pk, "kind": kind, "starts_at": starts_at})
+            _event(
+                topic,
+                actor,
+                "schedule_meeting",
+                note=title,
+                after={"meeting": meeting.pk, "kind": kind, "starts_at": starts_at},
+            )
     return meeting
 
 
@@ -408,22 +518,41 @@ def send_meeting_notice(actor: User, meeting_id: int, *, committee_informed: boo
             days = (timezone.localdate(meeting.starts_at) - timezone.localdate(now)).days
             if days < OWNERS_ASSEMBLY_NOTICE_DAYS:
                 raise ServiceError(
-                    _("业主大会会议应当于会议召开15日以前通知全体业主（物业管理条例第14条），距开会只有%(days)s日，"
-                      "请改期。") % {"days": days}, code="notice_too_short", field="starts_at")
+                    _(
+                        "业主大会会议应当于会议召开15日以前通知全体业主（物业管理条例第14条），距开会只有%(days)s日，"
+                        "请改期。"
+                    )
+                    % {"days": days},
+                    code="notice_too_short",
+                    field="starts_at",
+                )
             if not committee_informed:
-                raise ServiceError(_("住宅小区的业主大会会议应当同时告知居民委员会，请先告知后再发通知。"),
-                                   code="committee_not_informed", field="committee_informed")
+                raise ServiceError(
+                    _("住宅小区的业主大会会议应当同时告知居民委员会，请先告知后再发通知。"),
+                    code="committee_not_informed",
+                    field="committee_informed",
+                )
         meeting.state, meeting.noticed_at = MeetingState.NOTICED, now
         if committee_informed:
             meeting.committee_informed_at = now
         meeting.save(update_fields=["state", "noticed_at", "committee_informed_at"])
-        _meeting_event(meeting, actor, "send_meeting_notice", note=meeting.title,
-                       after={"meeting": meeting.pk, "starts_at": meeting.starts_at,
-                              "committee_informed": committee_informed})
+        _meeting_event(
+            meeting,
+            actor,
+            "send_meeting_notice",
+            note=meeting.title,
+            after={
+                "meeting": meeting.pk,
+                "starts_at": meeting.starts_at,
+                "committee_informed": committee_informed,
+            },
+        )
         subject = _("会议通知：%(t)s") % {"t": meeting.title}
         body = _("%(when)s 在 %(where)s 召开。议程：%(agenda)s") % {
             "when": timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M"),
-            "where": meeting.location, "agenda": meeting.agenda[:200]}
+            "where": meeting.location,
+            "agenda": meeting.agenda[:200],
+        }
         link = f"/deliberation/meetings/{meeting.pk}/"
         told: set[int] = set()
         if meeting.kind == MeetingKind.OWNERS_ASSEMBLY and meeting.register_id:
@@ -452,12 +581,19 @@ def _notify_owners(meeting: Meeting, subject: str, body: str, link: str) -> set[
         rows.append(OwnerNotice(meeting=meeting, owner=owner, channel=channel))
     OwnerNotice.objects.bulk_create(rows)
     unreachable = sum(1 for r in rows if r.channel == "none")
-    _meeting_event(meeting, None, "notify_owners", note=meeting.title,
-                   after={"meeting": meeting.pk, "owners": len(rows), "unreachable": unreachable})
+    _meeting_event(
+        meeting,
+        None,
+        "notify_owners",
+        note=meeting.title,
+        after={"meeting": meeting.pk, "owners": len(rows), "unreachable": unreachable},
+    )
     return told
 
 
-def register_for_meeting(actor: User, meeting_id: int, *, role: str = ParticipantRole.RESIDENT_REP) -> Participant:
+def register_for_meeting(
+    actor: User, meeting_id: int, *, role: str = ParticipantRole.RESIDENT_REP
+) -> Participant:
     _require_login(actor)
     role = _choice(role, ParticipantRole, _("参会身份"), "role")
     with _locked_meeting(meeting_id) as meeting:
@@ -465,15 +601,20 @@ def register_for_meeting(actor: User, meeting_id: int, *, role: str = Participan
             raise IllegalTransition(_("会议已结束或已取消，不能报名。"))
         if meeting.participants.filter(user=actor).exists():
             raise ServiceError(_("您已报名此会议。"), code="already_registered")
-        participant = Participant.objects.create(meeting=meeting, user=actor, role=role,
-                                                 name=person_label(actor),
-                                                 unit=actor.unit if actor.unit_id else None)
+        participant = Participant.objects.create(
+            meeting=meeting,
+            user=actor,
+            role=role,
+            name=person_label(actor),
+            unit=actor.unit if actor.unit_id else None,
+        )
         _meeting_event(meeting, actor, "register_for_meeting", after={"meeting": meeting.pk, "role": role})
     return participant
 
 
-def add_participant(actor: User, meeting_id: int, *, name: str, role: str, unit: Unit | None = None,
-                    user: User | None = None) -> Participant:
+def add_participant(
+    actor: User, meeting_id: int, *, name: str, role: str, unit: Unit | None = None, user: User | None = None
+) -> Participant:
     name = _text(name, _("姓名"), "name", limit=50)
     role = _choice(role, ParticipantRole, _("参会身份"), "role")
     with _locked_meeting(meeting_id) as meeting:
@@ -492,10 +633,19 @@ def _sign_in(meeting: Meeting, participant: Participant, actor, method: str) -> 
         raise IllegalTransition(_("会议未发通知或已结束，不能签到。"))
     if participant.signed_in_at:
         raise ServiceError(_("%(name)s 已签到。") % {"name": participant.name}, code="already_signed_in")
-    participant.signed_in_at, participant.sign_in_method, participant.signed_in_by = timezone.now(), method, actor
+    participant.signed_in_at, participant.sign_in_method, participant.signed_in_by = (
+        timezone.now(),
+        method,
+        actor,
+    )
     participant.save(update_fields=["signed_in_at", "sign_in_method", "signed_in_by"])
-    _meeting_event(meeting, actor, "sign_in", after={"meeting": meeting.pk, "participant": participant.pk,
-                                                     "method": method}, public=False)
+    _meeting_event(
+        meeting,
+        actor,
+        "sign_in",
+        after={"meeting": meeting.pk, "participant": participant.pk, "method": method},
+        public=False,
+    )
     return participant
 
 
@@ -531,9 +681,17 @@ def close_meeting(actor: User, meeting_id: int, *, minutes: str) -> Meeting:
         meeting.state, meeting.minutes, meeting.closed_at = MeetingState.CLOSED, minutes, timezone.now()
         meeting.save(update_fields=["state", "minutes", "closed_at"])
         report = meeting_report(meeting)
-        _meeting_event(meeting, actor, "close_meeting", note=meeting.title,
-                       after={"meeting": meeting.pk, "attendees": report["attendee_count"],
-                              "organisations": report["organisations"]})
+        _meeting_event(
+            meeting,
+            actor,
+            "close_meeting",
+            note=meeting.title,
+            after={
+                "meeting": meeting.pk,
+                "attendees": report["attendee_count"],
+                "organisations": report["organisations"],
+            },
+        )
     return meeting
 
 
@@ -578,25 +736,33 @@ def create_owner_register(actor: User, *, name: str, region: Region, rows: Seque
             if not number or (not owner_name and not developer):
                 raise ServiceError(_("第%(n)s行：房号和业主姓名必填。") % {"n": index}, field="rows")
             if number in seen_units:
-                raise ServiceError(_("第%(n)s行：房号 %(u)s 重复。") % {"n": index, "u": number}, field="rows")
+                raise ServiceError(
+                    _("第%(n)s行：房号 %(u)s 重复。") % {"n": index, "u": number}, field="rows"
+                )
             seen_units.add(number)
             try:
                 area = Decimal(str(row.get("area")).strip())
             except (InvalidOperation, ValueError):
                 area = Decimal(0)
             if not area.is_finite() or area <= 0 or area != area.quantize(Decimal("0.01")):
-                raise ServiceError(_("第%(n)s行：面积须为大于零的数，最多两位小数。") % {"n": index}, field="rows")
+                raise ServiceError(
+                    _("第%(n)s行：面积须为大于零的数，最多两位小数。") % {"n": index}, field="rows"
+                )
             source = row.get("area_source") or AreaSource.REGISTER
             _choice(source, AreaSource, _("面积依据"), "rows")
             id_number = clean_id_number(row.get("id_number"))
             if id_number and not valid_id_number(id_number):
-                raise ServiceError(_("%(where)s：身份证号不正确（18位，最后一位可为X）。") % {"where": where}, field="rows")
+                raise ServiceError(
+                    _("%(where)s：身份证号不正确（18位，最后一位可为X）。") % {"where": where}, field="rows"
+                )
             phone = str(row.get("phone") or "").strip()
             if phone:
                 try:
                     phone = normalize_phone(phone)
                 except ServiceError:
-                    raise ServiceError(_("%(where)s：手机号须为11位手机号码。") % {"where": where}, field="rows") from None
+                    raise ServiceError(
+                        _("%(where)s：手机号须为11位手机号码。") % {"where": where}, field="rows"
+                    ) from None
             user = row.get("user")
             if user is None and phone and not developer:
                 user = User.objects.filter(phone=phone, is_active=True).first()
@@ -607,13 +773,22 @@ def create_owner_register(actor: User, *, name: str, region: Region, rows: Seque
             if owner is None:
                 if user is not None and owners.has_user(user):
                     user = None  # the account is another owner's (a shared phone): this person is known by ID
-                owner = Owner.objects.create(register=register, name=owner_name or _("建设单位"), user=user,
-                                             is_developer=developer, id_number=id_number, phone=phone)
+                owner = Owner.objects.create(
+                    register=register,
+                    name=owner_name or _("建设单位"),
+                    user=user,
+                    is_developer=developer,
+                    id_number=id_number,
+                    phone=phone,
+                )
                 owners.add(owner)
             else:
                 if id_number and owner.id_number and owner.name != owner_name and not developer:
-                    raise ServiceError(_("%(where)s：身份证号与前面的业主 %(name)s 相同，但姓名不同，请核对。") % {
-                        "where": where, "name": owner.name}, field="rows")
+                    raise ServiceError(
+                        _("%(where)s：身份证号与前面的业主 %(name)s 相同，但姓名不同，请核对。")
+                        % {"where": where, "name": owner.name},
+                        field="rows",
+                    )
                 changed = []
                 if user is not None and owner.user_id is None and not owners.has_user(user):
                     owner.user = user
@@ -627,9 +802,16 @@ def create_owner_register(actor: User, *, name: str, region: Region, rows: Seque
                 if changed:
                     owner.save(update_fields=changed)
                     owners.add(owner)
-            PropertyUnit.objects.create(register=register, owner=owner, number=number, area=area, area_source=source)
-        _event(None, actor, "create_owner_register", note=name,
-               after={"register": register.pk, "owners": owners.count(), "units": len(seen_units)})
+            PropertyUnit.objects.create(
+                register=register, owner=owner, number=number, area=area, area_source=source
+            )
+        _event(
+            None,
+            actor,
+            "create_owner_register",
+            note=name,
+            after={"register": register.pk, "owners": owners.count(), "units": len(seen_units)},
+        )
     return register
 
 
@@ -673,8 +855,18 @@ class _OwnerIndex:
 # ---------------------------------------------------------------- votes
 
 
-def create_vote(actor: User, topic_id: int, *, question: str, rule: str, major: bool = False, secret: bool = False,
-                register_id: int | None = None, basis: str = "", meeting_id: int | None = None) -> Vote:
+def create_vote(
+    actor: User,
+    topic_id: int,
+    *,
+    question: str,
+    rule: str,
+    major: bool = False,
+    secret: bool = False,
+    register_id: int | None = None,
+    basis: str = "",
+    meeting_id: int | None = None,
+) -> Vote:
     """A vote in draft. An owners' vote counts the owners of a register; the others count the electors listed
     with `add_electors` on `basis` before the vote opens (the list's size is the residents' meeting's 应到人数)."""
     question = _text(question, _("表决事项"), "question", limit=300)
@@ -682,37 +874,60 @@ def create_vote(actor: User, topic_id: int, *, question: str, rule: str, major: 
     with _locked_topic(topic_id) as topic:
         _require_manager(actor, topic.region)
         if topic.phase not in (Phase.COLLECTING, Phase.DELIBERATING, Phase.VOTING):
-            raise IllegalTransition(_("议题当前处于「%(phase)s」阶段，不能再创建表决。") % {
-                "phase": topic.get_phase_display()})
+            raise IllegalTransition(
+                _("议题当前处于「%(phase)s」阶段，不能再创建表决。") % {"phase": topic.get_phase_display()}
+            )
         register = None
         if rule == VoteRule.OWNERS_JOINT:
             # A register of the topic's community (or below it), as the topic page offers: another community's
             # owners, areas and names are not this vote's.
-            register = (OwnerRegister.objects.filter(pk=register_id, region__path__startswith=topic.region.path)
-                        .first() if register_id else None)
+            register = (
+                OwnerRegister.objects.filter(
+                    pk=register_id, region__path__startswith=topic.region.path
+                ).first()
+                if register_id
+                else None
+            )
             if register is None:
-                raise ServiceError(_("业主共同决定须选择业主名册（面积和人数以名册为准）。"), field="register_id")
+                raise ServiceError(
+                    _("业主共同决定须选择业主名册（面积和人数以名册为准）。"), field="register_id"
+                )
             basis = ""
         elif rule == VoteRule.BODY_RULES:
             major, basis = False, ElectorateBasis.MEMBERS
         else:
             major = False
             if basis not in (ElectorateBasis.ADULTS, ElectorateBasis.HOUSEHOLDS, ElectorateBasis.GROUPS):
-                raise ServiceError(_("居民会议须选择投票人范围：18周岁以上居民、每户代表或居民小组代表。"),
-                                   field="basis")
+                raise ServiceError(
+                    _("居民会议须选择投票人范围：18周岁以上居民、每户代表或居民小组代表。"), field="basis"
+                )
         meeting = None
         if meeting_id:
             meeting = Meeting.objects.filter(pk=meeting_id, topics=topic).first()
             if meeting is None:
                 raise ServiceError(_("所选会议未讨论此议题。"), field="meeting_id")
-        vote = Vote.objects.create(topic=topic, meeting=meeting, question=question, rule=rule, major=bool(major),
-                                   secret=bool(secret), register=register, basis=basis, created_by=actor)
+        vote = Vote.objects.create(
+            topic=topic,
+            meeting=meeting,
+            question=question,
+            rule=rule,
+            major=bool(major),
+            secret=bool(secret),
+            register=register,
+            basis=basis,
+            created_by=actor,
+        )
         if vote.secret:
             # Every counter now, in a fixed order, so that which counter exists (or its row id) never tells
             # which choice the first voter made.
             SecretTally.objects.bulk_create([SecretTally(vote=vote, choice=c) for c in BallotChoice.values])
-        _event(topic, actor, "create_vote", note=question,
-               after={"vote": vote.pk, "rule": rule, "basis": basis, "major": vote.major, "secret": vote.secret})
+        _event(
+            topic,
+            actor,
+            "create_vote",
+            note=question,
+            after={"vote": vote.pk, "rule": rule, "basis": basis, "major": vote.major, "secret": vote.secret},
+        )
     return vote
 
 
@@ -750,8 +965,9 @@ def add_electors(actor: User, vote_id: int, rows: Sequence[dict]) -> list[Electo
                 try:
                     phone = normalize_phone(phone)
                 except ServiceError:
-                    raise ServiceError(_("%(where)s：手机号须为11位手机号码。") % {"where": where},
-                                       field="rows") from None
+                    raise ServiceError(
+                        _("%(where)s：手机号须为11位手机号码。") % {"where": where}, field="rows"
+                    ) from None
                 user = user or User.objects.filter(phone=phone, is_active=True).first()
             elif user is not None:
                 phone = user.phone or ""
@@ -759,33 +975,67 @@ def add_electors(actor: User, vote_id: int, rows: Sequence[dict]) -> list[Electo
                 raise ServiceError(_("%(where)s：姓名必填。") % {"where": where}, field="rows")
             if vote.basis == ElectorateBasis.HOUSEHOLDS:
                 if not household:
-                    raise ServiceError(_("%(where)s：按户表决须填写户（门牌号）。") % {"where": where}, field="rows")
+                    raise ServiceError(
+                        _("%(where)s：按户表决须填写户（门牌号）。") % {"where": where}, field="rows"
+                    )
                 if household in households:
-                    raise ServiceError(_("%(where)s：%(h)s 已有户代表，每户只能一人投票。") % {
-                        "where": where, "h": household}, field="rows")
+                    raise ServiceError(
+                        _("%(where)s：%(h)s 已有户代表，每户只能一人投票。")
+                        % {"where": where, "h": household},
+                        field="rows",
+                    )
             if vote.basis == ElectorateBasis.GROUPS:
                 if not group:
-                    raise ServiceError(_("%(where)s：按居民小组表决须填写居民小组。") % {"where": where}, field="rows")
+                    raise ServiceError(
+                        _("%(where)s：按居民小组表决须填写居民小组。") % {"where": where}, field="rows"
+                    )
                 if groups.get(group, 0) >= MAX_GROUP_REPRESENTATIVES:
-                    raise ServiceError(_("%(where)s：%(g)s 已有 %(k)s 名代表，每个居民小组推选2至3人。") % {
-                        "where": where, "g": group, "k": MAX_GROUP_REPRESENTATIVES}, field="rows")
+                    raise ServiceError(
+                        _("%(where)s：%(g)s 已有 %(k)s 名代表，每个居民小组推选2至3人。")
+                        % {"where": where, "g": group, "k": MAX_GROUP_REPRESENTATIVES},
+                        field="rows",
+                    )
             if (name, household) in people:
-                raise ServiceError(_("%(where)s：%(name)s %(h)s 已在名单中。") % {
-                    "where": where, "name": name, "h": household}, field="rows")
+                raise ServiceError(
+                    _("%(where)s：%(name)s %(h)s 已在名单中。")
+                    % {"where": where, "name": name, "h": household},
+                    field="rows",
+                )
             if user is not None and user.pk in accounts:
-                raise ServiceError(_("%(where)s：该手机号对应的账号已在名单中，一人只能列一次。") % {"where": where},
-                                   field="rows")
+                raise ServiceError(
+                    _("%(where)s：该手机号对应的账号已在名单中，一人只能列一次。") % {"where": where},
+                    field="rows",
+                )
             people.add((name, household))
             households.add(household)
             groups[group] = groups.get(group, 0) + 1
             if user is not None:
                 accounts.add(user.pk)
-            added.append(Elector(vote=vote, name=name, household=household, resident_group=group, phone=phone,
-                                 user=user, added_by=actor))
+            added.append(
+                Elector(
+                    vote=vote,
+                    name=name,
+                    household=household,
+                    resident_group=group,
+                    phone=phone,
+                    user=user,
+                    added_by=actor,
+                )
+            )
         Elector.objects.bulk_create(added)
-        _event(topic, actor, "add_electors", note=vote.question,
-               after={"vote": vote.pk, "added": len(added), "linked": sum(1 for e in added if e.user_id),
-                      "electors": len(existing) + len(added)}, public=False)
+        _event(
+            topic,
+            actor,
+            "add_electors",
+            note=vote.question,
+            after={
+                "vote": vote.pk,
+                "added": len(added),
+                "linked": sum(1 for e in added if e.user_id),
+                "electors": len(existing) + len(added),
+            },
+            public=False,
+        )
     return added
 
 
@@ -795,15 +1045,24 @@ def link_electors_by_phone(user) -> int:
     if not getattr(user, "phone", ""):
         return 0
     linked = 0
-    candidates = (Elector.objects.filter(phone=user.phone, user__isnull=True)
-                  .exclude(vote__state=VoteState.CLOSED).values_list("pk", "vote_id"))
+    candidates = (
+        Elector.objects.filter(phone=user.phone, user__isnull=True)
+        .exclude(vote__state=VoteState.CLOSED)
+        .values_list("pk", "vote_id")
+    )
     for elector_id, vote_id in list(candidates):
         with _locked_vote(vote_id) as (topic, vote):
             if vote.state == VoteState.CLOSED or vote.electors.filter(user=user).exists():
                 continue
             if Elector.objects.filter(pk=elector_id, user__isnull=True).update(user=user):
-                _event(topic, None, "link_elector", note=vote.question,
-                       after={"vote": vote.pk, "elector": elector_id}, public=False)
+                _event(
+                    topic,
+                    None,
+                    "link_elector",
+                    note=vote.question,
+                    after={"vote": vote.pk, "elector": elector_id},
+                    public=False,
+                )
                 linked += 1
     return linked
 
@@ -818,8 +1077,14 @@ def remove_elector(actor: User, elector_id: int) -> None:
             raise IllegalTransition(_("投票已开始，投票人名单不能再修改。"))
         elector = vote.electors.get(pk=elector_id)
         elector.delete()
-        _event(topic, actor, "remove_elector", note=vote.question,
-               after={"vote": vote.pk, "electors": vote.electors.count()}, public=False)
+        _event(
+            topic,
+            actor,
+            "remove_elector",
+            note=vote.question,
+            after={"vote": vote.pk, "electors": vote.electors.count()},
+            public=False,
+        )
 
 
 @contextmanager
@@ -855,28 +1120,49 @@ def _check_ballot_open(topic: Topic, vote: Vote) -> None:
         raise IllegalTransition(_("该表决未开始或已结束，不能投票。"), code="vote_not_open")
 
 
-def _save_ballot(topic: Topic, vote: Vote, actor, *, key: str, name: str, choice: str, channel: str,
-                 owner: Owner | None = None, user: User | None = None, paper_number: str = "",
-                 proxy: dict | None = None) -> Ballot:
+def _save_ballot(
+    topic: Topic,
+    vote: Vote,
+    actor,
+    *,
+    key: str,
+    name: str,
+    choice: str,
+    channel: str,
+    owner: Owner | None = None,
+    user: User | None = None,
+    paper_number: str = "",
+    proxy: dict | None = None,
+) -> Ballot:
     existing = Ballot.objects.filter(vote=vote, voter_key=key).first()
     if existing is not None:
         raise ServiceError(
-            _("%(name)s 已经投过票（%(channel)s），每人只能投一票，不能重复投票。") % {
-                "name": name, "channel": existing.get_channel_display()}, code="already_voted")
+            _("%(name)s 已经投过票（%(channel)s），每人只能投一票，不能重复投票。")
+            % {"name": name, "channel": existing.get_channel_display()},
+            code="already_voted",
+        )
     try:
         with transaction.atomic():
             # A secret vote keeps only the receipt (who took part, to refuse a second ballot) on the Ballot row;
             # the choice is added to the vote's anonymous counters (issue N item 4).
             ballot = Ballot.objects.create(
-                vote=vote, voter_key=key, owner=owner, user=user, voter_name=name,
-                choice="" if vote.secret else choice, channel=channel,
-                entered_by=actor if channel == BallotChannel.PAPER else None, paper_number=paper_number,
-                **(proxy or {}))
+                vote=vote,
+                voter_key=key,
+                owner=owner,
+                user=user,
+                voter_name=name,
+                choice="" if vote.secret else choice,
+                channel=channel,
+                entered_by=actor if channel == BallotChannel.PAPER else None,
+                paper_number=paper_number,
+                **(proxy or {}),
+            )
             if vote.secret:
                 _count_secret_choice(vote, choice, owner)
     except IntegrityError:
-        raise ServiceError(_("%(name)s 已经投过票，每人只能投一票，不能重复投票。") % {"name": name},
-                           code="already_voted") from None
+        raise ServiceError(
+            _("%(name)s 已经投过票，每人只能投一票，不能重复投票。") % {"name": name}, code="already_voted"
+        ) from None
     after = {"vote": vote.pk, "channel": channel}
     if proxy:
         after["proxy"] = proxy["proxy_name"]
@@ -902,12 +1188,15 @@ def _voter_for(vote: Vote, user: User) -> tuple[str, str, Owner | None]:
     if vote.rule == VoteRule.OWNERS_JOINT:
         owner = Owner.objects.filter(register=vote.register, user=user).first()
         if owner is None:
-            raise PermissionDeniedError(_("业主名册中没有您的房屋，不能参加此次业主表决。"), code="not_an_owner")
+            raise PermissionDeniedError(
+                _("业主名册中没有您的房屋，不能参加此次业主表决。"), code="not_an_owner"
+            )
         return f"owner:{owner.pk}", owner.name, owner
     elector = vote.electors.filter(user=user).first()
     if elector is None:
-        raise PermissionDeniedError(_("您不在本次表决的投票人名单中，不能投票。如有疑问请联系社区居委会。"),
-                                    code="not_an_elector")
+        raise PermissionDeniedError(
+            _("您不在本次表决的投票人名单中，不能投票。如有疑问请联系社区居委会。"), code="not_an_elector"
+        )
     return f"elector:{elector.pk}", elector.name, None
 
 
@@ -918,12 +1207,29 @@ def cast_ballot(actor: User, vote_id: int, *, choice: str) -> Ballot:
     with _locked_vote(vote_id) as (topic, vote):
         _check_ballot_open(topic, vote)
         key, name, owner = _voter_for(vote, actor)
-        return _save_ballot(topic, vote, actor, key=key, name=name, choice=choice, channel=BallotChannel.ONLINE,
-                            owner=owner, user=actor)
+        return _save_ballot(
+            topic,
+            vote,
+            actor,
+            key=key,
+            name=name,
+            choice=choice,
+            channel=BallotChannel.ONLINE,
+            owner=owner,
+            user=actor,
+        )
 
 
-def enter_paper_ballot(actor: User, vote_id: int, *, choice: str, owner_id: int | None = None,
-                       elector_id: int | None = None, paper_number: str = "", proxy: dict | None = None) -> Ballot:
+def enter_paper_ballot(
+    actor: User,
+    vote_id: int,
+    *,
+    choice: str,
+    owner_id: int | None = None,
+    elector_id: int | None = None,
+    paper_number: str = "",
+    proxy: dict | None = None,
+) -> Ballot:
     """A paper ballot entered by staff for an owner of the register or an elector of the list: the same voter
     key as their online ballot, so a person who voted online cannot be entered on paper too, nor the reverse.
 
@@ -949,8 +1255,19 @@ def enter_paper_ballot(actor: User, vote_id: int, *, choice: str, owner_id: int 
             if elector is None:
                 raise ServiceError(_("请从投票人名单中选择投票人。"), field="elector_id")
             key, name, user = f"elector:{elector.pk}", elector.name, elector.user
-        return _save_ballot(topic, vote, actor, key=key, name=name, choice=choice, channel=BallotChannel.PAPER,
-                            owner=owner, user=user, paper_number=paper_number, proxy=proxy)
+        return _save_ballot(
+            topic,
+            vote,
+            actor,
+            key=key,
+            name=name,
+            choice=choice,
+            channel=BallotChannel.PAPER,
+            owner=owner,
+            user=user,
+            paper_number=paper_number,
+            proxy=proxy,
+        )
 
 
 def _proxy(proxy: dict | None) -> dict:
@@ -994,10 +1311,18 @@ def tally_vote(vote: Vote) -> tuple[rules.Decision, dict]:
             n_voted, n_yes = len(voted), len(yes)
             part_area = units.filter(owner_id__in=voted).aggregate(s=Sum("area"))["s"] or Decimal(0)
             yes_area = units.filter(owner_id__in=yes).aggregate(s=Sum("area"))["s"] or Decimal(0)
-        figures = {"total_area": str(total_area), "total_owners": total_owners, "participating_area": str(part_area),
-                   "participating_owners": n_voted, "yes_area": str(yes_area), "yes_owners": n_yes, **counts}
-        decision = rules.owners_joint_decision(total_area, total_owners, part_area, n_voted, yes_area, n_yes,
-                                               vote.major)
+        figures = {
+            "total_area": str(total_area),
+            "total_owners": total_owners,
+            "participating_area": str(part_area),
+            "participating_owners": n_voted,
+            "yes_area": str(yes_area),
+            "yes_owners": n_yes,
+            **counts,
+        }
+        decision = rules.owners_joint_decision(
+            total_area, total_owners, part_area, n_voted, yes_area, n_yes, vote.major
+        )
     elif vote.rule == VoteRule.RESIDENTS_MEETING:
         figures = {"base": vote.base, "present": present, "yes": counts[BallotChoice.YES], **counts}
         decision = rules.residents_meeting_decision(vote.base, present, counts[BallotChoice.YES])
@@ -1018,11 +1343,20 @@ def close_vote(actor: User, vote_id: int) -> Vote:
         except ValueError as exc:
             raise ServiceError(_("计票数据有误：%(e)s") % {"e": exc}, code="bad_tally") from None
         vote.state, vote.closed_at = VoteState.CLOSED, timezone.now()
-        vote.quorum_met, vote.passed, vote.reasons, vote.tally = (decision.quorum_met, decision.passed,
-                                                                  decision.reasons, figures)
+        vote.quorum_met, vote.passed, vote.reasons, vote.tally = (
+            decision.quorum_met,
+            decision.passed,
+            decision.reasons,
+            figures,
+        )
         vote.save(update_fields=["state", "closed_at", "quorum_met", "passed", "reasons", "tally"])
-        _event(topic, actor, "close_vote", note="；".join(decision.reasons),
-               after={"vote": vote.pk, "passed": decision.passed, "quorum_met": decision.quorum_met, **figures})
+        _event(
+            topic,
+            actor,
+            "close_vote",
+            note="；".join(decision.reasons),
+            after={"vote": vote.pk, "passed": decision.passed, "quorum_met": decision.quorum_met, **figures},
+        )
     return vote
 
 
@@ -1060,33 +1394,59 @@ def _appellants_notice(topic: Topic, actor, action: str, detail: str, *, step_ke
     key = f"topic:{topic.pk}:{step_key or action}"
     link = f"/deliberation/topics/{topic.pk}/"
     people: dict[tuple, dict] = {}  # person key → send_notice arguments; the first appeal found names them
-    appeals = list(Appeal.objects.select_for_update(of=("self",)).select_related("appellant")
-                   .filter(pk__in=topic_appeals(topic)).order_by("pk"))
+    appeals = list(
+        Appeal.objects.select_for_update(of=("self",))
+        .select_related("appellant")
+        .filter(pk__in=topic_appeals(topic))
+        .order_by("pk")
+    )
     for appeal in appeals:
-        record_appeal_event(appeal, actor, action, note=f"{step}：{topic.title}。{detail}"[:2000],
-                            after={"topic": topic.pk, "topic_title": topic.title, "step": step_key or action})
+        record_appeal_event(
+            appeal,
+            actor,
+            action,
+            note=f"{step}：{topic.title}。{detail}"[:2000],
+            after={"topic": topic.pk, "topic_title": topic.title, "step": step_key or action},
+        )
         if appeal.anonymous and not appeal.appellant_id:
             continue
         user = appeal.appellant if appeal.appellant_id else None
-        phone = "" if appeal.anonymous else (sms_number(appeal.appellant_phone) or (user.phone if user else "") or "")
+        phone = (
+            ""
+            if appeal.anonymous
+            else (sms_number(appeal.appellant_phone) or (user.phone if user else "") or "")
+        )
         person = ("user", user.pk) if user else ("phone", phone)
         if person[1] and person not in people:
             people[person] = {"user": user, "phone": phone, "number": appeal.number}
-    for cosign in (apps.get_model("insight", "CoSign").objects.filter(appeal__in=appeals)
-                   .select_related("resident", "appeal").order_by("pk")):
+    for cosign in (
+        apps.get_model("insight", "CoSign")
+        .objects.filter(appeal__in=appeals)
+        .select_related("resident", "appeal")
+        .order_by("pk")
+    ):
         person = ("user", cosign.resident_id)
         if person not in people:
-            people[person] = {"user": cosign.resident, "phone": cosign.resident.phone or "",
-                              "number": cosign.appeal.number}
+            people[person] = {
+                "user": cosign.resident,
+                "phone": cosign.resident.phone or "",
+                "number": cosign.appeal.number,
+            }
     # A person with an account who also gave their number on an appeal without one is told once.
     account_phones = {sms_number(p["phone"]) for k, p in people.items() if k[0] == "user" and p["phone"]}
     told = 0
     for person, p in people.items():
         if person[0] == "phone" and person[1] in account_phones:
             continue
-        send_notice(TOPIC_STEP.key, user=p["user"], phone=p["phone"], link=link, ref=f"topic:{topic.pk}",
-                    key=f"{key}:{person[0]}:{person[1]}",
-                    context={"title": topic.title, "step": step, "detail": detail, "number": p["number"]})
+        send_notice(
+            TOPIC_STEP.key,
+            user=p["user"],
+            phone=p["phone"],
+            link=link,
+            ref=f"topic:{topic.pk}",
+            key=f"{key}:{person[0]}:{person[1]}",
+            context={"title": topic.title, "step": step, "detail": detail, "number": p["number"]},
+        )
         told += 1
     return told
 
@@ -1099,8 +1459,9 @@ def record_resolution(actor: User, topic_id: int, *, text: str, vote_id: int | N
         _require_manager(actor, topic.region)
         transition = get_transition(topic.phase, "resolve")
         if transition is None:
-            raise IllegalTransition(_("议题当前处于「%(phase)s」阶段，不能形成决议。") % {
-                "phase": topic.get_phase_display()})
+            raise IllegalTransition(
+                _("议题当前处于「%(phase)s」阶段，不能形成决议。") % {"phase": topic.get_phase_display()}
+            )
         vote = None
         if topic.phase == Phase.VOTING:
             vote = Vote.objects.filter(pk=vote_id, topic=topic).first() if vote_id else None
@@ -1109,19 +1470,35 @@ def record_resolution(actor: User, topic_id: int, *, text: str, vote_id: int | N
             if vote.state != VoteState.CLOSED:
                 raise ServiceError(_("表决尚未计票，不能形成决议。"), field="vote_id")
             if not vote.passed:
-                raise ServiceError(_("该表决未通过，不能据此形成决议；可以关闭议题或重新协商。"), field="vote_id")
+                raise ServiceError(
+                    _("该表决未通过，不能据此形成决议；可以关闭议题或重新协商。"), field="vote_id"
+                )
         before = topic.phase
         topic.phase = transition.target
         topic.save(update_fields=["phase", "updated_at"])
         resolution = Resolution.objects.create(topic=topic, vote=vote, text=text, created_by=actor)
-        _event(topic, actor, "resolve", note=text, before={"phase": before},
-               after={"phase": topic.phase, "vote": vote.pk if vote else None})
+        _event(
+            topic,
+            actor,
+            "resolve",
+            note=text,
+            before={"phase": before},
+            after={"phase": topic.phase, "vote": vote.pk if vote else None},
+        )
         _appellants_notice(topic, actor, "deliberation_resolved", text[:500])
     return resolution
 
 
-def add_task(actor: User, topic_id: int, *, title: str, unit: Unit, due_date, owner: User | None = None,
-             weight: int = 1) -> ResolutionTask:
+def add_task(
+    actor: User,
+    topic_id: int,
+    *,
+    title: str,
+    unit: Unit,
+    due_date,
+    owner: User | None = None,
+    weight: int = 1,
+) -> ResolutionTask:
     title = _text(title, _("任务名称"), "title", limit=200)
     if unit is None:
         raise ServiceError(_("请选择责任单位。"), field="unit")
@@ -1135,10 +1512,16 @@ def add_task(actor: User, topic_id: int, *, title: str, unit: Unit, due_date, ow
         resolution = Resolution.objects.select_for_update().get(topic=topic)
         if resolution.completed_at:
             raise IllegalTransition(_("决议已全部落实，不能再添加任务。"))
-        task = ResolutionTask.objects.create(resolution=resolution, title=title, unit=unit, owner=owner,
-                                             due_date=due_date, weight=weight)
-        _event(topic, actor, "add_task", note=title,
-               after={"task": task.pk, "unit": unit.name, "due_date": due_date, "weight": weight})
+        task = ResolutionTask.objects.create(
+            resolution=resolution, title=title, unit=unit, owner=owner, due_date=due_date, weight=weight
+        )
+        _event(
+            topic,
+            actor,
+            "add_task",
+            note=title,
+            after={"task": task.pk, "unit": unit.name, "due_date": due_date, "weight": weight},
+        )
     return task
 
 
@@ -1149,11 +1532,17 @@ def update_task_progress(actor: User, task_id: int, *, progress: int, note: str 
     if not isinstance(progress, int) or not 0 <= progress <= 100:
         raise ServiceError(_("进度须为0到100的整数。"), field="progress")
     note = _text(note, _("进展说明"), "note", required=False, limit=2000)
-    topic_id = (ResolutionTask.objects.filter(pk=task_id).values_list("resolution__topic_id", flat=True).first())
+    topic_id = (
+        ResolutionTask.objects.filter(pk=task_id).values_list("resolution__topic_id", flat=True).first()
+    )
     if topic_id is None:
         raise NotFound(_("任务不存在。"))
     with _locked_topic(topic_id) as topic:
-        task = ResolutionTask.objects.select_for_update(of=("self",)).select_related("resolution").get(pk=task_id)
+        task = (
+            ResolutionTask.objects.select_for_update(of=("self",))
+            .select_related("resolution")
+            .get(pk=task_id)
+        )
         responsible = task.owner_id == actor.pk or (actor.is_staff and actor.unit_id == task.unit_id)
         if not responsible and not can_manage(actor, topic.region):
             raise PermissionDeniedError(_("只有责任单位、责任人或社区工作者可以更新任务进度。"))
@@ -1162,30 +1551,45 @@ def update_task_progress(actor: User, task_id: int, *, progress: int, note: str 
             raise IllegalTransition(_("任务已完成。"))
         before = {"progress": task.progress}
         task.progress, task.note = progress, note or task.note
-        task.state = TaskState.DONE if progress == 100 else (TaskState.IN_PROGRESS if progress else TaskState.PENDING)
+        task.state = (
+            TaskState.DONE if progress == 100 else (TaskState.IN_PROGRESS if progress else TaskState.PENDING)
+        )
         task.completed_at = timezone.now() if progress == 100 else None
         task.save(update_fields=["progress", "note", "state", "completed_at"])
         resolution = Resolution.objects.select_for_update().get(pk=task.resolution_id)
-        _event(topic, actor, "update_task_progress", note=note, before=before,
-               after={"task": task.pk, "progress": progress, "overall": str(resolution.progress())})
+        _event(
+            topic,
+            actor,
+            "update_task_progress",
+            note=note,
+            before=before,
+            after={"task": task.pk, "progress": progress, "overall": str(resolution.progress())},
+        )
         if task.state == TaskState.DONE:
-            _appellants_notice(topic, actor, "deliberation_task_done",
-                               _("「%(t)s」已完成（%(u)s）。%(n)s") % {"t": task.title, "u": task.unit.name,
-                                                                   "n": note[:200]},
-                               step_key=f"task_done:{task.pk}")
+            _appellants_notice(
+                topic,
+                actor,
+                "deliberation_task_done",
+                _("「%(t)s」已完成（%(u)s）。%(n)s")
+                % {"t": task.title, "u": task.unit.name, "n": note[:200]},
+                step_key=f"task_done:{task.pk}",
+            )
         if not resolution.tasks.exclude(state=TaskState.DONE).exists():
             resolution.completed_at = timezone.now()
             resolution.save(update_fields=["completed_at"])
             _event(topic, actor, "resolution_completed", note=resolution.text[:500])
-            _appellants_notice(topic, actor, "deliberation_completed",
-                               _("决议「%(r)s」的全部任务已完成。") % {"r": resolution.text[:200]})
+            _appellants_notice(
+                topic,
+                actor,
+                "deliberation_completed",
+                _("决议「%(r)s」的全部任务已完成。") % {"r": resolution.text[:200]},
+            )
     return task
 
 
 def overdue_tasks(today=None):
     today = today or timezone.localdate()
     return ResolutionTask.objects.exclude(state=TaskState.DONE).filter(due_date__lt=today)
-
 
 
 def remind_overdue_tasks(today=None) -> int:
@@ -1198,7 +1602,10 @@ def remind_overdue_tasks(today=None) -> int:
         if Notification.objects.filter(unit=task.unit, subject=subject, created_at__date=today).exists():
             continue
         body = _("议题「%(topic)s」的落实任务已超过完成期限 %(due)s，当前进度 %(p)s%%。") % {
-            "topic": task.resolution.topic.title, "due": task.due_date, "p": task.progress}
+            "topic": task.resolution.topic.title,
+            "due": task.due_date,
+            "p": task.progress,
+        }
         link = f"/deliberation/topics/{task.resolution.topic_id}/"
         with transaction.atomic():
             notify(unit=task.unit, subject=subject, body=body, link=link)

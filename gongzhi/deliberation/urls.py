@@ -22,7 +22,9 @@ urlpatterns = [
     path("topics/<int:pk>/tasks/", views.task_new, name="task_new"),
     path("tasks/<int:task_id>/progress/", views.task_progress, name="task_progress"),
     path("votes/<int:vote_id>/electors/", views.electors_add, name="electors_add"),
-    path("votes/<int:vote_id>/electors/<int:elector_id>/remove/", views.elector_remove, name="elector_remove"),
+    path(
+        "votes/<int:vote_id>/electors/<int:elector_id>/remove/", views.elector_remove, name="elector_remove"
+    ),
     path("votes/<int:vote_id>/open/", views.vote_open, name="vote_open"),
     path("votes/<int:vote_id>/close/", views.vote_close, name="vote_close"),
     path("votes/<int:vote_id>/ballot/", views.ballot, name="ballot"),
@@ -33,7 +35,10 @@ urlpatterns = [
     path("meetings/<int:pk>/register/", views.meeting_register, name="meeting_register"),
     path("meetings/<int:pk>/sign-in/", views.meeting_sign_in, name="meeting_sign_in"),
     path("meetings/<int:pk>/participants/", views.meeting_participant, name="meeting_participant"),
-    path("meetings/<int:pk>/participants/<int:participant_id>/sign-in/", views.participant_sign_in,
-         name="participant_sign_in"),
+    path(
+        "meetings/<int:pk>/participants/<int:participant_id>/sign-in/",
+        views.participant_sign_in,
+        name="participant_sign_in",
+    ),
     path("meetings/<int:pk>/close/", views.meeting_close, name="meeting_close"),
 ]

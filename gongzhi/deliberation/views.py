@@ -98,10 +98,17 @@ def topic_list(request):
     phase = phase if phase in Phase.values else ""
     q = request.GET.get("q", "").strip()[:50]
     topics = selectors.visible_topics(request.user, phase=phase or None, q=q)[:200]
-    return render(request, "deliberation/topic_list.html", {
-        "topics": topics, "phases": Phase.choices, "phase": phase, "q": q,
-        "is_manager": services.is_manager(request.user),
-    })
+    return render(
+        request,
+        "deliberation/topic_list.html",
+        {
+            "topics": topics,
+            "phases": Phase.choices,
+            "phase": phase,
+            "q": q,
+            "is_manager": services.is_manager(request.user),
+        },
+    )
 
 
 def topic_detail(request, pk: int):
@@ -122,32 +129,61 @@ def topic_detail(request, pk: int):
         event.label = EVENT_LABELS.get(event.action, event.action)
     allowed = selectors.allowed(topic)
     page_forms = {
-        "cosign": forms.CosignForm(), "opinion": forms.OpinionForm(), "offline": forms.OfflineOpinionForm(),
-        "meeting": forms.MeetingForm(), "vote": forms.VoteForm(), "ballot": forms.BallotForm(),
-        "paper": forms.PaperBallotForm(), "electors": forms.ElectorsForm(), "resolution": forms.ResolutionForm(), "task": forms.TaskForm(),
-        "progress": forms.ProgressForm(), "bases": forms.BasesForm(initial={
-            "adult_residents": topic.adult_residents, "households": topic.households,
-            "resident_groups": topic.resident_groups}),
+        "cosign": forms.CosignForm(),
+        "opinion": forms.OpinionForm(),
+        "offline": forms.OfflineOpinionForm(),
+        "meeting": forms.MeetingForm(),
+        "vote": forms.VoteForm(),
+        "ballot": forms.BallotForm(),
+        "paper": forms.PaperBallotForm(),
+        "electors": forms.ElectorsForm(),
+        "resolution": forms.ResolutionForm(),
+        "task": forms.TaskForm(),
+        "progress": forms.ProgressForm(),
+        "bases": forms.BasesForm(
+            initial={
+                "adult_residents": topic.adult_residents,
+                "households": topic.households,
+                "resident_groups": topic.resident_groups,
+            }
+        ),
     }
     restore_input(request, page_forms)  # a refused form comes back with what was typed
     for vote in votes:  # the list typed for one vote comes back under that vote only
         refused = page_forms["electors"]
-        vote.electors_form = (refused if refused.is_bound and refused.data.get("vote_id") == str(vote.pk)
-                              else forms.ElectorsForm(initial={"vote_id": vote.pk}))
-    return render(request, "deliberation/topic_detail.html", {
-        "topic": topic, "manage": manage, "steps": selectors.phase_steps(topic),
-        "allowed": [SETTING_LABELS[k] for k, v in allowed.items() if v], "allow": allowed,
-        "convening": selectors.convening_check(topic) if topic.source == "resident_proposal" else None,
-        "signed": user is not None and topic.cosigners.filter(user=user).exists(),
-        "threads": selectors.opinion_threads(topic, user), "stances": selectors.stance_counts(topic),
-        "meetings": selectors.meetings_for(topic), "votes": votes, "resolution": resolution,
-        "tasks": list(resolution.tasks.select_related("unit", "owner")) if resolution else [],
-        "events": events, "actions": [(a, ACTION_LABELS[a]) for a in selectors.topic_actions(topic, user)],
-        "appeals": topic.appeals.all() if manage else [],
-        "registers": OwnerRegister.objects.filter(region__path__startswith=topic.region.path) if manage else [],
-        "forms": page_forms,
-        "vote_rules": VoteRule, "vote_states": VoteState,
-    })
+        vote.electors_form = (
+            refused
+            if refused.is_bound and refused.data.get("vote_id") == str(vote.pk)
+            else forms.ElectorsForm(initial={"vote_id": vote.pk})
+        )
+    return render(
+        request,
+        "deliberation/topic_detail.html",
+        {
+            "topic": topic,
+            "manage": manage,
+            "steps": selectors.phase_steps(topic),
+            "allowed": [SETTING_LABELS[k] for k, v in allowed.items() if v],
+            "allow": allowed,
+            "convening": selectors.convening_check(topic) if topic.source == "resident_proposal" else None,
+            "signed": user is not None and topic.cosigners.filter(user=user).exists(),
+            "threads": selectors.opinion_threads(topic, user),
+            "stances": selectors.stance_counts(topic),
+            "meetings": selectors.meetings_for(topic),
+            "votes": votes,
+            "resolution": resolution,
+            "tasks": list(resolution.tasks.select_related("unit", "owner")) if resolution else [],
+            "events": events,
+            "actions": [(a, ACTION_LABELS[a]) for a in selectors.topic_actions(topic, user)],
+            "appeals": topic.appeals.all() if manage else [],
+            "registers": OwnerRegister.objects.filter(region__path__startswith=topic.region.path)
+            if manage
+            else [],
+            "forms": page_forms,
+            "vote_rules": VoteRule,
+            "vote_states": VoteState,
+        },
+    )
 
 
 def results(request):
@@ -159,15 +195,26 @@ def meeting_detail(request, pk: int):
     user = request.user if request.user.is_authenticated else None
     manage = user is not None and services.can_manage(user, meeting.region)
     me = meeting.participants.filter(user=user).first() if user else None
-    page_forms = {"notice": forms.NoticeForm(), "participant": forms.ParticipantForm(),
-                  "register": forms.RegisterForm(), "minutes": forms.MinutesForm()}
+    page_forms = {
+        "notice": forms.NoticeForm(),
+        "participant": forms.ParticipantForm(),
+        "register": forms.RegisterForm(),
+        "minutes": forms.MinutesForm(),
+    }
     restore_input(request, page_forms)
-    return render(request, "deliberation/meeting_detail.html", {
-        "meeting": meeting, "manage": manage, "me": me, "report": selectors.meeting_report(meeting),
-        "participants": meeting.participants.select_related("unit") if manage else [],
-        "owner_notices": selectors.owner_notices(meeting) if manage else None,
-        "forms": page_forms,
-    })
+    return render(
+        request,
+        "deliberation/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "manage": manage,
+            "me": me,
+            "report": selectors.meeting_report(meeting),
+            "participants": meeting.participants.select_related("unit") if manage else [],
+            "owner_notices": selectors.owner_notices(meeting) if manage else None,
+            "forms": page_forms,
+        },
+    )
 
 
 @login_required
@@ -176,16 +223,26 @@ def topic_new(request):
     form = forms.TopicForm(request.POST or None, staff=staff)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        numbers = [n.strip() for n in data.get("appeal_numbers", "").replace("，", ",").split(",") if n.strip()]
-        appeal_ids = list(visible_appeals(request.user).filter(number__in=numbers).values_list("pk", flat=True))
+        numbers = [
+            n.strip() for n in data.get("appeal_numbers", "").replace("，", ",").split(",") if n.strip()
+        ]
+        appeal_ids = list(
+            visible_appeals(request.user).filter(number__in=numbers).values_list("pk", flat=True)
+        )
         if len(appeal_ids) != len(set(numbers)):
             form.add_error("appeal_numbers", _("有诉求编号不存在，请核对。"))
         else:
             try:
                 topic = services.create_topic(
-                    request.user, title=data["title"], description=data["description"], region=data["region"],
-                    source=data["source"], appeal_ids=appeal_ids, household=data.get("household", ""),
-                    resident_group=data.get("resident_group", ""))
+                    request.user,
+                    title=data["title"],
+                    description=data["description"],
+                    region=data["region"],
+                    source=data["source"],
+                    appeal_ids=appeal_ids,
+                    household=data.get("household", ""),
+                    resident_group=data.get("resident_group", ""),
+                )
             except ServiceError as exc:
                 field = exc.field if exc.field in form.fields else None
                 form.add_error(field, str(exc.message))
@@ -199,11 +256,15 @@ def topic_new(request):
 def manage(request):
     if not services.is_manager(request.user):
         raise PermissionDenied
-    return render(request, "deliberation/manage.html", {
-        "topics": selectors.managed_topics(request.user),
-        "registers": selectors.managed_registers(request.user)[:50],
-        "register_form": forms.OwnerRegisterForm(),
-    })
+    return render(
+        request,
+        "deliberation/manage.html",
+        {
+            "topics": selectors.managed_topics(request.user),
+            "registers": selectors.managed_registers(request.user)[:50],
+            "register_form": forms.OwnerRegisterForm(),
+        },
+    )
 
 
 @login_required
@@ -214,13 +275,20 @@ def register_new(request):
         messages.error(request, _first_error(form))
         return redirect("deliberation:manage")
     try:
-        register = services.create_owner_register(request.user, name=form.cleaned_data["name"],
-                                                  region=form.cleaned_data["region"], rows=form.cleaned_data["rows"])
+        register = services.create_owner_register(
+            request.user,
+            name=form.cleaned_data["name"],
+            region=form.cleaned_data["region"],
+            rows=form.cleaned_data["rows"],
+        )
     except ServiceError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("业主名册已建立（编号 %(pk)s，业主 %(n)s 人）。") % {
-            "pk": register.pk, "n": register.owners.count()})
+        messages.success(
+            request,
+            _("业主名册已建立（编号 %(pk)s，业主 %(n)s 人）。")
+            % {"pk": register.pk, "n": register.owners.count()},
+        )
     return redirect("deliberation:manage")
 
 
@@ -230,38 +298,63 @@ def register_new(request):
 @login_required
 @require_POST
 def cosign(request, pk: int):
-    return _act(request, forms.CosignForm, lambda d: services.cosign_topic(request.user, pk, **d),
-                success=_("已联名。"), back=_topic_url(pk))
+    return _act(
+        request,
+        forms.CosignForm,
+        lambda d: services.cosign_topic(request.user, pk, **d),
+        success=_("已联名。"),
+        back=_topic_url(pk),
+    )
 
 
 @login_required
 @require_POST
 def set_bases(request, pk: int):
-    return _act(request, forms.BasesForm, lambda d: services.set_topic_bases(request.user, pk, **d),
-                success=_("已登记。"), back=_topic_url(pk))
+    return _act(
+        request,
+        forms.BasesForm,
+        lambda d: services.set_topic_bases(request.user, pk, **d),
+        success=_("已登记。"),
+        back=_topic_url(pk),
+    )
 
 
 @login_required
 @require_POST
 def opinion(request, pk: int):
-    return _act(request, forms.OpinionForm, lambda d: services.post_opinion(
-        request.user, pk, body=d["body"], stance=d["stance"], parent_id=d.get("parent_id")),
-        success=_("意见已发表。"), back=_topic_url(pk))
+    return _act(
+        request,
+        forms.OpinionForm,
+        lambda d: services.post_opinion(
+            request.user, pk, body=d["body"], stance=d["stance"], parent_id=d.get("parent_id")
+        ),
+        success=_("意见已发表。"),
+        back=_topic_url(pk),
+    )
 
 
 @login_required
 @require_POST
 def offline_opinion(request, pk: int):
-    return _act(request, forms.OfflineOpinionForm, lambda d: services.enter_offline_opinion(request.user, pk, **d),
-                success=_("线下意见已录入。"), back=_topic_url(pk))
+    return _act(
+        request,
+        forms.OfflineOpinionForm,
+        lambda d: services.enter_offline_opinion(request.user, pk, **d),
+        success=_("线下意见已录入。"),
+        back=_topic_url(pk),
+    )
 
 
 @login_required
 @require_POST
 def hide_opinion(request, pk: int, opinion_id: int):
-    return _act(request, forms.ReasonForm, lambda d: services.hide_opinion(request.user, opinion_id,
-                                                                         reason=d["reason"]),
-                success=_("意见已隐藏。"), back=_topic_url(pk))
+    return _act(
+        request,
+        forms.ReasonForm,
+        lambda d: services.hide_opinion(request.user, opinion_id, reason=d["reason"]),
+        success=_("意见已隐藏。"),
+        back=_topic_url(pk),
+    )
 
 
 @login_required
@@ -269,25 +362,46 @@ def hide_opinion(request, pk: int, opinion_id: int):
 def advance(request, pk: int, action: str):
     if action not in ACTION_LABELS:
         raise PermissionDenied
-    return _act(request, forms.ReasonForm, lambda d: services.advance_topic(request.user, pk, action,
-                                                                          reason=d["reason"]),
-                success=_("已%(a)s。") % {"a": ACTION_LABELS[action]}, back=_topic_url(pk))
+    return _act(
+        request,
+        forms.ReasonForm,
+        lambda d: services.advance_topic(request.user, pk, action, reason=d["reason"]),
+        success=_("已%(a)s。") % {"a": ACTION_LABELS[action]},
+        back=_topic_url(pk),
+    )
 
 
 @login_required
 @require_POST
 def meeting_new(request, pk: int):
-    return _act(request, forms.MeetingForm, lambda d: services.schedule_meeting(request.user, topic_ids=[pk], **d),
-                success=_("会议已安排，请添加参会人并发出通知。"), back=_topic_url(pk))
+    return _act(
+        request,
+        forms.MeetingForm,
+        lambda d: services.schedule_meeting(request.user, topic_ids=[pk], **d),
+        success=_("会议已安排，请添加参会人并发出通知。"),
+        back=_topic_url(pk),
+    )
 
 
 @login_required
 @require_POST
 def vote_new(request, pk: int):
-    return _act(request, forms.VoteForm, lambda d: services.create_vote(
-        request.user, pk, question=d["question"], rule=d["rule"], major=d["major"], secret=d["secret"],
-        register_id=d.get("register_id"), basis=d.get("basis") or ""),
-        success=_("表决已创建。投票开始前请登记投票人名单（业主共同决定以业主名册为准）。"), back=_topic_url(pk))
+    return _act(
+        request,
+        forms.VoteForm,
+        lambda d: services.create_vote(
+            request.user,
+            pk,
+            question=d["question"],
+            rule=d["rule"],
+            major=d["major"],
+            secret=d["secret"],
+            register_id=d.get("register_id"),
+            basis=d.get("basis") or "",
+        ),
+        success=_("表决已创建。投票开始前请登记投票人名单（业主共同决定以业主名册为准）。"),
+        back=_topic_url(pk),
+    )
 
 
 def _vote_topic(vote_id: int) -> int:
@@ -297,47 +411,85 @@ def _vote_topic(vote_id: int) -> int:
 @login_required
 @require_POST
 def electors_add(request, vote_id: int):
-    return _act(request, forms.ElectorsForm, lambda d: services.add_electors(request.user, vote_id, d["rows"]),
-                success=_("投票人名单已登记。"), back=_topic_url(_vote_topic(vote_id)) + f"#vote-{vote_id}")
+    return _act(
+        request,
+        forms.ElectorsForm,
+        lambda d: services.add_electors(request.user, vote_id, d["rows"]),
+        success=_("投票人名单已登记。"),
+        back=_topic_url(_vote_topic(vote_id)) + f"#vote-{vote_id}",
+    )
 
 
 @login_required
 @require_POST
 def elector_remove(request, vote_id: int, elector_id: int):
-    return _act(request, None, lambda d: services.remove_elector(request.user, elector_id),
-                success=_("已从投票人名单中移除。"), back=_topic_url(_vote_topic(vote_id)) + f"#vote-{vote_id}")
+    return _act(
+        request,
+        None,
+        lambda d: services.remove_elector(request.user, elector_id),
+        success=_("已从投票人名单中移除。"),
+        back=_topic_url(_vote_topic(vote_id)) + f"#vote-{vote_id}",
+    )
 
 
 @login_required
 @require_POST
 def vote_open(request, vote_id: int):
-    return _act(request, None, lambda d: services.open_vote(request.user, vote_id), success=_("投票已开始。"),
-                back=_topic_url(_vote_topic(vote_id)))
+    return _act(
+        request,
+        None,
+        lambda d: services.open_vote(request.user, vote_id),
+        success=_("投票已开始。"),
+        back=_topic_url(_vote_topic(vote_id)),
+    )
 
 
 @login_required
 @require_POST
 def vote_close(request, vote_id: int):
-    return _act(request, None, lambda d: services.close_vote(request.user, vote_id),
-                success=_("已计票，结果已公布。"), back=_topic_url(_vote_topic(vote_id)))
+    return _act(
+        request,
+        None,
+        lambda d: services.close_vote(request.user, vote_id),
+        success=_("已计票，结果已公布。"),
+        back=_topic_url(_vote_topic(vote_id)),
+    )
 
 
 @login_required
 @require_POST
 def ballot(request, vote_id: int):
-    return _act(request, forms.BallotForm, lambda d: services.cast_ballot(request.user, vote_id, choice=d["choice"]),
-                success=_("投票成功。"), back=_topic_url(_vote_topic(vote_id)))
+    return _act(
+        request,
+        forms.BallotForm,
+        lambda d: services.cast_ballot(request.user, vote_id, choice=d["choice"]),
+        success=_("投票成功。"),
+        back=_topic_url(_vote_topic(vote_id)),
+    )
 
 
 @login_required
 @require_POST
 def paper_ballot(request, vote_id: int):
-    return _act(request, forms.PaperBallotForm, lambda d: services.enter_paper_ballot(
-        request.user, vote_id, choice=d["choice"], owner_id=d.get("owner_id"), elector_id=d.get("elector_id"),
-        paper_number=d.get("paper_number", ""),
-        proxy={"name": d.get("proxy_name"), "scope": d.get("proxy_scope"), "document": d.get("proxy_document")}),
+    return _act(
+        request,
+        forms.PaperBallotForm,
+        lambda d: services.enter_paper_ballot(
+            request.user,
+            vote_id,
+            choice=d["choice"],
+            owner_id=d.get("owner_id"),
+            elector_id=d.get("elector_id"),
+            paper_number=d.get("paper_number", ""),
+            proxy={
+                "name": d.get("proxy_name"),
+                "scope": d.get("proxy_scope"),
+                "document": d.get("proxy_document"),
+            },
+        ),
         success=_("纸质表决票已录入。"),
-        back=_topic_url(_vote_topic(vote_id)))
+        back=_topic_url(_vote_topic(vote_id)),
+    )
 
 
 @login_required
@@ -353,24 +505,38 @@ def proxy_document(request, ballot_id: int):
 @login_required
 @require_POST
 def resolution(request, pk: int):
-    return _act(request, forms.ResolutionForm, lambda d: services.record_resolution(
-        request.user, pk, text=d["text"], vote_id=d.get("vote_id")),
-        success=_("决议已形成，已通知相关诉求人。"), back=_topic_url(pk))
+    return _act(
+        request,
+        forms.ResolutionForm,
+        lambda d: services.record_resolution(request.user, pk, text=d["text"], vote_id=d.get("vote_id")),
+        success=_("决议已形成，已通知相关诉求人。"),
+        back=_topic_url(pk),
+    )
 
 
 @login_required
 @require_POST
 def task_new(request, pk: int):
-    return _act(request, forms.TaskForm, lambda d: services.add_task(request.user, pk, **d),
-                success=_("任务已添加。"), back=_topic_url(pk))
+    return _act(
+        request,
+        forms.TaskForm,
+        lambda d: services.add_task(request.user, pk, **d),
+        success=_("任务已添加。"),
+        back=_topic_url(pk),
+    )
 
 
 @login_required
 @require_POST
 def task_progress(request, task_id: int):
     task = get_object_or_404(ResolutionTask.objects.select_related("resolution"), pk=task_id)
-    return _act(request, forms.ProgressForm, lambda d: services.update_task_progress(request.user, task_id, **d),
-                success=_("进度已更新。"), back=_topic_url(task.resolution.topic_id))
+    return _act(
+        request,
+        forms.ProgressForm,
+        lambda d: services.update_task_progress(request.user, task_id, **d),
+        success=_("进度已更新。"),
+        back=_topic_url(task.resolution.topic_id),
+    )
 
 
 # ---------------------------------------------------------------- meeting actions (POST)
@@ -379,32 +545,51 @@ def task_progress(request, task_id: int):
 @login_required
 @require_POST
 def meeting_notice(request, pk: int):
-    return _act(request, forms.NoticeForm, lambda d: services.send_meeting_notice(request.user, pk, **d),
-                success=_("会议通知已发出。"), back=_meeting_url(pk))
+    return _act(
+        request,
+        forms.NoticeForm,
+        lambda d: services.send_meeting_notice(request.user, pk, **d),
+        success=_("会议通知已发出。"),
+        back=_meeting_url(pk),
+    )
 
 
 @login_required
 @require_POST
 def meeting_register(request, pk: int):
-    return _act(request, forms.RegisterForm, lambda d: services.register_for_meeting(request.user, pk, **d),
-                success=_("报名成功。"), back=_meeting_url(pk))
+    return _act(
+        request,
+        forms.RegisterForm,
+        lambda d: services.register_for_meeting(request.user, pk, **d),
+        success=_("报名成功。"),
+        back=_meeting_url(pk),
+    )
 
 
 @login_required
 @require_POST
 def meeting_sign_in(request, pk: int):
-    return _act(request, None, lambda d: services.sign_in(request.user, pk), success=_("签到成功。"),
-                back=_meeting_url(pk))
+    return _act(
+        request,
+        None,
+        lambda d: services.sign_in(request.user, pk),
+        success=_("签到成功。"),
+        back=_meeting_url(pk),
+    )
 
 
 @login_required
 @require_POST
 def meeting_participant(request, pk: int):
     def call(d):
-        user = User.objects.filter(phone=request.POST.get("phone", "").strip()).first() \
-            if request.POST.get("phone", "").strip() else None
-        return services.add_participant(request.user, pk, name=d["name"], role=d["role"], unit=d.get("unit"),
-                                        user=user)
+        user = (
+            User.objects.filter(phone=request.POST.get("phone", "").strip()).first()
+            if request.POST.get("phone", "").strip()
+            else None
+        )
+        return services.add_participant(
+            request.user, pk, name=d["name"], role=d["role"], unit=d.get("unit"), user=user
+        )
 
     return _act(request, forms.ParticipantForm, call, success=_("参会人已添加。"), back=_meeting_url(pk))
 
@@ -413,14 +598,23 @@ def meeting_participant(request, pk: int):
 @require_POST
 def participant_sign_in(request, pk: int, participant_id: int):
     get_object_or_404(Participant, pk=participant_id, meeting_id=pk)
-    return _act(request, None, lambda d: services.sign_in_participant(request.user, participant_id),
-                success=_("已代为签到。"), back=_meeting_url(pk))
+    return _act(
+        request,
+        None,
+        lambda d: services.sign_in_participant(request.user, participant_id),
+        success=_("已代为签到。"),
+        back=_meeting_url(pk),
+    )
 
 
 @login_required
 @require_POST
 def meeting_close(request, pk: int):
     get_object_or_404(Meeting, pk=pk)
-    return _act(request, forms.MinutesForm, lambda d: services.close_meeting(request.user, pk, **d),
-                success=_("会议已结束，纪要已保存。"), back=_meeting_url(pk))
-
+    return _act(
+        request,
+        forms.MinutesForm,
+        lambda d: services.close_meeting(request.user, pk, **d),
+        success=_("会议已结束，纪要已保存。"),
+        back=_meeting_url(pk),
+    )

@@ -353,7 +353,9 @@ def read_demo_rows(limit: int | None = None) -> list[DemoRow]:
     of a hot-spot group are always among them, so the demo's hot spots are real problems in real places."""
     with DEMO_CSV.open(encoding="utf-8", newline="") as fh:
         rows = [
-            DemoRow(r["source_file"], r["source_id"], r["title"], r["detail"], r["label"], r.get("group") or "")
+            DemoRow(
+                r["source_file"], r["source_id"], r["title"], r["detail"], r["label"], r.get("group") or ""
+            )
             for r in csv.DictReader(fh)
         ]
     random.Random(SEED).shuffle(rows)
@@ -367,8 +369,13 @@ def read_demo_rows(limit: int | None = None) -> list[DemoRow]:
 
 
 def build_demo_csv(
-    source_dir: Path, out: Path = DEMO_CSV, unlabeled: int = 1000, max_detail: int = 600,
-    hotspot_reference: Path | None = None, per_hotspot: int = 9, hotspots: int = 12,
+    source_dir: Path,
+    out: Path = DEMO_CSV,
+    unlabeled: int = 1000,
+    max_detail: int = 600,
+    hotspot_reference: Path | None = None,
+    per_hotspot: int = 9,
+    hotspots: int = 12,
 ) -> int:
     """Maintainers only: (re)build demo_appeals.csv from the shared data folder (labeled.csv rows with a
     title, plus a seeded sample of unlabeled.csv, plus — with `hotspot_reference`, the labelled hot spots of
@@ -414,7 +421,9 @@ def build_demo_csv(
         for spot, ids in largest:
             taken = 0
             for rid in sorted(ids, key=lambda i: (messages[i]["time"] or "9", i)):
-                if taken < per_hotspot and add("hotspot_messages.csv", messages[rid], "", group=f"spot{spot}"):
+                if taken < per_hotspot and add(
+                    "hotspot_messages.csv", messages[rid], "", group=f"spot{spot}"
+                ):
                     taken += 1
 
     with (source_dir / "labeled.csv").open(encoding="utf-8") as fh:
@@ -489,9 +498,21 @@ def build_regions() -> dict:
 # The county's place: an irregular outline around 112.98°E 28.19°N (a real-looking county seat; the demo's red
 # resources stand inside it). Streets are its quarters, communities strips of a street, grids halves of a community:
 # every boundary is cut from its parent's, so each region lies inside the one above it.
-COUNTY_OUTLINE = [(112.942, 28.171), (112.958, 28.161), (112.981, 28.163), (113.004, 28.158), (113.019, 28.172),
-                  (113.016, 28.193), (113.021, 28.211), (113.003, 28.222), (112.979, 28.218), (112.957, 28.223),
-                  (112.944, 28.208), (112.947, 28.189), (112.942, 28.171)]
+COUNTY_OUTLINE = [
+    (112.942, 28.171),
+    (112.958, 28.161),
+    (112.981, 28.163),
+    (113.004, 28.158),
+    (113.019, 28.172),
+    (113.016, 28.193),
+    (113.021, 28.211),
+    (113.003, 28.222),
+    (112.979, 28.218),
+    (112.957, 28.223),
+    (112.944, 28.208),
+    (112.947, 28.189),
+    (112.942, 28.171),
+]
 COUNTY_SPLIT = (112.978, 28.19)  # where the four streets meet
 # street index → (west?, south?): 东风 north-east, 西湖 north-west, 南湖 south-east, 北山 south-west
 STREET_QUARTERS = [(False, False), (True, False), (False, True), (True, True)]
@@ -536,7 +557,9 @@ def build_boundaries(regions: dict) -> int:
 
     from gongzhi.core.geo import set_boundary
 
-    codes = [r.code for key in ("streets", "communities", "grids") for r in regions[key]] + [regions["county"].code]
+    codes = [r.code for key in ("streets", "communities", "grids") for r in regions[key]] + [
+        regions["county"].code
+    ]
     if not Region.objects.filter(code__in=codes, boundary__isnull=True).exists():
         return 0
     shapes = demo_boundaries(regions)
@@ -859,8 +882,12 @@ class Replay:
         self.grid_list = regions["grids"]
         from gongzhi.core.geo import to_shape
 
-        self.grid_shapes = {pk: to_shape(b) for pk, b in Region.with_boundary.filter(
-            pk__in=[g.pk for g in self.grid_list], boundary__isnull=False).values_list("pk", "boundary")}
+        self.grid_shapes = {
+            pk: to_shape(b)
+            for pk, b in Region.with_boundary.filter(
+                pk__in=[g.pk for g in self.grid_list], boundary__isnull=False
+            ).values_list("pk", "boundary")
+        }
         # Some places ask more than others: a skewed weight per grid.
         self.grid_weights = [self.rng.uniform(0.4, 2.0) for _ in self.grid_list]
         self.quality: dict = {}
@@ -1062,7 +1089,11 @@ class Replay:
         # random stream, so the stories of the appeals stay what they were before places came.
         place_rng = random.Random(f"{SEED}-place-{p.row.client_key}")
         shape = self.grid_shapes.get(p.region.pk)
-        if shape is not None and p.channel != "letter" and not (p.channel == "hotline" and place_rng.random() < 0.5):
+        if (
+            shape is not None
+            and p.channel != "letter"
+            and not (p.channel == "hotline" and place_rng.random() < 0.5)
+        ):
             fields["longitude"], fields["latitude"] = point_in(shape, place_rng)
         result = self.act(s.submit_appeal, actor, **fields)
         if result is None:

@@ -20,8 +20,13 @@ class PlaceAdmin(admin.ModelAdmin):
         before = None
         if change:
             old = Place.objects.get(pk=obj.pk)
-            before = {"key": old.key, "name": old.name, "aliases": old.aliases, "kind": old.kind,
-                      "refused": old.refused}
+            before = {
+                "key": old.key,
+                "name": old.name,
+                "aliases": old.aliases,
+                "kind": old.kind,
+                "refused": old.refused,
+            }
         super().save_model(request, obj, form, change)
         gazetteer.record_edit(request.user, obj, before)
 
@@ -31,8 +36,13 @@ class PlaceAdmin(admin.ModelAdmin):
     @admin.action(description="标记为“不是地点”")
     def refuse(self, request, queryset):
         for place in queryset:
-            before = {"key": place.key, "name": place.name, "aliases": place.aliases, "kind": place.kind,
-                      "refused": place.refused}
+            before = {
+                "key": place.key,
+                "name": place.name,
+                "aliases": place.aliases,
+                "kind": place.kind,
+                "refused": place.refused,
+            }
             place.refused = True
             place.save(update_fields=["refused"])
             gazetteer.record_edit(request.user, place, before)

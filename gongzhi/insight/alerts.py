@@ -43,8 +43,17 @@ def community_choices() -> list[tuple[int, str]]:
     return [(r.pk, r.name) for r in Region.objects.filter(level=RegionLevel.COMMUNITY).order_by("path")]
 
 
-def subscribe(user, *, scope: str, region=None, latitude=None, longitude=None, radius_m=None, category=None,
-              frequency: str = AlertFrequency.INSTANT) -> AlertSubscription:
+def subscribe(
+    user,
+    *,
+    scope: str,
+    region=None,
+    latitude=None,
+    longitude=None,
+    radius_m=None,
+    category=None,
+    frequency: str = AlertFrequency.INSTANT,
+) -> AlertSubscription:
     _require_subscriber(user)
     if scope not in AlertScope.values:
         raise ServiceError(_("请选择提醒范围。"), field="scope")
@@ -52,8 +61,11 @@ def subscribe(user, *, scope: str, region=None, latitude=None, longitude=None, r
         raise ServiceError(_("请选择提醒方式。"), field="frequency")
     fields = {"scope": scope, "frequency": frequency}
     if scope == AlertScope.COMMUNITY:
-        community = Region.objects.filter(pk=getattr(region, "pk", region), level=RegionLevel.COMMUNITY).first() \
-            if region not in (None, "") else None
+        community = (
+            Region.objects.filter(pk=getattr(region, "pk", region), level=RegionLevel.COMMUNITY).first()
+            if region not in (None, "")
+            else None
+        )
         if community is None:
             raise ServiceError(_("请选择要关注的社区。"), field="region")
         fields["region"] = community
@@ -61,27 +73,45 @@ def subscribe(user, *, scope: str, region=None, latitude=None, longitude=None, r
         if latitude in (None, "") or longitude in (None, ""):
             raise ServiceError(_("请填写地点的经纬度（或在地图上选点）。"), field="latitude")
         if not geodesy.valid_point(latitude, longitude):
-            raise ServiceError(_("经纬度无效：纬度须在 -90 到 90 之间，经度须在 -180 到 180 之间。"), field="latitude")
+            raise ServiceError(
+                _("经纬度无效：纬度须在 -90 到 90 之间，经度须在 -180 到 180 之间。"), field="latitude"
+            )
         try:
             radius = int(radius_m)
         except (TypeError, ValueError):
             radius = -1
         if not MIN_RADIUS <= radius <= MAX_RADIUS:
-            raise ServiceError(_("半径须在 %(lo)d 到 %(hi)d 米之间。") % {"lo": MIN_RADIUS, "hi": MAX_RADIUS},
-                               field="radius_m")
-        fields.update(latitude=geodesy.as_decimal(latitude), longitude=geodesy.as_decimal(longitude), radius_m=radius)
+            raise ServiceError(
+                _("半径须在 %(lo)d 到 %(hi)d 米之间。") % {"lo": MIN_RADIUS, "hi": MAX_RADIUS},
+                field="radius_m",
+            )
+        fields.update(
+            latitude=geodesy.as_decimal(latitude), longitude=geodesy.as_decimal(longitude), radius_m=radius
+        )
     if category not in (None, ""):
         found = Category.objects.filter(pk=getattr(category, "pk", category), level=1).first()
         if found is None:
             raise ServiceError(_("请选择一级分类，或留空表示全部。"), field="category")
         fields["category"] = found
     if AlertSubscription.objects.filter(user=user).count() >= MAX_PER_USER:
-        raise ServiceError(_("最多订阅 %(n)d 个提醒，请先取消不需要的。") % {"n": MAX_PER_USER}, code="too_many")
+        raise ServiceError(
+            _("最多订阅 %(n)d 个提醒，请先取消不需要的。") % {"n": MAX_PER_USER}, code="too_many"
+        )
     with transaction.atomic():
         sub = AlertSubscription.objects.create(user=user, **fields)
-        append_audit_event(user, "alert_subscribe", target=f"alert:{sub.pk}", note=describe(sub),
-                           after={"scope": sub.scope, "region": sub.region_id, "radius_m": sub.radius_m,
-                                  "category": sub.category_id, "frequency": sub.frequency})
+        append_audit_event(
+            user,
+            "alert_subscribe",
+            target=f"alert:{sub.pk}",
+            note=describe(sub),
+            after={
+                "scope": sub.scope,
+                "region": sub.region_id,
+                "radius_m": sub.radius_m,
+                "category": sub.category_id,
+                "frequency": sub.frequency,
+            },
+        )
     return sub
 
 
@@ -100,7 +130,11 @@ def describe(sub: AlertSubscription) -> str:
     if sub.scope == AlertScope.COMMUNITY:
         area = sub.region.name if sub.region_id else ""
     else:
-        area = _("(%(lat)s, %(lon)s) 周边 %(r)s 米") % {"lat": sub.latitude, "lon": sub.longitude, "r": sub.radius_m}
+        area = _("(%(lat)s, %(lon)s) 周边 %(r)s 米") % {
+            "lat": sub.latitude,
+            "lon": sub.longitude,
+            "r": sub.radius_m,
+        }
     what = sub.category.name if sub.category_id else _("全部分类")
     return f"{area} · {what} · {sub.get_frequency_display()}"
 
@@ -144,8 +178,13 @@ def _deliver(sub: AlertSubscription, subject: str, text: str, link: str) -> Aler
     except IntegrityError:
         return None  # already told of this
     if sub.frequency == AlertFrequency.INSTANT:
-        send_notice(insight_notices.NEARBY_ALERT.key, user=sub.user, context={"text": text}, link=link or LINK,
-                    key=f"nearby:{item.pk}")
+        send_notice(
+            insight_notices.NEARBY_ALERT.key,
+            user=sub.user,
+            context={"text": text},
+            link=link or LINK,
+            key=f"nearby:{item.pk}",
+        )
         AlertItem.objects.filter(pk=item.pk).update(sent_at=timezone.now())
     return item
 
@@ -155,23 +194,32 @@ def hotspot_created(spot_id: int) -> int:
     spot = HotSpot.objects.filter(pk=spot_id).first()
     if spot is None:
         return 0
-    appeals = list(Appeal.objects.filter(hotspot_membership__hotspot=spot, confidential=False)
-                   .select_related("region__parent", "category__parent__parent", "appellant"))
+    appeals = list(
+        Appeal.objects.filter(hotspot_membership__hotspot=spot, confidential=False).select_related(
+            "region__parent", "category__parent__parent", "appellant"
+        )
+    )
     if not appeals:
         return 0
     label = redact(spot.title or spot.place) or redact_appeal(appeals[0])[0]
     told = 0
     for sub, appeal in subscriptions_for(appeals):
         text = _("%(place)s：新的热点问题「%(label)s」（%(n)s 件诉求）") % {
-            "place": _place(appeal), "label": label, "n": max(spot.size, len(appeals))}
+            "place": _place(appeal),
+            "label": label,
+            "n": max(spot.size, len(appeals)),
+        }
         told += _deliver(sub, f"hotspot:{spot.pk}", text, LINK) is not None
     return told
 
 
 def appeal_replied(event_id: int) -> int:
     """An appeal in someone's area was answered: tell them (not its appellant, who has their own notice)."""
-    event = AppealEvent.objects.filter(pk=event_id).select_related(
-        "appeal__region__parent", "appeal__category__parent__parent", "appeal__appellant").first()
+    event = (
+        AppealEvent.objects.filter(pk=event_id)
+        .select_related("appeal__region__parent", "appeal__category__parent__parent", "appeal__appellant")
+        .first()
+    )
     if event is None or event.appeal.confidential:
         return 0
     appeal = event.appeal
@@ -187,8 +235,11 @@ def appeal_replied(event_id: int) -> int:
 
 def send_daily_digests() -> int:
     """Once a day: one `nearby_digest` notice per person with everything their daily subscriptions gathered."""
-    pending = (AlertItem.objects.filter(sent_at__isnull=True, subscription__frequency=AlertFrequency.DAILY)
-               .select_related("subscription__user").order_by("subscription__user_id", "created_at", "pk"))
+    pending = (
+        AlertItem.objects.filter(sent_at__isnull=True, subscription__frequency=AlertFrequency.DAILY)
+        .select_related("subscription__user")
+        .order_by("subscription__user_id", "created_at", "pk")
+    )
     by_user: dict = {}
     for item in pending:
         by_user.setdefault(item.subscription.user, []).append(item)
@@ -199,17 +250,24 @@ def send_daily_digests() -> int:
             lines = "\n".join(f"· {i.text}" for i in items[:30])
             if len(items) > 30:
                 lines += "\n" + _("……另有 %(n)s 条，请到“附近提醒”查看。") % {"n": len(items) - 30}
-            send_notice(insight_notices.NEARBY_DIGEST.key, user=user, link=LINK,
-                        context={"count": len(items), "lines": lines},
-                        key=f"nearby-digest:{user.pk}:{items[-1].pk}")
+            send_notice(
+                insight_notices.NEARBY_DIGEST.key,
+                user=user,
+                link=LINK,
+                context={"count": len(items), "lines": lines},
+                key=f"nearby-digest:{user.pk}:{items[-1].pk}",
+            )
             AlertItem.objects.filter(pk__in=[i.pk for i in items]).update(sent_at=now)
         sent += 1
     return sent
 
 
 def recent_items(user, limit: int = 20):
-    return (AlertItem.objects.filter(subscription__user=user).select_related("subscription")
-            .order_by("-created_at", "-pk")[:limit])
+    return (
+        AlertItem.objects.filter(subscription__user=user)
+        .select_related("subscription")
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
 # ---------------------------------------------------------------- receivers (connected in apps.py)
@@ -224,8 +282,12 @@ def hotspot_saved(sender, instance, created, raw=False, **kwargs):
 def appeal_event_saved(sender, instance, created, raw=False, **kwargs):
     from gongzhi.appeals.choices import AppealState
 
-    if created and not raw and instance.state_after == AppealState.REPLIED \
-            and instance.state_before != AppealState.REPLIED:
+    if (
+        created
+        and not raw
+        and instance.state_after == AppealState.REPLIED
+        and instance.state_before != AppealState.REPLIED
+    ):
         event_id = instance.pk
         transaction.on_commit(lambda: _safely(appeal_replied, event_id))
 

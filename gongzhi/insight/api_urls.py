@@ -10,7 +10,9 @@ urlpatterns = [
     path("appeals/<int:pk>/cosign/", api.CosignView.as_view(), name="cosign"),
     path("forecast/", api.ForecastView.as_view(), name="forecast"),
     path("alerts/subscriptions/", api.AlertSubscriptionListView.as_view(), name="alert-subscriptions"),
-    path("alerts/subscriptions/<int:pk>/", api.AlertSubscriptionDetailView.as_view(), name="alert-subscription"),
+    path(
+        "alerts/subscriptions/<int:pk>/", api.AlertSubscriptionDetailView.as_view(), name="alert-subscription"
+    ),
     path("tasks/", api.TaskListView.as_view(), name="tasks"),
     path("tasks/<int:pk>/", api.TaskDetailView.as_view(), name="task"),
     path("tasks/<int:pk>/complete/", api.TaskCompleteView.as_view(), name="task-complete"),

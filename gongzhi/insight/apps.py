@@ -48,7 +48,9 @@ class InsightConfig(AppConfig):
 
         from . import quality
 
-        post_save.connect(quality.appeal_event_saved, sender=AppealEvent, dispatch_uid="insight.reply_quality")
+        post_save.connect(
+            quality.appeal_event_saved, sender=AppealEvent, dispatch_uid="insight.reply_quality"
+        )
         from . import alerts
         from .models import HotSpot
 

@@ -45,10 +45,14 @@ DETAIL_NGRAMS = (1, 2, 3)
 TEXT_CHARS = 3000  # version 2: title + detail, read up to this many characters
 TEXT_NGRAMS = (1, 2, 3)
 BITS = 20
-MAX_FEATURES: int | None = 150000  # most frequent text buckets kept (5-fold CV: all ≈ 1.08M → 0.9205, 150k → 0.9210; a smaller file)
+MAX_FEATURES: int | None = (
+    150000  # most frequent text buckets kept (5-fold CV: all ≈ 1.08M → 0.9205, 150k → 0.9210; a smaller file)
+)
 SVM_C = 1.0  # v2's multi-class SVM. 5-fold CV with title weight 0.5: C 0.3 → 0.920, 0.5 → 0.921, 1.0 → 0.923
 NBSVM_C = 3.0  # v3's binary SVMs (5-fold CV: C 1 → 0.9238, 3 → 0.9247)
-NB_ALPHA = 1.0  # smoothing of the log-count ratios (5-fold CV: 0.25 → 0.917 raw, 1 → 0.922 raw, 4 → 0.920 raw)
+NB_ALPHA = (
+    1.0  # smoothing of the log-count ratios (5-fold CV: 0.25 → 0.917 raw, 1 → 0.922 raw, 4 → 0.920 raw)
+)
 TITLE_WEIGHT = 0.5  # the title block against the title + detail block (5-fold CV: 1.5 → 0.897, 1.0 → 0.914, 0.7 → 0.919, 0.5 → 0.921, 0.35 → 0.917)
 RANK_C = 10.0  # v4's logistic-regression rank head (one-vs-rest, liblinear)
 RANK_WEIGHT = 0.5  # the NB-SVM's share of the blend that orders the runners-up (docs/insight.md §1)
@@ -57,14 +61,14 @@ VERSION = 4
 
 def title_features(title: str) -> list[str]:
     s = normalize(title)
-    grams = [s[i:i + n] for n in (1, 2, 3) for i in range(len(s) - n + 1)]
+    grams = [s[i : i + n] for n in (1, 2, 3) for i in range(len(s) - n + 1)]
     grams += ["w:" + w for w in words(s)]
     return grams
 
 
 def detail_features(detail: str) -> list[str]:
     s = normalize(detail)[:DETAIL_CHARS]
-    return [s[i:i + n] for n in DETAIL_NGRAMS for i in range(len(s) - n + 1)]
+    return [s[i : i + n] for n in DETAIL_NGRAMS for i in range(len(s) - n + 1)]
 
 
 def _identity(tokens):
@@ -81,9 +85,16 @@ class FastTfidf:
     def fit_transform(self, docs: Sequence[str]):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        tokens = [self.analyzer(d) for d in docs]  # tokenised once (jieba is the cost), for the fit and the matrix
-        vec = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=self.min_df,
-                              max_features=self.max_features, dtype=np.float32)
+        tokens = [
+            self.analyzer(d) for d in docs
+        ]  # tokenised once (jieba is the cost), for the fit and the matrix
+        vec = TfidfVectorizer(
+            analyzer=_identity,
+            sublinear_tf=True,
+            min_df=self.min_df,
+            max_features=self.max_features,
+            dtype=np.float32,
+        )
         vec.fit(tokens)
         self.vocabulary = dict(vec.vocabulary_)
         self.idf = vec.idf_.astype(np.float32)
@@ -105,8 +116,10 @@ class FastTfidf:
         n_docs = len(lengths)
         rows = np.repeat(np.arange(n_docs), lengths)[known]
         indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_docs))])
-        x = sp.csr_matrix((np.ones(int(known.sum()), dtype=np.float32), ids[known].astype(np.int32), indptr),
-                          shape=(n_docs, len(self.vocabulary)))
+        x = sp.csr_matrix(
+            (np.ones(int(known.sum()), dtype=np.float32), ids[known].astype(np.int32), indptr),
+            shape=(n_docs, len(self.vocabulary)),
+        )
         x.sum_duplicates()
         np.log(x.data, out=x.data)
         x.data += 1.0
@@ -125,8 +138,15 @@ class HashedNgramTfidf:
     _K = np.uint64(1 << 21)  # code points are < 2**21
     _MULT = np.uint64(0x9E3779B97F4A7C15)
 
-    def __init__(self, *, chars: int = DETAIL_CHARS, bits: int = 18, min_df: int = 1,
-                 max_features: int | None = None, ngrams: tuple[int, ...] = (1, 2, 3)):
+    def __init__(
+        self,
+        *,
+        chars: int = DETAIL_CHARS,
+        bits: int = 18,
+        min_df: int = 1,
+        max_features: int | None = None,
+        ngrams: tuple[int, ...] = (1, 2, 3),
+    ):
         self.chars, self.bits, self.min_df, self.max_features = chars, bits, min_df, max_features
         self.ngrams = tuple(ngrams)
         if not self.ngrams or min(self.ngrams) < 1 or max(self.ngrams) > 4:
@@ -143,7 +163,7 @@ class HashedNgramTfidf:
                 continue
             k = c[: len(c) - n + 1].copy()
             for j in range(1, n):  # code points of < 21 bits: exact for n ≤ 3, wrapping (still a hash) for 4
-                k = k * self._K + c[j: len(c) - n + 1 + j]
+                k = k * self._K + c[j : len(c) - n + 1 + j]
             keys.append(k * np.uint64(2 * n - 1) + np.uint64(2 * n - 2) if n > 1 else k + np.uint64(1))
         if not keys:
             return np.empty(0, dtype=np.int64)
@@ -165,15 +185,16 @@ class HashedNgramTfidf:
                 continue
             k = c[:m].copy()
             for j in range(1, n):
-                k = k * self._K + c[j: m + j]
-            same = doc[:m] == doc[n - 1:]
+                k = k * self._K + c[j : m + j]
+            same = doc[:m] == doc[n - 1 :]
             k = k[same]
             keys.append(k * np.uint64(2 * n - 1) + np.uint64(2 * n - 2) if n > 1 else k + np.uint64(1))
             rows.append(doc[:m][same])
         if keys:  # one sort of (row, bucket) keys gives the CSR structure and the counts (no per-row sorts)
             cols = (np.concatenate(keys) * self._MULT) >> np.uint64(64 - self.bits)
-            key = np.sort((np.concatenate(rows).astype(np.int64) << self.bits) | cols.astype(np.int64),
-                          kind="stable")
+            key = np.sort(
+                (np.concatenate(rows).astype(np.int64) << self.bits) | cols.astype(np.int64), kind="stable"
+            )
         else:
             key = np.empty(0, dtype=np.int64)
         first = np.ones(len(key), dtype=bool)
@@ -182,8 +203,10 @@ class HashedNgramTfidf:
         counts = np.diff(np.append(starts, len(key))).astype(np.float32)
         key = key[starts]
         indptr = np.searchsorted(key >> self.bits, np.arange(len(texts) + 1)).astype(np.int32)
-        x = sp.csr_matrix((counts, (key & ((1 << self.bits) - 1)).astype(np.int32), indptr),
-                          shape=(len(docs), 1 << self.bits))
+        x = sp.csr_matrix(
+            (counts, (key & ((1 << self.bits) - 1)).astype(np.int32), indptr),
+            shape=(len(docs), 1 << self.bits),
+        )
         x.has_sorted_indices = True
         return x
 
@@ -193,7 +216,7 @@ class HashedNgramTfidf:
         idf = (np.log((1 + len(docs)) / (1 + df)) + 1).astype(np.float32)
         idf[df < self.min_df] = 0.0
         if self.max_features and np.count_nonzero(idf) > self.max_features:
-            idf[np.argsort(-df, kind="stable")[self.max_features:]] = 0.0  # keep the most frequent buckets
+            idf[np.argsort(-df, kind="stable")[self.max_features :]] = 0.0  # keep the most frequent buckets
         self.idf = idf
         return self._weigh(x)
 
@@ -256,11 +279,14 @@ class CategoryModel:
         n = title_x.shape[1]
         scores = self.meta.get("title_weight", TITLE_WEIGHT) * (title_x @ dense[:n]) + text_x @ dense[n:]
         k = len(self.classes)
-        proba = _normalised(1.0 / (1.0 + np.exp((scores[:, :k] + linear["intercept"]) * linear["a"] + linear["b"])))
+        proba = _normalised(
+            1.0 / (1.0 + np.exp((scores[:, :k] + linear["intercept"]) * linear["a"] + linear["b"]))
+        )
         if rank is None:
             return proba
-        return rank_blend(proba, _normalised(1.0 / (1.0 + np.exp(-(scores[:, k:] + rank["intercept"])))),
-                          rank["weight"])
+        return rank_blend(
+            proba, _normalised(1.0 / (1.0 + np.exp(-(scores[:, k:] + rank["intercept"])))), rank["weight"]
+        )
 
     def predict(self, titles: Sequence[str], details: Sequence[str]) -> list[str]:
         proba = self.predict_proba(titles, details)
@@ -275,11 +301,23 @@ class CategoryModel:
         return [(str(self.classes[i]), round(float(proba[i]), 4)) for i in top]
 
 
-def train(examples: Sequence[Example], *, max_features: int | None = MAX_FEATURES, C: float | None = None,
-          detail_chars: int = TEXT_CHARS, class_weight: str | None = None, joined: bool = True,
-          title_weight: float = TITLE_WEIGHT, bits: int = BITS, ngrams: tuple[int, ...] = TEXT_NGRAMS,
-          n_jobs: int = 2, keep_estimator: bool = False, method: str = "nbsvm",
-          nb_alpha: float = NB_ALPHA, rank_head: bool = True) -> CategoryModel:
+def train(
+    examples: Sequence[Example],
+    *,
+    max_features: int | None = MAX_FEATURES,
+    C: float | None = None,
+    detail_chars: int = TEXT_CHARS,
+    class_weight: str | None = None,
+    joined: bool = True,
+    title_weight: float = TITLE_WEIGHT,
+    bits: int = BITS,
+    ngrams: tuple[int, ...] = TEXT_NGRAMS,
+    n_jobs: int = 2,
+    keep_estimator: bool = False,
+    method: str = "nbsvm",
+    nb_alpha: float = NB_ALPHA,
+    rank_head: bool = True,
+) -> CategoryModel:
     """Fit the two TF-IDF blocks and the calibrated classifier. `joined` (the default since version 2): the
     character block reads title + detail together, so the title-only examples and the full texts share one
     vocabulary and an appeal without a title is still read with everything learnt from titles (version 1
@@ -299,18 +337,33 @@ def train(examples: Sequence[Example], *, max_features: int | None = MAX_FEATURE
     started = time.perf_counter()
     min_df = 2 if len(examples) > 200 else 1
     title_vec = FastTfidf(title_features, min_df=min_df, max_features=30000)
-    detail_vec = HashedNgramTfidf(chars=detail_chars, bits=bits, min_df=min_df, max_features=max_features,
-                                  ngrams=ngrams)
+    detail_vec = HashedNgramTfidf(
+        chars=detail_chars, bits=bits, min_df=min_df, max_features=max_features, ngrams=ngrams
+    )
     texts = [f"{e.title or ''}\n{e.detail or ''}" if joined else e.detail for e in examples]
-    x = sp.hstack([title_weight * title_vec.fit_transform([e.title for e in examples]),
-                   detail_vec.fit_transform(texts)]).tocsr()
+    x = sp.hstack(
+        [title_weight * title_vec.fit_transform([e.title for e in examples]), detail_vec.fit_transform(texts)]
+    ).tocsr()
     per_class = min(labels.count(c) for c in classes)
-    meta = {"version": VERSION if method == "nbsvm" else 2, "n_train": len(examples),
-            "title_weight": title_weight, "text": "joined" if joined else "detail", "method": method}
+    meta = {
+        "version": VERSION if method == "nbsvm" else 2,
+        "n_train": len(examples),
+        "title_weight": title_weight,
+        "text": "joined" if joined else "detail",
+        "method": method,
+    }
     if method == "nbsvm" and per_class >= 2:
         y = np.array([classes.index(label) for label in labels])
-        meta["linear"] = _fit_nbsvm(x, y, len(classes), C=NBSVM_C if C is None else C, alpha=nb_alpha,
-                                    folds=max(2, min(3, per_class)), n_jobs=n_jobs, class_weight=class_weight)
+        meta["linear"] = _fit_nbsvm(
+            x,
+            y,
+            len(classes),
+            C=NBSVM_C if C is None else C,
+            alpha=nb_alpha,
+            folds=max(2, min(3, per_class)),
+            n_jobs=n_jobs,
+            class_weight=class_weight,
+        )
         if rank_head and len(classes) > 3:
             meta["rank"] = _fit_rank_head(x, y, len(classes), C=RANK_C, n_jobs=n_jobs)
             meta["version"] = VERSION
@@ -321,13 +374,20 @@ def train(examples: Sequence[Example], *, max_features: int | None = MAX_FEATURE
     C = SVM_C if C is None else C
     folds = max(2, min(3, per_class))
     if per_class >= 2:
-        clf = CalibratedClassifierCV(LinearSVC(C=C, class_weight=class_weight), method="sigmoid", cv=folds,
-                                     ensemble=False, n_jobs=n_jobs)
+        clf = CalibratedClassifierCV(
+            LinearSVC(C=C, class_weight=class_weight),
+            method="sigmoid",
+            cv=folds,
+            ensemble=False,
+            n_jobs=n_jobs,
+        )
     else:  # too few examples to calibrate: still give a ranked output
         clf = _Softmax(LinearSVC(C=C, class_weight=class_weight))
     import joblib
 
-    with joblib.parallel_backend("threading", n_jobs=n_jobs):  # liblinear releases the GIL: the folds in threads
+    with joblib.parallel_backend(
+        "threading", n_jobs=n_jobs
+    ):  # liblinear releases the GIL: the folds in threads
         clf.fit(x, labels)
     meta["train_seconds"] = round(time.perf_counter() - started, 2)
     model = CategoryModel(title_vec, detail_vec, clf, [str(c) for c in clf.classes_], meta=meta)
@@ -372,8 +432,11 @@ def _fit_rank_head(x, y: np.ndarray, k: int, *, C: float, n_jobs: int) -> dict:
 
     with ThreadPoolExecutor(max(1, n_jobs)) as pool:  # liblinear releases the GIL
         fitted = list(pool.map(fit, range(k)))
-    return {"coef": sp.csr_matrix(np.column_stack([w for w, _ in fitted])),
-            "intercept": np.array([b for _, b in fitted], dtype=np.float32), "weight": RANK_WEIGHT}
+    return {
+        "coef": sp.csr_matrix(np.column_stack([w for w, _ in fitted])),
+        "intercept": np.array([b for _, b in fitted], dtype=np.float32),
+        "weight": RANK_WEIGHT,
+    }
 
 
 def _nb_ratios(x, y: np.ndarray, k: int, alpha: float) -> np.ndarray:
@@ -390,8 +453,9 @@ def _nb_ratios(x, y: np.ndarray, k: int, alpha: float) -> np.ndarray:
     return np.log((p / p[seen].sum(axis=0)) / (q / q[seen].sum(axis=0))).astype(np.float32)
 
 
-def _nbsvm_weights(x, y: np.ndarray, k: int, *, C: float, alpha: float, n_jobs: int, class_weight=None,
-                   sample_weight=None):
+def _nbsvm_weights(
+    x, y: np.ndarray, k: int, *, C: float, alpha: float, n_jobs: int, class_weight=None, sample_weight=None
+):
     """One binary LinearSVC per class on the features scaled by that class's ratios; the ratios are folded
     back into the weights, so the scores of all classes are one product `x @ W + b`."""
     from concurrent.futures import ThreadPoolExecutor
@@ -403,8 +467,9 @@ def _nbsvm_weights(x, y: np.ndarray, k: int, *, C: float, alpha: float, n_jobs: 
     def fit(c):
         scaled = x.copy()
         scaled.data *= r[scaled.indices, c]
-        svm = LinearSVC(C=C, class_weight=class_weight).fit(scaled, (y == c).astype(np.int8),
-                                                            sample_weight=sample_weight)
+        svm = LinearSVC(C=C, class_weight=class_weight).fit(
+            scaled, (y == c).astype(np.int8), sample_weight=sample_weight
+        )
         return svm.coef_.ravel().astype(np.float32) * r[:, c], float(svm.intercept_[0])
 
     with ThreadPoolExecutor(max(1, n_jobs)) as pool:  # liblinear releases the GIL
@@ -412,24 +477,30 @@ def _nbsvm_weights(x, y: np.ndarray, k: int, *, C: float, alpha: float, n_jobs: 
     return np.column_stack([w for w, _ in fitted]), np.array([b for _, b in fitted], dtype=np.float32)
 
 
-def _fit_nbsvm(x, y: np.ndarray, k: int, *, C: float, alpha: float, folds: int, n_jobs: int,
-               class_weight=None) -> dict:
+def _fit_nbsvm(
+    x, y: np.ndarray, k: int, *, C: float, alpha: float, folds: int, n_jobs: int, class_weight=None
+) -> dict:
     """NB-SVM weights on all the data, and one Platt sigmoid per class fitted on out-of-fold margins (the
     scheme of `CalibratedClassifierCV(method="sigmoid", ensemble=False)`), in the `meta["linear"]` form."""
     from sklearn.model_selection import StratifiedKFold
 
     margins = np.zeros((x.shape[0], k), dtype=np.float64)
     for fit_idx, held_idx in StratifiedKFold(folds).split(np.zeros(len(y)), y):
-        w, b = _nbsvm_weights(x[fit_idx], y[fit_idx], k, C=C, alpha=alpha, n_jobs=n_jobs,
-                              class_weight=class_weight)
+        w, b = _nbsvm_weights(
+            x[fit_idx], y[fit_idx], k, C=C, alpha=alpha, n_jobs=n_jobs, class_weight=class_weight
+        )
         margins[held_idx] = x[held_idx] @ w + b
     w, b = _nbsvm_weights(x, y, k, C=C, alpha=alpha, n_jobs=n_jobs, class_weight=class_weight)
     ab = [_platt(margins[:, c], y == c) for c in range(k)]
     # A sigmoid falling with the margin means the out-of-fold margins of a tiny training set carried no signal
     # (seen with 5 examples a class): then the logistic of the margin itself, which keeps the SVM's ranking.
     ab = [(a, b_) if a < 0 else (-1.0, 0.0) for a, b_ in ab]
-    return {"coef": sp.csr_matrix(w), "intercept": b,
-            "a": np.array([a for a, _ in ab], dtype=np.float32), "b": np.array([b_ for _, b_ in ab], dtype=np.float32)}
+    return {
+        "coef": sp.csr_matrix(w),
+        "intercept": b,
+        "a": np.array([a for a, _ in ab], dtype=np.float32),
+        "b": np.array([b_ for _, b_ in ab], dtype=np.float32),
+    }
 
 
 def _platt(scores: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
@@ -459,9 +530,12 @@ def _linear_form(clf) -> dict | None:
         return None
     inner = calibrated[0]
     svm = inner.estimator
-    return {"coef": sp.csr_matrix(svm.coef_.T.astype(np.float32)), "intercept": svm.intercept_.astype(np.float32),
-            "a": np.array([c.a_ for c in inner.calibrators], dtype=np.float32),
-            "b": np.array([c.b_ for c in inner.calibrators], dtype=np.float32)}
+    return {
+        "coef": sp.csr_matrix(svm.coef_.T.astype(np.float32)),
+        "intercept": svm.intercept_.astype(np.float32),
+        "a": np.array([c.a_ for c in inner.calibrators], dtype=np.float32),
+        "b": np.array([c.b_ for c in inner.calibrators], dtype=np.float32),
+    }
 
 
 class _Softmax:
@@ -510,6 +584,7 @@ def predict_top3(title: str, detail: str, model: CategoryModel | None = None) ->
 
 # --- data -------------------------------------------------------------------------------------------
 
+
 def read_csv(path: str | Path) -> list[dict]:
     with open(path, encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
@@ -546,12 +621,14 @@ def db_examples() -> list[Example]:
     """Confirmed categories of appeals in the database (the category's top level)."""
     from gongzhi.appeals.models import Appeal
 
-    qs = (Appeal.objects.filter(category__isnull=False, dispatched_at__isnull=False)
-          .select_related("category__parent__parent"))
+    qs = Appeal.objects.filter(category__isnull=False, dispatched_at__isnull=False).select_related(
+        "category__parent__parent"
+    )
     return dedupe(Example(a.title, a.content, a.category.top.name) for a in qs.iterator())
 
 
 # --- evaluation -------------------------------------------------------------------------------------
+
 
 def evaluate(model: CategoryModel, examples: Sequence[Example]) -> dict:
     from sklearn.metrics import accuracy_score, f1_score
@@ -567,11 +644,13 @@ def evaluate(model: CategoryModel, examples: Sequence[Example]) -> dict:
     order = np.argsort(-proba, axis=1)
     pred = [model.classes[i] for i in order[:, 0]]
     top3 = [truth[k] in {model.classes[i] for i in order[k, :3]} for k in range(len(truth))]
-    return {"n": len(examples),
-            "macro_f1": round(float(f1_score(truth, pred, average="macro", zero_division=0)), 4),
-            "accuracy": round(float(accuracy_score(truth, pred)), 4),
-            "top3_accuracy": round(float(np.mean(top3)) if top3 else math.nan, 4),
-            "predict_per_second": round(len(examples) / elapsed, 1)}
+    return {
+        "n": len(examples),
+        "macro_f1": round(float(f1_score(truth, pred, average="macro", zero_division=0)), 4),
+        "accuracy": round(float(accuracy_score(truth, pred)), 4),
+        "top3_accuracy": round(float(np.mean(top3)) if top3 else math.nan, 4),
+        "predict_per_second": round(len(examples) / elapsed, 1),
+    }
 
 
 def cross_validate(labeled: Sequence[Example], titles: Sequence[Example], folds: int = 5, **train_kw) -> dict:
@@ -584,7 +663,9 @@ def cross_validate(labeled: Sequence[Example], titles: Sequence[Example], folds:
     results = []
     for train_idx, test_idx in GroupKFold(folds).split(labeled, groups=groups):
         test_keys = {groups[i] for i in test_idx}
-        train_set = [labeled[i] for i in train_idx] + [t for t in titles if dedup_key(t.title) not in test_keys]
+        train_set = [labeled[i] for i in train_idx] + [
+            t for t in titles if dedup_key(t.title) not in test_keys
+        ]
         model = train(train_set, **train_kw)
         result = evaluate(model, [labeled[i] for i in test_idx])
         result["train_seconds"] = model.meta["train_seconds"]

@@ -53,23 +53,28 @@ def cosign_appeal(actor, appeal_id: int, *, own_appeal_id: int, withdraw_own: bo
     if own.pk == appeal_id:
         raise ServiceError(_("不能附议自己的诉求。"), code="own_appeal", field="appeal")
     if appeal_id not in {a.pk for a in joinable(own, limit=10)}:
-        raise ServiceError(_("只能附议与您的诉求反映同一问题、仍在办理中的诉求。"), code="not_similar",
-                           field="appeal")
+        raise ServiceError(
+            _("只能附议与您的诉求反映同一问题、仍在办理中的诉求。"), code="not_similar", field="appeal"
+        )
     return _record(actor, appeal_id, own=own, withdraw_own=withdraw_own)
 
 
-def cosign_nearby(actor, appeal_id: int, *, title: str, content: str, region=None, latitude=None,
-                  longitude=None) -> CoSign:
+def cosign_nearby(
+    actor, appeal_id: int, *, title: str, content: str, region=None, latitude=None, longitude=None
+) -> CoSign:
     """附议 from the appeal form, before submitting: the resident joins an appeal the nearby list offered for the
     text and place they typed (insight.nearby), without an appeal of their own."""
     from . import nearby
 
     _require_resident(actor)
     region, lat, lon = nearby.parse_place(region, latitude, longitude)
-    offered = nearby.nearby_similar(actor, title=title, content=content, region=region, latitude=lat,
-                                    longitude=lon, limit=10)
+    offered = nearby.nearby_similar(
+        actor, title=title, content=content, region=region, latitude=lat, longitude=lon, limit=10
+    )
     if appeal_id not in {f["appeal"].pk for f in offered}:
-        raise ServiceError(_("只能附议附近正在办理、反映同一问题的诉求。"), code="not_similar", field="appeal")
+        raise ServiceError(
+            _("只能附议附近正在办理、反映同一问题的诉求。"), code="not_similar", field="appeal"
+        )
     return _record(actor, appeal_id)
 
 
@@ -87,14 +92,22 @@ def _record(actor, appeal_id: int, *, own: Appeal | None = None, withdraw_own: b
             raise ServiceError(_("您已附议过该诉求。"), code="already_cosigned") from None
         count = CoSign.objects.filter(appeal=appeal).count()
         # labelled 附议居民, not by role: the co-signer is not this appeal's appellant
-        appeal_services.record_event(appeal, actor, "cosign", note=_("居民附议（累计 %(n)s 人）") % {"n": count},
-                                     after={"cosigners": count, "from": own.number if own else "nearby"},
-                                     actor_label=_(COSIGNER_LABEL))
+        appeal_services.record_event(
+            appeal,
+            actor,
+            "cosign",
+            note=_("居民附议（累计 %(n)s 人）") % {"n": count},
+            after={"cosigners": count, "from": own.number if own else "nearby"},
+            actor_label=_(COSIGNER_LABEL),
+        )
         if appeal.lead_unit_id:
-            notify(unit=appeal.lead_unit, subject=_("诉求有居民附议"),
-                   body=_("%(number)s %(title)s：又有 1 位居民反映同一问题（累计附议 %(n)s 人）。")
-                   % {"number": appeal.number, "title": appeal.title, "n": count},
-                   link=f"/appeals/{appeal.pk}/")
+            notify(
+                unit=appeal.lead_unit,
+                subject=_("诉求有居民附议"),
+                body=_("%(number)s %(title)s：又有 1 位居民反映同一问题（累计附议 %(n)s 人）。")
+                % {"number": appeal.number, "title": appeal.title, "n": count},
+                link=f"/appeals/{appeal.pk}/",
+            )
         if withdraw_own and own is not None:
             appeal_services.withdraw(actor, own.pk, reason=_("已附议诉求 %(n)s") % {"n": appeal.number})
         transaction.on_commit(lambda: _refresh_hotspot(appeal.pk))
@@ -145,13 +158,20 @@ def tell_cosigners(event: AppealEvent, kind) -> int:
     if not CoSign.objects.filter(Q(appeal_id=appeal.pk) | Q(appeal__master_id=appeal.pk)).exists():
         return 0
     family = [appeal.pk, *appeal.merged_appeals.values_list("pk", flat=True)]
-    signs = (CoSign.objects.filter(appeal_id__in=family).select_related("resident", "own_appeal")
-             .order_by("created_at", "pk"))
-    appellants = set(Appeal.objects.filter(pk__in=family, appellant__isnull=False)
-                     .values_list("appellant_id", flat=True))
+    signs = (
+        CoSign.objects.filter(appeal_id__in=family)
+        .select_related("resident", "own_appeal")
+        .order_by("created_at", "pk")
+    )
+    appellants = set(
+        Appeal.objects.filter(pk__in=family, appellant__isnull=False).values_list("appellant_id", flat=True)
+    )
     told = set()
-    context = {"number": appeal.number, "title": appeal.title,
-               "unit": appeal.lead_unit.name if appeal.lead_unit_id else ""}
+    context = {
+        "number": appeal.number,
+        "title": appeal.title,
+        "unit": appeal.lead_unit.name if appeal.lead_unit_id else "",
+    }
     if kind is cosign_notices.COSIGNED_REPLIED:
         context["reply"] = appeal.reply_text
     else:
@@ -161,9 +181,14 @@ def tell_cosigners(event: AppealEvent, kind) -> int:
         if resident.pk in appellants or resident.pk in told or not resident.is_active:
             continue
         told.add(resident.pk)
-        send_notice(kind.key, user=resident, phone=resident.phone or "", link="/insight/cosigned/",
-                    key=f"{kind.key}:{event.pk}:{resident.pk}",
-                    context={**context, "own_number": sign.own_appeal.number if sign.own_appeal_id else ""})
+        send_notice(
+            kind.key,
+            user=resident,
+            phone=resident.phone or "",
+            link="/insight/cosigned/",
+            key=f"{kind.key}:{event.pk}:{resident.pk}",
+            context={**context, "own_number": sign.own_appeal.number if sign.own_appeal_id else ""},
+        )
     return len(told)
 
 
@@ -173,11 +198,21 @@ def tell_cosigners(event: AppealEvent, kind) -> int:
 def cosigners(appeal: Appeal) -> list[dict]:
     """For the handling unit and supervisors: who joined (name and phone masked) and when."""
     rows = CoSign.objects.filter(appeal=appeal).select_related("resident", "own_appeal")
-    return [{"name": mask_name(c.resident.display_name) or _("居民"), "phone": mask_phone(c.resident.phone),
-             "at": c.created_at, "own_number": c.own_appeal.number if c.own_appeal_id else ""} for c in rows]
+    return [
+        {
+            "name": mask_name(c.resident.display_name) or _("居民"),
+            "phone": mask_phone(c.resident.phone),
+            "at": c.created_at,
+            "own_number": c.own_appeal.number if c.own_appeal_id else "",
+        }
+        for c in rows
+    ]
 
 
 def cosigned_by(user):
     """The appeals a resident has co-signed, newest first (a resident follows them on 我附议的诉求)."""
-    return (CoSign.objects.filter(resident=user).select_related("appeal", "appeal__lead_unit")
-            .order_by("-created_at", "-pk"))
+    return (
+        CoSign.objects.filter(resident=user)
+        .select_related("appeal", "appeal__lead_unit")
+        .order_by("-created_at", "-pk")
+    )

@@ -70,8 +70,16 @@ class DuplicateIndex:
         self.rows: dict = {}
         self.signatures = np.empty((64, NUM_PERM), dtype=np.uint64)
 
-    def add(self, key, text: str, *, region_path: str = "", category=None, time: datetime | None = None,
-            minhash_=None) -> None:
+    def add(
+        self,
+        key,
+        text: str,
+        *,
+        region_path: str = "",
+        category=None,
+        time: datetime | None = None,
+        minhash_=None,
+    ) -> None:
         m = minhash_ if minhash_ is not None else minhash(text)
         self.items[key] = (m, region_path, category, time)
         self.lsh.insert(key, m)
@@ -80,8 +88,17 @@ class DuplicateIndex:
             self.signatures = np.concatenate([self.signatures, np.empty_like(self.signatures)])
         self.signatures[row] = m.hashvalues
 
-    def query(self, text: str, *, region_path: str = "", category=None, since: datetime | None = None,
-              until: datetime | None = None, exclude=None, minhash_=None) -> list[Candidate]:
+    def query(
+        self,
+        text: str,
+        *,
+        region_path: str = "",
+        category=None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        exclude=None,
+        minhash_=None,
+    ) -> list[Candidate]:
         m = minhash_ if minhash_ is not None else minhash(text)
         keys = []
         for key in self.lsh.query(m):
@@ -102,7 +119,11 @@ class DuplicateIndex:
         # MinHash.jaccard of every candidate at once (all come from one template: the same permutations).
         rows = self.signatures[[self.rows[key] for key in keys]]
         same = np.count_nonzero(rows == m.hashvalues, axis=1) / NUM_PERM
-        out = [Candidate(key, round(float(j), 3)) for key, j in zip(keys, same, strict=True) if j >= self.threshold]
+        out = [
+            Candidate(key, round(float(j), 3))
+            for key, j in zip(keys, same, strict=True)
+            if j >= self.threshold
+        ]
         return sorted(out, key=lambda c: (-c.jaccard, str(c.key)))
 
 
@@ -125,6 +146,7 @@ def exact_jaccard(a: str, b: str) -> float:
 
 # --- appeals in the database ------------------------------------------------------------------------
 
+
 def _scope(region):
     from gongzhi.core.choices import RegionLevel
 
@@ -134,8 +156,16 @@ def _scope(region):
     return street or region
 
 
-def find_similar(appeal_or_text, region=None, category=None, since: datetime | None = None, *,
-                 queryset=None, limit: int = 10, threshold: float = THRESHOLD) -> list[dict]:
+def find_similar(
+    appeal_or_text,
+    region=None,
+    category=None,
+    since: datetime | None = None,
+    *,
+    queryset=None,
+    limit: int = 10,
+    threshold: float = THRESHOLD,
+) -> list[dict]:
     """Open or recent appeals that look like `appeal_or_text` (an Appeal, or a text), in the same street
     as `region`, the same top-level category as `category` (when both sides have one), received since
     `since` (default: 30 days before the appeal, or before now). Returns dicts
@@ -156,7 +186,7 @@ def find_similar(appeal_or_text, region=None, category=None, since: datetime | N
     else:
         text, anchor = str(appeal_or_text or ""), timezone.now()
     since = since or anchor - timedelta(days=WINDOW_DAYS)
-    qs = (queryset if queryset is not None else Appeal.objects.all())
+    qs = queryset if queryset is not None else Appeal.objects.all()
     qs = qs.filter(received_at__gte=since).exclude(state=AppealState.MERGED)
     if exclude is not None:
         qs = qs.exclude(pk=exclude)
@@ -175,7 +205,9 @@ def find_similar(appeal_or_text, region=None, category=None, since: datetime | N
     return [{"appeal": by_pk[c.key], "jaccard": c.jaccard} for c in found]
 
 
-def precision_recall(pairs: Iterable[tuple[str, str, int]], texts: dict, threshold: float = THRESHOLD) -> dict:
+def precision_recall(
+    pairs: Iterable[tuple[str, str, int]], texts: dict, threshold: float = THRESHOLD
+) -> dict:
     """Precision and recall of the LSH on labelled pairs (id_a, id_b, is_duplicate)."""
     pairs = list(pairs)
     keys = {k for a, b, _ in pairs for k in (a, b)}
@@ -185,5 +217,13 @@ def precision_recall(pairs: Iterable[tuple[str, str, int]], texts: dict, thresho
     fn = sum(1 for a, b, y in pairs if y and frozenset((a, b)) not in found)
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
-    return {"pairs": len(pairs), "positives": int(np.sum([y for *_, y in pairs])), "tp": tp, "fp": fp, "fn": fn,
-            "precision": round(precision, 4), "recall": round(recall, 4), "threshold": threshold}
+    return {
+        "pairs": len(pairs),
+        "positives": int(np.sum([y for *_, y in pairs])),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "threshold": threshold,
+    }

@@ -50,7 +50,7 @@ def weekday_profile(history: Sequence[float], start: date, horizon: int = HORIZO
     if len(h) == 0:
         return np.zeros(horizon)
     level = h[-LEVEL_DAYS:].mean()
-    window = h[-7 * PROFILE_WEEKS:]
+    window = h[-7 * PROFILE_WEEKS :]
     overall = window.mean()
     factors = np.ones(7)
     if overall > 0 and len(window) >= 14:
@@ -63,8 +63,12 @@ def weekday_profile(history: Sequence[float], start: date, horizon: int = HORIZO
     return np.array([level * factors[(start + timedelta(days=k)).weekday()] for k in range(horizon)])
 
 
-METHODS: dict[str, Callable] = {"naive": naive, "mean7": mean7, "seasonal_naive": seasonal_naive,
-                                "weekday_profile": weekday_profile}
+METHODS: dict[str, Callable] = {
+    "naive": naive,
+    "mean7": mean7,
+    "seasonal_naive": seasonal_naive,
+    "weekday_profile": weekday_profile,
+}
 DEFAULT_METHOD = "weekday_profile"
 
 
@@ -74,8 +78,14 @@ def daily_series(days: Sequence[date], start: date, end: date) -> list[int]:
     return [counts.get(start + timedelta(days=k), 0) for k in range((end - start).days + 1)]
 
 
-def backtest(series: Sequence[float], first_day: date, *, warmup: int = 7 * PROFILE_WEEKS, horizon: int = HORIZON,
-             methods: Sequence[str] = tuple(METHODS)) -> dict[str, dict]:
+def backtest(
+    series: Sequence[float],
+    first_day: date,
+    *,
+    warmup: int = 7 * PROFILE_WEEKS,
+    horizon: int = HORIZON,
+    methods: Sequence[str] = tuple(METHODS),
+) -> dict[str, dict]:
     """Rolling origin: at every day after `warmup`, forecast the next `horizon` days from the history up to it.
     Returns {method: {"mae", "rmse", "origins"}} over every (origin, horizon day) pair."""
     s = np.asarray(series, dtype=float)
@@ -83,20 +93,24 @@ def backtest(series: Sequence[float], first_day: date, *, warmup: int = 7 * PROF
     origins = 0
     for t in range(warmup, len(s) - horizon + 1):
         origins += 1
-        actual = s[t:t + horizon]
+        actual = s[t : t + horizon]
         start = first_day + timedelta(days=t)
         for m in methods:
             errors[m].extend(METHODS[m](s[:t], start, horizon) - actual)
     out = {}
     for m, e in errors.items():
         e = np.asarray(e)
-        out[m] = {"mae": round(float(np.abs(e).mean()), 4) if len(e) else None,
-                  "rmse": round(float(np.sqrt((e ** 2).mean())), 4) if len(e) else None, "origins": origins}
+        out[m] = {
+            "mae": round(float(np.abs(e).mean()), 4) if len(e) else None,
+            "rmse": round(float(np.sqrt((e**2).mean())), 4) if len(e) else None,
+            "origins": origins,
+        }
     return out
 
 
-def forecast_by_category(events: Sequence[tuple[str, date]], today: date, *, method: str = DEFAULT_METHOD,
-                         horizon: int = HORIZON) -> dict:
+def forecast_by_category(
+    events: Sequence[tuple[str, date]], today: date, *, method: str = DEFAULT_METHOD, horizon: int = HORIZON
+) -> dict:
     """events: (category name, day) of each appeal. The forecast starts tomorrow; today counts as history
     (it is partial, so the history ends yesterday when today has nothing yet)."""
     history_days = 7 * PROFILE_WEEKS
@@ -111,11 +125,21 @@ def forecast_by_category(events: Sequence[tuple[str, date]], today: date, *, met
     for name in sorted(by_cat, key=lambda n: (-len(by_cat[n]), n)):
         series = daily_series(by_cat[name], start, end)
         values = np.clip(METHODS[method](series, first, horizon), 0, None)
-        categories.append({"name": name, "last_7_days": int(sum(series[-7:])),
-                           "forecast": [round(float(v), 2) for v in values],
-                           "total": round(float(values.sum()), 1)})
-    return {"method": method, "start": first.isoformat(), "horizon": horizon,
-            "days": [(first + timedelta(days=k)).isoformat() for k in range(horizon)], "categories": categories}
+        categories.append(
+            {
+                "name": name,
+                "last_7_days": int(sum(series[-7:])),
+                "forecast": [round(float(v), 2) for v in values],
+                "total": round(float(values.sum()), 1),
+            }
+        )
+    return {
+        "method": method,
+        "start": first.isoformat(),
+        "horizon": horizon,
+        "days": [(first + timedelta(days=k)).isoformat() for k in range(horizon)],
+        "categories": categories,
+    }
 
 
 def appeal_forecast(queryset, today: date | None = None) -> dict:
@@ -125,6 +149,8 @@ def appeal_forecast(queryset, today: date | None = None) -> dict:
     today = today or timezone.localdate()
     since = today - timedelta(days=7 * PROFILE_WEEKS + 1)
     rows = queryset.filter(received_at__date__gte=since).select_related("category__parent__parent")
-    events = [(a.category.top.name if a.category_id else "未分类", timezone.localtime(a.received_at).date())
-              for a in rows]
+    events = [
+        (a.category.top.name if a.category_id else "未分类", timezone.localtime(a.received_at).date())
+        for a in rows
+    ]
     return forecast_by_category(events, today)

@@ -30,8 +30,9 @@ _cache: dict = {}
 
 def _build() -> Gazetteer:
     gazetteer = Gazetteer()
-    for name in Region.objects.filter(level__in=[RegionLevel.STREET, RegionLevel.COMMUNITY, RegionLevel.GRID]) \
-            .values_list("name", flat=True):
+    for name in Region.objects.filter(
+        level__in=[RegionLevel.STREET, RegionLevel.COMMUNITY, RegionLevel.GRID]
+    ).values_list("name", flat=True):
         gazetteer.add(name)
     for place in Place.objects.order_by("key"):
         if place.refused:
@@ -51,8 +52,10 @@ def current() -> Gazetteer:
     CHECK_SECONDS, as the live hot spots call this for every appeal; an edit in this process is seen at once)."""
     if _cache.get("gazetteer") is not None and time.monotonic() - _cache["checked"] < CHECK_SECONDS:
         return _cache["gazetteer"]
-    version = (Place.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
-               Region.objects.aggregate(n=Count("pk"), last=Max("pk")))
+    version = (
+        Place.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
+        Region.objects.aggregate(n=Count("pk"), last=Max("pk")),
+    )
     version = tuple(sorted(version[0].items())) + tuple(sorted(version[1].items()))
     if _cache.get("version") != version:
         _cache.update(version=version, gazetteer=_build())
@@ -65,9 +68,11 @@ def invalidate() -> None:
 
 
 def _kind(name: str) -> str:
-    return {0: PlaceKind.ESTATE, 1: PlaceKind.ROAD, 2: PlaceKind.REGION}[specificity(name)] \
-        if not name.endswith(("学校", "中学", "小学", "幼儿园", "医院", "公园", "市场", "大学", "学院", "站")) \
+    return (
+        {0: PlaceKind.ESTATE, 1: PlaceKind.ROAD, 2: PlaceKind.REGION}[specificity(name)]
+        if not name.endswith(("学校", "中学", "小学", "幼儿园", "医院", "公园", "市场", "大学", "学院", "站"))
         else PlaceKind.LANDMARK
+    )
 
 
 def learn_places(days: int = LEARN_DAYS) -> dict:
@@ -76,8 +81,11 @@ def learn_places(days: int = LEARN_DAYS) -> dict:
     from gongzhi.appeals.models import Appeal
 
     since = timezone.now() - timedelta(days=days)
-    return learn_from_texts(Appeal.objects.filter(received_at__gte=since).order_by("-received_at")
-                            .values_list("title", Substr("content", 1, 200))[:LEARN_SAMPLE])
+    return learn_from_texts(
+        Appeal.objects.filter(received_at__gte=since)
+        .order_by("-received_at")
+        .values_list("title", Substr("content", 1, 200))[:LEARN_SAMPLE]
+    )
 
 
 def learn_from_texts(texts) -> dict:
@@ -110,9 +118,19 @@ def learn_from_texts(texts) -> dict:
 
 def record_edit(actor, place: Place, before: dict | None) -> None:
     """An editor's change of a gazetteer entry: marked as edited (learning leaves it alone) and audited."""
-    after = {"key": place.key, "name": place.name, "aliases": place.aliases, "kind": place.kind,
-             "refused": place.refused}
+    after = {
+        "key": place.key,
+        "name": place.name,
+        "aliases": place.aliases,
+        "kind": place.kind,
+        "refused": place.refused,
+    }
     Place.objects.filter(pk=place.pk).update(source=PlaceSource.EDITED, updated_at=timezone.now())
-    append_audit_event(actor, "place_edit" if before else "place_add", target=f"place:{place.pk}",
-                       before=before or {}, after=after)
+    append_audit_event(
+        actor,
+        "place_edit" if before else "place_add",
+        target=f"place:{place.pk}",
+        before=before or {},
+        after=after,
+    )
     invalidate()

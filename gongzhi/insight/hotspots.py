@@ -41,14 +41,19 @@ MAX_POSTING = 300
 RARE_MIN, RARE_SHARE = 30, 0.01
 GROWTH_DAYS = 14
 COOLING_DAYS = 90
-MIN_SIZE, MIN_RESIDENTS = 3, 2  # what the list calls hot (settings GONGZHI["HOTSPOT_MIN_SIZE"/"_RESIDENTS"] live)
+MIN_SIZE, MIN_RESIDENTS = (
+    3,
+    2,
+)  # what the list calls hot (settings GONGZHI["HOTSPOT_MIN_SIZE"/"_RESIDENTS"] live)
 _ADMIN_PREFIX = re.compile(r"^(?:[A-Z]\d{0,2}(?:市|区|县)|西地省)+")
 _ADMIN_ANYWHERE = re.compile(r"(?:[A-Z]\d{0,2}(?:市|区|县)|西地省)+")
-_STOP = set("""的 了 是 在 我 我们 你 您 他 她 它 和 与 及 或 也 都 就 还 又 很 太 更 最 不 没 没有 有 无 被 把 将 对 向 从 到
+_STOP = set(
+    """的 了 是 在 我 我们 你 您 他 她 它 和 与 及 或 也 都 就 还 又 很 太 更 最 不 没 没有 有 无 被 把 将 对 向 从 到
 为 为了 以 及其 其 这 那 这个 那个 这些 那些 这样 什么 怎么 如何 为何 为什么 哪里 何时 什么时候 是否 能否 可以 能 会 要
 请 请问 希望 建议 要求 反映 投诉 举报 咨询 关于 问题 情况 相关 有关 部门 政府 领导 书记 市长 你好 您好 谢谢 感谢 一个
 已经 现在 目前 一直 至今 多次 严重 非常 特别 还是 但是 因为 所以 如果 而且 并且 然后 可能 应该 需要 进行 解决 处理 给予
-得到 一下 一些 这里 那里 我家 本人 大家 业主 居民 市民 老百姓 群众 小区 社区 年 月 日 号 栋 等""".split())
+得到 一下 一些 这里 那里 我家 本人 大家 业主 居民 市民 老百姓 群众 小区 社区 年 月 日 号 栋 等""".split()
+)
 
 
 def _time(value) -> datetime | None:
@@ -56,7 +61,14 @@ def _time(value) -> datetime | None:
         return value.replace(tzinfo=None)
     if not value:
         return None
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d"):
+    for fmt in (
+        "%Y-%m-%d %H:%M:%S",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%d %H:%M",
+        "%Y-%m-%d",
+        "%Y/%m/%d",
+    ):
         try:
             return datetime.strptime(str(value).strip(), fmt)
         except ValueError:
@@ -91,13 +103,24 @@ def heat_index(n: int, residents: int, net_likes: int, growth: float, start, end
     """The documented heat index (module docstring) of a hot spot of `n` appeals from `start` to `end`, cooled
     by the days from its last appeal to `latest` (now, or the newest appeal of a batch)."""
     span_weeks = max(1.0, ((end - start).total_seconds() / 86400 / 7) if start else 1.0)
-    idle_days = max(0.0, (latest - end).total_seconds() / 86400) if latest is not None and end is not None else 0.0
-    return round(math.log2(1 + n) + math.log2(1 + residents) + 0.25 * math.log2(1 + net_likes) + growth
-                 + 0.5 * math.log2(1 + n / span_weeks) - math.log2(1 + idle_days / COOLING_DAYS), 3)
+    idle_days = (
+        max(0.0, (latest - end).total_seconds() / 86400) if latest is not None and end is not None else 0.0
+    )
+    return round(
+        math.log2(1 + n)
+        + math.log2(1 + residents)
+        + 0.25 * math.log2(1 + net_likes)
+        + growth
+        + 0.5 * math.log2(1 + n / span_weeks)
+        - math.log2(1 + idle_days / COOLING_DAYS),
+        3,
+    )
 
 
-_PHRASE_LEAD = re.compile(r"^(?:[，,、：:；;\s]|关于|有关|对于|针对|投诉|举报|反映|反应|再次|强烈|坚决|请问|咨询|问问|建议|"
-                          r"希望|恳请|请求|要求|请|求|给|在|对|的|位于|地处|我们|我|业主|居民|市民)+")
+_PHRASE_LEAD = re.compile(
+    r"^(?:[，,、：:；;\s]|关于|有关|对于|针对|投诉|举报|反映|反应|再次|强烈|坚决|请问|咨询|问问|建议|"
+    r"希望|恳请|请求|要求|请|求|给|在|对|的|位于|地处|我们|我|业主|居民|市民)+"
+)
 _PHRASE_TAIL = re.compile(r"(?:的问题|问题|的投诉|的建议|的情况|一事|事宜|[？?！!。.，,、…\s])+$")
 PHRASE_CHARS = 18
 
@@ -117,8 +140,10 @@ def problem_phrase(title: str, place_names: Iterable[str] = ()) -> str:
         if key := core(name):  # other spellings of the same place: "绿地海外滩二期" for "绿地海外滩小区"
             text = re.sub(re.escape(key) + r"(?:小区|社区|[一二三四五六七八九十\d]+期)*", "", text)
     text = _PHRASE_LEAD.sub("", text.strip())
-    while leading := [n for n in candidates(text) if text.startswith(n)]:  # "…小区…路": places before the problem
-        text = _PHRASE_LEAD.sub("", text[len(leading[0]):])
+    while leading := [
+        n for n in candidates(text) if text.startswith(n)
+    ]:  # "…小区…路": places before the problem
+        text = _PHRASE_LEAD.sub("", text[len(leading[0]) :])
     parts = re.split(r"[，,；;。！!？?]", text)
     phrase = parts[0]
     for part in parts[1:]:
@@ -135,8 +160,11 @@ def representative(titles: Iterable[tuple[str, frozenset, str]], place: str = ""
     titles = list(titles)
     counts = Counter(t for _, terms, _ in titles for t in terms)
     doc_freq, n_docs = background_doc_freq()
-    problem = [(c * math.log((1 + n_docs) / (1 + doc_freq[t])), t) for t, c in counts.items()
-               if t not in place and place not in t]
+    problem = [
+        (c * math.log((1 + n_docs) / (1 + doc_freq[t])), t)
+        for t, c in counts.items()
+        if t not in place and place not in t
+    ]
     if problem:  # the problem's main word (搅拌站, 捆绑) should be in the title that names it
         top = max(problem)[1]
         titles = [e for e in titles if top in e[1]] or titles
@@ -172,8 +200,14 @@ def count_background_doc_freq() -> tuple[Counter, int]:
 def write_background_doc_freq() -> None:
     """Rebuild data/term_df.json after the labelled data or the key-word rules (`item_terms`) change."""
     doc_freq, documents = count_background_doc_freq()
-    BACKGROUND_JSON.write_text(json.dumps({"documents": documents, "doc_freq": dict(sorted(doc_freq.items()))},
-                                          ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    BACKGROUND_JSON.write_text(
+        json.dumps(
+            {"documents": documents, "doc_freq": dict(sorted(doc_freq.items()))},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ),
+        encoding="utf-8",
+    )
 
 
 @functools.cache
@@ -185,14 +219,19 @@ def background_doc_freq() -> tuple[Counter, int]:
 
 
 def _times_text(start, end) -> tuple[str, str]:
-    return (start.strftime("%Y-%m-%d %H:%M:%S") if start else "", end.strftime("%Y-%m-%d %H:%M:%S") if end else "")
+    return (
+        start.strftime("%Y-%m-%d %H:%M:%S") if start else "",
+        end.strftime("%Y-%m-%d %H:%M:%S") if end else "",
+    )
 
 
 @dataclass
 class Hotspot:
     members: list[Item] = field(default_factory=list)
 
-    def summary(self, latest: datetime | None, doc_freq: Counter, n_docs: int, extra_residents=(), cool=True) -> dict:
+    def summary(
+        self, latest: datetime | None, doc_freq: Counter, n_docs: int, extra_residents=(), cool=True
+    ) -> dict:
         """`extra_residents`: people who joined a member without an appeal of their own (附议), by the same
         identity as `Item.user`, so a co-signer who also wrote an appeal is counted once."""
         times = sorted(m.time for m in self.members if m.time)
@@ -204,17 +243,28 @@ class Hotspot:
         growth = 0.0
         if latest is not None and times:
             recent = sum(1 for t in times if t > latest - timedelta(days=GROWTH_DAYS))
-            previous = sum(1 for t in times if latest - timedelta(days=2 * GROWTH_DAYS) < t
-                           <= latest - timedelta(days=GROWTH_DAYS))
+            previous = sum(
+                1
+                for t in times
+                if latest - timedelta(days=2 * GROWTH_DAYS) < t <= latest - timedelta(days=GROWTH_DAYS)
+            )
             growth = (recent - previous) / n
         places = Counter(m.place for m in self.members if m.place)
         place = places.most_common(1)[0][0] if places else ""
         place = place if places[place] * PLACE_SHARE >= n else ""
         first, last = _times_text(start, end)
-        return {"heat": heat_index(n, residents, net_likes, growth, start, end, latest if cool else None),
-                "label": self.label(doc_freq, n_docs, place), "place": place, "start": first, "end": last,
-                "size": n, "residents": residents, "net_likes": net_likes, "growth": round(growth, 3),
-                "ids": [m.id for m in self.members]}
+        return {
+            "heat": heat_index(n, residents, net_likes, growth, start, end, latest if cool else None),
+            "label": self.label(doc_freq, n_docs, place),
+            "place": place,
+            "start": first,
+            "end": last,
+            "size": n,
+            "residents": residents,
+            "net_likes": net_likes,
+            "growth": round(growth, 3),
+            "ids": [m.id for m in self.members],
+        }
 
     def label(self, doc_freq: Counter, n_docs: int, place: str) -> str:
         return spot_label(place, ((m.title, m.title_terms, m.id) for m in self.members))
@@ -271,14 +321,25 @@ class SpotAggregate:
         place = min(self.places.items(), key=lambda kv: (-kv[1][0], kv[1][1]))[0] if self.places else ""
         place = place if place and self.places[place][0] * PLACE_SHARE >= n else ""
         first, last = _times_text(start, end)
-        return {"heat": heat_index(n, residents, net_likes, growth, start, end, latest if cool else None),
-                "label": spot_label(place, self.titles), "place": place, "start": first, "end": last,
-                "size": n, "residents": residents, "net_likes": net_likes, "growth": round(growth, 3)}
+        return {
+            "heat": heat_index(n, residents, net_likes, growth, start, end, latest if cool else None),
+            "label": spot_label(place, self.titles),
+            "place": place,
+            "start": first,
+            "end": last,
+            "size": n,
+            "residents": residents,
+            "net_likes": net_likes,
+            "growth": round(growth, 3),
+        }
 
 
 def _content(tokens: Iterable[str]) -> frozenset:
-    return frozenset(w for w in tokens if len(w) >= 2 and w not in _STOP and not w.isdigit()
-                     and not _ADMIN_PREFIX.fullmatch(w))
+    return frozenset(
+        w
+        for w in tokens
+        if len(w) >= 2 and w not in _STOP and not w.isdigit() and not _ADMIN_PREFIX.fullmatch(w)
+    )
 
 
 def content_terms(title: str, detail: str) -> frozenset:
@@ -295,14 +356,28 @@ def item_terms(title: str, detail: str) -> tuple[frozenset, frozenset]:
     return title_terms | _content(words((detail or "")[:120], hmm=True)), title_terms
 
 
-def make_item(id, title, detail, time=None, likes=0, dislikes=0, user="", gazetteer: Gazetteer | None = None) -> Item:
+def make_item(
+    id, title, detail, time=None, likes=0, dislikes=0, user="", gazetteer: Gazetteer | None = None
+) -> Item:
     """An appeal as the clustering reads it; its place from `gazetteer` (an empty one knows no place yet and takes
     the title's first place-like name)."""
     gazetteer = gazetteer or Gazetteer()
     place, key = gazetteer.locate(title or "", detail or "")
     terms, title_terms = item_terms(title or "", detail or "")
-    return Item(str(id), title or "", detail or "", _time(time), _int(likes), _int(dislikes), str(user or ""),
-                place, key, terms, title_terms, gazetteer.keys(title or "", detail or "") | ({key} if key else set()))
+    return Item(
+        str(id),
+        title or "",
+        detail or "",
+        _time(time),
+        _int(likes),
+        _int(dislikes),
+        str(user or ""),
+        place,
+        key,
+        terms,
+        title_terms,
+        gazetteer.keys(title or "", detail or "") | ({key} if key else set()),
+    )
 
 
 def same_place(a: Item, b: Item) -> bool:
@@ -395,9 +470,14 @@ class HotspotIndex:
             posting.append(item.id)
         for other_id, k in shared.items():
             other = self.items[other_id]
-            if k >= 2 and other_id in rare_shared and k / len(item.title_terms | other.title_terms) >= TITLE_JACCARD \
-                    and self._close_in_time(item, other) and same_place(item, other) \
-                    and (item.place_keys & other.place_keys or self._fits(item, other_id)):
+            if (
+                k >= 2
+                and other_id in rare_shared
+                and k / len(item.title_terms | other.title_terms) >= TITLE_JACCARD
+                and self._close_in_time(item, other)
+                and same_place(item, other)
+                and (item.place_keys & other.place_keys or self._fits(item, other_id))
+            ):
                 self._union(other_id, item.id)
         self.dup.add(item.id, text, minhash_=signature)
         return self._find(item.id)
@@ -408,8 +488,9 @@ class HotspotIndex:
             groups.setdefault(self._find(item_id), Hotspot()).members.append(item)
         return list(groups.values())
 
-    def ranking(self, top: int | None = None, min_size: int = MIN_SIZE, min_residents: int = MIN_RESIDENTS
-                ) -> list[dict]:
+    def ranking(
+        self, top: int | None = None, min_size: int = MIN_SIZE, min_residents: int = MIN_RESIDENTS
+    ) -> list[dict]:
         """The hot spots of a batch (a past period: growth is counted at its newest appeal, nothing cools), at
         least `min_size` appeals from `min_residents` people (smaller ones only when there is nothing else)."""
         times = [i.time for i in self.items.values() if i.time]
@@ -426,20 +507,38 @@ class HotspotIndex:
         return rows
 
 
-def find_hotspots(records: Iterable[dict], top: int | None = None, min_size: int = MIN_SIZE,
-                  min_residents: int = MIN_RESIDENTS) -> list[dict]:
+def find_hotspots(
+    records: Iterable[dict],
+    top: int | None = None,
+    min_size: int = MIN_SIZE,
+    min_residents: int = MIN_RESIDENTS,
+) -> list[dict]:
     """records: dicts with id, title, detail, time and optionally likes, dislikes, user."""
     records = list(records)
     gazetteer = Gazetteer.learn((r.get("title") or "", r.get("detail") or "") for r in records)
-    items = [make_item(r.get("id"), r.get("title"), r.get("detail"), r.get("time"), r.get("likes"),
-                       r.get("dislikes"), r.get("user"), gazetteer) for r in records]
+    items = [
+        make_item(
+            r.get("id"),
+            r.get("title"),
+            r.get("detail"),
+            r.get("time"),
+            r.get("likes"),
+            r.get("dislikes"),
+            r.get("user"),
+            gazetteer,
+        )
+        for r in records
+    ]
     items.sort(key=lambda i: (i.time or datetime.min, i.id))
     index = HotspotIndex()
     for item in items:
         index.add(item)
     keys = ["rank", "heat", "label", "place", "start", "end", "size", "ids"]
-    return [{k: r[k] for k in keys} | {"residents": r["residents"], "net_likes": r["net_likes"],
-                                       "growth": r["growth"]} for r in index.ranking(top, min_size, min_residents)]
+    return [
+        {k: r[k] for k in keys}
+        | {"residents": r["residents"], "net_likes": r["net_likes"], "growth": r["growth"]}
+        for r in index.ranking(top, min_size, min_residents)
+    ]
 
 
 def compare_with_reference(clusters: Iterable[Iterable[str]], reference: dict[str, object]) -> dict:
@@ -468,9 +567,17 @@ def compare_with_reference(clusters: Iterable[Iterable[str]], reference: dict[st
         both += sum(c * (c - 1) // 2 for c in labelled.values())
     recovered = 0
     for ids in spots.values():
-        best = max((len(ids & set(members[n])) / len(ids | set(members[n]))
-                    for n in {cluster_of[i] for i in ids if i in cluster_of}), default=0.0)
+        best = max(
+            (
+                len(ids & set(members[n])) / len(ids | set(members[n]))
+                for n in {cluster_of[i] for i in ids if i in cluster_of}
+            ),
+            default=0.0,
+        )
         recovered += best >= 0.5
-    return {"pairwise_precision": round(both / predicted_pairs, 3) if predicted_pairs else 0.0,
-            "pairwise_recall": round(both / reference_pairs, 3) if reference_pairs else 0.0,
-            "recovered": recovered, "reference_spots": len(spots)}
+    return {
+        "pairwise_precision": round(both / predicted_pairs, 3) if predicted_pairs else 0.0,
+        "pairwise_recall": round(both / reference_pairs, 3) if reference_pairs else 0.0,
+        "recovered": recovered,
+        "reference_spots": len(spots),
+    }

@@ -51,18 +51,27 @@ def auto_dispatch_user() -> User | None:
 def _prediction_values(result: dict) -> dict:
     best = result["categories"][0] if result["categories"] else {"category": None, "confidence": 0.0}
     suggested = result["suggested_unit"]
-    return {"top3": result["categories"], "category_id": best["category"], "confidence": best["confidence"],
-            "suggested_unit_id": suggested["unit"] if suggested else None, "units": result.get("units", []),
-            "model_version": model_version(),
-            "created_at": timezone.now()}
+    return {
+        "top3": result["categories"],
+        "category_id": best["category"],
+        "confidence": best["confidence"],
+        "suggested_unit_id": suggested["unit"] if suggested else None,
+        "units": result.get("units", []),
+        "model_version": model_version(),
+        "created_at": timezone.now(),
+    }
 
 
 def _auto_dispatch(appeal: Appeal, result: dict, prediction: AppealPrediction) -> None:
     """Above settings.GONGZHI["AUTO_DISPATCH_CONFIDENCE"], dispatch as the system dispatcher."""
     threshold = settings.GONGZHI.get("AUTO_DISPATCH_CONFIDENCE")
     suggested = result["suggested_unit"]
-    if threshold is None or not suggested or prediction.confidence < float(threshold) \
-            or appeal.state != AppealState.RECEIVED:
+    if (
+        threshold is None
+        or not suggested
+        or prediction.confidence < float(threshold)
+        or appeal.state != AppealState.RECEIVED
+    ):
         return
     actor = auto_dispatch_user()
     if actor is None:
@@ -72,9 +81,14 @@ def _auto_dispatch(appeal: Appeal, result: dict, prediction: AppealPrediction) -
 
     category = appeal.category or Category.objects.filter(pk=prediction.category_id).first()
     try:
-        dispatch(actor, appeal.pk, lead_unit=Unit.objects.get(pk=suggested["unit"]),
-                 co_units=list(Unit.objects.filter(pk__in=suggested["co_units"])), category=category,
-                 note=f"自动派单（分类置信度 {prediction.confidence:.2f}）")
+        dispatch(
+            actor,
+            appeal.pk,
+            lead_unit=Unit.objects.get(pk=suggested["unit"]),
+            co_units=list(Unit.objects.filter(pk__in=suggested["co_units"])),
+            category=category,
+            note=f"自动派单（分类置信度 {prediction.confidence:.2f}）",
+        )
     except ServiceError as exc:
         logger.info("auto-dispatch of %s refused: %s", appeal.pk, exc.message)
     else:
@@ -87,8 +101,9 @@ def record_prediction(appeal_id: int) -> AppealPrediction | None:
     if appeal is None:
         return None
     result = services.classify(appeal.title, appeal.content, appeal.region, category=appeal.category)
-    prediction, _created = AppealPrediction.objects.update_or_create(appeal=appeal,
-                                                                      defaults=_prediction_values(result))
+    prediction, _created = AppealPrediction.objects.update_or_create(
+        appeal=appeal, defaults=_prediction_values(result)
+    )
     _auto_dispatch(appeal, result, prediction)
     return prediction
 
@@ -96,7 +111,9 @@ def record_prediction(appeal_id: int) -> AppealPrediction | None:
 def _save_predictions(pairs: list[tuple[Appeal, dict]]) -> dict[int, AppealPrediction]:
     """`update_or_create` of several appeals' predictions: one read, one INSERT, one UPDATE for those that exist
     (a task run again)."""
-    existing = {p.appeal_id: p for p in AppealPrediction.objects.filter(appeal_id__in=[a.pk for a, _r in pairs])}
+    existing = {
+        p.appeal_id: p for p in AppealPrediction.objects.filter(appeal_id__in=[a.pk for a, _r in pairs])
+    }
     new, changed, out = [], [], {}
     for appeal, result in pairs:
         values = _prediction_values(result)
@@ -116,9 +133,14 @@ def _save_predictions(pairs: list[tuple[Appeal, dict]]) -> dict[int, AppealPredi
 
 
 def _item(appeal: Appeal) -> hotspots.Item:
-    return hotspots.make_item(appeal.pk, appeal.title, appeal.content, timezone.localtime(appeal.received_at),
-                              user=appeal.appellant_id or appeal.appellant_phone or f"a{appeal.pk}",
-                              gazetteer=gazetteer.current())
+    return hotspots.make_item(
+        appeal.pk,
+        appeal.title,
+        appeal.content,
+        timezone.localtime(appeal.received_at),
+        user=appeal.appellant_id or appeal.appellant_phone or f"a{appeal.pk}",
+        gazetteer=gazetteer.current(),
+    )
 
 
 # Per worker process, one incremental HotspotIndex per street: a warm update adds only the appeals it has
@@ -137,7 +159,9 @@ COMMIT_SLACK = timedelta(seconds=5)
 def _in_street(scope, since, until):
     """The street's appeals received in [since, until] (built only when queried: from a batch's reads, a warm
     update costs less than the ORM's filter)."""
-    return Appeal.objects.filter(received_at__gte=since, received_at__lte=until, region__path__startswith=scope.path)
+    return Appeal.objects.filter(
+        received_at__gte=since, received_at__lte=until, region__path__startswith=scope.path
+    )
 
 
 def _street_index(scope, since, until) -> hotspots.HotspotIndex:
@@ -156,19 +180,27 @@ def _street_index(scope, since, until) -> hotspots.HotspotIndex:
             fresh, check = read
         else:
             in_street = _in_street(scope, since, until)
-            fresh = dict(in_street.filter(received_at__gte=newest - COMMIT_SLACK).values_list("pk", "received_at"))
+            fresh = dict(
+                in_street.filter(received_at__gte=newest - COMMIT_SLACK).values_list("pk", "received_at")
+            )
             check = in_street.aggregate(n=Count("pk"), first=Min("received_at"), last=Max("received_at"))
         expected = {pk: at for pk, at in known.items() if since <= at <= until} | fresh
         if (check["n"], check["first"], check["last"]) == (
-                len(expected), min(expected.values(), default=None), max(expected.values(), default=None)):
+            len(expected),
+            min(expected.values(), default=None),
+            max(expected.values(), default=None),
+        ):
             window = fresh
     if window is None:
         window = dict(_in_street(scope, since, until).values_list("pk", "received_at"))
         for pk, at in list((known or {}).items()):  # deleted since: no longer expected in the window
             if since <= at <= until and pk not in window:
                 del known[pk]
-    if index is None or any(pk in window and window[pk] != at for pk, at in known.items()) \
-            or len(known) > 4 * MAX_RECENT:
+    if (
+        index is None
+        or any(pk in window and window[pk] != at for pk, at in known.items())
+        or len(known) > 4 * MAX_RECENT
+    ):
         index, known = hotspots.HotspotIndex(), {}
     missing = sorted((at, pk) for pk, at in window.items() if pk not in known)[-MAX_RECENT:]
     by_pk = reads.appeals([pk for _, pk in missing]) if reads is not None else {}
@@ -209,17 +241,24 @@ class _BatchReads:
         rows, aggregates = Q(), {}
         for key, untils in windows.items():
             lo, hi = max(_INDEXES[key][1].values()) - COMMIT_SLACK, max(untils)
-            first, last = min(untils) - timedelta(days=hotspots.LINK_DAYS), hi - timedelta(days=hotspots.LINK_DAYS)
+            first, last = (
+                min(untils) - timedelta(days=hotspots.LINK_DAYS),
+                hi - timedelta(days=hotspots.LINK_DAYS),
+            )
             if last > lo:  # the street's index is far behind: leave it to the usual reads
                 continue
             n = len(self.spans)
             self.spans[key] = (lo, hi, first, last, n)
             self.fresh[key], self.band[key] = {}, []
-            rows |= Q(region__path__startswith=key[1]) & (Q(received_at__gte=lo, received_at__lte=hi)
-                                                          | Q(received_at__gte=first, received_at__lt=last))
+            rows |= Q(region__path__startswith=key[1]) & (
+                Q(received_at__gte=lo, received_at__lte=hi) | Q(received_at__gte=first, received_at__lt=last)
+            )
             middle = Q(region__path__startswith=key[1], received_at__gte=last, received_at__lt=lo)
-            aggregates |= {f"n{n}": Count("pk", filter=middle), f"f{n}": Min("received_at", filter=middle),
-                           f"l{n}": Max("received_at", filter=middle)}
+            aggregates |= {
+                f"n{n}": Count("pk", filter=middle),
+                f"f{n}": Min("received_at", filter=middle),
+                f"l{n}": Max("received_at", filter=middle),
+            }
         if not self.spans:
             return
         for pk, at, path in Appeal.objects.filter(rows).values_list("pk", "received_at", "region__path"):
@@ -229,13 +268,18 @@ class _BatchReads:
                         self.fresh[key][pk] = at
                     elif first <= at < last:
                         self.band[key].append(at)
-        row = Appeal.objects.filter(received_at__gte=min(span[3] for span in self.spans.values()),
-                                    received_at__lt=max(span[0] for span in self.spans.values())
-                                    ).aggregate(**aggregates)
-        self.middle = {key: (row[f"n{n}"], row[f"f{n}"], row[f"l{n}"]) for key, (*_r, n) in self.spans.items()}
+        row = Appeal.objects.filter(
+            received_at__gte=min(span[3] for span in self.spans.values()),
+            received_at__lt=max(span[0] for span in self.spans.values()),
+        ).aggregate(**aggregates)
+        self.middle = {
+            key: (row[f"n{n}"], row[f"f{n}"], row[f"l{n}"]) for key, (*_r, n) in self.spans.items()
+        }
         unknown = {pk for key, fresh in self.fresh.items() for pk in fresh if pk not in _INDEXES[key][1]}
         if unknown:
-            self.loaded = {a.pk: a for a in Appeal.objects.filter(pk__in_ids=set(unknown)).only(*_ITEM_FIELDS)}
+            self.loaded = {
+                a.pk: a for a in Appeal.objects.filter(pk__in_ids=set(unknown)).only(*_ITEM_FIELDS)
+            }
 
     def warm(self, key, lo, since, until):
         """(fresh, check) of a warm `_street_index` call, or None when these reads do not cover it."""
@@ -247,8 +291,11 @@ class _BatchReads:
         band = [at for at in self.band[key] if at >= since]
         n, first, last = self.middle[key]
         times = [*band, *([first, last] if n else []), *recent]
-        check = {"n": len(band) + n + len(recent), "first": min(times, default=None),
-                 "last": max(times, default=None)}
+        check = {
+            "n": len(band) + n + len(recent),
+            "first": min(times, default=None),
+            "last": max(times, default=None),
+        }
         return {pk: at for pk, at in fresh.items() if at >= lo and since <= at <= until}, check
 
     def appeals(self, pks: list[int]) -> dict:
@@ -291,9 +338,13 @@ def update_hotspots(appeal_id: int) -> HotSpot | None:
 def _join(key, linked: list[int]) -> HotSpot | None:
     """The database side (inside a transaction): the cluster's appeals become one hot spot's members."""
     # Members of a hot spot exist (their rows cascade); only the others need checking.
-    spot_of = dict(HotSpotMember.objects.filter(appeal_id__in_ids=set(linked)).values_list("appeal_id", "hotspot_id"))
+    spot_of = dict(
+        HotSpotMember.objects.filter(appeal_id__in_ids=set(linked)).values_list("appeal_id", "hotspot_id")
+    )
     others = [pk for pk in linked if pk not in spot_of]
-    member_ids = sorted([*spot_of, *Appeal.objects.filter(pk__in_ids=set(others)).values_list("pk", flat=True)])
+    member_ids = sorted(
+        [*spot_of, *Appeal.objects.filter(pk__in_ids=set(others)).values_list("pk", flat=True)]
+    )
     if len(member_ids) < 2:
         return None
     existing = list(HotSpot.objects.select_for_update().filter(pk__in=set(spot_of.values())).order_by("pk"))
@@ -304,8 +355,11 @@ def _join(key, linked: list[int]) -> HotSpot | None:
             _SPOTS.pop(other.pk, None)
             other.delete()
     spot = existing[0] if existing else HotSpot.objects.create()
-    moved = [pk for pk, spot_id in spot_of.items() if spot_id != spot.pk and spot_id not in
-             {h.pk for h in existing[1:]}]
+    moved = [
+        pk
+        for pk, spot_id in spot_of.items()
+        if spot_id != spot.pk and spot_id not in {h.pk for h in existing[1:]}
+    ]
     if moved:
         HotSpotMember.objects.filter(appeal_id__in=moved).update(hotspot=spot)
     added = [pk for pk in member_ids if pk not in spot_of]
@@ -342,8 +396,9 @@ def _refresh_incremental(spot: HotSpot, added: list[int], known) -> bool:
     if any(str(pk) not in index.items or pk not in seen for pk in added):
         return False
     _at, aggregate, cosigners = cached
-    cosigners = cosigners | {str(pk) for pk in CoSign.objects.filter(appeal_id__in=added)
-                             .values_list("resident_id", flat=True)}
+    cosigners = cosigners | {
+        str(pk) for pk in CoSign.objects.filter(appeal_id__in=added).values_list("resident_id", flat=True)
+    }
     for pk in added:
         aggregate.add(index.items[str(pk)], _order(pk, seen[pk]))
     times = [seen[pk] for pk in added]
@@ -367,8 +422,12 @@ def _summarise(spot: HotSpot, aggregate: hotspots.SpotAggregate, cosigners: set)
     latest = timezone.localtime(timezone.now()).replace(tzinfo=None)
     summary = aggregate.summary(latest, extra_residents=cosigners)
     spot.label, spot.place = summary["label"][:200], summary["place"][:200]
-    spot.heat, spot.size, spot.residents, spot.growth = summary["heat"], aggregate.n, summary["residents"], \
-        summary["growth"]
+    spot.heat, spot.size, spot.residents, spot.growth = (
+        summary["heat"],
+        aggregate.n,
+        summary["residents"],
+        summary["growth"],
+    )
     spot.updated_at = timezone.now()
 
 
@@ -391,20 +450,31 @@ class _Joins:
     def __init__(self, steps: list[tuple]):
         self.ids = sorted({pk for _key, linked in steps if len(linked) >= 2 for pk in linked})
         self.cosigners: dict[int, set] = {}
-        for appeal_id, resident_id in CoSign.objects.filter(appeal_id__in_ids=set(self.ids)).values_list("appeal_id",
-                                                                                              "resident_id"):
+        for appeal_id, resident_id in CoSign.objects.filter(appeal_id__in_ids=set(self.ids)).values_list(
+            "appeal_id", "resident_id"
+        ):
             self.cosigners.setdefault(appeal_id, set()).add(str(resident_id))
         self.members: list[HotSpotMember] = []
         self.dirty: dict[int, tuple] = {}  # hot spot pk → (hot spot, aggregate, co-signers), to write
         self._load()
 
     def _load(self) -> None:
-        self.spot_of = dict(HotSpotMember.objects.filter(appeal_id__in_ids=set(self.ids)).values_list("appeal_id",
-                                                                                             "hotspot_id"))
-        self.exists = set(Appeal.objects.filter(pk__in_ids={pk for pk in self.ids if pk not in self.spot_of})
-                          .values_list("pk", flat=True))
-        self.spots = {spot.pk: spot for spot in HotSpot.objects.select_for_update()
-                      .filter(pk__in=set(self.spot_of.values())).order_by("pk")}
+        self.spot_of = dict(
+            HotSpotMember.objects.filter(appeal_id__in_ids=set(self.ids)).values_list(
+                "appeal_id", "hotspot_id"
+            )
+        )
+        self.exists = set(
+            Appeal.objects.filter(pk__in_ids={pk for pk in self.ids if pk not in self.spot_of}).values_list(
+                "pk", flat=True
+            )
+        )
+        self.spots = {
+            spot.pk: spot
+            for spot in HotSpot.objects.select_for_update()
+            .filter(pk__in=set(self.spot_of.values()))
+            .order_by("pk")
+        }
 
     def join(self, key, linked: list[int]) -> HotSpot | None:
         spot_of = self.spot_of
@@ -414,8 +484,9 @@ class _Joins:
         touched = {spot_of[pk] for pk in linked if pk in spot_of}
         added = [pk for pk in member_ids if pk not in spot_of]
         known = _INDEXES.get(key)
-        indexed = known is not None and all(str(pk) in known[0].items and pk in known[1] for pk in
-                                            (added if touched else member_ids))
+        indexed = known is not None and all(
+            str(pk) in known[0].items and pk in known[1] for pk in (added if touched else member_ids)
+        )
         if len(touched) > 1 or not indexed:
             return self._alone(key, linked)
         if touched:
@@ -482,17 +553,32 @@ def refresh(spot: HotSpot, known=None) -> HotSpot:
 
 def _aggregate(spot: HotSpot, known=None) -> tuple | None:
     """(start, end, SpotAggregate, co-signers) of a hot spot from all its members; None when it has none."""
-    members = list(Appeal.objects.filter(hotspot_membership__hotspot=spot).order_by("received_at", "pk")
-                   .values_list("pk", "received_at"))
+    members = list(
+        Appeal.objects.filter(hotspot_membership__hotspot=spot)
+        .order_by("received_at", "pk")
+        .values_list("pk", "received_at")
+    )
     if not members:
         return None
     index, seen = known or (None, {})
     reuse = {pk for pk, at in members if index is not None and seen.get(pk) == at and str(pk) in index.items}
-    rest = {a.pk: a for a in Appeal.objects.filter(pk__in_ids={pk for pk, _at in members if pk not in reuse})
-            .only(*_ITEM_FIELDS)} if len(reuse) < len(members) else {}
+    rest = (
+        {
+            a.pk: a
+            for a in Appeal.objects.filter(pk__in_ids={pk for pk, _at in members if pk not in reuse}).only(
+                *_ITEM_FIELDS
+            )
+        }
+        if len(reuse) < len(members)
+        else {}
+    )
     items = [index.items[str(pk)] if pk in reuse else _item(rest[pk]) for pk, _at in members]
-    cosigners = {str(pk) for pk in CoSign.objects.filter(appeal__hotspot_membership__hotspot=spot)
-                 .values_list("resident_id", flat=True)}
+    cosigners = {
+        str(pk)
+        for pk in CoSign.objects.filter(appeal__hotspot_membership__hotspot=spot).values_list(
+            "resident_id", flat=True
+        )
+    }
     aggregate = hotspots.SpotAggregate()
     for (pk, at), item in zip(members, items, strict=True):
         aggregate.add(item, _order(pk, at))
@@ -509,7 +595,8 @@ def _prewarm(links: list[tuple]) -> None:
     key_of = {pk: key for key, linked in links if len(linked) >= 2 for pk in linked}
     spot_key = {}
     for appeal_id, spot_id in HotSpotMember.objects.filter(appeal_id__in_ids=set(key_of)).values_list(
-            "appeal_id", "hotspot_id"):
+        "appeal_id", "hotspot_id"
+    ):
         spot_key.setdefault(spot_id, key_of[appeal_id])
     for spot in HotSpot.objects.filter(pk__in_ids=set(spot_key)):
         if _holds(_SPOTS.get(spot.pk), spot):
@@ -575,8 +662,9 @@ def _analyse_together(appeal_ids: list[int], record) -> dict[int, dict | Excepti
     with _batch_reads(appeals):
         links = [_link(appeal) for appeal in appeals]
     _prewarm(links)
-    outcomes: dict[int, dict | Exception] = {pk: {"appeal": pk, "confidence": None, "hotspot": None}
-                                             for pk in appeal_ids}
+    outcomes: dict[int, dict | Exception] = {
+        pk: {"appeal": pk, "confidence": None, "hotspot": None} for pk in appeal_ids
+    }
     with transaction.atomic():
         predictions = _save_predictions(list(zip(appeals, results, strict=True)))
         for appeal, result in zip(appeals, results, strict=True):

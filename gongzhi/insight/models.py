@@ -16,15 +16,30 @@ class AppealPrediction(models.Model):
     """Top-3 first-level categories with calibrated confidences, and the router's three lead units with their
     reasons (insight.router); `suggested_unit` is the best of them."""
 
-    appeal = models.OneToOneField(Appeal, on_delete=models.CASCADE, related_name="prediction",
-                                  verbose_name=_("诉求"))
+    appeal = models.OneToOneField(
+        Appeal, on_delete=models.CASCADE, related_name="prediction", verbose_name=_("诉求")
+    )
     top3 = models.JSONField(_("前三分类"), default=list)  # [{"name", "category", "confidence"}]
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                 verbose_name=_("预测分类"))
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("预测分类"),
+    )
     confidence = models.FloatField(_("置信度"), default=0.0)
-    suggested_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                       verbose_name=_("建议主办单位"))
-    units = models.JSONField(_("推荐主办单位"), default=list, blank=True)  # [{"unit", "name", "score", "reasons"}]
+    suggested_unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("建议主办单位"),
+    )
+    units = models.JSONField(
+        _("推荐主办单位"), default=list, blank=True
+    )  # [{"unit", "name", "score", "reasons"}]
     model_version = models.CharField(_("模型版本"), max_length=100, blank=True)
     auto_dispatched = models.BooleanField(_("自动派单"), default=False)
     created_at = models.DateTimeField(_("预测时间"), default=timezone.now)
@@ -63,14 +78,22 @@ class Place(models.Model):
     name to show. Learnt from the appeals (`gongzhi learn_places`, daily) and kept editable in the admin: a name
     can be corrected, other spellings added, and a word that is not a place refused (it is then never one)."""
 
-    key = models.CharField(_("地名键"), max_length=100, unique=True,
-                           help_text=_("同一地点各种写法共有的核心名称，如“魅力之城”"))
-    name = models.CharField(_("显示名称"), max_length=100, help_text=_("热点标签中显示的名称，如“魅力之城小区”"))
-    aliases = models.CharField(_("其他写法"), max_length=500, blank=True, help_text=_("用逗号分隔，如“万科魅力之城，魅力之城小区”"))
+    key = models.CharField(
+        _("地名键"), max_length=100, unique=True, help_text=_("同一地点各种写法共有的核心名称，如“魅力之城”")
+    )
+    name = models.CharField(
+        _("显示名称"), max_length=100, help_text=_("热点标签中显示的名称，如“魅力之城小区”")
+    )
+    aliases = models.CharField(
+        _("其他写法"), max_length=500, blank=True, help_text=_("用逗号分隔，如“万科魅力之城，魅力之城小区”")
+    )
     kind = models.CharField(_("类型"), max_length=16, choices=PlaceKind.choices, default=PlaceKind.ESTATE)
-    refused = models.BooleanField(_("不是地点"), default=False,
-                                  help_text=_("勾选后，这个词不再被当作地点（如“市委市政府”）"))
-    source = models.CharField(_("来源"), max_length=16, choices=PlaceSource.choices, default=PlaceSource.LEARNT)
+    refused = models.BooleanField(
+        _("不是地点"), default=False, help_text=_("勾选后，这个词不再被当作地点（如“市委市政府”）")
+    )
+    source = models.CharField(
+        _("来源"), max_length=16, choices=PlaceSource.choices, default=PlaceSource.LEARNT
+    )
     appeals = models.PositiveIntegerField(_("提及诉求数"), default=0)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
 
@@ -88,7 +111,9 @@ class HotSpot(models.Model):
     `label` is computed from the members on every change; `name`, when staff gave one, is what people read."""
 
     label = models.CharField(_("标签"), max_length=200, blank=True)
-    name = models.CharField(_("名称"), max_length=200, blank=True, help_text=_("工作人员命名后，标签不再随诉求变化"))
+    name = models.CharField(
+        _("名称"), max_length=200, blank=True, help_text=_("工作人员命名后，标签不再随诉求变化")
+    )
     place = models.CharField(_("地点"), max_length=200, blank=True)
     heat = models.FloatField(_("热度"), default=0.0, db_index=True)
     size = models.PositiveIntegerField(_("诉求数"), default=0)
@@ -99,8 +124,14 @@ class HotSpot(models.Model):
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
     # The deliberation topic this hot spot was turned into (one click on the hot-spot page), if any.
-    topic = models.ForeignKey("deliberation.Topic", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="hotspots", verbose_name=_("协商议题"))
+    topic = models.ForeignKey(
+        "deliberation.Topic",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="hotspots",
+        verbose_name=_("协商议题"),
+    )
 
     class Meta:
         verbose_name = _("热点问题")
@@ -134,12 +165,16 @@ class CoSign(models.Model):
     """附议: a resident joins an existing appeal about the same problem ("me too", appeals spec §6).
     Once per person and appeal; counted as a distinct resident in the heat of the appeal's hot spot."""
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="cosigns", verbose_name=_("附议的诉求"))
-    resident = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cosigns",
-                                 verbose_name=_("附议人"))
+    appeal = models.ForeignKey(
+        Appeal, on_delete=models.CASCADE, related_name="cosigns", verbose_name=_("附议的诉求")
+    )
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cosigns", verbose_name=_("附议人")
+    )
     # The resident's own appeal that led here (the submission that found the duplicate), if any.
-    own_appeal = models.ForeignKey(Appeal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name=_("本人诉求"))
+    own_appeal = models.ForeignKey(
+        Appeal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("本人诉求")
+    )
     created_at = models.DateTimeField(_("附议时间"), default=timezone.now)
 
     class Meta:
@@ -161,23 +196,38 @@ class ProactiveTask(models.Model):
     """未诉先办: a surge alert (category × street × day) turned into a task for a unit before more appeals come."""
 
     title = models.CharField(_("任务"), max_length=200)
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("诉求分类"))
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("诉求分类"),
+    )
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("街道"))
     alert_day = models.DateField(_("预警日期"))
     alert_count = models.PositiveIntegerField(_("当日诉求量"), default=0)
     alert_baseline = models.FloatField(_("基线（日均）"), default=0.0)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="proactive_tasks",
-                             verbose_name=_("承办单位"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="proactive_tasks", verbose_name=_("承办单位")
+    )
     instructions = models.TextField(_("交办要求"), blank=True)
-    state = models.CharField(_("状态"), max_length=20, choices=ProactiveTaskState.choices,
-                             default=ProactiveTaskState.ASSIGNED)
+    state = models.CharField(
+        _("状态"), max_length=20, choices=ProactiveTaskState.choices, default=ProactiveTaskState.ASSIGNED
+    )
     due_date = models.DateField(_("办理期限"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("交办人"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("交办人")
+    )
     created_at = models.DateTimeField(_("交办时间"), default=timezone.now)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+", verbose_name=_("完成人"))
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("完成人"),
+    )
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     done_note = models.TextField(_("办理情况"), blank=True)
 
@@ -185,8 +235,11 @@ class ProactiveTask(models.Model):
         verbose_name = _("主动治理任务")
         verbose_name_plural = _("主动治理任务")
         ordering = ["state", "due_date", "pk"]
-        constraints = [models.UniqueConstraint(fields=["category", "region", "alert_day", "unit"],
-                                               name="insight_task_once_per_alert_unit")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "region", "alert_day", "unit"], name="insight_task_once_per_alert_unit"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -221,18 +274,33 @@ class AlertSubscription(models.Model):
     """附近提醒: a resident or community worker follows an area (a community, or a radius around a point) and
     a category (or all), and is told of new hot spots and replies there, at once or in a daily digest."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_subscriptions",
-                             verbose_name=_("订阅人"))
-    scope = models.CharField(_("范围"), max_length=16, choices=AlertScope.choices, default=AlertScope.COMMUNITY)
-    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
-                               verbose_name=_("社区"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="alert_subscriptions",
+        verbose_name=_("订阅人"),
+    )
+    scope = models.CharField(
+        _("范围"), max_length=16, choices=AlertScope.choices, default=AlertScope.COMMUNITY
+    )
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("社区")
+    )
     latitude = models.DecimalField(_("纬度(WGS-84)"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度(WGS-84)"), max_digits=9, decimal_places=6, null=True, blank=True)
     radius_m = models.PositiveIntegerField(_("半径(米)"), null=True, blank=True)
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
-                                 verbose_name=_("分类"), help_text=_("一级分类；留空表示全部"))
-    frequency = models.CharField(_("提醒方式"), max_length=16, choices=AlertFrequency.choices,
-                                 default=AlertFrequency.INSTANT)
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("分类"),
+        help_text=_("一级分类；留空表示全部"),
+    )
+    frequency = models.CharField(
+        _("提醒方式"), max_length=16, choices=AlertFrequency.choices, default=AlertFrequency.INSTANT
+    )
     created_at = models.DateTimeField(_("订阅时间"), default=timezone.now)
 
     class Meta:
@@ -241,10 +309,17 @@ class AlertSubscription(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(scope="community", region__isnull=False)
-                           | models.Q(scope="radius", latitude__isnull=False, longitude__isnull=False,
-                                      radius_m__isnull=False)),
-                name="insight_alert_area_complete"),
+                condition=(
+                    models.Q(scope="community", region__isnull=False)
+                    | models.Q(
+                        scope="radius",
+                        latitude__isnull=False,
+                        longitude__isnull=False,
+                        radius_m__isnull=False,
+                    )
+                ),
+                name="insight_alert_area_complete",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -267,8 +342,11 @@ class AlertItem(models.Model):
         verbose_name_plural = _("附近提醒")
         ordering = ["created_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["subscription", "subject"], name="insight_alert_once")]
-        indexes = [models.Index(fields=["sent_at"], condition=models.Q(sent_at__isnull=True),
-                                name="insight_alert_pending")]
+        indexes = [
+            models.Index(
+                fields=["sent_at"], condition=models.Q(sent_at__isnull=True), name="insight_alert_pending"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.subject
@@ -279,11 +357,15 @@ class ReplyScore(models.Model):
     reasons in words). Keyed to the reply's event on the appeal's trail, so each round of a reopened appeal keeps
     its own score and the rates page counts them by the unit that replied and the month it replied in."""
 
-    event = models.OneToOneField(AppealEvent, on_delete=models.CASCADE, related_name="reply_score",
-                                 verbose_name=_("答复事件"))
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="reply_scores", verbose_name=_("诉求"))
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                             verbose_name=_("答复单位"))
+    event = models.OneToOneField(
+        AppealEvent, on_delete=models.CASCADE, related_name="reply_score", verbose_name=_("答复事件")
+    )
+    appeal = models.ForeignKey(
+        Appeal, on_delete=models.CASCADE, related_name="reply_scores", verbose_name=_("诉求")
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("答复单位")
+    )
     replied_at = models.DateTimeField(_("答复时间"))
     relevance = models.FloatField(_("相关性"))
     completeness = models.FloatField(_("完整性"))

@@ -43,7 +43,9 @@ def window() -> timedelta:
 
 
 def sees_everything(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.has_role(*COUNTY_WIDE_ROLES))
+    return bool(
+        user is not None and getattr(user, "is_authenticated", False) and user.has_role(*COUNTY_WIDE_ROLES)
+    )
 
 
 def community_of(region: Region | None) -> Region | None:
@@ -73,15 +75,25 @@ def parse_place(region, latitude, longitude) -> tuple[Region | None, float | Non
     if has_lat != has_lon:
         raise ServiceError(_("经度和纬度须同时填写。"), field="latitude" if not has_lat else "longitude")
     if has_lat and not geodesy.valid_point(latitude, longitude):
-        raise ServiceError(_("经纬度无效：纬度须在 -90 到 90 之间，经度须在 -180 到 180 之间。"), field="latitude")
+        raise ServiceError(
+            _("经纬度无效：纬度须在 -90 到 90 之间，经度须在 -180 到 180 之间。"), field="latitude"
+        )
     lat = float(latitude) if has_lat else None
     lon = float(longitude) if has_lon else None
     return found, lat, lon
 
 
-def nearby_similar(user, *, title: str = "", content: str = "", region: Region | None = None,
-                   latitude: float | None = None, longitude: float | None = None, limit: int = LIMIT,
-                   exclude: int | None = None) -> list[dict]:
+def nearby_similar(
+    user,
+    *,
+    title: str = "",
+    content: str = "",
+    region: Region | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    limit: int = LIMIT,
+    exclude: int | None = None,
+) -> list[dict]:
     text = duplicates.appeal_text(title, content).strip()
     community = community_of(region)
     if len(text) < MIN_TEXT or (community is None and latitude is None):
@@ -112,15 +124,28 @@ def nearby_similar(user, *, title: str = "", content: str = "", region: Region |
     out = []
     for candidate in index.query(text)[:limit]:
         appeal, distance = by_pk[candidate.key]
-        out.append({"appeal": appeal, "similarity": candidate.jaccard,
-                    "distance_m": None if distance is None else round(distance)})
+        out.append(
+            {
+                "appeal": appeal,
+                "similarity": candidate.jaccard,
+                "distance_m": None if distance is None else round(distance),
+            }
+        )
     return out
 
 
 def rows(user, found: list[dict]) -> list[dict]:
     """The wire form: {"id", "number", "title", "similarity", "distance_m"} (and what pages show besides)."""
     full = sees_everything(user)
-    return [{"id": f["appeal"].pk, "number": f["appeal"].number,
-             "title": f["appeal"].title if full else redact_appeal(f["appeal"])[0],
-             "similarity": f["similarity"], "distance_m": f["distance_m"],
-             "status": f["appeal"].status_label, "received_at": f["appeal"].received_at} for f in found]
+    return [
+        {
+            "id": f["appeal"].pk,
+            "number": f["appeal"].number,
+            "title": f["appeal"].title if full else redact_appeal(f["appeal"])[0],
+            "similarity": f["similarity"],
+            "distance_m": f["distance_m"],
+            "status": f["appeal"].status_label,
+            "received_at": f["appeal"].received_at,
+        }
+        for f in found
+    ]

@@ -15,38 +15,69 @@ NUMBER = (_("附议的诉求编号"), "20260101000100")
 TITLE = (_("附议的诉求标题"), "小区路灯坏了")
 OWN_NUMBER = (_("本人诉求编号（从本人诉求发起附议时）"), "20260101000123")
 
-COSIGNED_REPLIED = register(NoticeKind(
-    key="cosigned_replied", label=_("附议的诉求已答复"), mandatory=True,
-    reason=_("附议后以所附议诉求的办理结果为准，附议人须知道答复。"),
-    description=_("您附议的诉求由承办单位答复或直接答复时发送。"),
-    subject="附议的诉求已答复",
-    body="您附议的诉求（编号 {{ number }}，{{ title }}）已答复：{{ reply|truncatechars:80 }}",
-    variables={"number": NUMBER, "title": TITLE, "own_number": OWN_NUMBER,
-               "unit": (_("主办单位"), "县住建局"), "reply": (_("答复内容"), "路灯已于今日修复。")},
-))
-COSIGNED_CLOSED = register(NoticeKind(
-    key="cosigned_closed", label=_("附议的诉求已办结"), mandatory=True,
-    reason=_("附议后以所附议诉求的办理结果为准，办结须告知附议人。"),
-    description=_("您附议的诉求办结、转办、告知法定途径或被撤回时发送。"),
-    subject="附议的诉求已办结",
-    body="您附议的诉求（编号 {{ number }}，{{ title }}）已办结：{{ result }}。{{ note }}",
-    variables={"number": NUMBER, "title": TITLE, "own_number": OWN_NUMBER,
-               "result": (_("办结方式"), "已解决"), "note": (_("说明"), "路灯已修复。")},
-))
+COSIGNED_REPLIED = register(
+    NoticeKind(
+        key="cosigned_replied",
+        label=_("附议的诉求已答复"),
+        mandatory=True,
+        reason=_("附议后以所附议诉求的办理结果为准，附议人须知道答复。"),
+        description=_("您附议的诉求由承办单位答复或直接答复时发送。"),
+        subject="附议的诉求已答复",
+        body="您附议的诉求（编号 {{ number }}，{{ title }}）已答复：{{ reply|truncatechars:80 }}",
+        variables={
+            "number": NUMBER,
+            "title": TITLE,
+            "own_number": OWN_NUMBER,
+            "unit": (_("主办单位"), "县住建局"),
+            "reply": (_("答复内容"), "路灯已于今日修复。"),
+        },
+    )
+)
+COSIGNED_CLOSED = register(
+    NoticeKind(
+        key="cosigned_closed",
+        label=_("附议的诉求已办结"),
+        mandatory=True,
+        reason=_("附议后以所附议诉求的办理结果为准，办结须告知附议人。"),
+        description=_("您附议的诉求办结、转办、告知法定途径或被撤回时发送。"),
+        subject="附议的诉求已办结",
+        body="您附议的诉求（编号 {{ number }}，{{ title }}）已办结：{{ result }}。{{ note }}",
+        variables={
+            "number": NUMBER,
+            "title": TITLE,
+            "own_number": OWN_NUMBER,
+            "result": (_("办结方式"), "已解决"),
+            "note": (_("说明"), "路灯已修复。"),
+        },
+    )
+)
 
 # 附近提醒 (issue J item 5): optional, the resident chose to follow an area; they may turn it off like any other.
-NEARBY_ALERT = register(NoticeKind(
-    key="nearby_alert", label=_("附近提醒"),
-    description=_("您订阅的区域出现新的热点问题，或那里的诉求得到答复时，立即发送。"),
-    subject="附近提醒",
-    body="{{ text }}",
-    variables={"text": (_("提醒内容（已去除个人信息）"), "幸福社区：新的热点问题「小区路灯损坏」（3件诉求）")},
-))
-NEARBY_DIGEST = register(NoticeKind(
-    key="nearby_digest", label=_("附近提醒每日汇总"),
-    description=_("选择“每日汇总”时，每天一次汇总您订阅区域的新热点和答复。"),
-    subject="附近提醒：今日{{ count }}条",
-    body="您订阅的区域今日有{{ count }}条新动态：\n{{ lines }}",
-    variables={"count": (_("条数"), "2"),
-               "lines": (_("各条内容（已去除个人信息）"), "· 幸福社区：新的热点问题「小区路灯损坏」\n· 幸福社区：诉求「路灯坏了」已答复")},
-))
+NEARBY_ALERT = register(
+    NoticeKind(
+        key="nearby_alert",
+        label=_("附近提醒"),
+        description=_("您订阅的区域出现新的热点问题，或那里的诉求得到答复时，立即发送。"),
+        subject="附近提醒",
+        body="{{ text }}",
+        variables={
+            "text": (_("提醒内容（已去除个人信息）"), "幸福社区：新的热点问题「小区路灯损坏」（3件诉求）")
+        },
+    )
+)
+NEARBY_DIGEST = register(
+    NoticeKind(
+        key="nearby_digest",
+        label=_("附近提醒每日汇总"),
+        description=_("选择“每日汇总”时，每天一次汇总您订阅区域的新热点和答复。"),
+        subject="附近提醒：今日{{ count }}条",
+        body="您订阅的区域今日有{{ count }}条新动态：\n{{ lines }}",
+        variables={
+            "count": (_("条数"), "2"),
+            "lines": (
+                _("各条内容（已去除个人信息）"),
+                "· 幸福社区：新的热点问题「小区路灯损坏」\n· 幸福社区：诉求「路灯坏了」已答复",
+            ),
+        },
+    )
+)

@@ -7,10 +7,17 @@ from .models import AlertSubscription, CoSign
 
 
 def export(user) -> list[dict]:
-    rows = [{"类型": "附议", "内容": c.appeal.number + " " + c.appeal.title,
-             "时间": timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M")}
-            for c in CoSign.objects.filter(resident=user).select_related("appeal")]
-    rows += [{"类型": "附近提醒", "内容": str(s), "时间": ""} for s in AlertSubscription.objects.filter(user=user)]
+    rows = [
+        {
+            "类型": "附议",
+            "内容": c.appeal.number + " " + c.appeal.title,
+            "时间": timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        for c in CoSign.objects.filter(resident=user).select_related("appeal")
+    ]
+    rows += [
+        {"类型": "附近提醒", "内容": str(s), "时间": ""} for s in AlertSubscription.objects.filter(user=user)
+    ]
     return rows
 
 

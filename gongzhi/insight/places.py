@@ -20,21 +20,31 @@ from dataclasses import dataclass, field
 
 from .text import _ADMIN, _FUNCTION_CHARS, _LEADING_NOISE
 
-_SUFFIX = (r"小区|社区|花园|家园|公寓|新村|村|组|广场|大厦|中学|小学|学校|幼儿园|学院|大学|医院|公园|市场|苑|府|公馆|"
-           r"新城|国际城|城|大道|路|街|巷|桥|站|湾|湖|山|岛|园")
-_NAME = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9·]{2,12}?(?:街道|" + _SUFFIX + r")(?:大道|路|街(?!道))?(?![市区县轨])(?:小区|社区|新村)?(?:[一二三四五六七八九十\d]+期)?")
+_SUFFIX = (
+    r"小区|社区|花园|家园|公寓|新村|村|组|广场|大厦|中学|小学|学校|幼儿园|学院|大学|医院|公园|市场|苑|府|公馆|"
+    r"新城|国际城|城|大道|路|街|巷|桥|站|湾|湖|山|岛|园"
+)
+_NAME = re.compile(
+    r"[\u4e00-\u9fa5A-Za-z0-9·]{2,12}?(?:街道|"
+    + _SUFFIX
+    + r")(?:大道|路|街(?!道))?(?![市区县轨])(?:小区|社区|新村)?(?:[一二三四五六七八九十\d]+期)?"
+)
 # How specific a name is: an estate, school or landmark before a road or village, before a street or town.
 _BROAD = re.compile(r"(?:街道|镇|乡)$")
 _ROAD = re.compile(r"(?:大道|路|街|巷|桥|村|组|湖|山|岛)$")
 # What makes a name an authority, a person or a phrase rather than a place.
-_NOT_PLACE = re.compile(r"政府|市委|党委|部门|领导|书记|市长|局长|单位|公司|集团|开发商|物业|派出所|公安|法院|银行|"
-                        r"局|委员会|办公室|热线|社保|公积金|恳请|请求|如果|关于|为什么|怎么|能否|是否|什么|哪个|这个|那个|一个|我们|你们|他们|大家|"
-                        r"周边|附近|旁边|对面|门口|楼下|里面|所有|全体|整个|各个|其他|相关|有关|"
-                        r"^(?:小区|社区|新村|农村|城市|城区|城乡|老城|主城|县城|全城|新城|路口|道路|马路|公路|街道|"
-                        r"学校|医院|公园|市场|车站|高铁站|地铁站|公交站|加油站)$")
+_NOT_PLACE = re.compile(
+    r"政府|市委|党委|部门|领导|书记|市长|局长|单位|公司|集团|开发商|物业|派出所|公安|法院|银行|"
+    r"局|委员会|办公室|热线|社保|公积金|恳请|请求|如果|关于|为什么|怎么|能否|是否|什么|哪个|这个|那个|一个|我们|你们|他们|大家|"
+    r"周边|附近|旁边|对面|门口|楼下|里面|所有|全体|整个|各个|其他|相关|有关|"
+    r"^(?:小区|社区|新村|农村|城市|城区|城乡|老城|主城|县城|全城|新城|路口|道路|马路|公路|街道|"
+    r"学校|医院|公园|市场|车站|高铁站|地铁站|公交站|加油站)$"
+)
 _AFTER_ADMIN = re.compile(r"^.*(?:" + _ADMIN + r")")
-_FILLER = re.compile(r"^(?:咨询|举报|投诉|反映|反应|关于|请问|问问|建议|希望|要求|恳请|请求|再次|坚决|反对|强烈|我们|咱们|我|来|去|"
-                     r"在|从|到|给|让|对|为|与|和|及|请|的|否|设立|设置|增设|修建|建设|开设|买|卖|租|住|建|修|办|上|去|回|街道|社区|镇|乡)+")
+_FILLER = re.compile(
+    r"^(?:咨询|举报|投诉|反映|反应|关于|请问|问问|建议|希望|要求|恳请|请求|再次|坚决|反对|强烈|我们|咱们|我|来|去|"
+    r"在|从|到|给|让|对|为|与|和|及|请|的|否|设立|设置|增设|修建|建设|开设|买|卖|租|住|建|修|办|上|去|回|街道|社区|镇|乡)+"
+)
 _EXTEND = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9]{0,3}?(?:小区|社区|花园|家园|公寓)")
 _ROAD_PREFIX = re.compile(r"^.{2,8}?(?:街道|镇|乡|大道|路|街)(?=.{3,})")
 _GENERIC_SUFFIX = re.compile(r"(?:小区|社区|[一二三四五六七八九十\d]+期)+$")
@@ -57,8 +67,13 @@ _STARTS_WITH_SUFFIX = re.compile(r"^(?:园|苑|府|城|村|路|街|湖|山|岛|�
 
 
 def is_place(name: str) -> bool:
-    return (len(name) >= MIN_KEY and not _NOT_PLACE.search(name) and not _FUNCTION_CHARS.search(name)
-            and not _ONLY_SUFFIX.match(name) and not _STARTS_WITH_SUFFIX.match(name))
+    return (
+        len(name) >= MIN_KEY
+        and not _NOT_PLACE.search(name)
+        and not _FUNCTION_CHARS.search(name)
+        and not _ONLY_SUFFIX.match(name)
+        and not _STARTS_WITH_SUFFIX.match(name)
+    )
 
 
 def core(name: str) -> str:
@@ -83,8 +98,11 @@ def candidates(text: str) -> list[str]:
     text = text or ""
     for m in _NAME.finditer(text):
         name = m.group(0)
-        if not name.endswith(("小区", "社区", "花园", "家园", "公寓")) and not _BROAD.search(name) \
-                and (more := _EXTEND.match(text, m.end())):
+        if (
+            not name.endswith(("小区", "社区", "花园", "家园", "公寓"))
+            and not _BROAD.search(name)
+            and (more := _EXTEND.match(text, m.end()))
+        ):
             name += more.group(0)  # "诺亚山" + "林小区": the estate, not the hill
         name = clean(name)
         # A match may start with a clause ("投诉小区旁边的丽发新城"): keep what follows the last function word.
@@ -116,8 +134,11 @@ class Gazetteer:
         # the known keys inside it, longest first: its substrings looked up (≤ 190 for a 20-character key), so
         # the cost does not grow with the gazetteer
         for length in range(len(key) - 1, MIN_KEY - 1, -1):
-            inside = [key[i:i + length] for i in range(len(key) - length + 1)
-                      if key[i:i + length] in self.names and not _CONTINUES.match(key, i + length)]
+            inside = [
+                key[i : i + length]
+                for i in range(len(key) - length + 1)
+                if key[i : i + length] in self.names and not _CONTINUES.match(key, i + length)
+            ]
             if inside:
                 return max(inside)
         return key
@@ -140,12 +161,15 @@ class Gazetteer:
         """Every place key of the title and the known ones of the detail's first 200 characters: an appeal
         about "武广新城伊景园滨河苑" is about both names."""
         found = {self.canonical(core(n)) for n in candidates(title or "")}
-        found |= {k for k in (self.canonical(core(n)) for n in candidates((detail or "")[:200])) if k in self.names}
+        found |= {
+            k for k in (self.canonical(core(n)) for n in candidates((detail or "")[:200])) if k in self.names
+        }
         return frozenset(k for k in found if k and k not in self.refused)
 
     @classmethod
-    def learn(cls, texts: Iterable[tuple[str, str]], min_count: int = 2, base: "Gazetteer | None" = None
-              ) -> "Gazetteer":
+    def learn(
+        cls, texts: Iterable[tuple[str, str]], min_count: int = 2, base: "Gazetteer | None" = None
+    ) -> "Gazetteer":
         """A gazetteer of the names seen in at least `min_count` appeals ((title, detail) pairs), on top of
         `base` (the county's regions and the edited entries). A longer key containing a known shorter one is
         the same place and is not added; each key shows its most frequent spelling."""
@@ -158,7 +182,9 @@ class Gazetteer:
                 spellings.setdefault(key, Counter())[name] += 1
                 seen.add(key)
             counts.update(seen)
-        gazetteer = Gazetteer(dict(base.names), set(base.refused), dict(base.aliases)) if base else Gazetteer()
+        gazetteer = (
+            Gazetteer(dict(base.names), set(base.refused), dict(base.aliases)) if base else Gazetteer()
+        )
         for key in sorted((k for k, c in counts.items() if c >= min_count), key=lambda k: (len(k), k)):
             if key in gazetteer.refused or key in gazetteer.names or gazetteer.canonical(key) != key:
                 continue

@@ -35,9 +35,19 @@ ACTION_LABELS = {"create": "交办", "complete": "办结"}
 
 
 def _event(task: ProactiveTask, actor, action: str, *, note: str = "", before=None, after=None):
-    prev = ProactiveTaskEvent.objects.filter(task=task).order_by("-id").values_list("hash", flat=True).first() or ""
-    event = ProactiveTaskEvent(task=task, actor=actor, actor_label=staff_label(actor),
-                               action=action, note=note, before=before or {}, after=after or {})
+    prev = (
+        ProactiveTaskEvent.objects.filter(task=task).order_by("-id").values_list("hash", flat=True).first()
+        or ""
+    )
+    event = ProactiveTaskEvent(
+        task=task,
+        actor=actor,
+        actor_label=staff_label(actor),
+        action=action,
+        note=note,
+        before=before or {},
+        after=after or {},
+    )
     event.seal(prev)
     event.save()
     return event
@@ -48,14 +58,25 @@ def _find_alert(actor, category: Category | None, street: Region, day: date) -> 
     from gongzhi.appeals.selectors import visible_appeals
 
     for alert in surges.appeal_alerts(visible_appeals(actor), days=surges.LIST_DAYS):
-        if (alert["day"] == day and alert["street_id"] == street.pk
-                and alert["category_id"] == (category.pk if category else None)):
+        if (
+            alert["day"] == day
+            and alert["street_id"] == street.pk
+            and alert["category_id"] == (category.pk if category else None)
+        ):
             return alert
     return None
 
 
-def create_proactive_task(actor, *, category: Category | None, street: Region, day: date, unit: Unit,
-                          instructions: str = "", working_days: int = DEFAULT_WORKING_DAYS) -> ProactiveTask:
+def create_proactive_task(
+    actor,
+    *,
+    category: Category | None,
+    street: Region,
+    day: date,
+    unit: Unit,
+    instructions: str = "",
+    working_days: int = DEFAULT_WORKING_DAYS,
+) -> ProactiveTask:
     if actor is None or not actor.is_authenticated or not actor.has_role(*ASSIGN_ROLES):
         raise PermissionDeniedError(_("只有领导、督办员或管理员可以把预警转为主动治理任务。"))
     if street is None or street.level != RegionLevel.STREET:
@@ -63,27 +84,54 @@ def create_proactive_task(actor, *, category: Category | None, street: Region, d
     if unit is None or not unit.is_active:
         raise ServiceError(_("请选择承办单位。"), field="unit")
     if not isinstance(working_days, int) or not 1 <= working_days <= MAX_WORKING_DAYS:
-        raise ServiceError(_("办理时限须为 1–%(n)s 个工作日。") % {"n": MAX_WORKING_DAYS}, field="working_days")
+        raise ServiceError(
+            _("办理时限须为 1–%(n)s 个工作日。") % {"n": MAX_WORKING_DAYS}, field="working_days"
+        )
     alert = _find_alert(actor, category, street, day)
     if alert is None:
-        raise ServiceError(_("近 %(d)s 天没有这条预警，不能转为任务。") % {"d": surges.LIST_DAYS}, code="no_alert")
+        raise ServiceError(
+            _("近 %(d)s 天没有这条预警，不能转为任务。") % {"d": surges.LIST_DAYS}, code="no_alert"
+        )
     top = category.name if category else _("未分类")
     with transaction.atomic():
-        if ProactiveTask.objects.select_for_update().filter(category=category, region=street, alert_day=day,
-                                                            unit=unit).exists():
+        if (
+            ProactiveTask.objects.select_for_update()
+            .filter(category=category, region=street, alert_day=day, unit=unit)
+            .exists()
+        ):
             raise ServiceError(_("这条预警已交办给该单位。"), code="already_assigned")
         task = ProactiveTask.objects.create(
-            title=_("%(street)s %(cat)s 诉求异常增长（%(day)s，%(n)s 件）") % {
-                "street": street.name, "cat": top, "day": day.isoformat(), "n": alert["count"]},
-            category=category, region=street, alert_day=day, alert_count=alert["count"],
-            alert_baseline=alert["baseline"], unit=unit, instructions=(instructions or "").strip(),
-            due_date=calendar.add_working_days(timezone.localdate(), working_days), created_by=actor)
-        _event(task, actor, "create", note=task.instructions,
-               after={"state": task.state, "unit": unit.name, "due_date": task.due_date.isoformat(),
-                      "alert": {"day": day.isoformat(), "count": alert["count"], "baseline": alert["baseline"]}})
-        notify(unit=unit, subject=_("主动治理任务"),
-               body=_("%(title)s，请于 %(due)s 前排查处置并反馈。") % {"title": task.title, "due": task.due_date},
-               link=f"/insight/tasks/{task.pk}/")
+            title=_("%(street)s %(cat)s 诉求异常增长（%(day)s，%(n)s 件）")
+            % {"street": street.name, "cat": top, "day": day.isoformat(), "n": alert["count"]},
+            category=category,
+            region=street,
+            alert_day=day,
+            alert_count=alert["count"],
+            alert_baseline=alert["baseline"],
+            unit=unit,
+            instructions=(instructions or "").strip(),
+            due_date=calendar.add_working_days(timezone.localdate(), working_days),
+            created_by=actor,
+        )
+        _event(
+            task,
+            actor,
+            "create",
+            note=task.instructions,
+            after={
+                "state": task.state,
+                "unit": unit.name,
+                "due_date": task.due_date.isoformat(),
+                "alert": {"day": day.isoformat(), "count": alert["count"], "baseline": alert["baseline"]},
+            },
+        )
+        notify(
+            unit=unit,
+            subject=_("主动治理任务"),
+            body=_("%(title)s，请于 %(due)s 前排查处置并反馈。")
+            % {"title": task.title, "due": task.due_date},
+            link=f"/insight/tasks/{task.pk}/",
+        )
     return task
 
 
@@ -92,24 +140,38 @@ def complete_proactive_task(actor, task_id: int, *, note: str) -> ProactiveTask:
     if len(note) < 4:
         raise ServiceError(_("请填写办理情况（至少4个字）。"), field="note")
     with transaction.atomic():
-        task = ProactiveTask.objects.select_for_update(of=("self",)).select_related("unit").filter(pk=task_id).first()
+        task = (
+            ProactiveTask.objects.select_for_update(of=("self",))
+            .select_related("unit")
+            .filter(pk=task_id)
+            .first()
+        )
         if task is None:
             raise ServiceError(_("任务不存在。"), code="not_found")
         transition = TRANSITIONS.get((task.state, "complete"))
         if transition is None:
-            raise IllegalTransition(_("任务当前状态为「%(s)s」，不能办结。") % {"s": task.get_state_display()})
+            raise IllegalTransition(
+                _("任务当前状态为「%(s)s」，不能办结。") % {"s": task.get_state_display()}
+            )
         new_state, roles = transition
-        if actor is None or not actor.is_authenticated or not actor.has_role(*roles) \
-                or actor.unit_id != task.unit_id:
+        if (
+            actor is None
+            or not actor.is_authenticated
+            or not actor.has_role(*roles)
+            or actor.unit_id != task.unit_id
+        ):
             raise PermissionDeniedError(_("只有承办单位的承办人可以办结此任务。"))
         before = task.state
         task.state, task.done_by, task.done_at, task.done_note = new_state, actor, timezone.now(), note
         task.save(update_fields=["state", "done_by", "done_at", "done_note"])
         _event(task, actor, "complete", note=note, before={"state": before}, after={"state": task.state})
-        notify(recipient=task.created_by, subject=_("主动治理任务已办结"),
-               body=_("%(title)s：%(unit)s 已办结。%(note)s") % {"title": task.title, "unit": task.unit.name,
-                                                          "note": note},
-               link=f"/insight/tasks/{task.pk}/")
+        notify(
+            recipient=task.created_by,
+            subject=_("主动治理任务已办结"),
+            body=_("%(title)s：%(unit)s 已办结。%(note)s")
+            % {"title": task.title, "unit": task.unit.name, "note": note},
+            link=f"/insight/tasks/{task.pk}/",
+        )
     return task
 
 

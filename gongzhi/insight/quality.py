@@ -27,7 +27,9 @@ def assess_reply(appeal, text: str, replied_at: datetime | None = None) -> dict:
     from gongzhi.core.redaction import redact_appeal
 
     title, content = redact_appeal(appeal)
-    return replies.assess(content or "", text or "", appeal.received_at, replied_at or timezone.now(), title or "")
+    return replies.assess(
+        content or "", text or "", appeal.received_at, replied_at or timezone.now(), title or ""
+    )
 
 
 def record_score(event):
@@ -39,10 +41,18 @@ def record_score(event):
     appeal = event.appeal
     replied_at = appeal.replied_at or event.created_at  # the services' clock (appeals.services._now)
     result = assess_reply(appeal, event.note, replied_at)
-    row, _created = ReplyScore.objects.update_or_create(event=event, defaults={
-        "appeal": appeal, "unit_id": event.unit_id, "replied_at": replied_at, "level": result["level"],
-        "reasons": result["reasons"],
-        "template_only": replies.TEMPLATE_ONLY in result["reasons"], **{k: result[k] for k in PARTS}})
+    row, _created = ReplyScore.objects.update_or_create(
+        event=event,
+        defaults={
+            "appeal": appeal,
+            "unit_id": event.unit_id,
+            "replied_at": replied_at,
+            "level": result["level"],
+            "reasons": result["reasons"],
+            "template_only": replies.TEMPLATE_ONLY in result["reasons"],
+            **{k: result[k] for k in PARTS},
+        },
+    )
     return row
 
 
@@ -52,8 +62,11 @@ def backfill(batch: int = 500) -> int:
     from gongzhi.appeals.models import AppealEvent
 
     done = 0
-    pending = (AppealEvent.objects.filter(action__in=REPLY_ACTIONS, reply_score__isnull=True)
-               .select_related("appeal").order_by("pk"))
+    pending = (
+        AppealEvent.objects.filter(action__in=REPLY_ACTIONS, reply_score__isnull=True)
+        .select_related("appeal")
+        .order_by("pk")
+    )
     for event in pending.iterator(chunk_size=batch):
         event.appeal.replied_at = event.created_at  # this round's reply time, not the latest round's
         record_score(event)
@@ -83,8 +96,12 @@ def readers():
 
 def score_for(user, appeal):
     """The latest reply's score if `user` may read it (a staff reader of an appeal not their own), else None."""
-    if not appeal.reply_text or not getattr(user, "is_authenticated", False) or appeal.appellant_id == user.pk \
-            or not user.has_role(*readers()):
+    if (
+        not appeal.reply_text
+        or not getattr(user, "is_authenticated", False)
+        or appeal.appellant_id == user.pk
+        or not user.has_role(*readers())
+    ):
         return None
     return latest_score(appeal)
 
@@ -100,8 +117,12 @@ def latest_score(appeal):
 def as_dict(row) -> dict | None:
     if row is None:
         return None
-    return {**{k: getattr(row, k) for k in PARTS}, "level": row.level, "reasons": list(row.reasons),
-            "replied_at": row.replied_at}
+    return {
+        **{k: getattr(row, k) for k in PARTS},
+        "level": row.level,
+        "reasons": list(row.reasons),
+        "replied_at": row.replied_at,
+    }
 
 
 def by_unit_month(start=None, end=None, units=None) -> list[dict]:
@@ -116,18 +137,31 @@ def by_unit_month(start=None, end=None, units=None) -> list[dict]:
         rows = rows.filter(replied_at__lt=end)
     if units is not None:
         rows = rows.filter(unit__in=units)
-    agg = (rows.annotate(month=TruncMonth("replied_at", tzinfo=timezone.get_current_timezone()))
-           .values("month", "unit_id", "unit__name")
-           .annotate(replies=Count("pk"), poor=Count("pk", filter=Q(level=replies.LEVELS[-1][1])),
-                     templated=Count("pk", filter=Q(template_only=True)),
-                     **{f"avg_{k}": Avg(k) for k in PARTS})
-           .order_by("month", "unit__name"))
+    agg = (
+        rows.annotate(month=TruncMonth("replied_at", tzinfo=timezone.get_current_timezone()))
+        .values("month", "unit_id", "unit__name")
+        .annotate(
+            replies=Count("pk"),
+            poor=Count("pk", filter=Q(level=replies.LEVELS[-1][1])),
+            templated=Count("pk", filter=Q(template_only=True)),
+            **{f"avg_{k}": Avg(k) for k in PARTS},
+        )
+        .order_by("month", "unit__name")
+    )
     out = []
     for r in agg:
-        out.append({"month": f"{r['month']:%Y-%m}", "unit": r["unit__name"], "unit_id": r["unit_id"],
-                    "replies": r["replies"], "poor": r["poor"],
-                    "template_only": r["templated"],
-                    **{k: round(r[f"avg_{k}"], 3) for k in PARTS}, "level": replies.level(r["avg_overall"])})
+        out.append(
+            {
+                "month": f"{r['month']:%Y-%m}",
+                "unit": r["unit__name"],
+                "unit_id": r["unit_id"],
+                "replies": r["replies"],
+                "poor": r["poor"],
+                "template_only": r["templated"],
+                **{k: round(r[f"avg_{k}"], 3) for k in PARTS},
+                "level": replies.level(r["avg_overall"]),
+            }
+        )
     return out
 
 
@@ -140,11 +174,36 @@ def month_rows(user, period: str) -> list[dict]:
     return by_unit_month(start, end, units=[unit] if unit is not None else None)
 
 
-QUALITY_HEADERS = ["月份", "答复单位", "答复件数", "平均总分", "评价", "相关性", "完整性", "解释性", "及时性",
-                   "较差件数", "只有模板语件数"]
+QUALITY_HEADERS = [
+    "月份",
+    "答复单位",
+    "答复件数",
+    "平均总分",
+    "评价",
+    "相关性",
+    "完整性",
+    "解释性",
+    "及时性",
+    "较差件数",
+    "只有模板语件数",
+]
 
 
 def export_rows(user, period: str) -> list[list]:
     """The monthly report's 答复质量 sheet (appeals.exchange.exporting)."""
-    return [[r["month"], r["unit"], r["replies"], r["overall"], r["level"], r["relevance"], r["completeness"],
-             r["explainability"], r["timeliness"], r["poor"], r["template_only"]] for r in month_rows(user, period)]
+    return [
+        [
+            r["month"],
+            r["unit"],
+            r["replies"],
+            r["overall"],
+            r["level"],
+            r["relevance"],
+            r["completeness"],
+            r["explainability"],
+            r["timeliness"],
+            r["poor"],
+            r["template_only"],
+        ]
+        for r in month_rows(user, period)
+    ]

@@ -36,9 +36,13 @@ _TEMPLATE = [
 ]
 _TEMPLATE_RE = re.compile("|".join(f"(?:{p})" for p in _TEMPLATE))
 _SENT = re.compile(r"[。！？!?；;\n]")
-_GROUNDS = re.compile(r"根据|依据|按照|依照|规定|规范|政策|法律|法规|条例|办法|细则|标准|《[^》]{2,40}》|第[一二三四五六七八九十百\d]+条"
-                      r"|文件|通知|经调查|经核实|经查|经了解|经现场|核查|调查|核实|因为|由于|原因|所以|因此|鉴于|目前")
-_ACTIONS = re.compile(r"已经|已|将|正在|安排|处理|整改|落实|督促|责令|要求|拆除|修复|完成|解决|协调|查处|罚款|答复|启动|计划")
+_GROUNDS = re.compile(
+    r"根据|依据|按照|依照|规定|规范|政策|法律|法规|条例|办法|细则|标准|《[^》]{2,40}》|第[一二三四五六七八九十百\d]+条"
+    r"|文件|通知|经调查|经核实|经查|经了解|经现场|核查|调查|核实|因为|由于|原因|所以|因此|鉴于|目前"
+)
+_ACTIONS = re.compile(
+    r"已经|已|将|正在|安排|处理|整改|落实|督促|责令|要求|拆除|修复|完成|解决|协调|查处|罚款|答复|启动|计划"
+)
 _FOLLOW_UP = re.compile(r"电话|咨询|联系|窗口|地址|\d{3,4}-\d{7,8}|0{4,}")
 _PUNCT = re.compile(r"[\s\W_]+")
 _CODE = re.compile(r"[A-Za-z0-9.]+")  # "A5", "2019": codes and numbers, not terms a reply should repeat
@@ -51,7 +55,7 @@ def substance(reply: str) -> str:
 
 def _bigrams(text: str) -> set[str]:
     s = _PUNCT.sub("", text or "")
-    return {s[i:i + 2] for i in range(len(s) - 1)}
+    return {s[i : i + 2] for i in range(len(s) - 1)}
 
 
 def relevance(detail: str, title: str, body: str) -> float:
@@ -171,7 +175,9 @@ def _days(time, reply_time) -> float | None:
     return (end - start).total_seconds() / 86400
 
 
-def reasons(detail: str, reply: str, time=None, reply_time=None, title: str = "", parts: dict | None = None) -> list[str]:
+def reasons(
+    detail: str, reply: str, time=None, reply_time=None, title: str = "", parts: dict | None = None
+) -> list[str]:
     """Why a reply scores as it does, in the words a handler reads, from the same rules as `score`:
     "只有模板语" (substance under SHORT_SUBSTANCE characters), "未说明依据" (no grounds), "未回应诉求中的「…」" (the
     appeal's key terms the reply does not mention, when relevance is below LOW_RELEVANCE), "未说明办理结果或措施"
@@ -201,5 +207,8 @@ def reasons(detail: str, reply: str, time=None, reply_time=None, title: str = ""
 def assess(detail: str, reply: str, time=None, reply_time=None, title: str = "") -> dict:
     """`score` with the level ("好"/"一般"/"较差") and the reasons in words."""
     parts = score(detail, reply, time, reply_time, title)
-    return {**parts, "level": level(parts["overall"]),
-            "reasons": reasons(detail, reply, time, reply_time, title, parts)}
+    return {
+        **parts,
+        "level": level(parts["overall"]),
+        "reasons": reasons(detail, reply, time, reply_time, title, parts),
+    }

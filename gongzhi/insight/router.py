@@ -39,23 +39,57 @@ LR_C = 4.0
 # history_weight = n / (n + PRIOR_HALF) for n kept dispatches of the category (at most the max): the catalogue
 # counts as much as PRIOR_HALF dispatches of the category's history.
 PRIOR_HALF = 5
-MAX_HISTORY_WEIGHT = 0.9  # the catalogue keeps a tenth; demo back-test: 0.6 gains 2 of 230 appeals (noise) and lets a
+MAX_HISTORY_WEIGHT = (
+    0.9  # the catalogue keeps a tenth; demo back-test: 0.6 gains 2 of 230 appeals (noise) and lets a
+)
 # first-level rule outvote a small but clear history (the street lamp of issue 19)
 MIN_POSITIVES = 2  # a unit is learnt once it has this many positives (else the prior alone speaks for it)
 TOP = 3
 # Words of category names too general to say which subcategory a text is about.
-_GENERIC = {"管理", "问题", "其他", "服务", "建设", "城市", "城乡", "公共", "相关", "工作", "政策", "综合", "行为",
-            "事项", "政务", "经济", "社会", "城镇", "发展", "市场", "居民", "人员", "信息", "办理", "登记", "咨询",
-            "投诉", "其它", "有关", "方面", "单位"}
+_GENERIC = {
+    "管理",
+    "问题",
+    "其他",
+    "服务",
+    "建设",
+    "城市",
+    "城乡",
+    "公共",
+    "相关",
+    "工作",
+    "政策",
+    "综合",
+    "行为",
+    "事项",
+    "政务",
+    "经济",
+    "社会",
+    "城镇",
+    "发展",
+    "市场",
+    "居民",
+    "人员",
+    "信息",
+    "办理",
+    "登记",
+    "咨询",
+    "投诉",
+    "其它",
+    "有关",
+    "方面",
+    "单位",
+}
 
 
 def model_path() -> Path:
-    return Path(getattr(settings, "INSIGHT_ROUTER_MODEL", Path(settings.MEDIA_ROOT).parent / "var" / "router.joblib"))
+    return Path(
+        getattr(settings, "INSIGHT_ROUTER_MODEL", Path(settings.MEDIA_ROOT).parent / "var" / "router.joblib")
+    )
 
 
 def _grams(text: str) -> list[str]:
     s = normalize(text)[:TEXT_CHARS]
-    return [s[i:i + n] for n in (1, 2) for i in range(len(s) - n + 1)]
+    return [s[i : i + n] for n in (1, 2) for i in range(len(s) - n + 1)]
 
 
 # ------------------------------------------------------------------------------------------ the catalogue
@@ -77,14 +111,24 @@ class Catalogue:
         from gongzhi.appeals.models import Category, DispatchRule
         from gongzhi.core.models import Region
 
-        cats = {c["pk"]: (c["name"], c["parent_id"], c["level"])
-                for c in Category.objects.values("pk", "name", "parent_id", "level")}
+        cats = {
+            c["pk"]: (c["name"], c["parent_id"], c["level"])
+            for c in Category.objects.values("pk", "name", "parent_id", "level")
+        }
         regions = list(Region.objects.values("pk", "parent_id", "level"))
-        rules = {(r["category_id"], r["region_id"]): r["unit_id"]
-                 for r in DispatchRule.objects.filter(unit__is_active=True).values("category_id", "region_id",
-                                                                                     "unit_id")}
-        return cls(cats, {r["pk"]: r["parent_id"] for r in regions}, {r["pk"]: r["level"] for r in regions}, rules,
-                   {name: pk for pk, (name, parent, level) in cats.items() if level == 1})
+        rules = {
+            (r["category_id"], r["region_id"]): r["unit_id"]
+            for r in DispatchRule.objects.filter(unit__is_active=True).values(
+                "category_id", "region_id", "unit_id"
+            )
+        }
+        return cls(
+            cats,
+            {r["pk"]: r["parent_id"] for r in regions},
+            {r["pk"]: r["level"] for r in regions},
+            rules,
+            {name: pk for pk, (name, parent, level) in cats.items() if level == 1},
+        )
 
     @classmethod
     def current(cls) -> Catalogue:
@@ -177,18 +221,33 @@ def history(catalogue: Catalogue | None = None, *, since: datetime | None = None
     if since is not None:
         events = events.filter(created_at__gte=since)
     per_appeal: dict[int, dict[int, tuple[datetime, bool]]] = defaultdict(dict)
-    for e in events.order_by("created_at", "pk").values("appeal_id", "action", "unit_id", "created_at").iterator():
+    for e in (
+        events.order_by("created_at", "pk").values("appeal_id", "action", "unit_id", "created_at").iterator()
+    ):
         per_appeal[e["appeal_id"]][e["unit_id"]] = (e["created_at"], e["action"] == "dispatch")
     out = []
     ids = list(per_appeal)
     for start in range(0, len(ids), 2000):
-        chunk = ids[start:start + 2000]
-        for a in Appeal.objects.filter(pk__in=chunk).values("pk", "title", "content", "category_id", "region_id"):
+        chunk = ids[start : start + 2000]
+        for a in Appeal.objects.filter(pk__in=chunk).values(
+            "pk", "title", "content", "category_id", "region_id"
+        ):
             chain = catalogue.region_chain(a["region_id"])
             community = next((r for r in chain if catalogue.levels.get(r) == RegionLevel.COMMUNITY), None)
             for unit, (at, positive) in per_appeal[a["pk"]].items():
-                out.append(Record(a["pk"], at, a["title"], a["content"], catalogue.top(a["category_id"]),
-                                  a["region_id"], unit, positive, community))
+                out.append(
+                    Record(
+                        a["pk"],
+                        at,
+                        a["title"],
+                        a["content"],
+                        catalogue.top(a["category_id"]),
+                        a["region_id"],
+                        unit,
+                        positive,
+                        community,
+                    )
+                )
     out.sort(key=lambda r: (r.at, r.appeal, r.unit))
     return out
 
@@ -232,8 +291,9 @@ def history_weight(n_positive: int) -> float:
     return min(MAX_HISTORY_WEIGHT, n_positive / (n_positive + PRIOR_HALF)) if n_positive > 0 else 0.0
 
 
-def train(records: Sequence[Record], catalogue: Catalogue, *, now: datetime | None = None,
-          n_jobs: int = 2) -> RouterModel | None:
+def train(
+    records: Sequence[Record], catalogue: Catalogue, *, now: datetime | None = None, n_jobs: int = 2
+) -> RouterModel | None:
     """Fit the units' models on `records` (None when fewer than two units have MIN_POSITIVES positives)."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -268,11 +328,22 @@ def train(records: Sequence[Record], catalogue: Catalogue, *, now: datetime | No
         fitted = list(pool.map(fit, units))
     coef = np.column_stack([w for w, _b in fitted]).astype(np.float32)
     intercept = np.array([b for _w, b in fitted], dtype=np.float32)
-    model = RouterModel(text_vec, meta_vec, units, np.ascontiguousarray(coef), intercept,
-                        history_stats(records, now=now),
-                        {"version": VERSION, "n_records": len(records), "n_positive": int(positive.sum()),
-                         "n_negative": int((~positive).sum()), "units": len(units),
-                         "trained_at": (now or max(r.at for r in records)).isoformat()})
+    model = RouterModel(
+        text_vec,
+        meta_vec,
+        units,
+        np.ascontiguousarray(coef),
+        intercept,
+        history_stats(records, now=now),
+        {
+            "version": VERSION,
+            "n_records": len(records),
+            "n_positive": int(positive.sum()),
+            "n_negative": int((~positive).sum()),
+            "units": len(units),
+            "trained_at": (now or max(r.at for r in records)).isoformat(),
+        },
+    )
     model.meta["train_seconds"] = round(time.perf_counter() - started, 2)
     return model
 
@@ -291,7 +362,12 @@ def history_stats(records: Sequence[Record], *, now: datetime | None = None) -> 
                 community[(r.community, r.top, r.unit)] += 1
         else:
             returns[(r.top, r.unit)] += 1
-    return {"recent": dict(recent), "community": dict(community), "returns": dict(returns), "by_top": dict(by_top)}
+    return {
+        "recent": dict(recent),
+        "community": dict(community),
+        "returns": dict(returns),
+        "by_top": dict(by_top),
+    }
 
 
 def save(model: RouterModel, path: str | Path | None = None) -> Path:
@@ -364,8 +440,11 @@ def prior(q: Query, catalogue: Catalogue) -> dict[int, tuple[float, list[tuple[i
             cat = catalogue.by_name.get(name)
             if cat is None:
                 continue
-            named = [c for c in catalogue.descendants_with_rules(cat)
-                     if any(w in text for w in catalogue.name_words(c))]
+            named = [
+                c
+                for c in catalogue.descendants_with_rules(cat)
+                if any(w in text for w in catalogue.name_words(c))
+            ]
             if named:
                 add(catalogue.rule(cat, q.region), confidence * 0.4)
                 for c in named:
@@ -376,8 +455,14 @@ def prior(q: Query, catalogue: Catalogue) -> dict[int, tuple[float, list[tuple[i
     return {u: (w / total, cats) for u, (w, cats) in out.items()}
 
 
-def suggest_many(queries: Sequence[Query], *, catalogue: Catalogue | None = None, model: RouterModel | None = None,
-                 use_model: bool = True, top: int = TOP) -> list[list[dict]]:
+def suggest_many(
+    queries: Sequence[Query],
+    *,
+    catalogue: Catalogue | None = None,
+    model: RouterModel | None = None,
+    use_model: bool = True,
+    top: int = TOP,
+) -> list[list[dict]]:
     """For each query the `top` units, best first: {"unit", "name", "score", "reasons": [words]}."""
     from gongzhi.core.models import Unit
 
@@ -398,8 +483,14 @@ def suggest_many(queries: Sequence[Query], *, catalogue: Catalogue | None = None
                 break
             if unit not in names:
                 continue
-            items.append({"unit": unit, "name": names[unit], "score": round(float(score), 4),
-                          "reasons": reasons(q, unit, names[unit], prior_cats, catalogue, model)})
+            items.append(
+                {
+                    "unit": unit,
+                    "name": names[unit],
+                    "score": round(float(score), 4),
+                    "reasons": reasons(q, unit, names[unit], prior_cats, catalogue, model),
+                }
+            )
         out.append(items)
     return out
 
@@ -440,17 +531,23 @@ def _top_of(q: Query, catalogue: Catalogue) -> str:
     return q.categories[0][0] if q.categories else ""
 
 
-def reasons(q: Query, unit: int, name: str, prior_cats: list[int], catalogue: Catalogue,
-            model: RouterModel | None) -> list[str]:
+def reasons(
+    q: Query, unit: int, name: str, prior_cats: list[int], catalogue: Catalogue, model: RouterModel | None
+) -> list[str]:
     """Why this unit, in words a dispatcher reads (no scores, no codes)."""
     out = []
     top = _top_of(q, catalogue)
     stats = model.stats if model is not None else {}
     for cat in prior_cats[:2]:
-        out.append(_("目录规定：%(category)s → %(unit)s") % {"category": catalogue.categories[cat][0], "unit": name})
+        out.append(
+            _("目录规定：%(category)s → %(unit)s") % {"category": catalogue.categories[cat][0], "unit": name}
+        )
     recent = stats.get("recent", {}).get((top, unit), 0)
     if recent:
-        out.append(_("该类诉求近%(days)d天由%(unit)s办理 %(n)d 件") % {"days": RECENT_DAYS, "unit": name, "n": recent})
+        out.append(
+            _("该类诉求近%(days)d天由%(unit)s办理 %(n)d 件")
+            % {"days": RECENT_DAYS, "unit": name, "n": recent}
+        )
     chain = catalogue.region_chain(q.region)
     from gongzhi.core.choices import RegionLevel
 
@@ -470,8 +567,13 @@ def reasons(q: Query, unit: int, name: str, prior_cats: list[int], catalogue: Ca
 # ------------------------------------------------------------------------------------------ back-test
 
 
-def backtest(records: Sequence[Record], catalogue: Catalogue, *, test_share: float = 0.2,
-             categories: dict[int, list[tuple[str, float]]] | None = None) -> dict:
+def backtest(
+    records: Sequence[Record],
+    catalogue: Catalogue,
+    *,
+    test_share: float = 0.2,
+    categories: dict[int, list[tuple[str, float]]] | None = None,
+) -> dict:
     """Time split: the appeals first dispatched in the older (1 − test_share) part train the router, the newer
     appeals test it: how often the unit that finally kept the appeal is the router's first / among its three.
     `categories`: {appeal: the classifier's top-3} as the router sees them at dispatch (default: the appeal's
@@ -492,22 +594,39 @@ def backtest(records: Sequence[Record], catalogue: Catalogue, *, test_share: flo
         if r.appeal not in train_ids and r.positive:
             final[r.appeal] = r  # the last unit that kept it
     tests = list(final.values())
-    queries = [Query(r.title, r.content, r.region,
-                     (categories or {}).get(r.appeal) or ([(r.top, 1.0)] if r.top else [])) for r in tests]
+    queries = [
+        Query(
+            r.title,
+            r.content,
+            r.region,
+            (categories or {}).get(r.appeal) or ([(r.top, 1.0)] if r.top else []),
+        )
+        for r in tests
+    ]
     started = time.perf_counter()
     model = train(train_records, catalogue, now=cut_at)
     train_seconds = time.perf_counter() - started
-    result = {"train_appeals": len(train_ids), "train_records": len(train_records), "test_appeals": len(tests),
-              "train_seconds": round(train_seconds, 2), "split_at": cut_at.isoformat()}
+    result = {
+        "train_appeals": len(train_ids),
+        "train_records": len(train_records),
+        "test_appeals": len(tests),
+        "train_seconds": round(train_seconds, 2),
+        "split_at": cut_at.isoformat(),
+    }
     for label, m in (("router", model), ("catalogue", None)):
         rank_many(queries[:8], catalogue, m)  # warm-up, untimed: jieba's dictionary loads once per process
         started = time.perf_counter()
         ranked = rank_many(queries, catalogue, m)
         elapsed = max(time.perf_counter() - started, 1e-9)
         top1 = np.mean([bool(row) and row[0][0] == r.unit for row, r in zip(ranked, tests, strict=True)])
-        top3 = np.mean([r.unit in [u for u, _s, _c in row[:TOP]] for row, r in zip(ranked, tests, strict=True)])
-        result[label] = {"top1": round(float(top1), 4), "top3": round(float(top3), 4),
-                         "per_second": round(len(tests) / elapsed, 1)}
+        top3 = np.mean(
+            [r.unit in [u for u, _s, _c in row[:TOP]] for row, r in zip(ranked, tests, strict=True)]
+        )
+        result[label] = {
+            "top1": round(float(top1), 4),
+            "top3": round(float(top3), 4),
+            "per_second": round(len(tests) / elapsed, 1),
+        }
     # What gongzhi suggested before the router: the rule of each predicted first-level category, in their order.
     before = []
     for q in queries:
@@ -518,6 +637,9 @@ def backtest(records: Sequence[Record], catalogue: Catalogue, *, test_share: flo
                 units.append(found[0])
         before.append(units)
     result["first_level_rule"] = {
-        "top1": round(float(np.mean([bool(u) and u[0] == r.unit for u, r in zip(before, tests, strict=True)])), 4),
-        "top3": round(float(np.mean([r.unit in u[:TOP] for u, r in zip(before, tests, strict=True)])), 4)}
+        "top1": round(
+            float(np.mean([bool(u) and u[0] == r.unit for u, r in zip(before, tests, strict=True)])), 4
+        ),
+        "top3": round(float(np.mean([r.unit in u[:TOP] for u, r in zip(before, tests, strict=True)])), 4),
+    }
     return result

@@ -36,7 +36,9 @@ TOP_HOTSPOTS = 5
 REFRESH_SECONDS = 60  # settings GONGZHI["SCREEN_REFRESH_SECONDS"] may change it
 
 
-def baseline_terms(queryset, before, days: int = BASELINE_DAYS, sample: int = BASELINE_SAMPLE) -> tuple[Counter, int]:
+def baseline_terms(
+    queryset, before, days: int = BASELINE_DAYS, sample: int = BASELINE_SAMPLE
+) -> tuple[Counter, int]:
     """The long-run baseline the word cloud is weighed against: the key words of up to `sample` appeals of the
     `days` before `before` (this county's own long run), added to the shipped labelled appeals (so that a young
     installation still has one). Cached for a day per scope: jieba over 3,000 appeals takes seconds."""
@@ -47,8 +49,11 @@ def baseline_terms(queryset, before, days: int = BASELINE_DAYS, sample: int = BA
         return Counter(cached[0]), cached[1]
     doc_freq, documents = hotspots.background_doc_freq()
     doc_freq = Counter(doc_freq)
-    texts = queryset.filter(received_at__lt=before, received_at__gte=before - timedelta(days=days)) \
-        .order_by("-received_at").values_list("title", "content")[:sample]
+    texts = (
+        queryset.filter(received_at__lt=before, received_at__gte=before - timedelta(days=days))
+        .order_by("-received_at")
+        .values_list("title", "content")[:sample]
+    )
     for title, content in texts:
         doc_freq.update(charts._cloud_terms(title, content))
         documents += 1
@@ -71,15 +76,22 @@ def county_rates(now) -> dict:
     for m in metrics:
         for field in ("valid_callbacks", "contacted_on_time", "solved", "satisfied", "basically"):
             setattr(total, field, getattr(total, field) + getattr(m, field))
-    return {"callbacks": total.valid_callbacks,
-            "response": _percent(total.response.value), "resolution": _percent(total.resolution.value),
-            "satisfaction": _percent(total.satisfaction.value),
-            "weight": float(Decimal(settings.GONGZHI["BASICALLY_SATISFIED_WEIGHT"]))}
+    return {
+        "callbacks": total.valid_callbacks,
+        "response": _percent(total.response.value),
+        "resolution": _percent(total.resolution.value),
+        "satisfaction": _percent(total.satisfaction.value),
+        "weight": float(Decimal(settings.GONGZHI["BASICALLY_SATISFIED_WEIGHT"])),
+    }
 
 
 def overdue_by_unit(queryset, now, top: int = 6) -> list[dict]:
-    rows = (queryset.filter(light_q(Light.RED, now), state__in=OPEN_STATES)
-            .values("lead_unit__name").annotate(n=Count("pk")).order_by("-n", "lead_unit__name")[:top])
+    rows = (
+        queryset.filter(light_q(Light.RED, now), state__in=OPEN_STATES)
+        .values("lead_unit__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "lead_unit__name")[:top]
+    )
     return [{"unit": r["lead_unit__name"] or _("待派单"), "count": r["n"]} for r in rows]
 
 
@@ -89,9 +101,16 @@ def surge_lines(queryset, today) -> list[str]:
     for alert in surges.appeal_alerts(queryset, today=today, days=2)[:6]:
         category, street = alert["key"]
         when = _("今日") if alert["day"] == today else _("昨日")
-        lines.append(_("%(street)s · %(category)s：%(when)s %(n)s 件，平时每天约 %(base)s 件") % {
-            "street": street, "category": category, "when": when, "n": alert["count"],
-            "base": max(1, round(alert["baseline"]))})
+        lines.append(
+            _("%(street)s · %(category)s：%(when)s %(n)s 件，平时每天约 %(base)s 件")
+            % {
+                "street": street,
+                "category": category,
+                "when": when,
+                "n": alert["count"],
+                "base": max(1, round(alert["baseline"])),
+            }
+        )
     return lines
 
 
@@ -100,14 +119,22 @@ def screen_data(user, now=None) -> dict:
     today = timezone.localdate(now)
     qs = visible_appeals(user)
     start = today - timedelta(days=TREND_DAYS - 1)
-    daily = {r["day"]: r["n"] for r in qs.filter(received_at__date__gte=start)
-             .annotate(day=TruncDate("received_at")).values("day").annotate(n=Count("pk"))}
+    daily = {
+        r["day"]: r["n"]
+        for r in qs.filter(received_at__date__gte=start)
+        .annotate(day=TruncDate("received_at"))
+        .values("day")
+        .annotate(n=Count("pk"))
+    }
     month_start = today.replace(day=1)
     overdue = overdue_by_unit(qs, now)
     cloud_since = now - timedelta(days=CLOUD_DAYS)
     terms = charts.emerging_terms(
-        qs.filter(received_at__gte=cloud_since).order_by("-received_at").values_list("title", "content")[:2000],
-        baseline_terms(qs, before=cloud_since))
+        qs.filter(received_at__gte=cloud_since)
+        .order_by("-received_at")
+        .values_list("title", "content")[:2000],
+        baseline_terms(qs, before=cloud_since),
+    )
     rows = spots.hotspot_rows(user, limit=TOP_HOTSPOTS)
     today_points = map_points(qs.filter(received_at__date=today), now)
     area = user.region or Region.objects.filter(level=RegionLevel.COUNTY).order_by("pk").first()
@@ -115,19 +142,35 @@ def screen_data(user, now=None) -> dict:
         "heading": _("%(area)s 接诉即办态势") % {"area": area.name if area else ""},
         "generated_at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
         "refresh_seconds": int(settings.GONGZHI.get("SCREEN_REFRESH_SECONDS", REFRESH_SECONDS)),
-        "totals": {"today": daily.get(today, 0), "month": sum(n for d, n in daily.items() if d >= month_start)
-                   if month_start >= start else qs.filter(received_at__date__gte=month_start).count(),
-                   "open": qs.filter(state__in=OPEN_STATES).count(),
-                   "overdue": qs.filter(light_q(Light.RED, now), state__in=OPEN_STATES).count()},
+        "totals": {
+            "today": daily.get(today, 0),
+            "month": sum(n for d, n in daily.items() if d >= month_start)
+            if month_start >= start
+            else qs.filter(received_at__date__gte=month_start).count(),
+            "open": qs.filter(state__in=OPEN_STATES).count(),
+            "overdue": qs.filter(light_q(Light.RED, now), state__in=OPEN_STATES).count(),
+        },
         "rates": county_rates(now),
-        "hotspots": [{"rank": r["rank"], "title": redact(r["spot"].title) or "—",
-                      "words": spots.heat_words(r["spot"], now, short=True),
-                      "size": r["spot"].size} for r in rows],
+        "hotspots": [
+            {
+                "rank": r["rank"],
+                "title": redact(r["spot"].title) or "—",
+                "words": spots.heat_words(r["spot"], now, short=True),
+                "size": r["spot"].size,
+            }
+            for r in rows
+        ],
         "surges": surge_lines(qs, today),
-        "charts": {"volume": charts.screen_volume(daily, start, today),
-                   "overdue": charts.overdue_units(overdue),
-                   "cloud": charts.screen_cloud(terms)},
-        "map": {"appeals": [{"longitude": p["longitude"], "latitude": p["latitude"], "light": p["light"]}
-                            for p in today_points["points"]],
-                "hotspots": [{**p, "name": redact(p["name"]), "url": ""} for p in spots.hotspot_points(rows)]},
+        "charts": {
+            "volume": charts.screen_volume(daily, start, today),
+            "overdue": charts.overdue_units(overdue),
+            "cloud": charts.screen_cloud(terms),
+        },
+        "map": {
+            "appeals": [
+                {"longitude": p["longitude"], "latitude": p["latitude"], "light": p["light"]}
+                for p in today_points["points"]
+            ],
+            "hotspots": [{**p, "name": redact(p["name"]), "url": ""} for p in spots.hotspot_points(rows)],
+        },
     }

@@ -20,8 +20,9 @@ def model_path() -> str:
     return str(getattr(settings, "INSIGHT_CLASSIFIER_MODEL", classifier.DEFAULT_MODEL))
 
 
-def classify(title: str, content: str, region: Region | None = None, *, model=None,
-             category: Category | None = None) -> dict:
+def classify(
+    title: str, content: str, region: Region | None = None, *, model=None, category: Category | None = None
+) -> dict:
     """Top-3 first-level categories with calibrated confidences; the router's three lead units with their
     reasons (`units`, insight.router: the dispatch history with the catalogue as the prior) and the best of
     them as `suggested_unit` (with the catalogue rule and co-units when the catalogue names that unit), in
@@ -44,28 +45,51 @@ def classify_many(items: Sequence[tuple], *, model=None) -> list[dict]:
     by_name = {c.name: c for c in Category.objects.filter(level=1, name__in=names)}
     # The catalogue rules of every best category's lineage in one query; pick_dispatch_rule then picks as
     # appeals.services.suggest_dispatch does.
-    lineages = {by_name[top3[0][0]].pk: by_name[top3[0][0]].lineage() for top3 in top3s
-                if top3 and top3[0][0] in by_name}
-    rules = {(r.category_id, r.region_id): r for r in DispatchRule.objects.filter(
-        category__in=[c.pk for lineage in lineages.values() for c in lineage]).select_related("unit")} \
-        if lineages else {}
+    lineages = {
+        by_name[top3[0][0]].pk: by_name[top3[0][0]].lineage()
+        for top3 in top3s
+        if top3 and top3[0][0] in by_name
+    }
+    rules = (
+        {
+            (r.category_id, r.region_id): r
+            for r in DispatchRule.objects.filter(
+                category__in=[c.pk for lineage in lineages.values() for c in lineage]
+            ).select_related("unit")
+        }
+        if lineages
+        else {}
+    )
     county, suggestions, out = None, {}, []
     for item, top3 in zip(items, top3s, strict=True):
         region = item[2]
         if region is None:
             county = county or Region.objects.filter(parent__isnull=True).order_by("path").first()
             region = county
-        categories = [{"name": name, "category": by_name[name].pk if name in by_name else None,
-                       "confidence": confidence} for name, confidence in top3]
+        categories = [
+            {
+                "name": name,
+                "category": by_name[name].pk if name in by_name else None,
+                "confidence": confidence,
+            }
+            for name, confidence in top3
+        ]
         best = by_name.get(top3[0][0]) if top3 else None
         suggestion = None
         if best is not None and region is not None:
             key = (best.pk, region.pk)
             if key not in suggestions:
                 rule = pick_dispatch_rule(lineages[best.pk], region, rules)
-                suggestions[key] = None if rule is None else {
-                    "unit": rule.unit_id, "name": rule.unit.name, "rule": rule.pk,
-                    "co_units": list(rule.co_units.values_list("pk", flat=True))}
+                suggestions[key] = (
+                    None
+                    if rule is None
+                    else {
+                        "unit": rule.unit_id,
+                        "name": rule.unit.name,
+                        "rule": rule.pk,
+                        "co_units": list(rule.co_units.values_list("pk", flat=True)),
+                    }
+                )
             found = suggestions[key]
             suggestion = None if found is None else {**found, "co_units": list(found["co_units"])}
         out.append({"categories": categories, "suggested_unit": suggestion})
@@ -78,9 +102,16 @@ def _route(items: Sequence[tuple], top3s: list, out: list[dict]) -> None:
     catalogue's suggestion: routing must never break intake)."""
     try:
         catalogue = router.Catalogue.current()
-        queries = [router.Query(it[0] or "", it[1] or "", it[2].pk if it[2] is not None else None, list(top3),
-                                getattr(it[3], "pk", it[3]) if len(it) > 3 else None)
-                   for it, top3 in zip(items, top3s, strict=True)]
+        queries = [
+            router.Query(
+                it[0] or "",
+                it[1] or "",
+                it[2].pk if it[2] is not None else None,
+                list(top3),
+                getattr(it[3], "pk", it[3]) if len(it) > 3 else None,
+            )
+            for it, top3 in zip(items, top3s, strict=True)
+        ]
         routes = router.suggest_many(queries, catalogue=catalogue)
     except Exception:
         logger.exception("the unit router failed; the catalogue's suggestion stands")
@@ -91,8 +122,12 @@ def _route(items: Sequence[tuple], top3s: list, out: list[dict]) -> None:
         result["units"] = units
         current = result["suggested_unit"]
         if units and (current is None or current["unit"] != units[0]["unit"]):
-            result["suggested_unit"] = {"unit": units[0]["unit"], "name": units[0]["name"], "rule": None,
-                                        "co_units": []}
+            result["suggested_unit"] = {
+                "unit": units[0]["unit"],
+                "name": units[0]["name"],
+                "rule": None,
+                "co_units": [],
+            }
 
 
 def similar_appeals(appeal: Appeal, queryset=None, limit: int = 10) -> list[dict]:

@@ -34,12 +34,14 @@ def list_thresholds() -> tuple[int, int]:
     """(appeals, distinct residents) a hot spot needs to be listed: settings GONGZHI["HOTSPOT_MIN_SIZE"] and
     ["HOTSPOT_MIN_RESIDENTS"], defaults 3 and 2."""
     conf = settings.GONGZHI
-    return (int(conf.get("HOTSPOT_MIN_SIZE", hotspots.MIN_SIZE)),
-            int(conf.get("HOTSPOT_MIN_RESIDENTS", hotspots.MIN_RESIDENTS)))
+    return (
+        int(conf.get("HOTSPOT_MIN_SIZE", hotspots.MIN_SIZE)),
+        int(conf.get("HOTSPOT_MIN_RESIDENTS", hotspots.MIN_RESIDENTS)),
+    )
 
 
 def heat_words(spot: HotSpot, now=None, short: bool = False) -> str:
-    """"12 位居民反映 15 件 · 自 3月2日起 · 近两周明显增多，仍在升温" — the heat as a leader reads it (`short`: without
+    """ "12 位居民反映 15 件 · 自 3月2日起 · 近两周明显增多，仍在升温" — the heat as a leader reads it (`short`: without
     the start, for the wall screen)."""
     now = now or timezone.now()
     parts = [_("%(p)s 位居民反映 %(n)s 件") % {"p": spot.residents, "n": spot.size}]
@@ -73,11 +75,17 @@ def hotspot_rows(user, limit: int = 50) -> list[dict]:
     if not user.has_role(*COUNTY_WIDE_ROLES):  # the county-wide roles see every appeal: no need to ask which
         members_q = members_q.filter(appeal__in=visible.values("pk"))
     min_size, min_residents = list_thresholds()
-    spots = list(HotSpot.objects.filter(Exists(members_q), size__gte=min_size, residents__gte=min_residents)
-                 .order_by("-heat", "-size", "pk")[:limit])
+    spots = list(
+        HotSpot.objects.filter(Exists(members_q), size__gte=min_size, residents__gte=min_residents).order_by(
+            "-heat", "-size", "pk"
+        )[:limit]
+    )
     by_spot: dict[int, list] = {spot.pk: [] for spot in spots}
-    members = (visible.filter(hotspot_membership__hotspot__in=spots)
-               .annotate(spot_id=F("hotspot_membership__hotspot")).order_by("received_at", "pk"))
+    members = (
+        visible.filter(hotspot_membership__hotspot__in=spots)
+        .annotate(spot_id=F("hotspot_membership__hotspot"))
+        .order_by("received_at", "pk")
+    )
     for appeal in members:
         by_spot[appeal.spot_id].append(appeal)
     today = timezone.localdate()
@@ -87,8 +95,16 @@ def hotspot_rows(user, limit: int = 50) -> list[dict]:
         per_day = Counter(timezone.localtime(a.received_at).date() for a in members)
         end = max(today, max(per_day, default=today))
         spark = [per_day.get(end - timedelta(days=k), 0) for k in range(SPARK_DAYS - 1, -1, -1)]
-        rows.append({"rank": rank, "spot": spot, "members": members, "spark": charts.sparkline(spark),
-                     "spark_id": f"spark-{spot.pk}", "heat_words": heat_words(spot)})
+        rows.append(
+            {
+                "rank": rank,
+                "spot": spot,
+                "members": members,
+                "spark": charts.sparkline(spark),
+                "spark_id": f"spark-{spot.pk}",
+                "heat_words": heat_words(spot),
+            }
+        )
     return rows
 
 
@@ -102,10 +118,18 @@ def hotspot_points(rows: list[dict], link: str = "") -> list[dict]:
         at = centroid((a.longitude, a.latitude) for a in row["members"])
         if at is None:
             continue
-        points.append({"name": f"#{row['rank']} {spot.title or '—'}", "kind_class": "hot", "id": spot.pk,
-                       "subtitle": _("%(n)s 件诉求 · %(p)s 位居民") % {"n": len(row["members"]), "p": spot.residents},
-                       "longitude": round(at[0], 6), "latitude": round(at[1], 6),
-                       "url": f"{link}#hotspot-{spot.pk}"})
+        points.append(
+            {
+                "name": f"#{row['rank']} {spot.title or '—'}",
+                "kind_class": "hot",
+                "id": spot.pk,
+                "subtitle": _("%(n)s 件诉求 · %(p)s 位居民")
+                % {"n": len(row["members"]), "p": spot.residents},
+                "longitude": round(at[0], 6),
+                "latitude": round(at[1], 6),
+                "url": f"{link}#hotspot-{spot.pk}",
+            }
+        )
     return points
 
 
@@ -125,8 +149,13 @@ def rename_hotspot(actor, hotspot_id: int, name: str) -> HotSpot:
         before = {"name": spot.name, "label": spot.label}
         spot.name = name
         spot.save(update_fields=["name"])
-        append_audit_event(actor, "hotspot_rename", target=f"hotspot:{spot.pk}", before=before,
-                           after={"name": name, "label": spot.label})
+        append_audit_event(
+            actor,
+            "hotspot_rename",
+            target=f"hotspot:{spot.pk}",
+            before=before,
+            after={"name": name, "label": spot.label},
+        )
     return spot
 
 
@@ -136,8 +165,13 @@ def cool_hotspots(now=None) -> int:
     from . import live
 
     now = now or timezone.now()
-    stale = HotSpot.objects.filter(end__gte=now - timedelta(days=COOL_WITHIN_DAYS),
-                                   updated_at__lt=now - timedelta(days=1)).order_by("pk").values_list("pk", flat=True)
+    stale = (
+        HotSpot.objects.filter(
+            end__gte=now - timedelta(days=COOL_WITHIN_DAYS), updated_at__lt=now - timedelta(days=1)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     count = 0
     for pk in stale.iterator():
         with transaction.atomic():

@@ -63,8 +63,12 @@ def false_alarm_rate(events, *, alpha: float = ALPHA) -> dict:
             tested += 1
             flagged += detect(counts, day, alpha=alpha) is not None
             day += timedelta(days=1)
-    return {"series": len(series), "series_days": tested, "alerts": flagged,
-            "rate": round(flagged / tested, 5) if tested else 0.0}
+    return {
+        "series": len(series),
+        "series_days": tested,
+        "alerts": flagged,
+        "rate": round(flagged / tested, 5) if tested else 0.0,
+    }
 
 
 def appeal_alerts(queryset, today: date | None = None, days: int = LIST_DAYS) -> list[dict]:
@@ -77,7 +81,8 @@ def appeal_alerts(queryset, today: date | None = None, days: int = LIST_DAYS) ->
     today = today or timezone.localdate()
     start = today - timedelta(days=BASELINE_DAYS + days)
     rows = queryset.filter(received_at__date__gte=start).select_related(
-        "category__parent__parent", "region__parent__parent__parent")
+        "category__parent__parent", "region__parent__parent__parent"
+    )
     events, ids = [], {}
     for a in rows:
         top = a.category.top if a.category_id else None
@@ -85,4 +90,7 @@ def appeal_alerts(queryset, today: date | None = None, days: int = LIST_DAYS) ->
         key = (top.name if top else "未分类", street.name)
         ids[key] = {"category_id": top.pk if top else None, "street_id": street.pk}
         events.append((key, timezone.localtime(a.received_at).date()))
-    return [{**alert, **ids[alert["key"]]} for alert in scan(events, [today - timedelta(days=k) for k in range(days)])]
+    return [
+        {**alert, **ids[alert["key"]]}
+        for alert in scan(events, [today - timedelta(days=k) for k in range(days)])
+    ]

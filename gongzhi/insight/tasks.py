@@ -35,8 +35,9 @@ def analyse_appeal(appeal_id: int) -> dict:
             bad[row.pk] = exc
 
     def record(outcomes: dict) -> None:
-        taskqueue.finish_claimed(rows, [bad.get(row.pk) or outcomes[int(row.args_kwargs["args"][0])]
-                                        for row in rows])
+        taskqueue.finish_claimed(
+            rows, [bad.get(row.pk) or outcomes[int(row.args_kwargs["args"][0])] for row in rows]
+        )
 
     outcome = live.analyse_many(ids, record=record if rows else None)[appeal_id]
     if isinstance(outcome, Exception):
@@ -90,4 +91,8 @@ def train_router() -> dict:
     if model is None:
         return {"trained": False}
     path = router.save(model)
-    return {"trained": True, "path": str(path), **{k: model.meta[k] for k in ("n_positive", "n_negative", "units")}}
+    return {
+        "trained": True,
+        "path": str(path),
+        **{k: model.meta[k] for k in ("n_positive", "n_negative", "units")},
+    }

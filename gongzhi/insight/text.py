@@ -31,9 +31,24 @@ _PLACE = re.compile(
     r"(?:[\u4e00-\u9fa5A-Za-z0-9]{1,12}?(?:小区|社区|村|花园|家园|公寓|广场|大厦|路|大道|街))?"
 )
 _ESTATE = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9]{2,8}?(?:小区|社区|花园|家园|公寓|村|广场|大厦|苑|府|公馆)")
-_LEADING_NOISE = re.compile(r"^(?:在|位于|地处|座落在|坐落在|我们|我是|我在|我家|关于|反映|请问|投诉|住在|本人|的|希望|要求|建议|请求|请|对)+")
-_FUNCTION_CHARS = re.compile(r"[的了是在和我你他她有没对与把被就都也很从到为个这那仅该其及或但而要想说让给能会可已将还并]|希望|要求")
-_STOP_PLACE = {"小区", "社区", "农村", "新农村", "这个小区", "我们小区", "该小区", "本小区", "整个小区", "一个小区"}
+_LEADING_NOISE = re.compile(
+    r"^(?:在|位于|地处|座落在|坐落在|我们|我是|我在|我家|关于|反映|请问|投诉|住在|本人|的|希望|要求|建议|请求|请|对)+"
+)
+_FUNCTION_CHARS = re.compile(
+    r"[的了是在和我你他她有没对与把被就都也很从到为个这那仅该其及或但而要想说让给能会可已将还并]|希望|要求"
+)
+_STOP_PLACE = {
+    "小区",
+    "社区",
+    "农村",
+    "新农村",
+    "这个小区",
+    "我们小区",
+    "该小区",
+    "本小区",
+    "整个小区",
+    "一个小区",
+}
 
 
 def normalize(text: str | None) -> str:
@@ -50,7 +65,7 @@ def shingles(text: str, k: int = 3) -> set[str]:
     s = dedup_key(text)
     if len(s) <= k:
         return {s} if s else set()
-    return {s[i:i + k] for i in range(len(s) - k + 1)}
+    return {s[i : i + k] for i in range(len(s) - k + 1)}
 
 
 def jaccard(a: set, b: set) -> float:

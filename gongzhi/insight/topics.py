@@ -34,24 +34,40 @@ def hotspot_to_topic(actor, hotspot_id: int):
             raise ServiceError(_("热点不存在。"), code="not_found")
         if spot.topic_id:
             raise ServiceError(_("该热点已转为协商议题。"), code="already_topic")
-        appeals = list(Appeal.objects.filter(hotspot_membership__hotspot=spot)
-                       .select_related("region__parent__parent__parent").order_by("received_at", "pk"))
+        appeals = list(
+            Appeal.objects.filter(hotspot_membership__hotspot=spot)
+            .select_related("region__parent__parent__parent")
+            .order_by("received_at", "pk")
+        )
         if not appeals:
             raise ServiceError(_("该热点没有诉求。"), code="empty")
         region = topic_region(appeals)
         if region is None:
             raise ServiceError(_("热点诉求分属不同街道，请在议事协商中手工发起议题。"), code="no_region")
         title = (_("热点问题：%(label)s") % {"label": redact(spot.title or spot.place) or spot.pk})[:200]
-        lines = [_("由热点问题转入（热度 %(heat).2f，%(n)s 件诉求，%(p)s 位居民，%(start)s 至 %(end)s）。") % {
-            "heat": spot.heat, "n": spot.size, "p": spot.residents,
-            "start": f"{spot.start:%Y-%m-%d}" if spot.start else "—", "end": f"{spot.end:%Y-%m-%d}" if spot.end else "—"}]
+        lines = [
+            _("由热点问题转入（热度 %(heat).2f，%(n)s 件诉求，%(p)s 位居民，%(start)s 至 %(end)s）。")
+            % {
+                "heat": spot.heat,
+                "n": spot.size,
+                "p": spot.residents,
+                "start": f"{spot.start:%Y-%m-%d}" if spot.start else "—",
+                "end": f"{spot.end:%Y-%m-%d}" if spot.end else "—",
+            }
+        ]
         if spot.place:
             lines.append(_("地点：%(p)s") % {"p": spot.place})
         # The topic is public (居务公开): a confidential appeal is linked but not quoted, personal data is removed
         # (core.redaction).
         lines += [f"{a.number} {redact_appeal(a)[0]}" for a in appeals if not a.confidential][:20]
-        topic = create_topic(actor, title=title, description="\n".join(lines), region=region,
-                             source=TopicSource.APPEALS, appeal_ids=[a.pk for a in appeals])
+        topic = create_topic(
+            actor,
+            title=title,
+            description="\n".join(lines),
+            region=region,
+            source=TopicSource.APPEALS,
+            appeal_ids=[a.pk for a in appeals],
+        )
         spot.topic = topic
         spot.save(update_fields=["topic"])
     return topic

@@ -38,10 +38,18 @@ def hotspot_list(request):
 
     rows = spot_service.hotspot_rows(request.user)
     min_size, min_residents = spot_service.list_thresholds()
-    return render(request, "insight/hotspots.html", {
-        "rows": rows, "points": spot_service.hotspot_points(rows), "can_topic": is_manager(request.user),
-        "can_rename": request.user.has_role(*spot_service.RENAME_ROLES), "min_size": min_size,
-        "min_residents": min_residents})
+    return render(
+        request,
+        "insight/hotspots.html",
+        {
+            "rows": rows,
+            "points": spot_service.hotspot_points(rows),
+            "can_topic": is_manager(request.user),
+            "can_rename": request.user.has_role(*spot_service.RENAME_ROLES),
+            "min_size": min_size,
+            "min_residents": min_residents,
+        },
+    )
 
 
 @require_POST
@@ -54,7 +62,9 @@ def hotspot_rename(request, pk: int):
     except ServiceError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("已命名为“%(n)s”。") % {"n": spot.title} if spot.name else _("已恢复自动生成的名称。"))
+        messages.success(
+            request, _("已命名为“%(n)s”。") % {"n": spot.title} if spot.name else _("已恢复自动生成的名称。")
+        )
     return redirect(f"{reverse('insight:hotspots')}#hotspot-{pk}")
 
 
@@ -68,7 +78,11 @@ def hotspot_export(request):
     spots = []
     for row in rows:
         s = row["spot"]
-        span = f"{timezone.localtime(s.start):%Y/%m/%d} 至 {timezone.localtime(s.end):%Y/%m/%d}" if s.start else ""
+        span = (
+            f"{timezone.localtime(s.start):%Y/%m/%d} 至 {timezone.localtime(s.end):%Y/%m/%d}"
+            if s.start
+            else ""
+        )
         spots.append([row["rank"], s.pk, round(s.heat, 3), span, s.place, s.title])
     details = []
     pseudonyms: dict = {}
@@ -76,14 +90,31 @@ def hotspot_export(request):
         for a in row["members"]:
             key = a.appellant_id or f"a{a.pk}"
             user = pseudonyms.setdefault(key, f"居民{len(pseudonyms) + 1:04d}")
-            details.append([row["spot"].pk, a.number, user, a.title,
-                            timezone.localtime(a.received_at).strftime("%Y/%m/%d %H:%M:%S"), a.content, 0, 0])
-    data = to_xlsx([
-        ("热点问题表", ["热度排名", "问题ID", "热度指数", "时间范围", "地点/人群", "问题描述"], spots),
-        ("热点问题留言明细表", ["问题ID", "留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "点赞数", "反对数"],
-         details),
-    ])
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            details.append(
+                [
+                    row["spot"].pk,
+                    a.number,
+                    user,
+                    a.title,
+                    timezone.localtime(a.received_at).strftime("%Y/%m/%d %H:%M:%S"),
+                    a.content,
+                    0,
+                    0,
+                ]
+            )
+    data = to_xlsx(
+        [
+            ("热点问题表", ["热度排名", "问题ID", "热度指数", "时间范围", "地点/人群", "问题描述"], spots),
+            (
+                "热点问题留言明细表",
+                ["问题ID", "留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "点赞数", "反对数"],
+                details,
+            ),
+        ]
+    )
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = "attachment; filename=hotspots.xlsx"
     return response
 
@@ -101,23 +132,39 @@ def alerts(request):
     days = surges.LIST_DAYS
     found = surges.appeal_alerts(visible_appeals(request.user), days=days)
     streets = {r.pk: r for r in Region.objects.filter(pk__in={a["street_id"] for a in found})}
-    cats = {c.pk: c for c in Category.objects.filter(pk__in={a["category_id"] for a in found if a["category_id"]})}
+    cats = {
+        c.pk: c for c in Category.objects.filter(pk__in={a["category_id"] for a in found if a["category_id"]})
+    }
     units = list(Unit.objects.filter(is_active=True).order_by("code"))
     for a in found:
         street, cat = streets.get(a["street_id"]), cats.get(a["category_id"])
         rule = suggest_dispatch(cat, street) if cat and street else None
         a["suggested_unit_id"] = rule.unit_id if rule else None
-        a["tasks"] = list(ProactiveTask.objects.filter(category_id=a["category_id"], region_id=a["street_id"],
-                                                       alert_day=a["day"]).select_related("unit"))
-    return render(request, "insight/alerts.html", {
-        "alerts": found, "days": days, "baseline_days": surges.BASELINE_DAYS, "alpha": surges.ALPHA,
-        "min_count": surges.MIN_COUNT, "units": units, "default_working_days": proactive.DEFAULT_WORKING_DAYS,
-        "can_assign": request.user.has_role(*proactive.ASSIGN_ROLES)})
+        a["tasks"] = list(
+            ProactiveTask.objects.filter(
+                category_id=a["category_id"], region_id=a["street_id"], alert_day=a["day"]
+            ).select_related("unit")
+        )
+    return render(
+        request,
+        "insight/alerts.html",
+        {
+            "alerts": found,
+            "days": days,
+            "baseline_days": surges.BASELINE_DAYS,
+            "alpha": surges.ALPHA,
+            "min_count": surges.MIN_COUNT,
+            "units": units,
+            "default_working_days": proactive.DEFAULT_WORKING_DAYS,
+            "can_assign": request.user.has_role(*proactive.ASSIGN_ROLES),
+        },
+    )
 
 
 def _with_chart_list(data: dict) -> dict:
-    data["chart_list"] = [{"name": name, "id": f"opt-{name}", "option": option}
-                          for name, option in data["charts"].items()]
+    data["chart_list"] = [
+        {"name": name, "id": f"opt-{name}", "option": option} for name, option in data["charts"].items()
+    ]
     return data
 
 
@@ -142,8 +189,13 @@ def _leaders_map(user, days: int, street: Region | None = None) -> dict:
     if street is not None:
         for row in rows:
             row["members"] = [a for a in row["members"] if a.region.path.startswith(street.path)]
-    return {"appeals": appeals, "hotspots": spot_service.hotspot_points([r for r in rows if r["members"]],
-                                                           link=reverse("insight:hotspots")), "days": days}
+    return {
+        "appeals": appeals,
+        "hotspots": spot_service.hotspot_points(
+            [r for r in rows if r["members"]], link=reverse("insight:hotspots")
+        ),
+        "days": days,
+    }
 
 
 def _map_days(request) -> int:
@@ -153,9 +205,17 @@ def _map_days(request) -> int:
 @role_required(*LEADER_ROLES)
 def overview(request):
     data = _with_chart_list(charts.dashboard_data(visible_appeals(request.user)))
-    return render(request, "insight/overview.html", {**data, "streets": _streets(), "street": None,
-                                                     "heading": _("诉求态势总览"),
-                                                     "leaders_map": _leaders_map(request.user, _map_days(request))})
+    return render(
+        request,
+        "insight/overview.html",
+        {
+            **data,
+            "streets": _streets(),
+            "street": None,
+            "heading": _("诉求态势总览"),
+            "leaders_map": _leaders_map(request.user, _map_days(request)),
+        },
+    )
 
 
 @role_required(*LEADER_ROLES)
@@ -164,9 +224,17 @@ def street_view(request, pk: int):
     if street.level != RegionLevel.STREET:
         raise Http404
     data = _with_chart_list(charts.dashboard_data(visible_appeals(request.user), street=street))
-    return render(request, "insight/overview.html", {
-        **data, "streets": _streets(), "street": street, "heading": _("%(s)s 诉求态势") % {"s": street.name},
-        "leaders_map": _leaders_map(request.user, _map_days(request), street)})
+    return render(
+        request,
+        "insight/overview.html",
+        {
+            **data,
+            "streets": _streets(),
+            "street": street,
+            "heading": _("%(s)s 诉求态势") % {"s": street.name},
+            "leaders_map": _leaders_map(request.user, _map_days(request), street),
+        },
+    )
 
 
 # ---------------------------------------------------------------- actions (each calls one service)
@@ -187,8 +255,9 @@ def cosign(request, pk: int):
         messages.error(request, _("只能从本人提交的诉求发起附议。"))
         return redirect("insight:cosigned")
     try:
-        cosign_service.cosign_appeal(request.user, pk, own_appeal_id=own,
-                                     withdraw_own=request.POST.get("withdraw") == "1")
+        cosign_service.cosign_appeal(
+            request.user, pk, own_appeal_id=own, withdraw_own=request.POST.get("withdraw") == "1"
+        )
     except ServiceError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -237,11 +306,22 @@ def task_detail(request, pk: int):
             else:
                 messages.success(request, _("任务已办结。"))
                 return redirect("insight:task", task.pk)
-    can_complete = (task.state == proactive.S.ASSIGNED and request.user.has_role(Role.HANDLER)
-                    and request.user.unit_id == task.unit_id)
-    return render(request, "insight/task_detail.html", {
-        "task": task, "events": task.events.order_by("created_at", "pk"), "form": form,
-        "can_complete": can_complete, "overdue": proactive.is_overdue(task)})
+    can_complete = (
+        task.state == proactive.S.ASSIGNED
+        and request.user.has_role(Role.HANDLER)
+        and request.user.unit_id == task.unit_id
+    )
+    return render(
+        request,
+        "insight/task_detail.html",
+        {
+            "task": task,
+            "events": task.events.order_by("created_at", "pk"),
+            "form": form,
+            "can_complete": can_complete,
+            "overdue": proactive.is_overdue(task),
+        },
+    )
 
 
 @require_POST
@@ -253,14 +333,21 @@ def task_create(request):
         return redirect("insight:alerts")
     data = form.cleaned_data
     try:
-        task = proactive.create_proactive_task(request.user, category=data["category"], street=data["street"],
-                                               day=data["day"], unit=data["unit"],
-                                               instructions=data["instructions"],
-                                               working_days=data["working_days"])
+        task = proactive.create_proactive_task(
+            request.user,
+            category=data["category"],
+            street=data["street"],
+            day=data["day"],
+            unit=data["unit"],
+            instructions=data["instructions"],
+            working_days=data["working_days"],
+        )
     except ServiceError as exc:
         messages.error(request, str(exc.message))
         return redirect("insight:alerts")
-    messages.success(request, _("已交办：%(unit)s，期限 %(due)s。") % {"unit": task.unit.name, "due": task.due_date})
+    messages.success(
+        request, _("已交办：%(unit)s，期限 %(due)s。") % {"unit": task.unit.name, "due": task.due_date}
+    )
     return redirect("insight:task", task.pk)
 
 
@@ -280,8 +367,11 @@ def nearby_alerts(request):
     subs = list(request.user.alert_subscriptions.select_related("region", "category"))
     for sub in subs:
         sub.label = alert_service.describe(sub)
-    return render(request, "insight/nearby_alerts.html", {
-        "form": form, "subscriptions": subs, "items": alert_service.recent_items(request.user)})
+    return render(
+        request,
+        "insight/nearby_alerts.html",
+        {"form": form, "subscriptions": subs, "items": alert_service.recent_items(request.user)},
+    )
 
 
 @require_POST

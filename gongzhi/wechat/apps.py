@@ -16,6 +16,11 @@ class WechatConfig(AppConfig):
 
         from . import services
 
-        register_channel(NotificationChannel.WECHAT, sender=services.send_template_notice,
-                         available=services.wechat_notice_data)
-        personal_data.register("wechat", _("微信绑定"), export=services.export_binding, erase=services.erase_binding)
+        register_channel(
+            NotificationChannel.WECHAT,
+            sender=services.send_template_notice,
+            available=services.wechat_notice_data,
+        )
+        personal_data.register(
+            "wechat", _("微信绑定"), export=services.export_binding, erase=services.erase_binding
+        )

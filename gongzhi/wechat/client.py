@@ -32,12 +32,16 @@ class Client(WeChatClient):
     """wechatpy's client with the token URL under the configured base too (wechatpy names WeChat's host there)."""
 
     def __init__(self):
-        super().__init__(conf()["APPID"], conf()["SECRET"], session=DjangoCacheStorage(), timeout=conf()["TIMEOUT"])
+        super().__init__(
+            conf()["APPID"], conf()["SECRET"], session=DjangoCacheStorage(), timeout=conf()["TIMEOUT"]
+        )
         self.API_BASE_URL = api_base() + "cgi-bin/"
 
     def fetch_access_token(self):
-        return self._fetch_access_token(url=f"{self.API_BASE_URL}token", params={
-            "grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
+        return self._fetch_access_token(
+            url=f"{self.API_BASE_URL}token",
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+        )
 
 
 def client() -> Client:
@@ -45,8 +49,9 @@ def client() -> Client:
 
 
 def oauth(redirect_uri: str, scope: str = "", state: str = "") -> WeChatOAuth:
-    auth = WeChatOAuth(conf()["APPID"], conf()["SECRET"], redirect_uri, scope=scope or conf()["OAUTH_SCOPE"],
-                       state=state)
+    auth = WeChatOAuth(
+        conf()["APPID"], conf()["SECRET"], redirect_uri, scope=scope or conf()["OAUTH_SCOPE"], state=state
+    )
     auth.API_BASE_URL = api_base()
     auth.OAUTH_BASE_URL = conf()["OAUTH_URL"].rstrip("/") + "/"
     return auth

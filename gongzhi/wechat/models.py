@@ -12,8 +12,12 @@ class Binding(models.Model):
     """An openid of the county's 公众号 bound to a person's account (one each way)."""
 
     openid = models.CharField("openid", max_length=64, unique=True)
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wechat_binding",
-                                verbose_name=_("用户"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="wechat_binding",
+        verbose_name=_("用户"),
+    )
     # The person follows the 公众号 (template messages reach only followers: errcode 43004 otherwise).
     subscribed = models.BooleanField(_("已关注"), default=True)
     nickname = models.CharField(_("微信昵称"), max_length=64, blank=True)
@@ -35,8 +39,11 @@ class NoticeTemplate(models.Model):
 
     kind = models.CharField(_("通知类型"), max_length=40, unique=True)
     template_id = models.CharField(_("模板ID"), max_length=64)
-    fields = models.JSONField(_("模板字段"), default=dict,
-                              help_text=_('字段名 → 取值模板，如 {"character_string1": "{{ number }}"}'))
+    fields = models.JSONField(
+        _("模板字段"),
+        default=dict,
+        help_text=_('字段名 → 取值模板，如 {"character_string1": "{{ number }}"}'),
+    )
     enabled = models.BooleanField(_("启用"), default=True)
     updated_at = models.DateTimeField(_("修改时间"), default=timezone.now)
 
@@ -67,7 +74,9 @@ class InboundMessage(models.Model):
     openid = models.CharField(max_length=64, db_index=True)
     msg_type = models.CharField(max_length=16)
     media_id = models.CharField(max_length=128, blank=True)
-    appeal = models.ForeignKey("appeals.Appeal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    appeal = models.ForeignKey(
+        "appeals.Appeal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reply = models.TextField(blank=True)
     received_at = models.DateTimeField(default=timezone.now)
 

@@ -53,12 +53,13 @@ def oauth_link(next_path: str) -> str:
 
 
 def help_text() -> str:
-    return _("您好，这里是共治·诉求直通车。\n"
-             "直接发送文字（不少于%(n)s个字）描述问题，如“某某小区3号楼门口路灯坏了两周”，即登记为诉求；"
-             "随后%(m)s分钟内发送的图片和位置会补充到该诉求。\n"
-             "也可点菜单「我要反映」填写，「我的诉求」查看进度。\n"
-             "提交诉求即表示您同意<a href=\"%(privacy)s\">《个人信息处理规则》</a>。") % {
-        "n": MIN_TEXT, "m": conf()["SUPPLEMENT_MINUTES"], "privacy": site(reverse("core:privacy"))}
+    return _(
+        "您好，这里是共治·诉求直通车。\n"
+        "直接发送文字（不少于%(n)s个字）描述问题，如“某某小区3号楼门口路灯坏了两周”，即登记为诉求；"
+        "随后%(m)s分钟内发送的图片和位置会补充到该诉求。\n"
+        "也可点菜单「我要反映」填写，「我的诉求」查看进度。\n"
+        '提交诉求即表示您同意<a href="%(privacy)s">《个人信息处理规则》</a>。'
+    ) % {"n": MIN_TEXT, "m": conf()["SUPPLEMENT_MINUTES"], "privacy": site(reverse("core:privacy"))}
 
 
 # ---------------------------------------------------------------- accounts and bindings
@@ -103,8 +104,13 @@ def bind(openid: str, user: User, *, nickname: str = "", phone_confirmed: bool =
         if phone_confirmed:
             binding.phone_confirmed_at = timezone.now()
         binding.save()
-        append_audit_event(user, "wechat_bind", target=f"user:{user.pk}", note=_("绑定微信"),
-                           after={"openid": openid[:6] + "…", "phone_confirmed": phone_confirmed})
+        append_audit_event(
+            user,
+            "wechat_bind",
+            target=f"user:{user.pk}",
+            note=_("绑定微信"),
+            after={"openid": openid[:6] + "…", "phone_confirmed": phone_confirmed},
+        )
     return binding
 
 
@@ -117,11 +123,19 @@ def _merge_account(source: User, target: User) -> None:
     source.is_active = False
     source.username = f"merged-{source.pk}"
     source.save(update_fields=["is_active", "username"])
-    append_audit_event(target, "merge_account", target=f"user:{target.pk}", note=_("微信账号并入本人账号"),
-                       before={"user": source.pk}, after={"appeals": moved})
+    append_audit_event(
+        target,
+        "merge_account",
+        target=f"user:{target.pk}",
+        note=_("微信账号并入本人账号"),
+        before={"user": source.pk},
+        after={"appeals": moved},
+    )
 
 
-def bind_by_phone(openid: str, phone: str, code: str, *, privacy_consent: bool = False, nickname: str = "") -> User:
+def bind_by_phone(
+    openid: str, phone: str, code: str, *, privacy_consent: bool = False, nickname: str = ""
+) -> User:
     """A person confirms their phone by the login code (core's phone-code login, which opens an account for a new
     number with their consent): the openid is bound to that number's account."""
     from gongzhi.core.services import verify_login_code
@@ -136,14 +150,23 @@ def unsubscribed(openid: str, subscribed: bool = False) -> None:
 
 
 def export_binding(user: User) -> list[dict]:
-    return [{"openid": b.openid, "绑定时间": timezone.localtime(b.created_at).strftime("%Y-%m-%d %H:%M"),
-             "已关注": "是" if b.subscribed else "否"} for b in Binding.objects.filter(user=user)]
+    return [
+        {
+            "openid": b.openid,
+            "绑定时间": timezone.localtime(b.created_at).strftime("%Y-%m-%d %H:%M"),
+            "已关注": "是" if b.subscribed else "否",
+        }
+        for b in Binding.objects.filter(user=user)
+    ]
 
 
 def erase_binding(user: User) -> int:
     """Closing the account: the binding and the log of the openid's messages go (the appeals stay, anonymised)."""
     openids = list(Binding.objects.filter(user=user).values_list("openid", flat=True))
-    return InboundMessage.objects.filter(openid__in=openids).delete()[0] + Binding.objects.filter(user=user).delete()[0]
+    return (
+        InboundMessage.objects.filter(openid__in=openids).delete()[0]
+        + Binding.objects.filter(user=user).delete()[0]
+    )
 
 
 # ---------------------------------------------------------------- messages
@@ -160,11 +183,19 @@ def handle(message) -> str:
     """The passive reply's text for a parsed message (wechatpy.parse_message); "" for nothing to say. A message
     WeChat repeats (same MsgId) gets the first answer again and makes nothing twice."""
     msg_type = message.type if message.type != "event" else f"event:{message.event}"
-    key = f"msg:{message.id}" if getattr(message, "id", None) else f"evt:{message.source}:{message.time}:{msg_type}"
+    key = (
+        f"msg:{message.id}"
+        if getattr(message, "id", None)
+        else f"evt:{message.source}:{message.time}:{msg_type}"
+    )
     try:
         with transaction.atomic():
-            record = InboundMessage.objects.create(msg_key=key[:80], openid=message.source, msg_type=msg_type[:16],
-                                                   media_id=getattr(message, "media_id", "") or "")
+            record = InboundMessage.objects.create(
+                msg_key=key[:80],
+                openid=message.source,
+                msg_type=msg_type[:16],
+                media_id=getattr(message, "media_id", "") or "",
+            )
             reply = _answer(message, record)
             record.reply = reply
             record.save(update_fields=["reply", "appeal"])
@@ -198,11 +229,19 @@ def _answer(message, record: InboundMessage) -> str:
             return _("图片已收到，将补充到诉求 %(number)s。") % {"number": appeal.number}
         lon, lat = gcj02_to_wgs84(float(message.location_y), float(message.location_x))
         try:
-            add_supplement(appeal.pk, user, longitude=Decimal(f"{lon:.6f}"), latitude=Decimal(f"{lat:.6f}"),
-                           address=(message.label or "")[:200])
+            add_supplement(
+                appeal.pk,
+                user,
+                longitude=Decimal(f"{lon:.6f}"),
+                latitude=Decimal(f"{lat:.6f}"),
+                address=(message.label or "")[:200],
+            )
         except ServiceError as exc:
             return str(exc.message)
-        return _("位置已补充到诉求 %(number)s：%(label)s") % {"number": appeal.number, "label": message.label or ""}
+        return _("位置已补充到诉求 %(number)s：%(label)s") % {
+            "number": appeal.number,
+            "label": message.label or "",
+        }
     return help_text()
 
 
@@ -218,24 +257,39 @@ def _text(message, record: InboundMessage) -> str:
     title = content.replace("\n", " ")[:20]
     try:
         appeal, _code = appeal_services.submit_appeal(
-            user, kind=AppealKind.HELP, channel=Channel.WECHAT, title=title if len(title) >= 4 else content[:20],
-            content=content[:10000], region=region, client_key=f"wechat:{message.id}", delegated=True)
+            user,
+            kind=AppealKind.HELP,
+            channel=Channel.WECHAT,
+            title=title if len(title) >= 4 else content[:20],
+            content=content[:10000],
+            region=region,
+            client_key=f"wechat:{message.id}",
+            delegated=True,
+        )
     except ServiceError as exc:
         return str(exc.message)
     record.appeal = appeal
-    return _("您的诉求已受理，编号 %(number)s。\n"
-             "%(m)s分钟内发送图片或位置可补充到此诉求，也可<a href=\"%(link)s\">点此补充地点和照片</a>、"
-             "查看办理进度。\n提交即表示您同意<a href=\"%(privacy)s\">《个人信息处理规则》</a>。") % {
-        "number": appeal.number, "m": conf()["SUPPLEMENT_MINUTES"],
+    return _(
+        "您的诉求已受理，编号 %(number)s。\n"
+        '%(m)s分钟内发送图片或位置可补充到此诉求，也可<a href="%(link)s">点此补充地点和照片</a>、'
+        '查看办理进度。\n提交即表示您同意<a href="%(privacy)s">《个人信息处理规则》</a>。'
+    ) % {
+        "number": appeal.number,
+        "m": conf()["SUPPLEMENT_MINUTES"],
         "link": oauth_link(reverse("wechat:supplement", args=[appeal.pk])),
-        "privacy": site(reverse("core:privacy"))}
+        "privacy": site(reverse("core:privacy")),
+    }
 
 
 def recent_appeal(user: User) -> Appeal | None:
     """The person's open WeChat appeal received in the last SUPPLEMENT_MINUTES, which images and locations join."""
     since = timezone.now() - timedelta(minutes=conf()["SUPPLEMENT_MINUTES"])
-    return (Appeal.objects.filter(appellant=user, channel=Channel.WECHAT, received_at__gte=since)
-            .exclude(state__in=["closed", "merged"]).order_by("-received_at", "-pk").first())
+    return (
+        Appeal.objects.filter(appellant=user, channel=Channel.WECHAT, received_at__gte=since)
+        .exclude(state__in=["closed", "merged"])
+        .order_by("-received_at", "-pk")
+        .first()
+    )
 
 
 def fetch_image(record_id: int) -> None:
@@ -256,15 +310,31 @@ def fetch_image(record_id: int) -> None:
     add_supplement(record.appeal_id, user, files=[upload])
 
 
-def add_supplement(appeal_id: int, actor: User, *, files=(), longitude: Decimal | None = None,
-                   latitude: Decimal | None = None, address: str = "", text: str = "",
-                   note: str = "微信补充") -> Appeal:
+def add_supplement(
+    appeal_id: int,
+    actor: User,
+    *,
+    files=(),
+    longitude: Decimal | None = None,
+    latitude: Decimal | None = None,
+    address: str = "",
+    text: str = "",
+    note: str = "微信补充",
+) -> Appeal:
     """The appellant adds photos, a place or words to their open appeal by WeChat: the appeals `supplement` action
     (its checks, its event, the unit told), the channel named on the event."""
     if actor is None:
         raise ServiceError(_("只能补充本人的诉求。"))
-    return appeal_services.supplement(actor, appeal_id, text=text, attachments=files, longitude=longitude,
-                                      latitude=latitude, address=address, source=note)
+    return appeal_services.supplement(
+        actor,
+        appeal_id,
+        text=text,
+        attachments=files,
+        longitude=longitude,
+        latitude=latitude,
+        address=address,
+        source=note,
+    )
 
 
 # GCJ-02 (the coordinates of WeChat's location messages, from Tencent's maps) back to WGS-84, which appeals store:
@@ -274,14 +344,28 @@ _A, _EE = 6378245.0, 0.00669342162296594323
 
 def _delta(lon: float, lat: float) -> tuple[float, float]:
     x, y = lon - 105.0, lat - 35.0
-    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
-            + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-            + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
-            + (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0)
-    dlon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
-            + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-            + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
-            + (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0)
+    dlat = (
+        -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * math.sqrt(abs(x))
+        + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+        + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+        + (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    )
+    dlon = (
+        300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * math.sqrt(abs(x))
+        + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+        + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+        + (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    )
     rad = lat / 180.0 * math.pi
     magic = 1 - _EE * math.sin(rad) ** 2
     dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * math.sqrt(magic)) * math.pi)
@@ -348,8 +432,11 @@ def validate_template_fields(kind_key: str, template_id: str, fields) -> dict[st
         return {"kind": [_("未知的通知类型「%(k)s」。") % {"k": kind_key}]}
     if not (template_id or "").strip():
         return {"template_id": [_("请填写公众号后台的模板ID。")]}
-    if not isinstance(fields, dict) or not fields or not all(
-            isinstance(k, str) and isinstance(v, str) and k.strip() for k, v in fields.items()):
+    if (
+        not isinstance(fields, dict)
+        or not fields
+        or not all(isinstance(k, str) and isinstance(v, str) and k.strip() for k, v in fields.items())
+    ):
         return {"fields": [_('模板字段须为「字段名: 取值模板」，如 {"character_string1": "{{ number }}"}。')]}
     for name, source in fields.items():
         bad = notices._disallowed(source)
@@ -361,21 +448,30 @@ def validate_template_fields(kind_key: str, template_id: str, fields) -> dict[st
             return {"fields": [_("字段 %(f)s 模板语法错误：%(e)s") % {"f": name, "e": exc}]}
         unknown = sorted(notices._variables_used(template) - set(kind.variables))
         if unknown:
-            return {"fields": [_("字段 %(f)s 使用了未知变量：%(v)s。可用变量：%(ok)s。") % {
-                "f": name, "v": "、".join(unknown), "ok": "、".join(kind.variables) or _("无")}]}
+            return {
+                "fields": [
+                    _("字段 %(f)s 使用了未知变量：%(v)s。可用变量：%(ok)s。")
+                    % {"f": name, "v": "、".join(unknown), "ok": "、".join(kind.variables) or _("无")}
+                ]
+            }
     return {}
 
 
 def create_menu() -> dict:
     """The 公众号's menu (自定义菜单): each button opens a mobile page through 网页授权."""
-    menu = {"button": [
-        {"type": "view", "name": "我要反映", "url": oauth_link(reverse("appeals:new"))},
-        {"type": "view", "name": "我的诉求", "url": oauth_link(reverse("appeals:mine"))},
-        {"name": "更多", "sub_button": [
-            {"type": "view", "name": "查询进度", "url": site(reverse("appeals:track"))},
-            {"type": "view", "name": "绑定手机", "url": oauth_link(reverse("wechat:bind"))},
-            {"type": "view", "name": "通知设置", "url": oauth_link(reverse("core:account"))},
-        ]},
-    ]}
+    menu = {
+        "button": [
+            {"type": "view", "name": "我要反映", "url": oauth_link(reverse("appeals:new"))},
+            {"type": "view", "name": "我的诉求", "url": oauth_link(reverse("appeals:mine"))},
+            {
+                "name": "更多",
+                "sub_button": [
+                    {"type": "view", "name": "查询进度", "url": site(reverse("appeals:track"))},
+                    {"type": "view", "name": "绑定手机", "url": oauth_link(reverse("wechat:bind"))},
+                    {"type": "view", "name": "通知设置", "url": oauth_link(reverse("core:account"))},
+                ],
+            },
+        ]
+    }
     client().menu.create(menu)
     return menu

@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 APPID, SECRET, TOKEN = "wx1234567890abcdef", "s3cr3t-0123456789abcdef0123456789", "gongzhi-token"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters, as the 公众号 back office issues it
 PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 ERR = {
     40001: "invalid credential, access_token is invalid or not latest",
@@ -128,8 +129,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self._err(40013)
             code = secrets.token_hex(8)
             self.wx.codes[code] = (self.wx.authorizing, one.get("scope", "snsapi_base"))
-            target = one["redirect_uri"] + ("&" if "?" in one["redirect_uri"] else "?") + urlencode(
-                {"code": code, "state": one.get("state", "")})
+            target = (
+                one["redirect_uri"]
+                + ("&" if "?" in one["redirect_uri"] else "?")
+                + urlencode({"code": code, "state": one.get("state", "")})
+            )
             self.send_response(302)
             self.send_header("Location", target)
             self.end_headers()
@@ -148,14 +152,31 @@ class Handler(BaseHTTPRequestHandler):
             self.wx.used_codes.add(code)
             token = "SNS" + secrets.token_hex(12)
             self.wx.user_tokens[token] = openid
-            return self._json({"access_token": token, "expires_in": 7200, "refresh_token": "R" + token,
-                               "openid": openid, "scope": scope})
+            return self._json(
+                {
+                    "access_token": token,
+                    "expires_in": 7200,
+                    "refresh_token": "R" + token,
+                    "openid": openid,
+                    "scope": scope,
+                }
+            )
         if url.path == "/sns/userinfo":
             openid = self.wx.user_tokens.get(one.get("access_token", ""))
             if openid is None or openid != one.get("openid"):
                 return self._err(40001)
-            return self._json({"openid": openid, "nickname": "张阿姨", "sex": 2, "province": "湖南", "city": "长沙",
-                                "country": "中国", "headimgurl": "", "privilege": []})
+            return self._json(
+                {
+                    "openid": openid,
+                    "nickname": "张阿姨",
+                    "sex": 2,
+                    "province": "湖南",
+                    "city": "长沙",
+                    "country": "中国",
+                    "headimgurl": "",
+                    "privilege": [],
+                }
+            )
         return self._json({"errcode": 404, "errmsg": "not found"}, status=404)
 
     def do_POST(self):
@@ -199,9 +220,18 @@ def start() -> tuple[ThreadingHTTPServer, FakeWeChat]:
 
 def settings_for(server) -> dict:
     base = f"http://127.0.0.1:{server.server_address[1]}/"
-    return {"TOKEN": TOKEN, "APPID": APPID, "SECRET": SECRET, "AES_KEY": AES_KEY, "API_BASE_URL": base,
-            "OAUTH_URL": base + "connect/", "OAUTH_SCOPE": "snsapi_base", "REGION": "", "SUPPLEMENT_MINUTES": 10,
-            "TIMEOUT": 5.0}
+    return {
+        "TOKEN": TOKEN,
+        "APPID": APPID,
+        "SECRET": SECRET,
+        "AES_KEY": AES_KEY,
+        "API_BASE_URL": base,
+        "OAUTH_URL": base + "connect/",
+        "OAUTH_SCOPE": "snsapi_base",
+        "REGION": "",
+        "SUPPLEMENT_MINUTES": 10,
+        "TIMEOUT": 5.0,
+    }
 
 
 # ---------------------------------------------------------------- WeChat's side of /wechat/
@@ -218,29 +248,37 @@ def signed_query(token: str = TOKEN, **extra) -> dict:
 
 
 def text_xml(openid: str, content: str, msg_id: int, to: str = "gh_county") -> str:
-    return (f"<xml><ToUserName><![CDATA[{to}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-            f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>")
+    return (
+        f"<xml><ToUserName><![CDATA[{to}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>"
+    )
 
 
 def image_xml(openid: str, media_id: str, msg_id: int) -> str:
-    return (f"<xml><ToUserName><![CDATA[gh_county]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[image]]></MsgType>"
-            f"<PicUrl><![CDATA[http://mmbiz.qpic.cn/x]]></PicUrl><MediaId><![CDATA[{media_id}]]></MediaId>"
-            f"<MsgId>{msg_id}</MsgId></xml>")
+    return (
+        f"<xml><ToUserName><![CDATA[gh_county]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[image]]></MsgType>"
+        f"<PicUrl><![CDATA[http://mmbiz.qpic.cn/x]]></PicUrl><MediaId><![CDATA[{media_id}]]></MediaId>"
+        f"<MsgId>{msg_id}</MsgId></xml>"
+    )
 
 
 def location_xml(openid: str, lat: float, lon: float, label: str, msg_id: int) -> str:
-    return (f"<xml><ToUserName><![CDATA[gh_county]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[location]]></MsgType>"
-            f"<Location_X>{lat}</Location_X><Location_Y>{lon}</Location_Y><Scale>15</Scale>"
-            f"<Label><![CDATA[{label}]]></Label><MsgId>{msg_id}</MsgId></xml>")
+    return (
+        f"<xml><ToUserName><![CDATA[gh_county]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[location]]></MsgType>"
+        f"<Location_X>{lat}</Location_X><Location_Y>{lon}</Location_Y><Scale>15</Scale>"
+        f"<Label><![CDATA[{label}]]></Label><MsgId>{msg_id}</MsgId></xml>"
+    )
 
 
 def event_xml(openid: str, event: str) -> str:
-    return (f"<xml><ToUserName><![CDATA[gh_county]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
-            f"<Event><![CDATA[{event}]]></Event></xml>")
+    return (
+        f"<xml><ToUserName><![CDATA[gh_county]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        f"<Event><![CDATA[{event}]]></Event></xml>"
+    )
 
 
 def _aes_key(aes_key: str = AES_KEY) -> bytes:
@@ -264,16 +302,21 @@ def decrypt(cipher_text: str, aes_key: str = AES_KEY) -> tuple[str, str]:
     key = _aes_key(aes_key)
     dec = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
     plain = dec.update(base64.b64decode(cipher_text)) + dec.finalize()
-    plain = plain[:-plain[-1]]
+    plain = plain[: -plain[-1]]
     length = struct.unpack(">I", plain[16:20])[0]
-    return plain[20:20 + length].decode(), plain[20 + length:].decode()
+    return plain[20 : 20 + length].decode(), plain[20 + length :].decode()
 
 
 def encrypted_post(xml: str, token: str = TOKEN) -> tuple[dict, str]:
     """(query, body) of a message as WeChat posts it in 安全模式."""
     cipher_text = encrypt(xml)
     timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
-    query = {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
-             "encrypt_type": "aes", "msg_signature": sign(token, timestamp, nonce, cipher_text)}
+    query = {
+        "signature": sign(token, timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "encrypt_type": "aes",
+        "msg_signature": sign(token, timestamp, nonce, cipher_text),
+    }
     body = f"<xml><ToUserName><![CDATA[gh_county]]></ToUserName><Encrypt><![CDATA[{cipher_text}]]></Encrypt></xml>"
     return query, body

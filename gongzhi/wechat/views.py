@@ -58,8 +58,9 @@ def server(request):
     body = request.body
     try:
         if crypto is not None:
-            body = crypto.decrypt_message(body, q.get("msg_signature", ""), q.get("timestamp", ""),
-                                          q.get("nonce", ""))
+            body = crypto.decrypt_message(
+                body, q.get("msg_signature", ""), q.get("timestamp", ""), q.get("nonce", "")
+            )
         message = parse_message(body)
     except InvalidSignatureException:
         return HttpResponseForbidden("invalid msg_signature")
@@ -81,8 +82,12 @@ def server(request):
 def oauth(request):
     """The menu's links: on to WeChat's authorize page, which comes back to oauth_callback with a code."""
     if not services.configured():
-        return render(request, "wechat/message.html", {"title": _("未启用微信登录"),
-                                                        "text": _("本站尚未配置微信公众号。")}, status=404)
+        return render(
+            request,
+            "wechat/message.html",
+            {"title": _("未启用微信登录"), "text": _("本站尚未配置微信公众号。")},
+            status=404,
+        )
     state = secrets.token_urlsafe(12)
     request.session[STATE_KEY] = {"state": state, "next": safe_next(request, reverse("core:home"))}
     scope = "snsapi_userinfo" if request.GET.get("scope") == "userinfo" else ""
@@ -94,11 +99,19 @@ def oauth_callback(request):
     pending = request.session.pop(STATE_KEY, None) or {}
     code, state = request.GET.get("code", ""), request.GET.get("state", "")
     if not code:  # the person declined (snsapi_userinfo) or the link was opened outside WeChat
-        return render(request, "wechat/message.html", {"title": _("未授权"),
-                                                        "text": _("您未同意授权，可用手机号验证码登录。")}, status=400)
+        return render(
+            request,
+            "wechat/message.html",
+            {"title": _("未授权"), "text": _("您未同意授权，可用手机号验证码登录。")},
+            status=400,
+        )
     if not pending or not secrets.compare_digest(state, pending.get("state", "")):
-        return render(request, "wechat/message.html", {"title": _("链接已失效"),
-                                                        "text": _("请从公众号菜单重新进入。")}, status=400)
+        return render(
+            request,
+            "wechat/message.html",
+            {"title": _("链接已失效"), "text": _("请从公众号菜单重新进入。")},
+            status=400,
+        )
     auth = wx.oauth(request.build_absolute_uri(reverse("wechat:oauth_callback")))
     try:
         token = auth.fetch_access_token(code)
@@ -107,13 +120,21 @@ def oauth_callback(request):
             nickname = auth.get_user_info().get("nickname", "")
     except WeChatException as exc:
         logger.warning("wechat oauth: %s", exc)
-        return render(request, "wechat/message.html", {"title": _("微信登录失败"),
-                                                        "text": _("请从公众号菜单重新进入。")}, status=400)
+        return render(
+            request,
+            "wechat/message.html",
+            {"title": _("微信登录失败"), "text": _("请从公众号菜单重新进入。")},
+            status=400,
+        )
     openid = token["openid"]
     target = pending.get("next") or reverse("core:home")
     user = services.account_for(openid, create=False)
-    if user is None and request.user.is_authenticated and request.user.has_role(Role.RESIDENT) \
-            and not request.user.is_staff:
+    if (
+        user is None
+        and request.user.is_authenticated
+        and request.user.has_role(Role.RESIDENT)
+        and not request.user.is_staff
+    ):
         services.bind(openid, request.user, nickname=nickname)  # logged in already: that account is theirs
         user = request.user
     if user is None:
@@ -145,9 +166,13 @@ def bind(request):
             code_form = CodeForm(request.POST, first_login=first)
             if code_form.is_valid():
                 try:
-                    user = services.bind_by_phone(pending["openid"], phone, code_form.cleaned_data["code"],
-                                                  privacy_consent=code_form.cleaned_data.get("agree", False),
-                                                  nickname=pending.get("nickname", ""))
+                    user = services.bind_by_phone(
+                        pending["openid"],
+                        phone,
+                        code_form.cleaned_data["code"],
+                        privacy_consent=code_form.cleaned_data.get("agree", False),
+                        nickname=pending.get("nickname", ""),
+                    )
                 except ServiceError as exc:
                     add_service_error(code_form, exc)
                 else:
@@ -161,7 +186,9 @@ def bind(request):
             step = "send"
             if phone_form.is_valid():
                 try:
-                    record = core_services.send_login_code(phone_form.cleaned_data["phone"], client_ip(request))
+                    record = core_services.send_login_code(
+                        phone_form.cleaned_data["phone"], client_ip(request)
+                    )
                 except RateLimited as exc:
                     phone_form.add_error("phone", str(exc.message))
                 except ServiceError as exc:
@@ -169,15 +196,33 @@ def bind(request):
                 else:
                     request.session[PHONE_KEY] = record.phone
                     return redirect(f"{reverse('wechat:bind')}?{urlencode({'next': target})}")
-    return render(request, "wechat/bind.html", {"step": step, "phone": phone, "first_login": first,
-                                                "phone_form": phone_form, "code_form": code_form, "next": target})
+    return render(
+        request,
+        "wechat/bind.html",
+        {
+            "step": step,
+            "phone": phone,
+            "first_login": first,
+            "phone_form": phone_form,
+            "code_form": code_form,
+            "next": target,
+        },
+    )
 
 
 class SupplementForm(ChineseForm):
-    address = forms.CharField(label=gettext_lazy("详细地点"), max_length=200, required=False,
-                              help_text=gettext_lazy("如：幸福小区3号楼东侧"))
-    text = forms.CharField(label=gettext_lazy("补充说明"), max_length=1000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    address = forms.CharField(
+        label=gettext_lazy("详细地点"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("如：幸福小区3号楼东侧"),
+    )
+    text = forms.CharField(
+        label=gettext_lazy("补充说明"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 @login_required
@@ -194,8 +239,14 @@ def supplement(request, pk: int):
             form.add_error(None, _("请填写地点、补充说明或选择照片。"))
         else:
             try:
-                services.add_supplement(appeal.pk, request.user, files=photos, address=data["address"],
-                                        text=data["text"], note=_("微信补充"))
+                services.add_supplement(
+                    appeal.pk,
+                    request.user,
+                    files=photos,
+                    address=data["address"],
+                    text=data["text"],
+                    note=_("微信补充"),
+                )
             except ServiceError as exc:
                 add_service_error(form, exc)
             else:

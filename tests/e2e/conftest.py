@@ -118,7 +118,9 @@ def tap_map():
         x, y = page.evaluate(
             """([sel, lon, lat]) => { const map = document.querySelector(sel).gongzhiMap;
                  const p = map.latLngToContainerPoint([lat, lon]); const r = map.getContainer().getBoundingClientRect();
-                 return [r.left + p.x, r.top + p.y]; }""", [map_selector, lon, lat])
+                 return [r.left + p.x, r.top + p.y]; }""",
+            [map_selector, lon, lat],
+        )
         page.mouse.click(x, y)
 
     return tap

@@ -2,7 +2,6 @@
 choice is still there on the next visit, and the next dispatch of the resident's appeal sends no such notice —
 while a mandatory one (诉求已答复) still arrives, in the database and on the resident's 消息 page."""
 
-
 import pytest
 
 from gongzhi.appeals import services
@@ -25,7 +24,9 @@ def test_resident_opts_out_of_an_optional_notice(new_context, shot, users, units
     page.goto("/accounts/me/")
     dispatched = page.locator("#id_kind_appeal_dispatched")
     assert dispatched.is_checked()
-    assert page.locator("#id_kind_appeal_replied").count() == 0  # mandatory: shown checked and disabled, no field
+    assert (
+        page.locator("#id_kind_appeal_replied").count() == 0
+    )  # mandatory: shown checked and disabled, no field
     assert page.get_by_text("诉求已答复").first.is_visible()
     dispatched.uncheck()
     shot(page, "resident-notification-preferences")

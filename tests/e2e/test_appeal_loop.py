@@ -5,7 +5,6 @@ suggested unit in one click → the handler signs, records the contact and repli
 online → the unit's rates change on the ranking page. Screenshots illustrate docs/guide/*.md.
 """
 
-
 import pytest
 from playwright.sync_api import expect
 

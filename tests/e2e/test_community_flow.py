@@ -19,21 +19,35 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 
 def test_community_story(new_context, live_server, shot, users, units, county, category, login):
     staff, resident = users["community_staff"], users["resident"]
-    party_unit = Unit.objects.create(code="P-XF", name="中共幸福社区委员会", kind=UnitKind.PARTY_ORG,
-                                     region=county["community"])
-    member = make_user("partymember1", Role.PARTY_MEMBER, region=county["community"], unit=party_unit,
-                       phone="13600000001")
+    party_unit = Unit.objects.create(
+        code="P-XF", name="中共幸福社区委员会", kind=UnitKind.PARTY_ORG, region=county["community"]
+    )
+    member = make_user(
+        "partymember1", Role.PARTY_MEMBER, region=county["community"], unit=party_unit, phone="13600000001"
+    )
     start = timezone.now() + timedelta(days=2)
     activity = services.create_activity(
-        staff, title="重阳节敬老志愿服务", description="为高龄老人理发、量血压。", region=county["community"],
-        location="幸福社区党群服务中心", starts_at=start, ends_at=start + timedelta(hours=3), capacity=10, hours="3",
-        organizer_unit=units["community"], party_masses=True, needs=["elderly"])
+        staff,
+        title="重阳节敬老志愿服务",
+        description="为高龄老人理发、量血压。",
+        region=county["community"],
+        location="幸福社区党群服务中心",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        capacity=10,
+        hours="3",
+        organizer_unit=units["community"],
+        party_masses=True,
+        needs=["elderly"],
+    )
     services.advance_activity(staff, activity.pk, "publish")
-    center = services.create_central_household(staff, party_member=member, grid=county["grid"],
-                                               address="幸福小区1栋101")
+    center = services.create_central_household(
+        staff, party_member=member, grid=county["grid"], address="幸福小区1栋101"
+    )
     for i in range(1, 6):
-        services.link_household(member, center.pk, address=f"幸福小区1栋{i}02", head_name=f"住户{i}",
-                                phone=f"1390000000{i}")
+        services.link_household(
+            member, center.pk, address=f"幸福小区1栋{i}02", head_name=f"住户{i}", phone=f"1390000000{i}"
+        )
 
     # a resident finds the activity and signs up
     mobile = new_context("mobile")

@@ -28,11 +28,20 @@ def fits_the_phone(page):
 
 def test_central_household_project_and_time_bank(new_context, live_server, shot, users, units, county, login):
     staff, resident = users["community_staff"], users["resident"]
-    party_unit = Unit.objects.create(code="P-XF", name="中共幸福社区委员会", kind=UnitKind.PARTY_ORG,
-                                     region=county["community"])
-    social = Unit.objects.create(code="S-01", name="阳光社工中心", kind=UnitKind.SOCIAL_ORG, region=county["county"])
-    member = make_user("partymember1", Role.PARTY_MEMBER, region=county["community"], unit=party_unit,
-                       display_name="李党员", phone="13600000001")
+    party_unit = Unit.objects.create(
+        code="P-XF", name="中共幸福社区委员会", kind=UnitKind.PARTY_ORG, region=county["community"]
+    )
+    social = Unit.objects.create(
+        code="S-01", name="阳光社工中心", kind=UnitKind.SOCIAL_ORG, region=county["county"]
+    )
+    member = make_user(
+        "partymember1",
+        Role.PARTY_MEMBER,
+        region=county["community"],
+        unit=party_unit,
+        display_name="李党员",
+        phone="13600000001",
+    )
 
     # --- a community worker designates a central household and links a household
     desk = login(new_context("desktop"), staff.username)
@@ -90,8 +99,14 @@ def test_central_household_project_and_time_bank(new_context, live_server, shot,
 
     # --- a need heard on a visit; the catalogue of the community
     household = center.households.get()
-    services.record_visit(member, center.pk, visited_on=timezone.localdate(), household_ids=[household.pk],
-                          heard="张大爷独居，腿脚不便，需要有人每周陪同买菜", needs=["elderly"])
+    services.record_visit(
+        member,
+        center.pk,
+        visited_on=timezone.localdate(),
+        household_ids=[household.pk],
+        heard="张大爷独居，腿脚不便，需要有人每周陪同买菜",
+        needs=["elderly"],
+    )
     services.save_reward_item(staff, region=county["community"], name="理发一次", points=20)
 
     # --- a resident in 大字模式 declares what they can help with

@@ -43,8 +43,13 @@ def test_inside_the_band_and_outside_it_with_a_second_officers_approval(new_cont
     make_user("credit2", Role.CREDIT_OFFICER, is_staff=True, display_name="李专员")
     discretion.import_benchmarks(officer, DISCRETION_TABLE.encode(), "基准.csv")
     band = DiscretionBand.objects.get(benchmark__code="SJ-JG-42", grade="general")  # fine 0–2,000 元
-    enterprise = services.create_enterprise(officer, name="示范区惠民超市有限公司", uscc=uscc("91430100MA4L0XY1Q"),
-                                            legal_representative="赵一", contacts=[])
+    enterprise = services.create_enterprise(
+        officer,
+        name="示范区惠民超市有限公司",
+        uscc=uscc("91430100MA4L0XY1Q"),
+        legal_representative="赵一",
+        contacts=[],
+    )
 
     page = login(new_context("desktop"), "credit1")
     penalise(page, enterprise, band, number="市监罚〔2026〕31号", fine="1500")
@@ -59,7 +64,9 @@ def test_inside_the_band_and_outside_it_with_a_second_officers_approval(new_cont
     page.locator("#penalty-form button[type=submit]").click()
     page.wait_for_selector("#band-verdict")
     assert "待另一名信用专员审批" in page.inner_text("#band-verdict")
-    assert page.locator("button:has-text('审批同意超出基准的决定')").count() == 0  # not by the one who recorded it
+    assert (
+        page.locator("button:has-text('审批同意超出基准的决定')").count() == 0
+    )  # not by the one who recorded it
     outside = AdministrativePenalty.objects.get(decision_number="市监罚〔2026〕32号")
     shot(page, "credit-penalty-outside-band")
 

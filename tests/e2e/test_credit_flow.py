@@ -37,9 +37,16 @@ def act(page, action: str, fields: dict | None = None, selects: dict | None = No
 def open_case(page, enterprise_name: str, number: str):
     page.goto("/credit/cases/new/")
     page.select_option("#id_enterprise", label=enterprise_name)
-    for field, value in {"court": "示范县人民法院", "case_number": number, "basis_document": "(2025)湘0101民初88号民事判决书",
-                         "creditor": "张三", "obligation": "支付货款及利息", "amount": "120000",
-                         "filed_on": "2026-01-05", "warned_on": "2026-01-06"}.items():
+    for field, value in {
+        "court": "示范县人民法院",
+        "case_number": number,
+        "basis_document": "(2025)湘0101民初88号民事判决书",
+        "creditor": "张三",
+        "obligation": "支付货款及利息",
+        "amount": "120000",
+        "filed_on": "2026-01-05",
+        "warned_on": "2026-01-06",
+    }.items():
         page.fill(f"#id_{field}", value)
     page.click("main button[type=submit]")
     page.wait_for_selector("#case-state")
@@ -51,15 +58,27 @@ def test_credit_flow(new_context, shot, tmp_path, login, settings):
     boss_a = make_user("boss_a", None, phone="13600136001", display_name="刘总")
     boss_b = make_user("boss_b", None, phone="13600136002", display_name="陈总")
     with Receiver() as receiver:
-        settings.GONGZHI = {**settings.GONGZHI, "OUTBOUND_ALLOWED_HOSTS": [receiver.url.removeprefix("http://")],
-                            "FILE_DROP_ROOT": str(tmp_path)}  # loopback and a temporary folder (core.netguard)
-        services.create_platform(officer, name="信用中国", backend="webhook", address=receiver.url + "/xyzg",
-                                 secret="s" * 32)
-        services.create_platform(officer, name="征信系统", backend="webhook", address=receiver.url + "/zx",
-                                 secret="z" * 32)
-        services.create_platform(officer, name="第三方信用平台", backend="file", address=str(tmp_path / "drop"))
-        services.create_enterprise(officer, name="湘江建材有限公司", uscc=uscc("91430100MA4L0XY2Q"),
-                                   legal_representative="陈四", contacts=[{"name": "陈总", "user": boss_b}])
+        settings.GONGZHI = {
+            **settings.GONGZHI,
+            "OUTBOUND_ALLOWED_HOSTS": [receiver.url.removeprefix("http://")],
+            "FILE_DROP_ROOT": str(tmp_path),
+        }  # loopback and a temporary folder (core.netguard)
+        services.create_platform(
+            officer, name="信用中国", backend="webhook", address=receiver.url + "/xyzg", secret="s" * 32
+        )
+        services.create_platform(
+            officer, name="征信系统", backend="webhook", address=receiver.url + "/zx", secret="z" * 32
+        )
+        services.create_platform(
+            officer, name="第三方信用平台", backend="file", address=str(tmp_path / "drop")
+        )
+        services.create_enterprise(
+            officer,
+            name="湘江建材有限公司",
+            uscc=uscc("91430100MA4L0XY2Q"),
+            legal_representative="陈四",
+            contacts=[{"name": "陈总", "user": boss_b}],
+        )
 
         desk = new_context("desktop")
         page = login(desk, "credit1")
@@ -73,7 +92,12 @@ def test_credit_flow(new_context, shot, tmp_path, login, settings):
         page.wait_for_url("**/credit/cases/new/")
         assert boss_a.enterprise_contacts.exists()  # linked by the mobile number they log in with
         case_a = open_case(page, "长沙诚信科技有限公司", "(2026)湘0101执101号")
-        act(page, "issue_notice", {"reason": "有履行意愿、暂时经营困难"}, {"grace_months": "2", "intended_ground": "G1"})
+        act(
+            page,
+            "issue_notice",
+            {"reason": "有履行意愿、暂时经营困难"},
+            {"grace_months": "2", "intended_ground": "G1"},
+        )
         assert page.locator("#case-state").inner_text() == "宽限期中"
         shot(page, "credit-case-in-grace")
         a_page = login(new_context("mobile"), "boss_a")
@@ -87,11 +111,24 @@ def test_credit_flow(new_context, shot, tmp_path, login, settings):
 
         # ---- enterprise B: noticed long ago, listed, published, repaired, shielded
         case_b = open_case(page, "湘江建材有限公司", "(2026)湘0101执102号")
-        act(page, "issue_notice", {"reason": "给予宽限", "notice_on": "2026-06-01"},
-            {"grace_months": "1", "intended_ground": "G1"})
-        act(page, "decide_listing", {"decision_number": "(2026)湘0101执102号之一", "reason": "有履行能力而拒不履行",
-                                     "signed_by": "赵院长", "decided_on": "2026-11-20", "served_on": "2026-11-20"},
-            {"ground": "G1"})
+        act(
+            page,
+            "issue_notice",
+            {"reason": "给予宽限", "notice_on": "2026-06-01"},
+            {"grace_months": "1", "intended_ground": "G1"},
+        )
+        act(
+            page,
+            "decide_listing",
+            {
+                "decision_number": "(2026)湘0101执102号之一",
+                "reason": "有履行能力而拒不履行",
+                "signed_by": "赵院长",
+                "decided_on": "2026-11-20",
+                "served_on": "2026-11-20",
+            },
+            {"ground": "G1"},
+        )
         assert page.locator("#case-state").inner_text() == "已决定纳入，待公布"
         act(page, "publish", {"published_on": "2026-11-21"})
         assert page.locator("#case-state").inner_text() == "已公布"
@@ -106,8 +143,10 @@ def test_credit_flow(new_context, shot, tmp_path, login, settings):
         prefix = f"r{case_b.pk}"
         b_page.select_option(f"[name='{prefix}-ground']", "performance")
         b_page.fill(f"[name='{prefix}-statement']", "已于2026年11月全部履行判决确定的付款义务")
-        b_page.set_input_files(f"[name='{prefix}-evidence']", files=[
-            {"name": "履行证明.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+        b_page.set_input_files(
+            f"[name='{prefix}-evidence']",
+            files=[{"name": "履行证明.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+        )
         shot(b_page, "credit-repair-apply")
         b_page.click("button:has-text('提交修复申请')")
         b_page.wait_for_selector("text=信用修复申请已提交")

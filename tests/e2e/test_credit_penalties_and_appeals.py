@@ -36,9 +36,13 @@ def world(db):
     resolve("/accounts/login/")
     officer = make_user("credit1", Role.CREDIT_OFFICER, is_staff=True, display_name="王专员")
     boss = make_user("boss1", None, phone="13600136001", display_name="刘总")
-    enterprise = services.create_enterprise(officer, name="长沙诚信科技有限公司", uscc=uscc("91430100MA4L0XY1Q"),
-                                            legal_representative="刘一",
-                                            contacts=[{"name": "刘总", "phone": "13600136001", "is_primary": True}])
+    enterprise = services.create_enterprise(
+        officer,
+        name="长沙诚信科技有限公司",
+        uscc=uscc("91430100MA4L0XY1Q"),
+        legal_representative="刘一",
+        contacts=[{"name": "刘总", "phone": "13600136001", "is_primary": True}],
+    )
     return officer, boss, enterprise
 
 
@@ -124,7 +128,9 @@ def test_enterprise_appeals(new_context, shot, world, login):
     _officer, boss, enterprise = world
     county = Region.objects.create(code="430100", name="示范县", level=RegionLevel.COUNTY)
     street = Region.objects.create(code="430101", name="东风街道", level=RegionLevel.STREET, parent=county)
-    park = Region.objects.create(code="43010101", name="工业园社区", level=RegionLevel.COMMUNITY, parent=street)
+    park = Region.objects.create(
+        code="43010101", name="工业园社区", level=RegionLevel.COMMUNITY, parent=street
+    )
     unit = Unit.objects.create(code="U-GX", name="县工信局", kind=UnitKind.DEPARTMENT, region=county)
     make_user("operator1", Role.OPERATOR, is_staff=True, display_name="话务员小张")
     dispatcher = make_user("dispatcher1", Role.DISPATCHER, is_staff=True)

@@ -21,8 +21,12 @@ def test_dashboards(new_context, shot, settings, users, county, dispatch_rule, m
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     first = make_appeal(users["resident2"], title=LEAK[0], content=LEAK[1])
     make_appeal(title="违章建筑堵住消防通道", content=LEAK[1] + "希望尽快处理。")
-    make_appeal(title="孩子入学咨询", content="请问外地户籍孩子在本区上小学需要准备哪些材料？",
-                region=county["other_community"], category=None)
+    make_appeal(
+        title="孩子入学咨询",
+        content="请问外地户籍孩子在本区上小学需要准备哪些材料？",
+        region=county["other_community"],
+        category=None,
+    )
     newest = make_appeal(title=LEAK[0], content=LEAK[1], category=None)
     assert AppealPrediction.objects.filter(appeal=newest).exists()
     spot = HotSpot.objects.get()
@@ -40,9 +44,12 @@ def test_dashboards(new_context, shot, settings, users, county, dispatch_rule, m
     leader.click("text=诉求态势总览")
     leader.wait_for_url("**/insight/")
     wait_charts(leader, 8)  # six charts + the 7-day forecast + the word cloud (echarts-wordcloud plugin)
-    assert leader.evaluate(
-        "echarts.getInstanceByDom(document.getElementById('chart-wordcloud')).getOption().series[0].type"
-    ) == "wordCloud"
+    assert (
+        leader.evaluate(
+            "echarts.getInstanceByDom(document.getElementById('chart-wordcloud')).getOption().series[0].type"
+        )
+        == "wordCloud"
+    )
     shot(leader, "insight-overview")
     leader.click(f"a[href='/insight/street/{county['street'].pk}/']")
     wait_charts(leader, 8)
@@ -62,7 +69,9 @@ def test_dashboards(new_context, shot, settings, users, county, dispatch_rule, m
     leader.goto("/insight/alerts/")
     leader.wait_for_selector("#alerts .task-form")
     shot(leader, "insight-alerts")
-    assert leader.locator("#alerts .task-form select[name=unit]").first.input_value() == str(dispatch_rule.unit_id)
+    assert leader.locator("#alerts .task-form select[name=unit]").first.input_value() == str(
+        dispatch_rule.unit_id
+    )
     leader.locator("#alerts .task-form button").first.click()
     leader.wait_for_selector("#task-state")
     assert leader.inner_text("#task-state") == "已交办"

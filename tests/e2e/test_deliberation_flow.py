@@ -23,7 +23,9 @@ def logged_in(new_context, live_server, user, kind="desktop"):
     client = Client()
     client.force_login(user)
     context = new_context(kind)
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
     return context.new_page()
 
 
@@ -84,7 +86,9 @@ def test_deliberation_story(new_context, live_server, shot, users, units, county
     box.locator("[name=title]").fill("停车收费听证会")
     box.locator("[name=agenda]").fill("一、物业说明成本\n二、居民代表发言\n三、形成协商意见")
     box.locator("[name=location]").fill("社区议事厅")
-    box.locator("[name=starts_at]").fill((timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"))
+    box.locator("[name=starts_at]").fill(
+        (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    )
     submit(box, "安排")
     expect_message(desk, "会议已安排")
     meeting = Meeting.objects.get()
@@ -121,7 +125,8 @@ def test_deliberation_story(new_context, live_server, shot, users, units, county
     box.locator("[name=rows]").fill(
         f"1-101,张三,100,{resident.phone},430102199001011238\n1-102,张三,50,,430102199001011238\n"
         f"2-101,李四,100,{resident2.phone}\n3-101,赵五,80\n"
-        "9-101,建设单位,60\n9-102,建设单位,60")
+        "9-101,建设单位,60\n9-102,建设单位,60"
+    )
     submit(box, "建立")
     expect_message(desk, "业主名册已建立")
     desk.goto(f"/deliberation/topics/{topic.pk}/")
@@ -224,8 +229,13 @@ def test_residents_meeting_electorate(new_context, live_server, shot, users, cou
     from gongzhi.deliberation.choices import Phase, TopicSource
 
     resident, outsider, staff = users["resident"], users["resident2"], users["community_staff"]
-    topic = services.create_topic(staff, title="制定幸福小区居民公约", description="征求全体居民意见后由居民会议表决。",
-                                  region=county["community"], source=TopicSource.COMMUNITY_STAFF)
+    topic = services.create_topic(
+        staff,
+        title="制定幸福小区居民公约",
+        description="征求全体居民意见后由居民会议表决。",
+        region=county["community"],
+        source=TopicSource.COMMUNITY_STAFF,
+    )
     topic.phase = Phase.DELIBERATING
     topic.save(update_fields=["phase"])
 

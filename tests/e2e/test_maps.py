@@ -16,7 +16,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 
 
 @pytest.mark.parametrize("kind", ["mobile", "desktop"])
-def test_resident_picks_the_place_and_the_region_follows(new_context, shot, users, county, kind, login, tap_map):
+def test_resident_picks_the_place_and_the_region_follows(
+    new_context, shot, users, county, kind, login, tap_map
+):
     give_boundaries(county)
     context = new_context(kind)
     page = login(context, users["resident"].username)
@@ -52,7 +54,9 @@ def test_a_place_outside_the_county_is_refused_on_the_form(new_context, users, c
     page.goto("/appeals/new/")
     page.wait_for_function("() => document.querySelector('#place-map').dataset.boundaries > 0")
     # west of the county: pan there first, the county fills the map
-    page.evaluate("() => document.querySelector('#place-map').gongzhiMap.setView([28.5, 111.7], 9, {animate: false})")
+    page.evaluate(
+        "() => document.querySelector('#place-map').gongzhiMap.setView([28.5, 111.7], 9, {animate: false})"
+    )
     tap_map(page, "#place-map", 111.8, 28.5)
     expect(page.locator("#place-status")).to_have_text("该位置不在本县范围内，请重新选择")
     assert page.input_value("[name=longitude]") == "" and page.input_value("[name=latitude]") == ""
@@ -88,7 +92,9 @@ def test_staff_see_their_appeals_clustered(new_context, shot, users, units, coun
     handler.wait_for_url("**/appeals/map/**")
     expect(handler.locator("#map-count")).to_contain_text("共 2 件有位置的诉求")
     assert pins_on(handler, "#appeal-map") == 2  # the housing bureau's two, not the HR bureau's
-    expect(handler.locator("#appeal-map .gz-cluster[data-count='2']")).to_have_count(1)  # 20 m apart: one cluster
+    expect(handler.locator("#appeal-map .gz-cluster[data-count='2']")).to_have_count(
+        1
+    )  # 20 m apart: one cluster
     shot(handler, f"staff-appeal-map-{kind}")
     assert handler.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     handler.goto(f"/appeals/{placed[0].pk}/")  # the appeal's own page shows its place
@@ -107,8 +113,15 @@ def test_red_resources_show_on_the_map(new_context, shot, county, users):
 
     give_boundaries(county)
     for n, (lon, lat) in enumerate(((112.1, 28.2), (112.7, 28.8))):
-        RedResource.objects.create(name=f"革命纪念馆{n}", kind="memorial", region=county["community"],
-                                   address="烈士路1号", description="纪念", longitude=lon, latitude=lat)
+        RedResource.objects.create(
+            name=f"革命纪念馆{n}",
+            kind="memorial",
+            region=county["community"],
+            address="烈士路1号",
+            description="纪念",
+            longitude=lon,
+            latitude=lat,
+        )
     for kind in ("mobile", "desktop"):
         page = new_context(kind).new_page()
         page.goto("/community/red-resources/")
@@ -154,16 +167,22 @@ def test_gcj02_tiles_move_points_for_display_and_taps_back(new_context, users, c
     page.wait_for_function("() => document.querySelector('#place-map').dataset.boundaries > 0")
     assert page.evaluate("JSON.parse(document.getElementById('map-config').textContent).crs") == "gcj02"
     for lon, lat in ((116.391305, 39.907658), (112.98, 28.19), (121.4737, 31.2304)):
-        shown = page.evaluate("([lon, lat]) => { const p = gcoord.transform([lon, lat], gcoord.WGS84, gcoord.GCJ02);"
-                              " return p; }", [lon, lat])
+        shown = page.evaluate(
+            "([lon, lat]) => { const p = gcoord.transform([lon, lat], gcoord.WGS84, gcoord.GCJ02);"
+            " return p; }",
+            [lon, lat],
+        )
         expected = _gcj02(lon, lat)
         assert abs(shown[0] - expected[0]) < 1e-6 and abs(shown[1] - expected[1]) < 1e-6
         assert 0.001 < abs(shown[0] - lon) + abs(shown[1] - lat) < 0.02  # GCJ-02 moves a point by 100–700 m
     # a tap where GCJ-02 draws 112.1, 28.2 stores (about) 112.1, 28.2 in WGS-84
     gx, gy = _gcj02(112.1, 28.2)
     # (the map's own click event at that display point: a pixel of a real tap is ≈ 0.004° at this zoom)
-    page.evaluate("""([lon, lat]) => document.querySelector('#place-map').gongzhiMap.fire('click',
-        {latlng: L.latLng(lat, lon)})""", [gx, gy])
+    page.evaluate(
+        """([lon, lat]) => document.querySelector('#place-map').gongzhiMap.fire('click',
+        {latlng: L.latLng(lat, lon)})""",
+        [gx, gy],
+    )
     expect(page.locator("#place-status")).to_contain_text("幸福社区")
     lon, lat = float(page.input_value("[name=longitude]")), float(page.input_value("[name=latitude]"))
     assert abs(lon - 112.1) < 0.0001 and abs(lat - 28.2) < 0.0001  # unconverted it would be ≈ 0.005° off

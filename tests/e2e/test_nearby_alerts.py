@@ -29,7 +29,11 @@ def test_resident_subscribes_and_cancels(kind, new_context, shot, users, county,
     assert width <= inner
     shot(page, f"resident-nearby-alerts-{kind}")
     sub = AlertSubscription.objects.get()
-    assert (sub.user_id, sub.region_id, sub.frequency) == (users["resident"].pk, county["community"].pk, "daily")
+    assert (sub.user_id, sub.region_id, sub.frequency) == (
+        users["resident"].pk,
+        county["community"].pk,
+        "daily",
+    )
     page.click("#subscriptions button:has-text('取消')")
     expect(page.locator("#subscriptions")).to_contain_text("还没有订阅")
     assert not AlertSubscription.objects.exists()

@@ -21,8 +21,14 @@ def no_sideways(page):
 @pytest.mark.parametrize("kind", ["mobile", "desktop"])
 def test_resident_sees_the_nearby_appeal_and_cosigns(kind, new_context, shot, users, county, category, login):
     existing, _code = services.submit_appeal(
-        users["resident2"], kind="complaint", channel="mobile", title="我叫王建国，小区门口路灯坏了",
-        content=CONTENT + "电话13912345678", region=county["grid"], category=category)
+        users["resident2"],
+        kind="complaint",
+        channel="mobile",
+        title="我叫王建国，小区门口路灯坏了",
+        content=CONTENT + "电话13912345678",
+        region=county["grid"],
+        category=category,
+    )
     page = login(new_context(kind), users["resident"].username)
     page.goto("/appeals/new/")
     page.fill("#id_title", TITLE)
@@ -46,8 +52,9 @@ def test_resident_sees_the_nearby_appeal_and_cosigns(kind, new_context, shot, us
     no_sideways(page)
 
 
-def test_resident_picks_the_place_on_the_map_then_cosigns_the_nearby_appeal(new_context, shot, users, county,
-                                                                          category, login, tap_map):
+def test_resident_picks_the_place_on_the_map_then_cosigns_the_nearby_appeal(
+    new_context, shot, users, county, category, login, tap_map
+):
     """Issue J's whole story on a phone, no tiles: tap the map, the region is chosen, the open appeal of the same
     community with the same problem is offered with its distance from the tapped point, and 附议 records the
     co-sign (a pixel of this map is ≈ 400 m, so the tap lands near, not on, the other appeal)."""
@@ -57,8 +64,16 @@ def test_resident_picks_the_place_on_the_map_then_cosigns_the_nearby_appeal(new_
 
     give_boundaries(county)
     existing, _code = services.submit_appeal(
-        users["resident2"], kind="complaint", channel="mobile", title=TITLE, content=CONTENT, region=county["grid"],
-        category=category, longitude=Decimal("112.1002"), latitude=Decimal("28.2001"))
+        users["resident2"],
+        kind="complaint",
+        channel="mobile",
+        title=TITLE,
+        content=CONTENT,
+        region=county["grid"],
+        category=category,
+        longitude=Decimal("112.1002"),
+        latitude=Decimal("28.2001"),
+    )
     page = login(new_context("mobile"), users["resident"].username)
     page.goto("/appeals/new/")
     page.fill("#id_title", TITLE)

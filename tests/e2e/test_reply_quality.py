@@ -29,7 +29,9 @@ def no_sideways_scroll(page) -> None:
 
 
 def test_template_reply_nudged_sent_anyway_and_scored(new_context, users, units, county, make_appeal, login):
-    appeal = make_appeal(title="幸福小区3栋路灯坏了", content="幸福小区3栋门口的路灯坏了两周了，晚上出行不安全，请尽快修复。")
+    appeal = make_appeal(
+        title="幸福小区3栋路灯坏了", content="幸福小区3栋门口的路灯坏了两周了，晚上出行不安全，请尽快修复。"
+    )
     services.dispatch(users["dispatcher"], appeal.pk, lead_unit=units["housing"])
     services.sign(users["handler"], appeal.pk)
     services.record_contact(users["handler"], appeal.pk)
@@ -40,7 +42,12 @@ def test_template_reply_nudged_sent_anyway_and_scored(new_context, users, units,
     handler.fill("#id_reply-text", TEMPLATE_ONLY)
     handler.wait_for_selector("#quality-reply [data-level='较差']")
     nudge = handler.inner_text("#quality-reply")
-    assert "答复质量：较差" in nudge and "只有模板语" in nudge and "未说明依据" in nudge and "可以照常提交" in nudge
+    assert (
+        "答复质量：较差" in nudge
+        and "只有模板语" in nudge
+        and "未说明依据" in nudge
+        and "可以照常提交" in nudge
+    )
     handler.locator("#quality-reply").scroll_into_view_if_needed()
     snap(handler, "handler-nudge")
     assert handler.input_value("#id_reply-text") == TEMPLATE_ONLY  # the typed text stays
@@ -62,8 +69,14 @@ def test_template_reply_nudged_sent_anyway_and_scored(new_context, users, units,
     snap(supervisor, "rates-reply-quality")
 
     # The appellant's phone: the reply, no grade; the topic their appeal went to, on its timeline.
-    deliberation.create_topic(users["community_staff"], title="幸福小区路灯维护", description="路灯反复损坏，议一议维护责任。",
-                              region=county["community"], source="appeals", appeal_ids=[appeal.pk])
+    deliberation.create_topic(
+        users["community_staff"],
+        title="幸福小区路灯维护",
+        description="路灯反复损坏，议一议维护责任。",
+        region=county["community"],
+        source="appeals",
+        appeal_ids=[appeal.pk],
+    )
     resident = login(new_context("mobile"), "resident1")
     resident.goto(f"/appeals/{appeal.pk}/")
     text = resident.inner_text("main")

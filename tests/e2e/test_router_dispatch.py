@@ -21,13 +21,17 @@ def catalogue_units(units, county):
     return make_catalogue_units(units, county)
 
 
-def test_dispatcher_sees_three_units_with_reasons(new_context, users, make_appeal, catalogue_units, login, settings,
-                                                  tmp_path):
+def test_dispatcher_sees_three_units_with_reasons(
+    new_context, users, make_appeal, catalogue_units, login, settings, tmp_path
+):
     settings.INSIGHT_ROUTER_MODEL = tmp_path / "router.joblib"
     _history_in_db(users, make_appeal, catalogue_units)
     router.save(router.train(router.history(), router.Catalogue.from_db()))
-    appeal = make_appeal(title="小区门口路灯坏了两周", content="幸福小区东门外的路灯坏了两周，晚上一片漆黑，老人孩子出行不安全。",
-                         category=None)
+    appeal = make_appeal(
+        title="小区门口路灯坏了两周",
+        content="幸福小区东门外的路灯坏了两周，晚上一片漆黑，老人孩子出行不安全。",
+        category=None,
+    )
     live.record_prediction(appeal.pk)
 
     page = login(new_context("desktop"), "dispatcher1")

@@ -20,7 +20,9 @@ def code_from_secret(secret: str) -> str:
     return f"{totp(key):06d}"
 
 
-def test_supervisor_binds_an_authenticator_and_logs_in_with_it(new_context, live_server, shot, users, settings):
+def test_supervisor_binds_an_authenticator_and_logs_in_with_it(
+    new_context, live_server, shot, users, settings
+):
     settings.GONGZHI = {**settings.GONGZHI, "TWO_FACTOR_ROLES": ["supervisor"]}
     page = new_context("desktop").new_page()
     page.goto("/appeals/overdue/")

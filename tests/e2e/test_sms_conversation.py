@@ -26,8 +26,10 @@ from gongzhi.core.sms_models import SmsStatus
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SHOTS = Path(os.environ.get("GONGZHI_SHOTS", "/tmp/h-sms-shots"))
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 QUESTION = "请问坏的路灯具体在3栋的哪一侧？我们安排师傅上门。"
 REPLY = "已安排维修人员于今日更换3栋东侧路灯灯泡并检查线路，现已恢复照明。如再有问题请随时反映。"
 
@@ -43,8 +45,12 @@ def no_sideways(page):
 
 
 def push(live_server, path: str, payload) -> dict:
-    request = urllib.request.Request(f"{live_server.url}{path}", data=json.dumps(payload).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{live_server.url}{path}",
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
@@ -54,13 +60,24 @@ def aliyun(settings):
     codes = {kind.key: f"SMS_2000{i:02d}" for i, kind in enumerate(sms_kinds())}
     templates = {codes[kind.key]: list(kind.variables) for kind in sms_kinds()}
     with AliyunServer(templates=templates, per_minute=20) as server:
-        settings.GONGZHI = {**settings.GONGZHI, "SMS_GATEWAY": "gongzhi.core.sms.aliyun.AliyunSmsGateway",
-                            "SMS_ALIYUN_ENDPOINT": server.endpoint, "SMS_ALIYUN_PROTOCOL": "http",
-                            "SMS_ALIYUN_ACCESS_KEY_ID": "LTAI-test", "SMS_ALIYUN_ACCESS_KEY_SECRET": "test-secret",
-                            "SMS_ALIYUN_SIGN_NAME": "共治", "SMS_CALLBACK_TOKEN": "cb-secret", "SMS_PER_MINUTE": 20}
+        settings.GONGZHI = {
+            **settings.GONGZHI,
+            "SMS_GATEWAY": "gongzhi.core.sms.aliyun.AliyunSmsGateway",
+            "SMS_ALIYUN_ENDPOINT": server.endpoint,
+            "SMS_ALIYUN_PROTOCOL": "http",
+            "SMS_ALIYUN_ACCESS_KEY_ID": "LTAI-test",
+            "SMS_ALIYUN_ACCESS_KEY_SECRET": "test-secret",
+            "SMS_ALIYUN_SIGN_NAME": "共治",
+            "SMS_CALLBACK_TOKEN": "cb-secret",
+            "SMS_PER_MINUTE": 20,
+        }
         for kind in sms_kinds():
-            SmsTemplate.objects.create(provider="aliyun", kind=kind.key, template_code=codes[kind.key],
-                                       variables=[[name, name] for name in kind.variables])
+            SmsTemplate.objects.create(
+                provider="aliyun",
+                kind=kind.key,
+                template_code=codes[kind.key],
+                variables=[[name, name] for name in kind.variables],
+            )
         server.codes = codes
         yield server
 
@@ -70,8 +87,9 @@ def sent_of(server, kind: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
-def test_sms_conversation(new_context, login, users, units, county, category, latest_code, aliyun, live_server,
-                          elder):
+def test_sms_conversation(
+    new_context, login, users, units, county, category, latest_code, aliyun, live_server, elder
+):
     mode = "elder" if elder else "normal"
     phone = users["resident"].phone
     users["resident"].region = county["community"]
@@ -97,15 +115,19 @@ def test_sms_conversation(new_context, login, users, units, county, category, la
     resident.wait_for_selector("#appeal-number")
     appeal = Appeal.objects.get()
     deliver_pending()
-    assert sent_of(aliyun, "appeal_received")[0]["params"] == {"number": appeal.number, "title": appeal.title,
-                                                                "kind": "投诉"}
+    assert sent_of(aliyun, "appeal_received")[0]["params"] == {
+        "number": appeal.number,
+        "title": appeal.title,
+        "kind": "投诉",
+    }
 
     # ---- 补充材料 with a photo, on the appeal's page
     resident.goto(f"/appeals/{appeal.pk}/")
     no_sideways(resident)
     resident.fill("#id_supplement-text", "晚上七点以后完全不亮，灯杆在3栋东侧。")
-    resident.set_input_files("#id_supplement-attachments",
-                             files=[{"name": "lamp.png", "mimeType": "image/png", "buffer": PNG}])
+    resident.set_input_files(
+        "#id_supplement-attachments", files=[{"name": "lamp.png", "mimeType": "image/png", "buffer": PNG}]
+    )
     snap(resident, f"01-supplement-form-{mode}")
     resident.click("button:has-text('提交补充')")
     resident.wait_for_selector("text=已完成「补充材料」")
@@ -136,17 +158,46 @@ def test_sms_conversation(new_context, login, users, units, county, category, la
     no_sideways(resident)
     snap(resident, f"04-question-on-the-phone-{mode}")
     biz_id = asked["id"]
-    assert push(live_server, "/sms/aliyun/cb-secret/report/", [{
-        "phone_number": phone, "send_time": "2026-12-07 10:00:00", "report_time": "2026-12-07 10:00:03",
-        "success": True, "err_code": "DELIVERED", "err_msg": "用户接收成功", "sms_size": "1", "biz_id": biz_id,
-        "out_id": ""}]) == {"code": 0, "msg": "接收成功"}
+    assert push(
+        live_server,
+        "/sms/aliyun/cb-secret/report/",
+        [
+            {
+                "phone_number": phone,
+                "send_time": "2026-12-07 10:00:00",
+                "report_time": "2026-12-07 10:00:03",
+                "success": True,
+                "err_code": "DELIVERED",
+                "err_msg": "用户接收成功",
+                "sms_size": "1",
+                "biz_id": biz_id,
+                "out_id": "",
+            }
+        ],
+    ) == {"code": 0, "msg": "接收成功"}
     assert SmsMessage.objects.get(message_id=biz_id).status == SmsStatus.DELIVERED
-    assert push(live_server, "/sms/aliyun/cb-secret/up/", [{
-        "phone_number": phone, "send_time": "2026-12-07 10:05:00", "content": "在3栋东侧单元门口，晚上7点后不亮",
-        "sign_name": "共治", "dest_code": "", "sequence_id": 1001}])["code"] == 0
+    assert (
+        push(
+            live_server,
+            "/sms/aliyun/cb-secret/up/",
+            [
+                {
+                    "phone_number": phone,
+                    "send_time": "2026-12-07 10:05:00",
+                    "content": "在3栋东侧单元门口，晚上7点后不亮",
+                    "sign_name": "共治",
+                    "dest_code": "",
+                    "sequence_id": 1001,
+                }
+            ],
+        )["code"]
+        == 0
+    )
     resident.reload()
     assert resident.locator("#pending-question").count() == 0
-    assert resident.locator(".timeline li", has_text="答复询问").filter(has_text="诉求人（短信）").count() == 1
+    assert (
+        resident.locator(".timeline li", has_text="答复询问").filter(has_text="诉求人（短信）").count() == 1
+    )
 
     # ---- the handler sees the answer and replies
     handler.reload()
@@ -161,9 +212,23 @@ def test_sms_conversation(new_context, login, users, units, county, category, la
     assert invitation["phone"] == phone and invitation["params"]["callback_due"]
 
     # ---- the resident replies "1": 满意, the appeal is closed
-    assert push(live_server, "/sms/aliyun/cb-secret/up/", [{
-        "phone_number": phone, "send_time": "2026-12-07 11:00:00", "content": "1", "sign_name": "共治",
-        "dest_code": "", "sequence_id": 1002}])["code"] == 0
+    assert (
+        push(
+            live_server,
+            "/sms/aliyun/cb-secret/up/",
+            [
+                {
+                    "phone_number": phone,
+                    "send_time": "2026-12-07 11:00:00",
+                    "content": "1",
+                    "sign_name": "共治",
+                    "dest_code": "",
+                    "sequence_id": 1002,
+                }
+            ],
+        )["code"]
+        == 0
+    )
     appeal = Appeal.objects.get(pk=appeal.pk)
     callback = appeal.callbacks.get()
     assert appeal.state == AppealState.CLOSED

@@ -15,20 +15,34 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 STORY = ("丽发新城小区附近搅拌站噪音扰民", "丽发新城小区旁边建搅拌站，日夜施工，噪音和粉尘严重影响居民休息。")
 
 
-def test_the_wall_screen(new_context, shot, settings, users, county, make_appeal, login, browser, live_server):
+def test_the_wall_screen(
+    new_context, shot, settings, users, county, make_appeal, login, browser, live_server
+):
     live._INDEXES.clear()
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.GONGZHI = {**settings.GONGZHI, "SCREEN_REFRESH_SECONDS": 2}
     give_boundaries(county)
     for i in range(4):
-        make_appeal(users["resident" if i % 2 else "resident2"], title=STORY[0], content=f"{STORY[1]}第{i}次反映。",
-                    longitude=Decimal("112.1") + Decimal(i) / 100, latitude=Decimal("28.2"))
-    make_appeal(title="孩子入学咨询", content="请问外地户籍孩子在本区上小学需要准备哪些材料？",
-                region=county["other_community"], longitude=Decimal("112.65"), latitude=Decimal("28.15"))
+        make_appeal(
+            users["resident" if i % 2 else "resident2"],
+            title=STORY[0],
+            content=f"{STORY[1]}第{i}次反映。",
+            longitude=Decimal("112.1") + Decimal(i) / 100,
+            latitude=Decimal("28.2"),
+        )
+    make_appeal(
+        title="孩子入学咨询",
+        content="请问外地户籍孩子在本区上小学需要准备哪些材料？",
+        region=county["other_community"],
+        longitude=Decimal("112.65"),
+        latitude=Decimal("28.15"),
+    )
     spot = HotSpot.objects.get()
     assert spot.title.startswith("丽发新城小区")
 
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1920, "height": 1080}, locale="zh-CN"
+    )
     page = login(context, "leader1")
     page.goto("/insight/screen/")
     page.wait_for_function("document.getElementById('stage').dataset.rendered")

@@ -42,7 +42,11 @@ def no_sideways(page):
 @pytest.fixture
 def wx(settings, live_server):
     server, state = testing.start()
-    settings.GONGZHI = {**settings.GONGZHI, "WECHAT": testing.settings_for(server), "SITE_URL": live_server.url}
+    settings.GONGZHI = {
+        **settings.GONGZHI,
+        "WECHAT": testing.settings_for(server),
+        "SITE_URL": live_server.url,
+    }
     settings.TASKS = IMMEDIATE  # the photo is fetched from WeChat by a task after the reply
     cache.clear()
     yield state
@@ -52,14 +56,20 @@ def wx(settings, live_server):
 
 def to_wechat(live_server, xml: str) -> str:
     """POST a message to /wechat/ as WeChat does; the passive reply's text."""
-    response = requests.post(f"{live_server.url}/wechat/?{urlencode(testing.signed_query())}",
-                             data=xml.encode(), headers={"Content-Type": "text/xml"}, timeout=10)
+    response = requests.post(
+        f"{live_server.url}/wechat/?{urlencode(testing.signed_query())}",
+        data=xml.encode(),
+        headers={"Content-Type": "text/xml"},
+        timeout=10,
+    )
     assert response.status_code == 200, response.text[:300]
     return ET.fromstring(response.content).findtext("Content")
 
 
 @pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
-def test_resident_binds_wechat_sends_text_and_photo(new_context, live_server, wx, users, county, latest_code, elder):
+def test_resident_binds_wechat_sends_text_and_photo(
+    new_context, live_server, wx, users, county, latest_code, elder
+):
     mode = "elder" if elder else "normal"
     context = new_context("mobile")
     page = context.new_page()
@@ -121,9 +131,14 @@ def test_operator_screen_pops_a_ringing_call(new_context, login, live_server, us
     page.goto("/appeals/staff/new/")
     page.wait_for_selector("#screen-pop:has-text('暂无来电')")
     started = time.monotonic()
-    response = requests.post(f"{live_server.url}/api/v1/cti/calls/", timeout=10, headers={
-        "Authorization": f"Bearer {raw}", "Content-Type": "application/json"}, data=json.dumps(
-        {"event": "ringing", "call_id": "CALL-1", "caller": "13800138000", "operator_id": "8001"}))
+    response = requests.post(
+        f"{live_server.url}/api/v1/cti/calls/",
+        timeout=10,
+        headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json"},
+        data=json.dumps(
+            {"event": "ringing", "call_id": "CALL-1", "caller": "13800138000", "operator_id": "8001"}
+        ),
+    )
     assert response.status_code == 201
     page.wait_for_selector("#caller-number:has-text('138****8000')", timeout=2000)
     assert time.monotonic() - started < 2.0

@@ -42,15 +42,27 @@ def channels(settings, live_server):
     codes = {kind.key: f"SMS_3000{i:02d}" for i, kind in enumerate(sms_kinds())}
     sms = AliyunServer(templates={codes[k.key]: list(k.variables) for k in sms_kinds()}, per_minute=20)
     sms.__enter__()
-    settings.GONGZHI = {**settings.GONGZHI, "WECHAT": testing.settings_for(wechat), "SITE_URL": live_server.url,
-                        "SMS_GATEWAY": "gongzhi.core.sms.aliyun.AliyunSmsGateway",
-                        "SMS_ALIYUN_ENDPOINT": sms.endpoint, "SMS_ALIYUN_PROTOCOL": "http",
-                        "SMS_ALIYUN_ACCESS_KEY_ID": "LTAI-test", "SMS_ALIYUN_ACCESS_KEY_SECRET": "test-secret",
-                        "SMS_ALIYUN_SIGN_NAME": "共治", "SMS_CALLBACK_TOKEN": "cb-secret", "SMS_PER_MINUTE": 20}
+    settings.GONGZHI = {
+        **settings.GONGZHI,
+        "WECHAT": testing.settings_for(wechat),
+        "SITE_URL": live_server.url,
+        "SMS_GATEWAY": "gongzhi.core.sms.aliyun.AliyunSmsGateway",
+        "SMS_ALIYUN_ENDPOINT": sms.endpoint,
+        "SMS_ALIYUN_PROTOCOL": "http",
+        "SMS_ALIYUN_ACCESS_KEY_ID": "LTAI-test",
+        "SMS_ALIYUN_ACCESS_KEY_SECRET": "test-secret",
+        "SMS_ALIYUN_SIGN_NAME": "共治",
+        "SMS_CALLBACK_TOKEN": "cb-secret",
+        "SMS_PER_MINUTE": 20,
+    }
     settings.TASKS = IMMEDIATE
     for kind in sms_kinds():
-        SmsTemplate.objects.create(provider="aliyun", kind=kind.key, template_code=codes[kind.key],
-                                   variables=[[name, name] for name in kind.variables])
+        SmsTemplate.objects.create(
+            provider="aliyun",
+            kind=kind.key,
+            template_code=codes[kind.key],
+            variables=[[name, name] for name in kind.variables],
+        )
     sms.codes = codes
     cache.clear()
     yield state, sms
@@ -60,24 +72,43 @@ def channels(settings, live_server):
 
 
 def to_wechat(live_server, xml: str) -> str:
-    response = requests.post(f"{live_server.url}/wechat/?{urlencode(testing.signed_query())}",
-                             data=xml.encode(), headers={"Content-Type": "text/xml"}, timeout=10)
+    response = requests.post(
+        f"{live_server.url}/wechat/?{urlencode(testing.signed_query())}",
+        data=xml.encode(),
+        headers={"Content-Type": "text/xml"},
+        timeout=10,
+    )
     assert response.status_code == 200, response.text[:300]
     return ET.fromstring(response.content).findtext("Content")
 
 
 def sms_reply(live_server, phone: str, text: str, sequence: int) -> None:
     """The resident's SMS, as Alibaba Cloud's HTTP批量推送 posts it to the platform."""
-    body = json.dumps([{"phone_number": phone, "send_time": "2026-12-07 10:05:00", "content": text,
-                        "sign_name": "共治", "dest_code": "", "sequence_id": sequence}]).encode()
-    request = urllib.request.Request(f"{live_server.url}/sms/aliyun/cb-secret/up/", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    body = json.dumps(
+        [
+            {
+                "phone_number": phone,
+                "send_time": "2026-12-07 10:05:00",
+                "content": text,
+                "sign_name": "共治",
+                "dest_code": "",
+                "sequence_id": sequence,
+            }
+        ]
+    ).encode()
+    request = urllib.request.Request(
+        f"{live_server.url}/sms/aliyun/cb-secret/up/",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert json.loads(response.read())["code"] == 0
 
 
-def test_wechat_text_photo_question_by_sms_answer_and_rating(new_context, login, live_server, channels, users,
-                                                             units, county, latest_code, shot):
+def test_wechat_text_photo_question_by_sms_answer_and_rating(
+    new_context, login, live_server, channels, users, units, county, latest_code, shot
+):
     wx, sms = channels
     resident = users["resident"]
     phone = resident.phone

@@ -31,8 +31,26 @@ PAYLOADS = [
     "<a data-xss href=\"javascript:window.__xss=1\">点我</a>{{ 7|add:1 }}{% now 'Y' %}",
 ]
 # Fields that are identifiers, codes or formats a page needs intact (they have their own validation).
-NOT_FREE_TEXT = ("number", "code", "uscc", "username", "password", "phone", "id_number", "hash", "email",
-                 "url", "path", "key", "token", "slug", "secret", "file", "signed_by", "case_number")
+NOT_FREE_TEXT = (
+    "number",
+    "code",
+    "uscc",
+    "username",
+    "password",
+    "phone",
+    "id_number",
+    "hash",
+    "email",
+    "url",
+    "path",
+    "key",
+    "token",
+    "slug",
+    "secret",
+    "file",
+    "signed_by",
+    "case_number",
+)
 CREATED = "document.querySelectorAll('[data-xss]').length"
 
 
@@ -137,8 +155,15 @@ def test_a_chart_tooltip_shows_a_name_as_text(browser, live_server, county, no_c
     is Leaflet's now (issue J): its popup must show the name as text too."""
     from gongzhi.community.models import RedResource
 
-    RedResource.objects.create(name=PAYLOADS[0][:100], kind="memorial", region=county["community"], address="烈士路1号",
-                               description="纪念", longitude="112.9", latitude="28.2")
+    RedResource.objects.create(
+        name=PAYLOADS[0][:100],
+        kind="memorial",
+        region=county["community"],
+        address="烈士路1号",
+        description="纪念",
+        longitude="112.9",
+        latitude="28.2",
+    )
     page, _ = page_as(browser, live_server, None)
     dialogs = watch(page)
     page.goto("/community/red-resources/")

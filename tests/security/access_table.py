@@ -203,7 +203,11 @@ POST = {
     ("/api/v1/cti/calls/", '{"event": "ringing", "call_id": "C1", "caller": "13800138000"}'): frozenset(),
     ("/api/v1/appeals/similar/", '{"title": "路灯坏了", "content": "小区路灯坏了两周"}'): EVERYONE,
     # a subscription without its community is refused with 400 (served) for those who may subscribe
-    ("/api/v1/insight/alerts/subscriptions/", '{"scope": "community"}'): {"resident", "grid_worker", "community_staff"},
+    ("/api/v1/insight/alerts/subscriptions/", '{"scope": "community"}'): {
+        "resident",
+        "grid_worker",
+        "community_staff",
+    },
     ("/api/v1/appeals/{appeal}/actions/sign/", "{}"): {"handler"},  # the lead unit signs, nobody for it
     # the conversation: the appellant adds material and answers (400 without an open question: served), the lead
     # unit's handler asks
@@ -221,12 +225,18 @@ POST = {
     ): UNMASKERS,  # refused = redirected back without the numbers, no audit event
     ("/api/v1/deliberation/topics/{topic}/actions/close/", '{"reason": "重复议题"}'): MANAGERS,
     ("/api/v1/deliberation/opinions/{opinion}/hide/", '{"reason": "人身攻击"}'): MANAGERS,
-    ("/api/v1/deliberation/votes/{vote}/electors/", '{"rows": [{"name": "王五", "household": "9栋101"}]}'): MANAGERS,
+    (
+        "/api/v1/deliberation/votes/{vote}/electors/",
+        '{"rows": [{"name": "王五", "household": "9栋101"}]}',
+    ): MANAGERS,
     ("/api/v1/community/organizations/{org}/review/", '{"action": "approve", "opinion": "同意"}'): MANAGERS,
     # the world's record was recorded by the grid worker: they may not confirm it themselves (issue N item 2)
     ("/api/v1/community/records/{record}/confirm/", "{}"): ORGANIZERS - {"grid_worker"},
     ("/credit/cases/{case}/act/revoke/", "reason=错误纳入"): OFFICER,
-    ("/api/v1/credit/penalties/{penalty}/approve-band/", "{}"): OFFICER,  # 409 for an officer: nothing to approve
+    (
+        "/api/v1/credit/penalties/{penalty}/approve-band/",
+        "{}",
+    ): OFFICER,  # 409 for an officer: nothing to approve
     ("/api/v1/credit/repairs/{repair}/decision/", '{"approve": true, "reason": "材料齐全"}'): OFFICER,
     (
         "/api/v1/webhooks/subscriptions/",

@@ -231,13 +231,26 @@ def world(users, units, county, category, make_appeal):
         w[key + "topic"] = topic
 
     # An owners' vote open for ballots in 幸福社区 (paper ballots, proxies' written authorisations).
-    owners_topic = deliberation.create_topic(staff, title="续聘物业", description="物业服务合同到期。",
-                                             region=county["community"], source=TopicSource.COMMUNITY_STAFF)
+    owners_topic = deliberation.create_topic(
+        staff,
+        title="续聘物业",
+        description="物业服务合同到期。",
+        region=county["community"],
+        source=TopicSource.COMMUNITY_STAFF,
+    )
     Topic.objects.filter(pk=owners_topic.pk).update(phase=Phase.VOTING)
-    register = deliberation.create_owner_register(staff, name="幸福小区业主名册", region=county["community"], rows=[
-        {"owner": "张伟", "unit": "1-101", "area": 100}, {"owner": "李娜", "unit": "1-102", "area": 90}])
-    w["ovote"] = deliberation.create_vote(staff, owners_topic.pk, question="是否续聘物业",
-                                          rule=VoteRule.OWNERS_JOINT, register_id=register.pk)
+    register = deliberation.create_owner_register(
+        staff,
+        name="幸福小区业主名册",
+        region=county["community"],
+        rows=[
+            {"owner": "张伟", "unit": "1-101", "area": 100},
+            {"owner": "李娜", "unit": "1-102", "area": 90},
+        ],
+    )
+    w["ovote"] = deliberation.create_vote(
+        staff, owners_topic.pk, question="是否续聘物业", rule=VoteRule.OWNERS_JOINT, register_id=register.pk
+    )
     deliberation.open_vote(staff, w["ovote"].pk)
     w["owner"] = register.owners.get(name="张伟")
 
@@ -270,7 +283,12 @@ def world(users, units, county, category, make_appeal):
         staff, u["resident"], county["community"], units["community"], "幸福", u["grid_worker"]
     )
     (w["other_org"], w["other_activity"], w["other_record"], w["other_red"]) = _organization_world(
-        other_staff, u["resident2"], county["other_community"], other_committee, "和平", u["other_grid_worker"]
+        other_staff,
+        u["resident2"],
+        county["other_community"],
+        other_committee,
+        "和平",
+        u["other_grid_worker"],
     )
     w["household"] = community.create_central_household(
         staff, party_member=u["party_member"], grid=county["grid"], address="幸福小区1栋101"

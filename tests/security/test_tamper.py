@@ -90,7 +90,9 @@ def _longest_chain(model):
     from gongzhi.core.audit import _walk
 
     chains = sorted(_walk(model), key=lambda kv: len(kv[1]))
-    assert chains and len(chains[-1][1]) >= 3, f"the world needs a chain of three events in {model._meta.label}"
+    assert chains and len(chains[-1][1]) >= 3, (
+        f"the world needs a chain of three events in {model._meta.label}"
+    )
     return chains[-1]
 
 
@@ -199,10 +201,14 @@ def test_a_checkpoint_finds_a_chain_rewritten_with_the_key(chained, tmp_path, se
     from gongzhi.core.models import AuditHead
 
     private, public = _keys(tmp_path)
-    raw = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                serialization.NoEncryption())
-    settings.GONGZHI = {**settings.GONGZHI, "AUDIT_SIGNING_KEY": base64.b64encode(raw).decode(),
-                        "AUDIT_VERIFY_KEY": public}
+    raw = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    settings.GONGZHI = {
+        **settings.GONGZHI,
+        "AUDIT_SIGNING_KEY": base64.b64encode(raw).decode(),
+        "AUDIT_VERIFY_KEY": public,
+    }
     out = StringIO()
     call_command("audit_checkpoint", "--dir", str(tmp_path / "worm"), stdout=out)
     path = next((tmp_path / "worm").glob("audit-checkpoint-*.json.gz"))
@@ -217,7 +223,9 @@ def test_a_checkpoint_finds_a_chain_rewritten_with_the_key(chained, tmp_path, se
             event.note = "改写后的受理记录"
         event.prev_hash = prev
         event.hash = event.compute_hash()
-        AppealEvent.objects.filter(pk=event.pk).update(note=event.note, prev_hash=event.prev_hash, hash=event.hash)
+        AppealEvent.objects.filter(pk=event.pk).update(
+            note=event.note, prev_hash=event.prev_hash, hash=event.hash
+        )
         prev = event.hash
     AuditHead.objects.filter(chain="appeals.AppealEvent", subject=str(appeal.pk)).update(last_hash=prev)
     ok, text = verify()
@@ -238,7 +246,8 @@ def test_a_checkpoint_finds_a_chain_shortened_and_head_moved(chained, tmp_path, 
     events = list(AppealEvent.objects.filter(appeal=appeal).order_by("id"))
     AppealEvent.objects.filter(pk=events[-1].pk)._raw_delete(AppealEvent.objects.db)
     AuditHead.objects.filter(chain="appeals.AppealEvent", subject=str(appeal.pk)).update(
-        last_hash=events[-2].hash, length=len(events) - 1)
+        last_hash=events[-2].hash, length=len(events) - 1
+    )
     assert verify()[0]
     ok, text = verify_with(path)
     assert not ok and "shorter than in the signed checkpoint" in text

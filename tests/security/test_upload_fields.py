@@ -45,7 +45,8 @@ UPLOADS = {
         "/appeals/staff/new/",
         lambda w: {
             **appeal_form(w),
-            "channel": "hotline", "urgency": "normal",
+            "channel": "hotline",
+            "urgency": "normal",
             "appellant_name": "张三",
             "appellant_phone": "13612345678",
         },
@@ -95,14 +96,24 @@ UPLOADS = {
     ("gongzhi.deliberation.forms.PaperBallotForm", "proxy_document"): (
         "community_staff",
         "/deliberation/votes/{ovote}/paper/",
-        lambda w: {"choice": "yes", "owner_id": w["owner"].pk, "proxy_name": "赵强", "proxy_scope": "代为表决"},
+        lambda w: {
+            "choice": "yes",
+            "owner_id": w["owner"].pk,
+            "proxy_name": "赵强",
+            "proxy_scope": "代为表决",
+        },
         "proxy_document",
         Ballot,
     ),
     ("gongzhi.deliberation.serializers.PaperBallotInput", "proxy_document"): (
         "community_staff",
         "/api/v1/deliberation/votes/{ovote}/paper-ballots/",
-        lambda w: {"choice": "yes", "owner_id": w["owner"].pk, "proxy_name": "赵强", "proxy_scope": "代为表决"},
+        lambda w: {
+            "choice": "yes",
+            "owner_id": w["owner"].pk,
+            "proxy_name": "赵强",
+            "proxy_scope": "代为表决",
+        },
         "proxy_document",
         Ballot,
     ),

@@ -19,8 +19,10 @@ IGNORE = ""
 
 
 class SampleForm(forms.Form):
-    sample = forms.FileField(label=gettext_lazy("样例文件（.xlsx 或 .csv）"),
-                             help_text=gettext_lazy("读取表头和前500行中的状态值，不会导入任何数据。"))
+    sample = forms.FileField(
+        label=gettext_lazy("样例文件（.xlsx 或 .csv）"),
+        help_text=gettext_lazy("读取表头和前500行中的状态值，不会导入任何数据。"),
+    )
 
 
 def field_choices():
@@ -48,15 +50,26 @@ class ImportProfileAdmin(admin.ModelAdmin):
     change_form_template = "admin/appeals/importprofile/change_form.html"
 
     def get_urls(self):
-        return [path("<int:pk>/map/", self.admin_site.admin_view(self.map_columns), name="appeals_importprofile_map"),
-                *super().get_urls()]
+        return [
+            path(
+                "<int:pk>/map/",
+                self.admin_site.admin_view(self.map_columns),
+                name="appeals_importprofile_map",
+            ),
+            *super().get_urls(),
+        ]
 
     def map_columns(self, request, pk: int):
         profile = get_object_or_404(ImportProfile, pk=pk)
         if not self.has_change_permission(request, profile):
             return redirect("admin:index")
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "profile": profile,
-                   "title": _("映射列：%(name)s") % {"name": profile.name}, "sample_form": SampleForm()}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "profile": profile,
+            "title": _("映射列：%(name)s") % {"name": profile.name},
+            "sample_form": SampleForm(),
+        }
         if request.method == "POST" and "sample" in request.FILES:
             form = SampleForm(request.POST, request.FILES)
             if form.is_valid():
@@ -85,8 +98,13 @@ class ImportProfileAdmin(admin.ModelAdmin):
             if not header:
                 continue
             key = saved.get(normalize_header(header), guessed.get(header, IGNORE))
-            column = {"index": index, "header": header, "field": key, "samples": values.get(header, [])[:5],
-                      "states": []}
+            column = {
+                "index": index,
+                "header": header,
+                "field": key,
+                "samples": values.get(header, [])[:5],
+                "states": [],
+            }
             if key == "state":
                 for text in values.get(header, []):
                     mapped = (profile.state_map or {}).get(text) or STATE_ALIASES.get(text) or ""
@@ -108,11 +126,16 @@ class ImportProfileAdmin(admin.ModelAdmin):
                 return _("字段「%(key)s」不可导入。") % {"key": key}
             if key in used:
                 return _("「%(field)s」同时映射了「%(a)s」和「%(b)s」两列，请只保留一列。") % {
-                    "field": FIELDS[key][0], "a": used[key], "b": header}
+                    "field": FIELDS[key][0],
+                    "a": used[key],
+                    "b": header,
+                }
             used[key] = header
             mapping[header] = key
         state_map = dict(profile.state_map or {})
-        for text, state in zip(request.POST.getlist("state_text"), request.POST.getlist("state_value"), strict=False):
+        for text, state in zip(
+            request.POST.getlist("state_text"), request.POST.getlist("state_value"), strict=False
+        ):
             if state in AppealState.values:
                 state_map[text] = state
             elif state == IGNORE:
@@ -138,5 +161,3 @@ class ImportedAppealAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-

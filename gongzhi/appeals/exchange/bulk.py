@@ -10,7 +10,6 @@ as `bulk_create` would fill it. Rows come as dicts (`insert`) or, cheaper per ro
 a list of attnames given once per batch (`insert_rows`): each row is then one list concatenation.
 """
 
-
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 
@@ -39,15 +38,24 @@ class BulkInserter:
         ops = connection.ops
         kind = field.get_internal_type()
         if kind == "JSONField":
-            dumps = (field.encoder or DjangoJSONEncoder)(ensure_ascii=False).encode  # one encoder for all rows
-            if self.vendor == "postgresql":  # binary COPY takes jsonb through psycopg's wrapper, encoded by ours
+            dumps = (field.encoder or DjangoJSONEncoder)(
+                ensure_ascii=False
+            ).encode  # one encoder for all rows
+            if (
+                self.vendor == "postgresql"
+            ):  # binary COPY takes jsonb through psycopg's wrapper, encoded by ours
                 from psycopg.types.json import Jsonb
 
-                return lambda v: None if v is None else Jsonb(v, _same if v.__class__ is EncodedJson else dumps)
+                return lambda v: (
+                    None if v is None else Jsonb(v, _same if v.__class__ is EncodedJson else dumps)
+                )
             return lambda v: None if v is None else (str(v) if v.__class__ is EncodedJson else dumps(v))
-        if kind == "DecimalField" and self.vendor != "postgresql":  # PostgreSQL's adapter returns the value as is
-            return lambda v: None if v is None else ops.adapt_decimalfield_value(v, field.max_digits,
-                                                                                 field.decimal_places)
+        if (
+            kind == "DecimalField" and self.vendor != "postgresql"
+        ):  # PostgreSQL's adapter returns the value as is
+            return lambda v: (
+                None if v is None else ops.adapt_decimalfield_value(v, field.max_digits, field.decimal_places)
+            )
         if self.vendor == "sqlite" and kind == "DateTimeField":
             return lambda v: None if v is None else ops.adapt_datetimefield_value(v)
         return None
@@ -61,8 +69,10 @@ class BulkInserter:
             return []
         with connection.cursor() as cursor:
             if self.vendor == "postgresql":  # one array value: decoded in C, not n rows through Python
-                cursor.execute("SELECT array_agg(nextval(pg_get_serial_sequence(%s, %s))) FROM generate_series(1, %s)",
-                               [self.table, self.pk.column, n])
+                cursor.execute(
+                    "SELECT array_agg(nextval(pg_get_serial_sequence(%s, %s))) FROM generate_series(1, %s)",
+                    [self.table, self.pk.column, n],
+                )
                 return cursor.fetchone()[0]
             cursor.execute(f'SELECT COALESCE(MAX("{self.pk.column}"), 0) FROM "{self.table}"')
             top = cursor.fetchone()[0]
@@ -78,10 +88,16 @@ class BulkInserter:
             return
         names = [f.attname for f in self.fields]
         defaults = self.defaults()
-        self.insert_rows(ids, names, [tuple(row.get(name, defaults[name]) for name in names) for row in rows],
-                         defaults=defaults)
+        self.insert_rows(
+            ids,
+            names,
+            [tuple(row.get(name, defaults[name]) for name in names) for row in rows],
+            defaults=defaults,
+        )
 
-    def insert_rows(self, ids: list[int], names: list[str], rows: list[tuple], *, defaults: dict | None = None) -> None:
+    def insert_rows(
+        self, ids: list[int], names: list[str], rows: list[tuple], *, defaults: dict | None = None
+    ) -> None:
         """Insert rows given as tuples of the attnames `names` (in that order), with the given ids; every other
         field takes its default (evaluated once for the batch)."""
         if not rows:
@@ -91,10 +107,16 @@ class BulkInserter:
         given = set(names)
         rest = [f for f in self.fields if f.attname not in given]
         # The columns the caller leaves out hold the same value in every row: adapted once, appended as a list.
-        tail = [adapters[f.attname](defaults[f.attname]) if adapters[f.attname] else defaults[f.attname]
-                for f in rest]
+        tail = [
+            adapters[f.attname](defaults[f.attname]) if adapters[f.attname] else defaults[f.attname]
+            for f in rest
+        ]
         adapted = [(i, adapters[name]) for i, name in enumerate(names, start=1) if adapters[name] is not None]
-        columns = [self.pk.column] + [self.model._meta.get_field(n).column for n in names] + [f.column for f in rest]
+        columns = (
+            [self.pk.column]
+            + [self.model._meta.get_field(n).column for n in names]
+            + [f.column for f in rest]
+        )
         column_list = ", ".join(f'"{c}"' for c in columns)
         values = []
         append = values.append
@@ -107,7 +129,9 @@ class BulkInserter:
             if self.vendor == "postgresql":
                 # Binary COPY: the server takes each value as is, without parsing its text (timestamps, numbers).
                 types = self._pg_types(cursor, columns)  # before the COPY: the connection is busy during it
-                with cursor.cursor.copy(f'COPY "{self.table}" ({column_list}) FROM STDIN (FORMAT BINARY)') as copy:
+                with cursor.cursor.copy(
+                    f'COPY "{self.table}" ({column_list}) FROM STDIN (FORMAT BINARY)'
+                ) as copy:
                     copy.set_types(types)
                     write_row = copy.write_row
                     for out in values:
@@ -119,8 +143,10 @@ class BulkInserter:
     def _pg_types(self, cursor, columns: list[str]) -> list[int]:
         """The PostgreSQL type oid of each column, as binary COPY needs them (read from the catalogue once)."""
         if self._types is None:
-            cursor.execute("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
-                           [f'"{self.table}"'])
+            cursor.execute(
+                "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+                [f'"{self.table}"'],
+            )
             self._types = dict(cursor.fetchall())
         return [self._types[c] for c in columns]
 
@@ -135,14 +161,17 @@ class BulkInserter:
         found = []
         with connection.cursor() as cursor:
             if self.vendor == "postgresql":
-                cursor.execute(f'SELECT {names} FROM "{self.table}" WHERE "{column}" = ANY(%s){where}',
-                               [list(values), *equal.values()])
+                cursor.execute(
+                    f'SELECT {names} FROM "{self.table}" WHERE "{column}" = ANY(%s){where}',
+                    [list(values), *equal.values()],
+                )
                 return cursor.fetchall()
             for start in range(0, len(values), 500):
-                chunk = list(values[start:start + 500])
+                chunk = list(values[start : start + 500])
                 marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(f'SELECT {names} FROM "{self.table}" WHERE "{column}" IN ({marks}){where}',
-                               [*chunk, *equal.values()])
+                cursor.execute(
+                    f'SELECT {names} FROM "{self.table}" WHERE "{column}" IN ({marks}){where}',
+                    [*chunk, *equal.values()],
+                )
                 found.extend(cursor.fetchall())
         return found
-

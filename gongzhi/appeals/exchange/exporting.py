@@ -86,8 +86,23 @@ def appeals_xlsx(user, queryset) -> bytes:
 # ---------------------------------------------------------------- the three rates
 
 
-RATE_HEADERS = ["排名", "名称", "有效回访", "响应率", "响应率95%区间", "解决率", "解决率95%区间",
-                "满意率", "满意率95%区间", "综合得分", "按时签收率", "按时答复率", "退单率", "超期率", "重办率"]
+RATE_HEADERS = [
+    "排名",
+    "名称",
+    "有效回访",
+    "响应率",
+    "响应率95%区间",
+    "解决率",
+    "解决率95%区间",
+    "满意率",
+    "满意率95%区间",
+    "综合得分",
+    "按时签收率",
+    "按时答复率",
+    "退单率",
+    "超期率",
+    "重办率",
+]
 
 
 def report_groupings(user) -> list[str]:
@@ -107,13 +122,25 @@ def rate_rows(period: str, by: str, user) -> list[list]:
         def ci(rate):
             return f"{rate['ci95'][0] * 100:.1f}%–{rate['ci95'][1] * 100:.1f}%" if rate["ci95"] else ""
 
-        rows.append([
-            place if place is not None else _("样本不足"), d["name"], d["valid_callbacks"],
-            d["response_rate"], ci(d["response"]), d["resolution_rate"], ci(d["resolution"]),
-            d["satisfaction_rate"], ci(d["satisfaction"]), d["composite"],
-            d["on_time_sign_rate"]["value"], d["on_time_reply_rate"]["value"], d["return_rate"]["value"],
-            d["overdue_rate"]["value"], d["reopen_rate"]["value"],
-        ])
+        rows.append(
+            [
+                place if place is not None else _("样本不足"),
+                d["name"],
+                d["valid_callbacks"],
+                d["response_rate"],
+                ci(d["response"]),
+                d["resolution_rate"],
+                ci(d["resolution"]),
+                d["satisfaction_rate"],
+                ci(d["satisfaction"]),
+                d["composite"],
+                d["on_time_sign_rate"]["value"],
+                d["on_time_reply_rate"]["value"],
+                d["return_rate"]["value"],
+                d["overdue_rate"]["value"],
+                d["reopen_rate"]["value"],
+            ]
+        )
     return rows
 
 
@@ -127,9 +154,11 @@ def rates_xlsx(period: str, user) -> bytes:
     titles = {"unit": _("按单位"), "street": _("按街道")}
     from gongzhi.insight.quality import QUALITY_HEADERS, export_rows
 
-    data = to_xlsx([(titles[by], header, rate_rows(period, by, user)) for by in report_groupings(user)]
-                   + [(_("答复质量"), [_(h) for h in QUALITY_HEADERS], export_rows(user, period))],
-                   widths={2: 28})
+    data = to_xlsx(
+        [(titles[by], header, rate_rows(period, by, user)) for by in report_groupings(user)]
+        + [(_("答复质量"), [_(h) for h in QUALITY_HEADERS], export_rows(user, period))],
+        widths={2: 28},
+    )
     # Percent format on the rate columns (write-only cells cannot take it per column cheaply).
     wb = load_workbook(io.BytesIO(data))
     for ws in wb.worksheets[:-1]:  # the rate sheets; the last is 答复质量 (scores in 0–1)
@@ -164,13 +193,43 @@ def rates_pdf(period: str, user) -> bytes:
     year, month = period.split("-")
     title = _("%(year)s年%(month)s月 诉求办理三率报表") % {"year": year, "month": int(month)}
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
-                            topMargin=14 * mm, bottomMargin=14 * mm, title=title, author="gongzhi")
-    story = [Paragraph(escape(title), title_style), Paragraph(escape(_(
-        "按回访计算。响应率 = 承办单位按时联系的回访 ÷ 有效回访；解决率 = 已解决 ÷ 有效回访；满意率 =（满意 + 0.9 × 基本满意）÷ "
-        "有效回访；综合 = 0.1 × 响应 + 0.5 × 解决 + 0.4 × 满意（默认权重）。区间为 95%% 置信区间（Wilson）。"
-        "生成时间：%(now)s") % {"now": timezone.localtime().strftime("%Y-%m-%d %H:%M")}), small)]
-    header = ["排名", "名称", "有效回访", "响应率", "解决率", "满意率", "综合", "按时签收", "按时答复", "退单率", "超期率"]
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=14 * mm,
+        bottomMargin=14 * mm,
+        title=title,
+        author="gongzhi",
+    )
+    story = [
+        Paragraph(escape(title), title_style),
+        Paragraph(
+            escape(
+                _(
+                    "按回访计算。响应率 = 承办单位按时联系的回访 ÷ 有效回访；解决率 = 已解决 ÷ 有效回访；满意率 =（满意 + 0.9 × 基本满意）÷ "
+                    "有效回访；综合 = 0.1 × 响应 + 0.5 × 解决 + 0.4 × 满意（默认权重）。区间为 95%% 置信区间（Wilson）。"
+                    "生成时间：%(now)s"
+                )
+                % {"now": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
+            ),
+            small,
+        ),
+    ]
+    header = [
+        "排名",
+        "名称",
+        "有效回访",
+        "响应率",
+        "解决率",
+        "满意率",
+        "综合",
+        "按时签收",
+        "按时答复",
+        "退单率",
+        "超期率",
+    ]
     labels = {"unit": _("按承办单位"), "street": _("按街道")}
     for by in report_groupings(user):
         label = labels[by]
@@ -178,15 +237,33 @@ def rates_pdf(period: str, user) -> bytes:
         story.append(Paragraph(escape(label), h2))
         data = [[Paragraph(escape(_(h)), cell) for h in header]]
         for r in rows:
-            data.append([str(r[0]), Paragraph(escape(r[1]), cell), str(r[2]),
-                         f"{_pct(r[3])}\n{r[4]}", f"{_pct(r[5])}\n{r[6]}", f"{_pct(r[7])}\n{r[8]}",
-                         _pct(r[9]), _pct(r[10]), _pct(r[11]), _pct(r[12]), _pct(r[13])])
+            data.append(
+                [
+                    str(r[0]),
+                    Paragraph(escape(r[1]), cell),
+                    str(r[2]),
+                    f"{_pct(r[3])}\n{r[4]}",
+                    f"{_pct(r[5])}\n{r[6]}",
+                    f"{_pct(r[7])}\n{r[8]}",
+                    _pct(r[9]),
+                    _pct(r[10]),
+                    _pct(r[11]),
+                    _pct(r[12]),
+                    _pct(r[13]),
+                ]
+            )
         if not rows:
             data.append([_("本月没有有效回访。")] + [""] * (len(header) - 1))
-        table = Table(data, repeatRows=1, colWidths=[18 * mm, 55 * mm, 18 * mm] + [31 * mm] * 3 + [20 * mm] * 5)
-        style = [("FONT", (0, 0), (-1, -1), FONT, 8.5), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                 ("ALIGN", (2, 1), (-1, -1), "RIGHT")]
+        table = Table(
+            data, repeatRows=1, colWidths=[18 * mm, 55 * mm, 18 * mm] + [31 * mm] * 3 + [20 * mm] * 5
+        )
+        style = [
+            ("FONT", (0, 0), (-1, -1), FONT, 8.5),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
+        ]
         if not rows:
             style.append(("SPAN", (0, 1), (-1, 1)))
         table.setStyle(TableStyle(style))
@@ -196,25 +273,52 @@ def rates_pdf(period: str, user) -> bytes:
     return buffer.getvalue()
 
 
-def _quality_story(period, user, h2, small, cell, font, mm, colors, paragraph, table_class, table_style) -> list:
+def _quality_story(
+    period, user, h2, small, cell, font, mm, colors, paragraph, table_class, table_style
+) -> list:
     """The 答复质量 section of the PDF report: per unit, the month's replies and their mean scores."""
     from gongzhi.insight.quality import QUALITY_HEADERS, export_rows
 
     rows = export_rows(user, period)
-    story = [paragraph(escape(_("答复质量")), h2), paragraph(escape(_(
-        "每件答复在写下时按相关性、完整性、解释性和及时性打分（0–1），总分 = 0.3 × 相关 + 0.25 × 完整 + 0.25 × 解释 + "
-        "0.2 × 及时；“较差”为总分低于0.51的答复。")), small)]
+    story = [
+        paragraph(escape(_("答复质量")), h2),
+        paragraph(
+            escape(
+                _(
+                    "每件答复在写下时按相关性、完整性、解释性和及时性打分（0–1），总分 = 0.3 × 相关 + 0.25 × 完整 + 0.25 × 解释 + "
+                    "0.2 × 及时；“较差”为总分低于0.51的答复。"
+                )
+            ),
+            small,
+        ),
+    ]
     header = QUALITY_HEADERS[1:]
     data = [[paragraph(escape(_(h)), cell) for h in header]]
     for r in rows:
-        data.append([paragraph(escape(r[1]), cell), str(r[2]), f"{r[3]:.2f}", r[4], f"{r[5]:.2f}", f"{r[6]:.2f}",
-                     f"{r[7]:.2f}", f"{r[8]:.2f}", str(r[9]), str(r[10])])
+        data.append(
+            [
+                paragraph(escape(r[1]), cell),
+                str(r[2]),
+                f"{r[3]:.2f}",
+                r[4],
+                f"{r[5]:.2f}",
+                f"{r[6]:.2f}",
+                f"{r[7]:.2f}",
+                f"{r[8]:.2f}",
+                str(r[9]),
+                str(r[10]),
+            ]
+        )
     if not rows:
         data.append([_("本月没有答复。")] + [""] * (len(header) - 1))
     table = table_class(data, repeatRows=1, colWidths=[55 * mm] + [22 * mm] * (len(header) - 1))
-    style = [("FONT", (0, 0), (-1, -1), font, 8.5), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-             ("ALIGN", (1, 1), (-1, -1), "RIGHT")]
+    style = [
+        ("FONT", (0, 0), (-1, -1), font, 8.5),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+    ]
     if not rows:
         style.append(("SPAN", (0, 1), (-1, 1)))
     table.setStyle(table_style(style))

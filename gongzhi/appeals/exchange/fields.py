@@ -75,12 +75,21 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
 # The states of other hotline systems (12345 platforms, 信访 and 网格化 systems) as they usually read,
 # mapped to ours; a profile's own state_map comes first. See docs/decisions.md (导入状态映射).
 STATE_ALIASES: dict[str, str] = {
-    **{s: AppealState.RECEIVED for s in ("待受理", "已登记", "已受理", "待派单", "待分派", "新建", "待处理", "未处理")},
+    **{
+        s: AppealState.RECEIVED
+        for s in ("待受理", "已登记", "已受理", "待派单", "待分派", "新建", "待处理", "未处理")
+    },
     **{s: AppealState.DISPATCHED for s in ("已派单", "已派发", "已转派", "待签收", "已分派", "已交办")},
     **{s: AppealState.RETURN_REQUESTED for s in ("退单审核中", "申请退回", "退回待审", "退单中")},
     **{s: AppealState.ACCEPTED for s in ("已签收", "待联系")},
-    **{s: AppealState.IN_PROGRESS for s in ("办理中", "处理中", "正在办理", "延期办理", "重办", "已延期", "退回重办")},
+    **{
+        s: AppealState.IN_PROGRESS
+        for s in ("办理中", "处理中", "正在办理", "延期办理", "重办", "已延期", "退回重办")
+    },
     **{s: AppealState.REPLIED for s in ("已答复", "已回复", "待回访", "已处理", "待评价", "已反馈")},
-    **{s: AppealState.CLOSED for s in ("已办结", "已办结归档", "已归档", "办结", "已结案", "已完成", "已关闭", "已回访")},
+    **{
+        s: AppealState.CLOSED
+        for s in ("已办结", "已办结归档", "已归档", "办结", "已结案", "已完成", "已关闭", "已回访")
+    },
     **{s: AppealState.MERGED for s in ("已并单", "已合并", "并单")},
 }

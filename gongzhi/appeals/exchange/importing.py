@@ -47,18 +47,40 @@ from .models import ImportedAppeal, ImportProfile
 BATCH_SIZE = 2000
 OWN_SYSTEM = "gongzhi"
 # A reply can come without dispatch (直接答复), so a replied appeal may have no lead unit.
-NEEDS_LEAD_UNIT = {AppealState.DISPATCHED, AppealState.RETURN_REQUESTED, AppealState.ACCEPTED,
-                   AppealState.IN_PROGRESS}
+NEEDS_LEAD_UNIT = {
+    AppealState.DISPATCHED,
+    AppealState.RETURN_REQUESTED,
+    AppealState.ACCEPTED,
+    AppealState.IN_PROGRESS,
+}
 OPEN_STATES = NEEDS_LEAD_UNIT | {AppealState.RECEIVED, AppealState.REPLIED}
 # (due time, its step, the time it runs from), as deadlines.compute_dues reads them for an appeal never reopened
-DUE_STARTS = (("sign_due", Step.SIGN, "dispatched_at"), ("contact_due", Step.CONTACT, "signed_at"),
-              ("reply_due", Step.REPLY, "received_at"), ("callback_due", Step.CALLBACK, "replied_at"))
-TEXT_LIMITS = {"number": 20, "source_id": 64, "title": 200, "address": 200, "appellant_name": 50,
-               "keywords": 200}
+DUE_STARTS = (
+    ("sign_due", Step.SIGN, "dispatched_at"),
+    ("contact_due", Step.CONTACT, "signed_at"),
+    ("reply_due", Step.REPLY, "received_at"),
+    ("callback_due", Step.CALLBACK, "replied_at"),
+)
+TEXT_LIMITS = {
+    "number": 20,
+    "source_id": 64,
+    "title": 200,
+    "address": 200,
+    "appellant_name": 50,
+    "keywords": 200,
+}
 PHONE_RE = re.compile(r"^[0-9*+\- ]{1,20}$")
 ID_RE = re.compile(r"^[0-9X*]{1,18}$")
-DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y年%m月%d日 %H:%M:%S",
-                    "%Y年%m月%d日 %H:%M", "%Y年%m月%d日", "%Y%m%d%H%M%S", "%Y%m%d")
+DATETIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
+    "%Y%m%d%H%M%S",
+    "%Y%m%d",
+)
 TRUE_WORDS = {"是", "y", "yes", "true", "1", "匿名", "保密", "√"}
 FALSE_WORDS = {"否", "n", "no", "false", "0", ""}
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -80,8 +102,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return _("第%(row)s行「%(column)s」：%(message)s") % {"row": self.row, "column": self.column,
-                                                         "message": self.message}
+        return _("第%(row)s行「%(column)s」：%(message)s") % {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -100,8 +125,12 @@ class ImportReport:
     def summary(self) -> str:
         verb = _("可导入") if self.dry_run else _("已导入")
         return _("共%(rows)s行：%(verb)s%(created)s行，已导入过而跳过%(skipped)s行，有问题%(bad)s行。") % {
-            "rows": self.rows, "verb": verb, "created": self.created, "skipped": self.skipped,
-            "bad": self.rejected_rows}
+            "rows": self.rows,
+            "verb": verb,
+            "created": self.created,
+            "skipped": self.skipped,
+            "bad": self.rejected_rows,
+        }
 
 
 # ---------------------------------------------------------------- reading the file
@@ -118,7 +147,9 @@ def builtin_profile() -> ImportProfile:
 def resolve_mapping(headers: list[str], profile: ImportProfile) -> dict[int, str]:
     """Column index → field key. The profile's mapping first; headers it does not name go by their titles."""
     # A header the profile maps to "" is ignored on purpose, even when its title names a field.
-    by_header = {normalize_header(h): key for h, key in (profile.mapping or {}).items() if key in FIELDS or key == ""}
+    by_header = {
+        normalize_header(h): key for h, key in (profile.mapping or {}).items() if key in FIELDS or key == ""
+    }
     guessed = guess_mapping([h for h in headers if normalize_header(h) not in by_header])
     columns, taken = {}, set()
     for index, header in enumerate(headers):
@@ -128,15 +159,22 @@ def resolve_mapping(headers: list[str], profile: ImportProfile) -> dict[int, str
             taken.add(key)
     defaults = profile.defaults or {}
     missing = []
-    for keys, label in ((("title",), FIELDS["title"][0]), (("content",), FIELDS["content"][0]),
-                        (("received_at",), FIELDS["received_at"][0]), (("kind",), FIELDS["kind"][0]),
-                        (("state",), FIELDS["state"][0]), (("region", "region_code"), FIELDS["region"][0]),
-                        (("source_id", "number"), FIELDS["source_id"][0])):
+    for keys, label in (
+        (("title",), FIELDS["title"][0]),
+        (("content",), FIELDS["content"][0]),
+        (("received_at",), FIELDS["received_at"][0]),
+        (("kind",), FIELDS["kind"][0]),
+        (("state",), FIELDS["state"][0]),
+        (("region", "region_code"), FIELDS["region"][0]),
+        (("source_id", "number"), FIELDS["source_id"][0]),
+    ):
         if not any(k in taken or k in defaults for k in keys):
             missing.append(str(label))
     if missing:
-        raise ImportFileError(_("缺少必需的列：%(columns)s。请在导入方案中映射这些列或设置默认值。") % {
-            "columns": "、".join(missing)})
+        raise ImportFileError(
+            _("缺少必需的列：%(columns)s。请在导入方案中映射这些列或设置默认值。")
+            % {"columns": "、".join(missing)}
+        )
     return columns
 
 
@@ -152,14 +190,17 @@ class Lookups:
         for c in categories:  # fill the parent caches, so lineage() and full_name() need no query
             c.parent = by_id.get(c.parent_id)
         self.category_by_code = {c.code: c for c in categories}
-        self.category_by_name = _unique_names([(c.full_name(), c) for c in categories]
-                                              + [(c.name, c) for c in categories])
+        self.category_by_name = _unique_names(
+            [(c.full_name(), c) for c in categories] + [(c.name, c) for c in categories]
+        )
         regions = list(Region.objects.all())
         region_by_id = {r.pk: r for r in regions}
         for r in regions:
             r.parent = region_by_id.get(r.parent_id)
         self.region_by_code = {r.code: r.pk for r in regions}
-        self.region_by_name = _unique_names([(r.full_name(), r.pk) for r in regions] + [(r.name, r.pk) for r in regions])
+        self.region_by_name = _unique_names(
+            [(r.full_name(), r.pk) for r in regions] + [(r.name, r.pk) for r in regions]
+        )
         units = list(Unit.objects.values_list("pk", "code", "name"))
         self.unit_by_code = {code: pk for pk, code, _name in units}
         self.unit_by_name = _unique_names([(name, pk) for pk, _code, name in units])
@@ -167,11 +208,19 @@ class Lookups:
         self.channel = _choice_index(Channel)
         self.urgency = _choice_index(Urgency)
         self.close_reason = _choice_index(CloseReason)
-        self.state = {**{k.casefold(): v for k, v in STATE_ALIASES.items()}, **_choice_index(AppealState),
-                      **{str(k).strip().casefold(): v for k, v in (profile.state_map or {}).items()
-                         if v in AppealState.values}}
-        self.time_limits = {(t.profile, t.step, t.category_id): deadlines.Limit(t.amount, t.unit)
-                            for t in TimeLimit.objects.all()}
+        self.state = {
+            **{k.casefold(): v for k, v in STATE_ALIASES.items()},
+            **_choice_index(AppealState),
+            **{
+                str(k).strip().casefold(): v
+                for k, v in (profile.state_map or {}).items()
+                if v in AppealState.values
+            },
+        }
+        self.time_limits = {
+            (t.profile, t.step, t.category_id): deadlines.Limit(t.amount, t.unit)
+            for t in TimeLimit.objects.all()
+        }
         self.limits: dict = {}
         self.overrides = deadlines.load_overrides()
         self.tz = timezone.get_current_timezone()
@@ -186,7 +235,9 @@ class Lookups:
             limits = {}
             for step in Step.values:
                 found = (self.time_limits.get((profile, step, pk)) for pk in [*lineage, None])
-                limits[step] = next((c for c in found if c is not None), deadlines.DEFAULT_LIMITS[step][profile])
+                limits[step] = next(
+                    (c for c in found if c is not None), deadlines.DEFAULT_LIMITS[step][profile]
+                )
             self.limits[key] = limits
         return self.limits[key]
 
@@ -195,8 +246,11 @@ class Lookups:
         limits = self.limits_for(o["kind"], o["urgency"], o["category"])
         dues = {due: self.add_limit(o[start], limits[step]) for due, step, start in DUE_STARTS}
         # Waiting for dispatch (spec §4): only a received appeal has a dispatch due, from its receipt.
-        dues["dispatch_due"] = (self.add_limit(o["received_at"], limits[Step.DISPATCH])
-                                if o["state"] == AppealState.RECEIVED else None)
+        dues["dispatch_due"] = (
+            self.add_limit(o["received_at"], limits[Step.DISPATCH])
+            if o["state"] == AppealState.RECEIVED
+            else None
+        )
         return dues
 
     def add_limit(self, start: datetime | None, limit) -> datetime | None:
@@ -279,8 +333,9 @@ def _datetime(raw, tz) -> datetime | None:
                 except ValueError:
                     continue
             if value is None:
-                raise ValueError(_("无法识别的时间「%(value)s」，应为 2024-01-31 09:30:00 格式。") % {
-                    "value": text[:40]}) from None
+                raise ValueError(
+                    _("无法识别的时间「%(value)s」，应为 2024-01-31 09:30:00 格式。") % {"value": text[:40]}
+                ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     return value
@@ -327,8 +382,17 @@ class RowChecker:
         return self.titles.get(key) or str(FIELDS[key][0])
 
     @staticmethod
-    def resolve(raw: dict, fail, key: str, by_code: dict, by_name: dict, unknown_code: str, unknown_name: str,
-                *, name_may_be_code: bool = False):
+    def resolve(
+        raw: dict,
+        fail,
+        key: str,
+        by_code: dict,
+        by_name: dict,
+        unknown_code: str,
+        unknown_name: str,
+        *,
+        name_may_be_code: bool = False,
+    ):
         """The thing a row names in the columns `<key>_code` (first) or `<key>` (a unique name; for units also
         a code): its value in `by_code` / `by_name`, or None with the row's problem reported in the message
         given (a msgid, translated only when needed)."""
@@ -392,9 +456,13 @@ class RowChecker:
         if not out["source_id"]:
             fail("source_id", _("源编号和编号不能都为空。"))
 
-        for key, index, default in (("kind", self.lk.kind, None), ("channel", self.lk.channel, Channel.HOTLINE),
-                                    ("urgency", self.lk.urgency, Urgency.NORMAL), ("state", self.lk.state, None),
-                                    ("close_reason", self.lk.close_reason, "")):
+        for key, index, default in (
+            ("kind", self.lk.kind, None),
+            ("channel", self.lk.channel, Channel.HOTLINE),
+            ("urgency", self.lk.urgency, Urgency.NORMAL),
+            ("state", self.lk.state, None),
+            ("close_reason", self.lk.close_reason, ""),
+        ):
             text = raw.get(key, "")
             if not text:
                 if default is None:
@@ -407,17 +475,36 @@ class RowChecker:
             out[key] = value or ""
 
         lk = self.lk
-        out["category"] = self.resolve(raw, fail, "category", lk.category_by_code, lk.category_by_name,
-                                       gettext_noop("分类编码「%(value)s」不存在。"),
-                                       gettext_noop("分类「%(value)s」不存在或不唯一，请用分类编码。"))
-        out["region_id"] = self.resolve(raw, fail, "region", lk.region_by_code, lk.region_by_name,
-                                        gettext_noop("区域编码「%(value)s」不存在。"),
-                                        gettext_noop("区域「%(value)s」不存在或不唯一，请用区域编码。"))
+        out["category"] = self.resolve(
+            raw,
+            fail,
+            "category",
+            lk.category_by_code,
+            lk.category_by_name,
+            gettext_noop("分类编码「%(value)s」不存在。"),
+            gettext_noop("分类「%(value)s」不存在或不唯一，请用分类编码。"),
+        )
+        out["region_id"] = self.resolve(
+            raw,
+            fail,
+            "region",
+            lk.region_by_code,
+            lk.region_by_name,
+            gettext_noop("区域编码「%(value)s」不存在。"),
+            gettext_noop("区域「%(value)s」不存在或不唯一，请用区域编码。"),
+        )
         if not raw.get("region_code") and not raw.get("region"):
             fail("region", _("区域不能为空。"))
-        out["lead_unit_id"] = self.resolve(raw, fail, "lead_unit", lk.unit_by_code, lk.unit_by_name,
-                                           gettext_noop("单位编码「%(value)s」不存在。"),
-                                           gettext_noop("单位「%(value)s」不存在或不唯一。"), name_may_be_code=True)
+        out["lead_unit_id"] = self.resolve(
+            raw,
+            fail,
+            "lead_unit",
+            lk.unit_by_code,
+            lk.unit_by_name,
+            gettext_noop("单位编码「%(value)s」不存在。"),
+            gettext_noop("单位「%(value)s」不存在或不唯一。"),
+            name_may_be_code=True,
+        )
 
         unreadable = False
         for key in ("longitude", "latitude"):
@@ -487,13 +574,22 @@ class RowChecker:
 
 
 class Writer:
-    def __init__(self, report: ImportReport, profile: ImportProfile, lookups: Lookups, checker: RowChecker,
-                 actor, dry_run: bool):
+    def __init__(
+        self,
+        report: ImportReport,
+        profile: ImportProfile,
+        lookups: Lookups,
+        checker: RowChecker,
+        actor,
+        dry_run: bool,
+    ):
         self.report, self.profile, self.lk, self.checker = report, profile, lookups, checker
         self.actor, self.dry_run = actor, dry_run
         self.seen_sources: dict[str, int] = {}
         self.seen_numbers: dict[str, int] = {}
-        self.file_numbers: set[str] = set()  # numbers a dry run would have written (masters may be among them)
+        self.file_numbers: set[str] = (
+            set()
+        )  # numbers a dry run would have written (masters may be among them)
         self.now = timezone.now()
         self.label = _("数据导入（%(profile)s）") % {"profile": profile.name}
         self.note_prefix = _("从「%(system)s」导入，源编号 ") % {"system": profile.source_system}
@@ -526,8 +622,12 @@ class Writer:
             return
         system = self.profile.source_system
         # One query per batch and question: which source ids are imported already, which numbers are taken.
-        done = {source_id for (source_id,) in LINKS.select_in(
-            ["source_id"], "source_id", [o["source_id"] for _r, o in batch], source_system=system)}
+        done = {
+            source_id
+            for (source_id,) in LINKS.select_in(
+                ["source_id"], "source_id", [o["source_id"] for _r, o in batch], source_system=system
+            )
+        }
         fresh = [(r, o) for r, o in batch if o["source_id"] not in done]
         self.report.skipped += len(batch) - len(fresh)
         numbers = [o["number"] for _r, o in fresh if o["number"]]
@@ -537,11 +637,20 @@ class Writer:
         rows = []
         for r, o in fresh:
             if o["number"] in taken:
-                self.problem(r, "number", _("编号「%(number)s」已被系统中其他诉求使用。") % {"number": o["number"]})
-            elif o["master_number"] and o["master_number"] not in master_ids and not (
-                    self.dry_run and o["master_number"] in self.file_numbers):
-                self.problem(r, "master_number", _("主诉求编号「%(number)s」在系统和文件中都找不到。") % {
-                    "number": o["master_number"][:40]})
+                self.problem(
+                    r, "number", _("编号「%(number)s」已被系统中其他诉求使用。") % {"number": o["number"]}
+                )
+            elif (
+                o["master_number"]
+                and o["master_number"] not in master_ids
+                and not (self.dry_run and o["master_number"] in self.file_numbers)
+            ):
+                self.problem(
+                    r,
+                    "master_number",
+                    _("主诉求编号「%(number)s」在系统和文件中都找不到。")
+                    % {"number": o["master_number"][:40]},
+                )
             else:
                 o["master_id"] = master_ids.get(o["master_number"])
                 rows.append((r, o))
@@ -566,7 +675,9 @@ class Writer:
                 for inserter, ids, names, rows, defaults in tables:
                     inserter.insert_rows(ids, names, rows, defaults=defaults)
         except IntegrityError:
-            raise ImportFileError(_("写入时与另一次导入冲突（源编号或编号重复），请稍后重新导入；已导入的行不会重复。")) from None
+            raise ImportFileError(
+                _("写入时与另一次导入冲突（源编号或编号重复），请稍后重新导入；已导入的行不会重复。")
+            ) from None
 
     def wait(self) -> None:
         """Until the batch in flight is committed (its error, if any, raised here)."""
@@ -585,7 +696,9 @@ class Writer:
             if not failed:
                 raise
         finally:
-            self.pool.submit(lambda: connection.close()).result()  # in the writer thread: closes its own connection
+            self.pool.submit(
+                lambda: connection.close()
+            ).result()  # in the writer thread: closes its own connection
             self.pool.shutdown()
             self.pool = None
 
@@ -608,59 +721,157 @@ class Writer:
             category = o["category"]
             values = [
                 o["number"] or f"{timezone.localtime(received, tz):%Y%m%d}{pk:07d}",
-                o["kind"], o["channel"], o["urgency"], state, o["title"], o["content"],
-                category.pk if category else None, o["keywords"], o["region_id"], o["address"], o["longitude"],
-                o["latitude"], o["appellant_name"], seal_phone(o["appellant_phone"]), blind_index(o["appellant_phone"]),
-                seal_id(o["appellant_id_number"]), o["anonymous"],
-                o["confidential"], received, o["dispatched_at"], o["signed_at"], o["contacted_at"], o["replied_at"],
-                o["closed_at"], o["lead_unit_id"], o["reply_text"], o["close_reason"], o.get("master_id"),
+                o["kind"],
+                o["channel"],
+                o["urgency"],
+                state,
+                o["title"],
+                o["content"],
+                category.pk if category else None,
+                o["keywords"],
+                o["region_id"],
+                o["address"],
+                o["longitude"],
+                o["latitude"],
+                o["appellant_name"],
+                seal_phone(o["appellant_phone"]),
+                blind_index(o["appellant_phone"]),
+                seal_id(o["appellant_id_number"]),
+                o["anonymous"],
+                o["confidential"],
+                received,
+                o["dispatched_at"],
+                o["signed_at"],
+                o["contacted_at"],
+                o["replied_at"],
+                o["closed_at"],
+                o["lead_unit_id"],
+                o["reply_text"],
+                o["close_reason"],
+                o.get("master_id"),
             ]
             if state in OPEN_STATES:
                 dues = lk.dues(o)
-                board = deadlines.board_fields(SimpleNamespace(
-                    state=state, reopened_at=None, redispatch_from=None, received_at=received,
-                    dispatched_at=o["dispatched_at"],
-                    signed_at=o["signed_at"], replied_at=o["replied_at"], anonymous=o["anonymous"], **dues))
-                values += [dues["dispatch_due"], dues["sign_due"], dues["contact_due"], dues["reply_due"],
-                           dues["callback_due"],
-                           board["next_due"], board["warn_at"]]
+                board = deadlines.board_fields(
+                    SimpleNamespace(
+                        state=state,
+                        reopened_at=None,
+                        redispatch_from=None,
+                        received_at=received,
+                        dispatched_at=o["dispatched_at"],
+                        signed_at=o["signed_at"],
+                        replied_at=o["replied_at"],
+                        anonymous=o["anonymous"],
+                        **dues,
+                    )
+                )
+                values += [
+                    dues["dispatch_due"],
+                    dues["sign_due"],
+                    dues["contact_due"],
+                    dues["reply_due"],
+                    dues["callback_due"],
+                    board["next_due"],
+                    board["warn_at"],
+                ]
             else:
                 values += _NO_DUES
             appeals.append(values)
             links.append((pk, system, source_id, now))
             # The appeal's first event, sealed as the first link of its chain (no previous hash). `after` is
             # encoded once, for the hash and for its column.
-            after = EncodedJson(canonical_json({"source_system": system, "source_id": source_id, "state": state,
-                                                "received_at": received}))
+            after = EncodedJson(
+                canonical_json(
+                    {"source_system": system, "source_id": source_id, "state": state, "received_at": received}
+                )
+            )
             note = self.note_prefix + source_id
             sealed = seal.hash(pk, note, state, after)
             events.append((pk, note, state, after, sealed))
             heads.append((chain, str(pk), sealed, 1))
-        event_defaults = {**EVENTS.defaults(), "actor_id": getattr(self.actor, "pk", None), "actor_label": self.label,
-                          "action": "import", "created_at": now, "state_before": "", "unit_id": None, "before": {},
-                          "prev_hash": ""}
-        return [(APPEALS, appeal_ids, APPEAL_COLUMNS, appeals, None), (LINKS, link_ids, LINK_COLUMNS, links, None),
-                (EVENTS, event_ids, EVENT_COLUMNS, events, event_defaults),
-                (HEADS, head_ids, HEAD_COLUMNS, heads, None)]
+        event_defaults = {
+            **EVENTS.defaults(),
+            "actor_id": getattr(self.actor, "pk", None),
+            "actor_label": self.label,
+            "action": "import",
+            "created_at": now,
+            "state_before": "",
+            "unit_id": None,
+            "before": {},
+            "prev_hash": "",
+        }
+        return [
+            (APPEALS, appeal_ids, APPEAL_COLUMNS, appeals, None),
+            (LINKS, link_ids, LINK_COLUMNS, links, None),
+            (EVENTS, event_ids, EVENT_COLUMNS, events, event_defaults),
+            (HEADS, head_ids, HEAD_COLUMNS, heads, None),
+        ]
 
     def event_template(self, appeal_id: int, o: dict) -> AppealEvent:
         """An import event of this batch as the model holds it (only the hash needs the instance, so it is made
         without Model.__init__): `EventSeal` takes its constant parts from it and checks its hash."""
         event = AppealEvent.__new__(AppealEvent)
         event.__dict__.update(
-            appeal_id=appeal_id, actor_id=getattr(self.actor, "pk", None), actor_label=self.label, action="import",
-            created_at=self.now, note=self.note_prefix + o["source_id"], state_before="", state_after=o["state"],
-            unit_id=None, before={}, prev_hash="", after={"source_system": self.profile.source_system, "source_id": o["source_id"],
-                                            "state": o["state"], "received_at": o["received_at"]})
+            appeal_id=appeal_id,
+            actor_id=getattr(self.actor, "pk", None),
+            actor_label=self.label,
+            action="import",
+            created_at=self.now,
+            note=self.note_prefix + o["source_id"],
+            state_before="",
+            state_after=o["state"],
+            unit_id=None,
+            before={},
+            prev_hash="",
+            after={
+                "source_system": self.profile.source_system,
+                "source_id": o["source_id"],
+                "state": o["state"],
+                "received_at": o["received_at"],
+            },
+        )
         return event
 
 
 # Attnames in the order _tables gives them; every other field of the model takes its default.
-APPEAL_COLUMNS = ["number", "kind", "channel", "urgency", "state", "title", "content", "category_id", "keywords",
-                  "region_id", "address", "longitude", "latitude", "appellant_name", "appellant_phone",
-                  "appellant_phone_bidx", "appellant_id_number", "anonymous", "confidential", "received_at", "dispatched_at", "signed_at",
-                  "contacted_at", "replied_at", "closed_at", "lead_unit_id", "reply_text", "close_reason",
-                  "master_id", "dispatch_due", "sign_due", "contact_due", "reply_due", "callback_due", "next_due", "warn_at"]
+APPEAL_COLUMNS = [
+    "number",
+    "kind",
+    "channel",
+    "urgency",
+    "state",
+    "title",
+    "content",
+    "category_id",
+    "keywords",
+    "region_id",
+    "address",
+    "longitude",
+    "latitude",
+    "appellant_name",
+    "appellant_phone",
+    "appellant_phone_bidx",
+    "appellant_id_number",
+    "anonymous",
+    "confidential",
+    "received_at",
+    "dispatched_at",
+    "signed_at",
+    "contacted_at",
+    "replied_at",
+    "closed_at",
+    "lead_unit_id",
+    "reply_text",
+    "close_reason",
+    "master_id",
+    "dispatch_due",
+    "sign_due",
+    "contact_due",
+    "reply_due",
+    "callback_due",
+    "next_due",
+    "warn_at",
+]
 _NO_DUES = [None] * 7
 LINK_COLUMNS = ["appeal_id", "source_system", "source_id", "imported_at"]
 EVENT_COLUMNS = ["appeal_id", "note", "state_after", "after", "hash"]
@@ -677,8 +888,12 @@ class EventSeal:
     so a change of `chain_payload` the template does not follow stops the import instead of writing bad hashes.
     """
 
-    PLACES = {"subject": "\x01subject\x01", "note": "\x01note\x01", "state_after": "\x01state\x01",
-              "after": "\x01after\x01"}
+    PLACES = {
+        "subject": "\x01subject\x01",
+        "note": "\x01note\x01",
+        "state_after": "\x01state\x01",
+        "after": "\x01after\x01",
+    }
 
     def __init__(self, event: AppealEvent):
         payload = event.chain_payload()
@@ -698,8 +913,12 @@ class EventSeal:
             raise RuntimeError("EventSeal: the template's hash differs from compute_hash")
 
     def hash(self, subject: int, note: str, state: str, after: str) -> str:
-        values = {"subject": str(subject), "note": canonical_json(note), "state_after": canonical_json(state),
-                  "after": after}
+        values = {
+            "subject": str(subject),
+            "note": canonical_json(note),
+            "state_after": canonical_json(state),
+            "after": after,
+        }
         parts = self.parts
         pieces = [parts[0]]
         for i, key in enumerate(self.order, start=1):
@@ -710,10 +929,17 @@ class EventSeal:
         return mac.hexdigest()
 
 
-def import_appeals(data: bytes, filename: str, *, profile: ImportProfile | None = None, dry_run: bool = False,
-                   actor=None, batch_size: int = BATCH_SIZE,
-                   progress: Callable[[int], None] | None = None, total: Callable[[int | None], None] | None = None
-                   ) -> ImportReport:
+def import_appeals(
+    data: bytes,
+    filename: str,
+    *,
+    profile: ImportProfile | None = None,
+    dry_run: bool = False,
+    actor=None,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+    total: Callable[[int | None], None] | None = None,
+) -> ImportReport:
     """Import a .csv or .xlsx export. Raises ImportFileError only for a file that cannot be read at all;
     every row's problem is in the report (those rows are left out, the others imported)."""
     profile = profile or builtin_profile()

@@ -23,8 +23,10 @@ def download(content: bytes, fmt: str, stem: str) -> HttpResponse:
 
 
 def form_errors(form) -> str:
-    return "；".join(f"{form.fields[name].label}：{' '.join(errors)}" if name in form.fields else " ".join(errors)
-                    for name, errors in form.errors.items())
+    return "；".join(
+        f"{form.fields[name].label}：{' '.join(errors)}" if name in form.fields else " ".join(errors)
+        for name, errors in form.errors.items()
+    )
 
 
 def appeals_file(user, params, fmt: str) -> tuple[bytes | None, str]:
@@ -46,7 +48,9 @@ def rates_file(user, params, fmt: str) -> tuple[bytes | None, str, str]:
     form = forms.RatesForm(params or None)
     if params and not form.is_valid():
         return None, "", _("参数无效：%(errors)s") % {"errors": form_errors(form)}
-    period = (form.cleaned_data.get("period") if form.is_bound else "") or timezone.localdate().strftime("%Y-%m")
+    period = (form.cleaned_data.get("period") if form.is_bound else "") or timezone.localdate().strftime(
+        "%Y-%m"
+    )
     writer = exporting.rates_xlsx if fmt == "xlsx" else exporting.rates_pdf
     return writer(period, user), period, ""
 

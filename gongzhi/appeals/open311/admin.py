@@ -7,7 +7,13 @@ from .models import Open311Key
 @admin.register(Open311Key)
 class Open311KeyAdmin(admin.ModelAdmin):
     list_display = ["name", "prefix", "scope", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "scope", "created_at", "last_used_at", "revoked_at"]  # revoke via the audited action
+    readonly_fields = [
+        "prefix",
+        "scope",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]  # revoke via the audited action
     actions = ["revoke"]
 
     def has_add_permission(self, request):

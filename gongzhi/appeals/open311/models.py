@@ -21,7 +21,10 @@ class Open311KeyQuerySet(models.QuerySet):
 
 SCOPE_SUBMIT = "submit"
 SCOPE_PRIVATE = "private"
-SCOPE_CHOICES = [(SCOPE_SUBMIT, _("提交诉求")), (SCOPE_PRIVATE, _("提交诉求并读取完整记录（含个人信息，每次读取留痕）"))]
+SCOPE_CHOICES = [
+    (SCOPE_SUBMIT, _("提交诉求")),
+    (SCOPE_PRIVATE, _("提交诉求并读取完整记录（含个人信息，每次读取留痕）")),
+]
 
 
 class Open311Key(models.Model):
@@ -58,9 +61,16 @@ class Open311Key(models.Model):
             raise ValueError(f"unknown scope {scope!r}")
         raw = secrets.token_urlsafe(32)
         with transaction.atomic():
-            key = cls.objects.create(name=name.strip()[:100], digest=digest_key(raw), prefix=raw[:8], scope=scope)
-            append_audit_event(actor, "open311_key_issued", target=f"open311key:{key.pk}", note=key.name,
-                               after={"scope": scope})
+            key = cls.objects.create(
+                name=name.strip()[:100], digest=digest_key(raw), prefix=raw[:8], scope=scope
+            )
+            append_audit_event(
+                actor,
+                "open311_key_issued",
+                target=f"open311key:{key.pk}",
+                note=key.name,
+                after={"scope": scope},
+            )
         return key, raw
 
     @classmethod
@@ -68,7 +78,9 @@ class Open311Key(models.Model):
         from gongzhi.core.models import append_audit_event
 
         with transaction.atomic():
-            live = list(cls.objects.select_for_update().filter(pk__in=[k.pk for k in keys], revoked_at__isnull=True))
+            live = list(
+                cls.objects.select_for_update().filter(pk__in=[k.pk for k in keys], revoked_at__isnull=True)
+            )
             now = timezone.now()
             for key in live:
                 key.revoked_at = now

@@ -7,8 +7,13 @@ from django.http import HttpResponse
 
 # Tag of one item inside each plural element (the spec's XML shape).
 ITEM_TAGS = {
-    "services": "service", "service_requests": "request", "errors": "error", "endpoints": "endpoint",
-    "formats": "format", "attributes": "attribute", "values": "value",
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "attributes": "attribute",
+    "values": "value",
 }
 CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 
@@ -35,7 +40,9 @@ def _fill(element: ET.Element, value) -> None:
 def to_xml(root_tag: str, payload) -> bytes:
     root = ET.Element(root_tag)
     _fill(root, payload)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(
+        root, encoding="utf-8", xml_declaration=False
+    )
 
 
 def _drop_none(value):

@@ -71,7 +71,9 @@ def endpoint(methods=("GET",)):
         @wraps(view)
         def inner(request, *args, fmt="xml", **kwargs):
             if fmt not in FORMATS:
-                return errors("xml", 400, _("不支持的格式「%(fmt)s」，请用 .xml 或 .json。") % {"fmt": fmt[:20]})
+                return errors(
+                    "xml", 400, _("不支持的格式「%(fmt)s」，请用 .xml 或 .json。") % {"fmt": fmt[:20]}
+                )
             if request.method not in methods:
                 return errors(fmt, 405, _("不支持 %(method)s 方法。") % {"method": request.method})
             if _has_nul(kwargs.values(), request.GET, request.POST):
@@ -109,15 +111,24 @@ def _categories():
 @endpoint()
 def discovery(request, fmt):
     base = request.build_absolute_uri(reverse("open311:root"))
-    return respond(fmt, "discovery", {
-        "changeset": CHANGESET,
-        "contact": _("请联系平台管理员。"),
-        "key_service": _("接口密钥由平台管理员用 `gongzhi create_open311_key 名称` 签发。"),
-        "endpoints": [{
-            "specification": SPEC_URL, "url": base, "changeset": CHANGESET, "type": "production",
-            "formats": ["text/xml", "application/json"],
-        }],
-    })
+    return respond(
+        fmt,
+        "discovery",
+        {
+            "changeset": CHANGESET,
+            "contact": _("请联系平台管理员。"),
+            "key_service": _("接口密钥由平台管理员用 `gongzhi create_open311_key 名称` 签发。"),
+            "endpoints": [
+                {
+                    "specification": SPEC_URL,
+                    "url": base,
+                    "changeset": CHANGESET,
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
+        },
+    )
 
 
 def _service(category: Category) -> dict:
@@ -140,9 +151,13 @@ def service_list(request, fmt):
 
 def _choice_attribute(code: str, description: str, choices, order: int, default: str) -> dict:
     return {
-        "variable": True, "code": code, "datatype": "singlevaluelist", "required": False,
+        "variable": True,
+        "code": code,
+        "datatype": "singlevaluelist",
+        "required": False,
         "datatype_description": _("缺省为「%(label)s」") % {"label": dict(choices)[default]},
-        "order": order, "description": description,
+        "order": order,
+        "description": description,
         "values": [{"key": key, "name": str(label)} for key, label in choices],
     }
 
@@ -168,15 +183,27 @@ def _category_or_404(code: str) -> Category:
 @endpoint()
 def service_definition(request, fmt, service_code):
     category = _category_or_404(service_code)
-    return respond(fmt, "service_definition", {"service_code": category.code, "attributes": _definition_attributes()})
+    return respond(
+        fmt, "service_definition", {"service_code": category.code, "attributes": _definition_attributes()}
+    )
 
 
 # ---------------------------------------------------------------- requests (read)
 
 
 def _updated(appeal: Appeal):
-    times = [t for t in (appeal.received_at, appeal.dispatched_at, appeal.signed_at, appeal.reopened_at,
-                         appeal.replied_at, appeal.closed_at) if t]
+    times = [
+        t
+        for t in (
+            appeal.received_at,
+            appeal.dispatched_at,
+            appeal.signed_at,
+            appeal.reopened_at,
+            appeal.replied_at,
+            appeal.closed_at,
+        )
+        if t
+    ]
     return max(times)
 
 
@@ -239,7 +266,9 @@ def _reader(request) -> Open311Key | None:
     if key is None:
         raise Open311Error(403, _("api_key 无效。"))
     if not key.reads_private:
-        raise Open311Error(403, _("该 api_key 没有读取完整记录（private）的权限；不带 api_key 可读取公开信息。"))
+        raise Open311Error(
+            403, _("该 api_key 没有读取完整记录（private）的权限；不带 api_key 可读取公开信息。")
+        )
     return key
 
 
@@ -248,16 +277,22 @@ def _rows(request, appeals, extensions: bool) -> list[dict]:
     appeals = list(appeals)
     if key is not None and appeals:
         # One audit event per request, with the numbers it read (appeals spec §7: every private read is kept).
-        append_audit_event(None, "open311_private_read", target=f"open311key:{key.pk}", note=key.name,
-                           after={"appeals": [a.number for a in appeals]})
+        append_audit_event(
+            None,
+            "open311_private_read",
+            target=f"open311key:{key.pk}",
+            note=key.name,
+            after={"appeals": [a.number for a in appeals]},
+        )
         Open311Key.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
     return [_request_row(a, extensions, private=key is not None) for a in appeals]
 
 
 def _public_appeals():
     # Confidential appeals are never shown to the public; the rest carry no personal data here.
-    return (Appeal.objects.filter(confidential=False, number__isnull=False)
-            .select_related("category", "lead_unit", "region__parent", "appellant"))
+    return Appeal.objects.filter(confidential=False, number__isnull=False).select_related(
+        "category", "lead_unit", "region__parent", "appellant"
+    )
 
 
 def _when(value: str, name: str, end: bool = False):
@@ -272,8 +307,9 @@ def _when(value: str, name: str, end: bool = False):
     except ValueError:
         parsed = None
     if parsed is None:
-        raise Open311Error(400, _("%(name)s「%(value)s」不是有效的 ISO 8601 时间。")
-                           % {"name": name, "value": value[:40]})
+        raise Open311Error(
+            400, _("%(name)s「%(value)s」不是有效的 ISO 8601 时间。") % {"name": name, "value": value[:40]}
+        )
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed
@@ -330,7 +366,7 @@ def _list(request, fmt):
     page_size = _positive_int(_param(data, "page_size"), "page_size", MAX_RESULTS, MAX_RESULTS)
     page = _positive_int(_param(data, "page"), "page", 1, 10**6)
     offset = (page - 1) * page_size
-    rows = _rows(request, qs.order_by("-received_at", "-id")[offset:offset + page_size], extensions)
+    rows = _rows(request, qs.order_by("-received_at", "-id")[offset : offset + page_size], extensions)
     return respond(fmt, "service_requests", rows)
 
 
@@ -365,7 +401,9 @@ def _decimal(value: str, name: str) -> Decimal:
 def _attribute(data, code: str, choices, default: str) -> str:
     value = _param(data, f"attribute[{code}]") or default
     if value not in dict(choices):
-        raise Open311Error(400, _("attribute[%(code)s] 的值「%(value)s」无效。") % {"code": code, "value": value[:20]})
+        raise Open311Error(
+            400, _("attribute[%(code)s] 的值「%(value)s」无效。") % {"code": code, "value": value[:20]}
+        )
     return value
 
 
@@ -421,27 +459,53 @@ def _create(request, fmt):
     name = " ".join(p for p in (_param(data, "last_name"), _param(data, "first_name")) if p)
     content = description or category.full_name()
     if len(content) < 10:
-        content = f"{category.full_name()}：{content}" if description else f"{category.full_name()}（Open311）"
+        content = (
+            f"{category.full_name()}：{content}" if description else f"{category.full_name()}（Open311）"
+        )
     idem = request.headers.get("Idempotency-Key", "").strip()[:200]
     token = _token_for(key, idem) if idem else ""
     with transaction.atomic():
         appeal, _code = services.submit_appeal(
-            None, kind=kind, channel="api", title=_title(description) or category.name,
-            content=content, region=_default_region(), category=category, urgency=urgency,
-            address=address[:200], longitude=longitude, latitude=latitude, appellant_name=name[:50],
-            appellant_phone=phone, anonymous=not phone, client_key=TOKEN_PREFIX + token if token else None,
+            None,
+            kind=kind,
+            channel="api",
+            title=_title(description) or category.name,
+            content=content,
+            region=_default_region(),
+            category=category,
+            urgency=urgency,
+            address=address[:200],
+            longitude=longitude,
+            latitude=latitude,
+            appellant_name=name[:50],
+            appellant_phone=phone,
+            anonymous=not phone,
+            client_key=TOKEN_PREFIX + token if token else None,
         )
         created = appeal.events.filter(action="open311").count() == 0
         if created:
             appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
-            services.record_event(appeal, None, "open311", note=_("经 Open311 接口密钥「%(name)s」提交")
-                                  % {"name": key.name}, after={"key": key.pk, "device_id": _param(data, "device_id")})
+            services.record_event(
+                appeal,
+                None,
+                "open311",
+                note=_("经 Open311 接口密钥「%(name)s」提交") % {"name": key.name},
+                after={"key": key.pk, "device_id": _param(data, "device_id")},
+            )
             Open311Key.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
-    row = {"service_request_id": appeal.number, "service_notice": _("已受理，编号 %(n)s。") % {"n": appeal.number}}
+    row = {
+        "service_request_id": appeal.number,
+        "service_notice": _("已受理，编号 %(n)s。") % {"n": appeal.number},
+    }
     if _param(data, "account_id"):
         row["account_id"] = _param(data, "account_id")
-    return respond(fmt, "service_requests", [row], status=201 if created else 200,
-                   headers={"X-Open311-Token": token} if token else None)
+    return respond(
+        fmt,
+        "service_requests",
+        [row],
+        status=201 if created else 200,
+        headers={"X-Open311-Token": token} if token else None,
+    )
 
 
 @endpoint()

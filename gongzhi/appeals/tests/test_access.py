@@ -21,8 +21,14 @@ def appeals(users, units, county, make_appeal):
     services.dispatch(d, a2.pk, lead_unit=units["hrss"])
     a3 = make_appeal(region=county["community"], title="楼道堆放杂物")
     services.dispatch(d, a3.pk, lead_unit=units["community"], co_units=[units["housing"]])
-    a4 = make_appeal(users["operator"], channel="hotline", region=county["other_community"],
-                     appellant_name="张三", appellant_phone="13612345678", appellant_id_number=ID_NUMBER)
+    a4 = make_appeal(
+        users["operator"],
+        channel="hotline",
+        region=county["other_community"],
+        appellant_name="张三",
+        appellant_phone="13612345678",
+        appellant_id_number=ID_NUMBER,
+    )
     a5 = make_appeal(users["grid_worker"], channel="grid_patrol", title="井盖缺失有安全隐患")
     for appeal in (a1, a2, a3):
         appeal.refresh_from_db()
@@ -40,14 +46,21 @@ VISIBLE = {
     "grid_worker": {"a1", "a3", "a5"},
     "community_staff": {"a1", "a3", "a5"},  # 幸福社区 and its grid
     "other_staff": {"a2", "a4"},  # 和平社区
-    "operator": ALL, "dispatcher": ALL, "supervisor": ALL, "leader": ALL, "admin": ALL,
+    "operator": ALL,
+    "dispatcher": ALL,
+    "supervisor": ALL,
+    "leader": ALL,
+    "admin": ALL,
 }
 
 
 @pytest.mark.parametrize("role", list(VISIBLE))
 def test_visible_appeals_by_role(role, users, appeals):
-    ids = {name for name, appeal in appeals.items()
-           if selectors.visible_appeals(users[role]).filter(pk=appeal.pk).exists()}
+    ids = {
+        name
+        for name, appeal in appeals.items()
+        if selectors.visible_appeals(users[role]).filter(pk=appeal.pk).exists()
+    }
     assert ids == VISIBLE[role]
     assert selectors.visible_appeals(users[role]).count() == len(VISIBLE[role])  # no duplicate rows
 
@@ -61,9 +74,18 @@ def test_anonymous_user_sees_nothing(appeals):
 
 # who may read the full numbers of a1 (received online; the dispatcher who dispatched it became its first receiver)
 MASKING = {
-    "resident": "own", "resident2": False, "operator": False, "dispatcher": True, "handler": True,
-    "handler_other": False, "community_handler": False, "grid_worker": False, "community_staff": False,
-    "supervisor": True, "leader": False, "admin": False,
+    "resident": "own",
+    "resident2": False,
+    "operator": False,
+    "dispatcher": True,
+    "handler": True,
+    "handler_other": False,
+    "community_handler": False,
+    "grid_worker": False,
+    "community_staff": False,
+    "supervisor": True,
+    "leader": False,
+    "admin": False,
 }
 
 
@@ -116,14 +138,21 @@ def test_confidential_hides_the_appellant_from_the_unit(users, units, make_appea
 
 
 def test_anonymous_hides_the_appellant_from_everyone(users, units, make_appeal):
-    appeal = make_appeal(users["operator"], channel="hotline", anonymous=True, appellant_phone="13612345678",
-                         appellant_name="李四")
+    appeal = make_appeal(
+        users["operator"],
+        channel="hotline",
+        anonymous=True,
+        appellant_phone="13612345678",
+        appellant_name="李四",
+    )
     services.dispatch(users["dispatcher"], appeal.pk, lead_unit=units["housing"])
     appeal.refresh_from_db()
     assert appeal.appellant_name == ""
     for role in ("operator", "dispatcher", "handler", "supervisor", "leader", "admin"):
         seen = selectors.appellant_for(users[role], appeal)
-        assert seen["hidden"] and seen["name"] == "匿名" and seen["phone"] == "" and not seen["can_reveal"], role
+        assert seen["hidden"] and seen["name"] == "匿名" and seen["phone"] == "" and not seen["can_reveal"], (
+            role
+        )
         with pytest.raises(PermissionDeniedError):
             services.reveal_contact(users[role], appeal)
 

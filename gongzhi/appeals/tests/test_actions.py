@@ -18,9 +18,14 @@ def test_the_registry_and_the_table_agree():
 
 
 def test_a_transition_without_its_action_is_named():
-    table = {**TRANSITIONS, (AppealState.IN_PROGRESS, "escalate"): t(AppealState.IN_PROGRESS, Role.SUPERVISOR)}
+    table = {
+        **TRANSITIONS,
+        (AppealState.IN_PROGRESS, "escalate"): t(AppealState.IN_PROGRESS, Role.SUPERVISOR),
+    }
     problems = actions.disagreements(table)
-    assert len(problems) == 1 and "'escalate' has no AppealAction in gongzhi/appeals/actions.py" in problems[0]
+    assert (
+        len(problems) == 1 and "'escalate' has no AppealAction in gongzhi/appeals/actions.py" in problems[0]
+    )
     without = {k: v for k, v in TRANSITIONS.items() if k[1] != "sign"}
     assert any("AppealAction 'sign' has no transition" in p for p in actions.disagreements(without))
 

@@ -45,9 +45,12 @@ def api(users):
 @pytest.fixture
 def payload(county, category):
     return {
-        "kind": "complaint", "channel": "mobile", "title": "小区路灯坏了",
+        "kind": "complaint",
+        "channel": "mobile",
+        "title": "小区路灯坏了",
         "content": "幸福小区3栋门口的路灯坏了两周了，晚上出行不安全。",
-        "region": county["grid"].code, "category": category.code,
+        "region": county["grid"].code,
+        "category": category.code,
     }
 
 
@@ -138,8 +141,9 @@ def test_repeated_client_key_returns_the_same_appeal(api, payload):
 
 
 def test_unknown_region_and_category_are_field_errors(api, payload):
-    response = api("resident").post("/api/v1/appeals/", {**payload, "region": "999999", "category": "9999"},
-                                    format="json")
+    response = api("resident").post(
+        "/api/v1/appeals/", {**payload, "region": "999999", "category": "9999"}, format="json"
+    )
     body = assert_error(response, 400, "invalid", "region")
     assert "999999" in body["fields"]["region"][0]
     assert "category" in body["fields"]
@@ -175,23 +179,43 @@ def test_operator_registers_for_a_resident_without_account(api, payload):
     assert_error(bad_phone, 400, field="appellant_phone")
 
 
-@pytest.mark.parametrize(("role", "change", "files"), [
-    ("resident", {}, 0),
-    ("resident", {"category": None, "longitude": "116.397128", "latitude": "39.916527", "address": "3栋"}, 2),
-    (None, {"anonymous": True}, 0),
-    (None, {"appellant_name": "赵六", "appellant_phone": "13612345678", "confidential": True}, 0),
-    ("operator", {"channel": "hotline", "appellant_name": "王五", "appellant_phone": "136 1234 5678",
-                  "appellant_id_number": "11010519491231002X", "id_number_consent": True, "urgency": "timely"}, 1),
-    ("grid_worker", {"channel": "grid_patrol"}, 0),
-])
-def test_the_201_body_is_what_the_detail_serializer_renders(api, payload, users, dispatch_rule, settings,
-                                                            tmp_path, role, change, files):
+@pytest.mark.parametrize(
+    ("role", "change", "files"),
+    [
+        ("resident", {}, 0),
+        (
+            "resident",
+            {"category": None, "longitude": "116.397128", "latitude": "39.916527", "address": "3栋"},
+            2,
+        ),
+        (None, {"anonymous": True}, 0),
+        (None, {"appellant_name": "赵六", "appellant_phone": "13612345678", "confidential": True}, 0),
+        (
+            "operator",
+            {
+                "channel": "hotline",
+                "appellant_name": "王五",
+                "appellant_phone": "136 1234 5678",
+                "appellant_id_number": "11010519491231002X",
+                "id_number_consent": True,
+                "urgency": "timely",
+            },
+            1,
+        ),
+        ("grid_worker", {"channel": "grid_patrol"}, 0),
+    ],
+)
+def test_the_201_body_is_what_the_detail_serializer_renders(
+    api, payload, users, dispatch_rule, settings, tmp_path, role, change, files
+):
     """The intake renders a new appeal from what it holds (serializers.submitted_appeal_data); it must be
     exactly SubmittedAppealSerializer's output for the stored appeal, as the same user sees it."""
     settings.MEDIA_ROOT = tmp_path
     body = {k: v for k, v in {**payload, **change}.items() if v is not None}
     if files:
-        body["attachments"] = [SimpleUploadedFile(f"{n}.png", PNG, content_type="image/png") for n in range(files)]
+        body["attachments"] = [
+            SimpleUploadedFile(f"{n}.png", PNG, content_type="image/png") for n in range(files)
+        ]
     response = api(role).post("/api/v1/appeals/", body, format="multipart" if files else "json")
     assert response.status_code == 201, response.content
     data = response.json()
@@ -203,24 +227,27 @@ def test_the_201_body_is_what_the_detail_serializer_renders(api, payload, users,
     assert list(data) == list(expected)  # and in the same order
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"kind": "rant"}, "kind"),
-    ({"title": "灯"}, "title"),
-    ({"title": ""}, "title"),
-    ({"content": None}, "content"),
-    ({"region": None}, "region"),
-    ({"region": ["430100"]}, "region"),
-    ({"urgency": "complex"}, "urgency"),
-    ({"longitude": "116.4"}, "longitude"),
-    ({"longitude": "abc", "latitude": "39.9"}, "longitude"),
-    ({"longitude": "500", "latitude": "39.9"}, "longitude"),
-    ({"anonymous": "perhaps"}, "anonymous"),
-    ({"appellant_id_number": "123456789012345678"}, "appellant_id_number"),
-    ({"title": "路灯\x00坏了很久"}, "title"),
-    ({"region": "C1\x00"}, "region"),
-    ({"category": "\x00"}, "category"),
-    ({"client_key": "k" * 65}, "client_key"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"kind": "rant"}, "kind"),
+        ({"title": "灯"}, "title"),
+        ({"title": ""}, "title"),
+        ({"content": None}, "content"),
+        ({"region": None}, "region"),
+        ({"region": ["430100"]}, "region"),
+        ({"urgency": "complex"}, "urgency"),
+        ({"longitude": "116.4"}, "longitude"),
+        ({"longitude": "abc", "latitude": "39.9"}, "longitude"),
+        ({"longitude": "500", "latitude": "39.9"}, "longitude"),
+        ({"anonymous": "perhaps"}, "anonymous"),
+        ({"appellant_id_number": "123456789012345678"}, "appellant_id_number"),
+        ({"title": "路灯\x00坏了很久"}, "title"),
+        ({"region": "C1\x00"}, "region"),
+        ({"category": "\x00"}, "category"),
+        ({"client_key": "k" * 65}, "client_key"),
+    ],
+)
 def test_bad_submissions_are_400_per_field(api, payload, change, field):
     response = api("resident").post("/api/v1/appeals/", {**payload, **change}, format="json")
     assert_error(response, 400, field=field)
@@ -237,8 +264,10 @@ def test_malformed_bodies_are_400(api):
 
 def test_multipart_upload_with_attachments(api, payload, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    files = [SimpleUploadedFile("a.png", PNG, content_type="image/png"),
-             SimpleUploadedFile("b.png", PNG, content_type="image/png")]
+    files = [
+        SimpleUploadedFile("a.png", PNG, content_type="image/png"),
+        SimpleUploadedFile("b.png", PNG, content_type="image/png"),
+    ]
     response = api("resident").post("/api/v1/appeals/", {**payload, "attachments": files}, format="multipart")
     assert response.status_code == 201, response.content
     assert [a["name"] for a in response.json()["attachments"]] == ["a.png", "b.png"]
@@ -246,8 +275,9 @@ def test_multipart_upload_with_attachments(api, payload, settings, tmp_path):
     response = api("resident").post("/api/v1/appeals/", {**payload, "attachments": [bad]}, format="multipart")
     assert_error(response, 400, field="attachments")
     fake = SimpleUploadedFile("photo.png", b"not a png at all", content_type="image/png")
-    response = api("resident").post("/api/v1/appeals/", {**payload, "attachments": [fake]},
-                                    format="multipart")
+    response = api("resident").post(
+        "/api/v1/appeals/", {**payload, "attachments": [fake]}, format="multipart"
+    )
     assert_error(response, 400, field="attachments")
     assert Appeal.objects.count() == 1
 
@@ -281,11 +311,20 @@ def test_the_whole_loop_through_the_api(api, payload, units, dispatch_rule):
     body = act(handler, appeal_id, "reply", {"text": REPLY_TEXT}).json()
     assert body["state"] == "replied" and body["reply_text"] == REPLY_TEXT and body["callback_due"]
 
-    body = act(resident, appeal_id, "callback", {"contacted": True, "solved": True,
-                                                 "satisfaction": "satisfied"}).json()
+    body = act(
+        resident, appeal_id, "callback", {"contacted": True, "solved": True, "satisfaction": "satisfied"}
+    ).json()
     assert body["state"] == "closed" and body["close_reason"] == "resolved"
     assert [e["action"] for e in body["events"]] == [
-        "submit", "take_first_receipt", "dispatch", "sign", "record_contact", "record_progress", "reply", "callback"]
+        "submit",
+        "take_first_receipt",
+        "dispatch",
+        "sign",
+        "record_contact",
+        "record_progress",
+        "reply",
+        "callback",
+    ]
     states = [(e["state_before"], e["state_after"]) for e in body["events"]]
     assert states[2:4] == [("received", "dispatched"), ("dispatched", "accepted")]
     assert states[-1] == ("replied", "closed")
@@ -333,13 +372,20 @@ def test_every_other_action_through_the_api(api, users, units, make_appeal, coun
     assert body["state"] == "closed" and body["refer_target"] == "110"
     assert act(api("resident"), make_appeal(), "withdraw", {}).json()["close_reason"] == "withdrawn"
     article = KnowledgeArticle.objects.create(title="路灯报修", body="路灯由县住建局负责维修。")
-    body = act(operator, make_appeal(kind="consultation"), "answer_directly",
-               {"text": "路灯由县住建局负责维修，可拨打报修电话。", "article": article.pk}).json()
+    body = act(
+        operator,
+        make_appeal(kind="consultation"),
+        "answer_directly",
+        {"text": "路灯由县住建局负责维修，可拨打报修电话。", "article": article.pk},
+    ).json()
     assert body["reply_text"].startswith("路灯") and body["state"] in {"replied", "closed"}
     # close_unresolvable: refused by the table's extra rule until the reopen limit is reached
     appeal = replied(users, units, make_appeal)
-    body = assert_error(act(supervisor, appeal, "close_unresolvable", {"note": "多次重办仍无法解决"}), 409,
-                        "illegal_transition")
+    body = assert_error(
+        act(supervisor, appeal, "close_unresolvable", {"note": "多次重办仍无法解决"}),
+        409,
+        "illegal_transition",
+    )
     assert "重办" in body["detail"]
     unsolved = {"contacted": True, "solved": False, "satisfaction": "unsatisfied"}
     for _round in range(2):
@@ -396,30 +442,37 @@ def test_unknown_action_is_404(api, make_appeal):
     assert act(api(), appeal, "sign").status_code == 401
 
 
-@pytest.mark.parametrize(("action", "body", "field"), [
-    ("dispatch", {}, "lead_unit"),
-    ("dispatch", {"lead_unit": 999_999}, "lead_unit"),
-    ("dispatch", {"lead_unit": "abc"}, "lead_unit"),
-    ("dispatch", {"lead_unit": 10**30}, "lead_unit"),
-    ("dispatch", {"lead_unit": None}, "lead_unit"),
-    ("dispatch", {"lead_unit": "UNIT:housing", "co_units": "x"}, "co_units"),
-    ("dispatch", {"lead_unit": "UNIT:housing", "co_units": [999_999]}, "co_units"),
-    ("dispatch", {"lead_unit": "UNIT:housing", "category": "nope"}, "category"),
-    ("dispatch", {"lead_unit": "UNIT:housing", "urgency": "whenever"}, "urgency"),
-    ("merge_into", {"master": "20990101999"}, "master"),
-    ("merge_into", {"master": "³"}, "master"),  # a digit to str.isdigit(), not to int(): was a 500 (make fuzz)
-    ("merge_into", {"master": "9" * 20}, "master"),
-    ("merge_into", {}, "master"),
-    ("refer_out", {"target": "911", "reason": "不属于本平台"}, "target"),
-    ("request_extension", {"reason": "需要协调", "working_days": "abc"}, "working_days"),
-    ("request_extension", {"reason": "需要协调", "working_days": [3]}, "working_days"),
-    ("callback", {"contacted": "maybe", "solved": True, "satisfaction": "satisfied"}, "contacted"),
-    ("callback", {"contacted": True, "solved": True}, "satisfaction"),
-    ("callback", {"contacted": True, "solved": True, "satisfaction": "ecstatic"}, "satisfaction"),
-    ("reject_return", {}, "note"),
-    ("reply", {"text": {"a": 1}}, "text"),
-    ("answer_directly", {"text": "路灯由县住建局负责维修。", "article": 999_999}, "article"),
-])
+@pytest.mark.parametrize(
+    ("action", "body", "field"),
+    [
+        ("dispatch", {}, "lead_unit"),
+        ("dispatch", {"lead_unit": 999_999}, "lead_unit"),
+        ("dispatch", {"lead_unit": "abc"}, "lead_unit"),
+        ("dispatch", {"lead_unit": 10**30}, "lead_unit"),
+        ("dispatch", {"lead_unit": None}, "lead_unit"),
+        ("dispatch", {"lead_unit": "UNIT:housing", "co_units": "x"}, "co_units"),
+        ("dispatch", {"lead_unit": "UNIT:housing", "co_units": [999_999]}, "co_units"),
+        ("dispatch", {"lead_unit": "UNIT:housing", "category": "nope"}, "category"),
+        ("dispatch", {"lead_unit": "UNIT:housing", "urgency": "whenever"}, "urgency"),
+        ("merge_into", {"master": "20990101999"}, "master"),
+        (
+            "merge_into",
+            {"master": "³"},
+            "master",
+        ),  # a digit to str.isdigit(), not to int(): was a 500 (make fuzz)
+        ("merge_into", {"master": "9" * 20}, "master"),
+        ("merge_into", {}, "master"),
+        ("refer_out", {"target": "911", "reason": "不属于本平台"}, "target"),
+        ("request_extension", {"reason": "需要协调", "working_days": "abc"}, "working_days"),
+        ("request_extension", {"reason": "需要协调", "working_days": [3]}, "working_days"),
+        ("callback", {"contacted": "maybe", "solved": True, "satisfaction": "satisfied"}, "contacted"),
+        ("callback", {"contacted": True, "solved": True}, "satisfaction"),
+        ("callback", {"contacted": True, "solved": True, "satisfaction": "ecstatic"}, "satisfaction"),
+        ("reject_return", {}, "note"),
+        ("reply", {"text": {"a": 1}}, "text"),
+        ("answer_directly", {"text": "路灯由县住建局负责维修。", "article": 999_999}, "article"),
+    ],
+)
 def test_bad_action_input_is_400_per_field(api, users, units, make_appeal, action, body, field):
     appeal = make_appeal()
     body = {key: units["housing"].pk if value == "UNIT:housing" else value for key, value in body.items()}
@@ -432,8 +485,12 @@ def test_service_input_checks_are_400_per_field(api, users, units, make_appeal):
     appeal = in_progress(users, units, make_appeal)
     handler = api("handler")
     assert_error(act(handler, appeal, "reply", {"text": "好了"}), 400, "invalid", "text")
-    assert_error(act(handler, appeal, "request_extension", {"reason": "需要协调施工", "working_days": 99}),
-                 400, "invalid", "working_days")
+    assert_error(
+        act(handler, appeal, "request_extension", {"reason": "需要协调施工", "working_days": 99}),
+        400,
+        "invalid",
+        "working_days",
+    )
 
 
 def test_malformed_action_bodies_are_400(api, make_appeal):
@@ -461,8 +518,12 @@ def test_masking_and_reveal(api, users, units, make_appeal):
     assert not AuditEvent.objects.filter(action="unmask_contact").exists()
     response = handler.post(f"/api/v1/appeals/{appeal.pk}/reveal_contact/")
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
-    assert response.json() == {"name": "resident1", "phone": "13800138000", "contact_phone": "",
-                               "id_number": "11010519491231002X"}
+    assert response.json() == {
+        "name": "resident1",
+        "phone": "13800138000",
+        "contact_phone": "",
+        "id_number": "11010519491231002X",
+    }
     event = AuditEvent.objects.get(action="unmask_contact")
     assert event.actor == users["handler"] and event.target == f"appeal:{appeal.pk}"
 
@@ -470,16 +531,23 @@ def test_masking_and_reveal(api, users, units, make_appeal):
 def test_confidential_appeal_hides_the_appellant_from_the_unit(api, users, units, make_appeal):
     appeal = dispatched(users, units, make_appeal, confidential=True)
     seen = api("handler").get(url(appeal)).json()["appellant"]
-    assert seen == {"name": "保密", "phone": "", "contact_phone": "", "id_number": "", "hidden": True,
-                    "can_reveal": False}
+    assert seen == {
+        "name": "保密",
+        "phone": "",
+        "contact_phone": "",
+        "id_number": "",
+        "hidden": True,
+        "can_reveal": False,
+    }
     assert_error(api("handler").post(f"/api/v1/appeals/{appeal.pk}/reveal_contact/"), 403)
 
 
 def test_list_filters(api, users, units, make_appeal):
     waiting = make_appeal(title="井盖缺失有安全隐患")
     late = dispatched(users, units, make_appeal)
-    Appeal.objects.filter(pk=late.pk).update(dispatched_at=timezone.now() - timedelta(days=3),
-                                             sign_due=timezone.now() - timedelta(hours=1))
+    Appeal.objects.filter(pk=late.pk).update(
+        dispatched_at=timezone.now() - timedelta(days=3), sign_due=timezone.now() - timedelta(hours=1)
+    )
     counters.rebuild_board()  # a raw edit of a due time is followed by the rebuild of the stored board times
     other = make_appeal()
     services.dispatch(users["dispatcher"], other.pk, lead_unit=units["hrss"])
@@ -512,16 +580,27 @@ def test_list_filters(api, users, units, make_appeal):
 
 def test_supervise(api, users, units, make_appeal):
     appeal = dispatched(users, units, make_appeal)
-    response = api("supervisor").post(f"/api/v1/appeals/{appeal.pk}/supervise/",
-                                      {"level": 2, "note": "请加快办理"}, format="json")
+    response = api("supervisor").post(
+        f"/api/v1/appeals/{appeal.pk}/supervise/", {"level": 2, "note": "请加快办理"}, format="json"
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["supervision_level"] == 2 and body["events"][-1]["action"] == "supervise"
     assert "督办" in body["events"][-1]["note"]
-    assert_error(api("dispatcher").post(f"/api/v1/appeals/{appeal.pk}/supervise/", {"level": 1, "note": "快"},
-                                        format="json"), 403)
-    assert_error(api("supervisor").post(f"/api/v1/appeals/{appeal.pk}/supervise/", {"level": 7, "note": "快"},
-                                        format="json"), 400, "invalid", "level")
+    assert_error(
+        api("dispatcher").post(
+            f"/api/v1/appeals/{appeal.pk}/supervise/", {"level": 1, "note": "快"}, format="json"
+        ),
+        403,
+    )
+    assert_error(
+        api("supervisor").post(
+            f"/api/v1/appeals/{appeal.pk}/supervise/", {"level": 7, "note": "快"}, format="json"
+        ),
+        400,
+        "invalid",
+        "level",
+    )
 
 
 # ---------------------------------------------------------------- the three rates
@@ -540,8 +619,9 @@ def month(users, units, make_appeal, county):
     verdicts = [(True, True, "satisfied"), (True, True, "basically"), (False, False, "unsatisfied")]
     for contacted, solved, satisfaction in verdicts:
         appeal = replied(users, units, make_appeal)
-        services.callback(users["operator"], appeal.pk, contacted=contacted, solved=solved,
-                          satisfaction=satisfaction)
+        services.callback(
+            users["operator"], appeal.pk, contacted=contacted, solved=solved, satisfaction=satisfaction
+        )
     for _n in range(2):
         appeal = make_appeal(region=county["other_community"])
         services.dispatch(users["dispatcher"], appeal.pk, lead_unit=units["hrss"])
@@ -583,8 +663,18 @@ def test_rates_by_street(api, month, county):
     assert rows == {"东风街道": 3, "西湖街道": 2}
 
 
-@pytest.mark.parametrize("query", ["period=2026-13", "period=abc", "period=0000-01", "period=2026-1",
-                                   "unit=abc", "by=planet", "by=street&unit=1"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "period=2026-13",
+        "period=abc",
+        "period=0000-01",
+        "period=2026-1",
+        "unit=abc",
+        "by=planet",
+        "by=street&unit=1",
+    ],
+)
 def test_rates_bad_query_is_400(api, query):
     assert_error(api("leader").get(f"/api/v1/rates/?{query}"), 400, "invalid")
 
@@ -610,14 +700,17 @@ def test_categories(api, category):
     assert category.code in {row["code"] for row in children}
     assert_error(client.get("/api/v1/categories/?level=9"), 400, "invalid", "level")
     # found by make fuzz: an id beyond a 64-bit key overflowed the SQLite driver (500)
-    assert_error(client.get("/api/v1/categories/?parent=194497394331321020990121784115200"), 400, "invalid", "parent")
+    assert_error(
+        client.get("/api/v1/categories/?parent=194497394331321020990121784115200"), 400, "invalid", "parent"
+    )
     assert_error(client.get("/api/v1/appeals/?lead_unit=9223372036854775808"), 400, "invalid", "lead_unit")
 
 
 def test_knowledge_search(api, users):
     KnowledgeArticle.objects.create(title="路灯报修", body="路灯由县住建局负责维修。", keywords="路灯 照明")
-    KnowledgeArticle.objects.create(title="社保卡补办", body="携带身份证到县人社局窗口办理。",
-                                    keywords="社保")
+    KnowledgeArticle.objects.create(
+        title="社保卡补办", body="携带身份证到县人社局窗口办理。", keywords="社保"
+    )
     KnowledgeArticle.objects.create(title="旧的路灯规定", body="已废止", is_active=False)
     client = api("operator")
 
@@ -639,8 +732,14 @@ def test_schema_lists_the_appeals_paths(api):
     assert response.status_code == 200
     schema = response.json()
     paths = schema["paths"]
-    for path in ("/api/v1/appeals/", "/api/v1/appeals/{id}/", "/api/v1/rates/", "/api/v1/auth/token/",
-                 "/api/v1/appeals/{id}/supervise/", "/api/v1/appeals/{id}/reveal_contact/"):
+    for path in (
+        "/api/v1/appeals/",
+        "/api/v1/appeals/{id}/",
+        "/api/v1/rates/",
+        "/api/v1/auth/token/",
+        "/api/v1/appeals/{id}/supervise/",
+        "/api/v1/appeals/{id}/reveal_contact/",
+    ):
         assert path in paths, path
     for action in WORKFLOW_ACTIONS:
         operation = paths[f"/api/v1/appeals/{{id}}/actions/{action}/"]["post"]

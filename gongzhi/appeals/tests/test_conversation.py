@@ -17,8 +17,10 @@ from gongzhi.core.models import InboundSms, Notification, SmsTemplate
 from gongzhi.core.notifications import deliver_pending
 from gongzhi.core.testing import client_for
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -28,8 +30,16 @@ def _callbacks(settings):
 
 def _sms(phone: str, text: str, seq: int = 1):
     """The resident's SMS as Alibaba Cloud pushes it (HTTP批量推送, SmsUp)."""
-    body = [{"phone_number": phone, "send_time": "2026-12-07 10:00:00", "content": text, "sign_name": "共治",
-             "dest_code": "", "sequence_id": seq}]
+    body = [
+        {
+            "phone_number": phone,
+            "send_time": "2026-12-07 10:00:00",
+            "content": text,
+            "sign_name": "共治",
+            "dest_code": "",
+            "sequence_id": seq,
+        }
+    ]
     response = Client().post("/sms/aliyun/cb-secret/up/", json.dumps(body), content_type="application/json")
     assert response.json() == {"code": 0, "msg": "接收成功"}
     return InboundSms.objects.order_by("-id").first()
@@ -59,12 +69,16 @@ def test_supplement_before_dispatch_tells_the_dispatchers(users, units, make_app
 def test_api_supplement_contract(users, make_appeal):
     appeal = make_appeal()
     client = client_for(users["resident"])
-    response = client.post(f"/api/v1/appeals/{appeal.pk}/actions/supplement/", {"text": "补充：灯杆有漏电风险"},
-                           content_type="application/json")
+    response = client.post(
+        f"/api/v1/appeals/{appeal.pk}/actions/supplement/",
+        {"text": "补充：灯杆有漏电风险"},
+        content_type="application/json",
+    )
     assert response.status_code == 200
     assert "supplement" in [e["action"] for e in response.json()["events"]]
-    other = client_for(users["resident2"]).post(f"/api/v1/appeals/{appeal.pk}/actions/supplement/", {"text": "x"},
-                                                content_type="application/json")
+    other = client_for(users["resident2"]).post(
+        f"/api/v1/appeals/{appeal.pk}/actions/supplement/", {"text": "x"}, content_type="application/json"
+    )
     assert other.status_code == 404  # not theirs: not even seen
 
 
@@ -73,7 +87,9 @@ def test_ask_and_answer_on_the_pages_and_the_api(users, units, make_appeal):
     with pytest.raises(PermissionDeniedError):
         services.ask(users["handler_other"], appeal.pk, question="请问具体位置？")
     handler = client_for(users["handler"])
-    response = handler.post(f"/appeals/{appeal.pk}/act/ask/", {"ask-question": "请问"})  # too short: kept, said
+    response = handler.post(
+        f"/appeals/{appeal.pk}/act/ask/", {"ask-question": "请问"}
+    )  # too short: kept, said
     assert response.status_code == 400 and "请问" in response.content.decode()
     handler.post(f"/appeals/{appeal.pk}/act/ask/", {"ask-question": "请问路灯具体在几号楼？"})
     asked = Notification.objects.filter(kind="appeal_asked", ref=f"appeal:{appeal.pk}")
@@ -81,10 +97,13 @@ def test_ask_and_answer_on_the_pages_and_the_api(users, units, make_appeal):
     page = client_for(users["resident"]).get(f"/appeals/{appeal.pk}/").content.decode()
     assert "请问路灯具体在几号楼？" in page and 'id="act-answer"' in page and 'id="act-supplement"' in page
     api = client_for(users["resident"])
-    response = api.post(f"/api/v1/appeals/{appeal.pk}/actions/answer/", {"text": "3号楼东侧"},
-                        content_type="application/json")
+    response = api.post(
+        f"/api/v1/appeals/{appeal.pk}/actions/answer/", {"text": "3号楼东侧"}, content_type="application/json"
+    )
     assert response.status_code == 200 and response.json()["events"][-1]["action"] == "answer"
-    again = api.post(f"/api/v1/appeals/{appeal.pk}/actions/answer/", {"text": "再说一次"}, content_type="application/json")
+    again = api.post(
+        f"/api/v1/appeals/{appeal.pk}/actions/answer/", {"text": "再说一次"}, content_type="application/json"
+    )
     assert again.status_code == 400 and again.json()["code"] == "no_question"
     assert Notification.objects.filter(unit=units["housing"], subject="诉求人答复了询问").exists()
 
@@ -114,7 +133,11 @@ def test_a_reply_1_to_the_callback_invitation_records_satisfied(users, units, ma
     assert appeal.state == AppealState.CLOSED
     callback = appeal.callbacks.get()
     assert (callback.method, callback.satisfaction, callback.solved, callback.contacted) == (
-        CallbackMethod.SMS, "satisfied", True, True)
+        CallbackMethod.SMS,
+        "satisfied",
+        True,
+        True,
+    )
     assert inbound.handled == "回访评价：满意"
 
 
@@ -129,7 +152,9 @@ def test_a_reply_3_reopens_and_a_digit_without_invitation_is_only_material(users
 
 
 def test_an_appellant_without_an_account_evaluates_by_sms(users, units, make_appeal):
-    appeal = make_appeal(users["operator"], channel="hotline", appellant_name="王先生", appellant_phone="13511112222")
+    appeal = make_appeal(
+        users["operator"], channel="hotline", appellant_name="王先生", appellant_phone="13511112222"
+    )
     assert appeal.appellant_id is None
     services.dispatch(users["dispatcher"], appeal.pk, lead_unit=units["housing"])
     services.sign(users["handler"], appeal.pk)
@@ -138,19 +163,32 @@ def test_an_appellant_without_an_account_evaluates_by_sms(users, units, make_app
     _sms("13511112222", "2")
     appeal = Appeal.objects.get(pk=appeal.pk)
     callback = appeal.callbacks.get()
-    assert appeal.state == AppealState.CLOSED and callback.satisfaction == "basically" and callback.recorded_by is None
+    assert (
+        appeal.state == AppealState.CLOSED
+        and callback.satisfaction == "basically"
+        and callback.recorded_by is None
+    )
 
 
 def test_a_failed_sms_falls_back_and_is_said_on_the_timeline(users, units, make_appeal, settings):
     from gongzhi.core.sms.fakeproviders import AliyunServer
 
     with AliyunServer(templates={"SMS_100001": ["number"]}, blacklist={"13800138000"}) as server:
-        settings.GONGZHI = {**settings.GONGZHI, "SMS_GATEWAY": "gongzhi.core.sms.aliyun.AliyunSmsGateway",
-                            "SMS_ALIYUN_ENDPOINT": server.endpoint, "SMS_ALIYUN_PROTOCOL": "http",
-                            "SMS_ALIYUN_ACCESS_KEY_ID": "LTAI-test", "SMS_ALIYUN_ACCESS_KEY_SECRET": "test-secret",
-                            "SMS_ALIYUN_SIGN_NAME": "共治"}
-        SmsTemplate.objects.create(provider="aliyun", kind="appeal_received", template_code="SMS_100001",
-                                   variables=[["number", "number"]])
+        settings.GONGZHI = {
+            **settings.GONGZHI,
+            "SMS_GATEWAY": "gongzhi.core.sms.aliyun.AliyunSmsGateway",
+            "SMS_ALIYUN_ENDPOINT": server.endpoint,
+            "SMS_ALIYUN_PROTOCOL": "http",
+            "SMS_ALIYUN_ACCESS_KEY_ID": "LTAI-test",
+            "SMS_ALIYUN_ACCESS_KEY_SECRET": "test-secret",
+            "SMS_ALIYUN_SIGN_NAME": "共治",
+        }
+        SmsTemplate.objects.create(
+            provider="aliyun",
+            kind="appeal_received",
+            template_code="SMS_100001",
+            variables=[["number", "number"]],
+        )
         appeal = make_appeal()
         deliver_pending()
     sms = Notification.objects.get(kind="appeal_received", channel=NotificationChannel.SMS)

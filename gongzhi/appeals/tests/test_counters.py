@@ -188,9 +188,9 @@ def test_counters_equal_the_raw_rows_on_random_histories(seed, users, units, mak
         # ... and the light filter of the list page and the API (selectors.light_q) selects the same appeals.
         for light in (Light.RED, Light.YELLOW, Light.GREEN, Light.NONE):
             expected = {a.pk for a in appeals if deadlines.light(a, moment) == light}
-            assert set(Appeal.objects.filter(selectors.light_q(light, moment)).values_list("pk", flat=True)) == (
-                expected
-            ), light
+            assert set(
+                Appeal.objects.filter(selectors.light_q(light, moment)).values_list("pk", flat=True)
+            ) == (expected), light
     assert any(a.next_due for a in appeals) and any(a.next_due is None for a in appeals)
     assert counters.rebuild_board() == 0  # nothing stale
 
@@ -239,7 +239,9 @@ def test_rebuild_command_backfills_counters_and_board_times(users, units, make_a
     others: list = []
     for i in range(6):
         _history(rng, users, units, make_appeal, county, datetime(2026, 3, 2 + i, 9, tzinfo=TZ), others)
-    services.dispatch(users["dispatcher"], make_appeal().pk, lead_unit=units["housing"])  # waits on its signing
+    services.dispatch(
+        users["dispatcher"], make_appeal().pk, lead_unit=units["housing"]
+    )  # waits on its signing
     march = rates.month_bounds("2026-03")
     expected = _as_rows(rates.compute_metrics_raw(*march))
     waiting = Appeal.objects.exclude(next_due=None)

@@ -23,7 +23,13 @@ def t(month, day, hour=0, minute=0, second=0):
     return datetime(2026, month, day, hour, minute, second, tzinfo=TZ)
 
 
-RECEIVED, DISPATCHED, SIGNED, CONTACTED, REPLIED = t(9, 29, 10), t(9, 30, 9), t(9, 30, 15), t(9, 30, 15, 30), t(10, 9, 11)
+RECEIVED, DISPATCHED, SIGNED, CONTACTED, REPLIED = (
+    t(9, 29, 10),
+    t(9, 30, 9),
+    t(9, 30, 15),
+    t(9, 30, 15, 30),
+    t(10, 9, 11),
+)
 
 
 def submit(make_appeal, **fields) -> Appeal:
@@ -45,10 +51,16 @@ def sign_and_contact(users, appeal):
 
 # (kind, urgency at intake, urgency at dispatch) → sign, contact, reply, callback due
 CASES = {
-    "emergency": (("complaint", "emergency", None), (t(9, 30, 9, 30), t(9, 30, 16), t(9, 29, 12), t(10, 10, 11))),
+    "emergency": (
+        ("complaint", "emergency", None),
+        (t(9, 30, 9, 30), t(9, 30, 16), t(9, 29, 12), t(10, 10, 11)),
+    ),
     "timely": (("complaint", "timely", None), (t(9, 30, 11), t(9, 30, 19), t(9, 30, 10), t(10, 10, 11))),
     "normal": (("complaint", "normal", None), (t(10, 8, 9), t(10, 8, 15), t(10, 6, 10), t(10, 10, 11))),
-    "complex": (("complaint", "normal", "complex"), (t(10, 8, 9), t(10, 8, 15), t(10, 14, 10), t(10, 10, 11))),
+    "complex": (
+        ("complaint", "normal", "complex"),
+        (t(10, 8, 9), t(10, 8, 15), t(10, 14, 10), t(10, 10, 11)),
+    ),
     "consultation": (("consultation", "normal", None), (t(10, 8, 9), None, t(9, 30, 10), None)),
 }
 
@@ -88,8 +100,13 @@ def test_the_limits_table_matches_the_spec():
         Step.REPLY: [(2, h), (24, h), (7, d), (15, d), (1, w)],
         Step.CALLBACK: [(1, w), (1, w), (1, w), (1, w), None],
     }
-    profiles = [LimitProfile.EMERGENCY, LimitProfile.TIMELY, LimitProfile.NORMAL, LimitProfile.COMPLEX,
-                LimitProfile.CONSULTATION]
+    profiles = [
+        LimitProfile.EMERGENCY,
+        LimitProfile.TIMELY,
+        LimitProfile.NORMAL,
+        LimitProfile.COMPLEX,
+        LimitProfile.CONSULTATION,
+    ]
     for step, row in expected.items():
         for profile, limit in zip(profiles, row, strict=True):
             got = limits[step][profile]
@@ -104,12 +121,19 @@ def test_calendar_override_moves_the_due_time(users, units, make_appeal):
 
 
 def test_admin_time_limit_for_a_category_and_for_all(users, units, make_appeal, category):
-    TimeLimit.objects.create(category=None, profile=LimitProfile.NORMAL, step=Step.REPLY, amount=10,
-                             unit=LimitUnit.DAYS)
-    TimeLimit.objects.create(category=category.top, profile=LimitProfile.NORMAL, step=Step.REPLY, amount=3,
-                             unit=LimitUnit.WORKING_DAYS)
-    TimeLimit.objects.create(category=None, profile=LimitProfile.NORMAL, step=Step.SIGN, amount=4,
-                             unit=LimitUnit.HOURS)
+    TimeLimit.objects.create(
+        category=None, profile=LimitProfile.NORMAL, step=Step.REPLY, amount=10, unit=LimitUnit.DAYS
+    )
+    TimeLimit.objects.create(
+        category=category.top,
+        profile=LimitProfile.NORMAL,
+        step=Step.REPLY,
+        amount=3,
+        unit=LimitUnit.WORKING_DAYS,
+    )
+    TimeLimit.objects.create(
+        category=None, profile=LimitProfile.NORMAL, step=Step.SIGN, amount=4, unit=LimitUnit.HOURS
+    )
     other = Category.objects.filter(level=3).exclude(parent__parent=category.top).order_by("code").first()
     appeal = submit(make_appeal)
     assert appeal.reply_due == t(10, 9, 10)  # the category's 3 working days beat the 10 days for all
@@ -127,12 +151,16 @@ def test_extension_is_computed_from_the_base_due(users, units, make_appeal):
     sign_and_contact(users, appeal)
     base = t(10, 6, 10)
     with at(t(9, 30, 16)):
-        services.request_extension(users["handler"], appeal.pk, reason="需要采购配件，等待到货", working_days=3)
+        services.request_extension(
+            users["handler"], appeal.pk, reason="需要采购配件，等待到货", working_days=3
+        )
     with at(t(9, 30, 17)):
         appeal = services.approve_extension(users["supervisor"], appeal.pk, note="同意")
     assert appeal.reply_due == t(10, 10, 10)  # 10-08, 10-09, Saturday 10-10 (调休)
     with at(t(10, 8, 9)):
-        services.request_extension(users["handler"], appeal.pk, reason="施工队排期，需再延两天", working_days=2)
+        services.request_extension(
+            users["handler"], appeal.pk, reason="施工队排期，需再延两天", working_days=2
+        )
         appeal = services.approve_extension(users["supervisor"], appeal.pk)
     appeal.refresh_from_db()
     assert appeal.extension_count == 2 and appeal.extension_working_days == 5
@@ -151,13 +179,16 @@ def test_reopen_computes_the_reply_due_from_the_reopen_time(users, units, make_a
     dispatch(users, units, appeal)
     sign_and_contact(users, appeal)
     with at(t(10, 1, 9)):
-        services.request_extension(users["handler"], appeal.pk, reason="需要采购配件，等待到货", working_days=2)
+        services.request_extension(
+            users["handler"], appeal.pk, reason="需要采购配件，等待到货", working_days=2
+        )
         services.approve_extension(users["supervisor"], appeal.pk)
     with at(t(10, 8, 11)):
         services.reply(users["handler"], appeal.pk, text=REPLY_TEXT)
     with at(t(10, 12, 14)):
-        appeal = services.callback(users["resident"], appeal.pk, contacted=True, solved=False,
-                                   satisfaction="unsatisfied")
+        appeal = services.callback(
+            users["resident"], appeal.pk, contacted=True, solved=False, satisfaction="unsatisfied"
+        )
     assert appeal.state == AppealState.IN_PROGRESS and appeal.reopen_count == 1
     assert appeal.reopened_at == t(10, 12, 14)
     assert appeal.reply_due == t(10, 19, 14)  # 7 days from the reopening; the old extension is spent

@@ -37,6 +37,7 @@ def history(users, units, county, make_appeal):
     made = []
     start = timezone.now() - timedelta(days=20)
     with time_machine.travel(start, tick=False) as clock:
+
         def step(minutes=37):
             clock.shift(timedelta(minutes=minutes))
 
@@ -45,27 +46,52 @@ def history(users, units, county, make_appeal):
             region = county["grid"] if i % 3 else county["other_community"]
             if i % 5 == 0:
                 appeal, _code = services.submit_appeal(
-                    users["operator"], kind="help", channel="hotline", title=f"来电求助第{i}号：楼道灯不亮",
-                    content=f"来电人反映=SUM(A1)楼道灯坏了{i}天，老人上下楼不便，请尽快处理。", region=region,
-                    appellant_name="王小明", appellant_phone="13512345678", confidential=i % 10 == 0,
-                    anonymous=False, address=f"幸福小区{i}栋")
+                    users["operator"],
+                    kind="help",
+                    channel="hotline",
+                    title=f"来电求助第{i}号：楼道灯不亮",
+                    content=f"来电人反映=SUM(A1)楼道灯坏了{i}天，老人上下楼不便，请尽快处理。",
+                    region=region,
+                    appellant_name="王小明",
+                    appellant_phone="13512345678",
+                    confidential=i % 10 == 0,
+                    anonymous=False,
+                    address=f"幸福小区{i}栋",
+                )
             elif i % 7 == 0:
                 appeal, _code = services.submit_appeal(
-                    users["operator"], kind="report", channel="letter", title=f"匿名举报第{i}号：夜间施工",
-                    content="工地夜间施工噪音很大，影响居民休息，请查处。", region=region, anonymous=True)
+                    users["operator"],
+                    kind="report",
+                    channel="letter",
+                    title=f"匿名举报第{i}号：夜间施工",
+                    content="工地夜间施工噪音很大，影响居民休息，请查处。",
+                    region=region,
+                    anonymous=True,
+                )
             else:
-                appeal = make_appeal(title=f"小区路灯坏了第{i}号", region=region,
-                                     longitude="112.938814", latitude="28.228209")
+                appeal = make_appeal(
+                    title=f"小区路灯坏了第{i}号", region=region, longitude="112.938814", latitude="28.228209"
+                )
             made.append(appeal)
-            target = ["received", "dispatched", "accepted", "in_progress", "replied", "closed", "merged",
-                      "answered"][i % 8]
+            target = [
+                "received",
+                "dispatched",
+                "accepted",
+                "in_progress",
+                "replied",
+                "closed",
+                "merged",
+                "answered",
+            ][i % 8]
             if target == "merged" and len(made) > 1:
                 step(3)
                 services.merge_into(users["dispatcher"], appeal.pk, master=made[0], note="同一问题")
                 continue
             if target == "answered":
                 step(5)
-                services.answer_directly(users["operator"], appeal.pk, text="已按政策告知办理途径和所需材料。")
+                services.answer_directly(
+                    users["operator"], appeal.pk, text="已按政策告知办理途径和所需材料。"
+                )
                 continue
             if target == "received":
                 continue
@@ -86,8 +112,13 @@ def history(users, units, county, make_appeal):
             if target == "replied" or appeal.anonymous:
                 continue
             step(300)
-            services.callback(users["operator"] if appeal.appellant_id is None else appeal.appellant, appeal.pk,
-                              contacted=True, solved=True, satisfaction="satisfied")
+            services.callback(
+                users["operator"] if appeal.appellant_id is None else appeal.appellant,
+                appeal.pk,
+                contacted=True,
+                solved=True,
+                satisfaction="satisfied",
+            )
     return list(Appeal.objects.filter(pk__in=[a.pk for a in made]))
 
 
@@ -96,23 +127,37 @@ def snapshot(appeal: Appeal) -> dict:
         return timezone.localtime(value).replace(microsecond=0) if value else None
 
     return {
-        "number": appeal.number, "title": appeal.title, "content": appeal.content, "state": appeal.state,
-        "kind": appeal.kind, "channel": appeal.channel, "urgency": appeal.urgency,
-        "category": appeal.category.code if appeal.category_id else None, "region": appeal.region.code,
-        "address": appeal.address, "longitude": appeal.longitude, "latitude": appeal.latitude,
-        "anonymous": appeal.anonymous, "confidential": appeal.confidential,
+        "number": appeal.number,
+        "title": appeal.title,
+        "content": appeal.content,
+        "state": appeal.state,
+        "kind": appeal.kind,
+        "channel": appeal.channel,
+        "urgency": appeal.urgency,
+        "category": appeal.category.code if appeal.category_id else None,
+        "region": appeal.region.code,
+        "address": appeal.address,
+        "longitude": appeal.longitude,
+        "latitude": appeal.latitude,
+        "anonymous": appeal.anonymous,
+        "confidential": appeal.confidential,
         "lead_unit": appeal.lead_unit.code if appeal.lead_unit_id else None,
         "master": appeal.master.number if appeal.master_id else None,
-        "reply_text": appeal.reply_text, "close_reason": appeal.close_reason,
-        **{f: t(getattr(appeal, f)) for f in ("received_at", "dispatched_at", "signed_at", "contacted_at",
-                                              "replied_at", "closed_at")},
+        "reply_text": appeal.reply_text,
+        "close_reason": appeal.close_reason,
+        **{
+            f: t(getattr(appeal, f))
+            for f in ("received_at", "dispatched_at", "signed_at", "contacted_at", "replied_at", "closed_at")
+        },
     }
 
 
 def empty_appeals() -> None:
     """What an empty database holds of appeals: nothing (reference data — regions, units, users — stays)."""
     for model in apps.get_models():
-        if model is not Appeal and any(f.many_to_one and f.related_model is Appeal for f in model._meta.get_fields()):
+        if model is not Appeal and any(
+            f.many_to_one and f.related_model is Appeal for f in model._meta.get_fields()
+        ):
             model._base_manager.all().delete()
     Appeal.objects.filter(master__isnull=False).delete()
     Appeal.objects.all().delete()
@@ -123,8 +168,10 @@ def empty_appeals() -> None:
 def test_round_trip_export_import_into_empty_database(history, users, client, fmt):
     states = {a.state for a in history}
     assert states >= {"received", "dispatched", "accepted", "in_progress", "replied", "closed", "merged"}
-    expected = {a.number: snapshot(a) for a in Appeal.objects.select_related("category", "region", "lead_unit",
-                                                                             "master")}
+    expected = {
+        a.number: snapshot(a)
+        for a in Appeal.objects.select_related("category", "region", "lead_unit", "master")
+    }
     client.login(username="supervisor1", password=PASSWORD)
     response = client.get(reverse("appeals:export", args=[fmt]))
     assert response.status_code == 200
@@ -136,7 +183,10 @@ def test_round_trip_export_import_into_empty_database(history, users, client, fm
     report = import_appeals(data, f"export.{fmt}")
     assert report.problems == []
     assert report.created == len(expected) and report.skipped == 0
-    got = {a.number: snapshot(a) for a in Appeal.objects.select_related("category", "region", "lead_unit", "master")}
+    got = {
+        a.number: snapshot(a)
+        for a in Appeal.objects.select_related("category", "region", "lead_unit", "master")
+    }
     assert got == expected
     # The COPY path seals phone numbers as the ORM would (issue K item 2) and fills their blind index.
     from django.db import connection
@@ -165,9 +215,10 @@ def test_imported_appeals_show_on_the_boards(history, client, users):
     dispatched = Appeal.objects.filter(state=AppealState.DISPATCHED).first()
     assert dispatched.sign_due is not None and dispatched.reply_due is not None
     for appeal in Appeal.objects.exclude(state__in=[AppealState.CLOSED, AppealState.MERGED]):
-        assert deadlines.compute_dues(appeal) == {f: getattr(appeal, f) for f in
-                                                  ("dispatch_due", "sign_due", "contact_due", "reply_due",
-                                                   "callback_due")}
+        assert deadlines.compute_dues(appeal) == {
+            f: getattr(appeal, f)
+            for f in ("dispatch_due", "sign_due", "contact_due", "reply_due", "callback_due")
+        }
     client.login(username="supervisor1", password=PASSWORD)
     page = client.get(reverse("appeals:detail", args=[dispatched.pk]))
     assert page.status_code == 200 and "导入" in page.content.decode()
@@ -252,7 +303,17 @@ def test_list_page_has_the_export_buttons(history, client):
 
 FOREIGN = [
     ["工单ID", "留言主题", "留言详情", "来电时间", "工单状态", "所属街道", "承办单位", "办结时间", "性质"],
-    ["A-1", "路灯不亮", "东风路路灯坏了一周", "2024/3/5 9:30", "已归档", "东风街道", "县住建局", "2024-03-08 10:00", "投诉"],
+    [
+        "A-1",
+        "路灯不亮",
+        "东风路路灯坏了一周",
+        "2024/3/5 9:30",
+        "已归档",
+        "东风街道",
+        "县住建局",
+        "2024-03-08 10:00",
+        "投诉",
+    ],
     ["A-2", "噪音扰民", "夜里工地施工", "2024-03-06 22:10:00", "处理中", "西湖街道", "县住建局", "", "投诉"],
     ["A-3", "咨询社保", "社保怎么转移", "2024年3月7日 08:00", "待受理", "东风街道", "", "", "咨询"],
 ]
@@ -267,16 +328,24 @@ def csv_bytes(rows, encoding="utf-8-sig") -> bytes:
 @pytest.fixture
 def profile(db):
     return ImportProfile.objects.create(
-        name="市12345", source_system="city12345",
+        name="市12345",
+        source_system="city12345",
         mapping={"工单ID": "source_id", "所属街道": "region", "性质": "kind"},
-        state_map={"已归档": "closed"}, defaults={"channel": "hotline"})
+        state_map={"已归档": "closed"},
+        defaults={"channel": "hotline"},
+    )
 
 
 def test_profile_maps_another_systems_columns_and_states(county, units, profile):
     report = import_appeals(csv_bytes(FOREIGN, "gb18030"), "city.csv", profile=profile)
     assert report.problems == [] and report.created == 3
     a1 = Appeal.objects.get(import_link__source_id="A-1")
-    assert (a1.state, a1.region.name, a1.lead_unit.name, a1.kind) == ("closed", "东风街道", "县住建局", "complaint")
+    assert (a1.state, a1.region.name, a1.lead_unit.name, a1.kind) == (
+        "closed",
+        "东风街道",
+        "县住建局",
+        "complaint",
+    )
     assert timezone.localtime(a1.received_at).strftime("%Y-%m-%d %H:%M") == "2024-03-05 09:30"
     assert a1.number.startswith("20240305")  # numbered like ours, from its receiving day
     assert Appeal.objects.get(import_link__source_id="A-2").state == "in_progress"
@@ -287,11 +356,13 @@ def test_profile_maps_another_systems_columns_and_states(county, units, profile)
 
 
 def test_dry_run_reports_every_problem_in_chinese_and_writes_nothing(county, units, profile):
-    rows = [FOREIGN[0],
-            ["B-1", "", "内容", "2024-03-05 09:30", "已归档", "东风街道", "县住建局", "2024-03-01 10:00", "投诉"],
-            ["B-2", "标题", "内容", "昨天", "不知道", "火星街道", "", "", "吐槽"],
-            ["B-1", "重复", "内容", "2024-03-05 09:30", "待受理", "东风街道", "", "", "投诉"],
-            ["B-3", "标题", "内容", "2024-03-05 09:30", "办理中", "东风街道", "", "", "投诉"]]
+    rows = [
+        FOREIGN[0],
+        ["B-1", "", "内容", "2024-03-05 09:30", "已归档", "东风街道", "县住建局", "2024-03-01 10:00", "投诉"],
+        ["B-2", "标题", "内容", "昨天", "不知道", "火星街道", "", "", "吐槽"],
+        ["B-1", "重复", "内容", "2024-03-05 09:30", "待受理", "东风街道", "", "", "投诉"],
+        ["B-3", "标题", "内容", "2024-03-05 09:30", "办理中", "东风街道", "", "", "投诉"],
+    ]
     report = import_appeals(csv_bytes(rows), "bad.csv", profile=profile, dry_run=True)
     found = {(p.row, p.column): p.message for p in report.problems}
     assert found[(2, "留言主题")] == "标题不能为空。"
@@ -300,7 +371,9 @@ def test_dry_run_reports_every_problem_in_chinese_and_writes_nothing(county, uni
     assert "无法识别的值「不知道」" in found[(3, "工单状态")]
     assert "火星街道" in found[(3, "所属街道")]
     assert "吐槽" in found[(3, "性质")]
-    assert "与第2行重复" not in found.get((4, "工单ID"), "")  # row 2 was invalid, so B-1 is first seen on row 4
+    assert "与第2行重复" not in found.get(
+        (4, "工单ID"), ""
+    )  # row 2 was invalid, so B-1 is first seen on row 4
     assert "须有主办单位" in found[(5, "承办单位")]
     assert all(CJK.search(p.message) for p in report.problems)
     assert not Appeal.objects.exists() and not ImportedAppeal.objects.exists()
@@ -328,7 +401,9 @@ def test_command_dry_run_and_import(tmp_path, county, units, profile, capsys):
     call_command("import_appeals", str(path), "--profile", "市12345", "--no-progress")
     assert "跳过3行" in capsys.readouterr().out and Appeal.objects.count() == 3
     bad = tmp_path / "bad.csv"
-    bad.write_bytes(csv_bytes([FOREIGN[0], ["C-1", "标题", "内容", "2024-13-45", "已归档", "东风街道", "", "", "投诉"]]))
+    bad.write_bytes(
+        csv_bytes([FOREIGN[0], ["C-1", "标题", "内容", "2024-13-45", "已归档", "东风街道", "", "", "投诉"]])
+    )
     with pytest.raises(CommandError, match="1行有问题"):
         call_command("import_appeals", str(bad), "--profile", "市12345", "--no-progress")
     assert "第2行「来电时间」" in capsys.readouterr().out
@@ -340,9 +415,22 @@ def test_xlsx_import_with_typed_cells(county, units, profile):
     wb = Workbook()
     ws = wb.active
     ws.append(FOREIGN[0])
-    ws.append(["X-1", "路灯", "路灯坏了", timezone.datetime(2024, 3, 5, 9, 30), "已归档", "东风街道", "县住建局",
-               timezone.datetime(2024, 3, 6, 9, 30), "投诉"])
-    ws.append([12345, "", "公式", timezone.datetime(2024, 3, 5, 9, 30), "待受理", "东风街道", None, None, "咨询"])
+    ws.append(
+        [
+            "X-1",
+            "路灯",
+            "路灯坏了",
+            timezone.datetime(2024, 3, 5, 9, 30),
+            "已归档",
+            "东风街道",
+            "县住建局",
+            timezone.datetime(2024, 3, 6, 9, 30),
+            "投诉",
+        ]
+    )
+    ws.append(
+        [12345, "", "公式", timezone.datetime(2024, 3, 5, 9, 30), "待受理", "东风街道", None, None, "咨询"]
+    )
     ws["B3"].value, ws["B3"].data_type = "=1+1", "s"  # a text that looks like a formula, stored as text
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -354,14 +442,33 @@ def test_xlsx_import_with_typed_cells(county, units, profile):
 def test_admin_guided_mapping(client, users, profile):
     client.login(username="admin", password=PASSWORD)
     url = reverse("admin:appeals_importprofile_map", args=[profile.pk])
-    assert url in client.get(reverse("admin:appeals_importprofile_change", args=[profile.pk])).content.decode()
+    assert (
+        url in client.get(reverse("admin:appeals_importprofile_change", args=[profile.pk])).content.decode()
+    )
     sample = io.BytesIO(csv_bytes(FOREIGN))
     sample.name = "sample.csv"
     page = client.post(url, {"sample": sample}).content.decode()
     assert 'value="留言主题"' in page and "已归档" in page and "处理中" in page
-    fields = ["source_id", "title", "content", "received_at", "state", "region", "lead_unit", "closed_at", "kind"]
-    response = client.post(url, {"header": FOREIGN[0], "field": [*fields[:7], "", "kind"],
-                                 "state_text": ["已归档"], "state_value": ["closed"]})
+    fields = [
+        "source_id",
+        "title",
+        "content",
+        "received_at",
+        "state",
+        "region",
+        "lead_unit",
+        "closed_at",
+        "kind",
+    ]
+    response = client.post(
+        url,
+        {
+            "header": FOREIGN[0],
+            "field": [*fields[:7], "", "kind"],
+            "state_text": ["已归档"],
+            "state_value": ["closed"],
+        },
+    )
     assert response.status_code == 302
     profile.refresh_from_db()
     assert profile.mapping["留言主题"] == "title" and profile.mapping["办结时间"] == ""
@@ -389,9 +496,23 @@ def test_import_event_hashes_equal_compute_hash_for_awkward_source_ids(county, u
     id holds (quotes, backslashes, control characters, CJK, emoji) and whoever imports, they equal the hash
     `compute_hash` gives after the round trip through the database, in every batch."""
     awkward = ['A"1', "A\\2", "A\t3", "甲乙丙", "😀-5", "A/6</script>", "A\u00017", "A 8"]
-    rows = [FOREIGN[0]] + [[sid, "标题", "内容", "2024-03-05 09:30", "已归档", "东风街道", "县住建局",
-                             "2024-03-06 10:00", "投诉"] for sid in awkward]
-    report = import_appeals(csv_bytes(rows), "city.csv", profile=profile, actor=users["operator"], batch_size=3)
+    rows = [FOREIGN[0]] + [
+        [
+            sid,
+            "标题",
+            "内容",
+            "2024-03-05 09:30",
+            "已归档",
+            "东风街道",
+            "县住建局",
+            "2024-03-06 10:00",
+            "投诉",
+        ]
+        for sid in awkward
+    ]
+    report = import_appeals(
+        csv_bytes(rows), "city.csv", profile=profile, actor=users["operator"], batch_size=3
+    )
     assert report.created == len(awkward) and not report.problems
     events = list(AppealEvent.objects.filter(action="import").order_by("pk"))
     assert sorted(e.after["source_id"] for e in events) == sorted(awkward)
@@ -405,11 +526,48 @@ def test_import_outside_a_transaction_in_many_batches(county, units, profile):
     """Outside a transaction (as the command runs), PostgreSQL writes each batch on a writer thread while the
     next is checked: every batch lands, a merged appeal finds its master in the last batch, a second import
     skips everything."""
-    header = ["工单ID", "工单编号", "留言主题", "留言详情", "来电时间", "工单状态", "所属街道", "承办单位", "办结时间",
-              "性质", "主诉求编号"]
-    merged = ["T-m", "N900", "并单", "同一问题", "2024-03-05 10:30", "已并单", "东风街道", "", "", "投诉", "N008"]
-    rows = [[f"T-{i}", f"N{i:03d}", f"标题{i}", "内容", "2024-03-05 09:30", "已归档", "东风街道", "县住建局",
-             "2024-03-06 10:00", "投诉", ""] for i in range(9)]
+    header = [
+        "工单ID",
+        "工单编号",
+        "留言主题",
+        "留言详情",
+        "来电时间",
+        "工单状态",
+        "所属街道",
+        "承办单位",
+        "办结时间",
+        "性质",
+        "主诉求编号",
+    ]
+    merged = [
+        "T-m",
+        "N900",
+        "并单",
+        "同一问题",
+        "2024-03-05 10:30",
+        "已并单",
+        "东风街道",
+        "",
+        "",
+        "投诉",
+        "N008",
+    ]
+    rows = [
+        [
+            f"T-{i}",
+            f"N{i:03d}",
+            f"标题{i}",
+            "内容",
+            "2024-03-05 09:30",
+            "已归档",
+            "东风街道",
+            "县住建局",
+            "2024-03-06 10:00",
+            "投诉",
+            "",
+        ]
+        for i in range(9)
+    ]
     data = csv_bytes([header, merged, *rows])
     first = import_appeals(data, "city.csv", profile=profile, batch_size=2)
     assert first.problems == [] and first.created == 10

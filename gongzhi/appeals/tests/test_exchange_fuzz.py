@@ -16,22 +16,80 @@ from gongzhi.appeals.exchange import exporting
 from gongzhi.appeals.exchange.importing import ImportFileError, import_appeals
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-FUZZ = settings(max_examples=40, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 HEADER = exporting.headers()
 # One valid row in the export's column order (the conftest county and units), which the fuzzer then mutates.
-VALID = {"编号": "202403050000001", "标题": "路灯不亮", "诉求内容": "东风路路灯坏了一周", "诉求类型": "投诉",
-         "渠道": "热线电话", "紧急程度": "一般", "状态": "已派单", "区域编码": "430101", "受理时间": "2024-03-05 09:30:00",
-         "派单时间": "2024-03-05 10:00:00", "主办单位编码": "U-ZJ", "联系电话": "138****8000", "匿名": "否"}
-ODD = ["", " ", "已办结", "已并单", "处理中", "2024-02-30 10:00", "9999-12-31 23:59:59", "0001-01-01", "1900-01-01",
-       "2024/3/5", "昨天", "NaN", "Infinity", "-1e999", "1e400", "181", "-91.5", "'=1+1", "=HYPERLINK(\"x\")", "是",
-       "否", "maybe", "U-ZJ", "县住建局", "东风街道", "火星", "430101", "X" * 300, "1" * 25, "\x00", "\t\n", "12345678901234567X",
-       "110101199003077777", "110101********1234", "+86 138 0013 8000", "已回访", "1.5", "合并"]
+VALID = {
+    "编号": "202403050000001",
+    "标题": "路灯不亮",
+    "诉求内容": "东风路路灯坏了一周",
+    "诉求类型": "投诉",
+    "渠道": "热线电话",
+    "紧急程度": "一般",
+    "状态": "已派单",
+    "区域编码": "430101",
+    "受理时间": "2024-03-05 09:30:00",
+    "派单时间": "2024-03-05 10:00:00",
+    "主办单位编码": "U-ZJ",
+    "联系电话": "138****8000",
+    "匿名": "否",
+}
+ODD = [
+    "",
+    " ",
+    "已办结",
+    "已并单",
+    "处理中",
+    "2024-02-30 10:00",
+    "9999-12-31 23:59:59",
+    "0001-01-01",
+    "1900-01-01",
+    "2024/3/5",
+    "昨天",
+    "NaN",
+    "Infinity",
+    "-1e999",
+    "1e400",
+    "181",
+    "-91.5",
+    "'=1+1",
+    '=HYPERLINK("x")',
+    "是",
+    "否",
+    "maybe",
+    "U-ZJ",
+    "县住建局",
+    "东风街道",
+    "火星",
+    "430101",
+    "X" * 300,
+    "1" * 25,
+    "\x00",
+    "\t\n",
+    "12345678901234567X",
+    "110101199003077777",
+    "110101********1234",
+    "+86 138 0013 8000",
+    "已回访",
+    "1.5",
+    "合并",
+]
 TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40)
-CELL = st.one_of(st.sampled_from(ODD), TEXT, st.none(), st.integers(min_value=-10**20, max_value=10**20),
-                 st.floats(), st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
-                 st.booleans())
+CELL = st.one_of(
+    st.sampled_from(ODD),
+    TEXT,
+    st.none(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(),
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+    st.booleans(),
+)
 
 
 @st.composite
@@ -107,7 +165,9 @@ def test_the_fuzzers_base_row_imports(reference):
 @pytest.mark.parametrize("value", ["1e400", "-1e999", "NaN", "Infinity", "181", "abc", "1" * 40])
 def test_odd_coordinates_are_row_problems(reference, value):
     row = {**VALID, "经度": value, "纬度": "28.2"}
-    report = import_appeals(as_csv(HEADER, [[row.get(h, "") for h in HEADER]], "utf-8"), "x.csv", dry_run=True)
+    report = import_appeals(
+        as_csv(HEADER, [[row.get(h, "") for h in HEADER]], "utf-8"), "x.csv", dry_run=True
+    )
     assert [p.column for p in report.problems] == ["经度"] and CJK.search(report.problems[0].message)
 
 
@@ -131,22 +191,47 @@ def test_importer_survives_arbitrary_bytes(reference, data, name):
 @given(data=st.binary(min_size=1, max_size=200), cut=st.integers(min_value=0, max_value=2000))
 def test_importer_survives_damaged_workbooks(reference, data, cut):
     good = as_xlsx(HEADER, [[VALID.get(h, "") for h in HEADER]])
-    run(good[:cut] + data + good[cut + len(data):], "x.xlsx", dry_run=True)
+    run(good[:cut] + data + good[cut + len(data) :], "x.xlsx", dry_run=True)
 
 
 # ---------------------------------------------------------------- hostile files: encodings, BOMs, headers, cells
 
 ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "gbk", "big5", "utf-16", "utf-16-le", "latin-1", "shift_jis"]
-FORMULAS = ["=cmd|' /C calc'!A0", "=HYPERLINK(\"http://evil.example\",\"点我\")", "+1+1", "-2+3", "@SUM(A1:A9)",
-            "'=1+1", "=1/0", "\t=cmd", "=" + "A" * 300]
-DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y/%m/%d %H:%M", "%Y年%m月%d日", "%Y%m%d%H%M%S", "%Y%m%d",
-                "%d/%m/%Y", "%m-%d-%Y %I:%M %p", "%Y-%m-%dT%H:%M:%S.%f", "%H:%M", "%Y.%m.%d"]
+FORMULAS = [
+    "=cmd|' /C calc'!A0",
+    '=HYPERLINK("http://evil.example","点我")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "'=1+1",
+    "=1/0",
+    "\t=cmd",
+    "=" + "A" * 300,
+]
+DATE_FORMATS = [
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M",
+    "%Y年%m月%d日",
+    "%Y%m%d%H%M%S",
+    "%Y%m%d",
+    "%d/%m/%Y",
+    "%m-%d-%Y %I:%M %p",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%H:%M",
+    "%Y.%m.%d",
+]
 DATE_TEXT = st.one_of(
-    st.builds(lambda d, fmt: d.strftime(fmt), st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
-              st.sampled_from(DATE_FORMATS)),
+    st.builds(
+        lambda d, fmt: d.strftime(fmt),
+        st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+        st.sampled_from(DATE_FORMATS),
+    ),
     st.text(alphabet="0123456789-/:. 年月日T+Z", max_size=25),
 )
-HUGE = st.sampled_from(["长" * 201, "x" * 5_000, "诉" * 40_000, "y" * 140_000])  # the last beyond csv's field limit
+HUGE = st.sampled_from(
+    ["长" * 201, "x" * 5_000, "诉" * 40_000, "y" * 140_000]
+)  # the last beyond csv's field limit
 HOSTILE = st.one_of(st.sampled_from(FORMULAS), DATE_TEXT, HUGE, TEXT, st.sampled_from(ODD))
 DATE_COLUMNS = ["受理时间", "派单时间", "签收时间", "首次联系时间", "答复时间", "办结时间"]
 
@@ -195,8 +280,13 @@ def run_twice(data: bytes, name: str) -> None:
 
 
 @FUZZ
-@given(table=hostile_tables(), encoding=st.one_of(st.sampled_from(["utf-8", "gb18030"]), st.sampled_from(ENCODINGS)), bom=st.sampled_from([b"", b"\xef\xbb\xbf"]),
-       newline=st.sampled_from(["\r\n", "\n", "\r"]), delimiter=st.sampled_from([",", "\t", ";"]))
+@given(
+    table=hostile_tables(),
+    encoding=st.one_of(st.sampled_from(["utf-8", "gb18030"]), st.sampled_from(ENCODINGS)),
+    bom=st.sampled_from([b"", b"\xef\xbb\xbf"]),
+    newline=st.sampled_from(["\r\n", "\n", "\r"]),
+    delimiter=st.sampled_from([",", "\t", ";"]),
+)
 def test_hostile_csv_files_import_or_fail_in_chinese(reference, table, encoding, bom, newline, delimiter):
     header, rows = table
     buffer = io.StringIO()
@@ -205,8 +295,12 @@ def test_hostile_csv_files_import_or_fail_in_chinese(reference, table, encoding,
 
 
 @settings(FUZZ, max_examples=15)
-@given(table=hostile_tables(), typed_dates=st.booleans(), formulas=st.booleans(), empty_first_sheet=st.booleans())
-def test_generated_workbooks_import_or_fail_in_chinese(reference, table, typed_dates, formulas, empty_first_sheet):
+@given(
+    table=hostile_tables(), typed_dates=st.booleans(), formulas=st.booleans(), empty_first_sheet=st.booleans()
+)
+def test_generated_workbooks_import_or_fail_in_chinese(
+    reference, table, typed_dates, formulas, empty_first_sheet
+):
     """Workbooks as other systems write them: typed dates, real formulas (no cached value), a blank sheet first."""
     header, rows = table
     wb = Workbook()

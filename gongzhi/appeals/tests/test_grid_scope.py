@@ -7,8 +7,9 @@ from gongzhi.core.models import Region
 
 
 def test_a_grid_worker_sees_the_appeals_filed_at_their_community(make_appeal, users, county):
-    other_grid = Region.objects.create(code="4301010102", name="幸福二网格", level=RegionLevel.GRID,
-                                       parent=county["community"])
+    other_grid = Region.objects.create(
+        code="4301010102", name="幸福二网格", level=RegionLevel.GRID, parent=county["community"]
+    )
     at_community = make_appeal(region=county["community"], title="小区门口积水")
     in_own_grid = make_appeal(region=county["grid"])
     in_other_grid = make_appeal(region=other_grid, title="二网格的路灯")

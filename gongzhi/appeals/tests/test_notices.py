@@ -26,8 +26,9 @@ def resident(users):
 
 
 def channels(appeal, kind) -> dict:
-    rows = Notification.objects.filter(kind=kind, link__in=[f"/appeals/{appeal.pk}/",
-                                                             f"/appeals/track/?number={appeal.number}"])
+    rows = Notification.objects.filter(
+        kind=kind, link__in=[f"/appeals/{appeal.pk}/", f"/appeals/track/?number={appeal.number}"]
+    )
     return dict(Counter(rows.values_list("channel", flat=True)))
 
 
@@ -43,7 +44,9 @@ def _replied(users, units, appeal):
 
 
 def _callback(users, appeal, solved, satisfaction):
-    return services.callback(users["resident"], appeal.pk, contacted=True, solved=solved, satisfaction=satisfaction)
+    return services.callback(
+        users["resident"], appeal.pk, contacted=True, solved=solved, satisfaction=satisfaction
+    )
 
 
 def _extended(users, units, appeal):
@@ -71,15 +74,18 @@ def _callback_due(users, units, appeal):
 
 STEPS = {
     "appeal_received": lambda users, units, appeal: appeal,
-    "appeal_dispatched": lambda users, units, appeal: services.dispatch(users["dispatcher"], appeal.pk,
-                                                                        lead_unit=units["housing"]),
+    "appeal_dispatched": lambda users, units, appeal: services.dispatch(
+        users["dispatcher"], appeal.pk, lead_unit=units["housing"]
+    ),
     "appeal_extended": _extended,
     "appeal_replied": _replied,
     "appeal_callback_due": _callback_due,
-    "appeal_reopened": lambda users, units, appeal: _callback(users, _replied(users, units, appeal), False,
-                                                              "unsatisfied"),
-    "appeal_closed": lambda users, units, appeal: _callback(users, _replied(users, units, appeal), True,
-                                                            "satisfied"),
+    "appeal_reopened": lambda users, units, appeal: _callback(
+        users, _replied(users, units, appeal), False, "unsatisfied"
+    ),
+    "appeal_closed": lambda users, units, appeal: _callback(
+        users, _replied(users, units, appeal), True, "satisfied"
+    ),
 }
 
 
@@ -92,11 +98,19 @@ def test_each_step_tells_the_appellant_once_per_channel(kind, resident, users, u
     assert any(appeal.number in m.body for m in mail.outbox)
 
 
-@pytest.mark.parametrize("step, kind, result", [
-    (lambda users, units, a: services.refer_out(users["operator"], a.pk, target="110", reason="涉及治安，转公安处理"),
-     "appeal_closed", "转110"),
-    (_unresolvable, "appeal_closed", "仍未解决，按规定办结"),
-])
+@pytest.mark.parametrize(
+    "step, kind, result",
+    [
+        (
+            lambda users, units, a: services.refer_out(
+                users["operator"], a.pk, target="110", reason="涉及治安，转公安处理"
+            ),
+            "appeal_closed",
+            "转110",
+        ),
+        (_unresolvable, "appeal_closed", "仍未解决，按规定办结"),
+    ],
+)
 def test_every_decision_is_told(step, kind, result, resident, users, units, make_appeal):
     appeal = make_appeal()
     step(users, units, appeal)
@@ -123,18 +137,23 @@ def test_a_consultation_answered_directly_is_told_replied_and_closed(resident, u
 
 def test_optional_steps_respect_the_opt_out_mandatory_ones_do_not(users, units, make_appeal):
     resident = users["resident"]
-    update_notification_preferences(resident, resident, sms=False, email=False,
-                                    disabled=["appeal_dispatched", "appeal_reopened"])
+    update_notification_preferences(
+        resident, resident, sms=False, email=False, disabled=["appeal_dispatched", "appeal_reopened"]
+    )
     appeal = make_appeal()
     _callback(users, _replied(users, units, appeal), False, "unsatisfied")
     assert channels(appeal, "appeal_dispatched") == {} and channels(appeal, "appeal_reopened") == {}
-    assert channels(appeal, "appeal_received") == {"site": 1} and channels(appeal, "appeal_replied") == {"site": 1}
+    assert channels(appeal, "appeal_received") == {"site": 1} and channels(appeal, "appeal_replied") == {
+        "site": 1
+    }
     # no SMS to the account holder who turned SMS off, but the unit is still told of the reopening
     assert not Notification.objects.filter(channel="sms", phone=resident.phone).exists()
 
 
 def test_without_an_account_the_phone_gets_sms_and_anonymous_appeals_get_none(users, units, make_appeal):
-    walk_in = make_appeal(users["operator"], channel="walk_in", appellant_name="王大爷", appellant_phone="13600136000")
+    walk_in = make_appeal(
+        users["operator"], channel="walk_in", appellant_name="王大爷", appellant_phone="13600136000"
+    )
     anonymous = make_appeal(users["operator"], channel="hotline", anonymous=True)
     for appeal in (walk_in, anonymous):
         services.dispatch(users["dispatcher"], appeal.pk, lead_unit=units["housing"])

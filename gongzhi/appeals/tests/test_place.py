@@ -63,21 +63,40 @@ def test_resident_form_with_a_place_and_no_region(bounded, users):
     client = client_for(users["resident"])
     page = text(client.get(reverse("appeals:new")))
     assert 'name="longitude"' in page and 'name="latitude"' in page and 'id="place-picker"' in page
-    response = client.post(reverse("appeals:new"), {
-        "kind": "complaint", "title": "小区路灯坏了", "content": CONTENT, "region": "",
-        "longitude": "112.4", "latitude": "28.2"})
+    response = client.post(
+        reverse("appeals:new"),
+        {
+            "kind": "complaint",
+            "title": "小区路灯坏了",
+            "content": CONTENT,
+            "region": "",
+            "longitude": "112.4",
+            "latitude": "28.2",
+        },
+    )
     assert response.status_code == 302, text(response)
     assert Appeal.objects.get().region == bounded["community"]
 
 
 def test_resident_form_without_region_or_place_says_what_to_do(bounded, users):
     client = client_for(users["resident"])
-    response = client.post(reverse("appeals:new"), {"kind": "complaint", "title": "小区路灯坏了", "content": CONTENT,
-                                                    "region": ""})
+    response = client.post(
+        reverse("appeals:new"),
+        {"kind": "complaint", "title": "小区路灯坏了", "content": CONTENT, "region": ""},
+    )
     assert response.status_code == 200
     assert "请选择诉求发生的区域，或在地图上点选位置。" in text(response)
-    outside = client.post(reverse("appeals:new"), {"kind": "complaint", "title": "小区路灯坏了", "content": CONTENT,
-                                                   "region": "", "longitude": "100", "latitude": "28"})
+    outside = client.post(
+        reverse("appeals:new"),
+        {
+            "kind": "complaint",
+            "title": "小区路灯坏了",
+            "content": CONTENT,
+            "region": "",
+            "longitude": "100",
+            "latitude": "28",
+        },
+    )
     assert "该位置不在本县范围内，请重新选择。" in text(outside) and CONTENT in text(outside)
     assert not Appeal.objects.exists()
 
@@ -151,9 +170,16 @@ def test_open311_places_narrow_the_county_to_the_grid(bounded, category):
     from gongzhi.appeals.open311.models import Open311Key
 
     _key, secret = Open311Key.issue("巡查App")
-    response = APIClient().post("/open311/v2/requests.json", {
-        "api_key": secret, "service_code": category.code, "lat": "28.2", "long": "112.1",
-        "description": "幸福小区3栋门口的路灯坏了两周了，晚上出行不安全。"})
+    response = APIClient().post(
+        "/open311/v2/requests.json",
+        {
+            "api_key": secret,
+            "service_code": category.code,
+            "lat": "28.2",
+            "long": "112.1",
+            "description": "幸福小区3栋门口的路灯坏了两周了，晚上出行不安全。",
+        },
+    )
     assert response.status_code in (200, 201), response.content
     assert Appeal.objects.get().region == bounded["grid"]
 
@@ -162,5 +188,6 @@ def test_the_detail_page_shows_the_place_on_a_map(placed, users):
     page = text(client_for(users["handler"]).get(reverse("appeals:detail", args=[placed[0].pk])))
     assert 'id="appeal-place-map"' in page and "112.100000, 28.200000" in page
     unplaced = Appeal.objects.filter(longitude__isnull=True).get()
-    assert 'id="appeal-place-map"' not in text(client_for(users["supervisor"]).get(
-        reverse("appeals:detail", args=[unplaced.pk])))
+    assert 'id="appeal-place-map"' not in text(
+        client_for(users["supervisor"]).get(reverse("appeals:detail", args=[unplaced.pk]))
+    )

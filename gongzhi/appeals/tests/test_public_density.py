@@ -19,12 +19,23 @@ B = (28.260000, 112.990000)  # ~6 km from A: another cell at resolutions 8 and 9
 
 def put(region, where, n, **extra):
     now = timezone.now()
-    Appeal.objects.bulk_create([
-        Appeal(number=f"D{where[0]:.3f}{n}{i}{extra.get('tag', '')}"[:20], kind="complaint", channel="mobile",
-               title="路灯坏了", content="幸福小区3栋201室的王建国反映路灯坏了", region=region,
-               latitude=Decimal(f"{where[0]:.6f}"), longitude=Decimal(f"{where[1]:.6f}"),
-               received_at=extra.get("at", now - timedelta(days=1)), confidential=extra.get("confidential", False))
-        for i in range(n)])
+    Appeal.objects.bulk_create(
+        [
+            Appeal(
+                number=f"D{where[0]:.3f}{n}{i}{extra.get('tag', '')}"[:20],
+                kind="complaint",
+                channel="mobile",
+                title="路灯坏了",
+                content="幸福小区3栋201室的王建国反映路灯坏了",
+                region=region,
+                latitude=Decimal(f"{where[0]:.6f}"),
+                longitude=Decimal(f"{where[1]:.6f}"),
+                received_at=extra.get("at", now - timedelta(days=1)),
+                confidential=extra.get("confidential", False),
+            )
+            for i in range(n)
+        ]
+    )
 
 
 @pytest.fixture(autouse=True)

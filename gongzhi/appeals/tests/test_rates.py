@@ -52,8 +52,18 @@ MIX = [
 ]
 
 
-def handled(users, units, make_appeal, *, unit="housing", contact_late=False, sign_late=False, reply_late=False,
-            minute=0, **fields):
+def handled(
+    users,
+    units,
+    make_appeal,
+    *,
+    unit="housing",
+    contact_late=False,
+    sign_late=False,
+    reply_late=False,
+    minute=0,
+    **fields,
+):
     """Received Mon 03-02 09:00, dispatched 10:00; sign due Tue 10:00, reply due Mon 03-09 09:00."""
     handler = users["handler"] if unit == "housing" else users["handler_other"]
     with at(t(2, 9, minute)):
@@ -72,18 +82,27 @@ def handled(users, units, make_appeal, *, unit="housing", contact_late=False, si
 @pytest.fixture
 def march(users, units, make_appeal):
     for i, (contact_late, contacted, solved, satisfaction, sign_late, reply_late) in enumerate(MIX):
-        appeal = handled(users, units, make_appeal, contact_late=contact_late, sign_late=sign_late,
-                         reply_late=reply_late, minute=i)
+        appeal = handled(
+            users,
+            units,
+            make_appeal,
+            contact_late=contact_late,
+            sign_late=sign_late,
+            reply_late=reply_late,
+            minute=i,
+        )
         with at(t(10, 11, i)):
-            services.callback(users["operator"], appeal.pk, contacted=contacted, solved=solved,
-                              satisfaction=satisfaction)
+            services.callback(
+                users["operator"], appeal.pk, contacted=contacted, solved=solved, satisfaction=satisfaction
+            )
     # not reached: recorded, but not a valid callback
     appeal = handled(users, units, make_appeal, minute=20)
     with at(t(10, 12)):
         services.callback(users["operator"], appeal.pk, reached=False)
     # an anonymous appeal is closed after the reply and never called back
-    anonymous = handled(users, units, make_appeal, minute=21, anonymous=True, actor=users["operator"],
-                        channel="hotline")
+    anonymous = handled(
+        users, units, make_appeal, minute=21, anonymous=True, actor=users["operator"], channel="hotline"
+    )
     # a return rejected (unjustified) and one approved
     for minute, approve in ((30, False), (31, True)):
         with at(t(3, 9, minute)):
@@ -100,9 +119,13 @@ def march(users, units, make_appeal):
 @pytest.fixture
 def other_street(users, units, make_appeal, county):
     for minute, satisfaction in ((40, "satisfied"), (41, "unsatisfied")):
-        appeal = handled(users, units, make_appeal, unit="hrss", minute=minute, region=county["other_community"])
+        appeal = handled(
+            users, units, make_appeal, unit="hrss", minute=minute, region=county["other_community"]
+        )
         with at(t(10, 13, minute)):
-            services.callback(users["operator"], appeal.pk, contacted=True, solved=True, satisfaction=satisfaction)
+            services.callback(
+                users["operator"], appeal.pk, contacted=True, solved=True, satisfaction=satisfaction
+            )
 
 
 def housing(units, start_end=MARCH, by="unit"):
@@ -118,7 +141,9 @@ def test_three_rates_on_the_hand_computed_month(march, units):
     assert m.satisfaction.value == Decimal("0.77")
     assert m.composite == Decimal("0.718")
     data = m.as_dict()
-    assert data["response_rate"] == 0.6 and data["resolution_rate"] == 0.7 and data["satisfaction_rate"] == 0.77
+    assert (
+        data["response_rate"] == 0.6 and data["resolution_rate"] == 0.7 and data["satisfaction_rate"] == 0.77
+    )
     assert data["composite"] == 0.718 and data["valid_callbacks"] == 10 and data["small_sample"] is False
     assert data["resolution"]["numerator"] == 7 and data["resolution"]["denominator"] == 10
 
@@ -151,13 +176,16 @@ def test_nothing_outside_the_period(march, units):
     assert units["housing"].pk not in {m.key for m in rates.compute_metrics(*april)}
 
 
-@pytest.mark.parametrize(("successes", "n", "low", "high"), [
-    (8, 10, 0.4902, 0.9433),
-    (7, 10, 0.3968, 0.8922),
-    (0, 10, 0.0, 0.2775),
-    (10, 10, 0.7225, 1.0),
-    (50, 100, 0.4038, 0.5962),
-])
+@pytest.mark.parametrize(
+    ("successes", "n", "low", "high"),
+    [
+        (8, 10, 0.4902, 0.9433),
+        (7, 10, 0.3968, 0.8922),
+        (0, 10, 0.0, 0.2775),
+        (10, 10, 0.7225, 1.0),
+        (50, 100, 0.4038, 0.5962),
+    ],
+)
 def test_wilson_interval_against_known_values(successes, n, low, high):
     got = rates.wilson_interval(successes, n)
     assert got[0] == pytest.approx(low, abs=5e-5) and got[1] == pytest.approx(high, abs=5e-5)
@@ -193,12 +221,15 @@ def test_a_callback_past_the_reopen_limit_is_not_a_reopening(users, units, make_
     settings.GONGZHI = {**settings.GONGZHI, "REOPEN_LIMIT": 1}
     appeal = handled(users, units, make_appeal)
     with at(t(10, 11)):
-        services.callback(users["operator"], appeal.pk, contacted=True, solved=False, satisfaction="unsatisfied")
+        services.callback(
+            users["operator"], appeal.pk, contacted=True, solved=False, satisfaction="unsatisfied"
+        )
     with at(t(11, 10)):
         services.reply(users["handler"], appeal.pk, text=REPLY_TEXT)
     with at(t(11, 11)):
-        appeal = services.callback(users["operator"], appeal.pk, contacted=True, solved=False,
-                                   satisfaction="unsatisfied")
+        appeal = services.callback(
+            users["operator"], appeal.pk, contacted=True, solved=False, satisfaction="unsatisfied"
+        )
     assert appeal.state == AppealState.REPLIED  # waits for close_unresolvable
     metrics = housing(units)
     assert metrics.valid_callbacks == 2 and metrics.reopened == 1

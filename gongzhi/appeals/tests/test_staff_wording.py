@@ -68,7 +68,9 @@ def test_operator_reads_the_callback_questions_as_said_on_the_phone(users, units
 def test_admin_lists_roles_and_event_kinds_by_their_chinese_names(users, units, make_appeal):
     appeal = make_appeal()
     services.dispatch(users["dispatcher"], appeal.pk, lead_unit=units["housing"])
-    register_resident_at_counter(users["operator"], phone="13912345678", display_name="赵六", privacy_consent=True)
+    register_resident_at_counter(
+        users["operator"], phone="13912345678", display_name="赵六", privacy_consent=True
+    )
     admin = Client()
     admin.force_login(users["admin"])
     groups = admin.get("/admin/auth/group/").content.decode()

@@ -66,7 +66,9 @@ def test_sweep_escalates_step_by_step_and_is_idempotent(dispatched, units):
     assert notices(appeal)[-1] == (Step.REPLY, SupervisionKind.REMINDER, 0)
     appeal.refresh_from_db()
     assert appeal.supervision_level == 3
-    actions = list(appeal.events.filter(action__in=["remind", "supervise"]).values_list("action", "created_at"))
+    actions = list(
+        appeal.events.filter(action__in=["remind", "supervise"]).values_list("action", "created_at")
+    )
     assert [a for a, _ in actions] == ["remind", "supervise", "supervise", "supervise", "remind"]
     assert actions[1][1] == t(3, 10, 1)  # the event carries the sweep's time
 
@@ -75,9 +77,15 @@ def test_sweep_catches_up_at_once(dispatched):
     # on 03-20 the sign step (due 03-03) and the reply step (due 03-09) are both over three working days late
     assert services.sweep_deadlines(t(20, 10)) == 8
     assert sorted(notices(dispatched)) == sorted(
-        (step, kind, level) for step in (Step.SIGN, Step.REPLY)
-        for kind, level in ((SupervisionKind.REMINDER, 0), (SupervisionKind.SUPERVISION, 1),
-                            (SupervisionKind.SUPERVISION, 2), (SupervisionKind.SUPERVISION, 3)))
+        (step, kind, level)
+        for step in (Step.SIGN, Step.REPLY)
+        for kind, level in (
+            (SupervisionKind.REMINDER, 0),
+            (SupervisionKind.SUPERVISION, 1),
+            (SupervisionKind.SUPERVISION, 2),
+            (SupervisionKind.SUPERVISION, 3),
+        )
+    )
     assert services.sweep_deadlines(t(20, 10)) == 0
     assert services.sweep_deadlines(t(25, 10)) == 0
 

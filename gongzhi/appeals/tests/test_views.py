@@ -35,7 +35,9 @@ def form_data(county, category=None, **extra):
 
 def test_new_form_renders_regions_grouped_by_street(db, county):
     page = text(Client().get(reverse("appeals:new")))
-    assert '<optgroup label="东风街道">' in page and "幸福社区" in page and "网格" not in page  # residents' words
+    assert (
+        '<optgroup label="东风街道">' in page and "幸福社区" in page and "网格" not in page
+    )  # residents' words
     assert "您的姓名" in page and "联系电话" in page and "multiple" in page
 
 
@@ -373,7 +375,9 @@ def test_overdue_board(users, units, make_appeal):
     from gongzhi.appeals.tests.test_workflow import at
 
     late = make_appeal(title="已经超期的诉求")
-    with at(timezone.now() - timedelta(days=6)):  # dispatched six days ago, never signed: the sign step is red
+    with at(
+        timezone.now() - timedelta(days=6)
+    ):  # dispatched six days ago, never signed: the sign step is red
         services.dispatch(users["dispatcher"], late.pk, lead_unit=units["housing"])
     fresh = make_appeal(title="刚刚受理的诉求")
     services.dispatch(users["dispatcher"], fresh.pk, lead_unit=units["housing"])

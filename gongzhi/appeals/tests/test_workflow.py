@@ -56,42 +56,70 @@ def drive_to(state: str, users, units, make_appeal, **appeal_fields) -> Appeal:
     if state == AppealState.REPLIED:
         return Appeal.objects.get(pk=appeal.pk)
     assert state == AppealState.CLOSED
-    return services.callback(users["resident"], appeal.pk, contacted=True, solved=True, satisfaction="satisfied")
+    return services.callback(
+        users["resident"], appeal.pk, contacted=True, solved=True, satisfaction="satisfied"
+    )
 
 
 # For each action: (who may take it, how to call the service with valid input).
 ACTOR = {
-    "answer_directly": "operator", "dispatch": "dispatcher", "merge_into": "dispatcher", "refer_out": "operator",
-    "withdraw": "resident", "sign": "handler", "request_return": "handler", "approve_return": "dispatcher",
-    "reject_return": "dispatcher", "record_contact": "handler", "record_progress": "handler",
-    "request_extension": "handler", "approve_extension": "supervisor", "deny_extension": "supervisor",
-    "reply": "handler", "callback": "resident", "close_unresolvable": "supervisor",
-    "supplement": "resident", "ask": "handler", "answer": "resident",
+    "answer_directly": "operator",
+    "dispatch": "dispatcher",
+    "merge_into": "dispatcher",
+    "refer_out": "operator",
+    "withdraw": "resident",
+    "sign": "handler",
+    "request_return": "handler",
+    "approve_return": "dispatcher",
+    "reject_return": "dispatcher",
+    "record_contact": "handler",
+    "record_progress": "handler",
+    "request_extension": "handler",
+    "approve_extension": "supervisor",
+    "deny_extension": "supervisor",
+    "reply": "handler",
+    "callback": "resident",
+    "close_unresolvable": "supervisor",
+    "supplement": "resident",
+    "ask": "handler",
+    "answer": "resident",
 }
 
 
 def act(action: str, actor, appeal_id: int, ctx) -> Appeal:
     _users, units, make_appeal = ctx
     calls = {
-        "answer_directly": lambda: services.answer_directly(actor, appeal_id, text="根据政策，路灯维修由住建局负责，已告知处理办法。"),
+        "answer_directly": lambda: services.answer_directly(
+            actor, appeal_id, text="根据政策，路灯维修由住建局负责，已告知处理办法。"
+        ),
         "dispatch": lambda: services.dispatch(actor, appeal_id, lead_unit=units["housing"]),
-        "merge_into": lambda: services.merge_into(actor, appeal_id, master=make_appeal(title="另一件路灯诉求")),
-        "refer_out": lambda: services.refer_out(actor, appeal_id, target="110", reason="涉及治安案件，转公安处理"),
+        "merge_into": lambda: services.merge_into(
+            actor, appeal_id, master=make_appeal(title="另一件路灯诉求")
+        ),
+        "refer_out": lambda: services.refer_out(
+            actor, appeal_id, target="110", reason="涉及治安案件，转公安处理"
+        ),
         "withdraw": lambda: services.withdraw(actor, appeal_id, reason="问题已自行解决"),
         "sign": lambda: services.sign(actor, appeal_id),
-        "request_return": lambda: services.request_return(actor, appeal_id, reason="该事项不属于本单位职责范围"),
+        "request_return": lambda: services.request_return(
+            actor, appeal_id, reason="该事项不属于本单位职责范围"
+        ),
         "approve_return": lambda: services.approve_return(actor, appeal_id, note="派单有误"),
         "reject_return": lambda: services.reject_return(actor, appeal_id, note="属于该单位职责，请继续办理"),
         "record_contact": lambda: services.record_contact(actor, appeal_id, note="电话联系"),
         "record_progress": lambda: services.record_progress(actor, appeal_id, note="已派人现场查看"),
-        "request_extension": lambda: services.request_extension(actor, appeal_id, reason="需要采购配件，时间较长",
-                                                                working_days=3),
+        "request_extension": lambda: services.request_extension(
+            actor, appeal_id, reason="需要采购配件，时间较长", working_days=3
+        ),
         "approve_extension": lambda: services.approve_extension(actor, appeal_id, note="同意"),
         "deny_extension": lambda: services.deny_extension(actor, appeal_id, note="理由不充分"),
         "reply": lambda: services.reply(actor, appeal_id, text=REPLY_TEXT),
-        "callback": lambda: services.callback(actor, appeal_id, contacted=True, solved=True,
-                                              satisfaction="satisfied"),
-        "close_unresolvable": lambda: services.close_unresolvable(actor, appeal_id, note="多次重办仍无法解决，按规定办结"),
+        "callback": lambda: services.callback(
+            actor, appeal_id, contacted=True, solved=True, satisfaction="satisfied"
+        ),
+        "close_unresolvable": lambda: services.close_unresolvable(
+            actor, appeal_id, note="多次重办仍无法解决，按规定办结"
+        ),
         "supplement": lambda: services.supplement(actor, appeal_id, text="路灯在3号楼东侧"),
         "ask": lambda: services.ask(actor, appeal_id, question="请问路灯具体在几号楼？"),
         "answer": lambda: services.answer(actor, appeal_id, text="3号楼东侧"),
@@ -108,13 +136,18 @@ def prepare(action: str, appeal: Appeal, users, units, make_appeal) -> Appeal:
             locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
             services.record_event(locked, users["handler"], "ask", note="请问路灯具体在几号楼？")
     if action in ("approve_extension", "deny_extension"):
-        services.request_extension(users["handler"], appeal.pk, reason="需要采购配件，时间较长", working_days=3)
+        services.request_extension(
+            users["handler"], appeal.pk, reason="需要采购配件，时间较长", working_days=3
+        )
     if action == "close_unresolvable":
         for _round in range(2):  # two unsatisfied callbacks reopen twice (the default limit)
-            services.callback(users["resident"], appeal.pk, contacted=True, solved=False, satisfaction="unsatisfied")
+            services.callback(
+                users["resident"], appeal.pk, contacted=True, solved=False, satisfaction="unsatisfied"
+            )
             services.reply(users["handler"], appeal.pk, text=REPLY_TEXT)
-        appeal = services.callback(users["resident"], appeal.pk, contacted=True, solved=False,
-                                   satisfaction="unsatisfied")
+        appeal = services.callback(
+            users["resident"], appeal.pk, contacted=True, solved=False, satisfaction="unsatisfied"
+        )
         assert appeal.state == AppealState.REPLIED and appeal.reopen_count == 2
     return Appeal.objects.get(pk=appeal.pk)
 
@@ -238,8 +271,14 @@ def test_co_unit_handler_may_record_progress_but_not_reply(users, units, make_ap
     assert appeal.events.filter(action="record_progress", unit=units["hrss"]).exists()
 
 
-@pytest.mark.parametrize(("state", "action"), [(AppealState.RECEIVED, "withdraw"), (AppealState.DISPATCHED, "withdraw"),
-                                               (AppealState.REPLIED, "callback")])
+@pytest.mark.parametrize(
+    ("state", "action"),
+    [
+        (AppealState.RECEIVED, "withdraw"),
+        (AppealState.DISPATCHED, "withdraw"),
+        (AppealState.REPLIED, "callback"),
+    ],
+)
 def test_another_residents_appeal_is_refused(state, action, users, units, make_appeal):
     appeal = drive_to(state, users, units, make_appeal)
     with pytest.raises(PermissionDeniedError):

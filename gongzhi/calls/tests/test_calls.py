@@ -51,21 +51,36 @@ def test_each_event_is_recorded_once(client, key, seat):
     again = ring(client, key)
     assert again.status_code == 200 and again.json()["duplicate"]
     assert post(client, key, event="answered", call_id="C1", caller="13800138000").status_code == 201
-    assert post(client, key, event="ended", call_id="C1", caller="13800138000",
-                recording_url="https://rec.example.cn/C1.mp3").status_code == 201
+    assert (
+        post(
+            client,
+            key,
+            event="ended",
+            call_id="C1",
+            caller="13800138000",
+            recording_url="https://rec.example.cn/C1.mp3",
+        ).status_code
+        == 201
+    )
     assert post(client, key, event="ended", call_id="C1", caller="13800138000").status_code == 200
     call = Call.objects.get()
     assert call.state == "ended" and call.recording_url == "https://rec.example.cn/C1.mp3"
     assert CallEvent.objects.count() == 3 and "caller" not in CallEvent.objects.first().payload
 
 
-@pytest.mark.parametrize("data,field", [
-    ({"event": "hangup", "call_id": "C", "caller": "13800138000"}, "event"),
-    ({"event": "ringing", "call_id": "", "caller": "13800138000"}, "call_id"),
-    ({"event": "ringing", "call_id": "C", "caller": "abc"}, "caller"),
-    ({"event": "ringing", "call_id": "C", "caller": "13800138000", "time": "yesterday"}, "time"),
-    ({"event": "ended", "call_id": "C", "caller": "13800138000", "recording_url": "ftp://x"}, "recording_url"),
-])
+@pytest.mark.parametrize(
+    "data,field",
+    [
+        ({"event": "hangup", "call_id": "C", "caller": "13800138000"}, "event"),
+        ({"event": "ringing", "call_id": "", "caller": "13800138000"}, "call_id"),
+        ({"event": "ringing", "call_id": "C", "caller": "abc"}, "caller"),
+        ({"event": "ringing", "call_id": "C", "caller": "13800138000", "time": "yesterday"}, "time"),
+        (
+            {"event": "ended", "call_id": "C", "caller": "13800138000", "recording_url": "ftp://x"},
+            "recording_url",
+        ),
+    ],
+)
 def test_bad_events_are_refused_in_chinese(client, key, data, field):
     response = post(client, key, **data)
     assert response.status_code == 400 and field in response.json()["fields"]
@@ -89,8 +104,9 @@ def test_the_screen_pops_the_caller_and_their_appeals(client, key, seat, users, 
     assert 'id="screen-pop"' in intake
 
 
-def test_an_appeal_registered_during_the_call_is_linked(client, key, seat, users, county, category,
-                                                        django_capture_on_commit_callbacks):
+def test_an_appeal_registered_during_the_call_is_linked(
+    client, key, seat, users, county, category, django_capture_on_commit_callbacks
+):
     ring(client, key)
     post(client, key, event="answered", call_id="C1", caller="13800138000", operator_id="8001")
     operator = client_for(users["operator"])
@@ -100,16 +116,32 @@ def test_an_appeal_registered_during_the_call_is_linked(client, key, seat, users
     from gongzhi.appeals.services import submit_appeal
 
     with django_capture_on_commit_callbacks(execute=True):
-        appeal, _ = submit_appeal(users["operator"], kind="help", channel="hotline", title="路灯坏了",
-                                  content="幸福小区路灯坏了两周了。", region=county["grid"], category=category,
-                                  appellant_phone="13800138000")
-    post(client, key, event="ended", call_id="C1", caller="13800138000", recording_url="https://rec.example.cn/C1.mp3")
+        appeal, _ = submit_appeal(
+            users["operator"],
+            kind="help",
+            channel="hotline",
+            title="路灯坏了",
+            content="幸福小区路灯坏了两周了。",
+            region=county["grid"],
+            category=category,
+            appellant_phone="13800138000",
+        )
+    post(
+        client,
+        key,
+        event="ended",
+        call_id="C1",
+        caller="13800138000",
+        recording_url="https://rec.example.cn/C1.mp3",
+    )
     call = Call.objects.get()
     assert call.appeal == appeal
     assert AppealEvent.objects.filter(appeal=appeal, action="link_call").exists()
     page = client_for(users["dispatcher"]).get(f"/appeals/{appeal.pk}/").content.decode()
     assert "https://rec.example.cn/C1.mp3" in page and "关联来电录音" in page
-    assert "rec.example.cn" not in client_for(users["resident"]).get(f"/appeals/{appeal.pk}/").content.decode()
+    assert (
+        "rec.example.cn" not in client_for(users["resident"]).get(f"/appeals/{appeal.pk}/").content.decode()
+    )
 
 
 def test_the_rates_page_shows_the_hotline_metrics(client, key, seat, users):
@@ -118,8 +150,14 @@ def test_the_rates_page_shows_the_hotline_metrics(client, key, seat, users):
         call_id = f"M{n}"
         ring(client, key, call_id=call_id, time=(now - timedelta(minutes=10)).isoformat())
         if answered_after is not None:
-            post(client, key, event="answered", call_id=call_id, caller="13800138000",
-                 time=(now - timedelta(minutes=10) + timedelta(seconds=answered_after)).isoformat())
+            post(
+                client,
+                key,
+                event="answered",
+                call_id=call_id,
+                caller="13800138000",
+                time=(now - timedelta(minutes=10) + timedelta(seconds=answered_after)).isoformat(),
+            )
         post(client, key, event="ended", call_id=call_id, caller="13800138000", time=now.isoformat())
     page = client_for(users["supervisor"]).get("/appeals/rates/").content.decode()
     assert 'id="hotline-metrics"' in page

@@ -39,7 +39,9 @@ def test_demo_fills_each_part_and_is_idempotent(settings):
     # issue O item 2: needs heard on visits were asked of volunteers; most were done and their hours confirmed
     states = list(HelpRequest.objects.values_list("state", flat=True))
     assert counts["help_requests"] == len(states) >= 6 and states.count("done") >= 4 and "declined" in states
-    assert LedgerEntry.objects.filter(kind="credit", help_request__isnull=False).count() == states.count("done")
+    assert LedgerEntry.objects.filter(kind="credit", help_request__isnull=False).count() == states.count(
+        "done"
+    )
     visits = Visit.objects.count()
     assert load_community_demo() == {"skipped": True}
     assert Visit.objects.count() == visits
@@ -54,9 +56,16 @@ def test_demo_pages_render(settings, client):
     load_community_demo()
     for username in ("staff1", "partymember1", "resident1"):
         assert client.login(username=username, password=PASSWORD), username
-        for url in ("/community/", "/community/organizations/", "/community/activities/", "/community/my-hours/",
-                    "/community/red-resources/", "/community/projects/", "/community/volunteer/",
-                    "/community/requests/"):
+        for url in (
+            "/community/",
+            "/community/organizations/",
+            "/community/activities/",
+            "/community/my-hours/",
+            "/community/red-resources/",
+            "/community/projects/",
+            "/community/volunteer/",
+            "/community/requests/",
+        ):
             assert client.get(url).status_code == 200, (username, url)
         if username != "resident1":
             assert client.get("/community/households/").status_code == 200

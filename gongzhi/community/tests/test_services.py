@@ -37,8 +37,9 @@ def _attend(activity, user, recorder):
 
 def test_incubation_stages_follow_the_table_and_keep_each_review(users, county, party_unit):
     resident, staff = users["resident"], users["community_staff"]
-    org = services.register_organization(resident, name="银发互助队", domain="mutual_aid", region=county["community"],
-                                         skills=["elderly"])
+    org = services.register_organization(
+        resident, name="银发互助队", domain="mutual_aid", region=county["community"], skills=["elderly"]
+    )
     assert org.stage == OrgStage.APPLIED and org.members.get().role == "leader"
     with pytest.raises(ServiceError, match="指导单位"):
         services.review_organization(staff, org.pk, "admit", opinion="同意")
@@ -49,7 +50,9 @@ def test_incubation_stages_follow_the_table_and_keep_each_review(users, county, 
     with pytest.raises(PermissionDeniedError):
         services.review_organization(resident, org.pk, "graduate", opinion="自评", filing_number="X")
     with pytest.raises(PermissionDeniedError):
-        services.review_organization(users["other_staff"], org.pk, "graduate", opinion="越权", filing_number="X")
+        services.review_organization(
+            users["other_staff"], org.pk, "graduate", opinion="越权", filing_number="X"
+        )
     services.review_organization(staff, org.pk, "graduate", opinion="运行规范", filing_number="XF-2026-01")
     services.review_organization(staff, org.pk, "exit", opinion="自愿解散")
     org.refresh_from_db()
@@ -62,10 +65,22 @@ def test_incubation_stages_follow_the_table_and_keep_each_review(users, county, 
 def test_party_building_project_needs_a_party_org_and_a_social_org(users, county, party_unit, social_unit):
     staff = users["community_staff"]
     with pytest.raises(ServiceError):
-        services.create_project(staff, title="红色物业", region=county["community"], party_unit=party_unit,
-                                social_orgs=[], description="共建")
-    project = services.create_project(staff, title="红色物业", region=county["community"], party_unit=party_unit,
-                                      social_orgs=[social_unit], description="党建引领物业服务")
+        services.create_project(
+            staff,
+            title="红色物业",
+            region=county["community"],
+            party_unit=party_unit,
+            social_orgs=[],
+            description="共建",
+        )
+    project = services.create_project(
+        staff,
+        title="红色物业",
+        region=county["community"],
+        party_unit=party_unit,
+        social_orgs=[social_unit],
+        description="党建引领物业服务",
+    )
     assert list(project.social_orgs.all()) == [social_unit]
 
 
@@ -73,7 +88,11 @@ def test_party_building_project_needs_a_party_org_and_a_social_org(users, county
 
 
 def test_capacity_waiting_list_and_promotion(users, activity):
-    r1, r2, r3 = users["resident"], users["resident2"], make_user("resident3", "resident", phone="13500135000")
+    r1, r2, r3 = (
+        users["resident"],
+        users["resident2"],
+        make_user("resident3", "resident", phone="13500135000"),
+    )
     assert services.sign_up(r1, activity.pk).state == SignupState.REGISTERED
     assert services.sign_up(r2, activity.pk).state == SignupState.REGISTERED
     third = services.sign_up(r3, activity.pk)
@@ -99,8 +118,16 @@ def _qr_sign_in_checks(users, activity, units, resident):
     with pytest.raises(ServiceError, match="无效"):
         services.sign_in_by_qr(resident, activity.pk, "forged-token")
     other = services.create_activity(
-        users["community_staff"], title="另一个活动", description="内容", region=activity.region, location="x",
-        starts_at=activity.starts_at, ends_at=activity.ends_at, capacity=5, organizer_unit=units["community"])
+        users["community_staff"],
+        title="另一个活动",
+        description="内容",
+        region=activity.region,
+        location="x",
+        starts_at=activity.starts_at,
+        ends_at=activity.ends_at,
+        capacity=5,
+        organizer_unit=units["community"],
+    )
     with pytest.raises(ServiceError, match="不符"):
         services.sign_in_by_qr(resident, activity.pk, services.qr_token(other))
     expired = signing.dumps({"a": activity.pk}, salt=services.QR_SALT, compress=True)
@@ -147,8 +174,15 @@ def test_hours_are_credited_once_with_source_and_confirmation(users, activity):
     assert LedgerEntry.objects.filter(record=record, kind=EntryKind.CREDIT).count() == 1
     # the database itself refuses a second credit for the same record
     with pytest.raises(IntegrityError), transaction.atomic():
-        LedgerEntry.objects.create(kind=EntryKind.CREDIT, debit=services.issuer_account(), credit=account,
-                                   hours=Decimal(3), points=30, record=record, confirmed_by=staff)
+        LedgerEntry.objects.create(
+            kind=EntryKind.CREDIT,
+            debit=services.issuer_account(),
+            credit=account,
+            hours=Decimal(3),
+            points=30,
+            record=record,
+            confirmed_by=staff,
+        )
     # double entry: what the volunteers hold is what the issuer gave
     issuer = services.issuer_account()
     assert issuer.balance_hours == -account.balance_hours
@@ -204,13 +238,29 @@ def test_household_limits(users, center, party_member, settings):
 def test_visit_raises_an_appeal_with_consent_visible_to_dispatcher(users, center, party_member, category):
     house = center.households.first()
     with pytest.raises(ServiceError, match="同意"):
-        services.record_visit(party_member, center.pk, visited_on=timezone.localdate(), household_ids=[house.pk],
-                              heard="楼道灯坏了一个月，老人夜里下楼不便。", raise_appeal=True, appeal_title="楼道灯坏了")
+        services.record_visit(
+            party_member,
+            center.pk,
+            visited_on=timezone.localdate(),
+            household_ids=[house.pk],
+            heard="楼道灯坏了一个月，老人夜里下楼不便。",
+            raise_appeal=True,
+            appeal_title="楼道灯坏了",
+        )
     assert not center.visits.exists()
     visit = services.record_visit(
-        party_member, center.pk, visited_on=timezone.localdate(), household_ids=[house.pk],
-        heard="楼道灯坏了一个月，老人夜里下楼不便。", needs=["elderly"], raise_appeal=True, consent=True,
-        consent_note="口头同意，并在走访记录上签字", appeal_title="楼道灯坏了", category=category)
+        party_member,
+        center.pk,
+        visited_on=timezone.localdate(),
+        household_ids=[house.pk],
+        heard="楼道灯坏了一个月，老人夜里下楼不便。",
+        needs=["elderly"],
+        raise_appeal=True,
+        consent=True,
+        consent_note="口头同意，并在走访记录上签字",
+        appeal_title="楼道灯坏了",
+        category=category,
+    )
     appeal = visit.appeal
     assert appeal.channel == "household_visit" and appeal.first_receiver == party_member
     assert appeal.appellant_name == house.head_name
@@ -221,10 +271,21 @@ def test_visit_raises_an_appeal_with_consent_visible_to_dispatcher(users, center
 
 def test_coverage_counts_households_not_visited_for_n_days(users, center, party_member, county):
     houses = list(center.households.order_by("pk"))
-    services.record_visit(party_member, center.pk, visited_on=timezone.localdate() - timedelta(days=40),
-                          household_ids=[houses[0].pk], heard="身体不错")
-    services.record_visit(party_member, center.pk, visited_on=timezone.localdate() - timedelta(days=3),
-                          household_ids=[houses[1].pk, houses[2].pk], heard="孩子托管有困难", needs=["childcare"])
+    services.record_visit(
+        party_member,
+        center.pk,
+        visited_on=timezone.localdate() - timedelta(days=40),
+        household_ids=[houses[0].pk],
+        heard="身体不错",
+    )
+    services.record_visit(
+        party_member,
+        center.pk,
+        visited_on=timezone.localdate() - timedelta(days=3),
+        household_ids=[houses[1].pk, houses[2].pk],
+        heard="孩子托管有困难",
+        needs=["childcare"],
+    )
     rows = selectors.coverage(county["community"], 30)
     assert [(r.region, r.households, r.unvisited) for r in rows] == [(county["grid"], 5, 3)]
     rows = selectors.coverage(county["county"], 60, level="community")
@@ -235,14 +296,24 @@ def test_coverage_counts_households_not_visited_for_n_days(users, center, party_
 
 def test_needs_are_matched_with_reasons(users, center, party_member, county, party_unit, activity):
     staff = users["community_staff"]
-    org = services.register_organization(users["resident"], name="四点半课堂", domain="service",
-                                         region=county["community"], skills=["childcare"])
+    org = services.register_organization(
+        users["resident"],
+        name="四点半课堂",
+        domain="service",
+        region=county["community"],
+        skills=["childcare"],
+    )
     services.set_mentor_unit(staff, org.pk, mentor_unit=party_unit)
     services.review_organization(staff, org.pk, "admit", opinion="同意")
     services.save_volunteer_profile(users["resident2"], region=county["community"], skills="childcare,legal")
-    services.record_visit(party_member, center.pk, visited_on=timezone.localdate(),
-                          household_ids=[center.households.first().pk], heard="双职工，孩子放学无人照看",
-                          needs=["childcare", "elderly"])
+    services.record_visit(
+        party_member,
+        center.pk,
+        visited_on=timezone.localdate(),
+        household_ids=[center.households.first().pk],
+        heard="双职工，孩子放学无人照看",
+        needs=["childcare", "elderly"],
+    )
     needs = selectors.matches(county["community"])
     childcare = next(n for n in needs if n.kind == "childcare")
     names = [s["name"] for s in childcare.suggestions]
@@ -266,25 +337,35 @@ def test_database_refuses_editing_entries_on_postgresql(users, activity):
     assert LedgerEntry.objects.get(pk=entry.pk).hours == Decimal(3)
 
 
-def test_an_ordinary_party_member_acts_on_their_own_center_only(users, county, center, party_member, party_unit):
+def test_an_ordinary_party_member_acts_on_their_own_center_only(
+    users, county, center, party_member, party_unit
+):
     """Issue N item 3: a party member (any non-resident of a party organisation) had manager powers: they
     recorded visits on other members' centres, reviewed organisations and organised in any community."""
     other_member = make_user("partymember7", "party_member", region=county["community"], unit=party_unit)
-    other = services.create_central_household(users["community_staff"], party_member=other_member,
-                                              grid=county["grid"], address="幸福小区9栋101")
+    other = services.create_central_household(
+        users["community_staff"], party_member=other_member, grid=county["grid"], address="幸福小区9栋101"
+    )
     house = services.link_household(other_member, other.pk, address="幸福小区9栋102", head_name="住户9")
     assert not services.can_manage(party_member, county["community"])
     with pytest.raises(PermissionDeniedError):
-        services.record_visit(party_member, other.pk, visited_on=timezone.localdate(), household_ids=[house.pk],
-                              heard="一切正常")
+        services.record_visit(
+            party_member,
+            other.pk,
+            visited_on=timezone.localdate(),
+            household_ids=[house.pk],
+            heard="一切正常",
+        )
     with pytest.raises(PermissionDeniedError):
         services.link_household(party_member, other.pk, address="幸福小区9栋103", head_name="住户10")
     with pytest.raises(PermissionDeniedError):
-        services.create_central_household(party_member, party_member=other_member, grid=county["grid"],
-                                          address="幸福小区9栋104")
+        services.create_central_household(
+            party_member, party_member=other_member, grid=county["grid"], address="幸福小区9栋104"
+        )
     own = center.households.first()
-    services.record_visit(party_member, center.pk, visited_on=timezone.localdate(), household_ids=[own.pk],
-                          heard="一切正常")
+    services.record_visit(
+        party_member, center.pk, visited_on=timezone.localdate(), household_ids=[own.pk], heard="一切正常"
+    )
 
 
 # ---------------------------------------------------------------- issue N item 2: no self-minted hours
@@ -296,12 +377,29 @@ def test_staff_cannot_mint_volunteer_hours_for_themselves(users, units, county):
     handler = users["handler"]  # 住建局, a county department: it serves every community of the county
     start = timezone.now() + timedelta(days=1)
     with pytest.raises(ServiceError, match="活动时长"):
-        services.create_activity(handler, title="t", description="d", region=county["community"], location="x",
-                                 starts_at=start, ends_at=start + timedelta(minutes=30), capacity=5, hours="24",
-                                 organizer_unit=handler.unit)
-    activity = services.create_activity(handler, title="t", description="d", region=county["community"],
-                                        location="x", starts_at=start, ends_at=start + timedelta(minutes=30),
-                                        capacity=5, organizer_unit=handler.unit)
+        services.create_activity(
+            handler,
+            title="t",
+            description="d",
+            region=county["community"],
+            location="x",
+            starts_at=start,
+            ends_at=start + timedelta(minutes=30),
+            capacity=5,
+            hours="24",
+            organizer_unit=handler.unit,
+        )
+    activity = services.create_activity(
+        handler,
+        title="t",
+        description="d",
+        region=county["community"],
+        location="x",
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        capacity=5,
+        organizer_unit=handler.unit,
+    )
     services.advance_activity(handler, activity.pk, "publish")
     services.sign_up(handler, activity.pk)
     # sign-in only from 30 minutes before the start
@@ -342,9 +440,17 @@ def test_a_unit_publishes_outside_its_communities_only_after_a_managers_approval
     other_staff = users["other_staff"]
     start = timezone.now() + timedelta(days=1)
     grid_worker = users["grid_worker"]  # 幸福社区居委会 serves 幸福社区, not 和平社区
-    activity = services.create_activity(grid_worker, title="t", description="d", region=county["other_community"],
-                                        location="x", starts_at=start, ends_at=start + timedelta(hours=2),
-                                        capacity=5, organizer_unit=grid_worker.unit)
+    activity = services.create_activity(
+        grid_worker,
+        title="t",
+        description="d",
+        region=county["other_community"],
+        location="x",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=5,
+        organizer_unit=grid_worker.unit,
+    )
     with pytest.raises(PermissionDeniedError, match="审核"):
         services.advance_activity(grid_worker, activity.pk, "publish")
     with pytest.raises(PermissionDeniedError):

@@ -20,8 +20,15 @@ def login(client, user):
 
 
 def test_public_pages_render(client, activity, users, county):
-    RedResource.objects.create(name="示范区革命烈士纪念馆", kind="memorial", region=county["community"], address="烈士路1号",
-                               description="纪念", longitude="112.9", latitude="28.2")
+    RedResource.objects.create(
+        name="示范区革命烈士纪念馆",
+        kind="memorial",
+        region=county["community"],
+        address="烈士路1号",
+        description="纪念",
+        longitude="112.9",
+        latitude="28.2",
+    )
     for name in ("overview", "organizations", "activities", "red_resources"):
         response = client.get(reverse(f"community:{name}"))
         assert response.status_code == 200, name
@@ -49,9 +56,12 @@ def test_resident_signs_up_is_signed_in_by_qr_and_gets_a_certificate(client, act
         assert client.get(url).status_code == 200
         client.post(url.split("?")[0], {"t": services.qr_token(activity)})
         assert Signup.objects.get(user=resident).sign_in_method == "qr"
-        staff_client.force_login(staff)  # days later: staff sessions end after 30 idle minutes (core.twofactor)
-        staff_client.post(reverse("community:record_hours", args=[activity.pk]),
-                          {"user_id": resident.pk, "hours": "2.5"})
+        staff_client.force_login(
+            staff
+        )  # days later: staff sessions end after 30 idle minutes (core.twofactor)
+        staff_client.post(
+            reverse("community:record_hours", args=[activity.pk]), {"user_id": resident.pk, "hours": "2.5"}
+        )
     record = Signup.objects.get(user=resident).record
     staff_client.post(reverse("community:confirm_hours", args=[record.pk]))  # the recorder may not confirm
     assert not LedgerEntry.objects.filter(record=record).exists()
@@ -76,9 +86,14 @@ def test_party_member_records_a_visit_that_raises_an_appeal(client, center, part
     login(client, party_member)
     house = center.households.first()
     url = reverse("community:household_visit", args=[center.pk])
-    data = {"visited_on": timezone.localdate().isoformat(), "household_ids": [house.pk],
-            "heard": "独居老人反映楼道扶手松动，上下楼有危险。", "needs": ["elderly"], "raise_appeal": "on",
-            "appeal_title": "楼道扶手松动"}
+    data = {
+        "visited_on": timezone.localdate().isoformat(),
+        "household_ids": [house.pk],
+        "heard": "独居老人反映楼道扶手松动，上下楼有危险。",
+        "needs": ["elderly"],
+        "raise_appeal": "on",
+        "appeal_title": "楼道扶手松动",
+    }
     response = client.post(url, data, follow=True)
     page = response.content.decode()
     assert "同意" in page and not Visit.objects.exists()
@@ -99,12 +114,18 @@ def test_api_sign_up_waiting_and_ledger(client, activity, users):
 
     for u in (users["resident"], users["resident2"]):
         login(client, u)
-        assert client.post(f"/api/v1/community/activities/{activity.pk}/sign-up/").json()["state"] == "registered"
+        assert (
+            client.post(f"/api/v1/community/activities/{activity.pk}/sign-up/").json()["state"]
+            == "registered"
+        )
     late = make_user("resident9", "resident", phone="13300133000")
     login(client, late)
     assert client.post(f"/api/v1/community/activities/{activity.pk}/sign-up/").json()["state"] == "waiting"
-    response = client.post(f"/api/v1/community/activities/{activity.pk}/check-in/", {"token": "x"},
-                           content_type="application/json")
+    response = client.post(
+        f"/api/v1/community/activities/{activity.pk}/check-in/",
+        {"token": "x"},
+        content_type="application/json",
+    )
     assert response.status_code == 400 and response.json()["code"] == "bad_token"
     assert client.get("/api/v1/community/my-ledger/").json()["balance_points"] == 0
     assert client.get("/api/v1/community/activities/").status_code == 200
@@ -115,11 +136,20 @@ def test_activity_created_from_the_page_is_a_draft_until_published(client, users
     staff = users["community_staff"]
     login(client, staff)
     start = timezone.localtime() + timedelta(days=3)
-    client.post(reverse("community:activity_new"), {
-        "title": "垃圾分类宣传", "description": "入户宣传垃圾分类", "region": county["community"].pk,
-        "location": "幸福小区广场", "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
-        "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "capacity": 10, "hours": "2",
-        "needs": ["environment"]})
+    client.post(
+        reverse("community:activity_new"),
+        {
+            "title": "垃圾分类宣传",
+            "description": "入户宣传垃圾分类",
+            "region": county["community"].pk,
+            "location": "幸福小区广场",
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "capacity": 10,
+            "hours": "2",
+            "needs": ["environment"],
+        },
+    )
     from ..models import Activity
 
     activity = Activity.objects.get(title="垃圾分类宣传")
@@ -140,10 +170,18 @@ def test_staff_of_a_community_see_the_red_resources_of_its_street_and_county(cli
     for who in ("community_staff", "grid_worker"):
         login(client, users[who])
         page = client.get(reverse("community:red_resources")).content.decode()
-        assert "东风街道革命烈士纪念馆" in page and "示范县档案馆红色档案展" in page and "幸福社区老党员故居" in page, who
+        assert (
+            "东风街道革命烈士纪念馆" in page
+            and "示范县档案馆红色档案展" in page
+            and "幸福社区老党员故居" in page
+        ), who
         assert "西湖街道讲习所旧址" not in page, who
-    names = {r["name"] for r in client.get("/api/v1/community/red-resources/", {"region": county["community"].code})
-             .json()["results"]}
+    names = {
+        r["name"]
+        for r in client.get("/api/v1/community/red-resources/", {"region": county["community"].code}).json()[
+            "results"
+        ]
+    }
     assert names == {"东风街道革命烈士纪念馆", "示范县档案馆红色档案展", "幸福社区老党员故居"}
 
 
@@ -157,10 +195,16 @@ def test_the_coverage_api_keeps_to_the_readers_area(users, county):
     own = client.get("/api/v1/community/coverage/")
     assert own.status_code == 200
     assert client.get("/api/v1/community/coverage/", {"region": county["community"].code}).status_code == 200
-    assert client.get("/api/v1/community/coverage/", {"region": county["other_community"].code}).status_code == 403
+    assert (
+        client.get("/api/v1/community/coverage/", {"region": county["other_community"].code}).status_code
+        == 403
+    )
     assert client.get("/api/v1/community/coverage/", {"region": county["county"].code}).status_code == 403
     client.force_authenticate(users["leader"])
-    assert client.get("/api/v1/community/coverage/", {"region": county["other_community"].code}).status_code == 200
+    assert (
+        client.get("/api/v1/community/coverage/", {"region": county["other_community"].code}).status_code
+        == 200
+    )
 
 
 def test_an_organisations_members_are_masked_to_the_public(client, users, county):
@@ -172,8 +216,9 @@ def test_an_organisations_members_are_masked_to_the_public(client, users, county
     User.objects.filter(pk=other.pk).update(display_name="李秀英")
     founder.refresh_from_db()
     other.refresh_from_db()
-    org = register_organization(founder, name="银发互助队", domain="mutual_aid", region=county["community"],
-                                skills=["elderly"])
+    org = register_organization(
+        founder, name="银发互助队", domain="mutual_aid", region=county["community"], skills=["elderly"]
+    )
     url = reverse("community:organization", args=[org.pk])
     page = client.get(url).content.decode()
     assert "张建国" not in page and "张**" in page
@@ -189,10 +234,19 @@ def test_a_refused_activity_keeps_what_was_typed(client, users, county):
     """Typed text is never lost: a refused form comes back open, filled, with the reason."""
     login(client, users["community_staff"])
     start = timezone.localtime() + timedelta(days=3)
-    response = client.post(reverse("community:activity_new"), {
-        "title": "重阳节敬老义诊", "description": "社区医院医生为60岁以上老人免费体检。", "region": county["community"].pk,
-        "location": "社区活动室", "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
-        "ends_at": (start - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "capacity": 30}, follow=True)
+    response = client.post(
+        reverse("community:activity_new"),
+        {
+            "title": "重阳节敬老义诊",
+            "description": "社区医院医生为60岁以上老人免费体检。",
+            "region": county["community"].pk,
+            "location": "社区活动室",
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (start - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "capacity": 30,
+        },
+        follow=True,
+    )
     page = response.content.decode()
     assert "重阳节敬老义诊" in page and "社区医院医生为60岁以上老人免费体检" in page
     assert '<details class="card" open>' in page

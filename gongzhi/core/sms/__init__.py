@@ -67,13 +67,23 @@ class TemplateSmsGateway(SmsGateway):
         if notification.kind not in UNLIMITED_KINDS:
             check_rate(phone)
         template, params = template_params(self.provider, notification.kind, notification.context or {})
-        record = SmsMessage(notification=notification if notification.pk else None, provider=self.provider,
-                            phone=phone, kind=notification.kind, template_code=template.template_code,
-                            params=dict(params), created_at=timezone.now())
+        record = SmsMessage(
+            notification=notification if notification.pk else None,
+            provider=self.provider,
+            phone=phone,
+            kind=notification.kind,
+            template_code=template.template_code,
+            params=dict(params),
+            created_at=timezone.now(),
+        )
         try:
             record.message_id = self.submit(phone, template.template_code, params)[:64]
         except SmsError as exc:
-            record.status, record.error_code, record.error_message = SmsStatus.REJECTED, exc.code[:80], exc.message[:300]
+            record.status, record.error_code, record.error_message = (
+                SmsStatus.REJECTED,
+                exc.code[:80],
+                exc.message[:300],
+            )
             record.save()
             logger.warning("SMS %s refused by %s: %s", notification.kind, self.provider, exc.code)
             raise
@@ -86,12 +96,21 @@ def check_rate(phone: str, now=None) -> None:
     from ..sms_models import SmsMessage, SmsStatus
 
     now = now or timezone.now()
-    sent = SmsMessage.objects.filter(phone=phone).exclude(status=SmsStatus.REJECTED).exclude(
-        kind__in=UNLIMITED_KINDS)
+    sent = (
+        SmsMessage.objects.filter(phone=phone)
+        .exclude(status=SmsStatus.REJECTED)
+        .exclude(kind__in=UNLIMITED_KINDS)
+    )
     if sent.filter(created_at__gt=now - timedelta(seconds=60)).count() >= conf("SMS_PER_MINUTE", 1):
-        raise SmsError("rate_limited", _("同一号码每分钟最多发送%(n)s条短信，稍后重试。") % {"n": conf("SMS_PER_MINUTE", 1)})
+        raise SmsError(
+            "rate_limited",
+            _("同一号码每分钟最多发送%(n)s条短信，稍后重试。") % {"n": conf("SMS_PER_MINUTE", 1)},
+        )
     if sent.filter(created_at__gt=now - timedelta(days=1)).count() >= conf("SMS_PER_DAY", 10):
-        raise SmsError("rate_limited_day", _("同一号码24小时内最多发送%(n)s条短信，稍后重试。") % {"n": conf("SMS_PER_DAY", 10)})
+        raise SmsError(
+            "rate_limited_day",
+            _("同一号码24小时内最多发送%(n)s条短信，稍后重试。") % {"n": conf("SMS_PER_DAY", 10)},
+        )
 
 
 def configured_provider() -> str:

@@ -17,15 +17,28 @@ from django.utils.translation import gettext as _
 from . import SmsError, TemplateSmsGateway, conf
 
 # Refusals no retry cures (Alibaba's documented SendSms error codes).
-PERMANENT = frozenset({
-    "isv.SMS_TEMPLATE_ILLEGAL",  # the template is not filed / not approved / not this account's
-    "isv.SMS_SIGNATURE_ILLEGAL", "isv.SMS_SIGN_NAME_ILLEGAL",
-    "isv.MOBILE_NUMBER_ILLEGAL", "isv.BLACK_KEY_CONTROL_LIMIT",  # a bad number; blacklist control
-    "isv.TEMPLATE_MISSING_PARAMETERS", "isv.INVALID_JSON_PARAM", "isv.PARAM_LENGTH_LIMIT",
-    "isv.PARAM_NOT_SUPPORT_URL", "isv.INVALID_PARAMETERS", "isv.ACCOUNT_NOT_EXISTS", "isv.ACCOUNT_ABNORMAL",
-    "isv.PRODUCT_UN_SUBSCRIPT", "isv.OUT_OF_SERVICE", "isp.RAM_PERMISSION_DENY",
-    "InvalidAccessKeyId.NotFound", "SignatureDoesNotMatch", "IncompleteSignature",
-})
+PERMANENT = frozenset(
+    {
+        "isv.SMS_TEMPLATE_ILLEGAL",  # the template is not filed / not approved / not this account's
+        "isv.SMS_SIGNATURE_ILLEGAL",
+        "isv.SMS_SIGN_NAME_ILLEGAL",
+        "isv.MOBILE_NUMBER_ILLEGAL",
+        "isv.BLACK_KEY_CONTROL_LIMIT",  # a bad number; blacklist control
+        "isv.TEMPLATE_MISSING_PARAMETERS",
+        "isv.INVALID_JSON_PARAM",
+        "isv.PARAM_LENGTH_LIMIT",
+        "isv.PARAM_NOT_SUPPORT_URL",
+        "isv.INVALID_PARAMETERS",
+        "isv.ACCOUNT_NOT_EXISTS",
+        "isv.ACCOUNT_ABNORMAL",
+        "isv.PRODUCT_UN_SUBSCRIPT",
+        "isv.OUT_OF_SERVICE",
+        "isp.RAM_PERMISSION_DENY",
+        "InvalidAccessKeyId.NotFound",
+        "SignatureDoesNotMatch",
+        "IncompleteSignature",
+    }
+)
 
 
 class AliyunSmsGateway(TemplateSmsGateway):
@@ -40,17 +53,26 @@ class AliyunSmsGateway(TemplateSmsGateway):
         if not key_id or not secret:
             raise SmsError("not_configured", _("阿里云短信未配置 AccessKey。"))
         self.sign_name = conf("SMS_ALIYUN_SIGN_NAME", "")
-        self.client = Client(Config(access_key_id=key_id, access_key_secret=secret,
-                                    endpoint=conf("SMS_ALIYUN_ENDPOINT", "") or "dysmsapi.aliyuncs.com",
-                                    protocol=conf("SMS_ALIYUN_PROTOCOL", "") or "https"))
+        self.client = Client(
+            Config(
+                access_key_id=key_id,
+                access_key_secret=secret,
+                endpoint=conf("SMS_ALIYUN_ENDPOINT", "") or "dysmsapi.aliyuncs.com",
+                protocol=conf("SMS_ALIYUN_PROTOCOL", "") or "https",
+            )
+        )
 
     def submit(self, phone: str, template_code: str, params: list[tuple[str, str]]) -> str:
         from alibabacloud_dysmsapi20170525 import models
         from darabonba.runtime import RuntimeOptions
 
         timeout_ms = int(float(conf("SMS_TIMEOUT_SECONDS", 5)) * 1000)
-        request = models.SendSmsRequest(phone_numbers=phone, sign_name=self.sign_name, template_code=template_code,
-                                        template_param=json.dumps(dict(params), ensure_ascii=False))
+        request = models.SendSmsRequest(
+            phone_numbers=phone,
+            sign_name=self.sign_name,
+            template_code=template_code,
+            template_param=json.dumps(dict(params), ensure_ascii=False),
+        )
         runtime = RuntimeOptions(autoretry=False, read_timeout=timeout_ms, connect_timeout=timeout_ms)
         try:
             response = self.client.send_sms_with_options(request, runtime)

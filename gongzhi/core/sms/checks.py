@@ -11,7 +11,12 @@ from django.db import DatabaseError
 # What each provider cannot send without: its credentials, and the filed signature (签名) every message carries.
 REQUIRED = {
     "aliyun": ("SMS_ALIYUN_ACCESS_KEY_ID", "SMS_ALIYUN_ACCESS_KEY_SECRET", "SMS_ALIYUN_SIGN_NAME"),
-    "tencent": ("SMS_TENCENT_SECRET_ID", "SMS_TENCENT_SECRET_KEY", "SMS_TENCENT_APP_ID", "SMS_TENCENT_SIGN_NAME"),
+    "tencent": (
+        "SMS_TENCENT_SECRET_ID",
+        "SMS_TENCENT_SECRET_KEY",
+        "SMS_TENCENT_APP_ID",
+        "SMS_TENCENT_SIGN_NAME",
+    ),
 }
 
 
@@ -31,15 +36,30 @@ def sms_templates_filed(app_configs, **kwargs):
     needed = REQUIRED.get(provider, ())
     unset = [f"GONGZHI_{name}" for name in needed if not conf(name, "")]
     if unset:
-        return [Error(f"SMS provider {provider} is configured without {', '.join(unset)}.",
-                      hint="docs/deploy.md, SMS.", id="gongzhi.E103")]
+        return [
+            Error(
+                f"SMS provider {provider} is configured without {', '.join(unset)}.",
+                hint="docs/deploy.md, SMS.",
+                id="gongzhi.E103",
+            )
+        ]
     try:
         missing = missing_templates(provider)
     except DatabaseError:
-        return [Warning(f"SMS provider {provider}: the templates table is not there yet (run migrate), so the filed "
-                        "templates could not be checked.", id="gongzhi.W101")]
+        return [
+            Warning(
+                f"SMS provider {provider}: the templates table is not there yet (run migrate), so the filed "
+                "templates could not be checked.",
+                id="gongzhi.W101",
+            )
+        ]
     if not missing:
         return []
-    return [Error(f"SMS provider {provider} has no filed template for the notice kinds: {', '.join(missing)}.",
-                  hint="File a template (签名 + 模板) with the provider for each kind and enter its id and variables "
-                       "in the admin under 短信模板（服务商备案）; docs/deploy.md, SMS.", id="gongzhi.E101")]
+    return [
+        Error(
+            f"SMS provider {provider} has no filed template for the notice kinds: {', '.join(missing)}.",
+            hint="File a template (签名 + 模板) with the provider for each kind and enter its id and variables "
+            "in the admin under 短信模板（服务商备案）; docs/deploy.md, SMS.",
+            id="gongzhi.E101",
+        )
+    ]

@@ -17,7 +17,9 @@ def sms_kinds():
     return [k for k in kinds() if k.sms]
 
 
-def validate_sms_template(provider: str, kind_key: str, template_code: str, variables) -> dict[str, list[str]]:
+def validate_sms_template(
+    provider: str, kind_key: str, template_code: str, variables
+) -> dict[str, list[str]]:
     from ..notices import get_kind
 
     errors: dict[str, list[str]] = {}
@@ -27,11 +29,15 @@ def validate_sms_template(provider: str, kind_key: str, template_code: str, vari
     if provider not in CODE_RE:
         return {"provider": [_("未知的短信服务商。")]}
     if not CODE_RE[provider].match(template_code or ""):
-        errors["template_code"] = [_("阿里云模板Code形如 SMS_123456789，腾讯云模板ID为数字。")
-                                   if provider == "aliyun" else _("腾讯云模板ID为4至12位数字。")]
+        errors["template_code"] = [
+            _("阿里云模板Code形如 SMS_123456789，腾讯云模板ID为数字。")
+            if provider == "aliyun"
+            else _("腾讯云模板ID为4至12位数字。")
+        ]
     if not isinstance(variables, list) or not all(
-            isinstance(pair, list | tuple) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
-            for pair in variables):
+        isinstance(pair, list | tuple) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
+        for pair in variables
+    ):
         errors["variables"] = [_('变量对应应为 [["模板变量", "通知变量"], …] 的列表。')]
         return errors
     names = [p for p, _k in variables]
@@ -44,8 +50,10 @@ def validate_sms_template(provider: str, kind_key: str, template_code: str, vari
     elif provider == "tencent" and names != [str(i) for i in range(1, len(names) + 1)]:
         errors["variables"] = [_("腾讯云模板变量按顺序为 1、2、3…。")]
     elif unknown:
-        errors["variables"] = [_("通知类型「%(label)s」没有变量：%(v)s。可用变量：%(ok)s。") % {
-            "label": kind.label, "v": "、".join(unknown), "ok": "、".join(kind.variables) or _("无")}]
+        errors["variables"] = [
+            _("通知类型「%(label)s」没有变量：%(v)s。可用变量：%(ok)s。")
+            % {"label": kind.label, "v": "、".join(unknown), "ok": "、".join(kind.variables) or _("无")}
+        ]
     return errors
 
 
@@ -55,13 +63,16 @@ def template_params(provider: str, kind_key: str, context: dict):
 
     template = SmsTemplate.objects.filter(provider=provider, kind=kind_key).first() if kind_key else None
     if template is None:
-        raise SmsError("template_not_filed", _("通知类型「%(k)s」没有在该服务商备案的短信模板。") % {"k": kind_key or "—"},
-                       permanent=True)
+        raise SmsError(
+            "template_not_filed",
+            _("通知类型「%(k)s」没有在该服务商备案的短信模板。") % {"k": kind_key or "—"},
+            permanent=True,
+        )
     limit = conf("SMS_VARIABLE_MAX", 35)  # Alibaba's limit for a notice's variable; longer text is cut
     params = []
     for name, key in template.variables:
         value = str(context.get(key, "") if context.get(key) is not None else "").strip()
-        params.append((name, value if len(value) <= limit else value[:limit - 1] + "…"))
+        params.append((name, value if len(value) <= limit else value[: limit - 1] + "…"))
     return template, params
 
 

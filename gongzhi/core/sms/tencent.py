@@ -15,16 +15,26 @@ from django.utils.translation import gettext as _
 
 from . import SmsError, TemplateSmsGateway, conf
 
-PERMANENT = frozenset({
-    "FailedOperation.TemplateIncorrectOrUnapproved", "FailedOperation.SignatureIncorrectOrUnapproved",
-    "FailedOperation.PhoneNumberInBlacklist", "FailedOperation.PhoneNumberParseFail",
-    "FailedOperation.ContainSensitiveWord", "FailedOperation.MissingTemplateToModify",
-    "InvalidParameterValue.IncorrectPhoneNumber", "InvalidParameterValue.TemplateParameterFormatError",
-    "InvalidParameterValue.TemplateParameterLengthLimit", "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter",
-    "InvalidParameterValue.SdkAppIdNotExist", "UnauthorizedOperation.SmsSdkAppIdVerifyFail",
-    "UnsupportedOperation.ContainDomesticAndInternationalPhoneNumber",
-    "AuthFailure.SignatureFailure", "AuthFailure.SecretIdNotFound", "AuthFailure.InvalidSecretId",
-})
+PERMANENT = frozenset(
+    {
+        "FailedOperation.TemplateIncorrectOrUnapproved",
+        "FailedOperation.SignatureIncorrectOrUnapproved",
+        "FailedOperation.PhoneNumberInBlacklist",
+        "FailedOperation.PhoneNumberParseFail",
+        "FailedOperation.ContainSensitiveWord",
+        "FailedOperation.MissingTemplateToModify",
+        "InvalidParameterValue.IncorrectPhoneNumber",
+        "InvalidParameterValue.TemplateParameterFormatError",
+        "InvalidParameterValue.TemplateParameterLengthLimit",
+        "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter",
+        "InvalidParameterValue.SdkAppIdNotExist",
+        "UnauthorizedOperation.SmsSdkAppIdVerifyFail",
+        "UnsupportedOperation.ContainDomesticAndInternationalPhoneNumber",
+        "AuthFailure.SignatureFailure",
+        "AuthFailure.SecretIdNotFound",
+        "AuthFailure.InvalidSecretId",
+    }
+)
 
 
 class TencentSmsGateway(TemplateSmsGateway):
@@ -42,12 +52,17 @@ class TencentSmsGateway(TemplateSmsGateway):
             raise SmsError("not_configured", _("腾讯云短信未配置 SecretId/SecretKey。"))
         self.app_id = conf("SMS_TENCENT_APP_ID", "")
         self.sign_name = conf("SMS_TENCENT_SIGN_NAME", "")
-        http = HttpProfile(protocol=conf("SMS_TENCENT_PROTOCOL", "") or "https",
-                           endpoint=conf("SMS_TENCENT_ENDPOINT", "") or "sms.tencentcloudapi.com",
-                           reqTimeout=int(float(conf("SMS_TENCENT_TIMEOUT", conf("SMS_TIMEOUT_SECONDS", 5)))))
+        http = HttpProfile(
+            protocol=conf("SMS_TENCENT_PROTOCOL", "") or "https",
+            endpoint=conf("SMS_TENCENT_ENDPOINT", "") or "sms.tencentcloudapi.com",
+            reqTimeout=int(float(conf("SMS_TENCENT_TIMEOUT", conf("SMS_TIMEOUT_SECONDS", 5)))),
+        )
         profile = ClientProfile(signMethod="TC3-HMAC-SHA256", httpProfile=http)
-        self.client = sms_client.SmsClient(credential.Credential(secret_id, secret_key),
-                                           conf("SMS_TENCENT_REGION", "") or "ap-guangzhou", profile)
+        self.client = sms_client.SmsClient(
+            credential.Credential(secret_id, secret_key),
+            conf("SMS_TENCENT_REGION", "") or "ap-guangzhou",
+            profile,
+        )
 
     def submit(self, phone: str, template_code: str, params: list[tuple[str, str]]) -> str:
         from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException

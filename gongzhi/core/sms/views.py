@@ -49,14 +49,14 @@ def _phone(value) -> str:
     value = str(value or "").strip().replace(" ", "")
     for prefix in ("+86", "0086"):
         if value.startswith(prefix):
-            value = value[len(prefix):]
+            value = value[len(prefix) :]
     if len(value) == 13 and value.startswith("86"):
         value = value[2:]
     return value[:20]
 
 
 def _local_time(value):
-    """"2017-01-01 00:00:00" (Beijing time) or a Unix timestamp → an aware datetime; None when unreadable."""
+    """ "2017-01-01 00:00:00" (Beijing time) or a Unix timestamp → an aware datetime; None when unreadable."""
     try:
         if isinstance(value, int | float) or str(value).isdigit():
             return datetime.fromtimestamp(int(value), tz=timezone.get_current_timezone())
@@ -65,13 +65,18 @@ def _local_time(value):
         return None
 
 
-def record_receipt(provider: str, message_id: str, phone: str, delivered: bool, code: str, message: str) -> bool:
+def record_receipt(
+    provider: str, message_id: str, phone: str, delivered: bool, code: str, message: str
+) -> bool:
     """Update the message the provider reports on; False when we sent no such message to that number."""
     if not message_id:
         return False
     with transaction.atomic():
-        rows = list(SmsMessage.objects.select_for_update().filter(provider=provider, message_id=str(message_id)[:64],
-                                                                   phone=phone))
+        rows = list(
+            SmsMessage.objects.select_for_update().filter(
+                provider=provider, message_id=str(message_id)[:64], phone=phone
+            )
+        )
         for row in rows:
             row.status = SmsStatus.DELIVERED if delivered else SmsStatus.UNDELIVERED
             row.error_code, row.error_message = str(code or "")[:80], str(message or "")[:300]
@@ -80,7 +85,9 @@ def record_receipt(provider: str, message_id: str, phone: str, delivered: bool, 
             if not delivered and row.notification_id:
                 _undelivered(row, code, message)
     if not rows:
-        logger.warning("SMS receipt from %s for an unknown message %s to %s", provider, message_id, mask_phone(phone))
+        logger.warning(
+            "SMS receipt from %s for an unknown message %s to %s", provider, message_id, mask_phone(phone)
+        )
     return bool(rows)
 
 
@@ -100,20 +107,36 @@ def _undelivered(row: SmsMessage, code, message) -> None:
     notification.save(update_fields=["status", "error"])
 
 
-def receive(provider: str, *, phone: str, text: str, sign_name: str = "", extend: str = "", provider_id: str = "",
-            sent_at=None) -> InboundSms:
+def receive(
+    provider: str,
+    *,
+    phone: str,
+    text: str,
+    sign_name: str = "",
+    extend: str = "",
+    provider_id: str = "",
+    sent_at=None,
+) -> InboundSms:
     """Store an inbound message once (a repeated push of the same message changes nothing) and announce it."""
     with transaction.atomic():
         if provider_id:
             existing = InboundSms.objects.filter(provider=provider, provider_id=provider_id).first()
             if existing is not None:
                 return existing
-        inbound = InboundSms.objects.create(provider=provider, phone=phone, text=(text or "")[:1000],
-                                            sign_name=(sign_name or "")[:40], extend=(extend or "")[:40],
-                                            provider_id=provider_id[:64], sent_at=sent_at)
+        inbound = InboundSms.objects.create(
+            provider=provider,
+            phone=phone,
+            text=(text or "")[:1000],
+            sign_name=(sign_name or "")[:40],
+            extend=(extend or "")[:40],
+            provider_id=provider_id[:64],
+            sent_at=sent_at,
+        )
         sms_received.send(sender=provider, inbound=inbound)
         inbound.save(update_fields=["handled", "ref"])
-    logger.info("inbound SMS from %s via %s: %s", mask_phone(phone), provider, inbound.handled or "not attached")
+    logger.info(
+        "inbound SMS from %s via %s: %s", mask_phone(phone), provider, inbound.handled or "not attached"
+    )
     return inbound
 
 
@@ -125,8 +148,14 @@ def aliyun_report(request, token: str):
     if items is None:
         return JsonResponse({"code": 1, "msg": "invalid json"}, status=400)
     for item in items:
-        record_receipt("aliyun", item.get("biz_id"), _phone(item.get("phone_number")), item.get("success") is True,
-                       item.get("err_code"), item.get("err_msg"))
+        record_receipt(
+            "aliyun",
+            item.get("biz_id"),
+            _phone(item.get("phone_number")),
+            item.get("success") is True,
+            item.get("err_code"),
+            item.get("err_msg"),
+        )
     return JsonResponse({"code": 0, "msg": "接收成功"})
 
 
@@ -140,9 +169,15 @@ def aliyun_up(request, token: str):
     for item in items:
         if not item.get("phone_number") or not item.get("content"):
             continue
-        receive("aliyun", phone=_phone(item["phone_number"]), text=str(item["content"]),
-                sign_name=str(item.get("sign_name") or ""), extend=str(item.get("dest_code") or ""),
-                provider_id=str(item.get("sequence_id") or ""), sent_at=_local_time(item.get("send_time")))
+        receive(
+            "aliyun",
+            phone=_phone(item["phone_number"]),
+            text=str(item["content"]),
+            sign_name=str(item.get("sign_name") or ""),
+            extend=str(item.get("dest_code") or ""),
+            provider_id=str(item.get("sequence_id") or ""),
+            sent_at=_local_time(item.get("send_time")),
+        )
     return JsonResponse({"code": 0, "msg": "接收成功"})
 
 
@@ -154,8 +189,14 @@ def tencent_report(request, token: str):
     if items is None:
         return JsonResponse({"result": 1, "errmsg": "invalid json"}, status=400)
     for item in items:
-        record_receipt("tencent", item.get("sid"), _phone(item.get("mobile")), item.get("report_status") == "SUCCESS",
-                       item.get("errmsg"), item.get("description"))
+        record_receipt(
+            "tencent",
+            item.get("sid"),
+            _phone(item.get("mobile")),
+            item.get("report_status") == "SUCCESS",
+            item.get("errmsg"),
+            item.get("description"),
+        )
     return JsonResponse({"result": 0, "errmsg": "OK"})
 
 
@@ -172,7 +213,13 @@ def tencent_up(request, token: str):
         phone, text = _phone(item["mobile"]), str(item["text"])
         # Tencent's push has no message id: the time, number and text identify a repeated push.
         digest = hashlib.sha256(f"{phone}\n{text}".encode()).hexdigest()[:24]
-        receive("tencent", phone=phone, text=text, sign_name=str(item.get("sign") or ""),
-                extend=str(item.get("extend") or ""), provider_id=f"{item.get('time', '')}:{digest}",
-                sent_at=_local_time(item.get("time")))
+        receive(
+            "tencent",
+            phone=phone,
+            text=text,
+            sign_name=str(item.get("sign") or ""),
+            extend=str(item.get("extend") or ""),
+            provider_id=f"{item.get('time', '')}:{digest}",
+            sent_at=_local_time(item.get("time")),
+        )
     return JsonResponse({"result": 0, "errmsg": "OK"})

@@ -64,8 +64,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
             fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
             held_ms = (time.monotonic() - self._writer_since[0]) * 1000
             if held_ms >= settings.GONGZHI.get("SQLITE_SLOW_WRITE_MS", 250):
-                logger.warning("SQLite write lock held %.0f ms (this thread's CPU meanwhile: %.0f ms), pid %s",
-                               held_ms, (time.thread_time() - self._writer_since[1]) * 1000, os.getpid())
+                logger.warning(
+                    "SQLite write lock held %.0f ms (this thread's CPU meanwhile: %.0f ms), pid %s",
+                    held_ms,
+                    (time.thread_time() - self._writer_since[1]) * 1000,
+                    os.getpid(),
+                )
 
     def _start_transaction_under_autocommit(self):
         self._lock_writer()

@@ -37,8 +37,11 @@ class Receiver:
                         return self._answer(500, {"error": "down"})
                 secret = receiver.secrets.get(self.path)
                 if secret is not None and not outbox.verify_signature(
-                        secret, self.headers.get(outbox.TIMESTAMP_HEADER, ""), body,
-                        self.headers.get(outbox.SIGNATURE_HEADER, "")):
+                    secret,
+                    self.headers.get(outbox.TIMESTAMP_HEADER, ""),
+                    body,
+                    self.headers.get(outbox.SIGNATURE_HEADER, ""),
+                ):
                     return self._answer(401, {"error": "bad signature"})
                 if receiver.delay:
                     time.sleep(receiver.delay)

@@ -58,10 +58,13 @@ def test_me_lists_roles_sorted_and_null_unit(users):
     assert me["roles"] == ["admin", "leader", "supervisor"] and me["unit"] is None
 
 
-@pytest.mark.parametrize("body", [
-    {"username": "handler1", "password": "wrong-password"},
-    {"username": "nobody", "password": PASSWORD},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": "handler1", "password": "wrong-password"},
+        {"username": "nobody", "password": PASSWORD},
+    ],
+)
 def test_wrong_credentials_are_400_in_chinese(users, body):
     response = APIClient().post("/api/v1/auth/token/", body, format="json")
     assert error(response, 400, "invalid_credentials")["detail"] == "用户名或密码不正确。"
@@ -69,8 +72,9 @@ def test_wrong_credentials_are_400_in_chinese(users, body):
 
 def test_inactive_user_gets_no_token(users):
     User.objects.filter(pk=users["handler"].pk).update(is_active=False)
-    response = APIClient().post("/api/v1/auth/token/", {"username": "handler1", "password": PASSWORD},
-                                format="json")
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "handler1", "password": PASSWORD}, format="json"
+    )
     error(response, 400, "invalid_credentials")
 
 
@@ -97,14 +101,18 @@ def sent_code(phone: str) -> str:
 
 def test_phone_code_login_creates_the_resident(db):
     client = APIClient()
-    response = client.post("/api/v1/auth/phone/code/", {"phone": "+86 150-0000-1111"}, format="json",
-                           REMOTE_ADDR="10.1.2.3")
+    response = client.post(
+        "/api/v1/auth/phone/code/", {"phone": "+86 150-0000-1111"}, format="json", REMOTE_ADDR="10.1.2.3"
+    )
     assert response.status_code == 200, response.content
     assert response.json()["expires_in"] == 300
     record = PhoneCode.objects.get(phone="15000001111")
     assert record.client_ip == "10.1.2.3"
-    response = client.post(PHONE_TOKEN, {"phone": "15000001111", "code": sent_code("15000001111"), "agree_privacy": True},
-                           format="json")
+    response = client.post(
+        PHONE_TOKEN,
+        {"phone": "15000001111", "code": sent_code("15000001111"), "agree_privacy": True},
+        format="json",
+    )
     assert response.status_code == 200, response.content
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     me = client.get("/api/v1/me/").json()
@@ -122,13 +130,27 @@ def test_wrong_code_and_bad_phone_are_400(db):
     client = APIClient()
     client.post("/api/v1/auth/phone/code/", {"phone": "15000003333"}, format="json")
     wrong = "000000" if sent_code("15000003333") != "000000" else "111111"
-    body = error(client.post("/api/v1/auth/phone/token/", {"phone": "15000003333", "code": wrong, "agree_privacy": True},
-                             format="json"), 400, "code_wrong")
+    body = error(
+        client.post(
+            "/api/v1/auth/phone/token/",
+            {"phone": "15000003333", "code": wrong, "agree_privacy": True},
+            format="json",
+        ),
+        400,
+        "code_wrong",
+    )
     assert "code" in body["fields"]
     body = error(client.post(CODE, {"phone": "12345"}, format="json"), 400, "invalid_phone")
     assert "phone" in body["fields"]
-    body = error(client.post("/api/v1/auth/phone/token/", {"phone": "15000009999", "code": "123456", "agree_privacy": True},
-                             format="json"), 400, "code_expired")
+    body = error(
+        client.post(
+            "/api/v1/auth/phone/token/",
+            {"phone": "15000009999", "code": "123456", "agree_privacy": True},
+            format="json",
+        ),
+        400,
+        "code_expired",
+    )
     error(client.post("/api/v1/auth/phone/token/", {"phone": "15000003333"}, format="json"), 400, "invalid")
 
 
@@ -138,9 +160,14 @@ def test_too_many_wrong_codes_are_429(db, settings):
     right = sent_code("15000004444")
     wrong = "000000" if right != "000000" else "111111"
     for _n in range(settings.GONGZHI["OTP_MAX_ATTEMPTS"]):
-        client.post("/api/v1/auth/phone/token/", {"phone": "15000004444", "code": wrong, "agree_privacy": True},
-                    format="json")
-    response = client.post(PHONE_TOKEN, {"phone": "15000004444", "code": right, "agree_privacy": True}, format="json")
+        client.post(
+            "/api/v1/auth/phone/token/",
+            {"phone": "15000004444", "code": wrong, "agree_privacy": True},
+            format="json",
+        )
+    response = client.post(
+        PHONE_TOKEN, {"phone": "15000004444", "code": right, "agree_privacy": True}, format="json"
+    )
     error(response, 429, "rate_limited")
 
 
@@ -152,8 +179,13 @@ def test_regions_with_filters(users, county):
     everything = client.get("/api/v1/regions/").json()
     assert everything["count"] == 6
     first = everything["results"][0]
-    assert first == {"id": county["county"].pk, "code": "430100", "name": "示范县", "level": "county",
-                     "parent": None}
+    assert first == {
+        "id": county["county"].pk,
+        "code": "430100",
+        "name": "示范县",
+        "level": "county",
+        "parent": None,
+    }
     streets = client.get("/api/v1/regions/?level=street").json()["results"]
     assert [r["code"] for r in streets] == ["430101", "430102"]
     children = client.get(f"/api/v1/regions/?parent={county['street'].pk}").json()["results"]
@@ -171,8 +203,13 @@ def test_units_with_filters(users, units, county):
     rows = client.get("/api/v1/units/").json()["results"]
     assert {r["code"] for r in rows} == {"U-ZJ", "U-RS", "U-XF", "U-WY", "U-12345"}
     housing = next(r for r in rows if r["code"] == "U-ZJ")
-    assert housing == {"id": units["housing"].pk, "code": "U-ZJ", "name": "县住建局", "kind": "department",
-                       "region": county["county"].pk}
+    assert housing == {
+        "id": units["housing"].pk,
+        "code": "U-ZJ",
+        "name": "县住建局",
+        "kind": "department",
+        "region": county["county"].pk,
+    }
     committees = client.get("/api/v1/units/?kind=community_committee").json()["results"]
     assert [r["name"] for r in committees] == ["幸福社区居委会"]
     assert len(client.get(f"/api/v1/units/?region={county['community'].pk}").json()["results"]) == 2

@@ -10,8 +10,10 @@ from gongzhi.core.models import AuditChain, AuditEvent, append_audit_event
 
 @pytest.fixture
 def chain(db):
-    return [append_audit_event(None, f"action_{i}", target=f"thing:{i}", note=f"第{i}件事", after={"n": i})
-            for i in range(5)]
+    return [
+        append_audit_event(None, f"action_{i}", target=f"thing:{i}", note=f"第{i}件事", after={"n": i})
+        for i in range(5)
+    ]
 
 
 def ordered():
@@ -25,8 +27,9 @@ def test_appended_events_form_a_valid_chain(chain):
     assert len({e.hash for e in chain}) == 5
 
 
-@pytest.mark.parametrize("change", [{"note": "改过的说明"}, {"action": "other"}, {"after": {"n": 99}},
-                                    {"target": "thing:x"}])
+@pytest.mark.parametrize(
+    "change", [{"note": "改过的说明"}, {"action": "other"}, {"after": {"n": 99}}, {"target": "thing:x"}]
+)
 def test_editing_a_row_breaks_the_chain_at_that_row(chain, change):
     AuditEvent.objects.filter(pk=chain[2].pk).update(**change)
     assert verify_chain(ordered()).pk == chain[2].pk

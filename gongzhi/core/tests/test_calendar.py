@@ -18,31 +18,43 @@ from gongzhi.core.calendar import (
 from gongzhi.core.models import CalendarOverride
 
 
-@pytest.mark.parametrize(("day", "working"), [
-    (date(2026, 10, 1), False), (date(2026, 10, 7), False), (date(2026, 10, 8), True),
-    (date(2026, 10, 10), True),  # Saturday, 调休
-    (date(2026, 9, 20), True),  # Sunday, 调休
-    (date(2026, 9, 25), False),  # Friday, Mid-Autumn
-    (date(2026, 2, 14), True), (date(2026, 2, 16), False), (date(2026, 2, 23), False), (date(2026, 2, 28), True),
-    (date(2026, 11, 26), True), (date(2026, 11, 28), False),
-])
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2026, 10, 1), False),
+        (date(2026, 10, 7), False),
+        (date(2026, 10, 8), True),
+        (date(2026, 10, 10), True),  # Saturday, 调休
+        (date(2026, 9, 20), True),  # Sunday, 调休
+        (date(2026, 9, 25), False),  # Friday, Mid-Autumn
+        (date(2026, 2, 14), True),
+        (date(2026, 2, 16), False),
+        (date(2026, 2, 23), False),
+        (date(2026, 2, 28), True),
+        (date(2026, 11, 26), True),
+        (date(2026, 11, 28), False),
+    ],
+)
 def test_is_working_day_follows_the_2026_calendar(db, day, working):
     assert is_working_day(day) is working
     assert is_known(day)
 
 
-@pytest.mark.parametrize(("start", "n", "expected"), [
-    (date(2026, 9, 30), 1, date(2026, 10, 8)),  # across National Day
-    (date(2026, 9, 30), 2, date(2026, 10, 9)),
-    (date(2026, 9, 30), 3, date(2026, 10, 10)),  # the 调休 Saturday counts
-    (date(2026, 9, 30), 4, date(2026, 10, 12)),
-    (date(2026, 9, 18), 1, date(2026, 9, 20)),  # Friday → the 调休 Sunday
-    (date(2026, 9, 24), 1, date(2026, 9, 28)),  # Mid-Autumn Friday skipped
-    (date(2026, 2, 13), 1, date(2026, 2, 14)),  # Spring Festival: the 调休 Saturday
-    (date(2026, 2, 13), 2, date(2026, 2, 24)),  # then the whole holiday is skipped
-    (date(2026, 2, 24), 4, date(2026, 2, 28)),  # Wed..Fri, then the 调休 Saturday
-    (date(2026, 10, 3), 0, date(2026, 10, 3)),  # n = 0 is the start itself
-])
+@pytest.mark.parametrize(
+    ("start", "n", "expected"),
+    [
+        (date(2026, 9, 30), 1, date(2026, 10, 8)),  # across National Day
+        (date(2026, 9, 30), 2, date(2026, 10, 9)),
+        (date(2026, 9, 30), 3, date(2026, 10, 10)),  # the 调休 Saturday counts
+        (date(2026, 9, 30), 4, date(2026, 10, 12)),
+        (date(2026, 9, 18), 1, date(2026, 9, 20)),  # Friday → the 调休 Sunday
+        (date(2026, 9, 24), 1, date(2026, 9, 28)),  # Mid-Autumn Friday skipped
+        (date(2026, 2, 13), 1, date(2026, 2, 14)),  # Spring Festival: the 调休 Saturday
+        (date(2026, 2, 13), 2, date(2026, 2, 24)),  # then the whole holiday is skipped
+        (date(2026, 2, 24), 4, date(2026, 2, 28)),  # Wed..Fri, then the 调休 Saturday
+        (date(2026, 10, 3), 0, date(2026, 10, 3)),  # n = 0 is the start itself
+    ],
+)
 def test_add_working_days_across_holidays(db, start, n, expected):
     assert add_working_days(start, n) == expected
 

@@ -16,10 +16,15 @@ from gongzhi.core.testing import make_user
 SAMPLE = {"int": "1", "str": "x", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000000", "path": "x"}
 # Deliberately without CSRF: the API's credential exchanges use no session (authentication_classes = []), take the
 # credentials in the body and return a token in the body, so a forged cross-site POST gains nothing.
-EXEMPT = {"/api/v1/auth/token/", "/api/v1/auth/phone/code/", "/api/v1/auth/phone/token/",
-          # WeChat's server URL checks WeChat's signature on every request, the call centre's API its key; neither
-          # reads the session.
-          "/wechat/", "/api/v1/cti/calls/"}
+EXEMPT = {
+    "/api/v1/auth/token/",
+    "/api/v1/auth/phone/code/",
+    "/api/v1/auth/phone/token/",
+    # WeChat's server URL checks WeChat's signature on every request, the call centre's API its key; neither
+    # reads the session.
+    "/wechat/",
+    "/api/v1/cti/calls/",
+}
 # Open311 authenticates every POST with its api_key and ignores the session, so a forged cross-site POST has no
 # authority to borrow.
 # The SMS providers push receipts and inbound messages with no session and no cookie: the secret token in the URL
@@ -44,8 +49,10 @@ def concrete(route: str) -> str | None:
     return "/" + url
 
 
-ROUTES = sorted({(url, callback) for route, callback in walk(get_resolver().url_patterns)
-                 if (url := concrete(route))}, key=lambda pair: pair[0])
+ROUTES = sorted(
+    {(url, callback) for route, callback in walk(get_resolver().url_patterns) if (url := concrete(route))},
+    key=lambda pair: pair[0],
+)
 
 
 def test_every_route_is_enumerated():
@@ -56,8 +63,11 @@ def test_every_route_is_enumerated():
 @pytest.mark.django_db
 @pytest.mark.parametrize(("url", "callback"), ROUTES, ids=[url for url, _ in ROUTES])
 def test_post_without_token_is_refused(url, callback):
-    assert not getattr(callback, "csrf_exempt", False) or url in EXEMPT or url.startswith(("/api/", *EXEMPT_PREFIXES)), (
-        f"{url} is csrf_exempt")
+    assert (
+        not getattr(callback, "csrf_exempt", False)
+        or url in EXEMPT
+        or url.startswith(("/api/", *EXEMPT_PREFIXES))
+    ), f"{url} is csrf_exempt"
     if url in EXEMPT or url.startswith(EXEMPT_PREFIXES):
         pytest.skip("no session authority: see EXEMPT")
     admin = make_user("csrf-admin", "admin", is_staff=True, is_superuser=True)

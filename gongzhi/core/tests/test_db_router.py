@@ -93,7 +93,9 @@ def test_tasks_left_running_by_a_dead_worker_are_queued_again(settings):
     DBTaskResult.objects.filter(pk=recent.id).update(status="RUNNING", started_at=now - timedelta(seconds=30))
     assert requeue_stale(now) == 1
     statuses = {str(pk): status for pk, status in DBTaskResult.objects.values_list("id", "status")}
-    assert statuses[old.id] == "READY" and statuses[recent.id] == "RUNNING" and statuses[waiting.id] == "READY"
+    assert (
+        statuses[old.id] == "READY" and statuses[recent.id] == "RUNNING" and statuses[waiting.id] == "READY"
+    )
     assert DBTaskResult.objects.get(pk=old.id).started_at is None
 
 
@@ -105,16 +107,25 @@ def test_tasks_failed_by_a_dropped_connection_are_requeued_and_others_stay_faile
     now = timezone.now()
     failed = {"status": "FAILED", "finished_at": now - timedelta(minutes=1)}
     DBTaskResult.objects.filter(pk=dropped.id).update(
-        exception_class_path="django.db.utils.OperationalError", worker_ids=["w1"], **failed)
+        exception_class_path="django.db.utils.OperationalError", worker_ids=["w1"], **failed
+    )
     DBTaskResult.objects.filter(pk=own_error.id).update(exception_class_path="builtins.ValueError", **failed)
     DBTaskResult.objects.filter(pk=tried_enough.id).update(
-        exception_class_path="django.db.utils.InterfaceError", worker_ids=["w1", "w2", "w3"], **failed)
+        exception_class_path="django.db.utils.InterfaceError", worker_ids=["w1", "w2", "w3"], **failed
+    )
     DBTaskResult.objects.filter(pk=long_ago.id).update(
-        exception_class_path="django.db.utils.OperationalError", status="FAILED", finished_at=now - timedelta(days=2))
+        exception_class_path="django.db.utils.OperationalError",
+        status="FAILED",
+        finished_at=now - timedelta(days=2),
+    )
     assert requeue_disconnected(now) == 1
     statuses = {str(pk): status for pk, status in DBTaskResult.objects.values_list("id", "status")}
-    assert statuses == {dropped.id: "READY", own_error.id: "FAILED", tried_enough.id: "FAILED",
-                        long_ago.id: "FAILED"}
+    assert statuses == {
+        dropped.id: "READY",
+        own_error.id: "FAILED",
+        tried_enough.id: "FAILED",
+        long_ago.id: "FAILED",
+    }
     requeued = DBTaskResult.objects.get(pk=dropped.id)
     assert requeued.finished_at is None and requeued.run_after <= timezone.now()
     assert list(DBTaskResult.objects.ready().values_list("id", flat=True)) == [requeued.pk]

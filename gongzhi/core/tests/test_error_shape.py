@@ -20,7 +20,9 @@ def test_nested_errors_become_dotted_keys_with_lists_of_strings():
     assert not data.is_valid()
     flat = flatten_errors(data.errors)
     assert set(flat) == {"name", "rows.1.area", "ids.1"}
-    assert all(isinstance(messages, list) and all(isinstance(m, str) for m in messages) for messages in flat.values())
+    assert all(
+        isinstance(messages, list) and all(isinstance(m, str) for m in messages) for messages in flat.values()
+    )
 
 
 def test_errors_without_a_field_go_under_non_field_errors():

@@ -64,9 +64,14 @@ def test_a_malformed_key_ring_is_refused(settings):
 
 @pytest.mark.django_db
 def test_numbers_are_ciphertext_in_the_database_and_found_by_their_blind_index(keys):
-    user = register_resident_at_counter(make_user("clerk", "community_staff"), phone=PHONE, display_name="刘芳",
-                                        id_number="11010519491231002X", privacy_consent=True,
-                                        id_number_consent=True)
+    user = register_resident_at_counter(
+        make_user("clerk", "community_staff"),
+        phone=PHONE,
+        display_name="刘芳",
+        id_number="11010519491231002X",
+        privacy_consent=True,
+        id_number_consent=True,
+    )
     raw_phone, raw_id = stored("core_user", "phone", user.pk), stored("core_user", "id_number", user.pk)
     assert raw_phone.startswith("gz1$k1$") and PHONE not in raw_phone
     assert raw_id.startswith("gz1$k1$") and "11010519491231002X" not in raw_id

@@ -20,7 +20,9 @@ def test_readme_lists_exactly_the_demo_accounts():
     text = README.read_text(encoding="utf-8")
     table = text[text.index("| log in as | role |") :].split("\n\n", 1)[0]
     rows = re.findall(r"^\| `([^`]+)` \| ([^|]+) \|", table, re.M)
-    assert [(login, role.strip()) for login, role in rows] == [(login, role) for login, role, _ in DEMO_ACCOUNTS]
+    assert [(login, role.strip()) for login, role in rows] == [
+        (login, role) for login, role, _ in DEMO_ACCOUNTS
+    ]
 
 
 def test_demo_accounts_command_prints_the_list(capsys):
@@ -107,12 +109,24 @@ def test_the_replay_marks_only_its_own_history_delivered(settings):
 
     regions, units, people = load_structure()
     end = timezone.now()
-    earlier = Notification.objects.create(subject="旧", body="b", phone="13800000001", channel=NotificationChannel.SMS)
+    earlier = Notification.objects.create(
+        subject="旧", body="b", phone="13800000001", channel=NotificationChannel.SMS
+    )
     replay = Replay([], people, units, regions, end=end, days=30)
-    past = Notification.objects.create(subject="过去", body="b", phone="13800000001", channel=NotificationChannel.SMS,
-                                       created_at=end - timedelta(days=3))
-    code = Notification.objects.create(subject="登录验证码", body="123456", phone="13800000002",
-                                       channel=NotificationChannel.SMS, created_at=end + timedelta(seconds=5))
+    past = Notification.objects.create(
+        subject="过去",
+        body="b",
+        phone="13800000001",
+        channel=NotificationChannel.SMS,
+        created_at=end - timedelta(days=3),
+    )
+    code = Notification.objects.create(
+        subject="登录验证码",
+        body="123456",
+        phone="13800000002",
+        channel=NotificationChannel.SMS,
+        created_at=end + timedelta(seconds=5),
+    )
     replay.mark_history_delivered()
     status = dict(Notification.objects.values_list("pk", "status"))
     assert status[past.pk] == NotificationStatus.SENT

@@ -17,14 +17,17 @@ def bounded(county):
     return give_boundaries(county)
 
 
-@pytest.mark.parametrize(("lon", "lat", "expected"), [
-    (112.1, 28.2, "grid"),              # inside the grid
-    (112.4, 28.2, "community"),         # the community, outside its one grid
-    (112.4, 28.8, "street"),            # the street, outside its community
-    (112.65, 28.15, "other_community"),  # first square of the MultiPolygon
-    (112.85, 28.65, "other_community"),  # second square
-    (112.75, 28.4, "other_street"),     # between the squares
-])
+@pytest.mark.parametrize(
+    ("lon", "lat", "expected"),
+    [
+        (112.1, 28.2, "grid"),  # inside the grid
+        (112.4, 28.2, "community"),  # the community, outside its one grid
+        (112.4, 28.8, "street"),  # the street, outside its community
+        (112.65, 28.15, "other_community"),  # first square of the MultiPolygon
+        (112.85, 28.65, "other_community"),  # second square
+        (112.75, 28.4, "other_street"),  # between the squares
+    ],
+)
 def test_locate_finds_the_deepest_region(bounded, lon, lat, expected):
     found = geo.locate(lon, lat)
     assert found is not None and found.code == bounded[expected].code
@@ -33,7 +36,9 @@ def test_locate_finds_the_deepest_region(bounded, lon, lat, expected):
 def test_locate_outside_every_boundary_is_none(bounded):
     assert geo.locate(111.9, 28.5) is None
     assert geo.locate(112.5, 29.5) is None
-    assert geo.locate("x", 28) is None and geo.locate(200, 28) is None and geo.locate(float("nan"), 28) is None
+    assert (
+        geo.locate("x", 28) is None and geo.locate(200, 28) is None and geo.locate(float("nan"), 28) is None
+    )
 
 
 def test_locate_on_an_edge_is_deterministic(bounded):
@@ -58,14 +63,20 @@ def test_no_boundaries_locates_nothing(county):
     assert geo.locate(112.1, 28.2) is None
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ({"type": "Point", "coordinates": [112, 28]}, "不能是「Point」"),
-    ({"type": "Polygon", "coordinates": [[[112, 28], [113, 29], [113, 28], [112, 29], [112, 28]]]}, "自相交"),
-    (box(112, 28, 190, 29), "WGS-84"),
-    ({"type": "Polygon", "coordinates": "nonsense"}, "坐标格式"),
-    ("{not json", "GeoJSON 文本"),
-    ([1, 2], "GeoJSON 对象"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"type": "Point", "coordinates": [112, 28]}, "不能是「Point」"),
+        (
+            {"type": "Polygon", "coordinates": [[[112, 28], [113, 29], [113, 28], [112, 29], [112, 28]]]},
+            "自相交",
+        ),
+        (box(112, 28, 190, 29), "WGS-84"),
+        ({"type": "Polygon", "coordinates": "nonsense"}, "坐标格式"),
+        ("{not json", "GeoJSON 文本"),
+        ([1, 2], "GeoJSON 对象"),
+    ],
+)
 def test_bad_boundaries_are_refused_in_chinese(value, message):
     with pytest.raises(geo.BoundaryError) as caught:
         geo.clean_boundary(value)
@@ -84,7 +95,9 @@ def test_set_boundary_writes_the_audit_trail(county, users):
     assert event.target == f"core.region:{county['grid'].code}" and event.actor == users["supervisor"]
     assert event.before == {"boundary": None} and event.after["boundary"]["type"] == "Polygon"
     assert event.after["boundary"]["bounds"] == [112.0, 28.0, 112.25, 28.5]
-    assert not geo.set_boundary(users["supervisor"], county["grid"], box(112.0, 28.0, 112.25, 28.5))  # unchanged
+    assert not geo.set_boundary(
+        users["supervisor"], county["grid"], box(112.0, 28.0, 112.25, 28.5)
+    )  # unchanged
     assert AuditEvent.objects.filter(action="set_region_boundary").count() == 1
 
 
@@ -98,23 +111,37 @@ def _feature(geometry, **properties):
 
 def test_import_matches_codes_and_reports_the_rest(county, tmp_path):
     path = tmp_path / "divisions.geojson"
-    path.write_text(json.dumps(_collection(
-        _feature(box(112, 28, 113, 29), adcode=430100, name="示范县"),    # adcode as a number, as DataV has it
-        _feature(box(112, 28, 112.5, 29), gb="430101", name="东风街道"),
-        _feature(box(112, 28, 112.5, 28.5), code="43010101"),
-        _feature(box(120, 30, 121, 31), code="999999", name="外县"),
-        _feature(box(120, 30, 121, 31), name="无编码"),
-    ), ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            _collection(
+                _feature(
+                    box(112, 28, 113, 29), adcode=430100, name="示范县"
+                ),  # adcode as a number, as DataV has it
+                _feature(box(112, 28, 112.5, 29), gb="430101", name="东风街道"),
+                _feature(box(112, 28, 112.5, 28.5), code="43010101"),
+                _feature(box(120, 30, 121, 31), code="999999", name="外县"),
+                _feature(box(120, 30, 121, 31), name="无编码"),
+            ),
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     call_command("import_boundaries", str(path), "--dry-run")
     assert not Region.objects.filter(boundary__isnull=False).exists()
     from io import StringIO
+
     out = StringIO()
     call_command("import_boundaries", str(path), stdout=out)
     lines = out.getvalue().strip().splitlines()
     assert json.loads(lines[-1]) == {"matched": 3, "changed": 3, "unknown": 1, "invalid": 0}
-    assert any("999999（外县）" in line for line in lines) and any("1 个要素没有编码" in line for line in lines)
+    assert any("999999（外县）" in line for line in lines) and any(
+        "1 个要素没有编码" in line for line in lines
+    )
     assert set(Region.objects.filter(boundary__isnull=False).values_list("code", flat=True)) == {
-        "430100", "430101", "43010101"}
+        "430100",
+        "430101",
+        "43010101",
+    }
     assert geo.locate(112.1, 28.1).code == "43010101"
     assert AuditEvent.objects.filter(action="set_region_boundary").count() == 3
 
@@ -122,8 +149,11 @@ def test_import_matches_codes_and_reports_the_rest(county, tmp_path):
 def test_import_refuses_the_whole_file_for_one_bad_geometry(county, tmp_path):
     path = tmp_path / "bad.geojson"
     bowtie = {"type": "Polygon", "coordinates": [[[112, 28], [113, 29], [113, 28], [112, 29], [112, 28]]]}
-    path.write_text(json.dumps(_collection(_feature(box(112, 28, 113, 29), code="430100"),
-                                           _feature(bowtie, code="430101"))))
+    path.write_text(
+        json.dumps(
+            _collection(_feature(box(112, 28, 113, 29), code="430100"), _feature(bowtie, code="430101"))
+        )
+    )
     with pytest.raises(CommandError, match="未导入"):
         call_command("import_boundaries", str(path))
     assert not Region.objects.filter(boundary__isnull=False).exists()
@@ -159,8 +189,10 @@ def test_api_locate_outside_is_404_in_chinese(bounded, client):
     assert response.json() == {"code": "outside", "detail": "该位置不在本县范围内，请重新选择。"}
 
 
-@pytest.mark.parametrize(("query", "field"), [({"lat": "28"}, "lon"), ({"lon": "abc", "lat": "28"}, "lon"),
-                                              ({"lon": "112", "lat": "95"}, "lat")])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [({"lat": "28"}, "lon"), ({"lon": "abc", "lat": "28"}, "lon"), ({"lon": "112", "lat": "95"}, "lat")],
+)
 def test_api_locate_bad_input_is_400(bounded, client, query, field):
     response = client.get("/api/v1/regions/locate/", query)
     assert response.status_code == 400 and field in response.json()["fields"]
@@ -178,18 +210,25 @@ def test_admin_import_page_checks_then_imports(county, users, tmp_path):
     admin_user.save()
     client = client_for(admin_user)
     assert Permission.objects.exists()
-    data = json.dumps(_collection(_feature(box(112, 28, 113, 29), code="430100"),
-                                  _feature(box(120, 30, 121, 31), code="999999"))).encode()
-    page = client.post("/admin/core/region/import-boundaries/",
-                       {"file": SimpleUploadedFile("a.geojson", data), "check": "1"})
+    data = json.dumps(
+        _collection(
+            _feature(box(112, 28, 113, 29), code="430100"), _feature(box(120, 30, 121, 31), code="999999")
+        )
+    ).encode()
+    page = client.post(
+        "/admin/core/region/import-boundaries/", {"file": SimpleUploadedFile("a.geojson", data), "check": "1"}
+    )
     assert page.status_code == 200 and "未找到区域编码 1 个" in page.content.decode()
     assert not Region.objects.filter(boundary__isnull=False).exists()
-    done = client.post("/admin/core/region/import-boundaries/",
-                       {"file": SimpleUploadedFile("a.geojson", data), "save": "1"})
+    done = client.post(
+        "/admin/core/region/import-boundaries/", {"file": SimpleUploadedFile("a.geojson", data), "save": "1"}
+    )
     assert done.status_code == 302
     assert Region.objects.filter(boundary__isnull=False).get().code == "430100"
-    bad = client.post("/admin/core/region/import-boundaries/",
-                      {"file": SimpleUploadedFile("a.geojson", b"{oops"), "save": "1"})
+    bad = client.post(
+        "/admin/core/region/import-boundaries/",
+        {"file": SimpleUploadedFile("a.geojson", b"{oops"), "save": "1"},
+    )
     assert "JSON 格式错误" in bad.content.decode()
 
 
@@ -212,12 +251,17 @@ def test_admin_change_form_validates_and_audits_the_boundary(county, users):
 # ---------------------------------------------------------------- the maps' configuration
 
 
-@pytest.mark.parametrize(("template", "source"), [
-    ("https://t{s}.tianditu.gov.cn/vec_w/wmts?x={x}&y={y}&l={z}&tk=KEY", "https://*.tianditu.gov.cn"),
-    ("https://webrd0{s}.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}", "https://*.is.autonavi.com"),
-    ("http://tiles.intranet.local:8080/{z}/{x}/{y}.png", "http://tiles.intranet.local:8080"),
-    ("", None), ("javascript:alert(1)", None), ("/tiles/{z}/{x}/{y}.png", None),
-])
+@pytest.mark.parametrize(
+    ("template", "source"),
+    [
+        ("https://t{s}.tianditu.gov.cn/vec_w/wmts?x={x}&y={y}&l={z}&tk=KEY", "https://*.tianditu.gov.cn"),
+        ("https://webrd0{s}.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}", "https://*.is.autonavi.com"),
+        ("http://tiles.intranet.local:8080/{z}/{x}/{y}.png", "http://tiles.intranet.local:8080"),
+        ("", None),
+        ("javascript:alert(1)", None),
+        ("/tiles/{z}/{x}/{y}.png", None),
+    ],
+)
 def test_the_csp_allows_the_tile_host_only(template, source):
     from gongzhi.core.maps import tile_csp_source
 
@@ -229,15 +273,31 @@ def test_configured_tiles_reach_the_csp_and_the_page(tmp_path):
     import subprocess
     import sys
 
-    env = {**os.environ, "GONGZHI_MAP_TILES": "https://t{s}.tianditu.gov.cn/{z}/{x}/{y}",
-           "GONGZHI_MAP_CRS": "wgs84", "DJANGO_SETTINGS_MODULE": "gongzhi.settings"}
-    out = subprocess.run([sys.executable, "-c", "from django.conf import settings; "
-                          "print(' '.join(settings.SECURE_CSP['img-src']))"], env=env, capture_output=True,
-                         text=True, check=True).stdout.split()
+    env = {
+        **os.environ,
+        "GONGZHI_MAP_TILES": "https://t{s}.tianditu.gov.cn/{z}/{x}/{y}",
+        "GONGZHI_MAP_CRS": "wgs84",
+        "DJANGO_SETTINGS_MODULE": "gongzhi.settings",
+    }
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(' '.join(settings.SECURE_CSP['img-src']))",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert out[-1] == "https://*.tianditu.gov.cn"
     env["GONGZHI_MAP_CRS"] = "mercator"
-    bad = subprocess.run([sys.executable, "-c", "from django.conf import settings; settings.SECURE_CSP"], env=env,
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; settings.SECURE_CSP"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode != 0 and "GONGZHI_MAP_CRS" in bad.stderr
 
 
@@ -246,10 +306,17 @@ def test_the_map_config_reaches_the_page(client, county, settings):
     settings.GONGZHI_MAP_ATTRIBUTION = "天地图"
     settings.GONGZHI_MAP_SUBDOMAINS = "01234567"
     page = client.get("/appeals/new/").content.decode()
-    config = json.loads(page.split('<script id="map-config" type="application/json">')[1].split("</script>")[0])
-    assert config == {"tiles": "https://t{s}.tianditu.gov.cn/{z}/{x}/{y}", "attribution": "天地图",
-                      "subdomains": "01234567", "crs": "wgs84", "boundaries": "/api/v1/regions/boundaries/",
-                      "locate": "/api/v1/regions/locate/"}
+    config = json.loads(
+        page.split('<script id="map-config" type="application/json">')[1].split("</script>")[0]
+    )
+    assert config == {
+        "tiles": "https://t{s}.tianditu.gov.cn/{z}/{x}/{y}",
+        "attribution": "天地图",
+        "subdomains": "01234567",
+        "crs": "wgs84",
+        "boundaries": "/api/v1/regions/boundaries/",
+        "locate": "/api/v1/regions/locate/",
+    }
 
 
 def test_api_boundaries_are_geojson_for_maps(bounded, client):

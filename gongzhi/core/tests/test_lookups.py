@@ -9,11 +9,15 @@ from gongzhi.core.models import Region
 def test_in_ids_finds_what_in_finds_on_keys_and_foreign_keys(county):
     regions = list(Region.objects.order_by("pk"))
     some = [r.pk for r in regions[::2]] + [10**12]  # and an id that is nobody's
-    assert list(Region.objects.filter(pk__in_ids=some).order_by("pk")) == \
-        list(Region.objects.filter(pk__in=some).order_by("pk"))
+    assert list(Region.objects.filter(pk__in_ids=some).order_by("pk")) == list(
+        Region.objects.filter(pk__in=some).order_by("pk")
+    )
     parents = {r.parent_id for r in regions if r.parent_id}
-    assert set(Region.objects.filter(parent_id__in_ids=parents).values_list("pk", flat=True)) == \
-        set(Region.objects.filter(parent_id__in=parents).values_list("pk", flat=True)) != set()
+    assert (
+        set(Region.objects.filter(parent_id__in_ids=parents).values_list("pk", flat=True))
+        == set(Region.objects.filter(parent_id__in=parents).values_list("pk", flat=True))
+        != set()
+    )
     assert not Region.objects.filter(pk__in_ids=[]).exists()
 
 

@@ -32,8 +32,11 @@ def no_allowance(settings):
 def test_an_admin_cannot_subscribe_an_inside_address(users, no_allowance, url):
     client = APIClient()
     client.force_authenticate(users["admin"])
-    response = client.post("/api/v1/webhooks/subscriptions/", {
-        "name": "探测", "url": url, "event_types": ["appeals.dispatch"]}, format="json")
+    response = client.post(
+        "/api/v1/webhooks/subscriptions/",
+        {"name": "探测", "url": url, "event_types": ["appeals.dispatch"]},
+        format="json",
+    )
     assert response.status_code == 400, response.content
     assert "url" in response.json()["fields"]
 
@@ -57,16 +60,27 @@ def test_credit_platforms_are_checked_by_the_service_and_the_admin(settings, tmp
 
     settings.GONGZHI = {**settings.GONGZHI, "FILE_DROP_ROOT": str(tmp_path / "drops")}
     officer = make_user("officer9", Role.CREDIT_OFFICER, is_staff=True)
-    for backend, address, secret in [("webhook", "http://169.254.169.254/x", "s" * 32),
-                                     ("webhook", "file:///tmp/x", "s" * 32),
-                                     ("webhook", "https://example.com/hook", ""),
-                                     ("file", "../../etc", ""),
-                                     ("file", "/tmp/elsewhere", "")]:
+    for backend, address, secret in [
+        ("webhook", "http://169.254.169.254/x", "s" * 32),
+        ("webhook", "file:///tmp/x", "s" * 32),
+        ("webhook", "https://example.com/hook", ""),
+        ("file", "../../etc", ""),
+        ("file", "/tmp/elsewhere", ""),
+    ]:
         with pytest.raises(ServiceError):
-            services.create_platform(officer, name=f"平台{backend}{address}", backend=backend, address=address,
-                                     secret=secret)
-        form = CreditPlatformForm(data={"name": "后台平台", "backend": backend, "address": address, "secret": secret,
-                                        "confirm_window_hours": 72, "is_active": True})
+            services.create_platform(
+                officer, name=f"平台{backend}{address}", backend=backend, address=address, secret=secret
+            )
+        form = CreditPlatformForm(
+            data={
+                "name": "后台平台",
+                "backend": backend,
+                "address": address,
+                "secret": secret,
+                "confirm_window_hours": 72,
+                "is_active": True,
+            }
+        )
         assert not form.is_valid(), (backend, address)
     platform = services.create_platform(officer, name="第三方", backend="file", address="third-party")
     assert platform.address == str((tmp_path / "drops" / "third-party").resolve())
@@ -74,8 +88,15 @@ def test_credit_platforms_are_checked_by_the_service_and_the_admin(settings, tmp
 
 def test_a_delivery_error_says_nothing_of_the_socket(settings, db):
     settings.GONGZHI = {**settings.GONGZHI, "OUTBOUND_ALLOWED_HOSTS": ["127.0.0.1:9"]}
-    message = outbox.enqueue(event_id="e:1", event_type="x", target="t", backend="webhook",
-                             address="http://127.0.0.1:9/hook", secret="k" * 32, payload={})
+    message = outbox.enqueue(
+        event_id="e:1",
+        event_type="x",
+        target="t",
+        backend="webhook",
+        address="http://127.0.0.1:9/hook",
+        secret="k" * 32,
+        payload={},
+    )
     outbox.deliver_due()
     message.refresh_from_db()
     assert message.delivered_at is None and message.last_error
@@ -105,8 +126,15 @@ def test_a_delivery_follows_no_redirect(settings, db):
     try:
         port = server.server_address[1]
         settings.GONGZHI = {**settings.GONGZHI, "OUTBOUND_ALLOWED_HOSTS": [f"127.0.0.1:{port}"]}
-        message = outbox.enqueue(event_id="e:2", event_type="x", target="t", backend="webhook",
-                                 address=f"http://127.0.0.1:{port}/hook", secret="k" * 32, payload={})
+        message = outbox.enqueue(
+            event_id="e:2",
+            event_type="x",
+            target="t",
+            backend="webhook",
+            address=f"http://127.0.0.1:{port}/hook",
+            secret="k" * 32,
+            payload={},
+        )
         outbox.deliver_due()
         message.refresh_from_db()
     finally:
@@ -117,8 +145,15 @@ def test_a_delivery_follows_no_redirect(settings, db):
 def test_a_name_that_does_not_resolve_yet_is_saved_and_refused_at_send(db, no_allowance):
     url = "https://credit-platform.invalid/hook"
     assert netguard.check_url(url) == url
-    message = outbox.enqueue(event_id="e:3", event_type="x", target="t", backend="webhook", address=url,
-                             secret="k" * 32, payload={})
+    message = outbox.enqueue(
+        event_id="e:3",
+        event_type="x",
+        target="t",
+        backend="webhook",
+        address=url,
+        secret="k" * 32,
+        payload={},
+    )
     outbox.deliver_due()
     message.refresh_from_db()
     assert message.delivered_at is None and "无法解析" in message.last_error

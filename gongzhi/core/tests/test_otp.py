@@ -24,8 +24,10 @@ def sent_code(phone=PHONE) -> str:
 def age_codes(seconds: int, phone=PHONE) -> None:
     """Move every code of the number back in time, as if `seconds` had passed."""
     for record in PhoneCode.objects.filter(phone=phone):
-        PhoneCode.objects.filter(pk=record.pk).update(created_at=record.created_at - timedelta(seconds=seconds),
-                                                      expires_at=record.expires_at - timedelta(seconds=seconds))
+        PhoneCode.objects.filter(pk=record.pk).update(
+            created_at=record.created_at - timedelta(seconds=seconds),
+            expires_at=record.expires_at - timedelta(seconds=seconds),
+        )
 
 
 def test_send_puts_the_code_in_an_sms_and_stores_only_its_hash(db):
@@ -116,16 +118,20 @@ def test_counter_registration(db):
     services.ensure_role_groups()
     operator = User.objects.create_user("op", password="x")
     operator.groups.add(Group.objects.get(name=Role.OPERATOR))
-    resident = services.register_resident_at_counter(operator, phone=PHONE, display_name=" 王大爷 ",
-                                                     privacy_consent=True)
+    resident = services.register_resident_at_counter(
+        operator, phone=PHONE, display_name=" 王大爷 ", privacy_consent=True
+    )
     assert resident.display_name == "王大爷" and resident.has_role(Role.RESIDENT)
     assert AuditEvent.objects.get(action="register_resident").actor == operator
     with pytest.raises(ServiceError) as refused:
-        services.register_resident_at_counter(operator, phone=PHONE, display_name="王大爷", privacy_consent=True)
+        services.register_resident_at_counter(
+            operator, phone=PHONE, display_name="王大爷", privacy_consent=True
+        )
     assert refused.value.code == "phone_taken"
     with pytest.raises(PermissionDeniedError):
-        services.register_resident_at_counter(resident, phone="13612345678", display_name="李四",
-                                              privacy_consent=True)
+        services.register_resident_at_counter(
+            resident, phone="13612345678", display_name="李四", privacy_consent=True
+        )
 
 
 def test_a_phone_code_does_not_open_a_staff_account(users):

@@ -29,16 +29,25 @@ def receiver(settings):
 
 
 def enqueue(url, n=1, event="e", confirm_within=None):
-    return outbox.enqueue(event_id=f"{event}:{n}", event_type="test.published", target="t1", backend="webhook",
-                          address=url, secret=SECRET, payload={"n": n, "名称": "湘江建材"},
-                          confirm_within=confirm_within)
+    return outbox.enqueue(
+        event_id=f"{event}:{n}",
+        event_type="test.published",
+        target="t1",
+        backend="webhook",
+        address=url,
+        secret=SECRET,
+        payload={"n": n, "名称": "湘江建材"},
+        confirm_within=confirm_within,
+    )
 
 
 def test_enqueue_is_one_row_per_event_and_target(db, receiver):
     a = enqueue(receiver.url + "/hook")
     b = enqueue(receiver.url + "/hook")
     assert a.pk == b.pk and OutboxMessage.objects.count() == 1
-    other = outbox.enqueue(event_id="e:1", event_type="x", target="t2", backend="file", address="/tmp/x", payload={})
+    other = outbox.enqueue(
+        event_id="e:1", event_type="x", target="t2", backend="file", address="/tmp/x", payload={}
+    )
     assert other.idempotency_key != a.idempotency_key
 
 
@@ -46,7 +55,12 @@ def test_signed_delivery_and_confirmation(db, receiver):
     message = enqueue(receiver.url + "/hook")
     assert outbox.deliver_due() == 1
     message.refresh_from_db()
-    assert message.delivered_at and message.acknowledged_at and message.attempts == 1 and message.status == "confirmed"
+    assert (
+        message.delivered_at
+        and message.acknowledged_at
+        and message.attempts == 1
+        and message.status == "confirmed"
+    )
     request = receiver.requests[0]
     assert request["key"] == message.idempotency_key
     assert request["headers"][outbox.SIGNATURE_HEADER].startswith("sha256=")
@@ -57,8 +71,15 @@ def test_signed_delivery_and_confirmation(db, receiver):
 
 
 def test_wrong_secret_is_refused_by_receiver_and_retried(db, receiver):
-    message = outbox.enqueue(event_id="e:1", event_type="x", target="t", backend="webhook",
-                             address=receiver.url + "/hook", secret="wrong-secret-000000", payload={})
+    message = outbox.enqueue(
+        event_id="e:1",
+        event_type="x",
+        target="t",
+        backend="webhook",
+        address=receiver.url + "/hook",
+        secret="wrong-secret-000000",
+        payload={},
+    )
     outbox.deliver_due()
     message.refresh_from_db()
     assert message.delivered_at is None and "401" in message.last_error and receiver.processed == {}
@@ -126,8 +147,14 @@ def test_accepted_without_confirmation_then_acknowledged_and_overdue(db, receive
 
 def test_file_drop_and_ack_file(db, tmp_path):
     folder = tmp_path / "drop"
-    message = outbox.enqueue(event_id="e:1", event_type="x.deleted", target="f", backend="file", address=str(folder),
-                             payload={"a": 1})
+    message = outbox.enqueue(
+        event_id="e:1",
+        event_type="x.deleted",
+        target="f",
+        backend="file",
+        address=str(folder),
+        payload={"a": 1},
+    )
     assert outbox.deliver_due() == 1
     written = json.loads((folder / f"{message.idempotency_key}.json").read_text())
     assert written["data"] == {"a": 1} and written["idempotency_key"] == message.idempotency_key
@@ -142,8 +169,9 @@ def test_file_drop_and_ack_file(db, tmp_path):
 def test_file_drop_into_unwritable_place_is_retried(db, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    message = outbox.enqueue(event_id="e:1", event_type="x", target="f", backend="file", address=str(blocker / "sub"),
-                             payload={})
+    message = outbox.enqueue(
+        event_id="e:1", event_type="x", target="f", backend="file", address=str(blocker / "sub"), payload={}
+    )
     assert outbox.deliver_due() == 0
     message.refresh_from_db()
     assert message.delivered_at is None and message.last_error
@@ -156,8 +184,9 @@ def test_signature_verification():
     assert outbox.verify_signature(SECRET, ts, body, sig)
     assert not outbox.verify_signature(SECRET, ts, body + b" ", sig)
     assert not outbox.verify_signature("other", ts, body, sig)
-    assert not outbox.verify_signature(SECRET, str(int(time.time()) - 3600), body, outbox.sign(SECRET, str(
-        int(time.time()) - 3600), body))
+    assert not outbox.verify_signature(
+        SECRET, str(int(time.time()) - 3600), body, outbox.sign(SECRET, str(int(time.time()) - 3600), body)
+    )
     assert not outbox.verify_signature(SECRET, "nonsense", body, sig)
 
 
@@ -195,8 +224,14 @@ def worker_env(tmp_path_factory):
 
         s = settings.DATABASES["default"]
         name = f"gongzhi_outbox_{os.getpid()}"
-        params = {"host": s["HOST"], "port": s["PORT"] or 5432, "user": s["USER"], "password": s["PASSWORD"] or None,
-                  "dbname": "postgres", "autocommit": True}
+        params = {
+            "host": s["HOST"],
+            "port": s["PORT"] or 5432,
+            "user": s["USER"],
+            "password": s["PASSWORD"] or None,
+            "dbname": "postgres",
+            "autocommit": True,
+        }
         with psycopg.connect(**params) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
             admin.execute(f'CREATE DATABASE "{name}"')
@@ -209,7 +244,9 @@ def worker_env(tmp_path_factory):
     else:
         env.pop("DATABASE_URL", None)
         env["GONGZHI_SQLITE_PATH"] = str(folder / "workers.sqlite3")
-    subprocess.run([sys.executable, "-m", "gongzhi.manage", "migrate", "-v0"], env=env, check=True, cwd=PROJECT)
+    subprocess.run(
+        [sys.executable, "-m", "gongzhi.manage", "migrate", "-v0"], env=env, check=True, cwd=PROJECT
+    )
     script = folder / "worker.py"
     script.write_text(WORKER_SCRIPT)
     env["OUTBOX_WORKER_SCRIPT"] = str(script)
@@ -219,13 +256,24 @@ def worker_env(tmp_path_factory):
 
 
 def run_worker(env, *args):
-    return subprocess.run([sys.executable, env["OUTBOX_WORKER_SCRIPT"], *args], env=env, cwd=PROJECT,
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        [sys.executable, env["OUTBOX_WORKER_SCRIPT"], *args],
+        env=env,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def spawn_worker(env, *args):
-    return subprocess.Popen([sys.executable, env["OUTBOX_WORKER_SCRIPT"], *args], env=env, cwd=PROJECT,
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, env["OUTBOX_WORKER_SCRIPT"], *args],
+        env=env,
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.slow  # worker processes

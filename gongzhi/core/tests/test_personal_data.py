@@ -28,8 +28,12 @@ def story(users, make_appeal):
     resident = users["resident"]
     resident.display_name = "王建国"
     resident.save(update_fields=["display_name"])
-    appeal = make_appeal(resident, title="我是王建国，3栋201室漏水", content="我叫王建国，住3栋201室，电话13800138000。",
-                         attachments=[SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png")])
+    appeal = make_appeal(
+        resident,
+        title="我是王建国，3栋201室漏水",
+        content="我叫王建国，住3栋201室，电话13800138000。",
+        attachments=[SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png")],
+    )
     return resident, appeal
 
 
@@ -40,9 +44,17 @@ def test_the_privacy_rules_are_public(client):
 
 def test_an_id_number_needs_its_own_consent(users, county, category):
     operator = users["operator"]
-    fields = {"kind": "complaint", "channel": "hotline", "title": "社保缴费记录不对", "content": "社保缴费少了三个月，请核实。",
-              "region": county["grid"], "category": category, "appellant_name": "张三",
-              "appellant_phone": "13612345678", "appellant_id_number": ID}
+    fields = {
+        "kind": "complaint",
+        "channel": "hotline",
+        "title": "社保缴费记录不对",
+        "content": "社保缴费少了三个月，请核实。",
+        "region": county["grid"],
+        "category": category,
+        "appellant_name": "张三",
+        "appellant_phone": "13612345678",
+        "appellant_id_number": ID,
+    }
     with pytest.raises(ServiceError) as refused:
         appeal_services.submit_appeal(operator, **fields)
     assert refused.value.field == "id_number_consent" and "单独同意" in refused.value.message
@@ -51,7 +63,10 @@ def test_an_id_number_needs_its_own_consent(users, county, category):
     assert consent.kind == "id_number" and consent.recorded_by == operator and "核实" in consent.purpose
     api = APIClient()
     api.force_authenticate(operator)
-    body = {**{k: v for k, v in fields.items() if k not in ("region", "category")}, "region": county["grid"].code}
+    body = {
+        **{k: v for k, v in fields.items() if k not in ("region", "category")},
+        "region": county["grid"].code,
+    }
     answer = api.post("/api/v1/appeals/", body, format="json")
     assert answer.status_code == 400 and "id_number_consent" in json.dumps(answer.json())
 
@@ -62,7 +77,10 @@ def test_my_data_downloads_and_is_audited(story):
     page = text(client.get("/accounts/me/data/"))
     assert "我的诉求：1 条" in page and "注销账号" in page
     data = json.loads(client.get("/accounts/me/data/?download=json").content)["data"]
-    assert data["appeals"]["rows"][0]["编号"] == appeal.number and data["account"]["rows"][0]["手机号"] == resident.phone
+    assert (
+        data["appeals"]["rows"][0]["编号"] == appeal.number
+        and data["account"]["rows"][0]["手机号"] == resident.phone
+    )
     workbook = load_workbook(io.BytesIO(client.get("/accounts/me/data/?download=xlsx").content))
     assert "我的诉求" in workbook.sheetnames
     assert AuditEvent.objects.filter(action="export_personal_data", target=f"user:{resident.pk}").count() == 2
@@ -106,9 +124,18 @@ def test_staff_cannot_close_their_account_here(users):
 
 def test_retention_anonymises_old_closed_appeals_and_deletes_old_attachments(story, users, settings):
     _resident, appeal = story
-    recent = Appeal.objects.create(number="X1", kind="complaint", channel="hotline", title="近期", content="我是李四",
-                                   region=appeal.region, appellant_name="李四", appellant_phone="13912345678",
-                                   received_at=timezone.now(), closed_at=timezone.now() - timedelta(days=30))
+    recent = Appeal.objects.create(
+        number="X1",
+        kind="complaint",
+        channel="hotline",
+        title="近期",
+        content="我是李四",
+        region=appeal.region,
+        appellant_name="李四",
+        appellant_phone="13912345678",
+        received_at=timezone.now(),
+        closed_at=timezone.now() - timedelta(days=30),
+    )
     Appeal.objects.filter(pk=appeal.pk).update(closed_at=timezone.now() - timedelta(days=365 * 5 + 10))
     counts = apply_retention()
     assert counts == {"anonymised": 1, "attachments_deleted": 1}

@@ -33,10 +33,15 @@ TEST_ONLY = ("GONGZHI_", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
 
 def run(tmp_path, **env):
     base = {k: v for k, v in os.environ.items() if not k.startswith(TEST_ONLY)}
-    base.update(DJANGO_SETTINGS_MODULE="gongzhi.settings", GONGZHI_SQLITE_PATH=str(tmp_path / "probe.sqlite3"),
-                GONGZHI_LOG_FILE="", **env)
-    return subprocess.run([sys.executable, "-c", PROBE], env=base, cwd=PROJECT, capture_output=True, text=True,
-                          timeout=120)
+    base.update(
+        DJANGO_SETTINGS_MODULE="gongzhi.settings",
+        GONGZHI_SQLITE_PATH=str(tmp_path / "probe.sqlite3"),
+        GONGZHI_LOG_FILE="",
+        **env,
+    )
+    return subprocess.run(
+        [sys.executable, "-c", PROBE], env=base, cwd=PROJECT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_without_the_variable_it_is_production_and_needs_a_key(tmp_path):
@@ -56,12 +61,17 @@ def test_development_is_opted_into(tmp_path):
 def test_production_redirects_http_and_sends_hsts(tmp_path):
     import json
 
-    done = run(tmp_path, GONGZHI_SECRET_KEY="a-real-deployment-key-" + "x" * 40, GONGZHI_ALLOWED_HOSTS="testserver")
+    done = run(
+        tmp_path, GONGZHI_SECRET_KEY="a-real-deployment-key-" + "x" * 40, GONGZHI_ALLOWED_HOSTS="testserver"
+    )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.splitlines()[-1])
     assert out["debug"] is False and out["cookie_secure"] is True
     assert out["plain"] == [301, "https://testserver/api/v1/me/"]
-    assert out["secure"] in (401, 403)  # served over HTTPS (behind the proxy): the API answers, not a redirect
+    assert out["secure"] in (
+        401,
+        403,
+    )  # served over HTTPS (behind the proxy): the API answers, not a redirect
     assert out["hsts"].startswith("max-age=31536000") and "includeSubDomains" in out["hsts"]
     assert out["health"] != 301  # the load balancer's health check stays on plain HTTP
 
@@ -78,10 +88,22 @@ def test_check_deploy_asks_for_an_audit_key_of_its_own(settings):
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     """Issue K item 1: `gongzhi check --deploy` finds nothing with the settings a deployment sets."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(TEST_ONLY)}
-    base.update(GONGZHI_SECRET_KEY="k" * 50 + "-a-real-deployment-key", GONGZHI_ALLOWED_HOSTS="gongzhi.example.gov.cn",
-                GONGZHI_AUDIT_KEY="a" * 40, GONGZHI_SQLITE_PATH=str(tmp_path / "x.sqlite3"), GONGZHI_LOG_FILE="",
-                GONGZHI_FIELD_KEYS="k2026:" + "A" * 43, GONGZHI_BLIND_INDEX_KEY="B" * 43)
-    done = subprocess.run([sys.executable, "-m", "gongzhi.manage", "check", "--deploy", "--fail-level", "WARNING"],
-                          env=base, cwd=PROJECT, capture_output=True, text=True, timeout=600)
+    base.update(
+        GONGZHI_SECRET_KEY="k" * 50 + "-a-real-deployment-key",
+        GONGZHI_ALLOWED_HOSTS="gongzhi.example.gov.cn",
+        GONGZHI_AUDIT_KEY="a" * 40,
+        GONGZHI_SQLITE_PATH=str(tmp_path / "x.sqlite3"),
+        GONGZHI_LOG_FILE="",
+        GONGZHI_FIELD_KEYS="k2026:" + "A" * 43,
+        GONGZHI_BLIND_INDEX_KEY="B" * 43,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "gongzhi.manage", "check", "--deploy", "--fail-level", "WARNING"],
+        env=base,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout

@@ -22,8 +22,19 @@ def test_the_name_is_found_without_being_told():
     assert "王建国" not in redact("我是幸福小区3栋201室的居民，我叫王建国，家住这里")
 
 
-@pytest.mark.parametrize("text", ["13812345678", "138 1234 5678", "138-1234-5678", "+86 138 1234 5678",
-                                  "+8613812345678", "86-13812345678", "0731-84512345", "(0731)84512345"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "13812345678",
+        "138 1234 5678",
+        "138-1234-5678",
+        "+86 138 1234 5678",
+        "+8613812345678",
+        "86-13812345678",
+        "0731-84512345",
+        "(0731)84512345",
+    ],
+)
 def test_phone_formats(text):
     assert redact(f"请打{text}联系") == f"请打{PHONE}联系"
 
@@ -43,8 +54,20 @@ def test_not_plates_and_not_years():
         assert redact(text) == text
 
 
-@pytest.mark.parametrize("text", ["3栋201室", "2单元", "12号楼", "5栋2单元5楼505", "门牌12号", "门牌号：38-2号",
-                                  "七栋一单元103号房", "T9-1栋", "201室"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3栋201室",
+        "2单元",
+        "12号楼",
+        "5栋2单元5楼505",
+        "门牌12号",
+        "门牌号：38-2号",
+        "七栋一单元103号房",
+        "T9-1栋",
+        "201室",
+    ],
+)
 def test_house_and_room_numbers(text):
     assert redact(f"住在{text}，") == f"住在{HOUSE}，"
 
@@ -65,13 +88,17 @@ def _recall(path: Path) -> tuple[float, int, str]:
     for row in rows:
         spans = personal_spans(row["text"])
         for a in row["spans"]:
-            assert row["text"][a["start"]:a["end"]] == a["text"]
+            assert row["text"][a["start"] : a["end"]] == a["text"]
             hit = any(s <= a["start"] and a["end"] <= e for s, e, _t in spans)
             by_kind.setdefault(a["kind"], []).append(int(hit))
     found = sum(sum(v) for v in by_kind.values())
     total = sum(len(v) for v in by_kind.values())
     detail = ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(by_kind.items()))
-    return found / total, total, f"{path.name}: recall {found}/{total} = {found / total:.3f} ({detail}); {len(rows)} texts"
+    return (
+        found / total,
+        total,
+        f"{path.name}: recall {found}/{total} = {found / total:.3f} ({detail}); {len(rows)} texts",
+    )
 
 
 def test_recall_on_the_annotated_sets():

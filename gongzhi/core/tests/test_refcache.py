@@ -84,7 +84,9 @@ def test_regions(county):
 @pytest.mark.django_db
 def test_active_categories(category):
     assert active_category_by_code(category.code) == category
-    assert [c.pk for c in active_category_by_code(category.code).lineage()] == [c.pk for c in category.lineage()]
+    assert [c.pk for c in active_category_by_code(category.code).lineage()] == [
+        c.pk for c in category.lineage()
+    ]
     Category.objects.filter(pk=category.pk).update(is_active=False)
     assert active_category_by_code(category.code) is None
     raw("UPDATE appeals_category SET is_active = %s WHERE id = %s", [True, category.pk])
@@ -95,9 +97,20 @@ def test_active_categories(category):
 def test_time_limits(category):
     default = deadlines.limits_for("complaint", "normal", category)[Step.REPLY]
     assert default == deadlines.DEFAULT_LIMITS[Step.REPLY][LimitProfile.NORMAL]
-    TimeLimit.objects.bulk_create([TimeLimit(category=category.top, profile=LimitProfile.NORMAL, step=Step.REPLY,
-                                             amount=3, unit=LimitUnit.WORKING_DAYS)])
-    assert deadlines.limits_for("complaint", "normal", category)[Step.REPLY] == deadlines.Limit(3, LimitUnit.WORKING_DAYS)
+    TimeLimit.objects.bulk_create(
+        [
+            TimeLimit(
+                category=category.top,
+                profile=LimitProfile.NORMAL,
+                step=Step.REPLY,
+                amount=3,
+                unit=LimitUnit.WORKING_DAYS,
+            )
+        ]
+    )
+    assert deadlines.limits_for("complaint", "normal", category)[Step.REPLY] == deadlines.Limit(
+        3, LimitUnit.WORKING_DAYS
+    )
     TimeLimit.objects.filter(category=category.top).update(amount=4)
     assert deadlines.limits_for("complaint", "normal", category)[Step.REPLY].amount == 4
     raw("DELETE FROM appeals_timelimit")
@@ -108,7 +121,10 @@ def test_time_limits(category):
 def test_calendar_overrides():
     day = date(2031, 3, 3)  # a Monday past the library's data
     assert load_overrides() == {}
-    raw("INSERT INTO core_calendaroverride (date, is_working_day, note) VALUES (%s, %s, %s)", [day, False, "测试"])
+    raw(
+        "INSERT INTO core_calendaroverride (date, is_working_day, note) VALUES (%s, %s, %s)",
+        [day, False, "测试"],
+    )
     assert load_overrides() == {day: False}
     load_overrides()[day + timedelta(days=1)] = False  # a caller's change stays its own
     assert load_overrides() == {day: False}
@@ -127,8 +143,13 @@ def test_notice_templates():
 @pytest.mark.django_db
 def test_webhook_subscriptions():
     assert active_subscriptions() == []
-    WebhookSubscription.objects.bulk_create([WebhookSubscription(
-        name="12345", url="https://example.org/hook", secret="s" * 20, event_types=["appeals.*"])])
+    WebhookSubscription.objects.bulk_create(
+        [
+            WebhookSubscription(
+                name="12345", url="https://example.org/hook", secret="s" * 20, event_types=["appeals.*"]
+            )
+        ]
+    )
     assert [s.name for s in active_subscriptions()] == ["12345"]
     WebhookSubscription.objects.update(is_active=False)
     assert active_subscriptions() == []
@@ -138,8 +159,10 @@ def test_webhook_subscriptions():
 def test_roles():
     user = make_user("roles-user", Role.RESIDENT)
     assert User.objects.get(pk=user.pk).roles == {Role.RESIDENT}
-    raw("INSERT INTO core_user_groups (user_id, group_id) VALUES (%s, %s)",
-        [user.pk, Group.objects.get(name=Role.OPERATOR).pk])
+    raw(
+        "INSERT INTO core_user_groups (user_id, group_id) VALUES (%s, %s)",
+        [user.pk, Group.objects.get(name=Role.OPERATOR).pk],
+    )
     assert User.objects.get(pk=user.pk).roles == {Role.RESIDENT, Role.OPERATOR}
     Group.objects.filter(name=Role.OPERATOR).update(name="operator-renamed")
     assert User.objects.get(pk=user.pk).roles == {Role.RESIDENT, "operator-renamed"}
@@ -153,7 +176,10 @@ def test_notice_preferences():
     assert preference_for(user).sms is True and preference_for(user).pk is None
     NotificationPreference.objects.bulk_create([NotificationPreference(user=user, sms=False)])
     assert preference_for(user).sms is False
-    raw("UPDATE core_notificationpreference SET sms = %s, disabled_kinds = %s", [True, '["appeal_dispatched"]'])
+    raw(
+        "UPDATE core_notificationpreference SET sms = %s, disabled_kinds = %s",
+        [True, '["appeal_dispatched"]'],
+    )
     assert preference_for(user).sms is True
     assert preference_for(user).disabled_kinds == ["appeal_dispatched"]
 

@@ -22,37 +22,72 @@ CONTEXT = {"number": "20260101000123", "title": "小区路灯坏了", "kind": "�
 
 
 def _settings(settings, **extra):
-    settings.GONGZHI = {**settings.GONGZHI, "SMS_CALLBACK_TOKEN": "cb-secret", "SMS_TIMEOUT_SECONDS": 1,
-                        "NOTIFY_RETRY_SECONDS": 60, "NOTIFY_MAX_ATTEMPTS": 3, **extra}
+    settings.GONGZHI = {
+        **settings.GONGZHI,
+        "SMS_CALLBACK_TOKEN": "cb-secret",
+        "SMS_TIMEOUT_SECONDS": 1,
+        "NOTIFY_RETRY_SECONDS": 60,
+        "NOTIFY_MAX_ATTEMPTS": 3,
+        **extra,
+    }
 
 
 @pytest.fixture
 def aliyun(settings, db):
     with AliyunServer(templates={"SMS_100001": ["number"], "SMS_100009": ["code", "minutes"]}) as server:
-        _settings(settings, SMS_GATEWAY="gongzhi.core.sms.aliyun.AliyunSmsGateway", SMS_ALIYUN_ENDPOINT=server.endpoint,
-                  SMS_ALIYUN_PROTOCOL="http", SMS_ALIYUN_ACCESS_KEY_ID="LTAI-test",
-                  SMS_ALIYUN_ACCESS_KEY_SECRET="test-secret", SMS_ALIYUN_SIGN_NAME="共治")
-        SmsTemplate.objects.create(provider="aliyun", kind="appeal_received", template_code="SMS_100001",
-                                   variables=[["number", "number"]])
-        SmsTemplate.objects.create(provider="aliyun", kind="login_code", template_code="SMS_100009",
-                                   variables=[["code", "code"], ["minutes", "minutes"]])
+        _settings(
+            settings,
+            SMS_GATEWAY="gongzhi.core.sms.aliyun.AliyunSmsGateway",
+            SMS_ALIYUN_ENDPOINT=server.endpoint,
+            SMS_ALIYUN_PROTOCOL="http",
+            SMS_ALIYUN_ACCESS_KEY_ID="LTAI-test",
+            SMS_ALIYUN_ACCESS_KEY_SECRET="test-secret",
+            SMS_ALIYUN_SIGN_NAME="共治",
+        )
+        SmsTemplate.objects.create(
+            provider="aliyun",
+            kind="appeal_received",
+            template_code="SMS_100001",
+            variables=[["number", "number"]],
+        )
+        SmsTemplate.objects.create(
+            provider="aliyun",
+            kind="login_code",
+            template_code="SMS_100009",
+            variables=[["code", "code"], ["minutes", "minutes"]],
+        )
         yield server
 
 
 @pytest.fixture
 def tencent(settings, db):
     with TencentServer(templates={"1100001": ["{1}"]}) as server:
-        _settings(settings, SMS_GATEWAY="gongzhi.core.sms.tencent.TencentSmsGateway",
-                  SMS_TENCENT_ENDPOINT=server.endpoint, SMS_TENCENT_PROTOCOL="http", SMS_TENCENT_SECRET_ID="AKID-test",
-                  SMS_TENCENT_SECRET_KEY="test-key", SMS_TENCENT_APP_ID="1400000001", SMS_TENCENT_SIGN_NAME="共治")
-        SmsTemplate.objects.create(provider="tencent", kind="appeal_received", template_code="1100001",
-                                   variables=[["1", "number"]])
+        _settings(
+            settings,
+            SMS_GATEWAY="gongzhi.core.sms.tencent.TencentSmsGateway",
+            SMS_TENCENT_ENDPOINT=server.endpoint,
+            SMS_TENCENT_PROTOCOL="http",
+            SMS_TENCENT_SECRET_ID="AKID-test",
+            SMS_TENCENT_SECRET_KEY="test-key",
+            SMS_TENCENT_APP_ID="1400000001",
+            SMS_TENCENT_SIGN_NAME="共治",
+        )
+        SmsTemplate.objects.create(
+            provider="tencent", kind="appeal_received", template_code="1100001", variables=[["1", "number"]]
+        )
         yield server
 
 
 def _notice(phone=PHONE, kind="appeal_received", context=None, recipient=None):
-    return notify(subject="诉求已受理", body="您的诉求（编号 20260101000123）已受理。", phone=phone,
-                  channel=NotificationChannel.SMS, kind=kind, context=context or CONTEXT, recipient=recipient)
+    return notify(
+        subject="诉求已受理",
+        body="您的诉求（编号 20260101000123）已受理。",
+        phone=phone,
+        channel=NotificationChannel.SMS,
+        kind=kind,
+        context=context or CONTEXT,
+        recipient=recipient,
+    )
 
 
 def _reload(row):
@@ -68,10 +103,19 @@ def test_aliyun_sends_the_filed_template_signed(aliyun):
     assert deliver(row.pk)
     assert _reload(row).status == NotificationStatus.SENT
     [sent] = aliyun.sent
-    assert sent == {**sent, "phone": PHONE, "sign": "共治", "template": "SMS_100001",
-                    "params": {"number": "20260101000123"}}
+    assert sent == {
+        **sent,
+        "phone": PHONE,
+        "sign": "共治",
+        "template": "SMS_100001",
+        "params": {"number": "20260101000123"},
+    }
     message = SmsMessage.objects.get()
-    assert (message.provider, message.message_id, message.status) == ("aliyun", sent["id"], SmsStatus.SUBMITTED)
+    assert (message.provider, message.message_id, message.status) == (
+        "aliyun",
+        sent["id"],
+        SmsStatus.SUBMITTED,
+    )
 
 
 def test_aliyun_wrong_secret_is_refused_by_the_signature_check(aliyun, settings):
@@ -154,13 +198,29 @@ def test_aliyun_receipt_updates_the_message(aliyun):
     resident = make_user("r-receipt", Role.RESIDENT, phone=PHONE)
     assert deliver(_notice().pk)
     biz_id = aliyun.sent[0]["id"]
-    report = [{"phone_number": PHONE, "send_time": "2026-12-07 10:00:00", "report_time": "2026-12-07 10:00:05",
-               "success": True, "err_code": "DELIVERED", "err_msg": "用户接收成功", "sms_size": "1", "biz_id": biz_id,
-               "out_id": ""}]
+    report = [
+        {
+            "phone_number": PHONE,
+            "send_time": "2026-12-07 10:00:00",
+            "report_time": "2026-12-07 10:00:05",
+            "success": True,
+            "err_code": "DELIVERED",
+            "err_msg": "用户接收成功",
+            "sms_size": "1",
+            "biz_id": biz_id,
+            "out_id": "",
+        }
+    ]
     client = Client()
-    assert client.post("/sms/aliyun/wrong/report/", json.dumps(report), content_type="application/json"
-                       ).status_code == 404
-    response = client.post("/sms/aliyun/cb-secret/report/", json.dumps(report), content_type="application/json")
+    assert (
+        client.post(
+            "/sms/aliyun/wrong/report/", json.dumps(report), content_type="application/json"
+        ).status_code
+        == 404
+    )
+    response = client.post(
+        "/sms/aliyun/cb-secret/report/", json.dumps(report), content_type="application/json"
+    )
     assert response.json() == {"code": 0, "msg": "接收成功"}
     message = SmsMessage.objects.get()
     assert message.status == SmsStatus.DELIVERED and message.error_code == "DELIVERED" and message.reported_at
@@ -185,11 +245,21 @@ def test_aliyun_inbound_is_stored_once_and_announced(aliyun):
 
     sms_received.connect(receiver)
     try:
-        up = [{"phone_number": PHONE, "send_time": "2026-12-07 10:00:00", "content": "1", "sign_name": "共治",
-               "dest_code": "1234", "sequence_id": 3456789}]
+        up = [
+            {
+                "phone_number": PHONE,
+                "send_time": "2026-12-07 10:00:00",
+                "content": "1",
+                "sign_name": "共治",
+                "dest_code": "1234",
+                "sequence_id": 3456789,
+            }
+        ]
         client = Client()
         for _ in range(2):  # the provider pushes again when unsure: stored once
-            response = client.post("/sms/aliyun/cb-secret/up/", json.dumps(up), content_type="application/json")
+            response = client.post(
+                "/sms/aliyun/cb-secret/up/", json.dumps(up), content_type="application/json"
+            )
             assert response.json()["code"] == 0
     finally:
         sms_received.disconnect(receiver)
@@ -250,15 +320,37 @@ def test_tencent_receipt_and_inbound(tencent):
     assert deliver(_notice().pk)
     serial = tencent.sent[0]["id"]
     client = Client()
-    report = [{"user_receive_time": "2026-12-07 10:00:04", "nationcode": "86", "mobile": PHONE,
-               "report_status": "SUCCESS", "errmsg": "DELIVRD", "description": "用户短信送达成功", "sid": serial}]
-    response = client.post("/sms/tencent/cb-secret/report/", json.dumps(report), content_type="application/json")
+    report = [
+        {
+            "user_receive_time": "2026-12-07 10:00:04",
+            "nationcode": "86",
+            "mobile": PHONE,
+            "report_status": "SUCCESS",
+            "errmsg": "DELIVRD",
+            "description": "用户短信送达成功",
+            "sid": serial,
+        }
+    ]
+    response = client.post(
+        "/sms/tencent/cb-secret/report/", json.dumps(report), content_type="application/json"
+    )
     assert response.json() == {"result": 0, "errmsg": "OK"}
     assert SmsMessage.objects.get().status == SmsStatus.DELIVERED
-    up = {"extend": "", "mobile": PHONE, "nationcode": "86", "sign": "共治", "text": "路灯还没修好", "time": 1796000000}
+    up = {
+        "extend": "",
+        "mobile": PHONE,
+        "nationcode": "86",
+        "sign": "共治",
+        "text": "路灯还没修好",
+        "time": 1796000000,
+    }
     for _ in range(2):
-        assert client.post("/sms/tencent/cb-secret/up/", json.dumps(up), content_type="application/json"
-                           ).json()["result"] == 0
+        assert (
+            client.post("/sms/tencent/cb-secret/up/", json.dumps(up), content_type="application/json").json()[
+                "result"
+            ]
+            == 0
+        )
     assert InboundSms.objects.get().text == "路灯还没修好"
 
 
@@ -267,15 +359,24 @@ def test_tencent_receipt_and_inbound(tencent):
 
 def test_template_rows_are_checked_against_the_kind(db):
     with pytest.raises(ValidationError) as err:
-        SmsTemplate.objects.create(provider="aliyun", kind="appeal_received", template_code="SMS_100001",
-                                   variables=[["number", "no_such_variable"]])
+        SmsTemplate.objects.create(
+            provider="aliyun",
+            kind="appeal_received",
+            template_code="SMS_100001",
+            variables=[["number", "no_such_variable"]],
+        )
     assert "variables" in err.value.message_dict
     with pytest.raises(ValidationError):
-        SmsTemplate.objects.create(provider="tencent", kind="appeal_received", template_code="1100001",
-                                   variables=[["number", "number"]])  # Tencent's are positional: 1, 2, …
+        SmsTemplate.objects.create(
+            provider="tencent",
+            kind="appeal_received",
+            template_code="1100001",
+            variables=[["number", "number"]],
+        )  # Tencent's are positional: 1, 2, …
     with pytest.raises(ValidationError):
-        SmsTemplate.objects.create(provider="aliyun", kind="appeal_received", template_code="12345",
-                                   variables=[])
+        SmsTemplate.objects.create(
+            provider="aliyun", kind="appeal_received", template_code="12345", variables=[]
+        )
 
 
 def test_configured_provider_without_templates_is_refused_by_the_check(aliyun):
@@ -285,8 +386,12 @@ def test_configured_provider_without_templates_is_refused_by_the_check(aliyun):
 
     for kind in sms_kinds():
         if not SmsTemplate.objects.filter(provider="aliyun", kind=kind.key).exists():
-            SmsTemplate.objects.create(provider="aliyun", kind=kind.key, template_code="SMS_100002",
-                                       variables=[[name, name] for name in kind.variables])
+            SmsTemplate.objects.create(
+                provider="aliyun",
+                kind=kind.key,
+                template_code="SMS_100002",
+                variables=[[name, name] for name in kind.variables],
+            )
     assert not [e for e in run_checks() if e.id == "gongzhi.E101"]
 
 

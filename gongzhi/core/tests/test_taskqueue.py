@@ -18,7 +18,9 @@ IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBa
 
 
 def rows(path: str) -> list[list]:
-    return [r.args_kwargs["args"] for r in DBTaskResult.objects.filter(task_path=path).order_by("enqueued_at")]
+    return [
+        r.args_kwargs["args"] for r in DBTaskResult.objects.filter(task_path=path).order_by("enqueued_at")
+    ]
 
 
 DELIVER = "gongzhi.core.tasks.deliver_notifications"
@@ -40,8 +42,12 @@ def test_the_batch_is_one_insert(users):
             notify(recipient=users["resident"], subject="s", body="b")
         taskqueue.defer(analyse_appeal, 1)
         taskqueue.defer(analyse_appeal, 2)
-        inserts_before = sum('INSERT INTO "django_tasks_database_dbtaskresult"' in q["sql"] for q in queries.captured_queries)
-    inserts = sum('INSERT INTO "django_tasks_database_dbtaskresult"' in q["sql"] for q in queries.captured_queries)
+        inserts_before = sum(
+            'INSERT INTO "django_tasks_database_dbtaskresult"' in q["sql"] for q in queries.captured_queries
+        )
+    inserts = sum(
+        'INSERT INTO "django_tasks_database_dbtaskresult"' in q["sql"] for q in queries.captured_queries
+    )
     assert (inserts_before, inserts) == (0, 1)
     assert len(rows(DELIVER)[0][0]) == 3
     assert rows("gongzhi.insight.tasks.analyse_appeal") == [[1], [2]]  # not merge=True: one task each
@@ -68,7 +74,8 @@ def test_submission_writes_one_analysis_and_one_delivery_task_with_the_appeal(ma
     assert [sorted(r[0]) for r in rows(DELIVER)] == [told]
     assert deliver_notifications.call(told) == 2
     assert set(Notification.objects.filter(pk__in=told).values_list("status", flat=True)) == {
-        NotificationStatus.SENT}
+        NotificationStatus.SENT
+    }
 
 
 @pytest.mark.django_db
@@ -81,7 +88,8 @@ def test_other_backends_run_on_commit_merged(settings, users, django_capture_on_
     assert len(callbacks) == 1 and not DBTaskResult.objects.exists()
     callbacks[0]()
     assert set(Notification.objects.filter(pk__in=[a.pk, b.pk]).values_list("status", flat=True)) == {
-        NotificationStatus.SENT}
+        NotificationStatus.SENT
+    }
 
 
 @pytest.mark.django_db

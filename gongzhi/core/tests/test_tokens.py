@@ -39,7 +39,9 @@ def test_delete_revokes_the_callers_token(users):
 
 def test_a_token_expires_and_the_next_login_issues_a_new_one(users, settings):
     client, key = obtain()
-    Token.objects.filter(key=key).update(created=timezone.now() - timedelta(hours=settings.GONGZHI["API_TOKEN_TTL_HOURS"]))
+    Token.objects.filter(key=key).update(
+        created=timezone.now() - timedelta(hours=settings.GONGZHI["API_TOKEN_TTL_HOURS"])
+    )
     response = client.get(ME)
     assert response.status_code == 401 and "已过期" in response.json()["detail"]
     _client, fresh = obtain()

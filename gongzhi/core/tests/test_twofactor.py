@@ -22,7 +22,10 @@ from gongzhi.core.testing import PASSWORD
 
 @pytest.fixture
 def required(settings):
-    settings.GONGZHI = {**settings.GONGZHI, "TWO_FACTOR_ROLES": ["admin", "supervisor", "leader", "credit_officer"]}
+    settings.GONGZHI = {
+        **settings.GONGZHI,
+        "TWO_FACTOR_ROLES": ["admin", "supervisor", "leader", "credit_officer"],
+    }
 
 
 def code_for(device: TOTPDevice, offset: int = 0) -> str:
@@ -31,7 +34,9 @@ def code_for(device: TOTPDevice, offset: int = 0) -> str:
 
 def password_login(user) -> Client:
     client = Client()
-    assert client.post("/accounts/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/accounts/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
+    )
     return client
 
 
@@ -57,7 +62,11 @@ def test_pages_and_api_wait_for_the_second_factor(users, required):
     api = client.get("/api/v1/me/")
     assert api.status_code == 403 and api.json()["code"] == "second_factor_required"
     setup = client.get("/accounts/2fa/setup/")
-    assert setup.status_code == 200 and "<svg" in setup.content.decode() and "totp-secret" in setup.content.decode()
+    assert (
+        setup.status_code == 200
+        and "<svg" in setup.content.decode()
+        and "totp-secret" in setup.content.decode()
+    )
     other = password_login(users["handler"])  # a role without the requirement goes straight in
     assert other.get("/appeals/").status_code == 200
 
@@ -67,9 +76,13 @@ def test_enrolment_needs_a_right_code_and_gives_backup_codes(users, required):
     client = password_login(user)
     client.get("/accounts/2fa/setup/")
     device = TOTPDevice.objects.get(user=user, confirmed=False)
-    wrong = client.post("/accounts/2fa/setup/", {"code": "000000" if code_for(device) != "000000" else "111111"})
+    wrong = client.post(
+        "/accounts/2fa/setup/", {"code": "000000" if code_for(device) != "000000" else "111111"}
+    )
     assert "验证码不正确" in wrong.content.decode() and not twofactor.is_enrolled(user)
-    throttled = client.post("/accounts/2fa/setup/", {"code": code_for(device)})  # at once: django-otp throttles
+    throttled = client.post(
+        "/accounts/2fa/setup/", {"code": code_for(device)}
+    )  # at once: django-otp throttles
     assert "秒后再试" in throttled.content.decode()
     with time_machine.travel(timezone.now() + timedelta(seconds=2)):
         done = client.post("/accounts/2fa/setup/", {"code": code_for(device), "next": "/appeals/"})
@@ -113,17 +126,27 @@ def test_an_authenticator_code_logs_in(users, required):
 def test_api_token_needs_the_code(users, required):
     user = users["supervisor"]
     api = APIClient()
-    missing = api.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}, format="json")
+    missing = api.post(
+        "/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}, format="json"
+    )
     assert missing.status_code == 400 and missing.json()["code"] == "second_factor_not_enrolled"
     codes = enrol(user)
-    missing = api.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}, format="json")
+    missing = api.post(
+        "/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}, format="json"
+    )
     assert missing.status_code == 400 and missing.json()["code"] == "second_factor_required"
-    wrong = api.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD, "otp": "99999999"},
-                     format="json")
+    wrong = api.post(
+        "/api/v1/auth/token/",
+        {"username": user.username, "password": PASSWORD, "otp": "99999999"},
+        format="json",
+    )
     assert wrong.status_code == 400
     with time_machine.travel(timezone.now() + timedelta(seconds=2)):
-            ok = api.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD, "otp": codes[1]},
-                      format="json")
+        ok = api.post(
+            "/api/v1/auth/token/",
+            {"username": user.username, "password": PASSWORD, "otp": codes[1]},
+            format="json",
+        )
     assert ok.status_code == 200 and ok.json()["token"]
     handler = api.post("/api/v1/auth/token/", {"username": "handler1", "password": PASSWORD}, format="json")
     assert handler.status_code == 200
@@ -140,10 +163,17 @@ def test_an_admin_resets_a_lost_device(users, required):
     enrol(users["admin"])
     session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=users["admin"], confirmed=True).persistent_id
     session.save()
-    done = admin_client.post("/admin/core/user/", {"action": "reset_second_factor", "_selected_action": [user.pk]})
+    done = admin_client.post(
+        "/admin/core/user/", {"action": "reset_second_factor", "_selected_action": [user.pk]}
+    )
     assert done.status_code == 302
-    assert not TOTPDevice.objects.filter(user=user).exists() and not StaticDevice.objects.filter(user=user).exists()
-    assert AuditEvent.objects.filter(action="reset_2fa", target=f"user:{user.pk}", actor=users["admin"]).exists()
+    assert (
+        not TOTPDevice.objects.filter(user=user).exists()
+        and not StaticDevice.objects.filter(user=user).exists()
+    )
+    assert AuditEvent.objects.filter(
+        action="reset_2fa", target=f"user:{user.pk}", actor=users["admin"]
+    ).exists()
 
 
 def test_devices_are_not_made_in_the_admin():
@@ -190,7 +220,9 @@ def test_residents_stay_logged_in_for_days(users):
         assert client.get("/appeals/mine/").status_code == 200
     with time_machine.travel(start + timedelta(days=14)):
         page = client.get("/appeals/mine/")
-        assert page.status_code == 302 and page["Location"].startswith(("/accounts/phone/", "/accounts/login/"))
+        assert page.status_code == 302 and page["Location"].startswith(
+            ("/accounts/phone/", "/accounts/login/")
+        )
     api = APIClient()
     api.force_authenticate(users["resident"])  # tokens are not sessions: their own lifetime (core.tokens)
     assert api.get("/api/v1/me/").status_code == 200

@@ -20,29 +20,41 @@ def upload(name, content):
     return SimpleUploadedFile(name, content, content_type="application/octet-stream")
 
 
-@pytest.mark.parametrize(("name", "content", "ctype"), [
-    ("photo.png", PNG, "image/png"), ("photo.JPG", JPEG, "image/jpeg"), ("photo.jpeg", JPEG, "image/jpeg"),
-    ("doc.pdf", PDF, "application/pdf"), ("pic.webp", WEBP, "image/webp"), ("voice.wav", WAV, "audio/wav"),
-    ("voice.m4a", M4A, "audio/x-m4a"), ("voice.mp3", MP3, "audio/mpeg"), ("照片.png", PNG, "image/png"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "ctype"),
+    [
+        ("photo.png", PNG, "image/png"),
+        ("photo.JPG", JPEG, "image/jpeg"),
+        ("photo.jpeg", JPEG, "image/jpeg"),
+        ("doc.pdf", PDF, "application/pdf"),
+        ("pic.webp", WEBP, "image/webp"),
+        ("voice.wav", WAV, "audio/wav"),
+        ("voice.m4a", M4A, "audio/x-m4a"),
+        ("voice.mp3", MP3, "audio/mpeg"),
+        ("照片.png", PNG, "image/png"),
+    ],
+)
 def test_allowed_types_pass(name, content, ctype):
     f = upload(name, content)
     assert check_upload(f) == ctype
     assert f.read(4) == content[:4]  # the file is rewound for saving
 
 
-@pytest.mark.parametrize(("name", "content", "code"), [
-    ("virus.exe", EXE, "bad_attachment_type"),
-    ("noextension", PNG, "bad_attachment_type"),
-    ("page.html", b"<html>", "bad_attachment_type"),
-    ("photo.png", EXE, "attachment_type_mismatch"),  # spoofed: an executable named .png
-    ("photo.jpg", PNG, "attachment_type_mismatch"),
-    ("doc.pdf", b"<html><script>", "attachment_type_mismatch"),
-    ("pic.webp", WAV, "attachment_type_mismatch"),  # both RIFF: the brand tells them apart
-    ("voice.wav", WEBP, "attachment_type_mismatch"),
-    ("voice.m4a", b"\x00\x00\x00\x00" + b"\x00" * 64, "attachment_type_mismatch"),
-    ("empty.png", b"", "empty_attachment"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("virus.exe", EXE, "bad_attachment_type"),
+        ("noextension", PNG, "bad_attachment_type"),
+        ("page.html", b"<html>", "bad_attachment_type"),
+        ("photo.png", EXE, "attachment_type_mismatch"),  # spoofed: an executable named .png
+        ("photo.jpg", PNG, "attachment_type_mismatch"),
+        ("doc.pdf", b"<html><script>", "attachment_type_mismatch"),
+        ("pic.webp", WAV, "attachment_type_mismatch"),  # both RIFF: the brand tells them apart
+        ("voice.wav", WEBP, "attachment_type_mismatch"),
+        ("voice.m4a", b"\x00\x00\x00\x00" + b"\x00" * 64, "attachment_type_mismatch"),
+        ("empty.png", b"", "empty_attachment"),
+    ],
+)
 def test_refused_files(name, content, code):
     with pytest.raises(ServiceError) as refused:
         check_upload(upload(name, content))

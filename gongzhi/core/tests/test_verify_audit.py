@@ -30,7 +30,10 @@ def test_an_edited_row_is_named(users, make_appeal, units):
     out = StringIO()
     with pytest.raises(CommandError):
         call_command("verify_audit", stdout=out)
-    assert f"appeals.AppealEvent chain {appeal.pk} ({appeal.number}): first broken event id={dispatch.pk}" in out.getvalue()
+    assert (
+        f"appeals.AppealEvent chain {appeal.pk} ({appeal.number}): first broken event id={dispatch.pk}"
+        in out.getvalue()
+    )
 
 
 def test_removing_the_last_global_event_is_caught(users):

@@ -63,8 +63,9 @@ def test_phone_login_two_steps_creates_a_resident(db):
     assert "个人信息处理规则" in page  # a first login: the rules, and a box to agree to them
     refused = client.post(reverse("core:phone_login"), {"step": "verify", "code": last_code("13512345678")})
     assert "请先阅读并勾选同意" in text(refused) and not User.objects.filter(phone="13512345678").exists()
-    response = client.post(reverse("core:phone_login"),
-                           {"step": "verify", "code": last_code("13512345678"), "agree": "on"})
+    response = client.post(
+        reverse("core:phone_login"), {"step": "verify", "code": last_code("13512345678"), "agree": "on"}
+    )
     assert response.status_code == 302
     user = User.objects.get(phone="13512345678")
     assert user.has_role("resident")
@@ -118,8 +119,10 @@ def test_register_resident_at_counter(users):
     )
     assert "已为居民「王大爷」" in text(response)
     assert User.objects.get(phone="13611112222").has_role("resident")
-    taken = client.post(reverse("core:register_resident"), {"display_name": "李", "phone": "13611112222",
-                                                            "privacy_consent": "on"})
+    taken = client.post(
+        reverse("core:register_resident"),
+        {"display_name": "李", "phone": "13611112222", "privacy_consent": "on"},
+    )
     assert "该手机号已注册" in text(taken)
     missing = client.post(reverse("core:register_resident"), {"display_name": "", "phone": ""})
     assert text(missing).count("此项为必填项") == 4  # on each field, and in the error summary at the top

@@ -26,8 +26,13 @@ SECRET = "s" * 40
 def receiver_verifies(secret: str, headers: dict, body: bytes) -> bool:
     """The check docs/api.md gives receivers, written with the standard library only."""
     timestamp = headers["X-Gongzhi-Timestamp"]
-    expected = "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, headers["X-Gongzhi-Signature"]) and abs(time.time() - int(timestamp)) <= 300
+    expected = (
+        "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    )
+    return (
+        hmac.compare_digest(expected, headers["X-Gongzhi-Signature"])
+        and abs(time.time() - int(timestamp)) <= 300
+    )
 
 
 @pytest.fixture
@@ -39,8 +44,13 @@ def receiver(settings):
 
 @pytest.fixture
 def subscription(users, receiver):
-    return webhooks.create_subscription(users["admin"], name="12345 市级平台", url=receiver.url + "/hook",
-                                        secret=SECRET, event_types=["appeals.dispatch", "appeals.reply"])
+    return webhooks.create_subscription(
+        users["admin"],
+        name="12345 市级平台",
+        url=receiver.url + "/hook",
+        secret=SECRET,
+        event_types=["appeals.dispatch", "appeals.reply"],
+    )
 
 
 def test_only_wanted_event_types_are_queued(subscription, users, units, make_appeal):
@@ -66,13 +76,17 @@ def test_a_rolled_back_change_queues_nothing(subscription, users, units, make_ap
 
 
 def test_wildcards_inactive_subscriptions_and_other_domains(users, receiver, units, make_appeal):
-    everything = webhooks.create_subscription(users["admin"], name="全部", url=receiver.url + "/all",
-                                              event_types=["*"])
-    appeals_only = webhooks.create_subscription(users["admin"], name="诉求", url=receiver.url + "/a",
-                                                event_types=["appeals.*"])
+    everything = webhooks.create_subscription(
+        users["admin"], name="全部", url=receiver.url + "/all", event_types=["*"]
+    )
+    appeals_only = webhooks.create_subscription(
+        users["admin"], name="诉求", url=receiver.url + "/a", event_types=["appeals.*"]
+    )
     webhooks.update_subscription(users["admin"], appeals_only.pk, is_active=False)
     make_appeal()
-    assert list(OutboxMessage.objects.values_list("event_type", "target")) == [("appeals.submit", everything.target)]
+    assert list(OutboxMessage.objects.values_list("event_type", "target")) == [
+        ("appeals.submit", everything.target)
+    ]
     services.reveal_contact(users["supervisor"], services.Appeal.objects.get())
     assert OutboxMessage.objects.count() == 1  # core's own audit trail (the unmasking) is never published
     assert len(everything.secret) >= 32  # generated when none was given
@@ -84,7 +98,9 @@ def test_signed_delivery_verified_by_the_receiver(subscription, receiver, users,
         services.dispatch(users["dispatcher"], appeal.pk, lead_unit=units["housing"])
     assert outbox.deliver_due() == 1
     (request,) = receiver.requests
-    body = json.dumps(receiver.processed[request["key"]]).encode()  # parsed by the receiver: it verified the raw body
+    body = json.dumps(
+        receiver.processed[request["key"]]
+    ).encode()  # parsed by the receiver: it verified the raw body
     assert request["headers"]["X-Gongzhi-Event"] == "appeals.dispatch"
     message = OutboxMessage.objects.get()
     raw = message.body()
@@ -97,8 +113,9 @@ def test_signed_delivery_verified_by_the_receiver(subscription, receiver, users,
     assert attempt.ok and attempt.status_code == 200 and attempt.number == 1
 
 
-def test_failures_are_retried_with_backoff_and_logged_then_retry_now(subscription, receiver, users, units,
-                                                                     make_appeal):
+def test_failures_are_retried_with_backoff_and_logged_then_retry_now(
+    subscription, receiver, users, units, make_appeal
+):
     receiver.fail_next = 2
     appeal = make_appeal()
     services.dispatch(users["dispatcher"], appeal.pk, lead_unit=units["housing"])
@@ -121,8 +138,9 @@ def test_failures_are_retried_with_backoff_and_logged_then_retry_now(subscriptio
     assert exc.value.code == "already_delivered"
 
 
-def test_the_task_worker_delivers_what_the_commit_nudged(subscription, receiver, users, units, make_appeal,
-                                                         django_capture_on_commit_callbacks):
+def test_the_task_worker_delivers_what_the_commit_nudged(
+    subscription, receiver, users, units, make_appeal, django_capture_on_commit_callbacks
+):
     from django_tasks_db.models import DBTaskResult
 
     appeal = make_appeal()
@@ -135,9 +153,14 @@ def test_the_task_worker_delivers_what_the_commit_nudged(subscription, receiver,
 
 def test_subscriptions_are_validated_and_admin_only(users, receiver):
     admin = users["admin"]
-    for bad, field in [({"url": "ftp://x"}, "url"), ({"secret": "short"}, "secret"),
-                       ({"event_types": ["nosuch.*"]}, "event_types"), ({"event_types": []}, "event_types"),
-                       ({"event_types": ["appeals.Bad-Action"]}, "event_types"), ({"name": " "}, "name")]:
+    for bad, field in [
+        ({"url": "ftp://x"}, "url"),
+        ({"secret": "short"}, "secret"),
+        ({"event_types": ["nosuch.*"]}, "event_types"),
+        ({"event_types": []}, "event_types"),
+        ({"event_types": ["appeals.Bad-Action"]}, "event_types"),
+        ({"name": " "}, "name"),
+    ]:
         args = {"name": "n", "url": receiver.url, "event_types": ["*"], **bad}
         with pytest.raises(ServiceError) as exc:
             webhooks.create_subscription(admin, **args)
@@ -154,14 +177,20 @@ def test_admin_api(client, users, receiver, units, make_appeal):
     client.login(username="dispatcher1", password=PASSWORD)
     assert client.get("/api/v1/webhooks/subscriptions/").status_code == 403
     client.login(username="admin", password=PASSWORD)
-    created = client.post("/api/v1/webhooks/subscriptions/", {
-        "name": "信访系统", "url": receiver.url + "/x", "event_types": ["appeals.*"]}, content_type="application/json")
+    created = client.post(
+        "/api/v1/webhooks/subscriptions/",
+        {"name": "信访系统", "url": receiver.url + "/x", "event_types": ["appeals.*"]},
+        content_type="application/json",
+    )
     assert created.status_code == 201 and len(created.json()["secret"]) >= 32
     sub_id = created.json()["id"]
     listed = client.get("/api/v1/webhooks/subscriptions/").json()
     assert listed[0]["name"] == "信访系统" and "secret" not in listed[0]
-    bad = client.post("/api/v1/webhooks/subscriptions/", {"name": "x", "url": receiver.url, "event_types": ["?"]},
-                      content_type="application/json")
+    bad = client.post(
+        "/api/v1/webhooks/subscriptions/",
+        {"name": "x", "url": receiver.url, "event_types": ["?"]},
+        content_type="application/json",
+    )
     assert bad.status_code == 400 and "事件类型" in bad.json()["detail"]
     receiver.fail_next = 1
     make_appeal()
@@ -174,8 +203,9 @@ def test_admin_api(client, users, receiver, units, make_appeal):
     outbox.deliver_due()
     again = client.post(f"/api/v1/webhooks/deliveries/{log['results'][0]['id']}/retry/")
     assert again.status_code == 400 and again.json()["code"] == "already_delivered"
-    patched = client.patch(f"/api/v1/webhooks/subscriptions/{sub_id}/", {"is_active": False},
-                           content_type="application/json")
+    patched = client.patch(
+        f"/api/v1/webhooks/subscriptions/{sub_id}/", {"is_active": False}, content_type="application/json"
+    )
     assert patched.status_code == 200 and patched.json()["is_active"] is False
     assert client.get("/api/v1/webhooks/deliveries/?subscription=abc").status_code == 400
     assert client.post("/api/v1/webhooks/deliveries/999999/retry/").status_code == 404
@@ -191,6 +221,8 @@ def test_admin_pages(client, users, subscription, units, make_appeal):
     assert client.get(f"/admin/core/outboxmessage/?target={subscription.target}").status_code == 200
     page = client.get(f"/admin/core/outboxmessage/{message.pk}/change/")
     assert page.status_code == 200 and SECRET not in page.content.decode()
-    response = client.post("/admin/core/outboxmessage/", {"action": "retry", "_selected_action": [message.pk]})
+    response = client.post(
+        "/admin/core/outboxmessage/", {"action": "retry", "_selected_action": [message.pk]}
+    )
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action="outbox_retry").exists()

@@ -29,8 +29,12 @@ def boss(db):
 @pytest.fixture
 def enterprise(officer, boss):
     return services.create_enterprise(
-        officer, name="湘江建材有限公司", uscc=uscc("91430100MA4L0XY1Q"), legal_representative="李四",
-        contacts=[{"name": "李总", "phone": "13600136000", "user": boss, "is_primary": True}])
+        officer,
+        name="湘江建材有限公司",
+        uscc=uscc("91430100MA4L0XY1Q"),
+        legal_representative="李四",
+        contacts=[{"name": "李总", "phone": "13600136000", "user": boss, "is_primary": True}],
+    )
 
 
 @pytest.fixture
@@ -39,18 +43,30 @@ def make_case(officer, enterprise):
 
     def make(**overrides):
         counter["n"] += 1
-        fields = {"enterprise": enterprise, "court": "示范县人民法院", "case_number": f"(2026)湘0101执{counter['n']}号",
-                  "basis_document": "示范县人民法院(2025)湘0101民初88号民事判决书", "creditor": "张三",
-                  "obligation": "支付货款及利息", "amount": "120000.00", "filed_on": D("2026-01-05"),
-                  "warned_on": D("2026-01-06")}
+        fields = {
+            "enterprise": enterprise,
+            "court": "示范县人民法院",
+            "case_number": f"(2026)湘0101执{counter['n']}号",
+            "basis_document": "示范县人民法院(2025)湘0101民初88号民事判决书",
+            "creditor": "张三",
+            "obligation": "支付货款及利息",
+            "amount": "120000.00",
+            "filed_on": D("2026-01-05"),
+            "warned_on": D("2026-01-06"),
+        }
         fields.update(overrides)
         return services.open_case(officer, **fields)
 
     return make
 
 
-LISTING = {"decision_number": "(2026)湘0101执1号之一", "reason": "有履行能力而拒不履行", "signed_by": "赵院长",
-           "decided_on": D("2026-06-01"), "served_on": D("2026-06-02")}
+LISTING = {
+    "decision_number": "(2026)湘0101执1号之一",
+    "reason": "有履行能力而拒不履行",
+    "signed_by": "赵院长",
+    "decided_on": D("2026-06-01"),
+    "served_on": D("2026-06-02"),
+}
 
 
 @pytest.fixture
@@ -77,10 +93,27 @@ def receiver(settings):
 def platforms(officer, receiver, tmp_path, settings):
     settings.GONGZHI = {**settings.GONGZHI, "FILE_DROP_ROOT": str(tmp_path)}
     return [
-        services.create_platform(officer, name="信用中国", backend="webhook", address=receiver.url + "/xyzg",
-                                 secret="s" * 32, confirm_window_hours=24),
-        services.create_platform(officer, name="征信系统", backend="webhook", address=receiver.url + "/zx",
-                                 secret="z" * 32, confirm_window_hours=48),
-        services.create_platform(officer, name="第三方信用平台", backend="file", address=str(tmp_path / "drop"),
-                                 confirm_window_hours=72),
+        services.create_platform(
+            officer,
+            name="信用中国",
+            backend="webhook",
+            address=receiver.url + "/xyzg",
+            secret="s" * 32,
+            confirm_window_hours=24,
+        ),
+        services.create_platform(
+            officer,
+            name="征信系统",
+            backend="webhook",
+            address=receiver.url + "/zx",
+            secret="z" * 32,
+            confirm_window_hours=48,
+        ),
+        services.create_platform(
+            officer,
+            name="第三方信用平台",
+            backend="file",
+            address=str(tmp_path / "drop"),
+            confirm_window_hours=72,
+        ),
     ]

@@ -27,25 +27,45 @@ def api(user=None):
 
 def test_officer_opens_and_acts(officer, enterprise):
     client = api(officer)
-    r = client.post("/api/v1/credit/cases/", {
-        "enterprise": enterprise.pk, "court": "示范县人民法院", "case_number": "(2026)湘0101执77号",
-        "basis_document": "判决书", "creditor": "张三", "obligation": "支付货款", "amount": "1000.00",
-        "filed_on": "2026-01-05"}, format="json")
+    r = client.post(
+        "/api/v1/credit/cases/",
+        {
+            "enterprise": enterprise.pk,
+            "court": "示范县人民法院",
+            "case_number": "(2026)湘0101执77号",
+            "basis_document": "判决书",
+            "creditor": "张三",
+            "obligation": "支付货款",
+            "amount": "1000.00",
+            "filed_on": "2026-01-05",
+        },
+        format="json",
+    )
     assert r.status_code == 201, r.json()
     pk = r.json()["id"]
     r = client.post(f"/api/v1/credit/cases/{pk}/actions/publish/", {}, format="json")
-    assert r.status_code == 409 and r.json()["code"] == "illegal_transition" and "不能执行" in r.json()["detail"]
-    r = client.post(f"/api/v1/credit/cases/{pk}/actions/decide_listing/", {
-        "ground": "G1", "full_security": True, **{k: str(v) for k, v in LISTING.items()}}, format="json")
+    assert (
+        r.status_code == 409 and r.json()["code"] == "illegal_transition" and "不能执行" in r.json()["detail"]
+    )
+    r = client.post(
+        f"/api/v1/credit/cases/{pk}/actions/decide_listing/",
+        {"ground": "G1", "full_security": True, **{k: str(v) for k, v in LISTING.items()}},
+        format="json",
+    )
     assert r.status_code == 400 and r.json()["code"] == "listing_barred"
-    r = client.post(f"/api/v1/credit/cases/{pk}/actions/decide_listing/", {
-        "ground": "G1", **{k: str(v) for k, v in LISTING.items()}}, format="json")
+    r = client.post(
+        f"/api/v1/credit/cases/{pk}/actions/decide_listing/",
+        {"ground": "G1", **{k: str(v) for k, v in LISTING.items()}},
+        format="json",
+    )
     assert r.status_code == 200 and r.json()["case"]["state"] == CaseState.DECIDED
     r = client.post(f"/api/v1/credit/cases/{pk}/actions/publish/", {"bogus": 1}, format="json")
     assert r.status_code == 400 and r.json()["code"] == "invalid"
     r = client.post(f"/api/v1/credit/cases/{pk}/actions/nope/", {}, format="json")
     assert r.status_code == 404
-    r = client.post(f"/api/v1/credit/cases/{pk}/actions/publish/", "{not json", content_type="application/json")
+    r = client.post(
+        f"/api/v1/credit/cases/{pk}/actions/publish/", "{not json", content_type="application/json"
+    )
     assert r.status_code == 400
 
 
@@ -66,19 +86,37 @@ def test_outsiders_are_refused(users, published_case):
 
 def test_enterprise_applies_for_repair(boss, officer, published_case):
     case = published_case("G1")
-    r = api(boss).post(f"/api/v1/credit/cases/{case.pk}/repairs/", {
-        "ground": "performance", "statement": "已全部履行完毕", "commitment": "本企业承诺所提交材料真实并承担责任",
-        "evidence": [SimpleUploadedFile("a.pdf", b"%PDF-1.4\n", "application/pdf")]}, format="multipart")
+    r = api(boss).post(
+        f"/api/v1/credit/cases/{case.pk}/repairs/",
+        {
+            "ground": "performance",
+            "statement": "已全部履行完毕",
+            "commitment": "本企业承诺所提交材料真实并承担责任",
+            "evidence": [SimpleUploadedFile("a.pdf", b"%PDF-1.4\n", "application/pdf")],
+        },
+        format="multipart",
+    )
     assert r.status_code == 201, r.json()
-    r = api(officer).post(f"/api/v1/credit/repairs/{r.json()['id']}/decision/", {"approve": True, "reason": "准予"},
-                          format="json")
+    r = api(officer).post(
+        f"/api/v1/credit/repairs/{r.json()['id']}/decision/",
+        {"approve": True, "reason": "准予"},
+        format="json",
+    )
     assert r.status_code == 200 and r.json()["status"] == "approved"
 
 
 def test_penalty_check(officer):
-    r = api(officer).post("/api/v1/credit/penalties/check/", {
-        "first_violation": True, "minor": False, "corrected_promptly": True, "harm": "minor",
-        "no_fault_proven": False}, format="json")
+    r = api(officer).post(
+        "/api/v1/credit/penalties/check/",
+        {
+            "first_violation": True,
+            "minor": False,
+            "corrected_promptly": True,
+            "harm": "minor",
+            "no_fault_proven": False,
+        },
+        format="json",
+    )
     assert r.json()["result"] == "discretionary"
     r = api(officer).post("/api/v1/credit/penalties/check/", {"harm": "x"}, format="json")
     assert r.status_code == 400
@@ -94,12 +132,22 @@ def test_signed_acknowledgement(officer, published_case, platforms, receiver):
     body = json.dumps({"idempotency_key": message.idempotency_key}).encode()
     ts = str(int(time.time()))
     url = f"/api/v1/credit/platforms/{platform.pk}/ack/"
-    r = api().post(url, body, content_type="application/json",
-                   headers={outbox.TIMESTAMP_HEADER: ts, outbox.SIGNATURE_HEADER: outbox.sign("wrong", ts, body)})
+    r = api().post(
+        url,
+        body,
+        content_type="application/json",
+        headers={outbox.TIMESTAMP_HEADER: ts, outbox.SIGNATURE_HEADER: outbox.sign("wrong", ts, body)},
+    )
     assert r.status_code == 401
-    r = api().post(url, body, content_type="application/json",
-                   headers={outbox.TIMESTAMP_HEADER: ts, outbox.SIGNATURE_HEADER: outbox.sign(platform.secret, ts,
-                                                                                               body)})
+    r = api().post(
+        url,
+        body,
+        content_type="application/json",
+        headers={
+            outbox.TIMESTAMP_HEADER: ts,
+            outbox.SIGNATURE_HEADER: outbox.sign(platform.secret, ts, body),
+        },
+    )
     assert r.status_code == 200
     message.refresh_from_db()
     assert message.acknowledged_at is not None
@@ -108,14 +156,26 @@ def test_signed_acknowledgement(officer, published_case, platforms, receiver):
 
 
 def test_record_penalty(officer, enterprise):
-    body = {"enterprise": enterprise.pk, "authority": "示范县市场监督管理局", "decision_number": "市监罚〔2026〕9号",
-            "decided_on": "2026-05-10", "facts": "未按规定公示年度报告", "penalty_types": ["fine"],
-            "severity": "general", "fine_amount": "5000", "first_violation": False, "minor_violation": True,
-            "corrected_promptly": True, "harm": "none", "no_fault_proven": False}
+    body = {
+        "enterprise": enterprise.pk,
+        "authority": "示范县市场监督管理局",
+        "decision_number": "市监罚〔2026〕9号",
+        "decided_on": "2026-05-10",
+        "facts": "未按规定公示年度报告",
+        "penalty_types": ["fine"],
+        "severity": "general",
+        "fine_amount": "5000",
+        "first_violation": False,
+        "minor_violation": True,
+        "corrected_promptly": True,
+        "harm": "none",
+        "no_fault_proven": False,
+    }
     r = api(officer).post("/api/v1/credit/penalties/", body, format="json")
     assert r.status_code == 400 and r.json()["code"] == "penalty_exempt"
-    r = api(officer).post("/api/v1/credit/penalties/", {**body, "minor_violation": False, "harm": "other"},
-                          format="json")
+    r = api(officer).post(
+        "/api/v1/credit/penalties/", {**body, "minor_violation": False, "harm": "other"}, format="json"
+    )
     assert r.status_code == 201, r.json()
     data = r.json()
     assert (data["regime"], data["publicity_min_months"], data["publicity_max_months"]) == ("2026", 3, 12)
@@ -124,9 +184,14 @@ def test_record_penalty(officer, enterprise):
 
 def test_schema_lists_the_credit_paths(db):
     paths = APIClient().get("/api/schema/?format=json").json()["paths"]
-    for path in ("/api/v1/credit/query/", "/api/v1/credit/cases/", "/api/v1/credit/cases/{id}/actions/{action}/",
-                 "/api/v1/credit/cases/{id}/repairs/", "/api/v1/credit/penalties/check/",
-                 "/api/v1/credit/platforms/{platform_id}/ack/"):
+    for path in (
+        "/api/v1/credit/query/",
+        "/api/v1/credit/cases/",
+        "/api/v1/credit/cases/{id}/actions/{action}/",
+        "/api/v1/credit/cases/{id}/repairs/",
+        "/api/v1/credit/penalties/check/",
+        "/api/v1/credit/platforms/{platform_id}/ack/",
+    ):
         assert path in paths, path
 
 
@@ -136,19 +201,41 @@ NOT_TEXT = [[1], {"a": 1}, 12345, True]
 def _bad_bodies(enterprise, case):
     """(url, body) where one field holds `value` in place of an id or a text: each must be a 400 in Chinese."""
     return [
-        lambda v: ("/api/v1/credit/cases/", {"enterprise": v, "court": "示范县人民法院", "case_number": "(2026)执9号",
-                                             "basis_document": "判决书", "creditor": "张三", "obligation": "支付货款",
-                                             "amount": "1000.00", "filed_on": "2026-01-05"}),
+        lambda v: (
+            "/api/v1/credit/cases/",
+            {
+                "enterprise": v,
+                "court": "示范县人民法院",
+                "case_number": "(2026)执9号",
+                "basis_document": "判决书",
+                "creditor": "张三",
+                "obligation": "支付货款",
+                "amount": "1000.00",
+                "filed_on": "2026-01-05",
+            },
+        ),
         lambda v: ("/api/v1/credit/enterprises/", {"name": v, "uscc": "91430100MA4L0XY3T"}),
         lambda v: ("/api/v1/credit/enterprises/", {"name": "星城物流有限公司", "uscc": v}),
-        lambda v: ("/api/v1/credit/enterprises/", {"name": "星城物流有限公司", "uscc": "91430100MA4L0XY3T",
-                                                   "legal_representative": v}),
-        lambda v: ("/api/v1/credit/enterprises/", {"name": "星城物流有限公司", "uscc": "91430100MA4L0XY3T",
-                                                   "contacts": [{"name": "刘经理", "phone": v}]}),
-        lambda v: (f"/api/v1/credit/cases/{case.pk}/actions/issue_notice/", {
-            "grace_months": 2, "reason": "被执行人有履行能力", "intended_ground": "G2", "notice_number": v}),
-        lambda v: (f"/api/v1/credit/cases/{case.pk}/actions/issue_notice/", {
-            "grace_months": 2, "reason": v, "intended_ground": "G2"}),
+        lambda v: (
+            "/api/v1/credit/enterprises/",
+            {"name": "星城物流有限公司", "uscc": "91430100MA4L0XY3T", "legal_representative": v},
+        ),
+        lambda v: (
+            "/api/v1/credit/enterprises/",
+            {
+                "name": "星城物流有限公司",
+                "uscc": "91430100MA4L0XY3T",
+                "contacts": [{"name": "刘经理", "phone": v}],
+            },
+        ),
+        lambda v: (
+            f"/api/v1/credit/cases/{case.pk}/actions/issue_notice/",
+            {"grace_months": 2, "reason": "被执行人有履行能力", "intended_ground": "G2", "notice_number": v},
+        ),
+        lambda v: (
+            f"/api/v1/credit/cases/{case.pk}/actions/issue_notice/",
+            {"grace_months": 2, "reason": v, "intended_ground": "G2"},
+        ),
         lambda v: ("/api/v1/credit/repairs/1/decision/", {"approve": True, "reason": v}),
     ]
 
@@ -165,27 +252,51 @@ def test_ids_and_texts_of_the_wrong_type_are_a_chinese_400(officer, enterprise, 
             assert any("\u4e00" <= ch <= "\u9fff" for ch in detail), (url, body, detail)
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"contacts": [{"name": "刘经理", "phone": "13600136001", "user": 5}]}, "contacts"),  # an account by id
-    ({"contacts": "刘经理"}, "contacts"),
-    ({"contacts": [5]}, "contacts"),
-    ({"contacts": [{"name": "刘经理", "phone": "13600136001", "is_primary": "yes"}]}, "contacts"),
-    ({"region": 3}, "region"),
-    ({"region": "no-such-region"}, "region"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        (
+            {"contacts": [{"name": "刘经理", "phone": "13600136001", "user": 5}]},
+            "contacts",
+        ),  # an account by id
+        ({"contacts": "刘经理"}, "contacts"),
+        ({"contacts": [5]}, "contacts"),
+        ({"contacts": [{"name": "刘经理", "phone": "13600136001", "is_primary": "yes"}]}, "contacts"),
+        ({"region": 3}, "region"),
+        ({"region": "no-such-region"}, "region"),
+    ],
+)
 def test_enterprise_fields_of_the_wrong_shape_are_a_chinese_400(officer, body, field):
     """contacts[].user: 5 and region: 3 were 500s, and a contact that is no object quoted Python (issue N item 16)."""
-    response = api(officer).post("/api/v1/credit/enterprises/", {
-        "name": "星城物流有限公司", "uscc": "91430100MA4L0XY3T", **body}, format="json")
+    response = api(officer).post(
+        "/api/v1/credit/enterprises/",
+        {"name": "星城物流有限公司", "uscc": "91430100MA4L0XY3T", **body},
+        format="json",
+    )
     assert response.status_code == 400, response.content
     data = response.json()
-    assert field in data["fields"] and "argument" not in data["detail"] and re.search(r"[\u4e00-\u9fff]", data["detail"])
+    assert (
+        field in data["fields"]
+        and "argument" not in data["detail"]
+        and re.search(r"[\u4e00-\u9fff]", data["detail"])
+    )
 
 
 @pytest.mark.parametrize("amount", ["1e999999", "NaN", "sNaN", "Infinity", "-Infinity"])
 def test_a_non_finite_amount_is_a_chinese_400(officer, enterprise, amount):
-    response = api(officer).post("/api/v1/credit/cases/", {
-        "enterprise": enterprise.pk, "court": "示范县人民法院", "case_number": "(2026)执9号", "basis_document": "判决书",
-        "creditor": "张三", "obligation": "支付货款", "amount": amount, "filed_on": "2026-01-05"}, format="json")
+    response = api(officer).post(
+        "/api/v1/credit/cases/",
+        {
+            "enterprise": enterprise.pk,
+            "court": "示范县人民法院",
+            "case_number": "(2026)执9号",
+            "basis_document": "判决书",
+            "creditor": "张三",
+            "obligation": "支付货款",
+            "amount": amount,
+            "filed_on": "2026-01-05",
+        },
+        format="json",
+    )
     assert response.status_code == 400, response.content
     assert "amount" in response.json()["fields"]

@@ -50,7 +50,9 @@ def test_officer_adds_a_contact_who_sees_the_enterprise_at_first_sms_login(offic
     nav = home.split('<nav class="nav"')[1].split("</nav>")[0]
     assert "本企业信用" in nav and reverse("credit:mine") in nav
     assert "本企业信用" in home.split("常用功能")[1]  # and on the home page's links
-    assert "本企业信用" in home.split("常用功能")[1].split('class="btn"')[1].split("</a>")[0]  # as the main button
+    assert (
+        "本企业信用" in home.split("常用功能")[1].split('class="btn"')[1].split("</a>")[0]
+    )  # as the main button
     mine = resident.get(reverse("credit:mine"))
     assert mine.status_code == 200 and enterprise.name in mine.content.decode()
 

@@ -12,8 +12,13 @@ from gongzhi.credit import discretion, services
 from gongzhi.credit.demo import DISCRETION_TABLE
 from gongzhi.credit.models import DiscretionBand, DiscretionBenchmark
 
-FACTORS = {"first_violation": False, "minor_violation": False, "corrected_promptly": False, "harm": "other",
-           "no_fault_proven": False}
+FACTORS = {
+    "first_violation": False,
+    "minor_violation": False,
+    "corrected_promptly": False,
+    "harm": "other",
+    "no_fault_proven": False,
+}
 
 
 @pytest.fixture
@@ -22,11 +27,23 @@ def table(officer):
     return {(b.benchmark.code, b.grade): b for b in DiscretionBand.objects.select_related("benchmark")}
 
 
-def record(officer, enterprise, band, *, fine, types=("confiscation", "fine"), reason="", number="罚〔2026〕1号"):
+def record(
+    officer, enterprise, band, *, fine, types=("confiscation", "fine"), reason="", number="罚〔2026〕1号"
+):
     return services.record_penalty(
-        officer, enterprise=enterprise, authority="示范区市场监督管理局", decision_number=number,
-        decided_on="2026-11-02", facts="未按规定明码标价", penalty_types=list(types), severity="minor",
-        fine_amount=fine, band_id=band.pk, outside_reason=reason, **FACTORS)
+        officer,
+        enterprise=enterprise,
+        authority="示范区市场监督管理局",
+        decision_number=number,
+        decided_on="2026-11-02",
+        facts="未按规定明码标价",
+        penalty_types=list(types),
+        severity="minor",
+        fine_amount=fine,
+        band_id=band.pk,
+        outside_reason=reason,
+        **FACTORS,
+    )
 
 
 def test_the_published_table_imports_with_every_grade(table):
@@ -34,7 +51,9 @@ def test_the_published_table_imports_with_every_grade(table):
     band = table[("SJ-JG-42", "general")]
     assert band.measures == ["fine", "confiscation"] and (band.fine_min, band.fine_max) == (0, 2000)
     assert "罚款 0–2,000 元" in discretion.band_text(band)
-    assert table[("SJ-JG-42", "minor")].fine_max is None and "不罚款" in discretion.band_text(table[("SJ-JG-42", "minor")])
+    assert table[("SJ-JG-42", "minor")].fine_max is None and "不罚款" in discretion.band_text(
+        table[("SJ-JG-42", "minor")]
+    )
 
 
 def test_a_decision_inside_its_band(officer, enterprise, table):
@@ -63,7 +82,9 @@ def test_a_decision_outside_its_band_needs_a_reason_and_a_second_officer(officer
 def test_a_measure_the_band_does_not_allow_is_outside(officer, enterprise, table):
     band = table[("SJ-JG-42", "minor")]  # no fine in this grade
     assert discretion.departures(band, ["confiscation", "fine"], 500) == [
-        "处罚种类「罚款」不在基准范围内", "基准不罚款，本决定罚款 500 元"]
+        "处罚种类「罚款」不在基准范围内",
+        "基准不罚款，本决定罚款 500 元",
+    ]
 
 
 def test_a_bad_table_is_refused_with_its_row(officer):
@@ -86,8 +107,13 @@ def test_the_command_imports_a_file(officer, tmp_path):
 
 
 def test_the_penalty_page_shows_the_band_and_the_second_officer_approves(officer, enterprise, table):
-    penalty = record(officer, enterprise, table[("SJ-JG-42", "general")], fine="3000",
-                     reason="拒不改正，未标价商品多达42种，情节较重")
+    penalty = record(
+        officer,
+        enterprise,
+        table[("SJ-JG-42", "general")],
+        fine="3000",
+        reason="拒不改正，未标价商品多达42种，情节较重",
+    )
     mine = text(client_for(officer).get(f"/credit/penalties/{penalty.pk}/"))
     assert "罚款 0–2,000 元" in mine and "超出基准" in mine and "待另一名信用专员审批" in mine
     assert "审批同意超出基准的决定" not in mine  # not for the recorder
@@ -104,15 +130,31 @@ def test_the_admin_edits_bands_on_the_audit_trail(table, users):
     assert client.get(f"/admin/credit/discretionbenchmark/{benchmark.pk}/change/").status_code == 200
     assert client.get("/admin/credit/discretionbenchmark/import/").status_code == 200
     bands = list(benchmark.bands.order_by("id"))
-    data = {"field": benchmark.field, "code": benchmark.code, "violation": benchmark.violation,
-            "legal_basis": benchmark.legal_basis, "penalty_basis": benchmark.penalty_basis,
-            "source": benchmark.source, "is_active": "on", "bands-TOTAL_FORMS": len(bands),
-            "bands-INITIAL_FORMS": len(bands), "bands-MIN_NUM_FORMS": 0, "bands-MAX_NUM_FORMS": 1000}
+    data = {
+        "field": benchmark.field,
+        "code": benchmark.code,
+        "violation": benchmark.violation,
+        "legal_basis": benchmark.legal_basis,
+        "penalty_basis": benchmark.penalty_basis,
+        "source": benchmark.source,
+        "is_active": "on",
+        "bands-TOTAL_FORMS": len(bands),
+        "bands-INITIAL_FORMS": len(bands),
+        "bands-MIN_NUM_FORMS": 0,
+        "bands-MAX_NUM_FORMS": 1000,
+    }
     for i, band in enumerate(bands):
-        data.update({f"bands-{i}-id": band.pk, f"bands-{i}-benchmark": benchmark.pk, f"bands-{i}-grade": band.grade,
-                     f"bands-{i}-circumstances": band.circumstances, f"bands-{i}-measures": band.measures,
-                     f"bands-{i}-fine_min": band.fine_min if band.fine_min is not None else "",
-                     f"bands-{i}-fine_max": band.fine_max if band.fine_max is not None else ""})
+        data.update(
+            {
+                f"bands-{i}-id": band.pk,
+                f"bands-{i}-benchmark": benchmark.pk,
+                f"bands-{i}-grade": band.grade,
+                f"bands-{i}-circumstances": band.circumstances,
+                f"bands-{i}-measures": band.measures,
+                f"bands-{i}-fine_min": band.fine_min if band.fine_min is not None else "",
+                f"bands-{i}-fine_max": band.fine_max if band.fine_max is not None else "",
+            }
+        )
     data["bands-1-fine_max"] = "2500"
     response = client.post(f"/admin/credit/discretionbenchmark/{benchmark.pk}/change/", data)
     assert response.status_code == 302, text(response)[:3000]
@@ -129,13 +171,25 @@ def test_the_api_records_under_a_band_and_a_second_officer_approves(officer, ent
 
     api = APIClient()
     api.force_authenticate(officer)
-    body = {"enterprise": enterprise.pk, "authority": "示范区市场监督管理局", "decision_number": "罚〔2026〕9号",
-            "decided_on": "2026-11-02", "facts": "未按规定明码标价", "penalty_types": ["confiscation", "fine"],
-            "severity": "minor", "fine_amount": "3000", "band_id": table[("SJ-JG-42", "general")].pk, **FACTORS}
+    body = {
+        "enterprise": enterprise.pk,
+        "authority": "示范区市场监督管理局",
+        "decision_number": "罚〔2026〕9号",
+        "decided_on": "2026-11-02",
+        "facts": "未按规定明码标价",
+        "penalty_types": ["confiscation", "fine"],
+        "severity": "minor",
+        "fine_amount": "3000",
+        "band_id": table[("SJ-JG-42", "general")].pk,
+        **FACTORS,
+    }
     refused = api.post("/api/v1/credit/penalties/", body, format="json")
     assert refused.status_code == 400 and refused.json()["code"] == "outside_band"
-    made = api.post("/api/v1/credit/penalties/", {**body, "outside_reason": "拒不改正，未标价商品多达42种，情节较重"},
-                    format="json")
+    made = api.post(
+        "/api/v1/credit/penalties/",
+        {**body, "outside_reason": "拒不改正，未标价商品多达42种，情节较重"},
+        format="json",
+    )
     assert made.status_code == 201, made.json()
     assert made.json()["discretion"]["awaiting_approval"] is True
     pk = made.json()["id"]

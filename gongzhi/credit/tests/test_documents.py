@@ -20,16 +20,34 @@ def text_of(pdf: bytes, tmp_path) -> str:
         pytest.skip("pdftotext (poppler-utils) is not installed")
     path = tmp_path / "doc.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout.replace("\n", "").replace(" ", "")
+    return (
+        subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+        )
+        .stdout.replace("\n", "")
+        .replace(" ", "")
+    )
 
 
 def test_pre_punishment_notice(officer, make_case, tmp_path):
-    case = services.issue_notice(officer, make_case().pk, grace_months=2, reason="暂时困难", intended_ground="G1",
-                                 notice_on=D("2026-03-02"))
+    case = services.issue_notice(
+        officer,
+        make_case().pk,
+        grace_months=2,
+        reason="暂时困难",
+        intended_ground="G1",
+        notice_on=D("2026-03-02"),
+    )
     text = text_of(documents.pre_punishment_notice(case), tmp_path)
-    for phrase in ("预惩戒通知书", "湘江建材有限公司", case.case_number, "2026年5月6日", "宽限期", "提供充分有效担保",
-                   "十五日内审查"):
+    for phrase in (
+        "预惩戒通知书",
+        "湘江建材有限公司",
+        case.case_number,
+        "2026年5月6日",
+        "宽限期",
+        "提供充分有效担保",
+        "十五日内审查",
+    ):
         assert phrase in text, phrase
 
 
@@ -44,9 +62,14 @@ def test_decision_and_deletion_notice(officer, published_case, tmp_path):
 
 def test_repair_notice(officer, boss, published_case, tmp_path):
     case = published_case("G1")
-    app = services.submit_repair(boss, case.pk, ground="performance", statement="已全部履行完毕",
-                                 commitment="本企业承诺所提交材料真实，违反承诺自愿承担责任",
-                                 files=[SimpleUploadedFile("a.pdf", b"%PDF-1.4\n", "application/pdf")])
+    app = services.submit_repair(
+        boss,
+        case.pk,
+        ground="performance",
+        statement="已全部履行完毕",
+        commitment="本企业承诺所提交材料真实，违反承诺自愿承担责任",
+        files=[SimpleUploadedFile("a.pdf", b"%PDF-1.4\n", "application/pdf")],
+    )
     app = services.decide_repair(officer, app.pk, approve=True, reason="材料真实齐全")
     text = text_of(documents.repair_notice(app), tmp_path)
     assert "信用修复告知书" in text and "准予信用修复" in text and "材料真实齐全" in text

@@ -14,7 +14,11 @@ from gongzhi.credit.models import EnterpriseAppeal
 
 from .conftest import PASSWORD, make_user, uscc
 
-APPEAL = {"kind": "help", "title": "厂区门前道路积水", "content": "厂区门前市政道路雨后积水严重，货车无法进出，影响正常生产。"}
+APPEAL = {
+    "kind": "help",
+    "title": "厂区门前道路积水",
+    "content": "厂区门前市政道路雨后积水严重，货车无法进出，影响正常生产。",
+}
 
 
 @pytest.fixture
@@ -31,7 +35,11 @@ def test_contact_submits_into_the_normal_workflow(boss, enterprise, region, user
     appeal = link.appeal
     assert appeal.channel == Channel.ENTERPRISE and appeal.get_channel_display() == "企业诉求"
     assert appeal.state == AppealState.RECEIVED and appeal.number and appeal.reply_due
-    assert appeal.appellant == boss and appeal.appellant_name == "李总" and appeal.appellant_phone == "13600136000"
+    assert (
+        appeal.appellant == boss
+        and appeal.appellant_name == "李总"
+        and appeal.appellant_phone == "13600136000"
+    )
     assert appeal.first_receiver is None and not link.on_behalf and link.submitted_by == boss
     submit_event = appeal.events.get(action="submit")
     assert "企业诉求" in submit_event.note and submit_event.after["channel"] == "enterprise"
@@ -57,8 +65,12 @@ def test_operator_records_on_behalf(users, boss, enterprise, region):
 
 
 def test_operator_needs_a_phone_to_call_back(users, officer, region):
-    bare = services.create_enterprise(officer, name="无电话公司", uscc=uscc("91430100MA4L0XY3Q"),
-                                      contacts=[{"name": "赵总", "user": make_user("zhao", None)}])
+    bare = services.create_enterprise(
+        officer,
+        name="无电话公司",
+        uscc=uscc("91430100MA4L0XY3Q"),
+        contacts=[{"name": "赵总", "user": make_user("zhao", None)}],
+    )
     with pytest.raises(ServiceError) as exc:
         submit(users["operator"], bare, region)
     assert exc.value.field == "contact_phone"
@@ -73,8 +85,12 @@ def test_only_contacts_and_operators_submit(users, enterprise, region, who):
 
 def test_a_contact_of_another_enterprise_is_refused(officer, enterprise, region):
     other_boss = make_user("other_boss", None, phone="13655556666")
-    services.create_enterprise(officer, name="别家公司", uscc=uscc("91430100MA4L0XY4Q"),
-                               contacts=[{"name": "周总", "user": other_boss}])
+    services.create_enterprise(
+        officer,
+        name="别家公司",
+        uscc=uscc("91430100MA4L0XY4Q"),
+        contacts=[{"name": "周总", "user": other_boss}],
+    )
     with pytest.raises(PermissionDeniedError):
         submit(other_boss, enterprise, region)
 
@@ -112,9 +128,15 @@ def test_contact_submits_from_the_enterprise_view(client, boss, enterprise, coun
     assert f"/credit/enterprises/{enterprise.pk}/appeals/new/" in page and "暂无企业诉求" in page
     form = client.get(f"/credit/enterprises/{enterprise.pk}/appeals/new/").content.decode()
     assert "提交企业诉求" in form and "contact_phone" not in form
-    r = client.post(f"/credit/enterprises/{enterprise.pk}/appeals/new/", {
-        **APPEAL, "region": str(county["grid"].pk), "address": "工业园1号",
-        "attachment": SimpleUploadedFile("照片.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png")})
+    r = client.post(
+        f"/credit/enterprises/{enterprise.pk}/appeals/new/",
+        {
+            **APPEAL,
+            "region": str(county["grid"].pk),
+            "address": "工业园1号",
+            "attachment": SimpleUploadedFile("照片.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png"),
+        },
+    )
     assert r.status_code == 302 and r.url == "/credit/mine/"
     link = EnterpriseAppeal.objects.get()
     assert link.appeal.attachments.count() == 1
@@ -127,7 +149,9 @@ def test_contact_submits_from_the_enterprise_view(client, boss, enterprise, coun
 
 def test_bad_input_is_shown_in_chinese(client, boss, enterprise):
     login(client, boss)
-    r = client.post(f"/credit/enterprises/{enterprise.pk}/appeals/new/", {**APPEAL, "content": "太短", "region": ""})
+    r = client.post(
+        f"/credit/enterprises/{enterprise.pk}/appeals/new/", {**APPEAL, "content": "太短", "region": ""}
+    )
     assert r.status_code == 200 and "errorlist" in r.content.decode()
     assert not EnterpriseAppeal.objects.exists()
 
@@ -141,8 +165,15 @@ def test_operator_finds_the_enterprise_and_records_for_it(client, users, enterpr
     assert "代企业登记诉求" in page and "执行案件" not in page and "行政处罚" not in page  # appeals only
     form = client.get(f"/credit/enterprises/{enterprise.pk}/appeals/new/").content.decode()
     assert "contact_phone" in form
-    r = client.post(f"/credit/enterprises/{enterprise.pk}/appeals/new/", {
-        **APPEAL, "region": str(county["grid"].pk), "contact_name": "王会计", "contact_phone": "13711112222"})
+    r = client.post(
+        f"/credit/enterprises/{enterprise.pk}/appeals/new/",
+        {
+            **APPEAL,
+            "region": str(county["grid"].pk),
+            "contact_name": "王会计",
+            "contact_phone": "13711112222",
+        },
+    )
     assert r.status_code == 302 and r.url == f"/credit/enterprises/{enterprise.pk}/"
     link = EnterpriseAppeal.objects.get()
     assert link.on_behalf and link.appeal.appellant_phone == "13711112222"
@@ -187,10 +218,15 @@ def test_api_submit_and_list(boss, users, enterprise, county, officer):
     r = api(boss).post(url, {**APPEAL, "region": county["grid"].code}, format="json")
     assert r.status_code == 201, r.json()
     data = r.json()
-    assert data["channel"] == "enterprise" and data["channel_label"] == "企业诉求" and data["state"] == "received"
+    assert (
+        data["channel"] == "enterprise"
+        and data["channel_label"] == "企业诉求"
+        and data["state"] == "received"
+    )
     assert data["on_behalf"] is False and data["number"]
-    r = api(users["operator"]).post(url, {**APPEAL, "region": county["grid"].code, "contact_phone": "13711112222"},
-                                    format="json")
+    r = api(users["operator"]).post(
+        url, {**APPEAL, "region": county["grid"].code, "contact_phone": "13711112222"}, format="json"
+    )
     assert r.status_code == 201 and r.json()["on_behalf"] is True
     for user in (boss, officer, users["operator"]):
         rows = api(user).get(url).json()["results"]
@@ -204,15 +240,20 @@ def test_api_refusals(users, enterprise, county):
     assert r.status_code == 403 and "企业联系人" in r.json()["detail"]
     r = api(users["operator"]).post(url, {**APPEAL, "region": "nowhere"}, format="json")
     assert r.status_code == 400
-    assert api(users["operator"]).post("/api/v1/credit/enterprises/999999/appeals/", {}, format="json"
-                                       ).status_code == 404
+    assert (
+        api(users["operator"])
+        .post("/api/v1/credit/enterprises/999999/appeals/", {}, format="json")
+        .status_code
+        == 404
+    )
     assert api().get(url).status_code in (401, 403)
     assert not EnterpriseAppeal.objects.exists()
 
 
 def test_appeals_api_refuses_the_enterprise_channel(users, county):
-    r = api(users["resident"]).post("/api/v1/appeals/", {**APPEAL, "channel": "enterprise",
-                                                         "region": county["grid"].code}, format="json")
+    r = api(users["resident"]).post(
+        "/api/v1/appeals/", {**APPEAL, "channel": "enterprise", "region": county["grid"].code}, format="json"
+    )
     assert r.status_code == 400 and r.json()["code"] != "" and "channel" in str(r.json())
 
 

@@ -32,17 +32,33 @@ def test_days_after_rolls_over_rest_days(db):
 
 def test_warning_dates():
     assert rules.grace_warning_dates(D("2026-03-02"), D("2026-05-06")) == {
-        "notice": D("2026-03-02"), "halfway": D("2026-04-03"), "before_end": D("2026-04-29")}
+        "notice": D("2026-03-02"),
+        "halfway": D("2026-04-03"),
+        "before_end": D("2026-04-29"),
+    }
     assert rules.grace_warning_dates(D("2026-03-02"), D("2026-03-05")) == {
-        "notice": D("2026-03-02"), "halfway": D("2026-03-03")}
-    assert rules.grace_warning_dates(D("2026-03-01"), D("2026-03-15")) == {  # half-way is a week before the end
-        "notice": D("2026-03-01"), "before_end": D("2026-03-08")}
+        "notice": D("2026-03-02"),
+        "halfway": D("2026-03-03"),
+    }
+    assert rules.grace_warning_dates(
+        D("2026-03-01"), D("2026-03-15")
+    ) == {  # half-way is a week before the end
+        "notice": D("2026-03-01"),
+        "before_end": D("2026-03-08"),
+    }
 
 
-@pytest.mark.parametrize(("severity", "on", "expected"), [
-    ("minor", "2026-03-31", (0, 0)), ("general", "2026-03-31", (3, 36)), ("serious", "2026-03-31", (3, 36)),
-    ("minor", "2026-04-01", (0, 3)), ("general", "2026-04-01", (3, 12)), ("serious", "2026-04-01", (12, 36)),
-])
+@pytest.mark.parametrize(
+    ("severity", "on", "expected"),
+    [
+        ("minor", "2026-03-31", (0, 0)),
+        ("general", "2026-03-31", (3, 36)),
+        ("serious", "2026-03-31", (3, 36)),
+        ("minor", "2026-04-01", (0, 3)),
+        ("general", "2026-04-01", (3, 12)),
+        ("serious", "2026-04-01", (12, 36)),
+    ],
+)
 def test_publicity_period_by_regime(severity, on, expected):
     assert rules.publicity_period(severity, D(on)) == expected
 
@@ -53,15 +69,27 @@ def test_publicity_period_rejects_unknown_severity():
 
 
 def test_repair_eligibility():
-    ok, earliest, reasons = rules.repair_eligibility(severity="general", decided_on=D("2026-05-31"),
-                                                     today=D("2026-09-01"), performed=True, commitment=True)
+    ok, earliest, reasons = rules.repair_eligibility(
+        severity="general", decided_on=D("2026-05-31"), today=D("2026-09-01"), performed=True, commitment=True
+    )
     assert ok and earliest == D("2026-08-31")
-    ok, _e, reasons = rules.repair_eligibility(severity="general", decided_on=D("2026-05-31"),
-                                               today=D("2026-08-30"), performed=False, commitment=False)
+    ok, _e, reasons = rules.repair_eligibility(
+        severity="general",
+        decided_on=D("2026-05-31"),
+        today=D("2026-08-30"),
+        performed=False,
+        commitment=False,
+    )
     assert not ok and len(reasons) == 3
-    ok, ends, reasons = rules.repair_eligibility(severity="serious", decided_on=D("2026-05-31"),
-                                                 today=D("2029-05-31"), performed=False, commitment=False)
+    ok, ends, reasons = rules.repair_eligibility(
+        severity="serious",
+        decided_on=D("2026-05-31"),
+        today=D("2029-05-31"),
+        performed=False,
+        commitment=False,
+    )
     assert ok and ends == D("2029-05-31") and "自动停止公示" in reasons[0]
-    ok, _e, reasons = rules.repair_eligibility(severity="minor", decided_on=D("2025-05-31"), today=D("2025-06-01"),
-                                               performed=False, commitment=False)
+    ok, _e, reasons = rules.repair_eligibility(
+        severity="minor", decided_on=D("2025-05-31"), today=D("2025-06-01"), performed=False, commitment=False
+    )
     assert ok and "不予公示" in reasons[0]

@@ -63,10 +63,18 @@ def test_creditor_application_has_a_15_day_decision_deadline(make_case):
 
 def test_notice_sets_the_grace_period_and_schedules_three_warnings(officer, make_case, boss):
     case = make_case()
-    case = services.issue_notice(officer, case.pk, grace_months=3, reason="有履行意愿、暂时困难", intended_ground="G1",
-                                 notice_on=D("2026-07-01"))
+    case = services.issue_notice(
+        officer,
+        case.pk,
+        grace_months=3,
+        reason="有履行意愿、暂时困难",
+        intended_ground="G1",
+        notice_on=D("2026-07-01"),
+    )
     assert case.state == CaseState.IN_GRACE
-    assert case.grace_end == D("2026-10-08")  # 10-01 is National Day: the period rolls to the next working day
+    assert case.grace_end == D(
+        "2026-10-08"
+    )  # 10-01 is National Day: the period rolls to the next working day
     assert case.grace_granted_by == officer
     warnings = {w.kind: w for w in case.warnings.all()}
     assert warnings["notice"].sent_at is not None and warnings["notice"].recipients == 1
@@ -79,21 +87,35 @@ def test_grace_months_must_be_one_to_three(officer, make_case):
     case = make_case()
     for months in (0, 4, "x"):
         with pytest.raises(ServiceError):
-            services.issue_notice(officer, case.pk, grace_months=months, reason="暂时困难", intended_ground="G1")
+            services.issue_notice(
+                officer, case.pk, grace_months=months, reason="暂时困难", intended_ground="G1"
+            )
     case.refresh_from_db()
     assert case.state == CaseState.WARNED
 
 
 def test_warning_days_are_configurable(officer, make_case, settings):
     settings.GONGZHI = {**settings.GONGZHI, "CREDIT_WARNING_DAYS_BEFORE_END": 14}
-    case = services.issue_notice(officer, make_case().pk, grace_months=1, reason="暂时困难", intended_ground="G1",
-                                 notice_on=D("2026-03-02"))
+    case = services.issue_notice(
+        officer,
+        make_case().pk,
+        grace_months=1,
+        reason="暂时困难",
+        intended_ground="G1",
+        notice_on=D("2026-03-02"),
+    )
     assert case.warnings.get(kind="before_end").scheduled_on == D("2026-03-19")
 
 
 def test_sweep_sends_each_warning_once(officer, make_case, boss):
-    case = services.issue_notice(officer, make_case().pk, grace_months=2, reason="暂时困难", intended_ground="G1",
-                                 notice_on=D("2026-03-02"))
+    case = services.issue_notice(
+        officer,
+        make_case().pk,
+        grace_months=2,
+        reason="暂时困难",
+        intended_ground="G1",
+        notice_on=D("2026-03-02"),
+    )
     assert case.grace_end == D("2026-05-06")  # 05-02 falls in the May Day holiday
     assert services.sweep(today=D("2026-04-02"))["warnings"] == 0
     assert services.sweep(today=D("2026-04-03"))["warnings"] == 1  # half-way
@@ -107,8 +129,14 @@ def test_sweep_sends_each_warning_once(officer, make_case, boss):
 
 
 def test_settling_in_grace_means_no_listing_and_cancels_warnings(officer, make_case):
-    case = services.issue_notice(officer, make_case().pk, grace_months=2, reason="暂时困难", intended_ground="G1",
-                                 notice_on=D("2026-03-02"))
+    case = services.issue_notice(
+        officer,
+        make_case().pk,
+        grace_months=2,
+        reason="暂时困难",
+        intended_ground="G1",
+        notice_on=D("2026-03-02"),
+    )
     case = services.settle(officer, case.pk, settlement="performed", settled_on=D("2026-03-20"))
     assert case.state == CaseState.NOT_LISTED and case.performed_amount == case.amount
     assert not case.warnings.filter(sent_at__isnull=True, cancelled=False).exists()
@@ -117,28 +145,53 @@ def test_settling_in_grace_means_no_listing_and_cancels_warnings(officer, make_c
 
 
 def test_no_listing_decision_before_the_grace_period_ends(officer, make_case):
-    case = services.issue_notice(officer, make_case().pk, grace_months=1, reason="暂时困难", intended_ground="G1",
-                                 notice_on=D("2026-05-06"))
+    case = services.issue_notice(
+        officer,
+        make_case().pk,
+        grace_months=1,
+        reason="暂时困难",
+        intended_ground="G1",
+        notice_on=D("2026-05-06"),
+    )
     with pytest.raises(ServiceError) as exc:
-        services.decide_listing(officer, case.pk, ground="G1",
-                                **{**LISTING, "decided_on": case.grace_end, "served_on": case.grace_end})
+        services.decide_listing(
+            officer,
+            case.pk,
+            ground="G1",
+            **{**LISTING, "decided_on": case.grace_end, "served_on": case.grace_end},
+        )
     assert exc.value.code == "in_grace"
-    case = services.decide_listing(officer, case.pk, ground="G1",
-                                   **{**LISTING, "decided_on": case.grace_end + timedelta(days=1),
-                                      "served_on": case.grace_end + timedelta(days=1)})
+    case = services.decide_listing(
+        officer,
+        case.pk,
+        ground="G1",
+        **{
+            **LISTING,
+            "decided_on": case.grace_end + timedelta(days=1),
+            "served_on": case.grace_end + timedelta(days=1),
+        },
+    )
     assert case.state == CaseState.DECIDED
-    assert not case.warnings.filter(sent_at__isnull=True, cancelled=False).exists()  # no warnings after the decision
+    assert not case.warnings.filter(
+        sent_at__isnull=True, cancelled=False
+    ).exists()  # no warnings after the decision
 
 
 # ---------------------------------------------------------------- the listing decision
 
 
-@pytest.mark.parametrize(("ground", "flag", "code"), [
-    ("G1", "debtor_is_minor", "minor"), ("G3", "debtor_is_minor", "minor"),
-    ("G1", "is_unit_officer", "unit_officer"), ("G5", "is_unit_officer", "unit_officer"),
-    ("G1", "full_security", "security"), ("G1", "seized_assets_sufficient", "seized_assets"),
-    ("G1", "later_in_order", "performance_order"),
-])
+@pytest.mark.parametrize(
+    ("ground", "flag", "code"),
+    [
+        ("G1", "debtor_is_minor", "minor"),
+        ("G3", "debtor_is_minor", "minor"),
+        ("G1", "is_unit_officer", "unit_officer"),
+        ("G5", "is_unit_officer", "unit_officer"),
+        ("G1", "full_security", "security"),
+        ("G1", "seized_assets_sufficient", "seized_assets"),
+        ("G1", "later_in_order", "performance_order"),
+    ],
+)
 def test_every_bar_refuses_the_listing(officer, make_case, ground, flag, code):
     case = make_case()
     term = None if ground == "G1" else 2
@@ -152,7 +205,9 @@ def test_every_bar_refuses_the_listing(officer, make_case, ground, flag, code):
 
 @pytest.mark.parametrize("flag", ["full_security", "seized_assets_sufficient", "later_in_order"])
 def test_g1_only_bars_do_not_stop_other_grounds(officer, make_case, flag):
-    case = services.decide_listing(officer, make_case().pk, ground="G4", term_years=2, **{flag: True}, **LISTING)
+    case = services.decide_listing(
+        officer, make_case().pk, ground="G4", term_years=2, **{flag: True}, **LISTING
+    )
     assert case.state == CaseState.DECIDED
 
 
@@ -164,12 +219,28 @@ def test_terms(officer, make_case):
         services.decide_listing(officer, make_case().pk, ground="G2", **LISTING)
     assert exc.value.code == "term_required"
     with pytest.raises(ServiceError):
-        services.decide_listing(officer, make_case().pk, ground="G2", term_years=2, extension_years=4,
-                                extension_reason="多项失信", **LISTING)
+        services.decide_listing(
+            officer,
+            make_case().pk,
+            ground="G2",
+            term_years=2,
+            extension_years=4,
+            extension_reason="多项失信",
+            **LISTING,
+        )
     with pytest.raises(ServiceError):  # an extension needs its reason
-        services.decide_listing(officer, make_case().pk, ground="G2", term_years=2, extension_years=1, **LISTING)
-    case = services.decide_listing(officer, make_case().pk, ground="G2", term_years=2, extension_years=3,
-                                   extension_reason="以暴力方法抗拒执行，情节严重", **LISTING)
+        services.decide_listing(
+            officer, make_case().pk, ground="G2", term_years=2, extension_years=1, **LISTING
+        )
+    case = services.decide_listing(
+        officer,
+        make_case().pk,
+        ground="G2",
+        term_years=2,
+        extension_years=3,
+        extension_reason="以暴力方法抗拒执行，情节严重",
+        **LISTING,
+    )
     case = services.publish(officer, case.pk, published_on=D("2026-06-03"))
     assert case.term_end == D("2031-06-03")  # 2 + 3 years: at most 5
     with pytest.raises(ServiceError):
@@ -200,7 +271,9 @@ def test_extension_moves_the_expiry_deadline(officer, published_case):
 def test_every_a10_ground_deletes_a_g1_listing_within_3_working_days(officer, published_case, ground):
     case = published_case("G1")
     deadline = services.report_deletion_ground(officer, case.pk, ground=ground, event_on=D("2026-09-30"))
-    assert deadline.due_on == D("2026-10-10")  # after the National Day holiday: 8, 9 and Saturday 10 Oct (调休)
+    assert deadline.due_on == D(
+        "2026-10-10"
+    )  # after the National Day holiday: 8, 9 and Saturday 10 Oct (调休)
     case = services.delete_listing(officer, case.pk)
     assert case.state == CaseState.DELETED and case.deletion_ground == ground
     assert CaseDeadline.objects.get(pk=deadline.pk).met_on is not None
@@ -234,7 +307,12 @@ def test_expired_term_is_swept_as_a_deadline(officer, published_case):
     assert services.sweep(today=deadline.due_on - timedelta(days=1))["deadline_warnings"] == 1
     assert services.sweep(today=deadline.due_on + timedelta(days=1))["overdue"] == 1
     assert services.sweep(today=deadline.due_on + timedelta(days=2)) == {
-        "warnings": 0, "deadline_warnings": 0, "overdue": 0, "acks": 0, "escalated": 0}
+        "warnings": 0,
+        "deadline_warnings": 0,
+        "overdue": 0,
+        "acks": 0,
+        "escalated": 0,
+    }
     assert Notification.objects.filter(recipient=officer, subject="时限已过").count() == 1
 
 
@@ -242,13 +320,16 @@ def test_early_deletion_needs_a_reason(officer, published_case):
     case = published_case("G2")
     with pytest.raises(ServiceError):
         services.delete_listing(officer, case.pk, ground="early")
-    assert services.delete_listing(officer, case.pk, ground="early", note="积极履行").state == CaseState.DELETED
+    assert (
+        services.delete_listing(officer, case.pk, ground="early", note="积极履行").state == CaseState.DELETED
+    )
 
 
 def test_revocation_deadline(officer, published_case):
     case = published_case("G1")
-    deadline = services.report_error(officer, case.pk, kind="revoke", note="被执行人不应纳入",
-                                     found_on=D("2026-12-31"))
+    deadline = services.report_error(
+        officer, case.pk, kind="revoke", note="被执行人不应纳入", found_on=D("2026-12-31")
+    )
     assert deadline.due_on == rules.deletion_due(D("2026-12-31"))
     services.revoke(officer, case.pk, reason="不应纳入")
     assert CaseDeadline.objects.get(pk=deadline.pk).met_on is not None
@@ -259,12 +340,14 @@ def test_revocation_deadline(officer, published_case):
 
 def test_objection_granted_then_corrected(officer, boss, published_case):
     case = published_case("G1")
-    objection = services.file_objection(boss, case.pk, ground="inaccurate", statement="已履行金额记载有误",
-                                        received_on=D("2026-07-01"))
+    objection = services.file_objection(
+        boss, case.pk, ground="inaccurate", statement="已履行金额记载有误", received_on=D("2026-07-01")
+    )
     exam = case.deadlines.get(kind=DeadlineKind.OBJECTION_EXAM)
     assert exam.due_on == D("2026-07-16")
-    objection = services.decide_objection(officer, objection.pk, grant=True, reason="理由成立",
-                                          decided_on=D("2026-07-10"))
+    objection = services.decide_objection(
+        officer, objection.pk, grant=True, reason="理由成立", decided_on=D("2026-07-10")
+    )
     assert objection.status == ObjectionStatus.GRANTED
     correct_deadline = case.deadlines.get(kind=DeadlineKind.OBJECTION_CORRECT)
     assert correct_deadline.due_on == rules.deletion_due(D("2026-07-10"))
@@ -278,8 +361,9 @@ def test_objection_rejected_then_review(officer, boss, published_case):
     objection = services.file_objection(boss, case.pk, ground="not_listable", statement="本企业无履行能力")
     with pytest.raises(ServiceError):
         services.file_objection(boss, case.pk, ground="inaccurate", statement="重复申请内容")
-    objection = services.decide_objection(officer, objection.pk, grant=False, reason="有履行能力",
-                                          decided_on=D("2026-07-10"))
+    objection = services.decide_objection(
+        officer, objection.pk, grant=False, reason="有履行能力", decided_on=D("2026-07-10")
+    )
     filing = case.deadlines.get(kind=DeadlineKind.REVIEW_FILING)
     assert filing.due_on == D("2026-07-20")
     with pytest.raises(ServiceError) as exc:
@@ -306,8 +390,14 @@ def test_repair_shields_the_record_but_keeps_it(officer, boss, published_case, e
     case = published_case("G1")
     assert [c.pk for c in selectors.public_query(enterprise.uscc)] == [case.pk]
     assert [c.pk for c in selectors.public_query("湘江建材")] == [case.pk]
-    app = services.submit_repair(boss, case.pk, ground="settlement", statement="已与申请执行人和解并履行完毕",
-                                 commitment="本企业承诺所提交材料真实，违反承诺自愿承担责任", files=[evidence()])
+    app = services.submit_repair(
+        boss,
+        case.pk,
+        ground="settlement",
+        statement="已与申请执行人和解并履行完毕",
+        commitment="本企业承诺所提交材料真实，违反承诺自愿承担责任",
+        files=[evidence()],
+    )
     assert app.evidence.count() == 1
     services.decide_repair(officer, app.pk, approve=True, reason="材料真实，准予修复")
     case.refresh_from_db()
@@ -322,25 +412,46 @@ def test_repair_shields_the_record_but_keeps_it(officer, boss, published_case, e
 def test_repair_needs_evidence_and_commitment(boss, published_case):
     case = published_case("G1")
     with pytest.raises(ServiceError):
-        services.submit_repair(boss, case.pk, ground="performance", statement="已履行完毕", commitment="承诺",
-                               files=[evidence()])
+        services.submit_repair(
+            boss, case.pk, ground="performance", statement="已履行完毕", commitment="承诺", files=[evidence()]
+        )
     with pytest.raises(ServiceError):
-        services.submit_repair(boss, case.pk, ground="performance", statement="已履行完毕",
-                               commitment="本企业承诺所提交材料真实", files=[])
+        services.submit_repair(
+            boss,
+            case.pk,
+            ground="performance",
+            statement="已履行完毕",
+            commitment="本企业承诺所提交材料真实",
+            files=[],
+        )
     with pytest.raises(ServiceError) as exc:
-        services.submit_repair(boss, case.pk, ground="performance", statement="已履行完毕",
-                               commitment="本企业承诺所提交材料真实", files=[evidence("x.pdf", b"MZ\x90\x00evil")])
+        services.submit_repair(
+            boss,
+            case.pk,
+            ground="performance",
+            statement="已履行完毕",
+            commitment="本企业承诺所提交材料真实",
+            files=[evidence("x.pdf", b"MZ\x90\x00evil")],
+        )
     assert exc.value.code == "attachment_type_mismatch"
 
 
 def test_rejected_repair_keeps_the_listing(officer, boss, published_case):
     case = published_case("G1")
-    app = services.submit_repair(boss, case.pk, ground="security", statement="已提供担保", files=[evidence()],
-                                 commitment="本企业承诺所提交材料真实，违反承诺自愿承担责任")
+    app = services.submit_repair(
+        boss,
+        case.pk,
+        ground="security",
+        statement="已提供担保",
+        files=[evidence()],
+        commitment="本企业承诺所提交材料真实，违反承诺自愿承担责任",
+    )
     services.decide_repair(officer, app.pk, approve=False, reason="担保不充分")
     case.refresh_from_db()
     assert case.state == CaseState.PUBLISHED
-    assert Notification.objects.filter(recipient=boss, subject="信用修复告知书", body__contains="担保不充分").exists()
+    assert Notification.objects.filter(
+        recipient=boss, subject="信用修复告知书", body__contains="担保不充分"
+    ).exists()
     with pytest.raises(IllegalTransition):
         services.decide_repair(officer, app.pk, approve=True, reason="再审")
 
@@ -357,42 +468,85 @@ def test_public_query_shows_only_published(officer, make_case, published_case, e
 # ---------------------------------------------------------------- penalties (C, D)
 
 
-PENALTY = {"authority": "示范县市场监督管理局", "decided_on": D("2026-05-10"), "facts": "未按规定公示年度报告",
-           "penalty_types": ["fine"], "severity": "general", "fine_amount": "5000"}
+PENALTY = {
+    "authority": "示范县市场监督管理局",
+    "decided_on": D("2026-05-10"),
+    "facts": "未按规定公示年度报告",
+    "penalty_types": ["fine"],
+    "severity": "general",
+    "fine_amount": "5000",
+}
 
 
 def test_mandatory_exemption_refuses_the_penalty(officer, enterprise):
-    facts = {"first_violation": False, "minor_violation": True, "corrected_promptly": True, "harm": "none",
-             "no_fault_proven": False}
-    assert services.check_penalty_exemption(first_violation=False, minor=True, corrected_promptly=True, harm="none",
-                                            no_fault_proven=False)["result"] == "mandatory"
+    facts = {
+        "first_violation": False,
+        "minor_violation": True,
+        "corrected_promptly": True,
+        "harm": "none",
+        "no_fault_proven": False,
+    }
+    assert (
+        services.check_penalty_exemption(
+            first_violation=False, minor=True, corrected_promptly=True, harm="none", no_fault_proven=False
+        )["result"]
+        == "mandatory"
+    )
     with pytest.raises(ServiceError) as exc:
-        services.record_penalty(officer, enterprise=enterprise, decision_number="市监罚〔2026〕1号", **PENALTY,
-                                **facts)
+        services.record_penalty(
+            officer, enterprise=enterprise, decision_number="市监罚〔2026〕1号", **PENALTY, **facts
+        )
     assert exc.value.code == "penalty_exempt"
     assert not enterprise.penalties.exists()
 
 
 def test_discretionary_exemption_needs_a_reason_to_penalise(officer, enterprise):
-    facts = {"first_violation": True, "minor_violation": False, "corrected_promptly": True, "harm": "minor",
-             "no_fault_proven": False}
+    facts = {
+        "first_violation": True,
+        "minor_violation": False,
+        "corrected_promptly": True,
+        "harm": "minor",
+        "no_fault_proven": False,
+    }
     with pytest.raises(ServiceError) as exc:
-        services.record_penalty(officer, enterprise=enterprise, decision_number="市监罚〔2026〕2号", **PENALTY,
-                                **facts)
+        services.record_penalty(
+            officer, enterprise=enterprise, decision_number="市监罚〔2026〕2号", **PENALTY, **facts
+        )
     assert exc.value.field == "exemption_declined_reason"
-    penalty = services.record_penalty(officer, enterprise=enterprise, decision_number="市监罚〔2026〕2号",
-                                      exemption_declined_reason="涉及食品安全，不宜首违不罚", **PENALTY, **facts)
+    penalty = services.record_penalty(
+        officer,
+        enterprise=enterprise,
+        decision_number="市监罚〔2026〕2号",
+        exemption_declined_reason="涉及食品安全，不宜首违不罚",
+        **PENALTY,
+        **facts,
+    )
     assert penalty.exemption == "discretionary" and penalty.regime == "2026"
     assert (penalty.publicity_min_months, penalty.publicity_max_months) == (3, 12)
 
 
 def test_penalty_regime_by_decision_date(officer, enterprise):
-    facts = {"first_violation": False, "minor_violation": False, "corrected_promptly": False, "harm": "other",
-             "no_fault_proven": False}
-    old = services.record_penalty(officer, enterprise=enterprise, decision_number="罚1",
-                                  **{**PENALTY, "decided_on": D("2026-03-31"), "severity": "serious"}, **facts)
-    new = services.record_penalty(officer, enterprise=enterprise, decision_number="罚2",
-                                  **{**PENALTY, "decided_on": D("2026-04-01"), "severity": "serious"}, **facts)
+    facts = {
+        "first_violation": False,
+        "minor_violation": False,
+        "corrected_promptly": False,
+        "harm": "other",
+        "no_fault_proven": False,
+    }
+    old = services.record_penalty(
+        officer,
+        enterprise=enterprise,
+        decision_number="罚1",
+        **{**PENALTY, "decided_on": D("2026-03-31"), "severity": "serious"},
+        **facts,
+    )
+    new = services.record_penalty(
+        officer,
+        enterprise=enterprise,
+        decision_number="罚2",
+        **{**PENALTY, "decided_on": D("2026-04-01"), "severity": "serious"},
+        **facts,
+    )
     assert (old.regime, old.publicity_min_months, old.publicity_max_months) == ("2023", 3, 36)
     assert (new.regime, new.publicity_min_months, new.publicity_max_months) == ("2026", 12, 36)
     info = services.penalty_repair_eligibility(new, today=D("2026-12-01"))

@@ -9,8 +9,14 @@ from gongzhi.credit import services
 
 
 def test_credit_sweep_command_is_idempotent(officer, make_case, published_case, platforms, receiver, capsys):
-    services.issue_notice(officer, make_case().pk, grace_months=1, reason="暂时困难", intended_ground="G1",
-                          notice_on=date(2026, 10, 9))
+    services.issue_notice(
+        officer,
+        make_case().pk,
+        grace_months=1,
+        reason="暂时困难",
+        intended_ground="G1",
+        notice_on=date(2026, 10, 9),
+    )
     published_case("G1")
     call_command("credit_sweep")
     first = capsys.readouterr().out

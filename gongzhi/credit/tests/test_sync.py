@@ -23,18 +23,25 @@ def ack_files(folder):
         message.with_suffix(".ack").write_text("ok")
 
 
-def test_each_change_creates_one_delivery_per_platform(officer, boss, published_case, platforms, receiver,
-                                                       tmp_path):
+def test_each_change_creates_one_delivery_per_platform(
+    officer, boss, published_case, platforms, receiver, tmp_path
+):
     case = published_case("G1")
     assert OutboxMessage.objects.filter(subject=f"credit.case:{case.pk}").count() == 3
     services.correct(officer, case.pk, changes={"performed_amount": "1000.00"}, reason="金额有误")
-    app = services.submit_repair(boss, case.pk, ground="performance", statement="已全部履行完毕",
-                                 commitment="本企业承诺所提交材料真实，违反承诺自愿承担责任",
-                                 files=[SimpleUploadedFile("a.pdf", b"%PDF-1.4\n", "application/pdf")])
+    app = services.submit_repair(
+        boss,
+        case.pk,
+        ground="performance",
+        statement="已全部履行完毕",
+        commitment="本企业承诺所提交材料真实，违反承诺自愿承担责任",
+        files=[SimpleUploadedFile("a.pdf", b"%PDF-1.4\n", "application/pdf")],
+    )
     services.decide_repair(officer, app.pk, approve=True, reason="准予修复")
     messages = selectors.sync_status(case)
     assert sorted(messages.values_list("event_type", flat=True)) == sorted(
-        ["credit.published"] * 3 + ["credit.corrected"] * 3 + ["credit.shielded"] * 3)
+        ["credit.published"] * 3 + ["credit.corrected"] * 3 + ["credit.shielded"] * 3
+    )
     deliver_all()
     # the HTTP platforms confirmed in their answer; the file platform confirms by writing .ack files
     assert messages.filter(acknowledged_at__isnull=True).count() == 3
@@ -56,7 +63,9 @@ def test_a_failing_platform_is_retried_and_shows_as_overdue(officer, published_c
     assert failing.count() == 2 and all(m.status == "failing" for m in failing)
     assert list(selectors.overdue_deliveries()) == []
     later = timezone.now() + timedelta(hours=25)
-    OutboxMessage.objects.filter(target=platforms[0].target).update(confirm_by=timezone.now() - timedelta(hours=1))
+    OutboxMessage.objects.filter(target=platforms[0].target).update(
+        confirm_by=timezone.now() - timedelta(hours=1)
+    )
     assert [m.target_label for m in selectors.overdue_deliveries()] == ["信用中国"]
     receiver.fail_next = 0
     deliver_all(now=later)
@@ -79,6 +88,8 @@ def test_inactive_platforms_get_nothing(officer, published_case, platforms):
 
 
 def test_grace_and_settlement_send_nothing(officer, make_case, platforms):
-    case = services.issue_notice(officer, make_case().pk, grace_months=1, reason="暂时困难", intended_ground="G1")
+    case = services.issue_notice(
+        officer, make_case().pk, grace_months=1, reason="暂时困难", intended_ground="G1"
+    )
     services.settle(officer, case.pk, settlement="settled")
     assert OutboxMessage.objects.count() == 0

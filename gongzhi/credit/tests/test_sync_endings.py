@@ -27,14 +27,19 @@ def deliver_everything(folder, now=None):
 
 
 @pytest.mark.parametrize(("listing", "ground", "kwargs"), ENDINGS, ids=[e[1] for e in ENDINGS])
-def test_every_deletion_ground_reaches_every_platform(officer, published_case, platforms, receiver, tmp_path,
-                                                      listing, ground, kwargs):
+def test_every_deletion_ground_reaches_every_platform(
+    officer, published_case, platforms, receiver, tmp_path, listing, ground, kwargs
+):
     case = published_case(listing)
     receiver.fail_next = 1  # the first platform call fails and is retried later
     case = services.delete_listing(officer, case.pk, ground=ground, **kwargs)
     assert case.state == CaseState.DELETED and case.deletion_ground == ground
     deletions = selectors.sync_status(case).filter(event_type="credit.deleted")
-    assert sorted(deletions.values_list("target_label", flat=True)) == ["信用中国", "征信系统", "第三方信用平台"]
+    assert sorted(deletions.values_list("target_label", flat=True)) == [
+        "信用中国",
+        "征信系统",
+        "第三方信用平台",
+    ]
     deliver_everything(tmp_path / "drop")
     deliver_everything(tmp_path / "drop", now=timezone.now() + timedelta(minutes=5))
     assert not selectors.sync_status(case).filter(acknowledged_at__isnull=True).exists()
@@ -43,8 +48,9 @@ def test_every_deletion_ground_reaches_every_platform(officer, published_case, p
         assert len(set(keys)) == 2  # publication and deletion, each processed once
         actions = sorted(receiver.processed[k]["data"]["action"] for k in set(keys))
         assert actions == ["deleted", "published"]
-    assert receiver.processed[deletions.get(target_label="信用中国").idempotency_key]["data"]["record"]["state"] == (
-        "deleted")
+    assert receiver.processed[deletions.get(target_label="信用中国").idempotency_key]["data"]["record"][
+        "state"
+    ] == ("deleted")
 
 
 def test_revocation_reaches_every_platform(officer, published_case, platforms, receiver, tmp_path):
@@ -53,4 +59,6 @@ def test_revocation_reaches_every_platform(officer, published_case, platforms, r
     assert revocations.count() == 3
     deliver_everything(tmp_path / "drop")
     assert not selectors.sync_status(case).filter(acknowledged_at__isnull=True).exists()
-    assert len(list((tmp_path / "drop").glob("*.json"))) == 2  # the file platform got publication and revocation
+    assert (
+        len(list((tmp_path / "drop").glob("*.json"))) == 2
+    )  # the file platform got publication and revocation

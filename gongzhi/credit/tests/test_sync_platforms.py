@@ -27,32 +27,50 @@ def test_a_deactivated_platform_still_learns_of_the_deletion(officer, published_
     assert AuditEvent.objects.filter(action="platform_inactive").exists()
 
 
-def test_a_platform_added_later_receives_what_is_published_now_once(officer, published_case, platforms, receiver):
+def test_a_platform_added_later_receives_what_is_published_now_once(
+    officer, published_case, platforms, receiver
+):
     first, second = published_case("G1"), published_case("G2")
     services.correct(officer, second.pk, changes={"performed_amount": "1000.00"}, reason="金额有误")
-    late = services.create_platform(officer, name="省信用平台", backend="webhook", address=receiver.url + "/sheng",
-                                    secret="p" * 32, confirm_window_hours=24)
+    late = services.create_platform(
+        officer,
+        name="省信用平台",
+        backend="webhook",
+        address=receiver.url + "/sheng",
+        secret="p" * 32,
+        confirm_window_hours=24,
+    )
     backfilled = OutboxMessage.objects.filter(target=late.target)
     assert backfilled.count() == 2 and set(backfilled.values_list("subject", flat=True)) == {
-        f"credit.case:{first.pk}", f"credit.case:{second.pk}"}
+        f"credit.case:{first.pk}",
+        f"credit.case:{second.pk}",
+    }
     record = backfilled.get(subject=f"credit.case:{second.pk}").payload["record"]
     assert record["performed_amount"] == "1000.00"  # the record as it stands, correction included
     assert services.backfill_platform(officer, late) == 0  # idempotent
     services.set_platform_active(officer, late.pk, False)
     third = published_case("G1")
     services.set_platform_active(officer, late.pk, True)  # back: only what it missed
-    assert list(OutboxMessage.objects.filter(target=late.target).values_list("subject", flat=True)
-                .order_by("id"))[-1] == f"credit.case:{third.pk}"
+    assert (
+        list(
+            OutboxMessage.objects.filter(target=late.target).values_list("subject", flat=True).order_by("id")
+        )[-1]
+        == f"credit.case:{third.pk}"
+    )
     assert OutboxMessage.objects.filter(target=late.target).count() == 3
     assert AuditEvent.objects.filter(action="backfill_platform").count() == 2
 
 
-def test_an_unconfirmed_delivery_is_escalated_once_to_officer_and_supervisor(officer, published_case, platforms):
+def test_an_unconfirmed_delivery_is_escalated_once_to_officer_and_supervisor(
+    officer, published_case, platforms
+):
     boss_of_officer = make_user("chief1", Role.LEADER, unit=officer.unit)
     case = published_case("G1")
     case.officer = officer
     case.save(update_fields=["officer"])
-    OutboxMessage.objects.filter(target=platforms[0].target).update(confirm_by=timezone.now() - timedelta(hours=1))
+    OutboxMessage.objects.filter(target=platforms[0].target).update(
+        confirm_by=timezone.now() - timedelta(hours=1)
+    )
     assert services.escalate_unconfirmed() == 2
     told = Notification.objects.filter(subject="信用平台逾期未确认")
     assert set(told.values_list("recipient", flat=True)) == {officer.pk, boss_of_officer.pk}
@@ -66,12 +84,22 @@ def test_an_unconfirmed_delivery_is_escalated_once_to_officer_and_supervisor(off
 def test_the_admin_backfills_a_platform_it_adds(officer, published_case, platforms, receiver, client, users):
     published_case("G1")
     client.force_login(users["admin"])
-    response = client.post("/admin/credit/creditplatform/add/", {
-        "name": "市信用平台", "backend": "webhook", "address": receiver.url + "/shi", "secret": "q" * 32,
-        "confirm_window_hours": 24, "is_active": "on"})
+    response = client.post(
+        "/admin/credit/creditplatform/add/",
+        {
+            "name": "市信用平台",
+            "backend": "webhook",
+            "address": receiver.url + "/shi",
+            "secret": "q" * 32,
+            "confirm_window_hours": 24,
+            "is_active": "on",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     from gongzhi.credit.models import CreditPlatform
 
     platform = CreditPlatform.objects.get(name="市信用平台")
     assert OutboxMessage.objects.filter(target=platform.target).count() == 1
-    assert AuditEvent.objects.filter(action="create_platform", target=f"credit.platform:{platform.pk}").exists()
+    assert AuditEvent.objects.filter(
+        action="create_platform", target=f"credit.platform:{platform.pk}"
+    ).exists()

@@ -24,8 +24,14 @@ def reach(state, officer, boss, make_case):
     if state == CaseState.NOT_LISTED:
         return services.settle(officer, case.pk, settlement="performed")
     if state == CaseState.IN_GRACE:
-        return services.issue_notice(officer, case.pk, grace_months=1, reason="有履行意愿、暂时困难",
-                                     intended_ground="G1", notice_on=D("2026-03-02"))
+        return services.issue_notice(
+            officer,
+            case.pk,
+            grace_months=1,
+            reason="有履行意愿、暂时困难",
+            intended_ground="G1",
+            notice_on=D("2026-03-02"),
+        )
     case = services.decide_listing(officer, case.pk, ground="G2", term_years=2, **LISTING)
     if state == CaseState.DECIDED:
         return case
@@ -37,9 +43,14 @@ def reach(state, officer, boss, make_case):
     if state == CaseState.DELETED:
         return services.delete_listing(officer, case.pk, ground="early", note="积极履行全部义务")
     if state == CaseState.SHIELDED:
-        app = services.submit_repair(boss, case.pk, ground="performance", statement="已全部履行完毕",
-                                     commitment="本企业承诺所提交材料真实，违反承诺自愿承担责任",
-                                     files=[SimpleUploadedFile("证明.pdf", PDF, "application/pdf")])
+        app = services.submit_repair(
+            boss,
+            case.pk,
+            ground="performance",
+            statement="已全部履行完毕",
+            commitment="本企业承诺所提交材料真实，违反承诺自愿承担责任",
+            files=[SimpleUploadedFile("证明.pdf", PDF, "application/pdf")],
+        )
         services.decide_repair(officer, app.pk, approve=True, reason="材料齐全，准予修复")
         case.refresh_from_db()
         return case
@@ -48,8 +59,14 @@ def reach(state, officer, boss, make_case):
 
 def act(action, officer, case, boss):
     if action == "issue_notice":
-        return services.issue_notice(officer, case.pk, grace_months=2, reason="暂时困难", intended_ground="G1",
-                                     notice_on=D("2026-02-02"))
+        return services.issue_notice(
+            officer,
+            case.pk,
+            grace_months=2,
+            reason="暂时困难",
+            intended_ground="G1",
+            notice_on=D("2026-02-02"),
+        )
     if action == "settle":
         return services.settle(officer, case.pk, settlement="security")
     if action == "decide_listing":
@@ -63,9 +80,14 @@ def act(action, officer, case, boss):
     if action == "delete":
         return services.delete_listing(officer, case.pk, ground="early", note="主动纠正失信行为")
     if action == "shield":
-        app = services.submit_repair(boss, case.pk, ground="settlement", statement="已达成和解并履行",
-                                     commitment="本企业承诺所提交材料真实，违反承诺自愿承担责任",
-                                     files=[SimpleUploadedFile("和解.pdf", PDF, "application/pdf")])
+        app = services.submit_repair(
+            boss,
+            case.pk,
+            ground="settlement",
+            statement="已达成和解并履行",
+            commitment="本企业承诺所提交材料真实，违反承诺自愿承担责任",
+            files=[SimpleUploadedFile("和解.pdf", PDF, "application/pdf")],
+        )
         return services.decide_repair(officer, app.pk, approve=True, reason="准予修复")
     if action == "extend_term":
         return services.extend_term(officer, case.pk, years=1, reason="具有多项失信行为")
@@ -86,7 +108,11 @@ def test_every_state_action_pair(state, action, officer, boss, make_case):
     act(action, officer, case, boss)
     case.refresh_from_db()
     assert case.state == transition.target
-    assert case.events.filter(state_before=state, state_after=transition.target).exclude(action="warning").exists()
+    assert (
+        case.events.filter(state_before=state, state_after=transition.target)
+        .exclude(action="warning")
+        .exists()
+    )
 
 
 @pytest.mark.parametrize(("state", "action"), sorted(TRANSITIONS))
@@ -94,9 +120,14 @@ def test_only_credit_officers_may_act(state, action, officer, boss, make_case, u
     case = reach(state, officer, boss, make_case)
     with pytest.raises(PermissionDeniedError):
         if action == "shield":
-            app = services.submit_repair(boss, case.pk, ground="performance", statement="已全部履行完毕",
-                                         commitment="本企业承诺所提交材料真实并承担责任",
-                                         files=[SimpleUploadedFile("a.pdf", PDF, "application/pdf")])
+            app = services.submit_repair(
+                boss,
+                case.pk,
+                ground="performance",
+                statement="已全部履行完毕",
+                commitment="本企业承诺所提交材料真实并承担责任",
+                files=[SimpleUploadedFile("a.pdf", PDF, "application/pdf")],
+            )
             services.decide_repair(users["supervisor"], app.pk, approve=True, reason="准予")
         else:
             act(action, users["supervisor"], case, boss)
@@ -106,6 +137,11 @@ def test_only_credit_officers_may_act(state, action, officer, boss, make_case, u
 
 def test_available_actions():
     assert available_actions(CaseState.PUBLISHED, {"credit_officer"}) == [
-        "correct", "revoke", "delete", "shield", "extend_term"]
+        "correct",
+        "revoke",
+        "delete",
+        "shield",
+        "extend_term",
+    ]
     assert available_actions(CaseState.PUBLISHED, {"resident"}) == []
     assert available_actions(CaseState.DELETED, {"credit_officer"}) == []

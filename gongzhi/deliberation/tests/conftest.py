@@ -27,7 +27,9 @@ def fast_hasher(settings):
 
 @pytest.fixture
 def party_unit(county):
-    return Unit.objects.create(code="U-DZB", name="幸福社区党委", kind=UnitKind.PARTY_ORG, region=county["community"])
+    return Unit.objects.create(
+        code="U-DZB", name="幸福社区党委", kind=UnitKind.PARTY_ORG, region=county["community"]
+    )
 
 
 @pytest.fixture
@@ -65,8 +67,12 @@ def make_residents(db):
 @pytest.fixture
 def make_topic(staff, county):
     def make(phase: str = Phase.COLLECTING, **overrides):
-        fields = {"title": "小区停车收费协商", "description": "物业拟上调停车费，居民意见较大。", "region": county["community"],
-                  "source": TopicSource.COMMUNITY_STAFF}
+        fields = {
+            "title": "小区停车收费协商",
+            "description": "物业拟上调停车费，居民意见较大。",
+            "region": county["community"],
+            "source": TopicSource.COMMUNITY_STAFF,
+        }
         fields.update(overrides)
         topic = services.create_topic(staff, **fields)
         topic.phase = phase  # jump straight to the phase a test needs
@@ -79,7 +85,9 @@ def make_topic(staff, county):
 @pytest.fixture
 def make_register(staff, county):
     def make(rows):
-        return services.create_owner_register(staff, name="幸福小区业主名册", region=county["community"], rows=rows)
+        return services.create_owner_register(
+            staff, name="幸福小区业主名册", region=county["community"], rows=rows
+        )
 
     return make
 
@@ -87,9 +95,13 @@ def make_register(staff, county):
 @pytest.fixture
 def small_register(make_register):
     """A register of three owners: one with an account, one with only a phone, one with neither."""
-    return make_register([{"owner": "张伟", "unit": "1-101", "area": 100, "phone": "13800138000"},
-                          {"owner": "李娜", "unit": "1-102", "area": 90, "phone": "13912345678"},
-                          {"owner": "王芳", "unit": "1-103", "area": 80}])
+    return make_register(
+        [
+            {"owner": "张伟", "unit": "1-101", "area": 100, "phone": "13800138000"},
+            {"owner": "李娜", "unit": "1-102", "area": 90, "phone": "13912345678"},
+            {"owner": "王芳", "unit": "1-103", "area": 80},
+        ]
+    )
 
 
 @pytest.fixture
@@ -100,11 +112,22 @@ def owners_vote(staff, make_topic, make_register, make_residents):
     def make(n: int, *, areas=None, major: bool = False, secret: bool = False):
         residents = make_residents(n)
         areas = areas or [100] * n
-        register = make_register([{"owner": r.display_name, "unit": f"1-{i + 1:03d}", "area": areas[i], "user": r}
-                                  for i, r in enumerate(residents)])
+        register = make_register(
+            [
+                {"owner": r.display_name, "unit": f"1-{i + 1:03d}", "area": areas[i], "user": r}
+                for i, r in enumerate(residents)
+            ]
+        )
         topic = make_topic(Phase.DELIBERATING)
-        vote = services.create_vote(staff, topic.pk, question="是否续聘安居物业", rule=VoteRule.OWNERS_JOINT,
-                                    major=major, secret=secret, register_id=register.pk)
+        vote = services.create_vote(
+            staff,
+            topic.pk,
+            question="是否续聘安居物业",
+            rule=VoteRule.OWNERS_JOINT,
+            major=major,
+            secret=secret,
+            register_id=register.pk,
+        )
         services.advance_topic(staff, topic.pk, "open_voting")
         services.open_vote(staff, vote.pk)
         return vote, residents, register

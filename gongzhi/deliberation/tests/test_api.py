@@ -20,8 +20,17 @@ def as_user(user=None) -> APIClient:
 
 def test_topic_create_list_detail(users, county, staff):
     resident = as_user(users["resident"])
-    response = resident.post(f"{BASE}/topics/", {"title": "加装电梯", "description": "d", "region": county["community"].pk,
-                                                 "source": "resident_proposal", "household": "3-101"}, format="json")
+    response = resident.post(
+        f"{BASE}/topics/",
+        {
+            "title": "加装电梯",
+            "description": "d",
+            "region": county["community"].pk,
+            "source": "resident_proposal",
+            "household": "3-101",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     topic = response.json()
     assert topic["phase"] == "collecting" and topic["convening"]["signers"] == 1
@@ -39,42 +48,66 @@ def test_topic_create_list_detail(users, county, staff):
 
 def test_anonymous_cannot_write_and_bad_input_is_400(make_topic):
     topic = make_topic()
-    assert as_user().post(f"{BASE}/topics/{topic.pk}/opinions/", {"body": "x"}, format="json").status_code in (401, 403)
+    assert as_user().post(
+        f"{BASE}/topics/{topic.pk}/opinions/", {"body": "x"}, format="json"
+    ).status_code in (401, 403)
     assert as_user().get(f"{BASE}/topics/{topic.pk}/opinions/").status_code == 200
     assert as_user().get(f"{BASE}/topics/999/").status_code == 404
 
 
 def test_opinions_and_moderation(make_topic, users, staff):
     topic = make_topic()
-    created = as_user(users["resident"]).post(f"{BASE}/topics/{topic.pk}/opinions/",
-                                              {"body": "太贵了", "stance": "oppose"}, format="json")
+    created = as_user(users["resident"]).post(
+        f"{BASE}/topics/{topic.pk}/opinions/", {"body": "太贵了", "stance": "oppose"}, format="json"
+    )
     assert created.status_code == 201
-    bad = as_user(users["resident"]).post(f"{BASE}/topics/{topic.pk}/opinions/", {"body": "x", "stance": "meh"},
-                                          format="json")
+    bad = as_user(users["resident"]).post(
+        f"{BASE}/topics/{topic.pk}/opinions/", {"body": "x", "stance": "meh"}, format="json"
+    )
     assert bad.status_code == 400 and "stance" in bad.json()["fields"]
-    hidden = as_user(staff).post(f"{BASE}/opinions/{created.json()['id']}/hide/", {"reason": "人身攻击"},
-                                 format="json")
+    hidden = as_user(staff).post(
+        f"{BASE}/opinions/{created.json()['id']}/hide/", {"reason": "人身攻击"}, format="json"
+    )
     assert hidden.status_code == 200 and hidden.json()["hidden"]
     as_user(users["resident2"]).post(f"{BASE}/topics/{topic.pk}/opinions/", {"body": "同意"}, format="json")
     public = as_user().get(f"{BASE}/topics/{topic.pk}/opinions/").json()
     assert public["count"] == 1 and public["results"][0]["author_name"] == "r**"
     managed = as_user(staff).get(f"{BASE}/topics/{topic.pk}/opinions/").json()
-    assert managed["count"] == 2 and {o["author_name"] for o in managed["results"]} == {"resident1", "resident2"}
+    assert managed["count"] == 2 and {o["author_name"] for o in managed["results"]} == {
+        "resident1",
+        "resident2",
+    }
     missing = as_user(staff).post(f"{BASE}/opinions/99999/hide/", {"reason": "x"}, format="json")
     assert missing.status_code == 404
 
 
 def test_owners_vote_over_api_with_double_vote_refused(users, county, staff, make_topic, make_residents):
     residents = make_residents(3)
-    register = as_user(staff).post(f"{BASE}/registers/", {
-        "name": "幸福小区", "region": county["community"].pk,
-        "rows": [{"unit": f"1-10{i}", "owner": r.display_name, "area": "100.00", "user_id": r.pk}
-                 for i, r in enumerate(residents)] + [{"unit": "9-1", "developer": True, "area": "50"}]},
-        format="json")
+    register = as_user(staff).post(
+        f"{BASE}/registers/",
+        {
+            "name": "幸福小区",
+            "region": county["community"].pk,
+            "rows": [
+                {"unit": f"1-10{i}", "owner": r.display_name, "area": "100.00", "user_id": r.pk}
+                for i, r in enumerate(residents)
+            ]
+            + [{"unit": "9-1", "developer": True, "area": "50"}],
+        },
+        format="json",
+    )
     assert register.status_code == 201 and register.json()["owners"] == 4
     topic = make_topic(Phase.DELIBERATING)
-    vote = as_user(staff).post(f"{BASE}/votes/", {"topic": topic.pk, "question": "续聘物业", "rule": "owners_joint",
-                                                  "register_id": register.json()["id"]}, format="json")
+    vote = as_user(staff).post(
+        f"{BASE}/votes/",
+        {
+            "topic": topic.pk,
+            "question": "续聘物业",
+            "rule": "owners_joint",
+            "register_id": register.json()["id"],
+        },
+        format="json",
+    )
     assert vote.status_code == 201, vote.json()
     vote_id = vote.json()["id"]
     early = as_user(staff).post(f"{BASE}/votes/{vote_id}/open/", format="json")
@@ -82,15 +115,23 @@ def test_owners_vote_over_api_with_double_vote_refused(users, county, staff, mak
     as_user(staff).post(f"{BASE}/topics/{topic.pk}/actions/open_voting/", {}, format="json")
     assert as_user(staff).post(f"{BASE}/votes/{vote_id}/open/", format="json").status_code == 200
     for r in residents:
-        assert as_user(r).post(f"{BASE}/votes/{vote_id}/ballots/", {"choice": "yes"}, format="json").status_code == 201
+        assert (
+            as_user(r).post(f"{BASE}/votes/{vote_id}/ballots/", {"choice": "yes"}, format="json").status_code
+            == 201
+        )
     again = as_user(residents[0]).post(f"{BASE}/votes/{vote_id}/ballots/", {"choice": "no"}, format="json")
-    assert again.status_code == 400 and again.json()["code"] == "already_voted" and "只能投一票" in again.json()["detail"]
+    assert (
+        again.status_code == 400
+        and again.json()["code"] == "already_voted"
+        and "只能投一票" in again.json()["detail"]
+    )
     owner_id = None
     from gongzhi.deliberation.models import Owner
 
     owner_id = Owner.objects.get(user=residents[1]).pk
-    paper = as_user(staff).post(f"{BASE}/votes/{vote_id}/paper-ballots/", {"choice": "no", "owner_id": owner_id},
-                                format="json")
+    paper = as_user(staff).post(
+        f"{BASE}/votes/{vote_id}/paper-ballots/", {"choice": "no", "owner_id": owner_id}, format="json"
+    )
     assert paper.status_code == 400 and paper.json()["code"] == "already_voted"
     ballots = as_user(staff).get(f"{BASE}/votes/{vote_id}/ballots/").json()
     assert len(ballots) == 3 and ballots[0]["choice"] == "yes"
@@ -106,14 +147,23 @@ def test_owners_vote_over_api_with_double_vote_refused(users, county, staff, mak
 
 def test_meeting_notice_refusal_over_api(make_topic, staff, small_register):
     topic = make_topic(Phase.DELIBERATING)
-    body = {"kind": "owners_assembly", "title": "业主大会", "topic_ids": [topic.pk], "agenda": "选举业委会",
-            "location": "会所", "starts_at": (timezone.now() + timedelta(days=10)).isoformat()}
+    body = {
+        "kind": "owners_assembly",
+        "title": "业主大会",
+        "topic_ids": [topic.pk],
+        "agenda": "选举业委会",
+        "location": "会所",
+        "starts_at": (timezone.now() + timedelta(days=10)).isoformat(),
+    }
     missing = as_user(staff).post(f"{BASE}/meetings/", body, format="json")
     assert missing.status_code == 400 and "业主名册" in missing.json()["detail"]
-    created = as_user(staff).post(f"{BASE}/meetings/", {**body, "register_id": small_register.pk}, format="json")
+    created = as_user(staff).post(
+        f"{BASE}/meetings/", {**body, "register_id": small_register.pk}, format="json"
+    )
     assert created.status_code == 201
-    refused = as_user(staff).post(f"{BASE}/meetings/{created.json()['id']}/notice/", {"committee_informed": True},
-                                  format="json")
+    refused = as_user(staff).post(
+        f"{BASE}/meetings/{created.json()['id']}/notice/", {"committee_informed": True}, format="json"
+    )
     assert refused.status_code == 400 and refused.json()["code"] == "notice_too_short"
     assert refused.json()["fields"] == {"starts_at": [refused.json()["detail"]]}
 
@@ -125,31 +175,51 @@ def test_lists_are_public(db, path):
 
 def test_schema_has_the_deliberation_paths(db):
     paths = as_user().get("/api/schema/?format=json").json()["paths"]
-    for path in ("/api/v1/deliberation/topics/", "/api/v1/deliberation/votes/{id}/ballots/",
-                 "/api/v1/deliberation/votes/{id}/paper-ballots/", "/api/v1/deliberation/results/"):
+    for path in (
+        "/api/v1/deliberation/topics/",
+        "/api/v1/deliberation/votes/{id}/ballots/",
+        "/api/v1/deliberation/votes/{id}/paper-ballots/",
+        "/api/v1/deliberation/results/",
+    ):
         assert path in paths, path
 
 
 def test_an_id_beyond_a_64_bit_key_is_a_clear_400(make_topic, staff):
     """Found by `make fuzz`: a topic id of 23 digits overflowed the SQLite driver (500)."""
     topic = make_topic(Phase.DELIBERATING)
-    response = as_user(staff).post(f"{BASE}/meetings/", {
-        "kind": "owners_assembly", "title": "业主大会", "topic_ids": [topic.pk, 22301809217355114348544],
-        "agenda": "选举业委会", "location": "会所", "starts_at": (timezone.now() + timedelta(days=10)).isoformat()},
-        format="json")
-    assert response.status_code == 400 and response.json()["fields"] == {"topic_ids.1": ["请确保该值小于或者等于 9223372036854775807。"]}
+    response = as_user(staff).post(
+        f"{BASE}/meetings/",
+        {
+            "kind": "owners_assembly",
+            "title": "业主大会",
+            "topic_ids": [topic.pk, 22301809217355114348544],
+            "agenda": "选举业委会",
+            "location": "会所",
+            "starts_at": (timezone.now() + timedelta(days=10)).isoformat(),
+        },
+        format="json",
+    )
+    assert response.status_code == 400 and response.json()["fields"] == {
+        "topic_ids.1": ["请确保该值小于或者等于 9223372036854775807。"]
+    }
 
 
 def test_residents_meeting_electors_over_api(users, staff, make_topic, make_residents):
     """Issue N item 1 over the API: the list is the community's; only listed people vote, once across channels."""
     voter, other = make_residents(2)
     topic = make_topic(Phase.DELIBERATING)
-    vote = as_user(staff).post(f"{BASE}/votes/", {"topic": topic.pk, "question": "居民公约", "rule": "residents_meeting",
-                                                  "basis": "households"}, format="json")
+    vote = as_user(staff).post(
+        f"{BASE}/votes/",
+        {"topic": topic.pk, "question": "居民公约", "rule": "residents_meeting", "basis": "households"},
+        format="json",
+    )
     assert vote.status_code == 201 and vote.json()["basis"] == "households"
     vote_id = vote.json()["id"]
     url = f"{BASE}/votes/{vote_id}/electors/"
-    rows = [{"name": "王小明", "household": "3栋101", "phone": voter.phone}, {"name": "赵国", "household": "3栋102"}]
+    rows = [
+        {"name": "王小明", "household": "3栋101", "phone": voter.phone},
+        {"name": "赵国", "household": "3栋102"},
+    ]
     added = as_user(staff).post(url, {"rows": rows}, format="json")
     assert added.status_code == 201 and [e["online"] for e in added.json()] == [True, False]
     assert added.json()[0]["phone"] != voter.phone and "*" in added.json()[0]["phone"]  # masked
@@ -168,21 +238,31 @@ def test_residents_meeting_electors_over_api(users, staff, make_topic, make_resi
     assert as_user(staff).delete(f"{url}{zhao}/").status_code == 409  # the list is fixed once voting opens
     outsider = as_user(other).post(f"{BASE}/votes/{vote_id}/ballots/", {"choice": "yes"}, format="json")
     assert outsider.status_code == 403 and outsider.json()["code"] == "not_an_elector"
-    assert as_user(voter).post(f"{BASE}/votes/{vote_id}/ballots/", {"choice": "yes"}, format="json").status_code == 201
+    assert (
+        as_user(voter).post(f"{BASE}/votes/{vote_id}/ballots/", {"choice": "yes"}, format="json").status_code
+        == 201
+    )
     mine = listing[0]["id"]
-    double = as_user(staff).post(f"{BASE}/votes/{vote_id}/paper-ballots/", {"choice": "no", "elector_id": mine},
-                                 format="json")
+    double = as_user(staff).post(
+        f"{BASE}/votes/{vote_id}/paper-ballots/", {"choice": "no", "elector_id": mine}, format="json"
+    )
     assert double.status_code == 400 and double.json()["code"] == "already_voted"
-    paper = as_user(staff).post(f"{BASE}/votes/{vote_id}/paper-ballots/", {"choice": "yes", "elector_id": zhao},
-                                format="json")
+    paper = as_user(staff).post(
+        f"{BASE}/votes/{vote_id}/paper-ballots/", {"choice": "yes", "elector_id": zhao}, format="json"
+    )
     assert paper.status_code == 201
-    assert as_user(staff).post(f"{BASE}/votes/{vote_id}/close/", format="json").json()["tally"]["present"] == 2
+    assert (
+        as_user(staff).post(f"{BASE}/votes/{vote_id}/close/", format="json").json()["tally"]["present"] == 2
+    )
 
 
 def test_removing_an_elector_before_voting(staff, make_topic):
     topic = make_topic(Phase.DELIBERATING)
-    vote_id = as_user(staff).post(f"{BASE}/votes/", {"topic": topic.pk, "question": "q", "rule": "body_rules"},
-                                  format="json").json()["id"]
+    vote_id = (
+        as_user(staff)
+        .post(f"{BASE}/votes/", {"topic": topic.pk, "question": "q", "rule": "body_rules"}, format="json")
+        .json()["id"]
+    )
     url = f"{BASE}/votes/{vote_id}/electors/"
     added = as_user(staff).post(url, {"rows": [{"name": "甲"}, {"name": "乙"}]}, format="json").json()
     assert as_user(staff).delete(f"{url}{added[0]['id']}/").status_code == 204

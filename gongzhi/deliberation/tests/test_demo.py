@@ -16,7 +16,9 @@ def test_the_demo_fills_deliberation_and_is_idempotent(settings, client):
     assert load_deliberation_demo() == {"skipped": True}
     proposal = Topic.objects.get(title=PROPOSAL[0])
     assert proposal.cosigners.count() == 9 and proposal.opinions.count() == 3
-    assert Topic.objects.get(title=COMMUNITY_TOPIC[0]).phase == "deliberating" and Meeting.objects.count() == 1
+    assert (
+        Topic.objects.get(title=COMMUNITY_TOPIC[0]).phase == "deliberating" and Meeting.objects.count() == 1
+    )
     assert client.login(username="resident1", password=PASSWORD)
     page = client.get("/deliberation/").content.decode()
     assert PROPOSAL[0] in page and COMMUNITY_TOPIC[0] in page

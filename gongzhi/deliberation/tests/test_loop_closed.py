@@ -22,8 +22,9 @@ def _told(step: str, channel: str = "site") -> list:
     return sorted(n.recipient.username if n.recipient_id else n.phone for n in rows)
 
 
-def test_every_person_behind_the_topic_is_told_once_at_each_step(make_appeal, make_residents, users, units, county,
-                                                                  category, staff):
+def test_every_person_behind_the_topic_is_told_once_at_each_step(
+    make_appeal, make_residents, users, units, county, category, staff
+):
     a_user, b_user, merged_user, cosigner, joiner = make_residents(5)
     a = make_appeal(a_user, title="幸福小区停车收费过高")
     b = make_appeal(b_user, title="停车费又涨了")
@@ -46,8 +47,14 @@ def test_every_person_behind_the_topic_is_told_once_at_each_step(make_appeal, ma
     # Later: a resident's appeal joins the hot spot, and one with no account (told by SMS to the number given).
     late = make_appeal(joiner, title="停车收费不合理")
     HotSpotMember.objects.create(hotspot=spot, appeal=late)
-    fields = {"kind": "complaint", "channel": "hotline", "title": "停车费太贵了", "content": "幸福小区停车费太贵了。",
-              "region": county["grid"], "category": category}
+    fields = {
+        "kind": "complaint",
+        "channel": "hotline",
+        "title": "停车费太贵了",
+        "content": "幸福小区停车费太贵了。",
+        "region": county["grid"],
+        "category": category,
+    }
     phoned, _code = appeal_services.submit_appeal(None, appellant_phone="13612345678", **fields)
     HotSpotMember.objects.create(hotspot=spot, appeal=phoned)
 
@@ -61,20 +68,27 @@ def test_every_person_behind_the_topic_is_told_once_at_each_step(make_appeal, ma
         event = AppealEvent.objects.get(appeal=appeal, action="deliberation_resolved")
         assert "停车费维持原价" in event.note and event.after["topic"] == topic.pk
 
-    t1 = services.add_task(staff, topic.pk, title="公开停车成本", unit=units["property"], due_date=date.today())
+    t1 = services.add_task(
+        staff, topic.pk, title="公开停车成本", unit=units["property"], due_date=date.today()
+    )
     t2 = services.add_task(staff, topic.pk, title="监督执行", unit=units["community"], due_date=date.today())
     services.advance_topic(staff, topic.pk, "start_implementing")
     services.update_task_progress(staff, t1.pk, progress=50)
     assert _told(f"task_done:{t1.pk}") == []  # half done is not a step
     services.update_task_progress(staff, t1.pk, progress=100, note="已张贴")
     assert _told(f"task_done:{t1.pk}") == everyone
-    assert not Notification.objects.filter(kind="topic_step", key__contains=":deliberation_completed:").exists()
+    assert not Notification.objects.filter(
+        kind="topic_step", key__contains=":deliberation_completed:"
+    ).exists()
     services.update_task_progress(staff, t2.pk, progress=100)
     assert _told(f"task_done:{t2.pk}") == everyone
     assert _told("deliberation_completed") == everyone
     for appeal in (a, b, merged, late, phoned):
-        actions = list(AppealEvent.objects.filter(appeal=appeal, action__startswith="deliberation_")
-                       .values_list("action", flat=True))
+        actions = list(
+            AppealEvent.objects.filter(appeal=appeal, action__startswith="deliberation_").values_list(
+                "action", flat=True
+            )
+        )
         assert actions.count("deliberation_task_done") == 2 and "deliberation_completed" in actions
         assert verify_chain(AppealEvent.objects.filter(appeal=appeal).order_by("id")) is None
     # Each person once per step: b_user (appellant and co-signer) has one site message per step.
@@ -99,7 +113,13 @@ def test_a_resident_who_turned_sms_off_gets_the_site_message_only(make_appeal, m
     pref.sms = False
     pref.save()
     appeal = make_appeal(resident)
-    services.create_topic(staff, title="停车", description="d", region=county["community"], source="appeals",
-                          appeal_ids=[appeal.pk])
+    services.create_topic(
+        staff,
+        title="停车",
+        description="d",
+        region=county["community"],
+        source="appeals",
+        appeal_ids=[appeal.pk],
+    )
     assert _told("deliberation_opened") == [resident.username]
     assert _told("deliberation_opened", "sms") == []

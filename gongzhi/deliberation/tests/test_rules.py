@@ -41,16 +41,19 @@ def test_inputs_may_be_ints_decimals_or_strings():
     assert "参与表决专有部分面积" in a.reasons[0]
 
 
-@pytest.mark.parametrize("args", [
-    (-1, 10, 5, 5, 3, 3),      # negative
-    (100, 10, 101, 8, 50, 5),  # participating area over total
-    (100, 10, 80, 11, 50, 5),  # participating owners over total
-    (100, 10, 80, 8, 81, 5),   # more yes area than participating
-    (100, 10, 80, 8, 50, 9),   # more yes owners than participating
-    (100, "10.5", 80, 8, 50, 5),  # heads are whole people
-    (100, 10, "abc", 8, 50, 5),
-    (0, 10, 0, 8, 0, 5),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        (-1, 10, 5, 5, 3, 3),  # negative
+        (100, 10, 101, 8, 50, 5),  # participating area over total
+        (100, 10, 80, 11, 50, 5),  # participating owners over total
+        (100, 10, 80, 8, 81, 5),  # more yes area than participating
+        (100, 10, 80, 8, 50, 9),  # more yes owners than participating
+        (100, "10.5", 80, 8, 50, 5),  # heads are whole people
+        (100, 10, "abc", 8, 50, 5),
+        (0, 10, 0, 8, 0, 5),
+    ],
+)
 def test_invalid_input_raises_value_error(args):
     with pytest.raises(ValueError):
         owners_joint_decision(*args, major=False)

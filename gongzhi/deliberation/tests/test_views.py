@@ -31,13 +31,21 @@ def test_public_pages_render(client, make_topic, users):
 
 def test_resident_proposes_and_comments(client, users, county):
     login(client, users["resident"])
-    response = client.post(reverse("deliberation:topic_new"), {
-        "title": "增设电动车充电桩", "description": "楼道充电危险", "region": county["community"].pk,
-        "source": "resident_proposal", "household": "5栋201"})
+    response = client.post(
+        reverse("deliberation:topic_new"),
+        {
+            "title": "增设电动车充电桩",
+            "description": "楼道充电危险",
+            "region": county["community"].pk,
+            "source": "resident_proposal",
+            "household": "5栋201",
+        },
+    )
     topic = Topic.objects.get(title="增设电动车充电桩")
     assert response.status_code == 302 and topic.proposer == users["resident"]
-    response = client.post(reverse("deliberation:opinion", args=[topic.pk]), {"body": "", "stance": "support"},
-                           follow=True)
+    response = client.post(
+        reverse("deliberation:opinion", args=[topic.pk]), {"body": "", "stance": "support"}, follow=True
+    )
     assert "意见" in response.text and not Opinion.objects.exists()
     client.post(reverse("deliberation:opinion", args=[topic.pk]), {"body": "支持", "stance": "support"})
     assert Opinion.objects.filter(topic=topic, body="支持").exists()
@@ -48,7 +56,9 @@ def test_resident_proposes_and_comments(client, users, county):
 def test_resident_cannot_manage(client, users, make_topic):
     topic = make_topic()
     login(client, users["resident"])
-    response = client.post(reverse("deliberation:advance", args=[topic.pk, "start_deliberation"]), follow=True)
+    response = client.post(
+        reverse("deliberation:advance", args=[topic.pk, "start_deliberation"]), follow=True
+    )
     assert "只有社区工作者或管理员" in response.text
     topic.refresh_from_db()
     assert topic.phase == Phase.COLLECTING
@@ -75,22 +85,36 @@ def test_short_owners_assembly_notice_refused_on_page(client, staff, make_topic,
     topic = make_topic(Phase.DELIBERATING)
     login(client, staff)
     starts = (timezone.localtime() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
-    client.post(reverse("deliberation:meeting_new", args=[topic.pk]), {
-        "kind": MeetingKind.OWNERS_ASSEMBLY, "title": "业主大会", "agenda": "续聘", "location": "广场",
-        "starts_at": starts, "register_id": small_register.pk})
+    client.post(
+        reverse("deliberation:meeting_new", args=[topic.pk]),
+        {
+            "kind": MeetingKind.OWNERS_ASSEMBLY,
+            "title": "业主大会",
+            "agenda": "续聘",
+            "location": "广场",
+            "starts_at": starts,
+            "register_id": small_register.pk,
+        },
+    )
     meeting = Meeting.objects.get()
-    response = client.post(reverse("deliberation:meeting_notice", args=[meeting.pk]), {"committee_informed": "on"},
-                           follow=True)
+    response = client.post(
+        reverse("deliberation:meeting_notice", args=[meeting.pk]), {"committee_informed": "on"}, follow=True
+    )
     assert "15日" in response.text
     assert client.get(reverse("deliberation:meeting", args=[meeting.pk])).status_code == 200
 
 
 def test_register_form_parses_rows(client, staff, county, users):
     login(client, staff)
-    client.post(reverse("deliberation:register_new"), {
-        "name": "幸福小区", "region": county["community"].pk,
-        "rows": "1-101,张三,89.5,13800138000,430102199001011238\n1-102,张三,60,,430102199001011238\n"
-                "3-101,张三,70\n2-101,建设单位,100\n2-102,建设单位,100"})
+    client.post(
+        reverse("deliberation:register_new"),
+        {
+            "name": "幸福小区",
+            "region": county["community"].pk,
+            "rows": "1-101,张三,89.5,13800138000,430102199001011238\n1-102,张三,60,,430102199001011238\n"
+            "3-101,张三,70\n2-101,建设单位,100\n2-102,建设单位,100",
+        },
+    )
     from gongzhi.deliberation.models import OwnerRegister
 
     register = OwnerRegister.objects.get()
@@ -127,9 +151,17 @@ def test_proxy_ballot_on_the_page_and_its_authorisation_for_managers_only(client
     owner = register.owners.get(user=residents[1])
     login(client, staff)
     document = SimpleUploadedFile("委托书.pdf", b"%PDF-1.4\n%test\n", content_type="application/pdf")
-    response = client.post(reverse("deliberation:paper_ballot", args=[vote.pk]), {
-        "choice": "yes", "owner_id": owner.pk, "proxy_name": "赵强", "proxy_scope": "代为表决",
-        "proxy_document": document}, follow=True)
+    response = client.post(
+        reverse("deliberation:paper_ballot", args=[vote.pk]),
+        {
+            "choice": "yes",
+            "owner_id": owner.pk,
+            "proxy_name": "赵强",
+            "proxy_scope": "代为表决",
+            "proxy_document": document,
+        },
+        follow=True,
+    )
     assert "纸质表决票已录入" in response.text and "受托人：赵强" in response.text
     ballot = Ballot.objects.get(vote=vote)
     url = reverse("deliberation:proxy_document", args=[ballot.pk])
@@ -142,9 +174,16 @@ def test_proxy_ballot_on_the_page_and_its_authorisation_for_managers_only(client
 
 def test_meeting_page_names_the_owners_the_notice_could_not_reach(client, staff, make_topic, small_register):
     topic = make_topic(Phase.DELIBERATING)
-    meeting = services.schedule_meeting(staff, kind=MeetingKind.OWNERS_ASSEMBLY, title="业主大会",
-                                        topic_ids=[topic.pk], agenda="续聘", location="广场",
-                                        starts_at=timezone.now() + timedelta(days=20), register_id=small_register.pk)
+    meeting = services.schedule_meeting(
+        staff,
+        kind=MeetingKind.OWNERS_ASSEMBLY,
+        title="业主大会",
+        topic_ids=[topic.pk],
+        agenda="续聘",
+        location="广场",
+        starts_at=timezone.now() + timedelta(days=20),
+        register_id=small_register.pk,
+    )
     services.send_meeting_notice(staff, meeting.pk, committee_informed=True)
     login(client, staff)
     page = client.get(reverse("deliberation:meeting", args=[meeting.pk])).text

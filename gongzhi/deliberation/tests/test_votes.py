@@ -32,7 +32,9 @@ def run(vote, residents, staff, yes: int, no: int = 0, abstain: int = 0, paper_f
         resident = residents[i]
         if paper_from is not None and i >= paper_from:
             owner = vote.register.owners.get(user=resident)
-            services.enter_paper_ballot(staff, vote.pk, choice=choice, owner_id=owner.pk, paper_number=f"P{i}")
+            services.enter_paper_ballot(
+                staff, vote.pk, choice=choice, owner_id=owner.pk, paper_number=f"P{i}"
+            )
         else:
             services.cast_ballot(resident, vote.pk, choice=choice)
     return services.close_vote(staff, vote.pk)
@@ -41,13 +43,16 @@ def run(vote, residents, staff, yes: int, no: int = 0, abstain: int = 0, paper_f
 # ---------------------------------------------------------------- owners' joint decisions (E-2, E-3)
 
 
-@pytest.mark.parametrize(("yes", "no", "abstain", "quorum", "passed"), [
-    (3, 1, 0, True, True),  # 4 of 6 = exactly 2/3 take part; 3 of 4 > 1/2
-    (2, 2, 0, True, False),  # exactly half of participants is not 过半数
-    (2, 1, 1, True, False),  # abstentions take part but do not consent
-    (3, 0, 0, False, False),  # 3 of 6 < 2/3: no quorum although all agree
-    (4, 0, 1, True, True),  # 5 of 6 take part
-])
+@pytest.mark.parametrize(
+    ("yes", "no", "abstain", "quorum", "passed"),
+    [
+        (3, 1, 0, True, True),  # 4 of 6 = exactly 2/3 take part; 3 of 4 > 1/2
+        (2, 2, 0, True, False),  # exactly half of participants is not 过半数
+        (2, 1, 1, True, False),  # abstentions take part but do not consent
+        (3, 0, 0, False, False),  # 3 of 6 < 2/3: no quorum although all agree
+        (4, 0, 1, True, True),  # 5 of 6 take part
+    ],
+)
 def test_ordinary_matter_edges(owners_vote, staff, yes, no, abstain, quorum, passed):
     vote, residents, _register = owners_vote(6)
     vote = run(vote, residents, staff, yes, no, abstain)
@@ -56,11 +61,14 @@ def test_ordinary_matter_edges(owners_vote, staff, yes, no, abstain, quorum, pas
     assert any("2/3" in r for r in vote.reasons)
 
 
-@pytest.mark.parametrize(("yes", "no", "passed"), [
-    (6, 2, True),  # exactly 3/4 of 8 participants (and of their area)
-    (5, 3, False),  # one less
-    (7, 1, True),  # one more
-])
+@pytest.mark.parametrize(
+    ("yes", "no", "passed"),
+    [
+        (6, 2, True),  # exactly 3/4 of 8 participants (and of their area)
+        (5, 3, False),  # one less
+        (7, 1, True),  # one more
+    ],
+)
 def test_major_matter_three_quarters_inclusive(owners_vote, staff, yes, no, passed):
     vote, residents, _register = owners_vote(12, major=True)  # 8 of 12 = exactly 2/3 take part
     vote = run(vote, residents, staff, yes, no)
@@ -103,24 +111,29 @@ def test_area_quorum_exactly_two_thirds_with_fractional_area(owners_vote, staff)
 # ---------------------------------------------------------------- counting rules (E-4)
 
 
-def test_one_head_per_owner_and_developer_unsold_units_one_head(staff, make_topic, make_register, make_residents):
+def test_one_head_per_owner_and_developer_unsold_units_one_head(
+    staff, make_topic, make_register, make_residents
+):
     a, b, c = make_residents(3)
-    register = make_register([
-        {"owner": "甲", "unit": "1-101", "area": 100, "user": a},
-        {"owner": "甲", "unit": "1-102", "area": 100, "user": a},
-        {"owner": "甲", "unit": "1-103", "area": 100, "user": a},
-        {"owner": "", "unit": "2-101", "area": 50, "developer": True},
-        {"owner": "", "unit": "2-102", "area": 50, "developer": True},
-        {"owner": "", "unit": "2-103", "area": 50, "developer": True},
-        {"owner": "", "unit": "2-104", "area": 50, "developer": True},
-        {"owner": "乙", "unit": "3-101", "area": 100, "user": b},
-        {"owner": "丙", "unit": "3-102", "area": 100, "user": c},
-    ])
+    register = make_register(
+        [
+            {"owner": "甲", "unit": "1-101", "area": 100, "user": a},
+            {"owner": "甲", "unit": "1-102", "area": 100, "user": a},
+            {"owner": "甲", "unit": "1-103", "area": 100, "user": a},
+            {"owner": "", "unit": "2-101", "area": 50, "developer": True},
+            {"owner": "", "unit": "2-102", "area": 50, "developer": True},
+            {"owner": "", "unit": "2-103", "area": 50, "developer": True},
+            {"owner": "", "unit": "2-104", "area": 50, "developer": True},
+            {"owner": "乙", "unit": "3-101", "area": 100, "user": b},
+            {"owner": "丙", "unit": "3-102", "area": 100, "user": c},
+        ]
+    )
     assert register.owners.count() == 4  # 甲, the developer, 乙, 丙
     assert register.owners.get(is_developer=True).units.count() == 4
     topic = make_topic(Phase.DELIBERATING)
-    vote = services.create_vote(staff, topic.pk, question="使用维修资金更换电梯", rule=VoteRule.OWNERS_JOINT,
-                                register_id=register.pk)
+    vote = services.create_vote(
+        staff, topic.pk, question="使用维修资金更换电梯", rule=VoteRule.OWNERS_JOINT, register_id=register.pk
+    )
     services.advance_topic(staff, topic.pk, "open_voting")
     services.open_vote(staff, vote.pk)
     services.cast_ballot(a, vote.pk, choice="yes")
@@ -128,8 +141,10 @@ def test_one_head_per_owner_and_developer_unsold_units_one_head(staff, make_topi
     services.enter_paper_ballot(staff, vote.pk, choice="yes", owner_id=developer.pk)
     services.cast_ballot(b, vote.pk, choice="no")
     # the developer is one head: a second paper ballot for it is refused
-    refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="no", owner_id=developer.pk),
-            code="already_voted")
+    refused(
+        lambda: services.enter_paper_ballot(staff, vote.pk, choice="no", owner_id=developer.pk),
+        code="already_voted",
+    )
     vote = services.close_vote(staff, vote.pk)
     t = vote.tally
     assert t["total_owners"] == 4 and Decimal(t["total_area"]) == 700
@@ -141,7 +156,11 @@ def test_one_head_per_owner_and_developer_unsold_units_one_head(staff, make_topi
 def test_register_rejects_bad_rows(staff, make_register):
     refused(lambda: make_register([{"owner": "甲", "unit": "1", "area": "-5"}]))
     refused(lambda: make_register([{"owner": "甲", "unit": "1", "area": "abc"}]))
-    refused(lambda: make_register([{"owner": "甲", "unit": "1", "area": 10}, {"owner": "乙", "unit": "1", "area": 10}]))
+    refused(
+        lambda: make_register(
+            [{"owner": "甲", "unit": "1", "area": 10}, {"owner": "乙", "unit": "1", "area": 10}]
+        )
+    )
     refused(lambda: make_register([]))
 
 
@@ -152,8 +171,10 @@ def test_online_then_paper_is_refused(owners_vote, staff):
     vote, residents, register = owners_vote(3)
     services.cast_ballot(residents[0], vote.pk, choice="yes")
     owner = register.owners.get(user=residents[0])
-    error = refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="no", owner_id=owner.pk),
-                    code="already_voted")
+    error = refused(
+        lambda: services.enter_paper_ballot(staff, vote.pk, choice="no", owner_id=owner.pk),
+        code="already_voted",
+    )
     assert "已经投过票" in str(error.message) and "线上投票" in str(error.message)
     assert Ballot.objects.filter(vote=vote).count() == 1
 
@@ -171,11 +192,18 @@ def test_paper_then_online_is_refused(owners_vote, staff):
 def test_database_refuses_a_second_ballot_for_the_same_voter(owners_vote):
     vote, residents, register = owners_vote(2)
     owner = register.owners.get(user=residents[0])
-    Ballot.objects.create(vote=vote, voter_key=f"owner:{owner.pk}", owner=owner, voter_name="x", choice="yes",
-                          channel="online")
+    Ballot.objects.create(
+        vote=vote, voter_key=f"owner:{owner.pk}", owner=owner, voter_name="x", choice="yes", channel="online"
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
-        Ballot.objects.create(vote=vote, voter_key=f"owner:{owner.pk}", owner=owner, voter_name="x", choice="no",
-                              channel="paper")
+        Ballot.objects.create(
+            vote=vote,
+            voter_key=f"owner:{owner.pk}",
+            owner=owner,
+            voter_name="x",
+            choice="no",
+            channel="paper",
+        )
 
 
 def test_non_owner_cannot_vote_in_owners_vote(owners_vote, users):
@@ -241,8 +269,10 @@ def test_secret_residents_vote_counts_without_voters(residents_vote, staff):
 def test_residents_cannot_enter_paper_ballots(owners_vote, users):
     vote, residents, register = owners_vote(2)
     owner = register.owners.first()
-    refused(lambda: services.enter_paper_ballot(residents[0], vote.pk, choice="yes", owner_id=owner.pk),
-            PermissionDeniedError)
+    refused(
+        lambda: services.enter_paper_ballot(residents[0], vote.pk, choice="yes", owner_id=owner.pk),
+        PermissionDeniedError,
+    )
 
 
 # ---------------------------------------------------------------- residents' meetings (F-1.2, F-1.3) and own rules
@@ -255,6 +285,7 @@ def elector_rows(people):
 @pytest.fixture
 def residents_vote(staff, make_topic, make_residents):
     """A vote whose list of electors is `base` residents with accounts, open for ballots."""
+
     def make(base: int, rule=VoteRule.RESIDENTS_MEETING, basis="adults"):
         topic = make_topic(Phase.DELIBERATING)
         vote = services.create_vote(staff, topic.pk, question="制定居民公约", rule=rule, basis=basis)
@@ -267,12 +298,15 @@ def residents_vote(staff, make_topic, make_residents):
     return make
 
 
-@pytest.mark.parametrize(("yes", "no", "quorum", "passed"), [
-    (3, 2, False, False),  # 5 of 10 present: exactly half is not 过半数
-    (4, 2, True, True),  # 6 present, 4 yes
-    (3, 3, True, False),  # exactly half of those present
-    (4, 3, True, True),
-])
+@pytest.mark.parametrize(
+    ("yes", "no", "quorum", "passed"),
+    [
+        (3, 2, False, False),  # 5 of 10 present: exactly half is not 过半数
+        (4, 2, True, True),  # 6 present, 4 yes
+        (3, 3, True, False),  # exactly half of those present
+        (4, 3, True, True),
+    ],
+)
 def test_residents_meeting_edges(residents_vote, staff, yes, no, quorum, passed):
     vote, residents = residents_vote(10)
     for i in range(yes + no):
@@ -289,7 +323,9 @@ def test_residents_meeting_base_is_the_list(residents_vote):
 
 def test_residents_meeting_needs_a_basis(staff, make_topic):
     topic = make_topic(Phase.DELIBERATING)
-    error = refused(lambda: services.create_vote(staff, topic.pk, question="x", rule=VoteRule.RESIDENTS_MEETING))
+    error = refused(
+        lambda: services.create_vote(staff, topic.pk, question="x", rule=VoteRule.RESIDENTS_MEETING)
+    )
     assert error.field == "basis"
 
 
@@ -303,8 +339,11 @@ def test_only_the_electorate_votes(residents_vote, users, make_residents, staff)
     outsiders = [users[k] for k in ("resident", "handler", "dispatcher", "leader", "supervisor", "admin")]
     outsiders += [staff, *make_residents(1)]
     for outsider in outsiders:
-        refused(lambda o=outsider: services.cast_ballot(o, vote.pk, choice="yes"), PermissionDeniedError,
-                code="not_an_elector")
+        refused(
+            lambda o=outsider: services.cast_ballot(o, vote.pk, choice="yes"),
+            PermissionDeniedError,
+            code="not_an_elector",
+        )
     services.cast_ballot(residents[0], vote.pk, choice="yes")
     assert Ballot.objects.filter(vote=vote).count() == 1
 
@@ -312,7 +351,9 @@ def test_only_the_electorate_votes(residents_vote, users, make_residents, staff)
 def test_staff_on_the_list_may_vote(staff, make_topic, make_residents):
     topic = make_topic(Phase.DELIBERATING)
     vote = services.create_vote(staff, topic.pk, question="q", rule=VoteRule.BODY_RULES)
-    services.add_electors(staff, vote.pk, [{"name": "社区干事", "user": staff}, *elector_rows(make_residents(1))])
+    services.add_electors(
+        staff, vote.pk, [{"name": "社区干事", "user": staff}, *elector_rows(make_residents(1))]
+    )
     services.advance_topic(staff, topic.pk, "open_voting")
     services.open_vote(staff, vote.pk)
     services.cast_ballot(staff, vote.pk, choice="yes")
@@ -325,12 +366,16 @@ def test_one_ballot_per_person_across_online_and_paper(residents_vote, staff):
     vote, residents = residents_vote(10)
     zhao, other = vote.electors.get(user=residents[0]), vote.electors.get(user=residents[1])
     services.cast_ballot(residents[0], vote.pk, choice="yes")
-    refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="yes", elector_id=zhao.pk),
-            code="already_voted")
+    refused(
+        lambda: services.enter_paper_ballot(staff, vote.pk, choice="yes", elector_id=zhao.pk),
+        code="already_voted",
+    )
     services.enter_paper_ballot(staff, vote.pk, choice="no", elector_id=other.pk, paper_number="P-1")
     refused(lambda: services.cast_ballot(residents[1], vote.pk, choice="yes"), code="already_voted")
-    refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="no", elector_id=other.pk),
-            code="already_voted")
+    refused(
+        lambda: services.enter_paper_ballot(staff, vote.pk, choice="no", elector_id=other.pk),
+        code="already_voted",
+    )
     vote = services.close_vote(staff, vote.pk)
     assert vote.tally["present"] == 2 and vote.tally["base"] == 10
 
@@ -339,17 +384,22 @@ def test_paper_ballot_picks_a_person_of_this_list(residents_vote, staff):
     vote, _residents = residents_vote(2)
     other_vote, _ = residents_vote(2)
     stranger = other_vote.electors.first()
-    refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="yes", elector_id=stranger.pk),
-            code="invalid")
+    refused(
+        lambda: services.enter_paper_ballot(staff, vote.pk, choice="yes", elector_id=stranger.pk),
+        code="invalid",
+    )
     error = refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="yes"))
     assert error.field == "elector_id"
 
 
 def test_an_elector_without_account_votes_on_paper_only(staff, make_topic, users):
     topic = make_topic(Phase.DELIBERATING)
-    vote = services.create_vote(staff, topic.pk, question="q", rule=VoteRule.RESIDENTS_MEETING, basis="households")
-    services.add_electors(staff, vote.pk, [{"name": "张大爷", "household": "3栋101"},
-                                           {"name": "张大爷", "household": "5栋202"}])  # two people, one name
+    vote = services.create_vote(
+        staff, topic.pk, question="q", rule=VoteRule.RESIDENTS_MEETING, basis="households"
+    )
+    services.add_electors(
+        staff, vote.pk, [{"name": "张大爷", "household": "3栋101"}, {"name": "张大爷", "household": "5栋202"}]
+    )  # two people, one name
     services.advance_topic(staff, topic.pk, "open_voting")
     services.open_vote(staff, vote.pk)
     first, second = vote.electors.order_by("household")
@@ -360,15 +410,25 @@ def test_an_elector_without_account_votes_on_paper_only(staff, make_topic, users
 
 def test_household_and_group_rules(staff, make_topic):
     topic = make_topic(Phase.DELIBERATING)
-    by_household = services.create_vote(staff, topic.pk, question="q", rule=VoteRule.RESIDENTS_MEETING,
-                                         basis="households")
-    refused(lambda: services.add_electors(staff, by_household.pk, [{"name": "甲", "household": "1栋101"},
-                                                                   {"name": "乙", "household": "1栋101"}]))
+    by_household = services.create_vote(
+        staff, topic.pk, question="q", rule=VoteRule.RESIDENTS_MEETING, basis="households"
+    )
+    refused(
+        lambda: services.add_electors(
+            staff,
+            by_household.pk,
+            [{"name": "甲", "household": "1栋101"}, {"name": "乙", "household": "1栋101"}],
+        )
+    )
     refused(lambda: services.add_electors(staff, by_household.pk, [{"name": "甲"}]))
     assert not by_household.electors.exists()  # a refused list adds nobody
-    by_group = services.create_vote(staff, topic.pk, question="q", rule=VoteRule.RESIDENTS_MEETING, basis="groups")
+    by_group = services.create_vote(
+        staff, topic.pk, question="q", rule=VoteRule.RESIDENTS_MEETING, basis="groups"
+    )
     services.add_electors(staff, by_group.pk, [{"name": n, "resident_group": "第一组"} for n in "甲乙丙"])
-    error = refused(lambda: services.add_electors(staff, by_group.pk, [{"name": "丁", "resident_group": "第一组"}]))
+    error = refused(
+        lambda: services.add_electors(staff, by_group.pk, [{"name": "丁", "resident_group": "第一组"}])
+    )
     assert "2至3人" in error.message
 
 
@@ -385,8 +445,10 @@ def test_only_the_topics_managers_list_electors(residents_vote, make_topic, staf
     topic = make_topic(Phase.DELIBERATING)
     vote = services.create_vote(staff, topic.pk, question="q", rule=VoteRule.BODY_RULES)
     for actor in (users["resident"], users["handler"], party_member):
-        refused(lambda a=actor: services.add_electors(a, vote.pk, [{"name": "甲", "user": a}]),
-                PermissionDeniedError)
+        refused(
+            lambda a=actor: services.add_electors(a, vote.pk, [{"name": "甲", "user": a}]),
+            PermissionDeniedError,
+        )
 
 
 def test_an_elector_listed_by_phone_is_linked_at_first_login(staff, make_topic):
@@ -443,16 +505,19 @@ def _png():
 def test_two_owners_who_share_a_name_are_two_heads(staff, make_topic, make_register, make_residents):
     """Two 张伟 without a phone were one head, and their units counted as voting when either voted."""
     first, other = make_residents(2)
-    register = make_register([
-        {"owner": "张伟", "unit": "1-101", "area": 100, "user": first},
-        {"owner": "张伟", "unit": "1-102", "area": 100},
-        {"owner": "李娜", "unit": "1-103", "area": 100, "user": other},
-        {"owner": "王芳", "unit": "1-104", "area": 100},
-    ])
+    register = make_register(
+        [
+            {"owner": "张伟", "unit": "1-101", "area": 100, "user": first},
+            {"owner": "张伟", "unit": "1-102", "area": 100},
+            {"owner": "李娜", "unit": "1-103", "area": 100, "user": other},
+            {"owner": "王芳", "unit": "1-104", "area": 100},
+        ]
+    )
     assert register.owners.count() == 4
     topic = make_topic(Phase.DELIBERATING)
-    vote = services.create_vote(staff, topic.pk, question="续聘物业", rule=VoteRule.OWNERS_JOINT,
-                                register_id=register.pk)
+    vote = services.create_vote(
+        staff, topic.pk, question="续聘物业", rule=VoteRule.OWNERS_JOINT, register_id=register.pk
+    )
     services.advance_topic(staff, topic.pk, "open_voting")
     services.open_vote(staff, vote.pk)
     services.cast_ballot(first, vote.pk, choice="yes")
@@ -464,38 +529,64 @@ def test_two_owners_who_share_a_name_are_two_heads(staff, make_topic, make_regis
 
 
 def test_one_id_number_is_one_owner_of_several_units(make_register):
-    register = make_register([
-        {"owner": "张伟", "unit": "1-101", "area": 100, "id_number": "430102199001011238"},
-        {"owner": "张伟", "unit": "2-201", "area": 60, "id_number": "430102199001011238 "},
-        {"owner": "张伟", "unit": "3-301", "area": 80},
-    ])
+    register = make_register(
+        [
+            {"owner": "张伟", "unit": "1-101", "area": 100, "id_number": "430102199001011238"},
+            {"owner": "张伟", "unit": "2-201", "area": 60, "id_number": "430102199001011238 "},
+            {"owner": "张伟", "unit": "3-301", "area": 80},
+        ]
+    )
     assert register.owners.count() == 2
     assert register.owners.get(id_number="430102199001011238").units.count() == 2
 
 
 def test_register_refuses_a_bad_or_contradictory_id_number(make_register):
-    error = refused(lambda: make_register([{"owner": "张伟", "unit": "1-101", "area": 100,
-                                            "id_number": "430102199001011234"}]))
+    error = refused(
+        lambda: make_register(
+            [{"owner": "张伟", "unit": "1-101", "area": 100, "id_number": "430102199001011234"}]
+        )
+    )
     assert "身份证号" in error.message
-    error = refused(lambda: make_register([
-        {"owner": "张伟", "unit": "1-101", "area": 100, "id_number": "430102199001011238"},
-        {"owner": "李娜", "unit": "1-102", "area": 100, "id_number": "430102199001011238"}]))
+    error = refused(
+        lambda: make_register(
+            [
+                {"owner": "张伟", "unit": "1-101", "area": 100, "id_number": "430102199001011238"},
+                {"owner": "李娜", "unit": "1-102", "area": 100, "id_number": "430102199001011238"},
+            ]
+        )
+    )
     assert "姓名不同" in error.message
 
 
 def test_a_proxy_votes_once_for_the_owner_with_a_written_authorisation(owners_vote, staff):
     vote, residents, register = owners_vote(3)
     owner = register.owners.get(user=residents[0])
-    error = refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="yes", owner_id=owner.pk,
-                                                        proxy={"name": "赵强", "scope": "全部事项"}))
+    error = refused(
+        lambda: services.enter_paper_ballot(
+            staff, vote.pk, choice="yes", owner_id=owner.pk, proxy={"name": "赵强", "scope": "全部事项"}
+        )
+    )
     assert error.field == "proxy_document"
-    ballot = services.enter_paper_ballot(staff, vote.pk, choice="yes", owner_id=owner.pk, paper_number="W-1",
-                                         proxy={"name": "赵强", "scope": "代为表决续聘物业", "document": _png()})
+    ballot = services.enter_paper_ballot(
+        staff,
+        vote.pk,
+        choice="yes",
+        owner_id=owner.pk,
+        paper_number="W-1",
+        proxy={"name": "赵强", "scope": "代为表决续聘物业", "document": _png()},
+    )
     assert ballot.proxy_name == "赵强" and ballot.proxy_document.name.startswith("proxies/")
     refused(lambda: services.cast_ballot(residents[0], vote.pk, choice="no"), code="already_voted")
-    refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="no", owner_id=owner.pk,
-                                                proxy={"name": "钱多", "scope": "全部", "document": _png()}),
-            code="already_voted")
+    refused(
+        lambda: services.enter_paper_ballot(
+            staff,
+            vote.pk,
+            choice="no",
+            owner_id=owner.pk,
+            proxy={"name": "钱多", "scope": "全部", "document": _png()},
+        ),
+        code="already_voted",
+    )
     services.cast_ballot(residents[1], vote.pk, choice="yes")
     vote = services.close_vote(staff, vote.pk)
     assert vote.tally["participating_owners"] == 2 and vote.tally["yes_owners"] == 2
@@ -506,12 +597,20 @@ def test_a_proxy_votes_once_for_the_owner_with_a_written_authorisation(owners_vo
 def test_a_proxy_is_for_owners_votes(residents_vote, staff):
     vote, _residents = residents_vote(2)
     elector = vote.electors.first()
-    refused(lambda: services.enter_paper_ballot(staff, vote.pk, choice="yes", elector_id=elector.pk,
-                                                proxy={"name": "赵强", "scope": "全部", "document": _png()}))
+    refused(
+        lambda: services.enter_paper_ballot(
+            staff,
+            vote.pk,
+            choice="yes",
+            elector_id=elector.pk,
+            proxy={"name": "赵强", "scope": "全部", "document": _png()},
+        )
+    )
 
 
-def test_the_assembly_notice_reaches_every_owner_and_names_who_it_could_not(staff, make_topic, make_register,
-                                                                           make_residents):
+def test_the_assembly_notice_reaches_every_owner_and_names_who_it_could_not(
+    staff, make_topic, make_register, make_residents
+):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -521,19 +620,36 @@ def test_the_assembly_notice_reaches_every_owner_and_names_who_it_could_not(staf
     from gongzhi.deliberation.models import OwnerNotice
 
     (with_account,) = make_residents(1)
-    register = make_register([
-        {"owner": "张伟", "unit": "1-101", "area": 100, "user": with_account},
-        {"owner": "李娜", "unit": "1-102", "area": 90, "phone": "13912345678"},
-        {"owner": "王芳", "unit": "1-103", "area": 80},
-        {"owner": "建设单位", "unit": "9-101", "area": 60, "developer": True},
-    ])
+    register = make_register(
+        [
+            {"owner": "张伟", "unit": "1-101", "area": 100, "user": with_account},
+            {"owner": "李娜", "unit": "1-102", "area": 90, "phone": "13912345678"},
+            {"owner": "王芳", "unit": "1-103", "area": 80},
+            {"owner": "建设单位", "unit": "9-101", "area": 60, "developer": True},
+        ]
+    )
     topic = make_topic(Phase.DELIBERATING)
-    refused(lambda: services.schedule_meeting(staff, kind=MeetingKind.OWNERS_ASSEMBLY, title="业主大会",
-                                              topic_ids=[topic.pk], agenda="续聘物业", location="小区广场",
-                                              starts_at=timezone.now() + timedelta(days=20)))
-    meeting = services.schedule_meeting(staff, kind=MeetingKind.OWNERS_ASSEMBLY, title="业主大会",
-                                        topic_ids=[topic.pk], agenda="续聘物业", location="小区广场",
-                                        starts_at=timezone.now() + timedelta(days=20), register_id=register.pk)
+    refused(
+        lambda: services.schedule_meeting(
+            staff,
+            kind=MeetingKind.OWNERS_ASSEMBLY,
+            title="业主大会",
+            topic_ids=[topic.pk],
+            agenda="续聘物业",
+            location="小区广场",
+            starts_at=timezone.now() + timedelta(days=20),
+        )
+    )
+    meeting = services.schedule_meeting(
+        staff,
+        kind=MeetingKind.OWNERS_ASSEMBLY,
+        title="业主大会",
+        topic_ids=[topic.pk],
+        agenda="续聘物业",
+        location="小区广场",
+        starts_at=timezone.now() + timedelta(days=20),
+        register_id=register.pk,
+    )
     services.send_meeting_notice(staff, meeting.pk, committee_informed=True)
     channels = dict(OwnerNotice.objects.filter(meeting=meeting).values_list("owner__name", "channel"))
     assert channels == {"张伟": "site", "李娜": "sms", "王芳": "none", "建设单位": "none"}

@@ -20,8 +20,14 @@ CONTENT = "我叫王建国，幸福小区3栋201室门口的路灯坏了两周�
 
 @pytest.fixture
 def appeal(make_appeal, county, category):
-    return make_appeal(title="王建国反映路灯坏了", content=CONTENT, region=county["grid"], category=category,
-                       latitude=LAT, longitude=LON)
+    return make_appeal(
+        title="王建国反映路灯坏了",
+        content=CONTENT,
+        region=county["grid"],
+        category=category,
+        latitude=LAT,
+        longitude=LON,
+    )
 
 
 def nearby_notices(user, kind="nearby_alert"):
@@ -55,8 +61,9 @@ def test_subscribe_validates_in_chinese_and_is_audited(users, county):
         alerts.unsubscribe(users["resident2"], sub.pk)  # nobody cancels another person's subscription
 
 
-def test_a_new_hot_spot_is_told_at_once_in_the_area_only(appeal, users, county, category,
-                                                          django_capture_on_commit_callbacks):
+def test_a_new_hot_spot_is_told_at_once_in_the_area_only(
+    appeal, users, county, category, django_capture_on_commit_callbacks
+):
     here = alerts.subscribe(users["resident2"], scope="community", region=county["community"].pk)
     worker = users["community_staff"]
     alerts.subscribe(worker, scope="radius", latitude=LAT + Decimal("0.002"), longitude=LON, radius_m=300)
@@ -78,8 +85,9 @@ def test_a_new_hot_spot_is_told_at_once_in_the_area_only(appeal, users, county, 
     assert nearby_notices(users["resident2"]).count() == 1
 
 
-def test_a_reply_is_told_without_personal_data_and_not_to_the_appellant(appeal, users, county,
-                                                                       django_capture_on_commit_callbacks):
+def test_a_reply_is_told_without_personal_data_and_not_to_the_appellant(
+    appeal, users, county, django_capture_on_commit_callbacks
+):
     alerts.subscribe(users["resident2"], scope="community", region=county["community"].pk)
     alerts.subscribe(users["resident"], scope="community", region=county["community"].pk)  # the appellant
     with django_capture_on_commit_callbacks(execute=True):
@@ -91,10 +99,12 @@ def test_a_reply_is_told_without_personal_data_and_not_to_the_appellant(appeal, 
     assert not nearby_notices(users["resident"]).exists()
 
 
-def test_confidential_appeals_are_never_mentioned(make_appeal, users, county, category,
-                                                  django_capture_on_commit_callbacks):
-    secret = make_appeal(title="路灯坏了", content=CONTENT, region=county["grid"], category=category,
-                         confidential=True)
+def test_confidential_appeals_are_never_mentioned(
+    make_appeal, users, county, category, django_capture_on_commit_callbacks
+):
+    secret = make_appeal(
+        title="路灯坏了", content=CONTENT, region=county["grid"], category=category, confidential=True
+    )
     alerts.subscribe(users["resident2"], scope="community", region=county["community"].pk)
     with django_capture_on_commit_callbacks(execute=True):
         services.answer_directly(users["operator"], secret.pk, text="路灯已安排维修，今晚恢复照明。")
@@ -102,14 +112,19 @@ def test_confidential_appeals_are_never_mentioned(make_appeal, users, county, ca
     assert not nearby_notices(users["resident2"]).exists()
 
 
-def test_daily_digest_gathers_and_sends_once(appeal, make_appeal, users, county, category,
-                                             django_capture_on_commit_callbacks):
+def test_daily_digest_gathers_and_sends_once(
+    appeal, make_appeal, users, county, category, django_capture_on_commit_callbacks
+):
     alerts.subscribe(users["resident2"], scope="community", region=county["community"].pk, frequency="daily")
     make_spot([appeal], django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         services.answer_directly(users["operator"], appeal.pk, text="路灯已安排维修，今晚恢复照明。")
-    assert not Notification.objects.filter(recipient=users["resident2"]).exclude(kind="").filter(
-        kind__startswith="nearby").exists()  # nothing before the digest
+    assert (
+        not Notification.objects.filter(recipient=users["resident2"])
+        .exclude(kind="")
+        .filter(kind__startswith="nearby")
+        .exists()
+    )  # nothing before the digest
     assert AlertItem.objects.filter(sent_at__isnull=True).count() == 2
     assert tasks.send_nearby_digests.call() == 1
     digest = nearby_notices(users["resident2"], "nearby_digest").get()
@@ -122,11 +137,15 @@ def test_the_page_subscribes_lists_and_cancels(users, county):
     client = client_for(users["resident"])
     page = text(client.get("/insight/nearby-alerts/"))
     assert "附近提醒" in page and "还没有订阅" in page
-    response = client.post("/insight/nearby-alerts/", {"scope": "radius", "latitude": "", "longitude": "",
-                                                       "radius_m": "500", "frequency": "instant"})
+    response = client.post(
+        "/insight/nearby-alerts/",
+        {"scope": "radius", "latitude": "", "longitude": "", "radius_m": "500", "frequency": "instant"},
+    )
     assert response.status_code == 200 and "请填写地点的经纬度" in text(response)
-    response = client.post("/insight/nearby-alerts/", {"scope": "community", "region": county["community"].pk,
-                                                       "frequency": "daily", "category": ""})
+    response = client.post(
+        "/insight/nearby-alerts/",
+        {"scope": "community", "region": county["community"].pk, "frequency": "daily", "category": ""},
+    )
     assert response.status_code == 302
     sub = AlertSubscription.objects.get()
     assert "幸福社区" in text(client.get("/insight/nearby-alerts/"))
@@ -138,9 +157,17 @@ def test_the_page_subscribes_lists_and_cancels(users, county):
 def test_the_api(users, county):
     api = APIClient()
     api.force_authenticate(users["grid_worker"])
-    response = api.post("/api/v1/insight/alerts/subscriptions/",
-                        {"scope": "radius", "latitude": "28.2285", "longitude": "112.9388", "radius_m": 800,
-                         "frequency": "daily"}, format="json")
+    response = api.post(
+        "/api/v1/insight/alerts/subscriptions/",
+        {
+            "scope": "radius",
+            "latitude": "28.2285",
+            "longitude": "112.9388",
+            "radius_m": 800,
+            "frequency": "daily",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     pk = response.json()["id"]
     assert [s["id"] for s in api.get("/api/v1/insight/alerts/subscriptions/").json()] == [pk]

@@ -19,9 +19,15 @@ def api(users, settings, tiny_model_path):
 
 
 def test_classify_returns_top3_and_the_suggested_unit(api, dispatch_rule, county):
-    response = api("operator").post("/api/v1/insight/classify/", {
-        "title": "小区违章建筑没人管", "content": "A3区幸福小区一楼住户违章搭建，占用消防通道，城管不管。",
-        "region": county["grid"].pk}, format="json")
+    response = api("operator").post(
+        "/api/v1/insight/classify/",
+        {
+            "title": "小区违章建筑没人管",
+            "content": "A3区幸福小区一楼住户违章搭建，占用消防通道，城管不管。",
+            "region": county["grid"].pk,
+        },
+        format="json",
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert len(body["categories"]) == 3
@@ -33,8 +39,9 @@ def test_classify_returns_top3_and_the_suggested_unit(api, dispatch_rule, county
 
 
 def test_classify_without_region_or_rule(api, county):
-    response = api("resident").post("/api/v1/insight/classify/", {"title": "学校乱收费", "content": ""},
-                                    format="json")
+    response = api("resident").post(
+        "/api/v1/insight/classify/", {"title": "学校乱收费", "content": ""}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["suggested_unit"] is None
 
@@ -43,11 +50,16 @@ def test_classify_refuses_bad_input(api, county):
     client = api("operator")
     empty = client.post("/api/v1/insight/classify/", {"title": " ", "content": ""}, format="json")
     assert empty.status_code == 400 and "content" in empty.json()["fields"]
-    bad_region = client.post("/api/v1/insight/classify/", {"title": "路灯坏了", "region": 999999}, format="json")
+    bad_region = client.post(
+        "/api/v1/insight/classify/", {"title": "路灯坏了", "region": 999999}, format="json"
+    )
     assert bad_region.status_code == 400 and bad_region.json()["fields"]["region"] == ["区域不存在。"]
     not_int = client.post("/api/v1/insight/classify/", {"title": "路灯坏了", "region": "x"}, format="json")
     assert not_int.status_code == 400
-    assert api().post("/api/v1/insight/classify/", {"title": "路灯坏了"}, format="json").status_code in (401, 403)
+    assert api().post("/api/v1/insight/classify/", {"title": "路灯坏了"}, format="json").status_code in (
+        401,
+        403,
+    )
 
 
 def test_similar_lists_near_duplicates_in_scope(api, make_appeal, users):

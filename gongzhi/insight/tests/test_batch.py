@@ -43,8 +43,16 @@ def db_tasks(settings, tiny_model_path):
 def drain(worker_id="test-worker") -> int:
     """django-tasks-db's worker, one claimed task at a time (its loop closes connections, which a test
     transaction cannot survive on PostgreSQL)."""
-    worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
-                    max_tasks=None, worker_id=worker_id, excluded_queue_names=[])
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    )
     calls = 0
     while (row := DBTaskResult.objects.ready().first()) is not None:
         row.claim(worker_id)
@@ -54,19 +62,34 @@ def drain(worker_id="test-worker") -> int:
 
 
 def snapshot(appeals) -> dict:
-    predictions = {p.appeal_id: (p.top3, p.category_id, p.confidence, p.suggested_unit_id, p.model_version)
-                   for p in AppealPrediction.objects.filter(appeal__in=appeals)}
+    predictions = {
+        p.appeal_id: (p.top3, p.category_id, p.confidence, p.suggested_unit_id, p.model_version)
+        for p in AppealPrediction.objects.filter(appeal__in=appeals)
+    }
     spots = {}
     for spot in HotSpot.objects.all():
         members = tuple(sorted(spot.members.values_list("appeal_id", flat=True)))
-        spots[members] = (spot.label, spot.place, spot.heat, spot.size, spot.residents, spot.growth, spot.start,
-                          spot.end)
+        spots[members] = (
+            spot.label,
+            spot.place,
+            spot.heat,
+            spot.size,
+            spot.residents,
+            spot.growth,
+            spot.start,
+            spot.end,
+        )
     results = {}
     for row in DBTaskResult.objects.filter(task_path=ANALYSE):
         value = dict(row.return_value or {})
         if value.get("hotspot"):
-            value["hotspot"] = tuple(sorted(HotSpotMember.objects.filter(hotspot_id=value["hotspot"])
-                                            .values_list("appeal_id", flat=True)))
+            value["hotspot"] = tuple(
+                sorted(
+                    HotSpotMember.objects.filter(hotspot_id=value["hotspot"]).values_list(
+                        "appeal_id", flat=True
+                    )
+                )
+            )
         results[row.args_kwargs["args"][0]] = (row.status, value)
     return {"predictions": predictions, "spots": spots, "results": results}
 
@@ -76,8 +99,9 @@ def reset(appeals) -> None:
     HotSpot.objects.all().delete()
     live._INDEXES.clear()
     live._SPOTS.clear()
-    DBTaskResult.objects.filter(task_path=ANALYSE).update(status=TaskResultStatus.READY, started_at=None,
-                                                          finished_at=None, return_value=None, worker_ids=[])
+    DBTaskResult.objects.filter(task_path=ANALYSE).update(
+        status=TaskResultStatus.READY, started_at=None, finished_at=None, return_value=None, worker_ids=[]
+    )
 
 
 def one_by_one(monkeypatch) -> None:
@@ -91,8 +115,9 @@ def submit_all(make_appeal, users):
     return [make_appeal(people[i % 2], title=t, content=c) for i, (t, c) in enumerate(TEXTS)]
 
 
-def test_appeals_analysed_together_get_what_each_gets_alone(db_tasks, make_appeal, users, dispatch_rule,
-                                                            monkeypatch):
+def test_appeals_analysed_together_get_what_each_gets_alone(
+    db_tasks, make_appeal, users, dispatch_rule, monkeypatch
+):
     appeals = submit_all(make_appeal, users)
     together_many = live.analyse_many
     one_by_one(monkeypatch)
@@ -111,12 +136,16 @@ def test_appeals_analysed_together_get_what_each_gets_alone(db_tasks, make_appea
     assert together == alone
 
 
-def test_a_batch_on_warm_indexes_gets_what_each_gets_alone(db_tasks, make_appeal, users, dispatch_rule,
-                                                            monkeypatch):
+def test_a_batch_on_warm_indexes_gets_what_each_gets_alone(
+    db_tasks, make_appeal, users, dispatch_rule, monkeypatch
+):
     """The second batch finds the street's index and hot spots warm: its reads come from one _BatchReads and its
     joins from _Joins (incremental joins and a new hot spot) — still what each appeal gets alone."""
     people = [users["resident"], users["resident2"]]
-    later = [*TEXTS[4:], ("幸福小区消防通道被违章建筑占用", "A3区幸福小区一楼住户违章搭建，占用消防通道，请城管处理。")]
+    later = [
+        *TEXTS[4:],
+        ("幸福小区消防通道被违章建筑占用", "A3区幸福小区一楼住户违章搭建，占用消防通道，请城管处理。"),
+    ]
     first = [make_appeal(people[i % 2], title=t, content=c) for i, (t, c) in enumerate(TEXTS[:4])]
     drain()
     warm = []
@@ -127,7 +156,9 @@ def test_a_batch_on_warm_indexes_gets_what_each_gets_alone(db_tasks, make_appeal
     assert warm and all(w is not None for w in warm)  # every warm call was answered from the batch's reads
     appeals = first + second
     together = snapshot(appeals)
-    assert any(len(members) >= 4 for members in together["spots"])  # a member joined a hot spot of the first batch
+    assert any(
+        len(members) >= 4 for members in together["spots"]
+    )  # a member joined a hot spot of the first batch
 
     reset(appeals)
     one_by_one(monkeypatch)
@@ -152,7 +183,9 @@ def test_a_young_task_waits_a_moment_for_the_appeals_that_follow(db_tasks, make_
 
     monkeypatch.setattr(taskqueue, "time", SimpleNamespace(sleep=sleep))
     batches, many = [], live.analyse_many
-    monkeypatch.setattr(live, "analyse_many", lambda ids, record=None: batches.append(ids) or many(ids, record))
+    monkeypatch.setattr(
+        live, "analyse_many", lambda ids, record=None: batches.append(ids) or many(ids, record)
+    )
     first = make_appeal(users["resident"], title=TEXTS[0][0], content=TEXTS[0][1])
     drain()
     assert waits and all(0 < w <= 30 for w in waits)
@@ -162,18 +195,23 @@ def test_a_young_task_waits_a_moment_for_the_appeals_that_follow(db_tasks, make_
     # as one by one: the first appeal alone (the later one is outside its window), the later one joins it
     assert rows[first.pk].return_value["hotspot"] is None
     spot = rows[later[0].pk].return_value["hotspot"]
-    assert sorted(HotSpotMember.objects.filter(hotspot_id=spot).values_list("appeal_id", flat=True)) == \
-        [first.pk, later[0].pk]
+    assert sorted(HotSpotMember.objects.filter(hotspot_id=spot).values_list("appeal_id", flat=True)) == [
+        first.pk,
+        later[0].pk,
+    ]
 
     # a task that waited in the queue longer than that does not wait
     waits.clear()
     third = make_appeal(users["resident"], title=TEXTS[3][0], content=TEXTS[3][1])
     DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(
-        enqueued_at=timezone.now() - timedelta(minutes=1))
+        enqueued_at=timezone.now() - timedelta(minutes=1)
+    )
     drain()
     assert waits == [] and batches[-1] == [third.pk]
-    assert DBTaskResult.objects.get(task_path=ANALYSE, args_kwargs__args=[third.pk]).status == \
-        TaskResultStatus.SUCCESSFUL
+    assert (
+        DBTaskResult.objects.get(task_path=ANALYSE, args_kwargs__args=[third.pk]).status
+        == TaskResultStatus.SUCCESSFUL
+    )
 
 
 def test_a_failing_appeal_fails_only_its_own_task(db_tasks, make_appeal, users, monkeypatch):
@@ -199,7 +237,8 @@ def test_a_failing_appeal_fails_only_its_own_task(db_tasks, make_appeal, users, 
 
 
 def test_a_fresh_worker_joins_existing_hot_spots_without_refreshing_them_in_its_transaction(
-        db_tasks, make_appeal, users, dispatch_rule, monkeypatch):
+    db_tasks, make_appeal, users, dispatch_rule, monkeypatch
+):
     """A worker that starts (no aggregates held) computes the aggregates of the hot spots its batch joins before
     its write transaction (live._prewarm), so the joins inside are incremental — and still what each appeal gets
     alone."""
@@ -211,15 +250,21 @@ def test_a_fresh_worker_joins_existing_hot_spots_without_refreshing_them_in_its_
     live._SPOTS.clear()  # a new process
     refreshed = []
     refresh = live.refresh
-    monkeypatch.setattr(live, "refresh", lambda spot, known=None: refreshed.append(spot.pk) or refresh(spot, known))
-    later = [("幸福小区消防通道被违章建筑占用", "A3区幸福小区一楼住户违章搭建，占用消防通道，请城管处理。"),
-             ("幸福小区一楼违章搭建", "A3区幸福小区一楼住户违章搭建，占用消防通道，一直没人处理。")]
+    monkeypatch.setattr(
+        live, "refresh", lambda spot, known=None: refreshed.append(spot.pk) or refresh(spot, known)
+    )
+    later = [
+        ("幸福小区消防通道被违章建筑占用", "A3区幸福小区一楼住户违章搭建，占用消防通道，请城管处理。"),
+        ("幸福小区一楼违章搭建", "A3区幸福小区一楼住户违章搭建，占用消防通道，一直没人处理。"),
+    ]
     second = [make_appeal(people[i % 2], title=t, content=c) for i, (t, c) in enumerate(later)]
     drain()
     assert refreshed == []
     appeals = first + second
     together = snapshot(appeals)
-    assert any(len(members) >= 4 for members in together["spots"])  # the new appeals joined the first hot spot
+    assert any(
+        len(members) >= 4 for members in together["spots"]
+    )  # the new appeals joined the first hot spot
 
     reset(appeals)
     one_by_one(monkeypatch)
@@ -237,13 +282,32 @@ def test_the_incremental_hot_spot_equals_its_full_rebuild(db_tasks, make_appeal,
     assert live.rebuild_hotspots() == len(spots)
     for before in spots:
         after = HotSpot.objects.get(pk=before.pk)
-        assert (after.label, after.place, after.heat, after.size, after.residents, after.growth, after.start,
-                after.end) == (before.label, before.place, before.heat, before.size, before.residents,
-                               before.growth, before.start, before.end)
+        assert (
+            after.label,
+            after.place,
+            after.heat,
+            after.size,
+            after.residents,
+            after.growth,
+            after.start,
+            after.end,
+        ) == (
+            before.label,
+            before.place,
+            before.heat,
+            before.size,
+            before.residents,
+            before.growth,
+            before.start,
+            before.end,
+        )
 
 
 def test_classify_many_is_classify_one_by_one(db_tasks, tiny_model, county, dispatch_rule):
-    items = [(t, c, county["grid"]) for t, c in TEXTS] + [("", "只有正文", None), ("只有标题", "", county["grid"])]
+    items = [(t, c, county["grid"]) for t, c in TEXTS] + [
+        ("", "只有正文", None),
+        ("只有标题", "", county["grid"]),
+    ]
     together = services.classify_many(items)
     assert together == [services.classify(t, c, r) for t, c, r in items]
     for (t, c, region), result in zip(items, together, strict=True):
@@ -264,8 +328,9 @@ def test_notification_tasks_are_delivered_together_each_with_its_count(db, users
     told = []
     for n in range(4):
         with transaction.atomic(), batched():
-            told.append([notify(recipient=users["resident"], subject=f"s{n}", body="b").pk
-                         for _ in range(n % 2 + 1)])
+            told.append(
+                [notify(recipient=users["resident"], subject=f"s{n}", body="b").pk for _ in range(n % 2 + 1)]
+            )
     assert drain() == 1
     rows = list(DBTaskResult.objects.filter(task_path="gongzhi.core.tasks.deliver_notifications"))
     assert sorted(r.return_value for r in rows) == sorted(len(ids) for ids in told)
@@ -280,9 +345,15 @@ def test_batch_reads_answer_what_each_warm_update_would_query(db_tasks, make_app
 
     now = timezone.now().replace(microsecond=0)
     days = timedelta(days=live.hotspots.LINK_DAYS)
-    at = {"old": now - days - timedelta(seconds=2), "older": now - days - timedelta(seconds=5),
-          "middle": now - timedelta(days=30), "seed": now - timedelta(seconds=10),
-          "b1": now - timedelta(seconds=3), "b2": now - timedelta(seconds=1), "b3": now}
+    at = {
+        "old": now - days - timedelta(seconds=2),
+        "older": now - days - timedelta(seconds=5),
+        "middle": now - timedelta(days=30),
+        "seed": now - timedelta(seconds=10),
+        "b1": now - timedelta(seconds=3),
+        "b2": now - timedelta(seconds=1),
+        "b3": now,
+    }
     pks = {}
     for n, (name, when) in enumerate(at.items()):
         title, content = TEXTS[n % len(TEXTS)]

@@ -9,7 +9,9 @@ from .conftest import tiny_rows, write_csv
 
 
 def test_predict_top3_is_ranked_and_calibrated(tiny_model):
-    top3 = tiny_model.predict_top3("孩子上小学入学学位问题", "我家孩子今年上小学，学区划分后没有学位，教育局怎么解决？")
+    top3 = tiny_model.predict_top3(
+        "孩子上小学入学学位问题", "我家孩子今年上小学，学区划分后没有学位，教育局怎么解决？"
+    )
     assert len(top3) == 3
     assert top3[0][0] == "教育文体"
     confidences = [c for _, c in top3]
@@ -25,7 +27,9 @@ def test_predict_handles_empty_title_and_unknown_text(tiny_model):
 def test_fast_tfidf_rows_are_unit_length(tiny_model):
     x = tiny_model.features(["A市路灯坏了", ""], ["小区停水三天", ""])
     norms = (x.multiply(x)).sum(axis=1)
-    weight = tiny_model.meta["title_weight"]  # title and text blocks each l2-normalised, the title block weighted
+    weight = tiny_model.meta[
+        "title_weight"
+    ]  # title and text blocks each l2-normalised, the title block weighted
     assert abs(float(norms[0, 0]) - (weight**2 + 1)) < 1e-4
     assert float(norms[1, 0]) == 0.0
 
@@ -47,13 +51,20 @@ def test_dedupe_uses_normalised_text():
 
 @pytest.mark.slow  # training
 def test_train_and_evaluate_commands(tmp_path, capsys):
-    labeled = write_csv(tmp_path / "labeled.csv", tiny_rows(per_class=20),
-                        ["id", "title", "detail", "label"])
-    titles = write_csv(tmp_path / "titles.csv", [{"title": "咨询养老保险缴费年限", "label": "劳动和社会保障"}],
-                       ["title", "label"])
-    test = write_csv(tmp_path / "test.csv",
-                     [{**r, "title": r["title"] if i % 2 else ""} for i, r in
-                      enumerate(tiny_rows(per_class=4, offset=30))], ["title", "detail", "label", "user"])
+    labeled = write_csv(tmp_path / "labeled.csv", tiny_rows(per_class=20), ["id", "title", "detail", "label"])
+    titles = write_csv(
+        tmp_path / "titles.csv",
+        [{"title": "咨询养老保险缴费年限", "label": "劳动和社会保障"}],
+        ["title", "label"],
+    )
+    test = write_csv(
+        tmp_path / "test.csv",
+        [
+            {**r, "title": r["title"] if i % 2 else ""}
+            for i, r in enumerate(tiny_rows(per_class=4, offset=30))
+        ],
+        ["title", "detail", "label", "user"],
+    )
     model = tmp_path / "m.joblib"
     call_command("train_classifier", labeled=str(labeled), titles=str(titles), out=str(model))
     assert model.exists()
@@ -78,19 +89,44 @@ def test_train_from_db_uses_confirmed_top_level_categories(tmp_path, users, unit
     from gongzhi.appeals.models import Category
 
     texts = {
-        "城乡建设": ["小区路灯坏了", "道路破损需要修补", "违章建筑占用绿化", "小区停水三天", "楼顶漏水物业不管"],
-        "教育文体": ["孩子入学学位紧张", "学校乱收补课费", "幼儿园收费过高", "教师工资拖欠", "学区划分不合理"],
+        "城乡建设": [
+            "小区路灯坏了",
+            "道路破损需要修补",
+            "违章建筑占用绿化",
+            "小区停水三天",
+            "楼顶漏水物业不管",
+        ],
+        "教育文体": [
+            "孩子入学学位紧张",
+            "学校乱收补课费",
+            "幼儿园收费过高",
+            "教师工资拖欠",
+            "学区划分不合理",
+        ],
     }
     for name, titles in texts.items():
         leaf = Category.objects.filter(parent__parent__name=name, level=3).order_by("code").first()
         for title in titles:
-            appeal, _code = services.submit_appeal(users["resident"], kind="complaint", channel="mobile",
-                                                   title=title, content=title + "，请尽快处理。",
-                                                   region=county["grid"], category=leaf)
+            appeal, _code = services.submit_appeal(
+                users["resident"],
+                kind="complaint",
+                channel="mobile",
+                title=title,
+                content=title + "，请尽快处理。",
+                region=county["grid"],
+                category=leaf,
+            )
             services.dispatch(users["dispatcher"], appeal.pk, lead_unit=units["housing"])
     # an undispatched appeal is not a confirmed category
-    services.submit_appeal(users["resident"], kind="complaint", channel="mobile", title="未确认分类的诉求", content="未确认分类的诉求内容",
-                           region=county["grid"], category=leaf)
+    services.submit_appeal(
+        users["resident"],
+        kind="complaint",
+        channel="mobile",
+        title="未确认分类的诉求",
+        content="未确认分类的诉求内容",
+        region=county["grid"],
+        category=leaf,
+    )
     assert len(classifier.db_examples()) == 10
     out = tmp_path / "db.joblib"
     call_command("train_classifier", from_db=True, out=str(out))
@@ -110,8 +146,9 @@ def test_the_shipped_model_loads_and_predicts():
 def test_linear_form_matches_the_calibrated_estimator():
     import numpy as np
 
-    model = classifier.train(classifier.examples_from_rows(tiny_rows(per_class=15)), keep_estimator=True,
-                             method="svm")
+    model = classifier.train(
+        classifier.examples_from_rows(tiny_rows(per_class=15)), keep_estimator=True, method="svm"
+    )
     held_out = classifier.examples_from_rows(tiny_rows(per_class=3, offset=40))
     titles, details = [e.title for e in held_out], [e.detail for e in held_out]
     direct = model.predict_proba(titles, details)
@@ -132,8 +169,13 @@ def test_the_text_block_reads_title_and_detail_together(tiny_model):
 
 @pytest.mark.slow  # training
 def test_a_detail_only_model_still_works():
-    model = classifier.train(classifier.examples_from_rows(tiny_rows(per_class=10)), joined=False,
-                             detail_chars=300, bits=18, max_features=60000)
+    model = classifier.train(
+        classifier.examples_from_rows(tiny_rows(per_class=10)),
+        joined=False,
+        detail_chars=300,
+        bits=18,
+        max_features=60000,
+    )
     assert model.meta["text"] == "detail"
     n_title = len(model.title_vec.vocabulary)
     assert model.features(["小区停水三天"], [""])[:, n_title:].nnz == 0
@@ -168,12 +210,16 @@ def test_the_rank_head_orders_the_runners_up_and_keeps_the_first():
     assert np.allclose(blended.sum(axis=1), 1) and (blended >= 0).all()
     model = classifier.train(classifier.examples_from_rows(tiny_rows(per_class=15)))
     assert model.meta["version"] == 4 and model.meta["rank"]["coef"].shape == (
-        model.meta["linear"]["coef"].shape[0], len(model.classes))
+        model.meta["linear"]["coef"].shape[0],
+        len(model.classes),
+    )
     without = classifier.train(classifier.examples_from_rows(tiny_rows(per_class=15)), rank_head=False)
     held_out = classifier.examples_from_rows(tiny_rows(per_class=3, offset=40))
     titles, details = [e.title for e in held_out], [e.detail for e in held_out]
-    assert (model.predict_proba(titles, details).argmax(axis=1)
-            == without.predict_proba(titles, details).argmax(axis=1)).all()
+    assert (
+        model.predict_proba(titles, details).argmax(axis=1)
+        == without.predict_proba(titles, details).argmax(axis=1)
+    ).all()
     assert without.meta["version"] == 3 and "rank" not in without.meta
 
 
@@ -233,8 +279,12 @@ def test_nbsvm_sample_weights_scale_each_rows_cost():
     x = model.features([e.title for e in examples], [e.detail for e in examples])
     y = np.array([model.classes.index(e.label) for e in examples])
     k = len(model.classes)
-    doubled, b2 = classifier._nbsvm_weights(x, y, k, C=1.0, alpha=1.0, n_jobs=1, sample_weight=np.full(len(y), 2.0))
+    doubled, b2 = classifier._nbsvm_weights(
+        x, y, k, C=1.0, alpha=1.0, n_jobs=1, sample_weight=np.full(len(y), 2.0)
+    )
     plain, b1 = classifier._nbsvm_weights(x, y, k, C=2.0, alpha=1.0, n_jobs=1)
     assert np.abs(doubled - plain).max() < 1e-3 and np.abs(b2 - b1).max() < 1e-3
-    halved, _ = classifier._nbsvm_weights(x, y, k, C=1.0, alpha=1.0, n_jobs=1, sample_weight=np.full(len(y), 0.5))
+    halved, _ = classifier._nbsvm_weights(
+        x, y, k, C=1.0, alpha=1.0, n_jobs=1, sample_weight=np.full(len(y), 0.5)
+    )
     assert np.abs(halved - plain).max() > 1e-3

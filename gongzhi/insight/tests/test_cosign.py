@@ -57,7 +57,11 @@ def test_cosign_and_withdraw_own(pair, users, django_capture_on_commit_callbacks
         response = c.post(f"/insight/appeals/{first.pk}/cosign/", {"own_appeal": second.pk, "withdraw": "1"})
     assert response.status_code == 302 and response.url == "/insight/cosigned/"
     sign = CoSign.objects.get()
-    assert (sign.appeal_id, sign.resident_id, sign.own_appeal_id) == (first.pk, users["resident"].pk, second.pk)
+    assert (sign.appeal_id, sign.resident_id, sign.own_appeal_id) == (
+        first.pk,
+        users["resident"].pk,
+        second.pk,
+    )
     second.refresh_from_db()
     assert second.state == AppealState.CLOSED and second.close_reason == CloseReason.WITHDRAWN
     assert first.number in second.close_note
@@ -92,8 +96,13 @@ def test_who_may_cosign_what(pair, users, make_appeal, django_capture_on_commit_
     with pytest.raises(ServiceError) as exc:  # not one's own
         cosign.cosign_appeal(users["resident"], second.pk, own_appeal_id=second.pk)
     assert exc.value.code == "own_appeal"
-    unrelated = submit(make_appeal, django_capture_on_commit_callbacks, actor=users["resident2"],
-                       title="孩子入学咨询", content="请问外地户籍孩子在本区上小学需要准备哪些材料，什么时候报名？")
+    unrelated = submit(
+        make_appeal,
+        django_capture_on_commit_callbacks,
+        actor=users["resident2"],
+        title="孩子入学咨询",
+        content="请问外地户籍孩子在本区上小学需要准备哪些材料，什么时候报名？",
+    )
     with pytest.raises(ServiceError) as exc:  # only the near-duplicates shown at submission
         cosign.cosign_appeal(users["resident"], unrelated.pk, own_appeal_id=second.pk)
     assert exc.value.code == "not_similar"
@@ -151,8 +160,12 @@ def test_cosign_api(pair, users):
     url = f"/api/v1/insight/appeals/{first.pk}/cosign/"
     response = api.post(url, {"own_appeal": second.pk, "withdraw_own": True}, format="json")
     assert response.status_code == 201, response.content
-    assert response.json() == {"appeal": first.pk, "number": first.number, "cosigners": 1,
-                               "own_appeal_state": "closed"}
+    assert response.json() == {
+        "appeal": first.pk,
+        "number": first.number,
+        "cosigners": 1,
+        "own_appeal_state": "closed",
+    }
     again = api.post(url, {"own_appeal": second.pk}, format="json")
     assert again.status_code == 400 and again.json()["code"] == "already_cosigned"
     assert api.post(url, {"own_appeal": "x"}, format="json").status_code == 400
@@ -174,7 +187,9 @@ def test_cosigners_are_told_when_the_joined_appeal_is_answered_and_closed(pair, 
     cosign.cosign_appeal(users["resident"], first.pk, own_appeal_id=second.pk, withdraw_own=True)
     third = make_user("resident3", Role.RESIDENT, phone="13600136000")
     CoSign.objects.create(appeal=first, resident=third)
-    CoSign.objects.create(appeal=first, resident=users["resident2"])  # the appellant: told as the appellant only
+    CoSign.objects.create(
+        appeal=first, resident=users["resident2"]
+    )  # the appellant: told as the appellant only
     assert not Notification.objects.filter(kind__startswith="cosigned_").exists()  # nothing before the answer
 
     services.sign(users["handler"], first.pk)
@@ -184,8 +199,12 @@ def test_cosigners_are_told_when_the_joined_appeal_is_answered_and_closed(pair, 
         row = _cosign_rows(person, "cosigned_replied").get()
         assert row.subject == "附议的诉求已答复" and row.link == "/insight/cosigned/"
         assert first.number in row.body and "路灯已更换新灯泡" in row.body
-    assert Notification.objects.filter(kind="cosigned_replied", channel="sms", phone="13600136000").count() == 1
-    assert not Notification.objects.filter(recipient=users["resident2"], kind__startswith="cosigned_").exists()
+    assert (
+        Notification.objects.filter(kind="cosigned_replied", channel="sms", phone="13600136000").count() == 1
+    )
+    assert not Notification.objects.filter(
+        recipient=users["resident2"], kind__startswith="cosigned_"
+    ).exists()
     assert Notification.objects.filter(recipient=users["resident2"], kind="appeal_replied").exists()
     assert not _cosign_rows(users["resident"], "cosigned_closed").exists()
 
@@ -198,17 +217,23 @@ def test_cosigners_are_told_when_the_joined_appeal_is_answered_and_closed(pair, 
     for person in (users["resident"], third):
         row = _cosign_rows(person, "cosigned_closed").get()
         assert row.subject == "附议的诉求已办结" and "已办结：已解决" in row.body and first.number in row.body
-    assert not Notification.objects.filter(recipient=users["resident2"], kind__startswith="cosigned_").exists()
+    assert not Notification.objects.filter(
+        recipient=users["resident2"], kind__startswith="cosigned_"
+    ).exists()
 
 
-def test_cosigners_of_a_merged_appeal_follow_the_master(pair, users, units, make_appeal,
-                                                        django_capture_on_commit_callbacks):
+def test_cosigners_of_a_merged_appeal_follow_the_master(
+    pair, users, units, make_appeal, django_capture_on_commit_callbacks
+):
     from gongzhi.appeals import services
 
     first, second = pair
     cosign.cosign_appeal(users["resident"], first.pk, own_appeal_id=second.pk, withdraw_own=False)
-    master = submit(make_appeal, django_capture_on_commit_callbacks, actor=make_user(
-        "resident4", Role.RESIDENT, phone="13500135000"))
+    master = submit(
+        make_appeal,
+        django_capture_on_commit_callbacks,
+        actor=make_user("resident4", Role.RESIDENT, phone="13500135000"),
+    )
     services.merge_into(users["dispatcher"], first.pk, master=master)
     assert not Notification.objects.filter(kind__startswith="cosigned_").exists()  # merging is not an answer
     services.withdraw(master.appellant, master.pk, reason="问题已自行解决")
@@ -226,11 +251,20 @@ def test_cosign_notice_kinds_are_declared_and_editable():
     assert "未知变量" in validate_template("cosigned_replied", "x", "{{ secret }}")["body"][0]
 
 
-def test_a_confidential_appeal_is_neither_shown_nor_joinable_after_submitting(insight_on, make_appeal, users,  # noqa: F811
-                                                                              django_capture_on_commit_callbacks):
+def test_a_confidential_appeal_is_neither_shown_nor_joinable_after_submitting(
+    insight_on,  # noqa: F811
+    make_appeal,
+    users,
+    django_capture_on_commit_callbacks,
+):
     """The appellant chose 保密: its title is not shown to whoever submits a similar appeal, nor can it be joined."""
-    secret = submit(make_appeal, django_capture_on_commit_callbacks, actor=users["resident2"],
-                    title="小区违章建筑没人管，举报人住3栋", confidential=True)
+    secret = submit(
+        make_appeal,
+        django_capture_on_commit_callbacks,
+        actor=users["resident2"],
+        title="小区违章建筑没人管，举报人住3栋",
+        confidential=True,
+    )
     mine = submit(make_appeal, django_capture_on_commit_callbacks, actor=users["resident"])
     html = submitted_page(login(users["resident"]), mine)
     assert secret.number not in html and secret.title not in html
@@ -239,10 +273,18 @@ def test_a_confidential_appeal_is_neither_shown_nor_joinable_after_submitting(in
         cosign.cosign_appeal(users["resident"], secret.pk, own_appeal_id=mine.pk)
 
 
-def test_numbers_in_a_similar_appeals_title_are_masked_on_the_submission_page(insight_on, make_appeal, users,  # noqa: F811
-                                                                              django_capture_on_commit_callbacks):
-    first = submit(make_appeal, django_capture_on_commit_callbacks, actor=users["resident2"],
-                   title="小区违章建筑没人管 电话13912345678")
+def test_numbers_in_a_similar_appeals_title_are_masked_on_the_submission_page(
+    insight_on,  # noqa: F811
+    make_appeal,
+    users,
+    django_capture_on_commit_callbacks,
+):
+    first = submit(
+        make_appeal,
+        django_capture_on_commit_callbacks,
+        actor=users["resident2"],
+        title="小区违章建筑没人管 电话13912345678",
+    )
     mine = submit(make_appeal, django_capture_on_commit_callbacks, actor=users["resident"])
     html = submitted_page(Client(), mine)  # the page after a submission without an account, too
     assert first.number in html

@@ -19,6 +19,7 @@ def login(user) -> Client:
 
 # ---------------------------------------------------------------- surges
 
+
 def test_poisson_threshold_grows_with_the_baseline():
     assert surges.threshold(0.0) == surges.threshold(surges.MIN_LAMBDA)
     assert surges.threshold(1.0) < surges.threshold(5.0) < surges.threshold(20.0)
@@ -60,6 +61,7 @@ def test_appeal_alerts_on_the_database(make_appeal, users):
 
 # ---------------------------------------------------------------- chart options
 
+
 def test_chart_options_are_json():
     start = date(2026, 3, 1)
     vol = charts.volume_trend({start + timedelta(days=2): 5}, start, start + timedelta(days=6))
@@ -68,15 +70,21 @@ def test_chart_options_are_json():
     assert [d["name"] for d in mix["series"][0]["data"]] == ["环境保护", "城乡建设"]
     tree = charts.region_treemap({"东风街道": {"幸福社区": 2, "街道本级": 1}})
     assert tree["series"][0]["data"][0]["value"] == 3 and len(tree["series"][0]["data"][0]["children"]) == 2
-    bar = charts.hotspot_bar([{"label": "甲", "heat": 5.0, "size": 3}, {"label": "乙", "heat": 3.0, "size": 2}])
-    assert bar["yAxis"]["data"] == ["乙", "甲"] and bar["series"][0]["data"] == [2, 3]  # appeals, not the index
-    rates = charts.rates_ranking([{"name": "县住建局", "response": 0.5, "resolution": None, "satisfaction": 1}])
+    bar = charts.hotspot_bar(
+        [{"label": "甲", "heat": 5.0, "size": 3}, {"label": "乙", "heat": 3.0, "size": 2}]
+    )
+    assert bar["yAxis"]["data"] == ["乙", "甲"] and bar["series"][0]["data"] == [
+        2,
+        3,
+    ]  # appeals, not the index
+    rates = charts.rates_ranking(
+        [{"name": "县住建局", "response": 0.5, "resolution": None, "satisfaction": 1}]
+    )
     assert [s["data"] for s in rates["series"]] == [[50.0], [None], [100.0]]
     gauge = charts.overdue_gauge(2, 10)
     assert gauge["series"][0]["data"][0]["value"] == 2 and gauge["series"][0]["max"] == 10
     for option in (vol, mix, tree, bar, rates, gauge, charts.sparkline([1, 2])):
         assert json.loads(json.dumps(option)) == option
-
 
 
 def test_an_empty_hot_spot_chart_says_so():
@@ -85,11 +93,15 @@ def test_an_empty_hot_spot_chart_says_so():
 
 
 def test_the_word_cloud_leaves_out_salutations_and_pronouns():
-    texts = [("尊敬的领导，路灯坏了", "他们说今年修，至今没修。"), ("尊敬的局长，路灯坏了", "自己去问过，还是没修。"),
-             ("尊敬的主任，路灯坏了", "大家都说没人管。")]
+    texts = [
+        ("尊敬的领导，路灯坏了", "他们说今年修，至今没修。"),
+        ("尊敬的局长，路灯坏了", "自己去问过，还是没修。"),
+        ("尊敬的主任，路灯坏了", "大家都说没人管。"),
+    ]
     words = dict(charts.emerging_terms(texts, (Counter(), 0)))
     assert words.get("路灯") == 3
     assert not {"尊敬", "他们", "今年", "自己", "局长"} & set(words)
+
 
 def test_dashboard_data_counts(make_appeal, users, county):
     make_appeal()

@@ -68,10 +68,18 @@ def test_forecast_and_word_cloud_options_are_json():
     assert option["xAxis"]["data"] == ["教育文体"]
     assert option["series"][0]["data"] == [1] and option["series"][1]["name"].startswith("未来7天预测")
     assert option["graphic"] == []
-    assert charts.forecast_bars({"categories": [], "days": []})["graphic"][0]["style"]["text"] == "数据不足，暂无预测"
-    terms = charts.emerging_terms([("小区违章建筑没人管", "幸福小区一楼住户违章搭建，占用消防通道。"),
-                                   ("违章搭建占用消防通道", "3栋违章搭建"), ("又见违章搭建", "楼顶违章搭建没人拆。")],
-                                  (Counter(), 0))
+    assert (
+        charts.forecast_bars({"categories": [], "days": []})["graphic"][0]["style"]["text"]
+        == "数据不足，暂无预测"
+    )
+    terms = charts.emerging_terms(
+        [
+            ("小区违章建筑没人管", "幸福小区一楼住户违章搭建，占用消防通道。"),
+            ("违章搭建占用消防通道", "3栋违章搭建"),
+            ("又见违章搭建", "楼顶违章搭建没人拆。"),
+        ],
+        (Counter(), 0),
+    )
     words = dict(terms)
     assert words["违章"] == 3 and "的" not in words
     cloud = charts.word_cloud(terms)

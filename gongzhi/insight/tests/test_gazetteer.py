@@ -20,7 +20,9 @@ def _fresh():
 def test_learnt_from_the_appeals_and_counted(make_appeal, users):
     for i in range(3):
         make_appeal(title=f"丽发新城小区附近搅拌站噪音{i}", content="丽发新城小区旁边建搅拌站，日夜施工。")
-    make_appeal(title="伊景园滨河苑捆绑销售车位", content="伊景园滨河苑强制捆绑销售车位，请有关部门处理。")  # once: not learnt
+    make_appeal(
+        title="伊景园滨河苑捆绑销售车位", content="伊景园滨河苑强制捆绑销售车位，请有关部门处理。"
+    )  # once: not learnt
     result = gazetteer.learn_places()
     place = Place.objects.get(key="丽发新城")
     assert place.name == "丽发新城小区" and place.appeals == 3 and place.source == PlaceSource.LEARNT
@@ -32,12 +34,16 @@ def test_learnt_from_the_appeals_and_counted(make_appeal, users):
 def test_regions_are_places(county):
     g = gazetteer.current()
     assert county["community"].name in g.names.values() or any(
-        county["community"].name.startswith(k) for k in g.names)
+        county["community"].name.startswith(k) for k in g.names
+    )
 
 
 def test_an_editor_refuses_a_word_and_learning_leaves_the_entry_alone(make_appeal, users):
     for i in range(2):
-        make_appeal(title=f"请A市市委市政府加快银杉路建设{i}", content="银杉路一直没有修好，出行很不方便，请加快建设。")
+        make_appeal(
+            title=f"请A市市委市政府加快银杉路建设{i}",
+            content="银杉路一直没有修好，出行很不方便，请加快建设。",
+        )
     gazetteer.learn_places()
     place = Place.objects.get(key="银杉路")
     admin = PlaceAdmin(Place, AdminSite())

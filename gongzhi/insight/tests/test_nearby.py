@@ -29,10 +29,17 @@ def scene(make_appeal, users, county):
     return {
         "near": make_appeal(title=TITLE, content=CONTENT, region=other, latitude=at(100), longitude=LON),
         "far": make_appeal(title=TITLE, content=CONTENT, region=other, latitude=at(2000), longitude=LON),
-        "same_community": make_appeal(title=TITLE, content=CONTENT + "张三丰电话13912345678", region=county["grid"]),
+        "same_community": make_appeal(
+            title=TITLE, content=CONTENT + "张三丰电话13912345678", region=county["grid"]
+        ),
         "confidential": make_appeal(title=TITLE, content=CONTENT, region=county["grid"], confidential=True),
-        "unrelated": make_appeal(title="孩子入学咨询", content="请问今年小学入学需要准备哪些材料？户口不在本地怎么办？",
-                                 region=other, latitude=at(20), longitude=LON),
+        "unrelated": make_appeal(
+            title="孩子入学咨询",
+            content="请问今年小学入学需要准备哪些材料？户口不在本地怎么办？",
+            region=other,
+            latitude=at(20),
+            longitude=LON,
+        ),
     }
 
 
@@ -43,8 +50,14 @@ def ask(client, **body):
 def test_contract_near_in_far_out_confidential_hidden(scene, county, users):
     client = APIClient()
     client.force_authenticate(users["resident2"])
-    response = ask(client, title=TITLE, content=CONTENT, region=county["community"].pk,
-                   latitude=str(LAT), longitude=str(LON))
+    response = ask(
+        client,
+        title=TITLE,
+        content=CONTENT,
+        region=county["community"].pk,
+        latitude=str(LAT),
+        longitude=str(LON),
+    )
     assert response.status_code == 200, response.content
     rows = response.json()
     ids = {r["id"] for r in rows}
@@ -84,13 +97,16 @@ def test_residents_read_titles_and_never_others_personal_data(make_appeal, count
     assert "13812345678" not in body and "王建国" not in body
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"region": 999999}, "region"),
-    ({"latitude": "28.2"}, "longitude"),
-    ({"latitude": "95", "longitude": "112.9"}, "latitude"),
-    ({"latitude": "abc", "longitude": "112.9"}, "latitude"),
-    ({"title": "x" * 201}, "title"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"region": 999999}, "region"),
+        ({"latitude": "28.2"}, "longitude"),
+        ({"latitude": "95", "longitude": "112.9"}, "latitude"),
+        ({"latitude": "abc", "longitude": "112.9"}, "latitude"),
+        ({"title": "x" * 201}, "title"),
+    ],
+)
 def test_bad_input_is_a_chinese_400(db, body, field):
     response = ask(APIClient(), **{"title": TITLE, "content": CONTENT, **body})
     assert response.status_code == 400
@@ -100,9 +116,14 @@ def test_bad_input_is_a_chinese_400(db, body, field):
 
 def test_defaults_are_settings(settings, scene, county):
     settings.GONGZHI = {**settings.GONGZHI, "NEARBY_RADIUS_M": 50}
-    assert nearby.nearby_similar(None, title=TITLE, content=CONTENT, latitude=float(LAT), longitude=float(LON)) == []
+    assert (
+        nearby.nearby_similar(None, title=TITLE, content=CONTENT, latitude=float(LAT), longitude=float(LON))
+        == []
+    )
     settings.GONGZHI = {**settings.GONGZHI, "NEARBY_RADIUS_M": 3000}
-    found = nearby.nearby_similar(None, title=TITLE, content=CONTENT, latitude=float(LAT), longitude=float(LON))
+    found = nearby.nearby_similar(
+        None, title=TITLE, content=CONTENT, latitude=float(LAT), longitude=float(LON)
+    )
     assert {f["appeal"].pk for f in found} == {scene["near"].pk, scene["far"].pk}
 
 
@@ -116,12 +137,17 @@ def test_cosign_from_the_form_without_an_own_appeal(scene, county, users, django
     client.force_authenticate(users["resident2"])
     draft = {"title": TITLE, "content": CONTENT, "region": county["community"].pk}
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/api/v1/insight/appeals/{scene['same_community'].pk}/cosign/", draft, format="json")
+        response = client.post(
+            f"/api/v1/insight/appeals/{scene['same_community'].pk}/cosign/", draft, format="json"
+        )
     assert response.status_code == 201, response.content
     assert response.json()["own_appeal_state"] is None and response.json()["cosigners"] == 1
     sign = CoSign.objects.get()
-    assert (sign.appeal_id, sign.resident_id, sign.own_appeal_id) == (scene["same_community"].pk,
-                                                                      users["resident2"].pk, None)
+    assert (sign.appeal_id, sign.resident_id, sign.own_appeal_id) == (
+        scene["same_community"].pk,
+        users["resident2"].pk,
+        None,
+    )
     assert AppealEvent.objects.filter(appeal=scene["same_community"], action="cosign").exists()
     # an appeal the list did not offer for this draft (2 km away) cannot be joined
     response = client.post(f"/api/v1/insight/appeals/{scene['far'].pk}/cosign/", draft, format="json")

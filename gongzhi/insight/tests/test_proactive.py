@@ -40,9 +40,17 @@ def test_the_alert_list_offers_one_click_with_the_catalogue_unit(surge, users, d
 
 def test_alert_to_task_to_done(surge, users, units):
     leader = login(users["leader"])
-    response = leader.post("/insight/tasks/new/", {
-        "category": surge["category"].pk, "street": surge["street"].pk, "day": surge["day"].isoformat(),
-        "unit": units["housing"].pk, "working_days": 3, "instructions": "排查违章搭建"})
+    response = leader.post(
+        "/insight/tasks/new/",
+        {
+            "category": surge["category"].pk,
+            "street": surge["street"].pk,
+            "day": surge["day"].isoformat(),
+            "unit": units["housing"].pk,
+            "working_days": 3,
+            "instructions": "排查违章搭建",
+        },
+    )
     task = ProactiveTask.objects.get()
     assert response.status_code == 302 and response.url == f"/insight/tasks/{task.pk}/"
     assert task.state == "assigned" and task.alert_count == 4 and task.alert_baseline == 0
@@ -69,7 +77,11 @@ def test_alert_to_task_to_done(surge, users, units):
     response = handler.post(f"/insight/tasks/{task.pk}/", {"note": "已联合城管拆除违章搭建3处"})
     assert response.status_code == 302
     task.refresh_from_db()
-    assert task.state == "done" and task.done_by == users["handler"] and task.done_note == "已联合城管拆除违章搭建3处"
+    assert (
+        task.state == "done"
+        and task.done_by == users["handler"]
+        and task.done_note == "已联合城管拆除违章搭建3处"
+    )
     with pytest.raises(IllegalTransition):
         proactive.complete_proactive_task(users["handler"], task.pk, note="再次办结一下")
     events = list(ProactiveTaskEvent.objects.filter(task=task).order_by("id"))
@@ -86,8 +98,14 @@ def test_the_deadline_counts_working_days_with_the_calendar(surge, users, units)
     today = timezone.localdate()
     plain = calendar.add_working_days(today, 1)
     CalendarOverride.objects.create(date=plain, is_working_day=False, note="测试调休")
-    task = proactive.create_proactive_task(users["leader"], category=surge["category"], street=surge["street"],
-                                           day=surge["day"], unit=units["housing"], working_days=1)
+    task = proactive.create_proactive_task(
+        users["leader"],
+        category=surge["category"],
+        street=surge["street"],
+        day=surge["day"],
+        unit=units["housing"],
+        working_days=1,
+    )
     assert task.due_date > plain and calendar.is_working_day(task.due_date)
 
 
@@ -106,15 +124,21 @@ def test_only_real_alerts_once_per_unit_and_only_leaders(surge, users, units):
     assert exc.value.code == "already_assigned"
     assert ProactiveTask.objects.count() == 1
     # bad form input is a message, not a 500
-    response = login(users["leader"]).post("/insight/tasks/new/", {"street": "x", "day": "2026-13-01"},
-                                           follow=True)
+    response = login(users["leader"]).post(
+        "/insight/tasks/new/", {"street": "x", "day": "2026-13-01"}, follow=True
+    )
     assert response.status_code == 200 and ProactiveTask.objects.count() == 1
     assert login(users["handler"]).post("/insight/tasks/new/", {}).status_code == 403
 
 
 def test_overdue_is_flagged(surge, users, units):
-    task = proactive.create_proactive_task(users["leader"], category=surge["category"], street=surge["street"],
-                                           day=surge["day"], unit=units["housing"])
+    task = proactive.create_proactive_task(
+        users["leader"],
+        category=surge["category"],
+        street=surge["street"],
+        day=surge["day"],
+        unit=units["housing"],
+    )
     assert not proactive.is_overdue(task)
     assert proactive.is_overdue(task, task.due_date + timedelta(days=1))
     assert not proactive.is_overdue(task, date(2000, 1, 1))
@@ -123,8 +147,12 @@ def test_overdue_is_flagged(surge, users, units):
 def test_tasks_api(surge, users, units):
     leader = APIClient()
     leader.force_authenticate(users["leader"])
-    body = {"category": surge["category"].pk, "street": surge["street"].pk, "day": surge["day"].isoformat(),
-            "unit": units["housing"].pk}
+    body = {
+        "category": surge["category"].pk,
+        "street": surge["street"].pk,
+        "day": surge["day"].isoformat(),
+        "unit": units["housing"].pk,
+    }
     response = leader.post("/api/v1/insight/tasks/", body, format="json")
     assert response.status_code == 201, response.content
     task = response.json()
@@ -136,10 +164,17 @@ def test_tasks_api(surge, users, units):
     handler = APIClient()
     handler.force_authenticate(users["handler"])
     assert [t["id"] for t in handler.get("/api/v1/insight/tasks/").json()] == [task["id"]]
-    assert handler.post(f"/api/v1/insight/tasks/{task['id']}/complete/", {"note": ""}, format="json").status_code == 400
-    done = handler.post(f"/api/v1/insight/tasks/{task['id']}/complete/", {"note": "已排查整改完毕"}, format="json")
+    assert (
+        handler.post(f"/api/v1/insight/tasks/{task['id']}/complete/", {"note": ""}, format="json").status_code
+        == 400
+    )
+    done = handler.post(
+        f"/api/v1/insight/tasks/{task['id']}/complete/", {"note": "已排查整改完毕"}, format="json"
+    )
     assert done.status_code == 200 and done.json()["state"] == "done"
-    again = handler.post(f"/api/v1/insight/tasks/{task['id']}/complete/", {"note": "已排查整改完毕"}, format="json")
+    again = handler.post(
+        f"/api/v1/insight/tasks/{task['id']}/complete/", {"note": "已排查整改完毕"}, format="json"
+    )
     assert again.status_code == 409
 
     other = APIClient()

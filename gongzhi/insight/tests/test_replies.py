@@ -8,9 +8,11 @@ from gongzhi.insight import replies
 from .conftest import write_csv
 
 DETAIL = "A3区幸福小区3栋门口的路灯坏了两周了，晚上出行不安全，请尽快修复。"
-GOOD = ("网友“UU001”您好！您的留言已收悉，现将有关情况回复如下：经现场核查，幸福小区3栋门口路灯因电缆老化损坏。"
-        "根据《A市城市照明管理办法》第十二条规定，小区内路灯由物业负责维护。我局已督促物业公司于3月5日更换电缆，"
-        "路灯已恢复照明。如仍有问题，请联系电话0731-0000-0000。感谢您对我们工作的支持！2019年3月6日")
+GOOD = (
+    "网友“UU001”您好！您的留言已收悉，现将有关情况回复如下：经现场核查，幸福小区3栋门口路灯因电缆老化损坏。"
+    "根据《A市城市照明管理办法》第十二条规定，小区内路灯由物业负责维护。我局已督促物业公司于3月5日更换电缆，"
+    "路灯已恢复照明。如仍有问题，请联系电话0731-0000-0000。感谢您对我们工作的支持！2019年3月6日"
+)
 TEMPLATE = "网友“UU001”您好！您的留言已收悉。感谢您对我们工作的关心和支持！2019年3月6日"
 
 
@@ -43,10 +45,26 @@ def test_auc():
 
 
 def test_command_writes_the_contract_columns(tmp_path):
-    path = write_csv(tmp_path / "in.csv", [
-        {"id": "7", "detail": DETAIL, "reply": GOOD, "time": "2019-03-01 10:00:00", "reply_time": "2019-03-06 10:00:00"},
-        {"id": "8", "detail": DETAIL, "reply": TEMPLATE, "time": "2019-03-01", "reply_time": "2019-05-06"},
-    ], ["id", "detail", "reply", "time", "reply_time"])
+    path = write_csv(
+        tmp_path / "in.csv",
+        [
+            {
+                "id": "7",
+                "detail": DETAIL,
+                "reply": GOOD,
+                "time": "2019-03-01 10:00:00",
+                "reply_time": "2019-03-06 10:00:00",
+            },
+            {
+                "id": "8",
+                "detail": DETAIL,
+                "reply": TEMPLATE,
+                "time": "2019-03-01",
+                "reply_time": "2019-05-06",
+            },
+        ],
+        ["id", "detail", "reply", "time", "reply_time"],
+    )
     out = tmp_path / "out.csv"
     call_command("score_replies", input=str(path), out=str(out))
     with open(out, encoding="utf-8") as f:

@@ -19,8 +19,20 @@ from gongzhi.insight import classifier, router
 from gongzhi.insight import services as insight_services
 from gongzhi.insight.models import AppealPrediction
 
-LAMP = ["路灯不亮", "小区门口路灯坏了两周", "主干道路灯晚上不亮，出行不安全", "路灯杆倒了没人修", "人行道路灯一直不亮"]
-DEED = ["房产证办不下来", "开发商拖延办理房产证", "不动产证迟迟不发", "购房多年没有产权证", "房产证办理进度咨询"]
+LAMP = [
+    "路灯不亮",
+    "小区门口路灯坏了两周",
+    "主干道路灯晚上不亮，出行不安全",
+    "路灯杆倒了没人修",
+    "人行道路灯一直不亮",
+]
+DEED = [
+    "房产证办不下来",
+    "开发商拖延办理房产证",
+    "不动产证迟迟不发",
+    "购房多年没有产权证",
+    "房产证办理进度咨询",
+]
 
 
 @pytest.fixture
@@ -32,11 +44,14 @@ def make_catalogue_units(units, county):
     """城乡建设 → 县住建局 (the first-level rule), 城乡建设/城市建设和市政管理 → 县城管局, 劳动和社会保障 → 县人社局."""
     top = Category.objects.get(level=1, name="城乡建设")
     municipal = Category.objects.get(level=2, parent=top, name="城市建设和市政管理")
-    urban = Unit.objects.create(code="U-CG", name="县城管局", kind=UnitKind.DEPARTMENT, region=county["county"])
+    urban = Unit.objects.create(
+        code="U-CG", name="县城管局", kind=UnitKind.DEPARTMENT, region=county["county"]
+    )
     DispatchRule.objects.create(category=top, region=None, unit=units["housing"])
     DispatchRule.objects.create(category=municipal, region=None, unit=urban)
-    DispatchRule.objects.create(category=Category.objects.get(level=1, name="劳动和社会保障"), region=None,
-                                unit=units["hrss"])
+    DispatchRule.objects.create(
+        category=Category.objects.get(level=1, name="劳动和社会保障"), region=None, unit=units["hrss"]
+    )
     return {"top": top, "municipal": municipal, "urban": urban, **units}
 
 
@@ -46,27 +61,41 @@ def records(texts, unit, *, positive=True, start=0, region=None, top="城乡建�
     for k in range(repeat):
         for i, text in enumerate(texts):
             n = start + k * len(texts) + i
-            out.append(router.Record(appeal=10_000 + n, at=base + timedelta(hours=n), title=text,
-                                     content=f"{text}，请尽快处理。第{k}次反映", top=top, region=region,
-                                     unit=unit.pk, positive=positive))
+            out.append(
+                router.Record(
+                    appeal=10_000 + n,
+                    at=base + timedelta(hours=n),
+                    title=text,
+                    content=f"{text}，请尽快处理。第{k}次反映",
+                    top=top,
+                    region=region,
+                    unit=unit.pk,
+                    positive=positive,
+                )
+            )
     return out
 
 
 def test_prior_routes_by_the_catalogue_without_history(catalogue_units, county):
     catalogue = router.Catalogue.from_db()
-    query = router.Query("房产证办不下来", "开发商一直拖着", county["grid"].pk, [("城乡建设", 0.9), ("劳动和社会保障", 0.1)])
+    query = router.Query(
+        "房产证办不下来", "开发商一直拖着", county["grid"].pk, [("城乡建设", 0.9), ("劳动和社会保障", 0.1)]
+    )
     (units,) = router.suggest_many([query], catalogue=catalogue)  # no model file: the catalogue alone
     assert [u["unit"] for u in units[:2]] == [catalogue_units["housing"].pk, catalogue_units["hrss"].pk]
     assert units[0]["reasons"] == ["目录规定：城乡建设 → 县住建局"]
     # A subcategory the text names (市政) shares the category's weight with its own rule's unit.
-    (named,) = router.suggest_many([router.Query("市政设施损坏", "路口市政设施坏了", county["grid"].pk,
-                                                 [("城乡建设", 1.0)])], catalogue=catalogue)
+    (named,) = router.suggest_many(
+        [router.Query("市政设施损坏", "路口市政设施坏了", county["grid"].pk, [("城乡建设", 1.0)])],
+        catalogue=catalogue,
+    )
     assert catalogue_units["urban"].pk == named[0]["unit"]
     assert "目录规定：城市建设和市政管理 → 县城管局" in named[0]["reasons"]
     # A confirmed third-level category follows its lineage's most specific rule.
     leaf = Category.objects.filter(parent=catalogue_units["municipal"]).order_by("code").first()
-    (confirmed,) = router.suggest_many([router.Query("随便", "", None, [("劳动和社会保障", 0.99)], leaf.pk)],
-                                       catalogue=catalogue)
+    (confirmed,) = router.suggest_many(
+        [router.Query("随便", "", None, [("劳动和社会保障", 0.99)], leaf.pk)], catalogue=catalogue
+    )
     assert confirmed[0]["unit"] == catalogue_units["urban"].pk
 
 
@@ -74,7 +103,10 @@ def test_learns_from_history_against_the_first_level_rule(catalogue_units, count
     catalogue = router.Catalogue.from_db()
     history = records(LAMP, catalogue_units["urban"]) + records(DEED, catalogue_units["housing"], start=100)
     model = router.train(history, catalogue)
-    assert model is not None and set(model.units) == {catalogue_units["urban"].pk, catalogue_units["housing"].pk}
+    assert model is not None and set(model.units) == {
+        catalogue_units["urban"].pk,
+        catalogue_units["housing"].pk,
+    }
     lamp = router.Query("我家楼下路灯坏了", "晚上路灯一直不亮", county["grid"].pk, [("城乡建设", 0.96)])
     deed = router.Query("房产证的问题", "买房五年了房产证还没办下来", county["grid"].pk, [("城乡建设", 0.96)])
     # The catalogue alone sends the street lamp to 住建局 (the first-level rule) ...
@@ -88,9 +120,14 @@ def test_learns_from_history_against_the_first_level_rule(catalogue_units, count
 
 def test_approved_returns_push_a_unit_down(catalogue_units, county):
     catalogue = router.Catalogue.from_db()
-    street = Unit.objects.create(code="U-JD", name="东风街道办事处", kind=UnitKind.STREET_OFFICE, region=county["street"])
-    kept = records(LAMP, catalogue_units["urban"]) + records(LAMP, street, start=100, repeat=2) \
+    street = Unit.objects.create(
+        code="U-JD", name="东风街道办事处", kind=UnitKind.STREET_OFFICE, region=county["street"]
+    )
+    kept = (
+        records(LAMP, catalogue_units["urban"])
+        + records(LAMP, street, start=100, repeat=2)
         + records(DEED, catalogue_units["housing"], start=200)
+    )
     returned = records(LAMP, catalogue_units["urban"], positive=False, start=300, repeat=3)
     lamp = router.Query("路灯坏了", "小区门口路灯不亮", county["grid"].pk, [("城乡建设", 0.9)])
 
@@ -106,11 +143,16 @@ def test_approved_returns_push_a_unit_down(catalogue_units, county):
 
 def test_reasons_are_words_a_dispatcher_reads(catalogue_units, county, settings):
     catalogue = router.Catalogue.from_db()
-    history = [router.Record(**{**r.__dict__, "community": county["community"].pk, "region": county["grid"].pk})
-               for r in records(LAMP, catalogue_units["urban"]) + records(DEED, catalogue_units["housing"], start=100)]
+    history = [
+        router.Record(**{**r.__dict__, "community": county["community"].pk, "region": county["grid"].pk})
+        for r in records(LAMP, catalogue_units["urban"])
+        + records(DEED, catalogue_units["housing"], start=100)
+    ]
     router.save(router.train(history, catalogue))
     assert router.model_path() == settings.INSIGHT_ROUTER_MODEL and settings.INSIGHT_ROUTER_MODEL.exists()
-    (units,) = router.suggest_many([router.Query("路灯坏了", "路灯不亮", county["grid"].pk, [("城乡建设", 0.9)])])
+    (units,) = router.suggest_many(
+        [router.Query("路灯坏了", "路灯不亮", county["grid"].pk, [("城乡建设", 0.9)])]
+    )
     assert len(units) >= 2
     first = units[0]
     assert first["name"] == "县城管局"
@@ -129,18 +171,25 @@ def _history_in_db(users, make_appeal, catalogue_units, n=6):
     for i in range(n):
         for texts, unit in ((LAMP, catalogue_units["urban"]), (DEED, catalogue_units["housing"])):
             text = texts[i % len(texts)]
-            appeal = make_appeal(title=text, content=f"{text}，第{i}次反映，请有关部门尽快处理。", category=None)
+            appeal = make_appeal(
+                title=text, content=f"{text}，第{i}次反映，请有关部门尽快处理。", category=None
+            )
             appeal_services.dispatch(dispatcher, appeal.pk, lead_unit=unit, category=catalogue_units["top"])
             made.append(appeal)
     wrong = make_appeal(title="路灯又坏了", content="小区门口的路灯又不亮了，请尽快修理。", category=None)
-    appeal_services.dispatch(dispatcher, wrong.pk, lead_unit=catalogue_units["housing"], category=catalogue_units["top"])
+    appeal_services.dispatch(
+        dispatcher, wrong.pk, lead_unit=catalogue_units["housing"], category=catalogue_units["top"]
+    )
     appeal_services.request_return(users["handler"], wrong.pk, reason="路灯不属于本单位职责")
     appeal_services.approve_return(dispatcher, wrong.pk)
     appeal_services.dispatch(dispatcher, wrong.pk, lead_unit=catalogue_units["urban"])
     for i in range(3):  # a third unit: the property company took a few lamps in its own courtyard
-        appeal = make_appeal(title="院内路灯坏了", content=f"社区院子里的路灯不亮了，第{i}次反映，请处理。", category=None)
-        appeal_services.dispatch(dispatcher, appeal.pk, lead_unit=catalogue_units["property"],
-                                 category=catalogue_units["top"])
+        appeal = make_appeal(
+            title="院内路灯坏了", content=f"社区院子里的路灯不亮了，第{i}次反映，请处理。", category=None
+        )
+        appeal_services.dispatch(
+            dispatcher, appeal.pk, lead_unit=catalogue_units["property"], category=catalogue_units["top"]
+        )
         made.append(appeal)
     return made, wrong
 
@@ -149,13 +198,17 @@ def test_history_reads_dispatches_and_approved_returns(users, make_appeal, catal
     made, wrong = _history_in_db(users, make_appeal, catalogue_units, n=2)
     assert [r.unit for r in router.history()].count(catalogue_units["property"].pk) == 3
     found = [r for r in router.history() if r.appeal == wrong.pk]
-    assert {(r.unit, r.positive) for r in found} == {(catalogue_units["housing"].pk, False),
-                                                     (catalogue_units["urban"].pk, True)}
+    assert {(r.unit, r.positive) for r in found} == {
+        (catalogue_units["housing"].pk, False),
+        (catalogue_units["urban"].pk, True),
+    }
     assert all(r.top == "城乡建设" for r in found)
     assert len([r for r in router.history() if r.positive]) == len(made) + 1
 
 
-def test_train_router_command_evaluates_and_saves(users, make_appeal, catalogue_units, settings, tiny_model_path):
+def test_train_router_command_evaluates_and_saves(
+    users, make_appeal, catalogue_units, settings, tiny_model_path
+):
     settings.INSIGHT_CLASSIFIER_MODEL = str(tiny_model_path)
     classifier.default_model.cache_clear()
     _history_in_db(users, make_appeal, catalogue_units, n=8)
@@ -185,7 +238,9 @@ def routed_appeal(users, make_appeal, catalogue_units, settings, tiny_model_path
     classifier.default_model.cache_clear()
     _history_in_db(users, make_appeal, catalogue_units)
     router.save(router.train(router.history(), router.Catalogue.from_db()))
-    appeal = make_appeal(title="路灯坏了没人修", content="幸福小区门口的路灯坏了两周，晚上一片漆黑。", category=None)
+    appeal = make_appeal(
+        title="路灯坏了没人修", content="幸福小区门口的路灯坏了两周，晚上一片漆黑。", category=None
+    )
     from gongzhi.insight import live
 
     prediction = live.record_prediction(appeal.pk)
@@ -208,8 +263,11 @@ def test_api_shape(routed_appeal, users, catalogue_units, county):
     assert body["stored"] is True and body["appeal"] == appeal.pk
     assert [set(u) for u in body["units"]] == [{"unit", "name", "score", "reasons"}] * 3
     assert body["units"][0]["name"] == "县城管局"
-    classified = client.post("/api/v1/insight/classify/", {"title": "路灯不亮", "content": "路口路灯坏了",
-                                                             "region": county["grid"].pk}, format="json").json()
+    classified = client.post(
+        "/api/v1/insight/classify/",
+        {"title": "路灯不亮", "content": "路口路灯坏了", "region": county["grid"].pk},
+        format="json",
+    ).json()
     assert len(classified["units"]) == 3 and classified["units"][0]["reasons"]
     assert classified["suggested_unit"]["unit"] == classified["units"][0]["unit"]
     resident = APIClient()
@@ -222,8 +280,8 @@ def test_the_dispatch_page_shows_three_units_with_reasons(routed_appeal, users, 
     appeal, _prediction = routed_appeal
     client.force_login(users["dispatcher"])
     html = client.get(f"/appeals/{appeal.pk}/").content.decode()
-    block = html[html.index('id="route-units"'):]
-    block = block[:block.index("</ol>")]
+    block = html[html.index('id="route-units"') :]
+    block = block[: block.index("</ol>")]
     assert block.count('class="route-unit"') == 3
     assert "县城管局" in block and "目录规定" in block
     assert "派单给 县城管局" in html
@@ -234,8 +292,9 @@ def test_a_broken_router_file_falls_back_to_the_catalogue(catalogue_units, count
     settings.INSIGHT_ROUTER_MODEL.write_bytes(b"not a model")
     (units,) = router.suggest_many([router.Query("房产证", "", county["grid"].pk, [("城乡建设", 0.9)])])
     assert units[0]["unit"] == catalogue_units["housing"].pk
-    result = insight_services.classify_many([("房产证", "办不下来", county["grid"])],
-                                            model=classifier.default_model())
+    result = insight_services.classify_many(
+        [("房产证", "办不下来", county["grid"])], model=classifier.default_model()
+    )
     assert result[0]["units"][0]["name"] == "县住建局"
 
 
@@ -244,6 +303,7 @@ def test_a_closed_unit_is_not_suggested(catalogue_units, county):
     history = records(LAMP, catalogue_units["urban"]) + records(DEED, catalogue_units["housing"], start=100)
     router.save(router.train(history, catalogue))
     Unit.objects.filter(pk=catalogue_units["urban"].pk).update(is_active=False)
-    (units,) = router.suggest_many([router.Query("路灯坏了", "路灯不亮", county["grid"].pk, [("城乡建设", 0.9)])],
-                                   catalogue=catalogue)
+    (units,) = router.suggest_many(
+        [router.Query("路灯坏了", "路灯不亮", county["grid"].pk, [("城乡建设", 0.9)])], catalogue=catalogue
+    )
     assert units and catalogue_units["urban"].pk not in [u["unit"] for u in units]

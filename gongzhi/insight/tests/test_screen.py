@@ -15,7 +15,9 @@ def test_volume_and_overdue_options_read_from_afar():
     assert volume["yAxis"]["minInterval"] == 1  # whole-number ticks
     assert volume["xAxis"]["data"][0] == "11月8日" and len(volume["series"][0]["data"]) == 30
     assert volume["series"][0]["data"][23] == 3
-    overdue = charts.overdue_units([{"unit": "县城市管理和综合执法局", "count": 7}, {"unit": "县住建局", "count": 2}])
+    overdue = charts.overdue_units(
+        [{"unit": "县城市管理和综合执法局", "count": 7}, {"unit": "县住建局", "count": 2}]
+    )
     assert overdue["xAxis"]["minInterval"] == 1
     assert overdue["yAxis"]["data"] == ["县住建局", "县城市管理和综合执法局"]  # whole names, most at the top
     assert overdue["yAxis"]["axisLabel"]["overflow"] == "break" and overdue["grid"]["containLabel"]
@@ -27,7 +29,9 @@ def test_volume_and_overdue_options_read_from_afar():
 
 def test_the_word_cloud_shows_what_is_new_not_what_is_everywhere():
     baseline = (Counter({"公司": 400, "单位": 300, "搅拌站": 1, "噪音": 30}), 1000)
-    texts = [("丽发新城搅拌站噪音扰民", "小区旁边建搅拌站，公司单位都不管。")] * 6 + [("公司拖欠工资", "单位不发工资。")] * 2
+    texts = [("丽发新城搅拌站噪音扰民", "小区旁边建搅拌站，公司单位都不管。")] * 6 + [
+        ("公司拖欠工资", "单位不发工资。")
+    ] * 2
     words = dict(charts.emerging_terms(texts, baseline))
     assert "搅拌站" in words and words["搅拌站"] == 6
     assert "公司" not in words and "单位" not in words  # frequent everywhere

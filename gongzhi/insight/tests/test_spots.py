@@ -16,8 +16,15 @@ from gongzhi.insight.models import HotSpot, HotSpotMember
 
 def _spot(appeals, **fields):
     now = timezone.now()
-    values = {"label": "幸福小区 路灯不亮", "place": "幸福小区", "heat": 5.0, "size": len(appeals), "residents": 2,
-              "start": now - timedelta(days=3), "end": now - timedelta(days=1)} | fields
+    values = {
+        "label": "幸福小区 路灯不亮",
+        "place": "幸福小区",
+        "heat": 5.0,
+        "size": len(appeals),
+        "residents": 2,
+        "start": now - timedelta(days=3),
+        "end": now - timedelta(days=1),
+    } | fields
     spot = HotSpot.objects.create(**values)
     HotSpotMember.objects.bulk_create([HotSpotMember(hotspot=spot, appeal=a) for a in appeals])
     return spot
@@ -37,10 +44,15 @@ def test_only_what_is_hot_is_listed(users, three, make_appeal):
 
 def test_the_heat_in_words():
     now = timezone.now()
-    spot = HotSpot(size=15, residents=12, growth=0.4, start=now - timedelta(days=10), end=now - timedelta(hours=2))
+    spot = HotSpot(
+        size=15, residents=12, growth=0.4, start=now - timedelta(days=10), end=now - timedelta(hours=2)
+    )
     words = spots.heat_words(spot, now)
     start = timezone.localtime(spot.start)
-    assert words == f"12 位居民反映 15 件 · 自 {start.year}年{start.month}月{start.day}日起 · 近两周明显增多，仍在升温"
+    assert (
+        words
+        == f"12 位居民反映 15 件 · 自 {start.year}年{start.month}月{start.day}日起 · 近两周明显增多，仍在升温"
+    )
     spot.end = now - timedelta(days=40)
     assert spots.heat_words(spot, now).endswith("已 40 天无新诉求，正在降温")
     spot.end, spot.growth = now, 0.0
@@ -54,7 +66,11 @@ def test_a_name_sticks_and_is_audited(users, three):
     spot.refresh_from_db()
     assert spot.name == "幸福小区 路灯长期不亮" and spot.title == "幸福小区 路灯长期不亮"
     event = AuditEvent.objects.get(action="hotspot_rename")
-    assert event.target == f"hotspot:{spot.pk}" and event.before["name"] == "" and event.after["name"] == spot.name
+    assert (
+        event.target == f"hotspot:{spot.pk}"
+        and event.before["name"] == ""
+        and event.after["name"] == spot.name
+    )
     # the clustering goes on relabelling; the name stays what people read
     HotSpot.objects.filter(pk=spot.pk).update(label="幸福小区 电灯坏了")
     spot.refresh_from_db()
@@ -92,8 +108,12 @@ def test_the_page_names_and_explains(users, three):
     spot.refresh_from_db()
     assert spot.name == "幸福小区路灯"
     # a handler may not; a hot spot the user cannot see is not found
-    assert client_for(users["handler"]).post(reverse("insight:hotspot_rename", args=[spot.pk]),
-                                             {"name": "x"}).status_code == 403
+    assert (
+        client_for(users["handler"])
+        .post(reverse("insight:hotspot_rename", args=[spot.pk]), {"name": "x"})
+        .status_code
+        == 403
+    )
     other = _spot([], label="看不见")
     assert client.post(reverse("insight:hotspot_rename", args=[other.pk]), {"name": "x"}).status_code == 404
 
@@ -116,15 +136,23 @@ def test_the_api_lists_and_names(users, three):
     assert resident.get("/api/v1/insight/hotspots/").status_code == 403
     handler = APIClient()
     handler.force_authenticate(users["handler"])
-    assert handler.patch(f"/api/v1/insight/hotspots/{spot.pk}/", {"name": "x"}, format="json").status_code in (403, 404)
+    assert handler.patch(
+        f"/api/v1/insight/hotspots/{spot.pk}/", {"name": "x"}, format="json"
+    ).status_code in (403, 404)
 
 
 def test_quiet_hot_spots_cool(users, make_appeal):
     from gongzhi.insight import live
 
     old = timezone.now() - timedelta(days=200)
-    appeals = [make_appeal(users["resident" if i % 2 else "resident2"], title="幸福小区路灯不亮",
-                           content="幸福小区3栋门口的路灯坏了，晚上出行不安全。") for i in range(3)]
+    appeals = [
+        make_appeal(
+            users["resident" if i % 2 else "resident2"],
+            title="幸福小区路灯不亮",
+            content="幸福小区3栋门口的路灯坏了，晚上出行不安全。",
+        )
+        for i in range(3)
+    ]
     from gongzhi.appeals.models import Appeal
 
     for i, a in enumerate(appeals):

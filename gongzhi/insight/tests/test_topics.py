@@ -34,13 +34,18 @@ def test_one_click_from_the_hotspot_page(list_small_hotspots, spot, users, count
     topic = Topic.objects.get()
     assert response.status_code == 302 and response.url == f"/deliberation/topics/{topic.pk}/"
     assert topic.source == "appeals" and topic.region == county["community"]
-    assert set(topic.appeals.values_list("pk", flat=True)) == set(spot.members.values_list("appeal_id", flat=True))
+    assert set(topic.appeals.values_list("pk", flat=True)) == set(
+        spot.members.values_list("appeal_id", flat=True)
+    )
     assert topic.title.startswith("热点问题：") and "由热点问题转入" in topic.description
     assert DeliberationEvent.objects.filter(topic=topic, action="create_topic").exists()
     spot.refresh_from_db()
     assert spot.topic == topic
     html = staff.get("/insight/hotspots/").content.decode()
-    assert f'href="/deliberation/topics/{topic.pk}/"' in html and f"/insight/hotspots/{spot.pk}/topic/" not in html
+    assert (
+        f'href="/deliberation/topics/{topic.pk}/"' in html
+        and f"/insight/hotspots/{spot.pk}/topic/" not in html
+    )
     # a second click does not open a second topic
     staff.post(f"/insight/hotspots/{spot.pk}/topic/")
     assert Topic.objects.count() == 1
@@ -84,11 +89,20 @@ def test_hotspot_topic_api(spot, users):
     assert api.post(f"/api/v1/insight/hotspots/{spot.pk}/topic/").json()["code"] == "already_topic"
 
 
-def test_a_confidential_appeals_title_stays_out_of_the_public_topic(insight_on, make_appeal, users,  # noqa: F811
-                                                                   django_capture_on_commit_callbacks):
+def test_a_confidential_appeals_title_stays_out_of_the_public_topic(
+    insight_on,  # noqa: F811
+    make_appeal,
+    users,
+    django_capture_on_commit_callbacks,
+):
     submit(make_appeal, django_capture_on_commit_callbacks, actor=users["resident"])
-    secret = submit(make_appeal, django_capture_on_commit_callbacks, actor=users["resident2"],
-                    title="小区违章建筑没人管，举报人住3栋", confidential=True)
+    secret = submit(
+        make_appeal,
+        django_capture_on_commit_callbacks,
+        actor=users["resident2"],
+        title="小区违章建筑没人管，举报人住3栋",
+        confidential=True,
+    )
     spot = HotSpot.objects.get()
     assert spot.members.filter(appeal=secret).exists()
     topic = topics.hotspot_to_topic(users["community_staff"], spot.pk)

@@ -29,7 +29,9 @@ def authorize(client, next_path="/appeals/mine/"):
     back = requests.get(start["Location"].split("#")[0], allow_redirects=False, timeout=5)
     assert back.status_code == 302
     callback = urlparse(back.headers["Location"])
-    return client.get(callback.path, parse_qs(callback.query) and {k: v[0] for k, v in parse_qs(callback.query).items()})
+    return client.get(
+        callback.path, parse_qs(callback.query) and {k: v[0] for k, v in parse_qs(callback.query).items()}
+    )
 
 
 def code_for(phone):
@@ -46,8 +48,10 @@ def test_a_new_openid_confirms_a_phone_to_bind(client, wx, users):
     client.post("/wechat/bind/?next=/appeals/mine/", {"step": "send", "phone": "13800138000"})
     wrong = client.post("/wechat/bind/?next=/appeals/mine/", {"step": "verify", "code": "000000"})
     assert "验证码不正确" in wrong.content.decode() or "验证码" in wrong.content.decode()
-    done = client.post("/wechat/bind/?next=/appeals/mine/", {"step": "verify", "code": code_for("13800138000"),
-                                                            "next": "/appeals/mine/"})
+    done = client.post(
+        "/wechat/bind/?next=/appeals/mine/",
+        {"step": "verify", "code": code_for("13800138000"), "next": "/appeals/mine/"},
+    )
     assert done.status_code == 302 and done["Location"] == "/appeals/mine/"
     binding = Binding.objects.get(openid="oOPENID-li")
     assert binding.user == users["resident"] and binding.phone_confirmed_at is not None
@@ -64,8 +68,15 @@ def test_an_account_made_by_messages_merges_into_the_phone_account(client, wx, u
     user = services.account_for("oOPENID-wang")
     from gongzhi.appeals.services import submit_appeal
 
-    appeal, _ = submit_appeal(user, kind="help", channel="wechat", title="路灯坏了", content="幸福小区路灯坏了两周了。",
-                              region=county["county"], delegated=True)
+    appeal, _ = submit_appeal(
+        user,
+        kind="help",
+        channel="wechat",
+        title="路灯坏了",
+        content="幸福小区路灯坏了两周了。",
+        region=county["county"],
+        delegated=True,
+    )
     wx.authorizing = "oOPENID-wang"
     assert authorize(client)["Location"] == "/appeals/mine/"  # logged in as the WeChat account
     client.post("/wechat/bind/", {"step": "send", "phone": "13900139000"})
@@ -92,15 +103,34 @@ def test_oauth_errors_are_explained(client, wx, users):
 def bound(wx, users):
     Binding.objects.create(openid="oOPENID-resident", user=users["resident"])
     wx.followers.add("oOPENID-resident")
-    NoticeTemplate.objects.create(kind="appeal_replied", template_id="TPL-PROGRESS", fields={
-        "character_string1": "{{ number }}", "thing2": "{{ title|truncatechars:20 }}", "thing3": "{{ unit }}"})
+    NoticeTemplate.objects.create(
+        kind="appeal_replied",
+        template_id="TPL-PROGRESS",
+        fields={
+            "character_string1": "{{ number }}",
+            "thing2": "{{ title|truncatechars:20 }}",
+            "thing3": "{{ unit }}",
+        },
+    )
     return users["resident"]
 
 
 def replied(user, **kw):
-    return send_notice("appeal_replied", user=user, phone=user.phone or "", link="/appeals/1/", context={
-        "number": "202612070000001", "title": "小区路灯坏了", "kind": "求助", "unit": "县住建局",
-        "reply": "已修复", "callback_due": "12月10日"}, **kw)
+    return send_notice(
+        "appeal_replied",
+        user=user,
+        phone=user.phone or "",
+        link="/appeals/1/",
+        context={
+            "number": "202612070000001",
+            "title": "小区路灯坏了",
+            "kind": "求助",
+            "unit": "县住建局",
+            "reply": "已修复",
+            "callback_due": "12月10日",
+        },
+        **kw,
+    )
 
 
 def test_a_bound_resident_is_told_by_template_message(bound, wx):
@@ -115,8 +145,12 @@ def test_a_bound_resident_is_told_by_template_message(bound, wx):
 
 
 def test_a_kind_without_template_and_an_unbound_resident_go_by_sms(bound, users):
-    rows = send_notice("appeal_dispatched", user=bound, phone=bound.phone, context={
-        "number": "1", "title": "t", "kind": "求助", "unit": "u"})
+    rows = send_notice(
+        "appeal_dispatched",
+        user=bound,
+        phone=bound.phone,
+        context={"number": "1", "title": "t", "kind": "求助", "unit": "u"},
+    )
     assert "sms" in {r.channel for r in rows} and "wechat" not in {r.channel for r in rows}
     assert "sms" in {r.channel for r in replied(users["resident2"])}
 
@@ -152,7 +186,9 @@ def test_a_stale_token_is_fetched_again(bound, wx):
 
 def test_template_fields_are_checked_against_the_kind(db):
     with pytest.raises(ValidationError, match="未知变量"):
-        NoticeTemplate.objects.create(kind="appeal_replied", template_id="T", fields={"thing1": "{{ password }}"})
+        NoticeTemplate.objects.create(
+            kind="appeal_replied", template_id="T", fields={"thing1": "{{ password }}"}
+        )
     with pytest.raises(ValidationError, match="通知类型"):
         NoticeTemplate.objects.create(kind="nope", template_id="T", fields={"thing1": "{{ number }}"})
 
@@ -171,13 +207,22 @@ def test_the_supplement_page_adds_place_and_photos(client, wx, county, users):
 
     from gongzhi.appeals.services import submit_appeal
 
-    appeal, _ = submit_appeal(users["resident"], kind="help", channel="wechat", title="路灯坏了",
-                              content="幸福小区路灯坏了两周了。", region=county["county"], delegated=True)
+    appeal, _ = submit_appeal(
+        users["resident"],
+        kind="help",
+        channel="wechat",
+        title="路灯坏了",
+        content="幸福小区路灯坏了两周了。",
+        region=county["county"],
+        delegated=True,
+    )
     client.force_login(users["resident"])
     empty = client.post(f"/wechat/appeals/{appeal.pk}/supplement/", {"address": "", "text": ""})
     assert "请填写地点" in empty.content.decode()
     photo = SimpleUploadedFile("lamp.png", testing.PNG, content_type="image/png")
-    done = client.post(f"/wechat/appeals/{appeal.pk}/supplement/", {"address": "幸福小区3栋东侧", "photos": [photo]})
+    done = client.post(
+        f"/wechat/appeals/{appeal.pk}/supplement/", {"address": "幸福小区3栋东侧", "photos": [photo]}
+    )
     assert done.status_code == 302
     appeal = Appeal.objects.get(pk=appeal.pk)
     assert appeal.address == "幸福小区3栋东侧" and appeal.attachments.count() == 1
@@ -191,10 +236,14 @@ def test_snsapi_userinfo_reads_the_nickname(client, wx, users):
     assert parse_qs(urlparse(start["Location"]).query)["scope"] == ["snsapi_userinfo"]
     back = requests.get(start["Location"].split("#")[0], allow_redirects=False, timeout=5)
     callback = urlparse(back.headers["Location"])
-    assert client.get(callback.path, {k: v[0] for k, v in parse_qs(callback.query).items()}).status_code == 302
+    assert (
+        client.get(callback.path, {k: v[0] for k, v in parse_qs(callback.query).items()}).status_code == 302
+    )
     assert client.session["wechat_openid"] == {"openid": "oOPENID-zhao", "nickname": "张阿姨"}
     # the same code a second time (with a fresh state): WeChat answers 40163, the page explains
     client.get("/wechat/oauth/", {"next": "/appeals/mine/"})
     code = parse_qs(callback.query)["code"][0]
-    again = client.get("/wechat/oauth/callback/", {"code": code, "state": client.session["wechat_oauth"]["state"]})
+    again = client.get(
+        "/wechat/oauth/callback/", {"code": code, "state": client.session["wechat_oauth"]["state"]}
+    )
     assert again.status_code == 400 and "微信登录失败" in again.content.decode()

@@ -95,8 +95,9 @@ def test_safe_mode_messages_are_decrypted_and_answered_encrypted(client, ready):
     root = ET.fromstring(response.content)
     cipher_text = root.findtext("Encrypt")
     # WeChat checks the reply's signature and decrypts it
-    assert root.findtext("MsgSignature") == testing.sign(testing.TOKEN, root.findtext("TimeStamp"),
-                                                         root.findtext("Nonce"), cipher_text)
+    assert root.findtext("MsgSignature") == testing.sign(
+        testing.TOKEN, root.findtext("TimeStamp"), root.findtext("Nonce"), cipher_text
+    )
     reply, appid = testing.decrypt(cipher_text)
     assert appid == testing.APPID
     number = re.search(r"编号 (\d{15})", ET.fromstring(reply).findtext("Content")).group(1)
@@ -108,7 +109,9 @@ def test_safe_mode_messages_are_decrypted_and_answered_encrypted(client, ready):
     assert response.status_code == 403 and Appeal.objects.count() == 1
 
 
-def test_images_and_locations_sent_next_join_the_appeal(client, ready, settings, django_capture_on_commit_callbacks):
+def test_images_and_locations_sent_next_join_the_appeal(
+    client, ready, settings, django_capture_on_commit_callbacks
+):
     settings.TASKS = IMMEDIATE  # the image is fetched by a task once the reply's transaction commits
     post(client, testing.text_xml(OPENID, TEXT, 20))
     appeal = Appeal.objects.get()
@@ -124,7 +127,9 @@ def test_images_and_locations_sent_next_join_the_appeal(client, ready, settings,
     appeal.refresh_from_db()
     assert appeal.address == "幸福小区3栋"
     assert abs(float(appeal.longitude) - 112.9771) < 0.001 and abs(float(appeal.latitude) - 28.1972) < 0.001
-    notes = list(AppealEvent.objects.filter(appeal=appeal, action="supplement").values_list("note", flat=True))
+    notes = list(
+        AppealEvent.objects.filter(appeal=appeal, action="supplement").values_list("note", flat=True)
+    )
     assert notes == ["微信补充", "微信补充"]
 
 

@@ -4,9 +4,11 @@ from gongzhi.appeals.personal_data import apply_retention
 
 
 class Command(BaseCommand):
-    help = ("Apply the retention rule: remove the appellant's personal data from appeals closed more than "
-            "GONGZHI_RETENTION_YEARS ago and delete attachments of appeals closed more than "
-            "GONGZHI_ATTACHMENT_RETENTION_YEARS ago (in batches; run again to continue). The scheduler runs it daily.")
+    help = (
+        "Apply the retention rule: remove the appellant's personal data from appeals closed more than "
+        "GONGZHI_RETENTION_YEARS ago and delete attachments of appeals closed more than "
+        "GONGZHI_ATTACHMENT_RETENTION_YEARS ago (in batches; run again to continue). The scheduler runs it daily."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch", type=int, default=500)
@@ -19,4 +21,6 @@ class Command(BaseCommand):
                 total[key] += done[key]
             if not any(done.values()):
                 break
-        self.stdout.write(f"appeals anonymised: {total['anonymised']}; attachments deleted: {total['attachments_deleted']}")
+        self.stdout.write(
+            f"appeals anonymised: {total['anonymised']}; attachments deleted: {total['attachments_deleted']}"
+        )

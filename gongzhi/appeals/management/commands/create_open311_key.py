@@ -8,12 +8,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name")
-        parser.add_argument("--scope", choices=["submit", "private"], default="submit",
-                            help="private: the key also reads full records (personal data), every read audited")
+        parser.add_argument(
+            "--scope",
+            choices=["submit", "private"],
+            default="submit",
+            help="private: the key also reads full records (personal data), every read audited",
+        )
 
     def handle(self, *args, name, scope="submit", **options):
         if not name.strip():
             raise CommandError("name must not be empty")
         key, raw = Open311Key.issue(name, scope=scope)
         self.stdout.write(raw)
-        self.stderr.write(f"key #{key.pk} «{key.name}» created (scope {key.scope}); it is shown only this once")
+        self.stderr.write(
+            f"key #{key.pk} «{key.name}» created (scope {key.scope}); it is shown only this once"
+        )

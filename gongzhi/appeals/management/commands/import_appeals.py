@@ -17,7 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--profile", help=_("导入方案名称（管理后台「导入方案」）；不填则按本系统导出的列名读取"))
+        parser.add_argument(
+            "--profile", help=_("导入方案名称（管理后台「导入方案」）；不填则按本系统导出的列名读取")
+        )
         parser.add_argument("--dry-run", action="store_true", help=_("只检查，列出每行的问题，不写入"))
         parser.add_argument("--user", help=_("记为操作人的用户名（审计记录）"))
         parser.add_argument("--no-progress", action="store_true", help=_("不显示进度条"))
@@ -37,12 +39,23 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(_("用户「%(name)s」不存在。") % {"name": options["user"]})
         # tqdm draws on stderr and only when it is a terminal (disable=None), so logs and pipes stay clean.
-        bar = tqdm(unit=_("行"), desc=_("检查") if options["dry_run"] else _("导入"), file=sys.stderr,
-                   disable=True if options["no_progress"] else None, dynamic_ncols=True)
+        bar = tqdm(
+            unit=_("行"),
+            desc=_("检查") if options["dry_run"] else _("导入"),
+            file=sys.stderr,
+            disable=True if options["no_progress"] else None,
+            dynamic_ncols=True,
+        )
         try:
-            report = import_appeals(path.read_bytes(), path.name, profile=profile, dry_run=options["dry_run"],
-                                    actor=actor, progress=bar.update,
-                                    total=lambda n: setattr(bar, "total", n))
+            report = import_appeals(
+                path.read_bytes(),
+                path.name,
+                profile=profile,
+                dry_run=options["dry_run"],
+                actor=actor,
+                progress=bar.update,
+                total=lambda n: setattr(bar, "total", n),
+            )
         except ImportFileError as exc:
             raise CommandError(exc.message) from None
         finally:
@@ -51,5 +64,7 @@ class Command(BaseCommand):
             self.stdout.write(str(problem))
         self.stdout.write(report.summary())
         if report.problems:
-            raise CommandError(_("%(n)s行有问题未导入，请修改后重新导入（已导入的行不会重复）。") % {
-                "n": report.rejected_rows})
+            raise CommandError(
+                _("%(n)s行有问题未导入，请修改后重新导入（已导入的行不会重复）。")
+                % {"n": report.rejected_rows}
+            )

@@ -11,5 +11,7 @@ class Command(BaseCommand):
         issued = services.sweep_deadlines()
         reminded = notices.remind_callbacks()
         delivered = deliver_pending()
-        self.stdout.write(f"issued {issued} reminders/supervisions, reminded {reminded} appellants to rate, "
-                          f"delivered {delivered} notifications")
+        self.stdout.write(
+            f"issued {issued} reminders/supervisions, reminded {reminded} appellants to rate, "
+            f"delivered {delivered} notifications"
+        )

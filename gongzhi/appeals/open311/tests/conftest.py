@@ -60,7 +60,13 @@ def api_key(db):
 def services_catalogue(db):
     """Two leaf categories of our own (live-server tests flush the shipped catalogue)."""
     top, _ = Category.objects.get_or_create(code="T9", defaults={"name": "测试大类", "level": 1})
-    mid, _ = Category.objects.get_or_create(code="T901", defaults={"name": "测试中类", "level": 2, "parent": top})
-    a, _ = Category.objects.get_or_create(code="T90101", defaults={"name": "路灯损坏", "level": 3, "parent": mid})
-    b, _ = Category.objects.get_or_create(code="T90102", defaults={"name": "井盖缺失", "level": 3, "parent": mid})
+    mid, _ = Category.objects.get_or_create(
+        code="T901", defaults={"name": "测试中类", "level": 2, "parent": top}
+    )
+    a, _ = Category.objects.get_or_create(
+        code="T90101", defaults={"name": "路灯损坏", "level": 3, "parent": mid}
+    )
+    b, _ = Category.objects.get_or_create(
+        code="T90102", defaults={"name": "井盖缺失", "level": 3, "parent": mid}
+    )
     return a, b

@@ -26,9 +26,17 @@ def post(client, fmt="json", headers=None, **fields):
 
 @pytest.fixture
 def submitted(client, api_key, services_catalogue, county):
-    response = post(client, api_key=api_key, service_code="T90101", lat="28.2", long="112.9",
-                    description=f"幸福小区3栋门口的路灯坏了两周了，请联系我 {PHONE}", phone=PHONE,
-                    first_name="三", last_name="张")
+    response = post(
+        client,
+        api_key=api_key,
+        service_code="T90101",
+        lat="28.2",
+        long="112.9",
+        description=f"幸福小区3栋门口的路灯坏了两周了，请联系我 {PHONE}",
+        phone=PHONE,
+        first_name="三",
+        last_name="张",
+    )
     assert response.status_code == 201, response.content
     return Appeal.objects.get(number=json.loads(response.content)[0]["service_request_id"])
 
@@ -76,8 +84,11 @@ def test_post_creates_an_appeal_through_intake(client, submitted, api_key):
 
 
 def test_reads_never_expose_phone_and_validate(client, submitted):
-    for path in (f"{BASE}/requests.json", f"{BASE}/requests/{submitted.number}.json",
-                 f"{BASE}/requests.json?extensions=true"):
+    for path in (
+        f"{BASE}/requests.json",
+        f"{BASE}/requests/{submitted.number}.json",
+        f"{BASE}/requests.json?extensions=true",
+    ):
         response = client.get(path)
         body = json.loads(response.content)
         validate("requests.json", body)
@@ -91,10 +102,16 @@ def test_reads_never_expose_phone_and_validate(client, submitted):
 
 
 @pytest.mark.parametrize("written", ["+8613812345678", "86 138-1234-5678", "138 1234 5678", "138-1234-5678"])
-def test_reads_mask_a_phone_written_with_country_code_or_separators(client, api_key, services_catalogue, county,
-                                                                     written):
-    response = post(client, api_key=api_key, service_code="T90101", address_string=f"幸福路1号 电话{written}",
-                    description=f"幸福小区3栋门口的路灯坏了两周了，请打 {written} 联系我")
+def test_reads_mask_a_phone_written_with_country_code_or_separators(
+    client, api_key, services_catalogue, county, written
+):
+    response = post(
+        client,
+        api_key=api_key,
+        service_code="T90101",
+        address_string=f"幸福路1号 电话{written}",
+        description=f"幸福小区3栋门口的路灯坏了两周了，请打 {written} 联系我",
+    )
     assert response.status_code == 201, response.content
     body = client.get(f"{BASE}/requests.json?extensions=true").content.decode()
     digits = written.replace("+", "").replace("-", "").replace(" ", "")[-11:]
@@ -136,8 +153,10 @@ def test_filters_and_paging(client, make_appeal, services_catalogue):
     assert ids("") == {a.number for a in made}  # default window: the last 90 days
     assert ids("service_code=T90101") == {a.number for a in made if a.category_id == lamp.pk}
     assert ids("service_code=T90101,T90102") == {a.number for a in made}
-    assert ids(f"service_request_id={old.number},{made[0].number}&service_code=T90102") == {old.number,
-                                                                                          made[0].number}
+    assert ids(f"service_request_id={old.number},{made[0].number}&service_code=T90102") == {
+        old.number,
+        made[0].number,
+    }
     start = (timezone.now() - timedelta(days=130)).strftime("%Y-%m-%dT%H:%M:%S+08:00")
     end = (timezone.now() - timedelta(days=100)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert ids(f"start_date={start}&end_date={end}") == {old.number}
@@ -147,18 +166,34 @@ def test_filters_and_paging(client, make_appeal, services_catalogue):
     assert set().union(*pages) == {a.number for a in made}
 
 
-@pytest.mark.parametrize("query", [
-    "start_date=yesterday", "end_date=2026-13-45T00:00:00Z", "start_date=2025-01-01T00:00:00Z&end_date=2025-06-01T00:00:00Z",
-    "start_date=2025-06-01T00:00:00Z&end_date=2025-01-01T00:00:00Z", "status=pending", "page=0", "page_size=5000",
-    "page=abc",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "start_date=yesterday",
+        "end_date=2026-13-45T00:00:00Z",
+        "start_date=2025-01-01T00:00:00Z&end_date=2025-06-01T00:00:00Z",
+        "start_date=2025-06-01T00:00:00Z&end_date=2025-01-01T00:00:00Z",
+        "status=pending",
+        "page=0",
+        "page_size=5000",
+        "page=abc",
+    ],
+)
 def test_bad_read_arguments(client, db, query):
     assert spec_error(client.get(f"{BASE}/requests.json?{query}"), 400)
     assert spec_error(client.get(f"{BASE}/requests.xml?{query}"), 400, "xml")
 
 
-@pytest.mark.parametrize("path", ["requests/a%00b.json", "services/T%0001.xml", "tokens/%00.json",
-                                  "requests.json?service_code=T90101%00", "requests.json?x%00=1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "requests/a%00b.json",
+        "services/T%0001.xml",
+        "tokens/%00.json",
+        "requests.json?service_code=T90101%00",
+        "requests.json?x%00=1",
+    ],
+)
 def test_a_nul_character_is_a_spec_error_not_a_server_error(client, db, path):
     """Found by the Open311 fuzz test on PostgreSQL, whose text cannot hold NUL: the driver raised (500)."""
     fmt = "xml" if ".xml" in path else "json"
@@ -185,8 +220,14 @@ def test_post_errors(client, api_key, services_catalogue, county):
 
 
 def test_anonymous_post_and_attributes(client, api_key, services_catalogue, county):
-    response = post(client, "xml", api_key=api_key, service_code="T90102", address_string="幸福路1号",
-                    **{"attribute[kind]": "complaint", "attribute[urgency]": "timely"})
+    response = post(
+        client,
+        "xml",
+        api_key=api_key,
+        service_code="T90102",
+        address_string="幸福路1号",
+        **{"attribute[kind]": "complaint", "attribute[urgency]": "timely"},
+    )
     assert response.status_code == 201
     root = parse_xml(response)
     number = root.findtext("request/service_request_id")

@@ -20,10 +20,17 @@ def root(live_server):
 def test_georeport_client_reads_what_a_plain_post_created(root, api_key, services_catalogue, county):
     response = requests.post(
         f"{root}/requests.json",
-        data={"api_key": api_key, "service_code": "T90101", "lat": "28.194", "long": "112.982",
-              "description": "幸福小区3栋门口的路灯坏了两周了。", "phone": "13812345678",
-              "attribute[kind]": "complaint"},
-        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, timeout=10,
+        data={
+            "api_key": api_key,
+            "service_code": "T90101",
+            "lat": "28.194",
+            "long": "112.982",
+            "description": "幸福小区3栋门口的路灯坏了两周了。",
+            "phone": "13812345678",
+            "attribute[kind]": "complaint",
+        },
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+        timeout=10,
     )
     assert response.status_code == 201, response.text
     number = response.json()[0]["service_request_id"]
@@ -48,8 +55,11 @@ def test_georeport_client_reads_what_a_plain_post_created(root, api_key, service
 
 
 def test_errors_over_http(root, api_key, services_catalogue, county):
-    bad_key = requests.post(f"{root}/requests.xml", data={"api_key": "nope", "service_code": "T90101",
-                                                          "address_string": "幸福路"}, timeout=10)
+    bad_key = requests.post(
+        f"{root}/requests.xml",
+        data={"api_key": "nope", "service_code": "T90101", "address_string": "幸福路"},
+        timeout=10,
+    )
     assert bad_key.status_code == 403 and bad_key.headers["Content-Type"] == "text/xml; charset=utf-8"
     assert "<errors><error><code>403</code>" in bad_key.text
     missing = requests.post(f"{root}/requests.json", data={"api_key": api_key}, timeout=10)

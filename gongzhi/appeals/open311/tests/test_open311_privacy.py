@@ -22,12 +22,21 @@ LAT, LON = Decimal("28.228512"), Decimal("112.938814")
 
 @pytest.fixture
 def private_appeal(make_appeal, services_catalogue, county):
-    return make_appeal(title="王建国家门口路灯坏了", content=CONTENT, address=ADDRESS, latitude=LAT, longitude=LON,
-                       appellant_name="王建国", category=services_catalogue[0], region=county["grid"])
+    return make_appeal(
+        title="王建国家门口路灯坏了",
+        content=CONTENT,
+        address=ADDRESS,
+        latitude=LAT,
+        longitude=LON,
+        appellant_name="王建国",
+        category=services_catalogue[0],
+        region=county["grid"],
+    )
 
 
-@pytest.mark.parametrize("path", ["requests.json", "requests.json?extensions=true", "requests.xml",
-                                  "requests.xml?extensions=true"])
+@pytest.mark.parametrize(
+    "path", ["requests.json", "requests.json?extensions=true", "requests.xml", "requests.xml?extensions=true"]
+)
 def test_public_reads_carry_no_personal_data(client, private_appeal, path):
     response = client.get(f"{BASE}/{path}")
     assert response.status_code == 200
@@ -91,11 +100,25 @@ def test_the_annotated_set_through_open311(county, services_catalogue, client):
 
     from gongzhi.appeals.models import Appeal
 
-    rows = json.loads((Path(__file__).parents[3] / "core" / "tests" / "data" / "redaction_set.json")
-                      .read_text(encoding="utf-8"))
-    Appeal.objects.bulk_create([
-        Appeal(number=f"R{row['n']:05d}", kind="complaint", channel="web", title=row["text"][:30], content=row["text"],
-               region=county["grid"], category=services_catalogue[0]) for row in rows])
+    rows = json.loads(
+        (Path(__file__).parents[3] / "core" / "tests" / "data" / "redaction_set.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    Appeal.objects.bulk_create(
+        [
+            Appeal(
+                number=f"R{row['n']:05d}",
+                kind="complaint",
+                channel="web",
+                title=row["text"][:30],
+                content=row["text"],
+                region=county["grid"],
+                category=services_catalogue[0],
+            )
+            for row in rows
+        ]
+    )
     spans = {f"R{row['n']:05d}": [s["text"] for s in row["spans"]] for row in rows}
     assert sum(map(len, spans.values())) >= 35
     body = json.loads(client.get(f"{BASE}/requests.json?extensions=true&page_size=1000").content)
@@ -103,7 +126,10 @@ def test_the_annotated_set_through_open311(county, services_catalogue, client):
     for request in body:
         for secret in spans[request["service_request_id"]]:
             assert secret not in request["description"], (request["service_request_id"], secret)
-            assert secret not in request["extended_attributes"]["title"], (request["service_request_id"], secret)
+            assert secret not in request["extended_attributes"]["title"], (
+                request["service_request_id"],
+                secret,
+            )
     root = parse_xml(client.get(f"{BASE}/requests.xml?page_size=1000"))
     for request in root.findall("request"):
         for secret in spans[request.findtext("service_request_id")]:

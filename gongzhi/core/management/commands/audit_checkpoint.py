@@ -7,14 +7,20 @@ from gongzhi.core.audit import CheckpointError, public_key_text, write_checkpoin
 
 
 class Command(BaseCommand):
-    help = ("Sign every chain's head and length (Ed25519, GONGZHI_AUDIT_SIGNING_KEY) into a new file for write-once "
-            "storage (GONGZHI_AUDIT_CHECKPOINT_DIR or --dir); `gongzhi verify_audit --checkpoint FILE` checks "
-            "the trail against it. --generate-key FILE writes a new private key and prints its public key.")
+    help = (
+        "Sign every chain's head and length (Ed25519, GONGZHI_AUDIT_SIGNING_KEY) into a new file for write-once "
+        "storage (GONGZHI_AUDIT_CHECKPOINT_DIR or --dir); `gongzhi verify_audit --checkpoint FILE` checks "
+        "the trail against it. --generate-key FILE writes a new private key and prints its public key."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--dir", type=Path, help="where to write (default GONGZHI_AUDIT_CHECKPOINT_DIR)")
-        parser.add_argument("--generate-key", type=Path, metavar="FILE",
-                            help="write a new Ed25519 private key (PEM, mode 600) to FILE and exit")
+        parser.add_argument(
+            "--generate-key",
+            type=Path,
+            metavar="FILE",
+            help="write a new Ed25519 private key (PEM, mode 600) to FILE and exit",
+        )
 
     def handle(self, *args, **options):
         if options["generate_key"]:
@@ -22,8 +28,9 @@ class Command(BaseCommand):
             from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
             key = Ed25519PrivateKey.generate()
-            pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
+            pem = key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
             path = options["generate_key"]
             try:
                 with open(path, "xb") as out:
@@ -31,8 +38,10 @@ class Command(BaseCommand):
             except FileExistsError:
                 raise CommandError(f"{path} exists; a signing key is never overwritten") from None
             path.chmod(0o600)
-            self.stdout.write(f"private key written to {path}; public key (GONGZHI_AUDIT_VERIFY_KEY): "
-                              f"{public_key_text(key.public_key())}")
+            self.stdout.write(
+                f"private key written to {path}; public key (GONGZHI_AUDIT_VERIFY_KEY): "
+                f"{public_key_text(key.public_key())}"
+            )
             return
         folder = options["dir"] or settings.GONGZHI.get("AUDIT_CHECKPOINT_DIR")
         if not folder:

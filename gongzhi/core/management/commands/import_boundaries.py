@@ -32,8 +32,15 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         for line in report.lines():
             self.stdout.write(line)
-        summary = json.dumps({"matched": len(report.matched), "changed": report.changed,
-                              "unknown": len(report.unknown), "invalid": len(report.invalid)}, ensure_ascii=False)
+        summary = json.dumps(
+            {
+                "matched": len(report.matched),
+                "changed": report.changed,
+                "unknown": len(report.unknown),
+                "invalid": len(report.invalid),
+            },
+            ensure_ascii=False,
+        )
         if not report.ok:
             self.stdout.write(summary)
             raise CommandError("有无效的边界，未导入任何边界。")

@@ -6,10 +6,12 @@ from gongzhi.core.models import append_audit_event
 
 
 class Command(BaseCommand):
-    help = ("After putting a new key first in GONGZHI_FIELD_KEYS: re-encrypt every phone and ID number sealed under "
-            "an older key (or still in clear text) with the newest key, in batches, each batch committed. Resumable: "
-            "run it again after an interruption and it goes on where values are not yet under the newest key. Keep "
-            "the old key in the ring until this has finished.")
+    help = (
+        "After putting a new key first in GONGZHI_FIELD_KEYS: re-encrypt every phone and ID number sealed under "
+        "an older key (or still in clear text) with the newest key, in batches, each batch committed. Resumable: "
+        "run it again after an interruption and it goes on where values are not yet under the newest key. Keep "
+        "the old key in the ring until this has finished."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch", type=int, default=1000, help="rows per batch (default 1000)")
@@ -30,7 +32,10 @@ class Command(BaseCommand):
             written = reseal_rows(model, names, connection, batch=options["batch"], progress=progress)
             total += written
             self.stdout.write(f"{model._meta.label} ({', '.join(names)}): {written} rows re-encrypted")
-        append_audit_event(None, "rotate_field_keys", target="core.fieldcrypt",
-                           note=f"{total} rows re-encrypted under key {current_key_id()}")
+        append_audit_event(
+            None,
+            "rotate_field_keys",
+            target="core.fieldcrypt",
+            note=f"{total} rows re-encrypted under key {current_key_id()}",
+        )
         self.stdout.write(f"done: {total} rows re-encrypted under key {current_key_id()}")
-

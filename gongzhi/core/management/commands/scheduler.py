@@ -23,7 +23,9 @@ class Command(BaseCommand):
                     try:
                         task.enqueue()  # every periodic task is idempotent, so a restart that repeats one is harmless
                     except DatabaseError:  # a restarted or unreachable database: try again at the next tick
-                        logging.getLogger("gongzhi.tasks").exception("scheduler could not enqueue %s", task.name)
+                        logging.getLogger("gongzhi.tasks").exception(
+                            "scheduler could not enqueue %s", task.name
+                        )
                         connections.close_all()
                         if once:
                             raise

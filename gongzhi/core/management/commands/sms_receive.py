@@ -6,8 +6,10 @@ from gongzhi.core.services import normalize_phone
 
 
 class Command(BaseCommand):
-    help = ("Take an SMS from a resident's number as if the provider had pushed it (上行短信): for development and the "
-            "demo, where the console gateway has no provider to reply through. e.g. `gongzhi sms_receive 13800138000 1`")
+    help = (
+        "Take an SMS from a resident's number as if the provider had pushed it (上行短信): for development and the "
+        "demo, where the console gateway has no provider to reply through. e.g. `gongzhi sms_receive 13800138000 1`"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("phone")

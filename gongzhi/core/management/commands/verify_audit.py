@@ -9,7 +9,7 @@ REASONS = {
     "link": "link to the previous event broken (an event removed or inserted before it)",
     "head": "the chain does not end where its head says (its last events removed, or events added after them)",
     "headless": "the chain has no head (written behind the services' back; a database from before keyed chains "
-                "needs `gongzhi reseal_audit` once)",
+    "needs `gongzhi reseal_audit` once)",
     "gone": "the chain's head remains but every event of the chain is gone",
     "rewritten": "the chain no longer extends the signed checkpoint (rewritten since)",
     "shortened": "the chain is shorter than in the signed checkpoint (events removed since)",
@@ -17,11 +17,15 @@ REASONS = {
 
 
 class Command(BaseCommand):
-    help = ("Walk every hash chain of the audit trail and name the first broken link of each chain; with "
-            "--checkpoint, also check every chain against a signed checkpoint (gongzhi audit_checkpoint).")
+    help = (
+        "Walk every hash chain of the audit trail and name the first broken link of each chain; with "
+        "--checkpoint, also check every chain against a signed checkpoint (gongzhi audit_checkpoint)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--checkpoint", type=Path, help="a checkpoint file written by `gongzhi audit_checkpoint`")
+        parser.add_argument(
+            "--checkpoint", type=Path, help="a checkpoint file written by `gongzhi audit_checkpoint`"
+        )
 
     def handle(self, *args, **options):
         checkpoint = None
@@ -40,8 +44,10 @@ class Command(BaseCommand):
                 where += f" chain {subject}" + (f" ({name})" if name else "")
             detail = REASONS[reason]
             if event is not None:
-                detail = (f"first broken event id={event.pk} ({event.action} at "
-                          f"{event.created_at:%Y-%m-%d %H:%M:%S}): {detail}")
+                detail = (
+                    f"first broken event id={event.pk} ({event.action} at "
+                    f"{event.created_at:%Y-%m-%d %H:%M:%S}): {detail}"
+                )
             self.stdout.write(f"BROKEN {where}: {detail}")
         if problems:
             raise CommandError(f"{problems} broken chain(s)")

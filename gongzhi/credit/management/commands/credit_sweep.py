@@ -9,8 +9,10 @@ from gongzhi.credit import services
 
 
 class Command(BaseCommand):
-    help = ("Send due credit warnings, warn on G-2 deadlines, deliver the outbox to every credit platform and "
-            "collect confirmations (idempotent). --loop repeats every SWEEP_INTERVAL_SECONDS.")
+    help = (
+        "Send due credit warnings, warn on G-2 deadlines, deliver the outbox to every credit platform and "
+        "collect confirmations (idempotent). --loop repeats every SWEEP_INTERVAL_SECONDS."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true")

@@ -18,8 +18,11 @@ class Command(BaseCommand):
             rows = classifier.read_csv(opts["test"])
         except (OSError, ValueError, KeyError, EOFError) as exc:
             raise CommandError(f"无法读取：{exc}") from exc
-        examples = [classifier.Example(r.get("title") or "", r.get("detail") or "", (r.get("label") or "").strip())
-                    for r in rows if (r.get("label") or "").strip()]
+        examples = [
+            classifier.Example(r.get("title") or "", r.get("detail") or "", (r.get("label") or "").strip())
+            for r in rows
+            if (r.get("label") or "").strip()
+        ]
         if not examples:
             raise CommandError("测试集中没有带标签的行。")
         self.stdout.write(json.dumps(classifier.evaluate(model, examples), ensure_ascii=False))

@@ -23,7 +23,12 @@ class Command(BaseCommand):
             writer = csv.DictWriter(f, fieldnames=FIELDS)
             writer.writeheader()
             for r in rows:
-                s = replies.score(r.get("detail") or "", r.get("reply") or "", r.get("time"), r.get("reply_time"),
-                                  r.get("title") or "")
+                s = replies.score(
+                    r.get("detail") or "",
+                    r.get("reply") or "",
+                    r.get("time"),
+                    r.get("reply_time"),
+                    r.get("title") or "",
+                )
                 writer.writerow({"id": r.get("id", ""), **s})
         self.stdout.write(f"{len(rows)} rows → {opts['out']}")

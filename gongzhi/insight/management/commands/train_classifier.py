@@ -11,7 +11,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--labeled", help="CSV with title, detail, label (default: the shipped data)")
         parser.add_argument("--titles", help="CSV with title, label (title-only examples)")
-        parser.add_argument("--from-db", action="store_true", help="train from confirmed categories in the database")
+        parser.add_argument(
+            "--from-db", action="store_true", help="train from confirmed categories in the database"
+        )
         parser.add_argument("--out", default=str(classifier.DEFAULT_MODEL), help="model file to write")
 
     def handle(self, *args, **opts):
@@ -23,8 +25,10 @@ class Command(BaseCommand):
             elif opts["labeled"]:
                 examples = classifier.examples_from_rows(classifier.read_csv(opts["labeled"]))
                 if opts["titles"]:
-                    examples += [classifier.Example(e.title, "", e.label) for e in
-                                 classifier.examples_from_rows(classifier.read_csv(opts["titles"]))]
+                    examples += [
+                        classifier.Example(e.title, "", e.label)
+                        for e in classifier.examples_from_rows(classifier.read_csv(opts["titles"]))
+                    ]
             else:
                 examples = classifier.shipped_examples()
             examples = classifier.dedupe(examples)
@@ -32,5 +36,14 @@ class Command(BaseCommand):
         except (OSError, ValueError, KeyError) as exc:
             raise CommandError(f"训练失败：{exc}") from exc
         classifier.save(model, opts["out"])
-        self.stdout.write(json.dumps({"out": opts["out"], "n": len(examples), "classes": model.classes,
-                                      "train_seconds": model.meta["train_seconds"]}, ensure_ascii=False))
+        self.stdout.write(
+            json.dumps(
+                {
+                    "out": opts["out"],
+                    "n": len(examples),
+                    "classes": model.classes,
+                    "train_seconds": model.meta["train_seconds"],
+                },
+                ensure_ascii=False,
+            )
+        )

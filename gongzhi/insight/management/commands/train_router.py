@@ -11,8 +11,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--out", help="model file to write (default: settings.INSIGHT_ROUTER_MODEL)")
         parser.add_argument("--evaluate", action="store_true", help="time-split back-test, printed as JSON")
-        parser.add_argument("--test-share", type=float, default=0.2, help="newest share of appeals tested (0–0.9)")
-        parser.add_argument("--no-save", action="store_true", help="with --evaluate: do not retrain the stored model")
+        parser.add_argument(
+            "--test-share", type=float, default=0.2, help="newest share of appeals tested (0–0.9)"
+        )
+        parser.add_argument(
+            "--no-save", action="store_true", help="with --evaluate: do not retrain the stored model"
+        )
 
     def handle(self, *args, **opts):
         if not 0 < opts["test_share"] < 0.9:
@@ -21,8 +25,12 @@ class Command(BaseCommand):
         records = router.history(catalogue)
         if opts["evaluate"]:
             try:
-                result = router.backtest(records, catalogue, test_share=opts["test_share"],
-                                         categories=predicted_categories(records))
+                result = router.backtest(
+                    records,
+                    catalogue,
+                    test_share=opts["test_share"],
+                    categories=predicted_categories(records),
+                )
             except ValueError as exc:
                 raise CommandError(f"历史派单太少，无法回测：{exc}") from exc
             self.stdout.write(json.dumps({"evaluate": result}, ensure_ascii=False))
@@ -30,8 +38,12 @@ class Command(BaseCommand):
                 return
         model = router.train(records, catalogue)
         if model is None:
-            self.stdout.write(json.dumps({"trained": False, "records": len(records),
-                                          "note": "派单历史不足，按派单目录推荐"}, ensure_ascii=False))
+            self.stdout.write(
+                json.dumps(
+                    {"trained": False, "records": len(records), "note": "派单历史不足，按派单目录推荐"},
+                    ensure_ascii=False,
+                )
+            )
             return
         path = router.save(model, opts["out"])
         self.stdout.write(json.dumps({"trained": True, "out": str(path), **model.meta}, ensure_ascii=False))
