@@ -189,7 +189,9 @@ def test_gcj02_tiles_move_points_for_display_and_taps_back(new_context, users, c
 
 
 @pytest.mark.parametrize("kind", ["mobile", "desktop"])
-def test_leaders_map_and_hot_spot_map(new_context, shot, users, units, county, make_appeal, login, kind):
+def test_leaders_map_and_hot_spot_map(
+    list_small_hotspots, new_context, shot, users, units, county, make_appeal, login, kind
+):
     from gongzhi.insight.models import HotSpot, HotSpotMember
 
     give_boundaries(county)
