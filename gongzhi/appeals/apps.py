@@ -25,11 +25,13 @@ class AppealsConfig(AppConfig):
     verbose_name = _("诉求")
 
     def ready(self):
-        from gongzhi.core import dashboard, personal_data, refcache
+        from gongzhi.core import dashboard, event_labels, personal_data, refcache
 
         from . import personal_data as mine
         from .models import Category, DispatchRule, TimeLimit
+        from .workflow import EVENT_LABELS
 
+        event_labels.register("appeals", EVENT_LABELS)  # the appeal trail's own labels (others add theirs)
         dashboard.register(_dashboard)  # the home page's tiles (core.dashboard)
         refcache.connect(
             [Category, TimeLimit, DispatchRule]

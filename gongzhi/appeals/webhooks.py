@@ -4,7 +4,7 @@ appellant's identity or the text of the appeal (a confidential appeal's title is
 from gongzhi.core import webhooks
 
 from .models import AppealEvent
-from .workflow import EVENT_LABELS
+from .workflow import EVENT_LABELS, event_label
 
 
 def _unit(unit):
@@ -17,7 +17,7 @@ def appeal_payload(event: AppealEvent) -> dict:
         "event": {
             "id": event.pk,
             "action": event.action,
-            "label": str(EVENT_LABELS.get(event.action, event.action)),
+            "label": event_label(event.action),
             "at": event.created_at,
             "state_before": event.state_before,
             "state_after": event.state_after,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import event_labels
 from gongzhi.core.choices import Role
 
 from .choices import AppealState as S
@@ -87,7 +88,8 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     **{(state, "answer"): t(state, Role.RESIDENT) for state in OPEN},
 }
 
-# Labels of every event an appeal's timeline can hold: the actions above and what others record on it.
+# Labels of the events appeals itself records on an appeal's timeline: the actions above and the rest (registered as
+# the "appeals" trail's labels in AppConfig.ready; other apps register theirs).
 EVENT_LABELS = {
     **ACTION_LABELS,
     "merged_from": _("并入诉求"),
@@ -97,18 +99,17 @@ EVENT_LABELS = {
     "auto_close": _("自动办结"),
     "remind": _("催办"),
     "supervise": _("督办"),
-    "deliberation_opened": _("转为议事协商议题"),
-    "deliberation_resolved": _("议事协商形成决议"),
-    "deliberation_task_done": _("议事落实任务完成"),
-    "deliberation_completed": _("议事决议已落实"),
-    "link_call": _("关联来电录音"),  # gongzhi.calls
     "sms_received": _("收到诉求人短信"),
+    "open311": _("经 Open311 接口提交"),
+    "attachment_retention": _("附件已按保存期限删除"),
     "sms_failed": _("短信未能送达"),
 }
 
 
 def event_label(action: str) -> str:
-    return str(EVENT_LABELS.get(action, action))
+    """An appeal event's label: appeals' own (EVENT_LABELS) and those other apps register for the appeal's trail
+    (core.event_labels: insight's 附议, deliberation's topic steps, a linked call)."""
+    return event_labels.label("appeals", action)
 
 
 ACTIONS = tuple(ACTION_LABELS)

@@ -15,3 +15,8 @@ class CallsConfig(AppConfig):
         from . import services
 
         post_save.connect(services.appeal_saved, sender=Appeal, dispatch_uid="calls.link_appeal")
+        from django.utils.translation import gettext_lazy as _
+
+        from gongzhi.core import event_labels
+
+        event_labels.register("appeals", {"link_call": _("关联来电录音")})  # services.link_call

@@ -13,6 +13,18 @@ class DeliberationConfig(AppConfig):
         from . import personal_data as mine
 
         personal_data.register("deliberation", _("议事协商"), export=mine.export, erase=mine.erase)
+        from gongzhi.core import event_labels
+
+        # the topic's steps, written on every appeal behind it (services._appellants_notice)
+        event_labels.register(
+            "appeals",
+            {
+                "deliberation_opened": _("转为议事协商议题"),
+                "deliberation_resolved": _("议事协商形成决议"),
+                "deliberation_task_done": _("议事落实任务完成"),
+                "deliberation_completed": _("议事决议已落实"),
+            },
+        )
         from gongzhi.core.services import resident_account_created
 
         from . import services

@@ -39,6 +39,11 @@ class InsightConfig(AppConfig):
         from . import personal_data as mine
 
         personal_data.register("insight", _("附议与附近提醒"), export=mine.export, erase=mine.erase)
+        from gongzhi.core import event_labels
+
+        event_labels.register(
+            "appeals", {"cosign": _("居民附议")}
+        )  # cosign.py writes it on the joined appeal
         from django.db.models.signals import post_save
 
         from gongzhi.appeals.models import Appeal, AppealEvent
