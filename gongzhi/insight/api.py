@@ -570,7 +570,7 @@ class HotspotDetailView(APIView):
         responses={200: HotspotSerializer, **ERRORS_400, **ERROR_401, **ERROR_403, **ERROR_404},
     )
     def patch(self, request, pk: int):
-        rows = {r["spot"].pk: r for r in spot_service.hotspot_rows(request.user, limit=500)}
+        rows = {r["spot"].pk: r for r in spot_service.hotspot_rows(request.user, only=pk)}
         if pk not in rows:
             raise Http404
         serializer = HotspotRenameSerializer(data=request.data)

@@ -60,13 +60,13 @@ def heat_words(spot: HotSpot, now=None, short: bool = False) -> str:
     return " · ".join(parts)
 
 
-def hotspot_rows(user, limit: int = 50) -> list[dict]:
+def hotspot_rows(user, limit: int = 50, only: int | None = None) -> list[dict]:
     """The hot spots that have appeals this user may see, ranked by heat; members anonymised (no names).
 
     The stored hot spots are read in heat order (index insight_hotspot_rank) and kept while one of their
     members is visible, so the page stops after `limit` rows whatever the number of appeals; the members of
-    all the rows come in one query."""
-    from django.db.models import Exists, F, OuterRef
+    all the rows come in one query. `only`: that hot spot's row alone, if the user may see it, with its rank."""
+    from django.db.models import Exists, F, OuterRef, Q
 
     from gongzhi.appeals.selectors import COUNTY_WIDE_ROLES
 
@@ -75,11 +75,20 @@ def hotspot_rows(user, limit: int = 50) -> list[dict]:
     if not user.has_role(*COUNTY_WIDE_ROLES):  # the county-wide roles see every appeal: no need to ask which
         members_q = members_q.filter(appeal__in=visible.values("pk"))
     min_size, min_residents = list_thresholds()
-    spots = list(
-        HotSpot.objects.filter(Exists(members_q), size__gte=min_size, residents__gte=min_residents).order_by(
-            "-heat", "-size", "pk"
-        )[:limit]
-    )
+    listed = HotSpot.objects.filter(Exists(members_q), size__gte=min_size, residents__gte=min_residents)
+    first_rank = 1
+    if only is not None:
+        spot = listed.filter(pk=only).first()
+        if spot is None:
+            return []
+        ahead = (
+            Q(heat__gt=spot.heat)
+            | Q(heat=spot.heat, size__gt=spot.size)
+            | Q(heat=spot.heat, size=spot.size, pk__lt=spot.pk)
+        )
+        first_rank = listed.filter(ahead).count() + 1
+        listed = listed.filter(pk=only)
+    spots = list(listed.order_by("-heat", "-size", "pk")[:limit])
     by_spot: dict[int, list] = {spot.pk: [] for spot in spots}
     members = (
         visible.filter(hotspot_membership__hotspot__in=spots)
@@ -90,7 +99,7 @@ def hotspot_rows(user, limit: int = 50) -> list[dict]:
         by_spot[appeal.spot_id].append(appeal)
     today = timezone.localdate()
     rows = []
-    for rank, spot in enumerate(spots, 1):
+    for rank, spot in enumerate(spots, first_rank):
         members = by_spot[spot.pk]
         per_day = Counter(timezone.localtime(a.received_at).date() for a in members)
         end = max(today, max(per_day, default=today))

@@ -32,11 +32,12 @@ STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
 LEADER_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
 
 
-@role_required(*STAFF_ROLES)
-def hotspot_list(request):
+def _hotspot_page(request, rename_error: dict | None = None, status: int = 200):
     from gongzhi.core.permissions import is_manager
 
     rows = spot_service.hotspot_rows(request.user)
+    for row in rows:  # a name refused: its box shows the reason and what was typed
+        row["rename_error"] = rename_error if rename_error and rename_error["pk"] == row["spot"].pk else None
     min_size, min_residents = spot_service.list_thresholds()
     return render(
         request,
@@ -49,18 +50,25 @@ def hotspot_list(request):
             "min_size": min_size,
             "min_residents": min_residents,
         },
+        status=status,
     )
+
+
+@role_required(*STAFF_ROLES)
+def hotspot_list(request):
+    return _hotspot_page(request)
 
 
 @require_POST
 @role_required(*spot_service.RENAME_ROLES)
 def hotspot_rename(request, pk: int):
-    if not any(row["spot"].pk == pk for row in spot_service.hotspot_rows(request.user, limit=500)):
+    if not spot_service.hotspot_rows(request.user, only=pk):
         raise Http404
+    typed = request.POST.get("name", "")
     try:
-        spot = spot_service.rename_hotspot(request.user, pk, request.POST.get("name", ""))
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
+        spot = spot_service.rename_hotspot(request.user, pk, typed)
+    except ServiceError as exc:  # said under the box, with what was typed still in it
+        return _hotspot_page(request, {"pk": pk, "message": str(exc.message), "value": typed}, status=400)
     else:
         messages.success(
             request, _("已命名为“%(n)s”。") % {"n": spot.title} if spot.name else _("已恢复自动生成的名称。")

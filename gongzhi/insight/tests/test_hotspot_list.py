@@ -31,6 +31,10 @@ def test_heat_order_scope_and_members(users, units, make_appeal):
     ]
     assert [r["rank"] for r in rows] == [1, 2]
     assert [r["spot"].pk for r in hotspot_rows(users["leader"], limit=1)] == [hot.pk]
+    # one hot spot's row, with its place in the ranking (the rename's check and answer)
+    [row] = hotspot_rows(users["leader"], only=cool.pk)
+    assert row["rank"] == 2 and [m.pk for m in row["members"]] == [a.pk, b.pk]
+    assert hotspot_rows(users["handler"], only=hot.pk) == []
 
     # The housing handler sees only appeals led by their unit: one hot spot, one member of it.
     rows = hotspot_rows(users["handler"])

@@ -103,8 +103,11 @@ def test_the_page_names_and_explains(users, three):
     assert response.status_code == 302 and response["Location"].endswith(f"#hotspot-{spot.pk}")
     page = text(client.get(reverse("insight:hotspots")))
     assert "幸福小区路灯" in page and "自动生成的名称：幸福小区 路灯不亮" in page
-    # too long: told, nothing changed
-    client.post(reverse("insight:hotspot_rename", args=[spot.pk]), {"name": "长" * 70}, follow=True)
+    # too long: told under the box, with what was typed still in it; nothing changed
+    response = client.post(reverse("insight:hotspot_rename", args=[spot.pk]), {"name": "长" * 70})
+    page = text(response)
+    assert response.status_code == 400 and f'id="name-error-{spot.pk}" role="alert"' in page
+    assert "名称最多 60 个字" in page and f'value="{"长" * 70}"' in page
     spot.refresh_from_db()
     assert spot.name == "幸福小区路灯"
     # a handler may not; a hot spot the user cannot see is not found
@@ -126,6 +129,8 @@ def test_the_api_lists_and_names(users, three):
     assert [r["id"] for r in body] == [spot.pk]
     assert body[0]["title"] == "幸福小区 路灯不亮" and body[0]["heat_words"].startswith("2 位居民反映 3 件")
     assert sorted(body[0]["appeals"]) == sorted(a.pk for a in three)
+    assert spots.hotspot_rows(users["leader"], only=spot.pk)[0]["rank"] == 1
+    assert spots.hotspot_rows(users["leader"], only=999999) == []
     response = api.patch(f"/api/v1/insight/hotspots/{spot.pk}/", {"name": "幸福小区路灯"}, format="json")
     assert response.status_code == 200 and response.json()["title"] == "幸福小区路灯"
     assert response.json()["label"] == "幸福小区 路灯不亮"
