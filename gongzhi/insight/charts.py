@@ -7,7 +7,7 @@ tested as JSON without a browser.
 import math
 import re
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count
 from django.db.models.functions import TruncDate
@@ -345,10 +345,8 @@ def dashboard_data(queryset, *, days: int = 30, street=None) -> dict:
     fc = forecast.appeal_forecast(queryset, today)
     from . import screen
 
-    terms = emerging_terms(
-        recent.order_by("-received_at").values_list("title", "content")[:2000],
-        screen.baseline_terms(queryset, before=timezone.now() - timedelta(days=days)),
-    )
+    since = timezone.make_aware(datetime.combine(start, time.min))  # the period's first local midnight
+    terms = screen.cloud_terms(queryset, since, now)
     open_count = queryset.filter(state__in=OPEN_STATES).count()
     red = queryset.filter(light_q(Light.RED, now)).count()
     return {

@@ -33,7 +33,28 @@ CLOUD_DAYS = 7
 BASELINE_DAYS = 365
 BASELINE_SAMPLE = 3000
 TOP_HOTSPOTS = 5
+CLOUD_CACHE_SECONDS = 600
 REFRESH_SECONDS = 60  # settings GONGZHI["SCREEN_REFRESH_SECONDS"] may change it
+
+
+def _scope(queryset) -> str:
+    return hashlib.sha256(str(queryset.query).encode()).hexdigest()[:16]
+
+
+def cloud_terms(queryset, since, now=None) -> list[tuple[str, int]]:
+    """The emerging words (charts.emerging_terms) of the appeals of `queryset` received since `since` (the newest
+    2,000) against the baseline before it. Cached CLOUD_CACHE_SECONDS per scope and period: jieba over 2,000 texts
+    takes seconds, and a wall screen asks every minute."""
+    now = now or timezone.now()
+    bucket = int(now.timestamp()) // CLOUD_CACHE_SECONDS
+    key = f"insight:cloud:{_scope(queryset)}:{since.isoformat()[:13]}:{bucket}"
+    cached = cache.get(key)
+    if cached is not None:
+        return [tuple(t) for t in cached]
+    recent = queryset.filter(received_at__gte=since).order_by("-received_at").values_list("title", "content")
+    terms = charts.emerging_terms(recent[:2000], baseline_terms(queryset, before=since))
+    cache.set(key, terms, CLOUD_CACHE_SECONDS)
+    return terms
 
 
 def baseline_terms(
@@ -42,8 +63,7 @@ def baseline_terms(
     """The long-run baseline the word cloud is weighed against: the key words of up to `sample` appeals of the
     `days` before `before` (this county's own long run), added to the shipped labelled appeals (so that a young
     installation still has one). Cached for a day per scope: jieba over 3,000 appeals takes seconds."""
-    scope = hashlib.sha256(str(queryset.query).encode()).hexdigest()[:16]
-    key = f"insight:baseline:{scope}:{timezone.localdate(before)}:{days}:{sample}"
+    key = f"insight:baseline:{_scope(queryset)}:{timezone.localdate(before)}:{days}:{sample}"
     cached = cache.get(key)
     if cached is not None:
         return Counter(cached[0]), cached[1]
@@ -129,12 +149,7 @@ def screen_data(user, now=None) -> dict:
     month_start = today.replace(day=1)
     overdue = overdue_by_unit(qs, now)
     cloud_since = now - timedelta(days=CLOUD_DAYS)
-    terms = charts.emerging_terms(
-        qs.filter(received_at__gte=cloud_since)
-        .order_by("-received_at")
-        .values_list("title", "content")[:2000],
-        baseline_terms(qs, before=cloud_since),
-    )
+    terms = cloud_terms(qs, cloud_since, now)
     rows = spots.hotspot_rows(user, limit=TOP_HOTSPOTS)
     today_points = map_points(qs.filter(received_at__date=today), now)
     area = user.region or Region.objects.filter(level=RegionLevel.COUNTY).order_by("pk").first()

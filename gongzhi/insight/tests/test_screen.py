@@ -2,7 +2,7 @@
 
 import json
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.urls import reverse
 
@@ -79,3 +79,25 @@ def test_surges_in_words(users, make_appeal):
     lines = screen.surge_lines(Appeal.objects.all(), today)
     assert lines and "今日 6 件" in lines[0] and "平时每天约 1 件" in lines[0]
     assert screen.surge_lines(Appeal.objects.all(), today + timedelta(days=5)) == []
+
+
+def test_the_cloud_is_computed_once_per_ten_minutes(users, make_appeal):
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from gongzhi.appeals.models import Appeal
+
+    for i in range(3):
+        make_appeal(title=f"搅拌站噪音扰民{i}", content="丽发新城小区旁边建搅拌站，日夜施工，噪音粉尘严重。")
+    # the start of a ten-minute period, so that thirty seconds later is still inside it
+    start = int(timezone.now().timestamp()) // screen.CLOUD_CACHE_SECONDS * screen.CLOUD_CACHE_SECONDS
+    now = datetime.fromtimestamp(start, tz=UTC)
+    since = now - timedelta(days=7)
+    with mock.patch.object(charts, "emerging_terms", wraps=charts.emerging_terms) as computed:
+        first = screen.cloud_terms(Appeal.objects.all(), since, now)
+        assert screen.cloud_terms(Appeal.objects.all(), since, now + timedelta(seconds=30)) == first
+        assert computed.call_count == 1  # the wall screen's minute: from the cache
+        screen.cloud_terms(Appeal.objects.all(), since, now + timedelta(seconds=screen.CLOUD_CACHE_SECONDS))
+        assert computed.call_count == 2  # ten minutes on: counted again
+    assert "搅拌站" in dict(first)
