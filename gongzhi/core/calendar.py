@@ -16,7 +16,7 @@ import chinese_calendar
 @lru_cache(maxsize=4096)
 def _library_is_working_day(d: date) -> bool | None:
     try:
-        return chinese_calendar.is_workday(d)
+        return bool(chinese_calendar.is_workday(d))
     except NotImplementedError:  # the library has no data for this year
         return None
 
@@ -54,7 +54,7 @@ def is_known(d: date) -> bool:
 
 
 def library_last_year() -> int:
-    return max(chinese_calendar.holidays).year
+    return int(max(chinese_calendar.holidays).year)
 
 
 def _is_working_day(d: date, overrides: dict[date, bool]) -> bool:

@@ -10,11 +10,12 @@ still costs no request, without the round trip per checkout.
 """
 
 import select
+from typing import Any
 
 from psycopg_pool import ConnectionPool
 
 
-def check_pooled_connection(conn) -> None:
+def check_pooled_connection(conn: Any) -> None:
     """Raise if `conn` is unusable (the pool then discards it and hands out another)."""
     if conn.closed:
         ConnectionPool.check_connection(conn)  # raises on a closed connection

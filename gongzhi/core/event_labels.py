@@ -6,10 +6,14 @@ appeal's, deliberation's topic steps, a linked call) registers its labels for th
     event_labels.label("appeals", "cosign")  # → "居民附议"
 """
 
+from collections.abc import Mapping
+
+from django.utils.functional import Promise
+
 _LABELS: dict[str, dict[str, object]] = {}
 
 
-def register(trail: str, labels: dict) -> None:
+def register(trail: str, labels: Mapping[str, str | Promise]) -> None:
     _LABELS.setdefault(trail, {}).update(labels)
 
 

@@ -3,7 +3,7 @@
 MAX_ID = 2**63 - 1  # the largest 64-bit key; past it the database drivers raise an overflow, not "not found"
 
 
-def parse_id(value) -> int | None:
+def parse_id(value: object) -> int | None:
     """The id `value` spells, or None when it spells none: not decimal digits (str.isdigit() also accepts "³",
     which int() refuses: a 500 found by `make fuzz`), or beyond a 64-bit key."""
     text = "" if value is None else str(value).strip()

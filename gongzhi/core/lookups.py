@@ -8,7 +8,9 @@ Pass a set: Django walks a list's or a tuple's elements one by one before any lo
 """
 
 import json
+from typing import Any
 
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, ForeignObject, Lookup
 
 
@@ -16,16 +18,16 @@ class InIds(Lookup):
     lookup_name = "in_ids"
     prepare_rhs = False
 
-    def get_db_prep_lookup(self, value, connection):
+    def get_db_prep_lookup(self, value: Any, connection: BaseDatabaseWrapper) -> tuple[str, tuple[Any, ...]]:
         ids = [int(v) for v in value]  # ints only: the list goes into the query as one value, not as SQL
-        return "%s", [ids if connection.vendor == "postgresql" else json.dumps(ids)]
+        return "%s", (ids if connection.vendor == "postgresql" else json.dumps(ids),)
 
-    def as_sql(self, compiler, connection):
+    def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, tuple[Any, ...]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY({rhs}::bigint[])", [*lhs_params, *rhs_params]
-        return f"{lhs} IN (SELECT value FROM json_each({rhs}))", [*lhs_params, *rhs_params]
+            return f"{lhs} = ANY({rhs}::bigint[])", (*lhs_params, *rhs_params)
+        return f"{lhs} IN (SELECT value FROM json_each({rhs}))", (*lhs_params, *rhs_params)
 
 
 Field.register_lookup(InIds)

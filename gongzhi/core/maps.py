@@ -6,6 +6,7 @@ moves every WGS-84 point to GCJ-02 for display and a tapped point back to WGS-84
 WGS-84.
 """
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.urls import reverse
 CRS_CHOICES = ("wgs84", "gcj02")
 
 
-def map_config(**extra) -> dict:
+def map_config(**extra: Any) -> dict[str, Any]:
     crs = getattr(settings, "GONGZHI_MAP_CRS", "wgs84")
     return {
         "tiles": getattr(settings, "GONGZHI_MAP_TILES", "") or "",

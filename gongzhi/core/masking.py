@@ -1,6 +1,7 @@
 """Masking of personal numbers (个人信息保护法): `138****5678`, `110101********1234`."""
 
 import re
+from typing import Any
 
 _MOBILE_RE = re.compile(r"1\d{10}")
 # Numbers residents type into free text: a mobile number, also with +86/86 before it or spaces or hyphens inside
@@ -36,7 +37,7 @@ def mask_name(name: str | None) -> str:
     return name[0] + "*" * max(1, len(name) - 1)
 
 
-def person_label(user) -> str:
+def person_label(user: Any) -> str:
     """How a person is named to others: their name, else their masked mobile number (a resident who signs up with a
     phone code has no name, and an account name that says nothing: `u` and random hex), else the account name with
     any mobile number in it masked (accounts named before that rule)."""
@@ -62,7 +63,7 @@ def resident_username() -> str:
     return f"{RESIDENT_USERNAME_PREFIX}{secrets.token_hex(6)}"
 
 
-def staff_label(user) -> str:
+def staff_label(user: Any) -> str:
     """A staff member as event trails name them: `person_label` and their unit, e.g. "王芳（城管局）"."""
     unit = f"（{user.unit.name}）" if user.unit_id else ""
     return f"{person_label(user)}{unit}"

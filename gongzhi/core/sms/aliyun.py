@@ -45,7 +45,7 @@ class AliyunSmsGateway(TemplateSmsGateway):
     provider = "aliyun"
     permanent_codes = PERMANENT
 
-    def __init__(self):
+    def __init__(self) -> None:
         from alibabacloud_dysmsapi20170525.client import Client
         from alibabacloud_tea_openapi.utils_models import Config
 

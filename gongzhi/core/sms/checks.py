@@ -5,7 +5,9 @@ run by every management command, the worker and the scheduler included), not dis
 fails. Before the first migrate (no table yet) it is a warning.
 """
 
-from django.core.checks import Error, Warning, register
+from typing import Any
+
+from django.core.checks import CheckMessage, Error, Warning, register
 from django.db import DatabaseError
 
 # What each provider cannot send without: its credentials, and the filed signature (签名) every message carries.
@@ -21,7 +23,7 @@ REQUIRED = {
 
 
 @register("gongzhi_sms")
-def sms_templates_filed(app_configs, **kwargs):
+def sms_templates_filed(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     from . import configured_provider
     from .templates import missing_templates
 

@@ -41,7 +41,7 @@ class TencentSmsGateway(TemplateSmsGateway):
     provider = "tencent"
     permanent_codes = PERMANENT
 
-    def __init__(self):
+    def __init__(self) -> None:
         from tencentcloud.common import credential
         from tencentcloud.common.profile.client_profile import ClientProfile
         from tencentcloud.common.profile.http_profile import HttpProfile

@@ -8,8 +8,9 @@ The last line is one JSON object {"matched", "changed", "unknown", "invalid"}.
 
 import json
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gongzhi.core import geo
 
@@ -17,11 +18,11 @@ from gongzhi.core import geo
 class Command(BaseCommand):
     help = "从 GeoJSON 文件（民政区划数据格式，按 properties 中的区划代码匹配）导入区域边界"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="GeoJSON 文件（FeatureCollection，WGS-84）")
         parser.add_argument("--dry-run", action="store_true", help="只检查和报告，不写入")
 
-    def handle(self, *args, file, dry_run, **options):
+    def handle(self, *args: Any, file: str, dry_run: bool, **options: Any) -> None:
         try:
             raw = Path(file).read_bytes()
         except OSError as exc:

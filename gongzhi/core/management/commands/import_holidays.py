@@ -6,8 +6,9 @@ prints one line per festival, then, as its last line, one JSON object {"year", "
 
 import json
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gongzhi.core import holidays
 
@@ -15,12 +16,12 @@ from gongzhi.core import holidays
 class Command(BaseCommand):
     help = "从国务院办公厅节假日安排通知的全文导入工作日历（放假日与调休上班日）"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="通知全文的文本文件（UTF-8 或 GB18030）")
         parser.add_argument("--year", type=int, help="年份（通知文本没有标题时必填）")
         parser.add_argument("--dry-run", action="store_true", help="只解析和显示，不写入")
 
-    def handle(self, *args, file, year, dry_run, **options):
+    def handle(self, *args: Any, file: str, year: int | None, dry_run: bool, **options: Any) -> None:
         try:
             raw = Path(file).read_bytes()
         except OSError as exc:

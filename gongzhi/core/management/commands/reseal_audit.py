@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from gongzhi.core.audit import reseal_all
@@ -10,7 +12,7 @@ class Command(BaseCommand):
         "as it is and named."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         done = reseal_all(log=self.stdout.write if options["verbosity"] > 1 else None)
         self.stdout.write(f"chains sealed again: {done['resealed']}; heads recorded: {done['headed']}")
         for label, key in done["broken"]:

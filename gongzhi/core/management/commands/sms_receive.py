@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.masking import mask_phone
@@ -11,11 +13,11 @@ class Command(BaseCommand):
         "demo, where the console gateway has no provider to reply through. e.g. `gongzhi sms_receive 13800138000 1`"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("phone")
         parser.add_argument("text")
 
-    def handle(self, *args, phone, text, **options):
+    def handle(self, *args: Any, phone: str, text: str, **options: Any) -> None:
         from gongzhi.core.sms.views import receive
 
         try:

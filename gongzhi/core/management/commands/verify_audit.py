@@ -1,6 +1,7 @@
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gongzhi.core.audit import CheckpointError, broken_links, describe_subject, read_checkpoint
 
@@ -22,12 +23,12 @@ class Command(BaseCommand):
         "--checkpoint, also check every chain against a signed checkpoint (gongzhi audit_checkpoint)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--checkpoint", type=Path, help="a checkpoint file written by `gongzhi audit_checkpoint`"
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         checkpoint = None
         if options["checkpoint"]:
             try:
