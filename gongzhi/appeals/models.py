@@ -438,9 +438,6 @@ class AppealEvent(ChainedEvent):
             models.Index(fields=["unit"], condition=Q(unit__isnull=False), name="appeal_event_unit_set"),
         ]
 
-    def chain_subject_id(self):
-        return self.appeal_id
-
     def chain_payload(self) -> dict:
         return {
             **super().chain_payload(),

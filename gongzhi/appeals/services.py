@@ -81,29 +81,20 @@ def record_event(
     """Append to the appeal's chain at `at` (default: now). The caller holds the appeal's row lock.
     `first`: the appeal was created in this transaction, so its chain is empty (no query for the last hash).
     `actor_label`: how the actor is named in the trail, when not by their role (e.g. a co-signing resident)."""
-    prev = (
-        ""
-        if first
-        else (
-            AppealEvent.objects.filter(appeal=appeal).order_by("-id").values_list("hash", flat=True).first()
-            or ""
-        )
-    )
-    event = AppealEvent(
-        appeal=appeal,
-        actor=actor if getattr(actor, "pk", None) else None,
+    event = AppealEvent.append(
+        actor,
+        action,
         actor_label=actor_label or _actor_label(actor),
-        action=action,
+        prev_hash="" if first else None,
+        appeal=appeal,
         note=note,
-        before=before or {},
-        after=after or {},
+        before=before,
+        after=after,
         unit=unit,
         state_before=state_before or appeal.state,
         state_after=appeal.state,
         created_at=at or _now(),
     )
-    event.seal(prev)
-    event.save()
     counters.count_event(appeal, event)
     return event
 

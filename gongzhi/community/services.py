@@ -21,7 +21,7 @@ from gongzhi.appeals.services import submit_appeal
 from gongzhi.core.choices import RegionLevel, Role, UnitKind
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.core.masking import person_label, staff_label
-from gongzhi.core.models import AuditChain, Region, Unit, User
+from gongzhi.core.models import Region, Unit, User
 from gongzhi.core.notifications import notify
 from gongzhi.core.permissions import in_scope, is_manager
 
@@ -168,22 +168,9 @@ def _actor_label(actor) -> str:
 
 
 def _event(subject: str, actor, action: str, *, note: str = "", before=None, after=None) -> CommunityEvent:
-    with transaction.atomic():
-        head, _created = AuditChain.objects.select_for_update().get_or_create(name="community")
-        event = CommunityEvent(
-            subject=subject,
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_label=_actor_label(actor),
-            action=action,
-            note=note,
-            before=before or {},
-            after=after or {},
-        )
-        event.seal(head.last_hash)
-        event.save()
-        head.last_hash = event.hash
-        head.save(update_fields=["last_hash"])
-    return event
+    return CommunityEvent.append(
+        actor, action, actor_label=_actor_label(actor), subject=subject, note=note, before=before, after=after
+    )
 
 
 def _get_locked(model, pk, message):

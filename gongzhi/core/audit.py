@@ -19,11 +19,11 @@ import hmac
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -105,7 +105,64 @@ class ChainedEvent(models.Model):
         }
 
     def chain_subject_id(self) -> Any:
-        return None
+        field = self.chain_subject_field
+        return getattr(self, f"{field}_id") if field else None
+
+    @classmethod
+    def append(
+        cls,
+        actor: Any,
+        action: str,
+        *,
+        actor_label: str = "",
+        note: str = "",
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        prev_hash: str | None = None,
+        **fields: Any,
+    ) -> Self:
+        """Append one event to its chain: seal it onto the chain's last hash and save it (the one way events are
+        written; each app's helper only says how it names the actor and what else its table holds).
+
+        An event with a subject (`chain_subject_field` set, e.g. an appeal) joins that subject's chain: the caller
+        holds the subject's row lock, as for the change the event records. `prev_hash` spares the query for the
+        chain's last hash when the caller knows it ("" for a subject created in the same transaction). An event
+        without one joins the table's chain (`chain_head`), whose `AuditChain` row this locks. `actor` is a user or
+        None (the system); it is stored only when it is a saved user."""
+        from .models import AuditChain
+
+        event = cls(
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_label=actor_label,
+            action=action,
+            note=note,
+            before=before or {},
+            after=after or {},
+            **fields,
+        )
+        subject = event.chain_subject_id()
+        if subject is None:
+            if not cls.chain_head:
+                raise ValueError(f"{cls.__name__}: an event without a subject needs the table's chain_head")
+            with transaction.atomic():
+                head, _created = AuditChain.objects.select_for_update().get_or_create(name=cls.chain_head)
+                event.seal(head.last_hash)
+                event.save()
+                head.last_hash = event.hash
+                head.save(update_fields=["last_hash"])
+            return event
+        if prev_hash is None:
+            assert cls.chain_subject_field is not None
+            prev_hash = (
+                cls._default_manager.filter(**{f"{cls.chain_subject_field}_id": subject})
+                .order_by("-id")
+                .values_list("hash", flat=True)
+                .first()
+                or ""
+            )
+        event.seal(prev_hash)
+        event.save()
+        return event
 
     def canonical_payload(self) -> str:
         # Round-trip through JSON so the hash is the same before and after the database stores it.

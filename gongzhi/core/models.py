@@ -1,6 +1,8 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -253,24 +255,22 @@ class AuditEvent(ChainedEvent):
 
 
 def append_audit_event(
-    actor, action: str, target: str = "", note: str = "", before=None, after=None
+    actor: Any,
+    action: str,
+    target: str = "",
+    note: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    with transaction.atomic():
-        head, _created = AuditChain.objects.select_for_update().get_or_create(name="core")
-        event = AuditEvent(
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_label=str(actor) if actor else "",
-            action=action,
-            target=target,
-            note=note,
-            before=before or {},
-            after=after or {},
-        )
-        event.seal(head.last_hash)
-        event.save()
-        head.last_hash = event.hash
-        head.save(update_fields=["last_hash"])
-    return event
+    return AuditEvent.append(
+        actor,
+        action,
+        actor_label=str(actor) if actor else "",
+        target=target,
+        note=note,
+        before=before,
+        after=after,
+    )
 
 
 class Notification(EncryptedFieldsMixin, models.Model):

@@ -185,9 +185,6 @@ class CreditEvent(ChainedEvent):
         verbose_name = _("信用事件")
         verbose_name_plural = _("信用事件")
 
-    def chain_subject_id(self):
-        return self.case_id
-
     def chain_payload(self) -> dict:
         return {**super().chain_payload(), "state_before": self.state_before, "state_after": self.state_after}
 

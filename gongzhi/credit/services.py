@@ -98,21 +98,17 @@ def record_event(
     after: dict | None = None,
 ) -> CreditEvent:
     """Append to the case's chain. The caller holds the case's row lock."""
-    prev = CreditEvent.objects.filter(case=case).order_by("-id").values_list("hash", flat=True).first() or ""
-    event = CreditEvent(
-        case=case,
-        actor=actor if getattr(actor, "pk", None) else None,
+    return CreditEvent.append(
+        actor,
+        action,
         actor_label=_actor_label(actor),
-        action=action,
+        case=case,
         note=note,
-        before=before or {},
-        after=after or {},
+        before=before,
+        after=after,
         state_before=state_before or case.state,
         state_after=case.state,
     )
-    event.seal(prev)
-    event.save()
-    return event
 
 
 def is_officer(user) -> bool:

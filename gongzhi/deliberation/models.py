@@ -492,8 +492,5 @@ class DeliberationEvent(ChainedEvent):
         verbose_name = _("议事事件")
         verbose_name_plural = _("议事事件")
 
-    def chain_subject_id(self):
-        return self.topic_id
-
     def chain_payload(self) -> dict:
         return {**super().chain_payload(), "public": self.public}

@@ -23,7 +23,7 @@ from gongzhi.core.choices import NotificationChannel, Role, UnitKind
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.core.idcards import clean_id_number, valid_id_number
 from gongzhi.core.masking import person_label, staff_label
-from gongzhi.core.models import AuditChain, Notification, Region, Unit, User
+from gongzhi.core.models import Notification, Region, Unit, User
 from gongzhi.core.notices import send_notice
 from gongzhi.core.notifications import notify
 from gongzhi.core.permissions import can_manage, in_scope, is_manager
@@ -121,33 +121,16 @@ def _event(
     topic: Topic | None, actor, action: str, *, note: str = "", before=None, after=None, public: bool = True
 ) -> DeliberationEvent:
     """Append to the topic's chain (the caller holds the topic's row lock), or to the shared chain."""
-    if topic is None:
-        head, _created = AuditChain.objects.select_for_update().get_or_create(name="deliberation")
-        prev = head.last_hash
-    else:
-        prev = (
-            DeliberationEvent.objects.filter(topic=topic)
-            .order_by("-id")
-            .values_list("hash", flat=True)
-            .first()
-            or ""
-        )
-    event = DeliberationEvent(
-        topic=topic,
-        actor=actor if getattr(actor, "pk", None) else None,
+    return DeliberationEvent.append(
+        actor,
+        action,
         actor_label=_actor_label(actor),
-        action=action,
+        topic=topic,
         note=note,
-        before=before or {},
-        after=after or {},
+        before=before,
+        after=after,
         public=public,
     )
-    event.seal(prev)
-    event.save()
-    if topic is None:
-        head.last_hash = event.hash
-        head.save(update_fields=["last_hash"])
-    return event
 
 
 @contextmanager

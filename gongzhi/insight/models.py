@@ -256,9 +256,6 @@ class ProactiveTaskEvent(ChainedEvent):
         verbose_name = _("主动治理任务事件")
         verbose_name_plural = _("主动治理任务事件")
 
-    def chain_subject_id(self):
-        return self.task_id
-
 
 class AlertScope(models.TextChoices):
     COMMUNITY = "community", _("我的社区")

@@ -35,22 +35,9 @@ ACTION_LABELS = {"create": "交办", "complete": "办结"}
 
 
 def _event(task: ProactiveTask, actor, action: str, *, note: str = "", before=None, after=None):
-    prev = (
-        ProactiveTaskEvent.objects.filter(task=task).order_by("-id").values_list("hash", flat=True).first()
-        or ""
+    return ProactiveTaskEvent.append(
+        actor, action, actor_label=staff_label(actor), task=task, note=note, before=before, after=after
     )
-    event = ProactiveTaskEvent(
-        task=task,
-        actor=actor,
-        actor_label=staff_label(actor),
-        action=action,
-        note=note,
-        before=before or {},
-        after=after or {},
-    )
-    event.seal(prev)
-    event.save()
-    return event
 
 
 def _find_alert(actor, category: Category | None, street: Region, day: date) -> dict | None:
