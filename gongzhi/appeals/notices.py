@@ -235,3 +235,25 @@ def remind_callbacks(now=None) -> int:
 # a callback step), and what each digit records.
 SMS_CALLBACK_KINDS = {REPLIED.key, CALLBACK_DUE.key}
 SMS_CALLBACK_DIGITS = {"1": "satisfied", "2": "basically", "3": "unsatisfied"}
+
+# Staff: what a unit's queue is told about an appeal it handles (a new dispatch, a withdrawal, a refused return or
+# extension, a reopening, an item of supervision …): one kind, the step in its subject (not a resident's choice).
+UNIT_NOTICE = register(
+    NoticeKind(
+        key="appeal_unit_notice",
+        label=_("承办单位的诉求提醒"),
+        mandatory=True,
+        reason=_("承办单位须知道需要办理的事项。"),
+        description=_("派单、协办、撤回、退单或延期未获批准、重办、督办等时发送到承办单位的消息列表。"),
+        subject="{{ step }}",
+        body="{{ number }} {{ title }}：{{ note }}",
+        variables={
+            "step": (_("事项"), "新派单"),
+            "number": (_("诉求编号"), "20260101000123"),
+            "title": (_("诉求标题"), "小区路灯坏了"),
+            "note": (_("说明"), "请在时限内签收。"),
+        },
+        sms=False,
+        listed=False,
+    )
+)

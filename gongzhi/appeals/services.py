@@ -23,7 +23,7 @@ from gongzhi.core.geo import locate_region
 from gongzhi.core.idcards import valid_id_number
 from gongzhi.core.masking import mask_phone, staff_label
 from gongzhi.core.models import Consent, Region, Unit, User, append_audit_event
-from gongzhi.core.notifications import notify
+from gongzhi.core.notices import send_notice
 from gongzhi.core.personal_data import ID_NUMBER_PURPOSE, record_consent
 from gongzhi.core.phones import clean_contact_phone
 from gongzhi.core.uploads import check_upload
@@ -230,10 +230,10 @@ def _now():
 
 def _tell_unit(unit: Unit | None, appeal: Appeal, subject: str, body: str) -> None:
     if unit is not None:
-        notify(
+        send_notice(
+            notices.UNIT_NOTICE.key,
             unit=unit,
-            subject=subject,
-            body=f"{appeal.number} {appeal.title}：{body}",
+            context={"step": subject, "number": appeal.number, "title": appeal.title, "note": body},
             link=f"/appeals/{appeal.pk}/",
         )
 

@@ -22,9 +22,10 @@ from gongzhi.core.choices import RegionLevel, Role, UnitKind
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.core.masking import person_label, staff_label
 from gongzhi.core.models import Region, Unit, User
-from gongzhi.core.notifications import notify
+from gongzhi.core.notices import send_notice
 from gongzhi.core.permissions import in_scope, is_manager
 
+from . import notices
 from .choices import (
     AccountKind,
     ActivityState,
@@ -277,14 +278,11 @@ def review_organization(
             before={"stage": before},
             after={"stage": org.stage, "review": review.pk},
         )
-        transaction.on_commit(
-            lambda: notify(
-                recipient=org.created_by,
-                subject=_("自组织孵化评审结果"),
-                body=_("「%(org)s」：%(action)s。%(opinion)s")
-                % {"org": org.name, "action": STAGE_ACTION_LABELS[action], "opinion": opinion},
-                link=f"/community/organizations/{org.pk}/",
-            )
+        send_notice(
+            notices.ORG_REVIEWED.key,
+            user=org.created_by,
+            context={"organization": org.name, "result": STAGE_ACTION_LABELS[action], "opinion": opinion},
+            link=f"/community/organizations/{org.pk}/",
         )
     return review
 
@@ -618,13 +616,11 @@ def advance_activity(actor: User, activity_id: int, action: str) -> Activity:
         )
         if action == "cancel":
             for signup in activity.signups.exclude(state=SignupState.CANCELLED).select_related("user"):
-                transaction.on_commit(
-                    lambda u=signup.user: notify(
-                        recipient=u,
-                        subject=_("活动已取消"),
-                        body=_("您报名的活动「%(t)s」已取消。") % {"t": activity.title},
-                        link=f"/community/activities/{activity.pk}/",
-                    )
+                send_notice(
+                    notices.ACTIVITY_CANCELLED.key,
+                    user=signup.user,
+                    context={"activity": activity.title},
+                    link=f"/community/activities/{activity.pk}/",
                 )
     return activity
 
@@ -701,13 +697,11 @@ def _promote(activity: Activity, actor) -> Signup | None:
     _event(
         f"activity:{activity.pk}", actor, "promote_waiting", after={"signup": first.pk, "user": first.user_id}
     )
-    transaction.on_commit(
-        lambda: notify(
-            recipient=first.user,
-            subject=_("候补转为正式报名"),
-            body=_("有人取消了报名，您已转为活动「%(t)s」的正式报名人员。") % {"t": activity.title},
-            link=f"/community/activities/{activity.pk}/",
-        )
+    send_notice(
+        notices.WAITLIST_PROMOTED.key,
+        user=first.user,
+        context={"activity": activity.title},
+        link=f"/community/activities/{activity.pk}/",
     )
     return first
 
@@ -914,14 +908,11 @@ def confirm_hours(actor: User, record_id: int) -> LedgerEntry:
             raise IllegalTransition(
                 _("该服务时长已确认入账，不能重复入账。"), code="already_credited"
             ) from None
-        transaction.on_commit(
-            lambda: notify(
-                recipient=signup.user,
-                subject=_("志愿服务时长已入账"),
-                body=_("活动「%(t)s」的 %(h)s 小时服务时长已确认入账。")
-                % {"t": signup.activity.title, "h": record.hours},
-                link="/community/my-hours/",
-            )
+        send_notice(
+            notices.HOURS_CREDITED.key,
+            user=signup.user,
+            context={"activity": signup.activity.title, "hours": str(record.hours)},
+            link="/community/my-hours/",
         )
     return entry
 
@@ -1157,13 +1148,11 @@ def decide_redemption(actor: User, redemption_id: int, *, approve: bool, note: s
             note=note,
             after={"state": redemption.state},
         )
-        body = (
-            _("您兑换的「%(n)s」已确认，扣除 %(p)s 积分。")
-            if approve
-            else _("您兑换「%(n)s」的申请未获办理：%(r)s")
-        ) % {"n": item.name, "p": redemption.points, "r": note}
-        transaction.on_commit(
-            lambda: notify(recipient=volunteer, subject=_("积分兑换"), body=body, link="/community/my-hours/")
+        send_notice(
+            notices.REDEMPTION_DECIDED.key,
+            user=volunteer,
+            context={"item": item.name, "points": redemption.points, "approved": approve, "reason": note},
+            link="/community/my-hours/",
         )
     return redemption
 
@@ -1457,11 +1446,10 @@ def ask_for_help(
             },
         )
         for helper in _helpers_of(request):
-            notify(
-                recipient=helper,
-                subject=_("社区请您协助"),
-                body=_("%(need)s：%(s)s。请在「协助请求」中接受或婉拒，期限 %(d)s。")
-                % {"need": NeedKind(kind).label, "s": summary, "d": due_on.isoformat()},
+            send_notice(
+                notices.HELP_ASKED.key,
+                user=helper,
+                context={"need": str(NeedKind(kind).label), "summary": summary, "due_on": due_on.isoformat()},
                 link="/community/requests/",
             )
     return request
@@ -1495,16 +1483,17 @@ def answer_help_request(actor: User, request_id: int, *, accept: bool, note: str
             note=note,
             after={"state": request.state},
         )
-        asked_by = request.asked_by
-        body = (
-            _("%(h)s 已接受「%(s)s」，期限 %(d)s。")
-            if accept
-            else _("%(h)s 婉拒了「%(s)s」：%(r)s。请另行对接。")
-        ) % {"h": person_label(actor), "s": request.summary, "d": request.due_on.isoformat(), "r": note}
-        transaction.on_commit(
-            lambda: notify(
-                recipient=asked_by, subject=_("协助请求的答复"), body=body, link="/community/requests/"
-            )
+        send_notice(
+            notices.HELP_ANSWERED.key,
+            user=request.asked_by,
+            context={
+                "helper": person_label(actor),
+                "summary": request.summary,
+                "due_on": request.due_on.isoformat(),
+                "accepted": accept,
+                "reason": note,
+            },
+            link="/community/requests/",
         )
     return request
 
@@ -1533,24 +1522,16 @@ def complete_help_request(actor: User, request_id: int, *, note: str, hours=None
             note=note[:200],
             after={"hours": str(hours) if hours is not None else None},
         )
-        beneficiary, asked_by, summary = request.beneficiary, request.asked_by, request.summary
-
-        def tell():
-            if beneficiary is not None:
-                notify(
-                    recipient=beneficiary,
-                    subject=_("您的需求已有人帮忙"),
-                    body=_("社区志愿力量已为您提供服务：%(s)s。如有问题请联系社区。") % {"s": summary},
-                )
-            notify(
-                recipient=asked_by,
-                subject=_("协助请求已完成"),
-                body=_("「%(s)s」已完成%(h)s。")
-                % {"s": summary, "h": _("，请确认服务时长") if hours else ""},
-                link="/community/requests/",
+        if request.beneficiary is not None:
+            send_notice(
+                notices.HELP_GIVEN.key, user=request.beneficiary, context={"summary": request.summary}
             )
-
-        transaction.on_commit(tell)
+        send_notice(
+            notices.HELP_COMPLETED.key,
+            user=request.asked_by,
+            context={"summary": request.summary, "hours": str(hours) if hours else ""},
+            link="/community/requests/",
+        )
     return request
 
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.base import Lexer, TokenType, VariableNode
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -29,7 +30,7 @@ from . import refcache
 from .choices import NotificationChannel
 from .errors import ServiceError
 from .masking import mask_phone
-from .models import Notification, User, append_audit_event
+from .models import Notification, Unit, User, append_audit_event
 from .notice_models import NotificationPreference, NotificationTemplate
 from .notifications import notify_many
 
@@ -103,13 +104,13 @@ def _disallowed(source: str) -> list[str]:
 @dataclass(frozen=True)
 class NoticeKind:
     key: str
-    label: str
+    label: str | Promise
     subject: str  # the default templates
     body: str
     variables: dict = field(default_factory=dict)  # name → (description, sample value)
     mandatory: bool = False
-    reason: str = ""  # why a mandatory kind cannot be turned off (shown to residents)
-    description: str = ""
+    reason: str | Promise = ""  # why a mandatory kind cannot be turned off (shown to residents)
+    description: str | Promise = ""
     sms: bool = (
         True  # may go out by SMS: a provider that sends filed templates must have one for it (core.sms)
     )
@@ -443,14 +444,16 @@ def send_notice(
     context: dict,
     user: User | None = None,
     phone: str = "",
+    unit: Unit | None = None,
     link: str = "",
     key: str | None = None,
     ref: str = "",
 ) -> list[Notification]:
     """Tell one person: a site message if they have an account; on their phone by WeChat when bound and the kind
     has a WeChat template, else by SMS to `phone` unless they turned SMS off (`channel_for`); e-mail if they chose
-    it. Optional kinds the user turned off are skipped. With `key`, a second call creates nothing (each channel's
-    row carries `<key>:<channel>`). Call inside the change's transaction."""
+    it. Optional kinds the user turned off are skipped. With `unit`, the unit's queue gets the site message instead
+    of a person (staff notices to a unit). With `key`, a second call creates nothing (each channel's row carries
+    `<key>:<channel>`). Call inside the change's transaction."""
     kind = get_kind(kind_key)
     pref = preference_for(user) if user is not None else None
     if user is not None and not is_enabled(user, kind, pref):
@@ -458,6 +461,8 @@ def send_notice(
     targets = []
     if user is not None:
         targets.append((NotificationChannel.SITE, {"recipient": user}))
+    elif unit is not None:
+        targets.append((NotificationChannel.SITE, {"unit": unit}))
     mobile = channel_for(user, kind, pref, phone)
     if mobile is not None:
         targets.append(mobile)

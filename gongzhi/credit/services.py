@@ -20,11 +20,12 @@ from gongzhi.core.choices import NotificationChannel, Role
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.core.masking import mask_phone, person_label
 from gongzhi.core.models import User, append_audit_event
-from gongzhi.core.notifications import notify
+from gongzhi.core.notices import get_kind, send_notice
+from gongzhi.core.notices import render as render_notice
 from gongzhi.core.outbox import OutboxMessage
 from gongzhi.core.uploads import check_upload
 
-from . import rules
+from . import notices, rules
 from .choices import (
     ITEM_GROUNDS,
     PUBLIC_STATES,
@@ -57,7 +58,7 @@ from .models import (
     RepairApplication,
     RepairEvidence,
 )
-from .workflow import ACTION_LABELS, get_transition
+from .workflow import ACTION_LABELS, EVENT_LABELS, get_transition
 
 BAR_LABELS = {
     "minor": _("被执行人为未成年人，不得纳入失信名单（第4条）"),
@@ -224,14 +225,13 @@ def _meet_deadlines(case, kinds: Iterable[str], on: date | None = None) -> None:
 # ---------------------------------------------------------------- notifications
 
 
-def _notify_contacts(enterprise: Enterprise, subject: str, body: str, link: str = "") -> int:
+def _notify_contacts(enterprise: Enterprise, kind: str, context: dict, link: str = "/credit/mine/") -> int:
+    """Tell each contact of the enterprise (their account, and their mobile number on file); how many were told."""
     count = 0
     for contact in enterprise.contacts.select_related("user"):
-        if contact.user_id:
-            notify(subject=subject, body=body, recipient=contact.user, link=link)
-        if contact.phone:
-            notify(subject=subject, body=body, phone=contact.phone, channel=NotificationChannel.SMS)
-        count += bool(contact.user_id or contact.phone)
+        if contact.user_id or contact.phone:
+            send_notice(kind, user=contact.user, phone=contact.phone, context=context, link=link)
+            count += 1
     return count
 
 
@@ -241,9 +241,14 @@ def _officers_for(case) -> list[User]:
     return list(User.objects.filter(groups__name=Role.CREDIT_OFFICER, is_active=True))
 
 
-def _notify_officers(case, subject: str, body: str) -> None:
+def _notify_officers(case, kind: str, **context) -> None:
     for officer in _officers_for(case):
-        notify(subject=subject, body=body, recipient=officer, link=f"/credit/cases/{case.pk}/")
+        send_notice(
+            kind,
+            user=officer,
+            context={"case": case.case_number, **context},
+            link=f"/credit/cases/{case.pk}/",
+        )
 
 
 # ---------------------------------------------------------------- platform sync (C-4, G-5)
@@ -553,13 +558,7 @@ def open_case(
                 # A-5.2: decide on the creditor's listing application within 15 days of receipt.
                 _open_deadline(case, DeadlineKind.LISTING_APPLICATION, applied, rules.days_after(applied, 15))
             _notify_contacts(
-                enterprise,
-                _("执行风险提示"),
-                _(
-                    "%(court)s（%(case)s）提示：请按生效法律文书履行义务；拒不履行的，可能被纳入失信被执行人名单。"
-                )
-                % {"court": case.court, "case": case.case_number},
-                link="/credit/mine/",
+                enterprise, notices.RISK_NOTICE.key, {"court": case.court, "case": case.case_number}
             )
     except IntegrityError:
         raise ServiceError(_("该执行案号已存在。"), code="duplicate", field="case_number") from None
@@ -610,20 +609,12 @@ def issue_notice(
     return case
 
 
-def _warning_text(case, kind: str) -> tuple[str, str]:
-    amount = case.unperformed_amount
+def _warning_notice(case, kind: str) -> tuple[str, dict]:
+    """The notice kind of a scheduled warning and its variables."""
+    context = {"case": case.case_number, "amount": case.unperformed_amount, "grace_end": str(case.grace_end)}
     if kind == WarningKind.NOTICE:
-        subject = _("预惩戒通知书")
-        body = _(
-            "您单位在%(case)s中尚有%(amount)s元未履行。本院给予宽限期至%(end)s。宽限期内履行、达成和解或提供有效担保的，"
-            "不予纳入失信被执行人名单；届满仍未履行的，将公布失信信息并采取限制消费等惩戒措施。"
-        ) % {"case": case.case_number, "amount": amount, "end": case.grace_end}
-    else:
-        subject = _("信用提醒：宽限期将于%(end)s届满") % {"end": case.grace_end}
-        body = _(
-            "%(case)s尚有%(amount)s元未履行，宽限期将于%(end)s届满。请尽快履行、达成和解或提供担保，以免被纳入失信名单。"
-        ) % {"case": case.case_number, "amount": amount, "end": case.grace_end}
-    return subject, body
+        return notices.PRE_PENALTY_NOTICE.key, context
+    return notices.GRACE_REMINDER.key, context
 
 
 def _send_due_warnings(case, today: date) -> int:
@@ -632,8 +623,9 @@ def _send_due_warnings(case, today: date) -> int:
     for warning in CreditWarning.objects.filter(
         case=case, sent_at__isnull=True, cancelled=False, scheduled_on__lte=today
     ):
-        subject, body = _warning_text(case, warning.kind)
-        warning.recipients = _notify_contacts(case.enterprise, subject, body, link="/credit/mine/")
+        kind, context = _warning_notice(case, warning.kind)
+        subject, _body = render_notice(get_kind(kind), context)
+        warning.recipients = _notify_contacts(case.enterprise, kind, context)
         warning.sent_at = timezone.now()
         warning.save(update_fields=["recipients", "sent_at"])
         record_event(
@@ -675,10 +667,8 @@ def settle(
         )
         _notify_contacts(
             case.enterprise,
-            _("不予纳入失信名单"),
-            _("%(case)s：已确认%(how)s，不纳入失信被执行人名单。")
-            % {"case": case.case_number, "how": Settlement(settlement).label},
-            link="/credit/mine/",
+            notices.NOT_LISTED.key,
+            {"case": case.case_number, "settlement": str(Settlement(settlement).label)},
         )
     return case
 
@@ -751,10 +741,8 @@ def decide_listing(
         )
         _notify_contacts(
             case.enterprise,
-            _("纳入失信被执行人名单决定书"),
-            _("%(case)s：本院决定将您单位纳入失信被执行人名单（%(ground)s）。")
-            % {"case": case.case_number, "ground": Ground(ground).label},
-            link="/credit/mine/",
+            notices.LISTING_DECIDED.key,
+            {"case": case.case_number, "ground": str(Ground(ground).label)},
         )
     return case
 
@@ -937,11 +925,7 @@ def revoke(actor, case_id: int, *, reason: str) -> EnforcementCase:
         event = record_event(case, actor, "revoke", state_before=before, note=reason)
         if before == CaseState.PUBLISHED:
             _sync_platforms(case, event, SyncEvent.REVOKED)
-        _notify_contacts(
-            case.enterprise,
-            _("失信信息已撤销"),
-            _("%(case)s：纳入失信名单的决定已撤销。") % {"case": case.case_number},
-        )
+        _notify_contacts(case.enterprise, notices.LISTING_REVOKED.key, {"case": case.case_number}, link="")
     return case
 
 
@@ -1040,10 +1024,8 @@ def delete_listing(
         _sync_platforms(case, event, SyncEvent.DELETED)
         _notify_contacts(
             case.enterprise,
-            _("失信信息已删除"),
-            _("%(case)s：失信信息已删除（%(ground)s），不再公布，各信用平台将同步删除。")
-            % {"case": case.case_number, "ground": DeletionGround(ground).label},
-            link="/credit/mine/",
+            notices.LISTING_DELETED.key,
+            {"case": case.case_number, "ground": str(DeletionGround(ground).label)},
         )
     return case
 
@@ -1080,11 +1062,7 @@ def file_objection(actor, case_id: int, *, ground: str, statement: str, received
             note=f"objection:{objection.pk}",
         )
         record_event(case, actor, "file_objection", note=statement, after={"ground": ground})
-        _notify_officers(
-            case,
-            _("收到纠正申请"),
-            _("%(case)s收到书面纠正申请，应在15日内审查。") % {"case": case.case_number},
-        )
+        _notify_officers(case, notices.OBJECTION_FILED.key)
     return objection
 
 
@@ -1123,7 +1101,6 @@ def _after_objection_decision(case, objection, grant: bool, decided_on: date) ->
             rules.deletion_due(decided_on),
             note=f"objection:{objection.pk}",
         )
-        body = _("%(case)s：您的纠正申请理由成立，本院将在3个工作日内纠正。")
     else:
         _open_deadline(
             case,
@@ -1132,9 +1109,8 @@ def _after_objection_decision(case, objection, grant: bool, decided_on: date) ->
             rules.days_after(decided_on, 10),
             note=f"objection:{objection.pk}",
         )
-        body = _("%(case)s：您的纠正申请已被驳回，可自决定书送达之日起10日内向上一级法院申请复议。")
     _notify_contacts(
-        case.enterprise, _("纠正申请审查结果"), body % {"case": case.case_number}, link="/credit/mine/"
+        case.enterprise, notices.OBJECTION_DECIDED.key, {"case": case.case_number, "granted": grant}
     )
 
 
@@ -1233,11 +1209,7 @@ def submit_repair(
         record_event(
             case, actor, "submit_repair", note=statement, after={"ground": ground, "files": len(files)}
         )
-        _notify_officers(
-            case,
-            _("收到信用修复申请"),
-            _("%(name)s就%(case)s申请信用修复。") % {"name": case.enterprise.name, "case": case.case_number},
-        )
+        _notify_officers(case, notices.REPAIR_FILED.key, enterprise=case.enterprise.name)
     return application
 
 
@@ -1278,13 +1250,11 @@ def decide_repair(actor, application_id: int, *, approve: bool, reason: str) -> 
             reason,
         )
         application.save()
-        subject = _("信用修复告知书")
-        body = (
-            _("%(case)s：准予信用修复，失信信息已屏蔽，不再公布，各信用平台将同步删除。")
-            if approve
-            else _("%(case)s：不予信用修复。理由：%(reason)s")
-        ) % {"case": case.case_number, "reason": reason}
-        _notify_contacts(case.enterprise, subject, body, link="/credit/mine/")
+        _notify_contacts(
+            case.enterprise,
+            notices.REPAIR_DECIDED.key,
+            {"case": case.case_number, "approved": approve, "reason": reason},
+        )
     return application
 
 
@@ -1426,23 +1396,31 @@ def escalate_unconfirmed() -> int:
         officers = _officers_for(case)
         people = {u.pk: u for u in [*officers, *_supervisors_of(case.officer)]}
         keys = {pk: f"credit.unconfirmed:{message.pk}:{pk}" for pk in people}
-        done = set(Notification.objects.filter(key__in=keys.values()).values_list("key", flat=True))
-        subject = _("信用平台逾期未确认")
-        body = _(
-            "%(platform)s 未在时限内确认 %(case)s（%(enterprise)s）的同步（%(event)s，应于%(by)s前确认），"
-            "请核实后重发或联系该平台。"
-        ) % {
+        # send_notice keys each row "<key>:<channel>"; these notices are site messages.
+        done = {
+            key.rsplit(":", 1)[0]
+            for key in Notification.objects.filter(
+                key__in=[f"{k}:{NotificationChannel.SITE}" for k in keys.values()]
+            ).values_list("key", flat=True)
+        }
+        context = {
             "platform": message.target_label,
             "case": case.case_number,
             "enterprise": case.enterprise.name,
-            "event": message.event_type,
-            "by": timezone.localtime(message.confirm_by).strftime("%Y-%m-%d %H:%M"),
+            "event": str(EVENT_LABELS.get(message.event_type, message.event_type)),
+            "confirm_by": timezone.localtime(message.confirm_by).strftime("%Y-%m-%d %H:%M"),
         }
         for pk, person in people.items():
             if keys[pk] in done:
                 continue
             with transaction.atomic():
-                notify(recipient=person, subject=subject, body=body, link="/credit/#overdue", key=keys[pk])
+                send_notice(
+                    notices.PLATFORM_UNCONFIRMED.key,
+                    user=person,
+                    context=context,
+                    link="/credit/#overdue",
+                    key=keys[pk],
+                )
             sent += 1
     return sent
 
@@ -1788,9 +1766,9 @@ def sweep(today: date | None = None) -> dict:
                 deadline.save(update_fields=["overdue_at"])
                 _notify_officers(
                     case,
-                    _("时限已过"),
-                    _("%(case)s：%(kind)s已于%(due)s到期，尚未办结。")
-                    % {"case": case.case_number, "kind": deadline.get_kind_display(), "due": deadline.due_on},
+                    notices.DEADLINE_OVERDUE.key,
+                    deadline=deadline.get_kind_display(),
+                    due_on=str(deadline.due_on),
                 )
                 counts["overdue"] += 1
             elif deadline.due_on >= today and deadline.warned_at is None:
@@ -1798,9 +1776,9 @@ def sweep(today: date | None = None) -> dict:
                 deadline.save(update_fields=["warned_at"])
                 _notify_officers(
                     case,
-                    _("时限临近"),
-                    _("%(case)s：%(kind)s将于%(due)s到期。")
-                    % {"case": case.case_number, "kind": deadline.get_kind_display(), "due": deadline.due_on},
+                    notices.DEADLINE_NEAR.key,
+                    deadline=deadline.get_kind_display(),
+                    due_on=str(deadline.due_on),
                 )
                 counts["deadline_warnings"] += 1
     counts["acks"] = outbox.collect_file_acks()

@@ -19,19 +19,18 @@ from django.utils.translation import gettext_lazy as _lazy
 from gongzhi.appeals.models import Appeal
 from gongzhi.appeals.selectors import visible_appeals
 from gongzhi.appeals.services import record_event as record_appeal_event
-from gongzhi.core.choices import NotificationChannel, Role, UnitKind
+from gongzhi.core.choices import Role, UnitKind
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.core.idcards import clean_id_number, valid_id_number
 from gongzhi.core.masking import person_label, staff_label
 from gongzhi.core.models import Notification, Region, Unit, User
 from gongzhi.core.notices import send_notice
-from gongzhi.core.notifications import notify
 from gongzhi.core.permissions import can_manage, in_scope, is_manager
 from gongzhi.core.phones import sms_number
 from gongzhi.core.services import normalize_phone
 from gongzhi.core.uploads import check_upload
 
-from . import rules
+from . import notices, rules
 from .choices import (
     AreaSource,
     BallotChannel,
@@ -530,34 +529,34 @@ def send_meeting_notice(actor: User, meeting_id: int, *, committee_informed: boo
                 "committee_informed": committee_informed,
             },
         )
-        subject = _("会议通知：%(t)s") % {"t": meeting.title}
-        body = _("%(when)s 在 %(where)s 召开。议程：%(agenda)s") % {
-            "when": timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M"),
-            "where": meeting.location,
-            "agenda": meeting.agenda[:200],
+        context = {
+            "title": meeting.title,
+            "starts_at": timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M"),
+            "location": meeting.location,
+            "agenda": meeting.agenda,
         }
         link = f"/deliberation/meetings/{meeting.pk}/"
         told: set[int] = set()
         if meeting.kind == MeetingKind.OWNERS_ASSEMBLY and meeting.register_id:
-            told = _notify_owners(meeting, subject, body, link)
+            told = _notify_owners(meeting, context, link)
         for participant in meeting.participants.filter(user__isnull=False).select_related("user"):
             if participant.user_id not in told:
-                notify(recipient=participant.user, subject=subject, body=body, link=link)
+                send_notice(notices.MEETING_NOTICE.key, user=participant.user, context=context, link=link)
     return meeting
 
 
-def _notify_owners(meeting: Meeting, subject: str, body: str, link: str) -> set[int]:
+def _notify_owners(meeting: Meeting, context: dict, link: str) -> set[int]:
     """Tell every owner of the assembly's register by the channel on file (account, else the mobile number) and
     record each, those who could not be reached included (物业管理条例 第14条: 通知全体业主). Returns the accounts
     told."""
     told, rows = set(), []
     for owner in meeting.register.owners.select_related("user").order_by("id"):
         if owner.user_id and owner.user.is_active:
-            notify(recipient=owner.user, subject=subject, body=body, link=link)
+            send_notice(notices.MEETING_NOTICE.key, user=owner.user, context=context, link=link)
             told.add(owner.user_id)
             channel = "site"
         elif owner.phone:
-            notify(phone=owner.phone, channel=NotificationChannel.SMS, subject=subject, body=body)
+            send_notice(notices.MEETING_NOTICE.key, phone=owner.phone, context=context)
             channel = "sms"
         else:
             channel = "none"
@@ -1581,18 +1580,21 @@ def remind_overdue_tasks(today=None) -> int:
     today = today or timezone.localdate()
     sent = 0
     for task in overdue_tasks(today).select_related("resolution__topic", "unit", "owner"):
-        subject = _("落实任务逾期：%(t)s") % {"t": task.title}
-        if Notification.objects.filter(unit=task.unit, subject=subject, created_at__date=today).exists():
+        key = f"deliberation.task_overdue:{task.pk}:{today.isoformat()}"
+        if Notification.objects.filter(key__startswith=key).exists():
             continue
-        body = _("议题「%(topic)s」的落实任务已超过完成期限 %(due)s，当前进度 %(p)s%%。") % {
+        context = {
+            "task": task.title,
             "topic": task.resolution.topic.title,
-            "due": task.due_date,
-            "p": task.progress,
+            "due_date": str(task.due_date),
+            "progress": task.progress,
         }
         link = f"/deliberation/topics/{task.resolution.topic_id}/"
         with transaction.atomic():
-            notify(unit=task.unit, subject=subject, body=body, link=link)
+            send_notice(notices.TASK_OVERDUE.key, unit=task.unit, context=context, link=link, key=key)
             if task.owner_id:
-                notify(recipient=task.owner, subject=subject, body=body, link=link)
+                send_notice(
+                    notices.TASK_OVERDUE.key, user=task.owner, context=context, link=link, key=f"{key}:owner"
+                )
         sent += 1
     return sent

@@ -23,7 +23,6 @@ from gongzhi.core.choices import Role
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.core.masking import mask_name, mask_phone
 from gongzhi.core.notices import send_notice
-from gongzhi.core.notifications import notify
 
 from . import duplicates
 from . import notices as cosign_notices
@@ -101,11 +100,10 @@ def _record(actor, appeal_id: int, *, own: Appeal | None = None, withdraw_own: b
             actor_label=_(COSIGNER_LABEL),
         )
         if appeal.lead_unit_id:
-            notify(
+            send_notice(
+                cosign_notices.COSIGNED_UNIT.key,
                 unit=appeal.lead_unit,
-                subject=_("诉求有居民附议"),
-                body=_("%(number)s %(title)s：又有 1 位居民反映同一问题（累计附议 %(n)s 人）。")
-                % {"number": appeal.number, "title": appeal.title, "n": count},
+                context={"number": appeal.number, "title": appeal.title, "count": count},
                 link=f"/appeals/{appeal.pk}/",
             )
         if withdraw_own and own is not None:

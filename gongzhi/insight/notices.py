@@ -81,3 +81,55 @@ NEARBY_DIGEST = register(
         },
     )
 )
+
+# Staff (not residents' choices): a proactive-governance task given to a unit, its completion told to whoever
+# assigned it, and a unit told that one more resident co-signed an appeal it handles.
+PROACTIVE_TASK_ASSIGNED = register(
+    NoticeKind(
+        key="proactive_task_assigned",
+        label=_("主动治理任务"),
+        mandatory=True,
+        reason=_("承办单位须知道交办的任务。"),
+        description=_("根据诉求预警向承办单位交办主动治理任务时发送。"),
+        subject="主动治理任务",
+        body="{{ title }}，请于 {{ due_date }} 前排查处置并反馈。",
+        variables={
+            "title": (_("任务名称"), "幸福街道 噪音扰民 诉求激增"),
+            "due_date": (_("完成期限"), "2026-12-15"),
+        },
+        sms=False,
+        listed=False,
+    )
+)
+PROACTIVE_TASK_DONE = register(
+    NoticeKind(
+        key="proactive_task_done",
+        label=_("主动治理任务已办结"),
+        mandatory=True,
+        reason=_("交办人须知道任务的办理结果。"),
+        description=_("承办单位办结主动治理任务时发送给交办人。"),
+        subject="主动治理任务已办结",
+        body="{{ title }}：{{ unit }} 已办结。{{ note }}",
+        variables={
+            "title": (_("任务名称"), "幸福街道 噪音扰民 诉求激增"),
+            "unit": (_("承办单位"), "县城管局"),
+            "note": (_("办结说明"), "已约谈商户，夜间施工已停止。"),
+        },
+        sms=False,
+        listed=False,
+    )
+)
+COSIGNED_UNIT = register(
+    NoticeKind(
+        key="unit_cosigned",
+        label=_("诉求有居民附议"),
+        mandatory=True,
+        reason=_("承办单位须知道同一问题的反映人数。"),
+        description=_("承办单位办理的诉求又有居民附议时发送。"),
+        subject="诉求有居民附议",
+        body="{{ number }} {{ title }}：又有 1 位居民反映同一问题（累计附议 {{ count }} 人）。",
+        variables={"number": NUMBER, "title": TITLE, "count": (_("累计附议人数"), 3)},
+        sms=False,
+        listed=False,
+    )
+)

@@ -19,9 +19,9 @@ from gongzhi.core.choices import RegionLevel, Role
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.core.masking import staff_label
 from gongzhi.core.models import Region, Unit
-from gongzhi.core.notifications import notify
+from gongzhi.core.notices import send_notice
 
-from . import surges
+from . import notices, surges
 from .models import ProactiveTask, ProactiveTaskEvent
 from .models import ProactiveTaskState as S
 
@@ -112,11 +112,10 @@ def create_proactive_task(
                 "alert": {"day": day.isoformat(), "count": alert["count"], "baseline": alert["baseline"]},
             },
         )
-        notify(
+        send_notice(
+            notices.PROACTIVE_TASK_ASSIGNED.key,
             unit=unit,
-            subject=_("主动治理任务"),
-            body=_("%(title)s，请于 %(due)s 前排查处置并反馈。")
-            % {"title": task.title, "due": task.due_date},
+            context={"title": task.title, "due_date": str(task.due_date)},
             link=f"/insight/tasks/{task.pk}/",
         )
     return task
@@ -152,11 +151,10 @@ def complete_proactive_task(actor, task_id: int, *, note: str) -> ProactiveTask:
         task.state, task.done_by, task.done_at, task.done_note = new_state, actor, timezone.now(), note
         task.save(update_fields=["state", "done_by", "done_at", "done_note"])
         _event(task, actor, "complete", note=note, before={"state": before}, after={"state": task.state})
-        notify(
-            recipient=task.created_by,
-            subject=_("主动治理任务已办结"),
-            body=_("%(title)s：%(unit)s 已办结。%(note)s")
-            % {"title": task.title, "unit": task.unit.name, "note": note},
+        send_notice(
+            notices.PROACTIVE_TASK_DONE.key,
+            user=task.created_by,
+            context={"title": task.title, "unit": task.unit.name, "note": note},
             link=f"/insight/tasks/{task.pk}/",
         )
     return task
