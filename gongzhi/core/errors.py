@@ -1,3 +1,4 @@
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,7 +11,7 @@ class ServiceError(Exception):
     status = 400
     default_code = "invalid"
 
-    def __init__(self, message, code: str | None = None, field: str | None = None):
+    def __init__(self, message: str | Promise, code: str | None = None, field: str | None = None) -> None:
         super().__init__(str(message))
         self.message = message
         self.code = code or self.default_code
@@ -26,7 +27,9 @@ class PermissionDeniedError(ServiceError):
     status = 403
     default_code = "permission_denied"
 
-    def __init__(self, message=None, code=None, field=None):
+    def __init__(
+        self, message: str | Promise | None = None, code: str | None = None, field: str | None = None
+    ) -> None:
         super().__init__(message or _("您没有权限执行此操作。"), code, field)
 
 

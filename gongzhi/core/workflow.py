@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .errors import IllegalTransition, PermissionDeniedError
 
-StrOrPromise = str | Promise
+type StrOrPromise = str | Promise  # a label or message: plain, or gettext_lazy's
 
 # The refusal a role without the transition's right gets (appeals and credit use it as is).
 ROLE_DENIED = _("您的角色不能执行「%(action)s」。")
@@ -101,11 +101,11 @@ class Workflow:
         if transition is None:
             template = self.illegal if illegal is None else illegal
             raise IllegalTransition(
-                template % {self.state_key: str(state_label), "action": self.label(action)}
+                str(template) % {self.state_key: str(state_label), "action": self.label(action)}
             )
         if roles is not None and not (transition.roles & roles):
             template = self.denied if denied is None else denied
-            raise PermissionDeniedError(template % {"action": self.label(action)})
+            raise PermissionDeniedError(str(template) % {"action": self.label(action)})
         return transition
 
     def available(self, state: str, roles: Set[str] | None = None) -> list[str]:
