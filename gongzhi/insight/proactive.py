@@ -166,7 +166,7 @@ def complete_proactive_task(actor, task_id: int, *, note: str) -> ProactiveTask:
             state_label=task.get_state_display(),
         )
         if actor.unit_id != task.unit_id:
-            raise PermissionDeniedError(WORKFLOW.denied)
+            raise PermissionDeniedError(str(WORKFLOW.denied))
         before = task.state
         task.state, task.done_by, task.done_at, task.done_note = (
             transition.target,
