@@ -7,21 +7,17 @@ nothing else, and `test_actions` fails, naming the missing piece, when the two d
 page offers; the services enforce the same rules on every path (the page, the API, the channels).
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import workflow as kit
 from gongzhi.core.choices import Role
 
 from . import forms, serializers, services
 from .choices import RequestDecision
-from .workflow import ACTION_LABELS, EVENT_LABELS, available_actions
-
-
-def _anyone(user, appeal) -> bool:
-    return True
+from .workflow import ACTION_LABELS, EVENT_LABELS, WORKFLOW
 
 
 def _lead_unit(user, appeal) -> bool:
@@ -60,19 +56,15 @@ def _supervisor_on_open(user, appeal) -> bool:
 
 
 @dataclass(frozen=True)
-class AppealAction:
-    name: str
-    form: type  # the page's form
-    service: Callable  # called as service(user, appeal_id, **cleaned input)
-    input: type | None  # the API's input serializer; None: not in POST /appeals/{id}/actions/{name}/
-    can: Callable = _anyone  # (user, appeal) → offered on the page (the services check the same)
-    title: str = ""  # the page's heading when it differs from the timeline's label
-    in_table: bool = True  # False: a right outside the transition table (supervisors on any open appeal)
+class AppealAction(kit.ActionSpec):
+    """core.workflow.ActionSpec: `form` the page's form; `service` called as service(user, appeal_id, **cleaned
+    input); `input` the API's serializer (None: not in POST /appeals/{id}/actions/{name}/); `can(user, appeal)`
+    whom the page offers it to (the services check the same); `title` the page's heading when it differs from the
+    timeline's label; `in_table=False` a right outside the transition table (supervisors on any open appeal)."""
+
     reply: bool = False  # a reply to the appellant (the page then says what its quality was)
 
-    @property
-    def label(self) -> str:
-        return str(self.title or EVENT_LABELS.get(self.name, self.name))
+    labels = EVENT_LABELS
 
 
 # The page's order: the usual next step first (its form is shown open), then the exceptions.
@@ -178,8 +170,7 @@ BY_NAME: dict[str, AppealAction] = {a.name: a for a in ACTIONS}
 
 def offered(user, appeal) -> list[AppealAction]:
     """The actions this user may take on this appeal, in the page's order."""
-    allowed = set(available_actions(appeal.state, user.roles))
-    return [a for a in ACTIONS if (a.name in allowed or not a.in_table) and a.can(user, appeal)]
+    return kit.offered(WORKFLOW, ACTIONS, user, appeal, appeal.state, user.roles)
 
 
 def disagreements(transitions: dict) -> list[str]:

@@ -52,7 +52,7 @@ from .serializers import (
     submitted_appeal_data,
 )
 from .throttles import AnonymousSubmitThrottle, PublicReadThrottle
-from .workflow import ACTION_LABELS, available_actions
+from .workflow import ACTION_LABELS, WORKFLOW
 
 # ---------------------------------------------------------------- helpers
 
@@ -360,7 +360,7 @@ class ReplyQualityPreviewView(APIView):
 
         appeal = scoped_appeal(request, pk)
         roles = request.user.roles
-        if not {"reply", "answer_directly"} & set(available_actions(appeal.state, roles)):
+        if not {"reply", "answer_directly"} & set(WORKFLOW.available(appeal.state, roles)):
             raise PermissionDeniedError(_("当前不能答复该诉求。"))
         data = ReplyQualityInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -29,7 +29,7 @@ from . import deadlines, services
 from .choices import AppealKind, AppealState, Channel, Light, ReferTarget, Satisfaction, Urgency
 from .models import Appeal, Attachment, Category, KnowledgeArticle
 from .selectors import active_category_by_code, appellant_for, timeline, visible_appeals
-from .workflow import available_actions, event_label
+from .workflow import WORKFLOW, event_label
 
 # ---------------------------------------------------------------- reference data
 
@@ -252,7 +252,7 @@ class AppealDetailSerializer(AppealListSerializer):
     def get_available_actions(self, appeal):
         user = self._user()
         roles = user.roles if user.is_authenticated else set()
-        actions = available_actions(appeal.state, roles)
+        actions = WORKFLOW.available(appeal.state, roles)
         if "answer" in actions and services.pending_question(appeal) is None:
             actions.remove("answer")  # nothing to answer
         return actions
@@ -362,7 +362,7 @@ def submitted_appeal_data(appeal, user, *, events, attachments, tracking_code: s
         "master": None,
         "appellant": appellant_for(user, appeal),
         "available_actions": [
-            a for a in available_actions(appeal.state, roles) if a != "answer"
+            a for a in WORKFLOW.available(appeal.state, roles) if a != "answer"
         ],  # no question yet
         "suggested_dispatch": _id_name(rule.unit)
         if (rule := services.suggest_dispatch(appeal.category, appeal.region)) is not None

@@ -56,7 +56,7 @@ from .models import (
     ReturnRequest,
     Supervision,
 )
-from .workflow import ACTION_LABELS, get_transition
+from .workflow import WORKFLOW
 
 RESIDENT_CHANNELS = (Channel.WEB, Channel.MOBILE, Channel.API)
 
@@ -123,19 +123,14 @@ def _acting(actor: User, appeal_id: int, action: str, *, by_phone: str = ""):
             .select_related("lead_unit", "category__parent__parent", "appellant")
             .get(pk=appeal_id)
         )
-        transition = get_transition(appeal.state, action)
-        if transition is None:
-            raise IllegalTransition(
-                _("诉求当前状态为「%(state)s」，不能执行「%(action)s」。")
-                % {"state": appeal.get_state_display(), "action": ACTION_LABELS.get(action, action)}
-            )
-        if by_phone:
-            if Role.RESIDENT not in transition.roles or by_phone not in _appellant_numbers(appeal):
-                raise PermissionDeniedError(_("只有诉求人本人可以执行此操作。"))
-        elif actor is None or not (actor.roles & transition.roles):
-            raise PermissionDeniedError(
-                _("您的角色不能执行「%(action)s」。") % {"action": ACTION_LABELS[action]}
-            )
+        transition = WORKFLOW.require(
+            appeal.state,
+            action,
+            None if by_phone else (actor.roles if actor is not None else frozenset()),
+            state_label=appeal.get_state_display(),
+        )
+        if by_phone and (Role.RESIDENT not in transition.roles or by_phone not in _appellant_numbers(appeal)):
+            raise PermissionDeniedError(_("只有诉求人本人可以执行此操作。"))
         if action in FIRST_RECEIPT_ACTIONS:
             _take_first_receipt(appeal, actor)
         yield appeal, transition

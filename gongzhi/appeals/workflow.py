@@ -6,26 +6,13 @@ a rejected return goes back where it came from) and the roles that may take it. 
 Every pair not in the table is refused.
 """
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import event_labels
 from gongzhi.core.choices import Role
+from gongzhi.core.workflow import Transition, Workflow, t
 
 from .choices import AppealState as S
-
-
-@dataclass(frozen=True)
-class Transition:
-    targets: tuple[str, ...]
-    roles: frozenset[str]
-
-
-def t(targets, *roles) -> Transition:
-    targets = targets if isinstance(targets, tuple) else (targets,)
-    return Transition(targets, frozenset(roles))
-
 
 OPEN = (S.RECEIVED, S.DISPATCHED, S.RETURN_REQUESTED, S.ACCEPTED, S.IN_PROGRESS, S.REPLIED)
 
@@ -115,10 +102,9 @@ def event_label(action: str) -> str:
 ACTIONS = tuple(ACTION_LABELS)
 WORKFLOW_ACTIONS = tuple(a for a in ACTIONS if a != "submit")
 
-
-def get_transition(state: str, action: str) -> Transition | None:
-    return TRANSITIONS.get((state, action))
-
-
-def available_actions(state: str, roles: set[str]) -> list[str]:
-    return [action for (s, action), tr in TRANSITIONS.items() if s == state and tr.roles & roles]
+WORKFLOW = Workflow(
+    "appeals",
+    TRANSITIONS,
+    ACTION_LABELS,
+    illegal=_("诉求当前状态为「%(state)s」，不能执行「%(action)s」。"),
+)

@@ -13,7 +13,7 @@ from gongzhi.core.api_views import ERROR_401, ERROR_403, ERROR_404, ERROR_409, E
 from gongzhi.core.choices import Role
 from gongzhi.core.models import Region, User
 
-from . import selectors, services
+from . import actions, selectors, services
 from .models import PartyBuildingProject, Redemption, RewardItem, SelfOrganization, VolunteerProfile
 from .serializers import (
     ActivityRefInput,
@@ -40,7 +40,6 @@ from .serializers import (
     RedemptionSerializer,
     RedResourceSerializer,
     ResultInput,
-    ReviewInput,
     RewardItemSerializer,
     SignupSerializer,
     TokenInput,
@@ -99,10 +98,11 @@ class OrganizationDetailView(generics.RetrieveAPIView):
     queryset = SelfOrganization.objects.select_related("region", "mentor_unit")
 
 
+# One endpoint for every stage review (the action is in the body); its input is the stage specs' (actions.py).
 OrganizationReviewView = service_action(
-    ReviewInput,
+    actions.STAGE_ACTIONS[0].input,
     OrganizationSerializer,
-    lambda request, data, pk: services.review_organization(request.user, pk, **data).organization,
+    lambda request, data, pk: actions.stage_service(data["action"])(request.user, pk, **data).organization,
     summary="organization_review",
 )
 

@@ -62,13 +62,7 @@ from .models import (
     Visit,
     VolunteerProfile,
 )
-from .workflow import (
-    ACTIVITY_ACTION_LABELS,
-    ACTIVITY_TRANSITIONS,
-    STAGE_ACTION_LABELS,
-    STAGE_TRANSITIONS,
-    get_transition,
-)
+from .workflow import ACTIVITY_WORKFLOW, ORGANIZER, STAGE_ACTION_LABELS, STAGE_WORKFLOW
 
 QR_SALT = "gongzhi.community.sign-in"
 MAX_TEXT = 5000
@@ -247,12 +241,9 @@ def review_organization(
     with transaction.atomic():
         org = _get_locked(SelfOrganization, org_id, _("自组织不存在。"))
         _require_manager(actor, org.region)
-        transition = get_transition(STAGE_TRANSITIONS, org.stage, action)
-        if transition is None:
-            raise IllegalTransition(
-                _("自组织当前处于「%(stage)s」阶段，不能「%(action)s」。")
-                % {"stage": org.get_stage_display(), "action": STAGE_ACTION_LABELS.get(action, action)}
-            )
+        transition = STAGE_WORKFLOW.require(
+            org.stage, action, actor.roles, state_label=org.get_stage_display()
+        )
         if transition.target == OrgStage.MATURE:
             org.filing_number = _text(filing_number, _("备案编号"), "filing_number", limit=40)
             if org.mentor_unit_id is None:
@@ -591,15 +582,9 @@ def advance_activity(actor: User, activity_id: int, action: str) -> Activity:
     with transaction.atomic():
         activity = _get_locked(Activity, activity_id, _("活动不存在。"))
         _require_organizer(actor, activity)
-        transition = get_transition(ACTIVITY_TRANSITIONS, activity.state, action)
-        if transition is None:
-            raise IllegalTransition(
-                _("活动当前「%(state)s」，不能「%(action)s」。")
-                % {
-                    "state": activity.get_state_display(),
-                    "action": ACTIVITY_ACTION_LABELS.get(action, action),
-                }
-            )
+        transition = ACTIVITY_WORKFLOW.require(
+            activity.state, action, {ORGANIZER}, state_label=activity.get_state_display()
+        )
         if action == "publish" and needs_approval(activity) and not can_manage(actor, activity.region):
             raise PermissionDeniedError(
                 _("主办单位不负责该社区，活动须经该社区的社区工作者审核后发布。"), code="needs_approval"

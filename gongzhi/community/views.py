@@ -20,6 +20,7 @@ from gongzhi.core.forms import keep_input, restore_input
 from gongzhi.core.masking import mask_name, person_label
 from gongzhi.core.models import Region, User
 
+from . import actions as community_actions
 from . import documents, forms, selectors, services
 from .choices import ActivityState, OrgDomain, OrgStage, RedResourceKind, SignupState
 from .models import (
@@ -32,13 +33,6 @@ from .models import (
     SelfOrganization,
     ServiceRecord,
     Signup,
-)
-from .workflow import (
-    ACTIVITY_ACTION_LABELS,
-    ACTIVITY_TRANSITIONS,
-    STAGE_ACTION_LABELS,
-    STAGE_TRANSITIONS,
-    actions_from,
 )
 
 
@@ -184,7 +178,7 @@ def organization_detail(request, pk: int):
             "reviews": org.reviews.select_related("reviewer"),
             "projects": org.projects.all(),
             "activities": selectors.visible_activities(request.user).filter(organizer_org=org)[:20],
-            "actions": [(a, STAGE_ACTION_LABELS[a]) for a in actions_from(STAGE_TRANSITIONS, org.stage)]
+            "actions": [(a.name, a.label) for a in community_actions.offered_stage_actions(request.user, org)]
             if manage
             else [],
             "is_member": is_member,
@@ -198,8 +192,8 @@ def organization_review(request, pk: int):
     return _act(
         request,
         forms.ReviewForm,
-        lambda d: services.review_organization(
-            request.user, pk, d["action"], opinion=d["opinion"], filing_number=d["filing_number"]
+        lambda d: community_actions.stage_service(d["action"])(
+            request.user, pk, action=d["action"], opinion=d["opinion"], filing_number=d["filing_number"]
         ),
         success=_("评审结果已记录。"),
         back=reverse("community:organization", args=[pk]),
@@ -287,7 +281,7 @@ def activity_detail(request, pk: int):
         if signup and signup.state == SignupState.WAITING
         else None,
         "actions": [
-            (a, ACTIVITY_ACTION_LABELS[a]) for a in actions_from(ACTIVITY_TRANSITIONS, activity.state)
+            (a.name, a.label) for a in community_actions.offered_activity_actions(request.user, activity)
         ]
         if organize
         else [],
@@ -312,7 +306,7 @@ def activity_advance(request, pk: int, action: str):
     return _act(
         request,
         None,
-        lambda d: services.advance_activity(request.user, pk, action),
+        lambda d: community_actions.activity_service(action)(request.user, pk),
         success=_("活动状态已更新。"),
         back=_back(pk),
     )

@@ -152,18 +152,6 @@ class QueryForm(forms.Form):
     q = forms.CharField(label=_("企业名称或统一社会信用代码"), max_length=100, required=False)
 
 
-ACTION_FORMS = {
-    "issue_notice": NoticeForm,
-    "settle": SettleForm,
-    "decide_listing": DecideForm,
-    "publish": PublishForm,
-    "correct": CorrectForm,
-    "revoke": ReasonForm,
-    "delete": DeleteForm,
-    "extend_term": ExtendForm,
-}
-
-
 # ---------------------------------------------------------------- enterprise appeals
 
 

@@ -58,7 +58,7 @@ from .models import (
     RepairApplication,
     RepairEvidence,
 )
-from .workflow import ACTION_LABELS, EVENT_LABELS, get_transition
+from .workflow import EVENT_LABELS, WORKFLOW
 
 BAR_LABELS = {
     "minor": _("被执行人为未成年人，不得纳入失信名单（第4条）"),
@@ -143,16 +143,12 @@ def _acting(actor, case_id: int, action: str):
         )
         if case is None:
             raise ServiceError(_("执行案件不存在。"), code="not_found")
-        transition = get_transition(case.state, action)
-        if transition is None:
-            raise IllegalTransition(
-                _("案件当前状态为「%(state)s」，不能执行「%(action)s」。")
-                % {"state": case.get_state_display(), "action": ACTION_LABELS.get(action, action)}
-            )
-        if actor is None or not (actor.roles & transition.roles):
-            raise PermissionDeniedError(
-                _("您的角色不能执行「%(action)s」。") % {"action": ACTION_LABELS[action]}
-            )
+        transition = WORKFLOW.require(
+            case.state,
+            action,
+            actor.roles if actor is not None else frozenset(),
+            state_label=case.get_state_display(),
+        )
         state_before = case.state
         case.state = transition.target
         yield case, state_before

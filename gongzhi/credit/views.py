@@ -16,10 +16,11 @@ from gongzhi.core.errors import ServiceError
 from gongzhi.core.ids import parse_id
 from gongzhi.core.views import add_service_error, private_file, role_required
 
+from . import actions as credit_actions
 from . import discretion, documents, forms, selectors, services
 from .choices import CaseState, PenaltyType, RepairStatus, SyncEvent
 from .models import Enterprise, Objection, RepairApplication, RepairEvidence
-from .workflow import ACTION_LABELS, EVENT_LABELS, available_actions
+from .workflow import EVENT_LABELS
 
 OFFICER = Role.CREDIT_OFFICER
 
@@ -99,11 +100,7 @@ def case_detail(request, pk):
     case = _case_for(request, pk)
     if not services.is_officer(request.user):
         return redirect("credit:mine")
-    actions = [
-        (a, ACTION_LABELS[a], forms.ACTION_FORMS[a](prefix=a))
-        for a in available_actions(case.state, request.user.roles)
-        if a in forms.ACTION_FORMS
-    ]
+    actions = [(a.name, a.label, a.form(prefix=a.name)) for a in credit_actions.offered(request.user, case)]
     return render(
         request,
         "credit/case.html",
@@ -142,10 +139,10 @@ def _documents_for(case):
 @require_POST
 def act(request, pk, action):
     case = _case_for(request, pk)
-    form_class = forms.ACTION_FORMS.get(action)
-    if form_class is None:
+    spec = credit_actions.BY_NAME.get(action)
+    if spec is None or spec.form is None or spec.service is None:
         raise Http404
-    form = form_class(request.POST, prefix=action)
+    form = spec.form(request.POST, prefix=action)
     if not form.is_valid():
         messages.error(
             request,
@@ -157,22 +154,12 @@ def act(request, pk, action):
         )
         return redirect("credit:case", pk=case.pk)
     kwargs = form.service_kwargs() if hasattr(form, "service_kwargs") else form.cleaned_data
-    call = {
-        "issue_notice": services.issue_notice,
-        "settle": services.settle,
-        "decide_listing": services.decide_listing,
-        "publish": services.publish,
-        "correct": services.correct,
-        "revoke": services.revoke,
-        "delete": services.delete_listing,
-        "extend_term": services.extend_term,
-    }[action]
     try:
-        call(request.user, case.pk, **kwargs)
+        spec.service(request.user, case.pk, **kwargs)
     except ServiceError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("已%(action)s。") % {"action": ACTION_LABELS[action]})
+        messages.success(request, _("已%(action)s。") % {"action": spec.label})
     return redirect("credit:case", pk=case.pk)
 
 

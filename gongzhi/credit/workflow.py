@@ -7,27 +7,14 @@ warned ─issue_notice→ in_grace ─settle→ not_listed
 decided ─revoke→ revoked
 """
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.choices import Role
+from gongzhi.core.workflow import Transition, Workflow, t
 
 from .choices import CaseState as S
 
-
-@dataclass(frozen=True)
-class Transition:
-    target: str
-    roles: frozenset[str]
-
-
-OFFICERS = frozenset({Role.CREDIT_OFFICER})
-
-
-def t(target) -> Transition:
-    return Transition(target, OFFICERS)
-
+OFFICER = Role.CREDIT_OFFICER  # every transition is the credit officers'
 
 ACTION_LABELS = {
     "issue_notice": _("送达预惩戒通知书"),
@@ -42,22 +29,29 @@ ACTION_LABELS = {
 }
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {
-    (S.WARNED, "issue_notice"): t(S.IN_GRACE),
-    (S.WARNED, "settle"): t(S.NOT_LISTED),
-    (S.WARNED, "decide_listing"): t(S.DECIDED),
-    (S.IN_GRACE, "settle"): t(S.NOT_LISTED),
-    (S.IN_GRACE, "decide_listing"): t(S.DECIDED),
-    (S.DECIDED, "publish"): t(S.PUBLISHED),
-    (S.DECIDED, "revoke"): t(S.REVOKED),
-    (S.DECIDED, "correct"): t(S.DECIDED),
-    (S.PUBLISHED, "correct"): t(S.PUBLISHED),
-    (S.PUBLISHED, "revoke"): t(S.REVOKED),
-    (S.PUBLISHED, "delete"): t(S.DELETED),
-    (S.PUBLISHED, "shield"): t(S.SHIELDED),
-    (S.PUBLISHED, "extend_term"): t(S.PUBLISHED),
+    (S.WARNED, "issue_notice"): t(S.IN_GRACE, OFFICER),
+    (S.WARNED, "settle"): t(S.NOT_LISTED, OFFICER),
+    (S.WARNED, "decide_listing"): t(S.DECIDED, OFFICER),
+    (S.IN_GRACE, "settle"): t(S.NOT_LISTED, OFFICER),
+    (S.IN_GRACE, "decide_listing"): t(S.DECIDED, OFFICER),
+    (S.DECIDED, "publish"): t(S.PUBLISHED, OFFICER),
+    (S.DECIDED, "revoke"): t(S.REVOKED, OFFICER),
+    (S.DECIDED, "correct"): t(S.DECIDED, OFFICER),
+    (S.PUBLISHED, "correct"): t(S.PUBLISHED, OFFICER),
+    (S.PUBLISHED, "revoke"): t(S.REVOKED, OFFICER),
+    (S.PUBLISHED, "delete"): t(S.DELETED, OFFICER),
+    (S.PUBLISHED, "shield"): t(S.SHIELDED, OFFICER),
+    (S.PUBLISHED, "extend_term"): t(S.PUBLISHED, OFFICER),
 }
 
 ACTIONS = tuple(ACTION_LABELS)
+
+WORKFLOW = Workflow(
+    "credit",
+    TRANSITIONS,
+    ACTION_LABELS,
+    illegal=_("案件当前状态为「%(state)s」，不能执行「%(action)s」。"),
+)
 
 # What the timeline shows for each CreditEvent action (the transitions above plus the events beside them).
 EVENT_LABELS = {
@@ -73,11 +67,3 @@ EVENT_LABELS = {
     "submit_repair": _("提交信用修复申请"),
     "reject_repair": _("不予信用修复"),
 }
-
-
-def get_transition(state: str, action: str) -> Transition | None:
-    return TRANSITIONS.get((state, action))
-
-
-def available_actions(state: str, roles: set[str]) -> list[str]:
-    return [action for (s, action), tr in TRANSITIONS.items() if s == state and tr.roles & roles]

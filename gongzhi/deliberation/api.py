@@ -17,7 +17,7 @@ from gongzhi.core.errors import PermissionDeniedError
 from gongzhi.core.ids import parse_id
 from gongzhi.core.models import User
 
-from . import selectors, services
+from . import actions, selectors, services
 from .choices import Phase
 from .models import Elector, Meeting, Topic, Vote
 from .serializers import (
@@ -41,19 +41,16 @@ from .serializers import (
     ParticipantSerializer,
     ProgressInput,
     RegisterInput,
-    ResolutionInput,
     ResolutionSerializer,
     ResolutionTaskSerializer,
     ResultSerializer,
     TaskInput,
-    TopicActionInput,
     TopicCreateInput,
     TopicDetailSerializer,
     TopicListSerializer,
     VoteInput,
     VoteSerializer,
 )
-from .workflow import ACTION_LABELS
 
 WRITE_ERRORS = {**ERRORS_400, **ERROR_401, **ERROR_403, **ERROR_404, **ERROR_409}
 
@@ -120,17 +117,17 @@ def _topic(pk) -> Topic:
     return get_object_or_404(Topic, pk=pk)
 
 
+# POST /topics/{id}/actions/{name}/ for every phase action but 形成决议 (POST /topics/{id}/resolution/), each with
+# its spec's input and service (deliberation/actions.py).
 TOPIC_ACTIONS = {
-    name: service_action(
-        TopicActionInput,
+    spec.name: service_action(
+        spec.input,
         TopicDetailSerializer,
-        lambda request, data, pk, _name=name: services.advance_topic(
-            request.user, pk, _name, reason=data["reason"]
-        ),
-        summary=f"topic_{name}",
+        lambda request, data, pk, _spec=spec: _spec.service(request.user, pk, **data),
+        summary=f"topic_{spec.name}",
     )
-    for name in ACTION_LABELS
-    if name != "resolve"
+    for spec in actions.ACTIONS
+    if spec.name != "resolve"
 }
 
 CosignView = service_action(
@@ -401,9 +398,9 @@ class ResultDetailView(generics.RetrieveAPIView):
 
 
 ResolutionView = service_action(
-    ResolutionInput,
+    actions.BY_NAME["resolve"].input,
     ResolutionSerializer,
-    lambda request, data, pk: services.record_resolution(request.user, pk, **data),
+    lambda request, data, pk: actions.BY_NAME["resolve"].run(request.user, pk, **data),
     status=201,
     summary="resolution",
 )

@@ -6,10 +6,11 @@ from django.db.models import Count, Q
 
 from gongzhi.core.choices import Role
 
+from .actions import offered as offered_actions
 from .choices import Phase, VoteRule, VoteState
 from .models import Ballot, DeliberationEvent, Meeting, Opinion, OwnerRegister, Topic, Vote
 from .services import can_manage, convening_check, is_manager, meeting_report  # noqa: F401  (re-exported reads)
-from .workflow import PHASE_ORDER, PHASE_SETTINGS, available_actions
+from .workflow import PHASE_ORDER, PHASE_SETTINGS
 
 
 def visible_topics(user=None, *, phase: str | None = None, q: str = ""):
@@ -100,7 +101,7 @@ def allowed(topic: Topic) -> dict:
 
 
 def topic_actions(topic: Topic, user) -> list[str]:
-    return available_actions(topic.phase) if can_manage(user, topic.region) else []
+    return [action.name for action in offered_actions(user, topic)]
 
 
 def meetings_for(topic: Topic):

@@ -66,7 +66,7 @@ from .models import (
     Topic,
     Vote,
 )
-from .workflow import ACTION_LABELS, get_transition, settings_for
+from .workflow import MANAGER, WORKFLOW, settings_for
 
 
 class NotFound(ServiceError):
@@ -302,12 +302,7 @@ def advance_topic(actor: User, topic_id: int, action: str, *, reason: str = "") 
         raise ServiceError(_("形成决议请使用「形成决议」功能。"), code="use_record_resolution")
     with _locked_topic(topic_id) as topic:
         _require_manager(actor, topic.region)
-        transition = get_transition(topic.phase, action)
-        if transition is None:
-            raise IllegalTransition(
-                _("议题当前处于「%(phase)s」阶段，不能执行「%(action)s」。")
-                % {"phase": topic.get_phase_display(), "action": ACTION_LABELS.get(action, action)}
-            )
+        transition = WORKFLOW.require(topic.phase, action, {MANAGER}, state_label=topic.get_phase_display())
         note = ""
         if action == "close":
             note = _text(reason, _("关闭原因"), "reason", limit=1000)
@@ -1439,11 +1434,13 @@ def record_resolution(actor: User, topic_id: int, *, text: str, vote_id: int | N
     text = _text(text, _("决议内容"), "text")
     with _locked_topic(topic_id) as topic:
         _require_manager(actor, topic.region)
-        transition = get_transition(topic.phase, "resolve")
-        if transition is None:
-            raise IllegalTransition(
-                _("议题当前处于「%(phase)s」阶段，不能形成决议。") % {"phase": topic.get_phase_display()}
-            )
+        transition = WORKFLOW.require(
+            topic.phase,
+            "resolve",
+            {MANAGER},
+            state_label=topic.get_phase_display(),
+            illegal=_lazy("议题当前处于「%(phase)s」阶段，不能形成决议。"),
+        )
         vote = None
         if topic.phase == Phase.VOTING:
             vote = Vote.objects.filter(pk=vote_id, topic=topic).first() if vote_id else None

@@ -3,6 +3,8 @@ and the managers' pages. Every POST parses one form, calls ONE service and redir
 reads go through selectors.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,6 +22,7 @@ from gongzhi.core.models import User
 from gongzhi.core.uploads import check_upload
 from gongzhi.core.views import private_file
 
+from . import actions as deliberation_actions
 from . import forms, selectors, services
 from .choices import Phase, VoteRule, VoteState
 from .models import Ballot, Meeting, OwnerRegister, Participant, Resolution, ResolutionTask, Vote
@@ -174,7 +177,7 @@ def topic_detail(request, pk: int):
             "resolution": resolution,
             "tasks": list(resolution.tasks.select_related("unit", "owner")) if resolution else [],
             "events": events,
-            "actions": [(a, ACTION_LABELS[a]) for a in selectors.topic_actions(topic, user)],
+            "actions": [(a.name, a.label) for a in deliberation_actions.offered(user, topic)],
             "appeals": topic.appeals.all() if manage else [],
             "registers": OwnerRegister.objects.filter(region__path__startswith=topic.region.path)
             if manage
@@ -360,13 +363,19 @@ def hide_opinion(request, pk: int, opinion_id: int):
 @login_required
 @require_POST
 def advance(request, pk: int, action: str):
-    if action not in ACTION_LABELS:
+    spec = deliberation_actions.BY_NAME.get(action)
+    if spec is None:
         raise PermissionDenied
+    if spec.name == "resolve":
+        # 形成决议 has its own form (resolution below): advance_topic refuses it here, pointing to that form.
+        form, service = forms.ReasonForm, partial(services.advance_topic, action="resolve")
+    else:
+        form, service = spec.form, spec.service
     return _act(
         request,
-        forms.ReasonForm,
-        lambda d: services.advance_topic(request.user, pk, action, reason=d["reason"]),
-        success=_("已%(a)s。") % {"a": ACTION_LABELS[action]},
+        form,
+        lambda d: service(request.user, pk, **d),
+        success=_("已%(a)s。") % {"a": spec.label},
         back=_topic_url(pk),
     )
 
@@ -505,10 +514,11 @@ def proxy_document(request, ballot_id: int):
 @login_required
 @require_POST
 def resolution(request, pk: int):
+    spec = deliberation_actions.BY_NAME["resolve"]
     return _act(
         request,
-        forms.ResolutionForm,
-        lambda d: services.record_resolution(request.user, pk, text=d["text"], vote_id=d.get("vote_id")),
+        spec.form,
+        lambda d: spec.service(request.user, pk, text=d["text"], vote_id=d.get("vote_id")),
         success=_("决议已形成，已通知相关诉求人。"),
         back=_topic_url(pk),
     )

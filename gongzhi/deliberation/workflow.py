@@ -7,15 +7,13 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.workflow import Transition, Workflow, t
+
 from .choices import Phase as P
 
-MANAGER = "manager"  # a capability: community_staff or admin, by role (see core.permissions.is_manager)
-
-
-@dataclass(frozen=True)
-class Transition:
-    target: str
-    roles: frozenset[str]
+# A capability, not a role: community_staff or admin (core.permissions.is_manager) in the topic's region
+# (core.permissions.can_manage). The services check it for the topic and then hold {MANAGER} against the table.
+MANAGER = "manager"
 
 
 @dataclass(frozen=True)
@@ -55,32 +53,28 @@ ACTION_LABELS = {
 }
 
 
-def t(target) -> Transition:
-    return Transition(target, frozenset({MANAGER}))
-
-
 TRANSITIONS: dict[tuple[str, str], Transition] = {
-    (P.COLLECTING, "start_deliberation"): t(P.DELIBERATING),
-    (P.DELIBERATING, "open_voting"): t(P.VOTING),
+    (P.COLLECTING, "start_deliberation"): t(P.DELIBERATING, MANAGER),
+    (P.DELIBERATING, "open_voting"): t(P.VOTING, MANAGER),
     # a consensus reached in deliberation needs no vote (协商一致)
-    (P.DELIBERATING, "resolve"): t(P.RESOLVED),
-    (P.VOTING, "resolve"): t(P.RESOLVED),
-    (P.RESOLVED, "start_implementing"): t(P.IMPLEMENTING),
-    (P.IMPLEMENTING, "publish"): t(P.PUBLISHED),
-    (P.COLLECTING, "close"): t(P.CLOSED),
-    (P.DELIBERATING, "close"): t(P.CLOSED),
-    (P.VOTING, "close"): t(P.CLOSED),
+    (P.DELIBERATING, "resolve"): t(P.RESOLVED, MANAGER),
+    (P.VOTING, "resolve"): t(P.RESOLVED, MANAGER),
+    (P.RESOLVED, "start_implementing"): t(P.IMPLEMENTING, MANAGER),
+    (P.IMPLEMENTING, "publish"): t(P.PUBLISHED, MANAGER),
+    (P.COLLECTING, "close"): t(P.CLOSED, MANAGER),
+    (P.DELIBERATING, "close"): t(P.CLOSED, MANAGER),
+    (P.VOTING, "close"): t(P.CLOSED, MANAGER),
 }
 
 PHASE_ORDER = [P.COLLECTING, P.DELIBERATING, P.VOTING, P.RESOLVED, P.IMPLEMENTING, P.PUBLISHED]
 
-
-def get_transition(phase: str, action: str) -> Transition | None:
-    return TRANSITIONS.get((phase, action))
-
-
-def available_actions(phase: str) -> list[str]:
-    return [action for (p, action) in TRANSITIONS if p == phase]
+WORKFLOW = Workflow(
+    "deliberation",
+    TRANSITIONS,
+    ACTION_LABELS,
+    illegal=_("议题当前处于「%(phase)s」阶段，不能执行「%(action)s」。"),
+    state_key="phase",
+)
 
 
 def settings_for(phase: str) -> PhaseSettings:

@@ -18,6 +18,7 @@ from gongzhi.core.errors import PermissionDeniedError, ServiceError
 from gongzhi.core.models import Region, Unit
 from gongzhi.core.serializers import IdField
 
+from . import actions as insight_actions
 from . import alerts as alert_service
 from . import cosign as cosign_service
 from . import forecast, nearby, proactive, services
@@ -338,10 +339,6 @@ class TaskCreateSerializer(serializers.Serializer):
     instructions = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class TaskCompleteSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=5000)
-
-
 def _lookup(model, pk, message, field, **filters):
     if pk is None:
         return None
@@ -396,14 +393,15 @@ class TaskCompleteView(APIView):
     @extend_schema(
         tags=["insight"],
         summary="承办单位办结主动治理任务",
-        request=TaskCompleteSerializer,
+        request=insight_actions.COMPLETE.input,
         responses={200: TaskSerializer, **ERRORS_400, **ERROR_401, **ERROR_403, **ERROR_404, **ERROR_409},
     )
     def post(self, request, pk: int):
         proactive.visible_tasks(request.user).get(pk=pk)  # not visible: 404
-        serializer = TaskCompleteSerializer(data=request.data)
+        spec = insight_actions.COMPLETE
+        serializer = spec.input(data=request.data)
         serializer.is_valid(raise_exception=True)
-        task = proactive.complete_proactive_task(request.user, pk, note=serializer.validated_data["note"])
+        task = spec.service(request.user, pk, **serializer.validated_data)
         return Response(TaskSerializer(task).data)
 
 

@@ -1,9 +1,9 @@
 """未诉先办: a leader turns a surge alert (category × street × day, insight/surges.py) into a proactive task for a
 unit; the unit's handlers do it and close it with a note.
 
-Lifecycle as data: `TRANSITIONS[(state, action)] = (new state, roles)`; every write locks the task row,
-checks the table and the actor, writes, appends a ProactiveTaskEvent to the task's hash chain and notifies
-on commit. The deadline counts working days on the core calendar (调休 included).
+Lifecycle as data (core.workflow): `TRANSITIONS[(state, action)] = t(new state, *roles)`, each action's spec in
+actions.py; every write locks the task row, checks the table and the actor, writes, appends a ProactiveTaskEvent to
+the task's hash chain and notifies on commit. The deadline counts working days on the core calendar (调休 included).
 """
 
 from datetime import date
@@ -12,14 +12,16 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongzhi.appeals.models import Category
 from gongzhi.core import calendar
 from gongzhi.core.choices import RegionLevel, Role
-from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.errors import PermissionDeniedError, ServiceError
 from gongzhi.core.masking import staff_label
 from gongzhi.core.models import Region, Unit
 from gongzhi.core.notices import send_notice
+from gongzhi.core.workflow import Transition, Workflow, t
 
 from . import notices, surges
 from .models import ProactiveTask, ProactiveTaskEvent
@@ -28,10 +30,18 @@ from .models import ProactiveTaskState as S
 ASSIGN_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
 DEFAULT_WORKING_DAYS = 5
 MAX_WORKING_DAYS = 60
-TRANSITIONS = {
-    (S.ASSIGNED, "complete"): (S.DONE, frozenset({Role.HANDLER})),
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    (S.ASSIGNED, "complete"): t(S.DONE, Role.HANDLER),  # and only the task's unit's (complete_proactive_task)
 }
 ACTION_LABELS = {"create": "交办", "complete": "办结"}
+WORKFLOW = Workflow(
+    "insight/proactive",
+    TRANSITIONS,
+    ACTION_LABELS,
+    illegal=gettext_lazy("任务当前状态为「%(s)s」，不能办结。"),
+    denied=gettext_lazy("只有承办单位的承办人可以办结此任务。"),
+    state_key="s",
+)
 
 
 def _event(task: ProactiveTask, actor, action: str, *, note: str = "", before=None, after=None):
@@ -134,21 +144,22 @@ def complete_proactive_task(actor, task_id: int, *, note: str) -> ProactiveTask:
         )
         if task is None:
             raise ServiceError(_("任务不存在。"), code="not_found")
-        transition = TRANSITIONS.get((task.state, "complete"))
-        if transition is None:
-            raise IllegalTransition(
-                _("任务当前状态为「%(s)s」，不能办结。") % {"s": task.get_state_display()}
-            )
-        new_state, roles = transition
-        if (
-            actor is None
-            or not actor.is_authenticated
-            or not actor.has_role(*roles)
-            or actor.unit_id != task.unit_id
-        ):
-            raise PermissionDeniedError(_("只有承办单位的承办人可以办结此任务。"))
+        signed_in = actor is not None and actor.is_authenticated
+        transition = WORKFLOW.require(
+            task.state,
+            "complete",
+            actor.roles if signed_in else frozenset(),
+            state_label=task.get_state_display(),
+        )
+        if actor.unit_id != task.unit_id:
+            raise PermissionDeniedError(str(WORKFLOW.denied))
         before = task.state
-        task.state, task.done_by, task.done_at, task.done_note = new_state, actor, timezone.now(), note
+        task.state, task.done_by, task.done_at, task.done_note = (
+            transition.target,
+            actor,
+            timezone.now(),
+            note,
+        )
         task.save(update_fields=["state", "done_by", "done_at", "done_note"])
         _event(task, actor, "complete", note=note, before={"state": before}, after={"state": task.state})
         send_notice(

@@ -21,12 +21,13 @@ from gongzhi.core.ids import parse_id
 from gongzhi.core.models import Region
 from gongzhi.core.views import role_required
 
+from . import actions as insight_actions
 from . import alerts as alert_service
 from . import charts, proactive, surges
 from . import cosign as cosign_service
 from . import spots as spot_service
 from . import topics as topic_service
-from .forms import AlertSubscriptionForm, CompleteTaskForm, ProactiveTaskForm
+from .forms import AlertSubscriptionForm, ProactiveTaskForm
 
 STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
 LEADER_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
@@ -302,23 +303,21 @@ def task_list(request):
 @role_required(*proactive.ASSIGN_ROLES, Role.HANDLER)
 def task_detail(request, pk: int):
     task = get_object_or_404(proactive.visible_tasks(request.user), pk=pk)
-    form = CompleteTaskForm(request.POST or None)
+    spec = insight_actions.COMPLETE  # the page's one action (insight/actions.py)
+    assert spec.form is not None
+    form = spec.form(request.POST or None)
     if request.method == "POST":
         if not form.is_valid():
             messages.error(request, _first_error(form))
         else:
             try:
-                proactive.complete_proactive_task(request.user, task.pk, note=form.cleaned_data["note"])
+                spec.run(request.user, task.pk, **form.cleaned_data)
             except ServiceError as exc:
                 messages.error(request, str(exc.message))
             else:
                 messages.success(request, _("任务已办结。"))
                 return redirect("insight:task", task.pk)
-    can_complete = (
-        task.state == proactive.S.ASSIGNED
-        and request.user.has_role(Role.HANDLER)
-        and request.user.unit_id == task.unit_id
-    )
+    can_complete = spec in insight_actions.offered(request.user, task)
     return render(
         request,
         "insight/task_detail.html",

@@ -8,13 +8,24 @@ from django.urls import reverse
 from gongzhi.appeals import actions, api
 from gongzhi.appeals.choices import AppealState
 from gongzhi.appeals.models import Appeal
-from gongzhi.appeals.workflow import TRANSITIONS, t
+from gongzhi.appeals.workflow import TRANSITIONS, WORKFLOW, t
 from gongzhi.core.choices import Role
 from gongzhi.core.testing import client_for
+from gongzhi.core.workflow_testing import missing_specs
 
 
 def test_the_registry_and_the_table_agree():
     assert actions.disagreements(TRANSITIONS) == []
+    assert missing_specs(WORKFLOW, actions.ACTIONS) == []
+
+
+def test_the_kit_names_a_transition_added_without_its_action(monkeypatch):
+    monkeypatch.setitem(
+        TRANSITIONS, (AppealState.REPLIED, "escalate"), t(AppealState.REPLIED, Role.SUPERVISOR)
+    )
+    assert missing_specs(WORKFLOW, actions.ACTIONS) == [
+        "appeals: transition (replied, escalate) has no action spec in gongzhi/appeals/actions.py"
+    ]
 
 
 def test_a_transition_without_its_action_is_named():

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError
 from gongzhi.credit import services
 from gongzhi.credit.choices import CaseState
-from gongzhi.credit.workflow import ACTIONS, TRANSITIONS, available_actions, get_transition
+from gongzhi.credit.workflow import ACTIONS, TRANSITIONS, WORKFLOW
 
 from .conftest import LISTING
 
@@ -98,7 +98,7 @@ def act(action, officer, case, boss):
 def test_every_state_action_pair(state, action, officer, boss, make_case):
     case = reach(state, officer, boss, make_case)
     assert case.state == state
-    transition = get_transition(state, action)
+    transition = WORKFLOW.get(state, action)
     if transition is None:
         with pytest.raises(IllegalTransition):
             act(action, officer, case, boss)
@@ -136,12 +136,12 @@ def test_only_credit_officers_may_act(state, action, officer, boss, make_case, u
 
 
 def test_available_actions():
-    assert available_actions(CaseState.PUBLISHED, {"credit_officer"}) == [
+    assert WORKFLOW.available(CaseState.PUBLISHED, {"credit_officer"}) == [
         "correct",
         "revoke",
         "delete",
         "shield",
         "extend_term",
     ]
-    assert available_actions(CaseState.PUBLISHED, {"resident"}) == []
-    assert available_actions(CaseState.DELETED, {"credit_officer"}) == []
+    assert WORKFLOW.available(CaseState.PUBLISHED, {"resident"}) == []
+    assert WORKFLOW.available(CaseState.DELETED, {"credit_officer"}) == []
