@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from gongzhi.core import refcache, taskqueue
+from gongzhi.core import inputs, refcache, taskqueue
 from gongzhi.core.choices import Role, UnitKind
 from gongzhi.core.codes import digest_code
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
@@ -199,15 +199,6 @@ def _require_own(actor: User, appeal: Appeal) -> None:
         raise PermissionDeniedError(_("只能操作本人提交的诉求。"))
 
 
-def _require_text(value: str, field: str, label: str, min_length: int = 2) -> str:
-    value = (value or "").strip()
-    if len(value) < min_length:
-        raise ServiceError(
-            _("请填写%(label)s（至少%(n)s个字）。") % {"label": label, "n": min_length}, field=field
-        )
-    return value
-
-
 def _save(appeal: Appeal) -> None:
     deadlines.apply_dues(appeal)
     appeal.save()
@@ -299,8 +290,8 @@ def submit_appeal(
             )
     elif channel not in RESIDENT_CHANNELS:
         channel = Channel.WEB
-    title = _require_text(title, "title", _("标题"), 4)
-    content = _require_text(content, "content", _("诉求内容"), 10)
+    title = inputs.text(title, "title", _("标题"), min_length=4)
+    content = inputs.text(content, "content", _("诉求内容"), min_length=10)
     if len(title) > 200:
         raise ServiceError(_("标题不能超过200个字。"), field="title")
     if (longitude is None) != (latitude is None):
@@ -607,7 +598,7 @@ def merge_into(actor: User, appeal_id: int, *, master: Appeal, note: str = "") -
 def refer_out(actor: User, appeal_id: int, *, target: str, reason: str) -> Appeal:
     if target not in ReferTarget.values:
         raise ServiceError(_("请选择转办去向或告知的法定途径。"), field="target")
-    reason = _require_text(reason, "reason", _("转办理由"), 4)
+    reason = inputs.text(reason, "reason", _("转办理由"), min_length=4)
     with _acting(actor, appeal_id, "refer_out") as (appeal, _t):
         return _close(appeal, actor, "refer_out", CloseReason.REFERRED_OUT, reason, refer_target=target)
 
@@ -648,7 +639,7 @@ def _close(appeal: Appeal, actor, action: str, reason: str, note: str, refer_tar
 def answer_directly(
     actor: User, appeal_id: int, *, text: str, article: KnowledgeArticle | None = None
 ) -> Appeal:
-    text = _require_text(text, "text", _("答复内容"), 10)
+    text = inputs.text(text, "text", _("答复内容"), min_length=10)
     with _acting(actor, appeal_id, "answer_directly") as (appeal, _t):
         appeal.knowledge_article = article
         return _replied(appeal, actor, "answer_directly", text)
@@ -744,7 +735,7 @@ def sign(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
 
 
 def request_return(actor: User, appeal_id: int, *, reason: str) -> Appeal:
-    reason = _require_text(reason, "reason", _("退单理由"), 5)
+    reason = inputs.text(reason, "reason", _("退单理由"), min_length=5)
     with _acting(actor, appeal_id, "request_return") as (appeal, _t):
         _require_lead_handler(actor, appeal)
         before = appeal.state
@@ -801,7 +792,7 @@ def approve_return(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
 
 
 def reject_return(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
-    note = _require_text(note, "note", _("驳回理由"), 4)
+    note = inputs.text(note, "note", _("驳回理由"), min_length=4)
     with _acting(actor, appeal_id, "reject_return") as (appeal, _t):
         request = _pending_return(appeal)
         request.decide(actor, RequestDecision.REJECTED, note, _now())
@@ -844,7 +835,7 @@ def record_contact(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
 
 
 def record_progress(actor: User, appeal_id: int, *, note: str) -> Appeal:
-    note = _require_text(note, "note", _("办理进展"), 2)
+    note = inputs.text(note, "note", _("办理进展"), min_length=2)
     with _acting(actor, appeal_id, "record_progress") as (appeal, _t):
         co_unit_ids = set(appeal.co_units.values_list("pk", flat=True))
         if actor.unit_id != appeal.lead_unit_id and actor.unit_id not in co_unit_ids:
@@ -855,7 +846,7 @@ def record_progress(actor: User, appeal_id: int, *, note: str) -> Appeal:
 
 def request_extension(actor: User, appeal_id: int, *, reason: str, working_days: int) -> Appeal:
     conf = settings.GONGZHI
-    reason = _require_text(reason, "reason", _("延期理由"), 5)
+    reason = inputs.text(reason, "reason", _("延期理由"), min_length=5)
     try:
         working_days = int(working_days)
     except (TypeError, ValueError):
@@ -926,7 +917,7 @@ def approve_extension(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
 
 
 def deny_extension(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
-    note = _require_text(note, "note", _("不予延期的理由"), 2)
+    note = inputs.text(note, "note", _("不予延期的理由"), min_length=2)
     with _acting(actor, appeal_id, "deny_extension") as (appeal, _t):
         request = _pending_extension(appeal)
         request.decide(actor, RequestDecision.REJECTED, note, _now())
@@ -936,7 +927,7 @@ def deny_extension(actor: User, appeal_id: int, *, note: str = "") -> Appeal:
 
 
 def reply(actor: User, appeal_id: int, *, text: str) -> Appeal:
-    text = _require_text(text, "text", _("答复内容"), 10)
+    text = inputs.text(text, "text", _("答复内容"), min_length=10)
     with _acting(actor, appeal_id, "reply") as (appeal, _t):
         _require_lead_handler(actor, appeal)
         return _replied(appeal, actor, "reply", text)
@@ -1138,7 +1129,7 @@ def _merged_dissent(
 
 
 def close_unresolvable(actor: User, appeal_id: int, *, note: str) -> Appeal:
-    note = _require_text(note, "note", _("办结说明"), 4)
+    note = inputs.text(note, "note", _("办结说明"), min_length=4)
     with _acting(actor, appeal_id, "close_unresolvable") as (appeal, _t):
         if appeal.reopen_count < settings.GONGZHI["REOPEN_LIMIT"]:
             raise IllegalTransition(
@@ -1155,7 +1146,7 @@ def supervise(actor: User, appeal_id: int, *, level: int, note: str) -> Supervis
     """A supervisor's 催办 (level 0) or 督办 (levels 1–3) on an open appeal; not a state change."""
     if not actor.has_role(Role.SUPERVISOR):
         raise PermissionDeniedError(_("只有督办员可以催办或督办。"))
-    note = _require_text(note, "note", _("督办意见"), 2)
+    note = inputs.text(note, "note", _("督办意见"), min_length=2)
     if level not in (0, 1, 2, 3):
         raise ServiceError(_("督办级别为1至3级，0为催办。"), field="level")
     with transaction.atomic():
@@ -1386,7 +1377,7 @@ def supplement(
 def ask(actor: User, appeal_id: int, *, question: str) -> Appeal:
     """询问: the lead unit's handler asks the appellant a question; the appellant is told on their channels (a site
     message, SMS to the appeal's number: they may answer by replying to it)."""
-    question = _require_text(question, "question", _("询问内容"), 4)
+    question = inputs.text(question, "question", _("询问内容"), min_length=4)
     if len(question) > 500:
         raise ServiceError(_("询问内容不能超过500个字。"), field="question")
     with _acting(actor, appeal_id, "ask") as (appeal, _t):
@@ -1407,7 +1398,7 @@ def ask(actor: User, appeal_id: int, *, question: str) -> Appeal:
 
 def answer(actor: User, appeal_id: int, *, text: str) -> Appeal:
     """The appellant answers the handler's open question (on the appeal's page or by the API)."""
-    text = _require_text(text, "text", _("答复内容"), 1)
+    text = inputs.text(text, "text", _("答复内容"), min_length=1)
     with _acting(actor, appeal_id, "answer") as (appeal, _t):
         _require_own(actor, appeal)
         return _answered(appeal, actor, text)

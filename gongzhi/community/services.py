@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.appeals.services import submit_appeal
+from gongzhi.core import inputs
 from gongzhi.core.choices import RegionLevel, Role, UnitKind
-from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.errors import IllegalTransition, NotFoundError, PermissionDeniedError, ServiceError
 from gongzhi.core.masking import person_label, staff_label
 from gongzhi.core.models import Region, Unit, User
 from gongzhi.core.notices import send_notice
@@ -65,12 +66,6 @@ from .models import (
 from .workflow import ACTIVITY_WORKFLOW, ORGANIZER, STAGE_ACTION_LABELS, STAGE_WORKFLOW
 
 QR_SALT = "gongzhi.community.sign-in"
-MAX_TEXT = 5000
-
-
-class NotFound(ServiceError):
-    status = 404
-    default_code = "not_found"
 
 
 def setting(name: str, default):
@@ -115,21 +110,6 @@ def _require_manager(actor, region: Region) -> None:
         raise PermissionDeniedError(_("该事项不在您负责的区域内。"))
 
 
-def _text(value, label: str, field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ServiceError(_("请填写%(label)s。") % {"label": label}, field=field)
-    if len(value) > limit:
-        raise ServiceError(_("%(label)s不能超过%(n)s字。") % {"label": label, "n": limit}, field=field)
-    return value
-
-
-def _choice(value, choices, label: str, field: str) -> str:
-    if value not in choices.values:
-        raise ServiceError(_("%(label)s无效。") % {"label": label}, field=field)
-    return value
-
-
 def _codes(values, choices, field: str) -> str:
     if isinstance(values, str):
         values = [v.strip() for v in values.replace("，", ",").split(",") if v.strip()]
@@ -168,13 +148,6 @@ def _event(subject: str, actor, action: str, *, note: str = "", before=None, aft
     )
 
 
-def _get_locked(model, pk, message):
-    try:
-        return model.objects.select_for_update(of=("self",)).get(pk=pk)
-    except (model.DoesNotExist, ValueError, TypeError):
-        raise NotFound(message) from None
-
-
 # ---------------------------------------------------------------- self-organisations
 
 
@@ -190,8 +163,8 @@ def register_organization(
 ) -> SelfOrganization:
     """Residents apply to found a self-organisation (they become its leader); managers register one."""
     _require_login(actor)
-    name = _text(name, _("名称"), "name", limit=100)
-    domain = _choice(domain, OrgDomain, _("服务领域"), "domain")
+    name = inputs.text(name, "name", _("名称"), limit=100, required=True)
+    domain = inputs.choice(domain, OrgDomain, "domain", _("服务领域"))
     region = _region(region, RegionLevel.COMMUNITY, _("所属社区"), "region")
     if mentor_unit is not None and mentor_unit.kind not in (UnitKind.PARTY_ORG, UnitKind.SOCIAL_ORG):
         raise ServiceError(_("指导单位须为党组织或社会组织。"), field="mentor_unit")
@@ -202,7 +175,7 @@ def register_organization(
             name=name,
             domain=domain,
             region=region,
-            description=_text(description, "", "description", required=False),
+            description=inputs.text(description, "description", ""),
             skills=_codes(skills, NeedKind, "skills"),
             mentor_unit=mentor_unit,
             created_by=actor,
@@ -220,7 +193,7 @@ def register_organization(
 
 def set_mentor_unit(actor: User, org_id: int, *, mentor_unit: Unit) -> SelfOrganization:
     with transaction.atomic():
-        org = _get_locked(SelfOrganization, org_id, _("自组织不存在。"))
+        org = inputs.locked(SelfOrganization, org_id, _("自组织不存在。"))
         _require_manager(actor, org.region)
         if mentor_unit is None or mentor_unit.kind not in (UnitKind.PARTY_ORG, UnitKind.SOCIAL_ORG):
             raise ServiceError(_("指导单位须为党组织或社会组织。"), field="mentor_unit")
@@ -237,15 +210,17 @@ def review_organization(
     actor: User, org_id: int, action: str, *, opinion: str, filing_number: str = ""
 ) -> StageReview:
     """One incubation review: moves the stage by the table and keeps the record of the review."""
-    opinion = _text(opinion, _("评审意见"), "opinion", limit=2000)
+    opinion = inputs.text(opinion, "opinion", _("评审意见"), limit=2000, required=True)
     with transaction.atomic():
-        org = _get_locked(SelfOrganization, org_id, _("自组织不存在。"))
+        org = inputs.locked(SelfOrganization, org_id, _("自组织不存在。"))
         _require_manager(actor, org.region)
         transition = STAGE_WORKFLOW.require(
             org.stage, action, actor.roles, state_label=org.get_stage_display()
         )
         if transition.target == OrgStage.MATURE:
-            org.filing_number = _text(filing_number, _("备案编号"), "filing_number", limit=40)
+            org.filing_number = inputs.text(
+                filing_number, "filing_number", _("备案编号"), limit=40, required=True
+            )
             if org.mentor_unit_id is None:
                 raise ServiceError(_("登记备案前须明确指导单位（党组织或社会组织）。"), code="no_mentor")
         if transition.target == OrgStage.INCUBATING and org.mentor_unit_id is None:
@@ -287,9 +262,9 @@ def _require_org_leader(actor, org: SelfOrganization) -> None:
 
 
 def add_member(actor: User, org_id: int, *, user: User, role: str = MemberRole.MEMBER) -> OrgMember:
-    role = _choice(role, MemberRole, _("角色"), "role")
+    role = inputs.choice(role, MemberRole, "role", _("角色"))
     with transaction.atomic():
-        org = _get_locked(SelfOrganization, org_id, _("自组织不存在。"))
+        org = inputs.locked(SelfOrganization, org_id, _("自组织不存在。"))
         _require_org_leader(actor, org)
         if org.stage == OrgStage.EXITED:
             raise IllegalTransition(_("该自组织已退出，不能再加入成员。"))
@@ -308,7 +283,7 @@ def add_member(actor: User, org_id: int, *, user: User, role: str = MemberRole.M
 def join_organization(actor: User, org_id: int) -> OrgMember:
     _require_login(actor)
     with transaction.atomic():
-        org = _get_locked(SelfOrganization, org_id, _("自组织不存在。"))
+        org = inputs.locked(SelfOrganization, org_id, _("自组织不存在。"))
         if org.stage == OrgStage.EXITED:
             raise IllegalTransition(_("该自组织已退出，不能再加入。"))
         if OrgMember.objects.filter(organization=org, user=actor).exists():
@@ -332,9 +307,9 @@ def create_project(
     goals: str = "",
     budget=None,
 ) -> PartyBuildingProject:
-    title = _text(title, _("项目名称"), "title", limit=200)
-    description = _text(description, _("项目内容"), "description")
-    goals = _text(goals, _("项目目标"), "goals", required=False)
+    title = inputs.text(title, "title", _("项目名称"), limit=200, required=True)
+    description = inputs.text(description, "description", _("项目内容"), required=True)
+    goals = inputs.text(goals, "goals", _("项目目标"))
     if budget is not None:
         try:
             budget = Decimal(str(budget)).quantize(Decimal("0.01"))
@@ -392,7 +367,7 @@ def can_run_project(user, project: PartyBuildingProject) -> bool:
 
 
 def _locked_project(actor, project_id: int) -> PartyBuildingProject:
-    project = _get_locked(PartyBuildingProject, project_id, _("党建项目不存在。"))
+    project = inputs.locked(PartyBuildingProject, project_id, _("党建项目不存在。"))
     if not can_run_project(actor, project):
         raise PermissionDeniedError(_("只有项目所在社区的社区工作者和牵头、合作单位的工作人员可以办理。"))
     return project
@@ -400,7 +375,7 @@ def _locked_project(actor, project_id: int) -> PartyBuildingProject:
 
 def record_project_progress(actor: User, project_id: int, *, note: str) -> ProjectUpdate:
     """A progress note; the first one starts a planned project."""
-    note = _text(note, _("进展"), "note", limit=2000)
+    note = inputs.text(note, "note", _("进展"), limit=2000, required=True)
     with transaction.atomic():
         project = _locked_project(actor, project_id)
         if project.state == ProjectState.DONE:
@@ -423,7 +398,7 @@ def link_project_activity(actor: User, project_id: int, *, activity: Activity) -
     """An activity run as part of the project (shown on the project's page)."""
     with transaction.atomic():
         project = _locked_project(actor, project_id)
-        activity = _get_locked(Activity, getattr(activity, "pk", activity), _("活动不存在。"))
+        activity = inputs.locked(Activity, getattr(activity, "pk", activity), _("活动不存在。"))
         if not activity.region.path.startswith(project.region.path):
             raise ServiceError(_("只能关联本社区的活动。"), field="activity")
         activity.project = project
@@ -434,7 +409,7 @@ def link_project_activity(actor: User, project_id: int, *, activity: Activity) -
 
 def complete_project(actor: User, project_id: int, *, result: str) -> PartyBuildingProject:
     """The project is done; its result is published on the community's page."""
-    result = _text(result, _("项目成效"), "result", limit=4000)
+    result = inputs.text(result, "result", _("项目成效"), limit=4000, required=True)
     if len(result) < 10:
         raise ServiceError(_("请写明项目成效（至少10个字），将在社区页面公开。"), field="result")
     with transaction.atomic():
@@ -521,9 +496,9 @@ def create_activity(
 ) -> Activity:
     """A unit (its staff) or a self-organisation (its leader or backbone) creates an activity as a draft."""
     _require_login(actor)
-    title = _text(title, _("活动名称"), "title", limit=200)
-    description = _text(description, _("活动内容"), "description")
-    location = _text(location, _("地点"), "location", limit=200)
+    title = inputs.text(title, "title", _("活动名称"), limit=200, required=True)
+    description = inputs.text(description, "description", _("活动内容"), required=True)
+    location = inputs.text(location, "location", _("地点"), limit=200, required=True)
     region = _region(region, RegionLevel.COMMUNITY, _("发布社区"), "region")
     if (organizer_unit is None) == (organizer_org is None):
         raise ServiceError(_("活动须由一个单位或一个自组织主办。"), field="organizer")
@@ -580,7 +555,7 @@ def create_activity(
 
 def advance_activity(actor: User, activity_id: int, action: str) -> Activity:
     with transaction.atomic():
-        activity = _get_locked(Activity, activity_id, _("活动不存在。"))
+        activity = inputs.locked(Activity, activity_id, _("活动不存在。"))
         _require_organizer(actor, activity)
         transition = ACTIVITY_WORKFLOW.require(
             activity.state, action, {ORGANIZER}, state_label=activity.get_state_display()
@@ -614,7 +589,7 @@ def sign_up(actor: User, activity_id: int) -> Signup:
     """Registers while places are left, else joins the waiting list (first come, first promoted)."""
     _require_login(actor)
     with transaction.atomic():
-        activity = _get_locked(Activity, activity_id, _("活动不存在。"))
+        activity = inputs.locked(Activity, activity_id, _("活动不存在。"))
         if activity.state != ActivityState.PUBLISHED:
             raise IllegalTransition(
                 _("活动当前「%(state)s」，不能报名。") % {"state": activity.get_state_display()}
@@ -640,7 +615,7 @@ def cancel_signup(actor: User, activity_id: int) -> Signup:
     """Cancels the actor's sign-up; a freed place goes to the first on the waiting list."""
     _require_login(actor)
     with transaction.atomic():
-        activity = _get_locked(Activity, activity_id, _("活动不存在。"))
+        activity = inputs.locked(Activity, activity_id, _("活动不存在。"))
         signup = Signup.objects.select_for_update().filter(activity=activity, user=actor).first()
         if signup is None or signup.state == SignupState.CANCELLED:
             raise ServiceError(_("您没有报名此活动。"), code="not_signed_up")
@@ -719,7 +694,7 @@ def sign_in_by_staff(actor: User, activity_id: int, *, user: User) -> Signup:
 
 def _sign_in(actor, activity_id: int, participant, method: str) -> Signup:
     with transaction.atomic():
-        activity = _get_locked(Activity, activity_id, _("活动不存在。"))
+        activity = inputs.locked(Activity, activity_id, _("活动不存在。"))
         if method == SignInMethod.STAFF:
             _require_organizer(actor, activity)
         if activity.state != ActivityState.PUBLISHED:
@@ -748,7 +723,7 @@ def _sign_in(actor, activity_id: int, participant, method: str) -> Signup:
 def record_hours(actor: User, activity_id: int, *, user: User, hours=None) -> ServiceRecord:
     """The organiser records the hours a signed-in participant served (default: the activity's hours)."""
     with transaction.atomic():
-        activity = _get_locked(Activity, activity_id, _("活动不存在。"))
+        activity = inputs.locked(Activity, activity_id, _("活动不存在。"))
         _require_organizer(actor, activity)
         now = timezone.now()
         if now < activity.starts_at or now > activity.ends_at + record_grace():
@@ -859,7 +834,7 @@ def _post(
 def confirm_hours(actor: User, record_id: int) -> LedgerEntry:
     """The organiser confirms recorded hours; this credits the volunteer's account exactly once."""
     with transaction.atomic():
-        record = _get_locked(ServiceRecord, record_id, _("服务记录不存在。"))
+        record = inputs.locked(ServiceRecord, record_id, _("服务记录不存在。"))
         signup = Signup.objects.select_related("activity", "user").get(pk=record.signup_id)
         _require_organizer(actor, signup.activity)
         # Four eyes: the volunteer never confirms their own hours, nor the one who recorded them.
@@ -931,12 +906,12 @@ def _require_volunteer_manager(actor, volunteer: User | None, extra: Sequence[Re
 
 def correct_entry(actor: User, entry_id: int, *, reason: str) -> LedgerEntry:
     """A correction reverses a wrong entry with a new one in the opposite direction (never an edit)."""
-    reason = _text(reason, _("更正原因"), "reason", limit=200)
+    reason = inputs.text(reason, "reason", _("更正原因"), limit=200, required=True)
     _require_login(actor)
     if not actor.has_role(Role.COMMUNITY_STAFF, Role.ADMIN):
         raise PermissionDeniedError(_("只有社区工作者可以更正时间银行分录。"))
     with transaction.atomic():
-        original = _get_locked(LedgerEntry, entry_id, _("分录不存在。"))
+        original = inputs.locked(LedgerEntry, entry_id, _("分录不存在。"))
         volunteer = next(
             (a for a in (original.debit, original.credit) if a.kind == AccountKind.VOLUNTEER), None
         )
@@ -966,7 +941,7 @@ def correct_entry(actor: User, entry_id: int, *, reason: str) -> LedgerEntry:
 
 def redeem_points(actor: User, *, user: User, points: int, note: str) -> LedgerEntry:
     """Community staff redeem a volunteer's points (for a service or a gift); never below zero."""
-    note = _text(note, _("兑换内容"), "note", limit=200)
+    note = inputs.text(note, "note", _("兑换内容"), limit=200, required=True)
     _require_login(actor)
     if not actor.has_role(Role.COMMUNITY_STAFF, Role.ADMIN):
         raise PermissionDeniedError(_("只有社区工作者可以办理积分兑换。"))
@@ -989,7 +964,7 @@ def save_volunteer_profile(
     skills = _codes(skills, NeedKind, "skills")
     if not skills:
         raise ServiceError(_("请至少选择一项可以提供的服务。"), field="skills")
-    availability = _text(availability, _("可服务时间"), "availability", required=False, limit=100)
+    availability = inputs.text(availability, "availability", _("可服务时间"), limit=100)
     volunteer = user or actor
     if volunteer.pk != actor.pk:
         _require_manager(actor, region)
@@ -1029,13 +1004,13 @@ def save_reward_item(
     """A community worker sets what points buy in their community (add, change, or withdraw an item)."""
     region = _region(region, RegionLevel.COMMUNITY, _("社区"), "region")
     _require_manager(actor, region)
-    name = _text(name, _("名称"), "name", limit=100)
-    description = _text(description, _("说明"), "description", required=False, limit=200)
+    name = inputs.text(name, "name", _("名称"), limit=100, required=True)
+    description = inputs.text(description, "description", _("说明"), limit=200)
     if not isinstance(points, int) or isinstance(points, bool) or not 0 < points <= 100000:
         raise ServiceError(_("所需积分须为1到100000之间的整数。"), field="points")
     with transaction.atomic():
         if item_id:
-            item = _get_locked(RewardItem, item_id, _("兑换项目不存在。"))
+            item = inputs.locked(RewardItem, item_id, _("兑换项目不存在。"))
             _require_manager(actor, item.region)
             before = {"name": item.name, "points": item.points, "is_active": item.is_active}
             item.region, item.name, item.points = region, name, points
@@ -1079,7 +1054,7 @@ def request_redemption(actor: User, item_id: int) -> Redemption:
     with transaction.atomic():
         item = RewardItem.objects.select_related("region").filter(pk=item_id, is_active=True).first()
         if item is None:
-            raise NotFound(_("兑换项目不存在或已下架。"))
+            raise NotFoundError(_("兑换项目不存在或已下架。"))
         account = LedgerAccount.objects.select_for_update().filter(user=actor).first()
         balance = account.balance_points if account else 0
         available = balance - held_points(actor)
@@ -1103,9 +1078,9 @@ def request_redemption(actor: User, item_id: int) -> Redemption:
 def decide_redemption(actor: User, redemption_id: int, *, approve: bool, note: str = "") -> Redemption:
     """A community worker of the item's community confirms (the ledger entry is posted; never below zero) or
     declines with a reason. Nobody confirms their own redemption."""
-    note = _text(note, _("办理说明"), "note", required=not approve, limit=200)
+    note = inputs.text(note, "note", _("办理说明"), required=not approve, limit=200)
     with transaction.atomic():
-        redemption = _get_locked(Redemption, redemption_id, _("兑换申请不存在。"))
+        redemption = inputs.locked(Redemption, redemption_id, _("兑换申请不存在。"))
         item = RewardItem.objects.select_related("region").get(pk=redemption.item_id)
         _require_manager(actor, item.region)
         if redemption.user_id == actor.pk:
@@ -1152,7 +1127,7 @@ def create_central_household(
     _require_manager(actor, grid)
     if not party_member.has_role(Role.PARTY_MEMBER):
         raise ServiceError(_("党员中心户须由党员担任。"), field="party_member")
-    address = _text(address, _("中心户地址"), "address", limit=200)
+    address = inputs.text(address, "address", _("中心户地址"), limit=200, required=True)
     if PartyMemberHousehold.objects.filter(party_member=party_member).exists():
         raise ServiceError(_("该党员已是党员中心户。"), code="already_center")
     with transaction.atomic():
@@ -1177,14 +1152,14 @@ def link_household(
     notes: str = "",
     resident: User | None = None,
 ) -> LinkedHousehold:
-    address = _text(address, _("门牌地址"), "address", limit=200)
-    head_name = _text(head_name, _("户主/联系人"), "head_name", limit=50)
+    address = inputs.text(address, "address", _("门牌地址"), limit=200, required=True)
+    head_name = inputs.text(head_name, "head_name", _("户主/联系人"), limit=50, required=True)
     phone = (phone or "").strip()
     if phone and not (len(phone) == 11 and phone.isdigit()):
         raise ServiceError(_("联系电话须为11位手机号。"), field="phone")
     _min, maximum = household_limits()
     with transaction.atomic():
-        center = _get_locked(PartyMemberHousehold, center_id, _("党员中心户不存在。"))
+        center = inputs.locked(PartyMemberHousehold, center_id, _("党员中心户不存在。"))
         _require_center_owner(actor, center)
         if center.households.count() >= maximum:
             raise ServiceError(
@@ -1206,7 +1181,7 @@ def link_household(
 
 def unlink_household(actor: User, household_id: int) -> None:
     with transaction.atomic():
-        household = _get_locked(LinkedHousehold, household_id, _("联系户不存在。"))
+        household = inputs.locked(LinkedHousehold, household_id, _("联系户不存在。"))
         center = PartyMemberHousehold.objects.select_for_update().get(pk=household.center_id)
         _require_center_owner(actor, center)
         if household.visits.exists():
@@ -1233,7 +1208,7 @@ def record_visit(
 ) -> Visit:
     """A party member records a visit; with the resident's consent what was heard becomes an appeal
     (channel 入户走访) in the same step."""
-    heard = _text(heard, _("听到的情况"), "heard", limit=2000)
+    heard = inputs.text(heard, "heard", _("听到的情况"), limit=2000, required=True)
     needs = _codes(needs, NeedKind, "needs")
     if not isinstance(visited_on, date) or visited_on > timezone.localdate():
         raise ServiceError(_("走访日期不能晚于今天。"), field="visited_on")
@@ -1242,7 +1217,7 @@ def record_visit(
     if raise_appeal and not consent:
         raise ServiceError(_("转为诉求须先征得居民同意并记录。"), field="consent", code="no_consent")
     with transaction.atomic():
-        center = _get_locked(PartyMemberHousehold, center_id, _("党员中心户不存在。"))
+        center = inputs.locked(PartyMemberHousehold, center_id, _("党员中心户不存在。"))
         _require_center_owner(actor, center)
         households = list(center.households.filter(pk__in=set(household_ids or [])))
         if not households or len(households) != len(set(household_ids)):
@@ -1256,7 +1231,7 @@ def record_visit(
                 actor,
                 kind=appeal_kind,
                 channel="household_visit",
-                title=_text(appeal_title, _("诉求标题"), "appeal_title", limit=200),
+                title=inputs.text(appeal_title, "appeal_title", _("诉求标题"), limit=200, required=True),
                 content=heard,
                 region=center.grid,
                 category=category,
@@ -1316,13 +1291,13 @@ def save_red_resource(
         raise ServiceError(_("请选择所在区域。"), field="region")
     _require_manager(actor, region)
     fields = {
-        "name": _text(name, _("名称"), "name", limit=100),
-        "kind": _choice(kind, RedResourceKind, _("类型"), "kind"),
+        "name": inputs.text(name, "name", _("名称"), limit=100, required=True),
+        "kind": inputs.choice(kind, RedResourceKind, "kind", _("类型")),
         "region": region,
-        "address": _text(address, _("地点"), "address", limit=200),
-        "description": _text(description, _("介绍"), "description"),
-        "opening_hours": _text(opening_hours, "", "opening_hours", required=False, limit=200),
-        "photo_url": _text(photo_url, "", "photo_url", required=False, limit=300),
+        "address": inputs.text(address, "address", _("地点"), limit=200, required=True),
+        "description": inputs.text(description, "description", _("介绍"), required=True),
+        "opening_hours": inputs.text(opening_hours, "opening_hours", "", limit=200),
+        "photo_url": inputs.text(photo_url, "photo_url", "", limit=300),
     }
     if (longitude is None) != (latitude is None):
         raise ServiceError(_("经纬度须同时填写。"), field="longitude")
@@ -1336,7 +1311,7 @@ def save_red_resource(
     fields.update(longitude=longitude, latitude=latitude)
     with transaction.atomic():
         if resource_id:
-            resource = _get_locked(RedResource, resource_id, _("红色资源不存在。"))
+            resource = inputs.locked(RedResource, resource_id, _("红色资源不存在。"))
             for key, value in fields.items():
                 setattr(resource, key, value)
             resource.save()
@@ -1379,10 +1354,10 @@ def ask_for_help(
     due_on: date | None = None,
 ) -> HelpRequest:
     """A community worker asks a volunteer (who declared this skill) or a self-organisation to meet a need."""
-    kind = _choice(kind, NeedKind, _("需求类型"), "kind")
+    kind = inputs.choice(kind, NeedKind, "kind", _("需求类型"))
     region = _region(region, RegionLevel.COMMUNITY, _("社区"), "region")
     _require_manager(actor, region)
-    summary = _text(summary, _("需求"), "summary", limit=200)
+    summary = inputs.text(summary, "summary", _("需求"), limit=200, required=True)
     if (volunteer is None) == (organization is None):
         raise ServiceError(_("请选择一位志愿者或一个自组织。"), field="volunteer")
     if volunteer is not None:
@@ -1441,7 +1416,7 @@ def ask_for_help(
 
 
 def _locked_help(actor, request_id: int) -> HelpRequest:
-    return _get_locked(HelpRequest, request_id, _("协助请求不存在。"))
+    return inputs.locked(HelpRequest, request_id, _("协助请求不存在。"))
 
 
 def _require_helper(actor, request: HelpRequest) -> None:
@@ -1452,7 +1427,7 @@ def _require_helper(actor, request: HelpRequest) -> None:
 
 def answer_help_request(actor: User, request_id: int, *, accept: bool, note: str = "") -> HelpRequest:
     """The volunteer (or the organisation's leader) accepts — it becomes their task — or declines with a reason."""
-    note = _text(note, _("婉拒原因"), "note", required=not accept, limit=200)
+    note = inputs.text(note, "note", _("婉拒原因"), required=not accept, limit=200)
     with transaction.atomic():
         request = _locked_help(actor, request_id)
         _require_helper(actor, request)
@@ -1486,7 +1461,7 @@ def answer_help_request(actor: User, request_id: int, *, accept: bool, note: str
 def complete_help_request(actor: User, request_id: int, *, note: str, hours=None) -> HelpRequest:
     """The helper records what was done (and the hours served); the resident is told. Hours are credited once
     a community worker confirms them (never the helper themselves)."""
-    note = _text(note, _("服务情况"), "note", limit=2000)
+    note = inputs.text(note, "note", _("服务情况"), limit=2000, required=True)
     hours = _hours(hours) if hours not in (None, "") else None
     with transaction.atomic():
         request = _locked_help(actor, request_id)

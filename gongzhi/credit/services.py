@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import netguard, outbox
+from gongzhi.core import inputs, netguard, outbox
 from gongzhi.core.choices import NotificationChannel, Role
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.core.masking import mask_phone, person_label
@@ -154,38 +154,6 @@ def _acting(actor, case_id: int, action: str):
         yield case, state_before
 
 
-def _text(value, field: str, label: str) -> str:
-    """Optional text from a request body, stripped: None is "", anything but a string (a number, a list, an object
-    sent as JSON) is refused with the field's name, not left to fail in `.strip()`."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ServiceError(_("%(label)s应为文字。") % {"label": label}, field=field)
-    return value.strip()
-
-
-def _require_text(value, field: str, label: str, min_length: int = 2) -> str:
-    value = _text(value, field, label)
-    if len(value) < min_length:
-        raise ServiceError(
-            _("请填写%(label)s（至少%(n)s个字）。") % {"label": label, "n": min_length}, field=field
-        )
-    return value
-
-
-def _date(value, field: str, label: str, default: date | None = None) -> date:
-    if value in (None, ""):
-        if default is not None:
-            return default
-        raise ServiceError(_("请填写%(label)s。") % {"label": label}, field=field)
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ServiceError(_("%(label)s不是有效日期。") % {"label": label}, field=field) from None
-
-
 def _money(value, field: str, label: str) -> Decimal:
     try:
         amount = Decimal(str(value if value not in (None, "") else "0"))
@@ -197,12 +165,6 @@ def _money(value, field: str, label: str) -> Decimal:
     if amount < 0 or amount >= Decimal("1e14") or amount != amount.quantize(Decimal("0.01")):
         raise ServiceError(_("%(label)s应为不小于0、最多两位小数的金额。") % {"label": label}, field=field)
     return amount
-
-
-def _choice(value, choices, field: str, label: str) -> str:
-    if value not in choices.values:
-        raise ServiceError(_("请选择有效的%(label)s。") % {"label": label}, field=field)
-    return value
 
 
 # ---------------------------------------------------------------- deadlines (G-2)
@@ -323,10 +285,10 @@ def create_enterprise(
     contacts: Iterable[dict] = (),
 ) -> Enterprise:
     _require_officer(actor)
-    name = _require_text(name, "name", _("企业名称"))
-    uscc = _text(uscc, "uscc", _("统一社会信用代码")).upper()
-    legal_representative = _text(legal_representative, "legal_representative", _("法定代表人"))
-    address = _text(address, "address", _("地址"))
+    name = inputs.text(name, "name", _("企业名称"), min_length=2)
+    uscc = inputs.text(uscc, "uscc", _("统一社会信用代码")).upper()
+    legal_representative = inputs.text(legal_representative, "legal_representative", _("法定代表人"))
+    address = inputs.text(address, "address", _("地址"))
     if not rules.uscc_is_valid(uscc):
         raise ServiceError(
             _("统一社会信用代码无效（应为18位，且校验码正确）。"), code="invalid_uscc", field="uscc"
@@ -370,9 +332,9 @@ def add_contact(
     is_primary: bool = False,
 ) -> EnterpriseContact:
     _require_officer(actor)
-    name = _require_text(name, "name", _("联系人姓名"))
-    phone = _text(phone, "phone", _("手机号"))
-    email = _text(email, "email", _("邮箱"))
+    name = inputs.text(name, "name", _("联系人姓名"), min_length=2)
+    phone = inputs.text(phone, "phone", _("手机号"))
+    email = inputs.text(email, "email", _("邮箱"))
     if phone and not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
         raise ServiceError(_("请输入11位手机号码。"), field="phone")
     if not (phone or user):
@@ -522,20 +484,22 @@ def open_case(
     _require_officer(actor)
     fields = {
         "enterprise": enterprise,
-        "court": _require_text(court, "court", _("执行法院")),
-        "case_number": _require_text(case_number, "case_number", _("执行案号")),
-        "basis_document": _require_text(basis_document, "basis_document", _("执行依据")),
-        "creditor": _require_text(creditor, "creditor", _("申请执行人")),
-        "obligation": _require_text(obligation, "obligation", _("履行义务")),
+        "court": inputs.text(court, "court", _("执行法院"), min_length=2),
+        "case_number": inputs.text(case_number, "case_number", _("执行案号"), min_length=2),
+        "basis_document": inputs.text(basis_document, "basis_document", _("执行依据"), min_length=2),
+        "creditor": inputs.text(creditor, "creditor", _("申请执行人"), min_length=2),
+        "obligation": inputs.text(obligation, "obligation", _("履行义务"), min_length=2),
         "amount": _money(amount, "amount", _("标的金额")),
         "performed_amount": _money(performed_amount, "performed_amount", _("已履行金额")),
-        "filed_on": _date(filed_on, "filed_on", _("立案日期")),
+        "filed_on": inputs.day(filed_on, "filed_on", _("立案日期")),
     }
-    fields["warned_on"] = _date(warned_on, "warned_on", _("执行通知日期"), default=_today())
+    fields["warned_on"] = inputs.day(warned_on, "warned_on", _("执行通知日期"), default=_today())
     if fields["performed_amount"] > fields["amount"]:
         raise ServiceError(_("已履行金额不能大于标的金额。"), field="performed_amount")
     applied = (
-        _date(creditor_applied_on, "creditor_applied_on", "", default=None) if creditor_applied_on else None
+        inputs.day(creditor_applied_on, "creditor_applied_on", "", default=None)
+        if creditor_applied_on
+        else None
     )
     try:
         with transaction.atomic():
@@ -572,14 +536,14 @@ def issue_notice(
     notice_on=None,
 ) -> EnforcementCase:
     """Serve the 预惩戒通知书 (B-4) and start the 1–3 month grace period (B-1); schedule the credit warnings."""
-    intended_ground = _choice(intended_ground, Ground, "intended_ground", _("拟纳入情形"))
-    notice_number = _text(notice_number, "notice_number", _("通知书文号"))
+    intended_ground = inputs.choice(intended_ground, Ground, "intended_ground", _("拟纳入情形"))
+    notice_number = inputs.text(notice_number, "notice_number", _("通知书文号"))
     try:
         months = int(grace_months)
     except (TypeError, ValueError):
         months = 0
-    reason = _require_text(reason, "grace_reason", _("给予宽限期的理由"))
-    notice_on = _date(notice_on, "notice_on", _("通知日期"), default=_today())
+    reason = inputs.text(reason, "grace_reason", _("给予宽限期的理由"), min_length=2)
+    notice_on = inputs.day(notice_on, "notice_on", _("通知日期"), default=_today())
     try:
         grace_end = rules.grace_period_end(notice_on, months)
     except ValueError:
@@ -639,8 +603,8 @@ def settle(
     actor, case_id: int, *, settlement: str, settled_on=None, performed_amount=None, note: str = ""
 ) -> EnforcementCase:
     """Performance, settlement or security before listing → no listing (B-1.3)."""
-    settlement = _choice(settlement, Settlement, "settlement", _("履行方式"))
-    settled_on = _date(settled_on, "settled_on", _("履行日期"), default=_today())
+    settlement = inputs.choice(settlement, Settlement, "settlement", _("履行方式"))
+    settled_on = inputs.day(settled_on, "settled_on", _("履行日期"), default=_today())
     with _acting(actor, case_id, "settle") as (case, before):
         if performed_amount not in (None, ""):
             amount = _money(performed_amount, "performed_amount", _("已履行金额"))
@@ -689,7 +653,7 @@ def decide_listing(
     is_unit_officer: bool = False,
 ) -> EnforcementCase:
     """The listing decision (A-5.3): bars of A-3/A-4, a term for G2–G6 and none for G1, extension 1–3 years."""
-    ground = _choice(ground, Ground, "ground", _("纳入情形"))
+    ground = inputs.choice(ground, Ground, "ground", _("纳入情形"))
     bars = rules.listing_bars(
         ground,
         debtor_is_minor=bool(debtor_is_minor),
@@ -700,14 +664,14 @@ def decide_listing(
     )
     if bars:
         raise ServiceError("；".join(str(BAR_LABELS[b]) for b in bars), code="listing_barred", field="ground")
-    extension_reason = _text(extension_reason, "extension_reason", _("延长理由"))
+    extension_reason = inputs.text(extension_reason, "extension_reason", _("延长理由"))
     term, extension = _listing_term(ground, term_years, extension_years, extension_reason)
-    decision_number = _require_text(decision_number, "decision_number", _("决定书文号"))
-    reason = _require_text(reason, "decision_reason", _("纳入理由"))
-    signed_by = _require_text(signed_by, "signed_by", _("签发人"))
-    decided_on = _date(decided_on, "decided_on", _("决定日期"), default=_today())
+    decision_number = inputs.text(decision_number, "decision_number", _("决定书文号"), min_length=2)
+    reason = inputs.text(reason, "decision_reason", _("纳入理由"), min_length=2)
+    signed_by = inputs.text(signed_by, "signed_by", _("签发人"), min_length=2)
+    decided_on = inputs.day(decided_on, "decided_on", _("决定日期"), default=_today())
     # A-5.4: never signed without being served.
-    served_on = _date(served_on, "served_on", _("送达日期"))
+    served_on = inputs.day(served_on, "served_on", _("送达日期"))
     if served_on < decided_on:
         raise ServiceError(_("送达日期不能早于决定日期。"), field="served_on")
     with _acting(actor, case_id, "decide_listing") as (case, before):
@@ -782,7 +746,7 @@ def _term_end(case) -> date | None:
 
 def publish(actor, case_id: int, *, published_on=None) -> EnforcementCase:
     """Publish the listing (A-7); each platform receives it through the outbox."""
-    published_on = _date(published_on, "published_on", _("公布日期"), default=_today())
+    published_on = inputs.day(published_on, "published_on", _("公布日期"), default=_today())
     with _acting(actor, case_id, "publish") as (case, before):
         if published_on < case.decided_on:
             raise ServiceError(_("公布日期不能早于决定日期。"), field="published_on")
@@ -822,7 +786,7 @@ def extend_term(actor, case_id: int, *, years, reason: str) -> EnforcementCase:
             raise ServiceError(
                 _("延长期限合计应为1至3年（已延长%(n)s年）。") % {"n": case.extension_years}, field="years"
             )
-        reason = _require_text(reason, "reason", _("延长理由"))
+        reason = inputs.text(reason, "reason", _("延长理由"), min_length=2)
         old_end = case.term_end
         case.extension_years, case.extension_reason = total, reason
         case.term_end = _term_end(case)
@@ -856,7 +820,7 @@ CORRECTABLE = {
 
 def correct(actor, case_id: int, *, changes: dict, reason: str) -> EnforcementCase:
     """A-9.2 / A-12: correct inaccurate information; platforms receive the corrected record."""
-    reason = _require_text(reason, "reason", _("更正理由"))
+    reason = inputs.text(reason, "reason", _("更正理由"), min_length=2)
     unknown = set(changes) - CORRECTABLE
     if not changes or unknown:
         raise ServiceError(_("请填写要更正的事项。"), field="changes")
@@ -866,7 +830,7 @@ def correct(actor, case_id: int, *, changes: dict, reason: str) -> EnforcementCa
             if field in ("amount", "performed_amount"):
                 value = _money(value, field, case._meta.get_field(field).verbose_name)
             else:
-                value = _require_text(value, field, str(case._meta.get_field(field).verbose_name))
+                value = inputs.text(value, field, str(case._meta.get_field(field).verbose_name), min_length=2)
             old[field] = getattr(case, field)
             setattr(case, field, value)
         if case.performed_amount > case.amount:
@@ -890,8 +854,8 @@ def correct(actor, case_id: int, *, changes: dict, reason: str) -> EnforcementCa
 def report_error(actor, case_id: int, *, kind: str, note: str, found_on=None) -> CaseDeadline:
     """A-9: the court finds a wrong or inaccurate listing; revocation or correction is due in 3 working days."""
     _require_officer(actor)
-    note = _require_text(note, "note", _("说明"))
-    found_on = _date(found_on, "found_on", _("发现日期"), default=_today())
+    note = inputs.text(note, "note", _("说明"), min_length=2)
+    found_on = inputs.day(found_on, "found_on", _("发现日期"), default=_today())
     with transaction.atomic():
         case = EnforcementCase.objects.select_for_update().get(pk=case_id)
         if case.state not in (CaseState.DECIDED, CaseState.PUBLISHED):
@@ -905,7 +869,7 @@ def report_error(actor, case_id: int, *, kind: str, note: str, found_on=None) ->
 
 def revoke(actor, case_id: int, *, reason: str) -> EnforcementCase:
     """A-9.1: the debtor should not have been listed."""
-    reason = _require_text(reason, "reason", _("撤销理由"))
+    reason = inputs.text(reason, "reason", _("撤销理由"), min_length=2)
     with _acting(actor, case_id, "revoke") as (case, before):
         case.ended_on = _today()
         case.save()
@@ -941,8 +905,8 @@ def report_deletion_ground(
 ) -> CaseDeadline:
     """A deletion ground occurred: the deletion is due within 3 working days (A-10)."""
     _require_officer(actor)
-    ground = _choice(ground, DeletionGround, "deletion_ground", _("删除事由"))
-    event_on = _date(event_on, "event_on", _("事由发生日期"), default=_today())
+    ground = inputs.choice(ground, DeletionGround, "deletion_ground", _("删除事由"))
+    event_on = inputs.day(event_on, "event_on", _("事由发生日期"), default=_today())
     with transaction.atomic():
         case = EnforcementCase.objects.select_for_update().get(pk=case_id)
         if case.state != CaseState.PUBLISHED:
@@ -984,11 +948,11 @@ def delete_listing(
     """Delete (stop publishing; the record is kept, A-10.4) and tell every platform."""
     with _acting(actor, case_id, "delete") as (case, before):
         ground = ground or case.deletion_ground
-        ground = _choice(ground, DeletionGround, "deletion_ground", _("删除事由"))
-        event_on = _date(event_on, "event_on", "", default=case.deletion_event_on or _today())
+        ground = inputs.choice(ground, DeletionGround, "deletion_ground", _("删除事由"))
+        event_on = inputs.day(event_on, "event_on", "", default=case.deletion_event_on or _today())
         _check_deletion_ground(case, ground, event_on)
         if ground == DeletionGround.EARLY:
-            note = _require_text(note, "note", _("提前删除的理由（积极履行或主动纠正失信行为）"))
+            note = inputs.text(note, "note", _("提前删除的理由（积极履行或主动纠正失信行为）"), min_length=2)
         case.deletion_ground, case.deletion_event_on, case.ended_on = ground, event_on, _today()
         if ground == DeletionGround.CREDITOR_REQUEST:
             case.relist_barred_until = rules.add_months(event_on, 6)  # A-10.3
@@ -1034,9 +998,9 @@ def _can_apply_for(actor, case) -> bool:
 
 
 def file_objection(actor, case_id: int, *, ground: str, statement: str, received_on=None) -> Objection:
-    ground = _choice(ground, ObjectionGround, "ground", _("申请理由"))
-    statement = _require_text(statement, "statement", _("申请内容"), 5)
-    received_on = _date(received_on, "received_on", _("收到日期"), default=_today())
+    ground = inputs.choice(ground, ObjectionGround, "ground", _("申请理由"))
+    statement = inputs.text(statement, "statement", _("申请内容"), min_length=5)
+    received_on = inputs.day(received_on, "received_on", _("收到日期"), default=_today())
     with transaction.atomic():
         case = EnforcementCase.objects.select_for_update().select_related("enterprise").get(pk=case_id)
         if not _can_apply_for(actor, case):
@@ -1064,8 +1028,8 @@ def file_objection(actor, case_id: int, *, ground: str, statement: str, received
 
 def decide_objection(actor, objection_id: int, *, grant: bool, reason: str, decided_on=None) -> Objection:
     _require_officer(actor)
-    reason = _require_text(reason, "reason", _("决定理由"))
-    decided_on = _date(decided_on, "decided_on", _("决定日期"), default=_today())
+    reason = inputs.text(reason, "reason", _("决定理由"), min_length=2)
+    decided_on = inputs.day(decided_on, "decided_on", _("决定日期"), default=_today())
     with transaction.atomic():
         objection = (
             Objection.objects.select_for_update().select_related("case__enterprise").get(pk=objection_id)
@@ -1111,8 +1075,8 @@ def _after_objection_decision(case, objection, grant: bool, decided_on: date) ->
 
 
 def file_review(actor, objection_id: int, *, statement: str, filed_on=None) -> Objection:
-    statement = _require_text(statement, "statement", _("复议理由"), 5)
-    filed_on = _date(filed_on, "filed_on", _("申请日期"), default=_today())
+    statement = inputs.text(statement, "statement", _("复议理由"), min_length=5)
+    filed_on = inputs.day(filed_on, "filed_on", _("申请日期"), default=_today())
     with transaction.atomic():
         objection = Objection.objects.select_for_update().get(pk=objection_id)
         case = (
@@ -1148,8 +1112,8 @@ def file_review(actor, objection_id: int, *, statement: str, filed_on=None) -> O
 def decide_review(actor, objection_id: int, *, grant: bool, reason: str, decided_on=None) -> Objection:
     """The higher court's decision (recorded by a credit officer); during review the listing stays in force."""
     _require_officer(actor)
-    reason = _require_text(reason, "reason", _("复议决定理由"))
-    decided_on = _date(decided_on, "decided_on", _("决定日期"), default=_today())
+    reason = inputs.text(reason, "reason", _("复议决定理由"), min_length=2)
+    decided_on = inputs.day(decided_on, "decided_on", _("决定日期"), default=_today())
     with transaction.atomic():
         objection = Objection.objects.select_for_update().get(pk=objection_id)
         case = (
@@ -1180,9 +1144,9 @@ def submit_repair(
     actor, case_id: int, *, ground: str, statement: str, commitment: str, files: Iterable = ()
 ) -> RepairApplication:
     """信用修复申请: grounds, evidence files (checked like every upload), and a credit commitment."""
-    ground = _choice(ground, RepairGround, "ground", _("修复理由"))
-    statement = _require_text(statement, "statement", _("情况说明"), 5)
-    commitment = _require_text(commitment, "commitment", _("信用承诺"), 10)
+    ground = inputs.choice(ground, RepairGround, "ground", _("修复理由"))
+    statement = inputs.text(statement, "statement", _("情况说明"), min_length=5)
+    commitment = inputs.text(commitment, "commitment", _("信用承诺"), min_length=10)
     files = list(files or [])
     if not files:
         raise ServiceError(_("请上传履行、和解、担保或重整的证明材料。"), field="evidence")
@@ -1211,7 +1175,7 @@ def submit_repair(
 
 def decide_repair(actor, application_id: int, *, approve: bool, reason: str) -> RepairApplication:
     """Approve → the listing is shielded: the record stays but is no longer published nor used (A-10.4)."""
-    reason = _require_text(reason, "reason", _("审查意见"))
+    reason = inputs.text(reason, "reason", _("审查意见"), min_length=2)
     with transaction.atomic():
         application = RepairApplication.objects.select_for_update().get(pk=application_id)
         if application.status != RepairStatus.SUBMITTED:
@@ -1273,9 +1237,9 @@ def create_platform(
     actor, *, name: str, backend: str, address: str, secret: str = "", confirm_window_hours: int = 72
 ) -> CreditPlatform:
     _require_officer(actor)
-    backend = _choice(backend, outbox.OutboxBackend, "backend", _("对接方式"))
-    name = _require_text(name, "name", _("平台名称"))
-    address = _require_text(address, "address", _("地址或目录"))
+    backend = inputs.choice(backend, outbox.OutboxBackend, "backend", _("对接方式"))
+    name = inputs.text(name, "name", _("平台名称"), min_length=2)
+    address = inputs.text(address, "address", _("地址或目录"), min_length=2)
     address, secret = clean_platform_target(backend, address, secret)
     try:
         with transaction.atomic():
@@ -1497,24 +1461,24 @@ def record_penalty(
     if check["result"] == "mandatory":
         raise ServiceError(check["explanation"], code="penalty_exempt")
     if check["result"] == "discretionary":
-        exemption_declined_reason = _require_text(
-            exemption_declined_reason, "exemption_declined_reason", _("不适用首违不罚的理由")
+        exemption_declined_reason = inputs.text(
+            exemption_declined_reason, "exemption_declined_reason", _("不适用首违不罚的理由"), min_length=2
         )
     else:
         exemption_declined_reason = ""
-    severity = _choice(severity, Severity, "severity", _("失信程度"))
+    severity = inputs.choice(severity, Severity, "severity", _("失信程度"))
     penalty_types = list(penalty_types or [])
     types = [t for t in penalty_types if t in PenaltyType.values]
     if not types or len(types) != len(penalty_types):
         raise ServiceError(_("请选择有效的处罚种类。"), field="penalty_types")
-    decided_on = _date(decided_on, "decided_on", _("处罚决定日期"))
+    decided_on = inputs.day(decided_on, "decided_on", _("处罚决定日期"))
     if decided_on > _today():
         raise ServiceError(_("处罚决定日期不能晚于今天。"), field="decided_on")
     minimum, maximum = rules.publicity_period(severity, decided_on)
     fields = {
-        "authority": _require_text(authority, "authority", _("处罚机关")),
-        "decision_number": _require_text(decision_number, "decision_number", _("处罚决定书文号")),
-        "facts": _require_text(facts, "facts", _("违法事实")),
+        "authority": inputs.text(authority, "authority", _("处罚机关"), min_length=2),
+        "decision_number": inputs.text(decision_number, "decision_number", _("处罚决定书文号"), min_length=2),
+        "facts": inputs.text(facts, "facts", _("违法事实"), min_length=2),
         "fine_amount": _money(fine_amount, "fine_amount", _("罚款金额")),
     }
     if PenaltyType.FINE in types and not fields["fine_amount"]:
@@ -1597,17 +1561,19 @@ def record_exemption_decision(
             _("不符合行政处罚法第33条不予处罚的情形，不能作出不予处罚决定。"), code="not_exempt"
         )
     if check["result"] == "discretionary":
-        reason = _require_text(reason, "reason", _("不予处罚的理由"))
+        reason = inputs.text(reason, "reason", _("不予处罚的理由"), min_length=2)
     else:
-        reason = _text(reason, "reason", _("不予处罚的理由")) or check["explanation"]
-    decided_on = _date(decided_on, "decided_on", _("决定日期"))
+        reason = inputs.text(reason, "reason", _("不予处罚的理由")) or check["explanation"]
+    decided_on = inputs.day(decided_on, "decided_on", _("决定日期"))
     if decided_on > _today():
         raise ServiceError(_("决定日期不能晚于今天。"), field="decided_on")
     fields = {
-        "authority": _require_text(authority, "authority", _("行政机关")),
-        "decision_number": _require_text(decision_number, "decision_number", _("不予处罚决定书文号")),
-        "facts": _require_text(facts, "facts", _("违法事实")),
-        "education": _require_text(education, "education", _("对当事人进行的教育")),
+        "authority": inputs.text(authority, "authority", _("行政机关"), min_length=2),
+        "decision_number": inputs.text(
+            decision_number, "decision_number", _("不予处罚决定书文号"), min_length=2
+        ),
+        "facts": inputs.text(facts, "facts", _("违法事实"), min_length=2),
+        "education": inputs.text(education, "education", _("对当事人进行的教育"), min_length=2),
     }
     try:
         with transaction.atomic():
@@ -1641,7 +1607,7 @@ def record_exemption_decision(
 def mark_penalty_performed(actor, penalty_id: int, *, note: str = "") -> AdministrativePenalty:
     """The enterprise has fully performed the penalty decision and corrected the conduct (C-3.4 item 2)."""
     _require_officer(actor)
-    note = _require_text(note, "note", _("履行情况说明"))
+    note = inputs.text(note, "note", _("履行情况说明"), min_length=2)
     with transaction.atomic():
         penalty = AdministrativePenalty.objects.select_for_update().filter(pk=penalty_id).first()
         if penalty is None:

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gongzhi.core.api_views import ERROR_401, ERROR_403, ERROR_404, ERROR_409, ERRORS_400, StandardPagination
-from gongzhi.core.errors import PermissionDeniedError
+from gongzhi.core.errors import NotFoundError, PermissionDeniedError
 from gongzhi.core.ids import parse_id
 from gongzhi.core.models import User
 
@@ -320,7 +320,7 @@ class ElectorDetailView(APIView):
     @extend_schema(responses={204: None, **WRITE_ERRORS})
     def delete(self, request, pk, elector_id):
         if not Elector.objects.filter(pk=elector_id, vote_id=pk).exists():
-            raise services.NotFound(_("投票人不存在。"))
+            raise NotFoundError(_("投票人不存在。"))
         services.remove_elector(request.user, elector_id)
         return Response(status=204)
 

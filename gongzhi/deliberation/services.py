@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from gongzhi.appeals.models import Appeal
 from gongzhi.appeals.selectors import visible_appeals
 from gongzhi.appeals.services import record_event as record_appeal_event
+from gongzhi.core import inputs
 from gongzhi.core.choices import Role, UnitKind
-from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.errors import IllegalTransition, NotFoundError, PermissionDeniedError, ServiceError
 from gongzhi.core.idcards import clean_id_number, valid_id_number
 from gongzhi.core.masking import person_label, staff_label
 from gongzhi.core.models import Notification, Region, Unit, User
@@ -68,14 +69,7 @@ from .models import (
 )
 from .workflow import MANAGER, WORKFLOW, settings_for
 
-
-class NotFound(ServiceError):
-    status = 404
-    default_code = "not_found"
-
-
 OWNERS_ASSEMBLY_NOTICE_DAYS = 15  # 物业管理条例 第14条 (E-6.3)
-MAX_TEXT = 5000
 
 # ---------------------------------------------------------------- permissions
 
@@ -90,21 +84,6 @@ def _require_manager(actor, region: Region) -> None:
 def _require_login(actor) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDeniedError(_("请先登录。"), code="login_required")
-
-
-def _text(value, label: str, field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ServiceError(_("请填写%(label)s。") % {"label": label}, field=field)
-    if len(value) > limit:
-        raise ServiceError(_("%(label)s不能超过%(n)s字。") % {"label": label, "n": limit}, field=field)
-    return value
-
-
-def _choice(value, choices, label: str, field: str) -> str:
-    if value not in choices.values:
-        raise ServiceError(_("%(label)s无效。") % {"label": label}, field=field)
-    return value
 
 
 def _actor_label(actor) -> str:
@@ -138,7 +117,7 @@ def _locked_topic(topic_id: int):
         try:
             yield Topic.objects.select_for_update(of=("self",)).select_related("region").get(pk=topic_id)
         except Topic.DoesNotExist:
-            raise NotFound(_("议题不存在。")) from None
+            raise NotFoundError(_("议题不存在。")) from None
 
 
 def _lock_topics(ids: Iterable[int]) -> list[Topic]:
@@ -175,15 +154,15 @@ def create_topic(
     """Residents propose (and are the first co-signer); managers open topics from appeals, for a party
     organisation, or of their own."""
     _require_login(actor)
-    title = _text(title, _("议题名称"), "title", limit=200)
-    description = _text(description, _("议题说明"), "description")
-    source = _choice(source, TopicSource, _("议题来源"), "source")
+    title = inputs.text(title, "title", _("议题名称"), limit=200, required=True)
+    description = inputs.text(description, "description", _("议题说明"), required=True)
+    source = inputs.choice(source, TopicSource, "source", _("议题来源"))
     if region is None:
         raise ServiceError(_("请选择所属社区。"), field="region")
     if source == TopicSource.RESIDENT_PROPOSAL:
         if not actor.has_role(Role.RESIDENT):
             raise PermissionDeniedError(_("只有居民可以提出居民提议。"))
-        household = _text(household, _("户（门牌号）"), "household", limit=50)
+        household = inputs.text(household, "household", _("户（门牌号）"), limit=50, required=True)
     else:
         _require_manager(actor, region)
     # Only appeals the actor may see (a resident their own, staff their scope's): a topic tells every linked
@@ -239,7 +218,7 @@ def cosign_topic(actor: User, topic_id: int, *, household: str, resident_group: 
     _require_login(actor)
     if not actor.has_role(Role.RESIDENT):
         raise PermissionDeniedError(_("只有居民可以联名提议。"))
-    household = _text(household, _("户（门牌号）"), "household", limit=50)
+    household = inputs.text(household, "household", _("户（门牌号）"), limit=50, required=True)
     with _locked_topic(topic_id) as topic:
         if topic.source != TopicSource.RESIDENT_PROPOSAL:
             raise ServiceError(_("只有居民提议的议题可以联名。"), code="not_a_proposal")
@@ -305,7 +284,7 @@ def advance_topic(actor: User, topic_id: int, action: str, *, reason: str = "") 
         transition = WORKFLOW.require(topic.phase, action, {MANAGER}, state_label=topic.get_phase_display())
         note = ""
         if action == "close":
-            note = _text(reason, _("关闭原因"), "reason", limit=1000)
+            note = inputs.text(reason, "reason", _("关闭原因"), limit=1000, required=True)
             topic.closed_reason = note
         if action == "open_voting" and not topic.votes.exists():
             raise ServiceError(_("请先创建表决事项，再进入表决阶段。"), code="no_vote")
@@ -327,8 +306,8 @@ def post_opinion(
     actor: User, topic_id: int, *, body: str, stance: str = Stance.OTHER, parent_id: int | None = None
 ) -> Opinion:
     _require_login(actor)
-    body = _text(body, _("意见内容"), "body", limit=2000)
-    stance = _choice(stance, Stance, _("立场"), "stance")
+    body = inputs.text(body, "body", _("意见内容"), limit=2000, required=True)
+    stance = inputs.choice(stance, Stance, "stance", _("立场"))
     with _locked_topic(topic_id) as topic:
         _require_setting(topic, "opinions_open", _("不能再发表意见。"))
         parent = None
@@ -357,10 +336,12 @@ def enter_offline_opinion(
     actor: User, topic_id: int, *, author_name: str, body: str, source: str, stance: str = Stance.OTHER
 ) -> Opinion:
     """Opinions heard at a door, a meeting or in a letter, entered by staff with their source."""
-    author_name = _text(author_name, _("意见人"), "author_name", limit=50)
-    body = _text(body, _("意见内容"), "body", limit=2000)
-    source = _text(source, _("意见来源（如入户走访、座谈会、来信）"), "source", limit=200)
-    stance = _choice(stance, Stance, _("立场"), "stance")
+    author_name = inputs.text(author_name, "author_name", _("意见人"), limit=50, required=True)
+    body = inputs.text(body, "body", _("意见内容"), limit=2000, required=True)
+    source = inputs.text(
+        source, "source", _("意见来源（如入户走访、座谈会、来信）"), limit=200, required=True
+    )
+    stance = inputs.choice(stance, Stance, "stance", _("立场"))
     with _locked_topic(topic_id) as topic:
         _require_manager(actor, topic.region)
         _require_setting(topic, "opinions_open", _("不能再录入意见。"))
@@ -383,10 +364,10 @@ def enter_offline_opinion(
 
 
 def hide_opinion(actor: User, opinion_id: int, *, reason: str) -> Opinion:
-    reason = _text(reason, _("隐藏原因"), "reason", limit=200)
+    reason = inputs.text(reason, "reason", _("隐藏原因"), limit=200, required=True)
     topic_id = Opinion.objects.filter(pk=opinion_id).values_list("topic_id", flat=True).first()
     if topic_id is None:
-        raise NotFound(_("意见不存在。"))
+        raise NotFoundError(_("意见不存在。"))
     with _locked_topic(topic_id) as topic:
         _require_manager(actor, topic.region)
         opinion = Opinion.objects.select_for_update().get(pk=opinion_id)
@@ -414,7 +395,7 @@ def _locked_meeting(meeting_id: int):
                 Meeting.objects.select_for_update(of=("self",)).select_related("region").get(pk=meeting_id)
             )
         except Meeting.DoesNotExist:
-            raise NotFound(_("会议不存在。")) from None
+            raise NotFoundError(_("会议不存在。")) from None
         yield meeting
 
 
@@ -430,10 +411,10 @@ def schedule_meeting(
     register_id: int | None = None,
 ) -> Meeting:
     """A meeting of the topics. An owners' assembly names its owners' register: its notice goes to every owner."""
-    kind = _choice(kind, MeetingKind, _("会议类型"), "kind")
-    title = _text(title, _("会议名称"), "title", limit=200)
-    agenda = _text(agenda, _("议程"), "agenda")
-    location = _text(location, _("地点"), "location", limit=200)
+    kind = inputs.choice(kind, MeetingKind, "kind", _("会议类型"))
+    title = inputs.text(title, "title", _("会议名称"), limit=200, required=True)
+    agenda = inputs.text(agenda, "agenda", _("议程"), required=True)
+    location = inputs.text(location, "location", _("地点"), limit=200, required=True)
     if starts_at is None:
         raise ServiceError(_("请填写开始时间。"), field="starts_at")
     if starts_at <= timezone.now():
@@ -572,7 +553,7 @@ def register_for_meeting(
     actor: User, meeting_id: int, *, role: str = ParticipantRole.RESIDENT_REP
 ) -> Participant:
     _require_login(actor)
-    role = _choice(role, ParticipantRole, _("参会身份"), "role")
+    role = inputs.choice(role, ParticipantRole, "role", _("参会身份"))
     with _locked_meeting(meeting_id) as meeting:
         if meeting.state not in (MeetingState.DRAFT, MeetingState.NOTICED):
             raise IllegalTransition(_("会议已结束或已取消，不能报名。"))
@@ -592,8 +573,8 @@ def register_for_meeting(
 def add_participant(
     actor: User, meeting_id: int, *, name: str, role: str, unit: Unit | None = None, user: User | None = None
 ) -> Participant:
-    name = _text(name, _("姓名"), "name", limit=50)
-    role = _choice(role, ParticipantRole, _("参会身份"), "role")
+    name = inputs.text(name, "name", _("姓名"), limit=50, required=True)
+    role = inputs.choice(role, ParticipantRole, "role", _("参会身份"))
     with _locked_meeting(meeting_id) as meeting:
         _require_manager(actor, meeting.region)
         if meeting.state not in (MeetingState.DRAFT, MeetingState.NOTICED):
@@ -640,7 +621,7 @@ def sign_in_participant(actor: User, participant_id: int) -> Participant:
     """Sign-in entered by staff at the door."""
     meeting_id = Participant.objects.filter(pk=participant_id).values_list("meeting_id", flat=True).first()
     if meeting_id is None:
-        raise NotFound(_("参会人不存在。"))
+        raise NotFoundError(_("参会人不存在。"))
     with _locked_meeting(meeting_id) as meeting:
         _require_manager(actor, meeting.region)
         participant = Participant.objects.select_for_update().get(pk=participant_id)
@@ -648,7 +629,7 @@ def sign_in_participant(actor: User, participant_id: int) -> Participant:
 
 
 def close_meeting(actor: User, meeting_id: int, *, minutes: str) -> Meeting:
-    minutes = _text(minutes, _("会议纪要"), "minutes", limit=20000)
+    minutes = inputs.text(minutes, "minutes", _("会议纪要"), limit=20000, required=True)
     with _locked_meeting(meeting_id) as meeting:
         _require_manager(actor, meeting.region)
         if meeting.state != MeetingState.NOTICED:
@@ -697,7 +678,7 @@ def create_owner_register(actor: User, *, name: str, region: Region, rows: Seque
     number, or the same account, are one owner however many units they hold; a row with neither is its own owner
     (name and unit), so two people who share a name are never counted as one. Every developer row belongs to the
     one developer owner. A mobile number is kept for the assembly's notice and links the owner's account."""
-    name = _text(name, _("名册名称"), "name", limit=100)
+    name = inputs.text(name, "name", _("名册名称"), limit=100, required=True)
     _require_manager(actor, region)
     if not rows:
         raise ServiceError(_("名册至少要有一套房屋。"), field="rows")
@@ -726,7 +707,7 @@ def create_owner_register(actor: User, *, name: str, region: Region, rows: Seque
                     _("第%(n)s行：面积须为大于零的数，最多两位小数。") % {"n": index}, field="rows"
                 )
             source = row.get("area_source") or AreaSource.REGISTER
-            _choice(source, AreaSource, _("面积依据"), "rows")
+            inputs.choice(source, AreaSource, "rows", _("面积依据"))
             id_number = clean_id_number(row.get("id_number"))
             if id_number and not valid_id_number(id_number):
                 raise ServiceError(
@@ -846,8 +827,8 @@ def create_vote(
 ) -> Vote:
     """A vote in draft. An owners' vote counts the owners of a register; the others count the electors listed
     with `add_electors` on `basis` before the vote opens (the list's size is the residents' meeting's 应到人数)."""
-    question = _text(question, _("表决事项"), "question", limit=300)
-    rule = _choice(rule, VoteRule, _("表决规则"), "rule")
+    question = inputs.text(question, "question", _("表决事项"), limit=300, required=True)
+    rule = inputs.choice(rule, VoteRule, "rule", _("表决规则"))
     with _locked_topic(topic_id) as topic:
         _require_manager(actor, topic.region)
         if topic.phase not in (Phase.COLLECTING, Phase.DELIBERATING, Phase.VOTING):
@@ -1047,7 +1028,7 @@ def link_electors_by_phone(user) -> int:
 def remove_elector(actor: User, elector_id: int) -> None:
     vote_id = Elector.objects.filter(pk=elector_id).values_list("vote_id", flat=True).first()
     if vote_id is None:
-        raise NotFound(_("投票人不存在。"))
+        raise NotFoundError(_("投票人不存在。"))
     with _locked_vote(vote_id) as (topic, vote):
         _require_manager(actor, topic.region)
         if vote.state != VoteState.DRAFT:
@@ -1068,7 +1049,7 @@ def remove_elector(actor: User, elector_id: int) -> None:
 def _locked_vote(vote_id: int):
     topic_id = Vote.objects.filter(pk=vote_id).values_list("topic_id", flat=True).first()
     if topic_id is None:
-        raise NotFound(_("表决不存在。"))
+        raise NotFoundError(_("表决不存在。"))
     with _locked_topic(topic_id) as topic:
         vote = Vote.objects.select_for_update(of=("self",)).select_related("register").get(pk=vote_id)
         yield topic, vote
@@ -1180,7 +1161,7 @@ def _voter_for(vote: Vote, user: User) -> tuple[str, str, Owner | None]:
 def cast_ballot(actor: User, vote_id: int, *, choice: str) -> Ballot:
     """An online ballot by the voter themselves."""
     _require_login(actor)
-    choice = _choice(choice, BallotChoice, _("表决意见"), "choice")
+    choice = inputs.choice(choice, BallotChoice, "choice", _("表决意见"))
     with _locked_vote(vote_id) as (topic, vote):
         _check_ballot_open(topic, vote)
         key, name, owner = _voter_for(vote, actor)
@@ -1213,7 +1194,7 @@ def enter_paper_ballot(
     proxy (owners' votes, 物业管理条例 第12条): {"name": the proxy, "scope": what they may vote on, "document": the
     signed written authorisation (an uploaded file)}. The ballot is still the owner's: it counts once, and the
     owner cannot vote again themselves."""
-    choice = _choice(choice, BallotChoice, _("表决意见"), "choice")
+    choice = inputs.choice(choice, BallotChoice, "choice", _("表决意见"))
     paper_number = (paper_number or "").strip()[:50]
     proxy = _proxy(proxy)
     with _locked_vote(vote_id) as (topic, vote):
@@ -1251,8 +1232,8 @@ def _proxy(proxy: dict | None) -> dict:
     """A proxy's written authorisation, checked: who, for what, and the signed document (image or PDF)."""
     if not proxy or not any(proxy.get(k) for k in ("name", "scope", "document")):
         return {}
-    name = _text(proxy.get("name"), _("受托人姓名"), "proxy_name", limit=50)
-    scope = _text(proxy.get("scope"), _("委托事项"), "proxy_scope", limit=200)
+    name = inputs.text(proxy.get("name"), "proxy_name", _("受托人姓名"), limit=50, required=True)
+    scope = inputs.text(proxy.get("scope"), "proxy_scope", _("委托事项"), limit=200, required=True)
     document = proxy.get("document")
     if document is None:
         raise ServiceError(_("委托投票须上传业主签名的书面委托书（照片或PDF）。"), field="proxy_document")
@@ -1431,7 +1412,7 @@ def _appellants_notice(topic: Topic, actor, action: str, detail: str, *, step_ke
 def record_resolution(actor: User, topic_id: int, *, text: str, vote_id: int | None = None) -> Resolution:
     """决议: from the voting phase it needs a counted vote that passed; from deliberation it records the
     consensus reached (协商一致). Appellants of linked appeals are told; their appeals record it."""
-    text = _text(text, _("决议内容"), "text")
+    text = inputs.text(text, "text", _("决议内容"), required=True)
     with _locked_topic(topic_id) as topic:
         _require_manager(actor, topic.region)
         transition = WORKFLOW.require(
@@ -1478,7 +1459,7 @@ def add_task(
     owner: User | None = None,
     weight: int = 1,
 ) -> ResolutionTask:
-    title = _text(title, _("任务名称"), "title", limit=200)
+    title = inputs.text(title, "title", _("任务名称"), limit=200, required=True)
     if unit is None:
         raise ServiceError(_("请选择责任单位。"), field="unit")
     if due_date is None:
@@ -1510,12 +1491,12 @@ def update_task_progress(actor: User, task_id: int, *, progress: int, note: str 
     _require_login(actor)
     if not isinstance(progress, int) or not 0 <= progress <= 100:
         raise ServiceError(_("进度须为0到100的整数。"), field="progress")
-    note = _text(note, _("进展说明"), "note", required=False, limit=2000)
+    note = inputs.text(note, "note", _("进展说明"), limit=2000)
     topic_id = (
         ResolutionTask.objects.filter(pk=task_id).values_list("resolution__topic_id", flat=True).first()
     )
     if topic_id is None:
-        raise NotFound(_("任务不存在。"))
+        raise NotFoundError(_("任务不存在。"))
     with _locked_topic(topic_id) as topic:
         task = (
             ResolutionTask.objects.select_for_update(of=("self",))
