@@ -27,6 +27,7 @@ class AppealsConfig(AppConfig):
     def ready(self):
         from gongzhi.core import dashboard, event_labels, personal_data, refcache
 
+        from . import conf  # noqa: F401  (declares the settings and their defaults: core.conf)
         from . import personal_data as mine
         from .models import Category, DispatchRule, TimeLimit
         from .workflow import EVENT_LABELS

@@ -8,11 +8,11 @@ GONGZHI_RETENTION_YEARS ago (default 5) and deletes attachments older than GONGZ
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.core.conf import setting
 from gongzhi.core.personal_data import ANONYMOUS_NAME
 from gongzhi.core.redaction import redact_appeal
 
@@ -84,8 +84,8 @@ def apply_retention(now=None, batch: int = 500) -> dict:
     """Anonymise appeals closed more than the retention period ago, and delete old attachments of closed appeals.
     Idempotent (an anonymised appeal has no personal data left to find); resumable by running again."""
     now = now or timezone.now()
-    years = int(settings.GONGZHI.get("RETENTION_YEARS", 5))
-    attachment_years = int(settings.GONGZHI.get("ATTACHMENT_RETENTION_YEARS", 3))
+    years = int(setting("RETENTION_YEARS"))
+    attachment_years = int(setting("ATTACHMENT_RETENTION_YEARS"))
     counts = {"anonymised": 0, "attachments_deleted": 0}
     due = (
         Appeal.objects.filter(closed_at__lt=now - timedelta(days=365 * years), anonymised_at__isnull=True)

@@ -7,12 +7,12 @@ so that no cell points at a handful of households. No text, no ids: [{"h3", "cou
 from collections import Counter
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import geodesy
+from gongzhi.core.conf import setting
 from gongzhi.core.errors import ServiceError
 
 from .choices import AppealState
@@ -26,7 +26,7 @@ CACHE_SECONDS = 300
 def min_count() -> int:
     """The smallest count a public cell may show: the setting, never below 5."""
     try:
-        value = int(settings.GONGZHI.get("DENSITY_MIN_COUNT", K_FLOOR))
+        value = int(setting("DENSITY_MIN_COUNT"))
     except (TypeError, ValueError):
         value = K_FLOOR
     return max(K_FLOOR, value)

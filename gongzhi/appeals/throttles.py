@@ -6,6 +6,7 @@ from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle
 
 from gongzhi.core.clientaddr import client_ip
+from gongzhi.core.conf import setting
 
 
 class AnonymousSubmitThrottle(AnonRateThrottle):
@@ -29,7 +30,7 @@ class PublicReadThrottle(AnonRateThrottle):
     scope = "public_read"
 
     def get_rate(self) -> str:
-        return settings.GONGZHI.get("PUBLIC_READ_RATE", "60/minute")
+        return setting("PUBLIC_READ_RATE")
 
     def get_ident(self, request) -> str:
         return client_ip(request) or "unknown"

@@ -10,6 +10,7 @@ class CommunityConfig(AppConfig):
     def ready(self):
         from gongzhi.core import personal_data
 
+        from . import conf  # noqa: F401  (declares the settings and their defaults: core.conf)
         from . import personal_data as mine
 
         personal_data.register("community", _("共建与志愿服务"), export=mine.export, erase=mine.erase)

@@ -4,13 +4,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.appeals.models import Appeal
 from gongzhi.core.choices import RegionLevel, Role
+from gongzhi.core.conf import setting
 from gongzhi.core.models import Region
 from gongzhi.core.permissions import in_scope
 
@@ -168,7 +168,7 @@ def total_hours(user) -> Decimal:
 
 
 def coverage_days() -> int:
-    return int(settings.GONGZHI.get("COMMUNITY_VISIT_DAYS", 30))
+    return int(setting("COMMUNITY_VISIT_DAYS"))
 
 
 def centers(region: Region | None = None) -> QuerySet:

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from gongzhi.appeals.services import submit_appeal
 from gongzhi.core import inputs
 from gongzhi.core.choices import RegionLevel, Role, UnitKind
+from gongzhi.core.conf import setting
 from gongzhi.core.errors import IllegalTransition, NotFoundError, PermissionDeniedError, ServiceError
 from gongzhi.core.masking import person_label, staff_label
 from gongzhi.core.models import Region, Unit, User
@@ -68,26 +68,22 @@ from .workflow import ACTIVITY_WORKFLOW, ORGANIZER, STAGE_ACTION_LABELS, STAGE_W
 QR_SALT = "gongzhi.community.sign-in"
 
 
-def setting(name: str, default):
-    return settings.GONGZHI.get(name, default)
-
-
 def household_limits() -> tuple[int, int]:
-    return int(setting("COMMUNITY_HOUSEHOLDS_MIN", 5)), int(setting("COMMUNITY_HOUSEHOLDS_MAX", 20))
+    return int(setting("COMMUNITY_HOUSEHOLDS_MIN")), int(setting("COMMUNITY_HOUSEHOLDS_MAX"))
 
 
 def points_per_hour() -> int:
-    return int(setting("COMMUNITY_POINTS_PER_HOUR", 10))
+    return int(setting("COMMUNITY_POINTS_PER_HOUR"))
 
 
 def sign_in_early() -> timedelta:
     """How long before an activity starts its participants may sign in."""
-    return timedelta(minutes=int(setting("COMMUNITY_SIGN_IN_EARLY_MINUTES", 30)))
+    return timedelta(minutes=int(setting("COMMUNITY_SIGN_IN_EARLY_MINUTES")))
 
 
 def record_grace() -> timedelta:
     """How long after an activity ends its organisers may still record hours."""
-    return timedelta(days=int(setting("COMMUNITY_RECORD_GRACE_DAYS", 7)))
+    return timedelta(days=int(setting("COMMUNITY_RECORD_GRACE_DAYS")))
 
 
 # ---------------------------------------------------------------- helpers
@@ -671,7 +667,7 @@ def qr_token(activity: Activity) -> str:
 
 
 def qr_max_age() -> int:
-    return int(setting("COMMUNITY_QR_MAX_AGE_SECONDS", 12 * 3600))
+    return int(setting("COMMUNITY_QR_MAX_AGE_SECONDS"))
 
 
 def sign_in_by_qr(actor: User, activity_id: int, token: str) -> Signup:
@@ -1325,7 +1321,7 @@ def save_red_resource(
 
 
 def help_due_days() -> int:
-    return int(setting("COMMUNITY_HELP_DUE_DAYS", 7))
+    return int(setting("COMMUNITY_HELP_DUE_DAYS"))
 
 
 def _helpers_of(request: HelpRequest) -> list[User]:

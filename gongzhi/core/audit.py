@@ -28,6 +28,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .conf import setting
+
 # One encoder for every call: json.dumps(cls=…) would build a new one each time (a few µs per audit event).
 _CANONICAL = DjangoJSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
@@ -47,7 +49,7 @@ def _key(configured: str, secret: str) -> bytes:
 
 def audit_key() -> bytes:
     """The HMAC key of the chains: GONGZHI_AUDIT_KEY, from the environment, never stored in the database."""
-    return _key(settings.GONGZHI.get("AUDIT_KEY", ""), settings.SECRET_KEY)
+    return _key(setting("AUDIT_KEY"), settings.SECRET_KEY)
 
 
 def seal_text(text: str) -> str:
@@ -320,7 +322,7 @@ def public_key_text(public_key) -> str:
 
 
 def signing_key():
-    value = settings.GONGZHI.get("AUDIT_SIGNING_KEY", "")
+    value = setting("AUDIT_SIGNING_KEY")
     if not value:
         raise CheckpointError(
             "GONGZHI_AUDIT_SIGNING_KEY is not set (an Ed25519 private key: a PEM file or base64)"
@@ -329,7 +331,7 @@ def signing_key():
 
 
 def verify_key():
-    value = settings.GONGZHI.get("AUDIT_VERIFY_KEY", "")
+    value = setting("AUDIT_VERIFY_KEY")
     if value:
         return _load_public_key(value)
     return signing_key().public_key()

@@ -1,14 +1,15 @@
 """System checks of gongzhi's own settings (`gongzhi check --deploy`)."""
 
-from django.conf import settings
 from django.core.checks import Tags, Warning, register
+
+from .conf import setting
 
 
 @register(Tags.security, deploy=True)
 def audit_keys(app_configs, **kwargs):
     """The audit chains' HMAC key should be its own (core.audit): derived from the secret key, rotating that key
     would make every chain fail verification."""
-    if settings.GONGZHI.get("AUDIT_KEY"):
+    if setting("AUDIT_KEY"):
         return []
     return [
         Warning(
@@ -31,7 +32,7 @@ def field_keys(app_configs, **kwargs):
 
     problems = []
     try:
-        ring = parse_key_ring(settings.GONGZHI.get("FIELD_KEYS", ""))
+        ring = parse_key_ring(setting("FIELD_KEYS"))
     except ImproperlyConfigured as exc:
         return [Error(str(exc), id="gongzhi.E002")]
     if not ring:
@@ -43,7 +44,7 @@ def field_keys(app_configs, **kwargs):
                 id="gongzhi.W002",
             )
         )
-    if not settings.GONGZHI.get("BLIND_INDEX_KEY"):
+    if not setting("BLIND_INDEX_KEY"):
         problems.append(
             Warning(
                 "GONGZHI_BLIND_INDEX_KEY is not set: the lookup index of phone and ID numbers is keyed from the secret key.",

@@ -12,7 +12,7 @@ address in it that is not itself a trusted proxy, the first one no trusted hop v
 import ipaddress
 from functools import lru_cache
 
-from django.conf import settings
+from .conf import setting
 
 
 @lru_cache(maxsize=8)
@@ -30,7 +30,7 @@ def _trusted(address: str, networks) -> bool:
 
 def client_ip(request) -> str | None:
     peer = request.META.get("REMOTE_ADDR") or None
-    networks = _networks(tuple(settings.GONGZHI.get("TRUSTED_PROXIES", ())))
+    networks = _networks(tuple(setting("TRUSTED_PROXIES")))
     if peer is None or not networks or not _trusted(peer, networks):
         return peer
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]

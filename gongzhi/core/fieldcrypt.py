@@ -31,6 +31,8 @@ from django.db import models
 from django.db.models.expressions import Col
 from django.db.models.lookups import Exact, In, IsNull
 
+from .conf import setting
+
 PREFIX = "gz1$"
 DERIVED_KEY_ID = "dev"
 
@@ -75,7 +77,7 @@ def _ring(configured: str, secret: str) -> tuple[tuple[str, bytes], ...]:
 
 
 def key_ring() -> tuple[tuple[str, bytes], ...]:
-    return _ring(settings.GONGZHI.get("FIELD_KEYS", ""), settings.SECRET_KEY)
+    return _ring(setting("FIELD_KEYS"), settings.SECRET_KEY)
 
 
 def current_key_id() -> str:
@@ -101,7 +103,7 @@ def blind_index(value):
     """The index of a clear value: None and "" stay themselves (no number), else 32 bytes of HMAC in hex."""
     if value is None or value == "":
         return value
-    key = _index_key(settings.GONGZHI.get("BLIND_INDEX_KEY", ""), settings.SECRET_KEY)
+    key = _index_key(setting("BLIND_INDEX_KEY"), settings.SECRET_KEY)
     return hmac.new(key, normalise(value).encode(), hashlib.sha256).hexdigest()
 
 

@@ -19,11 +19,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from .conf import setting
 from .errors import ServiceError
 
 
 def _allowed(host: str, port: int) -> bool:
-    allowed = {h.strip().lower() for h in settings.GONGZHI.get("OUTBOUND_ALLOWED_HOSTS", ()) if h.strip()}
+    allowed = {h.strip().lower() for h in setting("OUTBOUND_ALLOWED_HOSTS") if h.strip()}
     return host.lower() in allowed or f"{host.lower()}:{port}" in allowed
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .choices import NotificationChannel, NotificationStatus
+from .conf import setting
 from .models import Notification
 
 logger = logging.getLogger("gongzhi.notifications")
@@ -87,7 +88,7 @@ def sms_text(notification: Notification) -> str:
 
 
 def get_sms_gateway_class() -> type[SmsGateway]:
-    return import_string(settings.GONGZHI.get("SMS_GATEWAY", "gongzhi.core.notifications.ConsoleSmsGateway"))
+    return import_string(setting("SMS_GATEWAY"))
 
 
 def get_sms_gateway() -> SmsGateway:
@@ -99,11 +100,7 @@ def send_email(notification: Notification) -> None:
     in production)."""
     from django.core.mail import EmailMessage
 
-    link = (
-        f"\n\n{settings.GONGZHI.get('SITE_URL', '').rstrip('/')}{notification.link}"
-        if notification.link
-        else ""
-    )
+    link = f"\n\n{setting('SITE_URL').rstrip('/')}{notification.link}" if notification.link else ""
     EmailMessage(
         subject=f"【共治】{notification.subject}", body=f"{notification.body}{link}", to=[notification.email]
     ).send(fail_silently=False)
@@ -234,14 +231,14 @@ def notify_many(messages: list[dict]) -> list[Notification]:
 
 
 def max_attempts() -> int:
-    return int(settings.GONGZHI.get("NOTIFY_MAX_ATTEMPTS", 5))
+    return int(setting("NOTIFY_MAX_ATTEMPTS"))
 
 
 def retry_at(attempts: int, now=None):
     """When to try again after `attempts` failed tries: NOTIFY_RETRY_SECONDS doubled each time, at most an hour."""
     from datetime import timedelta
 
-    base = int(settings.GONGZHI.get("NOTIFY_RETRY_SECONDS", 60))
+    base = int(setting("NOTIFY_RETRY_SECONDS"))
     return (now or timezone.now()) + timedelta(seconds=min(3600, base * 2 ** max(0, attempts - 1)))
 
 

@@ -19,10 +19,11 @@ import threading
 import time
 from contextlib import contextmanager
 
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.tasks.signals import task_started
 from django.utils import timezone
+
+from .conf import setting
 
 logger = logging.getLogger("gongzhi.tasks")
 _local = threading.local()
@@ -145,7 +146,7 @@ task_started.connect(_remember_running, dispatch_uid="gongzhi.taskqueue.running"
 
 def gather_seconds() -> float:
     """settings.GONGZHI["TASK_GATHER_SECONDS"] (default 0.2): how long `claim_more` lets a batch fill up."""
-    return float(settings.GONGZHI.get("TASK_GATHER_SECONDS", 0.2))
+    return float(setting("TASK_GATHER_SECONDS"))
 
 
 def claim_more(task, limit: int, gather: float = 0.0) -> list:

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.tasks import task
 
 from . import notifications, taskqueue
+from .conf import setting
 
 logger = logging.getLogger("gongzhi.tasks")
 
@@ -76,12 +77,10 @@ def audit_checkpoint() -> str:
     configured; otherwise nothing (development)."""
     from pathlib import Path
 
-    from django.conf import settings
-
     from .audit import CheckpointError, write_checkpoint
 
-    folder = settings.GONGZHI.get("AUDIT_CHECKPOINT_DIR")
-    if not folder or not settings.GONGZHI.get("AUDIT_SIGNING_KEY"):
+    folder = setting("AUDIT_CHECKPOINT_DIR")
+    if not folder or not setting("AUDIT_SIGNING_KEY"):
         return ""
     try:
         return str(write_checkpoint(Path(folder)))

@@ -26,6 +26,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .choices import Role
+from .conf import setting
 from .errors import ServiceError
 from .models import append_audit_event
 
@@ -38,7 +39,7 @@ def required_for(user) -> bool:
     """Whether the account must give a second factor (by its roles)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    roles = settings.GONGZHI.get("TWO_FACTOR_ROLES", [])
+    roles = setting("TWO_FACTOR_ROLES")
     return bool(roles) and user.has_role(*roles)
 
 

@@ -21,7 +21,10 @@ class CreditConfig(AppConfig):
     def ready(self):
         from gongzhi.core.services import resident_account_created
 
-        from . import services
+        from . import (
+            conf,  # noqa: F401  (declares the settings and their defaults: core.conf)
+            services,
+        )
 
         def link_contacts(sender, user, **kwargs):
             services.link_contacts_by_phone(user)

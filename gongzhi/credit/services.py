@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import inputs, netguard, outbox
 from gongzhi.core.choices import NotificationChannel, Role
+from gongzhi.core.conf import setting
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
 from gongzhi.core.masking import mask_phone, person_label
 from gongzhi.core.models import User, append_audit_event
@@ -69,10 +69,6 @@ BAR_LABELS = {
     "seized_assets": _("已查封、扣押、冻结的财产足以清偿债务，不得以G1纳入（第3条）"),
     "performance_order": _("履行顺序在后，依法不应强制执行，不得以G1纳入（第3条）"),
 }
-
-
-def credit_setting(name: str, default):
-    return settings.GONGZHI.get(name, default)
 
 
 def _today() -> date:
@@ -562,7 +558,7 @@ def issue_notice(
             after={"grace_months": months, "grace_end": grace_end, "intended_ground": intended_ground},
         )
         _open_deadline(case, DeadlineKind.GRACE_END, notice_on, grace_end)
-        before_days = int(credit_setting("CREDIT_WARNING_DAYS_BEFORE_END", 7))
+        before_days = int(setting("CREDIT_WARNING_DAYS_BEFORE_END"))
         for kind, on in rules.grace_warning_dates(notice_on, grace_end, before_days).items():
             CreditWarning.objects.create(case=case, kind=kind, scheduled_on=on)
         _send_due_warnings(case, notice_on)
@@ -1692,7 +1688,7 @@ def sweep(today: date | None = None) -> dict:
     """Idempotent periodic work: due credit warnings, deadline warnings and overdue notices, file-drop
     acknowledgements and overdue platform confirmations. A second run the same day changes nothing."""
     today = today or _today()
-    warn_days = int(credit_setting("CREDIT_DEADLINE_WARNING_DAYS", 2))
+    warn_days = int(setting("CREDIT_DEADLINE_WARNING_DAYS"))
     counts = {"warnings": 0, "deadline_warnings": 0, "overdue": 0}
     due_cases = set(
         CreditWarning.objects.filter(

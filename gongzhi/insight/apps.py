@@ -36,6 +36,7 @@ class InsightConfig(AppConfig):
     def ready(self):
         from gongzhi.core import personal_data
 
+        from . import conf  # noqa: F401  (declares the settings and their defaults: core.conf)
         from . import personal_data as mine
 
         personal_data.register("insight", _("附议与附近提醒"), export=mine.export, erase=mine.erase)

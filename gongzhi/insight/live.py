@@ -16,7 +16,6 @@ import threading
 from contextlib import contextmanager
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
@@ -25,6 +24,7 @@ from gongzhi.appeals.choices import AppealState
 from gongzhi.appeals.models import Appeal, Category
 from gongzhi.core import taskqueue
 from gongzhi.core.choices import Role
+from gongzhi.core.conf import setting
 from gongzhi.core.models import Unit, User
 
 from . import classifier, duplicates, gazetteer, hotspots, services
@@ -43,7 +43,7 @@ def model_version() -> str:
 
 
 def auto_dispatch_user() -> User | None:
-    username = settings.GONGZHI.get("AUTO_DISPATCH_USER", "system-dispatcher")
+    username = setting("AUTO_DISPATCH_USER")
     user = User.objects.filter(username=username, is_active=True).first()
     return user if user is not None and user.has_role(Role.DISPATCHER) else None
 
@@ -64,7 +64,7 @@ def _prediction_values(result: dict) -> dict:
 
 def _auto_dispatch(appeal: Appeal, result: dict, prediction: AppealPrediction) -> None:
     """Above settings.GONGZHI["AUTO_DISPATCH_CONFIDENCE"], dispatch as the system dispatcher."""
-    threshold = settings.GONGZHI.get("AUTO_DISPATCH_CONFIDENCE")
+    threshold = setting("AUTO_DISPATCH_CONFIDENCE")
     suggested = result["suggested_unit"]
     if (
         threshold is None

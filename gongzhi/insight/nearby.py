@@ -14,7 +14,6 @@ list so that nobody co-signs an appeal they were not shown.
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from gongzhi.appeals.models import Appeal
 from gongzhi.appeals.selectors import COUNTY_WIDE_ROLES, similar_candidates, visible_appeals
 from gongzhi.core import geodesy
 from gongzhi.core.choices import RegionLevel
+from gongzhi.core.conf import setting
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.models import Region
 from gongzhi.core.redaction import redact_appeal
@@ -35,11 +35,11 @@ LIMIT = 5
 
 
 def radius_m() -> int:
-    return int(settings.GONGZHI.get("NEARBY_RADIUS_M", 250))
+    return int(setting("NEARBY_RADIUS_M"))
 
 
 def window() -> timedelta:
-    return timedelta(days=int(settings.GONGZHI.get("NEARBY_DAYS", 30)))
+    return timedelta(days=int(setting("NEARBY_DAYS")))
 
 
 def sees_everything(user) -> bool:

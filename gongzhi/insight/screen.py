@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from gongzhi.appeals.choices import OPEN_STATES, Light
 from gongzhi.appeals.selectors import light_q, map_points, visible_appeals
 from gongzhi.core.choices import RegionLevel
+from gongzhi.core.conf import setting
 from gongzhi.core.models import Region
 from gongzhi.core.redaction import redact
 
@@ -156,7 +157,7 @@ def screen_data(user, now=None) -> dict:
     return {
         "heading": _("%(area)s 接诉即办态势") % {"area": area.name if area else ""},
         "generated_at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
-        "refresh_seconds": int(settings.GONGZHI.get("SCREEN_REFRESH_SECONDS", REFRESH_SECONDS)),
+        "refresh_seconds": int(setting("SCREEN_REFRESH_SECONDS")),
         "totals": {
             "today": daily.get(today, 0),
             "month": sum(n for d, n in daily.items() if d >= month_start)

@@ -13,12 +13,13 @@ with back-off (core.notifications.retry_at). A failed SMS falls back to the site
 
 import logging
 from datetime import timedelta
+from typing import Any
 
-from django.conf import settings
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..conf import setting
 from ..notifications import SmsGateway
 
 logger = logging.getLogger("gongzhi.sms")
@@ -41,8 +42,9 @@ class SmsError(Exception):
         self.code, self.message, self.permanent = code, message, permanent
 
 
-def conf(name: str, default=None):
-    return settings.GONGZHI.get(name, default)
+def conf(name: str) -> Any:
+    """A GONGZHI setting (core.conf declares the SMS ones with their defaults)."""
+    return setting(name)
 
 
 class TemplateSmsGateway(SmsGateway):
@@ -101,15 +103,15 @@ def check_rate(phone: str, now=None) -> None:
         .exclude(status=SmsStatus.REJECTED)
         .exclude(kind__in=UNLIMITED_KINDS)
     )
-    if sent.filter(created_at__gt=now - timedelta(seconds=60)).count() >= conf("SMS_PER_MINUTE", 1):
+    if sent.filter(created_at__gt=now - timedelta(seconds=60)).count() >= conf("SMS_PER_MINUTE"):
         raise SmsError(
             "rate_limited",
-            _("同一号码每分钟最多发送%(n)s条短信，稍后重试。") % {"n": conf("SMS_PER_MINUTE", 1)},
+            _("同一号码每分钟最多发送%(n)s条短信，稍后重试。") % {"n": conf("SMS_PER_MINUTE")},
         )
-    if sent.filter(created_at__gt=now - timedelta(days=1)).count() >= conf("SMS_PER_DAY", 10):
+    if sent.filter(created_at__gt=now - timedelta(days=1)).count() >= conf("SMS_PER_DAY"):
         raise SmsError(
             "rate_limited_day",
-            _("同一号码24小时内最多发送%(n)s条短信，稍后重试。") % {"n": conf("SMS_PER_DAY", 10)},
+            _("同一号码24小时内最多发送%(n)s条短信，稍后重试。") % {"n": conf("SMS_PER_DAY")},
         )
 
 

@@ -36,7 +36,7 @@ def sms_templates_filed(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     from . import conf
 
     needed = REQUIRED.get(provider, ())
-    unset = [f"GONGZHI_{name}" for name in needed if not conf(name, "")]
+    unset = [f"GONGZHI_{name}" for name in needed if not conf(name)]
     if unset:
         return [
             Error(

@@ -68,7 +68,7 @@ def template_params(provider: str, kind_key: str, context: dict):
             _("通知类型「%(k)s」没有在该服务商备案的短信模板。") % {"k": kind_key or "—"},
             permanent=True,
         )
-    limit = conf("SMS_VARIABLE_MAX", 35)  # Alibaba's limit for a notice's variable; longer text is cut
+    limit = conf("SMS_VARIABLE_MAX")  # Alibaba's limit for a notice's variable; longer text is cut
     params = []
     for name, key in template.variables:
         value = str(context.get(key, "") if context.get(key) is not None else "").strip()

@@ -28,10 +28,10 @@ logger = logging.getLogger("gongzhi.sms")
 
 
 def _authorised(request, token: str) -> None:
-    expected = conf("SMS_CALLBACK_TOKEN", "")
+    expected = conf("SMS_CALLBACK_TOKEN")
     if not expected or not hmac.compare_digest(expected.encode(), (token or "").encode()):
         raise Http404
-    allowed = conf("SMS_CALLBACK_IPS", [])
+    allowed = conf("SMS_CALLBACK_IPS")
     if allowed and client_ip(request) not in allowed:
         raise Http404
 

@@ -29,8 +29,9 @@ import logging
 import os
 import time
 
-from django.conf import settings
 from django.db.backends.sqlite3 import base
+
+from ..conf import setting
 
 logger = logging.getLogger("gongzhi.sqlite")
 
@@ -63,7 +64,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._writer_locked = False
             fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
             held_ms = (time.monotonic() - self._writer_since[0]) * 1000
-            if held_ms >= settings.GONGZHI.get("SQLITE_SLOW_WRITE_MS", 250):
+            if held_ms >= setting("SQLITE_SLOW_WRITE_MS"):
                 logger.warning(
                     "SQLite write lock held %.0f ms (this thread's CPU meanwhile: %.0f ms), pid %s",
                     held_ms,

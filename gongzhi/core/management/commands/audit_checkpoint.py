@@ -1,9 +1,10 @@
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from gongzhi.core.audit import CheckpointError, public_key_text, write_checkpoint
+
+from ...conf import setting
 
 
 class Command(BaseCommand):
@@ -43,7 +44,7 @@ class Command(BaseCommand):
                 f"{public_key_text(key.public_key())}"
             )
             return
-        folder = options["dir"] or settings.GONGZHI.get("AUDIT_CHECKPOINT_DIR")
+        folder = options["dir"] or setting("AUDIT_CHECKPOINT_DIR")
         if not folder:
             raise CommandError("no folder: set GONGZHI_AUDIT_CHECKPOINT_DIR or give --dir")
         try:

@@ -1,9 +1,9 @@
 import time
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from gongzhi.core import outbox
+from gongzhi.core.conf import setting
 from gongzhi.core.notifications import deliver_pending
 from gongzhi.credit import services
 
@@ -25,4 +25,4 @@ class Command(BaseCommand):
             self.stdout.write(" ".join(f"{k}={v}" for k, v in counts.items()))
             if not loop:
                 return
-            time.sleep(settings.GONGZHI.get("SWEEP_INTERVAL_SECONDS", 60))
+            time.sleep(setting("SWEEP_INTERVAL_SECONDS"))
