@@ -1,5 +1,5 @@
 """How long a writer waits for SQLite's write lock: Django's sqlite3 backend (SQLite's busy handler) against
-gongzhi.core.sqlite (a kernel flock queue), with the same load.
+gongzhi.core.db.sqlite (a kernel flock queue), with the same load.
 
     .venv/bin/python bench/sqlite_writers.py [--processes 3] [--threads 4] [--hold-ms 4] [--think-ms 60] [--seconds 15]
 
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ENGINES = {"django": "django.db.backends.sqlite3", "flock": "gongzhi.core.sqlite"}
+ENGINES = {"django": "django.db.backends.sqlite3", "flock": "gongzhi.core.db.sqlite"}
 
 
 def child(args) -> None:

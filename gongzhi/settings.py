@@ -129,12 +129,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers of every process queue on a kernel lock beside the file instead of SQLite's sleeping busy handler
     # (gongzhi/core/sqlite/base.py); GONGZHI_SQLITE_WRITER_LOCK=0 keeps Django's own backend.
     if os.environ.get("GONGZHI_SQLITE_WRITER_LOCK", "1") != "0":
-        DATABASES["default"]["ENGINE"] = "gongzhi.core.sqlite"
+        DATABASES["default"]["ENGINE"] = "gongzhi.core.db.sqlite"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Production scale-out (docs/deploy.md). GONGZHI_DB_POOL_MAX_SIZE > 0 gives each process a psycopg pool of that size
 # (Django's built-in pool; persistent connections must then be off). DATABASE_REPLICA_URL adds a streaming standby
-# that takes the reads that may lag (gongzhi.core.db_router says which); tests mirror it onto the primary.
+# that takes the reads that may lag (gongzhi.core.db.router says which); tests mirror it onto the primary.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _pool_max = int(os.environ.get("GONGZHI_DB_POOL_MAX_SIZE", "0"))
     _db_options = (
@@ -149,7 +149,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         else {}
     )
     if _db_options:  # a pooled connection is checked before use, so a restarted server costs no request
-        from gongzhi.core.dbpool import check_pooled_connection
+        from gongzhi.core.db.pool import check_pooled_connection
 
         _db_options["pool"]["check"] = check_pooled_connection
     _replica_url = os.environ.get("DATABASE_REPLICA_URL", "")
@@ -158,8 +158,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             _replica_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
         )
         DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-        DATABASE_ROUTERS = ["gongzhi.core.db_router.PrimaryReplicaRouter"]
-        MIDDLEWARE.insert(1, "gongzhi.core.db_router.ReplicaReadsMiddleware")  # before sessions and auth
+        DATABASE_ROUTERS = ["gongzhi.core.db.router.PrimaryReplicaRouter"]
+        MIDDLEWARE.insert(1, "gongzhi.core.db.router.ReplicaReadsMiddleware")  # before sessions and auth
     for _db in DATABASES.values():
         if _db_options:
             _db["CONN_MAX_AGE"] = 0
@@ -405,7 +405,7 @@ GONGZHI = {
     "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("GONGZHI_NOTIFY_MAX_ATTEMPTS", "5")),
     # The public address, for links in e-mails.
     "SITE_URL": os.environ.get("GONGZHI_SITE_URL", "http://127.0.0.1:8000"),
-    # A SQLite write transaction holding the writer lock this long is logged (gongzhi.core.sqlite).
+    # A SQLite write transaction holding the writer lock this long is logged (gongzhi.core.db.sqlite).
     "SQLITE_SLOW_WRITE_MS": int(os.environ.get("GONGZHI_SQLITE_SLOW_WRITE_MS", "250")),
     "OTP_TTL_SECONDS": 300,
     "OTP_MAX_ATTEMPTS": 5,

@@ -371,4 +371,4 @@ class NotificationAdmin(EncryptedSearchMixin, admin.ModelAdmin):
         return mask_phone(notification.phone)
 
 
-from . import notice_admin  # noqa: E402,F401  (templates, preferences, webhooks, delivery log)
+from .notices import admin as notice_admin  # noqa: E402,F401  (templates, preferences, webhooks, delivery log)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import api_views, notice_api
+from . import api_views
+from .notices import api as notice_api
 
 app_name = "core_api"
 urlpatterns = [

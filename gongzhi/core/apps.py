@@ -39,7 +39,8 @@ class CoreConfig(AppConfig):
         post_migrate.connect(_ensure_role_groups, sender=self)
         post_migrate.connect(_ensure_notice_templates, sender=self)
         post_migrate.connect(_ensure_cache_stamps, sender=self)
-        from . import checks, lookups, webhooks  # noqa: F401 (lookups registers `__in_ids`; checks, the deploy checks)
+        from . import checks, webhooks  # noqa: F401 (checks: the deploy checks)
+        from .db import lookups  # noqa: F401 (registers `__in_ids`)
         from .sms import checks as sms_checks  # noqa: F401 (gongzhi.E101: the SMS templates are filed)
 
         webhooks.connect()

@@ -354,7 +354,7 @@ class PhoneCode(EncryptedFieldsMixin, models.Model):
         return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-from .notice_models import NotificationPreference, NotificationTemplate  # noqa: E402,F401
+from .notices.models import NotificationPreference, NotificationTemplate  # noqa: E402,F401
 from .outbox import OutboxAttempt, OutboxMessage  # noqa: E402,F401
 from .sms_models import InboundSms, SmsMessage, SmsTemplate  # noqa: E402,F401
-from .webhook_models import WebhookSubscription  # noqa: E402,F401
+from .webhooks.models import WebhookSubscription  # noqa: E402,F401

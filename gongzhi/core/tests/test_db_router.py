@@ -11,8 +11,13 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from gongzhi.appeals.models import Appeal
-from gongzhi.core import db_router
-from gongzhi.core.db_router import PIN_COOKIE, PrimaryReplicaRouter, ReplicaReadsMiddleware, replica_reads
+from gongzhi.core.db import router as db_router
+from gongzhi.core.db.router import (
+    PIN_COOKIE,
+    PrimaryReplicaRouter,
+    ReplicaReadsMiddleware,
+    replica_reads,
+)
 from gongzhi.core.models import User
 from gongzhi.core.task_recovery import requeue_disconnected, requeue_stale
 

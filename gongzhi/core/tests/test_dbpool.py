@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from gongzhi.core import dbpool
+from gongzhi.core.db import pool as dbpool
 
 
 class FakePgConn:

@@ -20,12 +20,12 @@ from gongzhi.core import refcache
 from gongzhi.core.calendar import load_overrides
 from gongzhi.core.choices import Role
 from gongzhi.core.models import CacheStamp, Region, User
-from gongzhi.core.notice_models import NotificationPreference, NotificationTemplate
 from gongzhi.core.notices import get_kind, preference_for, render
+from gongzhi.core.notices.models import NotificationPreference, NotificationTemplate
 from gongzhi.core.selectors import region_by_code
 from gongzhi.core.testing import make_user
-from gongzhi.core.webhook_models import WebhookSubscription
 from gongzhi.core.webhooks import active_subscriptions
+from gongzhi.core.webhooks.models import WebhookSubscription
 
 
 def tokens() -> dict:

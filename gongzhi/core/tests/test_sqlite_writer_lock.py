@@ -1,4 +1,4 @@
-"""gongzhi.core.sqlite: writers queue on a kernel lock beside a file database, taken by the outermost atomic block
+"""gongzhi.core.db.sqlite: writers queue on a kernel lock beside a file database, taken by the outermost atomic block
 and released by its COMMIT or ROLLBACK (or the death of the process). A database of its own in a temporary
 folder, whatever the suite's database is."""
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow  # writer processes
 def probe(tmp_path, django_db_blocker):
     path = tmp_path / "probe.sqlite3"
     config = {
-        "ENGINE": "gongzhi.core.sqlite",
+        "ENGINE": "gongzhi.core.db.sqlite",
         "NAME": str(path),
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
@@ -113,7 +113,7 @@ def test_a_writer_killed_inside_its_transaction_frees_the_lock(probe):
         import sys, time
         import django
         from django.conf import settings
-        settings.configure(DATABASES={{"default": {{"ENGINE": "gongzhi.core.sqlite", "NAME": {str(probe)!r},
+        settings.configure(DATABASES={{"default": {{"ENGINE": "gongzhi.core.db.sqlite", "NAME": {str(probe)!r},
                                                     "OPTIONS": {{"transaction_mode": "IMMEDIATE"}}}}}})
         django.setup()
         from django.db import connection, transaction

@@ -19,11 +19,11 @@ from django.db.models.signals import post_save
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
-from . import netguard, outbox, refcache
-from .audit import ChainedEvent
-from .errors import PermissionDeniedError, ServiceError
-from .models import User, append_audit_event
-from .webhook_models import WebhookSubscription
+from gongzhi.core import netguard, outbox, refcache
+from gongzhi.core.audit import ChainedEvent
+from gongzhi.core.errors import PermissionDeniedError, ServiceError
+from gongzhi.core.models import User, append_audit_event
+from gongzhi.core.webhooks.models import WebhookSubscription
 
 _PAYLOADS: dict[type, callable] = {}
 _EVENT_LABELS: dict[str, dict[str, str]] = {}  # domain → action → label (for the admin's choices)

@@ -1,4 +1,4 @@
-"""SQLite with writers queued in the kernel (settings: ENGINE "gongzhi.core.sqlite").
+"""SQLite with writers queued in the kernel (settings: ENGINE "gongzhi.core.db.sqlite").
 
 SQLite has one writer at a time. Django's `BEGIN IMMEDIATE` makes the others wait in SQLite's busy handler,
 which *sleeps and retries* in growing steps (1, 2, 5, … 100 ms): a waiting writer wakes up to 100 ms after the
@@ -31,7 +31,7 @@ import time
 
 from django.db.backends.sqlite3 import base
 
-from ..conf import setting
+from gongzhi.core.conf import setting
 
 logger = logging.getLogger("gongzhi.sqlite")
 

@@ -37,7 +37,7 @@ class NotificationTemplate(models.Model):
         ordering = ["kind"]
 
     def __str__(self) -> str:
-        from .notices import get_kind
+        from gongzhi.core.notices import get_kind
 
         kind = get_kind(self.kind, default=None)
         return str(kind.label) if kind else self.kind
@@ -47,7 +47,7 @@ class NotificationTemplate(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
-        from .notices import validate_template
+        from gongzhi.core.notices import validate_template
 
         errors = validate_template(self.kind, self.subject, self.body)
         if errors:

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from . import notices, webhooks
-from .errors import ServiceError
-from .notice_models import NotificationPreference, NotificationTemplate
-from .outbox import OutboxAttempt, OutboxMessage
-from .webhook_models import WebhookSubscription
+from gongzhi.core import notices, webhooks
+from gongzhi.core.errors import ServiceError
+from gongzhi.core.notices.models import NotificationPreference, NotificationTemplate
+from gongzhi.core.outbox import OutboxAttempt, OutboxMessage
+from gongzhi.core.webhooks.models import WebhookSubscription
 
 
 @admin.register(NotificationTemplate)
@@ -211,8 +211,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 # ---------------------------------------------------------------- SMS providers (core.sms)
 
-from .masking import mask_phone  # noqa: E402
-from .sms_models import InboundSms, SmsMessage, SmsTemplate  # noqa: E402
+from gongzhi.core.masking import mask_phone  # noqa: E402
+from gongzhi.core.sms_models import InboundSms, SmsMessage, SmsTemplate  # noqa: E402
 
 
 @admin.register(SmsTemplate)
@@ -248,7 +248,7 @@ class SmsTemplateAdmin(admin.ModelAdmin):
             before = old
         obj.updated_at = timezone.now()
         super().save_model(request, obj, form, change)
-        from .models import append_audit_event
+        from gongzhi.core.models import append_audit_event
 
         append_audit_event(
             request.user,

@@ -12,11 +12,11 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import notices, webhooks
-from .api_views import ERROR_401, ERROR_403, ERROR_404, ERRORS_400, StandardPagination
-from .ids import parse_id
-from .outbox import OutboxAttempt, OutboxMessage
-from .webhook_models import WebhookSubscription
+from gongzhi.core import notices, webhooks
+from gongzhi.core.api_views import ERROR_401, ERROR_403, ERROR_404, ERRORS_400, StandardPagination
+from gongzhi.core.ids import parse_id
+from gongzhi.core.outbox import OutboxAttempt, OutboxMessage
+from gongzhi.core.webhooks.models import WebhookSubscription
 
 # ---------------------------------------------------------------- preferences
 
@@ -196,7 +196,7 @@ class DeliveryListView(ListAPIView):
         ident = self.request.query_params.get("subscription", "")
         if ident:
             if (pk := parse_id(ident)) is None:
-                from .errors import ServiceError
+                from gongzhi.core.errors import ServiceError
 
                 raise ServiceError(_("subscription 须为订阅 id。"), field="subscription")
             sub = get_object_or_404(WebhookSubscription, pk=pk)

@@ -26,13 +26,13 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from . import refcache
-from .choices import NotificationChannel
-from .errors import ServiceError
-from .masking import mask_phone
-from .models import Notification, Unit, User, append_audit_event
-from .notice_models import NotificationPreference, NotificationTemplate
-from .notifications import notify_many
+from gongzhi.core import refcache
+from gongzhi.core.choices import NotificationChannel
+from gongzhi.core.errors import ServiceError
+from gongzhi.core.masking import mask_phone
+from gongzhi.core.models import Notification, Unit, User, append_audit_event
+from gongzhi.core.notices.models import NotificationPreference, NotificationTemplate
+from gongzhi.core.notifications import notify_many
 
 logger = logging.getLogger("gongzhi.notifications")
 
@@ -312,7 +312,7 @@ def update_notification_preferences(
 ) -> NotificationPreference:
     """Save a user's channel choices and opted-out kinds; refuses to turn off a mandatory kind. Audited."""
     if actor.pk != user.pk and not actor.has_role("admin"):
-        from .errors import PermissionDeniedError
+        from gongzhi.core.errors import PermissionDeniedError
 
         raise PermissionDeniedError()
     email_address = (email_address or "").strip()
@@ -378,7 +378,7 @@ def update_notification_template(
 ) -> NotificationTemplate:
     """An admin's edit of a template: validated (a bad edit is refused, never saved) and audited."""
     if not actor.has_role("admin"):
-        from .errors import PermissionDeniedError
+        from gongzhi.core.errors import PermissionDeniedError
 
         raise PermissionDeniedError()
     errors = validate_template(kind_key, subject, body)
@@ -412,7 +412,7 @@ def channel_for(
     """The one place that decides how a notice reaches a person's phone: a registered channel (WeChat) when the
     person is bound to it and the kind has a template there, else SMS to `phone` unless they turned SMS off, else
     nothing. Returns (channel, address and channel data for the row)."""
-    from .notifications import CHANNELS
+    from gongzhi.core.notifications import CHANNELS
 
     sms_wanted = bool(phone) and (pref is None or pref.sms)
     if user is not None and user.pk is not None:
