@@ -322,6 +322,11 @@ SPECTACULAR_SETTINGS = {
         "AppealStateEnum": "gongzhi.appeals.choices.AppealState",
         "MeetingKindEnum": "gongzhi.deliberation.choices.MeetingKind",
         "NeedKindEnum": "gongzhi.community.choices.NeedKind",
+        "CreditCaseStateEnum": "gongzhi.credit.choices.CaseState",
+        "ListingGroundEnum": "gongzhi.credit.choices.Ground",
+        "DeletionGroundEnum": "gongzhi.credit.choices.DeletionGround",
+        "ObjectionGroundEnum": "gongzhi.credit.choices.ObjectionGround",
+        "RepairGroundEnum": "gongzhi.credit.choices.RepairGround",
     },
 }
 
