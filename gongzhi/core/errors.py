@@ -126,3 +126,28 @@ class RateLimited(ServiceError):
 class NotFoundError(ServiceError):
     status = 404
     default_code = "not_found"
+
+
+DOC_START = '<!-- error-codes: written by "gongzhi error_codes --write docs/api.md" from the catalogues; do not edit -->'
+DOC_END = "<!-- /error-codes -->"
+
+
+def catalogue_markdown() -> str:
+    """docs/api.md's list of every app's codes, between DOC_START and DOC_END (core.tests.test_error_codes checks
+    the file holds exactly this)."""
+    from django.apps import apps
+
+    lines = [
+        DOC_START,
+        "",
+        "### Codes by app (各模块的错误代码)",
+        "",
+        "Each app's error responses are `<App>Error` in the schema (`/api/schema/`), whose `code` is an enum of the",
+        "app's codes below (gongzhi/<app>/errors.py) and of core's common ones (`invalid` … `server_error`).",
+    ]
+    for label, codes in catalogues().items():
+        name = apps.get_app_config(label).verbose_name
+        lines += ["", f"#### {label} ({name})", "", "| `code` | when |", "|---|---|"]
+        lines += [f"| `{code.value}` | {code.label} |" for code in codes]
+    lines += ["", DOC_END]
+    return "\n".join(lines)

@@ -34,4 +34,8 @@ class ErrorCode(models.TextChoices):
     OUTSIDE_BAND = "outside_band", _("处罚超出裁量基准，未写明理由")
     SAME_OFFICER = "same_officer", _("超出裁量基准的处罚须由另一名信用专员审批")
     IMPORT_FILE = "import_file", _("导入的裁量基准表格无法读取或内容有误")
+    BAD_ATTACHMENT_TYPE = "bad_attachment_type", _("信用修复的证明材料的类型不允许")
+    ATTACHMENT_TOO_LARGE = "attachment_too_large", _("信用修复的证明材料超过大小上限")
+    EMPTY_ATTACHMENT = "empty_attachment", _("信用修复的证明材料是空文件")
+    ATTACHMENT_TYPE_MISMATCH = "attachment_type_mismatch", _("信用修复的证明材料的内容与扩展名不符")
     BAD_SIGNATURE = "bad_signature", _("信用平台确认消息的签名无效或已过期")
