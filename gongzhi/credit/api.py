@@ -6,6 +6,7 @@ user's scope is a 404, never a 403. Refusals are `ServiceError`s rendered by `go
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.shortcuts import get_object_or_404
@@ -221,7 +222,7 @@ class CaseDetailView(APIView):
 @dataclass(frozen=True)
 class CaseAction:
     input: type  # the input serializer
-    service: object  # called as service(user, case_id, **validated input)
+    service: Callable  # called as service(user, case_id, **validated input)
     summary: str
 
 

@@ -153,12 +153,12 @@ class EnterpriseAppealSerializer(serializers.ModelSerializer):
     title = serializers.CharField(source="appeal.title")
     state = serializers.CharField(source="appeal.state")
     state_label = serializers.CharField(source="appeal.status_label")
-    lead_unit = serializers.CharField(source="appeal.lead_unit.name", default=None)
+    lead_unit = serializers.CharField(source="appeal.lead_unit.name", default=None, allow_null=True)
     received_at = serializers.DateTimeField(source="appeal.received_at")
-    reply_due = serializers.DateTimeField(source="appeal.reply_due")
-    replied_at = serializers.DateTimeField(source="appeal.replied_at")
+    reply_due = serializers.DateTimeField(source="appeal.reply_due", allow_null=True)
+    replied_at = serializers.DateTimeField(source="appeal.replied_at", allow_null=True)
     reply_text = serializers.CharField(source="appeal.reply_text")
-    closed_at = serializers.DateTimeField(source="appeal.closed_at")
+    closed_at = serializers.DateTimeField(source="appeal.closed_at", allow_null=True)
 
     class Meta:
         model = EnterpriseAppeal
