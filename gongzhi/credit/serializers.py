@@ -286,6 +286,11 @@ class Text(serializers.CharField):
         kwargs.setdefault("trim_whitespace", False)  # the services strip
         super().__init__(**kwargs)
 
+    def run_validation(self, data=empty):
+        if data is None and self.allow_null:  # an optional text sent as null is the same as one not sent
+            return ""
+        return super().run_validation(data)
+
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
@@ -293,7 +298,7 @@ class Text(serializers.CharField):
 
 
 def optional_text(**kwargs):
-    return Text(required=False, default="", **kwargs)
+    return Text(required=False, allow_null=True, default="", **kwargs)
 
 
 class BlankIsNull:
@@ -314,11 +319,12 @@ def optional_day(**kwargs):
 
 
 class Money(BlankIsNull, serializers.DecimalField):
-    """An amount in yuan: at least 0, at most two decimals, below 10^14 (the columns' 16 digits)."""
+    """An amount in yuan: at least 0, at most two decimals, as many digits as its column holds (16 for a case's
+    amounts, 14 for a fine): past them PostgreSQL refuses the row with an error, not a message."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, max_digits=16, **kwargs):
         kwargs.setdefault("min_value", 0)
-        super().__init__(max_digits=16, decimal_places=2, **kwargs)
+        super().__init__(max_digits=max_digits, decimal_places=2, **kwargs)
 
 
 class Count(BlankIsNull, serializers.IntegerField):
@@ -423,7 +429,7 @@ class OpenCaseInput(Input):
     filed_on = Day(label=_("立案日期"))
     warned_on = optional_day(label=_("执行通知日期（缺省为今天）"))
     creditor_applied_on = optional_day(label=_("申请执行人申请纳入的日期"))
-    performed_amount = Money(required=False, default=0, label=_("已履行金额（元）"))
+    performed_amount = Money(required=False, allow_null=True, default=0, label=_("已履行金额（元）"))
 
 
 # ---------------------------------------------------------------- inputs: one per case action
@@ -567,7 +573,7 @@ class PenaltyInput(PenaltyDecisionInput):
         child=serializers.ChoiceField(choices=PenaltyType.choices), label=_("处罚种类")
     )
     severity = serializers.ChoiceField(choices=Severity.choices, label=_("失信程度"))
-    fine_amount = Money(required=False, default=0, label=_("罚款金额（元）"))
+    fine_amount = Money(14, required=False, allow_null=True, default=0, label=_("罚款金额（元）"))
     exemption_declined_reason = optional_text(max_length=2000)
     performed = serializers.BooleanField(required=False, default=False)
     band_id = Count(required=False, allow_null=True, default=None, label=_("裁量基准档次 id"))

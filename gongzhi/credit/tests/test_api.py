@@ -379,3 +379,30 @@ def test_every_refusal_code_is_in_credits_catalogue(officer, users, enterprise, 
         "invalid_uscc",
     ]
     assert set(codes) <= known
+
+
+def test_optional_values_sent_as_null_are_not_sent_and_a_fine_fits_its_column(officer, enterprise, make_case):
+    case = make_case()
+    r = api(officer).post(
+        f"/api/v1/credit/cases/{case.pk}/actions/issue_notice/",
+        {"grace_months": 2, "reason": "被执行人有履行能力", "intended_ground": "G2", "notice_number": None},
+        format="json",
+    )
+    assert r.status_code == 200 and r.json()["case"]["state"] == CaseState.IN_GRACE, r.json()
+    body = {
+        "enterprise": enterprise.pk,
+        "authority": "示范县市场监督管理局",
+        "decision_number": "市监罚〔2026〕10号",
+        "decided_on": "2026-05-10",
+        "facts": "未按规定公示年度报告",
+        "penalty_types": ["fine"],
+        "severity": "general",
+        "fine_amount": "1000000000000",  # 10^12 yuan: past the column's 14 digits
+        "first_violation": False,
+        "minor_violation": False,
+        "corrected_promptly": False,
+        "harm": "other",
+        "no_fault_proven": False,
+    }
+    r = api(officer).post("/api/v1/credit/penalties/", body, format="json")
+    assert r.status_code == 400 and "fine_amount" in r.json()["fields"], r.json()
