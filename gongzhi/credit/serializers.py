@@ -351,12 +351,18 @@ class EnterpriseField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(pk)
 
 
+# Sent by a browser's form for the transport, not for the action (a session's CSRF token).
+TRANSPORT_FIELDS = {"csrfmiddlewaretoken"}
+
+
 class Input(serializers.Serializer):
     """An input that refuses the fields it does not declare (a typo must not be silently ignored)."""
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
-            unknown = sorted(str(key) for key in data if key not in self.fields)
+            unknown = sorted(
+                str(key) for key in data if key not in self.fields and key not in TRANSPORT_FIELDS
+            )
             if unknown:
                 known = "、".join(self.fields)
                 raise serializers.ValidationError(

@@ -406,3 +406,18 @@ def test_optional_values_sent_as_null_are_not_sent_and_a_fine_fits_its_column(of
     }
     r = api(officer).post("/api/v1/credit/penalties/", body, format="json")
     assert r.status_code == 400 and "fine_amount" in r.json()["fields"], r.json()
+
+
+def test_a_forms_csrf_token_is_not_an_unknown_field(officer, make_case):
+    case = make_case()
+    r = api(officer).post(
+        f"/api/v1/credit/cases/{case.pk}/actions/issue_notice/",
+        {
+            "grace_months": 2,
+            "reason": "被执行人有履行能力",
+            "intended_ground": "G2",
+            "csrfmiddlewaretoken": "x",
+        },
+        format="multipart",
+    )
+    assert r.status_code == 200, r.json()
