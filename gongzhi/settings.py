@@ -302,7 +302,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "gongzhi.core.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "gongzhi.core.api.exception_handler",
@@ -322,6 +322,11 @@ SPECTACULAR_SETTINGS = {
         "AppealStateEnum": "gongzhi.appeals.choices.AppealState",
         "MeetingKindEnum": "gongzhi.deliberation.choices.MeetingKind",
         "NeedKindEnum": "gongzhi.community.choices.NeedKind",
+        "CreditCaseStateEnum": "gongzhi.credit.choices.CaseState",
+        "ListingGroundEnum": "gongzhi.credit.choices.Ground",
+        "DeletionGroundEnum": "gongzhi.credit.choices.DeletionGround",
+        "ObjectionGroundEnum": "gongzhi.credit.choices.ObjectionGround",
+        "RepairGroundEnum": "gongzhi.credit.choices.RepairGround",
     },
 }
 

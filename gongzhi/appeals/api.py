@@ -10,7 +10,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, serializers
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -28,6 +27,7 @@ from gongzhi.core.api_views import (
 )
 from gongzhi.core.choices import Role
 from gongzhi.core.errors import PermissionDeniedError, ServiceError
+from gongzhi.core.schema import AutoSchema
 from gongzhi.core.serializers import ErrorSerializer
 
 from . import actions, public, rates, services

@@ -25,6 +25,11 @@ class AppealsConfig(AppConfig):
     verbose_name = _("诉求")
 
     def ready(self):
+        from gongzhi.core.errors import register_catalogue
+
+        from .errors import ErrorCode
+
+        register_catalogue(self.label, ErrorCode)
         from gongzhi.core import dashboard, event_labels, personal_data, refcache
 
         from . import conf  # noqa: F401  (declares the settings and their defaults: core.conf)

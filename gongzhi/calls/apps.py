@@ -8,6 +8,11 @@ class CallsConfig(AppConfig):
     verbose_name = _("热线话务系统")
 
     def ready(self):
+        from gongzhi.core.errors import register_catalogue
+
+        from .errors import ErrorCode
+
+        register_catalogue(self.label, ErrorCode)
         from django.db.models.signals import post_save
 
         from gongzhi.appeals.models import Appeal

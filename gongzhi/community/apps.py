@@ -8,6 +8,11 @@ class CommunityConfig(AppConfig):
     verbose_name = _("共建")
 
     def ready(self):
+        from gongzhi.core.errors import register_catalogue
+
+        from .errors import ErrorCode
+
+        register_catalogue(self.label, ErrorCode)
         from gongzhi.core import personal_data
 
         from . import conf  # noqa: F401  (declares the settings and their defaults: core.conf)

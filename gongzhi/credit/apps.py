@@ -39,3 +39,8 @@ class CreditConfig(AppConfig):
         dashboard.register(_dashboard, order=-1)  # before the appeals' links: it is the contact's main button
 
         personal_data.register("credit", _("企业联系人"), export=mine.export, erase=mine.erase)
+        from gongzhi.core.errors import register_catalogue
+
+        from .errors import ErrorCode
+
+        register_catalogue(self.label, ErrorCode)

@@ -8,6 +8,11 @@ class DeliberationConfig(AppConfig):
     verbose_name = _("议事协商")
 
     def ready(self):
+        from gongzhi.core.errors import register_catalogue
+
+        from .errors import ErrorCode
+
+        register_catalogue(self.label, ErrorCode)
         from gongzhi.core import personal_data
 
         from . import personal_data as mine

@@ -34,6 +34,11 @@ class InsightConfig(AppConfig):
     verbose_name = _("诉求分析")
 
     def ready(self):
+        from gongzhi.core.errors import register_catalogue
+
+        from .errors import ErrorCode
+
+        register_catalogue(self.label, ErrorCode)
         from gongzhi.core import personal_data
 
         from . import conf  # noqa: F401  (declares the settings and their defaults: core.conf)

@@ -8,6 +8,11 @@ class WechatConfig(AppConfig):
     verbose_name = _("微信公众号")
 
     def ready(self):
+        from gongzhi.core.errors import register_catalogue
+
+        from .errors import ErrorCode
+
+        register_catalogue(self.label, ErrorCode)
         # core cannot import this app: it learns of the WeChat channel here (core.notifications.register_channel),
         # and of the binding as a part of a person's own data (core.personal_data).
         from gongzhi.core import personal_data

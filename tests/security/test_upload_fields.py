@@ -86,6 +86,17 @@ UPLOADS = {
         "r{case}-evidence",
         RepairEvidence,
     ),
+    ("gongzhi.credit.serializers.RepairInput", "evidence"): (
+        "contact",
+        "/api/v1/credit/cases/{case}/repairs/",
+        lambda w: {
+            "ground": "performance",
+            "statement": "已全部履行完毕",
+            "commitment": "本企业承诺所提交材料真实",
+        },
+        "evidence",
+        RepairEvidence,
+    ),
     ("gongzhi.credit.forms.EnterpriseAppealForm", "attachment"): (
         "contact",
         "/credit/enterprises/{enterprise}/appeals/new/",

@@ -187,7 +187,7 @@ def test_schema_lists_the_credit_paths(db):
     for path in (
         "/api/v1/credit/query/",
         "/api/v1/credit/cases/",
-        "/api/v1/credit/cases/{id}/actions/{action}/",
+        "/api/v1/credit/cases/{id}/actions/decide_listing/",  # one operation per action
         "/api/v1/credit/cases/{id}/repairs/",
         "/api/v1/credit/penalties/check/",
         "/api/v1/credit/platforms/{platform_id}/ack/",
@@ -300,3 +300,124 @@ def test_a_non_finite_amount_is_a_chinese_400(officer, enterprise, amount):
     )
     assert response.status_code == 400, response.content
     assert "amount" in response.json()["fields"]
+
+
+def test_every_case_action_is_its_own_operation(db):
+    """One operation per action (as appeals'), each with its own input, a typed answer and credit's error codes."""
+    from gongzhi.credit.api import ACTIONS
+
+    schema = APIClient().get("/api/schema/?format=json").json()
+    paths, components = schema["paths"], schema["components"]["schemas"]
+    for name, action in ACTIONS.items():
+        operation = paths[f"/api/v1/credit/cases/{{id}}/actions/{name}/"]["post"]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        assert body.endswith(f"/{action.input.__name__.removesuffix('Serializer')}"), (name, body)
+        answer = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        assert answer.endswith("/CaseActionResult"), name
+        for status in ("400", "403", "404", "409"):
+            error = operation["responses"][status]["content"]["application/json"]["schema"]["$ref"]
+            assert error.endswith("/CreditError"), (name, status)
+    assert "/api/v1/credit/cases/{id}/actions/{action}/" not in paths
+    codes = components[components["CreditError"]["properties"]["code"]["allOf"][0]["$ref"].rsplit("/", 1)[1]]
+    assert {"listing_barred", "illegal_transition", "invalid", "bad_signature", "not_found"} <= set(
+        codes["enum"]
+    )
+    for path, methods in paths.items():
+        if path.startswith("/api/v1/credit/"):
+            for method, operation in methods.items():
+                ok = next(v for k, v in operation["responses"].items() if k.startswith("2"))
+                assert ok.get("content", {}).get("application/json", {}).get("schema"), (method, path)
+                assert "additionalProperties" not in ok["content"]["application/json"]["schema"], (
+                    method,
+                    path,
+                )
+
+
+def test_bad_input_is_invalid_with_fields_in_chinese(officer, make_case):
+    """Unknown fields, fields of the wrong type and missing ones: a 400 `invalid` naming each field in Chinese, never
+    a message quoting Python (the old TypeError catch answered "unexpected keyword argument 'bogus'")."""
+    client, case = api(officer), make_case()
+    url = f"/api/v1/credit/cases/{case.pk}/actions/issue_notice/"
+    for body, fields in (
+        ({"bogus": 1, "grace_months": 2, "reason": "有履行能力", "intended_ground": "G2"}, {"bogus"}),
+        (
+            {"grace_months": "两个月", "reason": "有履行能力", "intended_ground": "G9"},
+            {"grace_months", "intended_ground"},
+        ),
+        ({}, {"grace_months", "reason", "intended_ground"}),
+    ):
+        r = client.post(url, body, format="json")
+        data = r.json()
+        assert r.status_code == 400 and data["code"] == "invalid", data
+        assert set(data["fields"]) == fields, data
+        for messages in data["fields"].values():
+            assert all(re.search(r"[\u4e00-\u9fff]", m) and "argument" not in m for m in messages), data
+    case.refresh_from_db()
+    assert case.state == CaseState.WARNED
+
+
+def test_every_refusal_code_is_in_credits_catalogue(officer, users, enterprise, make_case):
+    from gongzhi.core.errors import codes_for
+
+    known = {code for code, _label in codes_for("credit")}
+    client, case = api(officer), make_case()
+    answers = [
+        client.post(f"/api/v1/credit/cases/{case.pk}/actions/publish/", {}, format="json"),
+        client.post(f"/api/v1/credit/cases/{case.pk}/actions/publish/", {"x": 1}, format="json"),
+        client.post(f"/api/v1/credit/cases/{case.pk}/actions/nope/", {}, format="json"),
+        client.post(f"/api/v1/credit/cases/{case.pk}/actions/publish/", "{", content_type="application/json"),
+        api(users["resident"]).get("/api/v1/credit/enterprises/"),
+        client.post("/api/v1/credit/enterprises/", {"name": "星城物流", "uscc": "123"}, format="json"),
+    ]
+    codes = [r.json()["code"] for r in answers]
+    assert codes == [
+        "illegal_transition",
+        "invalid",
+        "not_found",
+        "parse_error",
+        "permission_denied",
+        "invalid_uscc",
+    ]
+    assert set(codes) <= known
+
+
+def test_optional_values_sent_as_null_are_not_sent_and_a_fine_fits_its_column(officer, enterprise, make_case):
+    case = make_case()
+    r = api(officer).post(
+        f"/api/v1/credit/cases/{case.pk}/actions/issue_notice/",
+        {"grace_months": 2, "reason": "被执行人有履行能力", "intended_ground": "G2", "notice_number": None},
+        format="json",
+    )
+    assert r.status_code == 200 and r.json()["case"]["state"] == CaseState.IN_GRACE, r.json()
+    body = {
+        "enterprise": enterprise.pk,
+        "authority": "示范县市场监督管理局",
+        "decision_number": "市监罚〔2026〕10号",
+        "decided_on": "2026-05-10",
+        "facts": "未按规定公示年度报告",
+        "penalty_types": ["fine"],
+        "severity": "general",
+        "fine_amount": "1000000000000",  # 10^12 yuan: past the column's 14 digits
+        "first_violation": False,
+        "minor_violation": False,
+        "corrected_promptly": False,
+        "harm": "other",
+        "no_fault_proven": False,
+    }
+    r = api(officer).post("/api/v1/credit/penalties/", body, format="json")
+    assert r.status_code == 400 and "fine_amount" in r.json()["fields"], r.json()
+
+
+def test_a_forms_csrf_token_is_not_an_unknown_field(officer, make_case):
+    case = make_case()
+    r = api(officer).post(
+        f"/api/v1/credit/cases/{case.pk}/actions/issue_notice/",
+        {
+            "grace_months": 2,
+            "reason": "被执行人有履行能力",
+            "intended_ground": "G2",
+            "csrfmiddlewaretoken": "x",
+        },
+        format="multipart",
+    )
+    assert r.status_code == 200, r.json()

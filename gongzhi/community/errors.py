@@ -1,0 +1,40 @@
+"""Every error code the community app answers (see gongzhi.core.errors): the code, and when it happens."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ErrorCode(models.TextChoices):
+    INVALID = "invalid", _("自组织、活动、志愿服务、积分或党员中心户的输入有误")
+    NOT_FOUND = "not_found", _("自组织、活动、请求或兑换申请不存在")
+    PERMISSION_DENIED = "permission_denied", _("您的角色或所在社区不能执行此操作")
+    ILLEGAL_TRANSITION = "illegal_transition", _("自组织、活动、项目或请求当前状态不允许此操作")
+    LOGIN_REQUIRED = "login_required", _("须先登录")
+    NO_MENTOR = "no_mentor", _("入驻孵化未明确指导单位")
+    ALREADY_MEMBER = "already_member", _("已是该自组织成员")
+    PROJECT_DONE = "project_done", _("项目已完成，不能再记录进展")
+    NEEDS_APPROVAL = "needs_approval", _("主办单位不负责该社区，活动须经社区工作者审核后发布")
+    ALREADY_SIGNED_UP = "already_signed_up", _("已报名此活动")
+    NOT_SIGNED_UP = "not_signed_up", _("没有报名此活动")
+    TOKEN_EXPIRED = "token_expired", _("签到码已过期")
+    BAD_TOKEN = "bad_token", _("签到码与活动不符")
+    NOT_REGISTERED = "not_registered", _("没有有效报名（候补或已取消的报名不能签到）")
+    ALREADY_SIGNED_IN = "already_signed_in", _("已签到")
+    OUTSIDE_SIGN_IN_WINDOW = "outside_sign_in_window", _("不在签到时间内")
+    OUTSIDE_RECORD_WINDOW = "outside_record_window", _("不在记录服务时长的时间内")
+    NOT_SIGNED_IN = "not_signed_in", _("为未签到的参与者记录服务时长")
+    INSUFFICIENT_BALANCE = "insufficient_balance", _("时间银行余额不足")
+    OWN_HOURS = "own_hours", _("确认自己的服务时长")
+    OWN_RECORD = "own_record", _("确认自己记录的服务时长，须由另一位组织者确认")
+    ALREADY_CREDITED = "already_credited", _("服务时长已确认入账")
+    NOT_VOLUNTEER_COMMUNITY = "not_volunteer_community", _("不是该志愿者所在社区的社区工作者")
+    ALREADY_REVERSED = "already_reversed", _("该分录已被更正过")
+    ALREADY_DECIDED = "already_decided", _("兑换申请已办理")
+    OWN_REDEMPTION = "own_redemption", _("办理自己的积分兑换")
+    ALREADY_CENTER = "already_center", _("该党员已是党员中心户")
+    TOO_MANY_HOUSEHOLDS = "too_many_households", _("党员中心户联系的户数已达上限")
+    NO_CONSENT = "no_consent", _("转为诉求前未征得居民同意")
+    NOT_HELPER = "not_helper", _("不是被请求的志愿者或自组织负责人")
+    ALREADY_ANSWERED = "already_answered", _("请求已答复")
+    NOT_ACCEPTED = "not_accepted", _("完成未被接受的请求")
+    NO_HOURS = "no_hours", _("请求未完成或未填报时长，不能确认时长")
