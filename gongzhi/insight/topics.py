@@ -22,8 +22,8 @@ def topic_region(appeals: list[Appeal]) -> Region | None:
     """The community all the appeals are in, else their common street, else None."""
     for level in (RegionLevel.COMMUNITY, RegionLevel.STREET):
         found = {getattr(a.region.ancestor_at(level), "pk", None) for a in appeals}
-        if len(found) == 1 and None not in found:
-            return Region.objects.get(pk=found.pop())
+        if len(found) == 1 and (pk := found.pop()) is not None:
+            return Region.objects.get(pk=pk)
     return None
 
 

@@ -8,9 +8,10 @@ from django.urls import reverse
 from gongzhi.appeals import actions, api
 from gongzhi.appeals.choices import AppealState
 from gongzhi.appeals.models import Appeal
-from gongzhi.appeals.workflow import TRANSITIONS, WORKFLOW, t
+from gongzhi.appeals.workflow import TRANSITIONS, WORKFLOW
 from gongzhi.core.choices import Role
 from gongzhi.core.testing import client_for
+from gongzhi.core.workflow import t
 from gongzhi.core.workflow_testing import missing_specs
 
 
