@@ -1,7 +1,8 @@
 """What 共建 tells people (core.notices): organisers about their self-organisation's review, residents about the
 activities they signed up for and their volunteer hours and points, helpers and community workers about help
 requests. All go to the person's account (site message, and e-mail when they chose it); none goes by SMS, so no
-SMS template needs filing for them."""
+SMS template needs filing for them. What a community worker is told about a help request is not a resident's choice
+(listed=False)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -107,6 +108,9 @@ HELP_ANSWERED = register(
             "reason": (_("婉拒理由"), "时间冲突"),
         },
         sms=False,
+        listed=False,
+        mandatory=True,
+        reason=_("社区工作者须知道协助请求的进展。"),
     )
 )
 HELP_GIVEN = register(
@@ -129,5 +133,8 @@ HELP_COMPLETED = register(
         body="「{{ summary }}」已完成{% if hours %}，请确认服务时长{% endif %}。",
         variables={"summary": SUMMARY, "hours": (_("服务时长（小时，无则为空）"), "2")},
         sms=False,
+        listed=False,
+        mandatory=True,
+        reason=_("社区工作者须知道协助请求的进展。"),
     )
 )

@@ -17,6 +17,8 @@ REASON_OFFICER = _("信用工作人员须知道需要办理的事项。")
 
 
 def _contact(key: str, label, description, subject: str, body: str, **variables) -> NoticeKind:
+    # Not among a resident's notice choices (listed=False): only an enterprise's contacts get them, and they cannot
+    # be turned off; the enterprise's own page (本企业信用) shows each step.
     return register(
         NoticeKind(
             key=key,
@@ -27,6 +29,7 @@ def _contact(key: str, label, description, subject: str, body: str, **variables)
             subject=subject,
             body=body,
             variables={"case": CASE, **variables},
+            listed=False,
         )
     )
 
