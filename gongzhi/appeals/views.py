@@ -28,6 +28,7 @@ from gongzhi.core.clientaddr import client_ip
 from gongzhi.core.codes import code_matches
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.ids import parse_id
+from gongzhi.core.permissions import STAFF_ROLES
 from gongzhi.core.redaction import redact_appeal
 from gongzhi.core.views import STAFF_INTAKE_ROLES, add_service_error, private_file, role_required
 
@@ -40,7 +41,6 @@ from .workflow import event_label
 
 RATES_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN, Role.HANDLER)
 OVERDUE_ROLES = (Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
-STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
 TRACK_MAX_FAILURES = 10
 TRACK_WINDOW_SECONDS = 15 * 60
 

@@ -1,7 +1,14 @@
-"""Who manages community affairs (deliberation, self-organisations, activities) and where."""
+"""The role sets several apps share (every staff role; those who read the county as leaders), and who manages
+community affairs (deliberation, self-organisations, activities) and where. A role set used by one page stays
+beside it."""
 
 from .choices import Role
 from .models import Region
+
+# Everyone but residents: the staff pages and tags.
+STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
+# Who reads the county as a whole (dashboards, proactive governance, the wall screen).
+LEADER_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
 
 # The roles that run community affairs. Manager status is explicit, never inferred from the kind of a user's unit:
 # an ordinary party member of a party organisation is not its staff (issue N item 3). A party organisation's

@@ -25,10 +25,10 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .choices import Role
 from .conf import setting
 from .errors import ServiceError
 from .models import append_audit_event
+from .permissions import STAFF_ROLES
 
 BACKUP_CODES = 10
 TOTP_NAME = "authenticator"
@@ -176,9 +176,6 @@ class RequireSecondFactorMiddleware:
             target = "core:2fa_verify" if is_enrolled(user) else "core:2fa_setup"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
-
-
-STAFF_ROLES = frozenset(Role.values) - {Role.RESIDENT}
 
 
 def _limits(user) -> tuple[int, int]:

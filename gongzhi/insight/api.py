@@ -13,9 +13,10 @@ from gongzhi.appeals.models import Category
 from gongzhi.appeals.selectors import visible_appeals
 from gongzhi.appeals.throttles import PublicReadThrottle
 from gongzhi.core.api_views import ERROR_401, ERROR_403, ERROR_404, ERROR_409, ERRORS_400, parse_query
-from gongzhi.core.choices import RegionLevel, Role
+from gongzhi.core.choices import RegionLevel
 from gongzhi.core.errors import PermissionDeniedError, ServiceError
 from gongzhi.core.models import Region, Unit
+from gongzhi.core.permissions import LEADER_ROLES, STAFF_ROLES
 from gongzhi.core.serializers import IdField
 
 from . import actions as insight_actions
@@ -25,9 +26,6 @@ from . import forecast, nearby, proactive, services
 from . import spots as spot_service
 from . import topics as topic_service
 from .models import ProactiveTask
-
-LEADER_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
-STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
 
 
 class ClassifyInputSerializer(serializers.Serializer):

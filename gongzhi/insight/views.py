@@ -19,6 +19,7 @@ from gongzhi.core.choices import RegionLevel, Role
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.ids import parse_id
 from gongzhi.core.models import Region
+from gongzhi.core.permissions import LEADER_ROLES, STAFF_ROLES
 from gongzhi.core.views import role_required
 
 from . import actions as insight_actions
@@ -28,9 +29,6 @@ from . import cosign as cosign_service
 from . import spots as spot_service
 from . import topics as topic_service
 from .forms import AlertSubscriptionForm, ProactiveTaskForm
-
-STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
-LEADER_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
 
 
 def _hotspot_page(request, rename_error: dict | None = None, status: int = 200):

@@ -4,9 +4,9 @@ hotline metrics on the rates page, and the operator's screen-pop on the intake p
 from django import template
 
 from gongzhi.core.choices import Role
+from gongzhi.core.permissions import STAFF_ROLES
 
 register = template.Library()
-STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
 
 
 @register.inclusion_tag("calls/_appeal_calls.html", takes_context=True)

@@ -2,10 +2,9 @@
 
 from django import template
 
-from gongzhi.core.choices import Role
+from gongzhi.core.permissions import STAFF_ROLES
 
 register = template.Library()
-STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
 
 
 @register.inclusion_tag("insight/_cosigners.html", takes_context=True)
