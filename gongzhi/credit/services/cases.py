@@ -25,8 +25,8 @@ from gongzhi.core.notices import render as render_notice
 from gongzhi.core.outbox import OutboxMessage
 from gongzhi.core.uploads import check_upload
 
-from . import notices, rules
-from .choices import (
+from .. import notices, rules
+from ..choices import (
     ITEM_GROUNDS,
     PUBLIC_STATES,
     CaseState,
@@ -43,7 +43,7 @@ from .choices import (
     SyncEvent,
     WarningKind,
 )
-from .models import (
+from ..models import (
     AdministrativePenalty,
     CaseDeadline,
     CreditEvent,
@@ -58,7 +58,7 @@ from .models import (
     RepairApplication,
     RepairEvidence,
 )
-from .workflow import EVENT_LABELS, WORKFLOW
+from ..workflow import EVENT_LABELS, WORKFLOW
 
 BAR_LABELS = {
     "minor": _("被执行人为未成年人，不得纳入失信名单（第4条）"),
@@ -1481,7 +1481,7 @@ def record_penalty(
         raise ServiceError(_("处罚种类含罚款时，请填写罚款金额。"), field="fine_amount")
     banding = {}
     if band_id:
-        from .discretion import check_band
+        from ..discretion import check_band
 
         banding = check_band(band_id, types, fields["fine_amount"], outside_reason)
     try:
