@@ -146,7 +146,7 @@ class CreditPlatformAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """As the services do: on the audit trail, and a platform added or made active again receives the records
-        published now (credit.services.backfill_platform)."""
+        published now (credit.services.platforms.backfill_platform)."""
         was_active = CreditPlatform.objects.filter(pk=obj.pk).values_list("is_active", flat=True).first()
         with transaction.atomic():
             super().save_model(request, obj, form, change)

@@ -77,7 +77,7 @@ def check_band(band_id, penalty_types: list[str], fine_amount, outside_reason: s
 
 def approve_outside_band(actor, penalty_id: int) -> AdministrativePenalty:
     """A second credit officer approves a decision outside its band (the recorder may not)."""
-    from .services import _require_officer
+    from .services._base import _require_officer
 
     _require_officer(actor)
     with transaction.atomic():
@@ -149,7 +149,7 @@ def import_benchmarks(actor, data: bytes, filename: str, *, source: str = "") ->
     """Import (or update, by 编号 and 裁量等级) a table of the kind departments publish: one row per violation and
     grade, columns 执法领域, 编号, 违法行为, 违法依据, 处罚依据, 裁量等级 (轻微/一般/较重/严重), 适用情形, 处罚种类
     (names separated by 、), 罚款下限, 罚款上限, 来源. The whole file or nothing: a bad row refuses it, named."""
-    from .services import _require_officer
+    from .services._base import _require_officer
 
     if not (actor.is_superuser or actor.has_role("admin")):
         _require_officer(actor)
