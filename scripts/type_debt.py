@@ -23,7 +23,9 @@ def debt_lists(text: str) -> dict[str, list[str]]:
     lists = {}
     for label in ("Debt 1", "Debt 2"):
         block = text[text.index(f"# {label}:") :]
-        body = block[block.index("module = [") : block.index("]")]
+        # The list ends at the first "]" after "module = [", not at the "[[tool.mypy.overrides]]" header's.
+        start = block.index("module = [")
+        body = block[start : block.index("]", start)]
         lists[label] = re.findall(r'"([\w.]+)"', body)
     return lists
 

@@ -22,6 +22,10 @@ def lists():
     return debt_lists((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
+def test_the_debt_lists_are_read(lists):
+    assert all(lists.values()), f"scripts/type_debt.py read an empty debt list: {lists}"
+
+
 def test_every_listed_module_exists(lists):
     missing = [m for modules in lists.values() for m in modules if importlib.util.find_spec(m) is None]
     assert missing == [], f"take these off pyproject.toml's debt lists: {missing}"
