@@ -31,8 +31,8 @@ from gongzhi.core.phones import sms_number
 from gongzhi.core.services import normalize_phone
 from gongzhi.core.uploads import check_upload
 
-from . import notices, rules
-from .choices import (
+from .. import notices, rules
+from ..choices import (
     AreaSource,
     BallotChannel,
     BallotChoice,
@@ -49,7 +49,7 @@ from .choices import (
     VoteRule,
     VoteState,
 )
-from .models import (
+from ..models import (
     Ballot,
     CoSigner,
     DeliberationEvent,
@@ -67,7 +67,7 @@ from .models import (
     Topic,
     Vote,
 )
-from .workflow import MANAGER, WORKFLOW, settings_for
+from ..workflow import MANAGER, WORKFLOW, settings_for
 
 OWNERS_ASSEMBLY_NOTICE_DAYS = 15  # 物业管理条例 第14条 (E-6.3)
 
@@ -1346,7 +1346,7 @@ def _appellants_notice(topic: Topic, actor, action: str, detail: str, *, step_ke
     """Tell every person behind the topic's appeals (topic_appeals: linked, merged, later hot-spot joiners; their
     appellants and co-signers, insight.CoSign) once per step, by the channels each chose (the `topic_step` notice),
     and record the step on each of those appeals' timelines (under its row lock). Returns how many people."""
-    from .notices import TOPIC_STEP
+    from ..notices import TOPIC_STEP
 
     step = str(TOPIC_STEPS[action])
     key = f"topic:{topic.pk}:{step_key or action}"
