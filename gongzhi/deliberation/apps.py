@@ -20,7 +20,7 @@ class DeliberationConfig(AppConfig):
         personal_data.register("deliberation", _("议事协商"), export=mine.export, erase=mine.erase)
         from gongzhi.core import event_labels
 
-        # the topic's steps, written on every appeal behind it (services._appellants_notice)
+        # the topic's steps, written on every appeal behind it (services._base._appellants_notice)
         event_labels.register(
             "appeals",
             {

@@ -1,6 +1,6 @@
 """What residents are told when an appeal of theirs (or one they co-signed, or one merged into it) became a
 deliberation topic: each step of the topic (opened, resolved, each task done, completed), by the channels each
-resident chose (core.notices). Sent by services._appellants_notice."""
+resident chose (core.notices). Sent by services._base._appellants_notice."""
 
 from django.utils.translation import gettext_lazy as _
 
