@@ -3,6 +3,7 @@ problem C (第八届"泰迪杯"数据挖掘挑战赛 C题, 内容分类三级标
 
 import csv
 from pathlib import Path
+from typing import Any
 
 TAXONOMY_CSV = Path(__file__).parent / "data" / "taxonomy.csv"
 
@@ -15,7 +16,7 @@ def taxonomy_rows() -> list[tuple[str, str, str]]:
 def load_catalogue(Category) -> int:
     """Create the catalogue with codes 01 / 0101 / 010101 in file order; idempotent (by code)."""
     codes: dict[tuple[str, ...], str] = {}
-    nodes = {}
+    nodes: dict[tuple[str, ...], Any] = {}
     created = 0
     for row in taxonomy_rows():
         path = tuple(part for part in row if part)

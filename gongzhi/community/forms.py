@@ -118,7 +118,7 @@ class RedResourceForm(forms.Form):
 class CentralHouseholdForm(forms.Form):
     """A community worker designates a party member of their community as a 党员中心户 in a grid."""
 
-    party_member = forms.ModelChoiceField(label=_("党员"), queryset=None)
+    party_member: forms.ModelChoiceField = forms.ModelChoiceField(label=_("党员"), queryset=None)
     grid = forms.ModelChoiceField(label=_("所在网格"), queryset=Region.objects.none())
     address = forms.CharField(label=_("中心户地址"), max_length=200)
 

@@ -50,7 +50,7 @@ DATETIME_FIELDS = ("received_at", "dispatched_at", "signed_at", "contacted_at", 
 
 def header_index() -> dict[str, str]:
     """Every known header (title or alias, case-folded, no spaces) → field key."""
-    index = {}
+    index: dict[str, str] = {}
     for key, (title, aliases) in FIELDS.items():
         for name in (key, str(title), *aliases):
             index.setdefault(normalize_header(name), key)

@@ -96,7 +96,9 @@ def test_bad_token_and_no_token_are_401(db):
 
 def sent_code(phone: str) -> str:
     message = Notification.objects.filter(phone=phone, channel=NotificationChannel.SMS).latest("id")
-    return re.search(r"\d{6}", message.body).group()
+    found = re.search(r"\d{6}", message.body)
+    assert found, message.body
+    return found.group()
 
 
 def test_phone_code_login_creates_the_resident(db):

@@ -10,7 +10,8 @@ from django.urls import reverse
 from gongzhi.core import notices
 from gongzhi.core.choices import NotificationChannel, NotificationStatus
 from gongzhi.core.errors import ServiceError
-from gongzhi.core.models import AuditEvent, Notification, NotificationTemplate
+from gongzhi.core.models import AuditEvent, Notification
+from gongzhi.core.notices.models import NotificationTemplate
 from gongzhi.core.notifications import SmsGateway, deliver, deliver_pending
 from gongzhi.core.testing import PASSWORD
 

@@ -17,7 +17,7 @@ from .cases import _send_due_warnings
 from .platforms import escalate_unconfirmed
 
 
-def sweep(today: date | None = None) -> dict:
+def sweep(today: date | None = None) -> dict[str, int]:
     """Idempotent periodic work: due credit warnings, deadline warnings and overdue notices, file-drop
     acknowledgements and overdue platform confirmations. A second run the same day changes nothing."""
     today = today or _today()

@@ -17,7 +17,9 @@ PHONE = "13712345678"
 
 def last_code(phone: str) -> str:
     body = Notification.objects.filter(phone=phone, channel=NotificationChannel.SMS).latest("id").body
-    return re.search(r"验证码是 (\d{6})", body).group(1)
+    found = re.search(r"验证码是 (\d{6})", body)
+    assert found, body
+    return found.group(1)
 
 
 def test_officer_adds_a_contact_who_sees_the_enterprise_at_first_sms_login(officer, enterprise):

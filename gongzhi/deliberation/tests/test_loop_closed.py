@@ -19,7 +19,7 @@ from gongzhi.insight.models import CoSign, HotSpot, HotSpotMember
 def _told(step: str, channel: str = "site") -> list:
     """Who got the step's notice on `channel`: account holders by username, others by their number."""
     rows = Notification.objects.filter(kind="topic_step", key__contains=f":{step}:", channel=channel)
-    return sorted(n.recipient.username if n.recipient_id else n.phone for n in rows)
+    return sorted(n.recipient.username if n.recipient else n.phone for n in rows)
 
 
 def test_every_person_behind_the_topic_is_told_once_at_each_step(

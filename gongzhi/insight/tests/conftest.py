@@ -11,7 +11,8 @@ PER_CLASS = 25
 
 def tiny_rows(per_class: int = PER_CLASS, offset: int = 0) -> list[dict]:
     rows = [r for r in classifier.read_csv(classifier.LABELED_CSV) if r["title"]]
-    out, seen = [], {}
+    out: list[dict] = []
+    seen: dict[str, int] = {}
     for r in rows:
         k = seen.get(r["label"], 0)
         if offset <= k < offset + per_class:

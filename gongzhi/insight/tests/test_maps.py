@@ -21,9 +21,9 @@ def _spot(label, heat, appeals):
 
 
 def _json(page: str, element_id: str):
-    return json.loads(
-        re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', page, re.S).group(1)
-    )
+    found = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', page, re.S)
+    assert found, f"no #{element_id} on the page"
+    return json.loads(found.group(1))
 
 
 def test_a_hot_spot_stands_at_the_centre_of_its_placed_appeals(users, county, make_appeal):

@@ -24,7 +24,7 @@ def post(client, xml: str, query: dict | None = None):
 
 
 def reply_content(response) -> str:
-    return ET.fromstring(response.content).findtext("Content")
+    return ET.fromstring(response.content).findtext("Content") or ""
 
 
 @pytest.fixture
