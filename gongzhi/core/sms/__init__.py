@@ -13,7 +13,6 @@ with back-off (core.notifications.retry_at). A failed SMS falls back to the site
 
 import logging
 from datetime import timedelta
-from typing import Any
 
 from django.dispatch import Signal
 from django.utils import timezone
@@ -40,11 +39,6 @@ class SmsError(Exception):
     def __init__(self, code: str, message: str, *, permanent: bool = False):
         super().__init__(f"{code}: {message}")
         self.code, self.message, self.permanent = code, message, permanent
-
-
-def conf(name: str) -> Any:
-    """A GONGZHI setting (core.conf declares the SMS ones with their defaults)."""
-    return setting(name)
 
 
 class TemplateSmsGateway(SmsGateway):
@@ -103,15 +97,15 @@ def check_rate(phone: str, now=None) -> None:
         .exclude(status=SmsStatus.REJECTED)
         .exclude(kind__in=UNLIMITED_KINDS)
     )
-    if sent.filter(created_at__gt=now - timedelta(seconds=60)).count() >= conf("SMS_PER_MINUTE"):
+    if sent.filter(created_at__gt=now - timedelta(seconds=60)).count() >= setting("SMS_PER_MINUTE"):
         raise SmsError(
             "rate_limited",
-            _("同一号码每分钟最多发送%(n)s条短信，稍后重试。") % {"n": conf("SMS_PER_MINUTE")},
+            _("同一号码每分钟最多发送%(n)s条短信，稍后重试。") % {"n": setting("SMS_PER_MINUTE")},
         )
-    if sent.filter(created_at__gt=now - timedelta(days=1)).count() >= conf("SMS_PER_DAY"):
+    if sent.filter(created_at__gt=now - timedelta(days=1)).count() >= setting("SMS_PER_DAY"):
         raise SmsError(
             "rate_limited_day",
-            _("同一号码24小时内最多发送%(n)s条短信，稍后重试。") % {"n": conf("SMS_PER_DAY")},
+            _("同一号码24小时内最多发送%(n)s条短信，稍后重试。") % {"n": setting("SMS_PER_DAY")},
         )
 
 

@@ -14,7 +14,8 @@ import json
 
 from django.utils.translation import gettext as _
 
-from . import SmsError, TemplateSmsGateway, conf
+from ..conf import setting
+from . import SmsError, TemplateSmsGateway
 
 # Refusals no retry cures (Alibaba's documented SendSms error codes).
 PERMANENT = frozenset(
@@ -49,16 +50,16 @@ class AliyunSmsGateway(TemplateSmsGateway):
         from alibabacloud_dysmsapi20170525.client import Client
         from alibabacloud_tea_openapi.utils_models import Config
 
-        key_id, secret = conf("SMS_ALIYUN_ACCESS_KEY_ID"), conf("SMS_ALIYUN_ACCESS_KEY_SECRET")
+        key_id, secret = setting("SMS_ALIYUN_ACCESS_KEY_ID"), setting("SMS_ALIYUN_ACCESS_KEY_SECRET")
         if not key_id or not secret:
             raise SmsError("not_configured", _("阿里云短信未配置 AccessKey。"))
-        self.sign_name = conf("SMS_ALIYUN_SIGN_NAME")
+        self.sign_name = setting("SMS_ALIYUN_SIGN_NAME")
         self.client = Client(
             Config(
                 access_key_id=key_id,
                 access_key_secret=secret,
-                endpoint=conf("SMS_ALIYUN_ENDPOINT") or "dysmsapi.aliyuncs.com",
-                protocol=conf("SMS_ALIYUN_PROTOCOL") or "https",
+                endpoint=setting("SMS_ALIYUN_ENDPOINT") or "dysmsapi.aliyuncs.com",
+                protocol=setting("SMS_ALIYUN_PROTOCOL") or "https",
             )
         )
 
@@ -66,7 +67,7 @@ class AliyunSmsGateway(TemplateSmsGateway):
         from alibabacloud_dysmsapi20170525 import models
         from darabonba.runtime import RuntimeOptions
 
-        timeout_ms = int(float(conf("SMS_TIMEOUT_SECONDS")) * 1000)
+        timeout_ms = int(float(setting("SMS_TIMEOUT_SECONDS")) * 1000)
         request = models.SendSmsRequest(
             phone_numbers=phone,
             sign_name=self.sign_name,

@@ -33,10 +33,10 @@ def sms_templates_filed(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
         return [Error(f"GONGZHI_SMS_GATEWAY cannot be imported: {exc}", id="gongzhi.E102")]
     if not provider:
         return []
-    from . import conf
+    from ..conf import setting
 
     needed = REQUIRED.get(provider, ())
-    unset = [f"GONGZHI_{name}" for name in needed if not conf(name)]
+    unset = [f"GONGZHI_{name}" for name in needed if not setting(name)]
     if unset:
         return [
             Error(

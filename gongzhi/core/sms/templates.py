@@ -4,7 +4,8 @@ import re
 
 from django.utils.translation import gettext as _
 
-from . import SmsError, conf
+from ..conf import setting
+from . import SmsError
 
 CODE_RE = {"aliyun": re.compile(r"^SMS_\d{4,20}$"), "tencent": re.compile(r"^\d{4,12}$")}
 NAME_RE = re.compile(r"^[A-Za-z0-9_]{1,32}$")
@@ -68,7 +69,7 @@ def template_params(provider: str, kind_key: str, context: dict):
             _("通知类型「%(k)s」没有在该服务商备案的短信模板。") % {"k": kind_key or "—"},
             permanent=True,
         )
-    limit = conf("SMS_VARIABLE_MAX")  # Alibaba's limit for a notice's variable; longer text is cut
+    limit = setting("SMS_VARIABLE_MAX")  # Alibaba's limit for a notice's variable; longer text is cut
     params = []
     for name, key in template.variables:
         value = str(context.get(key, "") if context.get(key) is not None else "").strip()

@@ -13,7 +13,8 @@ test server).
 
 from django.utils.translation import gettext as _
 
-from . import SmsError, TemplateSmsGateway, conf
+from ..conf import setting
+from . import SmsError, TemplateSmsGateway
 
 PERMANENT = frozenset(
     {
@@ -47,20 +48,20 @@ class TencentSmsGateway(TemplateSmsGateway):
         from tencentcloud.common.profile.http_profile import HttpProfile
         from tencentcloud.sms.v20210111 import sms_client
 
-        secret_id, secret_key = conf("SMS_TENCENT_SECRET_ID"), conf("SMS_TENCENT_SECRET_KEY")
+        secret_id, secret_key = setting("SMS_TENCENT_SECRET_ID"), setting("SMS_TENCENT_SECRET_KEY")
         if not secret_id or not secret_key:
             raise SmsError("not_configured", _("腾讯云短信未配置 SecretId/SecretKey。"))
-        self.app_id = conf("SMS_TENCENT_APP_ID")
-        self.sign_name = conf("SMS_TENCENT_SIGN_NAME")
+        self.app_id = setting("SMS_TENCENT_APP_ID")
+        self.sign_name = setting("SMS_TENCENT_SIGN_NAME")
         http = HttpProfile(
-            protocol=conf("SMS_TENCENT_PROTOCOL") or "https",
-            endpoint=conf("SMS_TENCENT_ENDPOINT") or "sms.tencentcloudapi.com",
-            reqTimeout=int(float(conf("SMS_TENCENT_TIMEOUT") or conf("SMS_TIMEOUT_SECONDS"))),
+            protocol=setting("SMS_TENCENT_PROTOCOL") or "https",
+            endpoint=setting("SMS_TENCENT_ENDPOINT") or "sms.tencentcloudapi.com",
+            reqTimeout=int(float(setting("SMS_TENCENT_TIMEOUT") or setting("SMS_TIMEOUT_SECONDS"))),
         )
         profile = ClientProfile(signMethod="TC3-HMAC-SHA256", httpProfile=http)
         self.client = sms_client.SmsClient(
             credential.Credential(secret_id, secret_key),
-            conf("SMS_TENCENT_REGION") or "ap-guangzhou",
+            setting("SMS_TENCENT_REGION") or "ap-guangzhou",
             profile,
         )
 

@@ -20,18 +20,19 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from ..clientaddr import client_ip
+from ..conf import setting
 from ..masking import mask_phone
 from ..sms_models import InboundSms, SmsMessage, SmsStatus
-from . import conf, sms_received
+from . import sms_received
 
 logger = logging.getLogger("gongzhi.sms")
 
 
 def _authorised(request, token: str) -> None:
-    expected = conf("SMS_CALLBACK_TOKEN")
+    expected = setting("SMS_CALLBACK_TOKEN")
     if not expected or not hmac.compare_digest(expected.encode(), (token or "").encode()):
         raise Http404
-    allowed = conf("SMS_CALLBACK_IPS")
+    allowed = setting("SMS_CALLBACK_IPS")
     if allowed and client_ip(request) not in allowed:
         raise Http404
 

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from gongzhi.appeals.models import Appeal
 from gongzhi.appeals.services import record_event as record_appeal_event
-from gongzhi.core.errors import IllegalTransition, NotFoundError, PermissionDeniedError
+from gongzhi.core import inputs
+from gongzhi.core.errors import IllegalTransition, PermissionDeniedError
 from gongzhi.core.masking import staff_label
 from gongzhi.core.models import Region
 from gongzhi.core.notices import send_notice
@@ -65,10 +66,7 @@ def _event(
 @contextmanager
 def _locked_topic(topic_id: int):
     with transaction.atomic():
-        try:
-            yield Topic.objects.select_for_update(of=("self",)).select_related("region").get(pk=topic_id)
-        except Topic.DoesNotExist:
-            raise NotFoundError(_("议题不存在。")) from None
+        yield inputs.locked(Topic, topic_id, _("议题不存在。"), related=("region",))
 
 
 def _lock_topics(ids: Iterable[int]) -> list[Topic]:

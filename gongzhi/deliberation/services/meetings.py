@@ -30,13 +30,7 @@ def _meeting_event(meeting: Meeting, actor, action: str, **kwargs) -> None:
 @contextmanager
 def _locked_meeting(meeting_id: int):
     with transaction.atomic():
-        try:
-            meeting = (
-                Meeting.objects.select_for_update(of=("self",)).select_related("region").get(pk=meeting_id)
-            )
-        except Meeting.DoesNotExist:
-            raise NotFoundError(_("会议不存在。")) from None
-        yield meeting
+        yield inputs.locked(Meeting, meeting_id, _("会议不存在。"), related=("region",))
 
 
 def schedule_meeting(
