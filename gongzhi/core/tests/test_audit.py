@@ -63,3 +63,19 @@ def test_hash_survives_the_database_round_trip(chain):
 
 def test_empty_chain_is_valid(db):
     assert verify_chain(AuditEvent.objects.none()) is None
+
+
+def test_append_links_a_subject_chain_by_its_last_event_or_the_given_hash(make_appeal, users):
+    """ChainedEvent.append: a subject's event seals onto that subject's last event (or onto `prev_hash` when the
+    caller knows it); the system (None) is stored as no actor."""
+    from gongzhi.appeals.models import AppealEvent
+
+    appeal = make_appeal()
+    last = AppealEvent.objects.filter(appeal=appeal).latest("id")
+    event = AppealEvent.append(None, "remind", actor_label="系统", appeal=appeal, note="催办")
+    assert (event.prev_hash, event.actor_id) == (last.hash, None)
+    assert (
+        AppealEvent.append(users["dispatcher"], "remind", prev_hash=event.hash, appeal=appeal).prev_hash
+        == event.hash
+    )
+    assert verify_chain(AppealEvent.objects.filter(appeal=appeal).order_by("id")) is None
