@@ -13,7 +13,9 @@ LEAK = ("小区违章建筑没人管", "A3区幸福小区一楼住户违章搭�
 
 
 def wait_charts(page, count: int):
-    page.wait_for_function(f"document.querySelectorAll('[data-rendered=\"1\"] canvas').length >= {count}")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('[data-rendered=\"1\"] canvas').length >= {count}"
+    )
 
 
 def test_dashboards(new_context, shot, settings, users, county, dispatch_rule, make_appeal, login):

@@ -45,8 +45,8 @@ def test_the_wall_screen(
     )
     page = login(context, "leader1")
     page.goto("/insight/screen/")
-    page.wait_for_function("document.getElementById('stage').dataset.rendered")
-    page.wait_for_function("document.querySelectorAll('#stage canvas').length >= 3")
+    page.wait_for_function("() => document.getElementById('stage').dataset.rendered")
+    page.wait_for_function("() => document.querySelectorAll('#stage canvas').length >= 3")
     page.wait_for_selector("#screen-map .gz-pin, #screen-map .gz-cluster")
     page.wait_for_timeout(800)  # the word cloud lays itself out
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
