@@ -7,6 +7,7 @@ Staff see their appeals' pins clustered, as many as their scope holds. The red r
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from gongzhi.appeals.models import Appeal
@@ -73,13 +74,22 @@ def _placed_appeals(users, units, make_appeal):
     return made
 
 
-def pins_on(page, selector: str) -> int:
-    """The appeals a clustered map shows: each cluster's count plus the single pins."""
+PINS_SHOWN = """(selector) => {
+    const clusters = [...document.querySelectorAll(selector + ' .gz-cluster')].map(c => +c.dataset.count);
+    return clusters.reduce((a, b) => a + b, 0) + document.querySelectorAll(selector + ' .gz-pin').length; }"""
+
+
+def pins_on(page, selector: str, expected: int) -> int:
+    """The appeals a clustered map shows (each cluster's count plus the single pins), once they reach `expected`
+    or after 10 s: the cluster plug-in draws after the map settles, later on a loaded machine."""
     page.wait_for_function(f"() => document.querySelector('{selector}').dataset.pins !== undefined")
-    page.wait_for_timeout(300)  # the cluster plug-in draws after the map settles
-    return page.evaluate(f"""() => {{
-        const clusters = [...document.querySelectorAll('{selector} .gz-cluster')].map(c => +c.dataset.count);
-        return clusters.reduce((a, b) => a + b, 0) + document.querySelectorAll('{selector} .gz-pin').length; }}""")
+    try:
+        page.wait_for_function(
+            f"(selector) => ({PINS_SHOWN})(selector) === {expected}", arg=selector, timeout=10_000
+        )
+    except PlaywrightTimeout:
+        pass  # the caller's assert shows how many there were
+    return page.evaluate(PINS_SHOWN, selector)
 
 
 @pytest.mark.parametrize("kind", ["desktop", "mobile"])
@@ -91,7 +101,7 @@ def test_staff_see_their_appeals_clustered(new_context, shot, users, units, coun
     handler.click("a:has-text('地图')")
     handler.wait_for_url("**/appeals/map/**")
     expect(handler.locator("#map-count")).to_contain_text("共 2 件有位置的诉求")
-    assert pins_on(handler, "#appeal-map") == 2  # the housing bureau's two, not the HR bureau's
+    assert pins_on(handler, "#appeal-map", 2) == 2  # the housing bureau's two, not the HR bureau's
     expect(handler.locator("#appeal-map .gz-cluster[data-count='2']")).to_have_count(
         1
     )  # 20 m apart: one cluster
@@ -103,7 +113,7 @@ def test_staff_see_their_appeals_clustered(new_context, shot, users, units, coun
 
     supervisor = login(new_context(kind), users["supervisor"].username)
     supervisor.goto("/appeals/map/")
-    assert pins_on(supervisor, "#appeal-map") == 3
+    assert pins_on(supervisor, "#appeal-map", 3) == 3
     supervisor.goto("/appeals/map/?state=received")
     expect(supervisor.locator("#map-count")).to_contain_text("共 0 件")
 
@@ -201,7 +211,9 @@ def test_leaders_map_and_hot_spot_map(
     page = login(new_context(kind), users["leader"].username)
     page.goto("/insight/")
     expect(page.locator("#leaders-map-count")).to_contain_text("3 件有位置的诉求 · 1 个热点")
-    assert pins_on(page, "#leaders-map") == 3 + 1  # the appeals, clustered or not, and the hot spot over them
+    assert (
+        pins_on(page, "#leaders-map", 4) == 3 + 1
+    )  # the appeals, clustered or not, and the hot spot over them
     expect(page.locator("#leaders-map .gz-pin.hot")).to_have_count(1)
     page.locator("#leaders-map-card").scroll_into_view_if_needed()
     shot(page, f"leaders-map-{kind}")

@@ -7,9 +7,11 @@ slower than the first check, as it did on a loaded CI machine (test_dashboards, 
 """
 
 import ast
+import re
 from pathlib import Path
 
 BROWSER_TESTS = Path(__file__).resolve().parent
+FUNCTION = re.compile(r"\s*(async\s+)?(function\b|\([^)]*\)\s*=>|\w+\s*=>)")
 
 
 def _leading_text(node: ast.expr) -> str | None:
@@ -29,7 +31,7 @@ def bare_expressions(root: Path) -> list[str]:
             if node.func.attr != "wait_for_function" or not node.args:
                 continue
             text = _leading_text(node.args[0])
-            if text is not None and not text.lstrip().startswith(("() =>", "function")):
+            if text is not None and not FUNCTION.match(text):
                 found.append(f"{path.relative_to(root)}:{node.lineno}: {text.strip()[:60]}")
     return found
 
@@ -44,5 +46,8 @@ def test_the_check_sees_a_bare_expression(tmp_path):
     )
     (tmp_path / "test_y.py").write_text(
         "page.wait_for_function(\"() => document.title === 'a'\")\n", encoding="utf-8"
+    )
+    (tmp_path / "test_z.py").write_text(
+        "page.wait_for_function('(s) => document.querySelector(s)', arg='#a')\n", encoding="utf-8"
     )
     assert bare_expressions(tmp_path) == ["test_x.py:1: document.title ==="]
