@@ -239,7 +239,12 @@ def my_data(request):
             )
             return redirect("core:home")
     sections = {
-        k: {"title": v["title"], "count": len(v["rows"])} for k, v in personal_data.collect(user).items()
+        k: {
+            "title": v["title"],
+            "count": len(v["rows"]),
+            "manage": reverse(manage) if v["rows"] and (manage := personal_data.manage_url_name(k)) else "",
+        }
+        for k, v in personal_data.collect(user).items()
     }
     return render(
         request, "core/my_data.html", {"sections": sections, "form": form, "can_close": can_close(user)}

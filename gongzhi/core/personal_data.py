@@ -4,7 +4,9 @@ removed when they close their account (issue K item 6).
 core cannot import the domain apps, so each app registers its part in its AppConfig.ready():
 `register("appeals", _("我的诉求"), export=…, erase=…)`. `export(user)` returns a list of flat dicts (one per row, the
 columns a person reads); `erase(user)` removes or anonymises the person's data in that app and returns how many rows
-it touched. Records the county must keep (appeals, for the records and the three rates) stay, anonymised.
+it touched. Records the county must keep (appeals, for the records and the three rates) stay, anonymised. `manage`
+names the URL of the app's page where the person changes or withdraws that part on its own (第15条: withdrawing
+consent as easily as giving it), linked from 我的数据 while they have rows there.
 """
 
 import json
@@ -25,6 +27,7 @@ class Section:
     title: str
     export: Callable[[User], list[dict]]
     erase: Callable[[User], int] | None
+    manage: str | None = None
 
 
 SECTIONS: dict[str, Section] = {}
@@ -33,9 +36,14 @@ ANONYMOUS_NAME = "已注销用户"
 
 
 def register(
-    key: str, title, *, export: Callable[[User], list[dict]], erase: Callable[[User], int] | None = None
+    key: str,
+    title,
+    *,
+    export: Callable[[User], list[dict]],
+    erase: Callable[[User], int] | None = None,
+    manage: str | None = None,
 ):
-    SECTIONS[key] = Section(key, title, export, erase)
+    SECTIONS[key] = Section(key, title, export, erase, manage)
 
 
 def _account(user: User) -> list[dict]:
@@ -64,6 +72,12 @@ def _notifications(user: User) -> list[dict]:
         }
         for n in Notification.objects.filter(recipient=user).order_by("created_at", "id")
     ]
+
+
+def manage_url_name(key: str) -> str | None:
+    """The URL name of the page where the person manages the section `key`, when its app has one."""
+    section = SECTIONS.get(key)
+    return section.manage if section else None
 
 
 def collect(user: User) -> dict[str, dict]:

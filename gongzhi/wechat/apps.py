@@ -27,5 +27,9 @@ class WechatConfig(AppConfig):
             available=services.wechat_notice_data,
         )
         personal_data.register(
-            "wechat", _("微信绑定"), export=services.export_binding, erase=services.erase_binding
+            "wechat",
+            _("微信绑定"),
+            export=services.export_binding,
+            erase=services.erase_binding,
+            manage="wechat:binding",
         )

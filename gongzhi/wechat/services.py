@@ -145,6 +145,25 @@ def bind_by_phone(
     return user
 
 
+def unbind(user: User) -> bool:
+    """The person unbinds their WeChat (解除绑定): the openid no longer logs in or reaches this account, notices go by
+    SMS again. The log of messages it sent stays (the appeals they made cite it) until the account is closed; a later
+    message from that WeChat starts a new account, as from anyone unbound. False when nothing was bound."""
+    with transaction.atomic():
+        binding = Binding.objects.select_for_update().filter(user=user).first()
+        if binding is None:
+            return False
+        binding.delete()
+        append_audit_event(
+            user,
+            "wechat_unbind",
+            target=f"user:{user.pk}",
+            note=_("解除微信绑定"),
+            before={"openid": binding.openid[:6] + "…", "nickname": binding.nickname},
+        )
+    return True
+
+
 def unsubscribed(openid: str, subscribed: bool = False) -> None:
     Binding.objects.filter(openid=openid).update(subscribed=subscribed)
 

@@ -29,6 +29,7 @@ from gongzhi.core.views import add_service_error, safe_next
 
 from . import client as wx
 from . import services
+from .models import Binding
 
 logger = logging.getLogger("gongzhi.wechat")
 
@@ -208,6 +209,20 @@ def bind(request):
             "next": target,
         },
     )
+
+
+@login_required
+def binding(request):
+    """我的微信绑定: which WeChat is bound to this account, and 解除绑定 (POST, after the page's confirmation)."""
+    bound = Binding.objects.filter(user=request.user).first()
+    if request.method == "POST":
+        if services.unbind(request.user):
+            request.session.pop(OPENID_KEY, None)  # this browser no longer speaks for that WeChat
+            messages.success(
+                request, _("已解除微信绑定。办理进展改用短信通知您；以后可从公众号菜单重新绑定。")
+            )
+        return redirect("wechat:binding")
+    return render(request, "wechat/binding.html", {"binding": bound})
 
 
 class SupplementForm(ChineseForm):

@@ -247,3 +247,46 @@ def test_snsapi_userinfo_reads_the_nickname(client, wx, users):
         "/wechat/oauth/callback/", {"code": code, "state": client.session["wechat_oauth"]["state"]}
     )
     assert again.status_code == 400 and "微信登录失败" in again.content.decode()
+
+
+# ---------------------------------------------------------------- 解除绑定
+
+
+def test_a_resident_unbinds_their_wechat_from_my_data(client, bound, users, wx):
+    from gongzhi.core.models import AuditEvent
+    from gongzhi.wechat import services
+
+    Binding.objects.filter(user=bound).update(nickname="老李")
+    Binding.objects.create(openid="oOPENID-other", user=users["resident2"])
+    client.force_login(bound)
+    my_data = client.get("/accounts/me/data/").content.decode()
+    assert 'href="/wechat/binding/"' in my_data
+    page = client.get("/wechat/binding/").content.decode()
+    assert "老李" in page and "确认解除绑定" in page
+    assert services.wechat_notice_data(bound, "appeal_replied") is not None
+
+    done = client.post("/wechat/binding/", follow=True)
+    assert "已解除微信绑定" in done.content.decode() and "您的账号没有绑定微信" in done.content.decode()
+    assert not Binding.objects.filter(user=bound).exists()
+    assert Binding.objects.filter(user=users["resident2"]).exists()  # only one's own
+    event = AuditEvent.objects.get(action="wechat_unbind")
+    assert event.target == f"user:{bound.pk}" and event.before == {"openid": "oOPENI…", "nickname": "老李"}
+    assert services.wechat_notice_data(bound, "appeal_replied") is None  # notices go by SMS again
+    assert 'href="/wechat/binding/"' not in client.get("/accounts/me/data/").content.decode()
+
+    # that WeChat no longer logs in: the menu's link asks to bind again
+    client.logout()
+    wx.authorizing = "oOPENID-resident"
+    assert authorize(client)["Location"].startswith("/wechat/bind/")
+
+    # a second POST (a double tap) changes nothing and says nothing false
+    client.force_login(bound)
+    again = client.post("/wechat/binding/", follow=True)
+    assert again.status_code == 200 and "已解除微信绑定" not in again.content.decode()
+    assert AuditEvent.objects.filter(action="wechat_unbind").count() == 1
+
+
+def test_the_binding_page_needs_a_login(client, db):
+    response = client.get("/wechat/binding/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.post("/wechat/binding/").status_code == 302
