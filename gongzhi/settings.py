@@ -447,6 +447,7 @@ GONGZHI = {
         ("gongzhi.core.task_recovery.requeue_stale_tasks", 60),
         ("gongzhi.core.tasks.audit_checkpoint", 24 * 3600),
         ("gongzhi.appeals.tasks.apply_retention", 24 * 3600),
+        ("gongzhi.calls.tasks.apply_retention", 24 * 3600),
     ],
     # A task RUNNING longer than this is taken for one whose worker died, and is run again (tasks are idempotent).
     "TASK_STALE_SECONDS": int(os.environ.get("GONGZHI_TASK_STALE_SECONDS", str(30 * 60))),
@@ -467,7 +468,8 @@ GONGZHI = {
     # File drops of credit platforms are written only inside this folder.
     "FILE_DROP_ROOT": os.environ.get("GONGZHI_FILE_DROP_ROOT", str(PROJECT_DIR / "drops")),
     # Retention (个人信息保护法 第19条): closed appeals lose the appellant's personal data after this many years, and
-    # their attachments are deleted after theirs (appeals.personal_data.apply_retention, daily).
+    # their attachments are deleted after theirs (appeals.personal_data.apply_retention, daily); calls forget the
+    # caller's number and recording link RETENTION_YEARS after they rang (calls.personal_data.apply_retention).
     "RETENTION_YEARS": int(os.environ.get("GONGZHI_RETENTION_YEARS", "5")),
     "ATTACHMENT_RETENTION_YEARS": int(os.environ.get("GONGZHI_ATTACHMENT_RETENTION_YEARS", "3")),
     # Second factor (core.twofactor): the roles that must give one after their password. Production: the roles that

@@ -25,3 +25,8 @@ class CallsConfig(AppConfig):
         from gongzhi.core import event_labels
 
         event_labels.register("appeals", {"link_call": _("关联来电录音")})  # services.link_call
+        from gongzhi.core import personal_data
+
+        from . import personal_data as calls_data
+
+        personal_data.register("calls", _("热线来电"), export=calls_data.export, erase=calls_data.erase)

@@ -175,3 +175,72 @@ def test_create_cti_key_shows_the_key_once(db):
     call_command("create_cti_key", "话务平台", stdout=out)
     raw = out.getvalue().split("：")[1].split()[0]
     assert CtiKey.authenticate(raw) is not None
+
+
+# ---------------------------------------------------------------- the caller's number as personal data
+
+
+def test_my_data_lists_my_calls_and_closing_the_account_forgets_the_number(client, key, seat, users):
+    from gongzhi.core import personal_data
+
+    ring(client, key, call_id="MINE", caller="13800138000")  # resident1's phone
+    post(
+        client,
+        key,
+        event="ended",
+        call_id="MINE",
+        caller="13800138000",
+        recording_url="https://cti/r/MINE.mp3",
+    )
+    ring(client, key, call_id="OTHER", caller="13900139000")  # resident2's
+    page = client_for(users["resident"]).get("/accounts/me/data/").content.decode()
+    assert "热线来电：1 条" in page
+    rows = personal_data.collect(users["resident"])["calls"]["rows"]
+    assert [r["状态"] for r in rows] == ["已结束"]
+
+    counts = personal_data.close_account(users["resident"])
+    assert counts["calls"] == 1
+    mine, other = Call.objects.get(call_id="MINE"), Call.objects.get(call_id="OTHER")
+    assert (mine.caller, mine.caller_bidx, mine.recording_url) == ("", "", "")
+    assert mine.ended_at is not None and mine.state == "ended"  # the metrics still count it
+    assert other.caller == "13900139000"
+
+
+def test_calls_forget_the_number_after_the_retention_period(client, key, seat, settings):
+    from gongzhi.calls.personal_data import apply_retention
+    from gongzhi.calls.tasks import apply_retention as daily
+
+    settings.GONGZHI = {**settings.GONGZHI, "RETENTION_YEARS": 5}
+    now = timezone.now()
+    ring(
+        client,
+        key,
+        call_id="OLD-1",
+        caller="13800138000",
+        time=(now - timedelta(days=5 * 365 + 2)).isoformat(),
+    )
+    ring(
+        client,
+        key,
+        call_id="OLD-2",
+        caller="13700137000",
+        time=(now - timedelta(days=5 * 365 + 1)).isoformat(),
+    )
+    ring(
+        client, key, call_id="NEW", caller="13800138000", time=(now - timedelta(days=5 * 365 - 1)).isoformat()
+    )
+
+    assert apply_retention(batch=1) == 1  # resumable: one batch at a time, oldest first
+    assert Call.objects.get(call_id="OLD-1").caller == "" and Call.objects.get(call_id="OLD-2").caller
+    assert daily.call() == 1  # the scheduler's task drains what is left
+    assert daily.call() == 0  # and is idempotent
+    assert Call.objects.get(call_id="OLD-2").caller_bidx == ""
+    assert Call.objects.get(call_id="NEW").caller == "13800138000"
+    events = AuditEvent.objects.filter(action="call_retention").order_by("pk")
+    assert [e.after["calls"] for e in events] == [1, 1]
+    assert "来电满5年" in events[0].note
+
+
+def test_the_privacy_rules_say_how_long_calls_are_kept(client, db):
+    page = client.get("/privacy/").content.decode()
+    assert "热线来电的号码和录音地址在来电满 5 年后删除" in page and "来电弹屏" in page
