@@ -32,6 +32,7 @@ register_audit_labels(
         "remove_contact": _("删除企业联系人"),
         "link_contact": _("企业联系人绑定账号"),
         "create_enterprise": _("登记企业"),
+        "change_enterprise": _("修改企业信息"),
         "create_platform": _("登记信用平台"),
         "change_platform": _("修改信用平台"),
         "platform_active": _("恢复向信用平台推送"),
@@ -48,6 +49,16 @@ register_audit_labels(
 )
 
 
+def _enterprise_snapshot(enterprise: Enterprise) -> dict:
+    return {
+        "name": enterprise.name,
+        "uscc": enterprise.uscc,
+        "legal_representative": enterprise.legal_representative,
+        "address": enterprise.address,
+        "region": enterprise.region.code if enterprise.region else None,
+    }
+
+
 def _credit_label(action: str) -> str:
     return str(EVENT_LABELS.get(action, action))
 
@@ -62,6 +73,42 @@ class EnterpriseAdmin(admin.ModelAdmin):
     list_display = ["name", "uscc", "legal_representative"]
     search_fields = ["name", "uscc"]
     inlines = [ContactInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        """The USCC names the enterprise on its published cases and in what the credit platforms received: once it
+        has a case or a penalty, a correction is a new enterprise, not an edit."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and (obj.cases.exists() or obj.penalties.exists()):
+            fields.append("uscc")
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        """Every registration and edit made here goes on the audit trail, with the fields before and after."""
+        before = (
+            _enterprise_snapshot(Enterprise.objects.select_related("region").get(pk=obj.pk)) if change else {}
+        )
+        super().save_model(request, obj, form, change)
+        target = f"credit.enterprise:{obj.pk}"
+        after = _enterprise_snapshot(obj)
+        if not change:
+            append_audit_event(
+                request.user,
+                "create_enterprise",
+                target=target,
+                note=_("管理后台"),
+                after={"uscc": obj.uscc, "region": after["region"]},
+            )
+            return
+        changed = [f for f in after if after[f] != before[f]]
+        if changed:
+            append_audit_event(
+                request.user,
+                "change_enterprise",
+                target=target,
+                note=_("管理后台"),
+                before={f: before[f] for f in changed},
+                after={f: after[f] for f in changed},
+            )
 
     def save_formset(self, request, form, formset, change):
         """Contacts are managed here only; a contact's account sees the enterprise's cases, so every grant and

@@ -91,3 +91,67 @@ def test_only_officers_add_contacts(enterprise, boss):
     )
     assert refused.status_code == 403
     assert not EnterpriseContact.objects.filter(phone=PHONE).exists()
+
+
+# ---------------------------------------------------------------- the enterprise in the admin
+
+
+def _admin_form(enterprise, **changes):
+    contacts = list(enterprise.contacts.order_by("pk"))
+    data = {
+        "name": enterprise.name,
+        "uscc": enterprise.uscc,
+        "legal_representative": enterprise.legal_representative,
+        "address": enterprise.address,
+        "region": "",
+        "created_at_0": "2026-12-01",
+        "created_at_1": "09:00:00",
+        "contacts-TOTAL_FORMS": len(contacts),
+        "contacts-INITIAL_FORMS": len(contacts),
+        "contacts-MIN_NUM_FORMS": 0,
+        "contacts-MAX_NUM_FORMS": 1000,
+    }
+    for i, c in enumerate(contacts):
+        data.update(
+            {
+                f"contacts-{i}-id": c.pk,
+                f"contacts-{i}-enterprise": enterprise.pk,
+                f"contacts-{i}-name": c.name,
+                f"contacts-{i}-phone": c.phone,
+                f"contacts-{i}-user": c.user_id or "",
+                f"contacts-{i}-is_primary": "on" if c.is_primary else "",
+            }
+        )
+    return {**data, **changes}
+
+
+def test_admin_edits_of_an_enterprise_are_audited(enterprise, users):
+    client = Client()
+    client.force_login(users["admin"])
+    url = f"/admin/credit/enterprise/{enterprise.pk}/change/"
+    response = client.post(url, _admin_form(enterprise, name="湘江新型建材有限公司"))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = AuditEvent.objects.get(action="change_enterprise")
+    assert event.target == f"credit.enterprise:{enterprise.pk}" and event.actor == users["admin"]
+    assert event.before == {"name": "湘江建材有限公司"} and event.after == {"name": "湘江新型建材有限公司"}
+    # saving without a change writes nothing
+    enterprise.refresh_from_db()
+    assert client.post(url, _admin_form(enterprise)).status_code == 302
+    assert AuditEvent.objects.filter(action="change_enterprise").count() == 1
+    assert "修改企业信息" in client.get("/admin/core/auditevent/?action=change_enterprise").content.decode()
+
+
+def test_the_uscc_is_fixed_once_the_enterprise_has_a_case(enterprise, make_case, users):
+    client = Client()
+    client.force_login(users["admin"])
+    url = f"/admin/credit/enterprise/{enterprise.pk}/change/"
+    assert 'name="uscc"' in client.get(url).content.decode()  # no case yet: a typo can be corrected
+    make_case()
+    page = client.get(url).content.decode()
+    assert 'name="uscc"' not in page and enterprise.uscc in page
+    other = "91430100MA4L0XY2XX"
+    response = client.post(url, _admin_form(enterprise, uscc=other, legal_representative="王五"))
+    assert response.status_code == 302
+    enterprise.refresh_from_db()
+    assert enterprise.uscc != other and enterprise.legal_representative == "王五"
+    assert AuditEvent.objects.get(action="change_enterprise").after == {"legal_representative": "王五"}
