@@ -16,7 +16,9 @@ shared: callers must not change them.
 """
 
 import threading
+from collections.abc import Callable, Hashable
 from contextlib import contextmanager
+from typing import cast
 
 from django.core.signals import request_finished, request_started
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -51,7 +53,7 @@ def token(scope: str) -> int | None:
     return tokens.get(scope)
 
 
-def cached(scope: str, key, load):
+def cached[T](scope: str, key: Hashable, load: Callable[[], T]) -> T:
     """`load()`, or the value it gave under the scope's current token."""
     current = token(scope)
     if current is None:
@@ -67,7 +69,7 @@ def cached(scope: str, key, load):
         if len(values) >= MAX_ENTRIES:
             values.clear()
         values[key] = value
-    return value
+    return cast(T, value)  # the value load() gave for this key
 
 
 def forget() -> None:

@@ -2,7 +2,7 @@
 logged-in actor), the topic's row lock and phase check, the topic's event chain, and the notice to the
 people behind a topic's appeals (their appeals' timelines record each step)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.apps import apps
@@ -64,7 +64,7 @@ def _event(
 
 
 @contextmanager
-def _locked_topic(topic_id: int):
+def _locked_topic(topic_id: int) -> Iterator[Topic]:
     with transaction.atomic():
         yield inputs.locked(Topic, topic_id, _("议题不存在。"), related=("region",))
 
