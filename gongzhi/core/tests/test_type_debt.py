@@ -14,7 +14,7 @@ type_debt = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(type_debt)
 debt_lists = type_debt.debt_lists
 
-MOST = {"Debt 1": 53, "Debt 2": 57}
+MOST = {"Debt 1": 49, "Debt 2": 49}
 
 
 @pytest.fixture(scope="module")
