@@ -7,6 +7,7 @@ GONGZHI_SECRET_KEY, GONGZHI_DEBUG=0, GONGZHI_ALLOWED_HOSTS.
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -137,7 +138,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # that takes the reads that may lag (gongzhi.core.db.router says which); tests mirror it onto the primary.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _pool_max = int(os.environ.get("GONGZHI_DB_POOL_MAX_SIZE", "0"))
-    _db_options = (
+    _db_options: dict[str, dict[str, object]] = (
         {
             "pool": {
                 "min_size": int(os.environ.get("GONGZHI_DB_POOL_MIN_SIZE", "1")),
@@ -218,7 +219,7 @@ CACHES = {
 # Content-Security-Policy (Django's own): scripts only from this site or an inline block carrying the request's
 # nonce (templates write nonce="{{ csp_nonce }}"); styles keep 'unsafe-inline' because the templates use many
 # style="" attributes (a style cannot run code; scripts stay strict); no framing, no plugins, forms post here.
-SECURE_CSP = {
+SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
@@ -371,7 +372,7 @@ LOGGING = {
 }
 
 # ---- gongzhi's own settings (defaults of ../spec/appeals.md; admins tune per category in the admin) ----
-GONGZHI = {
+GONGZHI: dict[str, Any] = {
     "NOTIFICATION_BACKEND": os.environ.get(
         "GONGZHI_NOTIFICATION_BACKEND", "gongzhi.core.notifications.DatabaseConsoleBackend"
     ),

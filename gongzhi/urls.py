@@ -11,7 +11,7 @@ from gongzhi.core.health import healthz
 
 # The API's documentation pages (drf-spectacular's templates) start Swagger UI / ReDoc from an inline script
 # without a nonce, and ReDoc runs a web worker from a blob: URL: only these two pages allow that.
-DOCS_CSP = {
+DOCS_CSP: dict[str, list[str]] = {
     **settings.SECURE_CSP,
     "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
     "worker-src": [CSP.SELF, "blob:"],

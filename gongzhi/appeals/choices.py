@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -80,7 +81,7 @@ class CloseReason(models.TextChoices):
 
 # What a resident reads as the status of a closed appeal, by why it closed (Appeal.status_label): a withdrawn or
 # referred-out appeal was not solved, and must not read as the solved 已办结归档.
-CLOSED_STATUS_LABELS = {
+CLOSED_STATUS_LABELS: dict[str, Promise] = {
     CloseReason.RESOLVED: _("已办结"),
     CloseReason.WITHDRAWN: _("已撤回"),
     CloseReason.ANSWERED_DIRECTLY: _("已答复"),

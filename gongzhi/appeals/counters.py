@@ -83,12 +83,18 @@ def event_deltas(action: str, after: dict | None, state_after: str) -> dict[str,
     if action == "sign":
         return {"signs": 1, "signs_on_time": int(on_time is not False)}
     if action == "reply":
-        seconds = after.get("handling_seconds")
-        handled = (
-            {"handling_count": 1, "handling_micros": handling_micros(seconds)} if seconds is not None else {}
-        )
-        return {"replies": 1, "replies_on_time": int(on_time is not False), **handled}
+        return reply_deltas(after)
     return None
+
+
+def reply_deltas(after: dict | None) -> dict[str, int]:
+    after = after or {}
+    on_time = after.get("on_time")
+    seconds = after.get("handling_seconds")
+    handled = (
+        {"handling_count": 1, "handling_micros": handling_micros(seconds)} if seconds is not None else {}
+    )
+    return {"replies": 1, "replies_on_time": int(on_time is not False), **handled}
 
 
 def count_event(appeal, event) -> None:
@@ -229,7 +235,7 @@ def rebuild(models=None, *, batch_size: int = 5000) -> int:
         add(r["m"], r["unit_id"], r["appeal__region_id"], deltas)
     replies = events.filter(action="reply").values_list("created_at", "unit_id", "appeal__region_id", "after")
     for created_at, unit_id, region_id, after in replies.iterator(chunk_size=batch_size):
-        add(month_of(created_at), unit_id, region_id, {"entries": 1, **event_deltas("reply", after, "")})
+        add(month_of(created_at), unit_id, region_id, {"entries": 1, **reply_deltas(after)})
 
     returns = (
         models["ReturnRequest"]

@@ -192,7 +192,7 @@ def stored_light(appeal, now: datetime) -> str:
 
 def active_steps(appeal) -> list[tuple[str, datetime, datetime]]:
     """(step, start, due) of the steps the appeal is waiting on now."""
-    steps = []
+    steps: list[tuple[str, datetime, datetime]] = []
     reply_start = appeal.reopened_at or appeal.received_at
     if appeal.state == AppealState.RECEIVED and appeal.dispatch_due:
         steps.append((Step.DISPATCH, dispatch_start(appeal), appeal.dispatch_due))

@@ -159,7 +159,7 @@ class AppealForm(ChineseForm):
             attrs={"rows": 5, "placeholder": _("请写明时间、地点、问题和您的诉求，至少10个字")}
         ),
     )
-    region = ResidentRegionField(
+    region: RegionField = ResidentRegionField(
         label=_("所在小区/社区"),
         help_text=_("按街道分组。问题不在您家附近时，选问题所在的社区；在下方地图上点选位置也会自动选好。"),
         required=False,

@@ -53,7 +53,8 @@ class Category(models.Model):
 
     def lineage(self) -> list["Category"]:
         """Self first, then up to the first level."""
-        chain, node = [], self
+        chain: list[Category] = []
+        node: Category | None = self
         while node is not None:
             chain.append(node)
             node = node.parent

@@ -225,6 +225,8 @@ def remind_callbacks(now=None) -> int:
             ]
             if not steps or deadlines.step_light(steps[0][1], steps[0][2], now) == "green":
                 continue
+            # A REPLIED appeal has its reply time (services, exchange.importing).
+            assert appeal.replied_at is not None
             key = f"callback_due:{int(appeal.replied_at.timestamp())}"
             tell_appellant(appeal, CALLBACK_DUE, key=key, callback_due=when(appeal.callback_due))
             sent += 1

@@ -68,7 +68,7 @@ def density(resolution: int = 8, *, now=None) -> list[dict]:
     counts = Counter(
         h3.latlng_to_cell(float(lat), float(lon), resolution)
         for lat, lon in points.iterator()
-        if geodesy.valid_point(lat, lon)
+        if lat is not None and lon is not None and geodesy.valid_point(lat, lon)
     )
     out = [
         {"h3": cell, "count": n} for cell, n in sorted(counts.items(), key=lambda c: (-c[1], c[0])) if n >= k

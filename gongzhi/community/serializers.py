@@ -293,9 +293,13 @@ class ProjectSerializer(serializers.ModelSerializer):
     region_name = serializers.CharField(source="region.name", read_only=True)
     party_unit = serializers.CharField(source="party_unit.code", read_only=True)
     party_unit_name = serializers.CharField(source="party_unit.name", read_only=True)
-    social_orgs = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    social_orgs: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
     updates = ProjectUpdateSerializer(many=True, read_only=True)
-    activities = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    activities: serializers.PrimaryKeyRelatedField[Activity] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
 
     class Meta:
         model = PartyBuildingProject
@@ -398,7 +402,10 @@ class HelpRequestInput(serializers.Serializer):
         slug_field="code", queryset=Region.objects.filter(level=RegionLevel.COMMUNITY)
     )
     summary = serializers.CharField(max_length=200)
-    source = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    # A field named like Field.source (a str attribute in the stubs); DRF keeps declared fields apart.
+    source = serializers.CharField(  # type: ignore[assignment]
+        max_length=60, required=False, allow_blank=True, default=""
+    )
     volunteer = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(), required=False, allow_null=True, default=None
     )

@@ -1,6 +1,7 @@
 """API plumbing shared by every app: one error shape, never a stack trace."""
 
 import logging
+from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
@@ -14,9 +15,9 @@ from .errors import ServiceError
 logger = logging.getLogger("gongzhi.api")
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, ServiceError):
-        body = {"code": exc.code, "detail": str(exc.message)}
+        body: dict[str, object] = {"code": exc.code, "detail": str(exc.message)}
         if exc.field:
             body["fields"] = {exc.field: [str(exc.message)]}
         return Response(body, status=exc.status)
@@ -47,7 +48,7 @@ def exception_handler(exc, context):
     return response
 
 
-def flatten_errors(data, prefix: str = "") -> dict[str, list[str]]:
+def flatten_errors(data: object, prefix: str = "") -> dict[str, list[str]]:
     """Field errors as one flat {field: [messages]} map, the shape ErrorSerializer documents: nested serializers
     and list items get dotted keys (`rows.0.area`, `attachments.2`); errors not tied to a field fall under
     `non_field_errors`. Found by fuzzing: nested errors broke the published schema."""

@@ -1,23 +1,28 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.apps.registry import Apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def _ensure_role_groups(sender, **kwargs):
+def _ensure_role_groups(sender: AppConfig, **kwargs: Any) -> None:
     # The role groups are reference data: after a flush (which emits post_migrate) they must exist again.
     from .services import ensure_role_groups
 
     ensure_role_groups()
 
 
-def _ensure_notice_templates(sender, **kwargs):
+def _ensure_notice_templates(sender: AppConfig, **kwargs: Any) -> None:
     # Notice templates are seeded from the registry's defaults (admins' edits are kept), also after a flush.
     from .notices import ensure_templates
 
     ensure_templates()
 
 
-def _ensure_cache_stamps(sender, using=None, apps=None, **kwargs):
+def _ensure_cache_stamps(
+    sender: AppConfig, using: str | None = None, apps: Apps | None = None, **kwargs: Any
+) -> None:
     # After a flush the stamp table is empty, and without its rows nothing is cached (core.refcache). Not when
     # migrating back past the table.
     from .refcache import DB, ensure_stamps
@@ -35,7 +40,7 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("基础")
 
-    def ready(self):
+    def ready(self) -> None:
         post_migrate.connect(_ensure_role_groups, sender=self)
         post_migrate.connect(_ensure_notice_templates, sender=self)
         post_migrate.connect(_ensure_cache_stamps, sender=self)
@@ -53,7 +58,7 @@ class CoreConfig(AppConfig):
         pre_save.connect(revoke_on_credentials_change, sender=User, dispatch_uid="gongzhi.tokens.revoke")
 
     @staticmethod
-    def _connect_refcache():
+    def _connect_refcache() -> None:
         """The models whose rows core.refcache holds: this process's own edits of them are seen at once."""
         from django.contrib.auth.models import Group
 

@@ -1,12 +1,16 @@
 """System checks of gongzhi's own settings (`gongzhi check --deploy`)."""
 
-from django.core.checks import Tags, Warning, register
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
+from django.core.checks import CheckMessage, Tags, Warning, register
 
 from .conf import setting
 
 
 @register(Tags.security, deploy=True)
-def audit_keys(app_configs, **kwargs):
+def audit_keys(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     """The audit chains' HMAC key should be its own (core.audit): derived from the secret key, rotating that key
     would make every chain fail verification."""
     if setting("AUDIT_KEY"):
@@ -22,7 +26,7 @@ def audit_keys(app_configs, **kwargs):
 
 
 @register(Tags.security, deploy=True)
-def field_keys(app_configs, **kwargs):
+def field_keys(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     """Phone and ID numbers are encrypted under GONGZHI_FIELD_KEYS and indexed under GONGZHI_BLIND_INDEX_KEY
     (core.fieldcrypt). Derived from the secret key (development), rotating that key would make them unreadable."""
     from django.core.checks import Error
@@ -30,7 +34,7 @@ def field_keys(app_configs, **kwargs):
 
     from .fieldcrypt import parse_key_ring
 
-    problems = []
+    problems: list[CheckMessage] = []
     try:
         ring = parse_key_ring(setting("FIELD_KEYS"))
     except ImproperlyConfigured as exc:

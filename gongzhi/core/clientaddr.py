@@ -10,17 +10,20 @@ address in it that is not itself a trusted proxy, the first one no trusted hop v
 """
 
 import ipaddress
+from collections.abc import Iterable
 from functools import lru_cache
+
+from django.http import HttpRequest
 
 from .conf import setting
 
 
 @lru_cache(maxsize=8)
-def _networks(proxies: tuple[str, ...]) -> tuple:
+def _networks(proxies: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
 
 
-def _trusted(address: str, networks) -> bool:
+def _trusted(address: str, networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -28,12 +31,13 @@ def _trusted(address: str, networks) -> bool:
     return any(ip in network for network in networks)
 
 
-def client_ip(request) -> str | None:
-    peer = request.META.get("REMOTE_ADDR") or None
+def client_ip(request: HttpRequest) -> str | None:
+    peer: str | None = request.META.get("REMOTE_ADDR") or None
     networks = _networks(tuple(setting("TRUSTED_PROXIES")))
     if peer is None or not networks or not _trusted(peer, networks):
         return peer
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
     for hop in reversed(hops):
         if not _trusted(hop, networks):
             try:

@@ -8,10 +8,13 @@ appended once per url, other keys updated.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 
-Provider = Callable[[object], dict]
+from .models import User
+
+Provider = Callable[[object], dict[str, Any]]
 
 PROVIDERS: list[tuple[int, Provider]] = []
 
@@ -24,9 +27,9 @@ def register(fn: Provider, *, order: int = 0) -> Provider:
     return fn
 
 
-def for_user(user) -> dict:
+def for_user(user: User) -> dict[str, Any]:
     """The home page's context for a signed-in user: every registered app's cards and links, and the role labels."""
-    context: dict = {
+    context: dict[str, Any] = {
         "cards": [],
         "links": [],
         "role_labels": [str(settings.ROLE_LABELS.get(r, r)) for r in sorted(user.roles)],

@@ -11,6 +11,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -31,12 +32,13 @@ def report(*, phase: str, percent: int | None = None, detail: str = "") -> None:
     os.replace(tmp, path)  # readers see the old state or the new one, never half a file
 
 
-def current() -> dict | None:
+def current() -> dict[str, Any] | None:
     path = _path()
     try:
         if time.time() - path.stat().st_mtime > STALE_SECONDS:
             return None
-        return json.loads(path.read_text(encoding="utf-8"))
+        state: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return state
     except (OSError, ValueError):
         return None
 

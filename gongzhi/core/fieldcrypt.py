@@ -22,7 +22,9 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -272,14 +274,15 @@ def index_values(model, **clear) -> dict:
 class EncryptedFieldsMixin:
     """`save(update_fields=[...])` writes the blind index of every encrypted field it writes."""
 
-    def save(self, *args, update_fields=None, **kwargs):
+    def save(self, *args: Any, update_fields: Iterable[str] | None = None, **kwargs: Any) -> None:
         if update_fields is not None:
             names = set(update_fields)
             for field in encrypted_fields(type(self)):
                 if field.name in names and field.blind_index:
                     names.add(field.blind_index)
             update_fields = names
-        return super().save(*args, update_fields=update_fields, **kwargs)
+        # A mixin of models only: super() is the model class, which mypy cannot see from here.
+        return super().save(*args, update_fields=update_fields, **kwargs)  # type: ignore[misc]
 
 
 def reseal_rows(
@@ -349,7 +352,7 @@ def sealing(label: str, *names: str):
     return forward, backward
 
 
-def models_with_encrypted_fields():
+def models_with_encrypted_fields() -> list[tuple[type[models.Model], list[str]]]:
     from django.apps import apps
 
     return [

@@ -7,9 +7,10 @@ transaction (which also grows while the primary is idle).
 """
 
 import logging
+from typing import Any
 
 from django.db import DatabaseError, connections, router
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
 from .models import User
@@ -17,7 +18,7 @@ from .models import User
 logger = logging.getLogger("gongzhi.health")
 
 
-def _probe(alias: str) -> dict:
+def _probe(alias: str) -> dict[str, Any]:
     connection = connections[alias]
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
@@ -37,8 +38,8 @@ def _probe(alias: str) -> dict:
 
 
 @never_cache
-def healthz(request):
-    body = {"status": "ok"}
+def healthz(request: HttpRequest) -> JsonResponse:
+    body: dict[str, object] = {"status": "ok"}
     try:
         body["primary"] = _probe(router.db_for_write(User))
     except DatabaseError as exc:

@@ -12,13 +12,18 @@ callers of these two.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .errors import ServiceError
+
+if TYPE_CHECKING:
+    from .models import User
 
 _DIGITS = "0-9０-９"
 TITLE_RE = re.compile(rf"([{_DIGITS}]{{4}})\s*年\s*部分节假日安排")
@@ -58,7 +63,7 @@ class HolidayNotice:
     def workdays(self) -> list[date]:
         return sorted({d for f in self.festivals for d in f.workdays})
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         return {
             "year": self.year,
             "holidays": [d.isoformat() for d in self.holidays],
@@ -161,14 +166,18 @@ def _days_off(sentence: str, year: int, new_year: bool, where: str) -> list[date
     return days
 
 
-def _date(groups, start: date | None, year: int, new_year: bool, where: str) -> date:
+def _date(groups: Sequence[str | None], start: date | None, year: int, new_year: bool, where: str) -> date:
     """One date of the notice. A range's end without a month ("至3日") takes the start's month; an end month before
     the start's ("12月31日至1月2日") is in the next year; December in the 元旦 item is the previous year's."""
     y, m, d = groups
+    assert d is not None  # DATE_RE's day is no optional group
     day = _int(d)
-    if m is None and start is None:
+    if m is not None:
+        month = _int(m)
+    elif start is not None:
+        month = start.month
+    else:
         raise NoticeError(_("%(where)s的日期“%(d)s日”缺少月份。") % {"where": where, "d": day})
-    month = _int(m) if m is not None else start.month
     if y is not None:
         the_year = _int(y)
     elif start is not None:
@@ -187,7 +196,7 @@ def _label(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def import_notice(actor, notice: HolidayNotice, *, dry_run: bool = False) -> dict:
+def import_notice(actor: "User | None", notice: HolidayNotice, *, dry_run: bool = False) -> dict[str, int]:
     """Write the notice's days into the override table (a day off: not a working day; 调休上班: a working day).
     Returns {"created", "updated", "unchanged"} counts; with `dry_run` nothing is written."""
     from .models import CalendarOverride, append_audit_event

@@ -12,11 +12,11 @@ from .fieldcrypt import BlindIndexField, EncryptedCharField, EncryptedFieldsMixi
 from .masking import person_label
 
 
-class RegionManager(models.Manager):
+class RegionManager(models.Manager["Region"]):
     """Regions without their boundary: a county's polygons can weigh hundreds of kilobytes and every page that lists
     regions would read them. `Region.with_boundary` (or `.only(..., "boundary")`) reads them."""
 
-    def get_queryset(self):
+    def get_queryset(self) -> models.QuerySet["Region"]:
         return super().get_queryset().defer("boundary")
 
 
@@ -52,13 +52,14 @@ class Region(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        self.path = f"{self.parent.path}{self.code}/" if self.parent_id else f"/{self.code}/"
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.path = f"{self.parent.path}{self.code}/" if self.parent is not None else f"/{self.code}/"
         super().save(*args, **kwargs)
 
     def ancestors(self) -> list["Region"]:
         """Self first, then up to the county."""
-        chain, node = [], self
+        chain: list[Region] = []
+        node: Region | None = self
         while node is not None:
             chain.append(node)
             node = node.parent
@@ -250,7 +251,7 @@ class AuditEvent(ChainedEvent):
         verbose_name = _("审计事件")
         verbose_name_plural = _("审计事件")
 
-    def chain_payload(self) -> dict:
+    def chain_payload(self) -> dict[str, Any]:
         return {**super().chain_payload(), "target": self.target}
 
 
@@ -354,7 +355,11 @@ class PhoneCode(EncryptedFieldsMixin, models.Model):
         return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-from .notices.models import NotificationPreference, NotificationTemplate  # noqa: E402,F401
-from .outbox import OutboxAttempt, OutboxMessage  # noqa: E402,F401
-from .sms_models import InboundSms, SmsMessage, SmsTemplate  # noqa: E402,F401
-from .webhooks.models import WebhookSubscription  # noqa: E402,F401
+from .notices.models import NotificationPreference as NotificationPreference  # noqa: E402
+from .notices.models import NotificationTemplate as NotificationTemplate  # noqa: E402
+from .outbox import OutboxAttempt as OutboxAttempt  # noqa: E402
+from .outbox import OutboxMessage as OutboxMessage  # noqa: E402
+from .sms_models import InboundSms as InboundSms  # noqa: E402
+from .sms_models import SmsMessage as SmsMessage  # noqa: E402
+from .sms_models import SmsTemplate as SmsTemplate  # noqa: E402
+from .webhooks.models import WebhookSubscription as WebhookSubscription  # noqa: E402

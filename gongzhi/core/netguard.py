@@ -56,7 +56,7 @@ def resolve(url: str, field: str = "url", *, unresolvable_ok: bool = False) -> t
         if unresolvable_ok:  # at save: a platform's name may not resolve yet; the send checks it again
             return host, port, None
         raise ServiceError(_("回调地址的主机名无法解析。"), field=field, code="unresolvable") from None
-    addresses = [info[4][0] for info in infos]
+    addresses = [str(info[4][0]) for info in infos]  # an IP family's sockaddr starts with the address text
     if not addresses:
         raise ServiceError(_("回调地址的主机名无法解析。"), field=field, code="unresolvable")
     if not _allowed(host, port) and not all(_public(a) for a in addresses):

@@ -407,7 +407,7 @@ def collect_file_acks() -> int:
     return count
 
 
-def overdue(qs=None):
+def overdue(qs: "models.QuerySet[OutboxMessage] | None" = None) -> "models.QuerySet[OutboxMessage]":
     """Messages whose target has not confirmed within its window."""
     qs = OutboxMessage.objects.all() if qs is None else qs
     return qs.filter(acknowledged_at__isnull=True, confirm_by__lt=timezone.now()).order_by("confirm_by", "id")

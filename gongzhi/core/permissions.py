@@ -2,8 +2,12 @@
 community affairs (deliberation, self-organisations, activities) and where. A role set used by one page stays
 beside it."""
 
+from typing import TypeGuard
+
+from django.contrib.auth.models import AnonymousUser
+
 from .choices import Role
-from .models import Region
+from .models import Region, User
 
 # Everyone but residents: the staff pages and tags.
 STAFF_ROLES = tuple(r for r in Role.values if r != Role.RESIDENT)
@@ -17,20 +21,20 @@ LEADER_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
 MANAGER_ROLES = (Role.COMMUNITY_STAFF, Role.ADMIN)
 
 
-def is_manager(user) -> bool:
+def is_manager(user: User | AnonymousUser | None) -> TypeGuard[User]:
     """Community staff and admins run community affairs (by role only)."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return False
     return user.has_role(*MANAGER_ROLES)
 
 
-def in_scope(user, region: Region) -> bool:
+def in_scope(user: User, region: Region) -> bool:
     """A manager acts in the region they answer for (their own, else their unit's) and below it."""
     if user.has_role(Role.ADMIN):
         return True
-    home = user.region or (user.unit.region if user.unit_id else None)
+    home = user.region or (user.unit.region if user.unit is not None else None)
     return home is not None and region.path.startswith(home.path)
 
 
-def can_manage(user, region: Region) -> bool:
+def can_manage(user: User | AnonymousUser | None, region: Region) -> bool:
     return is_manager(user) and in_scope(user, region)

@@ -18,6 +18,7 @@ surname may be hidden too; the public reads the community, the category and the 
 
 import re
 from collections.abc import Iterable
+from typing import Any, Protocol
 
 NAME, PHONE, ID, PLATE, HOUSE = "〔姓名〕", "〔电话〕", "〔证件号〕", "〔车牌〕", "〔门牌〕"
 TOKENS = (NAME, PHONE, ID, PLATE, HOUSE)
@@ -190,7 +191,7 @@ def _spans(text: str, names: Iterable[str]) -> list[tuple[int, int, str]]:
 
 def personal_spans(text: str, names: Iterable[str] = ()) -> list[tuple[int, int, str]]:
     """The personal-data spans of `text` as (start, end, token), merged where they overlap, in order."""
-    merged: list[list] = []
+    merged: list[list[Any]] = []  # [start, end, token], the end widened in place
     for start, end, token in sorted(_spans(text or "", names), key=lambda s: (s[0], -s[1])):
         if merged and start < merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
@@ -210,7 +211,7 @@ def redact(text: str | None, names: Iterable[str] = ()) -> str:
     return "".join(out)
 
 
-def appellant_names(appeal) -> list[str]:
+def appellant_names(appeal: object) -> list[str]:
     """The names of an appeal's appellant that redaction removes wherever they appear."""
     names = [getattr(appeal, "appellant_name", "") or ""]
     user = getattr(appeal, "appellant", None) if getattr(appeal, "appellant_id", None) else None
@@ -219,7 +220,7 @@ def appellant_names(appeal) -> list[str]:
     return [n for n in names if n.strip()]
 
 
-def redact_appeal_text(appeal, text: str | None) -> str:
+def redact_appeal_text(appeal: object, text: str | None) -> str:
     return redact(text, appellant_names(appeal))
 
 
@@ -229,7 +230,14 @@ def names_in(text: str | None) -> set[str]:
     return {text[a:b] for a, b, token in personal_spans(text) if token == NAME and b - a >= 2}
 
 
-def redact_appeal(appeal) -> tuple[str, str]:
+class AppealText(Protocol):
+    """What redact_appeal reads of an appeal (core does not import the appeals app)."""
+
+    title: str
+    content: str
+
+
+def redact_appeal(appeal: AppealText) -> tuple[str, str]:
     """An appeal's title and content for the public: a name found in either is hidden in both."""
     names = set(appellant_names(appeal)) | names_in(appeal.content) | names_in(appeal.title)
     return redact(appeal.title, names), redact(appeal.content, names)

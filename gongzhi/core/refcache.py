@@ -16,10 +16,14 @@ shared: callers must not change them.
 """
 
 import threading
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
 from django.core.signals import request_finished, request_started
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 DB = DEFAULT_DB_ALIAS  # never a standby that may lag behind the stamp
@@ -28,7 +32,7 @@ SCOPES = (REFERENCE, ROLES, PREFERENCES)
 MAX_ENTRIES = 20_000  # per scope; past it the scope starts empty again (users' entries grow with the users)
 
 _local = threading.local()  # .tokens: {scope: token} read in this request, or None
-_caches: dict[str, tuple[int, dict]] = {}  # scope → (token, {key: value})
+_caches: dict[str, tuple[int, dict[Hashable, object]]] = {}  # scope → (token, {key: value})
 _MISSING = object()
 
 
@@ -51,7 +55,7 @@ def token(scope: str) -> int | None:
     return tokens.get(scope)
 
 
-def cached(scope: str, key, load):
+def cached[T](scope: str, key: Hashable, load: Callable[[], T]) -> T:
     """`load()`, or the value it gave under the scope's current token."""
     current = token(scope)
     if current is None:
@@ -67,7 +71,7 @@ def cached(scope: str, key, load):
         if len(values) >= MAX_ENTRIES:
             values.clear()
         values[key] = value
-    return value
+    return cast(T, value)  # the value load() gave for this key
 
 
 def forget() -> None:
@@ -82,7 +86,7 @@ def clear() -> None:
 
 
 @contextmanager
-def one_read():
+def one_read() -> Iterator[None]:
     """Work outside a request that may read the stamp once, as a request does (a command's batch of steps, e.g.
     a chunk of the demo's replay); this process's own saves of cached models still forget the read."""
     before = getattr(_local, "in_request", False)
@@ -111,21 +115,21 @@ def random_token() -> int:
 # ---------------------------------------------------------------- requests and this process's own edits
 
 
-def _request_started(**kwargs) -> None:
+def _request_started(**kwargs: Any) -> None:
     _local.tokens = None
     _local.in_request = True
 
 
-def _request_finished(**kwargs) -> None:
+def _request_finished(**kwargs: Any) -> None:
     _local.tokens = None
     _local.in_request = False
 
 
-def _edited(**kwargs) -> None:
+def _edited(**kwargs: Any) -> None:
     forget()
 
 
-def connect(models) -> None:
+def connect(models: Iterable[type[Model]]) -> None:
     """Called from CoreConfig.ready and the apps' ready() with the models whose edits the stamp tracks."""
     request_started.connect(_request_started, dispatch_uid="gongzhi.refcache.started")
     request_finished.connect(_request_finished, dispatch_uid="gongzhi.refcache.finished")
@@ -140,7 +144,7 @@ def connect(models) -> None:
 # ---------------------------------------------------------------- the triggers (used by migrations)
 
 
-def create_triggers(schema_editor, table: str, scope: str) -> None:
+def create_triggers(schema_editor: BaseDatabaseSchemaEditor, table: str, scope: str) -> None:
     """Triggers on `table` that give `scope`'s stamp a new token on every write (SQLite and PostgreSQL)."""
     vendor = schema_editor.connection.vendor
     quote = schema_editor.quote_name
@@ -165,7 +169,7 @@ def create_triggers(schema_editor, table: str, scope: str) -> None:
         raise NotImplementedError(f"refcache has no triggers for {vendor}")
 
 
-def drop_triggers(schema_editor, table: str) -> None:
+def drop_triggers(schema_editor: BaseDatabaseSchemaEditor, table: str) -> None:
     vendor = schema_editor.connection.vendor
     quote = schema_editor.quote_name
     if vendor == "sqlite":

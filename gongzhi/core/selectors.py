@@ -3,10 +3,10 @@
 from django.db.models import Q, QuerySet
 
 from .choices import NotificationChannel
-from .models import Notification
+from .models import Notification, Region, User
 
 
-def user_notifications(user) -> QuerySet[Notification]:
+def user_notifications(user: User) -> QuerySet[Notification]:
     """The user's site messages: addressed to them, or to their unit."""
     scope = Q(recipient=user)
     if user.unit_id:
@@ -14,7 +14,7 @@ def user_notifications(user) -> QuerySet[Notification]:
     return Notification.objects.filter(scope, channel=NotificationChannel.SITE)
 
 
-def region_by_code(code: str):
+def region_by_code(code: str) -> Region | None:
     """The region with this code (its ancestors loaded, so `ancestors()` needs no query), or None. Cached per
     process (core.refcache): the instance is shared, do not change it."""
     from . import refcache
@@ -22,8 +22,7 @@ def region_by_code(code: str):
     return refcache.cached(refcache.REFERENCE, ("region", code), lambda: _load_region(code))
 
 
-def _load_region(code: str):
-    from .models import Region
+def _load_region(code: str) -> Region | None:
     from .refcache import DB
 
     region = Region.objects.using(DB).filter(code=code).first()

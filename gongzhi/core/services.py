@@ -2,6 +2,7 @@
 
 import re
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -119,10 +120,13 @@ def verify_login_code(phone: str, code: str, *, privacy_consent: bool = False) -
                 user = _create_resident(phone=phone, display_name="", actor=None, note=_("手机验证码注册"))
     if wrong is not None:
         raise wrong
+    assert user is not None  # only a refused login leaves no user, and it raised above
     return user
 
 
-def _create_resident(*, phone: str, display_name: str, actor, note: str, id_number: str = "") -> User:
+def _create_resident(
+    *, phone: str, display_name: str, actor: User | None, note: str, id_number: str = ""
+) -> User:
     from .personal_data import record_consent
 
     user = User(username=resident_username(), phone=phone, display_name=display_name, id_number=id_number)
@@ -181,7 +185,7 @@ def ensure_role_groups() -> None:
         Group.objects.get_or_create(name=role.value)
 
 
-def mark_notifications_read(user: User, ids=None) -> int:
+def mark_notifications_read(user: User, ids: Iterable[int] | None = None) -> int:
     """Mark the user's unread site messages read: those with the given ids, or all of them."""
     from .selectors import user_notifications
 

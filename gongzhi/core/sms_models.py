@@ -1,6 +1,8 @@
 """Rows of the SMS providers (core.sms): the templates filed with each provider, every message sent with the
 provider's id and delivery receipt, and the messages residents send back (上行短信)."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -53,11 +55,11 @@ class SmsTemplate(models.Model):
     def __str__(self) -> str:
         return f"{self.get_provider_display()} {self.kind} → {self.template_code}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.clean()
         super().save(*args, **kwargs)
 
-    def clean(self):
+    def clean(self) -> None:
         from .sms.templates import validate_sms_template
 
         errors = validate_sms_template(self.provider, self.kind, self.template_code, self.variables)

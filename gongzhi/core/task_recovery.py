@@ -8,7 +8,7 @@ sweep every minute. A task failed by its own error stays failed (it would fail a
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.tasks import task
@@ -17,7 +17,7 @@ from django.utils import timezone
 logger = logging.getLogger("gongzhi.tasks")
 
 
-def requeue_stale(now=None) -> int:
+def requeue_stale(now: datetime | None = None) -> int:
     from django.tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
@@ -35,7 +35,7 @@ CONNECTION_ERRORS = ("django.db.utils.OperationalError", "django.db.utils.Interf
 MAX_CLAIMS = 3  # a task claimed this many times is left failed: the database is not coming back for it
 
 
-def requeue_disconnected(now=None) -> int:
+def requeue_disconnected(now: datetime | None = None) -> int:
     from django.tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 

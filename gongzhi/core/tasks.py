@@ -25,7 +25,7 @@ def deliver_notifications(notification_ids: list[int]) -> int:
     rows = taskqueue.claim_more(deliver_notifications, BATCH - 1, gather=taskqueue.gather_seconds())
     if not rows:
         return notifications.deliver_many(notification_ids)
-    lists = [list(notification_ids)]
+    lists: list[list[int] | Exception] = [list(notification_ids)]
     for row in rows:
         try:
             (ids,) = row.args_kwargs["args"]
@@ -36,7 +36,9 @@ def deliver_notifications(notification_ids: list[int]) -> int:
         with transaction.atomic():
             counts = _deliver_together(lists)
             taskqueue.finish_claimed(rows, counts[1:])
-        return counts[0]
+        own = counts[0]
+        assert not isinstance(own, Exception)  # lists[0] is this task's own ids, never an Exception
+        return own
     except Exception:
         logger.warning(
             "delivering %s notification tasks together failed; one by one instead", len(lists), exc_info=True
@@ -55,12 +57,12 @@ def _alone(ids: list[int]) -> int | Exception:
         return exc
 
 
-def _deliver_together(lists: list) -> list:
+def _deliver_together(lists: list[list[int] | Exception]) -> list[int | Exception]:
     """deliver_many over every list at once; each list's count is what deliver_many would have returned for it
     run in this order (a notification in two lists counts for the first)."""
     every = sorted({pk for ids in lists if not isinstance(ids, Exception) for pk in ids})
     sent = notifications.deliver_many_ids(every)
-    counts = []
+    counts: list[int | Exception] = []
     for ids in lists:
         if isinstance(ids, Exception):
             counts.append(ids)

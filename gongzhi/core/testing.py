@@ -1,13 +1,27 @@
 """Helpers shared by the test suites of every app (imported by the root conftest.py and by tests)."""
 
-from django.contrib.auth.models import Group
+from typing import TYPE_CHECKING, Any
 
-from .models import User
+from django.contrib.auth.models import Group
+from django.http import HttpResponse
+
+from .models import Region, Unit, User
+
+if TYPE_CHECKING:
+    from django.test import Client
 
 PASSWORD = "test-pass-123"
 
 
-def make_user(username, role, *, unit=None, region=None, phone=None, **extra) -> User:
+def make_user(
+    username: str,
+    role: str | None,
+    *,
+    unit: Unit | None = None,
+    region: Region | None = None,
+    phone: str | None = None,
+    **extra: Any,
+) -> User:
     user = User.objects.create_user(
         username=username,
         password=PASSWORD,
@@ -22,7 +36,7 @@ def make_user(username, role, *, unit=None, region=None, phone=None, **extra) ->
     return user
 
 
-def client_for(user):
+def client_for(user: User) -> "Client":
     """A test client logged in as `user` (no password round)."""
     from django.test import Client
 
@@ -31,11 +45,11 @@ def client_for(user):
     return client
 
 
-def text(response) -> str:
+def text(response: HttpResponse) -> str:
     return response.content.decode()
 
 
-def box(west, south, east, north) -> dict:
+def box(west: float, south: float, east: float, north: float) -> dict[str, Any]:
     """A rectangle as a GeoJSON Polygon (WGS-84, counter-clockwise)."""
     return {
         "type": "Polygon",
@@ -62,7 +76,7 @@ TEST_BOUNDARIES = {
 }
 
 
-def give_boundaries(county: dict) -> dict:
+def give_boundaries(county: dict[str, Region]) -> dict[str, Region]:
     """Draw TEST_BOUNDARIES on the conftest `county` regions (through the service, as an admin would)."""
     from .geo import set_boundary
 

@@ -3,7 +3,9 @@ next login, the account's token is revoked when its password changes or it is de
 `DELETE /api/v1/auth/token/` revokes the caller's own (issue N item 9: tokens lived for ever and survived all three).
 """
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -13,16 +15,19 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
+from .models import User
+
 
 def ttl() -> timedelta:
     return timedelta(hours=settings.GONGZHI["API_TOKEN_TTL_HOURS"])
 
 
-def expired(token: Token, now=None) -> bool:
-    return (now or timezone.now()) - token.created >= ttl()
+def expired(token: Token, now: datetime | None = None) -> bool:
+    created: datetime = token.created
+    return (now or timezone.now()) - created >= ttl()
 
 
-def issue(user) -> str:
+def issue(user: User) -> str:
     """The user's current token, or a new one when there is none or it has expired."""
     with transaction.atomic():
         token = Token.objects.select_for_update().filter(user=user).first()
@@ -31,22 +36,29 @@ def issue(user) -> str:
             token = None
         if token is None:
             token = Token.objects.create(user=user)
-    return token.key
+    key: str = token.key
+    return key
 
 
-def revoke(user) -> int:
+def revoke(user: User) -> int:
     return Token.objects.filter(user=user).delete()[0]
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
-    def authenticate_credentials(self, key):
+    def authenticate_credentials(self, key: str) -> tuple[Any, Token]:
         user, token = super().authenticate_credentials(key)
         if expired(token):
             raise exceptions.AuthenticationFailed(_("登录令牌已过期，请重新登录获取新的令牌。"))
         return user, token
 
 
-def revoke_on_credentials_change(sender, instance, update_fields=None, raw=False, **kwargs):
+def revoke_on_credentials_change(
+    sender: type[User],
+    instance: User,
+    update_fields: Iterable[str] | None = None,
+    raw: bool = False,
+    **kwargs: Any,
+) -> None:
     """pre_save of the user: a new password or a deactivation ends the account's API token."""
     if raw or instance.pk is None:
         return

@@ -1,6 +1,7 @@
 """Checks on uploaded files: the declared type must be allowed, the bytes must match it, and the size be in bounds."""
 
 from django.conf import settings
+from django.core.files.base import File
 from django.utils.translation import gettext as _
 
 from .errors import ServiceError
@@ -22,11 +23,11 @@ CONTAINER_BRANDS: dict[str, tuple[int, tuple[bytes, ...]]] = {
     "audio/wav": (8, (b"WAVE",)),
     "audio/x-m4a": (4, (b"ftypM4A", b"ftypmp42", b"ftypisom", b"ftypM4B")),
 }
-EXTENSIONS = {ext: ctype for ctype, ext in settings.GONGZHI["ATTACHMENT_TYPES"].items()}
+EXTENSIONS: dict[str, str] = {ext: ctype for ctype, ext in settings.GONGZHI["ATTACHMENT_TYPES"].items()}
 EXTENSIONS.update({".jpeg": "image/jpeg"})
 
 
-def check_upload(uploaded) -> str:
+def check_upload(uploaded: File[bytes]) -> str:
     """Return the verified content type, or raise ServiceError with a message for the user."""
     name = uploaded.name or ""
     ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""

@@ -131,6 +131,7 @@ def load_credit_demo(log=None) -> dict:
                 intended_ground=Ground.G1,
                 notice_on=notice_on,
             )
+        assert listed.grace_end is not None  # issue_notice sets the grace period's end
         decided = listed.grace_end + timedelta(days=3)
         with time_machine.travel(_at(decided), tick=False):
             services.decide_listing(

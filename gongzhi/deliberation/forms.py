@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -32,14 +34,15 @@ class TopicForm(forms.Form):
 
     def __init__(self, *args, staff: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = communities()
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = communities()
         if not staff:
-            self.fields["source"].choices = [
+            # self.fields holds plain Fields for the stubs; these are the ones declared above.
+            cast(forms.ChoiceField, self.fields["source"]).choices = [
                 (TopicSource.RESIDENT_PROPOSAL, TopicSource.RESIDENT_PROPOSAL.label)
             ]
             del self.fields["appeal_numbers"]
         else:
-            self.fields["source"].choices = [
+            cast(forms.ChoiceField, self.fields["source"]).choices = [
                 c for c in TopicSource.choices if c[0] != TopicSource.RESIDENT_PROPOSAL
             ]
             del self.fields["household"]
@@ -122,7 +125,7 @@ class OwnerRegisterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = communities()
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = communities()
 
     def clean_rows(self):
         parsed = []

@@ -228,7 +228,7 @@ def emerging_terms(
         counts.update(_cloud_terms(title, content))
     doc_freq, m = baseline
     floor = max(3, n // 200)
-    scored = []
+    scored: list[tuple[float, str, int]] = []
     for term, a in counts.items():
         if a < floor:
             continue

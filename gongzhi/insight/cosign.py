@@ -168,7 +168,7 @@ def tell_cosigners(event: AppealEvent, kind) -> int:
     context = {
         "number": appeal.number,
         "title": appeal.title,
-        "unit": appeal.lead_unit.name if appeal.lead_unit_id else "",
+        "unit": appeal.lead_unit.name if appeal.lead_unit is not None else "",
     }
     if kind is cosign_notices.COSIGNED_REPLIED:
         context["reply"] = appeal.reply_text
@@ -185,7 +185,7 @@ def tell_cosigners(event: AppealEvent, kind) -> int:
             phone=resident.phone or "",
             link="/insight/cosigned/",
             key=f"{kind.key}:{event.pk}:{resident.pk}",
-            context={**context, "own_number": sign.own_appeal.number if sign.own_appeal_id else ""},
+            context={**context, "own_number": sign.own_appeal.number if sign.own_appeal is not None else ""},
         )
     return len(told)
 
@@ -201,7 +201,7 @@ def cosigners(appeal: Appeal) -> list[dict]:
             "name": mask_name(c.resident.display_name) or _("居民"),
             "phone": mask_phone(c.resident.phone),
             "at": c.created_at,
-            "own_number": c.own_appeal.number if c.own_appeal_id else "",
+            "own_number": c.own_appeal.number if c.own_appeal is not None else "",
         }
         for c in rows
     ]

@@ -197,7 +197,7 @@ def find_similar(
     index = DuplicateIndex(threshold)
     by_pk = {}
     for a in qs.select_related("category__parent__parent").order_by("-received_at")[:5000]:
-        if top is not None and a.category_id and a.category.top.pk != top.pk:
+        if top is not None and a.category is not None and a.category.top.pk != top.pk:
             continue
         by_pk[a.pk] = a
         index.add(a.pk, appeal_text(a.title, a.content))

@@ -98,8 +98,8 @@ def backtest(
         for m in methods:
             errors[m].extend(METHODS[m](s[:t], start, horizon) - actual)
     out = {}
-    for m, e in errors.items():
-        e = np.asarray(e)
+    for m, errs in errors.items():
+        e = np.asarray(errs)
         out[m] = {
             "mae": round(float(np.abs(e).mean()), 4) if len(e) else None,
             "rmse": round(float(np.sqrt((e**2).mean())), 4) if len(e) else None,

@@ -52,11 +52,11 @@ def current() -> Gazetteer:
     CHECK_SECONDS, as the live hot spots call this for every appeal; an edit in this process is seen at once)."""
     if _cache.get("gazetteer") is not None and time.monotonic() - _cache["checked"] < CHECK_SECONDS:
         return _cache["gazetteer"]
-    version = (
+    places, regions = (
         Place.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
         Region.objects.aggregate(n=Count("pk"), last=Max("pk")),
     )
-    version = tuple(sorted(version[0].items())) + tuple(sorted(version[1].items()))
+    version = tuple(sorted(places.items())) + tuple(sorted(regions.items()))
     if _cache.get("version") != version:
         _cache.update(version=version, gazetteer=_build())
     _cache["checked"] = time.monotonic()

@@ -123,6 +123,7 @@ def nearby_similar(
         index.add(appeal.pk, duplicates.appeal_text(appeal.title, appeal.content))
     out = []
     for candidate in index.query(text)[:limit]:
+        assert isinstance(candidate.key, int)  # the index holds appeals' pks (above)
         appeal, distance = by_pk[candidate.key]
         out.append(
             {

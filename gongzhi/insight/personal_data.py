@@ -10,7 +10,7 @@ def export(user) -> list[dict]:
     rows = [
         {
             "类型": "附议",
-            "内容": c.appeal.number + " " + c.appeal.title,
+            "内容": f"{c.appeal.number or '—'} {c.appeal.title}",
             "时间": timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M"),
         }
         for c in CoSign.objects.filter(resident=user).select_related("appeal")

@@ -4,7 +4,9 @@ before sending, and the figures per unit and month for the rates page and the mo
 The rules are insight.replies (the `score_replies` command's too); this module applies them to appeals."""
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Avg, Count, Q
@@ -149,7 +151,8 @@ def by_unit_month(start=None, end=None, units=None) -> list[dict]:
         .order_by("month", "unit__name")
     )
     out = []
-    for r in agg:
+    # The plugin types the rows without the avg_ columns (annotated from a dict): they are plain dicts.
+    for r in cast("Iterable[dict[str, Any]]", agg):
         out.append(
             {
                 "month": f"{r['month']:%Y-%m}",

@@ -90,12 +90,12 @@ def hotspot_rows(user, limit: int = 50, only: int | None = None) -> list[dict]:
         listed = listed.filter(pk=only)
     spots = list(listed.order_by("-heat", "-size", "pk")[:limit])
     by_spot: dict[int, list] = {spot.pk: [] for spot in spots}
-    members = (
+    in_spots = (
         visible.filter(hotspot_membership__hotspot__in=spots)
         .annotate(spot_id=F("hotspot_membership__hotspot"))
         .order_by("received_at", "pk")
     )
-    for appeal in members:
+    for appeal in in_spots:
         by_spot[appeal.spot_id].append(appeal)
     today = timezone.localdate()
     rows = []

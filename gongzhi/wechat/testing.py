@@ -66,6 +66,7 @@ class FakeWeChat:
 
 
 class Handler(BaseHTTPRequestHandler):
+    server: "FakeServer"
     server_version = "FakeWeChat/1.0"
 
     def log_message(self, *args):  # quiet
@@ -211,8 +212,12 @@ class Handler(BaseHTTPRequestHandler):
         return self._json({"errcode": 404, "errmsg": "not found"}, status=404)
 
 
+class FakeServer(ThreadingHTTPServer):
+    wx: FakeWeChat
+
+
 def start() -> tuple[ThreadingHTTPServer, FakeWeChat]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = FakeServer(("127.0.0.1", 0), Handler)
     server.wx = FakeWeChat()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, server.wx

@@ -31,10 +31,10 @@ def appeal_rows(user, queryset) -> Iterator[list]:
     """One list of cell values per appeal, in EXPORT_FIELDS order; times are local and to the second."""
     regions = {r.pk: r for r in Region.objects.all()}
     for r in regions.values():
-        r.parent = regions.get(r.parent_id)
+        r.parent = None if r.parent_id is None else regions.get(r.parent_id)
     categories = {c.pk: c for c in Category.objects.all()}
     for c in categories.values():
-        c.parent = categories.get(c.parent_id)
+        c.parent = None if c.parent_id is None else categories.get(c.parent_id)
     region_names = {pk: r.full_name() for pk, r in regions.items()}
     qs = queryset.select_related(None).select_related("lead_unit", "master").order_by("-received_at", "-id")
     for appeal in qs.iterator(chunk_size=2000):

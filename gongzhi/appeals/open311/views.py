@@ -33,7 +33,7 @@ SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-27T00:00:00+08:00"
 
 # Internal state → FixMyStreet's extended status vocabulary (shown with extensions=true).
-EXTENDED_STATUS = {
+EXTENDED_STATUS: dict[str, str] = {
     AppealState.RECEIVED: "FOR_TRIAGE",
     AppealState.DISPATCHED: "ACTION_SCHEDULED",
     AppealState.RETURN_REQUESTED: "INTERNAL_REFERRAL",
@@ -42,7 +42,7 @@ EXTENDED_STATUS = {
     AppealState.REPLIED: "IN_PROGRESS",
     AppealState.MERGED: "DUPLICATE",
 }
-CLOSED_STATUS = {
+CLOSED_STATUS: dict[str, str] = {
     CloseReason.RESOLVED: "FIXED",
     CloseReason.REFERRED_OUT: "NOT_COUNCILS_RESPONSIBILITY",
     CloseReason.WITHDRAWN: "CANCELLED",
@@ -52,7 +52,7 @@ CLOSED_STATUS = {
 
 def community_name(region: Region) -> str:
     """The place the public reads instead of the address: the community (a grid's parent), else the region."""
-    if region.level == RegionLevel.GRID and region.parent_id:
+    if region.level == RegionLevel.GRID and region.parent is not None:
         return region.parent.name
     return region.name
 
@@ -224,6 +224,8 @@ def _request_row(appeal: Appeal, extensions: bool, private: bool = False) -> dic
     with personal data removed (core.redaction), the community instead of the address, and the coordinates snapped
     to the centre of their H3 resolution-9 cell (~150 m). With one: the full record."""
     category = appeal.category
+    lat: Decimal | float | None
+    lon: Decimal | float | None
     if private:
         description, title, address = appeal.content, appeal.title, appeal.address or None
         lat, lon = appeal.latitude, appeal.longitude
@@ -238,7 +240,7 @@ def _request_row(appeal: Appeal, extensions: bool, private: bool = False) -> dic
         "service_name": category.name if category else None,
         "service_code": category.code if category else "",
         "description": description[:4000],
-        "agency_responsible": appeal.lead_unit.name if appeal.lead_unit_id else None,
+        "agency_responsible": appeal.lead_unit.name if appeal.lead_unit is not None else None,
         "requested_datetime": _iso(appeal.received_at),
         "updated_datetime": _iso(_updated(appeal)),
         "expected_datetime": _iso(appeal.reply_due),

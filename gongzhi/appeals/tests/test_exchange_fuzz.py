@@ -80,7 +80,7 @@ ODD = [
     "1.5",
     "合并",
 ]
-TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40)
+TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40)
 CELL = st.one_of(
     st.sampled_from(ODD),
     TEXT,

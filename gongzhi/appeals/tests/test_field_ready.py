@@ -22,12 +22,17 @@ REPLY = "已安排维修人员更换路灯，今晚恢复照明。"
 
 
 def steps(page: str) -> list[str]:
-    tracker = re.search(r'<ol class="steps"[^>]*>(.*?)</ol>', page, re.S).group(1)
-    return [re.sub(r"<[^>]+>", "", li).strip() for li in re.findall(r"<li[^>]*>.*?</li>", tracker, re.S)]
+    tracker = re.search(r'<ol class="steps"[^>]*>(.*?)</ol>', page, re.S)
+    assert tracker is not None
+    return [
+        re.sub(r"<[^>]+>", "", li).strip() for li in re.findall(r"<li[^>]*>.*?</li>", tracker.group(1), re.S)
+    ]
 
 
 def state_pill(page: str) -> str:
-    return re.search(r'id="appeal-state">([^<]*)<', page).group(1)
+    pill = re.search(r'id="appeal-state">([^<]*)<', page)
+    assert pill is not None
+    return pill.group(1)
 
 
 # ---------------------------------------------------------------- 1. withdrawal

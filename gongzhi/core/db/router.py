@@ -15,10 +15,14 @@ Writes always go to the primary; migrations run only there (the standby replays 
 """
 
 import contextvars
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.conf import settings
 from django.db import connections
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
 
 PRIMARY = "default"
 REPLICA = "replica"
@@ -37,7 +41,7 @@ def replica_configured() -> bool:
 
 
 @contextmanager
-def replica_reads(allowed: bool = True):
+def replica_reads(allowed: bool = True) -> Iterator[None]:
     """Let the reads in this block (outside transactions) go to the standby, or forbid it with False."""
     token = _replica_allowed.set(allowed)
     try:
@@ -47,7 +51,7 @@ def replica_reads(allowed: bool = True):
 
 
 class PrimaryReplicaRouter:
-    def db_for_read(self, model, **hints):
+    def db_for_read(self, model: type[Model], **hints: Any) -> str:
         if (
             _replica_allowed.get()
             and model._meta.app_label not in PRIMARY_ONLY_APPS
@@ -57,24 +61,24 @@ class PrimaryReplicaRouter:
             return REPLICA
         return PRIMARY
 
-    def db_for_write(self, model, **hints):
+    def db_for_write(self, model: type[Model], **hints: Any) -> str:
         return PRIMARY
 
-    def allow_relation(self, obj1, obj2, **hints):
+    def allow_relation(self, obj1: Model, obj2: Model, **hints: Any) -> bool:
         return True  # the standby holds the same rows as the primary
 
-    def allow_migrate(self, db, app_label, model_name=None, **hints):
+    def allow_migrate(self, db: str, app_label: str, model_name: str | None = None, **hints: Any) -> bool:
         return db == PRIMARY
 
 
 class ReplicaReadsMiddleware:
     """Opens the standby-read window for safe requests of clients that wrote nothing recently."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.pin_seconds = int(getattr(settings, "GONGZHI_REPLICA_PIN_SECONDS", 10))
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         safe = request.method in SAFE_METHODS
         with replica_reads(safe and PIN_COOKIE not in request.COOKIES):
             response = self.get_response(request)

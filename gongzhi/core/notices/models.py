@@ -3,6 +3,8 @@
 The logic (the registry of notice kinds, rendering, validation, sending) lives in `core.notices`.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -42,11 +44,11 @@ class NotificationTemplate(models.Model):
         kind = get_kind(self.kind, default=None)
         return str(kind.label) if kind else self.kind
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.clean()  # also for writes that bypass forms (shell, API, data migrations)
         super().save(*args, **kwargs)
 
-    def clean(self):
+    def clean(self) -> None:
         from gongzhi.core.notices import validate_template
 
         errors = validate_template(self.kind, self.subject, self.body)

@@ -12,7 +12,8 @@ with back-off (core.notifications.retry_at). A failed SMS falls back to the site
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.dispatch import Signal
 from django.utils import timezone
@@ -20,6 +21,9 @@ from django.utils.translation import gettext as _
 
 from ..conf import setting
 from ..notifications import SmsGateway
+
+if TYPE_CHECKING:
+    from ..models import Notification
 
 logger = logging.getLogger("gongzhi.sms")
 
@@ -55,7 +59,7 @@ class TemplateSmsGateway(SmsGateway):
         """Send one templated message; return the provider's message id. Raise SmsError."""
         raise NotImplementedError
 
-    def send_notification(self, notification) -> None:
+    def send_notification(self, notification: "Notification") -> None:
         from ..sms_models import SmsMessage, SmsStatus
         from .templates import template_params
 
@@ -86,7 +90,7 @@ class TemplateSmsGateway(SmsGateway):
         record.save()
 
 
-def check_rate(phone: str, now=None) -> None:
+def check_rate(phone: str, now: datetime | None = None) -> None:
     """At most SMS_PER_MINUTE and SMS_PER_DAY messages to one number (what the provider accepted or is sending).
     Over the limit the notification waits (a transient error: retried with back-off)."""
     from ..sms_models import SmsMessage, SmsStatus

@@ -1,17 +1,22 @@
 """The templates filed with a provider: validation against the notice kinds, and the variables of one message."""
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
 from ..conf import setting
 from . import SmsError
 
+if TYPE_CHECKING:
+    from ..notices import NoticeKind
+    from ..sms_models import SmsTemplate
+
 CODE_RE = {"aliyun": re.compile(r"^SMS_\d{4,20}$"), "tencent": re.compile(r"^\d{4,12}$")}
 NAME_RE = re.compile(r"^[A-Za-z0-9_]{1,32}$")
 
 
-def sms_kinds():
+def sms_kinds() -> list["NoticeKind"]:
     """The notice kinds that may go out by SMS: every kind the registry marks `sms` (all, but site-only ones)."""
     from ..notices import kinds
 
@@ -19,7 +24,7 @@ def sms_kinds():
 
 
 def validate_sms_template(
-    provider: str, kind_key: str, template_code: str, variables
+    provider: str, kind_key: str, template_code: str, variables: object
 ) -> dict[str, list[str]]:
     from ..notices import get_kind
 
@@ -58,7 +63,9 @@ def validate_sms_template(
     return errors
 
 
-def template_params(provider: str, kind_key: str, context: dict):
+def template_params(
+    provider: str, kind_key: str, context: dict[str, Any]
+) -> tuple["SmsTemplate", list[tuple[str, str]]]:
     """(SmsTemplate, [(provider variable, value)]) for one message; SmsError (permanent) without a filed template."""
     from ..sms_models import SmsTemplate
 
@@ -70,7 +77,7 @@ def template_params(provider: str, kind_key: str, context: dict):
             permanent=True,
         )
     limit = setting("SMS_VARIABLE_MAX")  # Alibaba's limit for a notice's variable; longer text is cut
-    params = []
+    params: list[tuple[str, str]] = []
     for name, key in template.variables:
         value = str(context.get(key, "") if context.get(key) is not None else "").strip()
         params.append((name, value if len(value) <= limit else value[: limit - 1] + "…"))

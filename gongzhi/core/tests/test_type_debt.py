@@ -14,7 +14,7 @@ type_debt = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(type_debt)
 debt_lists = type_debt.debt_lists
 
-MOST = {"Debt 1": 77, "Debt 2": 90}
+MOST = {"Debt 1": 40, "Debt 2": 44}
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,11 @@ PASSWORD = "a-long-test-password"
 
 
 def last_code(phone: str) -> str:
-    body = Notification.objects.filter(phone=phone).order_by("-id").first().body
-    return re.search(r"\d{6}", body).group(0)
+    notification = Notification.objects.filter(phone=phone).order_by("-id").first()
+    assert notification is not None
+    code = re.search(r"\d{6}", notification.body)
+    assert code is not None
+    return code.group(0)
 
 
 def test_home_for_visitors_and_per_role(users):

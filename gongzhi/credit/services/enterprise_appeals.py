@@ -2,36 +2,42 @@
 channel 'enterprise'; the link to the enterprise is kept here so the appeals app stays independent of credit."""
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import AnonymousUser
+from django.core.files.base import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gongzhi.core.choices import Role
 from gongzhi.core.errors import PermissionDeniedError, ServiceError
-from gongzhi.core.models import append_audit_event
+from gongzhi.core.models import Region, User, append_audit_event
 
 from ..models import Enterprise, EnterpriseAppeal
 from ._base import is_contact
 
+if TYPE_CHECKING:
+    from gongzhi.appeals.models import Category
 
-def can_submit_enterprise_appeal(user, enterprise_id: int) -> bool:
+
+def can_submit_enterprise_appeal(user: User | AnonymousUser | None, enterprise_id: int) -> bool:
     """An enterprise's own contacts, and operators recording an appeal on its behalf."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return False
     return is_contact(user, enterprise_id) or user.has_role(Role.OPERATOR)
 
 
 def submit_enterprise_appeal(
-    actor,
+    actor: User,
     enterprise_id: int,
     *,
     kind: str,
     title: str,
     content: str,
-    region,
-    category=None,
+    region: Region,
+    category: "Category | None" = None,
     address: str = "",
-    attachments: Iterable = (),
+    attachments: Iterable[File[bytes]] = (),
     contact_name: str = "",
     contact_phone: str = "",
     client_key: str | None = None,
@@ -52,6 +58,7 @@ def submit_enterprise_appeal(
         raise PermissionDeniedError(_("只有企业联系人或话务员可以提交企业诉求。"))
     if own:
         contact = enterprise.contacts.filter(user=actor).first()
+        assert contact is not None  # is_contact found it just above
         contact_name, contact_phone = contact.name, contact.phone or actor.phone or ""
     else:
         primary = enterprise.contacts.first()  # primary contacts sort first

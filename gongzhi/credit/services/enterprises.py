@@ -2,6 +2,7 @@
 that logs in with the contact's mobile number."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import inputs
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.masking import mask_phone
-from gongzhi.core.models import User, append_audit_event
+from gongzhi.core.models import Region, User, append_audit_event
 
 from .. import rules
 from ..models import Enterprise, EnterpriseContact
@@ -17,14 +18,14 @@ from ._base import _require_officer
 
 
 def create_enterprise(
-    actor,
+    actor: User,
     *,
     name: str,
     uscc: str,
     legal_representative: str = "",
     address: str = "",
-    region=None,
-    contacts: Iterable[dict] = (),
+    region: Region | None = None,
+    contacts: Iterable[dict[str, Any]] = (),
 ) -> Enterprise:
     _require_officer(actor)
     name = inputs.text(name, "name", _("企业名称"), min_length=2)
@@ -53,7 +54,7 @@ def create_enterprise(
     return enterprise
 
 
-def contact_snapshot(contact: EnterpriseContact) -> dict:
+def contact_snapshot(contact: EnterpriseContact) -> dict[str, object]:
     """A contact as the audit trail keeps it: the account it opens the enterprise to, the phone masked."""
     return {
         "name": contact.name,
@@ -64,13 +65,13 @@ def contact_snapshot(contact: EnterpriseContact) -> dict:
 
 
 def add_contact(
-    actor,
+    actor: User,
     enterprise: Enterprise,
     *,
     name: str,
     phone: str = "",
     email: str = "",
-    user=None,
+    user: User | None = None,
     is_primary: bool = False,
 ) -> EnterpriseContact:
     _require_officer(actor)
@@ -97,7 +98,7 @@ def add_contact(
     return contact
 
 
-def link_contacts_by_phone(user) -> int:
+def link_contacts_by_phone(user: User) -> int:
     """A new account whose mobile number a credit officer registered as an enterprise contact is linked to those
     contacts (core.services.resident_account_created): the contact then reaches the enterprise's own page. Each link is
     on the trail. Returns the contacts linked."""

@@ -3,6 +3,7 @@ platform concerned for each change, the platforms themselves (create, stop, resu
 deliveries not confirmed in time."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -23,7 +24,7 @@ from ..workflow import EVENT_LABELS
 from ._base import _officers_for, _require_officer
 
 
-def public_record(case: EnforcementCase) -> dict:
+def public_record(case: EnforcementCase) -> dict[str, Any]:
     """What is published about a listing (A-6), and what each platform mirrors."""
     e = case.enterprise
     return {
@@ -95,7 +96,7 @@ def clean_platform_target(backend: str, address: str, secret: str) -> tuple[str,
 
 
 def create_platform(
-    actor, *, name: str, backend: str, address: str, secret: str = "", confirm_window_hours: int = 72
+    actor: User, *, name: str, backend: str, address: str, secret: str = "", confirm_window_hours: int = 72
 ) -> CreditPlatform:
     _require_officer(actor)
     backend = inputs.choice(backend, outbox.OutboxBackend, "backend", _("对接方式"))
@@ -128,7 +129,7 @@ def create_platform(
         raise ServiceError(_("该平台名称已存在。"), code="duplicate", field="name") from None
 
 
-def set_platform_active(actor, platform_id: int, active: bool) -> CreditPlatform:
+def set_platform_active(actor: User, platform_id: int, active: bool) -> CreditPlatform:
     """Stop or resume sending new listings to a platform. A stopped platform still receives the changes of the
     records it holds; a resumed one receives what was published meanwhile (backfill)."""
     _require_officer(actor)
@@ -151,7 +152,7 @@ def set_platform_active(actor, platform_id: int, active: bool) -> CreditPlatform
     return platform
 
 
-def backfill_platform(actor, platform: CreditPlatform) -> int:
+def backfill_platform(actor: User, platform: CreditPlatform) -> int:
     """Send a platform (new, or active again) every record published now, in its current state. Idempotent: a
     record whose latest change the platform already has (or was backfilled with) is not sent again."""
     count = 0
@@ -223,6 +224,7 @@ def escalate_unconfirmed() -> int:
             for key in Notification.objects.filter(
                 key__in=[f"{k}:{NotificationChannel.SITE}" for k in keys.values()]
             ).values_list("key", flat=True)
+            if key is not None  # matched by key__in: never None
         }
         context = {
             "platform": message.target_label,

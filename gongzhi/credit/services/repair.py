@@ -3,12 +3,14 @@ shields the listing (A-10.4)."""
 
 from collections.abc import Iterable
 
+from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import inputs
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError, ServiceError
+from gongzhi.core.models import User
 from gongzhi.core.uploads import check_upload
 
 from .. import notices
@@ -28,7 +30,13 @@ from .platforms import _sync_platforms
 
 
 def submit_repair(
-    actor, case_id: int, *, ground: str, statement: str, commitment: str, files: Iterable = ()
+    actor: User,
+    case_id: int,
+    *,
+    ground: str,
+    statement: str,
+    commitment: str,
+    files: Iterable[File[bytes]] = (),
 ) -> RepairApplication:
     """信用修复申请: grounds, evidence files (checked like every upload), and a credit commitment."""
     ground = inputs.choice(ground, RepairGround, "ground", _("修复理由"))
@@ -49,9 +57,10 @@ def submit_repair(
         application = RepairApplication.objects.create(
             case=case, ground=ground, statement=statement, commitment=commitment, applicant=actor
         )
+        # check_upload refused every file without a name (it has no extension), so `or ""` never applies.
         for upload, ctype in zip(files, types, strict=True):
             RepairEvidence.objects.create(
-                application=application, file=upload, name=upload.name[:200], content_type=ctype
+                application=application, file=upload, name=(upload.name or "")[:200], content_type=ctype
             )
         record_event(
             case, actor, "submit_repair", note=statement, after={"ground": ground, "files": len(files)}
@@ -60,7 +69,7 @@ def submit_repair(
     return application
 
 
-def decide_repair(actor, application_id: int, *, approve: bool, reason: str) -> RepairApplication:
+def decide_repair(actor: User, application_id: int, *, approve: bool, reason: str) -> RepairApplication:
     """Approve → the listing is shielded: the record stays but is no longer published nor used (A-10.4)."""
     reason = inputs.text(reason, "reason", _("审查意见"), min_length=2)
     with transaction.atomic():

@@ -2,10 +2,12 @@
 logged-in actor), the topic's row lock and phase check, the topic's event chain, and the notice to the
 people behind a topic's appeals (their appeals' timelines record each step)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -15,7 +17,7 @@ from gongzhi.appeals.services import record_event as record_appeal_event
 from gongzhi.core import inputs
 from gongzhi.core.errors import IllegalTransition, PermissionDeniedError
 from gongzhi.core.masking import staff_label
-from gongzhi.core.models import Region
+from gongzhi.core.models import Region, User
 from gongzhi.core.notices import send_notice
 from gongzhi.core.permissions import in_scope, is_manager
 from gongzhi.core.phones import sms_number
@@ -26,19 +28,19 @@ from ..workflow import settings_for
 # ---------------------------------------------------------------- permissions
 
 
-def _require_manager(actor, region: Region) -> None:
+def _require_manager(actor: User | None, region: Region) -> None:
     if not is_manager(actor):
         raise PermissionDeniedError(_("只有社区工作者或管理员可以执行此操作。"))
     if not in_scope(actor, region):
         raise PermissionDeniedError(_("该议题不在您负责的区域内。"))
 
 
-def _require_login(actor) -> None:
+def _require_login(actor: User | AnonymousUser | None) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDeniedError(_("请先登录。"), code="login_required")
 
 
-def _actor_label(actor) -> str:
+def _actor_label(actor: User | None) -> str:
     if actor is None:
         return _("系统")
     return staff_label(actor)
@@ -48,7 +50,14 @@ def _actor_label(actor) -> str:
 
 
 def _event(
-    topic: Topic | None, actor, action: str, *, note: str = "", before=None, after=None, public: bool = True
+    topic: Topic | None,
+    actor: User | None,
+    action: str,
+    *,
+    note: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    public: bool = True,
 ) -> DeliberationEvent:
     """Append to the topic's chain (the caller holds the topic's row lock), or to the shared chain."""
     return DeliberationEvent.append(
@@ -64,7 +73,7 @@ def _event(
 
 
 @contextmanager
-def _locked_topic(topic_id: int):
+def _locked_topic(topic_id: int) -> Iterator[Topic]:
     with transaction.atomic():
         yield inputs.locked(Topic, topic_id, _("议题不存在。"), related=("region",))
 
@@ -106,7 +115,9 @@ def topic_appeals(topic: Topic) -> list[int]:
     return sorted(ids)
 
 
-def _appellants_notice(topic: Topic, actor, action: str, detail: str, *, step_key: str = "") -> int:
+def _appellants_notice(
+    topic: Topic, actor: User | None, action: str, detail: str, *, step_key: str = ""
+) -> int:
     """Tell every person behind the topic's appeals (topic_appeals: linked, merged, later hot-spot joiners; their
     appellants and co-signers, insight.CoSign) once per step, by the channels each chose (the `topic_step` notice),
     and record the step on each of those appeals' timelines (under its row lock). Returns how many people."""
@@ -115,7 +126,9 @@ def _appellants_notice(topic: Topic, actor, action: str, detail: str, *, step_ke
     step = str(TOPIC_STEPS[action])
     key = f"topic:{topic.pk}:{step_key or action}"
     link = f"/deliberation/topics/{topic.pk}/"
-    people: dict[tuple, dict] = {}  # person key → send_notice arguments; the first appeal found names them
+    people: dict[
+        tuple[str, int | str], dict[str, Any]
+    ] = {}  # person key → send_notice arguments; the first appeal found names them
     appeals = list(
         Appeal.objects.select_for_update(of=("self",))
         .select_related("appellant")
@@ -138,7 +151,7 @@ def _appellants_notice(topic: Topic, actor, action: str, detail: str, *, step_ke
             if appeal.anonymous
             else (sms_number(appeal.appellant_phone) or (user.phone if user else "") or "")
         )
-        person = ("user", user.pk) if user else ("phone", phone)
+        person: tuple[str, int | str] = ("user", user.pk) if user else ("phone", phone)
         if person[1] and person not in people:
             people[person] = {"user": user, "phone": phone, "number": appeal.number}
     for cosign in (

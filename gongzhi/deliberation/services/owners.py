@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -17,7 +18,9 @@ from ..models import Owner, OwnerRegister, PropertyUnit
 from ._base import _event, _require_manager
 
 
-def create_owner_register(actor: User, *, name: str, region: Region, rows: Sequence[dict]) -> OwnerRegister:
+def create_owner_register(
+    actor: User, *, name: str, region: Region, rows: Sequence[dict[str, Any]]
+) -> OwnerRegister:
     """rows: {"owner": name, "unit": 房号, "area": ㎡, "id_number": 身份证号, "phone": 手机号, "user": User|None,
     "developer": bool, "area_source": …}. One owner is one person (E-4.2, issue K item 4): rows with the same ID
     number, or the same account, are one owner however many units they hold; a row with neither is its own owner
@@ -122,13 +125,13 @@ class _OwnerIndex:
     """The owners of a register being built, found by what identifies a person: the developer, an ID number, an
     account. A name alone identifies nobody."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.developer: Owner | None = None
         self.by_id: dict[str, Owner] = {}
         self.by_user: dict[int, Owner] = {}
         self.all: dict[int, Owner] = {}
 
-    def find(self, developer: bool, id_number: str, user) -> Owner | None:
+    def find(self, developer: bool, id_number: str, user: User | None) -> Owner | None:
         if developer:
             return self.developer
         if id_number and id_number in self.by_id:
@@ -139,7 +142,7 @@ class _OwnerIndex:
             return None if id_number and found.id_number and found.id_number != id_number else found
         return None
 
-    def has_user(self, user) -> bool:
+    def has_user(self, user: User) -> bool:
         return user.pk in self.by_user
 
     def add(self, owner: Owner) -> None:

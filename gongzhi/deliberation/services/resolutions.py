@@ -1,7 +1,10 @@
 """Resolutions and their tasks: a resolution from a passed vote or a consensus, tasks for responsible units,
 their progress, completion (the appellants are told) and the daily reminder of overdue tasks."""
 
+from datetime import date
+
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -72,7 +75,7 @@ def add_task(
     *,
     title: str,
     unit: Unit,
-    due_date,
+    due_date: date | None,
     owner: User | None = None,
     weight: int = 1,
 ) -> ResolutionTask:
@@ -164,12 +167,12 @@ def update_task_progress(actor: User, task_id: int, *, progress: int, note: str 
     return task
 
 
-def overdue_tasks(today=None):
+def overdue_tasks(today: date | None = None) -> QuerySet[ResolutionTask]:
     today = today or timezone.localdate()
     return ResolutionTask.objects.exclude(state=TaskState.DONE).filter(due_date__lt=today)
 
 
-def remind_overdue_tasks(today=None) -> int:
+def remind_overdue_tasks(today: date | None = None) -> int:
     """Tell each responsible unit (and owner) about its overdue resolution tasks; once a day per task
     (idempotent, so the periodic sweep may run it as often as it likes)."""
     today = today or timezone.localdate()

@@ -37,7 +37,7 @@ def parse_xml(response) -> ET.Element:
     return ET.fromstring(body)
 
 
-def spec_error(response, status: int, fmt: str = "json") -> list[str]:
+def spec_error(response, status: int, fmt: str = "json") -> list[str | None]:
     """The spec's error body: a list of {code, description}; returns the descriptions."""
     assert response.status_code == status, response.content
     if fmt == "json":

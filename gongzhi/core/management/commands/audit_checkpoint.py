@@ -1,6 +1,7 @@
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gongzhi.core.audit import CheckpointError, public_key_text, write_checkpoint
 
@@ -14,7 +15,7 @@ class Command(BaseCommand):
         "the trail against it. --generate-key FILE writes a new private key and prints its public key."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dir", type=Path, help="where to write (default GONGZHI_AUDIT_CHECKPOINT_DIR)")
         parser.add_argument(
             "--generate-key",
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             help="write a new Ed25519 private key (PEM, mode 600) to FILE and exit",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["generate_key"]:
             from cryptography.hazmat.primitives import serialization
             from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

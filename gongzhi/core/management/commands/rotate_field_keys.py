@@ -1,5 +1,7 @@
-from django.core.management.base import BaseCommand
-from django.db import connections
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections, models
 
 from gongzhi.core.fieldcrypt import current_key_id, key_ring, models_with_encrypted_fields, reseal_rows
 from gongzhi.core.models import append_audit_event
@@ -13,16 +15,16 @@ class Command(BaseCommand):
         "the old key in the ring until this has finished."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch", type=int, default=1000, help="rows per batch (default 1000)")
         parser.add_argument("--database", default="default")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         connection = connections[options["database"]]
         ids = ", ".join(key_id for key_id, _key in key_ring())
         self.stdout.write(f"key ring: {ids}; sealing under {current_key_id()}")
 
-        def progress(model, last_pk, written):
+        def progress(model: type[models.Model], last_pk: object, written: int) -> None:
             if options["verbosity"] > 1:
                 self.stdout.write(f"  {model._meta.label}: up to id {last_pk}, {written} rows re-encrypted")
 

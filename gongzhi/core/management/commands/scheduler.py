@@ -1,8 +1,9 @@
 import logging
 import time
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, connections
 from django.utils.module_loading import import_string
 
@@ -10,10 +11,10 @@ from django.utils.module_loading import import_string
 class Command(BaseCommand):
     help = "Enqueue the periodic tasks of settings.GONGZHI['PERIODIC_TASKS'] at their intervals (the worker runs them)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="enqueue every periodic task once and exit")
 
-    def handle(self, *args, once=False, **options):
+    def handle(self, *args: Any, once: bool = False, **options: Any) -> None:
         schedule = [(import_string(path), seconds) for path, seconds in settings.GONGZHI["PERIODIC_TASKS"]]
         next_run = [0.0] * len(schedule)
         while True:

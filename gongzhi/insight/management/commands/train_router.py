@@ -1,8 +1,12 @@
 import json
+from typing import TYPE_CHECKING
 
 from django.core.management.base import BaseCommand, CommandError
 
 from gongzhi.insight import router
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class Command(BaseCommand):
@@ -54,9 +58,11 @@ def predicted_categories(records) -> dict:
     from gongzhi.insight import classifier, services
 
     model = classifier.default_model(services.model_path())
-    seen = {}
+    seen: dict = {}
     for r in records:
         seen.setdefault(r.appeal, r)
     ids = list(seen)
-    proba = model.predict_proba([seen[a].title for a in ids], [seen[a].content for a in ids]) if ids else []
+    proba: np.ndarray | list = (
+        model.predict_proba([seen[a].title for a in ids], [seen[a].content for a in ids]) if ids else []
+    )
     return {a: model.top3(row) for a, row in zip(ids, proba, strict=True)}
