@@ -33,3 +33,12 @@ class WechatConfig(AppConfig):
             erase=services.erase_binding,
             manage="wechat:binding",
         )
+        from gongzhi.core.admin import register_audit_labels
+
+        register_audit_labels(
+            {
+                "wechat_bind": _("绑定微信"),
+                "wechat_unbind": _("解除微信绑定"),
+                "merge_account": _("微信账号并入本人账号"),
+            }
+        )

@@ -146,20 +146,31 @@ def bind_by_phone(
 
 
 def unbind(user: User) -> bool:
-    """The person unbinds their WeChat (解除绑定): the openid no longer logs in or reaches this account, notices go by
-    SMS again. The log of messages it sent stays (the appeals they made cite it) until the account is closed; a later
-    message from that WeChat starts a new account, as from anyone unbound. False when nothing was bound."""
+    """The person unbinds their WeChat (解除绑定), withdrawing their consent to its use (个人信息保护法 第15、47条): the
+    binding and the log of what that WeChat sent go; the appeals it made stay (the county's records, with their own
+    retention). The openid no longer logs in or reaches this account, notices go by SMS again, and a later message from
+    that WeChat starts afresh, as from anyone unbound. An account that has no phone (opened by a message) can only be
+    reached through its WeChat, so it is refused: the person confirms a phone first, or closes the account. False
+    when nothing was bound."""
     with transaction.atomic():
         binding = Binding.objects.select_for_update().filter(user=user).first()
         if binding is None:
             return False
+        if not user.phone:
+            raise ServiceError(
+                _(
+                    "您的账号是在公众号留言时开通的，只能通过微信登录。请先验证手机号，或在「我的数据」中注销账号。"
+                ),
+                code="phone_needed",
+            )
+        messages = InboundMessage.objects.filter(openid=binding.openid).delete()[0]
         binding.delete()
         append_audit_event(
             user,
             "wechat_unbind",
             target=f"user:{user.pk}",
             note=_("解除微信绑定"),
-            before={"openid": binding.openid[:6] + "…", "nickname": binding.nickname},
+            before={"openid": binding.openid[:6] + "…", "nickname": binding.nickname, "messages": messages},
         )
     return True
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 from wechatpy import create_reply, parse_message
 from wechatpy.exceptions import InvalidSignatureException, WeChatException
 from wechatpy.utils import check_signature
@@ -212,17 +213,25 @@ def bind(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def binding(request):
     """我的微信绑定: which WeChat is bound to this account, and 解除绑定 (POST, after the page's confirmation)."""
-    bound = Binding.objects.filter(user=request.user).first()
     if request.method == "POST":
-        if services.unbind(request.user):
-            request.session.pop(OPENID_KEY, None)  # this browser no longer speaks for that WeChat
-            messages.success(
-                request, _("已解除微信绑定。办理进展改用短信通知您；以后可从公众号菜单重新绑定。")
-            )
+        try:
+            unbound = services.unbind(request.user)
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            if unbound:
+                request.session.pop(OPENID_KEY, None)  # this browser no longer speaks for that WeChat
+                messages.success(
+                    request, _("已解除微信绑定。办理进展改用短信通知您；以后可从公众号菜单重新绑定。")
+                )
+            else:
+                messages.info(request, _("您的账号没有绑定微信。"))
         return redirect("wechat:binding")
-    return render(request, "wechat/binding.html", {"binding": bound})
+    bound = Binding.objects.filter(user=request.user).first()
+    return render(request, "wechat/binding.html", {"binding": bound, "phone_needed": not request.user.phone})
 
 
 class SupplementForm(ChineseForm):

@@ -255,9 +255,12 @@ def test_snsapi_userinfo_reads_the_nickname(client, wx, users):
 def test_a_resident_unbinds_their_wechat_from_my_data(client, bound, users, wx):
     from gongzhi.core.models import AuditEvent
     from gongzhi.wechat import services
+    from gongzhi.wechat.models import InboundMessage
 
     Binding.objects.filter(user=bound).update(nickname="老李")
     Binding.objects.create(openid="oOPENID-other", user=users["resident2"])
+    InboundMessage.objects.create(msg_key="m1", openid="oOPENID-resident", msg_type="text", reply="已受理")
+    InboundMessage.objects.create(msg_key="m2", openid="oOPENID-other", msg_type="text")
     client.force_login(bound)
     my_data = client.get("/accounts/me/data/").content.decode()
     assert 'href="/wechat/binding/"' in my_data
@@ -269,8 +272,11 @@ def test_a_resident_unbinds_their_wechat_from_my_data(client, bound, users, wx):
     assert "已解除微信绑定" in done.content.decode() and "您的账号没有绑定微信" in done.content.decode()
     assert not Binding.objects.filter(user=bound).exists()
     assert Binding.objects.filter(user=users["resident2"]).exists()  # only one's own
+    # withdrawing consent deletes what that WeChat sent (第47条); another person's log stays
+    assert list(InboundMessage.objects.values_list("msg_key", flat=True)) == ["m2"]
     event = AuditEvent.objects.get(action="wechat_unbind")
-    assert event.target == f"user:{bound.pk}" and event.before == {"openid": "oOPENI…", "nickname": "老李"}
+    assert event.target == f"user:{bound.pk}"
+    assert event.before == {"openid": "oOPENI…", "nickname": "老李", "messages": 1}
     assert services.wechat_notice_data(bound, "appeal_replied") is None  # notices go by SMS again
     assert 'href="/wechat/binding/"' not in client.get("/accounts/me/data/").content.decode()
 
@@ -283,7 +289,23 @@ def test_a_resident_unbinds_their_wechat_from_my_data(client, bound, users, wx):
     client.force_login(bound)
     again = client.post("/wechat/binding/", follow=True)
     assert again.status_code == 200 and "已解除微信绑定" not in again.content.decode()
+    assert "您的账号没有绑定微信" in again.content.decode()
     assert AuditEvent.objects.filter(action="wechat_unbind").count() == 1
+    assert client.put("/wechat/binding/").status_code == 405
+
+
+def test_an_account_opened_by_a_message_cannot_unbind_itself_out(client, wx, db):
+    """Its WeChat is its only way in: unbinding would strand it and its appeals."""
+    from gongzhi.wechat import services
+
+    user = services.account_for("oOPENID-nophone")
+    assert user.phone in (None, "") and Binding.objects.filter(user=user).exists()
+    client.force_login(user)
+    page = client.get("/wechat/binding/").content.decode()
+    assert "只能通过微信登录" in page and "确认解除绑定" not in page and 'href="/wechat/bind/"' in page
+    refused = client.post("/wechat/binding/", follow=True).content.decode()
+    assert "请先验证手机号" in refused
+    assert Binding.objects.filter(user=user).exists()
 
 
 def test_the_binding_page_needs_a_login(client, db):
