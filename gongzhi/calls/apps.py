@@ -30,3 +30,12 @@ class CallsConfig(AppConfig):
         from . import personal_data as calls_data
 
         personal_data.register("calls", _("热线来电"), export=calls_data.export, erase=calls_data.erase)
+        from gongzhi.core.admin import register_audit_labels
+
+        register_audit_labels(
+            {
+                "cti_key_issued": _("签发话务系统接口密钥"),
+                "cti_key_revoked": _("吊销话务系统接口密钥"),
+                "call_retention": _("依保存期限删除来电号码"),
+            }
+        )

@@ -8,6 +8,7 @@ rate) count every call. The recording link goes with the number, since the recor
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +16,7 @@ from gongzhi.core.conf import setting
 from gongzhi.core.fieldcrypt import blind_index
 from gongzhi.core.models import User, append_audit_event
 
-from .models import Call
+from .models import Call, CallEvent
 
 
 def _from(phone: str | None):
@@ -29,13 +30,19 @@ def export(user: User) -> list[dict]:
             if call.ringing_at
             else "",
             "状态": call.get_state_display(),
-            "登记的诉求": call.appeal.number if call.appeal else "",
+            # A number can be recycled or lent: name the appeal only when it is the person's own.
+            "登记的诉求": call.appeal.number if call.appeal and call.appeal.appellant_id == user.pk else "",
         }
         for call in _from(user.phone).select_related("appeal").order_by("ringing_at", "pk")
     ]
 
 
 def _forget(calls) -> int:
+    """Erase the number and the recording link of `calls`, and any copy of the link an event's payload kept (events
+    received before payloads left it out)."""
+    for event in CallEvent.objects.filter(call__in=calls, payload__has_key="recording_url"):
+        event.payload.pop("recording_url")
+        event.save(update_fields=["payload"])
     return calls.update(caller="", caller_bidx="", recording_url="")
 
 
@@ -50,9 +57,11 @@ def apply_retention(now=None, batch: int = 500) -> int:
     now = now or timezone.now()
     years = int(setting("RETENTION_YEARS"))
     with transaction.atomic():
+        # skip_locked: a second run started beside a long first one takes other calls, not the same ones twice.
         due = list(
-            Call.objects.filter(ringing_at__lt=now - timedelta(days=365 * years))
-            .exclude(caller_bidx="")
+            Call.objects.select_for_update(skip_locked=True)
+            .filter(ringing_at__lt=now - timedelta(days=365 * years))
+            .filter(~Q(caller_bidx="") | ~Q(recording_url=""))
             .order_by("pk")
             .values_list("pk", flat=True)[:batch]
         )

@@ -73,7 +73,13 @@ def record_call_event(key: CtiKey | None, data: dict) -> tuple[Call, bool]:
     recording = str(data.get("recording_url") or "").strip()
     if recording and (not re.match(r"^https?://", recording) or len(recording) > 500):
         raise ServiceError(_("录音地址须为 http(s) 网址。"), code="invalid", field="recording_url")
-    payload = {k: v for k, v in data.items() if k != "caller" and isinstance(v, str | int | float | bool)}
+    # The number and the recording link are personal data kept once, on the call (encrypted; erased by
+    # calls.personal_data): the event's copy of the request keeps only the rest.
+    payload = {
+        k: v
+        for k, v in data.items()
+        if k not in ("caller", "recording_url") and isinstance(v, str | int | float | bool)
+    }
     try:
         with transaction.atomic():
             call, _new = Call.objects.select_for_update().get_or_create(
@@ -91,7 +97,8 @@ def record_call_event(key: CtiKey | None, data: dict) -> tuple[Call, bool]:
                 call.answered_at = at
             else:
                 call.ended_at = at
-                call.recording_url = recording or call.recording_url
+                if call.caller:  # a call whose number was erased keeps no recording either
+                    call.recording_url = recording or call.recording_url
             # Events may come out of order: the state is the furthest one received.
             call.state = max((e for e in EVENTS if call.events.filter(event=e).exists()), key=EVENTS.index)
             call.save()
@@ -125,7 +132,10 @@ def current_call(operator: User) -> Call | None:
 
 
 def caller_profile(number: str) -> dict:
-    """Who is calling: the resident with this number (their name), their open and recent appeals."""
+    """Who is calling: the resident with this number (their name), their open and recent appeals. An erased number
+    ("") is nobody's: it would otherwise match every appeal left without a phone."""
+    if not number:
+        return {"resident": None, "name": "", "open": [], "recent": []}
     resident = User.objects.filter(phone=number, is_active=True).first()
     mine = Q(appellant_phone=number)
     if resident is not None:

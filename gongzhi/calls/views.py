@@ -6,6 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -74,7 +75,9 @@ def screen(request):
         return HttpResponse(status=204)
     context = {"call": call, "shown": shown}
     if call is not None:
-        context.update(services.caller_profile(call.caller), masked=mask_phone(call.caller))
+        context.update(
+            services.caller_profile(call.caller), masked=mask_phone(call.caller) or _("号码已删除")
+        )
     # htmx swaps the fragment into the intake page; opened by itself (a second window beside the CTI) it is a page.
     return render(request, "calls/screen.html" if request.htmx else "calls/screen_page.html", context)
 
@@ -84,8 +87,8 @@ def screen(request):
 def start_intake(request, pk: int):
     """登记诉求 from the screen: the intake form opened with the caller's number (kept in the session, not the URL)."""
     call = get_object_or_404(Call, pk=pk, operator=request.user)
-    request.session["appeal_prefill"] = {
-        "channel": "hotline",
-        "appellant_phone": fieldcrypt.encrypt(call.caller, PREFILL_CONTEXT),
-    }
+    prefill = {"channel": "hotline"}
+    if call.caller:  # an erased number leaves the field for the operator to ask
+        prefill["appellant_phone"] = fieldcrypt.encrypt(call.caller, PREFILL_CONTEXT)
+    request.session["appeal_prefill"] = prefill
     return redirect(reverse("appeals:staff_new"))

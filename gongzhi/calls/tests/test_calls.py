@@ -244,3 +244,63 @@ def test_calls_forget_the_number_after_the_retention_period(client, key, seat, s
 def test_the_privacy_rules_say_how_long_calls_are_kept(client, db):
     page = client.get("/privacy/").content.decode()
     assert "热线来电的号码和录音地址在来电满 5 年后删除" in page and "来电弹屏" in page
+
+
+def test_the_recording_link_is_kept_once_and_goes_with_the_number(client, key, seat, users):
+    from gongzhi.calls.personal_data import apply_retention, erase
+
+    ring(client, key, call_id="R1", caller="13800138000")
+    post(client, key, event="ended", call_id="R1", caller="13800138000", recording_url="https://cti/r/R1.mp3")
+    call = Call.objects.get(call_id="R1")
+    assert call.recording_url == "https://cti/r/R1.mp3"
+    assert all("recording_url" not in e.payload and "caller" not in e.payload for e in call.events.all())
+    # an event stored before payloads left the link out still has it: erasure scrubs it there too
+    CallEvent.objects.filter(call=call, event="ended").update(
+        payload={"recording_url": "https://cti/r/R1.mp3"}
+    )
+    assert erase(users["resident"]) == 1
+    assert not CallEvent.objects.filter(payload__has_key="recording_url").exists()
+
+    # an "ended" arriving after the number went stores no recording; retention would take it anyway
+    ring(client, key, call_id="R2", caller="13800138000", time="2001-01-01T09:00:00+08:00")
+    Call.objects.filter(call_id="R2").update(caller="", caller_bidx="")
+    post(client, key, event="ended", call_id="R2", caller="13800138000", recording_url="https://cti/r/R2.mp3")
+    assert Call.objects.get(call_id="R2").recording_url == ""
+    Call.objects.filter(call_id="R2").update(
+        recording_url="https://cti/r/R2.mp3"
+    )  # as older code could leave it
+    assert apply_retention() == 1 and Call.objects.get(call_id="R2").recording_url == ""
+
+
+def test_an_erased_number_is_nobodys_on_the_screen(client, key, seat, users, make_appeal):
+    from gongzhi.appeals.models import Appeal
+    from gongzhi.calls.services import caller_profile
+
+    phoneless = make_appeal(
+        users["resident2"], title="无电话的诉求"
+    )  # an appeal without a phone must not show up
+    Appeal.objects.filter(pk=phoneless.pk).update(appellant_phone="", appellant_phone_bidx="")
+    assert Appeal.objects.filter(appellant_phone_bidx="").exists()
+    ring(client, key, call_id="E1", caller="13800138000")
+    Call.objects.filter(call_id="E1").update(caller="", caller_bidx="")
+    assert caller_profile("") == {"resident": None, "name": "", "open": [], "recent": []}
+    operator = client_for(users["operator"])
+    page = operator.get("/calls/screen/").content.decode()
+    assert "号码已删除" in page and "未办结的诉求（0）" in page and "无电话的诉求" not in page
+    call = Call.objects.get(call_id="E1")
+    operator.post(f"/calls/{call.pk}/intake/")
+    assert "appellant_phone" not in operator.session["appeal_prefill"]
+
+
+def test_my_calls_name_only_my_own_appeals(client, key, seat, users, make_appeal):
+    from gongzhi.calls.personal_data import export
+
+    theirs = make_appeal(users["resident2"])
+    ring(client, key, call_id="L1", caller="13800138000")
+    Call.objects.filter(call_id="L1").update(
+        appeal=theirs
+    )  # resident1's phone lent to register resident2's appeal
+    mine = make_appeal(users["resident"])
+    ring(client, key, call_id="L2", caller="13800138000")
+    Call.objects.filter(call_id="L2").update(appeal=mine)
+    assert [row["登记的诉求"] for row in export(users["resident"])] == ["", mine.number]
