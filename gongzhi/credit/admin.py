@@ -33,6 +33,7 @@ register_audit_labels(
         "link_contact": _("企业联系人绑定账号"),
         "create_enterprise": _("登记企业"),
         "change_enterprise": _("修改企业信息"),
+        "delete_enterprise": _("删除企业"),
         "create_platform": _("登记信用平台"),
         "change_platform": _("修改信用平台"),
         "platform_active": _("恢复向信用平台推送"),
@@ -77,10 +78,42 @@ class EnterpriseAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         """The USCC names the enterprise on its published cases and in what the credit platforms received: once it
         has a case or a penalty, a correction is a new enterprise, not an edit."""
-        fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and (obj.cases.exists() or obj.penalties.exists()):
+        fields = [
+            *super().get_readonly_fields(request, obj),
+            "created_at",
+        ]  # 登记时间 is a record, not an input
+        if obj is not None and any(
+            related.exists()
+            for related in (obj.cases, obj.penalties, obj.penalty_exemptions, obj.appeal_links)
+        ):
             fields.append("uscc")
         return fields
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            self._audit_deletion(request, [obj])
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            self._audit_deletion(request, list(queryset.select_related("region")))
+            super().delete_queryset(request, queryset)
+
+    @staticmethod
+    def _audit_deletion(request, enterprises) -> None:
+        """Only an enterprise with no case, penalty or appeal can go (those rows PROTECT it); its contacts go with
+        it, and the trail keeps what it was."""
+        for enterprise in enterprises:
+            append_audit_event(
+                request.user,
+                "delete_enterprise",
+                target=f"credit.enterprise:{enterprise.pk}",
+                note=str(_("管理后台")),
+                before={
+                    **_enterprise_snapshot(enterprise),
+                    "contacts": [contact_snapshot(c) for c in enterprise.contacts.all()],
+                },
+            )
 
     def save_model(self, request, obj, form, change):
         """Every registration and edit made here goes on the audit trail, with the fields before and after."""

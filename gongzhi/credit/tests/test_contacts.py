@@ -104,8 +104,6 @@ def _admin_form(enterprise, **changes):
         "legal_representative": enterprise.legal_representative,
         "address": enterprise.address,
         "region": "",
-        "created_at_0": "2026-12-01",
-        "created_at_1": "09:00:00",
         "contacts-TOTAL_FORMS": len(contacts),
         "contacts-INITIAL_FORMS": len(contacts),
         "contacts-MIN_NUM_FORMS": 0,
@@ -155,3 +153,24 @@ def test_the_uscc_is_fixed_once_the_enterprise_has_a_case(enterprise, make_case,
     enterprise.refresh_from_db()
     assert enterprise.uscc != other and enterprise.legal_representative == "王五"
     assert AuditEvent.objects.get(action="change_enterprise").after == {"legal_representative": "王五"}
+
+
+def test_deleting_an_enterprise_in_the_admin_is_audited(officer, users):
+    from gongzhi.credit import services
+    from gongzhi.credit.models import Enterprise
+    from gongzhi.credit.testing import uscc
+
+    spare = services.create_enterprise(
+        officer,
+        name="误登记的企业",
+        uscc=uscc("91430100MA4L0XY2Q"),
+        contacts=[{"name": "张三", "phone": "13500135000"}],
+    )
+    client = Client()
+    client.force_login(users["admin"])
+    page = client.get(f"/admin/credit/enterprise/{spare.pk}/change/").content.decode()
+    assert 'name="created_at_0"' not in page  # 登记时间 is shown, not edited
+    response = client.post(f"/admin/credit/enterprise/{spare.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not Enterprise.objects.filter(pk=spare.pk).exists()
+    event = AuditEvent.objects.get(action="delete_enterprise")
+    assert event.before["name"] == "误登记的企业" and event.before["contacts"][0]["phone"] == "135****5000"
