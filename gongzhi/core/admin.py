@@ -280,6 +280,10 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "backup_code_used_2fa": _("使用备用验证码登录"),
     "reset_2fa": _("重置二次验证"),
     "set_region_boundary": _("修改区域边界"),
+    "export_personal_data": _("下载我的数据"),
+    "close_account": _("注销账号"),
+    "rotate_field_keys": _("轮换字段加密密钥"),
+    "sms_template": _("修改短信模板"),
 }
 
 

@@ -69,4 +69,10 @@ class InsightConfig(AppConfig):
         post_save.connect(alerts.appeal_event_saved, sender=AppealEvent, dispatch_uid="insight.alerts_reply")
         from gongzhi.core.admin import register_audit_labels
 
-        register_audit_labels({"alert_subscribe": _("订阅附近提醒"), "alert_unsubscribe": _("取消附近提醒")})
+        register_audit_labels(
+            {
+                "alert_subscribe": _("订阅附近提醒"),
+                "alert_unsubscribe": _("取消附近提醒"),
+                "hotspot_rename": _("修改热点名称"),
+            }
+        )
