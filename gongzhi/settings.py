@@ -449,6 +449,7 @@ GONGZHI: dict[str, Any] = {
         ("gongzhi.core.tasks.audit_checkpoint", 24 * 3600),
         ("gongzhi.appeals.tasks.apply_retention", 24 * 3600),
         ("gongzhi.calls.tasks.apply_retention", 24 * 3600),
+        ("gongzhi.wechat.tasks.prune_log", 24 * 3600),
     ],
     # A task RUNNING longer than this is taken for one whose worker died, and is run again (tasks are idempotent).
     "TASK_STALE_SECONDS": int(os.environ.get("GONGZHI_TASK_STALE_SECONDS", str(30 * 60))),

@@ -10,6 +10,7 @@ class WechatConfig(AppConfig):
     def ready(self):
         from gongzhi.core.errors import register_catalogue
 
+        from . import conf  # noqa: F401  (declares the settings and their defaults: core.conf)
         from .errors import ErrorCode
 
         register_catalogue(self.label, ErrorCode)
@@ -40,5 +41,6 @@ class WechatConfig(AppConfig):
                 "wechat_bind": _("绑定微信"),
                 "wechat_unbind": _("解除微信绑定"),
                 "merge_account": _("微信账号并入本人账号"),
+                "wechat_log_retention": _("依保存期限删除公众号消息记录"),
             }
         )

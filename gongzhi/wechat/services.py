@@ -27,6 +27,7 @@ from gongzhi.appeals.choices import AppealKind, Channel
 from gongzhi.appeals.models import Appeal, Attachment
 from gongzhi.core import notices
 from gongzhi.core.choices import Role
+from gongzhi.core.conf import setting
 from gongzhi.core.errors import ServiceError
 from gongzhi.core.models import Region, User, append_audit_event
 from gongzhi.core.notifications import ChannelRefused
@@ -173,6 +174,25 @@ def unbind(user: User) -> bool:
             before={"openid": binding.openid[:6] + "…", "nickname": binding.nickname, "messages": messages},
         )
     return True
+
+
+def prune_log(now=None) -> int:
+    """Delete the log of messages received more than WECHAT_LOG_DAYS ago (the appeals they made keep their content);
+    audited when it deleted any."""
+    days = int(setting("WECHAT_LOG_DAYS"))
+    with transaction.atomic():
+        deleted = InboundMessage.objects.filter(
+            received_at__lt=(now or timezone.now()) - timedelta(days=days)
+        ).delete()[0]
+        if deleted:
+            append_audit_event(
+                None,
+                "wechat_log_retention",
+                target="wechat",
+                note=_("公众号消息记录满%(n)s天，依保存期限删除") % {"n": days},
+                after={"messages": deleted},
+            )
+    return deleted
 
 
 def unsubscribed(openid: str, subscribed: bool = False) -> None:

@@ -312,3 +312,27 @@ def test_the_binding_page_needs_a_login(client, db):
     response = client.get("/wechat/binding/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert client.post("/wechat/binding/").status_code == 302
+
+
+def test_the_message_log_is_pruned_after_its_days(db, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gongzhi.core.models import AuditEvent
+    from gongzhi.wechat.models import InboundMessage
+    from gongzhi.wechat.tasks import prune_log
+
+    settings.GONGZHI = {**settings.GONGZHI, "WECHAT_LOG_DAYS": 90}
+    now = timezone.now()
+    InboundMessage.objects.create(
+        msg_key="old", openid="o1", msg_type="text", received_at=now - timedelta(days=91)
+    )
+    InboundMessage.objects.create(
+        msg_key="new", openid="o1", msg_type="text", received_at=now - timedelta(days=89)
+    )
+    assert prune_log.call() == 1
+    assert list(InboundMessage.objects.values_list("msg_key", flat=True)) == ["new"]
+    assert prune_log.call() == 0
+    event = AuditEvent.objects.get(action="wechat_log_retention")
+    assert event.after == {"messages": 1} and "满90天" in event.note
