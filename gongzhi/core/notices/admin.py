@@ -260,8 +260,22 @@ class SmsTemplateAdmin(admin.ModelAdmin):
         )
 
 
+class SmsLogAdmin(admin.ModelAdmin):
+    """The providers' logs (sent and received): read here, never written; the number shown masked."""
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(SmsMessage)
-class SmsMessageAdmin(admin.ModelAdmin):
+class SmsMessageAdmin(SmsLogAdmin):
     list_display = [
         "created_at",
         "masked_phone",
@@ -290,19 +304,9 @@ class SmsMessageAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
 
-    @admin.display(description=_("手机号"))
-    def masked_phone(self, obj):
-        return mask_phone(obj.phone)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(InboundSms)
-class InboundSmsAdmin(admin.ModelAdmin):
+class InboundSmsAdmin(SmsLogAdmin):
     list_display = ["received_at", "masked_phone", "provider", "text", "handled", "ref"]
     list_filter = ["provider"]
     fields = [
@@ -317,13 +321,3 @@ class InboundSmsAdmin(admin.ModelAdmin):
         "ref",
     ]
     readonly_fields = fields
-
-    @admin.display(description=_("手机号"))
-    def masked_phone(self, obj):
-        return mask_phone(obj.phone)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
