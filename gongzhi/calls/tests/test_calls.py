@@ -287,6 +287,7 @@ def test_an_erased_number_is_nobodys_on_the_screen(client, key, seat, users, mak
     operator = client_for(users["operator"])
     page = operator.get("/calls/screen/").content.decode()
     assert "号码已删除" in page and "未办结的诉求（0）" in page and "无电话的诉求" not in page
+    assert "以此号码登记诉求" not in page and "新来电人" not in page  # there is no number to register with
     call = Call.objects.get(call_id="E1")
     operator.post(f"/calls/{call.pk}/intake/")
     assert "appellant_phone" not in operator.session["appeal_prefill"]
